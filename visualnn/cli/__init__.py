@@ -1,0 +1,64 @@
+"""The ``visualnn`` command: no arguments starts the GUI; verbs run headless (no Qt import)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from visualnn import __version__
+
+# Each module defines ``register(subparsers)`` adding its verbs; a verb's handler is stored as
+# ``func`` and returns the exit code. Adding verbs never touches this file beyond this tuple.
+VERB_MODULES: tuple[str, ...] = (
+    "visualnn.cli.project_verbs",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every available verb."""
+    parser = argparse.ArgumentParser(
+        prog="visualnn",
+        description="VisualNN: build, train and export Keras models visually. Without a verb, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"VisualNN {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for name in VERB_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def launch_gui(argv: Sequence[str]) -> int:
+    """Start the desktop app (optionally opening a project file)."""
+    try:
+        from visualnn.ui.app import run_app
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("visualnn.ui"):
+            print(f"visualnn: the desktop app needs {exc.name} ({exc}). Install with: pip install visualnn", file=sys.stderr)
+            return 2
+        print("visualnn: the desktop window is not available in this build; showing the model summary.")
+        from visualnn.cli.project_verbs import summary_main
+
+        target = argv[0] if argv else None
+        return summary_main(target)
+    return int(run_app(list(argv)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``visualnn`` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not args_list or (len(args_list) == 1 and args_list[0].endswith(".vnn")) or args_list[0] in ("--gui",):
+        return launch_gui([a for a in args_list if a != "--gui"])
+    args = parser.parse_args(args_list)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args))

@@ -1,0 +1,5 @@
+"""``python -m visualnn.cli``."""
+
+from visualnn.cli import main
+
+raise SystemExit(main())

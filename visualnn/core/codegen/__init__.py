@@ -1,0 +1,1 @@
+"""Project -> Python source text."""

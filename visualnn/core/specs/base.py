@@ -1,0 +1,310 @@
+"""Declarative layer specs: parameters, ports, shape rule, parameter count and Keras call."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Shape = tuple[int | None, ...]
+"""A tensor shape including the batch axis (``None``)."""
+
+# Parameter kinds. Values in documents are JSON: tuples are stored as lists.
+INT = "int"
+FLOAT = "float"
+BOOL = "bool"
+CHOICE = "choice"  # one of `choices` (strings, or None when optional)
+STR = "str"
+INTS = "ints"  # an int or a list of `length` ints (kernel_size, strides); stored as a list
+SHAPE = "shape"  # a list of positive ints or None (Input shape, Reshape target)
+AXES = "axes"  # an int or list of ints (axis arguments)
+FLOATS = "floats"  # a float or a pair of floats (zoom / rotation factors)
+PADDING = "padding"  # cropping/padding amounts: int, list of ints, or list of pairs
+KINDS = (INT, FLOAT, BOOL, CHOICE, STR, INTS, SHAPE, AXES, FLOATS, PADDING)
+
+ACTIVATIONS = (
+    "linear",
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "swish",
+    "mish",
+    "tanh",
+    "sigmoid",
+    "hard_sigmoid",
+    "softmax",
+    "log_softmax",
+    "softplus",
+    "softsign",
+    "exponential",
+)
+INITIALIZERS = (
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "zeros",
+    "ones",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+    "orthogonal",
+)
+REGULARIZERS = ("l1", "l2", "l1_l2")
+DTYPES = ("float32", "float16", "bfloat16", "float64", "int32", "int64", "bool", "string")
+
+
+class ShapeError(ValueError):
+    """Raised by a spec's shape rule; its message is shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One constructor argument of a layer: kind, default, allowed values and a one-line doc."""
+
+    name: str
+    kind: str
+    default: Any
+    doc: str = ""
+    min: float | None = None
+    max: float | None = None
+    min_inclusive: bool = True
+    max_inclusive: bool = True
+    choices: tuple[Any, ...] = ()
+    length: int | None = None  # for INTS / FLOATS: the number of spatial dims
+    optional: bool = False  # None is an allowed value
+    advanced: bool = False  # hidden behind "Advanced" in the inspector
+
+    def check(self, value: Any, layer: str = "Layer") -> str | None:
+        """Why ``value`` is not acceptable, in the user's words, or ``None`` when it is."""
+        where = f"{layer} {self.name}"
+        if value is None:
+            return None if self.optional else f"{where} must be set; received None."
+        kind = self.kind
+        if kind == BOOL:
+            return None if isinstance(value, bool) else f"{where} must be true or false; received {value!r}."
+        if kind == INT:
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"{where} must be an integer; received {value!r}."
+            return self._check_range(value, where)
+        if kind == FLOAT:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                return f"{where} must be a number; received {value!r}."
+            return self._check_range(float(value), where)
+        if kind == CHOICE:
+            return None if value in self.choices else f"{where} must be one of {', '.join(map(str, self.choices))}; received {value!r}."
+        if kind == STR:
+            return None if isinstance(value, str) else f"{where} must be text; received {value!r}."
+        if kind in (INTS, AXES):
+            items = value if isinstance(value, list) else [value]
+            if kind == INTS and isinstance(value, list) and self.length and len(value) != self.length:
+                return f"{where} must have {self.length} values; received {value!r}."
+            for v in items:
+                if isinstance(v, bool) or not isinstance(v, int):
+                    return f"{where} must contain integers; received {value!r}."
+                problem = self._check_range(v, where)
+                if problem:
+                    return problem
+            return None
+        if kind == SHAPE:
+            if not isinstance(value, list):
+                return f"{where} must be a list of dimensions such as [28, 28, 1]; received {value!r}."
+            for v in value:
+                if v is None:
+                    continue
+                if isinstance(v, bool) or not isinstance(v, int) or v < (self.min if self.min is not None else 1):
+                    return f"{where} dimensions must be positive integers or None; received {value!r}."
+            return None
+        if kind == FLOATS:
+            items = value if isinstance(value, list) else [value]
+            if isinstance(value, list) and len(value) != 2:
+                return f"{where} must be a number or a pair [low, high]; received {value!r}."
+            for v in items:
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    return f"{where} must contain numbers; received {value!r}."
+                problem = self._check_range(float(v), where)
+                if problem:
+                    return problem
+            return None
+        if kind == PADDING:
+            flat: list[Any] = []
+            for v in value if isinstance(value, list) else [value]:
+                flat.extend(v if isinstance(v, list) else [v])
+            if not flat or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in flat):
+                return f"{where} must be non-negative integers; received {value!r}."
+            return None
+        return f"{where} has an unknown kind {kind!r}."
+
+    def _check_range(self, value: float, where: str) -> str | None:
+        lo_ok = self.min is None or (value >= self.min if self.min_inclusive else value > self.min)
+        hi_ok = self.max is None or (value <= self.max if self.max_inclusive else value < self.max)
+        if lo_ok and hi_ok:
+            return None
+        lo = "-inf" if self.min is None else _num(self.min)
+        hi = "inf" if self.max is None else _num(self.max)
+        left = "[" if self.min_inclusive and self.min is not None else "("
+        right = "]" if self.max_inclusive and self.max is not None else ")"
+        return f"{where} must be in {left}{lo}, {hi}{right}; received {_num(value)}."
+
+    def to_python(self, value: Any) -> Any:
+        """The value as Keras wants it (lists become tuples where Keras uses tuples)."""
+        if value is None:
+            return None
+        if self.kind in (INTS, AXES, SHAPE, FLOATS) and isinstance(value, list):
+            return tuple(value)
+        if self.kind == PADDING and isinstance(value, list):
+            return tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        if self.kind == FLOAT and isinstance(value, int):
+            return float(value)
+        return value
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+@dataclass(frozen=True)
+class KerasCall:
+    """One Keras constructor call: dotted class path and keyword arguments.
+
+    Keyword values are plain Python data or nested :class:`KerasCall` (e.g. the layer
+    wrapped by ``Bidirectional``). The builder instantiates it; the code generator prints it.
+    """
+
+    class_path: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParamCount:
+    """Trainable and non-trainable weights of a node."""
+
+    trainable: int = 0
+    non_trainable: int = 0
+
+    @property
+    def total(self) -> int:
+        """All weights."""
+        return self.trainable + self.non_trainable
+
+
+InferFn = Callable[[dict[str, Any], list[Shape]], Shape]
+CountFn = Callable[[dict[str, Any], list[Shape], Shape], "int | ParamCount"]
+CallFn = Callable[["LayerSpec", dict[str, Any]], KerasCall]
+
+
+def _no_params(params: dict[str, Any], inputs: list[Shape], output: Shape) -> int:
+    return 0
+
+
+def default_keras_call(spec: LayerSpec, params: dict[str, Any]) -> KerasCall:
+    """``keras.layers.<Type>(**params)`` with list values turned into tuples."""
+    kwargs = {p.name: p.to_python(params.get(p.name, p.default)) for p in spec.params}
+    return KerasCall(spec.keras_class or f"keras.layers.{spec.type}", kwargs)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Everything VisualNN knows about one layer type; palette, inspector, inference, builder
+    and code generator all read it."""
+
+    type: str  # the Keras class name: the stable id stored in documents
+    category: str
+    doc: str
+    params: tuple[ParamSpec, ...]
+    infer: InferFn
+    count_params: CountFn = _no_params
+    inputs: tuple[str, ...] = ("input",)  # input port names; () for Input
+    variadic: bool = False  # merge layers: any number (>= min_inputs) of input ports
+    min_inputs: int = 1
+    optional_inputs: int = 0  # trailing named ports that may stay unconnected (MHA key)
+    call_style: str = "single"  # how inputs are passed: "single" x, "list" [x, y], "named" (q=, v=)
+    keras_class: str = ""  # dotted path; default keras.layers.<type>
+    keras_call: CallFn = default_keras_call
+    key_params: tuple[str, ...] = ()  # shown on the node card
+    version: int = 1
+    replaces: tuple[str, ...] = ()  # older type ids that resolve to this spec
+    doc_url: str = ""
+
+    @property
+    def class_path(self) -> str:
+        """The dotted Keras class path."""
+        return self.keras_class or f"keras.layers.{self.type}"
+
+    @property
+    def url(self) -> str:
+        """Link to this layer's Keras documentation."""
+        return self.doc_url or "https://keras.io/api/layers/"
+
+    def param(self, name: str) -> ParamSpec:
+        """The parameter spec named ``name`` (KeyError when unknown)."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.type} has no parameter {name!r}.")
+
+    def defaults(self) -> dict[str, Any]:
+        """A fresh dict of default parameter values (JSON data)."""
+        import copy
+
+        return {p.name: copy.deepcopy(p.default) for p in self.params}
+
+    def resolved(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Defaults overlaid with ``params`` (unknown names dropped)."""
+        out = self.defaults()
+        out.update({k: v for k, v in params.items() if k in out})
+        return out
+
+    def check_params(self, params: dict[str, Any]) -> list[tuple[str, str]]:
+        """(param name, message) for every out-of-range or malformed value."""
+        problems = []
+        for p in self.params:
+            if p.name in params:
+                msg = p.check(params[p.name], self.type)
+                if msg:
+                    problems.append((p.name, msg))
+        return problems
+
+    def max_inputs(self) -> int | None:
+        """How many input ports the layer has (``None`` when variadic)."""
+        return None if self.variadic else len(self.inputs)
+
+    def required_inputs(self) -> int:
+        """How many input ports must be connected."""
+        return self.min_inputs if self.variadic else len(self.inputs) - self.optional_inputs
+
+    def port_name(self, port: int) -> str:
+        """Display name of an input port."""
+        if self.variadic:
+            return f"input {port + 1}"
+        return self.inputs[port] if port < len(self.inputs) else f"port {port}"
+
+    def summary(self, params: dict[str, Any]) -> str:
+        """Key parameters for a node card: ``32 · 3×3 · relu``."""
+        parts = []
+        for name in self.key_params:
+            value = params.get(name, None)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                parts.append("×".join(str(v) for v in value))
+            elif isinstance(value, float):
+                parts.append(f"{value:g}")
+            else:
+                parts.append(str(value))
+        return " · ".join(parts)
+
+
+def fmt_shape(shape: Sequence[int | None] | None) -> str:
+    """``(None, 28, 28, 1)`` style text; ``?`` when unknown."""
+    if shape is None:
+        return "?"
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"

@@ -1,0 +1,1 @@
+"""Services: TensorFlow/Keras, numpy and pandas work, imported lazily; never Qt."""

@@ -1,0 +1,106 @@
+"""Graph -> keras.Model: the only place VisualNN constructs models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visualnn.core.graph import SEQUENTIAL, Graph
+from visualnn.core.shapes import infer_shapes
+from visualnn.core.specs import KerasCall, Registry, default_registry
+
+
+class BuildError(ValueError):
+    """The graph cannot be built; the message names the node and the fix."""
+
+
+def resolve_class(class_path: str) -> Any:
+    """``keras.layers.Dense`` -> the class object (only ``keras.*`` paths are allowed)."""
+    import keras
+
+    parts = class_path.split(".")
+    if parts[0] != "keras":
+        raise BuildError(f"Refusing to load {class_path!r}: only keras.* classes can be built.")
+    obj: Any = keras
+    for part in parts[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+def instantiate(call: KerasCall, **extra: Any) -> Any:
+    """Create the object a :class:`KerasCall` describes (nested calls first)."""
+    kwargs = {k: instantiate(v) if isinstance(v, KerasCall) else v for k, v in call.kwargs.items()}
+    kwargs.update(extra)
+    return resolve_class(call.class_path)(**kwargs)
+
+
+def build_model(graph: Graph, registry: Registry | None = None, name: str = "model") -> Any:
+    """Build a ``keras.Sequential`` (sequential mode) or functional ``keras.Model``.
+
+    Raises :class:`BuildError` naming the first node that cannot be built.
+    """
+    import keras
+
+    registry = registry or default_registry()
+    report = infer_shapes(graph, registry)
+    if report.errors:
+        nid, msg = next(iter(report.errors.items()))
+        raise BuildError(f"{graph.nodes[nid].label}: {msg}")
+    if not graph.nodes:
+        raise BuildError("The model is empty: add an Input and at least one layer.")
+    layers: dict[str, Any] = {}
+    for nid in graph.topological_order():
+        node = graph.nodes[nid]
+        spec = registry[node.type]
+        if spec.type == "Input":
+            continue
+        call = spec.keras_call(spec, spec.resolved(node.params))
+        try:
+            layers[nid] = instantiate(call, name=node.label)
+        except Exception as exc:
+            raise BuildError(f"{node.label}: Keras refused the settings of {spec.type} ({exc}).") from exc
+
+    if graph.mode == SEQUENTIAL:
+        order = graph.chain_order()
+        if order is None:
+            raise BuildError("A sequential model must be a single chain; switch to functional mode.")
+        first = graph.nodes[order[0]]
+        if first.type != "Input":
+            raise BuildError(f"{first.label}: a sequential model must start with an Input.")
+        spec = registry["Input"]
+        params = spec.resolved(first.params)
+        model = keras.Sequential(name=name)
+        model.add(keras.Input(shape=tuple(params["shape"]), dtype=params["dtype"], name=first.label))
+        for nid in order[1:]:
+            model.add(layers[nid])
+        return model
+
+    tensors: dict[str, Any] = {}
+    inputs = []
+    for nid in graph.topological_order():
+        node = graph.nodes[nid]
+        spec = registry[node.type]
+        if spec.type == "Input":
+            params = spec.resolved(node.params)
+            tensors[nid] = keras.Input(shape=tuple(params["shape"]), dtype=params["dtype"], name=node.label)
+            inputs.append(tensors[nid])
+            continue
+        edges = graph.in_edges(nid)
+        args = [tensors[e.src.node] for e in edges]
+        layer = layers[nid]
+        if spec.call_style == "list":
+            tensors[nid] = layer(args)
+        elif spec.call_style == "named":
+            named = {spec.inputs[e.dst.port]: tensors[e.src.node] for e in edges}
+            tensors[nid] = layer(**named)
+        else:
+            tensors[nid] = layer(args[0])
+    outputs = [tensors[nid] for nid in graph.sinks() if graph.nodes[nid].type != "Input"]
+    if not inputs:
+        raise BuildError("The model has no Input; add an Input node.")
+    if not outputs:
+        raise BuildError("The model has no output layer; connect a layer after the Input.")
+    return keras.Model(
+        inputs=inputs[0] if len(inputs) == 1 else inputs,
+        outputs=outputs[0] if len(outputs) == 1 else outputs,
+        name=name,
+    )
