@@ -2,23 +2,84 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from psygnal import Signal
 
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import Graph
 from visualnn.core.training_config import RunRecord, TrainingConfig
 
+FORMAT = "visualnn-project"
+FORMAT_VERSION = 1
 
-@dataclass
+
 class Project:
-    """Everything saved in a ``.vnn`` file. ``path`` is where it was loaded from / saved to."""
+    """Everything saved in a ``.vnn`` file; ``path`` is session state (where it lives on disk)."""
 
-    graph: Graph = field(default_factory=Graph)
-    name: str = "Untitled"
-    dataset: DatasetSpec | None = None
-    training: TrainingConfig = field(default_factory=TrainingConfig)
-    runs: list[RunRecord] = field(default_factory=list)
-    path: str | None = None  # session state: not written into the file
+    dataset_changed = Signal(object)  # DatasetSpec | None
+    training_changed = Signal(object)  # TrainingConfig
+    runs_changed = Signal()
+    name_changed = Signal(str)
+
+    def __init__(
+        self,
+        graph: Graph | None = None,
+        name: str = "Untitled",
+        dataset: DatasetSpec | None = None,
+        training: TrainingConfig | None = None,
+        runs: list[RunRecord] | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.graph = graph if graph is not None else Graph()
+        self.name = name
+        self.dataset = dataset
+        self.training = training if training is not None else TrainingConfig()
+        self.runs: list[RunRecord] = list(runs or [])
+        self.path = path
+
+    # Mutators: the only way commands change project-level state.
+    def set_dataset(self, dataset: DatasetSpec | None) -> None:
+        """Replace the dataset description."""
+        self.dataset = dataset
+        self.dataset_changed.emit(dataset)
+
+    def set_training(self, training: TrainingConfig) -> None:
+        """Replace the compile/fit settings."""
+        self.training = training
+        self.training_changed.emit(training)
+
+    def add_run(self, run: RunRecord, index: int | None = None) -> None:
+        """Record a training run."""
+        self.runs.insert(len(self.runs) if index is None else index, run)
+        self.runs_changed.emit()
+
+    def remove_run(self, run_id: str) -> tuple[int, RunRecord]:
+        """Forget a run; returns its index and record (for undo)."""
+        for i, run in enumerate(self.runs):
+            if run.id == run_id:
+                del self.runs[i]
+                self.runs_changed.emit()
+                return i, run
+        raise KeyError(f"There is no run {run_id!r} in the project.")
+
+    def set_name(self, name: str) -> None:
+        """Rename the project."""
+        self.name = name
+        self.name_changed.emit(name)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON document written to a ``.vnn`` file (stable key order)."""
+        from visualnn import __version__
+
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "app_version": __version__,
+            "name": self.name,
+            "graph": self.graph.to_dict(),
+            "dataset": None if self.dataset is None else self.dataset.to_dict(),
+            "training": self.training.to_dict(),
+            "runs": [r.to_dict() for r in self.runs],
+        }
 
 
-__all__ = ["DatasetSpec", "Graph", "Project", "RunRecord", "TrainingConfig"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "DatasetSpec", "Graph", "Project", "RunRecord", "TrainingConfig"]
