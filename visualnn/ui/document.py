@@ -1,0 +1,326 @@
+"""The open project as the UI sees it: Project + QUndoStack + path + dirty flag + derived state."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from visualnn.core.commands import Command, CommandError
+from visualnn.core.graph import Edge, Graph, GraphError
+from visualnn.core.project import Project
+from visualnn.core.shapes import ShapeReport, infer_shapes
+from visualnn.core.specs import Registry, default_registry
+from visualnn.ui.undo import CommandAdapter, MergeIds
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FallbackIssue:
+    """Diagnostic used until ``core.validation`` exists: same fields as its ``Issue``."""
+
+    severity: str
+    code: str
+    message: str
+    node_id: str | None = None
+    edge: Edge | None = None
+    fix: Any = None
+
+
+def compute_issues(project: Project, shapes: ShapeReport) -> list[Any]:
+    """Diagnostics for the project: core validation when available, else the shape errors."""
+    try:
+        from visualnn.core.validation import validate
+    except ImportError:
+        validate = None
+    if validate is not None:
+        try:
+            return list(validate(project))
+        except Exception:  # a validator bug must not take the editor down
+            log.exception("validation failed")
+    issues: list[Any] = [FallbackIssue("error", "shape", msg, nid) for nid, msg in shapes.errors.items()]
+    if not project.graph.nodes:
+        issues.append(FallbackIssue("info", "empty", "The model is empty. Drag a layer from the palette."))
+    return issues
+
+
+def _read_project(path: str) -> Project:
+    try:
+        from visualnn.core.project.io import load_project
+    except ImportError:
+        load_project = None
+    if load_project is not None:
+        project: Project = load_project(path)
+        project.path = path
+        return project
+    from visualnn.core.dataset import DatasetSpec
+    from visualnn.core.training_config import RunRecord, TrainingConfig
+
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    ds = data.get("dataset")
+    return Project(
+        graph=Graph.from_dict(data.get("graph", {})),
+        name=str(data.get("name", "Untitled")),
+        dataset=DatasetSpec.from_dict(ds) if ds else None,
+        training=TrainingConfig.from_dict(data.get("training", {})),
+        runs=[RunRecord.from_dict(r) for r in data.get("runs", [])],
+        path=path,
+    )
+
+
+def _write_project(project: Project, path: str) -> None:
+    try:
+        from visualnn.core.project.io import save_project
+    except ImportError:
+        save_project = None
+    if save_project is not None:
+        save_project(project, path)
+        return
+    # Atomic write so a crash never leaves half a project behind.
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".vnn-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(project.to_dict(), fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class ProjectDocument(QObject):
+    """Holds the open :class:`Project`; every edit goes through :meth:`push` so it can be undone."""
+
+    project_replaced = Signal()
+    graph_changed = Signal()  # after structural/param edits, once derived state is fresh
+    positions_changed = Signal()  # nodes moved (no re-inference needed)
+    dataset_changed = Signal()
+    training_changed = Signal()
+    runs_changed = Signal()
+    name_changed = Signal(str)
+    dirty_changed = Signal(bool)
+    path_changed = Signal(str)
+    command_failed = Signal(str)
+
+    def __init__(self, project: Project | None = None, registry: Registry | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.registry = registry or default_registry()
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._on_stack_clean_changed)
+        self._merge_ids = MergeIds()
+        self._batch = 0
+        self._stale = True
+        self._moved = False
+        self._extra_dirty = False  # changes recorded outside the undo stack (run records)
+        self._shapes: ShapeReport = ShapeReport()
+        self._issues: list[Any] = []
+        self._project: Project = Project()
+        self._connect(self._project)
+        if project is not None:
+            self.set_project(project)
+
+    # ------------------------------------------------------------ project
+    @property
+    def project(self) -> Project:
+        """The open project (replaced wholesale by :meth:`set_project` / :meth:`load`)."""
+        return self._project
+
+    @property
+    def graph(self) -> Graph:
+        """Shortcut for ``project.graph``."""
+        return self._project.graph
+
+    @property
+    def path(self) -> str | None:
+        """Where the project lives on disk, or None when never saved."""
+        return self._project.path
+
+    def set_project(self, project: Project, path: str | None = None) -> None:
+        """Replace the open project; the undo history starts afresh and the document is clean."""
+        self._disconnect(self._project)
+        self._project = project
+        if path is not None:
+            project.path = path
+        self._connect(project)
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        was_dirty = self._extra_dirty
+        self._extra_dirty = False
+        self._stale = True
+        self._refresh()
+        self.project_replaced.emit()
+        self.graph_changed.emit()
+        self.path_changed.emit(project.path or "")
+        if was_dirty:
+            self.dirty_changed.emit(False)
+
+    def _connect(self, project: Project) -> None:
+        g = project.graph
+        g.changed.connect(self._on_graph_changed)
+        g.node_moved.connect(self._on_graph_node_moved)
+        project.dataset_changed.connect(self._on_project_dataset_changed)
+        project.training_changed.connect(self._on_project_training_changed)
+        project.runs_changed.connect(self._on_project_runs_changed)
+        project.name_changed.connect(self._on_project_name_changed)
+
+    def _disconnect(self, project: Project) -> None:
+        g = project.graph
+        for sig, slot in (
+            (g.changed, self._on_graph_changed),
+            (g.node_moved, self._on_graph_node_moved),
+            (project.dataset_changed, self._on_project_dataset_changed),
+            (project.training_changed, self._on_project_training_changed),
+            (project.runs_changed, self._on_project_runs_changed),
+            (project.name_changed, self._on_project_name_changed),
+        ):
+            try:
+                sig.disconnect(slot)
+            except Exception:  # psygnal raises when the slot is not connected
+                pass
+
+    # ------------------------------------------------------------ derived
+    @property
+    def shapes(self) -> ShapeReport:
+        """Inferred shapes and parameter counts (always fresh)."""
+        if self._stale:
+            self._refresh()
+        return self._shapes
+
+    @property
+    def issues(self) -> list[Any]:
+        """Diagnostics (validation ``Issue`` objects), fresh for the current project."""
+        if self._stale:
+            self._refresh()
+        return self._issues
+
+    def _refresh(self) -> None:
+        self._shapes = infer_shapes(self._project.graph, self.registry)
+        self._issues = compute_issues(self._project, self._shapes)
+        self._stale = False
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group graph mutations so derived state is recomputed and announced once at the end."""
+        self._batch += 1
+        try:
+            yield
+        finally:
+            self._batch -= 1
+            if self._batch == 0:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._stale:
+            self._refresh()
+            self.graph_changed.emit()
+        if self._moved:
+            self._moved = False
+            self.positions_changed.emit()
+
+    def _on_graph_changed(self) -> None:
+        self._stale = True
+        if self._batch == 0:
+            self._flush()
+
+    def _on_graph_node_moved(self, node_id: str, pos: object) -> None:
+        self._moved = True
+        if self._batch == 0:
+            self._flush()
+
+    def _on_project_dataset_changed(self, _spec: object) -> None:
+        self._stale = True  # data-aware validation depends on the dataset
+        self.dataset_changed.emit()
+        if self._batch == 0:
+            self._flush()
+
+    def _on_project_training_changed(self, _cfg: object) -> None:
+        self._stale = True
+        self.training_changed.emit()
+        if self._batch == 0:
+            self._flush()
+
+    def _on_project_runs_changed(self) -> None:
+        self.runs_changed.emit()
+
+    def _on_project_name_changed(self, name: str) -> None:
+        self.name_changed.emit(name)
+
+    # ------------------------------------------------------------ editing
+    def push(self, command: Command) -> bool:
+        """Apply ``command`` and record it for undo; on CommandError emit ``command_failed``."""
+        try:
+            with self.batch():
+                command.redo(self._project)
+        except (CommandError, GraphError) as exc:
+            self.command_failed.emit(str(exc))
+            return False
+        adapter = CommandAdapter(command, lambda: self._project, self._merge_ids, self._run_guarded)
+        self.undo_stack.push(adapter)
+        return True
+
+    def _run_guarded(self, action: Callable[[], None]) -> None:
+        """Run an undo/redo step inside a batch; errors become ``command_failed`` messages."""
+        try:
+            with self.batch():
+                action()
+        except Exception as exc:  # Qt calls this from C++: an escaping exception would be lost
+            log.exception("undo/redo failed")
+            self.command_failed.emit(f"Undo/redo failed: {exc}")
+
+    def mark_modified(self) -> None:
+        """Record a change that is saved but not undoable (a finished training run)."""
+        if not self._extra_dirty:
+            was = self.is_dirty
+            self._extra_dirty = True
+            if not was:
+                self.dirty_changed.emit(True)
+
+    @property
+    def is_dirty(self) -> bool:
+        """True when the project has changes that are not saved."""
+        return self._extra_dirty or not self.undo_stack.isClean()
+
+    def _on_stack_clean_changed(self, clean: bool) -> None:
+        if not self._extra_dirty:
+            self.dirty_changed.emit(not clean)
+
+    # ------------------------------------------------------------ files
+    def load(self, path: str) -> None:
+        """Open a project file (errors propagate with the file named: the caller shows them)."""
+        project = _read_project(path)
+        self.set_project(project, path)
+
+    def save(self, path: str | None = None) -> str:
+        """Write the project to ``path`` (default: where it came from); returns the path."""
+        target = path or self._project.path
+        if not target:
+            raise ValueError("This project has never been saved; choose a file name with Save As.")
+        _write_project(self._project, target)
+        changed_path = target != self._project.path
+        self._project.path = target
+        was_extra = self._extra_dirty
+        self._extra_dirty = False
+        if self.undo_stack.isClean() and was_extra:
+            self.dirty_changed.emit(False)
+        self.undo_stack.setClean()
+        if changed_path:
+            self.path_changed.emit(target)
+        return target
+
+    @property
+    def display_name(self) -> str:
+        """Project name for the title bar."""
+        return self._project.name or (os.path.basename(self._project.path or "") or "Untitled")
