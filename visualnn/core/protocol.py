@@ -1,0 +1,240 @@
+"""The message protocol between the UI (or any client) and the engine process.
+
+Wire format
+-----------
+One JSON object per line (UTF-8, ``\\n``-terminated) on the engine's stdin (client -> engine) and
+on the engine's protocol stream, its stdout (engine -> client). Every object carries ``"t"``:
+
+``{"t": "job", "id": "j1", "type": "train", "payload": {...}}``
+    Start a job. ``type`` names a handler registered in the engine (``train``, ``evaluate``,
+    ``predict``, ``devices``, ``ping``, and whatever other modules register, e.g. ``export``).
+``{"t": "control", "job_id": "j1", "action": "stop"}``
+    ``stop`` | ``pause`` | ``resume`` the running job; ``shutdown`` (job_id "") ends the engine.
+``{"t": "msg", "job_id": "j1", "kind": "epoch", "data": {...}}``
+    Engine output. ``kind`` is one of :data:`MESSAGE_KINDS`; job_id is "" for engine-level
+    messages (``ready``). Each job ends with exactly one ``result`` or ``error`` message.
+
+Payloads are plain JSON; the typed request dataclasses below (``TrainRequest`` ...) give them a
+shape with ``to_dict``/``from_dict`` so both sides agree on field names.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, TypeVar
+
+PROTOCOL_VERSION = 1
+
+MESSAGE_KINDS = (
+    "ready",  # engine started: {"protocol": 1, "pid": int, "versions": {...}}
+    "started",  # job accepted: {"type": str}
+    "status",  # free-form stage text: {"text": str}
+    "batch",  # {"epoch", "epochs", "batch", "batches", "logs", "samples_per_s", "elapsed_s"}
+    "epoch",  # {"epoch", "epochs", "logs", "lr", "elapsed_s"}
+    "log",  # {"level": "info"|"warning", "text": str}
+    "paused",  # {"paused": bool}
+    "result",  # job finished: handler-specific data (train: {"run": RunRecord dict, ...})
+    "error",  # job failed: {"message": str, "traceback": str}
+)
+CONTROL_ACTIONS = ("stop", "pause", "resume", "shutdown")
+
+
+class ProtocolError(ValueError):
+    """A line on the wire that is not a valid protocol object."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A unit of work for the engine: an id chosen by the client, a handler type and a JSON payload."""
+
+    id: str
+    type: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Wire form."""
+        return {"t": "job", "id": self.id, "type": self.type, "payload": copy.deepcopy(self.payload)}
+
+
+@dataclass(frozen=True)
+class Control:
+    """Steer a running job (stop/pause/resume) or the engine itself (shutdown)."""
+
+    job_id: str
+    action: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Wire form."""
+        return {"t": "control", "job_id": self.job_id, "action": self.action}
+
+
+@dataclass(frozen=True)
+class Message:
+    """Something the engine reports about a job (progress, logs, result, error)."""
+
+    job_id: str
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Wire form."""
+        return {"t": "msg", "job_id": self.job_id, "kind": self.kind, "data": copy.deepcopy(self.data)}
+
+
+Wire = Job | Control | Message
+
+
+def encode(obj: Wire) -> str:
+    """One protocol object as a single JSON line (with the trailing newline)."""
+    # JSON has no NaN/inf, yet a diverging loss is exactly what the user must see: send them as strings.
+    return json.dumps(_finite(obj.to_dict()), separators=(",", ":")) + "\n"
+
+
+def decode(line: str | bytes) -> Wire:
+    """Parse one line back into a :class:`Job`, :class:`Control` or :class:`Message`."""
+    if isinstance(line, bytes):
+        line = line.decode("utf-8", errors="replace")
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"Not a protocol line (invalid JSON: {exc.msg}): {line[:80]!r}") from exc
+    if not isinstance(data, dict):
+        raise ProtocolError(f"A protocol line must be a JSON object; received {type(data).__name__}.")
+    tag = data.get("t")
+    try:
+        if tag == "job":
+            return Job(str(data["id"]), str(data["type"]), dict(data.get("payload") or {}))
+        if tag == "control":
+            action = str(data["action"])
+            if action not in CONTROL_ACTIONS:
+                raise ProtocolError(f"Unknown control action {action!r}; expected one of {CONTROL_ACTIONS}.")
+            return Control(str(data.get("job_id", "")), action)
+        if tag == "msg":
+            return Message(str(data.get("job_id", "")), str(data["kind"]), dict(data.get("data") or {}))
+    except KeyError as exc:
+        raise ProtocolError(f"Protocol object {tag!r} lacks the field {exc.args[0]!r}.") from exc
+    raise ProtocolError(f"Unknown protocol object type {tag!r}; expected 'job', 'control' or 'msg'.")
+
+
+def _finite(value: Any) -> Any:
+    """Replace NaN/inf floats (not valid JSON) by the strings "nan", "inf", "-inf"."""
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        if value in (float("inf"), float("-inf")):
+            return "inf" if value > 0 else "-inf"
+        return value
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def as_float(value: Any) -> float:
+    """Read back a number that may have been sent as "nan"/"inf" by :func:`encode`."""
+    if isinstance(value, str):
+        return float(value)
+    return float(value)
+
+
+# --- typed payloads -------------------------------------------------------------------------
+
+_R = TypeVar("_R")
+
+
+def _from_dict(cls: type[_R], data: dict[str, Any]) -> _R:
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: copy.deepcopy(v) for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """Payload of a ``train`` job: an immutable snapshot of the project plus run overrides.
+
+    ``project`` is ``Project.to_dict()``; ``base_dir`` is the folder of the project file (data paths
+    and the ``runs/`` folder are relative to it). ``continue_run`` names an earlier run whose saved
+    model (weights and optimizer state) training resumes from. ``inline_data`` ({"x", "y"} nested
+    lists, optional "x_val"/"y_val") replaces the project's dataset (tests, quick experiments).
+    """
+
+    project: dict[str, Any]
+    base_dir: str
+    run_id: str = ""
+    epochs: int | None = None
+    batch_size: int | None = None
+    seed: int | None = None
+    device: str | None = None
+    continue_run: str | None = None
+    inline_data: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return copy.deepcopy(asdict(self))
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> TrainRequest:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
+        return _from_dict(TrainRequest, data)
+
+
+@dataclass(frozen=True)
+class EvaluateRequest:
+    """Payload of an ``evaluate`` job: which run's saved model to score on the test split."""
+
+    project: dict[str, Any]
+    base_dir: str
+    run_id: str | None = None  # None: the latest run with a saved model
+    split: str = "test"  # test | val | train
+    max_wrong: int = 12
+    inline_data: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return copy.deepcopy(asdict(self))
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> EvaluateRequest:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
+        return _from_dict(EvaluateRequest, data)
+
+
+@dataclass(frozen=True)
+class PredictRequest:
+    """Payload of a ``predict`` job: raw samples (``rows``) or a file (``input_path``: CSV, image, .npy)."""
+
+    project: dict[str, Any]
+    base_dir: str
+    run_id: str | None = None
+    input_path: str | None = None
+    rows: list[Any] | None = None  # raw samples, e.g. CSV rows as {column: value} dicts
+    top_k: int = 5
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return copy.deepcopy(asdict(self))
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> PredictRequest:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
+        return _from_dict(PredictRequest, data)
+
+
+__all__ = [
+    "CONTROL_ACTIONS",
+    "MESSAGE_KINDS",
+    "PROTOCOL_VERSION",
+    "Control",
+    "EvaluateRequest",
+    "Job",
+    "Message",
+    "PredictRequest",
+    "ProtocolError",
+    "TrainRequest",
+    "Wire",
+    "as_float",
+    "decode",
+    "encode",
+]
