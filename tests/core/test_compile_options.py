@@ -1,0 +1,107 @@
+"""Compile catalog and the data-aware checks that run before training."""
+
+from __future__ import annotations
+
+from visualnn.core.compile_options import (
+    LOSSES,
+    METRICS,
+    OPTIMIZERS,
+    SCHEDULE_OPTIONS,
+    DataFacts,
+    check_compile,
+    output_layer,
+)
+from visualnn.core.graph import Edge, Graph, Node
+from visualnn.core.training_config import SCHEDULES, RunRecord, TrainingConfig, run_differences
+
+
+def _mlp(units: int = 3, activation: str | None = "softmax", first: str = "Input") -> Graph:
+    g = Graph()
+    g.add_node(Node("input_1", "Input", {"shape": [4]}))
+    g.add_node(Node("dense_1", "Dense", {"units": 8, "activation": "relu"}))
+    g.add_node(Node("dense_2", "Dense", {"units": units, "activation": activation}))
+    g.connect(Edge.of("input_1", "dense_1"))
+    g.connect(Edge.of("dense_1", "dense_2"))
+    return g
+
+
+def _codes(issues: list) -> set[str]:  # type: ignore[type-arg]
+    return {i.code for i in issues}
+
+
+def test_catalog_has_the_issue_lists_and_docs() -> None:
+    loss_ids = {o.id for o in LOSSES}
+    assert {"binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+            "mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "kl_divergence"} <= loss_ids
+    assert {"sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adamax"} == {o.id for o in OPTIMIZERS}
+    assert {"accuracy", "precision", "recall", "auc", "top_k_accuracy", "mae", "mse", "rmse", "r2"} == {
+        o.id for o in METRICS}
+    assert tuple(o.id for o in SCHEDULE_OPTIONS) == SCHEDULES
+    for o in (*LOSSES, *OPTIMIZERS, *METRICS):
+        assert o.doc.endswith(".") and o.url.startswith("https://keras.io/")
+
+
+def test_output_layer_reads_units_and_activation() -> None:
+    assert output_layer(_mlp(5, "softmax")) == ("dense_2", "softmax", 5)
+
+
+def test_clean_classification_has_no_issues() -> None:
+    facts = DataFacts("classification", n_classes=3, label_format="int")
+    assert check_compile(_mlp(3), "sparse_categorical_crossentropy", ("accuracy",), facts) == []
+
+
+def test_units_must_match_classes_with_fix() -> None:
+    issues = check_compile(_mlp(10), "sparse_categorical_crossentropy", ("accuracy",),
+                           DataFacts("classification", n_classes=3))
+    (issue,) = issues
+    assert issue.code == "output-units" and "10 units" in issue.message and "3 classes" in issue.message
+    assert issue.fix == {"node": "dense_2", "param": "units", "value": 3}
+
+
+def test_softmax_with_binary_and_sigmoid_with_categorical() -> None:
+    assert "softmax-binary" in _codes(check_compile(_mlp(1, "softmax"), "binary_crossentropy", (), None))
+    assert "sigmoid-categorical" in _codes(check_compile(_mlp(3, "sigmoid"), "categorical_crossentropy", (), None))
+    ok = check_compile(_mlp(1, "sigmoid"), "binary_crossentropy", (), DataFacts("classification", 2))
+    assert ok == []
+
+
+def test_integer_labels_with_categorical_suggest_sparse() -> None:
+    issues = check_compile(_mlp(3), "categorical_crossentropy", ("accuracy",),
+                           DataFacts("classification", n_classes=3, label_format="int"))
+    (issue,) = issues
+    assert issue.fix == {"training": {"loss": "sparse_categorical_crossentropy"}}
+
+
+def test_regression_with_accuracy_and_classification_loss() -> None:
+    facts = DataFacts("regression", label_format="float")
+    issues = check_compile(_mlp(1, None), "mean_squared_error", ("accuracy", "mae"), facts)
+    (issue,) = issues
+    assert issue.code == "regression-accuracy" and issue.fix == {"training": {"metrics": ["mae"]}}
+    bad = check_compile(_mlp(1, None), "sparse_categorical_crossentropy", (), facts)
+    assert "regression-classification-loss" in _codes(bad)
+
+
+def test_images_not_rescaled() -> None:
+    g = _mlp(10)
+    facts = DataFacts("classification", n_classes=10, input_kind="images", input_max=255.0)
+    assert "images-not-rescaled" in _codes(check_compile(g, "sparse_categorical_crossentropy", (), facts))
+    scaled = DataFacts("classification", n_classes=10, input_kind="images", input_max=1.0)
+    assert check_compile(g, "sparse_categorical_crossentropy", (), scaled) == []
+
+
+def test_training_config_backward_compatible_and_problems() -> None:
+    old = {"loss": "mse", "optimizer": "sgd", "learning_rate": 0.01, "metrics": ["mae"], "epochs": 3}
+    cfg = TrainingConfig.from_dict(old)
+    assert cfg.schedule == "constant" and cfg.terminate_on_nan and cfg.metrics == ("mae",)
+    assert TrainingConfig.from_dict(cfg.to_dict()) == cfg
+    bad = cfg.with_changes(epochs=0, learning_rate=-1.0, schedule="wobbly")
+    text = " ".join(bad.problems())
+    assert "received 0" in text and "received -1.0" in text and "'wobbly'" in text
+
+
+def test_run_differences_lists_only_what_differs() -> None:
+    a = RunRecord("r1", "t", config=TrainingConfig().to_dict(), graph=_mlp(3).to_dict())
+    b = RunRecord("r2", "t", config=TrainingConfig(learning_rate=0.01).to_dict(), graph=_mlp(3).to_dict())
+    diff = run_differences([a, b])
+    assert diff == {"learning_rate": [0.001, 0.01]}
+    assert RunRecord.from_dict(a.to_dict()) == a

@@ -1,0 +1,69 @@
+"""The engine protocol: every object survives a trip over the wire; bad lines are named."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from visualnn.core.protocol import (
+    Control,
+    EvaluateRequest,
+    Job,
+    Message,
+    PredictRequest,
+    ProtocolError,
+    TrainRequest,
+    as_float,
+    decode,
+    encode,
+)
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        Job("j1", "train", {"project": {"name": "x"}, "epochs": 2}),
+        Control("j1", "stop"),
+        Control("", "shutdown"),
+        Message("j1", "epoch", {"epoch": 1, "logs": {"loss": 0.5}}),
+        Message("", "ready", {"protocol": 1}),
+    ],
+)
+def test_round_trip(obj: object) -> None:
+    line = encode(obj)  # type: ignore[arg-type]
+    assert line.endswith("\n") and line.count("\n") == 1
+    assert decode(line) == obj
+    assert decode(line.encode()) == obj
+
+
+def test_nan_and_inf_travel_as_strings() -> None:
+    line = encode(Message("j", "batch", {"logs": {"loss": float("nan"), "x": [float("inf")]}}))
+    msg = decode(line)
+    assert isinstance(msg, Message)
+    assert math.isnan(as_float(msg.data["logs"]["loss"]))
+    assert as_float(msg.data["logs"]["x"][0]) == float("inf")
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        ("not json", "invalid JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"t": "nope"}', "'nope'"),
+        ('{"t": "job", "type": "train"}', "'id'"),
+        ('{"t": "control", "job_id": "j", "action": "explode"}', "explode"),
+    ],
+)
+def test_bad_lines_are_named(line: str, needle: str) -> None:
+    with pytest.raises(ProtocolError, match=needle):
+        decode(line)
+
+
+def test_typed_requests_round_trip_and_ignore_unknown_keys() -> None:
+    req = TrainRequest(project={"name": "p"}, base_dir="/tmp", epochs=3, continue_run="run_1")
+    assert TrainRequest.from_dict({**req.to_dict(), "future": 1}) == req
+    ev = EvaluateRequest(project={}, base_dir=".", run_id="r")
+    assert EvaluateRequest.from_dict(ev.to_dict()) == ev
+    pr = PredictRequest(project={}, base_dir=".", rows=[{"a": 1}])
+    assert PredictRequest.from_dict(pr.to_dict()) == pr
