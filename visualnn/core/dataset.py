@@ -1,15 +1,201 @@
 """Dataset *description* stored in a project (where the data is and how to turn it into tensors).
 
 Never the data itself. Paths are stored relative to the project file.
+
+``DatasetSpec.options`` is plain JSON so the file format stays stable; the typed views below
+(:class:`ColumnOptions`, :class:`SplitOptions`, :class:`PipelineOptions`, :class:`ImageOptions`,
+:class:`ArrayOptions`, :class:`WindowOptions`) read it with defaults and write it back. Keys in
+``options``::
+
+    columns:   {name: {"role": feature|target|ignore, "kind": numeric|categorical|boolean,
+                       "encoding": onehot|index, "missing": <strategy>}}     (csv, timeseries)
+    csv:       {"delimiter", "encoding", "header", "decimal"}               (None = detect)
+    missing:   {"strategy": drop|mean|median|most_frequent|constant, "fill_value": 0}
+    scaling:   standardize|minmax|layer|none          (numeric features; statistics from training only)
+    target_encoding: index|onehot                     (classification labels)
+    task:      None (detect) | binary|multiclass|multilabel|regression
+    split:     {"val": 0.2, "test": 0.1, "seed": 42, "stratify": true}
+    pipeline:  {"shuffle": true, "shuffle_buffer": None (= number of training examples), "seed": None
+                (= split seed), "batch_size": 32, "repeat": false, "cache": false, "prefetch": true}
+    image:     {"image_size": [32, 32], "color_mode": rgb|grayscale, "rescale": "0_1"|"-1_1"|"none"}
+    arrays:    {"features": "x", "targets": "y", "targets_path": None}   (.npz keys; .npy + targets file)
+    window:    {"length": 24, "stride": 1, "horizon": 1, "target": None, "features": None}
+    max_bytes: refuse files larger than this (default 1 GiB)
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, TypeVar
 
 SOURCE_KINDS = ("csv", "images", "numpy", "timeseries")
+ROLES = ("feature", "target", "ignore")
+COLUMN_KINDS = ("numeric", "categorical", "boolean")
+CATEGORICAL_ENCODINGS = ("onehot", "index")
+MISSING_STRATEGIES = ("drop", "mean", "median", "most_frequent", "constant")
+SCALINGS = ("standardize", "minmax", "layer", "none")
+TASKS = ("binary", "multiclass", "multilabel", "regression")
+COLOR_MODES = ("rgb", "grayscale")
+RESCALES = ("0_1", "-1_1", "none")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+DEFAULT_MAX_BYTES = 1 << 30
+
+_T = TypeVar("_T")
+
+
+def _from_mapping(cls: type[_T], data: Any) -> _T:
+    """Build dataclass ``cls`` from a JSON mapping, ignoring unknown keys (forward compatibility)."""
+    if not isinstance(data, dict):
+        return cls()
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: copy.deepcopy(v) for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class ColumnOptions:
+    """How one table column is used: role, kind, categorical encoding, missing-value override."""
+
+    role: str = "feature"  # ROLES
+    kind: str | None = None  # COLUMN_KINDS; None = detect from the data
+    encoding: str = "onehot"  # CATEGORICAL_ENCODINGS (categorical features only)
+    missing: str | None = None  # MISSING_STRATEGIES; None = the dataset-wide strategy
+
+    def validate(self, name: str) -> list[str]:
+        """Messages for values outside their allowed sets."""
+        out = []
+        if self.role not in ROLES:
+            out.append(f"Column {name!r} role must be one of {', '.join(ROLES)}; received {self.role!r}.")
+        if self.kind is not None and self.kind not in COLUMN_KINDS:
+            out.append(f"Column {name!r} kind must be one of {', '.join(COLUMN_KINDS)}; received {self.kind!r}.")
+        if self.encoding not in CATEGORICAL_ENCODINGS:
+            out.append(f"Column {name!r} encoding must be onehot or index; received {self.encoding!r}.")
+        if self.missing is not None and self.missing not in MISSING_STRATEGIES:
+            out.append(
+                f"Column {name!r} missing-value strategy must be one of {', '.join(MISSING_STRATEGIES)}; "
+                f"received {self.missing!r}."
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    """How to parse a delimited text file; ``None`` means detect it."""
+
+    delimiter: str | None = None
+    encoding: str | None = None
+    header: bool | None = None
+    decimal: str | None = None
+
+
+@dataclass(frozen=True)
+class MissingOptions:
+    """Dataset-wide missing-value strategy (columns may override it)."""
+
+    strategy: str = "mean"
+    fill_value: float | str = 0
+
+
+@dataclass(frozen=True)
+class SplitOptions:
+    """Train/validation/test fractions, seed and stratification (see services.datasets.split)."""
+
+    val: float = 0.2
+    test: float = 0.0
+    seed: int = 42
+    stratify: bool = True
+
+    def validate(self) -> list[str]:
+        """Messages for impossible fractions."""
+        out = []
+        for name, value in (("validation", self.val), ("test", self.test)):
+            if not 0.0 <= value < 1.0:
+                out.append(f"The {name} fraction must be in [0, 1); received {value}.")
+        if self.val + self.test >= 1.0:
+            out.append(
+                f"Validation + test fractions must leave data for training; received {self.val} + {self.test}."
+            )
+        return out
+
+    @property
+    def train(self) -> float:
+        """Fraction left for training."""
+        return max(0.0, 1.0 - self.val - self.test)
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """tf.data settings: shuffle (buffer defaults to the number of training examples), batch, repeat..."""
+
+    shuffle: bool = True
+    shuffle_buffer: int | None = None  # None = number of training examples
+    seed: int | None = None  # None = the split seed
+    batch_size: int = 32
+    repeat: bool = False
+    cache: bool = False
+    prefetch: bool = True
+
+    def validate(self) -> list[str]:
+        """Messages for impossible settings."""
+        out = []
+        if int(self.batch_size) < 1:
+            out.append(f"Batch size must be at least 1; received {self.batch_size}.")
+        if self.shuffle_buffer is not None and int(self.shuffle_buffer) < 1:
+            out.append(f"Shuffle buffer size must be at least 1; received {self.shuffle_buffer}.")
+        return out
+
+
+@dataclass(frozen=True)
+class ImageOptions:
+    """Image folder settings: target size (height, width), colour mode and rescaling."""
+
+    image_size: tuple[int, int] = (32, 32)
+    color_mode: str = "rgb"
+    rescale: str = "0_1"
+
+    @property
+    def channels(self) -> int:
+        """1 for grayscale, 3 for RGB (grayscale keeps a channel axis of 1)."""
+        return 1 if self.color_mode == "grayscale" else 3
+
+    def validate(self) -> list[str]:
+        """Messages for unknown settings."""
+        out = []
+        if len(self.image_size) != 2 or min(int(v) for v in self.image_size) < 1:
+            out.append(f"Image size must be [height, width] of positive ints; received {list(self.image_size)}.")
+        if self.color_mode not in COLOR_MODES:
+            out.append(f"Colour mode must be rgb or grayscale; received {self.color_mode!r}.")
+        if self.rescale not in RESCALES:
+            out.append(f"Rescale must be one of {', '.join(RESCALES)}; received {self.rescale!r}.")
+        return out
+
+
+@dataclass(frozen=True)
+class ArrayOptions:
+    """Which arrays of a ``.npz`` hold features and targets (or a second ``.npy`` for targets)."""
+
+    features: str | None = None  # None = "x"/"X"/"features"/first array
+    targets: str | None = None  # None = "y"/"Y"/"labels"/"targets"/second array
+    targets_path: str | None = None  # for a ``.npy`` features file, relative to the project
+
+
+@dataclass(frozen=True)
+class WindowOptions:
+    """Time-series windowing: ``length`` steps in, predict ``target`` ``horizon`` steps after the window."""
+
+    length: int = 24
+    stride: int = 1
+    horizon: int = 1
+    target: str | None = None  # None = last numeric column
+    features: tuple[str, ...] | None = None  # None = every numeric column (target included)
+
+    def validate(self) -> list[str]:
+        """Messages for impossible window settings."""
+        out = []
+        for name in ("length", "stride", "horizon"):
+            if int(getattr(self, name)) < 1:
+                out.append(f"Window {name} must be at least 1; received {getattr(self, name)}.")
+        return out
 
 
 @dataclass(frozen=True)
@@ -28,3 +214,123 @@ class DatasetSpec:
     def from_dict(data: dict[str, Any]) -> DatasetSpec:
         """Inverse of :meth:`to_dict`."""
         return DatasetSpec(str(data["kind"]), str(data["path"]), copy.deepcopy(dict(data.get("options", {}))))
+
+    # ----- typed views of ``options`` -------------------------------------------------------
+    def columns(self) -> dict[str, ColumnOptions]:
+        """Per-column settings that were set explicitly (unlisted columns are detected features)."""
+        raw = self.options.get("columns") or {}
+        return {str(k): _from_mapping(ColumnOptions, v) for k, v in raw.items()}
+
+    def column(self, name: str) -> ColumnOptions:
+        """Settings of one column (defaults when unset)."""
+        return self.columns().get(name, ColumnOptions())
+
+    def targets(self) -> list[str]:
+        """Names of the columns whose role is ``target``, in the order they were set."""
+        return [n for n, c in self.columns().items() if c.role == "target"]
+
+    def csv(self) -> CsvOptions:
+        """Parsing settings."""
+        return _from_mapping(CsvOptions, self.options.get("csv"))
+
+    def missing(self) -> MissingOptions:
+        """Dataset-wide missing-value strategy."""
+        return _from_mapping(MissingOptions, self.options.get("missing"))
+
+    def scaling(self) -> str:
+        """How numeric features are scaled (statistics from the training split only)."""
+        return str(self.options.get("scaling", "standardize"))
+
+    def target_encoding(self) -> str:
+        """``index`` (sparse labels) or ``onehot``."""
+        return str(self.options.get("target_encoding", "index"))
+
+    def task(self) -> str | None:
+        """The task forced by the user, or None to detect it from the targets."""
+        task = self.options.get("task")
+        return None if task is None else str(task)
+
+    def split(self) -> SplitOptions:
+        """Split fractions and seed."""
+        return _from_mapping(SplitOptions, self.options.get("split"))
+
+    def pipeline(self) -> PipelineOptions:
+        """tf.data settings."""
+        return _from_mapping(PipelineOptions, self.options.get("pipeline"))
+
+    def image(self) -> ImageOptions:
+        """Image folder settings."""
+        opts = _from_mapping(ImageOptions, self.options.get("image"))
+        return replace(opts, image_size=(int(opts.image_size[0]), int(opts.image_size[1])))
+
+    def arrays(self) -> ArrayOptions:
+        """Which ``.npz`` arrays are features and targets."""
+        return _from_mapping(ArrayOptions, self.options.get("arrays"))
+
+    def window(self) -> WindowOptions:
+        """Time-series windowing."""
+        opts = _from_mapping(WindowOptions, self.options.get("window"))
+        feats = None if opts.features is None else tuple(str(f) for f in opts.features)
+        return replace(opts, features=feats)
+
+    def max_bytes(self) -> int:
+        """Files above this size are refused with their size named."""
+        return int(self.options.get("max_bytes", DEFAULT_MAX_BYTES))
+
+    # ----- editing (returns new specs; DatasetSpec is immutable) -----------------------------
+    def with_options(self, **changes: Any) -> DatasetSpec:
+        """A copy with top-level option keys replaced; dataclass values are stored as JSON."""
+        options = copy.deepcopy(self.options)
+        for key, value in changes.items():
+            options[key] = _to_json(value)
+        return DatasetSpec(self.kind, self.path, options)
+
+    def with_column(self, name: str, **changes: Any) -> DatasetSpec:
+        """A copy with one column's settings changed (e.g. ``role="target"``)."""
+        cols = copy.deepcopy(self.options.get("columns") or {})
+        current = asdict(_from_mapping(ColumnOptions, cols.get(name)))
+        current.update(changes)
+        cols[name] = current
+        return self.with_options(columns=cols)
+
+    def with_path(self, path: str) -> DatasetSpec:
+        """A copy pointing at another file (relocating moved data)."""
+        return DatasetSpec(self.kind, path, copy.deepcopy(self.options))
+
+    def validate(self) -> list[str]:
+        """Every problem in the description itself (not the data); empty when it is consistent."""
+        out: list[str] = []
+        if self.kind not in SOURCE_KINDS:
+            out.append(f"Dataset kind must be one of {', '.join(SOURCE_KINDS)}; received {self.kind!r}.")
+        if not self.path:
+            out.append("The dataset has no path; choose a file or folder.")
+        for name, col in self.columns().items():
+            out += col.validate(name)
+        if self.missing().strategy not in MISSING_STRATEGIES:
+            out.append(
+                f"Missing-value strategy must be one of {', '.join(MISSING_STRATEGIES)}; "
+                f"received {self.missing().strategy!r}."
+            )
+        if self.scaling() not in SCALINGS:
+            out.append(f"Scaling must be one of {', '.join(SCALINGS)}; received {self.scaling()!r}.")
+        if self.target_encoding() not in CATEGORICAL_ENCODINGS:
+            out.append(f"Target encoding must be index or onehot; received {self.target_encoding()!r}.")
+        if self.task() is not None and self.task() not in TASKS:
+            out.append(f"Task must be one of {', '.join(TASKS)}; received {self.task()!r}.")
+        out += self.split().validate() + self.pipeline().validate()
+        if self.kind == "images":
+            out += self.image().validate()
+        if self.kind == "timeseries":
+            out += self.window().validate()
+        return out
+
+
+def _to_json(value: Any) -> Any:
+    """Dataclasses -> dicts and tuples -> lists, so options stay plain JSON."""
+    if hasattr(value, "__dataclass_fields__"):
+        value = asdict(value)
+    if isinstance(value, dict):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    return copy.deepcopy(value)
