@@ -1,1 +1,33 @@
-"""Project -> Python source text."""
+"""Project -> Python source text: the model definition and the full runnable training script."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visualnn.core.codegen.literals import CodegenError
+from visualnn.core.codegen.model_code import STYLES, model_definition
+
+HEADER = "import keras"
+
+
+def generate_model_code(project: Any, style: str = "functional") -> str:
+    """The model definition alone (``import keras`` + ``build_model()``); fast enough for every edit."""
+    lines = [HEADER, "", "", *model_definition(project.graph, project.name, style)]
+    return "\n".join(lines) + "\n"
+
+
+def generate_script(project: Any, style: str = "functional", strategy: str | None = None) -> str:
+    """The full standalone training script (data, model, compile, fit, evaluate, predict, save)."""
+    from visualnn.core.codegen.script import script
+
+    return script(project, style=style, strategy=strategy)
+
+
+def requirements_txt() -> str:
+    """``requirements.txt`` pinning the versions the exported script was written for."""
+    from visualnn.core.codegen.script import requirements
+
+    return requirements()
+
+
+__all__ = ["STYLES", "CodegenError", "generate_model_code", "generate_script", "requirements_txt"]

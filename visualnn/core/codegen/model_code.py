@@ -1,0 +1,228 @@
+"""The model definition as Python source: Sequential, functional or subclassed ``keras.Model``.
+
+Reads the same ``spec.keras_call`` the builder instantiates, so the code and the app agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from visualnn.core.codegen.literals import (
+    INDENT,
+    Br,
+    Cat,
+    CodegenError,
+    Expr,
+    call,
+    class_name,
+    identifier,
+    literal,
+    statement,
+    string,
+)
+from visualnn.core.graph import Graph
+from visualnn.core.specs import KerasCall, LayerSpec, Registry, default_registry
+
+STYLES = ("sequential", "functional", "subclass")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node ready to print: its variable, its constructor call and the variables it reads."""
+
+    node_id: str
+    var: str
+    label: str
+    spec: LayerSpec
+    ctor: Cat  # the layer (or keras.Input) constructor expression, name included
+    inputs: tuple[tuple[str, str], ...]  # (port name, source variable), by port
+
+
+def model_name(project_name: str) -> str:
+    """The Keras model name written in code (an identifier, so Keras accepts it)."""
+    return identifier(project_name, set(), fallback="model")
+
+
+def plan(graph: Graph, registry: Registry | None = None) -> list[Step]:
+    """Every node in topological order with a unique variable name; errors name the node."""
+    registry = registry or default_registry()
+    order = graph.topological_order()
+    if len(order) != len(graph.nodes):
+        raise CodegenError("The graph has a cycle; models must be acyclic. Remove an edge on the cycle.")
+    if not order:
+        raise CodegenError("The model is empty: add an Input and at least one layer.")
+    taken: set[str] = set()
+    steps: list[Step] = []
+    var_of: dict[str, str] = {}
+    for nid in order:
+        node = graph.nodes[nid]
+        spec = registry.get(node.type)
+        if spec is None:
+            raise CodegenError(f"{node.label}: unknown layer type {node.type!r}; replace it with a catalog layer.")
+        params = spec.resolved(node.params)
+        kc = spec.keras_call(spec, params)
+        ctor = _constructor(spec, kc, params, node.label)
+        edges = graph.in_edges(nid)
+        if len(edges) < spec.required_inputs():
+            raise CodegenError(f"{node.label}: {spec.type} has unconnected inputs; connect a layer into it.")
+        ins = tuple((spec.port_name(e.dst.port), var_of[e.src.node]) for e in edges)
+        var = identifier(node.label, taken)
+        var_of[nid] = var
+        steps.append(Step(nid, var, node.label, spec, ctor, ins))
+    return steps
+
+
+def _constructor(spec: LayerSpec, kc: KerasCall, params: dict[str, object], label: str) -> Cat:
+    """The constructor with advanced arguments left out when they keep their default."""
+    if spec.type == "Input":
+        kwargs = {"shape": kc.kwargs.get("shape")}
+        dtype = kc.kwargs.get("dtype", "float32")
+        if dtype != "float32":
+            kwargs["dtype"] = dtype
+        kwargs["name"] = label
+        return call("keras.Input", kwargs)
+    if kc.class_path == "keras.layers.deserialize":
+        # A generic (imported) layer: its full Keras config, with the node's name.
+        config = dict(kc.kwargs.get("config") or {})
+        inner = dict(config.get("config") or {})
+        inner["name"] = label
+        config["config"] = inner
+        return call("keras.layers.deserialize", {}, args=(literal(config),))
+    keep = {}
+    by_name = {p.name: p for p in spec.params}
+    for key, value in kc.kwargs.items():
+        p = by_name.get(key)
+        if p is not None and p.advanced and params.get(key, p.default) == p.default:
+            continue  # an advanced setting left at its default would only add noise
+        keep[key] = value
+    keep["name"] = label
+    return call(kc.class_path, keep)
+
+
+def _apply(step: Step, layer: Expr) -> Cat:
+    """``layer(x)``, ``layer([a, b])`` or ``layer(query=q, value=v)`` by the spec's call style."""
+    srcs = [v for _, v in step.inputs]
+    style = step.spec.call_style
+    if style == "list":
+        return Cat((layer, Br("(", (Br("[", tuple(srcs), "]"),), ")")))
+    if style == "named":
+        for port, _ in step.inputs:
+            if not port.isidentifier():
+                raise CodegenError(f"{step.label}: input port {port!r} cannot be a keyword argument.")
+        kw = tuple(Cat((f"{port}=", v)) for port, v in step.inputs)
+        return Cat((layer, Br("(", kw, ")")))
+    return Cat((layer, Br("(", (srcs[0],), ")")))
+
+
+def _outputs(graph: Graph, steps: list[Step]) -> tuple[list[Step], list[Step]]:
+    """Inputs in topological order, outputs in document order of the sinks (as the builder does)."""
+    by_id = {s.node_id: s for s in steps}
+    inputs = [s for s in steps if s.spec.type == "Input"]
+    outputs = [by_id[n] for n in graph.sinks() if by_id[n].spec.type != "Input"]
+    if not inputs:
+        raise CodegenError("The model has no Input; add an Input node.")
+    if not outputs:
+        raise CodegenError("The model has no output layer; connect a layer after the Input.")
+    return inputs, outputs
+
+
+def _one_or_list(steps: list[Step]) -> Expr:
+    if len(steps) == 1:
+        return steps[0].var
+    return Br("[", tuple(s.var for s in steps), "]")
+
+
+def _doc(text: str, indent: int) -> str:
+    return " " * indent + '"""' + text + '"""'
+
+
+def sequential_code(graph: Graph, name: str, steps: list[Step]) -> list[str]:
+    """``keras.Sequential([...])`` for a single chain starting at an Input."""
+    order = graph.chain_order()
+    if order is None or not steps or steps[0].spec.type != "Input":
+        where = next((s.label for s in steps if len(s.inputs) > 1 or len(graph.out_edges(s.node_id)) > 1), None)
+        detail = f" (it branches or merges at {where!r})" if where else ""
+        raise CodegenError(
+            "The sequential style needs a single chain of layers that starts at one Input"
+            f"{detail}. Use the functional or subclass style."
+        )
+    layers = Br("[", tuple(s.ctor for s in steps), "]")
+    lines = [
+        "def build_model():",
+        _doc("Define the network: a stack of layers, one after another (keras.Sequential).", 4),
+        statement(Cat(("model = ", call("keras.Sequential", {"name": name}, args=(layers,)))), 4),
+        "    return model",
+    ]
+    return lines
+
+
+def functional_code(graph: Graph, name: str, steps: list[Step]) -> list[str]:
+    """The functional API: each layer is called on the tensors of the layers before it."""
+    inputs, outputs = _outputs(graph, steps)
+    lines = [
+        "def build_model():",
+        _doc("Define the network with the functional API (a directed acyclic graph of layers).", 4),
+    ]
+    for step in steps:
+        expr: Expr = step.ctor if step.spec.type == "Input" else _apply(step, step.ctor)
+        lines.append(statement(Cat((f"{step.var} = ", expr)), 4))
+    model = call(
+        "keras.Model",
+        {},
+        args=(Cat(("inputs=", _one_or_list(inputs))), Cat(("outputs=", _one_or_list(outputs))), f"name={string(name)}"),
+    )
+    lines.append(statement(Cat(("model = ", model)), 4))
+    lines.append("    return model")
+    return lines
+
+
+def subclass_code(graph: Graph, name: str, project_name: str, steps: list[Step]) -> list[str]:
+    """A subclassed ``keras.Model``: layers made in ``__init__``, wired in ``call()``."""
+    inputs, outputs = _outputs(graph, steps)
+    cls = class_name(project_name)
+    layers = [s for s in steps if s.spec.type != "Input"]
+    lines = [
+        f"class {cls}(keras.Model):",
+        _doc("The network as a subclassed keras.Model: layers in __init__, wiring in call().", 4),
+        "",
+        "    def __init__(self, **kwargs):",
+        "        super().__init__(**kwargs)",
+    ]
+    for step in layers:
+        lines.append(statement(Cat((f"self.{step.var} = ", step.ctor)), 8))
+    lines += ["", "    def call(self, inputs):"]
+    if len(inputs) == 1:
+        lines.append(f"        {inputs[0].var} = inputs")
+    else:
+        lines.append(f"        {', '.join(s.var for s in inputs)} = inputs")
+    for step in layers:
+        lines.append(statement(Cat((f"{step.var} = ", _apply(step, f"self.{step.var}"))), 8))
+    result = outputs[0].var if len(outputs) == 1 else "[" + ", ".join(s.var for s in outputs) + "]"
+    lines.append(f"        return {result}")
+    symbolic: Expr = inputs[0].ctor if len(inputs) == 1 else Br("[", tuple(s.ctor for s in inputs), "]")
+    lines += [
+        "",
+        "",
+        "def build_model():",
+        _doc("Create the subclassed model and call it once on symbolic inputs to create its weights.", 4),
+        f"    model = {cls}(name={string(name)})",
+        statement(Cat(("model", Br("(", (symbolic,), ")"))), 4),
+        "    return model",
+    ]
+    return lines
+
+
+def model_definition(graph: Graph, project_name: str, style: str, registry: Registry | None = None) -> list[str]:
+    """Source lines defining ``build_model()`` (and the model class for the subclass style)."""
+    if style not in STYLES:
+        raise CodegenError(f"Code style must be one of {', '.join(STYLES)}; received {style!r}.")
+    steps = plan(graph, registry)
+    name = model_name(project_name)
+    if style == "sequential":
+        return sequential_code(graph, name, steps)
+    if style == "functional":
+        return functional_code(graph, name, steps)
+    return subclass_code(graph, name, project_name, steps)
+
+
+__all__ = ["INDENT", "STYLES", "Step", "model_definition", "model_name", "plan"]
