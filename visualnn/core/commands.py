@@ -92,6 +92,11 @@ class UndoStack:
 
 
 # ----------------------------------------------------------------------- helpers
+def _reg(registry: Registry | None) -> Registry:
+    # `registry or default` would be wrong: an empty Registry is falsy (it has __len__).
+    return default_registry() if registry is None else registry
+
+
 def _node(graph: Graph, node_id: str) -> Node:
     if node_id not in graph.nodes:
         raise CommandError(f"There is no layer {node_id!r} in the model.")
@@ -247,7 +252,7 @@ class Connect(Command):
 
     def redo(self, project: Project) -> None:
         """Add the edge."""
-        problem = check_edge(project.graph, self.edge, self.registry or default_registry())
+        problem = check_edge(project.graph, self.edge, _reg(self.registry))
         if problem:
             raise CommandError(problem)
         project.graph.connect(self.edge, self.index)
@@ -290,7 +295,7 @@ class SetParam(Command):
     def redo(self, project: Project) -> None:
         """Validate against the ParamSpec, then set."""
         node = _node(project.graph, self.node_id)
-        spec = (self.registry or default_registry()).get(node.type)
+        spec = _reg(self.registry).get(node.type)
         _check_json(self.value, f"{node.label} {self.name}")
         if spec is not None:
             try:
@@ -507,7 +512,7 @@ def sequential_problem(graph: Graph, registry: Registry | None = None) -> str | 
             "keep functional mode or remove the extra connections."
         )
     first = graph.nodes[order[0]]
-    if (registry or default_registry()).resolve(first.type) != "Input":
+    if _reg(registry).resolve(first.type) != "Input":
         return f"A sequential model must start with an Input; {first.label} ({first.type}) comes first. Add an Input before it."
     return None
 

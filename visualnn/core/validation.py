@@ -1,0 +1,293 @@
+"""Diagnostics for a project: structural, parameter and shape problems, each tied to a node or edge.
+
+``validate`` never raises; it runs after every edit, so it is linear in nodes + edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from visualnn.core.graph import SEQUENTIAL, Edge, Graph, Node
+from visualnn.core.project import Project
+from visualnn.core.shapes import ShapeReport, infer_shapes
+from visualnn.core.specs import LayerSpec, Registry, default_registry, fmt_shape
+
+Severity = Literal["error", "warning"]
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
+
+# Stable codes: the UI keys icons/filters on them and tests assert them.
+EMPTY = "empty"
+MISSING_INPUT = "missing-input"
+NO_OUTPUT = "no-output"
+CYCLE = "cycle"
+UNKNOWN_TYPE = "unknown-type"
+BAD_EDGE = "bad-edge"
+BAD_PARAM = "bad-param"
+UNKNOWN_PARAM = "unknown-param"
+UNCONNECTED_INPUT = "unconnected-input"
+TOO_MANY_EDGES = "too-many-edges"
+DANGLING = "dangling"
+UNUSED_INPUT = "unused-input"
+EXTRA_OUTPUT = "extra-output"
+SEQUENTIAL_MODE = "sequential-mode"
+DUPLICATE_NAME = "duplicate-name"
+MERGE_SHAPES = "merge-shapes"
+SHAPE = "shape"
+INTERNAL = "internal"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One diagnostic: severity, stable code, message naming the layer, and a suggested fix."""
+
+    severity: Severity
+    code: str
+    message: str
+    node_id: str | None = None
+    edge: Edge | None = None
+    fix: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        """True for errors (the model cannot be built), False for warnings."""
+        return self.severity == ERROR
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form for ``visualnn check --json``."""
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "node": self.node_id,
+            "edge": None if self.edge is None else self.edge.to_dict(),
+            "fix": self.fix,
+        }
+
+
+def errors(issues: list[Issue]) -> list[Issue]:
+    """Only the errors."""
+    return [i for i in issues if i.is_error]
+
+
+def validate(
+    project: Project | Graph,
+    registry: Registry | None = None,
+    shapes: ShapeReport | None = None,
+) -> list[Issue]:
+    """Every diagnostic for ``project`` (or a bare graph), errors and warnings. Never raises."""
+    graph = project.graph if isinstance(project, Project) else project
+    try:
+        return _Validator(graph, default_registry() if registry is None else registry, shapes).run()
+    except Exception as exc:  # a validator bug must never take the editor down
+        return [Issue(ERROR, INTERNAL, f"Validation failed unexpectedly ({type(exc).__name__}: {exc}).")]
+
+
+class _Validator:
+    """One validation pass; collects issues and remembers which nodes already have an error."""
+
+    def __init__(self, graph: Graph, registry: Registry, shapes: ShapeReport | None) -> None:
+        self.graph = graph
+        self.registry = registry
+        self.shapes = shapes
+        self.issues: list[Issue] = []
+        self.flagged: set[str] = set()  # nodes with a structural error: their shape error is noise
+        self.specs: dict[str, LayerSpec | None] = {n.id: registry.get(n.type) for n in graph}
+        self.edges_ok: list[Edge] = []
+
+    def add(self, severity: Severity, code: str, message: str, node: str | None = None,
+            edge: Edge | None = None, fix: str | None = None) -> None:
+        """Record an issue (errors on a node silence that node's later shape error)."""
+        self.issues.append(Issue(severity, code, message, node, edge, fix))
+        if node is not None and severity == ERROR:
+            self.flagged.add(node)
+
+    def label(self, node_id: str) -> str:
+        """Display name of a node."""
+        node = self.graph.nodes.get(node_id)
+        return node.label if node else node_id
+
+    def run(self) -> list[Issue]:
+        """All checks in a fixed order (so output is stable)."""
+        graph = self.graph
+        if not graph.nodes:
+            self.add(ERROR, EMPTY, "The model is empty.", fix="Add an Input and at least one layer.")
+            return self.issues
+        self.edges_ok = self.check_edges()
+        self.check_nodes()
+        self.check_ports()
+        self.check_names()
+        self.check_structure()
+        if graph.mode == SEQUENTIAL:
+            self.check_sequential()
+        self.check_shapes()
+        return self.issues
+
+    def check_edges(self) -> list[Edge]:
+        """Edges must join existing nodes; returns the usable ones."""
+        ok = []
+        for e in self.graph.edges:
+            missing = [r.node for r in (e.src, e.dst) if r.node not in self.graph.nodes]
+            if missing:
+                self.add(ERROR, BAD_EDGE, f"A connection refers to the missing layer {missing[0]!r}.", edge=e,
+                         fix="Delete the connection.")
+            else:
+                ok.append(e)
+        return ok
+
+    def check_nodes(self) -> None:
+        """Unknown layer types and out-of-range or unknown parameters."""
+        for node in self.graph:
+            spec = self.specs[node.id]
+            if spec is None:
+                self.add(ERROR, UNKNOWN_TYPE, f"{node.label} has the unknown layer type {node.type!r}; it cannot be built.",
+                         node.id, fix="Replace it with a layer from the palette, or update VisualNN.")
+                continue
+            known = {p.name for p in spec.params}
+            for pspec in spec.params:
+                if pspec.name in node.params:
+                    msg = pspec.check(node.params[pspec.name], node.label)
+                    if msg:
+                        self.add(ERROR, BAD_PARAM, msg, node.id, fix=f"Change {pspec.name} in the inspector.")
+            for name in node.params:
+                if name not in known:
+                    self.add(WARNING, UNKNOWN_PARAM, f"{node.label} ({spec.type}) has no parameter {name!r}; it is ignored.",
+                             node.id, fix=f"Remove {name!r} from the layer.")
+
+    def check_ports(self) -> None:
+        """Each input port takes one edge; required ports must be connected; no edges into Input."""
+        by_dst: dict[str, list[Edge]] = {}
+        for e in self.edges_ok:
+            by_dst.setdefault(e.dst.node, []).append(e)
+        for node in self.graph:
+            spec = self.specs[node.id]
+            edges = by_dst.get(node.id, [])
+            if spec is None:
+                continue
+            seen: set[int] = set()
+            for e in edges:
+                src = self.label(e.src.node)
+                if not spec.variadic and e.dst.port >= len(spec.inputs):
+                    what = "takes no inputs" if not spec.inputs else f"has {len(spec.inputs)} input port(s)"
+                    self.add(ERROR, TOO_MANY_EDGES, f"{node.label} ({spec.type}) {what}; the connection from {src} is extra.",
+                             node.id, e, fix=f"Disconnect {src} from {node.label}.")
+                elif e.dst.port in seen:
+                    self.add(ERROR, TOO_MANY_EDGES,
+                             f"{node.label} input {spec.port_name(e.dst.port)} has more than one connection; it accepts one.",
+                             node.id, e, fix=f"Disconnect {src} or connect it to another port.")
+                seen.add(e.dst.port)
+                if e.src.port != 0:
+                    self.add(ERROR, BAD_EDGE, f"{src} has a single output (port 0); a connection uses port {e.src.port}.",
+                             node.id, e, fix="Reconnect from output port 0.")
+            if spec.variadic:
+                if len(edges) < spec.min_inputs:
+                    self.add(ERROR, UNCONNECTED_INPUT,
+                             f"{node.label} ({spec.type}) needs at least {spec.min_inputs} inputs; received {len(edges)}.",
+                             node.id, fix=f"Connect more layers into {node.label}.")
+            else:
+                missing = [spec.port_name(i) for i in range(spec.required_inputs()) if i not in seen]
+                if missing:
+                    self.add(ERROR, UNCONNECTED_INPUT,
+                             f"{node.label} ({spec.type}) input {', '.join(missing)} is not connected.",
+                             node.id, fix=f"Connect a layer into {node.label}.")
+
+    def check_names(self) -> None:
+        """Keras needs unique layer names."""
+        first: dict[str, str] = {}
+        for node in self.graph:
+            if node.label in first:
+                self.add(ERROR, DUPLICATE_NAME,
+                         f"{node.label} is used by two layers ({first[node.label]} and {node.id}); Keras needs unique names.",
+                         node.id, fix=f"Rename {node.id}.")
+            else:
+                first[node.label] = node.id
+
+    def is_input(self, node: Node) -> bool:
+        """Whether the node is an Input layer."""
+        spec = self.specs[node.id]
+        return spec is not None and spec.type == "Input"
+
+    def check_structure(self) -> None:
+        """Missing Input, cycles, unused inputs, nodes cut off from an Input, dangling extra outputs."""
+        graph = self.graph
+        inputs = [n.id for n in graph if self.is_input(n)]
+        if not inputs:
+            self.add(ERROR, MISSING_INPUT, "The model has no Input layer.",
+                     fix="Add an Input from the palette and connect it to the first layer.")
+        ordered = set(graph.topological_order())
+        on_cycle = [nid for nid in graph.nodes if nid not in ordered]
+        for nid in on_cycle:
+            self.add(ERROR, CYCLE, f"{self.label(nid)} lies on a cycle; models must be acyclic.", nid,
+                     fix="Remove one of the connections that loops back.")
+        out: dict[str, list[str]] = {nid: [] for nid in graph.nodes}
+        for e in self.edges_ok:
+            out[e.src.node].append(e.dst.node)
+        fed: set[str] = set()
+        stack = list(inputs)
+        while stack:
+            cur = stack.pop()
+            if cur not in fed:
+                fed.add(cur)
+                stack.extend(out[cur])
+        # Nodes below an already-flagged node are cut off because of it: one message is enough.
+        shadowed: set[str] = set()
+        stack = list(self.flagged)
+        while stack:
+            cur = stack.pop()
+            if cur not in shadowed:
+                shadowed.add(cur)
+                stack.extend(out.get(cur, ()))
+        for node in graph:
+            if inputs and node.id not in fed and node.id not in shadowed:
+                self.add(ERROR, DANGLING, f"{node.label} is not fed by any Input, so it is not part of the model.",
+                         node.id, fix=f"Connect {node.label} to the layers before it, or delete it.")
+        sinks = [nid for nid in graph.nodes if not out[nid]]
+        outputs = [nid for nid in sinks if not self.is_input(graph.nodes[nid])]
+        for nid in sinks:
+            if self.is_input(graph.nodes[nid]):
+                self.add(ERROR, UNUSED_INPUT if len(graph) > 1 else NO_OUTPUT,
+                         f"{self.label(nid)} is not connected to any layer, so the model has no output from it.", nid,
+                         fix=f"Connect {self.label(nid)} to a layer, or delete it.")
+        fed_outputs = [nid for nid in outputs if nid in fed]
+        if len(fed_outputs) > 1:
+            for nid in fed_outputs[:-1]:
+                self.add(WARNING, EXTRA_OUTPUT,
+                         f"{self.label(nid)} has no layer after it, so it becomes an extra model output.", nid,
+                         fix=f"Connect {self.label(nid)} onward, or delete it if it is left over.")
+
+    def check_sequential(self) -> None:
+        """Sequential mode needs a single chain starting at an Input."""
+        graph = self.graph
+        order = graph.chain_order()
+        if order is None:
+            self.add(ERROR, SEQUENTIAL_MODE,
+                     "A sequential model must be a single chain of layers with no branches, merges or separate parts.",
+                     fix="Switch to functional mode, or remove the extra connections.")
+        elif order and not self.is_input(graph.nodes[order[0]]):
+            first = graph.nodes[order[0]]
+            self.add(ERROR, SEQUENTIAL_MODE, f"A sequential model must start with an Input; {first.label} comes first.",
+                     first.id, fix="Add an Input before it.")
+
+    def check_shapes(self) -> None:
+        """Shape errors from inference (merge layers get their own code)."""
+        report = self.shapes if self.shapes is not None else infer_shapes(self.graph, self.registry)
+        for nid, info in report.nodes.items():
+            if not info.error or nid in self.flagged or nid not in self.graph.nodes:
+                continue
+            spec = self.specs.get(nid)
+            if spec is not None and spec.category == "merge":
+                shapes = ", ".join(fmt_shape(s) for s in info.input_shapes)
+                self.add(ERROR, MERGE_SHAPES, f"{self.label(nid)}: {info.error}", nid,
+                         fix=f"Make the incoming shapes compatible (received {shapes}), e.g. with a Dense or Reshape.")
+            else:
+                self.add(ERROR, SHAPE, f"{self.label(nid)}: {info.error}", nid, fix=_fix_of(info.error))
+
+
+def _fix_of(message: str) -> str | None:
+    """The shape rules put their fix in the message's last sentence; surface it separately."""
+    for marker in ("Add ", "Use ", "Check ", "Remove ", "Connect ", "Set "):
+        at = message.find(marker)
+        if at > 0:
+            return message[at:]
+    return None
