@@ -28,6 +28,11 @@ def resolve_class(class_path: str) -> Any:
 
 def instantiate(call: KerasCall, **extra: Any) -> Any:
     """Create the object a :class:`KerasCall` describes (nested calls first)."""
+    if call.class_path == "keras.layers.deserialize":
+        # Generic (imported) layers: a stored Keras config, deserialized in safe mode.
+        from visualnn.services.generic_layers import deserialize_layer
+
+        return deserialize_layer(call.kwargs["config"], extra.get("name"))
     kwargs = {k: instantiate(v) if isinstance(v, KerasCall) else v for k, v in call.kwargs.items()}
     kwargs.update(extra)
     return resolve_class(call.class_path)(**kwargs)

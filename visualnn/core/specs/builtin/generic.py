@@ -1,0 +1,96 @@
+"""Generic layers: any Keras layer outside the catalog, kept as its full Keras config (imports).
+
+The config is JSON text (``{"module", "class_name", "config"}``) that the builder turns into a
+layer with ``keras.layers.deserialize`` in safe mode; nothing in it is ever executed as code.
+The output shape and weight counts are recorded by the importer (they need Keras to compute).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from visualnn.core.specs.base import INT, SHAPE, STR, KerasCall, LayerSpec, ParamCount, ParamSpec, Shape, ShapeError
+
+GENERIC_CLASS_PATH = "keras.layers.deserialize"
+"""The KerasCall class path of generic layers: the builder deserializes, the code prints it."""
+
+
+def parse_config(text: Any, layer: str = "KerasLayer") -> dict[str, Any]:
+    """The stored Keras config as a dict, or :class:`ShapeError` saying what is wrong with it."""
+    try:
+        data = json.loads(text) if isinstance(text, str) else text
+    except ValueError as exc:
+        raise ShapeError(f"{layer} config is not valid JSON ({exc}); re-import the model.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("class_name"), str) or not isinstance(
+        data.get("config"), dict
+    ):
+        raise ShapeError(f'{layer} config must be {{"class_name": ..., "config": {{...}}}}; received {text!r:.80}.')
+    return data
+
+
+def config_text(config: dict[str, Any]) -> str:
+    """JSON text for the ``config`` parameter (compact, stable key order)."""
+    return json.dumps(config, sort_keys=True, separators=(",", ":"))
+
+
+def _infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+    config = parse_config(params.get("config"))
+    shape = params.get("output_shape")
+    if shape is None:
+        raise ShapeError(
+            f"{config['class_name']} is a generic layer with no recorded output shape; re-import the model."
+        )
+    return (None, *shape)
+
+
+def _count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> ParamCount:
+    return ParamCount(int(params.get("trainable_params") or 0), int(params.get("non_trainable_params") or 0))
+
+
+def _call(spec: LayerSpec, params: dict[str, Any]) -> KerasCall:
+    config = parse_config(params.get("config"), spec.type)
+    clean = {k: config[k] for k in ("module", "class_name", "config", "registered_name") if k in config}
+    return KerasCall(GENERIC_CLASS_PATH, {"config": clean})
+
+
+def _params() -> tuple[ParamSpec, ...]:
+    return (
+        ParamSpec("config", STR, '{"class_name": "Identity", "config": {}}', "The layer's full Keras config (JSON)."),
+        ParamSpec(
+            "output_shape", SHAPE, None, "Output shape recorded at import, without the batch axis.", optional=True,
+            min=0, advanced=True,
+        ),
+        ParamSpec("trainable_params", INT, 0, "Trainable weights recorded at import.", min=0, advanced=True),
+        ParamSpec("non_trainable_params", INT, 0, "Non-trainable weights recorded at import.", min=0, advanced=True),
+    )
+
+
+KERAS_LAYER = LayerSpec(
+    type="KerasLayer",
+    category="generic",
+    doc="A Keras layer outside the catalog, kept with its full Keras config so it still builds and exports.",
+    params=_params(),
+    infer=_infer,
+    count_params=_count,
+    keras_class=GENERIC_CLASS_PATH,
+    keras_call=_call,
+    doc_url="https://keras.io/api/layers/",
+)
+
+KERAS_MERGE_LAYER = LayerSpec(
+    type="KerasMergeLayer",
+    category="generic",
+    doc="A Keras layer outside the catalog that takes a list of inputs, kept with its full Keras config.",
+    params=_params(),
+    infer=_infer,
+    count_params=_count,
+    variadic=True,
+    min_inputs=1,
+    call_style="list",
+    keras_class=GENERIC_CLASS_PATH,
+    keras_call=_call,
+    doc_url="https://keras.io/api/layers/",
+)
+
+SPECS = [KERAS_LAYER, KERAS_MERGE_LAYER]
