@@ -1,0 +1,370 @@
+"""Graphics items for the canvas: node cards, ports and labelled edges. Items never own state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsSceneHoverEvent,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from visualnn.core.graph import Edge
+from visualnn.core.layout import NODE_HEIGHT, NODE_WIDTH
+from visualnn.ui import theme
+from visualnn.ui.canvas import GRID
+
+PORT_R = 5.0
+HEADER = 6.0
+RADIUS = 8.0
+
+
+class _Fonts:
+    """Fonts are built once, after the QApplication exists."""
+
+    name: QFont | None = None
+    body: QFont | None = None
+    mono: QFont | None = None
+    label: QFont | None = None
+
+    @classmethod
+    def ensure(cls) -> None:
+        """Create the fonts on first use."""
+        if cls.name is None:
+            cls.name = QFont()
+            cls.name.setPointSizeF(9.5)
+            cls.name.setBold(True)
+            cls.body = QFont()
+            cls.body.setPointSizeF(8.5)
+            cls.mono = theme.mono_font(8.0)
+            cls.label = theme.mono_font(7.5)
+
+
+class NodeView:
+    """What a node card displays; compared before repainting so unchanged cards are not redrawn."""
+
+    __slots__ = ("category", "error", "footer_params", "footer_shape", "name", "severity", "subtitle", "tooltip")
+
+    def __init__(self, **kw: Any) -> None:
+        self.name = kw.get("name", "")
+        self.subtitle = kw.get("subtitle", "")
+        self.category = kw.get("category", "generic")
+        self.footer_shape = kw.get("footer_shape", "")
+        self.footer_params = kw.get("footer_params", "")
+        self.severity = kw.get("severity")  # None | "warning" | "error"
+        self.error = kw.get("error", "")
+        self.tooltip = kw.get("tooltip", "")
+
+    def key(self) -> tuple[Any, ...]:
+        """Everything that affects painting."""
+        return tuple(getattr(self, s) for s in self.__slots__)
+
+
+class PortItem(QGraphicsItem):
+    """An input (top) or output (bottom) port of a node card; drag from one to connect."""
+
+    def __init__(self, node: NodeItem, index: int, is_output: bool, name: str, connected: bool) -> None:
+        super().__init__(node)
+        self.node = node
+        self.index = index
+        self.is_output = is_output
+        self.connected = connected
+        self.state: str | None = None  # "ok" | "bad" while a connection is dragged over it
+        self._hover = False
+        self.setAcceptHoverEvents(True)
+        self.setToolTip(f"{'Output' if is_output else 'Input'}: {name}" + ("" if is_output else " (drop a connection here)"))
+        self.setZValue(2)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        """Generous hit area around the small dot."""
+        r = PORT_R + 4
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        """A small dot: filled when connected, hollow when free, tinted while a drag hovers."""
+        r = PORT_R + (1.5 if self._hover or self.state else 0)
+        color = theme.category_color(self.node.view.category)
+        if self.state == "ok":
+            color = QColor("#2E9E5B")
+        elif self.state == "bad":
+            color = QColor(theme.ERROR)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(color, 1.6))
+        painter.setBrush(QBrush(color if self.connected or self.state else theme.node_fill()))
+        painter.drawEllipse(QPointF(0, 0), r, r)
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        """Grow a little under the mouse."""
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        """Back to normal size."""
+        self._hover = False
+        self.update()
+
+
+class NodeItem(QGraphicsItem):
+    """A rounded node card: category header strip, bold name, type and key params, shape footer."""
+
+    def __init__(self, node_id: str, view: NodeView, n_inputs: int, input_names: list[str], connected: set[int]):
+        super().__init__()
+        _Fonts.ensure()
+        self.node_id = node_id
+        self.view = view
+        self.edges: list[EdgeItem] = []
+        self.highlight = False
+        self.inputs: list[PortItem] = []
+        self.output: PortItem | None = None
+        self._syncing = False  # True while the scene moves us to follow the document
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+        )
+        self.setAcceptHoverEvents(True)
+        self.setZValue(1)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.output = PortItem(self, 0, True, "output", True)
+        self.output.setPos(NODE_WIDTH / 2, NODE_HEIGHT)
+        self.set_ports(n_inputs, input_names, connected)
+        self.setToolTip(view.tooltip)
+
+    def set_ports(self, n_inputs: int, names: list[str], connected: set[int]) -> None:
+        """(Re)create the input ports spread along the top edge."""
+        if len(self.inputs) == n_inputs:
+            for port in self.inputs:
+                port.connected = port.index in connected
+                port.update()
+            return
+        scene = self.scene()
+        for port in self.inputs:
+            if scene is not None:
+                scene.removeItem(port)
+            port.setParentItem(None)
+        self.inputs = []
+        for i in range(n_inputs):
+            port = PortItem(self, i, False, names[i] if i < len(names) else f"input {i + 1}", i in connected)
+            port.setPos(NODE_WIDTH * (i + 1) / (n_inputs + 1), 0)
+            self.inputs.append(port)
+
+    def input_pos(self, port: int) -> QPointF:
+        """Scene position of an input port (the top centre if the port does not exist)."""
+        if 0 <= port < len(self.inputs):
+            return self.inputs[port].scenePos()
+        return self.mapToScene(QPointF(NODE_WIDTH / 2, 0))
+
+    def output_pos(self) -> QPointF:
+        """Scene position of the output port."""
+        return self.mapToScene(QPointF(NODE_WIDTH / 2, NODE_HEIGHT))
+
+    def set_view(self, view: NodeView) -> None:
+        """Show new content; repaints only when something visible changed."""
+        if view.key() == self.view.key():
+            return
+        self.view = view
+        self.setToolTip(view.tooltip)
+        for port in [*self.inputs, *([self.output] if self.output else [])]:
+            port.update()
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        """The card plus room for the selection outline and error badge."""
+        return QRectF(-4, -4, NODE_WIDTH + 12, NODE_HEIGHT + 8)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        """Draw the card (simplified at low zoom)."""
+        v = self.view
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
+        rect = QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT)
+        cat = theme.category_color(v.category)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if v.severity == "error":
+            border = QPen(QColor(theme.ERROR), 2.2)
+        elif v.severity == "warning":
+            border = QPen(QColor(theme.WARNING), 2.0)
+        else:
+            border = QPen(theme.grid_color().darker(125), 1.0)
+        if self.isSelected():
+            border = QPen(QColor(theme.ACCENT), 2.6)
+        elif self.highlight:
+            border = QPen(QColor(theme.ACCENT).lighter(130), 2.0)
+        if lod < 0.45:
+            # Far away: a coloured block with the name and the shape only.
+            painter.setPen(border)
+            painter.setBrush(cat.lighter(115) if theme.is_dark() else cat.lighter(150))
+            painter.drawRoundedRect(rect, RADIUS, RADIUS)
+            if lod > 0.2:
+                painter.setPen(theme.text_color())
+                f = QFont(_Fonts.name or QFont())
+                f.setPointSizeF(20)
+                painter.setFont(f)
+                painter.drawText(rect.adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignCenter, v.name)
+            return
+        path = QPainterPath()
+        path.addRoundedRect(rect, RADIUS, RADIUS)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(theme.node_fill())
+        painter.drawPath(path)
+        painter.save()
+        painter.setClipPath(path)
+        painter.fillRect(QRectF(0, 0, NODE_WIDTH, HEADER), cat)
+        footer = QRectF(0, NODE_HEIGHT - 24, NODE_WIDTH, 24)
+        painter.fillRect(footer, theme.canvas_background() if not theme.is_dark() else QColor("#272B30"))
+        painter.restore()
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(border)
+        painter.drawPath(path)
+        pad = 10
+        painter.setPen(theme.text_color())
+        painter.setFont(_Fonts.name or QFont())
+        painter.drawText(QRectF(pad, HEADER + 4, NODE_WIDTH - 2 * pad - 14, 20), Qt.AlignmentFlag.AlignVCenter, v.name)
+        painter.setPen(theme.muted_text_color())
+        painter.setFont(_Fonts.body or QFont())
+        sub = painter.fontMetrics().elidedText(v.subtitle, Qt.TextElideMode.ElideRight, int(NODE_WIDTH - 2 * pad))
+        painter.drawText(QRectF(pad, HEADER + 23, NODE_WIDTH - 2 * pad, 18), Qt.AlignmentFlag.AlignVCenter, sub)
+        painter.setFont(_Fonts.mono or QFont())
+        painter.drawText(footer.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, v.footer_shape)
+        painter.drawText(footer.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, v.footer_params)
+        if v.severity:
+            badge = QColor(theme.ERROR if v.severity == "error" else theme.WARNING)
+            center = QPointF(NODE_WIDTH - 12, HEADER + 14)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(badge)
+            painter.drawEllipse(center, 7, 7)
+            painter.setPen(QColor("white"))
+            f = QFont(_Fonts.name or QFont())
+            f.setPointSizeF(8)
+            painter.setFont(f)
+            painter.drawText(QRectF(center.x() - 7, center.y() - 7, 14, 14), Qt.AlignmentFlag.AlignCenter, "!")
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:  # noqa: N802
+        """Snap user drags to the grid and keep attached edges following."""
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and not self._syncing:
+            p = QPointF(value)
+            return QPointF(round(p.x() / GRID) * GRID, round(p.y() / GRID) * GRID)
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for edge in self.edges:
+                edge.adjust()
+        return super().itemChange(change, value)
+
+    def sync_pos(self, x: float, y: float) -> None:
+        """Move to the document position without snapping (the document is the truth)."""
+        self._syncing = True
+        try:
+            self.setPos(x, y)
+        finally:
+            self._syncing = False
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        """Raise the hovered card above its neighbours."""
+        self.setZValue(1.5)
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        """Back to the normal stacking order."""
+        self.setZValue(1)
+
+
+class EdgeItem(QGraphicsPathItem):
+    """A smooth curve from an output port to an input port, labelled with shape and rank."""
+
+    def __init__(self, edge: Edge, src: NodeItem, dst: NodeItem) -> None:
+        super().__init__()
+        _Fonts.ensure()
+        self.edge = edge
+        self.src = src
+        self.dst = dst
+        self.label = ""
+        self.highlight = False
+        self.setAcceptHoverEvents(True)
+        self.setZValue(0)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        src.edges.append(self)
+        dst.edges.append(self)
+        self.adjust()
+
+    def detach(self) -> None:
+        """Forget the end nodes (before removal from the scene)."""
+        for item in (self.src, self.dst):
+            if self in item.edges:
+                item.edges.remove(self)
+
+    def adjust(self) -> None:
+        """Recompute the curve after an end moved."""
+        a = self.src.output_pos()
+        b = self.dst.input_pos(self.edge.dst.port)
+        dy = max(abs(b.y() - a.y()) * 0.5, 40.0)
+        path = QPainterPath(a)
+        path.cubicTo(QPointF(a.x(), a.y() + dy), QPointF(b.x(), b.y() - dy), b)
+        self.prepareGeometryChange()
+        self.setPath(path)
+
+    def set_label(self, text: str) -> None:
+        """Show a new shape label (repaint only when it changed)."""
+        if text != self.label:
+            self.prepareGeometryChange()
+            self.label = text
+            self.setToolTip(f"{self.src.view.name} → {self.dst.view.name}\n{text}")
+            self.update()
+
+    def _label_rect(self) -> QRectF:
+        mid = self.path().pointAtPercent(0.5)
+        w = max(40.0, QFontMetricsF(_Fonts.label or QFont()).horizontalAdvance(self.label) + 14)
+        return QRectF(mid.x() - w / 2, mid.y() - 8, w, 16)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        """The curve plus its label."""
+        rect = self.path().boundingRect().adjusted(-6, -6, 6, 6)
+        return rect.united(self._label_rect()) if self.label else rect
+
+    def shape(self) -> QPainterPath:
+        """A wide stroke so the curve is easy to hit (and to drop layers onto)."""
+        stroker = QPainterPathStroker()
+        stroker.setWidth(12)
+        return stroker.createStroke(self.path())
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        """Draw the curve, an arrow head and the label pill."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        hot = self.highlight or self.isSelected()
+        color = QColor(theme.ACCENT) if hot else theme.edge_color()
+        painter.setPen(QPen(color, 2.4 if hot else 1.6))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.path())
+        end = self.path().pointAtPercent(1.0)
+        head = QPainterPath(end)
+        head.lineTo(end + QPointF(-4.5, -8))
+        head.lineTo(end + QPointF(4.5, -8))
+        head.closeSubpath()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawPath(head)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
+        if self.label and lod >= 0.45:
+            rect = self._label_rect()
+            painter.setPen(QPen(color, 1.0))
+            painter.setBrush(theme.node_fill())
+            painter.drawRoundedRect(rect, 8, 8)
+            painter.setPen(theme.muted_text_color() if not hot else QColor(theme.ACCENT))
+            painter.setFont(_Fonts.label or QFont())
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.label)
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        """Highlight the curve and both end cards."""
+        self._set_hot(True)
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        """Remove the highlight."""
+        self._set_hot(False)
+
+    def _set_hot(self, hot: bool) -> None:
+        self.highlight = hot
+        for node in (self.src, self.dst):
+            node.highlight = hot
+            node.update()
+        self.update()
