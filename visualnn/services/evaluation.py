@@ -1,0 +1,179 @@
+"""Evaluate a trained run: metrics table, confusion matrix, per-class report, confidently wrong samples,
+or for regression predicted-vs-true and residuals. Results are plain JSON for the protocol."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visualnn.core.protocol import EvaluateRequest
+from visualnn.core.training_config import RunRecord
+from visualnn.services.training import Sink, TrainingError, _null_sink, explain, load_run_model
+from visualnn.services.training_data import load_data
+
+MAX_POINTS = 5000  # regression scatter points sent to the UI
+THUMB = 32  # wrong-sample thumbnails are at most THUMB x THUMB pixels
+
+
+def pick_run(project: dict[str, Any], run_id: str | None) -> RunRecord:
+    """The run named ``run_id``, or the latest run that saved a model."""
+    runs = [RunRecord.from_dict(r) for r in project.get("runs") or []]
+    if run_id:
+        for run in runs:
+            if run.id == run_id:
+                return run
+        known = ", ".join(r.id for r in runs) or "none"
+        raise TrainingError(f"There is no run {run_id!r} in the project (runs: {known}).")
+    with_model = [r for r in runs if r.model_path]
+    if not with_model:
+        raise TrainingError("The project has no trained run yet. Train the model first.")
+    return with_model[-1]
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int) -> list[list[int]]:
+    """Counts: row = true class, column = predicted class."""
+    import numpy as np
+
+    cm = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(cm, (np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)), 1)
+    return [[int(v) for v in row] for row in cm]
+
+
+def per_class_report(cm: list[list[int]], class_names: list[str]) -> list[dict[str, Any]]:
+    """Precision, recall, F1 and support per class from a confusion matrix (0 where undefined)."""
+    rows = []
+    n = len(cm)
+    for i in range(n):
+        tp = cm[i][i]
+        predicted = sum(cm[r][i] for r in range(n))
+        support = sum(cm[i])
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        name = class_names[i] if i < len(class_names) else str(i)
+        rows.append({"class": name, "precision": precision, "recall": recall, "f1": f1, "support": support})
+    return rows
+
+
+def regression_report(y_true: Any, y_pred: Any, bins: int = 30) -> dict[str, Any]:
+    """MAE, RMSE, R², a residual histogram and (subsampled) predicted-vs-true points."""
+    import numpy as np
+
+    t = np.asarray(y_true, dtype="float64").reshape(len(y_true), -1)[:, 0]
+    p = np.asarray(y_pred, dtype="float64").reshape(len(y_pred), -1)[:, 0]
+    res = p - t
+    ss_tot = float(np.sum((t - t.mean()) ** 2)) if len(t) else 0.0
+    counts, edges = np.histogram(res, bins=bins) if len(res) else (np.zeros(0), np.zeros(1))
+    step = max(1, len(t) // MAX_POINTS)
+    return {
+        "mae": float(np.mean(np.abs(res))) if len(res) else 0.0,
+        "rmse": float(np.sqrt(np.mean(res**2))) if len(res) else 0.0,
+        "r2": 1.0 - float(np.sum(res**2)) / ss_tot if ss_tot > 0 else 0.0,
+        "true": t[::step].tolist(),
+        "pred": p[::step].tolist(),
+        "hist_counts": [int(c) for c in counts],
+        "hist_edges": [float(e) for e in edges],
+    }
+
+
+def class_probabilities(raw: Any) -> Any:
+    """Model outputs -> (n, n_classes) probabilities (a single sigmoid unit becomes two columns)."""
+    import numpy as np
+
+    p = np.asarray(raw, dtype="float64")
+    if p.ndim == 1 or p.shape[-1] == 1:
+        p1 = p.reshape(-1)
+        return np.stack([1.0 - p1, p1], axis=1)
+    return p
+
+
+def _thumbnail(sample: Any) -> list[Any]:
+    """A small JSON-friendly copy of one input sample (table row, or a downsampled 0-255 image)."""
+    import numpy as np
+
+    a = np.asarray(sample, dtype="float64")
+    if a.ndim >= 2:
+        sy, sx = max(1, a.shape[0] // THUMB), max(1, a.shape[1] // THUMB)
+        a = a[::sy, ::sx]
+        lo, hi = float(a.min()), float(a.max())
+        a = (a - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(a)
+        return np.round(a).astype(int).tolist()  # type: ignore[no-any-return]
+    return [round(float(v), 6) for v in a.reshape(-1)[:64]]
+
+
+def classification_report(
+    y_true: Any, probs: Any, class_names: list[str], xs: Any = None, max_wrong: int = 12,
+) -> dict[str, Any]:
+    """Confusion matrix, per-class table, accuracy and the most confidently wrong samples."""
+    import numpy as np
+
+    probs = class_probabilities(probs)
+    y = np.asarray(y_true)
+    y = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1).astype(int)
+    pred = probs.argmax(axis=1)
+    n = max(probs.shape[1], len(class_names), int(y.max()) + 1 if len(y) else 0)
+    names = list(class_names) + [str(i) for i in range(len(class_names), n)]
+    cm = confusion_matrix(y, pred, n)
+    wrong_idx = np.flatnonzero(pred != y)
+    conf = probs[wrong_idx, pred[wrong_idx]] if len(wrong_idx) else np.zeros(0)
+    order = wrong_idx[np.argsort(-conf)][:max_wrong]
+    wrong = [{
+        "index": int(i), "true": names[int(y[i])], "pred": names[int(pred[i])],
+        "confidence": float(probs[i, pred[i]]),
+        "sample": _thumbnail(xs[i]) if xs is not None else None,
+    } for i in order]
+    return {
+        "accuracy": float(np.mean(pred == y)) if len(y) else 0.0,
+        "class_names": names,
+        "confusion": cm,
+        "per_class": per_class_report(cm, names),
+        "wrong": wrong,
+    }
+
+
+def evaluate_model(model: Any, dataset: Any, task: str, class_names: list[str], max_wrong: int = 12) -> dict[str, Any]:
+    """Score ``model`` on a batched ``(x, y)`` dataset and build the report for the task."""
+    import numpy as np
+
+    scores = model.evaluate(dataset, verbose=0, return_dict=True)
+    xs, ys, ps = [], [], []
+    for x, y in dataset:
+        ps.append(np.asarray(model.predict_on_batch(x)))
+        ys.append(np.asarray(y))
+        if task != "regression" and not isinstance(x, dict | tuple | list):
+            xs.append(np.asarray(x))
+    y_all = np.concatenate(ys) if ys else np.zeros(0)
+    p_all = np.concatenate(ps) if ps else np.zeros((0, 1))
+    report: dict[str, Any] = {"task": task, "metrics": {k: float(v) for k, v in scores.items()},
+                              "n_samples": int(len(y_all))}
+    if task == "regression":
+        report["regression"] = regression_report(y_all, p_all)
+    else:
+        x_all = np.concatenate(xs) if xs else None
+        report["classification"] = classification_report(y_all, p_all, class_names, x_all, max_wrong)
+    return report
+
+
+def run_evaluation(req: EvaluateRequest, sink: Sink = _null_sink) -> dict[str, Any]:
+    """Load a run's model and data, evaluate on the requested split, return the JSON report."""
+    run = pick_run(req.project, req.run_id)
+    cfg = run.training_config
+    sink("status", {"text": f"Evaluating {run.id} on the {req.split} split…"})
+    model = load_run_model(req.base_dir, run)
+    try:
+        data = load_data(req.project, req.base_dir, cfg.batch_size, cfg.seed, req.inline_data, shuffle=False)
+    except Exception as exc:
+        raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc
+    dataset = getattr(data, req.split, None)
+    if dataset is None and req.split == "test":
+        dataset = getattr(data, "val", None)
+    if dataset is None:
+        raise TrainingError(f"The data has no {req.split} split; set a split in the Data panel.")
+    task = str(getattr(data, "task", run.extra.get("task", "classification")))
+    names = list(getattr(data, "class_names", None) or run.extra.get("class_names", []))
+    try:
+        report = evaluate_model(model, dataset, task, names, req.max_wrong)
+    except Exception as exc:
+        raise TrainingError(f"Evaluation failed: {explain(exc)}") from exc
+    report["run_id"] = run.id
+    report["split"] = req.split
+    return report

@@ -1,0 +1,98 @@
+"""Predict with a trained run on new samples (rows, a CSV, images or a .npy file).
+
+The raw input goes through the prepared data's ``transform`` so prediction sees exactly the
+preprocessing used in training.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from visualnn.core.protocol import PredictRequest
+from visualnn.services.evaluation import class_probabilities, pick_run
+from visualnn.services.training import Sink, TrainingError, _null_sink, explain, load_run_model
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+
+
+def read_raw(path: str) -> Any:
+    """A prediction input file as raw samples: CSV -> DataFrame, .npy -> array, image(s) -> list of paths."""
+    import numpy as np
+
+    lower = path.lower()
+    if os.path.isdir(path):
+        return sorted(os.path.join(path, f) for f in os.listdir(path) if f.lower().endswith(IMAGE_SUFFIXES))
+    if lower.endswith(".npy"):
+        return np.load(path, allow_pickle=False)
+    if lower.endswith(".npz"):
+        with np.load(path, allow_pickle=False) as npz:
+            return npz[npz.files[0]]
+    if lower.endswith((".csv", ".tsv", ".txt")):
+        import pandas as pd
+
+        return pd.read_csv(path, sep="\t" if lower.endswith(".tsv") else ",")
+    if lower.endswith(IMAGE_SUFFIXES):
+        return [path]
+    raise TrainingError(f"Cannot read {path!r} for prediction: use a CSV, .npy, .npz, an image or a folder of images.")
+
+
+def format_predictions(outputs: Any, task: str, class_names: list[str], top_k: int = 5) -> list[dict[str, Any]]:
+    """Model outputs -> one JSON row per sample (class probabilities, or regression values)."""
+    import numpy as np
+
+    out = np.asarray(outputs, dtype="float64")
+    rows: list[dict[str, Any]] = []
+    if task == "regression":
+        for row in out.reshape(len(out), -1):
+            rows.append({"values": [float(v) for v in row]})
+        return rows
+    probs = class_probabilities(out)
+    names = list(class_names) + [str(i) for i in range(len(class_names), probs.shape[1])]
+    for p in probs:
+        order = np.argsort(-p)[: max(1, top_k)]
+        rows.append({
+            "label": names[int(order[0])],
+            "confidence": float(p[order[0]]),
+            "probabilities": {names[i]: float(p[i]) for i in range(len(p))},
+            "top": [[names[int(i)], float(p[i])] for i in order],
+        })
+    return rows
+
+
+def run_prediction(req: PredictRequest, sink: Sink = _null_sink, data: Any = None) -> dict[str, Any]:
+    """Predict ``req.rows`` or the file ``req.input_path`` with a run's model (training preprocessing applied)."""
+    import numpy as np
+
+    run = pick_run(req.project, req.run_id)
+    cfg = run.training_config
+    model = load_run_model(req.base_dir, run)
+    if req.rows is None and not req.input_path:
+        raise TrainingError("Nothing to predict: pick rows or images, or open a file.")
+    raw: Any = req.rows if req.rows is not None else read_raw(_resolve(req.base_dir, req.input_path or ""))
+    task = str(run.extra.get("task") or "classification")
+    names = list(run.extra.get("class_names") or [])
+    if data is None and req.project.get("dataset"):
+        from visualnn.services.training_data import load_data
+
+        try:
+            data = load_data(req.project, req.base_dir, cfg.batch_size, cfg.seed, None, shuffle=False)
+        except Exception as exc:
+            raise TrainingError(f"Could not prepare the preprocessing: {explain(exc)}") from exc
+    try:
+        x = data.transform(raw) if data is not None else np.asarray(raw, dtype="float32")
+        if data is not None:
+            task = str(getattr(data, "task", task))
+            names = list(getattr(data, "class_names", None) or names)
+        sink("status", {"text": f"Predicting {len(x)} sample(s) with {run.id}…"})
+        outputs = model.predict(x, verbose=0, batch_size=cfg.batch_size)
+    except TrainingError:
+        raise
+    except Exception as exc:
+        raise TrainingError(f"Prediction failed: {explain(exc)}") from exc
+    return {"run_id": run.id, "task": task, "class_names": names,
+            "predictions": format_predictions(outputs, task, names, req.top_k)}
+
+
+def _resolve(base_dir: str, path: str) -> str:
+    return path if os.path.isabs(path) else os.path.join(base_dir, path)

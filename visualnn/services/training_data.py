@@ -1,0 +1,127 @@
+"""Data for the training runner: the project's prepared dataset, or in-memory arrays (tests, inline jobs).
+
+Both forms expose the attributes of ``visualnn.services.datasets.PreparedData`` that the runner,
+evaluation and prediction read: ``train``/``val``/``test`` (batched ``tf.data`` of ``(x, y)``),
+``input_shape``, ``task``, ``class_names``, ``n_outputs``, ``stats`` and ``transform(raw)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from visualnn.core.compile_options import DataFacts
+from visualnn.core.dataset import DatasetSpec
+
+
+class DataError(ValueError):
+    """The data for a job cannot be made ready; the message says which setting to change."""
+
+
+@dataclass
+class ArrayData:
+    """Prepared data built from numpy arrays (same attributes as the data service's PreparedData)."""
+
+    train: Any
+    val: Any | None
+    test: Any | None
+    input_shape: tuple[int, ...]
+    task: str
+    class_names: list[str]
+    n_outputs: int
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def transform(self, raw: Any) -> Any:
+        """Raw samples -> model input (arrays need no preprocessing)."""
+        import numpy as np
+
+        return np.asarray(raw, dtype="float32")
+
+
+def infer_task(y: Any) -> tuple[str, int, str]:
+    """(task, n_classes, label_format) guessed from a label array."""
+    import numpy as np
+
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1 and set(np.unique(y)).issubset({0, 1}):
+        return "classification", int(y.shape[1]), "onehot"
+    if np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.bool_):
+        return "classification", int(y.max()) + 1 if y.size else 0, "int"
+    return "regression", 0, "float"
+
+
+def from_arrays(
+    x: Any,
+    y: Any,
+    batch_size: int,
+    seed: int = 0,
+    x_val: Any = None,
+    y_val: Any = None,
+    val_fraction: float = 0.2,
+    shuffle: bool = True,
+) -> ArrayData:
+    """Batch numpy arrays into train/val ``tf.data`` pipelines (holding out ``val_fraction`` if no val given)."""
+    import numpy as np
+    import tensorflow as tf
+
+    x = np.asarray(x, dtype="float32")
+    y = np.asarray(y)
+    if len(x) != len(y):
+        raise DataError(f"Inputs and labels must have the same number of samples; received {len(x)} and {len(y)}.")
+    if x_val is None and val_fraction > 0 and len(x) >= 10:
+        rng = np.random.default_rng(seed)
+        order = rng.permutation(len(x))
+        n_val = max(1, int(len(x) * val_fraction))
+        x, y, x_val, y_val = x[order[n_val:]], y[order[n_val:]], x[order[:n_val]], y[order[:n_val]]
+    task, n_classes, fmt = infer_task(y)
+
+    def batched(a: Any, b: Any, shuffled: bool) -> Any:
+        ds = tf.data.Dataset.from_tensor_slices((a, b))
+        if shuffled:
+            ds = ds.shuffle(len(a), seed=seed, reshuffle_each_iteration=True)
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    val = None if x_val is None else batched(np.asarray(x_val, dtype="float32"), np.asarray(y_val), False)
+    return ArrayData(
+        train=batched(x, y, shuffle),
+        val=val,
+        test=val,
+        input_shape=tuple(int(d) for d in x.shape[1:]),
+        task=task,
+        class_names=[str(i) for i in range(n_classes)],
+        n_outputs=n_classes if task == "classification" else (int(y.shape[1]) if y.ndim == 2 else 1),
+        stats={"label_format": fmt, "input_max": float(np.max(x)) if x.size else 0.0, "n_train": len(x),
+               "input_kind": "images" if x.ndim >= 3 else "table"},
+    )
+
+
+def load_data(
+    project: dict[str, Any], base_dir: str, batch_size: int, seed: int, inline: dict[str, Any] | None = None,
+    shuffle: bool = True,
+) -> Any:
+    """The job's data: ``inline`` arrays when given, else the project's dataset through the data service."""
+    if inline is not None:
+        return from_arrays(inline["x"], inline["y"], batch_size, seed, inline.get("x_val"), inline.get("y_val"),
+                           float(inline.get("val_fraction", 0.2)), shuffle)
+    spec_dict = project.get("dataset")
+    if not spec_dict:
+        raise DataError("The project has no dataset. Choose one in the Data panel before training.")
+    try:
+        from visualnn.services.datasets.prepare import prepare
+    except ImportError as exc:
+        raise DataError(f"Data loading is not available in this build ({exc}).") from exc
+    return prepare(DatasetSpec.from_dict(spec_dict), base_dir, batch_size=batch_size, seed=seed)
+
+
+def data_facts(data: Any) -> DataFacts:
+    """What the compile checks need, read from prepared data's attributes and stats."""
+    stats = dict(getattr(data, "stats", {}) or {})
+    task = str(getattr(data, "task", "classification"))
+    class_names = list(getattr(data, "class_names", []) or [])
+    return DataFacts(
+        task="regression" if task == "regression" else "classification",
+        n_classes=len(class_names) if class_names else int(getattr(data, "n_outputs", 0) or 0),
+        label_format=str(stats.get("label_format", "int" if task != "regression" else "float")),
+        input_kind=str(stats.get("input_kind", "images" if len(getattr(data, "input_shape", ())) >= 3 else "table")),
+        input_max=float(stats["input_max"]) if stats.get("input_max") is not None else None,
+    )
