@@ -119,7 +119,7 @@ class ParamSpec:
             for v in value:
                 if v is None:
                     continue
-                if isinstance(v, bool) or not isinstance(v, int) or v < (self.min if self.min is not None else 1):
+                if isinstance(v, bool) or not isinstance(v, int) or v == 0 or v < (self.min if self.min is not None else 1):
                     return f"{where} dimensions must be positive integers or None; received {value!r}."
             return None
         if kind == FLOATS:

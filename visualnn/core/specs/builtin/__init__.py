@@ -7,6 +7,15 @@ from visualnn.core.specs.registry import Registry
 MODULES = (
     "io",
     "core",
+    "convolution",
+    "pooling",
+    "normalization",
+    "recurrent",
+    "attention",
+    "merge",
+    "reshaping",
+    "preprocessing",
+    "generic",
 )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 from visualnn.core.specs.base import Shape, ShapeError, fmt_shape
 
@@ -52,13 +54,19 @@ def conv_length(length: int | None, kernel: int, stride: int, padding: str, dila
     return out
 
 
-def deconv_length(length: int | None, kernel: int, stride: int, padding: str, dilation: int = 1) -> int | None:
-    """Output length of one spatial axis of a transposed convolution (no output_padding)."""
+def deconv_length(
+    length: int | None, kernel: int, stride: int, padding: str, dilation: int = 1, output_padding: int | None = None
+) -> int | None:
+    """Output length of one spatial axis of a transposed convolution (Keras's TF-padding formula)."""
     if length is None:
         return None
-    if padding == "same":
+    kernel = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(kernel, stride) - kernel if output_padding is None else output_padding
+        return (length - 1) * stride + kernel + extra
+    if output_padding is None:
         return length * stride
-    return length * stride + max(kernel - stride, 0) if dilation == 1 else (length - 1) * stride + (kernel - 1) * dilation + 1
+    return (length - 1) * stride + kernel % 2 + output_padding
 
 
 def as_tuple(value: int | list[int] | tuple[int, ...], n: int) -> tuple[int, ...]:
@@ -78,3 +86,62 @@ def prod(dims: tuple[int | None, ...] | list[int | None]) -> int | None:
             return None
         out *= d
     return out
+
+
+def same_shape(layer: str) -> Callable[[dict[str, Any], list[Shape]], Shape]:
+    """A shape rule for layers whose output shape equals their single input's."""
+
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        return one_input(layer, inputs)
+
+    return infer
+
+
+def image_input(layer: str, inputs: list[Shape], rank: int, what: str, fix: str = "") -> Shape:
+    """The single input of a layer that needs a fixed rank, with a helpful message otherwise."""
+    x = one_input(layer, inputs)
+    if len(x) != rank:
+        hint = fix or "Add a Reshape or check the Input shape."
+        raise ShapeError(f"{layer} needs an input of rank {rank} {what}; received {fmt_shape(x)}. {hint}")
+    return x
+
+
+def pairs(value: Any, n: int, layer: str, name: str) -> tuple[tuple[int, int], ...]:
+    """Padding/cropping amounts as ``n`` (before, after) pairs, following Keras's conventions."""
+    if isinstance(value, int):
+        return ((value, value),) * n
+    items = list(value)
+    if n == 1:
+        if len(items) == 2 and all(isinstance(v, int) for v in items):
+            return ((int(items[0]), int(items[1])),)
+        if len(items) == 1 and isinstance(items[0], int):
+            return ((items[0], items[0]),)
+    elif len(items) == n:
+        out = []
+        for v in items:
+            if isinstance(v, int):
+                out.append((v, v))
+            elif len(v) == 2:
+                out.append((int(v[0]), int(v[1])))
+            else:
+                break
+        else:
+            return tuple(out)
+    raise ShapeError(f"{layer} {name} must be an int, {n} ints or {n} pairs of ints; received {value!r}.")
+
+
+def positive_dims(layer: str, dims: tuple[int | None, ...], x: Shape, fix: str) -> None:
+    """Raise when a computed spatial dimension would be zero or negative."""
+    if any(d is not None and d < 1 for d in dims):
+        raise ShapeError(
+            f"{layer} would produce an empty output from {fmt_shape(x)} (computed size "
+            f"{fmt_shape(dims)}). {fix}"
+        )
+
+
+def norm_axis(layer: str, axis: int, rank: int) -> int:
+    """A non-negative, non-batch axis index for a tensor of ``rank`` (batch included)."""
+    a = axis + rank if axis < 0 else axis
+    if not 1 <= a < rank:
+        raise ShapeError(f"{layer} axis {axis} is out of range for an input of rank {rank}; use 1..{rank - 1} or -1.")
+    return a

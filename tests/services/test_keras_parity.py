@@ -1,0 +1,166 @@
+"""The layer catalog against Keras itself: defaults, shapes and parameter counts."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+
+from tests.services.parity_helpers import assert_matches_keras, chain_graph, single_layer_graph
+from visualnn.core.graph import SEQUENTIAL
+from visualnn.core.specs import default_registry
+
+pytestmark = pytest.mark.tf
+
+REGISTRY = default_registry()
+
+SEQ = (10, 4)
+IMG = (12, 12, 3)
+VOL = (6, 6, 6, 2)
+VIDEO = (4, 10, 10, 2)
+VEC = (8,)
+
+# One representative valid input (and a few non-default params) per layer type.
+CASES: dict[str, tuple[list[tuple[int | None, ...]], dict[str, Any]]] = {
+    "Dense": ([VEC], {}),
+    "Activation": ([VEC], {}),
+    "Dropout": ([VEC], {}),
+    "Flatten": ([IMG], {}),
+    "Reshape": ([(12,)], {"target_shape": [3, -1]}),
+    "Permute": ([SEQ], {}),
+    "RepeatVector": ([VEC], {}),
+    "Embedding": ([(10,)], {}),
+    "Identity": ([VEC], {}),
+    "Conv1D": ([SEQ], {"padding": "causal"}),
+    "Conv2D": ([IMG], {"groups": 3, "filters": 6}),
+    "Conv3D": ([VOL], {}),
+    "SeparableConv2D": ([IMG], {"depth_multiplier": 2}),
+    "DepthwiseConv2D": ([IMG], {"depth_multiplier": 2}),
+    "Conv2DTranspose": ([IMG], {"strides": [2, 2]}),
+    "MaxPooling1D": ([SEQ], {}),
+    "MaxPooling2D": ([IMG], {}),
+    "MaxPooling3D": ([VOL], {}),
+    "AveragePooling1D": ([SEQ], {"padding": "same", "pool_size": 3}),
+    "AveragePooling2D": ([IMG], {}),
+    "AveragePooling3D": ([VOL], {}),
+    "GlobalAveragePooling1D": ([SEQ], {}),
+    "GlobalAveragePooling2D": ([IMG], {"keepdims": True}),
+    "GlobalAveragePooling3D": ([VOL], {}),
+    "GlobalMaxPooling1D": ([SEQ], {}),
+    "GlobalMaxPooling2D": ([IMG], {}),
+    "GlobalMaxPooling3D": ([VOL], {}),
+    "BatchNormalization": ([IMG], {}),
+    "LayerNormalization": ([SEQ], {}),
+    "GaussianNoise": ([VEC], {}),
+    "SpatialDropout1D": ([SEQ], {}),
+    "SpatialDropout2D": ([IMG], {}),
+    "SimpleRNN": ([SEQ], {}),
+    "LSTM": ([SEQ], {"return_sequences": True}),
+    "GRU": ([SEQ], {}),
+    "Bidirectional": ([SEQ], {"layer": "GRU"}),
+    "ConvLSTM2D": ([VIDEO], {"return_sequences": True}),
+    "MultiHeadAttention": ([(6, 8), (5, 4), (5, 3)], {}),
+    "Add": ([VEC, VEC, VEC], {}),
+    "Subtract": ([VEC, VEC], {}),
+    "Multiply": ([VEC, VEC], {}),
+    "Average": ([VEC, VEC], {}),
+    "Maximum": ([VEC, VEC], {}),
+    "Minimum": ([VEC, VEC], {}),
+    "Concatenate": ([VEC, (5,)], {}),
+    "Dot": ([SEQ, (7, 4)], {"axes": [2, 2]}),
+    "ZeroPadding1D": ([SEQ], {}),
+    "ZeroPadding2D": ([IMG], {"padding": [[1, 2], [0, 3]]}),
+    "Cropping1D": ([SEQ], {}),
+    "Cropping2D": ([IMG], {"cropping": [1, 2]}),
+    "UpSampling1D": ([SEQ], {}),
+    "UpSampling2D": ([IMG], {}),
+    "Rescaling": ([IMG], {}),
+    "Normalization": ([VEC], {}),
+    "Resizing": ([IMG], {"height": 20, "width": 16}),
+    "RandomFlip": ([IMG], {}),
+    "RandomRotation": ([IMG], {}),
+    "RandomZoom": ([IMG], {}),
+    "RandomTranslation": ([IMG], {}),
+    "RandomContrast": ([IMG], {}),
+}
+
+# Spec defaults that deliberately differ from Keras's constructor defaults, with the reason.
+DEFAULT_DIFFERENCES: dict[tuple[str, str], str] = {
+    ("Input", "dtype"): "keras.Input's dtype=None means float32; VisualNN shows the concrete dtype.",
+    ("Input", "shape"): "keras.Input has no useful default shape; [4] gives a valid starting model.",
+}
+
+# Spec parameters that are not constructor arguments of the Keras class (and why).
+NOT_KERAS_ARGS: dict[tuple[str, str], str] = {
+    **{
+        ("Bidirectional", name): "configures the wrapped recurrent layer built inside the same node"
+        for name in ("units", "activation", "dropout", "recurrent_dropout", "return_sequences")
+    },
+}
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_normalise(v) for v in value)
+    return value
+
+
+def test_every_spec_has_a_parity_case() -> None:
+    missing = {spec.type for spec in REGISTRY if spec.type != "Input"} - set(CASES)
+    assert not missing, f"add a representative input for {sorted(missing)}"
+
+
+@pytest.mark.parametrize("spec", list(REGISTRY), ids=lambda s: s.type)
+def test_spec_defaults_match_keras_signature(spec: Any) -> None:
+    from visualnn.services.keras_builder import resolve_class
+
+    cls = resolve_class(spec.class_path)
+    signature = inspect.signature(cls if inspect.isfunction(cls) else cls.__init__)
+    accepts_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+    for p in spec.params:
+        if (spec.type, p.name) in NOT_KERAS_ARGS:
+            continue
+        keras_param = signature.parameters.get(p.name)
+        if keras_param is None:
+            # Base-layer keyword arguments (seed, dtype...) travel through **kwargs.
+            assert accepts_kwargs, f"{spec.type}.{p.name} is not a Keras constructor argument"
+            continue
+        if keras_param.default is inspect.Parameter.empty or (spec.type, p.name) in DEFAULT_DIFFERENCES:
+            continue
+        assert _normalise(p.to_python(p.default)) == _normalise(keras_param.default), (
+            f"{spec.type}.{p.name}: spec default {p.default!r} != Keras default {keras_param.default!r}"
+        )
+
+
+@pytest.mark.parametrize("layer_type", sorted(CASES))
+def test_single_layer_shapes_and_counts_match_keras(layer_type: str) -> None:
+    shapes, params = CASES[layer_type]
+    assert_matches_keras(single_layer_graph(layer_type, shapes, params))
+
+
+@pytest.mark.parametrize("layer_type", ["Dense", "Conv2D", "LSTM", "BatchNormalization", "Bidirectional"])
+def test_default_params_build_in_keras(layer_type: str) -> None:
+    shapes, _ = CASES[layer_type]
+    assert_matches_keras(single_layer_graph(layer_type, shapes, {}))
+
+
+def test_multi_head_attention_without_key_matches_keras() -> None:
+    assert_matches_keras(single_layer_graph("MultiHeadAttention", [(6, 8), (5, 4)], {"num_heads": 3, "value_dim": 5}))
+
+
+def test_sequential_chain_matches_keras() -> None:
+    graph = chain_graph(
+        (28, 28, 1),
+        [
+            ("Rescaling", {}),
+            ("Conv2D", {"filters": 8, "activation": "relu"}),
+            ("BatchNormalization", {}),
+            ("MaxPooling2D", {}),
+            ("Conv2D", {"filters": 16, "padding": "same"}),
+            ("GlobalAveragePooling2D", {}),
+            ("Dense", {"units": 10, "activation": "softmax"}),
+        ],
+        mode=SEQUENTIAL,
+    )
+    assert_matches_keras(graph)

@@ -1,0 +1,152 @@
+"""Normalization and regularization layers: BatchNormalization, LayerNormalization, noise, spatial dropout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visualnn.core.specs.base import (
+    AXES,
+    BOOL,
+    CHOICE,
+    FLOAT,
+    INITIALIZERS,
+    INT,
+    LayerSpec,
+    ParamCount,
+    ParamSpec,
+    Shape,
+    ShapeError,
+    fmt_shape,
+)
+from visualnn.core.specs.builtin._rules import image_input, norm_axis, one_input, prod, require_rank
+
+DOCS = "https://keras.io/api/layers/"
+
+
+def _axes(layer: str, value: Any, x: Shape) -> list[int]:
+    """Normalised axes of ``x`` (int or list), each with a known size."""
+    axes = [norm_axis(layer, int(a), len(x)) for a in (value if isinstance(value, list) else [value])]
+    for a in axes:
+        if x[a] is None:
+            raise ShapeError(f"{layer} needs a defined size on axis {a} to create its weights; received {fmt_shape(x)}.")
+    return axes
+
+
+def _norm_infer(layer: str) -> Any:
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        x = one_input(layer, inputs)
+        require_rank(layer, x, min_rank=2, fix="Add a Reshape or check the Input shape.")
+        _axes(layer, params["axis"], x)
+        return x
+
+    return infer
+
+
+def _bn_count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> ParamCount:
+    x = inputs[0]
+    (axis,) = _axes("BatchNormalization", params["axis"], x)
+    c = x[axis] or 0
+    return ParamCount(c * (int(params["center"]) + int(params["scale"])), 2 * c)
+
+
+def _init(name: str, default: str, doc: str) -> ParamSpec:
+    return ParamSpec(name, CHOICE, default, doc, choices=INITIALIZERS, advanced=True)
+
+
+def _center_scale() -> tuple[ParamSpec, ParamSpec]:
+    return (
+        ParamSpec("center", BOOL, True, "Learn an offset (beta) added after normalizing."),
+        ParamSpec("scale", BOOL, True, "Learn a factor (gamma) applied after normalizing."),
+    )
+
+
+BATCH_NORMALIZATION = LayerSpec(
+    type="BatchNormalization",
+    category="normalization",
+    doc="Normalizes each channel with batch statistics during training (moving averages at inference).",
+    params=(
+        ParamSpec("axis", INT, -1, "The channel axis that gets its own mean and variance (-1 = last)."),
+        ParamSpec("momentum", FLOAT, 0.99, "How slowly the moving mean/variance follow each batch.", min=0.0, max=1.0),
+        ParamSpec("epsilon", FLOAT, 0.001, "Small value added to the variance to avoid dividing by zero.", min=0.0, min_inclusive=False),
+        *_center_scale(),
+        _init("beta_initializer", "zeros", "How the offset starts."),
+        _init("gamma_initializer", "ones", "How the scale starts."),
+        _init("moving_mean_initializer", "zeros", "How the moving mean starts."),
+        _init("moving_variance_initializer", "ones", "How the moving variance starts."),
+    ),
+    infer=_norm_infer("BatchNormalization"),
+    count_params=_bn_count,
+    key_params=("momentum",),
+    doc_url=DOCS + "normalization_layers/batch_normalization/",
+)
+
+
+def _ln_count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
+    x = inputs[0]
+    size = prod([x[a] for a in _axes("LayerNormalization", params["axis"], x)]) or 0
+    return size * (int(params["center"]) + int(params["scale"]))
+
+
+LAYER_NORMALIZATION = LayerSpec(
+    type="LayerNormalization",
+    category="normalization",
+    doc="Normalizes each sample over its feature axis (used in transformers and RNNs).",
+    params=(
+        ParamSpec("axis", AXES, -1, "Axis or axes normalized together (-1 = last)."),
+        ParamSpec("epsilon", FLOAT, 0.001, "Small value added to the variance to avoid dividing by zero.", min=0.0, min_inclusive=False),
+        *_center_scale(),
+        _init("beta_initializer", "zeros", "How the offset starts."),
+        _init("gamma_initializer", "ones", "How the scale starts."),
+    ),
+    infer=_norm_infer("LayerNormalization"),
+    count_params=_ln_count,
+    key_params=("axis",),
+    doc_url=DOCS + "normalization_layers/layer_normalization/",
+)
+
+
+def _seed() -> ParamSpec:
+    return ParamSpec("seed", INT, None, "Random seed for reproducible noise.", optional=True, advanced=True)
+
+
+def _rate(default: float) -> ParamSpec:
+    return ParamSpec("rate", FLOAT, default, "Fraction of the inputs to drop, in [0, 1).", min=0.0, max=1.0, max_inclusive=False)
+
+
+def _same(layer: str) -> Any:
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        return one_input(layer, inputs)
+
+    return infer
+
+
+GAUSSIAN_NOISE = LayerSpec(
+    type="GaussianNoise",
+    category="normalization",
+    doc="Adds zero-centred Gaussian noise during training only (a regularizer).",
+    params=(ParamSpec("stddev", FLOAT, 0.1, "Standard deviation of the noise.", min=0.0), _seed()),
+    infer=_same("GaussianNoise"),
+    key_params=("stddev",),
+    doc_url=DOCS + "regularization_layers/gaussian_noise/",
+)
+
+
+def _spatial_dropout(rank: int) -> LayerSpec:
+    name = f"SpatialDropout{rank}D"
+    what = "(samples, steps, channels)" if rank == 1 else "(samples, height, width, channels)"
+
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        return image_input(name, inputs, rank + 2, what)
+
+    return LayerSpec(
+        type=name,
+        category="normalization",
+        doc=f"Drops whole channels (feature maps) of a {rank}D input during training.",
+        params=(_rate(0.2), _seed()),
+        infer=infer,
+        key_params=("rate",),
+        doc_url=f"{DOCS}regularization_layers/spatial_dropout{rank}d/",
+    )
+
+
+SPECS = [BATCH_NORMALIZATION, LAYER_NORMALIZATION, GAUSSIAN_NOISE, _spatial_dropout(1), _spatial_dropout(2)]

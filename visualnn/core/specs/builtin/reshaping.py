@@ -1,0 +1,94 @@
+"""Reshaping layers: ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D (channels_last)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visualnn.core.specs.base import CHOICE, PADDING, LayerSpec, ParamSpec, Shape
+from visualnn.core.specs.builtin._rules import as_tuple, image_input, pairs, positive_dims
+from visualnn.core.specs.builtin.convolution import AXES_TEXT, RESHAPE_HINT, ints_param
+
+DOCS = "https://keras.io/api/layers/reshaping_layers/"
+
+
+def _spatial_input(layer: str, inputs: list[Shape], rank: int) -> Shape:
+    return image_input(layer, inputs, rank + 2, AXES_TEXT[rank], RESHAPE_HINT[rank])
+
+
+def _pad_spec(rank: int) -> LayerSpec:
+    name = f"ZeroPadding{rank}D"
+
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        x = _spatial_input(name, inputs, rank)
+        amounts = pairs(params["padding"], rank, name, "padding")
+        dims = tuple(None if x[1 + i] is None else x[1 + i] + a + b for i, (a, b) in enumerate(amounts))  # type: ignore[operator]
+        return (x[0], *dims, x[-1])
+
+    default: int | list[int] = 1 if rank == 1 else [1, 1]
+    return LayerSpec(
+        type=name,
+        category="reshaping",
+        doc=f"Adds rows of zeros around each {rank}D sample (before and after each spatial axis).",
+        params=(ParamSpec("padding", PADDING, default, "Zeros added: an int, one per axis, or [before, after] pairs."),),
+        infer=infer,
+        key_params=("padding",),
+        doc_url=f"{DOCS}zero_padding{rank}d/",
+    )
+
+
+def _crop_spec(rank: int) -> LayerSpec:
+    name = f"Cropping{rank}D"
+
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        x = _spatial_input(name, inputs, rank)
+        amounts = pairs(params["cropping"], rank, name, "cropping")
+        dims = tuple(None if x[1 + i] is None else x[1 + i] - a - b for i, (a, b) in enumerate(amounts))  # type: ignore[operator]
+        positive_dims(name, dims, x, "Crop less.")
+        return (x[0], *dims, x[-1])
+
+    default: list[Any] = [1, 1] if rank == 1 else [[0, 0], [0, 0]]
+    return LayerSpec(
+        type=name,
+        category="reshaping",
+        doc=f"Removes rows at the borders of each {rank}D sample.",
+        params=(ParamSpec("cropping", PADDING, default, "Amount cut: an int, one per axis, or [before, after] pairs."),),
+        infer=infer,
+        key_params=("cropping",),
+        doc_url=f"{DOCS}cropping{rank}d/",
+    )
+
+
+def _upsampling_spec(rank: int) -> LayerSpec:
+    name = f"UpSampling{rank}D"
+
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        x = _spatial_input(name, inputs, rank)
+        size = as_tuple(params["size"], rank)
+        dims = tuple(None if x[1 + i] is None else x[1 + i] * size[i] for i in range(rank))  # type: ignore[operator]
+        return (x[0], *dims, x[-1])
+
+    params: tuple[ParamSpec, ...] = (
+        ints_param("size", 2 if rank == 1 else [2, 2], rank, "Repeat factor for each spatial axis."),
+    )
+    if rank == 2:
+        params += (
+            ParamSpec(
+                "interpolation",
+                CHOICE,
+                "nearest",
+                "How new pixels are filled in.",
+                choices=("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"),
+            ),
+        )
+    return LayerSpec(
+        type=name,
+        category="reshaping",
+        doc=f"Enlarges each {rank}D sample by repeating its values along the spatial axes.",
+        params=params,
+        infer=infer,
+        key_params=("size",),
+        doc_url=f"{DOCS}up_sampling{rank}d/",
+    )
+
+
+SPECS = [_pad_spec(1), _pad_spec(2), _crop_spec(1), _crop_spec(2), _upsampling_spec(1), _upsampling_spec(2)]
