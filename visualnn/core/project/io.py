@@ -1,0 +1,385 @@
+"""Reading and writing ``.vnn`` project files: versioned JSON, atomic saves, phased loads.
+
+Loading runs in phases: parse JSON -> check the header -> migrate to the current format ->
+resolve renamed layer types -> check every field and build the :class:`Project`. A bad field
+raises :class:`ProjectFileError` naming the file and the JSON path (``graph.nodes[3].params.units``).
+Unknown layer types are kept as they are (placeholder nodes); validation reports them.
+Nothing is ever pickled or evaluated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import fields
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+from visualnn.core.dataset import DatasetSpec
+from visualnn.core.graph import MODES, Edge, Graph, Node
+from visualnn.core.project import FORMAT, FORMAT_VERSION, Project
+from visualnn.core.project.migrations import MigrationError, migrate
+from visualnn.core.specs import Registry, default_registry
+from visualnn.core.specs import base as kinds
+from visualnn.core.training_config import RunRecord, TrainingConfig
+
+SUFFIX = ".vnn"
+
+
+class ProjectFileError(ValueError):
+    """A project file that cannot be read; the message names the file and the bad JSON path."""
+
+    def __init__(self, source: str, message: str, json_path: str | None = None) -> None:
+        self.source = source
+        self.json_path = json_path
+        where = f"{source}: {json_path}: " if json_path else f"{source}: "
+        super().__init__(where + message)
+
+
+# ----------------------------------------------------------------------- saving
+def project_to_dict(project: Project, base_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The JSON document for ``project``, with data paths relative to ``base_dir`` when given."""
+    data: dict[str, Any] = project.to_dict()
+    if base_dir is None:
+        return data
+    old_dir = _base_dir(project)
+    new_dir = os.path.abspath(base_dir)
+    dataset = data.get("dataset")
+    if isinstance(dataset, dict):
+        dataset["path"] = _rebase(dataset.get("path"), old_dir, new_dir)
+        arrays = dataset.get("options", {}).get("arrays")
+        if isinstance(arrays, dict) and isinstance(arrays.get("targets_path"), str):
+            arrays["targets_path"] = _rebase(arrays["targets_path"], old_dir, new_dir)
+    for run in data.get("runs", []):
+        if isinstance(run, dict) and isinstance(run.get("model_path"), str):
+            run["model_path"] = _rebase(run["model_path"], old_dir, new_dir)
+    return data
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """Pretty, diff-friendly JSON text (indent 2, document key order, trailing newline)."""
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> None:
+    """Write ``project`` to ``path`` atomically and make ``path`` the project's location.
+
+    The text goes to a temporary file in the same directory, is flushed and fsynced, then
+    replaces the target in one step, so a crash never leaves a half-written project.
+    """
+    target = os.path.abspath(os.fspath(path))
+    directory = os.path.dirname(target)
+    data = project_to_dict(project, directory)
+    text = dumps(data)  # serialise first: a bad value must not leave a temp file behind
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(directory)
+    moved = project.path is None or os.path.abspath(project.path) != target
+    project.path = target
+    # Keep in-memory relative paths pointing at the same files from the new location.
+    if moved and project.dataset is not None and project.dataset.to_dict() != data["dataset"]:
+        project.set_dataset(DatasetSpec.from_dict(data["dataset"]))
+    if moved and [r.to_dict() for r in project.runs] != data["runs"]:
+        project.runs = [RunRecord.from_dict(r) for r in data["runs"]]
+        project.runs_changed.emit()
+
+
+def _fsync_dir(directory: str) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _project_dir(project: Project) -> str:
+    return os.path.dirname(os.path.abspath(project.path)) if project.path else os.getcwd()
+
+
+def _base_dir(project: Project) -> str | None:
+    # An unsaved project has no base: its relative paths are kept as they are.
+    return os.path.dirname(os.path.abspath(project.path)) if project.path else None
+
+
+def _is_absolute(path: str) -> bool:
+    return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
+
+
+def _rebase(path: Any, old_dir: str | None, new_dir: str) -> Any:
+    """A data path relative to ``new_dir`` (POSIX separators), pointing where it pointed before."""
+    if not isinstance(path, str) or not path:
+        return path
+    if old_dir is None and not _is_absolute(path):
+        return path
+    old_dir = old_dir or new_dir
+    absolute = path if _is_absolute(path) else os.path.normpath(os.path.join(old_dir, path))
+    try:
+        relative = os.path.relpath(absolute, new_dir)
+    except ValueError:  # another drive on Windows: a relative path is impossible
+        return Path(absolute).as_posix()
+    return Path(relative).as_posix()
+
+
+def resolve_data_path(project: Project, path: str) -> str:
+    """The absolute path of a data path stored in ``project`` (relative to the project file)."""
+    if _is_absolute(path):
+        return os.path.normpath(path)
+    native = path.replace("/", os.sep) if os.sep != "/" else path
+    return os.path.normpath(os.path.join(_project_dir(project), native))
+
+
+def relative_data_path(project: Project, path: str) -> str:
+    """``path`` as stored in a project: relative to the project file, POSIX separators."""
+    return str(_rebase(os.path.abspath(path), os.getcwd(), _project_dir(project)))
+
+
+# ---------------------------------------------------------------------- loading
+def load_project(path: str | os.PathLike[str], registry: Registry | None = None) -> Project:
+    """Read a ``.vnn`` file (parse, migrate, resolve renamed types, build)."""
+    source = os.fspath(path)
+    try:
+        with open(source, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ProjectFileError(source, f"cannot read the file ({reason}).") from None
+    project = project_from_dict(parse(text, source), source, registry)
+    project.path = os.path.abspath(source)
+    return project
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a project file")
+
+
+def parse(text: str, source: str = "<text>") -> dict[str, Any]:
+    """Phase 1: JSON text -> dict; malformed JSON is reported with line and column."""
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise ProjectFileError(source, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
+    except ValueError as exc:
+        raise ProjectFileError(source, f"not valid JSON: {exc}.") from None
+    if not isinstance(data, dict):
+        raise ProjectFileError(source, "not a VisualNN project (the file must hold a JSON object).")
+    return data
+
+
+def project_from_dict(data: dict[str, Any], source: str = "<dict>", registry: Registry | None = None) -> Project:
+    """Phases 2-4: check the header, migrate, resolve renamed types, check fields and build."""
+    if data.get("format") != FORMAT:
+        raise ProjectFileError(source, f"not a VisualNN project (format is {data.get('format')!r}, expected {FORMAT!r}).")
+    version = data.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ProjectFileError(source, f"must be a positive integer; received {version!r}.", "format_version")
+    if version > FORMAT_VERSION:
+        raise ProjectFileError(
+            source,
+            f"was saved by a newer VisualNN (format version {version}, app {data.get('app_version', '?')}); "
+            f"this version reads format versions up to {FORMAT_VERSION}. Update VisualNN to open it.",
+        )
+    try:
+        data = migrate(data, FORMAT_VERSION)
+    except MigrationError as exc:
+        raise ProjectFileError(source, str(exc)) from None
+    reg = default_registry() if registry is None else registry
+    return _Builder(source, reg).project(data)
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else {bool: "true/false", int: "an integer", float: "a number", str: "text",
+                                         list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+class _Builder:
+    """Phase 4: checks every field's JSON type while building, so errors carry the JSON path."""
+
+    def __init__(self, source: str, registry: Registry) -> None:
+        self.source = source
+        self.registry = registry
+
+    def fail(self, json_path: str, message: str) -> ProjectFileError:
+        """An error for the field at ``json_path``."""
+        return ProjectFileError(self.source, message, json_path)
+
+    def want(self, value: Any, types: type | tuple[type, ...], json_path: str, what: str) -> Any:
+        """``value`` when it has one of ``types`` (bools are never numbers), else an error."""
+        allowed = types if isinstance(types, tuple) else (types,)
+        if not (isinstance(value, allowed) and (bool in allowed or not isinstance(value, bool))):
+            raise self.fail(json_path, f"must be {what}; received {_type_name(value)} {json.dumps(value)[:60]}.")
+        return value
+
+    def project(self, data: dict[str, Any]) -> Project:
+        """Build the whole project."""
+        name = self.want(data.get("name", "Untitled"), str, "name", "text")
+        graph = self.graph(self.want(data.get("graph", {}), dict, "graph", "an object"))
+        dataset = None
+        if data.get("dataset") is not None:
+            dataset = self.dataset(self.want(data["dataset"], dict, "dataset", "an object or null"))
+        training = self.training(self.want(data.get("training", {}), dict, "training", "an object"))
+        runs = [self.run(self.want(r, dict, f"runs[{i}]", "an object"), f"runs[{i}]")
+                for i, r in enumerate(self.want(data.get("runs", []), list, "runs", "a list"))]
+        return Project(graph, name, dataset, training, runs)
+
+    def graph(self, data: dict[str, Any]) -> Graph:
+        """Nodes (types resolved through aliases) and edges between known nodes."""
+        mode = data.get("mode", "functional")
+        if mode not in MODES:
+            raise self.fail("graph.mode", f"must be one of {', '.join(MODES)}; received {mode!r}.")
+        graph = Graph(mode)
+        nodes = graph.nodes  # filled directly: loading is not an edit, so no signals
+        for i, nd in enumerate(self.want(data.get("nodes", []), list, "graph.nodes", "a list")):
+            node = self.node(self.want(nd, dict, f"graph.nodes[{i}]", "an object"), f"graph.nodes[{i}]")
+            if node.id in nodes:
+                raise self.fail(f"graph.nodes[{i}].id", f"duplicate node id {node.id!r}; ids must be unique.")
+            nodes[node.id] = node
+        edges = graph.edges
+        for i, ed in enumerate(self.want(data.get("edges", []), list, "graph.edges", "a list")):
+            where = f"graph.edges[{i}]"
+            self.want(ed, dict, where, "an object")
+            for key in ("from", "to"):
+                ref = ed.get(key)
+                if not (isinstance(ref, list) and len(ref) == 2 and isinstance(ref[0], str)
+                        and isinstance(ref[1], int) and not isinstance(ref[1], bool) and ref[1] >= 0):
+                    raise self.fail(f"{where}.{key}", f"must be [node id, port number]; received {json.dumps(ref)}.")
+                if ref[0] not in nodes:
+                    raise self.fail(f"{where}.{key}", f"refers to the missing node {ref[0]!r}.")
+            edges.append(Edge.from_dict(ed))
+        return graph
+
+    def node(self, nd: dict[str, Any], where: str) -> Node:
+        """One node; params are checked for their JSON type (ranges are validation's job)."""
+        node_id = self.want(nd.get("id"), str, f"{where}.id", "text")
+        if not node_id:
+            raise self.fail(f"{where}.id", "must not be empty.")
+        type_id = self.want(nd.get("type"), str, f"{where}.type", "text")
+        resolved = self.registry.resolve(type_id) or type_id  # renamed types follow their alias
+        name = nd.get("name")
+        if name is not None:
+            self.want(name, str, f"{where}.name", "text or absent")
+        params = self.want(nd.get("params", {}), dict, f"{where}.params", "an object")
+        spec = self.registry.get(resolved)
+        if spec is not None:
+            for p in spec.params:
+                if p.name in params and params[p.name] is not None and not _kind_ok(p.kind, params[p.name]):
+                    raise self.fail(f"{where}.params.{p.name}",
+                                    f"{spec.type} {p.name} must be {_KIND_WORDS.get(p.kind, p.kind)}; "
+                                    f"received {json.dumps(params[p.name])[:60]}.")
+        pos = nd.get("pos", [0.0, 0.0])
+        if not (isinstance(pos, list) and len(pos) == 2 and all(_is_number(v) for v in pos)):
+            raise self.fail(f"{where}.pos", f"must be [x, y] numbers; received {json.dumps(pos)[:60]}.")
+        return Node(node_id, resolved, dict(params), (float(pos[0]), float(pos[1])), name)
+
+    def dataset(self, data: dict[str, Any]) -> DatasetSpec:
+        """The dataset description (paths stay as stored: relative to the project file)."""
+        self.want(data.get("kind"), str, "dataset.kind", "text")
+        self.want(data.get("path"), str, "dataset.path", "text")
+        self.want(data.get("options", {}), dict, "dataset.options", "an object")
+        return DatasetSpec.from_dict(data)
+
+    def training(self, data: dict[str, Any]) -> TrainingConfig:
+        """Compile/fit settings; each known key must have its default's JSON type."""
+        for f in fields(TrainingConfig):
+            if f.name not in data or data[f.name] is None:
+                continue
+            default = TrainingConfig().__getattribute__(f.name)
+            if default is None:
+                continue
+            value = data[f.name]
+            if isinstance(default, bool):
+                self.want(value, bool, f"training.{f.name}", "true or false")
+            elif isinstance(default, int):
+                self.want(value, int, f"training.{f.name}", "an integer")
+            elif isinstance(default, float):
+                self.want(value, (int, float), f"training.{f.name}", "a number")
+            elif isinstance(default, str):
+                self.want(value, str, f"training.{f.name}", "text")
+            elif isinstance(default, tuple):
+                self.want(value, list, f"training.{f.name}", "a list")
+            elif isinstance(default, dict):
+                self.want(value, dict, f"training.{f.name}", "an object")
+        return TrainingConfig.from_dict(data)
+
+    def run(self, data: dict[str, Any], where: str) -> RunRecord:
+        """One run record."""
+        self.want(data.get("id"), str, f"{where}.id", "text")
+        self.want(data.get("started"), str, f"{where}.started", "text")
+        for key in ("config", "graph", "history", "metrics", "extra"):
+            if key in data:
+                self.want(data[key], dict, f"{where}.{key}", "an object")
+        return RunRecord.from_dict(data)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _kind_ok(kind: str, v: Any) -> bool:
+    """Whether ``v`` has the JSON type a parameter kind needs (range checks come later)."""
+    if kind == kinds.INT:
+        return _is_int(v)
+    if kind == kinds.FLOAT:
+        return _is_number(v)
+    if kind == kinds.BOOL:
+        return isinstance(v, bool)
+    if kind in (kinds.STR, kinds.CHOICE):
+        return isinstance(v, str) if kind == kinds.STR else isinstance(v, (str, int, float, bool))
+    if kind in (kinds.INTS, kinds.AXES):
+        return _is_int(v) or (isinstance(v, list) and all(_is_int(x) for x in v))
+    if kind == kinds.SHAPE:
+        return isinstance(v, list) and all(x is None or _is_int(x) for x in v)
+    if kind == kinds.FLOATS:
+        return _is_number(v) or (isinstance(v, list) and all(_is_number(x) for x in v))
+    if kind == kinds.PADDING:
+        return _is_int(v) or (isinstance(v, list) and all(_is_int(x) or (isinstance(x, list) and all(_is_int(y) for y in x)) for x in v))
+    return True
+
+
+_KIND_WORDS = {
+    kinds.INT: "an integer",
+    kinds.FLOAT: "a number",
+    kinds.BOOL: "true or false",
+    kinds.STR: "text",
+    kinds.CHOICE: "one of its choices (text)",
+    kinds.INTS: "an integer or a list of integers",
+    kinds.AXES: "an integer or a list of integers",
+    kinds.SHAPE: "a list of dimensions such as [28, 28, 1]",
+    kinds.FLOATS: "a number or a pair of numbers",
+    kinds.PADDING: "integers, a list of integers or a list of pairs",
+}
+
+__all__ = [
+    "ProjectFileError",
+    "SUFFIX",
+    "dumps",
+    "load_project",
+    "parse",
+    "project_from_dict",
+    "project_to_dict",
+    "relative_data_path",
+    "resolve_data_path",
+    "save_project",
+]
