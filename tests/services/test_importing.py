@@ -1,0 +1,181 @@
+"""Import of .keras archives and Keras JSON configs: same architecture, safe parsing, weights."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.tf
+
+
+def _architecture(model: Any) -> dict[str, tuple[str, str]]:
+    """Layer name -> (class, config without name) for every non-input layer, nested models flattened."""
+    out: dict[str, tuple[str, str]] = {}
+    for layer in model.layers:
+        if hasattr(layer, "layers") and layer.__class__.__name__ in ("Functional", "Sequential"):
+            out.update(_architecture(layer))
+            continue
+        if layer.__class__.__name__ == "InputLayer":
+            continue
+        cfg = {k: v for k, v in layer.get_config().items() if k != "name"}
+        out[layer.name] = (layer.__class__.__name__, json.dumps(cfg, sort_keys=True, default=list))
+    return out
+
+
+def _round_trip(model: Any) -> Any:
+    from visualnn.services.importing import graph_from_config
+    from visualnn.services.keras_builder import build_model
+
+    result = graph_from_config(json.loads(model.to_json()))
+    rebuilt = build_model(result.graph)
+    assert rebuilt.count_params() == model.count_params()
+    assert _architecture(rebuilt) == _architecture(model)
+    assert all(n.pos != (0.0, 0.0) for n in list(result.graph)[1:]), "nodes are laid out"
+    return result
+
+
+def test_sequential_round_trip_maps_to_catalog_nodes() -> None:
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(8, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(10, activation="softmax", kernel_initializer="he_normal"),
+        ]
+    )
+    result = _round_trip(model)
+    assert result.generic == []
+    assert result.graph.mode == "sequential"
+    assert [n.type for n in result.graph] == ["Input", "Conv2D", "MaxPooling2D", "Flatten", "Dropout", "Dense"]
+    dense = [n for n in result.graph if n.type == "Dense"][0]
+    assert dense.params["units"] == 10 and dense.params["kernel_initializer"] == "he_normal"
+
+
+def test_multi_input_functional_with_nested_model_is_flattened() -> None:
+    import keras
+
+    a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
+    merged = keras.layers.Concatenate()([a, b])
+    hidden = keras.layers.Dense(5, activation="relu")(merged)
+    inner = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3)], name="inner")
+    model = keras.Model([a, b], [inner(hidden), hidden])
+    result = _round_trip(model)
+    inputs = [n for n in result.graph if n.type == "Input"]
+    assert [n.label for n in inputs] == ["a", "b"]
+    assert not any(n.type in ("Sequential", "Functional") for n in result.graph)
+
+
+def test_non_default_unknown_kwarg_keeps_a_generic_node_that_builds() -> None:
+    import keras
+
+    # ReLU(max_value=6) is outside the catalog: it must survive as a generic node with its config.
+    x = keras.Input((8,))
+    y = keras.layers.ReLU(max_value=6.0, name="relu6")(keras.layers.Dense(4)(x))
+    result = _round_trip(keras.Model(x, y))
+    assert result.generic == ["relu6"]
+    node = [n for n in result.graph if n.label == "relu6"][0]
+    assert node.type == "KerasLayer" and json.loads(node.params["config"])["config"]["max_value"] == 6.0
+    assert node.params["output_shape"] == [4]
+
+
+@pytest.mark.parametrize("app", ["MobileNetV2", "ResNet50"])
+def test_keras_applications_round_trip(app: str) -> None:
+    import keras
+
+    model = getattr(keras.applications, app)(weights=None, input_shape=(96, 96, 3), classes=10)
+    _round_trip(model)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("app", ["DenseNet121", "EfficientNetB0", "InceptionV3", "VGG16"])
+def test_heavier_keras_applications_round_trip(app: str) -> None:
+    import keras
+
+    size = 96 if app != "InceptionV3" else 128
+    model = getattr(keras.applications, app)(weights=None, input_shape=(size, size, 3), classes=10)
+    _round_trip(model)
+
+
+def test_lambda_model_is_refused_without_running_it(tmp_path: Path) -> None:
+    from visualnn.services.importing import ModelImportError, import_model
+
+    config = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "evil",
+            "layers": [
+                {"class_name": "InputLayer", "config": {"batch_shape": [None, 2], "name": "x"}},
+                {"module": "keras.layers", "class_name": "Lambda", "config": {"name": "boom", "function": "..."}},
+            ],
+        },
+    }
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps(config))
+    with pytest.raises(ModelImportError, match="'boom' is a Lambda layer"):
+        import_model(path)
+
+
+def test_custom_object_is_refused(tmp_path: Path) -> None:
+    from visualnn.services.importing import ModelImportError, import_model
+
+    config = {
+        "class_name": "Functional",
+        "config": {
+            "name": "m",
+            "layers": [
+                {
+                    "module": "my_package.layers",
+                    "class_name": "Fancy",
+                    "registered_name": "my_package>Fancy",
+                    "config": {"name": "fancy"},
+                    "name": "fancy",
+                    "inbound_nodes": [],
+                }
+            ],
+            "input_layers": [],
+            "output_layers": [],
+        },
+    }
+    archive = tmp_path / "custom.keras"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("config.json", json.dumps(config))
+    with pytest.raises(ModelImportError, match="custom object 'my_package>Fancy'"):
+        import_model(archive)
+
+
+def test_not_a_model_file_names_the_problem(tmp_path: Path) -> None:
+    from visualnn.services.importing import ModelImportError, import_model
+
+    path = tmp_path / "x.json"
+    path.write_text('{"class_name": "Dense", "config": {}}')
+    with pytest.raises(ModelImportError, match="'Dense'"):
+        import_model(path)
+    with pytest.raises(ModelImportError, match="does not exist"):
+        import_model(tmp_path / "missing.keras")
+
+
+def test_keras_archive_with_weights_round_trips(tmp_path: Path) -> None:
+    import keras
+    import numpy as np
+
+    from visualnn.services.importing import import_model, import_weights
+
+    keras.utils.set_random_seed(1)
+    a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
+    out = keras.layers.Dense(2, name="head")(keras.layers.Concatenate(name="cat")([a, b]))
+    model = keras.Model([a, b], out)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    result = import_model(path)
+    saved = import_weights(path, result.graph, tmp_path / "imported.keras")
+    reloaded = keras.saving.load_model(saved)
+    xa, xb = np.ones((3, 4), "float32"), np.ones((3, 3), "float32")
+    np.testing.assert_allclose(reloaded.predict([xa, xb], verbose=0), model.predict([xa, xb], verbose=0), atol=1e-6)

@@ -1,0 +1,415 @@
+"""Open a ``.keras`` archive or a Keras JSON config as an editable VisualNN graph.
+
+The config is parsed as data (``config.json`` read from the zip); no code is executed and
+``Lambda`` layers or custom objects are refused. Each layer becomes a catalog node when its
+Keras config round-trips exactly through the catalog spec (so nothing is silently lost),
+otherwise a generic ``KerasLayer`` node that keeps the full config. Nested models are flattened.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
+from visualnn.core.specs import LayerSpec, Registry, Shape, ShapeError, default_registry
+from visualnn.core.specs.base import CHOICE
+from visualnn.core.specs.builtin.generic import config_text
+from visualnn.services.generic_layers import UnsafeConfigError, check_safe, deserialize_layer
+
+MODEL_CLASSES = ("Functional", "Sequential", "Model")
+
+
+class ModelImportError(ValueError):
+    """The file cannot be imported; the message names the file or layer and what to do."""
+
+
+@dataclass
+class ImportResult:
+    """The imported graph, its model name and what the user should know about it."""
+
+    graph: Graph
+    name: str
+    generic: list[str] = field(default_factory=list)  # layer names kept as generic nodes
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """The model config (``{"class_name", "config"}``) from a ``.keras`` zip or a JSON file."""
+    p = Path(path)
+    if not p.exists():
+        raise ModelImportError(f"Cannot import {str(p)!r}: the file does not exist.")
+    try:
+        if zipfile.is_zipfile(p):
+            with zipfile.ZipFile(p) as archive:
+                if "config.json" not in archive.namelist():
+                    raise ModelImportError(f"{p.name} is a zip file without config.json; is it a .keras model?")
+                data = json.loads(archive.read("config.json").decode("utf-8"))
+        else:
+            data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, ModelImportError):
+            raise
+        raise ModelImportError(f"Cannot read {p.name}: {exc}. Expected a .keras file or model.to_json() output.") from None
+    if isinstance(data, dict) and "config" in data and isinstance(data.get("config"), str):
+        data = json.loads(data["config"])  # some tools wrap to_json() output once more
+    if not isinstance(data, dict) or data.get("class_name") not in MODEL_CLASSES:
+        found = data.get("class_name") if isinstance(data, dict) else type(data).__name__
+        raise ModelImportError(
+            f"{p.name} does not hold a Keras model config (class_name {found!r}); "
+            "expected a Functional or Sequential model saved with model.save() or model.to_json()."
+        )
+    return data
+
+
+def _snake(name: str) -> str:
+    s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    s = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", s)
+    return s.lower()
+
+
+def _canonical(cfg: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in cfg.items() if k != "name"}, sort_keys=True, default=list)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=list))
+
+
+class _Converter:
+    """Walks (possibly nested) model configs, adding nodes and edges to one graph."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.graph = Graph(FUNCTIONAL)
+        self.shapes: dict[str, Shape | None] = {}
+        self.dtypes: dict[str, str] = {}
+        self.generic: list[str] = []
+        self.warnings: list[str] = []
+        self._verified: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self._names: set[str] = set()
+
+    # ------------------------------------------------------------------ models
+    def model(self, cfg: dict[str, Any], bound: list[str] | None = None) -> list[str]:
+        """Add a Functional or Sequential config; returns its output node ids."""
+        kind = cfg.get("class_name")
+        inner = cfg.get("config") or {}
+        if kind == "Sequential":
+            return self._sequential(inner, bound)
+        return self._functional(inner, bound)
+
+    def _sequential(self, cfg: dict[str, Any], bound: list[str] | None) -> list[str]:
+        layers = list(cfg.get("layers") or [])
+        current: str | None = bound[0] if bound else None
+        if layers and layers[0].get("class_name") == "InputLayer":
+            first = layers.pop(0)
+            if current is None:
+                current = self._input(first.get("config") or {})
+        if current is None:
+            shape = cfg.get("build_input_shape") or (layers[0].get("build_config") or {}).get("input_shape") if layers else None
+            if not shape:
+                raise ModelImportError(
+                    f"Sequential model {cfg.get('name')!r} has no input shape; build or call it once before saving."
+                )
+            current = self._input({"batch_shape": shape, "name": f"{cfg.get('name', 'model')}_input"})
+        for entry in layers:
+            if entry.get("class_name") in MODEL_CLASSES:
+                current = self.model(entry, [current])[0]
+            else:
+                current = self._layer(entry, [current], "single", [current])[0]
+        return [current]
+
+    def _functional(self, cfg: dict[str, Any], bound: list[str] | None) -> list[str]:
+        tensors: dict[tuple[str, int, int], str] = {}
+        inputs = _refs(cfg.get("input_layers"))
+        bind = dict(zip([r[0] for r in inputs], bound or [], strict=False))
+        for entry in cfg.get("layers") or []:
+            cls = entry.get("class_name")
+            lname = str(entry.get("name") or (entry.get("config") or {}).get("name"))
+            if cls == "InputLayer":
+                tensors[(lname, 0, 0)] = bind[lname] if lname in bind else self._input(entry.get("config") or {})
+                continue
+            calls = entry.get("inbound_nodes") or []
+            if len(calls) > 1:
+                raise ModelImportError(
+                    f"Layer {lname!r} is shared (called {len(calls)} times); a VisualNN graph calls each layer once. "
+                    "Use separate layers in the original model."
+                )
+            if not calls:
+                self.warnings.append(f"Layer {lname!r} is never called in the model; it was left out.")
+                continue
+            args, kwargs, style = _inbound(calls[0])
+            srcs = [tensors[r] for r in args]
+            named = {k: tensors[r] for k, r in kwargs.items()}
+            if cls in MODEL_CLASSES:
+                outs = self.model(entry, srcs)
+                for i, out in enumerate(outs):
+                    tensors[(lname, 0, i)] = out
+                continue
+            outs = self._layer(entry, srcs, style, [*srcs, *named.values()], named)
+            tensors[(lname, 0, 0)] = outs[0]
+        missing = [r for r in _refs(cfg.get("output_layers")) if r not in tensors]
+        if missing:
+            raise ModelImportError(f"Model {cfg.get('name')!r} outputs {missing[0][0]!r}, which is not one of its layers.")
+        return [tensors[r] for r in _refs(cfg.get("output_layers"))]
+
+    # ------------------------------------------------------------------ layers
+    def _new_node(self, type_id: str, keras_name: str, params: dict[str, Any]) -> Node:
+        nid = keras_name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", keras_name) else self.graph.new_id(type_id)
+        if nid in self.graph.nodes:
+            nid = self.graph.new_id(type_id)
+        name = keras_name
+        while name in self._names:  # flattened nested models may repeat layer names
+            name = f"{keras_name}_{len(self._names)}"
+        self._names.add(name)
+        node = Node(nid, type_id, params, name=None if name == nid else name)
+        self.graph.add_node(node)
+        return node
+
+    def _input(self, cfg: dict[str, Any]) -> str:
+        shape = cfg.get("batch_shape") or cfg.get("batch_input_shape") or [None, *(cfg.get("shape") or [])]
+        dtype = cfg.get("dtype") or "float32"
+        if isinstance(dtype, dict):
+            dtype = (dtype.get("config") or {}).get("name", "float32")
+        node = self._new_node("Input", str(cfg.get("name") or "input"), {"shape": list(shape[1:]), "dtype": dtype})
+        self.shapes[node.id] = tuple(shape)
+        self.dtypes[node.id] = str(dtype)
+        return node.id
+
+    def _layer(
+        self,
+        entry: dict[str, Any],
+        srcs: list[str],
+        style: str,
+        all_srcs: list[str],
+        named: dict[str, str] | None = None,
+    ) -> list[str]:
+        cls = str(entry.get("class_name"))
+        cfg = dict(entry.get("config") or {})
+        lname = str(cfg.get("name") or entry.get("name") or _snake(cls))
+        spec = self.registry.get(cls)
+        params = None
+        if spec is not None and spec.category != "generic" and (style == spec.call_style or len(all_srcs) == 1):
+            params = self._catalog_params(spec, cls, cfg)
+        in_shapes = [self.shapes.get(s) for s in all_srcs]
+        if spec is not None and params is not None:
+            node = self._new_node(spec.type, lname, params)
+            self._connect(spec, node.id, srcs, named or {})
+            self.shapes[node.id] = self._infer(spec, params, in_shapes, lname)
+            return [node.id]
+        return [self._generic(entry, cls, cfg, lname, all_srcs, in_shapes)]
+
+    def _connect(self, spec: LayerSpec, nid: str, srcs: list[str], named: dict[str, str]) -> None:
+        for port, src in enumerate(srcs):
+            self.graph.connect(Edge.of(src, nid, dst_port=port))
+        for key, src in named.items():
+            port = spec.inputs.index(key) if key in spec.inputs else len(srcs)
+            self.graph.connect(Edge.of(src, nid, dst_port=port))
+
+    def _infer(self, spec: LayerSpec, params: dict[str, Any], shapes: list[Shape | None], lname: str) -> Shape | None:
+        if any(s is None for s in shapes):
+            return None
+        try:
+            return tuple(spec.infer(spec.resolved(params), [s for s in shapes if s is not None]))
+        except (ShapeError, ValueError, KeyError, TypeError) as exc:
+            self.warnings.append(f"{lname}: shape could not be inferred ({exc}).")
+            return None
+
+    def _catalog_params(self, spec: LayerSpec, cls: str, cfg: dict[str, Any]) -> dict[str, Any] | None:
+        """Spec params reproducing ``cfg`` exactly, or ``None`` (then the layer stays generic)."""
+        key = (cls, _canonical(cfg))
+        if key in self._verified:
+            cached = self._verified[key]
+            return None if cached is None else dict(cached)
+        params: dict[str, Any] | None = {}
+        for p in spec.params:
+            if p.name not in cfg or params is None:
+                continue
+            value = _param_value(p.kind, p.choices, cfg[p.name])
+            if value is _FAIL or p.check(value, spec.type) is not None:
+                params = None
+            else:
+                params[p.name] = value
+        if params is not None and not _round_trips(spec, params, cfg):
+            params = None
+        self._verified[key] = params
+        return None if params is None else dict(params)
+
+    def _generic(
+        self, entry: dict[str, Any], cls: str, cfg: dict[str, Any], lname: str, srcs: list[str], shapes: list[Shape | None]
+    ) -> str:
+        import keras
+
+        stored = {k: entry[k] for k in ("module", "class_name", "registered_name") if k in entry}
+        stored["config"] = cfg
+        out_shape: list[int | None] | None = None
+        trainable = non_trainable = 0
+        if all(s is not None for s in shapes) and shapes:
+            try:
+                layer = deserialize_layer(stored, lname)
+                xs = [
+                    keras.KerasTensor(s, dtype=self.dtypes.get(src, "float32"))
+                    for src, s in zip(srcs, shapes, strict=True)
+                    if s is not None
+                ]
+                y = layer(xs if len(xs) > 1 else xs[0])
+                out_shape = list(y.shape[1:])
+                trainable = sum(int(_prod(w.shape)) for w in layer.trainable_weights)
+                non_trainable = sum(int(_prod(w.shape)) for w in layer.non_trainable_weights)
+            except UnsafeConfigError:
+                raise
+            except Exception as exc:
+                self.warnings.append(f"{lname}: Keras could not compute the output of this {cls} ({exc}).")
+        type_id = "KerasMergeLayer" if len(srcs) > 1 else "KerasLayer"
+        params = {
+            "config": config_text(_jsonable(stored)),
+            "output_shape": out_shape,
+            "trainable_params": trainable,
+            "non_trainable_params": non_trainable,
+        }
+        node = self._new_node(type_id, lname, params)
+        for port, src in enumerate(srcs):
+            self.graph.connect(Edge.of(src, node.id, dst_port=port))
+        self.shapes[node.id] = None if out_shape is None else (None, *out_shape)
+        self.generic.append(node.label)
+        return node.id
+
+
+_FAIL = object()
+
+
+def _param_value(kind: str, choices: tuple[Any, ...], value: Any) -> Any:
+    """A Keras config value as a spec parameter value (JSON), or ``_FAIL``."""
+    if isinstance(value, dict):
+        if kind != CHOICE or "class_name" not in value:
+            return _FAIL
+        name = _snake(str(value["class_name"]))
+        return name if name in choices else _FAIL
+    return _jsonable(value)
+
+
+def _round_trips(spec: LayerSpec, params: dict[str, Any], cfg: dict[str, Any]) -> bool:
+    """True when the catalog spec with ``params`` builds a layer with exactly the config ``cfg``."""
+    from visualnn.services.keras_builder import instantiate
+
+    try:
+        layer = instantiate(spec.keras_call(spec, spec.resolved(params)), name=str(cfg.get("name", "x")))
+        return _canonical(_jsonable(layer.get_config())) == _canonical(_jsonable(cfg))
+    except Exception:
+        return False
+
+
+def _prod(shape: Any) -> int:
+    out = 1
+    for d in shape:
+        out *= int(d)
+    return out
+
+
+def _refs(value: Any) -> list[tuple[str, int, int]]:
+    """``input_layers``/``output_layers`` as a list of (layer, node index, tensor index)."""
+    if not value:
+        return []
+    if isinstance(value[0], str):
+        value = [value]
+    return [(str(v[0]), int(v[1]), int(v[2])) for v in value]
+
+
+def _inbound(call: Any) -> tuple[list[tuple[str, int, int]], dict[str, tuple[str, int, int]], str]:
+    """Tensor references of one call: positional, named, and whether they came as a list."""
+    if isinstance(call, list):  # legacy tf.keras: [[name, node_index, tensor_index, kwargs], ...]
+        refs = [(str(c[0]), int(c[1]), int(c[2])) for c in call]
+        return refs, {}, "list" if len(refs) > 1 else "single"
+    args = call.get("args") or []
+    kwargs = call.get("kwargs") or {}
+    style = "single"
+    positional: list[tuple[str, int, int]] = []
+    for arg in args:
+        if isinstance(arg, list):
+            style = "list"
+            positional += [_history(a) for a in arg if _history(a) is not None]  # type: ignore[misc]
+        elif _history(arg) is not None:
+            positional.append(_history(arg))  # type: ignore[arg-type]
+    if len(positional) > 1 and style == "single":
+        style = "named"
+    named = {k: h for k, v in kwargs.items() if (h := _history(v)) is not None}
+    if named:
+        style = "named"
+    return positional, named, style
+
+
+def _history(value: Any) -> tuple[str, int, int] | None:
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        h = value["config"]["keras_history"]
+        return (str(h[0]), int(h[1]), int(h[2]))
+    return None
+
+
+def graph_from_config(config: dict[str, Any], registry: Registry | None = None) -> ImportResult:
+    """Convert a model config (already read as data) into a laid-out graph."""
+    try:
+        check_safe(config, str((config.get("config") or {}).get("name", "model")))
+    except UnsafeConfigError as exc:
+        raise ModelImportError(str(exc)) from None
+    conv = _Converter(registry or default_registry())
+    conv.model(config)
+    graph = conv.graph
+    if config.get("class_name") == "Sequential" and graph.chain_order() is not None:
+        graph.set_mode(SEQUENTIAL)
+    _layout(graph)
+    name = str((config.get("config") or {}).get("name") or "imported")
+    return ImportResult(graph, name, conv.generic, conv.warnings)
+
+
+def _layout(graph: Graph) -> None:
+    try:
+        from visualnn.core.layout import auto_layout
+    except ImportError:  # the layered layout ships with the UI work; fall back to depth rows
+        depth: dict[str, int] = {}
+        for nid in graph.topological_order():
+            depth[nid] = max((depth[p] + 1 for p in graph.predecessors(nid)), default=0)
+        columns: dict[int, int] = {}
+        for nid, d in depth.items():
+            graph.nodes[nid].pos = (240.0 * columns.get(d, 0), 140.0 * d)
+            columns[d] = columns.get(d, 0) + 1
+        return
+    for nid, pos in auto_layout(graph).items():
+        graph.nodes[nid].pos = (float(pos[0]), float(pos[1]))
+
+
+def import_model(path: str | Path, registry: Registry | None = None) -> ImportResult:
+    """Read ``path`` (``.keras`` or Keras JSON) as data and convert it into a graph."""
+    return graph_from_config(read_config(path), registry)
+
+
+def import_weights(path: str | Path, graph: Graph, out_path: str | Path) -> str:
+    """Rebuild ``graph``, load the archive's weights into it and save it as ``out_path`` (.keras).
+
+    Weights are matched by layer path, which holds when the model was not flattened.
+    """
+    import tempfile
+
+    from visualnn.services.keras_builder import build_model
+
+    p = Path(path)
+    if not zipfile.is_zipfile(p):
+        raise ModelImportError(f"{p.name} has no weights: only .keras archives carry them.")
+    model = build_model(graph)
+    with zipfile.ZipFile(p) as archive, tempfile.TemporaryDirectory() as tmp:
+        if "model.weights.h5" not in archive.namelist():
+            raise ModelImportError(f"{p.name} holds no model.weights.h5.")
+        weights = Path(archive.extract("model.weights.h5", tmp))
+        try:
+            model.load_weights(weights)
+        except Exception as exc:
+            raise ModelImportError(
+                f"The weights in {p.name} do not match the imported graph ({exc}); import without weights."
+            ) from None
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    return str(out)
