@@ -1,0 +1,70 @@
+"""Evaluation reports (pure numpy parts and a real run) and prediction formatting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.services.training_helpers import blobs, mlp_graph, project_dict
+from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
+
+
+def test_confusion_and_per_class_report() -> None:
+    from visualnn.services.evaluation import confusion_matrix, per_class_report
+
+    cm = confusion_matrix([0, 0, 1, 1, 2, 2], [0, 1, 1, 1, 2, 0], 3)
+    assert cm == [[1, 1, 0], [0, 2, 0], [1, 0, 1]]
+    rows = per_class_report(cm, ["a", "b", "c"])
+    assert rows[1] == {"class": "b", "precision": 2 / 3, "recall": 1.0, "f1": pytest.approx(0.8), "support": 2}
+    assert rows[2]["recall"] == 0.5 and rows[0]["support"] == 2
+
+
+def test_most_confidently_wrong_first_and_binary_sigmoid() -> None:
+    from visualnn.services.evaluation import classification_report
+
+    probs = [[0.9], [0.2], [0.6], [0.99]]  # one sigmoid unit
+    rep = classification_report([0, 0, 1, 0], probs, ["no", "yes"], xs=[[1.0], [2.0], [3.0], [4.0]])
+    assert [w["index"] for w in rep["wrong"]] == [3, 0]
+    assert rep["wrong"][0] == {"index": 3, "true": "no", "pred": "yes", "confidence": 0.99, "sample": [4.0]}
+    assert rep["accuracy"] == 0.5 and rep["confusion"] == [[1, 2], [0, 1]]
+
+
+def test_regression_report() -> None:
+    from visualnn.services.evaluation import regression_report
+
+    rep = regression_report([1.0, 2.0, 3.0, 4.0], [[1.0], [2.0], [3.0], [5.0]], bins=4)
+    assert rep["mae"] == 0.25 and rep["rmse"] == pytest.approx(0.5)
+    assert rep["r2"] == pytest.approx(1 - 1 / 5)
+    assert sum(rep["hist_counts"]) == 4 and rep["pred"] == [1.0, 2.0, 3.0, 5.0]
+
+
+def test_prediction_formatting() -> None:
+    from visualnn.services.predict import format_predictions
+
+    rows = format_predictions([[0.1, 0.7, 0.2]], "classification", ["a", "b", "c"], top_k=2)
+    assert rows[0]["label"] == "b" and rows[0]["top"] == [["b", 0.7], ["c", 0.2]]
+    assert format_predictions([[1.5]], "regression", []) == [{"values": [1.5]}]
+
+
+@pytest.mark.tf
+def test_evaluate_and_predict_a_trained_run(tmp_path: Any) -> None:
+    from visualnn.services.evaluation import run_evaluation
+    from visualnn.services.predict import run_prediction
+    from visualnn.services.training import TrainingError, run_training
+
+    data = blobs(300)
+    project = project_dict(mlp_graph(), epochs=3)
+    run = run_training(TrainRequest(project=project, base_dir=str(tmp_path), inline_data=data)).run
+    project["runs"] = [run.to_dict()]
+    rep = run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path), inline_data=data))
+    cls = rep["classification"]
+    assert rep["run_id"] == run.id and rep["n_samples"] == 60
+    assert sum(map(sum, cls["confusion"])) == 60
+    assert rep["metrics"]["accuracy"] == pytest.approx(cls["accuracy"], abs=1e-6)
+    assert len(cls["per_class"]) == 3 and all(w["confidence"] >= 1 / 3 for w in cls["wrong"])
+    pred = run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), rows=data["x"][:4]))
+    assert len(pred["predictions"]) == 4
+    assert sum(pred["predictions"][0]["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+    with pytest.raises(TrainingError, match="no run 'nope'"):
+        run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path), run_id="nope", inline_data=data))

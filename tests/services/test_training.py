@@ -1,0 +1,154 @@
+"""The training runner on synthetic data: history, stop, pause, continue, errors, determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from tests.services.training_helpers import blobs, mlp_graph, project_dict
+from visualnn.core.protocol import TrainRequest
+from visualnn.core.training_config import TrainingConfig
+
+pytestmark = pytest.mark.tf
+
+
+def _train(tmp_path: Any, sink: Any = None, stop: Any = None, pause: Any = None, **kw: Any) -> Any:
+    from visualnn.services.training import run_training
+
+    project = kw.pop("project", None) or project_dict()
+    req = TrainRequest(project=project, base_dir=str(tmp_path), inline_data=kw.pop("data", None) or blobs(), **kw)
+    return run_training(req, sink or (lambda k, d: None), stop, pause)
+
+
+def test_run_records_history_and_saves_model(tmp_path: Any) -> None:
+    msgs: list[tuple[str, dict[str, Any]]] = []
+    result = _train(tmp_path, lambda k, d: msgs.append((k, d)), epochs=2)
+    run = result.run
+    assert run.status == "finished" and run.epochs_done == 2
+    assert len(run.history["loss"]) == 2 and len(run.history["val_accuracy"]) == 2
+    assert "test_accuracy" in run.metrics
+    assert run.model_path == f"runs/{run.id}/model.keras"
+    assert os.path.exists(tmp_path / run.model_path)
+    kinds = [k for k, _ in msgs]
+    assert kinds.count("epoch") == 2 and "batch" in kinds
+    epoch = next(d for k, d in msgs if k == "epoch")
+    assert epoch["epoch"] == 1 and epoch["epochs"] == 2 and "loss" in epoch["logs"] and epoch["lr"] == pytest.approx(0.001)
+    batch = next(d for k, d in msgs if k == "batch")
+    assert batch["batches"] == 15 and batch["samples_per_s"] > 0
+
+
+def test_stop_mid_epoch_keeps_weights_and_records_stopped(tmp_path: Any) -> None:
+    import keras
+    import numpy as np
+
+    stop = threading.Event()
+    batches: list[int] = []
+
+    def sink(kind: str, data: dict[str, Any]) -> None:
+        if kind == "batch":
+            batches.append(data["batch"])
+            stop.set()  # stop as soon as the first batch is reported
+
+    result = _train(tmp_path, sink, stop, epochs=5)
+    assert result.run.status == "stopped"
+    assert result.run.epochs_done == 1 and batches == [1]
+    saved = keras.saving.load_model(tmp_path / result.run.model_path)
+    x = np.asarray(blobs()["x"][:5], dtype="float32")
+    np.testing.assert_allclose(saved.predict(x, verbose=0), result.model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_pause_holds_training_until_resumed(tmp_path: Any) -> None:
+    pause = threading.Event()
+    pause.set()
+    events: list[tuple[float, str, dict[str, Any]]] = []
+    resumed_at: list[float] = []
+
+    def release() -> None:
+        while not any(k == "paused" for _, k, _ in events):
+            time.sleep(0.01)
+        time.sleep(0.4)
+        resumed_at.append(time.perf_counter())
+        pause.clear()
+
+    threading.Thread(target=release, daemon=True).start()
+    result = _train(tmp_path, lambda k, d: events.append((time.perf_counter(), k, d)), pause=pause, epochs=1)
+    assert result.run.status == "finished"
+    paused = [(t, d["paused"]) for t, k, d in events if k == "paused"]
+    assert paused[0][1] is True and paused[1][1] is False
+    assert paused[1][0] >= resumed_at[0]  # nothing resumed before the event was cleared
+    assert not [t for t, k, _ in events if k == "epoch" and t < resumed_at[0]]
+
+
+def test_continue_training_keeps_optimizer_state(tmp_path: Any) -> None:
+    first = _train(tmp_path, epochs=2)
+    iterations = int(first.model.optimizer.iterations.numpy())
+    project = project_dict()
+    project["runs"] = [first.run.to_dict()]
+    second = _train(tmp_path, project=project, epochs=1, continue_run=first.run.id)
+    assert second.run.continued_from == first.run.id and second.run.epochs_done == 3
+    assert len(second.run.history["loss"]) == 3
+    assert second.run.history["loss"][:2] == first.run.history["loss"]
+    assert int(second.model.optimizer.iterations.numpy()) == iterations + 15  # Adam moments carried over
+
+
+def test_incompatible_target_is_reported_with_its_cause(tmp_path: Any) -> None:
+    from visualnn.services.training import TrainingError
+
+    project = project_dict(mlp_graph(n_classes=2), loss="categorical_crossentropy")
+    with pytest.raises(TrainingError) as info:
+        _train(tmp_path, project=project, epochs=1)
+    assert "Training failed" in str(info.value) and ("target" in str(info.value) or "shape" in str(info.value))
+
+
+def test_bad_settings_are_named_before_training(tmp_path: Any) -> None:
+    from visualnn.services.training import TrainingError
+
+    with pytest.raises(TrainingError, match="Learning rate must be greater than 0; received -1"):
+        _train(tmp_path, project=project_dict(learning_rate=-1.0))
+
+
+def test_schedules_and_callbacks_run(tmp_path: Any) -> None:
+    project = project_dict(optimizer="sgd", momentum=0.9, nesterov=True, schedule="plateau", plateau_patience=0,
+                           early_stopping=True, patience=1, checkpoint_best=True, metrics=["accuracy"])
+    result = _train(tmp_path, project=project, epochs=2)
+    assert (tmp_path / "runs" / result.run.id / "best.keras").exists()
+    cos = _train(tmp_path, project=project_dict(schedule="cosine", decay_steps=10), epochs=2)
+    assert cos.run.status == "finished"
+
+
+_DETERMINISM_SCRIPT = """
+import json, sys, tempfile
+sys.path.insert(0, {root!r})
+from tests.services.training_helpers import blobs, project_dict
+from visualnn.core.protocol import TrainRequest
+from visualnn.services.training import run_training
+r = run_training(TrainRequest(project=project_dict(deterministic=True, seed=7), base_dir=tempfile.mkdtemp(),
+                              inline_data=blobs(200)))
+print("HISTORY=" + json.dumps(r.run.history))
+"""
+
+
+def test_deterministic_runs_in_separate_processes_are_identical() -> None:
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = _DETERMINISM_SCRIPT.format(root=root)
+    histories = []
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+        line = next(line for line in out.stdout.splitlines() if line.startswith("HISTORY="))
+        histories.append(json.loads(line[len("HISTORY="):]))
+    assert histories[0] == histories[1]
+    assert len(histories[0]["loss"]) == 2
+
+
+def test_config_snapshot_in_record(tmp_path: Any) -> None:
+    result = _train(tmp_path, epochs=1, batch_size=32, seed=3)
+    cfg = TrainingConfig.from_dict(result.run.config)
+    assert (cfg.epochs, cfg.batch_size, cfg.seed) == (1, 32, 3)
+    assert result.run.graph["nodes"][1]["id"] == "dense_1"
