@@ -284,8 +284,8 @@ def find_pending(project_path: str | None, candidates: list[Path]) -> PendingRec
             rec = read_recovery(cand)
         except RecoveryError:
             continue
-        if rec.writer_alive:
-            continue  # another window is still editing this project: not a crash
+        if rec.pid == os.getpid() or rec.writer_alive:
+            continue  # this process, or another window still editing the project: not a crash
         found.append(rec)
     if not found:
         return None

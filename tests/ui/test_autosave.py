@@ -1,0 +1,247 @@
+"""Autosave: when recovery files are written, where, that the user's file is never touched, and restore/discard."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from visualnn.core.commands import AddNode, SetParam
+from visualnn.core.graph import Edge, Node
+from visualnn.core.project import Project
+from visualnn.core.recovery import read_recovery, recovery_path_for, write_recovery
+from visualnn.ui import autosave as autosave_mod
+from visualnn.ui.autosave import AutosaveManager, install_autosave, pending_recovery
+from visualnn.ui.document import ProjectDocument
+from visualnn.ui.recovery_dialog import RecoveryDialog
+
+
+def _project() -> Project:
+    p = Project(name="iris")
+    p.graph.add_node(Node("input_1", "Input", {"shape": [4]}, (0, 0)))
+    p.graph.add_node(Node("dense_1", "Dense", {"units": 8, "activation": "relu"}, (0, 100)))
+    p.graph.connect(Edge.of("input_1", "dense_1"))
+    return p
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    """A project file on disk."""
+    path = tmp_path / "iris.vnn"
+    doc = ProjectDocument(_project())
+    doc.save(str(path))
+    return path
+
+
+def _open(path: Path) -> ProjectDocument:
+    doc = ProjectDocument()
+    doc.load(str(path))
+    return doc
+
+
+def _manager(doc: ProjectDocument, tmp_path: Path, **kw: int) -> AutosaveManager:
+    kw.setdefault("quiet_ms", 30)
+    kw.setdefault("interval_ms", 60_000)
+    return AutosaveManager(doc, folder=tmp_path / "data" / "recovery", **kw)
+
+
+def _dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(done.stdout)
+
+
+def test_edit_writes_recovery_beside_the_project_and_never_the_file(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    before = saved.read_bytes()
+    doc = _open(saved)
+    mgr = _manager(doc, tmp_path)
+    with qtbot.waitSignal(mgr.autosaved, timeout=3000) as blocker:
+        doc.push(SetParam("dense_1", "units", 32))
+    rec_path = recovery_path_for(saved)
+    assert blocker.args == [str(rec_path)]
+    assert saved.read_bytes() == before
+    rec = read_recovery(rec_path)
+    assert rec.original_path == str(saved)
+    assert rec.project["graph"]["nodes"][1]["params"]["units"] == 32
+
+
+def test_a_burst_of_edits_is_written_once_after_a_quiet_moment(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    doc = _open(saved)
+    mgr = _manager(doc, tmp_path, quiet_ms=150)
+    writes: list[str] = []
+    mgr.autosaved.connect(writes.append)
+    for units in range(10, 20):
+        doc.push(SetParam("dense_1", "units", units))
+        doc.push(AddNode(Node(f"dropout_{units}", "Dropout", {"rate": 0.1})))
+    qtbot.waitUntil(lambda: len(writes) == 1, timeout=3000)
+    qtbot.wait(300)
+    assert len(writes) == 1
+    assert read_recovery(writes[0]).project["graph"]["nodes"][1]["params"]["units"] == 19
+    assert mgr.autosave_now() is None  # nothing new since the last write
+
+
+def test_periodic_autosave_catches_edits_that_never_pause(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    doc = _open(saved)
+    mgr = _manager(doc, tmp_path, quiet_ms=60_000, interval_ms=100)
+    with qtbot.waitSignal(mgr.autosaved, timeout=3000):
+        doc.push(SetParam("dense_1", "units", 5))
+
+
+def test_clean_documents_are_not_autosaved(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    doc = _open(saved)
+    mgr = _manager(doc, tmp_path, interval_ms=50)
+    with qtbot.assertNotEmitted(mgr.autosaved, wait=300):
+        pass
+    assert not recovery_path_for(saved).exists()
+
+
+def test_saving_or_undoing_to_the_saved_state_deletes_the_recovery(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    doc = _open(saved)
+    mgr = _manager(doc, tmp_path)
+    rec = recovery_path_for(saved)
+    with qtbot.waitSignal(mgr.autosaved):
+        doc.push(SetParam("dense_1", "units", 7))
+    assert rec.exists()
+    with qtbot.waitSignal(mgr.recovery_removed):
+        doc.undo_stack.undo()
+    assert not rec.exists()
+    with qtbot.waitSignal(mgr.autosaved):
+        doc.undo_stack.redo()
+    assert rec.exists()
+    doc.save()
+    assert not rec.exists()
+    assert json.loads(saved.read_text())["graph"]["nodes"][1]["params"]["units"] == 7
+
+
+def test_unsaved_projects_autosave_in_the_data_dir(qtbot: QtBot, tmp_path: Path) -> None:
+    doc = ProjectDocument(_project())
+    mgr = _manager(doc, tmp_path)
+    with qtbot.waitSignal(mgr.autosaved, timeout=3000) as blocker:
+        doc.push(SetParam("dense_1", "units", 3))
+    path = Path(blocker.args[0])
+    assert path.parent == tmp_path / "data" / "recovery" and path.name.startswith("untitled-")
+    # Save As moves the project to a real file: the untitled recovery goes away.
+    doc.save(str(tmp_path / "named.vnn"))
+    assert not path.exists()
+
+
+def test_unwritable_project_folder_falls_back_to_the_data_dir(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    recovery_path_for(saved).mkdir()  # something that cannot be replaced by a file
+    doc = _open(saved)
+    mgr = _manager(doc, tmp_path)
+    with qtbot.waitSignal(mgr.autosaved, timeout=3000) as blocker:
+        doc.push(SetParam("dense_1", "units", 4))
+    assert Path(blocker.args[0]).parent == tmp_path / "data" / "recovery"
+    found = pending_recovery(str(saved), tmp_path / "data" / "recovery")
+    assert found is None  # written by this live process: not a crash
+
+
+def test_restore_brings_back_the_edits_without_touching_the_file(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    edited = _project()
+    edited.graph.set_param("dense_1", "units", 64)
+    edited.graph.add_node(Node("dense_2", "Dense", {"units": 3}, (0, 200)))
+    write_recovery(recovery_path_for(saved), edited.to_dict(), str(saved), pid=_dead_pid())
+    before = saved.read_bytes()
+    doc = _open(saved)
+    mgr = _manager(doc, tmp_path)
+    pending = mgr.pending()
+    assert pending is not None
+    assert pending.diff.nodes_added == ["dense_2 (Dense)"] and pending.diff.nodes_changed == ["dense_1: units"]
+    mgr.restore(pending)
+    assert doc.path == str(saved) and doc.is_dirty
+    assert doc.graph.node("dense_1").params["units"] == 64 and "dense_2" in doc.graph
+    assert saved.read_bytes() == before
+    assert mgr.pending() is None  # restored already: not offered twice
+    doc.save()
+    assert not recovery_path_for(saved).exists()
+
+
+def test_offer_with_discard_answer_deletes_the_recovery(
+    qtbot: QtBot, saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_recovery(recovery_path_for(saved), _project().to_dict() | {"name": "other"}, str(saved), pid=_dead_pid())
+    doc = _open(saved)
+    mgr = _manager(doc, tmp_path)
+    monkeypatch.setenv(autosave_mod.ANSWER_ENV, "later")
+    assert mgr.offer_recovery() == "later"
+    assert recovery_path_for(saved).exists()
+    monkeypatch.setenv(autosave_mod.ANSWER_ENV, "discard")
+    assert mgr.offer_recovery() == "discard"
+    assert not recovery_path_for(saved).exists()
+    assert mgr.offer_recovery() == "none"
+    assert doc.project.name == "iris"
+
+
+def test_dialog_shows_changes_and_timestamps(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    edited = _project()
+    edited.graph.set_param("dense_1", "activation", "tanh")
+    write_recovery(recovery_path_for(saved), edited.to_dict(), str(saved), pid=_dead_pid())
+    pending = pending_recovery(str(saved), tmp_path)
+    assert pending is not None
+    dialog = RecoveryDialog(pending)
+    qtbot.addWidget(dialog)
+    items = [dialog.changes.item(i).text() for i in range(dialog.changes.count())]
+    assert items == ["1 layer changed: dense_1: activation"]
+    from PySide6.QtWidgets import QLabel
+
+    assert "last saved" in dialog.findChild(QLabel, "savedTime").text()
+    dialog.discard_button.click()
+    assert dialog.choice == "discard" and dialog.result() == 0
+
+
+def test_dialog_restore_button_and_newer_file_warning(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    import os
+
+    write_recovery(recovery_path_for(saved), _project().to_dict(), str(saved), pid=_dead_pid())
+    future = saved.stat().st_mtime + 3600
+    os.utime(saved, (future, future))
+    pending = pending_recovery(str(saved), tmp_path)
+    assert pending is not None and pending.file_is_newer
+    dialog = RecoveryDialog(pending)
+    qtbot.addWidget(dialog)
+    from PySide6.QtWidgets import QLabel
+
+    assert dialog.findChild(QLabel, "newerWarning") is not None
+    dialog.restore_button.click()
+    assert dialog.choice == "restore" and dialog.result() == 1
+
+
+def test_clean_close_and_opening_another_project_delete_the_recovery(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    doc = _open(saved)
+    mgr = _manager(doc, tmp_path)
+    with qtbot.waitSignal(mgr.autosaved):
+        doc.push(SetParam("dense_1", "units", 9))
+    doc.set_project(_project())  # File > New / Open discards the edited project deliberately
+    assert not recovery_path_for(saved).exists()
+    doc.load(str(saved))
+    with qtbot.waitSignal(mgr.autosaved):
+        doc.push(SetParam("dense_1", "units", 10))
+    mgr.shutdown()
+    assert not recovery_path_for(saved).exists()
+    doc.push(SetParam("dense_1", "units", 11))
+    assert mgr.autosave_now() is None  # stopped for good
+
+
+def test_install_offers_recovery_and_runs_the_test_script(
+    qtbot: QtBot, saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    edited = _project()
+    edited.graph.set_param("dense_1", "units", 77)
+    write_recovery(recovery_path_for(saved), edited.to_dict(), str(saved), pid=_dead_pid())
+    script = tmp_path / "hook.py"
+    script.write_text("document.project.set_name('from the hook ' + str(autosave is not None))\n")
+    monkeypatch.setenv(autosave_mod.ANSWER_ENV, "restore")
+    monkeypatch.setenv(autosave_mod.SCRIPT_ENV, str(script))
+    monkeypatch.setenv(autosave_mod.DATA_DIR_ENV, str(tmp_path / "data"))
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    doc = _open(saved)
+    mgr = install_autosave(window, doc)
+    assert mgr.folder == tmp_path / "data" / "recovery"
+    qtbot.waitUntil(lambda: doc.project.name == "from the hook True", timeout=3000)
+    assert doc.graph.node("dense_1").params["units"] == 77 and doc.is_dirty

@@ -1,0 +1,305 @@
+"""Autosave and crash recovery for the open project.
+
+The open project is written to a recovery file (``.<name>.vnn.recovery`` beside it, or the user
+data dir for unsaved projects and read-only folders) a quiet second after each edit and every
+60 s while there are unsaved changes. The user's own file is never touched. Saving, undoing back
+to the saved state, or closing the app cleanly deletes the recovery file; after a crash, the next
+launch finds it and offers to restore it (:class:`~visualnn.ui.recovery_dialog.RecoveryDialog`).
+
+Test-only hooks (documented here because tests drive a real app process with them):
+
+- ``VISUALNN_RECOVERY_ANSWER=restore|discard|later`` answers the restore offer without showing the
+  modal dialog.
+- ``VISUALNN_TEST_SCRIPT=/path/script.py`` is executed once the window is up, with ``window``,
+  ``document``, ``autosave`` and ``app`` in its namespace (the crash-recovery test edits the
+  project this way). Whoever sets environment variables can already run code, so this opens no
+  new door.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
+
+from visualnn.core.project import Project
+from visualnn.core.recovery import (
+    PendingRecovery,
+    fallback_recovery_path,
+    find_pending,
+    recovery_path_for,
+    remove_quietly,
+    untitled_recovery_path,
+    write_recovery,
+)
+from visualnn.ui.recovery_dialog import DISCARD, LATER, RESTORE, RecoveryDialog
+
+log = logging.getLogger(__name__)
+
+INTERVAL_MS = 60_000
+QUIET_MS = 1_000
+ANSWER_ENV = "VISUALNN_RECOVERY_ANSWER"
+SCRIPT_ENV = "VISUALNN_TEST_SCRIPT"
+DATA_DIR_ENV = "VISUALNN_DATA_DIR"
+
+
+def recovery_dir() -> Path:
+    """Folder for recovery files of unsaved projects (``$VISUALNN_DATA_DIR/recovery`` or the user data dir)."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override) / "recovery"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("VisualNN", appauthor=False)) / "recovery"
+
+
+def pending_recovery(path: str | None, folder: Path | None = None) -> PendingRecovery | None:
+    """The recovery left by a crashed session for the project at ``path`` (None: an unsaved project)."""
+    folder = folder or recovery_dir()
+    if path:
+        return find_pending(path, [recovery_path_for(path), fallback_recovery_path(path, folder)])
+    candidates = sorted(folder.glob("untitled-*.vnn.recovery")) if folder.is_dir() else []
+    return find_pending(None, candidates)
+
+
+def project_from_document(data: dict[str, Any]) -> Project:
+    """A :class:`Project` from its ``to_dict()`` form (the project io module when present)."""
+    try:
+        from visualnn.core.project.io import project_from_dict
+    except ImportError:
+        project_from_dict = None
+    if project_from_dict is not None:
+        result = project_from_dict(data)
+        # io may return (project, diagnostics); accept both shapes.
+        return result[0] if isinstance(result, tuple) else result
+    from visualnn.core.dataset import DatasetSpec
+    from visualnn.core.graph import Graph
+    from visualnn.core.training_config import RunRecord, TrainingConfig
+
+    ds = data.get("dataset")
+    return Project(
+        graph=Graph.from_dict(data.get("graph", {})),
+        name=str(data.get("name", "Untitled")),
+        dataset=DatasetSpec.from_dict(ds) if ds else None,
+        training=TrainingConfig.from_dict(data.get("training", {})),
+        runs=[RunRecord.from_dict(r) for r in data.get("runs", [])],
+    )
+
+
+class AutosaveManager(QObject):
+    """Writes the open document's recovery file after edits and on a timer; restores or discards it."""
+
+    autosaved = Signal(str)  # recovery file path
+    recovery_removed = Signal(str)
+    restored = Signal(str)  # recovery file path
+
+    def __init__(
+        self,
+        document: Any,
+        parent: QObject | None = None,
+        *,
+        interval_ms: int = INTERVAL_MS,
+        quiet_ms: int = QUIET_MS,
+        folder: Path | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.folder = folder or recovery_dir()
+        self._target: Path | None = None
+        self._written: set[Path] = set()  # recovery files this session wrote (ours to delete)
+        self._generation = 0
+        self._saved_generation = 0
+        self._restoring = False
+        self._stopped = False
+        self._offer_scheduled = False
+        self._quiet = QTimer(self)
+        self._quiet.setSingleShot(True)
+        self._quiet.setInterval(quiet_ms)
+        self._quiet.timeout.connect(self.autosave_now)
+        self._periodic = QTimer(self)
+        self._periodic.setInterval(interval_ms)
+        self._periodic.timeout.connect(self.autosave_now)
+        self._periodic.start()
+        for name in ("graph_changed", "positions_changed", "dataset_changed", "training_changed", "runs_changed"):
+            getattr(document, name).connect(self._on_document_edited)
+        document.name_changed.connect(self._on_document_edited)
+        document.dirty_changed.connect(self._on_document_dirty_changed)
+        document.path_changed.connect(self._on_document_path_changed)
+        document.project_replaced.connect(self._on_document_project_replaced)
+
+    # ------------------------------------------------------------ writing
+    def recovery_path(self) -> Path:
+        """Where the next autosave goes (beside the project, or the data dir when unsaved)."""
+        if self._target is None:
+            path = self.document.path
+            self._target = recovery_path_for(path) if path else untitled_recovery_path(self.folder)
+        return self._target
+
+    def autosave_now(self) -> Path | None:
+        """Write the recovery file if there are unsaved edits not yet autosaved; returns its path."""
+        if self._stopped or not self.document.is_dirty or self._generation == self._saved_generation:
+            return None
+        data = self.document.project.to_dict()
+        target = self.recovery_path()
+        try:
+            write_recovery(target, data, self.document.path)
+        except OSError as exc:
+            if self.document.path and target == recovery_path_for(self.document.path):
+                # The project's folder is read-only: keep the recovery in the user data dir instead.
+                log.warning("cannot autosave beside %s (%s); using %s", self.document.path, exc, self.folder)
+                self._target = target = fallback_recovery_path(self.document.path, self.folder)
+                try:
+                    write_recovery(target, data, self.document.path)
+                except OSError:
+                    log.exception("autosave to %s failed", target)
+                    return None
+            else:
+                log.exception("autosave to %s failed", target)
+                return None
+        self._written.add(target)
+        self._saved_generation = self._generation
+        log.debug("autosaved %s", target)
+        self.autosaved.emit(str(target))
+        return target
+
+    def remove_recovery(self) -> None:
+        """Delete the recovery files this session wrote (the document is saved or deliberately closed)."""
+        for path in list(self._written):
+            if remove_quietly(path):
+                self.recovery_removed.emit(str(path))
+        self._written.clear()
+
+    def shutdown(self) -> None:
+        """Clean close: stop the timers and delete this session's recovery file."""
+        self._quiet.stop()
+        self._periodic.stop()
+        self._stopped = True
+        self.remove_recovery()
+
+    # ------------------------------------------------------------ restoring
+    @property
+    def restoring(self) -> bool:
+        """True while :meth:`restore` replaces the document (its signals are not user edits)."""
+        return self._restoring
+
+    def pending(self) -> PendingRecovery | None:
+        """A recovery left by a crashed session for the document's current project."""
+        found = pending_recovery(self.document.path, self.folder)
+        if found is not None and found.recovery.path in self._written:
+            return None  # already restored into this session
+        return found
+
+    def schedule_offer(self, parent: QWidget | None = None) -> None:
+        """Offer recovery once control returns to the event loop (coalesces repeated requests)."""
+        if self._offer_scheduled:
+            return
+        self._offer_scheduled = True
+
+        def run() -> None:
+            self._offer_scheduled = False
+            self.offer_recovery(parent)
+
+        QTimer.singleShot(0, run)
+
+    def restore(self, pending: PendingRecovery) -> None:
+        """Replace the document with the recovered project (unsaved: the user's file stays as it was)."""
+        rec = pending.recovery
+        project = project_from_document(rec.project)
+        self._restoring = True
+        try:
+            self.document.set_project(project, rec.original_path or None)
+        finally:
+            self._restoring = False
+        # The recovery is now this session's: it keeps being updated, and goes away on save.
+        self._target = rec.path
+        self._written.add(rec.path)
+        self._generation += 1
+        self.document.mark_modified()
+        self.restored.emit(str(rec.path))
+        log.info("restored %s from %s", rec.original_path or "an unsaved project", rec.path)
+
+    def discard(self, pending: PendingRecovery) -> None:
+        """Delete a crashed session's recovery file (the user declined it)."""
+        if remove_quietly(pending.recovery.path):
+            self.recovery_removed.emit(str(pending.recovery.path))
+        log.info("discarded recovery %s", pending.recovery.path)
+
+    def offer_recovery(self, parent: QWidget | None = None) -> str:
+        """Ask whether to restore a pending recovery; returns ``restore``, ``discard``, ``later`` or ``none``."""
+        pending = self.pending()
+        if pending is None:
+            return "none"
+        choice = os.environ.get(ANSWER_ENV, "").strip().lower()
+        if choice not in (RESTORE, DISCARD, LATER):
+            dialog = RecoveryDialog(pending, parent)
+            dialog.exec()
+            choice = dialog.choice
+        if choice == RESTORE:
+            self.restore(pending)
+        elif choice == DISCARD:
+            self.discard(pending)
+        return choice
+
+    # ------------------------------------------------------------ document events
+    def _on_document_edited(self, *_args: object) -> None:
+        if self._restoring:
+            return
+        self._generation += 1
+        self._quiet.start()  # restarting the single shot: write once edits pause
+
+    def _on_document_dirty_changed(self, dirty: bool) -> None:
+        if not dirty:
+            # Saved (or undone back to the saved state): the file on disk is the truth again.
+            self._quiet.stop()
+            self._saved_generation = self._generation
+            self.remove_recovery()
+
+    def _on_document_path_changed(self, _path: str) -> None:
+        if self._restoring:
+            return
+        self.remove_recovery()
+        self._target = None
+
+    def _on_document_project_replaced(self) -> None:
+        if self._restoring:
+            return
+        # Another project was opened on purpose: this session's recovery of the old one is obsolete.
+        self._quiet.stop()
+        self.remove_recovery()
+        self._target = None
+        self._saved_generation = self._generation
+
+
+def install_autosave(window: QWidget, document: Any, *, check_recovery: bool = True) -> AutosaveManager:
+    """Attach autosave to the main window's document, offer any crash recovery, run the test hook."""
+    manager = AutosaveManager(document, window)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(manager.shutdown)
+    if check_recovery:
+
+        def on_replaced() -> None:
+            # A project opened after start-up may have its own crashed session to recover.
+            if not manager.restoring:
+                manager.schedule_offer(window)
+
+        document.project_replaced.connect(on_replaced)
+        # Deferred so the window is on screen before a modal question appears.
+        manager.schedule_offer(window)
+    script = os.environ.get(SCRIPT_ENV)
+    if script:
+        QTimer.singleShot(0, lambda: _run_test_script(script, window, document, manager))
+    return manager
+
+
+def _run_test_script(script: str, window: QWidget, document: Any, manager: AutosaveManager) -> None:
+    namespace = {"window": window, "document": document, "autosave": manager, "app": QApplication.instance()}
+    source = Path(script).read_text(encoding="utf-8")
+    exec(compile(source, script, "exec"), namespace)  # noqa: S102 (test-only hook, see module docstring)
+
+
+__all__ = ["AutosaveManager", "install_autosave", "pending_recovery", "project_from_document", "recovery_dir"]
