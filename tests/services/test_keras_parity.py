@@ -164,3 +164,44 @@ def test_sequential_chain_matches_keras() -> None:
         mode=SEQUENTIAL,
     )
     assert_matches_keras(graph)
+
+
+# Edge cases whose arithmetic is easy to get wrong.
+EXTRA_CASES: list[tuple[str, list[tuple[int | None, ...]], dict[str, Any]]] = [
+    ("Conv2DTranspose", [(7, 7, 16)], {"filters": 8, "strides": [2, 2]}),
+    ("Conv2DTranspose", [(7, 7, 16)], {"filters": 8, "strides": [3, 3], "padding": "same", "output_padding": [1, 2]}),
+    ("Conv2DTranspose", [(7, 7, 16)], {"kernel_size": [2, 2], "strides": [3, 3], "output_padding": [1, 0]}),
+    ("Conv2DTranspose", [(7, 7, 4)], {"dilation_rate": [2, 2]}),
+    ("Conv2D", [(20, 20, 3)], {"dilation_rate": [2, 3], "padding": "same"}),
+    ("Conv1D", [(17, 3)], {"strides": 3, "kernel_size": 4}),
+    ("GRU", [(20, 8)], {"reset_after": False, "units": 5}),
+    ("SimpleRNN", [(None, 8)], {"use_bias": False, "return_sequences": True}),
+    ("Bidirectional", [(20, 8)], {"layer": "SimpleRNN", "merge_mode": "sum", "return_sequences": True}),
+    ("Bidirectional", [(20, 8)], {"layer": "GRU", "merge_mode": "ave"}),
+    ("ConvLSTM2D", [(3, 9, 9, 2)], {"filters": 3, "strides": [2, 2], "padding": "same", "use_bias": False}),
+    ("Multiply", [(4, 1), (4, 6)], {}),
+    ("Dot", [(8,), (8,)], {"axes": 1, "normalize": True}),
+    ("Dot", [(5, 4), (5, 3)], {"axes": 1}),
+    ("Concatenate", [(4, 3), (2, 3), (1, 3)], {"axis": 1}),
+    ("LayerNormalization", [(4, 6)], {"axis": [1, 2], "center": False}),
+    ("BatchNormalization", [(4, 6)], {"axis": 1, "scale": False}),
+    ("Normalization", [(4, 6)], {"axis": [1, 2]}),
+    ("Reshape", [(4, 6)], {"target_shape": [2, 3, 4]}),
+    ("Permute", [(2, 3, 4)], {"dims": [3, 1, 2]}),
+    ("Embedding", [(None,)], {"input_dim": 50, "output_dim": 3}),
+    ("MaxPooling1D", [(11, 2)], {"pool_size": 3, "strides": 2, "padding": "same"}),
+    ("AveragePooling3D", [(7, 6, 5, 2)], {"pool_size": [3, 2, 2], "padding": "same"}),
+    ("Cropping1D", [(10, 2)], {"cropping": 3}),
+    ("ZeroPadding1D", [(10, 2)], {"padding": [0, 4]}),
+    ("UpSampling1D", [(10, 2)], {"size": 3}),
+    ("UpSampling2D", [(5, 4, 2)], {"size": [1, 3], "interpolation": "bilinear"}),
+    ("Dense", [(3, 5, 7)], {"units": 2, "use_bias": False}),
+    ("SeparableConv2D", [(9, 9, 4)], {"strides": [2, 2], "padding": "same", "use_bias": False}),
+    ("DepthwiseConv2D", [(9, 9, 4)], {"kernel_size": [1, 3], "use_bias": False}),
+    ("Conv3D", [(5, 6, 7, 2)], {"kernel_size": [1, 2, 3], "groups": 2, "filters": 4}),
+]
+
+
+@pytest.mark.parametrize(("layer_type", "shapes", "params"), EXTRA_CASES, ids=lambda v: str(v)[:30])
+def test_edge_cases_match_keras(layer_type: str, shapes: list[tuple[int | None, ...]], params: dict[str, Any]) -> None:
+    assert_matches_keras(single_layer_graph(layer_type, shapes, params))

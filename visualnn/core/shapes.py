@@ -95,11 +95,17 @@ def infer_shapes(graph: Graph, registry: Registry | None = None) -> ShapeReport:
             continue
         if spec.inputs or spec.variadic:
             needed = spec.required_inputs()
-            if len(edges) < needed:
+            # Named ports must be connected by position: MultiHeadAttention with query and key
+            # but no value has enough edges, yet its value port is missing.
+            missing = [] if spec.variadic else [
+                spec.port_name(i) for i in range(needed) if i not in {e.dst.port for e in edges}
+            ]
+            if len(edges) < needed or missing:
                 if spec.variadic:
                     msg = f"{spec.type} needs at least {needed} inputs; received {len(edges)}. Connect more layers into it."
+                elif len(spec.inputs) == 1:
+                    msg = f"{spec.type} has no input connected. Connect a layer into it."
                 else:
-                    missing = [spec.port_name(i) for i in range(needed) if i not in {e.dst.port for e in edges}]
                     msg = f"{spec.type} input {', '.join(missing)} is not connected. Connect a layer into it."
                 result[nid] = NodeShapes(inputs, None, None, msg)
                 continue
