@@ -112,9 +112,7 @@ class SplitOptions:
             if not 0.0 <= value < 1.0:
                 out.append(f"The {name} fraction must be in [0, 1); received {value}.")
         if self.val + self.test >= 1.0:
-            out.append(
-                f"Validation + test fractions must leave data for training; received {self.val} + {self.test}."
-            )
+            out.append(f"Validation + test fractions must leave data for training; received {self.val} + {self.test}.")
         return out
 
     @property

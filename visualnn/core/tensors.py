@@ -167,7 +167,9 @@ def detect_task(
     return "binary" if n_unique <= 2 else "multiclass"
 
 
-def suggest_output(task: str, n_classes: int = 0, n_outputs: int = 1, target_encoding: str = "index") -> OutputSuggestion:
+def suggest_output(
+    task: str, n_classes: int = 0, n_outputs: int = 1, target_encoding: str = "index"
+) -> OutputSuggestion:
     """Output units/activation, loss and metrics for ``task`` (Keras's own names)."""
     if task == "binary":
         return OutputSuggestion(task, 1, "sigmoid", "binary_crossentropy", ("accuracy",))

@@ -1,0 +1,184 @@
+"""Per-column analysis of a table: type, kind, missing and distinct counts, problems (TF-free)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from visualnn.services.datasets.errors import DataError, Problem
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "t"})
+FALSE_WORDS = frozenset({"false", "no", "n", "f"})
+_MAX_BAD_ROWS = 5
+
+
+@dataclass
+class ColumnInfo:
+    """What the preview table shows above one column."""
+
+    name: str
+    dtype: str  # arrow type as text: int64, double, string, bool
+    kind: str  # detected: numeric | categorical | boolean
+    n_missing: int
+    n_unique: int
+    n_rows: int
+    sample: list[Any] = field(default_factory=list)
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (row number 1-based, text) in numeric columns
+    problems: list[Problem] = field(default_factory=list)
+    integral: bool = False  # numeric and every value a whole number
+
+    @property
+    def all_missing(self) -> bool:
+        """No value at all."""
+        return self.n_missing >= self.n_rows
+
+    @property
+    def constant(self) -> bool:
+        """One distinct value in every non-missing row."""
+        return self.n_unique == 1 and not self.all_missing
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "name": self.name, "dtype": self.dtype, "kind": self.kind, "missing": self.n_missing,
+            "unique": self.n_unique, "rows": self.n_rows, "sample": self.sample,
+            "bad_rows": [list(b) for b in self.bad_rows], "problems": [p.to_dict() for p in self.problems],
+        }  # fmt: skip
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, (bytes, bytearray)):
+        return v.decode("latin-1")
+    if isinstance(v, float) and v != v:
+        return None
+    return v
+
+
+def row_lines(rows: list[int], header: bool = True) -> str:
+    """``"rows 3, 8 (lines 4, 9)"`` for 1-based data rows (lines assume one line per row)."""
+    offs = 1 if header else 0
+    return f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))} (line{'s' if len(rows) > 1 else ''} " + (
+        ", ".join(str(r + offs) for r in rows) + ")"
+    )
+
+
+def analyze_column(name: str, column: Any, path: str = "", header: bool = True) -> ColumnInfo:
+    """Type, kind, counts and problems of one pyarrow column."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(column)
+    typ = column.type
+    dtype = str(typ)
+    sample = [_json_value(v) for v in column.slice(0, 5).to_pylist()]
+    n_missing = column.null_count
+    bad: list[tuple[int, str]] = []
+    integral = False
+    if pa.types.is_integer(typ) or pa.types.is_floating(typ):
+        kind = "numeric"
+        if pa.types.is_floating(typ):
+            n_missing += int(pc.sum(pc.is_nan(column)).as_py() or 0)
+            values = column.drop_null().to_numpy()
+            finite = values[np.isfinite(values)]
+            integral = bool(finite.size) and bool(np.all(finite == np.round(finite)))
+        else:
+            integral = True
+    elif pa.types.is_boolean(typ):
+        kind = "boolean"
+    else:
+        series = column.to_pandas()
+        text = series.dropna().astype(str).str.strip()
+        lowered = set(text.str.lower().unique())
+        if lowered and lowered <= (TRUE_WORDS | FALSE_WORDS):
+            kind = "boolean"
+        else:
+            import pandas as pd
+
+            coerced = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+            n_bad = int(coerced.isna().sum())
+            # Mostly numbers with a few words: a numeric column with typos or placeholders like "?".
+            if text.size and 0 < n_bad <= max(1, text.size // 10) and n_bad < text.size:
+                kind = "numeric"
+                bad_idx = coerced.index[coerced.isna()][:_MAX_BAD_ROWS]
+                bad = [(int(i) + 1, str(series.iloc[int(i)])) for i in bad_idx]
+            else:
+                kind = "categorical"
+    n_unique = int(pc.count_distinct(column.drop_null()).as_py() or 0) if n else 0
+    info = ColumnInfo(name, dtype, kind, n_missing, n_unique, n, sample, bad, integral=integral)
+    where = f"{path}: " if path else ""
+    if info.all_missing:
+        info.problems.append(
+            Problem("warning", f"{where}column {name!r} is empty (all {n} rows missing); set its role to ignore.")
+        )
+    elif info.constant:
+        info.problems.append(
+            Problem(
+                "warning",
+                f"{where}column {name!r} has the same value ({sample[0]!r}) in every row; it carries no information "
+                "(consider the role ignore).",
+            )
+        )
+    if bad:
+        rows = [r for r, _ in bad]
+        words = ", ".join(repr(t) for _, t in bad)
+        info.problems.append(
+            Problem(
+                "warning",
+                f"{where}column {name!r} looks numeric but {row_lines(rows, header)} contain text ({words}); "
+                "fix those cells, mark them missing, or set the column kind to categorical.",
+            )
+        )
+    if n_missing and not info.all_missing:
+        info.problems.append(Problem("info", f"{where}column {name!r} has {n_missing} missing value(s) of {n}."))
+    return info
+
+
+def analyze_table(table: Any, path: str = "", header: bool = True) -> list[ColumnInfo]:
+    """:func:`analyze_column` for every column."""
+    return [analyze_column(name, table.column(name), path, header) for name in table.column_names]
+
+
+def numeric_values(info: ColumnInfo, column: Any, path: str, header: bool = True) -> Any:
+    """The column as float64 NumPy (missing = NaN); text in a numeric column is an error naming the rows."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    typ = column.type
+    if pa.types.is_integer(typ) or pa.types.is_floating(typ):
+        return (
+            column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+            if column.null_count
+            else np.asarray(column.to_numpy(), dtype=np.float64)
+        )
+    if pa.types.is_boolean(typ):
+        return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    import pandas as pd
+
+    series = column.to_pandas()
+    lowered = series.astype("string").str.strip().str.lower()
+    if info.kind == "boolean":
+        out = np.full(len(series), np.nan)
+        out[lowered.isin(TRUE_WORDS).to_numpy(dtype=bool)] = 1.0
+        out[lowered.isin(FALSE_WORDS).to_numpy(dtype=bool)] = 0.0
+        return out
+    coerced = pd.to_numeric(series.astype("string").str.strip().str.replace(",", ".", regex=False), errors="coerce")
+    bad = series.notna().to_numpy() & coerced.isna().to_numpy()
+    if bad.any():
+        rows = [int(i) + 1 for i in np.flatnonzero(bad)[:_MAX_BAD_ROWS]]
+        words = ", ".join(repr(str(series.iloc[r - 1])) for r in rows)
+        raise DataError(
+            f"{path}: column {info.name!r} is numeric but {row_lines(rows, header)} contain text ({words}); "
+            "fix those cells, leave them empty to treat them as missing, or set the column kind to categorical.",
+            path,
+        )
+    return coerced.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def text_values(column: Any) -> Any:
+    """The column as a NumPy object array of strings (missing = None)."""
+    import numpy as np
+
+    values = column.to_pylist()
+    return np.array([None if v is None or (isinstance(v, float) and v != v) else str(v) for v in values], dtype=object)

@@ -1,0 +1,181 @@
+"""Image folders (one sub-folder per class): listing, cheap corruption checks, sizes and modes (TF-free).
+
+Every file is checked by its first and last bytes only (magic number, end marker) so scanning
+10,000 images stays fast; a file that is not a PNG/JPEG/BMP/GIF or is cut short is skipped and
+listed, never fatal. Pillow reads headers of a sample to report sizes and colour modes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from visualnn.core.dataset import IMAGE_EXTENSIONS
+from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8"
+_GIFS = (b"GIF87a", b"GIF89a")
+_BMP = b"BM"
+
+
+@dataclass
+class ImageFolderScan:
+    """What an image folder holds: classes (sorted folder names), files with labels, skipped files."""
+
+    root: str
+    class_names: list[str]
+    files: list[str]
+    labels: list[int]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    problems: list[Problem] = field(default_factory=list)
+    sizes: Counter[tuple[int, int]] = field(default_factory=Counter)  # (width, height) of a sample
+    modes: Counter[str] = field(default_factory=Counter)  # Pillow modes of a sample
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Images per class."""
+        c = Counter(self.labels)
+        return {name: c.get(i, 0) for i, name in enumerate(self.class_names)}
+
+    def examples(self, per_class: int = 8) -> dict[str, list[str]]:
+        """The first few files of each class (for thumbnails)."""
+        out: dict[str, list[str]] = {n: [] for n in self.class_names}
+        for path, label in zip(self.files, self.labels, strict=True):
+            bucket = out[self.class_names[label]]
+            if len(bucket) < per_class:
+                bucket.append(path)
+        return out
+
+
+def check_image_bytes(path: str) -> str | None:
+    """Why ``path`` is not a usable image (None when it looks fine): magic number and end marker."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head = fh.read(32)
+            fh.seek(max(0, size - 1024))
+            tail = fh.read()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if size == 0:
+        return "is empty (0 bytes)"
+    if head.startswith(_PNG):
+        return None if b"IEND" in tail[-16:] else "is a truncated PNG (no IEND chunk at the end)"
+    if head.startswith(_JPEG):
+        return None if b"\xff\xd9" in tail else "is a truncated JPEG (no end-of-image marker)"
+    if head.startswith(_GIFS):
+        return None if tail.rstrip(b"\x00").endswith(b";") else "is a truncated GIF (no trailer)"
+    if head.startswith(_BMP) and len(head) >= 6:
+        declared = int.from_bytes(head[2:6], "little")
+        return None if declared <= size or declared == 0 else f"is a truncated BMP ({size} of {declared} bytes)"
+    return "is not a PNG, JPEG, BMP or GIF image"
+
+
+def scan_image_folder(root: str, sample_per_class: int = 20) -> ImageFolderScan:
+    """List ``root/<class>/<image>`` files; raises :class:`DataError` when the layout is unusable."""
+    if not os.path.exists(root):
+        raise missing_path_error(root, "folder")
+    if not os.path.isdir(root):
+        raise DataError(f"{root} is a file; choose a folder with one sub-folder of images per class.", root)
+    subdirs = sorted(d.name for d in os.scandir(root) if d.is_dir() and not d.name.startswith("."))
+    if not subdirs:
+        loose = [f for f in os.listdir(root) if f.lower().endswith(IMAGE_EXTENSIONS)]
+        hint = f" (it holds {len(loose)} images directly)" if loose else ""
+        raise DataError(
+            f"{root} has no sub-folders{hint}; put the images of each class in their own sub-folder, "
+            "e.g. cats/ and dogs/ (the folder names become the class names).",
+            root,
+        )
+    scan = ImageFolderScan(root, [], [], [])
+    for name in subdirs:
+        folder = os.path.join(root, name)
+        files = []
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for fname in sorted(filenames):
+                if fname.startswith("."):
+                    continue
+                path = os.path.join(dirpath, fname)
+                if not fname.lower().endswith(IMAGE_EXTENSIONS):
+                    scan.skipped.append((path, f"is not an image (extension {os.path.splitext(fname)[1] or 'none'})"))
+                    continue
+                why = check_image_bytes(path)
+                if why is not None:
+                    scan.skipped.append((path, why))
+                    continue
+                files.append(path)
+        if not files:
+            scan.problems.append(
+                Problem("warning", f"Class {name!r} (folder {folder}) has no images; it was left out.")
+            )
+            continue
+        label = len(scan.class_names)
+        scan.class_names.append(name)
+        scan.files += files
+        scan.labels += [label] * len(files)
+        _sample_headers(scan, files[:sample_per_class])
+    if scan.skipped:
+        shown = "; ".join(f"{os.path.relpath(p, root)} {why}" for p, why in scan.skipped[:5])
+        more = f" and {len(scan.skipped) - 5} more" if len(scan.skipped) > 5 else ""
+        scan.problems.append(Problem("warning", f"Skipped {len(scan.skipped)} file(s): {shown}{more}."))
+    if len(scan.class_names) < 2:
+        found = f"only {scan.class_names[0]!r}" if scan.class_names else "none"
+        raise DataError(
+            f"{root} needs at least two class folders with images; found {found}. "
+            "Add a sub-folder of images for each class.",
+            root,
+        )
+    if len(scan.sizes) > 1:
+        sizes = ", ".join(f"{w}x{h}" for (w, h), _ in scan.sizes.most_common(3))
+        scan.problems.append(
+            Problem("info", f"Images have different sizes ({sizes}...); all are resized to the image size.")
+        )
+    gray = {"L", "LA", "1", "I", "I;16"}
+    if any(m in gray for m in scan.modes) and any(m not in gray for m in scan.modes):
+        scan.problems.append(
+            Problem("info", "Grayscale and colour images are mixed; all are converted to the chosen colour mode.")
+        )
+    return scan
+
+
+def _sample_headers(scan: ImageFolderScan, files: list[str]) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    for path in files:
+        try:
+            with Image.open(path) as img:  # reads the header only
+                scan.sizes[(int(img.width), int(img.height))] += 1
+                scan.modes[str(img.mode)] += 1
+        except (OSError, UnidentifiedImageError):
+            continue
+
+
+def suggest_image_size(scan: ImageFolderScan) -> tuple[int, int]:
+    """(height, width) of the most common size in the sample, capped to 256 on the longer side."""
+    if not scan.sizes:
+        return (32, 32)
+    (w, h), _ = scan.sizes.most_common(1)[0]
+    factor = max(1.0, max(w, h) / 256)
+    return (max(1, int(h / factor)), max(1, int(w / factor)))
+
+
+def suggest_color_mode(scan: ImageFolderScan) -> str:
+    """``grayscale`` when every sampled image is grayscale, else ``rgb``."""
+    gray = {"L", "LA", "1", "I", "I;16"}
+    return "grayscale" if scan.modes and all(m in gray for m in scan.modes) else "rgb"
+
+
+def load_thumbnail(path: str, size: int = 64) -> Any:
+    """A small RGB Pillow image for the thumbnail grid (None when unreadable)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            thumb = img.convert("RGB")
+            thumb.thumbnail((size, size))
+            return thumb
+    except OSError:
+        return None

@@ -1,0 +1,122 @@
+"""Image folders as streaming tf.data pipelines: paths -> parallel decode and resize -> batches.
+
+Nothing is loaded into memory up front: the pipeline holds file paths, shuffles them (buffer =
+number of training examples), decodes with ``num_parallel_calls=AUTOTUNE``, batches, rescales
+and prefetches, as ``keras.utils.image_dataset_from_directory`` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visualnn.core.dataset import DatasetSpec, ImageOptions, PipelineOptions
+from visualnn.core.tensors import TensorInfo, suggest_output
+from visualnn.services.datasets.pipeline_code import pipeline_code, shuffle_buffer
+from visualnn.services.datasets.prepare import PreparedData
+from visualnn.services.datasets.split import split_indices
+
+
+def rescale_factors(rescale: str) -> tuple[float, float]:
+    """(scale, offset) so that ``x * scale + offset`` maps 0..255 to the chosen range."""
+    if rescale == "0_1":
+        return 1.0 / 255.0, 0.0
+    if rescale == "-1_1":
+        return 1.0 / 127.5, -1.0
+    return 1.0, 0.0
+
+
+def decode_fn(opts: ImageOptions) -> Any:
+    """A graph function path -> float32 (height, width, channels) image, resized like Keras does."""
+    import tensorflow as tf
+
+    size = (int(opts.image_size[0]), int(opts.image_size[1]))
+    channels = opts.channels
+
+    def load(path: Any) -> Any:
+        img = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        img = tf.image.resize(img, size, method="bilinear")
+        img.set_shape((size[0], size[1], channels))
+        return img
+
+    return load
+
+
+def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineOptions, training: bool,
+                   seed: int) -> Any:  # fmt: skip
+    """Batched ``(images, labels)`` dataset over ``files``."""
+    import tensorflow as tf
+
+    load = decode_fn(opts)
+    scale, offset = rescale_factors(opts.rescale)
+    ds = tf.data.Dataset.zip((tf.data.Dataset.from_tensor_slices(files), tf.data.Dataset.from_tensor_slices(y)))
+    shuffle = training and pipe.shuffle
+    if shuffle and not pipe.cache:
+        # Shuffle paths, not pixels: the buffer then costs bytes per file, not per image.
+        ds = ds.shuffle(shuffle_buffer(pipe, len(files)), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.map(lambda p, label: (load(p), label), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.ignore_errors()  # files that pass the byte checks but still fail to decode are dropped
+    if pipe.cache:
+        ds = ds.cache()
+        if shuffle:
+            ds = ds.shuffle(shuffle_buffer(pipe, len(files)), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(int(pipe.batch_size))
+    if scale != 1.0 or offset != 0.0:
+        ds = ds.map(lambda x, label: (x * scale + offset, label), num_parallel_calls=tf.data.AUTOTUNE)
+    if training and pipe.repeat:
+        ds = ds.repeat()
+    if pipe.prefetch:
+        ds = ds.prefetch(tf.data.AUTOTUNE)
+    return ds
+
+
+def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
+    """Image folder -> streaming train/validation/test pipelines of (samples, height, width, channels)."""
+    import numpy as np
+
+    from visualnn.services.datasets.images import scan_image_folder
+
+    opts = spec.image()
+    scan = scan_image_folder(spec.path)
+    labels = np.asarray(scan.labels, dtype=np.int64)
+    split = spec.split()
+    seed = int(pipe.seed if pipe.seed is not None else split.seed)
+    idx = split_indices(len(labels), split.val, split.test, split.seed, labels, split.stratify, scan.class_names)
+    task = spec.task() or ("binary" if len(scan.class_names) == 2 else "multiclass")
+    n_classes = len(scan.class_names)
+    if task == "binary":
+        y_all: Any = labels.astype(np.float32).reshape(-1, 1)
+    elif spec.target_encoding() == "onehot":
+        y_all = np.eye(n_classes, dtype=np.float32)[labels]
+    else:
+        y_all = labels.astype(np.int32)
+    files = np.asarray(scan.files)
+    sets = {}
+    counts = {}
+    for k in ("train", "val", "test"):
+        sel = getattr(idx, k)
+        counts[k] = int(sel.size)
+        sets[k] = image_pipeline(files[sel].tolist(), y_all[sel], opts, pipe, k == "train", seed) if sel.size else None
+    shape = (int(opts.image_size[0]), int(opts.image_size[1]), opts.channels)
+    stats = {"source": "images", "task": task, "class_names": scan.class_names, "counts": scan.counts,
+             "rescale": opts.rescale, "image_size": list(opts.image_size), "color_mode": opts.color_mode,
+             "skipped": [[p, why] for p, why in scan.skipped]}  # fmt: skip
+    load = decode_fn(opts)
+    scale, offset = rescale_factors(opts.rescale)
+
+    def transform(paths: Any) -> Any:
+        import tensorflow as tf
+
+        items = [paths] if isinstance(paths, str) else list(paths)
+        return np.stack([load(tf.constant(p)).numpy() * scale + offset for p in items]).astype(np.float32)
+
+    tensors = [TensorInfo(f"x_{k}", (counts[k], *shape), "float32", "image") for k in counts if counts[k]]
+    tensors += [
+        TensorInfo(f"y_{k}", (counts[k], *y_all.shape[1:]), str(y_all.dtype), "labels") for k in counts if counts[k]
+    ]
+    suggestion = suggest_output(task, n_classes, n_classes, spec.target_encoding())
+    code = pipeline_code(pipe, counts["train"], seed, "image_paths_train", "labels_train")
+    return PreparedData(
+        sets["train"], sets["val"], sets["test"], shape, task, scan.class_names,
+        1 if task == "binary" else n_classes, stats, counts["train"], counts["val"], counts["test"],
+        transform, suggestion, tensors, scan.problems, code,
+    )  # fmt: skip

@@ -1,0 +1,262 @@
+"""``inspect_source(path, options) -> SourceInfo``: a quick, TensorFlow-free look at a data source.
+
+Used by the data panel preview (off the UI thread) and ``visualnn data inspect``. It reports the
+detected format, columns (type, kind, missing and distinct counts) or classes, the tensors the
+data would become (shape, rank, axis names, dtype, bytes), the task and a matching output layer,
+and every problem found. Unreadable input raises :class:`DataError`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from visualnn.core.dataset import DatasetSpec
+from visualnn.core.tensors import OutputSuggestion, TensorInfo, rank_phrase, suggest_output
+from visualnn.services.datasets.columns import ColumnInfo
+from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
+
+PREVIEW_ROWS = 50
+
+
+@dataclass
+class SourceInfo:
+    """Everything the preview shows about one source, JSON-able through :meth:`to_dict`."""
+
+    path: str
+    kind: str  # csv | images | numpy | timeseries
+    format: dict[str, Any] = field(default_factory=dict)
+    n_samples: int = 0
+    columns: list[ColumnInfo] = field(default_factory=list)
+    preview: list[list[Any]] = field(default_factory=list)  # first rows (tables)
+    classes: dict[str, int] = field(default_factory=dict)  # images per class
+    examples: dict[str, list[str]] = field(default_factory=dict)  # a few files per class
+    arrays: dict[str, dict[str, Any]] = field(default_factory=dict)  # .npz arrays: shape, dtype
+    features: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    tensors: list[TensorInfo] = field(default_factory=list)  # x and y for the whole source
+    task: str | None = None
+    class_names: list[str] = field(default_factory=list)
+    suggestion: OutputSuggestion | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # suggested DatasetSpec options
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """One sample of x without the batch axis (what the Input layer should declare)."""
+        for t in self.tensors:
+            if t.name == "x":
+                return tuple(int(d or 0) for d in t.sample_shape)
+        return ()
+
+    def spec(self, relpath: str | None = None) -> DatasetSpec:
+        """The DatasetSpec this inspection suggests (path as given or ``relpath``)."""
+        return DatasetSpec(self.kind, relpath or self.path, dict(self.options))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for ``visualnn data inspect --json``."""
+        return {
+            "path": self.path, "kind": self.kind, "format": self.format, "samples": self.n_samples,
+            "columns": [c.to_dict() for c in self.columns], "classes": self.classes, "arrays": self.arrays,
+            "features": self.features, "targets": self.targets, "tensors": [t.to_dict() for t in self.tensors],
+            "input_shape": list(self.input_shape), "task": self.task, "class_names": self.class_names,
+            "suggestion": None if self.suggestion is None else self.suggestion.to_dict(),
+            "options": self.options, "problems": [p.to_dict() for p in self.problems],
+        }  # fmt: skip
+
+    def describe(self) -> str:
+        """Human-readable report (the CLI's default output)."""
+        lines = [f"{self.path}: {self.kind}" + (f" ({_fmt(self.format)})" if self.format else "")]
+        lines.append(f"samples: {self.n_samples}")
+        if self.columns:
+            lines.append("columns:")
+            for c in self.columns:
+                role = "target" if c.name in self.targets else "feature" if c.name in self.features else "ignore"
+                lines.append(
+                    f"  {c.name:<20} {c.dtype:<10} {c.kind:<12} {role:<8} missing {c.n_missing:<6} unique {c.n_unique}"
+                )
+        if self.classes:
+            lines.append("classes: " + ", ".join(f"{k} ({v})" for k, v in self.classes.items()))
+        for name, meta in self.arrays.items():
+            lines.append(f"array {name}: shape {tuple(meta['shape'])} {meta['dtype']}")
+        lines.append("tensors:")
+        lines += [f"  {t.describe()}" for t in self.tensors]
+        if self.task:
+            names = f" [{', '.join(self.class_names)}]" if self.class_names else ""
+            lines.append(f"task: {self.task}{names}")
+        if self.suggestion:
+            lines.append(f"suggested output: {self.suggestion.describe()}")
+        for p in self.problems:
+            lines.append(f"{p.severity}: {p.message}")
+        return "\n".join(lines)
+
+
+def _fmt(fmt: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v!r}" for k, v in fmt.items())
+
+
+def guess_kind(path: str) -> str:
+    """Source kind from the path: folder -> images, .npy/.npz -> numpy, otherwise csv."""
+    if os.path.isdir(path):
+        return "images"
+    if path.lower().endswith((".npy", ".npz")):
+        return "numpy"
+    return "csv"
+
+
+def inspect_source(path: str, options: dict[str, Any] | None = None, kind: str | None = None) -> SourceInfo:
+    """Look at ``path`` without TensorFlow; ``options`` are DatasetSpec options (roles, window...)."""
+    options = dict(options or {})
+    if not os.path.exists(path):
+        raise missing_path_error(path, "folder" if kind == "images" else "file")
+    kind = kind or options.pop("kind", None) or guess_kind(path)
+    spec = DatasetSpec(kind, path, options)
+    errors = spec.validate()
+    if errors:
+        raise DataError(errors[0], path)
+    if kind == "images":
+        return _inspect_images(spec)
+    if kind == "numpy":
+        return _inspect_numpy(spec)
+    return _inspect_table(spec)
+
+
+def _inspect_table(spec: DatasetSpec) -> SourceInfo:
+    import numpy as np
+
+    from visualnn.services.datasets.columns import analyze_table
+    from visualnn.services.datasets.tables import read_table
+    from visualnn.services.datasets.tabular import _encode_targets, resolve_roles
+
+    read = read_table(spec.path, spec.csv(), spec.max_bytes())
+    table, header = read.table, read.format.header
+    info = SourceInfo(spec.path, spec.kind, read.format.to_dict(), table.num_rows, problems=list(read.problems))
+    info.columns = analyze_table(table, spec.path, header)
+    for c in info.columns:
+        info.problems += c.problems
+    head = table.slice(0, PREVIEW_ROWS).to_pylist()
+    info.preview = [[_cell(row[n]) for n in table.column_names] for row in head]
+    options = dict(spec.options, csv=read.format.to_dict())
+    if spec.kind == "timeseries":
+        return _inspect_timeseries(spec, table, header, info, options)
+    features, targets = resolve_roles(spec, list(table.column_names))
+    info.features, info.targets = features, targets
+    by_name = {c.name: c for c in info.columns}
+    width = 0
+    for name in features:
+        c = by_name[name]
+        kind = spec.column(name).kind or c.kind
+        width += c.n_unique if kind == "categorical" and spec.column(name).encoding == "onehot" else 1
+    t_infos = [by_name[t] for t in targets]
+    try:
+        task, names, codes, n_out = _encode_targets(spec, t_infos, [table.column(t) for t in targets], header)
+    except DataError as exc:
+        info.problems.append(Problem("warning", str(exc)))
+        task, names, codes, n_out = "regression", [], np.zeros((table.num_rows, 1)), 1
+    info.task, info.class_names = task, names
+    n = table.num_rows
+    info.tensors.append(TensorInfo("x", (n, width), "float32", "vector"))
+    if task == "multiclass" and spec.target_encoding() == "index":
+        info.tensors.append(TensorInfo("y", (n,), "int32", "labels"))
+    else:
+        info.tensors.append(TensorInfo("y", (n, len(names) if task == "multiclass" else (1 if task == "binary" else n_out)),
+                                       "float32", "labels"))  # fmt: skip
+    if task in ("binary", "multiclass"):
+        if len(names) < 2:
+            info.problems.append(Problem("warning", f"{spec.path}: target column {targets[0]!r} has a single class; "
+                                                    "a classifier needs at least two."))  # fmt: skip
+        else:
+            counts = np.bincount(codes[~np.isnan(codes[:, 0]), 0].astype(np.int64), minlength=len(names))
+            smallest = int(counts.argmin())
+            split = spec.split()
+            if split.stratify and counts[smallest] < 1 + (split.val > 0) + (split.test > 0):
+                info.problems.append(Problem("warning", f"Class {names[smallest]!r} has only {counts[smallest]} "
+                                             "sample(s); too few for a stratified train/validation split."))  # fmt: skip
+    info.suggestion = suggest_output(task, len(names), n_out, spec.target_encoding())
+    options.setdefault("columns", {})
+    for t in targets:
+        options["columns"].setdefault(t, {"role": "target"})
+    info.options = options
+    return info
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, (bytes, bytearray)):
+        return v.decode("latin-1")
+    if isinstance(v, float) and v != v:
+        return None
+    return v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
+
+
+def _inspect_timeseries(
+    spec: DatasetSpec, table: Any, header: bool, info: SourceInfo, options: dict[str, Any]
+) -> SourceInfo:
+    from visualnn.services.datasets.timeseries import timeseries_columns
+
+    features, target = timeseries_columns(spec, table, header)
+    window = spec.window()
+    info.features, info.targets = features, [target]
+    n = table.num_rows
+    n_windows = max(0, (n - window.length - window.horizon) // window.stride + 1)
+    info.tensors = [TensorInfo("x", (n_windows, window.length, len(features)), "float32", "sequence"),
+                    TensorInfo("y", (n_windows, 1), "float32", "labels")]  # fmt: skip
+    info.task = "regression"
+    info.suggestion = suggest_output("regression", 0, 1)
+    options.setdefault("window", {"length": window.length, "stride": window.stride, "horizon": window.horizon,
+                                  "target": target})  # fmt: skip
+    info.options = options
+    info.problems.append(Problem("info", f"Windows of {window.length} steps -> {rank_phrase(3, 'sequence')}; "
+                                         "the split is by time (train first, then validation, then test)."))  # fmt: skip
+    return info
+
+
+def _inspect_images(spec: DatasetSpec) -> SourceInfo:
+    from visualnn.services.datasets.images import scan_image_folder, suggest_color_mode, suggest_image_size
+
+    scan = scan_image_folder(spec.path)
+    opts = dict(spec.options)
+    if "image" not in opts:
+        opts["image"] = {"image_size": list(suggest_image_size(scan)), "color_mode": suggest_color_mode(scan),
+                         "rescale": "0_1"}  # fmt: skip
+    image = DatasetSpec("images", spec.path, opts).image()
+    n = len(scan.files)
+    info = SourceInfo(spec.path, "images", {"sizes": {f"{w}x{h}": c for (w, h), c in scan.sizes.items()},
+                                            "modes": dict(scan.modes)}, n)  # fmt: skip
+    info.classes, info.examples, info.class_names = scan.counts, scan.examples(), list(scan.class_names)
+    info.task = "binary" if len(scan.class_names) == 2 else "multiclass"
+    shape = (n, int(image.image_size[0]), int(image.image_size[1]), image.channels)
+    info.tensors = [TensorInfo("x", shape, "float32", "image"),
+                    TensorInfo("y", (n, 1) if info.task == "binary" else (n,), "float32" if info.task == "binary"
+                               else "int32", "labels")]  # fmt: skip
+    info.suggestion = suggest_output(info.task, len(scan.class_names), len(scan.class_names), spec.target_encoding())
+    info.problems = list(scan.problems)
+    info.options = opts
+    return info
+
+
+def _inspect_numpy(spec: DatasetSpec) -> SourceInfo:
+    import numpy as np
+
+    from visualnn.services.datasets.arrays import encode_array_targets, load_arrays
+
+    pair = load_arrays(spec.path, spec.arrays(), os.path.dirname(spec.path), spec.max_bytes(), mmap=True)
+    info = SourceInfo(spec.path, "numpy", {"features": pair.x_name, "targets": pair.y_name}, int(len(pair.x)))
+    info.arrays = {k: {"shape": list(s), "dtype": d, "rank": len(s)} for k, (s, d) in pair.names.items()}
+    kind = {2: "vector", 3: "sequence", 4: "image", 5: "video"}.get(pair.x.ndim)
+    first = np.asarray(pair.x[0]).ravel()[:8].tolist() if len(pair.x) else []
+    info.tensors = [TensorInfo("x", tuple(int(d) for d in pair.x.shape), "float32", kind, first)]
+    if pair.y is None:
+        info.problems.append(
+            Problem("warning", f"{spec.path}: no targets array found; choose one (or a targets file).")
+        )
+    else:
+        task, names, _, enc = encode_array_targets(np.asarray(pair.y), spec, spec.path)
+        info.task, info.class_names = task, names
+        info.tensors.append(TensorInfo("y", tuple(int(d) for d in enc.shape), str(enc.dtype), "labels"))
+        n_out = len(names) if task in ("multiclass", "multilabel") else int(np.prod(enc.shape[1:]) or 1)
+        info.suggestion = suggest_output(task, len(names), n_out, spec.target_encoding())
+    info.options = dict(spec.options, arrays={"features": pair.x_name, "targets": pair.y_name})
+    if pair.x.ndim >= 3 and pair.x.dtype != np.uint8:
+        info.problems.append(Problem("info", f"x is {rank_phrase(pair.x.ndim, kind)}."))
+    return info

@@ -1,0 +1,44 @@
+"""NumPy arrays or file lists -> batched tf.data pipelines (imports TensorFlow lazily)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visualnn.core.dataset import PipelineOptions
+from visualnn.services.datasets.pipeline_code import shuffle_buffer
+
+
+def make_dataset(x: Any, y: Any, options: PipelineOptions, training: bool, seed: int = 42) -> Any:
+    """``zip(from_tensor_slices(x), from_tensor_slices(y))``, then cache, shuffle, batch, repeat, prefetch.
+
+    Only the training pipeline shuffles and repeats; validation and test keep their order.
+    ``x`` may be an array or a dict/tuple of arrays (multi-input models).
+    """
+    import tensorflow as tf
+
+    ds_x = tf.data.Dataset.from_tensor_slices(x)
+    ds_y = tf.data.Dataset.from_tensor_slices(y)
+    ds = tf.data.Dataset.zip((ds_x, ds_y))
+    return finish(ds, options, training, _length(y), seed)
+
+
+def _length(y: Any) -> int:
+    return int(len(y))
+
+
+def finish(ds: Any, options: PipelineOptions, training: bool, n: int, seed: int, batched: bool = False) -> Any:
+    """Apply cache/shuffle/batch/repeat/prefetch to a dataset of single samples."""
+    import tensorflow as tf
+
+    seed = options.seed if options.seed is not None else seed
+    if options.cache:
+        ds = ds.cache()
+    if training and options.shuffle:
+        ds = ds.shuffle(buffer_size=shuffle_buffer(options, n), seed=seed, reshuffle_each_iteration=True)
+    if not batched:
+        ds = ds.batch(int(options.batch_size))
+    if training and options.repeat:
+        ds = ds.repeat()
+    if options.prefetch:
+        ds = ds.prefetch(tf.data.AUTOTUNE)
+    return ds

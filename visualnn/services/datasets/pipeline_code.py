@@ -1,0 +1,39 @@
+"""The tf.data pipeline as the code a learner would write (shown in the data panel; TF-free)."""
+
+from __future__ import annotations
+
+from visualnn.core.dataset import PipelineOptions
+
+
+def shuffle_buffer(options: PipelineOptions, n_train: int) -> int:
+    """The shuffle buffer size: the setting, else the number of training examples (a full shuffle)."""
+    return int(options.shuffle_buffer) if options.shuffle_buffer else max(1, int(n_train))
+
+
+def pipeline_code(
+    options: PipelineOptions, n_train: int, seed: int = 42, x_name: str = "x_train", y_name: str = "y_train"
+) -> str:
+    """Python source equivalent to what :func:`visualnn.services.datasets.pipeline.make_dataset` builds."""
+    seed = options.seed if options.seed is not None else seed
+    lines = [
+        "import tensorflow as tf",
+        "",
+        f"tf.random.set_seed({seed})",
+        f"ds_x = tf.data.Dataset.from_tensor_slices({x_name})  # one element per sample",
+        f"ds_y = tf.data.Dataset.from_tensor_slices({y_name})",
+        "train_ds = tf.data.Dataset.zip((ds_x, ds_y))  # keeps each x with its y",
+    ]
+    if options.cache:
+        lines.append("train_ds = train_ds.cache()")
+    if options.shuffle:
+        buf = shuffle_buffer(options, n_train)
+        note = "  # number of training examples" if not options.shuffle_buffer else ""
+        lines.append(
+            f"train_ds = train_ds.shuffle(buffer_size={buf}, seed={seed}, reshuffle_each_iteration=True){note}"
+        )
+    lines.append(f"train_ds = train_ds.batch({int(options.batch_size)})")
+    if options.repeat:
+        lines.append("train_ds = train_ds.repeat()  # fit() then needs steps_per_epoch")
+    if options.prefetch:
+        lines.append("train_ds = train_ds.prefetch(tf.data.AUTOTUNE)")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,147 @@
+"""Per-source preparation for in-memory sources: CSV tables, NumPy arrays and time series."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visualnn.core.dataset import DatasetSpec, PipelineOptions
+from visualnn.services.datasets.errors import DataError, Problem
+from visualnn.services.datasets.prepare import PreparedData, from_arrays
+from visualnn.services.datasets.split import split_by_time, split_indices
+
+
+def _seed(spec: DatasetSpec, pipe: PipelineOptions) -> int:
+    return int(pipe.seed if pipe.seed is not None else spec.split().seed)
+
+
+def prepare_csv(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
+    """CSV/TSV table -> (samples, features) float32 tensors with the detected task."""
+    from visualnn.services.datasets.tables import read_table
+    from visualnn.services.datasets.tabular import build_arrays, transform_rows
+
+    read = read_table(spec.path, spec.csv(), spec.max_bytes())
+    arrays = build_arrays(spec, read.table, read.format.header)
+    del read.table  # free the parsed text columns before building pipelines
+    stats = dict(arrays.stats, csv=read.format.to_dict())
+    return from_arrays(
+        arrays.x, arrays.y, task=arrays.task, class_names=arrays.class_names, n_outputs=arrays.n_outputs,
+        stats=stats, pipe=pipe, seed=_seed(spec, pipe), transform=lambda rows: transform_rows(stats, rows),
+        target_encoding=spec.target_encoding(), problems=read.problems + arrays.problems, x_kind="vector",
+    )  # fmt: skip
+
+
+def _array_kind(rank: int) -> str | None:
+    return {2: "vector", 3: "sequence", 4: "image", 5: "video"}.get(rank)
+
+
+def prepare_numpy(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
+    """``.npy``/``.npz`` of any rank: scaled float32 features, encoded targets, seeded split."""
+    import os
+
+    import numpy as np
+
+    from visualnn.services.datasets.arrays import encode_array_targets, load_arrays
+
+    pair = load_arrays(spec.path, spec.arrays(), os.path.dirname(spec.path), spec.max_bytes())
+    if pair.y is None:
+        raise DataError(f"{spec.path}: no target array; choose the targets array (or a targets .npy file).", spec.path)
+    task, names, labels, y = encode_array_targets(pair.y, spec, spec.path)
+    split = spec.split()
+    classification = task in ("binary", "multiclass")
+    idx = split_indices(
+        len(pair.x), split.val, split.test, split.seed, labels, split.stratify and classification, names
+    )
+    x_all = pair.x
+    stats: dict[str, Any] = {"source": "numpy", "task": task, "class_names": names, "features_array": pair.x_name,
+                             "targets_array": pair.y_name, "dtype": str(x_all.dtype)}  # fmt: skip
+    train = x_all[idx.train].astype(np.float32)
+    scaling = spec.scaling()
+    center: Any
+    scale: Any
+    if x_all.dtype == np.uint8:
+        center, scale = 0.0, 255.0  # pixel data: rescale to [0, 1]
+        scaling = "rescale"
+    elif scaling in ("standardize", "layer"):
+        axis = 0 if x_all.ndim == 2 else None  # per feature for tables, one scalar for images/sequences
+        center, scale = train.mean(axis=axis), train.std(axis=axis)
+    elif scaling == "minmax":
+        axis = 0 if x_all.ndim == 2 else None
+        center, scale = train.min(axis=axis), train.max(axis=axis) - train.min(axis=axis)
+    else:
+        center, scale = 0.0, 1.0
+    scale = np.where(np.asarray(scale) > 0, scale, 1.0)
+    stats.update(scaling=scaling, center=np.asarray(center).tolist(), scale=np.asarray(scale).tolist())
+
+    def transform(raw: Any) -> Any:
+        arr = np.asarray(raw, dtype=np.float32)
+        if scaling == "layer":
+            return arr
+        return ((arr - np.asarray(center, dtype=np.float32)) / np.asarray(scale, dtype=np.float32)).astype(np.float32)
+
+    x = {"train": transform(train), "val": transform(x_all[idx.val]), "test": transform(x_all[idx.test])}
+    ys = {"train": y[idx.train], "val": y[idx.val], "test": y[idx.test]}
+    n_outputs = 1 if task == "binary" else len(names) if classification or task == "multilabel" else int(np.prod(y.shape[1:]) or 1)
+    return from_arrays(x, ys, task=task, class_names=names, n_outputs=n_outputs, stats=stats, pipe=pipe,
+                       seed=_seed(spec, pipe), transform=transform, target_encoding=spec.target_encoding(),
+                       x_kind=_array_kind(x_all.ndim))  # fmt: skip
+
+
+def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
+    """CSV rows in time order -> windows (samples, time steps, features); split by time, never at random."""
+    import numpy as np
+
+    from visualnn.services.datasets.columns import analyze_column, numeric_values
+    from visualnn.services.datasets.tables import read_table
+    from visualnn.services.datasets.timeseries import make_windows, timeseries_columns
+
+    read = read_table(spec.path, spec.csv(), spec.max_bytes())
+    table, header = read.table, read.format.header
+    features, target = timeseries_columns(spec, table, header)
+    cols = {n: numeric_values(analyze_column(n, table.column(n), spec.path, header), table.column(n), spec.path, header)
+            for n in dict.fromkeys([*features, target])}  # fmt: skip
+    values = np.stack([cols[f] for f in features], axis=1)
+    tgt = cols[target]
+    problems: list[Problem] = []
+    bad = np.isnan(values).any(axis=1) | np.isnan(tgt)
+    if bad.any():
+        # Dropping rows would join distant times into one window; carry the last value forward instead.
+        problems.append(Problem("info", f"{spec.path}: {int(bad.sum())} row(s) with missing values were filled with "
+                                        "the previous value."))  # fmt: skip
+        import pandas as pd
+
+        values = pd.DataFrame(values).ffill().bfill().to_numpy()
+        tgt = pd.Series(tgt).ffill().bfill().to_numpy()
+    split = spec.split()
+    r_train, r_val, r_test = split_by_time(len(values), split.val, split.test)
+    train_vals = values[r_train.start : r_train.stop]
+    center = train_vals.mean(axis=0) if spec.scaling() != "minmax" else train_vals.min(axis=0)
+    scale = train_vals.std(axis=0) if spec.scaling() != "minmax" else np.ptp(train_vals, axis=0)
+    if spec.scaling() == "none":
+        center, scale = np.zeros(values.shape[1]), np.ones(values.shape[1])
+    scale = np.where(scale > 0, scale, 1.0)
+    scaled = (values - center) / scale
+    window = spec.window()
+    x: dict[str, Any] = {}
+    y: dict[str, Any] = {}
+    for name, rng in (("train", r_train), ("val", r_val), ("test", r_test)):
+        if len(rng) == 0:
+            x[name] = np.zeros((0, window.length, len(features)), np.float32)
+            y[name] = np.zeros((0, 1), np.float32)
+            continue
+        x[name], y[name] = make_windows(scaled[rng.start : rng.stop], tgt[rng.start : rng.stop], window,
+                                        f"{spec.path} ({name} split): ")  # fmt: skip
+    stats = {"source": "timeseries", "task": "regression", "features": features, "target": target,
+             "center": center.tolist(), "scale": scale.tolist(), "window": {"length": window.length,
+             "stride": window.stride, "horizon": window.horizon},
+             "split": {"train": [r_train.start, r_train.stop], "val": [r_val.start, r_val.stop],
+                       "test": [r_test.start, r_test.stop]}}  # fmt: skip
+
+    def transform(raw: Any) -> Any:
+        arr = np.asarray(raw, dtype=np.float64)
+        if arr.ndim == 2:
+            arr = arr[None]
+        return ((arr - center) / scale).astype(np.float32)
+
+    return from_arrays(x, y, task="regression", class_names=[], n_outputs=1, stats=stats, pipe=pipe,
+                       seed=_seed(spec, pipe), transform=transform, problems=read.problems + problems,
+                       x_kind="sequence")  # fmt: skip

@@ -1,0 +1,238 @@
+"""Reading delimited text tables (CSV/TSV) into a pyarrow Table, with format detection and clear errors.
+
+No TensorFlow here (the UI preview and ``visualnn data inspect`` use it). pyarrow parses in parallel
+and keeps numeric columns compact; pandas is only used for per-column analysis of text columns.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from visualnn.core.dataset import DEFAULT_MAX_BYTES, CsvOptions
+from visualnn.core.tensors import human_bytes
+from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
+
+NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "-"]
+_SNIFF_BYTES = 64 * 1024
+_CANDIDATE_DELIMITERS = ",;\t|"
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+_NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """The detected (or given) way to parse a file."""
+
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    header: bool = True
+    decimal: str = "."
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (what ``DatasetSpec.options["csv"]`` stores)."""
+        return {"delimiter": self.delimiter, "encoding": self.encoding, "header": self.header, "decimal": self.decimal}
+
+
+@dataclass
+class TableRead:
+    """A parsed table plus how it was parsed and what was noticed."""
+
+    table: Any  # pyarrow.Table
+    format: CsvFormat
+    problems: list[Problem] = field(default_factory=list)
+
+
+def check_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
+    """Size of ``path`` after checking it exists, is a file, is not empty and is under the limit."""
+    if not os.path.exists(path):
+        raise missing_path_error(path)
+    if os.path.isdir(path):
+        raise DataError(f"{path} is a folder; choose a CSV/TSV file (or use an image folder source).", path)
+    size = os.path.getsize(path)
+    if size == 0:
+        raise DataError(f"{path} is empty (0 bytes); choose a file with a header row and data rows.", path)
+    if size > max_bytes:
+        raise DataError(
+            f"{path} is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit for loading into memory. "
+            "Use a smaller sample of the file, or raise the limit (options max_bytes) if you have the memory.",
+            path,
+        )
+    return size
+
+
+def _line_of_offset(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def detect_format(path: str, given: CsvOptions | None = None) -> tuple[CsvFormat, list[Problem]]:
+    """Guess delimiter, encoding (BOM, UTF-8 or latin-1), header and decimal comma from the start of the file."""
+    given = given or CsvOptions()
+    problems: list[Problem] = []
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    encoding = given.encoding
+    if encoding is None:
+        if head.startswith(codecs.BOM_UTF8):
+            encoding = "utf-8-sig"
+        else:
+            encoding = "utf-8"
+            try:
+                head.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                # A cut multi-byte character at the end of the sample is not an error.
+                if exc.start < len(head) - 4:
+                    encoding = "latin-1"
+                    problems.append(_latin1_warning(path, _line_of_offset(head, exc.start)))
+    text = head.decode(encoding, errors="replace")
+    lines = [ln for ln in text.splitlines() if ln.strip()][:50]
+    if len(head) == _SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    delimiter = given.delimiter or _sniff_delimiter(path, lines)
+    header = given.header if given.header is not None else _sniff_header(lines, delimiter)
+    decimal = given.decimal or _sniff_decimal(lines[1 if header else 0 :], delimiter)
+    return CsvFormat(delimiter, encoding, header, decimal), problems
+
+
+def _latin1_warning(path: str, line: int) -> Problem:
+    return Problem(
+        "warning",
+        f"{path} is not valid UTF-8 (first bad byte on line {line}); it was read as latin-1. "
+        "Save it as UTF-8 if accented characters look wrong.",
+    )
+
+
+def _sniff_delimiter(path: str, lines: list[str]) -> str:
+    if path.lower().endswith((".tsv", ".tab")):
+        return "\t"
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=_CANDIDATE_DELIMITERS).delimiter
+    except csv.Error:
+        # Fall back to the candidate that splits the first line into the most fields consistently.
+        counts = {d: lines[0].count(d) for d in _CANDIDATE_DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def _sniff_header(lines: list[str], delimiter: str) -> bool:
+    if len(lines) < 2:
+        return True
+    first = _split(lines[0], delimiter)
+    rest = [_split(ln, delimiter) for ln in lines[1:10]]
+    first_numeric = sum(bool(_NUMBER.match(v)) for v in first)
+    rest_numeric = max((sum(bool(_NUMBER.match(v)) for v in row) for row in rest), default=0)
+    # A header has no numbers where data rows do; an all-text table keeps the header default.
+    return not (first_numeric > 0 and first_numeric >= rest_numeric)
+
+
+def _sniff_decimal(lines: list[str], delimiter: str) -> str:
+    if delimiter == ",":
+        return "."
+    values = [v.strip() for ln in lines[:20] for v in _split(ln, delimiter)]
+    return "," if any(_DECIMAL_COMMA.match(v) for v in values) else "."
+
+
+def read_table(
+    path: str,
+    given: CsvOptions | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int | None = None,
+) -> TableRead:
+    """Parse ``path`` into a pyarrow Table; raises :class:`DataError` naming file and line on bad input."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    check_file(path, max_bytes)
+    fmt, problems = detect_format(path, given)
+    source: Any = path
+    if max_rows is not None:
+        source = io.BytesIO(_head_bytes(path, max_rows + 1 + int(fmt.header)))
+    arrow_encoding = "utf8" if fmt.encoding in ("utf-8", "utf-8-sig") else fmt.encoding
+    read = pcsv.ReadOptions(encoding=arrow_encoding, autogenerate_column_names=not fmt.header, block_size=1 << 24)
+    parse = pcsv.ParseOptions(delimiter=fmt.delimiter, newlines_in_values=True)
+    convert = pcsv.ConvertOptions(
+        decimal_point=fmt.decimal, null_values=NULL_VALUES, strings_can_be_null=True, quoted_strings_can_be_null=True
+    )
+    try:
+        table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if max_rows is not None and "Expected" in str(exc):
+            raise DataError(_ragged_message(path, fmt) or f"{path}: {exc}", path) from exc
+        raise DataError(_ragged_message(path, fmt) or f"{path} could not be parsed as a table: {exc}", path) from exc
+    if max_rows is not None:
+        table = table.slice(0, max_rows)
+    if not fmt.header:
+        table = table.rename_columns([f"column_{i + 1}" for i in range(table.num_columns)])
+    if fmt.encoding.startswith("utf-8") and any(pa.types.is_binary(f.type) for f in table.schema):
+        # Invalid UTF-8 inside a text column: find the first bad byte, then read again as latin-1.
+        line = _first_bad_utf8_line(path)
+        given2 = CsvOptions(fmt.delimiter, "latin-1", fmt.header, fmt.decimal)
+        again = read_table(path, given2, max_bytes, max_rows)
+        again.problems.insert(0, _latin1_warning(path, line))
+        return again
+    if table.num_columns == 0:
+        raise DataError(f"{path} has no columns; check that it is a delimited text file.", path)
+    if table.num_rows == 0:
+        names = ", ".join(table.column_names[:10])
+        raise DataError(f"{path} has a header row ({names}) but no data rows; add rows of data.", path)
+    _check_names(path, table.column_names)
+    return TableRead(table, fmt, problems)
+
+
+def _head_bytes(path: str, n_lines: int) -> bytes:
+    out = bytearray()
+    with open(path, "rb") as fh:
+        for _ in range(n_lines):
+            line = fh.readline()
+            if not line:
+                break
+            out += line
+    return bytes(out)
+
+
+def _check_names(path: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise DataError(f"{path} has two columns named {name!r}; rename one of them in the header.", path)
+        seen.add(name)
+
+
+def _first_bad_utf8_line(path: str) -> int:
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _line_of_offset(raw, exc.start)
+    return 1
+
+
+def _ragged_message(path: str, fmt: CsvFormat) -> str | None:
+    """Name the first line whose field count differs from the header (exact, with quoted newlines)."""
+    with open(path, encoding=fmt.encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=fmt.delimiter)
+        expected: int | None = None
+        for row in reader:
+            if not row:
+                continue
+            if expected is None:
+                expected = len(row)
+                continue
+            if len(row) != expected:
+                return (
+                    f"{path} line {reader.line_num} has {len(row)} fields but the first row has {expected} "
+                    f"(ragged rows); fix that line or check the delimiter {fmt.delimiter!r}."
+                )
+    return None

@@ -1,0 +1,316 @@
+"""Table -> NumPy tensors: roles, kinds, missing values, scaling (training statistics only), targets.
+
+TF-free. The result is a :class:`TabularArrays` with float32 ``x`` per split, targets encoded for the
+detected task, and a JSON-able ``stats`` dict that :func:`transform_rows` reuses at predict time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from visualnn.core.dataset import DatasetSpec
+from visualnn.core.tensors import detect_task
+from visualnn.services.datasets.columns import ColumnInfo, analyze_column, numeric_values, text_values
+from visualnn.services.datasets.errors import DataError, Problem
+from visualnn.services.datasets.split import SplitIndices, split_indices
+
+
+@dataclass
+class TabularArrays:
+    """Split tensors and everything needed to describe and repeat the preprocessing."""
+
+    x: dict[str, Any]  # "train"/"val"/"test" -> float32 (n, features)
+    y: dict[str, Any]
+    feature_names: list[str]  # after one-hot expansion
+    task: str
+    class_names: list[str]
+    n_outputs: int
+    stats: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def resolve_roles(spec: DatasetSpec, names: list[str]) -> tuple[list[str], list[str]]:
+    """Feature and target column names: explicit roles, else the last column is the target."""
+    cols = spec.columns()
+    for name in cols:
+        if name not in names:
+            raise DataError(
+                f"{spec.path}: the project sets column {name!r} but the file has no such column "
+                f"(columns: {', '.join(names[:12])}); fix the name or reset the column roles."
+            )
+    targets = [n for n in names if cols.get(n) is not None and cols[n].role == "target"]
+    if not targets and names:
+        targets = [names[-1]]
+    features = [n for n in names if n not in targets and (cols.get(n) is None or cols[n].role == "feature")]
+    if not features:
+        raise DataError(f"{spec.path}: no feature columns remain; set at least one column's role to feature.")
+    return features, targets
+
+
+def _kind(spec: DatasetSpec, info: ColumnInfo) -> str:
+    return spec.column(info.name).kind or info.kind
+
+
+def _missing_strategy(spec: DatasetSpec, name: str, kind: str) -> str:
+    strategy = spec.column(name).missing or spec.missing().strategy
+    if kind != "numeric" and strategy in ("mean", "median"):
+        return "most_frequent"  # averages of categories or booleans are not values of the column
+    return strategy
+
+
+def _encode_targets(
+    spec: DatasetSpec, infos: list[ColumnInfo], columns: list[Any], header: bool
+) -> tuple[str, list[str], Any, int]:
+    """(task, class_names, raw label codes or values (n, k) float64, n_outputs)."""
+    import numpy as np
+
+    path = spec.path
+    if len(infos) > 1:
+        values = np.stack([numeric_values(i, c, path, header) for i, c in zip(infos, columns, strict=True)], axis=1)
+        finite = values[~np.isnan(values).any(axis=1)]
+        all_binary = bool(finite.size) and bool(np.isin(finite, (0.0, 1.0)).all())
+        task = spec.task() or detect_task("float", 0, len(infos), all_binary)
+        return task, ([i.name for i in infos] if task == "multilabel" else []), values, len(infos)
+    info, col = infos[0], columns[0]
+    kind = _kind(spec, info)
+    if kind == "numeric":
+        values = numeric_values(info, col, path, header)
+        finite = values[~np.isnan(values)]
+        integral = bool(finite.size) and bool(np.all(finite == np.round(finite)))
+        n_unique = int(np.unique(finite).size)
+        task = spec.task() or detect_task("int" if integral else "float", n_unique, 1, n_rows=int(finite.size))
+        if task == "regression":
+            return task, [], values.reshape(-1, 1), 1
+        uniq = np.unique(finite)
+        names = [str(int(v)) if float(v).is_integer() else str(v) for v in uniq]
+        codes = np.where(np.isnan(values), np.nan, np.searchsorted(uniq, np.nan_to_num(values)))
+        return task, names, codes.reshape(-1, 1), len(names)
+    if kind == "boolean":
+        values = numeric_values(info, col, path, header)
+        return spec.task() or "binary", ["false", "true"], values.reshape(-1, 1), 2
+    text = text_values(col)
+    present = np.array([v is not None for v in text])
+    names = sorted({str(v) for v in text[present]})
+    lookup = {n: i for i, n in enumerate(names)}
+    codes = np.array([lookup[v] if v is not None else np.nan for v in text], dtype=np.float64)
+    task = spec.task() or ("binary" if len(names) <= 2 else "multiclass")
+    return task, names, codes.reshape(-1, 1), len(names)
+
+
+def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularArrays:
+    """Turn a parsed table into split, preprocessed float32 tensors following ``spec``."""
+    import numpy as np
+
+    path = spec.path
+    names = list(table.column_names)
+    features, targets = resolve_roles(spec, names)
+    problems: list[Problem] = []
+    t_infos = [analyze_column(n, table.column(n), path, header) for n in targets]
+    task, class_names, y_raw, n_outputs = _encode_targets(spec, t_infos, [table.column(n) for n in targets], header)
+    classification = task in ("binary", "multiclass")
+    if classification and len(class_names) < 2:
+        only = class_names[0] if class_names else "nothing"
+        raise DataError(
+            f"{path}: target column {targets[0]!r} has a single class ({only!r}) in every row; a classifier needs "
+            "at least two classes. Choose another target column or add rows of the other classes."
+        )
+    # Rows without a target cannot be trained on; rows with a missing feature under "drop" neither.
+    keep = ~np.isnan(y_raw).any(axis=1)
+    n_no_target = int((~keep).sum())
+    f_infos = {n: analyze_column(n, table.column(n), path, header) for n in features}
+    f_values: dict[str, Any] = {}
+    for name in features:
+        info = f_infos[name]
+        kind = _kind(spec, info)
+        if info.all_missing:
+            raise DataError(
+                f"{path}: feature column {name!r} has no values (all {info.n_rows} rows missing); "
+                "set its role to ignore."
+            )
+        values = numeric_values(info, table.column(name), path, header) if kind != "categorical" else None
+        if values is None:
+            values = text_values(table.column(name))
+            missing = np.array([v is None for v in values])
+        else:
+            missing = np.isnan(values)
+        f_values[name] = values
+        if _missing_strategy(spec, name, kind) == "drop":
+            keep &= ~missing
+        if info.constant:
+            problems.extend(p for p in info.problems if "same value" in p.message)
+    rows = np.flatnonzero(keep)
+    n_dropped = len(keep) - len(rows) - n_no_target
+    if n_no_target:
+        problems.append(Problem("info", f"{path}: {n_no_target} row(s) without a target value were dropped."))
+    if n_dropped:
+        problems.append(
+            Problem("info", f"{path}: {n_dropped} row(s) with missing values were dropped (strategy drop).")
+        )
+    if rows.size == 0:
+        raise DataError(f"{path}: no rows are left after dropping missing values; choose another strategy.")
+    y_all = y_raw[rows]
+    split = spec.split()
+    labels = y_all[:, 0].astype(np.int64) if classification else None
+    idx = split_indices(
+        len(rows), split.val, split.test, split.seed, labels, split.stratify and classification, class_names
+    )
+    plan, x = _fit_and_apply(spec, features, f_infos, f_values, rows, idx)
+    y = {k: _encode_y(y_all[getattr(idx, k)], task, len(class_names), spec.target_encoding()) for k in x}
+    feature_names = [n for p in plan for n in p["columns"]]
+    stats = {
+        "source": "csv",
+        "features": plan,
+        "feature_names": feature_names,
+        "targets": targets,
+        "task": task,
+        "class_names": class_names,
+        "target_encoding": spec.target_encoding(),
+        "scaling": spec.scaling(),
+        "rows": {"total": int(len(keep)), "used": int(len(rows)), "dropped_missing": n_dropped,
+                 "dropped_no_target": n_no_target},
+        "split": {"train": int(idx.train.size), "val": int(idx.val.size), "test": int(idx.test.size)},
+    }  # fmt: skip
+    return TabularArrays(x, y, feature_names, task, class_names, (1 if task == "binary" else len(class_names)) if classification else n_outputs,
+                         stats, problems)  # fmt: skip
+
+
+def _encode_y(codes: Any, task: str, n_classes: int, encoding: str) -> Any:
+    import numpy as np
+
+    if task == "multiclass":
+        labels = codes[:, 0].astype(np.int32)
+        if encoding == "onehot":
+            return np.eye(n_classes, dtype=np.float32)[labels]
+        return labels
+    return codes.astype(np.float32)
+
+
+def _fit_and_apply(
+    spec: DatasetSpec, features: list[str], infos: dict[str, ColumnInfo], values: dict[str, Any], rows: Any,
+    idx: SplitIndices,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # fmt: skip
+    """Fit each feature's preprocessing on the training rows, then fill the split matrices column by column."""
+    import numpy as np
+
+    plan = [_fit_column(spec, n, infos[n], values[n][rows[idx.train]], values[n][rows]) for n in features]
+    width = sum(len(p["columns"]) for p in plan)
+    parts = {"train": idx.train, "val": idx.val, "test": idx.test}
+    out = {k: np.empty((v.size, width), dtype=np.float32) for k, v in parts.items()}
+    col = 0
+    for p in plan:
+        block = len(p["columns"])
+        for k, sel in parts.items():
+            out[k][:, col : col + block] = _apply_column(p, values[p["name"]][rows[sel]])
+        col += block
+    return plan, out
+
+
+def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, everything: Any) -> dict[str, Any]:
+    """The JSON-able recipe for one column, with statistics from the training rows only."""
+    import numpy as np
+
+    kind = _kind(spec, info)
+    strategy = _missing_strategy(spec, name, kind)
+    plan: dict[str, Any] = {"name": name, "kind": kind, "missing": strategy, "missing_count": int(info.n_missing)}
+    if kind == "categorical":
+        from collections import Counter
+
+        present = [str(v) for v in train if v is not None]
+        # The vocabulary comes from every row (so shapes do not depend on the split); fill values
+        # and any statistics come from the training rows only.
+        cats = sorted({str(v) for v in everything if v is not None})
+        counts = Counter(present)
+        plan["categories"] = cats
+        plan["fill"] = counts.most_common(1)[0][0] if counts else (cats[0] if cats else "")
+        if strategy == "constant":
+            plan["fill"] = str(spec.missing().fill_value)
+        plan["encoding"] = spec.column(name).encoding
+        plan["columns"] = [f"{name}={c}" for c in cats] if plan["encoding"] == "onehot" else [name]
+        return plan
+    finite = train[~np.isnan(train)]
+    fill = 0.0
+    if finite.size:
+        if strategy == "mean":
+            fill = float(finite.mean())
+        elif strategy == "median":
+            fill = float(np.median(finite))
+        elif strategy == "most_frequent":
+            uniq, freq = np.unique(finite, return_counts=True)
+            fill = float(uniq[np.argmax(freq)])
+    if strategy == "constant":
+        try:
+            fill = float(spec.missing().fill_value)
+        except (TypeError, ValueError) as exc:
+            raise DataError(
+                f"The constant fill value for numeric column {name!r} must be a number; "
+                f"received {spec.missing().fill_value!r}."
+            ) from exc
+    plan["fill"] = fill
+    scaling = spec.scaling() if kind == "numeric" else "none"
+    filled = np.where(np.isnan(train), fill, train)
+    center, scale = 0.0, 1.0
+    if scaling in ("standardize", "layer") and filled.size:
+        center, scale = float(filled.mean()), float(filled.std())
+    elif scaling == "minmax" and filled.size:
+        center, scale = float(filled.min()), float(filled.max() - filled.min())
+    plan["scaling"] = scaling
+    # "layer" keeps raw values and hands mean/variance to a keras Normalization layer instead.
+    plan["center"], plan["scale"] = center, (scale if scale > 0 else 1.0)
+    plan["columns"] = [name]
+    return plan
+
+
+def _apply_column(plan: dict[str, Any], raw: Any) -> Any:
+    """Apply one column's recipe to raw values (training rows, validation rows or new rows to predict)."""
+    import numpy as np
+
+    if plan["kind"] == "categorical":
+        cats = plan["categories"]
+        lookup = {c: i for i, c in enumerate(cats)}
+        codes = np.array([lookup.get(plan["fill"] if v is None else str(v), -1) for v in raw], dtype=np.int64)
+        if plan["encoding"] == "onehot":
+            out = np.zeros((len(raw), len(cats)), dtype=np.float32)
+            ok = codes >= 0  # unseen categories stay all zeros
+            out[np.flatnonzero(ok), codes[ok]] = 1.0
+            return out
+        return codes.astype(np.float32).reshape(-1, 1)
+    values = np.asarray(raw, dtype=np.float64)
+    values = np.where(np.isnan(values), plan["fill"], values)
+    if plan["scaling"] in ("standardize", "minmax"):
+        values = (values - plan["center"]) / plan["scale"]
+    return values.astype(np.float32).reshape(-1, 1)
+
+
+def transform_rows(stats: dict[str, Any], rows: Any) -> Any:
+    """New rows (DataFrame, list of dicts, or list of lists in feature order) -> model-ready float32 x."""
+    import numpy as np
+
+    plan = stats["features"]
+    names = [p["name"] for p in plan]
+    if hasattr(rows, "to_dict") and hasattr(rows, "columns"):
+        rows = rows.to_dict(orient="records")
+    records = [r if isinstance(r, dict) else dict(zip(names, r, strict=False)) for r in rows]
+    blocks = []
+    for p in plan:
+        missing = [i + 1 for i, r in enumerate(records) if p["name"] not in r]
+        if missing and p["missing"] == "drop":
+            raise DataError(f"Row {missing[0]} has no value for column {p['name']!r}; give every feature a value.")
+        raw = [r.get(p["name"]) for r in records]
+        if p["kind"] == "categorical":
+            blocks.append(_apply_column(p, [None if v is None else str(v) for v in raw]))
+            continue
+        vals = []
+        for i, v in enumerate(raw):
+            if v is None or v == "":
+                vals.append(np.nan)
+                continue
+            if isinstance(v, str) and v.strip().lower() in ("true", "yes", "false", "no"):
+                vals.append(1.0 if v.strip().lower() in ("true", "yes") else 0.0)
+                continue
+            try:
+                vals.append(float(str(v).replace(",", ".")) if isinstance(v, str) else float(v))
+            except ValueError as exc:
+                raise DataError(f"Row {i + 1}, column {p['name']!r}: {v!r} is not a number.") from exc
+        blocks.append(_apply_column(p, np.array(vals, dtype=np.float64)))
+    return np.concatenate(blocks, axis=1) if blocks else np.zeros((len(records), 0), dtype=np.float32)
