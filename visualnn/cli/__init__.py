@@ -13,6 +13,7 @@ from visualnn import __version__
 # ``func`` and returns the exit code. Adding verbs never touches this file beyond this tuple.
 VERB_MODULES: tuple[str, ...] = (
     "visualnn.cli.project_verbs",
+    "visualnn.cli.train_verbs",
 )
 
 

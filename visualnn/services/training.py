@@ -329,18 +329,25 @@ def run_training(
     epochs_done = initial_epoch + len(history.get("loss", []))
     if previous is not None:  # one continuous curve across continued runs
         history = {k: list(previous.history.get(k, [])) + v for k, v in history.items()}
-    nan = any(math.isnan(v) for v in history.get("loss", []))
+    nan = any(math.isnan(v) for v in history.get("loss", []) if v is not None)
     status = "stopped" if stopped else ("failed" if nan else "finished")
     run = RunRecord(
         id=run_id, started=started, status=status, duration_s=round(time.perf_counter() - t0, 3),
-        device=device, config=cfg.to_dict(), graph=dict(job.project.get("graph") or {}), history=history,
-        metrics=final, model_path=os.path.relpath(model_path, job.base_dir).replace(os.sep, "/"),
+        device=device, config=cfg.to_dict(), graph=dict(job.project.get("graph") or {}),
+        history={k: [_finite_or_none(v) for v in vals] for k, vals in history.items()},
+        metrics={k: _finite_or_none(v) for k, v in final.items()},
+        model_path=os.path.relpath(model_path, job.base_dir).replace(os.sep, "/"),
         epochs_done=epochs_done, continued_from=job.continue_run,
         error="The loss became NaN: training was stopped. Try a lower learning rate." if nan else None,
         extra={"class_names": list(getattr(data, "class_names", []) or []), "task": getattr(data, "task", ""),
                "facts": data_facts(data).__dict__},
     )
     return TrainingResult(run=run, model=model, data=data)
+
+
+def _finite_or_none(value: Any) -> Any:
+    """Project files are strict JSON: a NaN/inf loss is recorded as null."""
+    return value if value is None or math.isfinite(value) else None
 
 
 def _find_run(project: dict[str, Any], run_id: str) -> RunRecord:

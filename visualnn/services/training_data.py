@@ -113,6 +113,9 @@ def load_data(
     return prepare(DatasetSpec.from_dict(spec_dict), base_dir, batch_size=batch_size, seed=seed)
 
 
+_LABEL_FORMATS = {"index": "int", "onehot": "onehot"}  # the data service's target_encoding names
+
+
 def data_facts(data: Any) -> DataFacts:
     """What the compile checks need, read from prepared data's attributes and stats."""
     stats = dict(getattr(data, "stats", {}) or {})
@@ -121,7 +124,8 @@ def data_facts(data: Any) -> DataFacts:
     return DataFacts(
         task="regression" if task == "regression" else "classification",
         n_classes=len(class_names) if class_names else int(getattr(data, "n_outputs", 0) or 0),
-        label_format=str(stats.get("label_format", "int" if task != "regression" else "float")),
-        input_kind=str(stats.get("input_kind", "images" if len(getattr(data, "input_shape", ())) >= 3 else "table")),
+        label_format=str(stats.get("label_format") or _LABEL_FORMATS.get(str(stats.get("target_encoding")))
+                         or ("float" if task == "regression" else "int")),
+        input_kind=str(stats.get("input_kind") or ("images" if stats.get("source") == "images" else "table")),
         input_max=float(stats["input_max"]) if stats.get("input_max") is not None else None,
     )

@@ -1,0 +1,81 @@
+"""`visualnn train/evaluate/predict` on a small CSV project and on the bundled tabular example."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.services.training_helpers import mlp_graph
+from visualnn.cli import main
+from visualnn.core.dataset import DatasetSpec
+from visualnn.core.project import Project
+from visualnn.core.training_config import TrainingConfig
+
+pytestmark = pytest.mark.tf
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "tabular"
+
+
+def _csv_project(folder: Path) -> Path:
+    import numpy as np
+    import pandas as pd
+
+    from visualnn.core.project.io import save_project
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 4))
+    labels = np.array(["low", "mid", "high"])[(x[:, 0] > 0).astype(int) + (x[:, 1] > 0).astype(int)]
+    df = pd.DataFrame(x, columns=[f"f{i}" for i in range(4)])
+    df["label"] = labels
+    df.to_csv(folder / "data.csv", index=False)
+    df.drop(columns=["label"]).head(5).to_csv(folder / "new.csv", index=False)
+    project = Project(
+        graph=mlp_graph(4, 3),
+        name="csv",
+        dataset=DatasetSpec("csv", "data.csv", {"columns": {"label": {"role": "target"}},
+                                                "split": {"val": 0.2, "test": 0.1}}),
+        training=TrainingConfig(epochs=2, batch_size=32),
+    )
+    path = folder / "p.vnn"
+    save_project(project, path)
+    return path
+
+
+def test_train_evaluate_predict_on_a_csv_project(tmp_path: Path, capsys: Any) -> None:
+    path = _csv_project(tmp_path)
+    assert main(["train", str(path), "--epochs", "2", "--seed", "1"]) == 0
+    out = capsys.readouterr()
+    assert "Epoch 2/2" in out.err and "finished after 2 epoch(s)" in out.out
+    saved = json.loads(path.read_text())
+    (run,) = saved["runs"]
+    assert run["status"] == "finished" and run["config"]["seed"] == 1 and (tmp_path / run["model_path"]).exists()
+
+    assert main(["evaluate", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["run_id"] == run["id"] and report["classification"]["class_names"] == ["high", "low", "mid"]
+    assert main(["evaluate", str(path)]) == 0
+    assert "Confusion matrix" in capsys.readouterr().out
+
+    assert main(["predict", str(path), str(tmp_path / "new.csv"), "--json"]) == 0
+    preds = json.loads(capsys.readouterr().out)["predictions"]
+    assert len(preds) == 5 and {p["label"] for p in preds} <= {"low", "mid", "high"}
+
+    assert main(["evaluate", str(path), "--run", "nope"]) == 1
+    assert "no run 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (EXAMPLE / "tabular.vnn").exists(), reason="bundled tabular example not present")
+def test_bundled_tabular_example_reaches_90_percent(tmp_path: Path, capsys: Any) -> None:
+    work = tmp_path / "tabular"
+    shutil.copytree(EXAMPLE, work)
+    path = work / "tabular.vnn"
+    assert main(["train", str(path), "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    assert run["history"]["val_accuracy"][-1] >= 0.9
+    assert main(["evaluate", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["metrics"]["accuracy"] >= 0.85

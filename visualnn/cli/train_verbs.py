@@ -1,0 +1,171 @@
+"""``visualnn train|evaluate|predict``: headless training with the same services the engine runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
+from visualnn.core.training_config import RunRecord
+
+
+def register(sub: Any) -> None:
+    """Add the train, evaluate and predict verbs."""
+    p = sub.add_parser("train", help="Train a project's model headless and record the run in the project file.")
+    p.add_argument("file", help="the .vnn project file")
+    p.add_argument("--epochs", type=int, help="number of epochs (default: the project's setting)")
+    p.add_argument("--batch-size", type=int, dest="batch_size", help="batch size (default: the project's)")
+    p.add_argument("--device", help="cpu, gpu:0 or auto (default: the project's)")
+    p.add_argument("--seed", type=int, help="random seed (default: the project's)")
+    p.add_argument("--continue", dest="continue_run", metavar="RUN_ID", help="continue training an earlier run")
+    p.add_argument("--json", action="store_true", help="print the run record as JSON")
+    p.set_defaults(func=train_main)
+
+    p = sub.add_parser("evaluate", help="Evaluate a trained run on the test split and print the metrics.")
+    p.add_argument("file", help="the .vnn project file")
+    p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
+    p.add_argument("--split", default="test", choices=("test", "val", "train"), help="which split to score")
+    p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.set_defaults(func=evaluate_main)
+
+    p = sub.add_parser("predict", help="Predict new samples (CSV, .npy, image or folder) with a trained run.")
+    p.add_argument("file", help="the .vnn project file")
+    p.add_argument("input", help="CSV file, .npy/.npz array, image, or folder of images")
+    p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
+    p.add_argument("--json", action="store_true", help="print predictions as JSON")
+    p.set_defaults(func=predict_main)
+
+
+def _load(path: str) -> tuple[Any, dict[str, Any], str]:
+    from visualnn.core.project.io import load_project
+
+    project = load_project(path)
+    return project, project.to_dict(), os.path.dirname(os.path.abspath(path))
+
+
+def _fail(message: str) -> int:
+    print(f"visualnn: {message}", file=sys.stderr)
+    return 1
+
+
+class ProgressPrinter:
+    """A one-line text progress bar on stderr (redrawn at most 10 times a second)."""
+
+    def __init__(self, stream: Any = None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.last = 0.0
+
+    def __call__(self, kind: str, data: dict[str, Any]) -> None:
+        """Sink for the runner's messages."""
+        if kind == "status":
+            self.stream.write(f"{data.get('text', '')}\n")
+        elif kind == "batch" and time.perf_counter() - self.last > 0.1:
+            self.last = time.perf_counter()
+            batches = data.get("batches") or 0
+            done = int(self.width * data["batch"] / batches) if batches else 0
+            bar = "█" * done + "·" * (self.width - done)
+            loss = data["logs"].get("loss", float("nan"))
+            self.stream.write(f"\rEpoch {data['epoch']}/{data['epochs']} [{bar}] {data['batch']}/{batches or '?'} "
+                              f"loss {loss:.4f} · {data.get('samples_per_s', 0):,.0f} samples/s")
+        elif kind == "epoch":
+            logs = "  ".join(f"{k} {v:.4f}" for k, v in data["logs"].items() if isinstance(v, float))
+            self.stream.write(f"\rEpoch {data['epoch']}/{data['epochs']}  {logs}{' ' * 20}\n")
+        elif kind == "paused":
+            self.stream.write("\npaused\n" if data.get("paused") else "resumed\n")
+        self.stream.flush()
+
+
+def train_main(args: argparse.Namespace) -> int:
+    """Train, print progress, save the run into the project file."""
+    from visualnn.core.project.io import save_project
+    from visualnn.services.training import TrainingError, run_training
+
+    try:
+        project, snapshot, base_dir = _load(args.file)
+    except (OSError, ValueError) as exc:
+        return _fail(str(exc))
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: (stop.set(), sys.stderr.write("\nstopping after this batch…\n")))
+    req = TrainRequest(project=snapshot, base_dir=base_dir, epochs=args.epochs, batch_size=args.batch_size,
+                       seed=args.seed, device=args.device, continue_run=args.continue_run)
+    try:
+        result = run_training(req, (lambda k, d: None) if args.json else ProgressPrinter(), stop)
+    except TrainingError as exc:
+        return _fail(str(exc))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    run: RunRecord = result.run
+    project.add_run(run)
+    save_project(project, args.file)
+    if args.json:
+        print(json.dumps(run.to_dict(), indent=2))
+    else:
+        print(f"Run {run.id}: {run.status} after {run.epochs_done} epoch(s) in {run.duration_s:.1f} s on {run.device}")
+        for key, value in run.metrics.items():
+            print(f"  {key:<24} {value:.4f}" if isinstance(value, float) else f"  {key:<24} {value}")
+        print(f"Model saved to {run.model_path}; run recorded in {args.file}.")
+    return 0 if run.status != "failed" else 1
+
+
+def evaluate_main(args: argparse.Namespace) -> int:
+    """Print the metrics table (and confusion matrix / per-class report) of a run."""
+    from visualnn.services.evaluation import run_evaluation
+    from visualnn.services.training import TrainingError
+
+    try:
+        _project, snapshot, base_dir = _load(args.file)
+        report = run_evaluation(EvaluateRequest(project=snapshot, base_dir=base_dir, run_id=args.run_id,
+                                                split=args.split))
+    except (OSError, ValueError, TrainingError) as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"Run {report['run_id']} on the {report['split']} split ({report['n_samples']} samples)")
+    for key, value in report["metrics"].items():
+        print(f"  {key:<20} {value:.4f}")
+    cls = report.get("classification")
+    if cls:
+        names = cls["class_names"]
+        w = max(8, *(len(n) for n in names))
+        print("\nConfusion matrix (rows: true, columns: predicted)")
+        print(" " * w + "".join(f"{n[:w]:>{w + 1}}" for n in names))
+        for name, row in zip(names, cls["confusion"], strict=False):
+            print(f"{name[:w]:<{w}}" + "".join(f"{v:>{w + 1}}" for v in row))
+        print(f"\n{'class':<{w}} precision  recall     f1  support")
+        for r in cls["per_class"]:
+            print(f"{r['class'][:w]:<{w}} {r['precision']:9.3f} {r['recall']:7.3f} {r['f1']:6.3f} {r['support']:8d}")
+    reg = report.get("regression")
+    if reg:
+        print(f"  MAE {reg['mae']:.4f}  RMSE {reg['rmse']:.4f}  R² {reg['r2']:.4f}")
+    return 0
+
+
+def predict_main(args: argparse.Namespace) -> int:
+    """Print predictions for a file of new samples."""
+    from visualnn.services.predict import run_prediction
+    from visualnn.services.training import TrainingError
+
+    try:
+        _project, snapshot, base_dir = _load(args.file)
+        out = run_prediction(PredictRequest(project=snapshot, base_dir=base_dir, run_id=args.run_id,
+                                            input_path=os.path.abspath(args.input)))
+    except (OSError, ValueError, TrainingError) as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    for i, row in enumerate(out["predictions"]):
+        if "label" in row:
+            top = ", ".join(f"{name} {p:.1%}" for name, p in row["top"][:3])
+            print(f"{i:>4}  {row['label']}  ({top})")
+        else:
+            print(f"{i:>4}  " + ", ".join(f"{v:.4f}" for v in row["values"]))
+    return 0
