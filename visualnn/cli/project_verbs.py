@@ -1,0 +1,303 @@
+"""Project verbs: ``new``, ``templates``, ``layers``, ``check``, ``summary`` (core only: no TensorFlow, no Qt)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from visualnn.core.project import Project
+from visualnn.core.project.io import ProjectFileError, load_project, save_project
+from visualnn.core.shapes import ShapeReport, infer_shapes
+from visualnn.core.specs import default_registry, fmt_shape
+from visualnn.core.templates import TEMPLATES, template
+from visualnn.core.validation import Issue, validate
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "tabular" / "tabular.vnn"
+"""The bundled example opened by ``make run`` (and summarised until the window exists)."""
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _emit_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _fail(message: str, as_json: bool, **extra: Any) -> int:
+    if as_json:
+        _emit_json({"ok": False, "error": message, **extra})
+    else:
+        print(f"visualnn: {message}", file=sys.stderr)
+    return EXIT_UNREADABLE
+
+
+# --------------------------------------------------------------------------- new
+def guess_data_kind(path: str) -> str:
+    """The dataset kind for a data path: csv, numpy, or images (a folder)."""
+    if os.path.isdir(path):
+        return "images"
+    ext = os.path.splitext(path)[1].lower()
+    return {".npz": "numpy", ".npy": "numpy"}.get(ext, "csv")
+
+
+def create_project(template_name: str, data: str | None = None, target: str | None = None) -> Project:
+    """A new project from a template, optionally pointed at a data file and its target column.
+
+    Extension point for ``visualnn new --data/--target``: the data engineer may adapt the Input
+    shape and output layer to the data here. The data path is stored absolute in memory and
+    written relative to the project file by ``save_project``.
+    """
+    project = template(template_name).build()
+    if data is not None:
+        # Reads the data (TF-free) and adapts Input shape, output units/activation, loss and metrics.
+        from visualnn.services.datasets.attach import attach_dataset
+
+        attach_dataset(project, data, target)
+    return project
+
+
+def add_new_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``visualnn new`` (extended in one place when --data/--target arrive)."""
+    parser.add_argument("--template", "-t", required=True, choices=list(TEMPLATES), metavar="NAME",
+                        help=f"starter model: {', '.join(TEMPLATES)}")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE.vnn", help="project file to write")
+    parser.add_argument("--name", help="project name (default: the template's title)")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing file")
+    parser.add_argument("--data", metavar="PATH", help="attach a CSV, image folder or .npy/.npz and adapt the model to it")
+    parser.add_argument("--target", metavar="COLUMN", help="the target column of --data (default: the last column)")
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """``visualnn new``: write a project created from a template."""
+    out = args.output if args.output.endswith(".vnn") else args.output + ".vnn"
+    if os.path.exists(out) and not args.force:
+        return _fail(f"{out} already exists; pass --force to overwrite it.", args.json)
+    try:
+        project = create_project(args.template, getattr(args, "data", None), getattr(args, "target", None))
+        if args.name:
+            project.set_name(args.name)
+        save_project(project, out)
+    except (OSError, ValueError, KeyError) as exc:
+        return _fail(f"cannot create {out}: {exc}", args.json)
+    issues = validate(project)
+    if args.json:
+        _emit_json({"ok": True, "path": os.path.abspath(out), "template": args.template, "name": project.name,
+                    "issues": [i.to_dict() for i in issues]})
+    else:
+        print(f"Created {out} from the {args.template} template ({len(project.graph)} layers).")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------- templates
+def cmd_templates(args: argparse.Namespace) -> int:
+    """``visualnn templates``: the starter models."""
+    rows = []
+    for t in TEMPLATES.values():
+        project = t.build()
+        report = infer_shapes(project.graph)
+        rows.append({"name": t.name, "title": t.title, "task": t.task, "description": t.description,
+                     "mode": project.graph.mode, "layers": len(project.graph), "params": report.total_params,
+                     "loss": project.training.loss})
+    if args.json:
+        _emit_json(rows)
+        return EXIT_OK
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        print(f"{r['name']:<{width}}  {r['description']} ({r['layers']} layers, {r['params']:,} params)")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------ layers
+def _param_row(p: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {"name": p.name, "kind": p.kind, "default": p.default, "doc": p.doc}
+    if p.choices:
+        row["choices"] = list(p.choices)
+    if p.min is not None or p.max is not None:
+        row["range"] = [p.min, p.max]
+    if p.optional:
+        row["optional"] = True
+    if p.advanced:
+        row["advanced"] = True
+    return row
+
+
+def cmd_layers(args: argparse.Namespace) -> int:
+    """``visualnn layers``: the catalog by category with each layer's parameters."""
+    groups = default_registry().by_category()
+    if args.category:
+        if args.category not in groups:
+            return _fail(f"no category {args.category!r}; choose one of {', '.join(groups)}.", args.json)
+        groups = {args.category: groups[args.category]}
+    if args.json:
+        _emit_json({cat: [{"type": s.type, "doc": s.doc, "inputs": list(s.inputs), "variadic": s.variadic,
+                           "params": [_param_row(p) for p in s.params]} for s in specs]
+                    for cat, specs in groups.items()})
+        return EXIT_OK
+    for cat, specs in groups.items():
+        print(f"{cat.upper()}")
+        for s in specs:
+            print(f"  {s.type}: {s.doc}")
+            for p in s.params:
+                extra = f" one of {', '.join(map(str, p.choices))}" if p.choices and len(p.choices) <= 8 else ""
+                print(f"      {p.name} ({p.kind}) = {json.dumps(p.default)}{extra}")
+        print()
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------- check
+def _load(path: str, as_json: bool) -> Project | int:
+    try:
+        return load_project(path)
+    except ProjectFileError as exc:
+        return _fail(str(exc), as_json, file=path)
+
+
+def _issue_line(issue: Issue) -> str:
+    where = f"{issue.node_id}: " if issue.node_id else ""
+    fix = f" Fix: {issue.fix}" if issue.fix else ""
+    return f"{issue.severity:<7} [{issue.code}] {where}{issue.message}{fix}"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``visualnn check``: diagnostics; exit 0 without errors, 1 with errors, 2 when unreadable."""
+    project = _load(args.file, args.json)
+    if isinstance(project, int):
+        return project
+    issues = validate(project)
+    n_err = sum(i.is_error for i in issues)
+    if args.json:
+        _emit_json({"ok": n_err == 0, "file": args.file, "errors": n_err, "warnings": len(issues) - n_err,
+                    "issues": [i.to_dict() for i in issues]})
+    else:
+        for issue in issues:
+            print(_issue_line(issue))
+        print(f"{args.file}: {n_err} error(s), {len(issues) - n_err} warning(s).")
+    return EXIT_ERRORS if n_err else EXIT_OK
+
+
+# ----------------------------------------------------------------------- summary
+def summary_rows(project: Project, report: ShapeReport) -> list[dict[str, Any]]:
+    """One row per layer in topological order (cycles last): name, type, shape, params, inputs."""
+    graph = project.graph
+    order = graph.topological_order()
+    seen = set(order)
+    order += [nid for nid in graph.nodes if nid not in seen]
+    labels = graph.names()
+    into: dict[str, list[Any]] = {}
+    for e in sorted(graph.edges, key=lambda e: e.dst.port):  # one pass, not in_edges() per node
+        into.setdefault(e.dst.node, []).append(e)
+    rows = []
+    for nid in order:
+        node = graph.nodes[nid]
+        info = report.nodes.get(nid)
+        pc = info.params if info else None
+        rows.append({
+            "id": nid,
+            "name": node.label,
+            "type": node.type,
+            "output_shape": None if info is None or info.output is None else list(info.output),
+            "params": None if pc is None else pc.total,
+            "trainable": None if pc is None else pc.trainable,
+            "non_trainable": None if pc is None else pc.non_trainable,
+            "connected_to": [labels.get(e.src.node, e.src.node) for e in into.get(nid, [])],
+            "error": None if info is None else info.error,
+        })
+    return rows
+
+
+def _size(n: int) -> str:
+    """Weights as float32 bytes, the way ``model.summary()`` reports them."""
+    size = float(n * 4)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} GB"
+
+
+def format_summary(project: Project, rows: list[dict[str, Any]], report: ShapeReport) -> str:
+    """A text table like ``model.summary()``."""
+    header = ("Layer (type)", "Output Shape", "Param #", "Connected to")
+    cells = [(f"{r['name']} ({r['type']})",
+              "?" if r["output_shape"] is None else fmt_shape(tuple(r["output_shape"])),
+              "?" if r["params"] is None else f"{r['params']:,}",
+              ", ".join(r["connected_to"]) or "-") for r in rows]
+    widths = [max(len(header[i]), *(len(c[i]) for c in cells)) if cells else len(header[i]) for i in range(4)]
+    line = "  ".join
+
+    def fmt(c: tuple[str, str, str, str]) -> str:
+        return line([c[0].ljust(widths[0]), c[1].ljust(widths[1]), c[2].rjust(widths[2]), c[3]]).rstrip()
+
+    total = sum(widths) + 6
+    out = [f'Model: "{project.name}" ({project.graph.mode})', "━" * total, fmt(header), "━" * total]
+    out += [fmt(c) for c in cells]
+    out.append("━" * total)
+    out.append(f"Total params: {report.total_params:,} ({_size(report.total_params)})")
+    out.append(f"Trainable params: {report.trainable_params:,} ({_size(report.trainable_params)})")
+    out.append(f"Non-trainable params: {report.non_trainable_params:,} ({_size(report.non_trainable_params)})")
+    return "\n".join(out)
+
+
+def print_summary(project: Project, as_json: bool = False) -> int:
+    """Print the summary of a loaded project; exit 0 (1 when the model has errors)."""
+    report = infer_shapes(project.graph)
+    rows = summary_rows(project, report)
+    issues = validate(project, shapes=report)
+    n_err = sum(i.is_error for i in issues)
+    if as_json:
+        _emit_json({"name": project.name, "mode": project.graph.mode, "layers": rows,
+                    "total_params": report.total_params, "trainable_params": report.trainable_params,
+                    "non_trainable_params": report.non_trainable_params, "issues": [i.to_dict() for i in issues]})
+    else:
+        print(format_summary(project, rows, report))
+        if issues:
+            print(f"{n_err} error(s), {len(issues) - n_err} warning(s); run `visualnn check` for details.")
+    return EXIT_ERRORS if n_err else EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """``visualnn summary``: the model table of a project file (or of a template)."""
+    if args.template:
+        return print_summary(template(args.template).build(), args.json)
+    if not args.file:
+        return _fail("give a project file or --template NAME.", args.json)
+    project = _load(args.file, args.json)
+    if isinstance(project, int):
+        return project
+    return print_summary(project, args.json)
+
+
+def summary_main(path: str | None) -> int:
+    """Summary of ``path``; None means the bundled example (or the MLP template until it exists)."""
+    if path is None:
+        if EXAMPLE.exists():
+            path = str(EXAMPLE)
+        else:
+            return print_summary(template("mlp_classifier").build())
+    project = _load(path, False)
+    if isinstance(project, int):
+        return project
+    return print_summary(project)
+
+
+# ---------------------------------------------------------------------- register
+def register(sub: Any) -> None:
+    """Add the project verbs to the ``visualnn`` parser."""
+    def verb(name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(func=func)
+        return p
+
+    add_new_arguments(verb("new", "Create a project file from a template.", cmd_new))
+    verb("templates", "List the starter templates.", cmd_templates)
+    p = verb("layers", "List the layer catalog by category with each layer's parameters.", cmd_layers)
+    p.add_argument("--category", help="only this category")
+    p = verb("check", "Validate a project file (exit 0: no errors, 1: errors, 2: unreadable).", cmd_check)
+    p.add_argument("file", metavar="FILE.vnn")
+    p = verb("summary", "Print a model summary table (like model.summary()) for a project file.", cmd_summary)
+    p.add_argument("file", nargs="?", metavar="FILE.vnn")
+    p.add_argument("--template", choices=list(TEMPLATES), metavar="NAME", help="summarise a template instead")
