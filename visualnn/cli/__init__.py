@@ -14,6 +14,7 @@ from visualnn import __version__
 VERB_MODULES: tuple[str, ...] = (
     "visualnn.cli.project_verbs",
     "visualnn.cli.train_verbs",
+    "visualnn.cli.data_verbs",
 )
 
 
