@@ -35,14 +35,6 @@ def _fail(message: str, as_json: bool, **extra: Any) -> int:
 
 
 # --------------------------------------------------------------------------- new
-def guess_data_kind(path: str) -> str:
-    """The dataset kind for a data path: csv, numpy, or images (a folder)."""
-    if os.path.isdir(path):
-        return "images"
-    ext = os.path.splitext(path)[1].lower()
-    return {".npz": "numpy", ".npy": "numpy"}.get(ext, "csv")
-
-
 def create_project(template_name: str, data: str | None = None, target: str | None = None) -> Project:
     """A new project from a template, optionally pointed at a data file and its target column.
 

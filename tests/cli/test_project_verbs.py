@@ -1,0 +1,121 @@
+"""CLI project verbs: new, templates, layers, check, summary (text and --json), exit codes, no heavy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from visualnn.cli import main
+from visualnn.cli.project_verbs import create_project, summary_main
+from visualnn.core.project.io import load_project, resolve_data_path, save_project
+from visualnn.core.templates import TEMPLATES
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_new_then_check_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "cnn.vnn"
+    code, out, _ = run(capsys, "new", "--template", "cnn_small", "-o", str(target))
+    assert code == 0 and "Created" in out and target.exists()
+    assert load_project(target).name == "Small CNN"
+    code, _, err = run(capsys, "new", "--template", "cnn_small", "-o", str(target))
+    assert code == 2 and "already exists; pass --force" in err
+    code, out, _ = run(capsys, "new", "--template", "mlp_regressor", "-o", str(target), "--force", "--name", "R", "--json")
+    assert code == 0 and json.loads(out)["name"] == "R"
+
+    code, out, _ = run(capsys, "check", str(target))
+    assert code == 0 and "0 error(s), 0 warning(s)" in out
+    code, out, _ = run(capsys, "summary", str(target))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == 'Model: "R" (sequential)'
+    assert any(line.startswith("dense_1 (Dense)") and "(None, 64)" in line and "576" in line for line in lines)
+    assert "Total params: 4,801 (18.75 KB)" in out and "Non-trainable params: 0 (0.00 B)" in out
+
+
+def test_summary_json_and_connected_to(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "summary", "--template", "two_input", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["total_params"] == 6145 and data["mode"] == "functional"
+    concat = next(r for r in data["layers"] if r["type"] == "Concatenate")
+    assert concat["connected_to"] == ["dense_1", "lstm_1"] and concat["output_shape"] == [None, 64]
+    code, out, _ = run(capsys, "summary", "--template", "resnet_blocks")
+    assert "add_1 (Add)" in out and "conv2d_1, conv2d_3" in out
+
+
+def test_check_reports_errors_and_unreadable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = TEMPLATES["mlp_classifier"].build()
+    project.graph.set_param("dropout_1", "rate", 1.5)
+    path = tmp_path / "bad.vnn"
+    save_project(project, path)
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 1
+    assert "error   [bad-param] dropout_1: dropout_1 rate must be in [0, 1); received 1.5." in out
+    code, out, _ = run(capsys, "check", str(path), "--json")
+    data = json.loads(out)
+    assert code == 1 and data["errors"] == 1 and data["issues"][0]["node"] == "dropout_1"
+
+    broken = tmp_path / "broken.vnn"
+    broken.write_text("{ nope")
+    code, _, err = run(capsys, "check", str(broken))
+    assert code == 2 and "broken.vnn: not valid JSON" in err and "line 1, column 3" in err
+    code, out, _ = run(capsys, "check", str(tmp_path / "missing.vnn"), "--json")
+    assert code == 2 and json.loads(out)["ok"] is False
+    code, _, err = run(capsys, "summary", str(broken))
+    assert code == 2
+
+
+def test_templates_and_layers(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "templates")
+    assert code == 0 and all(name in out for name in TEMPLATES)
+    code, out, _ = run(capsys, "templates", "--json")
+    rows = json.loads(out)
+    assert [r["name"] for r in rows] == list(TEMPLATES) and rows[2]["params"] == 34826
+    code, out, _ = run(capsys, "layers")
+    assert code == 0 and "CORE" in out and "  Dense:" in out and "units (int) = 32" in out
+    code, out, _ = run(capsys, "layers", "--json")
+    data = json.loads(out)
+    dense = next(s for s in data["core"] if s["type"] == "Dense")
+    assert dense["params"][0] == {"name": "units", "kind": "int", "default": 32, "doc": dense["params"][0]["doc"], "range": [1, None]}
+    code, out, err = run(capsys, "layers", "--category", "nope")
+    assert code == 2 and "no category 'nope'" in err
+
+
+def test_create_project_with_data(tmp_path: Path) -> None:
+    data = tmp_path / "data" / "iris.csv"
+    data.parent.mkdir()
+    data.write_text("a,b,species\n" + "".join(f"{i},{i % 3},{'xyz'[i % 3]}\n" for i in range(30)))
+    project = create_project("mlp_classifier", str(data), "species")
+    assert project.dataset is not None and project.dataset.kind == "csv"
+    assert project.dataset.options["columns"]["species"]["role"] == "target"
+    save_project(project, tmp_path / "p.vnn")
+    assert json.loads((tmp_path / "p.vnn").read_text())["dataset"]["path"] == "data/iris.csv"
+    loaded = load_project(tmp_path / "p.vnn")
+    assert loaded.dataset is not None and resolve_data_path(loaded, loaded.dataset.path) == str(data)
+
+
+def test_summary_main_falls_back_to_template(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert summary_main(None) == 0
+    assert "Total params:" in capsys.readouterr().out
+    assert summary_main(str(tmp_path / "missing.vnn")) == 2
+
+
+def test_summary_subprocess_imports_no_tensorflow_or_qt(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from visualnn.cli import main\n"
+        "rc = main(['summary', '--template', 'vgg_blocks'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'PySide6', 'numpy'))\n"
+        "print('HEAVY', heavy, rc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY [] 0" in out and "Total params: 591,274" in out
