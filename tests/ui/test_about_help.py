@@ -1,0 +1,178 @@
+"""Help menu, reference with Keras links, error dialog with Copy details, Show log, About dialog."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow
+from pytestqt.qtbot import QtBot
+
+from visualnn import __version__, logs
+from visualnn.ui import help as help_mod
+from visualnn.ui.about import DETECTING, AboutDialog, connect_engine, format_devices
+from visualnn.ui.help import ErrorDialog, ReferenceDialog, install_help_menu, reference_entries, show_error
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record URLs instead of launching a browser."""
+    urls: list[str] = []
+
+    def fake(url: str | QUrl) -> bool:
+        urls.append(url.toString() if isinstance(url, QUrl) else url)
+        return True
+
+    monkeypatch.setattr(help_mod, "open_url", fake)
+    return urls
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(logs.LOG_DIR_ENV, str(tmp_path / "logs"))
+    return tmp_path / "logs"
+
+
+def test_every_layer_loss_optimizer_and_metric_has_a_doc_and_a_keras_link() -> None:
+    from visualnn.core import compile_options as co
+    from visualnn.core.specs import default_registry
+
+    entries = reference_entries()
+    kinds = {e.kind for e in entries}
+    assert {"Layers", "Losses", "Optimizers", "Metrics"} <= kinds
+    assert {e.name for e in entries if e.kind == "Layers"} == {s.type for s in default_registry()}
+    assert len([e for e in entries if e.kind == "Losses"]) == len(co.LOSSES)
+    for entry in entries:
+        assert entry.doc.strip(), f"{entry.kind} {entry.name} has no doc line"
+        assert entry.url.startswith("https://keras.io/"), f"{entry.kind} {entry.name} links to {entry.url!r}"
+
+
+def test_reference_dialog_searches_and_opens_the_keras_page(qtbot: QtBot, opened: list[str]) -> None:
+    dialog = ReferenceDialog()
+    qtbot.addWidget(dialog)
+    dialog.search.setText("dense")
+    assert "Dense" in dialog.visible_names() and "Adam" not in dialog.visible_names()
+    dialog.search.setText("")
+    assert "Adam" in dialog.visible_names()
+    assert dialog.select("Dense")
+    assert "Dense" in dialog.detail.text() and "keras.io" in dialog.detail.text()
+    dialog.open_button.click()
+    from visualnn.core.specs import default_registry
+
+    assert opened == [default_registry()["Dense"].url]
+    assert dialog.select("Adam")
+    dialog.open_button.click()
+    assert opened[-1] == "https://keras.io/api/optimizers/adam/"
+
+
+def test_error_dialog_copies_a_report_with_versions(qtbot: QtBot, log_dir: Path) -> None:
+    dialog = show_error(None, "Could not load data", "iris.csv has no column 'species'; choose the label column.",
+                        "Traceback (most recent call last):\n  KeyError: 'species'")
+    qtbot.addWidget(dialog)
+    assert isinstance(dialog, ErrorDialog) and dialog.isVisible()
+    assert not dialog.details.isVisible()
+    dialog.details_button.click()
+    assert dialog.details.isVisible() and "KeyError" in dialog.details.toPlainText()
+    dialog.copy_button.click()
+    copied = QGuiApplication.clipboard().text()
+    assert copied.startswith("Could not load data: iris.csv has no column 'species'")
+    assert f"VisualNN {__version__}" in copied and "KeyError: 'species'" in copied
+    assert str(log_dir) in copied
+    assert dialog.isVisible()  # copying does not close the dialog
+    assert dialog.copy_button.text().startswith("Copied")
+
+
+def test_show_error_logs_the_details(qtbot: QtBot, log_dir: Path) -> None:
+    logs.setup_logging("visualnn")
+    try:
+        dialog = show_error(None, "Export failed", "Cannot write model.keras; the folder is read-only.", "PermissionError")
+        qtbot.addWidget(dialog)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        text = (log_dir / "visualnn.log").read_text(encoding="utf-8")
+        assert "Export failed: Cannot write model.keras" in text and "PermissionError" in text
+    finally:
+        logs.teardown_logging()
+
+
+def test_show_log_opens_the_file_or_its_folder(log_dir: Path, opened: list[str]) -> None:
+    help_mod.show_log()
+    assert opened == [QUrl.fromLocalFile(str(log_dir)).toString()]
+    assert log_dir.is_dir()
+    (log_dir / "visualnn.log").write_text("x")
+    help_mod.show_log()
+    assert opened[-1] == QUrl.fromLocalFile(str(log_dir / "visualnn.log")).toString()
+
+
+def test_help_menu_actions(qtbot: QtBot, opened: list[str], log_dir: Path) -> None:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    existing = window.menuBar().addMenu("&Help")
+    menu = install_help_menu(window, engine_info=lambda: {"versions": {"tensorflow": "2.21.0", "keras": "3.15.1"}})
+    assert menu is existing  # reuses the window's Help menu instead of adding a second one
+    actions = {a.objectName(): a for a in menu.actions() if a.objectName()}
+    assert {"helpLayerReference", "helpCompileReference", "helpShowLog", "helpAbout", "helpTour"} <= set(actions)
+    actions["helpShowLog"].trigger()
+    assert opened and opened[-1].startswith("file://")
+    actions["helpKerasDocs"].trigger()
+    assert opened[-1] == "https://keras.io/api/"
+    actions["helpAbout"].trigger()
+    about = menu.visualnn_dialogs["about"]  # type: ignore[attr-defined]
+    assert about.value("tensorflow") == "2.21.0" and about.value("keras") == "3.15.1"
+    assert about.value("devices") == DETECTING
+    actions["helpCompileReference"].trigger()
+    ref = menu.visualnn_dialogs["reference"]  # type: ignore[attr-defined]
+    assert ref.isVisible() and ref._groups["Losses"].isExpanded()
+
+
+def test_about_shows_local_versions_and_waits_for_the_engine(qtbot: QtBot) -> None:
+    from PySide6.QtCore import qVersion
+
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.value("visualnn") == __version__
+    assert dialog.value("qt").startswith(qVersion())
+    assert dialog.value("python").startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
+    assert dialog.value("tensorflow") == dialog.value("keras") == dialog.value("devices") == DETECTING
+    dialog.set_engine_info({"devices": [{"kind": "CPU", "name": "Xeon (2 cores)", "memory_mb": 24000},
+                                        {"kind": "GPU", "name": "NVIDIA H100", "memory_mb": 81559}]})
+    assert dialog.value("devices") == "CPU · Xeon (2 cores) · 24,000 MB\nGPU · NVIDIA H100 · 81,559 MB"
+    assert dialog.value("tensorflow") == DETECTING
+    dialog.set_engine_unavailable("engine exited with code 1")
+    assert dialog.value("tensorflow") == "unavailable (engine exited with code 1)"
+    assert dialog.value("devices").startswith("CPU")
+    dialog.copy_versions()
+    text = QGuiApplication.clipboard().text()
+    assert f"VisualNN: {__version__}" in text and "Devices: CPU · Xeon (2 cores) · 24,000 MB; GPU" in text
+
+
+def test_about_follows_an_engine_client_signal(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QObject, Signal
+
+    class FakeClient(QObject):
+        ready = Signal(object)
+        engine_info = {"versions": {"tensorflow": "2.21.0"}}
+
+    client = FakeClient()
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    connect_engine(dialog, client)
+    assert dialog.value("tensorflow") == "2.21.0" and dialog.value("keras") == DETECTING
+    client.ready.emit({"versions": {"tensorflow": "2.21.0", "keras": "3.15.1"}})
+    assert dialog.value("keras") == "3.15.1"
+    assert format_devices([]) == "CPU only"
+
+
+def test_the_ui_modules_do_not_import_tensorflow() -> None:
+    import subprocess
+
+    code = (
+        "import sys; import visualnn.ui.help, visualnn.ui.about, visualnn.ui.autosave; "
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "False"], done.stderr
