@@ -1,0 +1,233 @@
+"""Starts and supervises the engine process (``python -m visualnn.engine``) and relays its messages as signals.
+
+The window never imports TensorFlow: jobs go to the child over the ``core.protocol`` JSON lines,
+and everything it reports comes back through Qt signals on the GUI thread (QProcess is
+event-driven, so no reader thread is needed). A dead engine fails its pending jobs with a
+message saying what happened; :meth:`EngineClient.restart` brings a fresh one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import re
+import sys
+from collections import deque
+from typing import Any
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+
+from visualnn.core.protocol import Control, Job, Message, ProtocolError, decode, encode
+
+log = logging.getLogger(__name__)
+
+_PY_ERROR = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b")
+STARTUP_DEADLINE_MS = 180_000  # importing TensorFlow on a cold disk can take a minute or more
+
+
+class EngineClient(QObject):
+    """The UI's handle on the engine process: submit jobs, steer them, hear their progress."""
+
+    state_changed = Signal(str)  # starting | ready | dead | stopped
+    ready = Signal(dict)  # the engine's "ready" data (versions, handlers)
+    message_received = Signal(str, str, dict)  # job id, kind, data (every message)
+    job_finished = Signal(str, dict)  # job id, result data
+    job_failed = Signal(str, str)  # job id, message naming the cause
+    engine_died = Signal(str)  # what happened, in words
+
+    def __init__(self, parent: QObject | None = None, program: str | None = None,
+                 args: list[str] | None = None, startup_deadline_ms: int = STARTUP_DEADLINE_MS) -> None:
+        super().__init__(parent)
+        self._program = program or sys.executable
+        self._args = args if args is not None else ["-m", "visualnn.engine"]
+        self._deadline_ms = startup_deadline_ms
+        self._proc: QProcess | None = None
+        self._state = "stopped"
+        self._ids = itertools.count(1)
+        self._queue: list[Job] = []  # submitted before the engine was ready
+        self._pending: dict[str, str] = {}  # job id -> job type, until result/error
+        self._stderr_tail: deque[str] = deque(maxlen=20)
+        self._expect_exit = False
+        self.info: dict[str, Any] = {}
+        self._deadline = QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.timeout.connect(self._on_deadline_timeout)
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def state(self) -> str:
+        """starting | ready | dead | stopped."""
+        return self._state
+
+    @property
+    def is_ready(self) -> bool:
+        """True once the engine said ``ready`` and is still alive."""
+        return self._state == "ready"
+
+    def pid(self) -> int | None:
+        """The engine's process id (None when not running)."""
+        return int(self._proc.processId()) if self._proc is not None and self._proc.processId() else None
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.state_changed.emit(state)
+
+    def start(self) -> None:
+        """Start the engine in the background (returns at once; ``ready`` follows)."""
+        if self._proc is not None and self._state in ("starting", "ready"):
+            return
+        proc = QProcess(self)
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONUNBUFFERED", "1")
+        env.insert("TF_CPP_MIN_LOG_LEVEL", env.value("TF_CPP_MIN_LOG_LEVEL", "2"))
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env.insert("PYTHONPATH", os.pathsep.join(p for p in (root, env.value("PYTHONPATH", "")) if p))
+        proc.setProcessEnvironment(env)
+        proc.readyReadStandardOutput.connect(self._on_proc_stdout)
+        proc.readyReadStandardError.connect(self._on_proc_stderr)
+        proc.finished.connect(self._on_proc_finished)
+        proc.errorOccurred.connect(self._on_proc_error)
+        self._proc = proc
+        self._expect_exit = False
+        self._stderr_tail.clear()
+        self._set_state("starting")
+        self._deadline.start(self._deadline_ms)
+        proc.start(self._program, self._args)
+
+    def stop(self, timeout_ms: int = 5000) -> None:
+        """Ask the engine to shut down (killing it after ``timeout_ms``)."""
+        proc = self._proc
+        if proc is None:
+            return
+        self._expect_exit = True
+        self._deadline.stop()
+        if proc.state() != QProcess.ProcessState.NotRunning:
+            proc.write(encode(Control("", "shutdown")).encode())
+            proc.closeWriteChannel()
+            if not proc.waitForFinished(timeout_ms):
+                proc.kill()
+                proc.waitForFinished(2000)
+        self._fail_pending("The engine was stopped.")
+        self._proc = None
+        self._set_state("stopped")
+
+    def restart(self) -> None:
+        """Replace the engine with a fresh process (pending jobs fail)."""
+        self.stop()
+        self.start()
+
+    def kill(self) -> None:
+        """Kill the engine abruptly (tests; a hung engine)."""
+        if self._proc is not None:
+            self._proc.kill()
+
+    # ------------------------------------------------------------------ jobs
+    def submit(self, job_type: str, payload: dict[str, Any]) -> str:
+        """Send a job (queued until the engine is ready; the engine is started if needed); returns its id."""
+        job = Job(f"job-{next(self._ids)}", job_type, payload)
+        self._pending[job.id] = job_type
+        if self._state == "ready":
+            self._write(encode(job))
+        else:
+            self._queue.append(job)
+            if self._state in ("stopped", "dead"):
+                self.start()
+        return job.id
+
+    def control(self, job_id: str, action: str) -> None:
+        """Stop, pause or resume a running job."""
+        if self._state == "ready":
+            self._write(encode(Control(job_id, action)))
+        elif action == "stop":
+            self._queue = [j for j in self._queue if j.id != job_id]
+            if self._pending.pop(job_id, None) is not None:
+                self.job_failed.emit(job_id, "Cancelled before it started.")
+
+    def busy(self) -> bool:
+        """True while any submitted job has not finished."""
+        return bool(self._pending)
+
+    def _write(self, line: str) -> None:
+        if self._proc is not None:
+            self._proc.write(line.encode())
+
+    # ------------------------------------------------------------------ process events
+    def _on_proc_stdout(self) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        while proc.canReadLine():
+            raw = bytes(proc.readLine().data())
+            try:
+                msg = decode(raw)
+            except ProtocolError as exc:
+                log.warning("engine wrote a non-protocol line: %s", exc)
+                continue
+            if isinstance(msg, Message):
+                self._dispatch(msg)
+
+    def _dispatch(self, msg: Message) -> None:
+        if msg.kind == "ready" and not msg.job_id:
+            self._deadline.stop()
+            self.info = dict(msg.data)
+            self._set_state("ready")
+            queued, self._queue = self._queue, []
+            for job in queued:
+                self._write(encode(job))
+            self.ready.emit(dict(msg.data))
+            return
+        self.message_received.emit(msg.job_id, msg.kind, msg.data)
+        if msg.kind == "result" and self._pending.pop(msg.job_id, None) is not None:
+            self.job_finished.emit(msg.job_id, msg.data)
+        elif msg.kind == "error" and self._pending.pop(msg.job_id, None) is not None:
+            if msg.data.get("traceback"):
+                log.error("engine job %s failed:\n%s", msg.job_id, msg.data["traceback"])
+            self.job_failed.emit(msg.job_id, str(msg.data.get("message", "The job failed.")))
+
+    def _on_proc_stderr(self) -> None:
+        if self._proc is None:
+            return
+        text = bytes(self._proc.readAllStandardError().data()).decode("utf-8", errors="replace")
+        for line in text.splitlines():
+            if line.strip():
+                self._stderr_tail.append(line)
+                log.debug("engine: %s", line)
+
+    def _on_proc_finished(self, code: int, status: QProcess.ExitStatus) -> None:
+        if self._expect_exit or self.sender() is not self._proc:
+            return
+        self._deadline.stop()
+        if status == QProcess.ExitStatus.CrashExit:
+            how = "crashed (killed by a signal; out of memory is a common cause)"
+        else:
+            how = f"exited with code {code}"
+        # Only a Python exception line is worth showing; TensorFlow's C++ log noise is not.
+        last = next((ln for ln in reversed(self._stderr_tail) if _PY_ERROR.match(ln.strip())), "")
+        reason = f"The training engine {how}." + (f" Last error: {last.strip()[:300]}" if last else "")
+        self._died(reason)
+
+    def _on_proc_error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart and not self._expect_exit:
+            self._died(f"The training engine could not start ({self._program} {' '.join(self._args)}).")
+
+    def _on_deadline_timeout(self) -> None:
+        if self._state == "starting":
+            self._expect_exit = True
+            if self._proc is not None:
+                self._proc.kill()
+            self._died(f"The training engine did not start within {self._deadline_ms // 1000} s.")
+
+    def _died(self, reason: str) -> None:
+        log.error("%s", reason)
+        self._proc = None
+        self._set_state("dead")
+        self._fail_pending(reason + " Your project and earlier runs are safe; restart the engine to continue.")
+        self.engine_died.emit(reason)
+
+    def _fail_pending(self, reason: str) -> None:
+        pending, self._pending = self._pending, {}
+        self._queue = []
+        for job_id in pending:
+            self.job_failed.emit(job_id, reason)
