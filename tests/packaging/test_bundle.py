@@ -68,5 +68,5 @@ def test_bundle_summarises_the_example_project(bundle: Path) -> None:
 
 def test_bundle_contains_the_examples_and_icon(bundle: Path) -> None:
     internal = bundle / "_internal" if (bundle / "_internal").is_dir() else bundle
-    assert (internal / "resources" / "icons" / "visualnn.svg").is_file()
+    assert (internal / "packaging" / "icons" / "visualnn.svg").is_file()
     assert any((internal / "resources" / "examples").rglob("*.vnn"))

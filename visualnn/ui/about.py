@@ -35,8 +35,9 @@ def app_icon() -> QIcon:
     from pathlib import Path
 
     here = Path(__file__).resolve()
-    candidates = [
-        Path(getattr(sys, "_MEIPASS", "")) / "resources" / "icons" / "visualnn.svg",
+    frozen = getattr(sys, "_MEIPASS", None)
+    candidates = [Path(frozen) / "packaging" / "icons" / "visualnn.svg"] if frozen else []
+    candidates += [
         here.parents[2] / "packaging" / "icons" / "visualnn.svg",
         here.parents[2] / "resources" / "icons" / "visualnn.svg",
     ]
