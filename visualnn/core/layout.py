@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from visualnn.core.graph import Graph
 
-NODE_WIDTH = 200.0
+NODE_WIDTH = 220.0
 NODE_HEIGHT = 84.0
 H_GAP = 40.0
 V_GAP = 56.0

@@ -36,7 +36,7 @@ class FallbackIssue:
     fix: Any = None
 
 
-def compute_issues(project: Project, shapes: ShapeReport) -> list[Any]:
+def compute_issues(project: Project, shapes: ShapeReport, registry: Registry | None = None) -> list[Any]:
     """Diagnostics for the project: core validation when available, else the shape errors."""
     try:
         from visualnn.core.validation import validate
@@ -44,7 +44,7 @@ def compute_issues(project: Project, shapes: ShapeReport) -> list[Any]:
         validate = None
     if validate is not None:
         try:
-            return list(validate(project))
+            return list(validate(project, registry, shapes))
         except Exception:  # a validator bug must not take the editor down
             log.exception("validation failed")
     issues: list[Any] = [FallbackIssue("error", "shape", msg, nid) for nid, msg in shapes.errors.items()]
@@ -208,7 +208,7 @@ class ProjectDocument(QObject):
 
     def _refresh(self) -> None:
         self._shapes = infer_shapes(self._project.graph, self.registry)
-        self._issues = compute_issues(self._project, self._shapes)
+        self._issues = compute_issues(self._project, self._shapes, self.registry)
         self._stale = False
 
     @contextmanager
@@ -308,8 +308,10 @@ class ProjectDocument(QObject):
         target = path or self._project.path
         if not target:
             raise ValueError("This project has never been saved; choose a file name with Save As.")
+        target = os.path.abspath(target)
+        old_path = os.path.abspath(self._project.path) if self._project.path else None
         _write_project(self._project, target)
-        changed_path = target != self._project.path
+        changed_path = target != old_path
         self._project.path = target
         was_extra = self._extra_dirty
         self._extra_dirty = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 # Muted hues that stay distinguishable on light and dark backgrounds (tune them here only).
@@ -88,3 +88,27 @@ def mono_font(point_size: float = 8.0) -> QFont:
 def fmt_count(n: int) -> str:
     """Parameter counts with thousands separators: 1,234,567."""
     return f"{n:,}"
+
+
+def resources_dir() -> str:
+    """The repository's resources/ folder (icons, examples)."""
+    import os
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.normpath(os.path.join(here, "..", "..", "resources"))
+
+
+_ICONS: dict[str, object] = {}
+
+
+def icon(name: str) -> QIcon:
+    """An SVG icon from resources/icons (cached); an empty icon when the file is missing."""
+    import os
+
+    cached = _ICONS.get(name)
+    if isinstance(cached, QIcon):
+        return cached
+    path = os.path.join(resources_dir(), "icons", f"{name}.svg")
+    result = QIcon(path) if os.path.exists(path) else QIcon()
+    _ICONS[name] = result
+    return result

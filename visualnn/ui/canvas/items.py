@@ -194,15 +194,15 @@ class NodeItem(QGraphicsItem):
             border = QPen(QColor(theme.ACCENT), 2.6)
         elif self.highlight:
             border = QPen(QColor(theme.ACCENT).lighter(130), 2.0)
-        if lod < 0.45:
+        if lod < 0.32:
             # Far away: a coloured block with the name and the shape only.
             painter.setPen(border)
             painter.setBrush(cat.lighter(115) if theme.is_dark() else cat.lighter(150))
             painter.drawRoundedRect(rect, RADIUS, RADIUS)
-            if lod > 0.2:
+            if lod > 0.12:
                 painter.setPen(theme.text_color())
                 f = QFont(_Fonts.name or QFont())
-                f.setPointSizeF(20)
+                f.setPointSizeF(16)
                 painter.setFont(f)
                 painter.drawText(rect.adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignCenter, v.name)
             return
@@ -229,7 +229,11 @@ class NodeItem(QGraphicsItem):
         sub = painter.fontMetrics().elidedText(v.subtitle, Qt.TextElideMode.ElideRight, int(NODE_WIDTH - 2 * pad))
         painter.drawText(QRectF(pad, HEADER + 23, NODE_WIDTH - 2 * pad, 18), Qt.AlignmentFlag.AlignVCenter, sub)
         painter.setFont(_Fonts.mono or QFont())
-        painter.drawText(footer.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, v.footer_shape)
+        fm = painter.fontMetrics()
+        params_w = fm.horizontalAdvance(v.footer_params) if v.footer_params else 0
+        room = int(NODE_WIDTH - 2 * pad - params_w - (8 if params_w else 0))
+        shape = fm.elidedText(v.footer_shape, Qt.TextElideMode.ElideMiddle, room)
+        painter.drawText(footer.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shape)
         painter.drawText(footer.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, v.footer_params)
         if v.severity:
             badge = QColor(theme.ERROR if v.severity == "error" else theme.WARNING)
@@ -345,7 +349,7 @@ class EdgeItem(QGraphicsPathItem):
         painter.setBrush(color)
         painter.drawPath(head)
         lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
-        if self.label and lod >= 0.45:
+        if self.label and lod >= 0.32:
             rect = self._label_rect()
             painter.setPen(QPen(color, 1.0))
             painter.setBrush(theme.node_fill())

@@ -146,7 +146,7 @@ class GraphScene(QGraphicsScene):
         info = shapes.nodes.get(node.id) if shapes else None
         shape_txt = fmt_shape(info.output) if info and info.output is not None else "?"
         count = info.params.total if info and info.params else None
-        params_txt = f"{theme.fmt_count(count)} params" if count else ("0 params" if count == 0 else "")
+        params_txt = "" if count is None else (f"{theme.fmt_count(count)} params" if count < 100_000 else f"{theme.fmt_count(count)} p")
         severity = None
         messages = []
         for issue in issues:

@@ -92,6 +92,16 @@ class GraphView(QGraphicsView):
             self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom)
 
+    def show_model(self) -> None:
+        """Opening view: everything when it fits at a readable zoom, else the top of the model readable."""
+        rect = self.graph_scene.itemsBoundingRect()
+        self.fit()
+        if rect.isEmpty() or self.zoom >= 0.7:
+            return
+        self.set_zoom(0.7)
+        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        self.centerOn(rect.center().x(), rect.top() - 40 + visible.height() / 2)
+
     def center_on_node(self, node_id: str) -> None:
         """Scroll so a node is in the middle of the view (Problems list double-click)."""
         item = self.graph_scene.nodes.get(node_id)

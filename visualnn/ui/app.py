@@ -1,0 +1,73 @@
+"""Application start-up: QApplication, the main window, the first project. No TensorFlow on this path."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+_T0 = time.perf_counter()
+
+
+def _first_project(window: object, argv: list[str]) -> None:
+    """Open the file given on the command line, else the last project, else the bundled example."""
+    from visualnn.ui.main_window import MainWindow, example_project_path
+
+    assert isinstance(window, MainWindow)
+    paths = [a for a in argv if a.endswith(".vnn")]
+    if paths:
+        window.open_path(paths[0], ask=False)
+        return
+    first_launch = not window.settings.value("launched_before", False, type=bool)
+    window.settings.setValue("launched_before", True)
+    recent = [p for p in window.recent_files() if os.path.exists(p)]
+    if recent and not first_launch:
+        window.open_path(recent[0], ask=False)
+        return
+    example = example_project_path()
+    if example:
+        window.open_path(example, ask=False)
+        return
+    try:
+        from visualnn.core.templates import TEMPLATES
+
+        if TEMPLATES:
+            window.new_from_template(next(iter(TEMPLATES)))
+    except ImportError:
+        pass
+
+
+def run_app(argv: list[str]) -> int:
+    """Start the desktop app; ``argv`` may hold a .vnn file to open. Returns the exit code."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *[a for a in argv if a.startswith("-")]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("VisualNN")
+    app.setOrganizationName("VisualNN")
+    app.setApplicationDisplayName("VisualNN")
+    app.setStyle("Fusion")  # a consistent modern look that follows the system light/dark scheme
+
+    from visualnn.ui import theme
+    from visualnn.ui.main_window import MainWindow
+
+    app.setWindowIcon(theme.icon("visualnn"))
+    window = MainWindow()
+    _first_project(window, argv)
+
+    if os.environ.get("VISUALNN_STARTUP_BENCH"):
+        # Benchmark hook: report the first paint of the canvas and quit.
+        class _FirstPaint(QObject):
+            def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+                if event.type() == QEvent.Type.Paint:
+                    print(f"painted {time.perf_counter() - _T0:.3f}", flush=True)
+                    QTimer.singleShot(0, app.quit)
+                    obj.removeEventFilter(self)
+                return False
+
+        spy = _FirstPaint(window)
+        window.view.viewport().installEventFilter(spy)
+        window.document.undo_stack.setClean()
+    window.show()
+    return int(app.exec())

@@ -1,0 +1,218 @@
+"""InspectorPanel: the selected layer's name and parameters, edited through undoable commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualnn.core.commands import Rename, SetParam
+from visualnn.core.shapes import describe
+from visualnn.ui import theme
+from visualnn.ui.document import ProjectDocument
+from visualnn.ui.inspector.editors import ParamEditor, make_editor
+
+
+class _Row(QWidget):
+    """An editor with its inline error line underneath."""
+
+    def __init__(self, editor: ParamEditor) -> None:
+        super().__init__()
+        self.editor = editor
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {theme.ERROR}; font-size: 90%;")
+        self.error.hide()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(editor)
+        lay.addWidget(self.error)
+
+    def show_error(self, message: str | None) -> None:
+        """Show (or clear) the inline message."""
+        self.error.setText(message or "")
+        self.error.setVisible(bool(message))
+
+
+class InspectorPanel(QScrollArea):
+    """Shows one selected layer; each edit becomes one SetParam/Rename (spin drags merge)."""
+
+    param_edited = Signal(str, str, object)  # node id, param name, value (intent)
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.node_id: str | None = None
+        self.rows: dict[str, _Row] = {}
+        self.name_edit: QLineEdit | None = None
+        self.name_error: QLabel | None = None
+        self.info: QLabel | None = None
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self._build_empty("Select a layer on the canvas to edit its parameters.")
+        document.graph_changed.connect(self._on_document_graph_changed)
+        document.project_replaced.connect(lambda: self.set_selection([]))
+        self.param_edited.connect(self._on_param_edited)
+
+    # ------------------------------------------------------------ building
+    def _build_empty(self, text: str) -> None:
+        self.rows = {}
+        self.name_edit = None
+        self.info = None
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setStyleSheet("color: palette(mid); padding: 24px;")
+        self.setWidget(label)
+
+    def set_selection(self, ids: list[str]) -> None:
+        """Show the single selected layer (or a hint for none / several)."""
+        if len(ids) == 1 and ids[0] in self.document.graph.nodes:
+            if ids[0] != self.node_id or not self.rows and self.name_edit is None:
+                self._build_node(ids[0])
+            return
+        self.node_id = None
+        self._build_empty(
+            f"{len(ids)} layers selected." if ids else "Select a layer on the canvas to edit its parameters."
+        )
+
+    def _build_node(self, node_id: str) -> None:
+        node = self.document.graph.nodes[node_id]
+        spec = self.document.registry.get(node.type)
+        self.node_id = node_id
+        body = QWidget()
+        outer = QVBoxLayout(body)
+        outer.setContentsMargins(10, 10, 10, 10)
+        title = QLabel(f"<b style='font-size:120%'>{node.type}</b>")
+        outer.addWidget(title)
+        if spec is not None:
+            doc = QLabel(f"{spec.doc} <a href='{spec.url}'>Keras docs</a>")
+            doc.setWordWrap(True)
+            doc.setOpenExternalLinks(True)
+            doc.setStyleSheet("color: palette(mid);")
+            outer.addWidget(doc)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.name_edit = QLineEdit(node.label)
+        self.name_edit.setToolTip("The layer name used in the model and generated code (must be unique).")
+        self.name_edit.editingFinished.connect(self._on_name_editing_finished)
+        self.name_error = QLabel()
+        self.name_error.setStyleSheet(f"color: {theme.ERROR};")
+        self.name_error.hide()
+        form.addRow("name", self.name_edit)
+        form.addRow("", self.name_error)
+        self.rows = {}
+        advanced = QFormLayout()
+        params = spec.resolved(node.params) if spec else dict(node.params)
+        for p in spec.params if spec else ():
+            editor = make_editor(p)
+            editor.set_value(params.get(p.name))
+            row = _Row(editor)
+            editor.edited.connect(lambda v, name=p.name: self.param_edited.emit(self.node_id or "", name, v))
+            editor.invalid.connect(row.show_error)
+            self.rows[p.name] = row
+            label = QLabel(p.name)
+            label.setToolTip(p.doc)
+            (advanced if p.advanced else form).addRow(label, row)
+        outer.addLayout(form)
+        if advanced.rowCount():
+            box = QGroupBox("Advanced")
+            box.setCheckable(True)
+            box.setChecked(False)
+            inner = QWidget()
+            inner.setLayout(advanced)
+            inner.setVisible(False)
+            box.toggled.connect(inner.setVisible)
+            lay = QVBoxLayout(box)
+            lay.addWidget(inner)
+            outer.addWidget(box)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.info)
+        outer.addStretch(1)
+        self.setWidget(body)
+        self._refresh_info()
+
+    # ------------------------------------------------------------ following the model
+    def _on_document_graph_changed(self) -> None:
+        if self.node_id is None:
+            return
+        node = self.document.graph.nodes.get(self.node_id)
+        if node is None:
+            self.set_selection([])
+            return
+        spec = self.document.registry.get(node.type)
+        params = spec.resolved(node.params) if spec else node.params
+        for name, row in self.rows.items():
+            if row.editor.value() != params.get(name):
+                row.editor.set_value(params.get(name))
+        if self.name_edit is not None and self.name_edit.text() != node.label and not self.name_edit.hasFocus():
+            with QSignalBlocker(self.name_edit):
+                self.name_edit.setText(node.label)
+        self._refresh_info()
+
+    def _refresh_info(self) -> None:
+        if self.info is None or self.node_id is None:
+            return
+        shapes = self.document.shapes.nodes.get(self.node_id)
+        lines = []
+        if shapes is not None:
+            ins = ", ".join(describe(s) for s in shapes.input_shapes) or "—"
+            lines.append(f"<b>input</b> {ins}")
+            lines.append(f"<b>output</b> {describe(shapes.output)}")
+            if shapes.params is not None:
+                lines.append(f"<b>params</b> {theme.fmt_count(shapes.params.total)}")
+            if shapes.error:
+                lines.append(f"<span style='color:{theme.ERROR}'>{shapes.error}</span>")
+        self.info.setText("<br>".join(lines))
+
+    # ------------------------------------------------------------ intents -> commands
+    def _on_param_edited(self, node_id: str, name: str, value: Any) -> None:
+        node = self.document.graph.nodes.get(node_id)
+        row = self.rows.get(name)
+        if node is None:
+            return
+        spec = self.document.registry.get(node.type)
+        if spec is not None:
+            problem = spec.param(name).check(value, node.label)
+            if problem:
+                if row:
+                    row.show_error(problem)
+                return
+        failures: list[str] = []
+        self.document.command_failed.connect(failures.append)
+        try:
+            ok = self.document.push(SetParam(node_id, name, value, self.document.registry))
+        finally:
+            self.document.command_failed.disconnect(failures.append)
+        if row:
+            row.show_error(None if ok else (failures[0] if failures else "The value was refused."))
+
+    def _on_name_editing_finished(self) -> None:
+        if self.node_id is None or self.name_edit is None or self.name_error is None:
+            return
+        node = self.document.graph.nodes.get(self.node_id)
+        text = self.name_edit.text().strip()
+        if node is None or text == node.label:
+            self.name_error.hide()
+            return
+        failures: list[str] = []
+        self.document.command_failed.connect(failures.append)
+        try:
+            ok = self.document.push(Rename(self.node_id, text))
+        finally:
+            self.document.command_failed.disconnect(failures.append)
+        self.name_error.setText("" if ok else (failures[0] if failures else "The name was refused."))
+        self.name_error.setVisible(not ok)

@@ -1,0 +1,530 @@
+"""The main window: canvas in the centre, palette left, inspector right, workflow tabs below."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL
+from visualnn.core.layout import auto_layout
+from visualnn.core.project import Project
+from visualnn.ui import theme
+from visualnn.ui.canvas.controller import CanvasController
+from visualnn.ui.canvas.scene import GraphScene
+from visualnn.ui.canvas.view import GraphView
+from visualnn.ui.code_panel import CodePanel
+from visualnn.ui.document import ProjectDocument
+from visualnn.ui.inspector import InspectorPanel
+from visualnn.ui.palette import PalettePanel
+from visualnn.ui.panels import load_panel, start_engine
+from visualnn.ui.problems import ProblemsPanel
+from visualnn.ui.step_bar import StepBar
+from visualnn.ui.summary_panel import SummaryPanel
+
+log = logging.getLogger(__name__)
+FILE_FILTER = "VisualNN projects (*.vnn);;All files (*)"
+MAX_RECENT = 10
+BOTTOM_TABS = ("data", "training", "evaluation", "code", "summary", "problems")  # workflow order
+
+
+def example_project_path() -> str | None:
+    """The bundled example project, when this build ships one."""
+    path = os.path.join(theme.resources_dir(), "examples", "tabular", "tabular.vnn")
+    return path if os.path.exists(path) else None
+
+
+class MainWindow(QMainWindow):
+    """Hosts the document's views; every edit goes through the document's undo stack."""
+
+    def __init__(self, document: ProjectDocument | None = None, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.document = document or ProjectDocument(parent=self)
+        self.settings = settings or QSettings("VisualNN", "VisualNN")
+        self.setWindowIcon(theme.icon("visualnn"))
+        self.controller = CanvasController(self.document, self)
+        self.scene = GraphScene(self.document, self.controller)
+        self.view = GraphView(self.scene)
+        self.step_bar = StepBar()
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.step_bar)
+        lay.addWidget(self.view, 1)
+        self.setCentralWidget(central)
+        self.engine: Any = None
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_docks()
+        self.actions_: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status()
+        self._connect()
+        self.resize(1400, 880)
+        self._restore_settings()
+        self._update_title()
+        self._update_status()
+        self._update_mode_action()
+
+    # ------------------------------------------------------------ construction
+    def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+        return dock
+
+    def _build_docks(self) -> None:
+        doc = self.document
+        self.palette_panel = PalettePanel(doc.registry, self)
+        self.inspector = InspectorPanel(doc, self)
+        self.code_panel = CodePanel(doc, self)
+        self.summary_panel = SummaryPanel(doc, self)
+        self.problems_panel = ProblemsPanel(doc, self)
+        self.engine = start_engine(self)
+        self.data_panel = load_panel(
+            "visualnn.ui.data_panel", "DataPanel", (doc,),
+            "Data: choose a CSV, image folder or NumPy file, the input and target columns, and the split.",
+        )
+        self.training_panel = load_panel(
+            "visualnn.ui.training", "TrainingPanel", (doc, self.engine),
+            "Training: loss, optimizer and metrics (compile), then live curves while the model fits.",
+        )
+        self.evaluation_panel = load_panel(
+            "visualnn.ui.training", "EvaluationPanel", (doc, self.engine),
+            "Evaluation: test metrics, confusion matrix and predictions of the trained model.",
+        )
+        self._dock("palette", "Layers", self.palette_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        widgets = {
+            "data": ("Data", self.data_panel),
+            "training": ("Training", self.training_panel),
+            "evaluation": ("Evaluation", self.evaluation_panel),
+            "code": ("Code", self.code_panel),
+            "summary": ("Summary", self.summary_panel),
+            "problems": ("Problems", self.problems_panel),
+        }
+        first: QDockWidget | None = None
+        for key in BOTTOM_TABS:
+            title, widget = widgets[key]
+            dock = self._dock(key, title, widget, bottom)
+            if first is None:
+                first = dock
+            else:
+                self.tabifyDockWidget(first, dock)
+        self.setTabPosition(bottom, QTabWidget.TabPosition.North)
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [260, 310], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["data"]], [230], Qt.Orientation.Vertical)
+        self.docks["code"].raise_()
+
+    def _act(self, key: str, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(f"action_{key}")
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(lambda _c=False: slot())
+        self.addAction(action)
+        self.actions_[key] = action
+        return action
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        a = self._act
+        a("new", "&New", self.new_project, K.New, "Start an empty model.")
+        a("open", "&Open…", self.open_dialog, K.Open, "Open a VisualNN project (.vnn).")
+        a("save", "&Save", self.save, K.Save, "Save the project.")
+        a("save_as", "Save &As…", self.save_as, K.SaveAs, "Save the project under a new name.")
+        a("quit", "&Quit", self.close, K.Quit)
+        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcuts(QKeySequence.keyBindings(K.Undo))
+        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for key, act in (("undo", undo), ("redo", redo)):
+            act.setObjectName(f"action_{key}")
+            self.addAction(act)
+            self.actions_[key] = act
+        a("cut", "Cu&t", lambda: self.controller.cut(self.scene.selected_ids()), K.Cut)
+        a("copy", "&Copy", lambda: self.controller.copy(self.scene.selected_ids()), K.Copy)
+        a("paste", "&Paste", self.paste, K.Paste)
+        a("duplicate", "&Duplicate", lambda: self.controller.duplicate(self.scene.selected_ids()), "Ctrl+D")
+        a("delete", "&Delete", self.delete_selection, [QKeySequence(QKeySequence.StandardKey.Delete), "Backspace"])
+        a("select_all", "Select &All", self.select_all, K.SelectAll)
+        a("find_layer", "Find &Layer…", self.palette_panel.focus_search, None, "Search the layer palette (Ctrl+F).")
+        a("zoom_in", "Zoom &In", self.view.zoom_in, [K.ZoomIn, "Ctrl+="])
+        a("zoom_out", "Zoom &Out", self.view.zoom_out, K.ZoomOut)
+        a("zoom_reset", "Actual Size", lambda: self.view.set_zoom(1.0), "Ctrl+0")
+        a("fit", "&Fit to View", self.view.fit, "F", "Show the whole model.")
+        a("auto_layout", "Auto-&Layout", self.auto_layout, "Ctrl+L", "Arrange the layers top to bottom.")
+        a("toggle_mode", "Convert to &Functional", self.toggle_mode, None, "Switch between a Sequential chain and the functional API.")
+        a("reset_layout", "Reset Panel Layout", self.reset_layout)
+        a("about", "&About VisualNN", self.about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        acts = self.actions_
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(acts["new"])
+        self.template_menu = file_menu.addMenu("New from &Template")
+        self._fill_template_menu()
+        file_menu.addAction(acts["open"])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._fill_recent_menu()
+        file_menu.addSeparator()
+        file_menu.addAction(acts["save"])
+        file_menu.addAction(acts["save_as"])
+        self.export_menu = file_menu.addMenu("&Export")
+        for key, text in (
+            ("export_keras", "Keras Model (.keras)…"),
+            ("export_savedmodel", "TensorFlow SavedModel…"),
+            ("export_tflite", "TensorFlow Lite (.tflite)…"),
+            ("export_script", "Python Training Script (.py)…"),
+        ):
+            # Placeholders: the export feature connects these actions (found by object name).
+            act = QAction(text, self)
+            act.setObjectName(f"action_{key}")
+            act.setEnabled(False)
+            act.setToolTip("Available once the export feature is installed.")
+            self.export_menu.addAction(act)
+            self.actions_[key] = act
+        file_menu.addSeparator()
+        file_menu.addAction(acts["quit"])
+        edit = bar.addMenu("&Edit")
+        for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all", "find_layer"):
+            edit.addSeparator() if key is None else edit.addAction(acts[key])
+        view = bar.addMenu("&View")
+        for key in ("zoom_in", "zoom_out", "zoom_reset", "fit"):
+            view.addAction(acts[key])
+        view.addSeparator()
+        panels = view.addMenu("&Panels")
+        for dock in self.docks.values():
+            panels.addAction(dock.toggleViewAction())
+        view.addAction(acts["reset_layout"])
+        model = bar.addMenu("&Model")
+        model.addAction(acts["auto_layout"])
+        model.addAction(acts["toggle_mode"])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(acts["about"])
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("Main", self)
+        tb.setObjectName("toolbar_main")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        tb.setMovable(False)
+        for key in ("new", "open", "save", None, "undo", "redo", None, "fit", "auto_layout", None, "toggle_mode"):
+            tb.addSeparator() if key is None else tb.addAction(self.actions_[key])
+        self.addToolBar(tb)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.params_label = QLabel()
+        self.validity_label = QLabel()
+        self.engine_label = QLabel("TensorFlow: starting…" if self.engine is not None else "TensorFlow: not started")
+        for w in (self.params_label, self.validity_label, self.engine_label):
+            w.setContentsMargins(8, 0, 8, 0)
+            sb.addPermanentWidget(w)
+
+    def _connect(self) -> None:
+        doc = self.document
+        doc.dirty_changed.connect(lambda _d: self._update_title())
+        doc.path_changed.connect(lambda _p: self._update_title())
+        doc.name_changed.connect(lambda _n: self._update_title())
+        doc.project_replaced.connect(self._on_document_project_replaced)
+        doc.graph_changed.connect(self._update_status)
+        doc.graph_changed.connect(self._update_mode_action)
+        doc.command_failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.controller.message.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.scene.selection_ids_changed.connect(self.inspector.set_selection)
+        self.palette_panel.layer_activated.connect(self._on_palette_layer_activated)
+        self.problems_panel.node_activated.connect(self.focus_node)
+        self.summary_panel.node_activated.connect(self.focus_node)
+        self.step_bar.step_activated.connect(self._on_step_bar_step_activated)
+        for signal_name in ("info_changed", "device_info", "ready"):
+            signal = getattr(self.engine, signal_name, None)
+            if signal is not None and hasattr(signal, "connect"):
+                signal.connect(self.set_engine_info)
+                break
+
+    # ------------------------------------------------------------ status and title
+    def _update_title(self) -> None:
+        doc = self.document
+        name = doc.display_name
+        where = f" ({os.path.basename(doc.path)})" if doc.path and os.path.splitext(os.path.basename(doc.path))[0] != name else ""
+        self.setWindowTitle(f"{name}{where}{' *' if doc.is_dirty else ''} — VisualNN")
+
+    def _update_status(self) -> None:
+        shapes = self.document.shapes
+        self.params_label.setText(f"Params: {theme.fmt_count(shapes.total_params)}")
+        issues = self.document.issues
+        errors = sum(1 for i in issues if getattr(i, "severity", "") == "error")
+        warnings = sum(1 for i in issues if getattr(i, "severity", "") == "warning")
+        if not self.document.graph.nodes:
+            text, color = "Empty model", "palette(mid)"
+        elif errors:
+            text, color = f"✗ {errors} error{'s' if errors != 1 else ''}", theme.ERROR
+        elif warnings:
+            text, color = f"✓ Valid · {warnings} warning{'s' if warnings != 1 else ''}", theme.WARNING
+        else:
+            text, color = "✓ Valid", "#2E9E5B"
+        self.validity_label.setText(text)
+        self.validity_label.setStyleSheet(f"color: {color};")
+        self.validity_label.setToolTip("Open the Problems tab for details." if errors or warnings else "")
+
+    def set_engine_info(self, info: Any) -> None:
+        """Show TensorFlow version and device once the engine reports them (dict or text)."""
+        if isinstance(info, dict):
+            version = info.get("tensorflow") or info.get("tf_version") or info.get("version") or "?"
+            device = info.get("device") or ", ".join(map(str, info.get("devices", []) or [])) or "CPU"
+            text = f"TensorFlow {version} · {device}"
+        else:
+            text = str(info)
+        self.engine_label.setText(text)
+
+    def _update_mode_action(self) -> None:
+        seq = self.document.graph.mode == SEQUENTIAL
+        act = self.actions_.get("toggle_mode")
+        if act is not None:
+            act.setText("Convert to Functional" if seq else "Convert to Sequential")
+
+    # ------------------------------------------------------------ editing actions
+    def delete_selection(self) -> None:
+        """Delete the selected layers and connections."""
+        self.controller.delete(self.scene.selected_ids(), self.scene.selected_edges())
+
+    def select_all(self) -> None:
+        """Select every layer."""
+        self.scene.select_ids(list(self.document.graph.nodes))
+
+    def paste(self) -> None:
+        """Paste at the mouse position when it is over the canvas."""
+        pos = self.view.mapFromGlobal(self.cursor().pos())
+        if self.view.viewport().rect().contains(pos):
+            p = self.view.mapToScene(pos)
+            self.controller.paste((p.x(), p.y()))
+        else:
+            self.controller.paste()
+
+    def auto_layout(self) -> None:
+        """Arrange the layers and show them all."""
+        self.controller.auto_layout()
+        self.view.fit()
+
+    def toggle_mode(self) -> None:
+        """One click from Sequential to functional (and back when the model is a chain)."""
+        self.controller.set_mode(FUNCTIONAL if self.document.graph.mode == SEQUENTIAL else SEQUENTIAL)
+
+    def focus_node(self, node_id: str) -> None:
+        """Select a layer and centre it (from Problems or the summary)."""
+        if node_id in self.scene.nodes:
+            self.scene.select_ids([node_id])
+            self.view.center_on_node(node_id)
+
+    def _on_palette_layer_activated(self, type_id: str) -> None:
+        selected = self.scene.selected_ids()
+        after = selected[-1] if selected else None
+        if after is None and self.document.graph.nodes:
+            sinks = self.document.graph.sinks()
+            after = sinks[-1] if sinks and self.document.graph.mode == SEQUENTIAL else None
+        self.controller.add_layer(type_id, after=after)
+
+    def _on_step_bar_step_activated(self, step: str) -> None:
+        target = {"Data": "data", "Compile": "training", "Fit": "training", "Evaluate": "evaluation", "Predict": "evaluation"}.get(step)
+        if target is None:
+            self.view.setFocus()
+            return
+        dock = self.docks[target]
+        dock.show()
+        dock.raise_()
+
+    # ------------------------------------------------------------ files
+    def _on_document_project_replaced(self) -> None:
+        self._update_title()
+        self._update_status()
+        QTimer.singleShot(0, self.view.show_model)
+
+    def confirm_discard(self) -> bool:
+        """Ask Save / Discard / Cancel when there are unsaved changes; True when it is fine to continue."""
+        if not self.document.is_dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to “{self.document.display_name}” before closing it?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_project(self, project: Project | None = None) -> None:
+        """Replace the open project with an empty one (or ``project``), after asking about unsaved changes."""
+        if not self.confirm_discard():
+            return
+        self.document.set_project(project or Project())
+
+    def new_from_template(self, name: str) -> None:
+        """Start from a template, laid out for the card size of this canvas."""
+        from visualnn.core.templates import TEMPLATES
+
+        project = TEMPLATES[name].build()
+        for nid, pos in auto_layout(project.graph).items():
+            project.graph.nodes[nid].pos = pos
+        self.new_project(project)
+
+    def _fill_template_menu(self) -> None:
+        try:
+            from visualnn.core.templates import TEMPLATES
+        except ImportError:
+            self.template_menu.setEnabled(False)
+            return
+        for name, tpl in TEMPLATES.items():
+            act = self.template_menu.addAction(tpl.title)
+            act.setToolTip(tpl.description)
+            act.setStatusTip(tpl.description)
+            act.triggered.connect(lambda _c=False, n=name: self.new_from_template(n))
+
+    def open_dialog(self) -> None:
+        """Pick a project file and open it."""
+        start = os.path.dirname(self.document.path) if self.document.path else os.path.expanduser("~")
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, FILE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str, ask: bool = True) -> bool:
+        """Open a project file; errors are shown with the file name and the reason."""
+        if ask and not self.confirm_discard():
+            return False
+        try:
+            self.document.load(path)
+        except Exception as exc:
+            log.warning("could not open %s: %s", path, exc)
+            QMessageBox.warning(self, "Cannot open project", f"Could not open {path}:\n\n{exc}")
+            self._forget_recent(path)
+            return False
+        self._add_recent(os.path.abspath(path))
+        self.statusBar().showMessage(f"Opened {path}", 4000)
+        return True
+
+    def save(self) -> bool:
+        """Save to the current file (Save As when there is none); True on success."""
+        if not self.document.path:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        """Choose a file name and save."""
+        start = self.document.path or os.path.join(os.path.expanduser("~"), f"{self.document.display_name}.vnn")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, FILE_FILTER)
+        if not path:
+            return False
+        if not path.endswith(".vnn"):
+            path += ".vnn"
+        return self._save_to(path)
+
+    def _save_to(self, path: str) -> bool:
+        try:
+            saved = self.document.save(path)
+        except Exception as exc:
+            QMessageBox.warning(self, "Cannot save project", f"Could not save {path}:\n\n{exc}")
+            return False
+        self._add_recent(saved)
+        self.statusBar().showMessage(f"Saved {saved}", 4000)
+        return True
+
+    # ------------------------------------------------------------ recent files and settings
+    def recent_files(self) -> list[str]:
+        """Recently opened projects, newest first."""
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path: str) -> None:
+        files = [path, *[p for p in self.recent_files() if p != path]][:MAX_RECENT]
+        self.settings.setValue("recent_files", files)
+        self._fill_recent_menu()
+
+    def _forget_recent(self, path: str) -> None:
+        self.settings.setValue("recent_files", [p for p in self.recent_files() if p != os.path.abspath(path)])
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        menu: QMenu = self.recent_menu
+        menu.clear()
+        files = self.recent_files()
+        for path in files:
+            act = menu.addAction(os.path.basename(path))
+            act.setToolTip(path)
+            act.setStatusTip(path)
+            act.triggered.connect(lambda _c=False, p=path: self.open_path(p))
+        menu.setEnabled(bool(files))
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self._default_state = self.saveState()
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def reset_layout(self) -> None:
+        """Put every panel back where it started."""
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.show()
+
+    def save_settings(self) -> None:
+        """Remember geometry and panel layout."""
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+
+    def about(self) -> None:
+        """Version and a one-line description."""
+        from visualnn import __version__
+
+        QMessageBox.about(self, "About VisualNN", f"<b>VisualNN {__version__}</b><p>Build, train and export Keras models visually.</p>")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Ask about unsaved changes, remember the layout, stop the engine."""
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self.save_settings()
+        stop = getattr(self.engine, "shutdown", None) or getattr(self.engine, "stop", None)
+        if callable(stop):
+            try:
+                stop()
+            except Exception:
+                log.exception("engine shutdown failed")
+        event.accept()
+

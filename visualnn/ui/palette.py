@@ -1,0 +1,128 @@
+"""The layer palette: the catalog by category with search, icons, doc tooltips and drag-out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from visualnn.core.specs import Registry
+from visualnn.ui import theme
+from visualnn.ui.canvas import LAYER_MIME
+
+TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class _LayerTree(QTreeWidget):
+    """A tree whose layer rows drag out as the layer MIME type."""
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802 (Qt API)
+        """Only layer drags."""
+        return [LAYER_MIME]
+
+    def mimeData(self, items: Sequence[QTreeWidgetItem]) -> QMimeData:  # noqa: N802
+        """The type id of the first dragged layer."""
+        mime = QMimeData()
+        for item in items:
+            type_id = item.data(0, TYPE_ROLE)
+            if type_id:
+                mime.setData(LAYER_MIME, str(type_id).encode("utf-8"))
+                mime.setText(str(type_id))
+                break
+        return mime
+
+
+class PalettePanel(QWidget):
+    """Layer catalog: type to filter, drag onto the canvas, double-click to add after the selection."""
+
+    layer_activated = Signal(str)  # type id
+
+    def __init__(self, registry: Registry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search layers (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.tree = _LayerTree(self)
+        self.tree.setHeaderHidden(True)
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QTreeWidget.DragDropMode.DragOnly)
+        self.tree.setRootIsDecorated(True)
+        self.tree.setUniformRowHeights(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree)
+        self._populate()
+        self.search.textChanged.connect(self._on_search_text_changed)
+        self.search.returnPressed.connect(self._on_search_return_pressed)
+        self.tree.itemDoubleClicked.connect(self._on_tree_item_double_clicked)
+        shortcut = QShortcut(QKeySequence.StandardKey.Find, self.window())
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(self.focus_search)
+
+    def _populate(self) -> None:
+        for category, specs in self.registry.by_category().items():
+            top = QTreeWidgetItem([theme.CATEGORY_TITLES.get(category, category.title())])
+            top.setIcon(0, theme.icon(f"category-{category}"))
+            top.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            font = top.font(0)
+            font.setBold(True)
+            top.setFont(0, font)
+            for spec in sorted(specs, key=lambda s: s.type):
+                child = QTreeWidgetItem([spec.type])
+                child.setData(0, TYPE_ROLE, spec.type)
+                child.setIcon(0, theme.icon(f"category-{category}"))
+                child.setToolTip(0, f"<b>{spec.type}</b><br>{spec.doc}")
+                child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+                top.addChild(child)
+            self.tree.addTopLevelItem(top)
+        self.tree.expandAll()
+
+    def focus_search(self) -> None:
+        """Put the cursor in the search field (Ctrl+F)."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def visible_types(self) -> list[str]:
+        """Layer type ids currently shown (after filtering)."""
+        out = []
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            for j in range(top.childCount()):
+                child = top.child(j)
+                if not child.isHidden():
+                    out.append(str(child.data(0, TYPE_ROLE)))
+        return out
+
+    def _on_search_text_changed(self, text: str) -> None:
+        needle = text.strip().lower()
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            any_shown = False
+            for j in range(top.childCount()):
+                child = top.child(j)
+                type_id = str(child.data(0, TYPE_ROLE))
+                spec = self.registry[type_id]
+                hay = f"{type_id} {spec.category} {spec.doc}".lower()
+                shown = not needle or needle in hay
+                child.setHidden(not shown)
+                any_shown = any_shown or shown
+            top.setHidden(not any_shown)
+            if needle and any_shown:
+                top.setExpanded(True)
+
+    def _on_search_return_pressed(self) -> None:
+        shown = self.visible_types()
+        if len(shown) >= 1 and self.search.text().strip():
+            # Prefer an exact name match: "dense" + Enter adds Dense.
+            exact = [t for t in shown if t.lower() == self.search.text().strip().lower()]
+            self.layer_activated.emit(exact[0] if exact else shown[0])
+
+    def _on_tree_item_double_clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        type_id = item.data(0, TYPE_ROLE)
+        if type_id:
+            self.layer_activated.emit(str(type_id))

@@ -1,0 +1,70 @@
+"""The Problems list: every diagnostic with its severity; activating one selects its layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from visualnn.ui import theme
+from visualnn.ui.document import ProjectDocument
+
+_ORDER = {"error": 0, "warning": 1}
+
+
+class ProblemsPanel(QWidget):
+    """Diagnostics from validation; clicking one asks the window to select and centre its layer."""
+
+    node_activated = Signal(str)
+    count_changed = Signal(int, int)  # errors, warnings
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.tree = QTreeWidget(self)
+        self.tree.setHeaderLabels(["", "Layer", "Problem", "Fix"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setWordWrap(True)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.tree)
+        document.graph_changed.connect(self.refresh)
+        self.tree.itemClicked.connect(self._on_tree_item_clicked)
+        self.tree.itemActivated.connect(self._on_tree_item_clicked)
+        self.refresh()
+
+    def issues(self) -> list[Any]:
+        """Errors and warnings, errors first."""
+        shown = [i for i in self.document.issues if getattr(i, "severity", "") in _ORDER]
+        return sorted(shown, key=lambda i: _ORDER[i.severity])
+
+    def refresh(self) -> None:
+        """Rebuild the list from the document's diagnostics."""
+        issues = self.issues()
+        names = self.document.graph.names()
+        self.tree.clear()
+        items = []
+        for issue in issues:
+            nid = getattr(issue, "node_id", None)
+            item = QTreeWidgetItem(["●", names.get(nid, nid or "model") if nid else "model", issue.message, getattr(issue, "fix", None) or ""])
+            color = QColor(theme.ERROR if issue.severity == "error" else theme.WARNING)
+            item.setForeground(0, color)
+            item.setToolTip(0, issue.severity)
+            item.setToolTip(2, issue.message)
+            item.setData(0, Qt.ItemDataRole.UserRole, nid)
+            items.append(item)
+        self.tree.addTopLevelItems(items)
+        errors = sum(1 for i in issues if i.severity == "error")
+        self.count_changed.emit(errors, len(issues) - errors)
+
+    def _on_tree_item_clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        nid = item.data(0, Qt.ItemDataRole.UserRole)
+        if nid:
+            self.node_activated.emit(str(nid))

@@ -1,0 +1,98 @@
+"""Model summary table, like ``model.summary()``: name, type, output shape, params, connected to."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from visualnn.core.specs import fmt_shape
+from visualnn.ui import theme
+from visualnn.ui.document import ProjectDocument
+
+COLUMNS = ("Layer", "Type", "Output shape", "Params", "Connected to")
+
+
+class SummaryPanel(QWidget):
+    """A read-only table of layers with totals; refreshed shortly after each edit while visible."""
+
+    node_activated = Signal(str)
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.totals = QLabel(self)
+        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.table)
+        lay.addWidget(self.totals)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(40)  # coalesce bursts of edits (spin drags) into one rebuild
+        self._timer.timeout.connect(self.refresh)
+        self._stale = True
+        document.graph_changed.connect(self._on_document_graph_changed)
+        self.table.cellDoubleClicked.connect(self._on_table_cell_double_clicked)
+        self.refresh()
+
+    def _on_document_graph_changed(self) -> None:
+        self._stale = True
+        if self.isVisible():
+            self._timer.start()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Catch up on edits made while hidden."""
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the table from the graph in topological order."""
+        graph = self.document.graph
+        shapes = self.document.shapes
+        order = graph.topological_order()
+        order += [n for n in graph.nodes if n not in set(order)]
+        names = graph.names()
+        self.table.setRowCount(len(order))
+        for row, nid in enumerate(order):
+            node = graph.nodes[nid]
+            info = shapes.nodes.get(nid)
+            count = info.params.total if info and info.params else None
+            cells = (
+                node.label,
+                node.type,
+                fmt_shape(info.output) if info and info.output is not None else "?",
+                theme.fmt_count(count) if count is not None else "?",
+                ", ".join(names.get(p, p) for p in graph.predecessors(nid)) or "—",
+            )
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, nid)
+                if col in (2, 3):
+                    item.setFont(theme.mono_font(9))
+                if col == 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if info and info.error:
+                    item.setForeground(Qt.GlobalColor.red)
+                    item.setToolTip(info.error)
+                self.table.setItem(row, col, item)
+        self.totals.setText(
+            f"Total params: {theme.fmt_count(shapes.total_params)}   ·   "
+            f"Trainable: {theme.fmt_count(shapes.trainable_params)}   ·   "
+            f"Non-trainable: {theme.fmt_count(shapes.non_trainable_params)}"
+        )
+        self._stale = False
+
+    def _on_table_cell_double_clicked(self, row: int, column: int) -> None:
+        item = self.table.item(row, 0)
+        if item is not None:
+            self.node_activated.emit(str(item.data(Qt.ItemDataRole.UserRole)))
