@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Graph
 from visualnn.core.project import Project
 from visualnn.core.shapes import infer_shapes
@@ -193,3 +196,17 @@ def test_shapes_argument_is_used_and_never_raises() -> None:
     assert len(issues) == 1 and issues[0].code == "internal" and "boom" in issues[0].message
     assert errors(issues) == issues
     assert issues[0].to_dict()["severity"] == "error"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_never_raises_on_random_graphs(data: st.DataObject) -> None:
+    types = sorted(s.type for s in REG) + ["Unknown"]
+    n = data.draw(st.integers(0, 8))
+    nodes = [(f"n{i}", data.draw(st.sampled_from(types)), {}) for i in range(n)]
+    edges = data.draw(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8), st.integers(0, 3)), max_size=12))
+    g = graph(data.draw(st.sampled_from([SEQUENTIAL, FUNCTIONAL])), nodes,
+              [(f"n{a}", f"n{b}", port) for a, b, port in edges if a < n])
+    issues = validate(g, REG)
+    assert all(isinstance(i, Issue) and i.code != "internal" for i in issues)
+    assert all(i.node_id is None or i.node_id in g.nodes for i in issues)
