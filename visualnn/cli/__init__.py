@@ -15,6 +15,7 @@ VERB_MODULES: tuple[str, ...] = (
     "visualnn.cli.project_verbs",
     "visualnn.cli.train_verbs",
     "visualnn.cli.data_verbs",
+    "visualnn.cli.export_verbs",
 )
 
 

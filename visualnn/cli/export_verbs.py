@@ -1,0 +1,134 @@
+"""``visualnn export-code | export-model | import-model``: scripts, model files with parity, imports."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_PARITY, EXIT_ERROR = 0, 1, 2
+
+
+def register(sub: Any) -> None:
+    """Add the export-code, export-model and import-model verbs."""
+    p = sub.add_parser("export-code", help="Write the project as a standalone Keras training script.")
+    p.add_argument("file", help="the .vnn project file")
+    p.add_argument("-o", "--output", required=True, help="the script to write, e.g. train.py")
+    p.add_argument("--style", default="functional", choices=("sequential", "functional", "subclass"),
+                   help="how the model is defined (default: functional)")  # fmt: skip
+    p.add_argument("--model-only", action="store_true", help="write only the model definition (build_model)")
+    p.add_argument("--requirements", metavar="PATH", help="also write a requirements.txt pinning the versions")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=export_code_main)
+
+    p = sub.add_parser("export-model", help="Export a trained model (.keras, .tflite or SavedModel dir) with a parity check.")
+    p.add_argument("file", help="the .vnn project file")
+    p.add_argument("-o", "--output", required=True, help="OUT.keras, OUT.tflite, or a folder for a SavedModel")
+    p.add_argument("--run", dest="run_id", help="run id (default: the latest trained run, else the untrained model)")
+    p.add_argument("--quantize", default="none", choices=("none", "dynamic", "float16", "int8"),
+                   help="TFLite quantization (default: none, float32)")  # fmt: skip
+    p.add_argument("--samples", type=int, default=256, help="samples used for the parity check (default 256)")
+    p.add_argument("--json", action="store_true", help="print the parity report as JSON")
+    p.set_defaults(func=export_model_main)
+
+    p = sub.add_parser("import-model", help="Open a .keras file or Keras JSON config as a VisualNN project.")
+    p.add_argument("model", help="MODEL.keras or a model.to_json() file")
+    p.add_argument("-o", "--output", required=True, help="the .vnn project to write")
+    p.add_argument("--weights", action="store_true", help="bring the weights along as a run (from .keras only)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=import_model_main)
+
+
+def _fail(message: str, as_json: bool, code: int = EXIT_ERROR) -> int:
+    if as_json:
+        print(json.dumps({"ok": False, "error": message}))
+    else:
+        print(f"visualnn: {message}", file=sys.stderr)
+    return code
+
+
+def export_code_main(args: argparse.Namespace) -> int:
+    """Write the training script (or model definition) for a project."""
+    from visualnn.core.codegen import CodegenError, generate_model_code, generate_script, requirements_txt
+    from visualnn.core.project.io import load_project
+
+    try:
+        project = load_project(args.file)
+        code = generate_model_code(project, args.style) if args.model_only else generate_script(project, args.style)
+    except (OSError, ValueError) as exc:  # CodegenError and project load errors are ValueErrors
+        return _fail(str(exc) if isinstance(exc, CodegenError) else f"{args.file}: {exc}", args.json)
+    _write(args.output, code)
+    if args.requirements:
+        _write(args.requirements, requirements_txt())
+    if args.json:
+        print(json.dumps({"ok": True, "path": args.output, "style": args.style, "lines": code.count("\n"),
+                          "requirements": args.requirements}))  # fmt: skip
+    else:
+        print(f"Wrote {args.output} ({code.count(chr(10))} lines, {args.style} style).")
+        if args.requirements:
+            print(f"Wrote {args.requirements}.")
+    return EXIT_OK
+
+
+def _write(path: str, text: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def export_model_main(args: argparse.Namespace) -> int:
+    """Export, reload, compare; exit 1 when parity fails its tolerance."""
+    from visualnn.core.project.io import load_project, save_project
+    from visualnn.services.export import ExportError
+    from visualnn.services.export_project import export_project, replace_run
+
+    try:
+        project = load_project(args.file)
+    except (OSError, ValueError) as exc:
+        return _fail(f"{args.file}: {exc}", args.json)
+    base_dir = os.path.dirname(os.path.abspath(args.file))
+    try:
+        report, record = export_project(project, args.output, base_dir, args.run_id, args.quantize, args.samples)
+    except ExportError as exc:
+        return _fail(str(exc), args.json)
+    except (OSError, ValueError) as exc:
+        return _fail(f"Export failed: {exc}", args.json)
+    if record is not None:
+        replace_run(project, record)
+        save_project(project, args.file)
+    if args.json:
+        print(json.dumps({"ok": report.passed, "run": record.id if record else None, "report": report.to_dict()}))
+    else:
+        print(report.summary())
+        if record is not None:
+            print(f"Report stored in run {record.id} of {args.file}.")
+    return EXIT_OK if report.passed else EXIT_PARITY
+
+
+def import_model_main(args: argparse.Namespace) -> int:
+    """Convert a Keras model file into a project file."""
+    from visualnn.core.project.io import save_project
+    from visualnn.core.shapes import infer_shapes
+    from visualnn.services.export_project import import_project
+    from visualnn.services.importing import ModelImportError
+
+    try:
+        project, notes = import_project(args.model, args.output, with_weights=args.weights)
+    except (ModelImportError, OSError, ValueError) as exc:
+        return _fail(str(exc), args.json)
+    save_project(project, args.output)
+    report = infer_shapes(project.graph)
+    if args.json:
+        print(json.dumps({"ok": True, "path": args.output, "name": project.name, "layers": len(project.graph),
+                          "params": report.total_params, "notes": notes,
+                          "runs": [r.id for r in project.runs]}))  # fmt: skip
+    else:
+        print(f"Imported {project.name!r}: {len(project.graph)} layers, {report.total_params:,} parameters -> {args.output}")
+        for note in notes:
+            print(f"  {note}")
+    return EXIT_OK

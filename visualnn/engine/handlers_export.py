@@ -1,0 +1,44 @@
+"""Engine handlers for export and import jobs (TensorFlow side; payloads are JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visualnn.engine import JobContext, register_handler
+
+
+def export_model_job(ctx: JobContext) -> dict[str, Any]:
+    """Export a project's model and check parity.
+
+    Payload: ``project`` (Project.to_dict()), ``base_dir``, ``out``, optional ``run_id``,
+    ``quantize`` and ``samples``. Result: ``report`` (ParityReport dict) and ``run`` (the updated
+    run record dict, or None for an untrained export).
+    """
+    from visualnn.core.project.io import project_from_dict
+    from visualnn.services.export_project import export_project
+
+    p = ctx.payload
+    project = project_from_dict(p["project"], "engine job")
+    ctx.sink("status", {"text": f"Exporting to {p['out']}…"})
+    report, record = export_project(
+        project, p["out"], p.get("base_dir", "."), p.get("run_id"), p.get("quantize", "none"), int(p.get("samples", 256))
+    )
+    ctx.sink("status", {"text": "Export checked: " + ("parity OK" if report.passed else "parity FAILED")})
+    return {"report": report.to_dict(), "summary": report.summary(), "run": None if record is None else record.to_dict()}
+
+
+def import_model_job(ctx: JobContext) -> dict[str, Any]:
+    """Import a .keras / Keras JSON file. Payload: ``path``, optional ``project_path``, ``weights``.
+
+    Result: ``project`` (Project.to_dict()) and ``notes`` (messages for the user).
+    """
+    from visualnn.services.export_project import import_project
+
+    p = ctx.payload
+    ctx.sink("status", {"text": f"Importing {p['path']}…"})
+    project, notes = import_project(p["path"], p.get("project_path"), with_weights=bool(p.get("weights")))
+    return {"project": project.to_dict(), "notes": notes}
+
+
+register_handler("export_model", export_model_job)
+register_handler("import_model", import_model_job)

@@ -1,0 +1,380 @@
+"""Model export (.keras, SavedModel, TFLite/LiteRT) with a parity check on real samples.
+
+After every export the artefact is loaded back (Keras for .keras, ``tf.saved_model.load`` for
+SavedModel, the ``ai_edge_litert`` interpreter for .tflite, inputs matched by name), run on a
+batch of samples and compared with the in-app model: size, max/mean absolute difference and,
+for classification, class agreement and the metric difference.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("keras", "savedmodel", "tflite")
+QUANTIZE = ("none", "dynamic", "float16", "int8")
+FLOAT_TOLERANCE = 1e-5  # float32 artefacts: max abs diff, relative to the output scale when > 1
+AGREEMENT_TOLERANCE = 0.98  # quantized classification: share of samples with the same class
+QUANT_REGRESSION_TOLERANCE = 0.05  # quantized regression: mean abs diff / output std
+
+
+class ExportError(RuntimeError):
+    """Export or reload failed; the message names the format, the layer when known, and why."""
+
+
+@dataclass(frozen=True)
+class ParityReport:
+    """What was exported and how closely the reloaded artefact matches the in-app model."""
+
+    format: str
+    quantize: str
+    path: str
+    size_bytes: int
+    samples: int
+    sample_source: str  # "dataset" or "random"
+    max_abs_diff: float
+    mean_abs_diff: float
+    class_agreement: float | None
+    metric: str | None = None
+    metric_app: float | None = None
+    metric_export: float | None = None
+    tolerance: str = ""
+    passed: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def metric_diff(self) -> float | None:
+        """Exported metric minus in-app metric."""
+        if self.metric_app is None or self.metric_export is None:
+            return None
+        return self.metric_export - self.metric_app
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (stored in the run record's ``extra["exports"]``)."""
+        data = asdict(self)
+        data["metric_diff"] = self.metric_diff
+        return data
+
+    def summary(self) -> str:
+        """A few lines for the terminal and the dialog."""
+        lines = [
+            f"Exported {self.format} ({self.quantize}) to {self.path}: {_size(self.size_bytes)}",
+            f"Parity on {self.samples} {self.sample_source} samples: max |diff| {self.max_abs_diff:.3g}, "
+            f"mean |diff| {self.mean_abs_diff:.3g}",
+        ]
+        if self.class_agreement is not None:
+            lines.append(f"Predicted classes agree on {self.class_agreement:.1%} of samples")
+        if self.metric and self.metric_app is not None and self.metric_export is not None:
+            lines.append(
+                f"{self.metric}: app {self.metric_app:.4f}, export {self.metric_export:.4f} "
+                f"(diff {self.metric_diff:+.4f})"
+            )
+        lines.append(f"{'PASS' if self.passed else 'FAIL'}: {self.tolerance}")
+        lines += [f"Note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n = n / 1024  # type: ignore[assignment]
+    return f"{n} B"
+
+
+def format_for(path: str | Path) -> str:
+    """The export format implied by an output path (``.keras``, ``.tflite``, else a SavedModel dir)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".keras":
+        return "keras"
+    if suffix in (".tflite", ".litert"):
+        return "tflite"
+    if suffix in ("", ".savedmodel"):
+        return "savedmodel"
+    raise ExportError(f"Cannot tell the export format from {str(path)!r}; use .keras, .tflite or a folder name.")
+
+
+def export_model(
+    model: Any,
+    path: str | Path,
+    samples: Any = None,
+    labels: Any = None,
+    quantize: str = "none",
+    fmt: str | None = None,
+    representative: Any = None,
+    n_random: int = 64,
+) -> ParityReport:
+    """Export ``model`` to ``path`` and check parity on ``samples`` (random inputs when ``None``).
+
+    ``samples`` is one array or a list of arrays (one per model input); ``labels`` (optional)
+    enables the metric comparison. ``representative`` (defaults to ``samples``) calibrates
+    full-integer int8 quantization.
+    """
+    import numpy as np
+
+    fmt = fmt or format_for(path)
+    if fmt not in FORMATS:
+        raise ExportError(f"Export format must be one of {', '.join(FORMATS)}; received {fmt!r}.")
+    if quantize not in QUANTIZE:
+        raise ExportError(f"Quantization must be one of {', '.join(QUANTIZE)}; received {quantize!r}.")
+    if quantize != "none" and fmt != "tflite":
+        raise ExportError(f"Quantization {quantize!r} applies to TFLite only; export to a .tflite path.")
+    source = "dataset"
+    if samples is None:
+        samples, source = random_inputs(model, n_random), "random"
+    xs = [np.asarray(s) for s in (samples if isinstance(samples, (list, tuple)) else [samples])]
+    out = str(path)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    notes: list[str] = []
+    reference = _as_list(model.predict(xs if len(xs) > 1 else xs[0], verbose=0))
+    if fmt == "keras":
+        model.save(out)
+        exported = _run_keras(out, xs)
+    elif fmt == "savedmodel":
+        _guard(lambda: model.export(out, format="tf_saved_model", verbose=False), model, "SavedModel")
+        exported = _run_savedmodel(out, xs)
+    else:
+        rep = xs if representative is None else [
+            np.asarray(r) for r in (representative if isinstance(representative, (list, tuple)) else [representative])
+        ]
+        kwargs = converter_options(quantize, _representative(model, rep))
+        _guard(lambda: model.export(out, format="litert", verbose=False, **kwargs), model, f"TFLite ({quantize})")
+        exported, more = _run_tflite(out, model, xs)
+        notes += more
+    return _compare(fmt, quantize, out, source, reference, exported, labels, notes)
+
+
+def converter_options(quantize: str, representative: Callable[[], Iterator[Any]] | None) -> dict[str, Any]:
+    """Keyword arguments for the internal ``TFLiteConverter`` for one quantization mode."""
+    import tensorflow as tf
+
+    if quantize == "none":
+        return {}
+    options: dict[str, Any] = {"optimizations": [tf.lite.Optimize.DEFAULT]}
+    if quantize == "float16":
+        options["target_spec"] = {"supported_types": [tf.float16]}
+    elif quantize == "int8":
+        if representative is None:
+            raise ExportError("Full-integer int8 quantization needs representative samples to calibrate.")
+        options["representative_dataset"] = representative
+        options["target_spec"] = {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]}
+        options["inference_input_type"] = tf.int8
+        options["inference_output_type"] = tf.int8
+    return options
+
+
+def _representative(model: Any, xs: list[Any]) -> Callable[[], Iterator[Any]]:
+    names = [_input_name(t) for t in model.inputs]
+
+    def gen() -> Iterator[Any]:
+        n = len(xs[0])
+        for i in range(min(n, 200)):
+            yield {name: x[i : i + 1].astype("float32") for name, x in zip(names, xs, strict=True)}
+
+    return gen
+
+
+def _input_name(tensor: Any) -> str:
+    return str(tensor.name).split(":")[0]
+
+
+def _guard(fn: Callable[[], Any], model: Any, what: str) -> None:
+    try:
+        fn()
+    except Exception as exc:
+        layer = culprit_layer(model, str(exc))
+        where = f" Layer {layer!r} cannot be converted." if layer else ""
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(f"{what} export failed.{where} Reason: {first[:400]}") from exc
+
+
+def culprit_layer(model: Any, message: str) -> str | None:
+    """The model layer named in a converter/interpreter error message, if any (longest name wins)."""
+    names = sorted((layer.name for layer in getattr(model, "layers", [])), key=len, reverse=True)
+    for name in names:
+        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message):
+            return str(name)
+    return None
+
+
+def random_inputs(model: Any, n: int, seed: int = 0) -> list[Any]:
+    """Seeded random samples matching every model input (integers for integer inputs)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for tensor in model.inputs:
+        shape = (n, *[d or 1 for d in tensor.shape[1:]])
+        if "int" in str(tensor.dtype):
+            out.append(rng.integers(0, 10, size=shape).astype(str(tensor.dtype)))
+        else:
+            out.append(rng.standard_normal(shape).astype("float32"))
+    return out
+
+
+def _as_list(value: Any) -> list[Any]:
+    import numpy as np
+
+    if isinstance(value, dict):
+        return [np.asarray(v) for _, v in sorted(value.items(), key=lambda kv: _natural(kv[0]))]
+    if isinstance(value, (list, tuple)):
+        return [np.asarray(v) for v in value]
+    return [np.asarray(value)]
+
+
+def _natural(key: str) -> tuple[str, int]:
+    m = re.match(r"(.*?)(\d+)$", key)
+    return (m.group(1), int(m.group(2))) if m else (key, -1)
+
+
+def _run_keras(path: str, xs: list[Any]) -> list[Any]:
+    import keras
+
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    return _as_list(reloaded.predict(xs if len(xs) > 1 else xs[0], verbose=0))
+
+
+def _run_savedmodel(path: str, xs: list[Any]) -> list[Any]:
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(path)
+    args = [tf.constant(x) for x in xs]
+    result = loaded.serve(args if len(args) > 1 else args[0])
+    return _as_list(result.numpy() if hasattr(result, "numpy") else [r.numpy() for r in result])
+
+
+def _run_tflite(path: str, model: Any, xs: list[Any]) -> tuple[list[Any], list[str]]:
+    """Run the .tflite file with the LiteRT interpreter, matching inputs by name."""
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
+
+    notes: list[str] = []
+    try:
+        interpreter = Interpreter(model_path=path)
+        signatures = interpreter.get_signature_list()
+        runner = interpreter.get_signature_runner(next(iter(signatures)))
+    except Exception as exc:
+        layer = culprit_layer(model, str(exc))
+        where = f" Layer {layer!r} needs operations LiteRT cannot run." if layer else ""
+        raise ExportError(f"The TFLite file could not be loaded by LiteRT.{where} Reason: {exc}") from exc
+    details = runner.get_input_details()
+    names = [_input_name(t) for t in model.inputs]
+    feed: dict[str, Any] = {}
+    for name, x in zip(names, xs, strict=True):
+        key = name if name in details else next((k for k in details if name in k or k in name), None)
+        if key is None:
+            if len(details) != len(xs):
+                raise ExportError(f"The TFLite model has no input named {name!r}; it lists {sorted(details)}.")
+            key = list(details)[names.index(name)]
+        feed[key] = _quantize(np.asarray(x), details[key])
+    outputs = runner(**feed)
+    out_details = runner.get_output_details()
+    result = [_dequantize(outputs[k], out_details[k]) for k in sorted(outputs, key=_natural)]
+    if any(d["dtype"] != np.float32 for d in details.values()):
+        notes.append("Inputs and outputs are int8; VisualNN (de)quantized them with the file's scale and zero point.")
+    return result, notes
+
+
+def _quantize(x: Any, detail: dict[str, Any]) -> Any:
+    import numpy as np
+
+    dtype = detail["dtype"]
+    if dtype in (np.int8, np.uint8):
+        scale, zero = detail["quantization"]
+        info = np.iinfo(dtype)
+        return np.clip(np.round(x / scale + zero), info.min, info.max).astype(dtype)
+    return x.astype(dtype)
+
+
+def _dequantize(y: Any, detail: dict[str, Any]) -> Any:
+    import numpy as np
+
+    if detail["dtype"] in (np.int8, np.uint8):
+        scale, zero = detail["quantization"]
+        return (y.astype("float32") - zero) * scale
+    return np.asarray(y, dtype="float32")
+
+
+def _classes(y: Any) -> Any:
+    import numpy as np
+
+    if y.ndim >= 2 and y.shape[-1] > 1:
+        return np.argmax(y, axis=-1)
+    if y.ndim >= 1 and float(np.min(y)) >= 0.0 and float(np.max(y)) <= 1.0:
+        return (y.reshape(len(y), -1)[:, 0] > 0.5).astype("int64")
+    return None
+
+
+def _compare(
+    fmt: str,
+    quantize: str,
+    path: str,
+    source: str,
+    reference: list[Any],
+    exported: list[Any],
+    labels: Any,
+    notes: list[str],
+) -> ParityReport:
+    import numpy as np
+
+    if len(reference) != len(exported):
+        raise ExportError(f"The exported model gives {len(exported)} outputs; the app's model gives {len(reference)}.")
+    diffs = [np.abs(np.asarray(e, "float64").reshape(r.shape) - r) for r, e in zip(reference, exported, strict=True)]
+    max_diff = float(max(d.max() for d in diffs)) if diffs else 0.0
+    mean_diff = float(np.mean(np.concatenate([d.ravel() for d in diffs])))
+    scale = max(1.0, float(max(np.abs(r).max() for r in reference)))
+    agreement = None
+    pairs = [(_classes(r), _classes(np.asarray(e).reshape(r.shape))) for r, e in zip(reference, exported, strict=True)]
+    pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
+    if pairs and _classification(reference[0]):
+        agreement = float(np.mean(np.concatenate([(a == b).ravel() for a, b in pairs])))
+    metric = app_metric = export_metric = None
+    if labels is not None:
+        metric, app_metric, export_metric = _metric(reference[0], exported[0], np.asarray(labels))
+    if quantize == "none":
+        passed = max_diff <= FLOAT_TOLERANCE * scale
+        tolerance = f"max |diff| <= {FLOAT_TOLERANCE:g}" + (f" x {scale:.3g}" if scale > 1 else "")
+    elif agreement is not None:
+        passed = agreement >= AGREEMENT_TOLERANCE
+        tolerance = f"class agreement >= {AGREEMENT_TOLERANCE:.0%}"
+    else:
+        spread = float(np.std(reference[0])) or 1.0
+        passed = mean_diff <= QUANT_REGRESSION_TOLERANCE * spread
+        tolerance = f"mean |diff| <= {QUANT_REGRESSION_TOLERANCE:g} x output std ({spread:.3g})"
+    size = _disk_size(path)
+    n = int(len(reference[0])) if reference else 0
+    return ParityReport(
+        fmt, quantize, path, size, n, source, max_diff, mean_diff, agreement, metric, app_metric, export_metric,
+        tolerance, bool(passed), notes,
+    )  # fmt: skip
+
+
+def _classification(y: Any) -> bool:
+    import numpy as np
+
+    if y.ndim >= 2 and y.shape[-1] > 1:
+        return True
+    return bool(y.ndim >= 1 and np.min(y) >= 0.0 and np.max(y) <= 1.0 and y.reshape(len(y), -1).shape[1] == 1)
+
+
+def _metric(ref: Any, exp: Any, labels: Any) -> tuple[str, float, float]:
+    import numpy as np
+
+    exp = np.asarray(exp).reshape(ref.shape)
+    if _classification(ref):
+        truth = labels.argmax(-1) if labels.ndim == ref.ndim and labels.shape[-1] == ref.shape[-1] > 1 else labels
+        truth = truth.reshape(len(truth), -1)[:, 0] if truth.ndim > 1 else truth
+        pa, pe = _classes(ref), _classes(exp)
+        return "accuracy", float(np.mean(pa == truth)), float(np.mean(pe == truth))
+    truth = labels.reshape(ref.shape)
+    return "mae", float(np.mean(np.abs(ref - truth))), float(np.mean(np.abs(exp - truth)))
+
+
+def _disk_size(path: str) -> int:
+    if os.path.isdir(path):
+        return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+    return os.path.getsize(path)

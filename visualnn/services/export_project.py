@@ -1,0 +1,158 @@
+"""Project-level export and import: pick the run's model and real samples, record the report.
+
+Shared by the CLI (in-process) and the engine handlers, so both behave the same.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from visualnn.core.project import Project
+from visualnn.core.training_config import RunRecord
+from visualnn.services.export import ExportError, ParityReport, export_model
+
+
+def pick_run(project: Project, run_id: str | None) -> RunRecord | None:
+    """The run named ``run_id``, else the latest run with a saved model, else ``None`` (untrained)."""
+    if run_id:
+        for run in project.runs:
+            if run.id == run_id:
+                return run
+        known = ", ".join(r.id for r in project.runs) or "none"
+        raise ExportError(f"There is no run {run_id!r} in the project (runs: {known}).")
+    with_model = [r for r in project.runs if r.model_path]
+    return with_model[-1] if with_model else None
+
+
+def model_for(project: Project, run: RunRecord | None, base_dir: str) -> Any:
+    """The run's trained model, or the graph built fresh (untrained) when there is no run."""
+    if run is None:
+        from visualnn.services.keras_builder import build_model
+
+        return build_model(project.graph)
+    if not run.model_path:
+        raise ExportError(f"Run {run.id} has no saved model; train again or export without --run.")
+    path = os.path.join(base_dir, run.model_path)
+    if not os.path.exists(path):
+        raise ExportError(f"The model of run {run.id} is missing ({path}); train again.")
+    import keras
+
+    return keras.saving.load_model(path, safe_mode=True)
+
+
+def project_samples(project: Project, base_dir: str, n: int = 256) -> tuple[Any, Any, list[Any]]:
+    """Up to ``n`` preprocessed samples and labels (test split first), and ``n`` training samples.
+
+    Returns ``(None, None, [])`` when the project has no dataset; the check then uses random inputs.
+    """
+    if project.dataset is None:
+        return None, None, []
+    import numpy as np
+
+    from visualnn.services.datasets import prepare
+
+    data = prepare(project.dataset, base_dir, batch_size=64, seed=project.training.seed)
+    check = next(ds for ds in (data.test, data.val, data.train) if ds is not None)
+    xs, ys = _take(check, n)
+    rep, _ = _take(data.train, n)
+    return xs, (None if ys is None else np.asarray(ys)), rep
+
+
+def _take(ds: Any, n: int) -> tuple[Any, Any]:
+    import numpy as np
+
+    xs: list[Any] = []
+    ys: list[Any] = []
+    count = 0
+    for x, y in ds:
+        xs.append(x)
+        ys.append(y)
+        count += len(y)
+        if count >= n:
+            break
+    if not xs:
+        return None, None
+    if isinstance(xs[0], (tuple, list)):
+        cols = [np.concatenate([np.asarray(b[i]) for b in xs])[:n] for i in range(len(xs[0]))]
+        return cols, np.concatenate([np.asarray(b) for b in ys])[:n]
+    if isinstance(xs[0], dict):
+        keys = list(xs[0])
+        return [np.concatenate([np.asarray(b[k]) for b in xs])[:n] for k in keys], np.concatenate(ys)[:n]
+    return np.concatenate([np.asarray(b) for b in xs])[:n], np.concatenate([np.asarray(b) for b in ys])[:n]
+
+
+def export_project(
+    project: Project,
+    out: str | Path,
+    base_dir: str,
+    run_id: str | None = None,
+    quantize: str = "none",
+    n_samples: int = 256,
+) -> tuple[ParityReport, RunRecord | None]:
+    """Export the project's model (a run's, else untrained) and check parity on its data.
+
+    Returns the report and the run record with the report appended to ``extra["exports"]``
+    (``None`` for an untrained export); the caller replaces the record in the project.
+    """
+    run = pick_run(project, run_id)
+    model = model_for(project, run, base_dir)
+    samples, labels, rep = project_samples(project, base_dir, n_samples)
+    report = export_model(model, out, samples=samples, labels=labels, quantize=quantize, representative=rep or None)
+    if run is None:
+        report = replace(report, notes=[*report.notes, "Exported the untrained model (the project has no trained run)."])
+        return report, None
+    return report, record_report(run, report)
+
+
+def record_report(run: RunRecord, report: ParityReport) -> RunRecord:
+    """A copy of ``run`` with ``report`` appended to ``extra["exports"]``."""
+    extra = dict(run.extra)
+    extra["exports"] = [*list(extra.get("exports") or []), report.to_dict()]
+    return replace(run, extra=extra)
+
+
+def replace_run(project: Project, record: RunRecord) -> None:
+    """Put an updated run record in place of the one with the same id."""
+    for i, run in enumerate(project.runs):
+        if run.id == record.id:
+            project.remove_run(run.id)
+            project.add_run(record, i)
+            return
+
+
+def import_project(
+    model_path: str | Path, project_path: str | Path | None = None, with_weights: bool = False
+) -> tuple[Project, list[str]]:
+    """A new project holding the imported model (and, optionally, a run carrying its weights).
+
+    Returns the project and messages for the user (generic layers, warnings).
+    """
+    from visualnn.services.importing import import_model, import_weights
+
+    result = import_model(model_path)
+    project = Project(result.graph, name=result.name)
+    notes = list(result.warnings)
+    if result.generic:
+        shown = ", ".join(result.generic[:8]) + (" …" if len(result.generic) > 8 else "")
+        notes.append(f"{len(result.generic)} layer(s) outside the catalog kept as generic nodes: {shown}")
+    if with_weights:
+        base = Path(project_path).parent if project_path else Path(model_path).parent
+        run_id = "import-" + uuid.uuid4().hex[:6]
+        saved = import_weights(model_path, result.graph, base / "runs" / run_id / "model.keras")
+        project.add_run(
+            RunRecord(
+                id=run_id,
+                started=datetime.now(UTC).isoformat(timespec="seconds"),
+                status="imported",
+                graph=result.graph.to_dict(),
+                model_path=os.path.relpath(saved, base).replace(os.sep, "/"),
+                extra={"imported_from": str(model_path)},
+            )
+        )
+        notes.append(f"Weights imported into run {run_id}; continue training from it.")
+    return project, notes
