@@ -353,3 +353,15 @@ def test_random_commands_undo_redo_exactly(data: st.DataObject) -> None:
     while stack.redo():
         pass
     assert dump(project) == final
+
+
+def test_values_are_stored_as_json() -> None:
+    p = chain_project()
+    SetParam("input_1", "shape", (4, 2), REG).redo(p)
+    assert p.graph.nodes["input_1"].params["shape"] == [4, 2]
+    AddNode(Node("conv_1", "Conv2D", {"kernel_size": (3, 3)})).redo(p)
+    assert p.graph.nodes["conv_1"].params["kernel_size"] == [3, 3]
+    with pytest.raises(CommandError, match="plain JSON data"):
+        SetParam("dense_1", "units", float("nan"), REG).redo(p)
+    with pytest.raises(CommandError, match="plain JSON data"):
+        AddNode(Node("dense_7", "Dense", {"units": object()})).redo(p)

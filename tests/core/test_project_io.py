@@ -8,7 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tests.core.test_commands import _random_command, _random_project
+from visualnn.core.commands import CommandError, UndoStack
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.project import FORMAT_VERSION, Project
@@ -204,3 +208,18 @@ def test_dumps_is_stable_pretty_json() -> None:
     text = dumps({"b": 1, "a": [1, 2]})
     assert text == '{\n  "b": 1,\n  "a": [\n    1,\n    2\n  ]\n}\n'
     assert os.linesep not in text or os.linesep == "\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_random_edited_projects_round_trip(tmp_path: Path, data: st.DataObject) -> None:
+    project = _random_project(data)
+    stack = UndoStack(project)
+    for _ in range(data.draw(st.integers(0, 8))):
+        try:
+            stack.push(_random_command(data, project))
+        except CommandError:
+            pass
+    target = tmp_path / "random.vnn"
+    save_project(project, target)
+    assert load_project(target).to_dict() == project.to_dict()

@@ -104,8 +104,13 @@ def _node(graph: Graph, node_id: str) -> Node:
 
 
 def _check_json(value: Any, what: str) -> None:
+    _as_json(value, what)
+
+
+def _as_json(value: Any, what: str) -> Any:
+    """``value`` as plain JSON data (tuples become lists, as they will be in the saved file)."""
     try:
-        json.dumps(value, allow_nan=False)
+        return json.loads(json.dumps(value, allow_nan=False))
     except (TypeError, ValueError):
         raise CommandError(f"{what} must be plain JSON data (numbers, text, lists); received {value!r}.") from None
 
@@ -202,8 +207,9 @@ class AddNode(Command):
             problem = check_name(graph, self.node.name, self.node.id)
             if problem:
                 raise CommandError(problem)
-        _check_json(self.node.params, f"{self.node.type} parameters")
-        graph.add_node(self.node.copy(), self.index)
+        node = self.node.copy()
+        node.params = _as_json(node.params, f"{node.type} parameters")
+        graph.add_node(node, self.index)
 
     def undo(self, project: Project) -> None:
         """Remove the node again."""
@@ -296,7 +302,7 @@ class SetParam(Command):
         """Validate against the ParamSpec, then set."""
         node = _node(project.graph, self.node_id)
         spec = _reg(self.registry).get(node.type)
-        _check_json(self.value, f"{node.label} {self.name}")
+        self.value = _as_json(self.value, f"{node.label} {self.name}")
         if spec is not None:
             try:
                 pspec = spec.param(self.name)
@@ -478,7 +484,7 @@ class Paste(Command):
         if not self._nodes or any(n.id in graph.nodes for n in self._nodes):
             self._plan(graph)
         for node in self._nodes:
-            _check_json(node.params, f"{node.type} parameters")
+            node.params = _as_json(node.params, f"{node.type} parameters")
         for node in self._nodes:
             graph.add_node(node.copy())
         try:
