@@ -29,6 +29,7 @@ from visualnn.core.commands import (
     check_edge,
     fragment,
     free_input_port,
+    fresh_id,
 )
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
@@ -365,3 +366,11 @@ def test_values_are_stored_as_json() -> None:
         SetParam("dense_1", "units", float("nan"), REG).redo(p)
     with pytest.raises(CommandError, match="plain JSON data"):
         AddNode(Node("dense_7", "Dense", {"units": object()})).redo(p)
+
+
+def test_fresh_id_avoids_names() -> None:
+    p = chain_project()
+    p.graph.rename("dense_1", "dense_3")
+    assert fresh_id(p.graph, "Dense") == "dense_4"
+    with pytest.raises(CommandError, match="already named 'dense_3'"):
+        AddNode(Node("dense_3", "Dense")).redo(p)

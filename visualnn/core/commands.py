@@ -125,6 +125,16 @@ def check_name(graph: Graph, name: str, node_id: str | None = None) -> str | Non
     return None
 
 
+def fresh_id(graph: Graph, type_id: str, taken: set[str] | None = None) -> str:
+    """A new node id for ``type_id`` that clashes with no id and no display name (``dense_3``)."""
+    used = set(taken or ()) | set(graph.nodes) | {n.label for n in graph}
+    base = Graph().new_id(type_id).rsplit("_", 1)[0]
+    n = 1
+    while f"{base}_{n}" in used:
+        n += 1
+    return f"{base}_{n}"
+
+
 def free_input_port(graph: Graph, node_id: str) -> int:
     """The lowest input port of ``node_id`` with no edge into it (used to append to merge layers)."""
     taken = {e.dst.port for e in graph.edges if e.dst.node == node_id}
@@ -203,10 +213,9 @@ class AddNode(Command):
         graph = project.graph
         if self.node.id in graph.nodes:
             raise CommandError(f"A layer with id {self.node.id!r} already exists; use Graph.new_id for a fresh one.")
-        if self.node.name is not None:
-            problem = check_name(graph, self.node.name, self.node.id)
-            if problem:
-                raise CommandError(problem)
+        problem = check_name(graph, self.node.label, self.node.id)
+        if problem:
+            raise CommandError(problem)
         node = self.node.copy()
         node.params = _as_json(node.params, f"{node.type} parameters")
         graph.add_node(node, self.index)
@@ -457,11 +466,7 @@ class Paste(Command):
         mapping: dict[str, str] = {}
         planned: list[Node] = []
         for node in nodes:
-            base = Graph().new_id(node.type).rsplit("_", 1)[0]
-            n = 1
-            while f"{base}_{n}" in taken_ids or f"{base}_{n}" in taken_names:
-                n += 1
-            new_id = f"{base}_{n}"
+            new_id = fresh_id(graph, node.type, taken_ids | taken_names)
             taken_ids.add(new_id)
             name = None
             if node.name is not None:
