@@ -1,0 +1,90 @@
+"""TrainingPanel with the real engine: train from the panel, live plots, stop, continue, errors, settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.services.training_helpers import blobs, mlp_graph
+from visualnn.core.graph import Graph
+from visualnn.core.project import Project
+from visualnn.core.training_config import TrainingConfig
+
+pytestmark = pytest.mark.tf
+
+
+@pytest.fixture(scope="module")
+def engine() -> Any:
+    from visualnn.ui.engine_client import EngineClient
+
+    client = EngineClient()
+    yield client
+    client.stop()
+
+
+def _panel(qtbot: Any, engine: Any, graph: Graph | None = None, **cfg: Any) -> Any:
+    from visualnn.ui.document import ProjectDocument
+    from visualnn.ui.training import TrainingPanel
+
+    project = Project(graph=graph or mlp_graph(), training=TrainingConfig(**{"epochs": 2, "batch_size": 16, **cfg}))
+    doc = ProjectDocument(project)
+    panel = TrainingPanel(doc, engine, extra_job={"inline_data": blobs(300)})
+    qtbot.addWidget(panel)
+    return panel
+
+
+def test_train_from_the_panel_records_a_run_and_plots_live(qtbot: Any, engine: Any) -> None:
+    panel = _panel(qtbot, engine)
+    with qtbot.waitSignal(panel.training_finished, timeout=180_000) as blocker:
+        qtbot.mouseClick(panel.train_button, __import__("PySide6.QtCore").QtCore.Qt.MouseButton.LeftButton)
+        assert panel.running and not panel.train_button.isEnabled() and panel.stop_button.isEnabled()
+    run = blocker.args[0]
+    assert run["status"] == "finished" and len(run["history"]["loss"]) == 2
+    assert [r.id for r in panel.document.project.runs] == [run["id"]]
+    assert panel.document.is_dirty
+    panel.plots.redraw()
+    assert {"loss", "accuracy", "learning rate"} <= set(panel.plots.plots)
+    assert panel.plots.series[("loss", "val")].n == 2 and panel.plots.series[("loss", "batch")].n >= 1
+    assert "finished" in panel.status.text() and panel.continue_button.isEnabled()
+
+    with qtbot.waitSignal(panel.training_finished, timeout=120_000) as blocker:
+        panel.more_epochs.setValue(1)
+        panel.continue_button.click()
+    cont = blocker.args[0]
+    assert cont["continued_from"] == run["id"] and cont["epochs_done"] == 3
+
+
+def test_stop_from_the_panel_keeps_a_stopped_run(qtbot: Any, engine: Any) -> None:
+    panel = _panel(qtbot, engine, epochs=500)
+    panel.start_training()
+    qtbot.waitUntil(lambda: panel.plots.series.get(("loss", "train")) is not None, timeout=120_000)
+    with qtbot.waitSignal(panel.training_finished, timeout=60_000) as blocker:
+        panel.stop_button.click()
+    assert blocker.args[0]["status"] == "stopped" and blocker.args[0]["epochs_done"] < 500
+    assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
+
+
+def test_a_training_error_reaches_the_panel_and_it_keeps_working(qtbot: Any, engine: Any) -> None:
+    panel = _panel(qtbot, engine, graph=mlp_graph(n_classes=2), loss="categorical_crossentropy")
+    with qtbot.waitSignal(panel.training_failed, timeout=120_000) as blocker:
+        panel.start_training()
+    assert "Training failed" in blocker.args[0] and blocker.args[0] in panel.hints.text()
+    assert panel.train_button.isEnabled() and not panel.running
+    assert panel.document.project.runs == []
+
+
+def test_settings_form_pushes_undoable_commands(qtbot: Any, engine: Any) -> None:
+    panel = _panel(qtbot, engine)
+    panel.form.epochs.setValue(7)
+    assert panel.document.project.training.epochs == 7
+    panel.document.undo_stack.undo()
+    assert panel.document.project.training.epochs == 2 and panel.form.epochs.value() == 2
+    panel.form.learning_rate.setValue(-1)  # clamped by the spin box to its minimum
+    assert panel.document.project.training.learning_rate > 0
+
+
+def test_invalid_settings_are_named_without_contacting_the_engine(qtbot: Any, engine: Any) -> None:
+    panel = _panel(qtbot, engine, graph=mlp_graph(n_classes=1, activation="softmax"), loss="binary_crossentropy")
+    assert panel.start_training() is None
+    assert "softmax with binary crossentropy" in panel.hints.text()

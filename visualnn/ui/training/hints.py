@@ -1,0 +1,46 @@
+"""Plain-language hints from a training history (pure Python, no Qt): NaN, overfitting, flat loss."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+
+def _finite(values: Sequence[float | None]) -> list[float]:
+    return [float(v) for v in values if v is not None and math.isfinite(float(v))]
+
+
+def training_hints(history: Mapping[str, Sequence[float | None]], nan_seen: bool = False) -> list[str]:
+    """Hints for the user, most important first, from per-epoch values (``loss``, ``val_loss``)."""
+    hints: list[str] = []
+    loss = list(history.get("loss", []))
+    if nan_seen or any(v is None or (isinstance(v, float) and not math.isfinite(v)) for v in loss):
+        hints.append("The loss became NaN (not a number), so training stopped. Lower the learning rate "
+                     "(try a tenth of it), and check the data for missing or huge values.")
+        return hints
+    train = _finite(loss)
+    val = _finite(history.get("val_loss", []))
+    if len(val) >= 4 and len(train) >= 4:
+        rising = val[-1] > val[-2] > val[-3] and val[-1] > min(val)
+        falling = train[-1] < train[-3]
+        if rising and falling:
+            hints.append("Validation loss has risen for the last epochs while training loss keeps falling: the model "
+                         "is overfitting (memorising the training data). Try early stopping, Dropout, fewer units, "
+                         "or more data.")
+    if len(train) >= 3:
+        window = train[-3:]
+        scale = max(abs(window[0]), 1e-12)
+        if (max(window) - min(window)) / scale < 0.002 and window[-1] > 1e-3:
+            hints.append("The loss is barely changing. The learning rate may be too low, or the inputs are not "
+                         "scaled (standardise features, rescale images to [0, 1]).")
+    return hints
+
+
+def format_duration(seconds: float) -> str:
+    """``72.4`` -> ``1 min 12 s``; ``5.2`` -> ``5 s``; ``3700`` -> ``1 h 1 min``."""
+    s = int(round(max(0.0, seconds)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s"
+    return f"{s // 3600} h {(s % 3600) // 60} min"

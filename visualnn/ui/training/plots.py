@@ -1,0 +1,257 @@
+"""Live training curves (pyqtgraph): one plot per metric plus the learning rate.
+
+Messages append to numpy buffers; a QTimer redraws dirty curves at a bounded rate with
+``setData`` on persistent items, so the plot cost does not depend on the batch rate.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+REDRAW_HZ = 20
+SMOOTHING = 0.8  # EMA factor for per-batch curves
+COLOURS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#9D755D", "#EECA3B")
+
+
+class Series:
+    """A growable pair of float arrays (amortised O(1) append, zero-copy views for setData)."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.x = np.empty(capacity)
+        self.y = np.empty(capacity)
+        self.n = 0
+
+    def append(self, x: float, y: float) -> None:
+        """Add one point."""
+        if self.n == len(self.x):
+            self.x = np.concatenate([self.x, np.empty(len(self.x))])
+            self.y = np.concatenate([self.y, np.empty(len(self.y))])
+        self.x[self.n] = x
+        self.y[self.n] = y
+        self.n += 1
+
+    def extend(self, xs: Any, ys: Any) -> None:
+        """Add many points at once."""
+        xs = np.asarray(xs, dtype=float)
+        ys = np.asarray(ys, dtype=float)
+        need = self.n + len(xs)
+        if need > len(self.x):
+            size = max(need, 2 * len(self.x))
+            self.x = np.concatenate([self.x[: self.n], np.empty(size - self.n)])
+            self.y = np.concatenate([self.y[: self.n], np.empty(size - self.n)])
+        self.x[self.n:need] = xs
+        self.y[self.n:need] = ys
+        self.n = need
+
+    def view(self) -> tuple[Any, Any]:
+        """The filled part."""
+        return self.x[: self.n], self.y[: self.n]
+
+    def clear(self) -> None:
+        """Forget all points."""
+        self.n = 0
+
+
+def base_metric(key: str) -> tuple[str, bool]:
+    """``val_accuracy`` -> ("accuracy", True)."""
+    return (key[4:], True) if key.startswith("val_") else (key, False)
+
+
+class MetricPlots(QWidget):
+    """A grid of plots: loss, each metric (train solid, validation dashed, batches thin), learning rate."""
+
+    def __init__(self, parent: QWidget | None = None, redraw_hz: int = REDRAW_HZ) -> None:
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=True)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self.plots: dict[str, pg.PlotWidget] = {}
+        self.series: dict[tuple[str, str], Series] = {}  # (metric, "batch"|"train"|"val") -> points
+        self._items: dict[tuple[str, str], pg.PlotDataItem] = {}
+        self._dirty: set[tuple[str, str]] = set()
+        self._ema: dict[str, float] = {}
+        self.epoch_history: dict[str, list[float]] = {}
+        self._timer = QTimer(self)
+        self._timer.setInterval(int(1000 / redraw_hz))
+        self._timer.timeout.connect(self.redraw)
+        self._timer.start()
+
+    # ---------------------------------------------------------------- data in
+    def clear(self) -> None:
+        """Remove every plot (a new run starts)."""
+        for plot in self.plots.values():
+            self._grid.removeWidget(plot)
+            plot.deleteLater()
+        self.plots.clear()
+        self.series.clear()
+        self._items.clear()
+        self._dirty.clear()
+        self._ema.clear()
+        self.epoch_history = {}
+
+    def add_batch(self, epoch: int, batch: int, batches: int | None, logs: dict[str, Any]) -> None:
+        """A batch report: ``epoch`` is 1-based; x is the fractional epoch."""
+        x = (epoch - 1) + (batch / batches if batches else 0.0)
+        for key, value in logs.items():
+            v = _num(value)
+            if v is None or key.startswith("val_") or key in ("lr", "learning_rate"):
+                continue
+            prev = self._ema.get(key)
+            smooth = v if prev is None else SMOOTHING * prev + (1 - SMOOTHING) * v
+            self._ema[key] = smooth
+            self._point(key, "batch", x, smooth)
+
+    def add_epoch(self, epoch: int, logs: dict[str, Any], lr: float | None = None) -> None:
+        """An epoch report (1-based epoch); ``lr`` feeds the learning-rate plot."""
+        for key, value in logs.items():
+            v = _num(value)
+            self.epoch_history.setdefault(key, []).append(v if v is not None else math.nan)
+            if v is None or key in ("lr", "learning_rate"):
+                continue
+            metric, is_val = base_metric(key)
+            self._point(metric, "val" if is_val else "train", float(epoch), v)
+        if lr is not None and (v := _num(lr)) is not None:
+            self.epoch_history.setdefault("lr", []).append(v)
+            self._point("learning rate", "train", float(epoch), v)
+
+    def load_history(self, history: dict[str, list[float | None]], prefix: str = "") -> None:
+        """Show a finished run's per-epoch history (runs panel, reopened projects)."""
+        for key, values in history.items():
+            metric, is_val = base_metric(key)
+            if key in ("lr", "learning_rate"):
+                metric, is_val = "learning rate", False
+            pts = [(i + 1.0, float(v)) for i, v in enumerate(values) if v is not None and math.isfinite(float(v))]
+            if not pts:
+                continue
+            xs, ys = zip(*pts, strict=True)
+            role = "val" if is_val else "train"
+            self._ensure(metric, role, prefix)
+            self.series[(metric, prefix + role)].extend(xs, ys)
+            self._dirty.add((metric, prefix + role))
+        self.redraw()
+
+    def _point(self, metric: str, role: str, x: float, y: float) -> None:
+        self._ensure(metric, role)
+        self.series[(metric, role)].append(x, y)
+        self._dirty.add((metric, role))
+
+    # ---------------------------------------------------------------- items
+    def _plot_for(self, metric: str) -> pg.PlotWidget:
+        plot = self.plots.get(metric)
+        if plot is None:
+            plot = pg.PlotWidget()
+            plot.setBackground(None)
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setLabel("bottom", "epoch")
+            plot.setLabel("left", metric)
+            plot.setTitle(metric)
+            plot.addLegend(offset=(-10, 10))
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            if metric == "learning rate":
+                plot.setLogMode(y=True)
+            n = len(self.plots)
+            self._grid.addWidget(plot, n // 2, n % 2)
+            self.plots[metric] = plot
+            _HoverReadout(plot, self, metric)
+        return plot
+
+    def colour(self, metric: str) -> str:
+        """The metric's colour (stable by first appearance)."""
+        order = list(self.plots)
+        return COLOURS[(order.index(metric) if metric in order else len(order)) % len(COLOURS)]
+
+    def _ensure(self, metric: str, role: str, prefix: str = "") -> None:
+        key = (metric, prefix + role)
+        if key in self._items:
+            return
+        plot = self._plot_for(metric)
+        colour = pg.mkColor(self.colour(metric))
+        name = {"batch": f"{metric} (batches, smoothed)", "train": f"{metric} (training)",
+                "val": f"{metric} (validation)"}[role]
+        if prefix:
+            name = f"{prefix.rstrip(':')} {name}"
+        if role == "batch":
+            colour.setAlpha(110)
+            item = plot.plot(pen=pg.mkPen(colour, width=1), name=name, skipFiniteCheck=True)
+        elif role == "train":
+            item = plot.plot(pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6, symbolBrush=colour,
+                             symbolPen=None, name=name, skipFiniteCheck=True)
+        else:
+            item = plot.plot(pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine), symbol="t", symbolSize=7,
+                             symbolBrush=colour, symbolPen=None, name=name, skipFiniteCheck=True)
+        self._items[key] = item
+        self.series.setdefault(key, Series())
+
+    def redraw(self) -> None:
+        """Push dirty series to their curves (called by the timer; cheap when nothing changed)."""
+        if not self._dirty:
+            return
+        dirty, self._dirty = self._dirty, set()
+        for key in dirty:
+            x, y = self.series[key].view()
+            self._items[key].setData(x, y)
+
+    # ---------------------------------------------------------------- export
+    def export_png(self, metric: str, path: str) -> None:
+        """Save one plot as a PNG image."""
+        from pyqtgraph.exporters import ImageExporter
+
+        ImageExporter(self.plots[metric].getPlotItem()).export(path)
+
+    def export_csv(self, path: str) -> None:
+        """Save the per-epoch history (one column per metric)."""
+        keys = list(self.epoch_history)
+        n = max((len(v) for v in self.epoch_history.values()), default=0)
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["epoch", *keys])
+            for i in range(n):
+                row = [self.epoch_history[k][i] if i < len(self.epoch_history[k]) else "" for k in keys]
+                writer.writerow([i + 1, *row])
+
+
+class _HoverReadout:
+    """Shows the nearest epoch's values of a plot under the mouse."""
+
+    def __init__(self, plot: pg.PlotWidget, owner: MetricPlots, metric: str) -> None:
+        self.plot = plot
+        self.owner = owner
+        self.metric = metric
+        self.label = pg.TextItem(anchor=(0, 1), color="#888")
+        self.label.setZValue(10)
+        plot.addItem(self.label, ignoreBounds=True)
+        plot.scene().sigMouseMoved.connect(self.on_moved)
+
+    def on_moved(self, pos: Any) -> None:
+        """Update the readout for the mouse position (scene coordinates)."""
+        vb = self.plot.getPlotItem().vb
+        if not self.plot.sceneBoundingRect().contains(pos):
+            self.label.setText("")
+            return
+        point = vb.mapSceneToView(pos)
+        parts = []
+        for role in ("train", "val"):
+            series = self.owner.series.get((self.metric, role))
+            if series is None or series.n == 0:
+                continue
+            x, y = series.view()
+            i = int(np.argmin(np.abs(x - point.x())))
+            parts.append(f"{role} {y[i]:.4g} (epoch {x[i]:g})")
+        self.label.setText("   ".join(parts))
+        self.label.setPos(point.x(), point.y())
+
+
+def _num(value: Any) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
