@@ -2,7 +2,8 @@
 
 Each command checks everything it needs *before* touching the project and raises
 :class:`CommandError` with a message for the user; ``redo`` then ``undo`` restores
-``project.to_dict()`` exactly, document order of nodes and edges included.
+``project.to_dict()`` exactly, document order of nodes and edges included. The base class,
+the pure undo stack and :class:`Macro` live in ``command_base`` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -12,83 +13,12 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from visualnn.core.command_base import Command, CommandError, Macro, UndoStack
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import FUNCTIONAL, MISSING, MODES, SEQUENTIAL, Edge, Graph, GraphError, Node, PortRef
 from visualnn.core.project import Project
 from visualnn.core.specs import Registry, default_registry
 from visualnn.core.training_config import TrainingConfig
-
-
-class CommandError(ValueError):
-    """An edit that cannot be applied; the project is left untouched and the message says why."""
-
-
-class Command:
-    """Base class: ``redo`` applies the edit, ``undo`` restores ``project`` exactly."""
-
-    text: str = "Edit"
-
-    def redo(self, project: Project) -> None:
-        """Apply the edit (raise :class:`CommandError` before mutating anything if impossible)."""
-        raise NotImplementedError
-
-    def undo(self, project: Project) -> None:
-        """Revert the edit."""
-        raise NotImplementedError
-
-    def merge_id(self) -> object | None:
-        """Consecutive commands with the same non-None id may merge (slider drags)."""
-        return None
-
-    def merge(self, other: Command) -> bool:
-        """Absorb ``other`` (already applied) into this command; True when merged."""
-        return False
-
-
-class UndoStack:
-    """A pure-Python undo stack for the CLI and tests; the UI wraps commands in QUndoStack."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self._done: list[Command] = []
-        self._undone: list[Command] = []
-
-    def push(self, command: Command) -> None:
-        """Apply ``command`` and record it (merging with the previous one when allowed)."""
-        command.redo(self.project)
-        self._undone.clear()
-        if self._done and command.merge_id() is not None and self._done[-1].merge_id() == command.merge_id():
-            if self._done[-1].merge(command):
-                return
-        self._done.append(command)
-
-    def undo(self) -> bool:
-        """Undo the last command; False when there is none."""
-        if not self._done:
-            return False
-        cmd = self._done.pop()
-        cmd.undo(self.project)
-        self._undone.append(cmd)
-        return True
-
-    def redo(self) -> bool:
-        """Redo the last undone command; False when there is none."""
-        if not self._undone:
-            return False
-        cmd = self._undone.pop()
-        cmd.redo(self.project)
-        self._done.append(cmd)
-        return True
-
-    @property
-    def can_undo(self) -> bool:
-        """Whether :meth:`undo` would do something."""
-        return bool(self._done)
-
-    @property
-    def can_redo(self) -> bool:
-        """Whether :meth:`redo` would do something."""
-        return bool(self._undone)
 
 
 # ----------------------------------------------------------------------- helpers
@@ -175,31 +105,6 @@ def check_edge(graph: Graph, edge: Edge, registry: Registry) -> str | None:
 
 
 # ---------------------------------------------------------------------- commands
-class Macro(Command):
-    """Several commands applied as one undo step; a failure part-way rolls the done part back."""
-
-    def __init__(self, text: str, commands: Sequence[Command]) -> None:
-        self.text = text
-        self.commands = list(commands)
-
-    def redo(self, project: Project) -> None:
-        """Apply every command in order (all or nothing)."""
-        done: list[Command] = []
-        try:
-            for cmd in self.commands:
-                cmd.redo(project)
-                done.append(cmd)
-        except CommandError:
-            for cmd in reversed(done):
-                cmd.undo(project)
-            raise
-
-    def undo(self, project: Project) -> None:
-        """Undo every command in reverse order."""
-        for cmd in reversed(self.commands):
-            cmd.undo(project)
-
-
 class AddNode(Command):
     """Add one layer (at document position ``index`` when given)."""
 
@@ -622,3 +527,10 @@ class SetProjectName(Command):
     def undo(self, project: Project) -> None:
         """Restore the old name."""
         project.set_name(self._old)
+
+
+__all__ = [
+    "AddNode", "Command", "CommandError", "Connect", "Disconnect", "InsertBetween", "Macro", "MoveNodes",
+    "Paste", "RemoveNodes", "Rename", "SetDataset", "SetMode", "SetParam", "SetProjectName", "SetTraining",
+    "UndoStack", "check_edge", "check_name", "fragment", "free_input_port", "fresh_id", "sequential_problem",
+]
