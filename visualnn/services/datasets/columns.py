@@ -75,7 +75,9 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True) 
     n_missing = column.null_count
     bad: list[tuple[int, str]] = []
     integral = False
-    if pa.types.is_integer(typ) or pa.types.is_floating(typ):
+    if pa.types.is_null(typ):
+        kind = "numeric"  # an all-empty column: arrow cannot tell its type
+    elif pa.types.is_integer(typ) or pa.types.is_floating(typ):
         kind = "numeric"
         if pa.types.is_floating(typ):
             n_missing += int(pc.sum(pc.is_nan(column)).as_py() or 0)
@@ -104,7 +106,7 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True) 
                 bad = [(int(i) + 1, str(series.iloc[int(i)])) for i in bad_idx]
             else:
                 kind = "categorical"
-    n_unique = int(pc.count_distinct(column.drop_null()).as_py() or 0) if n else 0
+    n_unique = int(pc.count_distinct(column.drop_null()).as_py() or 0) if n and not pa.types.is_null(typ) else 0
     info = ColumnInfo(name, dtype, kind, n_missing, n_unique, n, sample, bad, integral=integral)
     where = f"{path}: " if path else ""
     if info.all_missing:

@@ -86,7 +86,7 @@ def _encode_targets(
         names = [str(int(v)) if float(v).is_integer() else str(v) for v in uniq]
         codes = np.where(np.isnan(values), np.nan, np.searchsorted(uniq, np.nan_to_num(values)))
         return task, names, codes.reshape(-1, 1), len(names)
-    if kind == "boolean":
+    if kind == "boolean" and info.dtype == "bool":
         values = numeric_values(info, col, path, header)
         return spec.task() or "binary", ["false", "true"], values.reshape(-1, 1), 2
     text = text_values(col)

@@ -1,0 +1,77 @@
+"""Tensor vocabulary: axis names per rank, sizes, task detection and output suggestions."""
+
+from __future__ import annotations
+
+import pytest
+
+from visualnn.core.tensors import TensorInfo, axis_names, detect_task, human_bytes, rank_phrase, suggest_output
+
+
+@pytest.mark.parametrize(
+    ("rank", "kind", "names"),
+    [
+        (1, None, ("samples",)),
+        (2, None, ("samples", "features")),
+        (3, None, ("samples", "time steps", "features")),
+        (4, None, ("samples", "height", "width", "channels")),
+        (5, None, ("samples", "frames", "height", "width", "channels")),
+        (3, "image", ("samples", "height", "width")),
+        (6, None, ("samples", "axis 1", "axis 2", "axis 3", "axis 4", "axis 5")),
+    ],
+)
+def test_axis_names_follow_the_course(rank: int, kind: str | None, names: tuple[str, ...]) -> None:
+    assert axis_names(rank, kind) == names
+
+
+def test_rank_phrase() -> None:
+    assert rank_phrase(2) == "rank 2 (samples, features)"
+    assert rank_phrase(0) == "rank 0 (scalar)"
+
+
+def test_tensor_info_describes_shape_rank_dtype_and_memory() -> None:
+    info = TensorInfo("x_train", (480, 7), "float32", "vector")
+    assert info.rank == 2
+    assert info.nbytes == 480 * 7 * 4
+    assert info.sample_shape == (7,)
+    assert info.describe() == "x_train: (480, 7) · rank 2 (samples, features) · float32 · 13.1 KB"
+    labels = TensorInfo("y", (10,), "int32", "labels")
+    assert labels.describe() == "y: (10,) · rank 1 (samples) · int32 · 40 B"
+    assert TensorInfo("x", (None, 3)).nbytes == 0
+    assert info.to_dict()["axes"] == ["samples", "features"]
+
+
+def test_human_bytes() -> None:
+    assert human_bytes(512) == "512 B"
+    assert human_bytes(2048) == "2.0 KB"
+    assert human_bytes(3 * 1024**3) == "3.0 GB"
+
+
+@pytest.mark.parametrize(
+    ("args", "task"),
+    [
+        (("str", 2), "binary"),
+        (("str", 5), "multiclass"),
+        (("bool", 2), "binary"),
+        (("int", 3), "multiclass"),
+        (("int", 50), "regression"),
+        (("float", 3), "regression"),
+        (("float", 0, 3, True), "multilabel"),
+        (("float", 0, 2, False), "regression"),
+    ],
+)
+def test_detect_task(args: tuple, task: str) -> None:  # type: ignore[type-arg]
+    assert detect_task(*args) == task
+
+
+def test_suggest_output_matches_keras_conventions() -> None:
+    assert suggest_output("binary").to_dict() == {
+        "task": "binary", "units": 1, "activation": "sigmoid", "loss": "binary_crossentropy", "metrics": ["accuracy"]
+    }  # fmt: skip
+    multi = suggest_output("multiclass", n_classes=4)
+    assert (multi.units, multi.activation, multi.loss) == (4, "softmax", "sparse_categorical_crossentropy")
+    assert suggest_output("multiclass", 4, target_encoding="onehot").loss == "categorical_crossentropy"
+    assert suggest_output("multilabel", n_outputs=5).units == 5
+    reg = suggest_output("regression", n_outputs=2)
+    assert (reg.units, reg.activation, reg.loss, reg.metrics) == (2, "linear", "mse", ("mae",))
+    with pytest.raises(ValueError, match="received 'clustering'"):
+        suggest_output("clustering")

@@ -1,0 +1,89 @@
+"""Image folders without TensorFlow: classes, skipped files, bad layouts, sizes and modes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from visualnn.services.datasets.errors import DataError
+from visualnn.services.datasets.images import check_image_bytes, scan_image_folder
+from visualnn.services.datasets.inspect import inspect_source
+
+
+def make_folder(root: Path, classes: dict[str, int], size: tuple[int, int] = (16, 16), mode: str = "RGB") -> Path:
+    rng = np.random.default_rng(0)
+    for name, count in classes.items():
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            shape = (size[1], size[0], 3) if mode == "RGB" else (size[1], size[0])
+            Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8), mode).save(root / name / f"{i}.png")
+    return root
+
+
+def test_classes_counts_and_tensor_shape(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "imgs", {"cat": 4, "dog": 3, "fox": 2})
+    info = inspect_source(str(root), {"image": {"image_size": [8, 10], "color_mode": "grayscale"}})
+    assert info.classes == {"cat": 4, "dog": 3, "fox": 2}
+    assert info.tensors[0].shape == (9, 8, 10, 1)  # grayscale keeps a channel axis of 1
+    assert info.tensors[0].axes == ("samples", "height", "width", "channels")
+    assert info.task == "multiclass" and info.suggestion is not None and info.suggestion.units == 3
+    assert len(info.examples["cat"]) == 4
+
+
+def test_non_images_and_truncated_files_are_skipped_and_listed(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "imgs", {"a": 3, "b": 3})
+    (root / "a" / "readme.txt").write_text("hello")
+    good = (root / "b" / "0.png").read_bytes()
+    (root / "b" / "cut.png").write_bytes(good[: len(good) // 2])
+    (root / "b" / "fake.jpg").write_bytes(b"this is not a jpeg")
+    scan = scan_image_folder(str(root))
+    reasons = {Path(p).name: why for p, why in scan.skipped}
+    assert reasons["readme.txt"].startswith("is not an image")
+    assert "truncated PNG" in reasons["cut.png"]
+    assert reasons["fake.jpg"] == "is not a PNG, JPEG, BMP or GIF image"
+    assert len(scan.files) == 6
+    assert any("Skipped 3 file(s)" in p.message for p in scan.problems)
+
+
+def test_every_format_passes_the_byte_check(tmp_path: Path) -> None:
+    img = Image.fromarray(np.zeros((4, 4, 3), np.uint8))
+    for ext in ("png", "jpeg", "bmp", "gif"):
+        path = tmp_path / f"x.{ext}"
+        img.save(path)
+        assert check_image_bytes(str(path)) is None, ext
+    jpeg = (tmp_path / "x.jpeg").read_bytes()
+    (tmp_path / "t.jpeg").write_bytes(jpeg[:-10])
+    assert "truncated JPEG" in (check_image_bytes(str(tmp_path / "t.jpeg")) or "")
+
+
+def test_no_subfolders_and_empty_classes(tmp_path: Path) -> None:
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(flat / "a.png")
+    with pytest.raises(DataError, match="has no sub-folders \\(it holds 1 images directly\\)"):
+        scan_image_folder(str(flat))
+    root = make_folder(tmp_path / "imgs", {"a": 2, "b": 2})
+    (root / "empty").mkdir()
+    scan = scan_image_folder(str(root))
+    assert scan.class_names == ["a", "b"]
+    assert any("Class 'empty'" in p.message and "has no images" in p.message for p in scan.problems)
+    only = make_folder(tmp_path / "one", {"a": 2})
+    with pytest.raises(DataError, match="needs at least two class folders"):
+        scan_image_folder(str(only))
+
+
+def test_mixed_sizes_and_modes_are_reported(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "imgs", {"a": 2}, size=(16, 16))
+    make_folder(root, {"b": 2}, size=(20, 12), mode="L")
+    scan = scan_image_folder(str(root))
+    messages = " ".join(p.message for p in scan.problems)
+    assert "different sizes" in messages and "Grayscale and colour images are mixed" in messages
+
+
+def test_missing_folder_offers_to_relocate(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="folder .* does not exist") as exc:
+        scan_image_folder(str(tmp_path / "gone"))
+    assert exc.value.relocate
