@@ -95,11 +95,6 @@ def attach_dataset(
             cols[target] = dict(cols.get(target) or {}, role="target")
             opts["columns"] = cols
     info = inspect_source(path, opts, kind=kind)
-    if target is not None and kind in ("csv",) and target not in [c.name for c in info.columns]:
-        from visualnn.services.datasets.errors import DataError
-
-        names = ", ".join(c.name for c in info.columns)
-        raise DataError(f"{path} has no column {target!r}; its columns are {names}.", path)
     apply_info(project, info, os.path.abspath(path))
     return project
 

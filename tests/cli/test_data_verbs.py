@@ -1,0 +1,62 @@
+"""``visualnn data inspect`` and ``visualnn new --data``: output, JSON and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from visualnn.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+
+
+def test_inspect_prints_columns_tensors_and_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["data", "inspect", str(EXAMPLES / "tabular" / "penguins.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "x: (600, 7) · rank 2 (samples, features) · float32" in out
+    assert "task: multiclass [adelie, chinstrap, gentoo]" in out
+    assert "Dense(3, softmax) with sparse_categorical_crossentropy" in out
+
+
+def test_inspect_json_for_images(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["data", "inspect", str(EXAMPLES / "images" / "shapes"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] and data["kind"] == "images"
+    assert data["classes"] == {"circle": 60, "square": 60, "triangle": 60}
+    assert data["tensors"][0]["axes"] == ["samples", "height", "width", "channels"]
+    assert data["input_shape"] == [32, 32, 3]
+
+
+def test_inspect_timeseries_options(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(EXAMPLES / "timeseries" / "weather.csv")
+    assert main(["data", "inspect", path, "--kind", "timeseries", "--window", "48", "--target", "temperature", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tensors"][0]["shape"] == [2160 - 48, 48, 3]
+
+
+def test_unreadable_input_exits_2_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert main(["data", "inspect", str(empty)]) == 2
+    assert "empty.csv is empty (0 bytes)" in capsys.readouterr().err
+    assert main(["data", "inspect", str(tmp_path / "missing.csv"), "--json"]) == 2
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False and "does not exist" in data["error"]
+
+
+def test_new_with_data_adapts_the_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "p.vnn"
+    args = ["new", "--template", "mlp_classifier", "--data", str(EXAMPLES / "tabular" / "penguins.csv"),
+            "--target", "species", "-o", str(out)]  # fmt: skip
+    assert main(args) == 0
+    saved = json.loads(out.read_text())
+    assert saved["dataset"]["kind"] == "csv" and not saved["dataset"]["path"].startswith("/")
+    shapes = {n["id"]: n["params"] for n in saved["graph"]["nodes"]}
+    assert shapes["input_1"]["shape"] == [7]
+    assert saved["training"]["loss"] == "sparse_categorical_crossentropy"
+    bad = ["new", "--template", "mlp_classifier", "--data", str(tmp_path / "gone.csv"), "-o", str(tmp_path / "q.vnn")]
+    assert main(bad) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "q.vnn").exists()
