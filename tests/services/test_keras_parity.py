@@ -6,7 +6,10 @@ import inspect
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tests.services import random_graphs
 from tests.services.parity_helpers import assert_matches_keras, chain_graph, single_layer_graph
 from visualnn.core.graph import SEQUENTIAL
 from visualnn.core.specs import default_registry
@@ -14,6 +17,8 @@ from visualnn.core.specs import default_registry
 pytestmark = pytest.mark.tf
 
 REGISTRY = default_registry()
+# Generic (imported) layers carry a stored Keras config instead of a spec; the importer tests them.
+CATALOG = [spec for spec in REGISTRY if spec.category != "generic"]
 
 SEQ = (10, 4)
 IMG = (12, 12, 3)
@@ -107,11 +112,11 @@ def _normalise(value: Any) -> Any:
 
 
 def test_every_spec_has_a_parity_case() -> None:
-    missing = {spec.type for spec in REGISTRY if spec.type != "Input"} - set(CASES)
+    missing = {spec.type for spec in CATALOG if spec.type != "Input"} - set(CASES)
     assert not missing, f"add a representative input for {sorted(missing)}"
 
 
-@pytest.mark.parametrize("spec", list(REGISTRY), ids=lambda s: s.type)
+@pytest.mark.parametrize("spec", CATALOG, ids=lambda s: s.type)
 def test_spec_defaults_match_keras_signature(spec: Any) -> None:
     from visualnn.services.keras_builder import resolve_class
 
@@ -205,3 +210,23 @@ EXTRA_CASES: list[tuple[str, list[tuple[int | None, ...]], dict[str, Any]]] = [
 @pytest.mark.parametrize(("layer_type", "shapes", "params"), EXTRA_CASES, ids=lambda v: str(v)[:30])
 def test_edge_cases_match_keras(layer_type: str, shapes: list[tuple[int | None, ...]], params: dict[str, Any]) -> None:
     assert_matches_keras(single_layer_graph(layer_type, shapes, params))
+
+
+# ------------------------------------------------------------------ random graphs (hypothesis)
+RANDOM_SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
+
+
+@RANDOM_SETTINGS
+@given(st.data())
+def test_random_chains_match_keras(data: st.DataObject) -> None:
+    assert_matches_keras(random_graphs.draw_chain(data.draw, REGISTRY))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(RANDOM_SETTINGS.suppress_health_check))
+@given(st.data())
+def test_random_branch_and_merge_graphs_match_keras(data: st.DataObject) -> None:
+    assert_matches_keras(random_graphs.draw_branch_merge(data.draw, REGISTRY))
