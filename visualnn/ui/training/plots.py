@@ -77,6 +77,7 @@ class MetricPlots(QWidget):
         self._items: dict[tuple[str, str], pg.PlotDataItem] = {}
         self._dirty: set[tuple[str, str]] = set()
         self._ema: dict[str, float] = {}
+        self._prefixes: list[str] = []
         self.epoch_history: dict[str, list[float]] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(int(1000 / redraw_hz))
@@ -94,6 +95,7 @@ class MetricPlots(QWidget):
         self._items.clear()
         self._dirty.clear()
         self._ema.clear()
+        self._prefixes.clear()
         self.epoch_history = {}
 
     def add_batch(self, epoch: int, batch: int, batches: int | None, logs: dict[str, Any]) -> None:
@@ -173,7 +175,12 @@ class MetricPlots(QWidget):
         if key in self._items:
             return
         plot = self._plot_for(metric)
-        colour = pg.mkColor(self.colour(metric))
+        if prefix:  # overlaid runs: one colour per run, the same in every plot
+            if prefix not in self._prefixes:
+                self._prefixes.append(prefix)
+            colour = pg.mkColor(COLOURS[self._prefixes.index(prefix) % len(COLOURS)])
+        else:
+            colour = pg.mkColor(self.colour(metric))
         name = {"batch": f"{metric} (batches, smoothed)", "train": f"{metric} (training)",
                 "val": f"{metric} (validation)"}[role]
         if prefix:

@@ -1,0 +1,257 @@
+"""The Evaluation tab: metrics table, confusion-matrix heatmap, per-class report, confidently wrong
+samples; for regression a predicted-vs-true scatter and a residual histogram."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualnn.core.protocol import EvaluateRequest
+from visualnn.ui.training.panel import project_snapshot
+
+
+def fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
+    """Replace a table's contents (floats shown with 4 decimals, ints with thousands separators)."""
+    table.clear()
+    table.setColumnCount(len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, float):
+                text = f"{value:.4f}"
+            elif isinstance(value, int) and not isinstance(value, bool):
+                text = f"{value:,}"
+            else:
+                text = str(value)
+            item = QTableWidgetItem(text)
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if isinstance(value, int | float):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+
+
+class ConfusionMatrixView(pg.PlotWidget):
+    """A heatmap with the count in each cell and class names on both axes (rows: true, columns: predicted)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setBackground(None)
+        self.image = pg.ImageItem()
+        self.addItem(self.image)
+        self.setLabel("bottom", "predicted class")
+        self.setLabel("left", "true class")
+        self.getPlotItem().invertY(True)
+        self.setAspectLocked(True)
+        self._texts: list[pg.TextItem] = []
+        self.matrix: list[list[int]] = []
+
+    def set_matrix(self, matrix: list[list[int]], names: list[str]) -> None:
+        """Show ``matrix`` (row = true class) labelled with ``names``."""
+        self.matrix = matrix
+        for t in self._texts:
+            self.removeItem(t)
+        self._texts.clear()
+        m = np.asarray(matrix, dtype=float)
+        if m.size == 0:
+            self.image.clear()
+            return
+        rows = m.sum(axis=1, keepdims=True)
+        share = np.divide(m, rows, out=np.zeros_like(m), where=rows > 0)  # colour by row share: readable at any size
+        self.image.setImage(share.T, levels=(0.0, 1.0))
+        self.image.setColorMap(pg.colormap.get("viridis"))
+        n = len(matrix)
+        if n <= 30:  # numbers stay readable up to about 30 classes
+            for i in range(n):
+                for j in range(n):
+                    t = pg.TextItem(f"{int(m[i, j])}", anchor=(0.5, 0.5),
+                                    color="#000" if share[i, j] > 0.6 else "#fff")
+                    t.setPos(j + 0.5, i + 0.5)
+                    self.addItem(t)
+                    self._texts.append(t)
+        ticks = [(k + 0.5, names[k] if k < len(names) else str(k)) for k in range(n)]
+        self.getAxis("bottom").setTicks([ticks])
+        self.getAxis("left").setTicks([ticks])
+        self.autoRange()
+
+
+class EvaluationPanel(QWidget):
+    """Asks the engine to evaluate a run and shows the report."""
+
+    evaluated = Signal(dict)
+    evaluation_failed = Signal(str)
+
+    def __init__(self, document: Any, engine: Any, parent: QWidget | None = None, extra_job: dict[str, Any] | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.engine = engine
+        self._extra_job = dict(extra_job or {})
+        self.job_id: str | None = None
+        self.report: dict[str, Any] | None = None
+
+        self.run_combo = QComboBox()
+        self.split_combo = QComboBox()
+        self.split_combo.addItems(["test", "val", "train"])
+        self.evaluate_button = QPushButton("Evaluate")
+        self.evaluate_button.clicked.connect(lambda: self.evaluate(self.run_combo.currentData()))
+        self.status = QLabel("Train a model, then evaluate it on data it has not seen.")
+        top = QHBoxLayout()
+        for w in (QLabel("Run"), self.run_combo, QLabel("Split"), self.split_combo, self.evaluate_button):
+            top.addWidget(w)
+        top.addWidget(self.status, 1)
+
+        self.metrics_table = QTableWidget()
+        self.confusion = ConfusionMatrixView()
+        self.per_class = QTableWidget()
+        self.wrong = QTableWidget()
+        self.wrong.verticalHeader().setDefaultSectionSize(40)
+        cls_page = QSplitter()
+        cls_page.addWidget(self.confusion)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.per_class)
+        right.addWidget(self.wrong)
+        cls_page.addWidget(right)
+
+        self.scatter = pg.PlotWidget(title="predicted vs true")
+        self.scatter.setLabel("bottom", "true value")
+        self.scatter.setLabel("left", "predicted value")
+        self.scatter.showGrid(x=True, y=True, alpha=0.25)
+        self.scatter_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(76, 120, 168, 140), pen=None)
+        self.diagonal = pg.PlotDataItem(pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
+        self.scatter.addItem(self.scatter_points)
+        self.scatter.addItem(self.diagonal)
+        self.residuals = pg.PlotWidget(title="residuals (predicted − true)")
+        self.residuals.setLabel("bottom", "residual")
+        self.residuals.setLabel("left", "samples")
+        self.residual_bars = pg.BarGraphItem(x=[], height=[], width=1.0, brush="#F58518")
+        self.residuals.addItem(self.residual_bars)
+        reg_page = QSplitter()
+        reg_page.addWidget(self.scatter)
+        reg_page.addWidget(self.residuals)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(cls_page)
+        self.pages.addWidget(reg_page)
+        body = QSplitter()
+        body.addWidget(self.metrics_table)
+        body.addWidget(self.pages)
+        body.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(body, 1)
+
+        engine.job_finished.connect(self._on_engine_job_finished)
+        engine.job_failed.connect(self._on_engine_job_failed)
+        for name in ("runs_changed", "project_replaced"):
+            if hasattr(document, name):
+                getattr(document, name).connect(self.refresh_runs)
+        self.refresh_runs()
+
+    def refresh_runs(self, *_: Any) -> None:
+        """List the runs that saved a model, newest first."""
+        current = self.run_combo.currentData()
+        self.run_combo.clear()
+        for run in reversed(self.document.project.runs):
+            if run.model_path:
+                self.run_combo.addItem(f"{run.id} ({run.status})", run.id)
+        index = self.run_combo.findData(current)
+        self.run_combo.setCurrentIndex(max(index, 0))
+        self.evaluate_button.setEnabled(self.run_combo.count() > 0)
+
+    def evaluate(self, run_id: str | None = None) -> str | None:
+        """Evaluate ``run_id`` (default: the latest run) on the chosen split; returns the job id."""
+        if not self.document.project.runs:
+            self.status.setText("There is no trained run yet. Train the model first.")
+            return None
+        snapshot, base = project_snapshot(self.document)
+        req = EvaluateRequest(project=snapshot, base_dir=base, run_id=run_id or None,
+                              split=self.split_combo.currentText(), **self._extra_job)
+        self.status.setText("Evaluating…")
+        self.job_id = self.engine.submit("evaluate", req.to_dict())
+        return self.job_id
+
+    def _on_engine_job_finished(self, job_id: str, report: dict[str, Any]) -> None:
+        if job_id != self.job_id:
+            return
+        self.job_id = None
+        self.show_report(report)
+        self.evaluated.emit(report)
+
+    def _on_engine_job_failed(self, job_id: str, message: str) -> None:
+        if job_id != self.job_id:
+            return
+        self.job_id = None
+        self.status.setText(message)
+        self.evaluation_failed.emit(message)
+
+    def show_report(self, report: dict[str, Any]) -> None:
+        """Fill the tables and plots from an evaluation report."""
+        self.report = report
+        self.status.setText(f"Run {report.get('run_id')} on the {report.get('split')} split: "
+                            f"{report.get('n_samples', 0):,} samples.")
+        fill_table(self.metrics_table, ["metric", "value"],
+                   [[k, float(v)] for k, v in report.get("metrics", {}).items()])
+        cls = report.get("classification")
+        if cls:
+            self.pages.setCurrentIndex(0)
+            names = cls["class_names"]
+            self.confusion.set_matrix(cls["confusion"], names)
+            fill_table(self.per_class, ["class", "precision", "recall", "F1", "support"],
+                       [[r["class"], r["precision"], r["recall"], r["f1"], r["support"]] for r in cls["per_class"]])
+            self._show_wrong(cls.get("wrong", []))
+        reg = report.get("regression")
+        if reg:
+            self.pages.setCurrentIndex(1)
+            self.scatter_points.setData(reg["true"], reg["pred"])
+            lo = min(reg["true"] + reg["pred"], default=0.0)
+            hi = max(reg["true"] + reg["pred"], default=1.0)
+            self.diagonal.setData([lo, hi], [lo, hi])
+            edges = np.asarray(reg["hist_edges"])
+            if len(edges) > 1:
+                self.residual_bars.setOpts(x=(edges[:-1] + edges[1:]) / 2, height=reg["hist_counts"],
+                                           width=float(edges[1] - edges[0]))
+
+    def _show_wrong(self, wrong: list[dict[str, Any]]) -> None:
+        images = any(isinstance(w.get("sample"), list) and w["sample"] and isinstance(w["sample"][0], list)
+                     for w in wrong)
+        headers = ["#", "true", "predicted", "confidence", "image" if images else "values"]
+        rows = [[w["index"], w["true"], w["pred"], w["confidence"], "" if images else
+                 ", ".join(f"{v:.3g}" for v in (w.get("sample") or [])[:8])] for w in wrong]
+        fill_table(self.wrong, headers, rows)
+        if images:
+            for r, w in enumerate(wrong):
+                label = QLabel()
+                label.setPixmap(thumbnail_pixmap(w["sample"]))
+                self.wrong.setCellWidget(r, 4, label)
+
+
+def thumbnail_pixmap(sample: list[Any]) -> QPixmap:
+    """A 0-255 grey or RGB nested list as a pixmap scaled to 36 px high."""
+    a = np.asarray(sample, dtype=np.uint8)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    a = np.ascontiguousarray(a)
+    if a.ndim == 2:
+        img = QImage(a.data, a.shape[1], a.shape[0], a.strides[0], QImage.Format.Format_Grayscale8)
+    else:
+        a = np.ascontiguousarray(a[:, :, :3])
+        img = QImage(a.data, a.shape[1], a.shape[0], a.strides[0], QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(img.copy()).scaledToHeight(36)
