@@ -1,0 +1,127 @@
+"""Data panel: background inspection, roles, settings -> code, Apply/undo, suggestion, errors, relocate."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from visualnn.core.project.io import save_project
+from visualnn.core.templates import template
+from visualnn.ui.data_panel import DataPanel
+from visualnn.ui.document import ProjectDocument
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+
+
+@pytest.fixture
+def panel(qtbot):  # type: ignore[no-untyped-def]
+    doc = ProjectDocument(template("mlp_classifier").build())
+    widget = DataPanel(doc)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def load(qtbot, panel: DataPanel, path: str) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        panel.load_path(path)
+
+
+def test_csv_preview_roles_tensors_and_code(qtbot, panel: DataPanel) -> None:  # type: ignore[no-untyped-def]
+    load(qtbot, panel, str(EXAMPLES / "tabular" / "penguins.csv"))
+    assert panel.columns.rowCount() == 6
+    assert panel.preview.rowCount() == 50
+    assert "x: (600, 7) · rank 2 (samples, features) · float32" in panel.tensor_view.toPlainText()
+    assert "buffer_size=420" not in panel.code_view.toPlainText()  # default split: 0.2 validation, no test
+    assert "buffer_size=480" in panel.code_view.toPlainText()
+    assert "Dataset.zip((ds_x, ds_y))" in panel.code_view.toPlainText()
+    role = panel.columns.editor("island", "role")
+    assert role is not None and role.currentText() == "feature"
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        role.setCurrentText("ignore")
+    assert "x: (600, 4)" in panel.tensor_view.toPlainText()  # island's 3 one-hot columns are gone
+
+
+def test_panel_module_does_not_import_tensorflow() -> None:
+    code = (
+        "import sys; import visualnn.ui.data_panel; import visualnn.ui.data.worker; "
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_settings_change_the_equivalent_code(qtbot, panel: DataPanel) -> None:  # type: ignore[no-untyped-def]
+    load(qtbot, panel, str(EXAMPLES / "tabular" / "penguins.csv"))
+    panel.settings.editors["pipeline.batch_size"].setValue(64)  # type: ignore[attr-defined]
+    panel.settings.editors["pipeline.repeat"].setChecked(True)  # type: ignore[attr-defined]
+    panel.settings.editors["pipeline.shuffle_buffer"].setValue(100)  # type: ignore[attr-defined]
+    code = panel.code_view.toPlainText()
+    assert ".batch(64)" in code and ".repeat()" in code and "buffer_size=100," in code
+    assert panel.spec is not None and panel.spec.pipeline().batch_size == 64
+
+
+def test_apply_pushes_one_undoable_command_and_suggestion_fits_model(qtbot, panel: DataPanel) -> None:  # type: ignore[no-untyped-def]
+    doc = panel.document
+    load(qtbot, panel, str(EXAMPLES / "tabular" / "penguins.csv"))
+    assert panel.suggest_btn.isEnabled()  # the template's Input is [4]; the data gives 7 features
+    assert "input_1.shape is [4]; the data needs [7]" in panel.shape_warning.text()
+    assert panel.apply()
+    assert doc.project.dataset is not None and doc.project.dataset.kind == "csv"
+    assert panel.apply_suggestion()
+    assert doc.graph.node("input_1").params["shape"] == [7]
+    assert not panel.suggest_btn.isEnabled()
+    doc.undo_stack.undo()
+    assert doc.graph.node("input_1").params["shape"] == [4]
+    doc.undo_stack.undo()
+    assert doc.project.dataset is None
+
+
+def test_image_folder_shows_thumbnails(qtbot, panel: DataPanel) -> None:  # type: ignore[no-untyped-def]
+    load(qtbot, panel, str(EXAMPLES / "images" / "shapes"))
+    assert panel.thumbs.count() == 24  # 8 thumbnails for each of 3 classes
+    assert panel.thumbs.item(0).text() == "circle (60)"
+    assert "rank 4 (samples, height, width, channels)" in panel.tensor_view.toPlainText()
+
+
+def test_errors_are_shown_not_raised(qtbot, panel: DataPanel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with qtbot.waitSignal(panel.inspection_failed, timeout=20000) as blocker:
+        panel.load_path(str(empty))
+    assert "empty (0 bytes)" in blocker.args[0]
+    assert "empty (0 bytes)" in panel.status.text()
+    assert not panel.apply_btn.isEnabled()
+
+
+def test_cancel_ignores_the_result(qtbot, panel: DataPanel) -> None:  # type: ignore[no-untyped-def]
+    panel.load_path(str(EXAMPLES / "tabular" / "penguins.csv"))
+    panel.cancel()
+    assert panel.status.text() == "Cancelled."
+    with qtbot.assertNotEmitted(panel.inspected, wait=1500):
+        pass
+    assert panel.info is None
+
+
+def test_moved_data_offers_relocate(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "penguins.csv"
+    shutil.copy(EXAMPLES / "tabular" / "penguins.csv", data)
+    project = template("mlp_classifier").build()
+    from visualnn.services.datasets.attach import attach_dataset
+
+    attach_dataset(project, str(data), target="species")
+    save_project(project, tmp_path / "p.vnn")
+    moved = tmp_path / "moved.csv"
+    data.rename(moved)
+    doc = ProjectDocument()
+    panel = DataPanel(doc)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.inspection_failed, timeout=20000):
+        doc.set_project(project)
+    assert not panel.relocate_btn.isHidden()
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        panel.relocate(str(moved))
+    assert doc.project.dataset is not None and doc.project.dataset.path == "moved.csv"
+    assert doc.project.dataset.targets() == ["species"]

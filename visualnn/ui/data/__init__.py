@@ -1,0 +1,1 @@
+"""Parts of the data panel: background inspection worker and the panel's views."""

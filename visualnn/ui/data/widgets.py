@@ -1,0 +1,245 @@
+"""Views of the data panel: column roles table, preview table, thumbnail grid, split/pipeline form.
+
+Views are thin: they show a SourceInfo / DatasetSpec and emit intent signals; the panel turns
+intent into a new working DatasetSpec and, on Apply, into a SetDataset command.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker, QSize, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHeaderView,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualnn.core.dataset import (
+    CATEGORICAL_ENCODINGS,
+    COLOR_MODES,
+    COLUMN_KINDS,
+    MISSING_STRATEGIES,
+    RESCALES,
+    ROLES,
+    SCALINGS,
+    DatasetSpec,
+)
+
+
+class ColumnsTable(QTableWidget):
+    """One row per column: name, type, missing, distinct, and editors for role, kind and encoding."""
+
+    column_edited = Signal(str, str, object)  # column name, field (role|kind|encoding), value
+
+    HEADERS = ("Column", "Type", "Missing", "Unique", "Role", "Kind", "Encoding")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(self.HEADERS), parent)
+        self.setHorizontalHeaderLabels(self.HEADERS)
+        self.verticalHeader().setVisible(False)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+    def show_columns(self, info: Any, spec: DatasetSpec) -> None:
+        """Fill from a SourceInfo (detected values) and the working spec (chosen roles/kinds)."""
+        blocker = QSignalBlocker(self)
+        self.setRowCount(len(info.columns))
+        for row, col in enumerate(info.columns):
+            role = "target" if col.name in info.targets else "feature" if col.name in info.features else "ignore"
+            for c, text in enumerate((col.name, col.dtype, str(col.n_missing), str(col.n_unique))):
+                item = QTableWidgetItem(text)
+                if col.problems:
+                    item.setToolTip("\n".join(p.message for p in col.problems))
+                self.setItem(row, c, item)
+            chosen = spec.column(col.name)
+            self._combo(row, 4, col.name, "role", ROLES, role)
+            self._combo(row, 5, col.name, "kind", COLUMN_KINDS, chosen.kind or col.kind)
+            self._combo(row, 6, col.name, "encoding", CATEGORICAL_ENCODINGS, chosen.encoding)
+        del blocker
+
+    def _combo(self, row: int, column: int, name: str, field: str, values: tuple[str, ...], current: str) -> None:
+        box = QComboBox(self)
+        box.addItems(list(values))
+        box.setCurrentText(current)
+        box.setObjectName(f"{field}:{name}")
+        box.currentTextChanged.connect(lambda text, n=name, f=field: self.column_edited.emit(n, f, text))
+        self.setCellWidget(row, column, box)
+
+    def editor(self, name: str, field: str) -> QComboBox | None:
+        """The combo box editing ``field`` of column ``name`` (for tests and keyboard focus)."""
+        found = self.findChild(QComboBox, f"{field}:{name}")
+        return found if isinstance(found, QComboBox) else None
+
+
+class PreviewTable(QTableWidget):
+    """The first rows of a table, with type and missing count in each header."""
+
+    def show_preview(self, info: Any) -> None:
+        """Fill from a SourceInfo's preview rows."""
+        self.clear()
+        cols = info.columns
+        self.setColumnCount(len(cols))
+        self.setRowCount(len(info.preview))
+        self.setHorizontalHeaderLabels([f"{c.name}\n{c.dtype} · {c.n_missing} missing" for c in cols])
+        for r, row in enumerate(info.preview):
+            for c, value in enumerate(row):
+                self.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+
+
+class ThumbnailGrid(QListWidget):
+    """A few thumbnails per class, labelled with the class name and its image count."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setIconSize(QSize(56, 56))
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+
+    def show_thumbnails(self, counts: dict[str, int], thumbs: dict[str, list[Any]]) -> None:
+        """Replace the grid with ``thumbs`` (QImages per class)."""
+        self.clear()
+        for name, images in thumbs.items():
+            for i, img in enumerate(images):
+                label = f"{name} ({counts.get(name, 0)})" if i == 0 else ""
+                item = QListWidgetItem(QIcon(QPixmap.fromImage(img)), label)
+                item.setToolTip(f"class {name}: {counts.get(name, 0)} images")
+                self.addItem(item)
+
+
+class SettingsForm(QWidget):
+    """Split, preprocessing, pipeline, image and window settings; emits ``edited(key, value)``.
+
+    Keys are dotted option paths: ``split.val``, ``pipeline.batch_size``, ``scaling``, ``image.color_mode``...
+    """
+
+    edited = Signal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editors: dict[str, QWidget] = {}
+        self._last_box: QGroupBox | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        split = self._group(layout, "Split (train / validation / test)")
+        self._fraction(split, "split.val", "Validation fraction")
+        self._fraction(split, "split.test", "Test fraction")
+        self._int(split, "split.seed", "Seed (same seed, same split)", 0, 2**31 - 1)
+        self._check(split, "split.stratify", "Stratify by class")
+        prep = self._group(layout, "Preprocessing (statistics from the training split only)")
+        self._choice(prep, "scaling", "Scale numeric features", SCALINGS)
+        self._choice(prep, "missing.strategy", "Missing values", MISSING_STRATEGIES)
+        self._choice(prep, "target_encoding", "Labels", CATEGORICAL_ENCODINGS)
+        pipe = self._group(layout, "tf.data pipeline")
+        self._int(pipe, "pipeline.batch_size", "Batch size", 1, 65536)
+        self._check(pipe, "pipeline.shuffle", "Shuffle")
+        self._int(pipe, "pipeline.shuffle_buffer", "Shuffle buffer (0 = number of training examples)", 0, 10**9)
+        self._check(pipe, "pipeline.repeat", "Repeat")
+        self._check(pipe, "pipeline.cache", "Cache")
+        self._check(pipe, "pipeline.prefetch", "Prefetch (AUTOTUNE)")
+        self.image_group = self._group(layout, "Images")
+        self.image_box = self._last_box
+        self._int(self.image_group, "image.height", "Height", 1, 4096)
+        self._int(self.image_group, "image.width", "Width", 1, 4096)
+        self._choice(self.image_group, "image.color_mode", "Colour mode", COLOR_MODES)
+        self._choice(self.image_group, "image.rescale", "Rescale to", RESCALES)
+        self.window_group = self._group(layout, "Time-series window")
+        self.window_box = self._last_box
+        self._int(self.window_group, "window.length", "Window length (time steps)", 1, 100000)
+        self._int(self.window_group, "window.stride", "Stride", 1, 100000)
+        self._int(self.window_group, "window.horizon", "Horizon (steps ahead)", 1, 100000)
+        layout.addStretch(1)
+
+    # ---- construction helpers
+    def _group(self, layout: QVBoxLayout, title: str) -> QFormLayout:
+        box = QGroupBox(title, self)
+        form = QFormLayout(box)
+        layout.addWidget(box)
+        self._last_box = box
+        return form
+
+    def _fraction(self, form: QFormLayout, key: str, label: str) -> None:
+        spin = QDoubleSpinBox(self)
+        spin.setRange(0.0, 0.9)
+        spin.setSingleStep(0.05)
+        spin.setDecimals(2)
+        spin.valueChanged.connect(lambda v, k=key: self.edited.emit(k, round(float(v), 4)))
+        self._add(form, key, label, spin)
+
+    def _int(self, form: QFormLayout, key: str, label: str, lo: int, hi: int) -> None:
+        spin = QSpinBox(self)
+        spin.setRange(lo, hi)
+        spin.valueChanged.connect(lambda v, k=key: self.edited.emit(k, int(v)))
+        self._add(form, key, label, spin)
+
+    def _check(self, form: QFormLayout, key: str, label: str) -> None:
+        box = QCheckBox(self)
+        box.toggled.connect(lambda v, k=key: self.edited.emit(k, bool(v)))
+        self._add(form, key, label, box)
+
+    def _choice(self, form: QFormLayout, key: str, label: str, values: tuple[str, ...]) -> None:
+        box = QComboBox(self)
+        box.addItems(list(values))
+        box.currentTextChanged.connect(lambda v, k=key: self.edited.emit(k, v))
+        self._add(form, key, label, box)
+
+    def _add(self, form: QFormLayout, key: str, label: str, widget: QWidget) -> None:
+        widget.setObjectName(key)
+        self.editors[key] = widget
+        form.addRow(label, widget)
+
+    # ---- model -> widgets (never echoes)
+    def show_spec(self, spec: DatasetSpec) -> None:
+        """Show ``spec``'s settings without emitting ``edited``."""
+        split, pipe, image, window = spec.split(), spec.pipeline(), spec.image(), spec.window()
+        values: dict[str, Any] = {
+            "split.val": split.val, "split.test": split.test, "split.seed": split.seed, "split.stratify": split.stratify,
+            "scaling": spec.scaling(), "missing.strategy": spec.missing().strategy,
+            "target_encoding": spec.target_encoding(), "pipeline.batch_size": pipe.batch_size,
+            "pipeline.shuffle": pipe.shuffle, "pipeline.shuffle_buffer": pipe.shuffle_buffer or 0,
+            "pipeline.repeat": pipe.repeat, "pipeline.cache": pipe.cache, "pipeline.prefetch": pipe.prefetch,
+            "image.height": image.image_size[0], "image.width": image.image_size[1],
+            "image.color_mode": image.color_mode, "image.rescale": image.rescale,
+            "window.length": window.length, "window.stride": window.stride, "window.horizon": window.horizon,
+        }  # fmt: skip
+        for key, value in values.items():
+            widget = self.editors[key]
+            blocker = QSignalBlocker(widget)
+            if isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, QComboBox):
+                widget.setCurrentText(str(value))
+            elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+                widget.setValue(value)
+            del blocker
+        self.image_box.setVisible(spec.kind == "images")
+        self.window_box.setVisible(spec.kind == "timeseries")
+
+
+def apply_setting(spec: DatasetSpec, key: str, value: Any) -> DatasetSpec:
+    """A copy of ``spec`` with one dotted setting changed (``pipeline.shuffle_buffer`` 0 means automatic)."""
+    if key == "pipeline.shuffle_buffer" and not value:
+        value = None
+    if "." not in key:
+        return spec.with_options(**{key: value})
+    group, name = key.split(".", 1)
+    current = dict(spec.options.get(group) or {})
+    if group == "image" and name in ("height", "width"):
+        size = list(spec.image().image_size)
+        size[0 if name == "height" else 1] = int(value)
+        current["image_size"] = size
+    else:
+        current[name] = value
+    return spec.with_options(**{group: current})

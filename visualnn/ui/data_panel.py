@@ -1,0 +1,389 @@
+"""The Data panel: choose a source, preview it, set roles and preprocessing, see the tensors and tf.data code.
+
+Loading runs off the UI thread (``InspectJob`` on a QThreadPool) with a busy bar and Cancel. The
+panel edits a *working* DatasetSpec; "Apply to project" pushes it as one SetDataset command, and
+"Use suggested input/output" pushes the Input shape, output layer and loss/metrics as one macro.
+The UI never imports TensorFlow: it only uses the TF-free inspection in services.datasets.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from PySide6.QtCore import QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualnn.core.commands import Macro, SetDataset, SetParam, SetTraining
+from visualnn.core.dataset import SOURCE_KINDS, DatasetSpec
+from visualnn.core.project.io import relative_data_path, resolve_data_path
+from visualnn.services.datasets.attach import adapt_graph, training_for
+from visualnn.services.datasets.pipeline_code import pipeline_code
+from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, ThumbnailGrid, apply_setting
+from visualnn.ui.data.worker import InspectJob
+from visualnn.ui.document import ProjectDocument
+
+log = logging.getLogger(__name__)
+AUTO = "auto"
+
+
+class DataPanel(QWidget):
+    """Source picker, preview, column roles, tensor view, split/pipeline settings and equivalent code."""
+
+    inspected = Signal(object)  # SourceInfo, after a successful inspection
+    inspection_failed = Signal(str)
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.pool = QThreadPool.globalInstance()
+        self.spec: DatasetSpec | None = None  # working copy (absolute path), applied on demand
+        self.info: Any = None
+        self._job = 0
+        self._reinspect = QTimer(self, singleShot=True, interval=250)
+        self._reinspect.timeout.connect(self.inspect)
+        self._build()
+        document.dataset_changed.connect(self._on_document_dataset_changed)
+        document.project_replaced.connect(self._on_document_dataset_changed)
+        document.graph_changed.connect(self._update_suggestion)
+        self._on_document_dataset_changed()
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        top = QHBoxLayout()
+        self.path_edit = QLineEdit(self)
+        self.path_edit.setPlaceholderText("A CSV/TSV file, an image folder (one sub-folder per class), or .npy/.npz")
+        self.path_edit.returnPressed.connect(lambda: self.load_path(self.path_edit.text()))
+        self.kind_box = QComboBox(self)
+        self.kind_box.addItems([AUTO, *SOURCE_KINDS])
+        self.kind_box.setToolTip("How to read the source (auto: by file type; timeseries: windows over CSV rows)")
+        self.kind_box.currentTextChanged.connect(lambda _t: self.load_path(self.path_edit.text()))
+        file_btn = QPushButton("File…", self)
+        file_btn.clicked.connect(self._on_file_clicked)
+        folder_btn = QPushButton("Image folder…", self)
+        folder_btn.clicked.connect(self._on_folder_clicked)
+        for w in (QLabel("Source:", self), self.path_edit, self.kind_box, file_btn, folder_btn):
+            top.addWidget(w)
+
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)  # busy indicator: inspection is one call
+        self.progress.setMaximumHeight(12)
+        self.cancel_btn = QPushButton("Cancel", self)
+        self.cancel_btn.clicked.connect(self.cancel)
+        self.status = QLabel("Choose a data source.", self)
+        self.status.setWordWrap(True)
+        self.relocate_btn = QPushButton("Relocate…", self)
+        self.relocate_btn.clicked.connect(self._on_relocate_clicked)
+        status_row = QHBoxLayout()
+        for w in (self.progress, self.cancel_btn, self.status, self.relocate_btn):
+            status_row.addWidget(w, 1 if w is self.status else 0)
+        self._set_busy(False)
+        self.relocate_btn.hide()
+
+        self.tabs = QTabWidget(self)
+        self.columns = ColumnsTable(self)
+        self.columns.column_edited.connect(self._on_columns_column_edited)
+        self.preview = PreviewTable(self)
+        self.thumbs = ThumbnailGrid(self)
+        table_tab = QSplitter(self)
+        table_tab.addWidget(self.columns)
+        table_tab.addWidget(self.preview)
+        self.tabs.addTab(table_tab, "Columns && preview")
+        self.tabs.addTab(self.thumbs, "Images")
+
+        tensor_tab = QWidget(self)
+        tl = QVBoxLayout(tensor_tab)
+        self.tensor_view = QPlainTextEdit(self)
+        self.tensor_view.setReadOnly(True)
+        self.shape_warning = QLabel("", self)
+        self.shape_warning.setWordWrap(True)
+        self.shape_warning.setStyleSheet("color: #b26a00;")
+        self.suggest_btn = QPushButton("Use suggested input and output", self)
+        self.suggest_btn.setToolTip("Set the Input shape, the output layer's units/activation and the loss/metrics")
+        self.suggest_btn.clicked.connect(self.apply_suggestion)
+        tl.addWidget(self.tensor_view, 1)
+        tl.addWidget(self.shape_warning)
+        tl.addWidget(self.suggest_btn)
+        self.tabs.addTab(tensor_tab, "Tensors")
+
+        settings_tab = QSplitter(self)
+        self.settings = SettingsForm(self)
+        self.settings.edited.connect(self._on_settings_edited)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.settings)
+        self.code_view = QPlainTextEdit(self)
+        self.code_view.setReadOnly(True)
+        self.code_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self._mono(self.code_view)
+        self._mono(self.tensor_view)
+        settings_tab.addWidget(scroll)
+        settings_tab.addWidget(self.code_view)
+        self.tabs.addTab(settings_tab, "Split && pipeline")
+        self.problems = QListWidget(self)
+        self.tabs.addTab(self.problems, "Problems")
+
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        self.apply_btn = QPushButton("Apply to project", self)
+        self.apply_btn.clicked.connect(self.apply)
+        bottom.addWidget(self.apply_btn)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(status_row)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+        self._refresh_buttons()
+
+    @staticmethod
+    def _mono(widget: QPlainTextEdit) -> None:
+        try:
+            from visualnn.ui import theme
+
+            widget.setFont(theme.mono_font(10))
+        except Exception:  # the theme is optional for this panel
+            pass
+
+    # ------------------------------------------------------------------ loading
+    def load_path(self, path: str) -> None:
+        """Start inspecting ``path`` (keeps the working options when the path is the same source)."""
+        path = path.strip()
+        if not path:
+            return
+        kind = self.kind_box.currentText()
+        kind = None if kind == AUTO else kind
+        same = self.spec is not None and os.path.abspath(self.spec.path) == os.path.abspath(path)
+        options = dict(self.spec.options) if same and self.spec is not None and (kind is None or kind == self.spec.kind) else {}
+        from visualnn.services.datasets.inspect import guess_kind
+
+        self.spec = DatasetSpec(kind or guess_kind(path), os.path.abspath(path), options)
+        self.inspect()
+
+    def inspect(self) -> None:
+        """Inspect the working spec on the thread pool; a newer request supersedes an older one."""
+        if self.spec is None:
+            return
+        self._job += 1
+        job = InspectJob(self._job, self.spec.path, dict(self.spec.options), self.spec.kind)
+        job.signals.finished.connect(self._on_job_finished)
+        job.signals.failed.connect(self._on_job_failed)
+        self._set_busy(True, f"Reading {os.path.basename(self.spec.path) or self.spec.path}…")
+        self.pool.start(job)
+
+    def cancel(self) -> None:
+        """Stop waiting for the running inspection; its result is ignored when it arrives."""
+        self._job += 1
+        self._set_busy(False, "Cancelled.")
+
+    def _set_busy(self, busy: bool, text: str | None = None) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_btn.setVisible(busy)
+        if text is not None:
+            self.status.setText(text)
+
+    def _on_job_finished(self, job_id: int, info: Any, thumbs: dict[str, list[Any]]) -> None:
+        if job_id != self._job or self.spec is None:
+            return  # cancelled or superseded
+        self.info = info
+        self.spec = DatasetSpec(info.kind, self.spec.path, dict(info.options))
+        self._set_busy(False, self._summary(info))
+        self.relocate_btn.hide()
+        self._show(info, thumbs)
+        self.inspected.emit(info)
+
+    def _on_job_failed(self, job_id: int, message: str, relocate: bool) -> None:
+        if job_id != self._job:
+            return
+        self.info = None
+        self._set_busy(False, message)
+        self.relocate_btn.setVisible(relocate)
+        self.problems.clear()
+        self.problems.addItem(f"error: {message}")
+        self._refresh_buttons()
+        self.inspection_failed.emit(message)
+
+    @staticmethod
+    def _summary(info: Any) -> str:
+        x = next((t for t in info.tensors if t.name == "x"), None)
+        shape = f" → {x.describe()}" if x is not None else ""
+        return f"{info.kind}: {info.n_samples} samples{shape}"
+
+    # ------------------------------------------------------------------ showing
+    def _show(self, info: Any, thumbs: dict[str, list[Any]]) -> None:
+        assert self.spec is not None
+        table = info.kind in ("csv", "timeseries")
+        self.tabs.setTabVisible(0, table)
+        self.tabs.setTabVisible(1, info.kind == "images")
+        if table:
+            self.columns.show_columns(info, self.spec)
+            self.preview.show_preview(info)
+        if info.kind == "images":
+            self.thumbs.show_thumbnails(info.classes, thumbs)
+        self.settings.show_spec(self.spec)
+        self.problems.clear()
+        for p in info.problems:
+            self.problems.addItem(f"{p.severity}: {p.message}")
+        self.tabs.setTabText(4, f"Problems ({len(info.problems)})" if info.problems else "Problems")
+        self._show_tensors(info)
+        self._update_code()
+        self._update_suggestion()
+        self._refresh_buttons()
+
+    def _show_tensors(self, info: Any) -> None:
+        lines = []
+        for t in info.tensors:
+            lines.append(t.describe())
+            if t.sample:
+                lines.append(f"    first sample: {t.sample}")
+        if info.task:
+            names = f" [{', '.join(info.class_names)}]" if info.class_names else ""
+            lines += ["", f"task: {info.task}{names}"]
+        if info.suggestion is not None:
+            lines.append(f"suggested output: {info.suggestion.describe()}")
+        if info.input_shape:
+            lines.append(f"Input shape (one sample, no batch axis): {list(info.input_shape)}")
+        self.tensor_view.setPlainText("\n".join(lines))
+
+    def _update_code(self) -> None:
+        if self.spec is None or self.info is None:
+            self.code_view.setPlainText("")
+            return
+        split = self.spec.split()
+        n_train = max(1, int(self.info.n_samples * split.train + 0.5))
+        x_name = "image_paths_train" if self.spec.kind == "images" else "x_train"
+        self.code_view.setPlainText(pipeline_code(self.spec.pipeline(), n_train, split.seed, x_name))
+
+    def _update_suggestion(self) -> None:
+        """Warn when the Input layer disagrees with the data, and enable the one-click fix."""
+        info = self.info
+        if info is None:
+            self.shape_warning.setText("")
+            self.suggest_btn.setEnabled(False)
+            return
+        adaptation = adapt_graph(self.document.graph, info.input_shape, info.suggestion)
+        training = self.document.project.training
+        loss_differs = info.suggestion is not None and training.loss != info.suggestion.loss
+        texts = []
+        for node_id, name, value in adaptation.params:
+            current = self.document.graph.node(node_id).params.get(name)
+            texts.append(f"{node_id}.{name} is {current}; the data needs {value}.")
+        if loss_differs:
+            texts.append(f"The loss is {training.loss}; the data suggests {info.suggestion.loss}.")
+        self.shape_warning.setText(" ".join(texts + adaptation.notes))
+        self.suggest_btn.setEnabled(bool(adaptation.params or loss_differs))
+
+    def _refresh_buttons(self) -> None:
+        self.apply_btn.setEnabled(self.spec is not None and self.info is not None)
+
+    # ------------------------------------------------------------------ intent -> working spec
+    def _on_columns_column_edited(self, name: str, field: str, value: Any) -> None:
+        if self.spec is None:
+            return
+        if field == "role" and value == "target" and self.spec.kind == "csv":
+            # One target by default: the previous implicit target becomes a feature again.
+            spec = self.spec
+            for other in self.info.targets if self.info is not None else []:
+                if other != name:
+                    spec = spec.with_column(other, role="feature")
+            self.spec = spec.with_column(name, role="target")
+        elif field == "role" and self.spec.kind == "timeseries" and value == "target":
+            self.spec = apply_setting(self.spec, "window.target", name)
+        else:
+            self.spec = self.spec.with_column(name, **{field: value})
+        self._reinspect.start()
+
+    def _on_settings_edited(self, key: str, value: Any) -> None:
+        if self.spec is None:
+            return
+        self.spec = apply_setting(self.spec, key, value)
+        self._update_code()
+        if key.startswith(("image.", "window.", "target_encoding", "split.")):
+            self._reinspect.start()  # shapes, suggestion or class-size warnings may change
+
+    # ------------------------------------------------------------------ commands
+    def apply(self) -> bool:
+        """Store the working spec in the project (one undoable SetDataset; path relative to the project)."""
+        if self.spec is None:
+            return False
+        project = self.document.project
+        path = relative_data_path(project, self.spec.path) if project.path else self.spec.path
+        return self.document.push(SetDataset(self.spec.with_path(path)))
+
+    def apply_suggestion(self) -> bool:
+        """Set the Input shape, output units/activation and loss/metrics to fit the data, as one undo step."""
+        info = self.info
+        if info is None:
+            return False
+        adaptation = adapt_graph(self.document.graph, info.input_shape, info.suggestion)
+        commands: list[Any] = [SetParam(n, k, v, self.document.registry) for n, k, v in adaptation.params]
+        if info.suggestion is not None:
+            commands.append(SetTraining(training_for(self.document.project, info.suggestion)))
+        if not commands:
+            return False
+        return self.document.push(Macro("Fit model to data", commands))
+
+    # ------------------------------------------------------------------ document -> panel
+    def _on_document_dataset_changed(self) -> None:
+        spec = self.document.project.dataset
+        if spec is None:
+            return
+        path = resolve_data_path(self.document.project, spec.path)
+        if self.spec is not None and self.spec.path == path and self.spec.options == spec.options:
+            return  # our own Apply coming back
+        self.spec = spec.with_path(path)
+        blocker = [self.kind_box.blockSignals(True)]
+        self.kind_box.setCurrentText(spec.kind)
+        self.kind_box.blockSignals(blocker[0])
+        self.path_edit.setText(path)
+        self.inspect()
+
+    def _on_file_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose data", "", "Data (*.csv *.tsv *.txt *.npy *.npz);;All files (*)"
+        )
+        if path:
+            self.path_edit.setText(path)
+            self.load_path(path)
+
+    def _on_folder_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Choose an image folder (one sub-folder per class)")
+        if path:
+            self.path_edit.setText(path)
+            self.load_path(path)
+
+    def _on_relocate_clicked(self) -> None:
+        if self.spec is None:
+            return
+        if self.spec.kind == "images":
+            path = QFileDialog.getExistingDirectory(self, f"Where is {os.path.basename(self.spec.path)} now?")
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, f"Where is {os.path.basename(self.spec.path)} now?")
+        if path:
+            self.relocate(path)
+
+    def relocate(self, path: str) -> None:
+        """Point the working spec (same options) at the data's new location, re-inspect and apply it."""
+        if self.spec is None:
+            return
+        self.spec = self.spec.with_path(os.path.abspath(path))
+        self.path_edit.setText(self.spec.path)
+        if self.document.project.dataset is not None:
+            self.apply()
+        self.inspect()
