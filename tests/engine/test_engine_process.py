@@ -49,7 +49,7 @@ def test_engine_serves_jobs_end_to_end(tmp_path: Any) -> None:
         assert msgs[-1].kind == "result" and run["status"] == "finished" and len(run["history"]["loss"]) == 2
         assert (tmp_path / run["model_path"]).exists()
 
-        bad = TrainRequest(project=project_dict(mlp_graph(n_classes=2), loss="categorical_crossentropy"),
+        bad = TrainRequest(project=project_dict(mlp_graph(n_features=5)),
                            base_dir=str(tmp_path), inline_data=blobs(100))
         send(Job("t2", "train", bad.to_dict()))
         msgs = _read_until_end(proc, "t2")

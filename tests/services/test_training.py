@@ -98,13 +98,26 @@ def test_continue_training_keeps_optimizer_state(tmp_path: Any) -> None:
     assert int(second.model.optimizer.iterations.numpy()) == iterations + 15  # Adam moments carried over
 
 
-def test_incompatible_target_is_reported_with_its_cause(tmp_path: Any) -> None:
+def test_mismatch_caught_before_fit_names_the_fix(tmp_path: Any) -> None:
     from visualnn.services.training import TrainingError
 
+    logs: list[dict[str, Any]] = []
     project = project_dict(mlp_graph(n_classes=2), loss="categorical_crossentropy")
     with pytest.raises(TrainingError) as info:
+        _train(tmp_path, lambda k, d: logs.append(d) if k == "log" else None, project=project, epochs=1)
+    assert "the output has 2 units but the data has 3 classes. Set units to 3." in str(info.value)
+    assert "Use sparse categorical crossentropy" in str(info.value)
+    assert {d["code"] for d in logs} == {"output-units", "int-labels-categorical"}
+
+
+def test_exception_inside_fit_is_reported_with_its_cause(tmp_path: Any) -> None:
+    from visualnn.services.training import TrainingError
+
+    project = project_dict(mlp_graph(n_features=5))  # the data has 4 features
+    with pytest.raises(TrainingError) as info:
         _train(tmp_path, project=project, epochs=1)
-    assert "Training failed" in str(info.value) and ("target" in str(info.value) or "shape" in str(info.value))
+    text = str(info.value)
+    assert text.startswith("Training failed:") and "Input shape" in text and "Keras said" in text
 
 
 def test_bad_settings_are_named_before_training(tmp_path: Any) -> None:

@@ -66,7 +66,7 @@ def test_stop_from_the_panel_keeps_a_stopped_run(qtbot: Any, engine: Any) -> Non
 
 
 def test_a_training_error_reaches_the_panel_and_it_keeps_working(qtbot: Any, engine: Any) -> None:
-    panel = _panel(qtbot, engine, graph=mlp_graph(n_classes=2), loss="categorical_crossentropy")
+    panel = _panel(qtbot, engine, graph=mlp_graph(n_features=5))  # the data has 4 features
     with qtbot.waitSignal(panel.training_failed, timeout=120_000) as blocker:
         panel.start_training()
     assert "Training failed" in blocker.args[0] and blocker.args[0] in panel.hints.text()

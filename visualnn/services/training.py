@@ -226,6 +226,8 @@ def explain(exc: BaseException) -> str:
          "units and the loss."),
         ("Arguments `target` and `output` must have the same", "The output layer's shape does not match the "
          "target: check the output units and the loss."),
+        ("is incompatible with the layer: expected shape", "The Input shape does not match the shape of the data "
+         "samples: set the Input node's shape to the data's shape (shown in the Data panel)."),
         ("expected axis -1 of input shape", "The Input shape does not match the data's features: set the Input "
          "shape to the data's shape."),
         ("Could not convert", "The labels or inputs are not numeric: set the column roles and encodings in the "
@@ -289,6 +291,8 @@ def run_training(
     except Exception as exc:
         raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc
 
+    if not job.continue_run:
+        _check_before_fit(job.project, cfg, data, sink)
     run_dir = os.path.join(job.base_dir, "runs", run_id)
     os.makedirs(run_dir, exist_ok=True)
     previous: RunRecord | None = None
@@ -343,6 +347,18 @@ def run_training(
                "facts": data_facts(data).__dict__},
     )
     return TrainingResult(run=run, model=model, data=data)
+
+
+def _check_before_fit(project: dict[str, Any], cfg: TrainingConfig, data: Any, sink: Sink) -> None:
+    """Data-aware compile checks: warnings go to the sink, errors stop the run with their fix."""
+    from visualnn.core.compile_options import check_compile
+
+    issues = check_compile(Graph.from_dict(project["graph"]), cfg.loss, cfg.metrics, data_facts(data))
+    for issue in issues:
+        sink("log", {"level": issue.severity, "code": issue.code, "text": issue.message, "fix": issue.fix})
+    errors = [i.message for i in issues if i.severity == "error"]
+    if errors:
+        raise TrainingError(" ".join(errors))
 
 
 def _finite_or_none(value: Any) -> Any:
