@@ -56,9 +56,21 @@ def export_code_main(args: argparse.Namespace) -> int:
 
     try:
         project = load_project(args.file)
-        code = generate_model_code(project, args.style) if args.model_only else generate_script(project, args.style)
-    except (OSError, ValueError) as exc:  # CodegenError and project load errors are ValueErrors
-        return _fail(str(exc) if isinstance(exc, CodegenError) else f"{args.file}: {exc}", args.json)
+    except (OSError, ValueError) as exc:
+        return _fail(f"{args.file}: {exc}", args.json)
+    try:
+        if args.model_only:
+            code = generate_model_code(project, args.style)
+        else:
+            facts = None
+            if project.dataset is not None:
+                from visualnn.services.script_facts import script_facts
+
+                base_dir = os.path.dirname(os.path.abspath(args.file))
+                facts = script_facts(project, base_dir, os.path.dirname(os.path.abspath(args.output)))
+            code = generate_script(project, args.style, facts=facts)
+    except (OSError, ValueError) as exc:  # CodegenError and the data service's DataError are ValueErrors
+        return _fail(str(exc) if isinstance(exc, CodegenError) else f"Cannot read the project's data: {exc}", args.json)
     _write(args.output, code)
     if args.requirements:
         _write(args.requirements, requirements_txt())

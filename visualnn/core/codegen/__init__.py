@@ -16,11 +16,17 @@ def generate_model_code(project: Any, style: str = "functional") -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate_script(project: Any, style: str = "functional", strategy: str | None = None) -> str:
-    """The full standalone training script (data, model, compile, fit, evaluate, predict, save)."""
+def generate_script(
+    project: Any, style: str = "functional", strategy: str | None = None, facts: dict[str, Any] | None = None
+) -> str:
+    """The full standalone training script (data, model, compile, fit, evaluate, predict, save).
+
+    ``facts`` is what the data service detected (``visualnn.services.script_facts``); a project
+    with a dataset needs them, a project without one gets random stand-in data of the right shapes.
+    """
     from visualnn.core.codegen.script import script
 
-    return script(project, style=style, strategy=strategy)
+    return script(project, style=style, strategy=strategy, facts=facts)
 
 
 def requirements_txt() -> str:

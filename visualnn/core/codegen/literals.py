@@ -32,6 +32,7 @@ class Br:
     items: tuple[Expr, ...]
     close: str
     one_tuple: bool = False  # a 1-tuple needs its trailing comma even on one line
+    call: bool = False  # call arguments may stay on one indented line; split literals explode
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def render(expr: Expr, indent: int = 0, reserve: int = 0, col: int | None = None
         body = ", ".join(flat(i) for i in expr.items)
         if expr.one_tuple and len(expr.items) == 1:
             body += ","
-        if indent + 4 + len(body) <= WIDTH:
+        if expr.call and indent + 4 + len(body) <= WIDTH:
             return expr.open + "\n" + pad + body + "\n" + " " * indent + expr.close
         lines = [pad + render(item, indent + 4, 1) + "," for item in expr.items]
         return expr.open + "\n" + "\n".join(lines) + "\n" + " " * indent + expr.close
@@ -83,10 +84,29 @@ def render(expr: Expr, indent: int = 0, reserve: int = 0, col: int | None = None
     groups = [i for i, p in enumerate(parts) if isinstance(p, (Br, Cat))]
     if not groups:
         return one
-    target = max(groups, key=lambda i: len(flat(parts[i])))
-    before = "".join(flat(p) for p in parts[:target])
-    after = "".join(flat(p) for p in parts[target + 1 :])
-    return before + render(parts[target], indent, reserve + len(after), start + len(before)) + after
+    # Like ruff's right-hand split: the last bracket whose opening line and closing line fit.
+    for target in reversed(groups):
+        before = "".join(flat(p) for p in parts[:target])
+        after = "".join(flat(p) for p in parts[target + 1 :])
+        head = start + len(before) + len(_opening(parts[target]))
+        if head <= WIDTH and indent + 1 + len(after) + reserve <= WIDTH or target == groups[0]:
+            return before + render(parts[target], indent, reserve + len(after), start + len(before)) + after
+    return one
+
+
+def _opening(expr: Expr) -> str:
+    """The text up to and including the first bracket that would be split."""
+    if isinstance(expr, Br):
+        return expr.open
+    if isinstance(expr, Cat):
+        text = ""
+        for part in expr.parts:
+            if isinstance(part, str):
+                text += part
+            else:
+                return text + _opening(part)
+        return text
+    return expr
 
 
 def statement(text: Expr, indent: int) -> str:
@@ -108,8 +128,14 @@ def string(value: str) -> str:
     return quote + "".join(out) + quote
 
 
+class Raw(str):
+    """Code written by the generator itself (a variable name), never project text."""
+
+
 def literal(value: Any) -> Expr:
     """``value`` (JSON data, tuples or :class:`KerasCall`) as a Python literal expression."""
+    if isinstance(value, Raw):
+        return str(value)
     if value is None or isinstance(value, bool):
         return repr(value)
     if isinstance(value, int):
@@ -150,7 +176,7 @@ def call(callee: str, kwargs: dict[str, Any], args: Iterable[Expr] = ()) -> Cat:
         if not key.isidentifier() or keyword.iskeyword(key):
             raise CodegenError(f"Refusing to write the keyword argument {key!r}: it is not an identifier.")
         items.append(Cat((f"{key}=", literal(val))))
-    return Cat((callee, Br("(", tuple(items), ")")))
+    return Cat((callee, Br("(", tuple(items), ")", call=True)))
 
 
 RESERVED = frozenset(

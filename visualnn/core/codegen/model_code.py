@@ -104,14 +104,14 @@ def _apply(step: Step, layer: Expr) -> Cat:
     srcs = [v for _, v in step.inputs]
     style = step.spec.call_style
     if style == "list":
-        return Cat((layer, Br("(", (Br("[", tuple(srcs), "]"),), ")")))
+        return Cat((layer, Br("(", (Br("[", tuple(srcs), "]"),), ")", call=True)))
     if style == "named":
         for port, _ in step.inputs:
             if not port.isidentifier():
                 raise CodegenError(f"{step.label}: input port {port!r} cannot be a keyword argument.")
         kw = tuple(Cat((f"{port}=", v)) for port, v in step.inputs)
-        return Cat((layer, Br("(", kw, ")")))
-    return Cat((layer, Br("(", (srcs[0],), ")")))
+        return Cat((layer, Br("(", kw, ")", call=True)))
+    return Cat((layer, Br("(", (srcs[0],), ")", call=True)))
 
 
 def _outputs(graph: Graph, steps: list[Step]) -> tuple[list[Step], list[Step]]:
@@ -206,7 +206,7 @@ def subclass_code(graph: Graph, name: str, project_name: str, steps: list[Step])
         "def build_model():",
         _doc("Create the subclassed model and call it once on symbolic inputs to create its weights.", 4),
         f"    model = {cls}(name={string(name)})",
-        statement(Cat(("model", Br("(", (symbolic,), ")"))), 4),
+        statement(Cat(("model", Br("(", (symbolic,), ")", call=True))), 4),
         "    return model",
     ]
     return lines

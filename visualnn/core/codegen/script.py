@@ -1,0 +1,305 @@
+"""The full training script: data, model, compile, fit, evaluate, predict, save (six workflow steps).
+
+Settings go into the script as literals (``DATA``, ``PIPELINE``, ``SEED`` ...) at the top; the
+loaders in :mod:`data_templates` read them. ``facts`` (from ``services.script_facts``) pins what
+VisualNN detected in the data (CSV format, column kinds, task); without them the script
+detects column kinds with pandas.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from visualnn import __version__
+from visualnn.core.codegen import data_templates as T
+from visualnn.core.codegen.literals import (
+    Br,
+    Cat,
+    CodegenError,
+    Raw,
+    call,
+    literal,
+    render,
+    statement,
+    string,
+)
+from visualnn.core.codegen.model_code import model_definition
+from visualnn.core.project import Project
+from visualnn.core.training_config import TrainingConfig
+
+STRATEGIES = (None, "mirrored")
+PINNED = {"tensorflow": "2.21", "keras": "3.15", "numpy": "2", "pandas": "2"}
+
+METRIC_CODE = {
+    "accuracy": '"accuracy"',
+    "precision": 'keras.metrics.Precision(name="precision")',
+    "recall": 'keras.metrics.Recall(name="recall")',
+    "auc": 'keras.metrics.AUC(name="auc")',
+    "top_k_accuracy": 'keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top_k_accuracy")',
+    "mae": 'keras.metrics.MeanAbsoluteError(name="mae")',
+    "mse": 'keras.metrics.MeanSquaredError(name="mse")',
+    "rmse": 'keras.metrics.RootMeanSquaredError(name="rmse")',
+    "r2": 'keras.metrics.R2Score(name="r2")',
+}
+
+
+def requirements() -> str:
+    """``requirements.txt`` for the exported script (versions VisualNN was tested with)."""
+    try:
+        from importlib.metadata import version
+
+        found = {name: version(name) for name in PINNED}
+    except Exception:  # not installed here: fall back to the tested minor versions
+        found = {}
+    lines = [f"{name}=={found[name]}" if name in found else f"{name}~={pin}.0" for name, pin in PINNED.items()]
+    return "# Written by VisualNN " + __version__ + " for the exported training script.\n" + "\n".join(lines) + "\n"
+
+
+def _assign(name: str, value: Any) -> str:
+    return render(Cat((f"{name} = ", literal(value))), 0)
+
+
+def data_settings(project: Project, facts: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
+    """(source kind, the ``DATA`` dict) for the script; kind ``"random"`` when there is no dataset."""
+    spec = project.dataset
+    if spec is None:
+        return "random", None
+    if facts is not None:
+        return spec.kind, dict(facts)
+    raise CodegenError(
+        f"The script needs what VisualNN detected in the {spec.kind} data at {spec.path!r} (column kinds, "
+        "task); export from the app or with `visualnn export-code`, which read the data first."
+    )
+
+
+def _optimizer_lines(cfg: TrainingConfig) -> list[str]:
+    out = [
+        "def make_optimizer():",
+        '    """The optimizer (a variant of stochastic gradient descent) and its learning rate."""',
+    ]
+    lr = float(cfg.learning_rate)
+    if cfg.schedule == "exponential":
+        sched = call("keras.optimizers.schedules.ExponentialDecay", {"decay_steps": int(cfg.decay_steps),
+                     "decay_rate": float(cfg.decay_rate)}, args=(repr(lr),))  # fmt: skip
+        out.append(statement(Cat(("learning_rate = ", sched)), 4))
+    elif cfg.schedule == "cosine":
+        sched = call("keras.optimizers.schedules.CosineDecay", {"decay_steps": int(cfg.decay_steps)}, args=(repr(lr),))
+        out.append(statement(Cat(("learning_rate = ", sched)), 4))
+    else:
+        out.append(f"    learning_rate = {lr!r}")
+    name = cfg.optimizer.lower()
+    kwargs: dict[str, Any] = {"learning_rate": Raw("learning_rate")}
+    classes = {"sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW", "adam": "Adam", "adagrad": "Adagrad",
+               "nadam": "Nadam", "adamax": "Adamax"}  # fmt: skip
+    if name not in classes:
+        raise CodegenError(f"Unknown optimizer {cfg.optimizer!r}; choose one of {', '.join(classes)}.")
+    if name == "sgd":
+        kwargs.update(momentum=float(cfg.momentum), nesterov=bool(cfg.nesterov))
+    elif name == "rmsprop":
+        kwargs["momentum"] = float(cfg.momentum)
+    elif name == "adamw":
+        kwargs["weight_decay"] = float(cfg.weight_decay or 0.004)
+    elif cfg.weight_decay:
+        kwargs["weight_decay"] = float(cfg.weight_decay)
+    out.append(statement(Cat(("return ", call(f"keras.optimizers.{classes[name]}", kwargs))), 4))
+    return out
+
+
+def _callback_lines(cfg: TrainingConfig) -> list[str]:
+    out = [
+        "def make_callbacks(has_validation):",
+        '    """The callbacks chosen in VisualNN; they watch a validation metric when there is one."""',
+        f"    monitor = {string(cfg.monitor)}",
+        '    if not has_validation and monitor.startswith("val_"):',
+        "        monitor = monitor[4:]",
+        "    callbacks = []",
+    ]
+    chosen: list[tuple[str, dict[str, Any], tuple[str, ...]]] = []
+    if cfg.terminate_on_nan:
+        chosen.append(("keras.callbacks.TerminateOnNaN", {}, ()))
+    monitor = Raw("monitor")
+    if cfg.early_stopping:
+        chosen.append(("keras.callbacks.EarlyStopping", {"monitor": monitor, "patience": int(cfg.patience),
+                       "restore_best_weights": bool(cfg.restore_best)}, ()))  # fmt: skip
+    if cfg.schedule == "plateau":
+        chosen.append(("keras.callbacks.ReduceLROnPlateau", {"monitor": monitor, "factor": float(cfg.plateau_factor),
+                       "patience": int(cfg.plateau_patience), "min_lr": float(cfg.min_lr)}, ()))  # fmt: skip
+    if cfg.checkpoint_best:
+        chosen.append(("keras.callbacks.ModelCheckpoint", {"monitor": monitor, "save_best_only": True},
+                       (string("best.keras"),)))  # fmt: skip
+    if cfg.tensorboard:
+        chosen.append(("keras.callbacks.TensorBoard", {"log_dir": "logs"}, ()))
+    for callee, kwargs, args in chosen:
+        out.append(statement(Cat(("callbacks.append", Br("(", (call(callee, kwargs, args=args),), ")", call=True))), 4))
+    out.append("    return callbacks")
+    return out
+
+
+def _random_settings(project: Project) -> list[str]:
+    from visualnn.core.shapes import infer_shapes
+
+    report = infer_shapes(project.graph)
+    inputs = [n for n in project.graph if n.type == "Input"]
+    shapes = [tuple(n.params.get("shape") or ()) for n in inputs]
+    sinks = [nid for nid in project.graph.sinks() if project.graph.nodes[nid].type != "Input"]
+    outputs = [tuple(d or 1 for d in (report.output(nid) or (None, 1))[1:]) for nid in sinks]
+    loss = project.training.loss
+    classes = outputs[0][-1] if len(outputs) == 1 and outputs[0] and "sparse_categorical" in loss else 0
+    binary = "binary" in loss or "hinge" in loss
+    return [_assign("INPUT_SHAPES", shapes), _assign("OUTPUT_SHAPES", outputs), _assign("CLASSES", classes),
+            _assign("BINARY", binary)]  # fmt: skip
+
+
+def script(project: Project, style: str = "functional", strategy: str | None = None,
+           facts: dict[str, Any] | None = None) -> str:  # fmt: skip
+    """The whole script as text (see the module docstring)."""
+    if strategy not in STRATEGIES:
+        raise CodegenError(f"Distribution strategy must be None or 'mirrored'; received {strategy!r}.")
+    cfg = project.training
+    kind, data = data_settings(project, facts)
+    model_lines = model_definition(project.graph, project.name, style)
+    title = re.sub(r"[^\w .,:;()+-]", "", project.name).strip() or "Model"
+    imports = ["import argparse", "import os"]
+    if kind == "csv":
+        imports.append("from collections import Counter")
+    imports += ["", "import keras", "import numpy as np"]
+    if kind in ("csv", "timeseries"):
+        imports.append("import pandas as pd")
+    imports.append("import tensorflow as tf")
+    out = [
+        f'"""{title}: a Keras training script exported from VisualNN {__version__}.',
+        "",
+        "Run it with:  python this_script.py --epochs 10 --batch-size 32",
+        "It defines load_data() and build_model(), and trains only when run as a script.",
+        '"""',
+        "",
+        *[line for line in imports if not (kind != "csv" and line.startswith("from collections"))],
+        "",
+        "# Data paths are relative to the folder of this script.",
+        "HERE = os.path.dirname(os.path.abspath(__file__))",
+        _assign("SEED", int(cfg.seed)),
+        _assign("EPOCHS", int(cfg.epochs)),
+        _assign("BATCH_SIZE", int(cfg.batch_size)),
+    ]
+    out += _data_block(project, kind, data)
+    out += ["", "", "# Step 2: define the network.", *model_lines]
+    out += ["", "", "# Step 3: compile settings (loss, optimizer, metrics).", *_optimizer_lines(cfg), "", ""]
+    metrics = []
+    for mid in cfg.metrics:
+        metrics.append(METRIC_CODE.get(mid) or string(mid))  # other names go to Keras as they are
+    out += [
+        "def compile_model(model):",
+        '    """Step 3: compile: the loss to minimise, the optimizer and the metrics to watch."""',
+        statement(call("model.compile", {"optimizer": Raw("make_optimizer()"), "loss": cfg.loss,
+                                         "metrics": [Raw(m) for m in metrics]}), 4),  # fmt: skip
+        "",
+        "",
+        *_callback_lines(cfg),
+        "",
+        "",
+        *_main_lines(cfg, strategy),
+    ]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> list[str]:
+    pipe = project.dataset.pipeline() if project.dataset is not None else None
+    pipeline = {
+        "shuffle": True if pipe is None else bool(pipe.shuffle),
+        "shuffle_buffer": None if pipe is None else pipe.shuffle_buffer,
+        "cache": False if pipe is None else bool(pipe.cache),
+        "repeat": False if pipe is None else bool(pipe.repeat),
+        "prefetch": True if pipe is None else bool(pipe.prefetch),
+    }
+    out = [_assign("PIPELINE", pipeline)]
+    if kind == "random":
+        out += _random_settings(project)
+        body = [T.RANDOM, T.PIPELINE]
+    else:
+        out.append(_assign("DATA", data))
+        if kind in ("csv", "timeseries"):
+            out.append(_assign("NULL_VALUES", ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "-"]))
+            out.append(_assign("TRUE_WORDS", ["true", "yes", "y", "t"]))
+            out.append(_assign("FALSE_WORDS", ["false", "no", "n", "f"]))
+        if kind == "images":
+            out.append(_assign("IMAGE_EXTENSIONS", (".png", ".jpg", ".jpeg", ".bmp", ".gif")))
+            rescale = {"0_1": (1.0 / 255.0, 0.0), "-1_1": (1.0 / 127.5, -1.0)}.get(str(data and data.get("rescale")), (1.0, 0.0))
+            out.append(_assign("RESCALE", rescale) + "  # x * scale + offset")
+        body = {
+            "csv": [T.SPLIT, T.READ_TABLE, T.CSV, T.PIPELINE],
+            "timeseries": [T.READ_TABLE, T.TIMESERIES, T.PIPELINE],
+            "numpy": [T.SPLIT, T.NUMPY, T.PIPELINE],
+            "images": [T.SPLIT, T.IMAGES, T.IMAGE_PIPELINE],
+        }[kind]
+    out += ["", "", "# Step 1: define the data (tensors of shape (samples, ...)) and the tf.data pipeline."]
+    for i, part in enumerate(body):
+        out += (["", ""] if i else []) + part.strip("\n").splitlines()
+    return out
+
+
+def _main_lines(cfg: TrainingConfig, strategy: str | None) -> list[str]:
+    build = ["    model = build_model()", "    compile_model(model)"]
+    if strategy == "mirrored":
+        build = [
+            "    strategy = tf.distribute.MirroredStrategy()  # one model copy per GPU",
+            "    with strategy.scope():",
+            "        model = build_model()",
+            "        compile_model(model)",
+        ]
+    lines = [
+        "def main(argv=None):",
+        '    """Train, evaluate, predict and save; returns the History of model.fit."""',
+        '    parser = argparse.ArgumentParser(description="Train the exported model.")',
+        '    parser.add_argument("--epochs", type=int, default=EPOCHS)',
+        '    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)',
+        '    parser.add_argument("--output", default="model.keras", help="trained model file")',
+        "    args = parser.parse_args(argv)",
+        "    keras.utils.set_random_seed(SEED)  # the same seed gives the same weights and order",
+    ]
+    if cfg.deterministic:
+        lines.append("    tf.config.experimental.enable_op_determinism()  # reproducible results, a little slower")
+    lines += [
+        "",
+        "    # Step 1: the data, as batched tf.data pipelines of (x, y) pairs.",
+        "    (x_train, y_train), (x_val, y_val), (x_test, y_test) = load_data()",
+        "    train_ds = make_dataset(x_train, y_train, args.batch_size, training=True)",
+        "    val_ds = test_ds = None",
+        "    if len(y_val):",
+        "        val_ds = make_dataset(x_val, y_val, args.batch_size, training=False)",
+        "    if len(y_test):",
+        "        test_ds = make_dataset(x_test, y_test, args.batch_size, training=False)",
+        "",
+        "    # Step 2 and 3: define the network and compile it.",
+        *build,
+        "    model.summary()",
+        "",
+        "    # Step 4: fit (train) the model.",
+        "    history = model.fit(",
+        "        train_ds,",
+        "        validation_data=val_ds,",
+        "        epochs=args.epochs,",
+        "        callbacks=make_callbacks(val_ds is not None),",
+        "        shuffle=False,  # the pipeline already shuffles",
+        "        verbose=2,",
+        "    )",
+        "",
+        "    # Step 5: evaluate on data the model has not seen.",
+        "    if test_ds is not None:",
+        "        scores = model.evaluate(test_ds, return_dict=True, verbose=0)",
+        '        print("Test:", ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))',
+        "",
+        "    # Step 6: predict new samples.",
+        "    x_new = next(iter((val_ds if val_ds is not None else train_ds).take(1)))[0]",
+        "    predictions = model.predict(x_new, verbose=0)",
+        '    print("First predictions:", np.round(np.asarray(predictions)[:3], 3))',
+        "",
+        "    model.save(args.output)",
+        '    print("Saved the trained model to", args.output)',
+        "    return history",
+        "",
+        "",
+        'if __name__ == "__main__":',
+        "    main()",
+    ]
+    return lines

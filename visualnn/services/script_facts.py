@@ -1,0 +1,94 @@
+"""What the exported script must know about the data that only reading it tells (TF-free).
+
+The CSV format, each column's kind and missing-value rule, the targets and the detected task:
+the script then repeats the data service's algorithm with those decisions fixed, so it sees the
+same tensors as the app. Statistics (means, categories, fill values) are recomputed by the
+script from the training split, as the app does.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from visualnn.core.project import Project
+
+
+def _relative(path: str, script_dir: str | None) -> str:
+    if script_dir is None:
+        return path
+    return os.path.relpath(path, script_dir).replace(os.sep, "/")
+
+
+def script_facts(project: Project, base_dir: str, script_dir: str | None = None) -> dict[str, Any] | None:
+    """The ``DATA`` settings of the exported script, or ``None`` when the project has no dataset.
+
+    ``script_dir`` is where the script will live (data paths are written relative to it).
+    Raises the data service's ``DataError`` when the data cannot be read.
+    """
+    spec = project.dataset
+    if spec is None:
+        return None
+    from visualnn.services.datasets import resolve_path
+
+    path = resolve_path(spec.path, base_dir)
+    split = spec.split()
+    facts: dict[str, Any] = {
+        "path": _relative(path, script_dir),
+        "val": float(split.val),
+        "test": float(split.test),
+        "split_seed": int(split.seed),
+        "stratify": bool(split.stratify),
+        "target_encoding": spec.target_encoding(),
+        "scaling": spec.scaling(),
+    }
+    abs_spec = spec.with_path(path)
+    if spec.kind in ("csv", "timeseries"):
+        from visualnn.services.datasets.tables import read_table
+
+        read = read_table(path, spec.csv(), spec.max_bytes())
+        facts.update(read.format.to_dict())
+        if spec.kind == "csv":
+            facts.update(_csv(abs_spec, read.table, read.format.header))
+        else:
+            from visualnn.services.datasets.timeseries import timeseries_columns
+
+            features, target = timeseries_columns(abs_spec, read.table, read.format.header)
+            window = spec.window()
+            facts.update(features=features, target=target, length=int(window.length), stride=int(window.stride),
+                         horizon=int(window.horizon), task="regression")  # fmt: skip
+    elif spec.kind == "numpy":
+        from visualnn.services.datasets.arrays import encode_array_targets, load_arrays
+
+        pair = load_arrays(path, spec.arrays(), os.path.dirname(path), spec.max_bytes(), mmap=True)
+        task = spec.task()
+        if pair.y is not None:
+            task = encode_array_targets(pair.y, abs_spec, path)[0]
+        facts.update(features_array=pair.x_name, targets_array=pair.y_name, task=task,
+                     targets_path=spec.arrays().targets_path)  # fmt: skip
+    elif spec.kind == "images":
+        from visualnn.services.datasets.images import scan_image_folder
+
+        image = spec.image()
+        scan = scan_image_folder(path)
+        facts.update(image_size=list(image.image_size), channels=image.channels, rescale=image.rescale,
+                     task=spec.task() or ("binary" if len(scan.class_names) == 2 else "multiclass"))  # fmt: skip
+    return facts
+
+
+def _csv(spec: Any, table: Any, header: bool) -> dict[str, Any]:
+    from visualnn.services.datasets.columns import analyze_column
+    from visualnn.services.datasets.tabular import build_arrays
+
+    arrays = build_arrays(spec, table, header)
+    plan = arrays.stats["features"]
+    features = []
+    for p in plan:
+        entry = {"name": p["name"], "kind": p["kind"], "missing": p["missing"]}
+        entry.update({"encoding": p["encoding"]} if p["kind"] == "categorical" else {"scaling": p["scaling"]})
+        features.append(entry)
+    targets = []
+    for name in arrays.stats["targets"]:
+        info = analyze_column(name, table.column(name), spec.path, header)
+        targets.append({"name": name, "kind": spec.column(name).kind or info.kind})
+    return {"features": features, "targets": targets, "task": arrays.task, "fill_value": spec.missing().fill_value}
