@@ -46,10 +46,48 @@ def untitled_recovery_path(folder: str | os.PathLike[str], pid: int | None = Non
     return Path(folder) / f"untitled-{pid or os.getpid()}-{stamp}.vnn{SUFFIX}"
 
 
+def temp_prefix(target: str | os.PathLike[str]) -> str:
+    """Prefix for the temp file of an atomic save of ``target``: names this process so others can clean up."""
+    return f".{Path(target).name}.{os.getpid()}."
+
+
+def remove_dead_temps(target: str | os.PathLike[str]) -> list[Path]:
+    """Delete temp files of earlier saves of ``target`` whose process has ended (killed mid-save).
+
+    Temp files are named ``.<name>.<pid>.<random>.tmp`` (:func:`temp_prefix`); those of live
+    processes are in use and stay. Windows cannot tell reliably, and refuses to delete open files,
+    so nothing is removed there.
+    """
+    if sys.platform == "win32":
+        return []
+    t = Path(target)
+    prefix = f".{t.name}."
+    removed: list[Path] = []
+    try:
+        names = os.listdir(t.parent)
+    except OSError:
+        return removed
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid_text = name[len(prefix):-len(".tmp")].split(".", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        if pid == os.getpid() or pid_alive(pid):
+            continue
+        try:
+            os.unlink(t.parent / name)
+            removed.append(t.parent / name)
+        except OSError:
+            pass
+    return removed
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` so a crash leaves either the old file or the new one, never a mix."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -62,6 +100,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         except OSError:
             pass
         raise
+    remove_dead_temps(target)
 
 
 @dataclass(frozen=True)
@@ -325,7 +364,9 @@ __all__ = [
     "find_pending",
     "read_recovery",
     "recovery_path_for",
+    "remove_dead_temps",
     "remove_quietly",
+    "temp_prefix",
     "untitled_recovery_path",
     "write_recovery",
 ]

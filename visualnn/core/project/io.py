@@ -20,6 +20,7 @@ from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import MODES, Edge, Graph, Node
 from visualnn.core.project import FORMAT, FORMAT_VERSION, Project
 from visualnn.core.project.migrations import MigrationError, migrate
+from visualnn.core.recovery import remove_dead_temps, temp_prefix
 from visualnn.core.specs import Registry, default_registry
 from visualnn.core.specs import base as kinds
 from visualnn.core.training_config import RunRecord, TrainingConfig
@@ -72,7 +73,8 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     directory = os.path.dirname(target)
     data = project_to_dict(project, directory)
     text = dumps(data)  # serialise first: a bad value must not leave a temp file behind
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    # Temp names carry the pid so a later save can remove those of killed processes (core.recovery).
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
@@ -86,6 +88,7 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
             pass
         raise
     _fsync_dir(directory)
+    remove_dead_temps(target)
     moved = project.path is None or os.path.abspath(project.path) != target
     project.path = target
     # Keep in-memory relative paths pointing at the same files from the new location.
