@@ -127,3 +127,22 @@ def test_find_pending_skips_live_writers_and_picks_the_newest(tmp_path: Path) ->
         live.kill()
         live.wait()
     assert find_pending(str(proj), [recovery_path_for(proj)]) is not None
+
+
+def test_dead_processes_temp_files_are_removed_live_ones_kept(tmp_path: Path) -> None:
+    from visualnn.core.recovery import remove_dead_temps, temp_prefix
+
+    target = tmp_path / "m.vnn"
+    dead = tmp_path / f".m.vnn.{_dead_pid()}.abcd1234.tmp"
+    mine = tmp_path / f"{temp_prefix(target)}zzzz9999.tmp"
+    other_file = tmp_path / f".other.vnn.{_dead_pid()}.abcd1234.tmp"
+    unrelated = tmp_path / ".m.vnn.notapid.tmp"
+    for p in (dead, mine, other_file, unrelated):
+        p.write_text("partial")
+    assert remove_dead_temps(target) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (mine, other_file, unrelated))
+
+
+def _dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(done.stdout)
