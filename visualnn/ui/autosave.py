@@ -116,6 +116,8 @@ class AutosaveManager(QObject):
         self._restoring = False
         self._stopped = False
         self._offer_scheduled = False
+        # The last start-up/open offer and its answer: lets tests and logs see what was offered.
+        self.last_offer: tuple[str, PendingRecovery | None] = ("none", None)
         self._quiet = QTimer(self)
         self._quiet.setSingleShot(True)
         self._quiet.setInterval(quiet_ms)
@@ -232,7 +234,9 @@ class AutosaveManager(QObject):
         """Ask whether to restore a pending recovery; returns ``restore``, ``discard``, ``later`` or ``none``."""
         pending = self.pending()
         if pending is None:
+            self.last_offer = ("none", None)
             return "none"
+        log.info("found recovery %s (%s)", pending.recovery.path, "; ".join(pending.diff.lines()) or "no changes")
         choice = os.environ.get(ANSWER_ENV, "").strip().lower()
         if choice not in (RESTORE, DISCARD, LATER):
             dialog = RecoveryDialog(pending, parent)
@@ -242,6 +246,7 @@ class AutosaveManager(QObject):
             self.restore(pending)
         elif choice == DISCARD:
             self.discard(pending)
+        self.last_offer = (choice, pending)
         return choice
 
     # ------------------------------------------------------------ document events
