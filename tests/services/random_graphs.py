@@ -65,7 +65,7 @@ def param_strategy(spec: LayerSpec, name: str, shape: Shape) -> st.SearchStrateg
         "height": st.integers(1, 12),
         "width": st.integers(1, 12),
     }
-    if name in FIXED or name.endswith(("_initializer", "_regularizer")):
+    if name in FIXED:
         return None
     if name == "strides":
         strides = _ints(p.length, 1, 3)

@@ -230,3 +230,26 @@ def test_random_chains_match_keras(data: st.DataObject) -> None:
 @given(st.data())
 def test_random_branch_and_merge_graphs_match_keras(data: st.DataObject) -> None:
     assert_matches_keras(random_graphs.draw_branch_merge(data.draw, REGISTRY))
+
+
+def test_choice_names_are_keras_names() -> None:
+    import keras
+
+    from visualnn.core.specs.base import ACTIVATIONS, INITIALIZERS, REGULARIZERS
+
+    for name in ACTIVATIONS:
+        assert callable(keras.activations.get(name)), name
+    for name in (*INITIALIZERS, "uniform"):
+        assert keras.initializers.get(name) is not None, name
+    for name in REGULARIZERS:
+        assert keras.regularizers.get(name) is not None, name
+
+
+@pytest.mark.parametrize("activation", ["gelu", "leaky_relu", "log_softmax", "hard_sigmoid", "mish", "relu6"])
+def test_every_activation_builds_in_a_dense_layer(activation: str) -> None:
+    assert_matches_keras(single_layer_graph("Dense", [VEC], {"activation": activation}))
+
+
+@pytest.mark.parametrize("regularizer", ["l1", "l2", "l1l2"])
+def test_regularizer_choices_build(regularizer: str) -> None:
+    assert_matches_keras(single_layer_graph("Conv1D", [SEQ], {"kernel_regularizer": regularizer, "kernel_initializer": "he_normal"}))

@@ -57,7 +57,9 @@ INITIALIZERS = (
     "truncated_normal",
     "orthogonal",
 )
-REGULARIZERS = ("l1", "l2", "l1_l2")
+VECTOR_INITIALIZERS = tuple(i for i in INITIALIZERS if i != "orthogonal")
+"""Initializers valid for 1-D weights (biases, scales): orthogonal needs a matrix."""
+REGULARIZERS = ("l1", "l2", "l1l2")  # Keras identifiers (keras.regularizers.get)
 DTYPES = ("float32", "float16", "bfloat16", "float64", "int32", "int64", "bool", "string")
 
 
@@ -254,7 +256,8 @@ class LayerSpec:
         """A fresh dict of default parameter values (JSON data)."""
         import copy
 
-        return {p.name: copy.deepcopy(p.default) for p in self.params}
+        # Only lists need copying; scalars are immutable (deepcopy dominated inference time).
+        return {p.name: copy.deepcopy(p.default) if isinstance(p.default, list) else p.default for p in self.params}
 
     def resolved(self, params: dict[str, Any]) -> dict[str, Any]:
         """Defaults overlaid with ``params`` (unknown names dropped)."""

@@ -14,6 +14,7 @@ from visualnn.core.specs.base import (
     INT,
     REGULARIZERS,
     SHAPE,
+    VECTOR_INITIALIZERS,
     LayerSpec,
     ParamSpec,
     Shape,
@@ -37,7 +38,7 @@ def weight_params(prefix: str = "kernel", use_bias: bool = True) -> tuple[ParamS
         out.append(ParamSpec("use_bias", BOOL, True, "Whether the layer adds a learned bias vector."))
     out += [
         ParamSpec(f"{prefix}_initializer", CHOICE, "glorot_uniform", "How the weights start.", choices=INITIALIZERS, advanced=True),
-        ParamSpec("bias_initializer", CHOICE, "zeros", "How the bias starts.", choices=INITIALIZERS, advanced=True),
+        ParamSpec("bias_initializer", CHOICE, "zeros", "How the bias starts.", choices=VECTOR_INITIALIZERS, advanced=True),
         ParamSpec(f"{prefix}_regularizer", CHOICE, None, "Penalty on the weights added to the loss.", choices=(None, *REGULARIZERS), optional=True, advanced=True),
     ]
     return tuple(out)

@@ -9,8 +9,8 @@ from visualnn.core.specs.base import (
     BOOL,
     CHOICE,
     FLOAT,
-    INITIALIZERS,
     INT,
+    VECTOR_INITIALIZERS,
     LayerSpec,
     ParamCount,
     ParamSpec,
@@ -50,7 +50,7 @@ def _bn_count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> ParamC
 
 
 def _init(name: str, default: str, doc: str) -> ParamSpec:
-    return ParamSpec(name, CHOICE, default, doc, choices=INITIALIZERS, advanced=True)
+    return ParamSpec(name, CHOICE, default, doc, choices=VECTOR_INITIALIZERS, advanced=True)
 
 
 def _center_scale() -> tuple[ParamSpec, ParamSpec]:

@@ -11,6 +11,7 @@ from visualnn.core.specs.base import (
     INITIALIZERS,
     INT,
     REGULARIZERS,
+    VECTOR_INITIALIZERS,
     KerasCall,
     LayerSpec,
     ParamSpec,
@@ -52,7 +53,7 @@ def rnn_params(kind: str) -> tuple[ParamSpec, ...]:
         ParamSpec("use_bias", BOOL, True, "Whether the layer adds learned bias vectors."),
         ParamSpec("kernel_initializer", CHOICE, "glorot_uniform", "How the input weights start.", choices=INITIALIZERS, advanced=True),
         ParamSpec("recurrent_initializer", CHOICE, "orthogonal", "How the recurrent weights start.", choices=INITIALIZERS, advanced=True),
-        ParamSpec("bias_initializer", CHOICE, "zeros", "How the bias starts.", choices=INITIALIZERS, advanced=True),
+        ParamSpec("bias_initializer", CHOICE, "zeros", "How the bias starts.", choices=VECTOR_INITIALIZERS, advanced=True),
     ]
     if kind == "LSTM":
         out.append(ParamSpec("unit_forget_bias", BOOL, True, "Start the forget-gate bias at 1 (helps learning).", advanced=True))
