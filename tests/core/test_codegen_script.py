@@ -1,0 +1,129 @@
+"""The full exported script (no TensorFlow): structure, course vocabulary, safety, lint."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from visualnn.core.codegen import CodegenError, generate_script, requirements_txt
+from visualnn.core.dataset import DatasetSpec
+from visualnn.core.templates import TEMPLATES
+from visualnn.core.training_config import TrainingConfig
+
+HOSTILE = "x\"]); __import__('os').system('echo pwned'); print(\"["
+
+
+def csv_facts(column: str = "petal") -> dict[str, Any]:
+    """What the data service would report for a small CSV (written by hand here)."""
+    return {
+        "path": "data/iris.csv", "val": 0.2, "test": 0.1, "split_seed": 7, "stratify": True,
+        "target_encoding": "index", "scaling": "standardize", "delimiter": ",", "encoding": "utf-8",
+        "header": True, "decimal": ".", "task": "multiclass", "fill_value": 0,
+        "features": [{"name": column, "kind": "numeric", "missing": "mean", "scaling": "standardize"},
+                     {"name": "colour", "kind": "categorical", "missing": "most_frequent", "encoding": "onehot"}],
+        "targets": [{"name": "species", "kind": "categorical"}],
+    }  # fmt: skip
+
+
+def csv_project(column: str = "petal") -> tuple[Any, dict[str, Any]]:
+    project = TEMPLATES["mlp_classifier"].build()
+    project.dataset = DatasetSpec("csv", "data/iris.csv", {})
+    return project, csv_facts(column)
+
+
+def squeeze(code: str) -> str:
+    """The code without whitespace or trailing commas before brackets (line breaks do not matter)."""
+    return re.sub(r",(?=[)\]}])", "", re.sub(r"\s+", "", code))
+
+
+def top_functions(code: str) -> list[str]:
+    return [n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)]
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_every_template_gives_an_importable_script_with_the_six_steps(name: str) -> None:
+    code = generate_script(TEMPLATES[name].build(), "functional")
+    tree = ast.parse(code)
+    funcs = top_functions(code)
+    assert {"load_data", "build_model", "make_dataset", "compile_model", "main"} <= set(funcs)
+    # Training only happens under the __main__ guard: the module body has no call to main().
+    guard = [n for n in tree.body if isinstance(n, ast.If)]
+    assert len(guard) == 1 and "__main__" in ast.unparse(guard[0].test)
+    calls_at_top = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
+    assert calls_at_top == []
+    for step in range(1, 7):
+        assert f"Step {step}" in code
+    for word in ("from_tensor_slices", "Dataset.zip((ds_x, ds_y))", "shuffle(buffer_size=", ".batch(", ".prefetch(",
+                 "model.compile(", "model.fit(", "model.evaluate(", "model.predict(", "--epochs", "--batch-size"):
+        assert squeeze(word) in squeeze(code), word  # fmt: skip
+
+
+def test_csv_script_carries_the_detected_settings_as_data() -> None:
+    project, facts = csv_project()
+    code = generate_script(project, "subclass", facts=facts)
+    tree = ast.parse(code)
+    data = next(n for n in tree.body if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "DATA")
+    assert ast.literal_eval(data.value) == facts
+    assert "def split_indices(" in code and "def fit_column(" in code and "Counter" in code
+    assert "class " in code and "def call(self, inputs)" in code
+
+
+def test_hostile_column_names_and_paths_cannot_inject_code() -> None:
+    project, facts = csv_project(column=HOSTILE)
+    facts["path"] = HOSTILE
+    project.name = HOSTILE
+    code = generate_script(project, "functional", facts=facts)
+    tree = ast.parse(code)
+    strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    assert HOSTILE in strings
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    assert "__import__" not in names
+    imports = sorted(ast.unparse(n) for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
+    assert imports == sorted(["import argparse", "import os", "from collections import Counter", "import keras",
+                              "import numpy as np", "import pandas as pd", "import tensorflow as tf"])  # fmt: skip
+
+
+def test_project_with_data_but_no_facts_asks_for_them() -> None:
+    project, _ = csv_project()
+    with pytest.raises(CodegenError, match="visualnn export-code"):
+        generate_script(project)
+
+
+def test_training_settings_reach_compile_and_callbacks() -> None:
+    project = TEMPLATES["mlp_regressor"].build()
+    project.training = TrainingConfig(loss="mse", optimizer="sgd", learning_rate=0.05, momentum=0.9,
+                                      metrics=("mae", "rmse"), schedule="plateau", early_stopping=True,
+                                      patience=4, deterministic=True)  # fmt: skip
+    code = generate_script(project, "sequential", strategy="mirrored")
+    flat = squeeze(code)
+    assert squeeze("keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9, nesterov=False)") in flat
+    assert 'loss="mse"' in flat and squeeze('keras.metrics.RootMeanSquaredError(name="rmse")') in flat
+    assert "EarlyStopping(" in flat and "patience=4" in flat and "ReduceLROnPlateau(" in flat
+    assert "enable_op_determinism" in code and "MirroredStrategy" in code
+    with pytest.raises(CodegenError, match="strategy"):
+        generate_script(project, strategy="tpu-pod")
+
+
+def test_scripts_are_ruff_clean_and_formatted(tmp_path: Path) -> None:
+    for name in ("mlp_classifier", "two_input", "resnet_blocks"):
+        for style in ("functional", "subclass"):
+            (tmp_path / f"{name}_{style}.py").write_text(generate_script(TEMPLATES[name].build(), style))
+    project, facts = csv_project(column='it\'s "odd"')
+    (tmp_path / "csv_script.py").write_text(generate_script(project, "functional", facts=facts))
+    ruff = [sys.executable, "-m", "ruff"]
+    check = subprocess.run([*ruff, "check", "--isolated", str(tmp_path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    fmt = subprocess.run([*ruff, "format", "--isolated", "--check", str(tmp_path)], capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout
+
+
+def test_requirements_pin_the_four_packages() -> None:
+    text = requirements_txt()
+    names = [line.split("=")[0].split("~")[0] for line in text.splitlines() if line and not line.startswith("#")]
+    assert names == ["tensorflow", "keras", "numpy", "pandas"]

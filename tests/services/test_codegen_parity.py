@@ -1,0 +1,146 @@
+"""The exported code builds the app's model, loads the app's tensors and trains to the app's history."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from visualnn.core.codegen import generate_model_code, generate_script
+from visualnn.core.templates import TEMPLATES
+
+pytestmark = pytest.mark.tf
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "resources" / "examples"
+
+
+def load_module(code: str, path: Path) -> ModuleType:
+    """Import generated code from a file (as a user would import the script)."""
+    path.write_text(code)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def layer_configs(model: Any) -> dict[str, str]:
+    """Layer name -> config (without the name) for every non-input layer."""
+    out = {}
+    for layer in model.layers:
+        if layer.__class__.__name__ == "InputLayer":
+            continue
+        cfg = {k: v for k, v in layer.get_config().items() if k != "name"}
+        out[layer.name] = f"{layer.__class__.__name__} {json.dumps(cfg, sort_keys=True, default=str)}"
+    return out
+
+
+def styles_for(project: Any) -> list[str]:
+    chain = project.graph.chain_order()
+    return ["functional", "subclass"] + (["sequential"] if chain and project.graph.nodes[chain[0]].type == "Input" else [])
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_generated_model_matches_the_builder_in_every_style(name: str, tmp_path: Path) -> None:
+    from visualnn.services.keras_builder import build_model
+
+    project = TEMPLATES[name].build()
+    reference = build_model(project.graph)
+    for style in styles_for(project):
+        module = load_module(generate_model_code(project, style), tmp_path / f"gen_{name}_{style}.py")
+        model = module.build_model()
+        assert model.count_params() == reference.count_params(), style
+        assert layer_configs(model) == layer_configs(reference), style
+
+
+def _example(kind: str, tmp_path: Path) -> tuple[Any, Path]:
+    """A copy of a bundled example project (with its data) in ``tmp_path``."""
+    from visualnn.core.project.io import load_project
+
+    folder = tmp_path / kind
+    shutil.copytree(EXAMPLES / kind, folder)
+    return load_project(folder / f"{kind}.vnn"), folder
+
+
+def _batches(ds: Any) -> list[tuple[Any, Any]]:
+    return [(x.numpy(), y.numpy()) for x, y in ds]
+
+
+@pytest.mark.parametrize("kind", ["tabular", "timeseries"])
+def test_script_pipeline_yields_the_app_tensors_in_the_same_order(kind: str, tmp_path: Path) -> None:
+    import numpy as np
+
+    from visualnn.services.datasets import prepare
+    from visualnn.services.script_facts import script_facts
+
+    project, folder = _example(kind, tmp_path)
+    facts = script_facts(project, str(folder), str(folder))
+    module = load_module(generate_script(project, facts=facts), folder / "train_script.py")
+    seed = project.training.seed
+    app = prepare(project.dataset, str(folder), batch_size=16, seed=seed)
+    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = module.load_data()
+    assert (len(y_tr), len(y_va), len(y_te)) == (app.n_train, app.n_val, app.n_test)
+    script = {"train": module.make_dataset(x_tr, y_tr, 16, training=True), "val": module.make_dataset(x_va, y_va, 16, False),
+              "test": module.make_dataset(x_te, y_te, 16, False)}  # fmt: skip
+    for split in ("train", "val", "test"):
+        ours, theirs = _batches(script[split]), _batches(getattr(app, split))
+        assert len(ours) == len(theirs), split
+        for (xa, ya), (xb, yb) in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(xa, xb)
+            np.testing.assert_array_equal(ya, yb)
+
+
+def test_script_lists_the_same_images_and_labels(tmp_path: Path) -> None:
+    import numpy as np
+
+    from visualnn.services.datasets import prepare
+    from visualnn.services.script_facts import script_facts
+
+    project, folder = _example("images", tmp_path)
+    facts = script_facts(project, str(folder), str(folder))
+    module = load_module(generate_script(project, facts=facts), folder / "img_script.py")
+    app = prepare(project.dataset, str(folder), batch_size=8, seed=project.training.seed)
+    (f_tr, y_tr), (f_va, y_va), _ = module.load_data()
+    assert (len(f_tr), len(f_va)) == (app.n_train, app.n_val)
+    ours = _batches(module.make_dataset(f_va, y_va, 8, training=False))
+    theirs = _batches(app.val)
+    for (xa, ya), (xb, yb) in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(xa, xb, atol=1e-6)
+        np.testing.assert_array_equal(ya, yb)
+
+
+def test_exported_script_trains_to_the_app_history(tmp_path: Path) -> None:
+    """Same seed, deterministic ops, CPU: `visualnn train` and the script give the same history."""
+    from visualnn.core.project.io import save_project
+
+    project, folder = _example("tabular", tmp_path)
+    project.training = project.training.with_changes(epochs=2, deterministic=True, device="cpu")
+    vnn = folder / "tabular.vnn"
+    save_project(project, vnn)
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+    cli = [sys.executable, "-m", "visualnn.cli", "export-code", str(vnn), "-o", str(folder / "train.py")]
+    subprocess.run(cli, check=True, env=env, capture_output=True)
+    train = subprocess.run([sys.executable, "-m", "visualnn.cli", "train", str(vnn), "--json"], env=env,
+                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert train.returncode == 0, train.stderr[-2000:]
+    app_history = json.loads(train.stdout)["history"]
+    probe = ("import json, sys; sys.path.insert(0, '.'); import train; "
+             "h = train.main(['--output', 'script_model.keras']); print('HISTORY' + json.dumps(h.history))")  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", probe], cwd=folder, env=env, capture_output=True, text=True,
+                         timeout=600)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    script_history = json.loads(run.stdout.split("HISTORY", 1)[1])
+    assert set(script_history) <= set(app_history) | {"learning_rate"}
+    for key, values in script_history.items():
+        assert len(values) == 2
+        np_close = [abs(a - b) <= 1e-5 for a, b in zip(values, app_history[key], strict=True)]
+        assert all(np_close), (key, values, app_history[key])
