@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
@@ -118,6 +119,7 @@ class ReferenceDialog(QDialog):
         row.addWidget(close)
         layout.addLayout(row)
         self._groups: dict[str, QTreeWidgetItem] = {}
+        self._items: list[tuple[QTreeWidgetItem, QTreeWidgetItem, DocEntry]] = []  # (group, item, entry)
         for entry in self.entries:
             group = self._groups.get(entry.kind)
             if group is None:
@@ -128,6 +130,7 @@ class ReferenceDialog(QDialog):
             item.setToolTip(0, entry.url)
             item.setToolTip(1, entry.doc)
             item.setData(0, Qt.ItemDataRole.UserRole, entry)
+            self._items.append((group, item, entry))
         self.search.textChanged.connect(self._on_search_text_changed)
         self.tree.currentItemChanged.connect(self._on_tree_current_changed)
         self.tree.itemActivated.connect(lambda _item, _col: self._on_open_clicked())
@@ -140,32 +143,26 @@ class ReferenceDialog(QDialog):
 
     def visible_names(self) -> list[str]:
         """Names of the entries the search leaves visible (for tests and accessibility)."""
-        out = []
-        for group in self._groups.values():
-            out += [group.child(i).text(0) for i in range(group.childCount()) if not group.child(i).isHidden()]
-        return out
+        return [entry.name for _group, item, entry in self._items if not item.isHidden()]
 
     def select(self, name: str) -> bool:
         """Select the entry called ``name`` (case-insensitive); False when there is none."""
-        for group in self._groups.values():
-            for i in range(group.childCount()):
-                if group.child(i).text(0).lower() == name.lower():
-                    group.setExpanded(True)
-                    self.tree.setCurrentItem(group.child(i))
-                    return True
+        for group, item, entry in self._items:
+            if entry.name.lower() == name.lower():
+                group.setExpanded(True)
+                self.tree.setCurrentItem(item)
+                return True
         return False
 
     def _on_search_text_changed(self, text: str) -> None:
         needle = text.strip().lower()
-        for group in self._groups.values():
-            shown = 0
-            for i in range(group.childCount()):
-                child = group.child(i)
-                entry = child.data(0, Qt.ItemDataRole.UserRole)
-                hit = not needle or needle in f"{entry.name} {entry.doc} {entry.group}".lower()
-                child.setHidden(not hit)
-                shown += hit
-            group.setHidden(shown == 0)
+        shown: dict[str, int] = dict.fromkeys(self._groups, 0)
+        for _group, item, entry in self._items:
+            hit = not needle or needle in f"{entry.name} {entry.doc} {entry.group}".lower()
+            item.setHidden(not hit)
+            shown[entry.kind] += hit
+        for kind, group in self._groups.items():
+            group.setHidden(shown[kind] == 0)
             if needle:
                 group.setExpanded(True)
 
@@ -301,7 +298,7 @@ def install_help_menu(
 ) -> QMenu:
     """Add reference, tour, log and About actions to the window's Help menu (created if missing)."""
     menu = _help_menu(menu_bar or window.menuBar())
-    dialogs: dict[str, QDialog] = {}
+    dialogs: dict[str, QDialog | None] = {}
 
     def reference(kind: str | None = None) -> None:
         dialog = ReferenceDialog(window, kind)
@@ -349,13 +346,13 @@ def excepthook_dialog(parent: QWidget | None) -> None:
     """Show uncaught exceptions in the GUI as an error dialog (after logging them)."""
     previous = sys.excepthook
 
-    def hook(kind: type[BaseException], value: BaseException, tb: object) -> None:
-        previous(kind, value, tb)  # type: ignore[arg-type]
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        previous(kind, value, tb)
         if issubclass(kind, KeyboardInterrupt):
             return
         import traceback
 
-        details = "".join(traceback.format_exception(kind, value, tb))  # type: ignore[arg-type]
+        details = "".join(traceback.format_exception(kind, value, tb))
         try:
             show_error(parent, "Unexpected error", f"Something went wrong: {value}. The details are in the log; Copy details for a report.", details)
         except Exception:  # never let the hook itself raise
