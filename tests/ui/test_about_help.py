@@ -112,10 +112,13 @@ def test_help_menu_actions(qtbot: QtBot, opened: list[str], log_dir: Path) -> No
     window = QMainWindow()
     qtbot.addWidget(window)
     existing = window.menuBar().addMenu("&Help")
+    existing.addAction("&About VisualNN")  # a plain About from the main window is replaced
     menu = install_help_menu(window, engine_info=lambda: {"versions": {"tensorflow": "2.21.0", "keras": "3.15.1"}})
     assert menu is existing  # reuses the window's Help menu instead of adding a second one
     actions = {a.objectName(): a for a in menu.actions() if a.objectName()}
     assert {"helpLayerReference", "helpCompileReference", "helpShowLog", "helpAbout", "helpTour"} <= set(actions)
+    assert [a.text() for a in menu.actions()].count("About VisualNN") == 1
+    assert "&About VisualNN" not in [a.text() for a in menu.actions()]
     actions["helpShowLog"].trigger()
     assert opened and opened[-1].startswith("file://")
     actions["helpKerasDocs"].trigger()

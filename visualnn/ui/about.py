@@ -152,7 +152,7 @@ def connect_engine(dialog: AboutDialog, client: object) -> None:
     info = getattr(client, "engine_info", None)
     if isinstance(info, Mapping):
         dialog.set_engine_info(info)
-    for name in ("ready", "info_changed", "devices_found"):
+    for name in ("ready", "info_changed", "device_info", "devices_found"):
         signal = getattr(client, name, None)
         if signal is not None and hasattr(signal, "connect"):
             signal.connect(lambda payload, d=dialog: d.set_engine_info(payload) if isinstance(payload, Mapping) else None)

@@ -298,6 +298,10 @@ def install_help_menu(
 ) -> QMenu:
     """Add reference, tour, log and About actions to the window's Help menu (created if missing)."""
     menu = _help_menu(menu_bar or window.menuBar())
+    for existing in menu.actions():
+        # One About entry: ours shows versions and devices, so it replaces a plain one.
+        if existing.text().replace("&", "").strip().lower() == "about visualnn":
+            menu.removeAction(existing)
     dialogs: dict[str, QDialog | None] = {}
 
     def reference(kind: str | None = None) -> None:
