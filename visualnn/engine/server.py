@@ -127,6 +127,9 @@ def main() -> int:
     out = _protocol_stream()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="engine %(levelname)s %(message)s")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    nice = os.environ.get("VISUALNN_ENGINE_NICE", "")
+    if nice.strip().lstrip("-").isdigit() and hasattr(os, "nice"):
+        os.nice(int(nice))  # set by the GUI: training yields the CPU to the window first
     t0 = time.perf_counter()
     import keras
     import tensorflow as tf

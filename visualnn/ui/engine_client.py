@@ -81,6 +81,8 @@ class EngineClient(QObject):
         proc = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONUNBUFFERED", "1")
+        # A lower CPU priority for the engine keeps the window responsive when training saturates the cores.
+        env.insert("VISUALNN_ENGINE_NICE", env.value("VISUALNN_ENGINE_NICE", "5"))
         env.insert("TF_CPP_MIN_LOG_LEVEL", env.value("TF_CPP_MIN_LOG_LEVEL", "2"))
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env.insert("PYTHONPATH", os.pathsep.join(p for p in (root, env.value("PYTHONPATH", "")) if p))

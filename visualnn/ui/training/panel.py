@@ -118,6 +118,7 @@ class TrainingPanel(QWidget):
         self.hints.setWordWrap(True)
         self.hints.setStyleSheet("color: #b8860b;")
         self.plots = MetricPlots()
+        self.plots.prepare(["loss", *document.project.training.metrics, "learning rate"])
 
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -172,6 +173,7 @@ class TrainingPanel(QWidget):
         req = TrainRequest(project=snapshot, base_dir=base, continue_run=continue_run, epochs=epochs,
                            **self._extra_job)
         self.plots.clear()
+        self.plots.prepare(["loss", *project.training.metrics, "learning rate"])
         if continue_run:
             prev = next((r for r in project.runs if r.id == continue_run), None)
             if prev is not None:
