@@ -45,13 +45,13 @@ def model_for(project: Project, run: RunRecord | None, base_dir: str) -> Any:
     return keras.saving.load_model(path, safe_mode=True)
 
 
-def project_samples(project: Project, base_dir: str, n: int = 256) -> tuple[Any, Any, list[Any]]:
+def project_samples(project: Project, base_dir: str, n: int = 256) -> tuple[Any, Any, Any]:
     """Up to ``n`` preprocessed samples and labels (test split first), and ``n`` training samples.
 
-    Returns ``(None, None, [])`` when the project has no dataset; the check then uses random inputs.
+    Returns ``(None, None, None)`` when the project has no dataset; the check then uses random inputs.
     """
     if project.dataset is None:
-        return None, None, []
+        return None, None, None
     import numpy as np
 
     from visualnn.services.datasets import prepare
@@ -102,7 +102,7 @@ def export_project(
     run = pick_run(project, run_id)
     model = model_for(project, run, base_dir)
     samples, labels, rep = project_samples(project, base_dir, n_samples)
-    report = export_model(model, out, samples=samples, labels=labels, quantize=quantize, representative=rep or None)
+    report = export_model(model, out, samples=samples, labels=labels, quantize=quantize, representative=rep)
     if run is None:
         report = replace(report, notes=[*report.notes, "Exported the untrained model (the project has no trained run)."])
         return report, None
