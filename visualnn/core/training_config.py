@@ -6,6 +6,8 @@ import copy
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from visualnn.core.distribution import DistributionConfig, DistributionError
+
 SCHEDULES = ("constant", "exponential", "cosine", "plateau")
 """Learning-rate schedules: fixed, exponential decay, cosine decay, reduce on plateau."""
 
@@ -51,12 +53,17 @@ class TrainingConfig:
     tensorboard: bool = False
     # where to run
     device: str = "auto"
-    mixed_precision: bool = False
+    # distribution (visualnn.core.distribution): strategy auto|mirrored|multiworker, chosen local GPUs
+    # (empty: all) and mixed precision none|mixed_float16|mixed_bfloat16 (older files stored a bool).
+    mixed_precision: bool | str = False
+    strategy: str = "auto"
+    gpus: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (tuples as lists)."""
         data = asdict(self)
         data["metrics"] = list(self.metrics)
+        data["gpus"] = list(self.gpus)
         return data
 
     @staticmethod
@@ -66,12 +73,16 @@ class TrainingConfig:
         kwargs = {k: copy.deepcopy(v) for k, v in data.items() if k in names}
         if "metrics" in kwargs:
             kwargs["metrics"] = tuple(kwargs["metrics"])
+        if "gpus" in kwargs:
+            kwargs["gpus"] = tuple(kwargs["gpus"] or ())
         return TrainingConfig(**kwargs)
 
     def with_changes(self, **changes: Any) -> TrainingConfig:
         """A copy with some fields replaced (lists for ``metrics`` are accepted)."""
         if "metrics" in changes:
             changes["metrics"] = tuple(changes["metrics"])
+        if "gpus" in changes:
+            changes["gpus"] = tuple(changes["gpus"] or ())
         return replace(self, **changes)
 
     def problems(self) -> list[str]:
@@ -91,7 +102,15 @@ class TrainingConfig:
             out.append(f"Early-stopping patience must be >= 0; received {self.patience}.")
         if self.schedule == "plateau" and not 0 < self.plateau_factor < 1:
             out.append(f"Reduce-on-plateau factor must be in (0, 1); received {self.plateau_factor}. Try 0.5.")
+        out.extend(_distribution_problems(self))
         return out
+
+
+def _distribution_problems(cfg: TrainingConfig) -> list[str]:
+    try:
+        return DistributionConfig.from_training(cfg.to_dict()).problems()
+    except DistributionError as exc:
+        return [str(exc)]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,211 @@
+"""``tf.distribute`` for the runner: strategies, dataset sharding, mixed precision and peer start-up checks.
+
+The strategy setting (``visualnn.core.distribution``) maps to TensorFlow's own engines:
+
+* ``auto`` -> the default strategy (``tf.distribute.get_strategy()``): TensorFlow places work on GPU 0
+  when there is one and on the CPU otherwise, with no wrapper cost (bench/bench_distribute.py checks
+  that); an explicitly chosen device (``cpu``/``gpu:N``) uses ``OneDeviceStrategy``.
+* ``mirrored`` -> ``MirroredStrategy`` over the chosen (or all) local GPUs; on a machine without GPUs,
+  over its logical CPU devices, so the same project still runs (and tests can use 2 logical CPUs).
+* ``multiworker`` -> ``MultiWorkerMirroredStrategy`` with the cluster from ``TF_CONFIG``; its training
+  loop lives in ``visualnn.services.distribute_loop`` (``model.fit`` fails there in Keras 3.15).
+
+Mixed precision keeps the model's outputs in float32 by setting the *output layers'* dtype policy to
+``float32`` (Keras's recommended numerically-safe final softmax/linear). We chose that over appending
+an ``Activation('linear', dtype='float32')`` layer so the model keeps exactly the document's layers:
+its summary, layer names and exports match the graph, and the code generator emits the same line.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from visualnn.core.distribution import ClusterTask, DistributionConfig, DistributionError, parse_tf_config
+
+
+def tf_config_cluster(environ: dict[str, str] | None = None) -> ClusterTask | None:
+    """This process's cluster task from ``TF_CONFIG`` (``None`` when unset); raises DistributionError if invalid."""
+    env = os.environ if environ is None else environ
+    return parse_tf_config(env.get("TF_CONFIG"))
+
+
+def _is_default_device(device: str | None) -> bool:
+    return (device or "auto").lower() == "auto"
+
+
+def make_strategy(config: DistributionConfig, device: str | None = None) -> Any:
+    """The ``tf.distribute.Strategy`` for ``config`` (``device`` is the runner's ``auto``/``cpu``/``gpu:N``).
+
+    For ``multiworker`` this must run before TensorFlow executes anything else in the process
+    (collective ops are configured at start-up); the runner therefore creates it first.
+    """
+    import tensorflow as tf
+
+    config.check()
+    if config.strategy == "auto":
+        if _is_default_device(device):
+            return tf.distribute.get_strategy()
+        from visualnn.services.training import resolve_device
+
+        return tf.distribute.OneDeviceStrategy(resolve_device(device))
+    if config.strategy == "mirrored":
+        gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+        if gpus:
+            missing = [i for i in config.gpus if i >= len(gpus)]
+            if missing:
+                raise DistributionError(f"GPU {missing[0]} does not exist: this machine has {len(gpus)} GPU(s) "
+                                        f"(0..{len(gpus) - 1}). Choose GPUs from that range or leave the list empty.")
+            chosen = [gpus[i] for i in config.gpus] if config.gpus else gpus
+            return tf.distribute.MirroredStrategy(devices=chosen)
+        if config.gpus:
+            raise DistributionError(f"GPUs {list(config.gpus)} were chosen but this machine has no GPU. "
+                                    "Clear the GPU list to mirror over the CPU, or use 'auto'.")
+        cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+        # NCCL needs GPUs: reduce on one CPU device instead.
+        return tf.distribute.MirroredStrategy(devices=cpus, cross_device_ops=tf.distribute.ReductionToOneDevice())
+    tf_config_cluster()  # a clear message for a bad TF_CONFIG before TensorFlow reads it
+    has_gpu = bool(tf.config.list_physical_devices("GPU"))
+    implementation = (tf.distribute.experimental.CommunicationImplementation.NCCL if has_gpu
+                      else tf.distribute.experimental.CommunicationImplementation.RING)
+    options = tf.distribute.experimental.CommunicationOptions(implementation=implementation)
+    return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+
+
+def replicas(strategy: Any) -> int:
+    """Model copies trained in lockstep (all workers x local devices)."""
+    return int(getattr(strategy, "num_replicas_in_sync", 1) or 1)
+
+
+def is_default_strategy(strategy: Any) -> bool:
+    """Whether ``strategy`` is TensorFlow's no-op default (no scope or dataset wrapping needed)."""
+    import tensorflow as tf
+
+    return bool(strategy is tf.distribute.get_strategy() and not tf.distribute.has_strategy())
+
+
+# --- data -----------------------------------------------------------------------------------------
+
+
+def shard_by_data(dataset: Any) -> Any:
+    """``dataset`` with auto-shard policy DATA: each worker keeps every n-th *element*.
+
+    Our pipelines are built from in-memory tensors (or one file), so FILE sharding (the default
+    AUTO's first choice) has no files to split between workers; DATA sharding works for any source.
+    """
+    import tensorflow as tf
+
+    if dataset is None:
+        return None
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
+
+
+def shard_prepared(data: Any) -> Any:
+    """Apply :func:`shard_by_data` to the train/val/test pipelines of prepared data, in place."""
+    for split in ("train", "val", "test"):
+        if getattr(data, split, None) is not None:
+            setattr(data, split, shard_by_data(getattr(data, split)))
+    return data
+
+
+def even_batches(dataset: Any, global_batch: int) -> Any:
+    """Re-batch to exactly ``global_batch`` elements, dropping the last partial batch.
+
+    Every worker must run the same number of steps (each step is a collective), so a ragged final
+    batch that leaves one worker without data would stall the others.
+    """
+    return dataset.rebatch(global_batch, drop_remainder=True)
+
+
+def count_batches(dataset: Any) -> int:
+    """The number of batches of a finite dataset (cardinality when known, else counted once)."""
+    import tensorflow as tf
+
+    n = int(dataset.cardinality())
+    if n >= 0:
+        return n
+    if n == int(tf.data.INFINITE_CARDINALITY):
+        raise DistributionError("The training data repeats forever; turn off 'repeat' in the data pipeline "
+                                "for multi-worker training.")
+    return int(dataset.reduce(0, lambda count, _: count + 1))
+
+
+# --- mixed precision --------------------------------------------------------------------------------
+
+
+def set_precision(config: DistributionConfig, on_gpu: bool, log: Callable[[str], None] | None = None) -> str:
+    """Set Keras's global dtype policy for ``config``; returns the policy name actually set."""
+    import keras
+
+    policy = config.mixed_precision if config.is_mixed else "float32"
+    if policy == "mixed_float16" and not on_gpu and log is not None:
+        log("mixed_float16 on the CPU is slower than float32 (it pays off on GPUs with tensor cores); "
+            "it is applied as asked.")
+    keras.mixed_precision.set_global_policy(policy)
+    return policy
+
+
+def reset_precision() -> None:
+    """Back to float32 so a later job in the same engine process starts clean."""
+    import keras
+
+    keras.mixed_precision.set_global_policy("float32")
+
+
+def output_layers(model: Any) -> list[Any]:
+    """The layers that produce the model's outputs (the last layer of a Sequential model)."""
+    found: list[Any] = []
+    for tensor in getattr(model, "outputs", None) or []:
+        history = getattr(tensor, "_keras_history", None)
+        layer = getattr(history, "operation", None) if history is not None else None
+        if layer is not None and layer not in found:
+            found.append(layer)
+    if not found and getattr(model, "layers", None):
+        found.append(model.layers[-1])
+    return found
+
+
+def keep_outputs_float32(model: Any) -> Any:
+    """Make the output layers compute in float32 under a mixed policy (stable softmax and loss)."""
+    if all(str(layer.dtype_policy.name) == "float32" for layer in getattr(model, "layers", [])):
+        return model
+    for layer in output_layers(model):
+        layer.dtype_policy = "float32"
+    return model
+
+
+# --- cluster start-up -----------------------------------------------------------------------------------
+
+
+def wait_for_peers(cluster: ClusterTask, timeout_s: float, stop: threading.Event | None = None,
+                   poll_s: float = 0.25) -> None:
+    """Block until every peer in the cluster accepts TCP connections, or raise after ``timeout_s``.
+
+    TensorFlow waits forever for a peer that never starts; this gives the user a clear message instead.
+    """
+    deadline = time.monotonic() + timeout_s
+    waiting = list(cluster.peers)
+    while waiting:
+        for address in list(waiting):
+            host, _, port = address.rpartition(":")
+            try:
+                with socket.create_connection((host.strip("[]"), int(port)), timeout=1.0):
+                    waiting.remove(address)
+            except OSError:
+                continue
+        if not waiting:
+            return
+        if stop is not None and stop.is_set():
+            raise DistributionError("Stopped while waiting for the other workers to start.")
+        if time.monotonic() >= deadline:
+            raise DistributionError(
+                f"{len(waiting)} worker(s) of the cluster did not start within {timeout_s:.0f} s: "
+                f"{', '.join(waiting)}. Start every worker listed in TF_CONFIG (same command, its own "
+                "task.index), or check the addresses and firewall.")
+        time.sleep(poll_s)
