@@ -77,6 +77,7 @@ class TrainingPanel(QWidget):
         self._nan = False
         self._epochs_total = 0
         self._start_done: int | None = None
+        self._notes: list[str] = []  # warnings the engine sent for this run (compile checks)
 
         self.form = TrainingSettingsForm()
         self.form.set_config(document.project.training)
@@ -185,6 +186,7 @@ class TrainingPanel(QWidget):
         self._t0 = time.perf_counter()
         self._epochs_total = epochs or project.training.epochs
         self._start_done = None
+        self._notes = []
         self.hints.setText("")
         self.progress.setRange(0, 0)  # busy until the first batch says how many there are
         self.progress.setFormat("Starting…")
@@ -251,7 +253,8 @@ class TrainingPanel(QWidget):
             self.progress.setFormat("Paused" if self._paused else self.progress.format())
             self._sync_buttons()
         elif kind == "log":
-            self.hints.setText(str(data.get("text", "")))
+            self._notes.append(str(data.get("text", "")))
+            self.hints.setText("\n".join(self._notes))
 
     def _on_batch(self, data: dict[str, Any]) -> None:
         epoch, batch, batches = int(data["epoch"]), int(data["batch"]), data.get("batches") or 0
@@ -278,7 +281,7 @@ class TrainingPanel(QWidget):
     def _on_epoch(self, data: dict[str, Any]) -> None:
         self.plots.add_epoch(int(data["epoch"]), data.get("logs", {}), data.get("lr"))
         hints = training_hints(self.plots.epoch_history, self._nan)
-        self.hints.setText("\n".join(hints))
+        self.hints.setText("\n".join([*self._notes, *hints]))
 
     def _on_engine_job_finished(self, job_id: str, result: dict[str, Any]) -> None:
         if job_id == self._devices_job:
