@@ -40,5 +40,24 @@ def import_model_job(ctx: JobContext) -> dict[str, Any]:
     return {"project": project.to_dict(), "notes": notes}
 
 
+def export_code_job(ctx: JobContext) -> dict[str, Any]:
+    """The full training script. Payload: ``project``, ``base_dir``, ``script_dir``, ``style``, ``strategy``.
+
+    Reads the data first (column kinds, CSV format) so the script's load_data() matches the app.
+    Result: ``code`` and ``requirements`` (text).
+    """
+    from visualnn.core.codegen import generate_script, requirements_txt
+    from visualnn.core.project.io import project_from_dict
+    from visualnn.services.script_facts import script_facts
+
+    p = ctx.payload
+    project = project_from_dict(p["project"], "engine job")
+    base_dir = p.get("base_dir", ".")
+    facts = script_facts(project, base_dir, p.get("script_dir") or base_dir)
+    code = generate_script(project, p.get("style", "functional"), p.get("strategy"), facts=facts)
+    return {"code": code, "requirements": requirements_txt()}
+
+
 register_handler("export_model", export_model_job)
+register_handler("export_code", export_code_job)
 register_handler("import_model", import_model_job)

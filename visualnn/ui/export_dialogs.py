@@ -1,0 +1,274 @@
+"""Export and import actions for the main window, and the parity-report dialog.
+
+The work runs in the engine process (jobs ``export_model``, ``export_code``, ``import_model``);
+this module only asks for file names, sends jobs and shows results. No TensorFlow here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualnn.core.training_config import RunRecord
+
+log = logging.getLogger(__name__)
+
+QUANTIZE_CHOICES = {
+    "float32 (no quantization)": "none",
+    "dynamic-range int8 weights": "dynamic",
+    "float16 weights": "float16",
+    "full-integer int8 (calibrated on training samples)": "int8",
+}
+
+
+def _num(value: Any, fmt: str = ".3g") -> str:
+    return "—" if value is None else format(float(value), fmt)
+
+
+def report_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) rows of a parity report, in reading order."""
+    size = float(report.get("size_bytes") or 0)
+    rows = [
+        ("Format", f"{report.get('format')} ({report.get('quantize')})"),
+        ("File", str(report.get("path"))),
+        ("Size", f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.2f} MB"),
+        ("Samples", f"{report.get('samples')} ({report.get('sample_source')})"),
+        ("Max |difference|", _num(report.get("max_abs_diff"))),
+        ("Mean |difference|", _num(report.get("mean_abs_diff"))),
+    ]
+    if report.get("class_agreement") is not None:
+        rows.append(("Same predicted class", f"{float(report['class_agreement']):.1%}"))
+    if report.get("metric"):
+        rows.append(
+            (
+                str(report["metric"]).capitalize(),
+                f"app {_num(report.get('metric_app'), '.4f')}, export {_num(report.get('metric_export'), '.4f')} "
+                f"(difference {_num(report.get('metric_diff'), '+.4f')})",
+            )
+        )
+    rows.append(("Tolerance", str(report.get("tolerance", ""))))
+    return rows
+
+
+class ParityReportDialog(QDialog):
+    """Shows how closely an exported model matches the in-app model, with a clear pass/fail line."""
+
+    def __init__(self, report: dict[str, Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export check")
+        self.report = report
+        passed = bool(report.get("passed"))
+        verdict = "The exported model matches the app's model." if passed else (
+            "The exported model differs from the app's model more than the tolerance allows."
+        )
+        self.verdict = QLabel(("✔ " if passed else "✘ ") + verdict, self)
+        self.verdict.setObjectName("parity_verdict")
+        self.verdict.setStyleSheet(f"font-weight: bold; color: {'#2e7d32' if passed else '#c62828'};")
+        form = QFormLayout()
+        for label, value in report_rows(report):
+            field = QLabel(value, self)
+            field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(label + ":", field)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.verdict)
+        lay.addLayout(form)
+        for note in report.get("notes") or []:
+            lab = QLabel(f"Note: {note}", self)
+            lab.setWordWrap(True)
+            lay.addWidget(lab)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        buttons.accepted.connect(self.accept)
+        lay.addWidget(buttons)
+
+
+class ExportController(QObject):
+    """Owns the Export/Import actions: asks for a file, submits the engine job, shows the outcome."""
+
+    exported = Signal(dict)  # the parity report
+    script_written = Signal(str)  # path of the written script
+    imported = Signal(object)  # the new Project
+    failed = Signal(str)  # a message naming the cause
+
+    def __init__(self, document: Any, engine: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.engine = engine
+        self.parent_widget = parent
+        self._jobs: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.show_dialogs = True  # tests turn modal dialogs off
+        self.actions: dict[str, QAction] = {}
+        for key, text, slot in (
+            ("export_keras", "Keras Model (.keras)…", self.export_keras),
+            ("export_savedmodel", "TensorFlow SavedModel…", self.export_savedmodel),
+            ("export_tflite", "TensorFlow Lite (.tflite)…", self.export_tflite),
+            ("export_script", "Python Training Script (.py)…", self.export_script),
+            ("import_model", "Import Keras Model…", self.import_model),
+        ):
+            act = self._find_action(key) or QAction(text, parent or self)
+            act.setObjectName(f"action_{key}")
+            act.setEnabled(engine is not None)
+            act.setToolTip(text.rstrip("…"))
+            act.triggered.connect(lambda _checked=False, s=slot: s())
+            self.actions[key] = act
+        if engine is not None:
+            engine.job_finished.connect(self._on_engine_job_finished)
+            engine.job_failed.connect(self._on_engine_job_failed)
+
+    def _find_action(self, key: str) -> QAction | None:
+        """The main window's placeholder action of that name, when it has one."""
+        if self.parent_widget is None:
+            return None
+        found = self.parent_widget.findChild(QAction, f"action_{key}")
+        return found if isinstance(found, QAction) else None
+
+    # ------------------------------------------------------------------ helpers
+    def _base_dir(self) -> str:
+        path = getattr(self.document.project, "path", None)
+        return os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+
+    def _ask_path(self, title: str, suggestion: str, filters: str, folder: bool = False) -> str:
+        start = os.path.join(self._base_dir(), suggestion)
+        if folder:
+            return QFileDialog.getSaveFileName(self.parent_widget, title, start, "Folder (*)")[0]
+        return QFileDialog.getSaveFileName(self.parent_widget, title, start, filters)[0]
+
+    def _latest_run_id(self) -> str | None:
+        runs = [r for r in self.document.project.runs if r.model_path]
+        return runs[-1].id if runs else None
+
+    def _submit(self, job: str, payload: dict[str, Any], context: dict[str, Any]) -> str:
+        job_id = str(self.engine.submit(job, payload))
+        self._jobs[job_id] = (job, context)
+        return job_id
+
+    # ------------------------------------------------------------------ actions
+    def export_keras(self, path: str | None = None) -> str | None:
+        """Export the latest trained run (else the untrained model) as a .keras file."""
+        return self.export_model(path or self._ask_path("Export Keras model", "model.keras", "Keras model (*.keras)"))
+
+    def export_savedmodel(self, path: str | None = None) -> str | None:
+        """Export as a TensorFlow SavedModel folder."""
+        return self.export_model(path or self._ask_path("Export SavedModel folder", "saved_model", "", folder=True))
+
+    def export_tflite(self, path: str | None = None, quantize: str | None = None) -> str | None:
+        """Export as TFLite/LiteRT, asking for the quantization."""
+        if quantize is None:
+            label, ok = QInputDialog.getItem(
+                self.parent_widget, "TensorFlow Lite export", "Quantization:", list(QUANTIZE_CHOICES), 0, False
+            )
+            if not ok:
+                return None
+            quantize = QUANTIZE_CHOICES[label]
+        target = path or self._ask_path("Export TensorFlow Lite model", "model.tflite", "TFLite model (*.tflite)")
+        return self.export_model(target, quantize)
+
+    def export_model(self, path: str, quantize: str = "none", run_id: str | None = None) -> str | None:
+        """Send an ``export_model`` job; the parity report arrives in :attr:`exported`."""
+        if not path:
+            return None
+        payload = {"project": self.document.project.to_dict(), "base_dir": self._base_dir(), "out": path,
+                   "run_id": run_id or self._latest_run_id(), "quantize": quantize}  # fmt: skip
+        return self._submit("export_model", payload, {"path": path})
+
+    def export_script(self, path: str | None = None, style: str | None = None) -> str | None:
+        """Send an ``export_code`` job; the script (and requirements.txt beside it) is written when it returns."""
+        target = path or self._ask_path("Export training script", "train.py", "Python script (*.py)")
+        if not target:
+            return None
+        if style is None:
+            style = "sequential" if self.document.graph.mode == "sequential" else "functional"
+        payload = {"project": self.document.project.to_dict(), "base_dir": self._base_dir(),
+                   "script_dir": os.path.dirname(os.path.abspath(target)), "style": style}  # fmt: skip
+        return self._submit("export_code", payload, {"path": target})
+
+    def import_model(self, path: str | None = None, weights: bool = True) -> str | None:
+        """Send an ``import_model`` job; the new project opens when it returns."""
+        source = path or QFileDialog.getOpenFileName(
+            self.parent_widget, "Import Keras model", self._base_dir(), "Keras model (*.keras *.json)"
+        )[0]
+        if not source:
+            return None
+        payload = {"path": source, "weights": weights and source.endswith(".keras"),
+                   "project_path": os.path.join(self._base_dir(), "imported.vnn")}  # fmt: skip
+        return self._submit("import_model", payload, {"path": source})
+
+    # ------------------------------------------------------------------ results
+    def _on_engine_job_finished(self, job_id: str, result: dict[str, Any]) -> None:
+        if job_id not in self._jobs:
+            return
+        job, context = self._jobs.pop(job_id)
+        try:
+            if job == "export_model":
+                self._finish_export(result)
+            elif job == "export_code":
+                self._finish_script(context["path"], result)
+            elif job == "import_model":
+                self._finish_import(result)
+        except Exception as exc:  # a result we cannot use must reach the user as a message
+            log.exception("handling %s result failed", job)
+            self._fail(f"{job}: {exc}")
+
+    def _on_engine_job_failed(self, job_id: str, message: str) -> None:
+        if job_id in self._jobs:
+            job, context = self._jobs.pop(job_id)
+            self._fail(f"Could not {job.replace('_', ' ')} ({context.get('path')}): {message}")
+
+    def _fail(self, message: str) -> None:
+        self.failed.emit(message)
+        if self.show_dialogs:
+            QMessageBox.warning(self.parent_widget, "Export", message)
+
+    def _finish_export(self, result: dict[str, Any]) -> None:
+        report = dict(result.get("report") or {})
+        if result.get("run"):
+            self._replace_run(RunRecord.from_dict(result["run"]))
+        self.exported.emit(report)
+        if self.show_dialogs:
+            ParityReportDialog(report, self.parent_widget).exec()
+
+    def _replace_run(self, record: RunRecord) -> None:
+        """Store the report in the run record (kept with the project)."""
+        project = self.document.project
+        for i, run in enumerate(project.runs):
+            if run.id == record.id:
+                project.remove_run(run.id)
+                project.add_run(record, i)
+                if hasattr(self.document, "mark_modified"):
+                    self.document.mark_modified()
+                return
+
+    def _finish_script(self, path: str, result: dict[str, Any]) -> None:
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(str(result["code"]))
+        req = os.path.join(os.path.dirname(os.path.abspath(path)), "requirements.txt")
+        if not os.path.exists(req):  # never overwrite the user's own requirements
+            with open(req, "w", encoding="utf-8") as fh:
+                fh.write(str(result.get("requirements", "")))
+        self.script_written.emit(path)
+
+    def _finish_import(self, result: dict[str, Any]) -> None:
+        from visualnn.core.project.io import project_from_dict
+
+        project = project_from_dict(result["project"], "imported model")
+        self.imported.emit(project)
+        if hasattr(self.document, "set_project"):
+            self.document.set_project(project, None)
+        notes = result.get("notes") or []
+        if notes and self.show_dialogs:
+            QMessageBox.information(self.parent_widget, "Import", "\n".join(notes))
