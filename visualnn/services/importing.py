@@ -244,7 +244,7 @@ class _Converter:
     ) -> str:
         import keras
 
-        stored = {k: entry[k] for k in ("module", "class_name", "registered_name") if k in entry}
+        stored: dict[str, Any] = {k: entry[k] for k in ("module", "class_name", "registered_name") if k in entry}
         stored["config"] = cfg
         out_shape: list[int | None] | None = None
         trainable = non_trainable = 0
