@@ -209,3 +209,58 @@ def wait_for_peers(cluster: ClusterTask, timeout_s: float, stop: threading.Event
                 f"{', '.join(waiting)}. Start every worker listed in TF_CONFIG (same command, its own "
                 "task.index), or check the addresses and firewall.")
         time.sleep(poll_s)
+
+
+# --- the runner's view ------------------------------------------------------------------------------------
+
+
+class Placement:
+    """Where a single-process run trains: the strategy, its replicas and the global batch it implies."""
+
+    def __init__(self, config: DistributionConfig, strategy: Any, per_replica_batch: int) -> None:
+        self.config = config
+        self.strategy = strategy
+        self.replicas = replicas(strategy)
+        self.global_batch = per_replica_batch * self.replicas
+        self.per_replica_batch = per_replica_batch
+        self.is_default = config.strategy == "auto" and is_default_strategy(strategy)
+
+    def scope(self, device: str) -> Any:
+        """Build/compile/fit context: ``tf.device`` for the default strategy, else ``strategy.scope()``."""
+        import tensorflow as tf
+
+        return tf.device(device) if self.is_default else self.strategy.scope()
+
+    def prepare_data(self, data: Any) -> Any:
+        """Shard the pipelines by element when a real strategy distributes them."""
+        return data if self.is_default else shard_prepared(data)
+
+    def describe(self, device: str) -> str:
+        """The run record's device text, e.g. ``/CPU:0`` or ``mirrored x2 (/CPU:0, /CPU:1)``."""
+        if self.is_default:
+            return device
+        devices = list(getattr(getattr(self.strategy, "extended", None), "worker_devices", []) or [])
+        short = [d.split("/device:")[-1] for d in devices]
+        return f"{self.config.strategy} x{self.replicas} ({', '.join(short)})" if short else self.config.strategy
+
+    def extra(self) -> dict[str, Any]:
+        """Facts stored in the run record's ``extra``."""
+        return {"strategy": self.config.strategy, "replicas": self.replicas, "global_batch": self.global_batch,
+                "per_replica_batch": self.per_replica_batch, "mixed_precision": self.config.mixed_precision}
+
+
+def plan_placement(training: dict[str, Any], device: str, per_replica_batch: int,
+                   sink: Callable[[str, dict[str, Any]], None] | None = None) -> Placement:
+    """The :class:`Placement` for a training-config dict; sets the mixed-precision policy too.
+
+    Raises :class:`DistributionError` for settings that cannot work here (e.g. GPU 3 of 2).
+    """
+    config = DistributionConfig.from_training(training).check()
+    strategy = make_strategy(config)  # 'auto' stays the default strategy; the runner's tf.device picks the device
+    place = Placement(config, strategy, per_replica_batch)
+    log = (lambda text: sink("log", {"level": "warning", "text": text})) if sink is not None else None
+    set_precision(config, "GPU" in device.upper(), log)
+    if sink is not None and not place.is_default:
+        sink("status", {"text": f"{place.describe(device)}: batch {per_replica_batch} per replica x "
+                                f"{place.replicas} replicas = {place.global_batch} global"})
+    return place

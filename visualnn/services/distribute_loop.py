@@ -26,6 +26,7 @@ import datetime as _dt
 import json
 import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -65,7 +66,14 @@ def _metric_functions(cfg: TrainingConfig) -> dict[str, Any]:
     return {m: known[m] for m in cfg.metrics if m in known}
 
 
-def _finite(value: float) -> float | None:
+def _who_failed(text: str) -> str:
+    """'worker 1' (or 'another worker') from TensorFlow's collective-abort message."""
+    tail = text.split("unhealthy", 1)[1] if "unhealthy" in text else text
+    tasks = sorted(set(re.findall(r"/job:(\w+)/replica:\d+/task:(\d+)", tail)))
+    return " and ".join(f"{kind} {index}" for kind, index in tasks) if tasks else "another worker"
+
+
+def _finite(value: float) -> Any:  # None for NaN/inf: project files are strict JSON
     return value if math.isfinite(value) else None
 
 
@@ -323,8 +331,8 @@ def run_multiworker(job: TrainRequest, cfg: TrainingConfig, sink: Sink, stop: th
             if hasattr(loop, "manager") else 0
         kept = f"The checkpoint after epoch {done} is kept in {loop.backup_dir}; start all {loop.n_workers} " \
                "workers again with the same command to resume." if done else "No epoch had finished yet."
-        raise TrainingError(f"Multi-worker training stopped: another worker failed or became unreachable "
-                            f"({type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}). {kept}") from exc
+        raise TrainingError(f"Multi-worker training stopped: {_who_failed(str(exc))} failed or became "
+                            f"unreachable ({type(exc).__name__}). {kept}") from exc
     except Exception as exc:
         raise TrainingError(f"Training failed: {explain(exc)}") from exc
     finally:

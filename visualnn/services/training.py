@@ -270,6 +270,7 @@ def run_training(
     import keras
     import tensorflow as tf
 
+    from visualnn.services.distribute import keep_outputs_float32
     from visualnn.services.keras_builder import BuildError, build_model
 
     t0 = time.perf_counter()
@@ -280,14 +281,26 @@ def run_training(
     cfg = cfg.with_changes(**overrides)
     if problems := cfg.problems():
         raise TrainingError(" ".join(problems))
+    if cfg.strategy == "multiworker":  # distribution: a custom loop (model.fit fails under 2-worker MWMS)
+        from visualnn.services.distribute_loop import run_multiworker
+
+        return run_multiworker(job, cfg, sink, stop_event, pause_event)
     run_id = job.run_id or new_run_id()
     keras.utils.set_random_seed(cfg.seed)
     if cfg.deterministic:
         tf.config.experimental.enable_op_determinism()
     device = resolve_device(cfg.device)
+    from visualnn.core.distribution import DistributionError
+    from visualnn.services.distribute import plan_placement
+
+    try:  # distribution: strategy + mixed precision; the data is batched with the global batch
+        place = plan_placement(cfg.to_dict(), device, cfg.batch_size, sink)
+    except DistributionError as exc:
+        raise TrainingError(str(exc)) from exc
     sink("status", {"text": f"Preparing data on {device}…"})
     try:
-        data = load_data(job.project, job.base_dir, cfg.batch_size, cfg.seed, job.inline_data, cfg.shuffle)
+        data = load_data(job.project, job.base_dir, place.global_batch, cfg.seed, job.inline_data, cfg.shuffle)
+        data = place.prepare_data(data)
     except Exception as exc:
         raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc
 
@@ -298,20 +311,19 @@ def run_training(
     previous: RunRecord | None = None
     initial_epoch = 0
     try:
-        with tf.device(device):
+        with place.scope(device):
             if job.continue_run:
                 previous = _find_run(job.project, job.continue_run)
                 model = load_run_model(job.base_dir, previous)
                 initial_epoch = previous.epochs_done
             else:
-                if cfg.mixed_precision and device.upper().find("GPU") >= 0:
-                    keras.mixed_precision.set_global_policy("mixed_float16")
                 model = build_model(Graph.from_dict(job.project["graph"]))
+                keep_outputs_float32(model)  # mixed precision: outputs (softmax, loss) stay float32
                 model.compile(optimizer=make_optimizer(cfg), loss=cfg.loss,
                               metrics=make_metrics(cfg.metrics, str(getattr(data, "task", ""))))
             sink("status", {"text": "Training…"})
-            history, stopped = fit_model(model, data, cfg, sink, stop_event, pause_event, cfg.epochs,
-                                         initial_epoch, run_dir)
+            history, stopped = fit_model(model, data, cfg.with_changes(batch_size=place.global_batch), sink,
+                                         stop_event, pause_event, cfg.epochs, initial_epoch, run_dir)
             final = {k: v[-1] for k, v in history.items() if v}
             test = getattr(data, "test", None)
             if test is not None and not stopped and history:
@@ -325,8 +337,7 @@ def run_training(
     except Exception as exc:
         raise TrainingError(f"Training failed: {explain(exc)}") from exc
     finally:
-        if cfg.mixed_precision:
-            keras.mixed_precision.set_global_policy("float32")
+        keras.mixed_precision.set_global_policy("float32")
 
     model_path = os.path.join(run_dir, "model.keras")
     model.save(model_path)
@@ -337,14 +348,14 @@ def run_training(
     status = "stopped" if stopped else ("failed" if nan else "finished")
     run = RunRecord(
         id=run_id, started=started, status=status, duration_s=round(time.perf_counter() - t0, 3),
-        device=device, config=cfg.to_dict(), graph=dict(job.project.get("graph") or {}),
+        device=place.describe(device), config=cfg.to_dict(), graph=dict(job.project.get("graph") or {}),
         history={k: [_finite_or_none(v) for v in vals] for k, vals in history.items()},
         metrics={k: _finite_or_none(v) for k, v in final.items()},
         model_path=os.path.relpath(model_path, job.base_dir).replace(os.sep, "/"),
         epochs_done=epochs_done, continued_from=job.continue_run,
         error="The loss became NaN: training was stopped. Try a lower learning rate." if nan else None,
         extra={"class_names": list(getattr(data, "class_names", []) or []), "task": getattr(data, "task", ""),
-               "facts": data_facts(data).__dict__},
+               "facts": data_facts(data).__dict__, **place.extra()},
     )
     return TrainingResult(run=run, model=model, data=data)
 
