@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+from visualnn.cli.distribute_args import add_distribution_args, apply_distribution_args, is_chief_run
 from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
 from visualnn.core.training_config import RunRecord
 
@@ -24,6 +25,7 @@ def register(sub: Any) -> None:
     p.add_argument("--device", help="cpu, gpu:0 or auto (default: the project's)")
     p.add_argument("--seed", type=int, help="random seed (default: the project's)")
     p.add_argument("--continue", dest="continue_run", metavar="RUN_ID", help="continue training an earlier run")
+    add_distribution_args(p)  # --strategy/--gpus/--mixed-precision (visualnn.cli.distribute_args)
     p.add_argument("--json", action="store_true", help="print the run record as JSON")
     p.set_defaults(func=train_main)
 
@@ -89,6 +91,7 @@ def train_main(args: argparse.Namespace) -> int:
 
     try:
         project, snapshot, base_dir = _load(args.file)
+        snapshot = apply_distribution_args(snapshot, args)
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
     stop = threading.Event()
@@ -102,6 +105,10 @@ def train_main(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     run: RunRecord = result.run
+    if not is_chief_run(run):  # multi-worker: only the chief writes the run record and the model
+        print(f"Worker {run.extra.get('rank')} of {run.extra.get('workers')}: {run.status} after {run.epochs_done} "
+              "epoch(s); the chief records the run.")
+        return 0 if run.status != "failed" else 1
     project.add_run(run)
     save_project(project, args.file)
     if args.json:
