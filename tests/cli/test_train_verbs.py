@@ -17,7 +17,8 @@ from visualnn.core.training_config import TrainingConfig
 
 pytestmark = pytest.mark.tf
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "tabular"
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+EXAMPLE = EXAMPLES / "tabular"
 
 
 def _csv_project(folder: Path) -> Path:
@@ -79,3 +80,22 @@ def test_bundled_tabular_example_reaches_90_percent(tmp_path: Path, capsys: Any)
     assert run["history"]["val_accuracy"][-1] >= 0.9
     assert main(["evaluate", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["metrics"]["accuracy"] >= 0.85
+    csv_files = sorted(work.glob("*.csv"))
+    assert main(["predict", str(path), str(csv_files[0]), "--json"]) == 0
+    preds = json.loads(capsys.readouterr().out)["predictions"]
+    assert preds and all(0.0 <= p["confidence"] <= 1.0 for p in preds)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (EXAMPLES / "images" / "images.vnn").exists(), reason="bundled images example not present")
+def test_bundled_images_example_trains_and_predicts(tmp_path: Path, capsys: Any) -> None:
+    work = tmp_path / "images"
+    shutil.copytree(EXAMPLES / "images", work)
+    path = work / "images.vnn"
+    assert main(["train", str(path), "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    assert run["history"]["val_accuracy"][-1] >= 0.7
+    folder = next(p for p in sorted((work / "shapes").iterdir()) if p.is_dir())
+    assert main(["predict", str(path), str(folder), "--json"]) == 0
+    preds = json.loads(capsys.readouterr().out)["predictions"]
+    assert sum(p["label"] == folder.name for p in preds) >= 0.6 * len(preds)

@@ -140,19 +140,24 @@ def make_progress_callback(
             self.last_report = 0.0
             self.samples = 0
             self.epoch = initial_epoch
+            self.known_steps: int | None = None  # learnt in epoch 1 when the dataset's length is unknown
+            self.seen = 0
 
         def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             self.epoch = epoch
+            self.seen = 0
 
         def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
             self.samples += batch_size
+            self.seen = batch + 1
             now = time.perf_counter()
             if now - self.last_report >= BATCH_REPORT_INTERVAL_S:
                 self.last_report = now
                 elapsed = now - self.t0
                 sink("batch", {
                     "epoch": self.epoch + 1, "epochs": self.params.get("epochs"), "batch": batch + 1,
-                    "batches": self.params.get("steps"), "logs": _floats(logs), "elapsed_s": elapsed,
+                    "batches": self.params.get("steps") or self.known_steps, "logs": _floats(logs),
+                    "elapsed_s": elapsed,
                     "samples_per_s": self.samples / elapsed if elapsed > 0 else 0.0,
                 })
             if pause is not None and pause.is_set():
@@ -165,6 +170,8 @@ def make_progress_callback(
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            if self.known_steps is None and not self.model.stop_training:
+                self.known_steps = self.seen
             sink("epoch", {"epoch": epoch + 1, "epochs": self.params.get("epochs"), "logs": _floats(logs),
                            "lr": current_lr(self.model), "elapsed_s": time.perf_counter() - self.t0})
 
@@ -289,6 +296,8 @@ def run_training(
     keras.utils.set_random_seed(cfg.seed)
     if cfg.deterministic:
         tf.config.experimental.enable_op_determinism()
+    else:  # the engine is long-lived: a deterministic run must not slow every later one down
+        _disable_op_determinism()
     device = resolve_device(cfg.device)
     from visualnn.core.distribution import DistributionError
     from visualnn.services.distribute import plan_placement
@@ -358,6 +367,17 @@ def run_training(
                "facts": data_facts(data).__dict__, **place.extra()},
     )
     return TrainingResult(run=run, model=model, data=data)
+
+
+def _disable_op_determinism() -> None:
+    """Undo ``enable_op_determinism`` (TensorFlow has no public switch back; the internal one is optional)."""
+    try:
+        from tensorflow.python.framework import config as tf_config
+
+        if tf_config.is_op_determinism_enabled():
+            tf_config.disable_op_determinism()
+    except (ImportError, AttributeError):  # a future TF without it: stay deterministic, only slower
+        pass
 
 
 def _check_before_fit(project: dict[str, Any], cfg: TrainingConfig, data: Any, sink: Sink) -> None:
