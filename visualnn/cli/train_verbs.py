@@ -107,7 +107,7 @@ def train_main(args: argparse.Namespace) -> int:
     run: RunRecord = result.run
     if not is_chief_run(run):  # multi-worker: only the chief writes the run record and the model
         print(f"Worker {run.extra.get('rank')} of {run.extra.get('workers')}: {run.status} after {run.epochs_done} "
-              "epoch(s); the chief records the run.")
+              f"epoch(s), weights sha256 {run.extra.get('weights_sha256')}; the chief records the run.")
         return 0 if run.status != "failed" else 1
     project.add_run(run)
     save_project(project, args.file)

@@ -23,6 +23,7 @@ Behaviour (one call per worker process, same command everywhere):
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import math
 import os
@@ -64,6 +65,16 @@ def _metric_functions(cfg: TrainingConfig) -> dict[str, Any]:
         accuracy = keras.metrics.binary_accuracy
     known = {"accuracy": accuracy, "mae": keras.metrics.mean_absolute_error, "mse": keras.metrics.mean_squared_error}
     return {m: known[m] for m in cfg.metrics if m in known}
+
+
+def weights_digest(model: Any) -> str:
+    """SHA-256 of every weight's bytes: equal on all workers when they trained in lockstep."""
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for weight in model.get_weights():
+        digest.update(np.ascontiguousarray(weight).tobytes())
+    return digest.hexdigest()
 
 
 def _who_failed(text: str) -> str:
@@ -108,7 +119,7 @@ class _Loop:
                                 "Strategy must be created before any other TensorFlow work in the process; "
                                 "run each worker as its own `visualnn train` process).") from exc
         if self.cluster is not None:
-            self.sink("status", {"text": f"Worker {self.cluster.describe()}: waiting for the other workers…"})
+            self.sink("status", {"text": f"This is {self.cluster.describe()}: waiting for the other workers…"})
             try:
                 dist.wait_for_peers(self.cluster, self.config.peer_timeout_s, stop)
             except DistributionError as exc:
@@ -363,6 +374,7 @@ def run_multiworker(job: TrainRequest, cfg: TrainingConfig, sink: Sink, stop: th
         extra={"class_names": list(getattr(loop.data, "class_names", []) or []),
                "task": getattr(loop.data, "task", ""), "facts": data_facts(loop.data).__dict__,
                "strategy": "multiworker", "chief": loop.is_chief, "rank": loop.rank, "workers": loop.n_workers,
-               "replicas": loop.replicas, "global_batch": loop.global_batch, "resumed_from_epoch": start_epoch},
+               "replicas": loop.replicas, "global_batch": loop.global_batch, "resumed_from_epoch": start_epoch,
+               "weights_sha256": weights_digest(loop.model)},
     )
     return TrainingResult(run=run, model=loop.model, data=loop.data)
