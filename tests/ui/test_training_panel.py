@@ -88,3 +88,38 @@ def test_invalid_settings_are_named_without_contacting_the_engine(qtbot: Any, en
     panel = _panel(qtbot, engine, graph=mlp_graph(n_classes=1, activation="softmax"), loss="binary_crossentropy")
     assert panel.start_training() is None
     assert "softmax with binary crossentropy" in panel.hints.text()
+
+
+def test_pause_and_resume_from_the_panel(qtbot: Any, engine: Any) -> None:
+    panel = _panel(qtbot, engine, epochs=3)
+    panel.start_training()
+    qtbot.waitUntil(lambda: panel.plots.series.get(("loss", "batch")) is not None, timeout=120_000)
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: panel.pause_button.text() == "Resume", timeout=30_000)
+    n = panel.plots.series[("loss", "batch")].n
+    qtbot.wait(500)
+    assert panel.running and panel.plots.series[("loss", "batch")].n == n  # nothing trained while paused
+    with qtbot.waitSignal(panel.training_finished, timeout=120_000) as blocker:
+        panel.pause_button.click()
+    assert blocker.args[0]["status"] == "finished" and panel.pause_button.text() == "Pause"
+
+
+def test_engine_death_is_shown_and_restart_offered(qtbot: Any) -> None:
+    from visualnn.ui.engine_client import EngineClient
+
+    own = EngineClient()
+    try:
+        panel = _panel(qtbot, own, epochs=500)
+        panel.start_training()
+        qtbot.waitUntil(lambda: panel.plots.series.get(("loss", "train")) is not None, timeout=120_000)
+        with qtbot.waitSignal(panel.training_failed, timeout=30_000) as blocker:
+            own.kill()
+        assert "engine crashed" in blocker.args[0] and "earlier runs are safe" in blocker.args[0]
+        assert panel.restart_button.isVisible() is panel.isVisible() and not panel.restart_button.isHidden()
+        assert panel.train_button.isEnabled()
+        with qtbot.waitSignal(own.ready, timeout=120_000):
+            panel.restart_button.click()
+        with qtbot.waitSignal(panel.training_finished, timeout=120_000):
+            panel.start_training(epochs=1)
+    finally:
+        own.stop()

@@ -95,6 +95,10 @@ class TrainingPanel(QWidget):
         self.continue_button = QPushButton("Continue")
         self.continue_button.setToolTip("Train the last run for more epochs, keeping its weights and optimizer state.")
         self.more_epochs = QSpinBox(minimum=1, maximum=100_000, value=5, suffix=" epochs")
+        self.restart_button = QPushButton("Restart engine")
+        self.restart_button.setToolTip("Start a fresh training engine; the project and earlier runs are kept.")
+        self.restart_button.clicked.connect(self._on_restart_clicked)
+        self.restart_button.hide()
         self.export_png_button = QPushButton("Export PNG…")
         self.export_csv_button = QPushButton("Export CSV…")
         self.train_button.clicked.connect(self.start_training)
@@ -106,6 +110,7 @@ class TrainingPanel(QWidget):
         buttons = QHBoxLayout()
         for w in (self.train_button, self.pause_button, self.stop_button, self.continue_button, self.more_epochs):
             buttons.addWidget(w)
+        buttons.addWidget(self.restart_button)
         buttons.addStretch(1)
         buttons.addWidget(self.export_png_button)
         buttons.addWidget(self.export_csv_button)
@@ -140,6 +145,8 @@ class TrainingPanel(QWidget):
         engine.job_finished.connect(self._on_engine_job_finished)
         engine.job_failed.connect(self._on_engine_job_failed)
         engine.ready.connect(self._on_engine_ready)
+        if hasattr(engine, "state_changed"):
+            engine.state_changed.connect(self._on_engine_state_changed)
         for name in ("training_changed", "project_replaced"):
             if hasattr(document, name):
                 getattr(document, name).connect(self._on_document_training_changed)
@@ -238,6 +245,16 @@ class TrainingPanel(QWidget):
     # ------------------------------------------------------------------ engine messages
     def _on_engine_ready(self, _info: dict[str, Any]) -> None:
         self._devices_job = self.engine.submit("devices", {})
+
+    def _on_engine_state_changed(self, state: str) -> None:
+        self.restart_button.setVisible(state == "dead")
+        if state == "dead":
+            self.progress.setFormat("Engine stopped")
+
+    def _on_restart_clicked(self) -> None:
+        self.restart_button.hide()
+        self.status.setText("Restarting the training engine…")
+        self.engine.restart()
 
     def _on_engine_message(self, job_id: str, kind: str, data: dict[str, Any]) -> None:
         if job_id != self.job_id:
