@@ -95,7 +95,12 @@ def train_main(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
     stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: (stop.set(), sys.stderr.write("\nstopping after this batch…\n")))
+
+    def on_interrupt(*_: Any) -> None:
+        stop.set()  # Ctrl+C ends after the current batch; the run is still saved, as "stopped"
+        sys.stderr.write("\nstopping after this batch…\n")
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
     req = TrainRequest(project=snapshot, base_dir=base_dir, epochs=args.epochs, batch_size=args.batch_size,
                        seed=args.seed, device=args.device, continue_run=args.continue_run)
     try:
