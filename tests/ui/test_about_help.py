@@ -179,3 +179,35 @@ def test_the_ui_modules_do_not_import_tensorflow() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["False", "False"], done.stderr
+
+
+def test_file_open_events_open_projects(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    from visualnn.ui.file_open import install_file_open_handler
+
+    app = QApplication.instance()
+    assert app is not None
+    opened: list[str] = []
+    handler = install_file_open_handler(app, opened.append)
+    try:
+        QApplication.sendEvent(app, QFileOpenEvent("/tmp/model.vnn"))
+        QApplication.sendEvent(app, QFileOpenEvent("/tmp/picture.png"))
+        assert opened == ["/tmp/model.vnn"]
+    finally:
+        app.removeEventFilter(handler)
+
+
+def test_uncaught_exceptions_show_an_error_dialog(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, log_dir: Path) -> None:
+    shown: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(sys, "excepthook", lambda *a: None)
+    monkeypatch.setattr(help_mod, "show_error", lambda parent, title, message, details="": shown.append((title, message, details)))
+    help_mod.excepthook_dialog(None)
+    try:
+        raise ValueError("Dense units must be positive; received -3.")
+    except ValueError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert shown and shown[0][0] == "Unexpected error"
+    assert "Dense units must be positive" in shown[0][1]
+    assert "Traceback" in shown[0][2] and "ValueError" in shown[0][2]
