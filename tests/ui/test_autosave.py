@@ -245,3 +245,32 @@ def test_install_offers_recovery_and_runs_the_test_script(
     assert mgr.folder == tmp_path / "data" / "recovery"
     qtbot.waitUntil(lambda: doc.project.name == "from the hook True", timeout=3000)
     assert doc.graph.node("dense_1").params["units"] == 77 and doc.is_dirty
+
+
+def test_start_up_offers_a_lost_unsaved_project_even_when_a_file_reopened(
+    qtbot: QtBot, saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    from visualnn.core.recovery import untitled_recovery_path
+
+    folder = tmp_path / "data" / "recovery"
+    lost = _project()
+    lost.set_name("never saved")
+    untitled = untitled_recovery_path(folder, pid=_dead_pid())
+    write_recovery(untitled, lost.to_dict(), None, pid=_dead_pid())
+    monkeypatch.setenv(autosave_mod.DATA_DIR_ENV, str(tmp_path / "data"))
+    monkeypatch.setenv(autosave_mod.ANSWER_ENV, "restore")
+    monkeypatch.delenv(autosave_mod.SCRIPT_ENV, raising=False)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    doc = _open(saved)  # start-up reopened the most recent project
+    mgr = install_autosave(window, doc)
+    qtbot.waitUntil(lambda: mgr.last_offer[0] == "restore", timeout=3000)
+    assert doc.project.name == "never saved" and doc.path is None and doc.is_dirty
+    # Restored into this session: it is updated in place and removed on a clean close.
+    with qtbot.waitSignal(mgr.autosaved, timeout=3000) as blocker:
+        doc.push(SetParam("dense_1", "units", 12))
+    assert blocker.args == [str(untitled)]
+    mgr.shutdown()
+    assert not untitled.exists()

@@ -114,6 +114,7 @@ class AutosaveManager(QObject):
         self._restoring = False
         self._stopped = False
         self._offer_scheduled = False
+        self._offer_untitled = False
         # The last start-up/open offer and its answer: lets tests and logs see what was offered.
         self.last_offer: tuple[str, PendingRecovery | None] = ("none", None)
         self._quiet = QTimer(self)
@@ -186,22 +187,29 @@ class AutosaveManager(QObject):
         """True while :meth:`restore` replaces the document (its signals are not user edits)."""
         return self._restoring
 
-    def pending(self) -> PendingRecovery | None:
-        """A recovery left by a crashed session for the document's current project."""
+    def pending(self, include_untitled: bool = False) -> PendingRecovery | None:
+        """A recovery left by a crashed session for the document's project (or, at start-up, an unsaved one)."""
         found = pending_recovery(self.document.path, self.folder)
         if found is not None and found.recovery.path in self._written:
-            return None  # already restored into this session
+            found = None  # already restored into this session
+        if found is None and include_untitled and self.document.path and not self.document.is_dirty:
+            # A never-saved project lost in a crash is offered even when start-up reopened a recent file.
+            found = pending_recovery(None, self.folder)
+            if found is not None and found.recovery.path in self._written:
+                found = None
         return found
 
-    def schedule_offer(self, parent: QWidget | None = None) -> None:
+    def schedule_offer(self, parent: QWidget | None = None, include_untitled: bool = False) -> None:
         """Offer recovery once control returns to the event loop (coalesces repeated requests)."""
+        self._offer_untitled = self._offer_untitled or include_untitled
         if self._offer_scheduled:
             return
         self._offer_scheduled = True
 
         def run() -> None:
             self._offer_scheduled = False
-            self.offer_recovery(parent)
+            untitled, self._offer_untitled = self._offer_untitled, False
+            self.offer_recovery(parent, include_untitled=untitled)
 
         QTimer.singleShot(0, run)
 
@@ -228,9 +236,9 @@ class AutosaveManager(QObject):
             self.recovery_removed.emit(str(pending.recovery.path))
         log.info("discarded recovery %s", pending.recovery.path)
 
-    def offer_recovery(self, parent: QWidget | None = None) -> str:
+    def offer_recovery(self, parent: QWidget | None = None, include_untitled: bool = False) -> str:
         """Ask whether to restore a pending recovery; returns ``restore``, ``discard``, ``later`` or ``none``."""
-        pending = self.pending()
+        pending = self.pending(include_untitled)
         if pending is None:
             self.last_offer = ("none", None)
             return "none"
@@ -292,7 +300,7 @@ def install_autosave(window: QWidget, document: Any, *, check_recovery: bool = T
 
         document.project_replaced.connect(on_replaced)
         # Deferred so the window is on screen before a modal question appears.
-        manager.schedule_offer(window)
+        manager.schedule_offer(window, include_untitled=True)
     script = os.environ.get(SCRIPT_ENV)
     if script:
         QTimer.singleShot(0, lambda: _run_test_script(script, window, document, manager))
