@@ -62,8 +62,12 @@ def row_lines(rows: list[int], header: bool = True) -> str:
     )
 
 
-def analyze_column(name: str, column: Any, path: str = "", header: bool = True) -> ColumnInfo:
-    """Type, kind, counts and problems of one pyarrow column."""
+def analyze_column(name: str, column: Any, path: str = "", header: bool = True, detail: bool = True) -> ColumnInfo:
+    """Type, kind, counts and problems of one pyarrow column.
+
+    ``detail=False`` (the loading path) skips the distinct count and whole-number check of numeric
+    columns, which cost a hash or a copy per column; constancy is then read from min == max.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -81,9 +85,10 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True) 
         kind = "numeric"
         if pa.types.is_floating(typ):
             n_missing += int(pc.sum(pc.is_nan(column)).as_py() or 0)
-            values = column.drop_null().to_numpy()
-            finite = values[np.isfinite(values)]
-            integral = bool(finite.size) and bool(np.all(finite == np.round(finite)))
+            if detail:
+                values = column.drop_null().to_numpy()
+                finite = values[np.isfinite(values)]
+                integral = bool(finite.size) and bool(np.all(finite == np.round(finite)))
         else:
             integral = True
     elif pa.types.is_boolean(typ):
@@ -106,7 +111,14 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True) 
                 bad = [(int(i) + 1, str(series.iloc[int(i)])) for i in bad_idx]
             else:
                 kind = "categorical"
-    n_unique = int(pc.count_distinct(column.drop_null()).as_py() or 0) if n and not pa.types.is_null(typ) else 0
+    if not n or pa.types.is_null(typ):
+        n_unique = 0
+    elif not detail and kind == "numeric" and not bad and not pa.types.is_string(typ):
+        bounds = pc.min_max(column).as_py()
+        # -1 means "more than one, not counted": enough to tell constant columns apart.
+        n_unique = 0 if bounds["min"] is None else (1 if bounds["min"] == bounds["max"] else -1)
+    else:
+        n_unique = int(pc.count_distinct(column.drop_null()).as_py() or 0)
     info = ColumnInfo(name, dtype, kind, n_missing, n_unique, n, sample, bad, integral=integral)
     where = f"{path}: " if path else ""
     if info.all_missing:
@@ -142,18 +154,19 @@ def analyze_table(table: Any, path: str = "", header: bool = True) -> list[Colum
 
 
 def numeric_values(info: ColumnInfo, column: Any, path: str, header: bool = True) -> Any:
-    """The column as float64 NumPy (missing = NaN); text in a numeric column is an error naming the rows."""
+    """The column as float NumPy (missing = NaN; float32 stays float32); text in a numeric column is an error."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     typ = column.type
-    if pa.types.is_integer(typ) or pa.types.is_floating(typ):
-        return (
-            column.cast(pa.float64()).to_numpy(zero_copy_only=False)
-            if column.null_count
-            else np.asarray(column.to_numpy(), dtype=np.float64)
-        )
+    if pa.types.is_floating(typ):
+        # float32 columns stay float32 (statistics are accumulated in float64 by the callers).
+        return column.to_numpy() if not column.null_count else column.fill_null(float("nan")).to_numpy()
+    if pa.types.is_integer(typ):
+        return column.cast(pa.float64()).fill_null(float("nan")).to_numpy()
+    if pa.types.is_null(typ):
+        return np.full(len(column), np.nan)
     if pa.types.is_boolean(typ):
         return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
     import pandas as pd

@@ -8,25 +8,41 @@ from visualnn.core.dataset import DatasetSpec, PipelineOptions
 from visualnn.services.datasets.errors import DataError, Problem
 from visualnn.services.datasets.prepare import PreparedData, from_arrays
 from visualnn.services.datasets.split import split_by_time, split_indices
+from visualnn.services.datasets.tabular import TabularArrays
 
 
 def _seed(spec: DatasetSpec, pipe: PipelineOptions) -> int:
     return int(pipe.seed if pipe.seed is not None else spec.split().seed)
 
 
+def load_csv_arrays(spec: DatasetSpec) -> TabularArrays:
+    """CSV/TSV table -> split, preprocessed NumPy tensors (no TensorFlow); ``spec.path`` is absolute."""
+    from visualnn.services.datasets.tables import read_table
+    from visualnn.services.datasets.tabular import build_arrays, resolve_roles
+
+    # Read a few rows first to learn the columns, then parse numeric features straight to float32.
+    head = read_table(spec.path, spec.csv(), spec.max_bytes(), max_rows=200)
+    features, _targets = resolve_roles(spec, list(head.table.column_names))
+    numeric = {f.name for f in head.table.schema if str(f.type).startswith(("int", "uint", "double", "float"))}
+    wanted = [n for n in features if n in numeric and spec.column(n).kind in (None, "numeric")]
+    read = read_table(spec.path, spec.csv(), spec.max_bytes(), float32=wanted)
+    arrays = build_arrays(spec, read.table, read.format.header)
+    del read.table  # free the parsed columns before anything else is allocated
+    arrays.stats["csv"] = read.format.to_dict()
+    arrays.problems[:0] = read.problems
+    return arrays
+
+
 def prepare_csv(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     """CSV/TSV table -> (samples, features) float32 tensors with the detected task."""
-    from visualnn.services.datasets.tables import read_table
-    from visualnn.services.datasets.tabular import build_arrays, transform_rows
+    from visualnn.services.datasets.tabular import transform_rows
 
-    read = read_table(spec.path, spec.csv(), spec.max_bytes())
-    arrays = build_arrays(spec, read.table, read.format.header)
-    del read.table  # free the parsed text columns before building pipelines
-    stats = dict(arrays.stats, csv=read.format.to_dict())
+    arrays = load_csv_arrays(spec)
+    stats = arrays.stats
     return from_arrays(
         arrays.x, arrays.y, task=arrays.task, class_names=arrays.class_names, n_outputs=arrays.n_outputs,
         stats=stats, pipe=pipe, seed=_seed(spec, pipe), transform=lambda rows: transform_rows(stats, rows),
-        target_encoding=spec.target_encoding(), problems=read.problems + arrays.problems, x_kind="vector",
+        target_encoding=spec.target_encoding(), problems=arrays.problems, x_kind="vector",
     )  # fmt: skip
 
 

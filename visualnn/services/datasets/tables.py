@@ -11,6 +11,7 @@ import csv
 import io
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from visualnn.core.dataset import DEFAULT_MAX_BYTES, CsvOptions
 from visualnn.core.tensors import human_bytes
 from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
 
+# Same list in the exported code (core/codegen), so the app and the script agree on what is missing.
 NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "-"]
 _SNIFF_BYTES = 64 * 1024
 _CANDIDATE_DELIMITERS = ",;\t|"
@@ -33,6 +35,7 @@ class CsvFormat:
     encoding: str = "utf-8"
     header: bool = True
     decimal: str = "."
+    quoted: bool = True  # quote characters seen at the start of the file (values may hold newlines)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (what ``DatasetSpec.options["csv"]`` stores)."""
@@ -96,7 +99,7 @@ def detect_format(path: str, given: CsvOptions | None = None) -> tuple[CsvFormat
     delimiter = given.delimiter or _sniff_delimiter(path, lines)
     header = given.header if given.header is not None else _sniff_header(lines, delimiter)
     decimal = given.decimal or _sniff_decimal(lines[1 if header else 0 :], delimiter)
-    return CsvFormat(delimiter, encoding, header, decimal), problems
+    return CsvFormat(delimiter, encoding, header, decimal, '"' in text), problems
 
 
 def _latin1_warning(path: str, line: int) -> Problem:
@@ -148,25 +151,54 @@ def read_table(
     given: CsvOptions | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int | None = None,
+    float32: Sequence[str] = (),
 ) -> TableRead:
-    """Parse ``path`` into a pyarrow Table; raises :class:`DataError` naming file and line on bad input."""
+    """Parse ``path`` into a pyarrow Table; raises :class:`DataError` naming file and line on bad input.
+
+    Columns named in ``float32`` are parsed straight to float32 (half the memory of float64); if one
+    of them turns out to hold text, the file is parsed again with detected types.
+    """
     import pyarrow as pa
-    import pyarrow.csv as pcsv
 
     check_file(path, max_bytes)
     fmt, problems = detect_format(path, given)
+    if float32:
+        try:
+            return _read(path, fmt, problems, max_rows, {name: pa.float32() for name in float32})
+        except (DataError, pa.ArrowInvalid):
+            pass
+    return _read(path, fmt, problems, max_rows, {})
+
+
+def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | None, types: dict[str, Any]) -> TableRead:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
     source: Any = path
     if max_rows is not None:
         source = io.BytesIO(_head_bytes(path, max_rows + 1 + int(fmt.header)))
     arrow_encoding = "utf8" if fmt.encoding in ("utf-8", "utf-8-sig") else fmt.encoding
-    read = pcsv.ReadOptions(encoding=arrow_encoding, autogenerate_column_names=not fmt.header, block_size=1 << 24)
-    parse = pcsv.ParseOptions(delimiter=fmt.delimiter, newlines_in_values=True)
+    read = pcsv.ReadOptions(encoding=arrow_encoding, autogenerate_column_names=not fmt.header)
+    # Quoted newlines need the slower chunker; a file without quotes at its start rarely has them.
+    parse = pcsv.ParseOptions(delimiter=fmt.delimiter, newlines_in_values=fmt.quoted)
     convert = pcsv.ConvertOptions(
-        decimal_point=fmt.decimal, null_values=NULL_VALUES, strings_can_be_null=True, quoted_strings_can_be_null=True
+        decimal_point=fmt.decimal, null_values=NULL_VALUES, strings_can_be_null=True, quoted_strings_can_be_null=True,
+        column_types=types if fmt.header else {},
     )
     try:
-        table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+        if types and max_rows is None:
+            # Streaming block by block keeps the parser's peak memory near one block per thread
+            # (read_csv holds the whole text at once); types after the first block must then
+            # match the first block's, else ArrowInvalid sends the caller back to read_csv.
+            with pcsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert) as reader:
+                table = pa.Table.from_batches(list(reader), schema=reader.schema)
+            # Hand the parser's scratch memory back to the system: NumPy allocates elsewhere.
+            pa.default_memory_pool().release_unused()
+        else:
+            table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as exc:
+        if types:
+            raise
         if max_rows is not None and "Expected" in str(exc):
             raise DataError(_ragged_message(path, fmt) or f"{path}: {exc}", path) from exc
         raise DataError(_ragged_message(path, fmt) or f"{path} could not be parsed as a table: {exc}", path) from exc
@@ -178,7 +210,7 @@ def read_table(
         # Invalid UTF-8 inside a text column: find the first bad byte, then read again as latin-1.
         line = _first_bad_utf8_line(path)
         given2 = CsvOptions(fmt.delimiter, "latin-1", fmt.header, fmt.decimal)
-        again = read_table(path, given2, max_bytes, max_rows)
+        again = read_table(path, given2, os.path.getsize(path), max_rows)
         again.problems.insert(0, _latin1_warning(path, line))
         return again
     if table.num_columns == 0:

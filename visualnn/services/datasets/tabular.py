@@ -6,6 +6,7 @@ detected task, and a JSON-able ``stats`` dict that :func:`transform_rows` reuses
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +79,8 @@ def _encode_targets(
         values = numeric_values(info, col, path, header)
         finite = values[~np.isnan(values)]
         integral = bool(finite.size) and bool(np.all(finite == np.round(finite)))
-        n_unique = int(np.unique(finite).size)
+        # Counting distinct values (a sort) only matters for whole numbers that may be class labels.
+        n_unique = int(np.unique(finite).size) if integral or spec.task() in ("binary", "multiclass") else finite.size
         task = spec.task() or detect_task("int" if integral else "float", n_unique, 1, n_rows=int(finite.size))
         if task == "regression":
             return task, [], values.reshape(-1, 1), 1
@@ -106,7 +108,7 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
     names = list(table.column_names)
     features, targets = resolve_roles(spec, names)
     problems: list[Problem] = []
-    t_infos = [analyze_column(n, table.column(n), path, header) for n in targets]
+    t_infos = [analyze_column(n, table.column(n), path, header, detail=False) for n in targets]
     task, class_names, y_raw, n_outputs = _encode_targets(spec, t_infos, [table.column(n) for n in targets], header)
     classification = task in ("binary", "multiclass")
     if classification and len(class_names) < 2:
@@ -118,8 +120,14 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
     # Rows without a target cannot be trained on; rows with a missing feature under "drop" neither.
     keep = ~np.isnan(y_raw).any(axis=1)
     n_no_target = int((~keep).sum())
-    f_infos = {n: analyze_column(n, table.column(n), path, header) for n in features}
-    f_values: dict[str, Any] = {}
+    f_infos = {n: analyze_column(n, table.column(n), path, header, detail=False) for n in features}
+    def column_values(name: str) -> Any:
+        # Computed on demand, one column at a time, so a wide table never exists twice in memory.
+        col = table.column(name)
+        if _kind(spec, f_infos[name]) == "categorical":
+            return text_values(col)
+        return numeric_values(f_infos[name], col, path, header)
+
     for name in features:
         info = f_infos[name]
         kind = _kind(spec, info)
@@ -128,35 +136,33 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
                 f"{path}: feature column {name!r} has no values (all {info.n_rows} rows missing); "
                 "set its role to ignore."
             )
-        values = numeric_values(info, table.column(name), path, header) if kind != "categorical" else None
-        if values is None:
-            values = text_values(table.column(name))
-            missing = np.array([v is None for v in values])
-        else:
-            missing = np.isnan(values)
-        f_values[name] = values
-        if _missing_strategy(spec, name, kind) == "drop":
-            keep &= ~missing
+        if _missing_strategy(spec, name, kind) == "drop" and info.n_missing:
+            values = column_values(name)
+            keep &= ~(np.array([v is None for v in values]) if kind == "categorical" else np.isnan(values))
         if info.constant:
             problems.extend(p for p in info.problems if "same value" in p.message)
-    rows = np.flatnonzero(keep)
-    n_dropped = len(keep) - len(rows) - n_no_target
+    n_kept = int(keep.sum())
+    # None = every row kept: columns are then indexed directly, without a million-entry index array.
+    rows = None if n_kept == len(keep) else np.flatnonzero(keep)
+    n_dropped = len(keep) - n_kept - n_no_target
     if n_no_target:
         problems.append(Problem("info", f"{path}: {n_no_target} row(s) without a target value were dropped."))
     if n_dropped:
         problems.append(
             Problem("info", f"{path}: {n_dropped} row(s) with missing values were dropped (strategy drop).")
         )
-    if rows.size == 0:
+    if n_kept == 0:
         raise DataError(f"{path}: no rows are left after dropping missing values; choose another strategy.")
-    y_all = y_raw[rows]
+    y_all = y_raw if rows is None else y_raw[rows]
+    del y_raw, keep
     split = spec.split()
     labels = y_all[:, 0].astype(np.int64) if classification else None
-    idx = split_indices(
-        len(rows), split.val, split.test, split.seed, labels, split.stratify and classification, class_names
-    )
-    plan, x = _fit_and_apply(spec, features, f_infos, f_values, rows, idx)
-    y = {k: _encode_y(y_all[getattr(idx, k)], task, len(class_names), spec.target_encoding()) for k in x}
+    idx = split_indices(n_kept, split.val, split.test, split.seed, labels, split.stratify and classification, class_names)
+    del labels
+    # Targets first: their temporaries are gone before the feature matrices are filled.
+    y = {k: _encode_y(y_all[getattr(idx, k)], task, len(class_names), spec.target_encoding()) for k in ("train", "val", "test")}
+    del y_all
+    plan, x = _fit_and_apply(spec, features, f_infos, column_values, rows, idx)
     feature_names = [n for p in plan for n in p["columns"]]
     stats = {
         "source": "csv",
@@ -167,7 +173,7 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
         "class_names": class_names,
         "target_encoding": spec.target_encoding(),
         "scaling": spec.scaling(),
-        "rows": {"total": int(len(keep)), "used": int(len(rows)), "dropped_missing": n_dropped,
+        "rows": {"total": int(n_kept + n_dropped + n_no_target), "used": n_kept, "dropped_missing": n_dropped,
                  "dropped_no_target": n_no_target},
         "split": {"train": int(idx.train.size), "val": int(idx.val.size), "test": int(idx.test.size)},
     }  # fmt: skip
@@ -187,21 +193,35 @@ def _encode_y(codes: Any, task: str, n_classes: int, encoding: str) -> Any:
 
 
 def _fit_and_apply(
-    spec: DatasetSpec, features: list[str], infos: dict[str, ColumnInfo], values: dict[str, Any], rows: Any,
-    idx: SplitIndices,
+    spec: DatasetSpec, features: list[str], infos: dict[str, ColumnInfo], column_values: Callable[[str], Any],
+    rows: Any, idx: SplitIndices,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # fmt: skip
     """Fit each feature's preprocessing on the training rows, then fill the split matrices column by column."""
     import numpy as np
 
-    plan = [_fit_column(spec, n, infos[n], values[n][rows[idx.train]], values[n][rows]) for n in features]
-    width = sum(len(p["columns"]) for p in plan)
+    full = rows is None  # nothing dropped: index the columns directly (one gather fewer per split)
+
+    def pick(values: Any, sel: Any) -> Any:
+        return values[sel if full else rows[sel]]
+
+    def fit(name: str, values: Any) -> dict[str, Any]:
+        return _fit_column(spec, name, infos[name], pick(values, idx.train), values if full else values[rows])
+
+    # Categorical widths (one-hot) must be known before the output matrices are allocated.
+    plans = {n: fit(n, column_values(n)) for n in features if _kind(spec, infos[n]) == "categorical"}
+    width = sum(len(plans[n]["columns"]) if n in plans else 1 for n in features)
     parts = {"train": idx.train, "val": idx.val, "test": idx.test}
     out = {k: np.empty((v.size, width), dtype=np.float32) for k, v in parts.items()}
+    plan = []
     col = 0
-    for p in plan:
+    for name in features:
+        values = column_values(name)
+        p = plans[name] if name in plans else fit(name, values)
         block = len(p["columns"])
         for k, sel in parts.items():
-            out[k][:, col : col + block] = _apply_column(p, values[p["name"]][rows[sel]])
+            out[k][:, col : col + block] = _apply_column(p, pick(values, sel))
+        del values
+        plan.append(p)
         col += block
     return plan, out
 
@@ -232,7 +252,7 @@ def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, ever
     fill = 0.0
     if finite.size:
         if strategy == "mean":
-            fill = float(finite.mean())
+            fill = float(finite.mean(dtype=np.float64))
         elif strategy == "median":
             fill = float(np.median(finite))
         elif strategy == "most_frequent":
@@ -251,7 +271,7 @@ def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, ever
     filled = np.where(np.isnan(train), fill, train)
     center, scale = 0.0, 1.0
     if scaling in ("standardize", "layer") and filled.size:
-        center, scale = float(filled.mean()), float(filled.std())
+        center, scale = float(filled.mean(dtype=np.float64)), float(filled.std(dtype=np.float64))
     elif scaling == "minmax" and filled.size:
         center, scale = float(filled.min()), float(filled.max() - filled.min())
     plan["scaling"] = scaling
@@ -275,11 +295,14 @@ def _apply_column(plan: dict[str, Any], raw: Any) -> Any:
             out[np.flatnonzero(ok), codes[ok]] = 1.0
             return out
         return codes.astype(np.float32).reshape(-1, 1)
-    values = np.asarray(raw, dtype=np.float64)
-    values = np.where(np.isnan(values), plan["fill"], values)
+    values = np.array(raw, dtype=np.float64)  # a private float64 copy, changed in place below
+    missing = np.isnan(values)
+    if missing.any():
+        values[missing] = plan["fill"]
     if plan["scaling"] in ("standardize", "minmax"):
-        values = (values - plan["center"]) / plan["scale"]
-    return values.astype(np.float32).reshape(-1, 1)
+        values -= plan["center"]
+        values /= plan["scale"]
+    return values.reshape(-1, 1)  # the float32 cast happens when it is stored in the output matrix
 
 
 def transform_rows(stats: dict[str, Any], rows: Any) -> Any:
@@ -313,4 +336,4 @@ def transform_rows(stats: dict[str, Any], rows: Any) -> Any:
             except ValueError as exc:
                 raise DataError(f"Row {i + 1}, column {p['name']!r}: {v!r} is not a number.") from exc
         blocks.append(_apply_column(p, np.array(vals, dtype=np.float64)))
-    return np.concatenate(blocks, axis=1) if blocks else np.zeros((len(records), 0), dtype=np.float32)
+    return np.concatenate(blocks, axis=1).astype(np.float32) if blocks else np.zeros((len(records), 0), np.float32)
