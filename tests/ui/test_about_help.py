@@ -49,6 +49,9 @@ def test_every_layer_loss_optimizer_and_metric_has_a_doc_and_a_keras_link() -> N
     for entry in entries:
         assert entry.doc.strip(), f"{entry.kind} {entry.name} has no doc line"
         assert entry.url.startswith("https://keras.io/"), f"{entry.kind} {entry.name} links to {entry.url!r}"
+        assert " " not in entry.url
+    generic = [e.name for e in entries if e.kind == "Layers" and e.url.rstrip("/") == "https://keras.io/api/layers"]
+    assert generic == [], f"these layers link to the generic layers page instead of their own: {generic}"
 
 
 def test_reference_dialog_searches_and_opens_the_keras_page(qtbot: QtBot, opened: list[str]) -> None:
