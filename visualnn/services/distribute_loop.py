@@ -67,6 +67,18 @@ def _metric_functions(cfg: TrainingConfig) -> dict[str, Any]:
     return {m: known[m] for m in cfg.metrics if m in known}
 
 
+PEER_TIMEOUT_ENV = "VISUALNN_PEER_TIMEOUT_S"
+
+
+def peer_timeout_s(config: DistributionConfig) -> float:
+    """The start-up deadline for peers: ``$VISUALNN_PEER_TIMEOUT_S`` when set, else the config's."""
+    text = os.environ.get(PEER_TIMEOUT_ENV, "").strip()
+    try:
+        return float(text) if text else config.peer_timeout_s
+    except ValueError as exc:
+        raise TrainingError(f"{PEER_TIMEOUT_ENV} must be a number of seconds; received {text!r}.") from exc
+
+
 def weights_digest(model: Any) -> str:
     """SHA-256 of every weight's bytes: equal on all workers when they trained in lockstep."""
     import numpy as np
@@ -121,7 +133,7 @@ class _Loop:
         if self.cluster is not None:
             self.sink("status", {"text": f"This is {self.cluster.describe()}: waiting for the other workers…"})
             try:
-                dist.wait_for_peers(self.cluster, self.config.peer_timeout_s, stop)
+                dist.wait_for_peers(self.cluster, peer_timeout_s(self.config), stop)
             except DistributionError as exc:
                 raise TrainingError(str(exc)) from exc
 
