@@ -143,10 +143,19 @@ def main() -> int:
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 raise
+    from visualnn.services.devices import describe, list_devices
+
+    try:
+        devices = list_devices()
+    except Exception:  # device discovery is informative only; the engine serves jobs without it
+        log.exception("device discovery failed")
+        devices = []
     server = EngineServer(sys.stdin, out)
     server.send("", "ready", {
         "protocol": PROTOCOL_VERSION, "pid": os.getpid(), "handlers": list(handler_types()),
+        "tensorflow": tf.__version__, "keras": keras.__version__,
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+        "devices": [d["id"] for d in devices], "device": describe(devices) or "CPU",
         "import_s": round(time.perf_counter() - t0, 3),
     })
     server.serve()

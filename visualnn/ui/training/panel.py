@@ -154,7 +154,7 @@ class TrainingPanel(QWidget):
             document.runs_changed.connect(self._sync_buttons)
         self._devices_job: str | None = None
         if getattr(engine, "is_ready", False):
-            self._on_engine_ready({})
+            self._on_engine_ready(dict(getattr(engine, "info", {}) or {}))
         self._sync_buttons()
 
     # ------------------------------------------------------------------ actions
@@ -243,8 +243,12 @@ class TrainingPanel(QWidget):
         self._sync_buttons()
 
     # ------------------------------------------------------------------ engine messages
-    def _on_engine_ready(self, _info: dict[str, Any]) -> None:
-        self._devices_job = self.engine.submit("devices", {})
+    def _on_engine_ready(self, info: dict[str, Any]) -> None:
+        if info.get("devices"):  # the engine lists its devices in "ready"; no extra job needed
+            self.form.set_devices([str(d) for d in info["devices"]])
+            self.devices_found.emit(str(info.get("device", "")))
+        else:
+            self._devices_job = self.engine.submit("devices", {})
 
     def _on_engine_state_changed(self, state: str) -> None:
         self.restart_button.setVisible(state == "dead")
