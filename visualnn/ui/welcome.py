@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -150,7 +150,6 @@ class WelcomePage(QWidget):
         title.setWordWrap(True)
 
         start = QVBoxLayout()
-        start.addWidget(QLabel("<b>Start</b>"))
         for text, signal in (("New empty project", self.new_requested), ("Open a project…", self.open_requested),
                              ("Take the tour", self.tour_requested)):
             button = QPushButton(text)
@@ -158,32 +157,21 @@ class WelcomePage(QWidget):
             start.addWidget(button)
         start.addStretch(1)
 
-        self.examples = QListWidget()
-        self.examples.setObjectName("examples")
+        self.examples = _card_list("examples")
         for ex in available_examples():
-            item = QListWidgetItem(f"{ex.title}\n{ex.description}")
-            item.setData(Qt.ItemDataRole.UserRole, ex.key)
-            item.setToolTip("Opens a copy with its data, ready to train.")
-            self.examples.addItem(item)
+            _add_card(self.examples, ex.title, ex.description, ex.key, "Opens a copy with its data, ready to train.")
         self.examples.itemActivated.connect(
             lambda item: self.example_requested.emit(item.data(Qt.ItemDataRole.UserRole)))
 
-        self.templates = QListWidget()
-        self.templates.setObjectName("templates")
+        self.templates = _card_list("templates")
         for name, tpl in _templates().items():
-            item = QListWidgetItem(f"{tpl.title}\n{tpl.description}")
-            item.setData(Qt.ItemDataRole.UserRole, name)
-            self.templates.addItem(item)
+            _add_card(self.templates, tpl.title, tpl.description, name, "Starts a new project from this model.")
         self.templates.itemActivated.connect(
             lambda item: self.template_requested.emit(item.data(Qt.ItemDataRole.UserRole)))
 
-        self.recent = QListWidget()
-        self.recent.setObjectName("recent")
+        self.recent = _card_list("recent")
         for path in [p for p in (recent or []) if os.path.exists(p)]:
-            item = QListWidgetItem(f"{os.path.basename(path)}\n{os.path.dirname(path)}")
-            item.setData(Qt.ItemDataRole.UserRole, path)
-            item.setToolTip(path)
-            self.recent.addItem(item)
+            _add_card(self.recent, os.path.basename(path), os.path.dirname(path), path, path)
         if self.recent.count() == 0:
             placeholder = QListWidgetItem("No recent projects yet.")
             placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
@@ -197,7 +185,10 @@ class WelcomePage(QWidget):
         ):
             grid.addWidget(QLabel(label), 0, col + 1)
             grid.addWidget(widget, 1, col + 1)
+        grid.addWidget(QLabel("<b>Start</b>"), 0, 0)
         grid.addLayout(start, 1, 0)
+        for col in (1, 2, 3):
+            grid.setColumnStretch(col, 1)
         self.show_on_startup = QCheckBox("Show this page at start-up")
         self.show_on_startup.setChecked(_flag(self.settings, SHOW_ON_STARTUP, True))
         self.show_on_startup.toggled.connect(lambda on: self.settings.setValue(SHOW_ON_STARTUP, on))
@@ -210,6 +201,34 @@ class WelcomePage(QWidget):
         path = item.data(Qt.ItemDataRole.UserRole)
         if path:
             self.recent_requested.emit(str(path))
+
+
+def _card_list(name: str) -> QListWidget:
+    widget = QListWidget()
+    widget.setObjectName(name)
+    widget.setWordWrap(True)
+    widget.setSpacing(2)
+    widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    widget.setMinimumWidth(220)
+    return widget
+
+
+def _add_card(widget: QListWidget, title: str, description: str, data: str, tip: str) -> QListWidgetItem:
+    """A two-line entry: the title in bold, the description beneath (activate with double-click/Enter)."""
+    item = QListWidgetItem()
+    item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{title}: {description}")
+    item.setData(Qt.ItemDataRole.UserRole, data)
+    item.setToolTip(tip)
+    widget.addItem(item)
+    label = QLabel(f"<b>{title}</b><br><span style='color: palette(dark)'>{description}</span>")
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    label.setContentsMargins(6, 4, 6, 4)
+    label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    # Word-wrapped labels report their height for a width; the lists are about 260 px wide.
+    item.setSizeHint(QSize(200, label.heightForWidth(250) + 4))
+    widget.setItemWidget(item, label)
+    return item
 
 
 def _templates() -> dict[str, Any]:
