@@ -26,6 +26,8 @@ def describe_age(then: datetime, now: datetime | None = None) -> str:
     """``"3 min ago"``-style age of a timestamp (for the dialog's timestamps)."""
     now = now or datetime.now(UTC)
     seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 5:
+        return "just now"
     if seconds < 60:
         return f"{seconds} s ago"
     if seconds < 3600:
@@ -51,12 +53,13 @@ class RecoveryDialog(QDialog):
         name = str(rec.project.get("name") or "Untitled")
         self.setWindowTitle("Recover unsaved changes?")
         self.setObjectName("RecoveryDialog")
+        self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
         where = rec.original_path or "a project that was never saved"
         headline = QLabel(
             f"<b>VisualNN closed without saving “{name}”.</b><br>"
             f"Changes autosaved {describe_age(rec.saved_at)} ({local_time(rec.saved_at)}) can be restored.<br>"
-            f"<span style='color: palette(mid)'>Project: {where}</span>"
+            f"<span style='color: palette(dark)'>Project: {where}</span>"
         )
         headline.setTextFormat(Qt.TextFormat.RichText)
         headline.setWordWrap(True)
