@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from visualnn.core.dataset import DatasetSpec
 from visualnn.services.datasets.errors import DataError
@@ -209,3 +211,36 @@ def test_regression_and_multilabel_targets(tmp_path: Path) -> None:
     cols = {"t1": {"role": "target"}, "t2": {"role": "target"}}
     out = arrays(write(tmp_path, "ml.csv", "\n".join(rows)), columns=cols)
     assert out.task == "multilabel" and out.y["train"].shape[1] == 2 and out.n_outputs == 2
+
+
+@given(
+    n=st.integers(12, 80),
+    n_numeric=st.integers(1, 4),
+    n_cats=st.integers(2, 4),
+    n_classes=st.integers(2, 4),
+    seed=st.integers(0, 10_000),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_random_well_formed_tables_load_with_the_right_shapes(
+    tmp_path: Path, n: int, n_numeric: int, n_cats: int, n_classes: int, seed: int, delimiter: str
+) -> None:
+    rng = np.random.default_rng(seed)
+    header = [f"x{i}" for i in range(n_numeric)] + ["cat", "label"]
+    lines = [delimiter.join(header)]
+    for i in range(n):
+        nums = [f"{v:.4f}" for v in rng.normal(size=n_numeric)]
+        # Every category and class appears at least twice, so the vocabulary and a stratified split exist.
+        lines.append(delimiter.join([*nums, f"c{i % n_cats}", f"k{i % n_classes}"]))
+    path = write(tmp_path, f"r{seed}_{n}.csv", "\n".join(lines) + "\n")
+    out = arrays(path, split={"val": 0.25, "seed": seed, "stratify": n >= 4 * n_classes})
+    width = n_numeric + n_cats
+    assert out.x["train"].shape[1] == width and out.x["val"].shape[1] == width
+    assert out.x["train"].shape[0] + out.x["val"].shape[0] + out.x["test"].shape[0] == n
+    assert out.x["train"].dtype == np.float32 and not np.isnan(out.x["train"]).any()
+    assert out.class_names == [f"k{i}" for i in range(n_classes)]
+    y = out.y["train"]
+    assert len(y) == out.x["train"].shape[0]
+    assert (y.shape[1:] == (1,)) if n_classes == 2 else (y.ndim == 1 and int(y.max()) < n_classes)
+    info = inspect_source(path)
+    assert info.tensors[0].shape == (n, width)

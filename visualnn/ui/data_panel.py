@@ -91,8 +91,9 @@ class DataPanel(QWidget):
         self.relocate_btn = QPushButton("Relocate…", self)
         self.relocate_btn.clicked.connect(self._on_relocate_clicked)
         status_row = QHBoxLayout()
-        for w in (self.progress, self.cancel_btn, self.status, self.relocate_btn):
-            status_row.addWidget(w, 1 if w is self.status else 0)
+        status_widgets: tuple[QWidget, ...] = (self.progress, self.cancel_btn, self.status, self.relocate_btn)
+        for sw in status_widgets:
+            status_row.addWidget(sw, 1 if sw is self.status else 0)
         self._set_busy(False)
         self.relocate_btn.hide()
 
@@ -167,8 +168,8 @@ class DataPanel(QWidget):
         path = path.strip()
         if not path:
             return
-        kind = self.kind_box.currentText()
-        kind = None if kind == AUTO else kind
+        chosen = self.kind_box.currentText()
+        kind = None if chosen == AUTO else chosen
         same = self.spec is not None and os.path.abspath(self.spec.path) == os.path.abspath(path)
         options = dict(self.spec.options) if same and self.spec is not None and (kind is None or kind == self.spec.kind) else {}
         from visualnn.services.datasets.inspect import guess_kind

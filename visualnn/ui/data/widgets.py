@@ -130,7 +130,7 @@ class SettingsForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editors: dict[str, QWidget] = {}
-        self._last_box: QGroupBox | None = None
+        self.boxes: dict[str, QGroupBox] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         split = self._group(layout, "Split (train / validation / test)")
@@ -150,13 +150,11 @@ class SettingsForm(QWidget):
         self._check(pipe, "pipeline.cache", "Cache")
         self._check(pipe, "pipeline.prefetch", "Prefetch (AUTOTUNE)")
         self.image_group = self._group(layout, "Images")
-        self.image_box = self._last_box
         self._int(self.image_group, "image.height", "Height", 1, 4096)
         self._int(self.image_group, "image.width", "Width", 1, 4096)
         self._choice(self.image_group, "image.color_mode", "Colour mode", COLOR_MODES)
         self._choice(self.image_group, "image.rescale", "Rescale to", RESCALES)
         self.window_group = self._group(layout, "Time-series window")
-        self.window_box = self._last_box
         self._int(self.window_group, "window.length", "Window length (time steps)", 1, 100000)
         self._int(self.window_group, "window.stride", "Stride", 1, 100000)
         self._int(self.window_group, "window.horizon", "Horizon (steps ahead)", 1, 100000)
@@ -165,9 +163,9 @@ class SettingsForm(QWidget):
     # ---- construction helpers
     def _group(self, layout: QVBoxLayout, title: str) -> QFormLayout:
         box = QGroupBox(title, self)
+        self.boxes[title] = box
         form = QFormLayout(box)
         layout.addWidget(box)
-        self._last_box = box
         return form
 
     def _fraction(self, form: QFormLayout, key: str, label: str) -> None:
@@ -224,8 +222,8 @@ class SettingsForm(QWidget):
             elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
                 widget.setValue(value)
             del blocker
-        self.image_box.setVisible(spec.kind == "images")
-        self.window_box.setVisible(spec.kind == "timeseries")
+        self.boxes["Images"].setVisible(spec.kind == "images")
+        self.boxes["Time-series window"].setVisible(spec.kind == "timeseries")
 
 
 def apply_setting(spec: DatasetSpec, key: str, value: Any) -> DatasetSpec:
