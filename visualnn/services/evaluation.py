@@ -160,7 +160,8 @@ def run_evaluation(req: EvaluateRequest, sink: Sink = _null_sink) -> dict[str, A
     sink("status", {"text": f"Evaluating {run.id} on the {req.split} split…"})
     model = load_run_model(req.base_dir, run)
     try:
-        data = load_data(req.project, req.base_dir, cfg.batch_size, cfg.seed, req.inline_data, shuffle=False)
+        data = load_data(req.project, req.base_dir, cfg.batch_size, cfg.seed, req.inline_data, shuffle=False,
+                         use_cache=True)
     except Exception as exc:
         raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc
     dataset = getattr(data, req.split, None)

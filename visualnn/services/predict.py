@@ -76,7 +76,8 @@ def run_prediction(req: PredictRequest, sink: Sink = _null_sink, data: Any = Non
         from visualnn.services.training_data import load_data
 
         try:
-            data = load_data(req.project, req.base_dir, cfg.batch_size, cfg.seed, None, shuffle=False)
+            data = load_data(req.project, req.base_dir, cfg.batch_size, cfg.seed, None, shuffle=False,
+                             use_cache=True)
         except Exception as exc:
             raise TrainingError(f"Could not prepare the preprocessing: {explain(exc)}") from exc
     try:

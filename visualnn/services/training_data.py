@@ -97,9 +97,14 @@ def from_arrays(
 
 def load_data(
     project: dict[str, Any], base_dir: str, batch_size: int, seed: int, inline: dict[str, Any] | None = None,
-    shuffle: bool = True,
+    shuffle: bool = True, use_cache: bool = False,
 ) -> Any:
-    """The job's data: ``inline`` arrays when given, else the project's dataset through the data service."""
+    """The job's data: ``inline`` arrays when given, else the project's dataset through the data service.
+
+    The last prepared dataset is kept; ``use_cache`` (evaluate, predict) reuses it when the description
+    and the file are unchanged. Training always prepares afresh: a reused shuffling pipeline would
+    continue its random sequence, so the same seed would no longer give the same curves.
+    """
     if inline is not None:
         return from_arrays(inline["x"], inline["y"], batch_size, seed, inline.get("x_val"), inline.get("y_val"),
                            float(inline.get("val_fraction", 0.2)), shuffle)
@@ -110,7 +115,32 @@ def load_data(
         from visualnn.services.datasets.prepare import prepare
     except ImportError as exc:
         raise DataError(f"Data loading is not available in this build ({exc}).") from exc
-    return prepare(DatasetSpec.from_dict(spec_dict), base_dir, batch_size=batch_size, seed=seed)
+    key = _cache_key(spec_dict, base_dir, batch_size, seed)
+    if use_cache and key is not None and key in _CACHE:
+        return _CACHE[key]
+    data = prepare(DatasetSpec.from_dict(spec_dict), base_dir, batch_size=batch_size, seed=seed)
+    if key is not None:
+        _CACHE.clear()  # one entry: evaluate/predict right after training reuse it; memory stays bounded
+        _CACHE[key] = data
+    return data
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def _cache_key(spec: dict[str, Any], base_dir: str, batch_size: int, seed: int) -> str | None:
+    """Identity of a prepared dataset: its description plus the data file's size and modification time."""
+    import json
+    import os
+
+    path = str(spec.get("path", ""))
+    full = path if os.path.isabs(path) else os.path.join(base_dir, path)
+    try:
+        st = os.stat(full)
+    except OSError:
+        return None
+    return json.dumps([spec, os.path.abspath(base_dir), batch_size, seed, st.st_size, st.st_mtime_ns],
+                      sort_keys=True, default=str)
 
 
 _LABEL_FORMATS = {"index": "int", "onehot": "onehot"}  # the data service's target_encoding names

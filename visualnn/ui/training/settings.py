@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.compile_options import LOSS_DOC, LOSSES, METRIC_DOC, METRICS, OPTIMIZERS, SCHEDULE_OPTIONS, Option
+from visualnn.core.distribution import PRECISIONS, STRATEGIES, DistributionError, normalize_precision
 from visualnn.core.training_config import TrainingConfig
 
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
@@ -108,25 +109,32 @@ class TrainingSettingsForm(QWidget):
         self.device.setEditable(True)
         self.device.addItems(["auto", "cpu"])
         self.device.setToolTip("Where to train: auto uses a GPU when there is one.")
-        self.mixed_precision = QCheckBox("Mixed precision (GPUs with tensor cores)")
+        self.mixed_precision = QComboBox()
+        self.mixed_precision.addItems(list(PRECISIONS))
+        self.mixed_precision.setToolTip("Mixed precision computes in 16-bit floats on GPUs with tensor cores: "
+                                        "faster and lighter; 'none' keeps float32 everywhere.")
+        self.strategy = QComboBox()
+        self.strategy.addItems(list(STRATEGIES))
+        self.strategy.setToolTip("auto: one device; mirrored: copy the model on every local GPU; "
+                                 "multiworker: several machines (TF_CONFIG).")
         for label, widget in (("Epochs", self.epochs), ("Batch size", self.batch_size), ("Seed", self.seed),
                               ("", self.shuffle), ("", self.deterministic), ("", self.early_stopping),
                               ("Monitor", self.monitor), ("Patience", self.patience), ("", self.restore_best),
                               ("Plateau factor", self.plateau_factor), ("", self.terminate_on_nan),
                               ("", self.checkpoint_best), ("", self.tensorboard), ("Device", self.device),
-                              ("", self.mixed_precision)):
+                              ("Precision", self.mixed_precision), ("Strategy", self.strategy)):
             fit.addRow(label, widget)
         outer.addWidget(fit_box)
         outer.addStretch(1)
 
-        for w in (self.loss, self.optimizer, self.schedule):
+        for w in (self.loss, self.optimizer, self.schedule, self.mixed_precision, self.strategy):
             w.currentIndexChanged.connect(self._on_widget_changed)
         for s in (self.learning_rate, self.momentum, self.weight_decay, self.plateau_factor):
             s.valueChanged.connect(self._on_widget_changed)
         for i in (self.decay_steps, self.epochs, self.batch_size, self.seed, self.patience):
             i.valueChanged.connect(self._on_widget_changed)
         for c in (self.nesterov, self.shuffle, self.deterministic, self.early_stopping, self.restore_best,
-                  self.terminate_on_nan, self.checkpoint_best, self.tensorboard, self.mixed_precision):
+                  self.terminate_on_nan, self.checkpoint_best, self.tensorboard):
             c.toggled.connect(self._on_widget_changed)
         self.monitor.currentTextChanged.connect(self._on_widget_changed)
         self.device.currentTextChanged.connect(self._on_widget_changed)
@@ -159,7 +167,8 @@ class TrainingSettingsForm(QWidget):
             patience=self.patience.value(), restore_best=self.restore_best.isChecked(),
             plateau_factor=self.plateau_factor.value(), terminate_on_nan=self.terminate_on_nan.isChecked(),
             checkpoint_best=self.checkpoint_best.isChecked(), tensorboard=self.tensorboard.isChecked(),
-            device=self.device.currentText() or "auto", mixed_precision=self.mixed_precision.isChecked(),
+            device=self.device.currentText() or "auto", mixed_precision=self.mixed_precision.currentText(),
+            strategy=self.strategy.currentText(),
         )
 
     def set_config(self, cfg: TrainingConfig) -> None:
@@ -193,7 +202,12 @@ class TrainingSettingsForm(QWidget):
             self.checkpoint_best.setChecked(cfg.checkpoint_best)
             self.tensorboard.setChecked(cfg.tensorboard)
             self.device.setCurrentText(cfg.device)
-            self.mixed_precision.setChecked(cfg.mixed_precision)
+            try:
+                precision = normalize_precision(cfg.mixed_precision)
+            except DistributionError:  # shown as is; the Train button reports the problem
+                precision = str(cfg.mixed_precision)
+            self.mixed_precision.setCurrentText(precision)
+            self.strategy.setCurrentText(cfg.strategy)
             self._sync_enabled()
         finally:
             self._updating = False
