@@ -73,3 +73,23 @@ def test_submit_before_ready_is_queued(qtbot: Any) -> None:
     finally:
         client.stop()
     assert client.state == "stopped"
+
+
+def test_startup_deadline_and_missing_program_are_reported(qtbot: Any) -> None:
+    import sys
+
+    from visualnn.ui.engine_client import EngineClient
+
+    silent = EngineClient(program=sys.executable, args=["-c", "import time; time.sleep(30)"], startup_deadline_ms=800)
+    with qtbot.waitSignal(silent.engine_died, timeout=10_000) as blocker:
+        silent.start()
+    assert blocker.args[0] == "The training engine did not start within 0.8 s."
+    assert silent.state == "dead"
+
+    missing = EngineClient(program="/nonexistent/python-for-visualnn", args=[])
+    failed: list[tuple[str, str]] = []
+    missing.job_failed.connect(lambda j, m: failed.append((j, m)))
+    with qtbot.waitSignal(missing.engine_died, timeout=10_000) as blocker:
+        job = missing.submit("ping", {})
+    assert "could not start" in blocker.args[0]
+    assert failed and failed[0][0] == job

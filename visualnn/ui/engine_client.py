@@ -219,7 +219,7 @@ class EngineClient(QObject):
             self._expect_exit = True
             if self._proc is not None:
                 self._proc.kill()
-            self._died(f"The training engine did not start within {self._deadline_ms // 1000} s.")
+            self._died(f"The training engine did not start within {self._deadline_ms / 1000:g} s.")
 
     def _died(self, reason: str) -> None:
         log.error("%s", reason)
