@@ -214,7 +214,7 @@ def test_edge_cases_match_keras(layer_type: str, shapes: list[tuple[int | None, 
 
 # ------------------------------------------------------------------ random graphs (hypothesis)
 RANDOM_SETTINGS = settings(
-    max_examples=60,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
@@ -226,7 +226,7 @@ def test_random_chains_match_keras(data: st.DataObject) -> None:
     assert_matches_keras(random_graphs.draw_chain(data.draw, REGISTRY))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(RANDOM_SETTINGS.suppress_health_check))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(RANDOM_SETTINGS.suppress_health_check))
 @given(st.data())
 def test_random_branch_and_merge_graphs_match_keras(data: st.DataObject) -> None:
     assert_matches_keras(random_graphs.draw_branch_merge(data.draw, REGISTRY))
