@@ -88,6 +88,22 @@ def test_invalid_settings_are_named_without_contacting_the_engine(qtbot: Any, en
     panel = _panel(qtbot, engine, graph=mlp_graph(n_classes=1, activation="softmax"), loss="binary_crossentropy")
     assert panel.start_training() is None
     assert "softmax with binary crossentropy" in panel.hints.text()
+    assert not panel.fix_button.isHidden() and "activation = sigmoid" in panel.fix_button.text()
+    assert panel.apply_fix()
+    assert panel.document.project.graph.nodes["dense_2"].params["activation"] == "sigmoid"
+    assert panel.fix_button.isHidden()
+
+
+def test_data_aware_problem_from_the_engine_offers_a_fix(qtbot: Any, engine: Any) -> None:
+    panel = _panel(qtbot, engine, graph=mlp_graph(n_classes=5))  # the data has 3 classes
+    with qtbot.waitSignal(panel.training_failed, timeout=120_000) as blocker:
+        panel.start_training()
+    assert "the output has 5 units but the data has 3 classes" in blocker.args[0]
+    assert "dense_2.units = 3" in panel.fix_button.text()
+    panel.fix_button.click()
+    assert panel.document.project.graph.nodes["dense_2"].params["units"] == 3
+    with qtbot.waitSignal(panel.training_finished, timeout=120_000):
+        panel.start_training()
 
 
 def test_pause_and_resume_from_the_panel(qtbot: Any, engine: Any) -> None:

@@ -132,6 +132,12 @@ class TrainingPanel(QWidget):
         rl.addWidget(self.progress)
         rl.addWidget(self.status)
         rl.addWidget(self.hints)
+        self.fix_button = QPushButton()
+        self.fix_button.setToolTip("Apply the suggested change (undoable), then press Train again.")
+        self.fix_button.clicked.connect(self.apply_fix)
+        self.fix_button.hide()
+        self._fix: dict[str, Any] | None = None
+        rl.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignLeft)
         rl.addWidget(self.plots, 1)
         splitter = QSplitter()
         splitter.addWidget(scroll)
@@ -176,7 +182,9 @@ class TrainingPanel(QWidget):
                         if i.severity == "error"]
         if graph_issues:
             self._show_failure(graph_issues[0].message)
+            self._offer_fix(graph_issues[0].fix)
             return None
+        self._offer_fix(None)
         snapshot, base = project_snapshot(self.document)
         req = TrainRequest(project=snapshot, base_dir=base, continue_run=continue_run, epochs=epochs,
                            **self._extra_job)
@@ -250,6 +258,31 @@ class TrainingPanel(QWidget):
         else:
             self._devices_job = self.engine.submit("devices", {})
 
+    def _offer_fix(self, fix: dict[str, Any] | None) -> None:
+        """Show a one-click repair for a compile-check problem (see ``CompileIssue.fix``)."""
+        self._fix = fix
+        if not fix:
+            self.fix_button.hide()
+            return
+        if "training" in fix:
+            what = ", ".join(f"{k} = {v}" for k, v in fix["training"].items())
+        else:
+            what = f"{fix.get('node')}.{fix.get('param')} = {fix.get('value')}"
+        self.fix_button.setText(f"Fix: set {what}")
+        self.fix_button.show()
+
+    def apply_fix(self) -> bool:
+        """Apply the offered fix as an undoable command; True when applied."""
+        fix, self._fix = self._fix, None
+        self.fix_button.hide()
+        if not fix:
+            return False
+        if "training" in fix:
+            return bool(self.document.push(SetTraining(self.document.project.training.with_changes(**fix["training"]))))
+        from visualnn.core.commands import SetParam
+
+        return bool(self.document.push(SetParam(str(fix["node"]), str(fix["param"]), fix.get("value"))))
+
     def _on_engine_state_changed(self, state: str) -> None:
         self.restart_button.setVisible(state == "dead")
         if state == "dead":
@@ -276,6 +309,8 @@ class TrainingPanel(QWidget):
         elif kind == "log":
             self._notes.append(str(data.get("text", "")))
             self.hints.setText("\n".join(self._notes))
+            if isinstance(data.get("fix"), dict):
+                self._offer_fix(data["fix"])
 
     def _on_batch(self, data: dict[str, Any]) -> None:
         epoch, batch, batches = int(data["epoch"]), int(data["batch"]), data.get("batches") or 0
