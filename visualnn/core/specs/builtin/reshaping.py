@@ -15,13 +15,18 @@ def _spatial_input(layer: str, inputs: list[Shape], rank: int) -> Shape:
     return image_input(layer, inputs, rank + 2, AXES_TEXT[rank], RESHAPE_HINT[rank])
 
 
+def _plus(dim: int | None, amount: int) -> int | None:
+    """A spatial size grown (or cropped, when negative) by ``amount``; unknown stays unknown."""
+    return None if dim is None else dim + amount
+
+
 def _pad_spec(rank: int) -> LayerSpec:
     name = f"ZeroPadding{rank}D"
 
     def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
         x = _spatial_input(name, inputs, rank)
         amounts = pairs(params["padding"], rank, name, "padding")
-        dims = tuple(None if x[1 + i] is None else x[1 + i] + a + b for i, (a, b) in enumerate(amounts))  # type: ignore[operator]
+        dims = tuple(_plus(x[1 + i], a + b) for i, (a, b) in enumerate(amounts))
         return (x[0], *dims, x[-1])
 
     default: int | list[int] = 1 if rank == 1 else [1, 1]
@@ -42,7 +47,7 @@ def _crop_spec(rank: int) -> LayerSpec:
     def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
         x = _spatial_input(name, inputs, rank)
         amounts = pairs(params["cropping"], rank, name, "cropping")
-        dims = tuple(None if x[1 + i] is None else x[1 + i] - a - b for i, (a, b) in enumerate(amounts))  # type: ignore[operator]
+        dims = tuple(_plus(x[1 + i], -a - b) for i, (a, b) in enumerate(amounts))
         positive_dims(name, dims, x, "Crop less.")
         return (x[0], *dims, x[-1])
 
@@ -64,7 +69,7 @@ def _upsampling_spec(rank: int) -> LayerSpec:
     def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
         x = _spatial_input(name, inputs, rank)
         size = as_tuple(params["size"], rank)
-        dims = tuple(None if x[1 + i] is None else x[1 + i] * size[i] for i in range(rank))  # type: ignore[operator]
+        dims = tuple(None if (d := x[1 + i]) is None else d * size[i] for i in range(rank))
         return (x[0], *dims, x[-1])
 
     params: tuple[ParamSpec, ...] = (
