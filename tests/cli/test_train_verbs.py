@@ -68,6 +68,11 @@ def test_train_evaluate_predict_on_a_csv_project(tmp_path: Path, capsys: Any) ->
     assert main(["evaluate", str(path), "--run", "nope"]) == 1
     assert "no run 'nope'" in capsys.readouterr().err
 
+    assert main(["train", str(path), "--continue", run["id"], "--epochs", "1", "--json"]) == 0
+    cont = json.loads(capsys.readouterr().out)
+    assert cont["continued_from"] == run["id"] and cont["epochs_done"] == 3
+    assert [r["id"] for r in json.loads(path.read_text())["runs"]] == [run["id"], cont["id"]]
+
 
 @pytest.mark.slow
 @pytest.mark.skipif(not (EXAMPLE / "tabular.vnn").exists(), reason="bundled tabular example not present")

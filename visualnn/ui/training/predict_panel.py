@@ -117,9 +117,11 @@ class PredictPanel(QWidget):
             self.predict(rows=[sample])
 
     def _on_open_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open samples to predict", "", FILE_FILTER)
-        if path:
-            self.predict(input_path=path)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open samples to predict", "", FILE_FILTER)
+        if len(paths) == 1:
+            self.predict(input_path=paths[0])
+        elif paths:  # several images: their paths are the raw samples the image preprocessing reads
+            self.predict(rows=list(paths))
 
     def _on_engine_job_finished(self, job_id: str, result: dict[str, Any]) -> None:
         if job_id != self.job_id:
