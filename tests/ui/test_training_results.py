@@ -37,10 +37,13 @@ def test_evaluate_predict_and_compare_runs(qtbot: Any, engine: Any) -> None:
         qtbot.addWidget(w)
     assert not evaluation.evaluate_button.isEnabled()
 
-    with qtbot.waitSignal(training.training_finished, timeout=180_000):
-        training.start_training()
+    with qtbot.waitSignals([training.training_finished, evaluation.evaluated], timeout=180_000) as both:
+        training.start_training()  # a new run is evaluated automatically
     assert evaluation.run_combo.count() == 1 and evaluation.evaluate_button.isEnabled()
+    assert evaluation.report is not None and evaluation.report["run_id"] == doc.project.runs[0].id
+    assert both.signal_triggered
 
+    evaluation.auto_evaluate = False
     with qtbot.waitSignal(evaluation.evaluated, timeout=60_000) as blocker:
         evaluation.evaluate_button.click()
     report = blocker.args[0]

@@ -160,9 +160,24 @@ class EvaluationPanel(QWidget):
 
         engine.job_finished.connect(self._on_engine_job_finished)
         engine.job_failed.connect(self._on_engine_job_failed)
-        for name in ("runs_changed", "project_replaced"):
-            if hasattr(document, name):
-                getattr(document, name).connect(self.refresh_runs)
+        self.auto_evaluate = True  # evaluate each new run as soon as training records it
+        self._known_runs = {r.id for r in document.project.runs}
+        if hasattr(document, "runs_changed"):
+            document.runs_changed.connect(self._on_document_runs_changed)
+        if hasattr(document, "project_replaced"):
+            document.project_replaced.connect(self._on_document_project_replaced)
+        self.refresh_runs()
+
+    def _on_document_runs_changed(self) -> None:
+        self.refresh_runs()
+        runs = [r for r in self.document.project.runs if r.model_path]
+        new = [r for r in runs if r.id not in self._known_runs]
+        self._known_runs = {r.id for r in self.document.project.runs}
+        if self.auto_evaluate and new and self.job_id is None:
+            self.evaluate(new[-1].id)
+
+    def _on_document_project_replaced(self) -> None:
+        self._known_runs = {r.id for r in self.document.project.runs}  # reopened runs are not "new"
         self.refresh_runs()
 
     def refresh_runs(self, *_: Any) -> None:
