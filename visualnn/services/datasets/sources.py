@@ -18,18 +18,13 @@ def _seed(spec: DatasetSpec, pipe: PipelineOptions) -> int:
 def load_csv_arrays(spec: DatasetSpec) -> TabularArrays:
     """CSV/TSV table -> split, preprocessed NumPy tensors (no TensorFlow); ``spec.path`` is absolute."""
     from visualnn.services.datasets.tables import read_table
-    from visualnn.services.datasets.tabular import build_arrays, resolve_roles
+    from visualnn.services.datasets.tabular import build_arrays
 
-    # Read a few rows first to learn the columns, then parse numeric features straight to float32.
-    head = read_table(spec.path, spec.csv(), spec.max_bytes(), max_rows=200)
-    features, _targets = resolve_roles(spec, list(head.table.column_names))
-    numeric = {f.name for f in head.table.schema if str(f.type).startswith(("int", "uint", "double", "float"))}
-    wanted = [n for n in features if n in numeric and spec.column(n).kind in (None, "numeric")]
-    read = read_table(spec.path, spec.csv(), spec.max_bytes(), float32=wanted)
-    arrays = build_arrays(spec, read.table, read.format.header)
-    del read.table  # free the parsed columns before anything else is allocated
-    arrays.stats["csv"] = read.format.to_dict()
-    arrays.problems[:0] = read.problems
+    read = read_table(spec.path, spec.csv(), spec.max_bytes(), stream=True)
+    fmt, problems = read.format, read.problems
+    arrays = build_arrays(spec, read, fmt.header)  # consumes read.table block by block
+    arrays.stats["csv"] = fmt.to_dict()
+    arrays.problems[:0] = problems
     return arrays
 
 

@@ -11,7 +11,6 @@ import csv
 import io
 import os
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,26 +150,26 @@ def read_table(
     given: CsvOptions | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int | None = None,
-    float32: Sequence[str] = (),
+    stream: bool = False,
 ) -> TableRead:
     """Parse ``path`` into a pyarrow Table; raises :class:`DataError` naming file and line on bad input.
 
-    Columns named in ``float32`` are parsed straight to float32 (half the memory of float64); if one
-    of them turns out to hold text, the file is parsed again with detected types.
+    ``stream=True`` parses block by block (low peak memory, for loading); column types are then
+    inferred from the first block, and if a later block disagrees the file is parsed again whole.
     """
     import pyarrow as pa
 
     check_file(path, max_bytes)
     fmt, problems = detect_format(path, given)
-    if float32:
+    if stream and max_rows is None:
         try:
-            return _read(path, fmt, problems, max_rows, {name: pa.float32() for name in float32})
+            return _read(path, fmt, problems, max_rows, stream=True)
         except (DataError, pa.ArrowInvalid):
             pass
-    return _read(path, fmt, problems, max_rows, {})
+    return _read(path, fmt, problems, max_rows, stream=False)
 
 
-def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | None, types: dict[str, Any]) -> TableRead:
+def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | None, stream: bool) -> TableRead:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -183,10 +182,9 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
     parse = pcsv.ParseOptions(delimiter=fmt.delimiter, newlines_in_values=fmt.quoted)
     convert = pcsv.ConvertOptions(
         decimal_point=fmt.decimal, null_values=NULL_VALUES, strings_can_be_null=True, quoted_strings_can_be_null=True,
-        column_types=types if fmt.header else {},
     )
     try:
-        if types and max_rows is None:
+        if stream:
             # Streaming block by block keeps the parser's peak memory near one block per thread
             # (read_csv holds the whole text at once); types after the first block must then
             # match the first block's, else ArrowInvalid sends the caller back to read_csv.
@@ -197,7 +195,7 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
         else:
             table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as exc:
-        if types:
+        if stream:
             raise
         if max_rows is not None and "Expected" in str(exc):
             raise DataError(_ragged_message(path, fmt) or f"{path}: {exc}", path) from exc

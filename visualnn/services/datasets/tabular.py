@@ -60,6 +60,18 @@ def _missing_strategy(spec: DatasetSpec, name: str, kind: str) -> str:
     return strategy
 
 
+def _is_integral(values: Any) -> bool:
+    """Whether every value is a whole number (a cheap look at the first values settles most columns)."""
+    import numpy as np
+
+    if not values.size:
+        return False
+    head = values[:1000]
+    if not np.all(head == np.round(head)):
+        return False
+    return all(bool(np.all(c == np.round(c))) for c in np.array_split(values, max(1, values.size // 65536)))
+
+
 def _encode_targets(
     spec: DatasetSpec, infos: list[ColumnInfo], columns: list[Any], header: bool
 ) -> tuple[str, list[str], Any, int]:
@@ -77,8 +89,10 @@ def _encode_targets(
     kind = _kind(spec, info)
     if kind == "numeric":
         values = numeric_values(info, col, path, header)
-        finite = values[~np.isnan(values)]
-        integral = bool(finite.size) and bool(np.all(finite == np.round(finite)))
+        nan = np.isnan(values)
+        finite = values[~nan] if nan.any() else values  # no copy when nothing is missing
+        del nan
+        integral = _is_integral(finite)
         # Counting distinct values (a sort) only matters for whole numbers that may be class labels.
         n_unique = int(np.unique(finite).size) if integral or spec.task() in ("binary", "multiclass") else finite.size
         task = spec.task() or detect_task("int" if integral else "float", n_unique, 1, n_rows=int(finite.size))
@@ -101,9 +115,19 @@ def _encode_targets(
 
 
 def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularArrays:
-    """Turn a parsed table into split, preprocessed float32 tensors following ``spec``."""
-    import numpy as np
+    """Turn a parsed table into split, preprocessed float32 tensors following ``spec``.
 
+    ``table`` is a pyarrow Table, or a :class:`~visualnn.services.datasets.tables.TableRead` whose
+    table is then *consumed*: its rows are released block by block while the tensors fill, so the
+    parsed text and the tensors are never both fully in memory.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    holder = None
+    if hasattr(table, "format"):  # a TableRead handed over: take the only reference to its table
+        holder, table = table, table.table
+        holder.table = None
     path = spec.path
     names = list(table.column_names)
     features, targets = resolve_roles(spec, names)
@@ -121,9 +145,15 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
     keep = ~np.isnan(y_raw).any(axis=1)
     n_no_target = int((~keep).sum())
     f_infos = {n: analyze_column(n, table.column(n), path, header, detail=False) for n in features}
-    def column_values(name: str) -> Any:
-        # Computed on demand, one column at a time, so a wide table never exists twice in memory.
-        col = table.column(name)
+    def column_values(name: str, part: Any = None) -> Any:
+        # Computed on demand, one column (of the table or of one row block) at a time, so a wide
+        # table never exists twice in memory.
+        if part is not None:
+            col = part.column(name)
+        elif table is not None:
+            col = table.column(name)
+        else:  # the whole column again, viewed across the row blocks (no copy)
+            col = pa.chunked_array([c for _, b in blocks for c in b.column(name).chunks], type=types[name])
         if _kind(spec, f_infos[name]) == "categorical":
             return text_values(col)
         return numeric_values(f_infos[name], col, path, header)
@@ -162,7 +192,14 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
     # Targets first: their temporaries are gone before the feature matrices are filled.
     y = {k: _encode_y(y_all[getattr(idx, k)], task, len(class_names), spec.target_encoding()) for k in ("train", "val", "test")}
     del y_all
-    plan, x = _fit_and_apply(spec, features, f_infos, column_values, rows, idx)
+    if holder is not None:
+        # Targets are encoded and ignored columns unused: drop them before the features are read.
+        table = table.select(features)
+        pa.default_memory_pool().release_unused()
+    types = {f.name: f.type for f in table.schema}
+    blocks = _row_blocks(table)
+    table = None  # from here on only `blocks` holds the rows; each block is freed once used
+    plan, x = _fit_and_apply(spec, features, f_infos, column_values, rows, idx, blocks)
     feature_names = [n for p in plan for n in p["columns"]]
     stats = {
         "source": "csv",
@@ -192,37 +229,76 @@ def _encode_y(codes: Any, task: str, n_classes: int, encoding: str) -> Any:
     return codes.astype(np.float32)
 
 
+def _row_blocks(table: Any, min_rows: int = 1 << 16) -> list[tuple[int, Any]]:
+    """The table as consecutive ``(first row, sub-table)`` blocks of at least ``min_rows`` rows."""
+    import pyarrow as pa
+
+    out: list[tuple[int, Any]] = []
+    group: list[Any] = []
+    start = count = 0
+    for batch in table.to_batches():
+        group.append(batch)
+        count += batch.num_rows
+        if count - start >= min_rows:
+            out.append((start, pa.Table.from_batches(group, schema=table.schema)))
+            group, start = [], count
+    if group:
+        out.append((start, pa.Table.from_batches(group, schema=table.schema)))
+    return out
+
+
 def _fit_and_apply(
-    spec: DatasetSpec, features: list[str], infos: dict[str, ColumnInfo], column_values: Callable[[str], Any],
-    rows: Any, idx: SplitIndices,
+    spec: DatasetSpec, features: list[str], infos: dict[str, ColumnInfo], column_values: Callable[..., Any],
+    rows: Any, idx: SplitIndices, blocks: list[tuple[int, Any]],
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # fmt: skip
-    """Fit each feature's preprocessing on the training rows, then fill the split matrices column by column."""
+    """Fit each feature on the training rows (pass 1), then fill the split matrices block of rows by block (pass 2).
+
+    Split indices are sorted, so the rows of one block land in one contiguous slice of each split's
+    matrix; blocks are popped from ``blocks`` and freed as soon as they are written.
+    """
     import numpy as np
+    import pyarrow as pa
 
     full = rows is None  # nothing dropped: index the columns directly (one gather fewer per split)
 
-    def pick(values: Any, sel: Any) -> Any:
-        return values[sel if full else rows[sel]]
+    # Source row of every output row, per split (sorted, because idx and rows are sorted).
+    sources = {k: (getattr(idx, k) if full else rows[getattr(idx, k)]) for k in ("train", "val", "test")}
 
-    def fit(name: str, values: Any) -> dict[str, Any]:
-        return _fit_column(spec, name, infos[name], pick(values, idx.train), values if full else values[rows])
+    def spans(first: int, end: int) -> dict[str, tuple[int, int]]:
+        return {k: (int(np.searchsorted(v, first)), int(np.searchsorted(v, end))) for k, v in sources.items()}
 
-    # Categorical widths (one-hot) must be known before the output matrices are allocated.
-    plans = {n: fit(n, column_values(n)) for n in features if _kind(spec, infos[n]) == "categorical"}
-    width = sum(len(plans[n]["columns"]) if n in plans else 1 for n in features)
-    parts = {"train": idx.train, "val": idx.val, "test": idx.test}
-    out = {k: np.empty((v.size, width), dtype=np.float32) for k, v in parts.items()}
-    plan = []
-    col = 0
-    for name in features:
-        values = column_values(name)
-        p = plans[name] if name in plans else fit(name, values)
-        block = len(p["columns"])
-        for k, sel in parts.items():
-            out[k][:, col : col + block] = _apply_column(p, pick(values, sel))
-        del values
-        plan.append(p)
-        col += block
+    def fit(name: str) -> dict[str, Any]:
+        if _kind(spec, infos[name]) == "categorical":  # the vocabulary needs the whole column
+            values = column_values(name)
+            train = values[idx.train if full else rows[idx.train]]
+            return _fit_column(spec, name, infos[name], train, values if full else values[rows])
+        # Numeric: gather the training rows block by block (the same values, in the same order,
+        # as indexing the whole column, without a full-column copy).
+        pieces = []
+        for first, part in blocks:
+            lo, hi = spans(first, first + part.num_rows)["train"]
+            if hi > lo:
+                pieces.append(column_values(name, part)[sources["train"][lo:hi] - first])
+        return _fit_column(spec, name, infos[name], np.concatenate(pieces), None)
+
+    plan = [fit(n) for n in features]
+    width = sum(len(p["columns"]) for p in plan)
+    out = {k: np.empty((v.size, width), dtype=np.float32) for k, v in sources.items()}
+    blocks.reverse()
+    while blocks:
+        first, part = blocks.pop()
+        end = first + part.num_rows
+        where = spans(first, end)
+        col = 0
+        for p in plan:
+            values = column_values(p["name"], part)
+            block = len(p["columns"])
+            for k, (lo, hi) in where.items():
+                if hi > lo:
+                    out[k][lo:hi, col : col + block] = _apply_column(p, values[sources[k][lo:hi] - first])
+            col += block
+        del part, values
+        pa.default_memory_pool().release_unused()
     return plan, out
 
 
@@ -248,7 +324,10 @@ def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, ever
         plan["encoding"] = spec.column(name).encoding
         plan["columns"] = [f"{name}={c}" for c in cats] if plan["encoding"] == "onehot" else [name]
         return plan
-    finite = train[~np.isnan(train)]
+    nan = np.isnan(train)
+    has_nan = bool(nan.any())
+    finite = train[~nan] if has_nan else train  # copies only when values are missing
+    del nan
     fill = 0.0
     if finite.size:
         if strategy == "mean":
@@ -268,7 +347,7 @@ def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, ever
             ) from exc
     plan["fill"] = fill
     scaling = spec.scaling() if kind == "numeric" else "none"
-    filled = np.where(np.isnan(train), fill, train)
+    filled = np.where(np.isnan(train), fill, train) if has_nan else train
     center, scale = 0.0, 1.0
     if scaling in ("standardize", "layer") and filled.size:
         center, scale = float(filled.mean(dtype=np.float64)), float(filled.std(dtype=np.float64))
