@@ -58,7 +58,7 @@ def test_train_from_the_panel_records_a_run_and_plots_live(qtbot: Any, engine: A
 def test_stop_from_the_panel_keeps_a_stopped_run(qtbot: Any, engine: Any) -> None:
     panel = _panel(qtbot, engine, epochs=500)
     panel.start_training()
-    qtbot.waitUntil(lambda: panel.plots.series.get(("loss", "train")) is not None, timeout=120_000)
+    qtbot.waitUntil(lambda: panel.plots.series[("loss", "train")].n > 0, timeout=120_000)
     with qtbot.waitSignal(panel.training_finished, timeout=60_000) as blocker:
         panel.stop_button.click()
     assert blocker.args[0]["status"] == "stopped" and blocker.args[0]["epochs_done"] < 500
@@ -109,7 +109,7 @@ def test_data_aware_problem_from_the_engine_offers_a_fix(qtbot: Any, engine: Any
 def test_pause_and_resume_from_the_panel(qtbot: Any, engine: Any) -> None:
     panel = _panel(qtbot, engine, epochs=3)
     panel.start_training()
-    qtbot.waitUntil(lambda: panel.plots.series.get(("loss", "batch")) is not None, timeout=120_000)
+    qtbot.waitUntil(lambda: panel.plots.series[("loss", "batch")].n > 0, timeout=120_000)
     panel.pause_button.click()
     qtbot.waitUntil(lambda: panel.pause_button.text() == "Resume", timeout=30_000)
     n = panel.plots.series[("loss", "batch")].n
@@ -127,7 +127,7 @@ def test_engine_death_is_shown_and_restart_offered(qtbot: Any) -> None:
     try:
         panel = _panel(qtbot, own, epochs=500)
         panel.start_training()
-        qtbot.waitUntil(lambda: panel.plots.series.get(("loss", "train")) is not None, timeout=120_000)
+        qtbot.waitUntil(lambda: panel.plots.series[("loss", "train")].n > 0, timeout=120_000)
         with qtbot.waitSignal(panel.training_failed, timeout=30_000) as blocker:
             own.kill()
         assert "engine crashed" in blocker.args[0] and "earlier runs are safe" in blocker.args[0]

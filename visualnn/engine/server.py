@@ -137,6 +137,11 @@ def main() -> int:
     from visualnn.services.devices import enable_memory_growth
 
     enable_memory_growth()
+    threads = os.environ.get("VISUALNN_ENGINE_THREADS", "")
+    if threads.isdigit() and int(threads) > 0:
+        # Set by the GUI: leave a core to the window so live plots stay smooth while training saturates the CPU.
+        tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+        tf.config.threading.set_inter_op_parallelism_threads(int(threads))
     for name in HANDLER_MODULES:
         try:
             importlib.import_module(name)

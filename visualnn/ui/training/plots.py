@@ -80,6 +80,7 @@ class MetricPlots(QWidget):
         self._dirty: set[tuple[str, str]] = set()
         self._ema: dict[str, float] = {}
         self._prefixes: list[str] = []
+        self._readouts: list[_HoverReadout] = []
         self.epoch_history: dict[str, list[float]] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(int(1000 / redraw_hz))
@@ -88,9 +89,11 @@ class MetricPlots(QWidget):
 
     # ---------------------------------------------------------------- data in
     def prepare(self, metrics: list[str]) -> None:
-        """Create the plots for these metrics now, so no widget is built while batches stream in."""
+        """Create the plots and their curves now, so nothing is built while batches stream in."""
         for metric in metrics:
             self._plot_for(metric)
+            for role in ("train",) if metric == "learning rate" else ("batch", "train", "val"):
+                self._ensure(metric, role)
 
     def clear(self) -> None:
         """Remove every curve (a new run starts); the plots stay, ready for the next run."""
@@ -167,7 +170,7 @@ class MetricPlots(QWidget):
             n = len(self.plots)
             self._grid.addWidget(plot, n // 2, n % 2)
             self.plots[metric] = plot
-            _HoverReadout(plot, self, metric)
+            self._readouts.append(_HoverReadout(plot, self, metric))  # kept alive: Qt holds the slot weakly
         return plot
 
     def colour(self, metric: str) -> str:
