@@ -132,3 +132,37 @@ def test_prepare_missing_path_and_normalization_layer(tmp_path: Path) -> None:
     assert layer is not None
     x = data.transform([[10, 20]])
     assert x.tolist() == [[10.0, 20.0]]  # raw values: the layer does the scaling inside the model
+
+
+@pytest.mark.tf
+def test_mixed_image_folder_is_resized_converted_and_skips_bad_files(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from visualnn.services.datasets import prepare
+
+    rng = np.random.default_rng(1)
+    root = tmp_path / "mixed"
+    formats = ["png", "jpeg", "bmp", "gif"]
+    for c, name in enumerate(("a", "b")):
+        (root / name).mkdir(parents=True)
+        for i in range(8):
+            size = (10 + 3 * i, 20 - i)
+            mode = "L" if (i + c) % 2 else "RGB"
+            shape = (size[1], size[0]) if mode == "L" else (size[1], size[0], 3)
+            Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8), mode).save(root / name / f"{i}.{formats[i % 4]}")
+    good = (root / "a" / "0.png").read_bytes()
+    (root / "a" / "cut.png").write_bytes(good[:40])
+    (root / "b" / "notes.txt").write_text("not an image")
+    spec = DatasetSpec("images", "mixed", {"image": {"image_size": [12, 14], "color_mode": "grayscale"},
+                                           "split": {"val": 0.25}})  # fmt: skip
+    data = prepare(spec, str(tmp_path), batch_size=4)
+    assert data.input_shape == (12, 14, 1)
+    assert data.n_train + data.n_val == 16
+    assert [p for p, _ in data.stats["skipped"]] == [str(root / "a" / "cut.png"), str(root / "b" / "notes.txt")]
+    seen = 0
+    for ds in (data.train, data.val):
+        for xb, yb in ds:
+            assert tuple(xb.shape[1:]) == (12, 14, 1) and 0.0 <= float(xb.numpy().min())
+            assert float(xb.numpy().max()) <= 1.0 and xb.shape[0] == yb.shape[0]
+            seen += int(xb.shape[0])
+    assert seen == 16

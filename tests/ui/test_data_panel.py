@@ -70,13 +70,17 @@ def test_apply_pushes_one_undoable_command_and_suggestion_fits_model(qtbot, pane
     assert "input_1.shape is [4]; the data needs [7]" in panel.shape_warning.text()
     assert panel.apply()
     assert doc.project.dataset is not None and doc.project.dataset.kind == "csv"
+    assert doc.graph.node("input_1").params["shape"] == [7]  # the Input follows the data on Apply
+    doc.undo_stack.undo()  # one step undoes both
+    assert doc.project.dataset is None and doc.graph.node("input_1").params["shape"] == [4]
+    doc.graph.set_param("dense_3", "units", 5)
+    assert panel.suggest_btn.isEnabled()
+    assert "dense_3.units is 5; the data needs 3" in panel.shape_warning.text()
     assert panel.apply_suggestion()
-    assert doc.graph.node("input_1").params["shape"] == [7]
+    assert doc.graph.node("input_1").params["shape"] == [7] and doc.graph.node("dense_3").params["units"] == 3
     assert not panel.suggest_btn.isEnabled()
     doc.undo_stack.undo()
-    assert doc.graph.node("input_1").params["shape"] == [4]
-    doc.undo_stack.undo()
-    assert doc.project.dataset is None
+    assert doc.graph.node("dense_3").params["units"] == 5
 
 
 def test_image_folder_shows_thumbnails(qtbot, panel: DataPanel) -> None:  # type: ignore[no-untyped-def]

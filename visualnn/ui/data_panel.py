@@ -320,12 +320,21 @@ class DataPanel(QWidget):
 
     # ------------------------------------------------------------------ commands
     def apply(self) -> bool:
-        """Store the working spec in the project (one undoable SetDataset; path relative to the project)."""
+        """Store the working spec in the project; the Input shape follows the data (one undo step).
+
+        The path is stored relative to the project file (absolute until the project is first saved).
+        """
         if self.spec is None:
             return False
         project = self.document.project
         path = relative_data_path(project, self.spec.path) if project.path else self.spec.path
-        return self.document.push(SetDataset(self.spec.with_path(path)))
+        commands: list[Any] = [SetDataset(self.spec.with_path(path))]
+        if self.info is not None:
+            adaptation = adapt_graph(self.document.graph, self.info.input_shape, None)
+            commands += [SetParam(n, k, v, self.document.registry) for n, k, v in adaptation.params]
+        if len(commands) == 1:
+            return self.document.push(commands[0])
+        return self.document.push(Macro("Use data", commands))
 
     def apply_suggestion(self) -> bool:
         """Set the Input shape, output units/activation and loss/metrics to fit the data, as one undo step."""

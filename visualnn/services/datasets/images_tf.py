@@ -32,8 +32,26 @@ def decode_fn(opts: ImageOptions) -> Any:
     size = (int(opts.image_size[0]), int(opts.image_size[1]))
     channels = opts.channels
 
+    def decode_gray(data: Any) -> Any:
+        # TensorFlow decodes BMP and GIF only to 3 channels: convert those; PNG/JPEG decode to 1 directly.
+        head = tf.strings.substr(data, 0, 2)
+        native = tf.logical_or(tf.equal(head, b"\x89P"), tf.equal(head, b"\xff\xd8"))
+        return tf.cond(
+            native,
+            lambda: tf.io.decode_image(data, channels=1, expand_animations=False),
+            lambda: tf.cast(
+                tf.round(tf.image.rgb_to_grayscale(
+                    tf.cast(tf.io.decode_image(data, channels=3, expand_animations=False), tf.float32))),
+                tf.uint8,
+            ),
+        )  # fmt: skip
+
     def load(path: Any) -> Any:
-        img = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        data = tf.io.read_file(path)
+        if channels == 1:
+            img = decode_gray(data)
+        else:
+            img = tf.io.decode_image(data, channels=channels, expand_animations=False)
         img = tf.image.resize(img, size, method="bilinear")
         img.set_shape((size[0], size[1], channels))
         return img
