@@ -157,21 +157,70 @@ def test_about_shows_local_versions_and_waits_for_the_engine(qtbot: QtBot) -> No
     assert f"VisualNN: {__version__}" in text and "Devices: CPU · Xeon (2 cores) · 24,000 MB; GPU" in text
 
 
-def test_about_follows_an_engine_client_signal(qtbot: QtBot) -> None:
+def test_about_follows_an_engine_client(qtbot: QtBot) -> None:
     from PySide6.QtCore import QObject, Signal
 
     class FakeClient(QObject):
-        ready = Signal(object)
-        engine_info = {"versions": {"tensorflow": "2.21.0"}}
+        """The parts of visualnn.ui.engine_client.EngineClient the About box uses."""
+
+        ready = Signal(dict)
+        job_finished = Signal(str, dict)
+        job_failed = Signal(str, str)
+        engine_died = Signal(str)
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.info = {"versions": {"tensorflow": "2.21.0"}}
+            self.state = "starting"
+            self.jobs: list[str] = []
+
+        def submit(self, job_type: str, payload: dict) -> str:
+            self.jobs.append(job_type)
+            return f"job-{len(self.jobs)}"
 
     client = FakeClient()
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
     connect_engine(dialog, client)
+    assert client.jobs == ["devices"]
     assert dialog.value("tensorflow") == "2.21.0" and dialog.value("keras") == DETECTING
     client.ready.emit({"versions": {"tensorflow": "2.21.0", "keras": "3.15.1"}})
     assert dialog.value("keras") == "3.15.1"
+    client.job_finished.emit("job-99", {"devices": [{"kind": "GPU", "name": "other"}]})  # not ours
+    assert dialog.value("devices") == DETECTING
+    client.job_finished.emit("job-1", {"devices": [{"kind": "CPU", "name": "Xeon", "memory_mb": 1024}]})
+    assert dialog.value("devices") == "CPU · Xeon · 1,024 MB"
     assert format_devices([]) == "CPU only"
+
+    second = AboutDialog()
+    qtbot.addWidget(second)
+    connect_engine(second, client)
+    client.engine_died.emit("The training engine exited with code 1.")
+    assert second.value("devices") == "unavailable (The training engine exited with code 1.)"
+    third = AboutDialog()
+    qtbot.addWidget(third)
+    connect_engine(third, client)
+    client.job_failed.emit("job-3", "No module named tensorflow")
+    assert third.value("devices") == "unavailable (No module named tensorflow)"
+    third.deleteLater()
+    qtbot.wait(10)
+    client.ready.emit({"versions": {"keras": "3.15.1"}})  # no crash once a dialog is gone
+
+
+def test_about_with_the_real_engine_client_class(qtbot: QtBot) -> None:
+    """The duck-typed names match EngineClient (no process is started: a fake program never runs)."""
+    ec = pytest.importorskip("visualnn.ui.engine_client")
+    for name in ("ready", "job_finished", "job_failed", "engine_died", "submit"):
+        assert hasattr(ec.EngineClient, name), name
+    client = ec.EngineClient(program="/nonexistent/engine")
+    assert isinstance(client.info, dict)
+    client.info = {"versions": {"tensorflow": "2.21.0", "keras": "3.15.1"}}
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    connect_engine(dialog, client)
+    assert dialog.value("keras") == "3.15.1"
+    qtbot.waitUntil(lambda: dialog.value("devices").startswith("unavailable"), timeout=5000)
+    client.kill()
 
 
 def test_the_ui_modules_do_not_import_tensorflow() -> None:

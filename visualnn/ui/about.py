@@ -78,6 +78,7 @@ class AboutDialog(QDialog):
         head.addWidget(icon)
         head.addWidget(title, 1)
         self.rows: dict[str, QLabel] = {}
+        self.devices_job: str | None = None
         form = QFormLayout()
         for key, label, value in (
             ("visualnn", "VisualNN", __version__),
@@ -124,6 +125,21 @@ class AboutDialog(QDialog):
         elif info.get("summary"):
             self.rows["devices"].setText(str(info["summary"]))
 
+    def on_engine_info(self, payload: object) -> None:
+        """Slot for engine signals carrying a ``ready`` payload or device list."""
+        if isinstance(payload, Mapping):
+            self.set_engine_info(payload)
+
+    def on_engine_job_finished(self, job_id: str, data: object) -> None:
+        """Slot for the engine's job results: fills the devices row from our ``devices`` job."""
+        if job_id == self.devices_job and isinstance(data, Mapping):
+            self.set_engine_info(data)
+
+    def on_engine_job_failed(self, job_id: str, message: str) -> None:
+        """Slot for failed jobs: the devices row says why instead of "detecting…"."""
+        if job_id == self.devices_job and self.rows["devices"].text() == DETECTING:
+            self.rows["devices"].setText(f"unavailable ({message})")
+
     def set_engine_unavailable(self, reason: str) -> None:
         """The engine could not start: say so instead of "detecting…" forever."""
         for key in ("tensorflow", "keras", "devices"):
@@ -143,19 +159,34 @@ class AboutDialog(QDialog):
 
 
 def connect_engine(dialog: AboutDialog, client: object) -> None:
-    """Follow an engine client: use what it already knows and update when it reports more.
+    """Follow an engine client: use what it already knows, ask it for devices, update when it reports.
 
     Duck-typed so the About box does not depend on the engine client's internals: it reads
-    ``client.engine_info`` (a mapping) when present and listens to a ``ready``/``info_changed``
-    signal carrying such a mapping.
+    ``client.info`` / ``client.engine_info`` (the ``ready`` payload), listens to ``ready`` and
+    ``engine_died``, and submits a ``devices`` job through ``submit`` and ``job_finished``.
+    Bound methods of the dialog are connected (not lambdas) so Qt disconnects them when it closes.
     """
-    info = getattr(client, "engine_info", None)
-    if isinstance(info, Mapping):
-        dialog.set_engine_info(info)
+    for attr in ("info", "engine_info"):
+        info = getattr(client, attr, None)
+        if isinstance(info, Mapping) and info:
+            dialog.set_engine_info(info)
     for name in ("ready", "info_changed", "device_info", "devices_found"):
         signal = getattr(client, name, None)
         if signal is not None and hasattr(signal, "connect"):
-            signal.connect(lambda payload, d=dialog: d.set_engine_info(payload) if isinstance(payload, Mapping) else None)
+            signal.connect(dialog.on_engine_info)
+    died = getattr(client, "engine_died", None)
+    if died is not None and hasattr(died, "connect"):
+        died.connect(dialog.set_engine_unavailable)
+    if getattr(client, "state", None) == "dead":
+        dialog.set_engine_unavailable("the engine stopped; restart it from the Training panel")
+    submit = getattr(client, "submit", None)
+    finished = getattr(client, "job_finished", None)
+    if callable(submit) and finished is not None and hasattr(finished, "connect"):
+        finished.connect(dialog.on_engine_job_finished)
+        failed = getattr(client, "job_failed", None)
+        if failed is not None and hasattr(failed, "connect"):
+            failed.connect(dialog.on_engine_job_failed)
+        dialog.devices_job = str(submit("devices", {}))
 
 
 def show_about(parent: QWidget | None, engine_info: object = None) -> AboutDialog:
