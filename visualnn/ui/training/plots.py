@@ -159,6 +159,9 @@ class MetricPlots(QWidget):
             plot = pg.PlotWidget()
             plot.setBackground(None)
             plot.showGrid(x=True, y=True, alpha=0.25)
+            for axis in ("left", "bottom"):
+                # Grid lines at major ticks only: minor-level grid lines cost more to paint than 300k points.
+                plot.getAxis(axis).setStyle(maxTickLevel=0)
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", metric)
             plot.setTitle(metric)
