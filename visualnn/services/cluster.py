@@ -103,7 +103,6 @@ class LocalCluster:
         """Spawn every worker; output goes to ``<log_dir>/worker-<i>.log``."""
         ports = self.ports or free_ports(self.n_workers, self.host)
         addresses = [f"{self.host}:{p}" for p in ports]
-        os.makedirs(self.log_dir, exist_ok=True)
         for i in range(self.n_workers):
             self.start_worker(i, addresses)
         return self
@@ -111,6 +110,7 @@ class LocalCluster:
     def start_worker(self, index: int, addresses: Sequence[str]) -> Worker:
         """(Re)start worker ``index`` of the cluster ``addresses``."""
         env = {**self.env, "TF_CONFIG": make_tf_config(list(addresses), index), "PYTHONUNBUFFERED": "1"}
+        os.makedirs(self.log_dir, exist_ok=True)
         log_path = os.path.join(self.log_dir, f"worker-{index}.log")
         log_file = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         process = subprocess.Popen(self.command, env=env, cwd=self.cwd, stdout=log_file, stderr=subprocess.STDOUT,

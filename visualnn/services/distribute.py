@@ -19,11 +19,13 @@ its summary, layer names and exports match the graph, and the code generator emi
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
-import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from visualnn.core.distribution import ClusterTask, DistributionConfig, DistributionError, parse_tf_config
 
@@ -183,32 +185,83 @@ def keep_outputs_float32(model: Any) -> Any:
 # --- cluster start-up -----------------------------------------------------------------------------------
 
 
-def wait_for_peers(cluster: ClusterTask, timeout_s: float, stop: threading.Event | None = None,
-                   poll_s: float = 0.25) -> None:
-    """Block until every peer in the cluster accepts TCP connections, or raise after ``timeout_s``.
+def unreachable_peers(cluster: ClusterTask) -> list[str]:
+    """The peers of ``cluster`` that do not accept a TCP connection right now."""
+    missing = []
+    for address in cluster.peers:
+        host, _, port = address.rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=1.0):
+                pass
+        except OSError:
+            missing.append(address)
+    return missing
 
-    TensorFlow waits forever for a peer that never starts; this gives the user a clear message instead.
-    """
-    deadline = time.monotonic() + timeout_s
-    waiting = list(cluster.peers)
-    while waiting:
-        for address in list(waiting):
-            host, _, port = address.rpartition(":")
-            try:
-                with socket.create_connection((host.strip("[]"), int(port)), timeout=1.0):
-                    waiting.remove(address)
-            except OSError:
-                continue
-        if not waiting:
-            return
-        if stop is not None and stop.is_set():
-            raise DistributionError("Stopped while waiting for the other workers to start.")
-        if time.monotonic() >= deadline:
-            raise DistributionError(
-                f"{len(waiting)} worker(s) of the cluster did not start within {timeout_s:.0f} s: "
-                f"{', '.join(waiting)}. Start every worker listed in TF_CONFIG (same command, its own "
+
+def peer_timeout_message(missing: Sequence[str], timeout_s: float) -> str:
+    """What the user reads when the cluster did not form in time."""
+    if missing:
+        return (f"{len(missing)} worker(s) of the cluster did not start within {timeout_s:.0f} s: "
+                f"{', '.join(missing)}. Start every worker listed in TF_CONFIG (same command, its own "
                 "task.index), or check the addresses and firewall.")
-        time.sleep(poll_s)
+    return (f"The cluster did not form within {timeout_s:.0f} s although every worker answers: check that all "
+            "workers use the same TF_CONFIG cluster list and the same VisualNN and TensorFlow versions.")
+
+
+def start_watchdog(pid: int, peers: Sequence[str], timeout_s: float, stderr: Any = None) -> subprocess.Popen[bytes]:
+    """A helper process that ends process ``pid`` (SIGKILL) with a message unless its stdin is closed in time.
+
+    A separate process because MultiWorkerMirroredStrategy's constructor blocks inside TensorFlow
+    while holding the GIL: no Python thread or signal handler of the blocked process can run.
+    """
+    code = "from visualnn.services.distribute import _watchdog_main; _watchdog_main()"
+    return subprocess.Popen([sys.executable, "-c", code, str(pid), str(timeout_s), *peers],
+                            stdin=subprocess.PIPE, stderr=stderr)
+
+
+def _watchdog_main() -> None:
+    """Entry point of :func:`start_watchdog`'s process: ``PID TIMEOUT_S PEER...``."""
+    pid, timeout_s, peers = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
+    released = threading.Event()
+
+    def read_stdin() -> None:
+        sys.stdin.buffer.read()  # returns at EOF: the parent closed the pipe (or died)
+        released.set()
+
+    threading.Thread(target=read_stdin, daemon=True).start()
+    if released.wait(timeout_s):
+        return
+    missing = unreachable_peers(ClusterTask("worker", 0, None, ("self:1", *peers)))
+    sys.stderr.write(f"\nvisualnn: {peer_timeout_message(missing, timeout_s)}\n")
+    sys.stderr.flush()
+    try:
+        os.kill(pid, signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+
+
+T = TypeVar("T")
+
+
+def create_with_deadline(create: Callable[[], T], cluster: ClusterTask | None, timeout_s: float) -> T:
+    """Run ``create()`` (MultiWorkerMirroredStrategy's constructor) under a start-up deadline.
+
+    The constructor waits inside TensorFlow until every worker of TF_CONFIG has joined, forever if
+    one never starts. A watchdog process ends this worker after ``timeout_s`` with a message naming
+    the workers that do not answer (a worker is its own process: ``visualnn train --strategy multiworker``).
+    """
+    if cluster is None or not cluster.peers:
+        return create()
+    watchdog = start_watchdog(os.getpid(), cluster.peers, timeout_s)
+    try:
+        return create()
+    finally:
+        if watchdog.stdin is not None:
+            watchdog.stdin.close()
+        try:
+            watchdog.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            watchdog.kill()
 
 
 # --- the runner's view ------------------------------------------------------------------------------------

@@ -120,22 +120,19 @@ class _Loop:
 
     # --- set-up -----------------------------------------------------------------------------------
 
-    def start(self, stop: threading.Event | None) -> None:
-        """Create the strategy (first TensorFlow work in the process), then wait for the peers."""
+    def start(self) -> None:
+        """Create the strategy (the first TensorFlow work in the process) within the peer start-up deadline."""
+        if self.cluster is not None:
+            self.sink("status", {"text": f"This is {self.cluster.describe()}: waiting for the other workers…"})
         try:
-            self.strategy = dist.make_strategy(self.config)
+            self.strategy = dist.create_with_deadline(lambda: dist.make_strategy(self.config), self.cluster,
+                                                      peer_timeout_s(self.config))
         except DistributionError as exc:
             raise TrainingError(str(exc)) from exc
         except Exception as exc:
             raise TrainingError(f"Could not start multi-worker training: {explain(exc)} (MultiWorkerMirrored"
                                 "Strategy must be created before any other TensorFlow work in the process; "
                                 "run each worker as its own `visualnn train` process).") from exc
-        if self.cluster is not None:
-            self.sink("status", {"text": f"This is {self.cluster.describe()}: waiting for the other workers…"})
-            try:
-                dist.wait_for_peers(self.cluster, peer_timeout_s(self.config), stop)
-            except DistributionError as exc:
-                raise TrainingError(str(exc)) from exc
 
     def prepare(self) -> None:
         """Data (sharded, evenly batched), model, optimizer and checkpoint manager, all in the strategy's scope."""
@@ -336,7 +333,7 @@ def run_multiworker(job: TrainRequest, cfg: TrainingConfig, sink: Sink, stop: th
         raise TrainingError("Continuing an earlier run is not available with the 'multiworker' strategy; a "
                             "restarted cluster resumes from its backup by itself. Use 'auto' or 'mirrored'.")
     loop = _Loop(job, cfg, sink)
-    loop.start(stop)
+    loop.start()
     start_epoch = 0
     try:
         loop.prepare()
@@ -353,7 +350,8 @@ def run_multiworker(job: TrainRequest, cfg: TrainingConfig, sink: Sink, stop: th
         done = max((int(p.rsplit("-", 1)[1]) for p in loop.manager.checkpoints), default=0) \
             if hasattr(loop, "manager") else 0
         kept = f"The checkpoint after epoch {done} is kept in {loop.backup_dir}; start all {loop.n_workers} " \
-               "workers again with the same command to resume." if done else "No epoch had finished yet."
+               "workers again with the same command to resume from the newest epoch every worker saved." \
+            if done else "No epoch had finished yet: a restart begins from epoch 1."
         raise TrainingError(f"Multi-worker training stopped: {_who_failed(str(exc))} failed or became "
                             f"unreachable ({type(exc).__name__}). {kept}") from exc
     except Exception as exc:
