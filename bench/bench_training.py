@@ -116,7 +116,7 @@ def bench_ui(rows: int, epochs: int, verbose: bool = False) -> tuple[float, floa
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])  # noqa: F841  (must exist for the whole run)
     clock = QElapsedTimer()
     clock.start()
     lags: list[float] = []
@@ -170,10 +170,14 @@ def bench_ui(rows: int, epochs: int, verbose: bool = False) -> tuple[float, floa
     engine.ready.connect(lambda _info: marks.append((clock.nsecsElapsed() / 1e6, "engine ready")))
     engine.message_received.connect(
         lambda j, kind, d: marks.append((clock.nsecsElapsed() / 1e6, kind)) if kind in ("started", "epoch") else None)
-    deadline = time.perf_counter() + 600
-    while not done and time.perf_counter() < deadline:
-        app.processEvents()
-        time.sleep(0.001)  # a real event loop sleeps in the OS; emulate without busy-spinning the shared CPU
+    from PySide6.QtCore import QEventLoop
+
+    loop = QEventLoop()  # the real event loop, as in the app
+    panel.training_finished.connect(lambda _run: loop.quit())
+    panel.training_failed.connect(lambda _msg: loop.quit())
+    QTimer.singleShot(600_000, loop.quit)
+    if not done:
+        loop.exec()
     ui_cpu = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
     timer.stop()
     engine.stop()
