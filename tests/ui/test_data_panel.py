@@ -129,3 +129,19 @@ def test_moved_data_offers_relocate(qtbot, tmp_path: Path) -> None:  # type: ign
         panel.relocate(str(moved))
     assert doc.project.dataset is not None and doc.project.dataset.path == "moved.csv"
     assert doc.project.dataset.targets() == ["species"]
+
+
+def test_npz_arrays_can_be_chosen(qtbot, panel: DataPanel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    path = tmp_path / "clips.npz"
+    np.savez(path, frames=np.zeros((10, 3, 4, 4, 1), np.float32), labels=np.arange(10) % 2, other=np.linspace(0, 1, 20).reshape(10, 2))
+    load(qtbot, panel, str(path))
+    assert "rank 5 (samples, frames, height, width, channels)" in panel.tensor_view.toPlainText()
+    targets = panel.settings.editors["arrays.targets"]
+    assert [targets.itemText(i) for i in range(targets.count())] == ["frames", "labels", "other"]  # type: ignore[attr-defined]
+    assert targets.currentText() == "labels"  # type: ignore[attr-defined]
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        targets.setCurrentText("other")  # type: ignore[attr-defined]
+    assert panel.info.task == "regression"
+    assert panel.spec is not None and panel.spec.arrays().targets == "other"

@@ -237,6 +237,7 @@ class DataPanel(QWidget):
             self.preview.show_preview(info)
         if info.kind == "images":
             self.thumbs.show_thumbnails(info.classes, thumbs)
+        self.settings.set_array_names(list(info.arrays))
         self.settings.show_spec(self.spec)
         self.problems.clear()
         for p in info.problems:
@@ -315,7 +316,7 @@ class DataPanel(QWidget):
             return
         self.spec = apply_setting(self.spec, key, value)
         self._update_code()
-        if key.startswith(("image.", "window.", "target_encoding", "split.")):
+        if key.startswith(("image.", "window.", "arrays.", "target_encoding", "split.")):
             self._reinspect.start()  # shapes, suggestion or class-size warnings may change
 
     # ------------------------------------------------------------------ commands

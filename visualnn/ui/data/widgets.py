@@ -154,6 +154,9 @@ class SettingsForm(QWidget):
         self._int(self.image_group, "image.width", "Width", 1, 4096)
         self._choice(self.image_group, "image.color_mode", "Colour mode", COLOR_MODES)
         self._choice(self.image_group, "image.rescale", "Rescale to", RESCALES)
+        arrays = self._group(layout, "NumPy arrays (.npz)")
+        self._choice(arrays, "arrays.features", "Features (x)", ())
+        self._choice(arrays, "arrays.targets", "Targets (y)", ())
         self.window_group = self._group(layout, "Time-series window")
         self._int(self.window_group, "window.length", "Window length (time steps)", 1, 100000)
         self._int(self.window_group, "window.stride", "Stride", 1, 100000)
@@ -222,8 +225,31 @@ class SettingsForm(QWidget):
             elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
                 widget.setValue(value)
             del blocker
+        arrays = spec.arrays()
+        for key, value in (("arrays.features", arrays.features), ("arrays.targets", arrays.targets)):
+            box = self.editors[key]
+            if isinstance(box, QComboBox) and value is not None:
+                blocker = QSignalBlocker(box)
+                box.setCurrentText(value)
+                del blocker
+        self.boxes["NumPy arrays (.npz)"].setVisible(spec.kind == "numpy" and spec.path.lower().endswith(".npz"))
         self.boxes["Images"].setVisible(spec.kind == "images")
         self.boxes["Time-series window"].setVisible(spec.kind == "timeseries")
+
+
+    def set_array_names(self, names: list[str]) -> None:
+        """Offer the arrays of an ``.npz`` as features/targets choices (keeps the current choice)."""
+        for key in ("arrays.features", "arrays.targets"):
+            box = self.editors[key]
+            if not isinstance(box, QComboBox):
+                continue
+            blocker = QSignalBlocker(box)
+            current = box.currentText()
+            box.clear()
+            box.addItems(names)
+            if current in names:
+                box.setCurrentText(current)
+            del blocker
 
 
 def apply_setting(spec: DatasetSpec, key: str, value: Any) -> DatasetSpec:
