@@ -118,6 +118,7 @@ def test_exception_inside_fit_is_reported_with_its_cause(tmp_path: Any) -> None:
         _train(tmp_path, project=project, epochs=1)
     text = str(info.value)
     assert text.startswith("Training failed:") and "Input shape" in text and "Keras said" in text
+    assert not any((tmp_path / "runs").iterdir())  # no half-filled run folder is left behind
 
 
 def test_bad_settings_are_named_before_training(tmp_path: Any) -> None:

@@ -10,6 +10,7 @@ import datetime as _dt
 import math
 import os
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -339,11 +340,12 @@ def run_training(
                 sink("status", {"text": "Evaluating on the test split…"})
                 scores = model.evaluate(test, verbose=0, return_dict=True)
                 final.update({f"test_{k}": float(v) for k, v in scores.items()})
-    except TrainingError:
-        raise
-    except BuildError as exc:
-        raise TrainingError(str(exc)) from exc
     except Exception as exc:
+        shutil.rmtree(run_dir, ignore_errors=True)  # a failed run leaves no half-filled folder behind
+        if isinstance(exc, TrainingError):
+            raise
+        if isinstance(exc, BuildError):
+            raise TrainingError(str(exc)) from exc
         raise TrainingError(f"Training failed: {explain(exc)}") from exc
     finally:
         keras.mixed_precision.set_global_policy("float32")
