@@ -13,6 +13,7 @@ from typing import Any
 
 from visualnn import __version__
 from visualnn.core.codegen import data_templates as T
+from visualnn.core.codegen.distribute_snippets import EXPORT_STRATEGIES, distributed_main_lines
 from visualnn.core.codegen.literals import (
     Br,
     Cat,
@@ -28,7 +29,7 @@ from visualnn.core.codegen.model_code import model_definition
 from visualnn.core.project import Project
 from visualnn.core.training_config import TrainingConfig
 
-STRATEGIES = (None, "mirrored")
+STRATEGIES = EXPORT_STRATEGIES  # None/auto, mirrored, multiworker: see distribute_snippets
 PINNED = {"tensorflow": "2.21", "keras": "3.15", "numpy": "2", "pandas": "2"}
 
 METRIC_CODE = {
@@ -155,7 +156,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
            facts: dict[str, Any] | None = None) -> str:  # fmt: skip
     """The whole script as text (see the module docstring)."""
     if strategy not in STRATEGIES:
-        raise CodegenError(f"Distribution strategy must be None or 'mirrored'; received {strategy!r}.")
+        raise CodegenError(f"Distribution strategy must be auto, mirrored or multiworker; received {strategy!r}.")
     cfg = project.training
     kind, data = data_settings(project, facts)
     model_lines = model_definition(project.graph, project.name, style)
@@ -198,7 +199,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         *_callback_lines(cfg),
         "",
         "",
-        *_main_lines(cfg, strategy),
+        *distributed_main_lines(cfg, strategy, _main_lines),
     ]
     return "\n".join(out).rstrip() + "\n"
 
