@@ -105,3 +105,9 @@ def test_run_differences_lists_only_what_differs() -> None:
     diff = run_differences([a, b])
     assert diff == {"learning_rate": [0.001, 0.01]}
     assert RunRecord.from_dict(a.to_dict()) == a
+
+
+def test_binary_metrics_on_a_multiclass_model() -> None:
+    (issue,) = check_compile(_mlp(3), "sparse_categorical_crossentropy", ("accuracy", "precision", "auc"), None)
+    assert issue.code == "binary-metric-multiclass" and issue.fix == {"training": {"metrics": ["accuracy"]}}
+    assert check_compile(_mlp(1, "sigmoid"), "binary_crossentropy", ("precision", "recall", "auc"), None) == []

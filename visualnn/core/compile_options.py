@@ -188,6 +188,14 @@ def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: Data
             "warning", "sigmoid-categorical",
             f"{nid}: sigmoid outputs with {loss} do not sum to 1. Use softmax for one-of-N classes.",
             nid, {"node": nid, "param": "activation", "value": "softmax"}))
+    binary_only = [m for m in metrics if m in ("precision", "recall", "auc")]
+    if binary_only and loss == "sparse_categorical_crossentropy" and units is not None and units > 1:
+        keep = [m for m in metrics if m not in binary_only]
+        issues.append(CompileIssue(
+            "error", "binary-metric-multiclass",
+            f"{', '.join(binary_only)} compare one yes/no output with 0/1 labels; this model has {units} class "
+            "outputs with class-number labels. Remove them (accuracy and the per-class report cover this).",
+            None, {"training": {"metrics": keep}}))
     if facts is None:
         return issues
 
