@@ -166,3 +166,26 @@ def test_config_snapshot_in_record(tmp_path: Any) -> None:
     cfg = TrainingConfig.from_dict(result.run.config)
     assert (cfg.epochs, cfg.batch_size, cfg.seed) == (1, 32, 3)
     assert result.run.graph["nodes"][1]["id"] == "dense_1"
+
+
+def test_regression_metrics_are_named_like_the_catalog(tmp_path: Any) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4)).astype("float32")
+    y = (x @ np.array([1.0, -2.0, 0.5, 0.0])).astype("float32")
+    project = project_dict(mlp_graph(n_classes=1, activation=None), loss="mean_squared_error",
+                           metrics=["mae", "mse", "rmse", "r2"])
+    run = _train(tmp_path, project=project, data={"x": x.tolist(), "y": y.tolist()}, epochs=2).run
+    assert {"mae", "mse", "rmse", "r2", "val_r2"} <= set(run.history)
+    assert run.extra["task"] == "regression"
+
+
+def test_top_k_with_one_hot_labels(tmp_path: Any) -> None:
+    import numpy as np
+
+    data = blobs(200)
+    onehot = np.eye(3, dtype=int)[data["y"]].tolist()
+    project = project_dict(loss="categorical_crossentropy", metrics=["accuracy", "top_k_accuracy"])
+    run = _train(tmp_path, project=project, data={"x": data["x"], "y": onehot}, epochs=1).run
+    assert run.history["top_k_accuracy"] == [1.0]  # 3 classes: the true one is always in the top 5

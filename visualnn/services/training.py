@@ -53,16 +53,19 @@ def _null_sink(kind: str, data: dict[str, Any]) -> None:
 # --- Keras objects from the catalog ----------------------------------------------------------
 
 
-def make_metrics(metric_ids: tuple[str, ...] | list[str], task: str = "classification") -> list[Any]:
+def make_metrics(metric_ids: tuple[str, ...] | list[str], task: str = "classification", loss: str = "") -> list[Any]:
     """Keras metric objects for catalog ids, named like the ids so history keys match."""
     import keras
+
+    top_k = (keras.metrics.TopKCategoricalAccuracy if loss == "categorical_crossentropy"  # one-hot labels
+             else keras.metrics.SparseTopKCategoricalAccuracy)
 
     makers: dict[str, Callable[[], Any]] = {
         "accuracy": lambda: "accuracy",
         "precision": lambda: keras.metrics.Precision(name="precision"),
         "recall": lambda: keras.metrics.Recall(name="recall"),
         "auc": lambda: keras.metrics.AUC(name="auc"),
-        "top_k_accuracy": lambda: keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top_k_accuracy"),
+        "top_k_accuracy": lambda: top_k(k=5, name="top_k_accuracy"),
         "mae": lambda: keras.metrics.MeanAbsoluteError(name="mae"),
         "mse": lambda: keras.metrics.MeanSquaredError(name="mse"),
         "rmse": lambda: keras.metrics.RootMeanSquaredError(name="rmse"),
@@ -330,7 +333,7 @@ def run_training(
                 model = build_model(Graph.from_dict(job.project["graph"]))
                 keep_outputs_float32(model)  # mixed precision: outputs (softmax, loss) stay float32
                 model.compile(optimizer=make_optimizer(cfg), loss=cfg.loss,
-                              metrics=make_metrics(cfg.metrics, str(getattr(data, "task", ""))))
+                              metrics=make_metrics(cfg.metrics, str(getattr(data, "task", "")), cfg.loss))
             sink("status", {"text": "Training…"})
             history, stopped = fit_model(model, data, cfg.with_changes(batch_size=place.global_batch), sink,
                                          stop_event, pause_event, cfg.epochs, initial_epoch, run_dir)
