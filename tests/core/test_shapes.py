@@ -137,6 +137,10 @@ def test_merges_combine_shapes() -> None:
         ([4, 8, 8, 2], "ConvLSTM2D", {"filters": 2, "kernel_size": [3, 3], "strides": [1, 1]}, None),
         ([8, 8, 2], "ConvLSTM2D", {}, "ConvLSTM2D needs an input of rank 5 (samples, time, height, width, channels)"),
         ([8], "BatchNormalization", {"axis": 3}, "BatchNormalization axis 3 is out of range for an input of rank 2"),
+        ([8, 8, 12], "GroupNormalization", {}, "GroupNormalization groups (32) must divide the 12 channels"),
+        ([None, 4], "PReLU", {}, "PReLU needs defined sizes to create one slope per value"),
+        ([None, 4], "PReLU", {"shared_axes": [1]}, None),
+        ([4, 4], "Softmax", {"axis": 0}, "Softmax axis 0 is out of range"),
     ],
 )
 def test_shape_errors_name_layer_shapes_and_fix(shape: list[int | None], kind: str, params: dict[str, Any], message: str | None) -> None:
@@ -160,6 +164,10 @@ def test_shape_errors_name_layer_shapes_and_fix(shape: list[int | None], kind: s
         ("Dot", [[8], [8]], {"axes": 0}, "the batch axis 0 cannot be used"),
         ("MultiHeadAttention", [[6, 8], [8]], {}, "MultiHeadAttention value needs an input of rank >= 3"),
         ("MultiHeadAttention", [[6, 8], [5, 4], [7, 4]], {}, "MultiHeadAttention key and value must have the same steps"),
+        # Keras builds this symbolically but fails at the first batch (4 vs 3 in the score matmul).
+        ("Attention", [[6, 4], [5, 3]], {}, "Attention needs query and key with the same number of features; "
+                                            "received query (None, 6, 4) and key (None, 5, 3)."),
+        ("AdditiveAttention", [[6, 4], [5, 4], [5, 2]], {}, "AdditiveAttention needs query and key with the same"),
     ],
 )
 def test_merge_errors(kind: str, shapes: list[list[int | None]], params: dict[str, Any], message: str) -> None:

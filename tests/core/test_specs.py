@@ -36,6 +36,10 @@ REQUIRED = {
     "MultiHeadAttention", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
     "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D", "UpSampling2D", "Rescaling",
     "Normalization", "Resizing", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
+    # beyond the list
+    "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "GroupNormalization", "UnitNormalization", "GaussianDropout",
+    "AlphaDropout", "Attention", "AdditiveAttention", "SeparableConv1D", "DepthwiseConv1D", "Conv1DTranspose",
+    "Conv3DTranspose", "ZeroPadding3D", "Cropping3D", "UpSampling3D", "CenterCrop", "RandomCrop", "RandomBrightness",
 }  # fmt: skip
 
 
@@ -108,6 +112,8 @@ def test_every_parameter_rejects_a_malformed_value_naming_layer_param_and_value(
         ("Dense", {"use_bias": 1}, "Dense use_bias must be true or false; received 1."),
         ("RandomContrast", {"factor": 1.5}, "RandomContrast factor must be in [0, 1]; received 1.5."),
         ("Cropping2D", {"cropping": [[1, -1], [0, 0]]}, "Cropping2D cropping must be non-negative integers"),
+        ("RandomBrightness", {"value_range": 1.0}, "RandomBrightness value_range must be a pair [low, high]; received 1.0."),
+        ("RandomZoom", {"height_factor": [0.3, -0.2]}, "RandomZoom height_factor must be [low, high] with low <= high"),
         ("MultiHeadAttention", {"num_heads": 0}, "MultiHeadAttention num_heads must be in [1, inf); received 0."),
     ],
 )

@@ -17,8 +17,12 @@ from visualnn.core.specs.base import AXES, BOOL, CHOICE, FLOAT, FLOATS, INT, INT
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
-MULTI_INPUT = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "MultiHeadAttention"}
-MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "MultiHeadAttention")
+MERGES = (
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    "MultiHeadAttention", "Attention", "AdditiveAttention",
+)  # fmt: skip
+MULTI_INPUT = set(MERGES)
+ATTENTION = {"MultiHeadAttention", "Attention", "AdditiveAttention"}
 # Left at their defaults: they change neither shapes nor counts, or make graphs slow/stateful.
 FIXED = {"seed", "unroll", "mask_zero"}
 
@@ -89,7 +93,8 @@ def param_strategy(spec: LayerSpec, name: str, shape: Shape) -> st.SearchStrateg
         return _ints(p.length, 1, 4)
     if kind == FLOATS:
         one = st.floats(0.0, 0.5, allow_nan=False)
-        value = st.one_of(one, st.tuples(one, one).map(lambda ab: sorted(ab)))
+        pair = st.tuples(one, one).filter(lambda ab: ab[0] != ab[1]).map(lambda ab: sorted(ab))
+        value = pair if p.length == 2 else st.one_of(one, pair)
         return st.one_of(st.none(), value) if p.optional else value
     if kind == PADDING:
         return st.one_of(st.integers(0, 2), st.lists(st.integers(0, 2), min_size=2, max_size=2))
@@ -195,7 +200,7 @@ def draw_branch_merge(draw: Draw, registry: Registry) -> Graph:
     merged = None
     for layer_type in grower.rng.sample(MERGES, len(MERGES)):
         spec = registry[layer_type]
-        sources = [left, right] if layer_type != "MultiHeadAttention" or draw(st.booleans()) else [left, right, left]
+        sources = [left, right] if layer_type not in ATTENTION or draw(st.booleans()) else [left, right, left]
         merged = grower.try_add(layer_type, draw_params(draw, spec, grower.shape(left)), sources)
         if merged is not None:
             break

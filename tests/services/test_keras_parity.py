@@ -88,12 +88,34 @@ CASES: dict[str, tuple[list[tuple[int | None, ...]], dict[str, Any]]] = {
     "RandomZoom": ([IMG], {}),
     "RandomTranslation": ([IMG], {}),
     "RandomContrast": ([IMG], {}),
+    "ReLU": ([VEC], {"max_value": 6.0}),
+    "LeakyReLU": ([VEC], {}),
+    "PReLU": ([IMG], {"shared_axes": [1, 2]}),
+    "ELU": ([VEC], {}),
+    "Softmax": ([SEQ], {"axis": 1}),
+    "GroupNormalization": ([IMG], {"groups": 3}),
+    "UnitNormalization": ([SEQ], {}),
+    "GaussianDropout": ([VEC], {}),
+    "AlphaDropout": ([VEC], {}),
+    "Attention": ([(6, 4), (5, 3), (5, 4)], {"use_scale": True, "score_mode": "concat"}),
+    "AdditiveAttention": ([(6, 4), (5, 4)], {}),
+    "SeparableConv1D": ([SEQ], {"depth_multiplier": 2}),
+    "DepthwiseConv1D": ([SEQ], {}),
+    "Conv1DTranspose": ([SEQ], {"strides": 2}),
+    "Conv3DTranspose": ([VOL], {"strides": [2, 1, 2], "filters": 4}),
+    "ZeroPadding3D": ([VOL], {}),
+    "Cropping3D": ([VOL], {"cropping": [1, 0, 2]}),
+    "UpSampling3D": ([VOL], {}),
+    "CenterCrop": ([IMG], {"height": 8, "width": 6}),
+    "RandomCrop": ([IMG], {"height": 8, "width": 6}),
+    "RandomBrightness": ([IMG], {}),
 }
 
 # Spec defaults that deliberately differ from Keras's constructor defaults, with the reason.
 DEFAULT_DIFFERENCES: dict[tuple[str, str], str] = {
     ("Input", "dtype"): "keras.Input's dtype=None means float32; VisualNN shows the concrete dtype.",
     ("Input", "shape"): "keras.Input has no useful default shape; [4] gives a valid starting model.",
+    ("PReLU", "alpha_initializer"): "the same initializer: Keras spells its default 'Zeros', the choices use 'zeros'.",
 }
 
 # Spec parameters that are not constructor arguments of the Keras class (and why).
@@ -204,6 +226,12 @@ EXTRA_CASES: list[tuple[str, list[tuple[int | None, ...]], dict[str, Any]]] = [
     ("SeparableConv2D", [(9, 9, 4)], {"strides": [2, 2], "padding": "same", "use_bias": False}),
     ("DepthwiseConv2D", [(9, 9, 4)], {"kernel_size": [1, 3], "use_bias": False}),
     ("Conv3D", [(5, 6, 7, 2)], {"kernel_size": [1, 2, 3], "groups": 2, "filters": 4}),
+    ("PReLU", [(4, 5)], {}),
+    ("Attention", [(6, 4), (None, 4)], {}),
+    ("AdditiveAttention", [(6, 4), (5, 2), (5, 4)], {"use_scale": False}),
+    ("GroupNormalization", [(6, 8)], {"groups": 4, "center": False}),
+    ("CenterCrop", [(5, 5, 2)], {"height": 8, "width": 3}),
+    ("Conv1DTranspose", [(9, 2)], {"kernel_size": 2, "strides": 3, "padding": "same", "output_padding": 1}),
 ]
 
 

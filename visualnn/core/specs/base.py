@@ -80,7 +80,7 @@ class ParamSpec:
     min_inclusive: bool = True
     max_inclusive: bool = True
     choices: tuple[Any, ...] = ()
-    length: int | None = None  # for INTS / FLOATS: the number of spatial dims
+    length: int | None = None  # INTS: the number of spatial dims; FLOATS: 2 means a pair is required
     optional: bool = False  # None is an allowed value
     advanced: bool = False  # hidden behind "Advanced" in the inspector
 
@@ -126,14 +126,18 @@ class ParamSpec:
             return None
         if kind == FLOATS:
             items = value if isinstance(value, list) else [value]
-            if isinstance(value, list) and len(value) != 2:
-                return f"{where} must be a number or a pair [low, high]; received {value!r}."
+            pair_only = self.length == 2  # e.g. value_range: Keras wants [low, high], never one number
+            if (isinstance(value, list) and len(value) != 2) or (pair_only and not isinstance(value, list)):
+                wanted = "a pair [low, high]" if pair_only else "a number or a pair [low, high]"
+                return f"{where} must be {wanted}; received {value!r}."
             for v in items:
                 if isinstance(v, bool) or not isinstance(v, (int, float)):
                     return f"{where} must contain numbers; received {value!r}."
                 problem = self._check_range(float(v), where)
                 if problem:
                     return problem
+            if isinstance(value, list) and value[0] > value[1]:
+                return f"{where} must be [low, high] with low <= high; received {value!r}."
             return None
         if kind == PADDING:
             flat: list[Any] = []

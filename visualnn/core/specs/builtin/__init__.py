@@ -7,6 +7,7 @@ from visualnn.core.specs.registry import Registry
 MODULES = (
     "io",
     "core",
+    "activations",
     "convolution",
     "pooling",
     "normalization",

@@ -1,4 +1,4 @@
-"""Attention layers: MultiHeadAttention with query / value / key ports."""
+"""Attention layers with query / value / key ports: MultiHeadAttention, Attention, AdditiveAttention."""
 
 from __future__ import annotations
 
@@ -79,4 +79,77 @@ MULTI_HEAD_ATTENTION = LayerSpec(
     doc_url="https://keras.io/api/layers/attention_layers/multi_head_attention/",
 )
 
-SPECS = [MULTI_HEAD_ATTENTION]
+def _dot_attention_shapes(layer: str, inputs: list[Shape]) -> tuple[Shape, Shape, Shape]:
+    """(query, value, key) of Attention/AdditiveAttention: rank 3, key defaults to value."""
+    if len(inputs) not in (2, 3):
+        raise ShapeError(f"{layer} needs query and value inputs (key optional); received {len(inputs)} inputs.")
+    query, value = inputs[0], inputs[1]
+    key = inputs[2] if len(inputs) == 3 else value
+    for port, shape in (("query", query), ("value", value), ("key", key)):
+        if len(shape) != 3:
+            raise ShapeError(f"{layer} {port} needs an input of rank 3 (samples, steps, features); received {fmt_shape(shape)}. {HINT}")
+    if query[-1] is None or query[-1] != key[-1]:
+        raise ShapeError(
+            f"{layer} needs query and key with the same number of features; received query {fmt_shape(query)} "
+            f"and key {fmt_shape(key)}. Add a Dense to project one of them."
+        )
+    if key[1] is not None and value[1] is not None and key[1] != value[1]:
+        raise ShapeError(
+            f"{layer} key and value must have the same steps; received key {fmt_shape(key)} and value {fmt_shape(value)}."
+        )
+    return query, value, key
+
+
+def _attention_infer(layer: str) -> Any:
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        query, value, _ = _dot_attention_shapes(layer, inputs)
+        return (*query[:-1], value[-1])
+
+    return infer
+
+
+def _attention_count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
+    # A learned scalar scale, and a scalar weight for the "concat" score.
+    return int(params["use_scale"]) + int(params["score_mode"] == "concat")
+
+
+def _additive_count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
+    return (inputs[0][-1] or 0) if params["use_scale"] else 0
+
+
+def _dropout() -> ParamSpec:
+    return ParamSpec("dropout", FLOAT, 0.0, "Dropout on the attention weights during training.", min=0.0, max=1.0, max_inclusive=False)
+
+
+ATTENTION = LayerSpec(
+    type="Attention",
+    category="attention",
+    doc="Dot-product (Luong-style) attention: each query step takes a weighted mix of the value steps.",
+    params=(
+        ParamSpec("use_scale", BOOL, False, "Learn a scalar that scales the attention scores."),
+        ParamSpec("score_mode", CHOICE, "dot", "How query and key are compared.", choices=("dot", "concat")),
+        _dropout(),
+    ),
+    infer=_attention_infer("Attention"),
+    count_params=_attention_count,
+    inputs=("query", "value", "key"),
+    optional_inputs=1,
+    call_style="list",
+    key_params=("score_mode",),
+    doc_url="https://keras.io/api/layers/attention_layers/attention/",
+)
+
+ADDITIVE_ATTENTION = LayerSpec(
+    type="AdditiveAttention",
+    category="attention",
+    doc="Additive (Bahdanau-style) attention: scores query and key with a learned sum.",
+    params=(ParamSpec("use_scale", BOOL, True, "Learn one scale per feature for the scores."), _dropout()),
+    infer=_attention_infer("AdditiveAttention"),
+    count_params=_additive_count,
+    inputs=("query", "value", "key"),
+    optional_inputs=1,
+    call_style="list",
+    doc_url="https://keras.io/api/layers/attention_layers/additive_attention/",
+)
+
+SPECS = [MULTI_HEAD_ATTENTION, ATTENTION, ADDITIVE_ATTENTION]

@@ -150,18 +150,6 @@ def conv_spec(rank: int) -> LayerSpec:
     )
 
 
-def _separable_infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
-    x = conv_input("SeparableConv2D", inputs, 2)
-    return (x[0], *conv_spatial("SeparableConv2D", params, x, 2), int(params["filters"]))
-
-
-def _separable_count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
-    cin = inputs[0][-1] or 0
-    dm, filters = int(params["depth_multiplier"]), int(params["filters"])
-    kernel = prod(as_tuple(params["kernel_size"], 2)) or 0
-    return kernel * cin * dm + cin * dm * filters + (filters if params["use_bias"] else 0)
-
-
 def _init(name: str, doc: str) -> ParamSpec:
     return ParamSpec(name, CHOICE, "glorot_uniform", doc, choices=INITIALIZERS, advanced=True)
 
@@ -174,98 +162,138 @@ def _depth_multiplier() -> ParamSpec:
     return ParamSpec("depth_multiplier", INT, 1, "Depthwise output channels per input channel.", min=1)
 
 
-SEPARABLE_CONV2D = LayerSpec(
-    type="SeparableConv2D",
-    category="convolution",
-    doc="Depthwise then pointwise 2D convolution: fewer weights than Conv2D for similar features.",
-    params=(
-        *_conv_params(2, groups=False)[:5],
-        _depth_multiplier(),
-        activation_param(),
+def _bias_params() -> tuple[ParamSpec, ParamSpec]:
+    return (
         ParamSpec("use_bias", BOOL, True, "Whether the layer adds a learned bias vector."),
-        _init("depthwise_initializer", "How the depthwise kernel starts."),
-        _init("pointwise_initializer", "How the pointwise kernel starts."),
         ParamSpec("bias_initializer", CHOICE, "zeros", "How the bias starts.", choices=VECTOR_INITIALIZERS, advanced=True),
-        _reg("depthwise_regularizer", "Penalty on the depthwise kernel added to the loss."),
-        _reg("pointwise_regularizer", "Penalty on the pointwise kernel added to the loss."),
-    ),
-    infer=_separable_infer,
-    count_params=_separable_count,
-    key_params=("filters", "kernel_size", "activation"),
-    doc_url=f"{DOCS}separable_convolution2d/",
-)
+    )
 
 
-def _depthwise_infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
-    x = conv_input("DepthwiseConv2D", inputs, 2)
-    channels = (x[-1] or 0) * int(params["depth_multiplier"])
-    return (x[0], *conv_spatial("DepthwiseConv2D", params, x, 2), channels)
+def separable_spec(rank: int) -> LayerSpec:
+    """SeparableConv1D / SeparableConv2D: depthwise then pointwise convolution."""
+    name = f"SeparableConv{rank}D"
+
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        x = conv_input(name, inputs, rank)
+        return (x[0], *conv_spatial(name, params, x, rank), int(params["filters"]))
+
+    def count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
+        cin = inputs[0][-1] or 0
+        dm, filters = int(params["depth_multiplier"]), int(params["filters"])
+        kernel = prod(as_tuple(params["kernel_size"], rank)) or 0
+        return kernel * cin * dm + cin * dm * filters + (filters if params["use_bias"] else 0)
+
+    use_bias, bias_init = _bias_params()
+    return LayerSpec(
+        type=name,
+        category="convolution",
+        doc=f"Depthwise then pointwise {rank}D convolution: fewer weights than Conv{rank}D for similar features.",
+        params=(
+            *_conv_params(rank, groups=False)[:5],
+            _depth_multiplier(),
+            activation_param(),
+            use_bias,
+            _init("depthwise_initializer", "How the depthwise kernel starts."),
+            _init("pointwise_initializer", "How the pointwise kernel starts."),
+            bias_init,
+            _reg("depthwise_regularizer", "Penalty on the depthwise kernel added to the loss."),
+            _reg("pointwise_regularizer", "Penalty on the pointwise kernel added to the loss."),
+        ),
+        infer=infer,
+        count_params=count,
+        key_params=("filters", "kernel_size", "activation"),
+        doc_url=f"{DOCS}separable_convolution{rank}d/",
+    )
 
 
-def _depthwise_count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
-    cin = inputs[0][-1] or 0
-    dm = int(params["depth_multiplier"])
-    kernel = prod(as_tuple(params["kernel_size"], 2)) or 0
-    return kernel * cin * dm + (cin * dm if params["use_bias"] else 0)
+def depthwise_spec(rank: int) -> LayerSpec:
+    """DepthwiseConv1D / DepthwiseConv2D: one filter set per input channel."""
+    name = f"DepthwiseConv{rank}D"
+
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        x = conv_input(name, inputs, rank)
+        channels = (x[-1] or 0) * int(params["depth_multiplier"])
+        return (x[0], *conv_spatial(name, params, x, rank), channels)
+
+    def count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
+        cin = inputs[0][-1] or 0
+        dm = int(params["depth_multiplier"])
+        kernel = prod(as_tuple(params["kernel_size"], rank)) or 0
+        return kernel * cin * dm + (cin * dm if params["use_bias"] else 0)
+
+    use_bias, bias_init = _bias_params()
+    return LayerSpec(
+        type=name,
+        category="convolution",
+        doc=f"Convolves each channel of a {rank}D input with its own filter(s); channels are not mixed.",
+        params=(
+            ints_param("kernel_size", _spatial(rank, 3), rank, "Size of the convolution window."),
+            ints_param("strides", _spatial(rank, 1), rank, "Step of the window; 2 halves each spatial size."),
+            _padding_param(),
+            _depth_multiplier(),
+            ints_param("dilation_rate", _spatial(rank, 1), rank, "Spacing between kernel taps (atrous convolution).", advanced=True),
+            activation_param(),
+            use_bias,
+            _init("depthwise_initializer", "How the depthwise kernel starts."),
+            bias_init,
+            _reg("depthwise_regularizer", "Penalty on the depthwise kernel added to the loss."),
+        ),
+        infer=infer,
+        count_params=count,
+        key_params=("kernel_size", "depth_multiplier", "activation"),
+        doc_url=f"{DOCS}depthwise_convolution{rank}d/",
+    )
 
 
-DEPTHWISE_CONV2D = LayerSpec(
-    type="DepthwiseConv2D",
-    category="convolution",
-    doc="Convolves each input channel with its own filter(s); channels are not mixed.",
-    params=(
-        ints_param("kernel_size", [3, 3], 2, "Size of the convolution window."),
-        ints_param("strides", [1, 1], 2, "Step of the window; 2 halves each spatial size."),
-        _padding_param(),
-        _depth_multiplier(),
-        ints_param("dilation_rate", [1, 1], 2, "Spacing between kernel taps (atrous convolution).", advanced=True),
-        activation_param(),
-        ParamSpec("use_bias", BOOL, True, "Whether the layer adds a learned bias vector."),
-        _init("depthwise_initializer", "How the depthwise kernel starts."),
-        ParamSpec("bias_initializer", CHOICE, "zeros", "How the bias starts.", choices=VECTOR_INITIALIZERS, advanced=True),
-        _reg("depthwise_regularizer", "Penalty on the depthwise kernel added to the loss."),
-    ),
-    infer=_depthwise_infer,
-    count_params=_depthwise_count,
-    key_params=("kernel_size", "depth_multiplier", "activation"),
-    doc_url=f"{DOCS}depthwise_convolution2d/",
-)
+def transpose_spec(rank: int) -> LayerSpec:
+    """Conv1DTranspose / Conv2DTranspose / Conv3DTranspose: learned upsampling."""
+    name = f"Conv{rank}DTranspose"
+
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        x = conv_input(name, inputs, rank)
+        kernel = as_tuple(params["kernel_size"], rank)
+        strides = as_tuple(params["strides"], rank)
+        dilation = as_tuple(params["dilation_rate"], rank)
+        check_stride_dilation(name, strides, dilation)
+        op = params.get("output_padding")
+        out_pad: tuple[int | None, ...] = (None,) * rank if op is None else as_tuple(op, rank)
+        for p, s in zip(out_pad, strides, strict=True):
+            if p is not None and p >= s:
+                raise ShapeError(
+                    f"{name} output_padding must be smaller than strides; received output_padding={op} "
+                    f"and strides={params['strides']}."
+                )
+        dims = tuple(
+            deconv_length(x[1 + i], kernel[i], strides[i], params["padding"], dilation[i], out_pad[i]) for i in range(rank)
+        )
+        return (x[0], *dims, int(params["filters"]))
+
+    base = _conv_params(rank, groups=False)
+    return LayerSpec(
+        type=name,
+        category="convolution",
+        doc=f"Transposed ('de-')convolution in {rank}D: learns to upsample feature maps (decoders, generators).",
+        params=(
+            *base[:4],
+            ints_param("output_padding", None, rank, "Extra rows/columns added to the output (must be < strides).", advanced=True, optional=True, min_value=0),
+            *base[4:],
+        ),
+        infer=infer,
+        count_params=_conv_count(rank),
+        key_params=("filters", "kernel_size", "strides"),
+        doc_url=f"{DOCS}convolution{rank}d_transpose/",
+    )
 
 
-def _transpose_infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
-    layer = "Conv2DTranspose"
-    x = conv_input(layer, inputs, 2)
-    kernel = as_tuple(params["kernel_size"], 2)
-    strides = as_tuple(params["strides"], 2)
-    dilation = as_tuple(params["dilation_rate"], 2)
-    check_stride_dilation(layer, strides, dilation)
-    op = params.get("output_padding")
-    out_pad: tuple[int | None, ...] = (None, None) if op is None else as_tuple(op, 2)
-    for p, s in zip(out_pad, strides, strict=True):
-        if p is not None and p >= s:
-            raise ShapeError(
-                f"{layer} output_padding must be smaller than strides; received output_padding={op} "
-                f"and strides={params['strides']}."
-            )
-    dims = tuple(deconv_length(x[1 + i], kernel[i], strides[i], params["padding"], dilation[i], out_pad[i]) for i in range(2))
-    return (x[0], *dims, int(params["filters"]))
-
-
-TRANSPOSE_PARAMS = _conv_params(2, groups=False)
-CONV2D_TRANSPOSE = LayerSpec(
-    type="Conv2DTranspose",
-    category="convolution",
-    doc="Transposed ('de-')convolution: learns to upsample feature maps (decoders, generators).",
-    params=(
-        *TRANSPOSE_PARAMS[:4],
-        ints_param("output_padding", None, 2, "Extra rows/columns added to the output (must be < strides).", advanced=True, optional=True, min_value=0),
-        *TRANSPOSE_PARAMS[4:],
-    ),
-    infer=_transpose_infer,
-    count_params=_conv_count(2),
-    key_params=("filters", "kernel_size", "strides"),
-    doc_url=f"{DOCS}convolution2d_transpose/",
-)
-
-SPECS = [conv_spec(1), conv_spec(2), conv_spec(3), SEPARABLE_CONV2D, DEPTHWISE_CONV2D, CONV2D_TRANSPOSE]
-
+SPECS = [
+    conv_spec(1),
+    conv_spec(2),
+    conv_spec(3),
+    separable_spec(1),
+    separable_spec(2),
+    depthwise_spec(1),
+    depthwise_spec(2),
+    transpose_spec(1),
+    transpose_spec(2),
+    transpose_spec(3),
+]

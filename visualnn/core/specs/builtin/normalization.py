@@ -149,4 +149,83 @@ def _spatial_dropout(rank: int) -> LayerSpec:
     )
 
 
-SPECS = [BATCH_NORMALIZATION, LAYER_NORMALIZATION, GAUSSIAN_NOISE, _spatial_dropout(1), _spatial_dropout(2)]
+def _group_norm_infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+    layer = "GroupNormalization"
+    x = one_input(layer, inputs)
+    require_rank(layer, x, min_rank=2, fix="Add a Reshape or check the Input shape.")
+    (axis,) = _axes(layer, params["axis"], x)
+    channels, groups = x[axis] or 0, int(params["groups"])
+    if channels < groups or channels % groups:
+        raise ShapeError(
+            f"{layer} groups ({groups}) must divide the {channels} channels of {fmt_shape(x)}. "
+            f"Use a divisor of {channels} for groups."
+        )
+    return x
+
+
+def _group_norm_count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
+    x = inputs[0]
+    (axis,) = _axes("GroupNormalization", params["axis"], x)
+    return (x[axis] or 0) * (int(params["center"]) + int(params["scale"]))
+
+
+GROUP_NORMALIZATION = LayerSpec(
+    type="GroupNormalization",
+    category="normalization",
+    doc="Normalizes groups of channels within each sample (works with small batches).",
+    params=(
+        ParamSpec("groups", INT, 32, "Number of channel groups; must divide the channels (1 = LayerNorm-like).", min=1),
+        ParamSpec("axis", INT, -1, "The channel axis (-1 = last)."),
+        ParamSpec("epsilon", FLOAT, 0.001, "Small value added to the variance to avoid dividing by zero.", min=0.0, min_inclusive=False),
+        *_center_scale(),
+        _init("beta_initializer", "zeros", "How the offset starts."),
+        _init("gamma_initializer", "ones", "How the scale starts."),
+    ),
+    infer=_group_norm_infer,
+    count_params=_group_norm_count,
+    key_params=("groups",),
+    doc_url=DOCS + "normalization_layers/group_normalization/",
+)
+
+
+def _unit_norm_infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+    x = one_input("UnitNormalization", inputs)
+    for a in params["axis"] if isinstance(params["axis"], list) else [params["axis"]]:
+        norm_axis("UnitNormalization", int(a), len(x))
+    return x
+
+
+UNIT_NORMALIZATION = LayerSpec(
+    type="UnitNormalization",
+    category="normalization",
+    doc="Scales each sample to unit length (L2 norm 1) along the given axis.",
+    params=(ParamSpec("axis", AXES, -1, "Axis (or axes) whose L2 norm becomes 1."),),
+    infer=_unit_norm_infer,
+    key_params=("axis",),
+    doc_url=DOCS + "normalization_layers/unit_normalization/",
+)
+
+
+def _noise_dropout(name: str, doc: str, slug: str) -> LayerSpec:
+    return LayerSpec(
+        type=name,
+        category="normalization",
+        doc=doc,
+        params=(_rate(0.1), _seed()),
+        infer=_same(name),
+        key_params=("rate",),
+        doc_url=DOCS + "regularization_layers/" + slug,
+    )
+
+
+SPECS = [
+    BATCH_NORMALIZATION,
+    LAYER_NORMALIZATION,
+    GROUP_NORMALIZATION,
+    UNIT_NORMALIZATION,
+    GAUSSIAN_NOISE,
+    _noise_dropout("GaussianDropout", "Multiplies inputs by Gaussian noise centred on 1 during training.", "gaussian_dropout/"),
+    _noise_dropout("AlphaDropout", "Dropout that keeps the mean and variance (pairs with selu).", "alpha_dropout/"),
+    _spatial_dropout(1),
+    _spatial_dropout(2),
+]

@@ -111,6 +111,26 @@ RESIZING = LayerSpec(
 )
 
 
+def _crop_spec(name: str, doc: str, slug: str, random: bool) -> LayerSpec:
+    def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
+        x = image_input(name, inputs, 4, IMAGE, "Add a Reshape to (height, width, channels) or check the Input shape.")
+        return (x[0], int(params["height"]), int(params["width"]), x[-1])
+
+    params: tuple[ParamSpec, ...] = (
+        ParamSpec("height", INT, 32, "Output height in pixels.", min=1),
+        ParamSpec("width", INT, 32, "Output width in pixels.", min=1),
+    )
+    return LayerSpec(
+        type=name,
+        category="preprocessing",
+        doc=doc,
+        params=params + ((_seed(),) if random else ()),
+        infer=infer,
+        key_params=("height", "width"),
+        doc_url=DOCS + slug,
+    )
+
+
 def _seed() -> ParamSpec:
     return ParamSpec("seed", INT, None, "Random seed for reproducible augmentation.", optional=True, advanced=True)
 
@@ -183,13 +203,28 @@ SPECS = [
         ),
         ("height_factor", "width_factor"),
     ),
+    _crop_spec("CenterCrop", "Crops the centre of each image to height × width (resizing if it is smaller).",
+               "image_preprocessing/center_crop/", random=False),
+    _crop_spec("RandomCrop", "Crops a random height × width window during training (the centre at inference).",
+               "image_augmentation/random_crop/", random=True),
+    _aug(
+        "RandomBrightness",
+        "Randomly brightens or darkens images.",
+        "random_brightness/",
+        (
+            ParamSpec("factor", FLOATS, 0.1, "Brightness change as a fraction of the value range, or [low, high].", min=-1.0, max=1.0),
+            ParamSpec("value_range", FLOATS, [0, 255], "Range of pixel values of the input, e.g. [0, 1] after Rescaling.", length=2, advanced=True),
+            _seed(),
+        ),
+        ("factor",),
+    ),
     _aug(
         "RandomContrast",
         "Randomly changes image contrast.",
         "random_contrast/",
         (
             ParamSpec("factor", FLOATS, 0.1, "Contrast change range in [0, 1], or [low, high].", min=0.0, max=1.0),
-            ParamSpec("value_range", FLOATS, [0, 255], "Range of pixel values of the input, e.g. [0, 1] after Rescaling.", advanced=True),
+            ParamSpec("value_range", FLOATS, [0, 255], "Range of pixel values of the input, e.g. [0, 1] after Rescaling.", length=2, advanced=True),
             _seed(),
         ),
         ("factor",),

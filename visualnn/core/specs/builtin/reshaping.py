@@ -1,4 +1,4 @@
-"""Reshaping layers: ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D (channels_last)."""
+"""Reshaping layers: ZeroPadding1D/2D/3D, Cropping1D/2D/3D, UpSampling1D/2D/3D (channels_last)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _pad_spec(rank: int) -> LayerSpec:
         dims = tuple(_plus(x[1 + i], a + b) for i, (a, b) in enumerate(amounts))
         return (x[0], *dims, x[-1])
 
-    default: int | list[int] = 1 if rank == 1 else [1, 1]
+    default: Any = {1: 1, 2: [1, 1], 3: [[1, 1], [1, 1], [1, 1]]}[rank]
     return LayerSpec(
         type=name,
         category="reshaping",
@@ -51,7 +51,7 @@ def _crop_spec(rank: int) -> LayerSpec:
         positive_dims(name, dims, x, "Crop less.")
         return (x[0], *dims, x[-1])
 
-    default: list[Any] = [1, 1] if rank == 1 else [[0, 0], [0, 0]]
+    default: Any = {1: [1, 1], 2: [[0, 0], [0, 0]], 3: [[1, 1], [1, 1], [1, 1]]}[rank]
     return LayerSpec(
         type=name,
         category="reshaping",
@@ -73,7 +73,7 @@ def _upsampling_spec(rank: int) -> LayerSpec:
         return (x[0], *dims, x[-1])
 
     params: tuple[ParamSpec, ...] = (
-        ints_param("size", 2 if rank == 1 else [2, 2], rank, "Repeat factor for each spatial axis."),
+        ints_param("size", 2 if rank == 1 else [2] * rank, rank, "Repeat factor for each spatial axis."),
     )
     if rank == 2:
         params += (
@@ -96,4 +96,8 @@ def _upsampling_spec(rank: int) -> LayerSpec:
     )
 
 
-SPECS = [_pad_spec(1), _pad_spec(2), _crop_spec(1), _crop_spec(2), _upsampling_spec(1), _upsampling_spec(2)]
+SPECS = [
+    *(_pad_spec(r) for r in (1, 2, 3)),
+    *(_crop_spec(r) for r in (1, 2, 3)),
+    *(_upsampling_spec(r) for r in (1, 2, 3)),
+]
