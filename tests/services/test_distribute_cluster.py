@@ -135,7 +135,7 @@ def _runs(path: Path) -> list[dict[str, object]]:
 
 @pytest.mark.tf
 @pytest.mark.slow
-def test_two_workers_train_in_lockstep_and_only_the_chief_records(tmp_path: Path) -> None:
+def test_two_workers_train_in_lockstep_only_the_chief_records_and_the_script_matches(tmp_path: Path) -> None:
     path = _project(tmp_path, 320, epochs=2)
     with LocalCluster(_train_command(path), n_workers=2, log_dir=str(tmp_path / "logs"), env=ENV) as cluster:
         codes = cluster.wait(150)
@@ -154,6 +154,21 @@ def test_two_workers_train_in_lockstep_and_only_the_chief_records(tmp_path: Path
     assert digest is not None and digest.group(1) == extra["weights_sha256"]  # bitwise-identical weights
     assert (tmp_path / str(run["model_path"])).exists()
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [str(run["id"])]  # backups removed
+
+    # The exported script with --strategy multiworker trains the same way on the same 2-worker cluster.
+    from visualnn.cli import main
+
+    assert main(["export-code", str(path), "-o", str(tmp_path / "train.py"), "--strategy", "multiworker"]) == 0
+    command = [sys.executable, str(tmp_path / "train.py"), "--output", "script.keras"]
+    with LocalCluster(command, n_workers=2, log_dir=str(tmp_path / "script-logs"), env=ENV, cwd=str(tmp_path)) as c:
+        codes = c.wait(150)
+        script_logs = [w.log() for w in c.workers]
+    assert codes == [0, 0], script_logs
+    digests = [re.findall(r"weights sha256 ([0-9a-f]{64})", log) for log in script_logs]
+    assert digests == [[extra["weights_sha256"]], [extra["weights_sha256"]]]  # same weights as the app's run
+    assert "Saved the trained model to script.keras" in script_logs[0]
+    assert "Saved the trained model" not in script_logs[1]  # only the chief saves
+    assert (tmp_path / "script.keras").exists() and not (tmp_path / "backup").exists()
 
 
 @pytest.mark.tf

@@ -8,6 +8,8 @@ import os
 import sys
 from typing import Any
 
+from visualnn.cli.distribute_args import add_distribution_args
+
 EXIT_OK, EXIT_PARITY, EXIT_ERROR = 0, 1, 2
 
 
@@ -20,6 +22,7 @@ def register(sub: Any) -> None:
                    help="how the model is defined (default: functional)")  # fmt: skip
     p.add_argument("--model-only", action="store_true", help="write only the model definition (build_model)")
     p.add_argument("--requirements", metavar="PATH", help="also write a requirements.txt pinning the versions")
+    add_distribution_args(p, training=False)  # --strategy/--mixed-precision (default: the project's)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=export_code_main)
 
@@ -58,6 +61,9 @@ def export_code_main(args: argparse.Namespace) -> int:
         project = load_project(args.file)
     except (OSError, ValueError) as exc:
         return _fail(f"{args.file}: {exc}", args.json)
+    if getattr(args, "mixed_precision", None):
+        project.set_training(project.training.with_changes(mixed_precision=args.mixed_precision))
+    strategy = getattr(args, "strategy", None) or project.training.strategy
     try:
         if args.model_only:
             code = generate_model_code(project, args.style)
@@ -68,7 +74,7 @@ def export_code_main(args: argparse.Namespace) -> int:
 
                 base_dir = os.path.dirname(os.path.abspath(args.file))
                 facts = script_facts(project, base_dir, os.path.dirname(os.path.abspath(args.output)))
-            code = generate_script(project, args.style, facts=facts)
+            code = generate_script(project, args.style, strategy=strategy, facts=facts)
     except (OSError, ValueError) as exc:  # CodegenError and the data service's DataError are ValueErrors
         return _fail(str(exc) if isinstance(exc, CodegenError) else f"Cannot read the project's data: {exc}", args.json)
     _write(args.output, code)

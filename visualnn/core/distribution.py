@@ -270,7 +270,7 @@ def launch_instructions(command: str, n_workers: int = 2, port: int = 12345) -> 
     hosts = [f"host{i + 1}:{port}" for i in range(n_workers)]
     lines = [
         f"Run the same command on each of the {n_workers} machines, changing only task.index",
-        "(worker 0 is the chief: it writes the run record and the final model).",
+        "(worker 0 is the chief: it writes the results and the final model).",
         "",
     ]
     for i in range(n_workers):

@@ -209,7 +209,9 @@ MULTIWORKER_MAIN_TAIL = '''
     if is_chief:
         model.save(args.output)
         print("Saved the trained model to", args.output)
-    shutil.rmtree(backup, ignore_errors=True)
+    shutil.rmtree(backup, ignore_errors=True)  # finished: a new run starts from scratch
+    if not os.path.exists(args.backup_dir) or not os.listdir(args.backup_dir):
+        shutil.rmtree(args.backup_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
