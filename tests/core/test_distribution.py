@@ -149,3 +149,13 @@ def test_launch_instructions_show_one_tf_config_per_machine() -> None:
     for i in range(3):
         assert f'\\"index\\": {i}' in text
     assert "host3:2222" in text and "worker 0 is the chief" in text
+
+
+def test_batch_note_for_the_training_panel() -> None:
+    from visualnn.core.distribution import batch_note
+
+    assert batch_note("auto", 32, n_gpus=4) == "batch 32 (one replica: global batch 32)"
+    assert batch_note("mirrored", 32, n_gpus=4) == "batch 32 per replica × 4 replicas = 128 global"
+    assert batch_note("mirrored", 32, gpus=[0, 1], n_gpus=4) == "batch 32 per replica × 2 replicas = 64 global"
+    assert "× the cluster's replicas (workers × GPUs each)" in batch_note("multiworker", 16)
+    assert batch_note("warp-drive", 16) == ""

@@ -284,3 +284,14 @@ def launch_instructions(command: str, n_workers: int = 2, port: int = 12345) -> 
         "To try it on one computer, use 127.0.0.1 with two different ports and two terminals.",
     ]
     return lines
+
+
+def batch_note(strategy: str, per_replica: int, gpus: Sequence[int] = (), n_gpus: int = 0) -> str:
+    """The training panel's small label under the batch size: per-replica and global batch for ``strategy``."""
+    if strategy == "multiworker":
+        return (f"batch {per_replica} per replica; global batch = {per_replica} × the cluster's replicas "
+                "(workers × GPUs each)")
+    if strategy not in STRATEGIES:
+        return ""
+    config = DistributionConfig(strategy, tuple(gpus) if strategy == "mirrored" else ())
+    return batch_summary(per_replica, expected_replicas(config, n_gpus))

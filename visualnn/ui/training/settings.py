@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QSpinBox,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.compile_options import LOSS_DOC, LOSSES, METRIC_DOC, METRICS, OPTIMIZERS, SCHEDULE_OPTIONS, Option
-from visualnn.core.distribution import PRECISIONS, STRATEGIES, DistributionError, normalize_precision
+from visualnn.core.distribution import PRECISIONS, STRATEGIES, DistributionError, batch_note, normalize_precision
 from visualnn.core.training_config import TrainingConfig
 
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
@@ -89,6 +90,9 @@ class TrainingSettingsForm(QWidget):
         self.epochs.setToolTip("Full passes over the training data.")
         self.batch_size = QSpinBox(minimum=1, maximum=1_000_000)
         self.batch_size.setToolTip("Samples per weight update.")
+        self.batch_note = QLabel()  # per-replica and global batch under the chosen strategy
+        self.batch_note.setWordWrap(True)
+        self._n_gpus = 0
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
         self.seed.setToolTip("Random seed: the same seed gives the same start weights and shuffles.")
         self.shuffle = QCheckBox("Shuffle each epoch")
@@ -117,7 +121,8 @@ class TrainingSettingsForm(QWidget):
         self.strategy.addItems(list(STRATEGIES))
         self.strategy.setToolTip("auto: one device; mirrored: copy the model on every local GPU; "
                                  "multiworker: several machines (TF_CONFIG).")
-        for label, widget in (("Epochs", self.epochs), ("Batch size", self.batch_size), ("Seed", self.seed),
+        for label, widget in (("Epochs", self.epochs), ("Batch size", self.batch_size), ("", self.batch_note),
+                              ("Seed", self.seed),
                               ("", self.shuffle), ("", self.deterministic), ("", self.early_stopping),
                               ("Monitor", self.monitor), ("Patience", self.patience), ("", self.restore_best),
                               ("Plateau factor", self.plateau_factor), ("", self.terminate_on_nan),
@@ -149,6 +154,8 @@ class TrainingSettingsForm(QWidget):
             self.device.clear()
             self.device.addItems(["auto", *device_ids])
             self.device.setCurrentText(current)
+            self._n_gpus = sum(1 for d in device_ids if d.lower().startswith("gpu"))
+            self._sync_enabled()
         finally:
             self._updating = False
 
@@ -220,6 +227,8 @@ class TrainingSettingsForm(QWidget):
         self.plateau_factor.setEnabled(self.schedule.currentData() == "plateau")
         for w in (self.monitor, self.patience, self.restore_best):
             w.setEnabled(self.early_stopping.isChecked() or self.schedule.currentData() == "plateau")
+        self.batch_note.setText(batch_note(self.strategy.currentText(), self.batch_size.value(), self._cfg.gpus,
+                                           self._n_gpus))
 
     def _on_widget_changed(self, *_: Any) -> None:
         if self._updating:
