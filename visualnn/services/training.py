@@ -130,48 +130,74 @@ def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
 
 def make_progress_callback(
     sink: Sink, stop: threading.Event | None, pause: threading.Event | None, batch_size: int, initial_epoch: int = 0,
+    terminate_on_nan: bool = False,
 ) -> Any:
-    """A Keras callback reporting to ``sink`` and honouring stop/pause after every batch."""
+    """A Keras callback reporting to ``sink`` and honouring stop/pause between batches.
+
+    Stop and pause are checked in ``on_train_batch_begin`` (synchronous, free). Reporting happens in
+    ``on_train_batch_end``, which is marked ``async_safe``: Keras then runs it on a helper thread, so
+    reading the batch's logs never stalls the training loop (plain ``model.fit`` gets the same
+    treatment), and the stop flag it sets is seen by Keras right after the current batch.
+    """
     import keras
 
     class ProgressCallback(keras.callbacks.Callback):  # type: ignore[misc]
-        """Reports batch/epoch progress; stops or pauses between batches."""
+        """Reports batch/epoch progress; stops or pauses between batches; optionally stops on NaN."""
+
+        async_safe = True  # only on_train_batch_end runs off-thread; it guards its state with a lock
 
         def __init__(self) -> None:
             super().__init__()
             self.stopped_by_user = False
+            self.nan_seen = False
             self.t0 = time.perf_counter()
             self.last_report = 0.0
             self.samples = 0
             self.epoch = initial_epoch
             self.known_steps: int | None = None  # learnt in epoch 1 when the dataset's length is unknown
             self.seen = 0
+            self.lock = threading.Lock()
 
         def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             self.epoch = epoch
-            self.seen = 0
+            with self.lock:
+                self.seen = 0
 
-        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-            self.samples += batch_size
-            self.seen = batch + 1
-            now = time.perf_counter()
-            if now - self.last_report >= BATCH_REPORT_INTERVAL_S:
-                self.last_report = now
-                elapsed = now - self.t0
-                sink("batch", {
-                    "epoch": self.epoch + 1, "epochs": self.params.get("epochs"), "batch": batch + 1,
-                    "batches": self.params.get("steps") or self.known_steps, "logs": _floats(logs),
-                    "elapsed_s": elapsed,
-                    "samples_per_s": self.samples / elapsed if elapsed > 0 else 0.0,
-                })
-            if pause is not None and pause.is_set():
+        def _check_stop(self) -> None:
+            if stop is not None and stop.is_set():
+                self.stopped_by_user = True
+                self.model.stop_training = True
+
+        def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+            if pause is not None and pause.is_set() and not (stop is not None and stop.is_set()):
                 sink("paused", {"paused": True})
                 while pause.is_set() and not (stop is not None and stop.is_set()):
                     time.sleep(0.05)
                 sink("paused", {"paused": False})
-            if stop is not None and stop.is_set():
-                self.stopped_by_user = True
+            self._check_stop()
+
+        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+            values = _floats(logs)
+            with self.lock:
+                self.samples += batch_size
+                self.seen = max(self.seen, batch + 1)
+                now = time.perf_counter()
+                report = now - self.last_report >= BATCH_REPORT_INTERVAL_S
+                if report:
+                    self.last_report = now
+                samples = self.samples
+            if report:
+                elapsed = now - self.t0
+                sink("batch", {
+                    "epoch": self.epoch + 1, "epochs": self.params.get("epochs"), "batch": batch + 1,
+                    "batches": self.params.get("steps") or self.known_steps, "logs": values,
+                    "elapsed_s": elapsed, "samples_per_s": samples / elapsed if elapsed > 0 else 0.0,
+                })
+            loss = values.get("loss")
+            if terminate_on_nan and loss is not None and not math.isfinite(loss):
+                self.nan_seen = True
                 self.model.stop_training = True
+            self._check_stop()
 
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             if self.known_steps is None and not self.model.stop_training:
@@ -187,9 +213,7 @@ def make_callbacks(cfg: TrainingConfig, run_dir: str | None, has_val: bool) -> l
     import keras
 
     monitor = cfg.monitor if has_val or not cfg.monitor.startswith("val_") else cfg.monitor[4:]
-    out: list[Any] = []
-    if cfg.terminate_on_nan:
-        out.append(keras.callbacks.TerminateOnNaN())
+    out: list[Any] = []  # NaN termination lives in the progress callback (keeps batch hooks asynchronous)
     if cfg.early_stopping:
         out.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.patience,
                                                  restore_best_weights=cfg.restore_best))
@@ -210,7 +234,7 @@ def fit_model(
     run_dir: str | None = None,
 ) -> tuple[dict[str, list[float]], bool]:
     """``model.fit`` with the runner's callbacks; returns (per-epoch history, stopped by user)."""
-    progress = make_progress_callback(sink, stop, pause, cfg.batch_size, initial_epoch)
+    progress = make_progress_callback(sink, stop, pause, cfg.batch_size, initial_epoch, cfg.terminate_on_nan)
     callbacks = [progress, *make_callbacks(cfg, run_dir, getattr(data, "val", None) is not None)]
     n_epochs = epochs if epochs is not None else cfg.epochs
     hist = model.fit(data.train, validation_data=getattr(data, "val", None), epochs=initial_epoch + n_epochs,
