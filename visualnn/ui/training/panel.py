@@ -85,7 +85,8 @@ class TrainingPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
-        scroll.setMinimumWidth(280)
+        scroll.setMinimumWidth(self.form.sizeHint().width() + 24)  # the whole form, no horizontal scrolling
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.train_button = QPushButton("Train")
         self.train_button.setToolTip("Build the model, compile it with these settings and fit it to the data.")

@@ -79,7 +79,7 @@ class MetricPlots(QWidget):
         self.series: dict[tuple[str, str], Series] = {}  # (metric, "batch"|"train"|"val") -> points
         self._items: dict[tuple[str, str], pg.PlotDataItem] = {}
         self._dirty: set[tuple[str, str]] = set()
-        self._ema: dict[str, float] = {}
+        self._ema: dict[str, tuple[float, int]] = {}  # metric -> (biased EMA, samples)
         self._prefixes: list[str] = []
         self._readouts: list[_HoverReadout] = []
         self.epoch_history: dict[str, list[float]] = {}
@@ -115,10 +115,11 @@ class MetricPlots(QWidget):
             v = _num(value)
             if v is None or key.startswith("val_") or key in ("lr", "learning_rate"):
                 continue
-            prev = self._ema.get(key)
-            smooth = v if prev is None else SMOOTHING * prev + (1 - SMOOTHING) * v
-            self._ema[key] = smooth
-            self._point(key, "batch", x, smooth)
+            # Debiased EMA (as TensorBoard): no lag towards the first value at the start of a run.
+            ema, n = self._ema.get(key, (0.0, 0))
+            ema, n = SMOOTHING * ema + (1 - SMOOTHING) * v, n + 1
+            self._ema[key] = (ema, n)
+            self._point(key, "batch", x, ema / (1 - SMOOTHING**n))
 
     def add_epoch(self, epoch: int, logs: dict[str, Any], lr: float | None = None) -> None:
         """An epoch report (1-based epoch); ``lr`` feeds the learning-rate plot."""
@@ -164,14 +165,15 @@ class MetricPlots(QWidget):
             for axis in ("left", "bottom"):
                 # Grid lines at major ticks only: minor-level grid lines cost more to paint than 300k points.
                 plot.getAxis(axis).setStyle(maxTickLevel=0)
+                plot.getAxis(axis).enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads worse than 0.8
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", metric)
             plot.setTitle(metric)
-            plot.addLegend(offset=(-10, 10))
+            background = self.palette().window().color()
+            background.setAlpha(170)  # readable over the curves in light and dark themes
+            plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(background))
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            if metric == "learning rate":
-                plot.setLogMode(y=True)
             n = len(self.plots)
             self._grid.addWidget(plot, n // 2, n % 2)
             self.plots[metric] = plot
