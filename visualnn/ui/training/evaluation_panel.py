@@ -107,6 +107,7 @@ class EvaluationPanel(QWidget):
         self.report: dict[str, Any] | None = None
 
         self.run_combo = QComboBox()
+        self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.split_combo = QComboBox()
         self.split_combo.addItems(["test", "val", "train"])
         self.evaluate_button = QPushButton("Evaluate")
@@ -121,7 +122,6 @@ class EvaluationPanel(QWidget):
         self.confusion = ConfusionMatrixView()
         self.per_class = QTableWidget()
         self.wrong = QTableWidget()
-        self.wrong.verticalHeader().setDefaultSectionSize(40)
         cls_page = QSplitter()
         cls_page.addWidget(self.confusion)
         right = QSplitter(Qt.Orientation.Vertical)
@@ -251,6 +251,7 @@ class EvaluationPanel(QWidget):
         rows = [[w["index"], w["true"], w["pred"], w["confidence"], "" if images else
                  ", ".join(f"{v:.3g}" for v in (w.get("sample") or [])[:8])] for w in wrong]
         fill_table(self.wrong, headers, rows)
+        self.wrong.verticalHeader().setDefaultSectionSize(40 if images else 24)  # room for thumbnails
         if images:
             for r, w in enumerate(wrong):
                 label = QLabel()

@@ -55,6 +55,7 @@ class PredictPanel(QWidget):
         self.result: dict[str, Any] | None = None
 
         self.run_combo = QComboBox()
+        self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.sample_edit = QLineEdit()
         self.sample_edit.setPlaceholderText("Feature values in column order, e.g. 5.1, 3.5, 1.4, 0.2")
         self.sample_edit.returnPressed.connect(self._on_sample_edit_return)
