@@ -62,3 +62,13 @@ def test_train_reports_a_bad_gpu_list_before_loading_tensorflow(tmp_path: Path, 
 def test_only_chief_records_are_kept() -> None:
     assert is_chief_run(RunRecord(id="r", started="now"))
     assert not is_chief_run(RunRecord(id="r", started="now", extra={"chief": False}))
+
+
+def test_local_cluster_runs_a_verb_on_every_worker(tmp_path: Path, capsys: Any) -> None:
+    logs = tmp_path / "logs"
+    assert main(["local-cluster", "--workers", "2", "--logs", str(logs), "--timeout", "60", "--", "templates"]) == 0
+    out = capsys.readouterr().out
+    assert "worker 0: exit code 0" in out and "worker 1: exit code 0" in out
+    assert (logs / "worker-0.log").read_text() and (logs / "worker-1.log").read_text()
+    assert main(["local-cluster", "--workers", "2", "--logs", str(logs)]) == 2
+    assert "give the command each worker runs" in capsys.readouterr().err

@@ -16,6 +16,7 @@ VERB_MODULES: tuple[str, ...] = (
     "visualnn.cli.train_verbs",
     "visualnn.cli.data_verbs",
     "visualnn.cli.export_verbs",
+    "visualnn.cli.cluster_verbs",
 )
 
 
