@@ -176,6 +176,13 @@ class _Loop:
         self.loss_fn = keras.losses.get(cfg.loss)
         if self.loss_fn is None:
             raise TrainingError(f"Unknown loss {cfg.loss!r} for multi-worker training.")
+        unsupported = [name for name, on in (("early stopping", cfg.early_stopping),
+                                             ("reduce-on-plateau", cfg.schedule == "plateau"),
+                                             ("best-model checkpoint", cfg.checkpoint_best),
+                                             ("TensorBoard logs", cfg.tensorboard)) if on]
+        if unsupported:
+            self.sink("log", {"level": "warning", "text": f"Not applied in multi-worker training: "
+                                                          f"{', '.join(unsupported)}."})
         self.metric_fns = _metric_functions(cfg)
         skipped = [m for m in cfg.metrics if m not in self.metric_fns]
         if skipped:
@@ -308,6 +315,10 @@ class _Loop:
                                         "samples_per_s": seen / (now - t0) if now > t0 else 0.0})
                 if out[-1] > 0:  # some worker's user pressed Stop: every worker stops after this batch
                     return history, True
+                if cfg.terminate_on_nan and not math.isfinite(float(out[0])):
+                    # the reduced loss is the same number on every worker, so all stop at this step
+                    history.setdefault("loss", []).append(float("nan"))
+                    return history, False
             logs = self._logs(totals)
             if val is not None:
                 logs.update(self.evaluate(val, "val_"))
