@@ -103,12 +103,12 @@ else:
     spec = DatasetSpec("images", root, {"image": {"image_size": [32, 32], "rescale": "0_1"}, "split": {"val": 0.0}})
     ds = prepare(spec, ".", batch_size=32, seed=1).train
 setup = time.perf_counter() - t0
-t = time.perf_counter()
+t, cpu = time.perf_counter(), time.process_time()
 n = 0
 for x, y in ds:
     n += int(x.shape[0])
-epoch = time.perf_counter() - t
-print(json.dumps({"images": n, "setup_s": setup, "epoch_s": epoch}))
+epoch, cpu = time.perf_counter() - t, time.process_time() - cpu
+print(json.dumps({"images": n, "setup_s": setup, "epoch_s": epoch, "cpu_s": cpu}))
 """
 
 
@@ -156,10 +156,13 @@ def bench_images(n: int, repeats: int) -> bool:
     base, ours = best["baseline"], best["visualnn"]
     base_ips, our_ips = base["images"] / base["epoch_s"], ours["images"] / ours["epoch_s"]
     ratio = our_ips / base_ips
+    # Images per CPU-second: the fairer figure when other processes share the cores.
+    cpu_ratio = (ours["images"] / ours["cpu_s"]) / (base["images"] / base["cpu_s"])
     print(f"Image folder, {n:,} PNGs 32x32, batch 32, one epoch, best of {repeats}:")
     print(f"  keras.utils.image_dataset_from_directory: {base_ips:,.0f} images/s (setup {base['setup_s']:.2f} s)")
     print(f"  VisualNN streaming pipeline: {our_ips:,.0f} images/s (setup {ours['setup_s']:.2f} s, incl. byte checks)")
-    print(f"  throughput ratio {ratio:.2f}x (goal >= 0.9x) {'OK' if ratio >= 0.9 else 'MISSED'}")
+    print(f"  throughput ratio {ratio:.2f}x (goal >= 0.9x) {'OK' if ratio >= 0.9 else 'MISSED'}; "
+          f"per CPU-second {cpu_ratio:.2f}x")  # fmt: skip
     return ratio >= 0.9
 
 
