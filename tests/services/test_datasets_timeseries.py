@@ -38,3 +38,21 @@ def test_inspect_timeseries_shapes(tmp_path: Path) -> None:
     assert info.targets == ["temp"] and info.task == "regression"
     with pytest.raises(DataError, match="target column 'nope' not found"):
         inspect_source(str(path), {"window": {"target": "nope"}}, kind="timeseries")
+
+
+@pytest.mark.tf
+def test_windows_equal_keras_timeseries_dataset_from_array() -> None:
+    import keras
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(60, 3))
+    target = rng.normal(size=60)
+    length, stride, horizon = 7, 3, 2
+    x, y = make_windows(values, target, WindowOptions(length=length, stride=stride, horizon=horizon))
+    shift = length + horizon - 1
+    ds = keras.utils.timeseries_dataset_from_array(
+        values, target[shift:], sequence_length=length, sequence_stride=stride, batch_size=1000
+    )
+    kx, ky = next(iter(ds))
+    np.testing.assert_allclose(x, kx.numpy().astype(np.float32))
+    np.testing.assert_allclose(y[:, 0], ky.numpy().astype(np.float32))

@@ -2,8 +2,8 @@
 
 Window ``i`` covers rows ``[i*stride, i*stride + length)`` of a split segment; its target is the
 target column at row ``i*stride + length + horizon - 1`` (``horizon`` steps after the window), which
-is what ``keras.utils.timeseries_dataset_from_array(data[:-(length+horizon-1)], targets[length+horizon-1:],
-sequence_length=length, sequence_stride=stride)`` produces.
+is what ``keras.utils.timeseries_dataset_from_array(data, targets[length + horizon - 1:],
+sequence_length=length, sequence_stride=stride)`` produces (tested).
 """
 
 from __future__ import annotations
