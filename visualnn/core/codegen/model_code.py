@@ -190,7 +190,14 @@ def subclass_code(graph: Graph, name: str, project_name: str, steps: list[Step])
     ]
     for step in layers:
         lines.append(statement(Cat((f"self.{step.var} = ", step.ctor)), 8))
-    lines += ["", "    def call(self, inputs):"]
+    lines += [
+        "",
+        "    def build(self, input_shape):",
+        "        # Each layer creates its weights when the model first runs on data (see build_model).",
+        "        super().build(input_shape)",
+        "",
+        "    def call(self, inputs):",
+    ]
     if len(inputs) == 1:
         lines.append(f"        {inputs[0].var} = inputs")
     else:
@@ -199,17 +206,26 @@ def subclass_code(graph: Graph, name: str, project_name: str, steps: list[Step])
         lines.append(statement(Cat((f"{step.var} = ", _apply(step, f"self.{step.var}"))), 8))
     result = outputs[0].var if len(outputs) == 1 else "[" + ", ".join(s.var for s in outputs) + "]"
     lines.append(f"        return {result}")
-    symbolic: Expr = inputs[0].ctor if len(inputs) == 1 else Br("[", tuple(s.ctor for s in inputs), "]")
+    zeros = [_zeros(graph, s) for s in inputs]
+    sample: Expr = zeros[0] if len(zeros) == 1 else Br("[", tuple(zeros), "]")
     lines += [
         "",
         "",
         "def build_model():",
-        _doc("Create the subclassed model and call it once on symbolic inputs to create its weights.", 4),
+        _doc("Create the subclassed model; calling it once on a batch of zeros creates its weights.", 4),
         f"    model = {cls}(name={string(name)})",
-        statement(Cat(("model", Br("(", (symbolic,), ")", call=True))), 4),
+        statement(Cat(("model", Br("(", (sample,), ")", call=True))), 4),
         "    return model",
     ]
     return lines
+
+
+def _zeros(graph: Graph, step: Step) -> Cat:
+    """``keras.ops.zeros((1, *shape))`` for one Input (unknown dimensions become 1)."""
+    params = step.spec.resolved(graph.nodes[step.node_id].params)
+    shape = tuple([1, *[d if isinstance(d, int) else 1 for d in params.get("shape") or []]])
+    kwargs = {} if params.get("dtype", "float32") == "float32" else {"dtype": params["dtype"]}
+    return call("keras.ops.zeros", kwargs, args=(literal(shape),))
 
 
 def model_definition(graph: Graph, project_name: str, style: str, registry: Registry | None = None) -> list[str]:
