@@ -58,23 +58,30 @@ def list_devices() -> list[dict[str, Any]]:
         "id": "cpu", "kind": "CPU", "name": f"{_cpu_name()} ({os.cpu_count() or 1} cores)",
         "memory_mb": _total_memory_mb(), "mixed_precision": False,
     }]
+    limits = _gpu_memory_limits_mb() if tf.config.list_physical_devices("GPU") else {}
     for i, gpu in enumerate(tf.config.list_physical_devices("GPU")):
         try:
             details = tf.config.experimental.get_device_details(gpu)
         except Exception:  # details are optional: an odd driver must not hide the GPU
             details = {}
         cc = details.get("compute_capability")
-        memory = None
-        try:
-            info = tf.config.experimental.get_memory_info(f"GPU:{i}")
-            memory = int(info.get("peak", 0) / 2**20) or None
-        except Exception:  # memory info needs an initialised GPU; leave it unknown otherwise
-            memory = None
+        memory = limits.get(f"GPU:{i}")
         devices.append({
             "id": f"gpu:{i}", "kind": "GPU", "name": details.get("device_name", gpu.name),
             "memory_mb": memory, "mixed_precision": supports_mixed_precision(tuple(cc) if cc else None),
         })
     return devices
+
+
+def _gpu_memory_limits_mb() -> dict[str, int]:
+    """Usable memory per GPU (``"GPU:0" -> MiB``) as TensorFlow sees it; empty when it cannot tell."""
+    try:
+        from tensorflow.python.client import device_lib
+
+        return {d.name.split("device:")[-1]: int(d.memory_limit / 2**20)
+                for d in device_lib.list_local_devices() if d.device_type == "GPU"}
+    except Exception:  # an internal API: if it moves, memory is shown as unknown, nothing else changes
+        return {}
 
 
 def describe(devices: list[dict[str, Any]]) -> str:
