@@ -75,3 +75,16 @@ def test_long_curves_drop_markers(qtbot: Any) -> None:
     plots.load_history({"loss": [1.0 / (i + 1) for i in range(SYMBOL_LIMIT + 10)]})
     item = plots._items[("loss", "train")]
     assert item.opts["symbol"] is None and len(item.getData()[0]) > 0
+
+
+def test_panels_without_an_engine_explain_instead_of_crashing(qtbot: Any) -> None:
+    from tests.services.training_helpers import mlp_graph
+    from visualnn.core.project import Project
+    from visualnn.ui.document import ProjectDocument
+    from visualnn.ui.training import EvaluationPanel, PredictPanel, RunsPanel, TrainingPanel
+
+    doc = ProjectDocument(Project(graph=mlp_graph()))
+    training = TrainingPanel(doc, None)
+    for w in (training, EvaluationPanel(doc, None), PredictPanel(doc, None), RunsPanel(doc, None)):
+        qtbot.addWidget(w)
+    assert training.start_training() is None and "visualnn train" in training.hints.text()

@@ -158,8 +158,9 @@ class EvaluationPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(body, 1)
 
-        engine.job_finished.connect(self._on_engine_job_finished)
-        engine.job_failed.connect(self._on_engine_job_failed)
+        if engine is not None:
+            engine.job_finished.connect(self._on_engine_job_finished)
+            engine.job_failed.connect(self._on_engine_job_failed)
         self.auto_evaluate = True  # evaluate each new run as soon as training records it
         self._known_runs = {r.id for r in document.project.runs}
         if hasattr(document, "runs_changed"):
@@ -195,6 +196,9 @@ class EvaluationPanel(QWidget):
         """Evaluate ``run_id`` (default: the latest run) on the chosen split; returns the job id."""
         if not self.document.project.runs:
             self.status.setText("There is no trained run yet. Train the model first.")
+            return None
+        if self.engine is None:
+            self.status.setText("The training engine is not available; use `visualnn evaluate` from a terminal.")
             return None
         snapshot, base = project_snapshot(self.document)
         req = EvaluateRequest(project=snapshot, base_dir=base, run_id=run_id or None,

@@ -148,12 +148,13 @@ class TrainingPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
 
-        engine.message_received.connect(self._on_engine_message)
-        engine.job_finished.connect(self._on_engine_job_finished)
-        engine.job_failed.connect(self._on_engine_job_failed)
-        engine.ready.connect(self._on_engine_ready)
-        if hasattr(engine, "state_changed"):
-            engine.state_changed.connect(self._on_engine_state_changed)
+        if engine is not None:
+            engine.message_received.connect(self._on_engine_message)
+            engine.job_finished.connect(self._on_engine_job_finished)
+            engine.job_failed.connect(self._on_engine_job_failed)
+            engine.ready.connect(self._on_engine_ready)
+            if hasattr(engine, "state_changed"):
+                engine.state_changed.connect(self._on_engine_state_changed)
         for name in ("training_changed", "project_replaced"):
             if hasattr(document, name):
                 getattr(document, name).connect(self._on_document_training_changed)
@@ -186,6 +187,10 @@ class TrainingPanel(QWidget):
             self._offer_fix(graph_issues[0].fix)
             return None
         self._offer_fix(None)
+        if self.engine is None:
+            self._show_failure("The training engine is not available in this build, so the model cannot be "
+                               "trained here. Use `visualnn train` from a terminal.")
+            return None
         snapshot, base = project_snapshot(self.document)
         req = TrainRequest(project=snapshot, base_dir=base, continue_run=continue_run, epochs=epochs,
                            **self._extra_job)

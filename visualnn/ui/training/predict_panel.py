@@ -86,8 +86,9 @@ class PredictPanel(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(body, 1)
 
-        engine.job_finished.connect(self._on_engine_job_finished)
-        engine.job_failed.connect(self._on_engine_job_failed)
+        if engine is not None:
+            engine.job_finished.connect(self._on_engine_job_finished)
+            engine.job_failed.connect(self._on_engine_job_failed)
         for name in ("runs_changed", "project_replaced"):
             if hasattr(document, name):
                 getattr(document, name).connect(self.refresh_runs)
@@ -104,6 +105,9 @@ class PredictPanel(QWidget):
         """Predict raw ``rows`` (e.g. rows picked in the data table) or a file; returns the job id."""
         if self.run_combo.count() == 0:
             self.status.setText("There is no trained run yet. Train the model first.")
+            return None
+        if self.engine is None:
+            self.status.setText("The training engine is not available; use `visualnn predict` from a terminal.")
             return None
         snapshot, base = project_snapshot(self.document)
         req = PredictRequest(project=snapshot, base_dir=base, run_id=self.run_combo.currentData(),
