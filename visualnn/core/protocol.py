@@ -33,7 +33,7 @@ MESSAGE_KINDS = (
     "status",  # free-form stage text: {"text": str}
     "batch",  # {"epoch", "epochs", "batch", "batches", "logs", "samples_per_s", "elapsed_s"}
     "epoch",  # {"epoch", "epochs", "logs", "lr", "elapsed_s"}
-    "log",  # {"level": "info"|"warning", "text": str}
+    "log",  # {"level": "info"|"warning"|"error", "text": str, "code"?: str, "fix"?: CompileIssue.fix}
     "paused",  # {"paused": bool}
     "result",  # job finished: handler-specific data (train: {"run": RunRecord dict, ...})
     "error",  # job failed: {"message": str, "traceback": str}
