@@ -15,7 +15,7 @@ class BuildError(ValueError):
 
 def resolve_class(class_path: str) -> Any:
     """``keras.layers.Dense`` -> the class object (only ``keras.*`` paths are allowed)."""
-    import keras
+    import keras  # type: ignore[import-untyped]  # Keras ships no type information
 
     parts = class_path.split(".")
     if parts[0] != "keras":
@@ -38,12 +38,18 @@ def instantiate(call: KerasCall, **extra: Any) -> Any:
     return resolve_class(call.class_path)(**kwargs)
 
 
+def _connect_error(label: str, layer_type: str, exc: Exception) -> BuildError:
+    """Keras refused an input that inference accepted: name the node, keep Keras's reason."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return BuildError(f"{label}: Keras could not apply {layer_type} to its input ({reason}).")
+
+
 def build_model(graph: Graph, registry: Registry | None = None, name: str = "model") -> Any:
     """Build a ``keras.Sequential`` (sequential mode) or functional ``keras.Model``.
 
     Raises :class:`BuildError` naming the first node that cannot be built.
     """
-    import keras
+    import keras  # type: ignore[import-untyped]
 
     registry = registry or default_registry()
     report = infer_shapes(graph, registry)
@@ -76,7 +82,10 @@ def build_model(graph: Graph, registry: Registry | None = None, name: str = "mod
         model = keras.Sequential(name=name)
         model.add(keras.Input(shape=tuple(params["shape"]), dtype=params["dtype"], name=first.label))
         for nid in order[1:]:
-            model.add(layers[nid])
+            try:
+                model.add(layers[nid])
+            except Exception as exc:
+                raise _connect_error(graph.nodes[nid].label, registry[graph.nodes[nid].type].type, exc) from exc
         return model
 
     tensors: dict[str, Any] = {}
@@ -92,13 +101,16 @@ def build_model(graph: Graph, registry: Registry | None = None, name: str = "mod
         edges = graph.in_edges(nid)
         args = [tensors[e.src.node] for e in edges]
         layer = layers[nid]
-        if spec.call_style == "list":
-            tensors[nid] = layer(args)
-        elif spec.call_style == "named":
-            named = {spec.inputs[e.dst.port]: tensors[e.src.node] for e in edges}
-            tensors[nid] = layer(**named)
-        else:
-            tensors[nid] = layer(args[0])
+        try:
+            if spec.call_style == "list":
+                tensors[nid] = layer(args)
+            elif spec.call_style == "named":
+                named = {spec.inputs[e.dst.port]: tensors[e.src.node] for e in edges}
+                tensors[nid] = layer(**named)
+            else:
+                tensors[nid] = layer(args[0])
+        except Exception as exc:
+            raise _connect_error(node.label, spec.type, exc) from exc
     outputs = [tensors[nid] for nid in graph.sinks() if graph.nodes[nid].type != "Input"]
     if not inputs:
         raise BuildError("The model has no Input; add an Input node.")
