@@ -274,3 +274,20 @@ def test_start_up_offers_a_lost_unsaved_project_even_when_a_file_reopened(
     assert blocker.args == [str(untitled)]
     mgr.shutdown()
     assert not untitled.exists()
+
+
+def test_a_destroyed_window_leaves_no_recovery_behind(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    monkeypatch.setenv(autosave_mod.DATA_DIR_ENV, str(tmp_path / "data"))
+    monkeypatch.delenv(autosave_mod.SCRIPT_ENV, raising=False)
+    window = QMainWindow()
+    doc = ProjectDocument(_project())
+    mgr = install_autosave(window, doc)
+    with qtbot.waitSignal(mgr.autosaved, timeout=5000) as blocker:
+        doc.push(SetParam("dense_1", "units", 2))
+    assert Path(blocker.args[0]).exists()
+    window.deleteLater()
+    qtbot.waitUntil(lambda: not Path(blocker.args[0]).exists(), timeout=3000)

@@ -291,6 +291,14 @@ def install_autosave(window: QWidget, document: Any, *, check_recovery: bool = T
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(manager.shutdown)
+    written = manager._written  # the same set object for the manager's whole life
+
+    def on_window_destroyed(*_args: object) -> None:
+        # The window went away normally (tests, embedding): its recovery files are not crash leftovers.
+        for path in list(written):
+            remove_quietly(path)
+
+    window.destroyed.connect(on_window_destroyed)
     if check_recovery:
 
         def on_replaced() -> None:
