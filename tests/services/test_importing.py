@@ -76,13 +76,13 @@ def test_multi_input_functional_with_nested_model_is_flattened() -> None:
 def test_non_default_unknown_kwarg_keeps_a_generic_node_that_builds() -> None:
     import keras
 
-    # ReLU(max_value=6) is outside the catalog: it must survive as a generic node with its config.
+    # ActivityRegularization is outside the catalog: it must survive as a generic node with its config.
     x = keras.Input((8,))
-    y = keras.layers.ReLU(max_value=6.0, name="relu6")(keras.layers.Dense(4)(x))
+    y = keras.layers.ActivityRegularization(l1=0.25, name="penalty")(keras.layers.Dense(4)(x))
     result = _round_trip(keras.Model(x, y))
-    assert result.generic == ["relu6"]
-    node = [n for n in result.graph if n.label == "relu6"][0]
-    assert node.type == "KerasLayer" and json.loads(node.params["config"])["config"]["max_value"] == 6.0
+    assert result.generic == ["penalty"]
+    node = [n for n in result.graph if n.label == "penalty"][0]
+    assert node.type == "KerasLayer" and json.loads(node.params["config"])["config"]["l1"] == 0.25
     assert node.params["output_shape"] == [4]
 
 
@@ -179,3 +179,27 @@ def test_keras_archive_with_weights_round_trips(tmp_path: Path) -> None:
     reloaded = keras.saving.load_model(saved)
     xa, xb = np.ones((3, 4), "float32"), np.ones((3, 3), "float32")
     np.testing.assert_allclose(reloaded.predict([xa, xb], verbose=0), model.predict([xa, xb], verbose=0), atol=1e-6)
+
+
+def test_nested_model_weights_load_into_the_flattened_graph(tmp_path: Path) -> None:
+    import keras
+    import numpy as np
+
+    from visualnn.services.importing import import_model, import_weights
+
+    keras.utils.set_random_seed(2)
+    a = keras.Input((4,), name="a")
+    inner = keras.Sequential(
+        [keras.Input((5,)), keras.layers.Dense(3, name="d_in"), keras.layers.BatchNormalization(name="bn")], name="inner"
+    )
+    model = keras.Model(a, inner(keras.layers.Dense(5, activation="relu", name="d_out")(a)))
+    # Non-trivial batch-norm statistics, so a wrong mapping would show.
+    model.get_layer("inner").get_layer("bn").set_weights([np.full(3, 2.0), np.full(3, 0.5), np.full(3, 0.1), np.full(3, 3.0)])
+    path = tmp_path / "nested.keras"
+    model.save(path)
+    result = import_model(path)
+    assert [n.type for n in result.graph] == ["Input", "Dense", "Dense", "BatchNormalization"]
+    saved = import_weights(path, result.graph, tmp_path / "flat.keras", result.weight_paths)
+    flat = keras.saving.load_model(saved)
+    x = np.random.default_rng(0).standard_normal((6, 4)).astype("float32")
+    np.testing.assert_allclose(flat.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)

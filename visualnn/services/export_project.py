@@ -143,7 +143,7 @@ def import_project(
     if with_weights:
         base = Path(project_path).parent if project_path else Path(model_path).parent
         run_id = "import-" + uuid.uuid4().hex[:6]
-        saved = import_weights(model_path, result.graph, base / "runs" / run_id / "model.keras")
+        saved = import_weights(model_path, result.graph, base / "runs" / run_id / "model.keras", result.weight_paths)
         project.add_run(
             RunRecord(
                 id=run_id,

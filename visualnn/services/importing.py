@@ -36,6 +36,7 @@ class ImportResult:
     name: str
     generic: list[str] = field(default_factory=list)  # layer names kept as generic nodes
     warnings: list[str] = field(default_factory=list)
+    weight_paths: dict[str, str] = field(default_factory=dict)  # node id -> its layer's path in the weights file
 
 
 def read_config(path: str | Path) -> dict[str, Any]:
@@ -76,6 +77,15 @@ def _canonical(cfg: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in cfg.items() if k != "name"}, sort_keys=True, default=list)
 
 
+def _unshared(value: Any) -> Any:
+    """The config without ``shared_object_id`` markers (saving bookkeeping, not architecture)."""
+    if isinstance(value, dict):
+        return {k: _unshared(v) for k, v in value.items() if k != "shared_object_id"}
+    if isinstance(value, list):
+        return [_unshared(v) for v in value]
+    return value
+
+
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=list))
 
@@ -92,18 +102,33 @@ class _Converter:
         self.warnings: list[str] = []
         self._verified: dict[tuple[str, str], dict[str, Any] | None] = {}
         self._names: set[str] = set()
+        self.paths: dict[str, str] = {}
 
     # ------------------------------------------------------------------ models
-    def model(self, cfg: dict[str, Any], bound: list[str] | None = None) -> list[str]:
-        """Add a Functional or Sequential config; returns its output node ids."""
+    def model(self, cfg: dict[str, Any], bound: list[str] | None = None, path: str = "") -> list[str]:
+        """Add a Functional or Sequential config; returns its output node ids.
+
+        ``path`` is the model's place in Keras's weights file (``""`` for the outer model).
+        """
         kind = cfg.get("class_name")
         inner = cfg.get("config") or {}
         if kind == "Sequential":
-            return self._sequential(inner, bound)
-        return self._functional(inner, bound)
+            return self._sequential(inner, bound, path)
+        return self._functional(inner, bound, path)
 
-    def _sequential(self, cfg: dict[str, Any], bound: list[str] | None) -> list[str]:
+    def _child(self, path: str, used: dict[str, int], entry: dict[str, Any]) -> str:
+        """Where Keras saves this layer's weights: snake-case class name, numbered when repeated."""
+        name = _class_snake(str(entry.get("class_name")))
+        if name in used:
+            used[name] += 1
+            name = f"{name}_{used[name]}"
+        else:
+            used[name] = 0
+        return f"{path}/layers/{name}" if path else f"layers/{name}"
+
+    def _sequential(self, cfg: dict[str, Any], bound: list[str] | None, path: str = "") -> list[str]:
         layers = list(cfg.get("layers") or [])
+        used: dict[str, int] = {}
         current: str | None = bound[0] if bound else None
         if layers and layers[0].get("class_name") == "InputLayer":
             first = layers.pop(0)
@@ -117,19 +142,23 @@ class _Converter:
                 )
             current = self._input({"batch_shape": shape, "name": f"{cfg.get('name', 'model')}_input"})
         for entry in layers:
+            where = self._child(path, used, entry)
             if entry.get("class_name") in MODEL_CLASSES:
-                current = self.model(entry, [current])[0]
+                current = self.model(entry, [current], where)[0]
             else:
                 current = self._layer(entry, [current], "single", [current])[0]
+                self.paths[current] = where
         return [current]
 
-    def _functional(self, cfg: dict[str, Any], bound: list[str] | None) -> list[str]:
+    def _functional(self, cfg: dict[str, Any], bound: list[str] | None, path: str = "") -> list[str]:
         tensors: dict[tuple[str, int, int], str] = {}
+        used: dict[str, int] = {}
         inputs = _refs(cfg.get("input_layers"))
         bind = dict(zip([r[0] for r in inputs], bound or [], strict=False))
         for entry in cfg.get("layers") or []:
             cls = entry.get("class_name")
             lname = str(entry.get("name") or (entry.get("config") or {}).get("name"))
+            where = self._child(path, used, entry)
             if cls == "InputLayer":
                 tensors[(lname, 0, 0)] = bind[lname] if lname in bind else self._input(entry.get("config") or {})
                 continue
@@ -146,12 +175,13 @@ class _Converter:
             srcs = [tensors[r] for r in args]
             named = {k: tensors[r] for k, r in kwargs.items()}
             if cls in MODEL_CLASSES:
-                outs = self.model(entry, srcs)
+                outs = self.model(entry, srcs, where)
                 for i, out in enumerate(outs):
                     tensors[(lname, 0, i)] = out
                 continue
             outs = self._layer(entry, srcs, style, [*srcs, *named.values()], named)
             tensors[(lname, 0, 0)] = outs[0]
+            self.paths[outs[0]] = where
         missing = [r for r in _refs(cfg.get("output_layers")) if r not in tensors]
         if missing:
             raise ModelImportError(f"Model {cfg.get('name')!r} outputs {missing[0][0]!r}, which is not one of its layers.")
@@ -189,7 +219,7 @@ class _Converter:
         named: dict[str, str] | None = None,
     ) -> list[str]:
         cls = str(entry.get("class_name"))
-        cfg = dict(entry.get("config") or {})
+        cfg = _unshared(dict(entry.get("config") or {}))
         lname = str(cfg.get("name") or entry.get("name") or _snake(cls))
         spec = self.registry.get(cls)
         params = None
@@ -303,6 +333,14 @@ def _round_trips(spec: LayerSpec, params: dict[str, Any], cfg: dict[str, Any]) -
         return False
 
 
+def _class_snake(name: str) -> str:
+    try:
+        from keras.src.utils.naming import to_snake_case
+    except ImportError:  # moved in a later Keras: the same rule, written out
+        return _snake(name)
+    return str(to_snake_case(name))
+
+
 def _prod(shape: Any) -> int:
     out = 1
     for d in shape:
@@ -362,7 +400,7 @@ def graph_from_config(config: dict[str, Any], registry: Registry | None = None) 
         graph.set_mode(SEQUENTIAL)
     _layout(graph)
     name = str((config.get("config") or {}).get("name") or "imported")
-    return ImportResult(graph, name, conv.generic, conv.warnings)
+    return ImportResult(graph, name, conv.generic, conv.warnings, conv.paths)
 
 
 def _layout(graph: Graph) -> None:
@@ -386,10 +424,13 @@ def import_model(path: str | Path, registry: Registry | None = None) -> ImportRe
     return graph_from_config(read_config(path), registry)
 
 
-def import_weights(path: str | Path, graph: Graph, out_path: str | Path) -> str:
+def import_weights(
+    path: str | Path, graph: Graph, out_path: str | Path, weight_paths: dict[str, str] | None = None
+) -> str:
     """Rebuild ``graph``, load the archive's weights into it and save it as ``out_path`` (.keras).
 
-    Weights are matched by layer path, which holds when the model was not flattened.
+    Weights load by Keras's own layer paths; for flattened nested models each layer is loaded
+    from the path ``weight_paths`` recorded for its node during the import.
     """
     import tempfile
 
@@ -406,10 +447,31 @@ def import_weights(path: str | Path, graph: Graph, out_path: str | Path) -> str:
         try:
             model.load_weights(weights)
         except Exception as exc:
-            raise ModelImportError(
-                f"The weights in {p.name} do not match the imported graph ({exc}); import without weights."
-            ) from None
+            if not weight_paths:
+                raise ModelImportError(
+                    f"The weights in {p.name} do not match the imported graph ({exc}); import without weights."
+                ) from None
+            _load_by_layer(model, graph, weights, weight_paths, p.name)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
     return str(out)
+
+
+def _load_by_layer(model: Any, graph: Graph, weights: Path, paths: dict[str, str], source: str) -> None:
+    """Load each layer from its own path in the weights file (flattened nested models)."""
+    from keras.src.saving.saving_lib import H5IOStore, _load_state
+
+    store = H5IOStore(str(weights), mode="r")
+    try:
+        for nid, inner in paths.items():
+            label = graph.nodes[nid].label if nid in graph.nodes else nid
+            try:
+                _load_state(model.get_layer(label), weights_store=store, assets_store=None, inner_path=inner,
+                            visited_saveables=set())  # fmt: skip
+            except Exception as exc:
+                raise ModelImportError(
+                    f"Layer {label!r}: its weights in {source} could not be loaded ({exc}); import without weights."
+                ) from None
+    finally:
+        store.close()
