@@ -232,6 +232,15 @@ EXTRA_CASES: list[tuple[str, list[tuple[int | None, ...]], dict[str, Any]]] = [
     ("GroupNormalization", [(6, 8)], {"groups": 4, "center": False}),
     ("CenterCrop", [(5, 5, 2)], {"height": 8, "width": 3}),
     ("Conv1DTranspose", [(9, 2)], {"kernel_size": 2, "strides": 3, "padding": "same", "output_padding": 1}),
+    # Unknown (variable) sizes stay unknown the way Keras leaves them.
+    ("Reshape", [(None, 4)], {"target_shape": [2, -1]}),
+    ("Flatten", [(None, 3)], {}),
+    ("Conv2D", [(None, None, 3)], {"strides": [2, 2]}),
+    ("Conv2DTranspose", [(None, 5, 3)], {"strides": [2, 2]}),
+    ("Concatenate", [(None, 3), (4, 3)], {"axis": 1}),
+    ("Add", [(None, 3), (4, 3)], {}),
+    ("Dot", [(None, 3), (None, 3)], {"axes": 2}),
+    ("MultiHeadAttention", [(None, 4), (None, 4)], {}),
 ]
 
 
