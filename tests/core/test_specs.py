@@ -162,6 +162,12 @@ def test_ports_describe_how_inputs_are_passed() -> None:
 def test_node_card_summary_uses_key_params() -> None:
     spec = REGISTRY["Conv2D"]
     assert spec.summary(spec.resolved({"filters": 64, "activation": "relu"})) == "64 · 3×3 · relu"
+    lstm = REGISTRY["LSTM"]
+    assert lstm.summary(lstm.defaults()) == "32"
+    assert lstm.summary(lstm.resolved({"return_sequences": True})) == "32 · return_sequences"
+    assert REGISTRY["Rescaling"].summary(REGISTRY["Rescaling"].defaults()) == "1/255 · 0"
+    assert REGISTRY["Dropout"].summary({"rate": 0.25}) == "0.25"
+    assert REGISTRY["Cropping2D"].summary({"cropping": [[1, 2], [0, 0]]}) == "(1,2)×(0,0)"
 
 
 def test_unknown_parameter_values_are_not_checked_and_param_lookup_names_the_layer() -> None:

@@ -298,12 +298,18 @@ class LayerSpec:
         parts = []
         for name in self.key_params:
             value = params.get(name, None)
-            if value is None:
+            if value is None or value is False:
                 continue
-            if isinstance(value, list):
-                parts.append("×".join(str(v) for v in value))
+            if value is True:
+                parts.append(name)  # a switched-on flag reads better as its name than as "True"
+            elif isinstance(value, list):
+                parts.append("×".join(f"({v[0]},{v[1]})" if isinstance(v, list) else str(v) for v in value))
             elif isinstance(value, float):
-                parts.append(f"{value:g}")
+                text, inverse = f"{value:g}", 1 / value if value else 0.0
+                # 1/255 reads better than 0.00392157; short decimals (0.25, 0.01) stay as they are.
+                if len(text) > 6 and inverse > 1 and abs(inverse - round(inverse)) < 1e-6:
+                    text = f"1/{round(inverse)}"
+                parts.append(text)
             else:
                 parts.append(str(value))
         return " · ".join(parts)
