@@ -160,6 +160,26 @@ def test_spec_defaults_match_keras_signature(spec: Any) -> None:
         )
 
 
+@pytest.mark.parametrize("spec", [s for s in CATALOG if s.type != "Input"], ids=lambda s: s.type)
+def test_spec_defaults_reach_keras_get_config(spec: Any) -> None:
+    """Every parameter is honoured by Keras (it appears in get_config) and plain values arrive unchanged.
+
+    Keras normalises some values in its config (None activation -> 'linear', 3 -> (3,), a factor
+    0.1 -> (-0.1, 0.1)); only booleans and numbers, which it keeps verbatim, are compared.
+    """
+    from visualnn.core.specs.base import BOOL, FLOAT, INT
+    from visualnn.services.keras_builder import instantiate
+
+    layer = instantiate(spec.keras_call(spec, spec.defaults()))
+    config = layer.get_config()
+    if spec.type == "Bidirectional":
+        config = {**config["layer"]["config"], "merge_mode": config["merge_mode"], "layer": config["layer"]["class_name"]}
+    for p in spec.params:
+        assert p.name in config, f"{spec.type}.{p.name} does not appear in Keras's get_config()"
+        if p.kind in (BOOL, INT, FLOAT) and p.default is not None and p.name != "seed":
+            assert config[p.name] == p.default, f"{spec.type}.{p.name}: Keras has {config[p.name]!r}, spec {p.default!r}"
+
+
 @pytest.mark.parametrize("layer_type", sorted(CASES))
 def test_single_layer_shapes_and_counts_match_keras(layer_type: str) -> None:
     shapes, params = CASES[layer_type]
