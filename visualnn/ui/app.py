@@ -69,5 +69,21 @@ def run_app(argv: list[str]) -> int:
         spy = _FirstPaint(window)
         window.view.viewport().installEventFilter(spy)
         window.document.undo_stack.setClean()
+    shot = os.environ.get("VISUALNN_SCREENSHOT")
+    if shot:
+        # Test hook (tests/xvfb): save what the window server shows, then quit.
+        def _grab() -> None:
+            window.view.show_model()
+            app.processEvents()
+            screen = window.screen()
+            image = screen.grabWindow(0, window.x(), window.y(), window.frameGeometry().width(), window.frameGeometry().height())
+            if image.isNull() or image.width() < 10:
+                image = window.grab()
+            os.makedirs(os.path.dirname(os.path.abspath(shot)), exist_ok=True)
+            image.save(shot)
+            window.document.undo_stack.setClean()
+            app.quit()
+
+        QTimer.singleShot(int(os.environ.get("VISUALNN_SCREENSHOT_DELAY_MS", "1500")), _grab)
     window.show()
     return int(app.exec())

@@ -298,9 +298,14 @@ class ProjectDocument(QObject):
             self.dirty_changed.emit(not clean)
 
     # ------------------------------------------------------------ files
-    def load(self, path: str) -> None:
-        """Open a project file (errors propagate with the file named: the caller shows them)."""
+    def load(self, path: str, prepare: Callable[[Project], object] | None = None) -> None:
+        """Open a project file (errors propagate with the file named: the caller shows them).
+
+        ``prepare`` may adjust the project before any view sees it (e.g. tidy overlapping positions).
+        """
         project = _read_project(path)
+        if prepare is not None:
+            prepare(project)
         self.set_project(project, path)
 
     def save(self, path: str | None = None) -> str:

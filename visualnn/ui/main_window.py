@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL
-from visualnn.core.layout import auto_layout
+from visualnn.core.layout import NODE_HEIGHT, NODE_WIDTH, auto_layout
 from visualnn.core.project import Project
 from visualnn.ui import theme
 from visualnn.ui.canvas.controller import CanvasController
@@ -41,6 +41,24 @@ log = logging.getLogger(__name__)
 FILE_FILTER = "VisualNN projects (*.vnn);;All files (*)"
 MAX_RECENT = 10
 BOTTOM_TABS = ("data", "training", "evaluation", "code", "summary", "problems")  # workflow order
+
+
+def tidy_positions(project: Project) -> bool:
+    """Lay out a freshly opened graph whose cards would overlap at this canvas's card size.
+
+    Files written by other tools (or templates spaced for smaller cards) stay readable; the
+    document is not marked modified because nothing the user made has changed.
+    """
+    nodes = list(project.graph)
+    crowded = any(
+        abs(a.pos[0] - b.pos[0]) < NODE_WIDTH + 10 and abs(a.pos[1] - b.pos[1]) < NODE_HEIGHT + 30
+        for i, a in enumerate(nodes)
+        for b in nodes[i + 1 : i + 40]  # neighbours in document order are where overlaps happen
+    )
+    if crowded:
+        for nid, pos in auto_layout(project.graph).items():
+            project.graph.nodes[nid].pos = pos
+    return crowded
 
 
 def example_project_path() -> str | None:
@@ -395,8 +413,7 @@ class MainWindow(QMainWindow):
         from visualnn.core.templates import TEMPLATES
 
         project = TEMPLATES[name].build()
-        for nid, pos in auto_layout(project.graph).items():
-            project.graph.nodes[nid].pos = pos
+        tidy_positions(project)
         self.new_project(project)
 
     def _fill_template_menu(self) -> None:
@@ -423,7 +440,7 @@ class MainWindow(QMainWindow):
         if ask and not self.confirm_discard():
             return False
         try:
-            self.document.load(path)
+            self.document.load(path, prepare=tidy_positions)
         except Exception as exc:
             log.warning("could not open %s: %s", path, exc)
             QMessageBox.warning(self, "Cannot open project", f"Could not open {path}:\n\n{exc}")
