@@ -86,4 +86,7 @@ def run_app(argv: list[str]) -> int:
 
         QTimer.singleShot(int(os.environ.get("VISUALNN_SCREENSHOT_DELAY_MS", "1500")), _grab)
     window.show()
+    if not os.environ.get("VISUALNN_STARTUP_BENCH") and not shot:
+        # TensorFlow imports in the engine process once the window is up, so the window never waits.
+        QTimer.singleShot(300, window.start_engine)
     return int(app.exec())

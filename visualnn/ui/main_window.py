@@ -40,7 +40,7 @@ from visualnn.ui.summary_panel import SummaryPanel
 log = logging.getLogger(__name__)
 FILE_FILTER = "VisualNN projects (*.vnn);;All files (*)"
 MAX_RECENT = 10
-BOTTOM_TABS = ("data", "training", "evaluation", "code", "summary", "problems")  # workflow order
+BOTTOM_TABS = ("data", "training", "evaluation", "predict", "runs", "code", "summary", "problems")  # workflow order
 
 
 def tidy_positions(project: Project) -> bool:
@@ -135,6 +135,14 @@ class MainWindow(QMainWindow):
             "visualnn.ui.training", "EvaluationPanel", (doc, self.engine),
             "Evaluation: test metrics, confusion matrix and predictions of the trained model.",
         )
+        self.predict_panel = load_panel(
+            "visualnn.ui.training", "PredictPanel", (doc, self.engine),
+            "Predict: run the trained model on new samples.",
+        )
+        self.runs_panel = load_panel(
+            "visualnn.ui.training", "RunsPanel", (doc, self.engine),
+            "Runs: every training run with its settings and final metrics.",
+        )
         self._dock("palette", "Layers", self.palette_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
@@ -142,6 +150,8 @@ class MainWindow(QMainWindow):
             "data": ("Data", self.data_panel),
             "training": ("Training", self.training_panel),
             "evaluation": ("Evaluation", self.evaluation_panel),
+            "predict": ("Predict", self.predict_panel),
+            "runs": ("Runs", self.runs_panel),
             "code": ("Code", self.code_panel),
             "summary": ("Summary", self.summary_panel),
             "problems": ("Problems", self.problems_panel),
@@ -284,11 +294,30 @@ class MainWindow(QMainWindow):
         self.problems_panel.node_activated.connect(self.focus_node)
         self.summary_panel.node_activated.connect(self.focus_node)
         self.step_bar.step_activated.connect(self._on_step_bar_step_activated)
-        for signal_name in ("info_changed", "device_info", "ready"):
-            signal = getattr(self.engine, signal_name, None)
-            if signal is not None and hasattr(signal, "connect"):
-                signal.connect(self.set_engine_info)
-                break
+        # Optional panels: wire what they offer (they may be placeholders in a partial build).
+        ready = getattr(self.engine, "ready", None)
+        if ready is not None and hasattr(ready, "connect"):
+            ready.connect(self.set_engine_info)
+        died = getattr(self.engine, "engine_died", None)
+        if died is not None and hasattr(died, "connect"):
+            died.connect(lambda why: self.engine_label.setText("TensorFlow engine stopped"))
+            died.connect(lambda why: self.statusBar().showMessage(str(why), 10000))
+        devices = getattr(self.training_panel, "devices_found", None)
+        if devices is not None:
+            devices.connect(self.set_engine_info)
+        recorded = getattr(self.training_panel, "run_recorded", None)
+        evaluate = getattr(self.evaluation_panel, "evaluate", None)
+        if recorded is not None and callable(evaluate):
+            recorded.connect(evaluate)
+        runs_changed = getattr(self.document, "runs_changed", None)
+        if runs_changed is not None:
+            runs_changed.connect(self.document.mark_modified)
+
+    def start_engine(self) -> None:
+        """Start the TensorFlow engine process in the background (after the window is up)."""
+        start = getattr(self.engine, "start", None)
+        if callable(start):
+            start()
 
     # ------------------------------------------------------------ status and title
     def _update_title(self) -> None:
@@ -373,7 +402,7 @@ class MainWindow(QMainWindow):
         self.controller.add_layer(type_id, after=after)
 
     def _on_step_bar_step_activated(self, step: str) -> None:
-        target = {"Data": "data", "Compile": "training", "Fit": "training", "Evaluate": "evaluation", "Predict": "evaluation"}.get(step)
+        target = {"Data": "data", "Compile": "training", "Fit": "training", "Evaluate": "evaluation", "Predict": "predict"}.get(step)
         if target is None:
             self.view.setFocus()
             return
