@@ -180,6 +180,17 @@ def test_unknown_parameter_values_are_not_checked_and_param_lookup_names_the_lay
     assert ParamSpec("x", INT, 1).check(None, "L") == "L x must be set; received None."
 
 
+@pytest.mark.parametrize(
+    ("alias", "current"),
+    [("MaxPool2D", "MaxPooling2D"), ("AvgPool1D", "AveragePooling1D"), ("GlobalAvgPool2D", "GlobalAveragePooling2D"),
+     ("GlobalMaxPool3D", "GlobalMaxPooling3D"), ("Convolution2D", "Conv2D"), ("Convolution2DTranspose", "Conv2DTranspose"),
+     ("SeparableConvolution1D", "SeparableConv1D"), ("InputLayer", "Input")],
+)
+def test_keras_aliases_resolve_to_the_catalog_type(alias: str, current: str) -> None:
+    assert REGISTRY.resolve(alias) == current
+    assert REGISTRY[alias] is REGISTRY[current]
+
+
 def test_catalog_never_imports_tensorflow() -> None:
     if not TF_BEFORE:
         assert "tensorflow" not in sys.modules
@@ -191,3 +202,4 @@ def test_catalog_never_imports_tensorflow() -> None:
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+

@@ -146,6 +146,7 @@ def conv_spec(rank: int) -> LayerSpec:
         infer=_conv_infer(name, rank),
         count_params=_conv_count(rank),
         key_params=("filters", "kernel_size", "activation"),
+        replaces=(f"Convolution{rank}D",),  # Keras's long alias
         doc_url=f"{DOCS}convolution{rank}d/",
     )
 
@@ -202,6 +203,7 @@ def separable_spec(rank: int) -> LayerSpec:
         infer=infer,
         count_params=count,
         key_params=("filters", "kernel_size", "activation"),
+        replaces=(f"SeparableConvolution{rank}D",),
         doc_url=f"{DOCS}separable_convolution{rank}d/",
     )
 
@@ -281,6 +283,7 @@ def transpose_spec(rank: int) -> LayerSpec:
         infer=infer,
         count_params=_conv_count(rank),
         key_params=("filters", "kernel_size", "strides"),
+        replaces=(f"Convolution{rank}DTranspose",),
         doc_url=f"{DOCS}convolution{rank}d_transpose/",
     )
 

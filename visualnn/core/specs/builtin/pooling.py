@@ -40,6 +40,7 @@ def pool_spec(kind: str, rank: int) -> LayerSpec:
         ),
         infer=_pool_infer(name, rank),
         key_params=("pool_size",),
+        replaces=(f"{kind if kind == 'Max' else 'Avg'}Pool{rank}D",),  # Keras's short aliases
         doc_url=f"{DOCS}{slug}_pooling{rank}d/",
     )
 
@@ -65,6 +66,7 @@ def global_spec(kind: str, rank: int) -> LayerSpec:
         doc=f"Reduces each channel to its {what} over all {rank}D positions: (samples, channels).",
         params=(ParamSpec("keepdims", BOOL, False, "Keep the pooled axes with size 1 instead of dropping them."),),
         infer=_global_infer(name, rank),
+        replaces=(f"Global{kind if kind == 'Max' else 'Avg'}Pool{rank}D",),  # Keras's short aliases
         doc_url=f"{DOCS}global_{slug}_pooling{rank}d/",
     )
 
