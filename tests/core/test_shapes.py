@@ -12,8 +12,6 @@ from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.shapes import describe, infer_shapes
 from visualnn.core.specs import ParamCount
 
-TF_BEFORE = "tensorflow" in sys.modules  # other test packages may import it first
-
 
 def chain(shape: list[int | None], *layers: tuple[str, dict[str, Any]]) -> Graph:
     """Input -> layers, node ids l1, l2, ..."""
@@ -231,9 +229,7 @@ def test_cnn_totals() -> None:
 
 
 def test_inference_is_pure_python() -> None:
-    if not TF_BEFORE:
-        assert "tensorflow" not in sys.modules
-        assert "keras" not in sys.modules
+    # Checked in a fresh interpreter: in this process, earlier test packages may have imported TF.
     code = (
         "import sys; from visualnn.core.graph import Graph, Node, Edge; from visualnn.core.shapes import infer_shapes; "
         "g = Graph(); g.add_node(Node('i', 'Input', {'shape': [28, 28, 1]})); g.add_node(Node('c', 'Conv2D', {})); "

@@ -25,7 +25,6 @@ from visualnn.core.specs.base import (
 )
 
 # Other test packages (cli, services) may import TensorFlow earlier in the same session.
-TF_BEFORE = "tensorflow" in sys.modules
 REGISTRY = default_registry()
 SPECS = list(REGISTRY)
 
@@ -192,9 +191,7 @@ def test_keras_aliases_resolve_to_the_catalog_type(alias: str, current: str) -> 
 
 
 def test_catalog_never_imports_tensorflow() -> None:
-    if not TF_BEFORE:
-        assert "tensorflow" not in sys.modules
-        assert "keras" not in sys.modules
+    # Checked in a fresh interpreter: in this process, earlier test packages may have imported TF.
     # A fresh interpreter proves it whatever ran before in this session.
     code = (
         "import sys; from visualnn.core.specs import default_registry; "
