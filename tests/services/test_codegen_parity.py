@@ -144,3 +144,30 @@ def test_exported_script_trains_to_the_app_history(tmp_path: Path) -> None:
         assert len(values) == 2
         np_close = [abs(a - b) <= 1e-5 for a, b in zip(values, app_history[key], strict=True)]
         assert all(np_close), (key, values, app_history[key])
+
+
+@pytest.mark.parametrize("pixels", [True, False])
+def test_numpy_script_matches_the_app(tmp_path: Path, pixels: bool) -> None:
+    import numpy as np
+
+    from visualnn.core.dataset import DatasetSpec
+    from visualnn.services.datasets import prepare
+    from visualnn.services.script_facts import script_facts
+
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 256, (120, 6, 6, 1)).astype("uint8") if pixels else rng.standard_normal((120, 5))
+    y = rng.integers(0, 3, 120)
+    np.savez(tmp_path / "arrays.npz", x=x, y=y)
+    project = TEMPLATES["cnn_small" if pixels else "mlp_classifier"].build()
+    project.dataset = DatasetSpec("numpy", "arrays.npz", {"split": {"val": 0.25, "test": 0.1, "seed": 3}})
+    facts = script_facts(project, str(tmp_path), str(tmp_path))
+    module = load_module(generate_script(project, facts=facts), tmp_path / f"np_script_{pixels}.py")
+    app = prepare(project.dataset, str(tmp_path), batch_size=16, seed=project.training.seed)
+    splits = module.load_data()
+    for (xs, ys), split, training in zip(splits, ("train", "val", "test"), (True, False, False), strict=True):
+        ours = _batches(module.make_dataset(xs, ys, 16, training))
+        theirs = _batches(getattr(app, split))
+        assert len(ours) == len(theirs)
+        for (xa, ya), (xb, yb) in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(xa, xb)
+            np.testing.assert_array_equal(ya, yb)
