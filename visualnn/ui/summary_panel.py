@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from visualnn.core.specs import fmt_shape
@@ -27,7 +27,8 @@ class SummaryPanel(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Interactive + one resize after filling: ResizeToContents re-measures on every setItem (O(n²)).
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.totals = QLabel(self)
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -62,7 +63,11 @@ class SummaryPanel(QWidget):
         order = graph.topological_order()
         order += [n for n in graph.nodes if n not in set(order)]
         names = graph.names()
+        self.table.setUpdatesEnabled(False)
+        self.table.clearContents()
         self.table.setRowCount(len(order))
+        mono = theme.mono_font(9)
+        red = QBrush(QColor(theme.ERROR))
         for row, nid in enumerate(order):
             node = graph.nodes[nid]
             info = shapes.nodes.get(nid)
@@ -78,13 +83,16 @@ class SummaryPanel(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, nid)
                 if col in (2, 3):
-                    item.setFont(theme.mono_font(9))
+                    item.setFont(mono)
                 if col == 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if info and info.error:
-                    item.setForeground(Qt.GlobalColor.red)
+                    item.setForeground(red)
                     item.setToolTip(info.error)
                 self.table.setItem(row, col, item)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setUpdatesEnabled(True)
         self.totals.setText(
             f"Total params: {theme.fmt_count(shapes.total_params)}   ·   "
             f"Trainable: {theme.fmt_count(shapes.trainable_params)}   ·   "
