@@ -194,6 +194,10 @@ class NodeItem(QGraphicsItem):
             border = QPen(QColor(theme.ACCENT), 2.6)
         elif self.highlight:
             border = QPen(QColor(theme.ACCENT).lighter(130), 2.0)
+        if lod < 0.1:
+            # Whole-model overview: a flat block is all the eye can see at this size.
+            painter.fillRect(rect, QColor(theme.ACCENT) if self.isSelected() else (QColor(theme.ERROR) if v.severity == "error" else cat))
+            return
         if lod < 0.32:
             # Far away: a coloured block with the name and the shape only.
             painter.setPen(border)
@@ -334,9 +338,16 @@ class EdgeItem(QGraphicsPathItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """Draw the curve, an arrow head and the label pill."""
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         hot = self.highlight or self.isSelected()
         color = QColor(theme.ACCENT) if hot else theme.edge_color()
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
+        if lod < 0.32:
+            # Overview: a hairline without arrow head or label keeps big graphs fluid.
+            pen = QPen(color, 0)
+            painter.setPen(pen)
+            painter.drawPath(self.path())
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(color, 2.4 if hot else 1.6))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())
@@ -348,8 +359,7 @@ class EdgeItem(QGraphicsPathItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
         painter.drawPath(head)
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
-        if self.label and lod >= 0.32:
+        if self.label:
             rect = self._label_rect()
             painter.setPen(QPen(color, 1.0))
             painter.setBrush(theme.node_fill())
