@@ -11,7 +11,8 @@ _T0 = time.perf_counter()
 
 def _first_project(window: object, argv: list[str]) -> None:
     """Open the file given on the command line, else the last project, else the bundled example."""
-    from visualnn.ui.main_window import MainWindow, example_project_path
+    from visualnn.ui.main_window import MainWindow
+    from visualnn.ui.window_files import example_project_path
 
     assert isinstance(window, MainWindow)
     paths = [a for a in argv if a.endswith(".vnn")]

@@ -10,10 +10,8 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QTabWidget,
     QToolBar,
@@ -22,8 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL
-from visualnn.core.layout import NODE_HEIGHT, NODE_WIDTH, auto_layout
-from visualnn.core.project import Project
 from visualnn.ui import theme
 from visualnn.ui.canvas.controller import CanvasController
 from visualnn.ui.canvas.scene import GraphScene
@@ -36,38 +32,13 @@ from visualnn.ui.panels import load_panel, start_engine
 from visualnn.ui.problems import ProblemsPanel
 from visualnn.ui.step_bar import StepBar
 from visualnn.ui.summary_panel import SummaryPanel
+from visualnn.ui.window_files import ProjectFilesMixin
 
 log = logging.getLogger(__name__)
-FILE_FILTER = "VisualNN projects (*.vnn);;All files (*)"
-MAX_RECENT = 10
 BOTTOM_TABS = ("data", "training", "evaluation", "predict", "runs", "code", "summary", "problems")  # workflow order
 
 
-def tidy_positions(project: Project) -> bool:
-    """Lay out a freshly opened graph whose cards would overlap at this canvas's card size.
-
-    Files written by other tools (or templates spaced for smaller cards) stay readable; the
-    document is not marked modified because nothing the user made has changed.
-    """
-    nodes = list(project.graph)
-    crowded = any(
-        abs(a.pos[0] - b.pos[0]) < NODE_WIDTH + 10 and abs(a.pos[1] - b.pos[1]) < NODE_HEIGHT + 30
-        for i, a in enumerate(nodes)
-        for b in nodes[i + 1 : i + 40]  # neighbours in document order are where overlaps happen
-    )
-    if crowded:
-        for nid, pos in auto_layout(project.graph).items():
-            project.graph.nodes[nid].pos = pos
-    return crowded
-
-
-def example_project_path() -> str | None:
-    """The bundled example project, when this build ships one."""
-    path = os.path.join(theme.resources_dir(), "examples", "tabular", "tabular.vnn")
-    return path if os.path.exists(path) else None
-
-
-class MainWindow(QMainWindow):
+class MainWindow(ProjectFilesMixin, QMainWindow):
     """Hosts the document's views; every edit goes through the document's undo stack."""
 
     def __init__(self, document: ProjectDocument | None = None, settings: QSettings | None = None) -> None:
@@ -93,6 +64,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
+        self._build_context_menu()
         self._build_status()
         self._connect()
         self.resize(1400, 880)
@@ -261,6 +233,17 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(acts["about"])
 
+    def _build_context_menu(self) -> None:
+        """Right-click on the canvas offers the edit actions (they act on the selection)."""
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for key in ("cut", "copy", "paste", "duplicate", "delete", None, "select_all", "auto_layout", "fit", "toggle_mode"):
+            if key is None:
+                sep = QAction(self.view)
+                sep.setSeparator(True)
+                self.view.addAction(sep)
+            else:
+                self.view.addAction(self.actions_[key])
+
     def _build_toolbar(self) -> None:
         tb = QToolBar("Main", self)
         tb.setObjectName("toolbar_main")
@@ -410,149 +393,10 @@ class MainWindow(QMainWindow):
         dock.show()
         dock.raise_()
 
-    # ------------------------------------------------------------ files
     def _on_document_project_replaced(self) -> None:
         self._update_title()
         self._update_status()
         QTimer.singleShot(0, self.view.show_model)
-
-    def confirm_discard(self) -> bool:
-        """Ask Save / Discard / Cancel when there are unsaved changes; True when it is fine to continue."""
-        if not self.document.is_dirty:
-            return True
-        answer = QMessageBox.question(
-            self,
-            "Unsaved changes",
-            f"Save the changes to “{self.document.display_name}” before closing it?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
-
-    def new_project(self, project: Project | None = None) -> None:
-        """Replace the open project with an empty one (or ``project``), after asking about unsaved changes."""
-        if not self.confirm_discard():
-            return
-        self.document.set_project(project or Project())
-
-    def new_from_template(self, name: str) -> None:
-        """Start from a template, laid out for the card size of this canvas."""
-        from visualnn.core.templates import TEMPLATES
-
-        project = TEMPLATES[name].build()
-        tidy_positions(project)
-        self.new_project(project)
-
-    def _fill_template_menu(self) -> None:
-        try:
-            from visualnn.core.templates import TEMPLATES
-        except ImportError:
-            self.template_menu.setEnabled(False)
-            return
-        for name, tpl in TEMPLATES.items():
-            act = self.template_menu.addAction(tpl.title)
-            act.setToolTip(tpl.description)
-            act.setStatusTip(tpl.description)
-            act.triggered.connect(lambda _c=False, n=name: self.new_from_template(n))
-
-    def open_dialog(self) -> None:
-        """Pick a project file and open it."""
-        start = os.path.dirname(self.document.path) if self.document.path else os.path.expanduser("~")
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, FILE_FILTER)
-        if path:
-            self.open_path(path)
-
-    def open_path(self, path: str, ask: bool = True) -> bool:
-        """Open a project file; errors are shown with the file name and the reason."""
-        if ask and not self.confirm_discard():
-            return False
-        try:
-            self.document.load(path, prepare=tidy_positions)
-        except Exception as exc:
-            log.warning("could not open %s: %s", path, exc)
-            QMessageBox.warning(self, "Cannot open project", f"Could not open {path}:\n\n{exc}")
-            self._forget_recent(path)
-            return False
-        self._add_recent(os.path.abspath(path))
-        self.statusBar().showMessage(f"Opened {path}", 4000)
-        return True
-
-    def save(self) -> bool:
-        """Save to the current file (Save As when there is none); True on success."""
-        if not self.document.path:
-            return self.save_as()
-        return self._save_to(self.document.path)
-
-    def save_as(self) -> bool:
-        """Choose a file name and save."""
-        start = self.document.path or os.path.join(os.path.expanduser("~"), f"{self.document.display_name}.vnn")
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, FILE_FILTER)
-        if not path:
-            return False
-        if not path.endswith(".vnn"):
-            path += ".vnn"
-        return self._save_to(path)
-
-    def _save_to(self, path: str) -> bool:
-        try:
-            saved = self.document.save(path)
-        except Exception as exc:
-            QMessageBox.warning(self, "Cannot save project", f"Could not save {path}:\n\n{exc}")
-            return False
-        self._add_recent(saved)
-        self.statusBar().showMessage(f"Saved {saved}", 4000)
-        return True
-
-    # ------------------------------------------------------------ recent files and settings
-    def recent_files(self) -> list[str]:
-        """Recently opened projects, newest first."""
-        value = self.settings.value("recent_files", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
-
-    def _add_recent(self, path: str) -> None:
-        files = [path, *[p for p in self.recent_files() if p != path]][:MAX_RECENT]
-        self.settings.setValue("recent_files", files)
-        self._fill_recent_menu()
-
-    def _forget_recent(self, path: str) -> None:
-        self.settings.setValue("recent_files", [p for p in self.recent_files() if p != os.path.abspath(path)])
-        self._fill_recent_menu()
-
-    def _fill_recent_menu(self) -> None:
-        menu: QMenu = self.recent_menu
-        menu.clear()
-        files = self.recent_files()
-        for path in files:
-            act = menu.addAction(os.path.basename(path))
-            act.setToolTip(path)
-            act.setStatusTip(path)
-            act.triggered.connect(lambda _c=False, p=path: self.open_path(p))
-        menu.setEnabled(bool(files))
-
-    def _restore_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        self._default_state = self.saveState()
-        state = self.settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
-
-    def reset_layout(self) -> None:
-        """Put every panel back where it started."""
-        self.restoreState(self._default_state)
-        for dock in self.docks.values():
-            dock.show()
-
-    def save_settings(self) -> None:
-        """Remember geometry and panel layout."""
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.sync()
 
     def about(self) -> None:
         """Version and a one-line description."""
