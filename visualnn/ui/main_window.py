@@ -257,7 +257,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         sb = self.statusBar()
         self.params_label = QLabel()
         self.validity_label = QLabel()
-        self.engine_label = QLabel("TensorFlow: starting…" if self.engine is not None else "TensorFlow: not started")
+        self.engine_label = QLabel("TensorFlow: not started")
+        self.engine_label.setToolTip("TensorFlow runs in a separate engine process so the window never waits for it.")
         for w in (self.params_label, self.validity_label, self.engine_label):
             w.setContentsMargins(8, 0, 8, 0)
             sb.addPermanentWidget(w)
@@ -300,6 +301,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         """Start the TensorFlow engine process in the background (after the window is up)."""
         start = getattr(self.engine, "start", None)
         if callable(start):
+            self.engine_label.setText("TensorFlow: starting…")
             start()
 
     # ------------------------------------------------------------ status and title
