@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 _T0 = time.perf_counter()
 
@@ -36,6 +38,56 @@ def _first_project(window: object, argv: list[str]) -> None:
             window.new_from_template(next(iter(TEMPLATES)))
     except ImportError:
         pass
+
+
+def _install_extras(app: object, window: object, argv: list[str], interactive: bool) -> None:
+    """Attach the optional features (export, help, autosave, file-open, welcome); one failing never stops start-up."""
+    import logging
+
+    from PySide6.QtCore import QTimer
+
+    log = logging.getLogger(__name__)
+    w: Any = window
+
+    def attempt(what: str, fn: Callable[[], object]) -> None:
+        try:
+            fn()
+        except ImportError:
+            log.info("%s is not available in this build", what)
+        except Exception:
+            log.exception("could not install %s", what)
+
+    def export() -> None:
+        from visualnn.ui.export_dialogs import ExportController
+
+        w.export_controller = ExportController(w.document, w.engine, w)
+
+    def help_menu() -> None:
+        from visualnn.ui.help import install_help_menu
+
+        install_help_menu(w, engine_info=lambda: getattr(w.engine, "info", None))
+
+    def file_open() -> None:
+        from visualnn.ui.file_open import install_file_open_handler
+
+        w.file_open_filter = install_file_open_handler(app, w.open_path)  # type: ignore[arg-type]
+
+    def autosave() -> None:
+        from visualnn.ui.autosave import install_autosave
+
+        w.autosave = install_autosave(w, w.document)
+
+    def welcome() -> None:
+        from visualnn.ui.welcome import show_welcome_if_first_run
+
+        QTimer.singleShot(0, lambda: show_welcome_if_first_run(w, argv))
+
+    attempt("export", export)
+    attempt("the help menu", help_menu)
+    attempt("file-open events", file_open)
+    if interactive:
+        attempt("autosave", autosave)
+        attempt("the welcome page", welcome)
 
 
 def run_app(argv: list[str]) -> int:
@@ -86,8 +138,10 @@ def run_app(argv: list[str]) -> int:
             app.quit()
 
         QTimer.singleShot(int(os.environ.get("VISUALNN_SCREENSHOT_DELAY_MS", "1500")), _grab)
+    interactive = not os.environ.get("VISUALNN_STARTUP_BENCH") and not shot
+    _install_extras(app, window, argv, interactive)
     window.show()
-    if not os.environ.get("VISUALNN_STARTUP_BENCH") and not shot:
+    if interactive:
         # TensorFlow imports in the engine process once the window is up, so the window never waits.
         QTimer.singleShot(300, window.start_engine)
     return int(app.exec())
