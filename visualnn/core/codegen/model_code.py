@@ -206,13 +206,13 @@ def subclass_code(graph: Graph, name: str, project_name: str, steps: list[Step])
         lines.append(statement(Cat((f"{step.var} = ", _apply(step, f"self.{step.var}"))), 8))
     result = outputs[0].var if len(outputs) == 1 else "[" + ", ".join(s.var for s in outputs) + "]"
     lines.append(f"        return {result}")
-    zeros = [_zeros(graph, s) for s in inputs]
-    sample: Expr = zeros[0] if len(zeros) == 1 else Br("[", tuple(zeros), "]")
+    symbolic = [_symbolic_input(graph, s) for s in inputs]
+    sample: Expr = symbolic[0] if len(symbolic) == 1 else Br("[", tuple(symbolic), "]")
     lines += [
         "",
         "",
         "def build_model():",
-        _doc("Create the subclassed model; calling it once on a batch of zeros creates its weights.", 4),
+        _doc("Create the subclassed model; calling it once on symbolic inputs creates its weights.", 4),
         f"    model = {cls}(name={string(name)})",
         statement(Cat(("model", Br("(", (sample,), ")", call=True))), 4),
         "    return model",
@@ -220,12 +220,15 @@ def subclass_code(graph: Graph, name: str, project_name: str, steps: list[Step])
     return lines
 
 
-def _zeros(graph: Graph, step: Step) -> Cat:
-    """``keras.ops.zeros((1, *shape))`` for one Input (unknown dimensions become 1)."""
+def _symbolic_input(graph: Graph, step: Step) -> Cat:
+    """``keras.Input(shape=...)`` for one Input: a symbolic call builds every layer without running
+    it, so variable-length axes (None) stay unknown instead of being guessed."""
     params = step.spec.resolved(graph.nodes[step.node_id].params)
-    shape = tuple([1, *[d if isinstance(d, int) else 1 for d in params.get("shape") or []]])
-    kwargs = {} if params.get("dtype", "float32") == "float32" else {"dtype": params["dtype"]}
-    return call("keras.ops.zeros", kwargs, args=(literal(shape),))
+    shape = tuple(d if isinstance(d, int) else None for d in params.get("shape") or [])
+    kwargs: dict[str, object] = {"shape": shape}
+    if params.get("dtype", "float32") != "float32":
+        kwargs["dtype"] = params["dtype"]
+    return call("keras.Input", kwargs)
 
 
 def model_definition(graph: Graph, project_name: str, style: str, registry: Registry | None = None) -> list[str]:
