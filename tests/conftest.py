@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -24,6 +26,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:  # type: ignore[no-untype
     _EXIT_STATUS = int(exitstatus)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config) -> None:  # type: ignore[no-untyped-def]
     """Leave without interpreter teardown once Qt was used.
 
