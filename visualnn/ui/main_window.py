@@ -139,7 +139,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.setTabPosition(bottom, QTabWidget.TabPosition.North)
         self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [260, 310], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["data"]], [230], Qt.Orientation.Vertical)
-        self.docks["code"].raise_()
+        self.docks["data"].raise_()  # step 1 of the workflow
 
     def _act(self, key: str, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)
