@@ -1,4 +1,6 @@
-"""PySide6 6.12 on Python 3.11 drops a reference to None on every void call; the guard keeps it alive."""
+"""PySide6 6.12.0 dropped a reference to None on every void Qt call, which aborts Python 3.11
+("none_dealloc") after a few repaints of a large graph; pyproject excludes that release. This
+test fails if a PySide6 with that bug is installed."""
 
 from __future__ import annotations
 
@@ -6,11 +8,11 @@ import sys
 
 from PySide6.QtCore import QObject
 
-import visualnn.ui  # noqa: F401  (installs the guard)
 
-
-def test_many_void_calls_do_not_free_none() -> None:
+def test_void_qt_calls_keep_none_references_balanced() -> None:
     obj = QObject()
-    for _ in range(20_000):  # well beyond None's natural reference count on 3.11
+    before = sys.getrefcount(None)
+    for _ in range(5_000):
         obj.setObjectName("x")
-    assert sys.getrefcount(None) > 1_000_000
+    after = sys.getrefcount(None)
+    assert abs(after - before) < 100, f"None lost {before - after} references over 5,000 void calls"
