@@ -10,8 +10,8 @@ from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.training_config import TrainingConfig
 
-Y_STEP = 100.0  # vertical distance between consecutive layers on the canvas
-X_STEP = 240.0  # horizontal distance between parallel branches
+Y_STEP = 140.0  # vertical distance between consecutive layers: a card (84) plus the layout gap (56)
+X_STEP = 260.0  # horizontal distance between parallel branches: a card (220) plus a gap (40)
 
 
 @dataclass(frozen=True)
