@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXAMPLE := resources/examples/tabular/tabular.vnn
+# With Xvfb installed, the real-window test (tests/xvfb) runs too; other Qt tests stay offscreen.
+XVFB := $(shell command -v xvfb-run >/dev/null 2>&1 && echo 'xvfb-run -a -s "-screen 0 1600x1000x24"')
 
 .PHONY: run test lint bench clean
 
@@ -17,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/visualnn $(EXAMPLE)
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(XVFB) $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check visualnn tests bench
