@@ -206,7 +206,13 @@ def test_migration_chain_with_a_fake_step() -> None:
 
 def test_dumps_is_stable_pretty_json() -> None:
     text = dumps({"b": 1, "a": [1, 2]})
-    assert text == '{\n  "b": 1,\n  "a": [\n    1,\n    2\n  ]\n}\n'
+    assert text == '{"b": 1, "a": [1, 2]}\n'  # short containers stay on one line
+    big = {"z": "x" * 90, "nodes": [{"id": f"n{i}", "pos": [0.0, 140.0]} for i in range(4)], "long": list(range(40))}
+    text = dumps(big)
+    assert json.loads(text) == big
+    assert list(json.loads(text)) == ["z", "nodes", "long"]  # document key order kept
+    assert '\n    {"id": "n1", "pos": [0.0, 140.0]},\n' in text  # a node on one line: a move is a one-line diff
+    assert "\n    0,\n    1,\n" in text  # a container too long for a line goes one item per line
     assert os.linesep not in text or os.linesep == "\n"
 
 

@@ -58,9 +58,30 @@ def project_to_dict(project: Project, base_dir: str | os.PathLike[str] | None = 
     return data
 
 
+_ONE_LINE = 100  # containers whose compact form fits stay on one line: `"pos": [0.0, 140.0]`
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _dump(value: Any, level: int) -> str:
+    if not isinstance(value, (dict, list)) or not value:
+        return _compact(value)
+    flat = _compact(value)
+    if len(flat) + 2 * level <= _ONE_LINE:
+        return flat
+    pad, inner = "  " * level, "  " * (level + 1)
+    if isinstance(value, dict):
+        items = [f"{inner}{_compact(str(k))}: {_dump(v, level + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    return "[\n" + ",\n".join(inner + _dump(v, level + 1) for v in value) + "\n" + pad + "]"
+
+
 def dumps(data: dict[str, Any]) -> str:
-    """Pretty, diff-friendly JSON text (indent 2, document key order, trailing newline)."""
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """Pretty, diff-friendly JSON text: indent 2, document key order, short containers (a node's
+    position, an edge, small parameter sets) on one line, trailing newline."""
+    return _dump(data, 0) + "\n"
 
 
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:
