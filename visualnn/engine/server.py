@@ -126,6 +126,10 @@ def main() -> int:
     """Entry point of ``python -m visualnn.engine``."""
     out = _protocol_stream()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="engine %(levelname)s %(message)s")
+    from visualnn import logs
+
+    logs.setup_logging("engine")  # engine.log beside the app's log (separate files: rotation is per process)
+    logs.install_excepthook()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     nice = os.environ.get("VISUALNN_ENGINE_NICE", "")
     if nice.strip().lstrip("-").isdigit() and hasattr(os, "nice"):

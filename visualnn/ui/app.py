@@ -65,7 +65,8 @@ def _install_extras(app: object, window: object, argv: list[str], interactive: b
     def help_menu() -> None:
         from visualnn.ui.help import install_help_menu
 
-        install_help_menu(w, engine_info=lambda: getattr(w.engine, "info", None))
+        # The client itself: the About box reads its versions and asks it for the devices.
+        install_help_menu(w, engine_info=lambda: w.engine)
 
     def file_open() -> None:
         from visualnn.ui.file_open import install_file_open_handler
@@ -101,6 +102,10 @@ def run_app(argv: list[str]) -> int:
     app.setOrganizationName("VisualNN")
     app.setApplicationDisplayName("VisualNN")
     app.setStyle("Fusion")  # a consistent modern look that follows the system light/dark scheme
+    from visualnn import logs
+
+    logs.setup_logging("visualnn")  # rotating file in the user log dir (Help > Show log)
+    logs.install_excepthook()
 
     from visualnn.ui import theme
     from visualnn.ui.main_window import MainWindow
