@@ -71,7 +71,7 @@ def test_csv_script_carries_the_detected_settings_as_data() -> None:
     data = next(n for n in tree.body if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "DATA")
     assert ast.literal_eval(data.value) == facts
     assert "def split_indices(" in code and "def fit_column(" in code and "Counter" in code
-    assert "class " in code and "def call(self, inputs)" in code
+    assert "class " in code and "def call(self, inputs, training=None)" in code
 
 
 def test_hostile_column_names_and_paths_cannot_inject_code() -> None:

@@ -196,7 +196,9 @@ def subclass_code(graph: Graph, name: str, project_name: str, steps: list[Step])
         "        # Each layer creates its weights when the model first runs on data (see build_model).",
         "        super().build(input_shape)",
         "",
-        "    def call(self, inputs):",
+        # `training` in the signature is what makes fit() call the model with training=True; Keras then passes it
+        # on to every layer, so Dropout and BatchNormalization behave as in the Sequential and functional styles.
+        "    def call(self, inputs, training=None):",
     ]
     if len(inputs) == 1:
         lines.append(f"        {inputs[0].var} = inputs")
