@@ -138,7 +138,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
                 self.tabifyDockWidget(first, dock)
         self.setTabPosition(bottom, QTabWidget.TabPosition.North)
         self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [260, 310], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["data"]], [230], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["data"]], [300], Qt.Orientation.Vertical)
         self.docks["data"].raise_()  # step 1 of the workflow
 
     def _act(self, key: str, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:

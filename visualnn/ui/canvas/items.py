@@ -234,11 +234,16 @@ class NodeItem(QGraphicsItem):
         painter.drawText(QRectF(pad, HEADER + 23, NODE_WIDTH - 2 * pad, 18), Qt.AlignmentFlag.AlignVCenter, sub)
         painter.setFont(_Fonts.mono or QFont())
         fm = painter.fontMetrics()
-        params_w = fm.horizontalAdvance(v.footer_params) if v.footer_params else 0
-        room = int(NODE_WIDTH - 2 * pad - params_w - (8 if params_w else 0))
+        params = v.footer_params
+        for attempt in (params, params.split(" ")[0]):  # the shape matters more than the word "params"
+            params = attempt
+            params_w = fm.horizontalAdvance(params) if params else 0
+            room = int(NODE_WIDTH - 2 * pad - params_w - (8 if params_w else 0))
+            if fm.horizontalAdvance(v.footer_shape) <= room:
+                break
         shape = fm.elidedText(v.footer_shape, Qt.TextElideMode.ElideMiddle, room)
         painter.drawText(footer.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shape)
-        painter.drawText(footer.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, v.footer_params)
+        painter.drawText(footer.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, params)
         if v.severity:
             badge = QColor(theme.ERROR if v.severity == "error" else theme.WARNING)
             center = QPointF(NODE_WIDTH - 12, HEADER + 14)

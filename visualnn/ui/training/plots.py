@@ -67,6 +67,10 @@ def base_metric(key: str) -> tuple[str, bool]:
     return (key[4:], True) if key.startswith("val_") else (key, False)
 
 
+PLOT_COLUMNS = 3  # loss, a metric and the learning rate side by side in the short bottom dock
+PLOT_MIN_HEIGHT = 170
+
+
 class MetricPlots(QWidget):
     """A grid of plots: loss, each metric (train solid, validation dashed, batches thin), learning rate."""
 
@@ -172,10 +176,13 @@ class MetricPlots(QWidget):
             background = self.palette().window().color()
             background.setAlpha(170)  # readable over the curves in light and dark themes
             plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(background))
+            if metric == "learning rate":
+                plot.setLogMode(y=True)  # schedules span decades; a constant 0.002 reads as 0 on a linear axis
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             n = len(self.plots)
-            self._grid.addWidget(plot, n // 2, n % 2)
+            plot.setMinimumHeight(PLOT_MIN_HEIGHT)  # a squashed plot shows no curve at all
+            self._grid.addWidget(plot, n // PLOT_COLUMNS, n % PLOT_COLUMNS)
             self.plots[metric] = plot
             self._readouts.append(_HoverReadout(plot, self, metric))  # kept alive: Qt holds the slot weakly
         return plot
