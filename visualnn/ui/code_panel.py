@@ -1,75 +1,199 @@
-"""Read-only preview of the generated model code; follows every edit; Copy puts it on the clipboard."""
+"""The Code dock: the model definition or the full training script in three styles, with Copy and Save.
+
+The model-only text is pure and fast, so it follows every edit at once. The full script needs facts
+that only reading the data tells (CSV format, column kinds): those are read on the thread pool by
+:class:`~visualnn.ui.code_worker.FactsJob` (TensorFlow-free), cached per dataset, and the script is
+regenerated 300 ms after the last edit.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QGuiApplication, QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QThreadPool, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QShowEvent, QStandardItemModel
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from visualnn.ui import theme
+from visualnn.ui.code_worker import FactsJob, facts_for
 from visualnn.ui.document import ProjectDocument
 
 log = logging.getLogger(__name__)
-STYLES = ("functional", "sequential", "subclass")
+STYLES = ("sequential", "functional", "subclass")
+STYLE_LABELS = {"sequential": "Sequential", "functional": "Functional", "subclass": "Subclass"}
+SCRIPT_DEBOUNCE_MS = 300
+SEQUENTIAL_REASON = (
+    "Sequential needs a single chain of layers that starts at one Input; this graph branches, merges or "
+    "has several inputs. Use Functional or Subclass."
+)
+FactsCallback = Callable[[dict[str, Any] | None, str | None], None]
 
 
 def generate(document: ProjectDocument, style: str) -> str:
     """The model code for the project, or a comment saying why there is none."""
-    try:
-        from visualnn.core.codegen import generate_model_code
-    except ImportError:
-        return "# The code generator is not available in this build."
+    from visualnn.core.codegen import generate_model_code
+
     try:
         return generate_model_code(document.project, style=style)
     except Exception as exc:  # the preview must survive half-built models
-        return f"# The model cannot be written as code yet:\n# {exc}\n# Fix the problems listed in the Problems tab."
+        return _cannot(exc)
+
+
+def _cannot(exc: Exception) -> str:
+    return f"# The model cannot be written as code yet:\n# {exc}\n# Fix the problems listed in the Problems tab."
+
+
+def sequential_allowed(document: ProjectDocument) -> bool:
+    """Whether the graph is one chain starting at an Input (what ``keras.Sequential`` can express)."""
+    graph = document.graph
+    order = graph.chain_order()
+    return bool(order) and graph.nodes[order[0]].type == "Input"  # type: ignore[index]
 
 
 class CodePanel(QWidget):
-    """Monospace, read-only Keras code of the current model with a style choice and Copy."""
+    """Read-only Keras code of the current project: style choice, Model only / Full script, Copy and Save."""
+
+    saved = Signal(str)  # path of the written script (requirements.txt lies beside it)
+    save_failed = Signal(str)  # a message naming the cause
 
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
+        self.pool = QThreadPool.globalInstance()
         self.editor = QPlainTextEdit(self)
         self.editor.setReadOnly(True)
         self.editor.setFont(theme.mono_font(10))
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.style_box = QComboBox(self)
-        self.style_box.addItems(STYLES)
+        for style in STYLES:
+            self.style_box.addItem(STYLE_LABELS[style], style)
         self.style_box.setToolTip("How the model is written: Sequential list, functional API, or a Model subclass.")
+        self.model_button = QToolButton(self)
+        self.model_button.setText("Model only")
+        self.model_button.setToolTip("Only build_model(): follows every edit instantly.")
+        self.script_button = QToolButton(self)
+        self.script_button.setText("Full script")
+        self.script_button.setToolTip("The whole training script: load_data(), tf.data pipeline, model, fit, evaluate.")
+        self.mode_group = QButtonGroup(self)
+        for button in (self.model_button, self.script_button):
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            self.mode_group.addButton(button)
+        self.model_button.setChecked(True)
         self.copy_button = QPushButton("Copy", self)
-        self.copy_button.setToolTip("Copy the code to the clipboard.")
+        self.copy_button.setToolTip("Copy the code shown to the clipboard.")
+        self.save_button = QPushButton("Save…", self)
+        self.save_button.setToolTip("Save the full training script in the chosen style, with a requirements.txt beside it.")
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setVisible(False)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Style:"))
         bar.addWidget(self.style_box)
+        bar.addSpacing(12)
+        bar.addWidget(self.model_button)
+        bar.addWidget(self.script_button)
         bar.addStretch(1)
         bar.addWidget(self.copy_button)
+        bar.addWidget(self.save_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
+        lay.addWidget(self.status)
         lay.addWidget(self.editor)
-        self._timer = QTimer(self)
+        self._timer = QTimer(self)  # model only: coalesce a burst of edits into one redraw
         self._timer.setSingleShot(True)
         self._timer.setInterval(40)
         self._timer.timeout.connect(self.refresh)
+        self._script_timer = QTimer(self)  # full script: wait for a pause in editing
+        self._script_timer.setSingleShot(True)
+        self._script_timer.setInterval(SCRIPT_DEBOUNCE_MS)
+        self._script_timer.timeout.connect(self.refresh)
         self._stale = True
+        self._job = 0
+        self._inflight_key: str | None = None
+        self._facts_key: str | None = None
+        self._facts: dict[str, Any] | None = None
+        self._facts_error: str | None = None
+        self._waiting: list[FactsCallback] = []
         document.graph_changed.connect(self._on_document_graph_changed)
+        for signal in (document.dataset_changed, document.training_changed, document.name_changed,
+                       document.path_changed):  # fmt: skip
+            signal.connect(self._on_document_changed)
         document.project_replaced.connect(self._on_document_project_replaced)
-        self.style_box.currentTextChanged.connect(lambda _t: self.refresh())
+        self.style_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.mode_group.buttonToggled.connect(self._on_mode_toggled)
         self.copy_button.clicked.connect(self.copy)
+        self.save_button.clicked.connect(lambda _checked=False: self.save())
         self._on_document_project_replaced()
 
+    # ------------------------------------------------------------------ state
+    def style(self) -> str:
+        """The chosen style (``sequential``, ``functional`` or ``subclass``)."""
+        return str(self.style_box.currentData())
+
+    def set_style(self, style: str) -> None:
+        """Choose a style; Sequential is refused (stays put) while the graph is not a chain."""
+        index = self.style_box.findData(style)
+        if index >= 0 and (style != "sequential" or sequential_allowed(self.document)):
+            self.style_box.setCurrentIndex(index)
+
+    @property
+    def full_script(self) -> bool:
+        """Whether the dock shows the full training script (else the model definition only)."""
+        return self.script_button.isChecked()
+
+    def set_full_script(self, on: bool) -> None:
+        """Switch between Model only and Full script."""
+        (self.script_button if on else self.model_button).setChecked(True)
+
+    # ------------------------------------------------------------------ document events
     def _on_document_project_replaced(self) -> None:
-        self.style_box.setCurrentText("sequential" if self.document.graph.mode == "sequential" else "functional")
+        self._update_styles()
+        sequential = self.document.graph.mode == "sequential" and sequential_allowed(self.document)
+        self.style_box.blockSignals(True)
+        self.style_box.setCurrentIndex(self.style_box.findData("sequential" if sequential else "functional"))
+        self.style_box.blockSignals(False)
         self.refresh()
 
     def _on_document_graph_changed(self) -> None:
+        self._update_styles()
+        self._on_document_changed()
+
+    def _on_document_changed(self) -> None:
         self._stale = True
         if self.isVisible():
-            self._timer.start()
+            (self._script_timer if self.full_script else self._timer).start()
+
+    def _on_mode_toggled(self, _button: Any, checked: bool) -> None:
+        if checked:
+            self.refresh()
+
+    def _update_styles(self) -> None:
+        """Grey out Sequential (with the reason as its tooltip) when the graph is not a chain."""
+        allowed = sequential_allowed(self.document)
+        model = self.style_box.model()
+        if isinstance(model, QStandardItemModel):
+            item = model.item(self.style_box.findData("sequential"))
+            item.setEnabled(allowed)
+            item.setToolTip("A keras.Sequential list of layers." if allowed else SEQUENTIAL_REASON)
+        if not allowed and self.style() == "sequential":
+            self.style_box.setCurrentIndex(self.style_box.findData("functional"))
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         """Catch up on edits made while hidden."""
@@ -77,22 +201,132 @@ class CodePanel(QWidget):
         if self._stale:
             self.refresh()
 
+    # ------------------------------------------------------------------ text
     def refresh(self) -> None:
-        """Regenerate the code (keeping the scroll position)."""
-        text = generate(self.document, self.style_box.currentText())
+        """Regenerate the text shown: the model now, or the full script once the data facts are known."""
+        self._stale = False
+        if not self.full_script:
+            self._show(generate(self.document, self.style()))
+            self._set_status("")
+            return
+        self._with_facts(self._on_facts_for_preview)
+
+    def _on_facts_for_preview(self, facts: dict[str, Any] | None, error: str | None) -> None:
+        if not self.full_script:
+            return
+        if error is not None:
+            self._set_status(f"The data cannot be read, so the full script cannot be written: {error}", error=True)
+            lines = "\n# ".join(error.splitlines())
+            self._show("# The full script needs to read the project's data, which failed:\n"
+                       f"# {lines}\n# Fix the data in the Data tab, or switch to Model only.\n")  # fmt: skip
+            return
+        self._set_status("")
+        self._show(self._script(facts, self._base_dir()))
+
+    def _script(self, facts: dict[str, Any] | None, script_dir: str) -> str:
+        from visualnn.core.codegen import generate_script
+
+        try:
+            return generate_script(self.document.project, self.style(), facts=facts_for(facts, script_dir))
+        except Exception as exc:  # half-built models: say why instead of failing
+            return _cannot(exc)
+
+    def _show(self, text: str) -> None:
         if text != self.editor.toPlainText():
             bar = self.editor.verticalScrollBar()
             pos = bar.value()
             self.editor.setPlainText(text)
             bar.setValue(pos)
-        self._stale = False
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color: {theme.ERROR};" if error else "")
+        self.status.setVisible(bool(text))
 
     def code(self) -> str:
-        """The code shown (fresh)."""
+        """The code shown (fresh for the model only; the full script may still be waiting for the data)."""
         if self._stale:
             self.refresh()
         return self.editor.toPlainText()
 
     def copy(self) -> None:
-        """Put the code on the clipboard."""
+        """Put the code shown on the clipboard."""
         QGuiApplication.clipboard().setText(self.code())
+
+    # ------------------------------------------------------------------ data facts
+    def _base_dir(self) -> str:
+        path = self.document.path
+        return os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+
+    def _with_facts(self, then: FactsCallback) -> None:
+        """Call ``then(facts, error)`` now when the facts of this dataset are known, else once they are read."""
+        dataset = self.document.project.dataset
+        if dataset is None:
+            then(None, None)  # no data: the script uses random stand-in data of the right shapes
+            return
+        base_dir = self._base_dir()
+        key = json.dumps([dataset.to_dict(), base_dir], sort_keys=True, default=str)
+        if key == self._facts_key:
+            then(self._facts, self._facts_error)
+            return
+        self._waiting.append(then)
+        if key == self._inflight_key:
+            return
+        self._job += 1
+        self._inflight_key = key
+        job = FactsJob(self._job, dataset.to_dict(), base_dir)
+        job.signals.finished.connect(self._on_job_finished)
+        job.signals.failed.connect(self._on_job_failed)
+        self._set_status(f"Reading {os.path.basename(dataset.path) or dataset.path} for the full script…")
+        self.pool.start(job)
+
+    def _on_job_finished(self, job_id: int, facts: object) -> None:
+        self._settle(job_id, facts if isinstance(facts, dict) else None, None)
+
+    def _on_job_failed(self, job_id: int, message: str) -> None:
+        self._settle(job_id, None, message)
+
+    def _settle(self, job_id: int, facts: dict[str, Any] | None, error: str | None) -> None:
+        if job_id != self._job:
+            return  # a newer request superseded this one
+        self._facts_key, self._inflight_key = self._inflight_key, None
+        self._facts, self._facts_error = facts, error
+        waiting, self._waiting = self._waiting, []
+        for then in waiting:
+            then(facts, error)
+
+    # ------------------------------------------------------------------ save
+    def save(self, path: str | None = None) -> None:
+        """Write the full script (chosen style) and requirements.txt beside it; ``saved`` or ``save_failed`` follows."""
+        if not path:
+            start = os.path.join(self._base_dir(), "train.py")
+            path = QFileDialog.getSaveFileName(self, "Save training script", start, "Python script (*.py)")[0]
+        if not path:
+            return
+        target = os.path.abspath(path)
+        self._with_facts(lambda facts, error: self._write(target, facts, error))
+
+    def _write(self, path: str, facts: dict[str, Any] | None, error: str | None) -> None:
+        from visualnn.core.codegen import requirements_txt
+
+        if error is not None:
+            self._fail_save(f"The script was not saved: the data cannot be read ({error}).")
+            return
+        text = self._script(facts, os.path.dirname(path))
+        if text.startswith("# The model cannot"):
+            self._fail_save(f"The script was not saved: {text.splitlines()[1].lstrip('# ')}")
+            return
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            with open(os.path.join(os.path.dirname(path), "requirements.txt"), "w", encoding="utf-8") as fh:
+                fh.write(requirements_txt())
+        except OSError as exc:
+            self._fail_save(f"Could not write {path}: {exc.strerror or exc}.")
+            return
+        self._set_status(f"Saved {os.path.basename(path)} and requirements.txt in {os.path.dirname(path)}.")
+        self.saved.emit(path)
+
+    def _fail_save(self, message: str) -> None:
+        self._set_status(message, error=True)
+        self.save_failed.emit(message)
