@@ -29,7 +29,7 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
     spec = project.dataset
     if spec is None:
         return None
-    from visualnn.services.datasets import resolve_path
+    from visualnn.services.datasets.paths import resolve_path  # not the package: it pulls in TF, and the UI calls this
 
     path = resolve_path(spec.path, base_dir)
     split = spec.split()

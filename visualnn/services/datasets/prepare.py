@@ -14,6 +14,7 @@ from typing import Any
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.tensors import OutputSuggestion, TensorInfo, suggest_output
 from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
+from visualnn.services.datasets.paths import resolve_path as resolve_path  # re-exported for existing callers
 from visualnn.services.datasets.pipeline_code import pipeline_code
 
 
@@ -61,12 +62,6 @@ class PreparedData:
             mean += [f.get("center", 0.0) if layer else 0.0] * width
             var += [(f.get("scale", 1.0) ** 2) if layer else 1.0] * width
         return keras.layers.Normalization(mean=np.array(mean), variance=np.array(var))
-
-
-def resolve_path(path: str, base_dir: str) -> str:
-    """The data path as stored (relative to the project) made absolute."""
-    path = os.path.expanduser(path)
-    return os.path.normpath(path if os.path.isabs(path) else os.path.join(base_dir or ".", path))
 
 
 def prepare(
