@@ -25,7 +25,7 @@ class FactsJob(QRunnable):
         super().__init__()
         self.job_id = job_id
         self.dataset = dataset  # a plain-dict snapshot: the worker never reads the live project
-        self.base_dir = base_dir
+        self.base_dir = os.path.abspath(base_dir)  # facts_for() rewrites only absolute data paths
         self.signals = FactsSignals()
         self.setAutoDelete(True)
 
