@@ -87,9 +87,10 @@ def remove_dead_temps(target: str | os.PathLike[str]) -> list[Path]:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` so a crash leaves either the old file or the new one, never a mix."""
     target = Path(path)
+    # Temp names carry the pid so a later write can remove those of killed processes.
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -100,7 +101,23 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         except OSError:
             pass
         raise
+    _fsync_dir(target.parent)  # the rename itself survives a power cut
     remove_dead_temps(target)
+
+
+def _fsync_dir(directory: str | os.PathLike[str]) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import fields
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -20,7 +19,7 @@ from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import MODES, Edge, Graph, Node
 from visualnn.core.project import FORMAT, FORMAT_VERSION, Project
 from visualnn.core.project.migrations import MigrationError, migrate
-from visualnn.core.recovery import remove_dead_temps, temp_prefix
+from visualnn.core.recovery import atomic_write_text
 from visualnn.core.specs import Registry, default_registry
 from visualnn.core.specs import base as kinds
 from visualnn.core.training_config import RunRecord, TrainingConfig
@@ -93,23 +92,7 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     target = os.path.abspath(os.fspath(path))
     directory = os.path.dirname(target)
     data = project_to_dict(project, directory)
-    text = dumps(data)  # serialise first: a bad value must not leave a temp file behind
-    # Temp names carry the pid so a later save can remove those of killed processes (core.recovery).
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_dir(directory)
-    remove_dead_temps(target)
+    atomic_write_text(target, dumps(data))  # serialised first: a bad value leaves no temp file
     moved = project.path is None or os.path.abspath(project.path) != target
     project.path = target
     # Keep in-memory relative paths pointing at the same files from the new location.
@@ -119,20 +102,6 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
         project.runs = [RunRecord.from_dict(r) for r in data["runs"]]
         project.runs_changed.emit()
 
-
-def _fsync_dir(directory: str) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _project_dir(project: Project) -> str:
