@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,11 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+# Tests never write into the real user folders (recovery files, logs, copied examples).
+_USER_DIRS = Path(tempfile.mkdtemp(prefix="visualnn-tests-"))
+for _name, _sub in (("VISUALNN_DATA_DIR", "data"), ("VISUALNN_LOG_DIR", "logs"), ("VISUALNN_EXAMPLES_DIR", "examples")):
+    os.environ.setdefault(_name, str(_USER_DIRS / _sub))
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

@@ -27,7 +27,12 @@ def _first_project(window: object, argv: list[str]) -> None:
     if recent and not first_launch:
         window.open_path(recent[0], ask=False)
         return
-    example = example_project_path()
+    try:  # a copy in the user's examples folder: saving or a crash never touches the installed files
+        from visualnn.ui.welcome import prepare_example
+
+        example: str | None = str(prepare_example("tabular"))
+    except (ImportError, KeyError, OSError):
+        example = example_project_path()
     if example:
         window.open_path(example, ask=False)
         return
