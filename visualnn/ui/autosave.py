@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from visualnn.core.project import Project
+from visualnn.core.project.io import project_from_dict
 from visualnn.core.recovery import (
     PendingRecovery,
     fallback_recovery_path,
@@ -67,25 +68,8 @@ def pending_recovery(path: str | None, folder: Path | None = None) -> PendingRec
 
 
 def project_from_document(data: dict[str, Any]) -> Project:
-    """A :class:`Project` from its ``to_dict()`` form (the project io module when present)."""
-    try:
-        from visualnn.core.project.io import project_from_dict
-    except ImportError:  # io is optional while the project file module evolves
-        pass
-    else:
-        return project_from_dict(data, "<recovery>")
-    from visualnn.core.dataset import DatasetSpec
-    from visualnn.core.graph import Graph
-    from visualnn.core.training_config import RunRecord, TrainingConfig
-
-    ds = data.get("dataset")
-    return Project(
-        graph=Graph.from_dict(data.get("graph", {})),
-        name=str(data.get("name", "Untitled")),
-        dataset=DatasetSpec.from_dict(ds) if ds else None,
-        training=TrainingConfig.from_dict(data.get("training", {})),
-        runs=[RunRecord.from_dict(r) for r in data.get("runs", [])],
-    )
+    """A :class:`Project` from its ``to_dict()`` form, validated like a file on disk."""
+    return project_from_dict(data, "<recovery>")
 
 
 class AutosaveManager(QObject):

@@ -2,103 +2,44 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from visualnn.core.commands import Command, CommandError
-from visualnn.core.graph import Edge, Graph, GraphError
+from visualnn.core.graph import Graph, GraphError
 from visualnn.core.project import Project
+from visualnn.core.project.io import load_project, save_project
 from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import Registry, default_registry
+from visualnn.core.validation import Issue, validate
 from visualnn.ui.undo import CommandAdapter, MergeIds
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class FallbackIssue:
-    """Diagnostic used until ``core.validation`` exists: same fields as its ``Issue``."""
-
-    severity: str
-    code: str
-    message: str
-    node_id: str | None = None
-    edge: Edge | None = None
-    fix: Any = None
-
-
-def compute_issues(project: Project, shapes: ShapeReport, registry: Registry | None = None) -> list[Any]:
-    """Diagnostics for the project: core validation when available, else the shape errors."""
+def compute_issues(project: Project, shapes: ShapeReport, registry: Registry | None = None) -> list[Issue]:
+    """Diagnostics for the project; a validator bug degrades to the shape errors, never a crash."""
     try:
-        from visualnn.core.validation import validate
-    except ImportError:
-        validate = None
-    if validate is not None:
-        try:
-            return list(validate(project, registry, shapes))
-        except Exception:  # a validator bug must not take the editor down
-            log.exception("validation failed")
-    issues: list[Any] = [FallbackIssue("error", "shape", msg, nid) for nid, msg in shapes.errors.items()]
-    if not project.graph.nodes:
-        issues.append(FallbackIssue("info", "empty", "The model is empty. Drag a layer from the palette."))
-    return issues
+        return list(validate(project, registry, shapes))
+    except Exception:  # a validator bug must not take the editor down
+        log.exception("validation failed")
+    return [Issue("error", "shape", msg, nid) for nid, msg in shapes.errors.items()]
 
 
 def _read_project(path: str) -> Project:
-    try:
-        from visualnn.core.project.io import load_project
-    except ImportError:
-        load_project = None
-    if load_project is not None:
-        project: Project = load_project(path)
-        project.path = path
-        return project
-    from visualnn.core.dataset import DatasetSpec
-    from visualnn.core.training_config import RunRecord, TrainingConfig
-
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
-    ds = data.get("dataset")
-    return Project(
-        graph=Graph.from_dict(data.get("graph", {})),
-        name=str(data.get("name", "Untitled")),
-        dataset=DatasetSpec.from_dict(ds) if ds else None,
-        training=TrainingConfig.from_dict(data.get("training", {})),
-        runs=[RunRecord.from_dict(r) for r in data.get("runs", [])],
-        path=path,
-    )
+    project = load_project(path)
+    project.path = path
+    return project
 
 
 def _write_project(project: Project, path: str) -> None:
-    try:
-        from visualnn.core.project.io import save_project
-    except ImportError:
-        save_project = None
-    if save_project is not None:
-        save_project(project, path)
-        return
-    # Atomic write so a crash never leaves half a project behind.
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".vnn-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(project.to_dict(), fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    save_project(project, path)
 
 
 class ProjectDocument(QObject):
