@@ -223,3 +223,20 @@ def test_window_start_does_not_import_tensorflow(tmp_path: Any) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "tensorflow" not in out.stdout and "keras" not in out.stdout
+
+
+def test_raising_a_bottom_tab_moves_the_step_bar(window: MainWindow, qtbot: Any) -> None:
+    for key, step in (("evaluation", "Evaluate"), ("data", "Data"), ("predict", "Predict"), ("training", "Compile")):
+        window.docks[key].raise_()
+        qtbot.waitUntil(lambda s=step: window.step_bar.current() == s, timeout=2000)
+    window.step_bar.set_current("Fit")  # Compile and Fit share the training tab: Fit stays Fit
+    window.docks["data"].raise_()
+    qtbot.waitUntil(lambda: window.step_bar.current() == "Data", timeout=2000)
+    window.docks["training"].raise_()
+    qtbot.waitUntil(lambda: window.step_bar.current() == "Compile", timeout=2000)
+    window.step_bar.buttons["Fit"].click()
+    assert window.step_bar.current() == "Fit"
+
+
+def test_the_window_opens_on_step_one(window: MainWindow) -> None:
+    assert window.step_bar.current() == "Data"

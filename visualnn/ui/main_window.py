@@ -36,6 +36,8 @@ from visualnn.ui.window_files import ProjectFilesMixin
 
 log = logging.getLogger(__name__)
 BOTTOM_TABS = ("data", "training", "evaluation", "predict", "runs", "code", "summary", "problems")  # workflow order
+# Which workflow steps each bottom tab serves: raising the tab moves the step bar there.
+DOCK_STEPS = {"data": ("Data",), "training": ("Compile", "Fit"), "evaluation": ("Evaluate",), "predict": ("Predict",)}
 
 
 class MainWindow(ProjectFilesMixin, QMainWindow):
@@ -140,6 +142,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [260, 310], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["data"]], [300], Qt.Orientation.Vertical)
         self.docks["data"].raise_()  # step 1 of the workflow
+        self.step_bar.set_current("Data")
 
     def _act(self, key: str, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -278,6 +281,10 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.problems_panel.node_activated.connect(self.focus_node)
         self.summary_panel.node_activated.connect(self.focus_node)
         self.step_bar.step_activated.connect(self._on_step_bar_step_activated)
+        for key in DOCK_STEPS:
+            self.docks[key].visibilityChanged.connect(
+                lambda visible, k=key: self._on_dock_visibility_changed(k, visible)
+            )
         # Optional panels: wire what they offer (they may be placeholders in a partial build).
         ready = getattr(self.engine, "ready", None)
         if ready is not None and hasattr(ready, "connect"):
@@ -394,6 +401,11 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         dock = self.docks[target]
         dock.show()
         dock.raise_()
+
+    def _on_dock_visibility_changed(self, key: str, visible: bool) -> None:
+        steps = DOCK_STEPS[key]
+        if visible and self.step_bar.current() not in steps:
+            self.step_bar.set_current(steps[0])
 
     def _on_document_project_replaced(self) -> None:
         self._update_title()
