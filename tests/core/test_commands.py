@@ -34,25 +34,10 @@ from visualnn.core.commands import (
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.project import Project
-from visualnn.core.specs import LayerSpec, Registry, Shape, default_registry
+from visualnn.core.specs import default_registry
 from visualnn.core.training_config import TrainingConfig
 
-
-def _merge_infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
-    return inputs[0]
-
-
-def make_registry() -> Registry:
-    """The default catalog, plus a variadic merge layer if the catalog has none yet."""
-    reg = Registry()
-    for spec in default_registry():
-        reg.register(spec)
-    if "Add" not in reg:
-        reg.register(LayerSpec("Add", "merge", "Sum of inputs.", (), _merge_infer, variadic=True, min_inputs=2, call_style="list"))
-    return reg
-
-
-REG = make_registry()
+REG = default_registry()  # the catalog has the variadic merge layers (Add, Concatenate, ...)
 
 
 def dump(project: Project) -> str:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Graph
 from visualnn.core.project import Project
 from visualnn.core.shapes import infer_shapes
-from visualnn.core.specs import LayerSpec, Registry, Shape, ShapeError, default_registry, fmt_shape
+from visualnn.core.specs import LayerSpec, Registry, default_registry
 from visualnn.core.validation import (
     BAD_EDGE,
     BAD_PARAM,
@@ -34,24 +34,7 @@ from visualnn.core.validation import (
     validate,
 )
 
-
-def _add_infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
-    if any(s != inputs[0] for s in inputs):
-        raise ShapeError(f"Add needs inputs of the same shape; received {', '.join(fmt_shape(s) for s in inputs)}.")
-    return inputs[0]
-
-
-def registry() -> Registry:
-    """Default catalog plus a simple Add if the catalog does not have one yet."""
-    reg = Registry()
-    for spec in default_registry():
-        reg.register(spec)
-    if "Add" not in reg:
-        reg.register(LayerSpec("Add", "merge", "Sum.", (), _add_infer, variadic=True, min_inputs=2, call_style="list"))
-    return reg
-
-
-REG = registry()
+REG = default_registry()
 
 
 def codes(issues: list[Issue]) -> list[tuple[str, str | None]]:
