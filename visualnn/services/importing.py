@@ -404,17 +404,8 @@ def graph_from_config(config: dict[str, Any], registry: Registry | None = None) 
 
 
 def _layout(graph: Graph) -> None:
-    try:
-        from visualnn.core.layout import auto_layout
-    except ImportError:  # the layered layout ships with the UI work; fall back to depth rows
-        depth: dict[str, int] = {}
-        for nid in graph.topological_order():
-            depth[nid] = max((depth[p] + 1 for p in graph.predecessors(nid)), default=0)
-        columns: dict[int, int] = {}
-        for nid, d in depth.items():
-            graph.nodes[nid].pos = (240.0 * columns.get(d, 0), 140.0 * d)
-            columns[d] = columns.get(d, 0) + 1
-        return
+    from visualnn.core.layout import auto_layout
+
     for nid, pos in auto_layout(graph).items():
         graph.nodes[nid].pos = (float(pos[0]), float(pos[1]))
 

@@ -111,10 +111,8 @@ def load_data(
     spec_dict = project.get("dataset")
     if not spec_dict:
         raise DataError("The project has no dataset. Choose one in the Data panel before training.")
-    try:
-        from visualnn.services.datasets.prepare import prepare
-    except ImportError as exc:
-        raise DataError(f"Data loading is not available in this build ({exc}).") from exc
+    from visualnn.services.datasets.prepare import prepare
+
     key = _cache_key(spec_dict, base_dir, batch_size, seed)
     if use_cache and key is not None and key in _CACHE:
         return _CACHE[key]

@@ -67,10 +67,8 @@ def reference_entries() -> list[DocEntry]:
         DocEntry("Layers", spec.type, spec.doc.strip().splitlines()[0] if spec.doc else "", spec.url, spec.category)
         for spec in sorted(default_registry(), key=lambda s: s.type.lower())
     ]
-    try:
-        from visualnn.core import compile_options as co
-    except ImportError:  # the compile catalog is optional for the reference
-        return entries
+    from visualnn.core import compile_options as co
+
     for kind, options in (
         ("Losses", co.LOSSES),
         ("Optimizers", co.OPTIMIZERS),

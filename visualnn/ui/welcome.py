@@ -232,10 +232,8 @@ def _add_card(widget: QListWidget, title: str, description: str, data: str, tip:
 
 
 def _templates() -> dict[str, Any]:
-    try:
-        from visualnn.core.templates import TEMPLATES
-    except ImportError:
-        return {}
+    from visualnn.core.templates import TEMPLATES
+
     return dict(TEMPLATES)
 
 

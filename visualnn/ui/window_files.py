@@ -82,11 +82,8 @@ class ProjectFilesMixin:
         self.new_project(project)
 
     def _fill_template_menu(self) -> None:
-        try:
-            from visualnn.core.templates import TEMPLATES
-        except ImportError:
-            self.template_menu.setEnabled(False)
-            return
+        from visualnn.core.templates import TEMPLATES
+
         for name, tpl in TEMPLATES.items():
             act = self.template_menu.addAction(tpl.title)
             act.setToolTip(tpl.description)
