@@ -72,7 +72,8 @@ def bench_overhead(name: str, case: Any, rows: int, batch: int, epochs: int, rep
     from visualnn.core.protocol import Message, encode
     from visualnn.core.training_config import TrainingConfig
     from visualnn.services.keras_builder import build_model
-    from visualnn.services.training import fit_model, make_optimizer
+    from visualnn.services.training import fit_model
+    from visualnn.services.training_common import compile_model
     from visualnn.services.training_data import from_arrays
 
     graph, x, y = case(rows)
@@ -86,7 +87,7 @@ def bench_overhead(name: str, case: Any, rows: int, batch: int, epochs: int, rep
     def fresh() -> Any:
         keras.utils.set_random_seed(0)
         model = build_model(graph)
-        model.compile(optimizer=make_optimizer(cfg), loss=cfg.loss, metrics=["accuracy"])
+        compile_model(model, cfg)
         model.fit(data.train.take(2), epochs=1, verbose=0, shuffle=False)  # trace the train function outside the timing
         return model
 

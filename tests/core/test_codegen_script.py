@@ -103,7 +103,7 @@ def test_training_settings_reach_compile_and_callbacks() -> None:
     code = generate_script(project, "sequential", strategy="mirrored")
     flat = squeeze(code)
     assert squeeze("keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9, nesterov=False)") in flat
-    assert 'loss="mse"' in flat and squeeze('keras.metrics.RootMeanSquaredError(name="rmse")') in flat
+    assert 'loss="mean_squared_error"' in flat and squeeze('keras.metrics.RootMeanSquaredError(name="rmse")') in flat
     assert "EarlyStopping(" in flat and "patience=4" in flat and "ReduceLROnPlateau(" in flat
     assert "enable_op_determinism" in code and "MirroredStrategy" in code
     with pytest.raises(CodegenError, match="strategy"):

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from visualnn.core.compile_options import (
-    LOSSES,
-    METRICS,
-    OPTIMIZERS,
-    SCHEDULE_OPTIONS,
-    DataFacts,
-    check_compile,
-    output_layer,
-)
+from visualnn.core.compile_options import DataFacts, check_compile, output_layer
 from visualnn.core.graph import Edge, Graph, Node
-from visualnn.core.training_config import SCHEDULES, RunRecord, TrainingConfig, run_differences
+from visualnn.core.training_config import RunRecord, TrainingConfig, run_differences
+from visualnn.core.training_settings import FIELD_BY_NAME, LOSSES, METRICS, OPTIMIZERS, SCHEDULES
 
 
 def _mlp(units: int = 3, activation: str | None = "softmax", first: str = "Input") -> Graph:
@@ -36,7 +29,7 @@ def test_catalog_has_the_issue_lists_and_docs() -> None:
     assert {"sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adamax"} == {o.id for o in OPTIMIZERS}
     assert {"accuracy", "precision", "recall", "auc", "top_k_accuracy", "mae", "mse", "rmse", "r2"} == {
         o.id for o in METRICS}
-    assert tuple(o.id for o in SCHEDULE_OPTIONS) == SCHEDULES
+    assert tuple(o.id for o in SCHEDULES) == FIELD_BY_NAME["schedule"].choices
     for o in (*LOSSES, *OPTIMIZERS, *METRICS):
         assert o.doc.endswith(".") and o.url.startswith("https://keras.io/")
 

@@ -124,7 +124,7 @@ def test_exception_inside_fit_is_reported_with_its_cause(tmp_path: Any) -> None:
 def test_bad_settings_are_named_before_training(tmp_path: Any) -> None:
     from visualnn.services.training import TrainingError
 
-    with pytest.raises(TrainingError, match="Learning rate must be greater than 0; received -1"):
+    with pytest.raises(TrainingError, match=r"Learning rate must be > 0 and <= 10; received -1.0. Try 0.001."):
         _train(tmp_path, project=project_dict(learning_rate=-1.0))
 
 

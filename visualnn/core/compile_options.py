@@ -1,8 +1,8 @@
-"""The compile catalog (losses, optimizers, schedules, metrics) and data-aware checks before training.
+"""Data-aware checks before training: model output, loss, metrics and labels that cannot work together.
 
-Pure data: the training panel shows these names and docs, the engine turns them into Keras objects,
-and :func:`check_compile` finds the classic mismatches between model, loss and labels before the
-first batch fails with an unreadable TensorFlow error.
+:func:`check_compile` finds the classic mismatches before the first batch fails with an unreadable
+TensorFlow error, each with its one-click fix. The catalog of losses, metrics, optimizers and schedules
+it checks against is the settings table, :mod:`visualnn.core.training_settings`.
 """
 
 from __future__ import annotations
@@ -11,114 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from visualnn.core.graph import Graph
-
-KERAS_API = "https://keras.io/api/"
-
-
-@dataclass(frozen=True)
-class Option:
-    """One choosable loss/optimizer/metric/schedule: stable id, label, Keras name, doc and URL."""
-
-    id: str
-    label: str
-    keras_name: str
-    doc: str
-    url: str
-    task: str = "any"  # classification | regression | any
-    params: tuple[str, ...] = ()  # TrainingConfig fields this option reads
-
-
-def _o(id: str, label: str, keras: str, doc: str, path: str, task: str = "any", params: tuple[str, ...] = ()) -> Option:
-    return Option(id, label, keras, doc, KERAS_API + path, task, params)
-
-
-LOSSES: tuple[Option, ...] = (
-    _o("sparse_categorical_crossentropy", "Sparse categorical crossentropy", "SparseCategoricalCrossentropy",
-       "Classification with integer labels (0, 1, 2, ...) and a softmax output with one unit per class.",
-       "losses/probabilistic_losses/#sparsecategoricalcrossentropy-class", "classification"),
-    _o("categorical_crossentropy", "Categorical crossentropy", "CategoricalCrossentropy",
-       "Classification with one-hot labels and a softmax output with one unit per class.",
-       "losses/probabilistic_losses/#categoricalcrossentropy-class", "classification"),
-    _o("binary_crossentropy", "Binary crossentropy", "BinaryCrossentropy",
-       "Two classes (or independent yes/no labels) with a sigmoid output, one unit per label.",
-       "losses/probabilistic_losses/#binarycrossentropy-class", "classification"),
-    _o("mean_squared_error", "Mean squared error (MSE)", "MeanSquaredError",
-       "Regression: average squared difference; large errors weigh heavily.",
-       "losses/regression_losses/#meansquarederror-class", "regression"),
-    _o("mean_absolute_error", "Mean absolute error (MAE)", "MeanAbsoluteError",
-       "Regression: average absolute difference; robust to outliers.",
-       "losses/regression_losses/#meanabsoluteerror-class", "regression"),
-    _o("huber", "Huber", "Huber", "Regression: squared for small errors, absolute for large ones.",
-       "losses/regression_losses/#huber-class", "regression"),
-    _o("log_cosh", "Log-cosh", "LogCosh", "Regression: like Huber, smooth everywhere.",
-       "losses/regression_losses/#logcosh-class", "regression"),
-    _o("kl_divergence", "KL divergence", "KLDivergence",
-       "Compares predicted and target probability distributions.",
-       "losses/probabilistic_losses/#kldivergence-class", "classification"),
-    _o("hinge", "Hinge", "Hinge", "Maximum-margin classification with labels -1/1.",
-       "losses/hinge_losses/#hinge-class", "classification"),
-)
-
-OPTIMIZERS: tuple[Option, ...] = (
-    _o("adam", "Adam", "Adam", "Adaptive steps per weight; a good default.", "optimizers/adam/"),
-    _o("adamw", "AdamW", "AdamW", "Adam with decoupled weight decay (regularises the weights).",
-       "optimizers/adamw/", params=("weight_decay",)),
-    _o("sgd", "SGD", "SGD", "Plain gradient descent; add momentum (and Nesterov) to speed it up.",
-       "optimizers/sgd/", params=("momentum", "nesterov")),
-    _o("rmsprop", "RMSprop", "RMSprop", "Divides steps by a running average of squared gradients.",
-       "optimizers/rmsprop/", params=("momentum",)),
-    _o("adagrad", "Adagrad", "Adagrad", "Per-weight steps that shrink for often-updated weights.", "optimizers/adagrad/"),
-    _o("nadam", "Nadam", "Nadam", "Adam with Nesterov momentum.", "optimizers/Nadam/"),
-    _o("adamax", "Adamax", "Adamax", "Adam variant based on the infinity norm.", "optimizers/adamax/"),
-)
-
-SCHEDULE_OPTIONS: tuple[Option, ...] = (
-    _o("constant", "Constant", "", "The learning rate stays the same.", "optimizers/"),
-    _o("exponential", "Exponential decay", "ExponentialDecay",
-       "Multiply the rate by decay_rate every decay_steps batches.",
-       "optimizers/learning_rate_schedules/exponential_decay/", params=("decay_steps", "decay_rate")),
-    _o("cosine", "Cosine decay", "CosineDecay", "Lower the rate along a half cosine over decay_steps batches.",
-       "optimizers/learning_rate_schedules/cosine_decay/", params=("decay_steps",)),
-    _o("plateau", "Reduce on plateau", "ReduceLROnPlateau",
-       "Multiply the rate by a factor when the monitored value stops improving.",
-       "callbacks/reduce_lr_on_plateau/", params=("plateau_factor", "plateau_patience", "monitor")),
-)
-
-METRICS: tuple[Option, ...] = (
-    _o("accuracy", "Accuracy", "accuracy", "Share of samples whose predicted class is right.",
-       "metrics/accuracy_metrics/", "classification"),
-    _o("precision", "Precision", "Precision", "Of the samples predicted positive, the share that are (binary).",
-       "metrics/classification_metrics/#precision-class", "classification"),
-    _o("recall", "Recall", "Recall", "Of the positive samples, the share found (binary).",
-       "metrics/classification_metrics/#recall-class", "classification"),
-    _o("auc", "AUC", "AUC", "Area under the ROC curve (binary).",
-       "metrics/classification_metrics/#auc-class", "classification"),
-    _o("top_k_accuracy", "Top-5 accuracy", "SparseTopKCategoricalAccuracy",
-       "Share of samples whose true class is among the 5 most likely.",
-       "metrics/accuracy_metrics/#sparsetopkcategoricalaccuracy-class", "classification"),
-    _o("mae", "MAE", "MeanAbsoluteError", "Average absolute error.",
-       "metrics/regression_metrics/#meanabsoluteerror-class", "regression"),
-    _o("mse", "MSE", "MeanSquaredError", "Average squared error.",
-       "metrics/regression_metrics/#meansquarederror-class", "regression"),
-    _o("rmse", "RMSE", "RootMeanSquaredError", "Square root of the MSE, in the target's units.",
-       "metrics/regression_metrics/#rootmeansquarederror-class", "regression"),
-    _o("r2", "R²", "R2Score", "Share of the target's variance the model explains (1 is perfect).",
-       "metrics/regression_metrics/#r2score-class", "regression"),
-)
-
-LOSS_DOC = "The loss is what training minimises; the optimizer changes the weights to lower it."
-METRIC_DOC = "Metrics are only watched and reported; they do not change how the model learns."
-
-
-def find(options: tuple[Option, ...], option_id: str) -> Option | None:
-    """The option with this id, or None."""
-    return next((o for o in options if o.id == option_id), None)
-
-
-def ids(options: tuple[Option, ...]) -> tuple[str, ...]:
-    """All ids of a catalog, in display order."""
-    return tuple(o.id for o in options)
-
+from visualnn.core.training_settings import LOSSES, METRICS, find
 
 # --- data-aware checks --------------------------------------------------------------------------
 
@@ -254,18 +147,4 @@ def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: Data
     return issues
 
 
-__all__ = [
-    "LOSSES",
-    "LOSS_DOC",
-    "METRICS",
-    "METRIC_DOC",
-    "OPTIMIZERS",
-    "SCHEDULE_OPTIONS",
-    "CompileIssue",
-    "DataFacts",
-    "Option",
-    "check_compile",
-    "find",
-    "ids",
-    "output_layer",
-]
+__all__ = ["CompileIssue", "DataFacts", "check_compile", "output_layer"]

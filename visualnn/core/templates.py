@@ -79,7 +79,7 @@ def mlp_regressor() -> Project:
     d.add("Dense", units=64, activation="relu")
     d.add("Dense", units=64, activation="relu")
     d.add("Dense", units=1)
-    return d.project("MLP regressor", TrainingConfig(loss="mean_squared_error", metrics=("mean_absolute_error",), epochs=50))
+    return d.project("MLP regressor", TrainingConfig(loss="mean_squared_error", metrics=("mae",), epochs=50))
 
 
 def cnn_small() -> Project:
@@ -146,7 +146,7 @@ def conv1d_regressor() -> Project:
     d.add("GlobalAveragePooling1D")
     d.add("Dense", units=32, activation="relu")
     d.add("Dense", units=1)
-    return d.project("Conv1D time-series regressor", TrainingConfig(loss="mean_squared_error", metrics=("mean_absolute_error",), epochs=30))
+    return d.project("Conv1D time-series regressor", TrainingConfig(loss="mean_squared_error", metrics=("mae",), epochs=30))
 
 
 def autoencoder() -> Project:
@@ -157,7 +157,7 @@ def autoencoder() -> Project:
     d.add("Dense", units=32, activation="relu", name="code")
     d.add("Dense", units=128, activation="relu")
     d.add("Dense", units=784, activation="sigmoid", name="reconstruction")
-    return d.project("Autoencoder", TrainingConfig(loss="mean_squared_error", metrics=("mean_absolute_error",), epochs=20))
+    return d.project("Autoencoder", TrainingConfig(loss="mean_squared_error", metrics=("mae",), epochs=20))
 
 
 def two_input() -> Project:

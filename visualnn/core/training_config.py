@@ -6,20 +6,26 @@ import copy
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from visualnn.core.distribution import DistributionConfig, DistributionError
-
-SCHEDULES = ("constant", "exponential", "cosine", "plateau")
-"""Learning-rate schedules: fixed, exponential decay, cosine decay, reduce on plateau."""
-
-DEVICES_HINT = ("auto", "cpu", "gpu:0")
-"""Device strings: ``auto`` (a GPU when present), ``cpu`` or ``gpu:N``."""
+from visualnn.core.distribution import DistributionConfig, DistributionError, normalize_precision
+from visualnn.core.training_settings import (
+    CALLBACKS,
+    FIELD_BY_NAME,
+    FIELDS,
+    LOSSES,
+    METRICS,
+    OPTIMIZERS,
+    applies,
+    canonical,
+    monitor_choices,
+)
 
 
 @dataclass(frozen=True)
 class TrainingConfig:
     """Loss, optimizer, metrics and fit settings (JSON data only).
 
-    Every field has a default so older project files (which lack the newer fields) still load.
+    Every field has a default so older project files (which lack the newer fields) still load. What
+    each field allows, and how it becomes Keras, is in :mod:`visualnn.core.training_settings`.
     """
 
     loss: str = "sparse_categorical_crossentropy"
@@ -31,7 +37,6 @@ class TrainingConfig:
     seed: int = 42
     shuffle: bool = True
     deterministic: bool = False
-    options: dict[str, Any] = field(default_factory=dict)  # optimizer/callback extras
     # optimizer details (ignored by optimizers that do not take them)
     momentum: float = 0.0
     nesterov: bool = False
@@ -55,7 +60,7 @@ class TrainingConfig:
     device: str = "auto"
     # distribution (visualnn.core.distribution): strategy auto|mirrored|multiworker, chosen local GPUs
     # (empty: all) and mixed precision none|mixed_float16|mixed_bfloat16 (older files stored a bool).
-    mixed_precision: bool | str = False
+    mixed_precision: str = "none"
     strategy: str = "auto"
     gpus: tuple[int, ...] = ()
 
@@ -68,42 +73,36 @@ class TrainingConfig:
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> TrainingConfig:
-        """Inverse of :meth:`to_dict`; unknown keys are ignored, missing ones default."""
+        """Inverse of :meth:`to_dict`; unknown keys are ignored, missing ones default.
+
+        Older spellings become the table's ids: a bool ``mixed_precision``, Keras metric names such as
+        ``mean_absolute_error`` (``mae``). Values are not checked here (see :meth:`problems`).
+        """
         names = {f.name for f in fields(TrainingConfig)}
         kwargs = {k: copy.deepcopy(v) for k, v in data.items() if k in names}
-        if "metrics" in kwargs:
-            kwargs["metrics"] = tuple(kwargs["metrics"])
-        if "gpus" in kwargs:
-            kwargs["gpus"] = tuple(kwargs["gpus"] or ())
-        return TrainingConfig(**kwargs)
+        return TrainingConfig(**_normalized(kwargs))
 
     def with_changes(self, **changes: Any) -> TrainingConfig:
-        """A copy with some fields replaced (lists for ``metrics`` are accepted)."""
-        if "metrics" in changes:
-            changes["metrics"] = tuple(changes["metrics"])
-        if "gpus" in changes:
-            changes["gpus"] = tuple(changes["gpus"] or ())
-        return replace(self, **changes)
+        """A copy with some fields replaced (lists for ``metrics`` and ``gpus`` are accepted)."""
+        return replace(self, **_normalized(changes))
 
     def problems(self) -> list[str]:
         """Settings that cannot work, each naming the field, the value and the fix."""
-        out = []
-        if self.epochs < 1:
-            out.append(f"Epochs must be at least 1; received {self.epochs}.")
-        if self.batch_size < 1:
-            out.append(f"Batch size must be at least 1; received {self.batch_size}.")
-        if not self.learning_rate > 0:
-            out.append(f"Learning rate must be greater than 0; received {self.learning_rate}. Try 0.001.")
-        if self.schedule not in SCHEDULES:
-            out.append(f"Unknown learning-rate schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}.")
-        if not 0 <= self.momentum < 1:
-            out.append(f"Momentum must be in [0, 1); received {self.momentum}.")
-        if self.patience < 0:
-            out.append(f"Early-stopping patience must be >= 0; received {self.patience}.")
-        if self.schedule == "plateau" and not 0 < self.plateau_factor < 1:
-            out.append(f"Reduce-on-plateau factor must be in (0, 1); received {self.plateau_factor}. Try 0.5.")
-        out.extend(_distribution_problems(self))
+        out = [p for f in FIELDS if (p := f.problem(_json(getattr(self, f.name)))) is not None]
+        watching = [o.label.lower() for o in CALLBACKS if "monitor" in o.params and getattr(self, o.id)]
+        if self.schedule == "plateau":
+            watching.append("reduce on plateau")
+        allowed = monitor_choices(self.metrics)
+        if watching and not FIELD_BY_NAME["monitor"].problem(self.monitor) and self.monitor not in allowed:
+            out.append(f"Monitor {self.monitor!r} is not reported by this run, yet {' and '.join(watching)} watch it; "
+                       f"choose one of {', '.join(allowed)} (or add the metric).")
+        if not any(p.startswith(("training.strategy", "training.gpus", "training.mixed_precision")) for p in out):
+            out.extend(_distribution_problems(self))  # cross-field rules (GPUs need the mirrored strategy)
         return out
+
+    def applies(self, name: str) -> bool:
+        """Whether setting ``name`` takes effect with the chosen optimizer, schedule and callbacks."""
+        return applies(name, self)
 
 
 def _distribution_problems(cfg: TrainingConfig) -> list[str]:
@@ -111,6 +110,28 @@ def _distribution_problems(cfg: TrainingConfig) -> list[str]:
         return DistributionConfig.from_training(cfg.to_dict()).problems()
     except DistributionError as exc:
         return [str(exc)]
+
+
+def _json(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _normalized(values: dict[str, Any]) -> dict[str, Any]:
+    """Tuples for list fields, catalog ids for aliases, the string form of mixed precision."""
+    out = dict(values)
+    if "metrics" in out and isinstance(out["metrics"], list | tuple):
+        out["metrics"] = tuple(canonical(METRICS, m) if isinstance(m, str) else m for m in out["metrics"])
+    if "gpus" in out and (out["gpus"] is None or isinstance(out["gpus"], list | tuple)):
+        out["gpus"] = tuple(out["gpus"] or ())
+    for name, options in (("loss", LOSSES), ("optimizer", OPTIMIZERS)):
+        if isinstance(out.get(name), str):
+            out[name] = canonical(options, out[name].lower() if name == "optimizer" else out[name])
+    if "mixed_precision" in out:
+        try:
+            out["mixed_precision"] = normalize_precision(out["mixed_precision"])
+        except DistributionError:
+            pass  # kept as written: problems() names it and the fix
+    return out
 
 
 @dataclass(frozen=True)

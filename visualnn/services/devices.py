@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from visualnn.services.training_common import TrainingError
+
 
 def _cpu_name() -> str:
     try:
@@ -94,3 +96,21 @@ def describe(devices: list[dict[str, Any]]) -> str:
             mem = f" ({d['memory_mb'] / 1024:.0f} GB)" if d.get("memory_mb") else ""
             parts.append(f"GPU {d['id'].split(':')[1]}: {d['name']}{mem}")
     return " · ".join(parts)
+
+
+def resolve_device(device: str | None) -> str:
+    """``auto``/``cpu``/``gpu:N`` -> a TensorFlow device name that exists here."""
+    import tensorflow as tf
+
+    want = (device or "auto").lower()
+    gpus = tf.config.list_logical_devices("GPU")
+    if want == "cpu" or (want == "auto" and not gpus):
+        return "/CPU:0"
+    if want == "auto":
+        return str(gpus[0].name)
+    if want.startswith("gpu"):
+        index = int(want.split(":")[1]) if ":" in want else 0
+        if index >= len(gpus):
+            raise TrainingError(f"There is no GPU {index} on this machine ({len(gpus)} found). Choose the CPU.")
+        return str(gpus[index].name)
+    raise TrainingError(f"Unknown device {device!r}; use auto, cpu or gpu:N.")

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from visualnn.core.distribution import ClusterTask, DistributionConfig, DistributionError, parse_tf_config
+from visualnn.services.devices import resolve_device
 
 
 def tf_config_cluster(environ: dict[str, str] | None = None) -> ClusterTask | None:
@@ -52,8 +53,6 @@ def make_strategy(config: DistributionConfig, device: str | None = None) -> Any:
     if config.strategy == "auto":
         if _is_default_device(device):
             return tf.distribute.get_strategy()
-        from visualnn.services.training import resolve_device
-
         return tf.distribute.OneDeviceStrategy(resolve_device(device))
     if config.strategy == "mirrored":
         gpus = [d.name for d in tf.config.list_logical_devices("GPU")]

@@ -36,35 +36,29 @@ from typing import Any
 from visualnn.core.distribution import DistributionConfig, DistributionError, cluster_key, global_batch_size
 from visualnn.core.graph import Graph
 from visualnn.core.protocol import TrainRequest
-from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.core.training_config import TrainingConfig
+from visualnn.core.training_settings import METRICS, find
 from visualnn.services import distribute as dist
-from visualnn.services.training import (
+from visualnn.services.training_common import (
     BATCH_REPORT_INTERVAL_S,
     Sink,
     TrainingError,
     TrainingResult,
+    compile_model,
     current_lr,
     explain,
-    make_metrics,
-    make_optimizer,
+    make_run_record,
     new_run_id,
 )
-from visualnn.services.training_data import data_facts, load_data
+from visualnn.services.training_data import load_data
 
 
 def _metric_functions(cfg: TrainingConfig) -> dict[str, Any]:
     """Per-sample metric functions the loop can sum across replicas (others are reported as skipped)."""
-    import keras
+    from visualnn.services.keras_builder import resolve_class
 
-    loss = cfg.loss.lower()
-    if "sparse_categorical" in loss:
-        accuracy = keras.metrics.sparse_categorical_accuracy
-    elif "categorical" in loss:
-        accuracy = keras.metrics.categorical_accuracy
-    else:
-        accuracy = keras.metrics.binary_accuracy
-    known = {"accuracy": accuracy, "mae": keras.metrics.mean_absolute_error, "mse": keras.metrics.mean_squared_error}
-    return {m: known[m] for m in cfg.metrics if m in known}
+    chosen = [(m, find(METRICS, m)) for m in cfg.metrics]
+    return {m: resolve_class(o.per_sample(cfg)) for m, o in chosen if o is not None and o.per_sample is not None}
 
 
 PEER_TIMEOUT_ENV = "VISUALNN_PEER_TIMEOUT_S"
@@ -94,10 +88,6 @@ def _who_failed(text: str) -> str:
     tail = text.split("unhealthy", 1)[1] if "unhealthy" in text else text
     tasks = sorted(set(re.findall(r"/job:(\w+)/replica:\d+/task:(\d+)", tail)))
     return " and ".join(f"{kind} {index}" for kind, index in tasks) if tasks else "another worker"
-
-
-def _finite(value: float) -> Any:  # None for NaN/inf: project files are strict JSON
-    return value if math.isfinite(value) else None
 
 
 class _Loop:
@@ -162,8 +152,7 @@ class _Loop:
             with self.strategy.scope():
                 model = build_model(Graph.from_dict(self.job.project["graph"]))
                 dist.keep_outputs_float32(model)
-                model.compile(optimizer=make_optimizer(cfg), loss=cfg.loss,
-                              metrics=make_metrics(cfg.metrics, str(getattr(self.data, "task", ""))))
+                compile_model(model, cfg)
                 self.optimizer = model.optimizer  # a LossScaleOptimizer under mixed_float16
                 self.optimizer.build(model.trainable_variables)
                 self.epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False)
@@ -381,21 +370,11 @@ def run_multiworker(job: TrainRequest, cfg: TrainingConfig, sink: Sink, stop: th
         os.makedirs(run_dir, exist_ok=True)
         model_path = os.path.join(run_dir, "model.keras")
         loop.model.save(model_path)
-    nan = any(math.isnan(v) for v in history.get("loss", []))
     device = f"{loop.n_workers} worker(s) x {loop.replicas // max(loop.n_workers, 1)} replica(s)"
-    run = RunRecord(
-        id=run_id, started=started, status="stopped" if stopped else ("failed" if nan else "finished"),
-        duration_s=round(time.perf_counter() - t0, 3), device=device, config=cfg.to_dict(),
-        graph=dict(job.project.get("graph") or {}),
-        history={k: [_finite(v) for v in vals] for k, vals in history.items()},
-        metrics={k: _finite(v) for k, v in final.items()},
-        model_path=os.path.relpath(model_path, job.base_dir).replace(os.sep, "/") if model_path else None,
-        epochs_done=len(history.get("loss", [])),
-        error="The loss became NaN: training was stopped. Try a lower learning rate." if nan else None,
-        extra={"class_names": list(getattr(loop.data, "class_names", []) or []),
-               "task": getattr(loop.data, "task", ""), "facts": data_facts(loop.data).__dict__,
-               "strategy": "multiworker", "chief": loop.is_chief, "rank": loop.rank, "workers": loop.n_workers,
+    run = make_run_record(
+        run_id, started, time.perf_counter() - t0, device, cfg, job.project, history, final, model_path,
+        job.base_dir, stopped, loop.data, len(history.get("loss", [])),
+        extra={"strategy": "multiworker", "chief": loop.is_chief, "rank": loop.rank, "workers": loop.n_workers,
                "replicas": loop.replicas, "global_batch": loop.global_batch, "resumed_from_epoch": start_epoch,
-               "weights_sha256": weights_digest(loop.model)},
-    )
+               "weights_sha256": weights_digest(loop.model)})
     return TrainingResult(run=run, model=loop.model, data=loop.data)

@@ -7,7 +7,7 @@ from typing import Any
 
 from visualnn.core.protocol import EvaluateRequest
 from visualnn.core.training_config import RunRecord
-from visualnn.services.training import Sink, TrainingError, _null_sink, explain, load_run_model
+from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
 from visualnn.services.training_data import load_data
 
 MAX_POINTS = 5000  # regression scatter points sent to the UI
@@ -153,7 +153,7 @@ def evaluate_model(model: Any, dataset: Any, task: str, class_names: list[str], 
     return report
 
 
-def run_evaluation(req: EvaluateRequest, sink: Sink = _null_sink) -> dict[str, Any]:
+def run_evaluation(req: EvaluateRequest, sink: Sink = null_sink) -> dict[str, Any]:
     """Load a run's model and data, evaluate on the requested split, return the JSON report."""
     run = pick_run(req.project, req.run_id)
     cfg = run.training_config

@@ -11,7 +11,7 @@ from typing import Any
 
 from visualnn.core.protocol import PredictRequest
 from visualnn.services.evaluation import class_probabilities, pick_run
-from visualnn.services.training import Sink, TrainingError, _null_sink, explain, load_run_model
+from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 
@@ -60,7 +60,7 @@ def format_predictions(outputs: Any, task: str, class_names: list[str], top_k: i
     return rows
 
 
-def run_prediction(req: PredictRequest, sink: Sink = _null_sink, data: Any = None) -> dict[str, Any]:
+def run_prediction(req: PredictRequest, sink: Sink = null_sink, data: Any = None) -> dict[str, Any]:
     """Predict ``req.rows`` or the file ``req.input_path`` with a run's model (training preprocessing applied)."""
     import numpy as np
 

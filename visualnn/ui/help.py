@@ -67,13 +67,14 @@ def reference_entries() -> list[DocEntry]:
         DocEntry("Layers", spec.type, spec.doc.strip().splitlines()[0] if spec.doc else "", spec.url, spec.category)
         for spec in sorted(default_registry(), key=lambda s: s.type.lower())
     ]
-    from visualnn.core import compile_options as co
+    from visualnn.core import training_settings as ts
 
     for kind, options in (
-        ("Losses", co.LOSSES),
-        ("Optimizers", co.OPTIMIZERS),
-        ("Metrics", co.METRICS),
-        ("Learning-rate schedules", getattr(co, "SCHEDULE_OPTIONS", ())),
+        ("Losses", ts.LOSSES),
+        ("Optimizers", ts.OPTIMIZERS),
+        ("Metrics", ts.METRICS),
+        ("Learning-rate schedules", ts.SCHEDULES),
+        ("Callbacks", ts.CALLBACKS),
     ):
         entries += [DocEntry(kind, o.label, o.doc, o.url, o.keras_name) for o in options]
     return entries

@@ -27,23 +27,12 @@ from visualnn.core.codegen.literals import (
 )
 from visualnn.core.codegen.model_code import model_definition
 from visualnn.core.project import Project
+from visualnn.core.specs import KerasCall
 from visualnn.core.training_config import TrainingConfig
+from visualnn.core.training_settings import CompileCalls, SettingsError, callback_calls, compile_calls
 
 STRATEGIES = EXPORT_STRATEGIES  # None/auto, mirrored, multiworker: see distribute_snippets
 PINNED = {"tensorflow": "2.21", "keras": "3.15", "numpy": "2", "pandas": "2"}
-
-METRIC_CODE = {
-    "accuracy": '"accuracy"',
-    "precision": 'keras.metrics.Precision(name="precision")',
-    "recall": 'keras.metrics.Recall(name="recall")',
-    "auc": 'keras.metrics.AUC(name="auc")',
-    "top_k_accuracy": 'keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top_k_accuracy")',
-    "mae": 'keras.metrics.MeanAbsoluteError(name="mae")',
-    "mse": 'keras.metrics.MeanSquaredError(name="mse")',
-    "rmse": 'keras.metrics.RootMeanSquaredError(name="rmse")',
-    "r2": 'keras.metrics.R2Score(name="r2")',
-}
-
 
 def requirements() -> str:
     """``requirements.txt`` for the exported script (versions VisualNN was tested with)."""
@@ -75,39 +64,27 @@ def data_settings(project: Project, facts: dict[str, Any] | None) -> tuple[str, 
 
 
 def _optimizer_lines(cfg: TrainingConfig) -> list[str]:
-    out = [
+    """``make_optimizer()``: the settings table's optimizer call, its schedule on a line of its own."""
+    optimizer = _calls(cfg).optimizer
+    rate = optimizer.kwargs["learning_rate"]
+    return [
         "def make_optimizer():",
         '    """The optimizer (a variant of stochastic gradient descent) and its learning rate."""',
+        statement(Cat(("learning_rate = ", literal(rate))), 4),
+        statement(Cat(("return ", literal(KerasCall(optimizer.class_path, {
+            **optimizer.kwargs, "learning_rate": Raw("learning_rate")})))), 4),
     ]
-    lr = float(cfg.learning_rate)
-    if cfg.schedule == "exponential":
-        sched = call("keras.optimizers.schedules.ExponentialDecay", {"decay_steps": int(cfg.decay_steps),
-                     "decay_rate": float(cfg.decay_rate)}, args=(repr(lr),))  # fmt: skip
-        out.append(statement(Cat(("learning_rate = ", sched)), 4))
-    elif cfg.schedule == "cosine":
-        sched = call("keras.optimizers.schedules.CosineDecay", {"decay_steps": int(cfg.decay_steps)}, args=(repr(lr),))
-        out.append(statement(Cat(("learning_rate = ", sched)), 4))
-    else:
-        out.append(f"    learning_rate = {lr!r}")
-    name = cfg.optimizer.lower()
-    kwargs: dict[str, Any] = {"learning_rate": Raw("learning_rate")}
-    classes = {"sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW", "adam": "Adam", "adagrad": "Adagrad",
-               "nadam": "Nadam", "adamax": "Adamax"}  # fmt: skip
-    if name not in classes:
-        raise CodegenError(f"Unknown optimizer {cfg.optimizer!r}; choose one of {', '.join(classes)}.")
-    if name == "sgd":
-        kwargs.update(momentum=float(cfg.momentum), nesterov=bool(cfg.nesterov))
-    elif name == "rmsprop":
-        kwargs["momentum"] = float(cfg.momentum)
-    elif name == "adamw":
-        kwargs["weight_decay"] = float(cfg.weight_decay or 0.004)
-    elif cfg.weight_decay:
-        kwargs["weight_decay"] = float(cfg.weight_decay)
-    out.append(statement(Cat(("return ", call(f"keras.optimizers.{classes[name]}", kwargs))), 4))
-    return out
+
+
+def _calls(cfg: TrainingConfig) -> CompileCalls:
+    try:
+        return compile_calls(cfg)
+    except SettingsError as exc:
+        raise CodegenError(str(exc)) from exc
 
 
 def _callback_lines(cfg: TrainingConfig) -> list[str]:
+    """``make_callbacks()``: the settings table's callbacks, watching the validation value when there is one."""
     out = [
         "def make_callbacks(has_validation):",
         '    """The callbacks chosen in VisualNN; they watch a validation metric when there is one."""',
@@ -116,23 +93,8 @@ def _callback_lines(cfg: TrainingConfig) -> list[str]:
         "        monitor = monitor[4:]",
         "    callbacks = []",
     ]
-    chosen: list[tuple[str, dict[str, Any], tuple[str, ...]]] = []
-    if cfg.terminate_on_nan:
-        chosen.append(("keras.callbacks.TerminateOnNaN", {}, ()))
-    monitor = Raw("monitor")
-    if cfg.early_stopping:
-        chosen.append(("keras.callbacks.EarlyStopping", {"monitor": monitor, "patience": int(cfg.patience),
-                       "restore_best_weights": bool(cfg.restore_best)}, ()))  # fmt: skip
-    if cfg.schedule == "plateau":
-        chosen.append(("keras.callbacks.ReduceLROnPlateau", {"monitor": monitor, "factor": float(cfg.plateau_factor),
-                       "patience": int(cfg.plateau_patience), "min_lr": float(cfg.min_lr)}, ()))  # fmt: skip
-    if cfg.checkpoint_best:
-        chosen.append(("keras.callbacks.ModelCheckpoint", {"monitor": monitor, "save_best_only": True},
-                       (string("best.keras"),)))  # fmt: skip
-    if cfg.tensorboard:
-        chosen.append(("keras.callbacks.TensorBoard", {"log_dir": "logs"}, ()))
-    for callee, kwargs, args in chosen:
-        out.append(statement(Cat(("callbacks.append", Br("(", (call(callee, kwargs, args=args),), ")", call=True))), 4))
+    for kc in callback_calls(cfg, Raw("monitor"), "best.keras", "logs"):
+        out.append(statement(Cat(("callbacks.append", Br("(", (literal(kc),), ")", call=True))), 4))
     out.append("    return callbacks")
     return out
 
@@ -186,14 +148,12 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
     out += _data_block(project, kind, data)
     out += ["", "", "# Step 2: define the network.", *model_lines]
     out += ["", "", "# Step 3: compile settings (loss, optimizer, metrics).", *_optimizer_lines(cfg), "", ""]
-    metrics = []
-    for mid in cfg.metrics:
-        metrics.append(METRIC_CODE.get(mid) or string(mid))  # other names go to Keras as they are
+    calls = _calls(cfg)
     out += [
         "def compile_model(model):",
         '    """Step 3: compile: the loss to minimise, the optimizer and the metrics to watch."""',
-        statement(call("model.compile", {"optimizer": Raw("make_optimizer()"), "loss": cfg.loss,
-                                         "metrics": [Raw(m) for m in metrics]}), 4),  # fmt: skip
+        statement(call("model.compile", {"optimizer": Raw("make_optimizer()"), "loss": calls.loss,
+                                         "metrics": list(calls.metrics)}), 4),  # fmt: skip
         "",
         "",
         *_callback_lines(cfg),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import fields
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -23,6 +22,7 @@ from visualnn.core.recovery import atomic_write_text
 from visualnn.core.specs import Registry, default_registry
 from visualnn.core.specs import base as kinds
 from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.core.training_settings import FIELDS
 
 SUFFIX = ".vnn"
 
@@ -290,27 +290,16 @@ class _Builder:
         return DatasetSpec.from_dict(data)
 
     def training(self, data: dict[str, Any]) -> TrainingConfig:
-        """Compile/fit settings; each known key must have its default's JSON type."""
-        for f in fields(TrainingConfig):
-            if f.name not in data or data[f.name] is None:
-                continue
-            default = TrainingConfig().__getattribute__(f.name)
-            if default is None:
-                continue
-            value = data[f.name]
-            if isinstance(default, bool):
-                self.want(value, bool, f"training.{f.name}", "true or false")
-            elif isinstance(default, int):
-                self.want(value, int, f"training.{f.name}", "an integer")
-            elif isinstance(default, float):
-                self.want(value, (int, float), f"training.{f.name}", "a number")
-            elif isinstance(default, str):
-                self.want(value, str, f"training.{f.name}", "text")
-            elif isinstance(default, tuple):
-                self.want(value, list, f"training.{f.name}", "a list")
-            elif isinstance(default, dict):
-                self.want(value, dict, f"training.{f.name}", "an object")
-        return TrainingConfig.from_dict(data)
+        """Compile/fit settings: older spellings are upgraded, then each field must have its table's JSON type.
+
+        Types and finiteness are refused here with the JSON path; values of the right type outside the
+        allowed range stay (``TrainingConfig.problems`` reports them before training), so nothing is lost.
+        """
+        cfg = TrainingConfig.from_dict(data)
+        for f in FIELDS:
+            if f.name in data and (reason := f.type_reason(getattr(cfg, f.name))) is not None:
+                raise self.fail(f"training.{f.name}", reason)
+        return cfg
 
     def run(self, data: dict[str, Any], where: str) -> RunRecord:
         """One run record."""

@@ -1,10 +1,15 @@
-"""Compile and fit settings form: edits a TrainingConfig and emits the new one (the panel pushes a command)."""
+"""Compile and fit settings form, built from the settings table; emits the edited TrainingConfig.
+
+Every row comes from :data:`visualnn.core.training_settings.FIELDS`: its widget kind, range, choices,
+label and help. The settings people change most (compile, fit) are always visible; callbacks and
+where-to-run fold away. The panel turns each emitted config into an undoable command.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -12,231 +17,277 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from visualnn.core.compile_options import LOSS_DOC, LOSSES, METRIC_DOC, METRICS, OPTIMIZERS, SCHEDULE_OPTIONS, Option
-from visualnn.core.distribution import PRECISIONS, STRATEGIES, DistributionError, batch_note, normalize_precision
+from visualnn.core.distribution import batch_note
 from visualnn.core.training_config import TrainingConfig
+from visualnn.core.training_settings import (
+    BOOL,
+    CHOICE,
+    FIELDS,
+    FLOAT,
+    INT,
+    INT_LIST,
+    LOSSES,
+    METRICS,
+    MULTI,
+    OPTIMIZERS,
+    SCHEDULES,
+    Option,
+    SettingField,
+    monitor_choices,
+)
 
-MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
+CATALOGS: dict[str, tuple[Option, ...]] = {"loss": LOSSES, "optimizer": OPTIMIZERS, "schedule": SCHEDULES,
+                                           "metrics": METRICS}
+"""Fields whose choices are options with labels and docs (the others show their ids)."""
+
+GROUP_TITLES = {"compile": "Compile", "fit": "Fit", "callbacks": "Callbacks", "advanced": "Where to run"}
+FOLDED = ("callbacks", "advanced")
 
 
-def _combo(options: tuple[Option, ...], tooltip: str) -> QComboBox:
-    box = QComboBox()
-    for o in options:
-        box.addItem(o.label, o.id)
-        box.setItemData(box.count() - 1, f"{o.doc}\n{o.url}", Qt.ItemDataRole.ToolTipRole)
-    box.setToolTip(tooltip)
-    return box
+class _WheelGuard(QObject):
+    """The mouse wheel scrolls the form; it changes a value only in the field being edited (it has focus)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+            event.ignore()  # unhandled: Qt passes it on to the scroll area around the form
+            return True
+        return False
 
 
 class TrainingSettingsForm(QWidget):
-    """Loss, optimizer, learning rate, schedule, metrics, fit settings and callbacks."""
+    """Every training setting, one row per field of the settings table."""
 
     config_edited = Signal(object)  # TrainingConfig
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._cfg = TrainingConfig()
-        self._updating = False
+        self._updating = True  # filling the widgets emits their change signals: not edits
+        self._n_gpus = 0
+        self.widgets: dict[str, QWidget] = {}
+        self.sections: dict[str, QWidget] = {}
+        self.toggles: dict[str, QToolButton] = {}
+        self._wheel_guard = _WheelGuard(self)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-
-        compile_box = QGroupBox("Compile")
-        form = QFormLayout(compile_box)
-        self.loss = _combo(LOSSES, LOSS_DOC)
-        self.optimizer = _combo(OPTIMIZERS, "How the weights are changed to lower the loss.")
-        self.learning_rate = QDoubleSpinBox(decimals=6, minimum=1e-6, maximum=10.0, singleStep=0.0005)
-        self.learning_rate.setToolTip("Step size of each weight update. Too high: the loss jumps or becomes NaN; "
-                                      "too low: it barely moves. 0.001 suits Adam.")
-        self.momentum = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=0.999, singleStep=0.05)
-        self.momentum.setToolTip("SGD/RMSprop: keeps part of the previous step (0.9 is common).")
-        self.nesterov = QCheckBox("Nesterov")
-        self.nesterov.setToolTip("SGD: look-ahead momentum.")
-        self.weight_decay = QDoubleSpinBox(decimals=5, minimum=0.0, maximum=1.0, singleStep=0.001)
-        self.weight_decay.setToolTip("Shrinks the weights a little every step (0 = off; AdamW default 0.004).")
-        self.schedule = _combo(SCHEDULE_OPTIONS, "How the learning rate changes during training.")
-        self.decay_steps = QSpinBox(minimum=1, maximum=10_000_000)
-        self.decay_steps.setToolTip("Exponential/cosine: batches over which the rate decays.")
-        self.metrics = QListWidget()
-        self.metrics.setToolTip(METRIC_DOC)
-        for o in METRICS:
-            item = QListWidgetItem(o.label)
-            item.setData(Qt.ItemDataRole.UserRole, o.id)
-            item.setToolTip(f"{o.doc} {METRIC_DOC}")
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.metrics.addItem(item)
-        self.metrics.setMaximumHeight(120)
-        form.addRow("Loss", self.loss)
-        form.addRow("Optimizer", self.optimizer)
-        form.addRow("Learning rate", self.learning_rate)
-        form.addRow("Momentum", self.momentum)
-        form.addRow("", self.nesterov)
-        form.addRow("Weight decay", self.weight_decay)
-        form.addRow("LR schedule", self.schedule)
-        form.addRow("Decay steps", self.decay_steps)
-        form.addRow("Metrics", self.metrics)
-        outer.addWidget(compile_box)
-
-        fit_box = QGroupBox("Fit")
-        fit = QFormLayout(fit_box)
-        self.epochs = QSpinBox(minimum=1, maximum=100_000)
-        self.epochs.setToolTip("Full passes over the training data.")
-        self.batch_size = QSpinBox(minimum=1, maximum=1_000_000)
-        self.batch_size.setToolTip("Samples per weight update.")
-        self.batch_note = QLabel()  # per-replica and global batch under the chosen strategy
-        self.batch_note.setWordWrap(True)
-        self._n_gpus = 0
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
-        self.seed.setToolTip("Random seed: the same seed gives the same start weights and shuffles.")
-        self.shuffle = QCheckBox("Shuffle each epoch")
-        self.deterministic = QCheckBox("Deterministic (same seed → identical curves; slower)")
-        self.early_stopping = QCheckBox("Early stopping")
-        self.early_stopping.setToolTip("Stop when the monitored value has not improved for 'patience' epochs.")
-        self.monitor = QComboBox()
-        self.monitor.addItems(MONITORS)
-        self.monitor.setEditable(True)
-        self.patience = QSpinBox(minimum=0, maximum=10_000)
-        self.restore_best = QCheckBox("Restore best weights")
-        self.plateau_factor = QDoubleSpinBox(decimals=3, minimum=0.01, maximum=0.99, singleStep=0.05)
-        self.plateau_factor.setToolTip("Reduce on plateau: multiply the learning rate by this factor.")
-        self.terminate_on_nan = QCheckBox("Stop when the loss is NaN")
-        self.checkpoint_best = QCheckBox("Save the best model (checkpoint)")
-        self.tensorboard = QCheckBox("TensorBoard logs in the run folder")
-        self.device = QComboBox()
-        self.device.setEditable(True)
-        self.device.addItems(["auto", "cpu"])
-        self.device.setToolTip("Where to train: auto uses a GPU when there is one.")
-        self.mixed_precision = QComboBox()
-        self.mixed_precision.addItems(list(PRECISIONS))
-        self.mixed_precision.setToolTip("Mixed precision computes in 16-bit floats on GPUs with tensor cores: "
-                                        "faster and lighter; 'none' keeps float32 everywhere.")
-        self.strategy = QComboBox()
-        self.strategy.addItems(list(STRATEGIES))
-        self.strategy.setToolTip("auto: one device; mirrored: copy the model on every local GPU; "
-                                 "multiworker: several machines (TF_CONFIG).")
-        for label, widget in (("Epochs", self.epochs), ("Batch size", self.batch_size), ("", self.batch_note),
-                              ("Seed", self.seed),
-                              ("", self.shuffle), ("", self.deterministic), ("", self.early_stopping),
-                              ("Monitor", self.monitor), ("Patience", self.patience), ("", self.restore_best),
-                              ("Plateau factor", self.plateau_factor), ("", self.terminate_on_nan),
-                              ("", self.checkpoint_best), ("", self.tensorboard), ("Device", self.device),
-                              ("Precision", self.mixed_precision), ("Strategy", self.strategy)):
-            fit.addRow(label, widget)
-        outer.addWidget(fit_box)
+        forms: dict[str, QFormLayout] = {}
+        for group, title in GROUP_TITLES.items():
+            box = QGroupBox(title if group not in FOLDED else "")
+            forms[group] = QFormLayout(box)
+            forms[group].setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            if group in FOLDED:
+                toggle = QToolButton(text=title, checkable=True, checked=False)
+                toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+                toggle.setArrowType(Qt.ArrowType.RightArrow)
+                toggle.setStyleSheet("QToolButton { border: none; font-weight: bold; }")
+                toggle.toggled.connect(lambda on, g=group: self.set_section_open(g, on))
+                self.toggles[group] = toggle
+                outer.addWidget(toggle)
+                box.setVisible(False)
+            self.sections[group] = box
+            outer.addWidget(box)
         outer.addStretch(1)
 
-        for w in (self.loss, self.optimizer, self.schedule, self.mixed_precision, self.strategy):
-            w.currentIndexChanged.connect(self._on_widget_changed)
-        for s in (self.learning_rate, self.momentum, self.weight_decay, self.plateau_factor):
-            s.valueChanged.connect(self._on_widget_changed)
-        for i in (self.decay_steps, self.epochs, self.batch_size, self.seed, self.patience):
-            i.valueChanged.connect(self._on_widget_changed)
-        for c in (self.nesterov, self.shuffle, self.deterministic, self.early_stopping, self.restore_best,
-                  self.terminate_on_nan, self.checkpoint_best, self.tensorboard):
-            c.toggled.connect(self._on_widget_changed)
-        self.monitor.currentTextChanged.connect(self._on_widget_changed)
-        self.device.currentTextChanged.connect(self._on_widget_changed)
-        self.metrics.itemChanged.connect(self._on_widget_changed)
+        for f in FIELDS:
+            widget = self._make_widget(f)
+            widget.setToolTip(f.doc)
+            self.widgets[f.name] = widget
+            setattr(self, f.name, widget)  # form.epochs, form.loss ... for tests and scripting
+            form = forms[f.group]
+            if f.kind == BOOL:
+                form.addRow("", widget)
+            else:
+                form.addRow(f.label, widget)
+            if f.name == "batch_size":  # per-replica and global batch under the chosen strategy
+                self.batch_note = QLabel()
+                self.batch_note.setWordWrap(True)
+                form.addRow("", self.batch_note)
+        self._updating = False
         self.set_config(self._cfg)
 
-    def set_devices(self, device_ids: list[str]) -> None:
-        """Offer the engine's devices (``cpu``, ``gpu:0`` ...) besides ``auto``."""
-        self._updating = True
-        try:
-            current = self.device.currentText()
-            self.device.clear()
-            self.device.addItems(["auto", *device_ids])
-            self.device.setCurrentText(current)
-            self._n_gpus = sum(1 for d in device_ids if d.lower().startswith("gpu"))
-            self._sync_enabled()
-        finally:
-            self._updating = False
+    # --- widgets from the table -----------------------------------------------------------------
+
+    def _make_widget(self, f: SettingField) -> QWidget:
+        widget: QWidget
+        if f.kind == BOOL:
+            box = QCheckBox(f.label)
+            box.toggled.connect(self._on_widget_changed)
+            return box
+        if f.kind == INT:
+            spin = QSpinBox(minimum=int(f.minimum if f.minimum is not None else -(2**31)),
+                            maximum=int(f.maximum if f.maximum is not None else 2**31 - 1))
+            spin.valueChanged.connect(self._on_widget_changed)
+            widget = spin
+        elif f.kind == FLOAT:
+            low = f.minimum if f.minimum is not None else -1e12
+            high = f.maximum if f.maximum is not None else 1e12
+            tick = 10.0 ** -f.decimals
+            dspin = QDoubleSpinBox(decimals=f.decimals, minimum=low + (tick if f.open_min else 0.0),
+                                   maximum=high - (tick if f.open_max else 0.0), singleStep=f.step)
+            if f.nullable:
+                dspin.setSpecialValueText("off")  # the minimum (0) shows as "off" and is stored as null
+            dspin.valueChanged.connect(self._on_widget_changed)
+            widget = dspin
+        elif f.kind == CHOICE:
+            combo = QComboBox()
+            for o in CATALOGS.get(f.name, ()):
+                combo.addItem(o.label, o.id)
+                combo.setItemData(combo.count() - 1, f"{o.doc}\n{o.url}", Qt.ItemDataRole.ToolTipRole)
+            if f.name not in CATALOGS:
+                for choice in f.choices:
+                    combo.addItem(choice, choice)
+            combo.currentIndexChanged.connect(self._on_widget_changed)
+            widget = combo
+        elif f.kind == MULTI:
+            checks = QListWidget()
+            for o in CATALOGS[f.name]:
+                item = QListWidgetItem(o.label)
+                item.setData(Qt.ItemDataRole.UserRole, o.id)
+                item.setToolTip(f"{o.doc} {f.doc}")
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Unchecked)
+                checks.addItem(item)
+            checks.setFlow(QListWidget.Flow.LeftToRight)
+            checks.setWrapping(True)
+            checks.setResizeMode(QListWidget.ResizeMode.Adjust)
+            checks.setMaximumHeight(64)
+            checks.itemChanged.connect(self._on_widget_changed)
+            return checks
+        elif f.kind == INT_LIST:
+            line = QLineEdit()
+            line.setPlaceholderText("all")
+            line.editingFinished.connect(self._on_widget_changed)
+            return line
+        else:  # text with suggestions
+            text = QComboBox()
+            text.setEditable(True)
+            text.addItems(list(f.suggestions))
+            text.currentTextChanged.connect(self._on_widget_changed)
+            widget = text
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not wheel focus: a scroll never selects a field
+        widget.installEventFilter(self._wheel_guard)
+        return widget
+
+    def _read(self, f: SettingField) -> Any:
+        w = self.widgets[f.name]
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QSpinBox):
+            return w.value()
+        if isinstance(w, QDoubleSpinBox):
+            return None if f.nullable and w.value() == w.minimum() else w.value()
+        if isinstance(w, QListWidget):
+            return [w.item(i).data(Qt.ItemDataRole.UserRole) for i in range(w.count())
+                    if w.item(i).checkState() == Qt.CheckState.Checked]
+        if isinstance(w, QLineEdit):
+            parts = [p.strip() for p in w.text().replace(";", ",").split(",") if p.strip()]
+            return [int(p) for p in parts if p.isdigit()]
+        assert isinstance(w, QComboBox)
+        if f.kind == CHOICE:
+            return w.currentData()
+        return w.currentText().strip() or self._cfg.__getattribute__(f.name)
+
+    def _show(self, f: SettingField, value: Any) -> None:
+        w = self.widgets[f.name]
+        if isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        elif isinstance(w, QSpinBox):
+            w.setValue(int(value))
+        elif isinstance(w, QDoubleSpinBox):
+            w.setValue(w.minimum() if value is None else float(value))
+        elif isinstance(w, QListWidget):
+            for i in range(w.count()):
+                item = w.item(i)
+                on = item.data(Qt.ItemDataRole.UserRole) in value
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        elif isinstance(w, QLineEdit):
+            w.setText(", ".join(str(v) for v in value))
+        elif isinstance(w, QComboBox) and f.kind == CHOICE:
+            _select(w, str(value))
+        elif isinstance(w, QComboBox):
+            w.setCurrentText(str(value))
+
+    # --- model to view, view to model -------------------------------------------------------------
 
     def config(self) -> TrainingConfig:
         """The settings shown now."""
-        metrics = [self.metrics.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.metrics.count())
-                   if self.metrics.item(i).checkState() == Qt.CheckState.Checked]
-        return self._cfg.with_changes(
-            loss=self.loss.currentData(), optimizer=self.optimizer.currentData(),
-            learning_rate=self.learning_rate.value(), momentum=self.momentum.value(),
-            nesterov=self.nesterov.isChecked(), weight_decay=self.weight_decay.value() or None,
-            schedule=self.schedule.currentData(), decay_steps=self.decay_steps.value(), metrics=metrics,
-            epochs=self.epochs.value(), batch_size=self.batch_size.value(), seed=self.seed.value(),
-            shuffle=self.shuffle.isChecked(), deterministic=self.deterministic.isChecked(),
-            early_stopping=self.early_stopping.isChecked(), monitor=self.monitor.currentText() or "val_loss",
-            patience=self.patience.value(), restore_best=self.restore_best.isChecked(),
-            plateau_factor=self.plateau_factor.value(), terminate_on_nan=self.terminate_on_nan.isChecked(),
-            checkpoint_best=self.checkpoint_best.isChecked(), tensorboard=self.tensorboard.isChecked(),
-            device=self.device.currentText() or "auto", mixed_precision=self.mixed_precision.currentText(),
-            strategy=self.strategy.currentText(),
-        )
+        return self._cfg.with_changes(**{f.name: self._read(f) for f in FIELDS})
 
     def set_config(self, cfg: TrainingConfig) -> None:
         """Show ``cfg`` without emitting ``config_edited`` (model-to-view update)."""
         self._updating = True
         try:
             self._cfg = cfg
-            _select(self.loss, cfg.loss)
-            _select(self.optimizer, cfg.optimizer)
-            _select(self.schedule, cfg.schedule)
-            self.learning_rate.setValue(cfg.learning_rate)
-            self.momentum.setValue(cfg.momentum)
-            self.nesterov.setChecked(cfg.nesterov)
-            self.weight_decay.setValue(cfg.weight_decay or 0.0)
-            self.decay_steps.setValue(cfg.decay_steps)
-            for i in range(self.metrics.count()):
-                item = self.metrics.item(i)
-                on = item.data(Qt.ItemDataRole.UserRole) in cfg.metrics
-                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-            self.epochs.setValue(cfg.epochs)
-            self.batch_size.setValue(cfg.batch_size)
-            self.seed.setValue(cfg.seed)
-            self.shuffle.setChecked(cfg.shuffle)
-            self.deterministic.setChecked(cfg.deterministic)
-            self.early_stopping.setChecked(cfg.early_stopping)
-            self.monitor.setCurrentText(cfg.monitor)
-            self.patience.setValue(cfg.patience)
-            self.restore_best.setChecked(cfg.restore_best)
-            self.plateau_factor.setValue(cfg.plateau_factor)
-            self.terminate_on_nan.setChecked(cfg.terminate_on_nan)
-            self.checkpoint_best.setChecked(cfg.checkpoint_best)
-            self.tensorboard.setChecked(cfg.tensorboard)
-            self.device.setCurrentText(cfg.device)
-            try:
-                precision = normalize_precision(cfg.mixed_precision)
-            except DistributionError:  # shown as is; the Train button reports the problem
-                precision = str(cfg.mixed_precision)
-            self.mixed_precision.setCurrentText(precision)
-            self.strategy.setCurrentText(cfg.strategy)
+            self._offer_monitors(cfg)
+            for f in FIELDS:
+                self._show(f, getattr(cfg, f.name))
             self._sync_enabled()
         finally:
             self._updating = False
 
+    def set_devices(self, device_ids: list[str]) -> None:
+        """Offer the engine's devices (``cpu``, ``gpu:0`` ...) besides ``auto``."""
+        self._updating = True
+        try:
+            device = self.widgets["device"]
+            assert isinstance(device, QComboBox)
+            current = device.currentText()
+            device.clear()
+            device.addItems(["auto", *[d for d in device_ids if d != "auto"]])
+            device.setCurrentText(current)
+            self._n_gpus = sum(1 for d in device_ids if d.lower().startswith("gpu"))
+            self._sync_enabled()
+        finally:
+            self._updating = False
+
+    def set_section_open(self, group: str, shown: bool) -> None:
+        """Unfold (or fold) the callbacks or where-to-run settings."""
+        toggle = self.toggles[group]
+        if toggle.isChecked() != shown:
+            toggle.setChecked(shown)  # re-enters through the toggled signal
+            return
+        toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.sections[group].setVisible(shown)
+
+    def _offer_monitors(self, cfg: TrainingConfig) -> None:
+        monitor = self.widgets["monitor"]
+        assert isinstance(monitor, QComboBox)
+        wanted = list(monitor_choices(cfg.metrics))
+        if [monitor.itemText(i) for i in range(monitor.count())] != wanted:
+            text = monitor.currentText()
+            monitor.blockSignals(True)
+            monitor.clear()
+            monitor.addItems(wanted)
+            monitor.setCurrentText(text)
+            monitor.blockSignals(False)
+
     def _sync_enabled(self) -> None:
-        opt = self.optimizer.currentData()
-        self.momentum.setEnabled(opt in ("sgd", "rmsprop"))
-        self.nesterov.setEnabled(opt == "sgd")
-        self.decay_steps.setEnabled(self.schedule.currentData() in ("exponential", "cosine"))
-        self.plateau_factor.setEnabled(self.schedule.currentData() == "plateau")
-        for w in (self.monitor, self.patience, self.restore_best):
-            w.setEnabled(self.early_stopping.isChecked() or self.schedule.currentData() == "plateau")
-        self.batch_note.setText(batch_note(self.strategy.currentText(), self.batch_size.value(), self._cfg.gpus,
-                                           self._n_gpus))
+        shown = self.config() if not self._updating else self._cfg
+        for f in FIELDS:
+            self.widgets[f.name].setEnabled(shown.applies(f.name))
+        self.batch_note.setText(batch_note(shown.strategy, shown.batch_size, shown.gpus, self._n_gpus))
 
     def _on_widget_changed(self, *_: Any) -> None:
         if self._updating:
             return
-        self._sync_enabled()
         cfg = self.config()
         if cfg != self._cfg:
             self._cfg = cfg
+            self._updating = True
+            try:
+                self._offer_monitors(cfg)
+                self._sync_enabled()
+            finally:
+                self._updating = False
             self.config_edited.emit(cfg)
 
 

@@ -1,0 +1,267 @@
+"""What every training loop shares: the progress sink, errors, Keras objects from the settings table,
+callbacks, and the run record. No Qt.
+
+``services.training`` (``model.fit``) and ``services.distribute_loop`` (the multi-worker loop) both
+build on this module and never on each other; evaluation and prediction read saved runs through it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from visualnn.core.specs import KerasCall
+from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.core.training_settings import KerasRef, SettingsError, callback_calls, compile_calls, monitor_for
+from visualnn.services.keras_builder import instantiate
+
+Sink = Callable[[str, dict[str, Any]], None]
+"""Receives ``(kind, data)`` progress messages (see ``core.protocol.MESSAGE_KINDS``)."""
+
+BATCH_REPORT_INTERVAL_S = 0.05  # at most ~20 batch messages per second, whatever the batch rate
+
+
+class TrainingError(RuntimeError):
+    """Training could not run; the message names the cause in plain words."""
+
+
+@dataclass
+class TrainingResult:
+    """What a run produced: the record (saved in the project) and the live model (in-process use)."""
+
+    run: RunRecord
+    model: Any
+    data: Any
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id such as ``run-20261126-113400-3fa2``."""
+    return f"run-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+
+def null_sink(kind: str, data: dict[str, Any]) -> None:
+    """A sink that drops every message (in-process use without progress)."""
+    return None
+
+
+# --- Keras objects from the settings table (visualnn.core.training_settings) -------------------------
+
+
+def compile_model(model: Any, cfg: TrainingConfig) -> None:
+    """``model.compile`` with the optimizer, loss and metrics the settings table builds for ``cfg``.
+
+    The exported script prints the same calls, so the app and the script compile alike.
+    """
+    try:
+        calls = compile_calls(cfg)
+    except SettingsError as exc:
+        raise TrainingError(str(exc)) from exc
+    model.compile(optimizer=instantiate(calls.optimizer), loss=_object(calls.loss),
+                  metrics=[_object(m) for m in calls.metrics])
+
+
+def _object(ref: KerasRef) -> Any:
+    return instantiate(ref) if isinstance(ref, KerasCall) else ref
+
+
+def current_lr(model: Any) -> float | None:
+    """The optimizer's learning rate right now (schedules evaluated at the current step)."""
+    try:
+        import keras
+
+        return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    except Exception:  # an optimizer without a readable rate must not break reporting
+        return None
+
+
+# --- progress, stop and pause --------------------------------------------------------------------
+
+
+def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
+    out = {}
+    for k, v in (logs or {}).items():
+        try:
+            out[k] = float(v)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def make_progress_callback(
+    sink: Sink, stop: threading.Event | None, pause: threading.Event | None, batch_size: int, initial_epoch: int = 0,
+    terminate_on_nan: bool = False,
+) -> Any:
+    """A Keras callback reporting to ``sink`` and honouring stop/pause between batches.
+
+    Stop and pause are checked in ``on_train_batch_begin`` (synchronous, free). Reporting happens in
+    ``on_train_batch_end``, which is marked ``async_safe``: Keras then runs it on a helper thread, so
+    reading the batch's logs never stalls the training loop (plain ``model.fit`` gets the same
+    treatment), and the stop flag it sets is seen by Keras right after the current batch.
+    """
+    import keras
+
+    class ProgressCallback(keras.callbacks.Callback):  # type: ignore[misc]
+        """Reports batch/epoch progress; stops or pauses between batches; optionally stops on NaN."""
+
+        async_safe = True  # only on_train_batch_end runs off-thread; it guards its state with a lock
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.stopped_by_user = False
+            self.nan_seen = False
+            self.t0 = time.perf_counter()
+            self.last_report = 0.0
+            self.samples = 0
+            self.epoch = initial_epoch
+            self.known_steps: int | None = None  # learnt in epoch 1 when the dataset's length is unknown
+            self.seen = 0
+            self.lock = threading.Lock()
+
+        def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            self.epoch = epoch
+            with self.lock:
+                self.seen = 0
+
+        def _check_stop(self) -> None:
+            if stop is not None and stop.is_set():
+                self.stopped_by_user = True
+                self.model.stop_training = True
+
+        def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+            if pause is not None and pause.is_set() and not (stop is not None and stop.is_set()):
+                sink("paused", {"paused": True})
+                while pause.is_set() and not (stop is not None and stop.is_set()):
+                    time.sleep(0.05)
+                sink("paused", {"paused": False})
+            self._check_stop()
+
+        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+            values = _floats(logs)
+            with self.lock:
+                self.samples += batch_size
+                self.seen = max(self.seen, batch + 1)
+                now = time.perf_counter()
+                report = now - self.last_report >= BATCH_REPORT_INTERVAL_S
+                if report:
+                    self.last_report = now
+                samples = self.samples
+            if report:
+                elapsed = now - self.t0
+                sink("batch", {
+                    "epoch": self.epoch + 1, "epochs": self.params.get("epochs"), "batch": batch + 1,
+                    "batches": self.params.get("steps") or self.known_steps, "logs": values,
+                    "elapsed_s": elapsed, "samples_per_s": samples / elapsed if elapsed > 0 else 0.0,
+                })
+            loss = values.get("loss")
+            if terminate_on_nan and loss is not None and not math.isfinite(loss):
+                self.nan_seen = True
+                self.model.stop_training = True
+            self._check_stop()
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            if self.known_steps is None and not self.model.stop_training:
+                self.known_steps = self.seen
+            sink("epoch", {"epoch": epoch + 1, "epochs": self.params.get("epochs"), "logs": _floats(logs),
+                           "lr": current_lr(self.model), "elapsed_s": time.perf_counter() - self.t0})
+
+    return ProgressCallback()
+
+
+def make_callbacks(cfg: TrainingConfig, run_dir: str | None, has_val: bool) -> list[Any]:
+    """Early stopping, plateau, checkpoint and TensorBoard callbacks chosen in ``cfg`` (from the table).
+
+    The NaN guard is left to the progress callback, which checks every batch without making Keras wait
+    (``TerminateOnNaN`` would force synchronous batch hooks); the script uses ``TerminateOnNaN`` itself.
+    Checkpoints and logs need a run folder and are skipped without one.
+    """
+    checkpoint = os.path.join(run_dir, "best.keras") if run_dir is not None else None
+    logs = os.path.join(run_dir, "logs") if run_dir is not None else None
+    calls = callback_calls(cfg, monitor_for(cfg, has_val), checkpoint, logs)
+    skip = {"keras.callbacks.TerminateOnNaN"}
+    if run_dir is None:
+        skip |= {"keras.callbacks.ModelCheckpoint", "keras.callbacks.TensorBoard"}
+    return [instantiate(c) for c in calls if c.class_path not in skip]
+
+
+# --- errors and run records ------------------------------------------------------------------------
+
+
+def explain(exc: BaseException) -> str:
+    """A plain-language cause for an exception raised while building or fitting."""
+    text = str(exc).strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    hints = [
+        ("logits and labels must have the same", "The output layer's shape does not match the labels. "
+         "Check the output units and the loss (sparse vs categorical crossentropy)."),
+        ("Received a label value of", "A label is out of range for the output layer: set the output units to the "
+         "number of classes."),
+        ("Incompatible shapes", "The model's output and the target have incompatible shapes: check the output "
+         "units and the loss."),
+        ("Arguments `target` and `output` must have the same", "The output layer's shape does not match the "
+         "target: check the output units and the loss."),
+        ("is incompatible with the layer: expected shape", "The Input shape does not match the shape of the data "
+         "samples: set the Input node's shape to the data's shape (shown in the Data panel)."),
+        ("expected axis -1 of input shape", "The Input shape does not match the data's features: set the Input "
+         "shape to the data's shape."),
+        ("Could not convert", "The labels or inputs are not numeric: set the column roles and encodings in the "
+         "Data panel."),
+    ]
+    for needle, hint in hints:
+        if needle in text:
+            return f"{hint} (Keras said: {first[:300]})"
+    return f"{type(exc).__name__}: {first[:500]}"
+
+
+def finite_or_none(value: Any) -> Any:
+    """Project files are strict JSON: a NaN/inf loss is recorded as null."""
+    return value if value is None or math.isfinite(value) else None
+
+
+def load_run_model(base_dir: str, run: RunRecord) -> Any:
+    """Load a run's saved model (compiled, with optimizer state)."""
+    import keras
+
+    if not run.model_path:
+        raise TrainingError(f"Run {run.id} has no saved model; train again.")
+    path = os.path.join(base_dir, run.model_path)
+    if not os.path.exists(path):
+        raise TrainingError(f"The model of run {run.id} is missing ({path}); it may have been deleted. Train again.")
+    return keras.saving.load_model(path)
+
+
+NAN_ERROR = "The loss became NaN: training was stopped. Try a lower learning rate."
+
+
+def run_status(history: dict[str, list[float]], stopped: bool) -> tuple[str, str | None]:
+    """(status, error) of a run from its loss history: stopped by the user, failed on NaN, or finished."""
+    nan = any(v is not None and not math.isfinite(v) for v in history.get("loss", []))
+    if stopped:
+        return "stopped", None
+    return ("failed", NAN_ERROR) if nan else ("finished", None)
+
+
+def make_run_record(run_id: str, started: str, duration_s: float, device: str, cfg: TrainingConfig,
+                    project: dict[str, Any], history: dict[str, list[float]], final: dict[str, float],
+                    model_path: str | None, base_dir: str, stopped: bool, data: Any, epochs_done: int,
+                    continued_from: str | None = None, extra: dict[str, Any] | None = None) -> RunRecord:
+    """The run record both training loops save: JSON-safe numbers, paths relative to the project."""
+    from visualnn.services.training_data import data_facts
+
+    status, error = run_status(history, stopped)
+    return RunRecord(
+        id=run_id, started=started, status=status, duration_s=round(duration_s, 3), device=device,
+        config=cfg.to_dict(), graph=dict(project.get("graph") or {}),
+        history={k: [finite_or_none(v) for v in vals] for k, vals in history.items()},
+        metrics={k: finite_or_none(v) for k, v in final.items()},
+        model_path=os.path.relpath(model_path, base_dir).replace(os.sep, "/") if model_path else None,
+        epochs_done=epochs_done, continued_from=continued_from, error=error,
+        extra={"class_names": list(getattr(data, "class_names", []) or []), "task": getattr(data, "task", ""),
+               "facts": data_facts(data).__dict__, **(extra or {})},
+    )
