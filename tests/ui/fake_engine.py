@@ -12,7 +12,7 @@ on its own thread, so the messages of two jobs interleave on the wire. Job types
   ``{"fail": message}`` fails before training, ``{"log": {...}}`` sends that ``log`` message first,
   ``{"step_s": seconds}`` waits after each batch, ``{"nan": true}`` reports a NaN loss, ``{"no_run": true}``
   returns a result without a run record.
-- ``evaluate`` / ``predict``: a small report / one prediction.
+- ``evaluate`` / ``predict``: a small report / one prediction (``inline_data["fake"]["fail"]`` fails an evaluation).
 - ``devices``: two devices (the ``ready`` message omits them with ``--no-devices``).
 - ``crash`` ({"code", "stderr"}): writes ``stderr`` to stderr and exits with ``code`` at once.
 """
@@ -116,6 +116,9 @@ def _run(job: Job) -> None:
         elif job.type == "train":
             result = _train(job)
         elif job.type == "evaluate":
+            fail = ((job.payload.get("inline_data") or {}).get("fake") or {}).get("fail")
+            if fail:
+                raise ValueError(str(fail))
             result = {"run_id": job.payload.get("run_id"), "split": job.payload.get("split"), "n_samples": 3,
                       "metrics": {"loss": 0.5, "accuracy": 0.75}}
         elif job.type == "predict":
