@@ -10,6 +10,7 @@ import pytest
 
 from tests.services.training_helpers import mlp_graph
 from tests.ui.engine_fakes import READY_MS, fake_client, started_client
+from visualnn.core.commands import SetTraining
 from visualnn.core.graph import Graph
 from visualnn.core.project import Project
 from visualnn.core.training_config import RunRecord, TrainingConfig
@@ -194,7 +195,7 @@ def test_engine_death_is_reported_and_restart_offered(qtbot: Any, client: Any) -
         controller.restart_engine()
     assert seen["engine_dead_changed"][-1] == (False,)
     assert ("Restarting the training engine…",) in seen["status_changed"]
-    controller.document.push(__import__("visualnn.core.commands", fromlist=["SetTraining"]).SetTraining(
+    controller.document.push(SetTraining(
         controller.document.project.training.with_changes(epochs=1)))
     with qtbot.waitSignal(controller.training_finished, timeout=10_000):
         controller.start()

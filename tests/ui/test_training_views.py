@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from tests.services.training_helpers import mlp_graph
 from tests.ui.engine_fakes import READY_MS, started_client
+from visualnn.core.commands import SetTraining
 from visualnn.core.graph import Graph
 from visualnn.core.project import Project
 from visualnn.core.training_config import RunRecord, TrainingConfig
@@ -92,7 +93,7 @@ def test_fix_button_and_restart_button(qtbot: Any, client: Any) -> None:
     panel.fix_button.click()
     assert panel.fix_button.isHidden() and doc.project.graph.nodes["dense_2"].params["activation"] == "sigmoid"
 
-    doc.push(__import__("visualnn.core.commands", fromlist=["SetTraining"]).SetTraining(
+    doc.push(SetTraining(
         doc.project.training.with_changes(epochs=100_000)))
     assert panel.form.epochs.value() == 100_000  # the form follows the document
     panel.train_button.click()
