@@ -26,40 +26,46 @@ def engine(qtbot: Any) -> Any:
 
 
 def test_jobs_report_progress_and_results(engine: Any, qtbot: Any, tmp_path: Any) -> None:
-    kinds: list[str] = []
-    engine.message_received.connect(lambda job, kind, data: kinds.append(kind))
     with qtbot.waitSignal(engine.job_finished, timeout=30_000) as blocker:
-        job = engine.submit("ping", {"n": 1})
-    assert blocker.args == [job, {"pong": True, "echo": {"n": 1}, "pid": engine.pid()}]
+        ping = engine.submit("ping", {"n": 1})
+    assert blocker.args == [ping.id, {"pong": True, "echo": {"n": 1}, "pid": engine.pid()}]  # the client-wide signal
+    assert ping.outcome == "finished"
     req = TrainRequest(project=project_dict(epochs=1), base_dir=str(tmp_path), inline_data=blobs(100))
-    with qtbot.waitSignal(engine.job_finished, timeout=60_000) as blocker:
-        engine.submit("train", req.to_dict())
-    assert blocker.args[1]["run"]["status"] == "finished"
-    assert "epoch" in kinds and "started" in kinds
-    with qtbot.waitSignal(engine.job_failed, timeout=30_000) as blocker:
-        engine.submit("no-such-job", {})
-    assert "no handler" in blocker.args[1]
+    train = engine.submit("train", req.to_dict())
+    kinds: list[str] = []
+    train.progress.connect(lambda kind, data: kinds.append(kind))
+    with qtbot.waitSignal(train.finished, timeout=60_000) as blocker:
+        pass
+    assert blocker.args[0]["run"]["status"] == "finished"
+    assert kinds[0] == "started" and "epoch" in kinds and "batch" in kinds
+    bad = engine.submit("no-such-job", {})
+    with qtbot.waitSignal(bad.failed, timeout=30_000) as blocker:
+        pass
+    assert "no handler" in blocker.args[0]
 
 
 def test_killed_engine_is_detected_and_restart_works(engine: Any, qtbot: Any, tmp_path: Any) -> None:
     req = TrainRequest(project=project_dict(epochs=200), base_dir=str(tmp_path), inline_data=blobs(2000))
     epochs: list[int] = []
-    engine.message_received.connect(lambda job, kind, data: epochs.append(data["epoch"]) if kind == "epoch" else None)
     job = engine.submit("train", req.to_dict())
+    job.progress.connect(lambda kind, data: epochs.append(data["epoch"]) if kind == "epoch" else None)
     qtbot.waitUntil(lambda: bool(epochs), timeout=60_000)
     died: list[str] = []
-    failed: list[tuple[str, str]] = []
+    failed: list[str] = []
+    legacy: list[tuple[str, str]] = []
     engine.engine_died.connect(died.append)
-    engine.job_failed.connect(lambda j, m: failed.append((j, m)))
+    job.failed.connect(failed.append)
+    engine.job_failed.connect(lambda j, m: legacy.append((j, m)))
     with qtbot.waitSignal(engine.engine_died, timeout=30_000):
         engine.kill()
     assert "crashed" in died[0] and "cuInit" not in died[0]
-    assert failed[0][0] == job and "restart the engine" in failed[0][1]
+    assert len(failed) == 1 and "crashed" in failed[0] and "restart the engine" in failed[0]
+    assert legacy == [(job.id, failed[0])]
     assert engine.state == "dead"
     with qtbot.waitSignal(engine.ready, timeout=READY_MS):
         engine.restart()
-    with qtbot.waitSignal(engine.job_finished, timeout=30_000):
-        engine.submit("ping", {})
+    with qtbot.waitSignal(engine.submit("ping", {}).finished, timeout=30_000):
+        pass
 
 
 def test_submit_before_ready_is_queued(qtbot: Any) -> None:
@@ -67,9 +73,10 @@ def test_submit_before_ready_is_queued(qtbot: Any) -> None:
 
     client = EngineClient()
     try:
-        with qtbot.waitSignal(client.job_finished, timeout=READY_MS) as blocker:
-            client.submit("ping", {"early": True})  # starts the engine on demand
-        assert blocker.args[1]["echo"] == {"early": True}
+        handle = client.submit("ping", {"early": True})  # starts the engine on demand
+        with qtbot.waitSignal(handle.finished, timeout=READY_MS) as blocker:
+            pass
+        assert blocker.args[0]["echo"] == {"early": True}
     finally:
         client.stop()
     assert client.state == "stopped"
@@ -92,4 +99,4 @@ def test_startup_deadline_and_missing_program_are_reported(qtbot: Any) -> None:
     with qtbot.waitSignal(missing.engine_died, timeout=10_000) as blocker:
         job = missing.submit("ping", {})
     assert "could not start" in blocker.args[0]
-    assert failed and failed[0][0] == job
+    assert failed and failed[0][0] == job.id and job.outcome == "failed"

@@ -2,8 +2,10 @@
 
 The window never imports TensorFlow: jobs go to the child over the ``core.protocol`` JSON lines,
 and everything it reports comes back through Qt signals on the GUI thread (QProcess is
-event-driven, so no reader thread is needed). A dead engine fails its pending jobs with a
-message saying what happened; :meth:`EngineClient.restart` brings a fresh one.
+event-driven, so no reader thread is needed). :meth:`EngineClient.submit` returns a
+:class:`JobHandle` whose own signals carry that job's progress and outcome, so a panel never sorts
+other panels' messages by job id. A dead engine fails its pending jobs with a message saying what
+happened and what to do; :meth:`EngineClient.restart` brings a fresh one.
 """
 
 from __future__ import annotations
@@ -26,8 +28,87 @@ _PY_ERROR = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b")
 STARTUP_DEADLINE_MS = 180_000  # importing TensorFlow on a cold disk can take a minute or more
 
 
+class JobHandle(QObject):
+    """One submitted engine job: its own progress, result and failure signals, and its controls.
+
+    Exactly one of :attr:`finished` or :attr:`failed` is emitted, once. The handle has no Qt parent:
+    the client holds it until the job ends, the submitter for as long as it cares.
+    """
+
+    progress = Signal(str, dict)  # kind, data: every message of this job before its end (started, batch, epoch...)
+    finished = Signal(dict)  # the result data
+    failed = Signal(str)  # a message naming the cause (and the fix, when there is one)
+
+    def __init__(self, client: EngineClient, job_id: str, job_type: str) -> None:
+        super().__init__()
+        self._client = client
+        self._id = job_id
+        self._type = job_type
+        self._outcome: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The job id on the wire (``job-3``)."""
+        return self._id
+
+    @property
+    def type(self) -> str:
+        """The job type (``train``, ``evaluate``...)."""
+        return self._type
+
+    @property
+    def done(self) -> bool:
+        """True once :attr:`finished` or :attr:`failed` was emitted."""
+        return self._outcome is not None
+
+    @property
+    def outcome(self) -> str | None:
+        """``finished`` | ``failed``, or None while the job is pending."""
+        return self._outcome
+
+    def stop(self) -> None:
+        """End the job after its current batch (weights kept); a job not yet started is cancelled."""
+        if not self.done:
+            self._client.control(self._id, "stop")
+
+    def pause(self) -> None:
+        """Hold the job between batches until :meth:`resume`."""
+        if not self.done:
+            self._client.control(self._id, "pause")
+
+    def resume(self) -> None:
+        """Let a paused job go on."""
+        if not self.done:
+            self._client.control(self._id, "resume")
+
+    def __str__(self) -> str:
+        # Callers that still track jobs by id (About box, export dialogs) write str(client.submit(...)).
+        return self._id
+
+    def __repr__(self) -> str:
+        return f"<JobHandle {self._id} {self._type} {self._outcome or 'pending'}>"
+
+    def _report(self, kind: str, data: dict[str, Any]) -> None:
+        if not self.done:
+            self.progress.emit(kind, data)
+
+    def _finish(self, result: dict[str, Any]) -> None:
+        if not self.done:
+            self._outcome = "finished"
+            self.finished.emit(result)
+
+    def _fail(self, message: str) -> None:
+        if not self.done:
+            self._outcome = "failed"
+            self.failed.emit(message)
+
+
 class EngineClient(QObject):
-    """The UI's handle on the engine process: submit jobs, steer them, hear their progress."""
+    """The UI's handle on the engine process: submit jobs, steer them, hear their progress.
+
+    Prefer the :class:`JobHandle` that :meth:`submit` returns; the client-wide ``message_received``,
+    ``job_finished`` and ``job_failed`` signals carry every job's traffic for listeners not yet moved to handles.
+    """
 
     state_changed = Signal(str)  # starting | ready | dead | stopped
     ready = Signal(dict)  # the engine's "ready" data (versions, handlers)
@@ -46,7 +127,7 @@ class EngineClient(QObject):
         self._state = "stopped"
         self._ids = itertools.count(1)
         self._queue: list[Job] = []  # submitted before the engine was ready
-        self._pending: dict[str, str] = {}  # job id -> job type, until result/error
+        self._pending: dict[str, JobHandle] = {}  # job id -> handle, until result/error
         self._stderr_tail: deque[str] = deque(maxlen=20)
         self._expect_exit = False
         self.info: dict[str, Any] = {}
@@ -111,7 +192,7 @@ class EngineClient(QObject):
             if not proc.waitForFinished(timeout_ms):
                 proc.kill()
                 proc.waitForFinished(2000)
-        self._fail_pending("The engine was stopped.")
+        self._fail_pending("The engine was stopped before the job ended; run it again to get its result.")
         self._proc = None
         self._set_state("stopped")
 
@@ -126,26 +207,30 @@ class EngineClient(QObject):
             self._proc.kill()
 
     # ------------------------------------------------------------------ jobs
-    def submit(self, job_type: str, payload: dict[str, Any]) -> str:
-        """Send a job (queued until the engine is ready; the engine is started if needed); returns its id."""
+    def submit(self, job_type: str, payload: dict[str, Any]) -> JobHandle:
+        """Send a job (queued until the engine is ready; the engine is started if needed); returns its handle."""
         job = Job(f"job-{next(self._ids)}", job_type, payload)
-        self._pending[job.id] = job_type
+        handle = JobHandle(self, job.id, job_type)
+        self._pending[job.id] = handle
         if self._state == "ready":
             self._write(encode(job))
         else:
             self._queue.append(job)
             if self._state in ("stopped", "dead"):
                 self.start()
-        return job.id
+        return handle
 
     def control(self, job_id: str, action: str) -> None:
-        """Stop, pause or resume a running job."""
+        """Stop, pause or resume a running job (prefer the job's :class:`JobHandle`)."""
         if self._state == "ready":
             self._write(encode(Control(job_id, action)))
         elif action == "stop":
             self._queue = [j for j in self._queue if j.id != job_id]
-            if self._pending.pop(job_id, None) is not None:
-                self.job_failed.emit(job_id, "Cancelled before it started.")
+            handle = self._pending.pop(job_id, None)
+            if handle is not None:
+                message = "Cancelled before it started."
+                handle._fail(message)
+                self.job_failed.emit(job_id, message)
 
     def busy(self) -> bool:
         """True while any submitted job has not finished."""
@@ -181,12 +266,23 @@ class EngineClient(QObject):
             self.ready.emit(dict(msg.data))
             return
         self.message_received.emit(msg.job_id, msg.kind, msg.data)
-        if msg.kind == "result" and self._pending.pop(msg.job_id, None) is not None:
+        if msg.kind not in ("result", "error"):
+            handle = self._pending.get(msg.job_id)
+            if handle is not None:
+                handle._report(msg.kind, msg.data)
+            return
+        ended = self._pending.pop(msg.job_id, None)
+        if ended is None:
+            return  # a job already failed here (cancelled, engine replaced) that the engine finished anyway
+        if msg.kind == "result":
+            ended._finish(msg.data)
             self.job_finished.emit(msg.job_id, msg.data)
-        elif msg.kind == "error" and self._pending.pop(msg.job_id, None) is not None:
-            if msg.data.get("traceback"):
-                log.error("engine job %s failed:\n%s", msg.job_id, msg.data["traceback"])
-            self.job_failed.emit(msg.job_id, str(msg.data.get("message", "The job failed.")))
+            return
+        if msg.data.get("traceback"):
+            log.error("engine job %s failed:\n%s", msg.job_id, msg.data["traceback"])
+        message = str(msg.data.get("message") or "The job failed; the engine log has the details.")
+        ended._fail(message)
+        self.job_failed.emit(msg.job_id, message)
 
     def _on_proc_stderr(self) -> None:
         if self._proc is None:
@@ -231,5 +327,6 @@ class EngineClient(QObject):
     def _fail_pending(self, reason: str) -> None:
         pending, self._pending = self._pending, {}
         self._queue = []
-        for job_id in pending:
+        for job_id, handle in pending.items():
+            handle._fail(reason)
             self.job_failed.emit(job_id, reason)

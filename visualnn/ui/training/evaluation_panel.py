@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualnn.core.protocol import EvaluateRequest
-from visualnn.ui.training.panel import project_snapshot
+from visualnn.ui.document import ProjectDocument
+from visualnn.ui.engine_client import EngineClient
+from visualnn.ui.training.result_sessions import EvaluationController
 
 
 def fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
@@ -93,17 +94,16 @@ class ConfusionMatrixView(pg.PlotWidget):
 
 
 class EvaluationPanel(QWidget):
-    """Asks the engine to evaluate a run and shows the report."""
+    """Shows evaluation reports; its :class:`EvaluationController` asks the engine for them."""
 
     evaluated = Signal(dict)
     evaluation_failed = Signal(str)
 
-    def __init__(self, document: Any, engine: Any, parent: QWidget | None = None, extra_job: dict[str, Any] | None = None):
+    def __init__(self, document: ProjectDocument, engine: EngineClient | None, parent: QWidget | None = None,
+                 extra_job: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.engine = engine
-        self._extra_job = dict(extra_job or {})
-        self.job_id: str | None = None
         self.report: dict[str, Any] | None = None
 
         self.run_combo = QComboBox()
@@ -111,7 +111,7 @@ class EvaluationPanel(QWidget):
         self.split_combo = QComboBox()
         self.split_combo.addItems(["test", "val", "train"])
         self.evaluate_button = QPushButton("Evaluate")
-        self.evaluate_button.clicked.connect(lambda: self.evaluate(self.run_combo.currentData()))
+        self.evaluate_button.clicked.connect(self._on_evaluate_clicked)
         self.status = QLabel("Train a model, then evaluate it on data it has not seen.")
         top = QHBoxLayout()
         for w in (QLabel("Run"), self.run_combo, QLabel("Split"), self.split_combo, self.evaluate_button):
@@ -158,28 +158,30 @@ class EvaluationPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(body, 1)
 
-        if engine is not None:
-            engine.job_finished.connect(self._on_engine_job_finished)
-            engine.job_failed.connect(self._on_engine_job_failed)
-        self.auto_evaluate = True  # evaluate each new run as soon as training records it
-        self._known_runs = {r.id for r in document.project.runs}
-        if hasattr(document, "runs_changed"):
-            document.runs_changed.connect(self._on_document_runs_changed)
-        if hasattr(document, "project_replaced"):
-            document.project_replaced.connect(self._on_document_project_replaced)
+        document.runs_changed.connect(self.refresh_runs)
+        document.project_replaced.connect(self.refresh_runs)
         self.refresh_runs()
+        # Made after the view's own document connections, so the run list is fresh before a new run is evaluated.
+        self.controller = EvaluationController(document, engine, extra_job, parent=self)
+        self.controller.split = self.split_combo.currentText()
+        self.split_combo.currentTextChanged.connect(self._on_split_combo_changed)
+        self.controller.status_changed.connect(self.status.setText)
+        self.controller.evaluated.connect(self._on_controller_evaluated)
+        self.controller.evaluation_failed.connect(self.evaluation_failed)
 
-    def _on_document_runs_changed(self) -> None:
-        self.refresh_runs()
-        runs = [r for r in self.document.project.runs if r.model_path]
-        new = [r for r in runs if r.id not in self._known_runs]
-        self._known_runs = {r.id for r in self.document.project.runs}
-        if self.auto_evaluate and new and self.job_id is None:
-            self.evaluate(new[-1].id)
+    @property
+    def auto_evaluate(self) -> bool:
+        """Evaluate each new run as soon as training records it."""
+        return self.controller.auto_evaluate
 
-    def _on_document_project_replaced(self) -> None:
-        self._known_runs = {r.id for r in self.document.project.runs}  # reopened runs are not "new"
-        self.refresh_runs()
+    @auto_evaluate.setter
+    def auto_evaluate(self, on: bool) -> None:
+        self.controller.auto_evaluate = on
+
+    @property
+    def job_id(self) -> str | None:
+        """The evaluation job in flight, or None."""
+        return self.controller.job_id
 
     def refresh_runs(self, *_: Any) -> None:
         """List the runs that saved a model, newest first."""
@@ -194,32 +196,17 @@ class EvaluationPanel(QWidget):
 
     def evaluate(self, run_id: str | None = None) -> str | None:
         """Evaluate ``run_id`` (default: the latest run) on the chosen split; returns the job id."""
-        if not self.document.project.runs:
-            self.status.setText("There is no trained run yet. Train the model first.")
-            return None
-        if self.engine is None:
-            self.status.setText("The training engine is not available; use `visualnn evaluate` from a terminal.")
-            return None
-        snapshot, base = project_snapshot(self.document)
-        req = EvaluateRequest(project=snapshot, base_dir=base, run_id=run_id or None,
-                              split=self.split_combo.currentText(), **self._extra_job)
-        self.status.setText("Evaluating…")
-        self.job_id = self.engine.submit("evaluate", req.to_dict())
-        return self.job_id
+        return self.controller.evaluate(run_id)
 
-    def _on_engine_job_finished(self, job_id: str, report: dict[str, Any]) -> None:
-        if job_id != self.job_id:
-            return
-        self.job_id = None
+    def _on_evaluate_clicked(self) -> None:
+        self.controller.evaluate(self.run_combo.currentData())
+
+    def _on_split_combo_changed(self, split: str) -> None:
+        self.controller.split = split
+
+    def _on_controller_evaluated(self, report: dict[str, Any]) -> None:
         self.show_report(report)
         self.evaluated.emit(report)
-
-    def _on_engine_job_failed(self, job_id: str, message: str) -> None:
-        if job_id != self.job_id:
-            return
-        self.job_id = None
-        self.status.setText(message)
-        self.evaluation_failed.emit(message)
 
     def show_report(self, report: dict[str, Any]) -> None:
         """Fill the tables and plots from an evaluation report."""

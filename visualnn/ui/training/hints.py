@@ -1,9 +1,33 @@
-"""Plain-language hints from a training history (pure Python, no Qt): NaN, overfitting, flat loss."""
+"""Training history and plain-language hints from it (pure Python, no Qt): NaN, overfitting, flat loss."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def finite_or_none(value: Any) -> float | None:
+    """``value`` as a finite float, or None (NaN, infinity, the wire's ``"nan"``, anything not a number)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def record_epoch(history: dict[str, list[float]], logs: Mapping[str, Any], lr: Any = None) -> None:
+    """Append one epoch's ``logs`` to ``history`` (NaN where a value is missing) and its learning rate as ``lr``."""
+    for key, value in logs.items():
+        v = finite_or_none(value)
+        history.setdefault(key, []).append(v if v is not None else math.nan)
+    if lr is not None and (rate := finite_or_none(lr)) is not None:
+        history.setdefault("lr", []).append(rate)
+
+
+def carried_history(history: Mapping[str, Sequence[float | None]]) -> dict[str, list[float]]:
+    """A saved run's history with NaN for the gaps, ready for :func:`record_epoch` to extend (continued runs)."""
+    return {k: [float(x) if x is not None else math.nan for x in v] for k, v in history.items()}
 
 
 def _finite(values: Sequence[float | None]) -> list[float]:

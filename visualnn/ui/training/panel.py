@@ -1,11 +1,13 @@
-"""The Training tab: compile/fit settings, Train / Pause / Stop / Continue, progress and live plots."""
+"""The Training tab (a view): compile/fit settings, Train / Pause / Stop / Continue, progress and live plots.
+
+Everything it does with the engine and the document goes through its
+:class:`~visualnn.ui.training.session.TrainingSessionController`; the panel turns clicks into the
+controller's intents and shows the state the controller reports.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
-import tempfile
-import time
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -22,43 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualnn.core.commands import SetTraining
-from visualnn.core.compile_options import check_compile
-from visualnn.core.protocol import TrainRequest, as_float
 from visualnn.core.training_config import RunRecord, TrainingConfig
-from visualnn.ui.training.hints import format_duration, training_hints
+from visualnn.ui.document import ProjectDocument
+from visualnn.ui.engine_client import EngineClient
 from visualnn.ui.training.plots import MetricPlots
+from visualnn.ui.training.session import ProgressState, TrainingSessionController, plot_names
 from visualnn.ui.training.settings import TrainingSettingsForm
-
-log = logging.getLogger(__name__)
-
-
-def job_base_dir(document: Any) -> str:
-    """Folder that holds ``runs/`` and against which data paths resolve: the project's, else a session folder."""
-    path = getattr(document, "path", None)
-    if path:
-        return os.path.dirname(os.path.abspath(path))
-    global _SESSION_DIR
-    if _SESSION_DIR is None:
-        _SESSION_DIR = tempfile.mkdtemp(prefix="visualnn-unsaved-")
-    return _SESSION_DIR
-
-
-_SESSION_DIR: str | None = None
-
-
-def project_snapshot(document: Any) -> tuple[dict[str, Any], str]:
-    """(``Project.to_dict()`` with data paths usable from the base dir, base dir) for a job."""
-    data = document.project.to_dict()
-    base = job_base_dir(document)
-    dataset = data.get("dataset")
-    if not getattr(document, "path", None) and isinstance(dataset, dict) and dataset.get("path"):
-        dataset["path"] = os.path.abspath(dataset["path"])  # unsaved: paths are relative to the working folder
-    return data, base
 
 
 class TrainingPanel(QWidget):
-    """Runs training jobs in the engine and shows them live; records finished runs in the project."""
+    """Shows a training session: the settings form, the run buttons, progress, hints and live plots."""
 
     training_started = Signal(str)  # job id
     training_finished = Signal(dict)  # RunRecord dict
@@ -66,18 +41,12 @@ class TrainingPanel(QWidget):
     run_recorded = Signal(str)  # run id
     devices_found = Signal(str)  # status-bar summary
 
-    def __init__(self, document: Any, engine: Any, parent: QWidget | None = None, extra_job: dict[str, Any] | None = None):
+    def __init__(self, document: ProjectDocument, engine: EngineClient | None, parent: QWidget | None = None,
+                 extra_job: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.engine = engine
-        self._extra_job = dict(extra_job or {})  # e.g. inline_data for tests and demos
-        self.job_id: str | None = None
-        self._paused = False
-        self._t0 = 0.0
-        self._nan = False
-        self._epochs_total = 0
-        self._start_done: int | None = None
-        self._notes: list[str] = []  # warnings the engine sent for this run (compile checks)
+        self.controller = TrainingSessionController(document, engine, extra_job, parent=self)
 
         self.form = TrainingSettingsForm()
         self.form.set_config(document.project.training)
@@ -102,10 +71,10 @@ class TrainingPanel(QWidget):
         self.restart_button.hide()
         self.export_png_button = QPushButton("Export PNG…")
         self.export_csv_button = QPushButton("Export CSV…")
-        self.train_button.clicked.connect(self.start_training)
-        self.pause_button.clicked.connect(self.toggle_pause)
-        self.stop_button.clicked.connect(self.stop_training)
-        self.continue_button.clicked.connect(self.continue_training)
+        self.train_button.clicked.connect(self._on_train_clicked)
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.stop_button.clicked.connect(self._on_stop_clicked)
+        self.continue_button.clicked.connect(self._on_continue_clicked)
         self.export_png_button.clicked.connect(self._on_export_png_clicked)
         self.export_csv_button.clicked.connect(self._on_export_csv_clicked)
         buttons = QHBoxLayout()
@@ -125,7 +94,7 @@ class TrainingPanel(QWidget):
         self.hints.setWordWrap(True)
         self.hints.setStyleSheet("color: #b8860b;")
         self.plots = MetricPlots()
-        self.plots.prepare(["loss", *document.project.training.metrics, "learning rate"])
+        self.plots.prepare(plot_names(document.project.training))
 
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -135,9 +104,8 @@ class TrainingPanel(QWidget):
         rl.addWidget(self.hints)
         self.fix_button = QPushButton()
         self.fix_button.setToolTip("Apply the suggested change (undoable), then press Train again.")
-        self.fix_button.clicked.connect(self.apply_fix)
+        self.fix_button.clicked.connect(self._on_fix_clicked)
         self.fix_button.hide()
-        self._fix: dict[str, Any] | None = None
         rl.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignLeft)
         rl.addWidget(self.plots, 1)
         splitter = QSplitter()
@@ -148,249 +116,112 @@ class TrainingPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
 
-        if engine is not None:
-            engine.message_received.connect(self._on_engine_message)
-            engine.job_finished.connect(self._on_engine_job_finished)
-            engine.job_failed.connect(self._on_engine_job_failed)
-            engine.ready.connect(self._on_engine_ready)
-            if hasattr(engine, "state_changed"):
-                engine.state_changed.connect(self._on_engine_state_changed)
-        for name in ("training_changed", "project_replaced"):
-            if hasattr(document, name):
-                getattr(document, name).connect(self._on_document_training_changed)
-        if hasattr(document, "runs_changed"):
-            document.runs_changed.connect(self._sync_buttons)
-        self._devices_job: str | None = None
-        if getattr(engine, "is_ready", False):
-            self._on_engine_ready(dict(getattr(engine, "info", {}) or {}))
-        self._sync_buttons()
+        c = self.controller
+        c.training_started.connect(self.training_started)
+        c.training_finished.connect(self.training_finished)
+        c.training_failed.connect(self.training_failed)
+        c.run_recorded.connect(self.run_recorded)
+        c.devices_found.connect(self.devices_found)
+        c.devices_listed.connect(self._on_controller_devices_listed)
+        c.state_changed.connect(self._on_controller_state_changed)
+        c.config_changed.connect(self._on_controller_config_changed)
+        c.progress_changed.connect(self._on_controller_progress_changed)
+        c.status_changed.connect(self.status.setText)
+        c.hints_changed.connect(self.hints.setText)
+        c.fix_changed.connect(self._on_controller_fix_changed)
+        c.engine_dead_changed.connect(self.restart_button.setVisible)
+        c.plots_reset.connect(self._on_controller_plots_reset)
+        c.batch_reported.connect(self.plots.add_batch)
+        c.epoch_reported.connect(self.plots.add_epoch)
+        c.announce()
 
-    # ------------------------------------------------------------------ actions
+    # ------------------------------------------------------------------ the session's intents
     @property
     def running(self) -> bool:
         """True while a training job is in flight."""
-        return self.job_id is not None
+        return self.controller.running
+
+    @property
+    def job_id(self) -> str | None:
+        """The running training job's id, or None."""
+        return self.controller.job_id
 
     def start_training(self, continue_run: str | None = None, epochs: int | None = None) -> str | None:
         """Send a train job for the current project (optionally continuing a run); returns the job id."""
-        if self.running:
-            return None
-        project = self.document.project
-        problems = project.training.problems()
-        if problems:
-            self._show_failure(" ".join(problems))
-            return None
-        graph_issues = [i for i in check_compile(project.graph, project.training.loss, project.training.metrics, None)
-                        if i.severity == "error"]
-        if graph_issues:
-            self._show_failure(graph_issues[0].message)
-            self._offer_fix(graph_issues[0].fix)
-            return None
-        self._offer_fix(None)
-        if self.engine is None:
-            self._show_failure("The training engine is not available in this build, so the model cannot be "
-                               "trained here. Use `visualnn train` from a terminal.")
-            return None
-        snapshot, base = project_snapshot(self.document)
-        req = TrainRequest(project=snapshot, base_dir=base, continue_run=continue_run, epochs=epochs,
-                           **self._extra_job)
-        self.plots.clear()
-        self.plots.prepare(["loss", *project.training.metrics, "learning rate"])
-        if continue_run:
-            prev = next((r for r in project.runs if r.id == continue_run), None)
-            if prev is not None:
-                self.plots.load_history(prev.history)
-                for k, v in prev.history.items():
-                    self.plots.epoch_history[k] = [x if x is not None else float("nan") for x in v]
-        self._nan = False
-        self._paused = False
-        self._t0 = time.perf_counter()
-        self._epochs_total = epochs or project.training.epochs
-        self._start_done = None
-        self._notes = []
-        self.hints.setText("")
-        self.progress.setRange(0, 0)  # busy until the first batch says how many there are
-        self.progress.setFormat("Starting…")
-        self.status.setText("Waiting for the engine…" if not getattr(self.engine, "is_ready", True) else "Starting…")
-        self.job_id = self.engine.submit("train", req.to_dict())
-        self._sync_buttons()
-        self.training_started.emit(self.job_id)
-        return self.job_id
+        return self.controller.start(continue_run, epochs)
 
     def continue_training(self) -> str | None:
         """Train the latest run with a saved model for ``more_epochs`` more epochs."""
-        run = self._last_run()
-        if run is None:
-            return None
-        return self.start_training(continue_run=run.id, epochs=self.more_epochs.value())
+        return self.controller.continue_last(self.more_epochs.value())
 
     def toggle_pause(self) -> None:
         """Pause or resume the running job (between batches)."""
-        if not self.running or self.job_id is None:
-            return
-        self.engine.control(self.job_id, "resume" if self._paused else "pause")
+        self.controller.toggle_pause()
 
     def stop_training(self) -> None:
         """Ask the running job to stop after its current batch (weights kept, run recorded as stopped)."""
-        if self.job_id is not None:
-            self.engine.control(self.job_id, "stop")
-            self.status.setText("Stopping after this batch…")
-
-    def _last_run(self) -> RunRecord | None:
-        runs = [r for r in self.document.project.runs if r.model_path]
-        return runs[-1] if runs else None
-
-    def _sync_buttons(self) -> None:
-        running = self.running
-        self.train_button.setEnabled(not running)
-        self.pause_button.setEnabled(running)
-        self.pause_button.setText("Resume" if self._paused else "Pause")
-        self.stop_button.setEnabled(running)
-        self.continue_button.setEnabled(not running and self._last_run() is not None)
-
-    # ------------------------------------------------------------------ document / form
-    def _on_form_config_edited(self, cfg: TrainingConfig) -> None:
-        self.document.push(SetTraining(cfg))
-
-    def _on_document_training_changed(self, *_: Any) -> None:
-        self.form.set_config(self.document.project.training)
-        self._sync_buttons()
-
-    # ------------------------------------------------------------------ engine messages
-    def _on_engine_ready(self, info: dict[str, Any]) -> None:
-        if info.get("devices"):  # the engine lists its devices in "ready"; no extra job needed
-            self.form.set_devices([str(d) for d in info["devices"]])
-            self.devices_found.emit(str(info.get("device", "")))
-        else:
-            self._devices_job = self.engine.submit("devices", {})
-
-    def _offer_fix(self, fix: dict[str, Any] | None) -> None:
-        """Show a one-click repair for a compile-check problem (see ``CompileIssue.fix``)."""
-        self._fix = fix
-        if not fix:
-            self.fix_button.hide()
-            return
-        if "training" in fix:
-            what = ", ".join(f"{k} = {v}" for k, v in fix["training"].items())
-        else:
-            what = f"{fix.get('node')}.{fix.get('param')} = {fix.get('value')}"
-        self.fix_button.setText(f"Fix: set {what}")
-        self.fix_button.show()
+        self.controller.stop()
 
     def apply_fix(self) -> bool:
         """Apply the offered fix as an undoable command; True when applied."""
-        fix, self._fix = self._fix, None
-        self.fix_button.hide()
-        if not fix:
-            return False
-        if "training" in fix:
-            return bool(self.document.push(SetTraining(self.document.project.training.with_changes(**fix["training"]))))
-        from visualnn.core.commands import SetParam
+        return self.controller.apply_fix()
 
-        return bool(self.document.push(SetParam(str(fix["node"]), str(fix["param"]), fix.get("value"))))
+    def _last_run(self) -> RunRecord | None:
+        return self.controller.last_run()
 
-    def _on_engine_state_changed(self, state: str) -> None:
-        self.restart_button.setVisible(state == "dead")
-        if state == "dead":
-            self.progress.setFormat("Engine stopped")
+    # ------------------------------------------------------------------ widgets -> controller
+    def _on_train_clicked(self) -> None:
+        self.controller.start()
+
+    def _on_pause_clicked(self) -> None:
+        self.controller.toggle_pause()
+
+    def _on_stop_clicked(self) -> None:
+        self.controller.stop()
+
+    def _on_continue_clicked(self) -> None:
+        self.continue_training()
+
+    def _on_fix_clicked(self) -> None:
+        self.controller.apply_fix()
 
     def _on_restart_clicked(self) -> None:
-        self.restart_button.hide()
-        self.status.setText("Restarting the training engine…")
-        self.engine.restart()
+        self.controller.restart_engine()
 
-    def _on_engine_message(self, job_id: str, kind: str, data: dict[str, Any]) -> None:
-        if job_id != self.job_id:
-            return
-        if kind == "batch":
-            self._on_batch(data)
-        elif kind == "epoch":
-            self._on_epoch(data)
-        elif kind == "status":
-            self.status.setText(str(data.get("text", "")))
-        elif kind == "paused":
-            self._paused = bool(data.get("paused"))
-            self.progress.setFormat("Paused" if self._paused else self.progress.format())
-            self._sync_buttons()
-        elif kind == "log":
-            self._notes.append(str(data.get("text", "")))
-            self.hints.setText("\n".join(self._notes))
-            if isinstance(data.get("fix"), dict):
-                self._offer_fix(data["fix"])
+    def _on_form_config_edited(self, cfg: TrainingConfig) -> None:
+        self.controller.edit_config(cfg)
 
-    def _on_batch(self, data: dict[str, Any]) -> None:
-        epoch, batch, batches = int(data["epoch"]), int(data["batch"]), data.get("batches") or 0
-        epochs = int(data.get("epochs") or self._epochs_total or 1)
-        logs = data.get("logs", {})
-        self.plots.add_batch(epoch, batch, batches, logs)
-        if batches:
-            total = epochs * batches
-            done = (epoch - 1) * batches + batch
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-            elapsed = float(data.get("elapsed_s", time.perf_counter() - self._t0))
-            if self._start_done is None:  # continued runs start part-way: rate counts this run's batches only
-                self._start_done = (epoch - 1) * batches
-            rate = (done - self._start_done) / elapsed if elapsed > 0 else 0
-            eta = (total - done) / rate if rate > 0 else 0
-            self.progress.setFormat(f"Epoch {epoch}/{epochs} · batch {batch}/{batches}")
-            self.status.setText(f"{float(data.get('samples_per_s', 0)):,.0f} samples/s · elapsed "
-                                f"{format_duration(elapsed)} · ETA {format_duration(eta)}")
-        loss = logs.get("loss")
-        if loss is not None and as_float(loss) != as_float(loss):
-            self._nan = True
+    # ------------------------------------------------------------------ controller -> widgets
+    def _on_controller_state_changed(self) -> None:
+        c = self.controller
+        self.train_button.setEnabled(not c.running)
+        self.pause_button.setEnabled(c.running)
+        self.pause_button.setText("Resume" if c.paused else "Pause")
+        self.stop_button.setEnabled(c.running)
+        self.continue_button.setEnabled(c.can_continue)
 
-    def _on_epoch(self, data: dict[str, Any]) -> None:
-        self.plots.add_epoch(int(data["epoch"]), data.get("logs", {}), data.get("lr"))
-        hints = training_hints(self.plots.epoch_history, self._nan)
-        self.hints.setText("\n".join([*self._notes, *hints]))
+    def _on_controller_config_changed(self, cfg: TrainingConfig) -> None:
+        self.form.set_config(cfg)
 
-    def _on_engine_job_finished(self, job_id: str, result: dict[str, Any]) -> None:
-        if job_id == self._devices_job:
-            devices = result.get("devices", [])
-            self.form.set_devices([d["id"] for d in devices])
-            self.devices_found.emit(str(result.get("summary", "")))
-            return
-        if job_id != self.job_id:
-            return
-        self.job_id = None
-        self._paused = False
-        run = RunRecord.from_dict(result["run"])
-        if not os.path.isabs(run.model_path or "/") and not getattr(self.document, "path", None):
-            run = RunRecord.from_dict({**run.to_dict(), "model_path": os.path.join(job_base_dir(self.document),
-                                                                                   run.model_path or "")})
-        self.document.project.add_run(run)
-        if hasattr(self.document, "mark_modified"):
-            self.document.mark_modified()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
-        self.progress.setFormat(f"{run.status.capitalize()} · {run.epochs_done} epochs")
-        shown = {k: v for k, v in run.metrics.items() if isinstance(v, float)}
-        summary = "  ".join(f"{k} {v:.4f}" for k, v in list(shown.items())[:6])
-        self.status.setText(f"Run {run.id} {run.status} in {format_duration(run.duration_s)}. {summary}")
-        hints = training_hints(run.history, self._nan or run.status == "failed")
-        if run.error:
-            hints.insert(0, run.error)
-        self.hints.setText("\n".join(dict.fromkeys(hints)))
-        self._sync_buttons()
-        self.training_finished.emit(run.to_dict())
-        self.run_recorded.emit(run.id)
+    def _on_controller_devices_listed(self, devices: list[str]) -> None:
+        self.form.set_devices(devices)
 
-    def _on_engine_job_failed(self, job_id: str, message: str) -> None:
-        if job_id == self._devices_job or job_id != self.job_id:
-            return
-        self.job_id = None
-        self._paused = False
-        self._show_failure(message)
-        self._sync_buttons()
-        self.training_failed.emit(message)
+    def _on_controller_progress_changed(self, state: ProgressState) -> None:
+        self.progress.setRange(0, state.maximum)
+        self.progress.setValue(state.value)
+        self.progress.setFormat(state.text)
 
-    def _show_failure(self, message: str) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("Not trained")
-        self.status.setText("Training could not run.")
-        self.hints.setText(message)
+    def _on_controller_fix_changed(self, label: str) -> None:
+        self.fix_button.setText(label)
+        self.fix_button.setVisible(bool(label))
+
+    def _on_controller_plots_reset(self, names: list[str], carried: dict[str, list[float]]) -> None:
+        self.plots.clear()
+        self.plots.prepare(names)
+        if carried:
+            self.plots.load_history(carried)
+            for key, values in carried.items():
+                self.plots.epoch_history[key] = list(values)
 
     # ------------------------------------------------------------------ export
     def _on_export_png_clicked(self) -> None:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QWidget
+
+from visualnn.ui.training.hints import finite_or_none as _num
+from visualnn.ui.training.hints import record_epoch
 
 TICK_HZ = 30  # the timer refreshes ONE plot per tick, so each plot redraws at 30/n Hz (>= 10 Hz for 3 plots)
 REDRAW_HZ = TICK_HZ
@@ -127,18 +131,17 @@ class MetricPlots(QWidget):
 
     def add_epoch(self, epoch: int, logs: dict[str, Any], lr: float | None = None) -> None:
         """An epoch report (1-based epoch); ``lr`` feeds the learning-rate plot."""
+        record_epoch(self.epoch_history, logs, lr)
         for key, value in logs.items():
             v = _num(value)
-            self.epoch_history.setdefault(key, []).append(v if v is not None else math.nan)
             if v is None or key in ("lr", "learning_rate"):
                 continue
             metric, is_val = base_metric(key)
             self._point(metric, "val" if is_val else "train", float(epoch), v)
         if lr is not None and (v := _num(lr)) is not None:
-            self.epoch_history.setdefault("lr", []).append(v)
             self._point("learning rate", "train", float(epoch), v)
 
-    def load_history(self, history: dict[str, list[float | None]], prefix: str = "") -> None:
+    def load_history(self, history: Mapping[str, Sequence[float | None]], prefix: str = "") -> None:
         """Show a finished run's per-epoch history (runs panel, reopened projects)."""
         for key, values in history.items():
             metric, is_val = base_metric(key)
@@ -297,10 +300,3 @@ class _HoverReadout:
         self.label.setText("   ".join(parts))
         self.label.setPos(point.x(), point.y())
 
-
-def _num(value: Any) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None

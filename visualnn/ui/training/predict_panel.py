@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualnn.core.protocol import PredictRequest
+from visualnn.ui.document import ProjectDocument
+from visualnn.ui.engine_client import EngineClient
 from visualnn.ui.training.evaluation_panel import fill_table
-from visualnn.ui.training.panel import project_snapshot
+from visualnn.ui.training.result_sessions import PredictionController
 
 FILE_FILTER = "Samples (*.csv *.tsv *.npy *.npz *.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)"
 
@@ -42,17 +43,17 @@ def parse_sample(text: str) -> list[Any]:
 
 
 class PredictPanel(QWidget):
-    """Sends predict jobs and shows their results."""
+    """Takes samples to predict and shows the results; its :class:`PredictionController` runs the jobs."""
 
     predicted = Signal(dict)
     prediction_failed = Signal(str)
 
-    def __init__(self, document: Any, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, document: ProjectDocument, engine: EngineClient | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.engine = engine
-        self.job_id: str | None = None
         self.result: dict[str, Any] | None = None
+        self.controller = PredictionController(document, engine, parent=self)
 
         self.run_combo = QComboBox()
         self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -86,13 +87,17 @@ class PredictPanel(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(body, 1)
 
-        if engine is not None:
-            engine.job_finished.connect(self._on_engine_job_finished)
-            engine.job_failed.connect(self._on_engine_job_failed)
-        for name in ("runs_changed", "project_replaced"):
-            if hasattr(document, name):
-                getattr(document, name).connect(self.refresh_runs)
+        self.controller.status_changed.connect(self.status.setText)
+        self.controller.predicted.connect(self._on_controller_predicted)
+        self.controller.prediction_failed.connect(self.prediction_failed)
+        document.runs_changed.connect(self.refresh_runs)
+        document.project_replaced.connect(self.refresh_runs)
         self.refresh_runs()
+
+    @property
+    def job_id(self) -> str | None:
+        """The prediction job in flight, or None."""
+        return self.controller.job_id
 
     def refresh_runs(self, *_: Any) -> None:
         """List runs with a saved model, newest first."""
@@ -103,18 +108,7 @@ class PredictPanel(QWidget):
 
     def predict(self, rows: list[Any] | None = None, input_path: str | None = None) -> str | None:
         """Predict raw ``rows`` (e.g. rows picked in the data table) or a file; returns the job id."""
-        if self.run_combo.count() == 0:
-            self.status.setText("There is no trained run yet. Train the model first.")
-            return None
-        if self.engine is None:
-            self.status.setText("The training engine is not available; use `visualnn predict` from a terminal.")
-            return None
-        snapshot, base = project_snapshot(self.document)
-        req = PredictRequest(project=snapshot, base_dir=base, run_id=self.run_combo.currentData(),
-                             rows=rows, input_path=input_path)
-        self.status.setText("Predicting…")
-        self.job_id = self.engine.submit("predict", req.to_dict())
-        return self.job_id
+        return self.controller.predict(self.run_combo.currentData(), rows, input_path)
 
     def _on_sample_edit_return(self) -> None:
         sample = parse_sample(self.sample_edit.text())
@@ -128,19 +122,9 @@ class PredictPanel(QWidget):
         elif paths:  # several images: their paths are the raw samples the image preprocessing reads
             self.predict(rows=list(paths))
 
-    def _on_engine_job_finished(self, job_id: str, result: dict[str, Any]) -> None:
-        if job_id != self.job_id:
-            return
-        self.job_id = None
+    def _on_controller_predicted(self, result: dict[str, Any]) -> None:
         self.show_result(result)
         self.predicted.emit(result)
-
-    def _on_engine_job_failed(self, job_id: str, message: str) -> None:
-        if job_id != self.job_id:
-            return
-        self.job_id = None
-        self.status.setText(message)
-        self.prediction_failed.emit(message)
 
     def show_result(self, result: dict[str, Any]) -> None:
         """Fill the table; select the first sample to show its probability bars."""

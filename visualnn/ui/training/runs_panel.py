@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QSplitter, QTableWidget, QVBoxLayout, QWidget
 
 from visualnn.core.training_config import RunRecord, run_differences
+from visualnn.ui.document import ProjectDocument
+from visualnn.ui.engine_client import EngineClient
 from visualnn.ui.training.evaluation_panel import fill_table
 from visualnn.ui.training.hints import format_duration
 from visualnn.ui.training.plots import MetricPlots
@@ -20,7 +22,8 @@ class RunsPanel(QWidget):
 
     selection_changed = Signal(list)  # selected run ids
 
-    def __init__(self, document: Any, engine: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, document: ProjectDocument, engine: EngineClient | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.engine = engine
@@ -50,9 +53,8 @@ class RunsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
-        for name in ("runs_changed", "project_replaced"):
-            if hasattr(document, name):
-                getattr(document, name).connect(self.refresh)
+        document.runs_changed.connect(self.refresh)
+        document.project_replaced.connect(self.refresh)
         self.refresh()
 
     @property

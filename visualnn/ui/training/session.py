@@ -1,0 +1,363 @@
+"""The training session: submits train/continue jobs, steers them and turns their progress into state.
+
+:class:`TrainingSessionController` owns no widget. It checks the settings before anything is sent,
+holds the running job's :class:`~visualnn.ui.engine_client.JobHandle`, turns the engine's messages
+into signals that the Training panel's plots, progress bar and labels follow, records each finished
+run in the document, and applies the one-click fixes it offers as undoable commands.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from visualnn.core.commands import SetParam, SetTraining
+from visualnn.core.compile_options import check_compile
+from visualnn.core.protocol import TrainRequest, as_float
+from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.ui.document import ProjectDocument
+from visualnn.ui.engine_client import EngineClient, JobHandle
+from visualnn.ui.training.hints import carried_history, format_duration, record_epoch, training_hints
+from visualnn.ui.training.snapshot import job_base_dir, project_snapshot
+
+log = logging.getLogger(__name__)
+
+NO_ENGINE = ("The training engine is not available in this build, so the model cannot be trained here. "
+             "Use `visualnn train` from a terminal.")
+
+
+@dataclass(frozen=True)
+class ProgressState:
+    """What the progress bar shows: ``value`` of ``maximum`` (both 0: busy, length unknown) and its text."""
+
+    value: int
+    maximum: int
+    text: str
+
+
+def fix_label(fix: dict[str, Any] | None) -> str:
+    """The button text for a compile-check fix (``CompileIssue.fix``); "" when there is none."""
+    if not fix:
+        return ""
+    if "training" in fix:
+        what = ", ".join(f"{k} = {v}" for k, v in fix["training"].items())
+    else:
+        what = f"{fix.get('node')}.{fix.get('param')} = {fix.get('value')}"
+    return f"Fix: set {what}"
+
+
+def plot_names(config: TrainingConfig) -> list[str]:
+    """The plots a run of ``config`` fills: the loss, each metric, the learning rate."""
+    return ["loss", *config.metrics, "learning rate"]
+
+
+class TrainingSessionController(QObject):
+    """Runs training jobs in the engine for one document and reports them as state; no widgets."""
+
+    # Outcomes (the Training panel re-emits them under the same names).
+    training_started = Signal(str)  # job id
+    training_finished = Signal(dict)  # RunRecord dict
+    training_failed = Signal(str)  # message naming the cause
+    run_recorded = Signal(str)  # run id
+    devices_found = Signal(str)  # status-bar summary of the engine's devices
+    devices_listed = Signal(list)  # device ids, for the settings form's device choice
+
+    # State for the views.
+    state_changed = Signal()  # running / paused / can_continue may have changed
+    config_changed = Signal(object)  # TrainingConfig: the document's settings changed
+    progress_changed = Signal(object)  # ProgressState
+    status_changed = Signal(str)
+    hints_changed = Signal(str)
+    fix_changed = Signal(str)  # label of the offered fix ("" hides it)
+    engine_dead_changed = Signal(bool)  # True: offer to restart the engine
+    plots_reset = Signal(list, dict)  # plot names, per-epoch history carried over from a continued run
+    batch_reported = Signal(int, int, int, dict)  # epoch (1-based), batch, batches (0: unknown), logs
+    epoch_reported = Signal(int, dict, object)  # epoch (1-based), logs, learning rate or None
+
+    def __init__(self, document: ProjectDocument, engine: EngineClient | None,
+                 extra_job: dict[str, Any] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.engine = engine
+        self._extra_job = dict(extra_job or {})  # e.g. inline_data for tests and demos
+        self._handle: JobHandle | None = None
+        self._devices_handle: JobHandle | None = None
+        self._paused = False
+        self._t0 = 0.0
+        self._nan = False
+        self._epochs_total = 0
+        self._start_done: int | None = None
+        self._notes: list[str] = []  # warnings the engine sent for this run (compile checks)
+        self._history: dict[str, list[float]] = {}  # per-epoch values of this run (and the one it continues)
+        self._fix: dict[str, Any] | None = None
+        self._progress = ProgressState(0, 100, "Ready")
+        document.training_changed.connect(self._on_document_training_changed)
+        document.project_replaced.connect(self._on_document_training_changed)
+        document.runs_changed.connect(self.state_changed)
+        if engine is not None:
+            engine.ready.connect(self._on_engine_ready)
+            engine.state_changed.connect(self._on_engine_state_changed)
+
+    def announce(self) -> None:
+        """Emit the current state once the views are connected; ask for devices if the engine is already up."""
+        self.config_changed.emit(self.document.project.training)
+        self.state_changed.emit()
+        if self.engine is not None and self.engine.is_ready:
+            self._on_engine_ready(dict(self.engine.info or {}))
+
+    # ------------------------------------------------------------------ state
+    @property
+    def running(self) -> bool:
+        """True while a training job is in flight."""
+        return self._handle is not None
+
+    @property
+    def paused(self) -> bool:
+        """True while the running job is paused between batches."""
+        return self._paused
+
+    @property
+    def job_id(self) -> str | None:
+        """The running training job's id, or None."""
+        return self._handle.id if self._handle is not None else None
+
+    @property
+    def can_continue(self) -> bool:
+        """True when no job runs and a run with a saved model can be trained further."""
+        return not self.running and self.last_run() is not None
+
+    @property
+    def progress(self) -> ProgressState:
+        """What the progress bar shows now."""
+        return self._progress
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Per-epoch values of the current run so far (a continued run starts with its parent's)."""
+        return self._history
+
+    def last_run(self) -> RunRecord | None:
+        """The latest run that saved a model (what Continue trains further)."""
+        runs = [r for r in self.document.project.runs if r.model_path]
+        return runs[-1] if runs else None
+
+    # ------------------------------------------------------------------ intents
+    def start(self, continue_run: str | None = None, epochs: int | None = None) -> str | None:
+        """Send a train job for the current project (optionally continuing a run); returns the job id."""
+        if self.running:
+            return None
+        project = self.document.project
+        problems = project.training.problems()
+        if problems:
+            self._show_failure(" ".join(problems))
+            return None
+        graph_issues = [i for i in check_compile(project.graph, project.training.loss, project.training.metrics, None)
+                        if i.severity == "error"]
+        if graph_issues:
+            self._show_failure(graph_issues[0].message)
+            self._offer_fix(graph_issues[0].fix)
+            return None
+        self._offer_fix(None)
+        if self.engine is None:
+            self._show_failure(NO_ENGINE)
+            return None
+        snapshot, base = project_snapshot(self.document)
+        req = TrainRequest(project=snapshot, base_dir=base, continue_run=continue_run, epochs=epochs,
+                           **self._extra_job)
+        prev = next((r for r in project.runs if r.id == continue_run), None) if continue_run else None
+        carried = carried_history(prev.history) if prev is not None else {}
+        self.plots_reset.emit(plot_names(project.training), carried)
+        self._history = {k: list(v) for k, v in carried.items()}
+        self._nan = False
+        self._paused = False
+        self._t0 = time.perf_counter()
+        self._epochs_total = epochs or project.training.epochs
+        self._start_done = None
+        self._notes = []
+        self.hints_changed.emit("")
+        self._set_progress(0, 0, "Starting…")
+        self.status_changed.emit("Starting…" if self.engine.is_ready else "Waiting for the engine…")
+        handle = self.engine.submit("train", req.to_dict())
+        handle.progress.connect(self._on_job_progress)
+        handle.finished.connect(self._on_job_finished)
+        handle.failed.connect(self._on_job_failed)
+        self._handle = handle
+        self.state_changed.emit()
+        self.training_started.emit(handle.id)
+        return handle.id
+
+    def continue_last(self, epochs: int) -> str | None:
+        """Train the latest run with a saved model for ``epochs`` more epochs; returns the job id."""
+        run = self.last_run()
+        if run is None:
+            return None
+        return self.start(continue_run=run.id, epochs=epochs)
+
+    def toggle_pause(self) -> None:
+        """Pause or resume the running job (between batches)."""
+        if self._handle is None:
+            return
+        if self._paused:
+            self._handle.resume()
+        else:
+            self._handle.pause()
+
+    def stop(self) -> None:
+        """Ask the running job to stop after its current batch (weights kept, run recorded as stopped)."""
+        if self._handle is not None:
+            self._handle.stop()
+            self.status_changed.emit("Stopping after this batch…")
+
+    def edit_config(self, cfg: TrainingConfig) -> None:
+        """The settings form changed: record the new settings as an undoable command."""
+        self.document.push(SetTraining(cfg))
+
+    def apply_fix(self) -> bool:
+        """Apply the offered fix as an undoable command; True when applied."""
+        fix = self._fix
+        self._offer_fix(None)
+        if not fix:
+            return False
+        if "training" in fix:
+            return self.document.push(SetTraining(self.document.project.training.with_changes(**fix["training"])))
+        return self.document.push(SetParam(str(fix["node"]), str(fix["param"]), fix.get("value")))
+
+    def restart_engine(self) -> None:
+        """Replace a dead engine with a fresh one (the project and earlier runs are kept)."""
+        if self.engine is None:
+            return
+        self.engine_dead_changed.emit(False)
+        self.status_changed.emit("Restarting the training engine…")
+        self.engine.restart()
+
+    # ------------------------------------------------------------------ document and engine
+    def _on_document_training_changed(self) -> None:
+        self.config_changed.emit(self.document.project.training)
+        self.state_changed.emit()
+
+    def _on_engine_ready(self, info: dict[str, Any]) -> None:
+        if info.get("devices"):  # the engine lists its devices in "ready"; no extra job needed
+            self.devices_listed.emit([str(d) for d in info["devices"]])
+            self.devices_found.emit(str(info.get("device", "")))
+        elif self.engine is not None and self._devices_handle is None:
+            handle = self.engine.submit("devices", {})
+            handle.finished.connect(self._on_devices_finished)
+            handle.failed.connect(self._on_devices_failed)
+            self._devices_handle = handle
+
+    def _on_devices_finished(self, result: dict[str, Any]) -> None:
+        self._devices_handle = None
+        self.devices_listed.emit([str(d["id"]) for d in result.get("devices", [])])
+        self.devices_found.emit(str(result.get("summary", "")))
+
+    def _on_devices_failed(self, message: str) -> None:
+        self._devices_handle = None
+        log.warning("the engine could not list its devices: %s", message)
+        self.devices_found.emit(f"devices unknown ({message})")
+
+    def _on_engine_state_changed(self, state: str) -> None:
+        dead = state == "dead"
+        self.engine_dead_changed.emit(dead)
+        if dead:
+            self._set_progress(self._progress.value, self._progress.maximum, "Engine stopped")
+
+    # ------------------------------------------------------------------ the running job
+    def _on_job_progress(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == "batch":
+            self._on_batch(data)
+        elif kind == "epoch":
+            self._on_epoch(data)
+        elif kind == "status":
+            self.status_changed.emit(str(data.get("text", "")))
+        elif kind == "paused":
+            self._paused = bool(data.get("paused"))
+            if self._paused:
+                self._set_progress(self._progress.value, self._progress.maximum, "Paused")
+            self.state_changed.emit()
+        elif kind == "log":
+            self._notes.append(str(data.get("text", "")))
+            self.hints_changed.emit("\n".join(self._notes))
+            if isinstance(data.get("fix"), dict):
+                self._offer_fix(data["fix"])
+
+    def _on_batch(self, data: dict[str, Any]) -> None:
+        epoch, batch, batches = int(data["epoch"]), int(data["batch"]), int(data.get("batches") or 0)
+        epochs = int(data.get("epochs") or self._epochs_total or 1)
+        logs = dict(data.get("logs") or {})
+        self.batch_reported.emit(epoch, batch, batches, logs)
+        if batches:
+            total = epochs * batches
+            done = (epoch - 1) * batches + batch
+            elapsed = float(data.get("elapsed_s", time.perf_counter() - self._t0))
+            if self._start_done is None:  # continued runs start part-way: rate counts this run's batches only
+                self._start_done = (epoch - 1) * batches
+            rate = (done - self._start_done) / elapsed if elapsed > 0 else 0
+            eta = (total - done) / rate if rate > 0 else 0
+            self._set_progress(done, total, f"Epoch {epoch}/{epochs} · batch {batch}/{batches}")
+            self.status_changed.emit(f"{float(data.get('samples_per_s', 0)):,.0f} samples/s · elapsed "
+                                     f"{format_duration(elapsed)} · ETA {format_duration(eta)}")
+        loss = logs.get("loss")
+        if loss is not None and math.isnan(as_float(loss)):
+            self._nan = True
+
+    def _on_epoch(self, data: dict[str, Any]) -> None:
+        logs = dict(data.get("logs") or {})
+        record_epoch(self._history, logs, data.get("lr"))
+        self.epoch_reported.emit(int(data["epoch"]), logs, data.get("lr"))
+        self.hints_changed.emit("\n".join([*self._notes, *training_hints(self._history, self._nan)]))
+
+    def _on_job_finished(self, result: dict[str, Any]) -> None:
+        self._handle = None
+        self._paused = False
+        try:
+            run = RunRecord.from_dict(dict(result["run"]))
+        except (KeyError, TypeError) as exc:  # an engine/client mismatch: say so instead of dropping the run
+            log.exception("the engine's train result has no usable run record: %r", result)
+            self._on_job_failed(f"The engine finished training but sent no usable run record ({exc!r}); "
+                                "the log has the details. Train again, and report this if it repeats.")
+            return
+        if not os.path.isabs(run.model_path or "/") and not self.document.path:
+            model_path = os.path.join(job_base_dir(self.document), run.model_path or "")
+            run = RunRecord.from_dict({**run.to_dict(), "model_path": model_path})
+        # Run records are saved with the project but are not undoable edits (their model files are on disk).
+        self.document.project.add_run(run)
+        self.document.mark_modified()
+        self._set_progress(1, 1, f"{run.status.capitalize()} · {run.epochs_done} epochs")
+        shown = {k: v for k, v in run.metrics.items() if isinstance(v, float)}
+        summary = "  ".join(f"{k} {v:.4f}" for k, v in list(shown.items())[:6])
+        self.status_changed.emit(f"Run {run.id} {run.status} in {format_duration(run.duration_s)}. {summary}")
+        hints = training_hints(run.history, self._nan or run.status == "failed")
+        if run.error:
+            hints.insert(0, run.error)
+        self.hints_changed.emit("\n".join(dict.fromkeys(hints)))
+        self.state_changed.emit()
+        self.training_finished.emit(run.to_dict())
+        self.run_recorded.emit(run.id)
+
+    def _on_job_failed(self, message: str) -> None:
+        self._handle = None
+        self._paused = False
+        self._show_failure(message)
+        self.state_changed.emit()
+        self.training_failed.emit(message)
+
+    # ------------------------------------------------------------------ helpers
+    def _set_progress(self, value: int, maximum: int, text: str) -> None:
+        self._progress = ProgressState(value, maximum, text)
+        self.progress_changed.emit(self._progress)
+
+    def _show_failure(self, message: str) -> None:
+        self._set_progress(0, 1, "Not trained")
+        self.status_changed.emit("Training could not run.")
+        self.hints_changed.emit(message)
+
+    def _offer_fix(self, fix: dict[str, Any] | None) -> None:
+        """Offer a one-click repair for a compile-check problem (see ``CompileIssue.fix``)."""
+        self._fix = fix or None
+        self.fix_changed.emit(fix_label(self._fix))
