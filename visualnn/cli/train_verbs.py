@@ -87,7 +87,8 @@ class ProgressPrinter:
 def train_main(args: argparse.Namespace) -> int:
     """Train, print progress, save the run into the project file."""
     from visualnn.core.project.io import save_project
-    from visualnn.services.training import TrainingError, run_training
+    from visualnn.services.training import run_training
+    from visualnn.services.training_common import TrainingError
 
     try:
         project, snapshot, base_dir = _load(args.file)
@@ -129,7 +130,7 @@ def train_main(args: argparse.Namespace) -> int:
 def evaluate_main(args: argparse.Namespace) -> int:
     """Print the metrics table (and confusion matrix / per-class report) of a run."""
     from visualnn.services.evaluation import run_evaluation
-    from visualnn.services.training import TrainingError
+    from visualnn.services.training_common import TrainingError
 
     try:
         _project, snapshot, base_dir = _load(args.file)
@@ -163,7 +164,7 @@ def evaluate_main(args: argparse.Namespace) -> int:
 def predict_main(args: argparse.Namespace) -> int:
     """Print predictions for a file of new samples."""
     from visualnn.services.predict import run_prediction
-    from visualnn.services.training import TrainingError
+    from visualnn.services.training_common import TrainingError
 
     try:
         _project, snapshot, base_dir = _load(args.file)

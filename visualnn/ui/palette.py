@@ -89,22 +89,23 @@ class PalettePanel(QWidget):
 
     def visible_types(self) -> list[str]:
         """Layer type ids currently shown (after filtering)."""
+        return [str(child.data(0, TYPE_ROLE)) for _, children in self._categories() for child in children
+                if not child.isHidden()]
+
+    def _categories(self) -> list[tuple[QTreeWidgetItem, list[QTreeWidgetItem]]]:
+        """(category item, its layer items) for every category row of the tree."""
         out = []
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
-            for j in range(top.childCount()):
-                child = top.child(j)
-                if not child.isHidden():
-                    out.append(str(child.data(0, TYPE_ROLE)))
+            if top is not None:
+                out.append((top, [c for j in range(top.childCount()) if (c := top.child(j)) is not None]))
         return out
 
     def _on_search_text_changed(self, text: str) -> None:
         needle = text.strip().lower()
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
+        for top, children in self._categories():
             any_shown = False
-            for j in range(top.childCount()):
-                child = top.child(j)
+            for child in children:
                 type_id = str(child.data(0, TYPE_ROLE))
                 spec = self.registry[type_id]
                 hay = f"{type_id} {spec.category} {spec.doc}".lower()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from visualnn.core.layout import NODE_HEIGHT, NODE_WIDTH, auto_layout
 from visualnn.core.project import Project
@@ -42,7 +42,13 @@ def example_project_path() -> str | None:
 
 
 
-class ProjectFilesMixin:
+if TYPE_CHECKING:  # the mixin is only ever mixed into the main window: type-check it as one
+    _WindowBase = QMainWindow
+else:
+    _WindowBase = object
+
+
+class ProjectFilesMixin(_WindowBase):
     """Mixed into MainWindow: every way a project is created, opened or saved, plus remembered state."""
 
     document: Any

@@ -129,7 +129,7 @@ class CanvasController(QObject):
         """Why src -> dst:port cannot be connected (None when it can)."""
         return C.check_edge(self.graph, Edge(PortRef(src), PortRef(dst, port)), self.document.registry)
 
-    def connect(self, src: str, dst: str, port: int) -> str | None:
+    def connect_ports(self, src: str, dst: str, port: int) -> str | None:
         """Connect an output to an input; returns the refusal message or None."""
         problem = self.connection_problem(src, dst, port)
         if problem:

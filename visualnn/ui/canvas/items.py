@@ -146,7 +146,7 @@ class NodeItem(QGraphicsItem):
         for port in self.inputs:
             if scene is not None:
                 scene.removeItem(port)
-            port.setParentItem(None)
+            port.setParentItem(None)  # type: ignore[arg-type]  # Qt accepts nullptr; the stubs do not say so
         self.inputs = []
         for i in range(n_inputs):
             port = PortItem(self, i, False, names[i] if i < len(names) else f"input {i + 1}", i in connected)

@@ -338,10 +338,9 @@ class GraphScene(QGraphicsScene):
         self._drag_line = self._drag_port = self._drag_target = None
         if target is None:
             return None
-        if ends is None:
-            problem = "Connect an output (bottom) to an input (top)."
-        else:
-            problem = self.controller.connect(*ends)
+        problem: str | None = "Connect an output (bottom) to an input (top)."
+        if ends is not None:
+            problem = self.controller.connect_ports(*ends)
         if problem and screen_pos is not None:
             QToolTip.showText(screen_pos, problem)
         return problem

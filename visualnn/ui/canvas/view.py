@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -234,7 +234,7 @@ class GraphView(QGraphicsView):
         )
 
     # ------------------------------------------------------------ painting
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         """Plain background with a light dot grid when zoomed in enough."""
         painter.fillRect(rect, theme.canvas_background())
         if self.zoom < 0.5:
@@ -254,7 +254,7 @@ class GraphView(QGraphicsView):
         if len(points) < 20000:
             painter.drawPoints(points)
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         """The empty-canvas hint."""
         if self.graph_scene.nodes:
             return

@@ -85,7 +85,9 @@ class TrainingSettingsForm(QWidget):
             forms[group] = QFormLayout(box)
             forms[group].setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             if group in FOLDED:
-                toggle = QToolButton(text=title, checkable=True, checked=False)
+                toggle = QToolButton()
+                toggle.setText(title)
+                toggle.setCheckable(True)
                 toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
                 toggle.setArrowType(Qt.ArrowType.RightArrow)
                 toggle.setStyleSheet("QToolButton { border: none; font-weight: bold; }")
