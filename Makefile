@@ -24,7 +24,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check visualnn tests bench
 	$(BIN)/lint-imports
-	$(BIN)/mypy visualnn/core visualnn/services
+	$(BIN)/mypy visualnn
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -127,3 +127,22 @@ def test_killed_saves_leave_the_old_or_the_new_file(tmp_path: Path) -> None:
     save_project(load_project(target), target)
     assert _temps(folder) == []
     assert sorted(p.name for p in folder.iterdir()) == ["large.vnn", "v0.vnn", "v1.vnn"]
+
+
+def test_saved_files_follow_the_umask_and_keep_an_existing_mode(tmp_path: Path) -> None:
+    """Issue 12 (10): projects were written 0600 because the temp file's mode survived the rename."""
+    import os
+    import stat
+
+    from visualnn.core.recovery import atomic_write_text
+
+    old = os.umask(0o022)
+    try:
+        new = tmp_path / "new.vnn"
+        atomic_write_text(new, "{}")
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644
+        os.chmod(new, 0o640)
+        atomic_write_text(new, "{}\n")
+        assert stat.S_IMODE(new.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -90,6 +91,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     # Temp names carry the pid so a later write can remove those of killed processes.
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=".tmp", dir=target.parent)
     try:
+        if os.name == "posix":  # mkstemp makes 0600; a saved file gets the mode a plain open() would give it
+            os.fchmod(fd, _mode_for(target))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
@@ -103,6 +106,16 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         raise
     _fsync_dir(target.parent)  # the rename itself survives a power cut
     remove_dead_temps(target)
+
+
+def _mode_for(target: Path) -> int:
+    """The existing file's mode, else what the user's umask gives a new file (0644 under umask 022)."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _fsync_dir(directory: str | os.PathLike[str]) -> None:
