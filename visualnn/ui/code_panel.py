@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.core.sequential import sequential_problem
 from visualnn.ui import theme
 from visualnn.ui.code_worker import FactsJob, facts_for
 from visualnn.ui.document import ProjectDocument
@@ -37,10 +38,6 @@ log = logging.getLogger(__name__)
 STYLES = ("sequential", "functional", "subclass")
 STYLE_LABELS = {"sequential": "Sequential", "functional": "Functional", "subclass": "Subclass"}
 SCRIPT_DEBOUNCE_MS = 300
-SEQUENTIAL_REASON = (
-    "Sequential needs a single chain of layers that starts at one Input; this graph branches, merges or "
-    "has several inputs. Use Functional or Subclass."
-)
 FactsCallback = Callable[[dict[str, Any] | None, str | None], None]
 
 
@@ -58,11 +55,10 @@ def _cannot(exc: Exception) -> str:
     return f"# The model cannot be written as code yet:\n# {exc}\n# Fix the problems listed in the Problems tab."
 
 
-def sequential_allowed(document: ProjectDocument) -> bool:
-    """Whether the graph is one chain starting at an Input (what ``keras.Sequential`` can express)."""
-    graph = document.graph
-    order = graph.chain_order()
-    return bool(order) and graph.nodes[order[0]].type == "Input"  # type: ignore[index]
+def sequential_reason(document: ProjectDocument) -> str | None:
+    """Why ``keras.Sequential`` cannot express the graph (core's one rule, naming the layer), or ``None``."""
+    problem = sequential_problem(document.graph)
+    return None if problem is None else problem.message
 
 
 class CodePanel(QWidget):
@@ -150,7 +146,7 @@ class CodePanel(QWidget):
     def set_style(self, style: str) -> None:
         """Choose a style; Sequential is refused (stays put) while the graph is not a chain."""
         index = self.style_box.findData(style)
-        if index >= 0 and (style != "sequential" or sequential_allowed(self.document)):
+        if index >= 0 and (style != "sequential" or sequential_reason(self.document) is None):
             self.style_box.setCurrentIndex(index)
 
     @property
@@ -165,7 +161,7 @@ class CodePanel(QWidget):
     # ------------------------------------------------------------------ document events
     def _on_document_project_replaced(self) -> None:
         self._update_styles()
-        sequential = self.document.graph.mode == "sequential" and sequential_allowed(self.document)
+        sequential = self.document.graph.mode == "sequential" and sequential_reason(self.document) is None
         self.style_box.blockSignals(True)
         self.style_box.setCurrentIndex(self.style_box.findData("sequential" if sequential else "functional"))
         self.style_box.blockSignals(False)
@@ -186,13 +182,13 @@ class CodePanel(QWidget):
 
     def _update_styles(self) -> None:
         """Grey out Sequential (with the reason as its tooltip) when the graph is not a chain."""
-        allowed = sequential_allowed(self.document)
+        reason = sequential_reason(self.document)
         model = self.style_box.model()
         if isinstance(model, QStandardItemModel):
             item = model.item(self.style_box.findData("sequential"))
-            item.setEnabled(allowed)
-            item.setToolTip("A keras.Sequential list of layers." if allowed else SEQUENTIAL_REASON)
-        if not allowed and self.style() == "sequential":
+            item.setEnabled(reason is None)
+            item.setToolTip("A keras.Sequential list of layers." if reason is None else reason)
+        if reason is not None and self.style() == "sequential":
             self.style_box.setCurrentIndex(self.style_box.findData("functional"))
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802

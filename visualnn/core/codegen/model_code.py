@@ -21,6 +21,7 @@ from visualnn.core.codegen.literals import (
     string,
 )
 from visualnn.core.graph import Graph
+from visualnn.core.sequential import sequential_problem
 from visualnn.core.specs import KerasCall, LayerSpec, Registry, default_registry
 
 STYLES = ("sequential", "functional", "subclass")
@@ -136,16 +137,12 @@ def _doc(text: str, indent: int) -> str:
     return " " * indent + '"""' + text + '"""'
 
 
-def sequential_code(graph: Graph, name: str, steps: list[Step]) -> list[str]:
-    """``keras.Sequential([...])`` for a single chain starting at an Input."""
-    order = graph.chain_order()
-    if order is None or not steps or steps[0].spec.type != "Input":
-        where = next((s.label for s in steps if len(s.inputs) > 1 or len(graph.out_edges(s.node_id)) > 1), None)
-        detail = f" (it branches or merges at {where!r})" if where else ""
-        raise CodegenError(
-            "The sequential style needs a single chain of layers that starts at one Input"
-            f"{detail}. Use the functional or subclass style."
-        )
+def sequential_code(graph: Graph, name: str, steps: list[Step], registry: Registry | None = None) -> list[str]:
+    """``keras.Sequential([...])`` for a single chain starting at an Input (``core.sequential``'s rule)."""
+    problem = sequential_problem(graph, registry)
+    if problem is not None:
+        fix = "Use the functional or subclass style." if problem.kind == "chain" else problem.fix
+        raise CodegenError(f"The sequential style cannot write this model: {problem.reason} {fix}")
     layers = Br("[", tuple(s.ctor for s in steps), "]")
     lines = [
         "def build_model():",
@@ -240,7 +237,7 @@ def model_definition(graph: Graph, project_name: str, style: str, registry: Regi
     steps = plan(graph, registry)
     name = model_name(project_name)
     if style == "sequential":
-        return sequential_code(graph, name, steps)
+        return sequential_code(graph, name, steps, registry)
     if style == "functional":
         return functional_code(graph, name, steps)
     return subclass_code(graph, name, project_name, steps)
