@@ -12,6 +12,7 @@ from typing import Any
 
 from visualnn.core.compile_options import DataFacts
 from visualnn.core.dataset import DatasetSpec
+from visualnn.core.paths import resolve_path
 
 
 class DataError(ValueError):
@@ -131,10 +132,8 @@ def _cache_key(spec: dict[str, Any], base_dir: str, batch_size: int, seed: int) 
     import json
     import os
 
-    path = str(spec.get("path", ""))
-    full = path if os.path.isabs(path) else os.path.join(base_dir, path)
     try:
-        st = os.stat(full)
+        st = os.stat(resolve_path(str(spec.get("path", "")), base_dir))
     except OSError:
         return None
     return json.dumps([spec, os.path.abspath(base_dir), batch_size, seed, st.st_size, st.st_mtime_ns],

@@ -22,7 +22,7 @@ from visualnn.core.codegen.literals import (
 )
 from visualnn.core.graph import Graph
 from visualnn.core.sequential import sequential_problem
-from visualnn.core.specs import KerasCall, LayerSpec, Registry, default_registry
+from visualnn.core.specs import KerasCall, LayerSpec, Registry, ShapeError, default_registry
 
 STYLES = ("sequential", "functional", "subclass")
 
@@ -61,7 +61,10 @@ def plan(graph: Graph, registry: Registry | None = None) -> list[Step]:
         if spec is None:
             raise CodegenError(f"{node.label}: unknown layer type {node.type!r}; replace it with a catalog layer.")
         params = spec.resolved(node.params)
-        kc = spec.keras_call(spec, params)
+        try:
+            kc = spec.keras_call(spec, params)
+        except ShapeError as exc:  # a spec refusing its settings (e.g. a generic layer's config that is not JSON)
+            raise CodegenError(f"{node.label}: {exc}") from exc
         ctor = _constructor(spec, kc, params, node.label)
         edges = graph.in_edges(nid)
         if len(edges) < spec.required_inputs():

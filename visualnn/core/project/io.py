@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import fields
-from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import MODES, Edge, Graph, Node
+from visualnn.core.paths import rebase_path, relative_path, resolve_path
 from visualnn.core.project import FORMAT, FORMAT_VERSION, Project
 from visualnn.core.project.migrations import MigrationError, migrate
 from visualnn.core.recovery import atomic_write_text
@@ -113,36 +113,19 @@ def _base_dir(project: Project) -> str | None:
     return os.path.dirname(os.path.abspath(project.path)) if project.path else None
 
 
-def _is_absolute(path: str) -> bool:
-    return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
-
-
 def _rebase(path: Any, old_dir: str | None, new_dir: str) -> Any:
-    """A data path relative to ``new_dir`` (POSIX separators), pointing where it pointed before."""
-    if not isinstance(path, str) or not path:
-        return path
-    if old_dir is None and not _is_absolute(path):
-        return path
-    old_dir = old_dir or new_dir
-    absolute = path if _is_absolute(path) else os.path.normpath(os.path.join(old_dir, path))
-    try:
-        relative = os.path.relpath(absolute, new_dir)
-    except ValueError:  # another drive on Windows: a relative path is impossible
-        return Path(absolute).as_posix()
-    return Path(relative).as_posix()
+    """A stored data path relative to ``new_dir`` (non-text values pass through untouched)."""
+    return rebase_path(path, old_dir, new_dir) if isinstance(path, str) and path else path
 
 
 def resolve_data_path(project: Project, path: str) -> str:
     """The absolute path of a data path stored in ``project`` (relative to the project file)."""
-    if _is_absolute(path):
-        return os.path.normpath(path)
-    native = path.replace("/", os.sep) if os.sep != "/" else path
-    return os.path.normpath(os.path.join(_project_dir(project), native))
+    return resolve_path(path, _project_dir(project))
 
 
 def relative_data_path(project: Project, path: str) -> str:
     """``path`` as stored in a project: relative to the project file, POSIX separators."""
-    return str(_rebase(os.path.abspath(path), os.getcwd(), _project_dir(project)))
+    return relative_path(path, _project_dir(project))
 
 
 # ---------------------------------------------------------------------- loading

@@ -15,6 +15,6 @@ from __future__ import annotations
 
 from visualnn.services.datasets.errors import DataError, Problem
 from visualnn.services.datasets.inspect import SourceInfo, inspect_source
-from visualnn.services.datasets.prepare import PreparedData, prepare, resolve_path
+from visualnn.services.datasets.prepare import PreparedData, prepare
 
-__all__ = ["DataError", "PreparedData", "Problem", "SourceInfo", "inspect_source", "prepare", "resolve_path"]
+__all__ = ["DataError", "PreparedData", "Problem", "SourceInfo", "inspect_source", "prepare"]

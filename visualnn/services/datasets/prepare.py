@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from visualnn.core.dataset import DatasetSpec
+from visualnn.core.paths import resolve_path
 from visualnn.core.tensors import OutputSuggestion, TensorInfo, suggest_output
 from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
-from visualnn.services.datasets.paths import resolve_path as resolve_path  # re-exported for existing callers
 from visualnn.services.datasets.pipeline_code import pipeline_code
 
 
