@@ -45,7 +45,10 @@ def test_a_model_that_cannot_be_written_raises_a_typed_error(tmp_path: Path) -> 
     with pytest.raises(ScriptExportError) as empty:
         export_script(Project(name="empty"), "functional", str(tmp_path), str(tmp_path))
     assert isinstance(empty.value, CodegenError) and empty.value.cause == "model"
-    assert str(empty.value) == "The model cannot be written as code yet: The model is empty: add an Input and at least one layer."
+    assert (
+        str(empty.value)
+        == "The model cannot be written as code yet: The model is empty: add an Input and at least one layer."
+    )
     branched = TEMPLATES["resnet_blocks"].build()
     with pytest.raises(ScriptExportError, match="sequential style cannot write this model") as seq:
         render_script(branched, "sequential", None, str(tmp_path), model_only=True)
@@ -59,7 +62,9 @@ def test_unreadable_data_raises_a_typed_error_naming_the_file(tmp_path: Path) ->
         export_script(project, "functional", str(tmp_path), str(tmp_path))
     assert failed.value.cause == "data" and "missing.csv" in str(failed.value)
     # model only needs no data
-    assert "def build_model" in export_script(project, "functional", str(tmp_path), str(tmp_path), model_only=True).script
+    assert (
+        "def build_model" in export_script(project, "functional", str(tmp_path), str(tmp_path), model_only=True).script
+    )
 
 
 def test_requirements_policy_beside_the_script_never_over_the_users_own(tmp_path: Path) -> None:

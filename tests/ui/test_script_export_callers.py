@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_cli_export_dialog_and_code_panel_write_identical_files(qtbot: Any, tmp_path: Path) -> None:
     shutil.copytree(ROOT / "resources" / "examples" / "tabular", tmp_path / "tabular")
     vnn = tmp_path / "tabular" / "tabular.vnn"
-    outputs = {name: tmp_path / name / "train.py" for name in ("cli", "dialog", "panel")}  # siblings: same relative data path
+    outputs = {
+        name: tmp_path / name / "train.py" for name in ("cli", "dialog", "panel")
+    }  # siblings: same relative data path
 
     assert main(["export-code", str(vnn), "-o", str(outputs["cli"]), "--style", "subclass"]) == 0
 

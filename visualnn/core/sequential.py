@@ -47,7 +47,9 @@ def sequential_problem(graph: Graph, registry: Registry | None = None) -> Sequen
     spec = (default_registry() if registry is None else registry).get(first.type)
     if spec is None or spec.type != "Input":
         return SequentialProblem(
-            f"A sequential model must start with an Input; {first.label} ({first.type}) comes first.", INPUT_FIX, first.id,
+            f"A sequential model must start with an Input; {first.label} ({first.type}) comes first.",
+            INPUT_FIX,
+            first.id,
             "input",
         )
     return None

@@ -73,8 +73,9 @@ def read_facts(project: Project, base_dir: str) -> dict[str, Any] | None:
         return script_facts(project, base_dir, None)
     except (DataError, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ScriptExportError(f"The data cannot be read, so the full script cannot be written: {reason}",
-                                "data") from exc  # fmt: skip
+        raise ScriptExportError(
+            f"The data cannot be read, so the full script cannot be written: {reason}", "data"
+        ) from exc
 
 
 def render_script(
