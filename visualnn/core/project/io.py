@@ -17,10 +17,10 @@ from typing import Any
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import MODES, Edge, Graph, Node
 from visualnn.core.paths import rebase_path, relative_path, resolve_path
-from visualnn.core.project import FORMAT, FORMAT_VERSION, Project
+from visualnn.core.project import FORMAT, FORMAT_VERSION, SPEC_VERSION_KEY, Project
 from visualnn.core.project.migrations import MigrationError, migrate
 from visualnn.core.recovery import atomic_write_text
-from visualnn.core.specs import Registry, default_registry
+from visualnn.core.specs import LayerSpec, Registry, default_registry
 from visualnn.core.specs import base as kinds
 from visualnn.core.training_config import RunRecord, TrainingConfig
 
@@ -253,7 +253,12 @@ class _Builder:
         if name is not None:
             self.want(name, str, f"{where}.name", "text or absent")
         params = self.want(nd.get("params", {}), dict, f"{where}.params", "an object")
+        version = self.want(nd.get(SPEC_VERSION_KEY, 1), int, f"{where}.{SPEC_VERSION_KEY}", "an integer")
+        if version < 1:
+            raise self.fail(f"{where}.{SPEC_VERSION_KEY}", f"must be at least 1; received {version}.")
         spec = self.registry.get(resolved)
+        if spec is not None and version != spec.version:
+            params = self.upgrade(spec, params, version, where)
         if spec is not None:
             for p in spec.params:
                 if p.name in params and params[p.name] is not None and not _kind_ok(p.kind, params[p.name]):
@@ -264,6 +269,22 @@ class _Builder:
         if not (isinstance(pos, list) and len(pos) == 2 and all(_is_number(v) for v in pos)):
             raise self.fail(f"{where}.pos", f"must be [x, y] numbers; received {json.dumps(pos)[:60]}.")
         return Node(node_id, resolved, dict(params), (float(pos[0]), float(pos[1])), name)
+
+    def upgrade(self, spec: LayerSpec, params: dict[str, Any], version: int, where: str) -> dict[str, Any]:
+        """Params saved by version ``version`` of ``spec``, migrated by the spec's ``upgrade`` hook."""
+        if version > spec.version:
+            raise self.fail(f"{where}.{SPEC_VERSION_KEY}",
+                            f"{spec.type} version {version} was saved by a newer VisualNN; this one knows up to "
+                            f"version {spec.version}. Update VisualNN to open this file.")  # fmt: skip
+        try:
+            upgraded = spec.upgraded(params, version)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self.fail(f"{where}.params",
+                            f"cannot upgrade {spec.type} parameters from version {version} to {spec.version} "
+                            f"({exc}).") from exc  # fmt: skip
+        if not isinstance(upgraded, dict):
+            raise self.fail(f"{where}.params", f"the {spec.type} upgrade returned {_type_name(upgraded)}, not an object.")
+        return upgraded
 
     def dataset(self, data: dict[str, Any]) -> DatasetSpec:
         """The dataset description (paths stay as stored: relative to the project file)."""
