@@ -17,6 +17,7 @@ from typing import Any
 
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.names import snake_case
+from visualnn.core.sequential import sequential_problem
 from visualnn.core.specs import LayerSpec, Registry, Shape, ShapeError, default_registry
 from visualnn.core.specs.base import CHOICE
 from visualnn.core.specs.builtin.generic import config_text
@@ -383,7 +384,7 @@ def graph_from_config(config: dict[str, Any], registry: Registry | None = None) 
     conv = _Converter(registry or default_registry())
     conv.model(config)
     graph = conv.graph
-    if config.get("class_name") == "Sequential" and graph.chain_order() is not None:
+    if config.get("class_name") == "Sequential" and sequential_problem(graph, conv.registry) is None:
         graph.set_mode(SEQUENTIAL)
     _layout(graph)
     name = str((config.get("config") or {}).get("name") or "imported")
