@@ -72,7 +72,9 @@ def read_facts(project: Project, base_dir: str) -> dict[str, Any] | None:
     try:
         return script_facts(project, base_dir, None)
     except (DataError, OSError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        reason = str(exc)
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
         raise ScriptExportError(
             f"The data cannot be read, so the full script cannot be written: {reason}", "data"
         ) from exc
@@ -81,12 +83,13 @@ def read_facts(project: Project, base_dir: str) -> dict[str, Any] | None:
 def render_script(
     project: Project,
     style: str,
-    facts: dict[str, Any] | None,
-    script_dir: str,
+    facts: dict[str, Any] | None = None,
+    script_dir: str | None = None,
     strategy: str | None = None,
     model_only: bool = False,
 ) -> ScriptExport:
-    """The script for ``project`` from data facts already read; data paths are written relative to ``script_dir``.
+    """The script for ``project`` from data facts already read; data paths are written relative to ``script_dir``
+    (kept as they are without one).
 
     ``strategy`` defaults to the project's own; ``model_only`` gives only ``build_model()``.
     """
@@ -143,10 +146,10 @@ def _users_own(path: str) -> bool:
     return not first.startswith(REQUIREMENTS_HEADER)
 
 
-def _facts_for(facts: dict[str, Any] | None, script_dir: str) -> dict[str, Any] | None:
+def _facts_for(facts: dict[str, Any] | None, script_dir: str | None) -> dict[str, Any] | None:
     """The facts with the data path written relative to the script's folder (the script resolves it from there)."""
-    if facts is None:
-        return None
+    if facts is None or script_dir is None:
+        return facts
     out = dict(facts)
     path = str(out.get("path", ""))
     if path and is_absolute(path):

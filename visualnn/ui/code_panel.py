@@ -45,7 +45,7 @@ FactsCallback = Callable[[dict[str, Any] | None, str | None], None]
 def generate(document: ProjectDocument, style: str) -> str:
     """The model code for the project, or a comment saying why there is none."""
     try:
-        return render_script(document.project, style, None, os.getcwd(), model_only=True).script
+        return render_script(document.project, style, model_only=True).script
     except ScriptExportError as exc:  # the preview must survive half-built models
         return _cannot(exc)
 
