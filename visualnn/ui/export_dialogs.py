@@ -263,7 +263,10 @@ class ExportController(QObject):
 
     def _on_script_job_finished(self, job_id: int, written: object) -> None:
         path = self._scripts.pop(job_id, None)
-        if path is None or not isinstance(written, WrittenScript):
+        if path is None:
+            return
+        if not isinstance(written, WrittenScript):  # a programming error: say so rather than claim success
+            self._fail(f"Could not export the training script ({path}): unexpected result {written!r}.")
             return
         self.script_written.emit(path)
         if written.kept_requirements and self.show_dialogs:
