@@ -47,6 +47,7 @@ def test_export_code_model_only_and_style_errors(tmp_path: Path, capsys: Any) ->
     save_project(TEMPLATES["resnet_blocks"].build(), vnn)
     assert main(["export-code", str(vnn), "-o", str(tmp_path / "m.py"), "--model-only"]) == 0
     assert "def build_model()" in (tmp_path / "m.py").read_text()
+    assert (tmp_path / "requirements.txt").read_text().startswith("# Written by VisualNN")  # beside the script
     capsys.readouterr()
     assert main(["export-code", str(vnn), "-o", str(tmp_path / "s.py"), "--style", "sequential", "--json"]) == 2
     err = _json(capsys)

@@ -109,6 +109,15 @@ def test_unknown_style_and_unknown_layer_are_named() -> None:
         generate_model_code(project, "functional")
 
 
+def test_a_spec_refusing_its_settings_is_a_codegen_error_naming_the_layer() -> None:
+    project = chain()
+    last = project.graph.chain_order()[-1]  # type: ignore[index]
+    project.graph.add_node(Node("generic", "KerasLayer", {"config": "not json"}, name="imported"))
+    project.graph.connect(Edge.of(last, "generic"))
+    with pytest.raises(CodegenError, match=r"^imported: KerasLayer config is not valid JSON"):
+        generate_model_code(project, "functional")
+
+
 def test_functional_multi_output_lists_outputs_in_sink_order() -> None:
     code = generate_model_code(branching(), "functional")
     assert "outputs=[a, b]" in code

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from visualnn.core.commands import CommandError, SetMode, sequential_problem
+from visualnn.core.commands import CommandError, SetMode
 from visualnn.core.graph import FUNCTIONAL, MISSING, SEQUENTIAL, Edge, Graph, GraphError, Node
 from visualnn.core.project import Project
 
@@ -124,7 +124,7 @@ def test_mode_conversion_rules() -> None:
     SetMode(FUNCTIONAL).redo(p)  # sequential -> functional is always possible
     assert p.graph.mode == FUNCTIONAL
     SetMode(SEQUENTIAL).redo(p)  # back again: the graph is a chain from an Input
-    assert p.graph.mode == SEQUENTIAL and sequential_problem(p.graph) is None
+    assert p.graph.mode == SEQUENTIAL
 
     branched = Project(chain(3, FUNCTIONAL))
     branched.graph.add_node(Node("dense_9", "Dense"))
@@ -135,5 +135,5 @@ def test_mode_conversion_rules() -> None:
 
     headless = Graph(FUNCTIONAL)
     headless.add_node(Node("dense_1", "Dense"))
-    assert "must start with an Input; dense_1 (Dense) comes first" in (sequential_problem(headless) or "")
-    assert sequential_problem(Graph()) is None
+    with pytest.raises(CommandError, match=r"must start with an Input; dense_1 \(Dense\) comes first"):
+        SetMode(SEQUENTIAL).redo(Project(headless))

@@ -136,7 +136,7 @@ def test_dangling_and_unused_inputs_and_extra_outputs() -> None:
 def test_sequential_violations() -> None:
     g = graph(SEQUENTIAL, [*MLP, ("dense_3", "Dense", {})],
               [("input_1", "dense_1", 0), ("dense_1", "dense_2", 0), ("dense_1", "dense_3", 0)])
-    assert (SEQUENTIAL_MODE, None) in codes(validate(g, REG))
+    assert (SEQUENTIAL_MODE, "dense_1") in codes(validate(g, REG))  # the layer that branches
     assert SEQUENTIAL_MODE not in [c for c, _ in codes(validate(graph(FUNCTIONAL, *_split(g)), REG))]
 
 

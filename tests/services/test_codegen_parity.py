@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from visualnn.core.codegen import generate_model_code, generate_script
+from visualnn.core.sequential import sequential_problem
 from visualnn.core.templates import TEMPLATES
 
 pytestmark = pytest.mark.tf
@@ -45,8 +46,7 @@ def layer_configs(model: Any) -> dict[str, str]:
 
 
 def styles_for(project: Any) -> list[str]:
-    chain = project.graph.chain_order()
-    return ["functional", "subclass"] + (["sequential"] if chain and project.graph.nodes[chain[0]].type == "Input" else [])
+    return ["functional", "subclass"] + (["sequential"] if sequential_problem(project.graph) is None else [])
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))

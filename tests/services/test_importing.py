@@ -203,3 +203,15 @@ def test_nested_model_weights_load_into_the_flattened_graph(tmp_path: Path) -> N
     flat = keras.saving.load_model(saved)
     x = np.random.default_rng(0).standard_normal((6, 4)).astype("float32")
     np.testing.assert_allclose(flat.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_core_snake_case_is_keras_to_snake_case() -> None:
+    import keras
+    from keras.src.utils.naming import to_snake_case
+
+    from visualnn.core.names import snake_case
+
+    names = [n for mod in (keras.layers, keras.initializers, keras.regularizers, keras.constraints)
+             for n in dir(mod) if n[:1].isupper()]  # fmt: skip
+    assert len(names) > 100
+    assert {n: snake_case(n) for n in names} == {n: to_snake_case(n) for n in names}

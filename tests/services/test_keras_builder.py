@@ -25,6 +25,21 @@ def test_sequential_and_functional_models() -> None:
     assert [layer.name for layer in fun.layers] == ["input_1", "input_2", "layer_1"]
 
 
+def test_a_branching_sequential_graph_is_refused_with_the_core_rule() -> None:
+    from visualnn.core.sequential import sequential_problem
+    from visualnn.services.keras_builder import BuildError, build_model
+
+    graph = chain_graph((8,), [("Dense", {"units": 4}), ("Dense", {"units": 2})], mode=SEQUENTIAL)
+    first = (graph.chain_order() or [])[1]
+    graph.add_node(Node("extra", "Dense", {"units": 3}))
+    graph.connect(Edge.of(first, "extra"))
+    problem = sequential_problem(graph)
+    assert problem is not None and problem.node_id == first
+    with pytest.raises(BuildError) as refused:
+        build_model(graph)
+    assert str(refused.value) == problem.message
+
+
 def test_named_ports_pass_query_value_key() -> None:
     from visualnn.services.keras_builder import build_model
 

@@ -14,7 +14,7 @@ from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.project.io import load_project
-from visualnn.ui.code_panel import SEQUENTIAL_REASON, CodePanel
+from visualnn.ui.code_panel import CodePanel
 from visualnn.ui.document import ProjectDocument
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,10 +47,10 @@ def _sequential_item(panel: CodePanel) -> Any:
 
 def test_switching_style_changes_the_text(qtbot: Any) -> None:
     panel = _panel(qtbot, _chain_doc())
-    assert panel.style() == "sequential" and "keras.Sequential(" in panel.code()
-    panel.set_style("functional")
+    assert panel.code_style() == "sequential" and "keras.Sequential(" in panel.code()
+    panel.set_code_style("functional")
     assert "keras.Model(" in panel.code() and "keras.Sequential(" not in panel.code()
-    panel.set_style("subclass")
+    panel.set_code_style("subclass")
     assert "class PModel(keras.Model)" in panel.code() and "def call(self, inputs, training=None)" in panel.code()
 
 
@@ -62,10 +62,10 @@ def test_sequential_is_disabled_with_the_reason_when_the_graph_branches(qtbot: A
     doc.graph.connect(Edge.of("dense_1", "dense_3"))
     doc.graph_changed.emit()
     item = _sequential_item(panel)
-    assert not item.isEnabled() and item.toolTip() == SEQUENTIAL_REASON
-    assert panel.style() == "functional"  # moved off the style that can no longer express the graph
-    panel.set_style("sequential")
-    assert panel.style() == "functional"
+    assert not item.isEnabled() and "dense_1 branches into 2 layers" in item.toolTip()  # core's rule, naming the layer
+    assert panel.code_style() == "functional"  # moved off the style that can no longer express the graph
+    panel.set_code_style("sequential")
+    assert panel.code_style() == "functional"
 
 
 def test_an_edit_updates_the_model_only_text(qtbot: Any) -> None:
@@ -99,7 +99,7 @@ def test_full_script_of_the_tabular_example_reads_the_data_off_the_ui_thread(qtb
 def test_save_writes_a_parsable_script_and_requirements(qtbot: Any, tmp_path: Path) -> None:
     doc = ProjectDocument(load_project(TABULAR))
     panel = _panel(qtbot, doc)
-    panel.set_style("subclass")
+    panel.set_code_style("subclass")
     target = tmp_path / "out" / "train.py"
     target.parent.mkdir()
     with qtbot.waitSignal(panel.saved, timeout=15000) as sig:
@@ -121,11 +121,21 @@ def test_unreadable_data_shows_a_clear_message_and_save_refuses(qtbot: Any, tmp_
     panel.set_full_script(True)
     qtbot.waitUntil(lambda: panel.status.isVisible() and "cannot be read" in panel.status.text(), timeout=15000)
     assert "missing.csv" in panel.status.text()
-    assert panel.editor.toPlainText().startswith("# The full script needs to read the project's data")
+    assert panel.editor.toPlainText().startswith("# The data cannot be read, so the full script cannot be written")
     with qtbot.waitSignal(panel.save_failed, timeout=5000) as sig:
         panel.save(str(tmp_path / "train.py"))
     assert "missing.csv" in sig.args[0]
     assert not (tmp_path / "train.py").exists()
+
+
+def test_save_of_a_model_that_cannot_be_written_fails_with_the_reason(qtbot: Any, tmp_path: Path) -> None:
+    panel = _panel(qtbot, ProjectDocument(Project(name="empty")))
+    with qtbot.waitSignal(panel.save_failed, timeout=5000) as sig:
+        panel.save(str(tmp_path / "train.py"))
+    assert sig.args[0] == ("The script was not saved: The model cannot be written as code yet: "
+                           "The model is empty: add an Input and at least one layer.")  # fmt: skip
+    assert not (tmp_path / "train.py").exists() and not (tmp_path / "requirements.txt").exists()
+    assert panel.editor.toPlainText().startswith("# The model cannot be written as code yet")
 
 
 def test_project_without_data_gets_a_full_script_at_once(qtbot: Any, tmp_path: Path) -> None:

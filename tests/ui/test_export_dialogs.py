@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QWidget
 
+from visualnn.core.project import Project
 from visualnn.core.templates import TEMPLATES
 from visualnn.core.training_config import RunRecord
 from visualnn.ui.document import ProjectDocument
@@ -79,13 +81,31 @@ def test_export_sends_the_latest_run_and_stores_the_report(qtbot: Any, tmp_path:
 
 def test_script_export_writes_script_and_requirements(qtbot: Any, tmp_path: Path) -> None:
     controller, engine, _, _ = make(qtbot)
-    target = tmp_path / "train.py"
-    job_id = controller.export_script(str(target))
-    assert engine.jobs[-1][1] == "export_code" and engine.jobs[-1][2]["script_dir"] == str(tmp_path)
-    with qtbot.waitSignal(controller.script_written):
-        engine.job_finished.emit(job_id, {"code": "print('hi')\n", "requirements": "keras==3.15.1\n"})
-    assert target.read_text() == "print('hi')\n"
-    assert (tmp_path / "requirements.txt").read_text() == "keras==3.15.1\n"
+    target = tmp_path / "out" / "train.py"
+    with qtbot.waitSignal(controller.script_written, timeout=15000) as sig:
+        controller.export_script(str(target))
+    assert sig.args == [str(target)] and engine.jobs == []  # written here, on the thread pool: no engine job
+    ast.parse(target.read_text())
+    assert "def build_model" in target.read_text()
+    assert (tmp_path / "out" / "requirements.txt").read_text().startswith("# Written by VisualNN")
+
+
+def test_script_export_keeps_the_users_own_requirements(qtbot: Any, tmp_path: Path) -> None:
+    controller, _, _, _ = make(qtbot)
+    own = tmp_path / "requirements.txt"
+    own.write_text("keras==3.0.0\n")
+    with qtbot.waitSignal(controller.script_written, timeout=15000):
+        controller.export_script(str(tmp_path / "train.py"))
+    assert own.read_text() == "keras==3.0.0\n"
+
+
+def test_script_export_failure_is_reported_and_writes_nothing(qtbot: Any, tmp_path: Path) -> None:
+    controller, _, document, _ = make(qtbot)
+    document.set_project(Project(name="empty"), None)
+    with qtbot.waitSignal(controller.failed, timeout=15000) as sig:
+        controller.export_script(str(tmp_path / "train.py"))
+    assert str(tmp_path / "train.py") in sig.args[0] and "The model is empty" in sig.args[0]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_import_opens_the_new_project(qtbot: Any) -> None:

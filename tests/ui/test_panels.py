@@ -60,6 +60,24 @@ def test_summary_table_and_totals(qtbot: Any) -> None:
     assert panel.table.item(1, 3).text() == "110"
 
 
+def test_summary_dock_shows_cores_rows(qtbot: Any) -> None:
+    from visualnn.core.summary import summary_rows
+
+    g = Graph()
+    g.add_node(Node("b", "Input", {"shape": [3]}))
+    g.add_node(Node("a", "Input", {"shape": [2]}))
+    g.add_node(Node("cat", "Concatenate", {}))
+    g.connect(Edge.of("b", "cat", dst_port=1))
+    g.connect(Edge.of("a", "cat", dst_port=0))
+    doc = ProjectDocument(Project(g, name="p"))
+    panel = SummaryPanel(doc)
+    qtbot.addWidget(panel)
+    rows = summary_rows(doc.graph, doc.shapes)
+    shown = [[panel.table.item(r, c).text() for c in (0, 1, 4)] for r in range(panel.table.rowCount())]
+    assert shown == [[row.name, row.type, ", ".join(row.connected_to) or "—"] for row in rows]
+    assert shown[2] == ["cat", "Concatenate", "a, b"]  # inputs by port, as `visualnn summary` prints them
+
+
 def test_code_preview_follows_edits_and_copies(qtbot: Any) -> None:
     doc = _doc()
     panel = CodePanel(doc)

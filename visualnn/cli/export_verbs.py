@@ -21,7 +21,8 @@ def register(sub: Any) -> None:
     p.add_argument("--style", default="functional", choices=("sequential", "functional", "subclass"),
                    help="how the model is defined (default: functional)")  # fmt: skip
     p.add_argument("--model-only", action="store_true", help="write only the model definition (build_model)")
-    p.add_argument("--requirements", metavar="PATH", help="also write a requirements.txt pinning the versions")
+    p.add_argument("--requirements", metavar="PATH",
+                   help="where to write requirements.txt, pinned to the installed versions (default: beside the script)")
     add_distribution_args(p, training=False)  # --strategy/--mixed-precision (default: the project's)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=export_code_main)
@@ -53,9 +54,9 @@ def _fail(message: str, as_json: bool, code: int = EXIT_ERROR) -> int:
 
 
 def export_code_main(args: argparse.Namespace) -> int:
-    """Write the training script (or model definition) for a project."""
-    from visualnn.core.codegen import CodegenError, generate_model_code, generate_script, requirements_txt
+    """Write the training script (or model definition) and its requirements.txt for a project."""
     from visualnn.core.project.io import load_project
+    from visualnn.services.script_export import ScriptExportError, export_script, write_script
 
     try:
         project = load_project(args.file)
@@ -63,40 +64,27 @@ def export_code_main(args: argparse.Namespace) -> int:
         return _fail(f"{args.file}: {exc}", args.json)
     if getattr(args, "mixed_precision", None):
         project.set_training(project.training.with_changes(mixed_precision=args.mixed_precision))
-    strategy = getattr(args, "strategy", None) or project.training.strategy
+    base_dir = os.path.dirname(os.path.abspath(args.file))
+    script_dir = os.path.dirname(os.path.abspath(args.output))
     try:
-        if args.model_only:
-            code = generate_model_code(project, args.style)
-        else:
-            facts = None
-            if project.dataset is not None:
-                from visualnn.services.script_facts import script_facts
-
-                base_dir = os.path.dirname(os.path.abspath(args.file))
-                facts = script_facts(project, base_dir, os.path.dirname(os.path.abspath(args.output)))
-            code = generate_script(project, args.style, strategy=strategy, facts=facts)
-    except (OSError, ValueError) as exc:  # CodegenError and the data service's DataError are ValueErrors
-        return _fail(str(exc) if isinstance(exc, CodegenError) else f"Cannot read the project's data: {exc}", args.json)
-    _write(args.output, code)
-    if args.requirements:
-        _write(args.requirements, requirements_txt())
+        export = export_script(project, args.style, base_dir, script_dir, getattr(args, "strategy", None),
+                               model_only=args.model_only)  # fmt: skip
+        written = write_script(export, args.output, args.requirements)
+    except ScriptExportError as exc:
+        return _fail(str(exc), args.json)
+    except OSError as exc:
+        return _fail(f"Could not write {exc.filename or args.output}: {exc.strerror or exc}.", args.json)
     if args.json:
-        print(json.dumps({"ok": True, "path": args.output, "style": args.style, "lines": code.count("\n"),
-                          "requirements": args.requirements}))  # fmt: skip
+        print(json.dumps({"ok": True, "path": args.output, "style": args.style, "lines": export.lines,
+                          "requirements": written.requirements,
+                          "kept_requirements": written.kept_requirements}))  # fmt: skip
     else:
-        print(f"Wrote {args.output} ({code.count(chr(10))} lines, {args.style} style).")
-        if args.requirements:
-            print(f"Wrote {args.requirements}.")
+        print(f"Wrote {args.output} ({export.lines} lines, {args.style} style).")
+        if written.requirements:
+            print(f"Wrote {written.requirements}.")
+        if written.kept_requirements:
+            print(f"Kept {written.kept_requirements}: VisualNN did not write it, so it was left as it is.")
     return EXIT_OK
-
-
-def _write(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def export_model_main(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from visualnn.core.project import Project
 from visualnn.core.project.io import ProjectFileError, load_project, save_project
 from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import default_registry, fmt_shape
+from visualnn.core.summary import SummaryRow, summary_rows
 from visualnn.core.templates import TEMPLATES, template
 from visualnn.core.validation import Issue, validate
 
@@ -86,7 +87,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------- templates
 def cmd_templates(args: argparse.Namespace) -> int:
     """``visualnn templates``: the starter models."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for t in TEMPLATES.values():
         project = t.build()
         report = infer_shapes(project.graph)
@@ -171,35 +172,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------- summary
-def summary_rows(project: Project, report: ShapeReport) -> list[dict[str, Any]]:
-    """One row per layer in topological order (cycles last): name, type, shape, params, inputs."""
-    graph = project.graph
-    order = graph.topological_order()
-    seen = set(order)
-    order += [nid for nid in graph.nodes if nid not in seen]
-    labels = graph.names()
-    into: dict[str, list[Any]] = {}
-    for e in sorted(graph.edges, key=lambda e: e.dst.port):  # one pass, not in_edges() per node
-        into.setdefault(e.dst.node, []).append(e)
-    rows = []
-    for nid in order:
-        node = graph.nodes[nid]
-        info = report.nodes.get(nid)
-        pc = info.params if info else None
-        rows.append({
-            "id": nid,
-            "name": node.label,
-            "type": node.type,
-            "output_shape": None if info is None or info.output is None else list(info.output),
-            "params": None if pc is None else pc.total,
-            "trainable": None if pc is None else pc.trainable,
-            "non_trainable": None if pc is None else pc.non_trainable,
-            "connected_to": [labels.get(e.src.node, e.src.node) for e in into.get(nid, [])],
-            "error": None if info is None else info.error,
-        })
-    return rows
-
-
 def _size(n: int) -> str:
     """Weights as float32 bytes, the way ``model.summary()`` reports them."""
     size = float(n * 4)
@@ -210,13 +182,13 @@ def _size(n: int) -> str:
     return f"{size:.2f} GB"
 
 
-def format_summary(project: Project, rows: list[dict[str, Any]], report: ShapeReport) -> str:
+def format_summary(project: Project, rows: list[SummaryRow], report: ShapeReport) -> str:
     """A text table like ``model.summary()``."""
     header = ("Layer (type)", "Output Shape", "Param #", "Connected to")
-    cells = [(f"{r['name']} ({r['type']})",
-              "?" if r["output_shape"] is None else fmt_shape(tuple(r["output_shape"])),
-              "?" if r["params"] is None else f"{r['params']:,}",
-              ", ".join(r["connected_to"]) or "-") for r in rows]
+    cells = [(f"{r.name} ({r.type})",
+              fmt_shape(r.output_shape),
+              "?" if r.params is None else f"{r.params:,}",
+              ", ".join(r.connected_to) or "-") for r in rows]
     widths = [max(len(header[i]), *(len(c[i]) for c in cells)) if cells else len(header[i]) for i in range(4)]
     line = "  ".join
 
@@ -236,11 +208,11 @@ def format_summary(project: Project, rows: list[dict[str, Any]], report: ShapeRe
 def print_summary(project: Project, as_json: bool = False) -> int:
     """Print the summary of a loaded project; exit 0 (1 when the model has errors)."""
     report = infer_shapes(project.graph)
-    rows = summary_rows(project, report)
+    rows = summary_rows(project.graph, report)
     issues = validate(project, shapes=report)
     n_err = sum(i.is_error for i in issues)
     if as_json:
-        _emit_json({"name": project.name, "mode": project.graph.mode, "layers": rows,
+        _emit_json({"name": project.name, "mode": project.graph.mode, "layers": [r.to_dict() for r in rows],
                     "total_params": report.total_params, "trainable_params": report.trainable_params,
                     "non_trainable_params": report.non_trainable_params, "issues": [i.to_dict() for i in issues]})
     else:

@@ -17,6 +17,7 @@ from visualnn.core.command_base import Command, CommandError, Macro, UndoStack
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import FUNCTIONAL, MISSING, MODES, SEQUENTIAL, Edge, Graph, GraphError, Node, PortRef
 from visualnn.core.project import Project
+from visualnn.core.sequential import sequential_problem
 from visualnn.core.specs import Registry, default_registry
 from visualnn.core.training_config import TrainingConfig
 
@@ -417,22 +418,6 @@ class Paste(Command):
             graph.remove_node(node.id)
 
 
-def sequential_problem(graph: Graph, registry: Registry | None = None) -> str | None:
-    """Why the graph cannot be a sequential model, or ``None`` when it can."""
-    if not graph.nodes:
-        return None
-    order = graph.chain_order()
-    if order is None:
-        return (
-            "A sequential model must be a single chain of layers (no branches, merges or separate parts); "
-            "keep functional mode or remove the extra connections."
-        )
-    first = graph.nodes[order[0]]
-    if _reg(registry).resolve(first.type) != "Input":
-        return f"A sequential model must start with an Input; {first.label} ({first.type}) comes first. Add an Input before it."
-    return None
-
-
 class SetMode(Command):
     """Switch between sequential and functional (functional -> sequential only for a chain from an Input)."""
 
@@ -448,8 +433,8 @@ class SetMode(Command):
             raise CommandError(f"Model mode must be one of {', '.join(MODES)}; received {self.mode!r}.")
         if self.mode == SEQUENTIAL:
             problem = sequential_problem(project.graph, self.registry)
-            if problem:
-                raise CommandError(problem)
+            if problem is not None:
+                raise CommandError(problem.message)
         self._old = project.graph.mode
         project.graph.set_mode(self.mode)
 
@@ -532,5 +517,5 @@ class SetProjectName(Command):
 __all__ = [
     "AddNode", "Command", "CommandError", "Connect", "Disconnect", "InsertBetween", "Macro", "MoveNodes",
     "Paste", "RemoveNodes", "Rename", "SetDataset", "SetMode", "SetParam", "SetProjectName", "SetTraining",
-    "UndoStack", "check_edge", "check_name", "fragment", "free_input_port", "fresh_id", "sequential_problem",
+    "UndoStack", "check_edge", "check_name", "fragment", "free_input_port", "fresh_id",
 ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from psygnal import Signal
+
+from visualnn.core.names import snake_case
 
 SEQUENTIAL = "sequential"
 FUNCTIONAL = "functional"
@@ -89,12 +90,6 @@ class Node:
     def copy(self) -> Node:
         """A deep copy (params included)."""
         return Node(self.id, self.type, copy.deepcopy(self.params), self.pos, self.name)
-
-
-def _snake(name: str) -> str:
-    # Keras's own rule, so ids match Keras layer names: Conv2D -> conv2d, SimpleRNN -> simple_rnn.
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 class Graph:
@@ -242,7 +237,7 @@ class Graph:
 
     def new_id(self, type_id: str) -> str:
         """A fresh, readable node id for a layer type (``conv2d_3``)."""
-        base = _snake(type_id)
+        base = snake_case(type_id)  # Keras's rule, so ids match Keras layer names
         n = 1
         while f"{base}_{n}" in self._nodes:
             n += 1

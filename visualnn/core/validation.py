@@ -10,6 +10,7 @@ from typing import Literal
 
 from visualnn.core.graph import SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.project import Project
+from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import LayerSpec, Registry, default_registry, fmt_shape
 
@@ -257,17 +258,11 @@ class _Validator:
                          fix=f"Connect {self.label(nid)} onward, or delete it if it is left over.")
 
     def check_sequential(self) -> None:
-        """Sequential mode needs a single chain starting at an Input."""
-        graph = self.graph
-        order = graph.chain_order()
-        if order is None:
-            self.add(ERROR, SEQUENTIAL_MODE,
-                     "A sequential model must be a single chain of layers with no branches, merges or separate parts.",
-                     fix="Switch to functional mode, or remove the extra connections.")
-        elif order and not self.is_input(graph.nodes[order[0]]):
-            first = graph.nodes[order[0]]
-            self.add(ERROR, SEQUENTIAL_MODE, f"A sequential model must start with an Input; {first.label} comes first.",
-                     first.id, fix="Add an Input before it.")
+        """Sequential mode needs what ``keras.Sequential`` can express (the rule lives in ``core.sequential``)."""
+        problem = sequential_problem(self.graph, self.registry)
+        if problem is not None:
+            # Appended, not add()ed: the layer is named for navigation, but its own shape errors still count.
+            self.issues.append(Issue(ERROR, SEQUENTIAL_MODE, problem.reason, problem.node_id, fix=problem.fix))
 
     def check_shapes(self) -> None:
         """Shape errors from inference (merge layers get their own code)."""

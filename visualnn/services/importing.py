@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
+from visualnn.core.names import snake_case
+from visualnn.core.sequential import sequential_problem
 from visualnn.core.specs import LayerSpec, Registry, Shape, ShapeError, default_registry
 from visualnn.core.specs.base import CHOICE
 from visualnn.core.specs.builtin.generic import config_text
@@ -67,12 +69,6 @@ def read_config(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _snake(name: str) -> str:
-    s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
-    s = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", s)
-    return s.lower()
-
-
 def _canonical(cfg: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in cfg.items() if k != "name"}, sort_keys=True, default=list)
 
@@ -118,7 +114,7 @@ class _Converter:
 
     def _child(self, path: str, used: dict[str, int], entry: dict[str, Any]) -> str:
         """Where Keras saves this layer's weights: snake-case class name, numbered when repeated."""
-        name = _class_snake(str(entry.get("class_name")))
+        name = snake_case(str(entry.get("class_name")))
         if name in used:
             used[name] += 1
             name = f"{name}_{used[name]}"
@@ -220,7 +216,7 @@ class _Converter:
     ) -> list[str]:
         cls = str(entry.get("class_name"))
         cfg = _unshared(dict(entry.get("config") or {}))
-        lname = str(cfg.get("name") or entry.get("name") or _snake(cls))
+        lname = str(cfg.get("name") or entry.get("name") or snake_case(cls))
         spec = self.registry.get(cls)
         params = None
         if spec is not None and spec.category != "generic" and (style == spec.call_style or len(all_srcs) == 1):
@@ -317,7 +313,7 @@ def _param_value(kind: str, choices: tuple[Any, ...], value: Any) -> Any:
     if isinstance(value, dict):
         if kind != CHOICE or "class_name" not in value:
             return _FAIL
-        name = _snake(str(value["class_name"]))
+        name = snake_case(str(value["class_name"]))
         return name if name in choices else _FAIL
     return _jsonable(value)
 
@@ -331,14 +327,6 @@ def _round_trips(spec: LayerSpec, params: dict[str, Any], cfg: dict[str, Any]) -
         return _canonical(_jsonable(layer.get_config())) == _canonical(_jsonable(cfg))
     except Exception:
         return False
-
-
-def _class_snake(name: str) -> str:
-    try:
-        from keras.src.utils.naming import to_snake_case
-    except ImportError:  # moved in a later Keras: the same rule, written out
-        return _snake(name)
-    return str(to_snake_case(name))
 
 
 def _prod(shape: Any) -> int:
@@ -396,7 +384,7 @@ def graph_from_config(config: dict[str, Any], registry: Registry | None = None) 
     conv = _Converter(registry or default_registry())
     conv.model(config)
     graph = conv.graph
-    if config.get("class_name") == "Sequential" and graph.chain_order() is not None:
+    if config.get("class_name") == "Sequential" and sequential_problem(graph, conv.registry) is None:
         graph.set_mode(SEQUENTIAL)
     _layout(graph)
     name = str((config.get("config") or {}).get("name") or "imported")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from visualnn.core.graph import SEQUENTIAL, Graph
+from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import infer_shapes
 from visualnn.core.specs import KerasCall, Registry, default_registry
 
@@ -71,12 +72,11 @@ def build_model(graph: Graph, registry: Registry | None = None, name: str = "mod
             raise BuildError(f"{node.label}: Keras refused the settings of {spec.type} ({exc}).") from exc
 
     if graph.mode == SEQUENTIAL:
-        order = graph.chain_order()
-        if order is None:
-            raise BuildError("A sequential model must be a single chain; switch to functional mode.")
+        problem = sequential_problem(graph, registry)
+        if problem is not None:
+            raise BuildError(problem.message)
+        order = graph.chain_order() or []  # a chain from an Input now: never None, never empty
         first = graph.nodes[order[0]]
-        if first.type != "Input":
-            raise BuildError(f"{first.label}: a sequential model must start with an Input.")
         spec = registry["Input"]
         params = spec.resolved(first.params)
         model = keras.Sequential(name=name)

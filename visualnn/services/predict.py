@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from visualnn.core.paths import resolve_path
 from visualnn.core.protocol import PredictRequest
 from visualnn.services.evaluation import class_probabilities, pick_run
 from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
@@ -69,7 +70,7 @@ def run_prediction(req: PredictRequest, sink: Sink = null_sink, data: Any = None
     model = load_run_model(req.base_dir, run)
     if req.rows is None and not req.input_path:
         raise TrainingError("Nothing to predict: pick rows or images, or open a file.")
-    raw: Any = req.rows if req.rows is not None else read_raw(_resolve(req.base_dir, req.input_path or ""))
+    raw: Any = req.rows if req.rows is not None else read_raw(resolve_path(req.input_path or "", req.base_dir))
     task = str(run.extra.get("task") or "classification")
     names = list(run.extra.get("class_names") or [])
     if data is None and req.project.get("dataset"):
@@ -95,5 +96,3 @@ def run_prediction(req: PredictRequest, sink: Sink = null_sink, data: Any = None
             "predictions": format_predictions(outputs, task, names, req.top_k)}
 
 
-def _resolve(base_dir: str, path: str) -> str:
-    return path if os.path.isabs(path) else os.path.join(base_dir, path)

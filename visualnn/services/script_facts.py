@@ -11,13 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from visualnn.core.paths import relative_path, resolve_path
 from visualnn.core.project import Project
-
-
-def _relative(path: str, script_dir: str | None) -> str:
-    if script_dir is None:
-        return path
-    return os.path.relpath(path, script_dir).replace(os.sep, "/")
 
 
 def script_facts(project: Project, base_dir: str, script_dir: str | None = None) -> dict[str, Any] | None:
@@ -29,12 +24,10 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
     spec = project.dataset
     if spec is None:
         return None
-    from visualnn.services.datasets.paths import resolve_path  # not the package: it pulls in TF, and the UI calls this
-
     path = resolve_path(spec.path, base_dir)
     split = spec.split()
     facts: dict[str, Any] = {
-        "path": _relative(path, script_dir),
+        "path": path if script_dir is None else relative_path(path, script_dir),
         "val": float(split.val),
         "test": float(split.test),
         "split_seed": int(split.seed),

@@ -1,56 +1,34 @@
 """Data for the training runner: the project's prepared dataset, or in-memory arrays (tests, inline jobs).
 
-Both forms expose the attributes of ``visualnn.services.datasets.PreparedData`` that the runner,
-evaluation and prediction read: ``train``/``val``/``test`` (batched ``tf.data`` of ``(x, y)``),
-``input_shape``, ``task``, ``class_names``, ``n_outputs``, ``stats`` and ``transform(raw)``.
+Both are :class:`~visualnn.services.datasets.prepared.PreparedData`, the data service's one form of
+model-ready data: ``train``/``val``/``test`` (batched ``tf.data`` of ``(x, y)``), ``input_shape``,
+``task``, ``class_names``, ``n_outputs``, ``stats`` and ``transform(raw)``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from visualnn.core.compile_options import DataFacts
-from visualnn.core.dataset import DatasetSpec
-
-
-class DataError(ValueError):
-    """The data for a job cannot be made ready; the message says which setting to change."""
-
-
-@dataclass
-class ArrayData:
-    """Prepared data built from numpy arrays (same attributes as the data service's PreparedData)."""
-
-    train: Any
-    val: Any | None
-    test: Any | None
-    input_shape: tuple[int, ...]
-    task: str
-    class_names: list[str]
-    n_outputs: int
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    def transform(self, raw: Any) -> Any:
-        """Raw samples -> model input (arrays need no preprocessing)."""
-        import numpy as np
-
-        return np.asarray(raw, dtype="float32")
+from visualnn.core.dataset import DatasetSpec, PipelineOptions
+from visualnn.core.paths import resolve_path
+from visualnn.services.datasets.errors import DataError
+from visualnn.services.datasets.prepared import PreparedData, from_arrays
 
 
 def infer_task(y: Any) -> tuple[str, int, str]:
-    """(task, n_classes, label_format) guessed from a label array."""
+    """(task, n_classes, label_format) guessed from a label array; the task is the data service's name."""
     import numpy as np
 
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] > 1 and set(np.unique(y)).issubset({0, 1}):
-        return "classification", int(y.shape[1]), "onehot"
+        return "multiclass", int(y.shape[1]), "onehot"
     if np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.bool_):
-        return "classification", int(y.max()) + 1 if y.size else 0, "int"
+        return "multiclass", int(y.max()) + 1 if y.size else 0, "int"
     return "regression", 0, "float"
 
 
-def from_arrays(
+def inline_data(
     x: Any,
     y: Any,
     batch_size: int,
@@ -59,10 +37,12 @@ def from_arrays(
     y_val: Any = None,
     val_fraction: float = 0.2,
     shuffle: bool = True,
-) -> ArrayData:
-    """Batch numpy arrays into train/val ``tf.data`` pipelines (holding out ``val_fraction`` if no val given)."""
+) -> PreparedData:
+    """In-memory arrays as :class:`PreparedData` (holding out ``val_fraction`` when no validation set is given).
+
+    The validation arrays double as the test split. Raises the data service's ``DataError``.
+    """
     import numpy as np
-    import tensorflow as tf
 
     x = np.asarray(x, dtype="float32")
     y = np.asarray(y)
@@ -73,26 +53,31 @@ def from_arrays(
         order = rng.permutation(len(x))
         n_val = max(1, int(len(x) * val_fraction))
         x, y, x_val, y_val = x[order[n_val:]], y[order[n_val:]], x[order[:n_val]], y[order[:n_val]]
+    if x_val is None:
+        x_val, y_val = x[:0], y[:0]  # no validation: empty splits become None
+    x_val, y_val = np.asarray(x_val, dtype="float32"), np.asarray(y_val)
     task, n_classes, fmt = infer_task(y)
-
-    def batched(a: Any, b: Any, shuffled: bool) -> Any:
-        ds = tf.data.Dataset.from_tensor_slices((a, b))
-        if shuffled:
-            ds = ds.shuffle(len(a), seed=seed, reshuffle_each_iteration=True)
-        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-    val = None if x_val is None else batched(np.asarray(x_val, dtype="float32"), np.asarray(y_val), False)
-    return ArrayData(
-        train=batched(x, y, shuffle),
-        val=val,
-        test=val,
-        input_shape=tuple(int(d) for d in x.shape[1:]),
+    stats = {"label_format": fmt, "input_max": float(np.max(x)) if x.size else 0.0, "n_train": len(x),
+             "input_kind": "images" if x.ndim >= 3 else "table"}  # fmt: skip
+    return from_arrays(
+        {"train": x, "val": x_val, "test": x_val},
+        {"train": y, "val": y_val, "test": y_val},
         task=task,
         class_names=[str(i) for i in range(n_classes)],
-        n_outputs=n_classes if task == "classification" else (int(y.shape[1]) if y.ndim == 2 else 1),
-        stats={"label_format": fmt, "input_max": float(np.max(x)) if x.size else 0.0, "n_train": len(x),
-               "input_kind": "images" if x.ndim >= 3 else "table"},
+        n_outputs=n_classes if task != "regression" else (int(y.shape[1]) if y.ndim == 2 else 1),
+        stats=stats,
+        pipe=PipelineOptions(shuffle=shuffle, batch_size=int(batch_size)),
+        seed=seed,
+        transform=_as_float32,
+        target_encoding="onehot" if fmt == "onehot" else "index",
     )
+
+
+def _as_float32(raw: Any) -> Any:
+    """Raw samples -> model input (in-memory arrays need no preprocessing)."""
+    import numpy as np
+
+    return np.asarray(raw, dtype="float32")
 
 
 def load_data(
@@ -106,7 +91,7 @@ def load_data(
     continue its random sequence, so the same seed would no longer give the same curves.
     """
     if inline is not None:
-        return from_arrays(inline["x"], inline["y"], batch_size, seed, inline.get("x_val"), inline.get("y_val"),
+        return inline_data(inline["x"], inline["y"], batch_size, seed, inline.get("x_val"), inline.get("y_val"),
                            float(inline.get("val_fraction", 0.2)), shuffle)
     spec_dict = project.get("dataset")
     if not spec_dict:
@@ -131,10 +116,8 @@ def _cache_key(spec: dict[str, Any], base_dir: str, batch_size: int, seed: int) 
     import json
     import os
 
-    path = str(spec.get("path", ""))
-    full = path if os.path.isabs(path) else os.path.join(base_dir, path)
     try:
-        st = os.stat(full)
+        st = os.stat(resolve_path(str(spec.get("path", "")), base_dir))
     except OSError:
         return None
     return json.dumps([spec, os.path.abspath(base_dir), batch_size, seed, st.st_size, st.st_mtime_ns],

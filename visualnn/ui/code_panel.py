@@ -29,40 +29,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.core.sequential import sequential_problem
+from visualnn.services.script_export import ScriptExportError, render_script, write_script
 from visualnn.ui import theme
-from visualnn.ui.code_worker import FactsJob, facts_for
+from visualnn.ui.code_worker import FactsJob
 from visualnn.ui.document import ProjectDocument
 
 log = logging.getLogger(__name__)
 STYLES = ("sequential", "functional", "subclass")
 STYLE_LABELS = {"sequential": "Sequential", "functional": "Functional", "subclass": "Subclass"}
 SCRIPT_DEBOUNCE_MS = 300
-SEQUENTIAL_REASON = (
-    "Sequential needs a single chain of layers that starts at one Input; this graph branches, merges or "
-    "has several inputs. Use Functional or Subclass."
-)
 FactsCallback = Callable[[dict[str, Any] | None, str | None], None]
 
 
 def generate(document: ProjectDocument, style: str) -> str:
     """The model code for the project, or a comment saying why there is none."""
-    from visualnn.core.codegen import generate_model_code
-
     try:
-        return generate_model_code(document.project, style=style)
-    except Exception as exc:  # the preview must survive half-built models
+        return render_script(document.project, style, model_only=True).script
+    except ScriptExportError as exc:  # the preview must survive half-built models
         return _cannot(exc)
 
 
-def _cannot(exc: Exception) -> str:
-    return f"# The model cannot be written as code yet:\n# {exc}\n# Fix the problems listed in the Problems tab."
+def _cannot(exc: ScriptExportError) -> str:
+    """The preview's text for a script that cannot be written: the reason as comments."""
+    lines = "\n# ".join(str(exc).splitlines())
+    fix = "Fix the problems listed in the Problems tab." if exc.cause == "model" else "Fix the data in the Data tab."
+    return f"# {lines}\n# {fix}\n"
 
 
-def sequential_allowed(document: ProjectDocument) -> bool:
-    """Whether the graph is one chain starting at an Input (what ``keras.Sequential`` can express)."""
-    graph = document.graph
-    order = graph.chain_order()
-    return bool(order) and graph.nodes[order[0]].type == "Input"  # type: ignore[index]
+def sequential_reason(document: ProjectDocument) -> str | None:
+    """Why ``keras.Sequential`` cannot express the graph (core's one rule, naming the layer), or ``None``."""
+    problem = sequential_problem(document.graph)
+    return None if problem is None else problem.message
 
 
 class CodePanel(QWidget):
@@ -143,14 +141,14 @@ class CodePanel(QWidget):
         self._on_document_project_replaced()
 
     # ------------------------------------------------------------------ state
-    def style(self) -> str:
+    def code_style(self) -> str:
         """The chosen style (``sequential``, ``functional`` or ``subclass``)."""
         return str(self.style_box.currentData())
 
-    def set_style(self, style: str) -> None:
+    def set_code_style(self, style: str) -> None:
         """Choose a style; Sequential is refused (stays put) while the graph is not a chain."""
         index = self.style_box.findData(style)
-        if index >= 0 and (style != "sequential" or sequential_allowed(self.document)):
+        if index >= 0 and (style != "sequential" or sequential_reason(self.document) is None):
             self.style_box.setCurrentIndex(index)
 
     @property
@@ -165,7 +163,7 @@ class CodePanel(QWidget):
     # ------------------------------------------------------------------ document events
     def _on_document_project_replaced(self) -> None:
         self._update_styles()
-        sequential = self.document.graph.mode == "sequential" and sequential_allowed(self.document)
+        sequential = self.document.graph.mode == "sequential" and sequential_reason(self.document) is None
         self.style_box.blockSignals(True)
         self.style_box.setCurrentIndex(self.style_box.findData("sequential" if sequential else "functional"))
         self.style_box.blockSignals(False)
@@ -186,13 +184,13 @@ class CodePanel(QWidget):
 
     def _update_styles(self) -> None:
         """Grey out Sequential (with the reason as its tooltip) when the graph is not a chain."""
-        allowed = sequential_allowed(self.document)
+        reason = sequential_reason(self.document)
         model = self.style_box.model()
         if isinstance(model, QStandardItemModel):
             item = model.item(self.style_box.findData("sequential"))
-            item.setEnabled(allowed)
-            item.setToolTip("A keras.Sequential list of layers." if allowed else SEQUENTIAL_REASON)
-        if not allowed and self.style() == "sequential":
+            item.setEnabled(reason is None)
+            item.setToolTip("A keras.Sequential list of layers." if reason is None else reason)
+        if reason is not None and self.code_style() == "sequential":
             self.style_box.setCurrentIndex(self.style_box.findData("functional"))
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
@@ -206,7 +204,7 @@ class CodePanel(QWidget):
         """Regenerate the text shown: the model now, or the full script once the data facts are known."""
         self._stale = False
         if not self.full_script:
-            self._show(generate(self.document, self.style()))
+            self._show(generate(self.document, self.code_style()))
             self._set_status("")
             return
         self._with_facts(self._on_facts_for_preview)
@@ -215,20 +213,18 @@ class CodePanel(QWidget):
         if not self.full_script:
             return
         if error is not None:
-            self._set_status(f"The data cannot be read, so the full script cannot be written: {error}", error=True)
+            self._set_status(error, error=True)
             lines = "\n# ".join(error.splitlines())
-            self._show("# The full script needs to read the project's data, which failed:\n"
-                       f"# {lines}\n# Fix the data in the Data tab, or switch to Model only.\n")  # fmt: skip
+            self._show(f"# {lines}\n# Fix the data in the Data tab, or switch to Model only.\n")
             return
         self._set_status("")
         self._show(self._script(facts, self._base_dir()))
 
     def _script(self, facts: dict[str, Any] | None, script_dir: str) -> str:
-        from visualnn.core.codegen import generate_script
-
+        """The full script for the preview, or a comment saying why there is none (half-built models)."""
         try:
-            return generate_script(self.document.project, self.style(), facts=facts_for(facts, script_dir))
-        except Exception as exc:  # half-built models: say why instead of failing
+            return render_script(self.document.project, self.code_style(), facts, script_dir).script
+        except ScriptExportError as exc:
             return _cannot(exc)
 
     def _show(self, text: str) -> None:
@@ -307,24 +303,25 @@ class CodePanel(QWidget):
         self._with_facts(lambda facts, error: self._write(target, facts, error))
 
     def _write(self, path: str, facts: dict[str, Any] | None, error: str | None) -> None:
-        from visualnn.core.codegen import requirements_txt
-
+        """Render with the facts read on the worker thread, then write script and requirements.txt."""
         if error is not None:
-            self._fail_save(f"The script was not saved: the data cannot be read ({error}).")
-            return
-        text = self._script(facts, os.path.dirname(path))
-        if text.startswith("# The model cannot"):
-            self._fail_save(f"The script was not saved: {text.splitlines()[1].lstrip('# ')}")
+            self._fail_save(f"The script was not saved: {error}")
             return
         try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            with open(os.path.join(os.path.dirname(path), "requirements.txt"), "w", encoding="utf-8") as fh:
-                fh.write(requirements_txt())
-        except OSError as exc:
-            self._fail_save(f"Could not write {path}: {exc.strerror or exc}.")
+            export = render_script(self.document.project, self.code_style(), facts, os.path.dirname(path))
+            written = write_script(export, path)
+        except ScriptExportError as exc:
+            self._fail_save(f"The script was not saved: {exc}")
             return
-        self._set_status(f"Saved {os.path.basename(path)} and requirements.txt in {os.path.dirname(path)}.")
+        except OSError as exc:
+            log.warning("saving the script to %s failed", path, exc_info=True)
+            self._fail_save(f"Could not write {exc.filename or path}: {exc.strerror or exc}.")
+            return
+        folder, name = os.path.dirname(path), os.path.basename(path)
+        if written.kept_requirements:
+            self._set_status(f"Saved {name} in {folder}; kept your own requirements.txt there.")
+        else:
+            self._set_status(f"Saved {name} and requirements.txt in {folder}.")
         self.saved.emit(path)
 
     def _fail_save(self, message: str) -> None:

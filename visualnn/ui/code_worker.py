@@ -1,4 +1,4 @@
-"""Reading the data facts the full training script needs, off the UI thread (TensorFlow-free)."""
+"""Off the UI thread (TensorFlow-free): reading the data facts the full script needs, and exporting the script."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ class FactsSignals(QObject):
 
 
 class FactsJob(QRunnable):
-    """Runs ``services.script_facts`` on a snapshot of the dataset description; emits the facts or a message."""
+    """Runs ``services.script_export.read_facts`` on a snapshot of the dataset description; emits the facts or a message."""
 
     def __init__(self, job_id: int, dataset: dict[str, Any], base_dir: str) -> None:
         super().__init__()
         self.job_id = job_id
         self.dataset = dataset  # a plain-dict snapshot: the worker never reads the live project
-        self.base_dir = os.path.abspath(base_dir)  # facts_for() rewrites only absolute data paths
+        self.base_dir = os.path.abspath(base_dir)  # so the facts carry an absolute data path
         self.signals = FactsSignals()
         self.setAutoDelete(True)
 
@@ -33,13 +33,12 @@ class FactsJob(QRunnable):
         """Read the data, then emit ``finished`` or ``failed`` (never raises into Qt)."""
         from visualnn.core.dataset import DatasetSpec
         from visualnn.core.project import Project
-        from visualnn.services.datasets.errors import DataError
-        from visualnn.services.script_facts import script_facts
+        from visualnn.services.script_export import ScriptExportError, read_facts
 
         spec = DatasetSpec.from_dict(self.dataset)
         try:
-            facts = script_facts(Project(dataset=spec), self.base_dir, None)  # None: keep the path absolute
-        except DataError as exc:
+            facts = read_facts(Project(dataset=spec), self.base_dir)  # the data path stays absolute
+        except ScriptExportError as exc:
             self.signals.failed.emit(self.job_id, str(exc))
             return
         except Exception as exc:  # the cause reaches the user as a message; the traceback goes to the log
@@ -49,12 +48,47 @@ class FactsJob(QRunnable):
         self.signals.finished.emit(self.job_id, facts)
 
 
-def facts_for(facts: dict[str, Any] | None, script_dir: str) -> dict[str, Any] | None:
-    """The facts with the data path written relative to where the script lives (as the export job does)."""
-    if facts is None:
-        return None
-    out = dict(facts)
-    path = str(out.get("path", ""))
-    if os.path.isabs(path):
-        out["path"] = os.path.relpath(path, script_dir).replace(os.sep, "/")
-    return out
+class ScriptSignals(QObject):
+    """Signals of one :class:`ScriptJob`."""
+
+    finished = Signal(int, object)  # job id, services.script_export.WrittenScript
+    failed = Signal(int, str)  # job id, message naming the cause
+
+
+class ScriptJob(QRunnable):
+    """Exports the training script of a project snapshot and writes it with its requirements.txt, off the UI thread.
+
+    The same ``services.script_export`` functions as ``visualnn export-code`` and the Code dock's Save.
+    """
+
+    def __init__(self, job_id: int, project: dict[str, Any], base_dir: str, path: str, style: str) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.project = project  # Project.to_dict(): the worker never reads the live project
+        self.base_dir = os.path.abspath(base_dir)
+        self.path = os.path.abspath(path)
+        self.style = style
+        self.signals = ScriptSignals()
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        """Export and write, then emit ``finished`` or ``failed`` (never raises into Qt)."""
+        from visualnn.core.project.io import project_from_dict
+        from visualnn.services.script_export import ScriptExportError, export_script, write_script
+
+        try:
+            project = project_from_dict(self.project, "the open project")
+            export = export_script(project, self.style, self.base_dir, os.path.dirname(self.path))
+            written = write_script(export, self.path)
+        except ScriptExportError as exc:
+            self.signals.failed.emit(self.job_id, str(exc))
+            return
+        except OSError as exc:
+            log.warning("writing the script %s failed", self.path, exc_info=True)
+            self.signals.failed.emit(self.job_id, f"Could not write {exc.filename or self.path}: {exc.strerror or exc}.")
+            return
+        except Exception as exc:  # the cause reaches the user as a message; the traceback goes to the log
+            log.exception("exporting the script %s failed", self.path)
+            self.signals.failed.emit(self.job_id, f"Could not export the script to {self.path}: {exc}")
+            return
+        self.signals.finished.emit(self.job_id, written)

@@ -1,7 +1,9 @@
 """Export and import actions for the main window, and the parity-report dialog.
 
-The work runs in the engine process (jobs ``export_model``, ``export_code``, ``import_model``);
-this module only asks for file names, sends jobs and shows results. No TensorFlow here.
+Model export and import run in the engine process (jobs ``export_model``, ``import_model``); the
+training script is written on the thread pool by the same ``services.script_export`` functions as
+``visualnn export-code`` and the Code dock (it needs no TensorFlow). This module only asks for file
+names, starts the work and shows results. No TensorFlow here.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import logging
 import os
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -25,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.training_config import RunRecord
+from visualnn.services.script_export import WrittenScript
+from visualnn.ui.code_worker import ScriptJob
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +115,8 @@ class ExportController(QObject):
         self.engine = engine
         self.parent_widget = parent
         self._jobs: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._scripts: dict[int, str] = {}  # script job id -> target path
+        self._script_ids = 0
         self.show_dialogs = True  # tests turn modal dialogs off
         self.actions: dict[str, QAction] = {}
         for key, text, slot in (
@@ -122,7 +128,7 @@ class ExportController(QObject):
         ):
             act = self._find_action(key) or QAction(text, parent or self)
             act.setObjectName(f"action_{key}")
-            act.setEnabled(engine is not None)
+            act.setEnabled(engine is not None or key == "export_script")  # the script needs no engine
             act.setToolTip(text.rstrip("…"))
             act.triggered.connect(lambda _checked=False, s=slot: s())
             self.actions[key] = act
@@ -187,15 +193,19 @@ class ExportController(QObject):
         return self._submit("export_model", payload, {"path": path})
 
     def export_script(self, path: str | None = None, style: str | None = None) -> str | None:
-        """Send an ``export_code`` job; the script (and requirements.txt beside it) is written when it returns."""
+        """Write the training script and requirements.txt beside it on the thread pool; ``script_written`` follows."""
         target = path or self._ask_path("Export training script", "train.py", "Python script (*.py)")
         if not target:
             return None
         if style is None:
             style = "sequential" if self.document.graph.mode == "sequential" else "functional"
-        payload = {"project": self.document.project.to_dict(), "base_dir": self._base_dir(),
-                   "script_dir": os.path.dirname(os.path.abspath(target)), "style": style}  # fmt: skip
-        return self._submit("export_code", payload, {"path": target})
+        self._script_ids += 1
+        job = ScriptJob(self._script_ids, self.document.project.to_dict(), self._base_dir(), target, style)
+        job.signals.finished.connect(self._on_script_job_finished)
+        job.signals.failed.connect(self._on_script_job_failed)
+        self._scripts[job.job_id] = target
+        QThreadPool.globalInstance().start(job)
+        return f"script-{job.job_id}"
 
     def import_model(self, path: str | None = None, weights: bool = True) -> str | None:
         """Send an ``import_model`` job; the new project opens when it returns."""
@@ -216,8 +226,6 @@ class ExportController(QObject):
         try:
             if job == "export_model":
                 self._finish_export(result)
-            elif job == "export_code":
-                self._finish_script(context["path"], result)
             elif job == "import_model":
                 self._finish_import(result)
         except Exception as exc:  # a result we cannot use must reach the user as a message
@@ -253,14 +261,23 @@ class ExportController(QObject):
                     self.document.mark_modified()
                 return
 
-    def _finish_script(self, path: str, result: dict[str, Any]) -> None:
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(str(result["code"]))
-        req = os.path.join(os.path.dirname(os.path.abspath(path)), "requirements.txt")
-        if not os.path.exists(req):  # never overwrite the user's own requirements
-            with open(req, "w", encoding="utf-8") as fh:
-                fh.write(str(result.get("requirements", "")))
+    def _on_script_job_finished(self, job_id: int, written: object) -> None:
+        path = self._scripts.pop(job_id, None)
+        if path is None:
+            return
+        if not isinstance(written, WrittenScript):  # a programming error: say so rather than claim success
+            self._fail(f"Could not export the training script ({path}): unexpected result {written!r}.")
+            return
         self.script_written.emit(path)
+        if written.kept_requirements and self.show_dialogs:
+            QMessageBox.information(self.parent_widget, "Export",
+                                    f"Wrote {path}. {written.kept_requirements} was kept as it is: VisualNN did "
+                                    "not write it, so it may not pin the versions the script was written for.")  # fmt: skip
+
+    def _on_script_job_failed(self, job_id: int, message: str) -> None:
+        path = self._scripts.pop(job_id, None)
+        if path is not None:
+            self._fail(f"Could not export the training script ({path}): {message}")
 
     def _finish_import(self, result: dict[str, Any]) -> None:
         from visualnn.core.project.io import project_from_dict

@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from visualnn.core.specs import fmt_shape
+from visualnn.core.summary import summary_rows
 from visualnn.ui import theme
 from visualnn.ui.document import ProjectDocument
 
@@ -57,39 +58,33 @@ class SummaryPanel(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        """Rebuild the table from the graph in topological order."""
-        graph = self.document.graph
+        """Rebuild the table from core's summary rows (topological order, as ``visualnn summary`` prints)."""
         shapes = self.document.shapes
-        order = graph.topological_order()
-        order += [n for n in graph.nodes if n not in set(order)]
-        names = graph.names()
+        rows = summary_rows(self.document.graph, shapes)
         self.table.setUpdatesEnabled(False)
         self.table.clearContents()
-        self.table.setRowCount(len(order))
+        self.table.setRowCount(len(rows))
         mono = theme.mono_font(9)
         red = QBrush(QColor(theme.ERROR))
-        for row, nid in enumerate(order):
-            node = graph.nodes[nid]
-            info = shapes.nodes.get(nid)
-            count = info.params.total if info and info.params else None
+        for index, row in enumerate(rows):
             cells = (
-                node.label,
-                node.type,
-                fmt_shape(info.output) if info and info.output is not None else "?",
-                theme.fmt_count(count) if count is not None else "?",
-                ", ".join(names.get(p, p) for p in graph.predecessors(nid)) or "—",
+                row.name,
+                row.type,
+                fmt_shape(row.output_shape),
+                theme.fmt_count(row.params) if row.params is not None else "?",
+                ", ".join(row.connected_to) or "—",
             )
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, nid)
+                item.setData(Qt.ItemDataRole.UserRole, row.id)
                 if col in (2, 3):
                     item.setFont(mono)
                 if col == 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if info and info.error:
+                if row.error:
                     item.setForeground(red)
-                    item.setToolTip(info.error)
-                self.table.setItem(row, col, item)
+                    item.setToolTip(row.error)
+                self.table.setItem(index, col, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setUpdatesEnabled(True)

@@ -21,7 +21,8 @@ from visualnn.core.codegen.literals import (
     string,
 )
 from visualnn.core.graph import Graph
-from visualnn.core.specs import KerasCall, LayerSpec, Registry, default_registry
+from visualnn.core.sequential import sequential_problem
+from visualnn.core.specs import KerasCall, LayerSpec, Registry, ShapeError, default_registry
 
 STYLES = ("sequential", "functional", "subclass")
 
@@ -60,7 +61,10 @@ def plan(graph: Graph, registry: Registry | None = None) -> list[Step]:
         if spec is None:
             raise CodegenError(f"{node.label}: unknown layer type {node.type!r}; replace it with a catalog layer.")
         params = spec.resolved(node.params)
-        kc = spec.keras_call(spec, params)
+        try:
+            kc = spec.keras_call(spec, params)
+        except ShapeError as exc:  # a spec refusing its settings (e.g. a generic layer's config that is not JSON)
+            raise CodegenError(f"{node.label}: {exc}") from exc
         ctor = _constructor(spec, kc, params, node.label)
         edges = graph.in_edges(nid)
         if len(edges) < spec.required_inputs():
@@ -136,16 +140,12 @@ def _doc(text: str, indent: int) -> str:
     return " " * indent + '"""' + text + '"""'
 
 
-def sequential_code(graph: Graph, name: str, steps: list[Step]) -> list[str]:
-    """``keras.Sequential([...])`` for a single chain starting at an Input."""
-    order = graph.chain_order()
-    if order is None or not steps or steps[0].spec.type != "Input":
-        where = next((s.label for s in steps if len(s.inputs) > 1 or len(graph.out_edges(s.node_id)) > 1), None)
-        detail = f" (it branches or merges at {where!r})" if where else ""
-        raise CodegenError(
-            "The sequential style needs a single chain of layers that starts at one Input"
-            f"{detail}. Use the functional or subclass style."
-        )
+def sequential_code(graph: Graph, name: str, steps: list[Step], registry: Registry | None = None) -> list[str]:
+    """``keras.Sequential([...])`` for a single chain starting at an Input (``core.sequential``'s rule)."""
+    problem = sequential_problem(graph, registry)
+    if problem is not None:
+        fix = "Use the functional or subclass style." if problem.kind == "chain" else problem.fix
+        raise CodegenError(f"The sequential style cannot write this model: {problem.reason} {fix}")
     layers = Br("[", tuple(s.ctor for s in steps), "]")
     lines = [
         "def build_model():",
@@ -240,7 +240,7 @@ def model_definition(graph: Graph, project_name: str, style: str, registry: Regi
     steps = plan(graph, registry)
     name = model_name(project_name)
     if style == "sequential":
-        return sequential_code(graph, name, steps)
+        return sequential_code(graph, name, steps, registry)
     if style == "functional":
         return functional_code(graph, name, steps)
     return subclass_code(graph, name, project_name, steps)

@@ -34,16 +34,20 @@ from visualnn.core.training_settings import CompileCalls, SettingsError, callbac
 STRATEGIES = EXPORT_STRATEGIES  # None/auto, mirrored, multiworker: see distribute_snippets
 PINNED = {"tensorflow": "2.21", "keras": "3.15", "numpy": "2", "pandas": "2"}
 
-def requirements() -> str:
-    """``requirements.txt`` for the exported script (versions VisualNN was tested with)."""
-    try:
-        from importlib.metadata import version
+REQUIREMENTS_HEADER = "# Written by VisualNN"  # first line: tells VisualNN's requirements.txt from the user's own
 
-        found = {name: version(name) for name in PINNED}
-    except Exception:  # not installed here: fall back to the tested minor versions
-        found = {}
-    lines = [f"{name}=={found[name]}" if name in found else f"{name}~={pin}.0" for name, pin in PINNED.items()]
-    return "# Written by VisualNN " + __version__ + " for the exported training script.\n" + "\n".join(lines) + "\n"
+
+def requirements() -> str:
+    """``requirements.txt`` for the exported script: the versions installed here, else the tested minor versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = []
+    for name, pin in PINNED.items():
+        try:
+            lines.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:  # not installed here: the minor version VisualNN was tested with
+            lines.append(f"{name}~={pin}.0")
+    return f"{REQUIREMENTS_HEADER} {__version__} for the exported training script.\n" + "\n".join(lines) + "\n"
 
 
 def _assign(name: str, value: Any) -> str:

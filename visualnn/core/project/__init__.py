@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from psygnal import Signal
 
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import Graph
+from visualnn.core.specs import Registry, default_registry
 from visualnn.core.training_config import RunRecord, TrainingConfig
 
 FORMAT = "visualnn-project"
 FORMAT_VERSION = 1
+SPEC_VERSION_KEY = "version"  # on a node: the version of its layer spec that wrote the params (absent: 1)
+
+
+def graph_with_spec_versions(graph: Graph, registry: Registry | None = None) -> dict[str, Any]:
+    """The graph's JSON with each node's layer-spec version, so a later spec can upgrade its params on load.
+
+    Written only above version 1: files from before versions existed hold version-1 params, so an
+    absent version means 1 and today's files stay as they were.
+    """
+    data = graph.to_dict()
+    specs = default_registry() if registry is None else registry
+    nodes = []
+    for node in data["nodes"]:
+        spec = specs.get(str(node.get("type")))
+        if spec is not None and spec.version > 1:
+            node = {"id": node["id"], "type": node["type"], SPEC_VERSION_KEY: spec.version, **node}
+        nodes.append(node)
+    data["nodes"] = nodes
+    return data
 
 
 class Project:
@@ -75,7 +97,7 @@ class Project:
             "format_version": FORMAT_VERSION,
             "app_version": __version__,
             "name": self.name,
-            "graph": self.graph.to_dict(),
+            "graph": graph_with_spec_versions(self.graph),
             "dataset": None if self.dataset is None else self.dataset.to_dict(),
             "training": self.training.to_dict(),
             "runs": [r.to_dict() for r in self.runs],

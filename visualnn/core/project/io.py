@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import MODES, Edge, Graph, Node
-from visualnn.core.project import FORMAT, FORMAT_VERSION, Project
+from visualnn.core.paths import rebase_path, relative_path, resolve_path
+from visualnn.core.project import FORMAT, FORMAT_VERSION, SPEC_VERSION_KEY, Project
 from visualnn.core.project.migrations import MigrationError, migrate
 from visualnn.core.recovery import atomic_write_text
-from visualnn.core.specs import Registry, default_registry
+from visualnn.core.specs import LayerSpec, Registry, default_registry
 from visualnn.core.specs import base as kinds
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.core.training_settings import FIELDS
@@ -113,36 +113,19 @@ def _base_dir(project: Project) -> str | None:
     return os.path.dirname(os.path.abspath(project.path)) if project.path else None
 
 
-def _is_absolute(path: str) -> bool:
-    return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
-
-
 def _rebase(path: Any, old_dir: str | None, new_dir: str) -> Any:
-    """A data path relative to ``new_dir`` (POSIX separators), pointing where it pointed before."""
-    if not isinstance(path, str) or not path:
-        return path
-    if old_dir is None and not _is_absolute(path):
-        return path
-    old_dir = old_dir or new_dir
-    absolute = path if _is_absolute(path) else os.path.normpath(os.path.join(old_dir, path))
-    try:
-        relative = os.path.relpath(absolute, new_dir)
-    except ValueError:  # another drive on Windows: a relative path is impossible
-        return Path(absolute).as_posix()
-    return Path(relative).as_posix()
+    """A stored data path relative to ``new_dir`` (non-text values pass through untouched)."""
+    return rebase_path(path, old_dir, new_dir) if isinstance(path, str) and path else path
 
 
 def resolve_data_path(project: Project, path: str) -> str:
     """The absolute path of a data path stored in ``project`` (relative to the project file)."""
-    if _is_absolute(path):
-        return os.path.normpath(path)
-    native = path.replace("/", os.sep) if os.sep != "/" else path
-    return os.path.normpath(os.path.join(_project_dir(project), native))
+    return resolve_path(path, _project_dir(project))
 
 
 def relative_data_path(project: Project, path: str) -> str:
     """``path`` as stored in a project: relative to the project file, POSIX separators."""
-    return str(_rebase(os.path.abspath(path), os.getcwd(), _project_dir(project)))
+    return relative_path(path, _project_dir(project))
 
 
 # ---------------------------------------------------------------------- loading
@@ -270,7 +253,12 @@ class _Builder:
         if name is not None:
             self.want(name, str, f"{where}.name", "text or absent")
         params = self.want(nd.get("params", {}), dict, f"{where}.params", "an object")
+        version = self.want(nd.get(SPEC_VERSION_KEY, 1), int, f"{where}.{SPEC_VERSION_KEY}", "an integer")
+        if version < 1:
+            raise self.fail(f"{where}.{SPEC_VERSION_KEY}", f"must be at least 1; received {version}.")
         spec = self.registry.get(resolved)
+        if spec is not None and version != spec.version:
+            params = self.upgrade(spec, params, version, where)
         if spec is not None:
             for p in spec.params:
                 if p.name in params and params[p.name] is not None and not _kind_ok(p.kind, params[p.name]):
@@ -281,6 +269,22 @@ class _Builder:
         if not (isinstance(pos, list) and len(pos) == 2 and all(_is_number(v) for v in pos)):
             raise self.fail(f"{where}.pos", f"must be [x, y] numbers; received {json.dumps(pos)[:60]}.")
         return Node(node_id, resolved, dict(params), (float(pos[0]), float(pos[1])), name)
+
+    def upgrade(self, spec: LayerSpec, params: dict[str, Any], version: int, where: str) -> dict[str, Any]:
+        """Params saved by version ``version`` of ``spec``, migrated by the spec's ``upgrade`` hook."""
+        if version > spec.version:
+            raise self.fail(f"{where}.{SPEC_VERSION_KEY}",
+                            f"{spec.type} version {version} was saved by a newer VisualNN; this one knows up to "
+                            f"version {spec.version}. Update VisualNN to open this file.")  # fmt: skip
+        try:
+            upgraded = spec.upgraded(params, version)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self.fail(f"{where}.params",
+                            f"cannot upgrade {spec.type} parameters from version {version} to {spec.version} "
+                            f"({exc}).") from exc  # fmt: skip
+        if not isinstance(upgraded, dict):
+            raise self.fail(f"{where}.params", f"the {spec.type} upgrade returned {_type_name(upgraded)}, not an object.")
+        return upgraded
 
     def dataset(self, data: dict[str, Any]) -> DatasetSpec:
         """The dataset description (paths stay as stored: relative to the project file)."""

@@ -9,7 +9,9 @@ from visualnn.core.specs.base import (
     ParamSpec,
     Shape,
     ShapeError,
+    UpgradeFn,
     fmt_shape,
+    renamed_params,
 )
 from visualnn.core.specs.registry import CATEGORIES, Registry
 
@@ -37,6 +39,8 @@ __all__ = [
     "Registry",
     "Shape",
     "ShapeError",
+    "UpgradeFn",
     "default_registry",
     "fmt_shape",
+    "renamed_params",
 ]

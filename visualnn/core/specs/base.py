@@ -204,6 +204,27 @@ class ParamCount:
 InferFn = Callable[[dict[str, Any], list[Shape]], Shape]
 CountFn = Callable[[dict[str, Any], list[Shape], Shape], "int | ParamCount"]
 CallFn = Callable[["LayerSpec", dict[str, Any]], KerasCall]
+UpgradeFn = Callable[[dict[str, Any], int], dict[str, Any]]
+"""``upgrade(params, from_version)``: parameters saved by an older version of a spec, as its current version reads them."""
+
+
+def renamed_params(renames: dict[int, dict[str, str]]) -> UpgradeFn:
+    """An upgrade for renamed arguments: ``renames[v]`` maps old names to new ones between versions ``v`` and ``v + 1``.
+
+    ``LayerSpec(..., version=2, upgrade=renamed_params({1: {"old_name": "new_name"}}))``; a value saved
+    under the old name moves to the new one (a value already under the new name wins).
+    """
+
+    def upgrade(params: dict[str, Any], from_version: int) -> dict[str, Any]:
+        out = dict(params)
+        for version in sorted(v for v in renames if v >= from_version):
+            for old, new in renames[version].items():
+                if old in out:
+                    value = out.pop(old)
+                    out.setdefault(new, value)
+        return out
+
+    return upgrade
 
 
 def _no_params(params: dict[str, Any], inputs: list[Shape], output: Shape) -> int:
@@ -235,8 +256,9 @@ class LayerSpec:
     keras_class: str = ""  # dotted path; default keras.layers.<type>
     keras_call: CallFn = default_keras_call
     key_params: tuple[str, ...] = ()  # shown on the node card
-    version: int = 1
+    version: int = 1  # raise it when saved parameters change meaning; `upgrade` migrates older ones
     replaces: tuple[str, ...] = ()  # older type ids that resolve to this spec
+    upgrade: UpgradeFn | None = None  # older versions' params -> this version's (None: nothing to migrate)
     doc_url: str = ""
 
     @property
@@ -268,6 +290,20 @@ class LayerSpec:
         out = self.defaults()
         out.update({k: v for k, v in params.items() if k in out})
         return out
+
+    def upgraded(self, params: dict[str, Any], from_version: int) -> dict[str, Any]:
+        """``params`` saved by version ``from_version`` of this spec, as the current version reads them.
+
+        Raises ``ValueError`` for a version newer than this spec (a newer VisualNN saved it).
+        """
+        if from_version > self.version:
+            raise ValueError(
+                f"{self.type} parameters were saved by a newer VisualNN ({self.type} version {from_version}; "
+                f"this one knows up to version {self.version}). Update VisualNN to open them."
+            )
+        if from_version == self.version or self.upgrade is None:
+            return dict(params)
+        return self.upgrade(dict(params), from_version)
 
     def check_params(self, params: dict[str, Any]) -> list[tuple[str, str]]:
         """(param name, message) for every out-of-range or malformed value."""

@@ -2,7 +2,7 @@
 
 Two entry points:
 
-* :func:`prepare` (``visualnn.services.datasets.prepare``) -> :class:`PreparedData`: batched
+* :func:`prepare` (``visualnn.services.datasets.prepare``) -> :class:`PreparedData` (``.prepared``): batched
   ``tf.data`` pipelines for training, plus input shape, task, class names, statistics and a
   ``transform`` for predict. Imports TensorFlow (lazily).
 * :func:`inspect_source` (``visualnn.services.datasets.inspect``) -> :class:`SourceInfo`: a cheap,
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from visualnn.services.datasets.errors import DataError, Problem
 from visualnn.services.datasets.inspect import SourceInfo, inspect_source
-from visualnn.services.datasets.prepare import PreparedData, prepare, resolve_path
+from visualnn.services.datasets.prepare import prepare
+from visualnn.services.datasets.prepared import PreparedData
 
-__all__ = ["DataError", "PreparedData", "Problem", "SourceInfo", "inspect_source", "prepare", "resolve_path"]
+__all__ = ["DataError", "PreparedData", "Problem", "SourceInfo", "inspect_source", "prepare"]

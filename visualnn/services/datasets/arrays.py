@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from visualnn.core.dataset import DEFAULT_MAX_BYTES, ArrayOptions, DatasetSpec
+from visualnn.core.paths import resolve_path
 from visualnn.core.tensors import MAX_INTEGER_CLASSES, human_bytes
 from visualnn.services.datasets.errors import DataError, missing_path_error
 
@@ -70,7 +71,7 @@ def load_arrays(path: str, options: ArrayOptions, base_dir: str = "", max_bytes:
             names = {xk: (tuple(int(d) for d in x.shape), str(x.dtype))}
             if options.targets_path:
                 tpath = options.targets_path
-                tpath = tpath if os.path.isabs(tpath) else os.path.join(base_dir or os.path.dirname(path), tpath)
+                tpath = resolve_path(tpath, base_dir or os.path.dirname(path))
                 if not os.path.exists(tpath):
                     raise missing_path_error(tpath)
                 y = np.load(tpath, allow_pickle=False)

@@ -12,7 +12,7 @@ from typing import Any
 from visualnn.core.dataset import DatasetSpec, ImageOptions, PipelineOptions
 from visualnn.core.tensors import TensorInfo, suggest_output
 from visualnn.services.datasets.pipeline_code import pipeline_code, shuffle_buffer
-from visualnn.services.datasets.prepare import PreparedData
+from visualnn.services.datasets.prepared import PreparedData
 from visualnn.services.datasets.split import split_indices
 
 

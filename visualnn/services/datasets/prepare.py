@@ -7,61 +7,12 @@ plus the shapes, task and statistics the rest of the app needs. TensorFlow is im
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 from visualnn.core.dataset import DatasetSpec
-from visualnn.core.tensors import OutputSuggestion, TensorInfo, suggest_output
-from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
-from visualnn.services.datasets.paths import resolve_path as resolve_path  # re-exported for existing callers
-from visualnn.services.datasets.pipeline_code import pipeline_code
-
-
-@dataclass
-class PreparedData:
-    """Model-ready data for one project.
-
-    ``train``/``val``/``test`` are batched ``tf.data.Dataset`` objects yielding ``(x, y)`` (``val``
-    and ``test`` are None when their fraction is 0). ``input_shape`` is one sample without the batch
-    axis (what the Input layer declares). ``transform(raw)`` applies exactly the training
-    preprocessing to new data for ``predict``: table rows (DataFrame, list of dicts or lists in
-    feature order), image paths, or raw arrays, depending on the source. ``stats`` is JSON and
-    holds the normalisation statistics (computed on the training split only) and label names.
-    """
-
-    train: Any
-    val: Any | None
-    test: Any | None
-    input_shape: tuple[int, ...]
-    task: str
-    class_names: list[str]
-    n_outputs: int
-    stats: dict[str, Any]
-    n_train: int
-    n_val: int
-    n_test: int
-    transform: Callable[[Any], Any]
-    suggestion: OutputSuggestion
-    tensors: list[TensorInfo] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    code: str = ""  # the equivalent tf.data code, for display and export
-
-    def normalization_layer(self) -> Any:
-        """A ``keras.layers.Normalization`` holding the training mean/variance (scaling "layer"), else None."""
-        feats = self.stats.get("features") or []
-        if not feats or not any(f.get("scaling") == "layer" for f in feats):
-            return None
-        import keras
-        import numpy as np
-
-        mean, var = [], []
-        for f in feats:
-            width = len(f["columns"])
-            layer = f.get("scaling") == "layer"
-            mean += [f.get("center", 0.0) if layer else 0.0] * width
-            var += [(f.get("scale", 1.0) ** 2) if layer else 1.0] * width
-        return keras.layers.Normalization(mean=np.array(mean), variance=np.array(var))
+from visualnn.core.paths import resolve_path
+from visualnn.services.datasets.errors import DataError, missing_path_error
+from visualnn.services.datasets.prepared import PreparedData
 
 
 def prepare(
@@ -102,38 +53,3 @@ def prepare(
 
         return prepare_images(abs_spec, pipe)
     raise DataError(f"Dataset kind must be one of csv, images, numpy, timeseries; received {spec.kind!r}.")
-
-
-def from_arrays(
-    x: dict[str, Any], y: dict[str, Any], *, task: str, class_names: list[str], n_outputs: int,
-    stats: dict[str, Any], pipe: Any, seed: int, transform: Callable[[Any], Any], target_encoding: str = "index",
-    problems: list[Problem] | None = None, x_kind: str | None = None,
-) -> PreparedData:  # fmt: skip
-    """Wrap in-memory split arrays into :class:`PreparedData` with tf.data pipelines."""
-    from visualnn.services.datasets.pipeline import make_dataset
-
-    n = {k: int(len(v)) for k, v in y.items()}
-    datasets = {
-        k: (make_dataset(x[k], y[k], pipe, k == "train", seed) if n[k] else None) for k in ("train", "val", "test")
-    }
-    suggestion = suggest_output(task, len(class_names), n_outputs, target_encoding)
-    tensors = []
-    for k in ("train", "val", "test"):
-        if n[k]:
-            tensors.append(TensorInfo(f"x_{k}", tuple(x[k].shape), str(x[k].dtype), x_kind, _sample(x[k])))
-            tensors.append(TensorInfo(f"y_{k}", tuple(y[k].shape), str(y[k].dtype), "labels", _sample(y[k])))
-    return PreparedData(
-        datasets["train"], datasets["val"], datasets["test"], tuple(int(d) for d in x["train"].shape[1:]), task,
-        class_names, n_outputs, stats, n["train"], n["val"], n["test"], transform, suggestion, tensors,
-        list(problems or []), pipeline_code(pipe, n["train"], seed),
-    )  # fmt: skip
-
-
-def _sample(arr: Any, limit: int = 8) -> Any:
-    """The first sample, flattened and truncated, as JSON numbers."""
-    import numpy as np
-
-    if not len(arr):
-        return []
-    first = np.asarray(arr[0]).ravel()[:limit]
-    return [round(float(v), 4) for v in first]

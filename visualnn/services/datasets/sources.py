@@ -6,7 +6,7 @@ from typing import Any
 
 from visualnn.core.dataset import DatasetSpec, PipelineOptions
 from visualnn.services.datasets.errors import DataError, Problem
-from visualnn.services.datasets.prepare import PreparedData, from_arrays
+from visualnn.services.datasets.prepared import PreparedData, from_arrays
 from visualnn.services.datasets.split import split_by_time, split_indices
 from visualnn.services.datasets.tabular import TabularArrays
 
