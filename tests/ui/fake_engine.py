@@ -1,0 +1,98 @@
+"""A stand-in for the engine client: the window's EngineLink with no process and no TensorFlow.
+
+It answers like the real engine does (its ``ready`` payload has the real shape: ``devices`` are
+ids, ``device`` a summary line), so tests exercise what the window does with real messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+READY_PAYLOAD: dict[str, Any] = {
+    "protocol": 1,
+    "pid": 4242,
+    "handlers": ["ping", "devices", "train", "evaluate", "predict", "export_model", "export_code", "import_model"],
+    "tensorflow": "2.21.0",
+    "keras": "3.15.1",
+    "versions": {"tensorflow": "2.21.0", "keras": "3.15.1"},
+    "devices": ["cpu", "gpu:0"],
+    "device": "CPU · GPU 0: NVIDIA H200 (139 GB)",
+    "import_s": 1.5,
+}
+DEVICES_RESULT: dict[str, Any] = {
+    "devices": [
+        {"id": "cpu", "kind": "CPU", "name": "Xeon (2 cores)", "memory_mb": 8000, "mixed_precision": False},
+        {"id": "gpu:0", "kind": "GPU", "name": "NVIDIA H200", "memory_mb": 139000, "mixed_precision": True},
+    ],
+    "summary": "CPU · GPU 0: NVIDIA H200 (136 GB)",
+}
+
+
+class FakeEngine(QObject):
+    """Records jobs; ``start`` becomes ready at once; ``devices`` jobs are answered on the next loop turn."""
+
+    state_changed = Signal(str)
+    ready = Signal(dict)
+    message_received = Signal(str, str, dict)
+    job_finished = Signal(str, dict)
+    job_failed = Signal(str, str)
+    engine_died = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, *, answer_devices: bool = True) -> None:
+        super().__init__(parent)
+        self._state = "stopped"
+        self.info: dict[str, Any] = {}
+        self.jobs: list[tuple[str, str, dict[str, Any]]] = []  # (id, type, payload)
+        self.controls: list[tuple[str, str]] = []
+        self.answer_devices = answer_devices
+        self.starts = 0
+        self.stops = 0
+
+    @property
+    def state(self) -> str:
+        """starting | ready | dead | stopped."""
+        return self._state
+
+    def _set_state(self, state: str) -> None:
+        self._state = state
+        self.state_changed.emit(state)
+
+    def start(self) -> None:
+        """Become ready at once with the real engine's ready payload."""
+        self.starts += 1
+        self.info = dict(READY_PAYLOAD)
+        self._set_state("ready")
+        self.ready.emit(dict(READY_PAYLOAD))
+
+    def stop(self, timeout_ms: int = 5000) -> None:
+        """Stop (pending jobs are simply forgotten)."""
+        self.stops += 1
+        self._set_state("stopped")
+
+    def restart(self) -> None:
+        """Stop, then start."""
+        self.stop()
+        self.start()
+
+    def die(self, reason: str = "The training engine exited with code 1.") -> None:
+        """Act out an engine crash."""
+        self._set_state("dead")
+        self.engine_died.emit(reason)
+
+    def submit(self, job_type: str, payload: dict[str, Any]) -> str:
+        """Record the job; answer ``devices`` like the engine would."""
+        job_id = f"job-{len(self.jobs) + 1}"
+        self.jobs.append((job_id, job_type, payload))
+        if job_type == "devices" and self.answer_devices:
+            QTimer.singleShot(0, lambda: self.job_finished.emit(job_id, dict(DEVICES_RESULT)))
+        return job_id
+
+    def control(self, job_id: str, action: str) -> None:
+        """Record a stop/pause/resume."""
+        self.controls.append((job_id, action))
+
+    def job_types(self) -> list[str]:
+        """The types of the submitted jobs, in order."""
+        return [job_type for _id, job_type, _payload in self.jobs]
