@@ -157,8 +157,12 @@ class Prompter:
 
 
 @pytest.fixture
-def start(qtbot: QtBot, settings: QSettings, tmp_path: Path) -> Iterator[list[Session]]:
+def start(
+    qtbot: QtBot, settings: QSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[Session]]:
     """Start sessions the way run_app does (fake engine, answering prompter); close them afterwards."""
+    monkeypatch.setenv("VISUALNN_EXAMPLES_DIR", str(tmp_path / "examples"))  # the first launch copies one here
+    monkeypatch.setenv("VISUALNN_DATA_DIR", str(tmp_path / "data"))  # this test's recovery files only
     sessions: list[Session] = []
     yield sessions
     for session in sessions:

@@ -86,8 +86,11 @@ def walk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Walk]:
 
 
 @pytest.fixture
-def session(qtbot: QtBot, tmp_path: Path, walk: Walk) -> Iterator[Session]:
+def session(qtbot: QtBot, tmp_path: Path, walk: Walk, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
     """The app as run_app starts it, with a fake engine and no welcome page."""
+    # File > Save writes the opened example and autosave writes recovery files: keep both to this test.
+    monkeypatch.setenv("VISUALNN_EXAMPLES_DIR", str(tmp_path / "examples"))
+    monkeypatch.setenv("VISUALNN_DATA_DIR", str(tmp_path / "data"))
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
