@@ -31,6 +31,7 @@ from visualnn.core.recovery import (
     untitled_recovery_path,
     write_recovery,
 )
+from visualnn.ui.document import ProjectDocument
 from visualnn.ui.recovery_dialog import DISCARD, LATER, RESTORE, RecoveryDialog
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class AutosaveManager(QObject):
 
     def __init__(
         self,
-        document: Any,
+        document: ProjectDocument,
         parent: QObject | None = None,
         *,
         interval_ms: int = INTERVAL_MS,
@@ -116,9 +117,9 @@ class AutosaveManager(QObject):
         self._periodic.setInterval(interval_ms)
         self._periodic.timeout.connect(self.autosave_now)
         self._periodic.start()
-        for name in ("graph_changed", "positions_changed", "dataset_changed", "training_changed", "runs_changed"):
-            getattr(document, name).connect(self._on_document_edited)
-        document.name_changed.connect(self._on_document_edited)
+        for edited in (document.graph_changed, document.positions_changed, document.dataset_changed,
+                       document.training_changed, document.runs_changed, document.name_changed):  # fmt: skip
+            edited.connect(self._on_document_edited)
         document.dirty_changed.connect(self._on_document_dirty_changed)
         document.path_changed.connect(self._on_document_path_changed)
         document.project_replaced.connect(self._on_document_project_replaced)
@@ -287,7 +288,7 @@ class AutosaveManager(QObject):
 
 
 def install_autosave(
-    window: QWidget, document: Any, *, prompter: RecoveryPrompter = ask_with_dialog, folder: Path | None = None
+    window: QWidget, document: ProjectDocument, *, prompter: RecoveryPrompter = ask_with_dialog, folder: Path | None = None
 ) -> AutosaveManager:
     """Attach autosave to the main window's document; a project opened later gets its own recovery offer.
 
