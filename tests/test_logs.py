@@ -83,3 +83,44 @@ def test_uncaught_exceptions_reach_the_log(tmp_path: Path) -> None:
     text = (tmp_path / "visualnn.log").read_text(encoding="utf-8")
     assert "CRITICAL" in text and "RuntimeError: engine died while loading data.csv" in text
     assert "Traceback" in text
+
+
+def test_the_excepthook_logs_then_hands_on_to_the_previous_hook_and_the_reporter(
+    log_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs.setup_logging("visualnn")
+    seen: list[str] = []
+    monkeypatch.setattr(sys, "excepthook", lambda kind, value, tb: seen.append(f"previous {value}"))
+
+    def report(kind: type[BaseException], value: BaseException, tb: object) -> None:
+        seen.append(f"report {value}")
+        raise RuntimeError("the dialog could not open")  # a failing reporter never escapes the hook
+
+    uninstall = logs.install_excepthook(report)
+    try:
+        try:
+            raise KeyError("species")
+        except KeyError as exc:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+    finally:
+        uninstall()
+    assert seen == ["previous 'species'", "report 'species'"]
+    for h in logging.getLogger().handlers:
+        h.flush()
+    text = logs.log_path().read_text(encoding="utf-8")
+    assert "KeyError: 'species'" in text and "Traceback" in text
+    assert "could not report the uncaught KeyError" in text and "the dialog could not open" in text
+
+
+def test_uninstall_restores_the_previous_hooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    def mine(kind: type[BaseException], value: BaseException, tb: object) -> None:
+        return None
+
+    monkeypatch.setattr(sys, "excepthook", mine)
+    before = threading.excepthook
+    uninstall = logs.install_excepthook()
+    assert sys.excepthook is not mine and threading.excepthook is not before
+    uninstall()
+    assert sys.excepthook is mine and threading.excepthook is before

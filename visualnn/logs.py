@@ -12,6 +12,7 @@ import logging.handlers
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -96,28 +97,61 @@ def teardown_logging() -> None:
         _handlers.clear()
 
 
-def install_excepthook() -> None:
-    """Log uncaught exceptions (main and worker threads) with their traceback before Python reports them."""
+ExceptionReport = Callable[[type[BaseException], BaseException, TracebackType | None], None]
+
+
+def install_excepthook(report: ExceptionReport | None = None) -> Callable[[], None]:
+    """Log uncaught exceptions (main and worker threads) with their traceback, then hand them on.
+
+    The previous hooks still run (Python's prints the traceback; a test runner's records it), then
+    ``report`` shows the failure to the user (the window passes its error dialog's reporter). A
+    failing ``report`` is logged too, never raised from the hook. Returns a function that puts
+    the previous hooks back.
+    """
+    logger = logging.getLogger("visualnn")
     previous = sys.excepthook
+    previous_thread = threading.excepthook
+
+    def forward(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if report is None:
+            return
+        try:
+            report(kind, value, tb)
+        except Exception:  # the reporter itself failed: the original traceback is logged already
+            logger.exception("could not report the uncaught %s to the user", kind.__name__)
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-        if not issubclass(kind, KeyboardInterrupt):
-            logging.getLogger("visualnn").critical("Uncaught exception", exc_info=(kind, value, tb))
+        if issubclass(kind, KeyboardInterrupt):
+            previous(kind, value, tb)
+            return
+        logger.critical("Uncaught exception", exc_info=(kind, value, tb))
         previous(kind, value, tb)
-
-    sys.excepthook = hook
-    previous_thread = threading.excepthook
+        forward(kind, value, tb)
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_type is not None and not issubclass(args.exc_type, SystemExit):
-            logging.getLogger("visualnn").critical(
+            value = args.exc_value or args.exc_type()
+            logger.critical(
                 "Uncaught exception in thread %s",
-                getattr(args.thread, "name", "?"),
-                exc_info=(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback),
+                args.thread.name if args.thread is not None else "?",
+                exc_info=(args.exc_type, value, args.exc_traceback),
             )
+            previous_thread(args)
+            forward(args.exc_type, value, args.exc_traceback)
+            return
         previous_thread(args)
 
+    sys.excepthook = hook
     threading.excepthook = thread_hook
+
+    def uninstall() -> None:
+        # Only undo our own hook: something installed on top of it since then stays in place.
+        if sys.excepthook is hook:
+            sys.excepthook = previous
+        if threading.excepthook is thread_hook:
+            threading.excepthook = previous_thread
+
+    return uninstall
 
 
 def tail(process: str = "visualnn", lines: int = 50) -> str:
@@ -134,4 +168,4 @@ def tail(process: str = "visualnn", lines: int = 50) -> str:
     return "\n".join(data.splitlines()[-lines:])
 
 
-__all__ = ["log_dir", "log_path", "setup_logging", "teardown_logging", "install_excepthook", "tail"]
+__all__ = ["ExceptionReport", "install_excepthook", "log_dir", "log_path", "setup_logging", "tail", "teardown_logging"]

@@ -1,4 +1,4 @@
-"""Engine clients wired to the stand-in engine process (``fake_engine.py``): the real protocol, no TensorFlow."""
+"""Engine clients wired to the stand-in engine process (``fake_engine_process.py``): the real protocol, no TensorFlow."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FAKE_ENGINE = str(Path(__file__).with_name("fake_engine.py"))
+FAKE_ENGINE = str(Path(__file__).with_name("fake_engine_process.py"))
 READY_MS = 20_000
 
 

@@ -1,169 +1,121 @@
-"""A stand-in engine process for UI tests: speaks ``core.protocol`` on stdin/stdout, without TensorFlow.
+"""A stand-in for the engine client: the window's EngineLink with no process and no TensorFlow.
 
-Run as ``python tests/ui/fake_engine.py [--no-devices]``. Unlike the real engine it runs every job
-on its own thread, so the messages of two jobs interleave on the wire. Job types:
-
-- ``ping``: echoes its payload.
-- ``count`` ({"tag", "n", "parties"}): sends ``n`` ``batch`` messages tagged ``tag``, in lock-step
-  with the other ``parties - 1`` count jobs (a barrier before every message), so their progress
-  alternates on the wire; the result echoes the tag.
-- ``train`` (a ``TrainRequest`` dict): two batches and one epoch message per epoch; honours stop,
-  pause and resume; the result is ``{"run": RunRecord dict}``. ``inline_data["fake"]`` steers it:
-  ``{"fail": message}`` fails before training, ``{"log": {...}}`` sends that ``log`` message first,
-  ``{"step_s": seconds}`` waits after each batch, ``{"nan": true}`` reports a NaN loss, ``{"no_run": true}``
-  returns a result without a run record.
-- ``evaluate`` / ``predict``: a small report / one prediction (``inline_data["fake"]["fail"]`` fails an evaluation).
-- ``devices``: two devices (the ``ready`` message omits them with ``--no-devices``).
-- ``crash`` ({"code", "stderr"}): writes ``stderr`` to stderr and exits with ``code`` at once.
+It answers like the real engine does (its ``ready`` payload has the real shape: ``devices`` are
+ids, ``device`` a summary line), so tests exercise what the window does with real messages.
 """
 
 from __future__ import annotations
 
-import itertools
-import os
-import sys
-import threading
-import time
-import traceback
 from typing import Any
 
-from visualnn.core.protocol import Control, Job, Message, ProtocolError, decode, encode
+from PySide6.QtCore import QObject, QTimer, Signal
 
-_out = sys.stdout
-_lock = threading.Lock()
-_stops: dict[str, threading.Event] = {}
-_pauses: dict[str, threading.Event] = {}
-_barriers: dict[int, threading.Barrier] = {}
-_barrier_lock = threading.Lock()
-_run_ids = itertools.count(1)
+from visualnn.ui.engine_client import JobHandle
 
-
-def send(job_id: str, kind: str, data: dict[str, Any]) -> None:
-    """Write one protocol message (thread-safe)."""
-    with _lock:
-        _out.write(encode(Message(job_id, kind, data)))
-        _out.flush()
-
-
-def _count(job: Job) -> dict[str, Any]:
-    parties = int(job.payload.get("parties", 1))
-    with _barrier_lock:
-        barrier = _barriers.setdefault(parties, threading.Barrier(parties, timeout=20))
-    tag = job.payload["tag"]
-    for i in range(int(job.payload["n"])):
-        barrier.wait()
-        send(job.id, "batch", {"tag": tag, "i": i})
-    return {"tag": tag}
+READY_PAYLOAD: dict[str, Any] = {
+    "protocol": 1,
+    "pid": 4242,
+    "handlers": ["ping", "devices", "train", "evaluate", "predict", "export_model", "export_code", "import_model"],
+    "tensorflow": "2.21.0",
+    "keras": "3.15.1",
+    "versions": {"tensorflow": "2.21.0", "keras": "3.15.1"},
+    "devices": ["cpu", "gpu:0"],
+    "device": "CPU · GPU 0: NVIDIA H200 (139 GB)",
+    "import_s": 1.5,
+}
+DEVICES_RESULT: dict[str, Any] = {
+    "devices": [
+        {"id": "cpu", "kind": "CPU", "name": "Xeon (2 cores)", "memory_mb": 8000, "mixed_precision": False},
+        {"id": "gpu:0", "kind": "GPU", "name": "NVIDIA H200", "memory_mb": 139000, "mixed_precision": True},
+    ],
+    "summary": "CPU · GPU 0: NVIDIA H200 (136 GB)",
+}
 
 
-def _wait_if_paused(job: Job) -> None:
-    pause, stop = _pauses[job.id], _stops[job.id]
-    if pause.is_set() and not stop.is_set():
-        send(job.id, "paused", {"paused": True})
-        while pause.is_set() and not stop.is_set():
-            time.sleep(0.01)
-        send(job.id, "paused", {"paused": False})
+class FakeEngine(QObject):
+    """Records jobs; ``start`` becomes ready at once; ``devices`` jobs are answered on the next loop turn."""
 
+    state_changed = Signal(str)
+    ready = Signal(dict)
+    message_received = Signal(str, str, dict)
+    job_finished = Signal(str, dict)
+    job_failed = Signal(str, str)
+    engine_died = Signal(str)
 
-def _train(job: Job) -> dict[str, Any]:
-    payload = job.payload
-    fake = dict((payload.get("inline_data") or {}).get("fake") or {})
-    epochs = int(payload.get("epochs") or payload["project"]["training"]["epochs"])
-    step = float(fake.get("step_s", 0.0))
-    send(job.id, "status", {"text": "Building the model…"})
-    if fake.get("log"):
-        send(job.id, "log", dict(fake["log"]))
-    if fake.get("fail"):
-        raise ValueError(str(fake["fail"]))
-    history: dict[str, list[Any]] = {"loss": [], "val_loss": [], "lr": []}
-    done = 0
-    stopped = False
-    for epoch in range(1, epochs + 1):
-        for batch in (1, 2):
-            _wait_if_paused(job)
-            if _stops[job.id].is_set():
-                stopped = True
-                break
-            loss: Any = "nan" if fake.get("nan") else 1.0 / (epoch + batch)
-            send(job.id, "batch", {"epoch": epoch, "epochs": epochs, "batch": batch, "batches": 2,
-                                   "logs": {"loss": loss}, "samples_per_s": 640.0, "elapsed_s": 0.5 * epoch})
-            time.sleep(step)
-        if stopped:
-            break
-        logs = {"loss": 1.0 / (epoch + 1), "val_loss": 1.2 / (epoch + 1)}
-        send(job.id, "epoch", {"epoch": epoch, "epochs": epochs, "logs": logs, "lr": 0.001, "elapsed_s": 0.5 * epoch})
-        history["loss"].append(logs["loss"])
-        history["val_loss"].append(logs["val_loss"])
-        history["lr"].append(0.001)
-        done = epoch
-    if fake.get("no_run"):
-        return {"oops": True}
-    run_id = f"run-{os.getpid()}-{next(_run_ids)}"
-    run = {"id": run_id, "started": "2025-01-01T00:00:00", "status": "stopped" if stopped else "finished",
-           "duration_s": 1.5, "device": "cpu", "config": payload["project"]["training"], "history": history,
-           "metrics": {"loss": history["loss"][-1] if history["loss"] else 1.0}, "epochs_done": done,
-           "model_path": f"runs/{run_id}/model.keras", "continued_from": payload.get("continue_run")}
-    return {"run": run}
+    def __init__(self, parent: QObject | None = None, *, answer_devices: bool = True) -> None:
+        super().__init__(parent)
+        self._state = "stopped"
+        self.info: dict[str, Any] = {}
+        self.jobs: list[tuple[str, str, dict[str, Any]]] = []  # (id, type, payload)
+        self.controls: list[tuple[str, str]] = []
+        self.handles: dict[str, JobHandle] = {}
+        self.answer_devices = answer_devices
+        self.starts = 0
+        self.stops = 0
 
+    @property
+    def state(self) -> str:
+        """starting | ready | dead | stopped."""
+        return self._state
 
-def _run(job: Job) -> None:
-    try:
-        send(job.id, "started", {"type": job.type})
-        if job.type == "ping":
-            result: dict[str, Any] = {"pong": True, "echo": job.payload, "pid": os.getpid()}
-        elif job.type == "count":
-            result = _count(job)
-        elif job.type == "train":
-            result = _train(job)
-        elif job.type == "evaluate":
-            fail = ((job.payload.get("inline_data") or {}).get("fake") or {}).get("fail")
-            if fail:
-                raise ValueError(str(fail))
-            result = {"run_id": job.payload.get("run_id"), "split": job.payload.get("split"), "n_samples": 3,
-                      "metrics": {"loss": 0.5, "accuracy": 0.75}}
-        elif job.type == "predict":
-            result = {"run_id": job.payload.get("run_id"), "task": "classification",
-                      "predictions": [{"label": "b", "confidence": 0.8, "probabilities": {"a": 0.2, "b": 0.8}}]}
-        elif job.type == "devices":
-            result = {"devices": [{"id": "cpu"}, {"id": "gpu:0"}], "summary": "CPU + 1 GPU (fake)"}
-        elif job.type == "crash":
-            sys.stderr.write(str(job.payload.get("stderr", "")) + "\n")
-            sys.stderr.flush()
-            os._exit(int(job.payload.get("code", 3)))
-        else:
-            raise ProtocolError(f"The fake engine has no handler for job type {job.type!r}.")
-        send(job.id, "result", result)
-    except Exception as exc:  # the test sees the failure as the job's error message
-        send(job.id, "error", {"message": str(exc), "traceback": traceback.format_exc()})
+    def _set_state(self, state: str) -> None:
+        self._state = state
+        self.state_changed.emit(state)
 
+    def start(self) -> None:
+        """Become ready at once with the real engine's ready payload."""
+        self.starts += 1
+        self.info = dict(READY_PAYLOAD)
+        self._set_state("ready")
+        self.ready.emit(dict(READY_PAYLOAD))
 
-def main() -> None:
-    """Announce ``ready``, then serve jobs until EOF or ``shutdown``."""
-    ready: dict[str, Any] = {"protocol": 1, "pid": os.getpid(), "versions": {"tensorflow": "fake", "keras": "fake"}}
-    if "--no-devices" not in sys.argv:
-        ready.update(devices=["cpu"], device="CPU (fake)")
-    send("", "ready", ready)
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        obj = decode(line)
-        if isinstance(obj, Job):
-            _stops[obj.id], _pauses[obj.id] = threading.Event(), threading.Event()
-            threading.Thread(target=_run, args=(obj,), daemon=True).start()
-        elif isinstance(obj, Control):
-            if obj.action == "shutdown":
-                break
-            stop, pause = _stops.get(obj.job_id), _pauses.get(obj.job_id)
-            if stop is None or pause is None:
-                continue
-            if obj.action == "stop":
-                stop.set()
-            elif obj.action == "pause":
-                pause.set()
-            elif obj.action == "resume":
-                pause.clear()
-    os._exit(0)
+    def stop(self, timeout_ms: int = 5000) -> None:
+        """Stop (pending jobs are simply forgotten)."""
+        self.stops += 1
+        self._set_state("stopped")
 
+    def restart(self) -> None:
+        """Stop, then start."""
+        self.stop()
+        self.start()
 
-if __name__ == "__main__":
-    main()
+    def die(self, reason: str = "The training engine exited with code 1.") -> None:
+        """Act out an engine crash: pending jobs fail with the reason, as the real client's do."""
+        self._set_state("dead")
+        for job_id, handle in list(self.handles.items()):
+            if not handle.done:
+                self.fail(job_id, reason)
+        self.engine_died.emit(reason)
+
+    @property
+    def is_ready(self) -> bool:
+        """True once started (the fake is ready at once)."""
+        return self._state == "ready"
+
+    def submit(self, job_type: str, payload: dict[str, Any]) -> JobHandle:
+        """Record the job; answer ``devices`` like the engine would (on the handle and the client)."""
+        job_id = f"job-{len(self.jobs) + 1}"
+        self.jobs.append((job_id, job_type, payload))
+        handle = JobHandle(self, job_id, job_type)  # type: ignore[arg-type]  # the fake stands in for the client
+        self.handles[job_id] = handle
+        if job_type == "devices" and self.answer_devices:
+            QTimer.singleShot(0, lambda: self.finish(job_id, dict(DEVICES_RESULT)))
+        return handle
+
+    def finish(self, job_id: str, result: dict[str, Any]) -> None:
+        """Answer a job as the engine would: its handle first, then the client-wide signal."""
+        self.handles[job_id]._finish(result)
+        self.job_finished.emit(job_id, result)
+
+    def fail(self, job_id: str, message: str) -> None:
+        """Fail a job as the engine would."""
+        self.handles[job_id]._fail(message)
+        self.job_failed.emit(job_id, message)
+
+    def control(self, job_id: str, action: str) -> None:
+        """Record a stop/pause/resume."""
+        self.controls.append((job_id, action))
+
+    def job_types(self) -> list[str]:
+        """The types of the submitted jobs, in order."""
+        return [job_type for _id, job_type, _payload in self.jobs]

@@ -12,10 +12,21 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
+from tests.ui.fake_engine import DEVICES_RESULT, READY_PAYLOAD, FakeEngine
 from visualnn import __version__, logs
-from visualnn.ui import help as help_mod
-from visualnn.ui.about import DETECTING, AboutDialog, connect_engine, format_devices
-from visualnn.ui.help import ErrorDialog, ReferenceDialog, install_help_menu, reference_entries, show_error
+from visualnn.ui import errors
+from visualnn.ui.about import (
+    DETECTING,
+    NO_ENGINE,
+    STARTING_ENGINE,
+    AboutDialog,
+    connect_engine,
+    format_devices,
+    show_about,
+)
+from visualnn.ui.app import Shell
+from visualnn.ui.errors import ErrorDialog, show_error
+from visualnn.ui.help import ReferenceDialog, install_help_menu, reference_entries
 
 
 @pytest.fixture
@@ -27,7 +38,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         urls.append(url.toString() if isinstance(url, QUrl) else url)
         return True
 
-    monkeypatch.setattr(help_mod, "open_url", fake)
+    monkeypatch.setattr(errors, "open_url", fake)
     return urls
 
 
@@ -104,36 +115,80 @@ def test_show_error_logs_the_details(qtbot: QtBot, log_dir: Path) -> None:
 
 
 def test_show_log_opens_the_file_or_its_folder(log_dir: Path, opened: list[str]) -> None:
-    help_mod.show_log()
+    errors.show_log()
     assert opened == [QUrl.fromLocalFile(str(log_dir)).toString()]
     assert log_dir.is_dir()
     (log_dir / "visualnn.log").write_text("x")
-    help_mod.show_log()
+    errors.show_log()
     assert opened[-1] == QUrl.fromLocalFile(str(log_dir / "visualnn.log")).toString()
 
 
 def test_help_menu_actions(qtbot: QtBot, opened: list[str], log_dir: Path) -> None:
     window = QMainWindow()
     qtbot.addWidget(window)
-    existing = window.menuBar().addMenu("&Help")
-    existing.addAction("&About VisualNN")  # a plain About from the main window is replaced
-    menu = install_help_menu(window, engine_info=lambda: {"versions": {"tensorflow": "2.21.0", "keras": "3.15.1"}})
-    assert menu is existing  # reuses the window's Help menu instead of adding a second one
-    actions = {a.objectName(): a for a in menu.actions() if a.objectName()}
+    engine = FakeEngine()
+    engine.start()
+    help_menu = install_help_menu(window.menuBar().addMenu("&Help"), window, engine)
+    actions = {a.objectName(): a for a in help_menu.menu.actions() if a.objectName()}
     assert {"helpLayerReference", "helpCompileReference", "helpShowLog", "helpAbout", "helpTour"} <= set(actions)
-    assert [a.text() for a in menu.actions()].count("About VisualNN") == 1
-    assert "&About VisualNN" not in [a.text() for a in menu.actions()]
+    assert [a.text() for a in help_menu.menu.actions()].count("About VisualNN") == 1
     actions["helpShowLog"].trigger()
     assert opened and opened[-1].startswith("file://")
     actions["helpKerasDocs"].trigger()
     assert opened[-1] == "https://keras.io/api/"
     actions["helpAbout"].trigger()
-    about = menu.visualnn_dialogs["about"]  # type: ignore[attr-defined]
+    about = help_menu.dialogs["about"]
+    assert isinstance(about, AboutDialog) and about.isVisible()
     assert about.value("tensorflow") == "2.21.0" and about.value("keras") == "3.15.1"
-    assert about.value("devices") == DETECTING
+    qtbot.waitUntil(lambda: about.value("devices").startswith("CPU · Xeon"), timeout=2000)
     actions["helpCompileReference"].trigger()
-    ref = menu.visualnn_dialogs["reference"]  # type: ignore[attr-defined]
-    assert ref.isVisible() and ref._groups["Losses"].isExpanded()
+    ref = help_menu.dialogs["reference"]
+    assert isinstance(ref, ReferenceDialog) and ref.isVisible() and ref._groups["Losses"].isExpanded()
+
+
+def test_help_about_in_the_window_shows_versions_and_devices(
+    shell: Shell, fake_engine: FakeEngine, qtbot: QtBot
+) -> None:
+    """Help > About used to raise AttributeError (format_devices on the ready payload's device ids)
+    and show nothing; now it shows the engine's versions and devices."""
+    fake_engine.start()  # the engine is up: its ready payload lists device ids, not records
+    shell.help.actions["helpAbout"].trigger()
+    about = shell.help.dialogs["about"]
+    assert isinstance(about, AboutDialog) and about.isVisible()
+    assert about.value("tensorflow") == "2.21.0" and about.value("keras") == "3.15.1"
+    assert about.value("devices") == READY_PAYLOAD["device"]  # the ready summary at once...
+    qtbot.waitUntil(lambda: about.value("devices") == format_devices(DEVICES_RESULT["devices"]), timeout=2000)
+    assert about.value("devices") == "CPU · Xeon (2 cores) · 8,000 MB\nGPU · NVIDIA H200 · 139,000 MB"  # ...then the records
+    assert fake_engine.job_types() == ["devices"]
+    about.close()
+
+
+def test_about_before_the_engine_started_says_so(shell: Shell, fake_engine: FakeEngine, qtbot: QtBot) -> None:
+    fake_engine.answer_devices = False
+    about = shell.help.about()
+    qtbot.addWidget(about)
+    assert isinstance(about, AboutDialog)
+    assert about.value("tensorflow") == about.value("devices") == STARTING_ENGINE
+    fake_engine.start()
+    assert about.value("tensorflow") == "2.21.0" and about.value("devices") == READY_PAYLOAD["device"]
+    without = show_about(None, None)
+    qtbot.addWidget(without)
+    assert without.value("tensorflow") == without.value("devices") == NO_ENGINE
+
+
+def test_about_with_a_dead_engine_says_why(qtbot: QtBot) -> None:
+    engine = FakeEngine()
+    engine.die()
+    about = show_about(None, engine)
+    qtbot.addWidget(about)
+    assert about.value("devices").startswith("unavailable (the engine stopped")
+    assert engine.jobs == []  # a dead engine is not restarted behind the user's back
+
+
+def test_format_devices_takes_records_and_bare_ids() -> None:
+    assert format_devices(["cpu", "gpu:0"]) == "cpu\ngpu:0"
+    assert format_devices([{"kind": "GPU", "name": "A100", "memory_mb": 40000}]) == "GPU · A100 · 40,000 MB"
+    assert format_devices([]) == "CPU only"
 
 
 def test_about_shows_local_versions_and_waits_for_the_engine(qtbot: QtBot) -> None:
@@ -145,8 +200,8 @@ def test_about_shows_local_versions_and_waits_for_the_engine(qtbot: QtBot) -> No
     assert dialog.value("qt").startswith(qVersion())
     assert dialog.value("python").startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
     assert dialog.value("tensorflow") == dialog.value("keras") == dialog.value("devices") == DETECTING
-    dialog.set_engine_info({"devices": [{"kind": "CPU", "name": "Xeon (2 cores)", "memory_mb": 24000},
-                                        {"kind": "GPU", "name": "NVIDIA H100", "memory_mb": 81559}]})
+    dialog.set_devices({"devices": [{"kind": "CPU", "name": "Xeon (2 cores)", "memory_mb": 24000},
+                                    {"kind": "GPU", "name": "NVIDIA H100", "memory_mb": 81559}]})
     assert dialog.value("devices") == "CPU · Xeon (2 cores) · 24,000 MB\nGPU · NVIDIA H100 · 81,559 MB"
     assert dialog.value("tensorflow") == DETECTING
     dialog.set_engine_unavailable("engine exited with code 1")
@@ -158,45 +213,27 @@ def test_about_shows_local_versions_and_waits_for_the_engine(qtbot: QtBot) -> No
 
 
 def test_about_follows_an_engine_client(qtbot: QtBot) -> None:
-    from PySide6.QtCore import QObject, Signal
-
-    class FakeClient(QObject):
-        """The parts of visualnn.ui.engine_client.EngineClient the About box uses."""
-
-        ready = Signal(dict)
-        job_finished = Signal(str, dict)
-        job_failed = Signal(str, str)
-        engine_died = Signal(str)
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.info = {"versions": {"tensorflow": "2.21.0"}}
-            self.state = "starting"
-            self.jobs: list[str] = []
-
-        def submit(self, job_type: str, payload: dict) -> str:
-            self.jobs.append(job_type)
-            return f"job-{len(self.jobs)}"
-
-    client = FakeClient()
+    client = FakeEngine(answer_devices=False)
+    client.info = {"versions": {"tensorflow": "2.21.0"}}
+    client._state = "starting"
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
     connect_engine(dialog, client)
-    assert client.jobs == ["devices"]
-    assert dialog.value("tensorflow") == "2.21.0" and dialog.value("keras") == DETECTING
+    assert client.job_types() == ["devices"]
+    assert dialog.value("tensorflow") == "2.21.0" and dialog.value("keras") == STARTING_ENGINE
     client.ready.emit({"versions": {"tensorflow": "2.21.0", "keras": "3.15.1"}})
     assert dialog.value("keras") == "3.15.1"
     client.job_finished.emit("job-99", {"devices": [{"kind": "GPU", "name": "other"}]})  # not ours
-    assert dialog.value("devices") == DETECTING
+    assert dialog.value("devices") == STARTING_ENGINE
     client.job_finished.emit("job-1", {"devices": [{"kind": "CPU", "name": "Xeon", "memory_mb": 1024}]})
     assert dialog.value("devices") == "CPU · Xeon · 1,024 MB"
-    assert format_devices([]) == "CPU only"
 
     second = AboutDialog()
     qtbot.addWidget(second)
     connect_engine(second, client)
     client.engine_died.emit("The training engine exited with code 1.")
     assert second.value("devices") == "unavailable (The training engine exited with code 1.)"
+    client._state = "starting"
     third = AboutDialog()
     qtbot.addWidget(third)
     connect_engine(third, client)
@@ -208,18 +245,16 @@ def test_about_follows_an_engine_client(qtbot: QtBot) -> None:
 
 
 def test_about_with_the_real_engine_client_class(qtbot: QtBot) -> None:
-    """The duck-typed names match EngineClient (no process is started: a fake program never runs)."""
-    ec = pytest.importorskip("visualnn.ui.engine_client")
-    for name in ("ready", "job_finished", "job_failed", "engine_died", "submit"):
-        assert hasattr(ec.EngineClient, name), name
-    client = ec.EngineClient(program="/nonexistent/engine")
-    assert isinstance(client.info, dict)
-    client.info = {"versions": {"tensorflow": "2.21.0", "keras": "3.15.1"}}
+    """The real EngineClient fits the About box (no process is started: a fake program never runs)."""
+    from visualnn.ui.engine_client import EngineClient
+
+    client = EngineClient(program="/nonexistent/engine")
+    client.info = dict(READY_PAYLOAD)  # what the engine's ready message carries
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
     connect_engine(dialog, client)
-    assert dialog.value("keras") == "3.15.1"
-    qtbot.waitUntil(lambda: dialog.value("devices").startswith("unavailable"), timeout=5000)
+    assert dialog.value("keras") == "3.15.1" and dialog.value("devices") == READY_PAYLOAD["device"]
+    qtbot.waitUntil(lambda: client.state == "dead", timeout=5000)
     client.kill()
 
 
@@ -227,7 +262,7 @@ def test_the_ui_modules_do_not_import_tensorflow() -> None:
     import subprocess
 
     code = (
-        "import sys; import visualnn.ui.help, visualnn.ui.about, visualnn.ui.autosave; "
+        "import sys; import visualnn.ui.app, visualnn.ui.help, visualnn.ui.about, visualnn.ui.errors; "
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -252,15 +287,3 @@ def test_file_open_events_open_projects(qtbot: QtBot) -> None:
         app.removeEventFilter(handler)
 
 
-def test_uncaught_exceptions_show_an_error_dialog(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, log_dir: Path) -> None:
-    shown: list[tuple[str, str, str]] = []
-    monkeypatch.setattr(sys, "excepthook", lambda *a: None)
-    monkeypatch.setattr(help_mod, "show_error", lambda parent, title, message, details="": shown.append((title, message, details)))
-    help_mod.excepthook_dialog(None)
-    try:
-        raise ValueError("Dense units must be positive; received -3.")
-    except ValueError as exc:
-        sys.excepthook(type(exc), exc, exc.__traceback__)
-    assert shown and shown[0][0] == "Unexpected error"
-    assert "Dense units must be positive" in shown[0][1]
-    assert "Traceback" in shown[0][2] and "ValueError" in shown[0][2]

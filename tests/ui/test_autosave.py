@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from visualnn.core.commands import AddNode, SetParam
 from visualnn.core.graph import Edge, Node
 from visualnn.core.project import Project
-from visualnn.core.recovery import read_recovery, recovery_path_for, write_recovery
+from visualnn.core.recovery import PendingRecovery, read_recovery, recovery_path_for, write_recovery
 from visualnn.ui import autosave as autosave_mod
 from visualnn.ui.autosave import AutosaveManager, install_autosave, pending_recovery
 from visualnn.ui.document import ProjectDocument
@@ -43,10 +44,13 @@ def _open(path: Path) -> ProjectDocument:
     return doc
 
 
-def _manager(doc: ProjectDocument, tmp_path: Path, **kw: int) -> AutosaveManager:
-    kw.setdefault("quiet_ms", 30)
-    kw.setdefault("interval_ms", 60_000)
-    return AutosaveManager(doc, folder=tmp_path / "data" / "recovery", **kw)
+def _manager(
+    doc: ProjectDocument, tmp_path: Path, *, quiet_ms: int = 30, interval_ms: int = 60_000,
+    prompter: autosave_mod.RecoveryPrompter = autosave_mod.ask_with_dialog,
+) -> AutosaveManager:
+    return AutosaveManager(
+        doc, folder=tmp_path / "data" / "recovery", quiet_ms=quiet_ms, interval_ms=interval_ms, prompter=prompter
+    )
 
 
 def _dead_pid() -> int:
@@ -159,20 +163,65 @@ def test_restore_brings_back_the_edits_without_touching_the_file(qtbot: QtBot, s
     assert not recovery_path_for(saved).exists()
 
 
-def test_offer_with_discard_answer_deletes_the_recovery(
-    qtbot: QtBot, saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+class Answer:
+    """A recovery prompter that answers without a dialog and remembers what it was shown."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.shown: list[list[str]] = []
+
+    def __call__(self, pending: PendingRecovery, parent: QWidget | None) -> str:
+        self.shown.append(pending.diff.lines())
+        return self.answers.pop(0)
+
+
+def test_offer_with_discard_answer_deletes_the_recovery(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
     write_recovery(recovery_path_for(saved), _project().to_dict() | {"name": "other"}, str(saved), pid=_dead_pid())
     doc = _open(saved)
-    mgr = _manager(doc, tmp_path)
-    monkeypatch.setenv(autosave_mod.ANSWER_ENV, "later")
+    prompter = Answer("later", "discard")
+    mgr = _manager(doc, tmp_path, prompter=prompter)
     assert mgr.offer_recovery() == "later"
     assert recovery_path_for(saved).exists()
-    monkeypatch.setenv(autosave_mod.ANSWER_ENV, "discard")
     assert mgr.offer_recovery() == "discard"
     assert not recovery_path_for(saved).exists()
     assert mgr.offer_recovery() == "none"
-    assert doc.project.name == "iris"
+    assert len(prompter.shown) == 2 and doc.project.name == "iris"
+
+
+def test_a_prompter_must_answer_a_known_choice(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    write_recovery(recovery_path_for(saved), _project().to_dict(), str(saved), pid=_dead_pid())
+    mgr = _manager(_open(saved), tmp_path, prompter=Answer("yes please"))
+    with pytest.raises(ValueError, match="must answer one of restore, discard, later; received 'yes please'"):
+        mgr.offer_recovery()
+
+
+def test_the_app_prompter_is_the_recovery_dialog(
+    qtbot: QtBot, saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_recovery(recovery_path_for(saved), _project().to_dict(), str(saved), pid=_dead_pid())
+    pending = pending_recovery(str(saved), tmp_path)
+    assert pending is not None
+
+    def exec_and_restore(dialog: RecoveryDialog) -> int:
+        dialog.restore_button.click()
+        return int(dialog.result())
+
+    monkeypatch.setattr(RecoveryDialog, "exec", exec_and_restore)
+    assert autosave_mod.ask_with_dialog(pending, None) == "restore"
+
+
+def test_a_recovery_that_cannot_be_read_says_why_and_is_kept(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+    broken = _project().to_dict()
+    broken["training"]["epochs"] = "ten"  # a value the loader refuses (issue 12, item 1: restore failed silently)
+    write_recovery(recovery_path_for(saved), broken, str(saved), pid=_dead_pid())
+    doc = _open(saved)
+    mgr = _manager(doc, tmp_path, prompter=Answer("restore"))
+    with qtbot.waitSignal(mgr.restore_failed) as blocker:
+        assert mgr.offer_recovery() == "failed"
+    message = blocker.args[0]
+    assert 'training.epochs: must be an integer; received text "ten"' in message
+    assert str(recovery_path_for(saved)) in message
+    assert recovery_path_for(saved).exists() and not doc.is_dirty
 
 
 def test_dialog_shows_changes_and_timestamps(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
@@ -225,25 +274,23 @@ def test_clean_close_and_opening_another_project_delete_the_recovery(qtbot: QtBo
     assert mgr.autosave_now() is None  # stopped for good
 
 
-def test_install_offers_recovery_and_runs_the_test_script(
-    qtbot: QtBot, saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_install_offers_recovery_when_a_project_with_one_is_opened(
+    qtbot: QtBot, saved: Path, tmp_path: Path
 ) -> None:
     from PySide6.QtWidgets import QMainWindow
 
     edited = _project()
     edited.graph.set_param("dense_1", "units", 77)
     write_recovery(recovery_path_for(saved), edited.to_dict(), str(saved), pid=_dead_pid())
-    script = tmp_path / "hook.py"
-    script.write_text("document.project.set_name('from the hook ' + str(autosave is not None))\n")
-    monkeypatch.setenv(autosave_mod.ANSWER_ENV, "restore")
-    monkeypatch.setenv(autosave_mod.SCRIPT_ENV, str(script))
-    monkeypatch.setenv(autosave_mod.DATA_DIR_ENV, str(tmp_path / "data"))
     window = QMainWindow()
     qtbot.addWidget(window)
-    doc = _open(saved)
-    mgr = install_autosave(window, doc)
-    assert mgr.folder == tmp_path / "data" / "recovery"
-    qtbot.waitUntil(lambda: doc.project.name == "from the hook True", timeout=3000)
+    doc = ProjectDocument()
+    prompter = Answer("restore")
+    mgr = install_autosave(window, doc, prompter=prompter, folder=tmp_path / "data" / "recovery")
+    assert mgr.last_offer[0] == "none" and prompter.shown == []  # the start-up offer is the caller's to make
+    doc.load(str(saved))  # File > Open of a project whose last session crashed
+    qtbot.waitUntil(lambda: mgr.last_offer[0] == "restore", timeout=3000)
+    assert prompter.shown == [["1 layer changed: dense_1: units"]]
     assert doc.graph.node("dense_1").params["units"] == 77 and doc.is_dirty
 
 
@@ -260,13 +307,12 @@ def test_start_up_offers_a_lost_unsaved_project_even_when_a_file_reopened(
     untitled = untitled_recovery_path(folder, pid=_dead_pid())
     write_recovery(untitled, lost.to_dict(), None, pid=_dead_pid())
     monkeypatch.setenv(autosave_mod.DATA_DIR_ENV, str(tmp_path / "data"))
-    monkeypatch.setenv(autosave_mod.ANSWER_ENV, "restore")
-    monkeypatch.delenv(autosave_mod.SCRIPT_ENV, raising=False)
     window = QMainWindow()
     qtbot.addWidget(window)
     doc = _open(saved)  # start-up reopened the most recent project
-    mgr = install_autosave(window, doc)
-    qtbot.waitUntil(lambda: mgr.last_offer[0] == "restore", timeout=3000)
+    mgr = install_autosave(window, doc, prompter=Answer("restore"))
+    assert mgr.folder == folder
+    assert mgr.offer_recovery(window, include_untitled=True) == "restore"  # what start-up asks first
     assert doc.project.name == "never saved" and doc.path is None and doc.is_dirty
     # Restored into this session: it is updated in place and removed on a clean close.
     with qtbot.waitSignal(mgr.autosaved, timeout=3000) as blocker:
@@ -282,7 +328,6 @@ def test_a_destroyed_window_leaves_no_recovery_behind(
     from PySide6.QtWidgets import QMainWindow
 
     monkeypatch.setenv(autosave_mod.DATA_DIR_ENV, str(tmp_path / "data"))
-    monkeypatch.delenv(autosave_mod.SCRIPT_ENV, raising=False)
     window = QMainWindow()
     doc = ProjectDocument(_project())
     mgr = install_autosave(window, doc)

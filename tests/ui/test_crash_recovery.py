@@ -1,8 +1,8 @@
 """Crash recovery with a real app process: edit, autosave, ``kill -9``, relaunch, restore or discard.
 
-Each launch is ``python -m visualnn FILE.vnn`` offscreen. A test script (``VISUALNN_TEST_SCRIPT``,
-see visualnn/ui/autosave.py) makes the edits and reports what the app sees as JSON; the restore
-question is answered through ``VISUALNN_RECOVERY_ANSWER`` so no modal dialog blocks.
+Each launch is ``python -m tests.ui.crash_driver`` offscreen: the app as the composition root builds
+it (autosave, recovery, logging), with a fake engine and a recovery prompter that answers as told,
+so no modal dialog blocks. The driver makes the edits and reports what the app sees as JSON.
 """
 
 from __future__ import annotations
@@ -24,40 +24,7 @@ from visualnn.core.recovery import read_recovery, recovery_path_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="kill -9 is POSIX")]
 
-EDIT = """
-import json, os
-from visualnn.core.commands import AddNode, SetParam
-from visualnn.core.graph import Node
-
-out = os.environ["CRASH_TEST_OUT"]
-
-def on_autosaved(path):
-    with open(os.path.join(out, "autosaved.json"), "w") as fh:
-        json.dump({"path": path, "pid": os.getpid()}, fh)
-
-autosave.autosaved.connect(on_autosaved)
-document.push(SetParam("dense_1", "units", 123))
-document.push(AddNode(Node("dropout_9", "Dropout", {"rate": 0.25}, (0.0, 300.0))))
-"""
-
-REPORT = """
-import json, os
-out = os.environ["CRASH_TEST_OUT"]
-choice, pending = autosave.last_offer
-report = {
-    "choice": choice,
-    "offered": pending.diff.lines() if pending else [],
-    "nodes": list(document.graph.nodes),
-    "units": document.graph.node("dense_1").params.get("units"),
-    "dirty": document.is_dirty,
-    "path": document.path,
-    "pid": os.getpid(),
-}
-with open(os.path.join(out, "report.json"), "w") as fh:
-    json.dump(report, fh)
-if os.environ.get("CRASH_TEST_QUIT"):
-    app.quit()
-"""
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _project() -> Project:
@@ -73,25 +40,22 @@ def _project() -> Project:
 class App:
     """One launch of the real app, in its own session so the engine child dies with it."""
 
-    def __init__(self, tmp: Path, project: Path, script: str, **env: str) -> None:
+    def __init__(self, tmp: Path, project: Path, mode: str, answer: str = "later", *flags: str) -> None:
         self.out = tmp / "out"
         self.out.mkdir(exist_ok=True)
         for name in ("autosaved.json", "report.json"):
             (self.out / name).unlink(missing_ok=True)
-        hook = tmp / "hook.py"
-        hook.write_text(script, encoding="utf-8")
         full_env = {
             **os.environ,
             "QT_QPA_PLATFORM": "offscreen",
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
             "XDG_CONFIG_HOME": str(tmp / "config"),  # QSettings: no recents/layout from the real user
             "VISUALNN_LOG_DIR": str(tmp / "logs"),
             "VISUALNN_DATA_DIR": str(tmp / "data"),
-            "VISUALNN_TEST_SCRIPT": str(hook),
-            "CRASH_TEST_OUT": str(self.out),
-            **env,
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "visualnn", str(project)],
+            [sys.executable, "-m", "tests.ui.crash_driver", mode, answer, str(project), str(self.out), *flags],
+            cwd=ROOT,
             env=full_env,
             stdout=subprocess.DEVNULL,
             stderr=(tmp / "stderr.txt").open("w"),
@@ -100,7 +64,7 @@ class App:
         self.tmp = tmp
 
     def wait_for(self, name: str, timeout: float = 90.0) -> dict[str, object]:
-        """The JSON the hook script wrote, once it exists."""
+        """The JSON the driver wrote, once it exists."""
         path = self.out / name
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -133,7 +97,7 @@ def test_kill_restart_restore_then_decline(tmp_path: Path) -> None:
     recovery = recovery_path_for(project_path)
 
     # 1. Edit, wait for the autosave, kill -9.
-    first = App(tmp_path, project_path, EDIT)
+    first = App(tmp_path, project_path, "edit")
     try:
         saved = first.wait_for("autosaved.json")
     finally:
@@ -146,7 +110,7 @@ def test_kill_restart_restore_then_decline(tmp_path: Path) -> None:
     assert nodes["dense_1"]["params"]["units"] == 123 and "dropout_9" in nodes
 
     # 2. Relaunch: the recovery is found and offered with what changed; restore, then crash again.
-    second = App(tmp_path, project_path, REPORT, VISUALNN_RECOVERY_ANSWER="restore")
+    second = App(tmp_path, project_path, "report", "restore")
     try:
         report = second.wait_for("report.json")
     finally:
@@ -160,7 +124,7 @@ def test_kill_restart_restore_then_decline(tmp_path: Path) -> None:
     assert recovery.exists(), "a restored but unsaved project keeps its recovery across another crash"
 
     # 3. Relaunch and decline: the recovery file is deleted, the project is the saved one, clean exit.
-    third = App(tmp_path, project_path, REPORT, VISUALNN_RECOVERY_ANSWER="discard", CRASH_TEST_QUIT="1")
+    third = App(tmp_path, project_path, "report", "discard", "--quit")
     report = third.wait_for("report.json")
     assert third.proc.wait(timeout=60) == 0
     assert report["choice"] == "discard"

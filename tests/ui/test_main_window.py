@@ -5,31 +5,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
 from visualnn.core.graph import Edge
-from visualnn.core.project import Project
 from visualnn.core.templates import TEMPLATES
+from visualnn.ui import errors
+from visualnn.ui.app import Shell
 from visualnn.ui.inspector.editors import ChoiceEditor, IntEditor, TextEditor
 from visualnn.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot: Any, tmp_path: Any) -> Iterator[MainWindow]:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings)
-    win.show()
-    yield win
-    # Close it ourselves after discarding edits, so teardown never blocks on the unsaved-changes prompt.
-    win.document.set_project(Project())
-    win.close()
-    win.deleteLater()
+def window(shell: Shell) -> MainWindow:
+    return shell.window
 
 
 def _palette_item(win: MainWindow, type_id: str) -> Any:
@@ -153,13 +146,15 @@ def test_save_open_round_trip_and_recent_files(window: MainWindow, tmp_path: Any
     assert win.recent_menu.actions()[0].toolTip() == os.path.abspath(path)
 
 
-def test_open_error_is_a_message_not_a_crash(window: MainWindow, tmp_path: Any, monkeypatch: Any) -> None:
+def test_open_error_is_a_message_not_a_crash(window: MainWindow, tmp_path: Any, qtbot: Any) -> None:
     bad = tmp_path / "bad.vnn"
     bad.write_text("{not json")
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
     assert not window.open_path(str(bad))
-    assert shown and "bad.vnn" in shown[0]
+    dialog = window.findChild(errors.ErrorDialog)
+    assert isinstance(dialog, errors.ErrorDialog) and dialog.isVisible()
+    assert dialog.windowTitle() == "Cannot open project" and "bad.vnn" in dialog.message.text()
+    assert "Traceback" in dialog.details.toPlainText()  # Copy details carries the cause
+    dialog.close()
 
 
 def test_close_with_unsaved_changes_asks(window: MainWindow, monkeypatch: Any) -> None:
@@ -214,8 +209,11 @@ def test_window_start_does_not_import_tensorflow(tmp_path: Any) -> None:
         "from PySide6.QtWidgets import QApplication\n"
         "from PySide6.QtCore import QSettings\n"
         "app = QApplication([])\n"
-        "from visualnn.ui.main_window import MainWindow\n"
-        f"w = MainWindow(settings=QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat))\n"
+        "from visualnn.ui.app import build_main_window\n"
+        "from visualnn.ui.document import ProjectDocument\n"
+        "from visualnn.ui.engine_client import EngineClient\n"
+        f"s = QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat)\n"
+        "w = build_main_window(ProjectDocument(), EngineClient(app), s).window\n"
         "w.new_from_template('cnn_small'); w.show(); app.processEvents()\n"
         "print(sorted(m for m in ('tensorflow', 'keras', 'numpy', 'pandas') if m in sys.modules))\n"
     )

@@ -37,27 +37,32 @@ def user_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "examples"
 
 
-class FakeStepBar:
-    def __init__(self) -> None:
-        self.current: list[str] = []
-
-    def set_current(self, step: str) -> None:
-        self.current.append(step)
-
-
 class FakeWindow:
-    """The main-window methods the welcome page drives."""
+    """A WelcomeHost: records what the welcome page and the tour ask of the window."""
 
     def __init__(self, recent: list[str] | None = None) -> None:
         self.calls: list[tuple[str, tuple[object, ...]]] = []
-        self.step_bar = FakeStepBar()
+        self.steps: list[str] = []
         self._recent = recent or []
 
     def recent_files(self) -> list[str]:
         return self._recent
 
-    def __getattr__(self, name: str):  # open_path, new_project, new_from_template, open_dialog
-        return lambda *args: self.calls.append((name, args))
+    def open_path(self, path: str, ask: bool = True) -> bool:
+        self.calls.append(("open_path", (path,)))
+        return True
+
+    def new_project(self) -> None:
+        self.calls.append(("new_project", ()))
+
+    def new_from_template(self, name: str) -> None:
+        self.calls.append(("new_from_template", (name,)))
+
+    def open_dialog(self) -> None:
+        self.calls.append(("open_dialog", ()))
+
+    def show_step(self, step: str) -> None:
+        self.steps.append(step)
 
 
 def test_the_three_bundled_examples_ship() -> None:
@@ -115,7 +120,7 @@ def test_welcome_dialog_opens_examples_templates_and_recents(
     from visualnn.core.templates import TEMPLATES
 
     window = FakeWindow(["/nonexistent.vnn"])
-    dialog = WelcomeDialog(window, settings)
+    dialog = WelcomeDialog(window, None, settings)
     qtbot.addWidget(dialog)
     dialog.page.examples.itemActivated.emit(dialog.page.examples.item(1))
     assert window.calls == [("open_path", (str(user_examples / "images" / "images.vnn"),))]
@@ -130,7 +135,7 @@ def test_welcome_dialog_opens_examples_templates_and_recents(
 
 def test_tour_walks_the_six_steps_and_finishing_dismisses_it(qtbot: QtBot, settings: QSettings) -> None:
     window = FakeWindow()
-    tour = show_tour(window, settings=settings)
+    tour = show_tour(None, settings=settings, show_step=window.show_step)
     assert isinstance(tour, TourDialog)
     qtbot.addWidget(tour)
     assert [s.step for s in TOUR] == ["Data", "Model", "Compile", "Fit", "Evaluate", "Predict"]
@@ -139,7 +144,7 @@ def test_tour_walks_the_six_steps_and_finishing_dismisses_it(qtbot: QtBot, setti
         tour.next_button.click()
         seen.append(tour.current_step)
     assert seen == ["Data", "Model", "Compile", "Fit", "Evaluate", "Predict"]
-    assert window.step_bar.current == seen  # the tour points the window's step bar at each step
+    assert window.steps == seen  # the tour points the window's step bar at each step
     assert tour.next_button.text() == "Finish"
     tour.back_button.click()
     assert tour.current_step == "Evaluate"
@@ -147,8 +152,8 @@ def test_tour_walks_the_six_steps_and_finishing_dismisses_it(qtbot: QtBot, setti
     tour.next_button.click()
     assert tour.result() == QDialog.DialogCode.Accepted
     assert tour_dismissed(settings)
-    assert show_tour(window, settings=settings) is None  # gone for good
-    forced = show_tour(window, settings=settings, force=True)  # Help > Guided tour still works
+    assert show_tour(None, settings=settings) is None  # gone for good
+    forced = show_tour(None, settings=settings, force=True)  # Help > Guided tour still works
     assert forced is not None
     qtbot.addWidget(forced)
 
@@ -165,18 +170,36 @@ def test_skipping_the_tour_shows_it_again_unless_ticked(qtbot: QtBot, settings: 
     assert tour_dismissed(settings)
 
 
-def test_start_up_shows_welcome_then_tour_then_nothing(
-    qtbot: QtBot, settings: QSettings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("VISUALNN_TEST_SCRIPT", raising=False)
+def test_start_up_shows_welcome_then_tour_then_nothing(qtbot: QtBot, settings: QSettings) -> None:
     window = FakeWindow()
-    assert show_welcome_if_first_run(window, ["model.vnn"], settings) is None
-    first = show_welcome_if_first_run(window, [], settings)
+    assert show_welcome_if_first_run(window, None, ["model.vnn"], settings) is None
+    first = show_welcome_if_first_run(window, None, [], settings)
     assert isinstance(first, WelcomeDialog)
     qtbot.addWidget(first)
     settings.setValue(welcome.SHOW_ON_STARTUP, False)
-    second = show_welcome_if_first_run(window, [], settings)
+    second = show_welcome_if_first_run(window, None, [], settings)
     assert isinstance(second, TourDialog)
     qtbot.addWidget(second)
+    second.next_button.click()
+    assert window.steps == ["Data", "Model"]
     settings.setValue(welcome.TOUR_DISMISSED, True)
-    assert show_welcome_if_first_run(window, [], settings) is None
+    assert show_welcome_if_first_run(window, None, [], settings) is None
+
+
+def test_an_example_that_cannot_be_copied_says_why(
+    qtbot: QtBot, settings: QSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "examples-is-a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(welcome.EXAMPLES_ENV, str(blocker))
+    window = FakeWindow()
+    dialog = WelcomeDialog(window, None, settings)
+    qtbot.addWidget(dialog)
+    dialog.page.examples.itemActivated.emit(dialog.page.examples.item(0))
+    from visualnn.ui.errors import ErrorDialog
+
+    shown = dialog.findChild(ErrorDialog)
+    assert isinstance(shown, ErrorDialog) and shown.windowTitle() == "Cannot open the example"
+    assert shown.copy_button.text() == "Copy details"
+    assert window.calls == []
+    shown.close()

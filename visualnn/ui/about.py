@@ -1,14 +1,15 @@
 """About dialog: versions of VisualNN, TensorFlow, Keras, Qt and Python, and the devices found.
 
 The window never imports TensorFlow, so TensorFlow/Keras versions and the device list come from
-the engine process once it reports them (its ``ready`` message carries ``versions``; the
-``devices`` job returns ``devices``). Until then those rows read "detecting…".
+the engine process once it reports them: its ``ready`` message carries ``versions`` and a
+one-line ``device`` summary (its ``devices`` are only ids), and the ``devices`` job returns the
+full records (kind, name, memory). Until then those rows say what the engine is doing.
 """
 
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6 import __version__ as PYSIDE_VERSION
@@ -25,8 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn import __version__, logs
+from visualnn.ui.engine_link import DEAD, READY, EngineLink
 
 DETECTING = "detecting…"
+NO_ENGINE = "no TensorFlow engine in this window"
+STARTING_ENGINE = "starting the TensorFlow engine…"
+WAITING = (DETECTING, STARTING_ENGINE)
 
 
 def app_icon() -> QIcon:
@@ -47,10 +52,13 @@ def app_icon() -> QIcon:
     return QIcon()
 
 
-def format_devices(devices: list[Mapping[str, Any]]) -> str:
-    """One line per device: ``GPU · NVIDIA H100 · 80,000 MB``."""
+def format_devices(devices: Sequence[Mapping[str, Any] | str]) -> str:
+    """One line per device: ``GPU · NVIDIA H100 · 80,000 MB``; a bare id (as in ``ready``) is shown as is."""
     lines = []
     for dev in devices:
+        if isinstance(dev, str):
+            lines.append(dev)
+            continue
         parts = [str(dev.get("kind", "?")), str(dev.get("name", dev.get("id", "?")))]
         memory = dev.get("memory_mb")
         if memory:
@@ -62,7 +70,7 @@ def format_devices(devices: list[Mapping[str, Any]]) -> str:
 class AboutDialog(QDialog):
     """Shows the versions of everything VisualNN runs on; engine rows fill in when it reports."""
 
-    def __init__(self, parent: QWidget | None = None, engine_info: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About VisualNN")
         self.setObjectName("AboutDialog")
@@ -70,15 +78,14 @@ class AboutDialog(QDialog):
         pix: QPixmap = app_icon().pixmap(72, 72)
         if not pix.isNull():
             icon.setPixmap(pix)
-        title = QLabel(
-            f"<h2>VisualNN {__version__}</h2>Build, train and export Keras models visually."
-        )
+        title = QLabel(f"<h2>VisualNN {__version__}</h2>Build, train and export Keras models visually.")
         title.setTextFormat(Qt.TextFormat.RichText)
         head = QHBoxLayout()
         head.addWidget(icon)
         head.addWidget(title, 1)
         self.rows: dict[str, QLabel] = {}
         self.devices_job: str | None = None
+        self._devices_known = False  # the devices job's full records beat the ready summary
         form = QFormLayout()
         for key, label, value in (
             ("visualnn", "VisualNN", __version__),
@@ -105,51 +112,68 @@ class AboutDialog(QDialog):
         layout.addLayout(head)
         layout.addLayout(form)
         layout.addWidget(buttons)
-        if engine_info:
-            self.set_engine_info(engine_info)
+        self.setMinimumWidth(520)
+
+    def _set(self, key: str, text: str) -> None:
+        self.rows[key].setText(text)
+        # Engine rows arrive after the dialog is up; a longer device list must not be clipped.
+        self.adjustSize()
 
     def value(self, key: str) -> str:
         """The text of one row (``tensorflow``, ``devices``...)."""
         return self.rows[key].text()
 
-    def set_engine_info(self, info: Mapping[str, Any]) -> None:
-        """Fill the engine rows from its ``ready`` payload and/or ``devices`` result (either may come first)."""
-        versions = info.get("versions") or {}
-        if versions.get("tensorflow"):
-            self.rows["tensorflow"].setText(str(versions["tensorflow"]))
-        if versions.get("keras"):
-            self.rows["keras"].setText(str(versions["keras"]))
-        devices = info.get("devices")
+    def set_waiting(self, text: str) -> None:
+        """Say why the engine rows are still empty (no engine, engine starting)."""
+        for key in ("tensorflow", "keras", "devices"):
+            if self.rows[key].text() in WAITING:
+                self._set(key, text)
+
+    def set_ready_info(self, info: Mapping[str, Any]) -> None:
+        """Fill the engine rows from its ``ready`` payload: versions, and the device summary line."""
+        versions = info.get("versions")
+        if isinstance(versions, Mapping):
+            for key in ("tensorflow", "keras"):
+                if versions.get(key):
+                    self._set(key, str(versions[key]))
+        summary = info.get("device")
+        if summary and not self._devices_known:
+            self._set("devices", str(summary))
+
+    def set_devices(self, result: Mapping[str, Any]) -> None:
+        """Fill the devices row from the ``devices`` job's result (full records: kind, name, memory)."""
+        devices = result.get("devices")
         if isinstance(devices, list):
-            self.rows["devices"].setText(format_devices(devices))
-        elif info.get("summary"):
-            self.rows["devices"].setText(str(info["summary"]))
+            self._set("devices", format_devices(devices))
+            self._devices_known = True
+        elif result.get("summary"):
+            self._set("devices", str(result["summary"]))
+            self._devices_known = True
 
-    def on_engine_info(self, payload: object) -> None:
-        """Slot for engine signals carrying a ``ready`` payload or device list."""
-        if isinstance(payload, Mapping):
-            self.set_engine_info(payload)
+    def on_engine_ready(self, payload: dict[str, Any]) -> None:
+        """Slot for the engine's ``ready`` signal."""
+        self.set_ready_info(payload)
 
-    def on_engine_job_finished(self, job_id: str, data: object) -> None:
+    def on_engine_job_finished(self, job_id: str, data: dict[str, Any]) -> None:
         """Slot for the engine's job results: fills the devices row from our ``devices`` job."""
-        if job_id == self.devices_job and isinstance(data, Mapping):
-            self.set_engine_info(data)
+        if job_id == self.devices_job:
+            self.set_devices(data)
 
     def on_engine_job_failed(self, job_id: str, message: str) -> None:
-        """Slot for failed jobs: the devices row says why instead of "detecting…"."""
-        if job_id == self.devices_job and self.rows["devices"].text() == DETECTING:
-            self.rows["devices"].setText(f"unavailable ({message})")
+        """Slot for failed jobs: the devices row says why instead of waiting forever."""
+        if job_id == self.devices_job and not self._devices_known:
+            self._set("devices", f"unavailable ({message})")
 
     def set_engine_unavailable(self, reason: str) -> None:
-        """The engine could not start: say so instead of "detecting…" forever."""
+        """The engine could not start or died: rows still waiting for it say so instead of waiting forever."""
         for key in ("tensorflow", "keras", "devices"):
-            if self.rows[key].text() == DETECTING:
-                self.rows[key].setText(f"unavailable ({reason})")
+            if self.rows[key].text() in WAITING:
+                self._set(key, f"unavailable ({reason})")
 
     def report(self) -> str:
         """All rows as plain text (for bug reports)."""
         names = {"visualnn": "VisualNN", "tensorflow": "TensorFlow", "keras": "Keras", "qt": "Qt",
-                 "python": "Python", "system": "System", "devices": "Devices", "log": "Log file"}
+                 "python": "Python", "system": "System", "devices": "Devices", "log": "Log file"}  # fmt: skip
         return "\n".join(f"{names[k]}: {w.text()}".replace("\n", "; ") for k, w in self.rows.items()) + "\n"
 
     def copy_versions(self) -> None:
@@ -158,42 +182,33 @@ class AboutDialog(QDialog):
         self.copy_button.setText("Copied ✓")
 
 
-def connect_engine(dialog: AboutDialog, client: object) -> None:
-    """Follow an engine client: use what it already knows, ask it for devices, update when it reports.
+def connect_engine(dialog: AboutDialog, engine: EngineLink) -> None:
+    """Follow the engine: use what it already reported, ask it for the devices, update when it reports.
 
-    Duck-typed so the About box does not depend on the engine client's internals: it reads
-    ``client.info`` / ``client.engine_info`` (the ``ready`` payload), listens to ``ready`` and
-    ``engine_died``, and submits a ``devices`` job through ``submit`` and ``job_finished``.
     Bound methods of the dialog are connected (not lambdas) so Qt disconnects them when it closes.
     """
-    for attr in ("info", "engine_info"):
-        info = getattr(client, attr, None)
-        if isinstance(info, Mapping) and info:
-            dialog.set_engine_info(info)
-    for name in ("ready", "info_changed", "device_info", "devices_found"):
-        signal = getattr(client, name, None)
-        if signal is not None and hasattr(signal, "connect"):
-            signal.connect(dialog.on_engine_info)
-    died = getattr(client, "engine_died", None)
-    if died is not None and hasattr(died, "connect"):
-        died.connect(dialog.set_engine_unavailable)
-    if getattr(client, "state", None) == "dead":
+    if engine.info:
+        dialog.set_ready_info(engine.info)
+    engine.ready.connect(dialog.on_engine_ready)
+    engine.engine_died.connect(dialog.set_engine_unavailable)
+    engine.job_finished.connect(dialog.on_engine_job_finished)
+    engine.job_failed.connect(dialog.on_engine_job_failed)
+    if engine.state == DEAD:
         dialog.set_engine_unavailable("the engine stopped; restart it from the Training panel")
-    submit = getattr(client, "submit", None)
-    finished = getattr(client, "job_finished", None)
-    if callable(submit) and finished is not None and hasattr(finished, "connect"):
-        finished.connect(dialog.on_engine_job_finished)
-        failed = getattr(client, "job_failed", None)
-        if failed is not None and hasattr(failed, "connect"):
-            failed.connect(dialog.on_engine_job_failed)
-        dialog.devices_job = str(submit("devices", {}))
+        return
+    if engine.state != READY:
+        # Asking for the devices starts a stopped engine; until it is up the rows say so.
+        dialog.set_waiting(STARTING_ENGINE)
+    dialog.devices_job = engine.submit("devices", {})
 
 
-def show_about(parent: QWidget | None, engine_info: object = None) -> AboutDialog:
-    """Open the About dialog (non-blocking); ``engine_info`` is a mapping or an engine client."""
-    dialog = AboutDialog(parent, engine_info if isinstance(engine_info, Mapping) else None)
-    if engine_info is not None and not isinstance(engine_info, Mapping):
-        connect_engine(dialog, engine_info)
+def show_about(parent: QWidget | None, engine: EngineLink | None) -> AboutDialog:
+    """Open the About dialog (non-blocking), following ``engine`` (None: a window without one)."""
+    dialog = AboutDialog(parent)
+    if engine is None:
+        dialog.set_waiting(NO_ENGINE)
+    else:
+        connect_engine(dialog, engine)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog

@@ -1,22 +1,110 @@
-"""Application start-up: QApplication, the main window, the first project. No TensorFlow on this path."""
+"""Application start-up and the composition root: the one place the window is put together.
+
+:func:`build_main_window` builds the window from typed parts (a ``ProjectDocument`` and an
+:class:`~visualnn.ui.engine_link.EngineLink`) and attaches the export and help menus;
+:func:`start_session` adds what a running app needs around it, in order: the error reporter
+(uncaught exceptions and Qt criticals become error dialogs), file-open events, the first project,
+autosave, then, once the window is up, the crash-recovery question first and alone, and the
+welcome page only after it. Every part is a plain import: a part that cannot be built stops
+start-up with its traceback instead of quietly going missing. No TensorFlow on this path.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
-import time
-from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, field
 
-_T0 = time.perf_counter()
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+
+from visualnn import logs
+from visualnn.core.templates import TEMPLATES
+from visualnn.ui import theme
+from visualnn.ui.autosave import AutosaveManager, RecoveryPrompter, ask_with_dialog, install_autosave
+from visualnn.ui.document import ProjectDocument
+from visualnn.ui.engine_client import EngineClient
+from visualnn.ui.engine_link import EngineLink
+from visualnn.ui.errors import ErrorReporter, show_error
+from visualnn.ui.export_dialogs import ExportController
+from visualnn.ui.file_open import FileOpenFilter, install_file_open_handler
+from visualnn.ui.help import HelpMenu, install_help_menu
+from visualnn.ui.main_window import MainWindow
+from visualnn.ui.recovery_dialog import RESTORE
+from visualnn.ui.welcome import prepare_example, show_welcome_if_first_run
+from visualnn.ui.window_files import example_project_path
+
+log = logging.getLogger(__name__)
+EXPORT_ACTIONS = ("export_keras", "export_savedmodel", "export_tflite", "export_script")  # File > Export, in order
 
 
-def _first_project(window: object, argv: list[str]) -> None:
+@dataclass(frozen=True)
+class Shell:
+    """The main window with the features attached to it by :func:`build_main_window`."""
+
+    window: MainWindow
+    export: ExportController
+    help: HelpMenu
+
+
+def build_main_window(document: ProjectDocument, engine: EngineLink, settings: QSettings | None = None) -> Shell:
+    """The main window with every panel, File > Export and the Help menu, for ``document`` and ``engine``."""
+    window = MainWindow(document, engine, settings)
+    export = ExportController(document, engine, window)
+    window.add_export_actions((key, export.actions[key]) for key in EXPORT_ACTIONS)
+    help_menu = install_help_menu(window.help_menu, window, engine, window.show_step)
+    return Shell(window, export, help_menu)
+
+
+@dataclass
+class Session:
+    """A started app: the shell and what :func:`start_session` installed around it."""
+
+    app: QApplication
+    shell: Shell
+    errors: ErrorReporter
+    file_open: FileOpenFilter
+    autosave: AutosaveManager
+    argv: list[str]
+    welcome: bool = True
+    greeting: QDialog | None = field(default=None, init=False)  # the welcome page or tour, once shown
+    recovery_choice: str | None = field(default=None, init=False)  # the start-up recovery answer
+
+    @property
+    def window(self) -> MainWindow:
+        """The main window."""
+        return self.shell.window
+
+    def greet(self) -> None:
+        """Ask about a crashed session's changes first, alone; then the welcome page (unless they were restored)."""
+        self.recovery_choice = self.autosave.offer_recovery(self.window, include_untitled=True)
+        if self.welcome and self.recovery_choice not in (RESTORE, "failed"):
+            self.greeting = show_welcome_if_first_run(self.window, self.window, self.argv, self.window.settings)
+
+    def close(self) -> None:
+        """Take back what start-up installed process-wide (tests run many sessions in one process)."""
+        self.autosave.shutdown()
+        self.app.removeEventFilter(self.file_open)
+        self.errors.uninstall()
+
+
+def create_application(argv: list[str]) -> QApplication:
+    """The QApplication (or the existing one), named and styled for VisualNN."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(
+        [sys.argv[0], *[a for a in argv if a.startswith("-")]]
+    )
+    app.setApplicationName("VisualNN")
+    app.setOrganizationName("VisualNN")
+    app.setApplicationDisplayName("VisualNN")
+    app.setStyle("Fusion")  # a consistent modern look that follows the system light/dark scheme
+    app.setWindowIcon(theme.icon("visualnn"))
+    return app
+
+
+def open_first_project(window: MainWindow, argv: list[str]) -> None:
     """Open the file given on the command line, else the last project, else the bundled example."""
-    from visualnn.ui.main_window import MainWindow
-    from visualnn.ui.window_files import example_project_path
-
-    assert isinstance(window, MainWindow)
     paths = [a for a in argv if a.endswith(".vnn")]
     if paths:
         window.open_path(paths[0], ask=False)
@@ -27,131 +115,62 @@ def _first_project(window: object, argv: list[str]) -> None:
     if recent and not first_launch:
         window.open_path(recent[0], ask=False)
         return
+    example: str | None
     try:  # a copy in the user's examples folder: saving or a crash never touches the installed files
-        from visualnn.ui.welcome import prepare_example
-
-        example: str | None = str(prepare_example("tabular"))
-    except (ImportError, KeyError, OSError):
+        example = str(prepare_example("tabular"))
+    except OSError as exc:
+        log.warning("could not copy the example project (%s); opening the installed one read-only", exc)
         example = example_project_path()
     if example:
         window.open_path(example, ask=False)
-        return
-    try:
-        from visualnn.core.templates import TEMPLATES
-
-        if TEMPLATES:
-            window.new_from_template(next(iter(TEMPLATES)))
-    except ImportError:
-        pass
+    elif TEMPLATES:
+        window.new_from_template(next(iter(TEMPLATES)))
 
 
-def _install_extras(app: object, window: object, argv: list[str], interactive: bool) -> None:
-    """Attach the optional features (export, help, autosave, file-open, welcome); one failing never stops start-up."""
-    import logging
+def start_session(
+    app: QApplication,
+    argv: list[str],
+    engine: EngineLink,
+    *,
+    document: ProjectDocument | None = None,
+    settings: QSettings | None = None,
+    prompter: RecoveryPrompter = ask_with_dialog,
+    welcome: bool = True,
+) -> Session:
+    """Build and show the window with everything around it; recovery, then welcome, follow once the loop runs.
 
-    from PySide6.QtCore import QTimer
-
-    log = logging.getLogger(__name__)
-    w: Any = window
-
-    def attempt(what: str, fn: Callable[[], object]) -> None:
-        try:
-            fn()
-        except ImportError:
-            log.info("%s is not available in this build", what)
-        except Exception:
-            log.exception("could not install %s", what)
-
-    def export() -> None:
-        from visualnn.ui.export_dialogs import ExportController
-
-        w.export_controller = ExportController(w.document, w.engine, w)
-
-    def help_menu() -> None:
-        from visualnn.ui.help import install_help_menu
-
-        # The client itself: the About box reads its versions and asks it for the devices.
-        install_help_menu(w, engine_info=lambda: w.engine)
-
-    def file_open() -> None:
-        from visualnn.ui.file_open import install_file_open_handler
-
-        w.file_open_filter = install_file_open_handler(app, w.open_path)  # type: ignore[arg-type]
-
-    def autosave() -> None:
-        from visualnn.ui.autosave import install_autosave
-
-        w.autosave = install_autosave(w, w.document)
-
-    def welcome() -> None:
-        from visualnn.ui.welcome import show_welcome_if_first_run
-
-        QTimer.singleShot(0, lambda: show_welcome_if_first_run(w, argv))
-
-    attempt("export", export)
-    attempt("the help menu", help_menu)
-    attempt("file-open events", file_open)
-    if interactive:
-        attempt("autosave", autosave)
-        attempt("the welcome page", welcome)
+    ``engine`` is not started here: :func:`run_app` starts it once the window is up, so the
+    window never waits for TensorFlow. Tests pass a fake engine and a prompter that answers.
+    """
+    errors = ErrorReporter()
+    errors.install()  # from here on, no failure in the window is silent
+    shell = build_main_window(document or ProjectDocument(), engine, settings)
+    window = shell.window
+    errors.parent_widget = window
+    file_open = install_file_open_handler(app, window.open_path)
+    open_first_project(window, argv)
+    autosave = install_autosave(window, window.document, prompter=prompter)
+    autosave.restore_failed.connect(lambda message: show_error(window, "Cannot restore the autosaved changes", message))
+    autosave.autosave_failed.connect(lambda message: window.statusBar().showMessage(message, 15000))
+    session = Session(app, shell, errors, file_open, autosave, list(argv), welcome)
+    window.show()
+    log.info("window shown with %s", window.document.path or "an unsaved project")
+    # Deferred so the window is on screen before a modal question appears.
+    QTimer.singleShot(0, session.greet)
+    return session
 
 
 def run_app(argv: list[str]) -> int:
     """Start the desktop app; ``argv`` may hold a .vnn file to open. Returns the exit code."""
-    from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication([sys.argv[0], *[a for a in argv if a.startswith("-")]])
-    assert isinstance(app, QApplication)
-    app.setApplicationName("VisualNN")
-    app.setOrganizationName("VisualNN")
-    app.setApplicationDisplayName("VisualNN")
-    app.setStyle("Fusion")  # a consistent modern look that follows the system light/dark scheme
-    from visualnn import logs
-
+    app = create_application(argv)
     logs.setup_logging("visualnn")  # rotating file in the user log dir (Help > Show log)
-    logs.install_excepthook()
+    engine: EngineLink = EngineClient(app)
+    session = start_session(app, argv, engine)
+    # TensorFlow imports in the engine process once the window is up, so the window never waits.
+    QTimer.singleShot(300, session.window.start_engine)
+    code = int(app.exec())
+    session.errors.uninstall()
+    return code
 
-    from visualnn.ui import theme
-    from visualnn.ui.main_window import MainWindow
 
-    app.setWindowIcon(theme.icon("visualnn"))
-    window = MainWindow()
-    _first_project(window, argv)
-
-    if os.environ.get("VISUALNN_STARTUP_BENCH"):
-        # Benchmark hook: report the first paint of the canvas and quit.
-        class _FirstPaint(QObject):
-            def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-                if event.type() == QEvent.Type.Paint:
-                    print(f"painted {time.perf_counter() - _T0:.3f}", flush=True)
-                    QTimer.singleShot(0, app.quit)
-                    obj.removeEventFilter(self)
-                return False
-
-        spy = _FirstPaint(window)
-        window.view.viewport().installEventFilter(spy)
-        window.document.undo_stack.setClean()
-    shot = os.environ.get("VISUALNN_SCREENSHOT")
-    if shot:
-        # Test hook (tests/xvfb): save what the window server shows, then quit.
-        def _grab() -> None:
-            window.view.show_model()
-            app.processEvents()
-            screen = window.screen()
-            image = screen.grabWindow(0, window.x(), window.y(), window.frameGeometry().width(), window.frameGeometry().height())
-            if image.isNull() or image.width() < 10:
-                image = window.grab()
-            os.makedirs(os.path.dirname(os.path.abspath(shot)), exist_ok=True)
-            image.save(shot)
-            window.document.undo_stack.setClean()
-            app.quit()
-
-        QTimer.singleShot(int(os.environ.get("VISUALNN_SCREENSHOT_DELAY_MS", "1500")), _grab)
-    interactive = not os.environ.get("VISUALNN_STARTUP_BENCH") and not shot
-    _install_extras(app, window, argv, interactive)
-    window.show()
-    if interactive:
-        # TensorFlow imports in the engine process once the window is up, so the window never waits.
-        QTimer.singleShot(300, window.start_engine)
-    return int(app.exec())
+__all__ = ["Session", "Shell", "build_main_window", "create_application", "open_first_project", "run_app", "start_session"]

@@ -4,22 +4,16 @@ The open project is written to a recovery file (``.<name>.vnn.recovery`` beside 
 data dir for unsaved projects and read-only folders) a quiet second after each edit and every
 60 s while there are unsaved changes. The user's own file is never touched. Saving, undoing back
 to the saved state, or closing the app cleanly deletes the recovery file; after a crash, the next
-launch finds it and offers to restore it (:class:`~visualnn.ui.recovery_dialog.RecoveryDialog`).
-
-Test-only hooks (documented here because tests drive a real app process with them):
-
-- ``VISUALNN_RECOVERY_ANSWER=restore|discard|later`` answers the restore offer without showing the
-  modal dialog.
-- ``VISUALNN_TEST_SCRIPT=/path/script.py`` is executed once the window is up, with ``window``,
-  ``document``, ``autosave`` and ``app`` in its namespace (the crash-recovery test edits the
-  project this way). Whoever sets environment variables can already run code, so this opens no
-  new door.
+launch finds it and offers to restore it. The question is asked by a :data:`RecoveryPrompter`:
+the app's is :func:`ask_with_dialog` (the modal :class:`~visualnn.ui.recovery_dialog.RecoveryDialog`);
+tests inject one that answers.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from visualnn.core.project import Project
-from visualnn.core.project.io import project_from_dict
+from visualnn.core.project.io import ProjectFileError, project_from_dict
 from visualnn.core.recovery import (
     PendingRecovery,
     fallback_recovery_path,
@@ -37,15 +31,25 @@ from visualnn.core.recovery import (
     untitled_recovery_path,
     write_recovery,
 )
+from visualnn.ui.document import ProjectDocument
 from visualnn.ui.recovery_dialog import DISCARD, LATER, RESTORE, RecoveryDialog
 
 log = logging.getLogger(__name__)
 
 INTERVAL_MS = 60_000
 QUIET_MS = 1_000
-ANSWER_ENV = "VISUALNN_RECOVERY_ANSWER"
-SCRIPT_ENV = "VISUALNN_TEST_SCRIPT"
 DATA_DIR_ENV = "VISUALNN_DATA_DIR"
+ANSWERS = (RESTORE, DISCARD, LATER)
+
+# Asks the user what to do with a crashed session's recovery: returns ``restore``, ``discard`` or ``later``.
+RecoveryPrompter = Callable[[PendingRecovery, QWidget | None], str]
+
+
+def ask_with_dialog(pending: PendingRecovery, parent: QWidget | None) -> str:
+    """The app's prompter: the modal "Recover unsaved changes?" dialog."""
+    dialog = RecoveryDialog(pending, parent)
+    dialog.exec()
+    return dialog.choice
 
 
 def recovery_dir() -> Path:
@@ -78,18 +82,22 @@ class AutosaveManager(QObject):
     autosaved = Signal(str)  # recovery file path
     recovery_removed = Signal(str)
     restored = Signal(str)  # recovery file path
+    restore_failed = Signal(str)  # a message saying why and where the autosaved copy is
+    autosave_failed = Signal(str)  # a message saying where it could not write and why
 
     def __init__(
         self,
-        document: Any,
+        document: ProjectDocument,
         parent: QObject | None = None,
         *,
         interval_ms: int = INTERVAL_MS,
         quiet_ms: int = QUIET_MS,
         folder: Path | None = None,
+        prompter: RecoveryPrompter = ask_with_dialog,
     ) -> None:
         super().__init__(parent)
         self.document = document
+        self.prompter = prompter
         self.folder = folder or recovery_dir()
         self._target: Path | None = None
         self._written: set[Path] = set()  # recovery files this session wrote (ours to delete)
@@ -109,9 +117,9 @@ class AutosaveManager(QObject):
         self._periodic.setInterval(interval_ms)
         self._periodic.timeout.connect(self.autosave_now)
         self._periodic.start()
-        for name in ("graph_changed", "positions_changed", "dataset_changed", "training_changed", "runs_changed"):
-            getattr(document, name).connect(self._on_document_edited)
-        document.name_changed.connect(self._on_document_edited)
+        for edited in (document.graph_changed, document.positions_changed, document.dataset_changed,
+                       document.training_changed, document.runs_changed, document.name_changed):  # fmt: skip
+            edited.connect(self._on_document_edited)
         document.dirty_changed.connect(self._on_document_dirty_changed)
         document.path_changed.connect(self._on_document_path_changed)
         document.project_replaced.connect(self._on_document_project_replaced)
@@ -139,11 +147,13 @@ class AutosaveManager(QObject):
                 self._target = target = fallback_recovery_path(self.document.path, self.folder)
                 try:
                     write_recovery(target, data, self.document.path)
-                except OSError:
+                except OSError as again:
                     log.exception("autosave to %s failed", target)
+                    self.autosave_failed.emit(f"Autosave failed: cannot write {target} ({again}).")
                     return None
             else:
                 log.exception("autosave to %s failed", target)
+                self.autosave_failed.emit(f"Autosave failed: cannot write {target} ({exc}).")
                 return None
         self._written.add(target)
         self._saved_generation = self._generation
@@ -221,19 +231,27 @@ class AutosaveManager(QObject):
         log.info("discarded recovery %s", pending.recovery.path)
 
     def offer_recovery(self, parent: QWidget | None = None, include_untitled: bool = False) -> str:
-        """Ask whether to restore a pending recovery; returns ``restore``, ``discard``, ``later`` or ``none``."""
+        """Ask whether to restore a pending recovery; returns ``restore``, ``discard``, ``later``, ``none`` or ``failed``."""
         pending = self.pending(include_untitled)
         if pending is None:
             self.last_offer = ("none", None)
             return "none"
         log.info("found recovery %s (%s)", pending.recovery.path, "; ".join(pending.diff.lines()) or "no changes")
-        choice = os.environ.get(ANSWER_ENV, "").strip().lower()
-        if choice not in (RESTORE, DISCARD, LATER):
-            dialog = RecoveryDialog(pending, parent)
-            dialog.exec()
-            choice = dialog.choice
+        choice = self.prompter(pending, parent)
+        if choice not in ANSWERS:
+            raise ValueError(f"A recovery prompter must answer one of {', '.join(ANSWERS)}; received {choice!r}.")
         if choice == RESTORE:
-            self.restore(pending)
+            try:
+                self.restore(pending)
+            except ProjectFileError as exc:
+                # The autosaved copy cannot be read back: say why, keep the copy, keep the open project.
+                log.exception("could not restore %s", pending.recovery.path)
+                self.restore_failed.emit(
+                    f"The autosaved changes could not be restored: {exc} The autosaved copy is kept at "
+                    f"{pending.recovery.path}; Discard it when asked next time, or send it with a bug report."
+                )
+                self.last_offer = ("failed", pending)
+                return "failed"
         elif choice == DISCARD:
             self.discard(pending)
         self.last_offer = (choice, pending)
@@ -269,9 +287,15 @@ class AutosaveManager(QObject):
         self._saved_generation = self._generation
 
 
-def install_autosave(window: QWidget, document: Any, *, check_recovery: bool = True) -> AutosaveManager:
-    """Attach autosave to the main window's document, offer any crash recovery, run the test hook."""
-    manager = AutosaveManager(document, window)
+def install_autosave(
+    window: QWidget, document: ProjectDocument, *, prompter: RecoveryPrompter = ask_with_dialog, folder: Path | None = None
+) -> AutosaveManager:
+    """Attach autosave to the main window's document; a project opened later gets its own recovery offer.
+
+    The start-up offer (including a lost never-saved project) is the caller's to make, with
+    :meth:`AutosaveManager.offer_recovery`, so it can come before anything else opens.
+    """
+    manager = AutosaveManager(document, window, prompter=prompter, folder=folder)
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(manager.shutdown)
@@ -283,26 +307,22 @@ def install_autosave(window: QWidget, document: Any, *, check_recovery: bool = T
             remove_quietly(path)
 
     window.destroyed.connect(on_window_destroyed)
-    if check_recovery:
 
-        def on_replaced() -> None:
-            # A project opened after start-up may have its own crashed session to recover.
-            if not manager.restoring:
-                manager.schedule_offer(window)
+    def on_replaced() -> None:
+        # A project opened after start-up may have its own crashed session to recover.
+        if not manager.restoring:
+            manager.schedule_offer(window)
 
-        document.project_replaced.connect(on_replaced)
-        # Deferred so the window is on screen before a modal question appears.
-        manager.schedule_offer(window, include_untitled=True)
-    script = os.environ.get(SCRIPT_ENV)
-    if script:
-        QTimer.singleShot(0, lambda: _run_test_script(script, window, document, manager))
+    document.project_replaced.connect(on_replaced)
     return manager
 
 
-def _run_test_script(script: str, window: QWidget, document: Any, manager: AutosaveManager) -> None:
-    namespace = {"window": window, "document": document, "autosave": manager, "app": QApplication.instance()}
-    source = Path(script).read_text(encoding="utf-8")
-    exec(compile(source, script, "exec"), namespace)  # noqa: S102 (test-only hook, see module docstring)
-
-
-__all__ = ["AutosaveManager", "install_autosave", "pending_recovery", "project_from_document", "recovery_dir"]
+__all__ = [
+    "AutosaveManager",
+    "RecoveryPrompter",
+    "ask_with_dialog",
+    "install_autosave",
+    "pending_recovery",
+    "project_from_document",
+    "recovery_dir",
+]

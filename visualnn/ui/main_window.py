@@ -1,9 +1,14 @@
-"""The main window: canvas in the centre, palette left, inspector right, workflow tabs below."""
+"""The main window: canvas in the centre, palette left, inspector right, workflow tabs below.
+
+Built by the composition root (``visualnn.ui.app.build_main_window``) from a ``ProjectDocument``
+and an :class:`~visualnn.ui.engine_link.EngineLink`; every panel is constructed here with a plain
+import, so a panel that cannot be built stops the window from opening instead of hiding.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -12,7 +17,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMessageBox,
+    QMenu,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -25,27 +30,30 @@ from visualnn.ui.canvas.controller import CanvasController
 from visualnn.ui.canvas.scene import GraphScene
 from visualnn.ui.canvas.view import GraphView
 from visualnn.ui.code_panel import CodePanel
+from visualnn.ui.data_panel import DataPanel
 from visualnn.ui.document import ProjectDocument
+from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.inspector import InspectorPanel
 from visualnn.ui.palette import PalettePanel
-from visualnn.ui.panels import load_panel, start_engine
 from visualnn.ui.problems import ProblemsPanel
 from visualnn.ui.step_bar import StepBar
 from visualnn.ui.summary_panel import SummaryPanel
+from visualnn.ui.training import EvaluationPanel, PredictPanel, RunsPanel, TrainingPanel
 from visualnn.ui.window_files import ProjectFilesMixin
 
-log = logging.getLogger(__name__)
 BOTTOM_TABS = ("data", "training", "evaluation", "predict", "runs", "code", "summary", "problems")  # workflow order
 # Which workflow steps each bottom tab serves: raising the tab moves the step bar there.
 DOCK_STEPS = {"data": ("Data",), "training": ("Compile", "Fit"), "evaluation": ("Evaluate",), "predict": ("Predict",)}
+STEP_DOCKS = {"Data": "data", "Compile": "training", "Fit": "training", "Evaluate": "evaluation", "Predict": "predict"}
 
 
 class MainWindow(ProjectFilesMixin, QMainWindow):
     """Hosts the document's views; every edit goes through the document's undo stack."""
 
-    def __init__(self, document: ProjectDocument | None = None, settings: QSettings | None = None) -> None:
+    def __init__(self, document: ProjectDocument, engine: EngineLink, settings: QSettings | None = None) -> None:
         super().__init__()
-        self.document = document or ProjectDocument(parent=self)
+        self.document = document
+        self.engine = engine
         self.settings = settings or QSettings("VisualNN", "VisualNN")
         self.setWindowIcon(theme.icon("visualnn"))
         self.controller = CanvasController(self.document, self)
@@ -59,7 +67,6 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         lay.addWidget(self.step_bar)
         lay.addWidget(self.view, 1)
         self.setCentralWidget(central)
-        self.engine: Any = None
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self.actions_: dict[str, QAction] = {}
@@ -96,31 +103,15 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.code_panel = CodePanel(doc, self)
         self.summary_panel = SummaryPanel(doc, self)
         self.problems_panel = ProblemsPanel(doc, self)
-        self.engine = start_engine(self)
-        self.data_panel = load_panel(
-            "visualnn.ui.data_panel", "DataPanel", (doc,),
-            "Data: choose a CSV, image folder or NumPy file, the input and target columns, and the split.",
-        )
-        self.training_panel = load_panel(
-            "visualnn.ui.training", "TrainingPanel", (doc, self.engine),
-            "Training: loss, optimizer and metrics (compile), then live curves while the model fits.",
-        )
-        self.evaluation_panel = load_panel(
-            "visualnn.ui.training", "EvaluationPanel", (doc, self.engine),
-            "Evaluation: test metrics, confusion matrix and predictions of the trained model.",
-        )
-        self.predict_panel = load_panel(
-            "visualnn.ui.training", "PredictPanel", (doc, self.engine),
-            "Predict: run the trained model on new samples.",
-        )
-        self.runs_panel = load_panel(
-            "visualnn.ui.training", "RunsPanel", (doc, self.engine),
-            "Runs: every training run with its settings and final metrics.",
-        )
+        self.data_panel = DataPanel(doc, self)
+        self.training_panel = TrainingPanel(doc, self.engine, self)
+        self.evaluation_panel = EvaluationPanel(doc, self.engine, self)
+        self.predict_panel = PredictPanel(doc, self.engine, self)
+        self.runs_panel = RunsPanel(doc, self.engine, self)
         self._dock("palette", "Layers", self.palette_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        widgets = {
+        widgets: dict[str, tuple[str, QWidget]] = {
             "data": ("Data", self.data_panel),
             "training": ("Training", self.training_panel),
             "evaluation": ("Evaluation", self.evaluation_panel),
@@ -144,7 +135,14 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.docks["data"].raise_()  # step 1 of the workflow
         self.step_bar.set_current("Data")
 
-    def _act(self, key: str, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
+    def _act(
+        self,
+        key: str,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | list[Any] | None = None,
+        tip: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         action.setObjectName(f"action_{key}")
         if shortcut is not None:
@@ -188,7 +186,6 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         a("auto_layout", "Auto-&Layout", self.auto_layout, "Ctrl+L", "Arrange the layers top to bottom.")
         a("toggle_mode", "Convert to &Functional", self.toggle_mode, None, "Switch between a Sequential chain and the functional API.")
         a("reset_layout", "Reset Panel Layout", self.reset_layout)
-        a("about", "&About VisualNN", self.about)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -203,20 +200,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(acts["save"])
         file_menu.addAction(acts["save_as"])
-        self.export_menu = file_menu.addMenu("&Export")
-        for key, text in (
-            ("export_keras", "Keras Model (.keras)…"),
-            ("export_savedmodel", "TensorFlow SavedModel…"),
-            ("export_tflite", "TensorFlow Lite (.tflite)…"),
-            ("export_script", "Python Training Script (.py)…"),
-        ):
-            # Placeholders: the export feature connects these actions (found by object name).
-            act = QAction(text, self)
-            act.setObjectName(f"action_{key}")
-            act.setEnabled(False)
-            act.setToolTip("Available once the export feature is installed.")
-            self.export_menu.addAction(act)
-            self.actions_[key] = act
+        self.export_menu = file_menu.addMenu("&Export")  # filled by add_export_actions (composition root)
         file_menu.addSeparator()
         file_menu.addAction(acts["quit"])
         edit = bar.addMenu("&Edit")
@@ -233,8 +217,13 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         model = bar.addMenu("&Model")
         model.addAction(acts["auto_layout"])
         model.addAction(acts["toggle_mode"])
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(acts["about"])
+        self.help_menu: QMenu = bar.addMenu("&Help")  # filled by visualnn.ui.help (composition root)
+
+    def add_export_actions(self, actions: Iterable[tuple[str, QAction]]) -> None:
+        """Put the export feature's actions in File > Export (and in :attr:`actions_` by key)."""
+        for key, action in actions:
+            self.export_menu.addAction(action)
+            self.actions_[key] = action
 
     def _build_context_menu(self) -> None:
         """Right-click on the canvas offers the edit actions (they act on the selection)."""
@@ -285,31 +274,20 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             self.docks[key].visibilityChanged.connect(
                 lambda visible, k=key: self._on_dock_visibility_changed(k, visible)
             )
-        # Optional panels: wire what they offer (they may be placeholders in a partial build).
-        ready = getattr(self.engine, "ready", None)
-        if ready is not None and hasattr(ready, "connect"):
-            ready.connect(self.set_engine_info)
-        died = getattr(self.engine, "engine_died", None)
-        if died is not None and hasattr(died, "connect"):
-            died.connect(lambda why: self.engine_label.setText("TensorFlow engine stopped"))
-            died.connect(lambda why: self.statusBar().showMessage(str(why), 10000))
-        devices = getattr(self.training_panel, "devices_found", None)
-        if devices is not None:
-            devices.connect(self.set_engine_info)
-        recorded = getattr(self.training_panel, "run_recorded", None)
-        evaluate = getattr(self.evaluation_panel, "evaluate", None)
-        if recorded is not None and callable(evaluate):
-            recorded.connect(evaluate)
-        runs_changed = getattr(self.document, "runs_changed", None)
-        if runs_changed is not None:
-            runs_changed.connect(self.document.mark_modified)
+        self.engine.ready.connect(self.set_engine_info)
+        self.engine.engine_died.connect(self._on_engine_died)
+        self.training_panel.devices_found.connect(self.set_engine_info)
+        self.training_panel.run_recorded.connect(self.evaluation_panel.evaluate)
+        doc.runs_changed.connect(doc.mark_modified)
 
     def start_engine(self) -> None:
         """Start the TensorFlow engine process in the background (after the window is up)."""
-        start = getattr(self.engine, "start", None)
-        if callable(start):
-            self.engine_label.setText("TensorFlow: starting…")
-            start()
+        self.engine_label.setText("TensorFlow: starting…")
+        self.engine.start()
+
+    def _on_engine_died(self, why: str) -> None:
+        self.engine_label.setText("TensorFlow engine stopped")
+        self.statusBar().showMessage(why, 10000)
 
     # ------------------------------------------------------------ status and title
     def _update_title(self) -> None:
@@ -322,8 +300,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         shapes = self.document.shapes
         self.params_label.setText(f"Params: {theme.fmt_count(shapes.total_params)}")
         issues = self.document.issues
-        errors = sum(1 for i in issues if getattr(i, "severity", "") == "error")
-        warnings = sum(1 for i in issues if getattr(i, "severity", "") == "warning")
+        errors = sum(1 for i in issues if i.severity == "error")
+        warnings = sum(1 for i in issues if i.severity == "warning")
         if not self.document.graph.nodes:
             text, color = "Empty model", "palette(mid)"
         elif errors:
@@ -336,21 +314,20 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.validity_label.setStyleSheet(f"color: {color};")
         self.validity_label.setToolTip("Open the Problems tab for details." if errors or warnings else "")
 
-    def set_engine_info(self, info: Any) -> None:
-        """Show TensorFlow version and device once the engine reports them (dict or text)."""
+    def set_engine_info(self, info: dict[str, Any] | str) -> None:
+        """Show TensorFlow version and device once the engine reports them (its ready payload, or a summary)."""
         if isinstance(info, dict):
-            version = info.get("tensorflow") or info.get("tf_version") or info.get("version") or "?"
-            device = info.get("device") or ", ".join(map(str, info.get("devices", []) or [])) or "CPU"
+            versions = info.get("versions") or {}
+            version = versions.get("tensorflow") or info.get("tensorflow") or "?"
+            device = info.get("device") or "CPU"
             text = f"TensorFlow {version} · {device}"
         else:
-            text = str(info)
+            text = info
         self.engine_label.setText(text)
 
     def _update_mode_action(self) -> None:
         seq = self.document.graph.mode == SEQUENTIAL
-        act = self.actions_.get("toggle_mode")
-        if act is not None:
-            act.setText("Convert to Functional" if seq else "Convert to Sequential")
+        self.actions_["toggle_mode"].setText("Convert to Functional" if seq else "Convert to Sequential")
 
     # ------------------------------------------------------------ editing actions
     def delete_selection(self) -> None:
@@ -393,8 +370,13 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             after = sinks[-1] if sinks and self.document.graph.mode == SEQUENTIAL else None
         self.controller.add_layer(type_id, after=after)
 
+    def show_step(self, step: str) -> None:
+        """Point the step bar at a workflow step and raise the panel that serves it (the tour uses this)."""
+        self.step_bar.set_current(step)
+        self._on_step_bar_step_activated(step)
+
     def _on_step_bar_step_activated(self, step: str) -> None:
-        target = {"Data": "data", "Compile": "training", "Fit": "training", "Evaluate": "evaluation", "Predict": "predict"}.get(step)
+        target = STEP_DOCKS.get(step)
         if target is None:
             self.view.setFocus()
             return
@@ -412,23 +394,11 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self._update_status()
         QTimer.singleShot(0, self.view.show_model)
 
-    def about(self) -> None:
-        """Version and a one-line description."""
-        from visualnn import __version__
-
-        QMessageBox.about(self, "About VisualNN", f"<b>VisualNN {__version__}</b><p>Build, train and export Keras models visually.</p>")
-
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Ask about unsaved changes, remember the layout, stop the engine."""
         if not self.confirm_discard():
             event.ignore()
             return
         self.save_settings()
-        stop = getattr(self.engine, "shutdown", None) or getattr(self.engine, "stop", None)
-        if callable(stop):
-            try:
-                stop()
-            except Exception:
-                log.exception("engine shutdown failed")
+        self.engine.stop()
         event.accept()
-

@@ -3,17 +3,19 @@
 Examples open ready to train: the bundled folder (project, data) is copied once into the user's
 documents so the project can be saved and its relative data path still resolves. The guided tour
 walks through the six steps of the Keras workflow and can be dismissed for good (``QSettings``).
-The window is duck-typed (``open_path``, ``new_project``, ``new_from_template``, ``open_dialog``,
-``recent_files``, ``step_bar``) so these pieces can be tested without the full main window.
+The welcome page drives a :class:`WelcomeHost` (the main window satisfies it), so these pieces can
+be tested without the full main window. At start-up the composition root (``visualnn.ui.app``)
+opens the welcome page only after any crash-recovery question has been answered.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,6 +31,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from visualnn.ui.errors import show_error
 
 SHOW_ON_STARTUP = "welcome/show_on_startup"
 TOUR_DISMISSED = "tour/dismissed"
@@ -79,6 +83,28 @@ TOUR: tuple[TourStep, ...] = (
     TourStep("Predict", "6 · Predict", "Try the trained model on new samples with <code>model.predict()</code>, "
              "then export it (.keras, SavedModel, TFLite) or copy the generated Python code."),
 )
+
+
+class WelcomeHost(Protocol):
+    """What the welcome page asks of the window: open, create, list recents, point at a workflow step."""
+
+    def open_path(self, path: str, ask: bool = True) -> bool:
+        """Open a project file."""
+
+    def new_project(self) -> None:
+        """Start an empty project."""
+
+    def new_from_template(self, name: str) -> None:
+        """Start from a template."""
+
+    def open_dialog(self) -> None:
+        """Ask for a project file and open it."""
+
+    def recent_files(self) -> list[str]:
+        """Recently opened projects, newest first."""
+
+    def show_step(self, step: str) -> None:
+        """Point the step bar at a workflow step and raise its panel."""
 
 
 def app_settings() -> QSettings:
@@ -240,48 +266,51 @@ def _templates() -> dict[str, Any]:
 class WelcomeDialog(QDialog):
     """Hosts the welcome page and carries out the choice on the main window."""
 
-    def __init__(self, window: Any, settings: QSettings | None = None) -> None:
-        super().__init__(window if isinstance(window, QWidget) else None)
-        self.window_ = window
+    def __init__(self, host: WelcomeHost, parent: QWidget | None = None, settings: QSettings | None = None) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.settings = settings
         self.setWindowTitle("Welcome to VisualNN")
         self.resize(900, 460)
-        recent = window.recent_files() if hasattr(window, "recent_files") else []
-        self.page = WelcomePage(recent, settings, self)
+        self.page = WelcomePage(host.recent_files(), settings, self)
         QVBoxLayout(self).addWidget(self.page)
-        self.page.new_requested.connect(lambda: self._do("new_project"))
-        self.page.open_requested.connect(lambda: self._do("open_dialog"))
-        self.page.recent_requested.connect(lambda path: self._do("open_path", path))
-        self.page.template_requested.connect(lambda name: self._do("new_from_template", name))
+        self.page.new_requested.connect(lambda: self._then(host.new_project))
+        self.page.open_requested.connect(lambda: self._then(host.open_dialog))
+        self.page.recent_requested.connect(lambda path: self._then(lambda: host.open_path(path)))
+        self.page.template_requested.connect(lambda name: self._then(lambda: host.new_from_template(name)))
         self.page.example_requested.connect(self._open_example)
         self.page.tour_requested.connect(self._start_tour)
         self.tour: TourDialog | None = None
 
-    def _do(self, method: str, *args: object) -> None:
+    def _then(self, action: Callable[[], object]) -> None:
         self.accept()
-        getattr(self.window_, method)(*args)
+        action()
 
     def _open_example(self, key: str) -> None:
         try:
             path = prepare_example(key)
         except (OSError, KeyError) as exc:
-            from visualnn.ui.help import show_error
-
-            show_error(self, "Cannot open the example", str(exc))
+            show_error(self, "Cannot open the example", f"{exc} Choose another example or open a project file.")
             return
-        self._do("open_path", str(path))
+        self._then(lambda: self.host.open_path(str(path)))
 
     def _start_tour(self) -> None:
         self.accept()
-        self.tour = show_tour(self.window_, force=True)
+        self.tour = show_tour(self.parentWidget(), force=True, settings=self.settings, show_step=self.host.show_step)
 
 
 # ----------------------------------------------------------------------------- tour
 class TourDialog(QDialog):
     """Six pages, one per workflow step; pointing the window's step bar at each as it goes."""
 
-    def __init__(self, window: Any = None, settings: QSettings | None = None) -> None:
-        super().__init__(window if isinstance(window, QWidget) else None)
-        self.window_ = window
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        settings: QSettings | None = None,
+        show_step: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.show_step = show_step
         self.settings = settings or app_settings()
         self.setWindowTitle("Guided tour: the six steps")
         self.setObjectName("TourDialog")
@@ -326,12 +355,8 @@ class TourDialog(QDialog):
         self.progress.setText(f"{index + 1} of {len(TOUR)}")
         self.back_button.setEnabled(index > 0)
         self.next_button.setText("Finish" if index == len(TOUR) - 1 else "Next")
-        step_bar = getattr(self.window_, "step_bar", None)
-        if step_bar is not None:
-            step_bar.set_current(TOUR[index].step)
-            activated = getattr(step_bar, "step_activated", None)
-            if activated is not None:
-                activated.emit(TOUR[index].step)  # opens the panel the page talks about
+        if self.show_step is not None:
+            self.show_step(TOUR[index].step)  # opens the panel the page talks about
 
     def _on_next_clicked(self) -> None:
         if self.stack.currentIndex() == len(TOUR) - 1:
@@ -351,33 +376,40 @@ def tour_dismissed(settings: QSettings | None = None) -> bool:
     return _flag(settings or app_settings(), TOUR_DISMISSED, False)
 
 
-def show_tour(window: Any = None, *, force: bool = False, settings: QSettings | None = None) -> TourDialog | None:
+def show_tour(
+    parent: QWidget | None = None,
+    *,
+    force: bool = False,
+    settings: QSettings | None = None,
+    show_step: Callable[[str], None] | None = None,
+) -> TourDialog | None:
     """Open the tour (non-blocking) unless it was dismissed for good; ``force`` shows it anyway (Help menu)."""
     if not force and tour_dismissed(settings):
         return None
-    dialog = TourDialog(window, settings)
+    dialog = TourDialog(parent, settings, show_step)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
 
 
-def show_welcome(window: Any, settings: QSettings | None = None) -> WelcomeDialog:
+def show_welcome(host: WelcomeHost, parent: QWidget | None = None, settings: QSettings | None = None) -> WelcomeDialog:
     """Open the welcome page (non-blocking)."""
-    dialog = WelcomeDialog(window, settings)
+    dialog = WelcomeDialog(host, parent, settings)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
 
 
-def show_welcome_if_first_run(window: Any, argv: list[str] | None = None,
-                              settings: QSettings | None = None) -> QDialog | None:
+def show_welcome_if_first_run(
+    host: WelcomeHost, parent: QWidget | None = None, argv: list[str] | None = None, settings: QSettings | None = None
+) -> QDialog | None:
     """At start-up without a file: the welcome page (unless turned off), else the tour until dismissed."""
     settings = settings or app_settings()
-    if any(a.endswith(".vnn") for a in argv or []) or os.environ.get("VISUALNN_TEST_SCRIPT"):
-        return None  # the user (or a test) asked for a specific project
+    if any(a.endswith(".vnn") for a in argv or []):
+        return None  # the user asked for a specific project
     if _flag(settings, SHOW_ON_STARTUP, True):
-        return show_welcome(window, settings)
-    return show_tour(window, settings=settings)
+        return show_welcome(host, parent, settings)
+    return show_tour(parent, settings=settings, show_step=host.show_step)
 
 
 __all__ = [
@@ -386,6 +418,7 @@ __all__ = [
     "Example",
     "TourDialog",
     "WelcomeDialog",
+    "WelcomeHost",
     "WelcomePage",
     "available_examples",
     "prepare_example",

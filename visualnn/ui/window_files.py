@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 from visualnn.core.layout import NODE_HEIGHT, NODE_WIDTH, auto_layout
 from visualnn.core.project import Project
 from visualnn.ui import theme
+from visualnn.ui.errors import show_exception
 
 log = logging.getLogger(__name__)
 FILE_FILTER = "VisualNN projects (*.vnn);;All files (*)"
@@ -110,8 +111,7 @@ class ProjectFilesMixin(_WindowBase):
         try:
             self.document.load(path, prepare=tidy_positions)
         except Exception as exc:
-            log.warning("could not open %s: %s", path, exc)
-            QMessageBox.warning(self, "Cannot open project", f"Could not open {path}:\n\n{exc}")
+            show_exception(self, "Cannot open project", f"Could not open {path}: {exc}", exc)
             self._forget_recent(path)
             return False
         self._add_recent(os.path.abspath(path))
@@ -138,7 +138,7 @@ class ProjectFilesMixin(_WindowBase):
         try:
             saved = self.document.save(path)
         except Exception as exc:
-            QMessageBox.warning(self, "Cannot save project", f"Could not save {path}:\n\n{exc}")
+            show_exception(self, "Cannot save project", f"Could not save {path}: {exc}", exc)
             return False
         self._add_recent(saved)
         self.statusBar().showMessage(f"Saved {saved}", 4000)

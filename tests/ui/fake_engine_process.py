@@ -1,0 +1,169 @@
+"""A stand-in engine process for UI tests: speaks ``core.protocol`` on stdin/stdout, without TensorFlow.
+
+Run as ``python tests/ui/fake_engine_process.py [--no-devices]``. Unlike the real engine it runs every job
+on its own thread, so the messages of two jobs interleave on the wire. Job types:
+
+- ``ping``: echoes its payload.
+- ``count`` ({"tag", "n", "parties"}): sends ``n`` ``batch`` messages tagged ``tag``, in lock-step
+  with the other ``parties - 1`` count jobs (a barrier before every message), so their progress
+  alternates on the wire; the result echoes the tag.
+- ``train`` (a ``TrainRequest`` dict): two batches and one epoch message per epoch; honours stop,
+  pause and resume; the result is ``{"run": RunRecord dict}``. ``inline_data["fake"]`` steers it:
+  ``{"fail": message}`` fails before training, ``{"log": {...}}`` sends that ``log`` message first,
+  ``{"step_s": seconds}`` waits after each batch, ``{"nan": true}`` reports a NaN loss, ``{"no_run": true}``
+  returns a result without a run record.
+- ``evaluate`` / ``predict``: a small report / one prediction (``inline_data["fake"]["fail"]`` fails an evaluation).
+- ``devices``: two devices (the ``ready`` message omits them with ``--no-devices``).
+- ``crash`` ({"code", "stderr"}): writes ``stderr`` to stderr and exits with ``code`` at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import threading
+import time
+import traceback
+from typing import Any
+
+from visualnn.core.protocol import Control, Job, Message, ProtocolError, decode, encode
+
+_out = sys.stdout
+_lock = threading.Lock()
+_stops: dict[str, threading.Event] = {}
+_pauses: dict[str, threading.Event] = {}
+_barriers: dict[int, threading.Barrier] = {}
+_barrier_lock = threading.Lock()
+_run_ids = itertools.count(1)
+
+
+def send(job_id: str, kind: str, data: dict[str, Any]) -> None:
+    """Write one protocol message (thread-safe)."""
+    with _lock:
+        _out.write(encode(Message(job_id, kind, data)))
+        _out.flush()
+
+
+def _count(job: Job) -> dict[str, Any]:
+    parties = int(job.payload.get("parties", 1))
+    with _barrier_lock:
+        barrier = _barriers.setdefault(parties, threading.Barrier(parties, timeout=20))
+    tag = job.payload["tag"]
+    for i in range(int(job.payload["n"])):
+        barrier.wait()
+        send(job.id, "batch", {"tag": tag, "i": i})
+    return {"tag": tag}
+
+
+def _wait_if_paused(job: Job) -> None:
+    pause, stop = _pauses[job.id], _stops[job.id]
+    if pause.is_set() and not stop.is_set():
+        send(job.id, "paused", {"paused": True})
+        while pause.is_set() and not stop.is_set():
+            time.sleep(0.01)
+        send(job.id, "paused", {"paused": False})
+
+
+def _train(job: Job) -> dict[str, Any]:
+    payload = job.payload
+    fake = dict((payload.get("inline_data") or {}).get("fake") or {})
+    epochs = int(payload.get("epochs") or payload["project"]["training"]["epochs"])
+    step = float(fake.get("step_s", 0.0))
+    send(job.id, "status", {"text": "Building the model…"})
+    if fake.get("log"):
+        send(job.id, "log", dict(fake["log"]))
+    if fake.get("fail"):
+        raise ValueError(str(fake["fail"]))
+    history: dict[str, list[Any]] = {"loss": [], "val_loss": [], "lr": []}
+    done = 0
+    stopped = False
+    for epoch in range(1, epochs + 1):
+        for batch in (1, 2):
+            _wait_if_paused(job)
+            if _stops[job.id].is_set():
+                stopped = True
+                break
+            loss: Any = "nan" if fake.get("nan") else 1.0 / (epoch + batch)
+            send(job.id, "batch", {"epoch": epoch, "epochs": epochs, "batch": batch, "batches": 2,
+                                   "logs": {"loss": loss}, "samples_per_s": 640.0, "elapsed_s": 0.5 * epoch})
+            time.sleep(step)
+        if stopped:
+            break
+        logs = {"loss": 1.0 / (epoch + 1), "val_loss": 1.2 / (epoch + 1)}
+        send(job.id, "epoch", {"epoch": epoch, "epochs": epochs, "logs": logs, "lr": 0.001, "elapsed_s": 0.5 * epoch})
+        history["loss"].append(logs["loss"])
+        history["val_loss"].append(logs["val_loss"])
+        history["lr"].append(0.001)
+        done = epoch
+    if fake.get("no_run"):
+        return {"oops": True}
+    run_id = f"run-{os.getpid()}-{next(_run_ids)}"
+    run = {"id": run_id, "started": "2025-01-01T00:00:00", "status": "stopped" if stopped else "finished",
+           "duration_s": 1.5, "device": "cpu", "config": payload["project"]["training"], "history": history,
+           "metrics": {"loss": history["loss"][-1] if history["loss"] else 1.0}, "epochs_done": done,
+           "model_path": f"runs/{run_id}/model.keras", "continued_from": payload.get("continue_run")}
+    return {"run": run}
+
+
+def _run(job: Job) -> None:
+    try:
+        send(job.id, "started", {"type": job.type})
+        if job.type == "ping":
+            result: dict[str, Any] = {"pong": True, "echo": job.payload, "pid": os.getpid()}
+        elif job.type == "count":
+            result = _count(job)
+        elif job.type == "train":
+            result = _train(job)
+        elif job.type == "evaluate":
+            fail = ((job.payload.get("inline_data") or {}).get("fake") or {}).get("fail")
+            if fail:
+                raise ValueError(str(fail))
+            result = {"run_id": job.payload.get("run_id"), "split": job.payload.get("split"), "n_samples": 3,
+                      "metrics": {"loss": 0.5, "accuracy": 0.75}}
+        elif job.type == "predict":
+            result = {"run_id": job.payload.get("run_id"), "task": "classification",
+                      "predictions": [{"label": "b", "confidence": 0.8, "probabilities": {"a": 0.2, "b": 0.8}}]}
+        elif job.type == "devices":
+            result = {"devices": [{"id": "cpu"}, {"id": "gpu:0"}], "summary": "CPU + 1 GPU (fake)"}
+        elif job.type == "crash":
+            sys.stderr.write(str(job.payload.get("stderr", "")) + "\n")
+            sys.stderr.flush()
+            os._exit(int(job.payload.get("code", 3)))
+        else:
+            raise ProtocolError(f"The fake engine has no handler for job type {job.type!r}.")
+        send(job.id, "result", result)
+    except Exception as exc:  # the test sees the failure as the job's error message
+        send(job.id, "error", {"message": str(exc), "traceback": traceback.format_exc()})
+
+
+def main() -> None:
+    """Announce ``ready``, then serve jobs until EOF or ``shutdown``."""
+    ready: dict[str, Any] = {"protocol": 1, "pid": os.getpid(), "versions": {"tensorflow": "fake", "keras": "fake"}}
+    if "--no-devices" not in sys.argv:
+        ready.update(devices=["cpu"], device="CPU (fake)")
+    send("", "ready", ready)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        obj = decode(line)
+        if isinstance(obj, Job):
+            _stops[obj.id], _pauses[obj.id] = threading.Event(), threading.Event()
+            threading.Thread(target=_run, args=(obj,), daemon=True).start()
+        elif isinstance(obj, Control):
+            if obj.action == "shutdown":
+                break
+            stop, pause = _stops.get(obj.job_id), _pauses.get(obj.job_id)
+            if stop is None or pause is None:
+                continue
+            if obj.action == "stop":
+                stop.set()
+            elif obj.action == "pause":
+                pause.set()
+            elif obj.action == "resume":
+                pause.clear()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
