@@ -199,7 +199,7 @@ def connect_engine(dialog: AboutDialog, engine: EngineLink) -> None:
     if engine.state != READY:
         # Asking for the devices starts a stopped engine; until it is up the rows say so.
         dialog.set_waiting(STARTING_ENGINE)
-    dialog.devices_job = engine.submit("devices", {})
+    dialog.devices_job = str(engine.submit("devices", {}))  # its result arrives on job_finished, matched by id
 
 
 def show_about(parent: QWidget | None, engine: EngineLink | None) -> AboutDialog:

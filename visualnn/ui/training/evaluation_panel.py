@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.ui.document import ProjectDocument
-from visualnn.ui.engine_client import EngineClient
+from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.result_sessions import EvaluationController
 
 
@@ -99,7 +99,7 @@ class EvaluationPanel(QWidget):
     evaluated = Signal(dict)
     evaluation_failed = Signal(str)
 
-    def __init__(self, document: ProjectDocument, engine: EngineClient | None, parent: QWidget | None = None,
+    def __init__(self, document: ProjectDocument, engine: EngineLink | None, parent: QWidget | None = None,
                  extra_job: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self.document = document

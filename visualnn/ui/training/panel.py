@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.ui.document import ProjectDocument
-from visualnn.ui.engine_client import EngineClient
+from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.plots import MetricPlots
 from visualnn.ui.training.session import ProgressState, TrainingSessionController, plot_names
 from visualnn.ui.training.settings import TrainingSettingsForm
@@ -41,7 +41,7 @@ class TrainingPanel(QWidget):
     run_recorded = Signal(str)  # run id
     devices_found = Signal(str)  # status-bar summary
 
-    def __init__(self, document: ProjectDocument, engine: EngineClient | None, parent: QWidget | None = None,
+    def __init__(self, document: ProjectDocument, engine: EngineLink | None, parent: QWidget | None = None,
                  extra_job: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self.document = document

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.ui.document import ProjectDocument
-from visualnn.ui.engine_client import EngineClient
+from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.evaluation_panel import fill_table
 from visualnn.ui.training.result_sessions import PredictionController
 
@@ -48,7 +48,7 @@ class PredictPanel(QWidget):
     predicted = Signal(dict)
     prediction_failed = Signal(str)
 
-    def __init__(self, document: ProjectDocument, engine: EngineClient | None, parent: QWidget | None = None) -> None:
+    def __init__(self, document: ProjectDocument, engine: EngineLink | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.engine = engine

@@ -13,7 +13,8 @@ from PySide6.QtCore import QObject, Signal
 
 from visualnn.core.protocol import EvaluateRequest, PredictRequest
 from visualnn.ui.document import ProjectDocument
-from visualnn.ui.engine_client import EngineClient, JobHandle
+from visualnn.ui.engine_client import JobHandle
+from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.snapshot import project_snapshot
 
 NO_RUN = "There is no trained run yet. Train the model first."
@@ -55,7 +56,7 @@ class EvaluationController(QObject):
     evaluation_failed = Signal(str)  # message naming the cause
     status_changed = Signal(str)
 
-    def __init__(self, document: ProjectDocument, engine: EngineClient | None,
+    def __init__(self, document: ProjectDocument, engine: EngineLink | None,
                  extra_job: dict[str, Any] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
@@ -113,7 +114,7 @@ class PredictionController(QObject):
     prediction_failed = Signal(str)  # message naming the cause
     status_changed = Signal(str)
 
-    def __init__(self, document: ProjectDocument, engine: EngineClient | None, parent: QObject | None = None) -> None:
+    def __init__(self, document: ProjectDocument, engine: EngineLink | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.engine = engine

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QSplitter, QTableWidget
 
 from visualnn.core.training_config import RunRecord, run_differences
 from visualnn.ui.document import ProjectDocument
-from visualnn.ui.engine_client import EngineClient
+from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.evaluation_panel import fill_table
 from visualnn.ui.training.hints import format_duration
 from visualnn.ui.training.plots import MetricPlots
@@ -22,7 +22,7 @@ class RunsPanel(QWidget):
 
     selection_changed = Signal(list)  # selected run ids
 
-    def __init__(self, document: ProjectDocument, engine: EngineClient | None = None,
+    def __init__(self, document: ProjectDocument, engine: EngineLink | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document

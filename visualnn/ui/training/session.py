@@ -22,7 +22,8 @@ from visualnn.core.compile_options import check_compile
 from visualnn.core.protocol import TrainRequest, as_float
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.ui.document import ProjectDocument
-from visualnn.ui.engine_client import EngineClient, JobHandle
+from visualnn.ui.engine_client import JobHandle
+from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.hints import carried_history, format_duration, record_epoch, training_hints
 from visualnn.ui.training.snapshot import job_base_dir, project_snapshot
 
@@ -80,7 +81,7 @@ class TrainingSessionController(QObject):
     batch_reported = Signal(int, int, int, dict)  # epoch (1-based), batch, batches (0: unknown), logs
     epoch_reported = Signal(int, dict, object)  # epoch (1-based), logs, learning rate or None
 
-    def __init__(self, document: ProjectDocument, engine: EngineClient | None,
+    def __init__(self, document: ProjectDocument, engine: EngineLink | None,
                  extra_job: dict[str, Any] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
