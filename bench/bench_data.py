@@ -137,7 +137,7 @@ def bench_csv(rows: int, repeats: int) -> bool:
     print(f"CSV {rows:,} x {COLS} ({size:.0f} MB), best of {repeats}:")
     print(f"  pandas.read_csv(engine='pyarrow').to_numpy(): {base['seconds']:.2f} s, peak +{base['peak_bytes'] / 1e6:.0f} MB")
     print(f"  VisualNN -> standardised float32 train/val tensors: {ours['seconds']:.2f} s, peak +{ours['peak_bytes'] / 1e6:.0f} MB,"
-          f" tensors {ours['tensor_bytes'] / 1e6:.0f} MB")  # fmt: skip
+          f" tensors {ours['tensor_bytes'] / 1e6:.0f} MB")
     print(f"  time ratio {ratio:.2f}x (goal <= 1.3x) {'OK' if ratio <= 1.3 else 'MISSED'}")
     print(f"  peak memory {mem:.2f}x tensor bytes (goal <= 3x) {'OK' if mem <= 3 else 'MISSED'}")
     return ratio <= 1.3 and mem <= 3
@@ -162,7 +162,7 @@ def bench_images(n: int, repeats: int) -> bool:
     print(f"  keras.utils.image_dataset_from_directory: {base_ips:,.0f} images/s (setup {base['setup_s']:.2f} s)")
     print(f"  VisualNN streaming pipeline: {our_ips:,.0f} images/s (setup {ours['setup_s']:.2f} s, incl. byte checks)")
     print(f"  throughput ratio {ratio:.2f}x (goal >= 0.9x) {'OK' if ratio >= 0.9 else 'MISSED'}; "
-          f"per CPU-second {cpu_ratio:.2f}x")  # fmt: skip
+          f"per CPU-second {cpu_ratio:.2f}x")
     return ratio >= 0.9
 
 

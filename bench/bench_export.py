@@ -61,7 +61,7 @@ def main() -> int:
     t_model = best_of(lambda: generate_model_code(project, "functional"), 5)
     t_script = best_of(lambda: generate_script(project, "functional"), 5)
     print(f"export-code, {n} nodes: model {t_model * 1000:.0f} ms, full script {t_script * 1000:.0f} ms "
-          f"(goal <= {CODEGEN_GOAL_S * 1000:.0f} ms)")  # fmt: skip
+          f"(goal <= {CODEGEN_GOAL_S * 1000:.0f} ms)")
 
     import keras
 
@@ -78,7 +78,7 @@ def main() -> int:
         result = import_model(path)
     layers = len(result.graph)
     print(f"import DenseNet121 ({layers} layers) into a laid-out graph: {t_import:.2f} s warm, {t_cold:.2f} s cold "
-          f"(goal <= {IMPORT_GOAL_S} s)")  # fmt: skip
+          f"(goal <= {IMPORT_GOAL_S} s)")
     figures = {"codegen_model_ms": t_model * 1000, "codegen_script_ms": t_script * 1000, "import_densenet_s": t_import,
                "import_densenet_cold_s": t_cold}
     print(json.dumps(figures))

@@ -31,7 +31,7 @@ def startup_seconds(runs: int = 3) -> float:
         with tempfile.TemporaryDirectory() as cfg:
             # A fresh profile: first launch, so the app opens the bundled example as a new user sees it.
             env = dict(os.environ, XDG_CONFIG_HOME=cfg, VISUALNN_DATA_DIR=os.path.join(cfg, "data"),
-                       VISUALNN_EXAMPLES_DIR=os.path.join(cfg, "examples"))  # fmt: skip
+                       VISUALNN_EXAMPLES_DIR=os.path.join(cfg, "examples"))
             env.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
             errors = os.path.join(cfg, "stderr.txt")
             with open(errors, "w") as err:

@@ -71,7 +71,7 @@ def _draw(shape: str, rng: np.random.Generator, size: int = 32) -> object:
     else:
         angle = float(rng.uniform(0, 2 * math.pi))
         pts = [(cx + r * math.cos(angle + k * 2 * math.pi / 3), cy + r * math.sin(angle + k * 2 * math.pi / 3))
-               for k in range(3)]  # fmt: skip
+               for k in range(3)]
         draw.polygon(pts, fill=fg)
     return img
 
@@ -114,14 +114,14 @@ def make_projects(out: Path, tabular: Path, images: Path, series: Path) -> None:
 
     p = template("mlp_classifier").build()
     attach_dataset(p, str(tabular), target="species",
-                   options={"split": {"val": 0.2, "test": 0.1, "seed": 42, "stratify": True}})  # fmt: skip
+                   options={"split": {"val": 0.2, "test": 0.1, "seed": 42, "stratify": True}})
     p.set_training(replace(p.training, epochs=30, batch_size=32, learning_rate=0.005))
     p.set_name("Penguin species (MLP)")
     save_project(p, out / "tabular" / "tabular.vnn")
 
     p = template("cnn_small").build()
     attach_dataset(p, str(images), options={"image": {"image_size": [32, 32], "color_mode": "rgb", "rescale": "0_1"},
-                                            "split": {"val": 0.2, "test": 0.0, "seed": 42}})  # fmt: skip
+                                            "split": {"val": 0.2, "test": 0.0, "seed": 42}})
     p.set_training(replace(p.training, epochs=20, batch_size=32, learning_rate=0.002))
     p.set_name("Shapes (small CNN)")
     save_project(p, out / "images" / "images.vnn")
@@ -129,7 +129,7 @@ def make_projects(out: Path, tabular: Path, images: Path, series: Path) -> None:
     p = template("conv1d_regressor").build()
     attach_dataset(p, str(series), target="temperature", kind="timeseries",
                    options={"window": {"length": 24, "stride": 1, "horizon": 1},
-                            "split": {"val": 0.2, "test": 0.1, "seed": 42}})  # fmt: skip
+                            "split": {"val": 0.2, "test": 0.1, "seed": 42}})
     p.set_training(replace(p.training, epochs=20, batch_size=32, learning_rate=0.005))
     p.set_name("Next-hour temperature (Conv1D)")
     save_project(p, out / "timeseries" / "timeseries.vnn")

@@ -10,7 +10,7 @@ import grimp
 import pytest
 
 GUARDED = ("visualnn.core", "visualnn.services.datasets", "visualnn.services.training_data",
-           "visualnn.services.script_export", "visualnn.services.script_facts")  # fmt: skip
+           "visualnn.services.script_export", "visualnn.services.script_facts")
 
 
 def _cycles(graph: grimp.ImportGraph, modules: set[str]) -> list[list[str]]:

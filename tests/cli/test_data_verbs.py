@@ -49,7 +49,7 @@ def test_unreadable_input_exits_2_with_a_message(tmp_path: Path, capsys: pytest.
 def test_new_with_data_adapts_the_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "p.vnn"
     args = ["new", "--template", "mlp_classifier", "--data", str(EXAMPLES / "tabular" / "penguins.csv"),
-            "--target", "species", "-o", str(out)]  # fmt: skip
+            "--target", "species", "-o", str(out)]
     assert main(args) == 0
     saved = json.loads(out.read_text())
     assert saved["dataset"]["kind"] == "csv" and not saved["dataset"]["path"].startswith("/")

@@ -29,7 +29,7 @@ def test_export_code_writes_script_and_requirements(tmp_path: Path, capsys: Any)
     vnn = _example(tmp_path)
     out = tmp_path / "scripts" / "train.py"
     rc = main(["export-code", str(vnn), "-o", str(out), "--style", "subclass", "--requirements",
-               str(tmp_path / "requirements.txt"), "--json"])  # fmt: skip
+               str(tmp_path / "requirements.txt"), "--json"])
     assert rc == 0
     result = _json(capsys)
     assert result["ok"] and result["style"] == "subclass"

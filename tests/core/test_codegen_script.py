@@ -28,7 +28,7 @@ def csv_facts(column: str = "petal") -> dict[str, Any]:
         "features": [{"name": column, "kind": "numeric", "missing": "mean", "scaling": "standardize"},
                      {"name": "colour", "kind": "categorical", "missing": "most_frequent", "encoding": "onehot"}],
         "targets": [{"name": "species", "kind": "categorical"}],
-    }  # fmt: skip
+    }
 
 
 def csv_project(column: str = "petal") -> tuple[Any, dict[str, Any]]:
@@ -61,7 +61,7 @@ def test_every_template_gives_an_importable_script_with_the_six_steps(name: str)
         assert f"Step {step}" in code
     for word in ("from_tensor_slices", "Dataset.zip((ds_x, ds_y))", "shuffle(buffer_size=", ".batch(", ".prefetch(",
                  "model.compile(", "model.fit(", "model.evaluate(", "model.predict(", "--epochs", "--batch-size"):
-        assert squeeze(word) in squeeze(code), word  # fmt: skip
+        assert squeeze(word) in squeeze(code), word
 
 
 def test_csv_script_carries_the_detected_settings_as_data() -> None:
@@ -86,7 +86,7 @@ def test_hostile_column_names_and_paths_cannot_inject_code() -> None:
     assert "__import__" not in names
     imports = sorted(ast.unparse(n) for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
     assert imports == sorted(["import argparse", "import os", "from collections import Counter", "import keras",
-                              "import numpy as np", "import pandas as pd", "import tensorflow as tf"])  # fmt: skip
+                              "import numpy as np", "import pandas as pd", "import tensorflow as tf"])
 
 
 def test_project_with_data_but_no_facts_asks_for_them() -> None:
@@ -99,7 +99,7 @@ def test_training_settings_reach_compile_and_callbacks() -> None:
     project = TEMPLATES["mlp_regressor"].build()
     project.training = TrainingConfig(loss="mse", optimizer="sgd", learning_rate=0.05, momentum=0.9,
                                       metrics=("mae", "rmse"), schedule="plateau", early_stopping=True,
-                                      patience=4, deterministic=True)  # fmt: skip
+                                      patience=4, deterministic=True)
     code = generate_script(project, "sequential", strategy="mirrored")
     flat = squeeze(code)
     assert squeeze("keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9, nesterov=False)") in flat

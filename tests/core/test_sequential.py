@@ -23,14 +23,14 @@ def _graph(nodes: list[tuple[str, str]], edges: list[tuple[str, str, int]], mode
 
 
 CHAIN = _graph([("input_1", "Input"), ("dense_1", "Dense"), ("dense_2", "Dense")],
-               [("input_1", "dense_1", 0), ("dense_1", "dense_2", 0)])  # fmt: skip
+               [("input_1", "dense_1", 0), ("dense_1", "dense_2", 0)])
 BRANCH = _graph([("input_1", "Input"), ("dense_1", "Dense"), ("dense_2", "Dense"), ("dense_3", "Dense")],
-                [("input_1", "dense_1", 0), ("dense_1", "dense_2", 0), ("dense_1", "dense_3", 0)])  # fmt: skip
+                [("input_1", "dense_1", 0), ("dense_1", "dense_2", 0), ("dense_1", "dense_3", 0)])
 MERGE = _graph([("input_1", "Input"), ("dense_1", "Dense"), ("dense_2", "Dense"), ("add_1", "Add")],
                [("input_1", "dense_1", 0), ("input_1", "dense_2", 0), ("dense_1", "add_1", 0),
-                ("dense_2", "add_1", 1)])  # fmt: skip
+                ("dense_2", "add_1", 1)])
 PARTS = _graph([("input_1", "Input"), ("dense_1", "Dense"), ("input_2", "Input"), ("dense_2", "Dense")],
-               [("input_1", "dense_1", 0), ("input_2", "dense_2", 0)])  # fmt: skip
+               [("input_1", "dense_1", 0), ("input_2", "dense_2", 0)])
 HEADLESS = _graph([("dense_1", "Dense"), ("dense_2", "Dense")], [("dense_1", "dense_2", 0)])
 
 CASES = {
@@ -58,11 +58,11 @@ def test_each_refusal_names_the_layer_at_fault(case: str) -> None:
 
 def test_a_merge_below_a_single_branch_is_named_where_it_merges() -> None:
     g = _graph([("input_1", "Input"), ("dense_1", "Dense"), ("add_1", "Add")],
-               [("input_1", "dense_1", 0), ("dense_1", "add_1", 0), ("input_1", "add_1", 1)])  # fmt: skip
+               [("input_1", "dense_1", 0), ("dense_1", "add_1", 0), ("input_1", "add_1", 1)])
     problem = sequential_problem(g)
     assert problem is not None and problem.node_id == "input_1"  # the branch comes first in the chain order
     merge_only = _graph([("input_1", "Input"), ("input_2", "Input"), ("add_1", "Add")],
-                        [("input_1", "add_1", 0), ("input_2", "add_1", 1)])  # fmt: skip
+                        [("input_1", "add_1", 0), ("input_2", "add_1", 1)])
     found = sequential_problem(merge_only)
     assert found is not None and found.node_id == "add_1" and "add_1 merges 2 inputs" in found.reason
 

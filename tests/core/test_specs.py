@@ -42,7 +42,7 @@ REQUIRED = {
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "GroupNormalization", "UnitNormalization", "GaussianDropout",
     "AlphaDropout", "Attention", "AdditiveAttention", "SeparableConv1D", "DepthwiseConv1D", "Conv1DTranspose",
     "Conv3DTranspose", "ZeroPadding3D", "Cropping3D", "UpSampling3D", "CenterCrop", "RandomCrop", "RandomBrightness",
-}  # fmt: skip
+}
 
 
 def test_catalog_has_every_required_layer() -> None:

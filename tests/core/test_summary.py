@@ -39,7 +39,7 @@ def test_json_row_keeps_the_cli_format() -> None:
     assert json.loads(json.dumps(row.to_dict())) == {
         "id": "out", "name": "out", "type": "Dense", "output_shape": [None, 4], "params": 24, "trainable": 24,
         "non_trainable": 0, "connected_to": ["joined"], "error": None,
-    }  # fmt: skip
+    }
 
 
 def test_unknown_shapes_and_errors_are_none_and_named() -> None:

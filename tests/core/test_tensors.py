@@ -66,7 +66,7 @@ def test_detect_task(args: tuple, task: str) -> None:  # type: ignore[type-arg]
 def test_suggest_output_matches_keras_conventions() -> None:
     assert suggest_output("binary").to_dict() == {
         "task": "binary", "units": 1, "activation": "sigmoid", "loss": "binary_crossentropy", "metrics": ["accuracy"]
-    }  # fmt: skip
+    }
     multi = suggest_output("multiclass", n_classes=4)
     assert (multi.units, multi.activation, multi.loss) == (4, "softmax", "sparse_categorical_crossentropy")
     assert suggest_output("multiclass", 4, target_encoding="onehot").loss == "categorical_crossentropy"

@@ -116,12 +116,12 @@ def test_bundle_opens_the_window_offscreen(bundle: Path, tmp_path: Path) -> None
     save_project(project, path)
     logs = tmp_path / "logs"
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "VISUALNN_LOG_DIR": str(logs),
-           "VISUALNN_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
+           "VISUALNN_DATA_DIR": str(tmp_path / "data")}
     exe = bundle / ("visualnn.exe" if sys.platform == "win32" else "visualnn")
     proc = subprocess.Popen(
         [str(exe), str(path)], env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **env},
         stdout=subprocess.DEVNULL, stderr=(tmp_path / "stderr.txt").open("w"), start_new_session=True,
-    )  # fmt: skip
+    )
     shown = f"window shown with {path}"
     log_file = logs / "visualnn.log"
     try:

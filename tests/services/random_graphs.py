@@ -20,7 +20,7 @@ Draw = Callable[[st.SearchStrategy[Any]], Any]
 MERGES = (
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
     "MultiHeadAttention", "Attention", "AdditiveAttention",
-)  # fmt: skip
+)
 MULTI_INPUT = set(MERGES)
 ATTENTION = {"MultiHeadAttention", "Attention", "AdditiveAttention"}
 # Left at their defaults: they change neither shapes nor counts, or make graphs slow/stateful.

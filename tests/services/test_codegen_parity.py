@@ -90,7 +90,7 @@ def test_script_pipeline_yields_the_app_tensors_in_the_same_order(kind: str, tmp
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = module.load_data()
     assert (len(y_tr), len(y_va), len(y_te)) == (app.n_train, app.n_val, app.n_test)
     script = {"train": module.make_dataset(x_tr, y_tr, 16, training=True), "val": module.make_dataset(x_va, y_va, 16, False),
-              "test": module.make_dataset(x_te, y_te, 16, False)}  # fmt: skip
+              "test": module.make_dataset(x_te, y_te, 16, False)}
     for split in ("train", "val", "test"):
         ours, theirs = _batches(script[split]), _batches(getattr(app, split))
         assert len(ours) == len(theirs), split
@@ -130,13 +130,13 @@ def test_exported_script_trains_to_the_app_history(tmp_path: Path) -> None:
     cli = [sys.executable, "-m", "visualnn.cli", "export-code", str(vnn), "-o", str(folder / "train.py")]
     subprocess.run(cli, check=True, env=env, capture_output=True)
     train = subprocess.run([sys.executable, "-m", "visualnn.cli", "train", str(vnn), "--json"], env=env,
-                           capture_output=True, text=True, timeout=600)  # fmt: skip
+                           capture_output=True, text=True, timeout=600)
     assert train.returncode == 0, train.stderr[-2000:]
     app_history = json.loads(train.stdout)["history"]
     probe = ("import json, sys; sys.path.insert(0, '.'); import train; "
-             "h = train.main(['--output', 'script_model.keras']); print('HISTORY' + json.dumps(h.history))")  # fmt: skip
+             "h = train.main(['--output', 'script_model.keras']); print('HISTORY' + json.dumps(h.history))")
     run = subprocess.run([sys.executable, "-c", probe], cwd=folder, env=env, capture_output=True, text=True,
-                         timeout=600)  # fmt: skip
+                         timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     script_history = json.loads(run.stdout.split("HISTORY", 1)[1])
     assert set(script_history) <= set(app_history) | {"learning_rate"}

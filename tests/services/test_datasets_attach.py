@@ -51,7 +51,7 @@ def test_images_and_sequences_adapt_their_templates(tmp_path: Path) -> None:
     assert [n for n in project.graph if n.type == "Input"][0].params["shape"] == [32, 32, 3]
     assert project.dataset is not None and project.dataset.kind == "images"
     series = attach_dataset(template("conv1d_regressor").build(), str(EXAMPLES / "timeseries" / "weather.csv"),
-                            target="temperature")  # fmt: skip
+                            target="temperature")
     assert series.dataset is not None and series.dataset.kind == "timeseries"
     assert [n for n in series.graph if n.type == "Input"][0].params["shape"] == [24, 3]
     np.savez(tmp_path / "v.npz", x=np.zeros((10, 5, 4)), y=np.arange(10) % 4)

@@ -91,7 +91,7 @@ def test_prepare_images_streams_rescaled_batches(tmp_path: Path) -> None:
     from visualnn.services.datasets import prepare
 
     spec = DatasetSpec("images", "images/shapes", {"image": {"image_size": [16, 16], "rescale": "-1_1"},
-                                                   "split": {"val": 0.2}})  # fmt: skip
+                                                   "split": {"val": 0.2}})
     data = prepare(spec, str(EXAMPLES), batch_size=8, seed=0)
     assert data.input_shape == (16, 16, 3) and data.class_names == ["circle", "square", "triangle"]
     assert (data.n_train, data.n_val) == (144, 36)
@@ -111,7 +111,7 @@ def test_prepare_numpy_and_timeseries(tmp_path: Path) -> None:
     assert data.input_shape == (6, 2) and data.task == "binary" and data.n_outputs == 1
     assert data.tensors[0].axes == ("samples", "time steps", "features")
     spec = DatasetSpec("timeseries", "timeseries/weather.csv", {"window": {"length": 24, "target": "temperature"},
-                                                               "split": {"val": 0.2, "test": 0.1}})  # fmt: skip
+                                                               "split": {"val": 0.2, "test": 0.1}})
     data = prepare(spec, str(EXAMPLES), batch_size=32)
     assert data.input_shape == (24, 3) and data.task == "regression"
     n = 2160
@@ -154,7 +154,7 @@ def test_mixed_image_folder_is_resized_converted_and_skips_bad_files(tmp_path: P
     (root / "a" / "cut.png").write_bytes(good[:40])
     (root / "b" / "notes.txt").write_text("not an image")
     spec = DatasetSpec("images", "mixed", {"image": {"image_size": [12, 14], "color_mode": "grayscale"},
-                                           "split": {"val": 0.25}})  # fmt: skip
+                                           "split": {"val": 0.25}})
     data = prepare(spec, str(tmp_path), batch_size=4)
     assert data.input_shape == (12, 14, 1)
     assert data.n_train + data.n_val == 16

@@ -72,7 +72,7 @@ def _run_style(style: str, tmp_path: Path) -> dict[str, Any]:
         shape = next(node.params["shape"] for node in project.graph.nodes.values() if node.type == "Input")
         cases.append([f"{name}_{style}", str(path), task, shape])
     proc = subprocess.run([sys.executable, "-c", _TRAIN, json.dumps(cases)], capture_output=True, text=True,
-                          timeout=300, cwd=str(tmp_path))  # fmt: skip
+                          timeout=300, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = next(line for line in proc.stdout.splitlines() if line.startswith("RESULT="))
     result: dict[str, Any] = json.loads(line[len("RESULT="):])

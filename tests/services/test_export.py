@@ -48,7 +48,7 @@ def test_quantized_tflite_keeps_class_agreement(trained: tuple[Any, Any, Any], t
 
     model, x, y = trained
     report = export_model(model, tmp_path / f"q_{quantize}.tflite", samples=x[200:], labels=y[200:], quantize=quantize,
-                          representative=x[:200])  # fmt: skip
+                          representative=x[:200])
     assert report.quantize == quantize
     assert report.class_agreement is not None and report.class_agreement >= 0.98, report.summary()
     assert report.passed

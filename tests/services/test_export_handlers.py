@@ -32,7 +32,7 @@ def test_export_code_job_reads_the_data_and_returns_the_script(tmp_path: Path) -
     shutil.copytree(ROOT / "resources" / "examples" / "tabular", folder)
     project = load_project(folder / "tabular.vnn")
     result, _ = run("export_code", {"project": project.to_dict(), "base_dir": str(folder),
-                                    "script_dir": str(tmp_path / "out"), "style": "sequential"})  # fmt: skip
+                                    "script_dir": str(tmp_path / "out"), "style": "sequential"})
     tree = ast.parse(result["code"])
     assert any(isinstance(n, ast.FunctionDef) and n.name == "load_data" for n in tree.body)
     assert '"path": "../tabular/penguins.csv"' in result["code"] and "keras.Sequential(" in result["code"]
@@ -46,7 +46,7 @@ def test_export_and_import_jobs_round_trip(tmp_path: Path) -> None:
 
     project = TEMPLATES["two_input"].build()
     result, messages = run("export_model", {"project": project.to_dict(), "base_dir": str(tmp_path),
-                                            "out": str(tmp_path / "m.keras"), "samples": 16})  # fmt: skip
+                                            "out": str(tmp_path / "m.keras"), "samples": 16})
     assert result["report"]["passed"] and result["run"] is None and "PASS" in result["summary"]
     assert messages and messages[0][0] == "status"
     assert keras.saving.load_model(tmp_path / "m.keras").count_params() > 0

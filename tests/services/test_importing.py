@@ -212,6 +212,6 @@ def test_core_snake_case_is_keras_to_snake_case() -> None:
     from visualnn.core.names import snake_case
 
     names = [n for mod in (keras.layers, keras.initializers, keras.regularizers, keras.constraints)
-             for n in dir(mod) if n[:1].isupper()]  # fmt: skip
+             for n in dir(mod) if n[:1].isupper()]
     assert len(names) > 100
     assert {n: snake_case(n) for n in names} == {n: to_snake_case(n) for n in names}

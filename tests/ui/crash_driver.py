@@ -55,7 +55,7 @@ def report(session: Session, out: Path, quit_after: bool) -> None:
         "dirty": document.is_dirty,
         "path": document.path,
         "pid": os.getpid(),
-    })  # fmt: skip
+    })
     if quit_after:
         session.app.quit()
 

@@ -133,7 +133,7 @@ def test_save_of_a_model_that_cannot_be_written_fails_with_the_reason(qtbot: Any
     with qtbot.waitSignal(panel.save_failed, timeout=5000) as sig:
         panel.save(str(tmp_path / "train.py"))
     assert sig.args[0] == ("The script was not saved: The model cannot be written as code yet: "
-                           "The model is empty: add an Input and at least one layer.")  # fmt: skip
+                           "The model is empty: add an Input and at least one layer.")
     assert not (tmp_path / "train.py").exists() and not (tmp_path / "requirements.txt").exists()
     assert panel.editor.toPlainText().startswith("# The model cannot be written as code yet")
 

@@ -21,7 +21,7 @@ REPORT = {
     "sample_source": "dataset", "max_abs_diff": 0.0096, "mean_abs_diff": 0.002, "class_agreement": 0.995,
     "metric": "accuracy", "metric_app": 0.9, "metric_export": 0.905, "metric_diff": 0.005,
     "tolerance": "class agreement >= 98%", "passed": True, "notes": ["Inputs and outputs are int8."],
-}  # fmt: skip
+}
 
 
 class FakeEngine(QObject):
@@ -62,7 +62,7 @@ def test_controller_adopts_the_main_window_placeholders(qtbot: Any) -> None:
     keras_action = window.findChild(QAction, "action_export_keras")
     assert controller.actions["export_keras"] is keras_action and keras_action.isEnabled()
     assert set(controller.actions) == {"export_keras", "export_savedmodel", "export_tflite", "export_script",
-                                       "import_model"}  # fmt: skip
+                                       "import_model"}
 
 
 def test_export_sends_the_latest_run_and_stores_the_report(qtbot: Any, tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_export_sends_the_latest_run_and_stores_the_report(qtbot: Any, tmp_path:
     _, job_type, payload = engine.jobs[-1]
     assert job_type == "export_model" and payload["run_id"] == "run-1" and payload["quantize"] == "int8"
     updated = RunRecord(id="run-1", started="2026-01-01T00:00:00", model_path="runs/run-1/model.keras",
-                        extra={"exports": [REPORT]})  # fmt: skip
+                        extra={"exports": [REPORT]})
     with qtbot.waitSignal(controller.exported) as blocker:
         engine.job_finished.emit(job_id, {"report": REPORT, "run": updated.to_dict()})
     assert blocker.args[0]["passed"] is True

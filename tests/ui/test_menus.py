@@ -173,14 +173,14 @@ def test_every_menu_action_runs_without_an_uncaught_exception(session: Session, 
         "View > Zoom In", "View > Fit to View", "View > Reset Panel Layout",
         "Model > Auto-Layout", "Help > Layer reference…", "Help > Guided tour", "Help > About VisualNN",
         "Help > Show log", "Help > Keras documentation",
-    }  # fmt: skip
+    }
     missing = expected - set(walk.triggered)
     assert not missing, f"not triggered: {sorted(missing)}; disabled: {walk.disabled}"
     for prefix in ("File > New from Template > ", "View > Panels > ", "Edit > Undo", "Edit > Redo"):
         assert any(t.startswith(prefix) for t in walk.triggered), prefix
     # The non-modal windows the Help menu opens, and the export jobs sent to the engine.
     for name, kind in (("Help > About VisualNN", "AboutDialog"), ("Help > Guided tour", "TourDialog"),
-                       ("Help > Layer reference…", "ReferenceDialog")):  # fmt: skip
+                       ("Help > Layer reference…", "ReferenceDialog")):
         assert f"{name}: {kind}" in walk.dialogs
     assert engine.job_types().count("export_model") == 3 and "export_code" in engine.job_types()
     assert "https://keras.io/api/" in walk.urls

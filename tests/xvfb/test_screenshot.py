@@ -51,7 +51,7 @@ def test_app_window_and_about_screenshots(tmp_path: Any) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "tests.xvfb.screenshot_driver", str(ARTIFACTS), *_example()],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     _not_blank(ARTIFACTS / "main_window.png", 800, 500)
     _not_blank(ARTIFACTS / "about.png", 300, 200)

@@ -19,7 +19,7 @@ def register(sub: Any) -> None:
     p.add_argument("file", help="the .vnn project file")
     p.add_argument("-o", "--output", required=True, help="the script to write, e.g. train.py")
     p.add_argument("--style", default="functional", choices=("sequential", "functional", "subclass"),
-                   help="how the model is defined (default: functional)")  # fmt: skip
+                   help="how the model is defined (default: functional)")
     p.add_argument("--model-only", action="store_true", help="write only the model definition (build_model)")
     p.add_argument("--requirements", metavar="PATH",
                    help="where to write requirements.txt, pinned to the installed versions (default: beside the script)")
@@ -32,7 +32,7 @@ def register(sub: Any) -> None:
     p.add_argument("-o", "--output", required=True, help="OUT.keras, OUT.tflite, or a folder for a SavedModel")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest trained run, else the untrained model)")
     p.add_argument("--quantize", default="none", choices=("none", "dynamic", "float16", "int8"),
-                   help="TFLite quantization (default: none, float32)")  # fmt: skip
+                   help="TFLite quantization (default: none, float32)")
     p.add_argument("--samples", type=int, default=256, help="samples used for the parity check (default 256)")
     p.add_argument("--json", action="store_true", help="print the parity report as JSON")
     p.set_defaults(func=export_model_main)
@@ -68,7 +68,7 @@ def export_code_main(args: argparse.Namespace) -> int:
     script_dir = os.path.dirname(os.path.abspath(args.output))
     try:
         export = export_script(project, args.style, base_dir, script_dir, getattr(args, "strategy", None),
-                               model_only=args.model_only)  # fmt: skip
+                               model_only=args.model_only)
         written = write_script(export, args.output, args.requirements)
     except ScriptExportError as exc:
         return _fail(str(exc), args.json)
@@ -77,7 +77,7 @@ def export_code_main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"ok": True, "path": args.output, "style": args.style, "lines": export.lines,
                           "requirements": written.requirements,
-                          "kept_requirements": written.kept_requirements}))  # fmt: skip
+                          "kept_requirements": written.kept_requirements}))
     else:
         print(f"Wrote {args.output} ({export.lines} lines, {args.style} style).")
         if written.requirements:
@@ -132,7 +132,7 @@ def import_model_main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"ok": True, "path": args.output, "name": project.name, "layers": len(project.graph),
                           "params": report.total_params, "notes": notes,
-                          "runs": [r.id for r in project.runs]}))  # fmt: skip
+                          "runs": [r.id for r in project.runs]}))
     else:
         print(f"Imported {project.name!r}: {len(project.graph)} layers, {report.total_params:,} parameters -> {args.output}")
         for note in notes:

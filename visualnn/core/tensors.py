@@ -24,7 +24,7 @@ DTYPE_BYTES = {
     "float16": 2, "float32": 4, "float64": 8, "bfloat16": 2,
     "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4, "int64": 8, "uint64": 8,
     "bool": 1,
-}  # fmt: skip
+}
 
 
 def axis_names(rank: int, kind: str | None = None) -> tuple[str, ...]:
@@ -136,7 +136,7 @@ class OutputSuggestion:
         return {
             "task": self.task, "units": self.units, "activation": self.activation,
             "loss": self.loss, "metrics": list(self.metrics),
-        }  # fmt: skip
+        }
 
 
 # A numeric target with at most this many distinct integer values is treated as class labels.

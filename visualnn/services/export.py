@@ -350,7 +350,7 @@ def _compare(
     return ParityReport(
         fmt, quantize, path, size, n, source, max_diff, mean_diff, agreement, metric, app_metric, export_metric,
         tolerance, bool(passed), notes,
-    )  # fmt: skip
+    )
 
 
 def _classification(y: Any) -> bool:

@@ -447,7 +447,7 @@ def _load_by_layer(model: Any, graph: Graph, weights: Path, paths: dict[str, str
             label = graph.nodes[nid].label if nid in graph.nodes else nid
             try:
                 _load_state(model.get_layer(label), weights_store=store, assets_store=None, inner_path=inner,
-                            visited_saveables=set())  # fmt: skip
+                            visited_saveables=set())
             except Exception as exc:
                 raise ModelImportError(
                     f"Layer {label!r}: its weights in {source} could not be loaded ({exc}); import without weights."

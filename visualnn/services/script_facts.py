@@ -49,7 +49,7 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
             features, target = timeseries_columns(abs_spec, read.table, read.format.header)
             window = spec.window()
             facts.update(features=features, target=target, length=int(window.length), stride=int(window.stride),
-                         horizon=int(window.horizon), task="regression")  # fmt: skip
+                         horizon=int(window.horizon), task="regression")
     elif spec.kind == "numpy":
         from visualnn.services.datasets.arrays import encode_array_targets, load_arrays
 
@@ -58,14 +58,14 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
         if pair.y is not None:
             task = encode_array_targets(pair.y, abs_spec, path)[0]
         facts.update(features_array=pair.x_name, targets_array=pair.y_name, task=task,
-                     targets_path=spec.arrays().targets_path)  # fmt: skip
+                     targets_path=spec.arrays().targets_path)
     elif spec.kind == "images":
         from visualnn.services.datasets.images import scan_image_folder
 
         image = spec.image()
         scan = scan_image_folder(path)
         facts.update(image_size=list(image.image_size), channels=image.channels, rescale=image.rescale,
-                     task=spec.task() or ("binary" if len(scan.class_names) == 2 else "multiclass"))  # fmt: skip
+                     task=spec.task() or ("binary" if len(scan.class_names) == 2 else "multiclass"))
     return facts
 
 

@@ -58,7 +58,7 @@ def inline_data(
     x_val, y_val = np.asarray(x_val, dtype="float32"), np.asarray(y_val)
     task, n_classes, fmt = infer_task(y)
     stats = {"label_format": fmt, "input_max": float(np.max(x)) if x.size else 0.0, "n_train": len(x),
-             "input_kind": "images" if x.ndim >= 3 else "table"}  # fmt: skip
+             "input_kind": "images" if x.ndim >= 3 else "table"}
     return from_arrays(
         {"train": x, "val": x_val, "test": x_val},
         {"train": y, "val": y_val, "test": y_val},

@@ -173,7 +173,7 @@ class AboutDialog(QDialog):
     def report(self) -> str:
         """All rows as plain text (for bug reports)."""
         names = {"visualnn": "VisualNN", "tensorflow": "TensorFlow", "keras": "Keras", "qt": "Qt",
-                 "python": "Python", "system": "System", "devices": "Devices", "log": "Log file"}  # fmt: skip
+                 "python": "Python", "system": "System", "devices": "Devices", "log": "Log file"}
         return "\n".join(f"{names[k]}: {w.text()}".replace("\n", "; ") for k, w in self.rows.items()) + "\n"
 
     def copy_versions(self) -> None:

@@ -118,7 +118,7 @@ class AutosaveManager(QObject):
         self._periodic.timeout.connect(self.autosave_now)
         self._periodic.start()
         for edited in (document.graph_changed, document.positions_changed, document.dataset_changed,
-                       document.training_changed, document.runs_changed, document.name_changed):  # fmt: skip
+                       document.training_changed, document.runs_changed, document.name_changed):
             edited.connect(self._on_document_edited)
         document.dirty_changed.connect(self._on_document_dirty_changed)
         document.path_changed.connect(self._on_document_path_changed)

@@ -131,7 +131,7 @@ class CodePanel(QWidget):
         self._waiting: list[FactsCallback] = []
         document.graph_changed.connect(self._on_document_graph_changed)
         for signal in (document.dataset_changed, document.training_changed, document.name_changed,
-                       document.path_changed):  # fmt: skip
+                       document.path_changed):
             signal.connect(self._on_document_changed)
         document.project_replaced.connect(self._on_document_project_replaced)
         self.style_box.currentIndexChanged.connect(lambda _i: self.refresh())

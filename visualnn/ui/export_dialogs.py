@@ -189,7 +189,7 @@ class ExportController(QObject):
         if not path:
             return None
         payload = {"project": self.document.project.to_dict(), "base_dir": self._base_dir(), "out": path,
-                   "run_id": run_id or self._latest_run_id(), "quantize": quantize}  # fmt: skip
+                   "run_id": run_id or self._latest_run_id(), "quantize": quantize}
         return self._submit("export_model", payload, {"path": path})
 
     def export_script(self, path: str | None = None, style: str | None = None) -> str | None:
@@ -215,7 +215,7 @@ class ExportController(QObject):
         if not source:
             return None
         payload = {"path": source, "weights": weights and source.endswith(".keras"),
-                   "project_path": os.path.join(self._base_dir(), "imported.vnn")}  # fmt: skip
+                   "project_path": os.path.join(self._base_dir(), "imported.vnn")}
         return self._submit("import_model", payload, {"path": source})
 
     # ------------------------------------------------------------------ results
@@ -272,7 +272,7 @@ class ExportController(QObject):
         if written.kept_requirements and self.show_dialogs:
             QMessageBox.information(self.parent_widget, "Export",
                                     f"Wrote {path}. {written.kept_requirements} was kept as it is: VisualNN did "
-                                    "not write it, so it may not pin the versions the script was written for.")  # fmt: skip
+                                    "not write it, so it may not pin the versions the script was written for.")
 
     def _on_script_job_failed(self, job_id: int, message: str) -> None:
         path = self._scripts.pop(job_id, None)

@@ -187,7 +187,7 @@ class HelpMenu(QObject):
         self.actions: dict[str, QAction] = {}
         add = self._add
         add("helpLayerReference", "Layer reference…", lambda: self.reference("Layers"),
-            QKeySequence(QKeySequence.StandardKey.HelpContents))  # fmt: skip
+            QKeySequence(QKeySequence.StandardKey.HelpContents))
         add("helpCompileReference", "Losses, optimizers and metrics…", lambda: self.reference("Losses"))
         add("helpKerasDocs", "Keras documentation", lambda: errors.open_url(KERAS_DOCS))
         menu.addSeparator()

@@ -115,11 +115,11 @@ def _random_settings(project: Project) -> list[str]:
     classes = outputs[0][-1] if len(outputs) == 1 and outputs[0] and "sparse_categorical" in loss else 0
     binary = "binary" in loss or "hinge" in loss
     return [_assign("INPUT_SHAPES", shapes), _assign("OUTPUT_SHAPES", outputs), _assign("CLASSES", classes),
-            _assign("BINARY", binary)]  # fmt: skip
+            _assign("BINARY", binary)]
 
 
 def script(project: Project, style: str = "functional", strategy: str | None = None,
-           facts: dict[str, Any] | None = None) -> str:  # fmt: skip
+           facts: dict[str, Any] | None = None) -> str:
     """The whole script as text (see the module docstring)."""
     if strategy not in STRATEGIES:
         raise CodegenError(f"Distribution strategy must be auto, mirrored or multiworker; received {strategy!r}.")
@@ -157,7 +157,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         "def compile_model(model):",
         '    """Step 3: compile: the loss to minimise, the optimizer and the metrics to watch."""',
         statement(call("model.compile", {"optimizer": Raw("make_optimizer()"), "loss": calls.loss,
-                                         "metrics": list(calls.metrics)}), 4),  # fmt: skip
+                                         "metrics": list(calls.metrics)}), 4),
         "",
         "",
         *_callback_lines(cfg),

@@ -275,13 +275,13 @@ class _Builder:
         if version > spec.version:
             raise self.fail(f"{where}.{SPEC_VERSION_KEY}",
                             f"{spec.type} version {version} was saved by a newer VisualNN; this one knows up to "
-                            f"version {spec.version}. Update VisualNN to open this file.")  # fmt: skip
+                            f"version {spec.version}. Update VisualNN to open this file.")
         try:
             upgraded = spec.upgraded(params, version)
         except (KeyError, TypeError, ValueError) as exc:
             raise self.fail(f"{where}.params",
                             f"cannot upgrade {spec.type} parameters from version {version} to {spec.version} "
-                            f"({exc}).") from exc  # fmt: skip
+                            f"({exc}).") from exc
         if not isinstance(upgraded, dict):
             raise self.fail(f"{where}.params", f"the {spec.type} upgrade returned {_type_name(upgraded)}, not an object.")
         return upgraded

@@ -27,7 +27,7 @@ class ArrayPair:
 
 
 def _pick(keys: list[str], wanted: str | None, preferred: tuple[str, ...], path: str, role: str,
-          exclude: str | None = None) -> str | None:  # fmt: skip
+          exclude: str | None = None) -> str | None:
     if wanted is not None:
         if wanted not in keys:
             raise DataError(f"{path} has no array named {wanted!r} for the {role}; its arrays are {', '.join(keys)}.")
@@ -40,7 +40,7 @@ def _pick(keys: list[str], wanted: str | None, preferred: tuple[str, ...], path:
 
 
 def load_arrays(path: str, options: ArrayOptions, base_dir: str = "", max_bytes: int = DEFAULT_MAX_BYTES,
-                mmap: bool = False) -> ArrayPair:  # fmt: skip
+                mmap: bool = False) -> ArrayPair:
     """Load features/targets; checks that both have the same number of samples (axis 0)."""
     import numpy as np
 
@@ -118,7 +118,7 @@ def encode_array_targets(y: Any, spec: DatasetSpec, path: str) -> tuple[str, lis
             uniq = np.unique(flat)
             task = "regression" if flat.dtype.kind == "f" and uniq.size > MAX_INTEGER_CLASSES else (
                 "binary" if uniq.size <= 2 else "multiclass" if uniq.size <= MAX_INTEGER_CLASSES or flat.dtype.kind == "U"
-                else "regression")  # fmt: skip
+                else "regression")
         else:
             task = "regression"
     if task == "regression":
@@ -126,7 +126,7 @@ def encode_array_targets(y: Any, spec: DatasetSpec, path: str) -> tuple[str, lis
     uniq = np.unique(flat)
     if uniq.size < 2:
         raise DataError(f"{path}: the targets hold a single class ({uniq[0] if uniq.size else 'none'}); a classifier "
-                        "needs at least two classes.", path)  # fmt: skip
+                        "needs at least two classes.", path)
     labels = np.searchsorted(uniq, flat)
     names = [str(v.item() if hasattr(v, "item") else v) for v in uniq]
     if task == "binary":

@@ -43,7 +43,7 @@ class ColumnInfo:
             "name": self.name, "dtype": self.dtype, "kind": self.kind, "missing": self.n_missing,
             "unique": self.n_unique, "rows": self.n_rows, "sample": self.sample,
             "bad_rows": [list(b) for b in self.bad_rows], "problems": [p.to_dict() for p in self.problems],
-        }  # fmt: skip
+        }
 
 
 def _json_value(v: Any) -> Any:

@@ -44,7 +44,7 @@ def decode_fn(opts: ImageOptions) -> Any:
                     tf.cast(tf.io.decode_image(data, channels=3, expand_animations=False), tf.float32))),
                 tf.uint8,
             ),
-        )  # fmt: skip
+        )
 
     def load(path: Any) -> Any:
         data = tf.io.read_file(path)
@@ -60,7 +60,7 @@ def decode_fn(opts: ImageOptions) -> Any:
 
 
 def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineOptions, training: bool,
-                   seed: int) -> Any:  # fmt: skip
+                   seed: int) -> Any:
     """Batched ``(images, labels)`` dataset over ``files``."""
     import tensorflow as tf
 
@@ -117,7 +117,7 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     shape = (int(opts.image_size[0]), int(opts.image_size[1]), opts.channels)
     stats = {"source": "images", "task": task, "class_names": scan.class_names, "counts": scan.counts,
              "rescale": opts.rescale, "image_size": list(opts.image_size), "color_mode": opts.color_mode,
-             "skipped": [[p, why] for p, why in scan.skipped]}  # fmt: skip
+             "skipped": [[p, why] for p, why in scan.skipped]}
     load = decode_fn(opts)
     scale, offset = rescale_factors(opts.rescale)
 
@@ -137,4 +137,4 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
         sets["train"], sets["val"], sets["test"], shape, task, scan.class_names,
         1 if task == "binary" else n_classes, stats, counts["train"], counts["val"], counts["test"],
         transform, suggestion, tensors, scan.problems, code,
-    )  # fmt: skip
+    )

@@ -63,7 +63,7 @@ class SourceInfo:
             "input_shape": list(self.input_shape), "task": self.task, "class_names": self.class_names,
             "suggestion": None if self.suggestion is None else self.suggestion.to_dict(),
             "options": self.options, "problems": [p.to_dict() for p in self.problems],
-        }  # fmt: skip
+        }
 
     def describe(self) -> str:
         """Human-readable report (the CLI's default output)."""
@@ -161,18 +161,18 @@ def _inspect_table(spec: DatasetSpec) -> SourceInfo:
         info.tensors.append(TensorInfo("y", (n,), "int32", "labels"))
     else:
         info.tensors.append(TensorInfo("y", (n, len(names) if task == "multiclass" else (1 if task == "binary" else n_out)),
-                                       "float32", "labels"))  # fmt: skip
+                                       "float32", "labels"))
     if task in ("binary", "multiclass"):
         if len(names) < 2:
             info.problems.append(Problem("warning", f"{spec.path}: target column {targets[0]!r} has a single class; "
-                                                    "a classifier needs at least two."))  # fmt: skip
+                                                    "a classifier needs at least two."))
         else:
             counts = np.bincount(codes[~np.isnan(codes[:, 0]), 0].astype(np.int64), minlength=len(names))
             smallest = int(counts.argmin())
             split = spec.split()
             if split.stratify and counts[smallest] < 1 + (split.val > 0) + (split.test > 0):
                 info.problems.append(Problem("warning", f"Class {names[smallest]!r} has only {counts[smallest]} "
-                                             "sample(s); too few for a stratified train/validation split."))  # fmt: skip
+                                             "sample(s); too few for a stratified train/validation split."))
     info.suggestion = suggest_output(task, len(names), n_out, spec.target_encoding())
     options.setdefault("columns", {})
     for t in targets:
@@ -200,14 +200,14 @@ def _inspect_timeseries(
     n = table.num_rows
     n_windows = max(0, (n - window.length - window.horizon) // window.stride + 1)
     info.tensors = [TensorInfo("x", (n_windows, window.length, len(features)), "float32", "sequence"),
-                    TensorInfo("y", (n_windows, 1), "float32", "labels")]  # fmt: skip
+                    TensorInfo("y", (n_windows, 1), "float32", "labels")]
     info.task = "regression"
     info.suggestion = suggest_output("regression", 0, 1)
     options.setdefault("window", {"length": window.length, "stride": window.stride, "horizon": window.horizon,
-                                  "target": target})  # fmt: skip
+                                  "target": target})
     info.options = options
     info.problems.append(Problem("info", f"Windows of {window.length} steps -> {rank_phrase(3, 'sequence')}; "
-                                         "the split is by time (train first, then validation, then test)."))  # fmt: skip
+                                         "the split is by time (train first, then validation, then test)."))
     return info
 
 
@@ -218,17 +218,17 @@ def _inspect_images(spec: DatasetSpec) -> SourceInfo:
     opts = dict(spec.options)
     if "image" not in opts:
         opts["image"] = {"image_size": list(suggest_image_size(scan)), "color_mode": suggest_color_mode(scan),
-                         "rescale": "0_1"}  # fmt: skip
+                         "rescale": "0_1"}
     image = DatasetSpec("images", spec.path, opts).image()
     n = len(scan.files)
     info = SourceInfo(spec.path, "images", {"sizes": {f"{w}x{h}": c for (w, h), c in scan.sizes.items()},
-                                            "modes": dict(scan.modes)}, n)  # fmt: skip
+                                            "modes": dict(scan.modes)}, n)
     info.classes, info.examples, info.class_names = scan.counts, scan.examples(), list(scan.class_names)
     info.task = "binary" if len(scan.class_names) == 2 else "multiclass"
     shape = (n, int(image.image_size[0]), int(image.image_size[1]), image.channels)
     info.tensors = [TensorInfo("x", shape, "float32", "image"),
                     TensorInfo("y", (n, 1) if info.task == "binary" else (n,), "float32" if info.task == "binary"
-                               else "int32", "labels")]  # fmt: skip
+                               else "int32", "labels")]
     info.suggestion = suggest_output(info.task, len(scan.class_names), len(scan.class_names), spec.target_encoding())
     info.problems = list(scan.problems)
     info.options = opts

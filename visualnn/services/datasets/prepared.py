@@ -66,7 +66,7 @@ def from_arrays(
     x: dict[str, Any], y: dict[str, Any], *, task: str, class_names: list[str], n_outputs: int,
     stats: dict[str, Any], pipe: Any, seed: int, transform: Callable[[Any], Any], target_encoding: str = "index",
     problems: list[Problem] | None = None, x_kind: str | None = None,
-) -> PreparedData:  # fmt: skip
+) -> PreparedData:
     """Wrap in-memory split arrays into :class:`PreparedData` with tf.data pipelines."""
     from visualnn.services.datasets.pipeline import make_dataset
 
@@ -84,7 +84,7 @@ def from_arrays(
         datasets["train"], datasets["val"], datasets["test"], tuple(int(d) for d in x["train"].shape[1:]), task,
         class_names, n_outputs, stats, n["train"], n["val"], n["test"], transform, suggestion, tensors,
         list(problems or []), pipeline_code(pipe, n["train"], seed),
-    )  # fmt: skip
+    )
 
 
 def _sample(arr: Any, limit: int = 8) -> Any:

@@ -38,7 +38,7 @@ def prepare_csv(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
         arrays.x, arrays.y, task=arrays.task, class_names=arrays.class_names, n_outputs=arrays.n_outputs,
         stats=stats, pipe=pipe, seed=_seed(spec, pipe), transform=lambda rows: transform_rows(stats, rows),
         target_encoding=spec.target_encoding(), problems=arrays.problems, x_kind="vector",
-    )  # fmt: skip
+    )
 
 
 def _array_kind(rank: int) -> str | None:
@@ -64,7 +64,7 @@ def prepare_numpy(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     )
     x_all = pair.x
     stats: dict[str, Any] = {"source": "numpy", "task": task, "class_names": names, "features_array": pair.x_name,
-                             "targets_array": pair.y_name, "dtype": str(x_all.dtype)}  # fmt: skip
+                             "targets_array": pair.y_name, "dtype": str(x_all.dtype)}
     train = x_all[idx.train].astype(np.float32)
     scaling = spec.scaling()
     center: Any
@@ -94,7 +94,7 @@ def prepare_numpy(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     n_outputs = 1 if task == "binary" else len(names) if classification or task == "multilabel" else int(np.prod(y.shape[1:]) or 1)
     return from_arrays(x, ys, task=task, class_names=names, n_outputs=n_outputs, stats=stats, pipe=pipe,
                        seed=_seed(spec, pipe), transform=transform, target_encoding=spec.target_encoding(),
-                       x_kind=_array_kind(x_all.ndim))  # fmt: skip
+                       x_kind=_array_kind(x_all.ndim))
 
 
 def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
@@ -109,7 +109,7 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData
     table, header = read.table, read.format.header
     features, target = timeseries_columns(spec, table, header)
     cols = {n: numeric_values(analyze_column(n, table.column(n), spec.path, header), table.column(n), spec.path, header)
-            for n in dict.fromkeys([*features, target])}  # fmt: skip
+            for n in dict.fromkeys([*features, target])}
     values = np.stack([cols[f] for f in features], axis=1)
     tgt = cols[target]
     problems: list[Problem] = []
@@ -117,7 +117,7 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData
     if bad.any():
         # Dropping rows would join distant times into one window; carry the last value forward instead.
         problems.append(Problem("info", f"{spec.path}: {int(bad.sum())} row(s) with missing values were filled with "
-                                        "the previous value."))  # fmt: skip
+                                        "the previous value."))
         import pandas as pd
 
         values = pd.DataFrame(values).ffill().bfill().to_numpy()
@@ -140,12 +140,12 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData
             y[name] = np.zeros((0, 1), np.float32)
             continue
         x[name], y[name] = make_windows(scaled[rng.start : rng.stop], tgt[rng.start : rng.stop], window,
-                                        f"{spec.path} ({name} split): ")  # fmt: skip
+                                        f"{spec.path} ({name} split): ")
     stats = {"source": "timeseries", "task": "regression", "features": features, "target": target,
              "center": center.tolist(), "scale": scale.tolist(), "window": {"length": window.length,
              "stride": window.stride, "horizon": window.horizon},
              "split": {"train": [r_train.start, r_train.stop], "val": [r_val.start, r_val.stop],
-                       "test": [r_test.start, r_test.stop]}}  # fmt: skip
+                       "test": [r_test.start, r_test.stop]}}
 
     def transform(raw: Any) -> Any:
         arr = np.asarray(raw, dtype=np.float64)
@@ -155,4 +155,4 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData
 
     return from_arrays(x, y, task="regression", class_names=[], n_outputs=1, stats=stats, pipe=pipe,
                        seed=_seed(spec, pipe), transform=transform, problems=read.problems + problems,
-                       x_kind="sequence")  # fmt: skip
+                       x_kind="sequence")

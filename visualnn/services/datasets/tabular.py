@@ -213,9 +213,9 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
         "rows": {"total": int(n_kept + n_dropped + n_no_target), "used": n_kept, "dropped_missing": n_dropped,
                  "dropped_no_target": n_no_target},
         "split": {"train": int(idx.train.size), "val": int(idx.val.size), "test": int(idx.test.size)},
-    }  # fmt: skip
+    }
     return TabularArrays(x, y, feature_names, task, class_names, (1 if task == "binary" else len(class_names)) if classification else n_outputs,
-                         stats, problems)  # fmt: skip
+                         stats, problems)
 
 
 def _encode_y(codes: Any, task: str, n_classes: int, encoding: str) -> Any:
@@ -250,7 +250,7 @@ def _row_blocks(table: Any, min_rows: int = 1 << 16) -> list[tuple[int, Any]]:
 def _fit_and_apply(
     spec: DatasetSpec, features: list[str], infos: dict[str, ColumnInfo], column_values: Callable[..., Any],
     rows: Any, idx: SplitIndices, blocks: list[tuple[int, Any]],
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # fmt: skip
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Fit each feature on the training rows (pass 1), then fill the split matrices block of rows by block (pass 2).
 
     Split indices are sorted, so the rows of one block land in one contiguous slice of each split's

@@ -46,7 +46,7 @@ def timeseries_columns(spec: DatasetSpec, table: Any, header: bool) -> tuple[lis
     target = window.target or (spec.targets()[0] if spec.targets() else (numeric[-1] if numeric else None))
     if target is None or target not in table.column_names:
         raise DataError(f"{spec.path}: time-series target column {target!r} not found; numeric columns: "
-                        f"{', '.join(numeric) or 'none'}.", spec.path)  # fmt: skip
+                        f"{', '.join(numeric) or 'none'}.", spec.path)
     features = list(window.features) if window.features else numeric
     missing = [f for f in features if f not in table.column_names]
     if missing:

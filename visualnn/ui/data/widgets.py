@@ -214,7 +214,7 @@ class SettingsForm(QWidget):
             "image.height": image.image_size[0], "image.width": image.image_size[1],
             "image.color_mode": image.color_mode, "image.rescale": image.rescale,
             "window.length": window.length, "window.stride": window.stride, "window.horizon": window.horizon,
-        }  # fmt: skip
+        }
         for key, value in values.items():
             widget = self.editors[key]
             blocker = QSignalBlocker(widget)
