@@ -219,7 +219,7 @@ def test_a_recovery_that_cannot_be_read_says_why_and_is_kept(qtbot: QtBot, saved
     with qtbot.waitSignal(mgr.restore_failed) as blocker:
         assert mgr.offer_recovery() == "failed"
     message = blocker.args[0]
-    assert 'training.epochs: must be an integer; received text "ten"' in message
+    assert "training.epochs: must be a whole number; received 'ten'" in message
     assert str(recovery_path_for(saved)) in message
     assert recovery_path_for(saved).exists() and not doc.is_dirty
 

@@ -38,6 +38,7 @@ class Walk:
     dialogs: list[str] = field(default_factory=list)  # "Menu > Action: DialogClass" for each window it opened
     modal: list[str] = field(default_factory=list)  # modal dialogs closed by the closer
     urls: list[str] = field(default_factory=list)
+    out: Path = Path()  # where the patched save dialog puts files
 
 
 def _label(action: QAction) -> str:
@@ -64,9 +65,9 @@ class ModalCloser:
 @pytest.fixture
 def walk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Walk]:
     """Stand-ins for the desktop: file dialogs, questions and the browser."""
-    record = Walk()
     out = tmp_path / "out"
     out.mkdir()
+    record = Walk(out=out)
 
     def save_name(parent: Any = None, caption: str = "", start: str = "", *args: Any, **kwargs: Any) -> tuple[str, str]:
         return str(out / os.path.basename(start or "file")), ""
@@ -182,7 +183,11 @@ def test_every_menu_action_runs_without_an_uncaught_exception(session: Session, 
     for name, kind in (("Help > About VisualNN", "AboutDialog"), ("Help > Guided tour", "TourDialog"),
                        ("Help > Layer reference…", "ReferenceDialog")):
         assert f"{name}: {kind}" in walk.dialogs
-    assert engine.job_types().count("export_model") == 3 and "export_code" in engine.job_types()
+    # Model exports go to the engine; the script is written on the thread pool (it needs no TensorFlow).
+    assert engine.job_types().count("export_model") == 3 and "export_code" not in engine.job_types()
+    out = walk.out
+    qtbot.waitUntil(lambda: any(p.suffix == ".py" for p in out.iterdir()), timeout=30_000)
+    assert (out / "requirements.txt").exists()
     assert "https://keras.io/api/" in walk.urls
     # Quit last: the window closes (the unsaved-changes question is answered Discard) and stops the engine.
     stops = engine.stops
