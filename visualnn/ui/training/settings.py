@@ -161,7 +161,8 @@ class TrainingSettingsForm(QWidget):
             checks.setFlow(QListWidget.Flow.LeftToRight)
             checks.setWrapping(True)
             checks.setResizeMode(QListWidget.ResizeMode.Adjust)
-            checks.setMaximumHeight(64)
+            checks.setMaximumHeight(84)  # every metric visible at the default width (three rows)
+            checks.setMinimumHeight(84)
             checks.itemChanged.connect(self._on_widget_changed)
             return checks
         elif f.kind == INT_LIST:
