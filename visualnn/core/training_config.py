@@ -14,7 +14,6 @@ from visualnn.core.training_settings import (
     LOSSES,
     METRICS,
     OPTIMIZERS,
-    applies,
     canonical,
     monitor_choices,
 )
@@ -88,7 +87,7 @@ class TrainingConfig:
 
     def problems(self) -> list[str]:
         """Settings that cannot work, each naming the field, the value and the fix."""
-        out = [p for f in FIELDS if (p := f.problem(_json(getattr(self, f.name)))) is not None]
+        out = [p for f in FIELDS if (p := f.problem(getattr(self, f.name))) is not None]
         watching = [o.label.lower() for o in CALLBACKS if "monitor" in o.params and getattr(self, o.id)]
         if self.schedule == "plateau":
             watching.append("reduce on plateau")
@@ -100,20 +99,12 @@ class TrainingConfig:
             out.extend(_distribution_problems(self))  # cross-field rules (GPUs need the mirrored strategy)
         return out
 
-    def applies(self, name: str) -> bool:
-        """Whether setting ``name`` takes effect with the chosen optimizer, schedule and callbacks."""
-        return applies(name, self)
-
 
 def _distribution_problems(cfg: TrainingConfig) -> list[str]:
     try:
         return DistributionConfig.from_training(cfg.to_dict()).problems()
     except DistributionError as exc:
         return [str(exc)]
-
-
-def _json(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
 
 
 def _normalized(values: dict[str, Any]) -> dict[str, Any]:

@@ -136,10 +136,12 @@ ADAMW_DEFAULT_DECAY = 0.004
 
 
 def _optimizer(keras_class: str, extra: Callable[[TrainingConfig], dict[str, Any]] | None = None) -> Build:
+    """Every Keras optimizer takes the learning rate and an optional weight decay; ``extra`` adds (or overrides) its own."""
     def build(cfg: TrainingConfig) -> KerasRef:
         kwargs: dict[str, Any] = {"learning_rate": learning_rate(cfg)}
-        kwargs.update(extra(cfg) if extra is not None else
-                      ({"weight_decay": float(cfg.weight_decay)} if cfg.weight_decay else {}))
+        if cfg.weight_decay:
+            kwargs["weight_decay"] = float(cfg.weight_decay)
+        kwargs.update(extra(cfg) if extra is not None else {})
         return KerasCall(f"keras.optimizers.{keras_class}", kwargs)
 
     return build
@@ -153,12 +155,10 @@ OPTIMIZERS: tuple[Option, ...] = (
            "weight_decay": float(cfg.weight_decay or ADAMW_DEFAULT_DECAY)})),
     _o("sgd", "SGD", "SGD", "Plain gradient descent; add momentum (and Nesterov) to speed it up.",
        "optimizers/sgd/", params=("momentum", "nesterov"), build=_optimizer("SGD", lambda cfg: {
-           "momentum": float(cfg.momentum), "nesterov": bool(cfg.nesterov),
-           **({"weight_decay": float(cfg.weight_decay)} if cfg.weight_decay else {})})),
+           "momentum": float(cfg.momentum), "nesterov": bool(cfg.nesterov)})),
     _o("rmsprop", "RMSprop", "RMSprop", "Divides steps by a running average of squared gradients.",
        "optimizers/rmsprop/", params=("momentum",), build=_optimizer("RMSprop", lambda cfg: {
-           "momentum": float(cfg.momentum),
-           **({"weight_decay": float(cfg.weight_decay)} if cfg.weight_decay else {})})),
+           "momentum": float(cfg.momentum)})),
     _o("adagrad", "Adagrad", "Adagrad", "Per-weight steps that shrink for often-updated weights.",
        "optimizers/adagrad/", build=_optimizer("Adagrad")),
     _o("nadam", "Nadam", "Nadam", "Adam with Nesterov momentum.", "optimizers/Nadam/", build=_optimizer("Nadam")),
@@ -170,8 +170,8 @@ OPTIMIZERS: tuple[Option, ...] = (
 # --- metrics: named like their ids, so history keys are the ids ----------------------------------
 
 
-def _metric(keras_class: str, **kwargs: Any) -> Callable[[str], Build]:
-    return lambda mid: (lambda cfg: KerasCall(f"keras.metrics.{keras_class}", {**kwargs, "name": mid}))
+def _metric(keras_class: str, name: str) -> Build:
+    return lambda cfg: KerasCall(f"keras.metrics.{keras_class}", {"name": name})
 
 
 def _top_k(cfg: TrainingConfig) -> KerasRef:
@@ -199,25 +199,25 @@ METRICS: tuple[Option, ...] = tuple(
         ("accuracy", "Accuracy", "accuracy", "Share of samples whose predicted class is right.",
          "metrics/accuracy_metrics/", "classification", ("acc",), lambda cfg: "accuracy"),
         ("precision", "Precision", "Precision", "Of the samples predicted positive, the share that are (binary).",
-         "metrics/classification_metrics/#precision-class", "classification", (), _metric("Precision")("precision")),
+         "metrics/classification_metrics/#precision-class", "classification", (), _metric("Precision", "precision")),
         ("recall", "Recall", "Recall", "Of the positive samples, the share found (binary).",
-         "metrics/classification_metrics/#recall-class", "classification", (), _metric("Recall")("recall")),
+         "metrics/classification_metrics/#recall-class", "classification", (), _metric("Recall", "recall")),
         ("auc", "AUC", "AUC", "Area under the ROC curve (binary).",
-         "metrics/classification_metrics/#auc-class", "classification", (), _metric("AUC")("auc")),
+         "metrics/classification_metrics/#auc-class", "classification", (), _metric("AUC", "auc")),
         ("top_k_accuracy", "Top-5 accuracy", "TopKCategoricalAccuracy",
          "Share of samples whose true class is among the 5 most likely (sparse or one-hot labels, from the loss).",
          "metrics/accuracy_metrics/#topkcategoricalaccuracy-class", "classification", ("top_5_accuracy",), _top_k),
         ("mae", "MAE", "MeanAbsoluteError", "Average absolute error.",
          "metrics/regression_metrics/#meanabsoluteerror-class", "regression", ("mean_absolute_error",),
-         _metric("MeanAbsoluteError")("mae")),
+         _metric("MeanAbsoluteError", "mae")),
         ("mse", "MSE", "MeanSquaredError", "Average squared error.",
          "metrics/regression_metrics/#meansquarederror-class", "regression", ("mean_squared_error",),
-         _metric("MeanSquaredError")("mse")),
+         _metric("MeanSquaredError", "mse")),
         ("rmse", "RMSE", "RootMeanSquaredError", "Square root of the MSE, in the target's units.",
          "metrics/regression_metrics/#rootmeansquarederror-class", "regression", ("root_mean_squared_error",),
-         _metric("RootMeanSquaredError")("rmse")),
+         _metric("RootMeanSquaredError", "rmse")),
         ("r2", "R²", "R2Score", "Share of the target's variance the model explains (1 is perfect).",
-         "metrics/regression_metrics/#r2score-class", "regression", ("r2_score",), _metric("R2Score")("r2")),
+         "metrics/regression_metrics/#r2score-class", "regression", ("r2_score",), _metric("R2Score", "r2")),
     )
 )
 

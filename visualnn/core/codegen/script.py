@@ -67,9 +67,8 @@ def data_settings(project: Project, facts: dict[str, Any] | None) -> tuple[str, 
     )
 
 
-def _optimizer_lines(cfg: TrainingConfig) -> list[str]:
+def _optimizer_lines(optimizer: KerasCall) -> list[str]:
     """``make_optimizer()``: the settings table's optimizer call, its schedule on a line of its own."""
-    optimizer = _calls(cfg).optimizer
     rate = optimizer.kwargs["learning_rate"]
     return [
         "def make_optimizer():",
@@ -151,8 +150,8 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
     ]
     out += _data_block(project, kind, data)
     out += ["", "", "# Step 2: define the network.", *model_lines]
-    out += ["", "", "# Step 3: compile settings (loss, optimizer, metrics).", *_optimizer_lines(cfg), "", ""]
     calls = _calls(cfg)
+    out += ["", "", "# Step 3: compile settings (loss, optimizer, metrics).", *_optimizer_lines(calls.optimizer), "", ""]
     out += [
         "def compile_model(model):",
         '    """Step 3: compile: the loss to minimise, the optimizer and the metrics to watch."""',

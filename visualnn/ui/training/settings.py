@@ -42,6 +42,7 @@ from visualnn.core.training_settings import (
     SCHEDULES,
     Option,
     SettingField,
+    applies,
     monitor_choices,
 )
 
@@ -197,7 +198,7 @@ class TrainingSettingsForm(QWidget):
         assert isinstance(w, QComboBox)
         if f.kind == CHOICE:
             return w.currentData()
-        return w.currentText().strip() or self._cfg.__getattribute__(f.name)
+        return w.currentText().strip() or getattr(self._cfg, f.name)
 
     def _show(self, f: SettingField, value: Any) -> None:
         w = self.widgets[f.name]
@@ -274,9 +275,9 @@ class TrainingSettingsForm(QWidget):
             monitor.blockSignals(False)
 
     def _sync_enabled(self) -> None:
-        shown = self.config() if not self._updating else self._cfg
+        shown = self._cfg  # always current here: every caller stores the config it shows first
         for f in FIELDS:
-            self.widgets[f.name].setEnabled(shown.applies(f.name))
+            self.widgets[f.name].setEnabled(applies(f.name, shown))
         self.batch_note.setText(batch_note(shown.strategy, shown.batch_size, shown.gpus, self._n_gpus))
 
     def _on_widget_changed(self, *_: Any) -> None:
