@@ -277,7 +277,6 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.engine.ready.connect(self.set_engine_info)
         self.engine.engine_died.connect(self._on_engine_died)
         self.training_panel.devices_found.connect(self.set_engine_info)
-        self.training_panel.run_recorded.connect(self.evaluation_panel.evaluate)
         doc.runs_changed.connect(doc.mark_modified)
 
     def start_engine(self) -> None:
