@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
 
+from tests.ui.engine_fakes import started_client
 from tests.ui.fake_engine import FakeEngine
 from visualnn.core.project import Project
 from visualnn.ui.app import Shell, build_main_window
@@ -18,6 +20,14 @@ from visualnn.ui.document import ProjectDocument
 def fake_engine() -> FakeEngine:
     """An engine client that starts no process."""
     return FakeEngine()
+
+
+@pytest.fixture
+def client(qtbot: object) -> Iterator[Any]:
+    """An EngineClient of the stand-in engine process (the real protocol, no TensorFlow), already ready."""
+    c = started_client(qtbot)
+    yield c
+    c.stop()
 
 
 @pytest.fixture

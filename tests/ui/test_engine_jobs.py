@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from tests.ui.engine_fakes import READY_MS, fake_client, started_client
-
-
-@pytest.fixture
-def client(qtbot: Any) -> Iterator[Any]:
-    c = started_client(qtbot)
-    yield c
-    c.stop()
+from tests.ui.engine_fakes import READY_MS, fake_client
 
 
 def _record(handle: Any) -> dict[str, list[Any]]:

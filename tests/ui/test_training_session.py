@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.services.training_helpers import mlp_graph
-from tests.ui.engine_fakes import READY_MS, fake_client, started_client
+from tests.ui.engine_fakes import READY_MS, fake_client, started_client, training_document
 from visualnn.core.commands import SetTraining
-from visualnn.core.graph import Graph
-from visualnn.core.project import Project
-from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.core.training_config import RunRecord
 
 SIGNALS = ("training_started", "training_finished", "training_failed", "run_recorded", "devices_found",
            "devices_listed", "progress_changed", "status_changed", "hints_changed", "fix_changed",
            "engine_dead_changed", "plots_reset", "batch_reported", "epoch_reported", "config_changed")
-
-
-@pytest.fixture
-def client(qtbot: Any) -> Iterator[Any]:
-    c = started_client(qtbot)
-    yield c
-    c.stop()
-
-
-def _document(graph: Graph | None = None, runs: list[RunRecord] | None = None, **cfg: Any) -> Any:
-    from visualnn.ui.document import ProjectDocument
-
-    training = TrainingConfig(**{"epochs": 3, "batch_size": 16, **cfg})
-    return ProjectDocument(Project(graph=graph or mlp_graph(), training=training, runs=runs))
 
 
 def _session(document: Any, engine: Any, fake: dict[str, Any] | None = None) -> tuple[Any, dict[str, list[Any]]]:
@@ -49,7 +32,7 @@ def test_a_run_is_trained_reported_and_recorded_then_continued(qtbot: Any, clien
     from visualnn.ui.training.session import ProgressState
     from visualnn.ui.training.snapshot import job_base_dir
 
-    doc = _document()
+    doc = training_document()
     controller, seen = _session(doc, client)
     with qtbot.waitSignal(controller.training_finished, timeout=10_000) as blocker:
         job = controller.start()
@@ -86,7 +69,7 @@ def test_a_run_is_trained_reported_and_recorded_then_continued(qtbot: Any, clien
 
 
 def test_two_sessions_on_one_engine_keep_their_own_progress(qtbot: Any, client: Any) -> None:
-    doc_a, doc_b = _document(epochs=2), _document(epochs=5)
+    doc_a, doc_b = training_document(epochs=2), training_document(epochs=5)
     a, seen_a = _session(doc_a, client, {"step_s": 0.005})
     b, seen_b = _session(doc_b, client, {"step_s": 0.005})
     with qtbot.waitSignals([a.training_finished, b.training_finished], timeout=20_000):
@@ -104,7 +87,7 @@ def test_two_sessions_on_one_engine_keep_their_own_progress(qtbot: Any, client: 
 
 def test_invalid_settings_are_named_and_fixed_without_the_engine(qtbot: Any) -> None:
     engine = fake_client()  # never started: nothing may be submitted
-    doc = _document(graph=mlp_graph(n_classes=1, activation="softmax"), loss="binary_crossentropy")
+    doc = training_document(graph=mlp_graph(n_classes=1, activation="softmax"), loss="binary_crossentropy")
     controller, seen = _session(doc, engine)
     assert controller.start() is None
     assert engine.state == "stopped" and not engine.busy()
@@ -120,7 +103,7 @@ def test_invalid_settings_are_named_and_fixed_without_the_engine(qtbot: Any) -> 
 
 
 def test_settings_edits_are_commands_and_reach_the_views(qtbot: Any) -> None:
-    doc = _document()
+    doc = training_document()
     controller, seen = _session(doc, None)
     controller.edit_config(doc.project.training.with_changes(epochs=9))
     assert doc.project.training.epochs == 9 and seen["config_changed"][-1][0].epochs == 9
@@ -129,13 +112,13 @@ def test_settings_edits_are_commands_and_reach_the_views(qtbot: Any) -> None:
 
 
 def test_without_an_engine_the_user_is_told_to_use_the_cli(qtbot: Any) -> None:
-    controller, seen = _session(_document(), None)
+    controller, seen = _session(training_document(), None)
     assert controller.start() is None
     assert "visualnn train" in seen["hints_changed"][-1][0]
 
 
 def test_an_engine_problem_with_a_fix_and_a_failed_job(qtbot: Any, client: Any) -> None:
-    doc = _document(graph=mlp_graph(n_classes=5))
+    doc = training_document(graph=mlp_graph(n_classes=5))
     problem = "the output has 5 units but the data has 3 classes"
     fake = {"log": {"level": "error", "text": problem, "fix": {"node": "dense_2", "param": "units", "value": 3}},
             "fail": f"Training failed: {problem}."}
@@ -150,7 +133,7 @@ def test_an_engine_problem_with_a_fix_and_a_failed_job(qtbot: Any, client: Any) 
 
 
 def test_pause_resume_and_stop(qtbot: Any, client: Any) -> None:
-    controller, seen = _session(_document(epochs=1000), client, {"step_s": 0.01})
+    controller, seen = _session(training_document(epochs=1000), client, {"step_s": 0.01})
     controller.start()
     qtbot.waitUntil(lambda: bool(seen["batch_reported"]), timeout=10_000)
     controller.toggle_pause()
@@ -170,12 +153,12 @@ def test_pause_resume_and_stop(qtbot: Any, client: Any) -> None:
 
 
 def test_a_nan_loss_and_a_result_without_a_run_are_explained(qtbot: Any, client: Any) -> None:
-    controller, seen = _session(_document(epochs=1), client, {"nan": True})
+    controller, seen = _session(training_document(epochs=1), client, {"nan": True})
     with qtbot.waitSignal(controller.training_finished, timeout=10_000):
         controller.start()
     assert "The loss became NaN" in seen["hints_changed"][-1][0]
 
-    broken, seen = _session(_document(epochs=1), client, {"no_run": True})
+    broken, seen = _session(training_document(epochs=1), client, {"no_run": True})
     with qtbot.waitSignal(broken.training_failed, timeout=10_000) as blocker:
         broken.start()
     assert "sent no usable run record" in blocker.args[0] and not broken.running
@@ -183,7 +166,7 @@ def test_a_nan_loss_and_a_result_without_a_run_are_explained(qtbot: Any, client:
 
 
 def test_engine_death_is_reported_and_restart_offered(qtbot: Any, client: Any) -> None:
-    controller, seen = _session(_document(epochs=100_000), client, {"step_s": 0.01})
+    controller, seen = _session(training_document(epochs=100_000), client, {"step_s": 0.01})
     controller.start()
     qtbot.waitUntil(lambda: bool(seen["batch_reported"]), timeout=10_000)
     with qtbot.waitSignal(controller.training_failed, timeout=10_000) as blocker:
@@ -207,7 +190,7 @@ def test_devices_come_from_ready_or_from_a_devices_job(qtbot: Any, flags: tuple[
                                                       summary: str) -> None:
     engine = started_client(qtbot, *flags)
     try:
-        controller, seen = _session(_document(), engine)
+        controller, seen = _session(training_document(), engine)
         with qtbot.waitSignal(controller.devices_found, timeout=10_000) as blocker:
             controller.announce()  # the engine is already up: the controller asks at once
         assert blocker.args == [summary] and seen["devices_listed"] == [(ids,)]
@@ -219,7 +202,7 @@ def test_evaluation_follows_new_runs_and_only_the_latest_request(qtbot: Any, cli
     from visualnn.ui.training import EvaluationController
 
     old = RunRecord(id="r0", started="2025-01-01T00:00:00", model_path="runs/r0/model.keras")
-    doc = _document(runs=[old])
+    doc = training_document(runs=[old])
     controller = EvaluationController(doc, client)
     reports: list[dict[str, Any]] = []
     controller.evaluated.connect(reports.append)
@@ -241,7 +224,7 @@ def test_evaluation_and_prediction_explain_missing_runs_and_failures(qtbot: Any,
     from visualnn.ui.training import EvaluationController, PredictionController
     from visualnn.ui.training.result_sessions import NO_RUN
 
-    empty = _document()
+    empty = training_document()
     statuses: list[str] = []
     evaluation = EvaluationController(empty, client)
     prediction = PredictionController(empty, client)
@@ -250,7 +233,7 @@ def test_evaluation_and_prediction_explain_missing_runs_and_failures(qtbot: Any,
     assert evaluation.evaluate() is None and prediction.predict(None, rows=[[1, 2, 3, 4]]) is None
     assert statuses == [NO_RUN, NO_RUN] and not client.busy()
 
-    doc = _document(runs=[RunRecord(id="r1", started="2025-01-01T00:00:00", model_path="runs/r1/model.keras")])
+    doc = training_document(runs=[RunRecord(id="r1", started="2025-01-01T00:00:00", model_path="runs/r1/model.keras")])
     prediction = PredictionController(doc, client)
     with qtbot.waitSignal(prediction.predicted, timeout=10_000) as blocker:
         prediction.predict("r1", rows=[[1.0, 2.0, 3.0, 4.0]])

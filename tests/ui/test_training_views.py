@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
 from tests.services.training_helpers import mlp_graph
-from tests.ui.engine_fakes import READY_MS, started_client
+from tests.ui.engine_fakes import READY_MS, started_client, training_document
 from visualnn.core.commands import SetTraining
-from visualnn.core.graph import Graph
-from visualnn.core.project import Project
-from visualnn.core.training_config import RunRecord, TrainingConfig
-
-
-@pytest.fixture
-def client(qtbot: Any) -> Iterator[Any]:
-    c = started_client(qtbot)
-    yield c
-    c.stop()
-
-
-def _document(graph: Graph | None = None, runs: list[RunRecord] | None = None, **cfg: Any) -> Any:
-    from visualnn.ui.document import ProjectDocument
-
-    training = TrainingConfig(**{"epochs": 3, "batch_size": 16, **cfg})
-    return ProjectDocument(Project(graph=graph or mlp_graph(), training=training, runs=runs))
+from visualnn.core.training_config import RunRecord
 
 
 def _training_panel(qtbot: Any, engine: Any, doc: Any, fake: dict[str, Any] | None = None) -> Any:
@@ -39,7 +21,7 @@ def _training_panel(qtbot: Any, engine: Any, doc: Any, fake: dict[str, Any] | No
 
 
 def test_train_and_continue_by_clicking(qtbot: Any, client: Any) -> None:
-    panel = _training_panel(qtbot, client, _document())
+    panel = _training_panel(qtbot, client, training_document())
     assert not panel.continue_button.isEnabled()
     with qtbot.waitSignal(panel.training_finished, timeout=10_000) as blocker:
         qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
@@ -64,14 +46,14 @@ def test_train_and_continue_by_clicking(qtbot: Any, client: Any) -> None:
 def test_the_device_choice_lists_what_the_engine_found(qtbot: Any) -> None:
     engine = started_client(qtbot, "--no-devices")  # the devices come from a devices job, after the panel exists
     try:
-        panel = _training_panel(qtbot, engine, _document())
+        panel = _training_panel(qtbot, engine, training_document())
         qtbot.waitUntil(lambda: panel.form.device.findText("gpu:0") >= 0, timeout=10_000)
     finally:
         engine.stop()
 
 
 def test_pause_button_follows_the_job(qtbot: Any, client: Any) -> None:
-    panel = _training_panel(qtbot, client, _document(epochs=1000), {"step_s": 0.01})
+    panel = _training_panel(qtbot, client, training_document(epochs=1000), {"step_s": 0.01})
     panel.train_button.click()
     qtbot.waitUntil(lambda: panel.plots.series[("loss", "batch")].n > 0, timeout=10_000)
     panel.pause_button.click()
@@ -85,7 +67,7 @@ def test_pause_button_follows_the_job(qtbot: Any, client: Any) -> None:
 
 
 def test_fix_button_and_restart_button(qtbot: Any, client: Any) -> None:
-    doc = _document(graph=mlp_graph(n_classes=1, activation="softmax"), loss="binary_crossentropy")
+    doc = training_document(graph=mlp_graph(n_classes=1, activation="softmax"), loss="binary_crossentropy")
     panel = _training_panel(qtbot, client, doc, {"step_s": 0.01})
     panel.train_button.click()
     assert not panel.fix_button.isHidden() and "activation = sigmoid" in panel.fix_button.text()
@@ -110,7 +92,7 @@ def test_fix_button_and_restart_button(qtbot: Any, client: Any) -> None:
 def test_evaluation_and_predict_panels(qtbot: Any, client: Any) -> None:
     from visualnn.ui.training import EvaluationPanel, PredictPanel
 
-    doc = _document()
+    doc = training_document()
     evaluation = EvaluationPanel(doc, client)
     predict = PredictPanel(doc, client)
     qtbot.addWidget(evaluation)
