@@ -43,19 +43,20 @@ def import_model_job(ctx: JobContext) -> dict[str, Any]:
 def export_code_job(ctx: JobContext) -> dict[str, Any]:
     """The full training script. Payload: ``project``, ``base_dir``, ``script_dir``, ``style``, ``strategy``.
 
-    Reads the data first (column kinds, CSV format) so the script's load_data() matches the app.
+    The same ``services.script_export`` as ``visualnn export-code``, File > Export and the Code dock: it
+    reads the data first (column kinds, CSV format) so the script's load_data() matches the app.
     Result: ``code`` and ``requirements`` (text).
     """
-    from visualnn.core.codegen import generate_script, requirements_txt
     from visualnn.core.project.io import project_from_dict
-    from visualnn.services.script_facts import script_facts
+    from visualnn.services.script_export import export_script
 
     p = ctx.payload
     project = project_from_dict(p["project"], "engine job")
     base_dir = p.get("base_dir", ".")
-    facts = script_facts(project, base_dir, p.get("script_dir") or base_dir)
-    code = generate_script(project, p.get("style", "functional"), p.get("strategy"), facts=facts)
-    return {"code": code, "requirements": requirements_txt()}
+    # No strategy in the payload means the plain single-process script ("auto"), not the project's own.
+    export = export_script(project, p.get("style", "functional"), base_dir, p.get("script_dir") or base_dir,
+                           strategy=p.get("strategy") or "auto")
+    return {"code": export.script, "requirements": export.requirements}
 
 
 register_handler("export_model", export_model_job)
