@@ -49,7 +49,9 @@ class GraphView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space = False
         self._drop_edge: EdgeItem | None = None
+        self._hint_shown = not scene.nodes
         self.setBackgroundBrush(theme.canvas_background())
+        scene.document.graph_changed.connect(self._on_document_graph_changed)
 
     # ------------------------------------------------------------ zoom
     @property
@@ -234,6 +236,14 @@ class GraphView(QGraphicsView):
         )
 
     # ------------------------------------------------------------ painting
+    def _on_document_graph_changed(self) -> None:
+        # The hint spans the whole viewport, but a smart update repaints only the items that
+        # changed: without a full repaint, the parts of the hint beside the first card stay on screen.
+        empty = not self.graph_scene.nodes
+        if empty != self._hint_shown:
+            self._hint_shown = empty
+            self.viewport().update()
+
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         """Plain background with a light dot grid when zoomed in enough."""
         painter.fillRect(rect, theme.canvas_background())
