@@ -1,4 +1,8 @@
-"""GraphView: zoom, pan, fit, the empty-canvas hint and palette drops."""
+"""GraphView: zoom, pan, fit, the empty-canvas hint and palette drops.
+
+The view follows a fit (an opened project, Fit to View) through window and panel resizes until the
+user zooms or pans; from then on it keeps their zoom and position.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QNativeGestureEvent,
     QPainter,
+    QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
@@ -50,6 +55,7 @@ class GraphView(QGraphicsView):
         self._space = False
         self._drop_edge: EdgeItem | None = None
         self._hint_shown = not scene.nodes
+        self._follow_fit = True  # refit on resize until the user zooms or pans
         self.setBackgroundBrush(theme.canvas_background())
         scene.document.graph_changed.connect(self._on_document_graph_changed)
 
@@ -60,7 +66,11 @@ class GraphView(QGraphicsView):
         return self.transform().m11()
 
     def set_zoom(self, factor: float, anchor: QPointF | None = None) -> None:
-        """Scale to ``factor`` (clamped), keeping ``anchor`` (view coords) fixed when given."""
+        """The user's zoom: scale to ``factor`` (clamped), keeping ``anchor`` (view coords) fixed when given."""
+        self._follow_fit = False
+        self._scale_to(factor, anchor)
+
+    def _scale_to(self, factor: float, anchor: QPointF | None = None) -> None:
         factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
         rel = factor / self.zoom
         if anchor is None:
@@ -82,7 +92,8 @@ class GraphView(QGraphicsView):
         self.set_zoom(self.zoom / 1.25)
 
     def fit(self) -> None:
-        """Show the whole model (not above 120 % so small models do not look huge)."""
+        """Show the whole model (not above 120 % so small models do not look huge), and keep it shown on resizes."""
+        self._follow_fit = True
         rect = self.graph_scene.itemsBoundingRect()
         if rect.isEmpty():
             self.resetTransform()
@@ -90,30 +101,32 @@ class GraphView(QGraphicsView):
         else:
             self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
             if self.zoom > 1.2:
-                self.set_zoom(1.2)
+                self._scale_to(1.2)
             self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom)
 
     def show_model(self) -> None:
-        """Opening view: everything when it fits at a readable zoom, else the top of the model readable."""
-        rect = self.graph_scene.itemsBoundingRect()
+        """Opening view: the whole model fitted to the canvas (cards simplify when it is large)."""
         self.fit()
-        if rect.isEmpty() or self.zoom >= 0.7:
-            return
-        self.set_zoom(0.7)
-        visible = self.mapToScene(self.viewport().rect()).boundingRect()
-        self.centerOn(rect.center().x(), rect.top() - 40 + visible.height() / 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        """Keep a fitted model fitted while the window or the panels around the canvas change size."""
+        super().resizeEvent(event)
+        if self._follow_fit:
+            self.fit()
 
     def center_on_node(self, node_id: str) -> None:
         """Scroll so a node is in the middle of the view (Problems list double-click)."""
         item = self.graph_scene.nodes.get(node_id)
         if item is not None:
+            self._follow_fit = False
             self.centerOn(item.sceneBoundingRect().center())
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         """Wheel zooms around the cursor (touchpad two-finger scroll without Ctrl pans)."""
         if event.pixelDelta().manhattanLength() and not event.modifiers() & Qt.KeyboardModifier.ControlModifier and not event.angleDelta().y() % 120 == 0:
             d = event.pixelDelta()
+            self._follow_fit = False
             self.translate(d.x() / self.zoom, d.y() / self.zoom)
             return
         steps = event.angleDelta().y() / 120.0
@@ -153,6 +166,7 @@ class GraphView(QGraphicsView):
 
     def pan_by(self, dx: float, dy: float) -> None:
         """Move the view by screen pixels."""
+        self._follow_fit = False
         t = self.transformationAnchor()
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.translate(dx / self.zoom, dy / self.zoom)
