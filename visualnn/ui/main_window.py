@@ -268,6 +268,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.scene.selection_ids_changed.connect(self.inspector.set_selection)
         self.palette_panel.layer_activated.connect(self._on_palette_layer_activated)
         self.problems_panel.node_activated.connect(self.focus_node)
+        self.problems_panel.edge_activated.connect(self.view.focus_edge)
         self.summary_panel.node_activated.connect(self.focus_node)
         self.step_bar.step_activated.connect(self._on_step_bar_step_activated)
         for key in DOCK_STEPS:

@@ -22,6 +22,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from visualnn.core.graph import Edge
 from visualnn.ui import theme
 from visualnn.ui.canvas import LAYER_MIME
 from visualnn.ui.canvas.items import EdgeItem
@@ -121,6 +122,19 @@ class GraphView(QGraphicsView):
         if item is not None:
             self._follow_fit = False
             self.centerOn(item.sceneBoundingRect().center())
+
+    def focus_edge(self, edge: Edge) -> None:
+        """Select a connection and scroll it into the middle (a Problems entry about it); its layer when it is not drawn."""
+        item = self.graph_scene.edges.get(edge)
+        if item is None:
+            ends = [n for n in (edge.dst.node, edge.src.node) if n in self.graph_scene.nodes]
+            if ends:
+                self.graph_scene.select_ids(ends[:1])
+                self.center_on_node(ends[0])
+            return
+        self.graph_scene.select_ids([], [edge])
+        self._follow_fit = False
+        self.centerOn(item.path().pointAtPercent(0.5))
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         """Wheel zooms around the cursor (touchpad two-finger scroll without Ctrl pans)."""
