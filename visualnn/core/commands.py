@@ -361,6 +361,11 @@ class Paste(Command):
         """Ids of the pasted nodes (after the first redo)."""
         return [n.id for n in self._nodes]
 
+    def plan(self, graph: Graph) -> list[str]:
+        """Choose the fresh ids for pasting into ``graph`` now, so other commands of a macro can name them."""
+        self._plan(graph)
+        return self.new_ids
+
     def _plan(self, graph: Graph) -> None:
         try:
             nodes = [Node.from_dict(d) for d in self.fragment.get("nodes", [])]

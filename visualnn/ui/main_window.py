@@ -343,9 +343,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         pos = self.view.mapFromGlobal(self.cursor().pos())
         if self.view.viewport().rect().contains(pos):
             p = self.view.mapToScene(pos)
-            self.controller.paste((p.x(), p.y()))
+            self.controller.paste((p.x(), p.y()), selected=self.scene.selected_ids())
         else:
-            self.controller.paste()
+            self.controller.paste(selected=self.scene.selected_ids())
 
     def auto_layout(self) -> None:
         """Arrange the layers and show them all."""
