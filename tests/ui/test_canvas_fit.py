@@ -34,7 +34,7 @@ def test_opened_example_is_fitted_and_stays_fitted_until_the_user_zooms(shell: S
     # Once the user zooms, resizing keeps their zoom.
     vp = window.view.viewport()
     centre = QPointF(vp.width() / 2, vp.height() / 2)
-    wheel = QWheelEvent(centre, QPointF(vp.mapToGlobal(centre.toPoint())), QPoint(0, 0), QPoint(0, 240),
+    wheel = QWheelEvent(centre, QPointF(vp.mapToGlobal(centre.toPoint())), QPoint(0, 0), QPoint(0, 600),
                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(vp, wheel)
     zoomed = window.view.zoom

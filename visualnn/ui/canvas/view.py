@@ -30,6 +30,7 @@ from visualnn.ui.canvas.scene import GraphScene
 
 MIN_ZOOM = 0.08
 MAX_ZOOM = 3.0
+FIT_MARGIN = 28  # pixels kept free around a fitted model
 EMPTY_HINT = "Drag a layer from the palette, or start from a template (File ▸ New from Template)."
 
 
@@ -100,9 +101,11 @@ class GraphView(QGraphicsView):
             self.resetTransform()
             self.centerOn(0, 0)
         else:
-            self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-            if self.zoom > 1.2:
-                self._scale_to(1.2)
+            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+            # A margin in screen pixels, so a large model at low zoom still has room around it.
+            vp = self.viewport().rect()
+            room = min((vp.width() - 2 * FIT_MARGIN) / max(vp.width(), 1), (vp.height() - 2 * FIT_MARGIN) / max(vp.height(), 1))
+            self._scale_to(min(1.2, self.zoom * max(room, 0.1)))
             self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom)
 
