@@ -359,3 +359,26 @@ def test_fresh_id_avoids_names() -> None:
     assert fresh_id(p.graph, "Dense") == "dense_4"
     with pytest.raises(CommandError, match="already named 'dense_3'"):
         AddNode(Node("dense_3", "Dense")).redo(p)
+
+
+def test_undo_restores_the_edges_of_a_cycle_read_from_a_file() -> None:
+    from visualnn.core.commands import Disconnect, RemoveNodes
+
+    graph = Graph.from_dict({
+        "nodes": [{"id": "input_1", "type": "Input", "params": {"shape": [4]}}]
+        + [{"id": n, "type": "Dense", "params": {"units": 2}} for n in ("dense_1", "dense_2", "dense_3")],
+        "edges": [
+            {"from": ["input_1", 0], "to": ["dense_1", 0]},
+            {"from": ["dense_1", 0], "to": ["dense_2", 0]},
+            {"from": ["dense_2", 0], "to": ["dense_3", 0]},
+            {"from": ["dense_3", 0], "to": ["dense_1", 0]},
+        ],
+    })
+    project = Project(graph)
+    before = project.to_dict()
+    for cmd in (Disconnect(Edge.of("dense_3", "dense_1")), RemoveNodes(["dense_2"])):
+        stack = UndoStack(project)
+        stack.push(cmd)
+        assert project.to_dict() != before
+        stack.undo()
+        assert project.to_dict() == before

@@ -137,3 +137,48 @@ def test_mode_conversion_rules() -> None:
     headless.add_node(Node("dense_1", "Dense"))
     with pytest.raises(CommandError, match=r"must start with an Input; dense_1 \(Dense\) comes first"):
         SetMode(SEQUENTIAL).redo(Project(headless))
+
+
+def _loop() -> Graph:
+    """input_1 -> dense_1 -> dense_2 -> dense_3 -> dense_1, as a saved file can hold it (connect refuses it)."""
+    return Graph.from_dict({
+        "nodes": [{"id": n, "type": "Dense"} for n in ("input_1", "dense_1", "dense_2", "dense_3")],
+        "edges": [
+            {"from": ["input_1", 0], "to": ["dense_1", 0]},
+            {"from": ["dense_1", 0], "to": ["dense_2", 0]},
+            {"from": ["dense_2", 0], "to": ["dense_3", 0]},
+            {"from": ["dense_3", 0], "to": ["dense_1", 0]},
+        ],
+    })
+
+
+def test_back_edges_name_the_edge_that_closes_each_cycle() -> None:
+    assert chain(4).back_edges() == []
+    g = _loop()
+    assert g.back_edges() == [Edge.of("dense_3", "dense_1")]
+    g.disconnect(Edge.of("dense_3", "dense_1"))
+    assert g.back_edges() == [] and not g.has_cycle()
+    # A cycle with no way in and a self-loop are found too; removing the back edges leaves no cycle.
+    g = Graph.from_dict({
+        "nodes": [{"id": n, "type": "Dense"} for n in ("a", "b", "c")],
+        "edges": [{"from": ["a", 0], "to": ["b", 0]}, {"from": ["b", 0], "to": ["a", 0]}, {"from": ["c", 0], "to": ["c", 0]}],
+    })
+    back = g.back_edges()
+    assert back == [Edge.of("b", "a"), Edge.of("c", "c")]
+    for e in back:
+        g.disconnect(e)
+    assert not g.has_cycle()
+
+
+def test_restoring_an_edge_skips_only_the_cycle_check() -> None:
+    g = _loop()
+    back = Edge.of("dense_3", "dense_1")
+    index = g.disconnect(back)
+    with pytest.raises(GraphError, match="cycle"):
+        g.connect(back, index)
+    g.connect(back, index, restoring=True)
+    assert g.edges[index] == back
+    with pytest.raises(GraphError, match="already connected"):
+        g.connect(back, restoring=True)
+    with pytest.raises(GraphError, match="no node"):
+        g.connect(Edge.of("dense_3", "gone"), restoring=True)

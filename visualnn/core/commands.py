@@ -159,7 +159,7 @@ class RemoveNodes(Command):
         for index, node in self._nodes:
             graph.add_node(node.copy(), index)
         for index, edge in self._edges:
-            graph.connect(edge, index)
+            graph.connect(edge, index, restoring=True)
 
 
 class Connect(Command):
@@ -198,8 +198,8 @@ class Disconnect(Command):
         self._index = project.graph.disconnect(self.edge)
 
     def undo(self, project: Project) -> None:
-        """Reconnect at the former index."""
-        project.graph.connect(self.edge, self._index)
+        """Reconnect at the former index (an edge that closed a cycle comes back too)."""
+        project.graph.connect(self.edge, self._index, restoring=True)
 
 
 class SetParam(Command):
@@ -360,6 +360,11 @@ class Paste(Command):
     def new_ids(self) -> list[str]:
         """Ids of the pasted nodes (after the first redo)."""
         return [n.id for n in self._nodes]
+
+    def plan(self, graph: Graph) -> list[str]:
+        """Choose the fresh ids for pasting into ``graph`` now, so other commands of a macro can name them."""
+        self._plan(graph)
+        return self.new_ids
 
     def _plan(self, graph: Graph) -> None:
         try:

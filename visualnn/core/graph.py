@@ -217,6 +217,37 @@ class Graph:
                     heapq.heappush(ready, (position[m], m))
         return order
 
+    def back_edges(self) -> list[Edge]:
+        """The edges that close a cycle: a depth-first walk in document order meets them pointing back up its path.
+
+        Removing them all leaves the graph acyclic; for a graph built by :meth:`connect` the list is empty.
+        """
+        out: dict[str, list[Edge]] = {n: [] for n in self._nodes}
+        for e in self._edges:
+            if e.src.node in out and e.dst.node in out:
+                out[e.src.node].append(e)
+        state: dict[str, int] = {}  # 1: on the current path, 2: finished
+        back: set[Edge] = set()
+        fed = {e.dst.node for e in self._edges}
+        starts = [n for n in self._nodes if n not in fed] + list(self._nodes)
+        for start in starts:
+            if start in state:
+                continue
+            state[start] = 1
+            stack = [(start, iter(out[start]))]
+            while stack:
+                node, pending = stack[-1]
+                edge = next(pending, None)
+                if edge is None:
+                    state[node] = 2
+                    stack.pop()
+                elif state.get(edge.dst.node) == 1:
+                    back.add(edge)
+                elif edge.dst.node not in state:
+                    state[edge.dst.node] = 1
+                    stack.append((edge.dst.node, iter(out[edge.dst.node])))
+        return [e for e in self._edges if e in back]
+
     def has_cycle(self) -> bool:
         """True when some nodes lie on a directed cycle."""
         return len(self.topological_order()) != len(self._nodes)
@@ -275,23 +306,27 @@ class Graph:
         self.changed.emit()
         return node
 
-    def check_connect(self, edge: Edge) -> str | None:
+    def check_connect(self, edge: Edge, *, allow_cycle: bool = False) -> str | None:
         """Why ``edge`` cannot be added structurally, or ``None`` when it can."""
         for ref in (edge.src, edge.dst):
             if ref.node not in self._nodes:
                 return f"There is no node {ref.node!r} in the graph."
-        if edge.src.node == edge.dst.node:
+        if edge.src.node == edge.dst.node and not allow_cycle:
             return f"Cannot connect {self._nodes[edge.src.node].label} to itself."
         if edge in self._edges:
             return "These ports are already connected."
-        if self.reaches(edge.dst.node, edge.src.node):
+        if not allow_cycle and self.reaches(edge.dst.node, edge.src.node):
             a, b = self._nodes[edge.src.node].label, self._nodes[edge.dst.node].label
             return f"Connecting {a} to {b} would create a cycle; models must be acyclic."
         return None
 
-    def connect(self, edge: Edge, index: int | None = None) -> None:
-        """Add an edge (cycles and duplicates refused with :class:`GraphError`)."""
-        problem = self.check_connect(edge)
+    def connect(self, edge: Edge, index: int | None = None, *, restoring: bool = False) -> None:
+        """Add an edge (cycles and duplicates refused with :class:`GraphError`).
+
+        ``restoring`` is for undo putting back an edge the graph had: a file may hold a cycle, and
+        undoing the deletion of its edges must restore them, so only the cycle check is skipped.
+        """
+        problem = self.check_connect(edge, allow_cycle=restoring)
         if problem:
             raise GraphError(problem)
         if index is None:

@@ -268,6 +268,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.scene.selection_ids_changed.connect(self.inspector.set_selection)
         self.palette_panel.layer_activated.connect(self._on_palette_layer_activated)
         self.problems_panel.node_activated.connect(self.focus_node)
+        self.problems_panel.edge_activated.connect(self.view.focus_edge)
         self.summary_panel.node_activated.connect(self.focus_node)
         self.step_bar.step_activated.connect(self._on_step_bar_step_activated)
         for key in DOCK_STEPS:
@@ -342,9 +343,9 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         pos = self.view.mapFromGlobal(self.cursor().pos())
         if self.view.viewport().rect().contains(pos):
             p = self.view.mapToScene(pos)
-            self.controller.paste((p.x(), p.y()))
+            self.controller.paste((p.x(), p.y()), selected=self.scene.selected_ids())
         else:
-            self.controller.paste()
+            self.controller.paste(selected=self.scene.selected_ids())
 
     def auto_layout(self) -> None:
         """Arrange the layers and show them all."""

@@ -1,4 +1,4 @@
-"""The Problems list: every diagnostic with its severity; activating one selects its layer."""
+"""The Problems list: every diagnostic with its severity; activating one selects its connection or layer."""
 
 from __future__ import annotations
 
@@ -15,14 +15,16 @@ _ORDER = {"error": 0, "warning": 1}
 
 
 class ProblemsPanel(QWidget):
-    """Diagnostics from validation; clicking one asks the window to select and centre its layer."""
+    """Diagnostics from validation; clicking one asks the window to select and centre its connection or layer."""
 
     node_activated = Signal(str)
+    edge_activated = Signal(object)  # the Edge an issue is about (a connection to remove, say)
     count_changed = Signal(int, int)  # errors, warnings
 
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
+        self._shown: list[Any] = []  # the issues in the order of the rows
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["", "Layer", "Problem", "Fix"])
         self.tree.setRootIsDecorated(False)
@@ -60,11 +62,17 @@ class ProblemsPanel(QWidget):
             item.setToolTip(2, issue.message)
             item.setData(0, Qt.ItemDataRole.UserRole, nid)
             items.append(item)
+        self._shown = issues
         self.tree.addTopLevelItems(items)
         errors = sum(1 for i in issues if i.severity == "error")
         self.count_changed.emit(errors, len(issues) - errors)
 
     def _on_tree_item_clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        row = self.tree.indexOfTopLevelItem(item)
+        edge = getattr(self._shown[row], "edge", None) if 0 <= row < len(self._shown) else None
+        if edge is not None:
+            self.edge_activated.emit(edge)
+            return
         nid = item.data(0, Qt.ItemDataRole.UserRole)
         if nid:
             self.node_activated.emit(str(nid))

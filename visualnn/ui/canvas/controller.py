@@ -245,27 +245,108 @@ class CanvasController(QObject):
             return None
         return data
 
-    def paste(self, center: tuple[float, float] | None = None, fragment: Mapping[str, Any] | None = None) -> list[str]:
-        """Paste clipboard layers with fresh ids (at ``center`` when given); returns their ids."""
+    def paste(
+        self,
+        center: tuple[float, float] | None = None,
+        fragment: Mapping[str, Any] | None = None,
+        selected: Sequence[str] = (),
+    ) -> list[str]:
+        """Paste clipboard layers with fresh ids as one undo step; returns their ids.
+
+        Sequential: the copies join the chain after the last ``selected`` layer (else at its end),
+        connected. Functional: at ``center`` when given, moved aside until they hide no card.
+        """
         data = dict(fragment) if fragment is not None else self.clipboard_fragment()
         if not data or not data.get("nodes"):
             self.message.emit("The clipboard holds no VisualNN layers to paste.")
             return []
-        offset = (40.0, 40.0)
-        if center is not None:
-            xs = [float(n.get("pos", [0, 0])[0]) for n in data["nodes"]]
-            ys = [float(n.get("pos", [0, 0])[1]) for n in data["nodes"]]
-            offset = (_snap(center[0] - NODE_WIDTH / 2 - min(xs)), _snap(center[1] - NODE_HEIGHT / 2 - min(ys)))
-        cmd = C.Paste({"nodes": data["nodes"], "edges": data.get("edges", [])}, offset)
+        nodes, edges = list(data["nodes"]), list(data.get("edges", []))
+        try:
+            xs = [float(n.get("pos", [0, 0])[0]) for n in nodes]
+            ys = [float(n.get("pos", [0, 0])[1]) for n in nodes]
+        except (AttributeError, TypeError, ValueError, IndexError):
+            self.message.emit("The clipboard does not hold VisualNN layers (a layer has no valid position).")
+            return []
+        cmd: C.Command | None = None
+        if self.graph.mode == SEQUENTIAL:
+            cmd = self._paste_into_chain(nodes, edges, selected)
+        if cmd is None:
+            offset = (40.0, 40.0) if center is None else (
+                _snap(center[0] - NODE_WIDTH / 2 - min(xs)), _snap(center[1] - NODE_HEIGHT / 2 - min(ys))
+            )
+            paste = C.Paste({"nodes": nodes, "edges": edges}, self._free_offset(xs, ys, offset))
+            cmd = paste
+            if self.graph.mode == SEQUENTIAL and self.graph.nodes:
+                self.message.emit("The pasted layers cannot continue the chain, so they were pasted apart "
+                                  "and the model switched to functional mode.")
+                cmd = C.Macro("Paste", [C.SetMode(FUNCTIONAL), paste])
         if not self.document.push(cmd):
             return []
-        ids = list(cmd.new_ids)
+        ids = self._pasted_ids(cmd)
         self.selection_requested.emit(ids)
         return ids
 
+    @staticmethod
+    def _pasted_ids(cmd: C.Command) -> list[str]:
+        if isinstance(cmd, C.Paste):
+            return cmd.new_ids
+        if isinstance(cmd, C.Macro):
+            return next((ids for c in cmd.commands if (ids := CanvasController._pasted_ids(c))), [])
+        return []
+
+    def _free_offset(self, xs: list[float], ys: list[float], offset: tuple[float, float]) -> tuple[float, float]:
+        """``offset``, moved right a fragment's width at a time until no pasted card covers another card."""
+        taken = [(n.pos[0], n.pos[1]) for n in self.graph]
+        width = max(xs) - min(xs) + NODE_WIDTH + GRID * 2
+        dx, dy = offset
+
+        def clashes() -> bool:
+            return any(
+                abs(x + dx - tx) < NODE_WIDTH + GRID and abs(y + dy - ty) < NODE_HEIGHT + GRID
+                for x, y in zip(xs, ys, strict=True) for tx, ty in taken
+            )
+
+        for _ in range(len(taken) + 1):  # each step passes at least one card, so this always ends
+            if not clashes():
+                break
+            dx += width
+        return (_snap(dx), _snap(dy))
+
+    def _paste_into_chain(self, nodes: list[Any], edges: list[Any], selected: Sequence[str]) -> C.Command | None:
+        """The copies chained after the selected layer (or the last one), re-stacked; None when they cannot chain."""
+        try:
+            piece = Graph.from_dict({"nodes": nodes, "edges": edges})
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None  # Paste reports the malformed clipboard
+        order = piece.topological_order()
+        links = list(zip(order, order[1:], strict=False))
+        if len(order) != len(piece.nodes) or any((e.src.node, e.dst.node) not in links or e.src.port or e.dst.port for e in piece.edges):
+            return None  # branches or merges: not a piece of a chain
+        chain = [{"from": [a, 0], "to": [b, 0]} for a, b in links]
+        ordered = [piece.nodes[n].to_dict() for n in order]
+        paste = C.Paste({"nodes": ordered, "edges": chain}, (0.0, 0.0))
+        g, reg = self.graph, self.document.registry
+        if not g.nodes:
+            return paste
+        main = g.chain_order()
+        if main is None or not self._takes_input(str(ordered[0].get("type", ""))):
+            return None  # an Input (or a broken chain) cannot continue the chain
+        new_ids = paste.plan(g)
+        chosen = [n for n in main if n in set(selected)]
+        after = chosen[-1] if chosen else main[-1]
+        cmds: list[C.Command] = [paste, C.Connect(Edge(PortRef(after), PortRef(new_ids[0], 0)), reg)]
+        outs = g.out_edges(after)
+        if outs:
+            cmds = [C.Disconnect(outs[0]), *cmds, C.Connect(Edge(PortRef(new_ids[-1]), outs[0].dst), reg)]
+        return C.Macro("Paste", self._with_chain_layout(cmds))
+
+    def _takes_input(self, type_id: str) -> bool:
+        spec = self.document.registry.get(type_id)
+        return spec is not None and bool(spec.inputs or spec.variadic)
+
     def duplicate(self, node_ids: Sequence[str]) -> list[str]:
-        """Paste a copy of the layers next to them (the clipboard is left alone)."""
+        """Paste a copy of the layers next to them, or after them in a chain (the clipboard is left alone)."""
         ids = [n for n in node_ids if n in self.graph.nodes]
         if not ids:
             return []
-        return self.paste(fragment=C.fragment(self.graph, ids))
+        return self.paste(fragment=C.fragment(self.graph, ids), selected=ids)

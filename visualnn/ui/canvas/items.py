@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -22,6 +23,9 @@ from visualnn.ui.canvas import GRID
 PORT_R = 5.0
 HEADER = 6.0
 RADIUS = 8.0
+DETOUR_STEP = 24.0  # how far a detour runs below its source and above its target before turning
+DETOUR_GAP = 40.0  # room between a detour and the cards it goes around
+LOOPS_BACK = "loops back"
 
 
 class _Fonts:
@@ -283,8 +287,29 @@ class NodeItem(QGraphicsItem):
         self.setZValue(1)
 
 
+def _rounded(points: list[QPointF], radius: float) -> QPainterPath:
+    """A polyline through ``points`` with its corners rounded (a detour around cards)."""
+    path = QPainterPath(points[0])
+    for prev, corner, nxt in zip(points, points[1:], points[2:], strict=False):
+        a, b = corner - prev, nxt - corner
+        la, lb = math.hypot(a.x(), a.y()), math.hypot(b.x(), b.y())
+        r = min(radius, la / 2, lb / 2)
+        if r <= 0.5:
+            path.lineTo(corner)
+            continue
+        path.lineTo(corner - a * (r / la))
+        path.quadTo(corner, corner + b * (r / lb))
+    path.lineTo(points[-1])
+    return path
+
+
 class EdgeItem(QGraphicsPathItem):
-    """A smooth curve from an output port to an input port, labelled with shape and rank."""
+    """A smooth curve from an output port to an input port, labelled with shape and rank.
+
+    When the plain curve would hide behind cards (the target is not below the source, or other cards
+    are in the way) the edge detours around their right side. An edge that closes a cycle is dashed
+    in the error colour, so the connection a Problems entry asks to remove is there to click.
+    """
 
     def __init__(self, edge: Edge, src: NodeItem, dst: NodeItem) -> None:
         super().__init__()
@@ -294,6 +319,8 @@ class EdgeItem(QGraphicsPathItem):
         self.dst = dst
         self.label = ""
         self.highlight = False
+        self.closes_cycle = False
+        self.detours = False
         self.setAcceptHoverEvents(True)
         self.setZValue(0)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -307,23 +334,78 @@ class EdgeItem(QGraphicsPathItem):
             if self in item.edges:
                 item.edges.remove(self)
 
+    def set_closes_cycle(self, closes: bool) -> None:
+        """Mark the edge that closes a cycle (dashed, error colour, always routed in the open)."""
+        if closes != self.closes_cycle:
+            self.closes_cycle = closes
+            self.adjust()
+            self._update_tooltip()
+            self.update()
+
+    def pen_style(self) -> Qt.PenStyle:
+        """Dashed for an edge that closes a cycle, solid otherwise."""
+        return Qt.PenStyle.DashLine if self.closes_cycle else Qt.PenStyle.SolidLine
+
     def adjust(self) -> None:
-        """Recompute the curve after an end moved."""
+        """Recompute the curve after an end moved (detouring when the plain curve would be hidden)."""
         a = self.src.output_pos()
         b = self.dst.input_pos(self.edge.dst.port)
         dy = max(abs(b.y() - a.y()) * 0.5, 40.0)
         path = QPainterPath(a)
         path.cubicTo(QPointF(a.x(), a.y() + dy), QPointF(b.x(), b.y() - dy), b)
+        upward = b.y() < a.y() + 2 * DETOUR_STEP and abs(b.x() - a.x()) < NODE_WIDTH + DETOUR_GAP
+        self.detours = self.closes_cycle or upward or bool(self._cards_in_the_way(path))
+        if self.detours:
+            path = self._detour(a, b)
         self.prepareGeometryChange()
         self.setPath(path)
 
+    def _cards_in_the_way(self, path: QPainterPath) -> list[NodeItem]:
+        """Cards other than the two ends that the plain curve would pass behind."""
+        scene = self.scene()
+        if scene is None:
+            return []
+        return [
+            item for item in scene.items(path.boundingRect())
+            if isinstance(item, NodeItem) and item is not self.src and item is not self.dst
+            and path.intersects(item.sceneBoundingRect().adjusted(6, 6, -6, -6))
+        ]
+
+    def _detour(self, a: QPointF, b: QPointF) -> QPainterPath:
+        """Down from the source, along the right of every card in between, into the target from above."""
+        below, above = a.y() + DETOUR_STEP, b.y() - DETOUR_STEP
+        top, bottom = min(below, above) - DETOUR_STEP, max(below, above) + DETOUR_STEP
+        ends = [self.src.sceneBoundingRect(), self.dst.sceneBoundingRect()]
+        side = max(r.right() for r in ends) + DETOUR_GAP + 12.0 * self.edge.dst.port
+        scene = self.scene()
+        if scene is not None:
+            band = QRectF(min(a.x(), b.x()), top, 1.0, bottom - top)
+            band.setRight(side + 10 * NODE_WIDTH)
+            cards = sorted(
+                (i.sceneBoundingRect() for i in scene.items(band) if isinstance(i, NodeItem)),
+                key=lambda r: r.left(),
+            )
+            for rect in cards:  # step right past each card the side line would cross
+                if rect.left() - DETOUR_GAP / 2 <= side <= rect.right() + DETOUR_GAP / 2:
+                    side = rect.right() + DETOUR_GAP
+        points = [a, QPointF(a.x(), below), QPointF(side, below), QPointF(side, above), QPointF(b.x(), above), b]
+        return _rounded(points, 18.0)
+
     def set_label(self, text: str) -> None:
-        """Show a new shape label (repaint only when it changed)."""
+        """Show a new shape label (repaint only when it changed); an edge closing a cycle says so."""
+        text = text or (LOOPS_BACK if self.closes_cycle else "")
         if text != self.label:
             self.prepareGeometryChange()
             self.label = text
-            self.setToolTip(f"{self.src.view.name} → {self.dst.view.name}\n{text}")
+            self._update_tooltip()
             self.update()
+
+    def _update_tooltip(self) -> None:
+        tip = f"{self.src.view.name} → {self.dst.view.name}\n{self.label}".rstrip()
+        if self.closes_cycle:
+            tip += (f"\nThis connection closes a cycle; models must be acyclic. "
+                    f"Click it and press Delete to disconnect {self.src.view.name} from {self.dst.view.name}.")
+        self.setToolTip(tip)
 
     def _label_rect(self) -> QRectF:
         mid = self.path().pointAtPercent(0.5)
@@ -344,16 +426,16 @@ class EdgeItem(QGraphicsPathItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """Draw the curve, an arrow head and the label pill."""
         hot = self.highlight or self.isSelected()
-        color = QColor(theme.ACCENT) if hot else theme.edge_color()
+        color = QColor(theme.ACCENT) if hot else (QColor(theme.ERROR) if self.closes_cycle else theme.edge_color())
         lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
         if lod < 0.32:
             # Overview: a hairline without arrow head or label keeps big graphs fluid.
-            pen = QPen(color, 0)
+            pen = QPen(color, 0, self.pen_style())
             painter.setPen(pen)
             painter.drawPath(self.path())
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(color, 2.4 if hot else 1.6))
+        painter.setPen(QPen(color, 2.4 if hot else 1.6, self.pen_style()))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())
         end = self.path().pointAtPercent(1.0)

@@ -38,6 +38,7 @@ class GraphScene(QGraphicsScene):
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         document.project_replaced.connect(self._on_document_project_replaced)
         document.graph_changed.connect(self.refresh_derived)
+        document.positions_changed.connect(self._on_document_positions_changed)
         self.selectionChanged.connect(self._on_scene_selection_changed)
         self.controller.selection_requested.connect(self.select_ids)
         self._on_document_project_replaced()
@@ -98,6 +99,7 @@ class GraphScene(QGraphicsScene):
         item = EdgeItem(edge, src, dst)
         self.edges[edge] = item
         self.addItem(item)
+        item.adjust()  # in the scene now, so it can see the cards in its way
 
     def _on_graph_edge_removed(self, edge: Edge) -> None:
         item = self.edges.pop(edge, None)
@@ -114,6 +116,11 @@ class GraphScene(QGraphicsScene):
         item = self.nodes.get(node_id)
         if item is not None and (item.pos().x(), item.pos().y()) != tuple(pos):
             item.sync_pos(float(pos[0]), float(pos[1]))
+
+    def _on_document_positions_changed(self) -> None:
+        # A finished move can put a card in the way of edges that do not touch it, or clear their way.
+        for item in self.edges.values():
+            item.adjust()
 
     # ------------------------------------------------------------ derived state
     def _ports(self, node: Node, connected: set[int] | None = None) -> tuple[int, list[str], set[int]]:
@@ -193,7 +200,9 @@ class GraphScene(QGraphicsScene):
                 continue
             item.set_view(self._node_view(node, shapes, by_node.get(nid, [])))
             self._update_ports(item, connected.get(nid, set()))
+        back = set(graph.back_edges())
         for edge, eitem in self.edges.items():
+            eitem.set_closes_cycle(edge in back)
             eitem.set_label(describe(shapes.edge_shape(edge)) if shapes.edge_shape(edge) is not None else "")
 
     # ------------------------------------------------------------ selection
@@ -206,14 +215,17 @@ class GraphScene(QGraphicsScene):
         """Selected connections."""
         return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
 
-    def select_ids(self, ids: list[str]) -> None:
-        """Select exactly these nodes."""
+    def select_ids(self, ids: list[str], edges: list[Edge] | None = None) -> None:
+        """Select exactly these nodes (and these connections)."""
         self.blockSignals(True)
         try:
             self.clearSelection()
             for nid in ids:
                 if nid in self.nodes:
                     self.nodes[nid].setSelected(True)
+            for edge in edges or ():
+                if edge in self.edges:
+                    self.edges[edge].setSelected(True)
         finally:
             self.blockSignals(False)
         self._on_scene_selection_changed()

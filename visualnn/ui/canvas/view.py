@@ -1,4 +1,8 @@
-"""GraphView: zoom, pan, fit, the empty-canvas hint and palette drops."""
+"""GraphView: zoom, pan, fit, the empty-canvas hint and palette drops.
+
+The view follows a fit (an opened project, Fit to View) through window and panel resizes until the
+user zooms or pans; from then on it keeps their zoom and position.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,12 @@ from PySide6.QtGui import (
     QMouseEvent,
     QNativeGestureEvent,
     QPainter,
+    QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from visualnn.core.graph import Edge
 from visualnn.ui import theme
 from visualnn.ui.canvas import LAYER_MIME
 from visualnn.ui.canvas.items import EdgeItem
@@ -24,6 +30,7 @@ from visualnn.ui.canvas.scene import GraphScene
 
 MIN_ZOOM = 0.08
 MAX_ZOOM = 3.0
+FIT_MARGIN = 28  # pixels kept free around a fitted model
 EMPTY_HINT = "Drag a layer from the palette, or start from a template (File ▸ New from Template)."
 
 
@@ -49,7 +56,10 @@ class GraphView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space = False
         self._drop_edge: EdgeItem | None = None
+        self._hint_shown = not scene.nodes
+        self._follow_fit = True  # refit on resize until the user zooms or pans
         self.setBackgroundBrush(theme.canvas_background())
+        scene.document.graph_changed.connect(self._on_document_graph_changed)
 
     # ------------------------------------------------------------ zoom
     @property
@@ -58,7 +68,11 @@ class GraphView(QGraphicsView):
         return self.transform().m11()
 
     def set_zoom(self, factor: float, anchor: QPointF | None = None) -> None:
-        """Scale to ``factor`` (clamped), keeping ``anchor`` (view coords) fixed when given."""
+        """The user's zoom: scale to ``factor`` (clamped), keeping ``anchor`` (view coords) fixed when given."""
+        self._follow_fit = False
+        self._scale_to(factor, anchor)
+
+    def _scale_to(self, factor: float, anchor: QPointF | None = None) -> None:
         factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
         rel = factor / self.zoom
         if anchor is None:
@@ -80,38 +94,56 @@ class GraphView(QGraphicsView):
         self.set_zoom(self.zoom / 1.25)
 
     def fit(self) -> None:
-        """Show the whole model (not above 120 % so small models do not look huge)."""
+        """Show the whole model (not above 120 % so small models do not look huge), and keep it shown on resizes."""
+        self._follow_fit = True
         rect = self.graph_scene.itemsBoundingRect()
         if rect.isEmpty():
             self.resetTransform()
             self.centerOn(0, 0)
         else:
-            self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-            if self.zoom > 1.2:
-                self.set_zoom(1.2)
+            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+            # A margin in screen pixels, so a large model at low zoom still has room around it.
+            vp = self.viewport().rect()
+            room = min((vp.width() - 2 * FIT_MARGIN) / max(vp.width(), 1), (vp.height() - 2 * FIT_MARGIN) / max(vp.height(), 1))
+            self._scale_to(min(1.2, self.zoom * max(room, 0.1)))
             self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom)
 
     def show_model(self) -> None:
-        """Opening view: everything when it fits at a readable zoom, else the top of the model readable."""
-        rect = self.graph_scene.itemsBoundingRect()
+        """Opening view: the whole model fitted to the canvas (cards simplify when it is large)."""
         self.fit()
-        if rect.isEmpty() or self.zoom >= 0.7:
-            return
-        self.set_zoom(0.7)
-        visible = self.mapToScene(self.viewport().rect()).boundingRect()
-        self.centerOn(rect.center().x(), rect.top() - 40 + visible.height() / 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        """Keep a fitted model fitted while the window or the panels around the canvas change size."""
+        super().resizeEvent(event)
+        if self._follow_fit:
+            self.fit()
 
     def center_on_node(self, node_id: str) -> None:
         """Scroll so a node is in the middle of the view (Problems list double-click)."""
         item = self.graph_scene.nodes.get(node_id)
         if item is not None:
+            self._follow_fit = False
             self.centerOn(item.sceneBoundingRect().center())
+
+    def focus_edge(self, edge: Edge) -> None:
+        """Select a connection and scroll it into the middle (a Problems entry about it); its layer when it is not drawn."""
+        item = self.graph_scene.edges.get(edge)
+        if item is None:
+            ends = [n for n in (edge.dst.node, edge.src.node) if n in self.graph_scene.nodes]
+            if ends:
+                self.graph_scene.select_ids(ends[:1])
+                self.center_on_node(ends[0])
+            return
+        self.graph_scene.select_ids([], [edge])
+        self._follow_fit = False
+        self.centerOn(item.path().pointAtPercent(0.5))
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         """Wheel zooms around the cursor (touchpad two-finger scroll without Ctrl pans)."""
         if event.pixelDelta().manhattanLength() and not event.modifiers() & Qt.KeyboardModifier.ControlModifier and not event.angleDelta().y() % 120 == 0:
             d = event.pixelDelta()
+            self._follow_fit = False
             self.translate(d.x() / self.zoom, d.y() / self.zoom)
             return
         steps = event.angleDelta().y() / 120.0
@@ -151,6 +183,7 @@ class GraphView(QGraphicsView):
 
     def pan_by(self, dx: float, dy: float) -> None:
         """Move the view by screen pixels."""
+        self._follow_fit = False
         t = self.transformationAnchor()
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.translate(dx / self.zoom, dy / self.zoom)
@@ -234,6 +267,14 @@ class GraphView(QGraphicsView):
         )
 
     # ------------------------------------------------------------ painting
+    def _on_document_graph_changed(self) -> None:
+        # The hint spans the whole viewport, but a smart update repaints only the items that
+        # changed: without a full repaint, the parts of the hint beside the first card stay on screen.
+        empty = not self.graph_scene.nodes
+        if empty != self._hint_shown:
+            self._hint_shown = empty
+            self.viewport().update()
+
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         """Plain background with a light dot grid when zoomed in enough."""
         painter.fillRect(rect, theme.canvas_background())
