@@ -6,7 +6,6 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -67,7 +66,7 @@ class ProjectDocument(QObject):
         self._moved = False
         self._extra_dirty = False  # changes recorded outside the undo stack (run records)
         self._shapes: ShapeReport = ShapeReport()
-        self._issues: list[Any] = []
+        self._issues: list[Issue] = []
         self._project: Project = Project()
         self._connect(self._project)
         if project is not None:
@@ -141,7 +140,7 @@ class ProjectDocument(QObject):
         return self._shapes
 
     @property
-    def issues(self) -> list[Any]:
+    def issues(self) -> list[Issue]:
         """Diagnostics (validation ``Issue`` objects), fresh for the current project."""
         if self._stale:
             self._refresh()

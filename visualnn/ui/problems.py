@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from visualnn.core.validation import Issue
 from visualnn.ui import theme
 from visualnn.ui.document import ProjectDocument
 
@@ -24,7 +23,7 @@ class ProblemsPanel(QWidget):
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self._shown: list[Any] = []  # the issues in the order of the rows
+        self._shown: list[Issue] = []  # the issues in the order of the rows
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["", "Layer", "Problem", "Fix"])
         self.tree.setRootIsDecorated(False)
@@ -42,9 +41,9 @@ class ProblemsPanel(QWidget):
         self.tree.itemActivated.connect(self._on_tree_item_clicked)
         self.refresh()
 
-    def issues(self) -> list[Any]:
+    def issues(self) -> list[Issue]:
         """Errors and warnings, errors first."""
-        shown = [i for i in self.document.issues if getattr(i, "severity", "") in _ORDER]
+        shown = [i for i in self.document.issues if i.severity in _ORDER]
         return sorted(shown, key=lambda i: _ORDER[i.severity])
 
     def refresh(self) -> None:
@@ -54,8 +53,8 @@ class ProblemsPanel(QWidget):
         self.tree.clear()
         items = []
         for issue in issues:
-            nid = getattr(issue, "node_id", None)
-            item = QTreeWidgetItem(["●", names.get(nid, nid or "model") if nid else "model", issue.message, getattr(issue, "fix", None) or ""])
+            nid = issue.node_id
+            item = QTreeWidgetItem(["●", names.get(nid, nid) if nid else "model", issue.message, issue.fix or ""])
             color = QColor(theme.ERROR if issue.severity == "error" else theme.WARNING)
             item.setForeground(0, color)
             item.setToolTip(0, issue.severity)
@@ -69,7 +68,7 @@ class ProblemsPanel(QWidget):
 
     def _on_tree_item_clicked(self, item: QTreeWidgetItem, column: int) -> None:
         row = self.tree.indexOfTopLevelItem(item)
-        edge = getattr(self._shown[row], "edge", None) if 0 <= row < len(self._shown) else None
+        edge = self._shown[row].edge if 0 <= row < len(self._shown) else None
         if edge is not None:
             self.edge_activated.emit(edge)
             return
