@@ -15,6 +15,10 @@ on its own thread, so the messages of two jobs interleave on the wire. Job types
 - ``evaluate`` / ``predict``: a small report / one prediction (``inline_data["fake"]["fail"]`` fails an evaluation).
 - ``devices``: two devices (the ``ready`` message omits them with ``--no-devices``).
 - ``crash`` ({"code", "stderr"}): writes ``stderr`` to stderr and exits with ``code`` at once.
+- ``import_model`` ({"path", "weights", "project_path"}): the file at ``path`` is JSON steering the stand-in
+  (``{"layers": n, "step_s": s, "fail": message}``); sends a ``status`` message per layer like the real job,
+  honours stop between layers, and returns a chain of ``n`` Dense layers; with weights it writes a stand-in
+  ``runs/<id>/model.keras`` beside ``project_path`` and adds the run, as the real job does.
 """
 
 from __future__ import annotations
@@ -106,6 +110,50 @@ def _train(job: Job) -> dict[str, Any]:
     return {"run": run}
 
 
+def _import_model(job: Job) -> dict[str, Any]:
+    import json
+    from pathlib import Path
+
+    from visualnn.core.graph import Edge, Graph, Node
+    from visualnn.core.project import Project
+    from visualnn.core.training_config import RunRecord
+
+    payload = job.payload
+    source = Path(payload["path"])
+    try:
+        fake = json.loads(source.read_text())
+    except ValueError as exc:
+        raise ValueError(f"Cannot read {source.name}: {exc}. Expected a .keras or .h5 file saved with model.save().") from None
+    if fake.get("fail"):
+        raise ValueError(str(fake["fail"]))
+    n, step = int(fake.get("layers", 3)), float(fake.get("step_s", 0.0))
+    graph = Graph()
+    graph.add_node(Node("input_1", "Input", {"shape": [4]}, pos=(0.0, 0.0)))
+    previous = "input_1"
+    for i in range(1, n):
+        graph.add_node(Node(f"dense_{i}", "Dense", {"units": 4}, pos=(0.0, 120.0 * i)))
+        graph.connect(Edge.of(previous, f"dense_{i}"))
+        previous = f"dense_{i}"
+    for i in range(1, n + 1):
+        if _stops[job.id].is_set():
+            raise ValueError(f"Import of {source.name} cancelled.")
+        layer = "input_1" if i == 1 else f"dense_{i - 1}"
+        send(job.id, "status", {"text": f"Reading {source.name}: layer {i} of {n} ({layer})", "done": i,
+                                "total": n, "layer": layer})
+        time.sleep(step)
+    project = Project(graph, name=source.stem)
+    notes = []
+    if payload.get("weights"):
+        base = Path(payload["project_path"]).parent
+        run_id = f"import-{os.getpid()}"
+        (base / "runs" / run_id).mkdir(parents=True, exist_ok=True)
+        (base / "runs" / run_id / "model.keras").write_bytes(b"stand-in weights")
+        project.add_run(RunRecord(id=run_id, started="2025-01-01T00:00:00", status="imported",
+                                  graph=graph.to_dict(), model_path=f"runs/{run_id}/model.keras"))
+        notes.append(f"Weights imported into run {run_id}; continue training from it.")
+    return {"project": project.to_dict(), "notes": notes}
+
+
 def _run(job: Job) -> None:
     try:
         send(job.id, "started", {"type": job.type})
@@ -126,6 +174,8 @@ def _run(job: Job) -> None:
                       "predictions": [{"label": "b", "confidence": 0.8, "probabilities": {"a": 0.2, "b": 0.8}}]}
         elif job.type == "devices":
             result = {"devices": [{"id": "cpu"}, {"id": "gpu:0"}], "summary": "CPU + 1 GPU (fake)"}
+        elif job.type == "import_model":
+            result = _import_model(job)
         elif job.type == "crash":
             sys.stderr.write(str(job.payload.get("stderr", "")) + "\n")
             sys.stderr.flush()

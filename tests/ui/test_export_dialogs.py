@@ -1,4 +1,4 @@
-"""Export/import actions and the parity-report dialog, driven by a fake engine (offscreen Qt)."""
+"""Export actions and the parity-report dialog, driven by a fake engine (offscreen Qt)."""
 
 from __future__ import annotations
 
@@ -61,8 +61,7 @@ def test_controller_adopts_the_main_window_placeholders(qtbot: Any) -> None:
     controller, _, _, window = make(qtbot)
     keras_action = window.findChild(QAction, "action_export_keras")
     assert controller.actions["export_keras"] is keras_action and keras_action.isEnabled()
-    assert set(controller.actions) == {"export_keras", "export_savedmodel", "export_tflite", "export_script",
-                                       "import_model"}
+    assert set(controller.actions) == {"export_keras", "export_savedmodel", "export_tflite", "export_script"}
 
 
 def test_export_sends_the_latest_run_and_stores_the_report(qtbot: Any, tmp_path: Path) -> None:
@@ -106,18 +105,6 @@ def test_script_export_failure_is_reported_and_writes_nothing(qtbot: Any, tmp_pa
         controller.export_script(str(tmp_path / "train.py"))
     assert str(tmp_path / "train.py") in sig.args[0] and "The model is empty" in sig.args[0]
     assert list(tmp_path.iterdir()) == []
-
-
-def test_import_opens_the_new_project(qtbot: Any) -> None:
-    controller, engine, document, _ = make(qtbot)
-    imported = TEMPLATES["cnn_small"].build()
-    imported.name = "from keras"
-    job_id = controller.import_model("/models/x.keras")
-    assert engine.jobs[-1][2]["weights"] is True
-    with qtbot.waitSignal(controller.imported):
-        engine.job_finished.emit(job_id, {"project": imported.to_dict(), "notes": []})
-    assert document.project.name == "from keras"
-    assert len(document.graph) == len(imported.graph)
 
 
 def test_engine_failure_is_reported_with_the_file(qtbot: Any) -> None:

@@ -167,7 +167,7 @@ def test_every_menu_action_runs_without_an_uncaught_exception(session: Session, 
     assert session.errors.reported == []
     assert not [d for d in walk.dialogs if d.endswith("ErrorDialog")] and "ErrorDialog" not in walk.modal
     expected = {
-        "File > New", "File > Open…", "File > Save", "File > Save As…",
+        "File > New", "File > Open…", "File > Import Keras Model…", "File > Save", "File > Save As…",
         "File > Export > Keras Model (.keras)…", "File > Export > TensorFlow SavedModel…",
         "File > Export > TensorFlow Lite (.tflite)…", "File > Export > Python Training Script (.py)…",
         "Edit > Cut", "Edit > Copy", "Edit > Duplicate", "Edit > Delete", "Edit > Paste", "Edit > Select All", "Edit > Find Layer…",
@@ -185,6 +185,7 @@ def test_every_menu_action_runs_without_an_uncaught_exception(session: Session, 
         assert f"{name}: {kind}" in walk.dialogs
     # Model exports go to the engine; the script is written on the thread pool (it needs no TensorFlow).
     assert engine.job_types().count("export_model") == 3 and "export_code" not in engine.job_types()
+    assert "import_model" not in engine.job_types()  # its file dialog was cancelled: nothing imported
     out = walk.out
     qtbot.waitUntil(lambda: any(p.suffix == ".py" for p in out.iterdir()), timeout=30_000)
     assert (out / "requirements.txt").exists()

@@ -38,9 +38,9 @@ def register(sub: Any) -> None:
     p.set_defaults(func=export_model_main)
 
     p = sub.add_parser("import-model", help="Open a .keras file or Keras JSON config as a VisualNN project.")
-    p.add_argument("model", help="MODEL.keras or a model.to_json() file")
+    p.add_argument("model", help="MODEL.keras, a legacy MODEL.h5, or a model.to_json() file")
     p.add_argument("-o", "--output", required=True, help="the .vnn project to write")
-    p.add_argument("--weights", action="store_true", help="bring the weights along as a run (from .keras only)")
+    p.add_argument("--weights", action="store_true", help="bring the weights along as a run (from .keras or .h5)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=import_model_main)
 

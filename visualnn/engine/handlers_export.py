@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from visualnn.engine import JobContext, register_handler
@@ -27,16 +28,30 @@ def export_model_job(ctx: JobContext) -> dict[str, Any]:
     return {"report": report.to_dict(), "summary": report.summary(), "run": None if record is None else record.to_dict()}
 
 
-def import_model_job(ctx: JobContext) -> dict[str, Any]:
-    """Import a .keras / Keras JSON file. Payload: ``path``, optional ``project_path``, ``weights``.
+class ImportCancelled(Exception):
+    """The user cancelled an import job (its stop event was set)."""
 
-    Result: ``project`` (Project.to_dict()) and ``notes`` (messages for the user).
+
+def import_model_job(ctx: JobContext) -> dict[str, Any]:
+    """Import a .keras / .h5 / Keras JSON file. Payload: ``path``, optional ``project_path``, ``weights``.
+
+    Sends a ``status`` message after each layer (``done``, ``total``, ``layer``) and stops between layers
+    when the job is stopped. Result: ``project`` (Project.to_dict()) and ``notes`` (messages for the user).
     """
     from visualnn.services.export_project import import_project
 
     p = ctx.payload
-    ctx.sink("status", {"text": f"Importing {p['path']}…"})
-    project, notes = import_project(p["path"], p.get("project_path"), with_weights=bool(p.get("weights")))
+    name = os.path.basename(str(p["path"]))
+
+    def progress(done: int, total: int, layer: str) -> None:
+        if ctx.stop.is_set():
+            raise ImportCancelled(f"Import of {name} cancelled.")
+        ctx.sink("status", {"text": f"Reading {name}: layer {done} of {total} ({layer})", "done": done,
+                            "total": total, "layer": layer})
+
+    ctx.sink("status", {"text": f"Importing {name}…"})
+    project, notes = import_project(p["path"], p.get("project_path"), with_weights=bool(p.get("weights")),
+                                    progress=progress, status=lambda text: ctx.sink("status", {"text": text}))
     return {"project": project.to_dict(), "notes": notes}
 
 

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from visualnn.core.project import Project
 from visualnn.core.training_config import RunRecord
 from visualnn.services.export import ExportError, ParityReport, export_model
+
+if TYPE_CHECKING:
+    from visualnn.services.importing import Progress
 
 
 def pick_run(project: Project, run_id: str | None) -> RunRecord | None:
@@ -126,15 +130,21 @@ def replace_run(project: Project, record: RunRecord) -> None:
 
 
 def import_project(
-    model_path: str | Path, project_path: str | Path | None = None, with_weights: bool = False
+    model_path: str | Path,
+    project_path: str | Path | None = None,
+    with_weights: bool = False,
+    progress: Progress | None = None,
+    status: Callable[[str], None] | None = None,
 ) -> tuple[Project, list[str]]:
     """A new project holding the imported model (and, optionally, a run carrying its weights).
 
+    The weights are saved as ``runs/<run id>/model.keras`` beside ``project_path`` (beside the model
+    file when there is none). ``progress`` hears about each layer, ``status`` about the weights step.
     Returns the project and messages for the user (generic layers, warnings).
     """
     from visualnn.services.importing import import_model, import_weights
 
-    result = import_model(model_path)
+    result = import_model(model_path, progress=progress)
     project = Project(result.graph, name=result.name)
     notes = list(result.warnings)
     if result.generic:
@@ -143,6 +153,8 @@ def import_project(
     if with_weights:
         base = Path(project_path).parent if project_path else Path(model_path).parent
         run_id = "import-" + uuid.uuid4().hex[:6]
+        if status is not None:
+            status(f"Loading the weights of {Path(model_path).name}…")
         saved = import_weights(model_path, result.graph, base / "runs" / run_id / "model.keras", result.weight_paths)
         project.add_run(
             RunRecord(

@@ -1,6 +1,7 @@
-"""Open a ``.keras`` archive or a Keras JSON config as an editable VisualNN graph.
+"""Open a ``.keras`` archive, a legacy ``.h5`` model or a Keras JSON config as an editable VisualNN graph.
 
-The config is parsed as data (``config.json`` read from the zip); no code is executed and
+The config is parsed as data (``config.json`` read from the zip, the ``model_config`` attribute of an
+HDF5 file); no code is executed and
 ``Lambda`` layers or custom objects are refused. Each layer becomes a catalog node when its
 Keras config round-trips exactly through the catalog spec (so nothing is silently lost),
 otherwise a generic ``KerasLayer`` node that keeps the full config. Nested models are flattened.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,10 @@ from visualnn.core.specs.builtin.generic import config_text
 from visualnn.services.generic_layers import UnsafeConfigError, check_safe, deserialize_layer
 
 MODEL_CLASSES = ("Functional", "Sequential", "Model")
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+Progress = Callable[[int, int, str], None]
+"""Told after each layer: layers done, layers in all, that layer's name. It may raise to end the import."""
 
 
 class ModelImportError(ValueError):
@@ -41,23 +47,52 @@ class ImportResult:
     weight_paths: dict[str, str] = field(default_factory=dict)  # node id -> its layer's path in the weights file
 
 
+def is_hdf5(path: str | Path) -> bool:
+    """True for an HDF5 file (a legacy Keras ``.h5`` model), by its signature rather than its name."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE
+    except OSError:
+        return False
+
+
+def _read_hdf5_config(p: Path) -> Any:
+    import h5py
+
+    with h5py.File(p, "r") as f:
+        raw = f.attrs.get("model_config")
+    if raw is None:
+        raise ModelImportError(
+            f"{p.name} holds weights only, no model config (it was saved with save_weights). "
+            "Save the whole model with model.save('model.keras') and import that file."
+        )
+    return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else str(raw))
+
+
 def read_config(path: str | Path) -> dict[str, Any]:
-    """The model config (``{"class_name", "config"}``) from a ``.keras`` zip or a JSON file."""
+    """The model config (``{"class_name", "config"}``) from a ``.keras`` zip, a ``.h5`` model or a JSON file."""
     p = Path(path)
     if not p.exists():
         raise ModelImportError(f"Cannot import {str(p)!r}: the file does not exist.")
+    if p.is_dir():
+        raise ModelImportError(f"{p.name} is a folder; choose a .keras, .h5 or Keras JSON file.")
     try:
         if zipfile.is_zipfile(p):
             with zipfile.ZipFile(p) as archive:
                 if "config.json" not in archive.namelist():
                     raise ModelImportError(f"{p.name} is a zip file without config.json; is it a .keras model?")
                 data = json.loads(archive.read("config.json").decode("utf-8"))
+        elif is_hdf5(p):
+            data = _read_hdf5_config(p)
         else:
             data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         if isinstance(exc, ModelImportError):
             raise
-        raise ModelImportError(f"Cannot read {p.name}: {exc}. Expected a .keras file or model.to_json() output.") from None
+        raise ModelImportError(
+            f"Cannot read {p.name}: {exc}. Expected a .keras or .h5 file saved with model.save(), "
+            "or model.to_json() output."
+        ) from None
     if isinstance(data, dict) and "config" in data and isinstance(data.get("config"), str):
         data = json.loads(data["config"])  # some tools wrap to_json() output once more
     if not isinstance(data, dict) or data.get("class_name") not in MODEL_CLASSES:
@@ -67,6 +102,14 @@ def read_config(path: str | Path) -> dict[str, Any]:
             "expected a Functional or Sequential model saved with model.save() or model.to_json()."
         )
     return data
+
+
+def count_layers(config: dict[str, Any]) -> int:
+    """How many layers a model config holds, nested models' layers included (the import's progress total)."""
+    total = 0
+    for entry in (config.get("config") or {}).get("layers") or []:
+        total += count_layers(entry) if entry.get("class_name") in MODEL_CLASSES else 1
+    return total
 
 
 def _canonical(cfg: dict[str, Any]) -> str:
@@ -89,8 +132,11 @@ def _jsonable(value: Any) -> Any:
 class _Converter:
     """Walks (possibly nested) model configs, adding nodes and edges to one graph."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, progress: Progress | None = None, total: int = 0) -> None:
         self.registry = registry
+        self.progress = progress
+        self.total = total
+        self.done = 0
         self.graph = Graph(FUNCTIONAL)
         self.shapes: dict[str, Shape | None] = {}
         self.dtypes: dict[str, str] = {}
@@ -99,6 +145,13 @@ class _Converter:
         self._verified: dict[tuple[str, str], dict[str, Any] | None] = {}
         self._names: set[str] = set()
         self.paths: dict[str, str] = {}
+
+    def _tick(self, entry: dict[str, Any]) -> None:
+        """One more layer read: tell the progress callback (which may end the import by raising)."""
+        self.done += 1
+        if self.progress is not None:
+            name = entry.get("name") or (entry.get("config") or {}).get("name") or entry.get("class_name")
+            self.progress(min(self.done, self.total), self.total, str(name))
 
     # ------------------------------------------------------------------ models
     def model(self, cfg: dict[str, Any], bound: list[str] | None = None, path: str = "") -> list[str]:
@@ -128,6 +181,7 @@ class _Converter:
         current: str | None = bound[0] if bound else None
         if layers and layers[0].get("class_name") == "InputLayer":
             first = layers.pop(0)
+            self._tick(first)
             if current is None:
                 current = self._input(first.get("config") or {})
         if current is None:
@@ -144,6 +198,7 @@ class _Converter:
             else:
                 current = self._layer(entry, [current], "single", [current])[0]
                 self.paths[current] = where
+                self._tick(entry)
         return [current]
 
     def _functional(self, cfg: dict[str, Any], bound: list[str] | None, path: str = "") -> list[str]:
@@ -155,6 +210,8 @@ class _Converter:
             cls = entry.get("class_name")
             lname = str(entry.get("name") or (entry.get("config") or {}).get("name"))
             where = self._child(path, used, entry)
+            if cls not in MODEL_CLASSES:
+                self._tick(entry)
             if cls == "InputLayer":
                 tensors[(lname, 0, 0)] = bind[lname] if lname in bind else self._input(entry.get("config") or {})
                 continue
@@ -375,13 +432,15 @@ def _history(value: Any) -> tuple[str, int, int] | None:
     return None
 
 
-def graph_from_config(config: dict[str, Any], registry: Registry | None = None) -> ImportResult:
-    """Convert a model config (already read as data) into a laid-out graph."""
+def graph_from_config(
+    config: dict[str, Any], registry: Registry | None = None, progress: Progress | None = None
+) -> ImportResult:
+    """Convert a model config (already read as data) into a laid-out graph, telling ``progress`` after each layer."""
     try:
         check_safe(config, str((config.get("config") or {}).get("name", "model")))
     except UnsafeConfigError as exc:
         raise ModelImportError(str(exc)) from None
-    conv = _Converter(registry or default_registry())
+    conv = _Converter(registry or default_registry(), progress, count_layers(config))
     conv.model(config)
     graph = conv.graph
     if config.get("class_name") == "Sequential" and sequential_problem(graph, conv.registry) is None:
@@ -398,9 +457,9 @@ def _layout(graph: Graph) -> None:
         graph.nodes[nid].pos = (float(pos[0]), float(pos[1]))
 
 
-def import_model(path: str | Path, registry: Registry | None = None) -> ImportResult:
-    """Read ``path`` (``.keras`` or Keras JSON) as data and convert it into a graph."""
-    return graph_from_config(read_config(path), registry)
+def import_model(path: str | Path, registry: Registry | None = None, progress: Progress | None = None) -> ImportResult:
+    """Read ``path`` (``.keras``, ``.h5`` or Keras JSON) as data and convert it into a graph."""
+    return graph_from_config(read_config(path), registry, progress)
 
 
 def import_weights(
@@ -416,8 +475,17 @@ def import_weights(
     from visualnn.services.keras_builder import build_model
 
     p = Path(path)
+    if is_hdf5(p):
+        model = build_model(graph)
+        try:
+            model.load_weights(p)  # a legacy .h5 model: Keras reads its model_weights group
+        except Exception as exc:
+            raise ModelImportError(
+                f"The weights in {p.name} do not match the imported graph ({exc}); import without weights."
+            ) from None
+        return _save(model, out_path)
     if not zipfile.is_zipfile(p):
-        raise ModelImportError(f"{p.name} has no weights: only .keras archives carry them.")
+        raise ModelImportError(f"{p.name} has no weights: only .keras and .h5 model files carry them.")
     model = build_model(graph)
     with zipfile.ZipFile(p) as archive, tempfile.TemporaryDirectory() as tmp:
         if "model.weights.h5" not in archive.namelist():
@@ -431,6 +499,10 @@ def import_weights(
                     f"The weights in {p.name} do not match the imported graph ({exc}); import without weights."
                 ) from None
             _load_by_layer(model, graph, weights, weight_paths, p.name)
+    return _save(model, out_path)
+
+
+def _save(model: Any, out_path: str | Path) -> str:
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)

@@ -1,7 +1,7 @@
 """Application start-up and the composition root: the one place the window is put together.
 
 :func:`build_main_window` builds the window from typed parts (a ``ProjectDocument`` and an
-:class:`~visualnn.ui.engine_link.EngineLink`) and attaches the export and help menus;
+:class:`~visualnn.ui.engine_link.EngineLink`) and attaches File > Import Keras Model, the export and help menus;
 :func:`start_session` adds what a running app needs around it, in order: the error reporter
 (uncaught exceptions and Qt criticals become error dialogs), file-open events, the first project,
 autosave, then, once the window is up, the crash-recovery question first and alone, and the
@@ -30,6 +30,7 @@ from visualnn.ui.errors import ErrorReporter, show_error
 from visualnn.ui.export_dialogs import ExportController
 from visualnn.ui.file_open import FileOpenFilter, install_file_open_handler
 from visualnn.ui.help import HelpMenu, install_help_menu
+from visualnn.ui.import_model import ImportController
 from visualnn.ui.main_window import MainWindow
 from visualnn.ui.recovery_dialog import RESTORE
 from visualnn.ui.welcome import prepare_example, show_welcome_if_first_run
@@ -46,15 +47,18 @@ class Shell:
     window: MainWindow
     export: ExportController
     help: HelpMenu
+    importer: ImportController
 
 
 def build_main_window(document: ProjectDocument, engine: EngineLink, settings: QSettings | None = None) -> Shell:
-    """The main window with every panel, File > Export and the Help menu, for ``document`` and ``engine``."""
+    """The main window with every panel, File > Import/Export and the Help menu, for ``document`` and ``engine``."""
     window = MainWindow(document, engine, settings)
     export = ExportController(document, engine, window)
     window.add_export_actions((key, export.actions[key]) for key in EXPORT_ACTIONS)
+    importer = ImportController(document, engine, window, window.confirm_discard)
+    window.add_file_action("import_model", importer.action)
     help_menu = install_help_menu(window.help_menu, window, engine, window.show_step)
-    return Shell(window, export, help_menu)
+    return Shell(window, export, help_menu, importer)
 
 
 @dataclass

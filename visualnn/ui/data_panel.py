@@ -12,7 +12,7 @@ import logging
 import os
 from typing import Any
 
-from PySide6.QtCore import QThreadPool, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -60,7 +60,7 @@ class DataPanel(QWidget):
         self._reinspect.timeout.connect(self.inspect)
         self._build()
         document.dataset_changed.connect(self._on_document_dataset_changed)
-        document.project_replaced.connect(self._on_document_dataset_changed)
+        document.project_replaced.connect(self._on_document_project_replaced)
         document.graph_changed.connect(self._update_suggestion)
         self._on_document_dataset_changed()
 
@@ -73,7 +73,7 @@ class DataPanel(QWidget):
         self.kind_box = QComboBox(self)
         self.kind_box.addItems([AUTO, *SOURCE_KINDS])
         self.kind_box.setToolTip("How to read the source (auto: by file type; timeseries: windows over CSV rows)")
-        self.kind_box.currentTextChanged.connect(lambda _t: self.load_path(self.path_edit.text()))
+        self.kind_box.currentTextChanged.connect(lambda text: self.load_path(self.path_edit.text(), text))
         file_btn = QPushButton("File…", self)
         file_btn.clicked.connect(self._on_file_clicked)
         folder_btn = QPushButton("Image folder…", self)
@@ -163,19 +163,32 @@ class DataPanel(QWidget):
             pass
 
     # ------------------------------------------------------------------ loading
-    def load_path(self, path: str) -> None:
-        """Start inspecting ``path`` (keeps the working options when the path is the same source)."""
+    def load_path(self, path: str, kind: str | None = None) -> None:
+        """Start inspecting ``path`` as ``kind``, one of the format box's choices (None: the box, for the same source).
+
+        ``auto`` reads by file type. The working options are kept when the path is the same source; another source starts afresh, and
+        the format box shows the format it implies (a CSV format chosen for the old source must not make
+        a folder fail as "not a CSV").
+        """
         path = path.strip()
         if not path:
             return
-        chosen = self.kind_box.currentText()
-        kind = None if chosen == AUTO else chosen
-        same = self.spec is not None and os.path.abspath(self.spec.path) == os.path.abspath(path)
-        options = dict(self.spec.options) if same and self.spec is not None and (kind is None or kind == self.spec.kind) else {}
         from visualnn.services.datasets.inspect import guess_kind
 
-        self.spec = DatasetSpec(kind or guess_kind(path), os.path.abspath(path), options)
+        same = self.spec is not None and os.path.abspath(self.spec.path) == os.path.abspath(path)
+        if kind is None:
+            kind = self.kind_box.currentText() if same else guess_kind(path)
+        if kind != AUTO:
+            self._show_kind(kind)
+        keep = same and self.spec is not None and kind in (AUTO, self.spec.kind)
+        options = dict(self.spec.options) if keep and self.spec is not None else {}
+        self.spec = DatasetSpec(guess_kind(path) if kind == AUTO else kind, os.path.abspath(path), options)
         self.inspect()
+
+    def _show_kind(self, kind: str) -> None:
+        blocker = QSignalBlocker(self.kind_box)
+        self.kind_box.setCurrentText(kind)
+        del blocker
 
     def inspect(self) -> None:
         """Inspect the working spec on the thread pool; a newer request supersedes an older one."""
@@ -213,11 +226,11 @@ class DataPanel(QWidget):
         if job_id != self._job:
             return
         self.info = None
+        self._clear_views()  # nothing of the previous source may stand beside this error
         self._set_busy(False, message)
         self.relocate_btn.setVisible(relocate)
-        self.problems.clear()
         self.problems.addItem(f"error: {message}")
-        self._refresh_buttons()
+        self.tabs.setTabText(4, "Problems (1)")
         self.inspection_failed.emit(message)
 
     @staticmethod
@@ -227,6 +240,18 @@ class DataPanel(QWidget):
         return f"{info.kind}: {info.n_samples} samples{shape}"
 
     # ------------------------------------------------------------------ showing
+    def _clear_views(self) -> None:
+        """Empty every view of a source: tables, thumbnails, tensors, code, problems, the suggestion."""
+        self.columns.setRowCount(0)
+        self.preview.show_nothing()
+        self.thumbs.clear()
+        self.tensor_view.clear()
+        self.code_view.clear()
+        self.problems.clear()
+        self.tabs.setTabText(4, "Problems")
+        self._update_suggestion()
+        self._refresh_buttons()
+
     def _show(self, info: Any, thumbs: dict[str, list[Any]]) -> None:
         assert self.spec is not None
         table = info.kind in ("csv", "timeseries")
@@ -351,6 +376,23 @@ class DataPanel(QWidget):
         return self.document.push(Macro("Fit model to data", commands))
 
     # ------------------------------------------------------------------ document -> panel
+    def _on_document_project_replaced(self) -> None:
+        """Another project (New, Open, a template, an import): rebuild the whole panel from its dataset."""
+        self._job += 1  # an inspection still running for the old project is dropped when it arrives
+        self._reinspect.stop()
+        self.spec = None
+        self.info = None
+        self._show_kind(AUTO)
+        blocker = QSignalBlocker(self.path_edit)
+        self.path_edit.clear()
+        del blocker
+        self._set_busy(False, "Choose a data source.")
+        self.relocate_btn.hide()
+        self.tabs.setTabVisible(0, True)
+        self.tabs.setTabVisible(1, True)
+        self._clear_views()
+        self._on_document_dataset_changed()
+
     def _on_document_dataset_changed(self) -> None:
         spec = self.document.project.dataset
         if spec is None:
@@ -359,9 +401,7 @@ class DataPanel(QWidget):
         if self.spec is not None and self.spec.path == path and self.spec.options == spec.options:
             return  # our own Apply coming back
         self.spec = spec.with_path(path)
-        blocker = [self.kind_box.blockSignals(True)]
-        self.kind_box.setCurrentText(spec.kind)
-        self.kind_box.blockSignals(blocker[0])
+        self._show_kind(spec.kind)
         self.path_edit.setText(path)
         self.inspect()
 
@@ -370,14 +410,16 @@ class DataPanel(QWidget):
             self, "Choose data", "", "Data (*.csv *.tsv *.txt *.npy *.npz);;All files (*)"
         )
         if path:
+            from visualnn.services.datasets.inspect import guess_kind
+
             self.path_edit.setText(path)
-            self.load_path(path)
+            self.load_path(path, guess_kind(path))
 
     def _on_folder_clicked(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Choose an image folder (one sub-folder per class)")
         if path:
             self.path_edit.setText(path)
-            self.load_path(path)
+            self.load_path(path, "images")
 
     def _on_relocate_clicked(self) -> None:
         if self.spec is None:

@@ -1,6 +1,7 @@
-"""Export and import actions for the main window, and the parity-report dialog.
+"""Export actions for the main window, and the parity-report dialog.
 
-Model export and import run in the engine process (jobs ``export_model``, ``import_model``); the
+Model export runs in the engine process (job ``export_model``; File > Import Keras Model is
+``visualnn.ui.import_model``); the
 training script is written on the thread pool by the same ``services.script_export`` functions as
 ``visualnn export-code`` and the Code dock (it needs no TensorFlow). This module only asks for file
 names, starts the work and shows results. No TensorFlow here.
@@ -102,11 +103,10 @@ class ParityReportDialog(QDialog):
 
 
 class ExportController(QObject):
-    """Owns the Export/Import actions: asks for a file, submits the engine job, shows the outcome."""
+    """Owns the Export actions: asks for a file, submits the engine job, shows the outcome."""
 
     exported = Signal(dict)  # the parity report
     script_written = Signal(str)  # path of the written script
-    imported = Signal(object)  # the new Project
     failed = Signal(str)  # a message naming the cause
 
     def __init__(self, document: Any, engine: Any, parent: QWidget | None = None) -> None:
@@ -124,7 +124,6 @@ class ExportController(QObject):
             ("export_savedmodel", "TensorFlow SavedModel…", self.export_savedmodel),
             ("export_tflite", "TensorFlow Lite (.tflite)…", self.export_tflite),
             ("export_script", "Python Training Script (.py)…", self.export_script),
-            ("import_model", "Import Keras Model…", self.import_model),
         ):
             act = self._find_action(key) or QAction(text, parent or self)
             act.setObjectName(f"action_{key}")
@@ -207,17 +206,6 @@ class ExportController(QObject):
         QThreadPool.globalInstance().start(job)
         return f"script-{job.job_id}"
 
-    def import_model(self, path: str | None = None, weights: bool = True) -> str | None:
-        """Send an ``import_model`` job; the new project opens when it returns."""
-        source = path or QFileDialog.getOpenFileName(
-            self.parent_widget, "Import Keras model", self._base_dir(), "Keras model (*.keras *.json)"
-        )[0]
-        if not source:
-            return None
-        payload = {"path": source, "weights": weights and source.endswith(".keras"),
-                   "project_path": os.path.join(self._base_dir(), "imported.vnn")}
-        return self._submit("import_model", payload, {"path": source})
-
     # ------------------------------------------------------------------ results
     def _on_engine_job_finished(self, job_id: str, result: dict[str, Any]) -> None:
         if job_id not in self._jobs:
@@ -226,8 +214,6 @@ class ExportController(QObject):
         try:
             if job == "export_model":
                 self._finish_export(result)
-            elif job == "import_model":
-                self._finish_import(result)
         except Exception as exc:  # a result we cannot use must reach the user as a message
             log.exception("handling %s result failed", job)
             self._fail(f"{job}: {exc}")
@@ -278,14 +264,3 @@ class ExportController(QObject):
         path = self._scripts.pop(job_id, None)
         if path is not None:
             self._fail(f"Could not export the training script ({path}): {message}")
-
-    def _finish_import(self, result: dict[str, Any]) -> None:
-        from visualnn.core.project.io import project_from_dict
-
-        project = project_from_dict(result["project"], "imported model")
-        self.imported.emit(project)
-        if hasattr(self.document, "set_project"):
-            self.document.set_project(project, None)
-        notes = result.get("notes") or []
-        if notes and self.show_dialogs:
-            QMessageBox.information(self.parent_widget, "Import", "\n".join(notes))

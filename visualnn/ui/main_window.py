@@ -197,7 +197,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         file_menu.addAction(acts["open"])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self._fill_recent_menu()
-        file_menu.addSeparator()
+        self._open_section_end = file_menu.addSeparator()  # add_file_action puts actions above it
+        self.file_menu = file_menu
         file_menu.addAction(acts["save"])
         file_menu.addAction(acts["save_as"])
         self.export_menu = file_menu.addMenu("&Export")  # filled by add_export_actions (composition root)
@@ -218,6 +219,12 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         model.addAction(acts["auto_layout"])
         model.addAction(acts["toggle_mode"])
         self.help_menu: QMenu = bar.addMenu("&Help")  # filled by visualnn.ui.help (composition root)
+
+    def add_file_action(self, key: str, action: QAction) -> None:
+        """Put a feature's action in the File menu after Open Recent (and in :attr:`actions_` by key)."""
+        self.file_menu.insertAction(self._open_section_end, action)
+        self.addAction(action)
+        self.actions_[key] = action
 
     def add_export_actions(self, actions: Iterable[tuple[str, QAction]]) -> None:
         """Put the export feature's actions in File > Export (and in :attr:`actions_` by key)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, QSize, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QSpinBox,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -84,7 +85,18 @@ class ColumnsTable(QTableWidget):
 
 
 class PreviewTable(QTableWidget):
-    """The first rows of a table, with type and missing count in each header."""
+    """The first rows of a table, with type and missing count in each header.
+
+    Columns fit their header and values; a column wider than :attr:`MAX_COLUMN_WIDTH` is capped and its
+    header elided, with the full name in the header's tooltip (also after the user resizes the column).
+    """
+
+    MAX_COLUMN_WIDTH = 320
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._labels: list[str] = []
+        self.horizontalHeader().sectionResized.connect(self._on_header_section_resized)
 
     def show_preview(self, info: Any) -> None:
         """Fill from a SourceInfo's preview rows."""
@@ -92,10 +104,47 @@ class PreviewTable(QTableWidget):
         cols = info.columns
         self.setColumnCount(len(cols))
         self.setRowCount(len(info.preview))
-        self.setHorizontalHeaderLabels([f"{c.name}\n{c.dtype} · {c.n_missing} missing" for c in cols])
+        self._labels = [f"{c.name}\n{c.dtype} · {c.n_missing} missing" for c in cols]
+        self.setHorizontalHeaderLabels(self._labels)
         for r, row in enumerate(info.preview):
             for c, value in enumerate(row):
                 self.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+        self.resizeColumnsToContents()
+        header = self.horizontalHeader()
+        for c in range(len(cols)):
+            if header.sectionSize(c) > self.MAX_COLUMN_WIDTH:
+                header.resizeSection(c, self.MAX_COLUMN_WIDTH)
+            self._fit_header(c)
+
+    def show_nothing(self) -> None:
+        """No source: no rows, no columns."""
+        self._labels = []
+        self.clear()
+        self.setRowCount(0)
+        self.setColumnCount(0)
+
+    def _on_header_section_resized(self, column: int, _old: int, _new: int) -> None:
+        self._fit_header(column)
+
+    def _fit_header(self, column: int) -> None:
+        """Show the header in full when it fits its section, else elided line by line with a tooltip."""
+        item = self.horizontalHeaderItem(column)
+        if item is None or column >= len(self._labels):
+            return
+        full = self._labels[column]
+        header = self.horizontalHeader()
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+        room = header.sectionSize(column) - 2 * margin
+        metrics = header.fontMetrics()
+        lines = full.split("\n")
+        if all(metrics.horizontalAdvance(line) <= room for line in lines):
+            text, tip = full, ""
+        else:
+            text = "\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, max(room, 0)) for line in lines)
+            tip = full
+        if item.text() != text:
+            item.setText(text)
+        item.setToolTip(tip)
 
 
 class ThumbnailGrid(QListWidget):
