@@ -92,22 +92,20 @@ class TrainingSettingsForm(QWidget):
             box = QGroupBox(title if group not in FOLDED else "")
             forms[group] = QFormLayout(box)
             forms[group].setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            self.sections[group] = box
             if group not in FOLDED:
                 common.addWidget(box, 0 if group == "fit" else 1, Qt.AlignmentFlag.AlignTop)
-                self.sections[group] = box
                 continue
-            if group in FOLDED:
-                toggle = QToolButton()
-                toggle.setText(title)
-                toggle.setCheckable(True)
-                toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-                toggle.setArrowType(Qt.ArrowType.RightArrow)
-                toggle.setStyleSheet("QToolButton { border: none; font-weight: bold; }")
-                toggle.toggled.connect(lambda on, g=group: self.set_section_open(g, on))
-                self.toggles[group] = toggle
-                outer.addWidget(toggle)
-                box.setVisible(False)
-            self.sections[group] = box
+            toggle = QToolButton()
+            toggle.setText(title)
+            toggle.setCheckable(True)
+            toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            toggle.setArrowType(Qt.ArrowType.RightArrow)
+            toggle.setStyleSheet("QToolButton { border: none; font-weight: bold; }")
+            toggle.toggled.connect(lambda on, g=group: self.set_section_open(g, on))
+            self.toggles[group] = toggle
+            outer.addWidget(toggle)
+            box.setVisible(False)
             outer.addWidget(box)
         outer.addStretch(1)
 
