@@ -49,7 +49,7 @@ def test_train_from_the_panel_records_a_run_and_plots_live(qtbot: Any, engine: A
     assert "finished" in panel.status.text() and panel.continue_button.isEnabled()
 
     with qtbot.waitSignal(panel.training_finished, timeout=120_000) as blocker:
-        panel.more_epochs.setValue(1)
+        panel.ask_more_epochs = lambda parent, run, default: 1  # the answer to "how many more epochs?"
         panel.continue_button.click()
     cont = blocker.args[0]
     assert cont["continued_from"] == run["id"] and cont["epochs_done"] == 3

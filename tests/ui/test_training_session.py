@@ -244,5 +244,5 @@ def test_evaluation_and_prediction_explain_missing_runs_and_failures(qtbot: Any,
     evaluation.status_changed.connect(statuses.append)
     with qtbot.waitSignal(evaluation.evaluation_failed, timeout=10_000) as blocker:
         evaluation.evaluate("r1")
-    assert blocker.args == ["No test split."] and statuses == ["Evaluating…", "No test split."]
+    assert blocker.args == ["No test split."] and statuses == ["Evaluating run r1 on the test split…", "No test split."]
     assert evaluation.job_id is None

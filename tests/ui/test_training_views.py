@@ -34,7 +34,7 @@ def test_train_and_continue_by_clicking(qtbot: Any, client: Any) -> None:
     assert panel.plots.series[("loss", "val")].n == 3 and panel.plots.series[("loss", "batch")].n == 6
     assert panel.train_button.isEnabled() and panel.continue_button.isEnabled() and not panel.stop_button.isEnabled()
 
-    panel.more_epochs.setValue(2)
+    panel.ask_more_epochs = lambda parent, run, default: 2  # the answer to "how many more epochs?"
     with qtbot.waitSignal(panel.training_finished, timeout=10_000) as blocker:
         qtbot.mouseClick(panel.continue_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0]["continued_from"] == run["id"]
@@ -110,7 +110,7 @@ def test_evaluation_and_predict_panels(qtbot: Any, client: Any) -> None:
     evaluation.split_combo.setCurrentText("val")
     with qtbot.waitSignal(evaluation.evaluated, timeout=10_000) as blocker:
         evaluation.evaluate_button.click()
-        assert evaluation.status.text() == "Evaluating…" and evaluation.job_id is not None
+        assert evaluation.status.text() == "Evaluating run r1 on the val split…" and evaluation.job_id is not None
     assert blocker.args[0]["split"] == "val" and evaluation.job_id is None
 
     with qtbot.waitSignal(predict.predicted, timeout=10_000):

@@ -314,8 +314,9 @@ def canonical(options: tuple[Option, ...], option_id: str) -> str:
 # --- the fields -----------------------------------------------------------------------------------
 
 BOOL, INT, FLOAT, CHOICE, MULTI, TEXT, INT_LIST = "bool", "int", "float", "choice", "multi", "text", "int_list"
-GROUPS = ("compile", "fit", "callbacks", "advanced")
-"""Form groups: the settings changed most (compile, fit) first; callbacks and where-to-run fold away."""
+GROUPS = ("compile", "fit", "tuning", "callbacks", "advanced")
+"""Form groups: the settings changed most (compile, fit) always show; optimizer details and schedules,
+callbacks, and reproducibility/where-to-run fold away."""
 
 _DEVICE = re.compile(r"^(auto|cpu|gpu(:\d+)?)$")
 
@@ -429,33 +430,35 @@ FIELDS: tuple[SettingField, ...] = (
        step=0.0005, decimals=6, hint="Try 0.001."),
     _f("metrics", MULTI, "Metrics", "Metrics are only watched and reported; they do not change how the model learns.",
        "compile", choices=ids(METRICS)),
-    _f("momentum", FLOAT, "Momentum", "SGD/RMSprop: keeps part of the previous step (0.9 is common).", "compile",
+    # optimizer details and learning-rate schedule
+    _f("momentum", FLOAT, "Momentum", "SGD/RMSprop: keeps part of the previous step (0.9 is common).", "tuning",
        minimum=0.0, maximum=1.0, open_max=True, step=0.05),
-    _f("nesterov", BOOL, "Nesterov", "SGD: look-ahead momentum.", "compile"),
+    _f("nesterov", BOOL, "Nesterov", "SGD: look-ahead momentum.", "tuning"),
     _f("weight_decay", FLOAT, "Weight decay", "Shrinks the weights a little every step (empty or 0 = off; AdamW "
-       f"uses {ADAMW_DEFAULT_DECAY} when empty).", "compile", minimum=0.0, maximum=1.0, nullable=True, step=0.001,
+       f"uses {ADAMW_DEFAULT_DECAY} when empty).", "tuning", minimum=0.0, maximum=1.0, nullable=True, step=0.001,
        decimals=5),
-    _f("schedule", CHOICE, "LR schedule", "How the learning rate changes during training.", "compile",
+    _f("schedule", CHOICE, "LR schedule", "How the learning rate changes during training.", "tuning",
        choices=ids(SCHEDULES)),
-    _f("decay_steps", INT, "Decay steps", "Exponential/cosine: batches over which the rate decays.", "compile",
+    _f("decay_steps", INT, "Decay steps", "Exponential/cosine: batches over which the rate decays.", "tuning",
        minimum=1, maximum=100_000_000),
     _f("decay_rate", FLOAT, "Decay rate", "Exponential: multiply the rate by this every decay_steps batches.",
-       "compile", minimum=0.0, maximum=1.0, open_min=True, step=0.05),
+       "tuning", minimum=0.0, maximum=1.0, open_min=True, step=0.05),
     _f("plateau_factor", FLOAT, "Plateau factor", "Reduce on plateau: multiply the learning rate by this factor.",
-       "compile", minimum=0.0, maximum=1.0, open_min=True, open_max=True, step=0.05, hint="Try 0.5."),
+       "tuning", minimum=0.0, maximum=1.0, open_min=True, open_max=True, step=0.05, hint="Try 0.5."),
     _f("plateau_patience", INT, "Plateau patience", "Reduce on plateau: epochs without improvement before lowering.",
-       "compile", minimum=0, maximum=10_000),
-    _f("min_lr", FLOAT, "Minimum LR", "Reduce on plateau never lowers the rate below this.", "compile",
+       "tuning", minimum=0, maximum=10_000),
+    _f("min_lr", FLOAT, "Minimum LR", "Reduce on plateau never lowers the rate below this.", "tuning",
        minimum=0.0, maximum=10.0, step=1e-6, decimals=8),
     # fit
     _f("epochs", INT, "Epochs", "Full passes over the training data.", "fit", minimum=1, maximum=100_000),
     _f("batch_size", INT, "Batch size", "Samples per weight update (per replica when training on several GPUs).",
        "fit", minimum=1, maximum=1_000_000),
-    _f("seed", INT, "Seed", "Random seed: the same seed gives the same start weights and shuffles.", "fit",
+    # reproducibility (shown with where to run)
+    _f("seed", INT, "Seed", "Random seed: the same seed gives the same start weights and shuffles.", "advanced",
        minimum=0, maximum=2**31 - 1),
-    _f("shuffle", BOOL, "Shuffle each epoch", "Visit the training samples in a new order every epoch.", "fit"),
+    _f("shuffle", BOOL, "Shuffle each epoch", "Visit the training samples in a new order every epoch.", "advanced"),
     _f("deterministic", BOOL, "Deterministic", "Same seed → identical curves (slower): enables TensorFlow's op "
-       "determinism.", "fit"),
+       "determinism.", "advanced"),
     # callbacks
     _f("terminate_on_nan", BOOL, "Stop when the loss is NaN", CALLBACKS[0].doc, "callbacks"),
     _f("early_stopping", BOOL, "Early stopping", CALLBACKS[1].doc, "callbacks"),

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
+from visualnn.ui.training.elided_label import ElidedLabel
 from visualnn.ui.training.result_sessions import EvaluationController
 
 
@@ -93,6 +94,9 @@ class ConfusionMatrixView(pg.PlotWidget):
         self.autoRange()
 
 
+READY_TEXT = "Train a model, then evaluate it on data it has not seen."
+
+
 class EvaluationPanel(QWidget):
     """Shows evaluation reports; its :class:`EvaluationController` asks the engine for them."""
 
@@ -107,12 +111,15 @@ class EvaluationPanel(QWidget):
         self.report: dict[str, Any] | None = None
 
         self.run_combo = QComboBox()
-        self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.run_combo.setToolTip("The run whose results are shown; choose another to evaluate it.")
+        self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.run_combo.setMinimumContentsLength(24)  # a run id and its status; longer names never widen the window
+        self.run_combo.activated.connect(self._on_run_combo_activated)
         self.split_combo = QComboBox()
         self.split_combo.addItems(["test", "val", "train"])
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.clicked.connect(self._on_evaluate_clicked)
-        self.status = QLabel("Train a model, then evaluate it on data it has not seen.")
+        self.status = ElidedLabel(READY_TEXT)  # a long line is elided, never widening the window
         top = QHBoxLayout()
         for w in (QLabel("Run"), self.run_combo, QLabel("Split"), self.split_combo, self.evaluate_button):
             top.addWidget(w)
@@ -158,14 +165,18 @@ class EvaluationPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(body, 1)
 
+        # The Run box names the run whose results are on screen, else the one being evaluated, else the newest.
+        self._shown_run: str | None = None
+        self._pending_run: str | None = None
         document.runs_changed.connect(self.refresh_runs)
-        document.project_replaced.connect(self.refresh_runs)
+        document.project_replaced.connect(self._on_document_project_replaced)
         self.refresh_runs()
         # Made after the view's own document connections, so the run list is fresh before a new run is evaluated.
         self.controller = EvaluationController(document, engine, extra_job, parent=self)
         self.controller.split = self.split_combo.currentText()
         self.split_combo.currentTextChanged.connect(self._on_split_combo_changed)
         self.controller.status_changed.connect(self.status.setText)
+        self.controller.evaluation_started.connect(self._on_controller_evaluation_started)
         self.controller.evaluated.connect(self._on_controller_evaluated)
         self.controller.evaluation_failed.connect(self.evaluation_failed)
 
@@ -184,15 +195,32 @@ class EvaluationPanel(QWidget):
         return self.controller.job_id
 
     def refresh_runs(self, *_: Any) -> None:
-        """List the runs that saved a model, newest first."""
-        current = self.run_combo.currentData()
-        self.run_combo.clear()
-        for run in reversed(self.document.project.runs):
-            if run.model_path:
-                self.run_combo.addItem(f"{run.id} ({run.status})", run.id)
-        index = self.run_combo.findData(current)
-        self.run_combo.setCurrentIndex(max(index, 0))
+        """List the runs that saved a model, newest first; keep naming the run whose results are shown."""
+        with QSignalBlocker(self.run_combo):
+            self.run_combo.clear()
+            for run in reversed(self.document.project.runs):
+                if run.model_path:
+                    self.run_combo.addItem(f"{run.id} ({run.status})", run.id)
+        if self._shown_run is not None and self.run_combo.findData(self._shown_run) < 0:
+            self.clear_report()  # its run is gone
+        self._select_run(self._shown_run or self._pending_run)
         self.evaluate_button.setEnabled(self.run_combo.count() > 0)
+
+    def _select_run(self, run_id: str | None) -> None:
+        index = self.run_combo.findData(run_id) if run_id is not None else -1
+        with QSignalBlocker(self.run_combo):
+            self.run_combo.setCurrentIndex(max(index, 0) if self.run_combo.count() else -1)
+
+    def clear_report(self) -> None:
+        """Show no results (another run was chosen, or another project opened)."""
+        self.report = None
+        self._shown_run = None
+        for table in (self.metrics_table, self.per_class, self.wrong):
+            fill_table(table, [], [])
+        self.confusion.set_matrix([], [])
+        self.scatter_points.setData([], [])
+        self.diagonal.setData([], [])
+        self.residual_bars.setOpts(x=[], height=[])
 
     def evaluate(self, run_id: str | None = None) -> str | None:
         """Evaluate ``run_id`` (default: the latest run) on the chosen split; returns the job id."""
@@ -201,16 +229,38 @@ class EvaluationPanel(QWidget):
     def _on_evaluate_clicked(self) -> None:
         self.controller.evaluate(self.run_combo.currentData())
 
+    def _on_run_combo_activated(self, _index: int) -> None:
+        run_id = self.run_combo.currentData()
+        if run_id is not None and run_id != self._shown_run:
+            self.controller.evaluate(run_id)  # its results replace the shown ones; none are shown meanwhile
+
     def _on_split_combo_changed(self, split: str) -> None:
         self.controller.split = split
+        if self._shown_run is not None:  # the shown results are of the other split: refresh them
+            self.controller.evaluate(self._shown_run)
+
+    def _on_controller_evaluation_started(self, run_id: str, _split: str) -> None:
+        self.clear_report()
+        self._pending_run = run_id
+        self._select_run(run_id)
 
     def _on_controller_evaluated(self, report: dict[str, Any]) -> None:
         self.show_report(report)
         self.evaluated.emit(report)
 
+    def _on_document_project_replaced(self) -> None:
+        self.clear_report()
+        self._pending_run = None
+        self.refresh_runs()
+        self.status.setText(READY_TEXT if self.run_combo.count() == 0 else
+                            "Choose a run and press Evaluate to see how it does on data it has not seen.")
+
     def show_report(self, report: dict[str, Any]) -> None:
-        """Fill the tables and plots from an evaluation report."""
+        """Fill the tables and plots from an evaluation report; the Run box names its run."""
         self.report = report
+        self._shown_run = str(report.get("run_id")) if report.get("run_id") is not None else None
+        self._pending_run = None
+        self._select_run(self._shown_run)
         self.status.setText(f"Run {report.get('run_id')} on the {report.get('split')} split: "
                             f"{report.get('n_samples', 0):,} samples.")
         fill_table(self.metrics_table, ["metric", "value"],

@@ -8,17 +8,18 @@ controller's intents and shows the state the controller reports.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -27,9 +28,21 @@ from PySide6.QtWidgets import (
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
+from visualnn.ui.training.elided_label import ElidedLabel
 from visualnn.ui.training.plots import MetricPlots
-from visualnn.ui.training.session import ProgressState, TrainingSessionController, plot_names
+from visualnn.ui.training.session import READY_STATUS, ProgressState, TrainingSessionController, plot_names
 from visualnn.ui.training.settings import TrainingSettingsForm
+
+MoreEpochsPrompt = Callable[[QWidget, RunRecord, int], int | None]
+"""Asks how many more epochs to train ``run`` (offering a default); None when the user cancels."""
+
+
+def ask_more_epochs(parent: QWidget, run: RunRecord, default: int) -> int | None:
+    """The Continue dialog: a spin box for the number of epochs to add to ``run``."""
+    value, ok = QInputDialog.getInt(parent, "Continue training",
+                                    f"Train run {run.id} ({run.epochs_done} epochs so far) for how many more epochs?",
+                                    default, 1, 100_000, 1)
+    return int(value) if ok else None
 
 
 class TrainingPanel(QWidget):
@@ -51,11 +64,17 @@ class TrainingPanel(QWidget):
         self.form = TrainingSettingsForm()
         self.form.set_config(document.project.training)
         self.form.config_edited.connect(self._on_form_config_edited)
+        self.form.set_validation_split(self._validation_split())
+        document.dataset_changed.connect(self._on_document_dataset_changed)
+        document.project_replaced.connect(self._on_document_dataset_changed)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
-        scroll.setMinimumWidth(self.form.sizeHint().width() + 24)  # the whole form, no horizontal scrolling
+        # The whole form, no horizontal scrolling; not a pixel more, the plots need the width.
+        scroll.setMinimumWidth(self.form.minimumSizeHint().width() + 24)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.settings_area = scroll
+        self.ask_more_epochs: MoreEpochsPrompt = ask_more_epochs  # tests answer in place of the dialog
 
         self.train_button = QPushButton("Train")
         self.train_button.setToolTip("Build the model, compile it with these settings and fit it to the data.")
@@ -63,8 +82,8 @@ class TrainingPanel(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("End after the current batch; the weights so far are kept and the run recorded.")
         self.continue_button = QPushButton("Continue")
-        self.continue_button.setToolTip("Train the last run for more epochs, keeping its weights and optimizer state.")
-        self.more_epochs = QSpinBox(minimum=1, maximum=100_000, value=5, suffix=" epochs")
+        self.continue_button.setToolTip("Train the last run for more epochs (you choose how many), keeping its "
+                                        "weights and optimizer state. Train starts afresh with the Epochs setting.")
         self.restart_button = QPushButton("Restart engine")
         self.restart_button.setToolTip("Start a fresh training engine; the project and earlier runs are kept.")
         self.restart_button.clicked.connect(self._on_restart_clicked)
@@ -78,7 +97,7 @@ class TrainingPanel(QWidget):
         self.export_png_button.clicked.connect(self._on_export_png_clicked)
         self.export_csv_button.clicked.connect(self._on_export_csv_clicked)
         buttons = QHBoxLayout()
-        for w in (self.train_button, self.pause_button, self.stop_button, self.continue_button, self.more_epochs):
+        for w in (self.train_button, self.pause_button, self.stop_button, self.continue_button):
             buttons.addWidget(w)
         buttons.addWidget(self.restart_button)
         buttons.addStretch(1)
@@ -88,8 +107,7 @@ class TrainingPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat("Ready")
         self.progress.setTextVisible(True)
-        self.status = QLabel("Press Train to start.")
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status = ElidedLabel(READY_STATUS)  # a long line is elided, never widening the window
         self.hints = QLabel()
         self.hints.setWordWrap(True)
         self.hints.setStyleSheet("color: #b8860b;")
@@ -112,6 +130,7 @@ class TrainingPanel(QWidget):
         splitter.addWidget(scroll)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([scroll.minimumWidth(), 100 * scroll.minimumWidth()])  # the settings at their minimum
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
@@ -150,9 +169,16 @@ class TrainingPanel(QWidget):
         """Send a train job for the current project (optionally continuing a run); returns the job id."""
         return self.controller.start(continue_run, epochs)
 
-    def continue_training(self) -> str | None:
-        """Train the latest run with a saved model for ``more_epochs`` more epochs."""
-        return self.controller.continue_last(self.more_epochs.value())
+    def continue_training(self, epochs: int | None = None) -> str | None:
+        """Train the latest run with a saved model for ``epochs`` more epochs (asked for when None)."""
+        run = self._last_run()
+        if run is None:
+            return None
+        if epochs is None:
+            epochs = self.ask_more_epochs(self, run, self.document.project.training.epochs)
+            if epochs is None:
+                return None
+        return self.controller.continue_last(epochs)
 
     def toggle_pause(self) -> None:
         """Pause or resume the running job (between batches)."""
@@ -215,9 +241,15 @@ class TrainingPanel(QWidget):
         self.fix_button.setText(label)
         self.fix_button.setVisible(bool(label))
 
+    def _on_document_dataset_changed(self) -> None:
+        self.form.set_validation_split(self._validation_split())
+
+    def _validation_split(self) -> float | None:
+        dataset = self.document.project.dataset
+        return dataset.split().val if dataset is not None else None
+
     def _on_controller_plots_reset(self, names: list[str], carried: dict[str, list[float]]) -> None:
-        self.plots.clear()
-        self.plots.prepare(names)
+        self.plots.reset(names)
         if carried:
             self.plots.load_history(carried)
             for key, values in carried.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Mapping, Sequence
+from math import ceil, floor, log10
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,51 @@ def base_metric(key: str) -> tuple[str, bool]:
 
 PLOT_COLUMNS = 3  # loss, a metric and the learning rate side by side in the short bottom dock
 PLOT_MIN_HEIGHT = 170
+LEGEND_COLUMNS = 3  # training, validation and batches on one line above the curves
+LABEL_PX = 28  # room one tick label needs on a vertical axis: fewer ticks than this allows never stack
+ROLE_NAMES = {"batch": "batches", "train": "train", "val": "val"}  # Keras's words, short: one line over a plot
+
+
+class LogAxis(pg.AxisItem):
+    """A log-scale axis whose ticks read: decades when the range spans them, else 1-2-5 steps or plain
+    linear steps, each label the value itself (0.005, 1e-05), never a stack of minor labels."""
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float,  # noqa: N802, N803 (pyqtgraph's names)
+                      stdTicks: Any) -> list[tuple[float, list[float]]]:  # noqa: N803
+        """Tick positions (log10 of the values) for the range ``minVal``..``maxVal`` over ``size`` pixels."""
+        return [(1.0, log_ticks(minVal, maxVal, size))]
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        """Each tick's value in plain numbers: 0.001, 0.005, 1e-05."""
+        return [f"{10.0 ** v * scale:.3g}" for v in values]
+
+
+def log_ticks(low: float, high: float, pixels: float) -> list[float]:
+    """Tick positions in log10 space for an axis showing 10**low .. 10**high over ``pixels``: at least two
+    where the range allows, one label per :data:`LABEL_PX`, none so close to an end that its label is cut."""
+    low, high = sorted((low, high))
+    room = max(2, int(pixels // LABEL_PX))
+    margin = (high - low) * (LABEL_PX / 2) / max(pixels, 1.0)
+    lo_in, hi_in = low + margin, high - margin
+    decades = [float(k) for k in range(ceil(lo_in), floor(hi_in) + 1)] if lo_in <= hi_in else []
+    if len(decades) >= 2:
+        return decades[::ceil(len(decades) / room)]
+    for mantissas in ((1, 5), (1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9)):
+        values = [k + log10(m) for k in range(floor(low), ceil(high) + 1) for m in mantissas]
+        inside = [v for v in values if lo_in <= v <= hi_in]
+        if len(inside) > room:
+            break
+        if len(inside) >= 2:
+            return inside
+    # Less than a factor of about two: plain steps of 1, 2 or 5 units in value space.
+    lo, hi = 10.0 ** lo_in, 10.0 ** hi_in
+    if not hi > lo:
+        return [(low + high) / 2]
+    for unit in (10.0 ** floor(log10((hi - lo) / room)) * f for f in (1, 2, 5, 10, 20, 50)):
+        ticks = [k * unit for k in range(ceil(lo / unit), floor(hi / unit) + 1)]
+        if len(ticks) <= room:
+            return [log10(t) for t in ticks if t > 0]
+    return [(low + high) / 2]
 
 
 class MetricPlots(QWidget):
@@ -104,6 +150,21 @@ class MetricPlots(QWidget):
             self._plot_for(metric)
             for role in ("train",) if metric == "learning rate" else ("batch", "train", "val"):
                 self._ensure(metric, role)
+
+    def reset(self, metrics: list[str]) -> None:
+        """Empty plots for ``metrics`` only: curves are removed, plots of other metrics (an earlier project's
+        or an earlier run's settings) go away."""
+        self.clear()
+        for metric in [m for m in self.plots if m not in metrics]:
+            plot = self.plots.pop(metric)
+            self._readouts = [r for r in self._readouts if r.plot is not plot]
+            self._grid.removeWidget(plot)
+            plot.deleteLater()
+        for n, plot in enumerate(self.plots.values()):  # close the gaps; forget the last run's axis ranges
+            self._grid.addWidget(plot, n // PLOT_COLUMNS, n % PLOT_COLUMNS)
+            plot.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.0)
+            plot.enableAutoRange()
+        self.prepare(metrics)
 
     def clear(self) -> None:
         """Remove every curve (a new run starts); the plots stay, ready for the next run."""
@@ -166,7 +227,8 @@ class MetricPlots(QWidget):
     def _plot_for(self, metric: str) -> pg.PlotWidget:
         plot = self.plots.get(metric)
         if plot is None:
-            plot = pg.PlotWidget()
+            axes = {"left": LogAxis("left")} if metric == "learning rate" else None
+            plot = pg.PlotWidget(axisItems=axes)
             plot.setBackground(None)
             plot.showGrid(x=True, y=True, alpha=0.25)
             for axis in ("left", "bottom"):
@@ -174,11 +236,8 @@ class MetricPlots(QWidget):
                 plot.getAxis(axis).setStyle(maxTickLevel=0)
                 plot.getAxis(axis).enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads worse than 0.8
             plot.setLabel("bottom", "epoch")
-            plot.setLabel("left", metric)
-            plot.setTitle(metric)
-            background = self.palette().window().color()
-            background.setAlpha(170)  # readable over the curves in light and dark themes
-            plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(background))
+            plot.setLabel("left", f"<b>{metric}</b>")
+            _legend_above(plot.getPlotItem())
             if metric == "learning rate":
                 plot.setLogMode(y=True)  # schedules span decades; a constant 0.002 reads as 0 on a linear axis
             plot.setClipToView(True)
@@ -206,8 +265,7 @@ class MetricPlots(QWidget):
             colour = pg.mkColor(COLOURS[self._prefixes.index(prefix) % len(COLOURS)])
         else:
             colour = pg.mkColor(self.colour(metric))
-        name = {"batch": f"{metric} (batches, smoothed)", "train": f"{metric} (training)",
-                "val": f"{metric} (validation)"}[role]
+        name = ROLE_NAMES[role]  # the plot's title names the metric
         if prefix:
             name = f"{prefix.rstrip(':')} {name}"
         if role == "batch":
@@ -268,6 +326,20 @@ class MetricPlots(QWidget):
             for i in range(n):
                 row = [self.epoch_history[k][i] if i < len(self.epoch_history[k]) else "" for k in keys]
                 writer.writerow([i + 1, *row])
+
+
+def _legend_above(item: pg.PlotItem) -> None:
+    """Put the plot's legend in the title row above the curves, where it never covers one.
+
+    The left axis names the metric, so the legend row needs no title and fits a third of the dock's width.
+    """
+    legend = pg.LegendItem(colCount=LEGEND_COLUMNS, horSpacing=6, frame=False, labelTextSize="8pt")
+    item.layout.removeItem(item.titleLabel)
+    item.titleLabel.hide()
+    item.layout.addItem(legend, 0, 0, 1, 3)  # over the axes too: the whole width for the legend's line
+    item.layout.setRowMinimumHeight(0, 0)
+    item.layout.setRowMaximumHeight(0, 80)
+    item.legend = legend  # plot(name=...) adds each curve to it
 
 
 class _HoverReadout:

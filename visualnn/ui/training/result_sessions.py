@@ -52,6 +52,7 @@ class _LatestJob:
 class EvaluationController(QObject):
     """Evaluates runs in the engine, on request and (``auto_evaluate``) each new run training records."""
 
+    evaluation_started = Signal(str, str)  # run id, split: this run's report is on its way
     evaluated = Signal(dict)  # the evaluation report
     evaluation_failed = Signal(str)  # message naming the cause
     status_changed = Signal(str)
@@ -75,19 +76,21 @@ class EvaluationController(QObject):
         return self._job.handle.id if self._job.handle is not None else None
 
     def evaluate(self, run_id: str | None = None) -> str | None:
-        """Evaluate ``run_id`` (default: the latest run) on :attr:`split`; returns the job id."""
-        if not self.document.project.runs:
+        """Evaluate ``run_id`` (default: the latest run with a saved model) on :attr:`split`; returns the job id."""
+        saved = [r.id for r in self.document.project.runs if r.model_path]
+        run_id = run_id or (saved[-1] if saved else None)
+        if run_id is None:
             self.status_changed.emit(NO_RUN)
             return None
         if self.engine is None:
             self.status_changed.emit("The training engine is not available; use `visualnn evaluate` from a terminal.")
             return None
         snapshot, base = project_snapshot(self.document)
-        req = EvaluateRequest(project=snapshot, base_dir=base, run_id=run_id or None, split=self.split,
-                              **self._extra_job)
-        self.status_changed.emit("Evaluating…")
+        req = EvaluateRequest(project=snapshot, base_dir=base, run_id=run_id, split=self.split, **self._extra_job)
         handle = self.engine.submit("evaluate", req.to_dict())
         self._job.follow(handle)
+        self.evaluation_started.emit(run_id, self.split)
+        self.status_changed.emit(f"Evaluating run {run_id} on the {self.split} split…")
         return handle.id
 
     def _on_document_runs_changed(self) -> None:
@@ -98,6 +101,7 @@ class EvaluationController(QObject):
 
     def _on_document_project_replaced(self) -> None:
         self._known_runs = {r.id for r in self.document.project.runs}  # reopened runs are not "new"
+        self._job.drop()  # a report of the previous project's run must not land on this one
 
     def _on_job_finished(self, report: dict[str, Any]) -> None:
         self.evaluated.emit(report)

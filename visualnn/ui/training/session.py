@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 NO_ENGINE = ("The training engine is not available in this build, so the model cannot be trained here. "
              "Use `visualnn train` from a terminal.")
+READY_STATUS = "Press Train to start."
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class TrainingSessionController(QObject):
         self._fix: dict[str, Any] | None = None
         self._progress = ProgressState(0, 100, "Ready")
         document.training_changed.connect(self._on_document_training_changed)
-        document.project_replaced.connect(self._on_document_training_changed)
+        document.project_replaced.connect(self._on_document_project_replaced)
         document.runs_changed.connect(self.state_changed)
         if engine is not None:
             engine.ready.connect(self._on_engine_ready)
@@ -241,6 +242,16 @@ class TrainingSessionController(QObject):
     def _on_document_training_changed(self) -> None:
         self.config_changed.emit(self.document.project.training)
         self.state_changed.emit()
+
+    def _on_document_project_replaced(self) -> None:
+        # Another project (File > Open, New): nothing of the previous one's session stays on screen.
+        self._history = {}
+        self._offer_fix(None)
+        self.plots_reset.emit(plot_names(self.document.project.training), {})
+        self._set_progress(0, 100, "Ready")
+        self.status_changed.emit(READY_STATUS)
+        self.hints_changed.emit("")
+        self._on_document_training_changed()
 
     def _on_engine_ready(self, info: dict[str, Any]) -> None:
         if info.get("devices"):  # the engine lists its devices in "ready"; no extra job needed

@@ -1,8 +1,8 @@
 """Compile and fit settings form, built from the settings table; emits the edited TrainingConfig.
 
 Every row comes from :data:`visualnn.core.training_settings.FIELDS`: its widget kind, range, choices,
-label and help. The settings people change most (compile, fit) are always visible; callbacks and
-where-to-run fold away. The panel turns each emitted config into an undoable command.
+label and help. The settings people change most (compile, fit) sit side by side, visible without
+scrolling; optimizer details and schedules, callbacks, and reproducibility/where-to-run fold away. The panel turns each emitted config into an undoable command.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -33,6 +34,7 @@ from visualnn.core.training_settings import (
     CHOICE,
     FIELDS,
     FLOAT,
+    GROUPS,
     INT,
     INT_LIST,
     LOSSES,
@@ -50,8 +52,10 @@ CATALOGS: dict[str, tuple[Option, ...]] = {"loss": LOSSES, "optimizer": OPTIMIZE
                                            "metrics": METRICS}
 """Fields whose choices are options with labels and docs (the others show their ids)."""
 
-GROUP_TITLES = {"compile": "Compile", "fit": "Fit", "callbacks": "Callbacks", "advanced": "Where to run"}
-FOLDED = ("callbacks", "advanced")
+GROUP_TITLES = {"compile": "Compile", "fit": "Fit", "tuning": "Optimizer details and learning-rate schedule",
+                "callbacks": "Callbacks", "advanced": "Reproducibility and where to run"}
+FOLDED = ("tuning", "callbacks", "advanced")
+"""Groups that fold away; the others sit side by side on top, visible without scrolling in the short dock."""
 
 
 class _WheelGuard(QObject):
@@ -80,23 +84,28 @@ class TrainingSettingsForm(QWidget):
         self._wheel_guard = _WheelGuard(self)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        common = QHBoxLayout()  # compile beside fit: the settings changed most fit the short dock's height
+        outer.addLayout(common)
         forms: dict[str, QFormLayout] = {}
-        for group, title in GROUP_TITLES.items():
+        for group in GROUPS:
+            title = GROUP_TITLES[group]
             box = QGroupBox(title if group not in FOLDED else "")
             forms[group] = QFormLayout(box)
             forms[group].setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-            if group in FOLDED:
-                toggle = QToolButton()
-                toggle.setText(title)
-                toggle.setCheckable(True)
-                toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-                toggle.setArrowType(Qt.ArrowType.RightArrow)
-                toggle.setStyleSheet("QToolButton { border: none; font-weight: bold; }")
-                toggle.toggled.connect(lambda on, g=group: self.set_section_open(g, on))
-                self.toggles[group] = toggle
-                outer.addWidget(toggle)
-                box.setVisible(False)
             self.sections[group] = box
+            if group not in FOLDED:
+                common.addWidget(box, 0 if group == "fit" else 1, Qt.AlignmentFlag.AlignTop)
+                continue
+            toggle = QToolButton()
+            toggle.setText(title)
+            toggle.setCheckable(True)
+            toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            toggle.setArrowType(Qt.ArrowType.RightArrow)
+            toggle.setStyleSheet("QToolButton { border: none; font-weight: bold; }")
+            toggle.toggled.connect(lambda on, g=group: self.set_section_open(g, on))
+            self.toggles[group] = toggle
+            outer.addWidget(toggle)
+            box.setVisible(False)
             outer.addWidget(box)
         outer.addStretch(1)
 
@@ -113,9 +122,16 @@ class TrainingSettingsForm(QWidget):
             if f.name == "batch_size":  # per-replica and global batch under the chosen strategy
                 self.batch_note = QLabel()
                 self.batch_note.setWordWrap(True)
+                self.batch_note.setVisible(False)
                 form.addRow("", self.batch_note)
+                # The split belongs to the data description (Data tab); shown here because it shapes the fit.
+                self.validation_split = QLabel()
+                self.validation_split.setToolTip("The share of the data held out to validate each epoch; "
+                                                 "change it under Split in the Data tab.")
+                form.addRow("Validation", self.validation_split)
         self._updating = False
         self.set_config(self._cfg)
+        self.set_validation_split(None)
 
     # --- widgets from the table -----------------------------------------------------------------
 
@@ -253,6 +269,13 @@ class TrainingSettingsForm(QWidget):
         finally:
             self._updating = False
 
+    def set_validation_split(self, fraction: float | None) -> None:
+        """Show the data's validation fraction (None: no data chosen yet)."""
+        if fraction is None:
+            self.validation_split.setText("no data yet (Data tab)")
+        else:
+            self.validation_split.setText(f"{fraction:.0%} (Data tab)" if fraction else "none (Data tab)")
+
     def set_section_open(self, group: str, shown: bool) -> None:
         """Unfold (or fold) the callbacks or where-to-run settings."""
         toggle = self.toggles[group]
@@ -278,7 +301,10 @@ class TrainingSettingsForm(QWidget):
         shown = self._cfg  # always current here: every caller stores the config it shows first
         for f in FIELDS:
             self.widgets[f.name].setEnabled(applies(f.name, shown))
-        self.batch_note.setText(batch_note(shown.strategy, shown.batch_size, shown.gpus, self._n_gpus))
+        note = batch_note(shown.strategy, shown.batch_size, shown.gpus, self._n_gpus)
+        self.batch_note.setText(note)
+        # On one device the note only repeats the batch size: the row stays free for the settings below.
+        self.batch_note.setVisible(bool(note) and shown.strategy != "auto")
 
     def _on_widget_changed(self, *_: Any) -> None:
         if self._updating:
