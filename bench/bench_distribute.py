@@ -69,13 +69,14 @@ def auto_fit(graph: Any, x: Any, y: Any, batch: int, epochs: int) -> float:
     """Seconds for the same work through the runner's distribution path with strategy ``auto``."""
     import keras
 
+    from visualnn.core.training_config import TrainingConfig
     from visualnn.services.distribute import keep_outputs_float32, plan_placement, reset_precision
     from visualnn.services.keras_builder import build_model
     from visualnn.services.training_data import ArrayData
 
     keras.utils.set_random_seed(0)
     t0 = time.perf_counter()
-    place = plan_placement({"strategy": "auto", "mixed_precision": "none"}, "/CPU:0", batch)
+    place = plan_placement(TrainingConfig(strategy="auto", mixed_precision="none"), "/CPU:0", batch)
     data = place.prepare_data(ArrayData(_dataset(x, y, place.global_batch), None, None, (32,), "classification",
                                         ["0", "1", "2"], 3))
     with place.scope("/CPU:0"):

@@ -38,8 +38,8 @@ def _train(project: dict[str, Any], base_dir: str, strategy: str, device: str, e
             rates.append(float(data["samples_per_s"]))
 
     t0 = time.perf_counter()
-    result = run_training(TrainRequest(project=project, base_dir=base_dir, epochs=epochs, batch_size=batch,
-                                       device=device), sink)
+    request = TrainRequest(project=project, base_dir=base_dir, epochs=epochs, batch_size=batch, device=device)
+    result = run_training(request.parsed(), sink)  # parsed as the engine parses a job's project
     weights = result.model.trainable_weights
     placement = sorted({str(getattr(w, "device", "") or getattr(getattr(w, "value", None), "device", "?"))
                         for w in weights})

@@ -11,6 +11,7 @@ import pytest
 from visualnn.cli import build_parser, main
 from visualnn.cli.distribute_args import apply_distribution_args, is_chief_run
 from visualnn.core.distribution import DistributionError
+from visualnn.core.project import Project
 from visualnn.core.training_config import RunRecord, TrainingConfig
 
 
@@ -19,13 +20,13 @@ def _args(**values: Any) -> argparse.Namespace:
 
 
 def test_options_override_the_project_settings_in_a_copy() -> None:
-    snapshot = {"training": TrainingConfig(batch_size=8).to_dict(), "graph": {}}
-    out = apply_distribution_args(snapshot, _args(strategy="mirrored", gpus="0, 2", mixed_precision="mixed_bfloat16"))
-    assert (out["training"]["strategy"], out["training"]["gpus"], out["training"]["mixed_precision"]) == \
-        ("mirrored", [0, 2], "mixed_bfloat16")
-    assert out["training"]["batch_size"] == 8
-    assert snapshot["training"]["strategy"] == "auto"  # the caller's snapshot is untouched
-    assert apply_distribution_args(snapshot, _args()) == snapshot
+    project = Project(name="p", training=TrainingConfig(batch_size=8))
+    out = apply_distribution_args(project, _args(strategy="mirrored", gpus="0, 2", mixed_precision="mixed_bfloat16"))
+    assert (out.training.strategy, out.training.gpus, out.training.mixed_precision) == \
+        ("mirrored", (0, 2), "mixed_bfloat16")
+    assert out.training.batch_size == 8 and out.graph is project.graph and out.name == "p"
+    assert project.training.strategy == "auto"  # the caller's project (saved after training) is untouched
+    assert apply_distribution_args(project, _args()) is project
 
 
 @pytest.mark.parametrize(("values", "message"), [
@@ -35,7 +36,7 @@ def test_options_override_the_project_settings_in_a_copy() -> None:
 ])
 def test_bad_options_are_explained(values: dict[str, str], message: str) -> None:
     with pytest.raises(DistributionError) as info:
-        apply_distribution_args({"training": {}}, _args(**values))
+        apply_distribution_args(Project(), _args(**values))
     assert message in str(info.value)
 
 

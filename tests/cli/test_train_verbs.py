@@ -13,7 +13,7 @@ from tests.services.training_helpers import mlp_graph
 from visualnn.cli import main
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.project import Project
-from visualnn.core.training_config import TrainingConfig
+from visualnn.core.training_config import RunRecord, TrainingConfig
 
 pytestmark = pytest.mark.tf
 
@@ -72,6 +72,30 @@ def test_train_evaluate_predict_on_a_csv_project(tmp_path: Path, capsys: Any) ->
     cont = json.loads(capsys.readouterr().out)
     assert cont["continued_from"] == run["id"] and cont["epochs_done"] == 3
     assert [r["id"] for r in json.loads(path.read_text())["runs"]] == [run["id"], cont["id"]]
+
+
+def test_train_gives_the_service_the_loaded_project_and_saves_the_files_own_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any,
+) -> None:
+    from visualnn.core.project.io import load_project, save_project
+    from visualnn.services.training_common import TrainingResult
+
+    path = tmp_path / "p.vnn"
+    save_project(Project(graph=mlp_graph(4, 3), name="p", training=TrainingConfig(batch_size=8)), path)
+    received: list[Any] = []
+
+    def run_training(req: Any, sink: Any, stop: Any) -> TrainingResult:
+        received.append(req)
+        return TrainingResult(RunRecord(id="run_1", started="now", epochs_done=1), model=None, data=None)
+
+    monkeypatch.setattr("visualnn.services.training.run_training", run_training)
+    assert main(["train", str(path), "--strategy", "mirrored", "--epochs", "1", "--json"]) == 0
+    (req,) = received
+    assert isinstance(req.project, Project) and req.epochs == 1 and req.base_dir == str(tmp_path)
+    assert (req.project.training.strategy, req.project.training.batch_size) == ("mirrored", 8)
+    saved = load_project(path)
+    assert saved.training.strategy == "auto"  # the command line's strategy was for this run only
+    assert [r.id for r in saved.runs] == ["run_1"] and json.loads(capsys.readouterr().out)["id"] == "run_1"
 
 
 @pytest.mark.slow

@@ -67,3 +67,17 @@ def test_typed_requests_round_trip_and_ignore_unknown_keys() -> None:
     assert EvaluateRequest.from_dict(ev.to_dict()) == ev
     pr = PredictRequest(project={}, base_dir=".", rows=[{"a": 1}])
     assert PredictRequest.from_dict(pr.to_dict()) == pr
+
+
+def test_parsed_requests_carry_the_loaded_project_and_every_other_field() -> None:
+    from visualnn.core.project import Project
+
+    wire = Project(name="p").to_dict()
+    req = TrainRequest(project=wire, base_dir="/tmp", run_id="r", epochs=3, batch_size=8, seed=2, device="cpu",
+                       continue_run="run_1", inline_data={"x": [[0.0]], "y": [0]}).parsed()
+    assert isinstance(req.project, Project) and req.project.name == "p"
+    assert req == TrainRequest(req.project, "/tmp", "r", 3, 8, 2, "cpu", "run_1", {"x": [[0.0]], "y": [0]})
+    ev = EvaluateRequest(project=wire, base_dir=".", run_id="r", split="val", max_wrong=3).parsed()
+    assert (ev.run_id, ev.split, ev.max_wrong, ev.project.name) == ("r", "val", 3, "p")
+    pr = PredictRequest(project=wire, base_dir=".", input_path="x.csv", top_k=2).parsed()
+    assert (pr.input_path, pr.top_k, pr.project.name) == ("x.csv", 2, "p")

@@ -8,13 +8,13 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.services.training_helpers import blobs, project_dict
+from tests.services.training_helpers import blobs, tiny_project
 from visualnn.core.distribution import DistributionConfig, DistributionError
 from visualnn.core.protocol import TrainRequest
+from visualnn.core.training_config import TrainingConfig
 
 pytestmark = pytest.mark.tf
 
@@ -28,13 +28,13 @@ MIRRORED_SCRIPT = textwrap.dedent("""
 
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from tests.services.training_helpers import blobs, project_dict
+    from tests.services.training_helpers import blobs, tiny_project
     from visualnn.core.protocol import TrainRequest
     from visualnn.services.training import run_training
 
     data, base = blobs(240), sys.argv[1]  # 192 training samples: 6 full global batches of 32
     def train(strategy, batch):
-        project = project_dict(epochs=2, batch_size=batch, strategy=strategy, shuffle=False, optimizer="sgd",
+        project = tiny_project(epochs=2, batch_size=batch, strategy=strategy, shuffle=False, optimizer="sgd",
                                learning_rate=0.05)
         seen = []
         result = run_training(TrainRequest(project=project, base_dir=base, inline_data=data),
@@ -75,7 +75,7 @@ def test_mixed_precision_keeps_the_output_layer_float32(tmp_path: Path) -> None:
 
     from visualnn.services.training import run_training
 
-    project = project_dict(epochs=1, batch_size=32, mixed_precision="mixed_bfloat16")
+    project = tiny_project(epochs=1, batch_size=32, mixed_precision="mixed_bfloat16")
     result = run_training(TrainRequest(project=project, base_dir=str(tmp_path), inline_data=blobs(128)))
     layers = result.model.layers
     assert (layers[-2].dtype_policy.name, layers[-1].dtype_policy.name) == ("mixed_bfloat16", "float32")
@@ -125,7 +125,7 @@ def test_auto_uses_the_default_strategy_and_bad_gpu_choices_are_explained() -> N
     from visualnn.services.distribute import make_strategy, plan_placement
 
     assert make_strategy(DistributionConfig()) is tf.distribute.get_strategy()
-    place = plan_placement({"strategy": "auto"}, "/CPU:0", 32)
+    place = plan_placement(TrainingConfig(strategy="auto"), "/CPU:0", 32)
     assert (place.is_default, place.replicas, place.global_batch, place.describe("/CPU:0")) == (True, 1, 32, "/CPU:0")
     if not tf.config.list_physical_devices("GPU"):
         with pytest.raises(DistributionError, match=r"GPUs \[3\] were chosen but this machine has no GPU"):
@@ -135,7 +135,7 @@ def test_auto_uses_the_default_strategy_and_bad_gpu_choices_are_explained() -> N
 def test_training_refuses_bad_distribution_settings(tmp_path: Path) -> None:
     from visualnn.services.training import TrainingError, run_training
 
-    project: dict[str, Any] = project_dict(strategy="everywhere")
+    project = tiny_project(strategy="everywhere")
     with pytest.raises(TrainingError, match="Distribution strategy must be one of auto, mirrored, multiworker; "
                                             "received 'everywhere'"):
         run_training(TrainRequest(project=project, base_dir=str(tmp_path), inline_data=blobs(64)))

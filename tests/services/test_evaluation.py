@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.training_helpers import blobs, mlp_graph, project_dict
+from tests.services.training_helpers import blobs, mlp_graph, tiny_project
 from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
 
 
@@ -54,9 +54,9 @@ def test_evaluate_and_predict_a_trained_run(tmp_path: Any) -> None:
     from visualnn.services.training import TrainingError, run_training
 
     data = blobs(300)
-    project = project_dict(mlp_graph(), epochs=3)
+    project = tiny_project(mlp_graph(), epochs=3)
     run = run_training(TrainRequest(project=project, base_dir=str(tmp_path), inline_data=data)).run
-    project["runs"] = [run.to_dict()]
+    project.add_run(run)
     rep = run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path), inline_data=data))
     cls = rep["classification"]
     assert rep["run_id"] == run.id and rep["n_samples"] == 60

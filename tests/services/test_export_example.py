@@ -20,7 +20,7 @@ def test_image_example_tflite_float32_and_int8(tmp_path: Path) -> None:
     folder = tmp_path / "images"
     shutil.copytree(ROOT / "resources" / "examples" / "images", folder)
     project = load_project(folder / "images.vnn")
-    request = TrainRequest(project=project.to_dict(), base_dir=str(folder), epochs=4, device="cpu")
+    request = TrainRequest(project=project, base_dir=str(folder), epochs=4, device="cpu")
     project.add_run(run_training(request).run)
 
     report, record = export_project(project, folder / "model.tflite", str(folder))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.training_helpers import blobs, mlp_graph, project_dict
+from tests.services.training_helpers import blobs, mlp_graph, tiny_project
 from visualnn.core.protocol import TrainRequest
 from visualnn.core.training_config import TrainingConfig
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.tf
 def _train(tmp_path: Any, sink: Any = None, stop: Any = None, pause: Any = None, **kw: Any) -> Any:
     from visualnn.services.training import run_training
 
-    project = kw.pop("project", None) or project_dict()
+    project = kw.pop("project", None) or tiny_project()
     req = TrainRequest(project=project, base_dir=str(tmp_path), inline_data=kw.pop("data", None) or blobs(), **kw)
     return run_training(req, sink or (lambda k, d: None), stop, pause)
 
@@ -89,8 +89,8 @@ def test_pause_holds_training_until_resumed(tmp_path: Any) -> None:
 def test_continue_training_keeps_optimizer_state(tmp_path: Any) -> None:
     first = _train(tmp_path, epochs=2)
     iterations = int(first.model.optimizer.iterations.numpy())
-    project = project_dict()
-    project["runs"] = [first.run.to_dict()]
+    project = tiny_project()
+    project.add_run(first.run)
     second = _train(tmp_path, project=project, epochs=1, continue_run=first.run.id)
     assert second.run.continued_from == first.run.id and second.run.epochs_done == 3
     assert len(second.run.history["loss"]) == 3
@@ -102,7 +102,7 @@ def test_mismatch_caught_before_fit_names_the_fix(tmp_path: Any) -> None:
     from visualnn.services.training import TrainingError
 
     logs: list[dict[str, Any]] = []
-    project = project_dict(mlp_graph(n_classes=2), loss="categorical_crossentropy")
+    project = tiny_project(mlp_graph(n_classes=2), loss="categorical_crossentropy")
     with pytest.raises(TrainingError) as info:
         _train(tmp_path, lambda k, d: logs.append(d) if k == "log" else None, project=project, epochs=1)
     assert "the output has 2 units but the data has 3 classes. Set units to 3." in str(info.value)
@@ -113,7 +113,7 @@ def test_mismatch_caught_before_fit_names_the_fix(tmp_path: Any) -> None:
 def test_exception_inside_fit_is_reported_with_its_cause(tmp_path: Any) -> None:
     from visualnn.services.training import TrainingError
 
-    project = project_dict(mlp_graph(n_features=5))  # the data has 4 features
+    project = tiny_project(mlp_graph(n_features=5))  # the data has 4 features
     with pytest.raises(TrainingError) as info:
         _train(tmp_path, project=project, epochs=1)
     text = str(info.value)
@@ -125,25 +125,25 @@ def test_bad_settings_are_named_before_training(tmp_path: Any) -> None:
     from visualnn.services.training import TrainingError
 
     with pytest.raises(TrainingError, match=r"Learning rate must be > 0 and <= 10; received -1.0. Try 0.001."):
-        _train(tmp_path, project=project_dict(learning_rate=-1.0))
+        _train(tmp_path, project=tiny_project(learning_rate=-1.0))
 
 
 def test_schedules_and_callbacks_run(tmp_path: Any) -> None:
-    project = project_dict(optimizer="sgd", momentum=0.9, nesterov=True, schedule="plateau", plateau_patience=0,
+    project = tiny_project(optimizer="sgd", momentum=0.9, nesterov=True, schedule="plateau", plateau_patience=0,
                            early_stopping=True, patience=1, checkpoint_best=True, metrics=["accuracy"])
     result = _train(tmp_path, project=project, epochs=2)
     assert (tmp_path / "runs" / result.run.id / "best.keras").exists()
-    cos = _train(tmp_path, project=project_dict(schedule="cosine", decay_steps=10), epochs=2)
+    cos = _train(tmp_path, project=tiny_project(schedule="cosine", decay_steps=10), epochs=2)
     assert cos.run.status == "finished"
 
 
 _DETERMINISM_SCRIPT = """
 import json, sys, tempfile
 sys.path.insert(0, {root!r})
-from tests.services.training_helpers import blobs, project_dict
+from tests.services.training_helpers import blobs, tiny_project
 from visualnn.core.protocol import TrainRequest
 from visualnn.services.training import run_training
-r = run_training(TrainRequest(project=project_dict(deterministic=True, seed=7), base_dir=tempfile.mkdtemp(),
+r = run_training(TrainRequest(project=tiny_project(deterministic=True, seed=7), base_dir=tempfile.mkdtemp(),
                               inline_data=blobs(200)))
 print("HISTORY=" + json.dumps(r.run.history))
 """
@@ -174,7 +174,7 @@ def test_regression_metrics_are_named_like_the_catalog(tmp_path: Any) -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 4)).astype("float32")
     y = (x @ np.array([1.0, -2.0, 0.5, 0.0])).astype("float32")
-    project = project_dict(mlp_graph(n_classes=1, activation=None), loss="mean_squared_error",
+    project = tiny_project(mlp_graph(n_classes=1, activation=None), loss="mean_squared_error",
                            metrics=["mae", "mse", "rmse", "r2"])
     run = _train(tmp_path, project=project, data={"x": x.tolist(), "y": y.tolist()}, epochs=2).run
     assert {"mae", "mse", "rmse", "r2", "val_r2"} <= set(run.history)
@@ -186,7 +186,7 @@ def test_top_k_with_one_hot_labels(tmp_path: Any) -> None:
 
     data = blobs(200)
     onehot = np.eye(3, dtype=int)[data["y"]].tolist()
-    project = project_dict(loss="categorical_crossentropy", metrics=["accuracy", "top_k_accuracy"])
+    project = tiny_project(loss="categorical_crossentropy", metrics=["accuracy", "top_k_accuracy"])
     run = _train(tmp_path, project=project, data={"x": data["x"], "y": onehot}, epochs=1).run
     assert run.history["top_k_accuracy"] == [1.0]  # 3 classes: the true one is always in the top 5
 
@@ -197,7 +197,7 @@ def test_nan_loss_stops_the_run_and_says_why(tmp_path: Any) -> None:
     rng = np.random.default_rng(0)
     x = (rng.normal(size=(400, 4)) * 1e3).astype("float32")
     y = (x @ np.array([1.0, -2.0, 0.5, 3.0])).astype("float32")
-    project = project_dict(mlp_graph(n_classes=1, activation=None), loss="mean_squared_error", metrics=["mae"],
+    project = tiny_project(mlp_graph(n_classes=1, activation=None), loss="mean_squared_error", metrics=["mae"],
                            optimizer="sgd", learning_rate=10.0)
     run = _train(tmp_path, project=project, data={"x": x.tolist(), "y": y.tolist()}, epochs=5).run
     assert run.status == "failed" and run.epochs_done == 1

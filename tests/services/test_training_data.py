@@ -15,7 +15,7 @@ pytestmark = pytest.mark.tf
 def test_inline_arrays_are_prepared_data_with_a_held_out_split() -> None:
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(50, 3)), rng.integers(0, 3, size=50)
-    data = load_data({}, ".", 8, 1, {"x": x.tolist(), "y": y.tolist()})
+    data = load_data(None, ".", 8, 1, {"x": x.tolist(), "y": y.tolist()})
     assert isinstance(data, PreparedData)
     assert (data.n_train, data.n_val, data.n_test) == (40, 10, 10) and data.input_shape == (3,)
     assert data.task == "multiclass" and data.class_names == ["0", "1", "2"] and data.n_outputs == 3
@@ -39,4 +39,4 @@ def test_mismatched_lengths_raise_the_data_services_error() -> None:
     with pytest.raises(DataError, match="same number of samples; received 4 and 3"):
         inline_data(np.zeros((4, 2)), np.zeros(3), 2)
     with pytest.raises(DataError, match="no dataset"):
-        load_data({}, ".", 2, 0)
+        load_data(None, ".", 2, 0)

@@ -33,13 +33,12 @@ def test_raw_rows_are_preprocessed_like_training(tmp_path: Path) -> None:
         "csv", "data.csv", {"columns": {"label": {"role": "target"}}, "scaling": "standardize",
                             "split": {"val": 0.2, "test": 0.0}}),
         training=TrainingConfig(epochs=15, batch_size=32, learning_rate=0.01))
-    snapshot = project.to_dict()
-    result = run_training(TrainRequest(project=snapshot, base_dir=str(tmp_path)))
+    result = run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
     assert result.run.history["val_accuracy"][-1] >= 0.85
-    snapshot["runs"] = [result.run.to_dict()]
+    project.add_run(result.run)
 
     rows = df.drop(columns=["label"]).head(200).to_dict(orient="records")
-    out = run_prediction(PredictRequest(project=snapshot, base_dir=str(tmp_path), rows=rows))
+    out = run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), rows=rows))
     predicted = [p["label"] for p in out["predictions"]]
     accuracy = float(np.mean(np.asarray(predicted) == labels[:200]))
     assert accuracy >= 0.85

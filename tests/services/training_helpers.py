@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from visualnn.core.graph import Edge, Graph, Node
+from visualnn.core.project import Project
 from visualnn.core.training_config import TrainingConfig
 
 
@@ -29,8 +30,11 @@ def blobs(n: int = 300, n_features: int = 4, seed: int = 0) -> dict[str, Any]:
     return {"x": x.tolist(), "y": y.tolist()}
 
 
+def tiny_project(graph: Graph | None = None, **training: Any) -> Project:
+    """A project without a dataset (jobs send inline data), as the services take it."""
+    return Project(graph or mlp_graph(), "test", None, TrainingConfig(**{"epochs": 2, "batch_size": 16, **training}))
+
+
 def project_dict(graph: Graph | None = None, **training: Any) -> dict[str, Any]:
-    """A ``Project.to_dict()``-shaped snapshot without a dataset (jobs send inline data)."""
-    cfg = TrainingConfig(**{"epochs": 2, "batch_size": 16, **training})
-    return {"name": "test", "graph": (graph or mlp_graph()).to_dict(), "dataset": None,
-            "training": cfg.to_dict(), "runs": []}
+    """:func:`tiny_project` as a job payload carries it (``Project.to_dict()``)."""
+    return dict(tiny_project(graph, **training).to_dict())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import copy
 from typing import Any
 
 from visualnn.core.distribution import PRECISIONS, STRATEGIES, DistributionConfig, DistributionError
+from visualnn.core.project import Project
 
 
 def add_distribution_args(parser: argparse.ArgumentParser, training: bool = True) -> None:
@@ -20,27 +20,29 @@ def add_distribution_args(parser: argparse.ArgumentParser, training: bool = True
         parser.add_argument("--gpus", help="mirrored only: comma-separated local GPU indices, e.g. 0,1 (default: all)")
 
 
-def apply_distribution_args(snapshot: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
-    """A copy of the project snapshot with the command line's distribution options in its training settings.
+def apply_distribution_args(project: Project, args: argparse.Namespace) -> Project:
+    """The project a job trains: ``project``'s graph, data and runs with the command line's distribution options
+    in its training settings. ``project`` itself is left as it is, so the file saved afterwards keeps its own.
 
     Raises :class:`DistributionError` (a ValueError) naming the bad option.
     """
-    training = dict(snapshot.get("training") or {})
+    changes: dict[str, Any] = {}
     if getattr(args, "strategy", None):
-        training["strategy"] = args.strategy
+        changes["strategy"] = args.strategy
     if getattr(args, "mixed_precision", None):
-        training["mixed_precision"] = args.mixed_precision
+        changes["mixed_precision"] = args.mixed_precision
     gpus = getattr(args, "gpus", None)
     if gpus:
         try:
-            training["gpus"] = [int(g) for g in gpus.split(",") if g.strip()]
+            changes["gpus"] = [int(g) for g in gpus.split(",") if g.strip()]
         except ValueError as exc:
             raise DistributionError(f"--gpus must be comma-separated GPU indices such as 0,1; received {gpus!r}.") \
                 from exc
-    DistributionConfig.from_training(training).check()
-    out = copy.deepcopy(snapshot)
-    out["training"] = training
-    return out
+    training = project.training.with_changes(**changes)
+    DistributionConfig.from_training(training.to_dict()).check()
+    if not changes:
+        return project
+    return Project(project.graph, project.name, project.dataset, training, project.runs, project.path)
 
 
 def is_chief_run(run: Any) -> bool:

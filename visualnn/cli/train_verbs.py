@@ -1,4 +1,8 @@
-"""``visualnn train|evaluate|predict``: headless training with the same services the engine runs."""
+"""``visualnn train|evaluate|predict``: headless training with the same services the engine runs.
+
+The project file is loaded once (``load_project``) and the services get that ``Project``, as the
+engine's handlers give them the project they parsed from a job.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import time
 from typing import Any
 
 from visualnn.cli.distribute_args import add_distribution_args, apply_distribution_args, is_chief_run
+from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
 from visualnn.core.training_config import RunRecord
 
@@ -44,11 +49,11 @@ def register(sub: Any) -> None:
     p.set_defaults(func=predict_main)
 
 
-def _load(path: str) -> tuple[Any, dict[str, Any], str]:
+def _load(path: str) -> tuple[Project, str]:
+    """The loaded project and its folder (the base of its data paths and ``runs/``)."""
     from visualnn.core.project.io import load_project
 
-    project = load_project(path)
-    return project, project.to_dict(), os.path.dirname(os.path.abspath(path))
+    return load_project(path), os.path.dirname(os.path.abspath(path))
 
 
 def _fail(message: str) -> int:
@@ -91,8 +96,8 @@ def train_main(args: argparse.Namespace) -> int:
     from visualnn.services.training_common import TrainingError
 
     try:
-        project, snapshot, base_dir = _load(args.file)
-        snapshot = apply_distribution_args(snapshot, args)
+        project, base_dir = _load(args.file)
+        job_project = apply_distribution_args(project, args)
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
     stop = threading.Event()
@@ -102,7 +107,7 @@ def train_main(args: argparse.Namespace) -> int:
         sys.stderr.write("\nstopping after this batch…\n")
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
-    req = TrainRequest(project=snapshot, base_dir=base_dir, epochs=args.epochs, batch_size=args.batch_size,
+    req = TrainRequest(project=job_project, base_dir=base_dir, epochs=args.epochs, batch_size=args.batch_size,
                        seed=args.seed, device=args.device, continue_run=args.continue_run)
     try:
         result = run_training(req, (lambda k, d: None) if args.json else ProgressPrinter(), stop)
@@ -133,8 +138,8 @@ def evaluate_main(args: argparse.Namespace) -> int:
     from visualnn.services.training_common import TrainingError
 
     try:
-        _project, snapshot, base_dir = _load(args.file)
-        report = run_evaluation(EvaluateRequest(project=snapshot, base_dir=base_dir, run_id=args.run_id,
+        project, base_dir = _load(args.file)
+        report = run_evaluation(EvaluateRequest(project=project, base_dir=base_dir, run_id=args.run_id,
                                                 split=args.split))
     except (OSError, ValueError, TrainingError) as exc:
         return _fail(str(exc))
@@ -167,8 +172,8 @@ def predict_main(args: argparse.Namespace) -> int:
     from visualnn.services.training_common import TrainingError
 
     try:
-        _project, snapshot, base_dir = _load(args.file)
-        out = run_prediction(PredictRequest(project=snapshot, base_dir=base_dir, run_id=args.run_id,
+        project, base_dir = _load(args.file)
+        out = run_prediction(PredictRequest(project=project, base_dir=base_dir, run_id=args.run_id,
                                             input_path=os.path.abspath(args.input)))
     except (OSError, ValueError, TrainingError) as exc:
         return _fail(str(exc))

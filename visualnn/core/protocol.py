@@ -15,7 +15,10 @@ on the engine's protocol stream, its stdout (engine -> client). Every object car
     messages (``ready``). Each job ends with exactly one ``result`` or ``error`` message.
 
 Payloads are plain JSON; the typed request dataclasses below (``TrainRequest`` ...) give them a
-shape with ``to_dict``/``from_dict`` so both sides agree on field names.
+shape with ``to_dict``/``from_dict`` so both sides agree on field names. A request's ``project`` is
+``Project.to_dict()`` on the wire (``TrainRequest[dict[str, Any]]``); the engine parses it once, at
+its boundary, with the project loader (:meth:`TrainRequest.parsed`, :func:`parse_job_project`), and the
+services take the result (``TrainRequest[Project]``): a malformed project fails there, naming its JSON path.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
+
+from visualnn.core.project import Project
+from visualnn.core.project.io import ProjectFileError, project_from_dict
 
 PROTOCOL_VERSION = 1
 
@@ -143,6 +149,8 @@ def as_float(value: Any) -> float:
 # --- typed payloads -------------------------------------------------------------------------
 
 _R = TypeVar("_R")
+ProjectT = TypeVar("ProjectT")
+"""A request's project: ``dict[str, Any]`` (``Project.to_dict()``) on the wire, :class:`Project` once parsed."""
 
 
 def _from_dict(cls: type[_R], data: dict[str, Any]) -> _R:
@@ -150,17 +158,36 @@ def _from_dict(cls: type[_R], data: dict[str, Any]) -> _R:
     return cls(**{k: copy.deepcopy(v) for k, v in data.items() if k in names})
 
 
+def parse_job_project(data: object, job_type: str) -> Project:
+    """A job payload's ``project`` built by the project loader: the engine's one place that reads it.
+
+    Raises :class:`ProjectFileError` naming the job and the bad JSON path, e.g.
+    ``the train job's project: training.epochs: Epochs must be a whole number; received '5'.``
+    """
+    source = f"the {job_type} job's project"
+    if data is None:
+        raise ProjectFileError(source, "is missing: the job's payload must carry the project (Project.to_dict()).")
+    if not isinstance(data, dict):
+        raise ProjectFileError(source, f"must be a JSON object (Project.to_dict()); received {json.dumps(data)[:60]}.")
+    return project_from_dict(data, source)
+
+
+def _rest(request: object) -> dict[str, Any]:
+    """A request's fields other than ``project`` (to rebuild it around the parsed project)."""
+    return {f.name: getattr(request, f.name) for f in fields(request) if f.name != "project"}  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
-class TrainRequest:
+class TrainRequest(Generic[ProjectT]):
     """Payload of a ``train`` job: an immutable snapshot of the project plus run overrides.
 
-    ``project`` is ``Project.to_dict()``; ``base_dir`` is the folder of the project file (data paths
-    and the ``runs/`` folder are relative to it). ``continue_run`` names an earlier run whose saved
+    ``project`` is ``Project.to_dict()`` on the wire and a :class:`Project` after :meth:`parsed`;
+    ``base_dir`` is the folder of the project file (data paths and the ``runs/`` folder are relative to it). ``continue_run`` names an earlier run whose saved
     model (weights and optimizer state) training resumes from. ``inline_data`` ({"x", "y"} nested
     lists, optional "x_val"/"y_val") replaces the project's dataset (tests, quick experiments).
     """
 
-    project: dict[str, Any]
+    project: ProjectT
     base_dir: str
     run_id: str = ""
     epochs: int | None = None
@@ -170,56 +197,68 @@ class TrainRequest:
     continue_run: str | None = None
     inline_data: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self: TrainRequest[dict[str, Any]]) -> dict[str, Any]:
         """JSON form."""
         return copy.deepcopy(asdict(self))
 
     @staticmethod
-    def from_dict(data: dict[str, Any]) -> TrainRequest:
+    def from_dict(data: dict[str, Any]) -> TrainRequest[dict[str, Any]]:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         return _from_dict(TrainRequest, data)
 
+    def parsed(self: TrainRequest[dict[str, Any]]) -> TrainRequest[Project]:
+        """This request with its project built by the loader (:func:`parse_job_project`)."""
+        return TrainRequest(parse_job_project(self.project, "train"), **_rest(self))
+
 
 @dataclass(frozen=True)
-class EvaluateRequest:
+class EvaluateRequest(Generic[ProjectT]):
     """Payload of an ``evaluate`` job: which run's saved model to score on the test split."""
 
-    project: dict[str, Any]
+    project: ProjectT
     base_dir: str
     run_id: str | None = None  # None: the latest run with a saved model
     split: str = "test"  # test | val | train
     max_wrong: int = 12
     inline_data: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self: EvaluateRequest[dict[str, Any]]) -> dict[str, Any]:
         """JSON form."""
         return copy.deepcopy(asdict(self))
 
     @staticmethod
-    def from_dict(data: dict[str, Any]) -> EvaluateRequest:
+    def from_dict(data: dict[str, Any]) -> EvaluateRequest[dict[str, Any]]:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         return _from_dict(EvaluateRequest, data)
 
+    def parsed(self: EvaluateRequest[dict[str, Any]]) -> EvaluateRequest[Project]:
+        """This request with its project built by the loader (:func:`parse_job_project`)."""
+        return EvaluateRequest(parse_job_project(self.project, "evaluate"), **_rest(self))
+
 
 @dataclass(frozen=True)
-class PredictRequest:
+class PredictRequest(Generic[ProjectT]):
     """Payload of a ``predict`` job: raw samples (``rows``) or a file (``input_path``: CSV, image, .npy)."""
 
-    project: dict[str, Any]
+    project: ProjectT
     base_dir: str
     run_id: str | None = None
     input_path: str | None = None
     rows: list[Any] | None = None  # raw samples, e.g. CSV rows as {column: value} dicts
     top_k: int = 5
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self: PredictRequest[dict[str, Any]]) -> dict[str, Any]:
         """JSON form."""
         return copy.deepcopy(asdict(self))
 
     @staticmethod
-    def from_dict(data: dict[str, Any]) -> PredictRequest:
+    def from_dict(data: dict[str, Any]) -> PredictRequest[dict[str, Any]]:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         return _from_dict(PredictRequest, data)
+
+    def parsed(self: PredictRequest[dict[str, Any]]) -> PredictRequest[Project]:
+        """This request with its project built by the loader (:func:`parse_job_project`)."""
+        return PredictRequest(parse_job_project(self.project, "predict"), **_rest(self))
 
 
 __all__ = [
@@ -231,10 +270,12 @@ __all__ = [
     "Job",
     "Message",
     "PredictRequest",
+    "ProjectT",
     "ProtocolError",
     "TrainRequest",
     "Wire",
     "as_float",
     "decode",
     "encode",
+    "parse_job_project",
 ]

@@ -1,4 +1,10 @@
-"""Built-in engine handlers: ping, devices, train, evaluate, predict."""
+"""Built-in engine handlers: ping, devices, train, evaluate, predict.
+
+The engine's boundary: a job's ``project`` is parsed here, once, by the project loader
+(``Request.from_dict(payload).parsed()``), before any service is imported; the services take the
+resulting ``Project``. A malformed project fails the job there, with the loader's message naming the
+JSON path, and the server sends that message as the job's ``error``.
+"""
 
 from __future__ import annotations
 
@@ -24,24 +30,27 @@ def devices(ctx: JobContext) -> dict[str, Any]:
 
 def train(ctx: JobContext) -> dict[str, Any]:
     """Run a training job; the result carries the RunRecord as a dict."""
+    req = TrainRequest.from_dict(ctx.payload).parsed()
     from visualnn.services.training import run_training
 
-    result = run_training(TrainRequest.from_dict(ctx.payload), ctx.sink, ctx.stop, ctx.pause)
+    result = run_training(req, ctx.sink, ctx.stop, ctx.pause)
     return {"run": result.run.to_dict()}
 
 
 def evaluate(ctx: JobContext) -> dict[str, Any]:
     """Evaluate a run on a split."""
+    req = EvaluateRequest.from_dict(ctx.payload).parsed()
     from visualnn.services.evaluation import run_evaluation
 
-    return run_evaluation(EvaluateRequest.from_dict(ctx.payload), ctx.sink)
+    return run_evaluation(req, ctx.sink)
 
 
 def predict(ctx: JobContext) -> dict[str, Any]:
     """Predict new samples with a run."""
+    req = PredictRequest.from_dict(ctx.payload).parsed()
     from visualnn.services.predict import run_prediction
 
-    return run_prediction(PredictRequest.from_dict(ctx.payload), ctx.sink)
+    return run_prediction(req, ctx.sink)
 
 
 def crash(ctx: JobContext) -> dict[str, Any]:

@@ -1,10 +1,15 @@
-"""Engine handlers for export and import jobs (TensorFlow side; payloads are JSON)."""
+"""Engine handlers for export and import jobs (TensorFlow side; payloads are JSON).
+
+Like the training handlers, these parse a job's ``project`` once with the project loader
+(:func:`~visualnn.core.protocol.parse_job_project`) and hand the services a ``Project``.
+"""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
+from visualnn.core.protocol import parse_job_project
 from visualnn.engine import JobContext, register_handler
 
 
@@ -15,11 +20,10 @@ def export_model_job(ctx: JobContext) -> dict[str, Any]:
     ``quantize`` and ``samples``. Result: ``report`` (ParityReport dict) and ``run`` (the updated
     run record dict, or None for an untrained export).
     """
-    from visualnn.core.project.io import project_from_dict
+    p = ctx.payload
+    project = parse_job_project(p.get("project"), "export_model")
     from visualnn.services.export_project import export_project
 
-    p = ctx.payload
-    project = project_from_dict(p["project"], "engine job")
     ctx.sink("status", {"text": f"Exporting to {p['out']}…"})
     report, record = export_project(
         project, p["out"], p.get("base_dir", "."), p.get("run_id"), p.get("quantize", "none"), int(p.get("samples", 256))
@@ -62,11 +66,10 @@ def export_code_job(ctx: JobContext) -> dict[str, Any]:
     reads the data first (column kinds, CSV format) so the script's load_data() matches the app.
     Result: ``code`` and ``requirements`` (text).
     """
-    from visualnn.core.project.io import project_from_dict
+    p = ctx.payload
+    project = parse_job_project(p.get("project"), "export_code")
     from visualnn.services.script_export import export_script
 
-    p = ctx.payload
-    project = project_from_dict(p["project"], "engine job")
     base_dir = p.get("base_dir", ".")
     # No strategy in the payload means the plain single-process script ("auto"), not the project's own.
     export = export_script(project, p.get("style", "functional"), base_dir, p.get("script_dir") or base_dir,

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from visualnn.core.distribution import ClusterTask, DistributionConfig, DistributionError, parse_tf_config
+from visualnn.core.training_config import TrainingConfig
 from visualnn.services.devices import resolve_device
 
 
@@ -301,13 +302,13 @@ class Placement:
                 "per_replica_batch": self.per_replica_batch, "mixed_precision": self.config.mixed_precision}
 
 
-def plan_placement(training: dict[str, Any], device: str, per_replica_batch: int,
+def plan_placement(training: TrainingConfig, device: str, per_replica_batch: int,
                    sink: Callable[[str, dict[str, Any]], None] | None = None) -> Placement:
-    """The :class:`Placement` for a training-config dict; sets the mixed-precision policy too.
+    """The :class:`Placement` for a run's settings; sets the mixed-precision policy too.
 
     Raises :class:`DistributionError` for settings that cannot work here (e.g. GPU 3 of 2).
     """
-    config = DistributionConfig.from_training(training).check()
+    config = DistributionConfig.from_training(training.to_dict()).check()
     strategy = make_strategy(config)  # 'auto' stays the default strategy; the runner's tf.device picks the device
     place = Placement(config, strategy, per_replica_batch)
     log = (lambda text: sink("log", {"level": "warning", "text": text})) if sink is not None else None

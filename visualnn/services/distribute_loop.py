@@ -34,7 +34,7 @@ import time
 from typing import Any
 
 from visualnn.core.distribution import DistributionConfig, DistributionError, cluster_key, global_batch_size
-from visualnn.core.graph import Graph
+from visualnn.core.project import Project, graph_with_spec_versions
 from visualnn.core.protocol import TrainRequest
 from visualnn.core.training_config import TrainingConfig
 from visualnn.core.training_settings import METRICS, find
@@ -93,7 +93,7 @@ def _who_failed(text: str) -> str:
 class _Loop:
     """The state of one worker's run: strategy, model, step functions, checkpoints, history."""
 
-    def __init__(self, job: TrainRequest, cfg: TrainingConfig, sink: Sink) -> None:
+    def __init__(self, job: TrainRequest[Project], cfg: TrainingConfig, sink: Sink) -> None:
         self.job, self.cfg, self.sink = job, cfg, sink
         try:
             self.config = DistributionConfig.from_training(cfg.to_dict()).check()
@@ -103,7 +103,7 @@ class _Loop:
         self.rank = self.cluster.rank if self.cluster else 0
         self.n_workers = self.cluster.num_workers if self.cluster else 1
         self.is_chief = self.cluster.is_chief if self.cluster else True
-        key = cluster_key(job.project.get("graph"), {**cfg.to_dict(), "epochs": None}, self.n_workers,
+        key = cluster_key(graph_with_spec_versions(job.project.graph), {**cfg.to_dict(), "epochs": None}, self.n_workers,
                           len((job.inline_data or {}).get("x") or []))
         self.backup_root = os.path.join(job.base_dir, "runs", f"backup-{key}")
         self.backup_dir = os.path.join(self.backup_root, f"worker-{self.rank}")
@@ -136,7 +136,7 @@ class _Loop:
         self.replicas = dist.replicas(self.strategy)
         self.global_batch = global_batch_size(cfg.batch_size, self.replicas)
         try:
-            self.data = load_data(self.job.project, self.job.base_dir, self.global_batch, cfg.seed,
+            self.data = load_data(self.job.project.dataset, self.job.base_dir, self.global_batch, cfg.seed,
                                   self.job.inline_data, cfg.shuffle)
         except Exception as exc:
             raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc
@@ -150,7 +150,7 @@ class _Loop:
         dist.set_precision(self.config, on_gpu, lambda text: self.sink("log", {"level": "warning", "text": text}))
         try:
             with self.strategy.scope():
-                model = build_model(Graph.from_dict(self.job.project["graph"]))
+                model = build_model(self.job.project.graph)
                 dist.keep_outputs_float32(model)
                 compile_model(model, cfg)
                 self.optimizer = model.optimizer  # a LossScaleOptimizer under mixed_float16
@@ -322,7 +322,7 @@ class _Loop:
         return history, False
 
 
-def run_multiworker(job: TrainRequest, cfg: TrainingConfig, sink: Sink, stop: threading.Event | None = None,
+def run_multiworker(job: TrainRequest[Project], cfg: TrainingConfig, sink: Sink, stop: threading.Event | None = None,
                     pause: threading.Event | None = None) -> TrainingResult:
     """Train as one worker of the ``TF_CONFIG`` cluster (or a one-worker cluster when it is unset)."""
     import tensorflow as tf
@@ -372,7 +372,7 @@ def run_multiworker(job: TrainRequest, cfg: TrainingConfig, sink: Sink, stop: th
         loop.model.save(model_path)
     device = f"{loop.n_workers} worker(s) x {loop.replicas // max(loop.n_workers, 1)} replica(s)"
     run = make_run_record(
-        run_id, started, time.perf_counter() - t0, device, cfg, job.project, history, final, model_path,
+        run_id, started, time.perf_counter() - t0, device, cfg, job.project.graph, history, final, model_path,
         job.base_dir, stopped, loop.data, len(history.get("loss", [])),
         extra={"strategy": "multiworker", "chief": loop.is_chief, "rank": loop.rank, "workers": loop.n_workers,
                "replicas": loop.replicas, "global_batch": loop.global_batch, "resumed_from_epoch": start_epoch,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest
 from visualnn.core.training_config import RunRecord
 from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
@@ -14,9 +15,9 @@ MAX_POINTS = 5000  # regression scatter points sent to the UI
 THUMB = 32  # wrong-sample thumbnails are at most THUMB x THUMB pixels
 
 
-def pick_run(project: dict[str, Any], run_id: str | None) -> RunRecord:
+def pick_run(project: Project, run_id: str | None) -> RunRecord:
     """The run named ``run_id``, or the latest run that saved a model."""
-    runs = [RunRecord.from_dict(r) for r in project.get("runs") or []]
+    runs = project.runs
     if run_id:
         for run in runs:
             if run.id == run_id:
@@ -153,14 +154,14 @@ def evaluate_model(model: Any, dataset: Any, task: str, class_names: list[str], 
     return report
 
 
-def run_evaluation(req: EvaluateRequest, sink: Sink = null_sink) -> dict[str, Any]:
+def run_evaluation(req: EvaluateRequest[Project], sink: Sink = null_sink) -> dict[str, Any]:
     """Load a run's model and data, evaluate on the requested split, return the JSON report."""
     run = pick_run(req.project, req.run_id)
     cfg = run.training_config
     sink("status", {"text": f"Evaluating {run.id} on the {req.split} split…"})
     model = load_run_model(req.base_dir, run)
     try:
-        data = load_data(req.project, req.base_dir, cfg.batch_size, cfg.seed, req.inline_data, shuffle=False,
+        data = load_data(req.project.dataset, req.base_dir, cfg.batch_size, cfg.seed, req.inline_data, shuffle=False,
                          use_cache=True)
     except Exception as exc:
         raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc

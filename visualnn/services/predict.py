@@ -10,6 +10,7 @@ import os
 from typing import Any
 
 from visualnn.core.paths import resolve_path
+from visualnn.core.project import Project
 from visualnn.core.protocol import PredictRequest
 from visualnn.services.evaluation import class_probabilities, pick_run
 from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
@@ -61,7 +62,7 @@ def format_predictions(outputs: Any, task: str, class_names: list[str], top_k: i
     return rows
 
 
-def run_prediction(req: PredictRequest, sink: Sink = null_sink, data: Any = None) -> dict[str, Any]:
+def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: Any = None) -> dict[str, Any]:
     """Predict ``req.rows`` or the file ``req.input_path`` with a run's model (training preprocessing applied)."""
     import numpy as np
 
@@ -73,11 +74,11 @@ def run_prediction(req: PredictRequest, sink: Sink = null_sink, data: Any = None
     raw: Any = req.rows if req.rows is not None else read_raw(resolve_path(req.input_path or "", req.base_dir))
     task = str(run.extra.get("task") or "classification")
     names = list(run.extra.get("class_names") or [])
-    if data is None and req.project.get("dataset"):
+    if data is None and req.project.dataset is not None:
         from visualnn.services.training_data import load_data
 
         try:
-            data = load_data(req.project, req.base_dir, cfg.batch_size, cfg.seed, None, shuffle=False,
+            data = load_data(req.project.dataset, req.base_dir, cfg.batch_size, cfg.seed, None, shuffle=False,
                              use_cache=True)
         except Exception as exc:
             raise TrainingError(f"Could not prepare the preprocessing: {explain(exc)}") from exc

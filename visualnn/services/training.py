@@ -1,6 +1,7 @@
 """The training runner: job snapshot in, progress to a sink, a RunRecord and a saved model out. No Qt.
 
-The engine process and the CLI both call :func:`run_training`, so GUI and CLI train identically.
+The engine process and the CLI both call :func:`run_training` with the project already parsed (a
+``TrainRequest[Project]``), so GUI and CLI train identically.
 Cancellation and pausing are ``threading.Event`` objects checked after every batch.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from visualnn.core.compile_options import check_compile
 from visualnn.core.distribution import DistributionError
 from visualnn.core.graph import Graph
+from visualnn.core.project import Project
 from visualnn.core.protocol import TrainRequest
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.services.devices import resolve_device
@@ -55,7 +57,7 @@ def fit_model(
 
 
 def run_training(
-    job: TrainRequest,
+    job: TrainRequest[Project],
     sink: Sink = null_sink,
     stop_event: threading.Event | None = None,
     pause_event: threading.Event | None = None,
@@ -69,7 +71,8 @@ def run_training(
 
     t0 = time.perf_counter()
     started = _dt.datetime.now().isoformat(timespec="seconds")
-    cfg = TrainingConfig.from_dict(dict(job.project.get("training") or {}))
+    project = job.project
+    cfg = project.training
     overrides = {k: v for k, v in (("epochs", job.epochs), ("batch_size", job.batch_size), ("seed", job.seed),
                                    ("device", job.device)) if v is not None}
     cfg = cfg.with_changes(**overrides)
@@ -87,18 +90,18 @@ def run_training(
         _disable_op_determinism()
     device = resolve_device(cfg.device)
     try:  # distribution: strategy + mixed precision; the data is batched with the global batch
-        place = plan_placement(cfg.to_dict(), device, cfg.batch_size, sink)
+        place = plan_placement(cfg, device, cfg.batch_size, sink)
     except DistributionError as exc:
         raise TrainingError(str(exc)) from exc
     sink("status", {"text": f"Preparing data on {device}…"})
     try:
-        data = load_data(job.project, job.base_dir, place.global_batch, cfg.seed, job.inline_data, cfg.shuffle)
+        data = load_data(project.dataset, job.base_dir, place.global_batch, cfg.seed, job.inline_data, cfg.shuffle)
         data = place.prepare_data(data)
     except Exception as exc:
         raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc
 
     if not job.continue_run:
-        _check_before_fit(job.project, cfg, data, sink)
+        _check_before_fit(project.graph, cfg, data, sink)
     run_dir = os.path.join(job.base_dir, "runs", run_id)
     os.makedirs(run_dir, exist_ok=True)
     previous: RunRecord | None = None
@@ -106,11 +109,11 @@ def run_training(
     try:
         with place.scope(device):
             if job.continue_run:
-                previous = _find_run(job.project, job.continue_run)
+                previous = _find_run(project, job.continue_run)
                 model = load_run_model(job.base_dir, previous)
                 initial_epoch = previous.epochs_done
             else:
-                model = build_model(Graph.from_dict(job.project["graph"]))
+                model = build_model(project.graph)
                 keep_outputs_float32(model)  # mixed precision: outputs (softmax, loss) stay float32
                 compile_model(model, cfg)
             sink("status", {"text": "Training…"})
@@ -138,7 +141,7 @@ def run_training(
     if previous is not None:  # one continuous curve across continued runs
         history = {k: list(previous.history.get(k, [])) + v for k, v in history.items()}
     run = make_run_record(
-        run_id, started, time.perf_counter() - t0, place.describe(device), cfg, job.project, history, final,
+        run_id, started, time.perf_counter() - t0, place.describe(device), cfg, project.graph, history, final,
         model_path, job.base_dir, stopped, data, epochs_done, continued_from=job.continue_run, extra=place.extra())
     return TrainingResult(run=run, model=model, data=data)
 
@@ -154,9 +157,9 @@ def _disable_op_determinism() -> None:
         pass
 
 
-def _check_before_fit(project: dict[str, Any], cfg: TrainingConfig, data: Any, sink: Sink) -> None:
+def _check_before_fit(graph: Graph, cfg: TrainingConfig, data: Any, sink: Sink) -> None:
     """Data-aware compile checks: warnings go to the sink, errors stop the run with their fix."""
-    issues = check_compile(Graph.from_dict(project["graph"]), cfg.loss, cfg.metrics, data_facts(data))
+    issues = check_compile(graph, cfg.loss, cfg.metrics, data_facts(data))
     for issue in issues:
         sink("log", {"level": issue.severity, "code": issue.code, "text": issue.message, "fix": issue.fix})
     errors = [i.message for i in issues if i.severity == "error"]
@@ -164,10 +167,10 @@ def _check_before_fit(project: dict[str, Any], cfg: TrainingConfig, data: Any, s
         raise TrainingError(" ".join(errors))
 
 
-def _find_run(project: dict[str, Any], run_id: str) -> RunRecord:
-    for raw in project.get("runs") or []:
-        if raw.get("id") == run_id:
-            return RunRecord.from_dict(raw)
+def _find_run(project: Project, run_id: str) -> RunRecord:
+    for run in project.runs:
+        if run.id == run_id:
+            return run
     raise TrainingError(f"There is no run {run_id!r} in the project to continue from.")
 
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from visualnn.core.graph import Graph
+from visualnn.core.project import graph_with_spec_versions
 from visualnn.core.specs import KerasCall
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.core.training_settings import KerasRef, SettingsError, callback_calls, compile_calls, monitor_for
@@ -248,16 +250,19 @@ def run_status(history: dict[str, list[float]], stopped: bool) -> tuple[str, str
 
 
 def make_run_record(run_id: str, started: str, duration_s: float, device: str, cfg: TrainingConfig,
-                    project: dict[str, Any], history: dict[str, list[float]], final: dict[str, float],
+                    graph: Graph, history: dict[str, list[float]], final: dict[str, float],
                     model_path: str | None, base_dir: str, stopped: bool, data: Any, epochs_done: int,
                     continued_from: str | None = None, extra: dict[str, Any] | None = None) -> RunRecord:
-    """The run record both training loops save: JSON-safe numbers, paths relative to the project."""
+    """The run record both training loops save: JSON-safe numbers, paths relative to the project.
+
+    ``graph`` is the trained graph; the record keeps its project-file JSON (with layer-spec versions).
+    """
     from visualnn.services.training_data import data_facts
 
     status, error = run_status(history, stopped)
     return RunRecord(
         id=run_id, started=started, status=status, duration_s=round(duration_s, 3), device=device,
-        config=cfg.to_dict(), graph=dict(project.get("graph") or {}),
+        config=cfg.to_dict(), graph=graph_with_spec_versions(graph),
         history={k: [finite_or_none(v) for v in vals] for k, vals in history.items()},
         metrics={k: finite_or_none(v) for k, v in final.items()},
         model_path=os.path.relpath(model_path, base_dir).replace(os.sep, "/") if model_path else None,

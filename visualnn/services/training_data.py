@@ -81,10 +81,10 @@ def _as_float32(raw: Any) -> Any:
 
 
 def load_data(
-    project: dict[str, Any], base_dir: str, batch_size: int, seed: int, inline: dict[str, Any] | None = None,
+    dataset: DatasetSpec | None, base_dir: str, batch_size: int, seed: int, inline: dict[str, Any] | None = None,
     shuffle: bool = True, use_cache: bool = False,
 ) -> Any:
-    """The job's data: ``inline`` arrays when given, else the project's dataset through the data service.
+    """The job's data: ``inline`` arrays when given, else the project's ``dataset`` through the data service.
 
     The last prepared dataset is kept; ``use_cache`` (evaluate, predict) reuses it when the description
     and the file are unchanged. Training always prepares afresh: a reused shuffling pipeline would
@@ -93,15 +93,14 @@ def load_data(
     if inline is not None:
         return inline_data(inline["x"], inline["y"], batch_size, seed, inline.get("x_val"), inline.get("y_val"),
                            float(inline.get("val_fraction", 0.2)), shuffle)
-    spec_dict = project.get("dataset")
-    if not spec_dict:
+    if dataset is None:
         raise DataError("The project has no dataset. Choose one in the Data panel before training.")
     from visualnn.services.datasets.prepare import prepare
 
-    key = _cache_key(spec_dict, base_dir, batch_size, seed)
+    key = _cache_key(dataset, base_dir, batch_size, seed)
     if use_cache and key is not None and key in _CACHE:
         return _CACHE[key]
-    data = prepare(DatasetSpec.from_dict(spec_dict), base_dir, batch_size=batch_size, seed=seed)
+    data = prepare(dataset, base_dir, batch_size=batch_size, seed=seed)
     if key is not None:
         _CACHE.clear()  # one entry: evaluate/predict right after training reuse it; memory stays bounded
         _CACHE[key] = data
@@ -111,16 +110,16 @@ def load_data(
 _CACHE: dict[str, Any] = {}
 
 
-def _cache_key(spec: dict[str, Any], base_dir: str, batch_size: int, seed: int) -> str | None:
+def _cache_key(spec: DatasetSpec, base_dir: str, batch_size: int, seed: int) -> str | None:
     """Identity of a prepared dataset: its description plus the data file's size and modification time."""
     import json
     import os
 
     try:
-        st = os.stat(resolve_path(str(spec.get("path", "")), base_dir))
+        st = os.stat(resolve_path(spec.path, base_dir))
     except OSError:
         return None
-    return json.dumps([spec, os.path.abspath(base_dir), batch_size, seed, st.st_size, st.st_mtime_ns],
+    return json.dumps([spec.to_dict(), os.path.abspath(base_dir), batch_size, seed, st.st_size, st.st_mtime_ns],
                       sort_keys=True, default=str)
 
 
