@@ -72,13 +72,16 @@ def auto_fit(graph: Any, x: Any, y: Any, batch: int, epochs: int) -> float:
     from visualnn.core.training_config import TrainingConfig
     from visualnn.services.distribute import keep_outputs_float32, plan_placement, reset_precision
     from visualnn.services.keras_builder import build_model
-    from visualnn.services.training_data import ArrayData
+    from visualnn.core.tensors import suggest_output
+    from visualnn.services.datasets.prepared import PreparedData
 
     keras.utils.set_random_seed(0)
     t0 = time.perf_counter()
     place = plan_placement(TrainingConfig(strategy="auto", mixed_precision="none"), "/CPU:0", batch)
-    data = place.prepare_data(ArrayData(_dataset(x, y, place.global_batch), None, None, (32,), "classification",
-                                        ["0", "1", "2"], 3))
+    data = place.prepare_data(PreparedData(
+        train=_dataset(x, y, place.global_batch), val=None, test=None, input_shape=(32,), task="classification",
+        class_names=["0", "1", "2"], n_outputs=3, stats={}, n_train=len(y), n_val=0, n_test=0,
+        transform=lambda raw: raw, suggestion=suggest_output("multiclass", 3)))
     with place.scope("/CPU:0"):
         model = build_model(graph)
         keep_outputs_float32(model)
