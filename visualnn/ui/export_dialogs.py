@@ -17,7 +17,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QInputDialog,
     QLabel,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from visualnn.core.training_config import RunRecord
 from visualnn.services.script_export import WrittenScript
+from visualnn.ui.choosers import chooser_for
 from visualnn.ui.code_worker import ScriptJob
 
 log = logging.getLogger(__name__)
@@ -150,9 +150,7 @@ class ExportController(QObject):
 
     def _ask_path(self, title: str, suggestion: str, filters: str, folder: bool = False) -> str:
         start = os.path.join(self._base_dir(), suggestion)
-        if folder:
-            return QFileDialog.getSaveFileName(self.parent_widget, title, start, "Folder (*)")[0]
-        return QFileDialog.getSaveFileName(self.parent_widget, title, start, filters)[0]
+        return chooser_for(self.parent_widget).save_file(self.parent_widget, title, start, "Folder (*)" if folder else filters)
 
     def _latest_run_id(self) -> str | None:
         runs = [r for r in self.document.project.runs if r.model_path]
@@ -209,9 +207,9 @@ class ExportController(QObject):
 
     def import_model(self, path: str | None = None, weights: bool = True) -> str | None:
         """Send an ``import_model`` job; the new project opens when it returns."""
-        source = path or QFileDialog.getOpenFileName(
+        source = path or chooser_for(self.parent_widget).open_file(
             self.parent_widget, "Import Keras model", self._base_dir(), "Keras model (*.keras *.json)"
-        )[0]
+        )
         if not source:
             return None
         payload = {"path": source, "weights": weights and source.endswith(".keras"),

@@ -12,7 +12,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.ui.choosers import chooser_for
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.plots import MetricPlots
@@ -227,7 +227,7 @@ class TrainingPanel(QWidget):
     def _on_export_png_clicked(self) -> None:
         if not self.plots.plots:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot as PNG", "training.png", "PNG images (*.png)")
+        path = chooser_for(self).save_file(self, "Export plot as PNG", "training.png", "PNG images (*.png)")
         if path:
             metric = next(iter(self.plots.plots))
             root, ext = os.path.splitext(path)
@@ -235,6 +235,6 @@ class TrainingPanel(QWidget):
                 self.plots.export_png(name, path if name == metric else f"{root}-{name.replace(' ', '_')}{ext}")
 
     def _on_export_csv_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export history as CSV", "history.csv", "CSV files (*.csv)")
+        path = chooser_for(self).save_file(self, "Export history as CSV", "history.csv", "CSV files (*.csv)")
         if path:
             self.plots.export_csv(path)
