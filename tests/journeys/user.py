@@ -180,7 +180,7 @@ class User:
             self.qtbot.mouseMove(viewport, pos=p)
         self.qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=b)
         self.qtbot.wait(10)
-        assert len(self.window.document.graph.edges) == edges + 1, f"dragging {src} -> {dst} made no connection"
+        assert len(self.window.document.graph.edges) == edges + 1, f"dragging {src} -> {dst} made no connection ({self.status()!r})"
 
     def select_layer(self, node_id: str) -> None:
         """Click on a layer's card (its title area), selecting it and showing it in the Inspector."""
