@@ -137,7 +137,8 @@ def test_csv_to_trained_saved_reopened_and_exported_model(
     data = window.data_panel
     chooser.will_answer("open_file", str(csv))
     user.click("File…", data)
-    user.wait_until(lambda: data.info is not None and not data.progress.isVisible(), "reading the CSV")
+    user.wait_until(lambda: data.info is not None and not data.progress.isVisible(),
+                    lambda: f"reading the CSV (the Data panel says {data.status.text()!r})", timeout_ms=30_000)
     user.click("Apply to project", data)
     assert document.project.dataset is not None and Path(document.project.dataset.path).name == "numbers.csv"
     user.screenshot("tabular-1-data")

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
     QWidget,
 )
+from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
 
 from visualnn.ui.canvas.items import NodeItem
@@ -383,12 +384,13 @@ class User:
         timer.start()
         self._prompt_timers.append(timer)
 
-    def wait_until(self, condition: Callable[[], bool], what: str, timeout_ms: int = 10_000) -> None:
-        """Let the event loop run until ``condition`` holds (fails naming ``what`` and the status bar)."""
+    def wait_until(self, condition: Callable[[], bool], what: str | Callable[[], str], timeout_ms: int = 10_000) -> None:
+        """Let the event loop run until ``condition`` holds (fails naming ``what``, read at the time, and the status bar)."""
         try:
             self.qtbot.waitUntil(condition, timeout=timeout_ms)
-        except AssertionError as exc:
-            raise AssertionError(f"{what} did not happen within {timeout_ms} ms; status bar: {self.status()!r}") from exc
+        except (AssertionError, TimeoutError) as exc:
+            said = what() if callable(what) else what
+            raise AssertionError(f"{said} did not happen within {timeout_ms} ms; status bar: {self.status()!r}") from exc
 
     def status(self) -> str:
         """What the status bar says now."""
