@@ -65,6 +65,7 @@ class ScriptedChooser:
 
     answers: deque[tuple[str, str | list[str]]] = field(default_factory=deque)  # (kind, answer)
     asked: list[tuple[str, str]] = field(default_factory=list)  # (kind, dialog title), every question
+    cancel_unexpected: bool = False  # True: a dialog without a queued answer is cancelled instead of failing
 
     def will_answer(self, kind: str, answer: str | list[str]) -> None:
         """Queue the answer to the next ``kind`` dialog (open_file, open_files, save_file, folder)."""
@@ -72,6 +73,8 @@ class ScriptedChooser:
 
     def _next(self, kind: str, title: str) -> Any:
         self.asked.append((kind, title))
+        if not self.answers and self.cancel_unexpected:
+            return [] if kind == "open_files" else ""
         assert self.answers, f"unexpected {kind} dialog {title!r}: the journey queued no answer"
         expected, answer = self.answers.popleft()
         assert expected == kind, f"the {kind} dialog {title!r} opened where the journey expected a {expected} dialog"
