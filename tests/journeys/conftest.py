@@ -88,6 +88,10 @@ def launch(qtbot: QtBot, tmp_path: Path, user_dirs: Path) -> Iterator[Launch]:
 
     yield start
     failures = [f"{title}: {message}" for s in started for title, message in s.errors.reported]
+    for session in started:  # a shared engine finishes the window's jobs (an evaluation after a run) first
+        engine = session.window.engine
+        if isinstance(engine, EngineClient) and engine.is_ready:
+            qtbot.waitUntil(lambda e=engine: not e.busy(), timeout=120_000)
     for session in started:
         window = session.window
         try:
