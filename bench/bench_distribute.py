@@ -69,11 +69,11 @@ def auto_fit(graph: Any, x: Any, y: Any, batch: int, epochs: int) -> float:
     """Seconds for the same work through the runner's distribution path with strategy ``auto``."""
     import keras
 
+    from visualnn.core.tensors import suggest_output
     from visualnn.core.training_config import TrainingConfig
+    from visualnn.services.datasets.prepared import PreparedData
     from visualnn.services.distribute import keep_outputs_float32, plan_placement, reset_precision
     from visualnn.services.keras_builder import build_model
-    from visualnn.core.tensors import suggest_output
-    from visualnn.services.datasets.prepared import PreparedData
 
     keras.utils.set_random_seed(0)
     t0 = time.perf_counter()

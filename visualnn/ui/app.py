@@ -23,6 +23,7 @@ from visualnn import logs
 from visualnn.core.templates import TEMPLATES
 from visualnn.ui import theme
 from visualnn.ui.autosave import AutosaveManager, RecoveryPrompter, ask_with_dialog, install_autosave
+from visualnn.ui.choosers import FileChooser
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_client import EngineClient
 from visualnn.ui.engine_link import EngineLink
@@ -50,9 +51,14 @@ class Shell:
     importer: ImportController
 
 
-def build_main_window(document: ProjectDocument, engine: EngineLink, settings: QSettings | None = None) -> Shell:
-    """The main window with every panel, File > Import/Export and the Help menu, for ``document`` and ``engine``."""
-    window = MainWindow(document, engine, settings)
+def build_main_window(
+    document: ProjectDocument, engine: EngineLink, settings: QSettings | None = None, chooser: FileChooser | None = None
+) -> Shell:
+    """The main window with every panel, File > Import/Export and the Help menu, for ``document`` and ``engine``.
+
+    ``chooser`` answers the window's file dialogs (default: the desktop's, :class:`~visualnn.ui.choosers.DialogChooser`).
+    """
+    window = MainWindow(document, engine, settings, chooser)
     export = ExportController(document, engine, window)
     window.add_export_actions((key, export.actions[key]) for key in EXPORT_ACTIONS)
     importer = ImportController(document, engine, window, window.confirm_discard)
@@ -139,16 +145,17 @@ def start_session(
     document: ProjectDocument | None = None,
     settings: QSettings | None = None,
     prompter: RecoveryPrompter = ask_with_dialog,
+    chooser: FileChooser | None = None,
     welcome: bool = True,
 ) -> Session:
     """Build and show the window with everything around it; recovery, then welcome, follow once the loop runs.
 
     ``engine`` is not started here: :func:`run_app` starts it once the window is up, so the
-    window never waits for TensorFlow. Tests pass a fake engine and a prompter that answers.
+    window never waits for TensorFlow. Tests pass a fake engine, a prompter and a file chooser that answer.
     """
     errors = ErrorReporter()
     errors.install()  # from here on, no failure in the window is silent
-    shell = build_main_window(document or ProjectDocument(), engine, settings)
+    shell = build_main_window(document or ProjectDocument(), engine, settings, chooser)
     window = shell.window
     errors.parent_widget = window
     file_open = install_file_open_handler(app, window.open_path)

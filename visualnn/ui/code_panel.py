@@ -19,7 +19,6 @@ from PySide6.QtGui import QGuiApplication, QShowEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from visualnn.core.sequential import sequential_problem
 from visualnn.services.script_export import ScriptExportError, render_script, write_script
 from visualnn.ui import theme
+from visualnn.ui.choosers import chooser_for
 from visualnn.ui.code_worker import FactsJob
 from visualnn.ui.document import ProjectDocument
 
@@ -296,7 +296,7 @@ class CodePanel(QWidget):
         """Write the full script (chosen style) and requirements.txt beside it; ``saved`` or ``save_failed`` follows."""
         if not path:
             start = os.path.join(self._base_dir(), "train.py")
-            path = QFileDialog.getSaveFileName(self, "Save training script", start, "Python script (*.py)")[0]
+            path = chooser_for(self).save_file(self, "Save training script", start, "Python script (*.py)")
         if not path:
             return
         target = os.path.abspath(path)

@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import QSignalBlocker, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -35,6 +34,7 @@ from visualnn.core.dataset import SOURCE_KINDS, DatasetSpec
 from visualnn.core.project.io import relative_data_path, resolve_data_path
 from visualnn.services.datasets.attach import adapt_graph, training_for
 from visualnn.services.datasets.pipeline_code import pipeline_code
+from visualnn.ui.choosers import chooser_for
 from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, ThumbnailGrid, apply_setting
 from visualnn.ui.data.worker import InspectJob
 from visualnn.ui.document import ProjectDocument
@@ -406,7 +406,7 @@ class DataPanel(QWidget):
         self.inspect()
 
     def _on_file_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path = chooser_for(self).open_file(
             self, "Choose data", "", "Data (*.csv *.tsv *.txt *.npy *.npz);;All files (*)"
         )
         if path:
@@ -416,7 +416,7 @@ class DataPanel(QWidget):
             self.load_path(path, guess_kind(path))
 
     def _on_folder_clicked(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Choose an image folder (one sub-folder per class)")
+        path = chooser_for(self).folder(self, "Choose an image folder (one sub-folder per class)", "")
         if path:
             self.path_edit.setText(path)
             self.load_path(path, "images")
@@ -425,9 +425,9 @@ class DataPanel(QWidget):
         if self.spec is None:
             return
         if self.spec.kind == "images":
-            path = QFileDialog.getExistingDirectory(self, f"Where is {os.path.basename(self.spec.path)} now?")
+            path = chooser_for(self).folder(self, f"Where is {os.path.basename(self.spec.path)} now?", "")
         else:
-            path, _ = QFileDialog.getOpenFileName(self, f"Where is {os.path.basename(self.spec.path)} now?")
+            path = chooser_for(self).open_file(self, f"Where is {os.path.basename(self.spec.path)} now?", "", "")
         if path:
             self.relocate(path)
 

@@ -18,7 +18,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QInputDialog,
     QLabel,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from visualnn.core.training_config import RunRecord
 from visualnn.services.script_export import WrittenScript
+from visualnn.ui.choosers import chooser_for
 from visualnn.ui.code_worker import ScriptJob
 
 log = logging.getLogger(__name__)
@@ -149,9 +149,7 @@ class ExportController(QObject):
 
     def _ask_path(self, title: str, suggestion: str, filters: str, folder: bool = False) -> str:
         start = os.path.join(self._base_dir(), suggestion)
-        if folder:
-            return QFileDialog.getSaveFileName(self.parent_widget, title, start, "Folder (*)")[0]
-        return QFileDialog.getSaveFileName(self.parent_widget, title, start, filters)[0]
+        return chooser_for(self.parent_widget).save_file(self.parent_widget, title, start, "Folder (*)" if folder else filters)
 
     def _latest_run_id(self) -> str | None:
         runs = [r for r in self.document.project.runs if r.model_path]

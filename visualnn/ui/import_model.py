@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.project.io import project_from_dict
+from visualnn.ui.choosers import chooser_for
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_client import JobHandle
 from visualnn.ui.engine_link import EngineLink
@@ -123,8 +123,7 @@ class ImportOptionsDialog(QDialog):
         self.import_btn.setEnabled(not checked or bool(self.project_edit.text().strip()))
 
     def _on_browse_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the imported project as", self.project_edit.text(),
-                                              PROJECT_FILTER)
+        path = chooser_for(self).save_file(self, "Save the imported project as", self.project_edit.text(), PROJECT_FILTER)
         if path:
             self.project_edit.setText(path)
 
@@ -163,7 +162,7 @@ class ImportController(QObject):
             self.window.statusBar().showMessage(f"Still importing {os.path.basename(self._source)}…", 5000)
             return
         start = os.path.dirname(self.document.path) if self.document.path else os.path.expanduser("~")
-        path, _ = QFileDialog.getOpenFileName(self.window, "Import Keras model", start, MODEL_FILTER)
+        path = chooser_for(self.window).open_file(self.window, "Import Keras model", start, MODEL_FILTER)
         if not path:
             return
         dialog = ImportOptionsDialog(path, self.window)

@@ -29,6 +29,7 @@ from visualnn.ui import theme
 from visualnn.ui.canvas.controller import CanvasController
 from visualnn.ui.canvas.scene import GraphScene
 from visualnn.ui.canvas.view import GraphView
+from visualnn.ui.choosers import DIALOGS, FileChooser, use_chooser
 from visualnn.ui.code_panel import CodePanel
 from visualnn.ui.data_panel import DataPanel
 from visualnn.ui.document import ProjectDocument
@@ -50,8 +51,16 @@ STEP_DOCKS = {"Data": "data", "Compile": "training", "Fit": "training", "Evaluat
 class MainWindow(ProjectFilesMixin, QMainWindow):
     """Hosts the document's views; every edit goes through the document's undo stack."""
 
-    def __init__(self, document: ProjectDocument, engine: EngineLink, settings: QSettings | None = None) -> None:
+    def __init__(
+        self,
+        document: ProjectDocument,
+        engine: EngineLink,
+        settings: QSettings | None = None,
+        chooser: FileChooser | None = None,
+    ) -> None:
         super().__init__()
+        self.file_chooser: FileChooser = chooser or DIALOGS  # every file dialog of this window asks it
+        use_chooser(self, self.file_chooser)
         self.document = document
         self.engine = engine
         self.settings = settings or QSettings("VisualNN", "VisualNN")

@@ -6,11 +6,12 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
 from visualnn.core.layout import NODE_HEIGHT, NODE_WIDTH, auto_layout
 from visualnn.core.project import Project
 from visualnn.ui import theme
+from visualnn.ui.choosers import chooser_for
 from visualnn.ui.errors import show_exception
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class ProjectFilesMixin(_WindowBase):
     def open_dialog(self) -> None:
         """Pick a project file and open it."""
         start = os.path.dirname(self.document.path) if self.document.path else os.path.expanduser("~")
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, FILE_FILTER)
+        path = chooser_for(self).open_file(self, "Open project", start, FILE_FILTER)
         if path:
             self.open_path(path)
 
@@ -127,7 +128,7 @@ class ProjectFilesMixin(_WindowBase):
     def save_as(self) -> bool:
         """Choose a file name and save."""
         start = self.document.path or os.path.join(os.path.expanduser("~"), f"{self.document.display_name}.vnn")
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, FILE_FILTER)
+        path = chooser_for(self).save_file(self, "Save project", start, FILE_FILTER)
         if not path:
             return False
         if not path.endswith(".vnn"):

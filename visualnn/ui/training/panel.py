@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.ui.choosers import chooser_for
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.elided_label import ElidedLabel
@@ -259,7 +259,7 @@ class TrainingPanel(QWidget):
     def _on_export_png_clicked(self) -> None:
         if not self.plots.plots:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot as PNG", "training.png", "PNG images (*.png)")
+        path = chooser_for(self).save_file(self, "Export plot as PNG", "training.png", "PNG images (*.png)")
         if path:
             metric = next(iter(self.plots.plots))
             root, ext = os.path.splitext(path)
@@ -267,6 +267,6 @@ class TrainingPanel(QWidget):
                 self.plots.export_png(name, path if name == metric else f"{root}-{name.replace(' ', '_')}{ext}")
 
     def _on_export_csv_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export history as CSV", "history.csv", "CSV files (*.csv)")
+        path = chooser_for(self).save_file(self, "Export history as CSV", "history.csv", "CSV files (*.csv)")
         if path:
             self.plots.export_csv(path)

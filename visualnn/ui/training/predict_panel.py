@@ -9,7 +9,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.ui.choosers import chooser_for
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.evaluation_panel import fill_table
@@ -116,7 +116,7 @@ class PredictPanel(QWidget):
             self.predict(rows=[sample])
 
     def _on_open_clicked(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open samples to predict", "", FILE_FILTER)
+        paths = chooser_for(self).open_files(self, "Open samples to predict", "", FILE_FILTER)
         if len(paths) == 1:
             self.predict(input_path=paths[0])
         elif paths:  # several images: their paths are the raw samples the image preprocessing reads

@@ -249,7 +249,10 @@ class TrainingSettingsForm(QWidget):
             self._cfg = cfg
             self._offer_monitors(cfg)
             for f in FIELDS:
-                self._show(f, getattr(cfg, f.name))
+                # A field already showing the value keeps its text: the echo of an edit typed one
+                # keystroke at a time ("0" of "0.00001") must not reformat it under the cursor.
+                if self._read(f) != getattr(cfg, f.name):
+                    self._show(f, getattr(cfg, f.name))
             self._sync_enabled()
         finally:
             self._updating = False

@@ -1,0 +1,218 @@
+"""Journey: a table of numbers to a trained, saved, reopened and exported model, by hand, with a real engine.
+
+New project -> File… in the Data panel picks a 150-row CSV -> Apply -> three layers dragged from the
+palette and connected port to port -> the hidden layer's units typed in the Inspector -> "Use
+suggested input and output" -> every Compile and Fit setting changed (walked from the settings
+table, so a new setting is covered without editing this test) -> Train, one epoch -> File > Save
+As -> File > Open -> File > Export .keras, .tflite and the script -> each file loads.
+"""
+
+from __future__ import annotations
+
+import json
+import py_compile
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from tests.journeys.conftest import Launch
+from tests.journeys.user import User
+from visualnn.core.project.io import load_project
+from visualnn.core.training_config import TrainingConfig
+from visualnn.core.training_settings import BOOL, CHOICE, FIELDS, FLOAT, INT, MULTI, OPTIMIZERS, SCHEDULES, applies
+from visualnn.ui.engine_client import EngineClient
+from visualnn.ui.main_window import MainWindow
+from visualnn.ui.training.settings import TrainingSettingsForm
+
+pytestmark = [pytest.mark.tf, pytest.mark.slow]
+
+ROWS = 150
+OWNERS = (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES))
+"""The choices that switch other settings on (a field listed in an option's params applies while it is chosen)."""
+
+# What the person picks for each Compile/Fit setting: values that still train a small regression.
+# A setting not listed here (a new field) gets a generic change from `_another_value`.
+PICKS: dict[str, Any] = {
+    "loss": "huber", "optimizer": "sgd", "learning_rate": 0.005, "metrics": "rmse", "momentum": 0.5,
+    "nesterov": True, "weight_decay": 0.001, "schedule": "plateau", "decay_steps": 50, "decay_rate": 0.8,
+    "plateau_factor": 0.3, "plateau_patience": 2, "min_lr": 0.00001, "epochs": 1, "batch_size": 16,
+    "seed": 7, "shuffle": False, "deterministic": True,
+}
+
+
+def write_csv(path: Path) -> Path:
+    """150 rows of three features and a numeric target (y = x1 + 2 x2 - x3 + noise)."""
+    rng = random.Random(3)
+    lines = ["x1,x2,x3,y"]
+    for _ in range(ROWS):
+        x = [round(rng.random(), 4) for _ in range(3)]
+        lines.append(",".join(map(str, [*x, round(x[0] + 2 * x[1] - x[2] + rng.gauss(0, 0.05), 4)])))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _another_value(field: Any, current: Any) -> Any:
+    """A value different from ``current`` within the field's range (for settings without a pick)."""
+    if field.kind == BOOL:
+        return not current
+    if field.kind == INT:
+        return current + 1 if field.maximum is None or current < field.maximum else current - 1
+    if field.kind == FLOAT:
+        return round((current or field.step) * 0.5, field.decimals)
+    if field.kind == CHOICE:
+        return next(c for c in field.choices if c != current)
+    if field.kind == MULTI:
+        return next(c for c in field.choices if c not in current)
+    raise AssertionError(f"no generic change for {field.name} ({field.kind})")
+
+
+def change_every_compile_and_fit_setting(user: User, window: MainWindow) -> TrainingConfig:
+    """Set each Compile/Fit row of the Training form to a new value; returns the config shown before."""
+    form = window.training_panel.findChild(TrainingSettingsForm)
+    assert form is not None
+    before = form.config()
+    fields = [f for f in FIELDS if f.group in ("compile", "fit")]
+    owners = {name for name, _ in OWNERS}
+    for f in [f for f in fields if f.name not in owners] + [f for f in fields if f.name in owners]:
+        if not applies(f.name, form.config()):  # choose the optimizer or schedule that uses it first
+            owner, option = next((n, o) for n, options in OWNERS for o in options if f.name in o.params)
+            user.set_setting(form, owner, option.id)
+        current = getattr(form.config(), f.name)
+        value = PICKS.get(f.name, _another_value(f, current))
+        if f.kind != MULTI and value == current:
+            continue  # already chosen on the way (an owner picked to enable another field)
+        user.set_setting(form, f.name, value)
+        shown = getattr(form.config(), f.name)
+        if f.kind == MULTI:
+            assert (value in shown) != (value in current), f"{f.name}: toggling {value} left {shown}"
+        elif f.kind == FLOAT:
+            assert shown == pytest.approx(value), f"{f.name}: typed {value}, the form shows {shown}"
+        else:
+            assert shown == value, f"{f.name}: set {value!r}, the form shows {shown!r}"
+    after = form.config()
+    unchanged = [f.name for f in fields if getattr(after, f.name) == getattr(before, f.name)]
+    assert not unchanged, f"settings left at their first value: {unchanged}"
+    assert window.document.project.training == after, "the form's settings did not all reach the project"
+    return before
+
+
+def _load_exports(keras_path: Path, tflite_path: Path) -> dict[str, Any]:
+    """Load the .keras with Keras and the .tflite with the LiteRT interpreter, in a fresh Python."""
+    code = (
+        "import json, sys, numpy as np, keras\n"
+        "from ai_edge_litert.interpreter import Interpreter\n"
+        "m = keras.saving.load_model(sys.argv[1])\n"
+        "it = Interpreter(model_path=sys.argv[2]); it.allocate_tensors()\n"
+        "inp = it.get_input_details()[0]\n"
+        "it.set_tensor(inp['index'], np.zeros(inp['shape'], dtype=inp['dtype'])); it.invoke()\n"
+        "print(json.dumps({'keras_in': list(m.input_shape), 'keras_layers': len(m.layers),"
+        " 'tflite_in': [int(d) for d in inp['shape']],"
+        " 'tflite_out': [int(d) for d in it.get_tensor(it.get_output_details()[0]['index']).shape]}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(keras_path), str(tflite_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_csv_to_trained_saved_reopened_and_exported_model(
+    launch: Launch, tf_engine: EngineClient, tmp_path: Path, qtbot: QtBot
+) -> None:
+    session, user = launch(tf_engine)
+    window = session.window
+    document = window.document
+    chooser = user.chooser
+    csv = write_csv(tmp_path / "numbers.csv")
+
+    user.menu("File", "New")
+    assert not document.graph.nodes and document.path is None
+
+    # Data: File… -> the CSV; the preview comes from the background inspection; Apply to project.
+    user.show_dock("data")
+    data = window.data_panel
+    chooser.will_answer("open_file", str(csv))
+    user.click("File…", data)
+    user.wait_until(lambda: data.info is not None and not data.progress.isVisible(),
+                    lambda: f"reading the CSV (the Data panel says {data.status.text()!r})", timeout_ms=30_000)
+    user.click("Apply to project", data)
+    assert document.project.dataset is not None and Path(document.project.dataset.path).name == "numbers.csv"
+    user.screenshot("tabular-1-data")
+
+    # The model, by hand: three layers dropped down the canvas, then connected port to port.
+    view = window.view
+    seen = view.mapToScene(view.viewport().rect()).boundingRect()
+    spots = [(seen.left() + seen.width() * fx, seen.top() + seen.height() * fy) for fx, fy in
+             ((0.25, 0.2), (0.5, 0.5), (0.75, 0.8))]
+    ids = [user.drag_layer(t, to=p) for t, p in zip(("Input", "Dense", "Dense"), spots, strict=True)]
+    user.connect(ids[0], ids[1])
+    user.connect(ids[1], ids[2])
+    user.select_layer(ids[1])
+    user.type_into(user.inspector_field("units"), "16")
+    assert document.graph.nodes[ids[1]].params["units"] == 16
+
+    user.open_tab(data.tabs, "Tensors")
+    user.click("Use suggested input and output", data)
+    graph = document.graph
+    assert graph.nodes[ids[0]].params["shape"] == [3], graph.nodes[ids[0]].params
+    assert graph.nodes[ids[2]].params["units"] == 1, graph.nodes[ids[2]].params
+    assert not [i for i in document.issues if i.severity == "error"], [i.message for i in document.issues]
+    user.screenshot("tabular-2-model")
+
+    # Training: every Compile/Fit setting changed, then Train for the one epoch chosen.
+    user.show_dock("training")
+    before = change_every_compile_and_fit_setting(user, window)
+    assert before != document.project.training
+    user.click(window.training_panel.train_button)
+    user.wait_until(lambda: bool(document.project.runs) and not window.training_panel.running,
+                    "one epoch of training", timeout_ms=300_000)
+    run = document.project.runs[-1]
+    assert run.status == "finished" and run.epochs_done == 1, (run.status, run.error)
+    user.screenshot("tabular-3-trained")
+
+    # File > Save As, then File > Open of the saved file: the same project comes back.
+    saved = tmp_path / "work" / "numbers_model.vnn"
+    saved.parent.mkdir()
+    chooser.will_answer("save_file", str(saved))
+    user.menu("File", "Save As…")
+    assert saved.exists() and document.path == str(saved) and not document.is_dirty
+    assert document.display_name == "numbers_model", f"Save As kept the name {document.display_name!r}"
+    on_disk = load_project(str(saved)).to_dict()
+    assert on_disk == document.project.to_dict()
+    for r in document.project.runs:  # the run's model lives with the project
+        assert r.model_path is None or (saved.parent / r.model_path).exists(), (r.model_path, saved.parent)
+    chooser.will_answer("open_file", str(saved))
+    user.menu("File", "Open…")
+    assert document.path == str(saved) and not document.is_dirty
+    assert document.project.to_dict() == on_disk
+
+    # File > Export: the Keras model, the LiteRT model (float32), the script; each confirms with its report.
+    out = tmp_path / "exports"
+    out.mkdir()
+    keras_path, tflite_path, script = out / "model.keras", out / "model.tflite", out / "train.py"
+    exported: list[dict[str, Any]] = []
+    session.shell.export.exported.connect(exported.append)
+    chooser.will_answer("save_file", str(keras_path))
+    user.answer_next_prompt("Close")
+    user.menu("File", "Export", "Keras Model (.keras)…")
+    user.wait_until(lambda: len(exported) == 1, "the .keras export", timeout_ms=180_000)
+    chooser.will_answer("save_file", str(tflite_path))
+    user.answer_next_prompt("OK", choose="float32 (no quantization)")
+    user.answer_next_prompt("Close")
+    user.menu("File", "Export", "TensorFlow Lite (.tflite)…")
+    user.wait_until(lambda: len(exported) == 2, "the .tflite export", timeout_ms=180_000)
+    written: list[str] = []
+    session.shell.export.script_written.connect(written.append)
+    chooser.will_answer("save_file", str(script))
+    user.menu("File", "Export", "Python Training Script (.py)…")
+    user.wait_until(lambda: bool(written), "the script export", timeout_ms=60_000)
+    assert keras_path.exists() and tflite_path.exists() and script.exists()
+    assert [a.split(": ")[-1] for a in user.answered] == ["Close", "OK", "Close"], user.answered
+    py_compile.compile(str(script), doraise=True)
+    loaded = _load_exports(keras_path, tflite_path)
+    assert loaded["keras_in"] == [None, 3] and loaded["tflite_in"][-1] == 3 and loaded["tflite_out"][-1] == 1, loaded
+    assert not chooser.answers, f"file dialogs that never opened: {list(chooser.answers)}"
