@@ -32,6 +32,7 @@ from visualnn.ui.file_open import FileOpenFilter, install_file_open_handler
 from visualnn.ui.help import HelpMenu, install_help_menu
 from visualnn.ui.main_window import MainWindow
 from visualnn.ui.recovery_dialog import RESTORE
+from visualnn.ui.training.close_guard import TrainingPrompter, ask_with_message_box
 from visualnn.ui.welcome import prepare_example, show_welcome_if_first_run
 from visualnn.ui.window_files import example_project_path
 
@@ -48,9 +49,12 @@ class Shell:
     help: HelpMenu
 
 
-def build_main_window(document: ProjectDocument, engine: EngineLink, settings: QSettings | None = None) -> Shell:
-    """The main window with every panel, File > Export and the Help menu, for ``document`` and ``engine``."""
-    window = MainWindow(document, engine, settings)
+def build_main_window(document: ProjectDocument, engine: EngineLink, settings: QSettings | None = None,
+                      training_prompter: TrainingPrompter = ask_with_message_box) -> Shell:
+    """The main window with every panel, File > Export and the Help menu, for ``document`` and ``engine``.
+
+    ``training_prompter`` asks what to do with a running training job when the project is closed or replaced."""
+    window = MainWindow(document, engine, settings, training_prompter)
     export = ExportController(document, engine, window)
     window.add_export_actions((key, export.actions[key]) for key in EXPORT_ACTIONS)
     help_menu = install_help_menu(window.help_menu, window, engine, window.show_step)
