@@ -6,6 +6,7 @@ ids, ``device`` a summary line), so tests exercise what the window does with rea
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -33,7 +34,13 @@ DEVICES_RESULT: dict[str, Any] = {
 
 
 class FakeEngine(QObject):
-    """Records jobs; ``start`` becomes ready at once; ``devices`` jobs are answered on the next loop turn."""
+    """Records jobs; ``start`` becomes ready at once; ``devices`` jobs are answered on the next loop turn.
+
+    With ``trains=True`` a ``train`` job acts out the engine's side on disk: its run folder
+    ``<base_dir>/runs/<run_id>/`` is made when it is submitted, :meth:`finish_training` writes ``model.keras``
+    and answers with the run record, and a ``stop`` control ends it that way (status ``stopped``) on the next
+    loop turn, as the engine does after its current batch.
+    """
 
     state_changed = Signal(str)
     ready = Signal(dict)
@@ -42,7 +49,7 @@ class FakeEngine(QObject):
     job_failed = Signal(str, str)
     engine_died = Signal(str)
 
-    def __init__(self, parent: QObject | None = None, *, answer_devices: bool = True) -> None:
+    def __init__(self, parent: QObject | None = None, *, answer_devices: bool = True, trains: bool = False) -> None:
         super().__init__(parent)
         self._state = "stopped"
         self.info: dict[str, Any] = {}
@@ -50,6 +57,7 @@ class FakeEngine(QObject):
         self.controls: list[tuple[str, str]] = []
         self.handles: dict[str, JobHandle] = {}
         self.answer_devices = answer_devices
+        self.trains = trains
         self.starts = 0
         self.stops = 0
 
@@ -100,7 +108,28 @@ class FakeEngine(QObject):
         self.handles[job_id] = handle
         if job_type == "devices" and self.answer_devices:
             QTimer.singleShot(0, lambda: self.finish(job_id, dict(DEVICES_RESULT)))
+        if job_type == "train" and self.trains:
+            os.makedirs(self.run_folder(job_id), exist_ok=True)
         return handle
+
+    def run_folder(self, job_id: str) -> str:
+        """Where the train job ``job_id`` writes its run: ``<base_dir>/runs/<run_id>``."""
+        payload = next(p for i, _t, p in self.jobs if i == job_id)
+        return os.path.join(str(payload["base_dir"]), "runs", str(payload["run_id"]))
+
+    def finish_training(self, job_id: str, status: str = "finished", epochs_done: int = 2) -> dict[str, Any]:
+        """End a train job as the engine would: ``model.keras`` written in its run folder, the run record sent."""
+        payload = next(p for i, _t, p in self.jobs if i == job_id)
+        folder = self.run_folder(job_id)
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "model.keras"), "w", encoding="utf-8") as fh:
+            fh.write(f"fake model, {epochs_done} epochs\n")
+        run = {"id": str(payload["run_id"]), "started": "2026-01-01T00:00:00", "status": status, "duration_s": 1.0,
+               "device": "cpu", "config": payload["project"]["training"], "history": {"loss": [0.5] * epochs_done},
+               "metrics": {"loss": 0.5}, "epochs_done": epochs_done,
+               "model_path": f"runs/{payload['run_id']}/model.keras"}
+        self.finish(job_id, {"run": run})
+        return run
 
     def finish(self, job_id: str, result: dict[str, Any]) -> None:
         """Answer a job as the engine would: its handle first, then the client-wide signal."""
@@ -113,8 +142,11 @@ class FakeEngine(QObject):
         self.job_failed.emit(job_id, message)
 
     def control(self, job_id: str, action: str) -> None:
-        """Record a stop/pause/resume."""
+        """Record a stop/pause/resume (with ``trains``, a stopped train job ends on the next loop turn)."""
         self.controls.append((job_id, action))
+        handle = self.handles.get(job_id)
+        if self.trains and action == "stop" and handle is not None and handle.type == "train" and not handle.done:
+            QTimer.singleShot(0, lambda: None if handle.done else self.finish_training(job_id, "stopped", 1))
 
     def job_types(self) -> list[str]:
         """The types of the submitted jobs, in order."""

@@ -11,7 +11,9 @@ on its own thread, so the messages of two jobs interleave on the wire. Job types
   pause and resume; the result is ``{"run": RunRecord dict}``. ``inline_data["fake"]`` steers it:
   ``{"fail": message}`` fails before training, ``{"log": {...}}`` sends that ``log`` message first,
   ``{"step_s": seconds}`` waits after each batch, ``{"nan": true}`` reports a NaN loss, ``{"no_run": true}``
-  returns a result without a run record.
+  returns a result without a run record. Like the engine, it trains into ``<base_dir>/runs/<run_id>/`` (the
+  request's ``run_id``, else one of its own): the folder is made before the first batch and ``model.keras``
+  (a small text stand-in) is written when training ends, stopped or not.
 - ``evaluate`` / ``predict``: a small report / one prediction (``inline_data["fake"]["fail"]`` fails an evaluation).
 - ``devices``: two devices (the ``ready`` message omits them with ``--no-devices``).
 - ``crash`` ({"code", "stderr"}): writes ``stderr`` to stderr and exits with ``code`` at once.
@@ -79,6 +81,9 @@ def _train(job: Job) -> dict[str, Any]:
         send(job.id, "log", dict(fake["log"]))
     if fake.get("fail"):
         raise ValueError(str(fake["fail"]))
+    run_id = str(payload.get("run_id") or f"run-{os.getpid()}-{next(_run_ids)}")
+    run_dir = os.path.join(str(payload["base_dir"]), "runs", run_id)
+    os.makedirs(run_dir, exist_ok=True)
     history: dict[str, list[Any]] = {"loss": [], "val_loss": [], "lr": []}
     done = 0
     stopped = False
@@ -100,9 +105,10 @@ def _train(job: Job) -> dict[str, Any]:
         history["val_loss"].append(logs["val_loss"])
         history["lr"].append(0.001)
         done = epoch
+    with open(os.path.join(run_dir, "model.keras"), "w", encoding="utf-8") as fh:
+        fh.write(f"fake model of {run_id}: {done} epochs\n")
     if fake.get("no_run"):
         return {"oops": True}
-    run_id = f"run-{os.getpid()}-{next(_run_ids)}"
     run = {"id": run_id, "started": "2025-01-01T00:00:00", "status": "stopped" if stopped else "finished",
            "duration_s": 1.5, "device": "cpu", "config": payload["project"]["training"], "history": history,
            "metrics": {"loss": history["loss"][-1] if history["loss"] else 1.0}, "epochs_done": done,

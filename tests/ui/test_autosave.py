@@ -210,18 +210,43 @@ def test_the_app_prompter_is_the_recovery_dialog(
     assert autosave_mod.ask_with_dialog(pending, None) == "restore"
 
 
-def test_a_recovery_that_cannot_be_read_says_why_and_is_kept(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
+def test_a_recovery_that_cannot_be_read_says_why_and_is_set_aside(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:
     broken = _project().to_dict()
     broken["training"]["epochs"] = "ten"  # a value the loader refuses (issue 12, item 1: restore failed silently)
     write_recovery(recovery_path_for(saved), broken, str(saved), pid=_dead_pid())
     doc = _open(saved)
-    mgr = _manager(doc, tmp_path, prompter=Answer("restore"))
+    prompter = Answer("restore")
+    mgr = _manager(doc, tmp_path, prompter=prompter)
     with qtbot.waitSignal(mgr.restore_failed) as blocker:
         assert mgr.offer_recovery() == "failed"
     message = blocker.args[0]
     assert "training.epochs: must be a whole number; received 'ten'" in message
-    assert str(recovery_path_for(saved)) in message
-    assert recovery_path_for(saved).exists() and not doc.is_dirty
+    # Issue 12, item 1c: the copy is kept under another name, said in the message, and not offered again.
+    kept = Path(str(recovery_path_for(saved)) + ".failed")
+    assert f"moved to {kept}" in message and f"rename it back to {recovery_path_for(saved).name}" in message
+    assert kept.exists() and not recovery_path_for(saved).exists() and not doc.is_dirty
+    assert read_recovery(kept).project == broken
+    assert _manager(_open(saved), tmp_path, prompter=prompter).offer_recovery() == "none"
+    assert len(prompter.shown) == 1
+
+
+def test_a_restore_that_breaks_for_another_reason_is_reported_and_set_aside(
+    qtbot: QtBot, saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_recovery(recovery_path_for(saved), _project().to_dict(), str(saved), pid=_dead_pid())
+    Path(str(recovery_path_for(saved)) + ".failed").touch()  # an earlier failure: this one gets the next name
+
+    def refuse(self: ProjectDocument, project: Project, path: str | None = None) -> None:
+        raise KeyError("dense_1")
+
+    doc = _open(saved)
+    monkeypatch.setattr(ProjectDocument, "set_project", refuse)
+    mgr = _manager(doc, tmp_path, prompter=Answer("restore"))
+    with qtbot.waitSignal(mgr.restore_failed) as blocker:
+        assert mgr.offer_recovery() == "failed"
+    kept = Path(str(recovery_path_for(saved)) + ".failed-2")
+    assert "KeyError: 'dense_1'" in blocker.args[0] and str(kept) in blocker.args[0]
+    assert kept.exists() and not recovery_path_for(saved).exists()
 
 
 def test_dialog_shows_changes_and_timestamps(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:

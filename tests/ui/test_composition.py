@@ -230,3 +230,29 @@ def test_a_recovery_that_cannot_be_restored_is_an_error_dialog_not_a_log_line(
     assert "training.epochs" in shown.message.text() and str(recovery_path_for(path)) in shown.message.text()
     assert session.window.document.path == str(path) and not session.window.document.is_dirty
     shown.close()
+
+
+def test_a_failed_restore_is_not_asked_again_at_the_next_launch(
+    qtbot: QtBot, settings: QSettings, tmp_path: Path, start: list[Session]
+) -> None:
+    path = _saved_project(tmp_path)
+    broken = Project(name="crashed").to_dict()
+    broken["training"]["epochs"] = "ten"
+    write_recovery(recovery_path_for(path), broken, str(path), pid=_dead_pid())
+    first = Prompter("restore")
+    session = _start(start, [str(path)], settings, first)
+    qtbot.waitUntil(lambda: session.recovery_choice is not None, timeout=3000)
+    from visualnn.ui.errors import ErrorDialog
+
+    shown = session.window.findChild(ErrorDialog)
+    assert isinstance(shown, ErrorDialog)
+    kept = f"{recovery_path_for(path)}.failed"
+    assert f"moved to {kept}" in shown.message.text() and "rename it back" in shown.message.text()
+    shown.close()
+    session.window.close()
+    # The next launch opens the project without the question (issue 12, item 1c: it came back every time).
+    again = Prompter("restore")
+    second = _start(start, [str(path)], settings, again)
+    qtbot.waitUntil(lambda: second.recovery_choice is not None, timeout=3000)
+    assert second.recovery_choice == "none" and again.asked == [] and len(first.asked) == 1
+    assert Path(kept).exists() and not recovery_path_for(path).exists()

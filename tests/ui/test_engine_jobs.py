@@ -49,8 +49,8 @@ def test_a_handle_fails_once_with_the_engines_message(qtbot: Any, client: Any) -
     assert str(handle) == handle.id
 
 
-def test_stop_pause_and_resume_through_the_handle(qtbot: Any, client: Any) -> None:
-    payload = {"project": {"training": {"epochs": 400}}, "base_dir": ".", "inline_data": {"fake": {"step_s": 0.01}}}
+def test_stop_pause_and_resume_through_the_handle(qtbot: Any, client: Any, tmp_path: Any) -> None:
+    payload = {"project": {"training": {"epochs": 400}}, "base_dir": str(tmp_path), "inline_data": {"fake": {"step_s": 0.01}}}
     handle = client.submit("train", payload)
     seen = _record(handle)
     qtbot.waitUntil(lambda: any(k == "batch" for k, _ in seen["progress"]), timeout=10_000)
@@ -86,8 +86,8 @@ def test_a_job_queued_before_ready_can_be_cancelled(qtbot: Any) -> None:
         client.stop()
 
 
-def test_a_dead_engine_fails_every_pending_handle_with_cause_and_fix(qtbot: Any, client: Any) -> None:
-    slow = client.submit("train", {"project": {"training": {"epochs": 10_000}}, "base_dir": ".",
+def test_a_dead_engine_fails_every_pending_handle_with_cause_and_fix(qtbot: Any, client: Any, tmp_path: Any) -> None:
+    slow = client.submit("train", {"project": {"training": {"epochs": 10_000}}, "base_dir": str(tmp_path),
                                    "inline_data": {"fake": {"step_s": 0.01}}})
     seen = _record(slow)
     qtbot.waitUntil(lambda: bool(seen["progress"]), timeout=10_000)
@@ -109,8 +109,8 @@ def test_a_dead_engine_fails_every_pending_handle_with_cause_and_fix(qtbot: Any,
         pass
 
 
-def test_stopping_the_client_fails_pending_handles(qtbot: Any, client: Any) -> None:
-    handle = client.submit("train", {"project": {"training": {"epochs": 10_000}}, "base_dir": ".",
+def test_stopping_the_client_fails_pending_handles(qtbot: Any, client: Any, tmp_path: Any) -> None:
+    handle = client.submit("train", {"project": {"training": {"epochs": 10_000}}, "base_dir": str(tmp_path),
                                      "inline_data": {"fake": {"step_s": 0.01}}})
     failed: list[str] = []
     handle.failed.connect(failed.append)

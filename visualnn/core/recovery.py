@@ -370,6 +370,25 @@ def find_pending(project_path: str | None, candidates: list[Path]) -> PendingRec
     return PendingRecovery(rec, diff_projects(saved if isinstance(saved, dict) else None, rec.project), mtime)
 
 
+FAILED_SUFFIX = ".failed"
+
+
+def set_aside(path: str | os.PathLike[str]) -> Path:
+    """Rename a recovery file that could not be restored to ``<name>.failed`` (``.failed-2``... when taken).
+
+    The copy stays for the user (or a bug report) but no longer matches what start-up looks for, so the
+    recovery question does not come back on every launch. Raises ``OSError`` when the rename fails.
+    """
+    source = Path(path)
+    target = source.with_name(source.name + FAILED_SUFFIX)
+    n = 1
+    while target.exists():
+        n += 1
+        target = source.with_name(f"{source.name}{FAILED_SUFFIX}-{n}")
+    os.replace(source, target)
+    return target
+
+
 def remove_quietly(path: str | os.PathLike[str] | None) -> bool:
     """Delete a recovery file if it exists; True when something was removed."""
     if not path:
@@ -384,6 +403,7 @@ def remove_quietly(path: str | os.PathLike[str] | None) -> bool:
 
 
 __all__ = [
+    "FAILED_SUFFIX",
     "PendingRecovery",
     "ProjectDiff",
     "RecoveryError",
@@ -396,6 +416,7 @@ __all__ = [
     "recovery_path_for",
     "remove_dead_temps",
     "remove_quietly",
+    "set_aside",
     "temp_prefix",
     "untitled_recovery_path",
     "write_recovery",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import datetime as _dt
+import secrets
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -17,6 +19,11 @@ from visualnn.core.training_settings import (
     canonical,
     monitor_choices,
 )
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id such as ``run-20261126-113400-3fa2`` (also the name of its ``runs/`` folder)."""
+    return f"run-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
 
 @dataclass(frozen=True)

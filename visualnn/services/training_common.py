@@ -7,10 +7,8 @@ build on this module and never on each other; evaluation and prediction read sav
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import os
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +19,7 @@ from visualnn.core.graph import Graph
 from visualnn.core.project import graph_with_spec_versions
 from visualnn.core.specs import KerasCall
 from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.core.training_config import new_run_id as new_run_id  # its home is core: the window names runs too
 from visualnn.core.training_settings import KerasRef, SettingsError, callback_calls, compile_calls, monitor_for
 from visualnn.services.keras_builder import instantiate
 
@@ -41,11 +40,6 @@ class TrainingResult:
     run: RunRecord
     model: Any
     data: Any
-
-
-def new_run_id() -> str:
-    """A sortable, unique run id such as ``run-20261126-113400-3fa2``."""
-    return f"run-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
 
 def null_sink(kind: str, data: dict[str, Any]) -> None:

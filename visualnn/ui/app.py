@@ -34,6 +34,7 @@ from visualnn.ui.help import HelpMenu, install_help_menu
 from visualnn.ui.import_model import ImportController
 from visualnn.ui.main_window import MainWindow
 from visualnn.ui.recovery_dialog import RESTORE
+from visualnn.ui.training.close_guard import TrainingPrompter, ask_with_message_box
 from visualnn.ui.welcome import prepare_example, show_welcome_if_first_run
 from visualnn.ui.window_files import example_project_path
 
@@ -52,16 +53,21 @@ class Shell:
 
 
 def build_main_window(
-    document: ProjectDocument, engine: EngineLink, settings: QSettings | None = None, chooser: FileChooser | None = None
+    document: ProjectDocument,
+    engine: EngineLink,
+    settings: QSettings | None = None,
+    chooser: FileChooser | None = None,
+    training_prompter: TrainingPrompter = ask_with_message_box,
 ) -> Shell:
     """The main window with every panel, File > Import/Export and the Help menu, for ``document`` and ``engine``.
 
-    ``chooser`` answers the window's file dialogs (default: the desktop's, :class:`~visualnn.ui.choosers.DialogChooser`).
+    ``chooser`` answers the window's file dialogs (default: the desktop's, :class:`~visualnn.ui.choosers.DialogChooser`);
+    ``training_prompter`` asks what to do with a running training job when the project is closed or replaced.
     """
-    window = MainWindow(document, engine, settings, chooser)
+    window = MainWindow(document, engine, settings, chooser, training_prompter)
     export = ExportController(document, engine, window)
     window.add_export_actions((key, export.actions[key]) for key in EXPORT_ACTIONS)
-    importer = ImportController(document, engine, window, window.confirm_discard)
+    importer = ImportController(document, engine, window, window.confirm_replace)
     window.add_file_action("import_model", importer.action)
     help_menu = install_help_menu(window.help_menu, window, engine, window.show_step)
     return Shell(window, export, help_menu, importer)
@@ -146,16 +152,17 @@ def start_session(
     settings: QSettings | None = None,
     prompter: RecoveryPrompter = ask_with_dialog,
     chooser: FileChooser | None = None,
+    training_prompter: TrainingPrompter = ask_with_message_box,
     welcome: bool = True,
 ) -> Session:
     """Build and show the window with everything around it; recovery, then welcome, follow once the loop runs.
 
     ``engine`` is not started here: :func:`run_app` starts it once the window is up, so the
-    window never waits for TensorFlow. Tests pass a fake engine, a prompter and a file chooser that answer.
+    window never waits for TensorFlow. Tests pass a fake engine, prompters and a file chooser that answer.
     """
     errors = ErrorReporter()
     errors.install()  # from here on, no failure in the window is silent
-    shell = build_main_window(document or ProjectDocument(), engine, settings, chooser)
+    shell = build_main_window(document or ProjectDocument(), engine, settings, chooser, training_prompter)
     window = shell.window
     errors.parent_widget = window
     file_open = install_file_open_handler(app, window.open_path)

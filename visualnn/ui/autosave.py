@@ -28,6 +28,7 @@ from visualnn.core.recovery import (
     find_pending,
     recovery_path_for,
     remove_quietly,
+    set_aside,
     untitled_recovery_path,
     write_recovery,
 )
@@ -243,19 +244,33 @@ class AutosaveManager(QObject):
         if choice == RESTORE:
             try:
                 self.restore(pending)
-            except ProjectFileError as exc:
-                # The autosaved copy cannot be read back: say why, keep the copy, keep the open project.
+            except Exception as exc:  # any failure must reach the user, and must not be asked again forever
                 log.exception("could not restore %s", pending.recovery.path)
-                self.restore_failed.emit(
-                    f"The autosaved changes could not be restored: {exc} The autosaved copy is kept at "
-                    f"{pending.recovery.path}; Discard it when asked next time, or send it with a bug report."
-                )
+                self.restore_failed.emit(self._failure_message(pending, exc))
                 self.last_offer = ("failed", pending)
                 return "failed"
         elif choice == DISCARD:
             self.discard(pending)
         self.last_offer = (choice, pending)
         return choice
+
+    def _failure_message(self, pending: PendingRecovery, exc: Exception) -> str:
+        """Why the restore failed, where the autosaved copy now is, and what to do; the copy is set aside
+        (``*.failed``) so the question does not come back on every launch."""
+        reason = str(exc) if isinstance(exc, ProjectFileError) else f"{type(exc).__name__}: {exc}"
+        source = pending.recovery.path
+        project = pending.recovery.original_path or "the unsaved project"
+        try:
+            kept = set_aside(source)
+        except OSError as move_error:
+            log.exception("could not set aside %s", source)
+            return (f"The autosaved changes could not be restored: {reason} The autosaved copy stays at {source} "
+                    f"and could not be renamed ({move_error.strerror or move_error}), so VisualNN will ask again "
+                    f"next time; choose Discard then, or move the file away. {project} is open as it was last saved.")
+        return (f"The autosaved changes could not be restored: {reason} The autosaved copy was moved to {kept} "
+                f"so VisualNN does not ask about it again; {project} is open as it was last saved. To try again, "
+                f"correct the value named above in that file (it is JSON) and rename it back to {source.name}; "
+                f"otherwise delete it, or send it with a bug report.")
 
     # ------------------------------------------------------------ document events
     def _on_document_edited(self, *_args: object) -> None:

@@ -16,6 +16,7 @@ from visualnn.core.project import Project
 from visualnn.core.project.io import load_project, save_project
 from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import Registry, default_registry
+from visualnn.core.training_config import RunRecord
 from visualnn.core.validation import Issue, validate
 from visualnn.ui.undo import CommandAdapter, MergeIds
 
@@ -65,6 +66,7 @@ class ProjectDocument(QObject):
         self._stale = True
         self._moved = False
         self._extra_dirty = False  # changes recorded outside the undo stack (run records)
+        self._saved_runs: set[str] = set()  # ids of the runs in the file (or in the project as it was opened)
         self._shapes: ShapeReport = ShapeReport()
         self._issues: list[Issue] = []
         self._project: Project = Project()
@@ -95,6 +97,7 @@ class ProjectDocument(QObject):
         if path is not None:
             project.path = path
         self._connect(project)
+        self._saved_runs = {r.id for r in project.runs}
         self.undo_stack.clear()
         self.undo_stack.setClean()
         was_dirty = self._extra_dirty
@@ -258,6 +261,7 @@ class ProjectDocument(QObject):
         _write_project(self._project, target)
         changed_path = target != old_path
         self._project.path = target
+        self._saved_runs = {r.id for r in self._project.runs}
         was_extra = self._extra_dirty
         self._extra_dirty = False
         if self.undo_stack.isClean() and was_extra:
@@ -266,6 +270,10 @@ class ProjectDocument(QObject):
         if changed_path:
             self.path_changed.emit(target)
         return target
+
+    def unsaved_runs(self) -> list[RunRecord]:
+        """Runs recorded since the project was opened or last saved (the file does not know them yet)."""
+        return [r for r in self._project.runs if r.id not in self._saved_runs]
 
     @property
     def display_name(self) -> str:

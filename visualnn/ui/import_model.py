@@ -136,12 +136,13 @@ class ImportController(QObject):
     cancelled = Signal(str)  # the model file whose import was cancelled
 
     def __init__(self, document: ProjectDocument, engine: EngineLink, window: QMainWindow,
-                 confirm_discard: Callable[[], bool] | None = None) -> None:
+                 confirm_replace: Callable[[str, Callable[[], object]], bool] | None = None) -> None:
         super().__init__(window)
         self.document = document
         self.engine = engine
         self.window = window
-        self.confirm_discard = confirm_discard or (lambda: True)
+        # Before the project is replaced: settle a running training job, then ask about unsaved changes.
+        self.confirm_replace = confirm_replace or (lambda _action, _then: True)
         self.action = QAction("&Import Keras Model…", window)
         self.action.setObjectName("action_import_model")
         tip = "Open a Keras model (.keras, .h5 or JSON config) as a new project, with or without its weights."
@@ -174,7 +175,7 @@ class ImportController(QObject):
 
     def start(self, model_path: str, weights: bool, project_path: str | None = None) -> JobHandle | None:
         """Submit the ``import_model`` job (after the unsaved-changes question) and show its progress."""
-        if not self.confirm_discard():
+        if not self.confirm_replace("import a model", lambda: self.start(model_path, weights, project_path)):
             return None
         if weights and not project_path:
             project_path = default_project_path(model_path)

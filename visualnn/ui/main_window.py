@@ -40,6 +40,7 @@ from visualnn.ui.problems import ProblemsPanel
 from visualnn.ui.step_bar import StepBar
 from visualnn.ui.summary_panel import SummaryPanel
 from visualnn.ui.training import EvaluationPanel, PredictPanel, RunsPanel, TrainingPanel
+from visualnn.ui.training.close_guard import TrainingCloseGuard, TrainingPrompter, ask_with_message_box
 from visualnn.ui.window_files import ProjectFilesMixin
 
 BOTTOM_TABS = ("data", "training", "evaluation", "predict", "runs", "code", "summary", "problems")  # workflow order
@@ -57,6 +58,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         engine: EngineLink,
         settings: QSettings | None = None,
         chooser: FileChooser | None = None,
+        training_prompter: TrainingPrompter = ask_with_message_box,
     ) -> None:
         super().__init__()
         self.file_chooser: FileChooser = chooser or DIALOGS  # every file dialog of this window asks it
@@ -78,6 +80,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.setCentralWidget(central)
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
+        # Closing or replacing the project while it trains asks what to do with the run (tests answer it).
+        self.training_guard = TrainingCloseGuard(self.training_panel.controller, self, training_prompter)
         self.actions_: dict[str, QAction] = {}
         self._build_actions()
         self._build_menus()
@@ -281,6 +285,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         doc.graph_changed.connect(self._update_mode_action)
         doc.command_failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         self.controller.message.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.training_guard.message.connect(lambda msg: self.statusBar().showMessage(msg))
         self.scene.selection_ids_changed.connect(self.inspector.set_selection)
         self.palette_panel.layer_activated.connect(self._on_palette_layer_activated)
         self.problems_panel.node_activated.connect(self.focus_node)
@@ -411,8 +416,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         QTimer.singleShot(0, self.view.show_model)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """Ask about unsaved changes, remember the layout, stop the engine."""
-        if not self.confirm_discard():
+        """Settle a running training job, ask about unsaved changes, remember the layout, stop the engine."""
+        if not self.confirm_replace("close VisualNN", self.close):
             event.ignore()
             return
         self.save_settings()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
 from visualnn.core.layout import NODE_HEIGHT, NODE_WIDTH, auto_layout
 from visualnn.core.project import Project
+from visualnn.core.project.run_folders import RunFolderError, remove_unsaved_runs
 from visualnn.ui import theme
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.errors import show_exception
@@ -58,26 +60,48 @@ class ProjectFilesMixin(_WindowBase):
     recent_menu: QMenu
     template_menu: QMenu
     docks: dict[str, Any]
+    training_guard: Any  # TrainingCloseGuard
 
     # ------------------------------------------------------------ files
+    def confirm_replace(self, action: str, then: Callable[[], object]) -> bool:
+        """Before the project is closed or replaced: settle a running training job (``then`` is called again
+        once it has ended, when the user chose to wait for it), then ask about unsaved changes."""
+        return bool(self.training_guard.settle(action, then)) and self.confirm_discard()
+
     def confirm_discard(self) -> bool:
-        """Ask Save / Discard / Cancel when there are unsaved changes; True when it is fine to continue."""
+        """Ask Save / Discard / Cancel when there are unsaved changes; True when it is fine to continue.
+
+        Discarding also deletes the folders of runs trained since the last save, so no model file is left
+        on disk that no project records."""
         if not self.document.is_dirty:
             return True
+        runs = self.document.unsaved_runs()
+        extra = (f"\n\nDiscarding also deletes the {len(runs)} training run{'s' if len(runs) != 1 else ''} "
+                 "not saved yet, with their models.") if runs else ""
         answer = QMessageBox.question(
             self,
             "Unsaved changes",
-            f"Save the changes to “{self.document.display_name}” before closing it?",
+            f"Save the changes to “{self.document.display_name}” before closing it?{extra}",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save,
         )
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+        if answer != QMessageBox.StandardButton.Discard:
+            return False
+        base = os.path.dirname(os.path.abspath(self.document.path)) if self.document.path else None
+        try:
+            removed = remove_unsaved_runs([r.model_path for r in runs], base)
+        except RunFolderError as exc:
+            show_exception(self, "Cannot delete the unsaved runs", str(exc), exc)
+            return False
+        if removed:
+            log.info("discarded unsaved runs: %s", ", ".join(removed))
+        return True
 
     def new_project(self, project: Project | None = None) -> None:
         """Replace the open project with an empty one (or ``project``), after asking about unsaved changes."""
-        if not self.confirm_discard():
+        if not self.confirm_replace("start a new project", lambda: self.new_project(project)):
             return
         self.document.set_project(project or Project())
 
@@ -107,7 +131,7 @@ class ProjectFilesMixin(_WindowBase):
 
     def open_path(self, path: str, ask: bool = True) -> bool:
         """Open a project file; errors are shown with the file name and the reason."""
-        if ask and not self.confirm_discard():
+        if ask and not self.confirm_replace("open another project", lambda: self.open_path(path)):
             return False
         try:
             self.document.load(path, prepare=tidy_positions)

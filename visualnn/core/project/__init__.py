@@ -13,6 +13,7 @@ from visualnn.core.training_config import RunRecord, TrainingConfig
 
 FORMAT = "visualnn-project"
 FORMAT_VERSION = 1
+DEFAULT_NAME = "Untitled"  # a project nobody has named yet (saving it names it after its file)
 SPEC_VERSION_KEY = "version"  # on a node: the version of its layer spec that wrote the params (absent: 1)
 
 
@@ -45,7 +46,7 @@ class Project:
     def __init__(
         self,
         graph: Graph | None = None,
-        name: str = "Untitled",
+        name: str = DEFAULT_NAME,
         dataset: DatasetSpec | None = None,
         training: TrainingConfig | None = None,
         runs: list[RunRecord] | None = None,
@@ -104,4 +105,4 @@ class Project:
         }
 
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "DatasetSpec", "Graph", "Project", "RunRecord", "TrainingConfig"]
+__all__ = ["DEFAULT_NAME", "FORMAT", "FORMAT_VERSION", "DatasetSpec", "Graph", "Project", "RunRecord", "TrainingConfig"]

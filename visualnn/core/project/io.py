@@ -10,14 +10,16 @@ Nothing is ever pickled or evaluated.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from typing import Any
 
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import MODES, Edge, Graph, Node
 from visualnn.core.paths import rebase_path, relative_path, resolve_path
-from visualnn.core.project import FORMAT, FORMAT_VERSION, SPEC_VERSION_KEY, Project
+from visualnn.core.project import DEFAULT_NAME, FORMAT, FORMAT_VERSION, SPEC_VERSION_KEY, Project
 from visualnn.core.project.migrations import MigrationError, migrate
+from visualnn.core.project.run_folders import copy_run_folders, plan_run_folders
 from visualnn.core.recovery import atomic_write_text
 from visualnn.core.specs import LayerSpec, Registry, default_registry
 from visualnn.core.specs import base as kinds
@@ -25,6 +27,7 @@ from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.core.training_settings import FIELDS
 
 SUFFIX = ".vnn"
+log = logging.getLogger(__name__)
 
 
 class ProjectFileError(ValueError):
@@ -87,21 +90,48 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     """Write ``project`` to ``path`` atomically and make ``path`` the project's location.
 
     The text goes to a temporary file in the same directory, is flushed and fsynced, then
-    replaces the target in one step, so a crash never leaves a half-written project.
+    replaces the target in one step, so a crash never leaves a half-written project. Run folders
+    that are not beside the new file are copied there first (moved, for a never-saved project) and
+    the records point at the copies (:mod:`visualnn.core.project.run_folders`); if that or the write
+    fails, nothing is left half-done and the original runs are untouched. A project still called
+    "Untitled" (or named after its old file) takes the new file's name.
     """
     target = os.path.abspath(os.fspath(path))
     directory = os.path.dirname(target)
-    data = project_to_dict(project, directory)
-    atomic_write_text(target, dumps(data))  # serialised first: a bad value leaves no temp file
     moved = project.path is None or os.path.abspath(project.path) != target
+    name = name_for_file(project.name, target, project.path)
+    plan = plan_run_folders([(r.id, r.model_path) for r in project.runs], _base_dir(project), directory)
+    transfer = copy_run_folders(plan, remove_sources=project.path is None)
+    try:
+        data = project_to_dict(project, directory)
+        data["name"] = name
+        placed = transfer.model_paths()
+        for run in data["runs"]:
+            if run.get("id") in placed:
+                run["model_path"] = placed[run["id"]]
+        atomic_write_text(target, dumps(data))  # serialised first: a bad value leaves no temp file
+    except BaseException:
+        transfer.rollback()
+        raise
     project.path = target
+    for folder in transfer.commit():
+        log.warning("saved %s; could not remove the session copy of a run at %s", target, folder)
+    if name != project.name:
+        project.set_name(name)
     # Keep in-memory relative paths pointing at the same files from the new location.
     if moved and project.dataset is not None and project.dataset.to_dict() != data["dataset"]:
         project.set_dataset(DatasetSpec.from_dict(data["dataset"]))
-    if moved and [r.to_dict() for r in project.runs] != data["runs"]:
+    if [r.to_dict() for r in project.runs] != data["runs"]:
         project.runs = [RunRecord.from_dict(r) for r in data["runs"]]
         project.runs_changed.emit()
 
+
+def name_for_file(name: str, target: str, old_path: str | None) -> str:
+    """The project name to save under ``target``: a project still called "Untitled" (or named after the file
+    it came from) takes the file's name; a name the user or a template gave stays."""
+    stem = os.path.splitext(os.path.basename(target))[0]
+    old_stem = os.path.splitext(os.path.basename(old_path))[0] if old_path else None
+    return stem if stem and (not name.strip() or name == DEFAULT_NAME or name == old_stem) else name
 
 
 def _project_dir(project: Project) -> str:
@@ -206,7 +236,7 @@ class _Builder:
 
     def project(self, data: dict[str, Any]) -> Project:
         """Build the whole project."""
-        name = self.want(data.get("name", "Untitled"), str, "name", "text")
+        name = self.want(data.get("name", DEFAULT_NAME), str, "name", "text")
         graph = self.graph(self.want(data.get("graph", {}), dict, "graph", "an object"))
         dataset = None
         if data.get("dataset") is not None:
@@ -362,6 +392,7 @@ __all__ = [
     "SUFFIX",
     "dumps",
     "load_project",
+    "name_for_file",
     "parse",
     "project_from_dict",
     "project_to_dict",

@@ -19,13 +19,14 @@ from PySide6.QtCore import QObject, Signal
 
 from visualnn.core.commands import SetParam, SetTraining
 from visualnn.core.compile_options import check_compile
+from visualnn.core.project.run_folders import RunFolderError, place_new_run, remove_run_folder
 from visualnn.core.protocol import TrainRequest, as_float
-from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.core.training_config import RunRecord, TrainingConfig, new_run_id
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_client import JobHandle
 from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.hints import carried_history, format_duration, record_epoch, training_hints
-from visualnn.ui.training.snapshot import job_base_dir, project_snapshot
+from visualnn.ui.training.snapshot import project_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class TrainingSessionController(QObject):
     training_started = Signal(str)  # job id
     training_finished = Signal(dict)  # RunRecord dict
     training_failed = Signal(str)  # message naming the cause
+    training_discarded = Signal(str)  # run id: stopped at the user's request, its folder deleted, nothing recorded
     run_recorded = Signal(str)  # run id
     devices_found = Signal(str)  # status-bar summary of the engine's devices
     devices_listed = Signal(list)  # device ids, for the settings form's device choice
@@ -89,6 +91,9 @@ class TrainingSessionController(QObject):
         self.engine = engine
         self._extra_job = dict(extra_job or {})  # e.g. inline_data for tests and demos
         self._handle: JobHandle | None = None
+        self._run_id = ""  # the running job's run id (its folder is <base>/runs/<run id>)
+        self._run_base = ""  # the folder the running job writes its run into
+        self._discarding = False  # the running job was stopped to be thrown away, not recorded
         self._devices_handle: JobHandle | None = None
         self._paused = False
         self._t0 = 0.0
@@ -170,8 +175,10 @@ class TrainingSessionController(QObject):
             self._show_failure(NO_ENGINE)
             return None
         snapshot, base = project_snapshot(self.document)
-        req = TrainRequest(project=snapshot, base_dir=base, continue_run=continue_run, epochs=epochs,
-                           **self._extra_job)
+        # The window names the run, so it knows the run's folder before the engine has reported anything.
+        self._run_id, self._run_base, self._discarding = new_run_id(), base, False
+        req = TrainRequest(project=snapshot, base_dir=base, run_id=self._run_id, continue_run=continue_run,
+                           epochs=epochs, **self._extra_job)
         prev = next((r for r in project.runs if r.id == continue_run), None) if continue_run else None
         carried = carried_history(prev.history) if prev is not None else {}
         self.plots_reset.emit(plot_names(project.training), carried)
@@ -215,6 +222,13 @@ class TrainingSessionController(QObject):
         if self._handle is not None:
             self._handle.stop()
             self.status_changed.emit("Stopping after this batch…")
+
+    def discard(self) -> None:
+        """Stop the running job and throw its run away: nothing is recorded and its folder is deleted."""
+        if self._handle is not None:
+            self._discarding = True
+            self._handle.stop()
+            self.status_changed.emit("Stopping and discarding this run…")
 
     def edit_config(self, cfg: TrainingConfig) -> None:
         """The settings form changed: record the new settings as an undoable command."""
@@ -327,6 +341,9 @@ class TrainingSessionController(QObject):
     def _on_job_finished(self, result: dict[str, Any]) -> None:
         self._handle = None
         self._paused = False
+        if self._discarding:
+            self._drop_run()
+            return
         try:
             run = RunRecord.from_dict(dict(result["run"]))
         except (KeyError, TypeError) as exc:  # an engine/client mismatch: say so instead of dropping the run
@@ -334,8 +351,14 @@ class TrainingSessionController(QObject):
             self._on_job_failed(f"The engine finished training but sent no usable run record ({exc!r}); "
                                 "the log has the details. Train again, and report this if it repeats.")
             return
-        if not os.path.isabs(run.model_path or "/") and not self.document.path:
-            model_path = os.path.join(job_base_dir(self.document), run.model_path or "")
+        misplaced = ""
+        try:  # absolute while the project is unsaved; beside the project file (moved there if need be) once saved
+            model_path = place_new_run(run.id, run.model_path, self._run_base, self.document.path)
+        except RunFolderError as exc:  # recorded where it is, and said: the project still knows the model
+            log.exception("could not place run %s beside %s", run.id, self.document.path)
+            model_path = os.path.join(self._run_base, run.model_path or "")
+            misplaced = str(exc)
+        if model_path != run.model_path:
             run = RunRecord.from_dict({**run.to_dict(), "model_path": model_path})
         # Run records are saved with the project but are not undoable edits (their model files are on disk).
         self.document.project.add_run(run)
@@ -347,6 +370,8 @@ class TrainingSessionController(QObject):
         hints = training_hints(run.history, self._nan or run.status == "failed")
         if run.error:
             hints.insert(0, run.error)
+        if misplaced:
+            hints.insert(0, misplaced)
         self.hints_changed.emit("\n".join(dict.fromkeys(hints)))
         self.state_changed.emit()
         self.training_finished.emit(run.to_dict())
@@ -355,9 +380,28 @@ class TrainingSessionController(QObject):
     def _on_job_failed(self, message: str) -> None:
         self._handle = None
         self._paused = False
+        if self._discarding:
+            self._drop_run()
+            return
         self._show_failure(message)
         self.state_changed.emit()
         self.training_failed.emit(message)
+
+    def _drop_run(self) -> None:
+        """The discarded job has ended: delete whatever it wrote; a folder that cannot go is said, not hidden."""
+        self._discarding = False
+        run_id = self._run_id
+        try:
+            removed = remove_run_folder(self._run_base, run_id)
+        except RunFolderError as exc:
+            log.exception("could not delete the discarded run %s", run_id)
+            self._show_failure(str(exc))
+        else:
+            log.info("discarded run %s (%s)", run_id, removed or "nothing written yet")
+            self._set_progress(0, 1, "Discarded")
+            self.status_changed.emit(f"Run {run_id} discarded.")
+        self.state_changed.emit()
+        self.training_discarded.emit(run_id)
 
     # ------------------------------------------------------------------ helpers
     def _set_progress(self, value: int, maximum: int, text: str) -> None:

@@ -1,0 +1,195 @@
+"""Run folders travel with the project file: ``runs/<id>/`` (model.keras, checkpoints, logs) lives beside it.
+
+Training an unsaved project writes its runs into a session folder under the system temp dir; a saved
+project's runs sit in ``runs/`` beside its file. When the project is saved somewhere else, each run
+folder that lies elsewhere is copied into ``runs/`` beside the new file first, and the run records
+then point there (relative paths). Runs of a project that was never saved are moved (the copies are
+made, then the session originals removed once the project file is written); runs of a saved project
+are copied, because its old file still refers to them. A copy that fails (disk full, permission)
+removes what it had copied, leaves the originals as they were, and raises :class:`RunFolderError`
+naming the folders and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+
+from visualnn.core.paths import is_absolute, relative_path, resolve_path
+
+RUNS = "runs"
+
+
+class RunFolderError(OSError):
+    """A run folder that could not be placed beside the project file; the message names it and the fix."""
+
+
+@dataclass(frozen=True)
+class RunFolderMove:
+    """One run folder to bring beside the project file: where it is, where it goes, its new stored path."""
+
+    run_id: str
+    source: str  # absolute folder now holding the run
+    target: str  # absolute ``<project dir>/runs/<folder name>``
+    model_path: str  # the record's new ``model_path``, relative to the project file (POSIX)
+
+
+@dataclass
+class RunFolderTransfer:
+    """Run folders copied beside a project file being saved: finish or roll back once the file is written."""
+
+    moves: list[RunFolderMove]
+    remove_sources: bool  # True for a never-saved project: its session folders are moved, not copied
+    created: list[str] = field(default_factory=list)  # target folders this transfer made
+
+    def model_paths(self) -> dict[str, str]:
+        """Run id -> the ``model_path`` to store for it."""
+        return {m.run_id: m.model_path for m in self.moves}
+
+    def commit(self) -> list[str]:
+        """The project file is written: remove the originals of moved runs. Returns folders that could not be
+        removed (they only take space; the project no longer refers to them)."""
+        left: list[str] = []
+        if self.remove_sources:
+            for move in self.moves:
+                try:
+                    shutil.rmtree(move.source)
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    left.append(move.source)
+        return left
+
+    def rollback(self) -> None:
+        """The project file could not be written: remove the copies this transfer made (originals untouched)."""
+        for folder in reversed(self.created):
+            shutil.rmtree(folder, ignore_errors=True)
+        self.created.clear()
+
+
+def run_folder_of(model_path: str, base_dir: str | None) -> str | None:
+    """The absolute ``.../runs/<id>`` folder holding a stored model path, or None when it is not in one
+    (a bare relative path of a never-saved project has no base to resolve it against)."""
+    if base_dir is None and not is_absolute(os.path.expanduser(model_path)):
+        return None
+    folder = os.path.dirname(resolve_path(model_path, base_dir))
+    return folder if os.path.basename(os.path.dirname(folder)) == RUNS else None
+
+
+def plan_run_folders(runs: list[tuple[str, str | None]], old_dir: str | None, new_dir: str) -> list[RunFolderMove]:
+    """The run folders (of ``(run id, model_path)`` pairs) that are not beside a project file in ``new_dir``.
+
+    Folders that no longer exist are left out: the record keeps pointing where it pointed.
+    """
+    new_dir = os.path.abspath(new_dir)
+    moves: list[RunFolderMove] = []
+    for run_id, model_path in runs:
+        if not model_path:
+            continue
+        source = run_folder_of(model_path, old_dir)
+        if source is None or not os.path.isdir(source):
+            continue
+        target = os.path.join(new_dir, RUNS, os.path.basename(source))
+        if os.path.normcase(os.path.realpath(source)) == os.path.normcase(os.path.realpath(target)):
+            continue
+        model_name = os.path.basename(resolve_path(model_path, old_dir))
+        stored = f"{RUNS}/{os.path.basename(source)}/{model_name}"
+        moves.append(RunFolderMove(run_id, source, target, stored))
+    return moves
+
+
+def copy_run_folders(moves: list[RunFolderMove], remove_sources: bool) -> RunFolderTransfer:
+    """Copy each planned run folder beside the new project file; all or nothing.
+
+    A target that already holds the run (the same run id, saved there before) is kept as it is. Each copy
+    goes to a temporary name first and is renamed into place, so an interrupted copy never looks like a run.
+    """
+    transfer = RunFolderTransfer(list(moves), remove_sources)
+    for move in moves:
+        if os.path.isdir(move.target):
+            if os.path.exists(os.path.join(move.target, os.path.basename(move.model_path))):
+                continue  # already there: an earlier save to this folder copied it
+            transfer.rollback()
+            raise RunFolderError(
+                f"Cannot bring run {move.run_id} beside the project: {move.target} already exists and holds "
+                f"something else. Rename or remove that folder, or save the project in another folder; the run "
+                f"is still in {move.source}."
+            )
+        partial = os.path.join(os.path.dirname(move.target), f".{os.path.basename(move.target)}.{uuid.uuid4().hex[:8]}.partial")
+        try:
+            os.makedirs(os.path.dirname(move.target), exist_ok=True)
+            shutil.copytree(move.source, partial)
+            os.replace(partial, move.target)
+        except (OSError, shutil.Error) as exc:
+            shutil.rmtree(partial, ignore_errors=True)
+            transfer.rollback()
+            raise RunFolderError(
+                f"Cannot copy run {move.run_id} from {move.source} to {move.target} ({_reason(exc)}). Free some "
+                f"space or choose a folder you can write to, then save again; the runs in "
+                f"{os.path.dirname(move.source)} are unchanged."
+            ) from exc
+        transfer.created.append(move.target)
+    return transfer
+
+
+def place_new_run(run_id: str, model_path: str | None, job_base_dir: str, project_path: str | None) -> str | None:
+    """The ``model_path`` to record for a run the engine has just written under ``job_base_dir``.
+
+    An unsaved project records the absolute path (its session folder is moved on the first save). A saved
+    project records a path relative to its file; if the project was saved elsewhere while it trained, the
+    run folder is moved beside the file first (no file refers to it yet). Raises :class:`RunFolderError`
+    when that move fails; the run then stays where it was.
+    """
+    if not model_path:
+        return None
+    absolute = resolve_path(model_path, job_base_dir)
+    if not project_path:
+        return absolute
+    project_dir = os.path.dirname(os.path.abspath(project_path))
+    moves = plan_run_folders([(run_id, absolute)], None, project_dir)
+    if moves:
+        copy_run_folders(moves, remove_sources=True).commit()
+        return moves[0].model_path
+    return relative_path(absolute, project_dir)
+
+
+def remove_run_folder(base_dir: str, run_id: str) -> str | None:
+    """Delete ``<base_dir>/runs/<run_id>`` (a run the user chose to discard); returns it, or None when there
+    was none. Raises :class:`RunFolderError` naming the folder when it cannot be deleted."""
+    folder = os.path.join(os.path.abspath(base_dir), RUNS, run_id)
+    if not run_id or os.path.basename(folder) != run_id or not os.path.isdir(folder):
+        return None
+    try:
+        shutil.rmtree(folder)
+    except OSError as exc:
+        raise RunFolderError(f"Cannot delete the discarded run folder {folder} ({_reason(exc)}); delete it by hand.") from exc
+    return folder
+
+
+def remove_unsaved_runs(model_paths: list[str | None], base_dir: str | None) -> list[str]:
+    """Delete the ``runs/<id>`` folders of runs the user threw away with the unsaved changes; returns them.
+
+    Raises :class:`RunFolderError` naming the first folder that cannot be deleted (the others stay too)."""
+    folders = [f for f in (run_folder_of(p, base_dir) for p in model_paths if p) if f and os.path.isdir(f)]
+    for folder in folders:
+        try:
+            shutil.rmtree(folder)
+        except OSError as exc:
+            raise RunFolderError(f"Cannot delete the unsaved run folder {folder} ({_reason(exc)}); delete it by "
+                                 f"hand.") from exc
+    return folders
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        first = exc.args[0][0]  # (source, destination, why) of the first file that failed
+        return str(first[-1]) if isinstance(first, tuple) else str(first)
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
+
+
+__all__ = ["RUNS", "RunFolderError", "RunFolderMove", "RunFolderTransfer", "copy_run_folders", "place_new_run",
+           "plan_run_folders", "remove_run_folder", "remove_unsaved_runs", "run_folder_of"]
