@@ -98,7 +98,9 @@ def test_image_folder_and_template_to_trained_saved_reopened_and_exported_model(
     chooser.will_answer("save_file", str(saved))
     user.menu("File", "Save As…")
     assert saved.exists() and document.path == str(saved) and not document.is_dirty
-    assert document.display_name == "shapes_cnn", f"Save As kept the name {document.display_name!r}"
+    # The template gave the project its name, which stays; the title names the file it now lives in.
+    assert document.display_name == "Small CNN"
+    assert "(shapes_cnn.vnn)" in window.windowTitle(), window.windowTitle()
     on_disk = load_project(str(saved)).to_dict()
     assert on_disk == document.project.to_dict()
     chooser.will_answer("open_file", str(saved))

@@ -140,7 +140,9 @@ def test_save_as_of_an_untitled_project_moves_its_runs_beside_the_file_and_takes
     stored = _file(saved)
     assert stored["runs"][0]["model_path"] == f"runs/{run['id']}/model.keras"
     assert (tmp_path / "work" / "runs" / run["id"] / "model.keras").read_text().startswith("fake model")
-    assert not session_folder.exists(), "the session copy is moved, not left behind in the temp folder"
+    # The session original stays until the app ends (ui.training.snapshot.remove_session_dir): a job sent
+    # before the save, such as the evaluation of the run just trained, may still be reading it.
+    assert (session_folder / "model.keras").exists()
     assert window.document.project.runs[0].model_path == f"runs/{run['id']}/model.keras"
     # Item 10b: the project is called after its file.
     assert stored["name"] == "foo" and window.document.display_name == "foo"
@@ -314,3 +316,16 @@ def test_the_app_asks_with_a_question_box_of_four_choices(qtbot: QtBot, monkeypa
         monkeypatch.setattr(QMessageBox, "exec", click(label))
         assert close_guard.ask_with_message_box(question, None) == answer
     assert set(seen[0]) == {"Wait and keep the run", "Stop and keep the run so far", "Discard the run", "Cancel"}
+
+
+def test_the_session_folder_of_unsaved_runs_is_removed_when_the_app_ends(tmp_path: Path) -> None:
+    from visualnn.ui.document import ProjectDocument
+    from visualnn.ui.training import snapshot
+
+    folder = Path(snapshot.job_base_dir(ProjectDocument()))
+    (folder / "runs" / "run-1").mkdir(parents=True)
+    assert folder.name.startswith("visualnn-unsaved-")
+    snapshot.remove_session_dir()
+    assert not folder.exists()
+    assert Path(snapshot.job_base_dir(ProjectDocument())) != folder  # a later unsaved job gets a fresh one
+    snapshot.remove_session_dir()

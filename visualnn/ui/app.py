@@ -35,6 +35,7 @@ from visualnn.ui.import_model import ImportController
 from visualnn.ui.main_window import MainWindow
 from visualnn.ui.recovery_dialog import RESTORE
 from visualnn.ui.training.close_guard import TrainingPrompter, ask_with_message_box
+from visualnn.ui.training.snapshot import remove_session_dir
 from visualnn.ui.welcome import prepare_example, show_welcome_if_first_run
 from visualnn.ui.window_files import example_project_path
 
@@ -188,6 +189,7 @@ def run_app(argv: list[str]) -> int:
     QTimer.singleShot(300, session.window.start_engine)
     code = int(app.exec())
     session.errors.uninstall()
+    remove_session_dir()  # the engine has stopped with the window: nothing reads the unsaved runs any more
     return code
 
 

@@ -91,8 +91,7 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
 
     The text goes to a temporary file in the same directory, is flushed and fsynced, then
     replaces the target in one step, so a crash never leaves a half-written project. Run folders
-    that are not beside the new file are copied there first (moved, for a never-saved project) and
-    the records point at the copies (:mod:`visualnn.core.project.run_folders`); if that or the write
+    that are not beside the new file are copied there first and the records point at the copies (:mod:`visualnn.core.project.run_folders`); if that or the write
     fails, nothing is left half-done and the original runs are untouched. A project still called
     "Untitled" (or named after its old file) takes the new file's name.
     """
@@ -101,7 +100,7 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     moved = project.path is None or os.path.abspath(project.path) != target
     name = name_for_file(project.name, target, project.path)
     plan = plan_run_folders([(r.id, r.model_path) for r in project.runs], _base_dir(project), directory)
-    transfer = copy_run_folders(plan, remove_sources=project.path is None)
+    transfer = copy_run_folders(plan, remove_sources=False)
     try:
         data = project_to_dict(project, directory)
         data["name"] = name

@@ -3,9 +3,9 @@
 Training an unsaved project writes its runs into a session folder under the system temp dir; a saved
 project's runs sit in ``runs/`` beside its file. When the project is saved somewhere else, each run
 folder that lies elsewhere is copied into ``runs/`` beside the new file first, and the run records
-then point there (relative paths). Runs of a project that was never saved are moved (the copies are
-made, then the session originals removed once the project file is written); runs of a saved project
-are copied, because its old file still refers to them. A copy that fails (disk full, permission)
+then point there (relative paths). The originals stay: a saved project's old file still refers to
+them, and a job sent before the save (the evaluation of the run just trained, say) may still be
+reading a session folder, which the app removes when it ends (``ui.training.snapshot``). A copy that fails (disk full, permission)
 removes what it had copied, leaves the originals as they were, and raises :class:`RunFolderError`
 naming the folders and the fix.
 """
@@ -41,7 +41,7 @@ class RunFolderTransfer:
     """Run folders copied beside a project file being saved: finish or roll back once the file is written."""
 
     moves: list[RunFolderMove]
-    remove_sources: bool  # True for a never-saved project: its session folders are moved, not copied
+    remove_sources: bool  # True to move (a finished run no file refers to yet), False to copy
     created: list[str] = field(default_factory=list)  # target folders this transfer made
 
     def model_paths(self) -> dict[str, str]:

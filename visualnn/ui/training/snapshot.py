@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from typing import Any
 
@@ -19,6 +20,18 @@ def job_base_dir(document: ProjectDocument) -> str:
     if _SESSION_DIR is None:
         _SESSION_DIR = tempfile.mkdtemp(prefix="visualnn-unsaved-")
     return _SESSION_DIR
+
+
+def remove_session_dir() -> None:
+    """Delete the session folder of unsaved projects' runs when the app ends.
+
+    By then every run in it was either copied beside a saved project or discarded with the unsaved
+    changes (the close prompt asks first); a crash leaves it for crash recovery.
+    """
+    global _SESSION_DIR
+    if _SESSION_DIR is not None:
+        shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+        _SESSION_DIR = None
 
 
 def project_snapshot(document: ProjectDocument) -> tuple[dict[str, Any], str]:
