@@ -54,6 +54,8 @@ def test_a_run_is_trained_reported_and_recorded_then_continued(qtbot: Any, clien
     statuses = [args[0] for args in seen["status_changed"]]
     assert "Building the model…" in statuses and any("samples/s · elapsed" in s for s in statuses)
     assert statuses[-1].startswith(f"Run {run['id']} finished in 2 s.")
+    # Significant digits, not fixed decimals: a learning rate of 5e-05 read "lr 0.0000" before.
+    assert statuses[-1].endswith("loss 0.25")
     assert not controller.running and controller.can_continue and controller.history["loss"] == run["history"]["loss"]
 
     for name in seen:

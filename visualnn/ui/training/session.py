@@ -365,7 +365,7 @@ class TrainingSessionController(QObject):
         self.document.mark_modified()
         self._set_progress(1, 1, f"{run.status.capitalize()} · {run.epochs_done} epochs")
         shown = {k: v for k, v in run.metrics.items() if isinstance(v, float)}
-        summary = "  ".join(f"{k} {v:.4f}" for k, v in list(shown.items())[:6])
+        summary = "  ".join(f"{k} {v:.4g}" for k, v in list(shown.items())[:6])
         self.status_changed.emit(f"Run {run.id} {run.status} in {format_duration(run.duration_s)}. {summary}")
         hints = training_hints(run.history, self._nan or run.status == "failed")
         if run.error:
