@@ -44,9 +44,6 @@ class FakeEngine(QObject):
 
     state_changed = Signal(str)
     ready = Signal(dict)
-    message_received = Signal(str, str, dict)
-    job_finished = Signal(str, dict)
-    job_failed = Signal(str, str)
     engine_died = Signal(str)
 
     def __init__(self, parent: QObject | None = None, *, answer_devices: bool = True, trains: bool = False) -> None:
@@ -101,7 +98,7 @@ class FakeEngine(QObject):
         return self._state == "ready"
 
     def submit(self, job_type: str, payload: dict[str, Any]) -> JobHandle:
-        """Record the job; answer ``devices`` like the engine would (on the handle and the client)."""
+        """Record the job; answer ``devices`` like the engine would (on its handle, on the next loop turn)."""
         job_id = f"job-{len(self.jobs) + 1}"
         self.jobs.append((job_id, job_type, payload))
         handle = JobHandle(self, job_id, job_type)  # type: ignore[arg-type]  # the fake stands in for the client
@@ -132,14 +129,12 @@ class FakeEngine(QObject):
         return run
 
     def finish(self, job_id: str, result: dict[str, Any]) -> None:
-        """Answer a job as the engine would: its handle first, then the client-wide signal."""
+        """Answer a job as the engine would: on its handle, the only place a job's outcome is told."""
         self.handles[job_id]._finish(result)
-        self.job_finished.emit(job_id, result)
 
     def fail(self, job_id: str, message: str) -> None:
-        """Fail a job as the engine would."""
+        """Fail a job as the engine would (on its handle)."""
         self.handles[job_id]._fail(message)
-        self.job_failed.emit(job_id, message)
 
     def control(self, job_id: str, action: str) -> None:
         """Record a stop/pause/resume (with ``trains``, a stopped train job ends on the next loop turn)."""

@@ -216,16 +216,17 @@ def test_about_follows_an_engine_client(qtbot: QtBot) -> None:
     client = FakeEngine(answer_devices=False)
     client.info = {"versions": {"tensorflow": "2.21.0"}}
     client._state = "starting"
+    other = client.submit("devices", {})  # another panel's devices job, in flight too
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
     connect_engine(dialog, client)
-    assert client.job_types() == ["devices"]
+    assert client.job_types() == ["devices", "devices"] and dialog.devices_job is client.handles["job-2"]
     assert dialog.value("tensorflow") == "2.21.0" and dialog.value("keras") == STARTING_ENGINE
     client.ready.emit({"versions": {"tensorflow": "2.21.0", "keras": "3.15.1"}})
     assert dialog.value("keras") == "3.15.1"
-    client.job_finished.emit("job-99", {"devices": [{"kind": "GPU", "name": "other"}]})  # not ours
+    client.finish(other.id, {"devices": [{"kind": "GPU", "name": "other"}]})  # not the dialog's job
     assert dialog.value("devices") == STARTING_ENGINE
-    client.job_finished.emit("job-1", {"devices": [{"kind": "CPU", "name": "Xeon", "memory_mb": 1024}]})
+    client.finish("job-2", {"devices": [{"kind": "CPU", "name": "Xeon", "memory_mb": 1024}]})
     assert dialog.value("devices") == "CPU · Xeon · 1,024 MB"
 
     second = AboutDialog()
@@ -237,11 +238,19 @@ def test_about_follows_an_engine_client(qtbot: QtBot) -> None:
     third = AboutDialog()
     qtbot.addWidget(third)
     connect_engine(third, client)
-    client.job_failed.emit("job-3", "No module named tensorflow")
+    assert third.devices_job is not None
+    client.fail(third.devices_job.id, "No module named tensorflow")
     assert third.value("devices") == "unavailable (No module named tensorflow)"
+    assert dialog.value("devices") == "CPU · Xeon · 1,024 MB"  # another dialog's failed job is not this one's
+    fourth = AboutDialog()
+    connect_engine(fourth, client)
+    assert fourth.devices_job is not None
+    pending = fourth.devices_job
     third.deleteLater()
+    fourth.deleteLater()
     qtbot.wait(10)
-    client.ready.emit({"versions": {"keras": "3.15.1"}})  # no crash once a dialog is gone
+    client.ready.emit({"versions": {"keras": "3.15.1"}})  # no crash once a dialog is gone...
+    client.fail(pending.id, "The engine was stopped before the job ended.")  # ...nor when its job ends after it
 
 
 def test_about_with_the_real_engine_client_class(qtbot: QtBot) -> None:

@@ -36,17 +36,17 @@ def test_two_concurrent_jobs_progress_never_cross(qtbot: Any, client: Any) -> No
 
 
 def test_a_handle_fails_once_with_the_engines_message(qtbot: Any, client: Any) -> None:
+    other = client.submit("ping", {"n": 1})
     handle = client.submit("no-such-job", {})
-    seen = _record(handle)
-    legacy: list[tuple[str, str]] = []
-    client.job_failed.connect(lambda job_id, message: legacy.append((job_id, message)))
+    seen, seen_other = _record(handle), _record(other)
     with qtbot.waitSignal(handle.failed, timeout=10_000) as blocker:
         pass
     assert "no handler for job type 'no-such-job'" in blocker.args[0]
     assert seen["failed"] == [blocker.args[0]] and seen["finished"] == []
     assert handle.done and handle.outcome == "failed"
-    assert legacy == [(handle.id, blocker.args[0])]  # the client-wide signal still carries it (About box, export)
-    assert str(handle) == handle.id
+    qtbot.waitUntil(lambda: other.done, timeout=10_000)
+    assert seen_other["failed"] == [] and seen_other["finished"][0]["echo"] == {"n": 1}  # each job reaches its own handle
+    assert not hasattr(client, "job_failed") and not hasattr(client, "job_finished")  # and only its handle
 
 
 def test_stop_pause_and_resume_through_the_handle(qtbot: Any, client: Any, tmp_path: Any) -> None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn import __version__, logs
+from visualnn.ui.engine_client import JobHandle
 from visualnn.ui.engine_link import DEAD, READY, EngineLink
 
 DETECTING = "detecting…"
@@ -84,7 +85,7 @@ class AboutDialog(QDialog):
         head.addWidget(icon)
         head.addWidget(title, 1)
         self.rows: dict[str, QLabel] = {}
-        self.devices_job: str | None = None
+        self.devices_job: JobHandle | None = None  # the engine's ``devices`` job this dialog asked for
         self._devices_known = False  # the devices job's full records beat the ready summary
         form = QFormLayout()
         for key, label, value in (
@@ -154,14 +155,15 @@ class AboutDialog(QDialog):
         """Slot for the engine's ``ready`` signal."""
         self.set_ready_info(payload)
 
-    def on_engine_job_finished(self, job_id: str, data: dict[str, Any]) -> None:
-        """Slot for the engine's job results: fills the devices row from our ``devices`` job."""
-        if job_id == self.devices_job:
-            self.set_devices(data)
+    def follow_devices(self, handle: JobHandle) -> None:
+        """Fill the devices row from this ``devices`` job's outcome (its own handle: no other job reaches it)."""
+        self.devices_job = handle
+        handle.finished.connect(self.set_devices)
+        handle.failed.connect(self.set_devices_failed)
 
-    def on_engine_job_failed(self, job_id: str, message: str) -> None:
-        """Slot for failed jobs: the devices row says why instead of waiting forever."""
-        if job_id == self.devices_job and not self._devices_known:
+    def set_devices_failed(self, message: str) -> None:
+        """The ``devices`` job failed: the devices row says why instead of waiting forever."""
+        if not self._devices_known:
             self._set("devices", f"unavailable ({message})")
 
     def set_engine_unavailable(self, reason: str) -> None:
@@ -191,15 +193,13 @@ def connect_engine(dialog: AboutDialog, engine: EngineLink) -> None:
         dialog.set_ready_info(engine.info)
     engine.ready.connect(dialog.on_engine_ready)
     engine.engine_died.connect(dialog.set_engine_unavailable)
-    engine.job_finished.connect(dialog.on_engine_job_finished)
-    engine.job_failed.connect(dialog.on_engine_job_failed)
     if engine.state == DEAD:
         dialog.set_engine_unavailable("the engine stopped; restart it from the Training panel")
         return
     if engine.state != READY:
         # Asking for the devices starts a stopped engine; until it is up the rows say so.
         dialog.set_waiting(STARTING_ENGINE)
-    dialog.devices_job = str(engine.submit("devices", {}))  # its result arrives on job_finished, matched by id
+    dialog.follow_devices(engine.submit("devices", {}))
 
 
 def show_about(parent: QWidget | None, engine: EngineLink | None) -> AboutDialog:

@@ -81,10 +81,6 @@ class JobHandle(QObject):
         if not self.done:
             self._client.control(self._id, "resume")
 
-    def __str__(self) -> str:
-        # Callers that still track jobs by id (About box, export dialogs) write str(client.submit(...)).
-        return self._id
-
     def __repr__(self) -> str:
         return f"<JobHandle {self._id} {self._type} {self._outcome or 'pending'}>"
 
@@ -106,15 +102,15 @@ class JobHandle(QObject):
 class EngineClient(QObject):
     """The UI's handle on the engine process: submit jobs, steer them, hear their progress.
 
-    Prefer the :class:`JobHandle` that :meth:`submit` returns; the client-wide ``message_received``,
-    ``job_finished`` and ``job_failed`` signals carry every job's traffic for listeners not yet moved to handles.
+    A job's progress and outcome reach only the :class:`JobHandle` that :meth:`submit` returns; the
+    client's own signals are about the engine itself (its state, ``ready``, its death). ``message_received``
+    is a tap on the wire for diagnostics and benchmarks; it is not part of :class:`~visualnn.ui.engine_link.EngineLink`,
+    so window code cannot sort jobs by id.
     """
 
     state_changed = Signal(str)  # starting | ready | dead | stopped
     ready = Signal(dict)  # the engine's "ready" data (versions, handlers)
-    message_received = Signal(str, str, dict)  # job id, kind, data (every message)
-    job_finished = Signal(str, dict)  # job id, result data
-    job_failed = Signal(str, str)  # job id, message naming the cause
+    message_received = Signal(str, str, dict)  # job id, kind, data: every job message, as it arrives (a wire tap)
     engine_died = Signal(str)  # what happened, in words
 
     def __init__(self, parent: QObject | None = None, program: str | None = None,
@@ -228,9 +224,7 @@ class EngineClient(QObject):
             self._queue = [j for j in self._queue if j.id != job_id]
             handle = self._pending.pop(job_id, None)
             if handle is not None:
-                message = "Cancelled before it started."
-                handle._fail(message)
-                self.job_failed.emit(job_id, message)
+                handle._fail("Cancelled before it started.")
 
     def busy(self) -> bool:
         """True while any submitted job has not finished."""
@@ -276,13 +270,10 @@ class EngineClient(QObject):
             return  # a job already failed here (cancelled, engine replaced) that the engine finished anyway
         if msg.kind == "result":
             ended._finish(msg.data)
-            self.job_finished.emit(msg.job_id, msg.data)
             return
         if msg.data.get("traceback"):
             log.error("engine job %s failed:\n%s", msg.job_id, msg.data["traceback"])
-        message = str(msg.data.get("message") or "The job failed; the engine log has the details.")
-        ended._fail(message)
-        self.job_failed.emit(msg.job_id, message)
+        ended._fail(str(msg.data.get("message") or "The job failed; the engine log has the details."))
 
     def _on_proc_stderr(self) -> None:
         if self._proc is None:
@@ -327,6 +318,5 @@ class EngineClient(QObject):
     def _fail_pending(self, reason: str) -> None:
         pending, self._pending = self._pending, {}
         self._queue = []
-        for job_id, handle in pending.items():
+        for handle in pending.values():
             handle._fail(reason)
-            self.job_failed.emit(job_id, reason)

@@ -22,7 +22,11 @@ STOPPED = "stopped"
 
 @runtime_checkable
 class EngineLink(Protocol):
-    """The engine client's surface used by the window, its panels, the About box and the export dialogs."""
+    """The engine client's surface used by the window, its panels, the About box and the export dialogs.
+
+    Its signals are about the engine itself; a job is followed only through the :class:`JobHandle` that
+    :meth:`submit` returns (its own progress, result and failure), so no window code filters job ids.
+    """
 
     @property
     def state_changed(self) -> SignalInstance:
@@ -31,18 +35,6 @@ class EngineLink(Protocol):
     @property
     def ready(self) -> SignalInstance:
         """Emits the engine's ``ready`` payload: ``versions``, ``device`` (a summary line), ``devices`` (ids)."""
-
-    @property
-    def message_received(self) -> SignalInstance:
-        """Emits (job id, kind, data) for every message of every job."""
-
-    @property
-    def job_finished(self) -> SignalInstance:
-        """Emits (job id, result data)."""
-
-    @property
-    def job_failed(self) -> SignalInstance:
-        """Emits (job id, message naming the cause)."""
 
     @property
     def engine_died(self) -> SignalInstance:
@@ -70,10 +62,10 @@ class EngineLink(Protocol):
         """True once the engine said ``ready`` and has not died since."""
 
     def submit(self, job_type: str, payload: dict[str, Any]) -> JobHandle:
-        """Send a job (starting the engine if needed); returns its handle (``str(handle)`` is its id)."""
+        """Send a job (starting the engine if needed); returns its handle, which alone reports the job."""
 
     def control(self, job_id: str, action: str) -> None:
-        """Stop, pause or resume a running job."""
+        """Stop, pause or resume a running job (what :class:`JobHandle`'s stop/pause/resume call)."""
 
 
 __all__ = ["DEAD", "READY", "STARTING", "STOPPED", "EngineLink"]

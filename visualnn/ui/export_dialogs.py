@@ -30,6 +30,8 @@ from visualnn.core.training_config import RunRecord
 from visualnn.services.script_export import WrittenScript
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.code_worker import ScriptJob
+from visualnn.ui.engine_client import JobHandle
+from visualnn.ui.engine_link import EngineLink
 
 log = logging.getLogger(__name__)
 
@@ -102,19 +104,45 @@ class ParityReportDialog(QDialog):
         lay.addWidget(buttons)
 
 
+class _EngineExport(QObject):
+    """One export job in flight: its handle and the file it writes; hands its own outcome to the controller.
+
+    A child of the controller, so a window closed while an export runs takes its slots with it.
+    """
+
+    def __init__(self, controller: ExportController, handle: JobHandle, job: str, path: str) -> None:
+        super().__init__(controller)
+        self.controller = controller
+        self.handle = handle
+        self.job = job
+        self.path = path
+        handle.finished.connect(self._on_handle_finished)
+        handle.failed.connect(self._on_handle_failed)
+
+    def _on_handle_finished(self, result: dict[str, Any]) -> None:
+        self.controller._export_finished(self, result)
+
+    def _on_handle_failed(self, message: str) -> None:
+        self.controller._export_failed(self, message)
+
+
 class ExportController(QObject):
-    """Owns the Export actions: asks for a file, submits the engine job, shows the outcome."""
+    """Owns the Export actions: asks for a file, submits the engine job, shows the outcome.
+
+    Each engine export is followed through its own :class:`JobHandle`, so exports sent back to back get
+    their own report or error, in whatever order the engine answers them.
+    """
 
     exported = Signal(dict)  # the parity report
     script_written = Signal(str)  # path of the written script
     failed = Signal(str)  # a message naming the cause
 
-    def __init__(self, document: Any, engine: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, document: Any, engine: EngineLink | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.engine = engine
         self.parent_widget = parent
-        self._jobs: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._exports: list[_EngineExport] = []  # engine exports in flight, in the order they were sent
         self._scripts: dict[int, str] = {}  # script job id -> target path
         self._script_ids = 0
         self.show_dialogs = True  # tests turn modal dialogs off
@@ -131,9 +159,6 @@ class ExportController(QObject):
             act.setToolTip(text.rstrip("…"))
             act.triggered.connect(lambda _checked=False, s=slot: s())
             self.actions[key] = act
-        if engine is not None:
-            engine.job_finished.connect(self._on_engine_job_finished)
-            engine.job_failed.connect(self._on_engine_job_failed)
 
     def _find_action(self, key: str) -> QAction | None:
         """The main window's placeholder action of that name, when it has one."""
@@ -155,21 +180,30 @@ class ExportController(QObject):
         runs = [r for r in self.document.project.runs if r.model_path]
         return runs[-1].id if runs else None
 
-    def _submit(self, job: str, payload: dict[str, Any], context: dict[str, Any]) -> str:
-        job_id = str(self.engine.submit(job, payload))
-        self._jobs[job_id] = (job, context)
-        return job_id
+    @property
+    def pending(self) -> list[JobHandle]:
+        """The engine exports not answered yet, oldest first."""
+        return [export.handle for export in self._exports]
+
+    def _submit(self, job: str, payload: dict[str, Any], path: str) -> JobHandle | None:
+        if self.engine is None:
+            self._fail(f"Could not {job.replace('_', ' ')} ({path}): this window has no TensorFlow engine; "
+                       "use `visualnn export-model` from a terminal.")
+            return None
+        handle = self.engine.submit(job, payload)
+        self._exports.append(_EngineExport(self, handle, job, path))
+        return handle
 
     # ------------------------------------------------------------------ actions
-    def export_keras(self, path: str | None = None) -> str | None:
+    def export_keras(self, path: str | None = None) -> JobHandle | None:
         """Export the latest trained run (else the untrained model) as a .keras file."""
         return self.export_model(path or self._ask_path("Export Keras model", "model.keras", "Keras model (*.keras)"))
 
-    def export_savedmodel(self, path: str | None = None) -> str | None:
+    def export_savedmodel(self, path: str | None = None) -> JobHandle | None:
         """Export as a TensorFlow SavedModel folder."""
         return self.export_model(path or self._ask_path("Export SavedModel folder", "saved_model", "", folder=True))
 
-    def export_tflite(self, path: str | None = None, quantize: str | None = None) -> str | None:
+    def export_tflite(self, path: str | None = None, quantize: str | None = None) -> JobHandle | None:
         """Export as TFLite/LiteRT, asking for the quantization."""
         if quantize is None:
             label, ok = QInputDialog.getItem(
@@ -181,13 +215,13 @@ class ExportController(QObject):
         target = path or self._ask_path("Export TensorFlow Lite model", "model.tflite", "TFLite model (*.tflite)")
         return self.export_model(target, quantize)
 
-    def export_model(self, path: str, quantize: str = "none", run_id: str | None = None) -> str | None:
-        """Send an ``export_model`` job; the parity report arrives in :attr:`exported`."""
+    def export_model(self, path: str, quantize: str = "none", run_id: str | None = None) -> JobHandle | None:
+        """Send an ``export_model`` job and return its handle; the parity report arrives in :attr:`exported`."""
         if not path:
             return None
         payload = {"project": self.document.project.to_dict(), "base_dir": self._base_dir(), "out": path,
                    "run_id": run_id or self._latest_run_id(), "quantize": quantize}
-        return self._submit("export_model", payload, {"path": path})
+        return self._submit("export_model", payload, path)
 
     def export_script(self, path: str | None = None, style: str | None = None) -> str | None:
         """Write the training script and requirements.txt beside it on the thread pool; ``script_written`` follows."""
@@ -205,21 +239,22 @@ class ExportController(QObject):
         return f"script-{job.job_id}"
 
     # ------------------------------------------------------------------ results
-    def _on_engine_job_finished(self, job_id: str, result: dict[str, Any]) -> None:
-        if job_id not in self._jobs:
-            return
-        job, context = self._jobs.pop(job_id)
-        try:
-            if job == "export_model":
-                self._finish_export(result)
-        except Exception as exc:  # a result we cannot use must reach the user as a message
-            log.exception("handling %s result failed", job)
-            self._fail(f"{job}: {exc}")
+    def _settle(self, export: _EngineExport) -> None:
+        if export in self._exports:
+            self._exports.remove(export)
+        export.deleteLater()
 
-    def _on_engine_job_failed(self, job_id: str, message: str) -> None:
-        if job_id in self._jobs:
-            job, context = self._jobs.pop(job_id)
-            self._fail(f"Could not {job.replace('_', ' ')} ({context.get('path')}): {message}")
+    def _export_finished(self, export: _EngineExport, result: dict[str, Any]) -> None:
+        self._settle(export)
+        try:
+            self._finish_export(result)
+        except Exception as exc:  # a result we cannot use must reach the user as a message
+            log.exception("handling %s result failed", export.job)
+            self._fail(f"{export.job}: {exc}")
+
+    def _export_failed(self, export: _EngineExport, message: str) -> None:
+        self._settle(export)
+        self._fail(f"Could not {export.job.replace('_', ' ')} ({export.path}): {message}")
 
     def _fail(self, message: str) -> None:
         self.failed.emit(message)
