@@ -9,7 +9,8 @@ and the teardown checks ``ErrorReporter.reported``.
 
 ``tf_engine`` is one real TensorFlow engine process for the whole module (started once, about
 10-30 s); windows built on it are torn down without closing them, because closing the main window
-stops its engine.
+stops its engine. A journey that closes its window (as a person does) leaves the engine stopped; the
+next journey's ``tf_engine`` starts it again.
 """
 
 from __future__ import annotations
@@ -34,18 +35,31 @@ from visualnn.ui.recovery_dialog import LATER
 Launch = Callable[..., tuple[Session, User]]
 
 
-@pytest.fixture(scope="module")
-def tf_engine(qapp: QApplication) -> Iterator[EngineClient]:
-    """The real engine process (TensorFlow), started once for the module and ready."""
-    engine = EngineClient(qapp)
-    engine.start()
+def _wait_ready(engine: EngineClient, qapp: QApplication) -> None:
     deadline = time.monotonic() + 240
     while not engine.is_ready and engine.state != "dead" and time.monotonic() < deadline:
         qapp.processEvents()
         time.sleep(0.02)
     assert engine.is_ready, f"the TensorFlow engine did not start (state {engine.state})"
+
+
+@pytest.fixture(scope="module")
+def tf_engine_process(qapp: QApplication) -> Iterator[EngineClient]:
+    """The real engine process (TensorFlow), started once for the module."""
+    engine = EngineClient(qapp)
+    engine.start()
+    _wait_ready(engine, qapp)
     yield engine
     engine.stop()
+
+
+@pytest.fixture
+def tf_engine(tf_engine_process: EngineClient, qapp: QApplication) -> EngineClient:
+    """The module's engine, ready: started again when an earlier journey closed its window (which stops it)."""
+    if not tf_engine_process.is_ready:
+        tf_engine_process.start()
+        _wait_ready(tf_engine_process, qapp)
+    return tf_engine_process
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import py_compile
-import random
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.journeys.conftest import Launch
+from tests.journeys.steps import build_dense_model, load_csv, write_csv
 from tests.journeys.user import User
 from visualnn.core.project.io import load_project
 from visualnn.core.training_config import TrainingConfig
@@ -31,7 +31,6 @@ from visualnn.ui.training.settings import TrainingSettingsForm
 
 pytestmark = [pytest.mark.tf, pytest.mark.slow]
 
-ROWS = 150
 OWNERS = (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES))
 """The choices that switch other settings on (a field listed in an option's params applies while it is chosen)."""
 
@@ -43,17 +42,6 @@ PICKS: dict[str, Any] = {
     "plateau_factor": 0.3, "plateau_patience": 2, "min_lr": 0.00001, "epochs": 1, "batch_size": 16,
     "seed": 7, "shuffle": False, "deterministic": True,
 }
-
-
-def write_csv(path: Path) -> Path:
-    """150 rows of three features and a numeric target (y = x1 + 2 x2 - x3 + noise)."""
-    rng = random.Random(3)
-    lines = ["x1,x2,x3,y"]
-    for _ in range(ROWS):
-        x = [round(rng.random(), 4) for _ in range(3)]
-        lines.append(",".join(map(str, [*x, round(x[0] + 2 * x[1] - x[2] + rng.gauss(0, 0.05), 4)])))
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def _another_value(field: Any, current: Any) -> Any:
@@ -133,34 +121,12 @@ def test_csv_to_trained_saved_reopened_and_exported_model(
     assert not document.graph.nodes and document.path is None
 
     # Data: File… -> the CSV; the preview comes from the background inspection; Apply to project.
-    user.show_dock("data")
-    data = window.data_panel
-    chooser.will_answer("open_file", str(csv))
-    user.click("File…", data)
-    user.wait_until(lambda: data.info is not None and not data.progress.isVisible(),
-                    lambda: f"reading the CSV (the Data panel says {data.status.text()!r})", timeout_ms=30_000)
-    user.click("Apply to project", data)
-    assert document.project.dataset is not None and Path(document.project.dataset.path).name == "numbers.csv"
+    load_csv(user, csv)
     user.screenshot("tabular-1-data")
 
-    # The model, by hand: three layers dropped down the canvas, then connected port to port.
-    view = window.view
-    seen = view.mapToScene(view.viewport().rect()).boundingRect()
-    spots = [(seen.left() + seen.width() * fx, seen.top() + seen.height() * fy) for fx, fy in
-             ((0.25, 0.2), (0.5, 0.5), (0.75, 0.8))]
-    ids = [user.drag_layer(t, to=p) for t, p in zip(("Input", "Dense", "Dense"), spots, strict=True)]
-    user.connect(ids[0], ids[1])
-    user.connect(ids[1], ids[2])
-    user.select_layer(ids[1])
-    user.type_into(user.inspector_field("units"), "16")
-    assert document.graph.nodes[ids[1]].params["units"] == 16
-
-    user.open_tab(data.tabs, "Tensors")
-    user.click("Use suggested input and output", data)
-    graph = document.graph
-    assert graph.nodes[ids[0]].params["shape"] == [3], graph.nodes[ids[0]].params
-    assert graph.nodes[ids[2]].params["units"] == 1, graph.nodes[ids[2]].params
-    assert not [i for i in document.issues if i.severity == "error"], [i.message for i in document.issues]
+    # The model, by hand: three layers dropped down the canvas, connected port to port, the hidden layer's
+    # units typed in the Inspector, then "Use suggested input and output".
+    build_dense_model(user, hidden_units=16)
     user.screenshot("tabular-2-model")
 
     # Training: every Compile/Fit setting changed, then Train for the one epoch chosen.

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMenu,
+    QMessageBox,
     QScrollArea,
     QTabWidget,
     QTreeWidgetItem,
@@ -106,6 +107,7 @@ class User:
         self.chooser = chooser
         self._prompt_timers: list[QTimer] = []
         self.answered: list[str] = []  # "Dialog title: button" for every modal dialog answered
+        self.read: list[str] = []  # what each answered message box said (its text), in order
 
     # ------------------------------------------------------------ canvas
     def drag_layer(self, type_id: str, to: QPointF | tuple[float, float]) -> str:
@@ -381,6 +383,7 @@ class User:
             target = [b for b in buttons if _plain(b.text()) == _plain(button) and b.isVisible()]
             assert target, f"{dialog.windowTitle()!r} has no {button!r} button ({[b.text() for b in buttons]})"
             self.answered.append(f"{dialog.windowTitle()}: {button}")
+            self.read.append(dialog.text() if isinstance(dialog, QMessageBox) else "")
             self.qtbot.mouseClick(target[0], Qt.MouseButton.LeftButton, pos=target[0].rect().center())
 
         timer.timeout.connect(tick)
