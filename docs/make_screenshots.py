@@ -34,7 +34,6 @@ def main() -> int:
     engine = EngineClient(app)
     shell = build_main_window(ProjectDocument(), engine, settings)
     window = shell.window
-    window.resize(1600, 1000)
     window.show()
     example = Path(tempfile.mkdtemp()) / "images"
     import shutil

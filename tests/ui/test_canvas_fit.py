@@ -63,3 +63,26 @@ def test_project_opened_before_the_window_shows_is_fitted_once_shown(
     seen = visible_scene_rect(window)
     assert all(seen.contains(item.sceneBoundingRect()) for item in window.scene.nodes.values())
     window.document.set_project(Project())
+
+
+def test_a_fitted_card_keeps_its_name_readable(qtbot: object) -> None:
+    """Below the compact zoom a card's letters grow as the zoom shrinks, shrinking only to fit the card."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage, QPainter
+
+    from visualnn.ui.canvas.items import _fit_text, _Fonts
+
+    _Fonts.ensure()
+    assert _Fonts.name is not None
+    image = QImage(400, 200, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        base = _Fonts.name.pointSizeF()
+        assert _fit_text(painter, _Fonts.name, "dense_1", 200, 0.5, Qt.TextElideMode.ElideRight) == "dense_1"
+        assert painter.font().pointSizeF() == base / 0.5  # the normal size on screen at half zoom
+        long = "max_pooling2d_12_with_a_long_name"
+        shown = _fit_text(painter, _Fonts.name, long, 200, 0.5, Qt.TextElideMode.ElideRight)
+        assert painter.font().pointSizeF() >= 0.7 * base / 0.5  # shrunk, never below 70 % on screen
+        assert shown != long and shown.endswith("…") and painter.fontMetrics().horizontalAdvance(shown) <= 200
+    finally:
+        painter.end()

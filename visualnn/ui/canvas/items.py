@@ -26,6 +26,7 @@ RADIUS = 8.0
 DETOUR_STEP = 24.0  # how far a detour runs below its source and above its target before turning
 DETOUR_GAP = 40.0  # room between a detour and the cards it goes around
 LOOPS_BACK = "loops back"
+COMPACT_LOD = 0.75  # below this zoom a card shows its name and shape in enlarged letters, and edges drop their labels
 
 
 class _Fonts:
@@ -47,6 +48,21 @@ class _Fonts:
             cls.body.setPointSizeF(8.5)
             cls.mono = theme.mono_font(8.0)
             cls.label = theme.mono_font(7.5)
+
+
+def _fit_text(painter: QPainter, base: QFont | None, text: str, width: float, lod: float,
+              elide: Qt.TextElideMode, floor: float = 0.7) -> str:
+    """Set a font that shows ``text`` at about ``base``'s size on screen at zoom ``lod``, shrunk (down to
+    ``floor`` of it) to fit ``width``; returns the text, elided if even that does not fit."""
+    font = QFont(base or QFont())
+    size = font.pointSizeF() / lod
+    font.setPointSizeF(size)
+    painter.setFont(font)
+    need = painter.fontMetrics().horizontalAdvance(text)
+    if need > width:
+        font.setPointSizeF(max(size * floor, size * width / need))
+        painter.setFont(font)
+    return painter.fontMetrics().elidedText(text, elide, int(width))
 
 
 class NodeView:
@@ -177,6 +193,30 @@ class NodeItem(QGraphicsItem):
             port.update()
         self.update()
 
+    def _paint_compact(self, painter: QPainter, path: QPainterPath, cat: QColor, border: QPen, lod: float) -> None:
+        """A fitted model of many layers: the name and the output shape only, in letters that stay readable.
+
+        The fonts grow as the zoom shrinks, so they keep about their normal size on screen; the
+        subtitle and parameter count, which would not fit, are left to the tooltip and the full card.
+        """
+        painter.save()
+        painter.setClipPath(path)
+        painter.fillRect(QRectF(0, 0, NODE_WIDTH, HEADER / max(lod, 0.5)), cat)
+        painter.restore()
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(border)
+        painter.drawPath(path)
+        pad = min(5 / lod, 10.0)  # about 5 screen pixels: the card is small on screen
+        width = NODE_WIDTH - 2 * pad
+        top = HEADER / max(lod, 0.5)
+        half = (NODE_HEIGHT - top) / 2
+        painter.setPen(theme.text_color())
+        text = _fit_text(painter, _Fonts.name, self.view.name, width, lod, Qt.TextElideMode.ElideRight)
+        painter.drawText(QRectF(pad, top, width, half), Qt.AlignmentFlag.AlignVCenter, text)
+        painter.setPen(theme.muted_text_color())
+        shape = _fit_text(painter, _Fonts.mono, self.view.footer_shape, width, lod, Qt.TextElideMode.ElideMiddle)
+        painter.drawText(QRectF(pad, top + half, width, half), Qt.AlignmentFlag.AlignVCenter, shape)
+
     def boundingRect(self) -> QRectF:  # noqa: N802
         """The card plus room for the selection outline and error badge."""
         return QRectF(-4, -4, NODE_WIDTH + 12, NODE_HEIGHT + 8)
@@ -219,6 +259,9 @@ class NodeItem(QGraphicsItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(theme.node_fill())
         painter.drawPath(path)
+        if lod < COMPACT_LOD:
+            self._paint_compact(painter, path, cat, border, lod)
+            return
         painter.save()
         painter.setClipPath(path)
         painter.fillRect(QRectF(0, 0, NODE_WIDTH, HEADER), cat)
@@ -446,7 +489,7 @@ class EdgeItem(QGraphicsPathItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
         painter.drawPath(head)
-        if self.label:
+        if self.label and lod >= COMPACT_LOD:  # a compact card already shows this shape, readably
             rect = self._label_rect()
             painter.setPen(QPen(color, 1.0))
             painter.setBrush(theme.node_fill())
