@@ -380,7 +380,8 @@ def _param_value(param: ParamSpec, value: Any) -> Any:
         if name in param.choices:
             return name
         if param.takes_initializer_config and cls in CONFIGURED_INITIALIZERS:
-            config = value.get("config") if isinstance(value.get("config"), dict) else {}
+            raw = value.get("config")
+            config: dict[str, Any] = raw if isinstance(raw, dict) else {}
             # Only the settings VisualNN edits; the round-trip check rejects any other one left at a non-default.
             kept = {k: v for k, v in config.items() if k in CONFIGURED_INITIALIZERS[cls]}
             return {"class_name": cls, "config": _jsonable(kept)}
