@@ -119,3 +119,26 @@ def test_summary_subprocess_imports_no_tensorflow_or_qt(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY [] 0" in out and "Total params: 591,274" in out
+
+
+def test_new_with_data_prints_the_split_and_why_small_data_has_no_test_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = tmp_path / "big.csv"
+    big.write_text("a,b,species\n" + "".join(f"{i},{i % 5},{'xyz'[i % 3]}\n" for i in range(150)))
+    code, out, _ = run(capsys, "new", "--template", "mlp_classifier", "--data", str(big), "--target", "species",
+                       "-o", str(tmp_path / "big.vnn"))
+    assert code == 0 and "Data split: train 70%, validation 15%, test 15% (seed 42, stratified by class)." in out
+    assert "No test split" not in out
+    small = tmp_path / "small.csv"
+    small.write_text("a,b,species\n" + "".join(f"{i},{i % 5},{'xyz'[i % 3]}\n" for i in range(30)))
+    code, out, _ = run(capsys, "new", "--template", "mlp_classifier", "--data", str(small), "--target", "species",
+                       "-o", str(tmp_path / "small.vnn"), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["split"]["test"] == 0.0 and report["split"]["val"] == 0.2
+    assert len(report["notes"]) == 1 and "has only 10 sample(s)" in report["notes"][0]
+    saved = load_project(tmp_path / "small.vnn")
+    assert saved.dataset is not None and saved.dataset.split().test == 0.0
+    code, _, err = run(capsys, "new", "--template", "mlp_classifier", "--data", str(small), "--target", "specis",
+                       "-o", str(tmp_path / "typo.vnn"))
+    assert code == 2 and "(columns: a, b, species)" in err and "Did you mean 'species'?" in err

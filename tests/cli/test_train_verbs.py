@@ -128,3 +128,73 @@ def test_bundled_images_example_trains_and_predicts(tmp_path: Path, capsys: Any)
     assert main(["predict", str(path), str(folder), "--json"]) == 0
     preds = json.loads(capsys.readouterr().out)["predictions"]
     assert sum(p["label"] == folder.name for p in preds) >= 0.6 * len(preds)
+
+
+def test_evaluate_without_a_test_split_never_calls_it_test_and_predict_names_bad_columns(
+    tmp_path: Path, capsys: Any
+) -> None:
+    import pandas as pd
+
+    from visualnn.core.dataset import NO_TEST_LABEL
+    from visualnn.core.project.io import load_project, save_project
+
+    path = _csv_project(tmp_path)
+    project = load_project(path)
+    assert project.dataset is not None
+    project.set_dataset(project.dataset.with_options(split={"val": 0.2, "test": 0.0}))
+    save_project(project, path)
+    assert main(["train", str(path), "--epochs", "1"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert f"on the {NO_TEST_LABEL} (80 samples)" in text
+    assert "test" not in text.replace(NO_TEST_LABEL, "")
+    assert main(["evaluate", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["split"], report["split_label"]) == ("val", NO_TEST_LABEL)
+
+    new = pd.read_csv(tmp_path / "new.csv")
+    new.drop(columns=["f2"]).to_csv(tmp_path / "missing.csv", index=False)
+    assert main(["predict", str(path), str(tmp_path / "missing.csv")]) == 1
+    assert "missing.csv: the input has no column 'f2'" in capsys.readouterr().err
+    text_col = new.astype({"f1": object})
+    text_col.loc[2, "f1"] = "n/a?"
+    text_col.to_csv(tmp_path / "text.csv", index=False)
+    assert main(["predict", str(path), str(tmp_path / "text.csv")]) == 1
+    assert "text.csv" in (err := capsys.readouterr().err) and "Row 3, column 'f1': 'n/a?' is not a number" in err
+    new.assign(batch=7).to_csv(tmp_path / "extra.csv", index=False)
+    assert main(["predict", str(path), str(tmp_path / "extra.csv"), "--json"]) == 0
+    out = capsys.readouterr()
+    assert len(json.loads(out.out)["predictions"]) == 5
+    assert "warning: extra.csv: column(s) 'batch' are not features of the model" in out.err
+
+
+def test_predict_on_an_image_folder_names_each_file(tmp_path: Path, capsys: Any) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from visualnn.cli.project_verbs import create_project
+    from visualnn.core.project.io import save_project
+
+    rng = np.random.default_rng(0)
+    for name, level in (("dark", 40), ("light", 210)):
+        (tmp_path / "shapes" / name).mkdir(parents=True)
+        for i in range(12):
+            pixels = np.clip(rng.normal(level, 10, (32, 32, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(tmp_path / "shapes" / name / f"{i}.png")
+    project = create_project("cnn_small", str(tmp_path / "shapes"))
+    project.training = project.training.with_changes(epochs=1, batch_size=8)
+    save_project(project, tmp_path / "p.vnn")
+    assert main(["train", str(tmp_path / "p.vnn")]) == 0
+    (tmp_path / "new").mkdir()
+    Image.fromarray(np.full((32, 32, 3), 200, np.uint8)).save(tmp_path / "new" / "bright.png")
+    Image.fromarray(np.full((24, 40), 30, np.uint8), "L").save(tmp_path / "new" / "dim_big_gray.png")
+    capsys.readouterr()
+    assert main(["predict", str(tmp_path / "p.vnn"), str(tmp_path / "new")]) == 0
+    out = capsys.readouterr()
+    lines = out.out.splitlines()
+    assert [line.split()[0] for line in lines] == ["bright.png", "dim_big_gray.png"]
+    assert "dim_big_gray.png (40x24)" in out.err and "converted to rgb" in out.err
+    assert main(["predict", str(tmp_path / "p.vnn"), str(tmp_path / "new"), "--json"]) == 0
+    preds = json.loads(capsys.readouterr().out)["predictions"]
+    assert [p["file"] for p in preds] == ["bright.png", "dim_big_gray.png"]

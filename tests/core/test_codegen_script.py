@@ -127,3 +127,14 @@ def test_requirements_pin_the_four_packages() -> None:
     text = requirements_txt()
     names = [line.split("=")[0].split("~")[0] for line in text.splitlines() if line and not line.startswith("#")]
     assert names == ["tensorflow", "keras", "numpy", "pandas"]
+
+
+def test_script_evaluates_on_the_validation_split_and_says_so_when_there_is_no_test_split() -> None:
+    from visualnn.core.codegen import generate_script
+    from visualnn.core.dataset import NO_TEST_LABEL
+    from visualnn.core.templates import TEMPLATES
+
+    text = generate_script(TEMPLATES["mlp_classifier"].build())
+    step5 = text[text.index("# Step 5"):text.index("# Step 6")]
+    assert f'split_name = "{NO_TEST_LABEL}"' in step5 and "eval_ds = val_ds" in step5
+    assert 'print(f"Evaluation on the {split_name}: {metrics}")' in step5

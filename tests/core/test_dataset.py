@@ -69,3 +69,27 @@ def test_validate_names_the_value_and_the_fix() -> None:
     assert any("Batch size must be at least 1; received 0." == m for m in messages)
     assert any("received 'zscore'" in m for m in messages)
     assert DatasetSpec("parquet", "x").validate()[0].startswith("Dataset kind must be one of")
+
+
+def test_new_data_gets_70_15_15_unless_too_small_for_a_test_split() -> None:
+    from visualnn.core.dataset import MIN_PER_CLASS_FOR_TEST, MIN_SAMPLES_FOR_TEST, suggest_split
+
+    split, note = suggest_split(178, {"0": 59, "1": 71, "2": 48})
+    assert (split.val, split.test, split.seed, split.stratify, note) == (0.15, 0.15, 42, True, None)
+    split, note = suggest_split(45, {"a": 20, "b": MIN_PER_CLASS_FOR_TEST - 1, "c": 6})
+    assert (split.val, split.test, split.stratify) == (0.2, 0.0, True)
+    assert note is not None and "class 'c' has only 6 sample(s)" in note and f"at least {MIN_PER_CLASS_FOR_TEST}" in note
+    split, note = suggest_split(MIN_SAMPLES_FOR_TEST, None)
+    assert (split.val, split.test, split.stratify, note) == (0.15, 0.15, False, None)
+    split, note = suggest_split(MIN_SAMPLES_FOR_TEST - 1, None, by_time=True)
+    assert split.test == 0.0 and note is not None and "99 time steps" in note
+
+
+def test_evaluation_names_the_split_it_scored() -> None:
+    from visualnn.core.dataset import NO_TEST_LABEL, evaluated_split_label
+
+    assert evaluated_split_label("val", has_test=False) == NO_TEST_LABEL
+    assert NO_TEST_LABEL == "validation split (this project has no test split)"
+    assert evaluated_split_label("val", has_test=True) == "validation split"
+    assert evaluated_split_label("test", has_test=True) == "test split"
+    assert evaluated_split_label("train", has_test=False) == "training split"

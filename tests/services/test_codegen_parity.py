@@ -171,3 +171,51 @@ def test_numpy_script_matches_the_app(tmp_path: Path, pixels: bool) -> None:
         for (xa, ya), (xb, yb) in zip(ours, theirs, strict=True):
             np.testing.assert_array_equal(xa, xb)
             np.testing.assert_array_equal(ya, yb)
+
+
+@pytest.mark.parametrize("rows_per_class", [12, 40])
+def test_evaluate_json_and_the_script_name_the_same_split_and_agree(tmp_path: Path, rows_per_class: int) -> None:
+    """`visualnn new --data` -> train -> `evaluate --json` and the exported script: same split name, same loss.
+
+    12 rows per class are too few for a test split (both score validation and say so); 40 give one.
+    """
+    import numpy as np
+
+    from visualnn.core.dataset import NO_TEST_LABEL
+    from visualnn.core.project.io import load_project, save_project
+
+    rng = np.random.default_rng(3)
+    lines = ["f0,f1,f2,label"]
+    for k, name in enumerate(("a", "b", "c")):
+        for _ in range(rows_per_class):
+            f = rng.normal(size=3) + 2.5 * np.eye(3)[k]
+            lines.append(f"{f[0]:.4f},{f[1]:.4f},{f[2]:.4f},{name}")
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n")
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+    vnn = tmp_path / "p.vnn"
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "visualnn.cli", *args], env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    cli("new", "--template", "mlp_classifier", "--data", str(tmp_path / "data.csv"), "--target", "label", "-o", str(vnn))
+    project = load_project(vnn)
+    project.training = project.training.with_changes(epochs=2, deterministic=True, device="cpu")
+    save_project(project, vnn)
+    cli("export-code", str(vnn), "-o", str(tmp_path / "train.py"))
+    cli("train", str(vnn))
+    report = json.loads(cli("evaluate", str(vnn), "--json"))
+    probe = "import sys; sys.path.insert(0, '.'); import train; train.main(['--output', 'script_model.keras'])"
+    run = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    (line,) = [x for x in run.stdout.splitlines() if x.startswith("Evaluation on the ")]
+    label, metrics = line[len("Evaluation on the "):].split(": ", 1)
+    expected = NO_TEST_LABEL if rows_per_class < 20 else "test split"
+    assert report["split_label"] == label == expected
+    assert report["split"] == ("val" if rows_per_class < 20 else "test")
+    scores = dict((kv.rsplit(" ", 1)[0], float(kv.rsplit(" ", 1)[1])) for kv in metrics.split(", "))
+    assert abs(scores["loss"] - report["metrics"]["loss"]) <= 1e-3, (scores, report["metrics"])
+    assert abs(scores["accuracy"] - report["metrics"]["accuracy"]) <= 1e-3

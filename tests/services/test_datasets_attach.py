@@ -62,3 +62,55 @@ def test_images_and_sequences_adapt_their_templates(tmp_path: Path) -> None:
 def test_adapt_graph_reports_multi_input_models() -> None:
     result = adapt_graph(template("two_input").build().graph, (3,), None)
     assert result.params == [] and "2 inputs" in result.notes[0]
+
+
+def _classes_csv(path: Path, per_class: dict[str, int]) -> Path:
+    rows = [f"{i * 0.1:.2f},{i % 7},{name}\n" for name, n in per_class.items() for i in range(n)]
+    path.write_text("a,b,kind\n" + "".join(rows))
+    return path
+
+
+def test_new_data_is_split_70_15_15_stratified_and_small_data_says_why_it_has_no_test_split(tmp_path: Path) -> None:
+    from visualnn.services.datasets.attach import attach_source
+
+    project = template("mlp_classifier").build()
+    info = attach_source(project, str(_classes_csv(tmp_path / "wine.csv", {"x": 59, "y": 71, "z": 48})), "kind")
+    assert project.dataset is not None
+    split = project.dataset.split()
+    assert (split.val, split.test, split.seed, split.stratify) == (0.15, 0.15, 42, True)
+    assert info.split_note is None
+
+    small = template("mlp_classifier").build()
+    info = attach_source(small, str(_classes_csv(tmp_path / "small.csv", {"x": 30, "y": 30, "z": 8})), "kind")
+    assert small.dataset is not None and small.dataset.split().test == 0.0 and small.dataset.split().val == 0.2
+    assert info.split_note is not None and "class 'z' has only 8 sample(s)" in info.split_note
+    assert any(p.message == info.split_note for p in info.problems)  # the Data panel's Problems list shows it
+
+    kept = template("mlp_classifier").build()  # a split the user set is never replaced
+    attach_dataset(kept, str(tmp_path / "wine.csv"), "kind", options={"split": {"val": 0.3, "test": 0.0}})
+    assert kept.dataset is not None and (kept.dataset.split().val, kept.dataset.split().test) == (0.3, 0.0)
+
+
+def test_images_arrays_and_series_get_the_new_split(tmp_path: Path) -> None:
+    images = attach_dataset(template("cnn_small").build(), str(EXAMPLES / "images" / "shapes"))
+    assert images.dataset is not None
+    assert (images.dataset.split().val, images.dataset.split().test, images.dataset.split().stratify) == (0.15, 0.15,
+                                                                                                        True)
+    np.savez(tmp_path / "few.npz", x=np.zeros((30, 4)), y=np.arange(30) % 3)
+    arrays = attach_dataset(template("mlp_classifier").build(), str(tmp_path / "few.npz"))
+    assert arrays.dataset is not None and arrays.dataset.split().test == 0.0  # 10 per class: no test split
+    series = attach_dataset(template("conv1d_regressor").build(), str(EXAMPLES / "timeseries" / "weather.csv"),
+                            target="temperature")
+    assert series.dataset is not None and series.dataset.split().test == 0.15
+
+
+def test_a_wrong_target_lists_every_column_and_suggests_the_closest(tmp_path: Path) -> None:
+    names = [f"feature_{i}" for i in range(13)] + ["target"]
+    data = tmp_path / "wide.csv"
+    data.write_text(",".join(names) + "\n" + "".join(",".join(str(i + j) for j in range(14)) + "\n" for i in range(20)))
+    with pytest.raises(DataError) as err:
+        attach_dataset(template("mlp_classifier").build(), str(data), target="traget")
+    message = str(err.value)
+    assert f"(columns: {', '.join(names)})" in message and "Did you mean 'target'?" in message
+    with pytest.raises(DataError, match="Did you mean 'target'"):
+        attach_dataset(template("mlp_classifier").build(), str(data), target="Target")

@@ -87,3 +87,24 @@ def test_missing_folder_offers_to_relocate(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="folder .* does not exist") as exc:
         scan_image_folder(str(tmp_path / "gone"))
     assert exc.value.relocate
+
+
+def test_mixed_sizes_take_the_most_common_size_of_the_whole_folder_and_say_so(tmp_path: Path) -> None:
+    # Sorted by name, each class starts with 12 odd 7x12 images; 28 more per class are 16x16 (56 of 80 in all).
+    root = tmp_path / "mixed"
+    for name in ("a", "b"):
+        make_folder(root / "odd", {name: 12}, size=(7, 12))
+        make_folder(root / "even", {name: 28}, size=(16, 16))
+        (root / name).mkdir(parents=True)
+        for i, f in enumerate(sorted((root / "odd" / name).iterdir())):
+            f.rename(root / name / f"0_{i:02d}.png")
+        for i, f in enumerate(sorted((root / "even" / name).iterdir())):
+            f.rename(root / name / f"1_{i:02d}.png")
+    for helper in ("odd", "even"):
+        for sub in (root / helper).iterdir():
+            sub.rmdir()
+        (root / helper).rmdir()
+    info = inspect_source(str(root))
+    assert info.options["image"]["image_size"] == [16, 16]
+    message = next(p.message for p in info.problems if "different sizes" in p.message)
+    assert "16x16 (56)" in message and "7x12 (24)" in message and "The most common, 16x16 (56 of 80 images)" in message

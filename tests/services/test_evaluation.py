@@ -68,3 +68,24 @@ def test_evaluate_and_predict_a_trained_run(tmp_path: Any) -> None:
     assert sum(pred["predictions"][0]["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
     with pytest.raises(TrainingError, match="no run 'nope'"):
         run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path), run_id="nope", inline_data=data))
+
+
+@pytest.mark.tf
+def test_arrays_without_a_test_split_are_scored_on_validation_and_say_so(tmp_path: Any) -> None:
+    import numpy as np
+
+    from visualnn.core.dataset import NO_TEST_LABEL
+    from visualnn.services.evaluation import run_evaluation
+    from visualnn.services.training import run_training
+
+    data = blobs(300)
+    project = tiny_project(mlp_graph(), epochs=1)
+    project.add_run(run_training(TrainRequest(project=project, base_dir=str(tmp_path), inline_data=data)).run)
+    rep = run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path), inline_data=data))
+    assert (rep["split"], rep["requested_split"], rep["split_label"]) == ("val", "test", NO_TEST_LABEL)
+    assert rep["n_samples"] == 60  # the held-out 20 %
+
+    rng = np.random.default_rng(1)
+    with_test = dict(data, x_test=rng.normal(size=(25, 4)).tolist(), y_test=rng.integers(0, 3, 25).tolist())
+    rep = run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path), inline_data=with_test))
+    assert (rep["split"], rep["split_label"], rep["n_samples"]) == ("test", "test split", 25)

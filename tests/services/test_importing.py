@@ -59,6 +59,41 @@ def test_sequential_round_trip_maps_to_catalog_nodes() -> None:
     assert dense.params["units"] == 10 and dense.params["kernel_initializer"] == "he_normal"
 
 
+def test_initializers_with_settings_import_as_catalog_nodes_and_export_as_code(tmp_path: Path) -> None:
+    """EfficientNet's convolutions start from VarianceScaling(scale 2, fan_out, truncated normal): catalog nodes."""
+    import keras
+
+    from visualnn.core.codegen import generate_model_code
+    from visualnn.core.project import Project
+
+    efficient = keras.initializers.VarianceScaling(scale=2.0, mode="fan_out", distribution="truncated_normal")
+    dense_init = keras.initializers.VarianceScaling(scale=1.0 / 3.0, mode="fan_out", distribution="uniform")
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same", use_bias=False, kernel_initializer=efficient)(inputs)
+    x = keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False, depthwise_initializer=efficient)(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(2, kernel_initializer=dense_init,
+                                 bias_initializer=keras.initializers.Constant(0.5))(x)
+    model = keras.Model(inputs, outputs)
+    result = _round_trip(model)
+    assert result.generic == []
+    conv = next(n for n in result.graph if n.type == "Conv2D")
+    assert conv.params["kernel_initializer"] == {
+        "class_name": "VarianceScaling",
+        "config": {"scale": 2.0, "mode": "fan_out", "distribution": "truncated_normal", "seed": None},
+    }
+    assert next(n for n in result.graph if n.type == "DepthwiseConv2D").params["depthwise_initializer"] == \
+        conv.params["kernel_initializer"]
+    project = Project()
+    project.graph = result.graph
+    code = generate_model_code(project, "functional")
+    assert "kernel_initializer=keras.initializers.VarianceScaling(" in code and 'mode="fan_out"' in code
+    from tests.services.test_codegen_parity import load_module
+
+    exported = load_module(code, tmp_path / "efficient_code.py").build_model()
+    assert _architecture(exported) == _architecture(model)
+
+
 def test_multi_input_functional_with_nested_model_is_flattened() -> None:
     import keras
 

@@ -17,7 +17,12 @@ def test_inline_arrays_are_prepared_data_with_a_held_out_split() -> None:
     x, y = rng.normal(size=(50, 3)), rng.integers(0, 3, size=50)
     data = load_data(None, ".", 8, 1, {"x": x.tolist(), "y": y.tolist()})
     assert isinstance(data, PreparedData)
-    assert (data.n_train, data.n_val, data.n_test) == (40, 10, 10) and data.input_shape == (3,)
+    # No test split unless test arrays are given: the validation rows never pose as test rows.
+    assert (data.n_train, data.n_val, data.n_test) == (40, 10, 0) and data.input_shape == (3,)
+    assert data.test is None
+    with_test = load_data(None, ".", 8, 1, {"x": x.tolist(), "y": y.tolist(), "x_test": x[:7].tolist(),
+                                            "y_test": y[:7].tolist()})
+    assert (with_test.n_train, with_test.n_val, with_test.n_test) == (40, 10, 7)
     assert data.task == "multiclass" and data.class_names == ["0", "1", "2"] and data.n_outputs == 3
     assert data.suggestion.loss == "sparse_categorical_crossentropy"
     xb, yb = next(iter(data.train))

@@ -35,8 +35,9 @@ def test_csv_preview_roles_tensors_and_code(qtbot, panel: DataPanel) -> None:  #
     assert panel.columns.rowCount() == 6
     assert panel.preview.rowCount() == 50
     assert "x: (600, 7) · rank 2 (samples, features) · float32" in panel.tensor_view.toPlainText()
-    assert "buffer_size=420" not in panel.code_view.toPlainText()  # default split: 0.2 validation, no test
-    assert "buffer_size=480" in panel.code_view.toPlainText()
+    # New data: train/validation/test 70/15/15, so 420 of 600 rows train.
+    assert "buffer_size=480" not in panel.code_view.toPlainText()
+    assert "buffer_size=420" in panel.code_view.toPlainText()
     assert "Dataset.zip((ds_x, ds_y))" in panel.code_view.toPlainText()
     role = panel.columns.editor("island", "role")
     assert role is not None and role.currentText() == "feature"
@@ -145,3 +146,43 @@ def test_npz_arrays_can_be_chosen(qtbot, panel: DataPanel, tmp_path: Path) -> No
         targets.setCurrentText("other")  # type: ignore[attr-defined]
     assert panel.info.task == "regression"
     assert panel.spec is not None and panel.spec.arrays().targets == "other"
+
+
+def test_new_data_gets_a_test_split_and_small_data_is_told_why_not(
+    qtbot, panel: DataPanel, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from PySide6.QtCore import Qt
+
+    small = tmp_path / "small.csv"
+    small.write_text("a,b,kind\n" + "".join(f"{i},{i % 4},{'xyz'[i % 3]}\n" for i in range(36)))
+    load(qtbot, panel, str(small))
+    settings = panel.settings.editors
+    assert (settings["split.val"].value(), settings["split.test"].value()) == (0.2, 0.0)
+    assert "no test split (too little data; see Problems)" in panel.status.text()
+    problems = [panel.problems.item(i).text() for i in range(panel.problems.count())]
+    assert any(p.startswith("info: No test split: class 'x' has only 12 sample(s)") for p in problems)
+    qtbot.mouseClick(panel.apply_btn, Qt.MouseButton.LeftButton)
+    dataset = panel.document.project.dataset
+    assert dataset is not None and (dataset.split().val, dataset.split().test) == (0.2, 0.0)
+
+    load(qtbot, panel, str(EXAMPLES / "tabular" / "penguins.csv"))
+    assert (settings["split.val"].value(), settings["split.test"].value()) == (0.15, 0.15)
+    assert "no test split" not in panel.status.text()
+    qtbot.mouseClick(panel.apply_btn, Qt.MouseButton.LeftButton)
+    dataset = panel.document.project.dataset
+    assert dataset is not None and (dataset.split().val, dataset.split().test, dataset.split().stratify) == (
+        0.15, 0.15, True)
+
+
+def test_a_project_saved_without_a_split_shows_the_split_it_really_uses(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from visualnn.core.dataset import DatasetSpec
+
+    shutil.copy(EXAMPLES / "tabular" / "penguins.csv", tmp_path / "penguins.csv")
+    project = template("mlp_classifier").build()
+    project.set_dataset(DatasetSpec("csv", str(tmp_path / "penguins.csv"), {"columns": {"species": {"role": "target"}}}))
+    doc = ProjectDocument()
+    panel = DataPanel(doc)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        doc.set_project(project)
+    assert (panel.settings.editors["split.val"].value(), panel.settings.editors["split.test"].value()) == (0.2, 0.0)

@@ -41,6 +41,9 @@ def test_evaluate_predict_and_compare_runs(qtbot: Any, engine: Any) -> None:
         training.start_training()  # a new run is evaluated automatically
     assert evaluation.run_combo.count() == 1 and evaluation.evaluate_button.isEnabled()
     assert evaluation.report is not None and evaluation.report["run_id"] == doc.project.runs[0].id
+    # In-memory arrays have no test split: the engine scores validation and the panel says so.
+    assert evaluation.report["split"] == "val"
+    assert evaluation.status.toolTip().endswith("on the validation split (this project has no test split): 60 samples.")
     assert both.signal_triggered
 
     evaluation.auto_evaluate = False

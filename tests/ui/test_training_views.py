@@ -117,3 +117,21 @@ def test_evaluation_and_predict_panels(qtbot: Any, client: Any) -> None:
         predict.predict_button.click()
     assert predict.table.rowCount() == 1 and predict.table.item(0, 1).text() == "b"
     assert predict.status.text() == "1 prediction(s) with run r1."
+
+
+def test_evaluating_a_project_without_a_test_split_never_says_test(qtbot: Any, client: Any) -> None:
+    from visualnn.core.dataset import NO_TEST_LABEL, DatasetSpec
+    from visualnn.ui.training import EvaluationPanel
+
+    doc = training_document(runs=[RunRecord(id="r1", started="2025-01-01T00:00:00", model_path="runs/r1/model.keras")])
+    doc.project.set_dataset(DatasetSpec("csv", "data.csv", {"split": {"val": 0.2, "test": 0.0}}))
+    evaluation = EvaluationPanel(doc, client)
+    qtbot.addWidget(evaluation)
+    evaluation.auto_evaluate = False
+    with qtbot.waitSignal(evaluation.evaluated, timeout=10_000):
+        qtbot.mouseClick(evaluation.evaluate_button, Qt.MouseButton.LeftButton)
+        assert evaluation.status.toolTip() == f"Evaluating run r1 on the {NO_TEST_LABEL}…"
+    # The engine's report names the split it really scored; the panel shows its words.
+    evaluation.show_report({"run_id": "r1", "split": "val", "requested_split": "test", "split_label": NO_TEST_LABEL,
+                            "n_samples": 36, "metrics": {"loss": 0.03}})
+    assert evaluation.status.toolTip() == f"Run r1 on the {NO_TEST_LABEL}: 36 samples."

@@ -36,19 +36,23 @@ def _fail(message: str, as_json: bool, **extra: Any) -> int:
 
 
 # --------------------------------------------------------------------------- new
-def create_project(template_name: str, data: str | None = None, target: str | None = None) -> Project:
+def create_project(template_name: str, data: str | None = None, target: str | None = None,
+                   notes: list[str] | None = None) -> Project:
     """A new project from a template, optionally pointed at a data file and its target column.
 
-    Extension point for ``visualnn new --data/--target``: the data engineer may adapt the Input
-    shape and output layer to the data here. The data path is stored absolute in memory and
-    written relative to the project file by ``save_project``.
+    With data, the Input shape and output layer follow the data and the data gets the new-project
+    split (train/validation/test 70/15/15); why a small dataset got no test split is appended to
+    ``notes``. The data path is stored absolute in memory and written relative to the project file
+    by ``save_project``.
     """
     project = template(template_name).build()
     if data is not None:
         # Reads the data (TF-free) and adapts Input shape, output units/activation, loss and metrics.
-        from visualnn.services.datasets.attach import attach_dataset
+        from visualnn.services.datasets.attach import attach_source
 
-        attach_dataset(project, data, target)
+        info = attach_source(project, data, target)
+        if info.split_note is not None and notes is not None:
+            notes.append(info.split_note)
     return project
 
 
@@ -68,8 +72,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     out = args.output if args.output.endswith(".vnn") else args.output + ".vnn"
     if os.path.exists(out) and not args.force:
         return _fail(f"{out} already exists; pass --force to overwrite it.", args.json)
+    notes: list[str] = []
     try:
-        project = create_project(args.template, getattr(args, "data", None), getattr(args, "target", None))
+        project = create_project(args.template, getattr(args, "data", None), getattr(args, "target", None), notes)
         if args.name:
             project.set_name(args.name)
         save_project(project, out)
@@ -78,10 +83,26 @@ def cmd_new(args: argparse.Namespace) -> int:
     issues = validate(project)
     if args.json:
         _emit_json({"ok": True, "path": os.path.abspath(out), "template": args.template, "name": project.name,
-                    "issues": [i.to_dict() for i in issues]})
+                    "issues": [i.to_dict() for i in issues], "split": _split_dict(project), "notes": notes})
     else:
         print(f"Created {out} from the {args.template} template ({len(project.graph)} layers).")
+        split = _split_dict(project)
+        if split is not None:
+            print(f"Data split: train {split['train']:.0%}, validation {split['val']:.0%}, test {split['test']:.0%}"
+                  f" (seed {split['seed']}{', stratified by class' if split['stratify'] else ''}).")
+        for note in notes:
+            print(note)
     return EXIT_OK
+
+
+def _split_dict(project: Project) -> dict[str, Any] | None:
+    """The data split of ``project`` as JSON (None without data)."""
+    if project.dataset is None:
+        return None
+    split = project.dataset.split()
+    stratify = split.stratify and project.dataset.kind != "timeseries"
+    return {"train": round(split.train, 6), "val": split.val, "test": split.test, "seed": split.seed,
+            "stratify": stratify}
 
 
 # --------------------------------------------------------------------- templates

@@ -34,10 +34,11 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the run record as JSON")
     p.set_defaults(func=train_main)
 
-    p = sub.add_parser("evaluate", help="Evaluate a trained run on the test split and print the metrics.")
+    p = sub.add_parser("evaluate", help="Evaluate a trained run on the test split (the validation split when the "
+                                        "project has none) and print the metrics.")
     p.add_argument("file", help="the .vnn project file")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
-    p.add_argument("--split", default="test", choices=("test", "val", "train"), help="which split to score")
+    p.add_argument("--split", default="test", choices=("test", "val", "train"), help="which split to score (test: the validation split when there is no test split)")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=evaluate_main)
 
@@ -146,7 +147,7 @@ def evaluate_main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"Run {report['run_id']} on the {report['split']} split ({report['n_samples']} samples)")
+    print(f"Run {report['run_id']} on the {report['split_label']} ({report['n_samples']} samples)")
     for key, value in report["metrics"].items():
         print(f"  {key:<20} {value:.4f}")
     cls = report.get("classification")
@@ -177,13 +178,18 @@ def predict_main(args: argparse.Namespace) -> int:
                                             input_path=os.path.abspath(args.input)))
     except (OSError, ValueError, TrainingError) as exc:
         return _fail(str(exc))
+    for warning in out.get("warnings", []):
+        print(f"visualnn: warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    for i, row in enumerate(out["predictions"]):
+    rows = out["predictions"]
+    width = max((len(r["file"]) for r in rows if "file" in r), default=0)
+    for i, row in enumerate(rows):
+        name = f"{row['file']:<{width}}" if "file" in row else f"{i:>4}"
         if "label" in row:
-            top = ", ".join(f"{name} {p:.1%}" for name, p in row["top"][:3])
-            print(f"{i:>4}  {row['label']}  ({top})")
+            top = ", ".join(f"{label} {p:.1%}" for label, p in row["top"][:3])
+            print(f"{name}  {row['label']}  ({top})")
         else:
-            print(f"{i:>4}  " + ", ".join(f"{v:.4f}" for v in row["values"]))
+            print(f"{name}  " + ", ".join(f"{v:.4f}" for v in row["values"]))
     return 0

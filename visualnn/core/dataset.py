@@ -121,6 +121,55 @@ class SplitOptions:
         return max(0.0, 1.0 - self.val - self.test)
 
 
+NEW_SPLIT = (0.15, 0.15)
+"""Validation and test fractions of a new project's data: train/validation/test 70/15/15."""
+MIN_PER_CLASS_FOR_TEST = 20
+"""A new classification project gets a test split only when every class has at least this many samples."""
+MIN_SAMPLES_FOR_TEST = 100
+"""A new regression (or time-series) project gets a test split only with at least this many samples."""
+
+
+def suggest_split(
+    n_samples: int, class_counts: dict[str, int] | None = None, by_time: bool = False, seed: int = 42,
+) -> tuple[SplitOptions, str | None]:
+    """The split of a new project's data and, when it has no test split, the sentence saying why.
+
+    Train/validation/test 70/15/15, seeded, stratified for classification (``class_counts`` given;
+    ``by_time`` series are cut in time order). Too little data for a meaningful test split (a class
+    under :data:`MIN_PER_CLASS_FOR_TEST` samples, or under :data:`MIN_SAMPLES_FOR_TEST` samples
+    without classes) keeps validation 0.2 and no test split.
+    """
+    val, test = NEW_SPLIT
+    stratify = bool(class_counts) and not by_time
+    if class_counts:
+        name, smallest = min(class_counts.items(), key=lambda kv: kv[1])
+        if smallest < MIN_PER_CLASS_FOR_TEST:
+            return SplitOptions(0.2, 0.0, seed, stratify), (
+                f"No test split: class {name!r} has only {smallest} sample(s), and a test split needs at least "
+                f"{MIN_PER_CLASS_FOR_TEST} per class to mean anything. Training uses 80 % and validation 20 %; "
+                "evaluation reports the validation split. Add data for a test split."
+            )
+    elif n_samples < MIN_SAMPLES_FOR_TEST:
+        what = "time steps" if by_time else "samples"
+        return SplitOptions(0.2, 0.0, seed, stratify), (
+            f"No test split: {n_samples} {what} are fewer than the {MIN_SAMPLES_FOR_TEST} a test split needs "
+            "to mean anything. Training uses 80 % and validation 20 %; evaluation reports the validation split. "
+            "Add data for a test split."
+        )
+    return SplitOptions(val, test, seed, stratify), None
+
+
+def evaluated_split_label(used: str, has_test: bool) -> str:
+    """How evaluation names the split it scored: the one wording the CLI, the window and the script use."""
+    if used == "val":
+        return "validation split" if has_test else NO_TEST_LABEL
+    return {"test": "test split", "train": "training split"}.get(used, f"{used} split")
+
+
+NO_TEST_LABEL = "validation split (this project has no test split)"
+"""What evaluation says it scored when the project has no test split (the exported script prints it too)."""
+
+
 @dataclass(frozen=True)
 class PipelineOptions:
     """tf.data settings: shuffle (buffer defaults to the number of training examples), batch, repeat..."""

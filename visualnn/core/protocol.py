@@ -184,7 +184,7 @@ class TrainRequest(Generic[ProjectT]):
     ``project`` is ``Project.to_dict()`` on the wire and a :class:`Project` after :meth:`parsed`;
     ``base_dir`` is the folder of the project file (data paths and the ``runs/`` folder are relative to it). ``continue_run`` names an earlier run whose saved
     model (weights and optimizer state) training resumes from. ``inline_data`` ({"x", "y"} nested
-    lists, optional "x_val"/"y_val") replaces the project's dataset (tests, quick experiments).
+    lists, optional "x_val"/"y_val" and "x_test"/"y_test") replaces the project's dataset (tests, quick experiments).
     """
 
     project: ProjectT

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from visualnn.core.dataset import evaluated_split_label
 from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest
 from visualnn.core.training_config import RunRecord
@@ -158,18 +159,21 @@ def run_evaluation(req: EvaluateRequest[Project], sink: Sink = null_sink) -> dic
     """Load a run's model and data, evaluate on the requested split, return the JSON report."""
     run = pick_run(req.project, req.run_id)
     cfg = run.training_config
-    sink("status", {"text": f"Evaluating {run.id} on the {req.split} split…"})
+    sink("status", {"text": f"Evaluating {run.id}…"})
     model = load_run_model(req.base_dir, run)
     try:
         data = load_data(req.project.dataset, req.base_dir, cfg.batch_size, cfg.seed, req.inline_data, shuffle=False,
                          use_cache=True)
     except Exception as exc:
         raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc
-    dataset = getattr(data, req.split, None)
-    if dataset is None and req.split == "test":
-        dataset = getattr(data, "val", None)
+    split = req.split
+    has_test = getattr(data, "test", None) is not None
+    dataset = getattr(data, split, None)
+    if dataset is None and split == "test":
+        split, dataset = "val", getattr(data, "val", None)  # no test split: score validation and say so
     if dataset is None:
-        raise TrainingError(f"The data has no {req.split} split; set a split in the Data panel.")
+        raise TrainingError(f"The data has no {req.split} split and no validation split to use instead; "
+                            "set a split in the Data panel.")
     task = str(getattr(data, "task", run.extra.get("task", "classification")))
     names = list(getattr(data, "class_names", None) or run.extra.get("class_names", []))
     try:
@@ -177,5 +181,7 @@ def run_evaluation(req: EvaluateRequest[Project], sink: Sink = null_sink) -> dic
     except Exception as exc:
         raise TrainingError(f"Evaluation failed: {explain(exc)}") from exc
     report["run_id"] = run.id
-    report["split"] = req.split
+    report["split"] = split  # the split really scored: "val" when a test split was asked for and there is none
+    report["requested_split"] = req.split
+    report["split_label"] = evaluated_split_label(split, has_test)
     return report

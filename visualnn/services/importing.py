@@ -20,8 +20,8 @@ from typing import Any
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.names import snake_case
 from visualnn.core.sequential import sequential_problem
-from visualnn.core.specs import LayerSpec, Registry, Shape, ShapeError, default_registry
-from visualnn.core.specs.base import CHOICE
+from visualnn.core.specs import LayerSpec, ParamSpec, Registry, Shape, ShapeError, default_registry
+from visualnn.core.specs.base import CHOICE, CONFIGURED_INITIALIZERS
 from visualnn.core.specs.builtin.generic import config_text
 from visualnn.services.generic_layers import UnsafeConfigError, check_safe, deserialize_layer
 
@@ -312,7 +312,7 @@ class _Converter:
         for p in spec.params:
             if p.name not in cfg or params is None:
                 continue
-            value = _param_value(p.kind, p.choices, cfg[p.name])
+            value = _param_value(p, cfg[p.name])
             if value is _FAIL or p.check(value, spec.type) is not None:
                 params = None
             else:
@@ -365,13 +365,27 @@ class _Converter:
 _FAIL = object()
 
 
-def _param_value(kind: str, choices: tuple[Any, ...], value: Any) -> Any:
-    """A Keras config value as a spec parameter value (JSON), or ``_FAIL``."""
+def _param_value(param: ParamSpec, value: Any) -> Any:
+    """A Keras config value as a spec parameter value (JSON), or ``_FAIL``.
+
+    A serialized object becomes its name when that is one of the choices (``GlorotUniform`` ->
+    ``glorot_uniform``), or, for an initializer with settings (EfficientNet's ``VarianceScaling``),
+    the configured initializer ``{"class_name", "config"}``; the round-trip check then decides.
+    """
     if isinstance(value, dict):
-        if kind != CHOICE or "class_name" not in value:
+        if param.kind != CHOICE or "class_name" not in value:
             return _FAIL
-        name = snake_case(str(value["class_name"]))
-        return name if name in choices else _FAIL
+        cls = str(value["class_name"])
+        name = snake_case(cls)
+        if name in param.choices:
+            return name
+        if param.takes_initializer_config and cls in CONFIGURED_INITIALIZERS:
+            raw = value.get("config")
+            config: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            # Only the settings VisualNN edits; the round-trip check rejects any other one left at a non-default.
+            kept = {k: v for k, v in config.items() if k in CONFIGURED_INITIALIZERS[cls]}
+            return {"class_name": cls, "config": _jsonable(kept)}
+        return _FAIL
     return _jsonable(value)
 
 

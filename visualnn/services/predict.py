@@ -71,7 +71,9 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     model = load_run_model(req.base_dir, run)
     if req.rows is None and not req.input_path:
         raise TrainingError("Nothing to predict: pick rows or images, or open a file.")
-    raw: Any = req.rows if req.rows is not None else read_raw(resolve_path(req.input_path or "", req.base_dir))
+    source = resolve_path(req.input_path, req.base_dir) if req.rows is None and req.input_path else None
+    raw: Any = req.rows if source is None else read_raw(source)
+    files = _file_names(raw, source)
     task = str(run.extra.get("task") or "classification")
     names = list(run.extra.get("class_names") or [])
     if data is None and req.project.dataset is not None:
@@ -82,6 +84,7 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
                              use_cache=True)
         except Exception as exc:
             raise TrainingError(f"Could not prepare the preprocessing: {explain(exc)}") from exc
+    warnings = _check_input(raw, data, source)
     try:
         x = data.transform(raw) if data is not None else np.asarray(raw, dtype="float32")
         if data is not None:
@@ -92,8 +95,40 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     except TrainingError:
         raise
     except Exception as exc:
-        raise TrainingError(f"Prediction failed: {explain(exc)}") from exc
-    return {"run_id": run.id, "task": task, "class_names": names,
-            "predictions": format_predictions(outputs, task, names, req.top_k)}
+        where = f" on {source}" if source else ""
+        raise TrainingError(f"Prediction failed{where}: {explain(exc)}") from exc
+    rows = format_predictions(outputs, task, names, req.top_k)
+    if files is not None:
+        rows = [{"file": name, **row} for name, row in zip(files, rows, strict=True)]
+    return {"run_id": run.id, "task": task, "class_names": names, "predictions": rows, "warnings": warnings}
+
+
+def _file_names(raw: Any, source: str | None) -> list[str] | None:
+    """For image input, each image's name (relative to the folder given), in prediction order; else None."""
+    if not isinstance(raw, list) or not raw or not all(isinstance(p, str) and os.path.isfile(p) for p in raw):
+        return None
+    if source is not None and os.path.isdir(source):
+        return [os.path.relpath(p, source) for p in raw]
+    return [os.path.basename(p) for p in raw]
+
+
+def _check_input(raw: Any, data: Any, source: str | None) -> list[str]:
+    """Warnings about the input (extra columns, unseen categories, resized images); raises for unusable input."""
+    from visualnn.services.datasets.errors import DataError
+    from visualnn.services.predict_checks import check_images, check_rows
+
+    stats = dict(getattr(data, "stats", None) or {})
+    try:
+        if stats.get("source") == "images":
+            if not isinstance(raw, list):
+                raise DataError(f"{source or 'The input'}: this model takes images; give an image file or a folder "
+                                "of images.")
+            root = source if source and os.path.isdir(source) else None
+            return check_images(raw, stats, root)
+        if stats.get("source") == "csv":
+            return check_rows(stats, raw, f"{os.path.basename(source)}: " if source else "")
+    except DataError as exc:
+        raise TrainingError(f"Cannot predict: {exc}") from exc
+    return []
 
 

@@ -37,10 +37,14 @@ def inline_data(
     y_val: Any = None,
     val_fraction: float = 0.2,
     shuffle: bool = True,
+    x_test: Any = None,
+    y_test: Any = None,
 ) -> PreparedData:
     """In-memory arrays as :class:`PreparedData` (holding out ``val_fraction`` when no validation set is given).
 
-    The validation arrays double as the test split. Raises the data service's ``DataError``.
+    There is a test split only when ``x_test``/``y_test`` are given; the validation arrays never stand
+    in for it (evaluation then scores the validation split and says so). Raises the data service's
+    ``DataError``.
     """
     import numpy as np
 
@@ -56,12 +60,15 @@ def inline_data(
     if x_val is None:
         x_val, y_val = x[:0], y[:0]  # no validation: empty splits become None
     x_val, y_val = np.asarray(x_val, dtype="float32"), np.asarray(y_val)
+    if x_test is None:
+        x_test, y_test = x[:0], y[:0]  # no test split
+    x_test, y_test = np.asarray(x_test, dtype="float32"), np.asarray(y_test)
     task, n_classes, fmt = infer_task(y)
     stats = {"label_format": fmt, "input_max": float(np.max(x)) if x.size else 0.0, "n_train": len(x),
              "input_kind": "images" if x.ndim >= 3 else "table"}
     return from_arrays(
-        {"train": x, "val": x_val, "test": x_val},
-        {"train": y, "val": y_val, "test": y_val},
+        {"train": x, "val": x_val, "test": x_test},
+        {"train": y, "val": y_val, "test": y_test},
         task=task,
         class_names=[str(i) for i in range(n_classes)],
         n_outputs=n_classes if task != "regression" else (int(y.shape[1]) if y.ndim == 2 else 1),
@@ -92,7 +99,8 @@ def load_data(
     """
     if inline is not None:
         return inline_data(inline["x"], inline["y"], batch_size, seed, inline.get("x_val"), inline.get("y_val"),
-                           float(inline.get("val_fraction", 0.2)), shuffle)
+                           float(inline.get("val_fraction", 0.2)), shuffle, inline.get("x_test"),
+                           inline.get("y_test"))
     if dataset is None:
         raise DataError("The project has no dataset. Choose one in the Data panel before training.")
     from visualnn.services.datasets.prepare import prepare

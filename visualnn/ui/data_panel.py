@@ -237,7 +237,8 @@ class DataPanel(QWidget):
     def _summary(info: Any) -> str:
         x = next((t for t in info.tensors if t.name == "x"), None)
         shape = f" → {x.describe()}" if x is not None else ""
-        return f"{info.kind}: {info.n_samples} samples{shape}"
+        note = " · no test split (too little data; see Problems)" if info.split_note else ""
+        return f"{info.kind}: {info.n_samples} samples{shape}{note}"
 
     # ------------------------------------------------------------------ showing
     def _clear_views(self) -> None:
@@ -400,6 +401,9 @@ class DataPanel(QWidget):
         path = resolve_data_path(self.document.project, spec.path)
         if self.spec is not None and self.spec.path == path and self.spec.options == spec.options:
             return  # our own Apply coming back
+        if "split" not in spec.options:
+            # The split this project really uses (the defaults): inspection suggests a split only for new data.
+            spec = spec.with_options(split=spec.split())
         self.spec = spec.with_path(path)
         self._show_kind(spec.kind)
         self.path_edit.setText(path)

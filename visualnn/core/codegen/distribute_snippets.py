@@ -203,7 +203,10 @@ MULTIWORKER_MAIN_TAIL = '''
 
     # Step 5 and 6: evaluate and save (the chief writes the model; every worker has the same weights).
     if is_chief and len(y_test):
-        print(f"Test: loss {mean_loss(make_dataset(x_test, y_test, global_batch, training=False)):.4f}")
+        test_ds = make_dataset(x_test, y_test, global_batch, training=False)
+        print(f"Evaluation on the test split: loss {mean_loss(test_ds):.4f}")
+    elif is_chief and val_ds is not None:
+        print(f"Evaluation on the validation split (this project has no test split): loss {mean_loss(val_ds):.4f}")
     digest = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes() for w in model.get_weights()))
     print(f"Worker {task_type} {task_id}: weights sha256 {digest.hexdigest()}")
     if is_chief:

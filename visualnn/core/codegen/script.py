@@ -26,6 +26,7 @@ from visualnn.core.codegen.literals import (
     string,
 )
 from visualnn.core.codegen.model_code import model_definition
+from visualnn.core.dataset import NO_TEST_LABEL
 from visualnn.core.project import Project
 from visualnn.core.specs import KerasCall
 from visualnn.core.training_config import TrainingConfig
@@ -248,10 +249,15 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None) -> list[str]:
         "        verbose=2,",
         "    )",
         "",
-        "    # Step 5: evaluate on data the model has not seen.",
-        "    if test_ds is not None:",
-        "        scores = model.evaluate(test_ds, return_dict=True, verbose=0)",
-        '        print("Test:", ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))',
+        "    # Step 5: evaluate on data the model has not seen (the validation split when there is no test split).",
+        "    eval_ds, split_name = test_ds, \"test split\"",
+        "    if test_ds is None:",
+        "        eval_ds = val_ds",
+        f"        split_name = {string(NO_TEST_LABEL)}",
+        "    if eval_ds is not None:",
+        "        scores = model.evaluate(eval_ds, return_dict=True, verbose=0)",
+        '        metrics = ", ".join(f"{k} {v:.4f}" for k, v in scores.items())',
+        '        print(f"Evaluation on the {split_name}: {metrics}")',
         "",
         "    # Step 6: predict new samples.",
         "    x_new = next(iter((val_ds if val_ds is not None else train_ds).take(1)))[0]",

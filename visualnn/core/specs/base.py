@@ -59,6 +59,16 @@ INITIALIZERS = (
 )
 VECTOR_INITIALIZERS = tuple(i for i in INITIALIZERS if i != "orthogonal")
 """Initializers valid for 1-D weights (biases, scales): orthogonal needs a matrix."""
+CONFIGURED_INITIALIZERS: dict[str, dict[str, tuple[type, ...]]] = {
+    "VarianceScaling": {"scale": (int, float), "mode": (str,), "distribution": (str,), "seed": (int, type(None))},
+    "RandomNormal": {"mean": (int, float), "stddev": (int, float), "seed": (int, type(None))},
+    "RandomUniform": {"minval": (int, float), "maxval": (int, float), "seed": (int, type(None))},
+    "TruncatedNormal": {"mean": (int, float), "stddev": (int, float), "seed": (int, type(None))},
+    "Constant": {"value": (int, float)},
+}
+"""Keras initializers an ``*_initializer`` parameter may also hold with their settings, as the JSON object
+``{"class_name": "VarianceScaling", "config": {"scale": 2.0, "mode": "fan_out", ...}}`` (e.g. imported
+EfficientNet convolutions): class name -> config key -> allowed value types."""
 REGULARIZERS = ("l1", "l2", "l1l2")  # Keras identifiers (keras.regularizers.get)
 DTYPES = ("float32", "float16", "bfloat16", "float64", "int32", "int64", "bool", "string")
 
@@ -100,6 +110,8 @@ class ParamSpec:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 return f"{where} must be a number; received {value!r}."
             return self._check_range(float(value), where)
+        if kind == CHOICE and self.takes_initializer_config and isinstance(value, dict):
+            return initializer_config_problem(value, where)
         if kind == CHOICE:
             return None if value in self.choices else f"{where} must be one of {', '.join(map(str, self.choices))}; received {value!r}."
         if kind == STR:
@@ -159,10 +171,17 @@ class ParamSpec:
         right = "]" if self.max_inclusive and self.max is not None else ")"
         return f"{where} must be in {left}{lo}, {hi}{right}; received {_num(value)}."
 
+    @property
+    def takes_initializer_config(self) -> bool:
+        """Whether the value may also be a configured initializer (see :data:`CONFIGURED_INITIALIZERS`)."""
+        return self.kind == CHOICE and self.name.endswith("_initializer")
+
     def to_python(self, value: Any) -> Any:
         """The value as Keras wants it (lists become tuples where Keras uses tuples)."""
         if value is None:
             return None
+        if self.takes_initializer_config and isinstance(value, dict):
+            return KerasCall(f"keras.initializers.{value['class_name']}", dict(value.get("config") or {}))
         if self.kind in (INTS, AXES, SHAPE, FLOATS) and isinstance(value, list):
             return tuple(value)
         if self.kind == PADDING and isinstance(value, list):
@@ -170,6 +189,24 @@ class ParamSpec:
         if self.kind == FLOAT and isinstance(value, int):
             return float(value)
         return value
+
+
+def initializer_config_problem(value: dict[str, Any], where: str = "The initializer") -> str | None:
+    """Why ``value`` is not a configured initializer ``{"class_name", "config"}`` VisualNN knows, or None."""
+    cls = value.get("class_name")
+    allowed = CONFIGURED_INITIALIZERS.get(str(cls))
+    known = ", ".join(CONFIGURED_INITIALIZERS)
+    if allowed is None or set(value) - {"class_name", "config"}:
+        return f"{where} must be a named initializer or a configured one ({known}); received {value!r}."
+    config = value.get("config") or {}
+    if not isinstance(config, dict):
+        return f"{where} config must be an object of settings; received {config!r}."
+    for key, v in config.items():
+        if key not in allowed:
+            return f"{where}: {cls} has no setting {key!r} (settings: {', '.join(allowed)})."
+        if isinstance(v, bool) or not isinstance(v, allowed[key]):
+            return f"{where}: {cls} {key} cannot be {v!r}."
+    return None
 
 
 def _num(value: float) -> str:

@@ -82,9 +82,22 @@ def attach_dataset(
     """Point ``project`` at the data in ``path`` and adapt Input, output layer and loss/metrics to it.
 
     The path is stored absolute in memory; ``save_project`` writes it relative to the project file.
+    A source without a split gets the new-project split (70/15/15, or no test split for small data).
     Raises :class:`~visualnn.services.datasets.errors.DataError` for unreadable data (the project is
     then left untouched).
     """
+    attach_source(project, path, target, kind, options)
+    return project
+
+
+def attach_source(
+    project: Project,
+    path: str,
+    target: str | None = None,
+    kind: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> SourceInfo:
+    """:func:`attach_dataset`, returning the inspection (its ``split_note`` says why there is no test split)."""
     kind = kind or kind_for(project.graph, path)
     opts = dict(options or {})
     if target is not None:
@@ -96,7 +109,7 @@ def attach_dataset(
             opts["columns"] = cols
     info = inspect_source(path, opts, kind=kind)
     apply_info(project, info, os.path.abspath(path))
-    return project
+    return info
 
 
 def apply_info(project: Project, info: SourceInfo, path: str) -> Adaptation:

@@ -197,3 +197,14 @@ def text_values(column: Any) -> Any:
 
     values = column.to_pylist()
     return np.array([None if v is None or (isinstance(v, float) and v != v) else str(v) for v in values], dtype=object)
+
+
+def closest_column(name: str, names: list[str]) -> str | None:
+    """The column ``name`` most likely meant (same letters in another case, else the closest spelling), or None."""
+    import difflib
+
+    folded = {n.casefold(): n for n in names}
+    if name.casefold() in folded:
+        return folded[name.casefold()]
+    close = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+    return folded[close[0]] if close else None

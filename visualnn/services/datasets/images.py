@@ -74,8 +74,17 @@ def check_image_bytes(path: str) -> str | None:
     return "is not a PNG, JPEG, BMP or GIF image"
 
 
-def scan_image_folder(root: str, sample_per_class: int = 20) -> ImageFolderScan:
-    """List ``root/<class>/<image>`` files; raises :class:`DataError` when the layout is unusable."""
+SIZE_SAMPLE = 2000
+"""Image headers read for sizes and modes: every file up to this many, else this many spread over all files."""
+
+
+def scan_image_folder(root: str, sample_size: int = SIZE_SAMPLE) -> ImageFolderScan:
+    """List ``root/<class>/<image>`` files; raises :class:`DataError` when the layout is unusable.
+
+    Sizes and colour modes come from the headers of every file (up to ``sample_size`` files, spread
+    evenly over all classes and files beyond that), so the most common size is the folder's, not that
+    of its first files.
+    """
     if not os.path.exists(root):
         raise missing_path_error(root, "folder")
     if not os.path.isdir(root):
@@ -116,7 +125,6 @@ def scan_image_folder(root: str, sample_per_class: int = 20) -> ImageFolderScan:
         scan.class_names.append(name)
         scan.files += files
         scan.labels += [label] * len(files)
-        _sample_headers(scan, files[:sample_per_class])
     if scan.skipped:
         shown = "; ".join(f"{os.path.relpath(p, root)} {why}" for p, why in scan.skipped[:5])
         more = f" and {len(scan.skipped) - 5} more" if len(scan.skipped) > 5 else ""
@@ -128,11 +136,19 @@ def scan_image_folder(root: str, sample_per_class: int = 20) -> ImageFolderScan:
             "Add a sub-folder of images for each class.",
             root,
         )
+    step = max(1, -(-len(scan.files) // max(1, sample_size)))  # ceil: at most sample_size headers
+    _sample_headers(scan, scan.files[::step])
     if len(scan.sizes) > 1:
-        sizes = ", ".join(f"{w}x{h}" for (w, h), _ in scan.sizes.most_common(3))
-        scan.problems.append(
-            Problem("info", f"Images have different sizes ({sizes}...); all are resized to the image size.")
-        )
+        (w, h), count = scan.sizes.most_common(1)[0]
+        sampled = sum(scan.sizes.values())
+        sizes = ", ".join(f"{sw}x{sh} ({c})" for (sw, sh), c in scan.sizes.most_common(4))
+        more = ", ..." if len(scan.sizes) > 4 else ""
+        scan.problems.append(Problem(
+            "info",
+            f"Images have different sizes (width x height: {sizes}{more}). The most common, {w}x{h} "
+            f"({count} of {sampled} images{' read' if step > 1 else ''}), is suggested as the image size; "
+            "every image is resized to the image size.",
+        ))
     gray = {"L", "LA", "1", "I", "I;16"}
     if any(m in gray for m in scan.modes) and any(m not in gray for m in scan.modes):
         scan.problems.append(

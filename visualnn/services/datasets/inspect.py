@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from visualnn.core.dataset import DatasetSpec
+from visualnn.core.dataset import DatasetSpec, suggest_split
 from visualnn.core.tensors import OutputSuggestion, TensorInfo, rank_phrase, suggest_output
 from visualnn.services.datasets.columns import ColumnInfo
 from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
@@ -41,6 +41,7 @@ class SourceInfo:
     suggestion: OutputSuggestion | None = None
     options: dict[str, Any] = field(default_factory=dict)  # suggested DatasetSpec options
     problems: list[Problem] = field(default_factory=list)
+    split_note: str | None = None  # why a new source got no test split (None: it has one, or the split was set)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -63,6 +64,7 @@ class SourceInfo:
             "input_shape": list(self.input_shape), "task": self.task, "class_names": self.class_names,
             "suggestion": None if self.suggestion is None else self.suggestion.to_dict(),
             "options": self.options, "problems": [p.to_dict() for p in self.problems],
+            "split_note": self.split_note,
         }
 
     def describe(self) -> str:
@@ -156,6 +158,12 @@ def _inspect_table(spec: DatasetSpec) -> SourceInfo:
         task, names, codes, n_out = "regression", [], np.zeros((table.num_rows, 1)), 1
     info.task, info.class_names = task, names
     n = table.num_rows
+    counts = None
+    if task in ("binary", "multiclass") and len(names) >= 2:
+        counts = np.bincount(codes[~np.isnan(codes[:, 0]), 0].astype(np.int64), minlength=len(names))
+    _suggest_split(info, options, n, dict(zip(names, (int(c) for c in counts), strict=False)) if counts is not None
+                   else None)
+    split = DatasetSpec(spec.kind, spec.path, options).split()
     info.tensors.append(TensorInfo("x", (n, width), "float32", "vector"))
     if task == "multiclass" and spec.target_encoding() == "index":
         info.tensors.append(TensorInfo("y", (n,), "int32", "labels"))
@@ -166,10 +174,8 @@ def _inspect_table(spec: DatasetSpec) -> SourceInfo:
         if len(names) < 2:
             info.problems.append(Problem("warning", f"{spec.path}: target column {targets[0]!r} has a single class; "
                                                     "a classifier needs at least two."))
-        else:
-            counts = np.bincount(codes[~np.isnan(codes[:, 0]), 0].astype(np.int64), minlength=len(names))
+        elif counts is not None:
             smallest = int(counts.argmin())
-            split = spec.split()
             if split.stratify and counts[smallest] < 1 + (split.val > 0) + (split.test > 0):
                 info.problems.append(Problem("warning", f"Class {names[smallest]!r} has only {counts[smallest]} "
                                              "sample(s); too few for a stratified train/validation split."))
@@ -179,6 +185,23 @@ def _inspect_table(spec: DatasetSpec) -> SourceInfo:
         options["columns"].setdefault(t, {"role": "target"})
     info.options = options
     return info
+
+
+def _suggest_split(
+    info: SourceInfo, options: dict[str, Any], n: int, class_counts: dict[str, int] | None, by_time: bool = False,
+) -> None:
+    """Give a source without a split the new-project split (70/15/15, stratified for classes), in ``options``.
+
+    A split already in the options (set by the user or by an earlier Apply) is kept. When the data is
+    too small for a test split, the reason goes to ``info.split_note`` and the problems list.
+    """
+    if "split" in options:
+        return
+    split, note = suggest_split(n, class_counts, by_time)
+    options["split"] = {"val": split.val, "test": split.test, "seed": split.seed, "stratify": split.stratify}
+    if note is not None:
+        info.split_note = note
+        info.problems.append(Problem("info", note))
 
 
 def _cell(v: Any) -> Any:
@@ -203,6 +226,7 @@ def _inspect_timeseries(
                     TensorInfo("y", (n_windows, 1), "float32", "labels")]
     info.task = "regression"
     info.suggestion = suggest_output("regression", 0, 1)
+    _suggest_split(info, options, n, None, by_time=True)
     options.setdefault("window", {"length": window.length, "stride": window.stride, "horizon": window.horizon,
                                   "target": target})
     info.options = options
@@ -231,6 +255,7 @@ def _inspect_images(spec: DatasetSpec) -> SourceInfo:
                                else "int32", "labels")]
     info.suggestion = suggest_output(info.task, len(scan.class_names), len(scan.class_names), spec.target_encoding())
     info.problems = list(scan.problems)
+    _suggest_split(info, opts, n, scan.counts)
     info.options = opts
     return info
 
@@ -246,17 +271,23 @@ def _inspect_numpy(spec: DatasetSpec) -> SourceInfo:
     kind = {2: "vector", 3: "sequence", 4: "image", 5: "video"}.get(pair.x.ndim)
     first = np.asarray(pair.x[0]).ravel()[:8].tolist() if len(pair.x) else []
     info.tensors = [TensorInfo("x", tuple(int(d) for d in pair.x.shape), "float32", kind, first)]
+    labels: Any = None
     if pair.y is None:
         info.problems.append(
             Problem("warning", f"{spec.path}: no targets array found; choose one (or a targets file).")
         )
     else:
-        task, names, _, enc = encode_array_targets(np.asarray(pair.y), spec, spec.path)
+        task, names, labels, enc = encode_array_targets(np.asarray(pair.y), spec, spec.path)
         info.task, info.class_names = task, names
         info.tensors.append(TensorInfo("y", tuple(int(d) for d in enc.shape), str(enc.dtype), "labels"))
         n_out = len(names) if task in ("multiclass", "multilabel") else int(np.prod(enc.shape[1:]) or 1)
         info.suggestion = suggest_output(task, len(names), n_out, spec.target_encoding())
     info.options = dict(spec.options, arrays={"features": pair.x_name, "targets": pair.y_name})
+    counts = None
+    if pair.y is not None and labels is not None and info.class_names:
+        found = np.bincount(np.searchsorted(np.unique(labels), labels), minlength=len(info.class_names))
+        counts = {name: int(c) for name, c in zip(info.class_names, found, strict=False)}
+    _suggest_split(info, info.options, int(len(pair.x)), counts)
     if pair.x.ndim >= 3 and pair.x.dtype != np.uint8:
         info.problems.append(Problem("info", f"x is {rank_phrase(pair.x.ndim, kind)}."))
     return info

@@ -12,7 +12,13 @@ from typing import Any
 
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.tensors import detect_task
-from visualnn.services.datasets.columns import ColumnInfo, analyze_column, numeric_values, text_values
+from visualnn.services.datasets.columns import (
+    ColumnInfo,
+    analyze_column,
+    closest_column,
+    numeric_values,
+    text_values,
+)
 from visualnn.services.datasets.errors import DataError, Problem
 from visualnn.services.datasets.split import SplitIndices, split_indices
 
@@ -36,9 +42,11 @@ def resolve_roles(spec: DatasetSpec, names: list[str]) -> tuple[list[str], list[
     cols = spec.columns()
     for name in cols:
         if name not in names:
+            close = closest_column(name, names)
+            hint = f" Did you mean {close!r}?" if close is not None else ""
             raise DataError(
                 f"{spec.path}: the project sets column {name!r} but the file has no such column "
-                f"(columns: {', '.join(names[:12])}); fix the name or reset the column roles."
+                f"(columns: {', '.join(names)}).{hint} Fix the name or reset the column roles."
             )
     targets = [n for n in names if cols.get(n) is not None and cols[n].role == "target"]
     if not targets and names:

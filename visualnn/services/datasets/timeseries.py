@@ -36,7 +36,7 @@ def make_windows(values: Any, target: Any, window: WindowOptions, where: str = "
 
 def timeseries_columns(spec: DatasetSpec, table: Any, header: bool) -> tuple[list[str], str]:
     """Feature columns and target column of a time-series table (numeric columns only)."""
-    from visualnn.services.datasets.columns import analyze_table
+    from visualnn.services.datasets.columns import analyze_table, closest_column
 
     window = spec.window()
     infos = analyze_table(table, spec.path, header)
@@ -45,8 +45,10 @@ def timeseries_columns(spec: DatasetSpec, table: Any, header: bool) -> tuple[lis
     numeric = [n for n in numeric if cols.get(n) is None or cols[n].role != "ignore"]
     target = window.target or (spec.targets()[0] if spec.targets() else (numeric[-1] if numeric else None))
     if target is None or target not in table.column_names:
+        close = closest_column(target, numeric) if target is not None else None
+        hint = f" Did you mean {close!r}?" if close is not None else ""
         raise DataError(f"{spec.path}: time-series target column {target!r} not found; numeric columns: "
-                        f"{', '.join(numeric) or 'none'}.", spec.path)
+                        f"{', '.join(numeric) or 'none'}.{hint}", spec.path)
     features = list(window.features) if window.features else numeric
     missing = [f for f in features if f not in table.column_names]
     if missing:

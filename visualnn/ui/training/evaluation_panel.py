@@ -261,8 +261,8 @@ class EvaluationPanel(QWidget):
         self._shown_run = str(report.get("run_id")) if report.get("run_id") is not None else None
         self._pending_run = None
         self._select_run(self._shown_run)
-        self.status.setText(f"Run {report.get('run_id')} on the {report.get('split')} split: "
-                            f"{report.get('n_samples', 0):,} samples.")
+        label = report.get("split_label") or f"{report.get('split')} split"  # the split really scored
+        self.status.setText(f"Run {report.get('run_id')} on the {label}: {report.get('n_samples', 0):,} samples.")
         fill_table(self.metrics_table, ["metric", "value"],
                    [[k, float(v)] for k, v in report.get("metrics", {}).items()])
         cls = report.get("classification")

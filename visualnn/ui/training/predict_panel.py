@@ -66,6 +66,7 @@ class PredictPanel(QWidget):
         self.open_button.setToolTip("Predict every sample in a CSV, a .npy array, an image or several images.")
         self.open_button.clicked.connect(self._on_open_clicked)
         self.status = QLabel("Predictions use the same preprocessing as training.")
+        self.status.setWordWrap(True)  # warnings about the input can be long; they wrap, never widening the window
         top = QHBoxLayout()
         for w in (QLabel("Run"), self.run_combo, self.sample_edit, self.predict_button, self.open_button):
             top.addWidget(w)
@@ -130,15 +131,19 @@ class PredictPanel(QWidget):
         """Fill the table; select the first sample to show its probability bars."""
         self.result = result
         preds = result.get("predictions", [])
-        self.status.setText(f"{len(preds):,} prediction(s) with run {result.get('run_id')}.")
+        warnings = [str(w) for w in result.get("warnings") or []]
+        text = f"{len(preds):,} prediction(s) with run {result.get('run_id')}."
+        self.status.setText(" ".join([text, *(f"Warning: {w}" for w in warnings)]))
+        self.status.setToolTip("\n".join(warnings))
+        first = "file" if any("file" in p for p in preds) else "#"  # images are named by their file
         if result.get("task") == "regression":
-            fill_table(self.table, ["#", "predicted value"],
-                       [[i, ", ".join(f"{v:.4g}" for v in p["values"])] for i, p in enumerate(preds)])
+            fill_table(self.table, [first, "predicted value"],
+                       [[p.get("file", i), ", ".join(f"{v:.4g}" for v in p["values"])] for i, p in enumerate(preds)])
             self.bars_plot.hide()
             return
         self.bars_plot.show()
-        fill_table(self.table, ["#", "predicted class", "confidence"],
-                   [[i, p["label"], p["confidence"]] for i, p in enumerate(preds)])
+        fill_table(self.table, [first, "predicted class", "confidence"],
+                   [[p.get("file", i), p["label"], p["confidence"]] for i, p in enumerate(preds)])
         if preds:
             self.table.selectRow(0)
             self.show_bars(0)

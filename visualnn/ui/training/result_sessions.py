@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from visualnn.core.dataset import NO_TEST_LABEL
+from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest, PredictRequest
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_client import JobHandle
@@ -90,8 +92,14 @@ class EvaluationController(QObject):
         handle = self.engine.submit("evaluate", req.to_dict())
         self._job.follow(handle)
         self.evaluation_started.emit(run_id, self.split)
-        self.status_changed.emit(f"Evaluating run {run_id} on the {self.split} split…")
+        self.status_changed.emit(f"Evaluating run {run_id} on the {self._split_words(self.document.project)}…")
         return handle.id
+
+    def _split_words(self, project: Project) -> str:
+        """The split about to be scored, in the report's words: never "test" for a project without a test split."""
+        if self.split == "test" and project.dataset is not None and project.dataset.split().test <= 0:
+            return NO_TEST_LABEL
+        return f"{self.split} split"
 
     def _on_document_runs_changed(self) -> None:
         new = [r for r in self.document.project.runs if r.model_path and r.id not in self._known_runs]

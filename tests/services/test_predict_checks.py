@@ -1,0 +1,54 @@
+"""Bad input to predict gets a message naming the column or the file (TF-free checks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from visualnn.services.datasets.errors import DataError
+from visualnn.services.predict_checks import check_images, check_rows
+
+STATS = {
+    "source": "csv",
+    "targets": ["label"],
+    "features": [
+        {"name": "alcohol", "kind": "numeric", "missing": "mean", "columns": ["alcohol"]},
+        {"name": "colour", "kind": "categorical", "missing": "most_frequent", "encoding": "onehot",
+         "categories": ["red", "white"], "columns": ["colour=red", "colour=white"]},
+    ],
+}
+
+
+def test_missing_column_is_named_and_extra_columns_and_unseen_categories_are_warned() -> None:
+    with pytest.raises(DataError, match=r"new.csv: the input has no column 'colour'; the model was trained on the "
+                                        r"columns alcohol, colour"):
+        check_rows(STATS, pd.DataFrame({"alcohol": [1.0]}), "new.csv: ")
+    rows = pd.DataFrame({"alcohol": [1.0, 2.0], "colour": ["red", "rosé"], "label": ["a", "b"], "vintage": [1, 2]})
+    warnings = check_rows(STATS, rows)
+    assert any("column(s) 'vintage' are not features" in w for w in warnings)  # the target is not "extra"
+    assert any("column 'colour': 'rosé' not seen in training" in w for w in warnings)
+    assert check_rows(STATS, [{"alcohol": 1.0, "colour": "white"}]) == []
+    with pytest.raises(DataError, match=r"Row 2 has 1 value\(s\); the model takes 2 feature\(s\), in this order: "
+                                        r"alcohol, colour"):
+        check_rows(STATS, [[1.0, "red"], [2.0]])
+
+
+def test_images_of_another_size_or_mode_are_named_and_broken_files_refused(tmp_path: Path) -> None:
+    stats = {"source": "images", "image_size": [8, 8], "color_mode": "rgb"}
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "ok.png")
+    Image.fromarray(np.zeros((5, 9), np.uint8), "L").save(tmp_path / "small_gray.png")
+    warnings = check_images([str(tmp_path / "ok.png"), str(tmp_path / "small_gray.png")], stats, str(tmp_path))
+    assert warnings == [
+        "1 image(s) are not 8x8 (width x height) as in training and were resized: small_gray.png (9x5).",
+        "1 image(s) were converted to rgb as in training: small_gray.png (L).",
+    ]
+    good = (tmp_path / "ok.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(good[: len(good) // 2])
+    with pytest.raises(DataError, match=r"cut.png is a truncated PNG"):
+        check_images([str(tmp_path / "cut.png")], stats, str(tmp_path))
+    with pytest.raises(DataError, match="holds no images"):
+        check_images([], stats, str(tmp_path))
