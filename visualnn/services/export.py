@@ -224,23 +224,20 @@ def _export_tflite(model: Any, out: str, quantize: str, rep_chunks: list[list[An
     kwargs = converter_options(quantize, _representative(model, rep_chunks))
     try:
         model.export(out, format="litert", verbose=False, **kwargs)
+    except Exception as exc:
+        if quantize != "int8":
+            raise _export_error(exc, model, f"TFLite ({quantize})") from exc
+    else:
         if quantize == "int8":
             notes.append("Weights and activations are int8; inputs and outputs stay float32 (int8-io gives int8 "
                          "inputs and outputs).")
         return
-    except Exception as exc:
-        if quantize != "int8":
-            _guard(lambda: _raise(exc), model, f"TFLite ({quantize})")
     import tensorflow as tf
 
     kwargs["target_spec"] = {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]}
     _guard(lambda: model.export(out, format="litert", verbose=False, **kwargs), model, f"TFLite ({quantize})")
     notes.append("Weights and activations are int8 where TFLite has int8 kernels; the preprocessing steps without "
                  "one run in float32. Inputs and outputs stay float32.")
-
-
-def _raise(exc: Exception) -> None:
-    raise exc
 
 
 def converter_options(quantize: str, representative: Callable[[], Iterator[Any]] | None) -> dict[str, Any]:
@@ -287,10 +284,14 @@ def _guard(fn: Callable[[], Any], model: Any, what: str) -> None:
     try:
         fn()
     except Exception as exc:
-        layer = culprit_layer(model, str(exc))
-        where = f" Layer {layer!r} cannot be converted." if layer else ""
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ExportError(f"{what} export failed.{where} Reason: {first[:400]}") from exc
+        raise _export_error(exc, model, what) from exc
+
+
+def _export_error(exc: Exception, model: Any, what: str) -> ExportError:
+    layer = culprit_layer(model, str(exc))
+    where = f" Layer {layer!r} cannot be converted." if layer else ""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ExportError(f"{what} export failed.{where} Reason: {first[:400]}")
 
 
 def culprit_layer(model: Any, message: str) -> str | None:
