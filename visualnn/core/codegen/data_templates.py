@@ -384,7 +384,11 @@ def with_preprocessing(model):
             index = keras.layers.StringLookup(
                 vocabulary=categories, mask_token="", num_oov_indices=1
             )(column)
-            fill = categories.index(recipe["fill"]) + 2 if recipe["fill"] in categories else 1
+            fill = (
+                categories.index(recipe["fill"]) + 2
+                if recipe["fill"] in categories
+                else 1
+            )
             index = keras.ops.where(keras.ops.equal(index, 0), fill, index)
             if recipe["encoding"] == "onehot":
                 onehot = keras.layers.CategoryEncoding(
@@ -393,7 +397,9 @@ def with_preprocessing(model):
                 parts.append(onehot[:, 2:])  # unseen text: all zeros
                 width = len(categories)
             else:
-                parts.append(keras.ops.expand_dims(keras.ops.cast(index - 2, "float32"), -1))
+                parts.append(
+                    keras.ops.expand_dims(keras.ops.cast(index - 2, "float32"), -1)
+                )
                 width = 1
             mean += [0.0] * width
             variance += [1.0] * width
