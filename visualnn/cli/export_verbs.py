@@ -31,8 +31,9 @@ def register(sub: Any) -> None:
     p.add_argument("file", help="the .vnn project file")
     p.add_argument("-o", "--output", required=True, help="OUT.keras, OUT.tflite, or a folder for a SavedModel")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest trained run, else the untrained model)")
-    p.add_argument("--quantize", default="none", choices=("none", "dynamic", "float16", "int8"),
-                   help="TFLite quantization (default: none, float32)")
+    p.add_argument("--quantize", default="none", choices=("none", "dynamic", "float16", "int8", "int8-io"),
+                   help="TFLite quantization (default: none, float32); int8 keeps float32 inputs and outputs, "
+                        "int8-io makes them int8 too (scale and zero point in the report)")
     p.add_argument("--samples", type=int, default=256, help="samples used for the parity check (default 256)")
     p.add_argument("--json", action="store_true", help="print the parity report as JSON")
     p.set_defaults(func=export_model_main)

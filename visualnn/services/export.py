@@ -4,6 +4,10 @@ After every export the artefact is loaded back (Keras for .keras, ``tf.saved_mod
 SavedModel, the ``ai_edge_litert`` interpreter for .tflite, inputs matched by name), run on a
 batch of samples and compared with the in-app model: size, max/mean absolute difference and,
 for classification, class agreement and the metric difference.
+
+With a :class:`RawCheck` (``export_project`` builds one for projects with data) the exported model
+has the preprocessing inside (``services.preprocessing``) and the check feeds it raw held-out
+samples, while the reference is the app's own path: its preprocessing, then the trained model.
 """
 
 from __future__ import annotations
@@ -11,12 +15,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 FORMATS = ("keras", "savedmodel", "tflite")
-QUANTIZE = ("none", "dynamic", "float16", "int8")
+QUANTIZE = ("none", "dynamic", "float16", "int8", "int8-io")  # int8-io: int8 inputs and outputs too
 FLOAT_TOLERANCE = 1e-5  # float32 artefacts: max abs diff, relative to the output scale when > 1
 AGREEMENT_TOLERANCE = 0.98  # quantized classification: share of samples with the same class
 QUANT_REGRESSION_TOLERANCE = 0.05  # quantized regression: mean abs diff / output std
@@ -45,6 +49,8 @@ class ParityReport:
     tolerance: str = ""
     passed: bool = True
     notes: list[str] = field(default_factory=list)
+    feed: list[str] = field(default_factory=list)  # what a caller must feed the artefact
+    inputs_file: str | None = None  # the JSON beside a .tflite describing its input columns
 
     @property
     def metric_diff(self) -> float | None:
@@ -59,11 +65,14 @@ class ParityReport:
         data["metric_diff"] = self.metric_diff
         return data
 
+    def _source(self) -> str:
+        return self.sample_source if self.sample_source.startswith("raw") else f"{self.sample_source} samples"
+
     def summary(self) -> str:
         """A few lines for the terminal and the dialog."""
         lines = [
             f"Exported {self.format} ({self.quantize}) to {self.path}: {_size(self.size_bytes)}",
-            f"Parity on {self.samples} {self.sample_source} samples: max |diff| {self.max_abs_diff:.3g}, "
+            f"Parity on {self.samples} {self._source()}: max |diff| {self.max_abs_diff:.3g}, "
             f"mean |diff| {self.mean_abs_diff:.3g}",
         ]
         if self.class_agreement is not None:
@@ -74,6 +83,9 @@ class ParityReport:
                 f"(diff {self.metric_diff:+.4f})"
             )
         lines.append(f"{'PASS' if self.passed else 'FAIL'}: {self.tolerance}")
+        lines += self.feed
+        if self.inputs_file:
+            lines.append(f"Input columns and vocabularies: {self.inputs_file}")
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -98,6 +110,25 @@ def format_for(path: str | Path) -> str:
     raise ExportError(f"Cannot tell the export format from {str(path)!r}; use .keras, .tflite or a folder name.")
 
 
+@dataclass
+class RawCheck:
+    """Raw held-out samples for the parity check of a model with the preprocessing inside.
+
+    ``chunks`` are what the exported model takes (an array, or a dict of columns), ``positions``
+    where each chunk's rows belong in the sample order, ``reference`` the app's outputs on the same
+    samples (its preprocessing, then the trained model), ``representative`` raw training chunks
+    for int8 calibration.
+    """
+
+    chunks: list[Any]
+    positions: list[Any]
+    reference: list[Any]
+    labels: Any
+    source: str
+    representative: list[Any] = field(default_factory=list)
+    feed: list[str] = field(default_factory=list)
+
+
 def export_model(
     model: Any,
     path: str | Path,
@@ -107,12 +138,14 @@ def export_model(
     fmt: str | None = None,
     representative: Any = None,
     n_random: int = 64,
+    raw: RawCheck | None = None,
 ) -> ParityReport:
     """Export ``model`` to ``path`` and check parity on ``samples`` (random inputs when ``None``).
 
     ``samples`` is one array or a list of arrays (one per model input); ``labels`` (optional)
     enables the metric comparison. ``representative`` (defaults to ``samples``) calibrates
-    full-integer int8 quantization.
+    full-integer int8 quantization. With ``raw``, ``model`` takes raw inputs and the check runs on
+    ``raw``'s samples against ``raw.reference`` (``samples``, ``labels`` and ``representative`` unused).
     """
     import numpy as np
 
@@ -123,29 +156,88 @@ def export_model(
         raise ExportError(f"Quantization must be one of {', '.join(QUANTIZE)}; received {quantize!r}.")
     if quantize != "none" and fmt != "tflite":
         raise ExportError(f"Quantization {quantize!r} applies to TFLite only; export to a .tflite path.")
-    source = "dataset"
-    if samples is None:
-        samples, source = random_inputs(model, n_random), "random"
-    xs = [np.asarray(s) for s in (samples if isinstance(samples, (list, tuple)) else [samples])]
     out = str(path)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
-    reference = _as_list(model.predict(xs if len(xs) > 1 else xs[0], verbose=0))
-    if fmt == "keras":
-        model.save(out)
-        exported = _run_keras(out, xs)
-    elif fmt == "savedmodel":
-        _guard(lambda: model.export(out, format="tf_saved_model", verbose=False), model, "SavedModel")
-        exported = _run_savedmodel(out, xs)
-    else:
-        rep = xs if representative is None else [
+    if raw is None:
+        source = "dataset"
+        if samples is None:
+            samples, source = random_inputs(model, n_random), "random"
+        xs = [np.asarray(s) for s in (samples if isinstance(samples, (list, tuple)) else [samples])]
+        chunks: list[Any] = [xs if len(xs) > 1 else xs[0]]
+        positions: list[Any] | None = None
+        reference = _as_list(model.predict(chunks[0], verbose=0))
+        rep_source = xs if representative is None else [
             np.asarray(r) for r in (representative if isinstance(representative, (list, tuple)) else [representative])
         ]
-        kwargs = converter_options(quantize, _representative(model, rep))
-        _guard(lambda: model.export(out, format="litert", verbose=False, **kwargs), model, f"TFLite ({quantize})")
-        exported, more = _run_tflite(out, model, xs)
+        rep_chunks: list[Any] = [rep_source]
+        feed: list[str] = []
+    else:
+        chunks, positions, reference, labels, source = raw.chunks, raw.positions, raw.reference, raw.labels, raw.source
+        rep_chunks = [_inputs_of(c) for c in (raw.representative or raw.chunks)]
+        feed = list(raw.feed)
+    if fmt == "keras":
+        model.save(out)
+        exported = _gather(_run_keras(out, chunks), positions)
+    elif fmt == "savedmodel":
+        _guard(lambda: model.export(out, format="tf_saved_model", verbose=False), model, "SavedModel")
+        exported = _gather(_run_savedmodel(out, chunks), positions)
+    else:
+        _export_tflite(model, out, quantize, rep_chunks, notes)
+        results, more = _run_tflite(out, model, [_inputs_of(c) for c in chunks])
+        exported = _gather(results, positions)
         notes += more
-    return _compare(fmt, quantize, out, source, reference, exported, labels, notes)
+    report = _compare(fmt, quantize, out, source, reference, exported, labels, notes)
+    return replace(report, feed=feed)
+
+
+def _inputs_of(chunk: Any) -> list[Any]:
+    """A chunk as a list of arrays, one per model input."""
+    import numpy as np
+
+    if isinstance(chunk, dict):
+        return [np.asarray(v) for v in chunk.values()]
+    if isinstance(chunk, (list, tuple)):
+        return [np.asarray(v) for v in chunk]
+    return [np.asarray(chunk)]
+
+
+def _gather(per_chunk: list[list[Any]], positions: list[Any] | None) -> list[Any]:
+    """Outputs of each chunk put back in sample order (``positions`` None: one chunk, already in order)."""
+    import numpy as np
+
+    if positions is None:
+        return per_chunk[0]
+    n = sum(len(p) for p in positions)
+    out = []
+    for k in range(len(per_chunk[0])):
+        first = np.asarray(per_chunk[0][k])
+        merged = np.zeros((n, *first.shape[1:]), dtype=first.dtype)
+        for pos, outputs in zip(positions, per_chunk, strict=True):
+            merged[np.asarray(pos)] = np.asarray(outputs[k])
+        out.append(merged)
+    return out
+
+
+def _export_tflite(model: Any, out: str, quantize: str, rep_chunks: list[list[Any]], notes: list[str]) -> None:
+    """Convert with the options for ``quantize``; int8 falls back to float kernels for ops without int8 ones."""
+    kwargs = converter_options(quantize, _representative(model, rep_chunks))
+    try:
+        model.export(out, format="litert", verbose=False, **kwargs)
+    except Exception as exc:
+        if quantize != "int8":
+            raise _export_error(exc, model, f"TFLite ({quantize})") from exc
+    else:
+        if quantize == "int8":
+            notes.append("Weights and activations are int8; inputs and outputs stay float32 (int8-io gives int8 "
+                         "inputs and outputs).")
+        return
+    import tensorflow as tf
+
+    kwargs["target_spec"] = {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]}
+    _guard(lambda: model.export(out, format="litert", verbose=False, **kwargs), model, f"TFLite ({quantize})")
+    notes.append("Weights and activations are int8 where TFLite has int8 kernels; the preprocessing steps without "
+                 "one run in float32. Inputs and outputs stay float32.")
 
 
 def converter_options(quantize: str, representative: Callable[[], Iterator[Any]] | None) -> dict[str, Any]:
@@ -157,23 +249,29 @@ def converter_options(quantize: str, representative: Callable[[], Iterator[Any]]
     options: dict[str, Any] = {"optimizations": [tf.lite.Optimize.DEFAULT]}
     if quantize == "float16":
         options["target_spec"] = {"supported_types": [tf.float16]}
-    elif quantize == "int8":
+    elif quantize in ("int8", "int8-io"):
         if representative is None:
             raise ExportError("Full-integer int8 quantization needs representative samples to calibrate.")
         options["representative_dataset"] = representative
         options["target_spec"] = {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]}
-        options["inference_input_type"] = tf.int8
-        options["inference_output_type"] = tf.int8
+        if quantize == "int8-io":  # only on request: callers must then quantize inputs themselves
+            options["inference_input_type"] = tf.int8
+            options["inference_output_type"] = tf.int8
     return options
 
 
-def _representative(model: Any, xs: list[Any]) -> Callable[[], Iterator[Any]]:
+def _representative(model: Any, chunks: list[list[Any]]) -> Callable[[], Iterator[Any]]:
+    """Calibration samples one at a time (at most 200), from chunks of arrays (one per model input)."""
     names = [_input_name(t) for t in model.inputs]
 
     def gen() -> Iterator[Any]:
-        n = len(xs[0])
-        for i in range(min(n, 200)):
-            yield {name: x[i : i + 1].astype("float32") for name, x in zip(names, xs, strict=True)}
+        given = 0
+        for xs in chunks:
+            for i in range(len(xs[0])):
+                if given >= 200:
+                    return
+                given += 1
+                yield {name: x[i : i + 1].astype("float32") for name, x in zip(names, xs, strict=True)}
 
     return gen
 
@@ -186,10 +284,14 @@ def _guard(fn: Callable[[], Any], model: Any, what: str) -> None:
     try:
         fn()
     except Exception as exc:
-        layer = culprit_layer(model, str(exc))
-        where = f" Layer {layer!r} cannot be converted." if layer else ""
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ExportError(f"{what} export failed.{where} Reason: {first[:400]}") from exc
+        raise _export_error(exc, model, what) from exc
+
+
+def _export_error(exc: Exception, model: Any, what: str) -> ExportError:
+    layer = culprit_layer(model, str(exc))
+    where = f" Layer {layer!r} cannot be converted." if layer else ""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ExportError(f"{what} export failed.{where} Reason: {first[:400]}")
 
 
 def culprit_layer(model: Any, message: str) -> str | None:
@@ -231,24 +333,52 @@ def _natural(key: str) -> tuple[str, int]:
     return (m.group(1), int(m.group(2))) if m else (key, -1)
 
 
-def _run_keras(path: str, xs: list[Any]) -> list[Any]:
+def _tensor(x: Any) -> Any:
+    """Text columns (object arrays) as tf.string tensors, which Keras accepts; other arrays as they are."""
+    import numpy as np
+    import tensorflow as tf
+
+    arr = np.asarray(x)
+    return tf.constant(arr.astype(str)) if arr.dtype.kind in "OUS" else arr
+
+
+def _feedable(chunk: Any) -> Any:
+    if isinstance(chunk, dict):
+        return {k: _tensor(v) for k, v in chunk.items()}
+    if isinstance(chunk, (list, tuple)):
+        return [_tensor(v) for v in chunk]
+    return _tensor(chunk)
+
+
+def _run_keras(path: str, chunks: list[Any]) -> list[list[Any]]:
     import keras
 
     reloaded = keras.saving.load_model(path, safe_mode=True)
-    return _as_list(reloaded.predict(xs if len(xs) > 1 else xs[0], verbose=0))
+    return [_as_list(reloaded.predict(_feedable(chunk), verbose=0)) for chunk in chunks]
 
 
-def _run_savedmodel(path: str, xs: list[Any]) -> list[Any]:
+def _run_savedmodel(path: str, chunks: list[Any]) -> list[list[Any]]:
     import tensorflow as tf
 
     loaded = tf.saved_model.load(path)
-    args = [tf.constant(x) for x in xs]
-    result = loaded.serve(args if len(args) > 1 else args[0])
-    return _as_list(result.numpy() if hasattr(result, "numpy") else [r.numpy() for r in result])
+    results = []
+    for chunk in chunks:
+        if isinstance(chunk, dict):
+            args: Any = {k: tf.constant(_tensor(v)) for k, v in chunk.items()}
+        elif isinstance(chunk, (list, tuple)):
+            args = [tf.constant(x) for x in chunk]
+        else:
+            args = tf.constant(chunk)
+        result = loaded.serve(args)
+        if isinstance(result, dict):
+            results.append(_as_list({k: v.numpy() for k, v in result.items()}))
+        else:
+            results.append(_as_list(result.numpy() if hasattr(result, "numpy") else [r.numpy() for r in result]))
+    return results
 
 
-def _run_tflite(path: str, model: Any, xs: list[Any]) -> tuple[list[Any], list[str]]:
-    """Run the .tflite file with the LiteRT interpreter, matching inputs by name."""
+def _run_tflite(path: str, model: Any, chunks: list[list[Any]]) -> tuple[list[list[Any]], list[str]]:
+    """Run the .tflite file with the LiteRT interpreter on each chunk, matching inputs by name."""
     import numpy as np
     from ai_edge_litert.interpreter import Interpreter
 
@@ -262,21 +392,28 @@ def _run_tflite(path: str, model: Any, xs: list[Any]) -> tuple[list[Any], list[s
         where = f" Layer {layer!r} needs operations LiteRT cannot run." if layer else ""
         raise ExportError(f"The TFLite file could not be loaded by LiteRT.{where} Reason: {exc}") from exc
     details = runner.get_input_details()
-    names = [_input_name(t) for t in model.inputs]
-    feed: dict[str, Any] = {}
-    for name, x in zip(names, xs, strict=True):
-        key = name if name in details else next((k for k in details if name in k or k in name), None)
-        if key is None:
-            if len(details) != len(xs):
-                raise ExportError(f"The TFLite model has no input named {name!r}; it lists {sorted(details)}.")
-            key = list(details)[names.index(name)]
-        feed[key] = _quantize(np.asarray(x), details[key])
-    outputs = runner(**feed)
     out_details = runner.get_output_details()
-    result = [_dequantize(outputs[k], out_details[k]) for k in sorted(outputs, key=_natural)]
-    if any(d["dtype"] != np.float32 for d in details.values()):
-        notes.append("Inputs and outputs are int8; VisualNN (de)quantized them with the file's scale and zero point.")
-    return result, notes
+    names = [_input_name(t) for t in model.inputs]
+    results = []
+    for xs in chunks:
+        feed: dict[str, Any] = {}
+        for name, x in zip(names, xs, strict=True):
+            key = name if name in details else next((k for k in details if name in k or k in name), None)
+            if key is None:
+                if len(details) != len(xs):
+                    raise ExportError(f"The TFLite model has no input named {name!r}; it lists {sorted(details)}.")
+                key = list(details)[names.index(name)]
+            feed[key] = _quantize(np.asarray(x), details[key])
+        outputs = runner(**feed)
+        results.append([_dequantize(outputs[k], out_details[k]) for k in sorted(outputs, key=_natural)])
+    for kind, table in (("Input", details), ("Output", out_details)):
+        for key, detail in table.items():
+            if detail["dtype"] in (np.int8, np.uint8):
+                scale, zero = detail["quantization"]
+                how = "feed q = round(x / scale) + zero_point" if kind == "Input" else "x = (q - zero_point) * scale"
+                notes.append(f"{kind} {key!r} is {np.dtype(detail['dtype']).name} with scale {scale:.6g} and zero point "
+                             f"{zero}: {how}.")
+    return results, notes
 
 
 def _quantize(x: Any, detail: dict[str, Any]) -> Any:

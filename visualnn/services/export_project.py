@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from visualnn.core.project import Project
 from visualnn.core.training_config import RunRecord
-from visualnn.services.export import ExportError, ParityReport, export_model
+from visualnn.services.export import ExportError, ParityReport, RawCheck, export_model, format_for
 
 if TYPE_CHECKING:
     from visualnn.services.importing import Progress
@@ -58,13 +58,67 @@ def project_samples(project: Project, base_dir: str, n: int = 256) -> tuple[Any,
         return None, None, None
     import numpy as np
 
-    from visualnn.services.datasets import prepare
-
-    data = prepare(project.dataset, base_dir, batch_size=64, seed=project.training.seed)
+    data = _prepared(project, base_dir)
     check = next(ds for ds in (data.test, data.val, data.train) if ds is not None)
     xs, ys = _take(check, n)
     rep, _ = _take(data.train, n)
     return xs, (None if ys is None else np.asarray(ys)), rep
+
+
+def _prepared(project: Project, base_dir: str) -> Any:
+    from visualnn.services.datasets import prepare
+
+    assert project.dataset is not None
+    return prepare(project.dataset, base_dir, batch_size=64, seed=project.training.seed)
+
+
+SPLIT_NAMES = {"test": "test split", "val": "validation split (this project has no test split)",
+               "train": "training split (this project has no test or validation split)"}
+
+
+def raw_check(data: Any, trained: Any, fmt: str, n: int = 256) -> tuple[Any, RawCheck] | None:
+    """The model taking raw inputs and the raw held-out samples to check it on; None without raw samples.
+
+    The reference is the app's own path on the same raw samples: ``data.transform`` (the training
+    preprocessing), then the trained model, as ``visualnn predict`` does.
+    """
+    import numpy as np
+
+    from visualnn.services.preprocessing import raw_feed, raw_model
+
+    if data.raw_samples is None:
+        return None
+    split = next((k for k, size in (("test", data.n_test), ("val", data.n_val), ("train", data.n_train)) if size), None)
+    if split is None:
+        return None
+    wrapped = raw_model(trained, data.stats, fmt)
+    if not wrapped.wrapped:
+        return None
+    raw = data.raw_samples(split, n)
+    # Validation and test pipelines keep the split's order; the training one shuffles, so no labels there.
+    labels = _labels(getattr(data, split), n) if split != "train" else None
+    reference = _as_outputs(trained.predict(data.transform(raw), verbose=0, batch_size=64))
+    feed = raw_feed(data.stats, raw, fmt)
+    representative = raw_feed(data.stats, data.raw_samples("train", min(n, 200)), fmt).chunks
+    kind = {"csv": "rows", "images": "image files"}.get(str(data.stats.get("source")), "samples")
+    check = RawCheck(feed.chunks, feed.positions, reference, None if labels is None else np.asarray(labels)[: feed.count],
+                     f"raw {kind} of the {SPLIT_NAMES[split]}", representative, wrapped.feed)
+    return wrapped, check
+
+
+def _labels(ds: Any, n: int) -> Any:
+    _, ys = _take(ds, n)
+    return ys
+
+
+def _as_outputs(value: Any) -> list[Any]:
+    import numpy as np
+
+    if isinstance(value, dict):
+        return [np.asarray(v) for v in value.values()]
+    if isinstance(value, (list, tuple)):
+        return [np.asarray(v) for v in value]
+    return [np.asarray(value)]
 
 
 def _take(ds: Any, n: int) -> tuple[Any, Any]:
@@ -105,12 +159,35 @@ def export_project(
     """
     run = pick_run(project, run_id)
     model = model_for(project, run, base_dir)
-    samples, labels, rep = project_samples(project, base_dir, n_samples)
-    report = export_model(model, out, samples=samples, labels=labels, quantize=quantize, representative=rep)
+    report = _export_raw(project, model, out, base_dir, quantize, n_samples)
+    if report is None:
+        samples, labels, rep = project_samples(project, base_dir, n_samples)
+        report = export_model(model, out, samples=samples, labels=labels, quantize=quantize, representative=rep)
     if run is None:
         report = replace(report, notes=[*report.notes, "Exported the untrained model (the project has no trained run)."])
         return report, None
     return report, record_report(run, report)
+
+
+def _export_raw(project: Project, trained: Any, out: str | Path, base_dir: str, quantize: str,
+                n: int) -> ParityReport | None:
+    """Export with the preprocessing inside and check it on raw held-out samples (None: the project has none)."""
+    if project.dataset is None:
+        return None
+    data = _prepared(project, base_dir)
+    fmt = format_for(out)
+    found = raw_check(data, trained, fmt, n)
+    if found is None:
+        return None
+    wrapped, check = found
+    report = export_model(wrapped.model, out, quantize=quantize, raw=check)
+    if wrapped.vocabulary is not None:
+        import json
+
+        target = Path(out).with_suffix(".inputs.json")
+        target.write_text(json.dumps(wrapped.vocabulary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        report = replace(report, inputs_file=str(target))
+    return report
 
 
 def record_report(run: RunRecord, report: ParityReport) -> RunRecord:

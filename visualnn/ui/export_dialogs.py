@@ -40,6 +40,7 @@ QUANTIZE_CHOICES = {
     "dynamic-range int8 weights": "dynamic",
     "float16 weights": "float16",
     "full-integer int8 (calibrated on training samples)": "int8",
+    "full-integer int8 with int8 inputs and outputs": "int8-io",
 }
 
 
@@ -69,6 +70,8 @@ def report_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
             )
         )
     rows.append(("Tolerance", str(report.get("tolerance", ""))))
+    if report.get("inputs_file"):
+        rows.append(("Input columns", str(report["inputs_file"])))
     return rows
 
 
@@ -94,6 +97,13 @@ class ParityReportDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.verdict)
         lay.addLayout(form)
+        feed = report.get("feed") or []
+        if feed:
+            self.feed = QLabel("\n".join(str(line) for line in feed), self)
+            self.feed.setObjectName("parity_feed")
+            self.feed.setWordWrap(True)
+            self.feed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            lay.addWidget(self.feed)
         for note in report.get("notes") or []:
             lab = QLabel(f"Note: {note}", self)
             lab.setWordWrap(True)

@@ -9,6 +9,7 @@ detects column kinds with pandas.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from visualnn import __version__
@@ -32,6 +33,7 @@ from visualnn.core.specs import KerasCall
 from visualnn.core.training_config import TrainingConfig
 from visualnn.core.training_settings import CompileCalls, SettingsError, callback_calls, compile_calls
 
+RAW_INPUT_KINDS = ("csv", "images")  # sources whose script saves the model behind its preprocessing layers
 STRATEGIES = EXPORT_STRATEGIES  # None/auto, mirrored, multiworker: see distribute_snippets
 PINNED = {"tensorflow": "2.21", "keras": "3.15", "numpy": "2", "pandas": "2"}
 
@@ -163,7 +165,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         *_callback_lines(cfg),
         "",
         "",
-        *distributed_main_lines(cfg, strategy, _main_lines),
+        *distributed_main_lines(cfg, strategy, partial(_main_lines, raw_inputs=kind in RAW_INPUT_KINDS)),
     ]
     return "\n".join(out).rstrip() + "\n"
 
@@ -192,10 +194,10 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
             rescale = {"0_1": (1.0 / 255.0, 0.0), "-1_1": (1.0 / 127.5, -1.0)}.get(str(data and data.get("rescale")), (1.0, 0.0))
             out.append(_assign("RESCALE", rescale) + "  # x * scale + offset")
         body = {
-            "csv": [T.SPLIT, T.READ_TABLE, T.CSV, T.PIPELINE],
+            "csv": [T.SPLIT, T.READ_TABLE, T.CSV, T.CSV_LAYERS, T.PIPELINE],
             "timeseries": [T.READ_TABLE, T.TIMESERIES, T.PIPELINE],
             "numpy": [T.SPLIT, T.NUMPY, T.PIPELINE],
-            "images": [T.SPLIT, T.IMAGES, T.IMAGE_PIPELINE],
+            "images": [T.SPLIT, T.IMAGES, T.IMAGE_LAYERS, T.IMAGE_PIPELINE],
         }[kind]
     out += ["", "", "# Step 1: define the data (tensors of shape (samples, ...)) and the tf.data pipeline."]
     for i, part in enumerate(body):
@@ -203,7 +205,15 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
     return out
 
 
-def _main_lines(cfg: TrainingConfig, strategy: str | None) -> list[str]:
+SAVE = ["    model.save(args.output)", '    print("Saved the trained model to", args.output)']
+SAVE_RAW = [
+    "    # Save it behind the preprocessing layers (as VisualNN exports it): it takes raw inputs.",
+    "    with_preprocessing(model).save(args.output)",
+    '    print("Saved the trained model, taking raw inputs, to", args.output)',
+]
+
+
+def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = False) -> list[str]:
     build = ["    model = build_model()", "    compile_model(model)"]
     if strategy == "mirrored":
         build = [
@@ -264,8 +274,7 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None) -> list[str]:
         "    predictions = model.predict(x_new, verbose=0)",
         '    print("First predictions:", np.round(np.asarray(predictions)[:3], 3))',
         "",
-        "    model.save(args.output)",
-        '    print("Saved the trained model to", args.output)',
+        *(SAVE_RAW if raw_inputs else SAVE),
         "    return history",
         "",
         "",

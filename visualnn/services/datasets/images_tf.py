@@ -25,11 +25,10 @@ def rescale_factors(rescale: str) -> tuple[float, float]:
     return 1.0, 0.0
 
 
-def decode_fn(opts: ImageOptions) -> Any:
-    """A graph function path -> float32 (height, width, channels) image, resized like Keras does."""
+def pixels_fn(opts: ImageOptions) -> Any:
+    """A graph function path -> uint8 (height, width, channels) pixels as the file holds them (no resize)."""
     import tensorflow as tf
 
-    size = (int(opts.image_size[0]), int(opts.image_size[1]))
     channels = opts.channels
 
     def decode_gray(data: Any) -> Any:
@@ -46,13 +45,25 @@ def decode_fn(opts: ImageOptions) -> Any:
             ),
         )
 
-    def load(path: Any) -> Any:
+    def pixels(path: Any) -> Any:
         data = tf.io.read_file(path)
         if channels == 1:
-            img = decode_gray(data)
-        else:
-            img = tf.io.decode_image(data, channels=channels, expand_animations=False)
-        img = tf.image.resize(img, size, method="bilinear")
+            return decode_gray(data)
+        return tf.io.decode_image(data, channels=channels, expand_animations=False)
+
+    return pixels
+
+
+def decode_fn(opts: ImageOptions) -> Any:
+    """A graph function path -> float32 (height, width, channels) image, resized like Keras does."""
+    import tensorflow as tf
+
+    size = (int(opts.image_size[0]), int(opts.image_size[1]))
+    channels = opts.channels
+    pixels = pixels_fn(opts)
+
+    def load(path: Any) -> Any:
+        img = tf.image.resize(pixels(path), size, method="bilinear")
         img.set_shape((size[0], size[1], channels))
         return img
 
@@ -117,6 +128,7 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     shape = (int(opts.image_size[0]), int(opts.image_size[1]), opts.channels)
     stats = {"source": "images", "task": task, "class_names": scan.class_names, "counts": scan.counts,
              "rescale": opts.rescale, "image_size": list(opts.image_size), "color_mode": opts.color_mode,
+             "channels": opts.channels,
              "skipped": [[p, why] for p, why in scan.skipped]}
     load = decode_fn(opts)
     scale, offset = rescale_factors(opts.rescale)
@@ -127,6 +139,12 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
         items = [paths] if isinstance(paths, str) else list(paths)
         return np.stack([load(tf.constant(p)).numpy() * scale + offset for p in items]).astype(np.float32)
 
+    split_files = {k: files[getattr(idx, k)] for k in ("train", "val", "test")}
+
+    def raw_paths(split: str, n: int) -> list[str]:
+        """The split's first ``n`` image files (what ``transform`` takes)."""
+        return [str(p) for p in split_files[split][: max(0, n)]]
+
     tensors = [TensorInfo(f"x_{k}", (counts[k], *shape), "float32", "image") for k in counts if counts[k]]
     tensors += [
         TensorInfo(f"y_{k}", (counts[k], *y_all.shape[1:]), str(y_all.dtype), "labels") for k in counts if counts[k]
@@ -136,5 +154,5 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     return PreparedData(
         sets["train"], sets["val"], sets["test"], shape, task, scan.class_names,
         1 if task == "binary" else n_classes, stats, counts["train"], counts["val"], counts["test"],
-        transform, suggestion, tensors, scan.problems, code,
+        transform, suggestion, tensors, scan.problems, code, raw_paths,
     )

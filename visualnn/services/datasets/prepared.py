@@ -26,6 +26,10 @@ class PreparedData:
     preprocessing to new data for ``predict``: table rows (DataFrame, list of dicts or lists in
     feature order), image paths, or raw arrays, depending on the source. ``stats`` is JSON and
     holds the normalisation statistics (computed on the training split only) and label names.
+    ``raw_samples(split, n)`` gives up to ``n`` samples of a split as the source holds them, before
+    any preprocessing (table rows as a DataFrame, image paths, arrays, unscaled windows), in the
+    split's order: what ``transform`` takes, and what an exported model with the preprocessing
+    inside takes (``services.preprocessing``). None for in-memory data.
     """
 
     train: Any
@@ -44,6 +48,7 @@ class PreparedData:
     tensors: list[TensorInfo] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     code: str = ""  # the equivalent tf.data code, for display and export
+    raw_samples: Callable[[str, int], Any] | None = None
 
     def normalization_layer(self) -> Any:
         """A ``keras.layers.Normalization`` holding the training mean/variance (scaling "layer"), else None."""
@@ -66,6 +71,7 @@ def from_arrays(
     x: dict[str, Any], y: dict[str, Any], *, task: str, class_names: list[str], n_outputs: int,
     stats: dict[str, Any], pipe: Any, seed: int, transform: Callable[[Any], Any], target_encoding: str = "index",
     problems: list[Problem] | None = None, x_kind: str | None = None,
+    raw_samples: Callable[[str, int], Any] | None = None,
 ) -> PreparedData:
     """Wrap in-memory split arrays into :class:`PreparedData` with tf.data pipelines."""
     from visualnn.services.datasets.pipeline import make_dataset
@@ -83,7 +89,7 @@ def from_arrays(
     return PreparedData(
         datasets["train"], datasets["val"], datasets["test"], tuple(int(d) for d in x["train"].shape[1:]), task,
         class_names, n_outputs, stats, n["train"], n["val"], n["test"], transform, suggestion, tensors,
-        list(problems or []), pipeline_code(pipe, n["train"], seed),
+        list(problems or []), pipeline_code(pipe, n["train"], seed), raw_samples,
     )
 
 

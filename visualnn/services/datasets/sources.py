@@ -34,10 +34,20 @@ def prepare_csv(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
 
     arrays = load_csv_arrays(spec)
     stats = arrays.stats
+    positions = arrays.positions
+    features = [p["name"] for p in stats["features"]]
+
+    def raw_rows(split: str, n: int) -> Any:
+        """The split's first ``n`` rows as the file holds them (feature columns only, a DataFrame)."""
+        from visualnn.services.datasets.tables import read_table
+
+        table = read_table(spec.path, spec.csv(), spec.max_bytes()).table
+        return table.select(features).take(positions[split][: max(0, n)]).to_pandas()
+
     return from_arrays(
         arrays.x, arrays.y, task=arrays.task, class_names=arrays.class_names, n_outputs=arrays.n_outputs,
         stats=stats, pipe=pipe, seed=_seed(spec, pipe), transform=lambda rows: transform_rows(stats, rows),
-        target_encoding=spec.target_encoding(), problems=arrays.problems, x_kind="vector",
+        target_encoding=spec.target_encoding(), problems=arrays.problems, x_kind="vector", raw_samples=raw_rows,
     )
 
 
@@ -90,11 +100,18 @@ def prepare_numpy(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
         return ((arr - np.asarray(center, dtype=np.float32)) / np.asarray(scale, dtype=np.float32)).astype(np.float32)
 
     x = {"train": transform(train), "val": transform(x_all[idx.val]), "test": transform(x_all[idx.test])}
+    del train
+
+    def raw_arrays(split: str, n: int) -> Any:
+        """The split's first ``n`` samples as the file holds them (read again, so training keeps no copy)."""
+        again = load_arrays(spec.path, spec.arrays(), os.path.dirname(spec.path), spec.max_bytes())
+        return np.asarray(again.x[getattr(idx, split)[: max(0, n)]])
+
     ys = {"train": y[idx.train], "val": y[idx.val], "test": y[idx.test]}
     n_outputs = 1 if task == "binary" else len(names) if classification or task == "multilabel" else int(np.prod(y.shape[1:]) or 1)
     return from_arrays(x, ys, task=task, class_names=names, n_outputs=n_outputs, stats=stats, pipe=pipe,
                        seed=_seed(spec, pipe), transform=transform, target_encoding=spec.target_encoding(),
-                       x_kind=_array_kind(x_all.ndim))
+                       x_kind=_array_kind(x_all.ndim), raw_samples=raw_arrays)
 
 
 def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
@@ -153,6 +170,16 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData
             arr = arr[None]
         return ((arr - center) / scale).astype(np.float32)
 
+    ranges = {"train": r_train, "val": r_val, "test": r_test}
+
+    def raw_windows(split: str, n: int) -> Any:
+        """The split's first ``n`` windows of unscaled values (what ``transform`` takes)."""
+        rng = ranges[split]
+        if len(rng) == 0:
+            return np.zeros((0, window.length, len(features)), np.float32)
+        windows, _ = make_windows(values[rng.start : rng.stop], tgt[rng.start : rng.stop], window)
+        return windows[: max(0, n)]
+
     return from_arrays(x, y, task="regression", class_names=[], n_outputs=1, stats=stats, pipe=pipe,
                        seed=_seed(spec, pipe), transform=transform, problems=read.problems + problems,
-                       x_kind="sequence")
+                       x_kind="sequence", raw_samples=raw_windows)

@@ -35,6 +35,9 @@ class TabularArrays:
     n_outputs: int
     stats: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
+    # Data-row positions in the file (0-based, header excluded) of each split's samples, in order:
+    # how the export's parity check finds the raw held-out rows.
+    positions: dict[str, Any] = field(default_factory=dict)
 
 
 def resolve_roles(spec: DatasetSpec, names: list[str]) -> tuple[list[str], list[str]]:
@@ -207,6 +210,7 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
     types = {f.name: f.type for f in table.schema}
     blocks = _row_blocks(table)
     table = None  # from here on only `blocks` holds the rows; each block is freed once used
+    positions = {k: (getattr(idx, k) if rows is None else rows[getattr(idx, k)]) for k in ("train", "val", "test")}
     plan, x = _fit_and_apply(spec, features, f_infos, column_values, rows, idx, blocks)
     feature_names = [n for p in plan for n in p["columns"]]
     stats = {
@@ -223,7 +227,7 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
         "split": {"train": int(idx.train.size), "val": int(idx.val.size), "test": int(idx.test.size)},
     }
     return TabularArrays(x, y, feature_names, task, class_names, (1 if task == "binary" else len(class_names)) if classification else n_outputs,
-                         stats, problems)
+                         stats, problems, positions)
 
 
 def _encode_y(codes: Any, task: str, n_classes: int, encoding: str) -> Any:
@@ -392,8 +396,12 @@ def _apply_column(plan: dict[str, Any], raw: Any) -> Any:
     return values.reshape(-1, 1)  # the float32 cast happens when it is stored in the output matrix
 
 
-def transform_rows(stats: dict[str, Any], rows: Any) -> Any:
-    """New rows (DataFrame, list of dicts, or list of lists in feature order) -> model-ready float32 x."""
+def raw_columns(stats: dict[str, Any], rows: Any) -> dict[str, Any]:
+    """New rows (DataFrame, list of dicts, or list of lists in feature order) -> one raw column per feature.
+
+    Numeric and boolean columns become float64 arrays (missing = NaN; true/yes = 1, false/no = 0),
+    categorical columns object arrays of strings (missing = None), as :func:`transform_rows` reads them.
+    """
     import numpy as np
 
     plan = stats["features"]
@@ -401,14 +409,14 @@ def transform_rows(stats: dict[str, Any], rows: Any) -> Any:
     if hasattr(rows, "to_dict") and hasattr(rows, "columns"):
         rows = rows.to_dict(orient="records")
     records = [r if isinstance(r, dict) else dict(zip(names, r, strict=False)) for r in rows]
-    blocks = []
+    out: dict[str, Any] = {}
     for p in plan:
         missing = [i + 1 for i, r in enumerate(records) if p["name"] not in r]
         if missing and p["missing"] == "drop":
             raise DataError(f"Row {missing[0]} has no value for column {p['name']!r}; give every feature a value.")
         raw = [r.get(p["name"]) for r in records]
         if p["kind"] == "categorical":
-            blocks.append(_apply_column(p, [None if v is None else str(v) for v in raw]))
+            out[p["name"]] = np.array([None if _is_missing(v) else str(v) for v in raw], dtype=object)
             continue
         vals = []
         for i, v in enumerate(raw):
@@ -422,5 +430,19 @@ def transform_rows(stats: dict[str, Any], rows: Any) -> Any:
                 vals.append(float(str(v).replace(",", ".")) if isinstance(v, str) else float(v))
             except ValueError as exc:
                 raise DataError(f"Row {i + 1}, column {p['name']!r}: {v!r} is not a number.") from exc
-        blocks.append(_apply_column(p, np.array(vals, dtype=np.float64)))
-    return np.concatenate(blocks, axis=1).astype(np.float32) if blocks else np.zeros((len(records), 0), np.float32)
+        out[p["name"]] = np.array(vals, dtype=np.float64)
+    return out
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def transform_rows(stats: dict[str, Any], rows: Any) -> Any:
+    """New rows (DataFrame, list of dicts, or list of lists in feature order) -> model-ready float32 x."""
+    import numpy as np
+
+    columns = raw_columns(stats, rows)
+    n = len(next(iter(columns.values()))) if columns else len(rows)
+    blocks = [_apply_column(p, columns[p["name"]]) for p in stats["features"]]
+    return np.concatenate(blocks, axis=1).astype(np.float32) if blocks else np.zeros((n, 0), np.float32)

@@ -1,0 +1,321 @@
+"""The app's data preprocessing as Keras preprocessing layers in front of a trained model.
+
+VisualNN trains on preprocessed tensors (``services.datasets``: statistics from the training split,
+applied in NumPy and ``tf.data``) and keeps that model as the run's model, so training, evaluation
+and prediction in the app are unchanged. An exported model has to stand alone, so
+:func:`raw_model` wraps the trained model in a functional model whose first layers repeat every
+step from the statistics the data service recorded (``PreparedData.stats``):
+
+=================  ==============================================================================
+source             layers in front of the trained model
+=================  ==============================================================================
+CSV (.keras,       one ``Input`` per column (a dict of columns; strings as in the file) ->
+SavedModel)        missing numbers filled -> ``StringLookup`` + ``CategoryEncoding`` (one-hot) or
+                   the category index -> ``Concatenate`` -> ``Normalization`` (the training
+                   split's mean and variance; min-max as mean = min, variance = range²)
+CSV (.tflite)      one float32 ``features`` row, one value per column (categories as their index
+                   in the vocabulary written beside the file: string lookups do not convert)
+images             ``Input`` of any height and width, raw 0..255 pixels -> ``Resizing``
+                   (bilinear, as the app decodes) -> ``Rescaling``
+arrays             ``Normalization`` (uint8 pixels: divided by 255; tables: per feature)
+time series        ``Normalization`` over the feature axis of raw windows
+=================  ==============================================================================
+
+:func:`raw_feed` turns raw samples (what ``PreparedData.raw_samples`` returns) into what the
+wrapped model takes, for the export's parity check. TensorFlow and Keras are imported lazily.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+TABLE_INPUT = "features"  # the .tflite input of a table: one float32 value per column
+IMAGE_INPUT = "image"
+
+
+@dataclass
+class RawModel:
+    """A model that takes raw inputs, and what a caller must feed it (lines for the parity report)."""
+
+    model: Any
+    feed: list[str] = field(default_factory=list)
+    vocabulary: dict[str, Any] | None = None  # the .tflite table's input description (written as JSON)
+    wrapped: bool = False  # False: the model is the trained model itself (nothing to put in front)
+
+
+def input_key(name: str, taken: set[str]) -> str:
+    """A Keras/TFLite-safe input name for a column (letters, digits, ``_ . -``), unique among ``taken``."""
+    key = re.sub(r"[^A-Za-z0-9_.\-]", "_", name).strip("_.-") or "column"
+    if not key[0].isalpha():
+        key = "c_" + key
+    base, i = key, 2
+    while key in taken:
+        key, i = f"{base}_{i}", i + 1
+    taken.add(key)
+    return key
+
+
+def raw_model(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
+    """``model`` with the preprocessing described by ``stats`` in front, for export format ``fmt``."""
+    source = stats.get("source")
+    if len(getattr(model, "inputs", None) or []) != 1:
+        return RawModel(model, ["The model has several inputs: feed them preprocessed, as the app does."])
+    if source == "csv" and stats.get("features"):
+        if fmt == "tflite":
+            return _table_tflite(model, stats)
+        return _table_keras(model, stats)
+    if source == "images":
+        return _images(model, stats)
+    if source == "numpy":
+        return _arrays(model, stats)
+    if source == "timeseries":
+        return _series(model, stats)
+    return RawModel(model, ["Feed the same arrays the app trained on (it applies no preprocessing to them)."])
+
+
+def _scaling(plan: dict[str, Any]) -> tuple[float, float]:
+    """(mean, variance) of a Normalization repeating one numeric column's scaling."""
+    if plan["kind"] == "categorical" or plan.get("scaling") not in ("standardize", "minmax"):
+        return 0.0, 1.0
+    return float(plan["center"]), float(plan["scale"]) ** 2
+
+
+def _fill_code(plan: dict[str, Any]) -> int:
+    """The category index a missing value becomes (-1: the fill value is not a category)."""
+    cats = list(plan["categories"])
+    return cats.index(plan["fill"]) if plan["fill"] in cats else -1
+
+
+def _normalize(x: Any, means: list[float], variances: list[float]) -> Any:
+    import keras
+
+    return keras.layers.Normalization(mean=means, variance=variances, name="normalization")(x)
+
+
+def _finish(inputs: Any, x: Any, model: Any, name: str) -> Any:
+    import keras
+
+    return keras.Model(inputs, model(x), name=name)
+
+
+def _table_keras(model: Any, stats: dict[str, Any]) -> RawModel:
+    import keras
+    from keras import ops
+
+    inputs: dict[str, Any] = {}
+    parts: list[Any] = []
+    means: list[float] = []
+    variances: list[float] = []
+    taken: set[str] = set()
+    feed: list[str] = []
+    for plan in stats["features"]:
+        name = plan["name"]
+        key = input_key(name, taken)
+        if plan["kind"] == "categorical":
+            cats = [str(c) for c in plan["categories"]]
+            col = keras.Input(shape=(), dtype="string", name=key)
+            # mask "" (missing) -> 0, a value not seen in training -> 1, the categories -> 2..n+1.
+            idx = keras.layers.StringLookup(vocabulary=cats, mask_token="", num_oov_indices=1, name=f"{key}_lookup")(col)
+            idx = ops.where(ops.equal(idx, 0), _fill_code(plan) + 2, idx)
+            if plan["encoding"] == "onehot":
+                onehot = keras.layers.CategoryEncoding(len(cats) + 2, output_mode="one_hot", name=f"{key}_onehot")(idx)
+                parts.append(onehot[:, 2:])  # unseen values stay all zeros, as in the app
+                width = len(cats)
+            else:
+                parts.append(ops.expand_dims(ops.cast(idx - 2, "float32"), -1))  # unseen: -1, as in the app
+                width = 1
+            means += [0.0] * width
+            variances += [1.0] * width
+            feed.append(f"  {name!r}: text; one of {len(cats)} categories (others count as unseen, '' as missing)")
+            inputs[name] = col
+            continue
+        col = keras.Input(shape=(), dtype="float32", name=key)
+        value = ops.expand_dims(col, -1)
+        parts.append(ops.where(ops.isnan(value), float(plan["fill"]), value))
+        mean, variance = _scaling(plan)
+        means.append(mean)
+        variances.append(variance)
+        what = "0 or 1" if plan["kind"] == "boolean" else "a number"
+        feed.append(f"  {name!r}: {what} as in the file (NaN = missing, filled with {plan['fill']:g})")
+        inputs[name] = col
+    x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="columns")(parts)
+    x = _normalize(x, means, variances)
+    lines = ["Feed a dict with one entry per column, each a 1-D batch (e.g. dict(dataframe) through "
+             "tf.data.Dataset.from_tensor_slices; text columns as tf.string):", *feed]
+    return RawModel(_finish(inputs, x, model, "with_preprocessing"), lines, wrapped=True)
+
+
+def _table_tflite(model: Any, stats: dict[str, Any]) -> RawModel:
+    import keras
+    import numpy as np
+    from keras import ops
+
+    plans = stats["features"]
+    row = keras.Input(shape=(len(plans),), dtype="float32", name=TABLE_INPUT)
+    parts: list[Any] = []
+    means: list[float] = []
+    variances: list[float] = []
+    columns: list[dict[str, Any]] = []
+    for i, plan in enumerate(plans):
+        value = row[:, i : i + 1]
+        if plan["kind"] == "categorical":
+            cats = [str(c) for c in plan["categories"]]
+            code = ops.where(ops.isnan(value), float(_fill_code(plan)), value)
+            if plan["encoding"] == "onehot":
+                # max(0, 1 - |code - k|): 1 at the category's index, all zeros for -1 (unseen) as in the
+                # app; unlike an integer one_hot it stays right when int8 quantization nudges the code.
+                positions = np.arange(len(cats), dtype="float32")[None, :]
+                parts.append(ops.relu(1.0 - ops.abs(code - positions)))
+                width = len(cats)
+            else:
+                parts.append(code)
+                width = 1
+            means += [0.0] * width
+            variances += [1.0] * width
+            columns.append({"name": plan["name"], "kind": "categorical", "feed": "index in vocabulary, -1 if absent",
+                            "vocabulary": cats, "fill": plan["fill"]})
+            continue
+        parts.append(ops.where(ops.isnan(value), float(plan["fill"]), value))
+        mean, variance = _scaling(plan)
+        means.append(mean)
+        variances.append(variance)
+        columns.append({"name": plan["name"], "kind": plan["kind"], "feed": "raw value", "fill": plan["fill"]})
+    x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="columns")(parts)
+    x = _normalize(x, means, variances)
+    vocabulary = {
+        "about": (
+            f"Input {TABLE_INPUT!r} of the .tflite file: one float32 row per sample, one value per column in "
+            "this order. Numeric and boolean columns: the value as in the CSV file (true/yes = 1, false/no = 0). "
+            "Categorical columns: the 0-based position of the text in 'vocabulary', -1 for text not in it. "
+            "NaN means missing: the model fills it as VisualNN did in training ('fill'). Scaling and one-hot "
+            "encoding happen inside the model."
+        ),
+        "input": TABLE_INPUT,
+        "dtype": "float32",
+        "columns": columns,
+    }
+    order = ", ".join(c["name"] for c in columns)
+    lines = [f"Feed input {TABLE_INPUT!r}: float32 rows of {len(columns)} raw values in column order: {order}."]
+    cats = [c["name"] for c in columns if c["kind"] == "categorical"]
+    if cats:
+        lines.append(f"Text columns ({', '.join(cats)}) go in as their index in the vocabulary JSON beside the "
+                     "file (-1 when absent): TFLite cannot convert string lookups.")
+    return RawModel(_finish(row, x, model, "with_preprocessing"), lines, vocabulary, wrapped=True)
+
+
+def _images(model: Any, stats: dict[str, Any]) -> RawModel:
+    import keras
+
+    height, width = (int(v) for v in stats["image_size"])
+    channels = int(stats.get("channels") or (1 if stats.get("color_mode") == "grayscale" else 3))
+    from visualnn.services.datasets.images_tf import rescale_factors
+
+    scale, offset = rescale_factors(str(stats.get("rescale")))
+    image = keras.Input(shape=(None, None, channels), dtype="float32", name=IMAGE_INPUT)
+    x = keras.layers.Resizing(height, width, interpolation="bilinear", name="resizing")(image)
+    if scale != 1.0 or offset != 0.0:
+        x = keras.layers.Rescaling(scale, offset, name="rescaling")(x)
+    mode = "grayscale (1 channel)" if channels == 1 else "RGB (3 channels)"
+    lines = [f"Feed raw pixels 0..255 (uint8 or float32) of shape (batch, height, width, {channels}), {mode}, "
+             f"any height and width: the model resizes to {height}x{width} and rescales."]
+    return RawModel(_finish(image, x, model, "with_preprocessing"), lines, wrapped=True)
+
+
+def _arrays(model: Any, stats: dict[str, Any]) -> RawModel:
+    import keras
+    import numpy as np
+
+    shape = tuple(model.inputs[0].shape[1:])
+    raw = keras.Input(shape=shape, dtype="float32", name="x")
+    scaling = stats.get("scaling")
+    center = np.asarray(stats.get("center", 0.0), dtype="float64")
+    scale = np.asarray(stats.get("scale", 1.0), dtype="float64")
+    if scaling == "layer" or (center.ndim == 0 and float(center) == 0.0 and float(scale) == 1.0):
+        return RawModel(model, [f"Feed the raw array ({stats.get('dtype')}) as the file holds it."])
+    axis = -1 if center.ndim else None
+    x = keras.layers.Normalization(axis=axis, mean=center.tolist(), variance=(scale**2).tolist(), name="normalization")(raw)
+    lines = [f"Feed the raw array ({stats.get('dtype')}, samples of shape {shape}) as the file holds it; "
+             "the model scales it with the training split's statistics."]
+    return RawModel(_finish(raw, x, model, "with_preprocessing"), lines, wrapped=True)
+
+
+def _series(model: Any, stats: dict[str, Any]) -> RawModel:
+    import keras
+    import numpy as np
+
+    shape = tuple(model.inputs[0].shape[1:])
+    raw = keras.Input(shape=shape, dtype="float32", name="window")
+    center = np.asarray(stats["center"], dtype="float64")
+    scale = np.asarray(stats["scale"], dtype="float64")
+    x = keras.layers.Normalization(axis=-1, mean=center.tolist(), variance=(scale**2).tolist(), name="normalization")(raw)
+    features = ", ".join(stats.get("features") or [])
+    lines = [f"Feed raw windows (batch, {shape[0]} time steps, features {features}) with values as in the file."]
+    return RawModel(_finish(raw, x, model, "with_preprocessing"), lines, wrapped=True)
+
+
+@dataclass
+class RawFeed:
+    """Raw samples as the wrapped model takes them, in chunks (images of one size per chunk)."""
+
+    chunks: list[Any]  # each: an array or a dict of column arrays (text columns as object arrays)
+    positions: list[Any]  # each: the sample positions of a chunk's rows, for putting outputs back in order
+    count: int
+
+
+def raw_feed(stats: dict[str, Any], raw: Any, fmt: str) -> RawFeed:
+    """What the model of :func:`raw_model` takes for ``raw`` (``PreparedData.raw_samples`` output)."""
+    import numpy as np
+
+    source = stats.get("source")
+    if source == "csv" and stats.get("features"):
+        from visualnn.services.datasets.tabular import raw_columns
+
+        columns = raw_columns(stats, raw)
+        n = len(next(iter(columns.values())))
+        if fmt == "tflite":
+            matrix = np.stack([_column_codes(p, columns[p["name"]]) for p in stats["features"]], axis=1)
+            return RawFeed([matrix.astype("float32")], [np.arange(n)], n)
+        feed = {}
+        for plan in stats["features"]:
+            values = columns[plan["name"]]
+            if plan["kind"] == "categorical":
+                feed[plan["name"]] = np.array(["" if v is None else v for v in values], dtype=object)
+            else:
+                feed[plan["name"]] = values.astype("float32")
+        return RawFeed([feed], [np.arange(n)], n)
+    if source == "images":
+        return _image_feed(stats, list(raw))
+    arr = np.asarray(raw, dtype="float32")
+    return RawFeed([arr], [np.arange(len(arr))], int(len(arr)))
+
+
+def _column_codes(plan: dict[str, Any], values: Any) -> Any:
+    import numpy as np
+
+    if plan["kind"] != "categorical":
+        return values
+    lookup = {c: i for i, c in enumerate(str(c) for c in plan["categories"])}
+    return np.array([np.nan if v is None else lookup.get(v, -1) for v in values], dtype="float64")
+
+
+def _image_feed(stats: dict[str, Any], paths: list[str]) -> RawFeed:
+    """Decode each file to raw uint8 pixels (the app's decoder, no resize), grouped by size."""
+    import numpy as np
+    import tensorflow as tf
+
+    from visualnn.core.dataset import ImageOptions
+    from visualnn.services.datasets.images_tf import pixels_fn
+
+    opts = ImageOptions(tuple(stats["image_size"]), str(stats.get("color_mode") or "rgb"),  # type: ignore[arg-type]
+                        str(stats.get("rescale") or "0_1"))
+    pixels = pixels_fn(opts)
+    groups: dict[tuple[int, ...], list[int]] = {}
+    images: list[Any] = []
+    for i, path in enumerate(paths):
+        img = pixels(tf.constant(path)).numpy()
+        images.append(img)
+        groups.setdefault(tuple(img.shape), []).append(i)
+    chunks = [np.stack([images[i] for i in idx]).astype("float32") for idx in groups.values()]
+    return RawFeed(chunks, [np.asarray(idx) for idx in groups.values()], len(paths))
