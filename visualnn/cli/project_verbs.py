@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import default_registry, fmt_shape
 from visualnn.core.summary import SummaryRow, summary_rows
 from visualnn.core.templates import TEMPLATES, template
-from visualnn.core.validation import Issue, validate
+from visualnn.core.validation import Issue, data_unreadable, validate
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "tabular" / "tabular.vnn"
 """The bundled example opened by ``make run`` (and summarised until the window exists)."""
@@ -39,17 +40,38 @@ def _fail(message: str, as_json: bool, **extra: Any) -> int:
 def create_project(template_name: str, data: str | None = None, target: str | None = None) -> Project:
     """A new project from a template, optionally pointed at a data file and its target column.
 
-    Extension point for ``visualnn new --data/--target``: the data engineer may adapt the Input
-    shape and output layer to the data here. The data path is stored absolute in memory and
-    written relative to the project file by ``save_project``.
+    The data path is stored absolute in memory and written relative to the project file by
+    ``save_project``. :func:`new_project` also says what was adapted and whether the result fits.
     """
-    project = template(template_name).build()
-    if data is not None:
-        # Reads the data (TF-free) and adapts Input shape, output units/activation, loss and metrics.
-        from visualnn.services.datasets.attach import attach_dataset
+    return new_project(template_name, data, target).project
 
-        attach_dataset(project, data, target)
-    return project
+
+@dataclass
+class NewProject:
+    """A project made from a template, with what adapting it to the data did and what still does not fit."""
+
+    project: Project
+    notes: list[str] = field(default_factory=list)  # what adapting to the data did beyond Input and output settings
+    issues: list[Issue] = field(default_factory=list)  # validation against the data
+    fitting: list[str] = field(default_factory=list)  # templates that do fit the data (filled when this one does not)
+
+
+def new_project(template_name: str, data: str | None = None, target: str | None = None) -> NewProject:
+    """Build the template and, with ``data``, adapt it: Input shape, a Flatten where the data needs one, the
+    output layer and loss/metrics; then check it against the data (TF-free: the data is only inspected)."""
+    project = template(template_name).build()
+    if data is None:
+        return NewProject(project, issues=validate(project))
+    from visualnn.services.datasets.attach import apply_info, fitting_templates, inspect_for
+    from visualnn.services.datasets.facts import facts_of
+
+    info = inspect_for(project.graph, data, target)
+    path = os.path.abspath(data)
+    adaptation = apply_info(project, info, path)
+    result = NewProject(project, list(adaptation.notes), validate(project, facts=facts_of(info)))
+    if any(i.is_error for i in result.issues):
+        result.fitting = [t for t in fitting_templates(info, path) if t != template_name]
+    return result
 
 
 def add_new_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,24 +86,48 @@ def add_new_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    """``visualnn new``: write a project created from a template."""
+    """``visualnn new``: write a project created from a template (adapted to ``--data``, or refused when it cannot fit)."""
     out = args.output if args.output.endswith(".vnn") else args.output + ".vnn"
     if os.path.exists(out) and not args.force:
         return _fail(f"{out} already exists; pass --force to overwrite it.", args.json)
+    data = getattr(args, "data", None)
     try:
-        project = create_project(args.template, getattr(args, "data", None), getattr(args, "target", None))
+        made = new_project(args.template, data, getattr(args, "target", None))
+    except (OSError, ValueError, KeyError) as exc:
+        return _fail(f"cannot create {out}: {exc}", args.json)
+    errors = [i for i in made.issues if i.is_error]
+    if errors:
+        return _refuse_new(args, out, data or "", made, errors)
+    project = made.project
+    try:
         if args.name:
             project.set_name(args.name)
         save_project(project, out)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError) as exc:
         return _fail(f"cannot create {out}: {exc}", args.json)
-    issues = validate(project)
     if args.json:
         _emit_json({"ok": True, "path": os.path.abspath(out), "template": args.template, "name": project.name,
-                    "issues": [i.to_dict() for i in issues]})
+                    "adapted": made.notes, "issues": [i.to_dict() for i in made.issues]})
     else:
         print(f"Created {out} from the {args.template} template ({len(project.graph)} layers).")
+        for note in made.notes:
+            print(f"  Adapted to the data: {note}")
     return EXIT_OK
+
+
+def _refuse_new(args: argparse.Namespace, out: str, data: str, made: NewProject, errors: list[Issue]) -> int:
+    """The template cannot be adapted to the data: write nothing, name each problem and the templates that fit."""
+    others = (f" Templates that fit this data: {', '.join(made.fitting)}." if made.fitting
+              else " No template fits this data as it is; start from the closest one and edit it.")
+    message = f"the {args.template} template does not fit {data}; {out} was not written.{others}"
+    if args.json:
+        _emit_json({"ok": False, "error": message, "fitting_templates": made.fitting,
+                    "issues": [i.to_dict() for i in made.issues]})
+    else:
+        print(f"visualnn: {message}", file=sys.stderr)
+        for issue in errors:
+            print(f"  {_issue_line(issue)}", file=sys.stderr)
+    return EXIT_ERRORS
 
 
 # --------------------------------------------------------------------- templates
@@ -150,24 +196,45 @@ def _load(path: str, as_json: bool) -> Project | int:
 
 def _issue_line(issue: Issue) -> str:
     where = f"{issue.node_id}: " if issue.node_id else ""
-    fix = f" Fix: {issue.fix}" if issue.fix else ""
+    # A message that already ends with its fix says it once.
+    fix = f" Fix: {issue.fix}" if issue.fix and not issue.message.rstrip().endswith(issue.fix.rstrip()) else ""
     return f"{issue.severity:<7} [{issue.code}] {where}{issue.message}{fix}"
 
 
+def check_with_data(project: Project) -> tuple[list[Issue], str | None]:
+    """Every diagnostic, the model checked against the project's data when it has some; and the data's name.
+
+    The data is inspected here, synchronously and without TensorFlow; data that cannot be read becomes a
+    warning saying the data checks were skipped and why.
+    """
+    if project.dataset is None:
+        return validate(project), None
+    from visualnn.services.datasets.errors import DataError
+    from visualnn.services.datasets.facts import project_facts
+
+    try:
+        facts = project_facts(project)
+    except DataError as exc:
+        return [*validate(project), data_unreadable(str(exc))], None
+    return validate(project, facts=facts), facts.source if facts is not None else None
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    """``visualnn check``: diagnostics; exit 0 without errors, 1 with errors, 2 when unreadable."""
+    """``visualnn check``: diagnostics (against the data when the project has some); exit 0 without errors,
+    1 with errors, 2 when unreadable."""
     project = _load(args.file, args.json)
     if isinstance(project, int):
         return project
-    issues = validate(project)
+    issues, data = check_with_data(project)
     n_err = sum(i.is_error for i in issues)
     if args.json:
-        _emit_json({"ok": n_err == 0, "file": args.file, "errors": n_err, "warnings": len(issues) - n_err,
-                    "issues": [i.to_dict() for i in issues]})
+        _emit_json({"ok": n_err == 0, "file": args.file, "data": data, "errors": n_err,
+                    "warnings": len(issues) - n_err, "issues": [i.to_dict() for i in issues]})
     else:
         for issue in issues:
             print(_issue_line(issue))
-        print(f"{args.file}: {n_err} error(s), {len(issues) - n_err} warning(s).")
+        against = f" (checked against the data in {data})" if data else ""
+        print(f"{args.file}: {n_err} error(s), {len(issues) - n_err} warning(s){against}.")
     return EXIT_ERRORS if n_err else EXIT_OK
 
 
