@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHeaderView, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from visualnn.core.commands import CommandError
 from visualnn.core.fixes import fix_command, fix_label
@@ -72,17 +72,24 @@ class ProblemsPanel(QWidget):
         self.tree.addTopLevelItems(items)
         self.fix_buttons = []
         for item, issue in zip(items, issues, strict=True):
-            if issue.action is not None:
-                self.tree.setItemWidget(item, 3, self._fix_button(issue))
+            if issue.action is not None:  # the button replaces the words (they stay in its tooltip)
+                item.setText(3, "")
+                self.tree.setItemWidget(item, 3, self._fix_cell(issue))
         errors = sum(1 for i in issues if i.severity == "error")
         self.count_changed.emit(errors, len(issues) - errors)
 
-    def _fix_button(self, issue: Issue) -> QPushButton:
-        button = QPushButton(fix_label(issue.action), self.tree)
+    def _fix_cell(self, issue: Issue) -> QWidget:
+        """The Fix column of an issue with a one-click fix: a button as wide as its words, left-aligned."""
+        cell = QWidget(self.tree)
+        row = QHBoxLayout(cell)
+        row.setContentsMargins(2, 1, 2, 1)
+        button = QPushButton(fix_label(issue.action), cell)
         button.setToolTip(issue.fix or issue.message)
         button.clicked.connect(lambda _checked=False, i=issue: self.apply_fix(i))
+        row.addWidget(button)
+        row.addStretch(1)
         self.fix_buttons.append(button)
-        return button
+        return cell
 
     def apply_fix(self, issue: Issue) -> bool:
         """Apply the issue's one-click fix as an undoable command; True when applied."""
