@@ -81,7 +81,8 @@ class Issue:
 def from_compile_issue(issue: CompileIssue) -> Issue:
     """A compile or data check's finding as a diagnostic (its fix sentence pulled out of the message)."""
     severity: Severity = ERROR if issue.severity == ERROR else WARNING
-    words = _fix_of(issue.message) or (fix_label(issue.fix).removeprefix("Fix: ").capitalize() or None)
+    label = fix_label(issue.fix).removeprefix("Fix: ")
+    words = _fix_of(issue.message) or (label[:1].upper() + label[1:] or None)
     return Issue(severity, issue.code, issue.message, issue.node_id, None, words, issue.fix)
 
 
