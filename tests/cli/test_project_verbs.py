@@ -6,13 +6,17 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.tiny_data import digits_pngs, mixed_size_pngs, video_npz
 from visualnn.cli import main
 from visualnn.cli.project_verbs import create_project, summary_main
+from visualnn.core.dataset import DatasetSpec
 from visualnn.core.project.io import load_project, resolve_data_path, save_project
 from visualnn.core.templates import TEMPLATES
+from visualnn.services.datasets.inspect import inspect_source
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -142,3 +146,71 @@ def test_new_with_data_prints_the_split_and_why_small_data_has_no_test_split(
     code, _, err = run(capsys, "new", "--template", "mlp_classifier", "--data", str(small), "--target", "specis",
                        "-o", str(tmp_path / "typo.vnn"))
     assert code == 2 and "(columns: a, b, species)" in err and "Did you mean 'species'?" in err
+
+
+def _mlp_on_data(tmp_path: Path, data: Path, kind: str, shape: list[int]) -> Path:
+    """The MLP template pointed at ``data`` with only its Input shape adapted: the project `new --data` used to write."""
+    project = TEMPLATES["mlp_classifier"].build()
+    project.graph.set_param("input_1", "shape", shape)
+    project.set_dataset(DatasetSpec(kind, str(data), {}))
+    path = tmp_path / f"{data.stem}.vnn"
+    save_project(project, path)
+    return path
+
+
+@pytest.mark.parametrize(("make", "kind", "pooling"), [
+    (digits_pngs, "images", "GlobalAveragePooling2D"),
+    (mixed_size_pngs, "images", "GlobalAveragePooling2D"),
+    (video_npz, "numpy", "GlobalAveragePooling3D"),
+])
+def test_check_knows_the_data_and_names_the_dense_layer_and_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any, kind: str, pooling: str
+) -> None:
+    data = make(tmp_path)
+    shape = list(inspect_source(str(data)).input_shape)  # e.g. [16, 16, 1]; video [4, 8, 8, 3]
+    path = _mlp_on_data(tmp_path, data, kind, shape)
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 1, out
+    incoming = ", ".join(str(d) for d in shape)
+    assert f"error   [dense-rank] dense_1: dense_1 (Dense) receives (None, {incoming}), rank {len(shape) + 1} " in out
+    assert f"Add a Flatten (or {pooling}) before dense_1." in out
+    assert f"(checked against the data in {data.name})" in out
+    code, out, _ = run(capsys, "check", str(path), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["data"] == data.name
+    assert report["issues"][0]["action"] == {"insert": "Flatten", "before": "dense_1"}
+
+
+def test_check_says_when_the_data_cannot_be_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _mlp_on_data(tmp_path, tmp_path / "gone_png", "images", [16, 16, 1])
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 0
+    assert "warning [data-unreadable] The model was not checked against the data: The data folder" in out
+
+
+def test_new_adapts_the_mlp_template_to_images(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = digits_pngs(tmp_path)
+    out_file = tmp_path / "digits.vnn"
+    code, out, err = run(capsys, "new", "--template", "mlp_classifier", "--data", str(data), "-o", str(out_file))
+    assert code == 0, err
+    assert ("Adapted to the data: A Flatten before dense_1 lets the Dense layers see one vector per sample "
+            "(the data is rank 4 (samples, height, width, channels)).") in out
+    project = load_project(out_file)
+    assert project.graph.chain_order() == ["input_1", "flatten_1", "dense_1", "dropout_1", "dense_2", "dense_3"]
+    code, out, _ = run(capsys, "check", str(out_file))
+    assert code == 0 and "0 error(s), 0 warning(s) (checked against the data in digits_png)" in out
+
+
+def test_new_refuses_a_template_that_cannot_fit_and_names_those_that_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = digits_pngs(tmp_path)
+    out_file = tmp_path / "lstm.vnn"
+    code, out, err = run(capsys, "new", "--template", "lstm_classifier", "--data", str(data), "-o", str(out_file))
+    assert code == 1 and not out_file.exists()
+    assert "the lstm_classifier template does not fit" in err and "lstm.vnn was not written" in err
+    assert "Templates that fit this data: mlp_classifier, cnn_small, vgg_blocks, resnet_blocks." in err
+    assert "lstm_1: LSTM needs an input of rank 3 (samples, steps, features); received (None, 16, 16, 1)." in err
+    code, out, _ = run(capsys, "new", "--template", "lstm_classifier", "--data", str(data), "-o", str(out_file), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False and report["fitting_templates"][0] == "mlp_classifier"

@@ -8,10 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.tiny_data import digits_pngs, mixed_size_pngs, three_class_csv, video_npz
 from visualnn.core.project.io import load_project, save_project
+from visualnn.core.shapes import infer_shapes
 from visualnn.core.templates import template
-from visualnn.services.datasets.attach import adapt_graph, attach_dataset
+from visualnn.core.validation import validate
+from visualnn.services.datasets.attach import adapt_graph, attach_dataset, fitting_templates
 from visualnn.services.datasets.errors import DataError
+from visualnn.services.datasets.facts import facts_of, project_facts
+from visualnn.services.datasets.inspect import inspect_source
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 
@@ -114,3 +119,34 @@ def test_a_wrong_target_lists_every_column_and_suggests_the_closest(tmp_path: Pa
     assert f"(columns: {', '.join(names)})" in message and "Did you mean 'target'?" in message
     with pytest.raises(DataError, match="Did you mean 'target'"):
         attach_dataset(template("mlp_classifier").build(), str(data), target="Target")
+
+
+def test_facts_of_images_video_and_csv(tmp_path: Path) -> None:
+    digits = facts_of(inspect_source(str(digits_pngs(tmp_path))))
+    assert (digits.task, digits.n_classes, digits.label_format) == ("classification", 3, "int")
+    assert (digits.input_kind, digits.input_shape, digits.target_shape, digits.source) == (
+        "images", (16, 16, 1), (), "digits_png")
+    video = facts_of(inspect_source(str(video_npz(tmp_path))))
+    assert (video.input_kind, video.input_shape, video.n_classes) == ("video", (4, 8, 8, 3), 3)
+    table = facts_of(inspect_source(str(three_class_csv(tmp_path))))
+    assert (table.input_kind, table.input_shape, table.n_classes, table.target_shape) == ("table", (4,), 3, ())
+
+
+def test_the_mlp_template_adapts_to_images_with_a_flatten(tmp_path: Path) -> None:
+    for folder in (digits_pngs(tmp_path), mixed_size_pngs(tmp_path)):
+        project = attach_dataset(template("mlp_classifier").build(), str(folder))
+        assert [n.type for n in project.graph][:3] == ["Input", "Flatten", "Dense"]
+        facts = project_facts(project)
+        assert facts is not None and validate(project, facts=facts) == []
+    video = attach_dataset(template("mlp_classifier").build(), str(video_npz(tmp_path)))
+    assert video.graph.chain_order()[1] == "flatten_1" and infer_shapes(video.graph).output("dense_3") == (None, 3)
+    adapted = adapt_graph(template("mlp_classifier").build().graph, (16, 16, 1), None,
+                          facts_of(inspect_source(str(tmp_path / "digits_png"))))
+    assert adapted.inserts == [{"insert": "Flatten", "before": "dense_1"}]
+    assert adapted.notes == ["A Flatten before dense_1 lets the Dense layers see one vector per sample "
+                             "(the data is rank 4 (samples, height, width, channels))."]
+
+
+def test_templates_that_fit_the_data(tmp_path: Path) -> None:
+    info = inspect_source(str(digits_pngs(tmp_path)))
+    assert fitting_templates(info, info.path) == ["mlp_classifier", "cnn_small", "vgg_blocks", "resnet_blocks"]

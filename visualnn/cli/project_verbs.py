@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import default_registry, fmt_shape
 from visualnn.core.summary import SummaryRow, summary_rows
 from visualnn.core.templates import TEMPLATES, template
-from visualnn.core.validation import Issue, validate
+from visualnn.core.validation import Issue, data_unreadable, validate
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "tabular" / "tabular.vnn"
 """The bundled example opened by ``make run`` (and summarised until the window exists)."""
@@ -43,17 +44,43 @@ def create_project(template_name: str, data: str | None = None, target: str | No
     With data, the Input shape and output layer follow the data and the data gets the new-project
     split (train/validation/test 70/15/15); why a small dataset got no test split is appended to
     ``notes``. The data path is stored absolute in memory and written relative to the project file
-    by ``save_project``.
+    by ``save_project``. :func:`new_project` also says what was adapted and whether the result fits.
     """
-    project = template(template_name).build()
-    if data is not None:
-        # Reads the data (TF-free) and adapts Input shape, output units/activation, loss and metrics.
-        from visualnn.services.datasets.attach import attach_source
+    made = new_project(template_name, data, target)
+    if made.split_note is not None and notes is not None:
+        notes.append(made.split_note)
+    return made.project
 
-        info = attach_source(project, data, target)
-        if info.split_note is not None and notes is not None:
-            notes.append(info.split_note)
-    return project
+
+@dataclass
+class NewProject:
+    """A project made from a template, with what adapting it to the data did and what still does not fit."""
+
+    project: Project
+    notes: list[str] = field(default_factory=list)  # what adapting to the data did beyond Input and output settings
+    issues: list[Issue] = field(default_factory=list)  # validation against the data
+    fitting: list[str] = field(default_factory=list)  # templates that do fit the data (filled when this one does not)
+    split_note: str | None = None  # why the data got no test split (too little of it), when it did not
+
+
+def new_project(template_name: str, data: str | None = None, target: str | None = None) -> NewProject:
+    """Build the template and, with ``data``, adapt it: Input shape, a Flatten where the data needs one, the
+    output layer and loss/metrics, the new-project split; then check it against the data (TF-free: the data
+    is only inspected)."""
+    project = template(template_name).build()
+    if data is None:
+        return NewProject(project, issues=validate(project))
+    from visualnn.services.datasets.attach import apply_info, fitting_templates, inspect_for
+    from visualnn.services.datasets.facts import facts_of
+
+    info = inspect_for(project.graph, data, target)
+    path = os.path.abspath(data)
+    adaptation = apply_info(project, info, path)
+    result = NewProject(project, list(adaptation.notes), validate(project, facts=facts_of(info)),
+                        split_note=info.split_note)
+    if any(i.is_error for i in result.issues):
+        result.fitting = [t for t in fitting_templates(info, path) if t != template_name]
+    return result
 
 
 def add_new_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,24 +95,34 @@ def add_new_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    """``visualnn new``: write a project created from a template."""
+    """``visualnn new``: write a project created from a template (adapted to ``--data``, or refused when it cannot fit)."""
     out = args.output if args.output.endswith(".vnn") else args.output + ".vnn"
     if os.path.exists(out) and not args.force:
         return _fail(f"{out} already exists; pass --force to overwrite it.", args.json)
-    notes: list[str] = []
+    data = getattr(args, "data", None)
     try:
-        project = create_project(args.template, getattr(args, "data", None), getattr(args, "target", None), notes)
+        made = new_project(args.template, data, getattr(args, "target", None))
+    except (OSError, ValueError, KeyError) as exc:
+        return _fail(f"cannot create {out}: {exc}", args.json)
+    errors = [i for i in made.issues if i.is_error]
+    if errors:
+        return _refuse_new(args, out, data or "", made, errors)
+    project = made.project
+    notes = [made.split_note] if made.split_note else []
+    try:
         if args.name:
             project.set_name(args.name)
         save_project(project, out)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError) as exc:
         return _fail(f"cannot create {out}: {exc}", args.json)
-    issues = validate(project)
     if args.json:
         _emit_json({"ok": True, "path": os.path.abspath(out), "template": args.template, "name": project.name,
-                    "issues": [i.to_dict() for i in issues], "split": _split_dict(project), "notes": notes})
+                    "adapted": made.notes, "issues": [i.to_dict() for i in made.issues],
+                    "split": _split_dict(project), "notes": notes})
     else:
         print(f"Created {out} from the {args.template} template ({len(project.graph)} layers).")
+        for note in made.notes:
+            print(f"  Adapted to the data: {note}")
         split = _split_dict(project)
         if split is not None:
             print(f"Data split: train {split['train']:.0%}, validation {split['val']:.0%}, test {split['test']:.0%}"
@@ -103,6 +140,21 @@ def _split_dict(project: Project) -> dict[str, Any] | None:
     stratify = split.stratify and project.dataset.kind != "timeseries"
     return {"train": round(split.train, 6), "val": split.val, "test": split.test, "seed": split.seed,
             "stratify": stratify}
+
+
+def _refuse_new(args: argparse.Namespace, out: str, data: str, made: NewProject, errors: list[Issue]) -> int:
+    """The template cannot be adapted to the data: write nothing, name each problem and the templates that fit."""
+    others = (f" Templates that fit this data: {', '.join(made.fitting)}." if made.fitting
+              else " No template fits this data as it is; start from the closest one and edit it.")
+    message = f"the {args.template} template does not fit {data}; {out} was not written.{others}"
+    if args.json:
+        _emit_json({"ok": False, "error": message, "fitting_templates": made.fitting,
+                    "issues": [i.to_dict() for i in made.issues]})
+    else:
+        print(f"visualnn: {message}", file=sys.stderr)
+        for issue in errors:
+            print(f"  {_issue_line(issue)}", file=sys.stderr)
+    return EXIT_ERRORS
 
 
 # --------------------------------------------------------------------- templates
@@ -171,24 +223,45 @@ def _load(path: str, as_json: bool) -> Project | int:
 
 def _issue_line(issue: Issue) -> str:
     where = f"{issue.node_id}: " if issue.node_id else ""
-    fix = f" Fix: {issue.fix}" if issue.fix else ""
+    # A message that already ends with its fix says it once.
+    fix = f" Fix: {issue.fix}" if issue.fix and not issue.message.rstrip().endswith(issue.fix.rstrip()) else ""
     return f"{issue.severity:<7} [{issue.code}] {where}{issue.message}{fix}"
 
 
+def check_with_data(project: Project) -> tuple[list[Issue], str | None]:
+    """Every diagnostic, the model checked against the project's data when it has some; and the data's name.
+
+    The data is inspected here, synchronously and without TensorFlow; data that cannot be read becomes a
+    warning saying the data checks were skipped and why.
+    """
+    if project.dataset is None:
+        return validate(project), None
+    from visualnn.services.datasets.errors import DataError
+    from visualnn.services.datasets.facts import project_facts
+
+    try:
+        facts = project_facts(project)
+    except DataError as exc:
+        return [*validate(project), data_unreadable(str(exc))], None
+    return validate(project, facts=facts), facts.source if facts is not None else None
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    """``visualnn check``: diagnostics; exit 0 without errors, 1 with errors, 2 when unreadable."""
+    """``visualnn check``: diagnostics (against the data when the project has some); exit 0 without errors,
+    1 with errors, 2 when unreadable."""
     project = _load(args.file, args.json)
     if isinstance(project, int):
         return project
-    issues = validate(project)
+    issues, data = check_with_data(project)
     n_err = sum(i.is_error for i in issues)
     if args.json:
-        _emit_json({"ok": n_err == 0, "file": args.file, "errors": n_err, "warnings": len(issues) - n_err,
-                    "issues": [i.to_dict() for i in issues]})
+        _emit_json({"ok": n_err == 0, "file": args.file, "data": data, "errors": n_err,
+                    "warnings": len(issues) - n_err, "issues": [i.to_dict() for i in issues]})
     else:
         for issue in issues:
             print(_issue_line(issue))
-        print(f"{args.file}: {n_err} error(s), {len(issues) - n_err} warning(s).")
+        against = f" (checked against the data in {data})" if data else ""
+        print(f"{args.file}: {n_err} error(s), {len(issues) - n_err} warning(s){against}.")
     return EXIT_ERRORS if n_err else EXIT_OK
 
 

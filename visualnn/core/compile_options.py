@@ -22,9 +22,12 @@ class DataFacts:
 
     task: str  # classification | regression
     n_classes: int = 0
-    label_format: str = "int"  # int | onehot | float
-    input_kind: str = "table"  # table | images | sequence
+    label_format: str = "int"  # int | onehot | multilabel | float
+    input_kind: str = "table"  # table | images | sequence | video
     input_max: float | None = None  # largest input value seen (images: 255 means not rescaled)
+    input_shape: tuple[int, ...] | None = None  # one sample of x as the data delivers it (no batch axis)
+    target_shape: tuple[int, ...] | None = None  # one sample of y: () one class number, (k,) k values per sample
+    source: str = ""  # the data's file or folder name, for messages
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,17 @@ def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: Data
                 f"{nid}: the output has {units} units but the data has {facts.n_classes} classes. "
                 f"Set units to {want}.",
                 nid, {"node": nid, "param": "units", "value": want}))
+    if facts.task == "classification" and units is not None:
+        issues += _output_activation(graph, nid, act, loss)
+    if facts.task == "regression" and facts.target_shape is not None and units is not None:
+        want = 1
+        for d in facts.target_shape:
+            want *= int(d)
+        if units != want:
+            issues.append(CompileIssue(
+                "error", "output-units",
+                f"{nid}: the output has {units} units but each sample has {want} target value(s). Set units to {want}.",
+                nid, {"node": nid, "param": "units", "value": want}))
     if facts.task == "classification" and facts.label_format == "int" and loss == "categorical_crossentropy":
         issues.append(CompileIssue(
             "error", "int-labels-categorical",
@@ -145,6 +159,28 @@ def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: Data
                 "Add a Rescaling(1/255) layer after the Input, or rescale in the Data panel.",
                 None, None))
     return issues
+
+
+# What each classification loss expects from the output layer: the activation that turns scores into probabilities.
+_PROBABILITY_ACTIVATION = {"sparse_categorical_crossentropy": "softmax", "categorical_crossentropy": "softmax",
+                           "binary_crossentropy": "sigmoid"}
+
+
+def _output_activation(graph: Graph, nid: str | None, act: str | None, loss: str) -> list[CompileIssue]:
+    """A classification loss (without logits) on an output that gives raw scores instead of probabilities."""
+    want = _PROBABILITY_ACTIVATION.get(loss)
+    if want is None or nid is None or act in ("softmax", "sigmoid"):
+        return []
+    sink = graph.sinks()[0] if len(graph.sinks()) == 1 else None
+    holder = sink if sink is not None and graph.nodes[sink].type == "Activation" else nid
+    if graph.nodes[holder].type not in ("Dense", "Activation"):
+        return []  # another layer type ends the model: its output range is the user's design
+    what = "no activation" if act in (None, "linear") else f"a {act} activation"
+    return [CompileIssue(
+        "error", "output-activation",
+        f"{nid}: the output layer has {what}, but {loss} expects probabilities from a {want} output. "
+        f"Set its activation to {want}.",
+        holder, {"node": holder, "param": "activation", "value": want})]
 
 
 __all__ = ["CompileIssue", "DataFacts", "check_compile", "output_layer"]

@@ -6,8 +6,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+from visualnn.core.compile_options import CompileIssue, DataFacts, check_compile
+from visualnn.core.data_checks import check_data
+from visualnn.core.fixes import fix_label
 from visualnn.core.graph import SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.sequential import sequential_problem
@@ -37,11 +40,17 @@ DUPLICATE_NAME = "duplicate-name"
 MERGE_SHAPES = "merge-shapes"
 SHAPE = "shape"
 INTERNAL = "internal"
+DATA_UNREADABLE = "data-unreadable"
+# The compile and data checks bring their own codes (``output-units``, ``dense-rank``, ``input-data-shape`` ...).
 
 
 @dataclass(frozen=True)
 class Issue:
-    """One diagnostic: severity, stable code, message naming the layer, and a suggested fix."""
+    """One diagnostic: severity, stable code, message naming the layer, and a suggested fix.
+
+    ``fix`` is the fix in words; ``action``, when there is one, is the same fix as data that one
+    click applies (the forms of :mod:`visualnn.core.fixes`).
+    """
 
     severity: Severity
     code: str
@@ -49,6 +58,7 @@ class Issue:
     node_id: str | None = None
     edge: Edge | None = None
     fix: str | None = None
+    action: dict[str, Any] | None = None
 
     @property
     def is_error(self) -> bool:
@@ -64,7 +74,22 @@ class Issue:
             "node": self.node_id,
             "edge": None if self.edge is None else self.edge.to_dict(),
             "fix": self.fix,
+            "action": self.action,
         }
+
+
+def from_compile_issue(issue: CompileIssue) -> Issue:
+    """A compile or data check's finding as a diagnostic (its fix sentence pulled out of the message)."""
+    severity: Severity = ERROR if issue.severity == ERROR else WARNING
+    label = fix_label(issue.fix).removeprefix("Fix: ")
+    words = _fix_of(issue.message) or (label[:1].upper() + label[1:] or None)
+    return Issue(severity, issue.code, issue.message, issue.node_id, None, words, issue.fix)
+
+
+def data_unreadable(message: str) -> Issue:
+    """The attached data could not be read, so the model was not checked against it."""
+    return Issue(WARNING, DATA_UNREADABLE, f"The model was not checked against the data: {message}",
+                 fix="Fix the data source in the Data panel (Relocate… when it moved).")
 
 
 def errors(issues: list[Issue]) -> list[Issue]:
@@ -76,13 +101,35 @@ def validate(
     project: Project | Graph,
     registry: Registry | None = None,
     shapes: ShapeReport | None = None,
+    facts: DataFacts | None = None,
 ) -> list[Issue]:
-    """Every diagnostic for ``project`` (or a bare graph), errors and warnings. Never raises."""
+    """Every diagnostic for ``project`` (or a bare graph), errors and warnings. Never raises.
+
+    For a project the compile settings are checked against the output layer; with ``facts`` (what the
+    services read from the attached data) the Input shape, the output's rank and units and the loss
+    are checked against the data too.
+    """
     graph = project.graph if isinstance(project, Project) else project
+    reg = default_registry() if registry is None else registry
     try:
-        return _Validator(graph, default_registry() if registry is None else registry, shapes).run()
+        validator = _Validator(graph, reg, shapes)
+        issues = validator.run()
     except Exception as exc:  # a validator bug must never take the editor down
         return [Issue(ERROR, INTERNAL, f"Validation failed unexpectedly ({type(exc).__name__}: {exc}).")]
+    if isinstance(project, Project) and graph.nodes:
+        issues += _compile_and_data(project, validator.report(), facts)
+    return issues
+
+
+def _compile_and_data(project: Project, shapes: ShapeReport, facts: DataFacts | None) -> list[Issue]:
+    """The compile checks and, with facts, the data checks; a bug in them degrades to one message."""
+    try:
+        found = check_compile(project.graph, project.training.loss, project.training.metrics, facts)
+        if facts is not None:
+            found = check_data(project.graph, shapes, facts) + found
+    except Exception as exc:  # the structural diagnostics above must still reach the user
+        return [Issue(ERROR, INTERNAL, f"Checking the model against the data failed ({type(exc).__name__}: {exc}).")]
+    return [from_compile_issue(i) for i in found]
 
 
 class _Validator:
@@ -264,9 +311,15 @@ class _Validator:
             # Appended, not add()ed: the layer is named for navigation, but its own shape errors still count.
             self.issues.append(Issue(ERROR, SEQUENTIAL_MODE, problem.reason, problem.node_id, fix=problem.fix))
 
+    def report(self) -> ShapeReport:
+        """The shapes this pass checks (inferred once, on first use)."""
+        if self.shapes is None:
+            self.shapes = infer_shapes(self.graph, self.registry)
+        return self.shapes
+
     def check_shapes(self) -> None:
         """Shape errors from inference (merge layers get their own code)."""
-        report = self.shapes if self.shapes is not None else infer_shapes(self.graph, self.registry)
+        report = self.report()
         for nid, info in report.nodes.items():
             if not info.error or nid in self.flagged or nid not in self.graph.nodes:
                 continue

@@ -3,6 +3,8 @@
 Loading runs off the UI thread (``InspectJob`` on a QThreadPool) with a busy bar and Cancel. The
 panel edits a *working* DatasetSpec; "Apply to project" pushes it as one SetDataset command, and
 "Use suggested input/output" pushes the Input shape, output layer and loss/metrics as one macro.
+When an inspection describes the project's own dataset, the panel hands its facts to the document,
+so the status bar, the canvas and the Problems list check the model against the data.
 The UI never imports TensorFlow: it only uses the TF-free inspection in services.datasets.
 """
 
@@ -29,10 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualnn.core.commands import Macro, SetDataset, SetParam, SetTraining
+from visualnn.core.commands import CommandError, Macro, SetDataset, SetParam, SetTraining
 from visualnn.core.dataset import SOURCE_KINDS, DatasetSpec
+from visualnn.core.fixes import fix_command
 from visualnn.core.project.io import relative_data_path, resolve_data_path
-from visualnn.services.datasets.attach import adapt_graph, training_for
+from visualnn.services.datasets.attach import Adaptation, adapt_graph, training_for
+from visualnn.services.datasets.facts import facts_of
 from visualnn.services.datasets.pipeline_code import pipeline_code
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, ThumbnailGrid, apply_setting
@@ -56,6 +60,9 @@ class DataPanel(QWidget):
         self.spec: DatasetSpec | None = None  # working copy (absolute path), applied on demand
         self.info: Any = None
         self._job = 0
+        self._busy = False
+        self._job_spec: DatasetSpec | None = None  # what the latest inspection was asked to read
+        self._info_specs: tuple[DatasetSpec, ...] = ()  # the specs ``info`` describes (as asked, as completed)
         self._reinspect = QTimer(self, singleShot=True, interval=250)
         self._reinspect.timeout.connect(self.inspect)
         self._build()
@@ -195,6 +202,7 @@ class DataPanel(QWidget):
         if self.spec is None:
             return
         self._job += 1
+        self._job_spec = self.spec
         job = InspectJob(self._job, self.spec.path, dict(self.spec.options), self.spec.kind)
         job.signals.finished.connect(self._on_job_finished)
         job.signals.failed.connect(self._on_job_failed)
@@ -205,8 +213,11 @@ class DataPanel(QWidget):
         """Stop waiting for the running inspection; its result is ignored when it arrives."""
         self._job += 1
         self._set_busy(False, "Cancelled.")
+        if self.document.data_pending:
+            self.document.set_data_facts(None, error="reading it was cancelled; load it again in the Data panel.")
 
     def _set_busy(self, busy: bool, text: str | None = None) -> None:
+        self._busy = busy
         self.progress.setVisible(busy)
         self.cancel_btn.setVisible(busy)
         if text is not None:
@@ -217,15 +228,24 @@ class DataPanel(QWidget):
             return  # cancelled or superseded
         self.info = info
         self.spec = DatasetSpec(info.kind, self.spec.path, dict(info.options))
+        self._info_specs = tuple(s for s in (self._job_spec, self.spec) if s is not None)
         self._set_busy(False, self._summary(info))
         self.relocate_btn.hide()
         self._show(info, thumbs)
+        if self._describes_project_data(self._info_specs):
+            self.document.set_data_facts(facts_of(info))
+        elif self.document.data_pending:  # edited again before the applied data was read: it stays unchecked
+            self.document.set_data_facts(None, error="the data source was changed in the Data panel and not applied "
+                                                     "again; Apply to project to check the model against it.")
         self.inspected.emit(info)
 
     def _on_job_failed(self, job_id: int, message: str, relocate: bool) -> None:
         if job_id != self._job:
             return
         self.info = None
+        self._info_specs = ()
+        if self._job_spec is not None and self._describes_project_data((self._job_spec,)):
+            self.document.set_data_facts(None, error=message)
         self._clear_views()  # nothing of the previous source may stand beside this error
         self._set_busy(False, message)
         self.relocate_btn.setVisible(relocate)
@@ -305,7 +325,7 @@ class DataPanel(QWidget):
             self.shape_warning.setText("")
             self.suggest_btn.setEnabled(False)
             return
-        adaptation = adapt_graph(self.document.graph, info.input_shape, info.suggestion)
+        adaptation = adapt_graph(self.document.graph, info.input_shape, info.suggestion, facts_of(info))
         training = self.document.project.training
         loss_differs = info.suggestion is not None and training.loss != info.suggestion.loss
         texts = []
@@ -315,7 +335,7 @@ class DataPanel(QWidget):
         if loss_differs:
             texts.append(f"The loss is {training.loss}; the data suggests {info.suggestion.loss}.")
         self.shape_warning.setText(" ".join(texts + adaptation.notes))
-        self.suggest_btn.setEnabled(bool(adaptation.params or loss_differs))
+        self.suggest_btn.setEnabled(bool(adaptation.params or adaptation.inserts or loss_differs))
 
     def _refresh_buttons(self) -> None:
         self.apply_btn.setEnabled(self.spec is not None and self.info is not None)
@@ -356,20 +376,34 @@ class DataPanel(QWidget):
         project = self.document.project
         path = relative_data_path(project, self.spec.path) if project.path else self.spec.path
         commands: list[Any] = [SetDataset(self.spec.with_path(path))]
+        notes: list[str] = []
         if self.info is not None:
-            adaptation = adapt_graph(self.document.graph, self.info.input_shape, None)
-            commands += [SetParam(n, k, v, self.document.registry) for n, k, v in adaptation.params]
-        if len(commands) == 1:
-            return self.document.push(commands[0])
-        return self.document.push(Macro("Use data", commands))
+            adaptation = adapt_graph(self.document.graph, self.info.input_shape, None, facts_of(self.info))
+            commands += self._adaptation_commands(adaptation)
+            notes = [n for n in adaptation.notes if adaptation.inserts]
+        done = self.document.push(commands[0] if len(commands) == 1 else Macro("Use data", commands))
+        if done and notes:
+            self.status.setText(" ".join(notes))
+        return done
+
+    def _adaptation_commands(self, adaptation: Adaptation) -> list[Any]:
+        """The parameter edits and layer insertions that fit the model to the data, as commands."""
+        registry = self.document.registry
+        commands: list[Any] = [SetParam(n, k, v, registry) for n, k, v in adaptation.params]
+        for fix in adaptation.inserts:
+            try:
+                commands.append(fix_command(fix, self.document.project, registry))
+            except CommandError as exc:  # the graph changed shape under the suggestion: say so, keep the rest
+                self.document.command_failed.emit(str(exc))
+        return commands
 
     def apply_suggestion(self) -> bool:
         """Set the Input shape, output units/activation and loss/metrics to fit the data, as one undo step."""
         info = self.info
         if info is None:
             return False
-        adaptation = adapt_graph(self.document.graph, info.input_shape, info.suggestion)
-        commands: list[Any] = [SetParam(n, k, v, self.document.registry) for n, k, v in adaptation.params]
+        adaptation = adapt_graph(self.document.graph, info.input_shape, info.suggestion, facts_of(info))
+        commands: list[Any] = self._adaptation_commands(adaptation)
         if info.suggestion is not None:
             commands.append(SetTraining(training_for(self.document.project, info.suggestion)))
         if not commands:
@@ -397,17 +431,28 @@ class DataPanel(QWidget):
     def _on_document_dataset_changed(self) -> None:
         spec = self.document.project.dataset
         if spec is None:
+            self.document.set_data_facts(None)
             return
         path = resolve_data_path(self.document.project, spec.path)
+        spec = _with_split(spec)  # the split this project really uses; inspection suggests one only for new data
         if self.spec is not None and self.spec.path == path and self.spec.options == spec.options:
-            return  # our own Apply coming back
-        if "split" not in spec.options:
-            # The split this project really uses (the defaults): inspection suggests a split only for new data.
-            spec = spec.with_options(split=spec.split())
+            # Our own Apply coming back: the inspection on screen is of this data, unless a newer one is on its way.
+            ready = self.info is not None and not self._busy and not self._reinspect.isActive()
+            self.document.set_data_facts(facts_of(self.info) if ready else None, pending=not ready)
+            return
+        self.document.set_data_facts(None, pending=True)
         self.spec = spec.with_path(path)
         self._show_kind(spec.kind)
         self.path_edit.setText(path)
         self.inspect()
+
+    def _describes_project_data(self, specs: tuple[DatasetSpec, ...]) -> bool:
+        """Whether an inspection of ``specs`` is an inspection of the project's dataset (same kind, file, options)."""
+        dataset = self.document.project.dataset
+        if dataset is None:
+            return False
+        want = (dataset.kind, resolve_data_path(self.document.project, dataset.path), _with_split(dataset).options)
+        return any((s.kind, s.path, s.options) == want for s in specs)
 
     def _on_file_clicked(self) -> None:
         path = chooser_for(self).open_file(
@@ -444,3 +489,8 @@ class DataPanel(QWidget):
         if self.document.project.dataset is not None:
             self.apply()
         self.inspect()
+
+
+def _with_split(spec: DatasetSpec) -> DatasetSpec:
+    """``spec`` with the split it really uses written out (a project saved without one uses the defaults)."""
+    return spec if "split" in spec.options else spec.with_options(split=spec.split())

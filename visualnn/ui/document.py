@@ -11,22 +11,31 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from visualnn.core.commands import Command, CommandError
+from visualnn.core.compile_options import DataFacts
 from visualnn.core.graph import Graph, GraphError
 from visualnn.core.project import Project
 from visualnn.core.project.io import load_project, save_project
 from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import Registry, default_registry
 from visualnn.core.training_config import RunRecord
-from visualnn.core.validation import Issue, validate
+from visualnn.core.validation import Issue, data_unreadable, validate
 from visualnn.ui.undo import CommandAdapter, MergeIds
 
 log = logging.getLogger(__name__)
 
 
-def compute_issues(project: Project, shapes: ShapeReport, registry: Registry | None = None) -> list[Issue]:
-    """Diagnostics for the project; a validator bug degrades to the shape errors, never a crash."""
+def compute_issues(
+    project: Project,
+    shapes: ShapeReport,
+    registry: Registry | None = None,
+    facts: DataFacts | None = None,
+    data_error: str | None = None,
+) -> list[Issue]:
+    """Diagnostics for the project (against the data's ``facts`` when known); a validator bug degrades to the
+    shape errors, never a crash. ``data_error``: why the attached data could not be read."""
     try:
-        return list(validate(project, registry, shapes))
+        issues = list(validate(project, registry, shapes, facts))
+        return [*issues, data_unreadable(data_error)] if data_error else issues
     except Exception:  # a validator bug must not take the editor down
         log.exception("validation failed")
     return [Issue("error", "shape", msg, nid) for nid, msg in shapes.errors.items()]
@@ -69,6 +78,10 @@ class ProjectDocument(QObject):
         self._saved_runs: set[str] = set()  # ids of the runs in the file (or in the project as it was opened)
         self._shapes: ShapeReport = ShapeReport()
         self._issues: list[Issue] = []
+        # What the attached data is like (session state, read off the GUI thread by the Data panel).
+        self._facts: DataFacts | None = None
+        self._data_error: str | None = None
+        self._data_pending = False
         self._project: Project = Project()
         self._connect(self._project)
         if project is not None:
@@ -102,6 +115,7 @@ class ProjectDocument(QObject):
         self.undo_stack.setClean()
         was_dirty = self._extra_dirty
         self._extra_dirty = False
+        self._facts, self._data_error, self._data_pending = None, None, False  # the new project's data is unread
         self._stale = True
         self._refresh()
         self.project_replaced.emit()
@@ -151,8 +165,31 @@ class ProjectDocument(QObject):
 
     def _refresh(self) -> None:
         self._shapes = infer_shapes(self._project.graph, self.registry)
-        self._issues = compute_issues(self._project, self._shapes, self.registry)
+        self._issues = compute_issues(self._project, self._shapes, self.registry, self._facts, self._data_error)
         self._stale = False
+
+    # ------------------------------------------------------------ the data's facts
+    @property
+    def data_facts(self) -> DataFacts | None:
+        """What the attached data is like, once it has been read (None: no data, not read yet, or unreadable)."""
+        return self._facts
+
+    @property
+    def data_pending(self) -> bool:
+        """True while the attached data is being read, so the diagnostics do not cover it yet."""
+        return self._data_pending
+
+    def set_data_facts(self, facts: DataFacts | None, error: str | None = None, pending: bool = False) -> None:
+        """The attached data was read (``facts``), could not be read (``error``) or is being read (``pending``).
+
+        The diagnostics are recomputed against it and announced with ``graph_changed``, like any other edit.
+        """
+        if (facts, error, pending) == (self._facts, self._data_error, self._data_pending):
+            return
+        self._facts, self._data_error, self._data_pending = facts, error, pending
+        self._stale = True
+        if self._batch == 0:
+            self._flush()
 
     @contextmanager
     def batch(self) -> Iterator[None]:

@@ -327,13 +327,18 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             text, color = "Empty model", "palette(mid)"
         elif errors:
             text, color = f"✗ {errors} error{'s' if errors != 1 else ''}", theme.ERROR
+        elif self.document.data_pending:  # not "Valid" before the model has been checked against the data
+            text, color = "Checking against the data…", "palette(mid)"
         elif warnings:
             text, color = f"✓ Valid · {warnings} warning{'s' if warnings != 1 else ''}", theme.WARNING
         else:
             text, color = "✓ Valid", "#2E9E5B"
         self.validity_label.setText(text)
         self.validity_label.setStyleSheet(f"color: {color};")
-        self.validity_label.setToolTip("Open the Problems tab for details." if errors or warnings else "")
+        facts = self.document.data_facts
+        against = f"Checked against the data in {facts.source}." if facts is not None and facts.source else ""
+        details = "Open the Problems tab for details." if errors or warnings else ""
+        self.validity_label.setToolTip(" ".join(t for t in (details, against) if t))
 
     def set_engine_info(self, info: dict[str, Any] | str) -> None:
         """Show TensorFlow version and device once the engine reports them (its ready payload, or a summary)."""

@@ -11,18 +11,30 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from visualnn.core.compile_options import DataFacts
+from visualnn.core.data_checks import TENSOR_KIND, check_output_rank
 from visualnn.core.dataset import DatasetSpec
+from visualnn.core.fixes import fix_command
 from visualnn.core.graph import Graph
 from visualnn.core.project import Project
-from visualnn.core.tensors import OutputSuggestion
+from visualnn.core.shapes import infer_shapes
+from visualnn.core.templates import TEMPLATES
+from visualnn.core.tensors import OutputSuggestion, rank_phrase
+from visualnn.core.validation import validate
+from visualnn.services.datasets.facts import facts_of
 from visualnn.services.datasets.inspect import SourceInfo, guess_kind, inspect_source
 
 
 @dataclass
 class Adaptation:
-    """The parameter edits that fit a graph to data: ``(node_id, param, value)`` triples, plus notes."""
+    """The edits that fit a graph to data: ``(node_id, param, value)`` triples, layers to insert, notes.
+
+    ``inserts`` are fixes in the ``{"insert": type, "before": id}`` form of :mod:`visualnn.core.fixes`
+    (a Flatten in front of a Dense that would otherwise see whole images); each has a note saying why.
+    """
 
     params: list[tuple[str, str, Any]] = field(default_factory=list)
+    inserts: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -40,8 +52,14 @@ def output_nodes(graph: Graph) -> list[tuple[str, str | None]]:
     return out
 
 
-def adapt_graph(graph: Graph, input_shape: tuple[int, ...], suggestion: OutputSuggestion | None) -> Adaptation:
-    """Edits that give the (single) Input the data's sample shape and the output layer the task's units/activation."""
+def adapt_graph(
+    graph: Graph, input_shape: tuple[int, ...], suggestion: OutputSuggestion | None, facts: DataFacts | None = None
+) -> Adaptation:
+    """Edits that give the (single) Input the data's sample shape and the output layer the task's units/activation.
+
+    With ``facts``, a model that would carry the data's extra axes to its output (Dense layers straight
+    on images, say) also gets a Flatten in front of the first Dense that sees them.
+    """
     result = Adaptation()
     inputs = [n.id for n in graph if n.type == "Input"]
     if len(inputs) == 1 and input_shape:
@@ -49,6 +67,8 @@ def adapt_graph(graph: Graph, input_shape: tuple[int, ...], suggestion: OutputSu
             result.params.append((inputs[0], "shape", [int(d) for d in input_shape]))
     elif len(inputs) > 1:
         result.notes.append(f"The model has {len(inputs)} inputs; set their shapes by hand.")
+    if facts is not None and len(inputs) == 1:
+        _flatten_where_needed(graph, result, facts)
     if suggestion is None:
         return result
     outs = output_nodes(graph)
@@ -63,6 +83,20 @@ def adapt_graph(graph: Graph, input_shape: tuple[int, ...], suggestion: OutputSu
     return result
 
 
+def _flatten_where_needed(graph: Graph, result: Adaptation, facts: DataFacts) -> None:
+    """Add the insert fixes the output-rank check asks for, judged on the graph with the new Input shape."""
+    scratch = graph.copy()
+    for node_id, name, value in result.params:
+        scratch.set_param(node_id, name, value)
+    for issue in check_output_rank(scratch, infer_shapes(scratch), facts):
+        if issue.fix is not None and "insert" in issue.fix:
+            result.inserts.append(issue.fix)
+            before = graph.node(str(issue.fix["before"])).label
+            rank = len(facts.input_shape) + 1 if facts.input_shape is not None else 0
+            result.notes.append(f"A {issue.fix['insert']} before {before} lets the Dense layers see one vector per "
+                                f"sample (the data is {rank_phrase(rank, TENSOR_KIND.get(facts.input_kind))}).")
+
+
 def kind_for(graph: Graph, path: str) -> str:
     """The source kind for ``path``; a CSV feeding a model whose Input is a sequence becomes a time series."""
     kind = guess_kind(path)
@@ -70,6 +104,29 @@ def kind_for(graph: Graph, path: str) -> str:
     if kind == "csv" and len(inputs) == 1 and len(inputs[0].params.get("shape") or []) == 2:
         return "timeseries"
     return kind
+
+
+def inspect_for(
+    graph: Graph,
+    path: str,
+    target: str | None = None,
+    kind: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> SourceInfo:
+    """Inspect ``path`` as the model in ``graph`` would read it (``target``: the target column or series).
+
+    Raises :class:`~visualnn.services.datasets.errors.DataError` for unreadable data.
+    """
+    kind = kind or kind_for(graph, path)
+    opts = dict(options or {})
+    if target is not None:
+        if kind == "timeseries":
+            opts["window"] = dict(opts.get("window") or {}, target=target)
+        else:
+            cols = dict(opts.get("columns") or {})
+            cols[target] = dict(cols.get(target) or {}, role="target")
+            opts["columns"] = cols
+    return inspect_source(path, opts, kind=kind)
 
 
 def attach_dataset(
@@ -98,25 +155,33 @@ def attach_source(
     options: dict[str, Any] | None = None,
 ) -> SourceInfo:
     """:func:`attach_dataset`, returning the inspection (its ``split_note`` says why there is no test split)."""
-    kind = kind or kind_for(project.graph, path)
-    opts = dict(options or {})
-    if target is not None:
-        if kind == "timeseries":
-            opts["window"] = dict(opts.get("window") or {}, target=target)
-        else:
-            cols = dict(opts.get("columns") or {})
-            cols[target] = dict(cols.get(target) or {}, role="target")
-            opts["columns"] = cols
-    info = inspect_source(path, opts, kind=kind)
+    info = inspect_for(project.graph, path, target, kind, options)
     apply_info(project, info, os.path.abspath(path))
     return info
 
 
+def fitting_templates(info: SourceInfo, path: str) -> list[str]:
+    """The templates that, adapted to this data, pass validation against it (to suggest when one does not)."""
+    facts = facts_of(info)
+    tasks = {"classification": ("classification", "binary"), "regression": ("regression",)}.get(facts.task, ())
+    fit = []
+    for name, tpl in TEMPLATES.items():
+        if tpl.task not in tasks:
+            continue
+        project = tpl.build()
+        apply_info(project, info, path)
+        if not any(i.is_error for i in validate(project, facts=facts)):
+            fit.append(name)
+    return fit
+
+
 def apply_info(project: Project, info: SourceInfo, path: str) -> Adaptation:
     """Set the dataset from an inspection and apply the adaptation directly (headless, no undo)."""
-    adaptation = adapt_graph(project.graph, info.input_shape, info.suggestion)
+    adaptation = adapt_graph(project.graph, info.input_shape, info.suggestion, facts_of(info))
     for node_id, name, value in adaptation.params:
         project.graph.set_param(node_id, name, value)
+    for fix in adaptation.inserts:
+        fix_command(fix, project).redo(project)
     if info.suggestion is not None:
         project.set_training(training_for(project, info.suggestion))
     project.set_dataset(DatasetSpec(info.kind, path, dict(info.options)))

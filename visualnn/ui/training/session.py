@@ -17,8 +17,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from visualnn.core.commands import SetParam, SetTraining
+from visualnn.core.commands import CommandError, SetTraining
 from visualnn.core.compile_options import check_compile
+from visualnn.core.fixes import fix_command, fix_label
 from visualnn.core.project.run_folders import RunFolderError, place_new_run, remove_run_folder
 from visualnn.core.protocol import TrainRequest, as_float
 from visualnn.core.training_config import RunRecord, TrainingConfig, new_run_id
@@ -42,17 +43,6 @@ class ProgressState:
     value: int
     maximum: int
     text: str
-
-
-def fix_label(fix: dict[str, Any] | None) -> str:
-    """The button text for a compile-check fix (``CompileIssue.fix``); "" when there is none."""
-    if not fix:
-        return ""
-    if "training" in fix:
-        what = ", ".join(f"{k} = {v}" for k, v in fix["training"].items())
-    else:
-        what = f"{fix.get('node')}.{fix.get('param')} = {fix.get('value')}"
-    return f"Fix: set {what}"
 
 
 def plot_names(config: TrainingConfig) -> list[str]:
@@ -240,9 +230,12 @@ class TrainingSessionController(QObject):
         self._offer_fix(None)
         if not fix:
             return False
-        if "training" in fix:
-            return self.document.push(SetTraining(self.document.project.training.with_changes(**fix["training"])))
-        return self.document.push(SetParam(str(fix["node"]), str(fix["param"]), fix.get("value")))
+        try:
+            command = fix_command(fix, self.document.project, self.document.registry)
+        except CommandError as exc:
+            self._show_failure(str(exc))
+            return False
+        return self.document.push(command)
 
     def restart_engine(self) -> None:
         """Replace a dead engine with a fresh one (the project and earlier runs are kept)."""

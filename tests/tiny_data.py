@@ -1,0 +1,47 @@
+"""Tiny data sets written on the fly for the data-aware checks: digit-like PNGs, mixed sizes, video, a 3-class CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def digits_pngs(root: Path, classes: int = 3, per_class: int = 4, size: int = 16) -> Path:
+    """A folder of ``size``×``size`` grayscale PNGs, one sub-folder per class (like scikit-learn's digits)."""
+    rng = np.random.default_rng(0)
+    folder = root / "digits_png"
+    for c in range(classes):
+        (folder / str(c)).mkdir(parents=True)
+        for i in range(per_class):
+            Image.fromarray(rng.integers(0, 16, (size, size), dtype=np.uint8) * 16).save(folder / str(c) / f"{i}.png")
+    return folder
+
+
+def mixed_size_pngs(root: Path) -> Path:
+    """Two classes of RGB PNGs in several sizes (7×12, 16×16, 20×10)."""
+    rng = np.random.default_rng(1)
+    folder = root / "mixed_png"
+    for c in ("cat", "dog"):
+        (folder / c).mkdir(parents=True)
+        for i, (w, h) in enumerate([(7, 12), (16, 16), (16, 16), (20, 10)]):
+            Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(folder / c / f"{i}.png")
+    return folder
+
+
+def video_npz(root: Path) -> Path:
+    """``video5d.npz``: x of rank 5 (samples, frames, height, width, channels), y three class numbers."""
+    rng = np.random.default_rng(2)
+    path = root / "video5d.npz"
+    np.savez(path, x=rng.random((12, 4, 8, 8, 3), dtype=np.float32), y=np.arange(12) % 3)
+    return path
+
+
+def three_class_csv(root: Path) -> Path:
+    """Four numeric features and a string target with three classes (iris-like)."""
+    path = root / "flowers.csv"
+    rows = [f"{i % 7}.{i % 10},{i % 5}.5,{(i * 3) % 11}.0,{i % 3}.2,{('setosa', 'versicolor', 'virginica')[i % 3]}"
+            for i in range(30)]
+    path.write_text("sepal_length,sepal_width,petal_length,petal_width,species\n" + "\n".join(rows) + "\n")
+    return path

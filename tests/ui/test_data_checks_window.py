@@ -1,0 +1,157 @@
+"""The window checks the model against the attached data before Train is pressed (issue 13, failure 3).
+
+The user attaches data in the Data panel (or opens a project that has some); the inspection runs off the
+GUI thread, and when its facts arrive the status bar, the canvas and the Problems list are recomputed.
+Problems with a one-click fix show it as a button that applies one undoable command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QTreeWidgetItem
+from pytestqt.qtbot import QtBot
+
+from tests.tiny_data import digits_pngs, three_class_csv
+from tests.ui.fake_engine import FakeEngine
+from visualnn.core.dataset import DatasetSpec
+from visualnn.core.graph import SEQUENTIAL, Edge, Graph, Node
+from visualnn.core.project import Project
+from visualnn.core.project.io import save_project
+from visualnn.core.templates import template
+from visualnn.ui.app import Shell
+
+WAIT_MS = 20_000
+
+
+@pytest.fixture(autouse=True)
+def _discard_unsaved(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+
+
+def _raw_scores_model() -> Project:
+    """Input(4) -> Dense(32, relu) -> Dense(32, no activation): valid Keras, wrong for three classes."""
+    g = Graph(SEQUENTIAL)
+    g.add_node(Node("input_1", "Input", {"shape": [4]}, (0, 0)))
+    g.add_node(Node("dense_1", "Dense", {"units": 32, "activation": "relu"}, (0, 140)))
+    g.add_node(Node("dense_2", "Dense", {"units": 32}, (0, 280)))
+    g.connect(Edge.of("input_1", "dense_1"))
+    g.connect(Edge.of("dense_1", "dense_2"))
+    return Project(g, name="raw scores")
+
+
+def _click(qtbot: QtBot, button: QPushButton) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _apply_data(qtbot: QtBot, shell: Shell, monkeypatch: pytest.MonkeyPatch, path: Path, folder: bool) -> None:
+    """Choose ``path`` with the Data panel's File…/Image folder… button, wait for the preview, click Apply."""
+    panel = shell.window.data_panel
+    shell.window.docks["data"].raise_()
+    if folder:
+        monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(path))
+    else:
+        monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    choose = next(b for b in panel.findChildren(QPushButton) if b.text() == ("Image folder…" if folder else "File…"))
+    with qtbot.waitSignal(panel.inspected, timeout=WAIT_MS):
+        _click(qtbot, choose)
+    _click(qtbot, panel.apply_btn)
+    qtbot.waitUntil(lambda: shell.window.validity_label.text() != "Checking against the data…", timeout=WAIT_MS)
+
+
+def _rows(shell: Shell) -> list[tuple[str, str]]:
+    """(layer, problem) as the Problems list shows them."""
+    tree = shell.window.problems_panel.tree
+    items: list[QTreeWidgetItem] = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    return [(item.text(1), item.text(2)) for item in items]
+
+
+def _fix_button(shell: Shell, text: str) -> QPushButton:
+    shell.window.docks["problems"].raise_()
+    found = [b for b in shell.window.problems_panel.fix_buttons if b.text() == text]
+    assert len(found) == 1, [b.text() for b in shell.window.problems_panel.fix_buttons]
+    return found[0]
+
+
+def test_raw_scores_on_a_three_class_target_are_not_valid_before_train(
+    qtbot: QtBot, shell: Shell, fake_engine: FakeEngine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    window = shell.window
+    window.document.set_project(_raw_scores_model())
+    assert window.validity_label.text() == "✓ Valid"  # nothing is wrong until the data says how many classes
+    _apply_data(qtbot, shell, monkeypatch, three_class_csv(tmp_path), folder=False)
+
+    assert window.validity_label.text() == "✗ 2 errors"
+    assert "flowers.csv" in window.validity_label.toolTip()
+    rows = _rows(shell)
+    assert ("dense_2", "dense_2: the output has 32 units but the data has 3 classes. Set units to 3.") in rows
+    assert any(layer == "dense_2" and "no activation" in text and "softmax" in text for layer, text in rows)
+    assert "train" not in fake_engine.job_types()  # all of this before Train is pressed
+
+    _click(qtbot, _fix_button(shell, "Fix: set dense_2.units = 3"))
+    assert window.document.graph.node("dense_2").params["units"] == 3
+    _click(qtbot, _fix_button(shell, "Fix: set dense_2.activation = softmax"))
+    assert window.document.graph.node("dense_2").params["activation"] == "softmax"
+    assert window.validity_label.text() == "✓ Valid" and shell.window.problems_panel.fix_buttons == []
+    window.document.undo_stack.undo()  # each fix is one undoable step
+    assert window.document.graph.node("dense_2").params.get("activation") is None
+    assert window.validity_label.text() == "✗ 1 error"
+
+
+def test_new_from_template_then_image_data_adapts_the_mlp_with_a_flatten(
+    qtbot: QtBot, shell: Shell, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    window = shell.window
+    action = next(a for a in window.template_menu.actions() if a.text() == "MLP classifier")
+    action.trigger()
+    assert [n.type for n in window.document.graph] == ["Input", "Dense", "Dropout", "Dense", "Dense"]
+    _apply_data(qtbot, shell, monkeypatch, digits_pngs(tmp_path), folder=True)
+
+    graph = window.document.graph
+    assert graph.chain_order() == ["input_1", "flatten_1", "dense_1", "dropout_1", "dense_2", "dense_3"]
+    assert graph.node("input_1").params["shape"] == [16, 16, 1]
+    assert "A Flatten before dense_1 lets the Dense layers see one vector per sample" in window.data_panel.status.text()
+    assert window.validity_label.text() == "✓ Valid"
+    window.document.undo_stack.undo()  # attaching the data and adapting the model was one step
+    assert "flatten_1" not in window.document.graph.nodes and window.document.project.dataset is None
+    assert window.document.data_facts is None
+
+
+def test_an_opened_project_is_checked_once_its_data_is_read_and_the_fix_inserts_the_flatten(
+    qtbot: QtBot, shell: Shell, tmp_path: Path
+) -> None:
+    data = digits_pngs(tmp_path)
+    project = template("mlp_classifier").build()  # what `visualnn new --data` used to write: Dense on images
+    project.graph.set_param("input_1", "shape", [16, 16, 1])
+    project.set_dataset(DatasetSpec("images", str(data), {}))
+    path = tmp_path / "digits.vnn"
+    save_project(project, path)
+
+    window = shell.window
+    assert window.open_path(str(path), ask=False)
+    assert window.validity_label.text() == "Checking against the data…"  # the data is read off the GUI thread
+    qtbot.waitUntil(lambda: window.document.data_facts is not None, timeout=WAIT_MS)
+    assert window.validity_label.text() == "✗ 1 error"
+    ((layer, text),) = _rows(shell)
+    assert layer == "dense_1" and text.startswith("dense_1 (Dense) receives (None, 16, 16, 1), rank 4")
+    assert text.endswith("Add a Flatten (or GlobalAveragePooling2D) before dense_1.")
+    assert window.scene.nodes["dense_1"].view.severity == "error"  # the canvas badge marks the same layer
+
+    _click(qtbot, _fix_button(shell, "Fix: insert Flatten before dense_1"))
+    assert window.document.graph.chain_order()[:3] == ["input_1", "flatten_1", "dense_1"]
+    assert window.validity_label.text() == "✓ Valid"
+
+
+def test_data_that_cannot_be_read_is_said_not_checked(qtbot: QtBot, shell: Shell, tmp_path: Path) -> None:
+    project = template("mlp_classifier").build()
+    project.set_dataset(DatasetSpec("images", str(tmp_path / "moved_png"), {}))
+    path = tmp_path / "moved.vnn"
+    save_project(project, path)
+    window = shell.window
+    assert window.open_path(str(path), ask=False)
+    qtbot.waitUntil(lambda: not window.document.data_pending, timeout=WAIT_MS)
+    assert window.validity_label.text() == "✓ Valid · 1 warning"
+    ((layer, text),) = _rows(shell)
+    assert layer == "model" and text.startswith("The model was not checked against the data: The data folder")

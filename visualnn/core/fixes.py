@@ -1,0 +1,74 @@
+"""One-click fixes of diagnostics: the words on the button and the undoable command behind it.
+
+A fix is JSON data (so ``visualnn check --json`` and the engine's messages can carry it), in one of
+three forms:
+
+* ``{"training": {field: value}}`` — change compile/fit settings;
+* ``{"node": id, "param": name, "value": v}`` — change a layer parameter;
+* ``{"insert": type, "before": id}`` — put a new layer (a Flatten, say) into the connection that
+  feeds layer ``id``; the layers from ``id`` down move one row lower to make room.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visualnn.core.commands import (
+    Command,
+    CommandError,
+    InsertBetween,
+    Macro,
+    MoveNodes,
+    SetParam,
+    SetTraining,
+    fresh_id,
+)
+from visualnn.core.graph import Node
+from visualnn.core.project import Project
+from visualnn.core.specs import Registry
+
+ROW = 140.0  # the vertical step between layers when the graph gives none (a card plus the layout gap)
+
+
+def fix_label(fix: dict[str, Any] | None) -> str:
+    """The button text for a fix (``"Fix: set dense_3.units = 3"``); "" when there is none."""
+    if not fix:
+        return ""
+    if "training" in fix:
+        what = ", ".join(f"{k} = {v}" for k, v in fix["training"].items())
+        return f"Fix: set {what}"
+    if "insert" in fix:
+        return f"Fix: insert {fix['insert']} before {fix.get('before')}"
+    return f"Fix: set {fix.get('node')}.{fix.get('param')} = {fix.get('value')}"
+
+
+def fix_command(fix: dict[str, Any], project: Project, registry: Registry | None = None) -> Command:
+    """The undoable command that applies ``fix`` to ``project``; CommandError when it no longer applies."""
+    if "training" in fix:
+        return SetTraining(project.training.with_changes(**fix["training"]))
+    if "insert" in fix:
+        return _insert_before(project, str(fix["insert"]), str(fix.get("before")), registry)
+    if "node" in fix and "param" in fix:
+        return SetParam(str(fix["node"]), str(fix["param"]), fix.get("value"), registry)
+    raise CommandError(f"Unknown fix {fix!r}; expected a training, node/param or insert fix.")
+
+
+def _insert_before(project: Project, type_id: str, before: str, registry: Registry | None) -> Command:
+    graph = project.graph
+    if before not in graph.nodes:
+        raise CommandError(f"There is no layer {before!r} to insert a {type_id} before.")
+    into = graph.in_edges(before)
+    if len(into) != 1:
+        raise CommandError(f"{graph.nodes[before].label} has {len(into)} incoming connections; "
+                           f"insert the {type_id} by hand.")
+    edge = into[0]
+    target = graph.nodes[before]
+    above = graph.nodes[edge.src.node]
+    step = target.pos[1] - above.pos[1] if target.pos[1] > above.pos[1] else ROW
+    node = Node(fresh_id(graph, type_id), type_id, {}, target.pos)
+    # Make room: the target and every layer at or below it move down one row.
+    moved = {n.id: (n.pos[0], n.pos[1] + step) for n in graph if n.pos[1] >= target.pos[1]}
+    return Macro(f"Insert {type_id} before {target.label}", [MoveNodes(moved), InsertBetween(edge, node, registry)])
+
+
+__all__ = ["fix_command", "fix_label"]

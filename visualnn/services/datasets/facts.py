@@ -1,0 +1,60 @@
+"""What validation needs to know about a project's data, read from a TensorFlow-free inspection.
+
+``facts_of(info)`` turns an :class:`~visualnn.services.datasets.inspect.SourceInfo` into the plain
+:class:`~visualnn.core.compile_options.DataFacts` that core validation compares the model with
+(the window passes the Data panel's inspection; ``visualnn check`` inspects here, synchronously).
+TF-free: the window may import it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from visualnn.core.compile_options import DataFacts
+from visualnn.core.project import Project
+from visualnn.core.project.io import resolve_data_path
+from visualnn.services.datasets.inspect import SourceInfo, inspect_source
+
+# The inspection's tensor kinds -> DataFacts.input_kind.
+_INPUT_KIND = {"vector": "table", "sequence": "sequence", "image": "images", "video": "video"}
+_TASK = {"binary": "classification", "multiclass": "classification", "multilabel": "classification",
+         "regression": "regression"}
+
+
+def facts_of(info: SourceInfo) -> DataFacts:
+    """The facts of an inspected source: task and classes, label format, one sample's x and y shapes."""
+    x = next((t for t in info.tensors if t.name == "x"), None)
+    y = next((t for t in info.tensors if t.name == "y"), None)
+    task = _TASK.get(info.task or "", "unknown")
+    if info.task == "multilabel":
+        label_format = "multilabel"
+    elif task == "regression":
+        label_format = "float"
+    elif info.task == "multiclass" and y is not None and y.rank == 2:
+        label_format = "onehot"
+    else:
+        label_format = "int"
+    return DataFacts(
+        task=task,
+        n_classes=len(info.class_names),
+        label_format=label_format,
+        input_kind=_INPUT_KIND.get(x.kind or "", "table") if x is not None else "table",
+        input_shape=tuple(info.input_shape) if x is not None and all(info.input_shape) else None,
+        target_shape=tuple(int(d or 0) for d in y.sample_shape) if y is not None else None,
+        source=os.path.basename(os.path.normpath(info.path)) or info.path,
+    )
+
+
+def project_facts(project: Project) -> DataFacts | None:
+    """Inspect the project's dataset (path relative to the project file) and return its facts.
+
+    None when the project has no dataset; raises the data service's ``DataError`` when it cannot be read.
+    """
+    spec = project.dataset
+    if spec is None:
+        return None
+    info = inspect_source(resolve_data_path(project, spec.path), dict(spec.options), kind=spec.kind)
+    return facts_of(info)
+
+
+__all__ = ["facts_of", "project_facts"]
