@@ -238,3 +238,23 @@ def test_raising_a_bottom_tab_moves_the_step_bar(window: MainWindow, qtbot: Any)
 
 def test_the_window_opens_on_step_one(window: MainWindow) -> None:
     assert window.step_bar.current() == "Data"
+
+
+def test_the_window_opens_fitted_to_a_small_screen(qtbot: Any, fake_engine: Any, settings: Any, monkeypatch: Any) -> None:
+    """On a 1366x768 laptop the default 1400x880 window would hang off the screen; it shrinks to fit."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QScreen
+
+    from visualnn.ui.app import build_main_window
+    from visualnn.ui.document import ProjectDocument
+    from visualnn.ui.main_window import DEFAULT_SIZE, first_size
+
+    assert first_size(QRect(0, 0, 1920, 1200)) == DEFAULT_SIZE  # a desktop monitor: the default
+    laptop = QRect(0, 0, 1366, 740)  # 768 less the desktop's panel
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda _screen: laptop)
+    shell = build_main_window(ProjectDocument(), fake_engine, settings)
+    qtbot.addWidget(shell.window)
+    shell.window.show()
+    size = shell.window.size()
+    assert size.width() <= laptop.width() and size.height() <= laptop.height(), size
+    assert (size.width(), size.height()) == (int(1366 * 0.96), int(740 * 0.92))

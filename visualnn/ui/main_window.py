@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -47,6 +47,16 @@ BOTTOM_TABS = ("data", "training", "evaluation", "predict", "runs", "code", "sum
 # Which workflow steps each bottom tab serves: raising the tab moves the step bar there.
 DOCK_STEPS = {"data": ("Data",), "training": ("Compile", "Fit"), "evaluation": ("Evaluate",), "predict": ("Predict",)}
 STEP_DOCKS = {"Data": "data", "Compile": "training", "Fit": "training", "Evaluate": "evaluation", "Predict": "predict"}
+
+
+DEFAULT_SIZE = QSize(1400, 880)
+
+
+def first_size(available: QRect) -> QSize:
+    """The window's size before the user has chosen one: the default, shrunk to fit a smaller screen
+    (with room for the title bar and the desktop's panels)."""
+    return QSize(min(DEFAULT_SIZE.width(), int(available.width() * 0.96)),
+                 min(DEFAULT_SIZE.height(), int(available.height() * 0.92)))
 
 
 class MainWindow(ProjectFilesMixin, QMainWindow):
@@ -89,7 +99,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self._build_context_menu()
         self._build_status()
         self._connect()
-        self.resize(1400, 880)
+        self.resize(first_size(self.screen().availableGeometry()))
         self._restore_settings()
         self._update_title()
         self._update_status()
