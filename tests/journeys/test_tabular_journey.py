@@ -98,7 +98,7 @@ def _load_exports(keras_path: Path, tflite_path: Path) -> dict[str, Any]:
         "it = Interpreter(model_path=sys.argv[2]); it.allocate_tensors()\n"
         "inp = it.get_input_details()[0]\n"
         "it.set_tensor(inp['index'], np.zeros(inp['shape'], dtype=inp['dtype'])); it.invoke()\n"
-        "print(json.dumps({'keras_in': list(m.input_shape), 'keras_layers': len(m.layers),"
+        "print(json.dumps({'keras_in': [list(t.shape) for t in m.inputs], 'keras_layers': len(m.layers),"
         " 'tflite_in': [int(d) for d in inp['shape']],"
         " 'tflite_out': [int(d) for d in it.get_tensor(it.get_output_details()[0]['index']).shape]}))\n"
     )
@@ -180,5 +180,6 @@ def test_csv_to_trained_saved_reopened_and_exported_model(
     assert [a.split(": ")[-1] for a in user.answered] == ["Close", "OK", "Close"], user.answered
     py_compile.compile(str(script), doraise=True)
     loaded = _load_exports(keras_path, tflite_path)
-    assert loaded["keras_in"] == [None, 3] and loaded["tflite_in"][-1] == 3 and loaded["tflite_out"][-1] == 1, loaded
+    # Raw inputs: the .keras takes one input per feature column, the .tflite the three raw values.
+    assert loaded["keras_in"] == [[None]] * 3 and loaded["tflite_in"][-1] == 3 and loaded["tflite_out"][-1] == 1, loaded
     assert not chooser.answers, f"file dialogs that never opened: {list(chooser.answers)}"
