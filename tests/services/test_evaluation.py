@@ -68,3 +68,17 @@ def test_evaluate_and_predict_a_trained_run(tmp_path: Any) -> None:
     assert sum(pred["predictions"][0]["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
     with pytest.raises(TrainingError, match="no run 'nope'"):
         run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path), run_id="nope", inline_data=data))
+
+
+def test_the_default_run_is_the_latest_that_did_not_diverge() -> None:
+    from visualnn.core.training_config import RunRecord
+    from visualnn.services.evaluation import pick_run
+
+    project = tiny_project()
+    project.add_run(RunRecord("run-a", "2026-01-01T00:00:00", model_path="runs/run-a/model.keras"))
+    project.add_run(RunRecord("run-b", "2026-01-02T00:00:00", status="diverged", model_path="runs/run-b/model.keras"))
+    assert pick_run(project, None).id == "run-a"  # the diverged run holds only its last finite epoch's weights
+    assert pick_run(project, "run-b").id == "run-b"  # named: it is evaluated as asked
+    only = tiny_project()
+    only.add_run(RunRecord("run-b", "2026-01-02T00:00:00", status="diverged", model_path="runs/run-b/model.keras"))
+    assert pick_run(only, None).id == "run-b"  # nothing better: the diverged run's model is still a model
