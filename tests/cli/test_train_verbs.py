@@ -198,3 +198,44 @@ def test_predict_on_an_image_folder_names_each_file(tmp_path: Path, capsys: Any)
     assert main(["predict", str(tmp_path / "p.vnn"), str(tmp_path / "new"), "--json"]) == 0
     preds = json.loads(capsys.readouterr().out)["predictions"]
     assert [p["file"] for p in preds] == ["bright.png", "dim_big_gray.png"]
+
+
+def test_train_prints_the_flat_loss_hint_and_the_cpu_precision_warning(tmp_path: Path, capsys: Any) -> None:
+    from visualnn.core.project.io import load_project, save_project
+
+    path = _csv_project(tmp_path)
+    project = load_project(path)
+    project.training = project.training.with_changes(learning_rate=1e-6, device="cpu")
+    save_project(project, path)
+    assert main(["train", str(path), "--epochs", "5", "--mixed-precision", "mixed_bfloat16"]) == 0
+    out = capsys.readouterr()
+    assert "warning: Precision mixed_bfloat16 on a CPU is slower than float32" in out.err  # said at the start
+    assert "Hint: The loss has barely changed over the last 5 epochs" in out.out
+    assert "learning rate (1e-06)" in out.out and "initialisation" in out.out
+    assert "Warning: Precision mixed_bfloat16 on a CPU is slower" in out.out  # and kept with the run
+    (run,) = load_project(path).runs
+    assert run.extra["hints"] and run.extra["warnings"]
+
+
+def test_an_infinite_loss_is_recorded_as_diverged_and_the_file_loads_again(tmp_path: Path, capsys: Any) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from visualnn.core.project.io import load_project, save_project
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(200, 4)), columns=[f"f{i}" for i in range(4)])
+    df["y"] = df["f0"] * 1e20  # squared errors overflow float32
+    df.to_csv(tmp_path / "big.csv", index=False)
+    project = Project(graph=mlp_graph(4, 1, activation=None), name="big",
+                      dataset=DatasetSpec("csv", "big.csv", {"columns": {"y": {"role": "target"}},
+                                                             "split": {"val": 0.2, "test": 0.0}}),
+                      training=TrainingConfig(epochs=3, batch_size=32, loss="mean_squared_error", metrics=("mae",)))
+    path = tmp_path / "big.vnn"
+    save_project(project, path)
+    assert main(["train", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "diverged after 1 epoch(s)" in out
+    assert "Diverged: The loss became infinite at epoch 1" in out and "Lower the learning rate" in out
+    (run,) = load_project(path).runs  # the new status loads back
+    assert run.status == "diverged" and run.extra["diverged"]["epoch"] == 1

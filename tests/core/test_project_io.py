@@ -229,3 +229,19 @@ def test_random_edited_projects_round_trip(tmp_path: Path, data: st.DataObject) 
     target = tmp_path / "random.vnn"
     save_project(project, target)
     assert load_project(target).to_dict() == project.to_dict()
+
+
+def test_every_run_status_saves_and_loads(tmp_path: Path) -> None:
+    """Each status a run can end with, "diverged" included, saves and loads back as written."""
+    from visualnn.core.training_config import RUN_STATUSES
+
+    project = Project()
+    for status in RUN_STATUSES:
+        project.add_run(RunRecord(f"run-{status}", "2026-01-01T00:00:00", status=status, history={"loss": [1.0, None]},
+                                  error="why" if status in ("failed", "diverged") else None,
+                                  extra={"diverged": {"epoch": 2, "loss": "NaN", "weights_from_epoch": 1}}
+                                  if status == "diverged" else {}))
+    save_project(project, tmp_path / "p.vnn")
+    loaded = load_project(tmp_path / "p.vnn")
+    assert [r.status for r in loaded.runs] == ["finished", "stopped", "failed", "diverged"]
+    assert loaded.runs[-1].extra["diverged"]["epoch"] == 2 and loaded.runs[-1].error == "why"

@@ -165,3 +165,16 @@ def test_every_allowed_value_survives_save_and_load(tmp_path_factory: pytest.Tem
 
 def _json(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def test_mixed_precision_on_a_cpu_is_a_warning_not_a_problem() -> None:
+    from visualnn.core.training_settings import setting_warnings
+
+    cfg = TrainingConfig(mixed_precision="mixed_float16")
+    assert cfg.problems() == []  # it trains; it is only slower
+    assert setting_warnings(cfg, 0)["mixed_precision"].startswith("Precision mixed_float16 on a CPU is slower")
+    assert setting_warnings(cfg, 1) == {}  # a GPU: what mixed precision is for
+    assert setting_warnings(cfg, None) == {}  # devices not known yet: only an explicit cpu counts
+    assert "mixed_precision" in setting_warnings(cfg.with_changes(device="cpu"), None)
+    assert "mixed_precision" in setting_warnings(cfg.with_changes(mixed_precision="mixed_bfloat16"), 0)
+    assert setting_warnings(TrainingConfig(device="cpu"), 0) == {}

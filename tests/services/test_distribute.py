@@ -139,3 +139,36 @@ def test_training_refuses_bad_distribution_settings(tmp_path: Path) -> None:
     with pytest.raises(TrainingError, match="Distribution strategy must be one of auto, mirrored, multiworker; "
                                             "received 'everywhere'"):
         run_training(TrainRequest(project=project, base_dir=str(tmp_path), inline_data=blobs(64)))
+
+
+MULTIWORKER_NAN_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from tests.services.training_helpers import mlp_graph, tiny_project
+    from visualnn.core.protocol import TrainRequest
+    from visualnn.services.training import run_training
+
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(200, 4)) * 1e3).astype("float32")
+    y = (x @ np.array([1.0, -2.0, 0.5, 3.0])).astype("float32")
+    project = tiny_project(mlp_graph(n_classes=1, activation=None), loss="mean_squared_error", metrics=["mae"],
+                           optimizer="sgd", learning_rate=10.0, strategy="multiworker", epochs=3)
+    result = run_training(TrainRequest(project=project, base_dir=sys.argv[1],
+                                       inline_data={"x": x.tolist(), "y": y.tolist()}))
+    run = result.run
+    print(json.dumps({"status": run.status, "error": run.error, "diverged": run.extra.get("diverged"),
+                      "finite": all(bool(np.isfinite(w).all()) for w in result.model.get_weights())}))
+""")
+
+
+def test_the_multiworker_loop_records_a_nan_loss_as_diverged(tmp_path: Path) -> None:
+    """A one-worker cluster (no TF_CONFIG) runs the custom loop: divergence is told and handled as with fit."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run([sys.executable, "-c", MULTIWORKER_NAN_SCRIPT, str(tmp_path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["status"] == "diverged" and out["diverged"]["epoch"] == 1 and out["diverged"]["weights_from_epoch"] == 0
+    assert "at epoch 1" in out["error"] and "Lower the learning rate" in out["error"]
+    assert out["finite"]  # the saved model holds the weights from before the diverged steps

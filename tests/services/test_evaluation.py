@@ -89,3 +89,17 @@ def test_arrays_without_a_test_split_are_scored_on_validation_and_say_so(tmp_pat
     with_test = dict(data, x_test=rng.normal(size=(25, 4)).tolist(), y_test=rng.integers(0, 3, 25).tolist())
     rep = run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path), inline_data=with_test))
     assert (rep["split"], rep["split_label"], rep["n_samples"]) == ("test", "test split", 25)
+
+
+def test_the_default_run_is_the_latest_that_did_not_diverge() -> None:
+    from visualnn.core.training_config import RunRecord
+    from visualnn.services.evaluation import pick_run
+
+    project = tiny_project()
+    project.add_run(RunRecord("run-a", "2026-01-01T00:00:00", model_path="runs/run-a/model.keras"))
+    project.add_run(RunRecord("run-b", "2026-01-02T00:00:00", status="diverged", model_path="runs/run-b/model.keras"))
+    assert pick_run(project, None).id == "run-a"  # the diverged run holds only its last finite epoch's weights
+    assert pick_run(project, "run-b").id == "run-b"  # named: it is evaluated as asked
+    only = tiny_project()
+    only.add_run(RunRecord("run-b", "2026-01-02T00:00:00", status="diverged", model_path="runs/run-b/model.keras"))
+    assert pick_run(only, None).id == "run-b"  # nothing better: the diverged run's model is still a model

@@ -191,14 +191,126 @@ def test_top_k_with_one_hot_labels(tmp_path: Any) -> None:
     assert run.history["top_k_accuracy"] == [1.0]  # 3 classes: the true one is always in the top 5
 
 
-def test_nan_loss_stops_the_run_and_says_why(tmp_path: Any) -> None:
+def _regression(x: Any, y: Any, **training: Any) -> Any:
+    return tiny_project(mlp_graph(n_classes=1, activation=None), loss="mean_squared_error", metrics=["mae"], **training)
+
+
+def _finite_weights(model: Any) -> bool:
+    import numpy as np
+
+    return all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def test_nan_loss_marks_the_run_diverged_and_says_where(tmp_path: Any) -> None:
+    import keras
     import numpy as np
 
     rng = np.random.default_rng(0)
     x = (rng.normal(size=(400, 4)) * 1e3).astype("float32")
     y = (x @ np.array([1.0, -2.0, 0.5, 3.0])).astype("float32")
-    project = tiny_project(mlp_graph(n_classes=1, activation=None), loss="mean_squared_error", metrics=["mae"],
-                           optimizer="sgd", learning_rate=10.0)
+    project = _regression(x, y, optimizer="sgd", learning_rate=10.0)
     run = _train(tmp_path, project=project, data={"x": x.tolist(), "y": y.tolist()}, epochs=5).run
-    assert run.status == "failed" and run.epochs_done == 1
-    assert run.history["loss"] == [None] and "NaN" in (run.error or "")
+    assert run.status == "diverged" and run.epochs_done == 1
+    assert run.history["loss"] == [None]
+    assert run.extra["diverged"] == {"epoch": 1, "loss": run.extra["diverged"]["loss"], "weights_from_epoch": 0}
+    assert "at epoch 1" in (run.error or "") and "Lower the learning rate" in (run.error or "")
+    assert "inf/NaN" in (run.error or "") and "weights from before training" in (run.error or "")
+    # The saved model holds the last finite weights (here: the initial ones), so it still loads and predicts.
+    assert _finite_weights(keras.saving.load_model(tmp_path / str(run.model_path)))
+
+
+def test_an_infinite_loss_is_diverged_not_finished(tmp_path: Any) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4)).astype("float32")
+    y = (x[:, 0] * 1e20).astype("float32")  # squared errors overflow float32: the loss is inf, not NaN
+    run = _train(tmp_path, project=_regression(x, y), data={"x": x.tolist(), "y": y.tolist()}, epochs=3).run
+    assert run.status == "diverged" and run.extra["diverged"]["loss"] == "infinite"
+    assert (run.error or "").startswith("The loss became infinite at epoch 1, so training stopped")
+
+
+def test_divergence_keeps_the_weights_of_the_last_finite_epoch() -> None:
+    """Two finite epochs, then an inf target in epoch 3: the model ends with the weights after epoch 2."""
+    from types import SimpleNamespace
+
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from visualnn.services.keras_builder import build_model
+    from visualnn.services.training import compile_model, fit_model
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = (x @ np.array([1.0, -2.0, 0.5, 3.0])).astype("float32")
+    epochs_seen = [0]
+
+    def batches() -> Any:  # the third pass over the data carries an infinite target
+        epochs_seen[0] += 1
+        for i in range(0, 64, 16):
+            yb = y[i:i + 16].copy()
+            if epochs_seen[0] == 3 and i == 16:
+                yb[0] = np.inf
+            yield x[i:i + 16], yb
+
+    def train(n_epochs: int) -> tuple[Any, dict[str, list[float]], int]:
+        epochs_seen[0] = 0
+        keras.utils.set_random_seed(3)
+        cfg = TrainingConfig(loss="mean_squared_error", metrics=(), optimizer="sgd", learning_rate=0.01)
+        model = build_model(mlp_graph(n_classes=1, activation=None))
+        compile_model(model, cfg)
+        spec = (tf.TensorSpec((None, 4), tf.float32), tf.TensorSpec((None,), tf.float32))
+        data = SimpleNamespace(train=tf.data.Dataset.from_generator(batches, output_signature=spec), val=None)
+        history, _stopped, kept = fit_model(model, data, cfg, epochs=n_epochs)
+        return model, history, kept
+
+    diverged, history, kept = train(5)
+    assert kept == 2 and len(history["loss"]) == 3 and not np.isfinite(history["loss"][-1])
+    twin, _, kept_twin = train(2)  # the same start and batches, stopped by hand after epoch 2
+    assert kept_twin == 2
+    for a, b in zip(diverged.get_weights(), twin.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # The optimizer's state (its step count) is the one after epoch 2 too, not the diverged steps'.
+    assert diverged.optimizer.iterations.numpy() == twin.optimizer.iterations.numpy()
+
+
+def test_a_loss_that_does_not_move_gets_a_hint_naming_the_learning_rate(tmp_path: Any) -> None:
+    slow = _train(tmp_path, project=tiny_project(learning_rate=1e-6), data=blobs(160), epochs=5).run
+    assert slow.status == "finished"
+    [hint] = slow.extra["hints"]
+    assert "barely changed over the last 5 epochs" in hint and "learning rate (1e-06)" in hint
+    assert "initialisation" in hint
+    normal = _train(tmp_path, project=tiny_project(learning_rate=1e-3), data=blobs(160), epochs=5).run
+    assert "hints" not in normal.extra
+
+
+def test_mixed_precision_on_the_cpu_is_warned_at_the_start_and_recorded(tmp_path: Any) -> None:
+    logs: list[str] = []
+    result = _train(tmp_path, lambda k, d: logs.append(d["text"]) if k == "log" else None,
+                    project=tiny_project(mixed_precision="mixed_bfloat16", device="cpu"), epochs=1)
+    [warning] = [t for t in logs if "mixed_bfloat16" in t]
+    assert "slower than float32" in warning and "CPU" in warning
+    assert any("slower than float32" in w for w in result.run.extra["warnings"])
+    plain = _train(tmp_path, project=tiny_project(device="cpu"), epochs=1).run
+    assert "warnings" not in plain.extra
+
+
+def test_tensorboard_logs_hold_the_loss_that_tensorboard_reads(tmp_path: Any) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    run = _train(tmp_path, project=tiny_project(tensorboard=True), epochs=1).run
+    assert run.status == "finished"
+    logs = tmp_path / "runs" / run.id / "logs" / "train"
+    events = EventAccumulator(str(logs), size_guidance={"tensors": 0, "scalars": 0})
+    events.Reload()
+    tags = events.Tags()
+    # Keras writes scalars through tf.summary, which TensorBoard stores as tensors.
+    assert "epoch_loss" in tags["tensors"] or "epoch_loss" in tags["scalars"]
+    if "epoch_loss" in tags["tensors"]:
+        import tensorflow as tf
+
+        [loss] = [float(tf.make_ndarray(e.tensor_proto)) for e in events.Tensors("epoch_loss")]
+    else:
+        [loss] = [e.value for e in events.Scalars("epoch_loss")]
+    assert loss == pytest.approx(run.history["loss"][0], rel=1e-5)

@@ -15,8 +15,12 @@ def test_hints_nan_overfitting_flat() -> None:
     assert "NaN" in training_hints({"loss": [1.0, None]})[0]
     over = training_hints({"loss": [1.0, 0.8, 0.6, 0.4, 0.3], "val_loss": [1.0, 0.9, 0.95, 1.0, 1.1]})
     assert len(over) == 1 and "overfitting" in over[0]
-    flat = training_hints({"loss": [1.0986, 1.0986, 1.0985]})
-    assert len(flat) == 1 and "learning rate may be too low" in flat[0]
+    assert "infinite" in training_hints({"loss": [1.0, float("inf")]})[0]
+    assert training_hints({"loss": [1.0986, 1.0986, 1.0985]}) == []  # 3 epochs: too early to call it flat
+    flat = training_hints({"loss": [1.0986, 1.0986, 1.0985, 1.0985, 1.0984]}, learning_rate=1e-6)
+    assert len(flat) == 1 and "learning rate (1e-06) may be too low" in flat[0] and "initialisation" in flat[0]
+    assert training_hints({"loss": [1.1287, 1.1216, 1.1148, 1.1081, 1.1018]}) == []  # slow, but moving
+    assert training_hints({"loss": [1e-4] * 5}) == []  # converged, not stuck
     assert training_hints({"loss": [1.0, 0.7, 0.5], "val_loss": [1.0, 0.8, 0.6]}) == []
 
 

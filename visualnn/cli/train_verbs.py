@@ -18,7 +18,7 @@ from typing import Any
 from visualnn.cli.distribute_args import add_distribution_args, apply_distribution_args, is_chief_run
 from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
-from visualnn.core.training_config import RunRecord
+from visualnn.core.training_config import DIVERGED, FAILED, RunRecord
 
 
 def register(sub: Any) -> None:
@@ -85,6 +85,8 @@ class ProgressPrinter:
         elif kind == "epoch":
             logs = "  ".join(f"{k} {v:.4f}" for k, v in data["logs"].items() if isinstance(v, float))
             self.stream.write(f"\rEpoch {data['epoch']}/{data['epochs']}  {logs}{' ' * 20}\n")
+        elif kind == "log":  # compile checks and settings warnings (mixed precision on a CPU), said at the start
+            self.stream.write(f"{data.get('level', 'info')}: {data.get('text', '')}\n")
         elif kind == "paused":
             self.stream.write("\npaused\n" if data.get("paused") else "resumed\n")
         self.stream.flush()
@@ -120,7 +122,7 @@ def train_main(args: argparse.Namespace) -> int:
     if not is_chief_run(run):  # multi-worker: only the chief writes the run record and the model
         print(f"Worker {run.extra.get('rank')} of {run.extra.get('workers')}: {run.status} after {run.epochs_done} "
               f"epoch(s), weights sha256 {run.extra.get('weights_sha256')}; the chief records the run.")
-        return 0 if run.status != "failed" else 1
+        return 0 if run.status not in FAILED_STATUSES else 1
     project.add_run(run)
     save_project(project, args.file)
     if args.json:
@@ -130,7 +132,23 @@ def train_main(args: argparse.Namespace) -> int:
         for key, value in run.metrics.items():
             print(f"  {key:<24} {value:.4f}" if isinstance(value, float) else f"  {key:<24} {value}")
         print(f"Model saved to {run.model_path}; run recorded in {args.file}.")
-    return 0 if run.status != "failed" else 1
+        print_run_notes(run)
+    return 0 if run.status not in FAILED_STATUSES else 1
+
+
+FAILED_STATUSES = (FAILED, DIVERGED)
+"""Statuses that make ``visualnn train`` exit 1 (the run is still recorded, with its model)."""
+
+
+def print_run_notes(run: RunRecord, stream: Any = None) -> None:
+    """Why a run diverged, the hints its history gives (a flat loss) and the warnings of its settings."""
+    out = stream or sys.stdout
+    if run.error:
+        print(f"{run.status.capitalize()}: {run.error}", file=out)
+    for hint in run.extra.get("hints") or []:
+        print(f"Hint: {hint}", file=out)
+    for warning in run.extra.get("warnings") or []:
+        print(f"Warning: {warning}", file=out)
 
 
 def evaluate_main(args: argparse.Namespace) -> int:

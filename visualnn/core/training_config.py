@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import math
 import secrets
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
@@ -132,13 +133,60 @@ def _normalized(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+FINISHED, STOPPED, FAILED, DIVERGED = "finished", "stopped", "failed", "diverged"
+RUN_STATUSES = (FINISHED, STOPPED, FAILED, DIVERGED)
+"""How a run ended: all its epochs (or early stopping); the user's Stop; an error; a NaN/inf loss."""
+
+FLAT_EPOCHS = 5
+"""A loss is flat when its last ``FLAT_EPOCHS`` epochs moved by less than ``FLAT_TOLERANCE`` of its size."""
+FLAT_TOLERANCE = 1e-3
+FLAT_FLOOR = 1e-3
+"""A loss this small is converged, not stuck: no flat-loss hint below it."""
+
+
+def is_flat(loss: list[float]) -> bool:
+    """Whether the last :data:`FLAT_EPOCHS` finite epoch losses barely moved (and are not near zero)."""
+    window = loss[-FLAT_EPOCHS:]
+    if len(window) < FLAT_EPOCHS or not all(math.isfinite(v) for v in window):
+        return False
+    scale = max(abs(window[0]), 1e-12)
+    return (max(window) - min(window)) / scale < FLAT_TOLERANCE and abs(window[-1]) > FLAT_FLOOR
+
+
+def flat_loss_hint(learning_rate: float | None = None) -> str:
+    """The hint for a loss that does not move (see :func:`is_flat`), naming the rate when known."""
+    rate = f" ({learning_rate:g})" if learning_rate is not None else ""
+    return (f"The loss has barely changed over the last {FLAT_EPOCHS} epochs (less than {FLAT_TOLERANCE:.1%}). "
+            f"The learning rate{rate} may be too low: try 10x higher (0.001 suits Adam). Check the initialisation "
+            "too (kernel_initializer: glorot_uniform or he_normal, not zeros or constant), and that the inputs are "
+            "scaled (standardise features, rescale images to [0, 1]).")
+
+
+def divergence_message(epoch: int, value: str, kept_epoch: int, first_epoch: int = 0, stopped: bool = True) -> str:
+    """Where and why a run diverged, which weights its model holds, and what to try (plain words).
+
+    ``epoch`` is the 1-based epoch whose loss became ``value`` ("NaN" or "infinite"); ``kept_epoch`` the
+    epochs the saved weights have finished (``first_epoch``: the weights the run started from).
+    """
+    if kept_epoch > first_epoch:
+        kept = f"The saved model holds the weights after epoch {kept_epoch}, the last with a finite loss."
+    elif first_epoch:
+        kept = f"No epoch of this run had a finite loss: the saved model holds the weights it continued from " \
+               f"(epoch {first_epoch})."
+    else:
+        kept = "No epoch had a finite loss: the saved model holds the weights from before training."
+    return (f"The loss became {value} at epoch {epoch}{', so training stopped' if stopped else ''} (diverged). "
+            f"{kept} Lower the learning rate (try a tenth of it), and check the inputs and targets for inf/NaN "
+            "or huge values (standardise them in the Data panel).")
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One finished (or stopped) training run: settings snapshot, history, final metrics."""
 
     id: str
     started: str  # ISO 8601
-    status: str = "finished"  # finished | stopped | failed
+    status: str = "finished"  # one of RUN_STATUSES (a newer app's status is kept as written)
     duration_s: float = 0.0
     device: str = "cpu"
     config: dict[str, Any] = field(default_factory=dict)  # TrainingConfig.to_dict() snapshot
@@ -149,7 +197,7 @@ class RunRecord:
     extra: dict[str, Any] = field(default_factory=dict)  # export reports, notes
     epochs_done: int = 0
     continued_from: str | None = None  # id of the run this one resumed
-    error: str | None = None  # why a failed run failed
+    error: str | None = None  # why a failed run failed, or where and why a diverged one diverged
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""

@@ -501,6 +501,26 @@ def applies(name: str, cfg: TrainingConfig) -> bool:
     return not owners or any(owners)
 
 
+def precision_warning(precision: str, on_gpu: bool) -> str | None:
+    """Why a mixed-precision policy is a poor choice where training runs (on a CPU: slower), or None."""
+    if precision in ("", "none") or on_gpu:
+        return None
+    return (f"Precision {precision} on a CPU is slower than float32: CPUs have no 16-bit matrix units, so every "
+            "layer converts back and forth. It pays off on GPUs with tensor cores; choose 'none' to train on the "
+            "CPU at full speed.")
+
+
+def setting_warnings(cfg: TrainingConfig, gpus: int | None) -> dict[str, str]:
+    """Settings that work but cost something here: field name -> warning (the form shows it under the field).
+
+    ``gpus`` is the number of GPUs the engine found (None: not known yet, then only an explicit ``cpu``
+    device counts as a CPU).
+    """
+    on_cpu = cfg.device.lower() == "cpu" or gpus == 0
+    warning = precision_warning(cfg.mixed_precision, not on_cpu)
+    return {"mixed_precision": warning} if warning else {}
+
+
 def monitor_choices(metrics: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """The values a callback can monitor with these metrics: the loss and each metric, validation first."""
     names = ("loss", *metrics)
@@ -530,4 +550,6 @@ __all__ = [
     "learning_rate",
     "monitor_choices",
     "monitor_for",
+    "precision_warning",
+    "setting_warnings",
 ]

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from visualnn.core.distribution import ClusterTask, DistributionConfig, DistributionError, parse_tf_config
 from visualnn.core.training_config import TrainingConfig
+from visualnn.core.training_settings import precision_warning
 from visualnn.services.devices import resolve_device
 
 
@@ -146,9 +147,9 @@ def set_precision(config: DistributionConfig, on_gpu: bool, log: Callable[[str],
     import keras
 
     policy = config.mixed_precision if config.is_mixed else "float32"
-    if policy == "mixed_float16" and not on_gpu and log is not None:
-        log("mixed_float16 on the CPU is slower than float32 (it pays off on GPUs with tensor cores); "
-            "it is applied as asked.")
+    warning = precision_warning(config.mixed_precision, on_gpu)
+    if warning is not None and log is not None:
+        log(f"{warning} It is applied as asked.")
     keras.mixed_precision.set_global_policy(policy)
     return policy
 

@@ -44,10 +44,13 @@ from visualnn.services.training_common import (
     Sink,
     TrainingError,
     TrainingResult,
+    WarningSink,
     compile_model,
     current_lr,
     explain,
+    find_divergence,
     make_run_record,
+    make_weight_keeper,
     new_run_id,
 )
 from visualnn.services.training_data import load_data
@@ -95,6 +98,7 @@ class _Loop:
 
     def __init__(self, job: TrainRequest[Project], cfg: TrainingConfig, sink: Sink) -> None:
         self.job, self.cfg, self.sink = job, cfg, sink
+        self.keeper: Any = None  # the finite-weights keeper of the running fit (services.training_common)
         try:
             self.config = DistributionConfig.from_training(cfg.to_dict()).check()
             self.cluster = dist.tf_config_cluster()
@@ -283,6 +287,10 @@ class _Loop:
 
         cfg, t0, seen, last_report = self.cfg, time.perf_counter(), 0, 0.0
         val = getattr(self.data, "val", None)
+        # A diverging run ends with the weights of its last finite epoch, as model.fit runs do.
+        keeper = self.keeper = make_weight_keeper(start_epoch)
+        keeper.set_model(self.model)
+        keeper.on_train_begin()
         for epoch in range(start_epoch, cfg.epochs):
             iterator = iter(self.train)
             totals = np.zeros(len(self.metric_fns) + 2)
@@ -306,7 +314,8 @@ class _Loop:
                     return history, True
                 if cfg.terminate_on_nan and not math.isfinite(float(out[0])):
                     # the reduced loss is the same number on every worker, so all stop at this step
-                    history.setdefault("loss", []).append(float("nan"))
+                    history.setdefault("loss", []).append(float(out[0]))
+                    keeper.restore()
                     return history, False
             logs = self._logs(totals)
             if val is not None:
@@ -316,9 +325,12 @@ class _Loop:
                 history.setdefault(k, []).append(v)
             if lr is not None:
                 history.setdefault("lr", []).append(lr)
+            keeper.on_epoch_end(epoch, logs)
             self.save_backup(epoch + 1, history)
             self.sink("epoch", {"epoch": epoch + 1, "epochs": cfg.epochs, "logs": logs, "lr": lr,
                                 "elapsed_s": time.perf_counter() - t0})
+        if find_divergence(history.get("loss", [])) is not None:  # NaN kept training (terminate_on_nan off)
+            keeper.restore()
         return history, False
 
 
@@ -332,6 +344,8 @@ def run_multiworker(job: TrainRequest[Project], cfg: TrainingConfig, sink: Sink,
     if job.continue_run:
         raise TrainingError("Continuing an earlier run is not available with the 'multiworker' strategy; a "
                             "restarted cluster resumes from its backup by itself. Use 'auto' or 'mirrored'.")
+    warned = WarningSink(sink)  # mixed precision on a CPU, settings not applied: also kept in the record
+    sink = warned
     loop = _Loop(job, cfg, sink)
     loop.start()
     start_epoch = 0
@@ -374,6 +388,7 @@ def run_multiworker(job: TrainRequest[Project], cfg: TrainingConfig, sink: Sink,
     run = make_run_record(
         run_id, started, time.perf_counter() - t0, device, cfg, job.project.graph, history, final, model_path,
         job.base_dir, stopped, loop.data, len(history.get("loss", [])),
+        kept_epoch=loop.keeper.kept_epoch if loop.keeper is not None else None, warnings=warned.warnings,
         extra={"strategy": "multiworker", "chief": loop.is_chief, "rank": loop.rank, "workers": loop.n_workers,
                "replicas": loop.replicas, "global_batch": loop.global_batch, "resumed_from_epoch": start_epoch,
                "weights_sha256": weights_digest(loop.model)})

@@ -8,7 +8,7 @@ from typing import Any
 from visualnn.core.dataset import evaluated_split_label
 from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest
-from visualnn.core.training_config import RunRecord
+from visualnn.core.training_config import DIVERGED, RunRecord
 from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
 from visualnn.services.training_data import load_data
 
@@ -17,7 +17,8 @@ THUMB = 32  # wrong-sample thumbnails are at most THUMB x THUMB pixels
 
 
 def pick_run(project: Project, run_id: str | None) -> RunRecord:
-    """The run named ``run_id``, or the latest run that saved a model."""
+    """The run named ``run_id``, or the latest run that saved a model (one that did not diverge, when there is one:
+    a diverged run's model holds only the weights of its last finite epoch)."""
     runs = project.runs
     if run_id:
         for run in runs:
@@ -26,6 +27,7 @@ def pick_run(project: Project, run_id: str | None) -> RunRecord:
         known = ", ".join(r.id for r in runs) or "none"
         raise TrainingError(f"There is no run {run_id!r} in the project (runs: {known}).")
     with_model = [r for r in runs if r.model_path]
+    with_model = [r for r in with_model if r.status != DIVERGED] or with_model
     if not with_model:
         raise TrainingError("The project has no trained run yet. Train the model first.")
     return with_model[-1]

@@ -27,12 +27,15 @@ from visualnn.services.training_common import (
     Sink,
     TrainingError,
     TrainingResult,
+    WarningSink,
     compile_model,
     explain,
+    find_divergence,
     load_run_model,
     make_callbacks,
     make_progress_callback,
     make_run_record,
+    make_weight_keeper,
     new_run_id,
     null_sink,
 )
@@ -43,17 +46,26 @@ def fit_model(
     model: Any, data: Any, cfg: TrainingConfig, sink: Sink = null_sink, stop: threading.Event | None = None,
     pause: threading.Event | None = None, epochs: int | None = None, initial_epoch: int = 0,
     run_dir: str | None = None,
-) -> tuple[dict[str, list[float]], bool]:
-    """``model.fit`` with the runner's callbacks; returns (per-epoch history, stopped by user)."""
+) -> tuple[dict[str, list[float]], bool, int]:
+    """``model.fit`` with the runner's callbacks; returns (per-epoch history, stopped by user, kept epoch).
+
+    When the loss became NaN or infinite, the model ends with the weights of the last epoch whose loss
+    was finite (the kept epoch; ``initial_epoch`` when none was), not the diverged ones.
+    """
     progress = make_progress_callback(sink, stop, pause, cfg.batch_size, initial_epoch, cfg.terminate_on_nan)
-    callbacks = [progress, *make_callbacks(cfg, run_dir, getattr(data, "val", None) is not None)]
+    keeper = make_weight_keeper(initial_epoch)
+    callbacks = [progress, keeper, *make_callbacks(cfg, run_dir, getattr(data, "val", None) is not None)]
     n_epochs = epochs if epochs is not None else cfg.epochs
     hist = model.fit(data.train, validation_data=getattr(data, "val", None), epochs=initial_epoch + n_epochs,
                      initial_epoch=initial_epoch, callbacks=callbacks, verbose=0, shuffle=False)
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     if "learning_rate" in history:  # ReduceLROnPlateau logs it; keep one name for the rate
         history["lr"] = history.pop("learning_rate")
-    return history, bool(progress.stopped_by_user)
+    kept = initial_epoch + len(history.get("loss", []))
+    if find_divergence(history.get("loss", [])) is not None or progress.nan_seen:
+        keeper.restore()
+        kept = int(keeper.kept_epoch)
+    return history, bool(progress.stopped_by_user), kept
 
 
 def run_training(
@@ -71,6 +83,8 @@ def run_training(
 
     t0 = time.perf_counter()
     started = _dt.datetime.now().isoformat(timespec="seconds")
+    warned = WarningSink(sink)  # warnings sent at the start (mixed precision on a CPU...) also go into the record
+    sink = warned
     project = job.project
     cfg = project.training
     overrides = {k: v for k, v in (("epochs", job.epochs), ("batch_size", job.batch_size), ("seed", job.seed),
@@ -117,8 +131,9 @@ def run_training(
                 keep_outputs_float32(model)  # mixed precision: outputs (softmax, loss) stay float32
                 compile_model(model, cfg)
             sink("status", {"text": "Training…"})
-            history, stopped = fit_model(model, data, cfg.with_changes(batch_size=place.global_batch), sink,
-                                         stop_event, pause_event, cfg.epochs, initial_epoch, run_dir)
+            history, stopped, kept_epoch = fit_model(model, data, cfg.with_changes(batch_size=place.global_batch),
+                                                     sink, stop_event, pause_event, cfg.epochs, initial_epoch,
+                                                     run_dir)
             final = {k: v[-1] for k, v in history.items() if v}
             test = getattr(data, "test", None)
             if test is not None and not stopped and history:
@@ -142,7 +157,8 @@ def run_training(
         history = {k: list(previous.history.get(k, [])) + v for k, v in history.items()}
     run = make_run_record(
         run_id, started, time.perf_counter() - t0, place.describe(device), cfg, project.graph, history, final,
-        model_path, job.base_dir, stopped, data, epochs_done, continued_from=job.continue_run, extra=place.extra())
+        model_path, job.base_dir, stopped, data, epochs_done, continued_from=job.continue_run, extra=place.extra(),
+        first_epoch=initial_epoch, kept_epoch=kept_epoch, warnings=warned.warnings)
     return TrainingResult(run=run, model=model, data=data)
 
 

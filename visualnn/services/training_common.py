@@ -11,14 +11,23 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from visualnn.core.graph import Graph
 from visualnn.core.project import graph_with_spec_versions
 from visualnn.core.specs import KerasCall
-from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.core.training_config import (
+    DIVERGED,
+    FINISHED,
+    STOPPED,
+    RunRecord,
+    TrainingConfig,
+    divergence_message,
+    flat_loss_hint,
+    is_flat,
+)
 from visualnn.core.training_config import new_run_id as new_run_id  # its home is core: the window names runs too
 from visualnn.core.training_settings import KerasRef, SettingsError, callback_calls, compile_calls, monitor_for
 from visualnn.services.keras_builder import instantiate
@@ -232,28 +241,119 @@ def load_run_model(base_dir: str, run: RunRecord) -> Any:
     return keras.saving.load_model(path)
 
 
-NAN_ERROR = "The loss became NaN: training was stopped. Try a lower learning rate."
+@dataclass(frozen=True)
+class Divergence:
+    """Where a run's loss stopped being a finite number: the 1-based epoch and ``NaN`` or ``infinite``."""
+
+    epoch: int
+    value: str
 
 
-def run_status(history: dict[str, list[float]], stopped: bool) -> tuple[str, str | None]:
-    """(status, error) of a run from its loss history: stopped by the user, failed on NaN, or finished."""
-    nan = any(v is not None and not math.isfinite(v) for v in history.get("loss", []))
+def find_divergence(losses: Sequence[float | None], first_epoch: int = 0) -> Divergence | None:
+    """The first epoch from ``first_epoch`` on whose loss is NaN or infinite (``None`` is a saved NaN)."""
+    for i, v in enumerate(losses[first_epoch:], start=first_epoch):
+        if v is None or not math.isfinite(v):
+            return Divergence(i + 1, "infinite" if v is not None and math.isinf(v) else "NaN")
+    return None
+
+
+def run_status(history: dict[str, list[float]], stopped: bool, first_epoch: int = 0) -> str:
+    """How a run ended: stopped by the user, diverged (a NaN/inf loss in its own epochs), or finished."""
     if stopped:
-        return "stopped", None
-    return ("failed", NAN_ERROR) if nan else ("finished", None)
+        return STOPPED
+    return DIVERGED if find_divergence(list(history.get("loss", [])), first_epoch) is not None else FINISHED
+
+
+def make_weight_keeper(initial_epoch: int = 0) -> Any:
+    """A Keras callback keeping the weights and optimizer state of the last epoch whose loss was finite.
+
+    A diverging run ends with NaN/inf weights; :meth:`restore` puts back the last finite ones (those the
+    run started with when no epoch was finite), so the saved model still predicts. ``kept_epoch`` says
+    which epoch they belong to. The copy is taken at epoch ends, which Keras calls synchronously.
+    """
+    import keras
+
+    class FiniteWeights(keras.callbacks.Callback):  # type: ignore[misc]
+        """Copies the weights after every finite epoch; puts them back on demand."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.kept_epoch = initial_epoch
+            self._weights: list[Any] = []
+            self._optimizer: list[Any] = []
+
+        def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+            self._keep(initial_epoch)
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            loss = _floats(logs).get("loss")
+            if loss is not None and math.isfinite(loss):
+                self._keep(epoch + 1)
+
+        def _keep(self, epoch: int) -> None:
+            self.kept_epoch = epoch
+            self._weights = self.model.get_weights()
+            optimizer = getattr(self.model, "optimizer", None)
+            variables = list(getattr(optimizer, "variables", None) or [])
+            self._optimizer = [keras.ops.convert_to_numpy(v) for v in variables]
+
+        def restore(self) -> None:
+            """Put the kept weights (and optimizer state, when it has the same variables) back."""
+            self.model.set_weights(self._weights)
+            variables = list(getattr(self.model.optimizer, "variables", None) or [])
+            if len(variables) == len(self._optimizer):
+                for var, value in zip(variables, self._optimizer, strict=True):
+                    var.assign(value)
+
+    return FiniteWeights()
+
+
+class WarningSink:
+    """A sink that passes every message on and keeps the text of the ``log`` warnings (for the run record)."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self.warnings: list[str] = []
+
+    def __call__(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == "log" and data.get("level") == "warning" and data.get("text"):
+            text = str(data["text"])
+            if text not in self.warnings:
+                self.warnings.append(text)
+        self.sink(kind, data)
+
+
+def run_hints(history: dict[str, list[float]], cfg: TrainingConfig) -> list[str]:
+    """Plain-language hints the history gives (a flat loss), for the run record and the CLI."""
+    loss = [v for v in history.get("loss", []) if v is not None and math.isfinite(v)]
+    return [flat_loss_hint(cfg.learning_rate)] if is_flat(loss) else []
 
 
 def make_run_record(run_id: str, started: str, duration_s: float, device: str, cfg: TrainingConfig,
                     graph: Graph, history: dict[str, list[float]], final: dict[str, float],
                     model_path: str | None, base_dir: str, stopped: bool, data: Any, epochs_done: int,
-                    continued_from: str | None = None, extra: dict[str, Any] | None = None) -> RunRecord:
+                    continued_from: str | None = None, extra: dict[str, Any] | None = None,
+                    first_epoch: int = 0, kept_epoch: int | None = None,
+                    warnings: list[str] | None = None) -> RunRecord:
     """The run record both training loops save: JSON-safe numbers, paths relative to the project.
 
     ``graph`` is the trained graph; the record keeps its project-file JSON (with layer-spec versions).
+    ``history`` may start with the epochs of the run this one continues (``first_epoch`` of them): only
+    this run's epochs decide whether it diverged. ``kept_epoch`` is the epoch whose weights were saved
+    after a divergence; ``warnings`` (mixed precision on a CPU, compile checks) are kept in ``extra``.
     """
     from visualnn.services.training_data import data_facts
 
-    status, error = run_status(history, stopped)
+    status = run_status(history, stopped, first_epoch)
+    error = None
+    notes: dict[str, Any] = {}
+    if status == DIVERGED:
+        where = find_divergence(list(history.get("loss", [])), first_epoch)
+        assert where is not None  # run_status found it
+        kept = kept_epoch if kept_epoch is not None else first_epoch
+        error = divergence_message(where.epoch, where.value, kept, first_epoch, cfg.terminate_on_nan)
+        notes["diverged"] = {"epoch": where.epoch, "loss": where.value, "weights_from_epoch": kept}
+    hints = run_hints(history, cfg) if status != DIVERGED else []
     return RunRecord(
         id=run_id, started=started, status=status, duration_s=round(duration_s, 3), device=device,
         config=cfg.to_dict(), graph=graph_with_spec_versions(graph),
@@ -262,5 +362,6 @@ def make_run_record(run_id: str, started: str, duration_s: float, device: str, c
         model_path=os.path.relpath(model_path, base_dir).replace(os.sep, "/") if model_path else None,
         epochs_done=epochs_done, continued_from=continued_from, error=error,
         extra={"class_names": list(getattr(data, "class_names", []) or []), "task": getattr(data, "task", ""),
-               "facts": data_facts(data).__dict__, **(extra or {})},
+               "facts": data_facts(data).__dict__, **notes, **({"hints": hints} if hints else {}),
+               **({"warnings": list(warnings)} if warnings else {}), **(extra or {})},
     )

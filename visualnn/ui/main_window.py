@@ -436,5 +436,6 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             event.ignore()
             return
         self.save_settings()
+        self.runs_panel.shutdown()  # the TensorBoard processes it started
         self.engine.stop()
         event.accept()

@@ -1,10 +1,12 @@
-"""Training history and plain-language hints from it (pure Python, no Qt): NaN, overfitting, flat loss."""
+"""Training history and plain-language hints from it (pure Python, no Qt): NaN/inf, overfitting, flat loss."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from visualnn.core.training_config import flat_loss_hint, is_flat
 
 
 def finite_or_none(value: Any) -> float | None:
@@ -34,13 +36,18 @@ def _finite(values: Sequence[float | None]) -> list[float]:
     return [float(v) for v in values if v is not None and math.isfinite(float(v))]
 
 
-def training_hints(history: Mapping[str, Sequence[float | None]], nan_seen: bool = False) -> list[str]:
-    """Hints for the user, most important first, from per-epoch values (``loss``, ``val_loss``)."""
+def training_hints(history: Mapping[str, Sequence[float | None]], nan_seen: bool = False,
+                   learning_rate: float | None = None) -> list[str]:
+    """Hints for the user, most important first, from per-epoch values (``loss``, ``val_loss``).
+
+    The flat-loss rule and its words are the run record's (``core.training_config``), so the window and
+    ``visualnn train`` say the same.
+    """
     hints: list[str] = []
     loss = list(history.get("loss", []))
     if nan_seen or any(v is None or (isinstance(v, float) and not math.isfinite(v)) for v in loss):
-        hints.append("The loss became NaN (not a number), so training stopped. Lower the learning rate "
-                     "(try a tenth of it), and check the data for missing or huge values.")
+        hints.append("The loss became NaN or infinite (diverged), so training stopped. Lower the learning rate "
+                     "(try a tenth of it), and check the inputs and targets for inf/NaN or huge values.")
         return hints
     train = _finite(loss)
     val = _finite(history.get("val_loss", []))
@@ -51,12 +58,8 @@ def training_hints(history: Mapping[str, Sequence[float | None]], nan_seen: bool
             hints.append("Validation loss has risen for the last epochs while training loss keeps falling: the model "
                          "is overfitting (memorising the training data). Try early stopping, Dropout, fewer units, "
                          "or more data.")
-    if len(train) >= 3:
-        window = train[-3:]
-        scale = max(abs(window[0]), 1e-12)
-        if (max(window) - min(window)) / scale < 0.002 and window[-1] > 1e-3:
-            hints.append("The loss is barely changing. The learning rate may be too low, or the inputs are not "
-                         "scaled (standardise features, rescale images to [0, 1]).")
+    if is_flat(train):
+        hints.append(flat_loss_hint(learning_rate))
     return hints
 
 

@@ -1,20 +1,41 @@
-"""The Runs tab: past runs of the project; select several to overlay their curves and see what differs."""
+"""The Runs tab: past runs of the project; select several to overlay their curves and see what differs.
+
+A run's TensorBoard logs open from here ("Open in TensorBoard", also on the table's context menu): the
+launcher runs TensorBoard as its own process and the browser shows it.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QSplitter, QTableWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from visualnn.core.training_config import RunRecord, run_differences
+from visualnn.core.project.run_folders import run_folder_of
+from visualnn.core.training_config import DIVERGED, FAILED, STOPPED, RunRecord, run_differences
+from visualnn.ui import theme
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.evaluation_panel import fill_table
 from visualnn.ui.training.hints import format_duration
 from visualnn.ui.training.plots import MetricPlots
+from visualnn.ui.training.tensorboard import TensorBoardLauncher
 
 RUN_COLUMNS = ["run", "started", "status", "epochs", "duration", "device", "loss", "val_loss", "val_accuracy"]
+STATUS_COLORS = {DIVERGED: theme.ERROR, FAILED: theme.ERROR, STOPPED: theme.WARNING}
+"""Statuses drawn in colour in the table (finished runs keep the table's text colour)."""
 
 
 class RunsPanel(QWidget):
@@ -23,14 +44,32 @@ class RunsPanel(QWidget):
     selection_changed = Signal(list)  # selected run ids
 
     def __init__(self, document: ProjectDocument, engine: EngineLink | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, tensorboard: TensorBoardLauncher | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.engine = engine
+        self.tensorboard = tensorboard or TensorBoardLauncher(self)
+        self.tensorboard.opened.connect(self._on_tensorboard_opened)
+        self.tensorboard.failed.connect(self._on_tensorboard_failed)
+        self.tensorboard.status_changed.connect(self._on_tensorboard_status_changed)
         self.table = QTableWidget()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_table_context_menu)
+        self.tensorboard_btn = QPushButton("Open in TensorBoard")
+        self.tensorboard_btn.setToolTip("Show the selected run's TensorBoard logs in the browser (the run needs "
+                                        "'TensorBoard logs in the run folder' switched on under Callbacks).")
+        self.tensorboard_btn.clicked.connect(self.open_tensorboard)
+        self.tensorboard_label = QLabel()
+        self.tensorboard_label.setWordWrap(True)
+        self.tensorboard_label.setOpenExternalLinks(True)
+        self.tensorboard_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        tools = QHBoxLayout()
+        tools.setContentsMargins(0, 0, 0, 0)
+        tools.addWidget(self.tensorboard_btn)
+        tools.addWidget(self.tensorboard_label, 1)
         self.plots = MetricPlots()
         self.diff_label = QLabel("Select two or more runs to compare them.")
         self.diff_table = QTableWidget()
@@ -52,6 +91,7 @@ class RunsPanel(QWidget):
         splitter.setSizes([160, 540])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(tools)
         layout.addWidget(splitter)
         document.runs_changed.connect(self.refresh)
         document.project_replaced.connect(self.refresh)
@@ -70,7 +110,66 @@ class RunsPanel(QWidget):
             rows.append([r.id, r.started.replace("T", " "), r.status, r.epochs_done, format_duration(r.duration_s),
                          r.device] + [last.get(k) if last.get(k) is not None else "" for k in RUN_COLUMNS[6:]])
         fill_table(self.table, RUN_COLUMNS, rows)
+        for i, r in enumerate(self.runs):  # a diverged or failed run stands out, and says why on hover
+            item = self.table.item(i, RUN_COLUMNS.index("status"))
+            if item is None:
+                continue
+            if r.status in STATUS_COLORS:
+                item.setForeground(QColor(STATUS_COLORS[r.status]))
+            notes = [n for n in (r.error, *(r.extra.get("hints") or []), *(r.extra.get("warnings") or [])) if n]
+            item.setToolTip("\n\n".join(str(n) for n in notes))
         self._on_table_selection_changed()
+
+    def logs_dir(self, run: RunRecord) -> str | None:
+        """The run's TensorBoard ``logs`` folder (``runs/<id>/logs``), or None when the run has no folder."""
+        if not run.model_path:
+            return None
+        base = os.path.dirname(os.path.abspath(self.document.path)) if self.document.path else None
+        folder = run_folder_of(run.model_path, base)
+        return os.path.join(folder, "logs") if folder is not None else None
+
+    def open_tensorboard(self) -> None:
+        """Open the selected run's logs in TensorBoard (started as its own process) and the browser."""
+        chosen = self.selected_runs()
+        if len(chosen) != 1:
+            self._on_tensorboard_failed("Select one run to open its logs in TensorBoard.")
+            return
+        run = chosen[0]
+        logs = self.logs_dir(run)
+        if logs is None:
+            self._on_tensorboard_failed(f"Run {run.id} saved no model, so it has no run folder with logs. Train "
+                                        "again with 'TensorBoard logs in the run folder' switched on.")
+            return
+        self.tensorboard.open(run.id, logs)
+
+    def shutdown(self) -> None:
+        """Stop the TensorBoard processes this panel started (the window is closing)."""
+        self.tensorboard.stop_all()
+
+    def _on_table_context_menu(self, pos: QPoint) -> None:
+        row = self.table.rowAt(pos.y())
+        if row < 0:
+            return
+        if row not in {i.row() for i in self.table.selectionModel().selectedRows()}:
+            self.table.selectRow(row)
+        menu = QMenu(self)
+        action = menu.addAction("Open in TensorBoard")
+        action.setEnabled(len(self.selected_runs()) == 1)
+        action.triggered.connect(self.open_tensorboard)
+        self.context_menu = menu  # kept for tests, which cannot click a menu run by exec()
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def _on_tensorboard_opened(self, run_id: str, url: str) -> None:
+        self.tensorboard_label.setStyleSheet("")
+        self.tensorboard_label.setText(f'TensorBoard shows run {run_id} at <a href="{url}">{url}</a>')
+
+    def _on_tensorboard_failed(self, message: str) -> None:
+        self.tensorboard_label.setStyleSheet(f"color: {theme.ERROR};")
+        self.tensorboard_label.setText(message)
+
+    def _on_tensorboard_status_changed(self, text: str) -> None:
+        self.tensorboard_label.setStyleSheet("")
+        self.tensorboard_label.setText(text)
 
     def select(self, run_ids: list[str]) -> None:
         """Select runs by id (programmatic comparison)."""
@@ -92,6 +191,7 @@ class RunsPanel(QWidget):
 
     def _on_table_selection_changed(self) -> None:
         chosen = self.selected_runs()
+        self.tensorboard_btn.setEnabled(len(chosen) == 1)
         self.plots.clear()
         for run in chosen:
             self.plots.load_history(run.history, prefix=f"{run.id}:" if len(chosen) > 1 else "")

@@ -22,7 +22,7 @@ from visualnn.core.compile_options import check_compile
 from visualnn.core.fixes import fix_command, fix_label
 from visualnn.core.project.run_folders import RunFolderError, place_new_run, remove_run_folder
 from visualnn.core.protocol import TrainRequest, as_float
-from visualnn.core.training_config import RunRecord, TrainingConfig, new_run_id
+from visualnn.core.training_config import DIVERGED, RunRecord, TrainingConfig, new_run_id
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_client import JobHandle
 from visualnn.ui.engine_link import EngineLink
@@ -322,14 +322,15 @@ class TrainingSessionController(QObject):
             self.status_changed.emit(f"{float(data.get('samples_per_s', 0)):,.0f} samples/s · elapsed "
                                      f"{format_duration(elapsed)} · ETA {format_duration(eta)}")
         loss = logs.get("loss")
-        if loss is not None and math.isnan(as_float(loss)):
+        if loss is not None and not math.isfinite(as_float(loss)):  # NaN or inf: the run diverges
             self._nan = True
 
     def _on_epoch(self, data: dict[str, Any]) -> None:
         logs = dict(data.get("logs") or {})
         record_epoch(self._history, logs, data.get("lr"))
         self.epoch_reported.emit(int(data["epoch"]), logs, data.get("lr"))
-        self.hints_changed.emit("\n".join([*self._notes, *training_hints(self._history, self._nan)]))
+        hints = training_hints(self._history, self._nan, self.document.project.training.learning_rate)
+        self.hints_changed.emit("\n".join([*self._notes, *hints]))
 
     def _on_job_finished(self, result: dict[str, Any]) -> None:
         self._handle = None
@@ -360,9 +361,13 @@ class TrainingSessionController(QObject):
         shown = {k: v for k, v in run.metrics.items() if isinstance(v, float)}
         summary = "  ".join(f"{k} {v:.4g}" for k, v in list(shown.items())[:6])
         self.status_changed.emit(f"Run {run.id} {run.status} in {format_duration(run.duration_s)}. {summary}")
-        hints = training_hints(run.history, self._nan or run.status == "failed")
-        if run.error:
-            hints.insert(0, run.error)
+        if run.status == DIVERGED and run.error:  # the record says where it diverged and which weights it kept
+            hints = [run.error]
+        else:
+            hints = training_hints(run.history, self._nan, run.training_config.learning_rate)
+            if run.error:
+                hints.insert(0, run.error)
+        hints.extend(str(w) for w in run.extra.get("warnings") or [])  # said at the start, kept in view
         if misplaced:
             hints.insert(0, misplaced)
         self.hints_changed.emit("\n".join(dict.fromkeys(hints)))

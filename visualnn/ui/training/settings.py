@@ -46,7 +46,9 @@ from visualnn.core.training_settings import (
     SettingField,
     applies,
     monitor_choices,
+    setting_warnings,
 )
+from visualnn.ui import theme
 
 CATALOGS: dict[str, tuple[Option, ...]] = {"loss": LOSSES, "optimizer": OPTIMIZERS, "schedule": SCHEDULES,
                                            "metrics": METRICS}
@@ -78,6 +80,7 @@ class TrainingSettingsForm(QWidget):
         self._cfg = TrainingConfig()
         self._updating = True  # filling the widgets emits their change signals: not edits
         self._n_gpus = 0
+        self._devices_known = False  # until the engine lists its devices, only an explicit 'cpu' counts as a CPU
         self.widgets: dict[str, QWidget] = {}
         self.sections: dict[str, QWidget] = {}
         self.toggles: dict[str, QToolButton] = {}
@@ -129,6 +132,12 @@ class TrainingSettingsForm(QWidget):
                 self.validation_split.setToolTip("The share of the data held out to validate each epoch; "
                                                  "change it under Split in the Data tab.")
                 form.addRow("Validation", self.validation_split)
+            if f.name == "mixed_precision":  # works, but costs something here (a CPU): said before training
+                self.precision_note = QLabel()
+                self.precision_note.setWordWrap(True)
+                self.precision_note.setStyleSheet(f"color: {theme.WARNING};")
+                self.precision_note.setVisible(False)
+                form.addRow("", self.precision_note)
         self._updating = False
         self.set_config(self._cfg)
         self.set_validation_split(None)
@@ -268,6 +277,7 @@ class TrainingSettingsForm(QWidget):
             device.addItems(["auto", *[d for d in device_ids if d != "auto"]])
             device.setCurrentText(current)
             self._n_gpus = sum(1 for d in device_ids if d.lower().startswith("gpu"))
+            self._devices_known = True
             self._sync_enabled()
         finally:
             self._updating = False
@@ -308,6 +318,9 @@ class TrainingSettingsForm(QWidget):
         self.batch_note.setText(note)
         # On one device the note only repeats the batch size: the row stays free for the settings below.
         self.batch_note.setVisible(bool(note) and shown.strategy != "auto")
+        warning = setting_warnings(shown, self._n_gpus if self._devices_known else None).get("mixed_precision", "")
+        self.precision_note.setText(warning)
+        self.precision_note.setVisible(bool(warning))
 
     def _on_widget_changed(self, *_: Any) -> None:
         if self._updating:
