@@ -78,3 +78,32 @@ def test_launch_comment_scales_to_n_machines() -> None:
 def test_unknown_export_strategy_is_refused() -> None:
     with pytest.raises(CodegenError, match="must be auto, mirrored or multiworker; received 'tpu'"):
         generate_script(_project(), strategy="tpu")
+
+
+def _chief_saves(code: str) -> list[str]:
+    """The statements under ``if is_chief:`` in ``main()``, as source (the chief alone saves the model)."""
+    main = next(n for n in ast.parse(code).body if isinstance(n, ast.FunctionDef) and n.name == "main")
+    block = next(n for n in ast.walk(main) if isinstance(n, ast.If) and ast.unparse(n.test) == "is_chief")
+    return [ast.unparse(statement) for statement in block.body]
+
+
+@pytest.mark.parametrize("kind", ["csv", "numpy"])
+def test_multiworker_chief_saves_the_model_behind_its_preprocessing_layers(kind: str) -> None:
+    from tests.core.test_codegen_script import csv_facts
+    from visualnn.core.dataset import DatasetSpec
+
+    project = _project()
+    facts = csv_facts()
+    if kind == "numpy":
+        facts = {key: facts[key] for key in ("val", "test", "split_seed", "stratify", "target_encoding", "scaling",
+                                             "task")}
+        facts.update(path="data.npz", features_array="x", targets_array="y", targets_path=None)
+    project.dataset = DatasetSpec(kind, str(facts["path"]), {})
+    code = generate_script(project, strategy="multiworker", facts=facts)
+    compile(code, "train.py", "exec")
+    assert "def with_preprocessing(model):" in code
+    assert _chief_saves(code) == ["with_preprocessing(model).save(args.output)",
+                                      "print('Saved the trained model, taking raw inputs, to', args.output)"]
+    # Without data the script's random arrays need no preprocessing: the chief saves the model itself.
+    assert _chief_saves(generate_script(_project(), strategy="multiworker")) == [
+        "model.save(args.output)", "print('Saved the trained model to', args.output)"]

@@ -116,6 +116,15 @@ def test_scripts_are_ruff_clean_and_formatted(tmp_path: Path) -> None:
             (tmp_path / f"{name}_{style}.py").write_text(generate_script(TEMPLATES[name].build(), style))
     project, facts = csv_project(column='it\'s "odd"')
     (tmp_path / "csv_script.py").write_text(generate_script(project, "functional", facts=facts))
+    common = {key: facts[key] for key in ("val", "test", "split_seed", "stratify", "target_encoding", "scaling")}
+    project.dataset = DatasetSpec("numpy", "data.npz", {})
+    (tmp_path / "numpy_script.py").write_text(generate_script(project, "functional", facts={
+        **common, "path": "data.npz", "features_array": "x", "targets_array": "y", "targets_path": None,
+        "task": "multiclass"}))
+    project.dataset = DatasetSpec("timeseries", "series.csv", {})
+    (tmp_path / "series_script.py").write_text(generate_script(project, "functional", facts={
+        **common, **{k: facts[k] for k in ("delimiter", "encoding", "header", "decimal")}, "path": "series.csv",
+        "features": ["a", "b"], "target": "b", "length": 8, "stride": 1, "horizon": 1, "task": "regression"}))
     ruff = [sys.executable, "-m", "ruff"]
     check = subprocess.run([*ruff, "check", "--isolated", str(tmp_path)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout

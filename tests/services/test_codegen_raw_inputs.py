@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,3 +79,66 @@ def test_image_script_wraps_the_model_in_resizing_and_rescaling(tmp_path: Path) 
     pixels = np.asarray(Image.open(files[0]).convert("RGB"))[None]
     scaled = module.load_image(files[0]).numpy()[None] * module.RESCALE[0] + module.RESCALE[1]
     np.testing.assert_allclose(raw_model.predict(pixels, verbose=0), model.predict(scaled, verbose=0), atol=1e-6)
+
+
+def _styles_take_raw_inputs(project: Any, facts: dict[str, Any]) -> str:
+    """Every style's script defines with_preprocessing() with a Normalization layer and saves that model."""
+    from tests.services.test_codegen_parity import styles_for
+
+    code = ""
+    for style in styles_for(project):
+        code = generate_script(project, style=style, facts=facts)
+        assert "def with_preprocessing(model):" in code, style
+        assert "keras.layers.Normalization(" in code, style
+        assert "with_preprocessing(model).save(args.output)" in code, style
+    return code
+
+
+@pytest.mark.parametrize("pixels", [True, False])
+def test_numpy_script_saves_a_model_that_takes_the_arrays_as_the_file_holds_them(tmp_path: Path, pixels: bool) -> None:
+    import keras
+    import numpy as np
+
+    from visualnn.core.dataset import DatasetSpec
+    from visualnn.core.templates import TEMPLATES
+    from visualnn.services.datasets import prepare
+    from visualnn.services.script_facts import script_facts
+
+    rng = np.random.default_rng(5)
+    # Pixels: uint8 0..255 (rescaled by 255); a table: per-feature min-max with offsets far from 0.
+    x = rng.integers(0, 256, (60, 28, 28, 1)).astype("uint8") if pixels else rng.normal(50, 9, (60, 4)) * [1, 2, 3, 4]
+    np.savez(tmp_path / "arrays.npz", x=x, y=rng.integers(0, 3, 60))
+    project = TEMPLATES["cnn_small" if pixels else "mlp_classifier"].build()
+    project.dataset = DatasetSpec("numpy", "arrays.npz", {"split": {"val": 0.25, "test": 0.25, "seed": 3},
+                                                          "scaling": "minmax"})
+    project.training = project.training.with_changes(epochs=1, batch_size=16)
+    code = _styles_take_raw_inputs(project, script_facts(project, str(tmp_path), str(tmp_path)))
+    module = load_module(code, tmp_path / f"np_raw_{pixels}.py")
+    history = module.main(["--output", str(tmp_path / "saved.keras")])
+    _, _, (x_test, _) = module.load_data()
+    raw = prepare(project.dataset, str(tmp_path)).raw_samples("test", 1000)
+    assert raw.dtype == x.dtype and len(raw) == len(x_test) > 10
+    saved = keras.models.load_model(tmp_path / "saved.keras")
+    assert any(isinstance(layer, keras.layers.Normalization) for layer in saved.layers)
+    expected = history.model.predict(x_test, verbose=0)
+    np.testing.assert_allclose(saved.predict(raw.astype("float32"), verbose=0), expected, atol=1e-5)
+    np.testing.assert_allclose(module.with_preprocessing(history.model).predict(raw.astype("float32"), verbose=0),
+                               expected, atol=1e-5)
+
+
+def test_timeseries_script_saves_a_model_that_takes_raw_windows(tmp_path: Path) -> None:
+    import numpy as np
+
+    from tests.services.test_codegen_parity import _example
+    from visualnn.services.datasets import prepare
+    from visualnn.services.script_facts import script_facts
+
+    project, folder = _example("timeseries", tmp_path)
+    code = _styles_take_raw_inputs(project, script_facts(project, str(folder), str(folder)))
+    module = load_module(code, folder / "series_raw.py")
+    _, _, (x_test, _) = module.load_data()
+    model = module.build_model()
+    raw = prepare(project.dataset, str(folder)).raw_samples("test", 10_000)
+    assert raw.shape == x_test.shape and not np.allclose(raw, x_test)  # temperatures, humidity as in the file
+    np.testing.assert_allclose(module.with_preprocessing(model).predict(raw.astype("float32"), verbose=0),
+                               model.predict(x_test, verbose=0), atol=1e-5)

@@ -166,9 +166,22 @@ def test_two_workers_train_in_lockstep_only_the_chief_records_and_the_script_mat
     assert codes == [0, 0], script_logs
     digests = [re.findall(r"weights sha256 ([0-9a-f]{64})", log) for log in script_logs]
     assert digests == [[extra["weights_sha256"]], [extra["weights_sha256"]]]  # same weights as the app's run
-    assert "Saved the trained model to script.keras" in script_logs[0]
+    assert "Saved the trained model, taking raw inputs, to script.keras" in script_logs[0]
     assert "Saved the trained model" not in script_logs[1]  # only the chief saves
     assert (tmp_path / "script.keras").exists() and not (tmp_path / "backup").exists()
+    # The chief saved the model behind its Normalization layer: it takes the arrays as data.npz holds them.
+    import keras
+    import numpy as np
+
+    from visualnn.core.project.io import load_project
+    from visualnn.services.datasets import prepare
+
+    data = prepare(load_project(path).dataset, str(tmp_path))
+    raw = data.raw_samples("val", 1000).astype("float32")
+    scaled = np.concatenate([x.numpy() for x, _ in data.val])
+    app_model = keras.models.load_model(tmp_path / str(run["model_path"]))
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "script.keras").predict(raw, verbose=0),
+                               app_model.predict(scaled, verbose=0), atol=1e-5)
 
 
 @pytest.mark.tf

@@ -17,6 +17,16 @@ from visualnn.core.training_settings import LOSSES, METRICS, find
 
 
 @dataclass(frozen=True)
+class FeatureColumn:
+    """One feature column of a table as inspection found it (the canvas shows the preprocessing it implies)."""
+
+    name: str
+    kind: str  # detected: numeric | categorical | boolean (the project's column options may override it)
+    n_unique: int = 0
+    n_missing: int = 0
+
+
+@dataclass(frozen=True)
 class DataFacts:
     """What the checks need to know about the data (filled from the prepared dataset's stats)."""
 
@@ -28,6 +38,8 @@ class DataFacts:
     input_shape: tuple[int, ...] | None = None  # one sample of x as the data delivers it (no batch axis)
     target_shape: tuple[int, ...] | None = None  # one sample of y: () one class number, (k,) k values per sample
     source: str = ""  # the data's file or folder name, for messages
+    columns: tuple[FeatureColumn, ...] = ()  # tables: the feature columns, in order
+    input_dtype: str = ""  # arrays: the features array's dtype as stored (uint8 pixels are rescaled by 255)
 
 
 @dataclass(frozen=True)

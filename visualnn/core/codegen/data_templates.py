@@ -200,6 +200,9 @@ def load_data():
 '''
 
 TIMESERIES = '''
+SCALING = {}  # the training split's per-feature center and scale, set by load_data()
+
+
 def make_windows(values, target):
     """Sliding windows (samples, time steps, features) and the target horizon steps after each."""
     length, stride, horizon = DATA["length"], DATA["stride"], DATA["horizon"]
@@ -239,12 +242,17 @@ def load_data():
     else:
         center, scale = train.mean(axis=0), train.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
+    # with_preprocessing() puts these in a Normalization layer
+    SCALING.update(center=center, scale=scale)
     scaled = (values - center) / scale
     bounds = [(0, n_train), (n_train, n_train + n_val), (n_train + n_val, n)]
     return tuple(make_windows(scaled[a:b], target[a:b]) for a, b in bounds)
 '''
 
 NUMPY = '''
+SCALING = {}  # the training split's center and scale and the sample shape, set by load_data()
+
+
 def encode_array_targets(y):
     """(labels for stratification or None, encoded targets) following VisualNN's rules."""
     task = DATA["task"]
@@ -304,10 +312,12 @@ def load_data():
         center, scale = 0.0, 1.0
     center = np.asarray(center, dtype=np.float32)
     scale = np.asarray(np.where(np.asarray(scale) > 0, scale, 1.0), dtype=np.float32)
+    scaled = x_all.dtype == np.uint8 or DATA["scaling"] != "layer"
+    SCALING.update(center=center, scale=scale, scaled=scaled, shape=x_all.shape[1:])
 
     def transform(raw):
         raw = np.asarray(raw, dtype=np.float32)
-        if DATA["scaling"] == "layer" and x_all.dtype != np.uint8:
+        if not scaled:
             return raw
         return ((raw - center) / scale).astype(np.float32)
 
@@ -425,6 +435,40 @@ def with_preprocessing(model):
     scale, offset = RESCALE
     x = keras.layers.Rescaling(scale, offset)(x)  # x * scale + offset
     return keras.Model(image, model(x), name="with_preprocessing")
+'''
+
+NUMPY_LAYERS = '''
+def with_preprocessing(model):
+    """The trained model behind a Normalization layer: it takes the arrays as the file holds them.
+
+    The layer repeats load_data()'s scaling with the training split's statistics ((x - mean) / std,
+    min-max as mean = min and variance = range**2, uint8 pixels as mean 0 and variance 255**2).
+    """
+    if not SCALING["scaled"]:
+        return model  # the model already takes the raw arrays
+    center, scale = SCALING["center"], SCALING["scale"]
+    raw = keras.Input(shape=SCALING["shape"], name="x")
+    x = keras.layers.Normalization(
+        axis=-1 if center.ndim else None,  # per feature for tables, one value otherwise
+        mean=center.tolist(),
+        variance=(scale.astype(np.float64) ** 2).tolist(),
+    )(raw)
+    return keras.Model(raw, model(x), name="with_preprocessing")
+'''
+
+SERIES_LAYERS = '''
+def with_preprocessing(model):
+    """The trained model behind a Normalization layer: it takes windows of the values as in the file.
+
+    Input: (samples, time steps, features); the layer scales each feature with the training split's
+    statistics, as load_data() does.
+    """
+    center, scale = SCALING["center"], SCALING["scale"]
+    window = keras.Input(shape=(DATA["length"], len(DATA["features"])), name="window")
+    x = keras.layers.Normalization(
+        axis=-1, mean=center.tolist(), variance=(scale**2).tolist()
+    )(window)
+    return keras.Model(window, model(x), name="with_preprocessing")
 '''
 
 PIPELINE = '''

@@ -92,18 +92,34 @@ def _strategy_first(lines: list[str]) -> list[str]:
 
 
 def distributed_main_lines(cfg: TrainingConfig, strategy: str | None,
-                           single_process: Callable[[TrainingConfig, str | None], list[str]]) -> list[str]:
-    """``main()`` for ``strategy``: the multi-worker loop, or ``single_process``'s lines with precision added."""
+                           single_process: Callable[[TrainingConfig, str | None], list[str]],
+                           raw_inputs: bool = False) -> list[str]:
+    """``main()`` for ``strategy``: the multi-worker loop, or ``single_process``'s lines with precision added.
+
+    ``raw_inputs``: the script defines ``with_preprocessing(model)`` and the chief saves that model.
+    """
     if strategy == "multiworker":
-        return [*launch_comment(strategy), *_multiworker_main(cfg)]
+        return [*launch_comment(strategy), *_multiworker_main(cfg, raw_inputs)]
     base = single_process(cfg, "mirrored" if strategy == "mirrored" else None)
     return with_distribution(base, cfg, strategy)
 
 
-def _multiworker_main(cfg: TrainingConfig) -> list[str]:
+def save_lines(raw_inputs: bool, indent: int) -> list[str]:
+    """Save the trained model; with ``raw_inputs`` behind the script's ``with_preprocessing(model)``."""
+    lines = ["model.save(args.output)", 'print("Saved the trained model to", args.output)']
+    if raw_inputs:
+        lines = ["# Save it behind the preprocessing layers (as VisualNN exports it): it takes raw inputs.",
+                 "with_preprocessing(model).save(args.output)",
+                 'print("Saved the trained model, taking raw inputs, to", args.output)']
+    return [" " * indent + line for line in lines]
+
+
+def _multiworker_main(cfg: TrainingConfig, raw_inputs: bool) -> list[str]:
     build = ["        model = build_model()", *float32_output_lines(cfg, 8), "        compile_model(model)"]
     head = MULTIWORKER_MAIN_HEAD.strip("\n").splitlines()
     tail = MULTIWORKER_MAIN_TAIL.strip("\n").splitlines()
+    at = tail.index("    if is_chief:") + 1
+    tail[at:at] = save_lines(raw_inputs, 8)
     return [*head, *precision_lines(cfg, 4), "    with strategy.scope():", *build, *tail]
 
 
@@ -210,8 +226,6 @@ MULTIWORKER_MAIN_TAIL = '''
     digest = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes() for w in model.get_weights()))
     print(f"Worker {task_type} {task_id}: weights sha256 {digest.hexdigest()}")
     if is_chief:
-        model.save(args.output)
-        print("Saved the trained model to", args.output)
     shutil.rmtree(backup, ignore_errors=True)  # finished: a new run starts from scratch
     if not os.path.exists(args.backup_dir) or not os.listdir(args.backup_dir):
         shutil.rmtree(args.backup_dir, ignore_errors=True)

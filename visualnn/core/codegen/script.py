@@ -14,7 +14,7 @@ from typing import Any
 
 from visualnn import __version__
 from visualnn.core.codegen import data_templates as T
-from visualnn.core.codegen.distribute_snippets import EXPORT_STRATEGIES, distributed_main_lines
+from visualnn.core.codegen.distribute_snippets import EXPORT_STRATEGIES, distributed_main_lines, save_lines
 from visualnn.core.codegen.literals import (
     Br,
     Cat,
@@ -33,7 +33,7 @@ from visualnn.core.specs import KerasCall
 from visualnn.core.training_config import TrainingConfig
 from visualnn.core.training_settings import CompileCalls, SettingsError, callback_calls, compile_calls
 
-RAW_INPUT_KINDS = ("csv", "images")  # sources whose script saves the model behind its preprocessing layers
+RAW_INPUT_KINDS = ("csv", "images", "numpy", "timeseries")  # the script saves the model behind preprocessing layers
 STRATEGIES = EXPORT_STRATEGIES  # None/auto, mirrored, multiworker: see distribute_snippets
 PINNED = {"tensorflow": "2.21", "keras": "3.15", "numpy": "2", "pandas": "2"}
 
@@ -165,7 +165,8 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         *_callback_lines(cfg),
         "",
         "",
-        *distributed_main_lines(cfg, strategy, partial(_main_lines, raw_inputs=kind in RAW_INPUT_KINDS)),
+        *distributed_main_lines(cfg, strategy, partial(_main_lines, raw_inputs=kind in RAW_INPUT_KINDS),
+                                raw_inputs=kind in RAW_INPUT_KINDS),
     ]
     return "\n".join(out).rstrip() + "\n"
 
@@ -195,22 +196,14 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
             out.append(_assign("RESCALE", rescale) + "  # x * scale + offset")
         body = {
             "csv": [T.SPLIT, T.READ_TABLE, T.CSV, T.CSV_LAYERS, T.PIPELINE],
-            "timeseries": [T.READ_TABLE, T.TIMESERIES, T.PIPELINE],
-            "numpy": [T.SPLIT, T.NUMPY, T.PIPELINE],
+            "timeseries": [T.READ_TABLE, T.TIMESERIES, T.SERIES_LAYERS, T.PIPELINE],
+            "numpy": [T.SPLIT, T.NUMPY, T.NUMPY_LAYERS, T.PIPELINE],
             "images": [T.SPLIT, T.IMAGES, T.IMAGE_LAYERS, T.IMAGE_PIPELINE],
         }[kind]
     out += ["", "", "# Step 1: define the data (tensors of shape (samples, ...)) and the tf.data pipeline."]
     for i, part in enumerate(body):
         out += (["", ""] if i else []) + part.strip("\n").splitlines()
     return out
-
-
-SAVE = ["    model.save(args.output)", '    print("Saved the trained model to", args.output)']
-SAVE_RAW = [
-    "    # Save it behind the preprocessing layers (as VisualNN exports it): it takes raw inputs.",
-    "    with_preprocessing(model).save(args.output)",
-    '    print("Saved the trained model, taking raw inputs, to", args.output)',
-]
 
 
 def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = False) -> list[str]:
@@ -274,7 +267,7 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         "    predictions = model.predict(x_new, verbose=0)",
         '    print("First predictions:", np.round(np.asarray(predictions)[:3], 3))',
         "",
-        *(SAVE_RAW if raw_inputs else SAVE),
+        *save_lines(raw_inputs, 4),
         "    return history",
         "",
         "",

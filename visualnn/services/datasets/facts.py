@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from visualnn.core.compile_options import DataFacts
+from visualnn.core.compile_options import DataFacts, FeatureColumn
 from visualnn.core.project import Project
 from visualnn.core.project.io import resolve_data_path
 from visualnn.services.datasets.inspect import SourceInfo, inspect_source
@@ -42,7 +42,18 @@ def facts_of(info: SourceInfo) -> DataFacts:
         input_shape=tuple(info.input_shape) if x is not None and all(info.input_shape) else None,
         target_shape=tuple(int(d or 0) for d in y.sample_shape) if y is not None else None,
         source=os.path.basename(os.path.normpath(info.path)) or info.path,
+        columns=_feature_columns(info),
+        input_dtype=str(info.arrays.get(str(info.format.get("features")), {}).get("dtype", "")) if info.arrays else "",
     )
+
+
+def _feature_columns(info: SourceInfo) -> tuple[FeatureColumn, ...]:
+    """The table's feature columns in order (empty for images and arrays)."""
+    if info.kind != "csv":
+        return ()
+    by_name = {c.name: c for c in info.columns}
+    return tuple(FeatureColumn(c.name, c.kind, c.n_unique, c.n_missing)
+                 for c in (by_name.get(name) for name in info.features) if c is not None)
 
 
 def project_facts(project: Project) -> DataFacts | None:

@@ -9,11 +9,13 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent, QToolTip
 
 from visualnn.core.graph import Edge, Graph, Node
+from visualnn.core.preprocessing_steps import preprocessing_steps
 from visualnn.core.shapes import ShapeReport, describe
 from visualnn.core.specs import fmt_shape
 from visualnn.ui import theme
 from visualnn.ui.canvas.controller import CanvasController
 from visualnn.ui.canvas.items import EdgeItem, NodeItem, NodeView, PortItem
+from visualnn.ui.canvas.preprocessing_item import PreprocessingGroup
 from visualnn.ui.document import ProjectDocument
 
 _SEVERITY_RANK = {"error": 2, "warning": 1}
@@ -23,6 +25,7 @@ class GraphScene(QGraphicsScene):
     """Items for every node and edge of the open graph; the document stays the only truth."""
 
     selection_ids_changed = Signal(list)
+    preprocessing_changed = Signal()  # the preprocessing group appeared or went
 
     def __init__(self, document: ProjectDocument, controller: CanvasController | None = None) -> None:
         super().__init__()
@@ -34,6 +37,10 @@ class GraphScene(QGraphicsScene):
         self._drag_port: PortItem | None = None
         self._drag_line: QGraphicsPathItem | None = None
         self._drag_target: PortItem | None = None
+        # The read-only group of preprocessing steps above the Input card (None: no data, or not one Input).
+        self.preprocessing: PreprocessingGroup | None = None
+        self._preprocessing_key: tuple[Any, ...] = (None, None)
+        self._preprocessing_expanded = False
         self.setSceneRect(-50000, -50000, 100000, 100000)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         document.project_replaced.connect(self._on_document_project_replaced)
@@ -72,6 +79,9 @@ class GraphScene(QGraphicsScene):
 
     def clear_items(self) -> None:
         """Remove every item (before mirroring another graph)."""
+        if self.preprocessing is not None:
+            self._preprocessing_expanded = False  # another project: its group starts folded
+        self.preprocessing, self._preprocessing_key = None, (None, None)
         self.clear()
         self.nodes.clear()
         self.edges.clear()
@@ -204,6 +214,38 @@ class GraphScene(QGraphicsScene):
         for edge, eitem in self.edges.items():
             eitem.set_closes_cycle(edge in back)
             eitem.set_label(describe(shapes.edge_shape(edge)) if shapes.edge_shape(edge) is not None else "")
+        self._refresh_preprocessing()
+
+    # ------------------------------------------------------------ the preprocessing group
+    def _refresh_preprocessing(self) -> None:
+        """Show the steps the attached data implies above the one Input card; nothing without data."""
+        project = self.document.project
+        spec, facts = project.dataset, self.document.data_facts
+        parent: NodeItem | None = None
+        if spec is not None and facts is not None:
+            inputs = [nid for nid, node in project.graph.nodes.items() if node.type == "Input"]
+            if len(inputs) == 1:  # several inputs: the exports put no preprocessing in front
+                parent = self.nodes.get(inputs[0])
+        group = self.preprocessing
+        key = (spec, facts)
+        if group is not None and group.parentItem() is parent and key == self._preprocessing_key:
+            return  # the common case: a layer was edited
+        self._preprocessing_key = key
+        if group is not None and group.parentItem() is not parent:
+            self._preprocessing_expanded = group.expanded
+            if group.scene() is self:
+                self.removeItem(group)
+            self.preprocessing = None
+        if parent is None or spec is None or facts is None:
+            if group is not None:
+                self.preprocessing_changed.emit()
+            return
+        steps = preprocessing_steps(spec, facts)
+        if self.preprocessing is None:
+            self.preprocessing = PreprocessingGroup(steps, self._preprocessing_expanded, parent)
+            self.preprocessing_changed.emit()
+        else:
+            self.preprocessing.set_steps(steps)
 
     # ------------------------------------------------------------ selection
     def selected_ids(self) -> list[str]:

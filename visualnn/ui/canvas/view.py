@@ -60,6 +60,7 @@ class GraphView(QGraphicsView):
         self._follow_fit = True  # refit on resize until the user zooms or pans
         self.setBackgroundBrush(theme.canvas_background())
         scene.document.graph_changed.connect(self._on_document_graph_changed)
+        scene.preprocessing_changed.connect(self._on_scene_preprocessing_changed)
 
     # ------------------------------------------------------------ zoom
     @property
@@ -274,6 +275,11 @@ class GraphView(QGraphicsView):
         if empty != self._hint_shown:
             self._hint_shown = empty
             self.viewport().update()
+
+    def _on_scene_preprocessing_changed(self) -> None:
+        # The group above the Input card arrives when the data has been read: a fitted view takes it in.
+        if self._follow_fit:
+            self.fit()
 
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         """Plain background with a light dot grid when zoomed in enough."""
