@@ -89,6 +89,8 @@ DROPOUT = LayerSpec(
     doc="Randomly zeroes a fraction of inputs during training to reduce overfitting.",
     params=(
         ParamSpec("rate", FLOAT, 0.5, "Fraction of the inputs to drop, in [0, 1).", min=0.0, max=1.0, max_inclusive=False),
+        ParamSpec("noise_shape", SHAPE, None, "Shape of the dropout mask, batch axis included; a 1 shares one "
+                  "draw along that axis, e.g. [None, 1, 1, C] drops whole channels.", optional=True, advanced=True),
         ParamSpec("seed", INT, None, "Random seed for the dropout mask.", optional=True, advanced=True),
     ),
     infer=same_shape("Dropout"),
