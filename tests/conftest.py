@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-if os.environ["QT_QPA_PLATFORM"] == "offscreen":
+_SCREEN = Path(__file__).with_name("offscreen_screen.json")
+if os.environ["QT_QPA_PLATFORM"] == "offscreen" and _SCREEN.exists():  # a copied conftest may run without it
     # Qt's offscreen screen is 800x800 unless told otherwise; tests see a desktop-sized screen, so the
     # window opens at its default size as on a real monitor (the window shrinks to fit smaller screens).
-    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('offscreen_screen.json')}"
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 

@@ -33,7 +33,8 @@ def test_run_records_history_and_saves_model(tmp_path: Any) -> None:
     run = result.run
     assert run.status == "finished" and run.epochs_done == 2
     assert len(run.history["loss"]) == 2 and len(run.history["val_accuracy"]) == 2
-    assert "test_accuracy" in run.metrics
+    # Inline arrays without x_test have no test split: no test_* metric may stand in for one.
+    assert not [k for k in run.metrics if k.startswith("test_")], run.metrics
     assert run.model_path == f"runs/{run.id}/model.keras"
     assert os.path.exists(tmp_path / run.model_path)
     kinds = [k for k, _ in msgs]
@@ -42,6 +43,15 @@ def test_run_records_history_and_saves_model(tmp_path: Any) -> None:
     assert epoch["epoch"] == 1 and epoch["epochs"] == 2 and "loss" in epoch["logs"] and epoch["lr"] == pytest.approx(0.001)
     batch = next(d for k, d in msgs if k == "batch")
     assert batch["batches"] == 15 and batch["samples_per_s"] > 0
+
+
+def test_a_test_split_is_scored_once_training_ends(tmp_path: Any) -> None:
+    data = blobs(300)
+    held_out = blobs(60, seed=7)
+    data.update(x_test=held_out["x"], y_test=held_out["y"])
+    run = _train(tmp_path, data=data, epochs=1).run
+    assert {"test_loss", "test_accuracy"} <= set(run.metrics)
+    assert run.metrics["test_loss"] != run.metrics["val_loss"]  # its own split, not validation again
 
 
 def test_stop_mid_epoch_keeps_weights_and_records_stopped(tmp_path: Any) -> None:
