@@ -85,7 +85,7 @@ def test_hostile_column_names_and_paths_cannot_inject_code() -> None:
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     assert "__import__" not in names
     imports = sorted(ast.unparse(n) for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
-    assert imports == sorted(["import argparse", "import os", "from collections import Counter", "import keras",
+    assert imports == sorted(["import argparse", "import math", "import os", "from collections import Counter", "import keras",
                               "import numpy as np", "import pandas as pd", "import tensorflow as tf"])
 
 

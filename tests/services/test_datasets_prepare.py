@@ -36,6 +36,8 @@ def test_pipeline_code_uses_course_vocabulary() -> None:
     assert "shuffle(buffer_size=480, seed=3" in text  # default buffer: the number of training examples
     assert ".batch(16)" in text and ".repeat()" in text and ".cache()" in text
     assert "prefetch(tf.data.AUTOTUNE)" in text
+    assert "steps_per_epoch = 30  # ceil(480 training samples / batch 16)" in text  # Repeat makes it endless
+    assert "steps_per_epoch" not in pipeline_code(PipelineOptions(batch_size=16), n_train=480)
     assert "buffer_size=10," in pipeline_code(PipelineOptions(shuffle_buffer=10), n_train=480)
     assert "shuffle" not in pipeline_code(PipelineOptions(shuffle=False), 5)
     compile(text, "<pipeline>", "exec")

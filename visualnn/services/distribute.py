@@ -126,16 +126,24 @@ def even_batches(dataset: Any, global_batch: int) -> Any:
     return dataset.rebatch(global_batch, drop_remainder=True)
 
 
-def count_batches(dataset: Any) -> int:
-    """The number of batches of a finite dataset (cardinality when known, else counted once)."""
+def count_batches(dataset: Any, n_samples: int | None = None, global_batch: int | None = None) -> int:
+    """The number of even batches of one pass (cardinality when known, else counted once).
+
+    A pipeline that repeats forever ('Repeat' in the data pipeline settings) has one pass of
+    ``n_samples // global_batch`` even batches (the last, partial batch is dropped as for a finite one);
+    without a known ``n_samples`` it is refused, since counting it would never end.
+    """
     import tensorflow as tf
 
     n = int(dataset.cardinality())
     if n >= 0:
         return n
     if n == int(tf.data.INFINITE_CARDINALITY):
-        raise DistributionError("The training data repeats forever; turn off 'repeat' in the data pipeline "
-                                "for multi-worker training.")
+        if n_samples and global_batch:
+            return int(n_samples) // int(global_batch)
+        raise DistributionError("The training data repeats forever (the 'Repeat' pipeline setting) and its number "
+                                "of samples is not known, so an epoch would never end; turn off 'Repeat' in the "
+                                "Data panel's pipeline settings.")
     return int(dataset.reduce(0, lambda count, _: count + 1))
 
 

@@ -145,7 +145,10 @@ class _Loop:
         except Exception as exc:
             raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc
         train = dist.even_batches(dist.shard_by_data(self.data.train), self.global_batch)
-        self.steps = dist.count_batches(train)
+        try:
+            self.steps = dist.count_batches(train, getattr(self.data, "n_train", None), self.global_batch)
+        except DistributionError as exc:
+            raise TrainingError(str(exc)) from exc
         if self.steps == 0:
             raise TrainingError(f"The training split has fewer samples than one global batch ({self.global_batch} "
                                 f"= {cfg.batch_size} per replica x {self.replicas} replicas); lower the batch size.")

@@ -22,6 +22,7 @@ from visualnn.core.protocol import TrainRequest
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.services.devices import resolve_device
 from visualnn.services.distribute import keep_outputs_float32, plan_placement
+from visualnn.services.epoch_steps import epoch_steps
 from visualnn.services.keras_builder import BuildError, build_model
 from visualnn.services.training_common import (
     Sink,
@@ -56,8 +57,13 @@ def fit_model(
     keeper = make_weight_keeper(initial_epoch)
     callbacks = [progress, keeper, *make_callbacks(cfg, run_dir, getattr(data, "val", None) is not None)]
     n_epochs = epochs if epochs is not None else cfg.epochs
+    steps, val_steps, _ = epoch_steps(data, cfg.batch_size)  # a repeating pipeline: one epoch = one pass
+    if steps is not None:
+        sink("log", {"level": "info", "text": f"The training pipeline repeats: each epoch runs {steps} steps "
+                                              f"(ceil({data.n_train} samples / batch {cfg.batch_size}))."})
     hist = model.fit(data.train, validation_data=getattr(data, "val", None), epochs=initial_epoch + n_epochs,
-                     initial_epoch=initial_epoch, callbacks=callbacks, verbose=0, shuffle=False)
+                     initial_epoch=initial_epoch, callbacks=callbacks, verbose=0, shuffle=False,
+                     steps_per_epoch=steps, validation_steps=val_steps)
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     if "learning_rate" in history:  # ReduceLROnPlateau logs it; keep one name for the rate
         history["lr"] = history.pop("learning_rate")
@@ -138,7 +144,8 @@ def run_training(
             test = getattr(data, "test", None)
             if test is not None and not stopped and history:
                 sink("status", {"text": "Evaluating on the test split…"})
-                scores = model.evaluate(test, verbose=0, return_dict=True)
+                test_steps = epoch_steps(data, place.global_batch)[2]
+                scores = model.evaluate(test, verbose=0, return_dict=True, steps=test_steps)
                 final.update({f"test_{k}": float(v) for k, v in scores.items()})
     except Exception as exc:
         shutil.rmtree(run_dir, ignore_errors=True)  # a failed run leaves no half-filled folder behind

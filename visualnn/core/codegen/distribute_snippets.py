@@ -151,7 +151,11 @@ def main(argv=None):
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     train_ds = make_dataset(x_train, y_train, global_batch, training=True)
     train_ds = train_ds.rebatch(global_batch, drop_remainder=True).with_options(options)
-    steps = int(train_ds.reduce(0, lambda count, _: count + 1))
+    # With Repeat, train_ds never ends: one epoch is one pass of even batches.
+    if PIPELINE["repeat"]:
+        steps = len(y_train) // global_batch
+    else:
+        steps = int(train_ds.reduce(0, lambda count, _: count + 1))
     dist_ds = strategy.experimental_distribute_dataset(train_ds)
     val_ds = make_dataset(x_val, y_val, global_batch, training=False) if len(y_val) else None
 

@@ -129,7 +129,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
     kind, data = data_settings(project, facts)
     model_lines = model_definition(project.graph, project.name, style)
     title = re.sub(r"[^\w .,:;()+-]", "", project.name).strip() or "Model"
-    imports = ["import argparse", "import os"]
+    imports = ["import argparse", *(["import math"] if strategy != "multiworker" else []), "import os"]
     if kind == "csv":
         imports.append("from collections import Counter")
     imports += ["", "import keras", "import numpy as np"]
@@ -243,10 +243,16 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         "    model.summary()",
         "",
         "    # Step 4: fit (train) the model.",
+        "    # With Repeat, train_ds never ends: one epoch is one pass over the training split.",
+        "    steps_per_epoch = None  # a finite pipeline: fit() counts its batches",
+        "    if PIPELINE[\"repeat\"]:",
+        "        steps_per_epoch = math.ceil(len(y_train) / args.batch_size)",
+        "        print(f\"Repeat is on: {steps_per_epoch} steps per epoch\")",
         "    history = model.fit(",
         "        train_ds,",
         "        validation_data=val_ds,",
         "        epochs=args.epochs,",
+        "        steps_per_epoch=steps_per_epoch,",
         "        callbacks=make_callbacks(val_ds is not None),",
         "        shuffle=False,  # the pipeline already shuffles",
         "        verbose=2,",

@@ -33,7 +33,15 @@ def pipeline_code(
         )
     lines.append(f"train_ds = train_ds.batch({int(options.batch_size)})")
     if options.repeat:
-        lines.append("train_ds = train_ds.repeat()  # fit() then needs steps_per_epoch")
+        lines.append("train_ds = train_ds.repeat()  # endless: fit() needs steps_per_epoch")
     if options.prefetch:
         lines.append("train_ds = train_ds.prefetch(tf.data.AUTOTUNE)")
+    if options.repeat:
+        batch = max(1, int(options.batch_size))
+        steps = max(1, -(-int(n_train) // batch))
+        lines += [
+            "",
+            f"steps_per_epoch = {steps}  # ceil({int(n_train)} training samples / batch {batch}): one epoch = one pass",
+            "# model.fit(train_ds, epochs=..., steps_per_epoch=steps_per_epoch)",
+        ]
     return "\n".join(lines) + "\n"
