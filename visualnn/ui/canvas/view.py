@@ -1,7 +1,7 @@
 """GraphView: zoom, pan, fit, the empty-canvas hint and palette drops.
 
 The view follows a fit (an opened project, Fit to View) through window and panel resizes until the
-user zooms or pans; from then on it keeps their zoom and position.
+user zooms, pans or drops a layer; from then on it keeps their zoom and position.
 """
 
 from __future__ import annotations
@@ -256,6 +256,9 @@ class GraphView(QGraphicsView):
             return
         type_id = bytes(mime.data(LAYER_MIME).data()).decode("utf-8")
         self._set_drop_edge(None)
+        # The user is placing layers where they see them: the view stays put from now on (a refit, say when
+        # the preprocessing group appears above a dropped Input, would move the canvas under their hand).
+        self._follow_fit = False
         self.drop_layer(type_id, self.mapToScene(event.position().toPoint()))
         event.acceptProposedAction()
         self.setFocus()
