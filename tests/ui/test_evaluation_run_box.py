@@ -99,3 +99,22 @@ def test_opening_another_project_leaves_no_results_of_the_previous_one(shell: Sh
     assert "run-1" not in panel.status.text()
     shell.window.document.set_project(Project())  # File > New
     assert panel.run_combo.count() == 0 and panel.report is None and "run-1" not in panel.status.text()
+
+
+def test_the_split_box_offers_test_only_when_the_data_has_a_test_split(shell: Shell, qtbot: Any) -> None:
+    from visualnn.core.commands import SetDataset
+    from visualnn.core.dataset import DatasetSpec
+
+    panel = shell.window.evaluation_panel
+    box = panel.split_combo
+    document = shell.window.document
+    without = {"split": {"val": 0.2, "test": 0.0, "seed": 42, "stratify": True}}
+    assert document.push(SetDataset(DatasetSpec("csv", "/data/small.csv", without)))
+    assert box.currentText() == "val" and panel.controller.split == "val"
+    assert not box.model().item(0).isEnabled()  # "test" cannot be chosen: there is none
+    assert "no test split" in box.model().item(0).toolTip()
+    with_test = {"split": {"val": 0.15, "test": 0.15, "seed": 42, "stratify": True}}
+    assert document.push(SetDataset(DatasetSpec("csv", "/data/big.csv", with_test)))
+    assert box.model().item(0).isEnabled()
+    box.setCurrentText("test")
+    assert panel.controller.split == "test"

@@ -179,6 +179,9 @@ class EvaluationPanel(QWidget):
         self.controller.evaluation_started.connect(self._on_controller_evaluation_started)
         self.controller.evaluated.connect(self._on_controller_evaluated)
         self.controller.evaluation_failed.connect(self.evaluation_failed)
+        document.dataset_changed.connect(self._refresh_split_choices)
+        document.project_replaced.connect(self._refresh_split_choices)
+        self._refresh_split_choices()
 
     @property
     def auto_evaluate(self) -> bool:
@@ -247,6 +250,20 @@ class EvaluationPanel(QWidget):
     def _on_controller_evaluated(self, report: dict[str, Any]) -> None:
         self.show_report(report)
         self.evaluated.emit(report)
+
+    def _refresh_split_choices(self) -> None:
+        """Offer "test" only when the project's data has a test split; without one the box shows "val",
+        the split evaluation really scores (the report says "this project has no test split")."""
+        dataset = self.document.project.dataset
+        has_test = dataset is None or dataset.split().test > 0  # inline data (no dataset) may bring its own
+        item = self.split_combo.model().item(0)  # type: ignore[attr-defined]
+        item.setEnabled(has_test)
+        item.setToolTip("" if has_test else "This project has no test split: set one in the Data panel's "
+                                              "Split & pipeline tab.")
+        if not has_test and self.split_combo.currentText() == "test":
+            with QSignalBlocker(self.split_combo):
+                self.split_combo.setCurrentText("val")
+            self.controller.split = "val"
 
     def _on_document_project_replaced(self) -> None:
         self.clear_report()

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from visualnn.core.dataset import NO_TEST_LABEL
+from visualnn.core.dataset import evaluated_split_label
 from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest, PredictRequest
 from visualnn.ui.document import ProjectDocument
@@ -97,9 +97,10 @@ class EvaluationController(QObject):
 
     def _split_words(self, project: Project) -> str:
         """The split about to be scored, in the report's words: never "test" for a project without a test split."""
-        if self.split == "test" and project.dataset is not None and project.dataset.split().test <= 0:
-            return NO_TEST_LABEL
-        return f"{self.split} split"
+        if project.dataset is None:
+            return f"{self.split} split"  # inline data: the engine's report says which split it scored
+        has_test = project.dataset.split().test > 0
+        return evaluated_split_label("val" if self.split == "test" and not has_test else self.split, has_test)
 
     def _on_document_runs_changed(self) -> None:
         new = [r for r in self.document.project.runs if r.model_path and r.id not in self._known_runs]
