@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 
 from tests.services.training_helpers import mlp_graph
 from visualnn.core.project import Project
@@ -124,10 +124,12 @@ def test_a_run_without_logs_says_how_to_get_them_from_the_context_menu(shell: Sh
     panel, runners, _opened = _runs_panel(shell, qtbot, tmp_path, [], logs=False)
     rect = panel.table.visualItemRect(panel.table.item(0, 0))
     panel.table.customContextMenuRequested.emit(rect.center())  # a right click on the row
-    [action] = panel.context_menu.actions()
+    menu = panel.findChild(QMenu, "runs_context_menu")
+    assert menu is not None and menu.isVisible()
+    [action] = menu.actions()
     assert action.text() == "Open in TensorBoard" and action.isEnabled()
     action.trigger()
-    panel.context_menu.close()
+    menu.close()
     text = panel.tensorboard_label.text()
     assert "Run run-1 has no TensorBoard logs" in text and "'TensorBoard logs in the run folder'" in text
     assert runners == []

@@ -153,10 +153,11 @@ class RunsPanel(QWidget):
         if row not in {i.row() for i in self.table.selectionModel().selectedRows()}:
             self.table.selectRow(row)
         menu = QMenu(self)
+        menu.setObjectName("runs_context_menu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one menu per right click, gone once closed
         action = menu.addAction("Open in TensorBoard")
         action.setEnabled(len(self.selected_runs()) == 1)
         action.triggered.connect(self.open_tensorboard)
-        self.context_menu = menu  # kept for tests, which cannot click a menu run by exec()
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def _on_tensorboard_opened(self, run_id: str, url: str) -> None:
