@@ -6,12 +6,17 @@ that the step took, so a journey that uses it fails at the step that broke, nami
 
 from __future__ import annotations
 
+import json
+import py_compile
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 from tests.journeys.user import User
 from visualnn.core.training_config import RunRecord
+from visualnn.ui.export_dialogs import ExportController
 from visualnn.ui.training.settings import TrainingSettingsForm
 
 ROWS = 150
@@ -111,3 +116,48 @@ def start_training(user: User, timeout_ms: int = 120_000) -> None:
 
 __all__ = ["ROWS", "build_dense_model", "load_csv", "set_training", "start_training", "train_to_the_end",
            "training_form", "write_csv"]
+
+def load_exports(keras_path: Path, tflite_path: Path) -> dict[str, Any]:
+    """Load the .keras with Keras and the .tflite with the LiteRT interpreter, in a fresh Python."""
+    code = (
+        "import json, sys, numpy as np, keras\n"
+        "from ai_edge_litert.interpreter import Interpreter\n"
+        "m = keras.saving.load_model(sys.argv[1])\n"
+        "it = Interpreter(model_path=sys.argv[2]); it.allocate_tensors()\n"
+        "inp = it.get_input_details()[0]\n"
+        "it.set_tensor(inp['index'], np.zeros(inp['shape'], dtype=inp['dtype'])); it.invoke()\n"
+        "print(json.dumps({'keras_in': [list(t.shape) for t in m.inputs], 'keras_layers': len(m.layers),"
+        " 'tflite_in': [int(d) for d in inp['shape']],"
+        " 'tflite_out': [int(d) for d in it.get_tensor(it.get_output_details()[0]['index']).shape]}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(keras_path), str(tflite_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def export_all(user: User, export: ExportController, out: Path, stem: str) -> dict[str, Any]:
+    """File > Export the Keras model, the LiteRT model (float32) and the script into ``out``, answering each
+    report, then check they exist, the script compiles, and the models load in a fresh Python
+    (:func:`load_exports`'s shapes are returned)."""
+    out.mkdir()
+    keras_path, tflite_path, script = out / f"{stem}.keras", out / f"{stem}.tflite", out / "train.py"
+    exported: list[dict[str, Any]] = []
+    export.exported.connect(exported.append)
+    user.chooser.will_answer("save_file", str(keras_path))
+    user.answer_next_prompt("Close")
+    user.menu("File", "Export", "Keras Model (.keras)…")
+    user.wait_until(lambda: len(exported) == 1, "the .keras export", timeout_ms=180_000)
+    user.chooser.will_answer("save_file", str(tflite_path))
+    user.answer_next_prompt("OK", choose="float32 (no quantization)")
+    user.answer_next_prompt("Close")
+    user.menu("File", "Export", "TensorFlow Lite (.tflite)…")
+    user.wait_until(lambda: len(exported) == 2, "the .tflite export", timeout_ms=180_000)
+    written: list[str] = []
+    export.script_written.connect(written.append)
+    user.chooser.will_answer("save_file", str(script))
+    user.menu("File", "Export", "Python Training Script (.py)…")
+    user.wait_until(lambda: bool(written), "the script export", timeout_ms=60_000)
+    assert keras_path.exists() and tflite_path.exists() and script.exists()
+    py_compile.compile(str(script), doraise=True)
+    return load_exports(keras_path, tflite_path)

@@ -7,9 +7,7 @@ epoch, batch 8 -> Train -> File > Save As -> File > Open -> File > Export .keras
 
 from __future__ import annotations
 
-import py_compile
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
@@ -18,7 +16,7 @@ from PySide6.QtWidgets import QListWidget
 from pytestqt.qtbot import QtBot
 
 from tests.journeys.conftest import Launch
-from tests.journeys.test_tabular_journey import _load_exports
+from tests.journeys.steps import export_all
 from visualnn.core.project.io import load_project
 from visualnn.ui.engine_client import EngineClient
 from visualnn.ui.training.settings import TrainingSettingsForm
@@ -107,27 +105,7 @@ def test_image_folder_and_template_to_trained_saved_reopened_and_exported_model(
     user.menu("File", "Open…")
     assert document.project.to_dict() == on_disk and not document.is_dirty
 
-    out = tmp_path / "exports"
-    out.mkdir()
-    keras_path, tflite_path, script = out / "cnn.keras", out / "cnn.tflite", out / "train.py"
-    exported: list[dict[str, Any]] = []
-    session.shell.export.exported.connect(exported.append)
-    chooser.will_answer("save_file", str(keras_path))
-    user.answer_next_prompt("Close")
-    user.menu("File", "Export", "Keras Model (.keras)…")
-    user.wait_until(lambda: len(exported) == 1, "the .keras export", timeout_ms=180_000)
-    chooser.will_answer("save_file", str(tflite_path))
-    user.answer_next_prompt("OK", choose="float32 (no quantization)")
-    user.answer_next_prompt("Close")
-    user.menu("File", "Export", "TensorFlow Lite (.tflite)…")
-    user.wait_until(lambda: len(exported) == 2, "the .tflite export", timeout_ms=180_000)
-    written: list[str] = []
-    session.shell.export.script_written.connect(written.append)
-    chooser.will_answer("save_file", str(script))
-    user.menu("File", "Export", "Python Training Script (.py)…")
-    user.wait_until(lambda: bool(written), "the script export", timeout_ms=60_000)
-    py_compile.compile(str(script), doraise=True)
-    loaded = _load_exports(keras_path, tflite_path)
+    loaded = export_all(user, session.shell.export, tmp_path / "exports", "cnn")
     # Two classes: the suggested output is one sigmoid unit.
     # Raw pixels of any size: both take (batch, height, width, 1) and resize inside the model.
     assert loaded["keras_in"] == [[None, None, None, 1]] and loaded["tflite_in"][-1] == 1, loaded

@@ -9,10 +9,6 @@ As -> File > Open -> File > Export .keras, .tflite and the script -> each file l
 
 from __future__ import annotations
 
-import json
-import py_compile
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +16,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.journeys.conftest import Launch
-from tests.journeys.steps import build_dense_model, load_csv, write_csv
+from tests.journeys.steps import build_dense_model, export_all, load_csv, write_csv
 from tests.journeys.user import User
 from visualnn.core.project.io import load_project
 from visualnn.core.training_config import TrainingConfig
@@ -89,23 +85,6 @@ def change_every_compile_and_fit_setting(user: User, window: MainWindow) -> Trai
     return before
 
 
-def _load_exports(keras_path: Path, tflite_path: Path) -> dict[str, Any]:
-    """Load the .keras with Keras and the .tflite with the LiteRT interpreter, in a fresh Python."""
-    code = (
-        "import json, sys, numpy as np, keras\n"
-        "from ai_edge_litert.interpreter import Interpreter\n"
-        "m = keras.saving.load_model(sys.argv[1])\n"
-        "it = Interpreter(model_path=sys.argv[2]); it.allocate_tensors()\n"
-        "inp = it.get_input_details()[0]\n"
-        "it.set_tensor(inp['index'], np.zeros(inp['shape'], dtype=inp['dtype'])); it.invoke()\n"
-        "print(json.dumps({'keras_in': [list(t.shape) for t in m.inputs], 'keras_layers': len(m.layers),"
-        " 'tflite_in': [int(d) for d in inp['shape']],"
-        " 'tflite_out': [int(d) for d in it.get_tensor(it.get_output_details()[0]['index']).shape]}))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code, str(keras_path), str(tflite_path)],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def test_csv_to_trained_saved_reopened_and_exported_model(
@@ -157,29 +136,8 @@ def test_csv_to_trained_saved_reopened_and_exported_model(
     assert document.project.to_dict() == on_disk
 
     # File > Export: the Keras model, the LiteRT model (float32), the script; each confirms with its report.
-    out = tmp_path / "exports"
-    out.mkdir()
-    keras_path, tflite_path, script = out / "model.keras", out / "model.tflite", out / "train.py"
-    exported: list[dict[str, Any]] = []
-    session.shell.export.exported.connect(exported.append)
-    chooser.will_answer("save_file", str(keras_path))
-    user.answer_next_prompt("Close")
-    user.menu("File", "Export", "Keras Model (.keras)…")
-    user.wait_until(lambda: len(exported) == 1, "the .keras export", timeout_ms=180_000)
-    chooser.will_answer("save_file", str(tflite_path))
-    user.answer_next_prompt("OK", choose="float32 (no quantization)")
-    user.answer_next_prompt("Close")
-    user.menu("File", "Export", "TensorFlow Lite (.tflite)…")
-    user.wait_until(lambda: len(exported) == 2, "the .tflite export", timeout_ms=180_000)
-    written: list[str] = []
-    session.shell.export.script_written.connect(written.append)
-    chooser.will_answer("save_file", str(script))
-    user.menu("File", "Export", "Python Training Script (.py)…")
-    user.wait_until(lambda: bool(written), "the script export", timeout_ms=60_000)
-    assert keras_path.exists() and tflite_path.exists() and script.exists()
+    loaded = export_all(user, session.shell.export, tmp_path / "exports", "model")
     assert [a.split(": ")[-1] for a in user.answered] == ["Close", "OK", "Close"], user.answered
-    py_compile.compile(str(script), doraise=True)
-    loaded = _load_exports(keras_path, tflite_path)
     # Raw inputs: the .keras takes one input per feature column, the .tflite the three raw values.
     assert loaded["keras_in"] == [[None]] * 3 and loaded["tflite_in"][-1] == 3 and loaded["tflite_out"][-1] == 1, loaded
     assert not chooser.answers, f"file dialogs that never opened: {list(chooser.answers)}"
