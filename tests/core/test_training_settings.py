@@ -27,8 +27,10 @@ from visualnn.core.training_settings import (
     FLOAT,
     INT,
     INT_LIST,
+    LOSSES,
     METRICS,
     MULTI,
+    OUTPUTS,
     SettingField,
     applies,
     callback_calls,
@@ -54,6 +56,13 @@ def value_strategy(f: SettingField) -> st.SearchStrategy[Any]:
         return st.lists(st.sampled_from(f.choices), unique=True, max_size=len(f.choices))
     if f.kind == INT_LIST:
         return st.lists(st.integers(0, 7), unique=True, max_size=3)
+    if f.kind == OUTPUTS:
+        row = st.fixed_dictionaries({
+            "loss": st.sampled_from([o.id for o in LOSSES]),
+            "weight": st.floats(0.0, 100.0, allow_nan=False, allow_infinity=False),
+            "metrics": st.lists(st.sampled_from([o.id for o in METRICS]), unique=True, max_size=3),
+        })
+        return st.dictionaries(st.sampled_from(("kind", "score", "output_2")), row, max_size=3)
     if f.name == "device":
         return st.sampled_from(("auto", "cpu", "gpu:0", "gpu:1", "GPU:2"))
     return st.sampled_from(f.suggestions)

@@ -18,7 +18,8 @@ Never the data itself. Paths are stored relative to the project file.
     pipeline:  {"shuffle": true, "shuffle_buffer": None (= number of training examples), "seed": None
                 (= split seed), "batch_size": 32, "repeat": false, "cache": false, "prefetch": true}
     image:     {"image_size": [32, 32], "color_mode": rgb|grayscale, "rescale": "0_1"|"-1_1"|"none"}
-    arrays:    {"features": "x", "targets": "y", "targets_path": None}   (.npz keys; .npy + targets file)
+    arrays:    {"features": "x", "targets": "y", "targets_path": None,   (.npz keys; .npy + targets file)
+                "inputs": {node: array}, "outputs": {node: array}}   (named parts, models with several Inputs/outputs)
     window:    {"length": 24, "stride": 1, "horizon": 1, "target": None, "features": None}
     max_bytes: refuse files larger than this (default 1 GiB)
 """
@@ -224,6 +225,18 @@ class ArrayOptions:
     features: str | None = None  # None = "x"/"X"/"features"/first array
     targets: str | None = None  # None = "y"/"Y"/"labels"/"targets"/second array
     targets_path: str | None = None  # for a ``.npy`` features file, relative to the project
+    # Models with several Inputs or outputs take named parts: Input/output node name -> .npz array name.
+    # None (or a node left out) = the array with the node's own name (see visualnn.core.model_io).
+    inputs: dict[str, str] | None = None
+    outputs: dict[str, str] | None = None
+
+    def input_array(self, node_name: str) -> str:
+        """The array that feeds Input node ``node_name``."""
+        return (self.inputs or {}).get(node_name, node_name)
+
+    def output_array(self, node_name: str) -> str:
+        """The array of targets for output node ``node_name``."""
+        return (self.outputs or {}).get(node_name, node_name)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,11 @@ from visualnn.core.training_settings import (
     LOSSES,
     METRICS,
     OPTIMIZERS,
+    OutputSettings,
     canonical,
     monitor_choices,
+    outputs_from_json,
+    outputs_to_json,
 )
 
 
@@ -39,6 +42,8 @@ class TrainingConfig:
     optimizer: str = "adam"
     learning_rate: float = 0.001
     metrics: tuple[str, ...] = ("accuracy",)
+    # models with several outputs: each output's loss, loss weight and metrics (JSON: {name: {...}})
+    outputs: tuple[OutputSettings, ...] = ()
     epochs: int = 10
     batch_size: int = 32
     seed: int = 42
@@ -76,6 +81,7 @@ class TrainingConfig:
         data = asdict(self)
         data["metrics"] = list(self.metrics)
         data["gpus"] = list(self.gpus)
+        data["outputs"] = outputs_to_json(self.outputs)
         return data
 
     @staticmethod
@@ -120,6 +126,8 @@ def _normalized(values: dict[str, Any]) -> dict[str, Any]:
     out = dict(values)
     if "metrics" in out and isinstance(out["metrics"], list | tuple):
         out["metrics"] = tuple(canonical(METRICS, m) if isinstance(m, str) else m for m in out["metrics"])
+    if "outputs" in out:
+        out["outputs"] = outputs_from_json(out["outputs"])
     if "gpus" in out and (out["gpus"] is None or isinstance(out["gpus"], list | tuple)):
         out["gpus"] = tuple(out["gpus"] or ())
     for name, options in (("loss", LOSSES), ("optimizer", OPTIMIZERS)):

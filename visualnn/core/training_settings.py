@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from visualnn.core.distribution import PRECISIONS, STRATEGIES
@@ -268,20 +268,52 @@ def monitor_for(cfg: TrainingConfig, has_validation: bool) -> str:
 
 @dataclass(frozen=True)
 class CompileCalls:
-    """The arguments of ``model.compile``, as the table describes them."""
+    """The arguments of ``model.compile``, as the table describes them.
+
+    With one output, ``loss`` is one reference and ``metrics`` a tuple. With several outputs (see
+    :func:`compile_calls`), ``loss`` and ``metrics`` are dicts keyed by output name, in output order,
+    and ``loss_weights`` gives each output's weight.
+    """
 
     optimizer: KerasCall
-    loss: KerasRef
-    metrics: tuple[KerasRef, ...]
+    loss: KerasRef | dict[str, KerasRef]
+    metrics: tuple[KerasRef, ...] | dict[str, tuple[KerasRef, ...]]
+    loss_weights: dict[str, float] | None = None
 
 
-def compile_calls(cfg: TrainingConfig) -> CompileCalls:
-    """Optimizer, loss and metrics for ``cfg``; :class:`SettingsError` names an unknown choice."""
+def output_settings(cfg: TrainingConfig, names: list[str] | tuple[str, ...]) -> list[OutputSettings]:
+    """Each named output's settings: its row in ``cfg.outputs``, else the model-wide loss and metrics, weight 1."""
+    rows = {o.name: o for o in cfg.outputs} if isinstance(cfg.outputs, tuple) else {}
+    return [rows.get(n) or OutputSettings(n, cfg.loss, 1.0, tuple(cfg.metrics)) for n in names]
+
+
+def compile_calls(cfg: TrainingConfig, outputs: list[str] | tuple[str, ...] = ()) -> CompileCalls:
+    """Optimizer, loss and metrics for ``cfg``; :class:`SettingsError` names an unknown choice.
+
+    ``outputs`` are the model's output names (:func:`visualnn.core.model_io.output_names`). With more
+    than one, each output gets its own loss, weight and metrics from ``cfg.outputs``.
+    """
     optimizer = _built(OPTIMIZERS, "optimizer", cfg.optimizer, cfg)
     if not isinstance(optimizer, KerasCall):  # every optimizer option builds a call
         raise SettingsError(f"Optimizer {cfg.optimizer!r} has no Keras class.")
-    return CompileCalls(optimizer, _built(LOSSES, "loss", cfg.loss, cfg),
-                        tuple(_built(METRICS, "metrics", m, cfg) for m in cfg.metrics))
+    if len(outputs) <= 1:
+        return CompileCalls(optimizer, _built(LOSSES, "loss", cfg.loss, cfg),
+                            tuple(_built(METRICS, "metrics", m, cfg) for m in cfg.metrics))
+    known = set(outputs)
+    stray = [o.name for o in cfg.outputs if o.name not in known] if isinstance(cfg.outputs, tuple) else []
+    if stray:
+        raise SettingsError(f"training.outputs names {', '.join(map(repr, stray))}, which the model does not have; "
+                            f"its outputs are {', '.join(map(repr, outputs))}. Rename or remove that row.")
+    losses: dict[str, KerasRef] = {}
+    metrics: dict[str, tuple[KerasRef, ...]] = {}
+    weights: dict[str, float] = {}
+    for row in output_settings(cfg, outputs):
+        # A metric such as top-k reads the loss to pick its sparse or one-hot form: this output's loss.
+        own = replace(cfg, loss=row.loss, metrics=row.metrics)
+        losses[row.name] = _built(LOSSES, f"outputs.{row.name}.loss", row.loss, own)
+        metrics[row.name] = tuple(_built(METRICS, f"outputs.{row.name}.metrics", m, own) for m in row.metrics)
+        weights[row.name] = float(row.weight)
+    return CompileCalls(optimizer, losses, metrics, weights)
 
 
 def _built(options: tuple[Option, ...], name: str, option_id: str, cfg: TrainingConfig) -> KerasRef:
@@ -314,6 +346,55 @@ def canonical(options: tuple[Option, ...], option_id: str) -> str:
 # --- the fields -----------------------------------------------------------------------------------
 
 BOOL, INT, FLOAT, CHOICE, MULTI, TEXT, INT_LIST = "bool", "int", "float", "choice", "multi", "text", "int_list"
+OUTPUTS = "outputs"
+"""The per-output table: output name -> its own loss, loss weight and metrics (models with several outputs)."""
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """One output's compile settings in a model with several outputs.
+
+    ``name`` is the output node's name (its Keras layer name); ``weight`` multiplies this output's loss
+    in the total the optimizer lowers (``loss_weights``).
+    """
+
+    name: str
+    loss: str
+    weight: float = 1.0
+    metrics: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form, without the name (the name is the key)."""
+        return {"loss": self.loss, "weight": self.weight, "metrics": list(self.metrics)}
+
+
+def outputs_from_json(value: Any) -> Any:
+    """``{name: {"loss", "weight", "metrics"}}`` -> a tuple of :class:`OutputSettings`.
+
+    A value of the wrong shape is returned unchanged so the loader can name what is wrong with it.
+    """
+    if isinstance(value, list | tuple) and all(isinstance(v, OutputSettings) for v in value):
+        return tuple(value)
+    if not isinstance(value, dict):
+        return value
+    out = []
+    for name, raw in value.items():
+        if not isinstance(raw, dict) or not isinstance(raw.get("loss"), str):
+            return value
+        weight = raw.get("weight", 1.0)
+        metrics = raw.get("metrics", [])
+        if not isinstance(metrics, list | tuple) or not all(isinstance(m, str) for m in metrics):
+            return value
+        out.append(OutputSettings(str(name), canonical(LOSSES, raw["loss"]), weight,
+                                  tuple(canonical(METRICS, m) for m in metrics)))
+    return tuple(out)
+
+
+def outputs_to_json(value: Any) -> Any:
+    """Inverse of :func:`outputs_from_json` (anything else is returned as it is)."""
+    if isinstance(value, tuple) and all(isinstance(v, OutputSettings) for v in value):
+        return {o.name: o.to_json() for o in value}
+    return value
 GROUPS = ("compile", "fit", "tuning", "callbacks", "advanced")
 """Form groups: the settings changed most (compile, fit) always show; optimizer details and schedules,
 callbacks, and reproducibility/where-to-run fold away."""
@@ -379,6 +460,8 @@ class SettingField:
             return f"lists {list(value)!r} with repeats; keep each once." if len(set(value)) != len(value) else None
         if self.name == "device" and not _DEVICE.match(value.lower()):
             return f"must be auto, cpu or gpu:N; received {value!r}."
+        if self.kind == OUTPUTS:
+            return _outputs_reason(outputs_from_json(value))
         if self.kind == TEXT and not value.strip():
             return f"must not be empty; {self._expect()}."
         return None
@@ -403,6 +486,14 @@ class SettingField:
             ok = isinstance(value, list | tuple) and all(
                 isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
             return None if ok else f"must be a list of whole numbers >= 0; received {value!r}."
+        if self.kind == OUTPUTS:
+            value = outputs_from_json(value)  # JSON or the typed tuple
+            ok = isinstance(value, tuple) and all(
+                isinstance(o, OutputSettings) and isinstance(o.weight, int | float) and not isinstance(o.weight, bool)
+                and math.isfinite(o.weight) for o in value)
+            return None if ok else (f"must map each output's name to its loss, weight (a number) and metrics, e.g. "
+                                    f'{{"score": {{"loss": "mean_squared_error", "weight": 1.0, "metrics": ["mae"]}}}}; '
+                                    f"received {outputs_to_json(value)!r}.")
         return None if isinstance(value, str) else f"must be text; received {value!r}."
 
     def _expect(self) -> str:
@@ -413,6 +504,21 @@ class SettingField:
         if self.kind == CHOICE:
             return f"one of {', '.join(self.choices)}"
         return "give a value"
+
+
+def _outputs_reason(value: tuple[OutputSettings, ...]) -> str | None:
+    names = [o.name for o in value]
+    for o in value:
+        if find(LOSSES, o.loss) is None:
+            return f"for output {o.name!r}: loss must be one of {', '.join(ids(LOSSES))}; received {o.loss!r}."
+        if o.weight < 0:
+            return f"for output {o.name!r}: loss weight must be >= 0; received {o.weight!r}."
+        bad = [m for m in o.metrics if find(METRICS, m) is None]
+        if bad:
+            return f"for output {o.name!r}: unknown metric {', '.join(map(repr, bad))}; choose from {', '.join(ids(METRICS))}."
+    if len(set(names)) != len(names):
+        return f"name an output twice ({names!r}); keep each once."
+    return None
 
 
 def _f(name: str, kind: str, label: str, doc: str, group: str, **kw: Any) -> SettingField:
@@ -430,6 +536,9 @@ FIELDS: tuple[SettingField, ...] = (
        step=0.0005, decimals=6, hint="Try 0.001."),
     _f("metrics", MULTI, "Metrics", "Metrics are only watched and reported; they do not change how the model learns.",
        "compile", choices=ids(METRICS)),
+    _f("outputs", OUTPUTS, "Per-output settings", "Models with several outputs: each output's own loss, loss weight (its share "
+       "of the total loss) and metrics. An output not listed uses the loss and metrics above with weight 1.",
+       "compile"),
     # optimizer details and learning-rate schedule
     _f("momentum", FLOAT, "Momentum", "SGD/RMSprop: keeps part of the previous step (0.9 is common).", "tuning",
        minimum=0.0, maximum=1.0, open_max=True, step=0.05),
@@ -535,10 +644,12 @@ __all__ = [
     "LOSSES",
     "METRICS",
     "OPTIMIZERS",
+    "OUTPUTS",
     "SCHEDULES",
     "CompileCalls",
     "KerasRef",
     "Option",
+    "OutputSettings",
     "SettingField",
     "SettingsError",
     "applies",
@@ -550,6 +661,9 @@ __all__ = [
     "learning_rate",
     "monitor_choices",
     "monitor_for",
+    "output_settings",
+    "outputs_from_json",
+    "outputs_to_json",
     "precision_warning",
     "setting_warnings",
 ]

@@ -64,10 +64,16 @@ def compile_model(model: Any, cfg: TrainingConfig) -> None:
 
     The exported script prints the same calls, so the app and the script compile alike.
     """
+    outputs = [str(n) for n in getattr(model, "output_names", None) or []]
     try:
-        calls = compile_calls(cfg)
+        calls = compile_calls(cfg, outputs)
     except SettingsError as exc:
         raise TrainingError(str(exc)) from exc
+    if isinstance(calls.loss, dict) and isinstance(calls.metrics, dict):  # several outputs: keyed by output name
+        model.compile(optimizer=instantiate(calls.optimizer), loss={k: _object(v) for k, v in calls.loss.items()},
+                      loss_weights=calls.loss_weights,
+                      metrics={k: [_object(m) for m in ms] for k, ms in calls.metrics.items()})
+        return
     model.compile(optimizer=instantiate(calls.optimizer), loss=_object(calls.loss),
                   metrics=[_object(m) for m in calls.metrics])
 
