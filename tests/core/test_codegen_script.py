@@ -121,6 +121,13 @@ def test_scripts_are_ruff_clean_and_formatted(tmp_path: Path) -> None:
     (tmp_path / "numpy_script.py").write_text(generate_script(project, "functional", facts={
         **common, "path": "data.npz", "features_array": "x", "targets_array": "y", "targets_path": None,
         "task": "multiclass"}))
+    parts = {**common, "path": "parts.npz", "task": "multiclass", "inputs": [{"name": "tabular", "array": "tab"},
+             {"name": "sequence", "array": "sequence"}], "outputs": [{"name": "kind", "array": "kind", "task": "multiclass"},
+             {"name": "score", "array": "score", "task": "regression"}]}
+    two = TEMPLATES["two_input"].build()
+    two.dataset = DatasetSpec("numpy", "parts.npz", {})
+    for style in ("functional", "subclass"):
+        (tmp_path / f"parts_{style}.py").write_text(generate_script(two, style, facts=parts))
     project.dataset = DatasetSpec("timeseries", "series.csv", {})
     (tmp_path / "series_script.py").write_text(generate_script(project, "functional", facts={
         **common, **{k: facts[k] for k in ("delimiter", "encoding", "header", "decimal")}, "path": "series.csv",

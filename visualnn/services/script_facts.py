@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.paths import relative_path, resolve_path
 from visualnn.core.project import Project
 
@@ -50,6 +51,8 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
             window = spec.window()
             facts.update(features=features, target=target, length=int(window.length), stride=int(window.stride),
                          horizon=int(window.horizon), task="regression")
+    elif spec.kind == "numpy" and is_multi_io(project.graph):
+        facts.update(_named_parts(project, abs_spec, path))
     elif spec.kind == "numpy":
         from visualnn.services.datasets.arrays import encode_array_targets, load_arrays
 
@@ -67,6 +70,32 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
         facts.update(image_size=list(image.image_size), channels=image.channels, rescale=image.rescale,
                      task=spec.task() or ("binary" if len(scan.class_names) == 2 else "multiclass"))
     return facts
+
+
+def _named_parts(project: Project, spec: Any, path: str) -> dict[str, Any]:
+    """Models with several Inputs or outputs: which .npz array feeds each Input and each output, and each
+    output's task (the script encodes each target on its own, as the app does)."""
+    import numpy as np
+
+    from visualnn.services.datasets.arrays import encode_array_targets
+    from visualnn.services.datasets.errors import DataError
+
+    arrays = spec.arrays()
+    inputs = [{"name": n, "array": arrays.input_array(n)} for n in input_names(project.graph)]
+    outputs = [{"name": n, "array": arrays.output_array(n)} for n in output_names(project.graph)]
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            held = list(npz.files)
+            for part in inputs + outputs:
+                if part["array"] not in held:
+                    role = "Input" if part in inputs else "output"
+                    raise DataError(f"{path} has no array {part['array']!r} for the {role} {part['name']!r}; its arrays "
+                                    f"are {', '.join(held)}. Rename the array or map it in the Data panel.", path)
+            for part in outputs:
+                part["task"] = encode_array_targets(npz[part["array"]], spec, path)[0]
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"{path} is not a readable .npz file ({exc}); save it with numpy.savez.", path) from exc
+    return {"inputs": inputs, "outputs": outputs, "task": outputs[0]["task"] if outputs else None}
 
 
 def _csv(spec: Any, table: Any, header: bool) -> dict[str, Any]:

@@ -562,3 +562,183 @@ def load_data():
         )
     return tuple(splits)
 '''
+
+NUMPY_PARTS = '''
+SCALING = {}  # per Input: the training split's center and scale and the sample shape, set by load_data()
+
+
+def num_samples(part):
+    """The number of samples in one array or in a dict of named arrays (they all have the same)."""
+    if isinstance(part, dict):
+        part = next(iter(part.values()))
+    return len(part)
+
+
+def encode_array_targets(y, task):
+    """(labels for stratification or None, encoded targets) for one output, following VisualNN's rules."""
+    if y.ndim == 2 and y.shape[1] > 1:
+        if task == "multiclass":
+            labels = y.argmax(axis=1)
+            if DATA["target_encoding"] == "onehot":
+                return labels, y.astype(np.float32)
+            return labels, labels.astype(np.int32)
+        return None, y.astype(np.float32)
+    flat = y.reshape(len(y), -1)
+    if flat.shape[1] != 1 or task == "regression":
+        return None, (y if flat.shape[1] != 1 else flat).astype(np.float32)
+    labels = np.searchsorted(np.unique(flat[:, 0]), flat[:, 0])
+    if task == "binary":
+        return labels, labels.astype(np.float32).reshape(-1, 1)
+    if DATA["target_encoding"] == "onehot":
+        return labels, np.eye(labels.max() + 1, dtype=np.float32)[labels]
+    return labels, labels.astype(np.int32)
+
+
+def fit_scaling(train, dtype):
+    """(center, scale, scaled) from the training split: per feature for tables, one number otherwise."""
+    axis = 0 if train.ndim == 2 else None
+    if dtype == np.uint8:
+        center, scale = 0.0, 255.0  # pixels: rescale to [0, 1]
+    elif DATA["scaling"] in ("standardize", "layer"):
+        center, scale = train.mean(axis=axis), train.std(axis=axis)
+    elif DATA["scaling"] == "minmax":
+        center, scale = (
+            train.min(axis=axis),
+            train.max(axis=axis) - train.min(axis=axis),
+        )
+    else:
+        center, scale = 0.0, 1.0
+    center = np.asarray(center, dtype=np.float32)
+    scale = np.asarray(np.where(np.asarray(scale) > 0, scale, 1.0), dtype=np.float32)
+    return center, scale, dtype == np.uint8 or DATA["scaling"] != "layer"
+
+
+def load_data():
+    """Step 1, the data: one named array per Input and per output, one shared split, scaled inputs.
+
+    x and y are dicts keyed by the Input and output layer names, as model.fit takes them.
+    """
+    with np.load(os.path.join(HERE, DATA["path"]), allow_pickle=False) as arrays:
+        x_all = {part["name"]: arrays[part["array"]] for part in DATA["inputs"]}
+        y_all = {part["name"]: arrays[part["array"]] for part in DATA["outputs"]}
+    y, labels = {}, None
+    for part in DATA["outputs"]:
+        part_labels, y[part["name"]] = encode_array_targets(
+            y_all[part["name"]], part["task"]
+        )
+        if labels is None and part["task"] in ("binary", "multiclass"):
+            labels = part_labels  # the first classification output stratifies the split
+    splits = split_indices(
+        num_samples(y),
+        DATA["val"],
+        DATA["test"],
+        DATA["split_seed"],
+        labels if DATA["stratify"] else None,
+    )
+    x = {}
+    for name, values in x_all.items():
+        center, scale, scaled = fit_scaling(
+            values[splits[0]].astype(np.float32), values.dtype
+        )
+        SCALING[name] = {
+            "center": center,
+            "scale": scale,
+            "scaled": scaled,
+            "shape": values.shape[1:],
+        }
+        x[name] = values.astype(np.float32)
+        if scaled:
+            x[name] = ((x[name] - center) / scale).astype(np.float32)
+    return tuple(
+        ({k: v[idx] for k, v in x.items()}, {k: v[idx] for k, v in y.items()})
+        for idx in splits
+    )
+'''
+
+PARTS_LAYERS = '''
+def with_preprocessing(model):
+    """The trained model behind one Normalization layer per Input: it takes the arrays as the file holds them.
+
+    Each layer repeats load_data()'s scaling of its Input with the training split's statistics.
+    """
+    raw, scaled = [], []
+    for part in DATA["inputs"]:
+        stats = SCALING[part["name"]]
+        tensor = keras.Input(shape=stats["shape"], name=part["name"])
+        raw.append(tensor)
+        if stats["scaled"]:
+            tensor = keras.layers.Normalization(
+                axis=-1 if stats["center"].ndim else None,
+                mean=stats["center"].tolist(),
+                variance=(stats["scale"].astype(np.float64) ** 2).tolist(),
+                name=f"{part['name']}_scaling",
+            )(tensor)
+        scaled.append(tensor)
+    outputs = model({part["name"]: t for part, t in zip(DATA["inputs"], scaled)})
+    if isinstance(outputs, dict):
+        outputs = [outputs[part["name"]] for part in DATA["outputs"]]
+    return keras.Model(raw, outputs, name="with_preprocessing")
+'''
+
+PARTS_PIPELINE = '''
+def make_dataset(x, y, batch_size, training):
+    """The tf.data pipeline for named parts: from_tensor_slices on the dicts, zip, shuffle, batch."""
+    # Each element of ds_x is {Input name: one sample}; of ds_y, {output name: its target}.
+    ds_x = tf.data.Dataset.from_tensor_slices(x)
+    ds_y = tf.data.Dataset.from_tensor_slices(y)
+    ds = tf.data.Dataset.zip((ds_x, ds_y))  # inputs stay with targets
+    if PIPELINE["cache"]:
+        ds = ds.cache()
+    if training and PIPELINE["shuffle"]:
+        buffer_size = PIPELINE["shuffle_buffer"] or num_samples(
+            y
+        )  # default: every training example
+        ds = ds.shuffle(
+            buffer_size=buffer_size, seed=SEED, reshuffle_each_iteration=True
+        )
+    ds = ds.batch(batch_size)
+    if training and PIPELINE["repeat"]:
+        ds = ds.repeat()
+    if PIPELINE["prefetch"]:
+        ds = ds.prefetch(tf.data.AUTOTUNE)
+    return ds
+'''
+
+RANDOM_PARTS = '''
+def num_samples(part):
+    """The number of samples in a dict of named arrays (they all have the same)."""
+    return len(next(iter(part.values())))
+
+
+def load_data():
+    """Step 1, the data: the project has no dataset, so random samples of the right shapes stand in.
+
+    Replace this with your own arrays: dicts keyed by the Input and output layer names,
+    return (x_train, y_train), (x_val, y_val), (x_test, y_test).
+    """
+    rng = np.random.default_rng(SEED)
+    splits = []
+    for n in (256, 64, 64):
+        x = {
+            part["name"]: rng.standard_normal((n, *part["shape"])).astype(np.float32)
+            for part in INPUTS
+        }
+        y = {}
+        for part in OUTPUTS:
+            if (
+                part["targets"] == "classes"
+            ):  # class indices for sparse categorical crossentropy
+                y[part["name"]] = rng.integers(0, part["shape"][-1], size=(n,)).astype(
+                    np.int32
+                )
+            elif part["targets"] == "binary":  # 0/1 targets for binary crossentropy
+                y[part["name"]] = (rng.random((n, *part["shape"])) > 0.5).astype(
+                    np.float32
+                )
+            else:
+                y[part["name"]] = rng.standard_normal((n, *part["shape"])).astype(
+                    np.float32
+                )
+        splits.append((x, y))
+    return tuple(splits)
+'''

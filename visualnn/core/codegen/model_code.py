@@ -203,11 +203,21 @@ def subclass_code(graph: Graph, name: str, project_name: str, steps: list[Step])
     if len(inputs) == 1:
         lines.append(f"        {inputs[0].var} = inputs")
     else:
-        lines.append(f"        {', '.join(s.var for s in inputs)} = inputs")
+        names = [graph.nodes[s.node_id].label for s in inputs]
+        lines += [
+            "        if isinstance(inputs, dict):  # named parts, keyed by the Input names",
+            statement(Cat((f"{', '.join(s.var for s in inputs)} = ",
+                           Br("(", tuple(Cat(("inputs", f"[{string(n)}]")) for n in names), ")"))), 12),
+            "        else:",
+            f"            {', '.join(s.var for s in inputs)} = inputs",
+        ]
     for step in layers:
         lines.append(statement(Cat((f"{step.var} = ", _apply(step, f"self.{step.var}"))), 8))
-    result = outputs[0].var if len(outputs) == 1 else "[" + ", ".join(s.var for s in outputs) + "]"
-    lines.append(f"        return {result}")
+    if len(outputs) == 1:
+        lines.append(f"        return {outputs[0].var}")
+    else:  # keyed by output name, so compile's per-output losses and the targets find their output
+        lines.append(statement(Cat(("return ", Br("{", tuple(
+            Cat((f"{string(graph.nodes[s.node_id].label)}: ", s.var)) for s in outputs), "}"))), 8))
     symbolic = [_symbolic_input(graph, s) for s in inputs]
     sample: Expr = symbolic[0] if len(symbolic) == 1 else Br("[", tuple(symbolic), "]")
     lines += [

@@ -28,6 +28,7 @@ from visualnn.core.codegen.literals import (
 )
 from visualnn.core.codegen.model_code import model_definition
 from visualnn.core.dataset import NO_TEST_LABEL
+from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project import Project
 from visualnn.core.specs import KerasCall
 from visualnn.core.training_config import TrainingConfig
@@ -82,9 +83,9 @@ def _optimizer_lines(optimizer: KerasCall) -> list[str]:
     ]
 
 
-def _calls(cfg: TrainingConfig) -> CompileCalls:
+def _calls(cfg: TrainingConfig, outputs: list[str]) -> CompileCalls:
     try:
-        return compile_calls(cfg)
+        return compile_calls(cfg, outputs)
     except SettingsError as exc:
         raise CodegenError(str(exc)) from exc
 
@@ -120,6 +121,23 @@ def _random_settings(project: Project) -> list[str]:
             _assign("BINARY", binary)]
 
 
+def _random_parts_settings(project: Project) -> list[str]:
+    """Named Inputs and outputs for random stand-in data: each output's targets suit its own loss."""
+    from visualnn.core.model_io import model_inputs, model_outputs
+    from visualnn.core.training_settings import output_settings
+
+    inputs = [{"name": p.name, "shape": [d or 1 for d in p.shape or ()]} for p in model_inputs(project.graph)]
+    ports = model_outputs(project.graph)
+    rows = output_settings(project.training, [p.name for p in ports])
+    outputs = []
+    for port, row in zip(ports, rows, strict=True):
+        shape = [d or 1 for d in port.shape or (1,)]
+        targets = ("classes" if "sparse_categorical" in row.loss else
+                   "binary" if "binary" in row.loss or "hinge" in row.loss else "values")
+        outputs.append({"name": port.name, "shape": shape, "targets": targets})
+    return [_assign("INPUTS", inputs), _assign("OUTPUTS", outputs)]
+
+
 def script(project: Project, style: str = "functional", strategy: str | None = None,
            facts: dict[str, Any] | None = None) -> str:
     """The whole script as text (see the module docstring)."""
@@ -127,6 +145,11 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         raise CodegenError(f"Distribution strategy must be auto, mirrored or multiworker; received {strategy!r}.")
     cfg = project.training
     kind, data = data_settings(project, facts)
+    parts = is_multi_io(project.graph)
+    if parts and strategy == "multiworker":
+        raise CodegenError("The multi-worker script trains models with one Input and one output; this model has "
+                           f"Inputs {', '.join(input_names(project.graph))} and outputs "
+                           f"{', '.join(output_names(project.graph))}. Export it with the auto or mirrored strategy.")
     model_lines = model_definition(project.graph, project.name, style)
     title = re.sub(r"[^\w .,:;()+-]", "", project.name).strip() or "Model"
     imports = ["import argparse", *(["import math"] if strategy != "multiworker" else []), "import os"]
@@ -153,19 +176,25 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
     ]
     out += _data_block(project, kind, data)
     out += ["", "", "# Step 2: define the network.", *model_lines]
-    calls = _calls(cfg)
+    calls = _calls(cfg, output_names(project.graph))
     out += ["", "", "# Step 3: compile settings (loss, optimizer, metrics).", *_optimizer_lines(calls.optimizer), "", ""]
+    compile_args: dict[str, Any] = {"optimizer": Raw("make_optimizer()"), "loss": calls.loss}
+    if calls.loss_weights is not None:
+        compile_args["loss_weights"] = calls.loss_weights
+    compile_args["metrics"] = ({k: list(v) for k, v in calls.metrics.items()} if isinstance(calls.metrics, dict)
+                               else list(calls.metrics))
     out += [
         "def compile_model(model):",
         '    """Step 3: compile: the loss to minimise, the optimizer and the metrics to watch."""',
-        statement(call("model.compile", {"optimizer": Raw("make_optimizer()"), "loss": calls.loss,
-                                         "metrics": list(calls.metrics)}), 4),
+        *(["    # Several outputs: each output (by its layer name) has its own loss, weight and metrics."]
+          if calls.loss_weights is not None else []),
+        statement(call("model.compile", compile_args), 4),
         "",
         "",
         *_callback_lines(cfg),
         "",
         "",
-        *distributed_main_lines(cfg, strategy, partial(_main_lines, raw_inputs=kind in RAW_INPUT_KINDS),
+        *distributed_main_lines(cfg, strategy, partial(_main_lines, raw_inputs=kind in RAW_INPUT_KINDS, parts=parts),
                                 raw_inputs=kind in RAW_INPUT_KINDS),
     ]
     return "\n".join(out).rstrip() + "\n"
@@ -181,9 +210,19 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
         "prefetch": True if pipe is None else bool(pipe.prefetch),
     }
     out = [_assign("PIPELINE", pipeline)]
+    parts = is_multi_io(project.graph)
+    if parts and kind not in ("random", "numpy"):
+        raise CodegenError(f"A model with several Inputs or outputs takes named arrays from an .npz file; the "
+                           f"project's data is {kind}. Choose an .npz with one array per Input and output.")
     if kind == "random":
-        out += _random_settings(project)
-        body = [T.RANDOM, T.PIPELINE]
+        out += _random_parts_settings(project) if parts else _random_settings(project)
+        body = [T.RANDOM_PARTS, T.PARTS_PIPELINE] if parts else [T.RANDOM, T.PIPELINE]
+    elif parts:
+        if not data or "inputs" not in data:
+            raise CodegenError("The script needs the array of each Input and output; export from the app or with "
+                               "`visualnn export-code`, which read the .npz first.")
+        out.append(_assign("DATA", data))
+        body = [T.SPLIT, T.NUMPY_PARTS, T.PARTS_LAYERS, T.PARTS_PIPELINE]
     else:
         out.append(_assign("DATA", data))
         if kind in ("csv", "timeseries"):
@@ -206,7 +245,8 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
     return out
 
 
-def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = False) -> list[str]:
+def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = False, parts: bool = False) -> list[str]:
+    count = "num_samples" if parts else "len"  # named parts: y is a dict of arrays
     build = ["    model = build_model()", "    compile_model(model)"]
     if strategy == "mirrored":
         build = [
@@ -233,9 +273,9 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         "    (x_train, y_train), (x_val, y_val), (x_test, y_test) = load_data()",
         "    train_ds = make_dataset(x_train, y_train, args.batch_size, training=True)",
         "    val_ds = test_ds = None",
-        "    if len(y_val):",
+        f"    if {count}(y_val):",
         "        val_ds = make_dataset(x_val, y_val, args.batch_size, training=False)",
-        "    if len(y_test):",
+        f"    if {count}(y_test):",
         "        test_ds = make_dataset(x_test, y_test, args.batch_size, training=False)",
         "",
         "    # Step 2 and 3: define the network and compile it.",
@@ -246,7 +286,7 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         "    # With Repeat, train_ds never ends: one epoch is one pass over the training split.",
         "    steps_per_epoch = None  # a finite pipeline: fit() counts its batches",
         "    if PIPELINE[\"repeat\"]:",
-        "        steps_per_epoch = math.ceil(len(y_train) / args.batch_size)",
+        f"        steps_per_epoch = math.ceil({count}(y_train) / args.batch_size)",
         "        print(f\"Repeat is on: {steps_per_epoch} steps per epoch\")",
         "    history = model.fit(",
         "        train_ds,",
@@ -271,7 +311,13 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         "    # Step 6: predict new samples.",
         "    x_new = next(iter((val_ds if val_ds is not None else train_ds).take(1)))[0]",
         "    predictions = model.predict(x_new, verbose=0)",
-        '    print("First predictions:", np.round(np.asarray(predictions)[:3], 3))',
+        *([
+            "    # A functional model lists its outputs in order; a subclassed one names them.",
+            "    if not isinstance(predictions, dict):",
+            "        predictions = dict(zip(model.output_names, predictions))",
+            "    for name, values in predictions.items():",
+            '        print(f"First predictions of {name}:", np.round(np.asarray(values)[:3], 3))',
+        ] if parts else ['    print("First predictions:", np.round(np.asarray(predictions)[:3], 3))']),
         "",
         *save_lines(raw_inputs, 4),
         "    return history",
