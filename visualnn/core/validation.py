@@ -117,8 +117,17 @@ def validate(
     except Exception as exc:  # a validator bug must never take the editor down
         return [Issue(ERROR, INTERNAL, f"Validation failed unexpectedly ({type(exc).__name__}: {exc}).")]
     if isinstance(project, Project) and graph.nodes:
+        issues = _intended_outputs_kept(project, issues)
         issues += _compile_and_data(project, validator.report(), facts)
     return issues
+
+
+def _intended_outputs_kept(project: Project, issues: list[Issue]) -> list[Issue]:
+    """Drop the extra-output warning of outputs the compile settings give their own loss: they are meant."""
+    named = {o.name for o in project.training.outputs}
+    return [i for i in issues if not (i.code == EXTRA_OUTPUT and i.node_id is not None
+                                      and i.node_id in project.graph.nodes
+                                      and project.graph.nodes[i.node_id].label in named)]
 
 
 def _compile_and_data(project: Project, shapes: ShapeReport, facts: DataFacts | None) -> list[Issue]:
