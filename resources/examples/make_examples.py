@@ -3,8 +3,9 @@
     python resources/examples/make_examples.py [OUTPUT_DIR]
 
 Writes tabular/ (a 3-class table with a categorical column), images/ (3 classes of drawn shapes,
-32x32 PNG) and timeseries/ (an hourly seasonal signal), each with a ``.vnn`` project whose Input
-and output layer are adapted to the data. Running it twice gives identical files.
+32x32 PNG), timeseries/ (an hourly seasonal signal) and two_inputs/ (named arrays for a model with
+two Inputs and two outputs), each with a ``.vnn`` project whose Input and output layer are adapted
+to the data. Running it twice gives identical files.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 import math
 import os
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +106,41 @@ def make_timeseries(out: Path, n: int = 24 * 90) -> Path:
     return path
 
 
-def make_projects(out: Path, tabular: Path, images: Path, series: Path) -> None:
+def make_two_inputs(out: Path, n: int = 600) -> Path:
+    """Named arrays for the two-input template: ``tabular`` (n, 8) and ``sequence`` (n, 12, 3) in, ``kind``
+    (3 classes) and ``score`` (a number) out. Both targets need both inputs: the class is cut from a mix of
+    the tabular features and the sequence's trend, the score is a smooth function of the two plus noise.
+    """
+    rng = np.random.default_rng(SEED + 3)
+    tabular = rng.normal(0.0, 1.0, (n, 8)).astype(np.float32)
+    mix = tabular @ np.array([0.9, -0.7, 0.5, 0.0, 0.4, 0.0, -0.3, 0.0], dtype=np.float32)
+    trend = rng.normal(0.0, 1.0, n).astype(np.float32)
+    t = np.linspace(0.0, 1.0, 12, dtype=np.float32)
+    phase = rng.uniform(0.0, 2 * np.pi, n).astype(np.float32)
+    sequence = np.stack([
+        trend[:, None] * t[None, :] * 2.0 + rng.normal(0.0, 0.1, (n, 12)),  # a rising or falling line
+        np.sin(2 * np.pi * t[None, :] + phase[:, None]),  # a wave whose phase carries nothing
+        rng.normal(0.0, 0.3, (n, 12)),  # pure noise
+    ], axis=-1).astype(np.float32)
+    z = mix + 1.2 * trend
+    kind = np.digitize(z, np.quantile(z, [1 / 3, 2 / 3])).astype(np.int64)  # three equal-sized classes
+    score = (np.tanh(mix) + 0.5 * trend ** 2 + 0.3 * tabular[:, 3] + rng.normal(0.0, 0.1, n)).astype(np.float32)
+    path = out / "two_inputs" / "two_inputs.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _save_npz(path, {"tabular": tabular, "sequence": sequence, "kind": kind, "score": score})
+    return path
+
+
+def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """``numpy.savez`` with fixed zip timestamps, so the file is the same byte for byte on every run."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for name, array in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with zf.open(info, "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def make_projects(out: Path, tabular: Path, images: Path, series: Path, two_inputs: Path | None = None) -> None:
     """Projects with the data attached (relative paths) and the model adapted to it."""
     from dataclasses import replace
 
@@ -134,6 +170,17 @@ def make_projects(out: Path, tabular: Path, images: Path, series: Path) -> None:
     p.set_name("Next-hour temperature (Conv1D)")
     save_project(p, out / "timeseries" / "timeseries.vnn")
 
+    if two_inputs is not None:
+        from visualnn.core.dataset import DatasetSpec
+
+        # The arrays are named after the template's Input and output nodes, so no mapping is needed.
+        p = template("two_input").build()
+        p.set_dataset(DatasetSpec("numpy", str(two_inputs),
+                                  {"split": {"val": 0.15, "test": 0.15, "seed": 42, "stratify": True}}))
+        p.set_training(replace(p.training, epochs=15, batch_size=32, learning_rate=0.005))
+        p.set_name("Kind and score from two inputs")
+        save_project(p, out / "two_inputs" / "two_inputs.vnn")
+
 
 def main(argv: list[str]) -> int:
     """Generate everything into ``argv[0]`` (default: this folder)."""
@@ -142,7 +189,8 @@ def main(argv: list[str]) -> int:
     tabular = make_tabular(out)
     images = make_images(out)
     series = make_timeseries(out)
-    make_projects(out, tabular, images, series)
+    two_inputs = make_two_inputs(out)
+    make_projects(out, tabular, images, series, two_inputs)
     print(f"Wrote examples to {out}")
     return 0
 

@@ -49,9 +49,9 @@ def test_new_then_check_and_summary(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_summary_json_and_connected_to(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "summary", "--template", "two_input", "--json")
     data = json.loads(out)
-    assert code == 0 and data["total_params"] == 6145 and data["mode"] == "functional"
+    assert code == 0 and data["total_params"] == 3268 and data["mode"] == "functional"
     concat = next(r for r in data["layers"] if r["type"] == "Concatenate")
-    assert concat["connected_to"] == ["dense_1", "lstm_1"] and concat["output_shape"] == [None, 64]
+    assert concat["connected_to"] == ["dense_1", "lstm_1"] and concat["output_shape"] == [None, 48]
     code, out, _ = run(capsys, "summary", "--template", "resnet_blocks")
     assert "add_1 (Add)" in out and "conv2d_1, conv2d_3" in out
 

@@ -99,7 +99,7 @@ def test_input_shape_and_rank_against_the_data() -> None:
 
 def test_two_inputs_for_one_tensor_of_data() -> None:
     codes = _codes(template("two_input").build(), IRIS)
-    assert "input-count" in codes
+    assert "parts-need-npz" in codes  # named parts come from an .npz, one array per Input and output
 
 
 def test_raw_scores_on_a_three_class_target_name_units_and_activation() -> None:

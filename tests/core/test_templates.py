@@ -22,7 +22,8 @@ EXPECTED_PARAMS = {
     "lstm_classifier": 20_867,  # 4*(8*64+64*64+64) + 64*32+32 + 32*3+3
     "conv1d_regressor": 8_449,  # 3*1*32+32 + 3*32*64+64 + 64*32+32 + 32+1
     "autoencoder": 209_968,  # 784*128+128 + 128*32+32 + 32*128+128 + 128*784+784
-    "two_input": 6_145,  # 10*32+32 + 4*(4*32+32*32+32) + 64*16+16 + 16+1
+    "two_input": 3_268,  # 8*32+32 + 4*(3*16+16*16+16) + 48*32+32 + 32*3+3 + 32+1
+    "multi_output": 2_788,  # 8*64+64 + 64*32+32 + 32*3+3 + 32+1
 }
 
 
@@ -57,5 +58,31 @@ def test_training_configs_match_the_task() -> None:
             assert cfg.loss == "sparse_categorical_crossentropy" and "accuracy" in cfg.metrics
         elif t.task == "binary":
             assert cfg.loss == "binary_crossentropy"
+        elif t.task == "multi-output":
+            assert [(o.name, o.loss, o.weight, o.metrics) for o in cfg.outputs] == [
+                ("kind", "sparse_categorical_crossentropy", 1.0, ("accuracy",)),
+                ("score", "mean_squared_error", 0.5, ("mae",))]
         else:
             assert cfg.loss == "mean_squared_error"
+
+
+@pytest.mark.parametrize("name", ["two_input", "multi_output"])
+def test_multi_output_templates_name_their_parts(name: str) -> None:
+    """The named Inputs and the two heads (kind: 3-way softmax, score: linear) that data parts are keyed by."""
+    from visualnn.core.model_io import model_inputs, model_outputs
+
+    graph = template(name).build().graph
+    inputs = [(p.name, p.shape) for p in model_inputs(graph)]
+    assert inputs == ([("tabular", (8,)), ("sequence", (12, 3))] if name == "two_input" else [("features", (8,))])
+    assert [(p.name, p.shape) for p in model_outputs(graph)] == [("kind", (3,)), ("score", (1,))]
+    kind, score = (graph.nodes[p.node_id] for p in model_outputs(graph))
+    assert kind.params["activation"] == "softmax" and score.params.get("activation") in (None, "linear")
+
+
+def test_an_output_without_its_own_loss_is_still_flagged_as_extra() -> None:
+    """Only outputs the compile settings name are meant; a stray sink keeps its extra-output warning."""
+    from dataclasses import replace
+
+    project = template("multi_output").build()
+    project.set_training(replace(project.training, outputs=project.training.outputs[1:]))
+    assert [i.code for i in validate(project)] == ["extra-output"]

@@ -27,6 +27,15 @@ class FeatureColumn:
 
 
 @dataclass(frozen=True)
+class ArrayFact:
+    """One array of an ``.npz`` as inspection found it: its name, whole shape (samples first) and dtype."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str = ""
+
+
+@dataclass(frozen=True)
 class DataFacts:
     """What the checks need to know about the data (filled from the prepared dataset's stats)."""
 
@@ -40,6 +49,8 @@ class DataFacts:
     source: str = ""  # the data's file or folder name, for messages
     columns: tuple[FeatureColumn, ...] = ()  # tables: the feature columns, in order
     input_dtype: str = ""  # arrays: the features array's dtype as stored (uint8 pixels are rescaled by 255)
+    source_kind: str = ""  # csv | images | numpy | timeseries ("" when not known)
+    arrays: tuple[ArrayFact, ...] = ()  # a .npz: every array it holds (models with several Inputs/outputs read these)
 
 
 @dataclass(frozen=True)
@@ -195,4 +206,4 @@ def _output_activation(graph: Graph, nid: str | None, act: str | None, loss: str
         holder, {"node": holder, "param": "activation", "value": want})]
 
 
-__all__ = ["CompileIssue", "DataFacts", "check_compile", "output_layer"]
+__all__ = ["ArrayFact", "CompileIssue", "DataFacts", "check_compile", "output_layer"]

@@ -9,6 +9,7 @@ from typing import Any
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.training_config import TrainingConfig
+from visualnn.core.training_settings import OutputSettings
 
 Y_STEP = 140.0  # vertical distance between consecutive layers: a card (84) plus the layout gap (56)
 X_STEP = 260.0  # horizontal distance between parallel branches: a card (220) plus a gap (40)
@@ -21,7 +22,7 @@ class Template:
     name: str
     title: str
     description: str
-    task: str  # classification | binary | regression | reconstruction: what the output predicts
+    task: str  # classification | binary | regression | reconstruction | multi-output: what the outputs predict
     builder: Callable[[], Project]
 
     def build(self) -> Project:
@@ -160,17 +161,45 @@ def autoencoder() -> Project:
     return d.project("Autoencoder", TrainingConfig(loss="mean_squared_error", metrics=("mae",), epochs=20))
 
 
+# The two heads of the multi-output templates: a class out of three and a score, each with its own loss.
+_HEADS = (
+    OutputSettings("kind", "sparse_categorical_crossentropy", 1.0, ("accuracy",)),
+    OutputSettings("score", "mean_squared_error", 0.5, ("mae",)),
+)
+
+
+def _two_heads(d: _Draft, trunk: str) -> None:
+    """A classification head ``kind`` (3-way softmax) and a regression head ``score`` on ``trunk``."""
+    d.add("Dense", trunk, name="kind", units=3, activation="softmax")
+    d.add("Dense", trunk, x=1, name="score", units=1)
+
+
+def _heads_training(epochs: int) -> TrainingConfig:
+    return TrainingConfig(loss="sparse_categorical_crossentropy", metrics=("accuracy",), epochs=epochs,
+                          outputs=_HEADS)
+
+
 def two_input() -> Project:
-    """A functional model with a tabular branch and a sequence branch joined by Concatenate."""
+    """A tabular branch and a sequence branch joined by Concatenate, with a class head and a score head."""
     d = _Draft(FUNCTIONAL)
-    tab = d.add("Input", None, name="tabular", shape=[10])
+    tab = d.add("Input", None, name="tabular", shape=[8])
     tab = d.add("Dense", tab, units=32, activation="relu")
-    seq = d.add("Input", None, x=1, name="sequence", shape=[20, 4])
-    seq = d.add("LSTM", seq, x=1, units=32)
+    seq = d.add("Input", None, x=1, name="sequence", shape=[12, 3])
+    seq = d.add("LSTM", seq, x=1, units=16)
     d.add("Concatenate", [tab, seq])
-    d.add("Dense", units=16, activation="relu")
-    d.add("Dense", units=1, activation="sigmoid")
-    return d.project("Two-input model", TrainingConfig(loss="binary_crossentropy", metrics=("accuracy",), epochs=20))
+    trunk = d.add("Dense", units=32, activation="relu")
+    _two_heads(d, trunk)
+    return d.project("Two-input model", _heads_training(15))
+
+
+def multi_output() -> Project:
+    """One tabular input, a shared Dense trunk, then a classification head and a regression head."""
+    d = _Draft(FUNCTIONAL)
+    d.add("Input", None, name="features", shape=[8])
+    d.add("Dense", units=64, activation="relu")
+    trunk = d.add("Dense", units=32, activation="relu")
+    _two_heads(d, trunk)
+    return d.project("Multi-output model", _heads_training(15))
 
 
 TEMPLATES: dict[str, Template] = {
@@ -192,8 +221,12 @@ TEMPLATES: dict[str, Template] = {
                  "regression", conv1d_regressor),
         Template("autoencoder", "Autoencoder", "Compresses 784 inputs to a 32-unit code and reconstructs them.",
                  "reconstruction", autoencoder),
-        Template("two_input", "Two-input model", "Tabular and sequence inputs merged with Concatenate, binary output.",
-                 "binary", two_input),
+        Template("two_input", "Two-input model",
+                 "Tabular (8) and sequence (12×3) inputs merged with Concatenate; a 3-class head and a score head.",
+                 "multi-output", two_input),
+        Template("multi_output", "Multi-output model",
+                 "One tabular input, a shared trunk, a 3-class head (kind) and a regression head (score).",
+                 "multi-output", multi_output),
     )
 }
 """Every template by name, in menu order."""

@@ -5,13 +5,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from visualnn.core.compile_options import CompileIssue, DataFacts, check_compile
 from visualnn.core.data_checks import check_data
+from visualnn.core.dataset import ArrayOptions
 from visualnn.core.fixes import fix_label
 from visualnn.core.graph import SEQUENTIAL, Edge, Graph, Node
+from visualnn.core.model_io import is_multi_io, output_names
+from visualnn.core.part_checks import check_parts
 from visualnn.core.project import Project
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import ShapeReport, infer_shapes
@@ -41,7 +44,8 @@ MERGE_SHAPES = "merge-shapes"
 SHAPE = "shape"
 INTERNAL = "internal"
 DATA_UNREADABLE = "data-unreadable"
-# The compile and data checks bring their own codes (``output-units``, ``dense-rank``, ``input-data-shape`` ...).
+# The compile and data checks bring their own codes (``output-units``, ``dense-rank``, ``input-data-shape`` ...),
+# the checks of named parts theirs (``part-missing``, ``part-shape`` ..., see ``core.part_checks``).
 
 
 @dataclass(frozen=True)
@@ -117,19 +121,51 @@ def validate(
     except Exception as exc:  # a validator bug must never take the editor down
         return [Issue(ERROR, INTERNAL, f"Validation failed unexpectedly ({type(exc).__name__}: {exc}).")]
     if isinstance(project, Project) and graph.nodes:
+        issues = _intended_outputs_kept(project, issues)
         issues += _compile_and_data(project, validator.report(), facts)
     return issues
+
+
+def _intended_outputs_kept(project: Project, issues: list[Issue]) -> list[Issue]:
+    """Drop the extra-output warning of outputs the compile settings give their own loss: they are meant."""
+    named = {o.name for o in project.training.outputs}
+    return [i for i in issues if not (i.code == EXTRA_OUTPUT and i.node_id is not None
+                                      and i.node_id in project.graph.nodes
+                                      and project.graph.nodes[i.node_id].label in named)]
 
 
 def _compile_and_data(project: Project, shapes: ShapeReport, facts: DataFacts | None) -> list[Issue]:
     """The compile checks and, with facts, the data checks; a bug in them degrades to one message."""
     try:
+        if facts is not None and is_multi_io(project.graph):
+            return _parts(project, facts)
         found = check_compile(project.graph, project.training.loss, project.training.metrics, facts)
         if facts is not None:
             found = check_data(project.graph, shapes, facts) + found
     except Exception as exc:  # the structural diagnostics above must still reach the user
         return [Issue(ERROR, INTERNAL, f"Checking the model against the data failed ({type(exc).__name__}: {exc}).")]
     return [from_compile_issue(i) for i in found]
+
+
+def _parts(project: Project, facts: DataFacts) -> list[Issue]:
+    """A model with several Inputs or outputs against its named parts (the single-tensor data checks do not apply).
+
+    With one output the compile checks still see the data (its facts are that output's target); with
+    several, each output's loss and metrics are its own and the model-wide ones are not checked against one target.
+    """
+    mapping = project.dataset.arrays() if project.dataset is not None else ArrayOptions()
+    found = check_parts(project.graph, mapping, facts)
+    single_output = len(output_names(project.graph)) == 1
+    found += check_compile(project.graph, project.training.loss, project.training.metrics,
+                           facts if single_output and not found else None)
+    out = []
+    for issue in found:
+        converted = from_compile_issue(issue)
+        if converted.fix is None and issue.code.startswith("part"):
+            # The part checks end with what to do: rename the array, or choose it in the Data panel.
+            converted = replace(converted, fix=issue.message.rsplit(". ", 1)[-1].strip())
+        out.append(converted)
+    return out
 
 
 class _Validator:

@@ -5,6 +5,8 @@ panel edits a *working* DatasetSpec; "Apply to project" pushes it as one SetData
 "Use suggested input/output" pushes the Input shape, output layer and loss/metrics as one macro.
 When an inspection describes the project's own dataset, the panel hands its facts to the document,
 so the status bar, the canvas and the Problems list check the model against the data.
+A model with several Inputs or outputs reads an ``.npz`` as named parts: the Tensors tab then shows
+one card per part and the node it feeds, with the array for each node to choose (one undoable edit).
 The UI never imports TensorFlow: it only uses the TF-free inspection in services.datasets.
 """
 
@@ -34,11 +36,13 @@ from PySide6.QtWidgets import (
 from visualnn.core.commands import CommandError, Macro, SetDataset, SetParam, SetTraining
 from visualnn.core.dataset import SOURCE_KINDS, DatasetSpec
 from visualnn.core.fixes import fix_command
+from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project.io import relative_data_path, resolve_data_path
 from visualnn.services.datasets.attach import Adaptation, adapt_graph, training_for
 from visualnn.services.datasets.facts import facts_of
 from visualnn.services.datasets.pipeline_code import pipeline_code
 from visualnn.ui.choosers import chooser_for
+from visualnn.ui.data.parts import PartCards
 from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, ThumbnailGrid, apply_setting
 from visualnn.ui.data.worker import InspectJob
 from visualnn.ui.document import ProjectDocument
@@ -63,12 +67,14 @@ class DataPanel(QWidget):
         self._busy = False
         self._job_spec: DatasetSpec | None = None  # what the latest inspection was asked to read
         self._info_specs: tuple[DatasetSpec, ...] = ()  # the specs ``info`` describes (as asked, as completed)
+        self._job_parts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the node names the inspection read
         self._reinspect = QTimer(self, singleShot=True, interval=250)
         self._reinspect.timeout.connect(self.inspect)
         self._build()
         document.dataset_changed.connect(self._on_document_dataset_changed)
         document.project_replaced.connect(self._on_document_project_replaced)
         document.graph_changed.connect(self._update_suggestion)
+        document.graph_changed.connect(self._on_document_graph_changed)
         self._on_document_dataset_changed()
 
     # ------------------------------------------------------------------ layout
@@ -117,6 +123,10 @@ class DataPanel(QWidget):
 
         tensor_tab = QWidget(self)
         tl = QVBoxLayout(tensor_tab)
+        self.part_cards = PartCards(self)
+        self.part_cards.array_chosen.connect(self._on_part_cards_array_chosen)
+        self.part_cards.hide()
+        tl.addWidget(self.part_cards)
         self.tensor_view = QPlainTextEdit(self)
         self.tensor_view.setReadOnly(True)
         self.shape_warning = QLabel("", self)
@@ -203,11 +213,25 @@ class DataPanel(QWidget):
             return
         self._job += 1
         self._job_spec = self.spec
-        job = InspectJob(self._job, self.spec.path, dict(self.spec.options), self.spec.kind)
+        self._job_parts = self._parts()
+        job = InspectJob(self._job, self.spec.path, dict(self.spec.options), self.spec.kind,
+                         list(self._job_parts[0]), list(self._job_parts[1]))
         job.signals.finished.connect(self._on_job_finished)
         job.signals.failed.connect(self._on_job_failed)
         self._set_busy(True, f"Reading {os.path.basename(self.spec.path) or self.spec.path}…")
         self.pool.start(job)
+
+    def _parts(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The Input and output names the data must feed as named parts; empty for a one-input, one-output model."""
+        graph = self.document.graph
+        if not is_multi_io(graph):
+            return (), ()
+        return tuple(input_names(graph)), tuple(output_names(graph))
+
+    def _on_document_graph_changed(self) -> None:
+        """Inputs or outputs added, removed or renamed: the data's parts must be read again."""
+        if self.spec is not None and self._parts() != self._job_parts:
+            self._reinspect.start()
 
     def cancel(self) -> None:
         """Stop waiting for the running inspection; its result is ignored when it arrives."""
@@ -255,6 +279,12 @@ class DataPanel(QWidget):
 
     @staticmethod
     def _summary(info: Any) -> str:
+        if info.parts:
+            n_in = sum(p.role == "input" for p in info.parts)
+            missing = sum(p.tensor is None for p in info.parts)
+            gap = f" · {missing} without an array (see Problems)" if missing else ""
+            return (f"{info.kind}: {info.n_samples} samples → named parts for {n_in} input(s) and "
+                    f"{len(info.parts) - n_in} output(s){gap}")
         x = next((t for t in info.tensors if t.name == "x"), None)
         shape = f" → {x.describe()}" if x is not None else ""
         note = " · no test split (too little data; see Problems)" if info.split_note else ""
@@ -267,6 +297,7 @@ class DataPanel(QWidget):
         self.preview.show_nothing()
         self.thumbs.clear()
         self.tensor_view.clear()
+        self.part_cards.show_parts([], [])
         self.code_view.clear()
         self.problems.clear()
         self.tabs.setTabText(4, "Problems")
@@ -295,6 +326,14 @@ class DataPanel(QWidget):
         self._refresh_buttons()
 
     def _show_tensors(self, info: Any) -> None:
+        self.part_cards.show_parts(list(info.parts), list(info.arrays))
+        if info.parts:
+            lines = [f"{p.node} ({'Input' if p.role == 'input' else 'output'}) ← "
+                     + (p.tensor.describe() if p.tensor is not None else f"{p.array}: no such array")
+                     + (f" · {p.task}" + (f" [{', '.join(p.class_names)}]" if p.class_names else "") if p.task else "")
+                     for p in info.parts]
+            self.tensor_view.setPlainText("\n".join(lines))
+            return
         lines = []
         for t in info.tensors:
             lines.append(t.describe())
@@ -321,7 +360,7 @@ class DataPanel(QWidget):
     def _update_suggestion(self) -> None:
         """Warn when the Input layer disagrees with the data, and enable the one-click fix."""
         info = self.info
-        if info is None:
+        if info is None or info.parts:  # named parts: the Problems list names each node and array
             self.shape_warning.setText("")
             self.suggest_btn.setEnabled(False)
             return
@@ -364,6 +403,31 @@ class DataPanel(QWidget):
         self._update_code()
         if key.startswith(("image.", "window.", "arrays.", "target_encoding", "split.")):
             self._reinspect.start()  # shapes, suggestion or class-size warnings may change
+
+    def _on_part_cards_array_chosen(self, role: str, node: str, array: str) -> None:
+        """Feed ``node`` from ``array``: an undoable edit of the project's dataset when this is it, else of the working copy."""
+        if self.spec is None:
+            return
+        key = "inputs" if role == "input" else "outputs"
+        project = self.document.project
+        applied = self._describes_project_data(self._info_specs) and project.dataset is not None
+        base = project.dataset if applied and project.dataset is not None else self.spec
+        arrays = dict(base.options.get("arrays") or {})
+        chosen = dict(arrays.get(key) or {})
+        if array == node:
+            chosen.pop(node, None)  # the node's own name is the default: keep the file free of it
+        else:
+            chosen[node] = array
+        if chosen:
+            arrays[key] = chosen
+        else:
+            arrays.pop(key, None)
+        spec = base.with_options(arrays=arrays)
+        if applied:
+            self.document.push(SetDataset(spec))  # the document's dataset_changed reads the data again
+        else:
+            self.spec = spec
+            self._reinspect.start()
 
     # ------------------------------------------------------------------ commands
     def apply(self) -> bool:

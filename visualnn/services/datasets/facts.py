@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 
-from visualnn.core.compile_options import DataFacts, FeatureColumn
+from visualnn.core.compile_options import ArrayFact, DataFacts, FeatureColumn
+from visualnn.core.model_io import input_names, output_names
 from visualnn.core.project import Project
 from visualnn.core.project.io import resolve_data_path
 from visualnn.services.datasets.inspect import SourceInfo, inspect_source
@@ -44,6 +45,9 @@ def facts_of(info: SourceInfo) -> DataFacts:
         source=os.path.basename(os.path.normpath(info.path)) or info.path,
         columns=_feature_columns(info),
         input_dtype=str(info.arrays.get(str(info.format.get("features")), {}).get("dtype", "")) if info.arrays else "",
+        source_kind=info.kind,
+        arrays=tuple(ArrayFact(name, tuple(int(d) for d in meta["shape"]), str(meta["dtype"]))
+                     for name, meta in info.arrays.items()) if info.path.lower().endswith(".npz") else (),
     )
 
 
@@ -60,11 +64,13 @@ def project_facts(project: Project) -> DataFacts | None:
     """Inspect the project's dataset (path relative to the project file) and return its facts.
 
     None when the project has no dataset; raises the data service's ``DataError`` when it cannot be read.
+    A model with several Inputs or outputs has its ``.npz`` read as named parts (one array per node).
     """
     spec = project.dataset
     if spec is None:
         return None
-    info = inspect_source(resolve_data_path(project, spec.path), dict(spec.options), kind=spec.kind)
+    info = inspect_source(resolve_data_path(project, spec.path), dict(spec.options), kind=spec.kind,
+                          inputs=input_names(project.graph), outputs=output_names(project.graph))
     return facts_of(info)
 
 

@@ -4,6 +4,11 @@ Used by the data panel preview (off the UI thread) and ``visualnn data inspect``
 detected format, columns (type, kind, missing and distinct counts) or classes, the tensors the
 data would become (shape, rank, axis names, dtype, bytes), the task and a matching output layer,
 and every problem found. Unreadable input raises :class:`DataError`.
+
+For a model with several Inputs or outputs (``inputs``/``outputs`` name them, see
+:mod:`visualnn.core.model_io`) an ``.npz`` is read as *named parts*: one :class:`PartInfo` per Input
+and output node, each with the array that feeds it (found or not). A part without its array or with
+another sample count is not an error here: validation names the node and the array.
 """
 
 from __future__ import annotations
@@ -18,6 +23,29 @@ from visualnn.services.datasets.columns import ColumnInfo
 from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
 
 PREVIEW_ROWS = 50
+_RANK_KIND = {2: "vector", 3: "sequence", 4: "image", 5: "video"}
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    """One named part of the data: the Input or output node it feeds and the ``.npz`` array that holds it.
+
+    ``tensor`` is the whole array (samples first, dtype as stored), None when the file has no such array;
+    targets also carry their task and class names.
+    """
+
+    role: str  # "input" | "target"
+    node: str  # the Input or output node's name
+    array: str  # the .npz array it reads
+    tensor: TensorInfo | None
+    task: str | None = None
+    class_names: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"role": self.role, "node": self.node, "array": self.array,
+                "tensor": None if self.tensor is None else self.tensor.to_dict(), "task": self.task,
+                "class_names": list(self.class_names)}
 
 
 @dataclass
@@ -42,6 +70,7 @@ class SourceInfo:
     options: dict[str, Any] = field(default_factory=dict)  # suggested DatasetSpec options
     problems: list[Problem] = field(default_factory=list)
     split_note: str | None = None  # why a new source got no test split (None: it has one, or the split was set)
+    parts: list[PartInfo] = field(default_factory=list)  # named parts (models with several Inputs/outputs)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -64,7 +93,7 @@ class SourceInfo:
             "input_shape": list(self.input_shape), "task": self.task, "class_names": self.class_names,
             "suggestion": None if self.suggestion is None else self.suggestion.to_dict(),
             "options": self.options, "problems": [p.to_dict() for p in self.problems],
-            "split_note": self.split_note,
+            "split_note": self.split_note, "parts": [p.to_dict() for p in self.parts],
         }
 
     def describe(self) -> str:
@@ -82,8 +111,16 @@ class SourceInfo:
             lines.append("classes: " + ", ".join(f"{k} ({v})" for k, v in self.classes.items()))
         for name, meta in self.arrays.items():
             lines.append(f"array {name}: shape {tuple(meta['shape'])} {meta['dtype']}")
-        lines.append("tensors:")
-        lines += [f"  {t.describe()}" for t in self.tensors]
+        if self.parts:
+            lines.append("parts (one array per Input and output):")
+            for part in self.parts:
+                feeds = f"Input {part.node}" if part.role == "input" else f"output {part.node}"
+                found = part.tensor.describe() if part.tensor is not None else f"{part.array}: no such array"
+                task = f" ({part.task})" if part.task else ""
+                lines.append(f"  {found} -> {feeds}{task}")
+        else:
+            lines.append("tensors:")
+            lines += [f"  {t.describe()}" for t in self.tensors]
         if self.task:
             names = f" [{', '.join(self.class_names)}]" if self.class_names else ""
             lines.append(f"task: {self.task}{names}")
@@ -107,8 +144,15 @@ def guess_kind(path: str) -> str:
     return "csv"
 
 
-def inspect_source(path: str, options: dict[str, Any] | None = None, kind: str | None = None) -> SourceInfo:
-    """Look at ``path`` without TensorFlow; ``options`` are DatasetSpec options (roles, window...)."""
+def inspect_source(
+    path: str, options: dict[str, Any] | None = None, kind: str | None = None, *,
+    inputs: list[str] | None = None, outputs: list[str] | None = None,
+) -> SourceInfo:
+    """Look at ``path`` without TensorFlow; ``options`` are DatasetSpec options (roles, window...).
+
+    ``inputs``/``outputs``: the model's Input and output node names; with more than one of either, an
+    ``.npz`` is read as named parts (one array per node).
+    """
     options = dict(options or {})
     if not os.path.exists(path):
         raise missing_path_error(path, "folder" if kind == "images" else "file")
@@ -120,6 +164,8 @@ def inspect_source(path: str, options: dict[str, Any] | None = None, kind: str |
     if kind == "images":
         return _inspect_images(spec)
     if kind == "numpy":
+        if (len(inputs or ()) > 1 or len(outputs or ()) > 1) and path.lower().endswith(".npz"):
+            return _inspect_parts(spec, list(inputs or ()), list(outputs or ()))
         return _inspect_numpy(spec)
     return _inspect_table(spec)
 
@@ -290,4 +336,81 @@ def _inspect_numpy(spec: DatasetSpec) -> SourceInfo:
     _suggest_split(info, info.options, int(len(pair.x)), counts)
     if pair.x.ndim >= 3 and pair.x.dtype != np.uint8:
         info.problems.append(Problem("info", f"x is {rank_phrase(pair.x.ndim, kind)}."))
+    return info
+
+
+def _read_npz(path: str, max_bytes: int) -> dict[str, Any]:
+    """Every array of an ``.npz`` by name (size limits and unreadable files as :class:`DataError`)."""
+    import numpy as np
+
+    from visualnn.core.tensors import human_bytes
+
+    size = os.path.getsize(path)
+    if size == 0:
+        raise DataError(f"{path} is empty (0 bytes).", path)
+    if size > max_bytes:
+        raise DataError(f"{path} is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit; raise max_bytes.", path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {str(k): npz[k] for k in npz.files}
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"{path} is not a readable NumPy file ({exc}); save it with numpy.savez.", path) from exc
+    if not arrays:
+        raise DataError(f"{path} holds no arrays.", path)
+    return arrays
+
+
+def _inspect_parts(spec: DatasetSpec, inputs: list[str], outputs: list[str]) -> SourceInfo:
+    """An ``.npz`` as named parts: the array of each Input and output node, its tensor, and each target's task."""
+    import numpy as np
+
+    from visualnn.services.datasets.arrays import encode_array_targets
+
+    arrays = _read_npz(spec.path, spec.max_bytes())
+    mapping = spec.arrays()
+    info = SourceInfo(spec.path, "numpy", {"parts": "named"})
+    info.arrays = {k: {"shape": [int(d) for d in a.shape], "dtype": str(a.dtype), "rank": int(a.ndim)}
+                   for k, a in arrays.items()}
+    listing = ", ".join(arrays)
+    for node in inputs:
+        name = mapping.input_array(node)
+        array = arrays.get(name)
+        if array is None or array.ndim == 0:
+            info.parts.append(PartInfo("input", node, name, None))
+            info.problems.append(Problem("warning", f"Input {node}: {spec.path} has no array {name!r} "
+                                                    f"(its arrays: {listing})."))
+            continue
+        first = np.asarray(array[0]).ravel()[:8].tolist() if len(array) else []
+        tensor = TensorInfo(name, tuple(int(d) for d in array.shape), str(array.dtype), _RANK_KIND.get(array.ndim), first)
+        info.parts.append(PartInfo("input", node, name, tensor))
+    counts: dict[str, int] | None = None
+    for node in outputs:
+        name = mapping.output_array(node)
+        array = arrays.get(name)
+        if array is None or array.ndim == 0:
+            info.parts.append(PartInfo("target", node, name, None))
+            info.problems.append(Problem("warning", f"Output {node}: {spec.path} has no array {name!r} "
+                                                    f"(its arrays: {listing})."))
+            continue
+        tensor = TensorInfo(name, tuple(int(d) for d in array.shape), str(array.dtype), "labels")
+        try:
+            task, names, labels, _enc = encode_array_targets(np.asarray(array), spec, spec.path)
+        except DataError as exc:
+            info.problems.append(Problem("warning", f"Output {node}: {exc}"))
+            info.parts.append(PartInfo("target", node, name, tensor))
+            continue
+        info.parts.append(PartInfo("target", node, name, tensor, task, tuple(names)))
+        if counts is None and labels is not None and task in ("binary", "multiclass") and names:
+            # The split is stratified by the first classification output (the data service's rule).
+            found = np.bincount(np.searchsorted(np.unique(labels), labels), minlength=len(names))
+            counts = {n: int(c) for n, c in zip(names, found, strict=False)}
+    info.tensors = [p.tensor for p in info.parts if p.tensor is not None]
+    targets = [p for p in info.parts if p.role == "target"]
+    if targets:
+        info.task, info.class_names = targets[0].task, list(targets[0].class_names)
+    info.features = [p.array for p in info.parts if p.role == "input"]
+    info.targets = [p.array for p in targets]
+    info.n_samples = next((p.tensor.shape[0] or 0 for p in info.parts if p.tensor is not None), 0)
+    info.options = dict(spec.options)
+    _suggest_split(info, info.options, info.n_samples, counts)
     return info
