@@ -116,7 +116,9 @@ class TrainingPanel(QWidget):
         self.hints.setWordWrap(True)
         self.hints.setStyleSheet("color: #b8860b;")
         self.plots = MetricPlots()
-        self.plots.prepare(plot_names(document.project.training))
+        outputs = output_names(document.project.graph)
+        self.plots.set_outputs(outputs)
+        self.plots.prepare(plot_names(document.project.training, outputs))
 
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -257,7 +259,7 @@ class TrainingPanel(QWidget):
         return dataset.split().val if dataset is not None else None
 
     def _on_controller_plots_reset(self, names: list[str], carried: dict[str, list[float]]) -> None:
-        self.plots.reset(names)
+        self.plots.reset(names, output_names(self.document.project.graph))  # the outputs of the run starting
         if carried:
             self.plots.load_history(carried)
             for key, values in carried.items():
