@@ -72,9 +72,8 @@ def test_two_outputs_plot_the_total_each_outputs_loss_and_each_metric_per_output
     assert plots.curve("accuracy", "val", "kind").n == 3 and plots.curve("mae", "train", "score").n == 3
     assert ("accuracy", "score/train") not in plots.series  # score reports no accuracy: no empty curve for it
     assert ("kind_loss", "train") not in plots.series  # no plot per raw key
-    assert _legend(plots.plots["loss per output"]) == ["kind batches", "kind train", "kind val",
-                                                       "score batches", "score train", "score val"]
-    assert _legend(plots.plots["accuracy"]) == ["kind batches", "kind train", "kind val"]
+    assert _legend(plots.plots["loss per output"]) == ["kind", "kind val", "score", "score val"]
+    assert _legend(plots.plots["accuracy"]) == ["kind", "kind val"]
     kind = plots._items[("loss per output", "kind/train")].opts["pen"].color().name()
     assert kind == plots._items[("accuracy", "kind/train")].opts["pen"].color().name()  # one colour per output
     assert kind != plots._items[("loss per output", "score/train")].opts["pen"].color().name()

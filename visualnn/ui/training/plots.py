@@ -76,6 +76,7 @@ __all__ = ["OUTPUT_LOSS", "MetricPlots", "Series", "base_metric", "curve_id", "p
 
 PLOT_COLUMNS = 3  # loss, a metric and the learning rate side by side in the short bottom dock
 PLOT_MIN_HEIGHT = 170
+OUTPUT_LEGEND_COLUMNS = 2  # a plot of several outputs: each output's train and val curves on one line
 LEGEND_COLUMNS = 3  # training, validation and batches on one line above the curves
 LABEL_PX = 28  # room one tick label needs on a vertical axis: fewer ticks than this allows never stack
 ROLE_NAMES = {"batch": "batches", "train": "train", "val": "val"}  # Keras's words, short: one line over a plot
@@ -300,10 +301,11 @@ class MetricPlots(QWidget):
             colour = pg.mkColor(self.output_colour(output))
         else:
             colour = pg.mkColor(self.colour(metric))
-        name = ROLE_NAMES[role]  # the plot's title names the metric
-        if output:
-            name = f"{output} {name}"
-        if prefix:
+        name: str | None = ROLE_NAMES[role]  # the plot's title names the metric
+        if output:  # "kind" (train, solid) and "kind val" (dashed); the total loss's legend explains the rest
+            name = {"train": output, "val": f"{output} val"}.get(role)
+            plot.getPlotItem().legend.setColumnCount(OUTPUT_LEGEND_COLUMNS)
+        if prefix and name is not None:
             name = f"{prefix.rstrip(':')} {name}"
         if role == "batch":
             colour.setAlpha(110)
