@@ -9,10 +9,11 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QListWidget, QSpinBox
 
+from tests.ui.multi_output import OUTPUTS, two_output_graph
+from visualnn.core.project import Project
 from visualnn.core.project.io import load_project, save_project
-from visualnn.core.templates import TEMPLATES
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import FIELDS
+from visualnn.core.training_settings import FIELDS, OutputSettings
 
 
 def _form(qtbot: Any) -> Any:
@@ -29,7 +30,11 @@ def _form(qtbot: Any) -> Any:
 
 def _change(widget: Any) -> None:
     """Move one control away from its current value, the way a user would."""
-    if isinstance(widget, QCheckBox):
+    from visualnn.ui.training.outputs_table import OutputsTable
+
+    if isinstance(widget, OutputsTable):  # the second output's loss weight, one step up
+        _change(widget.weight_box(1))
+    elif isinstance(widget, QCheckBox):
         widget.click()
     elif isinstance(widget, QSpinBox | QDoubleSpinBox):
         widget.setFocus()
@@ -57,6 +62,7 @@ def test_one_row_per_field_of_the_table(qtbot: Any) -> None:
 def test_every_control_edited_then_saved_reopens_equal(qtbot: Any, tmp_path: Path) -> None:
     """The first release's symptom: any edit in the Training panel made the project unopenable."""
     form = _form(qtbot)
+    form.set_output_names(OUTPUTS)  # a model with two outputs: the per-output table is a real control too
     edited: list[TrainingConfig] = []
     form.config_edited.connect(edited.append)
     changed = []
@@ -70,7 +76,8 @@ def test_every_control_edited_then_saved_reopens_equal(qtbot: Any, tmp_path: Pat
             changed.append(f.name)
     assert set(changed) == {f.name for f in FIELDS}, f"not editable: {set(f.name for f in FIELDS) - set(changed)}"
     assert edited and edited[-1] == form.config()
-    project = TEMPLATES["mlp_classifier"].build()
+    assert edited[-1].outputs == (OutputSettings("score", edited[-1].loss, 1.1, tuple(edited[-1].metrics)),)
+    project = Project(graph=two_output_graph())
     project.set_training(edited[-1])
     path = tmp_path / "edited.vnn"
     save_project(project, path)

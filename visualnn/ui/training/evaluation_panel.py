@@ -1,5 +1,8 @@
 """The Evaluation tab: metrics table, confusion-matrix heatmap, per-class report, confidently wrong
-samples; for regression a predicted-vs-true scatter and a residual histogram."""
+samples; for regression a predicted-vs-true scatter and a residual histogram.
+
+A model with several outputs is reported per output (``task: "multi-output"``, ``outputs: {name: report}``):
+the Output box chooses the head whose metrics, confusion matrix or error plots are shown."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.core.model_io import output_names
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.elided_label import ElidedLabel
@@ -95,6 +99,7 @@ class ConfusionMatrixView(pg.PlotWidget):
 
 
 READY_TEXT = "Train a model, then evaluate it on data it has not seen."
+MULTI_OUTPUT = "multi-output"
 
 
 class EvaluationPanel(QWidget):
@@ -120,9 +125,16 @@ class EvaluationPanel(QWidget):
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.clicked.connect(self._on_evaluate_clicked)
         self.status = ElidedLabel(READY_TEXT)  # a long line is elided, never widening the window
+        self.output_label = QLabel("Output")
+        self.output_combo = QComboBox()
+        self.output_combo.setToolTip("The model's output whose results are shown (each head is scored on its own "
+                                     "targets; the status line gives the total loss).")
+        self.output_combo.currentIndexChanged.connect(self._on_output_combo_changed)
         top = QHBoxLayout()
-        for w in (QLabel("Run"), self.run_combo, QLabel("Split"), self.split_combo, self.evaluate_button):
+        for w in (QLabel("Run"), self.run_combo, QLabel("Split"), self.split_combo, self.evaluate_button,
+                  self.output_label, self.output_combo):
             top.addWidget(w)
+        self._show_output_choice(False)
         top.addWidget(self.status, 1)
 
         self.metrics_table = QTableWidget()
@@ -167,6 +179,7 @@ class EvaluationPanel(QWidget):
 
         # The Run box names the run whose results are on screen, else the one being evaluated, else the newest.
         self._shown_run: str | None = None
+        self._chosen_output: str | None = None  # the head the user looks at, across evaluations
         self._pending_run: str | None = None
         document.runs_changed.connect(self.refresh_runs)
         document.project_replaced.connect(self._on_document_project_replaced)
@@ -218,6 +231,12 @@ class EvaluationPanel(QWidget):
         """Show no results (another run was chosen, or another project opened)."""
         self.report = None
         self._shown_run = None
+        with QSignalBlocker(self.output_combo):
+            self.output_combo.clear()
+        self._show_output_choice(False)
+        self._clear_views()
+
+    def _clear_views(self) -> None:
         for table in (self.metrics_table, self.per_class, self.wrong):
             fill_table(table, [], [])
         self.confusion.set_matrix([], [])
@@ -266,6 +285,7 @@ class EvaluationPanel(QWidget):
             self.controller.split = "val"
 
     def _on_document_project_replaced(self) -> None:
+        self._chosen_output = None
         self.clear_report()
         self._pending_run = None
         self.refresh_runs()
@@ -279,7 +299,60 @@ class EvaluationPanel(QWidget):
         self._pending_run = None
         self._select_run(self._shown_run)
         label = report.get("split_label") or f"{report.get('split')} split"  # the split really scored
-        self.status.setText(f"Run {report.get('run_id')} on the {label}: {report.get('n_samples', 0):,} samples.")
+        text = f"Run {report.get('run_id')} on the {label}: {report.get('n_samples', 0):,} samples."
+        outputs = report.get("outputs") if report.get("task") == MULTI_OUTPUT else None
+        if not isinstance(outputs, dict) or not outputs:
+            self._show_output_choice(False)
+            self.status.setText(text)
+            self._show_head(report)
+            return
+        total = report.get("metrics", {}).get("loss")
+        if total is not None:
+            text += f" Total loss {float(total):.4g}."
+        self.status.setText(text)
+        previous = self._chosen_output
+        with QSignalBlocker(self.output_combo):
+            self.output_combo.clear()
+            # In the model's output order (a report that crossed a Qt signal has its keys sorted).
+            model_order = [n for n in output_names(self.document.project.graph) if n in outputs]
+            for name in [*model_order, *(n for n in outputs if n not in model_order)]:
+                head = outputs[name]
+                task = head.get("task") if isinstance(head, dict) else None
+                self.output_combo.addItem(f"{name} ({task})" if task else str(name), name)
+            index = self.output_combo.findData(previous)
+            self.output_combo.setCurrentIndex(max(index, 0))
+        self._show_output_choice(True)
+        self._on_output_combo_changed()
+
+    def shown_output(self) -> str | None:
+        """The output whose results are on screen (a model with several outputs), or None."""
+        data = self.output_combo.currentData() if self.output_combo.isVisibleTo(self) else None
+        return None if data is None else str(data)
+
+    def show_output(self, name: str) -> None:
+        """Show the results of output ``name`` of the shown multi-output report."""
+        index = self.output_combo.findData(name)
+        if index < 0:
+            raise KeyError(f"The shown report has no output {name!r}; its outputs are "
+                           f"{', '.join(str(self.output_combo.itemData(i)) for i in range(self.output_combo.count()))}.")
+        self.output_combo.setCurrentIndex(index)
+
+    def _show_output_choice(self, shown: bool) -> None:
+        self.output_label.setVisible(shown)
+        self.output_combo.setVisible(shown)
+
+    def _on_output_combo_changed(self, *_: Any) -> None:
+        name = self.output_combo.currentData()
+        if name is not None:
+            self._chosen_output = str(name)  # kept on screen when the run is evaluated again
+        outputs = (self.report or {}).get("outputs")
+        if name is None or not isinstance(outputs, dict) or not isinstance(outputs.get(name), dict):
+            return
+        self._clear_views()
+        self._show_head(outputs[name])
+
+    def _show_head(self, report: dict[str, Any]) -> None:
+        """One output's results (the whole report of a single-output model): metrics, matrix or error plots."""
         fill_table(self.metrics_table, ["metric", "value"],
                    [[k, float(v)] for k, v in report.get("metrics", {}).items()])
         cls = report.get("classification")
@@ -306,8 +379,8 @@ class EvaluationPanel(QWidget):
         images = any(isinstance(w.get("sample"), list) and w["sample"] and isinstance(w["sample"][0], list)
                      for w in wrong)
         headers = ["#", "true", "predicted", "confidence", "image" if images else "values"]
-        rows = [[w["index"], w["true"], w["pred"], w["confidence"], "" if images else
-                 ", ".join(f"{v:.3g}" for v in (w.get("sample") or [])[:8])] for w in wrong]
+        rows = [[w["index"], w["true"], w["pred"], w["confidence"], "" if images else sample_text(w.get("sample"))]
+                for w in wrong]
         fill_table(self.wrong, headers, rows)
         self.wrong.verticalHeader().setDefaultSectionSize(40 if images else 24)  # room for thumbnails
         if images:
@@ -315,6 +388,14 @@ class EvaluationPanel(QWidget):
                 label = QLabel()
                 label.setPixmap(thumbnail_pixmap(w["sample"]))
                 self.wrong.setCellWidget(r, 4, label)
+
+
+def sample_text(sample: Any) -> str:
+    """A sample's first values (a model with several inputs: each input's, by name)."""
+    if isinstance(sample, dict):
+        return "; ".join(f"{name}: {sample_text(part)}" for name, part in sample.items())
+    values = np.asarray(sample if sample is not None else [], dtype=float).ravel()
+    return ", ".join(f"{v:.3g}" for v in values[:8])
 
 
 def thumbnail_pixmap(sample: list[Any]) -> QPixmap:

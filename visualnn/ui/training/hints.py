@@ -1,4 +1,5 @@
-"""Training history and plain-language hints from it (pure Python, no Qt): NaN/inf, overfitting, flat loss."""
+"""Training history and plain-language hints from it (pure Python, no Qt): NaN/inf, overfitting, flat loss;
+where each Keras log key is drawn (models with several outputs name theirs in the keys)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,40 @@ def finite_or_none(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return v if math.isfinite(v) else None
+
+
+def base_metric(key: str) -> tuple[str, bool]:
+    """``val_accuracy`` -> ("accuracy", True)."""
+    return (key[4:], True) if key.startswith("val_") else (key, False)
+
+
+OUTPUT_LOSS = "loss per output"
+"""The plot of each output's own loss (models with several outputs; the total keeps the "loss" plot)."""
+LR_KEYS = ("lr", "learning_rate")
+
+
+def place(key: str, outputs: Sequence[str]) -> tuple[str, str, bool]:
+    """Where a Keras log key is drawn: (plot, output or "", validation?).
+
+    ``val_score_mae`` with outputs ``kind``, ``score`` -> ("mae", "score", True); ``kind_loss`` ->
+    ("loss per output", "kind", False); ``loss`` -> ("loss", "", False). The longest matching output name
+    wins, so names with underscores (``class_head``) parse.
+    """
+    if key in LR_KEYS:
+        return "learning rate", "", False
+    base, is_val = base_metric(key)
+    for name in sorted(outputs, key=len, reverse=True):
+        if base.startswith(name + "_") and len(base) > len(name) + 1:
+            rest = base[len(name) + 1:]
+            return (OUTPUT_LOSS if rest == "loss" else rest), name, is_val
+    return base, "", is_val
+
+
+def outputs_in(keys: Sequence[str]) -> list[str]:
+    """The output names a model with several outputs reveals in its log keys (``<output>_loss``), in order."""
+    names = [base_metric(k)[0][:-len("_loss")] for k in keys]
+    return list(dict.fromkeys(n for n, k in zip(names, keys, strict=True)
+                              if base_metric(k)[0].endswith("_loss") and n))
 
 
 def record_epoch(history: dict[str, list[float]], logs: Mapping[str, Any], lr: Any = None) -> None:

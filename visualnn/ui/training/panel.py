@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.core.model_io import output_names
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.document import ProjectDocument
@@ -62,11 +63,14 @@ class TrainingPanel(QWidget):
         self.controller = TrainingSessionController(document, engine, extra_job, parent=self)
 
         self.form = TrainingSettingsForm()
+        self.form.set_output_names(output_names(document.project.graph))
         self.form.set_config(document.project.training)
         self.form.config_edited.connect(self._on_form_config_edited)
         self.form.set_validation_split(self._validation_split())
         document.dataset_changed.connect(self._on_document_dataset_changed)
         document.project_replaced.connect(self._on_document_dataset_changed)
+        document.graph_changed.connect(self._on_document_graph_changed)
+        document.project_replaced.connect(self._on_document_graph_changed)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
@@ -112,7 +116,9 @@ class TrainingPanel(QWidget):
         self.hints.setWordWrap(True)
         self.hints.setStyleSheet("color: #b8860b;")
         self.plots = MetricPlots()
-        self.plots.prepare(plot_names(document.project.training))
+        outputs = output_names(document.project.graph)
+        self.plots.set_outputs(outputs)
+        self.plots.prepare(plot_names(document.project.training, outputs))
 
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -244,12 +250,16 @@ class TrainingPanel(QWidget):
     def _on_document_dataset_changed(self) -> None:
         self.form.set_validation_split(self._validation_split())
 
+    def _on_document_graph_changed(self) -> None:
+        # Outputs added, removed or renamed: the per-output table follows.
+        self.form.set_output_names(output_names(self.document.project.graph))
+
     def _validation_split(self) -> float | None:
         dataset = self.document.project.dataset
         return dataset.split().val if dataset is not None else None
 
     def _on_controller_plots_reset(self, names: list[str], carried: dict[str, list[float]]) -> None:
-        self.plots.reset(names)
+        self.plots.reset(names, output_names(self.document.project.graph))  # the outputs of the run starting
         if carried:
             self.plots.load_history(carried)
             for key, values in carried.items():

@@ -1,5 +1,10 @@
 """Live training curves (pyqtgraph): one plot per metric plus the learning rate.
 
+A model with several outputs reports ``loss`` (the weighted total), ``<output>_loss`` and
+``<output>_<metric>`` (and ``val_`` versions): the total loss keeps its plot, the outputs' own losses
+share a "loss per output" plot, and each metric has one plot with a curve per output that reports it;
+the legend names the output and one colour marks each output in every plot.
+
 Messages append to numpy buffers; a QTimer redraws dirty curves at a bounded rate with
 ``setData`` on persistent items, so the plot cost does not depend on the batch rate.
 """
@@ -17,8 +22,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from visualnn.ui.training.hints import LR_KEYS, OUTPUT_LOSS, base_metric, outputs_in, place, record_epoch
 from visualnn.ui.training.hints import finite_or_none as _num
-from visualnn.ui.training.hints import record_epoch
 
 TICK_HZ = 30  # the timer refreshes ONE plot per tick, so each plot redraws at 30/n Hz (>= 10 Hz for 3 plots)
 REDRAW_HZ = TICK_HZ
@@ -67,13 +72,11 @@ class Series:
         self.n = 0
 
 
-def base_metric(key: str) -> tuple[str, bool]:
-    """``val_accuracy`` -> ("accuracy", True)."""
-    return (key[4:], True) if key.startswith("val_") else (key, False)
-
+__all__ = ["OUTPUT_LOSS", "MetricPlots", "Series", "base_metric", "curve_id", "place"]
 
 PLOT_COLUMNS = 3  # loss, a metric and the learning rate side by side in the short bottom dock
 PLOT_MIN_HEIGHT = 170
+OUTPUT_LEGEND_COLUMNS = 2  # a plot of several outputs: each output's train and val curves on one line
 LEGEND_COLUMNS = 3  # training, validation and batches on one line above the curves
 LABEL_PX = 28  # room one tick label needs on a vertical axis: fewer ticks than this allows never stack
 ROLE_NAMES = {"batch": "batches", "train": "train", "val": "val"}  # Keras's words, short: one line over a plot
@@ -135,6 +138,7 @@ class MetricPlots(QWidget):
         self._dirty: set[tuple[str, str]] = set()
         self._ema: dict[str, tuple[float, int]] = {}  # metric -> (biased EMA, samples)
         self._prefixes: list[str] = []
+        self.outputs: list[str] = []  # a model with several outputs: their names (log keys are parsed with them)
         self._readouts: list[_HoverReadout] = []
         self.epoch_history: dict[str, list[float]] = {}
         self._timer = QTimer(self)
@@ -144,17 +148,34 @@ class MetricPlots(QWidget):
         self._timer.start()
 
     # ---------------------------------------------------------------- data in
+    def set_outputs(self, names: Sequence[str]) -> None:
+        """The model's output names: with several, the log keys of each output get its curves."""
+        self.outputs = list(names) if len(names) > 1 else []
+
     def prepare(self, metrics: list[str]) -> None:
         """Create the plots and their curves now, so nothing is built while batches stream in."""
         for metric in metrics:
             self._plot_for(metric)
-            for role in ("train",) if metric == "learning rate" else ("batch", "train", "val"):
-                self._ensure(metric, role)
+            if metric == "learning rate":
+                self._ensure(metric, "train")
+                continue
+            if self.outputs and metric not in ("loss", OUTPUT_LOSS):
+                continue  # a metric of some outputs only: its curves come with the first values
+            for output in self.outputs if metric == OUTPUT_LOSS else [""]:
+                for role in ("batch", "train", "val"):
+                    self._ensure(metric, role, output=output)
 
-    def reset(self, metrics: list[str]) -> None:
+    def _learn_outputs(self, keys: Sequence[str]) -> None:
+        """Outputs named by the logs themselves (a finished run's history, messages of a run started elsewhere)."""
+        for name in outputs_in(keys):
+            if name not in self.outputs:
+                self.outputs.append(name)
+
+    def reset(self, metrics: list[str], outputs: Sequence[str] = ()) -> None:
         """Empty plots for ``metrics`` only: curves are removed, plots of other metrics (an earlier project's
-        or an earlier run's settings) go away."""
+        or an earlier run's settings) go away. ``outputs``: the model's output names."""
         self.clear()
+        self.set_outputs(outputs)
         for metric in [m for m in self.plots if m not in metrics]:
             plot = self.plots.pop(metric)
             self._readouts = [r for r in self._readouts if r.plot is not plot]
@@ -176,52 +197,56 @@ class MetricPlots(QWidget):
         self._ema.clear()
         self._prefixes.clear()
         self.epoch_history = {}
+        self.outputs = []
 
     def add_batch(self, epoch: int, batch: int, batches: int | None, logs: dict[str, Any]) -> None:
         """A batch report: ``epoch`` is 1-based; x is the fractional epoch."""
         x = (epoch - 1) + (batch / batches if batches else 0.0)
+        self._learn_outputs(list(logs))
         for key, value in logs.items():
             v = _num(value)
-            if v is None or key.startswith("val_") or key in ("lr", "learning_rate"):
+            if v is None or key.startswith("val_") or key in LR_KEYS:
                 continue
             # Debiased EMA (as TensorBoard): no lag towards the first value at the start of a run.
             ema, n = self._ema.get(key, (0.0, 0))
             ema, n = SMOOTHING * ema + (1 - SMOOTHING) * v, n + 1
             self._ema[key] = (ema, n)
-            self._point(key, "batch", x, ema / (1 - SMOOTHING**n))
+            metric, output, _ = place(key, self.outputs)
+            self._point(metric, "batch", x, ema / (1 - SMOOTHING**n), output)
 
     def add_epoch(self, epoch: int, logs: dict[str, Any], lr: float | None = None) -> None:
         """An epoch report (1-based epoch); ``lr`` feeds the learning-rate plot."""
         record_epoch(self.epoch_history, logs, lr)
+        self._learn_outputs(list(logs))
         for key, value in logs.items():
             v = _num(value)
-            if v is None or key in ("lr", "learning_rate"):
+            if v is None or key in LR_KEYS:
                 continue
-            metric, is_val = base_metric(key)
-            self._point(metric, "val" if is_val else "train", float(epoch), v)
+            metric, output, is_val = place(key, self.outputs)
+            self._point(metric, "val" if is_val else "train", float(epoch), v, output)
         if lr is not None and (v := _num(lr)) is not None:
             self._point("learning rate", "train", float(epoch), v)
 
     def load_history(self, history: Mapping[str, Sequence[float | None]], prefix: str = "") -> None:
         """Show a finished run's per-epoch history (runs panel, reopened projects)."""
+        self._learn_outputs(list(history))
         for key, values in history.items():
-            metric, is_val = base_metric(key)
-            if key in ("lr", "learning_rate"):
-                metric, is_val = "learning rate", False
+            metric, output, is_val = place(key, self.outputs)
             pts = [(i + 1.0, float(v)) for i, v in enumerate(values) if v is not None and math.isfinite(float(v))]
             if not pts:
                 continue
             xs, ys = zip(*pts, strict=True)
-            role = "val" if is_val else "train"
-            self._ensure(metric, role, prefix)
-            self.series[(metric, prefix + role)].extend(xs, ys)
-            self._dirty.add((metric, prefix + role))
+            curve = curve_id("val" if is_val else "train", output, prefix)
+            self._ensure(metric, "val" if is_val else "train", prefix, output)
+            self.series[(metric, curve)].extend(xs, ys)
+            self._dirty.add((metric, curve))
         self.redraw()
 
-    def _point(self, metric: str, role: str, x: float, y: float) -> None:
-        self._ensure(metric, role)
-        self.series[(metric, role)].append(x, y)
-        self._dirty.add((metric, role))
+    def _point(self, metric: str, role: str, x: float, y: float, output: str = "") -> None:
+        self._ensure(metric, role, output=output)
+        key = (metric, curve_id(role, output))
+        self.series[key].append(x, y)
+        self._dirty.add(key)
 
     # ---------------------------------------------------------------- items
     def _plot_for(self, metric: str) -> pg.PlotWidget:
@@ -254,8 +279,17 @@ class MetricPlots(QWidget):
         order = list(self.plots)
         return COLOURS[(order.index(metric) if metric in order else len(order)) % len(COLOURS)]
 
-    def _ensure(self, metric: str, role: str, prefix: str = "") -> None:
-        key = (metric, prefix + role)
+    def output_colour(self, output: str) -> str:
+        """An output's colour in every plot (by model order; the total loss keeps the first colour)."""
+        index = self.outputs.index(output) if output in self.outputs else len(self.outputs)
+        return COLOURS[(index + 1) % len(COLOURS)]
+
+    def curve(self, metric: str, role: str, output: str = "") -> Series:
+        """The points of one curve: ``role`` is batch, train or val; ``output`` names a model output."""
+        return self.series[(metric, curve_id(role, output))]
+
+    def _ensure(self, metric: str, role: str, prefix: str = "", output: str = "") -> None:
+        key = (metric, curve_id(role, output, prefix))
         if key in self._items:
             return
         plot = self._plot_for(metric)
@@ -263,10 +297,15 @@ class MetricPlots(QWidget):
             if prefix not in self._prefixes:
                 self._prefixes.append(prefix)
             colour = pg.mkColor(COLOURS[self._prefixes.index(prefix) % len(COLOURS)])
+        elif output:  # one colour per output, the same in every plot
+            colour = pg.mkColor(self.output_colour(output))
         else:
             colour = pg.mkColor(self.colour(metric))
-        name = ROLE_NAMES[role]  # the plot's title names the metric
-        if prefix:
+        name: str | None = ROLE_NAMES[role]  # the plot's title names the metric
+        if output:  # "kind" (train, solid) and "kind val" (dashed); the total loss's legend explains the rest
+            name = {"train": output, "val": f"{output} val"}.get(role)
+            plot.getPlotItem().legend.setColumnCount(OUTPUT_LEGEND_COLUMNS)
+        if prefix and name is not None:
             name = f"{prefix.rstrip(':')} {name}"
         if role == "batch":
             colour.setAlpha(110)
@@ -328,6 +367,11 @@ class MetricPlots(QWidget):
                 writer.writerow([i + 1, *row])
 
 
+def curve_id(role: str, output: str = "", prefix: str = "") -> str:
+    """A curve's key within its plot: ``train``, ``kind/val``, ``r1:score/train`` (run prefix, output, role)."""
+    return f"{prefix}{output}/{role}" if output else prefix + role
+
+
 def _legend_above(item: pg.PlotItem) -> None:
     """Put the plot's legend in the title row above the curves, where it never covers one.
 
@@ -362,13 +406,12 @@ class _HoverReadout:
             return
         point = vb.mapSceneToView(pos)
         parts = []
-        for role in ("train", "val"):
-            series = self.owner.series.get((self.metric, role))
-            if series is None or series.n == 0:
+        for (metric, curve), series in self.owner.series.items():
+            if metric != self.metric or curve.endswith("batch") or series.n == 0:
                 continue
             x, y = series.view()
             i = int(np.argmin(np.abs(x - point.x())))
-            parts.append(f"{role} {y[i]:.4g} (epoch {x[i]:g})")
+            parts.append(f"{curve.replace('/', ' ')} {y[i]:.4g} (epoch {x[i]:g})")
         self.label.setText("   ".join(parts))
         self.label.setPos(point.x(), point.y())
 

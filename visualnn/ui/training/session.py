@@ -20,13 +20,15 @@ from PySide6.QtCore import QObject, Signal
 from visualnn.core.commands import CommandError, SetTraining
 from visualnn.core.compile_options import check_compile
 from visualnn.core.fixes import fix_command, fix_label
+from visualnn.core.model_io import output_names
 from visualnn.core.project.run_folders import RunFolderError, place_new_run, remove_run_folder
 from visualnn.core.protocol import TrainRequest, as_float
 from visualnn.core.training_config import DIVERGED, RunRecord, TrainingConfig, new_run_id
+from visualnn.core.training_settings import output_settings
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_client import JobHandle
 from visualnn.ui.engine_link import EngineLink
-from visualnn.ui.training.hints import carried_history, format_duration, record_epoch, training_hints
+from visualnn.ui.training.hints import OUTPUT_LOSS, carried_history, format_duration, record_epoch, training_hints
 from visualnn.ui.training.snapshot import project_snapshot
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,16 @@ class ProgressState:
     text: str
 
 
-def plot_names(config: TrainingConfig) -> list[str]:
-    """The plots a run of ``config`` fills: the loss, each metric, the learning rate."""
-    return ["loss", *config.metrics, "learning rate"]
+def plot_names(config: TrainingConfig, outputs: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The plots a run of ``config`` fills: the loss, each metric, the learning rate.
+
+    With several ``outputs`` (the model's output names): the total loss, each output's loss, then every
+    metric any output reports (one plot each, a curve per output).
+    """
+    if len(outputs) <= 1:
+        return ["loss", *config.metrics, "learning rate"]
+    metrics = dict.fromkeys(m for row in output_settings(config, outputs) for m in row.metrics)
+    return ["loss", OUTPUT_LOSS, *metrics, "learning rate"]
 
 
 class TrainingSessionController(QObject):
@@ -171,7 +180,7 @@ class TrainingSessionController(QObject):
                            epochs=epochs, **self._extra_job)
         prev = next((r for r in project.runs if r.id == continue_run), None) if continue_run else None
         carried = carried_history(prev.history) if prev is not None else {}
-        self.plots_reset.emit(plot_names(project.training), carried)
+        self.plots_reset.emit(plot_names(project.training, output_names(project.graph)), carried)
         self._history = {k: list(v) for k, v in carried.items()}
         self._nan = False
         self._paused = False
@@ -254,7 +263,8 @@ class TrainingSessionController(QObject):
         # Another project (File > Open, New): nothing of the previous one's session stays on screen.
         self._history = {}
         self._offer_fix(None)
-        self.plots_reset.emit(plot_names(self.document.project.training), {})
+        self.plots_reset.emit(plot_names(self.document.project.training,
+                                                output_names(self.document.project.graph)), {})
         self._set_progress(0, 100, "Ready")
         self.status_changed.emit(READY_STATUS)
         self.hints_changed.emit("")

@@ -41,6 +41,7 @@ from visualnn.core.training_settings import (
     METRICS,
     MULTI,
     OPTIMIZERS,
+    OUTPUTS,
     SCHEDULES,
     Option,
     SettingField,
@@ -49,6 +50,7 @@ from visualnn.core.training_settings import (
     setting_warnings,
 )
 from visualnn.ui import theme
+from visualnn.ui.training.outputs_table import OutputsTable
 
 CATALOGS: dict[str, tuple[Option, ...]] = {"loss": LOSSES, "optimizer": OPTIMIZERS, "schedule": SCHEDULES,
                                            "metrics": METRICS}
@@ -58,6 +60,10 @@ GROUP_TITLES = {"compile": "Compile", "fit": "Fit", "tuning": "Optimizer details
                 "callbacks": "Callbacks", "advanced": "Reproducibility and where to run"}
 FOLDED = ("tuning", "callbacks", "advanced")
 """Groups that fold away; the others sit side by side on top, visible without scrolling in the short dock."""
+
+DEFAULT_LABELS = {"loss": "Default loss", "metrics": "Default metrics"}
+"""The model-wide Loss and Metrics rows' labels when the model has several outputs."""
+DEFAULT_NOTE = " With several outputs: used by each output without its own row under Per-output settings."
 
 
 class _WheelGuard(QObject):
@@ -80,6 +86,7 @@ class TrainingSettingsForm(QWidget):
         self._cfg = TrainingConfig()
         self._updating = True  # filling the widgets emits their change signals: not edits
         self._n_gpus = 0
+        self._output_names: list[str] = []
         self._devices_known = False  # until the engine lists its devices, only an explicit 'cpu' counts as a CPU
         self.widgets: dict[str, QWidget] = {}
         self.sections: dict[str, QWidget] = {}
@@ -120,6 +127,11 @@ class TrainingSettingsForm(QWidget):
             form = forms[f.group]
             if f.kind == BOOL:
                 form.addRow("", widget)
+            elif f.kind == OUTPUTS:  # a table: the box's whole width, under its title
+                heading = QLabel(f.label)
+                heading.setToolTip(f.doc)
+                form.addRow(heading)
+                form.addRow(widget)
             else:
                 form.addRow(f.label, widget)
             if f.name == "batch_size":  # per-replica and global batch under the chosen strategy
@@ -191,6 +203,10 @@ class TrainingSettingsForm(QWidget):
             checks.setMinimumHeight(84)
             checks.itemChanged.connect(self._on_widget_changed)
             return checks
+        elif f.kind == OUTPUTS:
+            table = OutputsTable(self._wheel_guard)
+            table.edited.connect(self._on_widget_changed)
+            return table
         elif f.kind == INT_LIST:
             line = QLineEdit()
             line.setPlaceholderText("all")
@@ -208,6 +224,8 @@ class TrainingSettingsForm(QWidget):
 
     def _read(self, f: SettingField) -> Any:
         w = self.widgets[f.name]
+        if isinstance(w, OutputsTable):
+            return w.value()
         if isinstance(w, QCheckBox):
             return w.isChecked()
         if isinstance(w, QSpinBox):
@@ -227,7 +245,9 @@ class TrainingSettingsForm(QWidget):
 
     def _show(self, f: SettingField, value: Any) -> None:
         w = self.widgets[f.name]
-        if isinstance(w, QCheckBox):
+        if isinstance(w, OutputsTable):
+            w.set_value(value)
+        elif isinstance(w, QCheckBox):
             w.setChecked(bool(value))
         elif isinstance(w, QSpinBox):
             w.setValue(int(value))
@@ -265,6 +285,30 @@ class TrainingSettingsForm(QWidget):
             self._sync_enabled()
         finally:
             self._updating = False
+
+    def set_output_names(self, names: list[str]) -> None:
+        """The model's outputs (their layer names, in model order): one per-output row each.
+
+        With several outputs the model-wide Loss and Metrics rows say they are the outputs' default.
+        """
+        self._output_names = list(names)
+        self.outputs_table.set_output_names(self._output_names)
+        multi = self.outputs_table.is_multi()
+        form = self.sections["compile"].layout()
+        assert isinstance(form, QFormLayout)
+        for name, default_label in DEFAULT_LABELS.items():
+            field = next(f for f in FIELDS if f.name == name)
+            label = form.labelForField(self.widgets[name])
+            if isinstance(label, QLabel):
+                label.setText(default_label if multi else field.label)
+            self.widgets[name].setToolTip(field.doc + (DEFAULT_NOTE if multi else ""))
+
+    @property
+    def outputs_table(self) -> OutputsTable:
+        """The per-output loss, weight and metrics table."""
+        table = self.widgets["outputs"]
+        assert isinstance(table, OutputsTable)
+        return table
 
     def set_devices(self, device_ids: list[str]) -> None:
         """Offer the engine's devices (``cpu``, ``gpu:0`` ...) besides ``auto``."""
@@ -312,6 +356,7 @@ class TrainingSettingsForm(QWidget):
 
     def _sync_enabled(self) -> None:
         shown = self._cfg  # always current here: every caller stores the config it shows first
+        self.outputs_table.set_defaults(shown.loss, tuple(shown.metrics))  # what rows without their own entry show
         for f in FIELDS:
             self.widgets[f.name].setEnabled(applies(f.name, shown))
         note = batch_note(shown.strategy, shown.batch_size, shown.gpus, self._n_gpus)
