@@ -11,11 +11,13 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from visualnn.core.command_base import Command, CommandError, Macro, UndoStack
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import FUNCTIONAL, MISSING, MODES, SEQUENTIAL, Edge, Graph, GraphError, Node, PortRef
+from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project import Project
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.specs import Registry, default_registry
@@ -266,11 +268,43 @@ class Rename(Command):
         elif check_name(project.graph, self.node_id, self.node_id):
             raise CommandError(f"Clearing the name of {node.label} would clash with another layer named {self.node_id!r}.")
         self._old = node.name
+        old_label = node.label
+        self._training, self._dataset = project.training, project.dataset
         project.graph.rename(self.node_id, self.name)
+        _carry_port_name(project, old_label, project.graph.nodes[self.node_id].label)
 
     def undo(self, project: Project) -> None:
-        """Restore the old name."""
+        """Restore the old name, and the per-output settings and array mapping that followed it."""
         project.graph.rename(self.node_id, self._old)
+        if project.training is not self._training:
+            project.set_training(self._training)
+        if project.dataset is not self._dataset:
+            project.set_dataset(self._dataset)
+
+
+def _carry_port_name(project: Project, old: str, new: str) -> None:
+    """A renamed output keeps its own loss/weight/metrics row, and a renamed Input or output of a model with
+    named parts keeps reading the same .npz array (names key both; see ``core.model_io``)."""
+    if old == new:
+        return
+    outputs = project.training.outputs
+    if isinstance(outputs, tuple) and any(o.name == old for o in outputs):
+        project.set_training(replace(project.training, outputs=tuple(
+            replace(o, name=new) if o.name == old else o for o in outputs)))
+    spec = project.dataset
+    if spec is None or spec.kind != "numpy" or not is_multi_io(project.graph):
+        return
+    arrays = spec.arrays()
+    for key, names, pick in (("inputs", input_names(project.graph), arrays.input_array),
+                             ("outputs", output_names(project.graph), arrays.output_array)):
+        if new in names:
+            mapping = {k: v for k, v in (getattr(arrays, key) or {}).items() if k != old}
+            mapping[new] = pick(old)
+            if mapping[new] == new:
+                del mapping[new]  # the array already has the new name
+            raw = dict(spec.options.get("arrays") or {})
+            raw[key] = mapping or None
+            project.set_dataset(spec.with_options(arrays=raw))
 
 
 class MoveNodes(Command):
