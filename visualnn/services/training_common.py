@@ -69,13 +69,15 @@ def compile_model(model: Any, cfg: TrainingConfig) -> None:
         calls = compile_calls(cfg, outputs)
     except SettingsError as exc:
         raise TrainingError(str(exc)) from exc
-    if isinstance(calls.loss, dict) and isinstance(calls.metrics, dict):  # several outputs: keyed by output name
-        model.compile(optimizer=instantiate(calls.optimizer), loss={k: _object(v) for k, v in calls.loss.items()},
+    loss, metrics = calls.loss, calls.metrics
+    if isinstance(loss, dict) and isinstance(metrics, dict):  # several outputs: keyed by output name
+        model.compile(optimizer=instantiate(calls.optimizer), loss={k: _object(v) for k, v in loss.items()},
                       loss_weights=calls.loss_weights,
-                      metrics={k: [_object(m) for m in ms] for k, ms in calls.metrics.items()})
+                      metrics={k: [_object(m) for m in ms] for k, ms in metrics.items()})
         return
-    model.compile(optimizer=instantiate(calls.optimizer), loss=_object(calls.loss),
-                  metrics=[_object(m) for m in calls.metrics])
+    if isinstance(loss, dict) or isinstance(metrics, dict):  # compile_calls gives both keyed or neither
+        raise TrainingError("The compile settings mix per-output and model-wide losses or metrics.")
+    model.compile(optimizer=instantiate(calls.optimizer), loss=_object(loss), metrics=[_object(m) for m in metrics])
 
 
 def _object(ref: KerasRef) -> Any:
