@@ -17,20 +17,26 @@ from visualnn.core.training_config import TrainingConfig
 from visualnn.core.training_settings import OutputSettings
 
 
-def two_io_graph() -> Graph:
+def two_io_graph(kind_units: int = 3, score_first: bool = False, tabular_shape: int = 8) -> Graph:
     """tabular [8] -> Dense 16 ┐
-    sequence [12, 3] -> Flatten ┴ Concatenate -> Dense 16 -> kind (Dense 3 softmax), score (Dense 1)."""
+    sequence [12, 3] -> Flatten ┴ Concatenate -> Dense 16 -> kind (Dense 3 softmax), score (Dense 1).
+
+    ``score_first`` puts the score output first in the model's output order.
+    """
     g = Graph()
-    for node in (
-        Node("input_1", "Input", {"shape": [8]}, name="tabular"),
+    nodes = [
+        Node("input_1", "Input", {"shape": [tabular_shape]}, name="tabular"),
         Node("dense_1", "Dense", {"units": 16, "activation": "relu"}),
         Node("input_2", "Input", {"shape": [12, 3]}, name="sequence"),
         Node("flatten_1", "Flatten", {}),
         Node("concatenate_1", "Concatenate", {}),
         Node("dense_2", "Dense", {"units": 16, "activation": "relu"}),
-        Node("dense_3", "Dense", {"units": 3, "activation": "softmax"}, name="kind"),
+        Node("dense_3", "Dense", {"units": kind_units, "activation": "softmax"}, name="kind"),
         Node("dense_4", "Dense", {"units": 1, "activation": None}, name="score"),
-    ):
+    ]
+    if score_first:
+        nodes[-2:] = nodes[-1:-3:-1]
+    for node in nodes:
         g.add_node(node)
     g.connect(Edge.of("input_1", "dense_1"))
     g.connect(Edge.of("input_2", "flatten_1"))
@@ -63,7 +69,8 @@ def write_npz(folder: str, name: str = "parts.npz", **parts: Any) -> str:
     return path
 
 
-def two_io_project(data_path: str = "parts.npz", epochs: int = 2, batch_size: int = 32, **options: Any) -> Project:
+def two_io_project(data_path: str = "parts.npz", epochs: int = 2, batch_size: int = 32, graph: Graph | None = None,
+                   **options: Any) -> Project:
     """The two-input, two-output project on ``data_path`` with a loss and metrics per output."""
     spec = DatasetSpec("numpy", data_path, {"split": {"val": 0.2, "test": 0.2, "seed": 3}, **options})
     cfg = TrainingConfig(
@@ -71,4 +78,4 @@ def two_io_project(data_path: str = "parts.npz", epochs: int = 2, batch_size: in
         outputs=(OutputSettings("kind", "sparse_categorical_crossentropy", 1.0, ("accuracy",)),
                  OutputSettings("score", "mean_squared_error", 0.5, ("mae",))),
     )
-    return Project(two_io_graph(), "two-io", spec, cfg)
+    return Project(graph or two_io_graph(), "two-io", spec, cfg)

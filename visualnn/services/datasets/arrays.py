@@ -203,7 +203,7 @@ def load_named_arrays(path: str, options: ArrayOptions, inputs: list[str], outpu
 
             def take(node: str, array: str, role: str) -> tuple[str, Any]:
                 if array not in keys:
-                    mapped = "" if array == node else f" (mapped to it in arrays.{role}s)"
+                    mapped = "" if array == node else f" (mapped to it in arrays.{role.lower()}s)"
                     raise DataError(
                         f"{path} has no array {array!r} for {role} node {node!r}{mapped}; its arrays are "
                         f"{', '.join(keys) or 'none'}. Rename an array to {node!r} or {MAPPING_FIX}.", path)
@@ -213,7 +213,7 @@ def load_named_arrays(path: str, options: ArrayOptions, inputs: list[str], outpu
                                     "needs a samples axis.", path)
                 return array, arr
 
-            found_in = {n: take(n, options.input_array(n), "input") for n in inputs}
+            found_in = {n: take(n, options.input_array(n), "Input") for n in inputs}
             found_out = {n: take(n, options.output_array(n), "output") for n in outputs}
     except DataError:
         raise
