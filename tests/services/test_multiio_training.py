@@ -162,3 +162,27 @@ def test_multiworker_refuses_a_multi_io_model_and_names_the_strategies_that_work
     with pytest.raises(TrainingError, match=r"'multiworker' strategy trains models with one Input and one output.*"
                                             r"Inputs tabular, sequence and outputs kind, score.*'auto'.*'mirrored'"):
         run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
+
+
+def test_two_inputs_and_one_output_train_evaluate_and_predict(tmp_path: Path) -> None:
+    import numpy as np
+
+    from visualnn.services.evaluation import run_evaluation
+    from visualnn.services.predict import run_prediction
+    from visualnn.services.training import run_training
+
+    write_npz(str(tmp_path))
+    graph = two_io_graph()
+    graph.disconnect(graph.in_edges("dense_4")[0])
+    graph.remove_node("dense_4")  # only the kind output is left
+    project = two_io_project(epochs=1, graph=graph)
+    result = run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
+    assert result.run.status == "finished" and "val_accuracy" in result.run.history
+    assert "y_train = kind_train" in result.data.code
+    project.add_run(result.run)
+    report = run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path)))
+    assert report["task"] == "multiclass" and sum(map(sum, report["classification"]["confusion"])) == 47
+    new = arrays(4, seed=2)
+    np.savez(tmp_path / "new.npz", tabular=new["tabular"], sequence=new["sequence"])
+    out = run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), input_path="new.npz"))
+    assert out["task"] == "multiclass" and len(out["predictions"]) == 4 and "label" in out["predictions"][0]

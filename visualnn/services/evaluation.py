@@ -150,7 +150,7 @@ def evaluate_model(model: Any, dataset: Any, task: str, class_names: list[str], 
     xs, ys, ps = [], [], []
     for x, y in dataset:
         ps.append(np.asarray(model.predict_on_batch(x)))
-        ys.append(np.asarray(y))
+        ys.append(np.asarray(next(iter(y.values())) if isinstance(y, dict) else y))  # one named target
         if task != "regression" and not isinstance(x, dict | tuple | list):
             xs.append(np.asarray(x))
     y_all = np.concatenate(ys) if ys else np.zeros(0)

@@ -51,7 +51,7 @@ def prepare_named_numpy(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inp
                         encoded[first_cls][1] if first_cls is not None else None)
     rows = {k: getattr(idx, k) for k in SPLITS}
     x: dict[str, dict[str, Any]] = {k: {} for k in SPLITS}
-    y: dict[str, dict[str, Any]] = {k: {} for k in SPLITS}
+    y: dict[str, Any] = {k: {} for k in SPLITS}
     parts: list[DataPart] = []
     stats_parts: list[dict[str, Any]] = []
     transforms: dict[str, Any] = {}
@@ -80,6 +80,8 @@ def prepare_named_numpy(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inp
         stats_parts.append({"name": name, "role": "target", "array": array, "shape": list(enc.shape[1:]),
                             "dtype": str(named.targets[name][1].dtype), "task": task, "class_names": class_names,
                             "label_format": label_format})
+    if len(outputs) == 1:  # one output: Keras compares it with a bare target array, as a single-output model
+        y = {k: y[k][outputs[0]] for k in SPLITS}
     first_target = encoded[outputs[0]]
     stats: dict[str, Any] = {
         "source": "numpy", "task": first_target[0], "class_names": first_target[1], "inputs": list(inputs),

@@ -28,7 +28,8 @@ def pipeline_code(
         lines += [
             "# One array per Input node and per output node, keyed by the node's name (the model's layer names)",
             f"{x_name} = {{" + ", ".join(f"{n!r}: {_var(n)}_train" for n in xs) + "}",
-            f"{y_name} = {{" + ", ".join(f"{n!r}: {_var(n)}_train" for n in ys) + "}",
+            (f"{y_name} = {{" + ", ".join(f"{n!r}: {_var(n)}_train" for n in ys) + "}") if len(ys) > 1
+            else f"{y_name} = {_var(ys[0])}_train  # the one output's targets" if ys else f"# {y_name}: the targets",
             f"ds_x = tf.data.Dataset.from_tensor_slices({x_name})  # one dict of inputs per sample",
             f"ds_y = tf.data.Dataset.from_tensor_slices({y_name})  # one dict of targets per sample",
             "train_ds = tf.data.Dataset.zip((ds_x, ds_y))  # (inputs, targets) pairs, as fit() takes them",

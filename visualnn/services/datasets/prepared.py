@@ -127,12 +127,14 @@ def from_arrays(
 
 
 def from_parts(
-    x: dict[str, dict[str, Any]], y: dict[str, dict[str, Any]], parts: list[DataPart], *, stats: dict[str, Any],
+    x: dict[str, dict[str, Any]], y: dict[str, Any], parts: list[DataPart], *, stats: dict[str, Any],
     pipe: Any, seed: int, transform: Callable[[Any], Any], target_encoding: str = "index",
     kinds: dict[str, str | None] | None = None, raw_samples: Callable[[str, int], Any] | None = None,
     problems: list[Problem] | None = None,
 ) -> PreparedData:
     """Wrap split named parts (``x[split][input name]``, ``y[split][output name]``) into :class:`PreparedData`.
+
+    ``y[split]`` is the bare target array when the model has one output (Keras takes it as such).
 
     The pipelines are ``zip(from_tensor_slices(x dict), from_tensor_slices(y dict))``: each element is
     ``({input name: sample}, {output name: target})``, what ``model.fit`` takes for a functional model.
@@ -141,7 +143,8 @@ def from_parts(
 
     inputs = [p for p in parts if p.role == "input"]
     targets = [p for p in parts if p.role == "target"]
-    n = {k: int(len(y[k][targets[0].name])) for k in ("train", "val", "test")}
+    ys = {k: (y[k] if isinstance(y[k], dict) else {targets[0].name: y[k]}) for k in ("train", "val", "test")}
+    n = {k: int(len(ys[k][targets[0].name])) for k in ("train", "val", "test")}
     datasets = {
         k: (make_dataset(x[k], y[k], pipe, k == "train", seed) if n[k] else None) for k in ("train", "val", "test")
     }
@@ -159,7 +162,7 @@ def from_parts(
             tensors.append(TensorInfo(f"{p.name} ({k})", tuple(arr.shape), str(arr.dtype), (kinds or {}).get(p.name),
                                       _sample(arr)))
         for p in targets:
-            arr = y[k][p.name]
+            arr = ys[k][p.name]
             tensors.append(TensorInfo(f"{p.name} ({k})", tuple(arr.shape), str(arr.dtype), "labels", _sample(arr)))
     code = pipeline_code(pipe, n["train"], seed, x_names=[p.name for p in inputs], y_names=[p.name for p in targets])
     return PreparedData(
