@@ -44,7 +44,8 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("predict", help="Predict new samples (CSV, .npy, image or folder) with a trained run.")
     p.add_argument("file", help="the .vnn project file")
-    p.add_argument("input", help="CSV file, .npy/.npz array, image, or folder of images")
+    p.add_argument("input", help="CSV file, .npy/.npz array, image, or folder of images (a model with several "
+                                 "Inputs: an .npz with one array per Input name)")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
     p.add_argument("--json", action="store_true", help="print predictions as JSON")
     p.set_defaults(func=predict_main)
@@ -166,6 +167,19 @@ def evaluate_main(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
         return 0
     print(f"Run {report['run_id']} on the {report['split_label']} ({report['n_samples']} samples)")
+    outputs = report.get("outputs")
+    if outputs:  # several outputs: the total loss, then each output's metrics and report
+        print(f"  {'loss (total)':<20} {report['metrics'].get('loss', float('nan')):.4f}")
+        for name, entry in outputs.items():
+            print(f"\nOutput {name!r} ({entry['task']})")
+            _print_report(entry)
+        return 0
+    _print_report(report)
+    return 0
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    """One output's metrics, then its confusion matrix and per-class table, or its regression errors."""
     for key, value in report["metrics"].items():
         print(f"  {key:<20} {value:.4f}")
     cls = report.get("classification")
@@ -182,7 +196,6 @@ def evaluate_main(args: argparse.Namespace) -> int:
     reg = report.get("regression")
     if reg:
         print(f"  MAE {reg['mae']:.4f}  RMSE {reg['rmse']:.4f}  R² {reg['r2']:.4f}")
-    return 0
 
 
 def predict_main(args: argparse.Namespace) -> int:
@@ -201,13 +214,22 @@ def predict_main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
+    if len(out.get("outputs") or {}) > 1:  # several outputs: each sample, then each output's prediction
+        outputs = out["outputs"]
+        for i in range(len(next(iter(outputs.values())))):
+            print(f"{i:>4}  " + "   ".join(f"{name}: {_prediction_text(rows[i])}" for name, rows in outputs.items()))
+        return 0
     rows = out["predictions"]
     width = max((len(r["file"]) for r in rows if "file" in r), default=0)
     for i, row in enumerate(rows):
         name = f"{row['file']:<{width}}" if "file" in row else f"{i:>4}"
-        if "label" in row:
-            top = ", ".join(f"{label} {p:.1%}" for label, p in row["top"][:3])
-            print(f"{name}  {row['label']}  ({top})")
-        else:
-            print(f"{name}  " + ", ".join(f"{v:.4f}" for v in row["values"]))
+        print(f"{name}  {_prediction_text(row)}")
     return 0
+
+
+def _prediction_text(row: dict[str, Any]) -> str:
+    """One output's prediction for one sample: the label and the top classes, or the values."""
+    if "label" in row:
+        top = ", ".join(f"{label} {p:.1%}" for label, p in row["top"][:3])
+        return f"{row['label']}  ({top})"
+    return ", ".join(f"{v:.4f}" for v in row["values"])

@@ -34,6 +34,7 @@ import time
 from typing import Any
 
 from visualnn.core.distribution import DistributionConfig, DistributionError, cluster_key, global_batch_size
+from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project import Project, graph_with_spec_versions
 from visualnn.core.protocol import TrainRequest
 from visualnn.core.training_config import TrainingConfig
@@ -347,6 +348,12 @@ def run_multiworker(job: TrainRequest[Project], cfg: TrainingConfig, sink: Sink,
     if job.continue_run:
         raise TrainingError("Continuing an earlier run is not available with the 'multiworker' strategy; a "
                             "restarted cluster resumes from its backup by itself. Use 'auto' or 'mirrored'.")
+    if is_multi_io(job.project.graph):
+        ins, outs = input_names(job.project.graph), output_names(job.project.graph)
+        raise TrainingError(
+            f"The 'multiworker' strategy trains models with one Input and one output; this model has Inputs "
+            f"{', '.join(ins)} and outputs {', '.join(outs)}. Train it with the 'auto' strategy (one device) or "
+            "'mirrored' (several GPUs of one machine), which take named inputs and outputs.")
     warned = WarningSink(sink)  # mixed precision on a CPU, settings not applied: also kept in the record
     sink = warned
     loop = _Loop(job, cfg, sink)

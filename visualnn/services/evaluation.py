@@ -10,7 +10,7 @@ from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest
 from visualnn.core.training_config import DIVERGED, RunRecord
 from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
-from visualnn.services.training_data import load_data
+from visualnn.services.training_data import load_data, model_names
 
 MAX_POINTS = 5000  # regression scatter points sent to the UI
 THUMB = 32  # wrong-sample thumbnails are at most THUMB x THUMB pixels
@@ -134,15 +134,23 @@ def classification_report(
     }
 
 
-def evaluate_model(model: Any, dataset: Any, task: str, class_names: list[str], max_wrong: int = 12) -> dict[str, Any]:
-    """Score ``model`` on a batched ``(x, y)`` dataset and build the report for the task."""
+def evaluate_model(model: Any, dataset: Any, task: str, class_names: list[str], max_wrong: int = 12,
+                   parts: list[Any] | None = None) -> dict[str, Any]:
+    """Score ``model`` on a batched ``(x, y)`` dataset and build the report for the task.
+
+    With ``parts`` (named parts with several outputs) the report has one entry per output; see
+    :func:`evaluate_outputs`.
+    """
     import numpy as np
 
+    targets = [p for p in parts or [] if p.role == "target"]
+    if len(targets) > 1:
+        return evaluate_outputs(model, dataset, targets, max_wrong)
     scores = model.evaluate(dataset, verbose=0, return_dict=True)
     xs, ys, ps = [], [], []
     for x, y in dataset:
         ps.append(np.asarray(model.predict_on_batch(x)))
-        ys.append(np.asarray(y))
+        ys.append(np.asarray(next(iter(y.values())) if isinstance(y, dict) else y))  # one named target
         if task != "regression" and not isinstance(x, dict | tuple | list):
             xs.append(np.asarray(x))
     y_all = np.concatenate(ys) if ys else np.zeros(0)
@@ -157,15 +165,53 @@ def evaluate_model(model: Any, dataset: Any, task: str, class_names: list[str], 
     return report
 
 
+def evaluate_outputs(model: Any, dataset: Any, targets: list[Any], max_wrong: int = 12) -> dict[str, Any]:
+    """The report of a model with several outputs on a dataset of ``(x dict, y dict)`` batches.
+
+    ``task`` is ``"multi-output"``, ``metrics`` every Keras metric (``loss``, ``kind_loss``,
+    ``kind_accuracy``...), and ``outputs`` one entry per output in the model's order: its ``task``,
+    its own ``metrics`` without the ``<name>_`` prefix, ``n_samples`` and a ``classification`` report
+    (confusion matrix, per-class table) or a ``regression`` report, as for a single output.
+    """
+    import numpy as np
+
+    scores = {k: float(v) for k, v in model.evaluate(dataset, verbose=0, return_dict=True).items()}
+    names = [str(n) for n in model.output_names]
+    ys: dict[str, list[Any]] = {p.name: [] for p in targets}
+    ps: dict[str, list[Any]] = {p.name: [] for p in targets}
+    for x, y in dataset:
+        out = model.predict_on_batch(x)
+        by_name = out if isinstance(out, dict) else dict(zip(names, out if isinstance(out, list | tuple) else [out],
+                                                              strict=True))
+        for p in targets:
+            ys[p.name].append(np.asarray(y[p.name]))
+            ps[p.name].append(np.asarray(by_name[p.name]))
+    outputs: dict[str, Any] = {}
+    for p in targets:
+        y_all = np.concatenate(ys[p.name]) if ys[p.name] else np.zeros(0)
+        p_all = np.concatenate(ps[p.name]) if ps[p.name] else np.zeros((0, 1))
+        prefix = f"{p.name}_"
+        own = {k[len(prefix):]: v for k, v in scores.items() if k.startswith(prefix)}
+        entry: dict[str, Any] = {"task": p.task, "metrics": own, "n_samples": int(len(y_all))}
+        if p.task == "regression":
+            entry["regression"] = regression_report(y_all, p_all)
+        else:
+            entry["classification"] = classification_report(y_all, p_all, list(p.class_names), None, max_wrong)
+        outputs[p.name] = entry
+    n = next((e["n_samples"] for e in outputs.values()), 0)
+    return {"task": "multi-output", "metrics": scores, "n_samples": n, "outputs": outputs}
+
+
 def run_evaluation(req: EvaluateRequest[Project], sink: Sink = null_sink) -> dict[str, Any]:
     """Load a run's model and data, evaluate on the requested split, return the JSON report."""
     run = pick_run(req.project, req.run_id)
     cfg = run.training_config
     sink("status", {"text": f"Evaluating {run.id}…"})
     model = load_run_model(req.base_dir, run)
+    ins, outs = model_names(model)
     try:
         data = load_data(req.project.dataset, req.base_dir, cfg.batch_size, cfg.seed, req.inline_data, shuffle=False,
-                         use_cache=True)
+                         use_cache=True, inputs=ins, outputs=outs)
     except Exception as exc:
         raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc
     split = req.split
@@ -179,7 +225,7 @@ def run_evaluation(req: EvaluateRequest[Project], sink: Sink = null_sink) -> dic
     task = str(getattr(data, "task", run.extra.get("task", "classification")))
     names = list(getattr(data, "class_names", None) or run.extra.get("class_names", []))
     try:
-        report = evaluate_model(model, dataset, task, names, req.max_wrong)
+        report = evaluate_model(model, dataset, task, names, req.max_wrong, getattr(data, "parts", None))
     except Exception as exc:
         raise TrainingError(f"Evaluation failed: {explain(exc)}") from exc
     report["run_id"] = run.id

@@ -49,7 +49,7 @@ def model_for(project: Project, run: RunRecord | None, base_dir: str) -> Any:
     return keras.saving.load_model(path, safe_mode=True)
 
 
-def project_samples(project: Project, base_dir: str, n: int = 256) -> tuple[Any, Any, Any]:
+def project_samples(project: Project, base_dir: str, n: int = 256, model: Any = None) -> tuple[Any, Any, Any]:
     """Up to ``n`` preprocessed samples and labels (test split first), and ``n`` training samples.
 
     Returns ``(None, None, None)`` when the project has no dataset; the check then uses random inputs.
@@ -58,18 +58,21 @@ def project_samples(project: Project, base_dir: str, n: int = 256) -> tuple[Any,
         return None, None, None
     import numpy as np
 
-    data = _prepared(project, base_dir)
+    data = _prepared(project, base_dir, model)
     check = next(ds for ds in (data.test, data.val, data.train) if ds is not None)
     xs, ys = _take(check, n)
     rep, _ = _take(data.train, n)
     return xs, (None if ys is None else np.asarray(ys)), rep
 
 
-def _prepared(project: Project, base_dir: str) -> Any:
+def _prepared(project: Project, base_dir: str, model: Any = None) -> Any:
+    """The project's data keyed by ``model``'s Input and output names (the graph's when no model is given)."""
     from visualnn.services.datasets import prepare
+    from visualnn.services.training_data import graph_names, model_names
 
     assert project.dataset is not None
-    return prepare(project.dataset, base_dir, batch_size=64, seed=project.training.seed)
+    ins, outs = model_names(model) if model is not None else graph_names(project.graph)
+    return prepare(project.dataset, base_dir, batch_size=64, seed=project.training.seed, inputs=ins, outputs=outs)
 
 
 SPLIT_NAMES = {"test": "test split", "val": "validation split (this project has no test split)",
@@ -97,6 +100,8 @@ def raw_check(data: Any, trained: Any, fmt: str, n: int = 256) -> tuple[Any, Raw
     raw = data.raw_samples(split, n)
     # Validation and test pipelines keep the split's order; the training one shuffles, so no labels there.
     labels = _labels(getattr(data, split), n) if split != "train" else None
+    if isinstance(labels, dict):  # several outputs: the metric compares the first output with its targets
+        labels = labels.get(str(trained.output_names[0]))
     reference = _as_outputs(trained.predict(data.transform(raw), verbose=0, batch_size=64))
     feed = raw_feed(data.stats, raw, fmt)
     representative = raw_feed(data.stats, data.raw_samples("train", min(n, 200)), fmt).chunks
@@ -135,6 +140,12 @@ def _take(ds: Any, n: int) -> tuple[Any, Any]:
             break
     if not xs:
         return None, None
+    if isinstance(ys[0], dict):  # several outputs: one target array per output name
+        y_out: Any = {k: np.concatenate([np.asarray(b[k]) for b in ys])[:n] for k in ys[0]}
+        xkeys = list(xs[0]) if isinstance(xs[0], dict) else None
+        x_out = ([np.concatenate([np.asarray(b[k]) for b in xs])[:n] for k in xkeys] if xkeys is not None
+                 else np.concatenate([np.asarray(b) for b in xs])[:n])
+        return x_out, y_out
     if isinstance(xs[0], (tuple, list)):
         cols = [np.concatenate([np.asarray(b[i]) for b in xs])[:n] for i in range(len(xs[0]))]
         return cols, np.concatenate([np.asarray(b) for b in ys])[:n]
@@ -161,7 +172,7 @@ def export_project(
     model = model_for(project, run, base_dir)
     report = _export_raw(project, model, out, base_dir, quantize, n_samples)
     if report is None:
-        samples, labels, rep = project_samples(project, base_dir, n_samples)
+        samples, labels, rep = project_samples(project, base_dir, n_samples, model)
         report = export_model(model, out, samples=samples, labels=labels, quantize=quantize, representative=rep)
     if run is None:
         report = replace(report, notes=[*report.notes, "Exported the untrained model (the project has no trained run)."])
@@ -174,7 +185,7 @@ def _export_raw(project: Project, trained: Any, out: str | Path, base_dir: str, 
     """Export with the preprocessing inside and check it on raw held-out samples (None: the project has none)."""
     if project.dataset is None:
         return None
-    data = _prepared(project, base_dir)
+    data = _prepared(project, base_dir, trained)
     fmt = format_for(out)
     found = raw_check(data, trained, fmt, n)
     if found is None:

@@ -18,9 +18,21 @@ from visualnn.services.training_common import Sink, TrainingError, explain, load
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 
 
-def read_raw(path: str) -> Any:
-    """A prediction input file as raw samples: CSV -> DataFrame, .npy -> array, image(s) -> list of paths."""
+def read_raw(path: str, inputs: list[str] | None = None) -> Any:
+    """A prediction input file as raw samples: CSV -> DataFrame, .npy -> array, image(s) -> list of paths.
+
+    With ``inputs`` (a model with several Inputs) the file must be an ``.npz``; every array comes back
+    in a dict keyed by its name (the model's preprocessing picks one per Input name).
+    """
     import numpy as np
+
+    if inputs is not None and len(inputs) > 1:
+        if not lower_npz(path):
+            raise TrainingError(f"Cannot predict {path!r}: this model has several Inputs ({', '.join(inputs)}); "
+                                "give an .npz with one array per Input name, e.g. numpy.savez(path, "
+                                + ", ".join(f"{n}=..." for n in inputs) + ").")
+        with np.load(path, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
 
     lower = path.lower()
     if os.path.isdir(path):
@@ -37,6 +49,11 @@ def read_raw(path: str) -> Any:
     if lower.endswith(IMAGE_SUFFIXES):
         return [path]
     raise TrainingError(f"Cannot read {path!r} for prediction: use a CSV, .npy, .npz, an image or a folder of images.")
+
+
+def lower_npz(path: str) -> bool:
+    """Whether ``path`` names an ``.npz`` archive."""
+    return path.lower().endswith(".npz")
 
 
 def format_predictions(outputs: Any, task: str, class_names: list[str], top_k: int = 5) -> list[dict[str, Any]]:
@@ -71,19 +88,22 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     model = load_run_model(req.base_dir, run)
     if req.rows is None and not req.input_path:
         raise TrainingError("Nothing to predict: pick rows or images, or open a file.")
+    from visualnn.services.training_data import load_data, model_names
+
+    ins, outs = model_names(model)
     source = resolve_path(req.input_path, req.base_dir) if req.rows is None and req.input_path else None
-    raw: Any = req.rows if source is None else read_raw(source)
+    raw: Any = req.rows if source is None else read_raw(source, ins)
     files = _file_names(raw, source)
     task = str(run.extra.get("task") or "classification")
     names = list(run.extra.get("class_names") or [])
     if data is None and req.project.dataset is not None:
-        from visualnn.services.training_data import load_data
-
         try:
             data = load_data(req.project.dataset, req.base_dir, cfg.batch_size, cfg.seed, None, shuffle=False,
-                             use_cache=True)
+                             use_cache=True, inputs=ins, outputs=outs)
         except Exception as exc:
             raise TrainingError(f"Could not prepare the preprocessing: {explain(exc)}") from exc
+    if getattr(data, "parts", None):
+        return _predict_parts(req, run.id, model, data, raw, source, cfg.batch_size, sink)
     warnings = _check_input(raw, data, source)
     try:
         x = data.transform(raw) if data is not None else np.asarray(raw, dtype="float32")
@@ -101,6 +121,45 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     if files is not None:
         rows = [{"file": name, **row} for name, row in zip(files, rows, strict=True)]
     return {"run_id": run.id, "task": task, "class_names": names, "predictions": rows, "warnings": warnings}
+
+
+def _predict_parts(req: PredictRequest[Project], run_id: str, model: Any, data: Any, raw: Any, source: str | None,
+                   batch_size: int, sink: Sink) -> dict[str, Any]:
+    """Predict with a model fed named parts: one raw array per Input name in, each output's rows out.
+
+    The result's ``outputs`` maps each output name (in the model's order) to its rows, formatted as a
+    single output's predictions; ``predictions`` has one row per sample mapping output name -> that row (one output: its rows);
+    ``tasks`` and ``output_class_names`` describe each output (``class_names`` is the first output's).
+    """
+    from visualnn.services.datasets.errors import DataError
+
+    where = source or "The input"
+    try:
+        x = data.transform(raw)
+    except DataError as exc:
+        raise TrainingError(f"Cannot predict: {exc}") from exc
+    n = len(next(iter(x.values())))
+    sink("status", {"text": f"Predicting {n} sample(s) with {run_id}…"})
+    try:
+        result = model.predict(x, verbose=0, batch_size=batch_size)
+    except Exception as exc:
+        raise TrainingError(f"Prediction failed on {where}: {explain(exc)}") from exc
+    names = [str(o) for o in model.output_names]
+    values = result if isinstance(result, dict) else dict(zip(names, result if isinstance(result, list | tuple)
+                                                              else [result], strict=True))
+    targets = {p.name: p for p in data.parts if p.role == "target"}
+    outputs: dict[str, list[dict[str, Any]]] = {}
+    tasks: dict[str, str] = {}
+    class_names: dict[str, list[str]] = {}
+    for name in names:
+        part = targets.get(name)
+        tasks[name] = str(part.task) if part is not None else "regression"
+        class_names[name] = list(part.class_names) if part is not None else []
+        outputs[name] = format_predictions(values[name], tasks[name], class_names[name], req.top_k)
+    rows = outputs[names[0]] if len(names) == 1 else [{name: outputs[name][i] for name in names} for i in range(n)]
+    return {"run_id": run_id, "task": "multi-output" if len(names) > 1 else tasks[names[0]],
+            "class_names": class_names[names[0]], "inputs": list(x), "tasks": tasks, "output_class_names": class_names,
+            "outputs": outputs, "predictions": rows, "warnings": []}
 
 
 def _file_names(raw: Any, source: str | None) -> list[str] | None:

@@ -18,6 +18,8 @@ CSV (.tflite)      one float32 ``features`` row, one value per column (categorie
 images             ``Input`` of any height and width, raw 0..255 pixels -> ``Resizing``
                    (bilinear, as the app decodes) -> ``Rescaling``
 arrays             ``Normalization`` (uint8 pixels: divided by 255; tables: per feature)
+named parts        one ``Input`` per Input node, named as it, each with its own ``Normalization``
+(.npz)
 time series        ``Normalization`` over the feature axis of raw windows
 =================  ==============================================================================
 
@@ -60,6 +62,8 @@ def input_key(name: str, taken: set[str]) -> str:
 def raw_model(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     """``model`` with the preprocessing described by ``stats`` in front, for export format ``fmt``."""
     source = stats.get("source")
+    if stats.get("parts"):
+        return _parts(model, stats)
     if len(getattr(model, "inputs", None) or []) != 1:
         return RawModel(model, ["The model has several inputs: feed them preprocessed, as the app does."])
     if source == "csv" and stats.get("features"):
@@ -241,6 +245,43 @@ def _arrays(model: Any, stats: dict[str, Any]) -> RawModel:
     return RawModel(_finish(raw, x, model, "with_preprocessing"), lines, wrapped=True)
 
 
+def _parts(model: Any, stats: dict[str, Any]) -> RawModel:
+    """One raw ``Input`` per Input node (same name), each scaled with its own training statistics."""
+    import keras
+    import numpy as np
+
+    plans = {str(p["name"]): p for p in stats["parts"] if p.get("role") == "input"}
+    raws: dict[str, Any] = {}
+    scaled: list[Any] = []
+    feed: list[str] = []
+    for tensor in model.inputs:
+        name = str(tensor.name).split(":")[0]
+        plan = plans.get(name)
+        if plan is None:
+            raise ValueError(f"The data has no part for the model's Input {name!r}; its parts are "
+                             f"{', '.join(plans)}. Rename the Input node or the array so they match.")
+        shape = tuple(tensor.shape[1:])
+        raw = keras.Input(shape=shape, dtype="float32", name=name)
+        raws[name] = raw
+        center = np.asarray(plan.get("center", 0.0), dtype="float64")
+        scale = np.asarray(plan.get("scale", 1.0), dtype="float64")
+        if plan.get("scaling") == "layer" or (center.ndim == 0 and float(center) == 0.0 and float(scale) == 1.0):
+            scaled.append(raw)
+            feed.append(f"  {name!r}: array {plan.get('array')!r} ({plan.get('dtype')}, samples of shape {shape}) "
+                        "as the file holds it")
+            continue
+        axis = -1 if center.ndim else None
+        scaled.append(keras.layers.Normalization(axis=axis, mean=center.tolist(), variance=(scale**2).tolist(),
+                                                 name=f"{name}_normalization")(raw))
+        feed.append(f"  {name!r}: array {plan.get('array')!r} ({plan.get('dtype')}, samples of shape {shape}) as the "
+                    "file holds it; the model scales it with the training split's statistics")
+    lines = ["Feed a dict with one raw array per Input name (the .npz arrays as the file holds them):", *feed]
+    outputs = model(scaled if len(scaled) > 1 else scaled[0])
+    # A list in the trained model's Input order (a dict would be re-ordered by name): the .tflite runner and
+    # the int8 calibration pair inputs with arrays by that order; Keras still takes a dict keyed by name.
+    return RawModel(keras.Model(list(raws.values()), outputs, name="with_preprocessing"), lines, wrapped=True)
+
+
 def _series(model: Any, stats: dict[str, Any]) -> RawModel:
     import keras
     import numpy as np
@@ -287,6 +328,11 @@ def raw_feed(stats: dict[str, Any], raw: Any, fmt: str) -> RawFeed:
         return RawFeed([feed], [np.arange(n)], n)
     if source == "images":
         return _image_feed(stats, list(raw))
+    if stats.get("parts"):
+        names = [str(p["name"]) for p in stats["parts"] if p.get("role") == "input"]
+        chunk = {name: np.asarray(raw[name], dtype="float32") for name in names}
+        count = int(len(chunk[names[0]]))
+        return RawFeed([chunk], [np.arange(count)], count)
     arr = np.asarray(raw, dtype="float32")
     return RawFeed([arr], [np.arange(len(arr))], int(len(arr)))
 

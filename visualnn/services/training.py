@@ -14,12 +14,14 @@ import threading
 import time
 from typing import Any
 
-from visualnn.core.compile_options import check_compile
+from visualnn.core.compile_options import CompileIssue, check_compile
 from visualnn.core.distribution import DistributionError
 from visualnn.core.graph import Graph
+from visualnn.core.model_io import output_names
 from visualnn.core.project import Project
 from visualnn.core.protocol import TrainRequest
 from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.core.training_settings import output_settings
 from visualnn.services.devices import resolve_device
 from visualnn.services.distribute import keep_outputs_float32, plan_placement
 from visualnn.services.epoch_steps import epoch_steps
@@ -40,7 +42,7 @@ from visualnn.services.training_common import (
     new_run_id,
     null_sink,
 )
-from visualnn.services.training_data import data_facts, load_data
+from visualnn.services.training_data import check_part_shapes, data_facts, graph_names, load_data, output_facts
 
 
 def fit_model(
@@ -115,7 +117,10 @@ def run_training(
         raise TrainingError(str(exc)) from exc
     sink("status", {"text": f"Preparing data on {device}…"})
     try:
-        data = load_data(project.dataset, job.base_dir, place.global_batch, cfg.seed, job.inline_data, cfg.shuffle)
+        ins, outs = graph_names(project.graph)
+        data = load_data(project.dataset, job.base_dir, place.global_batch, cfg.seed, job.inline_data, cfg.shuffle,
+                         inputs=ins, outputs=outs)
+        check_part_shapes(project.graph, data)
         data = place.prepare_data(data)
     except Exception as exc:
         raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc
@@ -181,13 +186,41 @@ def _disable_op_determinism() -> None:
 
 
 def _check_before_fit(graph: Graph, cfg: TrainingConfig, data: Any, sink: Sink) -> None:
-    """Data-aware compile checks: warnings go to the sink, errors stop the run with their fix."""
-    issues = check_compile(graph, cfg.loss, cfg.metrics, data_facts(data))
-    for issue in issues:
-        sink("log", {"level": issue.severity, "code": issue.code, "text": issue.message, "fix": issue.fix})
-    errors = [i.message for i in issues if i.severity == "error"]
+    """Data-aware compile checks: warnings go to the sink, errors stop the run with their fix.
+
+    A model with several outputs is checked one output at a time: that output's branch of the graph,
+    its loss and metrics (``cfg.outputs``), and its own targets; each message starts with the output's name.
+    """
+    names = output_names(graph)
+    if len(names) > 1:
+        facts = output_facts(data)
+        issues: list[tuple[str, CompileIssue]] = []
+        for out in output_settings(cfg, names):
+            if out.name in facts:
+                branch = _branch(graph, out.name)
+                issues += [(f"Output {out.name!r}: ", i) for i in check_compile(branch, out.loss, out.metrics,
+                                                                                 facts[out.name])]
+    else:
+        issues = [("", i) for i in check_compile(graph, cfg.loss, cfg.metrics, data_facts(data))]
+    for prefix, issue in issues:
+        sink("log", {"level": issue.severity, "code": issue.code, "text": prefix + issue.message, "fix": issue.fix})
+    errors = [prefix + i.message for prefix, i in issues if i.severity == "error"]
     if errors:
         raise TrainingError(" ".join(errors))
+
+
+def _branch(graph: Graph, output: str) -> Graph:
+    """The part of ``graph`` that computes the output named ``output`` (its node and every node before it)."""
+    target = next(nid for nid, node in graph.nodes.items() if node.label == output)
+    keep = {nid for nid in graph.nodes if nid == target or graph.reaches(nid, target)}
+    branch = Graph(graph.mode)
+    for nid, node in graph.nodes.items():
+        if nid in keep:
+            branch.add_node(node.copy())
+    for edge in graph.edges:
+        if edge.src.node in keep and edge.dst.node in keep:
+            branch.connect(edge)
+    return branch
 
 
 def _find_run(project: Project, run_id: str) -> RunRecord:

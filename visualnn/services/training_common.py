@@ -74,8 +74,10 @@ def compile_model(model: Any, cfg: TrainingConfig) -> None:
         model.compile(optimizer=instantiate(calls.optimizer), loss={k: _object(v) for k, v in loss.items()},
                       loss_weights=calls.loss_weights,
                       metrics={k: [_object(m) for m in ms] for k, ms in metrics.items()})
-    elif not isinstance(loss, dict) and not isinstance(metrics, dict):
-        model.compile(optimizer=instantiate(calls.optimizer), loss=_object(loss), metrics=[_object(m) for m in metrics])
+        return
+    if isinstance(loss, dict) or isinstance(metrics, dict):  # compile_calls gives both keyed or neither
+        raise TrainingError("The compile settings mix per-output and model-wide losses or metrics.")
+    model.compile(optimizer=instantiate(calls.optimizer), loss=_object(loss), metrics=[_object(m) for m in metrics])
 
 
 def _object(ref: KerasRef) -> Any:

@@ -11,6 +11,8 @@ from typing import Any
 
 from visualnn.core.compile_options import DataFacts
 from visualnn.core.dataset import DatasetSpec, PipelineOptions
+from visualnn.core.graph import Graph
+from visualnn.core.model_io import input_names, model_inputs, output_names
 from visualnn.core.paths import resolve_path
 from visualnn.services.datasets.errors import DataError
 from visualnn.services.datasets.prepared import PreparedData, from_arrays
@@ -89,13 +91,16 @@ def _as_float32(raw: Any) -> Any:
 
 def load_data(
     dataset: DatasetSpec | None, base_dir: str, batch_size: int, seed: int, inline: dict[str, Any] | None = None,
-    shuffle: bool = True, use_cache: bool = False,
+    shuffle: bool = True, use_cache: bool = False, *, inputs: list[str] | None = None,
+    outputs: list[str] | None = None,
 ) -> Any:
     """The job's data: ``inline`` arrays when given, else the project's ``dataset`` through the data service.
 
     The last prepared dataset is kept; ``use_cache`` (evaluate, predict) reuses it when the description
     and the file are unchanged. Training always prepares afresh: a reused shuffling pipeline would
     continue its random sequence, so the same seed would no longer give the same curves.
+    ``inputs``/``outputs`` are the model's Input and output names (``visualnn.core.model_io``): with more
+    than one of either, the data comes as named parts (see ``prepare``).
     """
     if inline is not None:
         return inline_data(inline["x"], inline["y"], batch_size, seed, inline.get("x_val"), inline.get("y_val"),
@@ -105,10 +110,10 @@ def load_data(
         raise DataError("The project has no dataset. Choose one in the Data panel before training.")
     from visualnn.services.datasets.prepare import prepare
 
-    key = _cache_key(dataset, base_dir, batch_size, seed)
+    key = _cache_key(dataset, base_dir, batch_size, seed, [list(inputs or []), list(outputs or [])])
     if use_cache and key is not None and key in _CACHE:
         return _CACHE[key]
-    data = prepare(dataset, base_dir, batch_size=batch_size, seed=seed)
+    data = prepare(dataset, base_dir, batch_size=batch_size, seed=seed, inputs=inputs, outputs=outputs)
     if key is not None:
         _CACHE.clear()  # one entry: evaluate/predict right after training reuse it; memory stays bounded
         _CACHE[key] = data
@@ -118,7 +123,7 @@ def load_data(
 _CACHE: dict[str, Any] = {}
 
 
-def _cache_key(spec: DatasetSpec, base_dir: str, batch_size: int, seed: int) -> str | None:
+def _cache_key(spec: DatasetSpec, base_dir: str, batch_size: int, seed: int, names: Any = None) -> str | None:
     """Identity of a prepared dataset: its description plus the data file's size and modification time."""
     import json
     import os
@@ -127,8 +132,42 @@ def _cache_key(spec: DatasetSpec, base_dir: str, batch_size: int, seed: int) -> 
         st = os.stat(resolve_path(spec.path, base_dir))
     except OSError:
         return None
-    return json.dumps([spec.to_dict(), os.path.abspath(base_dir), batch_size, seed, st.st_size, st.st_mtime_ns],
+    return json.dumps([spec.to_dict(), os.path.abspath(base_dir), batch_size, seed, st.st_size, st.st_mtime_ns, names],
                       sort_keys=True, default=str)
+
+
+def graph_names(graph: Graph) -> tuple[list[str], list[str]]:
+    """(Input names, output names) of a model drawn as ``graph``: ``load_data``'s ``inputs``/``outputs``."""
+    return input_names(graph), output_names(graph)
+
+
+def model_names(model: Any) -> tuple[list[str], list[str]]:
+    """(Input names, output names) of a trained Keras model (its Input and output layer names).
+
+    A saved run's model is what evaluation and prediction feed, so its own names key the parts even
+    when a node was renamed after training.
+    """
+    inputs = [str(getattr(t, "name", "") or "").split(":")[0] for t in getattr(model, "inputs", None) or []]
+    return inputs, [str(n) for n in getattr(model, "output_names", None) or []]
+
+
+def check_part_shapes(graph: Graph, data: Any) -> None:
+    """Refuse named parts whose sample shape differs from their Input node's shape, naming node and array."""
+    parts = {p.name: p for p in getattr(data, "parts", None) or [] if p.role == "input"}
+    if not parts:
+        return
+    for port in model_inputs(graph):
+        part = parts.get(port.name)
+        if part is None or port.shape is None:
+            continue
+        if len(port.shape) != len(part.shape) or any(
+            d is not None and int(d) != int(s) for d, s in zip(port.shape, part.shape, strict=False)
+        ):
+            want = list(port.shape)
+            raise DataError(
+                f"Input node {port.name!r} takes samples of shape {want}, but its array {part.array!r} holds "
+                f"samples of shape {list(part.shape)}. Set the Input node's shape to {list(part.shape)}, or feed "
+                "it an array of the node's shape (rename the array or map it in the Data panel).")
 
 
 _LABEL_FORMATS = {"index": "int", "onehot": "onehot"}  # the data service's target_encoding names
@@ -147,3 +186,26 @@ def data_facts(data: Any) -> DataFacts:
         input_kind=str(stats.get("input_kind") or ("images" if stats.get("source") == "images" else "table")),
         input_max=float(stats["input_max"]) if stats.get("input_max") is not None else None,
     )
+
+
+def output_facts(data: Any) -> dict[str, DataFacts]:
+    """What the compile checks need about each output's targets (named parts), keyed by output name."""
+    stats = dict(getattr(data, "stats", {}) or {})
+    plans = {str(p["name"]): p for p in stats.get("parts") or [] if p.get("role") == "target"}
+    facts = {}
+    for part in getattr(data, "parts", None) or []:
+        if part.role != "target":
+            continue
+        task = str(part.task)
+        regression = task == "regression"
+        units = 1
+        for d in part.shape:
+            units *= int(d)
+        facts[part.name] = DataFacts(
+            task="regression" if regression else "classification",
+            n_classes=len(part.class_names) if part.class_names else units,
+            label_format=str(plans.get(part.name, {}).get("label_format") or ("float" if regression else "int")),
+            target_shape=tuple(part.shape) if regression else None,
+            source=part.array,
+        )
+    return facts

@@ -135,3 +135,97 @@ def encode_array_targets(y: Any, spec: DatasetSpec, path: str) -> tuple[str, lis
         np.eye(len(names), dtype=np.float32)[labels] if spec.target_encoding() == "onehot" else labels.astype(np.int32)
     )
     return task, names, labels, enc
+
+
+@dataclass
+class NamedArrays:
+    """A ``.npz``'s named parts: each Input node's array and each output node's target array.
+
+    ``inputs``/``targets`` map a node name to ``(array name, array)`` in the model's order;
+    ``names`` lists every array in the file (shape, dtype).
+    """
+
+    inputs: dict[str, tuple[str, Any]]
+    targets: dict[str, tuple[str, Any]]
+    names: dict[str, tuple[tuple[int, ...], str]]
+
+
+MAPPING_FIX = "map it in the Data panel (arrays.inputs / arrays.outputs in the project file)"
+
+
+def check_mapping(options: ArrayOptions, inputs: list[str], outputs: list[str], path: str) -> None:
+    """Refuse a mapping that names a node the model does not have, or feeds one array to two nodes."""
+    for field, names, role in (("inputs", inputs, "Input"), ("outputs", outputs, "output")):
+        for node in getattr(options, field) or {}:
+            if node not in names:
+                raise DataError(
+                    f"{path}: arrays.{field} maps array {getattr(options, field)[node]!r} to {role} node {node!r}, "
+                    f"but the model has no {role} node of that name (its {role} nodes are {', '.join(names)}). "
+                    f"Rename the entry to one of them or remove it.", path)
+    users: dict[str, list[str]] = {}
+    for node in inputs:
+        users.setdefault(options.input_array(node), []).append(f"Input node {node!r}")
+    for node in outputs:
+        users.setdefault(options.output_array(node), []).append(f"output node {node!r}")
+    for array, nodes in users.items():
+        if len(nodes) > 1:
+            raise DataError(
+                f"{path}: array {array!r} is mapped to {' and '.join(nodes)}; each array feeds one node. "
+                f"Give each node its own array: rename the arrays or {MAPPING_FIX}.", path)
+
+
+def load_named_arrays(path: str, options: ArrayOptions, inputs: list[str], outputs: list[str],
+                      max_bytes: int = DEFAULT_MAX_BYTES) -> NamedArrays:
+    """The ``.npz`` arrays named after the model's Input and output nodes (or mapped to them in ``options``).
+
+    Raises :class:`DataError` naming the array and the node for a missing array, a mapping to a node the
+    model does not have, one array mapped to two nodes, and arrays with different numbers of samples.
+    """
+    import numpy as np
+
+    if not os.path.exists(path):
+        raise missing_path_error(path)
+    if not path.lower().endswith(".npz"):
+        raise DataError(
+            f"{path}: this model has several Inputs or outputs ({', '.join(inputs)} -> {', '.join(outputs)}), "
+            "and named parts come from an .npz for now: save one array per Input and output node with "
+            "numpy.savez(path, " + ", ".join(f"{n}=..." for n in [*inputs, *outputs]) + ").", path)
+    size = os.path.getsize(path)
+    if size > max_bytes:
+        raise DataError(
+            f"{path} is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit; raise max_bytes.", path
+        )
+    check_mapping(options, inputs, outputs, path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            keys = list(npz.files)
+            names = {k: (tuple(int(d) for d in npz[k].shape), str(npz[k].dtype)) for k in keys}
+
+            def take(node: str, array: str, role: str) -> tuple[str, Any]:
+                if array not in keys:
+                    mapped = "" if array == node else f" (mapped to it in arrays.{role.lower()}s)"
+                    raise DataError(
+                        f"{path} has no array {array!r} for {role} node {node!r}{mapped}; its arrays are "
+                        f"{', '.join(keys) or 'none'}. Rename an array to {node!r} or {MAPPING_FIX}.", path)
+                arr = npz[array]
+                if arr.ndim == 0:
+                    raise DataError(f"{path}: array {array!r} for {role} node {node!r} is a scalar (rank 0); it "
+                                    "needs a samples axis.", path)
+                return array, arr
+
+            found_in = {n: take(n, options.input_array(n), "Input") for n in inputs}
+            found_out = {n: take(n, options.output_array(n), "output") for n in outputs}
+    except DataError:
+        raise
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"{path} is not a readable NumPy file ({exc}); save it with numpy.savez.", path) from exc
+    parts = [(f"Input node {n!r}", a, arr) for n, (a, arr) in found_in.items()]
+    parts += [(f"output node {n!r}", a, arr) for n, (a, arr) in found_out.items()]
+    first_role, first_array, first = parts[0]
+    for role, array, arr in parts[1:]:
+        if len(arr) != len(first):
+            raise DataError(
+                f"{path}: array {array!r} ({role}) has {len(arr)} samples but array {first_array!r} ({first_role}) "
+                f"has {len(first)}; every part needs the same number of samples on axis 0 (one row per sample).",
+                path)
+    return NamedArrays(found_in, found_out, names)

@@ -16,13 +16,19 @@ from visualnn.services.datasets.prepared import PreparedData
 
 
 def prepare(
-    spec: DatasetSpec, base_dir: str = ".", batch_size: int | None = None, seed: int | None = None
+    spec: DatasetSpec, base_dir: str = ".", batch_size: int | None = None, seed: int | None = None, *,
+    inputs: list[str] | None = None, outputs: list[str] | None = None,
 ) -> PreparedData:
     """Load and preprocess the data ``spec`` describes (paths relative to ``base_dir``).
 
     ``batch_size``/``seed`` override the pipeline settings (the training config owns them); the
     split always uses ``spec``'s split seed so it never changes between runs. Raises
     :class:`DataError` with a message naming the file, row and column on bad input.
+
+    ``inputs``/``outputs`` are the model's Input and output node names
+    (:func:`visualnn.core.model_io.input_names`/``output_names``). With more than one of either the
+    model takes named parts: an ``.npz`` with one array per node (``visualnn.services.datasets.parts``),
+    and the pipelines yield ``({input: batch}, {output: batch})``.
     """
     problems = spec.validate()
     if problems:
@@ -36,6 +42,18 @@ def prepare(
     if seed is not None:
         pipe = replace(pipe, seed=int(seed))
     abs_spec = spec.with_path(path)
+    ins, outs = list(inputs or []), list(outputs or [])
+    if len(ins) > 1 or len(outs) > 1:
+        if spec.kind != "numpy" or not path.lower().endswith(".npz"):
+            raise DataError(
+                f"{path}: this model has several Inputs or outputs (Inputs {', '.join(ins) or '?'}; outputs "
+                f"{', '.join(outs) or '?'}), and named parts come from an .npz for now. Save one array per node "
+                "with numpy.savez(path, " + ", ".join(f"{n}=..." for n in [*ins, *outs]) + ") and choose that "
+                "file in the Data panel.", path)
+        from visualnn.services.datasets.parts import prepare_named_numpy
+        from visualnn.services.datasets.sources import seed_of
+
+        return prepare_named_numpy(abs_spec, pipe, seed_of(abs_spec, pipe), ins, outs)
     if spec.kind == "csv":
         from visualnn.services.datasets.sources import prepare_csv
 

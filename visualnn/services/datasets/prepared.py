@@ -16,6 +16,25 @@ from visualnn.services.datasets.errors import Problem
 from visualnn.services.datasets.pipeline_code import pipeline_code
 
 
+@dataclass(frozen=True)
+class DataPart:
+    """One named part of the data of a model with several Inputs or outputs.
+
+    ``name`` is the node's name (its Keras layer name, the key of the ``x``/``y`` dicts), ``role``
+    ``"input"`` or ``"target"``, ``array`` the ``.npz`` array that holds it, ``shape`` one sample (no
+    samples axis) as the model receives it. ``task`` and ``class_names`` are set for targets only.
+    """
+
+    name: str
+    role: str
+    array: str
+    node_id: str | None
+    shape: tuple[int, ...]
+    dtype: str
+    task: str | None = None
+    class_names: tuple[str, ...] = ()
+
+
 @dataclass
 class PreparedData:
     """Model-ready data for one project.
@@ -30,6 +49,11 @@ class PreparedData:
     any preprocessing (table rows as a DataFrame, image paths, arrays, unscaled windows), in the
     split's order: what ``transform`` takes, and what an exported model with the preprocessing
     inside takes (``services.preprocessing``). None for in-memory data.
+
+    ``parts`` is empty for a model with one Input and one output. For several (named parts), ``x`` and
+    ``y`` are dicts keyed by node name, ``parts`` lists each input and target in the model's order, and
+    ``input_shape``/``task``/``class_names``/``n_outputs`` describe the first Input and first output.
+    ``transform`` then takes a dict of raw arrays keyed by Input name and returns the dict the model takes.
     """
 
     train: Any
@@ -49,6 +73,15 @@ class PreparedData:
     problems: list[Problem] = field(default_factory=list)
     code: str = ""  # the equivalent tf.data code, for display and export
     raw_samples: Callable[[str, int], Any] | None = None
+    parts: list[DataPart] = field(default_factory=list)
+
+    def inputs(self) -> list[DataPart]:
+        """The input parts in the model's Input order (empty for single-input data)."""
+        return [p for p in self.parts if p.role == "input"]
+
+    def targets(self) -> list[DataPart]:
+        """The target parts in the model's output order (empty for single-output data)."""
+        return [p for p in self.parts if p.role == "target"]
 
     def normalization_layer(self) -> Any:
         """A ``keras.layers.Normalization`` holding the training mean/variance (scaling "layer"), else None."""
@@ -91,6 +124,64 @@ def from_arrays(
         class_names, n_outputs, stats, n["train"], n["val"], n["test"], transform, suggestion, tensors,
         list(problems or []), pipeline_code(pipe, n["train"], seed), raw_samples,
     )
+
+
+def from_parts(
+    x: dict[str, dict[str, Any]], y: dict[str, Any], parts: list[DataPart], *, stats: dict[str, Any],
+    pipe: Any, seed: int, transform: Callable[[Any], Any], target_encoding: str = "index",
+    kinds: dict[str, str | None] | None = None, raw_samples: Callable[[str, int], Any] | None = None,
+    problems: list[Problem] | None = None,
+) -> PreparedData:
+    """Wrap split named parts (``x[split][input name]``, ``y[split][output name]``) into :class:`PreparedData`.
+
+    ``y[split]`` is the bare target array when the model has one output (Keras takes it as such).
+
+    The pipelines are ``zip(from_tensor_slices(x dict), from_tensor_slices(y dict))``: each element is
+    ``({input name: sample}, {output name: target})``, what ``model.fit`` takes for a functional model.
+    """
+    from visualnn.services.datasets.pipeline import make_dataset
+
+    inputs = [p for p in parts if p.role == "input"]
+    targets = [p for p in parts if p.role == "target"]
+    ys = {k: (y[k] if isinstance(y[k], dict) else {targets[0].name: y[k]}) for k in ("train", "val", "test")}
+    n = {k: int(len(ys[k][targets[0].name])) for k in ("train", "val", "test")}
+    datasets = {
+        k: (make_dataset(x[k], y[k], pipe, k == "train", seed) if n[k] else None) for k in ("train", "val", "test")
+    }
+    first = targets[0]
+    task = str(first.task)
+    names = list(first.class_names)
+    n_outputs = _units(task, names, first.shape)
+    suggestion = suggest_output(task, len(names), n_outputs, target_encoding)
+    tensors = []
+    for k in ("train", "val", "test"):
+        if not n[k]:
+            continue
+        for p in inputs:
+            arr = x[k][p.name]
+            tensors.append(TensorInfo(f"{p.name} ({k})", tuple(arr.shape), str(arr.dtype), (kinds or {}).get(p.name),
+                                      _sample(arr)))
+        for p in targets:
+            arr = ys[k][p.name]
+            tensors.append(TensorInfo(f"{p.name} ({k})", tuple(arr.shape), str(arr.dtype), "labels", _sample(arr)))
+    code = pipeline_code(pipe, n["train"], seed, x_names=[p.name for p in inputs], y_names=[p.name for p in targets])
+    return PreparedData(
+        datasets["train"], datasets["val"], datasets["test"], inputs[0].shape, task, names, n_outputs, stats,
+        n["train"], n["val"], n["test"], transform, suggestion, tensors, list(problems or []), code, raw_samples,
+        list(parts),
+    )
+
+
+def _units(task: str, names: list[str], shape: tuple[int, ...]) -> int:
+    """The output units a target needs: 1 for binary, one per class or label, else one per target value."""
+    if task == "binary":
+        return 1
+    if task in ("multiclass", "multilabel"):
+        return len(names)
+    units = 1
+    for d in shape:
+        units *= int(d)
+    return units
 
 
 def _sample(arr: Any, limit: int = 8) -> Any:

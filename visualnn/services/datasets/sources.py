@@ -11,7 +11,8 @@ from visualnn.services.datasets.split import split_by_time, split_indices
 from visualnn.services.datasets.tabular import TabularArrays
 
 
-def _seed(spec: DatasetSpec, pipe: PipelineOptions) -> int:
+def seed_of(spec: DatasetSpec, pipe: PipelineOptions) -> int:
+    """The pipeline's shuffle seed: its own setting, else the split seed."""
     return int(pipe.seed if pipe.seed is not None else spec.split().seed)
 
 
@@ -46,13 +47,48 @@ def prepare_csv(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
 
     return from_arrays(
         arrays.x, arrays.y, task=arrays.task, class_names=arrays.class_names, n_outputs=arrays.n_outputs,
-        stats=stats, pipe=pipe, seed=_seed(spec, pipe), transform=lambda rows: transform_rows(stats, rows),
+        stats=stats, pipe=pipe, seed=seed_of(spec, pipe), transform=lambda rows: transform_rows(stats, rows),
         target_encoding=spec.target_encoding(), problems=arrays.problems, x_kind="vector", raw_samples=raw_rows,
     )
 
 
 def _array_kind(rank: int) -> str | None:
     return {2: "vector", 3: "sequence", 4: "image", 5: "video"}.get(rank)
+
+
+def array_scaling(x_all: Any, train: Any, scaling: str) -> tuple[str, Any, Any]:
+    """(scaling, center, scale) of one features array: uint8 pixels are divided by 255; standardize/minmax
+    statistics come from the training split, per feature (axis 0) for rank-2 arrays, one scalar otherwise."""
+    import numpy as np
+
+    center: Any
+    scale: Any
+    if x_all.dtype == np.uint8:
+        center, scale = 0.0, 255.0  # pixel data: rescale to [0, 1]
+        scaling = "rescale"
+    elif scaling in ("standardize", "layer"):
+        axis = 0 if x_all.ndim == 2 else None  # per feature for tables, one scalar for images/sequences
+        center, scale = train.mean(axis=axis), train.std(axis=axis)
+    elif scaling == "minmax":
+        axis = 0 if x_all.ndim == 2 else None
+        center, scale = train.min(axis=axis), train.max(axis=axis) - train.min(axis=axis)
+    else:
+        center, scale = 0.0, 1.0
+    scale = np.where(np.asarray(scale) > 0, scale, 1.0)
+    return scaling, center, scale
+
+
+def scaler(scaling: str, center: Any, scale: Any) -> Any:
+    """Raw samples -> what the model trained on: ``(x - center) / scale`` (unchanged for "layer")."""
+    import numpy as np
+
+    def transform(raw: Any) -> Any:
+        arr = np.asarray(raw, dtype=np.float32)
+        if scaling == "layer":
+            return arr
+        return ((arr - np.asarray(center, dtype=np.float32)) / np.asarray(scale, dtype=np.float32)).astype(np.float32)
+
+    return transform
 
 
 def prepare_numpy(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
@@ -76,28 +112,9 @@ def prepare_numpy(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     stats: dict[str, Any] = {"source": "numpy", "task": task, "class_names": names, "features_array": pair.x_name,
                              "targets_array": pair.y_name, "dtype": str(x_all.dtype)}
     train = x_all[idx.train].astype(np.float32)
-    scaling = spec.scaling()
-    center: Any
-    scale: Any
-    if x_all.dtype == np.uint8:
-        center, scale = 0.0, 255.0  # pixel data: rescale to [0, 1]
-        scaling = "rescale"
-    elif scaling in ("standardize", "layer"):
-        axis = 0 if x_all.ndim == 2 else None  # per feature for tables, one scalar for images/sequences
-        center, scale = train.mean(axis=axis), train.std(axis=axis)
-    elif scaling == "minmax":
-        axis = 0 if x_all.ndim == 2 else None
-        center, scale = train.min(axis=axis), train.max(axis=axis) - train.min(axis=axis)
-    else:
-        center, scale = 0.0, 1.0
-    scale = np.where(np.asarray(scale) > 0, scale, 1.0)
+    scaling, center, scale = array_scaling(x_all, train, spec.scaling())
     stats.update(scaling=scaling, center=np.asarray(center).tolist(), scale=np.asarray(scale).tolist())
-
-    def transform(raw: Any) -> Any:
-        arr = np.asarray(raw, dtype=np.float32)
-        if scaling == "layer":
-            return arr
-        return ((arr - np.asarray(center, dtype=np.float32)) / np.asarray(scale, dtype=np.float32)).astype(np.float32)
+    transform = scaler(scaling, center, scale)
 
     x = {"train": transform(train), "val": transform(x_all[idx.val]), "test": transform(x_all[idx.test])}
     del train
@@ -110,7 +127,7 @@ def prepare_numpy(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     ys = {"train": y[idx.train], "val": y[idx.val], "test": y[idx.test]}
     n_outputs = 1 if task == "binary" else len(names) if classification or task == "multilabel" else int(np.prod(y.shape[1:]) or 1)
     return from_arrays(x, ys, task=task, class_names=names, n_outputs=n_outputs, stats=stats, pipe=pipe,
-                       seed=_seed(spec, pipe), transform=transform, target_encoding=spec.target_encoding(),
+                       seed=seed_of(spec, pipe), transform=transform, target_encoding=spec.target_encoding(),
                        x_kind=_array_kind(x_all.ndim), raw_samples=raw_arrays)
 
 
@@ -181,5 +198,5 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData
         return windows[: max(0, n)]
 
     return from_arrays(x, y, task="regression", class_names=[], n_outputs=1, stats=stats, pipe=pipe,
-                       seed=_seed(spec, pipe), transform=transform, problems=read.problems + problems,
+                       seed=seed_of(spec, pipe), transform=transform, problems=read.problems + problems,
                        x_kind="sequence", raw_samples=raw_windows)
