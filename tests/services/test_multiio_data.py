@@ -132,3 +132,20 @@ def test_one_input_and_one_output_keep_the_single_array_path(tmp_path: Path) -> 
     data = prepare(DatasetSpec("numpy", "a.npz"), str(tmp_path), 8, inputs=["input_1"], outputs=["dense_2"])
     assert data.parts == [] and data.stats["features_array"] == "x"
     assert data.train.element_spec[0].shape.as_list() == [None, 4]
+
+
+@pytest.mark.tf
+def test_the_training_pipeline_shuffles_over_every_sample_with_named_targets(tmp_path: Path) -> None:
+    """The shuffle buffer was len(y) of the targets dict (2 outputs -> a buffer of 2): nearly no shuffling."""
+    import numpy as np
+
+    from visualnn.core.dataset import PipelineOptions
+    from visualnn.services.datasets.pipeline import make_dataset
+
+    n = 64
+    x = {"a": np.arange(n, dtype="float32").reshape(n, 1), "b": np.zeros((n, 2), "float32")}
+    y = {"kind": np.arange(n), "score": np.zeros(n, "float32")}
+    first = next(iter(make_dataset(x, y, PipelineOptions(batch_size=n), True, seed=1)))
+    order = first[1]["kind"].numpy()
+    # A buffer of 2 keeps every sample within a few places of where it was; a full buffer moves them far.
+    assert np.abs(order - np.arange(n)).max() > n // 2

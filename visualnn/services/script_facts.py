@@ -91,8 +91,10 @@ def _named_parts(project: Project, spec: Any, path: str) -> dict[str, Any]:
                     role = "Input" if part in inputs else "output"
                     raise DataError(f"{path} has no array {part['array']!r} for the {role} {part['name']!r}; its arrays "
                                     f"are {', '.join(held)}. Rename the array or map it in the Data panel.", path)
+            # A task forced in the Data panel describes one target; with several, each output's is detected.
+            own = spec if len(outputs) == 1 else spec.with_options(task=None)
             for part in outputs:
-                part["task"] = encode_array_targets(npz[part["array"]], spec, path)[0]
+                part["task"] = encode_array_targets(npz[part["array"]], own, path)[0]
     except (ValueError, OSError, EOFError) as exc:
         raise DataError(f"{path} is not a readable .npz file ({exc}); save it with numpy.savez.", path) from exc
     return {"inputs": inputs, "outputs": outputs, "task": outputs[0]["task"] if outputs else None}

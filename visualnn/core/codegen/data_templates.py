@@ -649,6 +649,9 @@ def load_data():
         x[name] = values.astype(np.float32)
         if scaled:
             x[name] = ((x[name] - center) / scale).astype(np.float32)
+    if len(y) == 1:  # one output: its targets as a bare array, as for any one-output model
+        y = next(iter(y.values()))
+        return tuple(({k: v[idx] for k, v in x.items()}, y[idx]) for idx in splits)
     return tuple(
         ({k: v[idx] for k, v in x.items()}, {k: v[idx] for k, v in y.items()})
         for idx in splits
@@ -706,8 +709,10 @@ def make_dataset(x, y, batch_size, training):
 
 RANDOM_PARTS = '''
 def num_samples(part):
-    """The number of samples in a dict of named arrays (they all have the same)."""
-    return len(next(iter(part.values())))
+    """The number of samples in one array or in a dict of named arrays (they all have the same)."""
+    if isinstance(part, dict):
+        part = next(iter(part.values()))
+    return len(part)
 
 
 def load_data():
@@ -739,6 +744,8 @@ def load_data():
                 y[part["name"]] = rng.standard_normal((n, *part["shape"])).astype(
                     np.float32
                 )
+        if len(y) == 1:  # one output: its targets as a bare array
+            y = next(iter(y.values()))
         splits.append((x, y))
     return tuple(splits)
 '''

@@ -23,6 +23,11 @@ def make_dataset(x: Any, y: Any, options: PipelineOptions, training: bool, seed:
 
 
 def _length(y: Any) -> int:
+    """Samples in ``y``: one array, or a dict/tuple of named target arrays (all of the same length)."""
+    if isinstance(y, dict):
+        y = next(iter(y.values()))
+    elif isinstance(y, tuple | list):
+        y = y[0]
     return int(len(y))
 
 
