@@ -8,7 +8,8 @@ Never the data itself. Paths are stored relative to the project file.
 ``options``::
 
     columns:   {name: {"role": feature|target|ignore, "kind": numeric|categorical|boolean,
-                       "encoding": onehot|index, "missing": <strategy>}}     (csv, timeseries)
+                       "encoding": onehot|index, "missing": <strategy>,       (csv, timeseries)
+                       "input": <Input node> (feature column group), "output": <output node> (target)}}
     csv:       {"delimiter", "encoding", "header", "decimal"}               (None = detect)
     missing:   {"strategy": drop|mean|median|most_frequent|constant, "fill_value": 0}
     scaling:   standardize|minmax|layer|none          (numeric features; statistics from training only)
@@ -20,7 +21,8 @@ Never the data itself. Paths are stored relative to the project file.
     image:     {"image_size": [32, 32], "color_mode": rgb|grayscale, "rescale": "0_1"|"-1_1"|"none"}
     arrays:    {"features": "x", "targets": "y", "targets_path": None,   (.npz keys; .npy + targets file)
                 "inputs": {node: array}, "outputs": {node: array}}   (named parts, models with several Inputs/outputs)
-    window:    {"length": 24, "stride": 1, "horizon": 1, "target": None, "features": None}
+    window:    {"length": 24, "stride": 1, "horizon": 1, "target": None, "features": None,
+                "targets": None (several target columns), "outputs": {output node: column}}
     max_bytes: refuse files larger than this (default 1 GiB)
 """
 
@@ -61,10 +63,21 @@ class ColumnOptions:
     kind: str | None = None  # COLUMN_KINDS; None = detect from the data
     encoding: str = "onehot"  # CATEGORICAL_ENCODINGS (categorical features only)
     missing: str | None = None  # MISSING_STRATEGIES; None = the dataset-wide strategy
+    # Models with several Inputs or outputs (named parts, see core.model_io): the Input node a feature
+    # column feeds (its column group), or the output node a target column is compared with (None: the
+    # output of the column's own name).
+    input: str | None = None
+    output: str | None = None
 
     def validate(self, name: str) -> list[str]:
         """Messages for values outside their allowed sets."""
         out = []
+        if self.input is not None and self.role != "feature":
+            out.append(f"Column {name!r} feeds Input {self.input!r} but its role is {self.role}; only feature columns "
+                       "feed an Input.")
+        if self.output is not None and self.role != "target":
+            out.append(f"Column {name!r} is compared with output {self.output!r} but its role is {self.role}; only "
+                       "target columns feed an output.")
         if self.role not in ROLES:
             out.append(f"Column {name!r} role must be one of {', '.join(ROLES)}; received {self.role!r}.")
         if self.kind is not None and self.kind not in COLUMN_KINDS:
@@ -248,6 +261,10 @@ class WindowOptions:
     horizon: int = 1
     target: str | None = None  # None = last numeric column
     features: tuple[str, ...] | None = None  # None = every numeric column (target included)
+    # Several targets (a model with several outputs): each column is predicted by the output node of its
+    # name, or the one ``outputs`` maps to it ({output node: column}). None = the one ``target``.
+    targets: tuple[str, ...] | None = None
+    outputs: dict[str, str] | None = None
 
     def validate(self) -> list[str]:
         """Messages for impossible window settings."""
@@ -331,7 +348,8 @@ class DatasetSpec:
         """Time-series windowing."""
         opts = _from_mapping(WindowOptions, self.options.get("window"))
         feats = None if opts.features is None else tuple(str(f) for f in opts.features)
-        return replace(opts, features=feats)
+        targets = None if opts.targets is None else tuple(str(t) for t in opts.targets)
+        return replace(opts, features=feats, targets=targets)
 
     def max_bytes(self) -> int:
         """Files above this size are refused with their size named."""

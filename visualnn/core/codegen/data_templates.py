@@ -649,7 +649,7 @@ def load_data():
         x[name] = values.astype(np.float32)
         if scaled:
             x[name] = ((x[name] - center) / scale).astype(np.float32)
-    if len(y) == 1:  # one output: its targets as a bare array, as for any one-output model
+    if len(y) == 1:  # one output: its targets as a bare array
         y = next(iter(y.values()))
         return tuple(({k: v[idx] for k, v in x.items()}, y[idx]) for idx in splits)
     return tuple(
