@@ -56,3 +56,52 @@ def two_output_report(run_id: str = "r1") -> dict[str, Any]:
             "metrics": {"loss": 0.495, "kind_loss": 0.41, "score_loss": 0.17, "kind_accuracy": 0.85,
                         "score_mae": 0.4},
             "outputs": {"kind": kind, "score": score}}
+
+
+class _TwoOutputModel:
+    """Stands in for the trained Keras model: ``predict`` on the input dict gives one array per output, in order."""
+
+    output_names = OUTPUTS
+
+    def predict(self, x: dict[str, Any], verbose: int = 0, batch_size: int = 32) -> list[Any]:
+        import numpy as np
+
+        n = len(x["tabular"])
+        logits = np.array([[3.0, 1.0, 0.5], [0.2, 2.5, 0.1], [0.1, 0.3, 4.0], [1.0, 1.1, 0.9]])[np.arange(n) % 4]
+        probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        return [probs, (x["tabular"].sum(axis=1) - 2.5).reshape(n, 1)]
+
+
+class _TwoInputData:
+    """The prepared data's side of prediction: the real named-parts check of the raw arrays, and the parts."""
+
+    def __init__(self) -> None:
+        from visualnn.services.datasets.prepared import DataPart
+
+        self.parts = [DataPart("tabular", "input", "tabular", None, (8,), "float32"),
+                      DataPart("sequence", "input", "sequence", None, (12, 3), "float32"),
+                      DataPart("kind", "target", "kind", None, (), "int64", "multiclass", ("cat", "dog", "fox")),
+                      DataPart("score", "target", "score", None, (), "float32", "regression", ())]
+
+    def transform(self, raw: Any) -> dict[str, Any]:
+        from visualnn.services.datasets.parts import raw_inputs
+
+        return raw_inputs(raw, ["tabular", "sequence"], "The input")
+
+
+def two_output_prediction(raw: dict[str, Any] | None = None, run_id: str = "r1") -> dict[str, Any]:
+    """What the engine answers a predict job of that model on ``raw`` (default: 4 samples of both Inputs).
+
+    The result is made by the real service code (``services.predict``'s named-parts path) with a stand-in
+    model, so it has exactly the engine's shape. A ``raw`` without an array raises the engine's TrainingError.
+    """
+    import numpy as np
+
+    from visualnn.core.project import Project
+    from visualnn.core.protocol import PredictRequest
+    from visualnn.services.predict import _predict_parts
+
+    if raw is None:
+        raw = {"tabular": np.arange(32, dtype="float32").reshape(4, 8) / 10, "sequence": np.zeros((4, 12, 3))}
+    req = PredictRequest(project=Project(graph=two_output_graph()), base_dir=".", run_id=run_id, input_path="x.npz")
+    return _predict_parts(req, run_id, _TwoOutputModel(), _TwoInputData(), raw, "x.npz", 32, lambda *_: None)

@@ -1,13 +1,20 @@
-"""The Predict tab: type or pick samples, or open a file (CSV, images, .npy); see class-probability bars
-or regression values. The engine applies the training preprocessing."""
+"""The Predict tab: type or pick samples, or open a file (CSV, images, .npy, .npz); see class-probability bars
+or regression values. The engine applies the training preprocessing.
+
+A model with several Inputs takes one ``.npz`` with an array per Input name; the panel says which arrays
+and shapes. A model with several outputs shows one column group per output (class and confidence, or
+the predicted values) and the chosen output's details for the selected sample.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -19,6 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.core.graph import Graph
+from visualnn.core.model_io import Port, model_inputs, output_names
+from visualnn.core.specs.base import fmt_shape
+from visualnn.ui import theme
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
@@ -26,6 +37,9 @@ from visualnn.ui.training.evaluation_panel import fill_table
 from visualnn.ui.training.result_sessions import PredictionController
 
 FILE_FILTER = "Samples (*.csv *.tsv *.npy *.npz *.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)"
+NPZ_FILTER = "Arrays named after the Inputs (*.npz);;All files (*)"
+MULTI_OUTPUT = "multi-output"
+SAMPLE_HINT = "Feature values in column order, e.g. 5.1, 3.5, 1.4, 0.2"
 
 
 def parse_sample(text: str) -> list[Any]:
@@ -42,6 +56,18 @@ def parse_sample(text: str) -> list[Any]:
     return out
 
 
+def npz_request(ports: list[Port]) -> str:
+    """What a model with these Inputs takes: ``an .npz with arrays tabular (None, 8) and sequence (None, 12, 3)``."""
+    named = [f"{p.name} {fmt_shape((None, *p.shape)) if p.shape is not None else '(shape unknown)'}" for p in ports]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return f"an .npz with arrays {listed}"
+
+
+def is_regression(task: Any, row: dict[str, Any]) -> bool:
+    """Whether an output's rows are regression values (its task, else the row's shape says so)."""
+    return task == "regression" if task else "values" in row
+
+
 class PredictPanel(QWidget):
     """Takes samples to predict and shows the results; its :class:`PredictionController` runs the jobs."""
 
@@ -53,18 +79,25 @@ class PredictPanel(QWidget):
         self.document = document
         self.engine = engine
         self.result: dict[str, Any] | None = None
+        self.inputs: list[Port] = []  # the chosen run's model Inputs
+        self._input_file: str | None = None  # the file of the prediction in flight
+        self._shown_outputs: list[str] = []  # the outputs of a multi-output result, in model order
+        self._row = 0  # the sample whose details are shown
+        self._columns: list[str] = []  # the output each table column belongs to ("" for the sample's name)
         self.controller = PredictionController(document, engine, parent=self)
 
         self.run_combo = QComboBox()
         self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.run_combo.currentIndexChanged.connect(self.refresh_inputs)
         self.sample_edit = QLineEdit()
-        self.sample_edit.setPlaceholderText("Feature values in column order, e.g. 5.1, 3.5, 1.4, 0.2")
+        self.sample_edit.setPlaceholderText(SAMPLE_HINT)
         self.sample_edit.returnPressed.connect(self._on_sample_edit_return)
         self.predict_button = QPushButton("Predict")
         self.predict_button.clicked.connect(self._on_sample_edit_return)
         self.open_button = QPushButton("Open file…")
-        self.open_button.setToolTip("Predict every sample in a CSV, a .npy array, an image or several images.")
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.inputs_note = QLabel()  # which arrays a model with several Inputs needs
+        self.inputs_note.setWordWrap(True)
         self.status = QLabel("Predictions use the same preprocessing as training.")
         self.status.setWordWrap(True)  # warnings about the input can be long; they wrap, never widening the window
         top = QHBoxLayout()
@@ -72,27 +105,45 @@ class PredictPanel(QWidget):
             top.addWidget(w)
 
         self.table = QTableWidget()
-        self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.currentCellChanged.connect(self._on_current_cell_changed)
+        self.output_label = QLabel("Details of output")
+        self.output_combo = QComboBox()
+        self.output_combo.setToolTip("Whose prediction the chart shows; clicking a column of an output shows it too.")
+        self.output_combo.currentIndexChanged.connect(self._on_output_combo_changed)
         self.bars_plot = pg.PlotWidget(title="class probabilities")
         self.bars_plot.setBackground(None)
         self.bars_plot.setYRange(0, 1)
         self.bars_plot.setLabel("left", "probability")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4C78A8")
         self.bars_plot.addItem(self.bars)
+        self.details = QWidget()
+        choice = QHBoxLayout()
+        choice.setContentsMargins(0, 0, 0, 0)
+        choice.addWidget(self.output_label)
+        choice.addWidget(self.output_combo, 1)
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.addLayout(choice)
+        details.addWidget(self.bars_plot, 1)
+        self._show_output_choice(False)
         body = QSplitter()
         body.addWidget(self.table)
-        body.addWidget(self.bars_plot)
+        body.addWidget(self.details)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
+        layout.addWidget(self.inputs_note)
         layout.addWidget(self.status)
         layout.addWidget(body, 1)
 
-        self.controller.status_changed.connect(self.status.setText)
+        self.controller.status_changed.connect(self._set_status)
         self.controller.predicted.connect(self._on_controller_predicted)
-        self.controller.prediction_failed.connect(self.prediction_failed)
+        self.controller.prediction_failed.connect(self._on_controller_failed)
         document.runs_changed.connect(self.refresh_runs)
         document.project_replaced.connect(self.refresh_runs)
+        document.graph_changed.connect(self.refresh_inputs)
         self.refresh_runs()
 
     @property
@@ -102,13 +153,38 @@ class PredictPanel(QWidget):
 
     def refresh_runs(self, *_: Any) -> None:
         """List runs with a saved model, newest first."""
-        self.run_combo.clear()
-        for run in reversed(self.document.project.runs):
-            if run.model_path:
-                self.run_combo.addItem(run.id, run.id)
+        with QSignalBlocker(self.run_combo):
+            self.run_combo.clear()
+            for run in reversed(self.document.project.runs):
+                if run.model_path:
+                    self.run_combo.addItem(run.id, run.id)
+        self.refresh_inputs()
+
+    def model_graph(self) -> Graph:
+        """The chosen run's model as it was trained (its graph snapshot), else the project's model."""
+        run_id = self.run_combo.currentData()
+        run = next((r for r in self.document.project.runs if r.id == run_id), None)
+        if run is not None and run.graph.get("nodes"):
+            return Graph.from_dict(run.graph)
+        return self.document.project.graph
+
+    def refresh_inputs(self, *_: Any) -> None:
+        """Say what a model with several Inputs takes: one .npz with an array per Input (typed rows cannot feed it)."""
+        self.inputs = model_inputs(self.model_graph(), self.document.registry)
+        several = len(self.inputs) > 1
+        request = npz_request(self.inputs) if several else ""
+        self.inputs_note.setText(f"This model has {len(self.inputs)} Inputs: open {request}." if several else "")
+        self.inputs_note.setVisible(several)
+        self.sample_edit.setEnabled(not several)
+        self.predict_button.setEnabled(not several)
+        self.sample_edit.setPlaceholderText(
+            "Typed samples feed one Input; this model takes an .npz (Open file…)" if several else SAMPLE_HINT)
+        self.open_button.setToolTip(f"Predict every sample in {request}." if several else
+                                    "Predict every sample in a CSV, a .npy array, an image or several images.")
 
     def predict(self, rows: list[Any] | None = None, input_path: str | None = None) -> str | None:
         """Predict raw ``rows`` (e.g. rows picked in the data table) or a file; returns the job id."""
+        self._input_file = input_path if rows is None else None
         return self.controller.predict(self.run_combo.currentData(), rows, input_path)
 
     def _on_sample_edit_return(self) -> None:
@@ -117,15 +193,36 @@ class PredictPanel(QWidget):
             self.predict(rows=[sample])
 
     def _on_open_clicked(self) -> None:
+        if len(self.inputs) > 1:  # one .npz holds every Input's array
+            path = chooser_for(self).open_file(self, "Open the arrays to predict", "", NPZ_FILTER)
+            if path:
+                self.predict(input_path=path)
+            return
         paths = chooser_for(self).open_files(self, "Open samples to predict", "", FILE_FILTER)
         if len(paths) == 1:
             self.predict(input_path=paths[0])
         elif paths:  # several images: their paths are the raw samples the image preprocessing reads
             self.predict(rows=list(paths))
 
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color: {theme.ERROR};" if error else "")
+
     def _on_controller_predicted(self, result: dict[str, Any]) -> None:
         self.show_result(result)
         self.predicted.emit(result)
+
+    def _on_controller_failed(self, message: str) -> None:
+        """Say why, naming the file; the previous results leave the table so they are not taken for this file's."""
+        where = os.path.basename(self._input_file) if self._input_file else ""
+        self._set_status(f"{where}: {message}" if where else message, error=True)
+        self.status.setToolTip(message)
+        self.result = None
+        self._shown_outputs = []
+        fill_table(self.table, [], [])
+        self._show_output_choice(False)
+        self.bars_plot.hide()
+        self.prediction_failed.emit(message)
 
     def show_result(self, result: dict[str, Any]) -> None:
         """Fill the table; select the first sample to show its probability bars."""
@@ -133,23 +230,118 @@ class PredictPanel(QWidget):
         preds = result.get("predictions", [])
         warnings = [str(w) for w in result.get("warnings") or []]
         text = f"{len(preds):,} prediction(s) with run {result.get('run_id')}."
-        self.status.setText(" ".join([text, *(f"Warning: {w}" for w in warnings)]))
+        self._shown_outputs = self._result_outputs(result)
+        if self._shown_outputs:
+            tasks = result.get("tasks") or {}
+            text += " Outputs: " + ", ".join(f"{n} ({tasks[n]})" if tasks.get(n) else n
+                                             for n in self._shown_outputs) + "."
+        self._set_status(" ".join([text, *(f"Warning: {w}" for w in warnings)]))
         self.status.setToolTip("\n".join(warnings))
         first = "file" if any("file" in p for p in preds) else "#"  # images are named by their file
+        if self._shown_outputs:
+            self._show_outputs(result, first)
+            return
+        self._show_output_choice(False)
         if result.get("task") == "regression":
             fill_table(self.table, [first, "predicted value"],
                        [[p.get("file", i), ", ".join(f"{v:.4g}" for v in p["values"])] for i, p in enumerate(preds)])
             self.bars_plot.hide()
             return
         self.bars_plot.show()
+        self.bars_plot.setTitle("class probabilities")
+        self.bars_plot.setLabel("left", "probability")
+        self.bars_plot.setYRange(0, 1)
         fill_table(self.table, [first, "predicted class", "confidence"],
                    [[p.get("file", i), p["label"], p["confidence"]] for i, p in enumerate(preds)])
         if preds:
             self.table.selectRow(0)
             self.show_bars(0)
 
+    def _result_outputs(self, result: dict[str, Any]) -> list[str]:
+        """A multi-output result's output names in the model's order (a result that crossed a Qt signal has its
+        keys sorted); [] for a single-output result."""
+        outputs = result.get("outputs")
+        if result.get("task") != MULTI_OUTPUT or not isinstance(outputs, dict) or len(outputs) < 2:
+            return []
+        model_order = [n for n in output_names(self.model_graph()) if n in outputs]
+        return [*model_order, *(str(n) for n in outputs if n not in model_order)]
+
+    def output_rows(self, name: str) -> list[dict[str, Any]]:
+        """The shown result's per-sample rows of output ``name``."""
+        outputs = (self.result or {}).get("outputs") or {}
+        if name not in outputs:
+            raise KeyError(f"The shown prediction has no output {name!r}; its outputs are "
+                           f"{', '.join(self._shown_outputs) or 'none (one output)'}.")
+        return list(outputs[name])
+
+    def _output_is_regression(self, name: str) -> bool:
+        rows = self.output_rows(name)
+        return is_regression(((self.result or {}).get("tasks") or {}).get(name), rows[0] if rows else {})
+
+    def _show_outputs(self, result: dict[str, Any], first: str) -> None:
+        """One row per sample, one column group per output: class and confidence, or the predicted values."""
+        preds = result.get("predictions", [])
+        headers = [first]
+        table: list[list[Any]] = [[p.get("file", i) if isinstance(p, dict) else i] for i, p in enumerate(preds)]
+        self._columns = [""]
+        for name in self._shown_outputs:
+            rows = self.output_rows(name)
+            if self._output_is_regression(name):
+                width = max((len(r["values"]) for r in rows), default=1)
+                headers.append(f"{name}: predicted value" + ("s" if width > 1 else ""))
+                self._columns.append(name)
+                for cells, r in zip(table, rows, strict=False):
+                    cells.append(", ".join(f"{v:.4g}" for v in r["values"]))
+            else:
+                headers += [f"{name}: predicted class", f"{name}: confidence"]
+                self._columns += [name, name]
+                for cells, r in zip(table, rows, strict=False):
+                    cells += [r["label"], r["confidence"]]
+        fill_table(self.table, headers, table)
+        previous = self.shown_output()
+        with QSignalBlocker(self.output_combo):
+            self.output_combo.clear()
+            for name in self._shown_outputs:
+                kind = "values" if self._output_is_regression(name) else "class probabilities"
+                self.output_combo.addItem(f"{name} ({kind})", name)
+            index = self.output_combo.findData(previous)
+            if index < 0:  # the first classification head: its probabilities say the most
+                index = next((i for i, n in enumerate(self._shown_outputs) if not self._output_is_regression(n)), 0)
+            self.output_combo.setCurrentIndex(index)
+        self._show_output_choice(True)
+        self.bars_plot.show()
+        self._row = 0
+        if table:
+            with QSignalBlocker(self.table):
+                self.table.setCurrentCell(0, 0)
+            self.table.selectRow(0)
+        self.show_bars(0)
+
+    def shown_output(self) -> str | None:
+        """The output whose details the chart shows (a model with several outputs), or None."""
+        data = self.output_combo.currentData() if not self.output_combo.isHidden() else None
+        return None if data is None else str(data)
+
+    def show_output(self, name: str) -> None:
+        """Show output ``name``'s details for the selected sample."""
+        index = self.output_combo.findData(name)
+        if index < 0:
+            raise KeyError(f"The shown prediction has no output {name!r}; its outputs are "
+                           f"{', '.join(self._shown_outputs) or 'none (one output)'}.")
+        self.output_combo.setCurrentIndex(index)
+
+    def _show_output_choice(self, shown: bool) -> None:
+        self.output_label.setVisible(shown)
+        self.output_combo.setVisible(shown)
+
     def show_bars(self, index: int) -> None:
-        """Probability bars of one sample, labelled with the class names."""
+        """Sample ``index``'s details: class-probability bars labelled with the class names, or (a regression head
+        of a multi-output model) its predicted values."""
+        self._row = index
+        name = self.shown_output()
+        if name is not None:
+            self._show_output_bars(name, index)
+            return
         if not self.result or index >= len(self.result.get("predictions", [])):
             return
         probs = self.result["predictions"][index].get("probabilities", {})
@@ -157,7 +349,40 @@ class PredictPanel(QWidget):
         self.bars.setOpts(x=list(range(len(names))), height=[probs[n] for n in names], width=0.7)
         self.bars_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names)]])
 
-    def _on_table_selection_changed(self) -> None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        if rows:
-            self.show_bars(rows[0].row())
+    def _show_output_bars(self, name: str, index: int) -> None:
+        rows = self.output_rows(name)
+        if index >= len(rows):
+            return
+        row = rows[index]
+        if self._output_is_regression(name):
+            values = [float(v) for v in row["values"]]
+            labels = [name] if len(values) == 1 else [str(i) for i in range(len(values))]
+            self.bars_plot.setTitle(f"{name}: predicted value{'s' if len(values) > 1 else ''} of sample {index}")
+            self.bars_plot.setLabel("left", "value")
+            low, high = min([0.0, *values]), max([0.0, *values])
+            pad = 0.1 * (high - low) or 1.0
+            self.bars_plot.setYRange(low - (pad if low < 0 else 0), high + pad)
+        else:
+            probs = dict(row.get("probabilities", {}))
+            labels, values = list(probs), [float(v) for v in probs.values()]
+            self.bars_plot.setTitle(f"{name}: class probabilities of sample {index}")
+            self.bars_plot.setLabel("left", "probability")
+            self.bars_plot.setYRange(0, 1)
+        self.bars.setOpts(x=list(range(len(values))), height=values, width=0.7)
+        self.bars_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(labels)]])
+
+    def _on_output_combo_changed(self, *_: Any) -> None:
+        if self._shown_outputs:
+            self.show_bars(self._row)
+
+    def _on_current_cell_changed(self, row: int, column: int, *_: Any) -> None:
+        """A click on a sample shows its details; on a multi-output result, a click in an output's columns shows
+        that output's."""
+        if row < 0:
+            return
+        owner = self._columns[column] if self._shown_outputs and 0 <= column < len(self._columns) else ""
+        if owner and owner != self.shown_output():
+            self._row = row
+            self.show_output(owner)  # shows the bars through the combo
+            return
+        self.show_bars(row)
