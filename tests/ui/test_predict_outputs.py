@@ -128,6 +128,7 @@ def test_a_two_input_model_asks_for_an_npz_names_a_missing_array_and_shows_each_
     assert _cells(panel.table) == [
         ["0", "cat", "0.8214", "0.3"], ["1", "dog", "0.8396", "6.7"], ["2", "fox", "0.9570", "13.1"],
         ["3", "dog", "0.3672", "19.5"]]
+    assert panel.table.horizontalHeader().length() <= panel.table.viewport().width()  # every column on screen
     assert panel.output_combo.isVisible() and panel.shown_output() == "kind"
     assert [panel.output_combo.itemText(i) for i in range(panel.output_combo.count())] == [
         "kind (class probabilities)", "score (values)"]

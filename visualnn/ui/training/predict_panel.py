@@ -128,7 +128,7 @@ class PredictPanel(QWidget):
         details.addLayout(choice)
         details.addWidget(self.bars_plot, 1)
         self._show_output_choice(False)
-        body = QSplitter()
+        self.body = body = QSplitter()
         body.addWidget(self.table)
         body.addWidget(self.details)
         layout = QVBoxLayout(self)
@@ -251,6 +251,7 @@ class PredictPanel(QWidget):
         self.bars_plot.setTitle("class probabilities")
         self.bars_plot.setLabel("left", "probability")
         self.bars_plot.setYRange(0, 1)
+        self.bars_plot.enableAutoRange(axis="x")
         fill_table(self.table, [first, "predicted class", "confidence"],
                    [[p.get("file", i), p["label"], p["confidence"]] for i, p in enumerate(preds)])
         if preds:
@@ -310,12 +311,25 @@ class PredictPanel(QWidget):
             self.output_combo.setCurrentIndex(index)
         self._show_output_choice(True)
         self.bars_plot.show()
+        self._fit_table_width()
         self._row = 0
         if table:
             with QSignalBlocker(self.table):
                 self.table.setCurrentCell(0, 0)
             self.table.selectRow(0)
         self.show_bars(0)
+
+    def _fit_table_width(self) -> None:
+        """Widen the table to show every output's columns (up to two thirds of the panel); the chart takes the rest."""
+        total = sum(self.body.sizes())
+        if total <= 0:
+            return
+        table = self.table
+        wanted = (table.verticalHeader().width() + table.horizontalHeader().length() + 2 * table.frameWidth()
+                  + table.verticalScrollBar().sizeHint().width())
+        width = min(wanted, 2 * total // 3)
+        if width > self.body.sizes()[0]:
+            self.body.setSizes([width, total - width])
 
     def shown_output(self) -> str | None:
         """The output whose details the chart shows (a model with several outputs), or None."""
@@ -362,12 +376,14 @@ class PredictPanel(QWidget):
             low, high = min([0.0, *values]), max([0.0, *values])
             pad = 0.1 * (high - low) or 1.0
             self.bars_plot.setYRange(low - (pad if low < 0 else 0), high + pad)
+            self.bars_plot.setXRange(-1.5, len(values) + 0.5)  # one value: a bar, not a wall
         else:
             probs = dict(row.get("probabilities", {}))
             labels, values = list(probs), [float(v) for v in probs.values()]
             self.bars_plot.setTitle(f"{name}: class probabilities of sample {index}")
             self.bars_plot.setLabel("left", "probability")
             self.bars_plot.setYRange(0, 1)
+            self.bars_plot.enableAutoRange(axis="x")
         self.bars.setOpts(x=list(range(len(values))), height=values, width=0.7)
         self.bars_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(labels)]])
 
