@@ -34,6 +34,7 @@ class GroupProblem:
     code: str
     message: str
     node: str | None
+    width: int | None = None  # group-width: the group's encoded width (the shape the Input should declare)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def width_problem(node: str, declared: object, columns: list[str], width: int, s
     return GroupProblem(
         GROUP_WIDTH,
         f"Input {node} declares shape {list(declared)}, but its columns of {source} ({', '.join(columns)}) encode to "
-        f"{width} numbers per row. Set {node}'s shape to [{width}], or choose its columns again {_WHERE}.", node)
+        f"{width} numbers per row. Set {node}'s shape to [{width}], or choose its columns again {_WHERE}.", node, width)
 
 
 __all__ = ["GROUP_EMPTY", "GROUP_MISSING", "GROUP_UNKNOWN_INPUT", "GROUP_WIDTH", "TARGET_MISSING", "TARGET_SHARED",
