@@ -124,8 +124,7 @@ def _csv_parts(project: Project, spec: Any, table: Any, header: bool) -> dict[st
     """Models with several Inputs or outputs on a CSV: each Input's column group (with each column's kind,
     missing-value rule, encoding or scaling) and each output's target column and task, as the app reads them."""
     from visualnn.services.datasets.columns import analyze_column
-    from visualnn.services.datasets.csv_parts import table_parts
-    from visualnn.services.datasets.tabular import _encode_targets, _missing_strategy
+    from visualnn.services.datasets.tabular import _encode_targets, _missing_strategy, table_parts
 
     ins, outs = input_names(project.graph), output_names(project.graph)
     mapping = table_parts(spec, list(table.column_names), ins, outs)

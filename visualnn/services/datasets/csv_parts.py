@@ -10,26 +10,16 @@ parts share one split, stratified by the first classification output, as ``.npz`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from visualnn.core.column_groups import ColumnParts, column_parts
 from visualnn.core.dataset import DatasetSpec, PipelineOptions
 from visualnn.services.datasets.errors import DataError, Problem
-from visualnn.services.datasets.prepared import DataPart, PreparedData, from_parts
+
+if TYPE_CHECKING:
+    from visualnn.services.datasets.prepared import PreparedData
 
 CLASSIFICATION = ("binary", "multiclass")
 SPLITS = ("train", "val", "test")
-
-
-def table_parts(spec: DatasetSpec, names: list[str], inputs: list[str], outputs: list[str]) -> ColumnParts:
-    """The column mapping of the table with columns ``names``; raises :class:`DataError` with every problem."""
-    from visualnn.services.datasets.tabular import resolve_roles
-
-    features, targets = resolve_roles(spec, names)
-    mapping = column_parts(spec.columns(), features, targets, inputs, outputs, spec.path)
-    if mapping.problems:
-        raise DataError(" ".join(p.message for p in mapping.problems), spec.path)
-    return mapping
 
 
 def _label_format(task: str, enc: Any) -> str:
@@ -46,6 +36,7 @@ def prepare_csv_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, input
     import numpy as np
 
     from visualnn.services.datasets.columns import analyze_column, numeric_values, text_values
+    from visualnn.services.datasets.prepared import DataPart, from_parts
     from visualnn.services.datasets.split import split_indices
     from visualnn.services.datasets.tables import read_table
     from visualnn.services.datasets.tabular import (
@@ -55,6 +46,7 @@ def prepare_csv_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, input
         _kind,
         _missing_strategy,
         _row_blocks,
+        table_parts,
     )
 
     path = spec.path
@@ -186,4 +178,4 @@ def rows_to_parts(stats: dict[str, Any], rows: Any) -> dict[str, Any]:
     return {str(p["name"]): transform_rows(p, rows) for p in stats["parts"] if p.get("role") == "input"}
 
 
-__all__ = ["prepare_csv_parts", "rows_to_parts", "table_parts"]
+__all__ = ["prepare_csv_parts", "rows_to_parts"]
