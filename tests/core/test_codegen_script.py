@@ -128,6 +128,16 @@ def test_scripts_are_ruff_clean_and_formatted(tmp_path: Path) -> None:
     two.dataset = DatasetSpec("numpy", "parts.npz", {})
     for style in ("functional", "subclass"):
         (tmp_path / f"parts_{style}.py").write_text(generate_script(two, style, facts=parts))
+    table = {k: facts[k] for k in ("delimiter", "encoding", "header", "decimal", "fill_value")}
+    groups = {**common, **table, "path": "rows.csv", "task": "multiclass", "inputs": [
+        {"name": "tabular", "features": [{"name": "a", "kind": "numeric", "missing": "mean", "scaling": "standardize"},
+                                         {"name": "c", "kind": "categorical", "missing": "drop", "encoding": "onehot"}]},
+        {"name": "sequence", "features": [{"name": "b", "kind": "numeric", "missing": "mean", "scaling": "none"}]}],
+        "outputs": [{"name": "kind", "column": "label", "kind": "categorical", "task": "multiclass"},
+                    {"name": "score", "column": "value", "kind": "numeric", "task": "regression"}]}
+    two.dataset = DatasetSpec("csv", "rows.csv", {})
+    for style in ("functional", "subclass"):
+        (tmp_path / f"csv_groups_{style}.py").write_text(generate_script(two, style, facts=groups))
     project.dataset = DatasetSpec("timeseries", "series.csv", {})
     (tmp_path / "series_script.py").write_text(generate_script(project, "functional", facts={
         **common, **{k: facts[k] for k in ("delimiter", "encoding", "header", "decimal")}, "path": "series.csv",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from visualnn.core.compile_options import ArrayFact, DataFacts
+from visualnn.core.compile_options import ArrayFact, DataFacts, FeatureColumn
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.project import Project
 from visualnn.core.templates import template
@@ -76,13 +76,60 @@ def test_one_array_mapped_to_two_nodes_is_an_error() -> None:
     assert "'kind' feeds both output kind and output score" in issue.message
 
 
-def test_a_table_cannot_feed_named_parts() -> None:
-    project = template("two_input").build()
-    project.set_dataset(DatasetSpec("csv", "rows.csv"))
-    (issue,) = _errors(project, _facts({}, source="rows.csv", kind="csv"))
-    assert issue.code == "parts-need-npz" and issue.node_id == "input_1"
-    assert "2 Input(s) (tabular, sequence) and 2 output(s) (kind, score)" in issue.message
-    assert "numpy.savez(path, tabular=..., sequence=..., kind=..., score=...)" in issue.message
+def _csv_facts(features: dict[str, tuple[str, int]], targets: tuple[str, ...]) -> DataFacts:
+    cols = tuple(FeatureColumn(name, kind, unique) for name, (kind, unique) in features.items())
+    return DataFacts("classification", n_classes=3, source="rows.csv", source_kind="csv", columns=cols, targets=targets)
+
+
+def _csv_project(columns: dict[str, object]) -> Project:
+    """Inputs tabular [6] and extra [2] -> outputs kind (dense_3) and score (dense_4), on rows.csv."""
+    from tests.services.csv_parts_helpers import csv_graph
+
+    return Project(csv_graph(), "csv", DatasetSpec("csv", "rows.csv", {"columns": columns}))
+
+
+FEATURES = {"a": ("numeric", 50), "b": ("numeric", 50), "color": ("categorical", 4), "s1": ("numeric", 9),
+            "s2": ("boolean", 2)}
+GROUPED = {"a": {"input": "tabular"}, "b": {"input": "tabular"}, "color": {"input": "tabular"},
+           "s1": {"input": "extra"}, "s2": {"input": "extra"},
+           "label": {"role": "target", "output": "kind"}, "value": {"role": "target", "output": "score"}}
+
+
+def test_column_groups_that_fit_the_inputs_are_clean() -> None:
+    assert _errors(_csv_project(GROUPED), _csv_facts(FEATURES, ("label", "value"))) == []
+
+
+def test_bad_column_groups_name_the_column_and_the_node() -> None:
+    columns = {**GROUPED, "s2": {"input": "gone"}, "b": {}, "label": {"role": "target", "output": "score"}}
+    issues = _errors(_csv_project(columns), _csv_facts(FEATURES, ("label", "value")))
+    by_code = {i.code: i for i in issues}
+    assert set(by_code) == {"group-unknown-input", "group-missing", "target-missing", "target-shared"}
+    assert "Feature column 's2' of rows.csv feeds Input 'gone', but the model has no Input of that name " \
+           "(its Inputs: tabular, extra)" in by_code["group-unknown-input"].message
+    assert "Feature column 'b' of rows.csv feeds no Input" in by_code["group-missing"].message
+    assert by_code["target-missing"].node_id == "dense_3" and "Output kind has no target column" in \
+        by_code["target-missing"].message
+    assert "Output score has 2 target columns (label, value)" in by_code["target-shared"].message
+
+
+def test_a_group_wider_than_its_input_names_the_columns_both_widths_and_fixes_the_shape() -> None:
+    project = _csv_project(GROUPED)
+    project.graph.set_param("input_1", "shape", [5])
+    (issue,) = _errors(project, _csv_facts(FEATURES, ("label", "value")))
+    assert issue.code == "group-width" and issue.node_id == "input_1"
+    assert "Input tabular declares shape [5], but its columns of rows.csv (a, b, color) encode to 6 numbers" \
+        in issue.message
+    assert issue.fix is not None
+
+
+def test_an_input_without_columns_and_a_target_for_a_missing_output() -> None:
+    columns = {**{k: {"input": "tabular"} for k in FEATURES}, "label": {"role": "target", "output": "kind"},
+               "value": {"role": "target"}}
+    codes = {i.code: i for i in _errors(_csv_project(columns), _csv_facts(FEATURES, ("label", "value")))}
+    assert "Input extra has no columns of rows.csv" in codes["group-empty"].message
+    assert codes["group-empty"].node_id == "input_2"
+    assert "Target column 'value' of rows.csv is compared with the output of its own name, but the model has no " \
+           "output of that name (its outputs: kind, score)" in codes["target-unknown-output"].message
 
 
 def test_the_single_tensor_checks_stay_out_of_a_multi_output_model() -> None:

@@ -119,8 +119,9 @@ def test_a_multi_io_model_needs_an_npz(tmp_path: Path) -> None:
     spec = DatasetSpec("numpy", "x.npy")
     with pytest.raises(DataError, match=r"named parts come from an \.npz for now.*numpy\.savez\(path, tabular=\.\.\."):
         prepare(spec, str(tmp_path), inputs=INPUTS, outputs=OUTPUTS)
-    (tmp_path / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")
-    with pytest.raises(DataError, match="named parts come from an .npz for now"):
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")  # a CSV feeds column groups (test_csv_parts)
+    with pytest.raises(DataError, match=r"Feature column 'a' .* feeds no Input; the model has several "
+                                        r"\(tabular, sequence\)"):
         prepare(DatasetSpec("csv", "t.csv"), str(tmp_path), inputs=INPUTS, outputs=OUTPUTS)
 
 

@@ -51,6 +51,7 @@ class DataFacts:
     input_dtype: str = ""  # arrays: the features array's dtype as stored (uint8 pixels are rescaled by 255)
     source_kind: str = ""  # csv | images | numpy | timeseries ("" when not known)
     arrays: tuple[ArrayFact, ...] = ()  # a .npz: every array it holds (models with several Inputs/outputs read these)
+    targets: tuple[str, ...] = ()  # tables: the target columns, in order (column groups of multi-IO models)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ names, shapes and dtypes come from the inspection's :class:`~visualnn.core.compi
 
 from __future__ import annotations
 
+from visualnn.core.column_groups import column_parts, column_width, width_problem
 from visualnn.core.compile_options import ArrayFact, CompileIssue, DataFacts
-from visualnn.core.dataset import ArrayOptions
+from visualnn.core.dataset import ArrayOptions, ColumnOptions
 from visualnn.core.graph import Graph
 from visualnn.core.model_io import input_names, output_names
 from visualnn.core.specs import fmt_shape
@@ -36,12 +37,19 @@ def _accepts(declared: list[object], sample: tuple[int, ...]) -> bool:
     return len(declared) == len(sample) and all(d in (None, 0) or d == s for d, s in zip(declared, sample, strict=True))
 
 
-def check_parts(graph: Graph, mapping: ArrayOptions, facts: DataFacts) -> list[CompileIssue]:
-    """Every problem between the model's Input/output nodes and the ``.npz`` arrays that feed them."""
+def check_parts(graph: Graph, mapping: ArrayOptions, facts: DataFacts,
+                columns: dict[str, ColumnOptions] | None = None) -> list[CompileIssue]:
+    """Every problem between the model's Input/output nodes and the ``.npz`` arrays (or CSV columns) that feed them.
+
+    A CSV feeds each Input a column group and each output a target column (``columns``: the project's
+    column settings, see :mod:`visualnn.core.column_groups`).
+    """
     inputs, outputs = input_names(graph), output_names(graph)
     ids = _node_ids(graph)
     source = facts.source or "the data"
-    if facts.source_kind != "numpy" or not source.lower().endswith(".npz"):
+    if facts.source_kind == "csv":
+        return _column_groups(graph, columns or {}, facts, ids, source)
+    if facts.source_kind != "numpy" or not source.lower().endswith(".npz"):  # images, time series
         first = inputs[0] if inputs else None
         return [CompileIssue(
             "error", PARTS_NEED_NPZ,
@@ -74,6 +82,32 @@ def check_parts(graph: Graph, mapping: ArrayOptions, facts: DataFacts) -> list[C
     issues += _shared_arrays(found, ids)
     issues += _sample_counts(found, ids, source)
     return issues
+
+
+def _column_groups(graph: Graph, columns: dict[str, ColumnOptions], facts: DataFacts, ids: dict[str, str],
+                   source: str) -> list[CompileIssue]:
+    """A CSV's column groups and target columns against the model's Inputs and outputs (codes of column_groups)."""
+    features = [c.name for c in facts.columns]
+    mapping = column_parts(columns, features, list(facts.targets), input_names(graph), output_names(graph), source)
+    problems = list(mapping.problems)
+    by_name = {c.name: c for c in facts.columns}
+    grouped = not any(p.code.startswith("group-") for p in problems)  # widths of incomplete groups say nothing
+    for node, cols in mapping.groups.items() if grouped else ():
+        if not cols or node not in ids:
+            continue
+        width = 0
+        for col in cols:
+            opts = columns.get(col, ColumnOptions())
+            width += column_width(opts.kind or by_name[col].kind, by_name[col].n_unique, opts.encoding)
+        found = width_problem(node, graph.nodes[ids[node]].params.get("shape"), cols, width, source)
+        if found is not None:
+            problems.append(found)
+    out = []
+    for p in problems:
+        node_id = ids.get(p.node) if p.node is not None else None
+        fix = {"node": node_id, "param": "shape", "value": [p.width]} if p.width is not None and node_id else None
+        out.append(CompileIssue("error", p.code, p.message, node_id, fix))
+    return out
 
 
 def _unknown_nodes(chosen: dict[str, str] | None, names: list[str], role: str, ids: dict[str, str]) -> list[CompileIssue]:

@@ -154,7 +154,8 @@ def _parts(project: Project, facts: DataFacts) -> list[Issue]:
     several, each output's loss and metrics are its own and the model-wide ones are not checked against one target.
     """
     mapping = project.dataset.arrays() if project.dataset is not None else ArrayOptions()
-    found = check_parts(project.graph, mapping, facts)
+    columns = project.dataset.columns() if project.dataset is not None else {}
+    found = check_parts(project.graph, mapping, facts, columns=columns)
     single_output = len(output_names(project.graph)) == 1
     found += check_compile(project.graph, project.training.loss, project.training.metrics,
                            facts if single_output and not found else None)

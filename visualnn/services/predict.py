@@ -21,12 +21,14 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 def read_raw(path: str, inputs: list[str] | None = None) -> Any:
     """A prediction input file as raw samples: CSV -> DataFrame, .npy -> array, image(s) -> list of paths.
 
-    With ``inputs`` (a model with several Inputs) the file must be an ``.npz``; every array comes back
-    in a dict keyed by its name (the model's preprocessing picks one per Input name).
+    With ``inputs`` (a model with several Inputs) the file must be an ``.npz`` (every array comes back
+    in a dict keyed by its name: the model's preprocessing picks one per Input name) or, for a model
+    trained on a CSV's column groups, a CSV of rows.
     """
     import numpy as np
 
-    if inputs is not None and len(inputs) > 1:
+    table = path.lower().endswith((".csv", ".tsv", ".txt"))
+    if inputs is not None and len(inputs) > 1 and not table:  # a CSV holds rows for column groups (csv_parts)
         if not lower_npz(path):
             raise TrainingError(f"Cannot predict {path!r}: this model has several Inputs ({', '.join(inputs)}); "
                                 "give an .npz with one array per Input name, e.g. numpy.savez(path, "

@@ -20,6 +20,8 @@ images             ``Input`` of any height and width, raw 0..255 pixels -> ``Res
 arrays             ``Normalization`` (uint8 pixels: divided by 255; tables: per feature)
 named parts        one ``Input`` per Input node, named as it, each with its own ``Normalization``
 (.npz)
+column groups      one ``Input`` per column as for a CSV; each Input node's columns are encoded,
+(CSV)              concatenated and normalized on their own (.keras and SavedModel; no .tflite)
 time series        ``Normalization`` over the feature axis of raw windows
 =================  ==============================================================================
 
@@ -62,6 +64,8 @@ def input_key(name: str, taken: set[str]) -> str:
 def raw_model(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     """``model`` with the preprocessing described by ``stats`` in front, for export format ``fmt``."""
     source = stats.get("source")
+    if stats.get("parts") and source == "csv":
+        return _csv_parts(model, stats, fmt)
     if stats.get("parts"):
         return _parts(model, stats)
     if len(getattr(model, "inputs", None) or []) != 1:
@@ -105,16 +109,52 @@ def _finish(inputs: Any, x: Any, model: Any, name: str) -> Any:
 
 
 def _table_keras(model: Any, stats: dict[str, Any]) -> RawModel:
+    inputs: dict[str, Any] = {}
+    feed: list[str] = []
+    x = _columns_keras(stats["features"], inputs, set(), feed, "")
+    lines = ["Feed a dict with one entry per column, each a 1-D batch (e.g. dict(dataframe) through "
+             "tf.data.Dataset.from_tensor_slices; text columns as tf.string):", *feed]
+    return RawModel(_finish(inputs, x, model, "with_preprocessing"), lines, wrapped=True)
+
+
+def _csv_parts(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
+    """A CSV's column groups: one raw ``Input`` per column, each group encoded and scaled for its Input node."""
+    import keras
+
+    if fmt == "tflite":
+        raise ValueError("A .tflite of a model fed by a CSV's column groups cannot take the raw columns (text "
+                         "columns need string lookups, which TFLite does not convert, and each Input its own group). "
+                         "Export .keras or a SavedModel for raw columns, or uncheck 'preprocessing inside' to "
+                         "export the trained model, which takes each group's encoded array.")
+    groups = {str(p["name"]): p for p in stats["parts"] if p.get("role") == "input"}
+    inputs: dict[str, Any] = {}
+    taken: set[str] = set()
+    feed: list[str] = []
+    encoded: list[Any] = []
+    for tensor in model.inputs:
+        name = str(tensor.name).split(":")[0]
+        group = groups.get(name)
+        if group is None:
+            raise ValueError(f"The data has no column group for the model's Input {name!r}; its groups are "
+                             f"{', '.join(groups)}. Choose the Input of its columns in the Data panel.")
+        feed.append(f"  columns of Input {name!r}: {', '.join(group['columns'])}")
+        encoded.append(_columns_keras(group["features"], inputs, taken, feed, f"{name}_"))
+    lines = ["Feed a dict with one entry per column, each a 1-D batch (e.g. dict(dataframe); text columns as "
+             "tf.string); the model groups the columns for its Inputs:", *feed]
+    outputs = model(encoded if len(encoded) > 1 else encoded[0])
+    return RawModel(keras.Model(inputs, outputs, name="with_preprocessing"), lines, wrapped=True)
+
+
+def _columns_keras(plans: list[dict[str, Any]], inputs: dict[str, Any], taken: set[str], feed: list[str],
+                   prefix: str) -> Any:
+    """One raw Input per column of ``plans`` (added to ``inputs``) -> their encoded, scaled, concatenated row."""
     import keras
     from keras import ops
 
-    inputs: dict[str, Any] = {}
     parts: list[Any] = []
     means: list[float] = []
     variances: list[float] = []
-    taken: set[str] = set()
-    feed: list[str] = []
-    for plan in stats["features"]:
+    for plan in plans:
         name = plan["name"]
         key = input_key(name, taken)
         if plan["kind"] == "categorical":
@@ -144,11 +184,8 @@ def _table_keras(model: Any, stats: dict[str, Any]) -> RawModel:
         what = "0 or 1" if plan["kind"] == "boolean" else "a number"
         feed.append(f"  {name!r}: {what} as in the file (NaN = missing, filled with {plan['fill']:g})")
         inputs[name] = col
-    x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="columns")(parts)
-    x = _normalize(x, means, variances)
-    lines = ["Feed a dict with one entry per column, each a 1-D batch (e.g. dict(dataframe) through "
-             "tf.data.Dataset.from_tensor_slices; text columns as tf.string):", *feed]
-    return RawModel(_finish(inputs, x, model, "with_preprocessing"), lines, wrapped=True)
+    x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name=f"{prefix}columns")(parts)
+    return keras.layers.Normalization(mean=means, variance=variances, name=f"{prefix}normalization")(x)
 
 
 def _table_tflite(model: Any, stats: dict[str, Any]) -> RawModel:
@@ -315,7 +352,7 @@ def raw_feed(stats: dict[str, Any], raw: Any, fmt: str) -> RawFeed:
 
         columns = raw_columns(stats, raw)
         n = len(next(iter(columns.values())))
-        if fmt == "tflite":
+        if fmt == "tflite" and not stats.get("parts"):
             matrix = np.stack([_column_codes(p, columns[p["name"]]) for p in stats["features"]], axis=1)
             return RawFeed([matrix.astype("float32")], [np.arange(n)], n)
         feed = {}

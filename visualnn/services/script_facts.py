@@ -42,7 +42,9 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
 
         read = read_table(path, spec.csv(), spec.max_bytes())
         facts.update(read.format.to_dict())
-        if spec.kind == "csv":
+        if spec.kind == "csv" and is_multi_io(project.graph):
+            facts.update(_csv_parts(project, abs_spec, read.table, read.format.header))
+        elif spec.kind == "csv":
             facts.update(_csv(abs_spec, read.table, read.format.header))
         else:
             from visualnn.services.datasets.timeseries import timeseries_columns
@@ -116,3 +118,31 @@ def _csv(spec: Any, table: Any, header: bool) -> dict[str, Any]:
         info = analyze_column(name, table.column(name), spec.path, header)
         targets.append({"name": name, "kind": spec.column(name).kind or info.kind})
     return {"features": features, "targets": targets, "task": arrays.task, "fill_value": spec.missing().fill_value}
+
+
+def _csv_parts(project: Project, spec: Any, table: Any, header: bool) -> dict[str, Any]:
+    """Models with several Inputs or outputs on a CSV: each Input's column group (with each column's kind,
+    missing-value rule, encoding or scaling) and each output's target column and task, as the app reads them."""
+    from visualnn.services.datasets.columns import analyze_column
+    from visualnn.services.datasets.tabular import _encode_targets, _missing_strategy, table_parts
+
+    ins, outs = input_names(project.graph), output_names(project.graph)
+    mapping = table_parts(spec, list(table.column_names), ins, outs)
+    inputs = []
+    for name in ins:
+        features = []
+        for col in mapping.groups[name]:
+            kind = spec.column(col).kind or analyze_column(col, table.column(col), spec.path, header, detail=False).kind
+            entry = {"name": col, "kind": kind, "missing": _missing_strategy(spec, col, kind)}
+            entry.update({"encoding": spec.column(col).encoding} if kind == "categorical" else
+                         {"scaling": spec.scaling() if kind == "numeric" else "none"})
+            features.append(entry)
+        inputs.append({"name": name, "features": features})
+    own = spec if len(outs) == 1 else spec.with_options(task=None)
+    outputs = []
+    for name in outs:
+        col = mapping.targets[name]
+        info = analyze_column(col, table.column(col), spec.path, header, detail=False)
+        task = _encode_targets(own, [info], [table.column(col)], header)[0]
+        outputs.append({"name": name, "column": col, "kind": spec.column(col).kind or info.kind, "task": task})
+    return {"inputs": inputs, "outputs": outputs, "task": outputs[0]["task"], "fill_value": spec.missing().fill_value}

@@ -164,6 +164,11 @@ def check_part_shapes(graph: Graph, data: Any) -> None:
             d is not None and int(d) != int(s) for d, s in zip(port.shape, part.shape, strict=False)
         ):
             want = list(port.shape)
+            if part.columns:
+                raise DataError(
+                    f"Input node {port.name!r} takes samples of shape {want}, but its columns ({', '.join(part.columns)}) "
+                    f"encode to {list(part.shape)[0]} numbers per row. Set the Input node's shape to {list(part.shape)}, "
+                    "or choose its columns again in the Data panel (Columns tab).")
             raise DataError(
                 f"Input node {port.name!r} takes samples of shape {want}, but its array {part.array!r} holds "
                 f"samples of shape {list(part.shape)}. Set the Input node's shape to {list(part.shape)}, or feed "

@@ -310,7 +310,8 @@ class DataPanel(QWidget):
         self.tabs.setTabVisible(0, table)
         self.tabs.setTabVisible(1, info.kind == "images")
         if table:
-            self.columns.show_columns(info, self.spec)
+            groups = self._job_parts if info.kind == "csv" else ((), ())
+            self.columns.show_columns(info, self.spec, *groups)
             self.preview.show_preview(info)
         if info.kind == "images":
             self.thumbs.show_thumbnails(info.classes, thumbs)
@@ -326,7 +327,7 @@ class DataPanel(QWidget):
         self._refresh_buttons()
 
     def _show_tensors(self, info: Any) -> None:
-        self.part_cards.show_parts(list(info.parts), list(info.arrays))
+        self.part_cards.show_parts(list(info.parts), list(info.arrays) if info.kind == "numpy" else [])
         if info.parts:
             lines = [f"{p.node} ({'Input' if p.role == 'input' else 'output'}) ← "
                      + (p.tensor.describe() if p.tensor is not None else f"{p.array}: no such array")
@@ -383,7 +384,12 @@ class DataPanel(QWidget):
     def _on_columns_column_edited(self, name: str, field: str, value: Any) -> None:
         if self.spec is None:
             return
-        if field == "role" and value == "target" and self.spec.kind == "csv":
+        if field in ("input", "output"):
+            self._set_column_option(name, field, value)
+            return
+        if field == "role" and value == "target" and self.spec.kind == "csv" and len(self._parts()[1]) > 1:
+            self.spec = self.spec.with_column(name, role="target")  # several outputs: one target column each
+        elif field == "role" and value == "target" and self.spec.kind == "csv":
             # One target by default: the previous implicit target becomes a feature again.
             spec = self.spec
             for other in self.info.targets if self.info is not None else []:
@@ -403,6 +409,19 @@ class DataPanel(QWidget):
         self._update_code()
         if key.startswith(("image.", "window.", "arrays.", "target_encoding", "split.")):
             self._reinspect.start()  # shapes, suggestion or class-size warnings may change
+
+    def _set_column_option(self, name: str, field: str, node: str) -> None:
+        """Feed column ``name`` to Input/output ``node``: an undoable edit of the project's dataset when this is it."""
+        assert self.spec is not None
+        project = self.document.project
+        applied = self._describes_project_data(self._info_specs) and project.dataset is not None
+        base = project.dataset if applied and project.dataset is not None else self.spec
+        spec = base.with_column(name, **{field: node})
+        if applied:
+            self.document.push(SetDataset(spec))  # the document's dataset_changed reads the data again
+        else:
+            self.spec = spec
+            self._reinspect.start()
 
     def _on_part_cards_array_chosen(self, role: str, node: str, array: str) -> None:
         """Feed ``node`` from ``array``: an undoable edit of the project's dataset when this is it, else of the working copy."""

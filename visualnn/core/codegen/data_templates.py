@@ -68,7 +68,7 @@ def column_values(column, kind):
     )
 '''
 
-CSV = '''
+CSV_HEAD = '''
 RECIPES = []  # each feature column's recipe, fitted on the training rows by load_data()
 
 
@@ -99,6 +99,9 @@ def encode_targets(table):
     return codes.reshape(-1, 1), names
 
 
+'''
+
+CSV_COLUMNS = '''
 def fit_column(feature, train, everything):
     """One column's recipe; fill values and scaling statistics come from the training rows only."""
     recipe = dict(feature)
@@ -150,6 +153,9 @@ def apply_column(recipe, raw):
     return values.astype(np.float32).reshape(-1, 1)
 
 
+'''
+
+CSV_TAIL = '''
 def encode_labels(codes, n_classes):
     """Labels as the loss expects them: class indices or one-hot rows (multiclass), else float32."""
     if DATA["task"] == "multiclass":
@@ -198,6 +204,9 @@ def load_data():
         for blocks, idx in zip(x, splits)
     )
 '''
+
+CSV = CSV_HEAD + CSV_COLUMNS.lstrip("\n") + CSV_TAIL.lstrip("\n")
+
 
 TIMESERIES = '''
 SCALING = {}  # the training split's per-feature center and scale, set by load_data()
@@ -656,6 +665,171 @@ def load_data():
         ({k: v[idx] for k, v in x.items()}, {k: v[idx] for k, v in y.items()})
         for idx in splits
     )
+'''
+
+CSV_PARTS = '''
+RECIPES = {}  # per Input: its columns' recipes, fitted on the training rows by load_data()
+
+
+def num_samples(part):
+    """The number of samples in one array or in a dict of named arrays (they all have the same)."""
+    if isinstance(part, dict):
+        part = next(iter(part.values()))
+    return len(part)
+
+
+def encode_target(table, target):
+    """One target column's codes (n, 1) as float64 (NaN = missing) and its class names."""
+    values = column_values(table[target["column"]], target["kind"])
+    if target["kind"] == "categorical":
+        names = sorted({v for v in values if v is not None})
+        lookup = {name: i for i, name in enumerate(names)}
+        codes = np.array(
+            [np.nan if v is None else lookup[v] for v in values], dtype=np.float64
+        )
+        return codes.reshape(-1, 1), names
+    if target["kind"] == "boolean":
+        return values.reshape(-1, 1), ["false", "true"]
+    if target["task"] == "regression":
+        return values.reshape(-1, 1), []
+    classes = np.unique(values[~np.isnan(values)])
+    names = [str(int(v)) if float(v).is_integer() else str(v) for v in classes]
+    codes = np.where(
+        np.isnan(values), np.nan, np.searchsorted(classes, np.nan_to_num(values))
+    )
+    return codes.reshape(-1, 1), names
+
+
+def encode_labels(codes, task, n_classes):
+    """One output's labels as its loss expects them: class indices or one-hot rows, else float32."""
+    if task == "multiclass":
+        labels = codes[:, 0].astype(np.int32)
+        if DATA["target_encoding"] == "onehot":
+            return np.eye(n_classes, dtype=np.float32)[labels]
+        return labels
+    return codes.astype(np.float32)
+
+
+def load_data():
+    """Step 1, the data: one column group per Input, one target column per output, one shared split.
+
+    x and y are dicts keyed by the Input and output layer names, as model.fit takes them.
+    """
+    table = read_table()
+    codes, names = {}, {}
+    keep = np.ones(len(table), dtype=bool)
+    for target in DATA["outputs"]:
+        codes[target["name"]], names[target["name"]] = encode_target(table, target)
+        keep &= ~np.isnan(codes[target["name"]]).any(axis=1)  # rows without a target
+    values = {}
+    for group in DATA["inputs"]:
+        for feature in group["features"]:
+            column = column_values(table[feature["name"]], feature["kind"])
+            values[feature["name"]] = column
+            if feature["missing"] == "drop":
+                missing = (
+                    np.array([v is None for v in column])
+                    if column.dtype == object
+                    else np.isnan(column)
+                )
+                keep &= ~missing
+    rows = np.flatnonzero(keep)
+    labels = None
+    for target in DATA["outputs"]:
+        if target["task"] in ("binary", "multiclass"):
+            labels = codes[target["name"]][rows, 0].astype(np.int64)
+            break  # the first classification output stratifies the split
+    splits = split_indices(
+        len(rows),
+        DATA["val"],
+        DATA["test"],
+        DATA["split_seed"],
+        labels if DATA["stratify"] else None,
+    )
+    x = [{} for _ in splits]
+    RECIPES.clear()
+    for group in DATA["inputs"]:
+        RECIPES[group["name"]] = []
+        blocks = [[] for _ in splits]
+        for feature in group["features"]:
+            column = values[feature["name"]]
+            recipe = fit_column(feature, column[rows[splits[0]]], column[rows])
+            RECIPES[group["name"]].append(recipe)  # with_preprocessing() uses them
+            for block, idx in zip(blocks, splits):
+                block.append(apply_column(recipe, column[rows[idx]]))
+        for part, block in zip(x, blocks):
+            part[group["name"]] = np.concatenate(block, axis=1)
+    y = [
+        {
+            t["name"]: encode_labels(
+                codes[t["name"]][rows[idx]], t["task"], len(names[t["name"]])
+            )
+            for t in DATA["outputs"]
+        }
+        for idx in splits
+    ]
+    if len(DATA["outputs"]) == 1:  # one output: its targets as a bare array
+        y = [next(iter(part.values())) for part in y]
+    return tuple(zip(x, y))
+'''
+
+CSV_PARTS_LAYERS = '''
+def encoded_columns(recipes, inputs):
+    """One raw Input per column (added to inputs) -> the group's encoded, scaled row."""
+    parts, mean, variance = [], [], []
+    for recipe in recipes:
+        if recipe["kind"] == "categorical":
+            categories = [str(c) for c in recipe["categories"]]
+            column = keras.Input(shape=(), dtype="string")
+            # "" (missing) -> 0, text not seen in training -> 1, the categories -> 2, 3, ...
+            index = keras.layers.StringLookup(
+                vocabulary=categories, mask_token="", num_oov_indices=1
+            )(column)
+            fill = (
+                categories.index(recipe["fill"]) + 2
+                if recipe["fill"] in categories
+                else 1
+            )
+            index = keras.ops.where(keras.ops.equal(index, 0), fill, index)
+            if recipe["encoding"] == "onehot":
+                onehot = keras.layers.CategoryEncoding(
+                    len(categories) + 2, output_mode="one_hot"
+                )(index)
+                parts.append(onehot[:, 2:])  # unseen text: all zeros
+                width = len(categories)
+            else:
+                parts.append(
+                    keras.ops.expand_dims(keras.ops.cast(index - 2, "float32"), -1)
+                )
+                width = 1
+            mean += [0.0] * width
+            variance += [1.0] * width
+        else:
+            column = keras.Input(shape=(), dtype="float32")
+            value = keras.ops.expand_dims(column, -1)
+            parts.append(keras.ops.where(keras.ops.isnan(value), recipe["fill"], value))
+            scaled = recipe["scaling"] in ("standardize", "minmax")
+            mean.append(recipe["center"] if scaled else 0.0)
+            variance.append(recipe["scale"] ** 2 if scaled else 1.0)
+        inputs[recipe["name"]] = column
+    x = keras.layers.Concatenate()(parts) if len(parts) > 1 else parts[0]
+    return keras.layers.Normalization(mean=mean, variance=variance)(x)
+
+
+def with_preprocessing(model):
+    """The trained model behind Keras preprocessing layers: it takes the raw columns (a dict).
+
+    Each Input's column group is filled, encoded and scaled with the recipes of load_data().
+    """
+    inputs = {}
+    groups = {
+        group["name"]: encoded_columns(RECIPES[group["name"]], inputs)
+        for group in DATA["inputs"]
+    }
+    outputs = model(groups)
+    if isinstance(outputs, dict):
+        outputs = [outputs[part["name"]] for part in DATA["outputs"]]
+    return keras.Model(inputs, outputs, name="with_preprocessing")
 '''
 
 PARTS_LAYERS = '''

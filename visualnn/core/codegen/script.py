@@ -211,12 +211,16 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
     }
     out = [_assign("PIPELINE", pipeline)]
     parts = is_multi_io(project.graph)
-    if parts and kind not in ("random", "numpy"):
-        raise CodegenError(f"A model with several Inputs or outputs takes named arrays from an .npz file; the "
-                           f"project's data is {kind}. Choose an .npz with one array per Input and output.")
+    if parts and kind not in ("random", "numpy", "csv"):
+        raise CodegenError(f"A model with several Inputs or outputs takes named arrays from an .npz file or column "
+                           f"groups from a CSV; the project's data is {kind}. Choose an .npz with one array per Input "
+                           "and output, or a CSV.")
     if kind == "random":
         out += _random_parts_settings(project) if parts else _random_settings(project)
         body = [T.RANDOM_PARTS, T.PARTS_PIPELINE] if parts else [T.RANDOM, T.PIPELINE]
+    elif parts and kind == "csv":
+        out += _csv_parts_settings(data)
+        body = [T.SPLIT, T.READ_TABLE, T.CSV_COLUMNS, T.CSV_PARTS, T.CSV_PARTS_LAYERS, T.PARTS_PIPELINE]
     elif parts:
         if not data or "inputs" not in data:
             raise CodegenError("The script needs the array of each Input and output; export from the app or with "
@@ -226,9 +230,7 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
     else:
         out.append(_assign("DATA", data))
         if kind in ("csv", "timeseries"):
-            out.append(_assign("NULL_VALUES", ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "-"]))
-            out.append(_assign("TRUE_WORDS", ["true", "yes", "y", "t"]))
-            out.append(_assign("FALSE_WORDS", ["false", "no", "n", "f"]))
+            out += _table_words()
         if kind == "images":
             out.append(_assign("IMAGE_EXTENSIONS", (".png", ".jpg", ".jpeg", ".bmp", ".gif")))
             rescale = {"0_1": (1.0 / 255.0, 0.0), "-1_1": (1.0 / 127.5, -1.0)}.get(str(data and data.get("rescale")), (1.0, 0.0))
@@ -243,6 +245,20 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
     for i, part in enumerate(body):
         out += (["", ""] if i else []) + part.strip("\n").splitlines()
     return out
+
+
+def _table_words() -> list[str]:
+    """The texts a table reads as missing, true and false (the data service's)."""
+    return [_assign("NULL_VALUES", ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "-"]),
+            _assign("TRUE_WORDS", ["true", "yes", "y", "t"]), _assign("FALSE_WORDS", ["false", "no", "n", "f"])]
+
+
+def _csv_parts_settings(data: dict[str, Any] | None) -> list[str]:
+    """``DATA`` of a CSV feeding a model with several Inputs or outputs (column groups and target columns)."""
+    if not data or "inputs" not in data:
+        raise CodegenError("The script needs the column group of each Input and the target column of each output; "
+                           "export from the app or with `visualnn export-code`, which read the CSV first.")
+    return [_assign("DATA", data), *_table_words()]
 
 
 def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = False, parts: bool = False) -> list[str]:

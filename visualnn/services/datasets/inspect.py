@@ -167,10 +167,13 @@ def inspect_source(
         if (len(inputs or ()) > 1 or len(outputs or ()) > 1) and path.lower().endswith(".npz"):
             return _inspect_parts(spec, list(inputs or ()), list(outputs or ()))
         return _inspect_numpy(spec)
+    if kind == "csv" and (len(inputs or ()) > 1 or len(outputs or ()) > 1):
+        return _inspect_table(spec, list(inputs or ()), list(outputs or ()))
     return _inspect_table(spec)
 
 
-def _inspect_table(spec: DatasetSpec) -> SourceInfo:
+def _inspect_table(spec: DatasetSpec, inputs: list[str] | None = None, outputs: list[str] | None = None) -> SourceInfo:
+    """A table; with ``inputs``/``outputs`` (a model with several) also its column groups and target columns as parts."""
     import numpy as np
 
     from visualnn.services.datasets.columns import analyze_table
@@ -196,6 +199,8 @@ def _inspect_table(spec: DatasetSpec) -> SourceInfo:
         c = by_name[name]
         kind = spec.column(name).kind or c.kind
         width += c.n_unique if kind == "categorical" and spec.column(name).encoding == "onehot" else 1
+    if inputs or outputs:
+        targets = _column_part_infos(spec, table, header, info, list(inputs or ()), list(outputs or ()))
     t_infos = [by_name[t] for t in targets]
     try:
         task, names, codes, n_out = _encode_targets(spec, t_infos, [table.column(t) for t in targets], header)
@@ -227,10 +232,49 @@ def _inspect_table(spec: DatasetSpec) -> SourceInfo:
                                              "sample(s); too few for a stratified train/validation split."))
     info.suggestion = suggest_output(task, len(names), n_out, spec.target_encoding())
     options.setdefault("columns", {})
-    for t in targets:
+    for t in info.targets:
         options["columns"].setdefault(t, {"role": "target"})
     info.options = options
     return info
+
+
+def _column_part_infos(spec: DatasetSpec, table: Any, header: bool, info: SourceInfo, inputs: list[str],
+                       outputs: list[str]) -> list[str]:
+    """Fill ``info.parts`` with each Input's column group and each output's target column; return the target
+    column that sets the task shown (the first output's), as a one-element list.
+
+    A mapping problem is no error here (validation names the column and the node); the part shows no tensor.
+    """
+    from visualnn.core.column_groups import column_parts, column_width
+    from visualnn.services.datasets.tabular import _encode_targets
+
+    mapping = column_parts(spec.columns(), info.features, info.targets, inputs, outputs, spec.path)
+    by_name = {c.name: c for c in info.columns}
+    n = table.num_rows
+    for node in inputs:
+        cols = mapping.groups.get(node) or []
+        width = sum(column_width(spec.column(c).kind or by_name[c].kind, by_name[c].n_unique, spec.column(c).encoding)
+                    for c in cols)
+        tensor = TensorInfo(node, (n, width), "float32", "vector") if cols else None
+        info.parts.append(PartInfo("input", node, ", ".join(cols), tensor))
+    own = spec if len(outputs) == 1 else spec.with_options(task=None)
+    for node in outputs:
+        col = mapping.targets.get(node)
+        if col is None:
+            info.parts.append(PartInfo("target", node, "", None))
+            continue
+        try:
+            task, names, _codes, _ = _encode_targets(own, [by_name[col]], [table.column(col)], header)
+        except DataError as exc:
+            info.problems.append(Problem("warning", f"Output {node}: {exc}"))
+            info.parts.append(PartInfo("target", node, col, TensorInfo(col, (n,), "float32", "labels")))
+            continue
+        index = task == "multiclass" and spec.target_encoding() == "index"
+        shape = (n,) if index else (n, len(names) if task == "multiclass" else 1)
+        tensor = TensorInfo(col, shape, "int32" if index else "float32", "labels")
+        info.parts.append(PartInfo("target", node, col, tensor, task, tuple(names)))
+    first = mapping.targets.get(outputs[0]) if outputs else None
+    return [first] if first is not None else info.targets[:1]
 
 
 def _suggest_split(

@@ -27,7 +27,8 @@ def prepare(
 
     ``inputs``/``outputs`` are the model's Input and output node names
     (:func:`visualnn.core.model_io.input_names`/``output_names``). With more than one of either the
-    model takes named parts: an ``.npz`` with one array per node (``visualnn.services.datasets.parts``),
+    model takes named parts: an ``.npz`` with one array per node (``visualnn.services.datasets.parts``) or
+    a CSV with a column group per Input and a target column per output (``...datasets.csv_parts``),
     and the pipelines yield ``({input: batch}, {output: batch})``.
     """
     problems = spec.validate()
@@ -43,6 +44,11 @@ def prepare(
         pipe = replace(pipe, seed=int(seed))
     abs_spec = spec.with_path(path)
     ins, outs = list(inputs or []), list(outputs or [])
+    if (len(ins) > 1 or len(outs) > 1) and spec.kind == "csv":
+        from visualnn.services.datasets.csv_parts import prepare_csv_parts
+        from visualnn.services.datasets.sources import seed_of
+
+        return prepare_csv_parts(abs_spec, pipe, seed_of(abs_spec, pipe), ins, outs)
     if len(ins) > 1 or len(outs) > 1:
         if spec.kind != "numpy" or not path.lower().endswith(".npz"):
             raise DataError(

@@ -22,7 +22,8 @@ class DataPart:
 
     ``name`` is the node's name (its Keras layer name, the key of the ``x``/``y`` dicts), ``role``
     ``"input"`` or ``"target"``, ``array`` the ``.npz`` array that holds it, ``shape`` one sample (no
-    samples axis) as the model receives it. ``task`` and ``class_names`` are set for targets only.
+    samples axis) as the model receives it. ``task`` and ``class_names`` are set for targets only. From a
+    CSV, ``columns`` are the part's columns (and ``array`` lists them).
     """
 
     name: str
@@ -33,6 +34,7 @@ class DataPart:
     dtype: str
     task: str | None = None
     class_names: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()  # a CSV's column group (an input) or target column (a target); () for arrays
 
 
 @dataclass

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from visualnn.core.column_groups import ColumnParts
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.tensors import detect_task
 from visualnn.services.datasets.columns import (
@@ -58,6 +59,20 @@ def resolve_roles(spec: DatasetSpec, names: list[str]) -> tuple[list[str], list[
     if not features:
         raise DataError(f"{spec.path}: no feature columns remain; set at least one column's role to feature.")
     return features, targets
+
+
+def table_parts(spec: DatasetSpec, names: list[str], inputs: list[str], outputs: list[str]) -> ColumnParts:
+    """A model with several Inputs/outputs: the column mapping of the table with columns ``names``.
+
+    Raises :class:`DataError` with every problem (each names the column and the node).
+    """
+    from visualnn.core.column_groups import column_parts
+
+    features, targets = resolve_roles(spec, names)
+    mapping = column_parts(spec.columns(), features, targets, inputs, outputs, spec.path)
+    if mapping.problems:
+        raise DataError(" ".join(p.message for p in mapping.problems), spec.path)
+    return mapping
 
 
 def _kind(spec: DatasetSpec, info: ColumnInfo) -> str:

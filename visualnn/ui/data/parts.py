@@ -1,7 +1,7 @@
 """Tensor cards of a dataset's named parts: one card per Input and output node, and the array that feeds it.
 
 Shown in the Data panel's Tensors tab when the model has several Inputs or outputs and the data is an
-``.npz``. Each card names the array, its shape with the batch axis as None, its rank with the word the
+``.npz`` (or a CSV: one card per column group and target column, chosen in the Columns tab). Each card names the array, its shape with the batch axis as None, its rank with the word the
 course uses (vector, sequence, image, video), its axes and dtype, and the node it feeds; a combo box
 lists the file's arrays so the user can choose the one for that node when the names differ. The view
 only emits ``array_chosen``; the panel turns it into a dataset edit (one undoable command).
@@ -26,7 +26,9 @@ def part_facts(part: Any) -> dict[str, str]:
     feeds = f"→ Input {part.node}" if part.role == "input" else f"→ output {part.node}"
     tensor = part.tensor
     if tensor is None:
-        return {"title": part.array, "feeds": feeds, "shape": "no such array in the file", "rank": "", "axes": "",
+        missing = ("no such array in the file" if part.array else
+                   "no feature column feeds it" if part.role == "input" else "no target column")
+        return {"title": part.array or "(no columns)", "feeds": feeds, "shape": missing, "rank": "", "axes": "",
                 "dtype": ""}
     shape = fmt_shape((None, *tensor.shape[1:]))
     if part.role == "input":
@@ -96,6 +98,8 @@ class PartCards(QWidget):
                 label = QLabel(texts[key], card)
                 label.setObjectName(key)
                 layout.addWidget(label)
+        if not arrays:  # a CSV's column groups: the Columns tab chooses each column's node
+            return card
         box = QComboBox(card)
         box.setObjectName(f"part-array:{part.role}:{part.node}")
         box.setToolTip(f"The array of the .npz that feeds {'Input' if part.role == 'input' else 'output'} {part.node}")

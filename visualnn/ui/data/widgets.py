@@ -46,6 +46,9 @@ class ColumnsTable(QTableWidget):
     column_edited = Signal(str, str, object)  # column name, field (role|kind|encoding), value
 
     HEADERS = ("Column", "Type", "Missing", "Unique", "Role", "Kind", "Encoding")
+    FEEDS = "Feeds"  # the extra column of a model with several Inputs or outputs: the node a column feeds
+    CHOOSE_INPUT = "(choose an Input)"
+    CHOOSE_OUTPUT = "(choose an output)"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(self.HEADERS), parent)
@@ -53,9 +56,18 @@ class ColumnsTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
-    def show_columns(self, info: Any, spec: DatasetSpec) -> None:
-        """Fill from a SourceInfo (detected values) and the working spec (chosen roles/kinds)."""
+    def show_columns(self, info: Any, spec: DatasetSpec, inputs: tuple[str, ...] = (),
+                     outputs: tuple[str, ...] = ()) -> None:
+        """Fill from a SourceInfo (detected values) and the working spec (chosen roles/kinds).
+
+        With ``inputs``/``outputs`` (a model with several, on a CSV) each feature row also chooses the
+        Input it feeds (its column group) and each target row the output it is compared with.
+        """
         blocker = QSignalBlocker(self)
+        parts = bool(inputs or outputs)
+        headers = (*self.HEADERS, self.FEEDS) if parts else self.HEADERS
+        self.setColumnCount(len(headers))
+        self.setHorizontalHeaderLabels(headers)
         self.setRowCount(len(info.columns))
         for row, col in enumerate(info.columns):
             role = "target" if col.name in info.targets else "feature" if col.name in info.features else "ignore"
@@ -68,7 +80,33 @@ class ColumnsTable(QTableWidget):
             self._combo(row, 4, col.name, "role", ROLES, role)
             self._combo(row, 5, col.name, "kind", COLUMN_KINDS, chosen.kind or col.kind)
             self._combo(row, 6, col.name, "encoding", CATEGORICAL_ENCODINGS, chosen.encoding)
+            if parts:
+                self._feeds(row, col.name, role, chosen.input, chosen.output, inputs, outputs)
         del blocker
+
+    def _feeds(self, row: int, name: str, role: str, chosen_input: str | None, chosen_output: str | None,
+               inputs: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+        """The Input a feature column feeds, or the output a target column is compared with (nothing when ignored)."""
+        if role == "feature":
+            current = chosen_input or (inputs[0] if len(inputs) == 1 else self.CHOOSE_INPUT)
+            values, field, choose = inputs, "input", self.CHOOSE_INPUT
+        elif role == "target":
+            default = name if name in outputs else outputs[0] if len(outputs) == 1 else self.CHOOSE_OUTPUT
+            current = chosen_output or default
+            values, field, choose = outputs, "output", self.CHOOSE_OUTPUT
+        else:
+            self.removeCellWidget(row, 7)
+            self.setItem(row, 7, QTableWidgetItem(""))
+            return
+        shown = values if current in values else (current, *values)
+        box = QComboBox(self)
+        box.addItems(list(shown))
+        box.setCurrentText(current)
+        box.setObjectName(f"{field}:{name}")
+        box.setToolTip(f"The {'Input' if field == 'input' else 'output'} node column {name!r} feeds")
+        box.currentTextChanged.connect(
+            lambda text, n=name, f=field, c=choose: self.column_edited.emit(n, f, text) if text != c else None)
+        self.setCellWidget(row, 7, box)
 
     def _combo(self, row: int, column: int, name: str, field: str, values: tuple[str, ...], current: str) -> None:
         box = QComboBox(self)
