@@ -43,6 +43,10 @@ def prepare(
         pipe = replace(pipe, seed=int(seed))
     abs_spec = spec.with_path(path)
     ins, outs = list(inputs or []), list(outputs or [])
+    if spec.kind == "timeseries":
+        from visualnn.services.datasets.sources import prepare_timeseries
+
+        return prepare_timeseries(abs_spec, pipe, ins, outs)  # several outputs: one target column each
     if len(ins) > 1 or len(outs) > 1:
         if spec.kind != "numpy" or not path.lower().endswith(".npz"):
             raise DataError(
@@ -62,10 +66,6 @@ def prepare(
         from visualnn.services.datasets.sources import prepare_numpy
 
         return prepare_numpy(abs_spec, pipe)
-    if spec.kind == "timeseries":
-        from visualnn.services.datasets.sources import prepare_timeseries
-
-        return prepare_timeseries(abs_spec, pipe)
     if spec.kind == "images":
         from visualnn.services.datasets.images_tf import prepare_images
 
