@@ -211,6 +211,8 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
     }
     out = [_assign("PIPELINE", pipeline)]
     parts = is_multi_io(project.graph)
+    if kind == "timeseries" and data and "targets" in data:
+        return out + _series_targets_block(data, parts)
     if parts and kind not in ("random", "numpy"):
         raise CodegenError(f"A model with several Inputs or outputs takes named arrays from an .npz file; the "
                            f"project's data is {kind}. Choose an .npz with one array per Input and output.")
@@ -239,6 +241,19 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
             "numpy": [T.SPLIT, T.NUMPY, T.NUMPY_LAYERS, T.PIPELINE],
             "images": [T.SPLIT, T.IMAGES, T.IMAGE_LAYERS, T.IMAGE_PIPELINE],
         }[kind]
+    out += ["", "", "# Step 1: define the data (tensors of shape (samples, ...)) and the tf.data pipeline."]
+    for i, part in enumerate(body):
+        out += (["", ""] if i else []) + part.strip("\n").splitlines()
+    return out
+
+
+def _series_targets_block(data: dict[str, Any], parts: bool) -> list[str]:
+    """A time series with several target columns: one output per column (named parts), or one vector target."""
+    out = [_assign("DATA", data),
+           _assign("NULL_VALUES", ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "-"]),
+           _assign("TRUE_WORDS", ["true", "yes", "y", "t"]), _assign("FALSE_WORDS", ["false", "no", "n", "f"])]
+    body = [T.READ_TABLE, T.TIMESERIES_TARGETS, *((T.SERIES_PARTS_LAYERS, T.PARTS_PIPELINE) if parts
+                                                  else (T.SERIES_LAYERS, T.PIPELINE))]
     out += ["", "", "# Step 1: define the data (tensors of shape (samples, ...)) and the tf.data pipeline."]
     for i, part in enumerate(body):
         out += (["", ""] if i else []) + part.strip("\n").splitlines()
