@@ -69,17 +69,6 @@ def resolve_window_targets(window: WindowOptions, outputs: list[str]) -> tuple[d
                 f"The target column {column!r} is mapped to the output {node!r}, but the model has no output of that "
                 f"name (its outputs: {have}). Choose the column on the card of one of its outputs in the Data panel "
                 f"(Tensors tab), or rename an output back to {node!r}.", node, column))
-    by_column: dict[str, list[str]] = {}
-    for node, column in chosen.items():
-        if node in outputs:
-            by_column.setdefault(column, []).append(node)
-    for column, nodes in by_column.items():
-        if len(nodes) > 1:
-            problems.append(WindowProblem(
-                SERIES_SHARED_TARGET,
-                f"The target column {column!r} feeds both outputs {' and '.join(nodes)}; each output predicts its own "
-                f"column. Choose another column for {nodes[-1]} on its card in the Data panel (Tensors tab).",
-                nodes[-1], column))
     listed = list(window.targets or ())
     for column in dict.fromkeys(c for c in listed if listed.count(c) > 1):
         problems.append(WindowProblem(
@@ -91,14 +80,24 @@ def resolve_window_targets(window: WindowOptions, outputs: list[str]) -> tuple[d
     for node in outputs:
         if node in chosen:
             mapping[node] = chosen[node]
-        elif node in columns and node not in by_column:
-            mapping[node] = node
+        elif node in columns:
+            mapping[node] = node  # the column named like the output
         else:
             problems.append(WindowProblem(
                 SERIES_OUTPUT_NO_TARGET,
                 f"Output {node} has no target column: no target column is named {node!r} and none is mapped to it "
                 f"(target columns: {', '.join(columns) or 'none'}). Add a column named {node!r} to the targets, or "
                 f"{_HOW}.", node, None))
+    by_column: dict[str, list[str]] = {}
+    for node, column in mapping.items():
+        by_column.setdefault(column, []).append(node)
+    for column, nodes in by_column.items():
+        if len(nodes) > 1:
+            problems.append(WindowProblem(
+                SERIES_SHARED_TARGET,
+                f"The target column {column!r} feeds both outputs {' and '.join(nodes)}; each output predicts its own "
+                f"column. Choose another column for {nodes[-1]} on its card in the Data panel (Tensors tab).",
+                nodes[-1], column))
     used = set(mapping.values())
     for column in columns:
         if column not in used:
