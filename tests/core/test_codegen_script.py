@@ -13,6 +13,7 @@ import pytest
 
 from visualnn.core.codegen import CodegenError, generate_script, requirements_txt
 from visualnn.core.dataset import DatasetSpec
+from visualnn.core.project import Project
 from visualnn.core.templates import TEMPLATES
 from visualnn.core.training_config import TrainingConfig
 
@@ -142,11 +143,27 @@ def test_scripts_are_ruff_clean_and_formatted(tmp_path: Path) -> None:
     (tmp_path / "series_script.py").write_text(generate_script(project, "functional", facts={
         **common, **{k: facts[k] for k in ("delimiter", "encoding", "header", "decimal")}, "path": "series.csv",
         "features": ["a", "b"], "target": "b", "length": 8, "stride": 1, "horizon": 1, "task": "regression"}))
+    _series_targets_scripts(tmp_path, {**common, **{k: facts[k] for k in ("delimiter", "encoding", "header", "decimal")}})
     ruff = [sys.executable, "-m", "ruff"]
     check = subprocess.run([*ruff, "check", "--isolated", str(tmp_path)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
     fmt = subprocess.run([*ruff, "format", "--isolated", "--check", str(tmp_path)], capture_output=True, text=True)
     assert fmt.returncode == 0, fmt.stdout
+
+
+def _series_targets_scripts(folder: Path, common: dict[str, object]) -> None:
+    """A time series with two target columns: one output per column (both styles), and one vector output."""
+    from tests.services.series_helpers import series_graph
+
+    series = {**common, "path": "series.csv", "features": ["time", "temp", "hum"], "targets": ["temp", "hum"],
+              "target": "temp", "length": 8, "stride": 1, "horizon": 2, "task": "regression"}
+    two = Project(series_graph(), "series", DatasetSpec("timeseries", "series.csv", {}), TrainingConfig())
+    for style in ("functional", "subclass"):
+        (folder / f"series_parts_{style}.py").write_text(generate_script(two, style, facts={
+            **series, "input": "window", "outputs": [{"name": "temp", "column": "temp"}, {"name": "hum", "column": "hum"}]}))
+    one = Project(series_graph(("both",), units=2), "vector", DatasetSpec("timeseries", "series.csv", {}),
+                  TrainingConfig())
+    (folder / "series_vector.py").write_text(generate_script(one, "functional", facts=series))
 
 
 def test_requirements_pin_the_four_packages() -> None:

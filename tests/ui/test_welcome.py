@@ -65,8 +65,8 @@ class FakeWindow:
         self.steps.append(step)
 
 
-def test_the_three_bundled_examples_ship() -> None:
-    assert [ex.key for ex in available_examples()] == ["tabular", "images", "timeseries"]
+def test_the_four_bundled_examples_ship() -> None:
+    assert [ex.key for ex in available_examples()] == ["tabular", "images", "timeseries", "two_inputs"]
 
 
 @pytest.mark.parametrize("key", [ex.key for ex in EXAMPLES])
@@ -91,7 +91,7 @@ def test_prepare_example_keeps_the_users_edits(user_examples: Path) -> None:
     path.write_text(json.dumps(data))
     assert prepare_example("tabular") == path
     assert json.loads(path.read_text())["name"] == "My penguins"
-    with pytest.raises(KeyError, match="There is no example 'mnist'; the examples are tabular, images, timeseries"):
+    with pytest.raises(KeyError, match="There is no example 'mnist'; the examples are tabular, images, timeseries, two_inputs"):
         prepare_example("mnist")
 
 
@@ -104,7 +104,7 @@ def test_welcome_page_lists_examples_templates_and_existing_recents(
     real.write_text("{}")
     page = WelcomePage([str(real), str(tmp_path / "deleted.vnn")], settings)
     qtbot.addWidget(page)
-    assert page.examples.count() == 3
+    assert page.examples.count() == 4
     assert page.templates.count() == len(TEMPLATES)
     assert page.recent.count() == 1 and page.recent.item(0).toolTip() == str(real)
     with qtbot.waitSignal(page.recent_requested) as blocker:

@@ -19,6 +19,7 @@ from visualnn.core.project import Project
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import LayerSpec, Registry, default_registry, fmt_shape
+from visualnn.core.window_parts import check_window_parts
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
@@ -154,15 +155,18 @@ def _parts(project: Project, facts: DataFacts) -> list[Issue]:
     several, each output's loss and metrics are its own and the model-wide ones are not checked against one target.
     """
     mapping = project.dataset.arrays() if project.dataset is not None else ArrayOptions()
-    columns = project.dataset.columns() if project.dataset is not None else {}
-    found = check_parts(project.graph, mapping, facts, columns=columns)
+    if project.dataset is not None and project.dataset.kind == "timeseries":
+        found = check_window_parts(project.graph, project.dataset.window(), facts)  # one target column per output
+    else:
+        columns = project.dataset.columns() if project.dataset is not None else {}
+        found = check_parts(project.graph, mapping, facts, columns=columns)
     single_output = len(output_names(project.graph)) == 1
     found += check_compile(project.graph, project.training.loss, project.training.metrics,
                            facts if single_output and not found else None)
     out = []
     for issue in found:
         converted = from_compile_issue(issue)
-        if converted.fix is None and issue.code.startswith("part"):
+        if converted.fix is None and issue.code.startswith(("part", "series")):
             # The part checks end with what to do: rename the array, or choose it in the Data panel.
             converted = replace(converted, fix=issue.message.rsplit(". ", 1)[-1].strip())
         out.append(converted)

@@ -46,6 +46,8 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
             facts.update(_csv_parts(project, abs_spec, read.table, read.format.header))
         elif spec.kind == "csv":
             facts.update(_csv(abs_spec, read.table, read.format.header))
+        elif is_multi_io(project.graph) or len(spec.window().targets or ()) > 1:
+            facts.update(_series_targets(project, abs_spec, read.table, read.format.header))
         else:
             from visualnn.services.datasets.timeseries import timeseries_columns
 
@@ -100,6 +102,23 @@ def _named_parts(project: Project, spec: Any, path: str) -> dict[str, Any]:
     except (ValueError, OSError, EOFError) as exc:
         raise DataError(f"{path} is not a readable .npz file ({exc}); save it with numpy.savez.", path) from exc
     return {"inputs": inputs, "outputs": outputs, "task": outputs[0]["task"] if outputs else None}
+
+
+def _series_targets(project: Project, spec: Any, table: Any, header: bool) -> dict[str, Any]:
+    """A time series with several target columns: the columns in output order, and with several outputs the
+    Input that takes the windows and the column each output predicts (the app's rules, ``series_targets``)."""
+    from visualnn.services.datasets.timeseries import one_input, series_targets
+
+    inputs, outputs = input_names(project.graph), output_names(project.graph)
+    one_input(inputs)
+    features, targets, mapping = series_targets(spec, table, header, outputs)
+    window = spec.window()
+    facts: dict[str, Any] = {"features": features, "targets": targets, "target": targets[0],
+                             "length": int(window.length), "stride": int(window.stride),
+                             "horizon": int(window.horizon), "task": "regression"}
+    if mapping:
+        facts.update(input=inputs[0], outputs=[{"name": node, "column": column} for node, column in mapping.items()])
+    return facts
 
 
 def _csv(spec: Any, table: Any, header: bool) -> dict[str, Any]:

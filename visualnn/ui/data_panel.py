@@ -327,7 +327,10 @@ class DataPanel(QWidget):
         self._refresh_buttons()
 
     def _show_tensors(self, info: Any) -> None:
-        self.part_cards.show_parts(list(info.parts), list(info.arrays) if info.kind == "numpy" else [])
+        if info.kind == "timeseries" and info.parts:
+            self._show_series_cards(info)
+        else:
+            self.part_cards.show_parts(list(info.parts), list(info.arrays) if info.kind == "numpy" else [])
         if info.parts:
             lines = [f"{p.node} ({'Input' if p.role == 'input' else 'output'}) ← "
                      + (p.tensor.describe() if p.tensor is not None else f"{p.array}: no such array")
@@ -396,6 +399,9 @@ class DataPanel(QWidget):
                 if other != name:
                     spec = spec.with_column(other, role="feature")
             self.spec = spec.with_column(name, role="target")
+        elif field == "role" and self.spec.kind == "timeseries" and len(output_names(self.document.graph)) > 1:
+            self._tick_series_target(name, value == "target")
+            return
         elif field == "role" and self.spec.kind == "timeseries" and value == "target":
             self.spec = apply_setting(self.spec, "window.target", name)
         else:
@@ -412,20 +418,81 @@ class DataPanel(QWidget):
 
     def _set_column_option(self, name: str, field: str, node: str) -> None:
         """Feed column ``name`` to Input/output ``node``: an undoable edit of the project's dataset when this is it."""
+        self._edit_dataset(lambda base: base.with_column(name, **{field: node}))
+
+    def _edit_window(self, edit: Any) -> None:
+        """Change the time-series window settings with ``edit(dict) -> dict``: an undoable edit of the project's
+        dataset when the panel shows it, else of the working copy (then Apply stores it)."""
+        self._edit_dataset(lambda base: base.with_options(window=edit(dict(base.options.get("window") or {}))))
+
+    def _edit_dataset(self, change: Any) -> None:
+        """``change(spec) -> spec`` on the project's dataset (one undoable edit) when the panel shows it, else on
+        the working copy (then Apply stores it)."""
         assert self.spec is not None
         project = self.document.project
         applied = self._describes_project_data(self._info_specs) and project.dataset is not None
         base = project.dataset if applied and project.dataset is not None else self.spec
-        spec = base.with_column(name, **{field: node})
+        spec = change(base)
         if applied:
             self.document.push(SetDataset(spec))  # the document's dataset_changed reads the data again
         else:
             self.spec = spec
             self._reinspect.start()
 
+    def _tick_series_target(self, column: str, ticked: bool) -> None:
+        """A model with several outputs: the Columns tab's role ticks ``column`` as one of the target columns
+        (each output predicts the column of its name, or the one chosen on its card), or unticks it."""
+        from visualnn.core.window_parts import target_columns
+
+        assert self.spec is not None
+        current = target_columns(self.spec.window(), output_names(self.document.graph))
+
+        def edit(window: dict[str, Any]) -> dict[str, Any]:
+            targets = [c for c in current if c != column] + ([column] if ticked else [])
+            outputs = {k: v for k, v in (window.get("outputs") or {}).items() if ticked or v != column}
+            return {**window, "targets": targets, "outputs": outputs}
+
+        self._edit_window(edit)
+
+    def _on_series_column_chosen(self, node: str, column: str) -> None:
+        """The card of output ``node`` chose the column it predicts (a target column from then on)."""
+        from visualnn.core.window_parts import target_columns
+
+        assert self.spec is not None
+        current = target_columns(self.spec.window(), output_names(self.document.graph))
+
+        def edit(window: dict[str, Any]) -> dict[str, Any]:
+            outputs = dict(window.get("outputs") or {})
+            previous = outputs.get(node, node)
+            if column == node:
+                outputs.pop(node, None)  # the column named like the output is the default
+            else:
+                outputs[node] = column
+            targets = [column if c == previous else c for c in current]
+            return {**window, "targets": list(dict.fromkeys([*targets, column])), "outputs": outputs}
+
+        self._edit_window(edit)
+
+    def _show_series_cards(self, info: Any) -> None:
+        """A time series feeding several outputs: each output's card chooses a numeric column, the Input's shows
+        the windows (no choice)."""
+        numeric = [c.name for c in info.columns if c.kind == "numeric" and not c.all_missing]
+        self.part_cards.show_parts(list(info.parts), numeric)
+        for part in info.parts:
+            box = self.part_cards.combo(part.role, part.node)
+            if box is None:
+                continue
+            box.setVisible(part.role == "target")
+            box.setToolTip(f"The column of the time series that output {part.node} predicts, "
+                           f"{self.spec.window().horizon if self.spec else 1} step(s) after each window")
+
     def _on_part_cards_array_chosen(self, role: str, node: str, array: str) -> None:
         """Feed ``node`` from ``array``: an undoable edit of the project's dataset when this is it, else of the working copy."""
         if self.spec is None:
+            return
+        if self.spec.kind == "timeseries":
+            if role == "target":
+                self._on_series_column_chosen(node, array)
             return
         key = "inputs" if role == "input" else "outputs"
         project = self.document.project

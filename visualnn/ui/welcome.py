@@ -57,6 +57,8 @@ EXAMPLES: tuple[Example, ...] = (
     Example("tabular", "Tabular: penguin species", "A small MLP classifies penguins from body measurements (CSV)."),
     Example("images", "Images: shapes", "A small CNN tells circles, squares and triangles apart (PNG folders)."),
     Example("timeseries", "Time series: next-hour temperature", "A Conv1D model forecasts temperature from 24 h of weather."),
+    Example("two_inputs", "Two inputs, two outputs: kind and score",
+            "A functional model reads a feature row and a short sequence, and predicts a class and a number (.npz)."),
 )
 
 

@@ -923,3 +923,87 @@ def load_data():
         splits.append((x, y))
     return tuple(splits)
 '''
+
+TIMESERIES_TARGETS = '''
+SCALING = {}  # the training split's per-feature center and scale, set by load_data()
+
+
+def num_samples(part):
+    """The number of samples in one array or in a dict of named arrays (they all have the same)."""
+    if isinstance(part, dict):
+        part = next(iter(part.values()))
+    return len(part)
+
+
+def make_windows(values, targets):
+    """Sliding windows (samples, time steps, features) and the target columns horizon steps after each."""
+    length, stride, horizon = DATA["length"], DATA["stride"], DATA["horizon"]
+    if len(values) == 0:  # an empty split (fraction 0)
+        return np.zeros((0, length, values.shape[1]), np.float32), np.zeros(
+            (0, targets.shape[1]), np.float32
+        )
+    starts = np.arange(0, len(values) - length - horizon + 1, stride)
+    views = np.lib.stride_tricks.sliding_window_view(values, length, axis=0)
+    x = np.ascontiguousarray(views[starts].transpose(0, 2, 1), dtype=np.float32)
+    y = np.asarray(targets[starts + length + horizon - 1], dtype=np.float32)
+    return x, y
+
+
+def load_data():
+    """Step 1, the data: read the series, split by time (no look-ahead), scale, cut windows.
+
+    x is the windows (the model's one Input); with one output per target column, y is
+    {output name: its column}; with one output, the target columns side by side (one vector per window).
+    """
+    table = read_table()
+    names = list(dict.fromkeys([*DATA["features"], *DATA["targets"]]))
+    cols = {name: column_values(table[name], "numeric") for name in names}
+    values = np.stack([cols[name] for name in DATA["features"]], axis=1)
+    targets = np.stack([cols[name] for name in DATA["targets"]], axis=1)
+    if np.isnan(values).any() or np.isnan(targets).any():
+        # carry the last value forward
+        values = pd.DataFrame(values).ffill().bfill().to_numpy()
+        targets = pd.DataFrame(targets).ffill().bfill().to_numpy()
+    n = len(values)
+    n_test, n_val = int(n * DATA["test"] + 0.5), int(n * DATA["val"] + 0.5)
+    n_train = n - n_val - n_test
+    train = values[:n_train]
+    if DATA["scaling"] == "minmax":
+        center, scale = train.min(axis=0), np.ptp(train, axis=0)
+    elif DATA["scaling"] == "none":
+        center, scale = np.zeros(values.shape[1]), np.ones(values.shape[1])
+    else:
+        center, scale = train.mean(axis=0), train.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    # with_preprocessing() puts these in a Normalization layer
+    SCALING.update(center=center, scale=scale)
+    scaled = (values - center) / scale
+    bounds = [(0, n_train), (n_train, n_train + n_val), (n_train + n_val, n)]
+    splits = [make_windows(scaled[a:b], targets[a:b]) for a, b in bounds]
+    if not DATA.get("outputs"):  # one output: a vector of the target columns per window
+        return tuple(splits)
+    return tuple(
+        (x, {part["name"]: y[:, i : i + 1] for i, part in enumerate(DATA["outputs"])})
+        for x, y in splits
+    )
+'''
+
+SERIES_PARTS_LAYERS = '''
+def with_preprocessing(model):
+    """The trained model behind a Normalization layer: it takes windows of the values as in the file.
+
+    Input: (samples, time steps, features), named as the model's Input; the layer scales each feature
+    with the training split's statistics, as load_data() does. One prediction per output.
+    """
+    center, scale = SCALING["center"], SCALING["scale"]
+    window = keras.Input(
+        shape=(DATA["length"], len(DATA["features"])), name=DATA["input"]
+    )
+    x = keras.layers.Normalization(
+        axis=-1, mean=center.tolist(), variance=(scale**2).tolist()
+    )(window)
+    outputs = model(x)
+    if isinstance(outputs, dict):
+        outputs = [outputs[part["name"]] for part in DATA["outputs"]]
+    return keras.Model(window, outputs, name="with_preprocessing")
+'''

@@ -211,6 +211,8 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
     }
     out = [_assign("PIPELINE", pipeline)]
     parts = is_multi_io(project.graph)
+    if kind == "timeseries" and data and "targets" in data:
+        return out + _series_targets_block(data, parts)
     if parts and kind not in ("random", "numpy", "csv"):
         raise CodegenError(f"A model with several Inputs or outputs takes named arrays from an .npz file or column "
                            f"groups from a CSV; the project's data is {kind}. Choose an .npz with one array per Input "
@@ -259,6 +261,17 @@ def _csv_parts_settings(data: dict[str, Any] | None) -> list[str]:
         raise CodegenError("The script needs the column group of each Input and the target column of each output; "
                            "export from the app or with `visualnn export-code`, which read the CSV first.")
     return [_assign("DATA", data), *_table_words()]
+
+
+def _series_targets_block(data: dict[str, Any], parts: bool) -> list[str]:
+    """A time series with several target columns: one output per column (named parts), or one vector target."""
+    out = [_assign("DATA", data), *_table_words()]
+    body = [T.READ_TABLE, T.TIMESERIES_TARGETS, *((T.SERIES_PARTS_LAYERS, T.PARTS_PIPELINE) if parts
+                                                  else (T.SERIES_LAYERS, T.PIPELINE))]
+    out += ["", "", "# Step 1: define the data (tensors of shape (samples, ...)) and the tf.data pipeline."]
+    for i, part in enumerate(body):
+        out += (["", ""] if i else []) + part.strip("\n").splitlines()
+    return out
 
 
 def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = False, parts: bool = False) -> list[str]:

@@ -53,7 +53,11 @@ def facts_of(info: SourceInfo) -> DataFacts:
 
 
 def _feature_columns(info: SourceInfo) -> tuple[FeatureColumn, ...]:
-    """The table's feature columns in order (empty for images and arrays)."""
+    """The table's feature columns in order (empty for images and arrays; a time series: every column, so the
+    checks of its target columns know which exist and which are numeric)."""
+    if info.kind == "timeseries":
+        return tuple(FeatureColumn(c.name, c.kind if not c.all_missing else "missing values only", c.n_unique,
+                                   c.n_missing) for c in info.columns)
     if info.kind != "csv":
         return ()
     by_name = {c.name: c for c in info.columns}

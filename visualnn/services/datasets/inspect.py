@@ -169,6 +169,8 @@ def inspect_source(
         return _inspect_numpy(spec)
     if kind == "csv" and (len(inputs or ()) > 1 or len(outputs or ()) > 1):
         return _inspect_table(spec, list(inputs or ()), list(outputs or ()))
+    if kind == "timeseries":  # several outputs: one target column each (see core.window_parts)
+        return _inspect_table(spec, list(inputs or ()), list(outputs or ()))
     return _inspect_table(spec)
 
 
@@ -189,6 +191,8 @@ def _inspect_table(spec: DatasetSpec, inputs: list[str] | None = None, outputs: 
     head = table.slice(0, PREVIEW_ROWS).to_pylist()
     info.preview = [[_cell(row[n]) for n in table.column_names] for row in head]
     options = dict(spec.options, csv=read.format.to_dict())
+    if spec.kind == "timeseries" and (len(outputs or ()) > 1 or len(spec.window().targets or ()) > 1):
+        return _inspect_series_targets(spec, table, info, options, list(inputs or ()), list(outputs or ()))
     if spec.kind == "timeseries":
         return _inspect_timeseries(spec, table, header, info, options)
     features, targets = resolve_roles(spec, list(table.column_names))
@@ -319,6 +323,59 @@ def _inspect_timeseries(
     _suggest_split(info, options, n, None, by_time=True)
     options.setdefault("window", {"length": window.length, "stride": window.stride, "horizon": window.horizon,
                                   "target": target})
+    info.options = options
+    info.problems.append(Problem("info", f"Windows of {window.length} steps -> {rank_phrase(3, 'sequence')}; "
+                                         "the split is by time (train first, then validation, then test)."))
+    return info
+
+
+def _inspect_series_targets(spec: DatasetSpec, table: Any, info: SourceInfo, options: dict[str, Any],
+                            inputs: list[str], outputs: list[str]) -> SourceInfo:
+    """A time series with several target columns: one output per column (named parts), or one vector target.
+
+    Problems (a column missing or not numeric, an output without a column...) become warnings and the part
+    has no tensor: the Problems list names each node and column (``core.window_parts.check_window_parts``).
+    """
+    from visualnn.core.window_parts import column_problems, resolve_window_targets
+
+    window = spec.window()
+    kinds = {c.name: ("missing values only" if c.all_missing else c.kind) for c in info.columns}
+    cols = spec.columns()
+    numeric = [n for n, k in kinds.items() if k == "numeric" and (cols.get(n) is None or cols[n].role != "ignore")]
+    features = [f for f in (window.features or numeric) if f in kinds]
+    n = table.num_rows
+    n_windows = max(0, (n - window.length - window.horizon) // window.stride + 1)
+    x = TensorInfo("x", (n_windows, window.length, len(features)), "float32", "sequence")
+    info.features, info.task = features, "regression"
+    if len(outputs) > 1:
+        mapping, problems = resolve_window_targets(window, outputs)
+        problems += column_problems(mapping, kinds, os.path.basename(spec.path))
+        bad = {p.node for p in problems if p.node}
+        info.problems += [Problem("warning", p.message) for p in problems]
+        node = inputs[0] if inputs else "window"
+        info.parts.append(PartInfo("input", node, "window", x))
+        for output in outputs:
+            column = mapping.get(output, output)
+            tensor = None if output in bad or output not in mapping else TensorInfo(
+                column, (n_windows, 1), "float32", "labels")
+            info.parts.append(PartInfo("target", output, column, tensor, "regression"))
+        info.targets = [c for o, c in mapping.items() if o not in bad]
+        info.tensors = [x, *(p.tensor for p in info.parts if p.role == "target" and p.tensor is not None)]
+        info.suggestion = suggest_output("regression", 0, 1)
+    else:
+        info.targets = list(dict.fromkeys(window.targets or ()))
+        for column in info.targets:
+            if kinds.get(column) != "numeric":
+                what = "not found" if column not in kinds else f"{kinds[column]}, not numeric"
+                info.problems.append(Problem("warning", f"{spec.path}: time-series target column {column!r} is "
+                                                        f"{what}; the targets are numbers to forecast."))
+        k = len(info.targets)
+        info.tensors = [x, TensorInfo("y", (n_windows, k), "float32", "labels")]
+        info.suggestion = suggest_output("regression", 0, k)
+        info.problems.append(Problem("info", f"The {k} target columns ({', '.join(info.targets)}) form one vector "
+                                             f"per window: the output needs {k} units, one per column in that order. "
+                                             "Give the model one output per column for a loss and a report each."))
+    _suggest_split(info, options, n, None, by_time=True)
     info.options = options
     info.problems.append(Problem("info", f"Windows of {window.length} steps -> {rank_phrase(3, 'sequence')}; "
                                          "the split is by time (train first, then validation, then test)."))

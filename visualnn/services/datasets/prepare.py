@@ -49,11 +49,16 @@ def prepare(
         from visualnn.services.datasets.sources import seed_of
 
         return prepare_csv_parts(abs_spec, pipe, seed_of(abs_spec, pipe), ins, outs)
+    if spec.kind == "timeseries":
+        from visualnn.services.datasets.sources import prepare_timeseries
+
+        return prepare_timeseries(abs_spec, pipe, ins, outs)  # several outputs: one target column each
     if len(ins) > 1 or len(outs) > 1:
         if spec.kind != "numpy" or not path.lower().endswith(".npz"):
             raise DataError(
                 f"{path}: this model has several Inputs or outputs (Inputs {', '.join(ins) or '?'}; outputs "
-                f"{', '.join(outs) or '?'}), and named parts come from an .npz for now. Save one array per node "
+                f"{', '.join(outs) or '?'}), so it takes named parts: arrays of an .npz, column groups of a CSV, or "
+                f"target columns of a time series; {spec.kind} data gives one tensor. Save one array per node "
                 "with numpy.savez(path, " + ", ".join(f"{n}=..." for n in [*ins, *outs]) + ") and choose that "
                 "file in the Data panel.", path)
         from visualnn.services.datasets.parts import prepare_named_numpy
@@ -68,10 +73,6 @@ def prepare(
         from visualnn.services.datasets.sources import prepare_numpy
 
         return prepare_numpy(abs_spec, pipe)
-    if spec.kind == "timeseries":
-        from visualnn.services.datasets.sources import prepare_timeseries
-
-        return prepare_timeseries(abs_spec, pipe)
     if spec.kind == "images":
         from visualnn.services.datasets.images_tf import prepare_images
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from visualnn.core.dataset import DatasetSpec, PipelineOptions
@@ -131,23 +132,38 @@ def prepare_numpy(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
                        x_kind=_array_kind(x_all.ndim), raw_samples=raw_arrays)
 
 
-def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
-    """CSV rows in time order -> windows (samples, time steps, features); split by time, never at random."""
+def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions, inputs: list[str] | None = None,
+                       outputs: list[str] | None = None) -> PreparedData:
+    """CSV rows in time order -> windows (samples, time steps, features); split by time, never at random.
+
+    With several target columns (``WindowOptions.targets``) and one output, y is one vector per window
+    (samples, k); with several ``outputs``, each output predicts its own column and the pipelines yield
+    ``({Input: windows}, {output: (samples, 1)})`` (named parts, see :func:`series_targets`).
+    """
     import numpy as np
 
     from visualnn.services.datasets.columns import analyze_column, numeric_values
     from visualnn.services.datasets.tables import read_table
-    from visualnn.services.datasets.timeseries import make_windows, timeseries_columns
+    from visualnn.services.datasets.timeseries import make_windows, one_input, series_targets, timeseries_columns
 
+    one_input(list(inputs or ["window"]))
     read = read_table(spec.path, spec.csv(), spec.max_bytes())
     table, header = read.table, read.format.header
-    features, target = timeseries_columns(spec, table, header)
+    window = spec.window()
+    outs = list(outputs or [])
+    mapping: dict[str, str] = {}
+    if len(outs) > 1 or len(window.targets or ()) > 1:
+        features, targets, mapping = series_targets(spec, table, header, outs)
+        target = targets[0]
+    else:
+        features, target = timeseries_columns(spec, table, header)
+        targets = [target]
     cols = {n: numeric_values(analyze_column(n, table.column(n), spec.path, header), table.column(n), spec.path, header)
-            for n in dict.fromkeys([*features, target])}
+            for n in dict.fromkeys([*features, *targets])}
     values = np.stack([cols[f] for f in features], axis=1)
-    tgt = cols[target]
+    tgt = cols[target] if len(targets) == 1 else np.stack([cols[t] for t in targets], axis=1)
     problems: list[Problem] = []
-    bad = np.isnan(values).any(axis=1) | np.isnan(tgt)
+    bad = np.isnan(values).any(axis=1) | np.isnan(tgt).reshape(len(tgt), -1).any(axis=1)
     if bad.any():
         # Dropping rows would join distant times into one window; carry the last value forward instead.
         problems.append(Problem("info", f"{spec.path}: {int(bad.sum())} row(s) with missing values were filled with "
@@ -155,7 +171,7 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData
         import pandas as pd
 
         values = pd.DataFrame(values).ffill().bfill().to_numpy()
-        tgt = pd.Series(tgt).ffill().bfill().to_numpy()
+        tgt = (pd.Series(tgt) if tgt.ndim == 1 else pd.DataFrame(tgt)).ffill().bfill().to_numpy()
     split = spec.split()
     r_train, r_val, r_test = split_by_time(len(values), split.val, split.test)
     train_vals = values[r_train.start : r_train.stop]
@@ -165,13 +181,12 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData
         center, scale = np.zeros(values.shape[1]), np.ones(values.shape[1])
     scale = np.where(scale > 0, scale, 1.0)
     scaled = (values - center) / scale
-    window = spec.window()
     x: dict[str, Any] = {}
     y: dict[str, Any] = {}
     for name, rng in (("train", r_train), ("val", r_val), ("test", r_test)):
         if len(rng) == 0:
             x[name] = np.zeros((0, window.length, len(features)), np.float32)
-            y[name] = np.zeros((0, 1), np.float32)
+            y[name] = np.zeros((0, len(targets)), np.float32)
             continue
         x[name], y[name] = make_windows(scaled[rng.start : rng.stop], tgt[rng.start : rng.stop], window,
                                         f"{spec.path} ({name} split): ")
@@ -180,6 +195,8 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData
              "stride": window.stride, "horizon": window.horizon},
              "split": {"train": [r_train.start, r_train.stop], "val": [r_val.start, r_val.stop],
                        "test": [r_test.start, r_test.stop]}}
+    if len(targets) > 1:
+        stats["targets"] = targets
 
     def transform(raw: Any) -> Any:
         arr = np.asarray(raw, dtype=np.float64)
@@ -197,6 +214,53 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData
         windows, _ = make_windows(values[rng.start : rng.stop], tgt[rng.start : rng.stop], window)
         return windows[: max(0, n)]
 
-    return from_arrays(x, y, task="regression", class_names=[], n_outputs=1, stats=stats, pipe=pipe,
+    if mapping:
+        return series_parts(x, y, mapping, list(inputs or []), stats, scaling=spec.scaling(), pipe=pipe, seed=seed_of(spec, pipe),
+                            transform=transform, raw_windows=raw_windows, problems=read.problems + problems)
+    return from_arrays(x, y, task="regression", class_names=[], n_outputs=len(targets), stats=stats, pipe=pipe,
                        seed=seed_of(spec, pipe), transform=transform, problems=read.problems + problems,
                        x_kind="sequence", raw_samples=raw_windows)
+
+
+def series_parts(x: dict[str, Any], y: dict[str, Any], mapping: dict[str, str], inputs: list[str],
+                 stats: dict[str, Any], *, scaling: str, pipe: Any, seed: int, transform: Callable[[Any], Any],
+                 raw_windows: Callable[[str, int], Any], problems: list[Any]) -> PreparedData:
+    """Split windows and target columns (``y[split]``: (samples, k), columns in ``mapping``'s order) -> named parts.
+
+    The one Input takes the windows; each output of ``mapping`` ({output: column}) its column, (samples, 1).
+    ``stats["parts"]`` records the Input's scaling (per feature, the last axis) and each output's column, so a
+    saved run is evaluated, predicted and exported with raw windows as the single-target series is.
+    """
+    from visualnn.services.datasets.parts import raw_inputs
+    from visualnn.services.datasets.prepared import DataPart, from_parts
+    from visualnn.services.datasets.timeseries import one_input
+
+    one_input(inputs)
+    node = inputs[0]
+    splits = ("train", "val", "test")
+    shape = tuple(int(d) for d in x["train"].shape[1:])
+    parts = [DataPart(node, "input", "window", None, shape, "float32")]
+    stats_parts: list[dict[str, Any]] = [{
+        "name": node, "role": "input", "array": "window", "shape": list(shape), "dtype": "float32",
+        "scaling": "minmax" if scaling == "minmax" else scaling if scaling == "none" else "standardize", "center": stats["center"], "scale": stats["scale"]}]
+    ys: dict[str, Any] = {k: {} for k in splits}
+    for j, (output, column) in enumerate(mapping.items()):
+        for k in splits:
+            ys[k][output] = y[k][:, j : j + 1]
+        parts.append(DataPart(output, "target", column, None, (1,), "float32", "regression", ()))
+        stats_parts.append({"name": output, "role": "target", "array": column, "shape": [1], "dtype": "float32",
+                            "task": "regression", "class_names": [], "label_format": "float"})
+    outputs = list(mapping)
+    stats = {**stats, "class_names": [], "label_format": "float", "inputs": [node], "outputs": outputs,
+             "parts": stats_parts, "targets": list(mapping.values()), "target_of": dict(mapping)}
+
+    def named_transform(raw: Any) -> dict[str, Any]:
+        """Raw windows (an array, or a dict/.npz keyed by the Input name) -> {Input: scaled windows}."""
+        return {name: transform(values) for name, values in raw_inputs(raw, [node], "The input").items()}
+
+    def raw_samples(split: str, count: int) -> dict[str, Any]:
+        return {node: raw_windows(split, count)}
+
+    return from_parts({k: {node: x[k]} for k in splits}, ys, parts, stats=stats, pipe=pipe, seed=seed,
+                      transform=named_transform, kinds={node: "sequence"}, raw_samples=raw_samples,
+                      problems=problems)

@@ -15,7 +15,10 @@ from visualnn.services.datasets.errors import DataError
 
 
 def make_windows(values: Any, target: Any, window: WindowOptions, where: str = "") -> tuple[Any, Any]:
-    """(x (samples, length, features) float32, y (samples, 1) float32) from one contiguous segment."""
+    """(x (samples, length, features) float32, y (samples, k) float32) from one contiguous segment.
+
+    ``target`` is one column (n,) -> y (samples, 1), or k columns (n, k) -> y (samples, k).
+    """
     import numpy as np
     from numpy.lib.stride_tricks import sliding_window_view
 
@@ -30,7 +33,7 @@ def make_windows(values: Any, target: Any, window: WindowOptions, where: str = "
     starts = np.arange(0, usable, stride)
     views = sliding_window_view(values, length, axis=0)  # (n-length+1, features, length)
     x = np.ascontiguousarray(views[starts].transpose(0, 2, 1), dtype=np.float32)
-    y = np.asarray(target[starts + length + horizon - 1], dtype=np.float32).reshape(-1, 1)
+    y = np.asarray(target[starts + length + horizon - 1], dtype=np.float32).reshape(len(starts), -1)
     return x, y
 
 
@@ -54,3 +57,54 @@ def timeseries_columns(spec: DatasetSpec, table: Any, header: bool) -> tuple[lis
     if missing:
         raise DataError(f"{spec.path}: time-series feature column {missing[0]!r} not found.", spec.path)
     return features, target
+
+
+def series_targets(spec: DatasetSpec, table: Any, header: bool, outputs: list[str]) -> tuple[list[str], list[str],
+                                                                                             dict[str, str]]:
+    """(feature columns, target columns, {output node: column}) of a time series with several target columns.
+
+    With several ``outputs`` each output predicts one column (:func:`visualnn.core.window_parts.
+    resolve_window_targets`); with one, the columns ticked as targets form one vector target (the mapping
+    is then empty). Raises :class:`DataError` naming the column and the output node for a column missing
+    from the file, a non-numeric column, an output without a column, a column without an output, and one
+    column mapped to two outputs.
+    """
+    from visualnn.core.window_parts import column_problems, resolve_window_targets
+    from visualnn.services.datasets.columns import analyze_table
+
+    window = spec.window()
+    infos = analyze_table(table, spec.path, header)
+    kinds = {i.name: ("missing values only" if i.all_missing else i.kind) for i in infos}
+    if len(outputs) > 1:
+        mapping, problems = resolve_window_targets(window, outputs)
+        problems += column_problems(mapping, kinds, spec.path)
+        if problems:
+            raise DataError(problems[0].message, spec.path)
+        targets = list(mapping.values())
+    else:
+        mapping, targets = {}, list(dict.fromkeys(window.targets or ()))
+        listing = ", ".join(n for n, k in kinds.items() if k == "numeric") or "none"
+        node = f" of the output {outputs[0]}" if outputs else ""
+        for column in targets:
+            if kinds.get(column) != "numeric":
+                what = "not found" if column not in kinds else f"{kinds[column]}, not numeric"
+                raise DataError(f"{spec.path}: time-series target column {column!r}{node} is {what}; the targets "
+                                f"are numbers to forecast (numeric columns: {listing}).", spec.path)
+    cols = spec.columns()
+    numeric = [n for n, k in kinds.items() if k == "numeric" and (cols.get(n) is None or cols[n].role != "ignore")]
+    features = list(window.features) if window.features else numeric
+    missing = [f for f in features if f not in table.column_names]
+    if missing:
+        raise DataError(f"{spec.path}: time-series feature column {missing[0]!r} not found.", spec.path)
+    return features, targets, mapping
+
+
+def one_input(inputs: list[str]) -> None:
+    """Refuse a model with several Inputs: a time series gives one tensor per sample (its windows)."""
+    if len(inputs) > 1:
+        raise DataError(f"The model has {len(inputs)} Inputs ({', '.join(inputs)}), but a time series gives one "
+                        "tensor per sample (its windows), so it feeds exactly one Input. Keep one Input, or save the "
+                        "parts as the arrays of one .npz named after the nodes and choose it in the Data panel.")
+    if not inputs:
+        raise DataError("The model has no Input node for the time series' windows; add an Input.")
+
