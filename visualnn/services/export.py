@@ -219,8 +219,71 @@ def _gather(per_chunk: list[list[Any]], positions: list[Any] | None) -> list[Any
     return out
 
 
+RECURRENT = ("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "RNN")
+
+
+def unrolled_for_tflite(model: Any, notes: list[str] | None = None) -> Any:
+    """``model`` with every recurrent layer unrolled (same weights, same numbers), else ``model`` itself.
+
+    Keras 3 runs LSTM/GRU/SimpleRNN as a TensorFlow while-loop over TensorLists; TFLite has no built-in
+    kernels for those (the .tflite would need the Flex delegate, which the LiteRT interpreter and phones
+    lack). Unrolled over the known number of time steps, the same layers become plain built-in ops. A
+    sequence Input with no fixed number of time steps cannot be unrolled: :class:`ExportError` says so.
+    """
+    import keras
+
+    found: list[str] = []
+    unknown: list[str] = []
+
+    def walk(layer: Any) -> None:
+        for sub in getattr(layer, "layers", []) or []:
+            walk(sub)
+        inner = [x for x in (layer, getattr(layer, "forward_layer", None), getattr(layer, "layer", None))
+                 if x is not None and type(x).__name__ in RECURRENT]
+        found.extend(x.name for x in inner)
+        try:
+            steps = layer.input.shape[1] if inner else 0
+        except (AttributeError, ValueError, IndexError):  # a layer used twice has no single input
+            steps = 0
+        if steps is None:
+            unknown.append(layer.name)
+
+    walk(model)
+    if not found:
+        return model
+    if unknown:
+        raise ExportError(
+            f"TFLite runs {', '.join(unknown)} only unrolled over a fixed number of time steps, and its input has "
+            "none (shape (None, None, ...)). Give the sequence Input a fixed number of time steps, or export .keras "
+            "or a SavedModel instead.")
+
+    def unroll(cfg: Any) -> Any:
+        if isinstance(cfg, dict):
+            return {k: True if k == "unroll" else unroll(v) for k, v in cfg.items()}
+        return [unroll(v) for v in cfg] if isinstance(cfg, list) else cfg
+
+    def clone(layer: Any) -> Any:
+        if isinstance(layer, keras.Model):
+            return keras.models.clone_model(layer, clone_function=clone)
+        return type(layer).from_config(unroll(layer.get_config()))
+
+    try:
+        copy = keras.models.clone_model(model, clone_function=clone)
+        copy.set_weights(model.get_weights())
+    except Exception as exc:
+        raise ExportError(
+            f"TFLite runs {', '.join(found)} only unrolled over a fixed number of time steps, and this model could "
+            f"not be unrolled ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}). Give the "
+            "sequence Input a fixed number of time steps, or export .keras or a SavedModel instead.") from exc
+    if notes is not None:
+        notes.append(f"{', '.join(found)} unrolled over the time steps for TFLite (same weights and results): "
+                     "TFLite has no built-in kernel for Keras's recurrent loop.")
+    return copy
+
+
 def _export_tflite(model: Any, out: str, quantize: str, rep_chunks: list[list[Any]], notes: list[str]) -> None:
     """Convert with the options for ``quantize``; int8 falls back to float kernels for ops without int8 ones."""
+    model = unrolled_for_tflite(model, notes)
     kwargs = converter_options(quantize, _representative(model, rep_chunks))
     try:
         model.export(out, format="litert", verbose=False, **kwargs)
