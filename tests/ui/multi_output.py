@@ -84,7 +84,7 @@ class _TwoInputData:
                       DataPart("score", "target", "score", None, (), "float32", "regression", ())]
 
     def transform(self, raw: Any) -> dict[str, Any]:
-        from visualnn.services.datasets.parts import raw_inputs
+        from visualnn.services.datasets.arrays import raw_inputs
 
         return raw_inputs(raw, ["tabular", "sequence"], "The input")
 

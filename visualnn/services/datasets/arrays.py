@@ -229,3 +229,32 @@ def load_named_arrays(path: str, options: ArrayOptions, inputs: list[str], outpu
                 f"has {len(first)}; every part needs the same number of samples on axis 0 (one row per sample).",
                 path)
     return NamedArrays(found_in, found_out, names)
+
+
+def raw_inputs(raw: Any, inputs: list[str], where: str) -> dict[str, Any]:
+    """Raw samples for a model with several Inputs: one array per Input name, in the model's Input order.
+
+    ``raw`` is a dict (or an open ``.npz``) keyed by Input name; a bare array is taken for a model with
+    one Input. Raises :class:`DataError` naming a missing Input and the arrays given, and for arrays
+    with different numbers of samples.
+    """
+    import numpy as np
+
+    if not hasattr(raw, "keys"):
+        if len(inputs) == 1:
+            return {inputs[0]: np.asarray(raw)}
+        raise DataError(f"{where}: this model has several Inputs ({', '.join(inputs)}); give an .npz (or a dict) "
+                        "with one array per Input name.")
+    given = [str(k) for k in raw.keys()]
+    missing = [n for n in inputs if n not in given]
+    if missing:
+        raise DataError(f"{where} has no array {missing[0]!r} for Input node {missing[0]!r}; its arrays are "
+                        f"{', '.join(given) or 'none'}. Save one array per Input name, e.g. numpy.savez(path, "
+                        + ", ".join(f"{n}=..." for n in inputs) + ").")
+    out = {n: np.asarray(raw[n]) for n in inputs}
+    counts = {n: len(a) if a.ndim else 0 for n, a in out.items()}
+    if len(set(counts.values())) > 1:
+        (a, na), (b, nb) = sorted(counts.items(), key=lambda kv: kv[1])[:: len(counts) - 1]
+        raise DataError(f"{where}: array {a!r} has {na} samples but array {b!r} has {nb}; every Input needs the "
+                        "same number of samples.")
+    return out

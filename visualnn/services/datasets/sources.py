@@ -231,7 +231,7 @@ def series_parts(x: dict[str, Any], y: dict[str, Any], mapping: dict[str, str], 
     ``stats["parts"]`` records the Input's scaling (per feature, the last axis) and each output's column, so a
     saved run is evaluated, predicted and exported with raw windows as the single-target series is.
     """
-    from visualnn.services.datasets.parts import raw_inputs
+    from visualnn.services.datasets.arrays import raw_inputs
     from visualnn.services.datasets.prepared import DataPart, from_parts
     from visualnn.services.datasets.timeseries import one_input
 
