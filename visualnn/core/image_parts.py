@@ -74,12 +74,12 @@ def image_roles(inputs: list[tuple[str, tuple[int | None, ...] | None]], outputs
                    f"Choose the Input of the images {_WHERE}."), None))
     if image is not None:
         declared = shapes[image]
-        fits = declared is not None and len(declared) == 3 and all(
+        fits = declared is None or len(declared) == 3 and all(
             d in (None, 0) or d == v for d, v in zip(declared, want, strict=True))
         if not fits:
             problems.append(GroupProblem(
                 IMAGE_INPUT_SHAPE,
-                f"Input {image} declares shape {list(declared) if declared is not None else '?'}, but the images of "
+                f"Input {image} declares shape {list(declared or ())}, but the images of "
                 f"{source} are resized to {h}x{w} with {opts.channels} channel(s) ({opts.color_mode}): samples of "
                 f"{list(want)}. Set {image}'s shape to {list(want)}, or change the image size or colour mode "
                 f"{_WHERE}.", image))

@@ -1,0 +1,333 @@
+"""An image folder plus a CSV of per-image features/targets keyed by file name, as named parts (issue 14).
+
+The images feed one Input (streaming decode, resize, rescale as :mod:`images_tf` does for one Input),
+the class folders one output (:mod:`visualnn.core.image_parts` resolves which), and the table's columns
+the other Inputs and outputs exactly as a CSV's column groups do (:func:`csv_parts.encode_table`). Every
+image needs exactly one row: an image without a row, a row naming no image and two rows for one image
+are refused, naming the file and the row. All parts share one split, stratified by the first
+classification output. The matching is TF-free (validation reads it too); TensorFlow is imported lazily.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from visualnn.core.column_groups import GroupProblem, column_parts
+from visualnn.core.dataset import IMAGE_EXTENSIONS, ColumnOptions, DatasetSpec, PipelineOptions
+from visualnn.core.image_parts import ImageRoles, image_roles
+from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
+
+if TYPE_CHECKING:
+    from visualnn.services.datasets.prepared import PreparedData
+
+SPLITS = ("train", "val", "test")
+_KEY_HINT = "set the key column in the project's dataset options (image.key)"
+
+
+@dataclass
+class ImageFiles:
+    """The images of a folder: files (absolute), their class labels (class folders) and skipped files."""
+
+    root: str
+    files: list[str]
+    labels: list[int] | None  # None: no class folders are used
+    class_names: list[str]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def list_images(root: str, classes: bool) -> ImageFiles:
+    """The images under ``root``: by class folder (``classes``), else every image file of the folder tree."""
+    from visualnn.services.datasets.images import check_image_bytes, scan_image_folder
+
+    if classes:
+        scan = scan_image_folder(root)
+        return ImageFiles(root, list(scan.files), list(scan.labels), list(scan.class_names), list(scan.skipped),
+                          list(scan.problems))
+    if not os.path.isdir(root):
+        raise missing_path_error(root, "folder")
+    out = ImageFiles(root, [], None, [])
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for fname in sorted(filenames):
+            if fname.startswith(".") or not fname.lower().endswith(IMAGE_EXTENSIONS):
+                continue
+            path = os.path.join(dirpath, fname)
+            why = check_image_bytes(path)
+            if why is None:
+                out.files.append(path)
+            else:
+                out.skipped.append((path, why))
+    if out.skipped:
+        shown = "; ".join(f"{os.path.relpath(p, root)} {why}" for p, why in out.skipped[:5])
+        out.problems.append(Problem("warning", f"Skipped {len(out.skipped)} file(s): {shown}."))
+    if not out.files:
+        raise DataError(f"{root} holds no PNG, JPEG, BMP or GIF images; choose the folder of the images.", root)
+    return out
+
+
+def _norm(value: str) -> str:
+    text = value.strip().replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    return text
+
+
+@dataclass
+class KeyMatch:
+    """Which table row belongs to each image: ``rows[i]`` is image ``i``'s row; ``key`` the key column."""
+
+    key: str
+    rows: list[int]
+    dropped_rows: list[int]  # rows naming a file skipped as unreadable (its warning says why)
+
+
+def match_rows(images: ImageFiles, table_path: str, columns: dict[str, list[str | None]], key: str | None,
+               header: bool = True) -> KeyMatch:
+    """Pair each image with its one row of the table (``columns``: each column's values as text).
+
+    The key column holds each image's path relative to the folder (``cats/001.png``) or its file name
+    (``001.png``); ``key`` None: the column whose values name the most images. Raises :class:`DataError`
+    naming the file and row for an image without a row, a row naming no image and two rows of one image.
+    """
+    root = images.root
+    rel = {_norm(os.path.relpath(p, root)): i for i, p in enumerate(images.files)}
+    base: dict[str, list[int]] = {}
+    for i, p in enumerate(images.files):
+        base.setdefault(os.path.basename(p), []).append(i)
+    skipped = {_norm(os.path.relpath(p, root)) for p, _ in images.skipped} | {
+        os.path.basename(p) for p, _ in images.skipped}
+
+    def find(value: str | None) -> int | None:
+        if value is None:
+            return None
+        text = _norm(value)
+        if text in rel:
+            return rel[text]
+        hits = base.get(text)
+        return hits[0] if hits is not None and len(hits) == 1 else None
+
+    if key is not None and key not in columns:
+        raise DataError(f"{table_path}: the key column {key!r} is not in the table (columns: {', '.join(columns)}). "
+                        f"Name the column that holds each image's file name: {_KEY_HINT}.", table_path)
+    if key is None:
+        counts = {name: sum(find(v) is not None for v in values) for name, values in columns.items()}
+        best = max(counts, key=lambda n: counts[n]) if counts else None
+        if best is None or counts[best] == 0:
+            example = _norm(os.path.relpath(images.files[0], root)) if images.files else "cats/001.png"
+            raise DataError(
+                f"{table_path}: no column names the images of {root} (e.g. {example!r} or "
+                f"{os.path.basename(example)!r}); the table needs one row per image with its path relative to the "
+                f"folder or its file name. Add that column, or {_KEY_HINT}.", table_path)
+        key = best
+    values = columns[key]
+    line = 2 if header else 1  # the file line of row 0
+
+    rows: list[int | None] = [None] * len(images.files)
+    unmatched: list[tuple[int, str | None]] = []
+    dropped: list[int] = []
+    for r, value in enumerate(values):
+        i = find(value)
+        if i is None:
+            text = _norm(value) if value is not None else None
+            hits = base.get(text or "") or []
+            if len(hits) > 1:
+                names = ", ".join(_norm(os.path.relpath(images.files[j], root)) for j in hits[:4])
+                raise DataError(
+                    f"{table_path}: row {r + line} names {text!r} in key column {key!r}, but several images have "
+                    f"that file name ({names}). Write each image's path relative to {root} in the key column.",
+                    table_path)
+            if text is not None and text in skipped:
+                dropped.append(r)
+                continue
+            unmatched.append((r, value))
+            continue
+        if rows[i] is not None:
+            raise DataError(
+                f"{table_path}: rows {rows[i] + line} and {r + line} both name image "  # type: ignore[operator]
+                f"{_norm(os.path.relpath(images.files[i], root))!r} in key column {key!r}; each image needs exactly "
+                "one row. Delete or fix one of them.", table_path)
+        rows[i] = r
+    if unmatched:
+        shown = ", ".join(f"row {r + line} ({v!r})" for r, v in unmatched[:5])
+        more = f" and {len(unmatched) - 5} more" if len(unmatched) > 5 else ""
+        raise DataError(
+            f"{table_path}: {len(unmatched)} row(s) name no image of {root} in key column {key!r}: {shown}{more}. "
+            "Fix the file names, add the images, or delete those rows.", table_path)
+    missing = [i for i, r in enumerate(rows) if r is None]
+    if missing:
+        shown = ", ".join(_norm(os.path.relpath(images.files[i], root)) for i in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise DataError(
+            f"{table_path}: {len(missing)} image(s) of {root} have no row (key column {key!r}): {shown}{more}. "
+            "Every image needs one row of values: add the rows, or move those images out of the folder.", table_path)
+    return KeyMatch(key, [int(r) for r in rows if r is not None], dropped)
+
+
+def table_roles(columns: dict[str, ColumnOptions], names: list[str], roles: ImageRoles,
+                source: str) -> tuple[list[str], list[str], list[GroupProblem]]:
+    """(feature columns, target columns, problems) of the per-image table ``names`` (the key left out).
+
+    Unlisted columns are features; with no table Input, only columns that name an Input are (the rest
+    describe the images and are not used). A column feeding the images' Input is refused.
+    """
+    problems: list[GroupProblem] = []
+    targets = [n for n in names if columns.get(n, ColumnOptions()).role == "target"]
+    features = [n for n in names if columns.get(n, ColumnOptions()).role == "feature"]
+    if not roles.table_inputs:
+        features = [n for n in features if columns.get(n, ColumnOptions()).input is not None]
+    for n in features:
+        if roles.image_input is not None and columns.get(n, ColumnOptions()).input == roles.image_input:
+            problems.append(GroupProblem(
+                "group-image-input",
+                f"Feature column {n!r} of {source} feeds Input {roles.image_input!r}, which takes the images. "
+                f"Choose another Input for column {n!r}, or set its role to ignore.", roles.image_input))
+    if roles.class_output is not None:
+        for n in targets:
+            if columns.get(n, ColumnOptions()).output == roles.class_output:
+                problems.append(GroupProblem(
+                    "target-class-output",
+                    f"Target column {n!r} of {source} is compared with output {roles.class_output!r}, which predicts "
+                    f"the class folders. Choose another output for column {n!r}, or set its role to ignore.",
+                    roles.class_output))
+    return features, targets, problems
+
+
+def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inputs: list[str], outputs: list[str],
+                        shapes: dict[str, tuple[int | None, ...] | None] | None = None) -> PreparedData:
+    """Image folder + per-image table -> dict pipelines ``({input: x}, {output: y})`` (one output: ``y`` bare).
+
+    ``spec`` holds absolute paths (the folder and ``image.table``); ``shapes`` each Input's declared sample
+    shape (to find the images' Input when ``image.input`` names none).
+    """
+    import numpy as np
+
+    from visualnn.core.tensors import TensorInfo, suggest_output
+    from visualnn.services.datasets.columns import text_values
+    from visualnn.services.datasets.csv_parts import encode_table
+    from visualnn.services.datasets.images_tf import image_parts_pipeline
+    from visualnn.services.datasets.pipeline_code import pipeline_code
+    from visualnn.services.datasets.prepared import DataPart, PreparedData, _units
+    from visualnn.services.datasets.tables import read_table
+
+    opts = spec.image()
+    root = spec.path
+    shapes = shapes or {}
+    roles = image_roles([(n, shapes.get(n)) for n in inputs], outputs, opts, root)
+    if roles.problems:
+        raise DataError(" ".join(p.message for p in roles.problems), root)
+    assert roles.image_input is not None
+    images = list_images(root, roles.class_output is not None)
+    problems: list[Problem] = list(images.problems)
+    n = len(images.files)
+    extra: dict[str, tuple[str, list[str], Any]] = {}
+    if roles.class_output is not None:
+        assert images.labels is not None
+        task = "binary" if len(images.class_names) == 2 else "multiclass"
+        if len(outputs) == 1 and spec.task() in ("binary", "multiclass"):
+            task = str(spec.task())
+        extra[roles.class_output] = (task, images.class_names,
+                                     np.asarray(images.labels, dtype=np.float64).reshape(-1, 1))
+    table_path = opts.table
+    header = True
+    csv_format: dict[str, Any] = {}
+    key: str | None = None
+    if table_path is not None:
+        if not os.path.exists(table_path):
+            raise missing_path_error(table_path, "file")
+        read = read_table(table_path, spec.csv(), spec.max_bytes())
+        table, header = read.table, read.format.header
+        csv_format = read.format.to_dict()
+        problems += read.problems
+        texts = {str(c): text_values(table.column(c)).tolist() for c in table.column_names}
+        match = match_rows(images, table_path, texts, opts.key, header)
+        key = match.key
+        if match.dropped_rows:
+            problems.append(Problem("info", f"{table_path}: {len(match.dropped_rows)} row(s) name images that were "
+                                            "skipped as unreadable; those rows are not used."))
+        names = [str(c) for c in table.column_names if c != key]
+        features, targets, found = table_roles(spec.columns(), names, roles, table_path)
+        mapping = column_parts(spec.columns(), features, targets, roles.table_inputs, roles.table_outputs, table_path)
+        found += mapping.problems
+        if found:
+            raise DataError(" ".join(p.message for p in found), table_path)
+        aligned = table.take(np.asarray(match.rows, dtype=np.int64))
+    else:
+        import pyarrow as pa
+
+        from visualnn.core.column_groups import ColumnParts
+
+        aligned = pa.table({"_": np.zeros(n)})
+        mapping = ColumnParts({}, {}, [])
+    enc = encode_table(spec.with_path(table_path or root), table_path or root, aligned, header, mapping,
+                       roles.table_inputs, outputs, problems, extra)
+    files = np.asarray(images.files)
+    split_files = {k: files[enc.positions[k]].tolist() for k in SPLITS}
+    size = (int(opts.image_size[0]), int(opts.image_size[1]))
+    image_shape = (size[0], size[1], opts.channels)
+    image_part = DataPart(roles.image_input, "input", "images", None, image_shape, "float32")
+    image_stats = {"name": roles.image_input, "role": "input", "images": True, "shape": list(image_shape),
+                   "dtype": "float32", "rescale": opts.rescale, "image_size": list(size),
+                   "color_mode": opts.color_mode, "channels": opts.channels}
+    table_in = {p.name: p for p in enc.parts if p.role == "input"}
+    stats_in = {str(p["name"]): p for p in enc.stats_parts if p.get("role") == "input"}
+    parts = [image_part if name == roles.image_input else table_in[name] for name in inputs]
+    parts += [p for p in enc.parts if p.role == "target"]
+    stats_parts = [image_stats if name == roles.image_input else stats_in[name] for name in inputs]
+    stats_parts += [p for p in enc.stats_parts if p.get("role") == "target"]
+    y: dict[str, Any] = enc.y
+    if len(outputs) == 1:  # one output: Keras compares it with a bare target array
+        y = {k: y[k][outputs[0]] for k in SPLITS}
+    counts = {k: len(split_files[k]) for k in SPLITS}
+    datasets = {k: (image_parts_pipeline(split_files[k], roles.image_input, enc.x[k], y[k], opts, pipe,
+                                         k == "train", seed, list(inputs)) if counts[k] else None) for k in SPLITS}
+    first = parts[len(inputs)]
+    task0 = str(first.task)
+    names0 = list(first.class_names)
+    stats: dict[str, Any] = {
+        "source": "images", "image_table": True, "task": task0, "class_names": names0,
+        "inputs": list(inputs), "outputs": list(outputs), "parts": stats_parts, "features": enc.plan,
+        "feature_names": [c for p in enc.plan for c in p["columns"]], "key": key, "csv": csv_format,
+        "class_output": roles.class_output, "image_input": roles.image_input, "rescale": opts.rescale,
+        "image_size": list(size), "color_mode": opts.color_mode, "channels": opts.channels,
+        "target_encoding": spec.target_encoding(), "scaling": spec.scaling(),
+        "label_format": stats_parts[len(inputs)]["label_format"], "rows": enc.rows_stats(),
+        "split": counts, "skipped": [[p, why] for p, why in images.skipped],
+    }
+    def transform(raw: Any) -> Any:
+        raise DataError(
+            f"This model takes images of {root} together with their rows of {table_path}; predicting from new "
+            "images plus their table rows is not supported yet. Evaluate it with `visualnn evaluate`, or give the "
+            "model images and rows yourself after exporting it (.keras without preprocessing).")
+
+    def raw_paths(split: str, count: int) -> list[str]:
+        """The split's first ``count`` image files (their table rows follow the same order)."""
+        return [str(p) for p in split_files[split][: max(0, count)]]
+
+    tensors = []
+    for k in SPLITS:
+        if not counts[k]:
+            continue
+        for p in parts:
+            if p.role == "input":
+                arr = enc.x[k].get(p.name)
+                tensors.append(TensorInfo(f"{p.name} ({k})", (counts[k], *p.shape), "float32",
+                                          "image" if p is image_part else "vector"))
+            else:
+                arr = y[k] if len(outputs) == 1 else y[k][p.name]
+                tensors.append(TensorInfo(f"{p.name} ({k})", tuple(arr.shape), str(arr.dtype), "labels"))
+    n_out = _units(task0, names0, first.shape)
+    suggestion = suggest_output(task0, len(names0), n_out, spec.target_encoding())
+    code = pipeline_code(pipe, counts["train"], seed, "image_paths_train", "labels_train",
+                         x_names=[p.name for p in parts if p.role == "input"],
+                         y_names=[p.name for p in parts if p.role == "target"])
+    return PreparedData(
+        datasets["train"], datasets["val"], datasets["test"], parts[0].shape, task0, names0, n_out, stats,
+        counts["train"], counts["val"], counts["test"], transform, suggestion, tensors, problems, code, raw_paths,
+        parts,
+    )
+
+
+__all__ = ["ImageFiles", "KeyMatch", "list_images", "match_rows", "prepare_image_parts", "table_roles"]
