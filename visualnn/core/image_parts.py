@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from visualnn.core.column_groups import GroupProblem
-from visualnn.core.dataset import ImageOptions
+from visualnn.core.dataset import ColumnOptions, ImageOptions
 
 # Stable codes (the Problems list and tests key on them).
 IMAGE_INPUT_MISSING = "image-input-missing"
@@ -111,5 +111,35 @@ def image_roles(inputs: list[tuple[str, tuple[int | None, ...] | None]], outputs
     return ImageRoles(image, klass, table_inputs, table_outputs, problems)
 
 
+def table_roles(columns: dict[str, ColumnOptions], names: list[str], roles: ImageRoles,
+                source: str) -> tuple[list[str], list[str], list[GroupProblem]]:
+    """(feature columns, target columns, problems) of the per-image table ``names`` (the key left out).
+
+    Unlisted columns are features; with no table Input, only columns that name an Input are (the rest
+    describe the images and are not used). A column feeding the images' Input is refused.
+    """
+    problems: list[GroupProblem] = []
+    targets = [n for n in names if columns.get(n, ColumnOptions()).role == "target"]
+    features = [n for n in names if columns.get(n, ColumnOptions()).role == "feature"]
+    if not roles.table_inputs:
+        features = [n for n in features if columns.get(n, ColumnOptions()).input is not None]
+    for n in features:
+        if roles.image_input is not None and columns.get(n, ColumnOptions()).input == roles.image_input:
+            problems.append(GroupProblem(
+                "group-image-input",
+                f"Feature column {n!r} of {source} feeds Input {roles.image_input!r}, which takes the images. "
+                f"Choose another Input for column {n!r}, or set its role to ignore.", roles.image_input))
+    if roles.class_output is not None:
+        for n in targets:
+            if columns.get(n, ColumnOptions()).output == roles.class_output:
+                problems.append(GroupProblem(
+                    "target-class-output",
+                    f"Target column {n!r} of {source} is compared with output {roles.class_output!r}, which predicts "
+                    f"the class folders. Choose another output for column {n!r}, or set its role to ignore.",
+                    roles.class_output))
+    return features, targets, problems
+
+
+
 __all__ = ["CLASS_OUTPUT_NAME", "IMAGE_CLASS_OUTPUT", "IMAGE_INPUT_MISSING", "IMAGE_INPUT_SHAPE",
-           "IMAGE_TABLE_MISSING", "ImageRoles", "image_roles"]
+           "IMAGE_TABLE_MISSING", "ImageRoles", "image_roles", "table_roles"]

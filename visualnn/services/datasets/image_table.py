@@ -14,9 +14,9 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from visualnn.core.column_groups import GroupProblem, column_parts
-from visualnn.core.dataset import IMAGE_EXTENSIONS, ColumnOptions, DatasetSpec, PipelineOptions
-from visualnn.core.image_parts import ImageRoles, image_roles
+from visualnn.core.column_groups import column_parts
+from visualnn.core.dataset import IMAGE_EXTENSIONS, DatasetSpec, PipelineOptions
+from visualnn.core.image_parts import image_roles, table_roles
 from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
 
 if TYPE_CHECKING:
@@ -166,33 +166,24 @@ def match_rows(images: ImageFiles, table_path: str, columns: dict[str, list[str 
     return KeyMatch(key, [int(r) for r in rows if r is not None], dropped)
 
 
-def table_roles(columns: dict[str, ColumnOptions], names: list[str], roles: ImageRoles,
-                source: str) -> tuple[list[str], list[str], list[GroupProblem]]:
-    """(feature columns, target columns, problems) of the per-image table ``names`` (the key left out).
+def image_table_columns(spec: DatasetSpec, root: str, table_path: str) -> tuple[list[str], Any]:
+    """(the key column, the table's other columns as inspection sees them) for validation (TF-free).
 
-    Unlisted columns are features; with no table Input, only columns that name an Input are (the rest
-    describe the images and are not used). A column feeding the images' Input is refused.
+    Reads the table and matches its rows to the images of ``root`` as training does, so ``visualnn check``
+    refuses the same keys, missing rows and duplicates with the same words.
     """
-    problems: list[GroupProblem] = []
-    targets = [n for n in names if columns.get(n, ColumnOptions()).role == "target"]
-    features = [n for n in names if columns.get(n, ColumnOptions()).role == "feature"]
-    if not roles.table_inputs:
-        features = [n for n in features if columns.get(n, ColumnOptions()).input is not None]
-    for n in features:
-        if roles.image_input is not None and columns.get(n, ColumnOptions()).input == roles.image_input:
-            problems.append(GroupProblem(
-                "group-image-input",
-                f"Feature column {n!r} of {source} feeds Input {roles.image_input!r}, which takes the images. "
-                f"Choose another Input for column {n!r}, or set its role to ignore.", roles.image_input))
-    if roles.class_output is not None:
-        for n in targets:
-            if columns.get(n, ColumnOptions()).output == roles.class_output:
-                problems.append(GroupProblem(
-                    "target-class-output",
-                    f"Target column {n!r} of {source} is compared with output {roles.class_output!r}, which predicts "
-                    f"the class folders. Choose another output for column {n!r}, or set its role to ignore.",
-                    roles.class_output))
-    return features, targets, problems
+    from visualnn.services.datasets.columns import analyze_column, text_values
+    from visualnn.services.datasets.tables import read_table
+
+    if not os.path.exists(table_path):
+        raise missing_path_error(table_path, "file")
+    read = read_table(table_path, spec.csv(), spec.max_bytes())
+    table = read.table
+    texts = {str(c): text_values(table.column(c)).tolist() for c in table.column_names}
+    match = match_rows(list_images(root, False), table_path, texts, spec.image().key, read.format.header)
+    infos = [analyze_column(str(c), table.column(c), table_path, read.format.header, detail=False)
+             for c in table.column_names if c != match.key]
+    return [match.key], infos
 
 
 def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inputs: list[str], outputs: list[str],
@@ -330,4 +321,4 @@ def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inp
     )
 
 
-__all__ = ["ImageFiles", "KeyMatch", "list_images", "match_rows", "prepare_image_parts", "table_roles"]
+__all__ = ["ImageFiles", "KeyMatch", "image_table_columns", "list_images", "match_rows", "prepare_image_parts"]
