@@ -12,8 +12,8 @@ from __future__ import annotations
 from visualnn.core.column_groups import GroupProblem, column_parts, column_width, width_problem
 from visualnn.core.compile_options import ArrayFact, CompileIssue, DataFacts
 from visualnn.core.dataset import ArrayOptions, ColumnOptions, ImageOptions
-from visualnn.core.image_parts import IMAGE_INPUT_SHAPE, image_roles, table_roles
 from visualnn.core.graph import Graph
+from visualnn.core.image_parts import IMAGE_INPUT_SHAPE, image_roles, table_roles
 from visualnn.core.model_io import input_names, output_names
 from visualnn.core.specs import fmt_shape
 

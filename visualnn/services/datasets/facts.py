@@ -79,7 +79,7 @@ def project_facts(project: Project) -> DataFacts | None:
     if table is not None:  # an image folder with a per-image table: the table's columns are what the checks need
         from dataclasses import replace
 
-        from visualnn.services.datasets.image_table import image_table_columns
+        from visualnn.services.datasets.image_keys import image_table_columns
 
         _, infos = image_table_columns(spec.with_path(root), root, resolve_data_path(project, table))
         facts = DataFacts(task="unknown", source=os.path.basename(os.path.normpath(root)) or root,
