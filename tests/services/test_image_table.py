@@ -133,3 +133,42 @@ def test_export_code_refuses_naming_what_works_and_keras_export_takes_preprocess
     report, _ = export_project(project, tmp_path / "model.keras", str(tmp_path))
     assert (tmp_path / "model.keras").exists()
     assert report.passed, report
+
+
+def test_a_one_input_one_output_model_learns_a_table_target_from_a_flat_folder(tmp_path: Path) -> None:
+    """No class output: the folder needs no class sub-folders, and the one output's target is bare."""
+    import shutil
+
+    from visualnn.core.graph import Edge, Graph, Node
+    from visualnn.core.protocol import EvaluateRequest, TrainRequest
+    from visualnn.core.training_config import TrainingConfig
+    from visualnn.services.evaluation import run_evaluation
+    from visualnn.services.training import run_training
+
+    keys = write_images(str(tmp_path), key_style="name")
+    flat = tmp_path / "images"
+    for cls in ("bright", "dark"):
+        for item in (flat / cls).iterdir():
+            shutil.move(str(item), flat / item.name)
+        (flat / cls).rmdir()
+    g = Graph("functional")
+    g.add_node(Node("input_1", "Input", {"shape": [8, 8, 3]}, name="image"))
+    g.add_node(Node("flatten_1", "Flatten", {}))
+    g.add_node(Node("dense_1", "Dense", {"units": 1, "activation": None}, name="score"))
+    g.connect(Edge.of("input_1", "flatten_1"))
+    g.connect(Edge.of("flatten_1", "dense_1"))
+    spec = image_spec(key=None).with_column("size", role="ignore", input=None)
+    data = _prepare(tmp_path, spec, g)
+    assert [(p.name, p.role) for p in data.parts] == [("image", "input"), ("score", "target")]
+    assert data.task == "regression" and data.stats["class_output"] is None and len(keys) == 40
+    x, y = next(iter(data.train))
+    assert x.shape == (8, 8, 8, 3) and y.shape == (8, 1)  # one Input, one output: both bare
+    from visualnn.core.project import Project
+
+    cfg = TrainingConfig(loss="mean_squared_error", metrics=("mae",), epochs=1, batch_size=8, seed=1,
+                         deterministic=True, device="cpu")
+    project = Project(g, "flat", spec, cfg)
+    result = run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
+    project.add_run(result.run)
+    report = run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path)))
+    assert report["task"] == "regression" and "mae" in report["metrics"]

@@ -119,6 +119,8 @@ def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], 
     names = [n for n in (order or [*x, image_input]) if n in x or n == image_input]
 
     def element(p: Any, row: Any, target: Any) -> Any:
+        if names == [image_input]:  # one Input: Keras takes the bare batch, as a single-input model
+            return load(p), target
         return {n: (load(p) if n == image_input else row[n]) for n in names}, target
 
     ds = ds.map(element, num_parallel_calls=tf.data.AUTOTUNE)
@@ -131,9 +133,12 @@ def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], 
             ds = ds.shuffle(shuffle_buffer(pipe, len(files)), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(int(pipe.batch_size))
     if scale != 1.0 or offset != 0.0:
-        ds = ds.map(lambda xs, target: ({n: (xs[n] * scale + offset if n == image_input else xs[n]) for n in names},
-                                        target),
-                    num_parallel_calls=tf.data.AUTOTUNE)
+        def rescale(xs: Any, target: Any) -> Any:
+            if names == [image_input]:
+                return xs * scale + offset, target
+            return {n: (xs[n] * scale + offset if n == image_input else xs[n]) for n in names}, target
+
+        ds = ds.map(rescale, num_parallel_calls=tf.data.AUTOTUNE)
     if training and pipe.repeat:
         ds = ds.repeat()
     if pipe.prefetch:
