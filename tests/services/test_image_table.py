@@ -75,6 +75,7 @@ def _edit_csv(folder: Path, fn: Any) -> None:
     (None, {"table": "nope.csv"}, None, ["nope.csv"]),
     (None, None, image_graph(image_shape=(16, 16, 3)), ["Input image declares shape [16, 16, 3]", "[8, 8, 3]"]),
     (None, {"input": "pixels"}, None, ["Input 'pixels'", "its Inputs: image, meta"]),
+    (lambda f: f.rename(columns={"size": "width"}), None, None, ["column(s) 'size'", "no such column"]),
 ])
 def test_bad_inputs_are_refused_naming_the_file_row_column_or_node(tmp_path: Path, edit: Any, spec: Any, graph: Any,
                                                                      words: list[str]) -> None:

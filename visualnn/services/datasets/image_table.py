@@ -78,6 +78,11 @@ def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inp
             problems.append(Problem("info", f"{table_path}: {len(match.dropped_rows)} row(s) name images that were "
                                             "skipped as unreadable; those rows are not used."))
         names = [str(c) for c in table.column_names if c != key]
+        unknown = [c for c in spec.columns() if c not in names and c != key]
+        if unknown:
+            raise DataError(f"{table_path}: the project sets column(s) {', '.join(map(repr, unknown))} but the table "
+                            f"has no such column (columns: {', '.join(names)}). Fix the names or reset the column "
+                            "roles.", table_path)
         features, targets, found = table_roles(spec.columns(), names, roles, table_path)
         mapping = column_parts(spec.columns(), features, targets, roles.table_inputs, roles.table_outputs, table_path)
         found += mapping.problems
