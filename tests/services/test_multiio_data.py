@@ -117,7 +117,8 @@ def test_a_multi_io_model_needs_an_npz(tmp_path: Path) -> None:
 
     np.save(tmp_path / "x.npy", arrays()["tabular"])
     spec = DatasetSpec("numpy", "x.npy")
-    with pytest.raises(DataError, match=r"so it takes named parts: arrays of an \.npz.*numpy\.savez\(path, tabular=\.\.\."):
+    with pytest.raises(DataError, match=r"takes named parts: arrays of an \.npz.*image folder with a per-image table.*"
+                                        r"numpy\.savez\(path, tabular=\.\.\."):
         prepare(spec, str(tmp_path), inputs=INPUTS, outputs=OUTPUTS)
     (tmp_path / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")  # a CSV feeds column groups (test_csv_parts)
     with pytest.raises(DataError, match=r"Feature column 'a' .* feeds no Input; the model has several "

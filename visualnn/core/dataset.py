@@ -18,7 +18,9 @@ Never the data itself. Paths are stored relative to the project file.
     split:     {"val": 0.2, "test": 0.1, "seed": 42, "stratify": true}
     pipeline:  {"shuffle": true, "shuffle_buffer": None (= number of training examples), "seed": None
                 (= split seed), "batch_size": 32, "repeat": false, "cache": false, "prefetch": true}
-    image:     {"image_size": [32, 32], "color_mode": rgb|grayscale, "rescale": "0_1"|"-1_1"|"none"}
+    image:     {"image_size": [32, 32], "color_mode": rgb|grayscale, "rescale": "0_1"|"-1_1"|"none",
+                "table": None (a CSV of per-image columns), "key": None (its file-name column),
+                "input": None (the Input the images feed), "class_output": None (the output of the class folders)}
     arrays:    {"features": "x", "targets": "y", "targets_path": None,   (.npz keys; .npy + targets file)
                 "inputs": {node: array}, "outputs": {node: array}}   (named parts, models with several Inputs/outputs)
     window:    {"length": 24, "stride": 1, "horizon": 1, "target": None, "features": None,
@@ -213,6 +215,15 @@ class ImageOptions:
     image_size: tuple[int, int] = (32, 32)
     color_mode: str = "rgb"
     rescale: str = "0_1"
+    # An image folder plus a table of per-image features/targets (models with several Inputs or outputs):
+    # ``table`` is a CSV relative to the project (None: no table), ``key`` its column holding each image's
+    # path relative to the folder or its file name (None: the column whose values match the images),
+    # ``input`` the Input node the images feed (None: the model's only Input of rank 3), ``class_output``
+    # the output that predicts the sub-folder class (None: the output named "class", if any).
+    table: str | None = None
+    key: str | None = None
+    input: str | None = None
+    class_output: str | None = None
 
     @property
     def channels(self) -> int:

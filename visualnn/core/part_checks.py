@@ -9,10 +9,11 @@ names, shapes and dtypes come from the inspection's :class:`~visualnn.core.compi
 
 from __future__ import annotations
 
-from visualnn.core.column_groups import column_parts, column_width, width_problem
+from visualnn.core.column_groups import GroupProblem, column_parts, column_width, width_problem
 from visualnn.core.compile_options import ArrayFact, CompileIssue, DataFacts
-from visualnn.core.dataset import ArrayOptions, ColumnOptions
+from visualnn.core.dataset import ArrayOptions, ColumnOptions, ImageOptions
 from visualnn.core.graph import Graph
+from visualnn.core.image_parts import IMAGE_INPUT_SHAPE, image_roles, table_roles
 from visualnn.core.model_io import input_names, output_names
 from visualnn.core.specs import fmt_shape
 
@@ -38,17 +39,21 @@ def _accepts(declared: list[object], sample: tuple[int, ...]) -> bool:
 
 
 def check_parts(graph: Graph, mapping: ArrayOptions, facts: DataFacts,
-                columns: dict[str, ColumnOptions] | None = None) -> list[CompileIssue]:
+                columns: dict[str, ColumnOptions] | None = None, image: ImageOptions | None = None) -> list[CompileIssue]:
     """Every problem between the model's Input/output nodes and the ``.npz`` arrays (or CSV columns) that feed them.
 
     A CSV feeds each Input a column group and each output a target column (``columns``: the project's
-    column settings, see :mod:`visualnn.core.column_groups`).
+    column settings, see :mod:`visualnn.core.column_groups`). An image folder (``image``: its settings) feeds
+    one Input its images, one output its class folders and the rest its per-image table
+    (:mod:`visualnn.core.image_parts`).
     """
     inputs, outputs = input_names(graph), output_names(graph)
     ids = _node_ids(graph)
     source = facts.source or "the data"
     if facts.source_kind == "csv":
         return _column_groups(graph, columns or {}, facts, ids, source)
+    if facts.source_kind == "images" and image is not None:
+        return _image_parts(graph, image, columns or {}, facts, ids, source)
     if facts.source_kind != "numpy" or not source.lower().endswith(".npz"):  # images, time series
         first = inputs[0] if inputs else None
         return [CompileIssue(
@@ -84,11 +89,50 @@ def check_parts(graph: Graph, mapping: ArrayOptions, facts: DataFacts,
     return issues
 
 
+def _image_parts(graph: Graph, image: ImageOptions, columns: dict[str, ColumnOptions], facts: DataFacts,
+                 ids: dict[str, str], source: str) -> list[CompileIssue]:
+    """An image folder and its per-image table against the model's Inputs and outputs (codes of image_parts)."""
+    declared: list[tuple[str, tuple[int | None, ...] | None]] = []
+    for name in input_names(graph):
+        shape = graph.nodes[ids[name]].params.get("shape") if name in ids else None
+        declared.append((name, tuple(d if isinstance(d, int) else None for d in shape)
+                         if isinstance(shape, list | tuple) else None))
+    roles = image_roles(declared, output_names(graph), image, source)
+    problems = list(roles.problems)
+    if image.table is not None and not problems:
+        table = image.table
+        names = [c.name for c in facts.columns]
+        features, targets, found = table_roles(columns, names, roles, table)
+        problems += found
+        if not found:
+            problems += _group_problems(graph, columns, facts, ids, table, features, targets, roles.table_inputs,
+                                        roles.table_outputs)
+    want = [int(image.image_size[0]), int(image.image_size[1]), image.channels]
+    return [_issue(p, ids, want if p.code == IMAGE_INPUT_SHAPE else None) for p in problems]
+
+
+def _issue(p: GroupProblem, ids: dict[str, str], shape: list[int] | None = None) -> CompileIssue:
+    """A column-group or image-part problem as a compile issue; a wrong Input shape gets its one-click fix."""
+    node_id = ids.get(p.node) if p.node is not None else None
+    value = shape if shape is not None else ([p.width] if p.width is not None else None)
+    fix = {"node": node_id, "param": "shape", "value": value} if value is not None and node_id else None
+    return CompileIssue("error", p.code, p.message, node_id, fix)
+
+
 def _column_groups(graph: Graph, columns: dict[str, ColumnOptions], facts: DataFacts, ids: dict[str, str],
                    source: str) -> list[CompileIssue]:
     """A CSV's column groups and target columns against the model's Inputs and outputs (codes of column_groups)."""
     features = [c.name for c in facts.columns]
-    mapping = column_parts(columns, features, list(facts.targets), input_names(graph), output_names(graph), source)
+    problems = _group_problems(graph, columns, facts, ids, source, features, list(facts.targets), input_names(graph),
+                               output_names(graph))
+    return [_issue(p, ids) for p in problems]
+
+
+def _group_problems(graph: Graph, columns: dict[str, ColumnOptions], facts: DataFacts, ids: dict[str, str],
+                    source: str, features: list[str], targets: list[str], inputs: list[str],
+                    outputs: list[str]) -> list[GroupProblem]:
+    """The column mapping's problems and each complete group's width against its Input's declared shape."""
+    mapping = column_parts(columns, features, targets, inputs, outputs, source)
     problems = list(mapping.problems)
     by_name = {c.name: c for c in facts.columns}
     grouped = not any(p.code.startswith("group-") for p in problems)  # widths of incomplete groups say nothing
@@ -102,12 +146,7 @@ def _column_groups(graph: Graph, columns: dict[str, ColumnOptions], facts: DataF
         found = width_problem(node, graph.nodes[ids[node]].params.get("shape"), cols, width, source)
         if found is not None:
             problems.append(found)
-    out = []
-    for p in problems:
-        node_id = ids.get(p.node) if p.node is not None else None
-        fix = {"node": node_id, "param": "shape", "value": [p.width]} if p.width is not None and node_id else None
-        out.append(CompileIssue("error", p.code, p.message, node_id, fix))
-    return out
+    return problems
 
 
 def _unknown_nodes(chosen: dict[str, str] | None, names: list[str], role: str, ids: dict[str, str]) -> list[CompileIssue]:

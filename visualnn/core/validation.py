@@ -138,7 +138,9 @@ def _intended_outputs_kept(project: Project, issues: list[Issue]) -> list[Issue]
 def _compile_and_data(project: Project, shapes: ShapeReport, facts: DataFacts | None) -> list[Issue]:
     """The compile checks and, with facts, the data checks; a bug in them degrades to one message."""
     try:
-        if facts is not None and is_multi_io(project.graph):
+        image_table = (project.dataset is not None and project.dataset.kind == "images"
+                       and project.dataset.image().table is not None)
+        if facts is not None and (is_multi_io(project.graph) or image_table):
             return _parts(project, facts)
         found = check_compile(project.graph, project.training.loss, project.training.metrics, facts)
         if facts is not None:
@@ -155,18 +157,19 @@ def _parts(project: Project, facts: DataFacts) -> list[Issue]:
     several, each output's loss and metrics are its own and the model-wide ones are not checked against one target.
     """
     mapping = project.dataset.arrays() if project.dataset is not None else ArrayOptions()
+    image = project.dataset.image() if project.dataset is not None and project.dataset.kind == "images" else None
     if project.dataset is not None and project.dataset.kind == "timeseries":
         found = check_window_parts(project.graph, project.dataset.window(), facts)  # one target column per output
     else:
         columns = project.dataset.columns() if project.dataset is not None else {}
-        found = check_parts(project.graph, mapping, facts, columns=columns)
+        found = check_parts(project.graph, mapping, facts, columns=columns, image=image)
     single_output = len(output_names(project.graph)) == 1
     found += check_compile(project.graph, project.training.loss, project.training.metrics,
-                           facts if single_output and not found else None)
+                           facts if single_output and not found and image is None else None)
     out = []
     for issue in found:
         converted = from_compile_issue(issue)
-        if converted.fix is None and issue.code.startswith(("part", "series")):
+        if converted.fix is None and issue.code.startswith(("part", "series", "image", "group", "target")):
             # The part checks end with what to do: rename the array, or choose it in the Data panel.
             converted = replace(converted, fix=issue.message.rsplit(". ", 1)[-1].strip())
         out.append(converted)

@@ -10,7 +10,7 @@ from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest
 from visualnn.core.training_config import DIVERGED, RunRecord
 from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
-from visualnn.services.training_data import load_data, model_names
+from visualnn.services.training_data import load_data, model_names, model_shapes
 
 MAX_POINTS = 5000  # regression scatter points sent to the UI
 THUMB = 32  # wrong-sample thumbnails are at most THUMB x THUMB pixels
@@ -211,7 +211,7 @@ def run_evaluation(req: EvaluateRequest[Project], sink: Sink = null_sink) -> dic
     ins, outs = model_names(model)
     try:
         data = load_data(req.project.dataset, req.base_dir, cfg.batch_size, cfg.seed, req.inline_data, shuffle=False,
-                         use_cache=True, inputs=ins, outputs=outs)
+                         use_cache=True, inputs=ins, outputs=outs, shapes=model_shapes(model))
     except Exception as exc:
         raise TrainingError(f"Could not prepare the data: {explain(exc)}") from exc
     split = req.split

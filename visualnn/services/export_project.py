@@ -68,11 +68,13 @@ def project_samples(project: Project, base_dir: str, n: int = 256, model: Any = 
 def _prepared(project: Project, base_dir: str, model: Any = None) -> Any:
     """The project's data keyed by ``model``'s Input and output names (the graph's when no model is given)."""
     from visualnn.services.datasets import prepare
-    from visualnn.services.training_data import graph_names, model_names
+    from visualnn.services.training_data import graph_names, graph_shapes, model_names, model_shapes
 
     assert project.dataset is not None
     ins, outs = model_names(model) if model is not None else graph_names(project.graph)
-    return prepare(project.dataset, base_dir, batch_size=64, seed=project.training.seed, inputs=ins, outputs=outs)
+    shapes = model_shapes(model) if model is not None else graph_shapes(project.graph)
+    return prepare(project.dataset, base_dir, batch_size=64, seed=project.training.seed, inputs=ins, outputs=outs,
+                   shapes=shapes)
 
 
 SPLIT_NAMES = {"test": "test split", "val": "validation split (this project has no test split)",

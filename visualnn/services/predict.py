@@ -90,9 +90,15 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     model = load_run_model(req.base_dir, run)
     if req.rows is None and not req.input_path:
         raise TrainingError("Nothing to predict: pick rows or images, or open a file.")
-    from visualnn.services.training_data import load_data, model_names
+    from visualnn.services.training_data import load_data, model_names, model_shapes
 
     ins, outs = model_names(model)
+    spec = req.project.dataset
+    if spec is not None and spec.kind == "images" and (spec.image().table is not None or len(ins) > 1):
+        raise TrainingError(
+            f"This model takes images together with their rows of a table (Inputs {', '.join(ins)}), and predicting "
+            "from new images plus their table rows is not supported yet. Evaluate it with `visualnn evaluate`, or "
+            "export it as .keras without preprocessing and feed it one array per Input yourself.")
     source = resolve_path(req.input_path, req.base_dir) if req.rows is None and req.input_path else None
     raw: Any = req.rows if source is None else read_raw(source, ins)
     files = _file_names(raw, source)
@@ -101,7 +107,7 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     if data is None and req.project.dataset is not None:
         try:
             data = load_data(req.project.dataset, req.base_dir, cfg.batch_size, cfg.seed, None, shuffle=False,
-                             use_cache=True, inputs=ins, outputs=outs)
+                             use_cache=True, inputs=ins, outputs=outs, shapes=model_shapes(model))
         except Exception as exc:
             raise TrainingError(f"Could not prepare the preprocessing: {explain(exc)}") from exc
     if getattr(data, "parts", None):

@@ -64,6 +64,10 @@ def input_key(name: str, taken: set[str]) -> str:
 def raw_model(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     """``model`` with the preprocessing described by ``stats`` in front, for export format ``fmt``."""
     source = stats.get("source")
+    if stats.get("image_table"):
+        return RawModel(model, ["The model takes images with their table rows: the export takes them preprocessed "
+                                "(pixels resized and rescaled as the project sets, each table Input's columns encoded "
+                                "and scaled), one array per Input; raw-input export of this source is not built yet."])
     if stats.get("parts") and source == "csv":
         return _csv_parts(model, stats, fmt)
     if stats.get("parts"):

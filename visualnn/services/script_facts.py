@@ -66,6 +66,8 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
             task = encode_array_targets(pair.y, abs_spec, path)[0]
         facts.update(features_array=pair.x_name, targets_array=pair.y_name, task=task,
                      targets_path=spec.arrays().targets_path)
+    elif spec.kind == "images" and spec.image().table is not None:
+        facts.update(image_table=True)  # the script generator refuses this source (it names what works)
     elif spec.kind == "images":
         from visualnn.services.datasets.images import scan_image_folder
 

@@ -42,7 +42,14 @@ from visualnn.services.training_common import (
     new_run_id,
     null_sink,
 )
-from visualnn.services.training_data import check_part_shapes, data_facts, graph_names, load_data, output_facts
+from visualnn.services.training_data import (
+    check_part_shapes,
+    data_facts,
+    graph_names,
+    graph_shapes,
+    load_data,
+    output_facts,
+)
 
 
 def fit_model(
@@ -119,7 +126,7 @@ def run_training(
     try:
         ins, outs = graph_names(project.graph)
         data = load_data(project.dataset, job.base_dir, place.global_batch, cfg.seed, job.inline_data, cfg.shuffle,
-                         inputs=ins, outputs=outs)
+                         inputs=ins, outputs=outs, shapes=graph_shapes(project.graph))
         check_part_shapes(project.graph, data)
         data = place.prepare_data(data)
     except Exception as exc:

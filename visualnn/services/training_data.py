@@ -92,7 +92,7 @@ def _as_float32(raw: Any) -> Any:
 def load_data(
     dataset: DatasetSpec | None, base_dir: str, batch_size: int, seed: int, inline: dict[str, Any] | None = None,
     shuffle: bool = True, use_cache: bool = False, *, inputs: list[str] | None = None,
-    outputs: list[str] | None = None,
+    outputs: list[str] | None = None, shapes: dict[str, tuple[int | None, ...] | None] | None = None,
 ) -> Any:
     """The job's data: ``inline`` arrays when given, else the project's ``dataset`` through the data service.
 
@@ -110,10 +110,11 @@ def load_data(
         raise DataError("The project has no dataset. Choose one in the Data panel before training.")
     from visualnn.services.datasets.prepare import prepare
 
-    key = _cache_key(dataset, base_dir, batch_size, seed, [list(inputs or []), list(outputs or [])])
+    key = _cache_key(dataset, base_dir, batch_size, seed,
+                     [list(inputs or []), list(outputs or []), sorted((k, str(v)) for k, v in (shapes or {}).items())])
     if use_cache and key is not None and key in _CACHE:
         return _CACHE[key]
-    data = prepare(dataset, base_dir, batch_size=batch_size, seed=seed, inputs=inputs, outputs=outputs)
+    data = prepare(dataset, base_dir, batch_size=batch_size, seed=seed, inputs=inputs, outputs=outputs, shapes=shapes)
     if key is not None:
         _CACHE.clear()  # one entry: evaluate/predict right after training reuse it; memory stays bounded
         _CACHE[key] = data
@@ -149,6 +150,21 @@ def model_names(model: Any) -> tuple[list[str], list[str]]:
     """
     inputs = [str(getattr(t, "name", "") or "").split(":")[0] for t in getattr(model, "inputs", None) or []]
     return inputs, [str(n) for n in getattr(model, "output_names", None) or []]
+
+
+def graph_shapes(graph: Graph) -> dict[str, tuple[int | None, ...] | None]:
+    """Each Input node's sample shape (``load_data``'s ``shapes``: an image folder's Input is the one of rank 3)."""
+    return {port.name: port.shape for port in model_inputs(graph)}
+
+
+def model_shapes(model: Any) -> dict[str, tuple[int | None, ...] | None]:
+    """Each Input's sample shape of a trained Keras model, keyed as :func:`model_names` names them."""
+    names, _ = model_names(model)
+    out: dict[str, tuple[int | None, ...] | None] = {}
+    for name, tensor in zip(names, getattr(model, "inputs", None) or [], strict=False):
+        shape = getattr(tensor, "shape", None)
+        out[name] = None if shape is None else tuple(None if d is None else int(d) for d in tuple(shape)[1:])
+    return out
 
 
 def check_part_shapes(graph: Graph, data: Any) -> None:

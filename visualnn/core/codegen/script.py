@@ -213,6 +213,11 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
     parts = is_multi_io(project.graph)
     if kind == "timeseries" and data and "targets" in data:
         return out + _series_targets_block(data, parts)
+    if kind == "images" and project.dataset is not None and (parts or project.dataset.image().table is not None):
+        raise CodegenError("The exported script cannot yet read an image folder together with a per-image table, so "
+                           "it would not train on the same data as the app; no script was written. Scripts work for "
+                           "named parts of an .npz, CSV column groups and time series with several targets. Train "
+                           "this project in the app or with `visualnn train`.")
     if parts and kind not in ("random", "numpy", "csv"):
         raise CodegenError(f"A model with several Inputs or outputs takes named arrays from an .npz file or column "
                            f"groups from a CSV; the project's data is {kind}. Choose an .npz with one array per Input "

@@ -74,7 +74,18 @@ def project_facts(project: Project) -> DataFacts | None:
     spec = project.dataset
     if spec is None:
         return None
-    info = inspect_source(resolve_data_path(project, spec.path), dict(spec.options), kind=spec.kind,
+    root = resolve_data_path(project, spec.path)
+    table = spec.image().table if spec.kind == "images" else None
+    if table is not None:  # an image folder with a per-image table: the table's columns are what the checks need
+        from dataclasses import replace
+
+        from visualnn.services.datasets.image_keys import image_table_columns
+
+        _, infos = image_table_columns(spec.with_path(root), root, resolve_data_path(project, table))
+        facts = DataFacts(task="unknown", source=os.path.basename(os.path.normpath(root)) or root,
+                          source_kind="images")
+        return replace(facts, columns=tuple(FeatureColumn(c.name, c.kind, c.n_unique, c.n_missing) for c in infos))
+    info = inspect_source(root, dict(spec.options), kind=spec.kind,
                           inputs=input_names(project.graph), outputs=output_names(project.graph))
     return facts_of(info)
 

@@ -98,6 +98,54 @@ def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineO
     return ds
 
 
+def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], y: Any, opts: ImageOptions,
+                         pipe: PipelineOptions, training: bool, seed: int, order: list[str] | None = None) -> Any:
+    """Batched ``({image_input: images, <table Input>: rows...}, y)`` over ``files`` and their table rows.
+
+    The image is decoded from its path in the pipeline, as :func:`image_pipeline` does; the table parts ``x``
+    (one array per Input, row i belonging to ``files[i]``) and the targets ``y`` (an array, or a dict per
+    output) are sliced alongside. ``order`` is the model's Input order (the batches' dict keys follow it).
+    """
+    import tensorflow as tf
+
+    load = decode_fn(opts)
+    scale, offset = rescale_factors(opts.rescale)
+    rows = tf.data.Dataset.from_tensor_slices(dict(x)) if x else tf.data.Dataset.from_tensor_slices(
+        {"_": tf.zeros((len(files),))})  # no table Input: a placeholder the map below drops
+    ds = tf.data.Dataset.zip((tf.data.Dataset.from_tensor_slices(files), rows, tf.data.Dataset.from_tensor_slices(y)))
+    shuffle = training and pipe.shuffle
+    if shuffle and not pipe.cache:
+        ds = ds.shuffle(shuffle_buffer(pipe, len(files)), seed=seed, reshuffle_each_iteration=True)
+    names = [n for n in (order or [*x, image_input]) if n in x or n == image_input]
+
+    def element(p: Any, row: Any, target: Any) -> Any:
+        if names == [image_input]:  # one Input: Keras takes the bare batch, as a single-input model
+            return load(p), target
+        return {n: (load(p) if n == image_input else row[n]) for n in names}, target
+
+    ds = ds.map(element, num_parallel_calls=tf.data.AUTOTUNE)
+    # Every image has its row: a file that passes the byte checks but fails to decode stops the run with the
+    # count, and the known size lets Keras count an epoch's steps.
+    ds = ds.apply(tf.data.experimental.assert_cardinality(len(files)))
+    if pipe.cache:
+        ds = ds.cache()
+        if shuffle:
+            ds = ds.shuffle(shuffle_buffer(pipe, len(files)), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(int(pipe.batch_size))
+    if scale != 1.0 or offset != 0.0:
+        def rescale(xs: Any, target: Any) -> Any:
+            if names == [image_input]:
+                return xs * scale + offset, target
+            return {n: (xs[n] * scale + offset if n == image_input else xs[n]) for n in names}, target
+
+        ds = ds.map(rescale, num_parallel_calls=tf.data.AUTOTUNE)
+    if training and pipe.repeat:
+        ds = ds.repeat()
+    if pipe.prefetch:
+        ds = ds.prefetch(tf.data.AUTOTUNE)
+    return ds
+
+
 def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     """Image folder -> streaming train/validation/test pipelines of (samples, height, width, channels)."""
     import numpy as np

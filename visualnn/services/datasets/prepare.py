@@ -18,6 +18,7 @@ from visualnn.services.datasets.prepared import PreparedData
 def prepare(
     spec: DatasetSpec, base_dir: str = ".", batch_size: int | None = None, seed: int | None = None, *,
     inputs: list[str] | None = None, outputs: list[str] | None = None,
+    shapes: dict[str, tuple[int | None, ...] | None] | None = None,
 ) -> PreparedData:
     """Load and preprocess the data ``spec`` describes (paths relative to ``base_dir``).
 
@@ -29,7 +30,9 @@ def prepare(
     (:func:`visualnn.core.model_io.input_names`/``output_names``). With more than one of either the
     model takes named parts: an ``.npz`` with one array per node (``visualnn.services.datasets.parts``) or
     a CSV with a column group per Input and a target column per output (``...datasets.csv_parts``),
-    and the pipelines yield ``({input: batch}, {output: batch})``.
+    and the pipelines yield ``({input: batch}, {output: batch})``. An image folder with a per-image table
+    (``image.table``), or feeding several Inputs/outputs, gives named parts too (``...datasets.image_table``);
+    ``shapes`` (each Input's declared sample shape) finds the images' Input when ``image.input`` names none.
     """
     problems = spec.validate()
     if problems:
@@ -44,6 +47,19 @@ def prepare(
         pipe = replace(pipe, seed=int(seed))
     abs_spec = spec.with_path(path)
     ins, outs = list(inputs or []), list(outputs or [])
+    if spec.kind == "images" and (len(ins) > 1 or len(outs) > 1 or spec.image().table is not None):
+        from visualnn.services.datasets.image_table import prepare_image_parts
+        from visualnn.services.datasets.sources import seed_of
+
+        table = spec.image().table
+        if table is not None:
+            image = dict(spec.options.get("image") or {})
+            image["table"] = resolve_path(table, base_dir)
+            abs_spec = abs_spec.with_options(image=image)
+        if not ins or not outs:
+            raise DataError(f"{path}: an image folder with a per-image table needs the model's Input and output names "
+                            "(train, evaluate or predict the project, not the data alone).", path)
+        return prepare_image_parts(abs_spec, pipe, seed_of(abs_spec, pipe), ins, outs, shapes)
     if (len(ins) > 1 or len(outs) > 1) and spec.kind == "csv":
         from visualnn.services.datasets.csv_parts import prepare_csv_parts
         from visualnn.services.datasets.sources import seed_of
@@ -58,7 +74,7 @@ def prepare(
             raise DataError(
                 f"{path}: this model has several Inputs or outputs (Inputs {', '.join(ins) or '?'}; outputs "
                 f"{', '.join(outs) or '?'}), so it takes named parts: arrays of an .npz, column groups of a CSV, or "
-                f"target columns of a time series; {spec.kind} data gives one tensor. Save one array per node "
+                f"target columns of a time series, or an image folder with a per-image table; {spec.kind} data gives one tensor. Save one array per node "
                 "with numpy.savez(path, " + ", ".join(f"{n}=..." for n in [*ins, *outs]) + ") and choose that "
                 "file in the Data panel.", path)
         from visualnn.services.datasets.parts import prepare_named_numpy

@@ -1,0 +1,175 @@
+"""An image folder plus a CSV of per-image features/targets keyed by file name, as named parts (issue 14)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.services.image_table_helpers import image_graph, image_project, image_spec, write_images
+from visualnn.core.model_io import input_names, output_names
+from visualnn.services.datasets import prepare
+from visualnn.services.datasets.errors import DataError
+from visualnn.services.training_data import graph_shapes
+
+
+def _prepare(folder: Path, spec: Any = None, graph: Any = None) -> Any:
+    graph = graph or image_graph()
+    return prepare(spec or image_spec(), str(folder), inputs=input_names(graph), outputs=output_names(graph),
+                   shapes=graph_shapes(graph))
+
+
+def test_images_and_their_rows_are_zipped_into_named_parts_with_one_split(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    write_images(str(tmp_path))
+    data = _prepare(tmp_path)
+    assert [(p.name, p.role, p.shape) for p in data.parts] == [
+        ("image", "input", (8, 8, 3)), ("meta", "input", (1,)), ("class", "target", (1,)), ("score", "target", (1,))]
+    assert data.parts[2].task == "binary" and data.parts[2].class_names == ("bright", "dark")
+    assert data.parts[3].task == "regression"
+    assert (data.n_train, data.n_val) == (32, 8)
+    table = pd.read_csv(tmp_path / "meta.csv").set_index("file")
+    seen = 0
+    for x, y in data.val:
+        assert set(x) == {"image", "meta"} and set(y) == {"class", "score"}
+        assert x["image"].shape[1:] == (8, 8, 3) and float(np.max(x["image"])) <= 1.0
+        for img, klass, score in zip(x["image"].numpy(), y["class"].numpy(), y["score"].numpy(), strict=True):
+            bright = float(img.mean()) > 0.5
+            assert int(klass[0]) == (0 if bright else 1)  # class names sorted: bright=0, dark=1
+            # The score belongs to this very image: its row (size, score) has score = 2 size + 1 for bright ones.
+            match = table[np.isclose(table["score"], float(score[0]), atol=1e-4)]
+            assert len(match) == 1 and match.index[0].startswith("bright" if bright else "dark")
+            seen += 1
+    assert seen == 8
+    # Stratified by the first classification output (class): 4 of each class in validation.
+    labels = np.concatenate([y["class"].numpy()[:, 0] for _, y in data.val])
+    assert sorted(labels.tolist()) == [0] * 4 + [1] * 4
+    meta = data.stats["parts"][1]
+    assert meta["columns"] == ["size"] and data.stats["key"] == "file"
+
+
+def test_file_names_as_keys_and_a_detected_key_column(tmp_path: Path) -> None:
+    write_images(str(tmp_path), key_style="name")
+    data = _prepare(tmp_path, image_spec(key=None))
+    assert data.stats["key"] == "file" and data.n_train + data.n_val == 40
+
+
+def _edit_csv(folder: Path, fn: Any) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(folder / "meta.csv")
+    fn(frame).to_csv(folder / "meta.csv", index=False)
+
+
+@pytest.mark.parametrize(("edit", "spec", "graph", "words"), [
+    (lambda f: f.iloc[1:], None, None, ["1 image(s)", "have no row", "bright/img000.png"]),
+    (lambda f: f.assign(file=f["file"].where(f.index != 3, "dark/missing.png")), None, None,
+     ["row 5", "'dark/missing.png'", "name no image", "key column 'file'"]),
+    (lambda f: f.assign(file=f["file"].where(f.index != 2, f["file"][0])), None, None,
+     ["rows 2 and 4", "bright/img000.png", "exactly one row"]),
+    (None, {"key": "name"}, None, ["key column 'name' is not in the table", "file, size, score"]),
+    (lambda f: f.assign(file="x"), None, None, ["no column names the images", "bright/img000.png"]),
+    (None, {"table": "nope.csv"}, None, ["nope.csv"]),
+    (None, None, image_graph(image_shape=(16, 16, 3)), ["Input image declares shape [16, 16, 3]", "[8, 8, 3]"]),
+    (None, {"input": "pixels"}, None, ["Input 'pixels'", "its Inputs: image, meta"]),
+    (lambda f: f.rename(columns={"size": "width"}), None, None, ["column(s) 'size'", "no such column"]),
+])
+def test_bad_inputs_are_refused_naming_the_file_row_column_or_node(tmp_path: Path, edit: Any, spec: Any, graph: Any,
+                                                                     words: list[str]) -> None:
+    write_images(str(tmp_path))
+    if edit is not None:
+        _edit_csv(tmp_path, edit)
+    with pytest.raises(DataError) as err:
+        _prepare(tmp_path, image_spec(**(spec or {})), graph)
+    for word in words:
+        assert word in str(err.value), str(err.value)
+
+
+def test_a_feature_group_naming_a_missing_input_is_refused(tmp_path: Path) -> None:
+    write_images(str(tmp_path))
+    spec = image_spec().with_column("size", input="extra")
+    with pytest.raises(DataError, match=r"'size'.*Input 'extra'.*its Inputs: meta"):
+        _prepare(tmp_path, spec)
+
+
+def test_train_and_evaluate_report_each_output_and_predict_says_what_it_needs(tmp_path: Path) -> None:
+    from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
+    from visualnn.services.evaluation import run_evaluation
+    from visualnn.services.predict import run_prediction
+    from visualnn.services.training import run_training
+    from visualnn.services.training_common import TrainingError
+
+    write_images(str(tmp_path))
+    project = image_project()
+    result = run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
+    project.add_run(result.run)
+    history = result.run.history
+    assert result.run.status == "finished"
+    assert {"loss", "class_loss", "score_loss", "val_score_mae"} <= set(history), sorted(history)
+    report = run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path)))
+    assert report["task"] == "multi-output" and list(report["outputs"]) == ["class", "score"]
+    assert report["outputs"]["class"]["task"] == "binary" and report["outputs"]["score"]["task"] == "regression"
+    assert len(report["outputs"]["class"]["classification"]["confusion"]) == 2
+    assert len(report["outputs"]["score"]["regression"]["true"]) == 8
+    with pytest.raises(TrainingError, match="images .* table rows"):
+        run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), input_path="images"))
+
+
+def test_export_code_refuses_naming_what_works_and_keras_export_takes_preprocessed_parts(tmp_path: Path) -> None:
+    from visualnn.core.codegen.script import CodegenError, script
+    from visualnn.core.protocol import TrainRequest
+    from visualnn.services.export_project import export_project
+    from visualnn.services.script_facts import script_facts
+    from visualnn.services.training import run_training
+
+    write_images(str(tmp_path))
+    project = image_project()
+    with pytest.raises(CodegenError, match=r"image folder together with a per-image table.*\.npz.*CSV column groups"):
+        script(project, facts=script_facts(project, str(tmp_path)))
+    result = run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
+    project.add_run(result.run)
+    report, _ = export_project(project, tmp_path / "model.keras", str(tmp_path))
+    assert (tmp_path / "model.keras").exists()
+    assert report.passed, report
+
+
+def test_a_one_input_one_output_model_learns_a_table_target_from_a_flat_folder(tmp_path: Path) -> None:
+    """No class output: the folder needs no class sub-folders, and the one output's target is bare."""
+    import shutil
+
+    from visualnn.core.graph import Edge, Graph, Node
+    from visualnn.core.protocol import EvaluateRequest, TrainRequest
+    from visualnn.core.training_config import TrainingConfig
+    from visualnn.services.evaluation import run_evaluation
+    from visualnn.services.training import run_training
+
+    keys = write_images(str(tmp_path), key_style="name")
+    flat = tmp_path / "images"
+    for cls in ("bright", "dark"):
+        for item in (flat / cls).iterdir():
+            shutil.move(str(item), flat / item.name)
+        (flat / cls).rmdir()
+    g = Graph("functional")
+    g.add_node(Node("input_1", "Input", {"shape": [8, 8, 3]}, name="image"))
+    g.add_node(Node("flatten_1", "Flatten", {}))
+    g.add_node(Node("dense_1", "Dense", {"units": 1, "activation": None}, name="score"))
+    g.connect(Edge.of("input_1", "flatten_1"))
+    g.connect(Edge.of("flatten_1", "dense_1"))
+    spec = image_spec(key=None).with_column("size", role="ignore", input=None)
+    data = _prepare(tmp_path, spec, g)
+    assert [(p.name, p.role) for p in data.parts] == [("image", "input"), ("score", "target")]
+    assert data.task == "regression" and data.stats["class_output"] is None and len(keys) == 40
+    x, y = next(iter(data.train))
+    assert x.shape == (8, 8, 8, 3) and y.shape == (8, 1)  # one Input, one output: both bare
+    from visualnn.core.project import Project
+
+    cfg = TrainingConfig(loss="mean_squared_error", metrics=("mae",), epochs=1, batch_size=8, seed=1,
+                         deterministic=True, device="cpu")
+    project = Project(g, "flat", spec, cfg)
+    result = run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
+    project.add_run(result.run)
+    report = run_evaluation(EvaluateRequest(project=project, base_dir=str(tmp_path)))
+    assert report["task"] == "regression" and "mae" in report["metrics"]

@@ -1,0 +1,168 @@
+"""An image folder plus a CSV of per-image features/targets keyed by file name, as named parts (issue 14).
+
+The images feed one Input (streaming decode, resize, rescale as :mod:`images_tf` does for one Input),
+the class folders one output (:mod:`visualnn.core.image_parts` resolves which), and the table's columns
+the other Inputs and outputs exactly as a CSV's column groups do (:func:`csv_parts.encode_table`). Every
+image needs exactly one row: an image without a row, a row naming no image and two rows for one image
+are refused, naming the file and the row. All parts share one split, stratified by the first
+classification output. The matching is TF-free (validation reads it too); TensorFlow is imported lazily.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from visualnn.core.column_groups import column_parts
+from visualnn.core.dataset import DatasetSpec, PipelineOptions
+from visualnn.core.image_parts import image_roles, table_roles
+from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
+from visualnn.services.datasets.image_keys import list_images, match_rows
+
+if TYPE_CHECKING:
+    from visualnn.services.datasets.prepared import PreparedData
+
+SPLITS = ("train", "val", "test")
+
+
+def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inputs: list[str], outputs: list[str],
+                        shapes: dict[str, tuple[int | None, ...] | None] | None = None) -> PreparedData:
+    """Image folder + per-image table -> dict pipelines ``({input: x}, {output: y})`` (one output: ``y`` bare).
+
+    ``spec`` holds absolute paths (the folder and ``image.table``); ``shapes`` each Input's declared sample
+    shape (to find the images' Input when ``image.input`` names none).
+    """
+    import numpy as np
+
+    from visualnn.core.tensors import TensorInfo, suggest_output
+    from visualnn.services.datasets.columns import text_values
+    from visualnn.services.datasets.csv_parts import encode_table
+    from visualnn.services.datasets.images_tf import image_parts_pipeline
+    from visualnn.services.datasets.pipeline_code import pipeline_code
+    from visualnn.services.datasets.prepared import DataPart, PreparedData, _units
+    from visualnn.services.datasets.tables import read_table
+
+    opts = spec.image()
+    root = spec.path
+    shapes = shapes or {}
+    roles = image_roles([(n, shapes.get(n)) for n in inputs], outputs, opts, root)
+    if roles.problems:
+        raise DataError(" ".join(p.message for p in roles.problems), root)
+    assert roles.image_input is not None
+    images = list_images(root, roles.class_output is not None)
+    problems: list[Problem] = list(images.problems)
+    n = len(images.files)
+    extra: dict[str, tuple[str, list[str], Any]] = {}
+    if roles.class_output is not None:
+        assert images.labels is not None
+        task = "binary" if len(images.class_names) == 2 else "multiclass"
+        if len(outputs) == 1 and spec.task() in ("binary", "multiclass"):
+            task = str(spec.task())
+        extra[roles.class_output] = (task, images.class_names,
+                                     np.asarray(images.labels, dtype=np.float64).reshape(-1, 1))
+    table_path = opts.table
+    header = True
+    csv_format: dict[str, Any] = {}
+    key: str | None = None
+    if table_path is not None:
+        if not os.path.exists(table_path):
+            raise missing_path_error(table_path, "file")
+        read = read_table(table_path, spec.csv(), spec.max_bytes())
+        table, header = read.table, read.format.header
+        csv_format = read.format.to_dict()
+        problems += read.problems
+        texts = {str(c): text_values(table.column(c)).tolist() for c in table.column_names}
+        match = match_rows(images, table_path, texts, opts.key, header)
+        key = match.key
+        if match.dropped_rows:
+            problems.append(Problem("info", f"{table_path}: {len(match.dropped_rows)} row(s) name images that were "
+                                            "skipped as unreadable; those rows are not used."))
+        names = [str(c) for c in table.column_names if c != key]
+        unknown = [c for c in spec.columns() if c not in names and c != key]
+        if unknown:
+            raise DataError(f"{table_path}: the project sets column(s) {', '.join(map(repr, unknown))} but the table "
+                            f"has no such column (columns: {', '.join(names)}). Fix the names or reset the column "
+                            "roles.", table_path)
+        features, targets, found = table_roles(spec.columns(), names, roles, table_path)
+        mapping = column_parts(spec.columns(), features, targets, roles.table_inputs, roles.table_outputs, table_path)
+        found += mapping.problems
+        if found:
+            raise DataError(" ".join(p.message for p in found), table_path)
+        aligned = table.take(np.asarray(match.rows, dtype=np.int64))
+    else:
+        import pyarrow as pa
+
+        from visualnn.core.column_groups import ColumnParts
+
+        aligned = pa.table({"_": np.zeros(n)})
+        mapping = ColumnParts({}, {}, [])
+    enc = encode_table(spec.with_path(table_path or root), table_path or root, aligned, header, mapping,
+                       roles.table_inputs, outputs, problems, extra)
+    files = np.asarray(images.files)
+    split_files = {k: files[enc.positions[k]].tolist() for k in SPLITS}
+    size = (int(opts.image_size[0]), int(opts.image_size[1]))
+    image_shape = (size[0], size[1], opts.channels)
+    image_part = DataPart(roles.image_input, "input", "images", None, image_shape, "float32")
+    image_stats = {"name": roles.image_input, "role": "input", "images": True, "shape": list(image_shape),
+                   "dtype": "float32", "rescale": opts.rescale, "image_size": list(size),
+                   "color_mode": opts.color_mode, "channels": opts.channels}
+    table_in = {p.name: p for p in enc.parts if p.role == "input"}
+    stats_in = {str(p["name"]): p for p in enc.stats_parts if p.get("role") == "input"}
+    parts = [image_part if name == roles.image_input else table_in[name] for name in inputs]
+    parts += [p for p in enc.parts if p.role == "target"]
+    stats_parts = [image_stats if name == roles.image_input else stats_in[name] for name in inputs]
+    stats_parts += [p for p in enc.stats_parts if p.get("role") == "target"]
+    y: dict[str, Any] = enc.y
+    if len(outputs) == 1:  # one output: Keras compares it with a bare target array
+        y = {k: y[k][outputs[0]] for k in SPLITS}
+    counts = {k: len(split_files[k]) for k in SPLITS}
+    datasets = {k: (image_parts_pipeline(split_files[k], roles.image_input, enc.x[k], y[k], opts, pipe,
+                                         k == "train", seed, list(inputs)) if counts[k] else None) for k in SPLITS}
+    first = parts[len(inputs)]
+    task0 = str(first.task)
+    names0 = list(first.class_names)
+    stats: dict[str, Any] = {
+        "source": "images", "image_table": True, "task": task0, "class_names": names0,
+        "inputs": list(inputs), "outputs": list(outputs), "parts": stats_parts, "features": enc.plan,
+        "feature_names": [c for p in enc.plan for c in p["columns"]], "key": key, "csv": csv_format,
+        "class_output": roles.class_output, "image_input": roles.image_input, "rescale": opts.rescale,
+        "image_size": list(size), "color_mode": opts.color_mode, "channels": opts.channels,
+        "target_encoding": spec.target_encoding(), "scaling": spec.scaling(),
+        "label_format": stats_parts[len(inputs)]["label_format"], "rows": enc.rows_stats(),
+        "split": counts, "skipped": [[p, why] for p, why in images.skipped],
+    }
+    def transform(raw: Any) -> Any:
+        raise DataError(
+            f"This model takes images of {root} together with their rows of {table_path}; predicting from new "
+            "images plus their table rows is not supported yet. Evaluate it with `visualnn evaluate`, or give the "
+            "model images and rows yourself after exporting it (.keras without preprocessing).")
+
+    def raw_paths(split: str, count: int) -> list[str]:
+        """The split's first ``count`` image files (their table rows follow the same order)."""
+        return [str(p) for p in split_files[split][: max(0, count)]]
+
+    tensors = []
+    for k in SPLITS:
+        if not counts[k]:
+            continue
+        for p in parts:
+            if p.role == "input":
+                arr = enc.x[k].get(p.name)
+                tensors.append(TensorInfo(f"{p.name} ({k})", (counts[k], *p.shape), "float32",
+                                          "image" if p is image_part else "vector"))
+            else:
+                arr = y[k] if len(outputs) == 1 else y[k][p.name]
+                tensors.append(TensorInfo(f"{p.name} ({k})", tuple(arr.shape), str(arr.dtype), "labels"))
+    n_out = _units(task0, names0, first.shape)
+    suggestion = suggest_output(task0, len(names0), n_out, spec.target_encoding())
+    code = pipeline_code(pipe, counts["train"], seed, "image_paths_train", "labels_train",
+                         x_names=[p.name for p in parts if p.role == "input"],
+                         y_names=[p.name for p in parts if p.role == "target"])
+    return PreparedData(
+        datasets["train"], datasets["val"], datasets["test"], parts[0].shape, task0, names0, n_out, stats,
+        counts["train"], counts["val"], counts["test"], transform, suggestion, tensors, problems, code, raw_paths,
+        parts,
+    )
+
+
+__all__ = ["prepare_image_parts"]
