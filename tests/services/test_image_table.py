@@ -118,7 +118,7 @@ def test_train_and_evaluate_report_each_output_and_predict_says_what_it_needs(tm
         run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), input_path="images"))
 
 
-def test_export_code_refuses_naming_what_works_and_keras_export_takes_preprocessed_parts(tmp_path: Path) -> None:
+def test_export_code_and_model_export_refuse_naming_what_works(tmp_path: Path) -> None:
     from visualnn.core.codegen.script import CodegenError, script
     from visualnn.core.protocol import TrainRequest
     from visualnn.services.export_project import export_project
@@ -131,9 +131,9 @@ def test_export_code_refuses_naming_what_works_and_keras_export_takes_preprocess
         script(project, facts=script_facts(project, str(tmp_path)))
     result = run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
     project.add_run(result.run)
-    report, _ = export_project(project, tmp_path / "model.keras", str(tmp_path))
-    assert (tmp_path / "model.keras").exists()
-    assert report.passed, report
+    with pytest.raises(ValueError, match=r"image folder with a per-image table is not built yet.*\.npz named after"):
+        export_project(project, tmp_path / "model.keras", str(tmp_path))
+    assert not (tmp_path / "model.keras").exists()  # never a model that silently needs the app's preprocessing
 
 
 def test_a_one_input_one_output_model_learns_a_table_target_from_a_flat_folder(tmp_path: Path) -> None:

@@ -65,9 +65,11 @@ def raw_model(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     """``model`` with the preprocessing described by ``stats`` in front, for export format ``fmt``."""
     source = stats.get("source")
     if stats.get("image_table"):
-        return RawModel(model, ["The model takes images with their table rows: the export takes them preprocessed "
-                                "(pixels resized and rescaled as the project sets, each table Input's columns encoded "
-                                "and scaled), one array per Input; raw-input export of this source is not built yet."])
+        raise ValueError("Export of a model fed by an image folder with a per-image table is not built yet: the "
+                         "exported model would need VisualNN's image decoding and the table's encoding in front of "
+                         "it, and a model that silently needs them gives wrong answers on raw inputs. Train and "
+                         "evaluate it here; for a deployable model, save the images and table values as the arrays "
+                         "of an .npz named after the Inputs and outputs (named parts export with raw inputs).")
     if stats.get("parts") and source == "csv":
         return _csv_parts(model, stats, fmt)
     if stats.get("parts"):
@@ -128,8 +130,7 @@ def _csv_parts(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     if fmt == "tflite":
         raise ValueError("A .tflite of a model fed by a CSV's column groups cannot take the raw columns (text "
                          "columns need string lookups, which TFLite does not convert, and each Input its own group). "
-                         "Export .keras or a SavedModel for raw columns, or uncheck 'preprocessing inside' to "
-                         "export the trained model, which takes each group's encoded array.")
+                         "Export .keras or a SavedModel, which take the raw columns.")
     groups = {str(p["name"]): p for p in stats["parts"] if p.get("role") == "input"}
     inputs: dict[str, Any] = {}
     taken: set[str] = set()
