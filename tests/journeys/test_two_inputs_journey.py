@@ -113,8 +113,14 @@ def test_two_input_example_opens_trains_evaluates_and_exports_models_taking_raw_
     run = train_to_the_end(user)
     assert run.status == "finished" and run.epochs_done == 2, (run.status, run.error)
     assert {"kind_loss", "score_loss", "kind_accuracy", "score_mae", "val_score_loss"} <= set(run.history)
-    plot_names = list(window.training_panel.plots.plots)
-    assert any("per output" in name for name in plot_names), plot_names
+    plots = window.training_panel.plots
+    assert any("per output" in name for name in plots.plots), list(plots.plots)
+    # Every plot fits the panel, in equal columns: the outputs' wide legends pushed the third plot of a row
+    # past the panel's edge.
+    edges = {name: plot.geometry().right() for name, plot in plots.plots.items()}
+    assert all(edge <= plots.width() for edge in edges.values()), (edges, plots.width())
+    widths = [plot.width() for plot in plots.plots.values()]
+    assert max(widths) - min(widths) <= 2, widths
     user.screenshot("two-inputs-2-trained")
 
     # Evaluation: one Output box; the classifier has a 3x3 confusion matrix, the regressor a scatter.

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from visualnn.ui.training.hints import LR_KEYS, OUTPUT_LOSS, base_metric, outputs_in, place, record_epoch
 from visualnn.ui.training.hints import finite_or_none as _num
@@ -132,6 +132,8 @@ class MetricPlots(QWidget):
         pg.setConfigOptions(antialias=True)
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
+        for column in range(PLOT_COLUMNS):  # equal columns: a plot's long legend must not push the last one out
+            self._grid.setColumnStretch(column, 1)
         self.plots: dict[str, pg.PlotWidget] = {}
         self.series: dict[tuple[str, str], Series] = {}  # (metric, "batch"|"train"|"val") -> points
         self._items: dict[tuple[str, str], pg.PlotDataItem] = {}
@@ -269,6 +271,9 @@ class MetricPlots(QWidget):
             plot.setDownsampling(auto=True, mode="peak")
             n = len(self.plots)
             plot.setMinimumHeight(PLOT_MIN_HEIGHT)  # a squashed plot shows no curve at all
+            # The width follows the grid's columns, never the legend's size hint (several outputs' legends
+            # are wide, and the third plot of a row was cut off at the panel's edge).
+            plot.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
             self._grid.addWidget(plot, n // PLOT_COLUMNS, n % PLOT_COLUMNS)
             self.plots[metric] = plot
             self._readouts.append(_HoverReadout(plot, self, metric))  # kept alive: Qt holds the slot weakly
