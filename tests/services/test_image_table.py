@@ -239,6 +239,17 @@ def test_the_raw_input_export_takes_pixels_and_columns_and_matches_predict(train
     assert np.allclose(klass[:, 0], [r["probabilities"]["dark"] for r in app["outputs"]["class"]], atol=1e-5)
     assert np.allclose(score, [r["values"] for r in app["outputs"]["score"]], atol=1e-4)
     assert float(pixels.max()) > 100  # raw pixels, not the rescaled 0..1 the trained model takes
+    tflite, _ = export_project(project, folder / "m.tflite", str(folder))  # numeric columns: TFLite takes them
+    assert tflite.passed and tflite.max_abs_diff < 1e-4, tflite.summary()
+
+
+def test_a_tflite_export_with_text_columns_is_refused_naming_them() -> None:
+    from visualnn.services.preprocessing import raw_model
+
+    stats = {"image_table": True, "source": "images", "features": [
+        {"name": "size", "kind": "numeric"}, {"name": "color", "kind": "categorical"}]}
+    with pytest.raises(ValueError, match=r"\.tflite .*text column\(s\) 'color'.*Export \.keras"):
+        raw_model(None, stats, "tflite")
 
 
 def test_a_one_input_one_output_model_learns_a_table_target_from_a_flat_folder(tmp_path: Path) -> None:

@@ -1,5 +1,8 @@
 """Predict with a trained run on new samples (rows, a CSV, images or a .npy file).
 
+A model fed an image folder with a per-image table takes a CSV whose key column names each image
+relative to the CSV's folder, with the table's feature columns.
+
 The raw input goes through the prepared data's ``transform`` so prediction sees exactly the
 preprocessing used in training.
 """
@@ -107,16 +110,17 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
         except Exception as exc:
             raise TrainingError(f"Could not prepare the preprocessing: {explain(exc)}") from exc
     if getattr(data, "parts", None):
-        files, warnings = None, []
+        keys: list[str] | None = None
+        warnings: list[str] = []
         if data.stats.get("image_table"):
             given = raw
             raw, warnings = _image_rows(data.stats, raw, source)
-            files = [str(v) for v in given[data.stats.get("key") or "file"]]  # as the CSV names them
+            keys = [str(v) for v in given[data.stats.get("key") or "file"]]  # as the CSV names them
         result = _predict_parts(req, run.id, model, data, raw, source, cfg.batch_size, sink)
-        if files is not None:  # which image each prediction is for
-            result["files"] = files
+        if keys is not None:  # which image each prediction is for
+            result["files"] = keys
             if len(result["outputs"]) == 1:
-                result["predictions"] = [{"file": f, **row} for f, row in zip(files, result["predictions"], strict=True)]
+                result["predictions"] = [{"file": f, **row} for f, row in zip(keys, result["predictions"], strict=True)]
         result["warnings"] = warnings
         return result
     warnings = _check_input(raw, data, source)

@@ -201,6 +201,9 @@ def _image_table(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
                          f"{', '.join(map(repr, text))} need string lookups, which TFLite does not convert. Export "
                          ".keras or a SavedModel, which take the raw pixels and columns.")
     image_input = str(stats["image_input"])
+    if any(p["name"] == image_input for p in stats.get("features") or []):
+        raise ValueError(f"Table column {image_input!r} has the name of the images' Input, so the exported model "
+                         "could not take both by name. Rename the column or the Input node, train again and export.")
     groups = {str(p["name"]): p for p in stats["parts"] if p.get("role") == "input" and not p.get("images")}
     height, width = (int(v) for v in stats["image_size"])
     channels = int(stats.get("channels") or 3)
