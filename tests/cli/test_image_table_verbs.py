@@ -1,4 +1,4 @@
-"""`visualnn check`, `train` and `evaluate --json` on an image folder plus a per-image CSV (issue 14)."""
+"""`visualnn check`, `train`, `evaluate --json` and `predict` on an image folder plus a per-image CSV (issue 14)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,12 @@ def test_train_and_evaluate_an_image_folder_with_its_table(tmp_path: Path, capsy
     assert report["task"] == "multi-output" and list(report["outputs"]) == ["class", "score"]
     assert main(["predict", str(path), str(tmp_path / "images"), "--json"]) != 0
     out, err = capsys.readouterr()
-    assert "not supported yet" in out + err and "visualnn evaluate" in out + err
+    assert "CSV with a column 'file' naming each image file relative to the CSV's folder" in out + err
+    pd.read_csv(tmp_path / "meta.csv")[["file", "size"]].iloc[:3].to_csv(tmp_path / "images" / "rows.csv", index=False)
+    assert main(["predict", str(path), str(tmp_path / "images" / "rows.csv")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["bright/img000.png", "dark/img001.png", "bright/img002.png"]
+    assert all("class: " in line and "score: " in line for line in lines), lines
     assert main(["export-code", str(path), "-o", str(tmp_path / "train.py")]) != 0
     out, err = capsys.readouterr()
     assert "per-image table" in out + err and "CSV column groups" in out + err

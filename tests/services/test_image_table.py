@@ -114,26 +114,142 @@ def test_train_and_evaluate_report_each_output_and_predict_says_what_it_needs(tm
     assert report["outputs"]["class"]["task"] == "binary" and report["outputs"]["score"]["task"] == "regression"
     assert len(report["outputs"]["class"]["classification"]["confusion"]) == 2
     assert len(report["outputs"]["score"]["regression"]["true"]) == 8
-    with pytest.raises(TrainingError, match="images .* table rows"):
+    with pytest.raises(TrainingError, match=r"images together with their table rows.*CSV with a column 'file'.*size"):
         run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), input_path="images"))
 
 
-def test_export_code_and_model_export_refuse_naming_what_works(tmp_path: Path) -> None:
-    from visualnn.core.codegen.script import CodegenError, script
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
     from visualnn.core.protocol import TrainRequest
-    from visualnn.services.export_project import export_project
-    from visualnn.services.script_facts import script_facts
     from visualnn.services.training import run_training
 
-    write_images(str(tmp_path))
+    folder = tmp_path_factory.mktemp("image_table")
+    write_images(str(folder))
     project = image_project()
-    with pytest.raises(CodegenError, match=r"image folder together with a per-image table.*\.npz.*CSV column groups"):
-        script(project, facts=script_facts(project, str(tmp_path)))
-    result = run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
+    result = run_training(TrainRequest(project=project, base_dir=str(folder)))
     project.add_run(result.run)
-    with pytest.raises(ValueError, match=r"image folder with a per-image table is not built yet.*\.npz named after"):
-        export_project(project, tmp_path / "model.keras", str(tmp_path))
-    assert not (tmp_path / "model.keras").exists()  # never a model that silently needs the app's preprocessing
+    return project, folder
+
+
+def _new_rows(folder: Path) -> Any:
+    """8 images copied to ``new/pics`` and ``new/rows.csv`` naming them relative to ``new`` (different sizes)."""
+    import shutil
+
+    import pandas as pd
+
+    table = pd.read_csv(folder / "meta.csv").iloc[:8]
+    (folder / "new" / "pics").mkdir(parents=True, exist_ok=True)
+    names = []
+    for i, key in enumerate(table["file"]):
+        name = f"pics/new{i}.png"
+        shutil.copy(folder / "images" / key, folder / "new" / name)
+        names.append(name)
+    rows = pd.DataFrame({"file": names, "size": table["size"].to_numpy() * 3.0, "note": "x"})
+    rows.to_csv(folder / "new" / "rows.csv", index=False)
+    return rows
+
+
+def _app_outputs(data: Any, model: Any, frame: Any) -> Any:
+    """The run's model on ``frame`` preprocessed by the very pipeline training used (its validation split)."""
+    import numpy as np
+
+    x, _ = next(iter(data.val))
+    out = model.predict(x, verbose=0)
+    assert [str(p) for p in frame["file"]] == data.raw_samples("val", 8)["file"].tolist()
+    return [np.asarray(v) for v in (out.values() if isinstance(out, dict) else out)]
+
+
+def test_predict_takes_a_csv_naming_images_and_reports_each_output_per_image(trained: tuple[Any, Path]) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from visualnn.core.protocol import PredictRequest
+    from visualnn.services.export_project import model_for
+    from visualnn.services.predict import run_prediction
+    from visualnn.services.training_data import load_data
+
+    project, folder = trained
+    rows = _new_rows(folder)
+    out = run_prediction(PredictRequest(project=project, base_dir=str(folder), input_path="new/rows.csv"))
+    assert out["task"] == "multi-output" and list(out["outputs"]) == ["class", "score"]
+    assert out["files"] == rows["file"].tolist() and out["inputs"] == ["image", "meta"]
+    assert all(r["label"] in ("bright", "dark") for r in out["outputs"]["class"])
+    assert len(out["outputs"]["score"]) == 8 and set(out["predictions"][0]) == {"class", "score"}
+    assert any("'note'" in w and "left out" in w for w in out["warnings"]), out["warnings"]
+    # Same preprocessing as training: the validation split's raw rows, written as a CSV with paths relative to
+    # its folder, predict exactly what the model gives on the training pipeline's batches.
+    model = model_for(project, project.runs[-1], str(folder))
+    data = load_data(project.dataset, str(folder), 8, 1, None, shuffle=False, inputs=["image", "meta"],
+                     outputs=["class", "score"], shapes={"image": (8, 8, 3), "meta": (1,)})
+    val = data.raw_samples("val", 8)
+    frame = pd.DataFrame({"file": [str(Path(p).relative_to(folder)) for p in val["file"]], "size": val["size"]})
+    frame.to_csv(folder / "val_rows.csv", index=False)
+    got = run_prediction(PredictRequest(project=project, base_dir=str(folder), input_path="val_rows.csv"))
+    klass, score = _app_outputs(data, model, val)
+    probs = np.array([[r["probabilities"]["dark"]] for r in got["outputs"]["class"]])
+    assert np.allclose(probs, klass, atol=1e-5)
+    assert np.allclose([r["values"] for r in got["outputs"]["score"]], score, atol=1e-5)
+
+
+@pytest.mark.parametrize(("edit", "words"), [
+    (lambda f: f.rename(columns={"file": "path"}), ["rows.csv", "no column 'file'", "path, size, note"]),
+    (lambda f: f.drop(columns=["size"]), ["rows.csv", "no column 'size'"]),
+    (lambda f: f.assign(file=f["file"].where(f.index != 1, "pics/gone.png")),
+     ["rows.csv", "row 3, column 'file'", "'pics/gone.png' is not a file"]),
+])
+def test_predict_refuses_a_csv_naming_the_file_row_and_column(trained: tuple[Any, Path], edit: Any,
+                                                              words: list[str]) -> None:
+    from visualnn.core.protocol import PredictRequest
+    from visualnn.services.predict import run_prediction
+    from visualnn.services.training_common import TrainingError
+
+    project, folder = trained
+    rows = _new_rows(folder)
+    edit(rows).to_csv(folder / "new" / "rows.csv", index=False)
+    with pytest.raises(TrainingError) as err:
+        run_prediction(PredictRequest(project=project, base_dir=str(folder), input_path="new/rows.csv"))
+    for word in words:
+        assert word in str(err.value), str(err.value)
+
+
+def test_the_raw_input_export_takes_pixels_and_columns_and_matches_predict(trained: tuple[Any, Path]) -> None:
+    import keras
+    import numpy as np
+    from PIL import Image
+
+    from visualnn.core.codegen.script import CodegenError, script
+    from visualnn.core.protocol import PredictRequest
+    from visualnn.services.export_project import export_project
+    from visualnn.services.predict import run_prediction
+    from visualnn.services.script_facts import script_facts
+
+    project, folder = trained
+    with pytest.raises(CodegenError, match=r"image folder together with a per-image table.*\.npz.*CSV column groups"):
+        script(project, facts=script_facts(project, str(folder)))
+    report, _ = export_project(project, folder / "m.keras", str(folder))
+    assert report.passed and report.sample_source == "raw image files of the validation split (this project has no "\
+        "test split)", report.summary()
+    assert report.max_abs_diff < 1e-5 and "columns of Input 'meta': size" in report.summary()
+    rows = _new_rows(folder)
+    app = run_prediction(PredictRequest(project=project, base_dir=str(folder), input_path="new/rows.csv"))
+    exported = keras.saving.load_model(folder / "m.keras")
+    pixels = np.stack([np.asarray(Image.open(folder / "new" / f)) for f in rows["file"]])  # raw uint8 0..255
+    out = exported.predict({"image": pixels.astype("float32"), "size": rows["size"].to_numpy("float32")}, verbose=0)
+    klass, score = (out["class"], out["score"]) if isinstance(out, dict) else out
+    assert np.allclose(klass[:, 0], [r["probabilities"]["dark"] for r in app["outputs"]["class"]], atol=1e-5)
+    assert np.allclose(score, [r["values"] for r in app["outputs"]["score"]], atol=1e-4)
+    assert float(pixels.max()) > 100  # raw pixels, not the rescaled 0..1 the trained model takes
+    tflite, _ = export_project(project, folder / "m.tflite", str(folder))  # numeric columns: TFLite takes them
+    assert tflite.passed and tflite.max_abs_diff < 1e-4, tflite.summary()
+
+
+def test_a_tflite_export_with_text_columns_is_refused_naming_them() -> None:
+    from visualnn.services.preprocessing import raw_model
+
+    stats = {"image_table": True, "source": "images", "features": [
+        {"name": "size", "kind": "numeric"}, {"name": "color", "kind": "categorical"}]}
+    with pytest.raises(ValueError, match=r"\.tflite .*text column\(s\) 'color'.*Export \.keras"):
+        raw_model(None, stats, "tflite")
 
 
 def test_a_one_input_one_output_model_learns_a_table_target_from_a_flat_folder(tmp_path: Path) -> None:

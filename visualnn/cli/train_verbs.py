@@ -216,8 +216,11 @@ def predict_main(args: argparse.Namespace) -> int:
         return 0
     if len(out.get("outputs") or {}) > 1:  # several outputs: each sample, then each output's prediction
         outputs = out["outputs"]
+        files = out.get("files") or []
+        width = max((len(f) for f in files), default=4)
         for i in range(len(next(iter(outputs.values())))):
-            print(f"{i:>4}  " + "   ".join(f"{name}: {_prediction_text(rows[i])}" for name, rows in outputs.items()))
+            name = f"{files[i]:<{width}}" if files else f"{i:>4}"
+            print(f"{name}  " + "   ".join(f"{head}: {_prediction_text(rows[i])}" for head, rows in outputs.items()))
         return 0
     rows = out["predictions"]
     width = max((len(r["file"]) for r in rows if "file" in r), default=0)

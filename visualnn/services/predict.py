@@ -1,5 +1,8 @@
 """Predict with a trained run on new samples (rows, a CSV, images or a .npy file).
 
+A model fed an image folder with a per-image table takes a CSV whose key column names each image
+relative to the CSV's folder, with the table's feature columns.
+
 The raw input goes through the prepared data's ``transform`` so prediction sees exactly the
 preprocessing used in training.
 """
@@ -93,14 +96,10 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     from visualnn.services.training_data import load_data, model_names, model_shapes
 
     ins, outs = model_names(model)
-    spec = req.project.dataset
-    if spec is not None and spec.kind == "images" and (spec.image().table is not None or len(ins) > 1):
-        raise TrainingError(
-            f"This model takes images together with their rows of a table (Inputs {', '.join(ins)}), and predicting "
-            "from new images plus their table rows is not supported yet. Evaluate it with `visualnn evaluate`, or "
-            "export it as .keras without preprocessing and feed it one array per Input yourself.")
     source = resolve_path(req.input_path, req.base_dir) if req.rows is None and req.input_path else None
-    raw: Any = req.rows if source is None else read_raw(source, ins)
+    spec = req.project.dataset
+    image_table = spec is not None and spec.kind == "images" and spec.image().table is not None
+    raw: Any = req.rows if source is None else read_raw(source, None if image_table else ins)
     files = _file_names(raw, source)
     task = str(run.extra.get("task") or "classification")
     names = list(run.extra.get("class_names") or [])
@@ -111,7 +110,19 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
         except Exception as exc:
             raise TrainingError(f"Could not prepare the preprocessing: {explain(exc)}") from exc
     if getattr(data, "parts", None):
-        return _predict_parts(req, run.id, model, data, raw, source, cfg.batch_size, sink)
+        keys: list[str] | None = None
+        warnings: list[str] = []
+        if data.stats.get("image_table"):
+            given = raw
+            raw, warnings = _image_rows(data.stats, raw, source)
+            keys = [str(v) for v in given[data.stats.get("key") or "file"]]  # as the CSV names them
+        result = _predict_parts(req, run.id, model, data, raw, source, cfg.batch_size, sink)
+        if keys is not None:  # which image each prediction is for
+            result["files"] = keys
+            if len(result["outputs"]) == 1:
+                result["predictions"] = [{"file": f, **row} for f, row in zip(keys, result["predictions"], strict=True)]
+        result["warnings"] = warnings
+        return result
     warnings = _check_input(raw, data, source)
     try:
         x = data.transform(raw) if data is not None else np.asarray(raw, dtype="float32")
@@ -168,6 +179,24 @@ def _predict_parts(req: PredictRequest[Project], run_id: str, model: Any, data: 
     return {"run_id": run_id, "task": "multi-output" if len(names) > 1 else tasks[names[0]],
             "class_names": class_names[names[0]], "inputs": list(x), "tasks": tasks, "output_class_names": class_names,
             "outputs": outputs, "predictions": rows, "warnings": []}
+
+
+def _image_rows(stats: dict[str, Any], raw: Any, source: str | None) -> tuple[Any, list[str]]:
+    """A CSV naming images (relative to its folder) with their feature columns -> rows with absolute paths."""
+    from visualnn.services.datasets.errors import DataError
+    from visualnn.services.datasets.image_table import predict_rows
+
+    key = stats.get("key") or "file"
+    if source is None or not source.lower().endswith((".csv", ".tsv", ".txt")):
+        columns = ", ".join(str(p["name"]) for p in stats.get("features") or [])
+        raise TrainingError(
+            f"Cannot predict {source or 'these rows'}: this model takes images together with their table rows. Give a "
+            f"CSV with a column {key!r} naming each image file relative to the CSV's folder"
+            + (f", and the feature columns {columns}" if columns else "") + ", as the training table has them.")
+    try:
+        return predict_rows(stats, raw, source)
+    except DataError as exc:
+        raise TrainingError(f"Cannot predict: {exc}") from exc
 
 
 def _file_names(raw: Any, source: str | None) -> list[str] | None:

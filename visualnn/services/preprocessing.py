@@ -22,6 +22,8 @@ named parts        one ``Input`` per Input node, named as it, each with its own 
 (.npz)
 column groups      one ``Input`` per column as for a CSV; each Input node's columns are encoded,
 (CSV)              concatenated and normalized on their own (.keras and SavedModel; no .tflite)
+images + table     the images' Input as for images (raw pixels -> ``Resizing`` -> ``Rescaling``) and
+                   one ``Input`` per table column as for column groups (no .tflite with text columns)
 time series        ``Normalization`` over the feature axis of raw windows
 =================  ==============================================================================
 
@@ -65,11 +67,7 @@ def raw_model(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     """``model`` with the preprocessing described by ``stats`` in front, for export format ``fmt``."""
     source = stats.get("source")
     if stats.get("image_table"):
-        raise ValueError("Export of a model fed by an image folder with a per-image table is not built yet: the "
-                         "exported model would need VisualNN's image decoding and the table's encoding in front of "
-                         "it, and a model that silently needs them gives wrong answers on raw inputs. Train and "
-                         "evaluate it here; for a deployable model, save the images and table values as the arrays "
-                         "of an .npz named after the Inputs and outputs (named parts export with raw inputs).")
+        return _image_table(model, stats, fmt)
     if stats.get("parts") and source == "csv":
         return _csv_parts(model, stats, fmt)
     if stats.get("parts"):
@@ -191,6 +189,52 @@ def _columns_keras(plans: list[dict[str, Any]], inputs: dict[str, Any], taken: s
         inputs[name] = col
     x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name=f"{prefix}columns")(parts)
     return keras.layers.Normalization(mean=means, variance=variances, name=f"{prefix}normalization")(x)
+
+
+def _image_table(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
+    """Images with their per-image table: raw pixels resized and rescaled, each table group's raw columns encoded."""
+    import keras
+
+    text = [p["name"] for p in stats.get("features") or [] if p["kind"] == "categorical"]
+    if fmt == "tflite" and text:
+        raise ValueError(f"A .tflite of this model cannot take the raw table columns: text column(s) "
+                         f"{', '.join(map(repr, text))} need string lookups, which TFLite does not convert. Export "
+                         ".keras or a SavedModel, which take the raw pixels and columns.")
+    image_input = str(stats["image_input"])
+    if any(p["name"] == image_input for p in stats.get("features") or []):
+        raise ValueError(f"Table column {image_input!r} has the name of the images' Input, so the exported model "
+                         "could not take both by name. Rename the column or the Input node, train again and export.")
+    groups = {str(p["name"]): p for p in stats["parts"] if p.get("role") == "input" and not p.get("images")}
+    height, width = (int(v) for v in stats["image_size"])
+    channels = int(stats.get("channels") or 3)
+    from visualnn.services.datasets.images_tf import rescale_factors
+
+    scale, offset = rescale_factors(str(stats.get("rescale")))
+    taken = {image_input}
+    image = keras.Input(shape=(None, None, channels), dtype="float32", name=image_input)
+    inputs: dict[str, Any] = {image_input: image}
+    pixels = keras.layers.Resizing(height, width, interpolation="bilinear", name=f"{image_input}_resizing")(image)
+    if scale != 1.0 or offset != 0.0:
+        pixels = keras.layers.Rescaling(scale, offset, name=f"{image_input}_rescaling")(pixels)
+    mode = "grayscale (1 channel)" if channels == 1 else "RGB (3 channels)"
+    feed = [f"  {image_input!r}: raw pixels 0..255 of shape (batch, height, width, {channels}), {mode}, any height "
+            f"and width (the model resizes to {height}x{width} and rescales)"]
+    encoded: list[Any] = []
+    for tensor in model.inputs:
+        name = str(tensor.name).split(":")[0]
+        if name == image_input:
+            encoded.append(pixels)
+            continue
+        group = groups.get(name)
+        if group is None:
+            raise ValueError(f"The data has no column group for the model's Input {name!r}; its groups are "
+                             f"{', '.join(groups) or 'none'}. Choose the Input of its columns in the Data panel.")
+        feed.append(f"  columns of Input {name!r}: {', '.join(group['columns'])}")
+        encoded.append(_columns_keras(group["features"], inputs, taken, feed, f"{name}_"))
+    lines = ["Feed a dict: the images' raw pixels under the image Input's name, and one entry per table column, "
+             "each a 1-D batch as the CSV holds it (text columns as tf.string):", *feed]
+    outputs = model(encoded if len(encoded) > 1 else encoded[0])
+    return RawModel(keras.Model(inputs, outputs, name="with_preprocessing"), lines, wrapped=True)
 
 
 def _table_tflite(model: Any, stats: dict[str, Any]) -> RawModel:
@@ -352,6 +396,8 @@ def raw_feed(stats: dict[str, Any], raw: Any, fmt: str) -> RawFeed:
     import numpy as np
 
     source = stats.get("source")
+    if stats.get("image_table"):
+        return _image_table_feed(stats, raw)
     if source == "csv" and stats.get("features"):
         from visualnn.services.datasets.tabular import raw_columns
 
@@ -377,6 +423,25 @@ def raw_feed(stats: dict[str, Any], raw: Any, fmt: str) -> RawFeed:
         return RawFeed([chunk], [np.arange(count)], count)
     arr = np.asarray(raw, dtype="float32")
     return RawFeed([arr], [np.arange(len(arr))], int(len(arr)))
+
+
+def _image_table_feed(stats: dict[str, Any], raw: Any) -> RawFeed:
+    """Raw rows (key column = image paths, the feature columns) -> dicts of raw pixels and columns, by image size."""
+    import numpy as np
+
+    from visualnn.services.datasets.tabular import raw_columns
+
+    key = str(stats.get("key") or "file")
+    images = _image_feed(stats, [str(p) for p in raw[key]])
+    columns = raw_columns(stats, raw) if stats.get("features") else {}
+    for plan in stats.get("features") or []:
+        values = columns[plan["name"]]
+        columns[plan["name"]] = (np.array(["" if v is None else v for v in values], dtype=object)
+                                 if plan["kind"] == "categorical" else values.astype("float32"))
+    image_input = str(stats["image_input"])
+    chunks = [{image_input: pixels, **{n: v[idx] for n, v in columns.items()}}
+              for pixels, idx in zip(images.chunks, images.positions, strict=True)]
+    return RawFeed(chunks, images.positions, images.count)
 
 
 def _column_codes(plan: dict[str, Any], values: Any) -> Any:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from visualnn.services.datasets.prepared import PreparedData
 
 SPLITS = ("train", "val", "test")
+KEY = "file"  # the key column of rows to predict when training had no table
 
 
 def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inputs: list[str], outputs: list[str],
@@ -131,15 +132,21 @@ def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inp
         "label_format": stats_parts[len(inputs)]["label_format"], "rows": enc.rows_stats(),
         "split": counts, "skipped": [[p, why] for p, why in images.skipped],
     }
-    def transform(raw: Any) -> Any:
-        raise DataError(
-            f"This model takes images of {root} together with their rows of {table_path}; predicting from new "
-            "images plus their table rows is not supported yet. Evaluate it with `visualnn evaluate`, or give the "
-            "model images and rows yourself after exporting it (.keras without preprocessing).")
+    decode = image_decoder(opts)
+    table_rows = aligned.select(enc.features) if enc.features else None
 
-    def raw_paths(split: str, count: int) -> list[str]:
-        """The split's first ``count`` image files (their table rows follow the same order)."""
-        return [str(p) for p in split_files[split][: max(0, count)]]
+    def transform(raw: Any) -> dict[str, Any]:
+        """Rows naming image files (key column: a path as given) with the feature columns -> one array per Input."""
+        return rows_to_inputs(stats, raw, decode)
+
+    def raw_rows(split: str, count: int) -> Any:
+        """The split's first ``count`` samples as raw rows: the key column holds each image's absolute path."""
+        import pandas as pd
+
+        pick = enc.positions[split][: max(0, count)]
+        frame = table_rows.take(pick).to_pandas() if table_rows is not None else pd.DataFrame(index=range(len(pick)))
+        frame.insert(0, str(key or KEY), split_files[split][: max(0, count)])
+        return frame
 
     tensors = []
     for k in SPLITS:
@@ -160,9 +167,78 @@ def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inp
                          y_names=[p.name for p in parts if p.role == "target"])
     return PreparedData(
         datasets["train"], datasets["val"], datasets["test"], parts[0].shape, task0, names0, n_out, stats,
-        counts["train"], counts["val"], counts["test"], transform, suggestion, tensors, problems, code, raw_paths,
+        counts["train"], counts["val"], counts["test"], transform, suggestion, tensors, problems, code, raw_rows,
         parts,
     )
 
 
-__all__ = ["prepare_image_parts"]
+def image_decoder(opts: Any) -> Any:
+    """paths -> float32 (n, height, width, channels) images: training's decode, resize and rescale."""
+    import numpy as np
+
+    from visualnn.services.datasets.images_tf import decode_fn, rescale_factors
+
+    load = decode_fn(opts)
+    scale, offset = rescale_factors(opts.rescale)
+
+    def decode(paths: list[str]) -> Any:
+        import tensorflow as tf
+
+        return np.stack([load(tf.constant(p)).numpy() * scale + offset for p in paths]).astype(np.float32)
+
+    return decode
+
+
+def rows_to_inputs(stats: dict[str, Any], rows: Any, decode: Any) -> dict[str, Any]:
+    """Raw rows (DataFrame; key column = image paths) -> ``{Input: array}`` in the model's Input order."""
+    from visualnn.services.datasets.csv_parts import rows_to_parts
+
+    key = str(stats.get("key") or KEY)
+    if not hasattr(rows, "columns") or key not in rows.columns:
+        raise DataError(f"This model takes images with their table rows: give rows whose column {key!r} names each "
+                        "image file.")
+    paths = [str(p) for p in rows[key]]
+    groups = {"parts": [p for p in stats["parts"] if p.get("role") == "input" and not p.get("images")]}
+    table = rows_to_parts(groups, rows) if groups["parts"] else {}
+    return {str(name): (decode(paths) if name == stats["image_input"] else table[str(name)])
+            for name in stats["inputs"]}
+
+
+def predict_rows(stats: dict[str, Any], rows: Any, csv_path: str) -> tuple[Any, list[str]]:
+    """A CSV's rows to predict -> (rows with absolute image paths, warnings); refusals name the file, row and column.
+
+    The key column (the training table's, ``file`` without one) names each image relative to the CSV's
+    folder (or absolute); the other columns are the training table's feature columns.
+    """
+    from visualnn.services.datasets.images import check_image_bytes
+    from visualnn.services.predict_checks import check_rows
+
+    where = os.path.basename(csv_path)
+    key = str(stats.get("key") or KEY)
+    features = [str(p["name"]) for p in stats.get("features") or []]
+    if not hasattr(rows, "columns"):
+        raise DataError(f"{csv_path}: this model takes images with their table rows; give a CSV with a column "
+                        f"{key!r} naming each image (relative to the CSV's folder)"
+                        + (f" and the columns {', '.join(features)}." if features else "."))
+    if key not in rows.columns:
+        raise DataError(f"{where}: the input has no column {key!r}, which names each image file (relative to the "
+                        f"CSV's folder) as in training; its columns are {', '.join(map(str, rows.columns))}. Add the "
+                        f"column {key!r} or rename the one holding the file names.")
+    folder = os.path.dirname(os.path.abspath(csv_path))
+    out = rows.copy()
+    paths: list[str] = []
+    for i, value in enumerate(out[key].tolist()):
+        text = "" if value is None or value != value else str(value).strip()
+        path = os.path.join(folder, text) if text else ""
+        why = "is empty" if not text else ("is not a file" if not os.path.isfile(path) else check_image_bytes(path))
+        if why is not None:
+            raise DataError(f"{where}: row {i + 2}, column {key!r}: image {text!r} {why} (looked for {path}). Name "
+                            f"each image relative to {folder}.")
+        paths.append(path)
+    out[key] = paths
+    known = {"features": stats.get("features") or [], "targets": [key] + [
+        str(p.get("column")) for p in stats["parts"] if p.get("role") == "target" and p.get("column")]}
+    return out, check_rows(known, out, f"{where}: ")
+
+
+__all__ = ["image_decoder", "predict_rows", "prepare_image_parts", "rows_to_inputs"]
