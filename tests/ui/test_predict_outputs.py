@@ -221,3 +221,24 @@ def test_single_output_results_look_as_before_and_a_click_shows_that_sample(
     assert _headers(panel.table) == ["#", "predicted class", "confidence"] and panel.table.rowCount() == 4
     assert not panel.output_combo.isVisible() and panel.bars_plot.isVisible() and _ticks(panel) == ["cat", "dog", "fox"]
     assert panel.bars_plot.getPlotItem().titleLabel.text == "class probabilities"
+
+
+def test_a_model_fed_by_csv_column_groups_asks_for_a_csv_of_rows(
+        shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Path) -> None:
+    """The note said "open an .npz" for every model with several Inputs, though column groups of a CSV (and an
+    image table's rows) predict from a CSV of rows; the open dialog offered only .npz files."""
+    from visualnn.core.commands import SetDataset
+    from visualnn.core.dataset import DatasetSpec
+
+    panel, user, chooser = _open(shell, qtbot, two_output_graph())
+    fake_engine.start()
+    assert "open an .npz with arrays" in panel.inputs_note.text()
+    shell.window.document.push(SetDataset(DatasetSpec("csv", "rows.csv", {})))
+    assert panel.inputs_note.text() == ("This model has 2 Inputs: open a CSV with the training table's columns, "
+                                        "one row per sample.")
+    rows = tmp_path / "new_rows.csv"
+    rows.write_text("a,b\n1,2\n", encoding="utf-8")
+    _predict_file(panel, user, fake_engine, rows)
+    assert chooser.filters[-1].startswith("Rows with the training table's columns (*.csv *.tsv)")
+    shell.window.document.push(SetDataset(DatasetSpec("images", "pictures", {"image": {"table": "meta.csv"}})))
+    assert "a CSV whose key column names each image" in panel.inputs_note.text()

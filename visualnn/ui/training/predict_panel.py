@@ -38,6 +38,7 @@ from visualnn.ui.training.result_sessions import PredictionController
 
 FILE_FILTER = "Samples (*.csv *.tsv *.npy *.npz *.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)"
 NPZ_FILTER = "Arrays named after the Inputs (*.npz);;All files (*)"
+CSV_FILTER = "Rows with the training table's columns (*.csv *.tsv);;All files (*)"
 MULTI_OUTPUT = "multi-output"
 SAMPLE_HINT = "Feature values in column order, e.g. 5.1, 3.5, 1.4, 0.2"
 
@@ -144,6 +145,7 @@ class PredictPanel(QWidget):
         document.runs_changed.connect(self.refresh_runs)
         document.project_replaced.connect(self.refresh_runs)
         document.graph_changed.connect(self.refresh_inputs)
+        document.dataset_changed.connect(self.refresh_inputs)  # an .npz or a CSV of rows: the data says which
         self.refresh_runs()
 
     @property
@@ -168,17 +170,30 @@ class PredictPanel(QWidget):
             return Graph.from_dict(run.graph)
         return self.document.project.graph
 
+    def parts_request(self) -> tuple[str, str, str]:
+        """(what a model with several Inputs takes, its short name, the file filter), from the project's data:
+        the arrays of an .npz, or a CSV of rows (column groups; an image table's rows naming each image)."""
+        spec = self.document.project.dataset
+        kind = spec.kind if spec is not None else "numpy"
+        if kind == "csv":
+            return "a CSV with the training table's columns, one row per sample", "a CSV", CSV_FILTER
+        if kind == "images":
+            return ("a CSV whose key column names each image (relative to the CSV's folder) next to the table's "
+                    "feature columns", "a CSV naming the images", CSV_FILTER)
+        return npz_request(self.inputs), "an .npz", NPZ_FILTER
+
     def refresh_inputs(self, *_: Any) -> None:
-        """Say what a model with several Inputs takes: one .npz with an array per Input (typed rows cannot feed it)."""
+        """Say what a model with several Inputs takes: one .npz with an array per Input, or a CSV of rows for a
+        table's column groups (typed rows cannot feed it)."""
         self.inputs = model_inputs(self.model_graph(), self.document.registry)
         several = len(self.inputs) > 1
-        request = npz_request(self.inputs) if several else ""
+        request, short = self.parts_request()[:2] if several else ("", "")
         self.inputs_note.setText(f"This model has {len(self.inputs)} Inputs: open {request}." if several else "")
         self.inputs_note.setVisible(several)
         self.sample_edit.setEnabled(not several)
         self.predict_button.setEnabled(not several)
         self.sample_edit.setPlaceholderText(
-            "Typed samples feed one Input; this model takes an .npz (Open file…)" if several else SAMPLE_HINT)
+            f"Typed samples feed one Input; this model takes {short} (Open file…)" if several else SAMPLE_HINT)
         self.open_button.setToolTip(f"Predict every sample in {request}." if several else
                                     "Predict every sample in a CSV, a .npy array, an image or several images.")
 
@@ -193,8 +208,8 @@ class PredictPanel(QWidget):
             self.predict(rows=[sample])
 
     def _on_open_clicked(self) -> None:
-        if len(self.inputs) > 1:  # one .npz holds every Input's array
-            path = chooser_for(self).open_file(self, "Open the arrays to predict", "", NPZ_FILTER)
+        if len(self.inputs) > 1:  # one .npz holds every Input's array, or one CSV every group's columns
+            path = chooser_for(self).open_file(self, "Open the samples to predict", "", self.parts_request()[2])
             if path:
                 self.predict(input_path=path)
             return
