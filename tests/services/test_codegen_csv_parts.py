@@ -57,35 +57,15 @@ def test_the_script_loads_the_groups_as_the_app_does(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("style", ["functional", "subclass"])
 def test_export_code_trains_the_same_model_from_the_same_csv_to_the_apps_losses(tmp_path: Path, style: str) -> None:
-    import json
-    import os
-    import subprocess
-    import sys
-
+    from tests.services.parity_helpers import app_and_script_histories, assert_same_losses
     from visualnn.core.project.io import save_project
 
-    root = Path(__file__).resolve().parents[2]
     write_csv(str(tmp_path))
     vnn = tmp_path / "groups.vnn"
     save_project(csv_project(), vnn)
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(root))
-    cli = [sys.executable, "-m", "visualnn.cli"]
-    export = subprocess.run([*cli, "export-code", str(vnn), "--style", style, "-o", str(tmp_path / "train.py")],
-                            env=env, capture_output=True, text=True)
-    assert export.returncode == 0, export.stderr[-2000:]
-    train = subprocess.run([*cli, "train", str(vnn), "--json"], env=env, capture_output=True, text=True, timeout=600)
-    assert train.returncode == 0, train.stderr[-2000:]
-    app = json.loads(train.stdout)["history"]
-    probe = ("import json, sys; sys.path.insert(0, '.'); import train; "
-             "h = train.main(['--output', 'script.keras']); print('HISTORY' + json.dumps(h.history))")
-    run = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
-    script = json.loads(run.stdout.split("HISTORY", 1)[1])
-    for key in ("loss", "kind_loss", "score_loss", "val_loss", "val_kind_loss", "val_score_loss", "kind_accuracy",
-                "score_mae"):
-        assert len(script[key]) == 2, key
-        assert all(abs(a - b) <= 1e-5 for a, b in zip(script[key], app[key], strict=True)), (key, script[key], app[key])
+    app, script = app_and_script_histories(vnn, style)
+    assert_same_losses(app, script, ("loss", "kind_loss", "score_loss", "val_loss", "val_kind_loss", "val_score_loss",
+                                     "kind_accuracy", "score_mae"))
     if style == "subclass":
         return  # loading a subclassed model needs the script's class imported; the functional save shows the layers
     import keras

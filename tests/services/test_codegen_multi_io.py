@@ -144,34 +144,15 @@ def test_npz_parts_script_saves_a_model_that_takes_the_raw_arrays(tmp_path: Path
 @pytest.mark.parametrize("style", ["functional", "subclass"])
 def test_export_code_trains_the_same_model_from_the_same_npz_to_the_apps_losses(tmp_path: Path, style: str) -> None:
     """Issue 14's done-when: `visualnn train` and `export-code --style ...` give the same per-epoch losses."""
-    import json
-    import os
-    import subprocess
-    import sys
-
     from tests.services.multiio_helpers import two_io_project, write_npz
+    from tests.services.parity_helpers import app_and_script_histories, assert_same_losses
     from visualnn.core.project.io import save_project
 
-    root = Path(__file__).resolve().parents[2]
     write_npz(str(tmp_path))
     project = two_io_project()
     project.training = project.training.with_changes(deterministic=True, device="cpu", epochs=2)
     vnn = tmp_path / "two.vnn"
     save_project(project, vnn)
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(root))
-    cli = [sys.executable, "-m", "visualnn.cli"]
-    subprocess.run([*cli, "export-code", str(vnn), "--style", style, "-o", str(tmp_path / "train.py")], check=True,
-                   env=env, capture_output=True)
-    train = subprocess.run([*cli, "train", str(vnn), "--json"], env=env, capture_output=True, text=True, timeout=600)
-    assert train.returncode == 0, train.stderr[-2000:]
-    app = json.loads(train.stdout)["history"]
-    probe = ("import json, sys; sys.path.insert(0, '.'); import train; "
-             "h = train.main(['--output', 'script.keras']); print('HISTORY' + json.dumps(h.history))")
-    run = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
-    script = json.loads(run.stdout.split("HISTORY", 1)[1])
-    for key in ("loss", "kind_loss", "score_loss", "val_loss", "val_kind_loss", "val_score_loss", "kind_accuracy",
-                "score_mae"):
-        assert len(script[key]) == 2, key
-        assert all(abs(a - b) <= 1e-5 for a, b in zip(script[key], app[key], strict=True)), (key, script[key], app[key])
+    app, script = app_and_script_histories(vnn, style)
+    assert_same_losses(app, script, ("loss", "kind_loss", "score_loss", "val_loss", "val_kind_loss", "val_score_loss",
+                                     "kind_accuracy", "score_mae"))

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.services.parity_helpers import app_and_script_histories, assert_same_losses
 from visualnn.core.codegen import generate_model_code, generate_script
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.templates import TEMPLATES
@@ -126,24 +127,9 @@ def test_exported_script_trains_to_the_app_history(tmp_path: Path) -> None:
     project.training = project.training.with_changes(epochs=2, deterministic=True, device="cpu")
     vnn = folder / "tabular.vnn"
     save_project(project, vnn)
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
-    cli = [sys.executable, "-m", "visualnn.cli", "export-code", str(vnn), "-o", str(folder / "train.py")]
-    subprocess.run(cli, check=True, env=env, capture_output=True)
-    train = subprocess.run([sys.executable, "-m", "visualnn.cli", "train", str(vnn), "--json"], env=env,
-                           capture_output=True, text=True, timeout=600)
-    assert train.returncode == 0, train.stderr[-2000:]
-    app_history = json.loads(train.stdout)["history"]
-    probe = ("import json, sys; sys.path.insert(0, '.'); import train; "
-             "h = train.main(['--output', 'script_model.keras']); print('HISTORY' + json.dumps(h.history))")
-    run = subprocess.run([sys.executable, "-c", probe], cwd=folder, env=env, capture_output=True, text=True,
-                         timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
-    script_history = json.loads(run.stdout.split("HISTORY", 1)[1])
+    app_history, script_history = app_and_script_histories(vnn)
     assert set(script_history) <= set(app_history) | {"learning_rate"}
-    for key, values in script_history.items():
-        assert len(values) == 2
-        np_close = [abs(a - b) <= 1e-5 for a, b in zip(values, app_history[key], strict=True)]
-        assert all(np_close), (key, values, app_history[key])
+    assert_same_losses(app_history, script_history, script_history)
 
 
 @pytest.mark.parametrize("pixels", [True, False])

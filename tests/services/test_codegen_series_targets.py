@@ -4,15 +4,12 @@ script sees the app's windows and targets, and reproduces `visualnn train`'s per
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.services.parity_helpers import app_and_script_histories, assert_same_losses
 from tests.services.series_helpers import LENGTH, series_graph, series_project, write_series
 from visualnn.core.codegen import generate_script
 from visualnn.core.project.io import save_project
@@ -62,27 +59,12 @@ def test_the_script_cuts_the_apps_windows_and_targets(tmp_path: Path, vector: bo
 @pytest.mark.parametrize("style", ["functional", "subclass"])
 def test_export_code_reproduces_the_apps_per_epoch_losses_on_a_series_with_two_targets(tmp_path: Path,
                                                                                         style: str) -> None:
-    root = Path(__file__).resolve().parents[2]
     write_series(str(tmp_path))
     project = series_project(targets=["temp", "hum"])
     project.training = project.training.with_changes(deterministic=True, device="cpu", epochs=2)
     vnn = tmp_path / "series.vnn"
     save_project(project, vnn)
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(root))
-    cli = [sys.executable, "-m", "visualnn.cli"]
-    export = subprocess.run([*cli, "export-code", str(vnn), "--style", style, "-o", str(tmp_path / "train.py")],
-                            env=env, capture_output=True, text=True)
-    assert export.returncode == 0, export.stderr[-2000:]
-    train = subprocess.run([*cli, "train", str(vnn), "--json"], env=env, capture_output=True, text=True, timeout=600)
-    assert train.returncode == 0, train.stderr[-2000:]
-    app = json.loads(train.stdout)["history"]
-    probe = ("import json, sys; sys.path.insert(0, '.'); import train; "
-             "h = train.main(['--output', 'script.keras']); print('HISTORY' + json.dumps(h.history))")
-    run = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
-    script = json.loads(run.stdout.split("HISTORY", 1)[1])
-    for key in ("loss", "temp_loss", "hum_loss", "val_loss", "val_temp_loss", "val_hum_loss", "temp_mae", "hum_mae"):
-        assert len(script[key]) == 2, key
-        assert all(abs(a - b) <= 1e-5 for a, b in zip(script[key], app[key], strict=True)), (key, script[key], app[key])
+    app, script = app_and_script_histories(vnn, style)
+    assert_same_losses(app, script, ("loss", "temp_loss", "hum_loss", "val_loss", "val_temp_loss", "val_hum_loss",
+                                     "temp_mae", "hum_mae"))
     assert (tmp_path / "script.keras").exists()
