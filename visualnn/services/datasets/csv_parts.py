@@ -122,8 +122,8 @@ def encode_table(spec: DatasetSpec, path: str, table: Any, header: bool, mapping
         _encode_y,
         _fit_and_apply,
         _kind,
-        _missing_strategy,
         _row_blocks,
+        kept_rows,
     )
 
     extra = dict(extra or {})
@@ -159,26 +159,9 @@ def encode_table(spec: DatasetSpec, path: str, table: Any, header: bool, mapping
             return text_values(col)
         return numeric_values(f_infos[name], col, path, header)
 
-    for name in features:
-        info = f_infos[name]
-        kind = _kind(spec, info)
-        if info.all_missing:
-            raise DataError(f"{path}: feature column {name!r} has no values (all {info.n_rows} rows missing); set its "
-                            "role to ignore.", path)
-        if _missing_strategy(spec, name, kind) == "drop" and info.n_missing:
-            values = column_values(name)
-            keep &= ~(np.array([v is None for v in values]) if kind == "categorical" else np.isnan(values))
-        if info.constant:
-            problems.extend(p for p in info.problems if "same value" in p.message)
-    n_kept = int(keep.sum())
-    rows = None if n_kept == len(keep) else np.flatnonzero(keep)
+    rows = kept_rows(spec, features, f_infos, column_values, keep, n_no_target, path, problems)
+    n_kept = int(keep.sum())  # keep now also drops rows missing a feature (strategy drop)
     n_dropped = len(keep) - n_kept - n_no_target
-    if n_no_target:
-        problems.append(Problem("info", f"{path}: {n_no_target} row(s) without a target value were dropped."))
-    if n_dropped:
-        problems.append(Problem("info", f"{path}: {n_dropped} row(s) with missing values were dropped (strategy drop)."))
-    if n_kept == 0:
-        raise DataError(f"{path}: no rows are left after dropping missing values; choose another strategy.", path)
     kept = {name: (codes if rows is None else codes[rows]) for name, (_, _, codes) in encoded.items()}
     split = spec.split()
     first_cls = next((name for name in outputs if encoded[name][0] in CLASSIFICATION), None)

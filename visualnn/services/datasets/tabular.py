@@ -184,31 +184,9 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
             return text_values(col)
         return numeric_values(f_infos[name], col, path, header)
 
-    for name in features:
-        info = f_infos[name]
-        kind = _kind(spec, info)
-        if info.all_missing:
-            raise DataError(
-                f"{path}: feature column {name!r} has no values (all {info.n_rows} rows missing); "
-                "set its role to ignore."
-            )
-        if _missing_strategy(spec, name, kind) == "drop" and info.n_missing:
-            values = column_values(name)
-            keep &= ~(np.array([v is None for v in values]) if kind == "categorical" else np.isnan(values))
-        if info.constant:
-            problems.extend(p for p in info.problems if "same value" in p.message)
-    n_kept = int(keep.sum())
-    # None = every row kept: columns are then indexed directly, without a million-entry index array.
-    rows = None if n_kept == len(keep) else np.flatnonzero(keep)
+    rows = kept_rows(spec, features, f_infos, column_values, keep, n_no_target, path, problems)
+    n_kept = int(keep.sum())  # keep now also drops rows missing a feature (strategy drop)
     n_dropped = len(keep) - n_kept - n_no_target
-    if n_no_target:
-        problems.append(Problem("info", f"{path}: {n_no_target} row(s) without a target value were dropped."))
-    if n_dropped:
-        problems.append(
-            Problem("info", f"{path}: {n_dropped} row(s) with missing values were dropped (strategy drop).")
-        )
-    if n_kept == 0:
-        raise DataError(f"{path}: no rows are left after dropping missing values; choose another strategy.")
     y_all = y_raw if rows is None else y_raw[rows]
     del y_raw, keep
     split = spec.split()
@@ -461,3 +439,35 @@ def transform_rows(stats: dict[str, Any], rows: Any) -> Any:
     n = len(next(iter(columns.values()))) if columns else len(rows)
     blocks = [_apply_column(p, columns[p["name"]]) for p in stats["features"]]
     return np.concatenate(blocks, axis=1).astype(np.float32) if blocks else np.zeros((n, 0), np.float32)
+
+
+def kept_rows(spec: DatasetSpec, features: list[str], f_infos: dict[str, Any], column_values: Any, keep: Any,
+              n_no_target: int, path: str, problems: list[Problem]) -> Any:
+    """The rows training keeps: ``keep`` (rows with a target) less rows missing a feature whose strategy is drop.
+
+    Refuses a feature column without values and a table with no row left; notes dropped rows and constant
+    columns in ``problems``. Returns None when every row is kept (columns are then indexed directly, without
+    a million-entry index array), else the kept row positions.
+    """
+    import numpy as np
+
+    for name in features:
+        info = f_infos[name]
+        kind = _kind(spec, info)
+        if info.all_missing:
+            raise DataError(f"{path}: feature column {name!r} has no values (all {info.n_rows} rows missing); set its "
+                            "role to ignore.", path)
+        if _missing_strategy(spec, name, kind) == "drop" and info.n_missing:
+            values = column_values(name)
+            keep &= ~(np.array([v is None for v in values]) if kind == "categorical" else np.isnan(values))
+        if info.constant:
+            problems.extend(p for p in info.problems if "same value" in p.message)
+    n_kept = int(keep.sum())
+    n_dropped = len(keep) - n_kept - n_no_target
+    if n_no_target:
+        problems.append(Problem("info", f"{path}: {n_no_target} row(s) without a target value were dropped."))
+    if n_dropped:
+        problems.append(Problem("info", f"{path}: {n_dropped} row(s) with missing values were dropped (strategy drop)."))
+    if n_kept == 0:
+        raise DataError(f"{path}: no rows are left after dropping missing values; choose another strategy.", path)
+    return None if n_kept == len(keep) else np.flatnonzero(keep)
