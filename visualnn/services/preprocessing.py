@@ -136,16 +136,21 @@ def _csv_parts(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     encoded: list[Any] = []
     for tensor in model.inputs:
         name = str(tensor.name).split(":")[0]
-        group = groups.get(name)
-        if group is None:
-            raise ValueError(f"The data has no column group for the model's Input {name!r}; its groups are "
-                             f"{', '.join(groups)}. Choose the Input of its columns in the Data panel.")
-        feed.append(f"  columns of Input {name!r}: {', '.join(group['columns'])}")
-        encoded.append(_columns_keras(group["features"], inputs, taken, feed, f"{name}_"))
+        encoded.append(_group_keras(name, groups, inputs, taken, feed))
     lines = ["Feed a dict with one entry per column, each a 1-D batch (e.g. dict(dataframe); text columns as "
              "tf.string); the model groups the columns for its Inputs:", *feed]
     outputs = model(encoded if len(encoded) > 1 else encoded[0])
     return RawModel(keras.Model(inputs, outputs, name="with_preprocessing"), lines, wrapped=True)
+
+
+def _group_keras(name: str, groups: dict[str, Any], inputs: dict[str, Any], taken: set[str], feed: list[str]) -> Any:
+    """Input ``name``'s column group: one raw Input per column (added to ``inputs``) -> its encoded row."""
+    group = groups.get(name)
+    if group is None:
+        raise ValueError(f"The data has no column group for the model's Input {name!r}; its groups are "
+                         f"{', '.join(groups) or 'none'}. Choose the Input of its columns in the Data panel.")
+    feed.append(f"  columns of Input {name!r}: {', '.join(group['columns'])}")
+    return _columns_keras(group["features"], inputs, taken, feed, f"{name}_")
 
 
 def _columns_keras(plans: list[dict[str, Any]], inputs: dict[str, Any], taken: set[str], feed: list[str],
@@ -225,12 +230,7 @@ def _image_table(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
         if name == image_input:
             encoded.append(pixels)
             continue
-        group = groups.get(name)
-        if group is None:
-            raise ValueError(f"The data has no column group for the model's Input {name!r}; its groups are "
-                             f"{', '.join(groups) or 'none'}. Choose the Input of its columns in the Data panel.")
-        feed.append(f"  columns of Input {name!r}: {', '.join(group['columns'])}")
-        encoded.append(_columns_keras(group["features"], inputs, taken, feed, f"{name}_"))
+        encoded.append(_group_keras(name, groups, inputs, taken, feed))
     lines = ["Feed a dict: the images' raw pixels under the image Input's name, and one entry per table column, "
              "each a 1-D batch as the CSV holds it (text columns as tf.string):", *feed]
     outputs = model(encoded if len(encoded) > 1 else encoded[0])
