@@ -386,16 +386,11 @@ def load_data():
     return tuple((files[idx], y[idx]) for idx in splits)
 '''
 
-CSV_LAYERS = '''
-def with_preprocessing(model):
-    """The trained model behind Keras preprocessing layers: it takes raw columns, as VisualNN exports it.
-
-    One input per column (a dict; text as tf.string, numbers as float32, NaN = missing), then the
-    recipes of load_data(): missing values filled, StringLookup + CategoryEncoding for text columns,
-    Normalization with the training split's statistics (min-max: mean = min, variance = range**2).
-    """
-    inputs, parts, mean, variance = {}, [], [], []
-    for recipe in RECIPES:
+ENCODED_COLUMNS = '''
+def encoded_columns(recipes, inputs):
+    """One raw Input per column (added to inputs) -> the group's encoded, scaled row."""
+    parts, mean, variance = [], [], []
+    for recipe in recipes:
         if recipe["kind"] == "categorical":
             categories = [str(c) for c in recipe["categories"]]
             column = keras.Input(shape=(), dtype="string")
@@ -431,7 +426,19 @@ def with_preprocessing(model):
             variance.append(recipe["scale"] ** 2 if scaled else 1.0)
         inputs[recipe["name"]] = column
     x = keras.layers.Concatenate()(parts) if len(parts) > 1 else parts[0]
-    x = keras.layers.Normalization(mean=mean, variance=variance)(x)
+    return keras.layers.Normalization(mean=mean, variance=variance)(x)
+'''
+
+CSV_LAYERS = '''
+def with_preprocessing(model):
+    """The trained model behind Keras preprocessing layers: it takes raw columns, as VisualNN exports it.
+
+    One input per column (a dict; text as tf.string, numbers as float32, NaN = missing), then the
+    recipes of load_data(): missing values filled, StringLookup + CategoryEncoding for text columns,
+    Normalization with the training split's statistics (min-max: mean = min, variance = range**2).
+    """
+    inputs = {}
+    x = encoded_columns(RECIPES, inputs)
     return keras.Model(inputs, model(x), name="with_preprocessing")
 '''
 
@@ -774,48 +781,6 @@ def load_data():
 '''
 
 CSV_PARTS_LAYERS = '''
-def encoded_columns(recipes, inputs):
-    """One raw Input per column (added to inputs) -> the group's encoded, scaled row."""
-    parts, mean, variance = [], [], []
-    for recipe in recipes:
-        if recipe["kind"] == "categorical":
-            categories = [str(c) for c in recipe["categories"]]
-            column = keras.Input(shape=(), dtype="string")
-            # "" (missing) -> 0, text not seen in training -> 1, the categories -> 2, 3, ...
-            index = keras.layers.StringLookup(
-                vocabulary=categories, mask_token="", num_oov_indices=1
-            )(column)
-            fill = (
-                categories.index(recipe["fill"]) + 2
-                if recipe["fill"] in categories
-                else 1
-            )
-            index = keras.ops.where(keras.ops.equal(index, 0), fill, index)
-            if recipe["encoding"] == "onehot":
-                onehot = keras.layers.CategoryEncoding(
-                    len(categories) + 2, output_mode="one_hot"
-                )(index)
-                parts.append(onehot[:, 2:])  # unseen text: all zeros
-                width = len(categories)
-            else:
-                parts.append(
-                    keras.ops.expand_dims(keras.ops.cast(index - 2, "float32"), -1)
-                )
-                width = 1
-            mean += [0.0] * width
-            variance += [1.0] * width
-        else:
-            column = keras.Input(shape=(), dtype="float32")
-            value = keras.ops.expand_dims(column, -1)
-            parts.append(keras.ops.where(keras.ops.isnan(value), recipe["fill"], value))
-            scaled = recipe["scaling"] in ("standardize", "minmax")
-            mean.append(recipe["center"] if scaled else 0.0)
-            variance.append(recipe["scale"] ** 2 if scaled else 1.0)
-        inputs[recipe["name"]] = column
-    x = keras.layers.Concatenate()(parts) if len(parts) > 1 else parts[0]
-    return keras.layers.Normalization(mean=mean, variance=variance)(x)
-
-
 def with_preprocessing(model):
     """The trained model behind Keras preprocessing layers: it takes the raw columns (a dict).
 

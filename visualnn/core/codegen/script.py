@@ -227,7 +227,8 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
         body = [T.RANDOM_PARTS, T.PARTS_PIPELINE] if parts else [T.RANDOM, T.PIPELINE]
     elif parts and kind == "csv":
         out += _csv_parts_settings(data)
-        body = [T.SPLIT, T.READ_TABLE, T.CSV_COLUMNS, T.CSV_PARTS, T.CSV_PARTS_LAYERS, T.PARTS_PIPELINE]
+        body = [T.SPLIT, T.READ_TABLE, T.CSV_COLUMNS, T.CSV_PARTS, T.ENCODED_COLUMNS, T.CSV_PARTS_LAYERS,
+                T.PARTS_PIPELINE]
     elif parts:
         if not data or "inputs" not in data:
             raise CodegenError("The script needs the array of each Input and output; export from the app or with "
@@ -243,7 +244,7 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
             rescale = {"0_1": (1.0 / 255.0, 0.0), "-1_1": (1.0 / 127.5, -1.0)}.get(str(data and data.get("rescale")), (1.0, 0.0))
             out.append(_assign("RESCALE", rescale) + "  # x * scale + offset")
         body = {
-            "csv": [T.SPLIT, T.READ_TABLE, T.CSV, T.CSV_LAYERS, T.PIPELINE],
+            "csv": [T.SPLIT, T.READ_TABLE, T.CSV, T.ENCODED_COLUMNS, T.CSV_LAYERS, T.PIPELINE],
             "timeseries": [T.READ_TABLE, T.TIMESERIES, T.SERIES_LAYERS, T.PIPELINE],
             "numpy": [T.SPLIT, T.NUMPY, T.NUMPY_LAYERS, T.PIPELINE],
             "images": [T.SPLIT, T.IMAGES, T.IMAGE_LAYERS, T.IMAGE_PIPELINE],
