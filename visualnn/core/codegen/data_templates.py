@@ -258,13 +258,9 @@ def load_data():
     return tuple(make_windows(scaled[a:b], target[a:b]) for a, b in bounds)
 '''
 
-NUMPY = '''
-SCALING = {}  # the training split's center and scale and the sample shape, set by load_data()
-
-
-def encode_array_targets(y):
-    """(labels for stratification or None, encoded targets) following VisualNN's rules."""
-    task = DATA["task"]
+ENCODE_ARRAY_TARGETS = '''
+def encode_array_targets(y, task):
+    """(labels for stratification or None, encoded targets) of one target array, following VisualNN's rules."""
     if y.ndim == 2 and y.shape[1] > 1:
         if task == "multiclass":
             labels = y.argmax(axis=1)
@@ -281,6 +277,10 @@ def encode_array_targets(y):
     if DATA["target_encoding"] == "onehot":
         return labels, np.eye(labels.max() + 1, dtype=np.float32)[labels]
     return labels, labels.astype(np.int32)
+'''
+
+NUMPY = '''
+SCALING = {}  # the training split's center and scale and the sample shape, set by load_data()
 
 
 def load_data():
@@ -295,7 +295,7 @@ def load_data():
             os.path.dirname(path), DATA["targets_path"]
         )  # beside the features file
         y_all = np.load(targets, allow_pickle=False)
-    labels, y = encode_array_targets(y_all)
+    labels, y = encode_array_targets(y_all, DATA["task"])
     stratify = DATA["stratify"] and DATA["task"] in ("binary", "multiclass")
     splits = split_indices(
         len(x_all),
@@ -588,26 +588,6 @@ def num_samples(part):
     if isinstance(part, dict):
         part = next(iter(part.values()))
     return len(part)
-
-
-def encode_array_targets(y, task):
-    """(labels for stratification or None, encoded targets) for one output, following VisualNN's rules."""
-    if y.ndim == 2 and y.shape[1] > 1:
-        if task == "multiclass":
-            labels = y.argmax(axis=1)
-            if DATA["target_encoding"] == "onehot":
-                return labels, y.astype(np.float32)
-            return labels, labels.astype(np.int32)
-        return None, y.astype(np.float32)
-    flat = y.reshape(len(y), -1)
-    if flat.shape[1] != 1 or task == "regression":
-        return None, (y if flat.shape[1] != 1 else flat).astype(np.float32)
-    labels = np.searchsorted(np.unique(flat[:, 0]), flat[:, 0])
-    if task == "binary":
-        return labels, labels.astype(np.float32).reshape(-1, 1)
-    if DATA["target_encoding"] == "onehot":
-        return labels, np.eye(labels.max() + 1, dtype=np.float32)[labels]
-    return labels, labels.astype(np.int32)
 
 
 def fit_scaling(train, dtype):
