@@ -279,6 +279,26 @@ def encode_array_targets(y, task):
     return labels, labels.astype(np.int32)
 '''
 
+FIT_SCALING = '''
+def fit_scaling(train, dtype):
+    """(center, scale, scaled) from the training split: per feature for tables, one number otherwise."""
+    axis = 0 if train.ndim == 2 else None
+    if dtype == np.uint8:
+        center, scale = 0.0, 255.0  # pixels: rescale to [0, 1]
+    elif DATA["scaling"] in ("standardize", "layer"):
+        center, scale = train.mean(axis=axis), train.std(axis=axis)
+    elif DATA["scaling"] == "minmax":
+        center, scale = (
+            train.min(axis=axis),
+            train.max(axis=axis) - train.min(axis=axis),
+        )
+    else:
+        center, scale = 0.0, 1.0
+    center = np.asarray(center, dtype=np.float32)
+    scale = np.asarray(np.where(np.asarray(scale) > 0, scale, 1.0), dtype=np.float32)
+    return center, scale, dtype == np.uint8 or DATA["scaling"] != "layer"
+'''
+
 NUMPY = '''
 SCALING = {}  # the training split's center and scale and the sample shape, set by load_data()
 
@@ -305,23 +325,7 @@ def load_data():
         labels if stratify else None,
     )
     train = x_all[splits[0]].astype(np.float32)
-    axis = (
-        0 if x_all.ndim == 2 else None
-    )  # per feature for tables, one number for images
-    if x_all.dtype == np.uint8:
-        center, scale = 0.0, 255.0  # pixels: rescale to [0, 1]
-    elif DATA["scaling"] in ("standardize", "layer"):
-        center, scale = train.mean(axis=axis), train.std(axis=axis)
-    elif DATA["scaling"] == "minmax":
-        center, scale = (
-            train.min(axis=axis),
-            train.max(axis=axis) - train.min(axis=axis),
-        )
-    else:
-        center, scale = 0.0, 1.0
-    center = np.asarray(center, dtype=np.float32)
-    scale = np.asarray(np.where(np.asarray(scale) > 0, scale, 1.0), dtype=np.float32)
-    scaled = x_all.dtype == np.uint8 or DATA["scaling"] != "layer"
+    center, scale, scaled = fit_scaling(train, x_all.dtype)
     SCALING.update(center=center, scale=scale, scaled=scaled, shape=x_all.shape[1:])
 
     def transform(raw):
@@ -588,25 +592,6 @@ def num_samples(part):
     if isinstance(part, dict):
         part = next(iter(part.values()))
     return len(part)
-
-
-def fit_scaling(train, dtype):
-    """(center, scale, scaled) from the training split: per feature for tables, one number otherwise."""
-    axis = 0 if train.ndim == 2 else None
-    if dtype == np.uint8:
-        center, scale = 0.0, 255.0  # pixels: rescale to [0, 1]
-    elif DATA["scaling"] in ("standardize", "layer"):
-        center, scale = train.mean(axis=axis), train.std(axis=axis)
-    elif DATA["scaling"] == "minmax":
-        center, scale = (
-            train.min(axis=axis),
-            train.max(axis=axis) - train.min(axis=axis),
-        )
-    else:
-        center, scale = 0.0, 1.0
-    center = np.asarray(center, dtype=np.float32)
-    scale = np.asarray(np.where(np.asarray(scale) > 0, scale, 1.0), dtype=np.float32)
-    return center, scale, dtype == np.uint8 or DATA["scaling"] != "layer"
 
 
 def load_data():

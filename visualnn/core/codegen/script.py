@@ -234,7 +234,7 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
             raise CodegenError("The script needs the array of each Input and output; export from the app or with "
                                "`visualnn export-code`, which read the .npz first.")
         out.append(_assign("DATA", data))
-        body = [T.SPLIT, T.ENCODE_ARRAY_TARGETS, T.NUMPY_PARTS, T.PARTS_LAYERS, T.PARTS_PIPELINE]
+        body = [T.SPLIT, T.ENCODE_ARRAY_TARGETS, T.FIT_SCALING, T.NUMPY_PARTS, T.PARTS_LAYERS, T.PARTS_PIPELINE]
     else:
         out.append(_assign("DATA", data))
         if kind in ("csv", "timeseries"):
@@ -246,7 +246,7 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
         body = {
             "csv": [T.SPLIT, T.READ_TABLE, T.CSV, T.ENCODED_COLUMNS, T.CSV_LAYERS, T.PIPELINE],
             "timeseries": [T.READ_TABLE, T.TIMESERIES, T.SERIES_LAYERS, T.PIPELINE],
-            "numpy": [T.SPLIT, T.ENCODE_ARRAY_TARGETS, T.NUMPY, T.NUMPY_LAYERS, T.PIPELINE],
+            "numpy": [T.SPLIT, T.ENCODE_ARRAY_TARGETS, T.FIT_SCALING, T.NUMPY, T.NUMPY_LAYERS, T.PIPELINE],
             "images": [T.SPLIT, T.IMAGES, T.IMAGE_LAYERS, T.IMAGE_PIPELINE],
         }[kind]
     out += ["", "", "# Step 1: define the data (tensors of shape (samples, ...)) and the tf.data pipeline."]
