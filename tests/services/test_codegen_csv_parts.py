@@ -57,7 +57,7 @@ def test_the_script_loads_the_groups_as_the_app_does(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("style", ["functional", "subclass"])
 def test_export_code_trains_the_same_model_from_the_same_csv_to_the_apps_losses(tmp_path: Path, style: str) -> None:
-    from tests.services.parity_helpers import app_and_script_histories, assert_same_losses
+    from tests.services.script_parity import app_and_script_histories, assert_same_losses
     from visualnn.core.project.io import save_project
 
     write_csv(str(tmp_path))

@@ -145,7 +145,7 @@ def test_npz_parts_script_saves_a_model_that_takes_the_raw_arrays(tmp_path: Path
 def test_export_code_trains_the_same_model_from_the_same_npz_to_the_apps_losses(tmp_path: Path, style: str) -> None:
     """Issue 14's done-when: `visualnn train` and `export-code --style ...` give the same per-epoch losses."""
     from tests.services.multiio_helpers import two_io_project, write_npz
-    from tests.services.parity_helpers import app_and_script_histories, assert_same_losses
+    from tests.services.script_parity import app_and_script_histories, assert_same_losses
     from visualnn.core.project.io import save_project
 
     write_npz(str(tmp_path))

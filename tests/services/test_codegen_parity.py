@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.parity_helpers import app_and_script_histories, assert_same_losses
+from tests.services.script_parity import app_and_script_histories, assert_same_losses
 from visualnn.core.codegen import generate_model_code, generate_script
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.templates import TEMPLATES

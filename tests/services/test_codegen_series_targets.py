@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.services.parity_helpers import app_and_script_histories, assert_same_losses
+from tests.services.script_parity import app_and_script_histories, assert_same_losses
 from tests.services.series_helpers import LENGTH, series_graph, series_project, write_series
 from visualnn.core.codegen import generate_script
 from visualnn.core.project.io import save_project
