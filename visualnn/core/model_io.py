@@ -55,6 +55,20 @@ def input_names(graph: Graph) -> list[str]:
     return [graph.nodes[nid].label for nid in graph.topological_order() if graph.nodes[nid].type == "Input"]
 
 
+def declared_inputs(graph: Graph) -> list[tuple[str, tuple[int | None, ...] | None]]:
+    """Each Input node's name and the sample shape its ``shape`` parameter declares (unset axes None), in
+    topological order, without shape inference (the data's roles read it as the user wrote it)."""
+    out: list[tuple[str, tuple[int | None, ...] | None]] = []
+    for nid in graph.topological_order():
+        node = graph.nodes[nid]
+        if node.type != "Input":
+            continue
+        shape = node.params.get("shape")
+        out.append((node.label, tuple(d if isinstance(d, int) else None for d in shape)
+                    if isinstance(shape, list | tuple) else None))
+    return out
+
+
 def is_multi_io(graph: Graph) -> bool:
     """Whether the model needs named data parts (several Inputs or several outputs)."""
     return len(input_names(graph)) > 1 or len(output_names(graph)) > 1
@@ -65,4 +79,4 @@ def _port(graph: Graph, nid: str, shape: tuple[int | None, ...] | None) -> Port:
     return Port(nid, graph.nodes[nid].label, sample)
 
 
-__all__ = ["Port", "input_names", "is_multi_io", "model_inputs", "model_outputs", "output_names"]
+__all__ = ["Port", "declared_inputs", "input_names", "is_multi_io", "model_inputs", "model_outputs", "output_names"]

@@ -14,7 +14,7 @@ from visualnn.core.compile_options import ArrayFact, CompileIssue, DataFacts
 from visualnn.core.dataset import ArrayOptions, ColumnOptions, ImageOptions
 from visualnn.core.graph import Graph
 from visualnn.core.image_parts import IMAGE_INPUT_SHAPE, image_roles, table_roles
-from visualnn.core.model_io import input_names, output_names
+from visualnn.core.model_io import declared_inputs, input_names, output_names
 from visualnn.core.specs import fmt_shape
 
 # Stable codes (the Problems list and tests key on them).
@@ -92,12 +92,7 @@ def check_parts(graph: Graph, mapping: ArrayOptions, facts: DataFacts,
 def _image_parts(graph: Graph, image: ImageOptions, columns: dict[str, ColumnOptions], facts: DataFacts,
                  ids: dict[str, str], source: str) -> list[CompileIssue]:
     """An image folder and its per-image table against the model's Inputs and outputs (codes of image_parts)."""
-    declared: list[tuple[str, tuple[int | None, ...] | None]] = []
-    for name in input_names(graph):
-        shape = graph.nodes[ids[name]].params.get("shape") if name in ids else None
-        declared.append((name, tuple(d if isinstance(d, int) else None for d in shape)
-                         if isinstance(shape, list | tuple) else None))
-    roles = image_roles(declared, output_names(graph), image, source)
+    roles = image_roles(declared_inputs(graph), output_names(graph), image, source)
     problems = list(roles.problems)
     if image.table is not None and not problems:
         table = image.table

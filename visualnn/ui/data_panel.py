@@ -7,6 +7,8 @@ When an inspection describes the project's own dataset, the panel hands its fact
 so the status bar, the canvas and the Problems list check the model against the data.
 A model with several Inputs or outputs reads an ``.npz`` as named parts: the Tensors tab then shows
 one card per part and the node it feeds, with the array for each node to choose (one undoable edit).
+An image folder may come with a per-image table (Images settings: the table, its key column, the nodes the
+images and class folders feed); the Columns tab then lists the table's columns and the node each feeds.
 The UI never imports TensorFlow: it only uses the TF-free inspection in services.datasets.
 """
 
@@ -36,12 +38,13 @@ from PySide6.QtWidgets import (
 from visualnn.core.commands import CommandError, Macro, SetDataset, SetParam, SetTraining
 from visualnn.core.dataset import SOURCE_KINDS, DatasetSpec
 from visualnn.core.fixes import fix_command
-from visualnn.core.model_io import input_names, is_multi_io, output_names
+from visualnn.core.model_io import declared_inputs, input_names, is_multi_io, output_names
 from visualnn.core.project.io import relative_data_path, resolve_data_path
 from visualnn.services.datasets.attach import Adaptation, adapt_graph, training_for
 from visualnn.services.datasets.facts import facts_of
 from visualnn.services.datasets.pipeline_code import pipeline_code
 from visualnn.ui.choosers import chooser_for
+from visualnn.ui.data.image_table import choices_of
 from visualnn.ui.data.parts import PartCards
 from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, ThumbnailGrid, apply_setting
 from visualnn.ui.data.worker import InspectJob
@@ -68,6 +71,7 @@ class DataPanel(QWidget):
         self._job_spec: DatasetSpec | None = None  # what the latest inspection was asked to read
         self._info_specs: tuple[DatasetSpec, ...] = ()  # the specs ``info`` describes (as asked, as completed)
         self._job_parts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the node names the inspection read
+        self._job_shapes: dict[str, tuple[int | None, ...] | None] = {}  # the Inputs' declared shapes it read
         self._reinspect = QTimer(self, singleShot=True, interval=250)
         self._reinspect.timeout.connect(self.inspect)
         self._build()
@@ -143,6 +147,7 @@ class DataPanel(QWidget):
         settings_tab = QSplitter(self)
         self.settings = SettingsForm(self)
         self.settings.edited.connect(self._on_settings_edited)
+        self.settings.image_table.choose_table.connect(self._on_choose_table)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.settings)
@@ -214,23 +219,45 @@ class DataPanel(QWidget):
         self._job += 1
         self._job_spec = self.spec
         self._job_parts = self._parts()
-        job = InspectJob(self._job, self.spec.path, dict(self.spec.options), self.spec.kind,
-                         list(self._job_parts[0]), list(self._job_parts[1]))
+        self._job_shapes = self._shapes()
+        job = InspectJob(self._job, self.spec.path, self._resolved_options(self.spec), self.spec.kind,
+                         list(self._job_parts[0]), list(self._job_parts[1]), self._job_shapes)
         job.signals.finished.connect(self._on_job_finished)
         job.signals.failed.connect(self._on_job_failed)
         self._set_busy(True, f"Reading {os.path.basename(self.spec.path) or self.spec.path}…")
         self.pool.start(job)
 
     def _parts(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The Input and output names the data must feed as named parts; empty for a one-input, one-output model."""
+        """The Input and output names the data must feed as named parts; empty for a one-input, one-output model
+        (unless its images come with a per-image table: then the table feeds a node)."""
         graph = self.document.graph
-        if not is_multi_io(graph):
+        if not is_multi_io(graph) and not self._image_table():
             return (), ()
         return tuple(input_names(graph)), tuple(output_names(graph))
 
+    def _shapes(self) -> dict[str, tuple[int | None, ...] | None]:
+        """The Inputs' declared sample shapes, which tell the Input of an image folder's images."""
+        return dict(declared_inputs(self.document.graph)) if self.spec is not None and self.spec.kind == "images" else {}
+
+    def _image_table(self) -> bool:
+        return self.spec is not None and self.spec.kind == "images" and self.spec.image().table is not None
+
+    def _table_path(self, spec: DatasetSpec) -> str | None:
+        """The per-image table of ``spec`` as a path this process can open (stored relative to the project)."""
+        table = spec.image().table if spec.kind == "images" else None
+        return None if table is None else resolve_data_path(self.document.project, table)
+
+    def _resolved_options(self, spec: DatasetSpec) -> dict[str, Any]:
+        """``spec``'s options with its per-image table resolved for the inspection."""
+        options = dict(spec.options)
+        table = self._table_path(spec)
+        if table is not None:
+            options["image"] = {**dict(options.get("image") or {}), "table": table}
+        return options
+
     def _on_document_graph_changed(self) -> None:
         """Inputs or outputs added, removed or renamed: the data's parts must be read again."""
-        if self.spec is not None and self._parts() != self._job_parts:
+        if self.spec is not None and (self._parts() != self._job_parts or self._shapes() != self._job_shapes):
             self._reinspect.start()
 
     def cancel(self) -> None:
@@ -251,7 +278,11 @@ class DataPanel(QWidget):
         if job_id != self._job or self.spec is None:
             return  # cancelled or superseded
         self.info = info
-        self.spec = DatasetSpec(info.kind, self.spec.path, dict(info.options))
+        options = dict(info.options)
+        stored = self._job_spec.image().table if self._job_spec is not None and info.kind == "images" else None
+        if stored is not None:  # the inspection read the table resolved; the spec keeps it as the project stores it
+            options["image"] = {**dict(options.get("image") or {}), "table": stored}
+        self.spec = DatasetSpec(info.kind, self.spec.path, options)
         self._info_specs = tuple(s for s in (self._job_spec, self.spec) if s is not None)
         self._set_busy(False, self._summary(info))
         self.relocate_btn.hide()
@@ -306,17 +337,19 @@ class DataPanel(QWidget):
 
     def _show(self, info: Any, thumbs: dict[str, list[Any]]) -> None:
         assert self.spec is not None
-        table = info.kind in ("csv", "timeseries")
+        table = info.kind in ("csv", "timeseries") or bool(info.kind == "images" and info.columns)
         self.tabs.setTabVisible(0, table)
         self.tabs.setTabVisible(1, info.kind == "images")
         if table:
-            groups = self._job_parts if info.kind == "csv" else ((), ())
+            groups = self._job_parts if info.kind in ("csv", "images") else ((), ())
             self.columns.show_columns(info, self.spec, *groups)
             self.preview.show_preview(info)
         if info.kind == "images":
             self.thumbs.show_thumbnails(info.classes, thumbs)
+            graph = self.document.graph
+            self.settings.image_table.set_choices(choices_of(info), input_names(graph), output_names(graph))
         self.settings.set_array_names(list(info.arrays))
-        self.settings.show_spec(self.spec)
+        self.settings.show_spec(self.spec, self._table_path(self.spec))
         self.problems.clear()
         for p in info.problems:
             self.problems.addItem(f"{p.severity}: {p.message}")
@@ -358,8 +391,11 @@ class DataPanel(QWidget):
             return
         split = self.spec.split()
         n_train = max(1, int(self.info.n_samples * split.train + 0.5))
-        x_name = "image_paths_train" if self.spec.kind == "images" else "x_train"
-        self.code_view.setPlainText(pipeline_code(self.spec.pipeline(), n_train, split.seed, x_name))
+        parts = self.info.parts
+        x_name = "x_train" if parts or self.spec.kind != "images" else "image_paths_train"
+        names = {role: [p.node for p in parts if p.role == role] for role in ("input", "target")}
+        self.code_view.setPlainText(pipeline_code(self.spec.pipeline(), n_train, split.seed, x_name,
+                                                  x_names=names["input"] or None, y_names=names["target"] or None))
 
     def _update_suggestion(self) -> None:
         """Warn when the Input layer disagrees with the data, and enable the one-click fix."""
@@ -411,10 +447,25 @@ class DataPanel(QWidget):
     def _on_settings_edited(self, key: str, value: Any) -> None:
         if self.spec is None:
             return
-        self.spec = apply_setting(self.spec, key, value)
+        if key.startswith("image.") and value is None:  # "auto" / no table: the setting leaves the file
+            image = {k: v for k, v in dict(self.spec.options.get("image") or {}).items() if k != key[6:]}
+            self.spec = self.spec.with_options(image=image)
+        else:
+            self.spec = apply_setting(self.spec, key, value)
         self._update_code()
         if key.startswith(("image.", "window.", "arrays.", "target_encoding", "split.")):
             self._reinspect.start()  # shapes, suggestion or class-size warnings may change
+
+    def _on_choose_table(self) -> None:
+        """Choose the per-image table: stored relative to the project, as the folder's path is on Apply."""
+        if self.spec is None:
+            return
+        start = os.path.dirname(self.spec.path)
+        path = chooser_for(self).open_file(self, "Choose the per-image table (one row per image)", start,
+                                           "Tables (*.csv *.tsv *.txt);;All files (*)")
+        if path:
+            project = self.document.project
+            self._on_settings_edited("image.table", relative_data_path(project, path) if project.path else path)
 
     def _set_column_option(self, name: str, field: str, node: str) -> None:
         """Feed column ``name`` to Input/output ``node``: an undoable edit of the project's dataset when this is it."""

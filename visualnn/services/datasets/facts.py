@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from visualnn.core.compile_options import ArrayFact, DataFacts, FeatureColumn
-from visualnn.core.model_io import input_names, output_names
+from visualnn.core.model_io import declared_inputs, input_names, output_names
 from visualnn.core.project import Project
 from visualnn.core.project.io import resolve_data_path
 from visualnn.services.datasets.inspect import SourceInfo, inspect_source
@@ -24,6 +24,10 @@ _TASK = {"binary": "classification", "multiclass": "classification", "multilabel
 
 def facts_of(info: SourceInfo) -> DataFacts:
     """The facts of an inspected source: task and classes, label format, one sample's x and y shapes."""
+    source = os.path.basename(os.path.normpath(info.path)) or info.path
+    if info.kind == "images" and info.format.get("table"):  # images + per-image table: the table's columns
+        return DataFacts(task="unknown", source=source, source_kind="images", columns=tuple(
+            FeatureColumn(c.name, c.kind, c.n_unique, c.n_missing) for c in info.columns))
     x = next((t for t in info.tensors if t.name == "x"), None)
     y = next((t for t in info.tensors if t.name == "y"), None)
     task = _TASK.get(info.task or "", "unknown")
@@ -42,7 +46,7 @@ def facts_of(info: SourceInfo) -> DataFacts:
         input_kind=_INPUT_KIND.get(x.kind or "", "table") if x is not None else "table",
         input_shape=tuple(info.input_shape) if x is not None and all(info.input_shape) else None,
         target_shape=tuple(int(d or 0) for d in y.sample_shape) if y is not None else None,
-        source=os.path.basename(os.path.normpath(info.path)) or info.path,
+        source=source,
         columns=_feature_columns(info),
         input_dtype=str(info.arrays.get(str(info.format.get("features")), {}).get("dtype", "")) if info.arrays else "",
         source_kind=info.kind,
@@ -75,18 +79,12 @@ def project_facts(project: Project) -> DataFacts | None:
     if spec is None:
         return None
     root = resolve_data_path(project, spec.path)
+    options = dict(spec.options)
     table = spec.image().table if spec.kind == "images" else None
-    if table is not None:  # an image folder with a per-image table: the table's columns are what the checks need
-        from dataclasses import replace
-
-        from visualnn.services.datasets.image_keys import image_table_columns
-
-        _, infos = image_table_columns(spec.with_path(root), root, resolve_data_path(project, table))
-        facts = DataFacts(task="unknown", source=os.path.basename(os.path.normpath(root)) or root,
-                          source_kind="images")
-        return replace(facts, columns=tuple(FeatureColumn(c.name, c.kind, c.n_unique, c.n_missing) for c in infos))
-    info = inspect_source(root, dict(spec.options), kind=spec.kind,
-                          inputs=input_names(project.graph), outputs=output_names(project.graph))
+    if table is not None:  # an image folder with a per-image table (stored relative to the project)
+        options["image"] = {**dict(options.get("image") or {}), "table": resolve_data_path(project, table)}
+    info = inspect_source(root, options, kind=spec.kind, inputs=input_names(project.graph),
+                          outputs=output_names(project.graph), shapes=dict(declared_inputs(project.graph)))
     return facts_of(info)
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
 
-from visualnn.core.dataset import IMAGE_EXTENSIONS, DatasetSpec
+from visualnn.core.dataset import IMAGE_EXTENSIONS
 from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
 
 _KEY_HINT = "set the key column in the project's dataset options (image.key)"
@@ -158,24 +157,4 @@ def match_rows(images: ImageFiles, table_path: str, columns: dict[str, list[str 
     return KeyMatch(key, [int(r) for r in rows if r is not None], dropped)
 
 
-def image_table_columns(spec: DatasetSpec, root: str, table_path: str) -> tuple[list[str], Any]:
-    """(the key column, the table's other columns as inspection sees them) for validation (TF-free).
-
-    Reads the table and matches its rows to the images of ``root`` as training does, so ``visualnn check``
-    refuses the same keys, missing rows and duplicates with the same words.
-    """
-    from visualnn.services.datasets.columns import analyze_column, text_values
-    from visualnn.services.datasets.tables import read_table
-
-    if not os.path.exists(table_path):
-        raise missing_path_error(table_path, "file")
-    read = read_table(table_path, spec.csv(), spec.max_bytes())
-    table = read.table
-    texts = {str(c): text_values(table.column(c)).tolist() for c in table.column_names}
-    match = match_rows(list_images(root, False), table_path, texts, spec.image().key, read.format.header)
-    infos = [analyze_column(str(c), table.column(c), table_path, read.format.header, detail=False)
-             for c in table.column_names if c != match.key]
-    return [match.key], infos
-
-
-__all__ = ["ImageFiles", "KeyMatch", "image_table_columns", "list_images", "match_rows"]
+__all__ = ["ImageFiles", "KeyMatch", "list_images", "match_rows"]

@@ -147,11 +147,14 @@ def guess_kind(path: str) -> str:
 def inspect_source(
     path: str, options: dict[str, Any] | None = None, kind: str | None = None, *,
     inputs: list[str] | None = None, outputs: list[str] | None = None,
+    shapes: dict[str, tuple[int | None, ...] | None] | None = None,
 ) -> SourceInfo:
     """Look at ``path`` without TensorFlow; ``options`` are DatasetSpec options (roles, window...).
 
     ``inputs``/``outputs``: the model's Input and output node names; with more than one of either, an
-    ``.npz`` is read as named parts (one array per node).
+    ``.npz`` is read as named parts (one array per node); an image folder with a per-image table (or
+    feeding several nodes) as the parts of :mod:`image_table_info`, where ``shapes`` (each Input's
+    declared sample shape) tell which Input takes the images.
     """
     options = dict(options or {})
     if not os.path.exists(path):
@@ -162,7 +165,12 @@ def inspect_source(
     if errors:
         raise DataError(errors[0], path)
     if kind == "images":
-        return _inspect_images(spec)
+        info = _inspect_images(spec)
+        if spec.image().table is not None and (inputs or outputs) or len(inputs or ()) > 1 or len(outputs or ()) > 1:
+            from visualnn.services.datasets.image_table_info import add_image_parts
+
+            add_image_parts(spec, info, list(inputs or ()), list(outputs or ()), shapes)
+        return info
     if kind == "numpy":
         if (len(inputs or ()) > 1 or len(outputs or ()) > 1) and path.lower().endswith(".npz"):
             return _inspect_parts(spec, list(inputs or ()), list(outputs or ()))

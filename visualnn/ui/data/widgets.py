@@ -38,6 +38,7 @@ from visualnn.core.dataset import (
     SCALINGS,
     DatasetSpec,
 )
+from visualnn.ui.data.image_table import ImageTableForm
 
 
 class ColumnsTable(QTableWidget):
@@ -241,6 +242,8 @@ class SettingsForm(QWidget):
         self._int(self.image_group, "image.width", "Width", 1, 4096)
         self._choice(self.image_group, "image.color_mode", "Colour mode", COLOR_MODES)
         self._choice(self.image_group, "image.rescale", "Rescale to", RESCALES)
+        self.image_table = ImageTableForm(self.image_group, self)
+        self.image_table.edited.connect(self.edited)
         arrays = self._group(layout, "NumPy arrays (.npz)")
         self._choice(arrays, "arrays.features", "Features (x)", ())
         self._choice(arrays, "arrays.targets", "Targets (y)", ())
@@ -289,8 +292,8 @@ class SettingsForm(QWidget):
         form.addRow(label, widget)
 
     # ---- model -> widgets (never echoes)
-    def show_spec(self, spec: DatasetSpec) -> None:
-        """Show ``spec``'s settings without emitting ``edited``."""
+    def show_spec(self, spec: DatasetSpec, table_path: str | None = None) -> None:
+        """Show ``spec``'s settings without emitting ``edited`` (``table_path``: its per-image table, resolved)."""
         split, pipe, image, window = spec.split(), spec.pipeline(), spec.image(), spec.window()
         values: dict[str, Any] = {
             "split.val": split.val, "split.test": split.test, "split.seed": split.seed, "split.stratify": split.stratify,
@@ -321,6 +324,7 @@ class SettingsForm(QWidget):
                 del blocker
         self.boxes["NumPy arrays (.npz)"].setVisible(spec.kind == "numpy" and spec.path.lower().endswith(".npz"))
         self.boxes["Images"].setVisible(spec.kind == "images")
+        self.image_table.show_spec(spec, table_path)
         self.boxes["Time-series window"].setVisible(spec.kind == "timeseries")
 
 

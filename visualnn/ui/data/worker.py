@@ -24,8 +24,10 @@ class InspectJob(QRunnable):
     """Runs ``inspect_source`` (TensorFlow-free) and loads thumbnails for image folders."""
 
     def __init__(self, job_id: int, path: str, options: dict[str, Any], kind: str | None,
-                 inputs: list[str] | None = None, outputs: list[str] | None = None) -> None:
+                 inputs: list[str] | None = None, outputs: list[str] | None = None,
+                 shapes: dict[str, tuple[int | None, ...] | None] | None = None) -> None:
         super().__init__()
+        self.shapes = shapes  # the Inputs' declared sample shapes: which one takes an image folder's images
         self.inputs = inputs
         self.outputs = outputs  # the model's Input/output names: several of either read an .npz as named parts
         self.job_id = job_id
@@ -41,7 +43,8 @@ class InspectJob(QRunnable):
         from visualnn.services.datasets.inspect import inspect_source
 
         try:
-            info = inspect_source(self.path, self.options, kind=self.kind, inputs=self.inputs, outputs=self.outputs)
+            info = inspect_source(self.path, self.options, kind=self.kind, inputs=self.inputs, outputs=self.outputs,
+                                  shapes=self.shapes)
             thumbs = load_thumbnails(info.examples) if info.kind == "images" else {}
         except DataError as exc:
             self.signals.failed.emit(self.job_id, str(exc), bool(exc.relocate))
