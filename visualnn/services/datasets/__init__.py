@@ -14,8 +14,9 @@ Two entry points:
 from __future__ import annotations
 
 from visualnn.services.datasets.errors import DataError, Problem
-from visualnn.services.datasets.inspect import SourceInfo, inspect_source
+from visualnn.services.datasets.inspect import inspect_source
 from visualnn.services.datasets.prepare import prepare
 from visualnn.services.datasets.prepared import PreparedData
+from visualnn.services.datasets.source_info import SourceInfo
 
 __all__ = ["DataError", "PreparedData", "Problem", "SourceInfo", "inspect_source", "prepare"]

@@ -22,7 +22,8 @@ from visualnn.core.templates import TEMPLATES
 from visualnn.core.tensors import OutputSuggestion, rank_phrase
 from visualnn.core.validation import validate
 from visualnn.services.datasets.facts import facts_of
-from visualnn.services.datasets.inspect import SourceInfo, guess_kind, inspect_source
+from visualnn.services.datasets.inspect import guess_kind, inspect_source
+from visualnn.services.datasets.source_info import SourceInfo
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """What validation needs to know about a project's data, read from a TensorFlow-free inspection.
 
-``facts_of(info)`` turns an :class:`~visualnn.services.datasets.inspect.SourceInfo` into the plain
+``facts_of(info)`` turns an :class:`~visualnn.services.datasets.source_info.SourceInfo` into the plain
 :class:`~visualnn.core.compile_options.DataFacts` that core validation compares the model with
 (the window passes the Data panel's inspection; ``visualnn check`` inspects here, synchronously).
 TF-free: the window may import it.
@@ -14,7 +14,8 @@ from visualnn.core.compile_options import ArrayFact, DataFacts, FeatureColumn
 from visualnn.core.model_io import declared_inputs, input_names, output_names
 from visualnn.core.project import Project
 from visualnn.core.project.io import resolve_data_path
-from visualnn.services.datasets.inspect import SourceInfo, inspect_source
+from visualnn.services.datasets.inspect import inspect_source
+from visualnn.services.datasets.source_info import SourceInfo
 
 # The inspection's tensor kinds -> DataFacts.input_kind.
 _INPUT_KIND = {"vector": "table", "sequence": "sequence", "image": "images", "video": "video"}

@@ -14,125 +14,15 @@ another sample count is not an error here: validation names the node and the arr
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from visualnn.core.dataset import DatasetSpec, suggest_split
-from visualnn.core.tensors import OutputSuggestion, TensorInfo, rank_phrase, suggest_output
-from visualnn.services.datasets.columns import ColumnInfo
+from visualnn.core.tensors import TensorInfo, rank_phrase, suggest_output
 from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
+from visualnn.services.datasets.part_infos import column_part_infos
+from visualnn.services.datasets.source_info import PREVIEW_ROWS, PartInfo, SourceInfo, cell
 
-PREVIEW_ROWS = 50
 _RANK_KIND = {2: "vector", 3: "sequence", 4: "image", 5: "video"}
-
-
-@dataclass(frozen=True)
-class PartInfo:
-    """One named part of the data: the Input or output node it feeds and the ``.npz`` array that holds it.
-
-    ``tensor`` is the whole array (samples first, dtype as stored), None when the file has no such array;
-    targets also carry their task and class names.
-    """
-
-    role: str  # "input" | "target"
-    node: str  # the Input or output node's name
-    array: str  # the .npz array it reads
-    tensor: TensorInfo | None
-    task: str | None = None
-    class_names: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {"role": self.role, "node": self.node, "array": self.array,
-                "tensor": None if self.tensor is None else self.tensor.to_dict(), "task": self.task,
-                "class_names": list(self.class_names)}
-
-
-@dataclass
-class SourceInfo:
-    """Everything the preview shows about one source, JSON-able through :meth:`to_dict`."""
-
-    path: str
-    kind: str  # csv | images | numpy | timeseries
-    format: dict[str, Any] = field(default_factory=dict)
-    n_samples: int = 0
-    columns: list[ColumnInfo] = field(default_factory=list)
-    preview: list[list[Any]] = field(default_factory=list)  # first rows (tables)
-    classes: dict[str, int] = field(default_factory=dict)  # images per class
-    examples: dict[str, list[str]] = field(default_factory=dict)  # a few files per class
-    arrays: dict[str, dict[str, Any]] = field(default_factory=dict)  # .npz arrays: shape, dtype
-    features: list[str] = field(default_factory=list)
-    targets: list[str] = field(default_factory=list)
-    tensors: list[TensorInfo] = field(default_factory=list)  # x and y for the whole source
-    task: str | None = None
-    class_names: list[str] = field(default_factory=list)
-    suggestion: OutputSuggestion | None = None
-    options: dict[str, Any] = field(default_factory=dict)  # suggested DatasetSpec options
-    problems: list[Problem] = field(default_factory=list)
-    split_note: str | None = None  # why a new source got no test split (None: it has one, or the split was set)
-    parts: list[PartInfo] = field(default_factory=list)  # named parts (models with several Inputs/outputs)
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        """One sample of x without the batch axis (what the Input layer should declare)."""
-        for t in self.tensors:
-            if t.name == "x":
-                return tuple(int(d or 0) for d in t.sample_shape)
-        return ()
-
-    def spec(self, relpath: str | None = None) -> DatasetSpec:
-        """The DatasetSpec this inspection suggests (path as given or ``relpath``)."""
-        return DatasetSpec(self.kind, relpath or self.path, dict(self.options))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form for ``visualnn data inspect --json``."""
-        return {
-            "path": self.path, "kind": self.kind, "format": self.format, "samples": self.n_samples,
-            "columns": [c.to_dict() for c in self.columns], "classes": self.classes, "arrays": self.arrays,
-            "features": self.features, "targets": self.targets, "tensors": [t.to_dict() for t in self.tensors],
-            "input_shape": list(self.input_shape), "task": self.task, "class_names": self.class_names,
-            "suggestion": None if self.suggestion is None else self.suggestion.to_dict(),
-            "options": self.options, "problems": [p.to_dict() for p in self.problems],
-            "split_note": self.split_note, "parts": [p.to_dict() for p in self.parts],
-        }
-
-    def describe(self) -> str:
-        """Human-readable report (the CLI's default output)."""
-        lines = [f"{self.path}: {self.kind}" + (f" ({_fmt(self.format)})" if self.format else "")]
-        lines.append(f"samples: {self.n_samples}")
-        if self.columns:
-            lines.append("columns:")
-            for c in self.columns:
-                role = "target" if c.name in self.targets else "feature" if c.name in self.features else "ignore"
-                lines.append(
-                    f"  {c.name:<20} {c.dtype:<10} {c.kind:<12} {role:<8} missing {c.n_missing:<6} unique {c.n_unique}"
-                )
-        if self.classes:
-            lines.append("classes: " + ", ".join(f"{k} ({v})" for k, v in self.classes.items()))
-        for name, meta in self.arrays.items():
-            lines.append(f"array {name}: shape {tuple(meta['shape'])} {meta['dtype']}")
-        if self.parts:
-            lines.append("parts (one array per Input and output):")
-            for part in self.parts:
-                feeds = f"Input {part.node}" if part.role == "input" else f"output {part.node}"
-                found = part.tensor.describe() if part.tensor is not None else f"{part.array}: no such array"
-                task = f" ({part.task})" if part.task else ""
-                lines.append(f"  {found} -> {feeds}{task}")
-        else:
-            lines.append("tensors:")
-            lines += [f"  {t.describe()}" for t in self.tensors]
-        if self.task:
-            names = f" [{', '.join(self.class_names)}]" if self.class_names else ""
-            lines.append(f"task: {self.task}{names}")
-        if self.suggestion:
-            lines.append(f"suggested output: {self.suggestion.describe()}")
-        for p in self.problems:
-            lines.append(f"{p.severity}: {p.message}")
-        return "\n".join(lines)
-
-
-def _fmt(fmt: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {v!r}" for k, v in fmt.items())
 
 
 def guess_kind(path: str) -> str:
@@ -167,7 +57,7 @@ def inspect_source(
     if kind == "images":
         info = _inspect_images(spec)
         if spec.image().table is not None and (inputs or outputs) or len(inputs or ()) > 1 or len(outputs or ()) > 1:
-            from visualnn.services.datasets.image_table_info import add_image_parts
+            from visualnn.services.datasets.part_infos import add_image_parts
 
             add_image_parts(spec, info, list(inputs or ()), list(outputs or ()), shapes)
         return info
@@ -197,7 +87,7 @@ def _inspect_table(spec: DatasetSpec, inputs: list[str] | None = None, outputs: 
     for c in info.columns:
         info.problems += c.problems
     head = table.slice(0, PREVIEW_ROWS).to_pylist()
-    info.preview = [[_cell(row[n]) for n in table.column_names] for row in head]
+    info.preview = [[cell(row[n]) for n in table.column_names] for row in head]
     options = dict(spec.options, csv=read.format.to_dict())
     if spec.kind == "timeseries" and (len(outputs or ()) > 1 or len(spec.window().targets or ()) > 1):
         return _inspect_series_targets(spec, table, info, options, list(inputs or ()), list(outputs or ()))
@@ -212,7 +102,7 @@ def _inspect_table(spec: DatasetSpec, inputs: list[str] | None = None, outputs: 
         kind = spec.column(name).kind or c.kind
         width += c.n_unique if kind == "categorical" and spec.column(name).encoding == "onehot" else 1
     if inputs or outputs:
-        targets = _column_part_infos(spec, table, header, info, list(inputs or ()), list(outputs or ()))
+        targets = column_part_infos(spec, table, header, info, list(inputs or ()), list(outputs or ()))
     t_infos = [by_name[t] for t in targets]
     try:
         task, names, codes, n_out = _encode_targets(spec, t_infos, [table.column(t) for t in targets], header)
@@ -250,45 +140,6 @@ def _inspect_table(spec: DatasetSpec, inputs: list[str] | None = None, outputs: 
     return info
 
 
-def _column_part_infos(spec: DatasetSpec, table: Any, header: bool, info: SourceInfo, inputs: list[str],
-                       outputs: list[str]) -> list[str]:
-    """Fill ``info.parts`` with each Input's column group and each output's target column; return the target
-    column that sets the task shown (the first output's), as a one-element list.
-
-    A mapping problem is no error here (validation names the column and the node); the part shows no tensor.
-    """
-    from visualnn.core.column_groups import column_parts, column_width
-    from visualnn.services.datasets.tabular import _encode_targets
-
-    mapping = column_parts(spec.columns(), info.features, info.targets, inputs, outputs, spec.path)
-    by_name = {c.name: c for c in info.columns}
-    n = table.num_rows
-    for node in inputs:
-        cols = mapping.groups.get(node) or []
-        width = sum(column_width(spec.column(c).kind or by_name[c].kind, by_name[c].n_unique, spec.column(c).encoding)
-                    for c in cols)
-        tensor = TensorInfo(node, (n, width), "float32", "vector") if cols else None
-        info.parts.append(PartInfo("input", node, ", ".join(cols), tensor))
-    own = spec if len(outputs) == 1 else spec.with_options(task=None)
-    for node in outputs:
-        col = mapping.targets.get(node)
-        if col is None:
-            info.parts.append(PartInfo("target", node, "", None))
-            continue
-        try:
-            task, names, _codes, _ = _encode_targets(own, [by_name[col]], [table.column(col)], header)
-        except DataError as exc:
-            info.problems.append(Problem("warning", f"Output {node}: {exc}"))
-            info.parts.append(PartInfo("target", node, col, TensorInfo(col, (n,), "float32", "labels")))
-            continue
-        index = task == "multiclass" and spec.target_encoding() == "index"
-        shape = (n,) if index else (n, len(names) if task == "multiclass" else 1)
-        tensor = TensorInfo(col, shape, "int32" if index else "float32", "labels")
-        info.parts.append(PartInfo("target", node, col, tensor, task, tuple(names)))
-    first = mapping.targets.get(outputs[0]) if outputs else None
-    return [first] if first is not None else info.targets[:1]
-
-
 def _suggest_split(
     info: SourceInfo, options: dict[str, Any], n: int, class_counts: dict[str, int] | None, by_time: bool = False,
 ) -> None:
@@ -304,14 +155,6 @@ def _suggest_split(
     if note is not None:
         info.split_note = note
         info.problems.append(Problem("info", note))
-
-
-def _cell(v: Any) -> Any:
-    if isinstance(v, (bytes, bytearray)):
-        return v.decode("latin-1")
-    if isinstance(v, float) and v != v:
-        return None
-    return v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
 
 
 def _inspect_timeseries(

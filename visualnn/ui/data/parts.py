@@ -22,7 +22,7 @@ _RANK_WORD = {1: "vector", 2: "vector", 3: "sequence", 4: "image", 5: "video"}
 
 
 def part_facts(part: Any) -> dict[str, str]:
-    """The texts one card shows for a :class:`~visualnn.services.datasets.inspect.PartInfo`."""
+    """The texts one card shows for a :class:`~visualnn.services.datasets.source_info.PartInfo`."""
     feeds = f"→ Input {part.node}" if part.role == "input" else f"→ output {part.node}"
     tensor = part.tensor
     if tensor is None:
