@@ -11,16 +11,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import fake_engine, settings, shell  # noqa: F401  (the window fixtures)
+from visualnn.core.codegen import requirements_txt
 from visualnn.core.commands import SetParam
 from visualnn.core.graph import Edge, Node
 from visualnn.core.project import Project
 from visualnn.core.project.io import load_project, save_project
 from visualnn.ui.app import Shell
+from visualnn.ui.choosers import use_chooser
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="file modes and symlinks are POSIX here")
 
@@ -127,3 +130,100 @@ def test_a_dangling_symlink_gets_its_file_and_a_link_loop_is_refused_by_name(tmp
     assert failure.value.filename == str(a)
     assert os.readlink(a) == "b.vnn" and os.readlink(b) == "a.vnn"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.vnn", "b.vnn", "link.vnn", "made.vnn"]
+
+
+class SaveTo:
+    """Answers the window's file dialogs: every save goes to ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def open_file(self, parent: object, title: str, start: str, filters: str) -> str:
+        return ""
+
+    def open_files(self, parent: object, title: str, start: str, filters: str) -> list[str]:
+        return []
+
+    def save_file(self, parent: object, title: str, start: str, filters: str) -> str:
+        return str(self.path)
+
+    def folder(self, parent: object, title: str, start: str) -> str:
+        return ""
+
+
+class Answer:
+    """Clicks the button named ``answer`` in any question box that opens, recording what it said."""
+
+    def __init__(self, qtbot: QtBot, answer: str) -> None:
+        self.qtbot, self.answer = qtbot, answer
+        self.asked: list[str] = []
+        self.timer = QTimer()
+        self.timer.setInterval(20)
+        self.timer.timeout.connect(self._on_tick)
+        self.timer.start()
+
+    def _on_tick(self) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            return
+        self.asked.append(f"{box.windowTitle()}: {box.text()} {box.informativeText()}")
+        button = next(b for b in box.buttons() if b.text().replace("&", "") == self.answer)
+        self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _save_script_from_the_code_panel(shell: Shell, qtbot: QtBot, target: Path, answer: str) -> tuple[Answer, str]:
+    """Click the Code panel's Save (the file dialog answers ``target``); answer any question with ``answer``."""
+    window = shell.window
+    window.document.set_project(_project())
+    use_chooser(window, SaveTo(target))
+    window.docks["code"].show()
+    window.docks["code"].raise_()
+    panel = window.code_panel
+    qtbot.waitUntil(panel.save_button.isVisible, timeout=5000)
+    answers = Answer(qtbot, answer)
+    try:
+        qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: panel.status.isVisible() and panel.status.text() != "", timeout=15000)
+    finally:
+        answers.timer.stop()
+    return answers, panel.status.text()
+
+
+MINE = "numpy<2  # pinned by hand for our cluster\nmy-private-lib==1.4\n"
+
+
+@pytest.mark.parametrize("answer", ["Replace", "Keep Mine", "Cancel"])
+def test_code_panel_save_asks_before_replacing_the_users_requirements(
+    shell: Shell, qtbot: QtBot, tmp_path: Path, answer: str
+) -> None:
+    """Issue 15 (7c): the Code panel's Save must not overwrite the user's own requirements.txt silently."""
+    target = tmp_path / "train.py"
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(MINE, encoding="utf-8")
+    answers, status = _save_script_from_the_code_panel(shell, qtbot, target, answer)
+    assert len(answers.asked) == 1, f"Save did not ask about the existing requirements.txt (status: {status!r})"
+    assert str(requirements) in answers.asked[0] and "tensorflow==" in answers.asked[0]
+    if answer == "Replace":
+        assert requirements.read_text(encoding="utf-8") == requirements_txt()
+        assert target.is_file() and status == f"Saved train.py and requirements.txt in {tmp_path}."
+    elif answer == "Keep Mine":
+        assert requirements.read_text(encoding="utf-8") == MINE
+        assert target.is_file() and "kept your own requirements.txt" in status
+    else:
+        assert requirements.read_text(encoding="utf-8") == MINE and not target.exists()
+        assert status == "Nothing was saved: train.py and requirements.txt are as they were."
+
+
+def test_code_panel_save_asks_about_an_edited_visualnn_requirements_and_not_about_an_identical_one(
+    shell: Shell, qtbot: QtBot, tmp_path: Path
+) -> None:
+    target = tmp_path / "train.py"
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(requirements_txt(), encoding="utf-8")  # what VisualNN writes: nothing to ask
+    answers, status = _save_script_from_the_code_panel(shell, qtbot, target, "Cancel")
+    assert answers.asked == [] and target.is_file() and status.startswith("Saved train.py and requirements.txt")
+    edited = requirements_txt() + "pandas==2.2.2\n"  # VisualNN wrote it, then the user added a line
+    requirements.write_text(edited, encoding="utf-8")
+    target.unlink()
+    answers, status = _save_script_from_the_code_panel(shell, qtbot, target, "Keep Mine")
+    assert len(answers.asked) == 1 and requirements.read_text(encoding="utf-8") == edited and target.is_file()
