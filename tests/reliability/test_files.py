@@ -227,3 +227,64 @@ def test_code_panel_save_asks_about_an_edited_visualnn_requirements_and_not_abou
     target.unlink()
     answers, status = _save_script_from_the_code_panel(shell, qtbot, target, "Keep Mine")
     assert len(answers.asked) == 1 and requirements.read_text(encoding="utf-8") == edited and target.is_file()
+
+
+TINY_CONFIG = {  # model.to_json() of a two-layer Sequential, written out so the refusal needs no TensorFlow
+    "module": "keras", "class_name": "Sequential", "registered_name": None, "config": {"name": "tiny", "layers": [
+        {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+         "config": {"batch_shape": [None, 4], "dtype": "float32", "name": "input_layer"}},
+        {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
+         "config": {"name": "dense", "units": 3, "activation": "softmax"}},
+    ]},
+}
+
+
+def _project_with_a_run(tmp_path: Path) -> tuple[Path, bytes]:
+    from visualnn.core.training_config import RunRecord
+
+    project = _project()
+    (tmp_path / "runs" / "run-1").mkdir(parents=True)
+    (tmp_path / "runs" / "run-1" / "model.keras").write_bytes(b"weights")
+    project.add_run(RunRecord(id="run-1", started="2026-01-01T00:00:00+00:00", status="finished",
+                              graph=project.graph.to_dict(), model_path="runs/run-1/model.keras"))
+    path = tmp_path / "existing.vnn"
+    save_project(project, path)
+    return path, path.read_bytes()
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_import_model_refuses_to_replace_an_existing_project_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool
+) -> None:
+    """Issue 15 (7d): import-model replaced an existing project (and its run history) while `new` refuses."""
+    from visualnn.cli import main
+
+    existing, before = _project_with_a_run(tmp_path)
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps(TINY_CONFIG), encoding="utf-8")
+    code = main(["import-model", str(config), "-o", str(existing), *(["--json"] if as_json else [])])
+    out = capsys.readouterr()
+    message = f"{existing} already exists; pass --force to overwrite it."
+    assert code == 2
+    if as_json:
+        assert json.loads(out.out) == {"ok": False, "error": message}
+    else:
+        assert out.err == f"visualnn: {message}\n"
+    assert existing.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.vnn", "runs", "tiny.json"]
+    # `new` says the same thing in the same words
+    assert main(["new", "--template", "mlp_classifier", "-o", str(existing)]) == 2
+    assert capsys.readouterr().err == f"visualnn: {message}\n"
+
+
+@pytest.mark.tf
+def test_import_model_with_force_replaces_the_existing_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from visualnn.cli import main
+
+    existing, _before = _project_with_a_run(tmp_path)
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps(TINY_CONFIG), encoding="utf-8")
+    assert main(["import-model", str(config), "-o", str(existing), "--force"]) == 0
+    assert "Imported 'tiny'" in capsys.readouterr().out
+    replaced = load_project(existing)
+    assert replaced.name == "tiny" and replaced.runs == []
