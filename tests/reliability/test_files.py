@@ -16,7 +16,6 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from tests.ui.conftest import fake_engine, settings, shell  # noqa: F401  (the window fixtures)
 from visualnn.core.codegen import requirements_txt
 from visualnn.core.commands import SetParam
 from visualnn.core.graph import Edge, Node

@@ -15,9 +15,9 @@ from pytestqt.qtbot import QtBot
 from visualnn.core.commands import AddNode, SetParam
 from visualnn.core.graph import Edge, Node
 from visualnn.core.project import Project
-from visualnn.ui.app import Shell
 from visualnn.core.recovery import PendingRecovery, read_recovery, recovery_path_for, write_recovery
 from visualnn.ui import autosave as autosave_mod
+from visualnn.ui.app import Shell
 from visualnn.ui.autosave import AutosaveManager, install_autosave, pending_recovery
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.recovery_dialog import RecoveryDialog
