@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from visualnn.core.graph import Edge, Node
 from visualnn.core.project import Project
 from visualnn.core.recovery import PendingRecovery, read_recovery, recovery_path_for, write_recovery
 from visualnn.ui import autosave as autosave_mod
+from visualnn.ui.app import Shell
 from visualnn.ui.autosave import AutosaveManager, install_autosave, pending_recovery
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.recovery_dialog import RecoveryDialog
@@ -92,6 +94,42 @@ def test_periodic_autosave_catches_edits_that_never_pause(qtbot: QtBot, saved: P
     mgr = _manager(doc, tmp_path, quiet_ms=60_000, interval_ms=100)
     with qtbot.waitSignal(mgr.autosaved, timeout=3000):
         doc.push(SetParam("dense_1", "units", 5))
+
+
+def test_steady_edits_in_the_window_reach_the_recovery_file_within_the_max_wait(
+    shell: Shell, qtbot: QtBot, saved: Path, tmp_path: Path
+) -> None:
+    """Issue 15 (6): every edit restarted the quiet timer, so edits closer together than the quiet
+    period never reached the recovery file (41 s of editing, then kill -9: 60 of 60 edits lost)."""
+    window = shell.window
+    assert window.open_path(str(saved), ask=False)
+    quiet_ms, max_wait_ms = 400, 1000
+    install_autosave(window, window.document, folder=tmp_path / "data" / "recovery",
+                     quiet_ms=quiet_ms, max_wait_ms=max_wait_ms, interval_ms=60_000)
+    rec = recovery_path_for(saved)
+    edits: list[tuple[float, int]] = []  # (when, the units value it set)
+    allowed = (max_wait_ms + 700) / 1000  # the cap plus slack for a busy test machine
+    versions_on_disk: set[int] = set()
+    units = 10
+    start = time.monotonic()
+    while time.monotonic() - start < 3.5:
+        units += 1
+        window.document.push(SetParam("dense_1", "units", units))
+        edits.append((time.monotonic(), units))
+        qtbot.wait(quiet_ms // 3)  # steady editing: never quiet long enough for the quiet timer alone
+        # What a kill -9 now would lose: the edits the recovery file does not hold yet.
+        on_disk = read_recovery(rec).project["graph"]["nodes"][1]["params"]["units"] if rec.exists() else 10
+        versions_on_disk.add(on_disk)
+        unwritten = [when for when, value in edits if value > on_disk]
+        waited = time.monotonic() - unwritten[0] if unwritten else 0.0
+        assert waited <= allowed, (
+            f"after {time.monotonic() - start:.1f} s of edits every {quiet_ms // 3} ms the recovery file "
+            f"{f'holds units={on_disk}' if rec.exists() else 'does not exist'}; the oldest edit it lacks "
+            f"is {waited:.1f} s old (max wait {max_wait_ms} ms)"
+        )
+    assert len(edits) >= 15 and len(versions_on_disk - {10}) >= 2  # written again and again while edits went on
+    assert read_recovery(rec).original_path == str(saved)
+    assert json.loads(saved.read_text())["graph"]["nodes"][1]["params"]["units"] == 8  # the user's file untouched
 
 
 def test_clean_documents_are_not_autosaved(qtbot: QtBot, saved: Path, tmp_path: Path) -> None:

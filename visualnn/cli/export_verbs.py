@@ -42,6 +42,7 @@ def register(sub: Any) -> None:
     p.add_argument("model", help="MODEL.keras, a legacy MODEL.h5, or a model.to_json() file")
     p.add_argument("-o", "--output", required=True, help="the .vnn project to write")
     p.add_argument("--weights", action="store_true", help="bring the weights along as a run (from .keras or .h5)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing project file (its run history is replaced)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=import_model_main)
 
@@ -118,7 +119,9 @@ def export_model_main(args: argparse.Namespace) -> int:
 
 
 def import_model_main(args: argparse.Namespace) -> int:
-    """Convert a Keras model file into a project file."""
+    """Convert a Keras model file into a project file (an existing one only with ``--force``, as ``new``)."""
+    if os.path.lexists(args.output) and not args.force:  # before anything is read or weights are written
+        return _fail(f"{args.output} already exists; pass --force to overwrite it.", args.json)
     from visualnn.core.project.io import save_project
     from visualnn.core.shapes import infer_shapes
     from visualnn.services.export_project import import_project

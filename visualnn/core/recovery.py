@@ -7,6 +7,7 @@ a folder the caller supplies (the user data dir). Pure Python so it can be teste
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -86,8 +87,13 @@ def remove_dead_temps(target: str | os.PathLike[str]) -> list[Path]:
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` so a crash leaves either the old file or the new one, never a mix."""
-    target = Path(path)
+    """Write ``text`` to ``path`` so a crash leaves either the old file or the new one, never a mix.
+
+    A symlink is followed: the file it points at is replaced (in its own folder, so the rename stays on one
+    file system) and the link stays a link, as a plain ``open(path, "w")`` would leave it. The file keeps
+    its mode; a new one gets the mode the user's umask gives.
+    """
+    target = _link_target(Path(path))
     # Temp names carry the pid so a later write can remove those of killed processes.
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=".tmp", dir=target.parent)
     try:
@@ -106,6 +112,16 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         raise
     _fsync_dir(target.parent)  # the rename itself survives a power cut
     remove_dead_temps(target)
+
+
+def _link_target(path: Path) -> Path:
+    """``path``, or the file a symlink (or a chain of them) at ``path`` finally names, even if it does not exist yet."""
+    if not path.is_symlink():
+        return path
+    resolved = Path(os.path.realpath(path))
+    if resolved.is_symlink():  # realpath stops at a loop and returns a link of it
+        raise OSError(errno.ELOOP, "The symbolic links loop; point the link at a file", str(path))
+    return resolved
 
 
 def _mode_for(target: Path) -> int:

@@ -117,10 +117,13 @@ def export_script(
     return render_script(project, style, facts, script_dir, strategy, model_only)
 
 
-def write_script(export: ScriptExport, path: str, requirements_path: str | None = None) -> WrittenScript:
+def write_script(
+    export: ScriptExport, path: str, requirements_path: str | None = None, *, keep_requirements: bool = False
+) -> WrittenScript:
     """Write the script to ``path`` and the requirements beside it (or to ``requirements_path``), atomically.
 
-    Beside the script, a ``requirements.txt`` that VisualNN did not write is kept. Raises ``OSError``.
+    Beside the script, a ``requirements.txt`` that VisualNN did not write is kept, and so is any existing one
+    with ``keep_requirements`` (the person chose to keep theirs). Raises ``OSError``.
     """
     target = os.path.abspath(path)
     os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -130,7 +133,7 @@ def write_script(export: ScriptExport, path: str, requirements_path: str | None 
         os.makedirs(os.path.dirname(req), exist_ok=True)
     else:
         req = os.path.join(os.path.dirname(target), REQUIREMENTS)
-        if _users_own(req):
+        if (keep_requirements and os.path.lexists(req)) or _users_own(req):
             return WrittenScript(target, None, req)
     atomic_write_text(req, export.requirements)
     return WrittenScript(target, req)

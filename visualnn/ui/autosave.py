@@ -1,8 +1,9 @@
 """Autosave and crash recovery for the open project.
 
 The open project is written to a recovery file (``.<name>.vnn.recovery`` beside it, or the user
-data dir for unsaved projects and read-only folders) a quiet second after each edit and every
-60 s while there are unsaved changes. The user's own file is never touched. Saving, undoing back
+data dir for unsaved projects and read-only folders) a quiet second after each edit, and at the
+latest 5 s after the first edit not yet written, however steadily the edits come (each edit
+restarts the quiet second, so that alone could wait forever); a 60 s timer catches anything else. The user's own file is never touched. Saving, undoing back
 to the saved state, or closing the app cleanly deletes the recovery file; after a crash, the next
 launch finds it and offers to restore it. The question is asked by a :data:`RecoveryPrompter`:
 the app's is :func:`ask_with_dialog` (the modal :class:`~visualnn.ui.recovery_dialog.RecoveryDialog`);
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 INTERVAL_MS = 60_000
 QUIET_MS = 1_000
+MAX_WAIT_MS = 5_000  # an unsaved edit reaches the recovery file within this, even while edits keep coming
 DATA_DIR_ENV = "VISUALNN_DATA_DIR"
 ANSWERS = (RESTORE, DISCARD, LATER)
 
@@ -93,6 +95,7 @@ class AutosaveManager(QObject):
         *,
         interval_ms: int = INTERVAL_MS,
         quiet_ms: int = QUIET_MS,
+        max_wait_ms: int = MAX_WAIT_MS,
         folder: Path | None = None,
         prompter: RecoveryPrompter = ask_with_dialog,
     ) -> None:
@@ -114,6 +117,11 @@ class AutosaveManager(QObject):
         self._quiet.setSingleShot(True)
         self._quiet.setInterval(quiet_ms)
         self._quiet.timeout.connect(self.autosave_now)
+        # Started by the first edit after a write and never restarted by later ones: caps how long edits wait.
+        self._max_wait = QTimer(self)
+        self._max_wait.setSingleShot(True)
+        self._max_wait.setInterval(max_wait_ms)
+        self._max_wait.timeout.connect(self.autosave_now)
         self._periodic = QTimer(self)
         self._periodic.setInterval(interval_ms)
         self._periodic.timeout.connect(self.autosave_now)
@@ -135,6 +143,8 @@ class AutosaveManager(QObject):
 
     def autosave_now(self) -> Path | None:
         """Write the recovery file if there are unsaved edits not yet autosaved; returns its path."""
+        self._quiet.stop()
+        self._max_wait.stop()
         if self._stopped or not self.document.is_dirty or self._generation == self._saved_generation:
             return None
         data = self.document.project.to_dict()
@@ -172,6 +182,7 @@ class AutosaveManager(QObject):
     def shutdown(self) -> None:
         """Clean close: stop the timers and delete this session's recovery file."""
         self._quiet.stop()
+        self._max_wait.stop()
         self._periodic.stop()
         self._stopped = True
         self.remove_recovery()
@@ -278,11 +289,14 @@ class AutosaveManager(QObject):
             return
         self._generation += 1
         self._quiet.start()  # restarting the single shot: write once edits pause
+        if not self._max_wait.isActive():
+            self._max_wait.start()  # ...but no later than this after the first unwritten edit
 
     def _on_document_dirty_changed(self, dirty: bool) -> None:
         if not dirty:
             # Saved (or undone back to the saved state): the file on disk is the truth again.
             self._quiet.stop()
+            self._max_wait.stop()
             self._saved_generation = self._generation
             self.remove_recovery()
 
@@ -297,20 +311,29 @@ class AutosaveManager(QObject):
             return
         # Another project was opened on purpose: this session's recovery of the old one is obsolete.
         self._quiet.stop()
+        self._max_wait.stop()
         self.remove_recovery()
         self._target = None
         self._saved_generation = self._generation
 
 
 def install_autosave(
-    window: QWidget, document: ProjectDocument, *, prompter: RecoveryPrompter = ask_with_dialog, folder: Path | None = None
+    window: QWidget,
+    document: ProjectDocument,
+    *,
+    prompter: RecoveryPrompter = ask_with_dialog,
+    folder: Path | None = None,
+    quiet_ms: int = QUIET_MS,
+    max_wait_ms: int = MAX_WAIT_MS,
+    interval_ms: int = INTERVAL_MS,
 ) -> AutosaveManager:
     """Attach autosave to the main window's document; a project opened later gets its own recovery offer.
 
     The start-up offer (including a lost never-saved project) is the caller's to make, with
     :meth:`AutosaveManager.offer_recovery`, so it can come before anything else opens.
     """
-    manager = AutosaveManager(document, window, prompter=prompter, folder=folder)
+    manager = AutosaveManager(document, window, prompter=prompter, folder=folder, quiet_ms=quiet_ms,
+                              max_wait_ms=max_wait_ms, interval_ms=interval_ms)
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(manager.shutdown)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QToolButton,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.sequential import sequential_problem
-from visualnn.services.script_export import ScriptExportError, render_script, write_script
+from visualnn.services.script_export import REQUIREMENTS, ScriptExportError, render_script, write_script
 from visualnn.ui import theme
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.code_worker import FactsJob
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 STYLES = ("sequential", "functional", "subclass")
 STYLE_LABELS = {"sequential": "Sequential", "functional": "Functional", "subclass": "Subclass"}
 SCRIPT_DEBOUNCE_MS = 300
+# What Save does with an existing requirements.txt beside the script (the person's answer, when asked).
+WRITE, REPLACE, KEEP, CANCEL = "write", "replace", "keep", "cancel"
 FactsCallback = Callable[[dict[str, Any] | None, str | None], None]
 
 
@@ -309,7 +312,13 @@ class CodePanel(QWidget):
             return
         try:
             export = render_script(self.document.project, self.code_style(), facts, os.path.dirname(path))
-            written = write_script(export, path)
+            requirements = os.path.join(os.path.dirname(path), REQUIREMENTS)
+            choice = self._requirements_choice(requirements, export.requirements)
+            if choice == CANCEL:
+                self._set_status(f"Nothing was saved: {os.path.basename(path)} and {REQUIREMENTS} are as they were.")
+                return
+            written = write_script(export, path, requirements if choice == REPLACE else None,
+                                   keep_requirements=choice == KEEP)
         except ScriptExportError as exc:
             self._fail_save(f"The script was not saved: {exc}")
             return
@@ -319,10 +328,41 @@ class CodePanel(QWidget):
             return
         folder, name = os.path.dirname(path), os.path.basename(path)
         if written.kept_requirements:
-            self._set_status(f"Saved {name} in {folder}; kept your own requirements.txt there.")
+            self._set_status(f"Saved {name} in {folder}; kept your own requirements.txt there (it may not pin the "
+                             "versions the script was written for).")
         else:
             self._set_status(f"Saved {name} and requirements.txt in {folder}.")
         self.saved.emit(path)
+
+    def _requirements_choice(self, path: str, wanted: str) -> str:
+        """Whether to write ``requirements.txt`` (``write``: none there, or the same text), or, when one
+        with other contents is there, what the person chose: ``replace``, ``keep`` or ``cancel``."""
+        if not os.path.lexists(path):
+            return WRITE
+        try:
+            with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+                existing: str | None = fh.read(len(wanted) + 1)
+        except OSError as exc:  # unreadable: its contents are unknown, so ask all the same
+            log.warning("cannot read %s to compare it", path, exc_info=True)
+            existing = None
+            detail = f"VisualNN cannot read it ({exc.strerror or exc})"
+        else:
+            detail = "its contents differ from the versions this script was written for"
+        if existing == wanted:
+            return WRITE
+        pins = ", ".join(line for line in wanted.splitlines() if line and not line.startswith("#"))
+        box = QMessageBox(QMessageBox.Icon.Question, "requirements.txt already exists",
+                          f"{path} already exists, and {detail}.", QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText(f"Replace it with this script's requirements ({pins}), keep yours as it is and "
+                               "save only the script, or cancel the save.")
+        replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep Mine", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return REPLACE if clicked is replace else KEEP if clicked is keep else CANCEL
 
     def _fail_save(self, message: str) -> None:
         self._set_status(message, error=True)
