@@ -1,48 +1,18 @@
-"""Build generic (imported, outside-the-catalog) layers from their stored Keras config, safely."""
+"""Build generic (imported, outside-the-catalog) layers from their stored Keras config, safely.
+
+The safety rule (:func:`check_safe`) is pure Python and lives with the generic layer spec in ``core``.
+"""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-SAFE_MODULE_PREFIXES = ("keras.", "keras")
+from visualnn.core.specs.builtin.generic import UnsafeConfigError, check_safe
 
-
-class UnsafeConfigError(ValueError):
-    """A Keras config that would need code VisualNN does not run (Lambda, custom objects)."""
-
-
-def check_safe(config: Any, where: str = "model") -> None:
-    """Refuse ``Lambda`` layers and custom objects anywhere in a Keras config (walked as data)."""
-    stack: list[tuple[Any, str]] = [(config, where)]
-    while stack:
-        item, ctx = stack.pop()
-        if isinstance(item, list):
-            stack.extend((v, ctx) for v in item)
-            continue
-        if not isinstance(item, dict):
-            continue
-        cls = item.get("class_name")
-        inner = item.get("config")
-        name = item.get("name") or (inner.get("name") if isinstance(inner, dict) else None)
-        here = str(name or ctx)
-        if cls in ("Lambda", "__lambda__", "TFOpLambda", "SlicingOpLambda"):
-            raise UnsafeConfigError(
-                f"Layer {here!r} is a {cls} layer: it holds Python code, which VisualNN never runs. "
-                "Replace it with built-in layers (e.g. Rescaling, Reshape, Activation) and save the model again."
-            )
-        if isinstance(cls, str):
-            module = item.get("module")
-            registered = item.get("registered_name")
-            custom_module = module is not None and not str(module).startswith(SAFE_MODULE_PREFIXES)
-            custom_name = isinstance(registered, str) and ">" in registered
-            if custom_module or custom_name:
-                raise UnsafeConfigError(
-                    f"{here!r} uses the custom object {registered or cls!r} (module {module!r}); VisualNN only "
-                    "loads built-in Keras objects, because custom ones need their Python code. "
-                    "Rebuild that part with built-in layers."
-                )
-        stack.extend((v, here) for k, v in item.items() if isinstance(v, (dict, list)))
+__all__ = ["UnsafeConfigError", "check_safe", "deserialize_layer", "without_weights"]
 
 
 def deserialize_layer(config: dict[str, Any], name: str | None = None) -> Any:
@@ -60,3 +30,24 @@ def deserialize_layer(config: dict[str, Any], name: str | None = None) -> Any:
     if not isinstance(layer, keras.layers.Layer):
         raise ValueError(f"{name or config.get('class_name')!r}: the stored config is not a Keras layer.")
     return layer
+
+
+@contextmanager
+def without_weights() -> Iterator[None]:
+    """Layers built inside get variables with a shape and no values: no weight is ever allocated.
+
+    The import calls a generic layer on symbolic inputs to learn its output shape and weight counts;
+    outside this scope Keras would build the layer and allocate every weight (a 464-byte config can
+    declare gigabytes of them). Inside a Keras ``StatelessScope`` variables are deferred instead; the
+    scope is told not to initialize them on exit, and the deferred ones are dropped from Keras's
+    pending list so that no later scope initializes them either.
+    """
+    import keras
+    from keras.src.backend.common import global_state
+
+    pending = list(global_state.get_global_attribute("uninitialized_variables") or [])
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            yield
+    finally:
+        global_state.set_global_attribute("uninitialized_variables", pending)

@@ -5,6 +5,11 @@ HDF5 file); no code is executed and
 ``Lambda`` layers or custom objects are refused. Each layer becomes a catalog node when its
 Keras config round-trips exactly through the catalog spec (so nothing is silently lost),
 otherwise a generic ``KerasLayer`` node that keeps the full config. Nested models are flattened.
+
+Hostile files are refused before they cost memory: a config larger than :data:`MAX_CONFIG_BYTES` (read
+from the zip entry's declared size, then read no further than that), one nested deeper than
+:data:`MAX_CONFIG_DEPTH`, and weights that the archive cannot hold. Importing the architecture never
+allocates a weight: generic layers learn their output shape and weight counts with deferred variables.
 """
 
 from __future__ import annotations
@@ -20,13 +25,30 @@ from typing import Any
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.names import snake_case
 from visualnn.core.sequential import sequential_problem
+from visualnn.core.shapes import infer_shapes
 from visualnn.core.specs import LayerSpec, ParamSpec, Registry, Shape, ShapeError, default_registry
 from visualnn.core.specs.base import CHOICE, CONFIGURED_INITIALIZERS
 from visualnn.core.specs.builtin.generic import config_text
-from visualnn.services.generic_layers import UnsafeConfigError, check_safe, deserialize_layer
+from visualnn.services.generic_layers import UnsafeConfigError, check_safe, deserialize_layer, without_weights
 
 MODEL_CLASSES = ("Functional", "Sequential", "Model")
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+MB = 1 << 20
+
+MAX_CONFIG_BYTES = 16 * MB
+"""The largest model config an import reads. The biggest Keras application configs take well under 1 MB;
+parsed JSON can take 25 times its size in memory, so 16 MB keeps a crafted config under ~400 MB."""
+
+MAX_CONFIG_DEPTH = 100
+"""The deepest nesting of a model config an import accepts. Keras models reach about 15 levels (4 more per
+nested model); thousands of levels would overflow Python's recursion while reading."""
+
+MAX_WEIGHTS_INFLATION = 20
+"""How many times its stored size a large ``model.weights.h5`` zip entry may inflate. Keras stores the
+weights uncompressed and trained weights barely deflate; a higher ratio is a zip bomb."""
+
+INFLATION_CHECKED_FROM = 64 * MB
+"""Weights entries smaller than this are not checked for inflation (small zero-filled models deflate well)."""
 
 Progress = Callable[[int, int, str], None]
 """Told after each layer: layers done, layers in all, that layer's name. It may raise to end the import."""
@@ -60,13 +82,72 @@ def _read_hdf5_config(p: Path) -> Any:
     import h5py
 
     with h5py.File(p, "r") as f:
+        if "model_config" in f.attrs:
+            _check_config_size(p, "its model_config attribute is", f.attrs.get_id("model_config").get_storage_size())
         raw = f.attrs.get("model_config")
     if raw is None:
         raise ModelImportError(
             f"{p.name} holds weights only, no model config (it was saved with save_weights). "
             "Save the whole model with model.save('model.keras') and import that file."
         )
-    return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else str(raw))
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    _check_config_size(p, "its model_config attribute is", len(text))
+    return _parse_config(text, p)
+
+
+def _check_config_size(p: Path, what: str, size: int) -> None:
+    """Refuse a config larger than :data:`MAX_CONFIG_BYTES` (``what`` names it in the file, up to the size)."""
+    if size > MAX_CONFIG_BYTES:
+        raise ModelImportError(
+            f"{p.name}: {what} {size / MB:.1f} MB, more than the {MAX_CONFIG_BYTES / MB:g} MB a model config may "
+            "take (the largest Keras models need about 1 MB); the file is damaged or was not written by Keras. "
+            "Save the model again with model.save() and import that file."
+        )
+
+
+def _read_zip_config(p: Path, archive: zipfile.ZipFile) -> str:
+    """``config.json``, refused from its declared size before inflating and read no further than the cap."""
+    try:
+        info = archive.getinfo("config.json")
+    except KeyError:
+        raise ModelImportError(f"{p.name} is a zip file without config.json; is it a .keras model?") from None
+    _check_config_size(p, "its config.json inflates to", info.file_size)
+    with archive.open(info) as fh:
+        raw = fh.read(MAX_CONFIG_BYTES + 1)  # bounded even if the entry's header lies about its size
+    _check_config_size(p, "its config.json inflates to", len(raw))
+    return raw.decode("utf-8")
+
+
+def _parse_config(text: str, p: Path) -> Any:
+    """JSON text as data, refused when nested deeper than :data:`MAX_CONFIG_DEPTH` (named by the file)."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        data = None
+        deep = True
+    else:
+        deep = _deeper_than(data, MAX_CONFIG_DEPTH)
+    if deep:
+        raise ModelImportError(
+            f"{p.name}: its model config is nested more than {MAX_CONFIG_DEPTH} levels deep (Keras models need "
+            "about 15); the file is damaged or was not written by Keras. Save the model again with model.save() "
+            "and import that file."
+        )
+    return data
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """True when lists and dicts in ``value`` nest more than ``limit`` levels (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return False
 
 
 def read_config(path: str | Path) -> dict[str, Any]:
@@ -79,13 +160,14 @@ def read_config(path: str | Path) -> dict[str, Any]:
     try:
         if zipfile.is_zipfile(p):
             with zipfile.ZipFile(p) as archive:
-                if "config.json" not in archive.namelist():
-                    raise ModelImportError(f"{p.name} is a zip file without config.json; is it a .keras model?")
-                data = json.loads(archive.read("config.json").decode("utf-8"))
+                data = _parse_config(_read_zip_config(p, archive), p)
         elif is_hdf5(p):
             data = _read_hdf5_config(p)
         else:
-            data = json.loads(p.read_text(encoding="utf-8"))
+            _check_config_size(p, "its model config is", p.stat().st_size)
+            data = _parse_config(p.read_text(encoding="utf-8"), p)
+        if isinstance(data, dict) and "config" in data and isinstance(data.get("config"), str):
+            data = _parse_config(data["config"], p)  # some tools wrap to_json() output once more
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         if isinstance(exc, ModelImportError):
             raise
@@ -93,8 +175,6 @@ def read_config(path: str | Path) -> dict[str, Any]:
             f"Cannot read {p.name}: {exc}. Expected a .keras or .h5 file saved with model.save(), "
             "or model.to_json() output."
         ) from None
-    if isinstance(data, dict) and "config" in data and isinstance(data.get("config"), str):
-        data = json.loads(data["config"])  # some tools wrap to_json() output once more
     if not isinstance(data, dict) or data.get("class_name") not in MODEL_CLASSES:
         found = data.get("class_name") if isinstance(data, dict) else type(data).__name__
         raise ModelImportError(
@@ -333,13 +413,14 @@ class _Converter:
         trainable = non_trainable = 0
         if all(s is not None for s in shapes) and shapes:
             try:
-                layer = deserialize_layer(stored, lname)
-                xs = [
-                    keras.KerasTensor(s, dtype=self.dtypes.get(src, "float32"))
-                    for src, s in zip(srcs, shapes, strict=True)
-                    if s is not None
-                ]
-                y = layer(xs if len(xs) > 1 else xs[0])
+                with without_weights():  # shapes and counts only: a crafted config may declare gigabytes of weights
+                    layer = deserialize_layer(stored, lname)
+                    xs = [
+                        keras.KerasTensor(s, dtype=self.dtypes.get(src, "float32"))
+                        for src, s in zip(srcs, shapes, strict=True)
+                        if s is not None
+                    ]
+                    y = layer(xs if len(xs) > 1 else xs[0])
                 out_shape = list(y.shape[1:])
                 trainable = sum(int(_prod(w.shape)) for w in layer.trainable_weights)
                 non_trainable = sum(int(_prod(w.shape)) for w in layer.non_trainable_weights)
@@ -490,6 +571,7 @@ def import_weights(
 
     p = Path(path)
     if is_hdf5(p):
+        _check_weights_fit(graph, p.stat().st_size, p.name, p.name)
         model = build_model(graph)
         try:
             model.load_weights(p)  # a legacy .h5 model: Keras reads its model_weights group
@@ -500,11 +582,14 @@ def import_weights(
         return _save(model, out_path)
     if not zipfile.is_zipfile(p):
         raise ModelImportError(f"{p.name} has no weights: only .keras and .h5 model files carry them.")
-    model = build_model(graph)
     with zipfile.ZipFile(p) as archive, tempfile.TemporaryDirectory() as tmp:
-        if "model.weights.h5" not in archive.namelist():
-            raise ModelImportError(f"{p.name} holds no model.weights.h5.")
-        weights = Path(archive.extract("model.weights.h5", tmp))
+        try:
+            info = archive.getinfo("model.weights.h5")
+        except KeyError:
+            raise ModelImportError(f"{p.name} holds no model.weights.h5; import it without weights.") from None
+        _check_weights_entry(graph, info, p.name)
+        model = build_model(graph)  # only now: the archive can hold every weight the model allocates
+        weights = Path(archive.extract(info, tmp))
         try:
             model.load_weights(weights)
         except Exception as exc:
@@ -514,6 +599,28 @@ def import_weights(
                 ) from None
             _load_by_layer(model, graph, weights, weight_paths, p.name)
     return _save(model, out_path)
+
+
+def _check_weights_entry(graph: Graph, info: zipfile.ZipInfo, source: str) -> None:
+    """Refuse a ``model.weights.h5`` entry that inflates like a zip bomb or cannot hold the model's weights."""
+    if info.file_size >= INFLATION_CHECKED_FROM and info.file_size > MAX_WEIGHTS_INFLATION * max(info.compress_size, 1):
+        raise ModelImportError(
+            f"{source}: its model.weights.h5 inflates from {info.compress_size:,} to {info.file_size:,} bytes, more "
+            f"than {MAX_WEIGHTS_INFLATION} times; Keras stores weights uncompressed and real weights barely "
+            "compress, so the file is damaged or crafted. Import it without weights."
+        )
+    _check_weights_fit(graph, info.file_size, source, "its model.weights.h5")
+
+
+def _check_weights_fit(graph: Graph, size: int, source: str, where: str) -> None:
+    """Refuse, before building the model, weights that ``size`` bytes cannot hold (at least a byte each)."""
+    total = infer_shapes(graph).total_params
+    if total > size:
+        raise ModelImportError(
+            f"{source}: the imported model has {total:,} weights but {where} holds only {size:,} bytes, so it "
+            "cannot carry them (each weight takes at least one byte); the file is damaged or crafted. "
+            "Import it without weights."
+        )
 
 
 def _save(model: Any, out_path: str | Path) -> str:

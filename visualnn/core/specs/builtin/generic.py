@@ -3,6 +3,12 @@
 The config is JSON text (``{"module", "class_name", "config"}``) that the builder turns into a
 layer with ``keras.layers.deserialize`` in safe mode; nothing in it is ever executed as code.
 The output shape and weight counts are recorded by the importer (they need Keras to compute).
+
+The safety rule lives here, in pure Python, so every reader of a generic node applies it: the importer
+before it converts a model, shape inference (``visualnn check``, the canvas), the builder (``train``) and
+the code generator (``export-code``). A config is refused when it holds code (``Lambda``) or names an
+object outside Keras: a ``module`` that is not ``keras`` or one of its sub-modules, or a registered
+``package>Name``.
 """
 
 from __future__ import annotations
@@ -15,17 +21,71 @@ from visualnn.core.specs.base import INT, SHAPE, STR, KerasCall, LayerSpec, Para
 GENERIC_CLASS_PATH = "keras.layers.deserialize"
 """The KerasCall class path of generic layers: the builder deserializes, the code prints it."""
 
+SAFE_PACKAGE = "keras"
+"""The one package whose objects a generic config may name: ``keras`` itself and ``keras.<sub-module>``."""
+
+CODE_LAYERS = ("Lambda", "__lambda__", "TFOpLambda", "SlicingOpLambda")
+"""Layers that carry Python code in their config; never loaded."""
+
+
+class UnsafeConfigError(ValueError):
+    """A Keras config that would need code VisualNN does not run (Lambda, custom objects)."""
+
+
+def is_keras_module(module: str) -> bool:
+    """True for ``keras`` and its dotted sub-modules (``keras.layers``, ``keras.src...``), not ``kerasevil``."""
+    return module == SAFE_PACKAGE or module.startswith(SAFE_PACKAGE + ".")
+
+
+def check_safe(config: Any, where: str = "model") -> None:
+    """Refuse ``Lambda`` layers and custom objects anywhere in a Keras config (walked as data, no recursion)."""
+    stack: list[tuple[Any, str]] = [(config, where)]
+    while stack:
+        item, ctx = stack.pop()
+        if isinstance(item, list):
+            stack.extend((v, ctx) for v in item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        cls = item.get("class_name")
+        inner = item.get("config")
+        name = item.get("name") or (inner.get("name") if isinstance(inner, dict) else None)
+        here = str(name or ctx)
+        if cls in CODE_LAYERS:
+            raise UnsafeConfigError(
+                f"Layer {here!r} is a {cls} layer: it holds Python code, which VisualNN never runs. "
+                "Replace it with built-in layers (e.g. Rescaling, Reshape, Activation) and save the model again."
+            )
+        if isinstance(cls, str):
+            module = item.get("module")
+            registered = item.get("registered_name")
+            custom_module = module is not None and not is_keras_module(str(module))
+            custom_name = isinstance(registered, str) and ">" in registered
+            if custom_module or custom_name:
+                raise UnsafeConfigError(
+                    f"{here!r} uses the custom object {registered or cls!r} (module {module!r}); VisualNN only "
+                    "loads built-in Keras objects, because custom ones need their Python code. "
+                    "Rebuild that part with built-in layers."
+                )
+        stack.extend((v, here) for k, v in item.items() if isinstance(v, (dict, list)))
+
 
 def parse_config(text: Any, layer: str = "KerasLayer") -> dict[str, Any]:
-    """The stored Keras config as a dict, or :class:`ShapeError` saying what is wrong with it."""
+    """The stored Keras config as a dict, or :class:`ShapeError` saying what is wrong with it (unsafe included)."""
     try:
         data = json.loads(text) if isinstance(text, str) else text
     except ValueError as exc:
         raise ShapeError(f"{layer} config is not valid JSON ({exc}); re-import the model.") from None
+    except RecursionError:
+        raise ShapeError(f"{layer} config is nested too deeply to read; re-import the model.") from None
     if not isinstance(data, dict) or not isinstance(data.get("class_name"), str) or not isinstance(
         data.get("config"), dict
     ):
         raise ShapeError(f'{layer} config must be {{"class_name": ..., "config": {{...}}}}; received {text!r:.80}.')
+    try:
+        check_safe(data, str(data["config"].get("name") or layer))
+    except UnsafeConfigError as exc:
+        raise ShapeError(str(exc)) from None
     return data
 
 
