@@ -166,7 +166,7 @@ def load_arrays(path: str, options: ArrayOptions, base_dir: str = "", max_bytes:
             keys = list(headers)
             if not keys:
                 raise DataError(f"{path} holds no arrays; {_NOT_NUMPY}.", path)
-            xk = _pick(keys, options.features, FEATURE_KEYS, path, "features")
+            xk = _pick(keys, options.features, FEATURE_KEYS, path, "features") or keys[0]
             yk = _pick(keys, options.targets, TARGET_KEYS, path, "targets", exclude=xk)
             _, loaded = read_npz_arrays(path, [k for k in (xk, yk) if k is not None], max_bytes)
             x = loaded[xk]
