@@ -121,6 +121,32 @@ def read_npz_arrays(path: str, names: list[str], max_bytes: int) -> tuple[dict[s
     return headers, arrays
 
 
+def check_float32_range(array: Any, name: str, path: str) -> None:
+    """Refuse a float array holding a value beyond float32's range (infinity included), naming where it is.
+
+    Models compute in float32: such a value becomes infinite, and the array's standard deviation with it, which
+    scales every other value to zero. Read in blocks, so the check costs no copy of the array.
+    """
+    import numpy as np
+
+    from visualnn.services.datasets.columns import FLOAT32_MAX
+
+    if array.dtype.kind != "f" or array.size == 0:
+        return
+    flat = array.reshape(-1)
+    step = 1 << 20
+    for start in range(0, flat.size, step):
+        hits = np.flatnonzero(np.abs(flat[start:start + step]) > FLOAT32_MAX)
+        if hits.size:
+            where = tuple(int(i) for i in np.unravel_index(start + int(hits[0]), array.shape))
+            value = float(flat[start + int(hits[0])])
+            raise DataError(
+                f"{path}: array {name!r} holds {value:g} at index {list(where)} (sample {where[0]}), beyond the range "
+                f"of the float32 numbers a model computes with (±{FLOAT32_MAX:.1e}): it would become infinite and "
+                "scaling would turn the whole array into zeros. Fix that value, or rescale the array before saving "
+                "it.", path)
+
+
 @dataclass
 class ArrayPair:
     """Feature and target arrays (targets may be None for a lone ``.npy``) and their names."""
@@ -193,6 +219,9 @@ def load_arrays(path: str, options: ArrayOptions, base_dir: str = "", max_bytes:
         ) from exc
     if x.ndim == 0:
         raise DataError(f"{path}: array {xk!r} is a scalar (rank 0); features need a samples axis.", path)
+    check_float32_range(x, str(xk), path)
+    if y is not None:
+        check_float32_range(y, str(yk), path)
     if y is not None and (y.ndim == 0 or len(y) != len(x)):
         raise DataError(
             f"{path}: features {xk!r} have {len(x)} samples (shape {tuple(x.shape)}) but targets {yk!r} have "
@@ -317,6 +346,8 @@ def load_named_arrays(path: str, options: ArrayOptions, inputs: list[str], outpu
 
     found_in = {n: take(n, options.input_array(n), "Input") for n in inputs}
     found_out = {n: take(n, options.output_array(n), "output") for n in outputs}
+    for array, arr in [*found_in.values(), *found_out.values()]:
+        check_float32_range(arr, array, path)
     parts = [(f"Input node {n!r}", a, arr) for n, (a, arr) in found_in.items()]
     parts += [(f"output node {n!r}", a, arr) for n, (a, arr) in found_out.items()]
     first_role, first_array, first = parts[0]

@@ -444,7 +444,7 @@ def _inspect_parts(spec: DatasetSpec, inputs: list[str], outputs: list[str]) -> 
     """An ``.npz`` as named parts: the array of each Input and output node, its tensor, and each target's task."""
     import numpy as np
 
-    from visualnn.services.datasets.arrays import encode_array_targets, read_npz_arrays
+    from visualnn.services.datasets.arrays import check_float32_range, encode_array_targets, read_npz_arrays
 
     mapping = spec.arrays()
     if os.path.getsize(spec.path) == 0:
@@ -454,6 +454,8 @@ def _inspect_parts(spec: DatasetSpec, inputs: list[str], outputs: list[str]) -> 
     info = SourceInfo(spec.path, "numpy", {"parts": "named"})
     info.arrays = {k: {"shape": list(h.shape), "dtype": h.dtype, "rank": len(h.shape)} for k, h in headers.items()}
     listing = ", ".join(headers)
+    for name, array in arrays.items():
+        check_float32_range(array, name, spec.path)
     for node in inputs:
         name = mapping.input_array(node)
         array = arrays.get(name)
