@@ -47,6 +47,7 @@ from visualnn.ui.data.parts import PartCards
 from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, ThumbnailGrid, apply_setting
 from visualnn.ui.data.worker import InspectJob
 from visualnn.ui.document import ProjectDocument
+from visualnn.ui.theme import muted_text_color
 
 log = logging.getLogger(__name__)
 AUTO = "auto"
@@ -114,7 +115,7 @@ class DataPanel(QWidget):
         self.location_note = QLabel("", self)  # data outside the project folder: a notice, not a problem
         self.location_note.setObjectName("dataLocationNote")
         self.location_note.setWordWrap(True)
-        self.location_note.setStyleSheet("color: palette(mid);")
+        self.location_note.setStyleSheet(f"color: {muted_text_color(self.palette()).name()};")
         small = self.location_note.font()
         small.setPointSizeF(small.pointSizeF() * 0.9)
         self.location_note.setFont(small)
