@@ -38,3 +38,19 @@ def test_rebase_keeps_pointing_at_the_same_file(tmp_path: Path) -> None:
     assert resolve_path(rebase_path("data/x.csv", old, new), new) == resolve_path("data/x.csv", old)
     assert rebase_path("data/x.csv", None, new) == "data/x.csv"  # an unsaved project: no base yet
     assert rebase_path(str(tmp_path / "x.csv"), None, new) == "../../x.csv"
+
+
+def test_data_outside_the_project_folder_get_a_notice(tmp_path: Path) -> None:
+    from visualnn.core.paths import outside_folder_notice
+
+    project = str(tmp_path / "proj" / "p.vnn")
+    assert outside_folder_notice("data/x.csv", project) is None
+    assert outside_folder_notice(str(tmp_path / "proj" / "deep" / "x.csv"), project) is None
+    assert outside_folder_notice("./x.csv", project) is None
+    notice = outside_folder_notice("../elsewhere/x.csv", project)
+    assert notice is not None
+    assert str(tmp_path / "elsewhere" / "x.csv") in notice and str(tmp_path / "proj") in notice
+    assert outside_folder_notice("/etc/passwd", project) is not None
+    # A sibling folder whose name starts with the project folder's is outside it.
+    assert outside_folder_notice(str(tmp_path / "proj2" / "x.csv"), project) is not None
+    assert outside_folder_notice("/anywhere/x.csv", None) is None  # an unsaved project has no folder yet

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from visualnn.core.paths import outside_folder_notice
 from visualnn.core.project import Project
 from visualnn.core.project.io import ProjectFileError, load_project, save_project
 from visualnn.core.shapes import ShapeReport, infer_shapes
@@ -254,12 +255,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         return project
     issues, data = check_with_data(project)
     n_err = sum(i.is_error for i in issues)
+    notice = outside_folder_notice(project.dataset.path, args.file) if project.dataset is not None else None
+    notices = [notice] if notice else []
     if args.json:
         _emit_json({"ok": n_err == 0, "file": args.file, "data": data, "errors": n_err,
-                    "warnings": len(issues) - n_err, "issues": [i.to_dict() for i in issues]})
+                    "warnings": len(issues) - n_err, "issues": [i.to_dict() for i in issues], "notices": notices})
     else:
         for issue in issues:
             print(_issue_line(issue))
+        for line in notices:
+            print(f"notice  {line}")
         against = f" (checked against the data in {data})" if data else ""
         print(f"{args.file}: {n_err} error(s), {len(issues) - n_err} warning(s){against}.")
     return EXIT_ERRORS if n_err else EXIT_OK

@@ -45,4 +45,25 @@ def rebase_path(path: str, old_dir: str | None, new_dir: str) -> str:
     return relative_path(resolve_path(path, old_dir or new_dir), new_dir)
 
 
-__all__ = ["is_absolute", "rebase_path", "relative_path", "resolve_path"]
+def outside_folder_notice(path: str, project_file: str | None) -> str | None:
+    """The notice for data that lie outside the project's folder (None when inside it, or for an unsaved project).
+
+    ``path`` is the data path as stored (relative to the project file) or absolute; ``project_file`` is the
+    project's ``.vnn`` path. Pure path logic (no disk access): a symlink inside the folder counts as inside.
+    Not an error: the project works, but copying its folder leaves the data behind.
+    """
+    if not project_file or not path:
+        return None
+    folder = os.path.dirname(os.path.abspath(project_file))
+    data = resolve_path(path, folder)
+    try:
+        inside = os.path.commonpath([os.path.normcase(data), os.path.normcase(folder)]) == os.path.normcase(folder)
+    except ValueError:  # another drive on Windows
+        inside = False
+    if inside:
+        return None
+    return (f"The data ({data}) lie outside the project folder ({folder}); copying or sending the project folder "
+            "leaves them behind. Move them into the project folder to keep the project self-contained.")
+
+
+__all__ = ["is_absolute", "outside_folder_notice", "rebase_path", "relative_path", "resolve_path"]

@@ -39,6 +39,7 @@ from visualnn.core.commands import CommandError, Macro, SetDataset, SetParam, Se
 from visualnn.core.dataset import SOURCE_KINDS, DatasetSpec
 from visualnn.core.fixes import fix_command
 from visualnn.core.model_io import input_names, output_names
+from visualnn.core.paths import outside_folder_notice
 from visualnn.core.project.io import relative_data_path, resolve_data_path
 from visualnn.services.datasets.attach import Adaptation, adapt_graph, training_for
 from visualnn.services.datasets.facts import facts_of
@@ -50,6 +51,7 @@ from visualnn.ui.data.parts import PartCards
 from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, ThumbnailGrid, apply_setting
 from visualnn.ui.data.worker import InspectJob
 from visualnn.ui.document import ProjectDocument
+from visualnn.ui.theme import muted_text_color
 
 log = logging.getLogger(__name__)
 AUTO = "auto"
@@ -80,6 +82,7 @@ class DataPanel(QWidget, PartEdits):
         document.project_replaced.connect(self._on_document_project_replaced)
         document.graph_changed.connect(self._update_suggestion)
         document.graph_changed.connect(self._on_document_graph_changed)
+        document.path_changed.connect(self._on_document_path_changed)
         self._on_document_dataset_changed()
 
     # ------------------------------------------------------------------ layout
@@ -114,6 +117,14 @@ class DataPanel(QWidget, PartEdits):
             status_row.addWidget(sw, 1 if sw is self.status else 0)
         self._set_busy(False)
         self.relocate_btn.hide()
+        self.location_note = QLabel("", self)  # data outside the project folder: a notice, not a problem
+        self.location_note.setObjectName("dataLocationNote")
+        self.location_note.setWordWrap(True)
+        self.location_note.setStyleSheet(f"color: {muted_text_color(self.palette()).name()};")
+        small = self.location_note.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.location_note.setFont(small)
+        self.location_note.hide()
 
         self.tabs = QTabWidget(self)
         self.columns = ColumnsTable(self)
@@ -172,6 +183,7 @@ class DataPanel(QWidget, PartEdits):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(status_row)
+        layout.addWidget(self.location_note)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
         self._refresh_buttons()
@@ -217,6 +229,7 @@ class DataPanel(QWidget, PartEdits):
         """Inspect the working spec on the thread pool; a newer request supersedes an older one."""
         if self.spec is None:
             return
+        self._update_location_note()
         self._job += 1
         self._job_spec = self.spec
         self._job_parts = self._parts()
@@ -227,6 +240,12 @@ class DataPanel(QWidget, PartEdits):
         job.signals.failed.connect(self._on_job_failed)
         self._set_busy(True, f"Reading {os.path.basename(self.spec.path) or self.spec.path}…")
         self.pool.start(job)
+
+    def _update_location_note(self) -> None:
+        """Say (one small line) when the source lies outside the project's folder; nothing for an unsaved project."""
+        notice = outside_folder_notice(self.spec.path, self.document.project.path) if self.spec is not None else None
+        self.location_note.setText(notice or "")
+        self.location_note.setVisible(notice is not None)
 
     def _on_document_graph_changed(self) -> None:
         """Inputs or outputs added, removed or renamed: the data's parts must be read again."""
@@ -498,10 +517,15 @@ class DataPanel(QWidget, PartEdits):
         del blocker
         self._set_busy(False, "Choose a data source.")
         self.relocate_btn.hide()
+        self._update_location_note()
         self.tabs.setTabVisible(0, True)
         self.tabs.setTabVisible(1, True)
         self._clear_views()
         self._on_document_dataset_changed()
+
+    def _on_document_path_changed(self, _path: str) -> None:
+        """Saved under another name or folder: the data may now lie inside or outside it."""
+        self._update_location_note()
 
     def _on_document_dataset_changed(self) -> None:
         spec = self.document.project.dataset

@@ -15,6 +15,138 @@ FEATURE_KEYS = ("x", "X", "features", "inputs", "data", "x_train")
 TARGET_KEYS = ("y", "Y", "labels", "targets", "target", "label", "y_train")
 
 
+@dataclass(frozen=True)
+class ArrayHeader:
+    """One ``.npz`` array as its ``.npy`` header declares it, read before anything is inflated."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    nbytes: int  # the array's size once inflated (shape x item size): what loading it costs
+    stored: int  # the zip entry's uncompressed size (header included), as its directory records it (>= nbytes)
+
+    def describe(self) -> str:
+        """``array 'x' (1000, 20) float64``."""
+        return f"array {self.name!r} {self.shape} {self.dtype}"
+
+
+_NOT_NUMPY = "save it with numpy.save or numpy.savez"
+
+
+def npz_headers(path: str) -> dict[str, ArrayHeader]:
+    """Every array of the ``.npz`` at ``path``: name, shape, dtype and sizes, from the zip directory and each
+    ``.npy`` header (a few hundred bytes inflated per array, whatever the arrays' size).
+
+    Raises :class:`DataError` for a file that is not a zip of ``.npy`` arrays, an array of Python objects,
+    and a header that declares more data than its zip entry holds.
+    """
+    import zipfile
+
+    import numpy as np
+    from numpy.lib import format as npy
+
+    headers: dict[str, ArrayHeader] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for entry in zf.infolist():
+                if not entry.filename.endswith(".npy"):
+                    continue
+                name = entry.filename[: -len(".npy")]
+                with zf.open(entry) as fh:
+                    version = npy.read_magic(fh)
+                    if version == (1, 0):
+                        shape, _fortran, dtype = npy.read_array_header_1_0(fh)
+                    elif version == (2, 0):
+                        shape, _fortran, dtype = npy.read_array_header_2_0(fh)
+                    else:
+                        raise DataError(f"{path}: array {name!r} uses .npy format version {version[0]}.{version[1]}, "
+                                        f"which is not read here; {_NOT_NUMPY} (numeric arrays).", path)
+                    offset = fh.tell()
+                if dtype.hasobject:
+                    raise DataError(f"{path}: array {name!r} holds Python objects ({dtype}), which are not loaded "
+                                    "(they would run pickled code); save numeric or string arrays.", path)
+                shape = tuple(int(d) for d in shape)
+                nbytes = int(np.prod(shape, dtype=object)) * int(dtype.itemsize)
+                header = ArrayHeader(name, shape, str(dtype), nbytes, int(entry.file_size))
+                if offset + nbytes > entry.file_size:
+                    raise DataError(
+                        f"{path}: {header.describe()} declares {human_bytes(nbytes)} of data, but its zip entry holds "
+                        f"only {human_bytes(max(0, entry.file_size - offset))}; the file is damaged or was cut short. "
+                        f"Write it again ({_NOT_NUMPY}).", path)
+                headers[name] = header
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+        raise DataError(f"{path} is not a readable NumPy file ({exc}); {_NOT_NUMPY}.", path) from exc
+    return headers
+
+
+def check_npz_sizes(path: str, headers: list[ArrayHeader], max_bytes: int) -> None:
+    """Refuse, before inflating them, arrays whose inflated size (each, then together) is over ``max_bytes``."""
+    fix = "Save a smaller sample, or raise the limit (options max_bytes) if you have the memory."
+    for h in headers:
+        if h.nbytes > max_bytes:
+            raise DataError(f"{path}: {h.describe()} is {human_bytes(h.nbytes)} once decompressed, over the "
+                            f"{human_bytes(max_bytes)} limit; it was not loaded. {fix}", path)
+    total = sum(h.nbytes for h in headers)
+    if total > max_bytes:
+        listing = ", ".join(f"{h.describe()} {human_bytes(h.nbytes)}" for h in headers)
+        raise DataError(f"{path}: the arrays needed ({listing}) are {human_bytes(total)} together once decompressed, "
+                        f"over the {human_bytes(max_bytes)} limit; they were not loaded. {fix}", path)
+
+
+def read_npz_arrays(path: str, names: list[str], max_bytes: int) -> tuple[dict[str, ArrayHeader], dict[str, Any]]:
+    """Every array's header, and the arrays ``names`` (those the file holds), each inflated once.
+
+    Sizes are checked from the headers first (:func:`check_npz_sizes`), so an array over ``max_bytes`` is never
+    inflated; the file must hold at least one array.
+    """
+    import zipfile
+
+    from numpy.lib import format as npy
+
+    headers = npz_headers(path)
+    if not headers:
+        raise DataError(f"{path} holds no arrays; {_NOT_NUMPY}.", path)
+    wanted = [n for n in dict.fromkeys(names) if n in headers]
+    check_npz_sizes(path, [headers[n] for n in wanted], max_bytes)
+    arrays: dict[str, Any] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for name in wanted:
+                with zf.open(f"{name}.npy") as fh:
+                    arrays[name] = npy.read_array(fh, allow_pickle=False)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+        raise DataError(f"{path} is not a readable NumPy file ({exc}); {_NOT_NUMPY}.", path) from exc
+    return headers, arrays
+
+
+def check_float32_range(array: Any, name: str, path: str) -> None:
+    """Refuse a float array holding a value beyond float32's range (infinity included), naming where it is.
+
+    Models compute in float32: such a value becomes infinite, and the array's standard deviation with it, which
+    scales every other value to zero. Read in blocks, so the check costs no copy of the array.
+    """
+    import numpy as np
+
+    from visualnn.services.datasets.columns import FLOAT32_MAX
+
+    if array.dtype.kind != "f" or array.size == 0:
+        return
+    flat = array.reshape(-1)
+    step = 1 << 20
+    for start in range(0, flat.size, step):
+        hits = np.flatnonzero(np.abs(flat[start:start + step]) > FLOAT32_MAX)
+        if hits.size:
+            where = tuple(int(i) for i in np.unravel_index(start + int(hits[0]), array.shape))
+            value = float(flat[start + int(hits[0])])
+            raise DataError(
+                f"{path}: array {name!r} holds {value:g} at index {list(where)} (sample {where[0]}), beyond the range "
+                f"of the float32 numbers a model computes with (±{FLOAT32_MAX:.1e}): it would become infinite and "
+                "scaling would turn the whole array into zeros. Fix that value, or rescale the array before saving "
+                "it.", path)
+
+
 @dataclass
 class ArrayPair:
     """Feature and target arrays (targets may be None for a lone ``.npy``) and their names."""
@@ -49,21 +181,23 @@ def load_arrays(path: str, options: ArrayOptions, base_dir: str = "", max_bytes:
     size = os.path.getsize(path)
     if size == 0:
         raise DataError(f"{path} is empty (0 bytes).", path)
-    if size > max_bytes:
+    npz = path.lower().endswith(".npz")
+    if size > max_bytes and not npz:  # an .npz is measured by its arrays' inflated sizes, below
         raise DataError(
             f"{path} is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit; raise max_bytes.", path
         )
     try:
-        if path.lower().endswith(".npz"):
-            with np.load(path, allow_pickle=False) as npz:
-                keys = list(npz.files)
-                if not keys:
-                    raise DataError(f"{path} holds no arrays.", path)
-                xk = _pick(keys, options.features, FEATURE_KEYS, path, "features")
-                yk = _pick(keys, options.targets, TARGET_KEYS, path, "targets", exclude=xk)
-                x = npz[xk]
-                y = npz[yk] if yk is not None else None
-                names = {k: (tuple(int(d) for d in npz[k].shape), str(npz[k].dtype)) for k in keys}
+        if npz:
+            headers = npz_headers(path)
+            keys = list(headers)
+            if not keys:
+                raise DataError(f"{path} holds no arrays; {_NOT_NUMPY}.", path)
+            xk = _pick(keys, options.features, FEATURE_KEYS, path, "features") or keys[0]
+            yk = _pick(keys, options.targets, TARGET_KEYS, path, "targets", exclude=xk)
+            _, loaded = read_npz_arrays(path, [k for k in (xk, yk) if k is not None], max_bytes)
+            x = loaded[xk]
+            y = loaded[yk] if yk is not None else None
+            names = {k: (h.shape, h.dtype) for k, h in headers.items()}
         else:
             x = np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
             xk, yk = os.path.basename(path), None
@@ -85,6 +219,9 @@ def load_arrays(path: str, options: ArrayOptions, base_dir: str = "", max_bytes:
         ) from exc
     if x.ndim == 0:
         raise DataError(f"{path}: array {xk!r} is a scalar (rank 0); features need a samples axis.", path)
+    check_float32_range(x, str(xk), path)
+    if y is not None:
+        check_float32_range(y, str(yk), path)
     if y is not None and (y.ndim == 0 or len(y) != len(x)):
         raise DataError(
             f"{path}: features {xk!r} have {len(x)} samples (shape {tuple(x.shape)}) but targets {yk!r} have "
@@ -181,7 +318,6 @@ def load_named_arrays(path: str, options: ArrayOptions, inputs: list[str], outpu
     Raises :class:`DataError` naming the array and the node for a missing array, a mapping to a node the
     model does not have, one array mapped to two nodes, and arrays with different numbers of samples.
     """
-    import numpy as np
 
     if not os.path.exists(path):
         raise missing_path_error(path)
@@ -190,35 +326,28 @@ def load_named_arrays(path: str, options: ArrayOptions, inputs: list[str], outpu
             f"{path}: this model has several Inputs or outputs ({', '.join(inputs)} -> {', '.join(outputs)}), "
             "and named parts come from an .npz for now: save one array per Input and output node with "
             "numpy.savez(path, " + ", ".join(f"{n}=..." for n in [*inputs, *outputs]) + ").", path)
-    size = os.path.getsize(path)
-    if size > max_bytes:
-        raise DataError(
-            f"{path} is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit; raise max_bytes.", path
-        )
     check_mapping(options, inputs, outputs, path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            keys = list(npz.files)
-            names = {k: (tuple(int(d) for d in npz[k].shape), str(npz[k].dtype)) for k in keys}
+    wanted = [options.input_array(n) for n in inputs] + [options.output_array(n) for n in outputs]
+    headers, arrays = read_npz_arrays(path, wanted, max_bytes)
+    keys = list(headers)
+    names = {k: (h.shape, h.dtype) for k, h in headers.items()}
 
-            def take(node: str, array: str, role: str) -> tuple[str, Any]:
-                if array not in keys:
-                    mapped = "" if array == node else f" (mapped to it in arrays.{role.lower()}s)"
-                    raise DataError(
-                        f"{path} has no array {array!r} for {role} node {node!r}{mapped}; its arrays are "
-                        f"{', '.join(keys) or 'none'}. Rename an array to {node!r} or {MAPPING_FIX}.", path)
-                arr = npz[array]
-                if arr.ndim == 0:
-                    raise DataError(f"{path}: array {array!r} for {role} node {node!r} is a scalar (rank 0); it "
-                                    "needs a samples axis.", path)
-                return array, arr
+    def take(node: str, array: str, role: str) -> tuple[str, Any]:
+        if array not in keys:
+            mapped = "" if array == node else f" (mapped to it in arrays.{role.lower()}s)"
+            raise DataError(
+                f"{path} has no array {array!r} for {role} node {node!r}{mapped}; its arrays are "
+                f"{', '.join(keys) or 'none'}. Rename an array to {node!r} or {MAPPING_FIX}.", path)
+        arr = arrays[array]
+        if arr.ndim == 0:
+            raise DataError(f"{path}: array {array!r} for {role} node {node!r} is a scalar (rank 0); it "
+                            "needs a samples axis.", path)
+        return array, arr
 
-            found_in = {n: take(n, options.input_array(n), "Input") for n in inputs}
-            found_out = {n: take(n, options.output_array(n), "output") for n in outputs}
-    except DataError:
-        raise
-    except (ValueError, OSError, EOFError) as exc:
-        raise DataError(f"{path} is not a readable NumPy file ({exc}); save it with numpy.savez.", path) from exc
+    found_in = {n: take(n, options.input_array(n), "Input") for n in inputs}
+    found_out = {n: take(n, options.output_array(n), "output") for n in outputs}
+    for array, arr in [*found_in.values(), *found_out.values()]:
+        check_float32_range(arr, array, path)
     parts = [(f"Input node {n!r}", a, arr) for n, (a, arr) in found_in.items()]
     parts += [(f"output node {n!r}", a, arr) for n, (a, arr) in found_out.items()]
     first_role, first_array, first = parts[0]

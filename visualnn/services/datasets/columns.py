@@ -7,6 +7,9 @@ from typing import Any
 
 from visualnn.services.datasets.errors import DataError, Problem
 
+FLOAT32_MAX = 3.4028234663852886e38
+"""The largest float32: models compute in float32, so a value beyond it becomes infinity (and a column's standard
+deviation infinite, which scales every value of the column to zero)."""
 TRUE_WORDS = frozenset({"true", "yes", "y", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "f"})
 _MAX_BAD_ROWS = 5
@@ -26,6 +29,7 @@ class ColumnInfo:
     bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (row number 1-based, text) in numeric columns
     problems: list[Problem] = field(default_factory=list)
     integral: bool = False  # numeric and every value a whole number
+    overflow: tuple[int, float] | None = None  # (row 1-based, value) of the first value beyond float32's range
 
     @property
     def all_missing(self) -> bool:
@@ -79,11 +83,13 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True, 
     n_missing = column.null_count
     bad: list[tuple[int, str]] = []
     integral = False
+    numbers: Any = None  # the values of a float or text column read as numbers (checked against float32's range)
     if pa.types.is_null(typ):
         kind = "numeric"  # an all-empty column: arrow cannot tell its type
     elif pa.types.is_integer(typ) or pa.types.is_floating(typ):
         kind = "numeric"
         if pa.types.is_floating(typ):
+            numbers = column
             n_missing += int(pc.sum(pc.is_nan(column)).as_py() or 0)
             if detail:
                 values = column.drop_null().to_numpy()
@@ -107,6 +113,7 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True, 
             # Mostly numbers with a few words: a numeric column with typos or placeholders like "?".
             if text.size and 0 < n_bad <= max(1, text.size // 10) and n_bad < text.size:
                 kind = "numeric"
+                numbers = pa.array(coerced.reindex(series.index).to_numpy(dtype=np.float64, na_value=np.nan))
                 bad_idx = coerced.index[coerced.isna()][:_MAX_BAD_ROWS]
                 bad = [(int(i) + 1, str(series.iloc[int(i)])) for i in bad_idx]
             else:
@@ -119,8 +126,11 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True, 
         n_unique = 0 if bounds["min"] is None else (1 if bounds["min"] == bounds["max"] else -1)
     else:
         n_unique = int(pc.count_distinct(column.drop_null()).as_py() or 0)
-    info = ColumnInfo(name, dtype, kind, n_missing, n_unique, n, sample, bad, integral=integral)
+    info = ColumnInfo(name, dtype, kind, n_missing, n_unique, n, sample, bad, integral=integral,
+                      overflow=None if numbers is None else _first_overflow(numbers))
     where = f"{path}: " if path else ""
+    if info.overflow is not None:
+        info.problems.append(Problem("warning", overflow_message(info, path, header) + " Training refuses it."))
     if info.all_missing:
         info.problems.append(
             Problem("warning", f"{where}column {name!r} is empty (all {n} rows missing); set its role to ignore.")
@@ -148,6 +158,28 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True, 
     return info
 
 
+def _first_overflow(numbers: Any) -> tuple[int, float] | None:
+    """(row 1-based, value) of the first value of a float column whose magnitude is beyond float32's (inf too)."""
+    import pyarrow.compute as pc
+
+    over = pc.greater(pc.abs(numbers), FLOAT32_MAX)  # NaN and missing compare as false / null
+    if not pc.any(over).as_py():
+        return None
+    row = int(pc.index(over, True).as_py())
+    return row + 1, float(numbers[row].as_py())
+
+
+def overflow_message(info: ColumnInfo, path: str, header: bool = True) -> str:
+    """What is wrong with a column holding a value beyond float32's range, and the fix (``info.overflow`` set)."""
+    assert info.overflow is not None
+    row, value = info.overflow
+    where = f"{path}: " if path else ""
+    return (f"{where}column {info.name!r} holds {value:g} on {row_lines([row], header)}, beyond the range of the "
+            f"float32 numbers a model computes with (±{FLOAT32_MAX:.1e}): it would become infinite and scaling would "
+            "turn the whole column into zeros. Fix the cell (a typo or a placeholder?), leave it empty to treat it "
+            "as missing, set the column's role to ignore, or rescale the column (e.g. log or other units).")
+
+
 def analyze_table(table: Any, path: str = "", header: bool = True) -> list[ColumnInfo]:
     """:func:`analyze_column` for every column."""
     return [analyze_column(name, table.column(name), path, header) for name in table.column_names]
@@ -160,6 +192,8 @@ def numeric_values(info: ColumnInfo, column: Any, path: str, header: bool = True
     import pyarrow.compute as pc
 
     typ = column.type
+    if info.overflow is not None and info.kind == "numeric":
+        raise DataError(overflow_message(info, path, header), path)
     if pa.types.is_floating(typ):
         # float32 columns stay float32 (statistics are accumulated in float64 by the callers).
         return column.to_numpy() if not column.null_count else column.fill_null(float("nan")).to_numpy()

@@ -50,8 +50,74 @@ class ImageFolderScan:
         return out
 
 
-def check_image_bytes(path: str) -> str | None:
-    """Why ``path`` is not a usable image (None when it looks fine): magic number and end marker."""
+MAX_IMAGE_PIXELS = 8192 * 8192
+"""Images with more pixels than this (64 megapixels, 192 MB decoded as RGB) are never decoded: a 400 KB PNG can
+declare 20000x20000 pixels and take 1.2 GB per copy. The header says the size; such files are skipped, named."""
+
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # start-of-frame markers (not DHT, JPG, DAC)
+_JPEG_SCAN_BYTES = 1 << 20  # the frame header follows the metadata segments (EXIF thumbnails included)
+
+
+def image_dimensions(path: str) -> tuple[int, int] | None:
+    """(width, height) from a PNG, GIF, BMP or JPEG header without decoding (None when the header is unreadable)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(32)
+            if head.startswith(_PNG) and len(head) >= 24:
+                return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+            if head.startswith(_GIFS) and len(head) >= 10:
+                return int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")
+            if head.startswith(_BMP) and len(head) >= 26:
+                width = int.from_bytes(head[18:22], "little", signed=True)
+                height = int.from_bytes(head[22:26], "little", signed=True)  # negative: rows stored top-down
+                return abs(width), abs(height)
+            if head.startswith(_JPEG):
+                fh.seek(0)
+                return _jpeg_dimensions(fh.read(_JPEG_SCAN_BYTES))
+    except OSError:
+        return None
+    return None
+
+
+def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the first start-of-frame segment of a JPEG's first bytes."""
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
+            pos += 2
+            continue
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        if marker in _JPEG_SOF and pos + 9 <= len(data):
+            return int.from_bytes(data[pos + 7:pos + 9], "big"), int.from_bytes(data[pos + 5:pos + 7], "big")
+        pos += 2 + length
+    return None
+
+
+def pixel_cap_problem(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> str | None:
+    """Why the image at ``path`` is too large to decode (None when its header declares at most ``max_pixels``)."""
+    size = image_dimensions(path)
+    if size is None or size[0] * size[1] <= max_pixels:
+        return None
+    return too_many_pixels(size[0], size[1], max_pixels)
+
+
+def too_many_pixels(width: int, height: int, max_pixels: int = MAX_IMAGE_PIXELS) -> str:
+    """The reason given for an image over the pixel cap (its size, the cap, the fix)."""
+    side = int(max_pixels ** 0.5)
+    return (f"is {width}x{height} pixels ({width * height / 1e6:.1f} megapixels), over the cap of "
+            f"{max_pixels / 1e6:.1f} megapixels ({side}x{side}) for decoding; shrink it (it is resized to the "
+            "image size anyway)")
+
+
+def check_image_bytes(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> str | None:
+    """Why ``path`` is not a usable image (None when it looks fine): magic number, end marker, and the size its
+    header declares (at most ``max_pixels``; see :data:`MAX_IMAGE_PIXELS`)."""
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
@@ -63,15 +129,17 @@ def check_image_bytes(path: str) -> str | None:
     if size == 0:
         return "is empty (0 bytes)"
     if head.startswith(_PNG):
-        return None if b"IEND" in tail[-16:] else "is a truncated PNG (no IEND chunk at the end)"
-    if head.startswith(_JPEG):
-        return None if b"\xff\xd9" in tail else "is a truncated JPEG (no end-of-image marker)"
-    if head.startswith(_GIFS):
-        return None if tail.rstrip(b"\x00").endswith(b";") else "is a truncated GIF (no trailer)"
-    if head.startswith(_BMP) and len(head) >= 6:
+        why = None if b"IEND" in tail[-16:] else "is a truncated PNG (no IEND chunk at the end)"
+    elif head.startswith(_JPEG):
+        why = None if b"\xff\xd9" in tail else "is a truncated JPEG (no end-of-image marker)"
+    elif head.startswith(_GIFS):
+        why = None if tail.rstrip(b"\x00").endswith(b";") else "is a truncated GIF (no trailer)"
+    elif head.startswith(_BMP) and len(head) >= 6:
         declared = int.from_bytes(head[2:6], "little")
-        return None if declared <= size or declared == 0 else f"is a truncated BMP ({size} of {declared} bytes)"
-    return "is not a PNG, JPEG, BMP or GIF image"
+        why = None if declared <= size or declared == 0 else f"is a truncated BMP ({size} of {declared} bytes)"
+    else:
+        return "is not a PNG, JPEG, BMP or GIF image"
+    return why or pixel_cap_problem(path, max_pixels)
 
 
 SIZE_SAMPLE = 2000
@@ -165,7 +233,8 @@ def _sample_headers(scan: ImageFolderScan, files: list[str]) -> None:
             with Image.open(path) as img:  # reads the header only
                 scan.sizes[(int(img.width), int(img.height))] += 1
                 scan.modes[str(img.mode)] += 1
-        except (OSError, UnidentifiedImageError):
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+            # Unreadable headers are no size to suggest; the byte checks already skipped (and named) bad files.
             continue
 
 
@@ -188,10 +257,12 @@ def load_thumbnail(path: str, size: int = 64) -> Any:
     """A small RGB Pillow image for the thumbnail grid (None when unreadable)."""
     from PIL import Image
 
+    if pixel_cap_problem(path) is not None:
+        return None  # never decoded; the scan lists it as skipped
     try:
         with Image.open(path) as img:
             thumb = img.convert("RGB")
             thumb.thumbnail((size, size))
             return thumb
-    except OSError:
+    except (OSError, Image.DecompressionBombError):
         return None

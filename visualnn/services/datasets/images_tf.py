@@ -25,11 +25,42 @@ def rescale_factors(rescale: str) -> tuple[float, float]:
     return 1.0, 0.0
 
 
-def pixels_fn(opts: ImageOptions) -> Any:
-    """A graph function path -> uint8 (height, width, channels) pixels as the file holds them (no resize)."""
+def header_size(data: Any) -> Any:
+    """int64 [width, height] that a PNG, GIF, BMP or JPEG's header declares, read in the graph without decoding
+    ([0, 0] for other bytes: the decoder then refuses them itself)."""
     import tensorflow as tf
 
+    # The first 32 bytes padded with zeros, so a short file still slices (and fails in the decoder, not here).
+    head = tf.strings.substr(tf.strings.join([tf.strings.substr(data, 0, 32), b"\x00" * 32]), 0, 32)
+
+    def ints(pos: int, dtype: Any, little: bool) -> Any:
+        raw = tf.io.decode_raw(tf.strings.substr(head, pos, 2 * dtype.size), dtype, little_endian=little)
+        return tf.abs(tf.cast(raw, tf.int64))
+
+    magic2, magic6 = tf.strings.substr(head, 0, 2), tf.strings.substr(head, 0, 6)
+    return tf.case([
+        (tf.equal(tf.strings.substr(head, 0, 8), b"\x89PNG\r\n\x1a\n"), lambda: ints(16, tf.int32, False)),
+        (tf.equal(magic2, b"\xff\xd8"),
+         lambda: tf.reverse(tf.cast(tf.image.extract_jpeg_shape(data)[:2], tf.int64), [0])),
+        (tf.logical_or(tf.equal(magic6, b"GIF87a"), tf.equal(magic6, b"GIF89a")), lambda: ints(6, tf.uint16, True)),
+        (tf.equal(magic2, b"BM"), lambda: ints(18, tf.int32, True)),
+    ], default=lambda: tf.zeros((2,), tf.int64))
+
+
+def pixels_fn(opts: ImageOptions, max_pixels: int | None = None) -> Any:
+    """A graph function path -> uint8 (height, width, channels) pixels as the file holds them (no resize).
+
+    An image whose header declares more than ``max_pixels`` pixels (default
+    :data:`~visualnn.services.datasets.images.MAX_IMAGE_PIXELS`) is not decoded: the function fails with an
+    error naming the file, its size and the cap.
+    """
+    import tensorflow as tf
+
+    from visualnn.services.datasets.images import MAX_IMAGE_PIXELS
+
     channels = opts.channels
+    cap = int(MAX_IMAGE_PIXELS if max_pixels is None else max_pixels)
+    side = int(cap ** 0.5)
 
     def decode_gray(data: Any) -> Any:
         # TensorFlow decodes BMP and GIF only to 3 channels: convert those; PNG/JPEG decode to 1 directly.
@@ -47,6 +78,15 @@ def pixels_fn(opts: ImageOptions) -> Any:
 
     def pixels(path: Any) -> Any:
         data = tf.io.read_file(path)
+        size = header_size(data)
+        message = tf.strings.join([
+            "The image ", path, " is ", tf.strings.as_string(size[0]), "x", tf.strings.as_string(size[1]),
+            f" pixels, over the cap of {cap} pixels ({side}x{side}) for decoding; shrink it (it is resized to the "
+            "image size anyway).",
+        ])
+        check = tf.debugging.Assert(size[0] * size[1] <= cap, [message])
+        with tf.control_dependencies([check]):
+            data = tf.identity(data)
         if channels == 1:
             return decode_gray(data)
         return tf.io.decode_image(data, channels=channels, expand_animations=False)
@@ -54,13 +94,14 @@ def pixels_fn(opts: ImageOptions) -> Any:
     return pixels
 
 
-def decode_fn(opts: ImageOptions) -> Any:
-    """A graph function path -> float32 (height, width, channels) image, resized like Keras does."""
+def decode_fn(opts: ImageOptions, max_pixels: int | None = None) -> Any:
+    """A graph function path -> float32 (height, width, channels) image, resized like Keras does (an image over
+    ``max_pixels`` fails without being decoded, see :func:`pixels_fn`)."""
     import tensorflow as tf
 
     size = (int(opts.image_size[0]), int(opts.image_size[1]))
     channels = opts.channels
-    pixels = pixels_fn(opts)
+    pixels = pixels_fn(opts, max_pixels)
 
     def load(path: Any) -> Any:
         img = tf.image.resize(pixels(path), size, method="bilinear")

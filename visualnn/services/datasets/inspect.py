@@ -291,39 +291,22 @@ def _inspect_numpy(spec: DatasetSpec) -> SourceInfo:
     return info
 
 
-def _read_npz(path: str, max_bytes: int) -> dict[str, Any]:
-    """Every array of an ``.npz`` by name (size limits and unreadable files as :class:`DataError`)."""
-    import numpy as np
-
-    from visualnn.core.tensors import human_bytes
-
-    size = os.path.getsize(path)
-    if size == 0:
-        raise DataError(f"{path} is empty (0 bytes).", path)
-    if size > max_bytes:
-        raise DataError(f"{path} is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit; raise max_bytes.", path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {str(k): npz[k] for k in npz.files}
-    except (ValueError, OSError, EOFError) as exc:
-        raise DataError(f"{path} is not a readable NumPy file ({exc}); save it with numpy.savez.", path) from exc
-    if not arrays:
-        raise DataError(f"{path} holds no arrays.", path)
-    return arrays
-
-
 def _inspect_parts(spec: DatasetSpec, inputs: list[str], outputs: list[str]) -> SourceInfo:
     """An ``.npz`` as named parts: the array of each Input and output node, its tensor, and each target's task."""
     import numpy as np
 
-    from visualnn.services.datasets.arrays import encode_array_targets
+    from visualnn.services.datasets.arrays import check_float32_range, encode_array_targets, read_npz_arrays
 
-    arrays = _read_npz(spec.path, spec.max_bytes())
     mapping = spec.arrays()
+    if os.path.getsize(spec.path) == 0:
+        raise DataError(f"{spec.path} is empty (0 bytes).", spec.path)
+    wanted = [mapping.input_array(n) for n in inputs] + [mapping.output_array(n) for n in outputs]
+    headers, arrays = read_npz_arrays(spec.path, wanted, spec.max_bytes())  # each array inflated once, if used
     info = SourceInfo(spec.path, "numpy", {"parts": "named"})
-    info.arrays = {k: {"shape": [int(d) for d in a.shape], "dtype": str(a.dtype), "rank": int(a.ndim)}
-                   for k, a in arrays.items()}
-    listing = ", ".join(arrays)
+    info.arrays = {k: {"shape": list(h.shape), "dtype": h.dtype, "rank": len(h.shape)} for k, h in headers.items()}
+    listing = ", ".join(headers)
+    for name, array in arrays.items():
+        check_float32_range(array, name, spec.path)
     for node in inputs:
         name = mapping.input_array(node)
         array = arrays.get(name)

@@ -68,6 +68,53 @@ def check_file(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
     return size
 
 
+SOURCES_READ = ("a CSV/TSV table, a .npy/.npz array file, or an image folder (one sub-folder of images per class, "
+                "chosen as the folder above the class folders)")
+"""What a data source can be: said when a file is none of them."""
+
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"), (b"\x89HDF\r\n\x1a\n", "an HDF5 file (such as a Keras .h5 model)"),
+    (b"\x93NUMPY", "a NumPy array file"), (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"),
+)
+_UTF_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),  # before UTF-16: FF FE 00 00 starts with FF FE
+    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def not_a_table(path: str, head: bytes) -> str | None:
+    """Why the file starting with ``head`` cannot be read as a delimited text table (None when it may be one):
+    an image, a model or another binary file, or text in UTF-16/UTF-32."""
+    for bom, name in _UTF_BOMS:
+        if head.startswith(bom):
+            return _wide_text(path, name)
+    kind = next((what for magic, what in _SIGNATURES if head.startswith(magic)), None)
+    if kind is None and head.startswith(b"PK\x03\x04"):
+        kind = "a Keras model (.keras archive)" if path.lower().endswith(".keras") else "a zip archive"
+    if kind is None and head.startswith(b"BM") and len(head) > 14 and b"\x00" in head[:14]:
+        kind = "a BMP image"
+    if kind is None and (b"\x00" in head[:1024] or head.count(0) > len(head) // 100):
+        sample = head[: len(head) - len(head) % 2]
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if min(even, odd) == 0 and max(even, odd) > len(sample) // 5:  # every other byte a NUL: UTF-16 text
+            return _wide_text(path, "UTF-16")
+        kind = "a binary file (it holds NUL bytes)"
+    if kind is None:
+        return None
+    advice = f"Data sources are {SOURCES_READ}."
+    if "Keras" in kind or "HDF5" in kind:
+        advice += " To open a model, import it (File > Import Keras Model…, or visualnn import-model)."
+    elif kind.endswith("image"):
+        advice += " For images, choose the folder that holds the class folders."
+    return f"{path} is {kind}, not a text table. {advice}"
+
+
+def _wide_text(path: str, encoding: str) -> str:
+    return (f"{path} is {encoding} text, which is not read here: tables are read as UTF-8 (or latin-1). Save it as "
+            f"UTF-8 (in Excel: Save As > CSV UTF-8; or iconv -f {encoding} -t UTF-8) and choose it again.")
+
+
 def _line_of_offset(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 
@@ -78,6 +125,9 @@ def detect_format(path: str, given: CsvOptions | None = None) -> tuple[CsvFormat
     problems: list[Problem] = []
     with open(path, "rb") as fh:
         head = fh.read(_SNIFF_BYTES)
+    why = not_a_table(path, head)
+    if why is not None:
+        raise DataError(why, path)
     encoding = given.encoding
     if encoding is None:
         if head.startswith(codecs.BOM_UTF8):

@@ -358,6 +358,9 @@ def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, ever
         center, scale = float(filled.mean(dtype=np.float64)), float(filled.std(dtype=np.float64))
     elif scaling == "minmax" and filled.size:
         center, scale = float(filled.min()), float(filled.max() - filled.min())
+    if not (np.isfinite(center) and np.isfinite(scale) and np.isfinite(fill)):  # values are within float32's range
+        raise DataError(f"{spec.path}: the statistics of column {name!r} are not finite (centre {center:g}, scale "
+                        f"{scale:g}, fill {fill:g}); check the column for extreme values.", spec.path)
     plan["scaling"] = scaling
     # "layer" keeps raw values and hands mean/variance to a keras Normalization layer instead.
     plan["center"], plan["scale"] = center, (scale if scale > 0 else 1.0)
