@@ -17,6 +17,7 @@ from typing import Any
 
 from visualnn.cli.distribute_args import add_distribution_args, apply_distribution_args, is_chief_run
 from visualnn.core.project import Project
+from visualnn.core.project.io import ProjectFileError
 from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
 from visualnn.core.training_config import DIVERGED, FAILED, RunRecord
 
@@ -58,9 +59,13 @@ def _load(path: str) -> tuple[Project, str]:
     return load_project(path), os.path.dirname(os.path.abspath(path))
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = 1) -> int:
     print(f"visualnn: {message}", file=sys.stderr)
-    return 1
+    return code
+
+
+EXIT_UNREADABLE = 2
+"""A project file that cannot be read (malformed, nested too deeply, a number that is not finite)."""
 
 
 class ProgressPrinter:
@@ -102,6 +107,8 @@ def train_main(args: argparse.Namespace) -> int:
     try:
         project, base_dir = _load(args.file)
         job_project = apply_distribution_args(project, args)
+    except ProjectFileError as exc:
+        return _fail(str(exc), EXIT_UNREADABLE)
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
     stop = threading.Event()
@@ -161,6 +168,8 @@ def evaluate_main(args: argparse.Namespace) -> int:
         project, base_dir = _load(args.file)
         report = run_evaluation(EvaluateRequest(project=project, base_dir=base_dir, run_id=args.run_id,
                                                 split=args.split))
+    except ProjectFileError as exc:
+        return _fail(str(exc), EXIT_UNREADABLE)
     except (OSError, ValueError, TrainingError) as exc:
         return _fail(str(exc))
     if args.json:
@@ -207,6 +216,8 @@ def predict_main(args: argparse.Namespace) -> int:
         project, base_dir = _load(args.file)
         out = run_prediction(PredictRequest(project=project, base_dir=base_dir, run_id=args.run_id,
                                             input_path=os.path.abspath(args.input)))
+    except ProjectFileError as exc:
+        return _fail(str(exc), EXIT_UNREADABLE)
     except (OSError, ValueError, TrainingError) as exc:
         return _fail(str(exc))
     for warning in out.get("warnings", []):

@@ -16,7 +16,18 @@ from typing import Any
 
 from visualnn.core.command_base import Command, CommandError, Macro, UndoStack
 from visualnn.core.dataset import DatasetSpec
-from visualnn.core.graph import FUNCTIONAL, MISSING, MODES, SEQUENTIAL, Edge, Graph, GraphError, Node, PortRef
+from visualnn.core.graph import (
+    FUNCTIONAL,
+    MISSING,
+    MODES,
+    SEQUENTIAL,
+    Edge,
+    Graph,
+    GraphError,
+    Node,
+    PortRef,
+    clamp_position,
+)
 from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project import Project
 from visualnn.core.sequential import sequential_problem
@@ -311,7 +322,7 @@ class MoveNodes(Command):
     """Move layers on the canvas; successive drags of the same selection merge."""
 
     def __init__(self, positions: Mapping[str, tuple[float, float]]) -> None:
-        self.positions = {k: (float(v[0]), float(v[1])) for k, v in positions.items()}
+        self.positions = {k: clamp_position(v[0], v[1]) for k, v in positions.items()}
         self.text = "Move layers"
         self._old: dict[str, tuple[float, float]] = {}
 

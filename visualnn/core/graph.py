@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,23 @@ from visualnn.core.names import snake_case
 SEQUENTIAL = "sequential"
 FUNCTIONAL = "functional"
 MODES = (SEQUENTIAL, FUNCTIONAL)
+
+
+POSITION_LIMIT = 1_000_000.0
+"""Canvas coordinates are kept within +/- this: a card far beyond it would only stall or break the canvas
+(a huge scene rectangle, a zoom that underflows), and no model needs that much room."""
+
+
+def clamp_position(x: float, y: float) -> tuple[float, float]:
+    """``(x, y)`` moved into the canvas's range (:data:`POSITION_LIMIT`); NaN becomes 0."""
+    return _clamp(x), _clamp(y)
+
+
+def _clamp(v: float) -> float:
+    v = float(v)
+    if math.isnan(v):
+        return 0.0
+    return max(-POSITION_LIMIT, min(POSITION_LIMIT, v))
 
 
 class GraphError(ValueError):
@@ -60,6 +78,9 @@ class Node:
     params: dict[str, Any] = field(default_factory=dict)
     pos: tuple[float, float] = (0.0, 0.0)
     name: str | None = None
+
+    def __post_init__(self) -> None:
+        self.pos = clamp_position(*self.pos)  # files, pastes and templates alike stay on a usable canvas
 
     @property
     def label(self) -> str:
@@ -365,7 +386,7 @@ class Graph:
 
     def move(self, node_id: str, pos: tuple[float, float]) -> None:
         """Move a node on the canvas."""
-        self.node(node_id).pos = (float(pos[0]), float(pos[1]))
+        self.node(node_id).pos = clamp_position(pos[0], pos[1])
         self.node_moved.emit(node_id, self.node(node_id).pos)
         # Position is document state but not structure: no `changed` (no reinference).
 

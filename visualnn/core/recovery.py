@@ -16,7 +16,9 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
+
+from visualnn.core import json_limits
 
 RECOVERY_FORMAT = "visualnn-recovery"
 RECOVERY_VERSION = 1
@@ -24,7 +26,14 @@ SUFFIX = ".recovery"
 
 
 class RecoveryError(ValueError):
-    """A recovery file that cannot be read (truncated, not ours, or from a newer app)."""
+    """A recovery file that cannot be read (truncated, not ours, damaged, or from a newer app).
+
+    ``damaged`` is False only for a file a newer VisualNN wrote: it is fine, just not for this version.
+    """
+
+    def __init__(self, message: str, *, damaged: bool = True) -> None:
+        super().__init__(message)
+        self.damaged = damaged
 
 
 def recovery_path_for(project_path: str | os.PathLike[str]) -> Path:
@@ -190,32 +199,63 @@ def write_recovery(
 
 
 def read_recovery(path: str | os.PathLike[str]) -> RecoveryFile:
-    """Parse a recovery file, or raise :class:`RecoveryError` naming the file and the problem."""
+    """Parse a recovery file, or raise :class:`RecoveryError` naming the file, the field and the problem.
+
+    The whole file passes the JSON door (:mod:`visualnn.core.json_limits`: bounded nesting, finite numbers)
+    and each wrapper field its type, so a damaged file is refused here, with a reason, rather than
+    breaking the start-up offer of the other recovery files.
+    """
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = json_limits.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RecoveryError(f"Cannot read the recovery file {p}: {exc}.") from exc
+    except ValueError as exc:  # json_limits.JsonLimitError, or an integer with too many digits
+        raise RecoveryError(f"Cannot read the recovery file {p}: {exc}") from exc
     if not isinstance(data, dict) or data.get("format") != RECOVERY_FORMAT:
-        raise RecoveryError(f"{p} is not a VisualNN recovery file (format {data.get('format')!r}).")
-    if int(data.get("format_version", 0)) > RECOVERY_VERSION:
-        raise RecoveryError(f"{p} was written by a newer VisualNN; update the app to restore it.")
+        found = data.get("format") if isinstance(data, dict) else None
+        raise RecoveryError(f"{p} is not a VisualNN recovery file (format {found!r}).")
+    version = _field(p, data, "format_version", int, "a whole number", 0)
+    if version > RECOVERY_VERSION:
+        raise RecoveryError(f"{p} was written by a newer VisualNN; update the app to restore it.", damaged=False)
     project = data.get("project")
     if not isinstance(project, dict):
         raise RecoveryError(f"{p} holds no project document.")
+    saved_text = _field(p, data, "saved_at", str, "a date and time as text", None)
     try:
-        saved_at = datetime.fromisoformat(str(data["saved_at"]))
-    except (KeyError, ValueError):
+        saved_at = _aware(datetime.fromisoformat(saved_text)) if saved_text is not None else None
+    except ValueError:
+        saved_at = None  # written by hand or damaged: the file's own time stands in
+    if saved_at is None:
         saved_at = datetime.fromtimestamp(p.stat().st_mtime, UTC)
-    mtime = data.get("original_mtime")
+    mtime = _field(p, data, "original_mtime", (int, float), "a number or null", None)
     return RecoveryFile(
         path=p,
         project=project,
         saved_at=saved_at,
-        pid=int(data.get("pid", 0)),
-        original_path=data.get("original_path"),
+        pid=_field(p, data, "pid", int, "a whole number (a process id)", 0),
+        original_path=_field(p, data, "original_path", str, "a file path as text or null", None),
         original_mtime=float(mtime) if mtime is not None else None,
     )
+
+
+_T = TypeVar("_T")
+
+
+def _field(p: Path, data: dict[str, Any], key: str, types: type[_T] | tuple[type, ...], what: str, default: _T) -> _T:
+    """The wrapper field ``key`` when absent (``default``) or of one of ``types`` (never a bool); else a RecoveryError."""
+    value = data.get(key)
+    if value is None:
+        return default
+    if isinstance(value, types) and not isinstance(value, bool):
+        return cast(_T, value)
+    raise RecoveryError(f"{p} is damaged: {key} must be {what}; received {json.dumps(value)[:60]}. Delete the file, "
+                        f"or correct {key} (it is JSON) to restore it.")
+
+
+def _aware(moment: datetime) -> datetime:
+    """A timestamp with a time zone (UTC when it has none), so recovery files can be compared."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def pid_alive(pid: int) -> bool:
@@ -289,14 +329,22 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (the diff reads documents nobody has validated yet)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` when it is a JSON list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
 def _nodes(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    graph = doc.get("graph") or {}
-    return {str(n.get("id")): n for n in graph.get("nodes", []) if isinstance(n, dict)}
+    return {str(n.get("id")): n for n in _list(_obj(doc.get("graph")).get("nodes")) if isinstance(n, dict)}
 
 
 def _edges(doc: dict[str, Any]) -> set[str]:
-    graph = doc.get("graph") or {}
-    return {json.dumps(e, sort_keys=True) for e in graph.get("edges", [])}
+    return {json.dumps(e, sort_keys=True) for e in _list(_obj(doc.get("graph")).get("edges"))}
 
 
 def diff_projects(saved: dict[str, Any] | None, recovered: dict[str, Any]) -> ProjectDiff:
@@ -316,7 +364,7 @@ def diff_projects(saved: dict[str, Any] | None, recovered: dict[str, Any]) -> Pr
             what.append(f"type {old.get('type')} -> {node.get('type')}")
         if old.get("name") != node.get("name"):
             what.append("name")
-        old_p, new_p = old.get("params") or {}, node.get("params") or {}
+        old_p, new_p = _obj(old.get("params")), _obj(node.get("params"))
         what += sorted(k for k in set(old_p) | set(new_p) if old_p.get(k, _ABSENT) != new_p.get(k, _ABSENT))
         if what:
             diff.nodes_changed.append(f"{label[nid]}: {', '.join(what)}")
@@ -325,7 +373,7 @@ def diff_projects(saved: dict[str, Any] | None, recovered: dict[str, Any]) -> Pr
     diff.nodes_removed = [f"{label[n]} ({old_nodes[n].get('type')})" for n in old_nodes if n not in new_nodes]
     old_edges, new_edges = _edges(base), _edges(recovered)
     diff.edges_added, diff.edges_removed = len(new_edges - old_edges), len(old_edges - new_edges)
-    old_mode, new_mode = (base.get("graph") or {}).get("mode"), (recovered.get("graph") or {}).get("mode")
+    old_mode, new_mode = _obj(base.get("graph")).get("mode"), _obj(recovered.get("graph")).get("mode")
     if saved is not None and old_mode != new_mode:
         diff.mode_changed = (str(old_mode), str(new_mode))
     if saved is not None and base.get("name") != recovered.get("name"):
@@ -333,11 +381,11 @@ def diff_projects(saved: dict[str, Any] | None, recovered: dict[str, Any]) -> Pr
     diff.dataset_changed = base.get("dataset") != recovered.get("dataset") and (
         saved is not None or recovered.get("dataset") is not None
     )
-    old_t, new_t = base.get("training") or {}, recovered.get("training") or {}
+    old_t, new_t = _obj(base.get("training")), _obj(recovered.get("training"))
     if saved is not None:
         diff.training_changed = sorted(k for k in set(old_t) | set(new_t) if old_t.get(k) != new_t.get(k))
-    old_runs = {str(r.get("id")) for r in base.get("runs", []) if isinstance(r, dict)}
-    new_runs = {str(r.get("id")) for r in recovered.get("runs", []) if isinstance(r, dict)}
+    old_runs = {str(r.get("id")) for r in _list(base.get("runs")) if isinstance(r, dict)}
+    new_runs = {str(r.get("id")) for r in _list(recovered.get("runs")) if isinstance(r, dict)}
     diff.runs_added, diff.runs_removed = len(new_runs - old_runs), len(old_runs - new_runs)
     return diff
 
@@ -359,31 +407,48 @@ class PendingRecovery:
         return self.file_mtime is not None and self.file_mtime > self.recovery.saved_at
 
 
-def find_pending(project_path: str | None, candidates: list[Path]) -> PendingRecovery | None:
-    """The newest readable recovery among ``candidates`` whose writer has ended, diffed against the file."""
+@dataclass(frozen=True)
+class RecoveryScan:
+    """What start-up found: the recovery to offer (if any) and each candidate file that could not be read."""
+
+    pending: PendingRecovery | None
+    unreadable: list[tuple[Path, RecoveryError]] = field(default_factory=list)
+
+
+def scan_recoveries(project_path: str | None, candidates: list[Path]) -> RecoveryScan:
+    """The newest readable recovery among ``candidates`` whose writer has ended, diffed against the file,
+    and the candidates that could not be read (each with its reason): one damaged file never hides another."""
     found: list[RecoveryFile] = []
+    unreadable: list[tuple[Path, RecoveryError]] = []
     for cand in candidates:
         if not cand.is_file():
             continue
         try:
             rec = read_recovery(cand)
-        except RecoveryError:
+        except RecoveryError as exc:
+            unreadable.append((cand, exc))
             continue
         if rec.pid == os.getpid() or rec.writer_alive:
             continue  # this process, or another window still editing the project: not a crash
         found.append(rec)
     if not found:
-        return None
+        return RecoveryScan(None, unreadable)
     rec = max(found, key=lambda r: r.saved_at)
-    saved: dict[str, Any] | None = None
+    saved: Any = None
     mtime: datetime | None = None
     if project_path:
         try:
-            saved = json.loads(Path(project_path).read_text(encoding="utf-8"))
+            saved = json_limits.loads(Path(project_path).read_text(encoding="utf-8"))
             mtime = datetime.fromtimestamp(os.stat(project_path).st_mtime, UTC)
         except (OSError, ValueError):
-            saved = None
-    return PendingRecovery(rec, diff_projects(saved if isinstance(saved, dict) else None, rec.project), mtime)
+            saved = None  # the diff then lists everything as added; opening the file says what is wrong with it
+    pending = PendingRecovery(rec, diff_projects(saved if isinstance(saved, dict) else None, rec.project), mtime)
+    return RecoveryScan(pending, unreadable)
+
+
+def find_pending(project_path: str | None, candidates: list[Path]) -> PendingRecovery | None:
+    """The newest readable recovery among ``candidates`` whose writer has ended (:func:`scan_recoveries`)."""
+    return scan_recoveries(project_path, candidates).pending
 
 
 FAILED_SUFFIX = ".failed"
@@ -424,6 +489,7 @@ __all__ = [
     "ProjectDiff",
     "RecoveryError",
     "RecoveryFile",
+    "RecoveryScan",
     "atomic_write_text",
     "diff_projects",
     "fallback_recovery_path",
@@ -432,6 +498,7 @@ __all__ = [
     "recovery_path_for",
     "remove_dead_temps",
     "remove_quietly",
+    "scan_recoveries",
     "set_aside",
     "temp_prefix",
     "untitled_recovery_path",

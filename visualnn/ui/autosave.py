@@ -25,10 +25,12 @@ from visualnn.core.project import Project
 from visualnn.core.project.io import ProjectFileError, project_from_dict
 from visualnn.core.recovery import (
     PendingRecovery,
+    RecoveryError,
+    RecoveryScan,
     fallback_recovery_path,
-    find_pending,
     recovery_path_for,
     remove_quietly,
+    scan_recoveries,
     set_aside,
     untitled_recovery_path,
     write_recovery,
@@ -65,13 +67,19 @@ def recovery_dir() -> Path:
     return Path(platformdirs.user_data_dir("VisualNN", appauthor=False)) / "recovery"
 
 
-def pending_recovery(path: str | None, folder: Path | None = None) -> PendingRecovery | None:
-    """The recovery left by a crashed session for the project at ``path`` (None: an unsaved project)."""
+def scan_recovery(path: str | None, folder: Path | None = None) -> RecoveryScan:
+    """The recovery left by a crashed session for the project at ``path`` (None: an unsaved project), and the
+    candidate files that could not be read."""
     folder = folder or recovery_dir()
     if path:
-        return find_pending(path, [recovery_path_for(path), fallback_recovery_path(path, folder)])
+        return scan_recoveries(path, [recovery_path_for(path), fallback_recovery_path(path, folder)])
     candidates = sorted(folder.glob("untitled-*.vnn.recovery")) if folder.is_dir() else []
-    return find_pending(None, candidates)
+    return scan_recoveries(None, candidates)
+
+
+def pending_recovery(path: str | None, folder: Path | None = None) -> PendingRecovery | None:
+    """The recovery left by a crashed session for the project at ``path`` (None: an unsaved project)."""
+    return scan_recovery(path, folder).pending
 
 
 def project_from_document(data: dict[str, Any]) -> Project:
@@ -195,15 +203,22 @@ class AutosaveManager(QObject):
 
     def pending(self, include_untitled: bool = False) -> PendingRecovery | None:
         """A recovery left by a crashed session for the document's project (or, at start-up, an unsaved one)."""
-        found = pending_recovery(self.document.path, self.folder)
+        return self._scan(include_untitled)[0]
+
+    def _scan(self, include_untitled: bool) -> tuple[PendingRecovery | None, list[tuple[Path, RecoveryError]]]:
+        """:meth:`pending`, and the candidate recovery files that could not be read."""
+        scan = scan_recovery(self.document.path, self.folder)
+        found, unreadable = scan.pending, list(scan.unreadable)
         if found is not None and found.recovery.path in self._written:
             found = None  # already restored into this session
         if found is None and include_untitled and self.document.path and not self.document.is_dirty:
             # A never-saved project lost in a crash is offered even when start-up reopened a recent file.
-            found = pending_recovery(None, self.folder)
+            untitled = scan_recovery(None, self.folder)
+            found = untitled.pending
+            unreadable += untitled.unreadable
             if found is not None and found.recovery.path in self._written:
                 found = None
-        return found
+        return found, [(path, exc) for path, exc in unreadable if path not in self._written]
 
     def schedule_offer(self, parent: QWidget | None = None, include_untitled: bool = False) -> None:
         """Offer recovery once control returns to the event loop (coalesces repeated requests)."""
@@ -244,7 +259,8 @@ class AutosaveManager(QObject):
 
     def offer_recovery(self, parent: QWidget | None = None, include_untitled: bool = False) -> str:
         """Ask whether to restore a pending recovery; returns ``restore``, ``discard``, ``later``, ``none`` or ``failed``."""
-        pending = self.pending(include_untitled)
+        pending, unreadable = self._scan(include_untitled)
+        self._report_unreadable(unreadable)
         if pending is None:
             self.last_offer = ("none", None)
             return "none"
@@ -264,6 +280,30 @@ class AutosaveManager(QObject):
             self.discard(pending)
         self.last_offer = (choice, pending)
         return choice
+
+    def _report_unreadable(self, unreadable: list[tuple[Path, RecoveryError]]) -> None:
+        """Say which recovery files could not be read and why; damaged ones are set aside (``*.failed``) so they
+        are reported once. A newer VisualNN's file is kept as it is for that version (logged only)."""
+        lines: list[str] = []
+        for path, exc in unreadable:
+            if not exc.damaged:
+                log.warning("not offering %s: %s", path, exc)
+                continue
+            log.error("cannot read the recovery file %s: %s", path, exc)
+            try:
+                kept = set_aside(path)
+            except OSError as move_error:
+                log.exception("could not set aside %s", path)
+                lines.append(f"{exc} The file stays at {path} and could not be renamed "
+                             f"({move_error.strerror or move_error}), so VisualNN will report it again next time: "
+                             f"delete it, or move it out of {path.parent}.")
+                continue
+            lines.append(f"{exc} It was moved to {kept} so VisualNN does not report it again; delete it, or send "
+                         f"it with a bug report.")
+        if lines:
+            other = " Other autosaved changes, if any, are offered as usual."
+            self.restore_failed.emit("An autosaved copy could not be read, so it cannot be restored: "
+                                     + "\n\n".join(lines) + other)
 
     def _failure_message(self, pending: PendingRecovery, exc: Exception) -> str:
         """Why the restore failed, where the autosaved copy now is, and what to do; the copy is set aside
@@ -361,6 +401,7 @@ __all__ = [
     "ask_with_dialog",
     "install_autosave",
     "pending_recovery",
+    "scan_recovery",
     "project_from_document",
     "recovery_dir",
 ]

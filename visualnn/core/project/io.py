@@ -14,6 +14,7 @@ import logging
 import os
 from typing import Any
 
+from visualnn.core import json_limits
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import MODES, Edge, Graph, Node
 from visualnn.core.paths import rebase_path, relative_path, resolve_path
@@ -172,17 +173,16 @@ def load_project(path: str | os.PathLike[str], registry: Registry | None = None)
     return project
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in a project file")
-
-
 def parse(text: str, source: str = "<text>") -> dict[str, Any]:
-    """Phase 1: JSON text -> dict; malformed JSON is reported with line and column."""
+    """Phase 1: JSON text -> dict; malformed JSON is reported with line and column, nesting too deep for the
+    parser and the ``NaN``/``Infinity`` literals with the fix (:mod:`visualnn.core.json_limits`)."""
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json_limits.loads(text)
     except json.JSONDecodeError as exc:
         raise ProjectFileError(source, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
-    except ValueError as exc:
+    except json_limits.JsonLimitError as exc:
+        raise ProjectFileError(source, exc.reason, exc.json_path) from None
+    except ValueError as exc:  # an integer with more digits than Python converts
         raise ProjectFileError(source, f"not valid JSON: {exc}.") from None
     if not isinstance(data, dict):
         raise ProjectFileError(source, "not a VisualNN project (the file must hold a JSON object).")
@@ -190,7 +190,16 @@ def parse(text: str, source: str = "<text>") -> dict[str, Any]:
 
 
 def project_from_dict(data: dict[str, Any], source: str = "<dict>", registry: Registry | None = None) -> Project:
-    """Phases 2-4: check the header, migrate, resolve renamed types, check fields and build."""
+    """Phases 2-4: check the header, migrate, resolve renamed types, check fields and build.
+
+    Every document is first checked for nesting deeper than :data:`~visualnn.core.json_limits.MAX_DEPTH` and
+    for numbers that are not finite (a file's, a recovery's, an engine job's), so nothing below recurses
+    without bound or carries an infinity into the canvas, training or generated code.
+    """
+    try:
+        json_limits.check_tree(data)
+    except json_limits.JsonLimitError as exc:
+        raise ProjectFileError(source, exc.reason, exc.json_path) from None
     if data.get("format") != FORMAT:
         raise ProjectFileError(source, f"not a VisualNN project (format is {data.get('format')!r}, expected {FORMAT!r}).")
     version = data.get("format_version")

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualnn.core.graph import Edge
+from visualnn.core.graph import Edge, clamp_position
 from visualnn.core.layout import NODE_HEIGHT, NODE_WIDTH
 from visualnn.ui import theme
 from visualnn.ui.canvas import GRID
@@ -304,10 +304,11 @@ class NodeItem(QGraphicsItem):
             painter.drawText(QRectF(center.x() - 7, center.y() - 7, 14, 14), Qt.AlignmentFlag.AlignCenter, "!")
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:  # noqa: N802
-        """Snap user drags to the grid and keep attached edges following."""
+        """Snap user drags to the grid (within the canvas's range) and keep attached edges following."""
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and not self._syncing:
             p = QPointF(value)
-            return QPointF(round(p.x() / GRID) * GRID, round(p.y() / GRID) * GRID)
+            x, y = clamp_position(p.x(), p.y())
+            return QPointF(round(x / GRID) * GRID, round(y / GRID) * GRID)
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
             for edge in self.edges:
                 edge.adjust()
@@ -317,7 +318,7 @@ class NodeItem(QGraphicsItem):
         """Move to the document position without snapping (the document is the truth)."""
         self._syncing = True
         try:
-            self.setPos(x, y)
+            self.setPos(*clamp_position(x, y))
         finally:
             self._syncing = False
 

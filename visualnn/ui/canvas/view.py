@@ -74,8 +74,13 @@ class GraphView(QGraphicsView):
         self._scale_to(factor, anchor)
 
     def _scale_to(self, factor: float, anchor: QPointF | None = None) -> None:
-        factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
-        rel = factor / self.zoom
+        factor = max(MIN_ZOOM, min(MAX_ZOOM, factor)) if not math.isnan(factor) else 1.0
+        current = self.zoom
+        if not (math.isfinite(current) and current > 0):
+            # A degenerate transform (a fit of an unusable rectangle) cannot be scaled from: start at 100 %.
+            self.resetTransform()
+            current = 1.0
+        rel = factor / current
         if anchor is None:
             self.scale(rel, rel)
         else:
@@ -98,7 +103,7 @@ class GraphView(QGraphicsView):
         """Show the whole model (not above 120 % so small models do not look huge), and keep it shown on resizes."""
         self._follow_fit = True
         rect = self.graph_scene.itemsBoundingRect()
-        if rect.isEmpty():
+        if rect.isEmpty() or not all(math.isfinite(v) for v in (rect.left(), rect.top(), rect.width(), rect.height())):
             self.resetTransform()
             self.centerOn(0, 0)
         else:
