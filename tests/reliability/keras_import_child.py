@@ -15,6 +15,8 @@ import resource
 import sys
 from pathlib import Path
 
+from tests.reliability.peak_memory import peak_rss_kb
+
 
 def main() -> int:
     parser = argparse.ArgumentParser()
@@ -41,7 +43,7 @@ def main() -> int:
             out["nodes"] = [
                 [n.label, n.type, n.params.get("output_shape"), n.params.get("trainable_params")] for n in project.graph
             ]
-        out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out["maxrss_mb"] = peak_rss_kb() / 1024
         print(json.dumps(out), flush=True)
     return 0
 

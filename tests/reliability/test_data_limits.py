@@ -1,7 +1,7 @@
 """Data files built to exhaust memory: refused from their headers, before anything is inflated or decoded.
 
 The memory tests run ``visualnn data inspect`` in a child process and read its peak resident memory
-(``ru_maxrss``) after the imports the command needs, so the figure is what the input cost.
+(``VmHWM``: see :mod:`tests.reliability.peak_memory`) after the imports the command needs, so the figure is what the input cost.
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ ROOT = Path(__file__).resolve().parents[2]
 MB = 1 << 20
 
 _RUNNER = textwrap.dedent("""
-    import json, resource, sys
+    import json, sys
+    from tests.reliability.peak_memory import peak_rss_kb
     import numpy, pandas, pyarrow, PIL.Image  # what data inspect imports, in the baseline
     from visualnn.cli import main
     import visualnn.services.datasets.inspect, visualnn.services.datasets.arrays, visualnn.services.datasets.tables
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_kb()
     code = main(sys.argv[1:])
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after = peak_rss_kb()
     print(json.dumps({"code": code, "grew_kb": after - before}), file=sys.stdout)
 """)
 
