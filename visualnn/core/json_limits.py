@@ -44,23 +44,25 @@ def too_deep_message(limit: int = MAX_DEPTH, where: str = "") -> str:
             f"backup.")
 
 
-def loads(text: str, limit: int = MAX_DEPTH) -> Any:
+def loads(text: str, limit: int = MAX_DEPTH, *, finite: bool = True) -> Any:
     """Parse ``text`` like :func:`json.loads`, then :func:`check_tree` it.
 
-    Raises :class:`json.JSONDecodeError` for malformed text and :class:`JsonLimitError` for ``NaN``/
-    ``Infinity`` literals, nesting deeper than ``limit`` and numbers that are not finite.
+    Raises :class:`json.JSONDecodeError` for malformed text and :class:`JsonLimitError` for nesting
+    deeper than ``limit`` and (with ``finite``) ``NaN``/``Infinity`` literals and numbers that are not
+    finite. A Keras config read for import passes ``finite=False``: Keras writes ``Infinity`` itself.
     """
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_constant=_refuse_constant) if finite else json.loads(text)
     except RecursionError:
         line, column = _deep_spot(text, limit)
         raise JsonLimitError(too_deep_message(limit, f" (at line {line}, column {column})")) from None
-    check_tree(data, limit)
+    check_tree(data, limit, finite=finite)
     return data
 
 
-def check_tree(data: Any, limit: int = MAX_DEPTH) -> None:
-    """Refuse nesting deeper than ``limit`` and non-finite numbers anywhere in ``data`` (no recursion).
+def check_tree(data: Any, limit: int = MAX_DEPTH, *, finite: bool = True) -> None:
+    """Refuse nesting deeper than ``limit`` and (with ``finite``) non-finite numbers anywhere in ``data``
+    (no recursion).
 
     Raises :class:`JsonLimitError` naming the JSON path of the first offender in document order.
     """
@@ -69,10 +71,10 @@ def check_tree(data: Any, limit: int = MAX_DEPTH) -> None:
     while stack:
         value, depth, link = stack.pop()
         if isinstance(value, float):
-            if not math.isfinite(value):
+            if finite and not math.isfinite(value):
                 raise JsonLimitError(_not_finite(value), _path(link))
         elif isinstance(value, int) and not isinstance(value, bool):
-            if abs(value) > _LARGEST:
+            if finite and abs(value) > _LARGEST:
                 raise JsonLimitError(f"must be at most about 1.8e308; received a number of about {_digits(value)} digits. "
                                      "Fix: write a smaller number.", _path(link))
         elif isinstance(value, dict | list):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from visualnn.core import json_limits
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.names import snake_case
 from visualnn.core.sequential import sequential_problem
@@ -39,7 +40,7 @@ MAX_CONFIG_BYTES = 16 * MB
 """The largest model config an import reads. The biggest Keras application configs take well under 1 MB;
 parsed JSON can take 25 times its size in memory, so 16 MB keeps a crafted config under ~400 MB."""
 
-MAX_CONFIG_DEPTH = 100
+MAX_CONFIG_DEPTH = json_limits.MAX_DEPTH
 """The deepest nesting of a model config an import accepts. Keras models reach about 15 levels (4 more per
 nested model); thousands of levels would overflow Python's recursion while reading."""
 
@@ -121,33 +122,13 @@ def _read_zip_config(p: Path, archive: zipfile.ZipFile) -> str:
 def _parse_config(text: str, p: Path) -> Any:
     """JSON text as data, refused when nested deeper than :data:`MAX_CONFIG_DEPTH` (named by the file)."""
     try:
-        data = json.loads(text)
-    except RecursionError:
-        data = None
-        deep = True
-    else:
-        deep = _deeper_than(data, MAX_CONFIG_DEPTH)
-    if deep:
+        return json_limits.loads(text, MAX_CONFIG_DEPTH, finite=False)
+    except json_limits.JsonLimitError:
         raise ModelImportError(
             f"{p.name}: its model config is nested more than {MAX_CONFIG_DEPTH} levels deep (Keras models need "
             "about 15); the file is damaged or was not written by Keras. Save the model again with model.save() "
             "and import that file."
-        )
-    return data
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """True when lists and dicts in ``value`` nest more than ``limit`` levels (walked without recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
-    return False
+        ) from None
 
 
 def read_config(path: str | Path) -> dict[str, Any]:
