@@ -90,6 +90,41 @@ def test_hostile_column_names_and_paths_cannot_inject_code() -> None:
                               "import numpy as np", "import pandas as pd", "import tensorflow as tf"])
 
 
+def image_table_facts() -> dict[str, Any]:
+    """What script_facts reports for tests.services.image_table_helpers' folder and table (written by hand here)."""
+    return {
+        "path": "images", "val": 0.2, "test": 0.0, "split_seed": 3, "stratify": True, "target_encoding": "index",
+        "scaling": "standardize", "table": "meta.csv", "key": "file", "delimiter": ",", "encoding": "utf-8",
+        "header": True, "decimal": ".", "image_input": "image", "class_output": "class", "image_size": [8, 8],
+        "channels": 3, "rescale": "0_1", "skipped": [], "task": "binary", "fill_value": 0,
+        "inputs": [{"name": "meta", "features": [{"name": "size", "kind": "numeric", "missing": "mean",
+                                                  "scaling": "standardize"}]}],
+        "outputs": [{"name": "class", "folders": True, "task": "binary"},
+                    {"name": "score", "column": "score", "kind": "numeric", "task": "regression"}],
+    }
+
+
+def test_an_image_folder_with_its_table_gives_a_script_of_dict_pipelines() -> None:
+    from tests.services.image_table_helpers import image_project
+
+    project = image_project()
+    for style in ("functional", "subclass"):
+        code = generate_script(project, style, facts=image_table_facts())
+        compile(code, "train.py", "exec")
+        # from_tensor_slices on a dict of the image paths and the table's arrays, zipped with the targets ...
+        assert 'x = {DATA["image_input"]: files[positions], **x}' in code
+        assert "ds_x = tf.data.Dataset.from_tensor_slices(x)" in code
+        assert "ds = tf.data.Dataset.zip((ds_x, ds_y))" in code
+        # ... the images decoded in a map, the table rows matched by the key column
+        assert "lambda x, label: (on_images(x, load_image), label)" in code
+        assert 'rows = match_rows(files, table[DATA["key"]])' in code
+        assert {"match_rows", "encode_parts", "load_data", "with_preprocessing", "make_dataset"} <= set(
+            top_functions(code))
+        assert "import pandas as pd" in code and "from collections import Counter" in code
+    with pytest.raises(CodegenError, match="which Input takes the images.*visualnn export-code"):
+        generate_script(project, "functional", facts={"path": "images"})
+
+
 def test_project_with_data_but_no_facts_asks_for_them() -> None:
     project, _ = csv_project()
     with pytest.raises(CodegenError, match="visualnn export-code"):
@@ -144,6 +179,11 @@ def test_scripts_are_ruff_clean_and_formatted(tmp_path: Path) -> None:
         **common, **{k: facts[k] for k in ("delimiter", "encoding", "header", "decimal")}, "path": "series.csv",
         "features": ["a", "b"], "target": "b", "length": 8, "stride": 1, "horizon": 1, "task": "regression"}))
     _series_targets_scripts(tmp_path, {**common, **{k: facts[k] for k in ("delimiter", "encoding", "header", "decimal")}})
+    from tests.services.image_table_helpers import image_project
+
+    for style in ("functional", "subclass"):
+        (tmp_path / f"image_table_{style}.py").write_text(generate_script(image_project(), style,
+                                                                          facts=image_table_facts()))
     ruff = [sys.executable, "-m", "ruff"]
     check = subprocess.run([*ruff, "check", "--isolated", str(tmp_path)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout

@@ -79,8 +79,7 @@ def test_the_multiworker_script_and_non_npz_data_are_refused_with_the_reason() -
     with pytest.raises(CodegenError, match="Inputs tabular, sequence and outputs kind, score"):
         generate_script(two_in_two_out(), "functional", strategy="multiworker")
     images = two_in_two_out(DatasetSpec("images", "pictures"))
-    with pytest.raises(CodegenError, match=r"cannot yet read an image folder together with a per-image table.*"
-                                           r"Scripts work for named parts of an \.npz, CSV column groups"):
+    with pytest.raises(CodegenError, match=r"which Input takes the images, the table's key column.*export-code"):
         generate_script(images, "functional", facts={"path": "pictures"})
     csv = two_in_two_out(DatasetSpec("csv", "rows.csv"))
     with pytest.raises(CodegenError, match=r"column group of each Input and the target column of each output"):

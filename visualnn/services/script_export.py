@@ -150,13 +150,15 @@ def _users_own(path: str) -> bool:
 
 
 def _facts_for(facts: dict[str, Any] | None, script_dir: str | None) -> dict[str, Any] | None:
-    """The facts with the data path written relative to the script's folder (the script resolves it from there)."""
+    """The facts with the data paths (the data, an image folder's table) written relative to the script's folder
+    (the script resolves them from there)."""
     if facts is None or script_dir is None:
         return facts
     out = dict(facts)
-    path = str(out.get("path", ""))
-    if path and is_absolute(path):
-        out["path"] = relative_path(path, script_dir)
+    for key in ("path", "table"):
+        path = str(out.get(key) or "")
+        if path and is_absolute(path):
+            out[key] = relative_path(path, script_dir)
     return out
 
 

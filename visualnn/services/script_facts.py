@@ -66,8 +66,8 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
             task = encode_array_targets(pair.y, abs_spec, path)[0]
         facts.update(features_array=pair.x_name, targets_array=pair.y_name, task=task,
                      targets_path=spec.arrays().targets_path)
-    elif spec.kind == "images" and spec.image().table is not None:
-        facts.update(image_table=True)  # the script generator refuses this source (it names what works)
+    elif spec.kind == "images" and (spec.image().table is not None or is_multi_io(project.graph)):
+        facts.update(_image_table(project, abs_spec, base_dir, script_dir))
     elif spec.kind == "images":
         from visualnn.services.datasets.images import scan_image_folder
 
@@ -142,13 +142,52 @@ def _csv(spec: Any, table: Any, header: bool) -> dict[str, Any]:
 
 
 def _csv_parts(project: Project, spec: Any, table: Any, header: bool) -> dict[str, Any]:
-    """Models with several Inputs or outputs on a CSV: each Input's column group (with each column's kind,
-    missing-value rule, encoding or scaling) and each output's target column and task, as the app reads them."""
-    from visualnn.services.datasets.columns import analyze_column
-    from visualnn.services.datasets.tabular import _encode_targets, _missing_strategy, table_parts
+    """Models with several Inputs or outputs on a CSV: each Input's column group and each output's target column."""
+    from visualnn.services.datasets.tabular import table_parts
 
     ins, outs = input_names(project.graph), output_names(project.graph)
     mapping = table_parts(spec, list(table.column_names), ins, outs)
+    return _column_groups(spec, table, header, mapping, ins, outs)
+
+
+def _image_table(project: Project, spec: Any, base_dir: str, script_dir: str | None) -> dict[str, Any]:
+    """An image folder with its per-image table, matched as training matches it: the table (its format and key
+    column), which Input takes the images and which output the class folders, the images skipped as unreadable,
+    and the table's column groups and target columns (read from the rows in the images' order)."""
+    from visualnn.core.model_io import model_inputs
+    from visualnn.services.datasets.image_keys import class_task, match_image_table
+
+    ins, outs = input_names(project.graph), output_names(project.graph)
+    image = spec.image()
+    if image.table is not None:
+        table = resolve_path(image.table, base_dir)
+        spec = spec.with_options(image={**(spec.options.get("image") or {}), "table": table})
+    shapes = {port.name: port.shape for port in model_inputs(project.graph)}
+    found = match_image_table(spec, ins, outs, shapes)
+    roles = found.roles
+    klass = roles.class_output
+    folders = {klass: class_task(spec, found.images, outs)} if klass is not None else {}
+    table_path = found.table_path
+    facts: dict[str, Any] = {
+        "table": table_path if script_dir is None or table_path is None else relative_path(table_path, script_dir),
+        "key": found.key, **found.csv_format, "image_input": roles.image_input, "class_output": klass,
+        "image_size": list(image.image_size), "channels": image.channels, "rescale": image.rescale,
+        "skipped": sorted(os.path.relpath(p, spec.path).replace(os.sep, "/") for p, _ in found.images.skipped),
+    }
+    facts.update(_column_groups(spec.with_path(table_path or spec.path), found.aligned, found.header, found.mapping,
+                                roles.table_inputs, outs, folders))
+    return facts
+
+
+def _column_groups(spec: Any, table: Any, header: bool, mapping: Any, ins: list[str], outs: list[str],
+                   folders: dict[str, str] | None = None) -> dict[str, Any]:
+    """Each Input's column group (with each column's kind, missing-value rule, encoding or scaling) and each
+    output's target column and task, as the app reads them; an output in ``folders`` (its task) predicts the
+    image's class folder instead of a column."""
+    from visualnn.services.datasets.columns import analyze_column
+    from visualnn.services.datasets.tabular import _encode_targets, _missing_strategy
+
+    folders = folders or {}
     inputs = []
     for name in ins:
         features = []
@@ -160,8 +199,11 @@ def _csv_parts(project: Project, spec: Any, table: Any, header: bool) -> dict[st
             features.append(entry)
         inputs.append({"name": name, "features": features})
     own = spec if len(outs) == 1 else spec.with_options(task=None)
-    outputs = []
+    outputs: list[dict[str, Any]] = []
     for name in outs:
+        if name in folders:
+            outputs.append({"name": name, "folders": True, "task": folders[name]})
+            continue
         col = mapping.targets[name]
         info = analyze_column(col, table.column(col), spec.path, header, detail=False)
         task = _encode_targets(own, [info], [table.column(col)], header)[0]

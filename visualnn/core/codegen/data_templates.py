@@ -34,10 +34,10 @@ def split_indices(n, val, test, seed, labels=None):
 '''
 
 READ_TABLE = '''
-def read_table():
-    """Read the table with the delimiter, header, decimal mark and encoding VisualNN used."""
+def read_table(path):
+    """Read the table at path with the delimiter, header, decimal mark and encoding VisualNN used."""
     table = pd.read_csv(
-        os.path.join(HERE, DATA["path"]),
+        os.path.join(HERE, path),
         sep=DATA["delimiter"],
         header=0 if DATA["header"] else None,
         decimal=DATA["decimal"],
@@ -168,7 +168,7 @@ def encode_labels(codes, n_classes):
 
 def load_data():
     """Step 1, the data: read the table, encode columns, split, and scale with training statistics."""
-    table = read_table()
+    table = read_table(DATA["path"])
     codes, class_names = encode_targets(table)
     keep = ~np.isnan(codes).any(axis=1)  # rows without a target cannot be learned from
     values = {}
@@ -230,7 +230,7 @@ def make_windows(values, target):
 
 def load_data():
     """Step 1, the data: read the series, split by time (no look-ahead), scale, cut windows."""
-    table = read_table()
+    table = read_table(DATA["path"])
     names = list(dict.fromkeys([*DATA["features"], DATA["target"]]))
     cols = {name: column_values(table[name], "numeric") for name in names}
     values = np.stack([cols[name] for name in DATA["features"]], axis=1)
@@ -337,16 +337,22 @@ def load_data():
     return tuple((transform(x_all[idx]), y[idx]) for idx in splits)
 '''
 
-IMAGES = '''
-def list_images():
-    """Image paths and class indices: one sub-folder per class, in sorted order."""
+IMAGE_FILES = '''
+def list_images(classes=True):
+    """Image paths and class indices: one sub-folder per class, in sorted order.
+
+    classes=False: every image of the folder tree (hidden folders left out), all of class 0.
+    """
     root = os.path.join(HERE, DATA["path"])
     files, labels, class_names = [], [], []
-    for name in sorted(
+    folders = sorted(
         d.name for d in os.scandir(root) if d.is_dir() and not d.name.startswith(".")
-    ):
+    )
+    for name in folders if classes else [""]:
         found = []
         for folder, subfolders, filenames in os.walk(os.path.join(root, name)):
+            if not classes:
+                subfolders[:] = [d for d in subfolders if not d.startswith(".")]
             subfolders.sort()
             for filename in sorted(filenames):
                 if not filename.startswith(".") and filename.lower().endswith(
@@ -369,8 +375,9 @@ def load_image(path):
     image = tf.image.resize(image, (height, width), method="bilinear")
     image.set_shape((height, width, DATA["channels"]))
     return image
+'''
 
-
+IMAGES_LOAD = '''
 def load_data():
     """Step 1, the data: image paths and labels, split per class with the same seed as VisualNN."""
     files, labels, class_names = list_images()
@@ -389,6 +396,8 @@ def load_data():
         y = labels.astype(np.int32)
     return tuple((files[idx], y[idx]) for idx in splits)
 '''
+
+IMAGES = IMAGE_FILES + "\n\n" + IMAGES_LOAD.lstrip("\n")
 
 ENCODED_COLUMNS = '''
 def encoded_columns(recipes, inputs):
@@ -446,14 +455,21 @@ def with_preprocessing(model):
     return keras.Model(inputs, model(x), name="with_preprocessing")
 '''
 
-IMAGE_LAYERS = '''
-def with_preprocessing(model):
-    """The trained model behind Keras preprocessing layers: it takes raw pixels 0..255 of any size."""
+RAW_IMAGES = '''
+def raw_images(name):
+    """(an Input of raw pixels 0..255 of any size, those pixels resized and rescaled as load_data()'s)."""
     height, width = DATA["image_size"]
-    image = keras.Input(shape=(None, None, DATA["channels"]), name="image")
+    image = keras.Input(shape=(None, None, DATA["channels"]), name=name)
     x = keras.layers.Resizing(height, width, interpolation="bilinear")(image)
     scale, offset = RESCALE
-    x = keras.layers.Rescaling(scale, offset)(x)  # x * scale + offset
+    return image, keras.layers.Rescaling(scale, offset)(x)  # x * scale + offset
+'''
+
+IMAGE_LAYERS = RAW_IMAGES + '''
+
+def with_preprocessing(model):
+    """The trained model behind Keras preprocessing layers: it takes raw pixels 0..255 of any size."""
+    image, x = raw_images("image")
     return keras.Model(image, model(x), name="with_preprocessing")
 '''
 
@@ -515,24 +531,40 @@ def make_dataset(x, y, batch_size, training):
 '''
 
 IMAGE_PIPELINE = '''
+def on_images(x, transform):
+    """transform applied to the images: x itself, or the image Input's entry of a dict of Inputs."""
+    if isinstance(x, dict):
+        image = DATA["image_input"]
+        return {k: transform(v) if k == image else v for k, v in x.items()}
+    return transform(x)
+
+
 def make_dataset(x, y, batch_size, training):
-    """Streaming images: shuffle the paths, decode in parallel, batch, rescale, prefetch."""
-    ds = tf.data.Dataset.zip(
-        (tf.data.Dataset.from_tensor_slices(x), tf.data.Dataset.from_tensor_slices(y))
-    )
+    """Streaming images: shuffle the paths, decode in parallel, batch, rescale, prefetch.
+
+    x is the image paths, or a dict {Input name: values} whose image Input holds the paths.
+    """
+    # One element per sample; from a dict of Inputs, each element is {Input name: one sample}.
+    ds_x = tf.data.Dataset.from_tensor_slices(x)
+    ds_y = tf.data.Dataset.from_tensor_slices(y)
+    ds = tf.data.Dataset.zip((ds_x, ds_y))  # keeps each image with its row and target
+    count = len(x[DATA["image_input"]] if isinstance(x, dict) else x)
     shuffle = training and PIPELINE["shuffle"]
-    buffer_size = PIPELINE["shuffle_buffer"] or len(
-        y
-    )  # default: the number of training examples
+    buffer_size = PIPELINE["shuffle_buffer"] or count  # default: every training example
     if shuffle and not PIPELINE["cache"]:
+        # Shuffle the paths, not the pixels: the buffer then holds file names, not images.
         ds = ds.shuffle(
             buffer_size=buffer_size, seed=SEED, reshuffle_each_iteration=True
         )
     ds = ds.map(
-        lambda path, label: (load_image(path), label),
+        lambda x, label: (on_images(x, load_image), label),
         num_parallel_calls=tf.data.AUTOTUNE,
     )
-    ds = ds.ignore_errors()  # files that fail to decode are dropped
+    if DATA.get("table"):
+        # Every image has its table row: a file that fails to decode stops the run.
+        ds = ds.apply(tf.data.experimental.assert_cardinality(count))
+    else:
+        ds = ds.ignore_errors()  # files that fail to decode are dropped
     if PIPELINE["cache"]:
         ds = ds.cache()
         if shuffle:
@@ -543,7 +575,7 @@ def make_dataset(x, y, batch_size, training):
     scale, offset = RESCALE
     if scale != 1.0 or offset != 0.0:
         ds = ds.map(
-            lambda x, label: (x * scale + offset, label),
+            lambda x, label: (on_images(x, lambda img: img * scale + offset), label),
             num_parallel_calls=tf.data.AUTOTUNE,
         )
     if training and PIPELINE["repeat"]:
@@ -639,7 +671,7 @@ def load_data():
     )
 '''
 
-CSV_PARTS = '''
+TABLE_PARTS = '''
 RECIPES = {}  # per Input: its columns' recipes, fitted on the training rows by load_data()
 
 
@@ -682,16 +714,17 @@ def encode_labels(codes, task, n_classes):
     return codes.astype(np.float32)
 
 
-def load_data():
-    """Step 1, the data: one column group per Input, one target column per output, one shared split.
+def encode_parts(table, codes, names):
+    """Each Input's column group and each output's targets, split once; per split (x, y, table rows).
 
-    x and y are dicts keyed by the Input and output layer names, as model.fit takes them.
+    x and y are dicts keyed by the Input and output layer names, as model.fit takes them. codes and
+    names hold the outputs whose targets are not a column (codes (n, 1) and class names).
     """
-    table = read_table()
-    codes, names = {}, {}
+    codes, names = dict(codes), dict(names)
     keep = np.ones(len(table), dtype=bool)
     for target in DATA["outputs"]:
-        codes[target["name"]], names[target["name"]] = encode_target(table, target)
+        if target["name"] not in codes:
+            codes[target["name"]], names[target["name"]] = encode_target(table, target)
         keep &= ~np.isnan(codes[target["name"]]).any(axis=1)  # rows without a target
     values = {}
     for group in DATA["inputs"]:
@@ -742,8 +775,20 @@ def load_data():
     ]
     if len(DATA["outputs"]) == 1:  # one output: its targets as a bare array
         y = [next(iter(part.values())) for part in y]
-    return tuple(zip(x, y))
+    return [(part, targets, rows[idx]) for part, targets, idx in zip(x, y, splits)]
 '''
+
+CSV_PARTS_LOAD = '''
+def load_data():
+    """Step 1, the data: one column group per Input, one target column per output, one shared split.
+
+    x and y are dicts keyed by the Input and output layer names, as model.fit takes them.
+    """
+    splits = encode_parts(read_table(DATA["path"]), {}, {})
+    return tuple((x, y) for x, y, _ in splits)
+'''
+
+CSV_PARTS = TABLE_PARTS + "\n\n" + CSV_PARTS_LOAD.lstrip("\n")
 
 CSV_PARTS_LAYERS = '''
 def with_preprocessing(model):
@@ -885,7 +930,7 @@ def load_data():
     x is the windows (the model's one Input); with one output per target column, y is
     {output name: its column}; with one output, the target columns side by side (one vector per window).
     """
-    table = read_table()
+    table = read_table(DATA["path"])
     names = list(dict.fromkeys([*DATA["features"], *DATA["targets"]]))
     cols = {name: column_values(table[name], "numeric") for name in names}
     values = np.stack([cols[name] for name in DATA["features"]], axis=1)

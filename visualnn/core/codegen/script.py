@@ -14,6 +14,7 @@ from typing import Any
 
 from visualnn import __version__
 from visualnn.core.codegen import data_templates as T
+from visualnn.core.codegen import image_table_templates as IT
 from visualnn.core.codegen.distribute_snippets import EXPORT_STRATEGIES, distributed_main_lines, save_lines
 from visualnn.core.codegen.literals import (
     Br,
@@ -153,10 +154,11 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
     model_lines = model_definition(project.graph, project.name, style)
     title = re.sub(r"[^\w .,:;()+-]", "", project.name).strip() or "Model"
     imports = ["import argparse", *(["import math"] if strategy != "multiworker" else []), "import os"]
-    if kind == "csv":
+    image_table = _image_table(project)  # read with pandas, its columns encoded as a CSV's
+    if kind == "csv" or image_table:
         imports.append("from collections import Counter")
     imports += ["", "import keras", "import numpy as np"]
-    if kind in ("csv", "timeseries"):
+    if kind in ("csv", "timeseries") or image_table:
         imports.append("import pandas as pd")
     imports.append("import tensorflow as tf")
     out = [
@@ -166,7 +168,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         "It defines load_data() and build_model(), and trains only when run as a script.",
         '"""',
         "",
-        *[line for line in imports if not (kind != "csv" and line.startswith("from collections"))],
+        *imports,
         "",
         "# Data paths are relative to the folder of this script.",
         "HERE = os.path.dirname(os.path.abspath(__file__))",
@@ -213,15 +215,12 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
     parts = is_multi_io(project.graph)
     if kind == "timeseries" and data and "targets" in data:
         return out + _series_targets_block(data, parts)
-    if kind == "images" and project.dataset is not None and (parts or project.dataset.image().table is not None):
-        raise CodegenError("The exported script cannot yet read an image folder together with a per-image table, so "
-                           "it would not train on the same data as the app; no script was written. Scripts work for "
-                           "named parts of an .npz, CSV column groups and time series with several targets. Train "
-                           "this project in the app or with `visualnn train`.")
+    if _image_table(project):
+        return out + _image_table_block(data)
     if parts and kind not in ("random", "numpy", "csv"):
-        raise CodegenError(f"A model with several Inputs or outputs takes named arrays from an .npz file or column "
-                           f"groups from a CSV; the project's data is {kind}. Choose an .npz with one array per Input "
-                           "and output, or a CSV.")
+        raise CodegenError(f"A model with several Inputs or outputs takes named arrays from an .npz file, column "
+                           f"groups from a CSV or an image folder with a per-image table; the project's data is "
+                           f"{kind}. Choose an .npz with one array per Input and output, or a CSV.")
     if kind == "random":
         out += _random_parts_settings(project) if parts else _random_settings(project)
         body = [T.RANDOM_PARTS, T.PARTS_PIPELINE] if parts else [T.RANDOM, T.PIPELINE]
@@ -240,19 +239,45 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
         if kind in ("csv", "timeseries"):
             out += _table_words()
         if kind == "images":
-            out.append(_assign("IMAGE_EXTENSIONS", (".png", ".jpg", ".jpeg", ".bmp", ".gif")))
-            rescale = {"0_1": (1.0 / 255.0, 0.0), "-1_1": (1.0 / 127.5, -1.0)}.get(str(data and data.get("rescale")), (1.0, 0.0))
-            out.append(_assign("RESCALE", rescale) + "  # x * scale + offset")
+            out += _image_words(data)
         body = {
             "csv": [T.SPLIT, T.READ_TABLE, T.CSV, T.ENCODED_COLUMNS, T.CSV_LAYERS, T.PIPELINE],
             "timeseries": [T.READ_TABLE, T.TIMESERIES, T.SERIES_LAYERS, T.PIPELINE],
             "numpy": [T.SPLIT, T.ENCODE_ARRAY_TARGETS, T.FIT_SCALING, T.NUMPY, T.NUMPY_LAYERS, T.PIPELINE],
             "images": [T.SPLIT, T.IMAGES, T.IMAGE_LAYERS, T.IMAGE_PIPELINE],
         }[kind]
-    out += ["", "", "# Step 1: define the data (tensors of shape (samples, ...)) and the tf.data pipeline."]
+    return out + _step_one(body)
+
+
+def _step_one(body: list[str]) -> list[str]:
+    """The data step: the template pieces in order, two blank lines apart."""
+    out = ["", "", "# Step 1: define the data (tensors of shape (samples, ...)) and the tf.data pipeline."]
     for i, part in enumerate(body):
         out += (["", ""] if i else []) + part.strip("\n").splitlines()
     return out
+
+
+def _image_table(project: Project) -> bool:
+    """Whether the data is an image folder read with a per-image table (or feeding several Inputs/outputs)."""
+    spec = project.dataset
+    return spec is not None and spec.kind == "images" and (is_multi_io(project.graph) or spec.image().table is not None)
+
+
+def _image_words(data: dict[str, Any] | None) -> list[str]:
+    """The image file extensions and the rescaling (x * scale + offset) the data service uses."""
+    rescale = {"0_1": (1.0 / 255.0, 0.0), "-1_1": (1.0 / 127.5, -1.0)}.get(str(data and data.get("rescale")), (1.0, 0.0))
+    return [_assign("IMAGE_EXTENSIONS", (".png", ".jpg", ".jpeg", ".bmp", ".gif")),
+            _assign("RESCALE", rescale) + "  # x * scale + offset"]
+
+
+def _image_table_block(data: dict[str, Any] | None) -> list[str]:
+    """An image folder with its per-image table: the images feed one Input, the table's column groups the others."""
+    if not data or "image_input" not in data:
+        raise CodegenError("The script needs which Input takes the images, the table's key column and each Input's "
+                           "columns; export from the app or with `visualnn export-code`, which match the images "
+                           "with their table rows first.")
+    out = [_assign("DATA", data), *_table_words(), *_image_words(data)]
+    return out + _step_one(IT.BODY)
 
 
 def _table_words() -> list[str]:
@@ -274,10 +299,7 @@ def _series_targets_block(data: dict[str, Any], parts: bool) -> list[str]:
     out = [_assign("DATA", data), *_table_words()]
     body = [T.READ_TABLE, T.TIMESERIES_TARGETS, *((T.SERIES_PARTS_LAYERS, T.PARTS_PIPELINE) if parts
                                                   else (T.SERIES_LAYERS, T.PIPELINE))]
-    out += ["", "", "# Step 1: define the data (tensors of shape (samples, ...)) and the tf.data pipeline."]
-    for i, part in enumerate(body):
-        out += (["", ""] if i else []) + part.strip("\n").splitlines()
-    return out
+    return out + _step_one(body)
 
 
 def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = False, parts: bool = False) -> list[str]:

@@ -3,14 +3,19 @@
 The key column holds each image's path relative to the folder (``cats/001.png``) or its file name
 (``001.png``). Every image needs exactly one row: an image without a row, a row naming no image and two
 rows of one image are refused, naming the file and the row (see :mod:`image_table`, which trains on them).
+:func:`match_image_table` does the whole matching (roles, images, rows, column groups) for training and for
+the exported script's facts, which the window reads too.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
-from visualnn.core.dataset import IMAGE_EXTENSIONS
+from visualnn.core.column_groups import ColumnParts, column_parts
+from visualnn.core.dataset import IMAGE_EXTENSIONS, DatasetSpec
+from visualnn.core.image_parts import ImageRoles, image_roles, table_roles
 from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
 
 _KEY_HINT = "set the key column in the project's dataset options (image.key)"
@@ -157,4 +162,81 @@ def match_rows(images: ImageFiles, table_path: str, columns: dict[str, list[str 
     return KeyMatch(key, [int(r) for r in rows if r is not None], dropped)
 
 
-__all__ = ["ImageFiles", "KeyMatch", "list_images", "match_rows"]
+@dataclass
+class MatchedTable:
+    """An image folder and its table, matched (TF-free): what training and the exported script both start from.
+
+    ``aligned`` holds the table's rows in the images' order (row i belongs to ``images.files[i]``); without a
+    table it is a one-column placeholder of zeros. ``mapping`` groups its columns for the Inputs and outputs.
+    """
+
+    roles: ImageRoles
+    images: ImageFiles
+    aligned: Any
+    mapping: ColumnParts
+    problems: list[Problem]
+    table_path: str | None = None
+    key: str | None = None
+    header: bool = True
+    csv_format: dict[str, Any] = field(default_factory=dict)
+
+
+def match_image_table(spec: DatasetSpec, inputs: list[str], outputs: list[str],
+                      shapes: dict[str, tuple[int | None, ...] | None] | None = None) -> MatchedTable:
+    """Resolve which node the images, the class folders and each column feed, list the images and pair each with
+    its table row; raises :class:`DataError` naming the node, file, row or column (see the module docstring)."""
+    import numpy as np
+
+    from visualnn.services.datasets.columns import text_values
+    from visualnn.services.datasets.tables import read_table
+
+    opts = spec.image()
+    root = spec.path
+    shapes = shapes or {}
+    roles = image_roles([(n, shapes.get(n)) for n in inputs], outputs, opts, root)
+    if roles.problems:
+        raise DataError(" ".join(p.message for p in roles.problems), root)
+    images = list_images(root, roles.class_output is not None)
+    problems: list[Problem] = list(images.problems)
+    table_path = opts.table
+    if table_path is None:
+        import pyarrow as pa
+
+        return MatchedTable(roles, images, pa.table({"_": np.zeros(len(images.files))}), ColumnParts({}, {}, []),
+                            problems)
+    if not os.path.exists(table_path):
+        raise missing_path_error(table_path, "file")
+    read = read_table(table_path, spec.csv(), spec.max_bytes())
+    table, header = read.table, read.format.header
+    problems += read.problems
+    texts = {str(c): text_values(table.column(c)).tolist() for c in table.column_names}
+    match = match_rows(images, table_path, texts, opts.key, header)
+    key = match.key
+    if match.dropped_rows:
+        problems.append(Problem("info", f"{table_path}: {len(match.dropped_rows)} row(s) name images that were "
+                                        "skipped as unreadable; those rows are not used."))
+    names = [str(c) for c in table.column_names if c != key]
+    unknown = [c for c in spec.columns() if c not in names and c != key]
+    if unknown:
+        raise DataError(f"{table_path}: the project sets column(s) {', '.join(map(repr, unknown))} but the table "
+                        f"has no such column (columns: {', '.join(names)}). Fix the names or reset the column "
+                        "roles.", table_path)
+    features, targets, found = table_roles(spec.columns(), names, roles, table_path)
+    mapping = column_parts(spec.columns(), features, targets, roles.table_inputs, roles.table_outputs, table_path)
+    found += mapping.problems
+    if found:
+        raise DataError(" ".join(p.message for p in found), table_path)
+    aligned = table.take(np.asarray(match.rows, dtype=np.int64))
+    return MatchedTable(roles, images, aligned, mapping, problems, table_path, key, header, read.format.to_dict())
+
+
+def class_task(spec: DatasetSpec, images: ImageFiles, outputs: list[str]) -> str:
+    """The class folders' task: binary for two classes, else multiclass; a task forced in the Data panel counts
+    when the class output is the model's only output."""
+    task = "binary" if len(images.class_names) == 2 else "multiclass"
+    if len(outputs) == 1 and spec.task() in ("binary", "multiclass"):
+        task = str(spec.task())
+    return task
+
+
+__all__ = ["ImageFiles", "KeyMatch", "MatchedTable", "class_task", "list_images", "match_image_table", "match_rows"]

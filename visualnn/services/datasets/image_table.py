@@ -13,11 +13,9 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from visualnn.core.column_groups import column_parts
 from visualnn.core.dataset import DatasetSpec, PipelineOptions
-from visualnn.core.image_parts import image_roles, table_roles
-from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
-from visualnn.services.datasets.image_keys import list_images, match_rows
+from visualnn.services.datasets.errors import DataError
+from visualnn.services.datasets.image_keys import class_task, match_image_table
 
 if TYPE_CHECKING:
     from visualnn.services.datasets.prepared import PreparedData
@@ -36,67 +34,22 @@ def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inp
     import numpy as np
 
     from visualnn.core.tensors import TensorInfo, suggest_output
-    from visualnn.services.datasets.columns import text_values
     from visualnn.services.datasets.csv_parts import encode_table
     from visualnn.services.datasets.images_tf import image_parts_pipeline
     from visualnn.services.datasets.pipeline_code import pipeline_code
     from visualnn.services.datasets.prepared import DataPart, PreparedData, _units
-    from visualnn.services.datasets.tables import read_table
 
     opts = spec.image()
     root = spec.path
-    shapes = shapes or {}
-    roles = image_roles([(n, shapes.get(n)) for n in inputs], outputs, opts, root)
-    if roles.problems:
-        raise DataError(" ".join(p.message for p in roles.problems), root)
+    found = match_image_table(spec, inputs, outputs, shapes)
+    roles, images, problems, aligned, key = found.roles, found.images, found.problems, found.aligned, found.key
     assert roles.image_input is not None
-    images = list_images(root, roles.class_output is not None)
-    problems: list[Problem] = list(images.problems)
-    n = len(images.files)
+    table_path, header, csv_format, mapping = found.table_path, found.header, found.csv_format, found.mapping
     extra: dict[str, tuple[str, list[str], Any]] = {}
     if roles.class_output is not None:
         assert images.labels is not None
-        task = "binary" if len(images.class_names) == 2 else "multiclass"
-        if len(outputs) == 1 and spec.task() in ("binary", "multiclass"):
-            task = str(spec.task())
-        extra[roles.class_output] = (task, images.class_names,
+        extra[roles.class_output] = (class_task(spec, images, outputs), images.class_names,
                                      np.asarray(images.labels, dtype=np.float64).reshape(-1, 1))
-    table_path = opts.table
-    header = True
-    csv_format: dict[str, Any] = {}
-    key: str | None = None
-    if table_path is not None:
-        if not os.path.exists(table_path):
-            raise missing_path_error(table_path, "file")
-        read = read_table(table_path, spec.csv(), spec.max_bytes())
-        table, header = read.table, read.format.header
-        csv_format = read.format.to_dict()
-        problems += read.problems
-        texts = {str(c): text_values(table.column(c)).tolist() for c in table.column_names}
-        match = match_rows(images, table_path, texts, opts.key, header)
-        key = match.key
-        if match.dropped_rows:
-            problems.append(Problem("info", f"{table_path}: {len(match.dropped_rows)} row(s) name images that were "
-                                            "skipped as unreadable; those rows are not used."))
-        names = [str(c) for c in table.column_names if c != key]
-        unknown = [c for c in spec.columns() if c not in names and c != key]
-        if unknown:
-            raise DataError(f"{table_path}: the project sets column(s) {', '.join(map(repr, unknown))} but the table "
-                            f"has no such column (columns: {', '.join(names)}). Fix the names or reset the column "
-                            "roles.", table_path)
-        features, targets, found = table_roles(spec.columns(), names, roles, table_path)
-        mapping = column_parts(spec.columns(), features, targets, roles.table_inputs, roles.table_outputs, table_path)
-        found += mapping.problems
-        if found:
-            raise DataError(" ".join(p.message for p in found), table_path)
-        aligned = table.take(np.asarray(match.rows, dtype=np.int64))
-    else:
-        import pyarrow as pa
-
-        from visualnn.core.column_groups import ColumnParts
-
-        aligned = pa.table({"_": np.zeros(n)})
-        mapping = ColumnParts({}, {}, [])
     enc = encode_table(spec.with_path(table_path or root), table_path or root, aligned, header, mapping,
                        roles.table_inputs, outputs, problems, extra)
     files = np.asarray(images.files)
