@@ -187,8 +187,6 @@ def match_image_table(spec: DatasetSpec, inputs: list[str], outputs: list[str],
     its table row; raises :class:`DataError` naming the node, file, row or column (see the module docstring)."""
     import numpy as np
 
-    from visualnn.services.datasets.columns import text_values
-    from visualnn.services.datasets.tables import read_table
 
     opts = spec.image()
     root = spec.path
@@ -204,13 +202,9 @@ def match_image_table(spec: DatasetSpec, inputs: list[str], outputs: list[str],
 
         return MatchedTable(roles, images, pa.table({"_": np.zeros(len(images.files))}), ColumnParts({}, {}, []),
                             problems)
-    if not os.path.exists(table_path):
-        raise missing_path_error(table_path, "file")
-    read = read_table(table_path, spec.csv(), spec.max_bytes())
+    read, match = read_matched_table(spec, images, table_path)
     table, header = read.table, read.format.header
     problems += read.problems
-    texts = {str(c): text_values(table.column(c)).tolist() for c in table.column_names}
-    match = match_rows(images, table_path, texts, opts.key, header)
     key = match.key
     if match.dropped_rows:
         problems.append(Problem("info", f"{table_path}: {len(match.dropped_rows)} row(s) name images that were "
@@ -230,6 +224,19 @@ def match_image_table(spec: DatasetSpec, inputs: list[str], outputs: list[str],
     return MatchedTable(roles, images, aligned, mapping, problems, table_path, key, header, read.format.to_dict())
 
 
+def read_matched_table(spec: DatasetSpec, images: ImageFiles, table_path: str) -> tuple[Any, KeyMatch]:
+    """Read the per-image table at ``table_path`` (the spec's CSV format and size limit) and pair each of
+    ``images`` with its row by the key column; raises :class:`DataError` naming the file and the row."""
+    from visualnn.services.datasets.columns import text_values
+    from visualnn.services.datasets.tables import read_table
+
+    if not os.path.exists(table_path):
+        raise missing_path_error(table_path, "file")
+    read = read_table(table_path, spec.csv(), spec.max_bytes())
+    texts = {str(c): text_values(read.table.column(c)).tolist() for c in read.table.column_names}
+    return read, match_rows(images, table_path, texts, spec.image().key, read.format.header)
+
+
 def class_task(spec: DatasetSpec, images: ImageFiles, outputs: list[str]) -> str:
     """The class folders' task: binary for two classes, else multiclass; a task forced in the Data panel counts
     when the class output is the model's only output."""
@@ -239,4 +246,5 @@ def class_task(spec: DatasetSpec, images: ImageFiles, outputs: list[str]) -> str
     return task
 
 
-__all__ = ["ImageFiles", "KeyMatch", "MatchedTable", "class_task", "list_images", "match_image_table", "match_rows"]
+__all__ = ["ImageFiles", "KeyMatch", "MatchedTable", "class_task", "list_images", "match_image_table", "match_rows",
+           "read_matched_table"]

@@ -72,23 +72,15 @@ def _class_part(spec: DatasetSpec, node: str, class_names: list[str], n: int, n_
 def _table_parts(spec: DatasetSpec, info: SourceInfo, roles: ImageRoles, images: Any, inputs: list[str],
                  outputs: list[str]) -> dict[tuple[str, str], PartInfo]:
     """The table's columns into ``info`` and the parts its column groups and target columns feed."""
-    import os
-
     import numpy as np
 
-    from visualnn.services.datasets.columns import analyze_table, text_values
-    from visualnn.services.datasets.errors import missing_path_error
-    from visualnn.services.datasets.image_keys import match_rows
-    from visualnn.services.datasets.tables import read_table
+    from visualnn.services.datasets.columns import analyze_table
+    from visualnn.services.datasets.image_keys import read_matched_table
 
     path = str(spec.image().table)
-    if not os.path.exists(path):
-        raise missing_path_error(path, "file")
-    read = read_table(path, spec.csv(), spec.max_bytes())
+    read, match = read_matched_table(spec, images, path)
     table, header = read.table, read.format.header
     info.problems += read.problems
-    texts = {str(c): text_values(table.column(c)).tolist() for c in table.column_names}
-    match = match_rows(images, path, texts, spec.image().key, header)
     names = [str(c) for c in table.column_names if c != match.key]
     aligned = table.select(names).take(np.asarray(match.rows, dtype=np.int64))
     info.columns = analyze_table(aligned, path, header)
