@@ -31,6 +31,11 @@ Never the data itself. Paths are stored relative to the project file.
 from __future__ import annotations
 
 import copy
+import json
+import math
+import sys
+import types
+import typing
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, TypeVar
 
@@ -387,7 +392,14 @@ class DatasetSpec:
         return DatasetSpec(self.kind, path, copy.deepcopy(self.options))
 
     def validate(self) -> list[str]:
-        """Every problem in the description itself (not the data); empty when it is consistent."""
+        """Every problem in the description itself (not the data); empty when it is consistent.
+
+        Options of the wrong JSON type are reported first and alone (:func:`option_type_problems`): the typed
+        views below could not read them.
+        """
+        typed = option_type_problems(self.options)
+        if typed:
+            return [f"Dataset option {where} {why}" for where, why in typed]
         out: list[str] = []
         if self.kind not in SOURCE_KINDS:
             out.append(f"Dataset kind must be one of {', '.join(SOURCE_KINDS)}; received {self.kind!r}.")
@@ -406,12 +418,149 @@ class DatasetSpec:
             out.append(f"Target encoding must be index or onehot; received {self.target_encoding()!r}.")
         if self.task() is not None and self.task() not in TASKS:
             out.append(f"Task must be one of {', '.join(TASKS)}; received {self.task()!r}.")
+        out += _csv_problems(self.csv())
         out += self.split().validate() + self.pipeline().validate()
         if self.kind == "images":
             out += self.image().validate()
         if self.kind == "timeseries":
             out += self.window().validate()
         return out
+
+
+# ----- the JSON type of every option: one table, the typed views' own dataclass fields -------------------
+OPTION_GROUPS: dict[str, type] = {
+    "csv": CsvOptions, "missing": MissingOptions, "split": SplitOptions, "pipeline": PipelineOptions,
+    "image": ImageOptions, "arrays": ArrayOptions, "window": WindowOptions,
+}
+"""Option groups read through a dataclass (``options["split"]`` -> :class:`SplitOptions`): each field's annotation
+is the JSON type its value must have."""
+OPTION_MAPS: dict[str, type] = {"columns": ColumnOptions}
+"""Option groups holding one object per name (``options["columns"]["species"]`` -> :class:`ColumnOptions`)."""
+OPTION_VALUES: dict[str, Any] = {"scaling": str, "target_encoding": str, "task": str | None, "max_bytes": int,
+                                 "kind": str}
+"""Options that are a single value, and their JSON type."""
+
+_LARGEST = sys.float_info.max
+_FIX = "Fix: correct it, or remove it to use the default."
+
+
+def option_type_problems(options: Any) -> list[tuple[str, str]]:
+    """(path inside ``options``, why) for every option whose JSON type is not the one its typed view reads.
+
+    Paths look like ``split.val`` or ``columns.species.role``; the reason says what was expected and what was
+    found (``must be a number; received text "0.2".``). Unknown keys are ignored (forward compatibility), as
+    the typed views ignore them. Numbers must be finite. Pure data: never raises.
+    """
+    if not isinstance(options, dict):
+        return [("(all options)", f"must be an object; received {_json_type(options)}. {_FIX}")]
+    out: list[tuple[str, str]] = []
+    for key, value in options.items():
+        if key in OPTION_VALUES:
+            why = _mismatch(value, OPTION_VALUES[key])
+            if why:
+                out.append((key, why))
+        elif key in OPTION_GROUPS and value is not None:
+            out += _group_problems(key, value, OPTION_GROUPS[key])
+        elif key in OPTION_MAPS and value is not None:
+            if not isinstance(value, dict):
+                out.append((key, f"must be an object of names; received {_json_type(value)}. {_FIX}"))
+                continue
+            for name, entry in value.items():
+                if entry is not None:
+                    out += _group_problems(f"{key}.{name}", entry, OPTION_MAPS[key])
+    return out
+
+
+def _group_problems(where: str, value: Any, cls: type) -> list[tuple[str, str]]:
+    if not isinstance(value, dict):
+        return [(where, f"must be an object; received {_json_type(value)}. {_FIX}")]
+    hints = typing.get_type_hints(cls)
+    return [(f"{where}.{k}", why) for k, v in value.items() if k in hints and (why := _mismatch(v, hints[k]))]
+
+
+def _mismatch(value: Any, hint: Any) -> str | None:
+    """Why ``value`` is not of the JSON type ``hint`` (a dataclass field's annotation), or None when it is."""
+    if _fits(value, hint):
+        return None
+    return f"must be {_describe(hint)}; received {_json_type(value)}. {_FIX}"
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _LARGEST
+    if hint is float:
+        return (isinstance(value, int | float) and not isinstance(value, bool)
+                and (math.isfinite(value) if isinstance(value, float) else abs(value) <= _LARGEST))
+    if hint is str:
+        return isinstance(value, str)
+    if origin is tuple:
+        if not isinstance(value, list):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_fits(v, args[0]) for v in value)
+        return len(value) == len(args) and all(_fits(v, a) for v, a in zip(value, args, strict=True))
+    if origin is dict:
+        return isinstance(value, dict) and all(_fits(v, args[1]) for v in value.values())
+    return True  # Any
+
+
+def _describe(hint: Any) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in args)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return f"a list of {_plural(args[0])}"
+        return f"a list of {len(args)} {_plural(args[0])}"
+    if origin is dict:
+        return f"an object of {_plural(args[1])}"
+    return {type(None): "null", bool: "true or false", int: "an integer", float: "a finite number",
+            str: "text"}.get(hint, str(hint))
+
+
+def _plural(hint: Any) -> str:
+    return {int: "integers", float: "numbers", str: "texts", bool: "true/false values"}.get(hint, _describe(hint))
+
+
+def _json_type(value: Any) -> str:
+    """``text "abc"``, ``an integer 7``, ``a list [1, 2]``: the kind and (shortened) value of a JSON value."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"the non-finite number {value}"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST:
+        return "an integer too large for a number"
+    kind = {bool: "true/false", int: "an integer", float: "a number", str: "text", list: "a list",
+            dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)
+    try:
+        shown = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        shown = "…"
+    return kind if value is None else f"{kind} {shown[:60]}{'…' if len(shown) > 60 else ''}"
+
+
+def _csv_problems(opts: CsvOptions) -> list[str]:
+    """Parsing settings the CSV reader cannot use: a delimiter or decimal mark that is not one ASCII
+    character, an encoding Python does not know as a text encoding."""
+    out = []
+    for name, value in (("delimiter", opts.delimiter), ("decimal mark", opts.decimal)):
+        if value is not None and (len(value) != 1 or not value.isascii() or value in "\r\n\"'"):
+            out.append(f"The CSV {name} must be one ASCII character other than a quote or a line break; received "
+                       f"{value!r}. Fix: set it in the Data panel, or remove it to detect it.")
+    if opts.encoding is not None:
+        try:
+            b"\x00\x00\x00\x00".decode(opts.encoding)  # empty bytes would skip the codec's text-encoding check
+        except UnicodeDecodeError:
+            pass  # a text encoding, just not of these bytes
+        except (LookupError, ValueError):
+            out.append(f"The CSV encoding {opts.encoding!r} is not a text encoding Python knows. Fix: use utf-8, "
+                       "latin-1 or another standard name, or remove it to detect it.")
+    return out
 
 
 def _to_json(value: Any) -> Any:

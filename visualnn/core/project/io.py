@@ -15,7 +15,7 @@ import os
 from typing import Any
 
 from visualnn.core import json_limits
-from visualnn.core.dataset import DatasetSpec
+from visualnn.core.dataset import DatasetSpec, option_type_problems
 from visualnn.core.graph import MODES, Edge, Graph, Node
 from visualnn.core.paths import rebase_path, relative_path, resolve_path
 from visualnn.core.project import DEFAULT_NAME, FORMAT, FORMAT_VERSION, SPEC_VERSION_KEY, Project
@@ -325,10 +325,16 @@ class _Builder:
         return upgraded
 
     def dataset(self, data: dict[str, Any]) -> DatasetSpec:
-        """The dataset description (paths stay as stored: relative to the project file)."""
+        """The dataset description (paths stay as stored: relative to the project file).
+
+        Options of the wrong JSON type are refused here with their JSON path (``dataset.options.split.val``);
+        values of the right type outside the allowed set stay (``DatasetSpec.validate`` reports them).
+        """
         self.want(data.get("kind"), str, "dataset.kind", "text")
         self.want(data.get("path"), str, "dataset.path", "text")
         self.want(data.get("options", {}), dict, "dataset.options", "an object")
+        for where, why in option_type_problems(data.get("options", {})):
+            raise self.fail(f"dataset.options.{where}", why)
         return DatasetSpec.from_dict(data)
 
     def training(self, data: dict[str, Any]) -> TrainingConfig:
