@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import lzma
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +34,51 @@ class ArrayHeader:
 
 
 _NOT_NUMPY = "save it with numpy.save or numpy.savez"
+_ZIP_ERRORS = (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, NotImplementedError, RuntimeError,
+               zlib.error, lzma.LZMAError)
+"""What reading a damaged zip raises: a bad CRC or directory, a cut or corrupt deflate stream, a compression
+method zipfile does not support, an encrypted entry."""
+
+
+def _read_header(fh: Any, path: str, name: str, size: int, in_zip: bool) -> tuple[ArrayHeader, int]:
+    """The ``.npy`` header at ``fh``'s position (``size``: the bytes of the whole ``.npy``; ``in_zip``: an entry of
+    the ``.npz`` at ``path``) and the data's offset.
+
+    Raises :class:`DataError` for an unknown format version, a damaged header, an array of Python objects and a
+    header that declares more data than the ``.npy`` holds (so nothing is ever allocated for a size that the
+    file cannot fill).
+    """
+    import tokenize
+
+    import numpy as np
+    from numpy.lib import format as npy
+
+    try:
+        version = npy.read_magic(fh)
+        if version == (1, 0):
+            shape, _fortran, dtype = npy.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, _fortran, dtype = npy.read_array_header_2_0(fh)
+        else:
+            raise DataError(f"{path}: array {name!r} uses .npy format version {version[0]}.{version[1]}, "
+                            f"which is not read here; {_NOT_NUMPY} (numeric arrays).", path)
+    except (ValueError, EOFError, tokenize.TokenError) as exc:  # numpy parses old headers with tokenize
+        what = f"{path}: array {name!r} has a damaged .npy header" if in_zip else f"{path} is not a readable NumPy file"
+        raise DataError(f"{what} ({exc}); {_NOT_NUMPY}.", path) from exc
+    offset = fh.tell()
+    if dtype.hasobject:
+        raise DataError(f"{path}: array {name!r} holds Python objects ({dtype}), which are not loaded "
+                        "(they would run pickled code); save numeric or string arrays.", path)
+    shape = tuple(int(d) for d in shape)
+    nbytes = int(np.prod(shape, dtype=object)) * int(dtype.itemsize)
+    header = ArrayHeader(name, shape, str(dtype), nbytes, int(size))
+    if offset + nbytes > size:
+        raise DataError(
+            f"{path}: {header.describe()} declares {human_bytes(nbytes)} of data, but "
+            f"{'its zip entry' if in_zip else 'the file'} holds only "
+            f"{human_bytes(max(0, size - offset))}; the file is damaged or was cut short. Write it again ({_NOT_NUMPY}).",
+            path)
+    return header, offset
 
 
 def npz_headers(path: str) -> dict[str, ArrayHeader]:
@@ -40,11 +88,6 @@ def npz_headers(path: str) -> dict[str, ArrayHeader]:
     Raises :class:`DataError` for a file that is not a zip of ``.npy`` arrays, an array of Python objects,
     and a header that declares more data than its zip entry holds.
     """
-    import zipfile
-
-    import numpy as np
-    from numpy.lib import format as npy
-
     headers: dict[str, ArrayHeader] = {}
     try:
         with zipfile.ZipFile(path) as zf:
@@ -53,32 +96,30 @@ def npz_headers(path: str) -> dict[str, ArrayHeader]:
                     continue
                 name = entry.filename[: -len(".npy")]
                 with zf.open(entry) as fh:
-                    version = npy.read_magic(fh)
-                    if version == (1, 0):
-                        shape, _fortran, dtype = npy.read_array_header_1_0(fh)
-                    elif version == (2, 0):
-                        shape, _fortran, dtype = npy.read_array_header_2_0(fh)
-                    else:
-                        raise DataError(f"{path}: array {name!r} uses .npy format version {version[0]}.{version[1]}, "
-                                        f"which is not read here; {_NOT_NUMPY} (numeric arrays).", path)
-                    offset = fh.tell()
-                if dtype.hasobject:
-                    raise DataError(f"{path}: array {name!r} holds Python objects ({dtype}), which are not loaded "
-                                    "(they would run pickled code); save numeric or string arrays.", path)
-                shape = tuple(int(d) for d in shape)
-                nbytes = int(np.prod(shape, dtype=object)) * int(dtype.itemsize)
-                header = ArrayHeader(name, shape, str(dtype), nbytes, int(entry.file_size))
-                if offset + nbytes > entry.file_size:
-                    raise DataError(
-                        f"{path}: {header.describe()} declares {human_bytes(nbytes)} of data, but its zip entry holds "
-                        f"only {human_bytes(max(0, entry.file_size - offset))}; the file is damaged or was cut short. "
-                        f"Write it again ({_NOT_NUMPY}).", path)
-                headers[name] = header
+                    headers[name] = _read_header(fh, path, name, int(entry.file_size), in_zip=True)[0]
     except DataError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+    except _ZIP_ERRORS as exc:
         raise DataError(f"{path} is not a readable NumPy file ({exc}); {_NOT_NUMPY}.", path) from exc
     return headers
+
+
+def load_npy(path: str, max_bytes: int = DEFAULT_MAX_BYTES, mmap: bool = False) -> Any:
+    """The array of the ``.npy`` file at ``path``, its header checked first (:func:`_read_header`): never a pickle,
+    never an allocation larger than the file holds or than ``max_bytes``; ``mmap`` maps it read-only."""
+    from numpy.lib import format as npy
+
+    name = os.path.basename(path)
+    with open(path, "rb") as fh:
+        header, _offset = _read_header(fh, path, name, os.path.getsize(path), in_zip=False)
+        if header.nbytes > max_bytes:
+            raise DataError(f"{path}: {header.describe()} is {human_bytes(header.nbytes)}, over the "
+                            f"{human_bytes(max_bytes)} limit; it was not loaded. Save a smaller sample, or raise the "
+                            "limit (options max_bytes) if you have the memory.", path)
+        if not mmap:
+            fh.seek(0)
+            return npy.read_array(fh, allow_pickle=False)
+    return npy.open_memmap(path, mode="r")
 
 
 def check_npz_sizes(path: str, headers: list[ArrayHeader], max_bytes: int) -> None:
@@ -101,8 +142,6 @@ def read_npz_arrays(path: str, names: list[str], max_bytes: int) -> tuple[dict[s
     Sizes are checked from the headers first (:func:`check_npz_sizes`), so an array over ``max_bytes`` is never
     inflated; the file must hold at least one array.
     """
-    import zipfile
-
     from numpy.lib import format as npy
 
     headers = npz_headers(path)
@@ -116,7 +155,7 @@ def read_npz_arrays(path: str, names: list[str], max_bytes: int) -> tuple[dict[s
             for name in wanted:
                 with zf.open(f"{name}.npy") as fh:
                     arrays[name] = npy.read_array(fh, allow_pickle=False)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+    except _ZIP_ERRORS as exc:
         raise DataError(f"{path} is not a readable NumPy file ({exc}); {_NOT_NUMPY}.", path) from exc
     return headers, arrays
 
@@ -174,8 +213,6 @@ def _pick(keys: list[str], wanted: str | None, preferred: tuple[str, ...], path:
 def load_arrays(path: str, options: ArrayOptions, base_dir: str = "", max_bytes: int = DEFAULT_MAX_BYTES,
                 mmap: bool = False) -> ArrayPair:
     """Load features/targets; checks that both have the same number of samples (axis 0)."""
-    import numpy as np
-
     if not os.path.exists(path):
         raise missing_path_error(path)
     size = os.path.getsize(path)
@@ -199,7 +236,7 @@ def load_arrays(path: str, options: ArrayOptions, base_dir: str = "", max_bytes:
             y = loaded[yk] if yk is not None else None
             names = {k: (h.shape, h.dtype) for k, h in headers.items()}
         else:
-            x = np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
+            x = load_npy(path, max_bytes, mmap)
             xk, yk = os.path.basename(path), None
             y = None
             names = {xk: (tuple(int(d) for d in x.shape), str(x.dtype))}
@@ -208,7 +245,7 @@ def load_arrays(path: str, options: ArrayOptions, base_dir: str = "", max_bytes:
                 tpath = resolve_path(tpath, base_dir or os.path.dirname(path))
                 if not os.path.exists(tpath):
                     raise missing_path_error(tpath)
-                y = np.load(tpath, allow_pickle=False)
+                y = load_npy(tpath, max_bytes)
                 yk = os.path.basename(tpath)
                 names[yk] = (tuple(int(d) for d in y.shape), str(y.dtype))
     except DataError:
