@@ -21,6 +21,10 @@ from visualnn.services.datasets.errors import DataError, Problem, missing_path_e
 # Same list in the exported code (core/codegen), so the app and the script agree on what is missing.
 NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "-"]
 _SNIFF_BYTES = 64 * 1024
+MAX_COLUMNS = 10_000
+"""The most columns a table may have. Parsing and analysing a column costs ~10 KB whatever its length, so a
+2 MB file of 200,000 one-letter columns would take 2 GB; wider data belongs in a NumPy array (.npy/.npz)."""
+_FIRST_LINE_BYTES = 1 << 20  # pyarrow's block: a first line longer than this is refused by the parser itself
 _CANDIDATE_DELIMITERS = ",;\t|"
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
@@ -211,6 +215,7 @@ def read_table(
 
     check_file(path, max_bytes)
     fmt, problems = detect_format(path, given)
+    _check_width(path, fmt)
     if stream and max_rows is None:
         try:
             return _read(path, fmt, problems, max_rows, stream=True)
@@ -254,8 +259,13 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
         table = table.slice(0, max_rows)
     if not fmt.header:
         table = table.rename_columns([f"column_{i + 1}" for i in range(table.num_columns)])
-    if fmt.encoding.startswith("utf-8") and any(pa.types.is_binary(f.type) for f in table.schema):
-        # Invalid UTF-8 inside a text column: find the first bad byte, then read again as latin-1.
+    try:
+        table.column_names  # noqa: B018  (pyarrow decodes the names here)
+        readable_names = True
+    except UnicodeDecodeError:  # invalid UTF-8 in the header, read as UTF-8 because the options say so
+        readable_names = False
+    if fmt.encoding.startswith("utf-8") and (not readable_names or any(pa.types.is_binary(f.type) for f in table.schema)):
+        # Invalid UTF-8 inside a text column or a name: find the first bad byte, then read again as latin-1.
         line = _first_bad_utf8_line(path)
         given2 = CsvOptions(fmt.delimiter, "latin-1", fmt.header, fmt.decimal)
         again = read_table(path, given2, os.path.getsize(path), max_rows)
@@ -268,6 +278,19 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
         raise DataError(f"{path} has a header row ({names}) but no data rows; add rows of data.", path)
     _check_names(path, table.column_names)
     return TableRead(table, fmt, problems)
+
+
+def _check_width(path: str, fmt: CsvFormat) -> None:
+    """Refuse a first line of more than :data:`MAX_COLUMNS` fields, counted before the parser allocates them."""
+    with open(path, "rb") as fh:
+        head = fh.read(_FIRST_LINE_BYTES)
+    line = head.decode(fmt.encoding, errors="replace").split("\n", 1)[0]
+    fields = 1 + re.sub(r'"[^"]*"', "", line).count(fmt.delimiter)  # delimiters inside quotes do not count
+    if fields > MAX_COLUMNS:
+        what = "header" if fmt.header else "first row"
+        raise DataError(f"{path}: its {what} has {fields:,} columns, more than the {MAX_COLUMNS:,} a table may have "
+                        "(each column is analysed and listed in the Data panel). Keep the columns you need, or save "
+                        "the features as a NumPy array (.npy/.npz), which has no such limit.", path)
 
 
 def _head_bytes(path: str, n_lines: int) -> bytes:
@@ -304,15 +327,20 @@ def _ragged_message(path: str, fmt: CsvFormat) -> str | None:
     with open(path, encoding=fmt.encoding, errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=fmt.delimiter)
         expected: int | None = None
-        for row in reader:
-            if not row:
-                continue
-            if expected is None:
-                expected = len(row)
-                continue
-            if len(row) != expected:
-                return (
-                    f"{path} line {reader.line_num} has {len(row)} fields but the first row has {expected} "
-                    f"(ragged rows); fix that line or check the delimiter {fmt.delimiter!r}."
-                )
+        try:
+            for row in reader:
+                if not row:
+                    continue
+                if expected is None:
+                    expected = len(row)
+                    continue
+                if len(row) != expected:
+                    return (
+                        f"{path} line {reader.line_num} has {len(row)} fields but the first row has {expected} "
+                        f"(ragged rows); fix that line or check the delimiter {fmt.delimiter!r}."
+                    )
+        except csv.Error as exc:  # a value longer than csv's field limit: mostly a quote that is never closed
+            return (f"{path} line {reader.line_num}: {exc}; a value that long usually means an opening quote (\") "
+                    "without its closing quote, which makes the rest of the file one value. Close the quote, or "
+                    f"check the delimiter {fmt.delimiter!r}.")
     return None
