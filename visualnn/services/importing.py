@@ -15,8 +15,10 @@ allocates a weight: generic layers learn their output shape and weight counts wi
 from __future__ import annotations
 
 import json
+import lzma
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,7 +151,10 @@ def read_config(path: str | Path) -> dict[str, Any]:
             data = _parse_config(p.read_text(encoding="utf-8"), p)
         if isinstance(data, dict) and "config" in data and isinstance(data.get("config"), str):
             data = _parse_config(data["config"], p)  # some tools wrap to_json() output once more
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, zlib.error,
+            lzma.LZMAError) as exc:
+        # A damaged zip: a bad CRC or directory (BadZipFile), a corrupt deflate stream (zlib.error),
+        # a compression method zipfile lacks (NotImplementedError), an encrypted entry (RuntimeError).
         if isinstance(exc, ModelImportError):
             raise
         raise ModelImportError(
@@ -162,7 +167,155 @@ def read_config(path: str | Path) -> dict[str, Any]:
             f"{p.name} does not hold a Keras model config (class_name {found!r}); "
             "expected a Functional or Sequential model saved with model.save() or model.to_json()."
         )
+    problem = config_structure_problem(data)
+    if problem is not None:
+        raise ModelImportError(
+            f"{p.name}: the model config's {problem}; the file is damaged or was not written by Keras. "
+            "Save the model again with model.save() and import that file."
+        )
     return data
+
+
+# ---------------------------------------------------------------------------------------- config structure
+def config_structure_problem(config: dict[str, Any]) -> str | None:
+    """What is wrong with the shape of a model config, as ``<JSON path> must be ...; received ...``, or None.
+
+    Checks the JSON type of every field the conversion reads (models nested inside models included): a
+    model's ``config`` and ``layers``, each layer's ``class_name``, ``name``, ``config`` and calls
+    (``inbound_nodes``: Keras 3 ``{"args", "kwargs"}`` or the legacy lists), the ``keras_history`` of every
+    tensor a call names, ``input_layers``/``output_layers``, an ``InputLayer``'s shape and dtype. Values of
+    the right type that make no model (a call naming a layer defined nowhere) are the conversion's to refuse.
+    Walked without recursion: the depth is already bounded (:data:`MAX_CONFIG_DEPTH`).
+    """
+    models: list[tuple[dict[str, Any], str]] = [(config, "")]
+    while models:
+        model, at = models.pop()
+        inner = model.get("config")
+        if inner is None:
+            continue
+        if not isinstance(inner, dict):
+            return _shape_problem(f"{at}config", "an object", inner)
+        if (why := _refs_problem(inner, at)) is not None:
+            return why
+        for key in ("build_input_shape",):
+            if inner.get(key) is not None and not _is_shape(inner[key]):
+                return _shape_problem(f"{at}config.{key}", "a shape (a list of integers or null)", inner[key])
+        layers = inner.get("layers")
+        if layers is None:
+            continue
+        if not isinstance(layers, list):
+            return _shape_problem(f"{at}config.layers", "a list of layers", layers)
+        for i, entry in enumerate(layers):
+            where = f"{at}config.layers[{i}]"
+            if not isinstance(entry, dict):
+                return _shape_problem(where, "an object (one layer)", entry)
+            if (why := _layer_problem(entry, where)) is not None:
+                return why
+            if entry.get("class_name") in MODEL_CLASSES:
+                models.append((entry, f"{where}."))
+        first = layers[0] if layers and model.get("class_name") == "Sequential" else None
+        shape = (first.get("build_config") or {}).get("input_shape") if first is not None else None
+        if shape is not None and not _is_shape(shape):  # a Sequential without an InputLayer takes its input from here
+            return _shape_problem(f"{at}config.layers[0].build_config.input_shape",
+                                  "a shape (a list of integers or null)", shape)
+    return None
+
+
+def _shape_problem(where: str, what: str, value: Any) -> str:
+    try:
+        shown = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        shown = type(value).__name__
+    return f"{where} must be {what}; received {shown[:60]}{'…' if len(shown) > 60 else ''}"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, list) and all(d is None or _is_int(d) for d in value)
+
+
+def _is_ref(value: Any) -> bool:
+    """``[layer name, node index, tensor index]`` (legacy refs may carry a fourth item, the call's kwargs)."""
+    return (isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str) and _is_int(value[1])
+            and _is_int(value[2]))
+
+
+def _refs_problem(inner: dict[str, Any], at: str) -> str | None:
+    for key in ("input_layers", "output_layers"):
+        value = inner.get(key)
+        if not value:
+            continue
+        refs = [value] if isinstance(value, list) and isinstance(value[0], str) else value
+        if not isinstance(refs, list) or not all(_is_ref(r) for r in refs):
+            return _shape_problem(f"{at}config.{key}", "[layer name, node index, tensor index] or a list of them",
+                                  value)
+    return None
+
+
+def _layer_problem(entry: dict[str, Any], where: str) -> str | None:
+    if not isinstance(entry.get("class_name"), str):
+        return _shape_problem(f"{where}.class_name", "text (the layer's class)", entry.get("class_name"))
+    for key, what in (("name", "text"), ("module", "text"), ("registered_name", "text")):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            return _shape_problem(f"{where}.{key}", what, entry[key])
+    cfg = entry.get("config")
+    if cfg is not None and not isinstance(cfg, dict):
+        return _shape_problem(f"{where}.config", "an object", cfg)
+    cfg = cfg or {}
+    if cfg.get("name") is not None and not isinstance(cfg["name"], str):
+        return _shape_problem(f"{where}.config.name", "text", cfg["name"])
+    build = entry.get("build_config")
+    if build is not None and not isinstance(build, dict):
+        return _shape_problem(f"{where}.build_config", "an object", build)
+    if entry["class_name"] == "InputLayer":
+        for key in ("batch_shape", "batch_input_shape", "shape"):
+            value = cfg.get(key)
+            if value is not None and not (_is_shape(value) and (key == "shape" or value)):
+                return _shape_problem(f"{where}.config.{key}", "a shape (a list of integers or null)", value)
+        dtype = cfg.get("dtype")
+        if dtype is not None and not isinstance(dtype, str) and not (
+                isinstance(dtype, dict) and isinstance(dtype.get("config") or {}, dict)
+                and isinstance((dtype.get("config") or {}).get("name", ""), str)):
+            return _shape_problem(f"{where}.config.dtype", 'a dtype name or {"config": {"name": ...}}', dtype)
+    calls = entry.get("inbound_nodes")
+    if calls is None:
+        return None
+    if not isinstance(calls, list):
+        return _shape_problem(f"{where}.inbound_nodes", "a list of calls", calls)
+    for c, call in enumerate(calls):
+        if (why := _call_problem(call, f"{where}.inbound_nodes[{c}]")) is not None:
+            return why
+    return None
+
+
+def _call_problem(call: Any, where: str) -> str | None:
+    """A Keras 3 call ``{"args": [...], "kwargs": {...}}`` or a legacy list of refs."""
+    if isinstance(call, list):
+        for i, ref in enumerate(call):
+            if not _is_ref(ref):
+                return _shape_problem(f"{where}[{i}]", "[layer name, node index, tensor index, kwargs]", ref)
+        return None
+    if not isinstance(call, dict):
+        return _shape_problem(where, 'a call ({"args": [...], "kwargs": {...}})', call)
+    args, kwargs = call.get("args"), call.get("kwargs")
+    if args is not None and not isinstance(args, list):
+        return _shape_problem(f"{where}.args", "a list", args)
+    if kwargs is not None and not isinstance(kwargs, dict):
+        return _shape_problem(f"{where}.kwargs", "an object", kwargs)
+    tensors = [(f"{where}.args[{i}]", a) for i, a in enumerate(args or [])]
+    tensors += [(f"{where}.args[{i}][{j}]", t) for i, a in enumerate(args or []) if isinstance(a, list)
+                for j, t in enumerate(a)]
+    tensors += [(f"{where}.kwargs.{k}", v) for k, v in (kwargs or {}).items()]
+    for at, value in tensors:
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            inner = value.get("config")
+            history = inner.get("keras_history") if isinstance(inner, dict) else None
+            if not _is_ref(history):
+                return _shape_problem(f"{at}.config.keras_history", "[layer name, node index, tensor index]", history)
+    return None
 
 
 def count_layers(config: dict[str, Any]) -> int:
@@ -286,6 +439,14 @@ class _Converter:
                 self.warnings.append(f"Layer {lname!r} is never called in the model; it was left out.")
                 continue
             args, kwargs, style = _inbound(calls[0])
+            unknown = [r for r in [*args, *kwargs.values()] if r not in tensors]
+            if unknown:
+                name, node, index = unknown[0]
+                raise ModelImportError(
+                    f"Layer {lname!r} is called on output {index} of call {node} of {name!r}, which no earlier layer "
+                    f"of model {cfg.get('name')!r} makes; the model config is damaged or was not written by Keras. "
+                    "Save the model again with model.save() and import that file."
+                )
             srcs = [tensors[r] for r in args]
             named = {k: tensors[r] for k, r in kwargs.items()}
             if cls in MODEL_CLASSES:
