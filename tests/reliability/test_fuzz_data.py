@@ -37,6 +37,14 @@ def _npy_with_header_text(text: bytes) -> bytes:
     return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body
 
 
+def _npz(**arrays: object) -> bytes:
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
 def _npz_with_a_corrupt_deflate_stream() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -76,6 +84,11 @@ def test_damaged_csv_is_inspected_or_refused(generated: Generated) -> None:
 # An 880-byte .npy declaring 8 TB: loading it for training allocated the declared size first (MemoryError).
 @example(generated=Generated("numpy", "data.npy", {"data.npy": npy_header((10**12,)) + bytes(800)},
                              {"max_bytes": 1 << 50}))
+# Text targets with several values per sample, or forced to regression: numpy's ValueError ("could not convert
+# string to float") escaped encode_array_targets.
+@example(generated=Generated("numpy", "data.npz", {"data.npz": _npz(x=[[1.0], [2.0], [3.0]], y=[["a", "b"]] * 3)}))
+@example(generated=Generated("numpy", "data.npz", {"data.npz": _npz(x=[[1.0], [2.0]], y=["a", "b"])},
+                             {"task": "regression"}))
 def test_damaged_numpy_files_are_inspected_or_refused(generated: Generated) -> None:
     _run(generated)
     if generated.path.endswith(".npy"):  # the training path reads it whole, not memory-mapped

@@ -282,10 +282,10 @@ def encode_array_targets(y: Any, spec: DatasetSpec, path: str) -> tuple[str, lis
             enc = y.astype(np.float32) if spec.target_encoding() == "onehot" else labels.astype(np.int32)
             return "multiclass", names, labels, enc
         task = task or ("multilabel" if binary else "regression")
-        return task, ([str(i) for i in range(y.shape[1])] if task == "multilabel" else []), None, y.astype(np.float32)
+        return task, ([str(i) for i in range(y.shape[1])] if task == "multilabel" else []), None, _numbers(y, path)
     flat = y.reshape(len(y), -1)
     if flat.shape[1] != 1:
-        return task or "regression", [], None, y.astype(np.float32)
+        return task or "regression", [], None, _numbers(y, path)
     flat = flat[:, 0]
     if task is None:
         if flat.dtype.kind in "biuU" or (flat.dtype.kind == "f" and np.all(flat == np.round(flat))):
@@ -296,7 +296,7 @@ def encode_array_targets(y: Any, spec: DatasetSpec, path: str) -> tuple[str, lis
         else:
             task = "regression"
     if task == "regression":
-        return task, [], None, flat.astype(np.float32).reshape(-1, 1)
+        return task, [], None, _numbers(flat, path).reshape(-1, 1)
     uniq = np.unique(flat)
     if uniq.size < 2:
         raise DataError(f"{path}: the targets hold a single class ({uniq[0] if uniq.size else 'none'}); a classifier "
@@ -309,6 +309,19 @@ def encode_array_targets(y: Any, spec: DatasetSpec, path: str) -> tuple[str, lis
         np.eye(len(names), dtype=np.float32)[labels] if spec.target_encoding() == "onehot" else labels.astype(np.int32)
     )
     return task, names, labels, enc
+
+
+def _numbers(y: Any, path: str) -> Any:
+    """``y`` as float32 targets; text (or other non-numbers) is refused: only one class name per sample can be text."""
+    import numpy as np
+
+    if y.dtype.kind not in "biuf":
+        what = {"U": "text", "S": "text", "M": "dates", "m": "time spans"}.get(y.dtype.kind, f"{y.dtype} values")
+        per_sample = tuple(int(d) for d in y.shape[1:])
+        raise DataError(f"{path}: the targets are {what} ({per_sample or 'one'} per sample), not numbers; targets "
+                        "of several values per sample, or regression targets, must be numbers. Save numeric "
+                        "targets, or one class name per sample for a classifier.", path)
+    return y.astype(np.float32)
 
 
 @dataclass
