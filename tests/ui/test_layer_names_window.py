@@ -28,6 +28,7 @@ def test_the_inspector_refuses_a_typed_name_and_says_which_to_use(qtbot: QtBot, 
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     assert error.isVisible()
     assert "contains a space" in error.text() and "Use 'hidden_layer' instead." in error.text()
+    assert error.wordWrap()  # the fix at the end of the message stays in view in a narrow inspector
     assert window.document.graph.nodes[dense].name is None
     assert window.document.undo_stack.count() == before
     edit.selectAll()
