@@ -64,7 +64,7 @@ def epilog() -> str:
 def fail(message: str, code: ExitCode, as_json: bool = False, **extra: Any) -> int:
     """Say ``message`` (stderr, or a JSON object on stdout with ``--json``) and return ``code``."""
     if as_json:
-        print(json.dumps({"ok": False, "error": message, **extra}, indent=2, ensure_ascii=False))
+        print(json.dumps({"ok": False, "error": message, **extra}, ensure_ascii=False))  # one line: the last line parses
     else:
         print(f"visualnn: {message}", file=sys.stderr)
     return int(code)
