@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from visualnn.cli.exit_codes import ExitCode, fail
 from visualnn.core.paths import outside_folder_notice
 from visualnn.core.project import Project
 from visualnn.core.project.io import ProjectFileError, load_project, save_project
@@ -22,7 +23,7 @@ from visualnn.core.validation import Issue, data_unreadable, validate
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "tabular" / "tabular.vnn"
 """The bundled example opened by ``make run`` (and summarised until the window exists)."""
 
-EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = int(ExitCode.OK), int(ExitCode.ERRORS), int(ExitCode.BAD_INPUT)
 
 
 def _emit_json(data: Any) -> None:
@@ -30,11 +31,8 @@ def _emit_json(data: Any) -> None:
 
 
 def _fail(message: str, as_json: bool, **extra: Any) -> int:
-    if as_json:
-        _emit_json({"ok": False, "error": message, **extra})
-    else:
-        print(f"visualnn: {message}", file=sys.stderr)
-    return EXIT_UNREADABLE
+    """A file that cannot be read or written, or a wrong argument: exit 2."""
+    return fail(message, ExitCode.BAD_INPUT, as_json, **extra)
 
 
 # --------------------------------------------------------------------------- new

@@ -30,7 +30,7 @@ from visualnn.core.training_config import (
 )
 from visualnn.core.training_config import new_run_id as new_run_id  # its home is core: the window names runs too
 from visualnn.core.training_settings import KerasRef, SettingsError, callback_calls, compile_calls, monitor_for
-from visualnn.services.keras_builder import instantiate
+from visualnn.services.keras_builder import instantiate, keras_message
 
 Sink = Callable[[str, dict[str, Any]], None]
 """Receives ``(kind, data)`` progress messages (see ``core.protocol.MESSAGE_KINDS``)."""
@@ -207,9 +207,13 @@ def make_callbacks(cfg: TrainingConfig, run_dir: str | None, has_val: bool) -> l
 
 
 def explain(exc: BaseException) -> str:
-    """A plain-language cause for an exception raised while building or fitting."""
-    text = str(exc).strip()
-    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    """A plain-language cause for an exception raised while building or fitting, with Keras's whole message.
+
+    The message is never cut to its first line: Keras's first line is often only "Exception encountered
+    when calling Sequential.call()." and the cause follows it. The class name is not shown (it says
+    nothing to the user) unless the message is empty.
+    """
+    text = keras_message(exc)
     hints = [
         ("logits and labels must have the same", "The output layer's shape does not match the labels. "
          "Check the output units and the loss (sparse vs categorical crossentropy)."),
@@ -228,8 +232,8 @@ def explain(exc: BaseException) -> str:
     ]
     for needle, hint in hints:
         if needle in text:
-            return f"{hint} (Keras said: {first[:300]})"
-    return f"{type(exc).__name__}: {first[:500]}"
+            return f"{hint} (Keras said: {text})"
+    return text
 
 
 def finite_or_none(value: Any) -> Any:
