@@ -41,6 +41,7 @@ from visualnn.services.training_common import (
     make_weight_keeper,
     new_run_id,
     null_sink,
+    releasing_traced_gradients,
 )
 from visualnn.services.training_data import (
     check_part_shapes,
@@ -91,8 +92,16 @@ def run_training(
 ) -> TrainingResult:
     """Train the project snapshot in ``job``; save the model under ``runs/<id>/`` and return its record.
 
-    Raises :class:`TrainingError` with a plain-language cause when training cannot run.
+    Raises :class:`TrainingError` with a plain-language cause when training cannot run. What the run's
+    tracing left in TensorFlow's global state is released when it ends (the engine trains many runs).
     """
+    with releasing_traced_gradients():
+        return _run_training(job, sink, stop_event, pause_event)
+
+
+def _run_training(
+    job: TrainRequest[Project], sink: Sink, stop_event: threading.Event | None, pause_event: threading.Event | None,
+) -> TrainingResult:
     import keras
     import tensorflow as tf
 
