@@ -125,7 +125,17 @@ def train_main(args: argparse.Namespace) -> int:
               f"epoch(s), weights sha256 {run.extra.get('weights_sha256')}; the chief records the run.")
         return 0 if run.status not in FAILED_STATUSES else 1
     project.add_run(run)
-    save_project(project, args.file)
+    try:
+        save_project(project, args.file)
+    except (OSError, ValueError) as exc:  # not recorded: its model must not stay behind as an orphan folder
+        from visualnn.core.project.run_folders import RunFolderError, remove_run_folder
+
+        try:
+            remove_run_folder(base_dir, run.id)
+        except RunFolderError as left:
+            return _fail(f"Run {run.id} could not be recorded in {args.file} ({exc}). {left}")
+        return _fail(f"Run {run.id} could not be recorded in {args.file} ({exc}); its model was removed. Fix the "
+                     f"cause and train again.")
     if args.json:
         print(json.dumps(run.to_dict(), indent=2))
     else:
