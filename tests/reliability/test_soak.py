@@ -6,7 +6,7 @@ inline data, one epoch); every other one is stopped after its first batch, as a 
 few warm-up cycles (TensorFlow's one-time caches, the allocator's arenas) the engine's resident memory
 (``VmRSS`` of ``/proc/<pid>/status``) may grow by less than 50 MB over the measured cycles.
 
-50 cycles in CI; ``VISUALNN_SOAK=500`` runs 500 (nightly style, a few minutes).
+50 cycles in CI (about a minute); ``VISUALNN_SOAK=500`` runs 500 (nightly style, 10-20 minutes; bound 100 MB).
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ pytestmark = [pytest.mark.tf, pytest.mark.slow,
 
 CYCLES = int(os.environ.get("VISUALNN_SOAK", "50") or 50)
 WARM_UP = 5
-MAX_GROWTH_MB = 50.0
+MAX_GROWTH_MB = 50.0 if CYCLES <= 50 else 100.0
+"""The bound on the engine's growth over the measured cycles. Measured with the fix: 27 MB over 50 cycles, 37 MB
+over 120 (the allocator settling, flattening out); before it, 3-5 MB per run, so 100 MB over 500 cycles still
+catches any per-run leak of 0.2 MB or more."""
 
 
 def vm_rss_mb(pid: int) -> float:
