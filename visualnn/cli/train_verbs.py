@@ -129,9 +129,17 @@ def train_main(args: argparse.Namespace) -> int:
     project.add_run(run)
     try:
         save_project(project, args.file)
-    except OSError as exc:
-        return _fail(f"the run finished (model in {run.model_path}) but could not be recorded in {args.file}: "
-                     f"{exc.strerror or exc}. Make the file writable and train again.", ExitCode.BAD_INPUT)
+    except (OSError, ValueError) as exc:  # not recorded: its model must not stay behind as an orphan folder
+        from visualnn.core.project.run_folders import RunFolderError, remove_run_folder
+
+        why = exc.strerror or exc if isinstance(exc, OSError) else exc
+        try:
+            remove_run_folder(base_dir, run.id)
+        except RunFolderError as left:
+            return _fail(f"Run {run.id} finished but could not be recorded in {args.file} ({why}). {left}",
+                         ExitCode.BAD_INPUT)
+        return _fail(f"Run {run.id} finished but could not be recorded in {args.file} ({why}); its model was "
+                     "removed. Make the file writable (or free some disk space) and train again.", ExitCode.BAD_INPUT)
     if args.json:
         print(json.dumps(run.to_dict(), indent=2))
     else:
