@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap, QShowEvent
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -346,8 +346,12 @@ class EvaluationPanel(QWidget):
         self.wrong.verticalHeader().setDefaultSectionSize(40 if images else 24)  # room for thumbnails
         # Thumbnails are made when the tab is on screen: an automatic evaluation behind another tab costs nothing.
         self._pending_thumbnails = [w["sample"] for w in wrong] if images else []
-        if self.isVisible():
+        if self._on_screen():
             self._place_thumbnails()
+
+    def _on_screen(self) -> bool:
+        # A dock behind another tab stays "visible" to Qt, moved out of the window: nothing of it is exposed.
+        return self.isVisible() and not self.visibleRegion().isEmpty()
 
     def _place_thumbnails(self) -> None:
         samples, self._pending_thumbnails = self._pending_thumbnails, []
@@ -358,11 +362,11 @@ class EvaluationPanel(QWidget):
         if samples:
             self.wrong.resizeColumnToContents(4)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API name)
-        """The tab comes into view: make what was deferred while it was hidden."""
-        super().showEvent(event)
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API name)
+        """The tab comes into view (a paint only reaches an exposed widget): make what waited for it."""
+        super().paintEvent(event)
         if self._pending_thumbnails:
-            self._place_thumbnails()
+            QTimer.singleShot(0, self._place_thumbnails)  # after this paint, never inside it
 
 
 def sample_text(sample: Any) -> str:

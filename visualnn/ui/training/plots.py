@@ -7,9 +7,10 @@ the legend names the output and one colour marks each output in every plot.
 
 Messages append to numpy buffers; a QTimer pushes ONE plot's dirty curves per tick (one ``setData``
 per curve) to persistent items, so the plot cost depends neither on the batch rate nor on the number of
-plots: at most :data:`TICK_HZ` plot repaints a second. The window sets each plot's axis ranges itself
-and changes them only when a point falls outside (the x axis grows an epoch at a time, the y axis with
-some headroom): pyqtgraph's autorange recomputed the bounds and re-laid out both axes on every update.
+plots: at most :data:`TICK_HZ` plot refreshes a second. The window sets each plot's axis ranges itself
+and changes them only when a point falls outside: the y axis grows with some headroom, the x axis in
+steps of 1, 1.5, 2, 3, 5, 7.5, 10 ... epochs (pyqtgraph's autorange recomputed the bounds and re-laid
+out both axes, a second paint, on every update).
 Panning or zooming a plot hands its range to the user until the next run.
 """
 
@@ -32,7 +33,7 @@ from visualnn.ui.training.hints import finite_or_none as _num
 
 TICK_HZ = 10  # the timer refreshes ONE plot per tick: at most 10 plot repaints a second, whatever the batch rate
 REDRAW_HZ = TICK_HZ
-Y_HEADROOM = 0.08  # share of the data's span added above and below when a y range has to grow
+Y_HEADROOM = 0.1  # share of the data's span added above and below when a y range has to grow
 X_MARGIN = 0.05  # share of the x range beside the first and last epoch, so their markers are whole
 SMOOTHING = 0.8
 SYMBOL_LIMIT = 500  # above this many points a curve drops its markers
@@ -370,7 +371,7 @@ class MetricPlots(QWidget):
         bounds = [s.bounds for (m, _), s in self.series.items() if m == metric and s.n]
         if not bounds:
             return
-        x_hi = max(1.0, float(math.ceil(max(b[1] for b in bounds) - 1e-9)))  # whole epochs: grows once per epoch
+        x_hi = nice_ceiling(max(b[1] for b in bounds))  # 1, 2, 3, 5, 7.5, 10, 15 ... epochs: a few steps a run
         y_lo, y_hi = min(b[2] for b in bounds), max(b[3] for b in bounds)
         if plot.getPlotItem().ctrl.logYCheck.isChecked():  # the learning rate: the view holds log10 values
             if y_lo <= 0:
@@ -381,7 +382,7 @@ class MetricPlots(QWidget):
         if old is not None and old[1][0] <= y_lo and y_hi <= old[1][1]:
             y_range = old[1]
         else:
-            pad = Y_HEADROOM * max(y_hi - y_lo, abs(y_hi) * 0.05, 1e-9)
+            pad = Y_HEADROOM * max(y_hi - y_lo, abs(y_hi) * 0.2, 1e-9)  # a first point gets room to move too
             y_range = (y_lo - pad, y_hi + pad)
         if old == (x_range, y_range):
             return
@@ -435,6 +436,14 @@ class MetricPlots(QWidget):
             for i in range(n):
                 row = [self.epoch_history[k][i] if i < len(self.epoch_history[k]) else "" for k in keys]
                 writer.writerow([i + 1, *row])
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 5, 7.5 times a power of ten (at least 1) that holds ``value``."""
+    if not value > 1.0:
+        return 1.0
+    decade = 10.0 ** floor(log10(value))
+    return next(m * decade for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0) if m * decade >= value - 1e-9)
 
 
 def curve_id(role: str, output: str = "", prefix: str = "") -> str:
