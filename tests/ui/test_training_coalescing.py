@@ -17,8 +17,8 @@ from tests.services.training_helpers import mlp_graph
 from visualnn.core.project import Project
 from visualnn.core.training_config import TrainingConfig
 from visualnn.ui.app import Shell
-from visualnn.ui.training.plots import TICK_HZ
 
+MAX_REFRESH_HZ = 10  # the goal: at most ~10 plot refreshes a second (the issue asks for 5-10)
 EPOCHS, BATCHES = 5, 19  # 5 x (19 batch reports + 1 epoch report) = 100 messages
 
 
@@ -103,19 +103,19 @@ def test_a_stream_of_batch_reports_refreshes_each_curve_at_most_once_a_tick(
 
     # One setData per curve per tick: two calls on one curve are at least a tick apart (Qt's coarse timers
     # may fire up to 5 % early).
-    tick = 1.0 / TICK_HZ
+    tick = 1.0 / MAX_REFRESH_HZ
     gaps = [b - a for times in calls.values() for a, b in zip(times, times[1:], strict=False)]
     assert gaps and min(gaps) >= 0.9 * tick, f"a curve was refreshed {min(gaps) * 1000:.0f} ms after its last update"
     # The axes move when a point falls outside them (x: at 1, 1.5, 2, 3, 5 epochs; y: a few times while the
     # values spread), not on every refresh.
     for metric in ("loss", "accuracy"):
         assert moves.count(metric) <= 8, f"the {metric} axes moved {moves.count(metric)} times"
-    # One plot per tick: the batch curves (one in each of two plots) were refreshed at most TICK_HZ times a
+    # One plot per tick: the batch curves (one in each of two plots) were refreshed at most MAX_REFRESH_HZ times a
     # second between them, whatever the batch rate.
     batch_curves = [plots.plots[m].listDataItems()[0] for m in ("loss", "accuracy")]
     assert all(item.name() == "batches" for item in batch_curves)
     refreshes = sum(len(calls.get(id(item), [])) for item in batch_curves)
-    assert refreshes <= TICK_HZ * elapsed + 2, f"{refreshes} batch-curve refreshes in {elapsed:.2f} s"
+    assert refreshes <= MAX_REFRESH_HZ * elapsed + 2, f"{refreshes} batch-curve refreshes in {elapsed:.2f} s"
     assert paints.paints > 0
 
 
