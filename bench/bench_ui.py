@@ -145,6 +145,38 @@ def digits_project(folder: str) -> str:
     return path
 
 
+class StallSampler:
+    """With ``--stacks``: a thread that samples the UI thread's Python stack while its event loop is stalled."""
+
+    def __init__(self, probe: LagProbe, stall_ms: float = 25.0) -> None:
+        import threading
+
+        self.probe = probe
+        self.stall_ms = stall_ms
+        self.samples: dict[str, int] = {}
+        self.main = threading.main_thread().ident
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.005):
+            if not self.probe.timer.isActive():
+                continue
+            stalled = (time.perf_counter() - self.probe.last_wall) * 1000
+            frame = sys._current_frames().get(self.main or 0)
+            if stalled > self.stall_ms and frame is not None:
+                stack = "".join(traceback.format_stack(frame, limit=12)[-8:])
+                self.samples[stack] = self.samples.get(stack, 0) + 1
+
+    def report(self, top: int = 6) -> None:
+        for stack, count in sorted(self.samples.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"  --- {count} samples (5 ms each) with the event loop stalled > {self.stall_ms:.0f} ms:\n{stack}")
+        self.samples.clear()
+
+
 class LagProbe:
     """A QTimer firing every TICK_MS ms that records how late each firing was (ms)."""
 
@@ -158,11 +190,13 @@ class LagProbe:
         self.timer.timeout.connect(self._on_timeout)
         self.lags: list[float] = []
         self._last = 0
+        self.last_wall = time.perf_counter()
 
     def start(self) -> None:
         self.lags = []
         self.clock.start()
         self._last = self.clock.nsecsElapsed()
+        self.last_wall = time.perf_counter()
         self.timer.start()
 
     def stop(self) -> list[float]:
@@ -173,6 +207,7 @@ class LagProbe:
         now = self.clock.nsecsElapsed()
         self.lags.append(max(0.0, (now - self._last) / 1e6 - TICK_MS))
         self._last = now
+        self.last_wall = time.perf_counter()
 
 
 def _p99(lags: list[float]) -> float:
@@ -181,7 +216,7 @@ def _p99(lags: list[float]) -> float:
     return float(np.percentile(np.asarray(lags), 99)) if lags else float("nan")
 
 
-def bench_training_lag(rounds: int) -> None:
+def bench_training_lag(rounds: int, stacks: bool = False) -> None:
     """UI lag in the real main window (real engine) while a 10-class CNN trains and its run is evaluated
     automatically (Training tab in front, as the user watches the curves), vs the same window idle."""
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
@@ -226,6 +261,7 @@ def bench_training_lag(rounds: int) -> None:
     if not ready:
         raise RuntimeError("the engine did not become ready in 3 minutes")
     probe = LagProbe()
+    sampler = StallSampler(probe) if stacks else None
 
     def idle(seconds: float) -> list[float]:
         done: list[Any] = []
@@ -265,6 +301,8 @@ def bench_training_lag(rounds: int) -> None:
         print(f"  round {r}{' (warm-up)' if r == 0 else ''}: training + evaluation {wall:.1f} s, UI CPU {cpu:.0%} of a "
               f"core, lag p99 {_p99(lags):.1f} ms max {max(lags):.1f} ms ({len(lags)} ticks) | idle p99 "
               f"{_p99(base):.1f} ms max {max(base):.1f} ms ({len(base)} ticks); {_load()}", flush=True)
+        if sampler is not None:
+            sampler.report()
         if r:
             train_p99.append(_p99(lags))
             train_max.append(max(lags))
@@ -408,13 +446,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=("startup", "lag", "canvas"))
     parser.add_argument("--rounds", type=int, default=5, help="measured rounds per interleaved figure (default 5)")
+    parser.add_argument("--stacks", action="store_true",
+                        help="lag: print the UI thread's Python stacks while its event loop stalled (diagnosis)")
     args = parser.parse_args()
     if args.only in (None, "startup"):
         print("start-up vs import tensorflow, interleaved:", flush=True)
         bench_startup(args.rounds)
     if args.only in (None, "lag"):
         print("UI lag, training + automatic evaluation vs idle, interleaved:", flush=True)
-        bench_training_lag(args.rounds)
+        bench_training_lag(args.rounds, args.stacks)
     if args.only in (None, "canvas"):
         print("canvas, 500 nodes:", flush=True)
         bench_canvas()

@@ -47,10 +47,9 @@ def training(shell: Shell, qtbot: Any) -> Iterator[tuple[Any, Any]]:
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
     assert panel.job_id is not None, panel.hints.text()
     engine: Any = window.engine
-    job_id = panel.job_id
-    yield panel, engine.handles[job_id]
-    if not engine.handles[job_id].done:  # a running job would make closing the project ask what to do with it
-        engine.finish_training(job_id)
+    yield panel, engine.handles[panel.job_id]
+    if panel.job_id is not None:  # a running job would make closing the project ask what to do with it
+        engine.finish_training(panel.job_id)
 
 
 def _messages() -> list[tuple[str, dict[str, Any]]]:
@@ -141,3 +140,24 @@ def test_a_burst_of_batch_reports_paints_the_progress_bar_once(training: tuple[A
     assert panel.progress.format() == "Paused"
     qtbot.wait(100)
     assert panel.progress.format() == "Paused"
+
+
+def test_training_again_empties_the_curves_in_place(training: tuple[Any, Any], shell: Shell, qtbot: Any) -> None:
+    panel, handle = training
+    for kind, data in _messages()[:40]:
+        handle.progress.emit(kind, data)
+    plots = panel.plots
+    plots.redraw()
+    before = {metric: list(plot.listDataItems()) for metric, plot in plots.plots.items()}
+    legends = {metric: len(plot.getPlotItem().legend.items) for metric, plot in plots.plots.items()}
+    engine: Any = shell.window.engine
+    engine.finish_training(handle.id)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)  # the same settings: the same plots
+    assert panel.running
+    # The curves are kept (re-creating them and their legend entries froze the window at every Train) ...
+    assert {metric: list(plot.listDataItems()) for metric, plot in plots.plots.items()} == before
+    assert {metric: len(plot.getPlotItem().legend.items) for metric, plot in plots.plots.items()} == legends
+    # ... and nothing of the last run stays on screen once the timer has been round.
+    assert all(s.n == 0 for s in plots.series.values())
+    qtbot.waitUntil(lambda: all(item.xData is None or len(item.xData) == 0
+                                for items in before.values() for item in items), timeout=3_000)

@@ -180,14 +180,21 @@ class MetricPlots(QWidget):
         """Create the plots and their curves now, so nothing is built while batches stream in."""
         for metric in metrics:
             self._plot_for(metric)
+        for metric, role, output in self._planned(metrics):
+            self._ensure(metric, role, output=output)
+
+    def _planned(self, metrics: list[str]) -> list[tuple[str, str, str]]:
+        """The curves :meth:`prepare` makes for ``metrics``: (metric, role, output)."""
+        planned: list[tuple[str, str, str]] = []
+        for metric in metrics:
             if metric == "learning rate":
-                self._ensure(metric, "train")
+                planned.append((metric, "train", ""))
                 continue
             if self.outputs and metric not in ("loss", OUTPUT_LOSS):
                 continue  # a metric of some outputs only: its curves come with the first values
             for output in self.outputs if metric == OUTPUT_LOSS else [""]:
-                for role in ("batch", "train", "val"):
-                    self._ensure(metric, role, output=output)
+                planned.extend((metric, role, output) for role in ("batch", "train", "val"))
+        return planned
 
     def _learn_outputs(self, keys: Sequence[str]) -> None:
         """Outputs named by the logs themselves (a finished run's history, messages of a run started elsewhere)."""
@@ -197,7 +204,19 @@ class MetricPlots(QWidget):
 
     def reset(self, metrics: list[str], outputs: Sequence[str] = ()) -> None:
         """Empty plots for ``metrics`` only: curves are removed, plots of other metrics (an earlier project's
-        or an earlier run's settings) go away. ``outputs``: the model's output names."""
+        or an earlier run's settings) go away. ``outputs``: the model's output names.
+
+        Training again with the same plots keeps their curves and only empties them: removing and
+        re-creating the items and their legend entries froze the window for 50-250 ms at every Train."""
+        wanted = list(outputs) if len(outputs) > 1 else []
+        if list(self.plots) == list(metrics) and self.outputs == wanted and not self._prefixes:
+            self._empty_curves(metrics)
+            for metric, plot in self.plots.items():  # the first points set each range afresh, a plot a tick
+                plot.disableAutoRange()
+                self._managed.add(metric)
+                self._ranges.pop(metric, None)
+            self.prepare(metrics)  # any curve not kept
+            return
         self.clear()
         self.set_outputs(outputs)
         for metric in [m for m in self.plots if m not in metrics]:
@@ -209,6 +228,24 @@ class MetricPlots(QWidget):
             self._grid.addWidget(plot, n // PLOT_COLUMNS, n % PLOT_COLUMNS)
             self._manage_range(metric, plot)
         self.prepare(metrics)
+
+    def _empty_curves(self, metrics: list[str]) -> None:
+        """Empty the curves a run of ``metrics`` starts with; remove the others (and any whose style a long
+        run changed: markers or antialiasing dropped)."""
+        keep = {(metric, curve_id(role, output)) for metric, role, output in self._planned(metrics)}
+        for key, item in list(self._items.items()):
+            restyled = item.opts.get("antialias") is False or (
+                item.opts.get("symbol") is None and not key[1].endswith("batch"))
+            if key in keep and not restyled:
+                self.series[key].clear()
+                self._dirty.add(key)  # emptied on screen by the timer, a plot a tick
+                continue
+            self.plots[key[0]].removeItem(item)
+            del self._items[key]
+            self.series.pop(key, None)
+        self._dirty &= set(self._items)
+        self._ema.clear()
+        self.epoch_history = {}
 
     def clear(self) -> None:
         """Remove every curve (a new run starts); the plots stay, ready for the next run."""
