@@ -189,11 +189,15 @@ class LagProbe:
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._on_timeout)
         self.lags: list[float] = []
+        self.busy: list[float] = []  # the UI thread's own CPU time in each interval (ms): work, not waiting
         self._last = 0
+        self._cpu = time.thread_time()
         self.last_wall = time.perf_counter()
 
     def start(self) -> None:
         self.lags = []
+        self.busy = []
+        self._cpu = time.thread_time()
         self.clock.start()
         self._last = self.clock.nsecsElapsed()
         self.last_wall = time.perf_counter()
@@ -206,6 +210,9 @@ class LagProbe:
     def _on_timeout(self) -> None:
         now = self.clock.nsecsElapsed()
         self.lags.append(max(0.0, (now - self._last) / 1e6 - TICK_MS))
+        cpu = time.thread_time()
+        self.busy.append((cpu - self._cpu) * 1000)
+        self._cpu = cpu
         self._last = now
         self.last_wall = time.perf_counter()
 
@@ -297,9 +304,11 @@ def bench_training_lag(rounds: int, stacks: bool = False) -> None:
     train_p99, train_max, idle_p99, idle_max = [], [], [], []
     for r in range(rounds + 1):  # round 0 warms up both sides and is dropped
         lags, wall, cpu = train()
+        busy = max(probe.busy)
         base = idle(wall)
         print(f"  round {r}{' (warm-up)' if r == 0 else ''}: training + evaluation {wall:.1f} s, UI CPU {cpu:.0%} of a "
-              f"core, lag p99 {_p99(lags):.1f} ms max {max(lags):.1f} ms ({len(lags)} ticks) | idle p99 "
+              f"core, lag p99 {_p99(lags):.1f} ms max {max(lags):.1f} ms (longest UI-thread work {busy:.1f} ms; "
+              f"{len(lags)} ticks) | idle p99 "
               f"{_p99(base):.1f} ms max {max(base):.1f} ms ({len(base)} ticks); {_load()}", flush=True)
         if sampler is not None:
             sampler.report()
