@@ -1,6 +1,9 @@
-"""Training benchmarks: runner overhead vs plain model.fit, UI timer lag while training, plot redraw cost.
+"""Training benchmarks: runner overhead vs plain model.fit, plot redraw cost.
 
-Run: ``.venv/bin/python bench/bench_training.py [--quick] [--only overhead|ui|plot]``
+(The UI's event-loop lag while training is measured in bench/bench_ui.py, on the real main window with its
+automatic evaluation.)
+
+Run: ``.venv/bin/python bench/bench_training.py [--quick] [--only overhead|plot]``
 Each figure is printed with its goal beside it.
 """
 
@@ -110,94 +113,6 @@ def bench_overhead(name: str, case: Any, rows: int, batch: int, epochs: int, rep
     return ratio
 
 
-# ----------------------------------------------------------------------- UI responsiveness
-def bench_ui(rows: int, epochs: int, verbose: bool = False) -> tuple[float, float]:
-    """Lag of a 10 ms QTimer in the UI process from app start through a training run with live plots."""
-    import numpy as np
-    from PySide6.QtCore import QElapsedTimer, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication([])  # noqa: F841  (must exist for the whole run)
-    clock = QElapsedTimer()
-    clock.start()
-    lags: list[float] = []
-    last = [clock.nsecsElapsed()]
-
-    marks: list[tuple[float, str]] = []
-
-    def tick() -> None:
-        now = clock.nsecsElapsed()
-        lags.append(max(0.0, (now - last[0]) / 1e6 - 10.0))
-        if lags[-1] > 16:
-            marks.append((now / 1e6, f"lag {lags[-1]:.0f} ms"))
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
-    timer.start()
-
-    import tempfile
-
-    from visualnn.core.dataset import DatasetSpec
-    from visualnn.core.project import Project
-    from visualnn.core.training_config import TrainingConfig
-    from visualnn.ui.document import ProjectDocument
-    from visualnn.ui.engine_client import EngineClient
-    from visualnn.ui.training import TrainingPanel
-
-    graph, x, y = _mlp_case(rows)
-    folder = tempfile.mkdtemp(prefix="vnn-bench-")
-    np.savez(os.path.join(folder, "table.npz"), x=x, y=y)
-    project = Project(graph=graph, training=TrainingConfig(epochs=epochs, batch_size=32),
-                      dataset=DatasetSpec("numpy", "table.npz", {"split": {"val": 0.2, "test": 0.0}}))
-    from visualnn.core.project.io import save_project
-
-    save_project(project, os.path.join(folder, "bench.vnn"))
-    doc = ProjectDocument()
-    doc.set_project(project, os.path.join(folder, "bench.vnn"))
-    engine = EngineClient()
-    engine.start()
-    panel = TrainingPanel(doc, engine)
-    panel.resize(1200, 800)
-    panel.show()
-    done: list[str] = []
-    panel.training_finished.connect(lambda run: done.append(run["status"]))
-    panel.training_failed.connect(lambda msg: done.append(msg))
-    marks.append((clock.nsecsElapsed() / 1e6, "panel built"))
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    panel.start_training()
-    marks.append((clock.nsecsElapsed() / 1e6, "job sent"))
-    engine.ready.connect(lambda _info: marks.append((clock.nsecsElapsed() / 1e6, "engine ready")))
-    engine.message_received.connect(
-        lambda j, kind, d: marks.append((clock.nsecsElapsed() / 1e6, kind)) if kind in ("started", "epoch") else None)
-    from PySide6.QtCore import QEventLoop
-
-    loop = QEventLoop()  # the real event loop, as in the app
-    panel.training_finished.connect(lambda _run: loop.quit())
-    panel.training_failed.connect(lambda _msg: loop.quit())
-    QTimer.singleShot(600_000, loop.quit)
-    if not done:
-        loop.exec()
-    ui_cpu = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
-    timer.stop()
-    engine.stop()
-    arr = np.asarray(lags[1:])  # the first tick only measures start-up before the event loop ran
-    p99, worst = float(np.percentile(arr, 99)), float(arr.max())
-    if verbose:
-        for t, what in marks:
-            print(f"    {t:9.1f} ms  {what}")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"  UI: {len(arr)} ticks over {clock.elapsed() / 1000:.1f} s, training result: {done[:1]}; "
-          f"UI process CPU use {ui_cpu:.0%} of one core; machine load {load:.1f} on {os.cpu_count()} cores")
-    _report("UI timer lag p99 while training (ms)", p99, "<= 16", p99 <= 16, " ms")
-    _report("UI timer lag max while training (ms)", worst, "<= 50", worst <= 50, " ms")
-    later = arr[5:] if len(arr) > 5 else arr  # after the window's first paint
-    print(f"  UI: max lag after the window's first paint {float(later.max()):.1f} ms; "
-          f"first-paint lag {float(arr[:5].max()):.1f} ms")
-    return p99, worst
-
-
 # ----------------------------------------------------------------------- plot redraw
 def bench_plot(points: int, repeats: int) -> float:
     """Time to push and render three 100k-point curves (setData + paint)."""
@@ -237,8 +152,7 @@ def main() -> int:
     """Run the chosen benchmarks."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="smaller data and fewer repeats (CI smoke run)")
-    ap.add_argument("--only", choices=("overhead", "ui", "plot"))
-    ap.add_argument("--verbose", action="store_true", help="print when the UI lagged and what happened around it")
+    ap.add_argument("--only", choices=("overhead", "plot"))
     args = ap.parse_args()
     q = args.quick
     if args.only in (None, "plot"):
@@ -246,8 +160,6 @@ def main() -> int:
     if args.only in (None, "overhead"):
         bench_overhead("MLP, 100k-row table", _mlp_case, 20_000 if q else 100_000, 256, 2, 3 if q else 5)
         bench_overhead("small CNN, 28x28 images", _cnn_case, 2_000 if q else 10_000, 64, 1, 3 if q else 5)
-    if args.only in (None, "ui"):
-        bench_ui(5_000 if q else 20_000, 2 if q else 5, args.verbose)
     sys.stdout.flush()
     os._exit(0)  # skip interpreter teardown: PySide6/pyqtgraph objects can crash while being collected
 
