@@ -378,7 +378,7 @@ def run_multiworker(job: TrainRequest[Project], cfg: TrainingConfig, sink: Sink,
                "workers again with the same command to resume from the newest epoch every worker saved." \
             if done else "No epoch had finished yet: a restart begins from epoch 1."
         raise TrainingError(f"Multi-worker training stopped: {_who_failed(str(exc))} failed or became "
-                            f"unreachable ({type(exc).__name__}). {kept}") from exc
+                            f"unreachable ({exc.message.strip() or 'no reason given'}). {kept}") from exc
     except Exception as exc:
         raise TrainingError(f"Training failed: {explain(exc)}") from exc
     finally:
