@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/visualnn $(EXAMPLE)
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(XVFB) $(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
+	QT_QPA_PLATFORM=offscreen $(XVFB) $(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile --durations=25
 
 lint: $(STAMP)
 	$(BIN)/ruff check visualnn tests bench

@@ -1,17 +1,20 @@
-"""Data benchmarks: CSV -> train/validation tensors, and image-folder pipeline throughput.
+"""Data benchmarks against what a skilled user would write by hand; exits 1 when any figure misses its goal.
 
-    python bench/bench_data.py [--rows 1000000] [--images 10000] [--skip-images] [--skip-csv]
+    python bench/bench_data.py [--rows 1000000] [--images 4000] [--rounds 5] [--skip-csv] [--skip-images]
+                               [--data DIR]
 
-1. A ROWS x 20 numeric CSV (19 features + a numeric target) to standardised float32 train/validation
-   tensors with VisualNN's loader, against ``pandas.read_csv(engine="pyarrow").to_numpy()`` alone.
-   Goals: time <= 1.3x the baseline; peak memory <= 3x the tensor bytes. Each variant runs in a
-   fresh process; peak memory is the rise of the process's peak RSS (VmHWM, reset after the imports)
-   over its RSS after the imports.
-2. A folder of IMAGES small PNGs (32x32, 10 classes): images/s over one epoch of VisualNN's
-   streaming pipeline against ``keras.utils.image_dataset_from_directory`` with the same settings
-   (batch 32, image size 32x32, RGB, shuffle). Goal: >= 0.9x.
+1. CSV: a ROWS x 20 numeric CSV (19 features + a numeric target, written by pyarrow: quoted header) to
+   standardised float32 train/validation tensors with VisualNN's loader, against
+   ``pandas.read_csv(engine="pyarrow").to_numpy()``. Goals: time <= 1.0x the baseline; VisualNN's peak memory
+   <= 2x the bytes of its output tensors. Peak memory is the rise of a fresh process's peak RSS (VmHWM, reset
+   after the imports) over its RSS after the imports.
+2. Image folders, RGB and grayscale: IMAGES PNGs (32x32, 10 classes), images/s of one pass over the folder,
+   the folder scan and pipeline set-up included, against ``keras.utils.image_dataset_from_directory`` with the
+   same settings (batch 32, 32x32, shuffle, rescale to 0..1). Goal: >= 1.0x.
 
-Data is generated in a temporary folder at run time and deleted afterwards.
+Every measurement runs in a fresh process; the two sides alternate (baseline, VisualNN, baseline, ...), one
+warm-up round is discarded, and each figure is the median over ROUNDS of the per-round ratio. The data is
+generated once per run (in a temporary folder, or in --data DIR, kept and reused across runs).
 """
 
 from __future__ import annotations
@@ -19,16 +22,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLS = 20
+SIDES = ("baseline", "visualnn")
 
 
 def make_csv(path: str, rows: int) -> None:
-    """Random normal numbers, 6 decimals, header f0..f18,target."""
+    """Random normal numbers, 6 decimals, header f0..f18,target (pyarrow quotes the header)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -36,151 +41,169 @@ def make_csv(path: str, rows: int) -> None:
     rng = np.random.default_rng(0)
     names = [f"f{i}" for i in range(COLS - 1)] + ["target"]
     data = {n: np.round(rng.normal(size=rows), 6) for n in names}
-    pcsv.write_csv(pa.table(data), path)
+    pcsv.write_csv(pa.table(data), path + ".part")
+    os.replace(path + ".part", path)
 
 
-def make_images(root: str, n: int, classes: int = 10) -> None:
-    """``n`` 32x32 RGB PNGs spread over ``classes`` sub-folders."""
+def make_images(root: str, n: int, mode: str, classes: int = 10) -> None:
+    """``n`` 32x32 PNGs (Pillow mode ``RGB`` or ``L``) spread over ``classes`` sub-folders."""
     import numpy as np
     from PIL import Image
 
     rng = np.random.default_rng(0)
+    shape = (32, 32, 3) if mode == "RGB" else (32, 32)
+    base = rng.integers(0, 255, (classes, *shape), dtype=np.uint8)
+    part = root + ".part"
     for c in range(classes):
-        os.makedirs(os.path.join(root, f"class_{c}"), exist_ok=True)
-    base = rng.integers(0, 255, (classes, 32, 32, 3), dtype=np.uint8)
+        os.makedirs(os.path.join(part, f"class_{c}"), exist_ok=True)
     for i in range(n):
         c = i % classes
-        img = np.clip(base[c].astype(int) + rng.integers(-20, 20, (32, 32, 3)), 0, 255).astype(np.uint8)
-        Image.fromarray(img).save(os.path.join(root, f"class_{c}", f"{i:05d}.png"))
+        img = np.clip(base[c].astype(int) + rng.integers(-20, 20, shape), 0, 255).astype(np.uint8)
+        Image.fromarray(img, mode).save(os.path.join(part, f"class_{c}", f"{i:05d}.png"))
+    os.replace(part, root)
 
 
 # --------------------------------------------------------------------------- measured children
 CHILD_CSV = r"""
 import json, sys, time
-variant, path = sys.argv[1], sys.argv[2]
-import numpy as np, pandas as pd, pyarrow, pyarrow.csv
-from visualnn.core.dataset import DatasetSpec
-from visualnn.services.datasets.sources import load_csv_arrays
-def hwm():
-    # Peak resident memory (VmHWM, kB) of this process since the last reset.
+side, path = sys.argv[1], sys.argv[2]
+import numpy as np, pyarrow, pyarrow.csv
+if side == "baseline":
+    import pandas as pd
+else:
+    from visualnn.core.dataset import DatasetSpec
+    from visualnn.services.datasets.sources import load_csv_arrays
+def status(key):
     for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-def rss():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-try:
-    open("/proc/self/clear_refs", "w").write("5")  # reset the peak to the current size (Linux >= 4.0)
-except OSError:
-    pass
-base = rss()
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+open("/proc/self/clear_refs", "w").write("5")  # peak RSS := current RSS (Linux >= 4.0)
+base = status("VmRSS:")
 t = time.perf_counter()
-if variant == "baseline":
+if side == "baseline":
     x = pd.read_csv(path, engine="pyarrow").to_numpy()
     nbytes = x.nbytes
 else:
     arrays = load_csv_arrays(DatasetSpec("csv", path, {"split": {"val": 0.2, "seed": 1}}))
     nbytes = sum(a.nbytes for a in (*arrays.x.values(), *arrays.y.values()))
 elapsed = time.perf_counter() - t
-peak = (hwm() - base) * 1024
-print(json.dumps({"seconds": elapsed, "peak_bytes": peak, "tensor_bytes": nbytes}))
+print(json.dumps({"seconds": elapsed, "peak_bytes": status("VmHWM:") - base, "output_bytes": nbytes}))
 """
 
 CHILD_IMAGES = r"""
 import json, os, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-variant, root = sys.argv[1], sys.argv[2]
+side, root, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 import keras, tensorflow as tf
 from visualnn.core.dataset import DatasetSpec
-t0 = time.perf_counter()
-if variant == "baseline":
+from visualnn.services.datasets import prepare
+t = time.perf_counter()
+if side == "baseline":
     ds = keras.utils.image_dataset_from_directory(root, image_size=(32, 32), batch_size=32, shuffle=True, seed=1,
-                                                  color_mode="rgb", verbose=False)
+                                                  color_mode=mode, verbose=False)
     ds = ds.map(lambda x, y: (x / 255.0, y)).prefetch(tf.data.AUTOTUNE)
 else:
-    from visualnn.services.datasets import prepare
-    spec = DatasetSpec("images", root, {"image": {"image_size": [32, 32], "rescale": "0_1"}, "split": {"val": 0.0}})
+    spec = DatasetSpec("images", root, {"image": {"image_size": [32, 32], "rescale": "0_1", "color_mode": mode},
+                                        "split": {"val": 0.0}})
     ds = prepare(spec, ".", batch_size=32, seed=1).train
-setup = time.perf_counter() - t0
-t, cpu = time.perf_counter(), time.process_time()
 n = 0
 for x, y in ds:
     n += int(x.shape[0])
-epoch, cpu = time.perf_counter() - t, time.process_time() - cpu
-print(json.dumps({"images": n, "setup_s": setup, "epoch_s": epoch, "cpu_s": cpu}))
+print(json.dumps({"images": n, "seconds": time.perf_counter() - t}))
 """
 
 
 def run_child(code: str, *args: str) -> dict[str, float]:
-    """Run ``code`` in a fresh interpreter and parse its JSON line."""
+    """Run ``code`` in a fresh interpreter and parse its last JSON line."""
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3")
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, env=env)
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+    if out.returncode:
+        raise SystemExit(f"benchmark child failed ({' '.join(args)}):\n{out.stderr[-3000:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def bench_csv(rows: int, repeats: int) -> bool:
-    """Print the CSV figures; True when both goals are met."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "numbers.csv")
-        make_csv(path, rows)
-        size = os.path.getsize(path) / 1e6
-        best: dict[str, dict[str, float]] = {}
-        for _ in range(repeats):
-            for variant in ("baseline", "visualnn"):
-                r = run_child(CHILD_CSV, variant, path)
-                if variant not in best or r["seconds"] < best[variant]["seconds"]:
-                    best[variant] = r
-    base, ours = best["baseline"], best["visualnn"]
-    ratio = ours["seconds"] / base["seconds"]
-    mem = ours["peak_bytes"] / ours["tensor_bytes"]
-    print(f"CSV {rows:,} x {COLS} ({size:.0f} MB), best of {repeats}:")
-    print(f"  pandas.read_csv(engine='pyarrow').to_numpy(): {base['seconds']:.2f} s, peak +{base['peak_bytes'] / 1e6:.0f} MB")
-    print(f"  VisualNN -> standardised float32 train/val tensors: {ours['seconds']:.2f} s, peak +{ours['peak_bytes'] / 1e6:.0f} MB,"
-          f" tensors {ours['tensor_bytes'] / 1e6:.0f} MB")
-    print(f"  time ratio {ratio:.2f}x (goal <= 1.3x) {'OK' if ratio <= 1.3 else 'MISSED'}")
-    print(f"  peak memory {mem:.2f}x tensor bytes (goal <= 3x) {'OK' if mem <= 3 else 'MISSED'}")
-    return ratio <= 1.3 and mem <= 3
+def interleaved(code: str, rounds: int, *args: str) -> list[dict[str, dict[str, float]]]:
+    """``rounds`` + 1 rounds of (baseline, VisualNN), alternating which side goes first; the first is discarded."""
+    results = []
+    for r in range(rounds + 1):
+        order = SIDES if r % 2 == 0 else SIDES[::-1]
+        results.append({side: run_child(code, side, *args) for side in order})
+    return results[1:]
 
 
-def bench_images(n: int, repeats: int) -> bool:
-    """Print the image pipeline figures; True when the goal is met."""
-    with tempfile.TemporaryDirectory() as tmp:
-        make_images(tmp, n)
-        best: dict[str, dict[str, float]] = {}
-        for _ in range(repeats):
-            for variant in ("baseline", "visualnn"):
-                r = run_child(CHILD_IMAGES, variant, tmp)
-                if variant not in best or r["epoch_s"] < best[variant]["epoch_s"]:
-                    best[variant] = r
-    base, ours = best["baseline"], best["visualnn"]
-    base_ips, our_ips = base["images"] / base["epoch_s"], ours["images"] / ours["epoch_s"]
-    ratio = our_ips / base_ips
-    # Images per CPU-second: the fairer figure when other processes share the cores.
-    cpu_ratio = (ours["images"] / ours["cpu_s"]) / (base["images"] / base["cpu_s"])
-    print(f"Image folder, {n:,} PNGs 32x32, batch 32, one epoch, best of {repeats}:")
-    print(f"  keras.utils.image_dataset_from_directory: {base_ips:,.0f} images/s (setup {base['setup_s']:.2f} s)")
-    print(f"  VisualNN streaming pipeline: {our_ips:,.0f} images/s (setup {ours['setup_s']:.2f} s, incl. byte checks)")
-    print(f"  throughput ratio {ratio:.2f}x (goal >= 0.9x) {'OK' if ratio >= 0.9 else 'MISSED'}; "
-          f"per CPU-second {cpu_ratio:.2f}x")
-    return ratio >= 0.9
+Row = tuple[str, str, str, float, bool]  # figure, goal, baseline, ratio, met
+
+
+def bench_csv(path: str, rows: int, rounds: int) -> list[Row]:
+    """Time ratio and peak-memory ratio of the CSV loader."""
+    results = interleaved(CHILD_CSV, rounds, path)
+    time_ratio = statistics.median(r["visualnn"]["seconds"] / r["baseline"]["seconds"] for r in results)
+    mem_ratio = statistics.median(r["visualnn"]["peak_bytes"] / r["visualnn"]["output_bytes"] for r in results)
+    base_s = statistics.median(r["baseline"]["seconds"] for r in results)
+    ours_s = statistics.median(r["visualnn"]["seconds"] for r in results)
+    base_peak = statistics.median(r["baseline"]["peak_bytes"] for r in results) / 1e6
+    ours_peak = statistics.median(r["visualnn"]["peak_bytes"] for r in results) / 1e6
+    out_mb = results[0]["visualnn"]["output_bytes"] / 1e6
+    print(f"CSV {rows:,} x {COLS} ({os.path.getsize(path) / 1e6:.0f} MB): pandas/pyarrow {base_s:.2f} s "
+          f"(peak +{base_peak:.0f} MB), VisualNN {ours_s:.2f} s (peak +{ours_peak:.0f} MB, outputs {out_mb:.0f} MB)")
+    return [
+        (f"CSV {rows // 1000}k x {COLS} -> float32, time", "<= 1.0x",
+         f"pandas.read_csv(pyarrow).to_numpy() {base_s:.2f} s", time_ratio, time_ratio <= 1.0),
+        (f"CSV {rows // 1000}k x {COLS} -> float32, peak memory", "<= 2.0x", "output bytes "
+         f"{out_mb:.0f} MB", mem_ratio, mem_ratio <= 2.0),
+    ]
+
+
+def bench_images(root: str, mode: str, n: int, rounds: int) -> Row:
+    """Throughput ratio (images/s, scan and set-up included) of one pass over an image folder."""
+    results = interleaved(CHILD_IMAGES, rounds, root, mode)
+    for r in results:
+        if r["visualnn"]["images"] != r["baseline"]["images"]:
+            raise SystemExit(f"image benchmark: the two sides read {r['visualnn']['images']} and "
+                             f"{r['baseline']['images']} images")
+    ratio = statistics.median(r["baseline"]["seconds"] / r["visualnn"]["seconds"] for r in results)
+    base_ips = statistics.median(r["baseline"]["images"] / r["baseline"]["seconds"] for r in results)
+    return (f"image folder one pass, {mode}, scan included ({n:,} PNGs 32x32)", ">= 1.0x",
+            f"image_dataset_from_directory {base_ips:,.0f} img/s", ratio, ratio >= 1.0)
+
+
+def print_table(rows: list[Row], rounds: int) -> None:
+    print(f"\nmedian of {rounds} interleaved rounds (warm-up discarded); load average "
+          + " / ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores")
+    print("figure | goal | baseline | ratio | verdict")
+    for figure, goal, baseline, ratio, met in rows:
+        print(f"{figure} | {goal} | {baseline} | {ratio:.3f}x | {'ok' if met else 'MISSED'}")
 
 
 def main() -> int:
-    """Run the selected benchmarks."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    """Run the selected benchmarks; 1 when any figure misses its goal."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--images", type=int, default=10_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--images", type=int, default=4000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--data", help="folder for the generated data, kept and reused (default: a temporary one)")
     parser.add_argument("--skip-csv", action="store_true")
     parser.add_argument("--skip-images", action="store_true")
     args = parser.parse_args()
-    ok = True
-    if not args.skip_csv:
-        ok &= bench_csv(args.rows, args.repeats)
-    if not args.skip_images:
-        ok &= bench_images(args.images, args.repeats)
-    return 0
+    if args.rounds < 5:
+        parser.error("--rounds must be at least 5 (each figure is a median)")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = args.data or tmp
+        os.makedirs(data, exist_ok=True)
+        rows: list[Row] = []
+        if not args.skip_csv:
+            path = os.path.join(data, f"numbers_{args.rows}.csv")
+            if not os.path.exists(path):
+                make_csv(path, args.rows)
+            rows += bench_csv(path, args.rows, args.rounds)
+        if not args.skip_images:
+            for mode, pil in (("rgb", "RGB"), ("grayscale", "L")):
+                root = os.path.join(data, f"images_{mode}_{args.images}")
+                if not os.path.exists(root):
+                    make_images(root, args.images, pil)
+                rows.append(bench_images(root, mode, args.images, args.rounds))
+    print_table(rows, args.rounds)
+    return 0 if all(met for *_, met in rows) else 1
 
 
 if __name__ == "__main__":

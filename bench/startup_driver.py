@@ -1,9 +1,11 @@
-"""Start-up benchmark driver for bench/bench_ui.py: starts the app the way run_app does and prints
-``painted SECONDS`` (from process start) at the first paint of the canvas, then quits.
+"""Start-up benchmark driver for bench/bench_ui.py: starts the app through its own ``run_app`` (the
+real path: logging, error reporter, first project, autosave, the crash-recovery question and welcome
+page once the loop runs, the engine launch 300 ms after the window is up) and prints ``painted
+SECONDS`` (from process start) at the first paint of the canvas, then quits.
 
-Run from the repository root: ``python bench/startup_driver.py [PROJECT.vnn]``. The engine is the
-real client, not started (as in the app, it starts 300 ms after the window is up, so it is no part
-of the time to first paint); a pending crash recovery is left for later instead of asking.
+Run from the repository root: ``python bench/startup_driver.py [PROJECT.vnn]``. Give it a fresh
+profile (bench_ui.py sets XDG_CONFIG_HOME, VISUALNN_DATA_DIR, VISUALNN_EXAMPLES_DIR) to time a first
+launch: the bundled example is copied and opened and the welcome page shown.
 """
 
 from __future__ import annotations
@@ -17,47 +19,37 @@ import sys  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer  # noqa: E402
 
-from visualnn import logs  # noqa: E402
-from visualnn.core.recovery import PendingRecovery  # noqa: E402
-from visualnn.ui.app import create_application, start_session  # noqa: E402
-from visualnn.ui.engine_client import EngineClient  # noqa: E402
+from visualnn.ui.app import Session, run_app  # noqa: E402
 
 
 class FirstPaint(QObject):
     """Prints the time of the first paint event it sees, then quits the app."""
 
-    def __init__(self, app: QApplication) -> None:
-        super().__init__()
-        self.app = app
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API name)
-        """Report the first paint and quit on the next loop turn."""
+        """Report the first paint and quit on the next loop turn (every running loop, a dialog's too)."""
         if event.type() == QEvent.Type.Paint:
             print(f"painted {time.perf_counter() - T0:.3f}", flush=True)
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self.app.quit)
+            QTimer.singleShot(0, QCoreApplication.quit)
         return False
 
 
+SPY = FirstPaint()
+
+
+def watch(session: Session) -> None:
+    """Watch the canvas for its first paint; nothing to save when the app quits."""
+    session.window.view.viewport().installEventFilter(SPY)
+    session.window.document.undo_stack.setClean()
+
+
 def main(argv: list[str]) -> int:
-    """Start, wait for the canvas's first paint, quit."""
-
-    def later(pending: PendingRecovery, parent: QWidget | None) -> str:
-        return "later"
-
-    app = create_application(argv)
-    logs.setup_logging("visualnn")
-    engine = EngineClient(app)
-    session = start_session(app, argv, engine, prompter=later, welcome=False)
-    spy = FirstPaint(app)
-    session.window.view.viewport().installEventFilter(spy)
-    code = int(app.exec())
-    session.window.document.undo_stack.setClean()  # nothing to save: quit without the close prompt
-    session.close()
-    return code
+    """Start the app as `visualnn` does, wait for the canvas's first paint, quit."""
+    code = run_app(argv, started=watch)
+    sys.stdout.flush()
+    os._exit(code)  # the engine process (if launched by then) is killed with its QProcess
 
 
 if __name__ == "__main__":

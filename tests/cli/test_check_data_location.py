@@ -43,3 +43,19 @@ def test_check_says_nothing_for_data_inside_the_folder(tmp_path: Path, capsys: p
     assert "notice" not in capsys.readouterr().out
     assert main(["check", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["notices"] == []
+
+
+def test_check_notes_a_run_model_outside_the_project_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from visualnn.core.project.io import load_project
+    from visualnn.core.training_config import RunRecord
+
+    data = three_class_csv(tmp_path)
+    path = _project(tmp_path, data)
+    project = load_project(path)
+    project.add_run(RunRecord(id="r1", started="2026-01-01T00:00:00", model_path="runs/r1/model.keras"))
+    project.add_run(RunRecord(id="r2", started="2026-01-02T00:00:00", model_path="/elsewhere/model.keras"))
+    save_project(project, path)
+    assert main(["check", str(path)]) == 0  # a notice, not an error
+    out = capsys.readouterr().out
+    assert "notice  The model of run r2 (/elsewhere/model.keras) lies outside the project folder" in out
+    assert "run r1" not in out

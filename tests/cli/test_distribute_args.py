@@ -56,7 +56,7 @@ def test_train_reports_a_bad_gpu_list_before_loading_tensorflow(tmp_path: Path, 
 
     path = tmp_path / "p.vnn"
     save_project(Project(name="p"), path)
-    assert main(["train", str(path), "--strategy", "mirrored", "--gpus", "first"]) == 1
+    assert main(["train", str(path), "--strategy", "mirrored", "--gpus", "first"]) == 2  # bad usage
     assert "--gpus must be comma-separated GPU indices" in capsys.readouterr().err
 
 

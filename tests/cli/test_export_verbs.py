@@ -49,7 +49,8 @@ def test_export_code_model_only_and_style_errors(tmp_path: Path, capsys: Any) ->
     assert "def build_model()" in (tmp_path / "m.py").read_text()
     assert (tmp_path / "requirements.txt").read_text().startswith("# Written by VisualNN")  # beside the script
     capsys.readouterr()
-    assert main(["export-code", str(vnn), "-o", str(tmp_path / "s.py"), "--style", "sequential", "--json"]) == 2
+    # The model cannot be written in that style: exit 1, the model has errors (exit 2 is for unreadable input).
+    assert main(["export-code", str(vnn), "-o", str(tmp_path / "s.py"), "--style", "sequential", "--json"]) == 1
     err = _json(capsys)
     assert not err["ok"] and "functional or subclass" in err["error"]
     assert main(["export-code", str(tmp_path / "missing.vnn"), "-o", str(tmp_path / "x.py")]) == 2

@@ -19,6 +19,8 @@ def _read_until_end(proc: Any, job_id: str) -> list[Message]:
     for line in proc.stdout:
         msg = decode(line)
         assert isinstance(msg, Message)
+        if not msg.job_id:  # engine-level (the memory report after each job)
+            continue
         out.append(msg)
         if msg.job_id == job_id and msg.kind in ("result", "error"):
             break

@@ -73,9 +73,13 @@ def test_the_client_gets_the_loaders_message_as_the_jobs_error(tmp_path: Path) -
     lines = encode(Job("t", "train", _payload("train", _malformed(), tmp_path))) + encode(Control("", "shutdown"))
     out = io.StringIO()
     EngineServer(io.StringIO(lines), out).serve()
-    messages = [decode(line) for line in out.getvalue().splitlines()]
-    assert all(isinstance(m, Message) for m in messages)
-    assert [m.kind for m in messages if isinstance(m, Message)] == ["started", "error"]
+    wire = [decode(line) for line in out.getvalue().splitlines()]
+    assert all(isinstance(m, Message) for m in wire)
+    messages = [m for m in wire if isinstance(m, Message) and m.job_id == "t"]
+    assert [m.kind for m in messages] == ["started", "error"]
+    memory = wire[-1]  # after the job's end, the engine says how much memory it holds (engine-level message)
+    assert isinstance(memory, Message) and memory.kind == "memory" and memory.job_id == ""
+    assert memory.data["after"] == "t" and memory.data["job_type"] == "train" and memory.data["rss_mb"] > 0
     error = messages[-1]
     assert isinstance(error, Message) and error.data["type"] == "ProjectFileError"
     assert error.data["message"] == ("the train job's project: graph.nodes[1].params.units: "

@@ -244,3 +244,38 @@ def test_random_well_formed_tables_load_with_the_right_shapes(
     assert (y.shape[1:] == (1,)) if n_classes == 2 else (y.ndim == 1 and int(y.max()) < n_classes)
     info = inspect_source(path)
     assert info.tensors[0].shape == (n, width)
+
+
+def test_a_quoted_header_keeps_the_fast_chunker_unless_a_value_holds_a_newline(tmp_path: Path) -> None:
+    """pyarrow's own writer quotes the header: that alone must not switch on the slower newline-aware chunker."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    from visualnn.services.datasets.tables import detect_format
+
+    written = str(tmp_path / "arrow.csv")
+    pcsv.write_csv(pa.table({"a b": [1.5, 2.5], "label": ["x, y", "z"]}), written)
+    assert Path(written).read_text().startswith('"a b","label"')
+    assert detect_format(written)[0].newlines_in_values is False
+    newline = write(tmp_path, "nl.csv", '"n","text"\n1,"one\ntwo"\n2,plain\n')
+    assert detect_format(newline)[0].newlines_in_values is True
+    assert read_table(newline, stream=True).table.column("text").to_pylist() == ["one\ntwo", "plain"]
+
+
+def test_quoted_newlines_after_the_sniffed_start_still_load_row_for_row(tmp_path: Path) -> None:
+    """A file large enough to be parsed in two halves, with multi-line quoted values only past its start."""
+    from visualnn.services.datasets.tables import _SPLIT_BYTES, detect_format
+
+    rows = ["n,text,y"] + [f"{i},plain {i},{i % 3}" for i in range(6000)]
+    size, i = sum(map(len, rows)), 6000
+    while size < _SPLIT_BYTES + 4096:
+        rows += [f'{i},"first {i}\nsecond {i}",{i % 3}', f"{i + 1},plain {i + 1},{(i + 1) % 3}"]
+        size += len(rows[-1]) + len(rows[-2])
+        i += 2
+    path = write(tmp_path, "late.csv", "\n".join(rows) + "\n")
+    assert detect_format(path)[0].newlines_in_values is False  # the sniffed start has none
+    table = read_table(path, stream=True).table
+    assert table.num_rows == i
+    assert table.column("n").to_pylist() == list(range(i))
+    texts = table.column("text").to_pylist()
+    assert texts[6000] == "first 6000\nsecond 6000" and texts[i - 2] == f"first {i - 2}\nsecond {i - 2}"

@@ -15,6 +15,8 @@ on its own thread, so the messages of two jobs interleave on the wire. Job types
   request's ``run_id``, else one of its own): the folder is made before the first batch and ``model.keras``
   (a small text stand-in) is written when training ends, stopped or not.
 - ``evaluate`` / ``predict``: a small report / one prediction (``inline_data["fake"]["fail"]`` fails an evaluation).
+- After every job, like the engine, an engine-level ``memory`` message: ``rss_mb`` is the job's
+  ``inline_data["fake"]["rss_mb"]`` (train) or ``payload["rss_mb"]`` (other jobs), 100 by default.
 - ``devices``: two devices (the ``ready`` message omits them with ``--no-devices``).
 - ``crash`` ({"code", "stderr"}): writes ``stderr`` to stderr and exits with ``code`` at once.
 - ``import_model`` ({"path", "weights", "project_path"}): the file at ``path`` is JSON steering the stand-in
@@ -191,6 +193,8 @@ def _run(job: Job) -> None:
         send(job.id, "result", result)
     except Exception as exc:  # the test sees the failure as the job's error message
         send(job.id, "error", {"message": str(exc), "traceback": traceback.format_exc()})
+    fake = (job.payload.get("inline_data") or {}).get("fake") or {} if job.type == "train" else job.payload
+    send("", "memory", {"rss_mb": float(fake.get("rss_mb", 100.0)), "after": job.id, "job_type": job.type})
 
 
 def main() -> None:

@@ -153,8 +153,14 @@ def test_open_error_is_a_message_not_a_crash(window: MainWindow, tmp_path: Any, 
     dialog = window.findChild(errors.ErrorDialog)
     assert isinstance(dialog, errors.ErrorDialog) and dialog.isVisible()
     assert dialog.windowTitle() == "Cannot open project" and "bad.vnn" in dialog.message.text()
+    assert dialog.message.text().count("bad.vnn") == 1  # the reason names the file: the window does not repeat it
     assert "Traceback" in dialog.details.toPlainText()  # Copy details carries the cause
     dialog.close()
+    missing = tmp_path / "gone.vnn"
+    assert not window.open_path(str(missing))
+    again = [d for d in window.findChildren(errors.ErrorDialog) if d.isVisible()]
+    assert again and again[-1].message.text().count("gone.vnn") == 1
+    again[-1].close()
 
 
 def test_close_with_unsaved_changes_asks(window: MainWindow, monkeypatch: Any) -> None:

@@ -8,9 +8,11 @@ import sys
 from collections.abc import Sequence
 
 from visualnn import __version__
+from visualnn.cli.exit_codes import ExitCode, epilog, run_verb
 
 # Each module defines ``register(subparsers)`` adding its verbs; a verb's handler is stored as
-# ``func`` and returns the exit code. Adding verbs never touches this file beyond this tuple.
+# ``func`` and returns the exit code of the contract in ``visualnn.cli.exit_codes`` (``main`` turns an
+# unexpected exception into its code 70). Adding verbs never touches this file beyond this tuple.
 VERB_MODULES: tuple[str, ...] = (
     "visualnn.cli.project_verbs",
     "visualnn.cli.train_verbs",
@@ -25,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="visualnn",
         description="VisualNN: build, train and export Keras models visually. Without a verb, opens the app.",
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"VisualNN {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
@@ -46,7 +50,7 @@ def launch_gui(argv: Sequence[str]) -> int:
     except ModuleNotFoundError as exc:
         if not (exc.name or "").startswith("visualnn.ui"):
             print(f"visualnn: the desktop app needs {exc.name} ({exc}). Install with: pip install visualnn", file=sys.stderr)
-            return 2
+            return int(ExitCode.BAD_INPUT)
         print("visualnn: the desktop window is not available in this build; showing the model summary.")
         from visualnn.cli.project_verbs import summary_main
 
@@ -61,8 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     if not args_list or (len(args_list) == 1 and args_list[0].endswith(".vnn")) or args_list[0] in ("--gui",):
         return launch_gui([a for a in args_list if a != "--gui"])
-    args = parser.parse_args(args_list)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # --help/--version (0) or bad usage (2, argparse has said why)
+        return exc.code if isinstance(exc.code, int) else int(ExitCode.BAD_INPUT)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    return int(args.func(args))
+        parser.print_help(sys.stderr)
+        return int(ExitCode.BAD_INPUT)
+    verb = " ".join(str(part) for part in (args.verb, getattr(args, "data_verb", None)) if part)
+    return run_verb(args.func, args, verb)

@@ -8,6 +8,8 @@ import sys
 import time
 from typing import Any
 
+from visualnn.cli.exit_codes import ExitCode, fail
+
 
 def register(sub: Any) -> None:
     """Add the local-cluster verb."""
@@ -29,12 +31,10 @@ def local_cluster_main(args: argparse.Namespace) -> int:
 
     command = [a for a in args.command if a != "--"] if args.command[:1] == ["--"] else list(args.command)
     if not command:
-        print("visualnn: give the command each worker runs, e.g. -- train p.vnn --strategy multiworker",
-              file=sys.stderr)
-        return 2
+        return fail("give the command each worker runs, e.g. -- train p.vnn --strategy multiworker",
+                    ExitCode.BAD_INPUT)
     if args.workers < 1:
-        print(f"visualnn: --workers must be at least 1; received {args.workers}.", file=sys.stderr)
-        return 2
+        return fail(f"--workers must be at least 1; received {args.workers}.", ExitCode.BAD_INPUT)
     cluster = LocalCluster([sys.executable, "-m", "visualnn", *command], n_workers=args.workers, log_dir=args.logs)
     shown = 0
     deadline = time.monotonic() + args.timeout
@@ -51,13 +51,12 @@ def local_cluster_main(args: argparse.Namespace) -> int:
         if any(w.alive() for w in cluster.workers):
             raise ClusterError(f"The cluster did not finish within {args.timeout:.0f} s; all workers were stopped.")
     except ClusterError as exc:
-        print(f"visualnn: {exc}", file=sys.stderr)
-        return 1
+        return fail(str(exc), ExitCode.ERRORS)
     except KeyboardInterrupt:
-        print("\nvisualnn: interrupted; stopping every worker.", file=sys.stderr)
-        return 130
+        print(file=sys.stderr)
+        return fail("interrupted; stopping every worker.", ExitCode.INTERRUPTED)
     finally:
         codes = cluster.stop()
     for i, code in enumerate(codes):
         print(f"worker {i}: exit code {code} (log: {os.path.join(args.logs, f'worker-{i}.log')})")
-    return 0 if all(code == 0 for code in codes) else 1
+    return int(ExitCode.OK if all(code == 0 for code in codes) else ExitCode.ERRORS)

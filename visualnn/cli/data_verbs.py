@@ -7,7 +7,9 @@ import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_UNREADABLE = 0, 2
+from visualnn.cli.exit_codes import ExitCode, fail
+
+EXIT_OK, EXIT_UNREADABLE = int(ExitCode.OK), int(ExitCode.BAD_INPUT)
 
 
 def positive_int(text: str) -> int:
@@ -68,11 +70,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         kind, options = _options(args)
         info = inspect_source(args.path, options, kind=kind)
     except (DataError, ValueError, OSError) as exc:
-        if args.json:
-            print(json.dumps({"ok": False, "path": args.path, "error": str(exc)}, indent=2, ensure_ascii=False))
-        else:
-            print(f"visualnn: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return fail(str(exc), ExitCode.BAD_INPUT, args.json, path=args.path)
     if args.json:
         print(json.dumps({"ok": True, **info.to_dict()}, indent=2, ensure_ascii=False, default=str))
     else:
@@ -103,7 +101,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_inspect)
 
     def _usage(args: argparse.Namespace) -> int:
-        data.print_help()
+        data.print_help(sys.stderr)
         return EXIT_UNREADABLE
 
     data.set_defaults(func=_usage)

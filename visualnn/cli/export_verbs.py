@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from typing import Any
 
 from visualnn.cli.distribute_args import add_distribution_args
+from visualnn.cli.exit_codes import ExitCode, fail
 
-EXIT_OK, EXIT_PARITY, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = int(ExitCode.OK), int(ExitCode.ERRORS), int(ExitCode.BAD_INPUT)
 
 
 def register(sub: Any) -> None:
@@ -47,23 +47,20 @@ def register(sub: Any) -> None:
     p.set_defaults(func=import_model_main)
 
 
-def _fail(message: str, as_json: bool, code: int = EXIT_ERROR) -> int:
-    if as_json:
-        print(json.dumps({"ok": False, "error": message}))
-    else:
-        print(f"visualnn: {message}", file=sys.stderr)
-    return code
+def _fail(message: str, as_json: bool, code: ExitCode = ExitCode.BAD_INPUT) -> int:
+    """A file that cannot be read or written (exit 2), or with ``ERRORS`` a model that cannot be exported (exit 1)."""
+    return fail(message, code, as_json)
 
 
 def export_code_main(args: argparse.Namespace) -> int:
     """Write the training script (or model definition) and its requirements.txt for a project."""
-    from visualnn.core.project.io import load_project
+    from visualnn.core.project.io import ProjectFileError, load_project
     from visualnn.services.script_export import ScriptExportError, export_script, write_script
 
     try:
         project = load_project(args.file)
-    except (OSError, ValueError) as exc:
-        return _fail(f"{args.file}: {exc}", args.json)
+    except ProjectFileError as exc:  # its message names the file already
+        return _fail(str(exc), args.json)
     if getattr(args, "mixed_precision", None):
         project.set_training(project.training.with_changes(mixed_precision=args.mixed_precision))
     base_dir = os.path.dirname(os.path.abspath(args.file))
@@ -72,8 +69,8 @@ def export_code_main(args: argparse.Namespace) -> int:
         export = export_script(project, args.style, base_dir, script_dir, getattr(args, "strategy", None),
                                model_only=args.model_only)
         written = write_script(export, args.output, args.requirements)
-    except ScriptExportError as exc:
-        return _fail(str(exc), args.json)
+    except ScriptExportError as exc:  # the model cannot be written as code, or its data cannot be read
+        return _fail(str(exc), args.json, ExitCode.ERRORS)
     except OSError as exc:
         return _fail(f"Could not write {exc.filename or args.output}: {exc.strerror or exc}.", args.json)
     if args.json:
@@ -91,31 +88,35 @@ def export_code_main(args: argparse.Namespace) -> int:
 
 def export_model_main(args: argparse.Namespace) -> int:
     """Export, reload, compare; exit 1 when parity fails its tolerance."""
-    from visualnn.core.project.io import load_project, save_project
+    from visualnn.core.project.io import ProjectFileError, load_project, save_project
     from visualnn.services.export import ExportError
     from visualnn.services.export_project import export_project, replace_run
 
     try:
         project = load_project(args.file)
-    except (OSError, ValueError) as exc:
-        return _fail(f"{args.file}: {exc}", args.json)
+    except ProjectFileError as exc:  # its message names the file already
+        return _fail(str(exc), args.json)
     base_dir = os.path.dirname(os.path.abspath(args.file))
     try:
         report, record = export_project(project, args.output, base_dir, args.run_id, args.quantize, args.samples)
-    except ExportError as exc:
-        return _fail(str(exc), args.json)
-    except (OSError, ValueError) as exc:
-        return _fail(f"Export failed: {exc}", args.json)
+    except OSError as exc:
+        return _fail(f"Export failed: could not write {exc.filename or args.output}: {exc.strerror or exc}.", args.json)
+    except (ExportError, ValueError) as exc:  # the model cannot be exported (the message says why)
+        return _fail(str(exc), args.json, ExitCode.ERRORS)
     if record is not None:
         replace_run(project, record)
-        save_project(project, args.file)
+        try:
+            save_project(project, args.file)
+        except OSError as exc:
+            return _fail(f"{args.output} was exported but its report could not be stored in {args.file}: "
+                         f"{exc.strerror or exc}. Make the file writable and export again.", args.json)
     if args.json:
         print(json.dumps({"ok": report.passed, "run": record.id if record else None, "report": report.to_dict()}))
     else:
         print(report.summary())
         if record is not None:
             print(f"Report stored in run {record.id} of {args.file}.")
-    return EXIT_OK if report.passed else EXIT_PARITY
+    return EXIT_OK if report.passed else EXIT_ERRORS
 
 
 def import_model_main(args: argparse.Namespace) -> int:
@@ -129,9 +130,12 @@ def import_model_main(args: argparse.Namespace) -> int:
 
     try:
         project, notes = import_project(args.model, args.output, with_weights=args.weights)
-    except (ModelImportError, OSError, ValueError) as exc:
+    except (ModelImportError, OSError, ValueError) as exc:  # the model file cannot be read or is refused
         return _fail(str(exc), args.json)
-    save_project(project, args.output)
+    try:
+        save_project(project, args.output)
+    except OSError as exc:
+        return _fail(f"cannot write {args.output}: {exc.strerror or exc}.", args.json)
     report = infer_shapes(project.graph)
     if args.json:
         print(json.dumps({"ok": True, "path": args.output, "name": project.name, "layers": len(project.graph),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from visualnn.cli.exit_codes import ExitCode, fail
 from visualnn.core.paths import outside_folder_notice
 from visualnn.core.project import Project
 from visualnn.core.project.io import ProjectFileError, load_project, save_project
@@ -22,7 +23,7 @@ from visualnn.core.validation import Issue, data_unreadable, validate
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "tabular" / "tabular.vnn"
 """The bundled example opened by ``make run`` (and summarised until the window exists)."""
 
-EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = int(ExitCode.OK), int(ExitCode.ERRORS), int(ExitCode.BAD_INPUT)
 
 
 def _emit_json(data: Any) -> None:
@@ -30,11 +31,8 @@ def _emit_json(data: Any) -> None:
 
 
 def _fail(message: str, as_json: bool, **extra: Any) -> int:
-    if as_json:
-        _emit_json({"ok": False, "error": message, **extra})
-    else:
-        print(f"visualnn: {message}", file=sys.stderr)
-    return EXIT_UNREADABLE
+    """A file that cannot be read or written, or a wrong argument: exit 2."""
+    return fail(message, ExitCode.BAD_INPUT, as_json, **extra)
 
 
 # --------------------------------------------------------------------------- new
@@ -247,6 +245,19 @@ def check_with_data(project: Project) -> tuple[list[Issue], str | None]:
     return validate(project, facts=facts), facts.source if facts is not None else None
 
 
+def location_notices(project: Project, project_file: str) -> list[str]:
+    """Notices for the data, the per-image table and run models that lie outside the project's folder."""
+    places: list[tuple[str, str]] = []
+    if project.dataset is not None:
+        places.append(("The data", project.dataset.path))
+        table = project.dataset.image().table if project.dataset.kind == "images" else None
+        if table is not None:
+            places.append(("The per-image table", table))
+    places += [(f"The model of run {run.id}", run.model_path) for run in project.runs if run.model_path]
+    found = (outside_folder_notice(path, project_file, what) for what, path in places)
+    return [notice for notice in found if notice is not None]
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """``visualnn check``: diagnostics (against the data when the project has some); exit 0 without errors,
     1 with errors, 2 when unreadable."""
@@ -255,8 +266,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return project
     issues, data = check_with_data(project)
     n_err = sum(i.is_error for i in issues)
-    notice = outside_folder_notice(project.dataset.path, args.file) if project.dataset is not None else None
-    notices = [notice] if notice else []
+    notices = location_notices(project, args.file)
     if args.json:
         _emit_json({"ok": n_err == 0, "file": args.file, "data": data, "errors": n_err,
                     "warnings": len(issues) - n_err, "issues": [i.to_dict() for i in issues], "notices": notices})

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from visualnn.cli.distribute_args import add_distribution_args, apply_distribution_args, is_chief_run
+from visualnn.cli.exit_codes import ExitCode, fail
 from visualnn.core.project import Project
 from visualnn.core.project.io import ProjectFileError
 from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
@@ -53,19 +54,15 @@ def register(sub: Any) -> None:
 
 
 def _load(path: str) -> tuple[Project, str]:
-    """The loaded project and its folder (the base of its data paths and ``runs/``)."""
+    """The loaded project and its folder (the base of its data paths and ``runs/``); ProjectFileError when unreadable."""
     from visualnn.core.project.io import load_project
 
     return load_project(path), os.path.dirname(os.path.abspath(path))
 
 
-def _fail(message: str, code: int = 1) -> int:
-    print(f"visualnn: {message}", file=sys.stderr)
-    return code
-
-
-EXIT_UNREADABLE = 2
-"""A project file that cannot be read (malformed, nested too deeply, a number that is not finite)."""
+def _fail(message: str, code: ExitCode = ExitCode.ERRORS) -> int:
+    """The model or its data has errors (exit 1), or, with ``BAD_INPUT``, a file or argument is wrong (exit 2)."""
+    return fail(message, code)
 
 
 class ProgressPrinter:
@@ -107,10 +104,8 @@ def train_main(args: argparse.Namespace) -> int:
     try:
         project, base_dir = _load(args.file)
         job_project = apply_distribution_args(project, args)
-    except ProjectFileError as exc:
-        return _fail(str(exc), EXIT_UNREADABLE)
-    except (OSError, ValueError) as exc:
-        return _fail(str(exc))
+    except (OSError, ValueError) as exc:  # an unreadable project, or --gpus/--strategy that cannot apply
+        return _fail(str(exc), ExitCode.BAD_INPUT)
     stop = threading.Event()
 
     def on_interrupt(*_: Any) -> None:
@@ -130,9 +125,21 @@ def train_main(args: argparse.Namespace) -> int:
     if not is_chief_run(run):  # multi-worker: only the chief writes the run record and the model
         print(f"Worker {run.extra.get('rank')} of {run.extra.get('workers')}: {run.status} after {run.epochs_done} "
               f"epoch(s), weights sha256 {run.extra.get('weights_sha256')}; the chief records the run.")
-        return 0 if run.status not in FAILED_STATUSES else 1
+        return int(ExitCode.ERRORS if run.status in FAILED_STATUSES else ExitCode.OK)
     project.add_run(run)
-    save_project(project, args.file)
+    try:
+        save_project(project, args.file)
+    except (OSError, ValueError) as exc:  # not recorded: its model must not stay behind as an orphan folder
+        from visualnn.core.project.run_folders import RunFolderError, remove_run_folder
+
+        why = exc.strerror or exc if isinstance(exc, OSError) else exc
+        try:
+            remove_run_folder(base_dir, run.id)
+        except RunFolderError as left:
+            return _fail(f"Run {run.id} finished but could not be recorded in {args.file} ({why}). {left}",
+                         ExitCode.BAD_INPUT)
+        return _fail(f"Run {run.id} finished but could not be recorded in {args.file} ({why}); its model was "
+                     "removed. Make the file writable (or free some disk space) and train again.", ExitCode.BAD_INPUT)
     if args.json:
         print(json.dumps(run.to_dict(), indent=2))
     else:
@@ -141,7 +148,7 @@ def train_main(args: argparse.Namespace) -> int:
             print(f"  {key:<24} {value:.4f}" if isinstance(value, float) else f"  {key:<24} {value}")
         print(f"Model saved to {run.model_path}; run recorded in {args.file}.")
         print_run_notes(run)
-    return 0 if run.status not in FAILED_STATUSES else 1
+    return int(ExitCode.ERRORS if run.status in FAILED_STATUSES else ExitCode.OK)
 
 
 FAILED_STATUSES = (FAILED, DIVERGED)
@@ -166,15 +173,18 @@ def evaluate_main(args: argparse.Namespace) -> int:
 
     try:
         project, base_dir = _load(args.file)
+    except ProjectFileError as exc:
+        return _fail(str(exc), ExitCode.BAD_INPUT)
+    try:
         report = run_evaluation(EvaluateRequest(project=project, base_dir=base_dir, run_id=args.run_id,
                                                 split=args.split))
     except ProjectFileError as exc:
-        return _fail(str(exc), EXIT_UNREADABLE)
+        return _fail(str(exc), ExitCode.BAD_INPUT)
     except (OSError, ValueError, TrainingError) as exc:
         return _fail(str(exc))
     if args.json:
         print(json.dumps(report, indent=2))
-        return 0
+        return int(ExitCode.OK)
     print(f"Run {report['run_id']} on the {report['split_label']} ({report['n_samples']} samples)")
     outputs = report.get("outputs")
     if outputs:  # several outputs: the total loss, then each output's metrics and report
@@ -182,9 +192,9 @@ def evaluate_main(args: argparse.Namespace) -> int:
         for name, entry in outputs.items():
             print(f"\nOutput {name!r} ({entry['task']})")
             _print_report(entry)
-        return 0
+        return int(ExitCode.OK)
     _print_report(report)
-    return 0
+    return int(ExitCode.OK)
 
 
 def _print_report(report: dict[str, Any]) -> None:
@@ -214,17 +224,23 @@ def predict_main(args: argparse.Namespace) -> int:
 
     try:
         project, base_dir = _load(args.file)
+    except ProjectFileError as exc:
+        return _fail(str(exc), ExitCode.BAD_INPUT)
+    if not os.path.exists(args.input):
+        return _fail(f"{args.input}: there is no such file or folder to predict; give a CSV, .npy/.npz, an image "
+                     "or a folder of images.", ExitCode.BAD_INPUT)
+    try:
         out = run_prediction(PredictRequest(project=project, base_dir=base_dir, run_id=args.run_id,
                                             input_path=os.path.abspath(args.input)))
     except ProjectFileError as exc:
-        return _fail(str(exc), EXIT_UNREADABLE)
+        return _fail(str(exc), ExitCode.BAD_INPUT)
     except (OSError, ValueError, TrainingError) as exc:
         return _fail(str(exc))
     for warning in out.get("warnings", []):
         print(f"visualnn: warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(out, indent=2))
-        return 0
+        return int(ExitCode.OK)
     if len(out.get("outputs") or {}) > 1:  # several outputs: each sample, then each output's prediction
         outputs = out["outputs"]
         files = out.get("files") or []
@@ -232,13 +248,13 @@ def predict_main(args: argparse.Namespace) -> int:
         for i in range(len(next(iter(outputs.values())))):
             name = f"{files[i]:<{width}}" if files else f"{i:>4}"
             print(f"{name}  " + "   ".join(f"{head}: {_prediction_text(rows[i])}" for head, rows in outputs.items()))
-        return 0
+        return int(ExitCode.OK)
     rows = out["predictions"]
     width = max((len(r["file"]) for r in rows if "file" in r), default=0)
     for i, row in enumerate(rows):
         name = f"{row['file']:<{width}}" if "file" in row else f"{i:>4}"
         print(f"{name}  {_prediction_text(row)}")
-    return 0
+    return int(ExitCode.OK)
 
 
 def _prediction_text(row: dict[str, Any]) -> str:

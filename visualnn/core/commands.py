@@ -29,6 +29,7 @@ from visualnn.core.graph import (
     clamp_position,
 )
 from visualnn.core.model_io import input_names, is_multi_io, output_names
+from visualnn.core.names import layer_name_problem
 from visualnn.core.project import Project
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.specs import Registry, default_registry
@@ -61,11 +62,12 @@ def _as_json(value: Any, what: str) -> Any:
 
 def check_name(graph: Graph, name: str, node_id: str | None = None) -> str | None:
     """Why ``name`` cannot be the display name of ``node_id`` (None when it can)."""
-    if "/" in name:
-        return f"Layer names cannot contain '/'; received {name!r}. Use '_' instead."
-    for other in graph:
-        if other.id != node_id and other.label == name:
-            return f"Another layer is already named {name!r}; layer names must be unique."
+    others = {other.label for other in graph if other.id != node_id}
+    problem = layer_name_problem(name, others)
+    if problem:
+        return problem
+    if name in others:
+        return f"Another layer is already named {name!r}; layer names must be unique."
     return None
 
 

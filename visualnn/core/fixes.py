@@ -1,12 +1,13 @@
 """One-click fixes of diagnostics: the words on the button and the undoable command behind it.
 
 A fix is JSON data (so ``visualnn check --json`` and the engine's messages can carry it), in one of
-three forms:
+four forms:
 
 * ``{"training": {field: value}}`` — change compile/fit settings;
 * ``{"node": id, "param": name, "value": v}`` — change a layer parameter;
 * ``{"insert": type, "before": id}`` — put a new layer (a Flatten, say) into the connection that
-  feeds layer ``id``; the layers from ``id`` down move one row lower to make room.
+  feeds layer ``id``; the layers from ``id`` down move one row lower to make room;
+* ``{"rename": id, "name": new}`` — give layer ``id`` a new name (one TensorFlow accepts, say).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from visualnn.core.commands import (
     InsertBetween,
     Macro,
     MoveNodes,
+    Rename,
     SetParam,
     SetTraining,
     fresh_id,
@@ -39,6 +41,8 @@ def fix_label(fix: dict[str, Any] | None) -> str:
         return f"Fix: set {what}"
     if "insert" in fix:
         return f"Fix: insert {fix['insert']} before {fix.get('before')}"
+    if "rename" in fix:
+        return f"Fix: rename to {fix.get('name')}"
     return f"Fix: set {fix.get('node')}.{fix.get('param')} = {fix.get('value')}"
 
 
@@ -48,9 +52,11 @@ def fix_command(fix: dict[str, Any], project: Project, registry: Registry | None
         return SetTraining(project.training.with_changes(**fix["training"]))
     if "insert" in fix:
         return _insert_before(project, str(fix["insert"]), str(fix.get("before")), registry)
+    if "rename" in fix:
+        return Rename(str(fix["rename"]), str(fix.get("name") or ""))
     if "node" in fix and "param" in fix:
         return SetParam(str(fix["node"]), str(fix["param"]), fix.get("value"), registry)
-    raise CommandError(f"Unknown fix {fix!r}; expected a training, node/param or insert fix.")
+    raise CommandError(f"Unknown fix {fix!r}; expected a training, node/param, insert or rename fix.")
 
 
 def _insert_before(project: Project, type_id: str, before: str, registry: Registry | None) -> Command:

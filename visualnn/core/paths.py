@@ -45,7 +45,7 @@ def rebase_path(path: str, old_dir: str | None, new_dir: str) -> str:
     return relative_path(resolve_path(path, old_dir or new_dir), new_dir)
 
 
-def outside_folder_notice(path: str, project_file: str | None) -> str | None:
+def outside_folder_notice(path: str, project_file: str | None, what: str = "The data") -> str | None:
     """The notice for data that lie outside the project's folder (None when inside it, or for an unsaved project).
 
     ``path`` is the data path as stored (relative to the project file) or absolute; ``project_file`` is the
@@ -62,8 +62,9 @@ def outside_folder_notice(path: str, project_file: str | None) -> str | None:
         inside = False
     if inside:
         return None
-    return (f"The data ({data}) lie outside the project folder ({folder}); copying or sending the project folder "
-            "leaves them behind. Move them into the project folder to keep the project self-contained.")
+    verb = "lie" if what == "The data" else "lies"
+    return (f"{what} ({data}) {verb} outside the project folder ({folder}); copying or sending the project folder "
+            "leaves it behind. Move it into the project folder to keep the project self-contained.")
 
 
 __all__ = ["is_absolute", "outside_folder_notice", "rebase_path", "relative_path", "resolve_path"]

@@ -43,6 +43,7 @@ MESSAGE_KINDS = (
     "paused",  # {"paused": bool}
     "result",  # job finished: handler-specific data (train: {"run": RunRecord dict, ...})
     "error",  # job failed: {"message": str, "traceback": str}
+    "memory",  # engine-level, after each job's result or error: {"rss_mb": float, "after": job id, "job_type": str}
 )
 CONTROL_ACTIONS = ("stop", "pause", "resume", "shutdown")
 

@@ -14,6 +14,7 @@ from visualnn.core.dataset import ArrayOptions
 from visualnn.core.fixes import fix_label
 from visualnn.core.graph import SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.model_io import is_multi_io, output_names
+from visualnn.core.names import layer_name_reason, safe_layer_name
 from visualnn.core.part_checks import check_parts
 from visualnn.core.project import Project
 from visualnn.core.sequential import sequential_problem
@@ -41,6 +42,7 @@ UNUSED_INPUT = "unused-input"
 EXTRA_OUTPUT = "extra-output"
 SEQUENTIAL_MODE = "sequential-mode"
 DUPLICATE_NAME = "duplicate-name"
+BAD_NAME = "bad-name"
 MERGE_SHAPES = "merge-shapes"
 SHAPE = "shape"
 INTERNAL = "internal"
@@ -285,9 +287,16 @@ class _Validator:
                              node.id, fix=f"Connect a layer into {node.label}.")
 
     def check_names(self) -> None:
-        """Keras needs unique layer names."""
+        """Keras needs unique layer names, made of the characters TensorFlow accepts (``core.names``)."""
         first: dict[str, str] = {}
+        labels = {node.label for node in self.graph}
         for node in self.graph:
+            reason = layer_name_reason(node.label)
+            if reason:
+                fixed = safe_layer_name(node.label, labels)
+                labels.add(fixed)  # two bad names never get the same fix
+                self.issues.append(Issue(ERROR, BAD_NAME, reason, node.id, fix=f"Rename it to {fixed!r}.",
+                                         action={"rename": node.id, "name": fixed}))
             if node.label in first:
                 self.add(ERROR, DUPLICATE_NAME,
                          f"{node.label} is used by two layers ({first[node.label]} and {node.id}); Keras needs unique names.",

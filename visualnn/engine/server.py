@@ -50,6 +50,13 @@ class EngineServer:
                 self.send(job.id, "error", {"message": "Cancelled before it started.", "cancelled": True})
                 continue
             self._run(job)
+            self._report_memory(job)
+
+    def _report_memory(self, job: Job) -> None:
+        """Say how much memory the engine holds now that ``job`` has ended (the client recycles a grown engine)."""
+        rss = resident_mb()
+        if rss is not None:
+            self.send("", "memory", {"rss_mb": round(rss, 1), "after": job.id, "job_type": job.type})
 
     def _run(self, job: Job) -> None:
         ctx = JobContext(job.id, job.payload, lambda kind, data: self.send(job.id, kind, data))
@@ -111,6 +118,22 @@ class EngineServer:
             ctx.pause.clear()
         self._jobs.put(None)
         worker.join(timeout=10)
+
+
+def resident_mb() -> float | None:
+    """This process's resident memory in MB: the current size where ``/proc`` says it (Linux), else the peak
+    (``getrusage``: what growth shows as well); None where neither is available (Windows)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux, bytes on macOS
+    return float(peak / 2**20 if sys.platform == "darwin" else peak / 2**10)
 
 
 def _protocol_stream() -> IO[str]:

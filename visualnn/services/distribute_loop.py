@@ -36,6 +36,7 @@ from typing import Any
 from visualnn.core.distribution import DistributionConfig, DistributionError, cluster_key, global_batch_size
 from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project import Project, graph_with_spec_versions
+from visualnn.core.project.run_folders import finish_run_folder, partial_run_folder
 from visualnn.core.protocol import TrainRequest
 from visualnn.core.training_config import TrainingConfig
 from visualnn.core.training_settings import METRICS, find
@@ -377,7 +378,7 @@ def run_multiworker(job: TrainRequest[Project], cfg: TrainingConfig, sink: Sink,
                "workers again with the same command to resume from the newest epoch every worker saved." \
             if done else "No epoch had finished yet: a restart begins from epoch 1."
         raise TrainingError(f"Multi-worker training stopped: {_who_failed(str(exc))} failed or became "
-                            f"unreachable ({type(exc).__name__}). {kept}") from exc
+                            f"unreachable ({exc.message.strip() or 'no reason given'}). {kept}") from exc
     except Exception as exc:
         raise TrainingError(f"Training failed: {explain(exc)}") from exc
     finally:
@@ -389,11 +390,16 @@ def run_multiworker(job: TrainRequest[Project], cfg: TrainingConfig, sink: Sink,
         pass
     run_id = job.run_id or new_run_id()
     model_path = None
-    if loop.is_chief:
-        run_dir = os.path.join(job.base_dir, "runs", run_id)
-        os.makedirs(run_dir, exist_ok=True)
-        model_path = os.path.join(run_dir, "model.keras")
-        loop.model.save(model_path)
+    if loop.is_chief:  # saved in a partial folder, renamed runs/<run_id> once whole (core.project.run_folders)
+        partial = partial_run_folder(job.base_dir, run_id)
+        try:
+            loop.model.save(os.path.join(partial, "model.keras"))
+            model_path = os.path.join(finish_run_folder(partial, job.base_dir, run_id), "model.keras")
+        except Exception as exc:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise TrainingError(f"Training ended, but the model could not be saved into "
+                                f"{os.path.join(job.base_dir, 'runs', run_id)} ({explain(exc)}); the run was not "
+                                f"recorded.") from exc
     device = f"{loop.n_workers} worker(s) x {loop.replicas // max(loop.n_workers, 1)} replica(s)"
     run = make_run_record(
         run_id, started, time.perf_counter() - t0, device, cfg, job.project.graph, history, final, model_path,

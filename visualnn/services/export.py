@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from visualnn.services.keras_builder import keras_message
+
 FORMATS = ("keras", "savedmodel", "tflite")
 QUANTIZE = ("none", "dynamic", "float16", "int8", "int8-io")  # int8-io: int8 inputs and outputs too
 FLOAT_TOLERANCE = 1e-5  # float32 artefacts: max abs diff, relative to the output scale when > 1
@@ -273,7 +275,7 @@ def unrolled_for_tflite(model: Any, notes: list[str] | None = None) -> Any:
     except Exception as exc:
         raise ExportError(
             f"TFLite runs {', '.join(found)} only unrolled over a fixed number of time steps, and this model could "
-            f"not be unrolled ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}). Give the "
+            f"not be unrolled ({keras_message(exc)}). Give the "
             "sequence Input a fixed number of time steps, or export .keras or a SavedModel instead.") from exc
     if notes is not None:
         notes.append(f"{', '.join(found)} unrolled over the time steps for TFLite (same weights and results): "
@@ -353,8 +355,7 @@ def _guard(fn: Callable[[], Any], model: Any, what: str) -> None:
 def _export_error(exc: Exception, model: Any, what: str) -> ExportError:
     layer = culprit_layer(model, str(exc))
     where = f" Layer {layer!r} cannot be converted." if layer else ""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return ExportError(f"{what} export failed.{where} Reason: {first[:400]}")
+    return ExportError(f"{what} export failed.{where} Reason: {keras_message(exc)}")
 
 
 def culprit_layer(model: Any, message: str) -> str | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from visualnn.core.graph import SEQUENTIAL, Graph
+from visualnn.core.names import layer_name_problem
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import infer_shapes
 from visualnn.core.specs import KerasCall, Registry, default_registry
@@ -39,10 +41,20 @@ def instantiate(call: KerasCall, **extra: Any) -> Any:
     return resolve_class(call.class_path)(**kwargs)
 
 
+def keras_message(exc: BaseException) -> str:
+    """Keras's whole message (never cut to its first line: the reason often comes after it), less its terminal
+    colour codes; the exception's class name only when the message is empty."""
+    text = ANSI_CODE.sub("", str(exc)).strip()
+    return text or type(exc).__name__
+
+
+ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
+"""The bold/reset codes Keras puts around the cause inside its messages (meant for a terminal)."""
+
+
 def _connect_error(label: str, layer_type: str, exc: Exception) -> BuildError:
     """Keras refused an input that inference accepted: name the node, keep Keras's reason."""
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return BuildError(f"{label}: Keras could not apply {layer_type} to its input ({reason}).")
+    return BuildError(f"{label}: Keras could not apply {layer_type} to its input. Keras said: {keras_message(exc)}")
 
 
 def build_model(graph: Graph, registry: Registry | None = None, name: str = "model") -> Any:
@@ -59,6 +71,11 @@ def build_model(graph: Graph, registry: Registry | None = None, name: str = "mod
         raise BuildError(f"{graph.nodes[nid].label}: {msg}")
     if not graph.nodes:
         raise BuildError("The model is empty: add an Input and at least one layer.")
+    taken = {node.label for node in graph}
+    for node in graph:
+        bad_name = layer_name_problem(node.label, taken)
+        if bad_name:  # TensorFlow would refuse it only once training calls the model
+            raise BuildError(f"{node.label}: {bad_name}")
     layers: dict[str, Any] = {}
     for nid in graph.topological_order():
         node = graph.nodes[nid]
@@ -69,7 +86,8 @@ def build_model(graph: Graph, registry: Registry | None = None, name: str = "mod
         try:
             layers[nid] = instantiate(call, name=node.label)
         except Exception as exc:
-            raise BuildError(f"{node.label}: Keras refused the settings of {spec.type} ({exc}).") from exc
+            raise BuildError(f"{node.label}: Keras refused the settings of {spec.type}. Keras said: "
+                             f"{keras_message(exc)}") from exc
 
     if graph.mode == SEQUENTIAL:
         problem = sequential_problem(graph, registry)

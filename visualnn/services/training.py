@@ -8,6 +8,7 @@ Cancellation and pausing are ``threading.Event`` objects checked after every bat
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import os
 import shutil
 import threading
@@ -19,6 +20,13 @@ from visualnn.core.distribution import DistributionError
 from visualnn.core.graph import Graph
 from visualnn.core.model_io import output_names
 from visualnn.core.project import Project
+from visualnn.core.project.run_folders import (
+    RUNS,
+    RunFolderError,
+    finish_run_folder,
+    partial_run_folder,
+    remove_stale_run_folders,
+)
 from visualnn.core.protocol import TrainRequest
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.core.training_settings import output_settings
@@ -41,6 +49,7 @@ from visualnn.services.training_common import (
     make_weight_keeper,
     new_run_id,
     null_sink,
+    releasing_traced_gradients,
 )
 from visualnn.services.training_data import (
     check_part_shapes,
@@ -50,6 +59,8 @@ from visualnn.services.training_data import (
     load_data,
     output_facts,
 )
+
+log = logging.getLogger(__name__)
 
 
 def fit_model(
@@ -91,8 +102,16 @@ def run_training(
 ) -> TrainingResult:
     """Train the project snapshot in ``job``; save the model under ``runs/<id>/`` and return its record.
 
-    Raises :class:`TrainingError` with a plain-language cause when training cannot run.
+    Raises :class:`TrainingError` with a plain-language cause when training cannot run. What the run's
+    tracing left in TensorFlow's global state is released when it ends (the engine trains many runs).
     """
+    with releasing_traced_gradients():
+        return _run_training(job, sink, stop_event, pause_event)
+
+
+def _run_training(
+    job: TrainRequest[Project], sink: Sink, stop_event: threading.Event | None, pause_event: threading.Event | None,
+) -> TrainingResult:
     import keras
     import tensorflow as tf
 
@@ -134,8 +153,7 @@ def run_training(
 
     if not job.continue_run:
         _check_before_fit(project.graph, cfg, data, sink)
-    run_dir = os.path.join(job.base_dir, "runs", run_id)
-    os.makedirs(run_dir, exist_ok=True)
+    run_dir = _start_run_folder(job.base_dir, run_id)
     previous: RunRecord | None = None
     initial_epoch = 0
     try:
@@ -169,8 +187,7 @@ def run_training(
     finally:
         keras.mixed_precision.set_global_policy("float32")
 
-    model_path = os.path.join(run_dir, "model.keras")
-    model.save(model_path)
+    model_path = os.path.join(_finish_run_folder(model, run_dir, job.base_dir, run_id), "model.keras")
     epochs_done = initial_epoch + len(history.get("loss", []))
     if previous is not None:  # one continuous curve across continued runs
         history = {k: list(previous.history.get(k, [])) + v for k, v in history.items()}
@@ -179,6 +196,37 @@ def run_training(
         model_path, job.base_dir, stopped, data, epochs_done, continued_from=job.continue_run, extra=place.extra(),
         first_epoch=initial_epoch, kept_epoch=kept_epoch, warnings=warned.warnings)
     return TrainingResult(run=run, model=model, data=data)
+
+
+def _start_run_folder(base_dir: str, run_id: str) -> str:
+    """The hidden partial folder the run trains in (what killed runs left in ``runs/`` is removed first)."""
+    for folder in remove_stale_run_folders(base_dir):
+        log.info("removed %s, left by a run that failed or was killed", folder)
+    try:
+        return partial_run_folder(base_dir, run_id)
+    except OSError as exc:
+        raise TrainingError(f"Cannot create the run folder in {os.path.join(base_dir, RUNS)} ({exc.strerror or exc}). "
+                            f"Make that folder writable, or save the project somewhere you can write to, then "
+                            f"train again.") from exc
+
+
+def _finish_run_folder(model: Any, run_dir: str, base_dir: str, run_id: str) -> str:
+    """Save the trained model into the run's partial folder and give the folder its name, ``runs/<run_id>``.
+
+    A save that fails (disk full, a layer Keras cannot serialise) removes the partial folder and raises
+    :class:`TrainingError`: the run is not recorded, and nothing of it stays in ``runs/``.
+    """
+    target = os.path.join(base_dir, RUNS, run_id)
+    try:
+        model.save(os.path.join(run_dir, "model.keras"))
+        return finish_run_folder(run_dir, base_dir, run_id)
+    except Exception as exc:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        if isinstance(exc, RunFolderError):
+            raise TrainingError(str(exc)) from exc
+        reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.strerror else explain(exc)
+        raise TrainingError(f"Training ended, but the model could not be saved into {target} ({reason}). Free some "
+                            f"disk space or make the folder writable, then train again; the run was not recorded.") from exc
 
 
 def _disable_op_determinism() -> None:

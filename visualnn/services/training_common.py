@@ -11,7 +11,8 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from visualnn.core.training_config import (
 )
 from visualnn.core.training_config import new_run_id as new_run_id  # its home is core: the window names runs too
 from visualnn.core.training_settings import KerasRef, SettingsError, callback_calls, compile_calls, monitor_for
-from visualnn.services.keras_builder import instantiate
+from visualnn.services.keras_builder import instantiate, keras_message
 
 Sink = Callable[[str, dict[str, Any]], None]
 """Receives ``(kind, data)`` progress messages (see ``core.protocol.MESSAGE_KINDS``)."""
@@ -92,6 +93,54 @@ def current_lr(model: Any) -> float | None:
         return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
     except Exception:  # an optimizer without a readable rate must not break reporting
         return None
+
+
+# --- what a run leaves in TensorFlow's process-wide state --------------------------------------------
+
+_traced_lock = threading.Lock()
+_traced_runs = 0  # training runs in progress in this process
+_traced_before: frozenset[str] = frozenset()  # gradient registry keys when the first of them started
+
+
+@contextmanager
+def releasing_traced_gradients() -> Iterator[None]:
+    """Drop the gradient functions a run's tracing registered in TensorFlow's global registry when it ends.
+
+    Keras's TensorFlow optimizer all-reduces the gradients even without a distribution strategy, and
+    ``ReplicaContext.all_reduce`` wraps that in a ``tf.custom_gradient``. Traced in a ``tf.function`` (every
+    ``model.fit``), each one registers its gradient function under a new name (``CustomGradient-<n>``) in the
+    process-wide ``ops._gradient_registry``, which nothing ever empties; the function's closure holds the whole
+    traced training graph. That is the engine's growth of about 4 MB per run (two registrations per run with
+    Adam), which ``keras.backend.clear_session()`` and ``gc`` do not free. Those gradients are looked up only
+    while a graph is being traced, so once no run is in progress, the entries added since the first of the
+    running ones began can go. TensorFlow has no public API for this: without its private registry nothing is
+    released (the run is unaffected).
+    """
+    global _traced_runs, _traced_before
+    registry = _gradient_registry()
+    with _traced_lock:
+        if _traced_runs == 0:
+            _traced_before = frozenset(registry) if registry is not None else frozenset()
+        _traced_runs += 1
+    try:
+        yield
+    finally:
+        with _traced_lock:
+            _traced_runs -= 1
+            if _traced_runs == 0 and registry is not None:
+                for key in [k for k in registry if k not in _traced_before and k.startswith("CustomGradient-")]:
+                    registry.pop(key, None)
+
+
+def _gradient_registry() -> dict[str, Any] | None:
+    """TensorFlow's registry of gradient functions by op-type name (private; None when a version lacks it)."""
+    try:
+        from tensorflow.python.framework import ops
+
+        registry = ops._gradient_registry._registry
+    except (ImportError, AttributeError):
+        return None
+    return registry if isinstance(registry, dict) else None
 
 
 # --- progress, stop and pause --------------------------------------------------------------------
@@ -207,9 +256,13 @@ def make_callbacks(cfg: TrainingConfig, run_dir: str | None, has_val: bool) -> l
 
 
 def explain(exc: BaseException) -> str:
-    """A plain-language cause for an exception raised while building or fitting."""
-    text = str(exc).strip()
-    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    """A plain-language cause for an exception raised while building or fitting, with Keras's whole message.
+
+    The message is never cut to its first line: Keras's first line is often only "Exception encountered
+    when calling Sequential.call()." and the cause follows it. The class name is not shown (it says
+    nothing to the user) unless the message is empty.
+    """
+    text = keras_message(exc)
     hints = [
         ("logits and labels must have the same", "The output layer's shape does not match the labels. "
          "Check the output units and the loss (sparse vs categorical crossentropy)."),
@@ -228,8 +281,8 @@ def explain(exc: BaseException) -> str:
     ]
     for needle, hint in hints:
         if needle in text:
-            return f"{hint} (Keras said: {first[:300]})"
-    return f"{type(exc).__name__}: {first[:500]}"
+            return f"{hint} (Keras said: {text})"
+    return text
 
 
 def finite_or_none(value: Any) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QSettings, QTimer
@@ -179,12 +180,18 @@ def start_session(
     return session
 
 
-def run_app(argv: list[str]) -> int:
-    """Start the desktop app; ``argv`` may hold a .vnn file to open. Returns the exit code."""
+def run_app(argv: list[str], started: Callable[[Session], object] | None = None) -> int:
+    """Start the desktop app; ``argv`` may hold a .vnn file to open. Returns the exit code.
+
+    ``started`` is called with the session once the window is shown, before the event loop runs
+    (bench/startup_driver.py times the real start-up path to the first paint this way).
+    """
     app = create_application(argv)
     logs.setup_logging("visualnn")  # rotating file in the user log dir (Help > Show log)
     engine: EngineLink = EngineClient(app)
     session = start_session(app, argv, engine)
+    if started is not None:
+        started(session)
     # TensorFlow imports in the engine process once the window is up, so the window never waits.
     QTimer.singleShot(300, session.window.start_engine)
     code = int(app.exec())

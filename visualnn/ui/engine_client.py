@@ -6,6 +6,11 @@ event-driven, so no reader thread is needed). :meth:`EngineClient.submit` return
 :class:`JobHandle` whose own signals carry that job's progress and outcome, so a panel never sorts
 other panels' messages by job id. A dead engine fails its pending jobs with a message saying what
 happened and what to do; :meth:`EngineClient.restart` brings a fresh one.
+
+The engine reports its memory after every job (a ``memory`` message). Once it holds more than
+:data:`RECYCLE_FACTOR` times what it held after its first training job (or more than a fixed cap, when one is
+set), the client replaces it with a fresh process as soon as no job is pending: between jobs, never during one,
+with nothing for the user to see but a line in the log. Jobs submitted meanwhile wait for the new engine.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ log = logging.getLogger(__name__)
 
 _PY_ERROR = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b")
 STARTUP_DEADLINE_MS = 180_000  # importing TensorFlow on a cold disk can take a minute or more
+RECYCLE_FACTOR = 1.5
+"""Recycle the engine between jobs once it holds this many times its memory after its first training job."""
+RECYCLE_CAP_MB: float | None = None
+"""Recycle the engine between jobs once it holds more than this many MB (None: no fixed cap)."""
 
 
 class JobHandle(QObject):
@@ -114,8 +123,14 @@ class EngineClient(QObject):
     engine_died = Signal(str)  # what happened, in words
 
     def __init__(self, parent: QObject | None = None, program: str | None = None,
-                 args: list[str] | None = None, startup_deadline_ms: int = STARTUP_DEADLINE_MS) -> None:
+                 args: list[str] | None = None, startup_deadline_ms: int = STARTUP_DEADLINE_MS,
+                 recycle_factor: float | None = RECYCLE_FACTOR, recycle_cap_mb: float | None = RECYCLE_CAP_MB) -> None:
         super().__init__(parent)
+        self._recycle_factor = recycle_factor
+        self._recycle_cap_mb = recycle_cap_mb
+        self._baseline_mb: float | None = None  # the engine's memory after its first training job
+        self._recycle_due = ""  # why the engine should be replaced at the next moment no job is pending
+        self.recycles = 0  # engines replaced for their memory this session (the log says each one)
         self._program = program or sys.executable
         self._args = args if args is not None else ["-m", "visualnn.engine"]
         self._deadline_ms = startup_deadline_ms
@@ -170,6 +185,7 @@ class EngineClient(QObject):
         proc.errorOccurred.connect(self._on_proc_error)
         self._proc = proc
         self._expect_exit = False
+        self._baseline_mb, self._recycle_due = None, ""
         self._stderr_tail.clear()
         self._set_state("starting")
         self._deadline.start(self._deadline_ms)
@@ -177,6 +193,14 @@ class EngineClient(QObject):
 
     def stop(self, timeout_ms: int = 5000) -> None:
         """Ask the engine to shut down (killing it after ``timeout_ms``)."""
+        if self._proc is None:
+            return
+        self._shut_down(timeout_ms)
+        self._fail_pending("The engine was stopped before the job ended; run it again to get its result.")
+        self._set_state("stopped")
+
+    def _shut_down(self, timeout_ms: int) -> None:
+        """End the engine process: ``shutdown``, then a kill after ``timeout_ms``."""
         proc = self._proc
         if proc is None:
             return
@@ -188,9 +212,8 @@ class EngineClient(QObject):
             if not proc.waitForFinished(timeout_ms):
                 proc.kill()
                 proc.waitForFinished(2000)
-        self._fail_pending("The engine was stopped before the job ended; run it again to get its result.")
         self._proc = None
-        self._set_state("stopped")
+        proc.deleteLater()
 
     def restart(self) -> None:
         """Replace the engine with a fresh process (pending jobs fail)."""
@@ -239,7 +262,7 @@ class EngineClient(QObject):
         proc = self._proc
         if proc is None:
             return
-        while proc.canReadLine():
+        while proc.canReadLine() and proc is self._proc:  # a recycle may replace the engine mid-loop
             raw = bytes(proc.readLine().data())
             try:
                 msg = decode(raw)
@@ -250,6 +273,9 @@ class EngineClient(QObject):
                 self._dispatch(msg)
 
     def _dispatch(self, msg: Message) -> None:
+        if msg.kind == "memory" and not msg.job_id:
+            self._on_memory(msg.data)
+            return
         if msg.kind == "ready" and not msg.job_id:
             self._deadline.stop()
             self.info = dict(msg.data)
@@ -270,10 +296,46 @@ class EngineClient(QObject):
             return  # a job already failed here (cancelled, engine replaced) that the engine finished anyway
         if msg.kind == "result":
             ended._finish(msg.data)
+        else:
+            if msg.data.get("traceback"):
+                log.error("engine job %s failed:\n%s", msg.job_id, msg.data["traceback"])
+            ended._fail(str(msg.data.get("message") or "The job failed; the engine log has the details."))
+        self._recycle_if_due()
+
+    # ------------------------------------------------------------------ memory
+    def _on_memory(self, data: dict[str, Any]) -> None:
+        """The engine's memory after a job: note the first training job's, and plan a recycle past the limit."""
+        try:
+            rss = float(data.get("rss_mb") or 0.0)
+        except (TypeError, ValueError):
+            log.warning("the engine reported an unreadable memory size: %r", data)
             return
-        if msg.data.get("traceback"):
-            log.error("engine job %s failed:\n%s", msg.job_id, msg.data["traceback"])
-        ended._fail(str(msg.data.get("message") or "The job failed; the engine log has the details."))
+        if rss <= 0:
+            return
+        if self._baseline_mb is None and data.get("job_type") == "train":
+            self._baseline_mb = rss
+            return
+        limits = []
+        if self._recycle_factor is not None and self._baseline_mb is not None:
+            limits.append((self._baseline_mb * self._recycle_factor,
+                           f"{self._recycle_factor:g} x its {self._baseline_mb:.0f} MB after its first training job"))
+        if self._recycle_cap_mb is not None:
+            limits.append((self._recycle_cap_mb, "the fixed cap"))
+        for limit, what in limits:
+            if rss > limit:
+                self._recycle_due = f"it holds {rss:.0f} MB, more than {limit:.0f} MB ({what})"
+                break
+        self._recycle_if_due()
+
+    def _recycle_if_due(self) -> None:
+        """Replace a grown engine with a fresh one, if one is due and no job is pending (never during a job)."""
+        if not self._recycle_due or self._state != "ready" or self._pending or self._queue:
+            return
+        reason, self._recycle_due = self._recycle_due, ""
+        log.info("Restarting the training engine between jobs to give its memory back: %s.", reason)
+        self.recycles += 1
+        self._shut_down(5000)
+        self.start()  # "starting" then "ready"; jobs submitted meanwhile are queued for the new engine
 
     def _on_proc_stderr(self) -> None:
         if self._proc is None:

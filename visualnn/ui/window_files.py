@@ -136,7 +136,9 @@ class ProjectFilesMixin(_WindowBase):
         try:
             self.document.load(path, prepare=tidy_positions)
         except Exception as exc:
-            show_exception(self, "Cannot open project", f"Could not open {path}: {exc}", exc)
+            text = str(exc)  # a ProjectFileError or OSError names the file already: say it once
+            names_it = path in text or os.path.basename(path) in text
+            show_exception(self, "Cannot open project", text if names_it else f"Could not open {path}: {text}", exc)
             self._forget_recent(path)
             return False
         self._add_recent(os.path.abspath(path))

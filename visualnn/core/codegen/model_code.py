@@ -21,6 +21,7 @@ from visualnn.core.codegen.literals import (
     string,
 )
 from visualnn.core.graph import Graph
+from visualnn.core.names import layer_name_problem
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.specs import KerasCall, LayerSpec, Registry, ShapeError, default_registry
 
@@ -53,6 +54,7 @@ def plan(graph: Graph, registry: Registry | None = None) -> list[Step]:
     if not order:
         raise CodegenError("The model is empty: add an Input and at least one layer.")
     taken: set[str] = set()
+    labels = {n.label for n in graph}
     steps: list[Step] = []
     var_of: dict[str, str] = {}
     for nid in order:
@@ -60,6 +62,9 @@ def plan(graph: Graph, registry: Registry | None = None) -> list[Step]:
         spec = registry.get(node.type)
         if spec is None:
             raise CodegenError(f"{node.label}: unknown layer type {node.type!r}; replace it with a catalog layer.")
+        problem = layer_name_problem(node.label, labels)
+        if problem:  # the script would fail as soon as it trains
+            raise CodegenError(f"{node.label}: {problem}")
         params = spec.resolved(node.params)
         try:
             kc = spec.keras_call(spec, params)

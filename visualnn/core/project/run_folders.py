@@ -8,18 +8,29 @@ them, and a job sent before the save (the evaluation of the run just trained, sa
 reading a session folder, which the app removes when it ends (``ui.training.snapshot``). A copy that fails (disk full, permission)
 removes what it had copied, leaves the originals as they were, and raises :class:`RunFolderError`
 naming the folders and the fix.
+
+A run trains in a hidden partial folder, ``runs/.<run id>.<pid>.<random>.partial``, renamed to ``runs/<run id>``
+once its model is saved (:func:`partial_run_folder`, :func:`finish_run_folder`): a failed run removes its
+partial folder, and one killed mid-run leaves only a partial folder, never a ``runs/<id>`` that looks like a run.
+Loading a project reads the run records, never the folders, so strays are ignored there; the next training in
+the same folder removes them (:func:`remove_stale_run_folders`).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
+import time
 import uuid
 from dataclasses import dataclass, field
 
 from visualnn.core.paths import is_absolute, relative_path, resolve_path
+from visualnn.core.recovery import pid_alive
 
 RUNS = "runs"
+PARTIAL = ".partial"  # the suffix of a folder being written (a run training, a run being copied)
+STRAY_AGE_S = 60.0  # an empty run folder younger than this may be a writer's, about to be filled
 
 
 class RunFolderError(OSError):
@@ -117,7 +128,7 @@ def copy_run_folders(moves: list[RunFolderMove], remove_sources: bool) -> RunFol
                 f"something else. Rename or remove that folder, or save the project in another folder; the run "
                 f"is still in {move.source}."
             )
-        partial = os.path.join(os.path.dirname(move.target), f".{os.path.basename(move.target)}.{uuid.uuid4().hex[:8]}.partial")
+        partial = os.path.join(os.path.dirname(move.target), _partial_name(os.path.basename(move.target)))
         try:
             os.makedirs(os.path.dirname(move.target), exist_ok=True)
             shutil.copytree(move.source, partial)
@@ -182,6 +193,74 @@ def remove_unsaved_runs(model_paths: list[str | None], base_dir: str | None) -> 
     return folders
 
 
+def _partial_name(name: str) -> str:
+    """``.<name>.<pid>.<random>.partial``: hidden, unique, and saying which process writes it."""
+    return f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{PARTIAL}"
+
+
+def partial_run_folder(base_dir: str, run_id: str) -> str:
+    """A new, empty, hidden folder under ``<base_dir>/runs/`` for the run ``run_id`` to train in."""
+    folder = os.path.join(os.path.abspath(base_dir), RUNS, _partial_name(run_id))
+    os.makedirs(folder)
+    return folder
+
+
+def finish_run_folder(partial: str, base_dir: str, run_id: str) -> str:
+    """Rename a run's partial folder (its model saved) to ``<base_dir>/runs/<run_id>``; returns that folder.
+
+    Raises :class:`RunFolderError` naming the folder when it cannot be renamed (one of that name exists)."""
+    target = os.path.join(os.path.abspath(base_dir), RUNS, run_id)
+    if os.path.lexists(target):
+        raise RunFolderError(f"Cannot record run {run_id}: {target} already exists. Rename or remove that folder, "
+                             f"then train again.")
+    try:
+        os.replace(partial, target)
+    except OSError as exc:
+        raise RunFolderError(f"Cannot rename {partial} to {target} ({_reason(exc)}); make the folder writable, "
+                             f"then train again.") from exc
+    return target
+
+
+def remove_stale_run_folders(base_dir: str) -> list[str]:
+    """Delete what failed or killed runs left in ``<base_dir>/runs/``; returns the folders removed.
+
+    That is the partial folders (runs training, runs being copied) of processes that have ended, and empty
+    run folders (which versions before partial folders left) more than :data:`STRAY_AGE_S` old. A folder that
+    cannot be removed stays (it only takes space; no run record refers to it).
+    """
+    root = os.path.join(os.path.abspath(base_dir), RUNS)
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return []
+    removed: list[str] = []
+    for entry in entries:
+        try:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if entry.name.startswith(".") and entry.name.endswith(PARTIAL):
+                if _writer_ended(entry.name, entry.path):
+                    shutil.rmtree(entry.path)
+                    removed.append(entry.path)
+            elif not entry.name.startswith(".") and time.time() - entry.stat().st_mtime > STRAY_AGE_S:
+                os.rmdir(entry.path)  # only when empty: a folder with anything in it is never touched
+                removed.append(entry.path)
+        except OSError:
+            continue
+    return removed
+
+
+def _writer_ended(name: str, path: str) -> bool:
+    """Whether the process named in a partial folder's name has ended (where that cannot be known, after a day)."""
+    parts = name[: -len(PARTIAL)].rsplit(".", 2)
+    pid = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
+    if pid == os.getpid():
+        return False
+    if sys.platform == "win32" or pid <= 0:
+        return time.time() - os.stat(path).st_mtime > 86_400
+    return not pid_alive(pid)
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
         first = exc.args[0][0]  # (source, destination, why) of the first file that failed
@@ -191,5 +270,6 @@ def _reason(exc: BaseException) -> str:
     return str(exc)
 
 
-__all__ = ["RUNS", "RunFolderError", "RunFolderMove", "RunFolderTransfer", "copy_run_folders", "place_new_run",
-           "plan_run_folders", "remove_run_folder", "remove_unsaved_runs", "run_folder_of"]
+__all__ = ["PARTIAL", "RUNS", "RunFolderError", "RunFolderMove", "RunFolderTransfer", "copy_run_folders",
+           "finish_run_folder", "partial_run_folder", "place_new_run", "plan_run_folders", "remove_run_folder",
+           "remove_stale_run_folders", "remove_unsaved_runs", "run_folder_of"]

@@ -74,7 +74,6 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True, 
     """
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     n = len(column)
     typ = column.type
@@ -90,7 +89,8 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True, 
         kind = "numeric"
         if pa.types.is_floating(typ):
             numbers = column
-            n_missing += int(pc.sum(pc.is_nan(column)).as_py() or 0)
+            n_missing += sum(int(np.count_nonzero(np.isnan(v))) - c.null_count  # nulls read as NaN too
+                             for c, v in zip(_chunks(column), (_numpy(c) for c in _chunks(column)), strict=True))
             if detail:
                 values = column.drop_null().to_numpy()
                 finite = values[np.isfinite(values)]
@@ -121,10 +121,12 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True, 
     if not n or pa.types.is_null(typ):
         n_unique = 0
     elif not detail and kind == "numeric" and not bad and not pa.types.is_string(typ):
-        bounds = pc.min_max(column).as_py()
+        lo, hi = _bounds(column)
         # -1 means "more than one, not counted": enough to tell constant columns apart.
-        n_unique = 0 if bounds["min"] is None else (1 if bounds["min"] == bounds["max"] else -1)
+        n_unique = 0 if lo is None else (1 if lo == hi else -1)
     else:
+        import pyarrow.compute as pc
+
         n_unique = int(pc.count_distinct(column.drop_null()).as_py() or 0)
     info = ColumnInfo(name, dtype, kind, n_missing, n_unique, n, sample, bad, integral=integral,
                       overflow=None if numbers is None else _first_overflow(numbers))
@@ -159,14 +161,24 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True, 
 
 
 def _first_overflow(numbers: Any) -> tuple[int, float] | None:
-    """(row 1-based, value) of the first value of a float column whose magnitude is beyond float32's (inf too)."""
-    import pyarrow.compute as pc
+    """(row 1-based, value) of the first value of a float column whose magnitude is beyond float32's (inf too).
 
-    over = pc.greater(pc.abs(numbers), FLOAT32_MAX)  # NaN and missing compare as false / null
-    if not pc.any(over).as_py():
-        return None
-    row = int(pc.index(over, True).as_py())
-    return row + 1, float(numbers[row].as_py())
+    Read from the Arrow buffers (no ``pyarrow.compute`` import on the numeric path); NaN and missing values
+    compare as false. Integer columns cannot overflow float32 (int64 stays below 9.3e18).
+    """
+    import numpy as np
+
+    start = 0
+    for chunk in _chunks(numbers):
+        values = _numpy(chunk)
+        if values.dtype.kind == "f":
+            with np.errstate(invalid="ignore"):
+                over = np.abs(values) > FLOAT32_MAX
+            if over.any():
+                i = int(np.argmax(over))
+                return start + i + 1, float(values[i])
+        start += len(chunk)
+    return None
 
 
 def overflow_message(info: ColumnInfo, path: str, header: bool = True) -> str:
@@ -180,6 +192,69 @@ def overflow_message(info: ColumnInfo, path: str, header: bool = True) -> str:
             "as missing, set the column's role to ignore, or rescale the column (e.g. log or other units).")
 
 
+def _chunks(column: Any) -> list[Any]:
+    return list(column.chunks) if hasattr(column, "chunks") else [column]
+
+
+def _numpy(chunk: Any) -> Any:
+    """An integer or float Arrow array as NumPy (a view without nulls; else a float copy, nulls as NaN).
+
+    Read from the Arrow buffers directly: pyarrow's own ``to_numpy`` imports pandas (about a second).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    typ = chunk.type
+    kind = "f" if pa.types.is_floating(typ) else ("i" if pa.types.is_signed_integer(typ) else "u")
+    dtype = np.dtype(f"{kind}{typ.bit_width // 8}")
+    n, off = len(chunk), chunk.offset
+    validity, data = chunk.buffers()[:2]
+    values = np.frombuffer(data, dtype=dtype, count=off + n)[off:] if n else np.empty(0, dtype)
+    if not chunk.null_count:
+        return values
+    valid = np.unpackbits(np.frombuffer(validity, np.uint8), count=off + n, bitorder="little")[off:].view(bool)
+    out = values.astype(np.float64 if kind != "f" else dtype)
+    out[~valid] = np.nan
+    return out
+
+
+def _bounds(column: Any) -> tuple[Any, Any]:
+    """(min, max) of a numeric column's present values, NaN skipped; (None, None) when there is none."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+        import pyarrow.compute as pc
+
+        bounds = pc.min_max(column).as_py()
+        return bounds["min"], bounds["max"]
+    lo: Any = None
+    hi: Any = None
+    for chunk in _chunks(column):
+        if len(chunk) == chunk.null_count:
+            continue
+        values = _numpy(chunk)
+        if values.dtype.kind == "f":
+            values = values[~np.isnan(values)] if np.isnan(values).any() else values
+        if not values.size:
+            continue
+        a, b = values.min().item(), values.max().item()
+        lo, hi = (a if lo is None else min(lo, a)), (b if hi is None else max(hi, b))
+    return lo, hi
+
+
+def column_numpy(column: Any, dtype: Any = None) -> Any:
+    """A numeric column (Array or ChunkedArray, nulls as NaN for floats) as one NumPy array."""
+    import numpy as np
+
+    parts = [_numpy(c) for c in _chunks(column)]
+    if not parts:
+        return np.empty(0, dtype=dtype or np.float64)
+    if len(parts) == 1:
+        return parts[0] if dtype is None else parts[0].astype(dtype, copy=False)
+    return np.concatenate(parts) if dtype is None else np.concatenate(parts).astype(dtype, copy=False)
+
+
 def analyze_table(table: Any, path: str = "", header: bool = True) -> list[ColumnInfo]:
     """:func:`analyze_column` for every column."""
     return [analyze_column(name, table.column(name), path, header) for name in table.column_names]
@@ -189,19 +264,20 @@ def numeric_values(info: ColumnInfo, column: Any, path: str, header: bool = True
     """The column as float NumPy (missing = NaN; float32 stays float32); text in a numeric column is an error."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     typ = column.type
     if info.overflow is not None and info.kind == "numeric":
         raise DataError(overflow_message(info, path, header), path)
     if pa.types.is_floating(typ):
-        # float32 columns stay float32 (statistics are accumulated in float64 by the callers).
-        return column.to_numpy() if not column.null_count else column.fill_null(float("nan")).to_numpy()
+        # float32 columns stay float32 (statistics are accumulated in float64 by the callers); nulls read as NaN.
+        return column_numpy(column)
     if pa.types.is_integer(typ):
-        return column.cast(pa.float64()).fill_null(float("nan")).to_numpy()
+        return column_numpy(column.cast(pa.float64()))
     if pa.types.is_null(typ):
         return np.full(len(column), np.nan)
     if pa.types.is_boolean(typ):
+        import pyarrow.compute as pc
+
         return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
     import pandas as pd
 

@@ -31,16 +31,17 @@ class ImageFiles:
     class_names: list[str]
     skipped: list[tuple[str, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)  # files[i]'s format (png|jpeg|gif|bmp): picks its decoder
 
 
 def list_images(root: str, classes: bool) -> ImageFiles:
     """The images under ``root``: by class folder (``classes``), else every image file of the folder tree."""
-    from visualnn.services.datasets.images import check_image_bytes, scan_image_folder
+    from visualnn.services.datasets.images import image_format, scan_image_folder
 
     if classes:
         scan = scan_image_folder(root)
         return ImageFiles(root, list(scan.files), list(scan.labels), list(scan.class_names), list(scan.skipped),
-                          list(scan.problems))
+                          list(scan.problems), list(scan.formats))
     if not os.path.isdir(root):
         raise missing_path_error(root, "folder")
     out = ImageFiles(root, [], None, [])
@@ -50,11 +51,12 @@ def list_images(root: str, classes: bool) -> ImageFiles:
             if fname.startswith(".") or not fname.lower().endswith(IMAGE_EXTENSIONS):
                 continue
             path = os.path.join(dirpath, fname)
-            why = check_image_bytes(path)
-            if why is None:
+            fmt, why = image_format(path)
+            if fmt is not None:
                 out.files.append(path)
+                out.formats.append(fmt)
             else:
-                out.skipped.append((path, why))
+                out.skipped.append((path, str(why)))
     if out.skipped:
         shown = "; ".join(f"{os.path.relpath(p, root)} {why}" for p, why in out.skipped[:5])
         out.problems.append(Problem("warning", f"Skipped {len(out.skipped)} file(s): {shown}."))

@@ -54,6 +54,7 @@ def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inp
                        roles.table_inputs, outputs, problems, extra)
     files = np.asarray(images.files)
     split_files = {k: files[enc.positions[k]].tolist() for k in SPLITS}
+    formats = np.asarray(images.formats)
     size = (int(opts.image_size[0]), int(opts.image_size[1]))
     image_shape = (size[0], size[1], opts.channels)
     image_part = DataPart(roles.image_input, "input", "images", None, image_shape, "float32")
@@ -71,7 +72,8 @@ def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inp
         y = {k: y[k][outputs[0]] for k in SPLITS}
     counts = {k: len(split_files[k]) for k in SPLITS}
     datasets = {k: (image_parts_pipeline(split_files[k], roles.image_input, enc.x[k], y[k], opts, pipe,
-                                         k == "train", seed, list(inputs)) if counts[k] else None) for k in SPLITS}
+                                         k == "train", seed, formats[enc.positions[k]].tolist(), list(inputs))
+                    if counts[k] else None) for k in SPLITS}
     first = parts[len(inputs)]
     task0 = str(first.task)
     names0 = list(first.class_names)

@@ -30,6 +30,7 @@ class ImageFolderScan:
     files: list[str]
     labels: list[int]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    formats: list[str] = field(default_factory=list)  # files[i]'s format from its magic bytes: png|jpeg|gif|bmp
     problems: list[Problem] = field(default_factory=list)
     sizes: Counter[tuple[int, int]] = field(default_factory=Counter)  # (width, height) of a sample
     modes: Counter[str] = field(default_factory=Counter)  # Pillow modes of a sample
@@ -118,6 +119,23 @@ def too_many_pixels(width: int, height: int, max_pixels: int = MAX_IMAGE_PIXELS)
 def check_image_bytes(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> str | None:
     """Why ``path`` is not a usable image (None when it looks fine): magic number, end marker, and the size its
     header declares (at most ``max_pixels``; see :data:`MAX_IMAGE_PIXELS`)."""
+    return image_format(path, max_pixels)[1]
+
+
+def image_format(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> tuple[str | None, str | None]:
+    """(format, None) for a usable image, format one of png|jpeg|gif|bmp; (None, why) when it is not usable.
+
+    Only the magic number, the end marker and the declared size are read, so the decoder can be chosen per
+    file up front and an image over the pixel cap is never decoded.
+    """
+    fmt, why = _format_and_end(path)
+    if fmt is not None:
+        why = pixel_cap_problem(path, max_pixels)
+    return (None, why) if why is not None else (fmt, None)
+
+
+def _format_and_end(path: str) -> tuple[str | None, str | None]:
+    """(format, None), or (None, why) for a file that is unreadable, of another kind, or truncated."""
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
@@ -125,21 +143,21 @@ def check_image_bytes(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> str | No
             fh.seek(max(0, size - 1024))
             tail = fh.read()
     except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
+        return None, f"cannot be read ({exc.strerror})"
     if size == 0:
-        return "is empty (0 bytes)"
+        return None, "is empty (0 bytes)"
     if head.startswith(_PNG):
-        why = None if b"IEND" in tail[-16:] else "is a truncated PNG (no IEND chunk at the end)"
-    elif head.startswith(_JPEG):
-        why = None if b"\xff\xd9" in tail else "is a truncated JPEG (no end-of-image marker)"
-    elif head.startswith(_GIFS):
-        why = None if tail.rstrip(b"\x00").endswith(b";") else "is a truncated GIF (no trailer)"
-    elif head.startswith(_BMP) and len(head) >= 6:
+        return ("png", None) if b"IEND" in tail[-16:] else (None, "is a truncated PNG (no IEND chunk at the end)")
+    if head.startswith(_JPEG):
+        return ("jpeg", None) if b"\xff\xd9" in tail else (None, "is a truncated JPEG (no end-of-image marker)")
+    if head.startswith(_GIFS):
+        return ("gif", None) if tail.rstrip(b"\x00").endswith(b";") else (None, "is a truncated GIF (no trailer)")
+    if head.startswith(_BMP) and len(head) >= 6:
         declared = int.from_bytes(head[2:6], "little")
-        why = None if declared <= size or declared == 0 else f"is a truncated BMP ({size} of {declared} bytes)"
-    else:
-        return "is not a PNG, JPEG, BMP or GIF image"
-    return why or pixel_cap_problem(path, max_pixels)
+        if declared <= size or declared == 0:
+            return "bmp", None
+        return None, f"is a truncated BMP ({size} of {declared} bytes)"
+    return None, "is not a PNG, JPEG, BMP or GIF image"
 
 
 SIZE_SAMPLE = 2000
@@ -169,7 +187,8 @@ def scan_image_folder(root: str, sample_size: int = SIZE_SAMPLE) -> ImageFolderS
     scan = ImageFolderScan(root, [], [], [])
     for name in subdirs:
         folder = os.path.join(root, name)
-        files = []
+        files: list[str] = []
+        formats: list[str] = []
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames.sort()
             for fname in sorted(filenames):
@@ -179,11 +198,12 @@ def scan_image_folder(root: str, sample_size: int = SIZE_SAMPLE) -> ImageFolderS
                 if not fname.lower().endswith(IMAGE_EXTENSIONS):
                     scan.skipped.append((path, f"is not an image (extension {os.path.splitext(fname)[1] or 'none'})"))
                     continue
-                why = check_image_bytes(path)
-                if why is not None:
-                    scan.skipped.append((path, why))
+                fmt, why = image_format(path)
+                if fmt is None:
+                    scan.skipped.append((path, str(why)))
                     continue
                 files.append(path)
+                formats.append(fmt)
         if not files:
             scan.problems.append(
                 Problem("warning", f"Class {name!r} (folder {folder}) has no images; it was left out.")
@@ -192,6 +212,7 @@ def scan_image_folder(root: str, sample_size: int = SIZE_SAMPLE) -> ImageFolderS
         label = len(scan.class_names)
         scan.class_names.append(name)
         scan.files += files
+        scan.formats += formats
         scan.labels += [label] * len(files)
     if scan.skipped:
         shown = "; ".join(f"{os.path.relpath(p, root)} {why}" for p, why in scan.skipped[:5])

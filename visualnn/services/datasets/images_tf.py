@@ -25,6 +25,35 @@ def rescale_factors(rescale: str) -> tuple[float, float]:
     return 1.0, 0.0
 
 
+# Formats TensorFlow decodes straight to one channel; GIF and BMP decode only to 3 and are converted.
+_GRAY_NATIVE = frozenset({"png", "jpeg"})
+
+
+def _decode_native(data: Any, channels: int) -> Any:
+    import tensorflow as tf
+
+    return tf.io.decode_image(data, channels=channels, expand_animations=False)
+
+
+def _decode_gray_via_rgb(data: Any) -> Any:
+    import tensorflow as tf
+
+    rgb = tf.cast(tf.io.decode_image(data, channels=3, expand_animations=False), tf.float32)
+    return tf.cast(tf.round(tf.image.rgb_to_grayscale(rgb)), tf.uint8)
+
+
+def decoder_group(fmt: str, channels: int) -> int:
+    """Which decoder a file of format ``fmt`` needs: 0 decodes to ``channels`` directly, 1 via RGB to gray."""
+    return 1 if channels == 1 and fmt not in _GRAY_NATIVE else 0
+
+
+def _group_pixels(group: int, channels: int) -> Any:
+    """A graph function encoded bytes -> uint8 pixels for one decoder group (no per-image branch)."""
+    if group == 1:
+        return _decode_gray_via_rgb
+    return lambda data: _decode_native(data, channels)
+
+
 def header_size(data: Any) -> Any:
     """int64 [width, height] that a PNG, GIF, BMP or JPEG's header declares, read in the graph without decoding
     ([0, 0] for other bytes: the decoder then refuses them itself)."""
@@ -48,11 +77,13 @@ def header_size(data: Any) -> Any:
 
 
 def pixels_fn(opts: ImageOptions, max_pixels: int | None = None) -> Any:
-    """A graph function path -> uint8 (height, width, channels) pixels as the file holds them (no resize).
+    """A function path -> uint8 (height, width, channels) pixels as the file holds them (no resize), one file at a time.
 
-    An image whose header declares more than ``max_pixels`` pixels (default
-    :data:`~visualnn.services.datasets.images.MAX_IMAGE_PIXELS`) is not decoded: the function fails with an
-    error naming the file, its size and the cap.
+    For eager use (previews, predictions): the decoder is chosen by the file's magic bytes, and an image whose
+    header declares more than ``max_pixels`` pixels (default :data:`~visualnn.services.datasets.images.MAX_IMAGE_PIXELS`)
+    is not decoded: the function fails with an error naming the file, its size and the cap. Pipelines choose the
+    decoder per file from the folder scan instead (:func:`image_pipeline`), whose scan already skipped images
+    over the cap, so their map functions hold no branch.
     """
     import tensorflow as tf
 
@@ -61,20 +92,6 @@ def pixels_fn(opts: ImageOptions, max_pixels: int | None = None) -> Any:
     channels = opts.channels
     cap = int(MAX_IMAGE_PIXELS if max_pixels is None else max_pixels)
     side = int(cap ** 0.5)
-
-    def decode_gray(data: Any) -> Any:
-        # TensorFlow decodes BMP and GIF only to 3 channels: convert those; PNG/JPEG decode to 1 directly.
-        head = tf.strings.substr(data, 0, 2)
-        native = tf.logical_or(tf.equal(head, b"\x89P"), tf.equal(head, b"\xff\xd8"))
-        return tf.cond(
-            native,
-            lambda: tf.io.decode_image(data, channels=1, expand_animations=False),
-            lambda: tf.cast(
-                tf.round(tf.image.rgb_to_grayscale(
-                    tf.cast(tf.io.decode_image(data, channels=3, expand_animations=False), tf.float32))),
-                tf.uint8,
-            ),
-        )
 
     def pixels(path: Any) -> Any:
         data = tf.io.read_file(path)
@@ -88,20 +105,20 @@ def pixels_fn(opts: ImageOptions, max_pixels: int | None = None) -> Any:
         with tf.control_dependencies([check]):
             data = tf.identity(data)
         if channels == 1:
-            return decode_gray(data)
-        return tf.io.decode_image(data, channels=channels, expand_animations=False)
+            head = tf.strings.substr(data, 0, 2)
+            native = tf.logical_or(tf.equal(head, b"\x89P"), tf.equal(head, b"\xff\xd8"))
+            return tf.cond(native, lambda: _decode_native(data, 1), lambda: _decode_gray_via_rgb(data))
+        return _decode_native(data, channels)
 
     return pixels
 
 
-def decode_fn(opts: ImageOptions, max_pixels: int | None = None) -> Any:
-    """A graph function path -> float32 (height, width, channels) image, resized like Keras does (an image over
-    ``max_pixels`` fails without being decoded, see :func:`pixels_fn`)."""
+def _resized(pixels: Any, opts: ImageOptions) -> Any:
+    """path -> float32 (height, width, channels) image resized like Keras does, from a path -> pixels function."""
     import tensorflow as tf
 
     size = (int(opts.image_size[0]), int(opts.image_size[1]))
     channels = opts.channels
-    pixels = pixels_fn(opts, max_pixels)
 
     def load(path: Any) -> Any:
         img = tf.image.resize(pixels(path), size, method="bilinear")
@@ -111,20 +128,69 @@ def decode_fn(opts: ImageOptions, max_pixels: int | None = None) -> Any:
     return load
 
 
-def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineOptions, training: bool,
-                   seed: int) -> Any:
-    """Batched ``(images, labels)`` dataset over ``files``."""
+def decode_fn(opts: ImageOptions, max_pixels: int | None = None) -> Any:
+    """A function path -> float32 (height, width, channels) image, resized like Keras does (eager, one file; an
+    image over ``max_pixels`` fails without being decoded, see :func:`pixels_fn`)."""
+    return _resized(pixels_fn(opts, max_pixels), opts)
+
+
+def group_decode_fn(opts: ImageOptions, group: int) -> Any:
+    """A graph function path -> float32 resized image for files of one decoder group (see :func:`decoder_group`)."""
     import tensorflow as tf
 
-    load = decode_fn(opts)
+    decode = _group_pixels(group, opts.channels)
+    return _resized(lambda path: decode(tf.io.read_file(path)), opts)
+
+
+def _decoded(items: Any, groups: Any, opts: ImageOptions, element: Any, shuffle: int | None, seed: int,
+             drop_errors: bool) -> Any:
+    """``items`` (a nested structure of arrays, one row per file; paths first) mapped by ``element(load, *row)``.
+
+    Each decoder group gets its own ``map`` with a branch-free decoder; two groups are merged back in file order
+    (``shuffle``: a shuffled order) by ``choose_from_datasets`` over the files' group sequence. Shuffled, each
+    group and the group sequence are shuffled independently: every order of the files is equally likely.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    present = sorted({int(g) for g in groups})
+    parts = []
+    for k, group in enumerate(present):
+        rows = items if len(present) == 1 else tf.nest.map_structure(lambda a, g=group: a[groups == g], items)
+        ds = tf.data.Dataset.from_tensor_slices(rows)
+        if shuffle is not None:
+            ds = ds.shuffle(shuffle, seed=seed + k, reshuffle_each_iteration=True)
+        load = group_decode_fn(opts, group)
+        ds = ds.map(lambda *row, load=load: element(load, *row), num_parallel_calls=tf.data.AUTOTUNE)
+        if drop_errors:
+            ds = ds.ignore_errors()  # files that pass the byte checks but still fail to decode are dropped
+        parts.append(ds)
+    if len(parts) == 1:
+        return parts[0]
+    order = tf.data.Dataset.from_tensor_slices(np.searchsorted(present, groups).astype(np.int64))
+    if shuffle is not None:
+        order = order.shuffle(len(groups), seed=seed + len(parts), reshuffle_each_iteration=True)
+    return tf.data.Dataset.choose_from_datasets(parts, order, stop_on_empty_dataset=False)
+
+
+def _groups(formats: list[str], opts: ImageOptions) -> Any:
+    import numpy as np
+
+    return np.array([decoder_group(f, opts.channels) for f in formats], dtype=np.int64)
+
+
+def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineOptions, training: bool,
+                   seed: int, formats: list[str]) -> Any:
+    """Batched ``(images, labels)`` dataset over ``files`` (``formats``: each file's format, from the scan)."""
+    import numpy as np
+    import tensorflow as tf
+
     scale, offset = rescale_factors(opts.rescale)
-    ds = tf.data.Dataset.zip((tf.data.Dataset.from_tensor_slices(files), tf.data.Dataset.from_tensor_slices(y)))
     shuffle = training and pipe.shuffle
-    if shuffle and not pipe.cache:
-        # Shuffle paths, not pixels: the buffer then costs bytes per file, not per image.
-        ds = ds.shuffle(shuffle_buffer(pipe, len(files)), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.map(lambda p, label: (load(p), label), num_parallel_calls=tf.data.AUTOTUNE)
-    ds = ds.ignore_errors()  # files that pass the byte checks but still fail to decode are dropped
+    # Shuffle paths, not pixels: the buffer then costs bytes per file, not per image.
+    buffer = shuffle_buffer(pipe, len(files)) if shuffle and not pipe.cache else None
+    ds = _decoded((np.asarray(files), np.asarray(y)), _groups(formats, opts), opts,
+                  lambda load, p, label: (load(p), label), buffer, seed, drop_errors=True)
     if pipe.cache:
         ds = ds.cache()
         if shuffle:
@@ -140,31 +206,33 @@ def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineO
 
 
 def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], y: Any, opts: ImageOptions,
-                         pipe: PipelineOptions, training: bool, seed: int, order: list[str] | None = None) -> Any:
+                         pipe: PipelineOptions, training: bool, seed: int, formats: list[str],
+                         order: list[str] | None = None) -> Any:
     """Batched ``({image_input: images, <table Input>: rows...}, y)`` over ``files`` and their table rows.
 
-    The image is decoded from its path in the pipeline, as :func:`image_pipeline` does; the table parts ``x``
-    (one array per Input, row i belonging to ``files[i]``) and the targets ``y`` (an array, or a dict per
-    output) are sliced alongside. ``order`` is the model's Input order (the batches' dict keys follow it).
+    The image is decoded from its path in the pipeline, as :func:`image_pipeline` does (``formats``: each file's
+    format, from the scan); the table parts ``x`` (one array per Input, row i belonging to ``files[i]``) and the
+    targets ``y`` (an array, or a dict per output) are sliced alongside. ``order`` is the model's Input order
+    (the batches' dict keys follow it).
     """
+    import numpy as np
     import tensorflow as tf
 
-    load = decode_fn(opts)
     scale, offset = rescale_factors(opts.rescale)
-    rows = tf.data.Dataset.from_tensor_slices(dict(x)) if x else tf.data.Dataset.from_tensor_slices(
-        {"_": tf.zeros((len(files),))})  # no table Input: a placeholder the map below drops
-    ds = tf.data.Dataset.zip((tf.data.Dataset.from_tensor_slices(files), rows, tf.data.Dataset.from_tensor_slices(y)))
+    rows: dict[str, Any] = {k: np.asarray(v) for k, v in x.items()} if x else {
+        "_": np.zeros((len(files),), np.float32)}  # no table Input: a placeholder the map below drops
+    targets = tf.nest.map_structure(np.asarray, y)
     shuffle = training and pipe.shuffle
-    if shuffle and not pipe.cache:
-        ds = ds.shuffle(shuffle_buffer(pipe, len(files)), seed=seed, reshuffle_each_iteration=True)
+    buffer = shuffle_buffer(pipe, len(files)) if shuffle and not pipe.cache else None
     names = [n for n in (order or [*x, image_input]) if n in x or n == image_input]
 
-    def element(p: Any, row: Any, target: Any) -> Any:
+    def element(load: Any, p: Any, row: Any, target: Any) -> Any:
         if names == [image_input]:  # one Input: Keras takes the bare batch, as a single-input model
             return load(p), target
         return {n: (load(p) if n == image_input else row[n]) for n in names}, target
 
-    ds = ds.map(element, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = _decoded((np.asarray(files), rows, targets), _groups(formats, opts), opts, element, buffer, seed,
+                  drop_errors=False)
     # Every image has its row: a file that passes the byte checks but fails to decode stops the run with the
     # count, and the known size lets Keras count an epoch's steps.
     ds = ds.apply(tf.data.experimental.assert_cardinality(len(files)))
@@ -208,12 +276,14 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     else:
         y_all = labels.astype(np.int32)
     files = np.asarray(scan.files)
+    formats = np.asarray(scan.formats)
     sets = {}
     counts = {}
     for k in ("train", "val", "test"):
         sel = getattr(idx, k)
         counts[k] = int(sel.size)
-        sets[k] = image_pipeline(files[sel].tolist(), y_all[sel], opts, pipe, k == "train", seed) if sel.size else None
+        sets[k] = (image_pipeline(files[sel].tolist(), y_all[sel], opts, pipe, k == "train", seed,
+                                  formats[sel].tolist()) if sel.size else None)
     shape = (int(opts.image_size[0]), int(opts.image_size[1]), opts.channels)
     stats = {"source": "images", "task": task, "class_names": scan.class_names, "counts": scan.counts,
              "rescale": opts.rescale, "image_size": list(opts.image_size), "color_mode": opts.color_mode,

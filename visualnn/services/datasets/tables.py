@@ -11,7 +11,7 @@ import csv
 import io
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from visualnn.core.dataset import DEFAULT_MAX_BYTES, CsvOptions
@@ -38,7 +38,9 @@ class CsvFormat:
     encoding: str = "utf-8"
     header: bool = True
     decimal: str = "."
-    quoted: bool = True  # quote characters seen at the start of the file (values may hold newlines)
+    # A quoted value holding a newline seen at the start of the file: parse with the slower newline-aware chunker
+    # (a later one that breaks the fast parse sends the read back to that chunker).
+    newlines_in_values: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (what ``DatasetSpec.options["csv"]`` stores)."""
@@ -152,7 +154,18 @@ def detect_format(path: str, given: CsvOptions | None = None) -> tuple[CsvFormat
     delimiter = given.delimiter or _sniff_delimiter(path, lines)
     header = given.header if given.header is not None else _sniff_header(lines, delimiter)
     decimal = given.decimal or _sniff_decimal(lines[1 if header else 0 :], delimiter)
-    return CsvFormat(delimiter, encoding, header, decimal, '"' in text), problems
+    return CsvFormat(delimiter, encoding, header, decimal, _quoted_newline(text, delimiter)), problems
+
+
+def _quoted_newline(text: str, delimiter: str) -> bool:
+    """Whether a quoted value of ``text`` (the start of a file) holds a line break; quoted headers alone do not."""
+    if '"' not in text:
+        return False
+    try:
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return any("\n" in value or "\r" in value for row in rows for value in row)
+    except csv.Error:
+        return True  # unreadable quoting: take the careful chunker
 
 
 def _latin1_warning(path: str, line: int) -> Problem:
@@ -221,6 +234,12 @@ def read_table(
             return _read(path, fmt, problems, max_rows, stream=True)
         except (DataError, pa.ArrowInvalid):
             pass
+    if not fmt.newlines_in_values:
+        try:
+            return _read(path, fmt, problems, max_rows, stream=False)
+        except DataError:
+            # A quoted newline past the sniffed start can split a row at a block boundary: parse again carefully.
+            fmt = replace(fmt, newlines_in_values=True)
     return _read(path, fmt, problems, max_rows, stream=False)
 
 
@@ -232,9 +251,11 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
     if max_rows is not None:
         source = io.BytesIO(_head_bytes(path, max_rows + 1 + int(fmt.header)))
     arrow_encoding = "utf8" if fmt.encoding in ("utf-8", "utf-8-sig") else fmt.encoding
-    read = pcsv.ReadOptions(encoding=arrow_encoding, autogenerate_column_names=not fmt.header)
-    # Quoted newlines need the slower chunker; a file without quotes at its start rarely has them.
-    parse = pcsv.ParseOptions(delimiter=fmt.delimiter, newlines_in_values=fmt.quoted)
+    # Streaming: 2 MiB blocks (Arrow's default is 1 MiB) give the loader half the chunks to walk.
+    read = pcsv.ReadOptions(encoding=arrow_encoding, autogenerate_column_names=not fmt.header,
+                            **({"block_size": 2 << 20} if stream else {}))
+    # Quoted newlines need the slower chunker; a file without them at its start rarely has them later.
+    parse = pcsv.ParseOptions(delimiter=fmt.delimiter, newlines_in_values=fmt.newlines_in_values)
     convert = pcsv.ConvertOptions(
         decimal_point=fmt.decimal, null_values=NULL_VALUES, strings_can_be_null=True, quoted_strings_can_be_null=True,
     )
@@ -243,8 +264,7 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
             # Streaming block by block keeps the parser's peak memory near one block per thread
             # (read_csv holds the whole text at once); types after the first block must then
             # match the first block's, else ArrowInvalid sends the caller back to read_csv.
-            with pcsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert) as reader:
-                table = pa.Table.from_batches(list(reader), schema=reader.schema)
+            table = _stream(path, read, parse, convert, split=not fmt.newlines_in_values)
             # Hand the parser's scratch memory back to the system: NumPy allocates elsewhere.
             pa.default_memory_pool().release_unused()
         else:
@@ -291,6 +311,78 @@ def _check_width(path: str, fmt: CsvFormat) -> None:
         raise DataError(f"{path}: its {what} has {fields:,} columns, more than the {MAX_COLUMNS:,} a table may have "
                         "(each column is analysed and listed in the Data panel). Keep the columns you need, or save "
                         "the features as a NumPy array (.npy/.npz), which has no such limit.", path)
+
+
+_SPLIT_BYTES = 8 << 20
+"""Files from this size up are parsed as two halves on two threads (a streaming reader parses on one)."""
+
+
+def _stream(path: str, read: Any, parse: Any, convert: Any, split: bool) -> Any:
+    """Parse ``path`` with streaming readers; ``split``: the two halves of a larger file at once, on two threads.
+
+    Only without newlines in values may the file be cut at a line break. The second half takes the first
+    half's column names and types, so a value that does not fit them raises ``ArrowInvalid`` as a later block
+    of one reader would.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    size = os.path.getsize(path)
+    cut = _line_start(path, size // 2) if split and size >= _SPLIT_BYTES and (os.cpu_count() or 1) > 1 else size
+    with _Range(path, 0, cut) as head, pcsv.open_csv(head, read_options=read, parse_options=parse,
+                                                      convert_options=convert) as first:
+        schema = first.schema
+        if cut >= size:
+            return pa.Table.from_batches(list(first), schema=schema)
+        from concurrent.futures import ThreadPoolExecutor
+
+        rest = pa.OSFile(path)
+        rest.seek(cut)
+        read2 = pcsv.ReadOptions(encoding=read.encoding, column_names=schema.names, block_size=read.block_size)
+        types = {f.name: f.type for f in schema}
+        convert2 = pcsv.ConvertOptions(
+            decimal_point=convert.decimal_point, null_values=convert.null_values, column_types=types,
+            strings_can_be_null=convert.strings_can_be_null,
+            quoted_strings_can_be_null=convert.quoted_strings_can_be_null,
+        )
+        with rest, pcsv.open_csv(rest, read_options=read2, parse_options=parse, convert_options=convert2) as second:
+            with ThreadPoolExecutor(2) as pool:  # the readers let go of the GIL while they parse
+                halves = [pool.submit(list, first), pool.submit(list, second)]
+                batches = [b for h in halves for b in h.result()]
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def _line_start(path: str, offset: int) -> int:
+    """The offset of the first line that starts at or after ``offset``."""
+    with open(path, "rb") as fh:
+        fh.seek(max(0, offset - 1))
+        fh.readline()  # the rest of the line ``offset`` falls in (nothing when it starts a line)
+        return fh.tell()
+
+
+class _Range(io.RawIOBase):
+    """Bytes ``[start, end)`` of a file as a readable stream (the first half of a split parse)."""
+
+    def __init__(self, path: str, start: int, end: int) -> None:
+        super().__init__()
+        self._fh = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._pos, self._end = start, end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self._end - self._pos)
+        if n <= 0:
+            return 0
+        data = os.pread(self._fh.fileno(), n, self._pos)
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 def _head_bytes(path: str, n_lines: int) -> bytes:

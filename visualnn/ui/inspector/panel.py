@@ -108,6 +108,7 @@ class InspectorPanel(QScrollArea):
         self.name_edit.setToolTip("The layer name used in the model and generated code (must be unique).")
         self.name_edit.editingFinished.connect(self._on_name_editing_finished)
         self.name_error = QLabel()
+        self.name_error.setWordWrap(True)  # a refused name's message ends with the name to use: keep it in view
         self.name_error.setStyleSheet(f"color: {theme.ERROR};")
         self.name_error.hide()
         form.addRow("name", self.name_edit)

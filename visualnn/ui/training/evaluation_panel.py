@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from visualnn.core.model_io import output_names
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
+from visualnn.ui.training.confusion import ConfusionMatrixView
 from visualnn.ui.training.elided_label import ElidedLabel
 from visualnn.ui.training.result_sessions import EvaluationController
 
@@ -38,6 +39,8 @@ def fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -
     table.setColumnCount(len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.setRowCount(len(rows))
+    read_only = QTableWidgetItem().flags() & ~Qt.ItemFlag.ItemIsEditable
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             if isinstance(value, float):
@@ -47,55 +50,11 @@ def fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -
             else:
                 text = str(value)
             item = QTableWidgetItem(text)
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            item.setFlags(read_only)
             if isinstance(value, int | float):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setTextAlignment(right)
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
-
-
-class ConfusionMatrixView(pg.PlotWidget):
-    """A heatmap with the count in each cell and class names on both axes (rows: true, columns: predicted)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setBackground(None)
-        self.image = pg.ImageItem()
-        self.addItem(self.image)
-        self.setLabel("bottom", "predicted class")
-        self.setLabel("left", "true class")
-        self.getPlotItem().invertY(True)
-        self.setAspectLocked(True)
-        self._texts: list[pg.TextItem] = []
-        self.matrix: list[list[int]] = []
-
-    def set_matrix(self, matrix: list[list[int]], names: list[str]) -> None:
-        """Show ``matrix`` (row = true class) labelled with ``names``."""
-        self.matrix = matrix
-        for t in self._texts:
-            self.removeItem(t)
-        self._texts.clear()
-        m = np.asarray(matrix, dtype=float)
-        if m.size == 0:
-            self.image.clear()
-            return
-        rows = m.sum(axis=1, keepdims=True)
-        share = np.divide(m, rows, out=np.zeros_like(m), where=rows > 0)  # colour by row share: readable at any size
-        self.image.setImage(share.T, levels=(0.0, 1.0))
-        self.image.setColorMap(pg.colormap.get("viridis"))
-        n = len(matrix)
-        if n <= 30:  # numbers stay readable up to about 30 classes
-            for i in range(n):
-                for j in range(n):
-                    t = pg.TextItem(f"{int(m[i, j])}", anchor=(0.5, 0.5),
-                                    color="#000" if share[i, j] > 0.6 else "#fff")
-                    t.setPos(j + 0.5, i + 0.5)
-                    self.addItem(t)
-                    self._texts.append(t)
-        ticks = [(k + 0.5, names[k] if k < len(names) else str(k)) for k in range(n)]
-        self.getAxis("bottom").setTicks([ticks])
-        self.getAxis("left").setTicks([ticks])
-        self.autoRange()
 
 
 READY_TEXT = "Train a model, then evaluate it on data it has not seen."
@@ -181,6 +140,7 @@ class EvaluationPanel(QWidget):
         self._shown_run: str | None = None
         self._chosen_output: str | None = None  # the head the user looks at, across evaluations
         self._pending_run: str | None = None
+        self._pending_thumbnails: list[Any] = []  # wrong samples' images, drawn once the tab is shown
         document.runs_changed.connect(self.refresh_runs)
         document.project_replaced.connect(self._on_document_project_replaced)
         self.refresh_runs()
@@ -239,6 +199,7 @@ class EvaluationPanel(QWidget):
     def _clear_views(self) -> None:
         for table in (self.metrics_table, self.per_class, self.wrong):
             fill_table(table, [], [])
+        self._pending_thumbnails = []
         self.confusion.set_matrix([], [])
         self.scatter_points.setData([], [])
         self.diagonal.setData([], [])
@@ -383,11 +344,29 @@ class EvaluationPanel(QWidget):
                 for w in wrong]
         fill_table(self.wrong, headers, rows)
         self.wrong.verticalHeader().setDefaultSectionSize(40 if images else 24)  # room for thumbnails
-        if images:
-            for r, w in enumerate(wrong):
-                label = QLabel()
-                label.setPixmap(thumbnail_pixmap(w["sample"]))
-                self.wrong.setCellWidget(r, 4, label)
+        # Thumbnails are made when the tab is on screen: an automatic evaluation behind another tab costs nothing.
+        self._pending_thumbnails = [w["sample"] for w in wrong] if images else []
+        if self._on_screen():
+            self._place_thumbnails()
+
+    def _on_screen(self) -> bool:
+        # A dock behind another tab stays "visible" to Qt, moved out of the window: nothing of it is exposed.
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def _place_thumbnails(self) -> None:
+        samples, self._pending_thumbnails = self._pending_thumbnails, []
+        for r, sample in enumerate(samples):
+            item = self.wrong.item(r, 4)
+            if item is not None:
+                item.setData(Qt.ItemDataRole.DecorationRole, thumbnail_pixmap(sample))
+        if samples:
+            self.wrong.resizeColumnToContents(4)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API name)
+        """The tab comes into view (a paint only reaches an exposed widget): make what waited for it."""
+        super().paintEvent(event)
+        if self._pending_thumbnails:
+            QTimer.singleShot(0, self._place_thumbnails)  # after this paint, never inside it
 
 
 def sample_text(sample: Any) -> str:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -33,6 +33,8 @@ from visualnn.ui.training.elided_label import ElidedLabel
 from visualnn.ui.training.plots import MetricPlots
 from visualnn.ui.training.session import READY_STATUS, ProgressState, TrainingSessionController, plot_names
 from visualnn.ui.training.settings import TrainingSettingsForm
+
+FRAME_MS = 33  # batch reports reach the progress bar and status line at most once a frame (~30 a second)
 
 MoreEpochsPrompt = Callable[[QWidget, RunRecord, int], int | None]
 """Asks how many more epochs to train ``run`` (offering a default); None when the user cancels."""
@@ -109,9 +111,19 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.export_csv_button)
 
         self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
         self.progress.setFormat("Ready")
         self.progress.setTextVisible(True)
         self.status = ElidedLabel(READY_STATUS)  # a long line is elided, never widening the window
+        # Batch reports stream in several times a second: the bar and the status line follow them once a frame.
+        self._shown_progress = ProgressState(0, 100, "Ready")
+        self._live_progress: ProgressState | None = None
+        self._live_status: str | None = None
+        self._frame = QTimer(self)
+        self._frame.setSingleShot(True)
+        self._frame.setInterval(FRAME_MS)
+        self._frame.timeout.connect(self._on_frame_timeout)
         self.hints = QLabel()
         self.hints.setWordWrap(True)
         self.hints.setStyleSheet("color: #b8860b;")
@@ -151,7 +163,7 @@ class TrainingPanel(QWidget):
         c.state_changed.connect(self._on_controller_state_changed)
         c.config_changed.connect(self._on_controller_config_changed)
         c.progress_changed.connect(self._on_controller_progress_changed)
-        c.status_changed.connect(self.status.setText)
+        c.status_changed.connect(self._on_controller_status_changed)
         c.hints_changed.connect(self.hints.setText)
         c.fix_changed.connect(self._on_controller_fix_changed)
         c.engine_dead_changed.connect(self.restart_button.setVisible)
@@ -239,9 +251,44 @@ class TrainingPanel(QWidget):
         self.form.set_devices(devices)
 
     def _on_controller_progress_changed(self, state: ProgressState) -> None:
-        self.progress.setRange(0, state.maximum)
-        self.progress.setValue(state.value)
-        self.progress.setFormat(state.text)
+        if state.live:  # shown at the next frame, with whatever arrives before it
+            self._live_progress = state
+            if not self._frame.isActive():
+                self._frame.start()
+            return
+        self._live_progress = self._live_status = None  # a stale batch report never overwrites this state
+        self._frame.stop()
+        self._show_progress(state)
+
+    def _on_controller_status_changed(self, text: str) -> None:
+        if self._frame.isActive():  # the status line of a batch report: shown with its progress
+            self._live_status = text
+        else:
+            self.status.setText(text)
+
+    def _on_frame_timeout(self) -> None:
+        state, text = self._live_progress, self._live_status
+        self._live_progress = self._live_status = None
+        if state is not None:
+            self._show_progress(state)
+        if text is not None and text != self.status.text():
+            self.status.setText(text)
+
+    def _show_progress(self, state: ProgressState) -> None:
+        """Set the bar to ``state`` if what it shows changes; painted with the next frame, never on the spot."""
+        shown = self._shown_progress
+        if (state.value, state.maximum, state.text) == (shown.value, shown.maximum, shown.text):
+            return
+        self._shown_progress = state
+        # QProgressBar.setValue repaints synchronously when its text changes; with updates off it only
+        # records the value, and turning them on again schedules one ordinary paint.
+        self.progress.setUpdatesEnabled(False)
+        try:
+            self.progress.setRange(0, state.maximum)
+            self.progress.setValue(state.value)
+            self.progress.setFormat(state.text)
+        finally:
+            self.progress.setUpdatesEnabled(True)
 
     def _on_controller_fix_changed(self, label: str) -> None:
         self.fix_button.setText(label)

@@ -5,8 +5,13 @@ A model with several outputs reports ``loss`` (the weighted total), ``<output>_l
 share a "loss per output" plot, and each metric has one plot with a curve per output that reports it;
 the legend names the output and one colour marks each output in every plot.
 
-Messages append to numpy buffers; a QTimer redraws dirty curves at a bounded rate with
-``setData`` on persistent items, so the plot cost does not depend on the batch rate.
+Messages append to numpy buffers; a QTimer pushes ONE plot's dirty curves per tick (one ``setData``
+per curve) to persistent items, so the plot cost depends neither on the batch rate nor on the number of
+plots: at most :data:`TICK_HZ` plot refreshes a second. The window sets each plot's axis ranges itself
+and changes them only when a point falls outside: the y axis grows with some headroom, the x axis in
+steps of 1, 1.5, 2, 3, 5, 7.5, 10 ... epochs (pyqtgraph's autorange recomputed the bounds and re-laid
+out both axes, a second paint, on every update).
+Panning or zooming a plot hands its range to the user until the next run.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Mapping, Sequence
+from functools import partial
 from math import ceil, floor, log10
 from typing import Any
 
@@ -25,8 +31,10 @@ from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 from visualnn.ui.training.hints import LR_KEYS, OUTPUT_LOSS, base_metric, outputs_in, place, record_epoch
 from visualnn.ui.training.hints import finite_or_none as _num
 
-TICK_HZ = 30  # the timer refreshes ONE plot per tick, so each plot redraws at 30/n Hz (>= 10 Hz for 3 plots)
+TICK_HZ = 10  # the timer refreshes ONE plot per tick: at most 10 plot repaints a second, whatever the batch rate
 REDRAW_HZ = TICK_HZ
+Y_HEADROOM = 0.1  # share of the data's span added above and below when a y range has to grow
+X_MARGIN = 0.05  # share of the x range beside the first and last epoch, so their markers are whole
 SMOOTHING = 0.8
 SYMBOL_LIMIT = 500  # above this many points a curve drops its markers
 ANTIALIAS_LIMIT = 5000  # above this many points a curve is drawn without antialiasing  # EMA factor for per-batch curves
@@ -40,6 +48,7 @@ class Series:
         self.x = np.empty(capacity)
         self.y = np.empty(capacity)
         self.n = 0
+        self.bounds = _NO_BOUNDS  # (x min, x max, y min, y max) of the points so far
 
     def append(self, x: float, y: float) -> None:
         """Add one point."""
@@ -49,6 +58,8 @@ class Series:
         self.x[self.n] = x
         self.y[self.n] = y
         self.n += 1
+        x0, x1, y0, y1 = self.bounds
+        self.bounds = (min(x0, x), max(x1, x), min(y0, y), max(y1, y))
 
     def extend(self, xs: Any, ys: Any) -> None:
         """Add many points at once."""
@@ -62,6 +73,10 @@ class Series:
         self.x[self.n:need] = xs
         self.y[self.n:need] = ys
         self.n = need
+        if len(xs):
+            x0, x1, y0, y1 = self.bounds
+            self.bounds = (min(x0, float(xs.min())), max(x1, float(xs.max())),
+                           min(y0, float(ys.min())), max(y1, float(ys.max())))
 
     def view(self) -> tuple[Any, Any]:
         """The filled part."""
@@ -70,6 +85,10 @@ class Series:
     def clear(self) -> None:
         """Forget all points."""
         self.n = 0
+        self.bounds = _NO_BOUNDS
+
+
+_NO_BOUNDS = (math.inf, -math.inf, math.inf, -math.inf)
 
 
 __all__ = ["OUTPUT_LOSS", "MetricPlots", "Series", "base_metric", "curve_id", "place"]
@@ -143,6 +162,9 @@ class MetricPlots(QWidget):
         self.outputs: list[str] = []  # a model with several outputs: their names (log keys are parsed with them)
         self._readouts: list[_HoverReadout] = []
         self.epoch_history: dict[str, list[float]] = {}
+        # Plots whose range the window keeps (until the user pans or zooms one) and the ranges it set.
+        self._managed: set[str] = set()
+        self._ranges: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(int(1000 / redraw_hz))
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -158,14 +180,21 @@ class MetricPlots(QWidget):
         """Create the plots and their curves now, so nothing is built while batches stream in."""
         for metric in metrics:
             self._plot_for(metric)
+        for metric, role, output in self._planned(metrics):
+            self._ensure(metric, role, output=output)
+
+    def _planned(self, metrics: list[str]) -> list[tuple[str, str, str]]:
+        """The curves :meth:`prepare` makes for ``metrics``: (metric, role, output)."""
+        planned: list[tuple[str, str, str]] = []
+        for metric in metrics:
             if metric == "learning rate":
-                self._ensure(metric, "train")
+                planned.append((metric, "train", ""))
                 continue
             if self.outputs and metric not in ("loss", OUTPUT_LOSS):
                 continue  # a metric of some outputs only: its curves come with the first values
             for output in self.outputs if metric == OUTPUT_LOSS else [""]:
-                for role in ("batch", "train", "val"):
-                    self._ensure(metric, role, output=output)
+                planned.extend((metric, role, output) for role in ("batch", "train", "val"))
+        return planned
 
     def _learn_outputs(self, keys: Sequence[str]) -> None:
         """Outputs named by the logs themselves (a finished run's history, messages of a run started elsewhere)."""
@@ -175,7 +204,19 @@ class MetricPlots(QWidget):
 
     def reset(self, metrics: list[str], outputs: Sequence[str] = ()) -> None:
         """Empty plots for ``metrics`` only: curves are removed, plots of other metrics (an earlier project's
-        or an earlier run's settings) go away. ``outputs``: the model's output names."""
+        or an earlier run's settings) go away. ``outputs``: the model's output names.
+
+        Training again with the same plots keeps their curves and only empties them: removing and
+        re-creating the items and their legend entries froze the window for 50-250 ms at every Train."""
+        wanted = list(outputs) if len(outputs) > 1 else []
+        if list(self.plots) == list(metrics) and self.outputs == wanted and not self._prefixes:
+            self._empty_curves(metrics)
+            for metric, plot in self.plots.items():  # the first points set each range afresh, a plot a tick
+                plot.disableAutoRange()
+                self._managed.add(metric)
+                self._ranges.pop(metric, None)
+            self.prepare(metrics)  # any curve not kept
+            return
         self.clear()
         self.set_outputs(outputs)
         for metric in [m for m in self.plots if m not in metrics]:
@@ -183,11 +224,28 @@ class MetricPlots(QWidget):
             self._readouts = [r for r in self._readouts if r.plot is not plot]
             self._grid.removeWidget(plot)
             plot.deleteLater()
-        for n, plot in enumerate(self.plots.values()):  # close the gaps; forget the last run's axis ranges
+        for n, (metric, plot) in enumerate(self.plots.items()):  # close the gaps; forget the last run's ranges
             self._grid.addWidget(plot, n // PLOT_COLUMNS, n % PLOT_COLUMNS)
-            plot.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.0)
-            plot.enableAutoRange()
+            self._manage_range(metric, plot)
         self.prepare(metrics)
+
+    def _empty_curves(self, metrics: list[str]) -> None:
+        """Empty the curves a run of ``metrics`` starts with; remove the others (and any whose style a long
+        run changed: markers or antialiasing dropped)."""
+        keep = {(metric, curve_id(role, output)) for metric, role, output in self._planned(metrics)}
+        for key, item in list(self._items.items()):
+            restyled = item.opts.get("antialias") is False or (
+                item.opts.get("symbol") is None and not key[1].endswith("batch"))
+            if key in keep and not restyled:
+                self.series[key].clear()
+                self._dirty.add(key)  # emptied on screen by the timer, a plot a tick
+                continue
+            self.plots[key[0]].removeItem(item)
+            del self._items[key]
+            self.series.pop(key, None)
+        self._dirty &= set(self._items)
+        self._ema.clear()
+        self.epoch_history = {}
 
     def clear(self) -> None:
         """Remove every curve (a new run starts); the plots stay, ready for the next run."""
@@ -269,6 +327,8 @@ class MetricPlots(QWidget):
                 plot.setLogMode(y=True)  # schedules span decades; a constant 0.002 reads as 0 on a linear axis
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
+            self._manage_range(metric, plot)
+            plot.getPlotItem().getViewBox().sigRangeChangedManually.connect(partial(self._on_user_range, metric))
             n = len(self.plots)
             plot.setMinimumHeight(PLOT_MIN_HEIGHT)  # a squashed plot shows no curve at all
             # The width follows the grid's columns, never the legend's size hint (several outputs' legends
@@ -325,6 +385,47 @@ class MetricPlots(QWidget):
         self._items[key] = item
         self.series.setdefault(key, Series())
 
+    # ---------------------------------------------------------------- ranges
+    def _manage_range(self, metric: str, plot: pg.PlotWidget) -> None:
+        """The window sets this plot's range from now on (a new run, or a new plot)."""
+        plot.disableAutoRange()
+        plot.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.0)
+        self._managed.add(metric)
+        self._ranges.pop(metric, None)
+
+    def _on_user_range(self, metric: str, *_: Any) -> None:
+        self._managed.discard(metric)  # the user panned or zoomed: the range is theirs until the next run
+
+    def _fit_range(self, metric: str) -> None:
+        """Grow the plot's range to hold every point; leave it alone while they fit (no axis re-layout)."""
+        plot = self.plots.get(metric)
+        if plot is None or metric not in self._managed:
+            return
+        vb = plot.getPlotItem().getViewBox()
+        if any(vb.state["autoRange"]):  # the user pressed the plot's "A" button: pyqtgraph follows the data
+            self._managed.discard(metric)
+            return
+        bounds = [s.bounds for (m, _), s in self.series.items() if m == metric and s.n]
+        if not bounds:
+            return
+        x_hi = nice_ceiling(max(b[1] for b in bounds))  # 1, 2, 3, 5, 7.5, 10, 15 ... epochs: a few steps a run
+        y_lo, y_hi = min(b[2] for b in bounds), max(b[3] for b in bounds)
+        if plot.getPlotItem().ctrl.logYCheck.isChecked():  # the learning rate: the view holds log10 values
+            if y_lo <= 0:
+                return
+            y_lo, y_hi = math.log10(y_lo), math.log10(y_hi)
+        old = self._ranges.get(metric)
+        x_range = (-X_MARGIN * x_hi, x_hi * (1 + X_MARGIN))
+        if old is not None and old[1][0] <= y_lo and y_hi <= old[1][1]:
+            y_range = old[1]
+        else:
+            pad = Y_HEADROOM * max(y_hi - y_lo, abs(y_hi) * 0.2, 1e-9)  # a first point gets room to move too
+            y_range = (y_lo - pad, y_hi + pad)
+        if old == (x_range, y_range):
+            return
+        self._ranges[metric] = (x_range, y_range)
+        vb.setRange(xRange=x_range, yRange=y_range, padding=0.0)
+
     def _on_timer_timeout(self) -> None:
         # One plot per tick spreads the painting: the UI never blocks for all plots at once.
         metrics = sorted({m for m, _ in self._dirty}, key=list(self.plots).index)
@@ -339,6 +440,8 @@ class MetricPlots(QWidget):
             return
         dirty = {k for k in self._dirty if metric is None or k[0] == metric}
         self._dirty -= dirty
+        for name in {m for m, _ in dirty}:
+            self._fit_range(name)
         for key in dirty:
             x, y = self.series[key].view()
             item = self._items[key]
@@ -349,8 +452,8 @@ class MetricPlots(QWidget):
                 # Antialiased, wide polylines are Qt's slow path; thin aliased ones stay cheap at any length.
                 pen = pg.mkPen(item.opts["pen"])
                 pen.setWidth(1)
-                item.setPen(pen)
-                item.setData(antialias=False)
+                item.setData(x, y, pen=pen, antialias=False)  # one setData per curve per tick
+                continue
             item.setData(x, y)
 
     # ---------------------------------------------------------------- export
@@ -370,6 +473,14 @@ class MetricPlots(QWidget):
             for i in range(n):
                 row = [self.epoch_history[k][i] if i < len(self.epoch_history[k]) else "" for k in keys]
                 writer.writerow([i + 1, *row])
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 5, 7.5 times a power of ten (at least 1) that holds ``value``."""
+    if not value > 1.0:
+        return 1.0
+    decade = 10.0 ** floor(log10(value))
+    return next(m * decade for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0) if m * decade >= value - 1e-9)
 
 
 def curve_id(role: str, output: str = "", prefix: str = "") -> str:

@@ -40,11 +40,15 @@ READY_STATUS = "Press Train to start."
 
 @dataclass(frozen=True)
 class ProgressState:
-    """What the progress bar shows: ``value`` of ``maximum`` (both 0: busy, length unknown) and its text."""
+    """What the progress bar shows: ``value`` of ``maximum`` (both 0: busy, length unknown) and its text.
+
+    ``live``: one of a stream (a batch report, several a second), which a view may coalesce to one update
+    per frame; every other state (starting, paused, finished, failed) is shown at once."""
 
     value: int
     maximum: int
     text: str
+    live: bool = False
 
 
 def plot_names(config: TrainingConfig, outputs: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -328,7 +332,7 @@ class TrainingSessionController(QObject):
                 self._start_done = (epoch - 1) * batches
             rate = (done - self._start_done) / elapsed if elapsed > 0 else 0
             eta = (total - done) / rate if rate > 0 else 0
-            self._set_progress(done, total, f"Epoch {epoch}/{epochs} · batch {batch}/{batches}")
+            self._set_progress(done, total, f"Epoch {epoch}/{epochs} · batch {batch}/{batches}", live=True)
             self.status_changed.emit(f"{float(data.get('samples_per_s', 0)):,.0f} samples/s · elapsed "
                                      f"{format_duration(elapsed)} · ETA {format_duration(eta)}")
         loss = logs.get("loss")
@@ -412,8 +416,8 @@ class TrainingSessionController(QObject):
         self.training_discarded.emit(run_id)
 
     # ------------------------------------------------------------------ helpers
-    def _set_progress(self, value: int, maximum: int, text: str) -> None:
-        self._progress = ProgressState(value, maximum, text)
+    def _set_progress(self, value: int, maximum: int, text: str, live: bool = False) -> None:
+        self._progress = ProgressState(value, maximum, text, live)
         self.progress_changed.emit(self._progress)
 
     def _show_failure(self, message: str) -> None:
