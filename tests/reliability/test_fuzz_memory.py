@@ -126,7 +126,7 @@ def _data_bombs(folder: Path) -> list[Case]:
     cell.write_text('a,b\n"' + "x" * (9 * MB) + ",1\n")
     cases.append(Case("csv", str(cell)))
     # Image folders: a header declaring 20000x20000 (skipped by the pixel cap), and a real 8192x8192 PNG at the
-    # cap, decoded for its thumbnail (~200 MB, then freed).
+    # cap, decoded for its thumbnail (200 MB of pixels, ~650 MB peak with the RGB copy, then freed).
     for name, make in (("declared", lambda p: png_header_only(p, 20_000, 20_000)), ("real", lambda p: _png_of_zeros(p, 8192))):
         root = folder / "bombs" / name
         for cls in ("a", "b"):
