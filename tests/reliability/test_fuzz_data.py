@@ -81,6 +81,9 @@ def test_damaged_csv_is_inspected_or_refused(generated: Generated) -> None:
 @example(generated=Generated("numpy", "data.npy", {"data.npy": b"PK\x03\x04XX" + bytes(100)}))
 @example(generated=Generated("numpy", "data.npy", {"data.npy": _npy_with_header_text(b"{")}))
 @example(generated=Generated("numpy", "data.npz", {"data.npz": _npz_with_a_corrupt_deflate_stream()}))
+# A header whose shape holds true/false (numpy's header check takes a bool for an int): TypeError in the memory map.
+@example(generated=Generated("numpy", "data.npy", {"data.npy": _npy_with_header_text(
+    b"{'descr': '<f8', 'fortran_order': False, 'shape': (True,)}") + bytes(8)}))
 # An 880-byte .npy declaring 8 TB: loading it for training allocated the declared size first (MemoryError).
 @example(generated=Generated("numpy", "data.npy", {"data.npy": npy_header((10**12,)) + bytes(800)},
                              {"max_bytes": 1 << 50}))

@@ -66,6 +66,9 @@ def _read_header(fh: Any, path: str, name: str, size: int, in_zip: bool) -> tupl
         what = f"{path}: array {name!r} has a damaged .npy header" if in_zip else f"{path} is not a readable NumPy file"
         raise DataError(f"{what} ({exc}); {_NOT_NUMPY}.", path) from exc
     offset = fh.tell()
+    if not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+        what = f"{path}: array {name!r} has a damaged .npy header" if in_zip else f"{path} is not a readable NumPy file"
+        raise DataError(f"{what} (its shape {shape!r} is not a list of sizes); {_NOT_NUMPY}.", path)
     if dtype.hasobject:
         raise DataError(f"{path}: array {name!r} holds Python objects ({dtype}), which are not loaded "
                         "(they would run pickled code); save numeric or string arrays.", path)
