@@ -176,3 +176,27 @@ def test_the_tensorflow_decoder_refuses_an_image_over_the_cap_from_its_header(tm
         message = str(caught.value)
         assert f"The image {path} is 120x50 pixels, over the cap of 5999 pixels" in message, ext
         assert "cap" in message
+
+
+def test_predict_reads_npy_and_npz_through_their_headers(tmp_path: Path) -> None:
+    """``visualnn predict``'s reader sizes arrays from their headers too (it called np.load, which inflates)."""
+    import zipfile
+
+    from tests.reliability.data_bombs import npy_header
+    from visualnn.services.predict import read_raw
+
+    liar = tmp_path / "new.npz"  # a header declaring 3.2 GB of float64, and nothing behind it
+    with zipfile.ZipFile(liar, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("x.npy", npy_header((20_000, 20_000)))
+        zf.writestr("y.npy", npy_header((20_000, 20_000)))
+    for inputs in (None, ["x", "y"]):
+        with pytest.raises(DataError, match="new.npz"):
+            read_raw(str(liar), inputs)
+    single = tmp_path / "new.npy"
+    single.write_bytes(npy_header((20_000, 20_000)))
+    with pytest.raises(DataError, match="new.npy"):
+        read_raw(str(single))
+    good = tmp_path / "ok.npz"
+    np.savez(good, x=np.ones((3, 2)), y=np.zeros((3, 1)))
+    assert read_raw(str(good)).shape == (3, 2)
+    assert sorted(read_raw(str(good), ["x", "y"])) == ["x", "y"]

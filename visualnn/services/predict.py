@@ -28,7 +28,8 @@ def read_raw(path: str, inputs: list[str] | None = None) -> Any:
     in a dict keyed by its name: the model's preprocessing picks one per Input name) or, for a model
     trained on a CSV's column groups, a CSV of rows.
     """
-    import numpy as np
+    from visualnn.core.dataset import DEFAULT_MAX_BYTES
+    from visualnn.services.datasets.arrays import load_npy, npz_headers, read_npz_arrays
 
     table = path.lower().endswith((".csv", ".tsv", ".txt"))
     if inputs is not None and len(inputs) > 1 and not table:  # a CSV holds rows for column groups (csv_parts)
@@ -36,17 +37,17 @@ def read_raw(path: str, inputs: list[str] | None = None) -> Any:
             raise TrainingError(f"Cannot predict {path!r}: this model has several Inputs ({', '.join(inputs)}); "
                                 "give an .npz with one array per Input name, e.g. numpy.savez(path, "
                                 + ", ".join(f"{n}=..." for n in inputs) + ").")
-        with np.load(path, allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
+        headers = npz_headers(path)  # sizes from the .npy headers first: a compressed bomb is never inflated
+        return read_npz_arrays(path, list(headers), DEFAULT_MAX_BYTES)[1]
 
     lower = path.lower()
     if os.path.isdir(path):
         return sorted(os.path.join(path, f) for f in os.listdir(path) if f.lower().endswith(IMAGE_SUFFIXES))
     if lower.endswith(".npy"):
-        return np.load(path, allow_pickle=False)
+        return load_npy(path)
     if lower.endswith(".npz"):
-        with np.load(path, allow_pickle=False) as npz:
-            return npz[npz.files[0]]
+        first = next(iter(npz_headers(path)))
+        return read_npz_arrays(path, [first], DEFAULT_MAX_BYTES)[1][first]
     if lower.endswith((".csv", ".tsv", ".txt")):
         import pandas as pd
 

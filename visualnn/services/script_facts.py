@@ -81,28 +81,27 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
 def _named_parts(project: Project, spec: Any, path: str) -> dict[str, Any]:
     """Models with several Inputs or outputs: which .npz array feeds each Input and each output, and each
     output's task (the script encodes each target on its own, as the app does)."""
-    import numpy as np
-
-    from visualnn.services.datasets.arrays import encode_array_targets
+    from visualnn.services.datasets.arrays import encode_array_targets, npz_headers, read_npz_arrays
     from visualnn.services.datasets.errors import DataError
 
     arrays = spec.arrays()
     inputs = [{"name": n, "array": arrays.input_array(n)} for n in input_names(project.graph)]
     outputs = [{"name": n, "array": arrays.output_array(n)} for n in output_names(project.graph)]
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            held = list(npz.files)
-            for part in inputs + outputs:
-                if part["array"] not in held:
-                    role = "Input" if part in inputs else "output"
-                    raise DataError(f"{path} has no array {part['array']!r} for the {role} {part['name']!r}; its arrays "
-                                    f"are {', '.join(held)}. Rename the array or map it in the Data panel.", path)
-            # A task forced in the Data panel describes one target; with several, each output's is detected.
-            own = spec if len(outputs) == 1 else spec.with_options(task=None)
-            for part in outputs:
-                part["task"] = encode_array_targets(npz[part["array"]], own, path)[0]
-    except (ValueError, OSError, EOFError) as exc:
-        raise DataError(f"{path} is not a readable .npz file ({exc}); save it with numpy.savez.", path) from exc
+        headers = npz_headers(path)  # sizes from the .npy headers first: a compressed bomb is never inflated
+    except OSError as exc:
+        raise DataError(f"{path} cannot be read ({exc.strerror or exc}).", path) from exc
+    held = list(headers)
+    for part in inputs + outputs:
+        if part["array"] not in held:
+            role = "Input" if part in inputs else "output"
+            raise DataError(f"{path} has no array {part['array']!r} for the {role} {part['name']!r}; its arrays "
+                            f"are {', '.join(held)}. Rename the array or map it in the Data panel.", path)
+    targets = read_npz_arrays(path, [p["array"] for p in outputs], spec.max_bytes())[1]
+    # A task forced in the Data panel describes one target; with several, each output's is detected.
+    own = spec if len(outputs) == 1 else spec.with_options(task=None)
+    for part in outputs:
+        part["task"] = encode_array_targets(targets[part["array"]], own, path)[0]
     return {"inputs": inputs, "outputs": outputs, "task": outputs[0]["task"] if outputs else None}
 
 
