@@ -66,6 +66,9 @@ WORKFLOW_DOCKS = ("training", "evaluation", "predict", "runs", "code")
 # A window that is shown but never painted (started minimised, on another desktop) runs its after-paint
 # work this long after show() all the same: the recovery question, the welcome page, the workflow panels.
 FIRST_PAINT_BACKSTOP_MS = 1000
+# Unless something asks for them sooner, the workflow panels are built this long after the first paint: what
+# first_painted started (the welcome page, the recovery question) is on screen before the window is busy.
+WORKFLOW_WARM_UP_MS = 300
 
 
 DEFAULT_SIZE = QSize(1400, 880)
@@ -279,8 +282,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             return
         self._painted = True
         self.first_painted.emit()
-        # On a later loop turn, so what first_painted started (the welcome page) is painted first.
-        QTimer.singleShot(0, self, self.workflow_panels)
+        QTimer.singleShot(WORKFLOW_WARM_UP_MS, self, self.workflow_panels)
 
     def _act(
         self,
