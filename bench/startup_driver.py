@@ -1,7 +1,7 @@
 """Start-up benchmark driver for bench/bench_ui.py: starts the app through its own ``run_app`` (the
-real path: logging, error reporter, first project, autosave, the crash-recovery question and welcome
-page once the loop runs, the engine launch 300 ms after the window is up) and prints ``painted
-SECONDS`` (from process start) at the first paint of the canvas, then quits.
+real path: logging, error reporter, first project, autosave; the crash-recovery question, the welcome
+page, the data inspection and the engine launch are queued for the window's first paint) and prints
+``painted SECONDS`` (from process start) at the first paint of the canvas, then quits.
 
 Run from the repository root: ``python bench/startup_driver.py [PROJECT.vnn]``. Give it a fresh
 profile (bench_ui.py sets XDG_CONFIG_HOME, VISUALNN_DATA_DIR, VISUALNN_EXAMPLES_DIR) to time a first
@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
     """Start the app as `visualnn` does, wait for the canvas's first paint, quit."""
     code = run_app(argv, started=watch)
     sys.stdout.flush()
-    os._exit(code)  # the engine process (if launched by then) is killed with its QProcess
+    os._exit(code)  # the engine launches after the first paint: there is none to wait for
 
 
 if __name__ == "__main__":
