@@ -181,3 +181,17 @@ def test_a_window_never_painted_still_gets_its_panels(qtbot: QtBot, settings: QS
         pass
     qtbot.waitUntil(lambda: all(_built(window).values()), timeout=10000)
     window.document.set_project(Project())
+
+
+def test_an_engine_that_died_before_the_panels_were_built_is_offered_a_restart(
+    qtbot: QtBot, settings: QSettings
+) -> None:
+    engine = FakeEngine()
+    window = build_main_window(ProjectDocument(), engine, settings).window
+    qtbot.addWidget(window)
+    window.start_engine()
+    engine.die("The training engine exited with code 1.")  # before anything built the workflow panels
+    assert not any(_built(window).values())
+    panel = window.training_panel  # built now, after the engine has died
+    assert panel.restart_button.isVisibleTo(panel)
+    assert panel.progress.format() == "Engine stopped"

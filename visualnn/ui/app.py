@@ -176,7 +176,7 @@ def start_session(
     session = Session(app, shell, errors, file_open, autosave, list(argv), welcome)
     # Once the window is on screen (its first paint), so a modal question never stands on an empty desktop;
     # on a later loop turn, so the other first_painted slots (the engine launch) do not wait for the answer.
-    window.first_painted.connect(lambda: QTimer.singleShot(0, session.greet))  # emitted once
+    window.first_painted.connect(lambda: QTimer.singleShot(0, window, session.greet))  # emitted once
     window.show()
     log.info("window shown with %s", window.document.path or "an unsaved project")
     return session
