@@ -101,7 +101,7 @@ def tensorflow_import_once() -> float:
 def bench_startup(rounds: int) -> None:
     """Start-up vs the TensorFlow import, interleaved (the first round warms the disk cache and is dropped)."""
     starts, imports, cpus = [], [], []
-    with tempfile.TemporaryDirectory() as pycache:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as pycache:
         for r in range(rounds + 1):
             (a, cpu), b = startup_once(pycache), tensorflow_import_once()
             print(f"  round {r}{' (warm-up)' if r == 0 else ''}: start-up {a:.3f} s (app CPU {cpu:.2f} s), "

@@ -1,6 +1,6 @@
 """Starts the app through its own ``run_app`` (the real start-up path, as ``visualnn`` does) for
 tests/ui/test_startup.py, and at the canvas's first paint prints one JSON line: the heavy modules
-loaded by then and what the window holds. Then it quits. Usage, from the repository root with a fresh
+loaded by then and what the window holds. Then it ends. Usage, from the repository root with a fresh
 profile in the environment: ``python -m tests.ui.startup_probe``.
 """
 
@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject
 
 from visualnn.ui.app import Session, run_app
 
@@ -38,7 +38,7 @@ class FirstPaint(QObject):
                 "docks": sorted(window.docks),
                 "engine": window.engine_label.text(),
             }), flush=True)
-            QTimer.singleShot(0, QCoreApplication.quit)
+            os._exit(0)  # at once: nothing queued for after the paint runs (the engine launch would outlive us)
         return False
 
 
@@ -51,9 +51,7 @@ def main() -> int:
         session.window.view.viewport().installEventFilter(spies[0])
         session.window.document.undo_stack.setClean()  # nothing to save when it quits
 
-    code = run_app([], started=watch)
-    sys.stdout.flush()
-    os._exit(code)  # no engine to wait for: it starts after the first paint
+    return run_app([], started=watch)  # only when the app quits before any paint
 
 
 if __name__ == "__main__":
