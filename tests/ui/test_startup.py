@@ -195,3 +195,34 @@ def test_an_engine_that_died_before_the_panels_were_built_is_offered_a_restart(
     panel = window.training_panel  # built now, after the engine has died
     assert panel.restart_button.isVisibleTo(panel)
     assert panel.progress.format() == "Engine stopped"
+
+
+def test_the_bottom_tabs_keep_their_height_when_the_workflow_panels_arrive(
+    qtbot: QtBot, tmp_path: Path, sessions: list[Session]
+) -> None:
+    from visualnn.ui.main_window import WORKFLOW_MIN_HEIGHT
+
+    session = _start(sessions, tmp_path)
+    window = session.window
+    window.resize(1400, 880)
+    qtbot.waitUntil(lambda: window.painted, timeout=5000)
+    at_first_paint = (window.docks["data"].height(), window.view.height())
+    qtbot.waitUntil(lambda: all(_built(window).values()), timeout=10000)
+    qtbot.wait(50)  # the layout settles
+    assert (window.docks["data"].height(), window.view.height()) == at_first_paint  # the canvas does not jump
+    tallest = max(window.docks[key].widget().minimumSizeHint().height() for key in WORKFLOW_DOCKS)
+    assert tallest <= WORKFLOW_MIN_HEIGHT, f"raise WORKFLOW_MIN_HEIGHT to {tallest}"
+
+
+def test_the_training_settings_column_is_as_wide_whichever_project_is_open_when_it_is_built(
+    qtbot: QtBot, tmp_path: Path, sessions: list[Session]
+) -> None:
+    """Built after the first paint, the Training panel meets the opened example (its data: a short Validation
+    line) instead of the empty project it used to be built with; its settings column keeps the same width."""
+    from visualnn.ui.training import TrainingPanel
+
+    empty = TrainingPanel(ProjectDocument(), FakeEngine())
+    qtbot.addWidget(empty)
+    window = _start(sessions, tmp_path).window  # the bundled example, with its CSV
+    assert window.document.project.dataset is not None
+    assert window.training_panel.settings_area.minimumWidth() == empty.settings_area.minimumWidth()

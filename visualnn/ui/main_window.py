@@ -66,6 +66,10 @@ WORKFLOW_DOCKS = ("training", "evaluation", "predict", "runs", "code")
 # A window that is shown but never painted (started minimised, on another desktop) runs its after-paint
 # work this long after show() all the same: the recovery question, the welcome page, the workflow panels.
 FIRST_PAINT_BACKSTOP_MS = 1000
+# The tallest minimum height of the workflow panels (the Training panel: buttons, progress, status and a row
+# of plots), reserved by their placeholders so the bottom tabs keep their height when the panels arrive
+# after the first paint (tests/ui/test_startup.py checks it against the built panels).
+WORKFLOW_MIN_HEIGHT = 292
 # Unless something asks for them sooner, the workflow panels are built this long after the first paint: what
 # first_painted started (the welcome page, the recovery question) is on screen before the window is busy.
 WORKFLOW_WARM_UP_MS = 300
@@ -177,7 +181,11 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         first: QDockWidget | None = None
         for key in BOTTOM_TABS:
             # A workflow dock holds an empty widget until its panel is built (before it is ever seen).
-            dock = self._dock(key, titles[key], built.get(key) or QWidget(self), bottom)
+            widget = built.get(key)
+            if widget is None:
+                widget = QWidget(self)
+                widget.setMinimumHeight(WORKFLOW_MIN_HEIGHT)
+            dock = self._dock(key, titles[key], widget, bottom)
             if first is None:
                 first = dock
             else:
