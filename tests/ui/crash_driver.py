@@ -76,11 +76,13 @@ def main(argv: list[str]) -> int:
     app = create_application([])
     logs.setup_logging("visualnn")
     session = start_session(app, [args.project], FakeEngine(), prompter=prompter)
-    # After start-up's own deferred step (the recovery question), like a user acting once the window is up.
+    # After start-up's own deferred step (the recovery question, queued once the window has painted; this
+    # slot is connected after start-up's, so its turn comes after the question's), like a user acting then.
     if args.mode == "edit":
-        QTimer.singleShot(0, lambda: edit(session, args.out))
+        act = lambda: edit(session, args.out)  # noqa: E731
     else:
-        QTimer.singleShot(0, lambda: report(session, args.out, args.quit))
+        act = lambda: report(session, args.out, args.quit)  # noqa: E731
+    session.window.first_painted.connect(lambda: QTimer.singleShot(0, act))
     code = int(app.exec())
     session.close()
     return code

@@ -49,9 +49,12 @@ EXPECTED_DOCKS: dict[str, type[QWidget]] = {
 }
 
 
-def test_each_dock_holds_its_real_panel(shell: Shell) -> None:
+def test_each_dock_holds_its_real_panel(shell: Shell, qtbot: QtBot) -> None:
     window = shell.window
     assert set(window.docks) == set(EXPECTED_DOCKS)
+    # The workflow panels are built just after the first paint (tests/ui/test_startup.py), by themselves.
+    qtbot.waitUntil(lambda: window.painted, timeout=5000)
+    qtbot.waitUntil(lambda: type(window.docks["code"].widget()) is CodePanel, timeout=10000)
     for key, kind in EXPECTED_DOCKS.items():
         widget = window.docks[key].widget()
         assert type(widget) is kind, f"the {key} dock holds {type(widget).__name__}, not {kind.__name__}"
@@ -68,12 +71,31 @@ def test_each_dock_holds_its_real_panel(shell: Shell) -> None:
 def test_a_panel_that_cannot_be_built_stops_the_window(
     qtbot: QtBot, settings: QSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(self: TrainingPanel, *args: object, **kwargs: object) -> None:
-        raise RuntimeError("TrainingPanel: the loss box has no entries")
+    def broken(self: DataPanel, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("DataPanel: the format box has no entries")
 
-    monkeypatch.setattr(TrainingPanel, "__init__", broken)
-    with pytest.raises(RuntimeError, match="the loss box has no entries"):
+    monkeypatch.setattr(DataPanel, "__init__", broken)
+    with pytest.raises(RuntimeError, match="the format box has no entries"):
         build_main_window(ProjectDocument(), FakeEngine(), settings)
+
+
+def test_a_workflow_panel_that_cannot_be_built_after_the_first_paint_is_reported(
+    qtbot: QtBot, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built after the first paint, the workflow panels fail loudly there: the traceback reaches the error
+    reporter (an uncaught exception in the event loop; pytest-qt stands in for it here)."""
+    def broken(self: RunsPanel, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("RunsPanel: the table has no columns")
+
+    monkeypatch.setattr(RunsPanel, "__init__", broken)
+    window = build_main_window(ProjectDocument(), FakeEngine(), settings).window
+    qtbot.addWidget(window)
+    with qtbot.capture_exceptions() as raised:
+        window.show()
+        qtbot.waitUntil(lambda: bool(raised), timeout=5000)
+    assert "the table has no columns" in str(raised[0][1])
+    with pytest.raises(RuntimeError, match="the table has no columns"):  # asked again: fails again, never hides
+        window.workflow_panels()
 
 
 def test_the_engine_wiring_is_plain(shell: Shell, fake_engine: FakeEngine) -> None:

@@ -92,7 +92,7 @@ def main(argv: list[str]) -> int:
     engine: EngineLink = EngineClient(app) if args.real_engine else FakeEngine()
     session = start_session(app, [args.project] if args.project else [], engine, prompter=later, welcome=False)
     session.window.resize(1400, 880)
-    QTimer.singleShot(300, session.window.start_engine)
+    session.window.first_painted.connect(session.window.start_engine)  # as run_app does
     shots = Shots(session, args.out, deadline_s=240 if args.real_engine else 10)
     QTimer.singleShot(args.delay_ms, shots.main_window)
     code = int(app.exec())

@@ -4,7 +4,7 @@
 :class:`~visualnn.ui.engine_link.EngineLink`) and attaches File > Import Keras Model, the export and help menus;
 :func:`start_session` adds what a running app needs around it, in order: the error reporter
 (uncaught exceptions and Qt criticals become error dialogs), file-open events, the first project,
-autosave, then, once the window is up, the crash-recovery question first and alone, and the
+autosave, then, once the window has painted, the crash-recovery question first and alone, and the
 welcome page only after it. Every part is a plain import: a part that cannot be built stops
 start-up with its traceback instead of quietly going missing. No TensorFlow on this path.
 """
@@ -157,7 +157,7 @@ def start_session(
     training_prompter: TrainingPrompter = ask_with_message_box,
     welcome: bool = True,
 ) -> Session:
-    """Build and show the window with everything around it; recovery, then welcome, follow once the loop runs.
+    """Build and show the window with everything around it; recovery, then welcome, follow its first paint.
 
     ``engine`` is not started here: :func:`run_app` starts it once the window is up, so the
     window never waits for TensorFlow. Tests pass a fake engine, prompters and a file chooser that answer.
@@ -168,15 +168,17 @@ def start_session(
     window = shell.window
     errors.parent_widget = window
     file_open = install_file_open_handler(app, window.open_path)
+    window.data_panel.hold_inspections(until=window.first_painted)
     open_first_project(window, argv)
     autosave = install_autosave(window, window.document, prompter=prompter)
     autosave.restore_failed.connect(lambda message: show_error(window, "Cannot restore the autosaved changes", message))
     autosave.autosave_failed.connect(lambda message: window.statusBar().showMessage(message, 15000))
     session = Session(app, shell, errors, file_open, autosave, list(argv), welcome)
+    # Once the window is on screen (its first paint), so a modal question never stands on an empty desktop;
+    # on a later loop turn, so the other first_painted slots (the engine launch) do not wait for the answer.
+    window.first_painted.connect(lambda: QTimer.singleShot(0, window, session.greet))  # emitted once
     window.show()
     log.info("window shown with %s", window.document.path or "an unsaved project")
-    # Deferred so the window is on screen before a modal question appears.
-    QTimer.singleShot(0, session.greet)
     return session
 
 
@@ -192,8 +194,8 @@ def run_app(argv: list[str], started: Callable[[Session], object] | None = None)
     session = start_session(app, argv, engine)
     if started is not None:
         started(session)
-    # TensorFlow imports in the engine process once the window is up, so the window never waits.
-    QTimer.singleShot(300, session.window.start_engine)
+    # TensorFlow imports in the engine process once the window is on screen, so the window never waits.
+    session.window.first_painted.connect(session.window.start_engine)
     code = int(app.exec())
     session.errors.uninstall()
     remove_session_dir()  # the engine has stopped with the window: nothing reads the unsaved runs any more

@@ -9,16 +9,17 @@ A model with several Inputs or outputs reads an ``.npz`` as named parts: the Ten
 one card per part and the node it feeds, with the array for each node to choose (one undoable edit).
 An image folder may come with a per-image table (Images settings: the table, its key column, the nodes the
 images and class folders feed); the Columns tab then lists the table's columns and the node each feeds.
-The UI never imports TensorFlow: it only uses the TF-free inspection in services.datasets.
+The UI never imports TensorFlow: it only uses the TF-free inspection in services.datasets, imported
+where an inspection's result is used (they are not needed for the window's first paint).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSignalBlocker, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, QThreadPool, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -41,9 +42,6 @@ from visualnn.core.fixes import fix_command
 from visualnn.core.model_io import input_names, output_names
 from visualnn.core.paths import outside_folder_notice
 from visualnn.core.project.io import relative_data_path, resolve_data_path
-from visualnn.services.datasets.attach import Adaptation, adapt_graph, training_for
-from visualnn.services.datasets.facts import facts_of
-from visualnn.services.datasets.pipeline_code import pipeline_code
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.data.image_table import choices_of
 from visualnn.ui.data.part_edits import PartEdits
@@ -52,6 +50,9 @@ from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, T
 from visualnn.ui.data.worker import InspectJob
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.theme import muted_text_color
+
+if TYPE_CHECKING:
+    from visualnn.services.datasets.attach import Adaptation
 
 log = logging.getLogger(__name__)
 AUTO = "auto"
@@ -75,6 +76,8 @@ class DataPanel(QWidget, PartEdits):
         self._info_specs: tuple[DatasetSpec, ...] = ()  # the specs ``info`` describes (as asked, as completed)
         self._job_parts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the node names the inspection read
         self._job_shapes: dict[str, tuple[int | None, ...] | None] = {}  # the Inputs' declared shapes it read
+        self._holding = False  # inspections wait (hold_inspections) until the window has painted
+        self._held: InspectJob | None = None
         self._reinspect = QTimer(self, singleShot=True, interval=250)
         self._reinspect.timeout.connect(self.inspect)
         self._build()
@@ -239,7 +242,25 @@ class DataPanel(QWidget, PartEdits):
         job.signals.finished.connect(self._on_job_finished)
         job.signals.failed.connect(self._on_job_failed)
         self._set_busy(True, f"Reading {os.path.basename(self.spec.path) or self.spec.path}…")
-        self.pool.start(job)
+        if self._holding:
+            self._held = job  # supersedes any held before it
+        else:
+            self.pool.start(job)
+
+    def hold_inspections(self, until: SignalInstance) -> None:
+        """Queue inspections until ``until`` is emitted, then start the newest (start-up passes the window's
+        ``first_painted``: reading the data imports pyarrow and pandas on a worker thread, which would slow
+        the first paint down by holding the interpreter lock)."""
+        self._holding = True
+        until.connect(self._release_inspections)
+
+    def _release_inspections(self) -> None:
+        if not self._holding:
+            return
+        self._holding = False
+        job, self._held = self._held, None
+        if job is not None and job.job_id == self._job:  # not cancelled or superseded meanwhile
+            self.pool.start(job)
 
     def _update_location_note(self) -> None:
         """Say (one small line) when the source lies outside the project's folder; nothing for an unsaved project."""
@@ -269,6 +290,8 @@ class DataPanel(QWidget, PartEdits):
     def _on_job_finished(self, job_id: int, info: Any, thumbs: dict[str, list[Any]]) -> None:
         if job_id != self._job or self.spec is None:
             return  # cancelled or superseded
+        from visualnn.services.datasets.facts import facts_of  # with the first result, not with the window
+
         self.info = info
         options = dict(info.options)
         stored = self._job_spec.image().table if self._job_spec is not None and info.kind == "images" else None
@@ -381,6 +404,8 @@ class DataPanel(QWidget, PartEdits):
         if self.spec is None or self.info is None:
             self.code_view.setPlainText("")
             return
+        from visualnn.services.datasets.pipeline_code import pipeline_code
+
         split = self.spec.split()
         n_train = max(1, int(self.info.n_samples * split.train + 0.5))
         parts = self.info.parts
@@ -396,6 +421,9 @@ class DataPanel(QWidget, PartEdits):
             self.shape_warning.setText("")
             self.suggest_btn.setEnabled(False)
             return
+        from visualnn.services.datasets.attach import adapt_graph
+        from visualnn.services.datasets.facts import facts_of
+
         adaptation = adapt_graph(self.document.graph, info.input_shape, info.suggestion, facts_of(info))
         training = self.document.project.training
         loss_differs = info.suggestion is not None and training.loss != info.suggestion.loss
@@ -472,6 +500,9 @@ class DataPanel(QWidget, PartEdits):
         commands: list[Any] = [SetDataset(self.spec.with_path(path))]
         notes: list[str] = []
         if self.info is not None:
+            from visualnn.services.datasets.attach import adapt_graph
+            from visualnn.services.datasets.facts import facts_of
+
             adaptation = adapt_graph(self.document.graph, self.info.input_shape, None, facts_of(self.info))
             commands += self._adaptation_commands(adaptation)
             notes = [n for n in adaptation.notes if adaptation.inserts]
@@ -496,6 +527,9 @@ class DataPanel(QWidget, PartEdits):
         info = self.info
         if info is None:
             return False
+        from visualnn.services.datasets.attach import adapt_graph, training_for
+        from visualnn.services.datasets.facts import facts_of
+
         adaptation = adapt_graph(self.document.graph, info.input_shape, info.suggestion, facts_of(info))
         commands: list[Any] = self._adaptation_commands(adaptation)
         if info.suggestion is not None:
@@ -537,7 +571,12 @@ class DataPanel(QWidget, PartEdits):
         if self.spec is not None and self.spec.path == path and self.spec.options == spec.options:
             # Our own Apply coming back: the inspection on screen is of this data, unless a newer one is on its way.
             ready = self.info is not None and not self._busy and not self._reinspect.isActive()
-            self.document.set_data_facts(facts_of(self.info) if ready else None, pending=not ready)
+            if ready:
+                from visualnn.services.datasets.facts import facts_of
+
+                self.document.set_data_facts(facts_of(self.info))
+            else:
+                self.document.set_data_facts(None, pending=True)
             return
         self.document.set_data_facts(None, pending=True)
         self.spec = spec.with_path(path)

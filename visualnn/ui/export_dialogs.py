@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.training_config import RunRecord
-from visualnn.services.script_export import WrittenScript
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.code_worker import ScriptJob
 from visualnn.ui.engine_client import JobHandle
@@ -294,6 +293,8 @@ class ExportController(QObject):
         path = self._scripts.pop(job_id, None)
         if path is None:
             return
+        from visualnn.services.script_export import WrittenScript  # loaded by the job that wrote it
+
         if not isinstance(written, WrittenScript):  # a programming error: say so rather than claim success
             self._fail(f"Could not export the training script ({path}): unexpected result {written!r}.")
             return

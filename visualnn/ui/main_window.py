@@ -2,17 +2,26 @@
 
 Built by the composition root (``visualnn.ui.app.build_main_window``) from a ``ProjectDocument``
 and an :class:`~visualnn.ui.engine_link.EngineLink`; every panel is constructed here with a plain
-import, so a panel that cannot be built stops the window from opening instead of hiding.
+import, so a panel that cannot be built fails loudly instead of hiding.
+
+What the first paint shows is built with the window: the canvas, the step bar, Layers, Inspector and
+the Data, Summary and Problems tabs. The workflow panels behind the other bottom tabs (Training,
+Evaluation, Predict, Runs, Code; their modules import pyqtgraph and numpy) are built together just
+after the first paint (:attr:`MainWindow.first_painted`), or at once when something needs one first:
+its tab is about to be seen or a ``*_panel`` attribute is read. Their docks exist from the start, so
+the View menu and the saved layout never change. A panel that cannot be built fails loudly where it
+is built (after the first paint: the error reporter shows the traceback) and again at each use.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRect, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -30,7 +39,6 @@ from visualnn.ui.canvas.controller import CanvasController
 from visualnn.ui.canvas.scene import GraphScene
 from visualnn.ui.canvas.view import GraphView
 from visualnn.ui.choosers import DIALOGS, FileChooser, use_chooser
-from visualnn.ui.code_panel import CodePanel
 from visualnn.ui.data_panel import DataPanel
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
@@ -39,14 +47,32 @@ from visualnn.ui.palette import PalettePanel
 from visualnn.ui.problems import ProblemsPanel
 from visualnn.ui.step_bar import StepBar
 from visualnn.ui.summary_panel import SummaryPanel
-from visualnn.ui.training import EvaluationPanel, PredictPanel, RunsPanel, TrainingPanel
 from visualnn.ui.training.close_guard import TrainingCloseGuard, TrainingPrompter, ask_with_message_box
 from visualnn.ui.window_files import ProjectFilesMixin
+
+if TYPE_CHECKING:
+    from visualnn.ui.code_panel import CodePanel
+    from visualnn.ui.training.evaluation_panel import EvaluationPanel
+    from visualnn.ui.training.panel import TrainingPanel
+    from visualnn.ui.training.predict_panel import PredictPanel
+    from visualnn.ui.training.runs_panel import RunsPanel
 
 BOTTOM_TABS = ("data", "training", "evaluation", "predict", "runs", "code", "summary", "problems")  # workflow order
 # Which workflow steps each bottom tab serves: raising the tab moves the step bar there.
 DOCK_STEPS = {"data": ("Data",), "training": ("Compile", "Fit"), "evaluation": ("Evaluate",), "predict": ("Predict",)}
 STEP_DOCKS = {"Data": "data", "Compile": "training", "Fit": "training", "Evaluate": "evaluation", "Predict": "predict"}
+# The bottom tabs whose panels are built after the first paint (see the module's docstring).
+WORKFLOW_DOCKS = ("training", "evaluation", "predict", "runs", "code")
+# A window that is shown but never painted (started minimised, on another desktop) runs its after-paint
+# work this long after show() all the same: the recovery question, the welcome page, the workflow panels.
+FIRST_PAINT_BACKSTOP_MS = 1000
+# The tallest minimum height of the workflow panels (the Training panel: buttons, progress, status and a row
+# of plots), reserved by their placeholders so the bottom tabs keep their height when the panels arrive
+# after the first paint (tests/ui/test_startup.py checks it against the built panels).
+WORKFLOW_MIN_HEIGHT = 292
+# Unless something asks for them sooner, the workflow panels are built this long after the first paint: what
+# first_painted started (the welcome page, the recovery question) is on screen before the window is busy.
+WORKFLOW_WARM_UP_MS = 300
 
 
 DEFAULT_SIZE = QSize(1400, 880)
@@ -59,8 +85,24 @@ def first_size(available: QRect) -> QSize:
                  min(DEFAULT_SIZE.height(), int(available.height() * 0.92)))
 
 
+@dataclass(frozen=True)
+class WorkflowPanels:
+    """The panels built after the first paint, and the close guard that follows the training panel's runs."""
+
+    training: TrainingPanel
+    evaluation: EvaluationPanel
+    predict: PredictPanel
+    runs: RunsPanel
+    code: CodePanel
+    guard: TrainingCloseGuard
+
+
 class MainWindow(ProjectFilesMixin, QMainWindow):
     """Hosts the document's views; every edit goes through the document's undo stack."""
+
+    # Once, on the loop turn after the canvas's first paint (or FIRST_PAINT_BACKSTOP_MS after show()
+    # when it is never painted): the window is on screen, so what may wait for it can start.
+    first_painted = Signal()
 
     def __init__(
         self,
@@ -89,9 +131,12 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         lay.addWidget(self.view, 1)
         self.setCentralWidget(central)
         self.docks: dict[str, QDockWidget] = {}
+        self._training_prompter = training_prompter
+        self._workflow: WorkflowPanels | None = None
+        self._painted = False  # first_painted has been emitted
+        self._shown_before = False
+        self.view.viewport().installEventFilter(self)  # its first paint emits first_painted
         self._build_docks()
-        # Closing or replacing the project while it trains asks what to do with the run (tests answer it).
-        self.training_guard = TrainingCloseGuard(self.training_panel.controller, self, training_prompter)
         self.actions_: dict[str, QAction] = {}
         self._build_actions()
         self._build_menus()
@@ -123,31 +168,24 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         doc = self.document
         self.palette_panel = PalettePanel(doc.registry, self)
         self.inspector = InspectorPanel(doc, self)
-        self.code_panel = CodePanel(doc, self)
         self.summary_panel = SummaryPanel(doc, self)
         self.problems_panel = ProblemsPanel(doc, self)
         self.data_panel = DataPanel(doc, self)
-        self.training_panel = TrainingPanel(doc, self.engine, self)
-        self.evaluation_panel = EvaluationPanel(doc, self.engine, self)
-        self.predict_panel = PredictPanel(doc, self.engine, self)
-        self.runs_panel = RunsPanel(doc, self.engine, self)
         self._dock("palette", "Layers", self.palette_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        widgets: dict[str, tuple[str, QWidget]] = {
-            "data": ("Data", self.data_panel),
-            "training": ("Training", self.training_panel),
-            "evaluation": ("Evaluation", self.evaluation_panel),
-            "predict": ("Predict", self.predict_panel),
-            "runs": ("Runs", self.runs_panel),
-            "code": ("Code", self.code_panel),
-            "summary": ("Summary", self.summary_panel),
-            "problems": ("Problems", self.problems_panel),
-        }
+        titles = {"data": "Data", "training": "Training", "evaluation": "Evaluation", "predict": "Predict",
+                  "runs": "Runs", "code": "Code", "summary": "Summary", "problems": "Problems"}
+        built: dict[str, QWidget] = {"data": self.data_panel, "summary": self.summary_panel,
+                                     "problems": self.problems_panel}
         first: QDockWidget | None = None
         for key in BOTTOM_TABS:
-            title, widget = widgets[key]
-            dock = self._dock(key, title, widget, bottom)
+            # A workflow dock holds an empty widget until its panel is built (before it is ever seen).
+            widget = built.get(key)
+            if widget is None:
+                widget = QWidget(self)
+                widget.setMinimumHeight(WORKFLOW_MIN_HEIGHT)
+            dock = self._dock(key, titles[key], widget, bottom)
             if first is None:
                 first = dock
             else:
@@ -157,6 +195,102 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.resizeDocks([self.docks["data"]], [300], Qt.Orientation.Vertical)
         self.docks["data"].raise_()  # step 1 of the workflow
         self.step_bar.set_current("Data")
+
+    def workflow_panels(self) -> WorkflowPanels:
+        """The Training, Evaluation, Predict, Runs and Code panels; built (all together) on the first call."""
+        if self._workflow is None:
+            self._workflow = self._build_workflow_panels()
+        return self._workflow
+
+    def _build_workflow_panels(self) -> WorkflowPanels:
+        from visualnn.ui.code_panel import CodePanel
+        from visualnn.ui.training.evaluation_panel import EvaluationPanel
+        from visualnn.ui.training.panel import TrainingPanel
+        from visualnn.ui.training.predict_panel import PredictPanel
+        from visualnn.ui.training.runs_panel import RunsPanel
+
+        doc = self.document
+        training = TrainingPanel(doc, self.engine, self)
+        panels = WorkflowPanels(
+            training=training,
+            evaluation=EvaluationPanel(doc, self.engine, self),
+            predict=PredictPanel(doc, self.engine, self),
+            runs=RunsPanel(doc, self.engine, self),
+            code=CodePanel(doc, self),
+            # Closing or replacing the project while it trains asks what to do with the run (tests answer it).
+            guard=TrainingCloseGuard(training.controller, self, self._training_prompter),
+        )
+        for key, panel in (("training", panels.training), ("evaluation", panels.evaluation),
+                           ("predict", panels.predict), ("runs", panels.runs), ("code", panels.code)):
+            placeholder = self.docks[key].widget()
+            self.docks[key].setWidget(panel)
+            placeholder.deleteLater()
+        panels.guard.message.connect(lambda msg: self.statusBar().showMessage(msg))
+        training.devices_found.connect(self.set_engine_info)
+        return panels
+
+    @property
+    def training_panel(self) -> TrainingPanel:
+        """The Training tab's panel (built on first use)."""
+        return self.workflow_panels().training
+
+    @property
+    def evaluation_panel(self) -> EvaluationPanel:
+        """The Evaluation tab's panel (built on first use)."""
+        return self.workflow_panels().evaluation
+
+    @property
+    def predict_panel(self) -> PredictPanel:
+        """The Predict tab's panel (built on first use)."""
+        return self.workflow_panels().predict
+
+    @property
+    def runs_panel(self) -> RunsPanel:
+        """The Runs tab's panel (built on first use)."""
+        return self.workflow_panels().runs
+
+    @property
+    def code_panel(self) -> CodePanel:
+        """The Code tab's panel (built on first use)."""
+        return self.workflow_panels().code
+
+    @property
+    def training_guard(self) -> TrainingCloseGuard:
+        """Settles a running training job before the project is closed or replaced (built with the panels)."""
+        return self.workflow_panels().guard
+
+    def settle_training(self, action: str, then: Callable[[], object]) -> bool:
+        """Before ``action`` closes or replaces the project: settle a running training job (True: go on).
+
+        Without the workflow panels no training has started, so there is nothing to settle or to build."""
+        return True if self._workflow is None else bool(self._workflow.guard.settle(action, then))
+
+    # ------------------------------------------------------------ first paint
+    @property
+    def painted(self) -> bool:
+        """Whether :attr:`first_painted` has been emitted."""
+        return self._painted
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API name)
+        """The canvas's first paint: emit :attr:`first_painted` on the next loop turn, once the frame is done."""
+        if event.type() == QEvent.Type.Paint and watched is self.view.viewport():
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self, self._after_first_paint)
+        return super().eventFilter(watched, event)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API name)
+        """The first show() arms the backstop for a window that is never painted."""
+        super().showEvent(event)
+        if not self._shown_before:
+            self._shown_before = True
+            QTimer.singleShot(FIRST_PAINT_BACKSTOP_MS, self, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        if self._painted:
+            return
+        self._painted = True
+        self.first_painted.emit()
+        QTimer.singleShot(WORKFLOW_WARM_UP_MS, self, self.workflow_panels)
 
     def _act(
         self,
@@ -295,7 +429,6 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         doc.graph_changed.connect(self._update_mode_action)
         doc.command_failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         self.controller.message.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
-        self.training_guard.message.connect(lambda msg: self.statusBar().showMessage(msg))
         self.scene.selection_ids_changed.connect(self.inspector.set_selection)
         self.palette_panel.layer_activated.connect(self._on_palette_layer_activated)
         self.problems_panel.node_activated.connect(self.focus_node)
@@ -306,9 +439,10 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             self.docks[key].visibilityChanged.connect(
                 lambda visible, k=key: self._on_dock_visibility_changed(k, visible)
             )
+        for key in WORKFLOW_DOCKS:  # a workflow tab about to be seen is built first
+            self.docks[key].visibilityChanged.connect(lambda visible: self.workflow_panels() if visible else None)
         self.engine.ready.connect(self.set_engine_info)
         self.engine.engine_died.connect(self._on_engine_died)
-        self.training_panel.devices_found.connect(self.set_engine_info)
         doc.runs_changed.connect(doc.mark_modified)
 
     def start_engine(self) -> None:
@@ -436,6 +570,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             event.ignore()
             return
         self.save_settings()
-        self.runs_panel.shutdown()  # the TensorBoard processes it started
+        if self._workflow is not None:  # never built: no TensorBoard was started
+            self._workflow.runs.shutdown()  # the TensorBoard processes it started
         self.engine.stop()
         event.accept()

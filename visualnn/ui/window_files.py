@@ -60,13 +60,14 @@ class ProjectFilesMixin(_WindowBase):
     recent_menu: QMenu
     template_menu: QMenu
     docks: dict[str, Any]
-    training_guard: Any  # TrainingCloseGuard
+    # Settles a running training job before the project is closed or replaced (MainWindow: its close guard).
+    settle_training: Callable[[str, Callable[[], object]], bool]
 
     # ------------------------------------------------------------ files
     def confirm_replace(self, action: str, then: Callable[[], object]) -> bool:
         """Before the project is closed or replaced: settle a running training job (``then`` is called again
         once it has ended, when the user chose to wait for it), then ask about unsaved changes."""
-        return bool(self.training_guard.settle(action, then)) and self.confirm_discard()
+        return self.settle_training(action, then) and self.confirm_discard()
 
     def confirm_discard(self) -> bool:
         """Ask Save / Discard / Cancel when there are unsaved changes; True when it is fine to continue.

@@ -65,6 +65,9 @@ class TrainingPanel(QWidget):
         self.controller = TrainingSessionController(document, engine, extra_job, parent=self)
 
         self.form = TrainingSettingsForm()
+        # Measured before a project's values fill the form (a short "Validation" line narrows it): the same
+        # width whichever project is open when the panel is built (it is built after the window's first paint).
+        form_width = self.form.minimumSizeHint().width()
         self.form.set_output_names(output_names(document.project.graph))
         self.form.set_config(document.project.training)
         self.form.config_edited.connect(self._on_form_config_edited)
@@ -77,7 +80,7 @@ class TrainingPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
         # The whole form, no horizontal scrolling; not a pixel more, the plots need the width.
-        scroll.setMinimumWidth(self.form.minimumSizeHint().width() + 24)
+        scroll.setMinimumWidth(form_width + 24)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.settings_area = scroll
         self.ask_more_epochs: MoreEpochsPrompt = ask_more_epochs  # tests answer in place of the dialog

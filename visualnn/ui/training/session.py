@@ -115,11 +115,14 @@ class TrainingSessionController(QObject):
             engine.state_changed.connect(self._on_engine_state_changed)
 
     def announce(self) -> None:
-        """Emit the current state once the views are connected; ask for devices if the engine is already up."""
+        """Emit the current state once the views are connected; ask for devices if the engine is already up,
+        offer a restart if it has already died (the panels are built after the window's first paint)."""
         self.config_changed.emit(self.document.project.training)
         self.state_changed.emit()
         if self.engine is not None and self.engine.is_ready:
             self._on_engine_ready(dict(self.engine.info or {}))
+        elif self.engine is not None and self.engine.state == "dead":
+            self._on_engine_state_changed("dead")
 
     # ------------------------------------------------------------------ state
     @property
