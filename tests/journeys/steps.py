@@ -66,6 +66,10 @@ def build_dense_model(user: User, hidden_units: int = 16) -> list[str]:
     data = window.data_panel
     user.show_dock("data")
     user.open_tab(data.tabs, "Tensors")
+    # The new layers make the panel read the data's parts again (as a person does, wait for the button).
+    user.wait_until(lambda: data.suggest_btn.isEnabled(),
+                    lambda: f"the suggestion to be ready (the Data panel says {data.status.text()!r})",
+                    timeout_ms=30_000)
     user.click("Use suggested input and output", data)
     graph = document.graph
     assert graph.nodes[ids[0]].params["shape"] == [3], graph.nodes[ids[0]].params
