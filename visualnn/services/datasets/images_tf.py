@@ -1,8 +1,8 @@
 """Image folders as streaming tf.data pipelines: paths -> parallel decode and resize -> batches.
 
 Nothing is loaded into memory up front: the pipeline holds file paths, shuffles them (buffer =
-number of training examples), decodes with ``num_parallel_calls=AUTOTUNE``, batches, rescales
-and prefetches, as ``keras.utils.image_dataset_from_directory`` does.
+number of training examples), decodes, resizes and rescales with ``num_parallel_calls=AUTOTUNE``,
+batches and prefetches, as ``keras.utils.image_dataset_from_directory`` does.
 """
 
 from __future__ import annotations
@@ -142,9 +142,28 @@ def group_decode_fn(opts: ImageOptions, group: int) -> Any:
     return _resized(lambda path: decode(tf.io.read_file(path)), opts)
 
 
+def _traced(fn: Any) -> Any:
+    """``fn`` for ``Dataset.map``, traced as written: AutoGraph's source rewrite (about 0.3 s per map function, the
+    largest part of a pipeline's set-up) is skipped. The map functions here branch only on Python values; the
+    per-image branches they hold are explicit ``tf.cond``/``tf.case`` ops."""
+    import tensorflow as tf
+
+    return tf.autograph.experimental.do_not_convert(fn)
+
+
+def _rescaled(load: Any, opts: ImageOptions) -> Any:
+    """``load`` followed by the rescale of ``opts``, image by image: the same float32 operations as on a batch, without
+    a second ``map`` stage over the batches (a stage costs more than the arithmetic it runs)."""
+    scale, offset = rescale_factors(opts.rescale)
+    if scale == 1.0 and offset == 0.0:
+        return load
+    return lambda path: load(path) * scale + offset
+
+
 def _decoded(items: Any, groups: Any, opts: ImageOptions, element: Any, shuffle: int | None, seed: int,
              drop_errors: bool) -> Any:
-    """``items`` (a nested structure of arrays, one row per file; paths first) mapped by ``element(load, *row)``.
+    """``items`` (a nested structure of arrays, one row per file; paths first) mapped by ``element(load, *row)``,
+    ``load`` a path's decoded, resized and rescaled image.
 
     Each decoder group gets its own ``map`` with a branch-free decoder; two groups are merged back in file order
     (``shuffle``: a shuffled order) by ``choose_from_datasets`` over the files' group sequence. Shuffled, each
@@ -160,8 +179,8 @@ def _decoded(items: Any, groups: Any, opts: ImageOptions, element: Any, shuffle:
         ds = tf.data.Dataset.from_tensor_slices(rows)
         if shuffle is not None:
             ds = ds.shuffle(shuffle, seed=seed + k, reshuffle_each_iteration=True)
-        load = group_decode_fn(opts, group)
-        ds = ds.map(lambda *row, load=load: element(load, *row), num_parallel_calls=tf.data.AUTOTUNE)
+        load = _rescaled(group_decode_fn(opts, group), opts)
+        ds = ds.map(_traced(lambda *row, load=load: element(load, *row)), num_parallel_calls=tf.data.AUTOTUNE)
         if drop_errors:
             ds = ds.ignore_errors()  # files that pass the byte checks but still fail to decode are dropped
         parts.append(ds)
@@ -185,7 +204,6 @@ def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineO
     import numpy as np
     import tensorflow as tf
 
-    scale, offset = rescale_factors(opts.rescale)
     shuffle = training and pipe.shuffle
     # Shuffle paths, not pixels: the buffer then costs bytes per file, not per image.
     buffer = shuffle_buffer(pipe, len(files)) if shuffle and not pipe.cache else None
@@ -196,8 +214,6 @@ def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineO
         if shuffle:
             ds = ds.shuffle(shuffle_buffer(pipe, len(files)), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(int(pipe.batch_size))
-    if scale != 1.0 or offset != 0.0:
-        ds = ds.map(lambda x, label: (x * scale + offset, label), num_parallel_calls=tf.data.AUTOTUNE)
     if training and pipe.repeat:
         ds = ds.repeat()
     if pipe.prefetch:
@@ -218,7 +234,6 @@ def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], 
     import numpy as np
     import tensorflow as tf
 
-    scale, offset = rescale_factors(opts.rescale)
     rows: dict[str, Any] = {k: np.asarray(v) for k, v in x.items()} if x else {
         "_": np.zeros((len(files),), np.float32)}  # no table Input: a placeholder the map below drops
     targets = tf.nest.map_structure(np.asarray, y)
@@ -241,13 +256,6 @@ def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], 
         if shuffle:
             ds = ds.shuffle(shuffle_buffer(pipe, len(files)), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(int(pipe.batch_size))
-    if scale != 1.0 or offset != 0.0:
-        def rescale(xs: Any, target: Any) -> Any:
-            if names == [image_input]:
-                return xs * scale + offset, target
-            return {n: (xs[n] * scale + offset if n == image_input else xs[n]) for n in names}, target
-
-        ds = ds.map(rescale, num_parallel_calls=tf.data.AUTOTUNE)
     if training and pipe.repeat:
         ds = ds.repeat()
     if pipe.prefetch:
@@ -262,7 +270,7 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     from visualnn.services.datasets.images import scan_image_folder
 
     opts = spec.image()
-    scan = scan_image_folder(spec.path)
+    scan = scan_image_folder(spec.path, sample_size=0)  # no Pillow header sampling: see scan_image_folder
     labels = np.asarray(scan.labels, dtype=np.int64)
     split = spec.split()
     seed = int(pipe.seed if pipe.seed is not None else split.seed)
