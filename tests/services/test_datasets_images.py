@@ -154,21 +154,21 @@ def test_many_files_are_checked_in_parallel_in_file_order(tmp_path: Path, monkey
     (root / "b" / "notes.txt").write_text("not an image")
     serial = scan_image_folder(str(root))
     threads: set[str] = set()
-    check = images.image_format
+    check = images.check_image
 
-    def spy(path: str, max_pixels: int = images.MAX_IMAGE_PIXELS) -> tuple[str | None, str | None]:
+    def spy(path: str, max_pixels: int = images.MAX_IMAGE_PIXELS) -> images.Checked:
         import threading
 
         threads.add(threading.current_thread().name)
         return check(path, max_pixels)
 
     monkeypatch.setattr(images, "_PARALLEL_FROM", 16)
-    monkeypatch.setattr(images, "image_format", spy)
+    monkeypatch.setattr(images, "check_image", spy)
     monkeypatch.setattr(images.os, "cpu_count", lambda: 4)
     pooled = scan_image_folder(str(root))
     assert any(name.startswith("image-check") for name in threads), threads  # really on the pool
-    assert (pooled.files, pooled.labels, pooled.formats, pooled.class_names) == (
-        serial.files, serial.labels, serial.formats, serial.class_names)
+    assert (pooled.files, pooled.labels, pooled.formats, pooled.declared, pooled.class_names) == (
+        serial.files, serial.labels, serial.formats, serial.declared, serial.class_names)
     assert pooled.skipped == serial.skipped
     assert [Path(p).name for p, _ in pooled.skipped] == ["3.png", "17.png", "notes.txt", "29.png", "5.png"]
     assert len(pooled.files) == 86

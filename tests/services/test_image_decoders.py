@@ -135,3 +135,18 @@ def test_rescaled_pipeline_equals_rescaling_the_decoded_batch(tmp_path: Path, re
     scale, offset = rescale_factors(rescale)
     np.testing.assert_array_equal(x, (tf.constant(np.stack(expected)) * scale + offset).numpy())
     np.testing.assert_array_equal(y.ravel(), labels)
+
+
+@pytest.mark.parametrize("color_mode", ["grayscale", "rgb"])
+def test_images_of_other_sizes_are_resized_like_file_by_file_decoding(tmp_path: Path, color_mode: str) -> None:
+    """Images all of the image size are only cast (resizing to the same size changes nothing: the test above); one
+    image of another size sends the folder through the resize, with the numbers of decoding file by file."""
+    root = _folder(tmp_path / "imgs")
+    rng = np.random.default_rng(9)
+    Image.fromarray(rng.integers(0, 255, (2 * H + 1, 3 * W, 3), dtype=np.uint8), "RGB").save(root / "b" / "999_big.png")
+    Image.fromarray(rng.integers(0, 255, (H - 2, W + 3), dtype=np.uint8), "L").save(root / "a" / "999_small.jpg")
+    expected, labels = _per_file(root, color_mode)
+    x, y = _batches(_pipeline(root, color_mode, shuffle=False).train)
+    assert x.shape[0] == len(expected) == 2 * 2 * 10 + 2
+    np.testing.assert_array_equal(x, np.stack(expected))
+    np.testing.assert_array_equal(y.ravel(), labels)

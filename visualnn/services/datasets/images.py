@@ -31,6 +31,7 @@ class ImageFolderScan:
     labels: list[int]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     formats: list[str] = field(default_factory=list)  # files[i]'s format from its magic bytes: png|jpeg|gif|bmp
+    declared: list[tuple[int, int] | None] = field(default_factory=list)  # files[i]'s (width, height) from its header
     problems: list[Problem] = field(default_factory=list)
     sizes: Counter[tuple[int, int]] = field(default_factory=Counter)  # (width, height) of a sample
     modes: Counter[str] = field(default_factory=Counter)  # Pillow modes of a sample
@@ -160,25 +161,35 @@ def image_format(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> tuple[str | N
     file up front and an image over the pixel cap is never decoded. The file is opened once: a small one
     (up to 64 KiB) is read whole in one call, a larger one at its head and its last kilobyte.
     """
+    fmt, why, _ = check_image(path, max_pixels)
+    return fmt, why
+
+
+Checked = tuple[str | None, str | None, tuple[int, int] | None]
+"""(format, why not usable, (width, height) as the header declares) of one file: see :func:`check_image`."""
+
+
+def check_image(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> Checked:
+    """:func:`image_format` of ``path`` with the (width, height) its header declares (None when unreadable)."""
     try:
         fd = os.open(path, os.O_RDONLY | _O_BINARY)
     except OSError as exc:
-        return None, f"cannot be read ({exc.strerror})"
+        return None, f"cannot be read ({exc.strerror})", None
     try:  # raw reads of the file descriptor: the fewest system calls (no buffered file object)
         size = os.fstat(fd).st_size
         first = _read(fd, None, _FIRST_READ, size)
         tail = first[-_TAIL:] if size <= _FIRST_READ else _read(fd, max(0, size - _TAIL), _TAIL, size)
         fmt, why = _format_and_end(first[:32], tail, size)
         if fmt is None:
-            return None, why
+            return None, why, None
         dims = _dimensions(fd, first)
     except OSError as exc:
-        return None, f"cannot be read ({exc.strerror})"
+        return None, f"cannot be read ({exc.strerror})", None
     finally:
         os.close(fd)
     if dims is not None and dims[0] * dims[1] > max_pixels:
-        return None, too_many_pixels(dims[0], dims[1], max_pixels)
-    return fmt, None
+        return None, too_many_pixels(dims[0], dims[1], max_pixels), dims
+    return fmt, None, dims
 
 
 def _format_and_end(head: bytes, tail: bytes, size: int) -> tuple[str | None, str | None]:
@@ -204,19 +215,19 @@ _PARALLEL_FROM = 512  # files; fewer are checked on the calling thread (a pool c
 _CHUNKS_PER_WORKER = 4
 
 
-def image_formats(paths: list[str], max_pixels: int = MAX_IMAGE_PIXELS) -> list[tuple[str | None, str | None]]:
-    """:func:`image_format` of each of ``paths``, in their order. From :data:`_PARALLEL_FROM` files on, the checks
+def check_images(paths: list[str], max_pixels: int = MAX_IMAGE_PIXELS) -> list[Checked]:
+    """:func:`check_image` of each of ``paths``, in their order. From :data:`_PARALLEL_FROM` files on, the checks
     run on a few threads, over contiguous runs of files: each check is mostly system calls (open, read, close),
     which release the GIL, so they overlap."""
     workers = min(8, os.cpu_count() or 1)
     if len(paths) < _PARALLEL_FROM or workers < 2:
-        return [image_format(p, max_pixels) for p in paths]
+        return [check_image(p, max_pixels) for p in paths]
     from concurrent.futures import ThreadPoolExecutor
 
     step = -(-len(paths) // (workers * _CHUNKS_PER_WORKER))
 
-    def check(run: list[str]) -> list[tuple[str | None, str | None]]:
-        return [image_format(p, max_pixels) for p in run]
+    def check(run: list[str]) -> list[Checked]:
+        return [check_image(p, max_pixels) for p in run]
 
     with ThreadPoolExecutor(workers, thread_name_prefix="image-check") as pool:
         runs = pool.map(check, [paths[i:i + step] for i in range(0, len(paths), step)])
@@ -262,19 +273,21 @@ def scan_image_folder(root: str, sample_size: int = SIZE_SAMPLE) -> ImageFolderS
                     f"is not an image (extension {os.path.splitext(fname)[1] or 'none'})")
                 entries.append((os.path.join(dirpath, fname), why))
         listed.append(entries)
-    checked = iter(image_formats([p for entries in listed for p, why in entries if why is None]))
+    checked = iter(check_images([p for entries in listed for p, why in entries if why is None]))
     for name, entries in zip(subdirs, listed, strict=True):
         files: list[str] = []
         formats: list[str] = []
+        declared: list[tuple[int, int] | None] = []
         for path, why in entries:
-            fmt = None
+            fmt, dims = None, None
             if why is None:
-                fmt, why = next(checked)
+                fmt, why, dims = next(checked)
             if fmt is None:
                 scan.skipped.append((path, str(why)))
                 continue
             files.append(path)
             formats.append(fmt)
+            declared.append(dims)
         if not files:
             folder = os.path.join(root, name)
             scan.problems.append(
@@ -285,6 +298,7 @@ def scan_image_folder(root: str, sample_size: int = SIZE_SAMPLE) -> ImageFolderS
         scan.class_names.append(name)
         scan.files += files
         scan.formats += formats
+        scan.declared += declared
         scan.labels += [label] * len(files)
     if scan.skipped:
         shown = "; ".join(f"{os.path.relpath(p, root)} {why}" for p, why in scan.skipped[:5])

@@ -134,12 +134,21 @@ def decode_fn(opts: ImageOptions, max_pixels: int | None = None) -> Any:
     return _resized(pixels_fn(opts, max_pixels), opts)
 
 
-def group_decode_fn(opts: ImageOptions, group: int) -> Any:
-    """A graph function path -> float32 resized image for files of one decoder group (see :func:`decoder_group`)."""
+def group_decode_fn(opts: ImageOptions, group: int, exact_size: bool = False) -> Any:
+    """A graph function path -> float32 resized image for files of one decoder group (see :func:`decoder_group`).
+
+    ``exact_size``: every file's header declares the image size, so nothing is resized (bilinear resizing to the
+    same size returns the pixels unchanged: the same numbers, without the resize ops); the pixels are only cast to
+    float32. TensorFlow's decoders output the size the header declares (PNG IHDR, JPEG frame header, GIF screen,
+    BMP info header); ``ensure_shape`` makes any other size fail, as a file that does not decode does.
+    """
     import tensorflow as tf
 
     decode = _group_pixels(group, opts.channels)
-    return _resized(lambda path: decode(tf.io.read_file(path)), opts)
+    if not exact_size:
+        return _resized(lambda path: decode(tf.io.read_file(path)), opts)
+    shape = (int(opts.image_size[0]), int(opts.image_size[1]), opts.channels)
+    return lambda path: tf.ensure_shape(tf.cast(decode(tf.io.read_file(path)), tf.float32), shape)
 
 
 def _traced(fn: Any) -> Any:
@@ -161,9 +170,9 @@ def _rescaled(load: Any, opts: ImageOptions) -> Any:
 
 
 def _decoded(items: Any, groups: Any, opts: ImageOptions, element: Any, shuffle: int | None, seed: int,
-             drop_errors: bool) -> Any:
+             drop_errors: bool, exact_size: bool = False) -> Any:
     """``items`` (a nested structure of arrays, one row per file; paths first) mapped by ``element(load, *row)``,
-    ``load`` a path's decoded, resized and rescaled image.
+    ``load`` a path's decoded, resized and rescaled image (``exact_size``: see :func:`group_decode_fn`).
 
     Each decoder group gets its own ``map`` with a branch-free decoder; two groups are merged back in file order
     (``shuffle``: a shuffled order) by ``choose_from_datasets`` over the files' group sequence. Shuffled, each
@@ -179,7 +188,7 @@ def _decoded(items: Any, groups: Any, opts: ImageOptions, element: Any, shuffle:
         ds = tf.data.Dataset.from_tensor_slices(rows)
         if shuffle is not None:
             ds = ds.shuffle(shuffle, seed=seed + k, reshuffle_each_iteration=True)
-        load = _rescaled(group_decode_fn(opts, group), opts)
+        load = _rescaled(group_decode_fn(opts, group, exact_size), opts)
         ds = ds.map(_traced(lambda *row, load=load: element(load, *row)), num_parallel_calls=tf.data.AUTOTUNE)
         if drop_errors:
             ds = ds.ignore_errors()  # files that pass the byte checks but still fail to decode are dropped
@@ -199,8 +208,9 @@ def _groups(formats: list[str], opts: ImageOptions) -> Any:
 
 
 def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineOptions, training: bool,
-                   seed: int, formats: list[str]) -> Any:
-    """Batched ``(images, labels)`` dataset over ``files`` (``formats``: each file's format, from the scan)."""
+                   seed: int, formats: list[str], exact_size: bool = False) -> Any:
+    """Batched ``(images, labels)`` dataset over ``files`` (``formats``: each file's format, from the scan;
+    ``exact_size``: every file's header declares the image size, see :func:`group_decode_fn`)."""
     import numpy as np
     import tensorflow as tf
 
@@ -208,7 +218,7 @@ def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineO
     # Shuffle paths, not pixels: the buffer then costs bytes per file, not per image.
     buffer = shuffle_buffer(pipe, len(files)) if shuffle and not pipe.cache else None
     ds = _decoded((np.asarray(files), np.asarray(y)), _groups(formats, opts), opts,
-                  lambda load, p, label: (load(p), label), buffer, seed, drop_errors=True)
+                  lambda load, p, label: (load(p), label), buffer, seed, drop_errors=True, exact_size=exact_size)
     if pipe.cache:
         ds = ds.cache()
         if shuffle:
@@ -285,13 +295,15 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
         y_all = labels.astype(np.int32)
     files = np.asarray(scan.files)
     formats = np.asarray(scan.formats)
+    height, width = int(opts.image_size[0]), int(opts.image_size[1])
+    exact = all(size == (width, height) for size in scan.declared)  # no image needs resizing
     sets = {}
     counts = {}
     for k in ("train", "val", "test"):
         sel = getattr(idx, k)
         counts[k] = int(sel.size)
         sets[k] = (image_pipeline(files[sel].tolist(), y_all[sel], opts, pipe, k == "train", seed,
-                                  formats[sel].tolist()) if sel.size else None)
+                                  formats[sel].tolist(), exact) if sel.size else None)
     shape = (int(opts.image_size[0]), int(opts.image_size[1]), opts.channels)
     stats = {"source": "images", "task": task, "class_names": scan.class_names, "counts": scan.counts,
              "rescale": opts.rescale, "image_size": list(opts.image_size), "color_mode": opts.color_mode,
