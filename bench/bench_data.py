@@ -20,6 +20,7 @@ generated once per run (in a temporary folder, or in --data DIR, kept and reused
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import statistics
@@ -187,6 +188,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.rounds < 5:
         parser.error("--rounds must be at least 5 (each figure is a median)")
+    # VisualNN's modules byte-compiled, as an installed package's are (Keras's and TensorFlow's already are): without
+    # this, PYTHONDONTWRITEBYTECODE=1 would have every child compile the modules VisualNN imports lazily, timed.
+    compileall.compile_dir(os.path.join(ROOT, "visualnn"), quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         data = args.data or tmp
         os.makedirs(data, exist_ok=True)

@@ -108,3 +108,89 @@ def test_mixed_sizes_take_the_most_common_size_of_the_whole_folder_and_say_so(tm
     assert info.options["image"]["image_size"] == [16, 16]
     message = next(p.message for p in info.problems if "different sizes" in p.message)
     assert "16x16 (56)" in message and "7x12 (24)" in message and "The most common, 16x16 (56 of 80 images)" in message
+
+
+def _jpeg_with_frame_header_beyond(tmp_path: Path, offset: int, size: tuple[int, int]) -> Path:
+    """A JPEG whose metadata segments push its start-of-frame header past ``offset`` bytes, declaring ``size``."""
+    img = tmp_path / "small.jpg"
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(img)
+    data = bytearray(img.read_bytes())
+    sof = next(i for i in range(2, len(data) - 1) if data[i] == 0xFF and data[i + 1] == 0xC0)
+    data[sof + 5:sof + 7] = size[1].to_bytes(2, "big")  # height, then width
+    data[sof + 7:sof + 9] = size[0].to_bytes(2, "big")
+    app = b"\xff\xe1" + (65533).to_bytes(2, "big") + b"\0" * 65531  # one full APP1 segment (EXIF-sized)
+    path = tmp_path / "big_exif.jpg"
+    path.write_bytes(bytes(data[:2]) + app * (offset // len(app) + 1) + bytes(data[2:]))
+    return path
+
+
+def test_the_byte_check_reads_past_its_first_read_for_large_files(tmp_path: Path) -> None:
+    """The check reads a file's first 64 KiB in one call: a larger file's end marker, and a JPEG frame header behind
+    large metadata, are still found (a 20000x20000 JPEG behind 130 KB of EXIF is refused, not decoded)."""
+    from visualnn.services.datasets.images import image_dimensions, image_format
+
+    bomb = _jpeg_with_frame_header_beyond(tmp_path, 1 << 17, (20000, 20000))
+    assert bomb.stat().st_size > 1 << 17
+    assert image_dimensions(str(bomb)) == (20000, 20000)
+    fmt, why = image_format(str(bomb))
+    assert fmt is None and why is not None and "20000x20000" in why and "over the cap" in why
+    big = tmp_path / "big.png"  # noise does not compress: ~200 KB, end marker far past the first read
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (256, 256, 3), np.uint8)).save(big)
+    assert big.stat().st_size > 1 << 17
+    assert image_format(str(big)) == ("png", None)
+    (tmp_path / "cut.png").write_bytes(big.read_bytes()[:-100])
+    assert "truncated PNG" in (check_image_bytes(str(tmp_path / "cut.png")) or "")
+
+
+def test_many_files_are_checked_in_parallel_in_file_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above a threshold the byte checks run on a thread pool: the files, their order, labels, formats and the
+    skipped files (named, in file order) are those of checking one file after another."""
+    from visualnn.services.datasets import images
+
+    root = make_folder(tmp_path / "imgs", {"a": 30, "b": 30, "c": 30})
+    for cls, i in (("a", 3), ("b", 17), ("c", 29), ("c", 5)):
+        good = (root / cls / f"{i}.png").read_bytes()
+        (root / cls / f"{i}.png").write_bytes(good[: len(good) // 2])
+    (root / "b" / "notes.txt").write_text("not an image")
+    serial = scan_image_folder(str(root))
+    threads: set[str] = set()
+    check = images.check_image
+
+    def spy(path: str, max_pixels: int = images.MAX_IMAGE_PIXELS) -> images.Checked:
+        import threading
+
+        threads.add(threading.current_thread().name)
+        return check(path, max_pixels)
+
+    monkeypatch.setattr(images, "_PARALLEL_FROM", 16)
+    monkeypatch.setattr(images, "check_image", spy)
+    monkeypatch.setattr(images.os, "cpu_count", lambda: 4)
+    pooled = scan_image_folder(str(root))
+    assert any(name.startswith("image-check") for name in threads), threads  # really on the pool
+    assert (pooled.files, pooled.labels, pooled.formats, pooled.declared, pooled.class_names) == (
+        serial.files, serial.labels, serial.formats, serial.declared, serial.class_names)
+    assert pooled.skipped == serial.skipped
+    assert [Path(p).name for p, _ in pooled.skipped] == ["3.png", "17.png", "notes.txt", "29.png", "5.png"]
+    assert len(pooled.files) == 86
+
+
+def test_training_scan_checks_every_file_but_reads_no_header(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sample_size=0`` (training's scan) skips and names the same files; Pillow never opens one (the sizes and
+    modes only feed the Data panel's messages)."""
+    root = make_folder(tmp_path / "imgs", {"a": 3}, size=(16, 16))
+    make_folder(root, {"b": 3}, size=(20, 12), mode="L")
+    good = (root / "a" / "0.png").read_bytes()
+    (root / "a" / "cut.png").write_bytes(good[:20])
+    full = scan_image_folder(str(root))
+    assert full.sizes and any("different sizes" in p.message for p in full.problems)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Pillow opened an image during the training scan")
+
+    monkeypatch.setattr(Image, "open", refuse)
+    quick = scan_image_folder(str(root), sample_size=0)
+    assert (quick.files, quick.labels, quick.formats, quick.skipped) == (full.files, full.labels, full.formats,
+                                                                          full.skipped)
+    assert not quick.sizes and not quick.modes
+    assert [p.message for p in quick.problems] == [p.message for p in full.problems
+                                                   if "different sizes" not in p.message and "mixed" not in p.message]

@@ -110,3 +110,43 @@ def test_gray_pixels_of_each_format(tmp_path: Path) -> None:
     # TensorFlow's rgb_to_grayscale weights, rounded: the BMP (decoded only to RGB) is converted this way.
     want = np.round(rgb @ np.array([0.2989, 0.587, 0.114], np.float32))
     np.testing.assert_allclose(by_name["rgb_bmp.bmp"], want, atol=1)
+
+
+@pytest.mark.parametrize("rescale", ["0_1", "-1_1"])
+def test_rescaled_pipeline_equals_rescaling_the_decoded_batch(tmp_path: Path, rescale: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each image is rescaled in the decoding map (no second map over batches): the same float32 numbers as
+    ``batch * scale + offset``; and preparing for training opens no image with Pillow (no header sampling)."""
+    from PIL import Image as PILImage
+
+    from visualnn.services.datasets import prepare
+    from visualnn.services.datasets.images_tf import rescale_factors
+
+    root = _folder(tmp_path / "imgs")
+    expected, labels = _per_file(root, "rgb")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Pillow opened an image while preparing the training pipelines")
+
+    monkeypatch.setattr(PILImage, "open", refuse)
+    spec = DatasetSpec("images", str(root), {"image": {"image_size": [H, W], "color_mode": "rgb", "rescale": rescale},
+                                             "split": {"val": 0.0}, "pipeline": {"shuffle": False}})
+    x, y = _batches(prepare(spec, str(root), batch_size=7, seed=5).train)
+    scale, offset = rescale_factors(rescale)
+    np.testing.assert_array_equal(x, (tf.constant(np.stack(expected)) * scale + offset).numpy())
+    np.testing.assert_array_equal(y.ravel(), labels)
+
+
+@pytest.mark.parametrize("color_mode", ["grayscale", "rgb"])
+def test_images_of_other_sizes_are_resized_like_file_by_file_decoding(tmp_path: Path, color_mode: str) -> None:
+    """Images all of the image size are only cast (resizing to the same size changes nothing: the test above); one
+    image of another size sends the folder through the resize, with the numbers of decoding file by file."""
+    root = _folder(tmp_path / "imgs")
+    rng = np.random.default_rng(9)
+    Image.fromarray(rng.integers(0, 255, (2 * H + 1, 3 * W, 3), dtype=np.uint8), "RGB").save(root / "b" / "999_big.png")
+    Image.fromarray(rng.integers(0, 255, (H - 2, W + 3), dtype=np.uint8), "L").save(root / "a" / "999_small.jpg")
+    expected, labels = _per_file(root, color_mode)
+    x, y = _batches(_pipeline(root, color_mode, shuffle=False).train)
+    assert x.shape[0] == len(expected) == 2 * 2 * 10 + 2
+    np.testing.assert_array_equal(x, np.stack(expected))
+    np.testing.assert_array_equal(y.ravel(), labels)

@@ -72,7 +72,7 @@ def script_facts(project: Project, base_dir: str, script_dir: str | None = None)
         from visualnn.services.datasets.images import scan_image_folder
 
         image = spec.image()
-        scan = scan_image_folder(path)
+        scan = scan_image_folder(path, sample_size=0)  # the class names only
         facts.update(image_size=list(image.image_size), channels=image.channels, rescale=image.rescale,
                      task=spec.task() or ("binary" if len(scan.class_names) == 2 else "multiclass"))
     return facts

@@ -34,12 +34,16 @@ class ImageFiles:
     formats: list[str] = field(default_factory=list)  # files[i]'s format (png|jpeg|gif|bmp): picks its decoder
 
 
-def list_images(root: str, classes: bool) -> ImageFiles:
-    """The images under ``root``: by class folder (``classes``), else every image file of the folder tree."""
-    from visualnn.services.datasets.images import image_format, scan_image_folder
+def list_images(root: str, classes: bool, headers: bool = True) -> ImageFiles:
+    """The images under ``root``: by class folder (``classes``), else every image file of the folder tree.
+
+    ``headers=False`` (training) reads no image header with Pillow: the class folders' sizes and modes only feed
+    the Data panel's messages (see :func:`~visualnn.services.datasets.images.scan_image_folder`).
+    """
+    from visualnn.services.datasets.images import SIZE_SAMPLE, image_format, scan_image_folder
 
     if classes:
-        scan = scan_image_folder(root)
+        scan = scan_image_folder(root, sample_size=SIZE_SAMPLE if headers else 0)
         return ImageFiles(root, list(scan.files), list(scan.labels), list(scan.class_names), list(scan.skipped),
                           list(scan.problems), list(scan.formats))
     if not os.path.isdir(root):
@@ -196,7 +200,7 @@ def match_image_table(spec: DatasetSpec, inputs: list[str], outputs: list[str],
     roles = image_roles([(n, shapes.get(n)) for n in inputs], outputs, opts, root)
     if roles.problems:
         raise DataError(" ".join(p.message for p in roles.problems), root)
-    images = list_images(root, roles.class_output is not None)
+    images = list_images(root, roles.class_output is not None, headers=False)
     problems: list[Problem] = list(images.problems)
     table_path = opts.table
     if table_path is None:

@@ -31,6 +31,7 @@ class ImageFolderScan:
     labels: list[int]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     formats: list[str] = field(default_factory=list)  # files[i]'s format from its magic bytes: png|jpeg|gif|bmp
+    declared: list[tuple[int, int] | None] = field(default_factory=list)  # files[i]'s (width, height) from its header
     problems: list[Problem] = field(default_factory=list)
     sizes: Counter[tuple[int, int]] = field(default_factory=Counter)  # (width, height) of a sample
     modes: Counter[str] = field(default_factory=Counter)  # Pillow modes of a sample
@@ -57,26 +58,57 @@ declare 20000x20000 pixels and take 1.2 GB per copy. The header says the size; s
 
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # start-of-frame markers (not DHT, JPG, DAC)
 _JPEG_SCAN_BYTES = 1 << 20  # the frame header follows the metadata segments (EXIF thumbnails included)
+_FIRST_READ = 1 << 16  # one read: a whole small image (head and tail), or the header of a large one
+_TAIL = 1024  # the end markers are looked for in the last bytes
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
 def image_dimensions(path: str) -> tuple[int, int] | None:
     """(width, height) from a PNG, GIF, BMP or JPEG header without decoding (None when the header is unreadable)."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(32)
-            if head.startswith(_PNG) and len(head) >= 24:
-                return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
-            if head.startswith(_GIFS) and len(head) >= 10:
-                return int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")
-            if head.startswith(_BMP) and len(head) >= 26:
-                width = int.from_bytes(head[18:22], "little", signed=True)
-                height = int.from_bytes(head[22:26], "little", signed=True)  # negative: rows stored top-down
-                return abs(width), abs(height)
-            if head.startswith(_JPEG):
-                fh.seek(0)
-                return _jpeg_dimensions(fh.read(_JPEG_SCAN_BYTES))
+        fd = os.open(path, os.O_RDONLY | _O_BINARY)
     except OSError:
         return None
+    try:
+        return _dimensions(fd, _read(fd, None, _FIRST_READ, os.fstat(fd).st_size))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _read(fd: int, offset: int | None, count: int, size: int) -> bytes:
+    """Up to ``count`` bytes of the open file ``fd`` (``size`` bytes long) from ``offset`` (None: from where it stands,
+    the start of a file just opened): one read call unless the system returns fewer bytes than the file holds there."""
+    if offset is not None:
+        os.lseek(fd, offset, os.SEEK_SET)
+    want = max(0, min(count, size - (offset or 0)))
+    data = os.read(fd, count)
+    while len(data) < want:
+        more = os.read(fd, count - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
+def _dimensions(fd: int, first: bytes) -> tuple[int, int] | None:
+    """(width, height) from ``first``, the first bytes of the open file ``fd`` (read further for a JPEG whose frame
+    header lies beyond them)."""
+    head = first[:32]
+    if head.startswith(_PNG) and len(head) >= 24:
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if head.startswith(_GIFS) and len(head) >= 10:
+        return int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")
+    if head.startswith(_BMP) and len(head) >= 26:
+        width = int.from_bytes(head[18:22], "little", signed=True)
+        height = int.from_bytes(head[22:26], "little", signed=True)  # negative: rows stored top-down
+        return abs(width), abs(height)
+    if head.startswith(_JPEG):
+        found = _jpeg_dimensions(first)
+        if found is None and len(first) >= _FIRST_READ:  # the frame header may lie further in
+            found = _jpeg_dimensions(_read(fd, 0, _JPEG_SCAN_BYTES, os.fstat(fd).st_size))
+        return found
     return None
 
 
@@ -126,24 +158,43 @@ def image_format(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> tuple[str | N
     """(format, None) for a usable image, format one of png|jpeg|gif|bmp; (None, why) when it is not usable.
 
     Only the magic number, the end marker and the declared size are read, so the decoder can be chosen per
-    file up front and an image over the pixel cap is never decoded.
+    file up front and an image over the pixel cap is never decoded. The file is opened once: a small one
+    (up to 64 KiB) is read whole in one call, a larger one at its head and its last kilobyte.
     """
-    fmt, why = _format_and_end(path)
-    if fmt is not None:
-        why = pixel_cap_problem(path, max_pixels)
-    return (None, why) if why is not None else (fmt, None)
+    fmt, why, _ = check_image(path, max_pixels)
+    return fmt, why
 
 
-def _format_and_end(path: str) -> tuple[str | None, str | None]:
-    """(format, None), or (None, why) for a file that is unreadable, of another kind, or truncated."""
+Checked = tuple[str | None, str | None, tuple[int, int] | None]
+"""(format, why not usable, (width, height) as the header declares) of one file: see :func:`check_image`."""
+
+
+def check_image(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> Checked:
+    """:func:`image_format` of ``path`` with the (width, height) its header declares (None when unreadable)."""
     try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as fh:
-            head = fh.read(32)
-            fh.seek(max(0, size - 1024))
-            tail = fh.read()
+        fd = os.open(path, os.O_RDONLY | _O_BINARY)
     except OSError as exc:
-        return None, f"cannot be read ({exc.strerror})"
+        return None, f"cannot be read ({exc.strerror})", None
+    try:  # raw reads of the file descriptor: the fewest system calls (no buffered file object)
+        size = os.fstat(fd).st_size
+        first = _read(fd, None, _FIRST_READ, size)
+        tail = first[-_TAIL:] if size <= _FIRST_READ else _read(fd, max(0, size - _TAIL), _TAIL, size)
+        fmt, why = _format_and_end(first[:32], tail, size)
+        if fmt is None:
+            return None, why, None
+        dims = _dimensions(fd, first)
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror})", None
+    finally:
+        os.close(fd)
+    if dims is not None and dims[0] * dims[1] > max_pixels:
+        return None, too_many_pixels(dims[0], dims[1], max_pixels), dims
+    return fmt, None, dims
+
+
+def _format_and_end(head: bytes, tail: bytes, size: int) -> tuple[str | None, str | None]:
+    """(format, None), or (None, why) for a file of another kind or truncated (``head``: its first 32 bytes,
+    ``tail``: its last kilobyte, ``size``: its length)."""
     if size == 0:
         return None, "is empty (0 bytes)"
     if head.startswith(_PNG):
@@ -160,6 +211,29 @@ def _format_and_end(path: str) -> tuple[str | None, str | None]:
     return None, "is not a PNG, JPEG, BMP or GIF image"
 
 
+_PARALLEL_FROM = 512  # files; fewer are checked on the calling thread (a pool costs more than it saves)
+_CHUNKS_PER_WORKER = 4
+
+
+def check_images(paths: list[str], max_pixels: int = MAX_IMAGE_PIXELS) -> list[Checked]:
+    """:func:`check_image` of each of ``paths``, in their order. From :data:`_PARALLEL_FROM` files on, the checks
+    run on a few threads, over contiguous runs of files: each check is mostly system calls (open, read, close),
+    which release the GIL, so they overlap."""
+    workers = min(8, os.cpu_count() or 1)
+    if len(paths) < _PARALLEL_FROM or workers < 2:
+        return [check_image(p, max_pixels) for p in paths]
+    from concurrent.futures import ThreadPoolExecutor
+
+    step = -(-len(paths) // (workers * _CHUNKS_PER_WORKER))
+
+    def check(run: list[str]) -> list[Checked]:
+        return [check_image(p, max_pixels) for p in run]
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="image-check") as pool:
+        runs = pool.map(check, [paths[i:i + step] for i in range(0, len(paths), step)])
+        return [result for run in runs for result in run]
+
+
 SIZE_SAMPLE = 2000
 """Image headers read for sizes and modes: every file up to this many, else this many spread over all files."""
 
@@ -169,7 +243,9 @@ def scan_image_folder(root: str, sample_size: int = SIZE_SAMPLE) -> ImageFolderS
 
     Sizes and colour modes come from the headers of every file (up to ``sample_size`` files, spread
     evenly over all classes and files beyond that), so the most common size is the folder's, not that
-    of its first files.
+    of its first files. ``sample_size=0`` reads no header with Pillow (training: the sizes and modes only
+    feed the Data panel's suggestions and its mixed-sizes/modes messages); every file's bytes are still
+    checked, so the same files are used, skipped and named either way.
     """
     if not os.path.exists(root):
         raise missing_path_error(root, "folder")
@@ -185,26 +261,35 @@ def scan_image_folder(root: str, sample_size: int = SIZE_SAMPLE) -> ImageFolderS
             root,
         )
     scan = ImageFolderScan(root, [], [], [])
+    listed: list[list[tuple[str, str | None]]] = []  # per class folder, in file order: (path, why not an image)
     for name in subdirs:
-        folder = os.path.join(root, name)
-        files: list[str] = []
-        formats: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(folder):
+        entries: list[tuple[str, str | None]] = []
+        for dirpath, dirnames, filenames in os.walk(os.path.join(root, name)):
             dirnames.sort()
             for fname in sorted(filenames):
                 if fname.startswith("."):
                     continue
-                path = os.path.join(dirpath, fname)
-                if not fname.lower().endswith(IMAGE_EXTENSIONS):
-                    scan.skipped.append((path, f"is not an image (extension {os.path.splitext(fname)[1] or 'none'})"))
-                    continue
-                fmt, why = image_format(path)
-                if fmt is None:
-                    scan.skipped.append((path, str(why)))
-                    continue
-                files.append(path)
-                formats.append(fmt)
+                why = None if fname.lower().endswith(IMAGE_EXTENSIONS) else (
+                    f"is not an image (extension {os.path.splitext(fname)[1] or 'none'})")
+                entries.append((os.path.join(dirpath, fname), why))
+        listed.append(entries)
+    checked = iter(check_images([p for entries in listed for p, why in entries if why is None]))
+    for name, entries in zip(subdirs, listed, strict=True):
+        files: list[str] = []
+        formats: list[str] = []
+        declared: list[tuple[int, int] | None] = []
+        for path, why in entries:
+            fmt, dims = None, None
+            if why is None:
+                fmt, why, dims = next(checked)
+            if fmt is None:
+                scan.skipped.append((path, str(why)))
+                continue
+            files.append(path)
+            formats.append(fmt)
+            declared.append(dims)
         if not files:
+            folder = os.path.join(root, name)
             scan.problems.append(
                 Problem("warning", f"Class {name!r} (folder {folder}) has no images; it was left out.")
             )
@@ -213,6 +298,7 @@ def scan_image_folder(root: str, sample_size: int = SIZE_SAMPLE) -> ImageFolderS
         scan.class_names.append(name)
         scan.files += files
         scan.formats += formats
+        scan.declared += declared
         scan.labels += [label] * len(files)
     if scan.skipped:
         shown = "; ".join(f"{os.path.relpath(p, root)} {why}" for p, why in scan.skipped[:5])
@@ -225,7 +311,9 @@ def scan_image_folder(root: str, sample_size: int = SIZE_SAMPLE) -> ImageFolderS
             "Add a sub-folder of images for each class.",
             root,
         )
-    step = max(1, -(-len(scan.files) // max(1, sample_size)))  # ceil: at most sample_size headers
+    if sample_size <= 0:
+        return scan
+    step = max(1, -(-len(scan.files) // sample_size))  # ceil: at most sample_size headers
     _sample_headers(scan, scan.files[::step])
     if len(scan.sizes) > 1:
         (w, h), count = scan.sizes.most_common(1)[0]

@@ -1,8 +1,8 @@
 """Image folders as streaming tf.data pipelines: paths -> parallel decode and resize -> batches.
 
 Nothing is loaded into memory up front: the pipeline holds file paths, shuffles them (buffer =
-number of training examples), decodes with ``num_parallel_calls=AUTOTUNE``, batches, rescales
-and prefetches, as ``keras.utils.image_dataset_from_directory`` does.
+number of training examples), decodes, resizes and rescales with ``num_parallel_calls=AUTOTUNE``,
+batches and prefetches, as ``keras.utils.image_dataset_from_directory`` does.
 """
 
 from __future__ import annotations
@@ -134,17 +134,45 @@ def decode_fn(opts: ImageOptions, max_pixels: int | None = None) -> Any:
     return _resized(pixels_fn(opts, max_pixels), opts)
 
 
-def group_decode_fn(opts: ImageOptions, group: int) -> Any:
-    """A graph function path -> float32 resized image for files of one decoder group (see :func:`decoder_group`)."""
+def group_decode_fn(opts: ImageOptions, group: int, exact_size: bool = False) -> Any:
+    """A graph function path -> float32 resized image for files of one decoder group (see :func:`decoder_group`).
+
+    ``exact_size``: every file's header declares the image size, so nothing is resized (bilinear resizing to the
+    same size returns the pixels unchanged: the same numbers, without the resize ops); the pixels are only cast to
+    float32. TensorFlow's decoders output the size the header declares (PNG IHDR, JPEG frame header, GIF screen,
+    BMP info header); ``ensure_shape`` makes any other size fail, as a file that does not decode does.
+    """
     import tensorflow as tf
 
     decode = _group_pixels(group, opts.channels)
-    return _resized(lambda path: decode(tf.io.read_file(path)), opts)
+    if not exact_size:
+        return _resized(lambda path: decode(tf.io.read_file(path)), opts)
+    shape = (int(opts.image_size[0]), int(opts.image_size[1]), opts.channels)
+    return lambda path: tf.ensure_shape(tf.cast(decode(tf.io.read_file(path)), tf.float32), shape)
+
+
+def _traced(fn: Any) -> Any:
+    """``fn`` for ``Dataset.map``, traced as written: AutoGraph's source rewrite (about 0.3 s per map function, the
+    largest part of a pipeline's set-up) is skipped. The map functions here branch only on Python values; the
+    per-image branches they hold are explicit ``tf.cond``/``tf.case`` ops."""
+    import tensorflow as tf
+
+    return tf.autograph.experimental.do_not_convert(fn)
+
+
+def _rescaled(load: Any, opts: ImageOptions) -> Any:
+    """``load`` followed by the rescale of ``opts``, image by image: the same float32 operations as on a batch, without
+    a second ``map`` stage over the batches (a stage costs more than the arithmetic it runs)."""
+    scale, offset = rescale_factors(opts.rescale)
+    if scale == 1.0 and offset == 0.0:
+        return load
+    return lambda path: load(path) * scale + offset
 
 
 def _decoded(items: Any, groups: Any, opts: ImageOptions, element: Any, shuffle: int | None, seed: int,
-             drop_errors: bool) -> Any:
-    """``items`` (a nested structure of arrays, one row per file; paths first) mapped by ``element(load, *row)``.
+             drop_errors: bool, exact_size: bool = False) -> Any:
+    """``items`` (a nested structure of arrays, one row per file; paths first) mapped by ``element(load, *row)``,
+    ``load`` a path's decoded, resized and rescaled image (``exact_size``: see :func:`group_decode_fn`).
 
     Each decoder group gets its own ``map`` with a branch-free decoder; two groups are merged back in file order
     (``shuffle``: a shuffled order) by ``choose_from_datasets`` over the files' group sequence. Shuffled, each
@@ -160,8 +188,8 @@ def _decoded(items: Any, groups: Any, opts: ImageOptions, element: Any, shuffle:
         ds = tf.data.Dataset.from_tensor_slices(rows)
         if shuffle is not None:
             ds = ds.shuffle(shuffle, seed=seed + k, reshuffle_each_iteration=True)
-        load = group_decode_fn(opts, group)
-        ds = ds.map(lambda *row, load=load: element(load, *row), num_parallel_calls=tf.data.AUTOTUNE)
+        load = _rescaled(group_decode_fn(opts, group, exact_size), opts)
+        ds = ds.map(_traced(lambda *row, load=load: element(load, *row)), num_parallel_calls=tf.data.AUTOTUNE)
         if drop_errors:
             ds = ds.ignore_errors()  # files that pass the byte checks but still fail to decode are dropped
         parts.append(ds)
@@ -180,24 +208,22 @@ def _groups(formats: list[str], opts: ImageOptions) -> Any:
 
 
 def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineOptions, training: bool,
-                   seed: int, formats: list[str]) -> Any:
-    """Batched ``(images, labels)`` dataset over ``files`` (``formats``: each file's format, from the scan)."""
+                   seed: int, formats: list[str], exact_size: bool = False) -> Any:
+    """Batched ``(images, labels)`` dataset over ``files`` (``formats``: each file's format, from the scan;
+    ``exact_size``: every file's header declares the image size, see :func:`group_decode_fn`)."""
     import numpy as np
     import tensorflow as tf
 
-    scale, offset = rescale_factors(opts.rescale)
     shuffle = training and pipe.shuffle
     # Shuffle paths, not pixels: the buffer then costs bytes per file, not per image.
     buffer = shuffle_buffer(pipe, len(files)) if shuffle and not pipe.cache else None
     ds = _decoded((np.asarray(files), np.asarray(y)), _groups(formats, opts), opts,
-                  lambda load, p, label: (load(p), label), buffer, seed, drop_errors=True)
+                  lambda load, p, label: (load(p), label), buffer, seed, drop_errors=True, exact_size=exact_size)
     if pipe.cache:
         ds = ds.cache()
         if shuffle:
             ds = ds.shuffle(shuffle_buffer(pipe, len(files)), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(int(pipe.batch_size))
-    if scale != 1.0 or offset != 0.0:
-        ds = ds.map(lambda x, label: (x * scale + offset, label), num_parallel_calls=tf.data.AUTOTUNE)
     if training and pipe.repeat:
         ds = ds.repeat()
     if pipe.prefetch:
@@ -218,7 +244,6 @@ def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], 
     import numpy as np
     import tensorflow as tf
 
-    scale, offset = rescale_factors(opts.rescale)
     rows: dict[str, Any] = {k: np.asarray(v) for k, v in x.items()} if x else {
         "_": np.zeros((len(files),), np.float32)}  # no table Input: a placeholder the map below drops
     targets = tf.nest.map_structure(np.asarray, y)
@@ -241,13 +266,6 @@ def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], 
         if shuffle:
             ds = ds.shuffle(shuffle_buffer(pipe, len(files)), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(int(pipe.batch_size))
-    if scale != 1.0 or offset != 0.0:
-        def rescale(xs: Any, target: Any) -> Any:
-            if names == [image_input]:
-                return xs * scale + offset, target
-            return {n: (xs[n] * scale + offset if n == image_input else xs[n]) for n in names}, target
-
-        ds = ds.map(rescale, num_parallel_calls=tf.data.AUTOTUNE)
     if training and pipe.repeat:
         ds = ds.repeat()
     if pipe.prefetch:
@@ -262,7 +280,7 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
     from visualnn.services.datasets.images import scan_image_folder
 
     opts = spec.image()
-    scan = scan_image_folder(spec.path)
+    scan = scan_image_folder(spec.path, sample_size=0)  # no Pillow header sampling: see scan_image_folder
     labels = np.asarray(scan.labels, dtype=np.int64)
     split = spec.split()
     seed = int(pipe.seed if pipe.seed is not None else split.seed)
@@ -277,13 +295,15 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
         y_all = labels.astype(np.int32)
     files = np.asarray(scan.files)
     formats = np.asarray(scan.formats)
+    height, width = int(opts.image_size[0]), int(opts.image_size[1])
+    exact = all(size == (width, height) for size in scan.declared)  # no image needs resizing
     sets = {}
     counts = {}
     for k in ("train", "val", "test"):
         sel = getattr(idx, k)
         counts[k] = int(sel.size)
         sets[k] = (image_pipeline(files[sel].tolist(), y_all[sel], opts, pipe, k == "train", seed,
-                                  formats[sel].tolist()) if sel.size else None)
+                                  formats[sel].tolist(), exact) if sel.size else None)
     shape = (int(opts.image_size[0]), int(opts.image_size[1]), opts.channels)
     stats = {"source": "images", "task": task, "class_names": scan.class_names, "counts": scan.counts,
              "rescale": opts.rescale, "image_size": list(opts.image_size), "color_mode": opts.color_mode,
