@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from visualnn.core.specs.base import (
+    Cost,
     KerasCall,
     LayerSpec,
     ParamCount,
@@ -32,6 +33,7 @@ def default_registry() -> Registry:
 
 __all__ = [
     "CATEGORIES",
+    "Cost",
     "KerasCall",
     "LayerSpec",
     "ParamCount",

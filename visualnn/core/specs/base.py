@@ -238,7 +238,28 @@ class ParamCount:
         return self.trainable + self.non_trainable
 
 
+@dataclass(frozen=True)
+class Cost:
+    """Arithmetic of one node for one sample: multiply-accumulates and the FLOPs beyond ``2 * macs``.
+
+    ``extra_flops`` counts what is not a multiply-accumulate: bias additions, one operation per element
+    for an activation function, comparisons and additions of pooling, element-wise merges
+    (docs/COST_ANALYSIS.md lists the rule of every layer).
+    """
+
+    macs: int = 0
+    extra_flops: int = 0
+
+    @property
+    def flops(self) -> int:
+        """Floating-point operations: two per multiply-accumulate plus the extras."""
+        return 2 * self.macs + self.extra_flops
+
+
 InferFn = Callable[[dict[str, Any], list[Shape]], Shape]
+CostFn = Callable[[dict[str, Any], list[Shape], Shape], Cost]
+"""``count_cost(params, input_shapes, output_shape)``: the node's :class:`Cost` per sample (batch axis excluded);
+raise ``ShapeError`` when a dimension it needs is unknown (``None``)."""
 CountFn = Callable[[dict[str, Any], list[Shape], Shape], "int | ParamCount"]
 CallFn = Callable[["LayerSpec", dict[str, Any]], KerasCall]
 UpgradeFn = Callable[[dict[str, Any], int], dict[str, Any]]
@@ -285,6 +306,7 @@ class LayerSpec:
     params: tuple[ParamSpec, ...]
     infer: InferFn
     count_params: CountFn = _no_params
+    count_cost: CostFn | None = None  # None: no analytic formula (0 MACs, listed as such by core.costs)
     inputs: tuple[str, ...] = ("input",)  # input port names; () for Input
     variadic: bool = False  # merge layers: any number (>= min_inputs) of input ports
     min_inputs: int = 1

@@ -16,6 +16,7 @@ from visualnn.core.specs.base import (
     ShapeError,
     fmt_shape,
 )
+from visualnn.core.specs.builtin import _costs
 from visualnn.core.specs.builtin._rules import norm_axis, one_input, same_shape
 
 DOCS = "https://keras.io/api/layers/activation_layers/"
@@ -66,6 +67,7 @@ SPECS = [
             ParamSpec("threshold", FLOAT, 0.0, "Values below this are zeroed (or leaked).", advanced=True),
         ),
         infer=same_shape("ReLU"),
+        count_cost=_costs.elementwise(),
         key_params=("max_value",),
         doc_url=DOCS + "relu/",
     ),
@@ -75,6 +77,7 @@ SPECS = [
         doc="ReLU that lets a small slope through for negative values.",
         params=(ParamSpec("negative_slope", FLOAT, 0.3, "Slope for negative inputs.", min=0.0),),
         infer=same_shape("LeakyReLU"),
+        count_cost=_costs.elementwise(),
         key_params=("negative_slope",),
         doc_url=DOCS + "leaky_relu/",
     ),
@@ -87,6 +90,7 @@ SPECS = [
             ParamSpec("shared_axes", AXES, None, "Axes that share one slope, e.g. [1, 2] for one slope per channel.", min=1, optional=True),
         ),
         infer=_prelu_infer,
+        count_cost=_costs.elementwise(),
         count_params=_prelu_count,
         key_params=("shared_axes",),
         doc_url=DOCS + "prelu/",
@@ -97,6 +101,7 @@ SPECS = [
         doc="Exponential linear unit: smooth for negative values.",
         params=(ParamSpec("alpha", FLOAT, 1.0, "Scale of the negative part."),),
         infer=same_shape("ELU"),
+        count_cost=_costs.elementwise(),
         key_params=("alpha",),
         doc_url=DOCS + "elu/",
     ),
@@ -106,6 +111,7 @@ SPECS = [
         doc="Turns scores into probabilities that sum to 1 along an axis.",
         params=(ParamSpec("axis", INT, -1, "Axis normalized to sum to 1 (-1 = last)."),),
         infer=_softmax_infer,
+        count_cost=_costs.elementwise(),
         key_params=("axis",),
         doc_url=DOCS + "softmax/",
     ),

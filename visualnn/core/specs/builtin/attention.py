@@ -17,6 +17,7 @@ from visualnn.core.specs.base import (
     ShapeError,
     fmt_shape,
 )
+from visualnn.core.specs.builtin import _costs
 from visualnn.core.specs.builtin._rules import require_known
 
 HINT = "Feed sequences of shape (samples, steps, features), e.g. from an Embedding or an LSTM with return_sequences."
@@ -72,6 +73,7 @@ MULTI_HEAD_ATTENTION = LayerSpec(
     ),
     infer=_mha_infer,
     count_params=_mha_count,
+    count_cost=_costs.multi_head_attention,
     inputs=("query", "value", "key"),
     optional_inputs=1,
     call_style="named",
@@ -132,6 +134,7 @@ ATTENTION = LayerSpec(
     ),
     infer=_attention_infer("Attention"),
     count_params=_attention_count,
+    count_cost=_costs.dot_attention,
     inputs=("query", "value", "key"),
     optional_inputs=1,
     call_style="list",
@@ -146,6 +149,7 @@ ADDITIVE_ATTENTION = LayerSpec(
     params=(ParamSpec("use_scale", BOOL, True, "Learn one scale per feature for the scores."), _dropout()),
     infer=_attention_infer("AdditiveAttention"),
     count_params=_additive_count,
+    count_cost=_costs.additive_attention,
     inputs=("query", "value", "key"),
     optional_inputs=1,
     call_style="list",

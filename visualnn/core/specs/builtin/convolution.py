@@ -18,6 +18,7 @@ from visualnn.core.specs.base import (
     ShapeError,
     fmt_shape,
 )
+from visualnn.core.specs.builtin import _costs
 from visualnn.core.specs.builtin._rules import (
     as_tuple,
     conv_length,
@@ -144,6 +145,7 @@ def conv_spec(rank: int) -> LayerSpec:
         doc=f"{rank}D convolution: slides learned filters over the input to detect local patterns.",
         params=_conv_params(rank, causal=rank == 1),
         infer=_conv_infer(name, rank),
+        count_cost=_costs.conv(rank),
         count_params=_conv_count(rank),
         key_params=("filters", "kernel_size", "activation"),
         replaces=(f"Convolution{rank}D",),  # Keras's long alias
@@ -202,6 +204,7 @@ def separable_spec(rank: int) -> LayerSpec:
         ),
         infer=infer,
         count_params=count,
+        count_cost=_costs.separable(rank),
         key_params=("filters", "kernel_size", "activation"),
         replaces=(f"SeparableConvolution{rank}D",),
         doc_url=f"{DOCS}separable_convolution{rank}d/",
@@ -242,6 +245,7 @@ def depthwise_spec(rank: int) -> LayerSpec:
         ),
         infer=infer,
         count_params=count,
+        count_cost=_costs.depthwise(rank),
         key_params=("kernel_size", "depth_multiplier", "activation"),
         doc_url=f"{DOCS}depthwise_convolution{rank}d/",
     )
@@ -282,6 +286,7 @@ def transpose_spec(rank: int) -> LayerSpec:
         ),
         infer=infer,
         count_params=_conv_count(rank),
+        count_cost=_costs.conv_transpose(rank),
         key_params=("filters", "kernel_size", "strides"),
         replaces=(f"Convolution{rank}DTranspose",),
         doc_url=f"{DOCS}convolution{rank}d_transpose/",

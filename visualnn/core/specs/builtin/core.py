@@ -21,6 +21,7 @@ from visualnn.core.specs.base import (
     ShapeError,
     fmt_shape,
 )
+from visualnn.core.specs.builtin import _costs
 from visualnn.core.specs.builtin._rules import one_input, prod, require_known, require_rank, same_shape
 
 KERAS_DOCS = "https://keras.io/api/layers/"
@@ -67,6 +68,7 @@ DENSE = LayerSpec(
         *weight_params(),
     ),
     infer=_dense_infer,
+    count_cost=_costs.dense,
     count_params=_dense_count,
     key_params=("units", "activation"),
     doc_url=KERAS_DOCS + "core_layers/dense/",
@@ -79,6 +81,7 @@ ACTIVATION = LayerSpec(
     doc="Applies an activation function element-wise; the shape is unchanged.",
     params=(ParamSpec("activation", CHOICE, "relu", "Activation function.", choices=ACTIVATIONS),),
     infer=same_shape("Activation"),
+    count_cost=_costs.elementwise(),
     key_params=("activation",),
     doc_url=KERAS_DOCS + "core_layers/activation/",
 )
@@ -94,6 +97,7 @@ DROPOUT = LayerSpec(
         ParamSpec("seed", INT, None, "Random seed for the dropout mask.", optional=True, advanced=True),
     ),
     infer=same_shape("Dropout"),
+    count_cost=_costs.free,
     key_params=("rate",),
     doc_url=KERAS_DOCS + "regularization_layers/dropout/",
 )
@@ -114,6 +118,7 @@ FLATTEN = LayerSpec(
         ParamSpec("data_format", CHOICE, None, "Channel axis position of the input.", choices=(None, "channels_last", "channels_first"), optional=True, advanced=True),
     ),
     infer=_flatten_infer,
+    count_cost=_costs.free,
     doc_url=KERAS_DOCS + "reshaping_layers/flatten/",
 )
 
@@ -153,6 +158,7 @@ RESHAPE = LayerSpec(
         ParamSpec("target_shape", SHAPE, [-1], "New shape without the batch axis; one dimension may be -1 (inferred).", min=-1),
     ),
     infer=_reshape_infer,
+    count_cost=_costs.free,
     key_params=("target_shape",),
     doc_url=KERAS_DOCS + "reshaping_layers/reshape/",
 )
@@ -174,6 +180,7 @@ PERMUTE = LayerSpec(
     doc="Reorders the non-batch axes, e.g. [2, 1] swaps steps and features.",
     params=(ParamSpec("dims", AXES, [2, 1], "New order of the axes, numbered from 1 (the batch axis stays first).", min=1),),
     infer=_permute_infer,
+    count_cost=_costs.free,
     key_params=("dims",),
     doc_url=KERAS_DOCS + "reshaping_layers/permute/",
 )
@@ -191,6 +198,7 @@ REPEAT_VECTOR = LayerSpec(
     doc="Repeats a vector n times, giving a sequence (samples, n, features).",
     params=(ParamSpec("n", INT, 3, "Number of repetitions (sequence length of the output).", min=1),),
     infer=_repeat_infer,
+    count_cost=_costs.free,
     key_params=("n",),
     doc_url=KERAS_DOCS + "reshaping_layers/repeat_vector/",
 )
@@ -217,6 +225,7 @@ EMBEDDING = LayerSpec(
         ParamSpec("mask_zero", BOOL, False, "Treat token 0 as padding and mask it for later layers.", advanced=True),
     ),
     infer=_embedding_infer,
+    count_cost=_costs.free,  # a table lookup: no arithmetic
     count_params=_embedding_count,
     key_params=("input_dim", "output_dim"),
     doc_url=KERAS_DOCS + "core_layers/embedding/",
@@ -228,6 +237,7 @@ IDENTITY = LayerSpec(
     doc="Passes its input through unchanged (a placeholder or a named tap point).",
     params=(),
     infer=same_shape("Identity"),
+    count_cost=_costs.free,
     doc_url=KERAS_DOCS + "core_layers/identity/",
 )
 

@@ -14,6 +14,7 @@ from visualnn.core.specs.base import (
     Shape,
     ShapeError,
 )
+from visualnn.core.specs.builtin import _costs
 
 
 def _infer_input(params: dict[str, Any], inputs: list[Shape]) -> Shape:
@@ -38,6 +39,7 @@ INPUT = LayerSpec(
         ParamSpec("dtype", CHOICE, "float32", "Data type of the input tensor.", choices=DTYPES),
     ),
     infer=_infer_input,
+    count_cost=_costs.free,
     inputs=(),
     keras_class="keras.Input",
     keras_call=_input_call,

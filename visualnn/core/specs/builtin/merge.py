@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from visualnn.core.specs.base import AXES, BOOL, INT, LayerSpec, ParamSpec, Shape, ShapeError, fmt_shape
+from visualnn.core.specs.builtin import _costs
 
 DOCS = "https://keras.io/api/layers/merging_layers/"
 MATCH_HINT = "Add a Dense/Conv layer or a Reshape so the shapes match."
@@ -47,6 +48,7 @@ def _elementwise(name: str, doc: str, slug: str, exactly_two: bool = False) -> L
         doc=doc,
         params=(),
         infer=infer,
+        count_cost=_costs.average_merge if name == "Average" else _costs.merge,
         inputs=("input 1", "input 2") if exactly_two else ("input",),
         variadic=not exactly_two,
         min_inputs=2,
@@ -87,6 +89,7 @@ CONCATENATE = LayerSpec(
     doc="Joins its inputs side by side along one axis (by default the features).",
     params=(ParamSpec("axis", INT, -1, "Axis along which the inputs are joined (-1 = last)."),),
     infer=_concat_infer,
+    count_cost=_costs.free,
     variadic=True,
     min_inputs=2,
     call_style="list",
@@ -134,6 +137,7 @@ DOT = LayerSpec(
         ParamSpec("normalize", BOOL, False, "L2-normalize both inputs first (gives cosine similarity)."),
     ),
     infer=_dot_infer,
+    count_cost=_costs.dot,
     inputs=("input 1", "input 2"),
     min_inputs=2,
     call_style="list",

@@ -18,6 +18,7 @@ from visualnn.core.specs.base import (
     ShapeError,
     fmt_shape,
 )
+from visualnn.core.specs.builtin import _costs
 from visualnn.core.specs.builtin._rules import image_input, norm_axis, one_input, prod, require_rank
 
 DOCS = "https://keras.io/api/layers/"
@@ -75,6 +76,7 @@ BATCH_NORMALIZATION = LayerSpec(
         _init("moving_variance_initializer", "ones", "How the moving variance starts."),
     ),
     infer=_norm_infer("BatchNormalization"),
+    count_cost=_costs.scale_shift,  # at inference the statistics fold into one scale and shift
     count_params=_bn_count,
     key_params=("momentum",),
     doc_url=DOCS + "normalization_layers/batch_normalization/",
@@ -99,6 +101,7 @@ LAYER_NORMALIZATION = LayerSpec(
         _init("gamma_initializer", "ones", "How the scale starts."),
     ),
     infer=_norm_infer("LayerNormalization"),
+    count_cost=_costs.normalizing,
     count_params=_ln_count,
     key_params=("axis",),
     doc_url=DOCS + "normalization_layers/layer_normalization/",
@@ -126,6 +129,7 @@ GAUSSIAN_NOISE = LayerSpec(
     doc="Adds zero-centred Gaussian noise during training only (a regularizer).",
     params=(ParamSpec("stddev", FLOAT, 0.1, "Standard deviation of the noise.", min=0.0), _seed()),
     infer=_same("GaussianNoise"),
+    count_cost=_costs.free,  # inactive at inference
     key_params=("stddev",),
     doc_url=DOCS + "regularization_layers/gaussian_noise/",
 )
@@ -144,6 +148,7 @@ def _spatial_dropout(rank: int) -> LayerSpec:
         doc=f"Drops whole channels (feature maps) of a {rank}D input during training.",
         params=(_rate(0.2), _seed()),
         infer=infer,
+        count_cost=_costs.free,  # inactive at inference
         key_params=("rate",),
         doc_url=f"{DOCS}regularization_layers/spatial_dropout{rank}d/",
     )
@@ -182,6 +187,7 @@ GROUP_NORMALIZATION = LayerSpec(
         _init("gamma_initializer", "ones", "How the scale starts."),
     ),
     infer=_group_norm_infer,
+    count_cost=_costs.normalizing,
     count_params=_group_norm_count,
     key_params=("groups",),
     doc_url=DOCS + "normalization_layers/group_normalization/",
@@ -201,6 +207,7 @@ UNIT_NORMALIZATION = LayerSpec(
     doc="Scales each sample to unit length (L2 norm 1) along the given axis.",
     params=(ParamSpec("axis", AXES, -1, "Axis (or axes) whose L2 norm becomes 1."),),
     infer=_unit_norm_infer,
+    count_cost=_costs.unit_norm,
     key_params=("axis",),
     doc_url=DOCS + "normalization_layers/unit_normalization/",
 )
@@ -213,6 +220,7 @@ def _noise_dropout(name: str, doc: str, slug: str) -> LayerSpec:
         doc=doc,
         params=(_rate(0.1), _seed()),
         infer=_same(name),
+        count_cost=_costs.free,  # inactive at inference
         key_params=("rate",),
         doc_url=DOCS + "regularization_layers/" + slug,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from visualnn.core.specs.base import BOOL, CHOICE, LayerSpec, ParamSpec, Shape
+from visualnn.core.specs.builtin import _costs
 from visualnn.core.specs.builtin._rules import as_tuple, conv_length, image_input, positive_dims
 from visualnn.core.specs.builtin.convolution import AXES_TEXT, RESHAPE_HINT, ints_param
 
@@ -39,6 +40,7 @@ def pool_spec(kind: str, rank: int) -> LayerSpec:
             ParamSpec("padding", CHOICE, "valid", "'valid' drops incomplete windows; 'same' pads to keep them.", choices=("valid", "same")),
         ),
         infer=_pool_infer(name, rank),
+        count_cost=_costs.pooling(rank),
         key_params=("pool_size",),
         replaces=(f"{kind if kind == 'Max' else 'Avg'}Pool{rank}D",),  # Keras's short aliases
         doc_url=f"{DOCS}{slug}_pooling{rank}d/",
@@ -66,6 +68,7 @@ def global_spec(kind: str, rank: int) -> LayerSpec:
         doc=f"Reduces each channel to its {what} over all {rank}D positions: (samples, channels).",
         params=(ParamSpec("keepdims", BOOL, False, "Keep the pooled axes with size 1 instead of dropping them."),),
         infer=_global_infer(name, rank),
+        count_cost=_costs.global_pooling,
         replaces=(f"Global{kind if kind == 'Max' else 'Avg'}Pool{rank}D",),  # Keras's short aliases
         doc_url=f"{DOCS}global_{slug}_pooling{rank}d/",
     )

@@ -18,6 +18,7 @@ from visualnn.core.specs.base import (
     ShapeError,
     fmt_shape,
 )
+from visualnn.core.specs.builtin import _costs
 from visualnn.core.specs.builtin._rules import image_input, norm_axis, one_input, same_shape
 
 DOCS = "https://keras.io/api/layers/preprocessing_layers/"
@@ -41,6 +42,7 @@ RESCALING = LayerSpec(
         ParamSpec("offset", FLOAT, 0.0, "Value added after scaling."),
     ),
     infer=same_shape("Rescaling"),
+    count_cost=_costs.scale_shift,
     key_params=("scale", "offset"),
     doc_url=DOCS + "image_preprocessing/rescaling/",
 )
@@ -81,6 +83,7 @@ NORMALIZATION = LayerSpec(
         ParamSpec("invert", BOOL, False, "Undo a normalization instead (de-standardize outputs).", advanced=True),
     ),
     infer=_normalization_infer,
+    count_cost=_costs.scale_shift,
     count_params=_normalization_count,
     key_params=("axis",),
     doc_url=DOCS + "numerical/normalization/",
@@ -126,6 +129,7 @@ def _crop_spec(name: str, doc: str, slug: str, random: bool) -> LayerSpec:
         doc=doc,
         params=params + ((_seed(),) if random else ()),
         infer=infer,
+        count_cost=_costs.free,
         key_params=("height", "width"),
         doc_url=DOCS + slug,
     )
@@ -149,6 +153,7 @@ def _aug(name: str, doc: str, slug: str, params: tuple[ParamSpec, ...], key: tup
         doc=doc + " Active during training only.",
         params=params,
         infer=_image_same(name),
+        count_cost=_costs.free,  # random augmentation is inactive at inference
         key_params=key,
         doc_url=DOCS + "image_augmentation/" + slug,
     )

@@ -19,6 +19,7 @@ from visualnn.core.specs.base import (
     ShapeError,
     fmt_shape,
 )
+from visualnn.core.specs.builtin import _costs
 from visualnn.core.specs.builtin._rules import as_tuple, image_input, prod, require_known
 from visualnn.core.specs.builtin.convolution import conv_spatial, ints_param
 from visualnn.core.specs.builtin.core import activation_param
@@ -109,6 +110,7 @@ def rnn_spec(kind: str, doc: str, slug: str) -> LayerSpec:
         params=rnn_params(kind),
         infer=infer,
         count_params=count,
+        count_cost=_costs.recurrent(kind, GATES[kind]),
         key_params=("units", "return_sequences"),
         doc_url=DOCS + slug,
     )
@@ -153,6 +155,7 @@ BIDIRECTIONAL = LayerSpec(
     ),
     infer=_bidi_infer,
     count_params=_bidi_count,
+    count_cost=_costs.bidirectional,
     keras_call=_bidi_call,
     key_params=("layer", "units", "merge_mode"),
     doc_url=DOCS + "bidirectional/",
@@ -202,6 +205,7 @@ CONV_LSTM2D = LayerSpec(
     ),
     infer=_convlstm_infer,
     count_params=_convlstm_count,
+    count_cost=_costs.conv_lstm2d,
     key_params=("filters", "kernel_size", "return_sequences"),
     doc_url=DOCS + "conv_lstm2d/",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from visualnn.core.specs.base import CHOICE, PADDING, LayerSpec, ParamSpec, Shape
+from visualnn.core.specs.builtin import _costs
 from visualnn.core.specs.builtin._rules import as_tuple, image_input, pairs, positive_dims
 from visualnn.core.specs.builtin.convolution import AXES_TEXT, RESHAPE_HINT, ints_param
 
@@ -36,6 +37,7 @@ def _pad_spec(rank: int) -> LayerSpec:
         doc=f"Adds rows of zeros around each {rank}D sample (before and after each spatial axis).",
         params=(ParamSpec("padding", PADDING, default, "Zeros added: an int, one per axis, or [before, after] pairs."),),
         infer=infer,
+        count_cost=_costs.free,
         key_params=("padding",),
         doc_url=f"{DOCS}zero_padding{rank}d/",
     )
@@ -58,6 +60,7 @@ def _crop_spec(rank: int) -> LayerSpec:
         doc=f"Removes rows at the borders of each {rank}D sample.",
         params=(ParamSpec("cropping", PADDING, default, "Amount cut: an int, one per axis, or [before, after] pairs."),),
         infer=infer,
+        count_cost=_costs.free,
         key_params=("cropping",),
         doc_url=f"{DOCS}cropping{rank}d/",
     )
@@ -91,6 +94,7 @@ def _upsampling_spec(rank: int) -> LayerSpec:
         doc=f"Enlarges each {rank}D sample by repeating its values along the spatial axes.",
         params=params,
         infer=infer,
+        count_cost=_costs.free,  # nearest repeats values; interpolation not counted
         key_params=("size",),
         doc_url=f"{DOCS}up_sampling{rank}d/",
     )

@@ -1,0 +1,300 @@
+"""Cost analysis before training: FLOPs per sample, weight, gradient, optimizer and activation memory, peaks.
+
+Pure Python, from the same layer specs (``LayerSpec.count_cost``) and the same :class:`ShapeReport` that shape
+inference produces, so the window recomputes it on every edit. The memory model (docs/COST_ANALYSIS.md):
+
+* weights: every parameter as a float32 variable (4 bytes). Keras's ``mixed_float16``/``mixed_bfloat16`` policies
+  keep the variables in float32 too; layers compute in 16 bits, reading a 2-byte cast copy of each trainable
+  weight during a step (counted as ``cast_bytes``).
+* activations: each node's output at the batch size, in the compute dtype (4 bytes, or 2 under mixed precision;
+  an Input keeps its own dtype). Training keeps every forward output for backprop (recurrent layers also keep
+  their gates at every step); inference keeps a tensor only until its last consumer has run.
+* training adds the gradients (one float32 per trainable weight), the optimizer's slots (Adam/AdamW/Nadam/Adamax
+  two per trainable weight, SGD with momentum and RMSprop one, RMSprop with momentum two, Adagrad one) and,
+  during backprop, the gradients of the largest layer's input and output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from visualnn.core.graph import Graph
+from visualnn.core.shapes import ShapeReport, infer_shapes
+from visualnn.core.specs import Cost, Registry, Shape, ShapeError, default_registry
+from visualnn.core.training_config import TrainingConfig
+
+FLOAT_BYTES = 4
+HALF_BYTES = 2
+DTYPE_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int32": 4, "int64": 8, "bool": 1}
+MIXED = ("mixed_float16", "mixed_bfloat16")
+RECURRENT_GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
+
+
+def optimizer_slots(cfg: TrainingConfig) -> int:
+    """How many float32 values the optimizer keeps per trainable weight (Keras 3's optimizers)."""
+    name = cfg.optimizer
+    if name in ("adam", "adamw", "nadam", "adamax"):
+        return 2  # first and second moments
+    if name == "sgd":
+        return 1 if cfg.momentum > 0 else 0  # the velocity, only with momentum
+    if name == "rmsprop":
+        return 2 if cfg.momentum > 0 else 1  # the mean square, plus the momentum
+    if name == "adagrad":
+        return 1  # the accumulator
+    return 2  # an optimizer this table does not know: assume Adam's two, the common upper bound
+
+
+@dataclass(frozen=True)
+class NodeCost:
+    """The cost of one node: per-sample arithmetic, weights, and its output at the batch size."""
+
+    id: str
+    name: str
+    type: str
+    macs: int | None  # None: unknown (no shape, or a size the formula needs is unknown)
+    flops: int | None
+    formula: bool  # False: the layer has no analytic formula; its 0 MACs are a gap, not a fact
+    params: int
+    trainable: int
+    weight_bytes: int
+    activation_bytes: int  # the output at the batch size (training also keeps ``kept_bytes``)
+    kept_bytes: int  # what training keeps for backprop: the output, plus a recurrent layer's per-step gates
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (``visualnn analyze --json``)."""
+        return {
+            "id": self.id, "name": self.name, "type": self.type, "macs": self.macs, "flops": self.flops,
+            "formula": self.formula, "params": self.params, "weight_bytes": self.weight_bytes,
+            "activation_bytes": self.activation_bytes, "kept_bytes": self.kept_bytes, "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class CostReport:
+    """Per-node costs (topological order) and the model's totals at one batch size and precision."""
+
+    nodes: tuple[NodeCost, ...] = ()
+    batch_size: int = 32
+    precision: str = "none"
+    optimizer: str = "adam"
+    slots_per_weight: int = 2
+    weight_bytes: int = 0
+    cast_bytes: int = 0
+    gradient_bytes: int = 0
+    optimizer_bytes: int = 0
+    kept_activation_bytes: int = 0
+    backprop_bytes: int = 0
+    inference_activation_bytes: int = 0
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates per sample over the nodes with a known cost."""
+        return sum(n.macs or 0 for n in self.nodes)
+
+    @property
+    def flops(self) -> int:
+        """FLOPs per sample over the nodes with a known cost."""
+        return sum(n.flops or 0 for n in self.nodes)
+
+    @property
+    def params(self) -> int:
+        """All weights."""
+        return sum(n.params for n in self.nodes)
+
+    @property
+    def training_peak_bytes(self) -> int:
+        """Weights, their casts, gradients, optimizer slots, kept activations and backprop's transient gradients."""
+        return (self.weight_bytes + self.cast_bytes + self.gradient_bytes + self.optimizer_bytes
+                + self.kept_activation_bytes + self.backprop_bytes)
+
+    @property
+    def inference_peak_bytes(self) -> int:
+        """Weights, their casts and the most activation memory alive at once during a forward pass."""
+        return self.weight_bytes + self.cast_bytes + self.inference_activation_bytes
+
+    @property
+    def without_formula(self) -> list[NodeCost]:
+        """Nodes counted as 0 MACs because their layer has no analytic formula."""
+        return [n for n in self.nodes if not n.formula]
+
+    @property
+    def unknown(self) -> list[NodeCost]:
+        """Nodes whose cost is unknown (a shape error, or a size the formula needs)."""
+        return [n for n in self.nodes if n.formula and n.macs is None]
+
+    def largest(self, key: str = "kept_bytes", count: int = 3) -> list[NodeCost]:
+        """The ``count`` nodes with the largest ``key`` (``kept_bytes``, ``flops``, ``weight_bytes``...)."""
+        return sorted(self.nodes, key=lambda n: getattr(n, key) or 0, reverse=True)[:count]
+
+    def total_dict(self) -> dict[str, Any]:
+        """The ``total`` object of ``visualnn analyze --json``."""
+        return {
+            "macs": self.macs, "flops": self.flops, "params": self.params,
+            "weight_bytes": self.weight_bytes, "cast_bytes": self.cast_bytes,
+            "gradient_bytes": self.gradient_bytes, "optimizer_bytes": self.optimizer_bytes,
+            "kept_activation_bytes": self.kept_activation_bytes, "backprop_bytes": self.backprop_bytes,
+            "inference_activation_bytes": self.inference_activation_bytes,
+            "training_peak_bytes": self.training_peak_bytes, "inference_peak_bytes": self.inference_peak_bytes,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``layers``, ``total`` and the settings the memory estimate assumed."""
+        return {
+            "batch_size": self.batch_size, "precision": self.precision, "optimizer": self.optimizer,
+            "optimizer_slots_per_weight": self.slots_per_weight,
+            "layers": [n.to_dict() for n in self.nodes],
+            "total": self.total_dict(),
+            "without_formula": [n.id for n in self.without_formula],
+            "unknown": [n.id for n in self.unknown],
+        }
+
+
+def _elements(shape: Shape | None) -> int | None:
+    if shape is None:
+        return None
+    out = 1
+    for d in shape[1:]:
+        if d is None:
+            return None
+        out *= d
+    return out
+
+
+def analyze_costs(
+    graph: Graph,
+    training: TrainingConfig | None = None,
+    shapes: ShapeReport | None = None,
+    registry: Registry | None = None,
+    batch_size: int | None = None,
+) -> CostReport:
+    """The cost of every node and the memory totals; never raises (unknowns are ``None`` with a note).
+
+    ``shapes`` reuses an inference already made (the window's); ``batch_size`` overrides the training settings'.
+    """
+    registry = registry or default_registry()
+    cfg = training or TrainingConfig()
+    shapes = shapes if shapes is not None else infer_shapes(graph, registry)
+    batch = int(batch_size or cfg.batch_size or 1)
+    precision = cfg.mixed_precision if cfg.mixed_precision in MIXED else "none"
+    act_bytes = HALF_BYTES if precision in MIXED else FLOAT_BYTES
+    order = graph.topological_order()
+    placed = set(order)
+    order += [nid for nid in graph.nodes if nid not in placed]
+    nodes: list[NodeCost] = []
+    out_bytes: dict[str, int] = {}
+    for nid in order:
+        node = graph.nodes[nid]
+        info = shapes.nodes.get(nid)
+        spec = registry.get(node.type)
+        count = info.params if info else None
+        params = count.total if count else 0
+        trainable = count.trainable if count else 0
+        size = _elements(info.output) if info else None
+        per_value = act_bytes
+        if spec is not None and spec.type == "Input":
+            per_value = DTYPE_BYTES.get(str(node.params.get("dtype", "float32")), FLOAT_BYTES)
+        activation = (size or 0) * batch * per_value
+        kept = activation
+        macs: int | None = None
+        flops: int | None = None
+        note: str | None = None
+        formula = spec is not None and spec.count_cost is not None
+        if info is None or info.output is None or spec is None:
+            note = (info.error if info else None) or "shape unknown"
+        elif spec.count_cost is None:
+            macs, flops, note = 0, 0, f"{spec.type} has no analytic formula; counted as 0 MACs"
+        else:
+            known = [s for s in info.input_shapes if s is not None]
+            try:
+                cost = spec.count_cost(spec.resolved(node.params), known, info.output)
+                macs, flops = cost.macs, cost.flops
+            except ShapeError as exc:
+                note = str(exc)
+            except Exception as exc:  # a spec's rule must not take the analysis down
+                note = f"{spec.type}: could not count the cost ({exc})."
+            kept += _recurrent_kept(spec.type, node.params, known, info.output) * batch * act_bytes
+        out_bytes[nid] = activation
+        nodes.append(NodeCost(nid, node.label, node.type, macs, flops, formula, params, trainable,
+                              params * FLOAT_BYTES, activation, kept, note))
+    total_trainable = sum(n.trainable for n in nodes)
+    total_params = sum(n.params for n in nodes)
+    slots = optimizer_slots(cfg)
+    return CostReport(
+        nodes=tuple(nodes),
+        batch_size=batch,
+        precision=precision,
+        optimizer=cfg.optimizer,
+        slots_per_weight=slots,
+        weight_bytes=total_params * FLOAT_BYTES,
+        cast_bytes=total_trainable * HALF_BYTES if precision in MIXED else 0,
+        gradient_bytes=total_trainable * FLOAT_BYTES,
+        optimizer_bytes=total_trainable * FLOAT_BYTES * slots,
+        kept_activation_bytes=sum(n.kept_bytes for n in nodes),
+        backprop_bytes=_backprop_bytes(graph, out_bytes),
+        inference_activation_bytes=_live_peak(graph, order, out_bytes),
+    )
+
+
+def _recurrent_kept(type_id: str, params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
+    """Values per sample a recurrent layer keeps for backprop beyond its output: its gates at every step."""
+    kind = type_id if type_id in RECURRENT_GATES else str(params.get("layer", "LSTM")) if type_id == "Bidirectional" else ""
+    if not kind or not inputs or len(inputs[0]) != 3 or inputs[0][1] is None:
+        return 0
+    units = int(params.get("units", 32))
+    copies = 2 if type_id == "Bidirectional" else 1
+    return copies * inputs[0][1] * RECURRENT_GATES[kind] * units
+
+
+def _backprop_bytes(graph: Graph, out_bytes: dict[str, int]) -> int:
+    """Backprop holds the gradient of a node's output and of its inputs at once: the largest such sum."""
+    into: dict[str, int] = {}
+    for e in graph.edges:
+        into[e.dst.node] = into.get(e.dst.node, 0) + out_bytes.get(e.src.node, 0)
+    return max((out_bytes.get(nid, 0) + into.get(nid, 0) for nid in graph.nodes), default=0)
+
+
+def _live_peak(graph: Graph, order: list[str], out_bytes: dict[str, int]) -> int:
+    """The most activation bytes alive at once in a forward pass in ``order`` (freed after the last consumer)."""
+    last_use: dict[str, int] = {}
+    position = {nid: i for i, nid in enumerate(order)}
+    for e in graph.edges:
+        if e.src.node in position and e.dst.node in position:
+            last_use[e.src.node] = max(last_use.get(e.src.node, -1), position[e.dst.node])
+    free_at: dict[int, list[str]] = {}
+    for nid, step in last_use.items():
+        free_at.setdefault(step, []).append(nid)
+    live = peak = 0
+    for step, nid in enumerate(order):
+        live += out_bytes.get(nid, 0)
+        peak = max(peak, live)
+        for done in free_at.get(step, ()):
+            live -= out_bytes.get(done, 0)
+    return peak
+
+
+def fmt_bytes(value: int | None) -> str:
+    """``1.5 MB`` style text (powers of 1024, as memory is sold)."""
+    if value is None:
+        return "?"
+    size = float(value)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def fmt_flops(value: int | None) -> str:
+    """``1.2 GFLOPs``-style short text for a count of operations (``?`` when unknown)."""
+    if value is None:
+        return "?"
+    for scale, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= scale:
+            return f"{value / scale:.2f} {suffix}"
+    return str(value)
+
+
+__all__ = ["Cost", "CostReport", "NodeCost", "analyze_costs", "fmt_bytes", "fmt_flops", "optimizer_slots"]
