@@ -188,6 +188,7 @@ def main() -> int:
         "tensorflow": tf.__version__, "keras": keras.__version__,
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
         "devices": [d["id"] for d in devices], "device": describe(devices) or "CPU",
+        "device_memory_mb": {d["id"]: d.get("memory_mb") for d in devices},  # RAM and GPU memory, for the UI
         "import_s": round(time.perf_counter() - t0, 3),
     })
     server.serve()

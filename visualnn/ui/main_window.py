@@ -368,6 +368,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         for key in ("zoom_in", "zoom_out", "zoom_reset", "fit"):
             view.addAction(acts[key])
         view.addSeparator()
+        view.addAction(self._show_costs_action())
         panels = view.addMenu("&Panels")
         for dock in self.docks.values():
             panels.addAction(dock.toggleViewAction())
@@ -376,6 +377,16 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         model.addAction(acts["auto_layout"])
         model.addAction(acts["toggle_mode"])
         self.help_menu: QMenu = bar.addMenu("&Help")  # filled by visualnn.ui.help (composition root)
+
+    def _show_costs_action(self) -> QAction:
+        """View > Show Layer Costs on Nodes: node footers show FLOPs per sample (core.costs) instead of parameters."""
+        action = QAction("Show Layer &Costs on Nodes", self)
+        action.setObjectName("action_show_costs")
+        action.setCheckable(True)
+        action.setStatusTip("Show each layer's FLOPs per sample in its card footer; the Summary tab has the details.")
+        action.toggled.connect(self.scene.set_show_costs)
+        self.actions_["show_costs"] = action
+        return action
 
     def add_file_action(self, key: str, action: QAction) -> None:
         """Put a feature's action in the File menu after Open Recent (and in :attr:`actions_` by key)."""

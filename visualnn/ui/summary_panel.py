@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QShowEvent
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from visualnn.core.costs import CostReport, analyze_costs
 from visualnn.core.specs import fmt_shape
 from visualnn.core.summary import summary_rows
 from visualnn.ui import theme
+from visualnn.ui.cost_view import CostSection
 from visualnn.ui.document import ProjectDocument
 
 COLUMNS = ("Layer", "Type", "Output shape", "Params", "Connected to")
@@ -33,17 +35,30 @@ class SummaryPanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.totals = QLabel(self)
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.costs = CostSection(self)  # FLOPs and memory per layer, from core.costs
+        left = QWidget(self)
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 0, 0)
+        left_lay.addWidget(self.table)
+        left_lay.addWidget(self.totals)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(left)
+        split.addWidget(self.costs)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.table)
-        lay.addWidget(self.totals)
+        lay.addWidget(split)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(40)  # coalesce bursts of edits (spin drags) into one rebuild
         self._timer.timeout.connect(self.refresh)
         self._stale = True
         document.graph_changed.connect(self._on_document_graph_changed)
+        document.training_changed.connect(self._on_document_graph_changed)  # batch size, optimizer, precision
+        document.project_replaced.connect(self._on_document_graph_changed)
         self.table.cellDoubleClicked.connect(self._on_table_cell_double_clicked)
+        self.costs.node_activated.connect(self.node_activated)
         self.refresh()
 
     def _on_document_graph_changed(self) -> None:
@@ -93,7 +108,13 @@ class SummaryPanel(QWidget):
             f"Trainable: {theme.fmt_count(shapes.trainable_params)}   ·   "
             f"Non-trainable: {theme.fmt_count(shapes.non_trainable_params)}"
         )
+        self.costs.show_report(self.cost_report())
         self._stale = False
+
+    def cost_report(self) -> CostReport:
+        """The cost analysis of the document's model with its training settings (pure Python, a few ms)."""
+        doc = self.document
+        return analyze_costs(doc.graph, doc.project.training, doc.shapes, doc.registry)
 
     def _on_table_cell_double_clicked(self, row: int, column: int) -> None:
         item = self.table.item(row, 0)

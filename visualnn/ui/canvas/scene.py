@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent, QToolTip
 
+from visualnn.core.costs import NodeCost, analyze_costs, fmt_bytes, fmt_flops
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.preprocessing_steps import preprocessing_steps
 from visualnn.core.shapes import ShapeReport, describe
@@ -32,6 +33,7 @@ class GraphScene(QGraphicsScene):
         self.document = document
         self.controller = controller or CanvasController(document, self)
         self.nodes: dict[str, NodeItem] = {}
+        self.show_costs = False  # footers show FLOPs instead of parameters (View menu)
         self.edges: dict[Edge, EdgeItem] = {}
         self._graph: Graph | None = None
         self._drag_port: PortItem | None = None
@@ -155,7 +157,13 @@ class GraphScene(QGraphicsScene):
             for edge in item.edges:
                 edge.adjust()
 
-    def _node_view(self, node: Node, shapes: ShapeReport | None, issues: list[Any] = ()) -> NodeView:  # type: ignore[assignment]
+    def set_show_costs(self, on: bool) -> None:
+        """Show each node's FLOPs in its footer (View > Show Layer Costs on Nodes) instead of its parameter count."""
+        self.show_costs = on
+        self.refresh_derived()
+
+    def _node_view(self, node: Node, shapes: ShapeReport | None, issues: list[Any] = (),  # type: ignore[assignment]
+                   cost: NodeCost | None = None) -> NodeView:
         spec = self.document.registry.get(node.type)
         category = spec.category if spec else "generic"
         summary = spec.summary(spec.resolved(node.params)) if spec else ""
@@ -164,6 +172,8 @@ class GraphScene(QGraphicsScene):
         shape_txt = fmt_shape(info.output) if info and info.output is not None else "?"
         count = info.params.total if info and info.params else None
         params_txt = "" if count is None else (f"{theme.fmt_count(count)} params" if count < 100_000 else f"{theme.fmt_count(count)} p")
+        if cost is not None:
+            params_txt = cost_footer(cost)
         severity = None
         messages = []
         for issue in issues:
@@ -179,6 +189,8 @@ class GraphScene(QGraphicsScene):
                 value = node.params.get(p.name, p.default)
                 lines.append(f"{p.name} = {value!r}")
         lines.append(f"output: {describe(info.output) if info and info.output is not None else '?'}")
+        if cost is not None:
+            lines.append(cost_tooltip(cost))
         for m in messages:
             lines.append(f"<span style='color:{theme.ERROR if severity == 'error' else theme.WARNING}'>{m}</span>")
         return NodeView(
@@ -195,6 +207,8 @@ class GraphScene(QGraphicsScene):
     def refresh_derived(self) -> None:
         """Update card texts, error outlines, ports and edge labels from fresh derived state."""
         shapes = self.document.shapes
+        costs = ({n.id: n for n in analyze_costs(self.document.graph, self.document.project.training, shapes,
+                                                self.document.registry).nodes} if self.show_costs else {})
         by_node: dict[str, list[Any]] = {}
         for issue in self.document.issues:
             nid = getattr(issue, "node_id", None)
@@ -208,7 +222,7 @@ class GraphScene(QGraphicsScene):
             node = graph.nodes.get(nid)
             if node is None:
                 continue
-            item.set_view(self._node_view(node, shapes, by_node.get(nid, [])))
+            item.set_view(self._node_view(node, shapes, by_node.get(nid, []), costs.get(nid)))
             self._update_ports(item, connected.get(nid, set()))
         back = set(graph.back_edges())
         for edge, eitem in self.edges.items():
@@ -398,3 +412,16 @@ class GraphScene(QGraphicsScene):
         if problem and screen_pos is not None:
             QToolTip.showText(screen_pos, problem)
         return problem
+
+
+def cost_footer(cost: NodeCost) -> str:
+    """A node footer's cost: ``4.5 MFLOPs``, or ``? FLOPs`` when unknown."""
+    text = fmt_flops(cost.flops)
+    return f"{text}FLOPs" if text[-1:].isalpha() else f"{text} FLOPs"
+
+
+def cost_tooltip(cost: NodeCost) -> str:
+    """The cost lines of a node's tooltip."""
+    line = (f"cost: {cost_footer(cost)} per sample · weights {fmt_bytes(cost.weight_bytes)} · "
+            f"output {fmt_bytes(cost.activation_bytes)} per batch")
+    return line + (f"<br><i>{cost.note}</i>" if cost.note else "")

@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.core.costs import analyze_costs
 from visualnn.core.model_io import output_names
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.elided_label import ElidedLabel
+from visualnn.ui.training.memory_check import MemoryPrompt, ask_train_anyway, memory_warning, training_device
 from visualnn.ui.training.plots import MetricPlots
 from visualnn.ui.training.session import READY_STATUS, ProgressState, TrainingSessionController, plot_names
 from visualnn.ui.training.settings import TrainingSettingsForm
@@ -84,6 +86,7 @@ class TrainingPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.settings_area = scroll
         self.ask_more_epochs: MoreEpochsPrompt = ask_more_epochs  # tests answer in place of the dialog
+        self.ask_train_anyway: MemoryPrompt = ask_train_anyway  # tests answer in place of the dialog
 
         self.train_button = QPushButton("Train")
         self.train_button.setToolTip("Build the model, compile it with these settings and fit it to the data.")
@@ -187,8 +190,23 @@ class TrainingPanel(QWidget):
         return self.controller.job_id
 
     def start_training(self, continue_run: str | None = None, epochs: int | None = None) -> str | None:
-        """Send a train job for the current project (optionally continuing a run); returns the job id."""
+        """Send a train job for the current project (optionally continuing a run); returns the job id.
+
+        When the estimated peak training memory exceeds the device's, asks first (Cancel sends nothing)."""
+        warning = self.memory_warning()
+        if warning and not self.ask_train_anyway(self, warning):
+            return None
         return self.controller.start(continue_run, epochs)
+
+    def memory_warning(self) -> str | None:
+        """The warning the next run would get: its estimated peak against the memory of the device it would use."""
+        if self.controller.running:
+            return None
+        project = self.document.project
+        report = analyze_costs(project.graph, project.training, self.document.shapes, self.document.registry)
+        memory = self.controller.device_memory_mb
+        device = training_device(project.training.device, memory)
+        return memory_warning(report, device, memory.get(device))
 
     def continue_training(self, epochs: int | None = None) -> str | None:
         """Train the latest run with a saved model for ``epochs`` more epochs (asked for when None)."""
@@ -218,7 +236,7 @@ class TrainingPanel(QWidget):
 
     # ------------------------------------------------------------------ widgets -> controller
     def _on_train_clicked(self) -> None:
-        self.controller.start()
+        self.start_training()
 
     def _on_pause_clicked(self) -> None:
         self.controller.toggle_pause()

@@ -98,6 +98,7 @@ class TrainingSessionController(QObject):
         self._run_base = ""  # the folder the running job writes its run into
         self._discarding = False  # the running job was stopped to be thrown away, not recorded
         self._devices_handle: JobHandle | None = None
+        self.device_memory_mb: dict[str, int | None] = {}  # device id -> memory the engine reported (RAM, GPU)
         self._paused = False
         self._t0 = 0.0
         self._nan = False
@@ -278,6 +279,9 @@ class TrainingSessionController(QObject):
         self._on_document_training_changed()
 
     def _on_engine_ready(self, info: dict[str, Any]) -> None:
+        memory = info.get("device_memory_mb")
+        if isinstance(memory, dict):
+            self.device_memory_mb = {str(k): v if isinstance(v, int) else None for k, v in memory.items()}
         if info.get("devices"):  # the engine lists its devices in "ready"; no extra job needed
             self.devices_listed.emit([str(d) for d in info["devices"]])
             self.devices_found.emit(str(info.get("device", "")))
@@ -289,6 +293,7 @@ class TrainingSessionController(QObject):
 
     def _on_devices_finished(self, result: dict[str, Any]) -> None:
         self._devices_handle = None
+        self.device_memory_mb = {str(d["id"]): d.get("memory_mb") for d in result.get("devices", [])}
         self.devices_listed.emit([str(d["id"]) for d in result.get("devices", [])])
         self.devices_found.emit(str(result.get("summary", "")))
 
