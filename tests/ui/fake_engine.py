@@ -22,6 +22,7 @@ READY_PAYLOAD: dict[str, Any] = {
     "versions": {"tensorflow": "2.21.0", "keras": "3.15.1"},
     "devices": ["cpu", "gpu:0"],
     "device": "CPU · GPU 0: NVIDIA H200 (139 GB)",
+    "device_memory_mb": {"cpu": 8000, "gpu:0": 139000},
     "import_s": 1.5,
 }
 DEVICES_RESULT: dict[str, Any] = {
