@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from visualnn.core.graph import Graph
-from visualnn.core.shapes import ShapeReport, infer_shapes
+from visualnn.core.shapes import NodeShapes, ShapeReport, infer_shapes
 from visualnn.core.specs import Cost, Registry, Shape, ShapeError, default_registry
 from visualnn.core.training_config import TrainingConfig
 
@@ -29,6 +29,9 @@ HALF_BYTES = 2
 DTYPE_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int32": 4, "int64": 8, "bool": 1}
 MIXED = ("mixed_float16", "mixed_bfloat16")
 RECURRENT_GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
+CACHE_LIMIT = 20_000
+_NODE_CACHE: dict[str, tuple[tuple[Any, ...], NodeCost]] = {}
+"""Node id -> (everything its cost depends on, the cost): an edit recomputes only the nodes it changed."""
 
 
 def optimizer_slots(cfg: TrainingConfig) -> int:
@@ -188,37 +191,18 @@ def analyze_costs(
     for nid in order:
         node = graph.nodes[nid]
         info = shapes.nodes.get(nid)
-        spec = registry.get(node.type)
-        count = info.params if info else None
-        params = count.total if count else 0
-        trainable = count.trainable if count else 0
-        size = _elements(info.output) if info else None
-        per_value = act_bytes
-        if spec is not None and spec.type == "Input":
-            per_value = DTYPE_BYTES.get(str(node.params.get("dtype", "float32")), FLOAT_BYTES)
-        activation = (size or 0) * batch * per_value
-        kept = activation
-        macs: int | None = None
-        flops: int | None = None
-        note: str | None = None
-        formula = spec is not None and spec.count_cost is not None
-        if info is None or info.output is None or spec is None:
-            note = (info.error if info else None) or "shape unknown"
-        elif spec.count_cost is None:
-            macs, flops, note = 0, 0, f"{spec.type} has no analytic formula; counted as 0 MACs"
+        # A node's cost depends only on these; after an edit, every other node is a cache hit.
+        key = (node.type, node.label, dict(node.params), info, batch, act_bytes, registry)
+        cached = _NODE_CACHE.get(nid)
+        if cached is not None and cached[0] == key:
+            cost = cached[1]
         else:
-            known = [s for s in info.input_shapes if s is not None]
-            try:
-                cost = spec.count_cost(spec.resolved(node.params), known, info.output)
-                macs, flops = cost.macs, cost.flops
-            except ShapeError as exc:
-                note = str(exc)
-            except Exception as exc:  # a spec's rule must not take the analysis down
-                note = f"{spec.type}: could not count the cost ({exc})."
-            kept += _recurrent_kept(spec.type, node.params, known, info.output) * batch * act_bytes
-        out_bytes[nid] = activation
-        nodes.append(NodeCost(nid, node.label, node.type, macs, flops, formula, params, trainable,
-                              params * FLOAT_BYTES, activation, kept, note))
+            cost = _node_cost(nid, node.type, node.label, node.params, info, registry, batch, act_bytes)
+            if len(_NODE_CACHE) > CACHE_LIMIT:
+                _NODE_CACHE.clear()
+            _NODE_CACHE[nid] = (key, cost)
+        out_bytes[nid] = cost.activation_bytes
+        nodes.append(cost)
     total_trainable = sum(n.trainable for n in nodes)
     total_params = sum(n.params for n in nodes)
     slots = optimizer_slots(cfg)
@@ -236,6 +220,42 @@ def analyze_costs(
         backprop_bytes=_backprop_bytes(graph, out_bytes),
         inference_activation_bytes=_live_peak(graph, order, out_bytes),
     )
+
+
+def _node_cost(nid: str, type_id: str, label: str, node_params: dict[str, Any], info: NodeShapes | None,
+               registry: Registry, batch: int, act_bytes: int) -> NodeCost:
+    """One node's :class:`NodeCost` (``note`` says why a cost is unknown or has no formula)."""
+    spec = registry.get(type_id)
+    count = info.params if info else None
+    params = count.total if count else 0
+    trainable = count.trainable if count else 0
+    size = _elements(info.output) if info else None
+    per_value = act_bytes
+    if spec is not None and spec.type == "Input":
+        per_value = DTYPE_BYTES.get(str(node_params.get("dtype", "float32")), FLOAT_BYTES)
+    activation = (size or 0) * batch * per_value
+    kept = activation
+    macs: int | None = None
+    flops: int | None = None
+    note: str | None = None
+    formula = spec is not None and spec.count_cost is not None
+    if info is None or info.output is None or spec is None:
+        note = (info.error if info else None) or "shape unknown"
+    elif spec.count_cost is None:
+        macs, flops, note = 0, 0, f"{spec.type} has no analytic formula; counted as 0 MACs"
+    else:
+        known = [s for s in info.input_shapes if s is not None]
+        resolved = spec.resolved(node_params)
+        try:
+            cost = spec.count_cost(resolved, known, info.output)
+            macs, flops = cost.macs, cost.flops
+        except ShapeError as exc:
+            note = str(exc)
+        except Exception as exc:  # a spec's rule must not take the analysis down
+            note = f"{spec.type}: could not count the cost ({exc})."
+        kept += _recurrent_kept(spec.type, resolved, known, info.output) * batch * act_bytes
+    return NodeCost(nid, label, type_id, macs, flops, formula, params, trainable, params * FLOAT_BYTES,
+                    activation, kept, note)
 
 
 def _recurrent_kept(type_id: str, params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
