@@ -153,10 +153,35 @@ def test_weights_gradients_and_adam_slots() -> None:
     assert report.gradient_bytes == 1010 * 4
     assert report.optimizer_bytes == 2 * 1010 * 4
     assert report.cast_bytes == 0
-    # activations at batch 8: the input (100 floats) and the output (10 floats)
-    assert report.kept_activation_bytes == 8 * (100 + 10) * 4
-    assert report.training_peak_bytes == (1010 * 4 * 4) + 8 * 110 * 4 + report.backprop_bytes
+    # kept for backprop at batch 8: the input, which Dense's gradient reads (100 floats a sample); the linear
+    # output is read by no gradient
+    assert report.kept_activation_bytes == 8 * 100 * 4
+    # the sparse loss (the default): integer labels and the output's gradient
+    assert report.loss_bytes == 8 * 4 + 8 * 10 * 4
+    assert report.backprop_bytes == 8 * 10 * 4  # the output's gradient (an Input gets none)
+    assert report.training_peak_bytes == 1010 * 4 * 4 + 8 * 100 * 4 + 8 * 4 + 8 * 10 * 4 + 8 * 10 * 4
     assert report.inference_peak_bytes == 1010 * 4 + 8 * 110 * 4
+
+
+def test_only_what_a_gradient_reads_is_kept() -> None:
+    g = chain([8, 8, 4], ("Conv2D", {"filters": 4, "padding": "same", "activation": "relu"}),
+              ("Flatten", {}), ("Dense", {"units": 3}))
+    report = analyze_costs(g, batch_size=1)
+    kept = {n.id: n.kept_bytes for n in report.nodes}
+    # the conv's relu reads its output (and Dense reads it through Flatten, which shares its buffer)
+    assert kept == {"in": 256 * 4, "l1": 256 * 4, "l2": 0, "l3": 0}
+
+
+def test_recurrent_layers_keep_their_gates_and_states_at_every_step() -> None:
+    report = analyze_costs(chain([10, 3], ("LSTM", {"units": 5})), batch_size=2)
+    lstm = next(n for n in report.nodes if n.id == "l1")
+    assert lstm.kept_bytes == 2 * 10 * (4 + 3) * 5 * 4  # no reader of the output: only the internal part
+
+
+def test_a_regression_loss_holds_the_target_the_difference_and_its_gradient() -> None:
+    g = chain([20], ("Dense", {"units": 7}))
+    report = analyze_costs(g, TrainingConfig(loss="mean_squared_error"), batch_size=4)
+    assert report.loss_bytes == 3 * 4 * 7 * 4
 
 
 @pytest.mark.parametrize(
@@ -195,7 +220,8 @@ def test_inference_frees_a_tensor_after_its_last_consumer() -> None:
     report = analyze_costs(g, batch_size=1)
     # the largest moment holds the input and a (1000 + 1000 floats), never all four tensors
     assert report.inference_activation_bytes == (1000 + 1000) * 4
-    assert report.kept_activation_bytes == (1000 + 1000 + 10 + 10) * 4
+    # training keeps what the Dense gradients read: in, a and b (c's linear output is read by none)
+    assert report.kept_activation_bytes == (1000 + 1000 + 10) * 4
 
 
 def test_the_skip_branch_stays_alive_until_the_merge() -> None:

@@ -134,3 +134,45 @@ def test_no_warning_when_it_fits(shell: Shell, qtbot: Any) -> None:
     job_id, job_type, _ = engine.jobs[-1]
     engine.fail(job_id, "stopped by the test")  # no run left in flight for the window's close
     assert job_type == "train"
+
+
+def test_tflite_precheck_badges_nodes_and_clears_on_edit(shell: Shell, qtbot: Any) -> None:
+    window = shell.window
+    window.document.set_project(TEMPLATES["lstm_classifier"].build())
+    window.docks["summary"].raise_()
+    bar = window.summary_panel.deploy
+    qtbot.waitUntil(bar.button.isVisible)
+    engine: Any = window.engine
+    qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
+    job_id, job_type, payload = engine.jobs[-1]
+    assert job_type == "deploy_check" and payload["project"]["graph"]["nodes"]
+    assert not bar.button.isEnabled() and "Converting" in bar.label.text()
+    # the engine's answer, as services.deploy_check builds it
+    engine.finish(job_id, {
+        "status": "flex", "message": "lstm_1 needs Select TF ops (Flex); the rest converts to built-in ops.",
+        "sizes": {"fp32": 94896, "fp16": 53162, "int8": 32295}, "notes": [],
+        "nodes": [{"id": "input_1", "name": "input_1", "status": "builtin", "ops": [], "message": ""},
+                  {"id": "lstm_1", "name": "lstm_1", "status": "flex", "ops": ["FlexTensorListReserve"],
+                   "message": "needs Select TF ops"},
+                  {"id": "dense_1", "name": "dense_1", "status": "builtin", "ops": ["FULLY_CONNECTED"], "message": ""},
+                  {"id": "dense_2", "name": "dense_2", "status": "builtin", "ops": ["FULLY_CONNECTED"], "message": ""}],
+    })
+    assert bar.button.isEnabled()
+    assert "lstm_1 needs Select TF ops" in bar.label.text() and "fp32 92.7 KB" in bar.label.text()
+    assert window.scene.nodes["lstm_1"].view.deploy == "flex"
+    assert window.scene.nodes["dense_1"].view.deploy == "builtin"
+    window.document.push(SetParam("dense_1", "units", 16))  # the verdict is stale now
+    assert window.scene.nodes["lstm_1"].view.deploy is None
+    assert "check again" in bar.label.text()
+
+
+def test_tflite_precheck_failure_is_shown(shell: Shell, qtbot: Any) -> None:
+    window = shell.window
+    window.document.set_project(TEMPLATES["mlp_classifier"].build())
+    bar = window.summary_panel.deploy
+    handle = bar.check()
+    assert handle is not None
+    engine: Any = window.engine
+    engine.fail(handle.id, "dense_1: cannot be built (units must be positive)")
+    assert "precheck failed" in bar.label.text() and "dense_1" in bar.label.text()
+    assert bar.button.isEnabled()

@@ -16,7 +16,7 @@ inference produces, so the window recomputes it on every edit. The memory model 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from visualnn.core.graph import Graph
@@ -29,6 +29,23 @@ HALF_BYTES = 2
 DTYPE_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int32": 4, "int64": 8, "bool": 1}
 MIXED = ("mixed_float16", "mixed_bfloat16")
 RECURRENT_GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
+RECURRENT_STATES = {"SimpleRNN": 1, "GRU": 2, "LSTM": 3}
+"""Per step and unit, what a recurrent layer's backprop reads besides its gates: LSTM the cell state, the hidden
+state and tanh(cell); GRU the hidden state and the reset hidden state; SimpleRNN its hidden state."""
+VIEWS = frozenset({"Flatten", "Reshape", "Identity"})
+"""Layers whose output shares its input's buffer: no memory of their own."""
+GRAD_WITHOUT_INPUT = frozenset({
+    "Add", "Subtract", "Average", "Concatenate", "Flatten", "Reshape", "Identity", "Activation", "ReLU", "ELU",
+    "Softmax", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
+    "AlphaDropout", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
+    "UpSampling1D", "UpSampling2D", "UpSampling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "RepeatVector",
+    "Permute", "Rescaling"})
+"""Layers whose gradient does not read their input (sums, copies, moves; activations read their output)."""
+GRAD_READS_OUTPUT = frozenset({
+    "Activation", "ReLU", "ELU", "Softmax", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Dropout",
+    "SpatialDropout1D", "SpatialDropout2D", "GaussianDropout", "AlphaDropout"})
+"""Layers whose gradient reads their own output (or a mask of its size: dropout)."""
 CACHE_LIMIT = 20_000
 _NODE_CACHE: dict[str, tuple[tuple[Any, ...], NodeCost]] = {}
 """Node id -> (everything its cost depends on, the cost): an edit recomputes only the nodes it changed."""
@@ -88,6 +105,7 @@ class CostReport:
     gradient_bytes: int = 0
     optimizer_bytes: int = 0
     kept_activation_bytes: int = 0
+    loss_bytes: int = 0
     backprop_bytes: int = 0
     inference_activation_bytes: int = 0
     totals: dict[str, int] = field(default_factory=dict)
@@ -111,7 +129,7 @@ class CostReport:
     def training_peak_bytes(self) -> int:
         """Weights, their casts, gradients, optimizer slots, kept activations and backprop's transient gradients."""
         return (self.weight_bytes + self.cast_bytes + self.gradient_bytes + self.optimizer_bytes
-                + self.kept_activation_bytes + self.backprop_bytes)
+                + self.kept_activation_bytes + self.loss_bytes + self.backprop_bytes)
 
     @property
     def inference_peak_bytes(self) -> int:
@@ -138,7 +156,8 @@ class CostReport:
             "macs": self.macs, "flops": self.flops, "params": self.params,
             "weight_bytes": self.weight_bytes, "cast_bytes": self.cast_bytes,
             "gradient_bytes": self.gradient_bytes, "optimizer_bytes": self.optimizer_bytes,
-            "kept_activation_bytes": self.kept_activation_bytes, "backprop_bytes": self.backprop_bytes,
+            "kept_activation_bytes": self.kept_activation_bytes, "loss_bytes": self.loss_bytes,
+            "backprop_bytes": self.backprop_bytes,
             "inference_activation_bytes": self.inference_activation_bytes,
             "training_peak_bytes": self.training_peak_bytes, "inference_peak_bytes": self.inference_peak_bytes,
         }
@@ -201,8 +220,9 @@ def analyze_costs(
             if len(_NODE_CACHE) > CACHE_LIMIT:
                 _NODE_CACHE.clear()
             _NODE_CACHE[nid] = (key, cost)
-        out_bytes[nid] = cost.activation_bytes
+        out_bytes[nid] = 0 if node.type in VIEWS else cost.activation_bytes
         nodes.append(cost)
+    nodes = _kept_for_backprop(graph, order, nodes, out_bytes)
     total_trainable = sum(n.trainable for n in nodes)
     total_params = sum(n.params for n in nodes)
     slots = optimizer_slots(cfg)
@@ -217,6 +237,7 @@ def analyze_costs(
         gradient_bytes=total_trainable * FLOAT_BYTES,
         optimizer_bytes=total_trainable * FLOAT_BYTES * slots,
         kept_activation_bytes=sum(n.kept_bytes for n in nodes),
+        loss_bytes=_loss_bytes(graph, cfg, nodes, out_bytes, batch),
         backprop_bytes=_backprop_bytes(graph, out_bytes),
         inference_activation_bytes=_live_peak(graph, order, out_bytes),
     )
@@ -265,15 +286,60 @@ def _recurrent_kept(type_id: str, params: dict[str, Any], inputs: list[Shape], o
         return 0
     units = int(params.get("units", 32))
     copies = 2 if type_id == "Bidirectional" else 1
-    return copies * inputs[0][1] * RECURRENT_GATES[kind] * units
+    return copies * inputs[0][1] * (RECURRENT_GATES[kind] + RECURRENT_STATES[kind]) * units
+
+
+def _kept_for_backprop(graph: Graph, order: list[str], nodes: list[NodeCost], out_bytes: dict[str, int]) -> list[NodeCost]:
+    """Each node's ``kept_bytes``: its output when its own gradient or a consumer's reads it, plus what a recurrent
+    layer keeps inside (``NodeCost.kept_bytes`` holds that internal part on entry)."""
+    sources: dict[str, list[str]] = {}
+    readers: dict[str, bool] = {}
+    types = {nid: node.type for nid, node in graph.nodes.items()}
+    for e in graph.edges:
+        sources.setdefault(e.dst.node, []).append(e.src.node)
+        if types.get(e.dst.node) not in GRAD_WITHOUT_INPUT:
+            readers[e.src.node] = True
+    for nid in reversed(order):  # a view's reader reads the buffer of the view's source
+        if types.get(nid) in VIEWS and readers.get(nid):
+            for src in sources.get(nid, ()):
+                readers[src] = True
+    out = []
+    for n in nodes:
+        own = out_bytes.get(n.id, 0)
+        activation = graph.nodes[n.id].params.get("activation") if n.id in graph.nodes else None
+        needed = readers.get(n.id, False) or n.type in GRAD_READS_OUTPUT or activation not in (None, "linear")
+        internal = n.kept_bytes - n.activation_bytes
+        kept = (own if needed else 0) + internal
+        out.append(n if kept == n.kept_bytes else replace(n, kept_bytes=kept))
+    return out
+
+
+def _loss_bytes(graph: Graph, cfg: TrainingConfig, nodes: list[NodeCost], out_bytes: dict[str, int],
+                batch: int) -> int:
+    """The loss's tensors at each model output: integer labels and the output's gradient for a sparse loss; the
+    target, the difference and its gradient (three outputs' worth) for the others."""
+    consumed = {e.src.node for e in graph.edges}
+    losses = {o.name: o.loss for o in cfg.outputs}
+    total = 0
+    for n in nodes:
+        if n.id in consumed or n.type == "Input":
+            continue
+        loss = losses.get(n.name, cfg.loss)
+        size = out_bytes.get(n.id, 0)
+        total += batch * FLOAT_BYTES + size if "sparse" in loss else 3 * size
+    return total
 
 
 def _backprop_bytes(graph: Graph, out_bytes: dict[str, int]) -> int:
-    """Backprop holds the gradient of a node's output and of its inputs at once: the largest such sum."""
+    """Backprop holds the gradient of a node's output and of its inputs at once: the largest such sum (an Input
+    gets no gradient)."""
     into: dict[str, int] = {}
     for e in graph.edges:
-        into[e.dst.node] = into.get(e.dst.node, 0) + out_bytes.get(e.src.node, 0)
-    return max((out_bytes.get(nid, 0) + into.get(nid, 0) for nid in graph.nodes), default=0)
+        src = graph.nodes.get(e.src.node)
+        if src is not None and src.type != "Input":
+            into[e.dst.node] = into.get(e.dst.node, 0) + out_bytes.get(e.src.node, 0)
+    return max((out_bytes.get(nid, 0) + into.get(nid, 0) for nid, node in graph.nodes.items()
+                if node.type != "Input"), default=0)
 
 
 def _live_peak(graph: Graph, order: list[str], out_bytes: dict[str, int]) -> int:

@@ -11,6 +11,7 @@ from visualnn.core.specs import fmt_shape
 from visualnn.core.summary import summary_rows
 from visualnn.ui import theme
 from visualnn.ui.cost_view import CostSection
+from visualnn.ui.deploy_check import DeployCheckBar
 from visualnn.ui.document import ProjectDocument
 
 COLUMNS = ("Layer", "Type", "Output shape", "Params", "Connected to")
@@ -49,6 +50,8 @@ class SummaryPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(split)
+        self.deploy = DeployCheckBar(document, self)  # the TFLite precheck (the window gives it the engine)
+        lay.addWidget(self.deploy)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(40)  # coalesce bursts of edits (spin drags) into one rebuild

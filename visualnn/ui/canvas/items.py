@@ -22,6 +22,8 @@ from visualnn.ui.canvas import GRID
 
 PORT_R = 5.0
 HEADER = 6.0
+DEPLOY_BADGES = {"builtin": ("TFLite", "#2E9D5B"), "flex": ("Flex", "#E0A030"), "fails": ("no TFLite", "#D64541")}
+"""The deployability precheck's badge per verdict: text and colour."""
 RADIUS = 8.0
 DETOUR_STEP = 24.0  # how far a detour runs below its source and above its target before turning
 DETOUR_GAP = 40.0  # room between a detour and the cards it goes around
@@ -68,7 +70,8 @@ def _fit_text(painter: QPainter, base: QFont | None, text: str, width: float, lo
 class NodeView:
     """What a node card displays; compared before repainting so unchanged cards are not redrawn."""
 
-    __slots__ = ("category", "error", "footer_params", "footer_shape", "name", "severity", "subtitle", "tooltip")
+    __slots__ = ("category", "deploy", "error", "footer_params", "footer_shape", "name", "severity", "subtitle",
+                 "tooltip")
 
     def __init__(self, **kw: Any) -> None:
         self.name = kw.get("name", "")
@@ -79,6 +82,7 @@ class NodeView:
         self.severity = kw.get("severity")  # None | "warning" | "error"
         self.error = kw.get("error", "")
         self.tooltip = kw.get("tooltip", "")
+        self.deploy = kw.get("deploy")  # None | "builtin" | "flex" | "fails": the TFLite precheck's badge
 
     def key(self) -> tuple[Any, ...]:
         """Everything that affects painting."""
@@ -221,6 +225,18 @@ class NodeItem(QGraphicsItem):
         """The card plus room for the selection outline and error badge."""
         return QRectF(-4, -4, NODE_WIDTH + 12, NODE_HEIGHT + 8)
 
+    def _paint_deploy_badge(self, painter: QPainter, status: str) -> None:
+        """A pill at the footer's centre: ``TFLite`` (green), ``Flex`` (amber) or ``no TFLite`` (red)."""
+        text, colour = DEPLOY_BADGES.get(status, (status, theme.WARNING))
+        painter.setFont(_Fonts.body or QFont())
+        width = painter.fontMetrics().horizontalAdvance(text) + 12
+        pill = QRectF((NODE_WIDTH - width) / 2, NODE_HEIGHT - 21, width, 18)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(colour))
+        painter.drawRoundedRect(pill, 9, 9)
+        painter.setPen(QColor("white"))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         """Draw the card (simplified at low zoom)."""
         v = self.view
@@ -291,6 +307,8 @@ class NodeItem(QGraphicsItem):
         shape = fm.elidedText(v.footer_shape, Qt.TextElideMode.ElideMiddle, room)
         painter.drawText(footer.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shape)
         painter.drawText(footer.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, params)
+        if v.deploy:
+            self._paint_deploy_badge(painter, v.deploy)
         if v.severity:
             badge = QColor(theme.ERROR if v.severity == "error" else theme.WARNING)
             center = QPointF(NODE_WIDTH - 12, HEADER + 14)

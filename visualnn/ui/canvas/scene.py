@@ -34,6 +34,7 @@ class GraphScene(QGraphicsScene):
         self.controller = controller or CanvasController(document, self)
         self.nodes: dict[str, NodeItem] = {}
         self.show_costs = False  # footers show FLOPs instead of parameters (View menu)
+        self.deploy: dict[str, str] = {}  # node id -> TFLite verdict of the last precheck (badges); edits clear it
         self.edges: dict[Edge, EdgeItem] = {}
         self._graph: Graph | None = None
         self._drag_port: PortItem | None = None
@@ -157,6 +158,11 @@ class GraphScene(QGraphicsScene):
             for edge in item.edges:
                 edge.adjust()
 
+    def set_deploy_badges(self, verdicts: dict[str, str]) -> None:
+        """Badge each node with its TFLite precheck verdict (``builtin``/``flex``/``fails``); ``{}`` removes them."""
+        self.deploy = dict(verdicts)
+        self.refresh_derived()
+
     def set_show_costs(self, on: bool) -> None:
         """Show each node's FLOPs in its footer (View > Show Layer Costs on Nodes) instead of its parameter count."""
         self.show_costs = on
@@ -199,6 +205,7 @@ class GraphScene(QGraphicsScene):
             category=category,
             footer_shape=shape_txt,
             footer_params=params_txt,
+            deploy=self.deploy.get(node.id),
             severity=severity,
             error="\n".join(messages),
             tooltip="<br>".join(lines),
