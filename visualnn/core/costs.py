@@ -46,6 +46,11 @@ GRAD_READS_OUTPUT = frozenset({
     "Activation", "ReLU", "ELU", "Softmax", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Dropout",
     "SpatialDropout1D", "SpatialDropout2D", "GaussianDropout", "AlphaDropout"})
 """Layers whose gradient reads their own output (or a mask of its size: dropout)."""
+IN_PLACE_GRAD = frozenset({
+    "Activation", "ReLU", "ELU", "LeakyReLU", "Softmax", "Dropout", "SpatialDropout1D", "SpatialDropout2D",
+    "GaussianNoise", "GaussianDropout", "AlphaDropout", "Add", "Subtract", "Rescaling", "Flatten", "Reshape",
+    "Identity"})
+"""Layers whose input gradient can reuse their output gradient's buffer."""
 CACHE_LIMIT = 20_000
 _NODE_CACHE: dict[str, tuple[tuple[Any, ...], NodeCost]] = {}
 """Node id -> (everything its cost depends on, the cost): an edit recomputes only the nodes it changed."""
@@ -238,7 +243,7 @@ def analyze_costs(
         optimizer_bytes=total_trainable * FLOAT_BYTES * slots,
         kept_activation_bytes=sum(n.kept_bytes for n in nodes),
         loss_bytes=_loss_bytes(graph, cfg, nodes, out_bytes, batch),
-        backprop_bytes=_backprop_bytes(graph, out_bytes),
+        backprop_bytes=_backprop_bytes(graph, order, nodes, out_bytes),
         inference_activation_bytes=_live_peak(graph, order, out_bytes),
     )
 
@@ -330,16 +335,31 @@ def _loss_bytes(graph: Graph, cfg: TrainingConfig, nodes: list[NodeCost], out_by
     return total
 
 
-def _backprop_bytes(graph: Graph, out_bytes: dict[str, int]) -> int:
-    """Backprop holds the gradient of a node's output and of its inputs at once: the largest such sum (an Input
-    gets no gradient)."""
+def _backprop_bytes(graph: Graph, order: list[str], nodes: list[NodeCost], out_bytes: dict[str, int]) -> int:
+    """What backprop adds above the kept activations at its peak.
+
+    Walking back from the outputs, the gradient of a layer's output and those of its inputs exist at once,
+    while the activations kept for the layers not yet reached are still alive (those behind are freed). The peak
+    is the largest such moment, less the kept activations (counted apart). An Input gets no gradient; an
+    element-wise layer (activation, dropout, a sum) writes its input's gradient over its output's, as TensorFlow
+    forwards the buffer.
+    """
     into: dict[str, int] = {}
     for e in graph.edges:
         src = graph.nodes.get(e.src.node)
-        if src is not None and src.type != "Input":
+        dst = graph.nodes.get(e.dst.node)
+        if src is not None and src.type != "Input" and dst is not None and dst.type not in IN_PLACE_GRAD:
             into[e.dst.node] = into.get(e.dst.node, 0) + out_bytes.get(e.src.node, 0)
-    return max((out_bytes.get(nid, 0) + into.get(nid, 0) for nid, node in graph.nodes.items()
-                if node.type != "Input"), default=0)
+    kept = {n.id: n.kept_bytes for n in nodes}
+    total_kept = sum(kept.values())
+    alive = 0
+    peak = total_kept
+    for nid in order:
+        alive += kept.get(nid, 0)
+        node = graph.nodes[nid]
+        if node.type != "Input":
+            peak = max(peak, alive + out_bytes.get(nid, 0) + into.get(nid, 0))
+    return peak - total_kept
 
 
 def _live_peak(graph: Graph, order: list[str], out_bytes: dict[str, int]) -> int:

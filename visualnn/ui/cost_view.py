@@ -48,7 +48,7 @@ class CostBar(QWidget):
         super().__init__(parent)
         self.rows: list[tuple[str, int, str]] = []  # (layer name, value, text)
         self.total = 0
-        self.setMinimumHeight(TOP * 18 + 8)
+        self.setFixedHeight(26)
 
     def set_rows(self, nodes: list[NodeCost], attribute: str) -> None:
         """Show the largest ``attribute`` values of ``nodes``."""
@@ -57,6 +57,7 @@ class CostBar(QWidget):
         fmt = fmt_flops if attribute == "flops" else fmt_bytes
         top = sorted(values, key=lambda nv: nv[1], reverse=True)[:TOP]
         self.rows = [(name, v, fmt(v)) for name, v in top if v > 0]
+        self.setFixedHeight(max(len(self.rows), 1) * 18 + 8)  # leave the rest of the tab to the table
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)

@@ -76,8 +76,8 @@ class DeployCheckBar(QWidget):
         self.button.setEnabled(True)
         self.result = result
         sizes = result.get("sizes") or {}
-        size_text = ("  ·  .tflite ≈ " + ", ".join(f"{k} {fmt_bytes(int(v))}" for k, v in sizes.items())
-                     if sizes else "")
+        size_text = ("  ·  .tflite ≈ " + ", ".join(f"{k} {fmt_bytes(int(sizes[k]))}" for k in ("fp32", "fp16", "int8")
+                                                   if k in sizes) if sizes else "")
         colour = {"builtin": "#2E9D5B", "flex": theme.WARNING}.get(str(result.get("status")), theme.ERROR)
         self._say(f"{result.get('message', '')}{size_text}", colour)
         self.checked.emit({str(n["id"]): str(n["status"]) for n in result.get("nodes", [])

@@ -226,11 +226,12 @@ class NodeItem(QGraphicsItem):
         return QRectF(-4, -4, NODE_WIDTH + 12, NODE_HEIGHT + 8)
 
     def _paint_deploy_badge(self, painter: QPainter, status: str) -> None:
-        """A pill at the footer's centre: ``TFLite`` (green), ``Flex`` (amber) or ``no TFLite`` (red)."""
+        """A pill at the card's top right: ``TFLite`` (green), ``Flex`` (amber) or ``no TFLite`` (red)."""
         text, colour = DEPLOY_BADGES.get(status, (status, theme.WARNING))
         painter.setFont(_Fonts.body or QFont())
         width = painter.fontMetrics().horizontalAdvance(text) + 12
-        pill = QRectF((NODE_WIDTH - width) / 2, NODE_HEIGHT - 21, width, 18)
+        right = NODE_WIDTH - (30 if self.view.severity else 8)  # left of the problem dot
+        pill = QRectF(right - width, HEADER + 6, width, 17)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(colour))
         painter.drawRoundedRect(pill, 9, 9)
