@@ -321,8 +321,9 @@ def _kept_for_backprop(graph: Graph, order: list[str], nodes: list[NodeCost], ou
 
 def _loss_bytes(graph: Graph, cfg: TrainingConfig, nodes: list[NodeCost], out_bytes: dict[str, int],
                 batch: int) -> int:
-    """The loss's tensors at each model output: integer labels and the output's gradient for a sparse loss; the
-    target, the difference and its gradient (three outputs' worth) for the others."""
+    """The loss's tensors at each model output: integer labels and the output's gradient for a sparse loss; for
+    the others five outputs' worth: the target, the difference, its square, the loss's gradient broadcast back to
+    the output's shape and the output's gradient."""
     consumed = {e.src.node for e in graph.edges}
     losses = {o.name: o.loss for o in cfg.outputs}
     total = 0
@@ -331,7 +332,7 @@ def _loss_bytes(graph: Graph, cfg: TrainingConfig, nodes: list[NodeCost], out_by
             continue
         loss = losses.get(n.name, cfg.loss)
         size = out_bytes.get(n.id, 0)
-        total += batch * FLOAT_BYTES + size if "sparse" in loss else 3 * size
+        total += batch * FLOAT_BYTES + size if "sparse" in loss else 5 * size
     return total
 
 
