@@ -57,6 +57,11 @@ def analyze_main(args: argparse.Namespace) -> int:
                 data["deploy"] = deploy_check(project).to_dict()
             except BuildError as exc:
                 data["deploy"] = {"status": "fails", "message": str(exc), "nodes": []}
+            except ModuleNotFoundError as exc:
+                if exc.name not in ("tensorflow", "keras", "ai_edge_litert"):
+                    raise
+                return fail(f"--deploy converts the model with TensorFlow, and {exc.name} is not installed. "
+                            "Install it with: pip install visualnn", ExitCode.BAD_INPUT, args.json)
             if data["deploy"]["status"] == "fails":
                 code = ExitCode.ERRORS
     if args.json:
