@@ -53,6 +53,7 @@ IN_PLACE_GRAD = frozenset({
 """Layers whose input gradient can reuse their output gradient's buffer."""
 CACHE_LIMIT = 20_000
 _NODE_CACHE: dict[str, tuple[tuple[Any, ...], NodeCost]] = {}
+_KEPT_CACHE: dict[str, tuple[NodeCost, NodeCost]] = {}
 """Node id -> (everything its cost depends on, the cost): an edit recomputes only the nodes it changed."""
 
 
@@ -299,7 +300,8 @@ def _kept_for_backprop(graph: Graph, order: list[str], nodes: list[NodeCost], ou
     layer keeps inside (``NodeCost.kept_bytes`` holds that internal part on entry)."""
     sources: dict[str, list[str]] = {}
     readers: dict[str, bool] = {}
-    types = {nid: node.type for nid, node in graph.nodes.items()}
+    graph_nodes = graph.nodes
+    types = {nid: node.type for nid, node in graph_nodes.items()}
     for e in graph.edges:
         sources.setdefault(e.dst.node, []).append(e.src.node)
         if types.get(e.dst.node) not in GRAD_WITHOUT_INPUT:
@@ -311,11 +313,20 @@ def _kept_for_backprop(graph: Graph, order: list[str], nodes: list[NodeCost], ou
     out = []
     for n in nodes:
         own = out_bytes.get(n.id, 0)
-        activation = graph.nodes[n.id].params.get("activation") if n.id in graph.nodes else None
+        node = graph_nodes.get(n.id)
+        activation = node.params.get("activation") if node is not None else None
         needed = readers.get(n.id, False) or n.type in GRAD_READS_OUTPUT or activation not in (None, "linear")
-        internal = n.kept_bytes - n.activation_bytes
-        kept = (own if needed else 0) + internal
-        out.append(n if kept == n.kept_bytes else replace(n, kept_bytes=kept))
+        kept = (own if needed else 0) + n.kept_bytes - n.activation_bytes
+        if kept == n.kept_bytes:
+            out.append(n)
+            continue
+        memo = _KEPT_CACHE.get(n.id)  # dataclasses.replace is slow: reuse the copy made last time
+        if memo is None or memo[0] is not n or memo[1].kept_bytes != kept:
+            memo = (n, replace(n, kept_bytes=kept))
+            _KEPT_CACHE[n.id] = memo
+        out.append(memo[1])
+    if len(_KEPT_CACHE) > CACHE_LIMIT:
+        _KEPT_CACHE.clear()
     return out
 
 
@@ -346,10 +357,11 @@ def _backprop_bytes(graph: Graph, order: list[str], nodes: list[NodeCost], out_b
     forwards the buffer.
     """
     into: dict[str, int] = {}
+    graph_nodes = graph.nodes
+    types = {nid: node.type for nid, node in graph_nodes.items()}
     for e in graph.edges:
-        src = graph.nodes.get(e.src.node)
-        dst = graph.nodes.get(e.dst.node)
-        if src is not None and src.type != "Input" and dst is not None and dst.type not in IN_PLACE_GRAD:
+        src, dst = types.get(e.src.node), types.get(e.dst.node)
+        if src is not None and src != "Input" and dst is not None and dst not in IN_PLACE_GRAD:
             into[e.dst.node] = into.get(e.dst.node, 0) + out_bytes.get(e.src.node, 0)
     kept = {n.id: n.kept_bytes for n in nodes}
     total_kept = sum(kept.values())
@@ -357,8 +369,7 @@ def _backprop_bytes(graph: Graph, order: list[str], nodes: list[NodeCost], out_b
     peak = total_kept
     for nid in order:
         alive += kept.get(nid, 0)
-        node = graph.nodes[nid]
-        if node.type != "Input":
+        if types[nid] != "Input":
             peak = max(peak, alive + out_bytes.get(nid, 0) + into.get(nid, 0))
     return peak - total_kept
 
