@@ -137,3 +137,47 @@ def test_image_size_zero_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "--image-size: must be at least 1; received 0" in capsys.readouterr().err
     code, err = _inspect(capsys, str(tmp_path), "--options", json.dumps({"image": {"image_size": [0, 32]}}))
     assert code == 2 and "Image size must be [height, width] of positive ints" in err
+
+
+def test_the_loader_reads_features_as_float32_and_still_quotes_a_value_beyond_it(tmp_path: Path) -> None:
+    """The engine's streamed load parses feature columns straight to float32 (half the table's memory); targets
+    keep float64 so their class names print as written; a too-large feature value is still quoted as written."""
+    from visualnn.services.datasets import tables
+    from visualnn.services.datasets.sources import load_csv_arrays
+
+    rows = ["a,b,label"] + [f"{i * 0.1:.6f},{i % 5}.25,{0.1 if i % 2 else 0.3}" for i in range(40)]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(rows) + "\n")
+    spec = DatasetSpec("csv", str(path), {"split": {"val": 0.25, "seed": 3}})
+    read = read_table(str(path), spec.csv(), stream=True, narrow=lambda names: {"a", "b"})
+    assert {f.name: str(f.type) for f in read.table.schema} == {"a": "float", "b": "float", "label": "double"}
+    loaded = load_csv_arrays(spec)
+    assert loaded.task == "regression" and loaded.x["train"].dtype == np.float32, loaded.task
+    assert sum(loaded.x[k].shape[0] for k in ("train", "val", "test")) == 40
+    expected = np.array([[float(f"{i * 0.1:.6f}"), i % 5 + 0.25] for i in range(40)]).astype(np.float32)
+    order = np.concatenate([loaded.positions[k] for k in ("train", "val", "test")])
+    table = read.table
+    assert np.array_equal(np.stack([table.column("a").to_numpy(), table.column("b").to_numpy()], axis=1),
+                          expected), "float32 parsing differs from parsing in float64 and rounding"
+    assert sorted(order.tolist()) == list(range(40))
+    rows[7] = "1e39,2.25,0.1"  # beyond float32: parses as inf, so the file is read again in float64
+    path.write_text("\n".join(rows) + "\n")
+    narrowed = read_table(str(path), spec.csv(), stream=True, narrow=lambda names: {"a", "b"}).table
+    assert str(narrowed.schema.field("a").type) == "double", "an infinite float32 column must be read again in float64"
+    assert tables._any_infinite(narrowed, []) is False
+    with pytest.raises(DataError, match=r"column 'a' holds 1e\+39 on row 7"):
+        load_csv_arrays(spec)
+
+
+def test_a_headerless_file_narrows_the_columns_by_their_app_names(tmp_path: Path) -> None:
+    path = tmp_path / "nohead.csv"
+    path.write_text("".join(f"{i}.5,{i * 2}.25,{i % 2}\n" for i in range(30)))
+    seen: list[list[str]] = []
+
+    def narrow(names: list[str]) -> set[str]:
+        seen.append(names)
+        return {"column_2"}
+
+    read = read_table(str(path), stream=True, narrow=narrow)
+    assert seen == [["column_1", "column_2", "column_3"]]
+    assert [str(f.type) for f in read.table.schema] == ["double", "float", "int64"]
