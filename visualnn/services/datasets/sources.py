@@ -20,13 +20,9 @@ def seed_of(spec: DatasetSpec, pipe: PipelineOptions) -> int:
 def load_csv_arrays(spec: DatasetSpec) -> TabularArrays:
     """CSV/TSV table -> split, preprocessed NumPy tensors (no TensorFlow); ``spec.path`` is absolute."""
     from visualnn.services.datasets.tables import read_table
-    from visualnn.services.datasets.tabular import build_arrays, resolve_roles
+    from visualnn.services.datasets.tabular import build_arrays
 
-    def features(names: list[str]) -> set[str]:
-        """Feature columns become float32 tensors anyway; targets keep float64 (class names print as written)."""
-        return set(resolve_roles(spec, names)[0])
-
-    read = read_table(spec.path, spec.csv(), spec.max_bytes(), stream=True, narrow=features)
+    read = read_table(spec.path, spec.csv(), spec.max_bytes(), stream=True)
     fmt, problems = read.format, read.problems
     arrays = build_arrays(spec, read, fmt.header)  # consumes read.table block by block
     arrays.stats["csv"] = fmt.to_dict()

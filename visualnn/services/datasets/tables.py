@@ -11,7 +11,6 @@ import csv
 import io
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -219,16 +218,11 @@ def read_table(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int | None = None,
     stream: bool = False,
-    narrow: Callable[[list[str]], set[str]] | None = None,
 ) -> TableRead:
     """Parse ``path`` into a pyarrow Table; raises :class:`DataError` naming file and line on bad input.
 
     ``stream=True`` parses block by block (low peak memory, for loading); column types are then
     inferred from the first block, and if a later block disagrees the file is parsed again whole.
-    ``narrow`` (streaming only) names, given the header's column names, the columns whose decimal numbers
-    may be parsed straight to float32, the precision the model computes in: half the table's memory. A
-    value beyond float32's range in them (it would parse as infinity) has the file parsed again in float64,
-    so the message about it quotes the value as written.
     """
     import pyarrow as pa
 
@@ -237,7 +231,7 @@ def read_table(
     _check_width(path, fmt)
     if stream and max_rows is None:
         try:
-            return _read(path, fmt, problems, max_rows, stream=True, narrow=narrow)
+            return _read(path, fmt, problems, max_rows, stream=True)
         except (DataError, pa.ArrowInvalid):
             pass
     if not fmt.newlines_in_values:
@@ -249,8 +243,7 @@ def read_table(
     return _read(path, fmt, problems, max_rows, stream=False)
 
 
-def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | None, stream: bool,
-          narrow: Callable[[list[str]], set[str]] | None = None) -> TableRead:
+def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | None, stream: bool) -> TableRead:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -271,15 +264,7 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
             # Streaming block by block keeps the parser's peak memory near one block per thread
             # (read_csv holds the whole text at once); types after the first block must then
             # match the first block's, else ArrowInvalid sends the caller back to read_csv.
-            if narrow is not None and not fmt.header:  # the parser's f0, f1, ... are renamed column_1, ... below
-                given_narrow = narrow
-
-                def narrow_renamed(names: list[str]) -> set[str]:
-                    renamed = {f"column_{i + 1}": n for i, n in enumerate(names)}
-                    return {renamed[n] for n in given_narrow(list(renamed)) if n in renamed}
-
-                narrow = narrow_renamed
-            table = _stream(path, read, parse, convert, split=not fmt.newlines_in_values, narrow=narrow)
+            table = _stream(path, read, parse, convert, split=not fmt.newlines_in_values)
             # Hand the parser's scratch memory back to the system: NumPy allocates elsewhere.
             pa.default_memory_pool().release_unused()
         else:
@@ -332,68 +317,39 @@ _SPLIT_BYTES = 8 << 20
 """Files from this size up are parsed as two halves on two threads (a streaming reader parses on one)."""
 
 
-def _with_types(convert: Any, types: dict[str, Any]) -> Any:
-    """``convert`` with its column types set to ``types``."""
-    import pyarrow.csv as pcsv
-
-    return pcsv.ConvertOptions(
-        decimal_point=convert.decimal_point, null_values=convert.null_values, column_types=types,
-        strings_can_be_null=convert.strings_can_be_null, quoted_strings_can_be_null=convert.quoted_strings_can_be_null,
-    )
-
-
-def _stream(path: str, read: Any, parse: Any, convert: Any, split: bool,
-            narrow: Callable[[list[str]], set[str]] | None = None) -> Any:
+def _stream(path: str, read: Any, parse: Any, convert: Any, split: bool) -> Any:
     """Parse ``path`` with streaming readers; ``split``: the two halves of a larger file at once, on two threads.
 
     Only without newlines in values may the file be cut at a line break. The second half takes the first
     half's column names and types, so a value that does not fit them raises ``ArrowInvalid`` as a later block
-    of one reader would. ``narrow``: see :func:`read_table` (the first block's float64 columns it names are
-    read as float32 from the start).
+    of one reader would.
     """
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     size = os.path.getsize(path)
     cut = _line_start(path, size // 2) if split and size >= _SPLIT_BYTES and (os.cpu_count() or 1) > 1 else size
-    first_convert = convert
-    narrowed: list[str] = []
-    if narrow is not None:
-        with _Range(path, 0, cut) as head, pcsv.open_csv(head, read_options=read, parse_options=parse,
-                                                          convert_options=convert) as probe:
-            inferred = probe.schema  # the first block's types (only that block is read)
-        allowed = narrow(list(inferred.names))
-        narrowed = [f.name for f in inferred if f.name in allowed and pa.types.is_float64(f.type)]
-        if narrowed:
-            first_convert = _with_types(convert, {f.name: pa.float32() if f.name in narrowed else f.type
-                                                  for f in inferred})
     with _Range(path, 0, cut) as head, pcsv.open_csv(head, read_options=read, parse_options=parse,
-                                                      convert_options=first_convert) as first:
+                                                      convert_options=convert) as first:
         schema = first.schema
         if cut >= size:
-            table = pa.Table.from_batches(list(first), schema=schema)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
+            return pa.Table.from_batches(list(first), schema=schema)
+        from concurrent.futures import ThreadPoolExecutor
 
-            rest = pa.OSFile(path)
-            rest.seek(cut)
-            read2 = pcsv.ReadOptions(encoding=read.encoding, column_names=schema.names, block_size=read.block_size)
-            convert2 = _with_types(convert, {f.name: f.type for f in schema})
-            with rest, pcsv.open_csv(rest, read_options=read2, parse_options=parse, convert_options=convert2) as second:
-                with ThreadPoolExecutor(2) as pool:  # the readers let go of the GIL while they parse
-                    halves = [pool.submit(list, first), pool.submit(list, second)]
-                    batches = [b for h in halves for b in h.result()]
-            table = pa.Table.from_batches(batches, schema=schema)
-    if narrowed and _any_infinite(table, narrowed):
-        del table  # a value too large for float32 (or written as inf): read in float64 to quote it
-        return _stream(path, read, parse, convert, split)
-    return table
-
-
-def _any_infinite(table: Any, names: list[str]) -> bool:
-    import pyarrow.compute as pc
-
-    return any(pc.any(pc.is_inf(table.column(n))).as_py() for n in names)
+        rest = pa.OSFile(path)
+        rest.seek(cut)
+        read2 = pcsv.ReadOptions(encoding=read.encoding, column_names=schema.names, block_size=read.block_size)
+        types = {f.name: f.type for f in schema}
+        convert2 = pcsv.ConvertOptions(
+            decimal_point=convert.decimal_point, null_values=convert.null_values, column_types=types,
+            strings_can_be_null=convert.strings_can_be_null,
+            quoted_strings_can_be_null=convert.quoted_strings_can_be_null,
+        )
+        with rest, pcsv.open_csv(rest, read_options=read2, parse_options=parse, convert_options=convert2) as second:
+            with ThreadPoolExecutor(2) as pool:  # the readers let go of the GIL while they parse
+                halves = [pool.submit(list, first), pool.submit(list, second)]
+                batches = [b for h in halves for b in h.result()]
+    return pa.Table.from_batches(batches, schema=schema)
 
 
 def _line_start(path: str, offset: int) -> int:
