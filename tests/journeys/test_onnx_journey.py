@@ -82,8 +82,8 @@ def test_file_export_onnx_writes_the_file_and_shows_the_parity_check(
     out = tmp_path / "exports" / "shapes.onnx"
     exported: list[dict[str, Any]] = []
     failed: list[str] = []
-    session.export.exported.connect(exported.append)
-    session.export.failed.connect(failed.append)
+    session.shell.export.exported.connect(exported.append)
+    session.shell.export.failed.connect(failed.append)
     seen: dict[str, Any] = {}
     timer = _read_and_close_the_report(qtbot, seen)
     user.chooser.will_answer("save_file", str(out))
@@ -98,7 +98,7 @@ def test_file_export_onnx_writes_the_file_and_shows_the_parity_check(
     assert "The exported model matches the app's model." in seen["verdict"]
     rows = seen["rows"]
     assert rows["Format"] == "onnx (none)" and rows["File"] == str(out)
-    assert rows["Samples"].split()[1].startswith("(raw image files of the")
+    assert rows["Samples"].split(" ", 1)[1].startswith("(raw image files of the"), rows["Samples"]
     assert rows["Same predicted class"] == "100.0%"
     assert float(rows["Max |difference|"]) <= 1e-5
     assert any("onnxruntime" in n for n in seen["notes"])
