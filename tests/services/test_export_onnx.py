@@ -1,0 +1,67 @@
+"""``services.export_onnx`` through ``export_model``: names, several inputs and outputs, the unconverted-op check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.tf
+
+
+def _two_in_two_out() -> Any:
+    import keras
+
+    left = keras.Input((5,), name="left")
+    right = keras.Input((6, 2), name="right")
+    x = keras.layers.Concatenate(name="joined")([left, keras.layers.Flatten(name="flat")(right)])
+    x = keras.layers.Normalization(mean=0.5, variance=4.0, name="scaled")(x)  # constants, not variables
+    kind = keras.layers.Dense(3, activation="softmax", name="kind")(x)
+    score = keras.layers.Dense(1, name="score")(x)
+    return keras.Model([left, right], [kind, score], name="two_heads")
+
+
+def test_each_input_and_output_keeps_its_name_and_parity_holds(tmp_path: Path) -> None:
+    import onnxruntime as ort
+
+    from visualnn.services.export import export_model
+
+    model = _two_in_two_out()
+    out = tmp_path / "two.onnx"
+    report = export_model(model, out, n_random=16)
+    assert report.format == "onnx" and report.passed, report.summary()
+    assert report.sample_source == "random" and report.samples == 16 and report.max_abs_diff <= 1e-5
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["left", "right"]
+    assert [o.name for o in session.get_outputs()] == ["kind", "score"]
+    # The Normalization's mean and variance are inside the file, not inputs a caller would have to feed.
+    assert [list(i.shape)[1:] for i in session.get_inputs()] == [[5], [6, 2]]
+
+
+def test_the_culprit_is_found_inside_the_wrapped_model_with_keras_scope_suffixes() -> None:
+    import keras
+
+    from visualnn.services.export_onnx import culprit, layer_paths
+
+    inner = _two_in_two_out()
+    a, b = keras.Input((5,), name="a"), keras.Input((6, 2), name="b")
+    scaled = keras.layers.Rescaling(2.0, name="rescaling")(a)
+    wrapped = keras.Model([a, b], inner([scaled, b]), name="with_preprocessing")
+    paths = {name: canvas for name, _, canvas in layer_paths(wrapped)}
+    assert paths["rescaling"] is False and paths["kind"] is True  # a preprocessing step vs a canvas node
+    assert culprit(wrapped, "with_preprocessing_1/two_heads_1/scaled_1/Sub") == ("scaled", "Normalization", True)
+    assert culprit(wrapped, "with_preprocessing_1/rescaling_1/Mul") == ("rescaling", "Rescaling", False)
+    assert culprit(wrapped, "StatefulPartitionedCall/Identity") is None
+
+
+def test_missing_packages_are_named_with_the_pip_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from visualnn.services.export_onnx import OnnxExportError, require_onnx
+
+    require_onnx()  # installed here (the test extra)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(OnnxExportError, match=r'needs onnx, onnxruntime, which are not installed.*pip install "visualnn\[onnx\]"'):
+        require_onnx()
