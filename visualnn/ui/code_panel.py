@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QShowEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -89,6 +90,8 @@ class CodePanel(QWidget):
         self.style_help_button.setObjectName("style_help_button")
         self.style_help_button.setText("Which style?")
         self.style_help_button.setAutoRaise(True)
+        self.style_help_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxQuestion))
+        self.style_help_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.style_help_button.setToolTip("Sequential, functional or subclassing: which and why (Help page).")
         self.style_help_button.clicked.connect(lambda _checked=False: show_model_styles(self.window()))
         self.model_button = QToolButton(self)
