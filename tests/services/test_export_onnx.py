@@ -65,3 +65,28 @@ def test_missing_packages_are_named_with_the_pip_command(monkeypatch: pytest.Mon
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(OnnxExportError, match=r'needs onnx, onnxruntime, which are not installed.*pip install "visualnn\[onnx\]"'):
         require_onnx()
+
+
+@pytest.mark.slow
+def test_every_template_untrained_sequential_or_functional_exports_with_parity(tmp_path: Path) -> None:
+    """Sequential models have no ``input`` structure nor ``output_names`` until called: both are handled."""
+    import onnxruntime as ort
+
+    from visualnn.core.templates import TEMPLATES
+    from visualnn.services.export import export_model
+    from visualnn.services.keras_builder import build_model
+
+    modes = set()
+    for name, template in TEMPLATES.items():
+        graph = template.build().graph
+        modes.add(graph.mode)
+        model = build_model(graph)
+        out = tmp_path / f"{name}.onnx"
+        report = export_model(model, out, n_random=8)
+        assert report.passed and report.max_abs_diff <= 1e-5, (name, report.summary())
+        session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+        inputs = [n.label for n in graph if n.type == "Input"]
+        assert sorted(i.name for i in session.get_inputs()) == sorted(inputs), name
+        sinks = [graph.nodes[nid].label for nid in graph.sinks() if graph.nodes[nid].type != "Input"]
+        assert [o.name for o in session.get_outputs()] == sinks, name
+    assert modes == {"sequential", "functional"}

@@ -51,6 +51,23 @@ def input_names(model: Any) -> list[str]:
     return [str(t.name).split(":")[0] for t in model.inputs]
 
 
+def output_names(model: Any) -> list[str]:
+    """The model's output names (a Sequential model's is its last layer's)."""
+    names = getattr(model, "output_names", None)
+    if names:
+        return [str(n) for n in names]
+    layers = getattr(model, "layers", None) or []
+    return [str(layers[-1].name)] if layers else []
+
+
+def input_structure(model: Any) -> Any:
+    """How the model takes its inputs: a tensor, a list, or a dict by name (functional models built from one)."""
+    try:
+        return model.input  # a functional model: its own structure
+    except (AttributeError, ValueError):  # a Sequential model has none until it is called
+        return model.inputs[0] if len(model.inputs) == 1 else list(model.inputs)
+
+
 def export_onnx(model: Any, out: str, notes: list[str]) -> None:
     """Convert ``model`` to ONNX at ``out``; :class:`OnnxExportError` (and no file) when it cannot be converted."""
     require_onnx()
@@ -61,13 +78,13 @@ def export_onnx(model: Any, out: str, notes: list[str]) -> None:
     names = input_names(model)
     spec = tuple(tf.TensorSpec((None, *t.shape[1:]), t.dtype, name=name)
                  for t, name in zip(model.inputs, names, strict=True))
-    structure = model.input
+    structure = input_structure(model)
 
     @tf.function(input_signature=spec)  # type: ignore[untyped-decorator]
     def call(*xs: Any) -> Any:
         outputs = model(keras.tree.pack_sequence_as(structure, list(xs)), training=False)
         if isinstance(outputs, dict):
-            return [outputs[k] for k in model.output_names]
+            return [outputs[k] for k in output_names(model)]
         return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
     try:
@@ -84,7 +101,7 @@ def export_onnx(model: Any, out: str, notes: list[str]) -> None:
         more = f" (also: {', '.join(others)})" if others else ""
         raise OnnxExportError(_failure(model, node, op, f"tf2onnx has no ONNX conversion for the TensorFlow "
                                                         f"operation {op}{more}"))
-    _rename_outputs(proto, [str(n) for n in model.output_names])
+    _rename_outputs(proto, output_names(model))
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     tmp = f"{out}.part"
     with open(tmp, "wb") as fh:
@@ -238,7 +255,7 @@ def run_onnx(path: str, model: Any, chunks: list[Any]) -> list[list[Any]]:
     import onnxruntime as ort
 
     names = input_names(model)
-    structure = model.input
+    structure = input_structure(model)
 
     try:
         options = ort.SessionOptions()
