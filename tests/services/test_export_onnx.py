@@ -90,3 +90,22 @@ def test_every_template_untrained_sequential_or_functional_exports_with_parity(t
         sinks = [graph.nodes[nid].label for nid in graph.sinks() if graph.nodes[nid].type != "Input"]
         assert [o.name for o in session.get_outputs()] == sinks, name
     assert modes == {"sequential", "functional"}
+
+
+def test_the_engine_job_fails_with_the_node_named_as_the_window_shows_it(tmp_path: Path) -> None:
+    """File > Export > ONNX sends ``export_model``; its error (the engine sends ``str(exc)``) names the node."""
+    import visualnn.engine.handlers_export  # noqa: F401  (registers the handlers)
+    from tests.cli.test_onnx_export import _discretizing_project
+    from visualnn.core.project.io import load_project
+    from visualnn.engine import JobContext, handler_for
+    from visualnn.services.export import ExportError
+
+    project = load_project(_discretizing_project(tmp_path))
+    handler = handler_for("export_model")
+    assert handler is not None
+    out = tmp_path / "bins.onnx"
+    payload = {"project": project.to_dict(), "base_dir": str(tmp_path), "out": str(out), "samples": 8}
+    with pytest.raises(ExportError) as failed:
+        handler(JobContext("job-1", payload, lambda kind, data: None))
+    assert str(failed.value).startswith("ONNX export failed. Node 'binning' (Discretization) cannot be converted")
+    assert not out.exists()
