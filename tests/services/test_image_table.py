@@ -240,6 +240,8 @@ def test_the_raw_input_export_takes_pixels_and_columns_and_matches_predict(train
     assert float(pixels.max()) > 100  # raw pixels, not the rescaled 0..1 the trained model takes
     tflite, _ = export_project(project, folder / "m.tflite", str(folder))  # numeric columns: TFLite takes them
     assert tflite.passed and tflite.max_abs_diff < 1e-4, tflite.summary()
+    onnx, _ = export_project(project, folder / "m.onnx", str(folder))  # the same raw pixels and columns, by name
+    assert onnx.passed and onnx.max_abs_diff < 1e-4 and onnx.sample_source.startswith("raw "), onnx.summary()
 
 
 def test_a_tflite_export_with_text_columns_is_refused_naming_them() -> None:

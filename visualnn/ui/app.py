@@ -41,7 +41,7 @@ from visualnn.ui.welcome import prepare_example, show_welcome_if_first_run
 from visualnn.ui.window_files import example_project_path
 
 log = logging.getLogger(__name__)
-EXPORT_ACTIONS = ("export_keras", "export_savedmodel", "export_tflite", "export_script")  # File > Export, in order
+EXPORT_ACTIONS = ("export_keras", "export_savedmodel", "export_tflite", "export_onnx", "export_script")  # File > Export, in order
 
 
 @dataclass(frozen=True)
