@@ -41,6 +41,6 @@ SPECS = [
         call_style="list",
         keras_class="keras.Model",
         key_params=("block",),
-        doc_url="https://keras.io/guides/functional_api/#all-models-are-callable-just-like-layers",
+        doc_url="https://keras.io/api/layers/base_layer/"  # a nested keras.Model is a Layer,
     ),
 ]
