@@ -25,6 +25,7 @@ class GraphScene(QGraphicsScene):
     """Items for every node and edge of the open graph; the document stays the only truth."""
 
     selection_ids_changed = Signal(list)
+    node_double_clicked = Signal(str)  # node id (a Block node opens its block)
     preprocessing_changed = Signal()  # the preprocessing group appeared or went
 
     def __init__(self, document: ProjectDocument, controller: CanvasController | None = None) -> None:
@@ -274,6 +275,15 @@ class GraphScene(QGraphicsScene):
 
     def _on_scene_selection_changed(self) -> None:
         self.selection_ids_changed.emit(self.selected_ids())
+
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 (Qt API)
+        """A double-click on a card announces its node (the window opens a Block node's block)."""
+        item = self.node_at(event.scenePos())
+        if item is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.node_double_clicked.emit(item.node_id)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     # ------------------------------------------------------------ port drags
     def port_at(self, pos: QPointF) -> PortItem | None:
