@@ -21,7 +21,7 @@ from visualnn.core.command_base import Command, CommandError, Macro
 from visualnn.core.commands import AddNode, Connect, RemoveNodes, fresh_id
 from visualnn.core.graph import BlockDef, Edge, Graph, Node, PortRef
 from visualnn.core.project import Project
-from visualnn.core.shapes import block_inputs, block_outputs, infer_shapes
+from visualnn.core.shapes import infer_shapes
 from visualnn.core.specs import Registry, default_registry
 from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 
@@ -151,7 +151,7 @@ def make_block(project: Project, ids: Sequence[str], name: str, registry: Regist
     if not entering:
         raise CommandError("Nothing flows into the selection: a block needs at least one connection coming in. "
                            "Select layers that follow another layer.")
-    exits = sorted({e.src.node for e in leaving} | {nid for nid in chosen if not graph.out_edges(nid)}, key=rank.get)
+    exits = sorted({e.src.node for e in leaving} | {nid for nid in chosen if not graph.out_edges(nid)}, key=lambda n: rank[n])
     if len(exits) != 1:
         labels = ", ".join(graph.nodes[n].label for n in exits) or "none"
         raise CommandError(f"A block has one output, but {len(exits)} selected layers send their output out of the "

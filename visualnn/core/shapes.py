@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from visualnn.core.graph import BlockDef, Edge, Graph
 from visualnn.core.specs import ParamCount, Registry, Shape, ShapeError, default_registry, fmt_shape

@@ -255,7 +255,9 @@ class _Validator:
     def check_block_params(self, node: Node) -> None:
         """Out-of-range parameters inside the block a Block node uses, named by block and inner layer."""
         block = self.graph.blocks.get(str(node.params.get("block")))
-        for inner in [] if block is None else block.graph:
+        if block is None:  # inference reports the missing definition
+            return
+        for inner in block.graph:
             inner_spec = self.registry.get(inner.type)
             for pspec in () if inner_spec is None else inner_spec.params:
                 msg = pspec.check(inner.params[pspec.name], inner.label) if pspec.name in inner.params else None

@@ -115,7 +115,8 @@ class PalettePanel(QWidget):
 
     def block_names(self) -> list[str]:
         """The blocks listed under "Blocks" (shown or filtered out)."""
-        return [str(self.blocks_item.child(i).data(0, BLOCK_ROLE)) for i in range(self.blocks_item.childCount())]
+        rows = (self.blocks_item.child(i) for i in range(self.blocks_item.childCount()))
+        return [str(row.data(0, BLOCK_ROLE)) for row in rows if row is not None]
 
     def selected_block(self) -> str | None:
         """The block of the current row of the tree, if it is one."""

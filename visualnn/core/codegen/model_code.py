@@ -5,9 +5,8 @@ Reads the same ``spec.keras_call`` the builder instantiates, so the code and the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from visualnn.core.codegen.literals import (
     INDENT,

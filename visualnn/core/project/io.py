@@ -15,8 +15,8 @@ import os
 from typing import Any
 
 from visualnn.core import json_limits
-from visualnn.core.dataset import DatasetSpec, option_type_problems
 from visualnn.core.block_rules import block_name_problem, structure_problem
+from visualnn.core.dataset import DatasetSpec, option_type_problems
 from visualnn.core.graph import MODES, BlockDef, Edge, Graph, Node
 from visualnn.core.paths import rebase_path, relative_path, resolve_path
 from visualnn.core.project import DEFAULT_NAME, FORMAT, FORMAT_VERSION, SPEC_VERSION_KEY, Project
