@@ -20,6 +20,7 @@ from visualnn.core.block_rules import block_name_problem, structure_problem
 from visualnn.core.command_base import Command, CommandError, Macro
 from visualnn.core.commands import AddNode, Connect, RemoveNodes, fresh_id
 from visualnn.core.graph import BlockDef, Edge, Graph, Node, PortRef
+from visualnn.core.layout import auto_layout
 from visualnn.core.project import Project
 from visualnn.core.shapes import infer_shapes
 from visualnn.core.specs import Registry, default_registry
@@ -164,14 +165,13 @@ def make_block(project: Project, ids: Sequence[str], name: str, registry: Regist
     shapes = infer_shapes(graph, registry)
     inner = Graph()
     taken = set(chosen) | {graph.nodes[n].label for n in chosen}
-    top = min(graph.nodes[n].pos[1] for n in chosen)
     input_ids: dict[str, str] = {}
-    for k, src in enumerate(sources):
+    for src in sources:
         iid = fresh_id(inner, "Input", taken)
         taken.add(iid)
         shape = shapes.output(src)
         params: dict[str, Any] = {"shape": list(shape[1:]) if shape else [1]}
-        inner.nodes[iid] = Node(iid, "Input", params, (graph.nodes[chosen[0]].pos[0] + 240.0 * k, top - 140.0))
+        inner.nodes[iid] = Node(iid, "Input", params)  # placed by the layout below
         input_ids[src] = iid
     for nid in chosen:
         inner.nodes[nid] = graph.nodes[nid].copy()
@@ -179,6 +179,8 @@ def make_block(project: Project, ids: Sequence[str], name: str, registry: Regist
         if e.dst.node in selected:
             src = e.src.node if e.src.node in selected else input_ids[e.src.node]
             inner.edges.append(Edge(PortRef(src, e.src.port), e.dst))
+    for nid, pos in auto_layout(inner).items():  # the block's own canvas: top to bottom from its Inputs
+        inner.nodes[nid].pos = (float(pos[0]), float(pos[1]))
     block = BlockDef(name, inner)
     first = graph.nodes[chosen[0]]
     node_id = fresh_id(graph, name, taken | set(graph.nodes))

@@ -18,7 +18,7 @@ CATEGORY_COLORS: dict[str, str] = {
     "reshaping": "#5F6F8A",  # slate
     "preprocessing": "#3F8F8F",  # sea
     "generic": "#7C7C7C",  # grey
-    "blocks": "#2E6F9E",  # deep blue: a nested model drawn as one card
+    "blocks": "#3B3B98",  # indigo: a nested model drawn as one card (a stack of cards)
 }
 CATEGORY_TITLES: dict[str, str] = {
     "input": "Input / Output",

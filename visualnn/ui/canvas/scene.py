@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneM
 
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.preprocessing_steps import preprocessing_steps
-from visualnn.core.shapes import ShapeReport, describe
+from visualnn.core.shapes import ShapeReport, block_inputs, describe
 from visualnn.core.specs import fmt_shape
+from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 from visualnn.ui import theme
 from visualnn.ui.canvas.controller import CanvasController
 from visualnn.ui.canvas.items import EdgeItem, NodeItem, NodeView, PortItem
@@ -141,6 +142,11 @@ class GraphScene(QGraphicsScene):
         if spec is None:
             n = max(connected, default=-1) + 1
             return max(n, 1), [], connected
+        block = self.document.graph.blocks.get(str(node.params.get("block"))) if spec.type == BLOCK_TYPE else None
+        if block is not None:  # one port per Input of the block, named after it
+            inputs = [block.graph.nodes[i].label for i in block_inputs(block.graph)]
+            n = max(len(inputs), max(connected, default=-1) + 1)
+            return n, [*inputs, *(f"port {i}" for i in range(len(inputs), n))], connected
         if spec.variadic:
             n = max(spec.min_inputs, max(connected, default=-1) + 2)
             return n, [spec.port_name(i) for i in range(n)], connected
@@ -174,6 +180,8 @@ class GraphScene(QGraphicsScene):
                 if severity is None or _SEVERITY_RANK[sev] > _SEVERITY_RANK[severity]:
                     severity = sev
         lines = [f"<b>{node.label}</b> — {node.type}"]
+        if node.type == BLOCK_TYPE:
+            lines.append("Double-click (or Edit > Open Block) to see and edit its layers.")
         if spec:
             lines.append(f"<i>{spec.doc}</i>")
             for p in spec.params:
