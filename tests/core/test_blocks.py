@@ -194,3 +194,23 @@ def test_block_file_round_trip_into_another_project() -> None:
     data["blocks"][0]["graph"]["edges"] = [e for e in data["blocks"][0]["graph"]["edges"] if e["from"][0] != "c1"]
     with pytest.raises(ValueError, match=r"blocks\[0\]: block 'residual' must have exactly one output layer"):
         blocks_from_file_dict(data, "x.vnnblock")
+
+
+def test_a_block_inside_a_block_infers_exports_with_its_dependency_and_sequential_mode_keeps_a_chain() -> None:
+    from visualnn.core.blocks import closure
+    from visualnn.core.sequential import sequential_problem
+
+    project = residual_project()
+    stack = UndoStack(project)
+    stack.push(make_block(project, ["c1", "c2", "add"], "residual"))
+    inner_node = next(n.id for n in project.graph if n.type == "Block")
+    total = infer_shapes(project.graph).total_params
+    stack.push(make_block(project, ["stem", inner_node], "stage"))
+    graph = project.graph
+    assert [n.type for n in graph] == ["Input", "Block", "Flatten", "Dense"]
+    assert [n.type for n in graph.blocks["stage"].graph] == ["Input", "Conv2D", "Block"]
+    assert infer_shapes(graph).errors == {} and infer_shapes(graph).total_params == total
+    assert closure("stage", dict(graph.blocks)) == ["residual", "stage"]
+    data = json.loads(block_file_text(graph, "stage"))
+    assert [b["name"] for b in data["blocks"]] == ["residual", "stage"]
+    assert sequential_problem(graph) is None  # a chain of layers and blocks can be a keras.Sequential

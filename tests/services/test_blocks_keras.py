@@ -111,3 +111,25 @@ def test_import_keeps_nested_models_as_blocks_with_keras_counts_and_weights(tmp_
     saved = keras.saving.load_model(import_weights(path, graph, tmp_path / "w.keras", result.weight_paths))
     xa, xb = (np.random.default_rng(i).standard_normal((5, 6)).astype("float32") for i in (0, 1))
     np.testing.assert_allclose(saved.predict([xa, xb], verbose=0), model.predict([xa, xb], verbose=0), atol=1e-6)
+
+
+def test_a_block_inside_a_block_builds_and_its_code_runs_with_the_same_count(tmp_path: Path) -> None:
+    from visualnn.services.keras_builder import build_model
+
+    project = residual_project()
+    stack = UndoStack(project)
+    stack.push(make_block(project, ["c1", "c2", "add"], "residual"))
+    inner = next(n.id for n in project.graph if n.type == "Block")
+    stack.push(make_block(project, ["stem", inner], "stage"))
+    expected = infer_shapes(project.graph).total_params
+    model = build_model(project.graph)
+    assert model.count_params() == expected
+    stage = model.get_layer("stage_1")
+    assert [layer.__class__.__name__ for layer in stage.layers] == ["InputLayer", "Conv2D", "Functional"]
+    code = generate_model_code(project, "functional")
+    assert code.index("def build_residual(") < code.index("def build_stage(")
+    script = tmp_path / "nested.py"
+    script.write_text(code + "\nprint('PARAMS', build_model().count_params())\n")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert f"PARAMS {expected}" in run.stdout
