@@ -139,3 +139,20 @@ def test_palette_lists_the_block_drags_it_in_again_and_files_carry_it(shell: Any
     assert shell.blocks.import_block(str(broken)) is None
     dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ErrorDialog) and w.isVisible()]
     assert "broken.vnnblock: blocks[0].name: The block name 'has space'" in dialogs[-1].report
+
+
+def test_a_block_nothing_uses_can_be_removed_and_undo_brings_it_back(shell: Any, qtbot: Any) -> None:
+    window = _open(shell, qtbot)
+    _select_with_mouse(qtbot, window, ["c1", "c2", "add"])
+    shell.blocks.ask_name = lambda parent, suggestion: "residual"
+    _menu_action(window, "Make Block…").trigger()
+    assert not shell.blocks.remove_block("residual")  # residual_1 uses it
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ErrorDialog) and w.isVisible()]
+    assert "Block 'residual' is still used by residual_1" in dialogs[-1].report
+    dialogs[-1].close()
+    window.scene.select_ids(["residual_1"])
+    window.delete_selection()
+    assert shell.blocks.remove_block("residual")
+    assert window.palette_panel.block_names() == [] and window.document.graph.blocks == {}
+    window.document.undo_stack.undo()
+    assert window.palette_panel.block_names() == ["residual"]

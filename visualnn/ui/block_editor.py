@@ -30,6 +30,7 @@ from visualnn.core.blocks import (
     BLOCK_FILE_SUFFIX,
     BLOCK_TYPE,
     InBlock,
+    SetBlock,
     block_file_text,
     blocks_from_file_dict,
     import_blocks_command,
@@ -150,6 +151,8 @@ class BlocksController(QObject):
             "Replace the selected layers by one block (a nested model you can reuse and export).")
         act("open_block", "&Open Block", self.open_selected_block, None, "Show the layers of the selected block.")
         act("close_block", "&Close Block", self.close_current_block, None, "Fold the opened block back into its node.")
+        act("remove_block", "&Remove Block from Project", self.remove_block, None,
+            "Forget the selected block's definition (only once no node uses it).")
         act("export_block", "Export &Block…", self.export_block, None,
             f"Save the selected block as a small {BLOCK_FILE_SUFFIX} file for other projects.")
         act("import_block", "Import B&lock…", self.import_block, None,
@@ -166,7 +169,7 @@ class BlocksController(QObject):
             window.view.addAction(self.actions[key])
         palette = window.palette_panel
         palette.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        for key in ("open_block", "export_block", "import_block"):
+        for key in ("open_block", "export_block", "import_block", "remove_block"):
             palette.tree.addAction(self.actions[key])
         palette.block_activated.connect(self._on_palette_block_activated)
         window.scene.node_double_clicked.connect(self._on_scene_node_double_clicked)
@@ -292,6 +295,20 @@ class BlocksController(QObject):
     def _on_palette_block_activated(self, name: str) -> None:
         selected = self.window.scene.selected_ids()
         self.window.controller.add_block(name, after=selected[-1] if selected else None)
+
+    def remove_block(self, name: str | None = None) -> bool:
+        """Remove a block definition nothing uses any more (undoable); the refusal says which nodes use it."""
+        name = name or self.window.palette_panel.selected_block()
+        if name is None:
+            self.window.statusBar().showMessage("Select a block in the palette's Blocks to remove it.", 8000)
+            return False
+        users = [n.label for n in self.document.graph if n.type == BLOCK_TYPE and n.params.get("block") == name]
+        if users:
+            show_error(self.window, "Cannot remove the block",
+                       f"Block {name!r} is still used by {', '.join(users)}; delete those nodes first.")
+            return False
+        self.close_block(name)
+        return bool(self.document.push(SetBlock(name, None)))
 
     # ------------------------------------------------------------ files
     def export_block(self, name: str | None = None, path: str | None = None) -> str | None:
