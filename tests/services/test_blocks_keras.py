@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,29 @@ def test_a_block_inside_a_block_builds_and_its_code_runs_with_the_same_count(tmp
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert f"PARAMS {expected}" in run.stdout
+
+
+@pytest.mark.slow
+def test_a_project_with_a_block_trains_in_the_app_and_the_exported_scripts_to_the_same_losses(tmp_path: Path) -> None:
+    import dataclasses
+    import shutil
+
+    from tests.services.script_parity import app_and_styles_histories, assert_same_losses
+    from visualnn.core.project.io import load_project, save_project
+
+    root = Path(__file__).resolve().parents[2]
+    shutil.copy(root / "resources" / "examples" / "tabular" / "penguins.csv", tmp_path / "penguins.csv")
+    vnn = tmp_path / "penguins.vnn"
+    made = subprocess.run([sys.executable, "-m", "visualnn.cli", "new", "-t", "mlp_classifier", "--data",
+                           str(tmp_path / "penguins.csv"), "-o", str(vnn)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert made.returncode == 0, made.stderr[-2000:]
+    project = load_project(vnn)
+    hidden = [n.id for n in project.graph if n.type in ("Dense", "Dropout")][:-1]  # all but the output layer
+    UndoStack(project).push(make_block(project, hidden, "hidden"))
+    project.set_training(dataclasses.replace(project.training, epochs=2))
+    save_project(project, vnn)
+    app, scripts = app_and_styles_histories(vnn, ["sequential", "functional", "subclass"])
+    assert sorted(scripts) == ["functional", "sequential", "subclass"]
+    for history in scripts.values():
+        assert_same_losses(app, history, ("loss", "val_loss", "accuracy"))
