@@ -89,6 +89,8 @@ class CanvasController(QObject):
         node.id = C.fresh_id(self.graph, name)
         node.params["block"] = name
         cmds = self._add_commands(node, after, edge, center)
+        if self.graph.mode == SEQUENTIAL and self.graph.nodes:
+            cmds = self._with_chain_layout(cmds)
         cmd: C.Command = cmds[0] if len(cmds) == 1 else C.Macro(f"Add block {name}", cmds)
         if self.document.push(cmd):
             self.selection_requested.emit([node.id])
