@@ -806,7 +806,8 @@ def import_weights(
         try:
             model.load_weights(weights)
         except Exception as exc:
-            if not weight_paths:
+            # Layer by layer reaches only the outer model's layers: with blocks it would leave theirs untrained.
+            if not weight_paths or any(node.type == BLOCK_TYPE for node in graph):
                 raise ModelImportError(
                     f"The weights in {p.name} do not match the imported graph ({exc}); import without weights."
                 ) from None
