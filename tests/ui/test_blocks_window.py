@@ -97,6 +97,16 @@ def test_undo_of_make_block_closes_its_open_tab(shell: Any, qtbot: Any) -> None:
     window.document.undo_stack.undo()
     QApplication.processEvents()
     assert window.canvas_tabs.count() == 1 and window.canvas_tabs.currentWidget() is window.view
+    # Redo makes the block again (a fresh copy): a tab opened now edits that copy, the one the model uses.
+    window.document.undo_stack.redo()
+    tab = shell.blocks.open_block("residual")
+    assert tab is not None and tab.document.graph is window.document.graph.blocks["residual"].graph
+    assert tab.document.push(SetParam("c2", "filters", 8))
+    assert window.document.undo_stack.undoText() == "Set filters in block residual"
+    # Another project without that block closes the tab.
+    window.document.set_project(Project())
+    QApplication.processEvents()
+    assert window.canvas_tabs.count() == 1 and shell.blocks.tabs == {}
 
 
 def test_a_selection_that_cannot_be_a_block_is_refused_with_a_message(shell: Any, qtbot: Any) -> None:
