@@ -24,6 +24,7 @@ from visualnn import logs
 from visualnn.core.templates import TEMPLATES
 from visualnn.ui import theme
 from visualnn.ui.autosave import AutosaveManager, RecoveryPrompter, ask_with_dialog, install_autosave
+from visualnn.ui.block_editor import BlocksController
 from visualnn.ui.choosers import FileChooser
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_client import EngineClient
@@ -52,6 +53,7 @@ class Shell:
     export: ExportController
     help: HelpMenu
     importer: ImportController
+    blocks: BlocksController
 
 
 def build_main_window(
@@ -72,7 +74,8 @@ def build_main_window(
     importer = ImportController(document, engine, window, window.confirm_replace)
     window.add_file_action("import_model", importer.action)
     help_menu = install_help_menu(window.help_menu, window, engine, window.show_step)
-    return Shell(window, export, help_menu, importer)
+    blocks = BlocksController(window)
+    return Shell(window, export, help_menu, importer, blocks)
 
 
 @dataclass

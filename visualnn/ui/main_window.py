@@ -128,7 +128,13 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.step_bar)
-        lay.addWidget(self.view, 1)
+        # The model's canvas, and a tab per opened block (ui.block_editor); the bar shows only with two tabs or more.
+        self.canvas_tabs = QTabWidget(central)
+        self.canvas_tabs.setObjectName("canvas_tabs")
+        self.canvas_tabs.setDocumentMode(True)
+        self.canvas_tabs.setTabBarAutoHide(True)
+        self.canvas_tabs.addTab(self.view, "Model")
+        lay.addWidget(self.canvas_tabs, 1)
         self.setCentralWidget(central)
         self.docks: dict[str, QDockWidget] = {}
         self._training_prompter = training_prompter
@@ -362,6 +368,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(acts["quit"])
         edit = bar.addMenu("&Edit")
+        self.edit_menu: QMenu = edit  # features add their actions (ui.block_editor: Make Block…)
         for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all", "find_layer"):
             edit.addSeparator() if key is None else edit.addAction(acts[key])
         view = bar.addMenu("&View")
