@@ -13,12 +13,11 @@ from typing import Any
 
 from visualnn.core.explain_protocol import ActivationsRequest
 from visualnn.core.project import Project
-from visualnn.core.tensor_card import activation_card
+from visualnn.core.tensor_card import activation_card, data_card
 from visualnn.services.model_probe import (
     Probe,
     ProbeError,
     layer_name,
-    model_inputs,
     probe_for,
     project_data,
     raw_sample,
@@ -38,12 +37,8 @@ def sub_model(probe: Probe, name: str) -> Any:
         import keras
         import tensorflow as tf
 
-        model = probe.model
-        output = model.get_layer(name).output if name in {layer.name for layer in model.layers} else None
-        if output is None:  # an Input: its value is the sample itself
-            inputs = model.inputs
-            output = next(t for t in inputs if str(t.name).split(":")[0] == name)
-        sub = keras.Model(model_inputs(model), output)
+        inputs, outputs, _ = probe.graph_tensors()
+        sub = keras.Model(inputs, outputs[name])
         probe.cache[key] = tf.function(lambda x: sub(x, training=False), reduce_retracing=True)
     return probe.cache[key]
 
@@ -138,7 +133,12 @@ def run_activations(req: ActivationsRequest[Project], sink: Sink = null_sink) ->
     result = describe_tensor(np.asarray(value))
     node = probe.graph.nodes.get(req.node) or project.graph.nodes[req.node]
     kind = data_kind(data)
-    card = activation_card(name, node.type, tuple(result["shape"]), result["dtype"], kind, node.params)
+    if node.type == "Input":
+        source = {"images": "images", "timeseries": "series", "csv": "table"}.get(
+            project.dataset.kind if project.dataset is not None else "", "arrays")
+        card = data_card(name, tuple(result["shape"]), result["dtype"], kind, source)
+    else:
+        card = activation_card(name, node.type, tuple(result["shape"]), result["dtype"], kind, node.params)
     label = class_label(y, list(getattr(data, "class_names", None) or []))
     return {**result, "node": req.node, "layer": name, "layer_type": node.type,
             "run_id": probe.run.id if probe.run is not None else None, "split": split, "index": req.index,

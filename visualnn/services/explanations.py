@@ -19,7 +19,6 @@ from visualnn.services.model_probe import (
     ProbeError,
     check_sample_shape,
     input_layer_names,
-    model_inputs,
     probe_for,
     project_data,
     split_dataset,
@@ -75,9 +74,8 @@ def grad_model(probe: Probe, conv: str | None) -> Any:
     if key not in probe.cache:
         import keras
 
-        model = probe.model
-        outputs = [model.get_layer(conv).output, model.outputs[0]] if conv else model.outputs[0]
-        probe.cache[key] = keras.Model(model_inputs(model), outputs)
+        inputs, tensors, final = probe.graph_tensors()
+        probe.cache[key] = keras.Model(inputs, [tensors[conv], final] if conv else final)
     return probe.cache[key]
 
 

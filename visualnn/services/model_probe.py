@@ -42,6 +42,35 @@ class Probe:
         return f"run {self.run.id}" if self.run is not None else "the untrained model"
 
 
+    def graph_tensors(self) -> tuple[Any, dict[str, Any], Any]:
+        """(the model's inputs, each layer's output tensor by name, the first output) in one connected graph.
+
+        A ``Sequential`` model is called again layer by layer on a fresh Input: the tensors its layers keep
+        from building are not always on the path its own ``outputs`` come from (then a gradient of the
+        output with respect to them is None).
+        """
+        if "tensors" not in self.cache:
+            import keras
+
+            model = self.model
+            if isinstance(model, keras.Sequential):
+                first = model.inputs[0]
+                inp = keras.Input(shape=tuple(first.shape)[1:], dtype=first.dtype, name=input_layer_names(model)[0])
+                outs: dict[str, Any] = {input_layer_names(model)[0]: inp}
+                h = inp
+                for layer in model.layers:
+                    h = layer(h)
+                    outs[layer.name] = h
+                self.cache["tensors"] = (inp, outs, h)
+            else:
+                outs = {name: t for name, t in zip(input_layer_names(model), model.inputs, strict=True)}
+                for layer in model.layers:
+                    if type(layer).__name__ != "InputLayer":
+                        outs[layer.name] = layer.output
+                self.cache["tensors"] = (model_inputs(model), outs, model.outputs[0])
+        return self.cache["tensors"]  # type: ignore[no-any-return]
+
+
 _MODELS: dict[str, Probe] = {}
 
 
