@@ -33,6 +33,7 @@ from visualnn.ui.export_dialogs import ExportController
 from visualnn.ui.file_open import FileOpenFilter, install_file_open_handler
 from visualnn.ui.help import HelpMenu, install_help_menu
 from visualnn.ui.import_model import ImportController
+from visualnn.ui.insight.panel import InsightHost, install_insight
 from visualnn.ui.main_window import MainWindow
 from visualnn.ui.recovery_dialog import RESTORE
 from visualnn.ui.training.close_guard import TrainingPrompter, ask_with_message_box
@@ -52,6 +53,7 @@ class Shell:
     export: ExportController
     help: HelpMenu
     importer: ImportController
+    insight: InsightHost | None = None  # the "Look inside" dock: activations and explanations
 
 
 def build_main_window(
@@ -72,7 +74,8 @@ def build_main_window(
     importer = ImportController(document, engine, window, window.confirm_replace)
     window.add_file_action("import_model", importer.action)
     help_menu = install_help_menu(window.help_menu, window, engine, window.show_step)
-    return Shell(window, export, help_menu, importer)
+    insight = install_insight(window, document, engine)
+    return Shell(window, export, help_menu, importer, insight)
 
 
 @dataclass
