@@ -69,11 +69,11 @@ class LatestJobSession(QObject):
 
 def activations_payload(node: str, run_id: str | None, split: str, index: int) -> dict[str, Any]:
     """An ``activations`` job's fields other than the project (checked by the request's own to_dict)."""
-    req = ActivationsRequest(project={}, base_dir="", node=node, run_id=run_id, split=split, index=index)
+    req: ActivationsRequest[dict[str, Any]] = ActivationsRequest(project={}, base_dir="", node=node, run_id=run_id, split=split, index=index)
     return {k: v for k, v in req.to_dict().items() if k not in ("project", "base_dir", "inline_data", "sample")}
 
 
 def explain_payload(method: str, run_id: str | None, split: str, index: int, node: str | None) -> dict[str, Any]:
     """An ``explain`` job's fields other than the project."""
-    req = ExplainRequest(project={}, base_dir="", run_id=run_id, method=method, split=split, index=index, node=node)
+    req: ExplainRequest[dict[str, Any]] = ExplainRequest(project={}, base_dir="", run_id=run_id, method=method, split=split, index=index, node=node)
     return {k: v for k, v in req.to_dict().items() if k not in ("project", "base_dir", "inline_data", "input_path")}
