@@ -117,6 +117,7 @@ class ActivationsView(QWidget):
         self.card = QPlainTextEdit()
         self.card.setReadOnly(True)
         self.card.setFont(theme.mono_font(9))
+        self.card.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.card.setPlaceholderText("The Tensor card: rank, axis names and the TensorFlow code behind the tensor.")
         body = QSplitter()
         body.addWidget(self.canvas)

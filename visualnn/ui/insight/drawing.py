@@ -96,11 +96,23 @@ def paint_bars(painter: QPainter, rect: QRectF, values: Any, labels: list[str] |
 
 
 def paint_overlay(painter: QPainter, rect: QRectF, image: Any, heat: Any) -> None:
-    """The image, then the same image with the heatmap over it, side by side."""
+    """The image, then the same image with the heatmap over it, side by side and captioned, then the colour key."""
     img = np.asarray(image, dtype=np.float64)
-    half = QRectF(rect.x(), rect.y(), rect.width() / 2 - 4, rect.height())
-    _fit(painter, rgb_image(overlay(img, np.zeros(np.asarray(heat).shape), alpha=0.0)), half)
-    _fit(painter, rgb_image(overlay(img, heat)), half.translated(rect.width() / 2 + 4, 0))
+    plain = rgb_image(overlay(img, np.zeros(np.asarray(heat).shape), alpha=0.0))
+    blended = rgb_image(overlay(img, heat))
+    gap, caption, key_w = 16.0, 16.0, 60.0
+    side = max(1.0, min(rect.height() - caption, (rect.width() - 2 * gap - key_w) / 2))
+    left = rect.x() + (rect.width() - 2 * side - 2 * gap - key_w) / 2
+    painter.setPen(theme.muted_text_color())
+    for i, (pic, title) in enumerate(((plain, "input"), (blended, "heatmap over the input"))):
+        box = QRectF(left + i * (side + gap), rect.y() + caption, side, side)
+        _fit(painter, pic, box)
+        painter.drawText(QPointF(box.x(), rect.y() + caption - 4), title)
+    key = QRectF(left + 2 * (side + gap), rect.y() + caption, 12, side)
+    ramp = np.linspace(1.0, 0.0, 64)[:, None]
+    painter.drawImage(key, rgb_image(heat_colors(np.repeat(ramp, 2, axis=1))))
+    painter.drawText(QPointF(key.right() + 4, key.y() + 10), "high")
+    painter.drawText(QPointF(key.right() + 4, key.bottom()), "low")
 
 
 def paint_importance(painter: QPainter, rect: QRectF, rows: list[dict[str, Any]], metric: str) -> None:
