@@ -32,15 +32,16 @@ REGRESSION = "regression"
 
 
 def conv_layers(model: Any) -> list[str]:
-    """Names of the layers whose output is a rank-4 map a Grad-CAM can weigh (convolutions), in model order."""
+    """Names of the convolutions whose output is a rank-4 map larger than 1x1 (what Grad-CAM can weigh), in order."""
     names = []
     for layer in model.layers:
         cls = type(layer).__name__
         try:
-            rank = len(layer.output.shape)
+            shape = tuple(layer.output.shape)
         except (AttributeError, ValueError):
             continue
-        if rank == 4 and ("Conv" in cls or cls in CONV_TYPES):
+        spatial = len(shape) == 4 and not (shape[1] == 1 and shape[2] == 1)  # a 1x1 map (a classifier head) shows nowhere
+        if spatial and ("Conv" in cls or cls in CONV_TYPES):
             names.append(layer.name)
     return names
 
@@ -79,56 +80,98 @@ def grad_model(probe: Probe, conv: str | None) -> Any:
     return probe.cache[key]
 
 
-def class_score(preds: Any, class_index: int | None) -> tuple[Any, int]:
-    """(the explained score per sample, the class index): a softmax column, or a single sigmoid unit's score."""
+def _n_classes(probe: Probe) -> int:
+    return int(probe.model.outputs[0].shape[-1])
+
+
+def _check_class(probe: Probe, class_index: int | None) -> int:
+    """``class_index`` as the compiled functions take it (-1: the predicted class), checked against the model."""
+    n = _n_classes(probe)
+    if class_index is None:
+        return -1
+    top = 2 if n == 1 else n  # one sigmoid unit explains class 0 (its complement) or 1
+    if not 0 <= int(class_index) < top:
+        raise ProbeError(f"There is no class {class_index}: the model has {top} classes (0 to {top - 1}).")
+    return int(class_index)
+
+
+def _class_score(preds: Any, index: Any) -> tuple[Any, Any]:
+    """(the explained score per sample, the class index used) inside a compiled function; -1 is the predicted class."""
     import tensorflow as tf
 
-    if preds.shape[-1] == 1:
-        index = 1 if class_index is None else int(class_index)
-        return (preds[:, 0] if index == 1 else 1.0 - preds[:, 0]), index
-    index = int(tf.argmax(preds[0])) if class_index is None else int(class_index)
-    if not 0 <= index < preds.shape[-1]:
-        raise ProbeError(f"There is no class {index}: the model has {preds.shape[-1]} classes (0 to {preds.shape[-1] - 1}).")
-    return preds[:, index], index
+    if preds.shape[-1] == 1:  # one sigmoid unit: class 1 is its output, class 0 its complement
+        used = tf.where(index < 0, tf.constant(1, tf.int32), index)
+        return tf.where(used == 1, preds[:, 0], 1.0 - preds[:, 0]), used
+    used = tf.where(index < 0, tf.argmax(preds[0], output_type=tf.int32), index)
+    return tf.gather(preds, used, axis=1), used
+
+
+def _compiled(probe: Probe, conv: str | None) -> Any:
+    """The cached graph function of Grad-CAM on ``conv`` (or of saliency for None): (x, class) -> (heat, preds, class).
+
+    One ``tf.GradientTape`` pass traced once per model and input shape, so later images cost one
+    compiled forward and backward pass instead of an eager call per layer.
+    """
+    key = f"explain:{conv}"
+    if key not in probe.cache:
+        import tensorflow as tf
+
+        model = grad_model(probe, conv)
+
+        def gradcam_fn(x: Any, index: Any) -> Any:
+            with tf.GradientTape() as tape:
+                maps, preds = model(x, training=False)
+                score, used = _class_score(preds, index)
+            grads = tape.gradient(score, maps)
+            weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
+            cam = tf.nn.relu(tf.reduce_sum(weights * maps, axis=-1))[0]
+            cam = tf.image.resize(cam[..., None], tf.shape(x)[1:3])[..., 0]
+            return cam, preds, used
+
+        def saliency_fn(x: Any, index: Any) -> Any:
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                preds = model(x, training=False)
+                score, used = _class_score(preds, index)
+            grads = tf.abs(tape.gradient(score, x))[0]
+            return tf.reduce_max(grads, axis=-1), preds, used
+
+        if conv is not None and _depends(model):
+            raise ProbeError(f"The class score does not depend on {conv}'s output, so Grad-CAM has no gradient "
+                             "there. Pick a convolutional layer on the path to the output.")
+        probe.cache[key] = tf.function(gradcam_fn if conv else saliency_fn, reduce_retracing=True)
+    return probe.cache[key]
+
+
+def _depends(model: Any) -> bool:
+    """True when the predictions do not depend on the maps (a side branch): checked once, symbolically."""
+    import tensorflow as tf
+
+    x = tf.zeros([1, *(int(d) for d in model.inputs[0].shape[1:])], model.inputs[0].dtype)
+    with tf.GradientTape() as tape:
+        maps, preds = model(x, training=False)
+    return tape.gradient(preds, maps) is None
+
+
+def _run(probe: Probe, conv: str | None, x: Any, class_index: int | None) -> tuple[Any, Any, int]:
+    import numpy as np
+    import tensorflow as tf
+
+    fn = _compiled(probe, conv)
+    heat, preds, used = fn(tf.convert_to_tensor(x, tf.float32), tf.constant(_check_class(probe, class_index), tf.int32))
+    heat = np.asarray(heat, dtype="float64")
+    top = float(heat.max())
+    return (heat / top if top > 0 else heat), np.asarray(preds), int(used)
 
 
 def gradcam(probe: Probe, x: Any, conv: str, class_index: int | None = None) -> tuple[Any, Any, int]:
     """(heatmap in [0, 1] of the input's height x width, the predictions, the class explained)."""
-    import numpy as np
-    import tensorflow as tf
-
-    model = grad_model(probe, conv)
-    x = tf.convert_to_tensor(x, tf.float32)
-    with tf.GradientTape() as tape:
-        maps, preds = model(x, training=False)
-        score, index = class_score(preds, class_index)
-    grads = tape.gradient(score, maps)
-    if grads is None:
-        raise ProbeError(f"The class score does not depend on {conv}'s output, so Grad-CAM has no gradient there. "
-                         "Pick a convolutional layer on the path to the output.")
-    weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
-    cam = tf.nn.relu(tf.reduce_sum(weights * maps, axis=-1))[0]
-    cam = tf.image.resize(cam[..., None], tuple(int(d) for d in x.shape[1:3]))[..., 0]
-    heat = np.asarray(cam, dtype="float64")
-    top = float(heat.max())
-    return (heat / top if top > 0 else heat), np.asarray(preds), index
+    return _run(probe, conv, x, class_index)
 
 
 def saliency(probe: Probe, x: Any, class_index: int | None = None) -> tuple[Any, Any, int]:
     """(largest absolute input gradient per pixel, scaled to [0, 1]; the predictions; the class explained)."""
-    import numpy as np
-    import tensorflow as tf
-
-    model = grad_model(probe, None)
-    x = tf.convert_to_tensor(x, tf.float32)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        preds = model(x, training=False)
-        score, index = class_score(preds, class_index)
-    grads = np.abs(np.asarray(tape.gradient(score, x)))[0]
-    heat = grads.max(axis=-1) if grads.ndim == 3 else grads
-    top = float(heat.max())
-    return (heat / top if top > 0 else heat), np.asarray(preds), index
+    return _run(probe, None, x, class_index)
 
 
 def _image_for_view(x: Any) -> Any:
