@@ -34,7 +34,8 @@ def test_data_cards_show_the_casts_the_app_applies() -> None:
     table = data_card("x", (None, 7), kind="vector", source="table")
     assert table.rank_text() == "rank 2 (samples, features)"
     assert "x = tf.cast(x, tf.float32)" in table.code[1]
-    images = data_card("x", (None, 28, 28, 1), kind="image", source="images")
+    images = data_card("x", (None, 28, 28, 1), kind="image", source="images", rescale="0_1")
+    assert "image = image / 255.0  # pixels in [0, 1]" in images.code
     assert images.axes == ("samples", "height", "width", "channels")
     assert any("tf.image.resize(image, (28, 28))" in c for c in images.code)
     assert any("tf.cast(image, tf.float32)" in c for c in images.code)

@@ -54,6 +54,15 @@ def test_activations_and_gradcam_of_a_wrong_image(launch: Launch, tf_engine: Eng
     assert "rank 4 (samples, height, width, channels)" in view.card.toPlainText()
     assert "tf.squeeze(y, axis=0)" in view.card.toPlainText() and "zeros" in view.stats.text()
     user.screenshot("look-inside-0-activations")
+    # The Input: the data itself, with the Tensor card of how the app reads the images.
+    user.select_layer("input_1")
+    user.wait_until(lambda: view.result is not None and view.result["node"] == "input_1", "input_1's tensor",
+                    timeout_ms=60_000)
+    card = view.card.toPlainText()
+    assert "tf.io.decode_image" in card and "tf.cast(image, tf.float32)" in card and "image / 255.0" in card and "(None, 32, 32, 3)" in card
+    user.select_layer("conv2d_1")
+    user.wait_until(lambda: view.result is not None and view.result["node"] == "conv2d_1", "conv2d_1 again",
+                    timeout_ms=60_000)
     # Another sample: type its index and press Enter.
     user.type_into(view.index_spin, "5")
     user.wait_until(lambda: view.result is not None and view.result["index"] == 5, "sample 5's activation",

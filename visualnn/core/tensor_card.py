@@ -91,11 +91,12 @@ def _dims(shape: tuple[int | None, ...]) -> str:
 
 
 def data_card(name: str, shape: tuple[int | None, ...], dtype: str = "float32", kind: str | None = None,
-              source: str = "table") -> TensorCard:
+              source: str = "table", rescale: str = "none") -> TensorCard:
     """The card of the data the model receives: ``shape`` with the samples axis (None or a count) first.
 
     ``source`` says how the app reads it: ``table`` (CSV columns), ``images`` (files decoded and
-    resized), ``arrays`` (.npy/.npz) or ``series`` (windows cut from a long series).
+    resized), ``arrays`` (.npy/.npz) or ``series`` (windows cut from a long series). ``rescale`` is the image
+    option (``0_1``, ``-1_1`` or ``none``) the data panel applies after the cast.
     """
     axes = card_axes(len(shape), kind)
     sample = tuple(shape[1:])
@@ -104,8 +105,12 @@ def data_card(name: str, shape: tuple[int | None, ...], dtype: str = "float32", 
         h, w, c = sample
         code = [f"image = tf.io.decode_image(tf.io.read_file(path), channels={c}, expand_animations=False)",
                 f"image = tf.image.resize(image, ({h}, {w}))  # every image to the Input's size",
-                "image = tf.cast(image, tf.float32)  # uint8 pixels -> float32",
-                f"x = tf.stack(images)  # {_dims(shape)}: a new first axis, samples"]
+                "image = tf.cast(image, tf.float32)  # uint8 pixels -> float32"]
+        if rescale == "0_1":
+            code.append("image = image / 255.0  # pixels in [0, 1]")
+        elif rescale == "-1_1":
+            code.append("image = image / 127.5 - 1.0  # pixels in [-1, 1]")
+        code.append(f"x = tf.stack(images)  # {_dims(shape)}: a new first axis, samples")
     elif source == "series" and len(sample) == 2:
         t, f = sample
         code = ["series = tf.cast(values, tf.float32)  # (time steps, features) of the whole file",

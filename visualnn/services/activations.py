@@ -136,7 +136,8 @@ def run_activations(req: ActivationsRequest[Project], sink: Sink = null_sink) ->
     if node.type == "Input":
         source = {"images": "images", "timeseries": "series", "csv": "table"}.get(
             project.dataset.kind if project.dataset is not None else "", "arrays")
-        card = data_card(name, tuple(result["shape"]), result["dtype"], kind, source)
+        rescale = project.dataset.image().rescale if source == "images" and project.dataset is not None else "none"
+        card = data_card(name, tuple(result["shape"]), result["dtype"], kind, source, rescale)
     else:
         card = activation_card(name, node.type, tuple(result["shape"]), result["dtype"], kind, node.params)
     label = class_label(y, list(getattr(data, "class_names", None) or []))
