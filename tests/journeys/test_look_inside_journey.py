@@ -88,6 +88,7 @@ def test_activations_and_gradcam_of_a_wrong_image(launch: Launch, tf_engine: Eng
     assert not ev.explain_button.isEnabled()  # nothing selected yet
     qtbot.mouseClick(ev.wrong.viewport(), Qt.MouseButton.LeftButton,
                      pos=ev.wrong.visualItemRect(ev.wrong.item(0, 1)).center())
+    user.screenshot("look-inside-1-evaluation")
     user.click(ev.explain_button)
     explanations = panel.explanations
     user.wait_until(lambda: explanations.report is not None,
@@ -100,7 +101,7 @@ def test_activations_and_gradcam_of_a_wrong_image(launch: Launch, tf_engine: Eng
     assert heat.shape == (32, 32) and heat.max() == pytest.approx(1.0)
     assert panel.currentWidget() is explanations and window.docks["insight"].isVisible()
     assert f"Predicted {wrong[0]['pred']}" in explanations.prediction.text()
-    user.screenshot("look-inside-1-gradcam")
+    user.screenshot("look-inside-2-gradcam")
     out = tmp_path / "cam.png"
     user.chooser.will_answer("save_file", str(out))
     user.click(explanations.export_png_button)
@@ -124,10 +125,19 @@ def test_permutation_importance_of_the_tabular_example(launch: Launch, tf_engine
                     lambda: f"permutation importance (the view says {view.status.text()!r})", timeout_ms=120_000)
     rep = view.report
     assert rep is not None and rep["run_id"] == run.id and rep["metric"] == "accuracy"
+    # The activations of a Dense layer of this table model: bars (rank 2).
+    user.open_tab(panel, "Activations")
+    user.choose(panel.activations.model_combo, f"{run.id} ({run.status})")
+    user.select_layer("dense_2")
+    user.wait_until(lambda: panel.activations.result is not None, panel.activations.status.text, timeout_ms=60_000)
+    assert panel.activations.result is not None and panel.activations.result["rank"] == 2
+    assert "rank 2 (samples, features)" in panel.activations.card.toPlainText()
+    user.screenshot("look-inside-4-dense")
+    user.open_tab(panel, "Explanations")
     columns = [r["column"] for r in rep["importances"]]
     assert sorted(columns) == sorted(["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "island"])
     assert "Most important:" in view.prediction.text()
-    user.screenshot("look-inside-2-permutation")
+    user.screenshot("look-inside-3-permutation")
     out = tmp_path / "importance.csv"
     user.chooser.will_answer("save_file", str(out))
     user.click(view.export_csv_button)

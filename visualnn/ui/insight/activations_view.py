@@ -124,6 +124,7 @@ class ActivationsView(QWidget):
         body.addWidget(self.card)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
+        body.setSizes([600, 440])  # the card's code lines read whole at the usual window width
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
