@@ -175,3 +175,32 @@ def test_bad_input_is_named(trained_cnn: tuple[Project, str, dict[str, Any]], tm
         run_activations(ActivationsRequest(project=tab, base_dir=str(tmp_path), node="dense_1",
                                            run_id=tab.runs[-1].id, inline_data=tdata))
     del run
+
+
+def test_a_window_of_the_timeseries_example_as_a_heat_strip(tmp_path: Any) -> None:
+    """A window of a series (the bundled weather example, untrained model): rank 3, time steps x features."""
+    import shutil
+    from pathlib import Path
+
+    from visualnn.core.project.io import load_project
+    from visualnn.services.activations import run_activations
+    from visualnn.services.explanations import run_explain
+    from visualnn.services.training_common import TrainingError
+
+    src = Path(__file__).resolve().parents[2] / "resources" / "examples" / "timeseries"
+    shutil.copytree(src, tmp_path / "ts")
+    project = load_project(str(tmp_path / "ts" / "timeseries.vnn"))
+    window = run_activations(ActivationsRequest(project=project, base_dir=str(tmp_path / "ts"), node="input_1",
+                                                split="val", index=4))
+    assert window["shape"] == [None, 24, 3] and window["values_shape"] == [24, 3]
+    assert window["card"]["axes"] == ["samples", "time steps", "features"]
+    assert any("tf.signal.frame" in c for c in window["card"]["code"])
+    conv = run_activations(ActivationsRequest(project=project, base_dir=str(tmp_path / "ts"), node="conv1d_1",
+                                              split="val", index=4))
+    assert conv["shape"] == [None, 22, 32] and conv["card"]["axes"] == ["samples", "time steps", "features"]
+    nxt = run_activations(ActivationsRequest(project=project, base_dir=str(tmp_path / "ts"), node="input_1",
+                                             split="val", index=5))
+    # consecutive windows (stride 1) overlap: window 5 starts where window 4's second step is
+    assert nxt["values"][:-1] == window["values"][1:]
+    with pytest.raises(TrainingError, match="no trained run yet"):
+        run_explain(ExplainRequest(project=project, base_dir=str(tmp_path / "ts"), method="saliency"))
