@@ -204,3 +204,30 @@ def test_a_window_of_the_timeseries_example_as_a_heat_strip(tmp_path: Any) -> No
     assert nxt["values"][:-1] == window["values"][1:]
     with pytest.raises(TrainingError, match="no trained run yet"):
         run_explain(ExplainRequest(project=project, base_dir=str(tmp_path / "ts"), method="saliency"))
+
+
+def test_permutation_importance_of_a_regression_model_is_the_rise_in_mae(tmp_path: Any) -> None:
+    import numpy as np
+
+    from visualnn.services.explanations import run_explain
+    from visualnn.services.training import run_training
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(400, 3)).astype("float32")
+    y = (3.0 * x[:, 1]).astype("float32")  # only column 1 matters
+    data = {"x": x.tolist(), "y": y.tolist()}
+    graph = mlp_graph(3, 1, activation="linear")
+    project = tiny_project(graph, epochs=15, learning_rate=0.01, loss="mean_squared_error", metrics=["mae"])
+    project.add_run(run_training(TrainRequest(project=project, base_dir=str(tmp_path), inline_data=data)).run)
+    rep = run_explain(ExplainRequest(project=project, base_dir=str(tmp_path), method="permutation", inline_data=data))
+    assert rep["metric"] == "mae" and rep["baseline"] >= 0
+    assert rep["importances"][0]["column"] == "feature 1" and rep["importances"][0]["drop"] > 1.0
+    # an image model that predicts a number has no class score to explain
+    images = patch_images(40)
+    images["y"] = [float(v) * 2.5 for v in images["y"]]
+    cnn = cnn_graph(classes=1)
+    cnn.set_param("out", "activation", "linear")
+    reg = tiny_project(cnn, epochs=1, loss="mean_squared_error", metrics=["mae"])
+    reg.add_run(run_training(TrainRequest(project=reg, base_dir=str(tmp_path / "reg"), inline_data=images)).run)
+    with pytest.raises(Exception, match="regression model"):
+        run_explain(ExplainRequest(project=reg, base_dir=str(tmp_path / "reg"), method="gradcam", inline_data=images))
