@@ -126,6 +126,18 @@ def data_card(name: str, shape: tuple[int | None, ...], dtype: str = "float32", 
     return TensorCard(name, shape, dtype, axes, tuple(code))
 
 
+SOURCE_READS = {"csv": "table", "images": "images", "numpy": "arrays", "timeseries": "series"}
+"""How each dataset kind (``DatasetSpec.kind``) is read, in :func:`data_card`'s words."""
+
+
+def source_data_card(source_kind: str | None, sample_shape: tuple[int, ...] | list[int], rescale: str = "none",
+                     name: str = "x") -> TensorCard:
+    """The card of a dataset of kind ``source_kind`` as the model receives it (``sample_shape``: one sample)."""
+    shape: tuple[int | None, ...] = (None, *(int(d) for d in sample_shape))
+    kind = {1: "vector", 2: "sequence", 3: "image", 4: "video"}.get(len(sample_shape))
+    return data_card(name, shape, "float32", kind, SOURCE_READS.get(source_kind or "", "arrays"), rescale)
+
+
 def activation_card(name: str, layer_type: str, shape: tuple[int | None, ...], dtype: str = "float32",
                     kind: str | None = None, params: Mapping[str, Any] | None = None) -> TensorCard:
     """The card of a node's output ``shape`` (samples first), with the code of the layer and of the view."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from visualnn.core.explain_protocol import ActivationsRequest
 from visualnn.core.project import Project
-from visualnn.core.tensor_card import activation_card, data_card
+from visualnn.core.tensor_card import activation_card, source_data_card
 from visualnn.services.model_probe import (
     Probe,
     ProbeError,
@@ -134,10 +134,9 @@ def run_activations(req: ActivationsRequest[Project], sink: Sink = null_sink) ->
     node = probe.graph.nodes.get(req.node) or project.graph.nodes[req.node]
     kind = data_kind(data)
     if node.type == "Input":
-        source = {"images": "images", "timeseries": "series", "csv": "table"}.get(
-            project.dataset.kind if project.dataset is not None else "", "arrays")
-        rescale = project.dataset.image().rescale if source == "images" and project.dataset is not None else "none"
-        card = data_card(name, tuple(result["shape"]), result["dtype"], kind, source, rescale)
+        spec = project.dataset
+        rescale = spec.image().rescale if spec is not None and spec.kind == "images" else "none"
+        card = source_data_card(spec.kind if spec is not None else None, tuple(result["shape"][1:]), rescale, name)
     else:
         card = activation_card(name, node.type, tuple(result["shape"]), result["dtype"], kind, node.params)
     label = class_label(y, list(getattr(data, "class_names", None) or []))
