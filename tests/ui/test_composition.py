@@ -26,6 +26,7 @@ from visualnn.ui.code_panel import CodePanel
 from visualnn.ui.data_panel import DataPanel
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
+from visualnn.ui.insight.panel import InsightPanel
 from visualnn.ui.inspector import InspectorPanel
 from visualnn.ui.palette import PalettePanel
 from visualnn.ui.problems import ProblemsPanel
@@ -47,6 +48,7 @@ EXPECTED_DOCKS: dict[str, type[QWidget]] = {
     "code": CodePanel,
     "summary": SummaryPanel,
     "problems": ProblemsPanel,
+    "insight": InsightPanel,  # Look inside: activations and explanations
 }
 
 

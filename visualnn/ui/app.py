@@ -34,6 +34,7 @@ from visualnn.ui.export_dialogs import ExportController
 from visualnn.ui.file_open import FileOpenFilter, install_file_open_handler
 from visualnn.ui.help import HelpMenu, install_help_menu
 from visualnn.ui.import_model import ImportController
+from visualnn.ui.insight.panel import InsightHost, install_insight
 from visualnn.ui.main_window import MainWindow
 from visualnn.ui.recovery_dialog import RESTORE
 from visualnn.ui.training.close_guard import TrainingPrompter, ask_with_message_box
@@ -54,6 +55,7 @@ class Shell:
     help: HelpMenu
     importer: ImportController
     blocks: BlocksController
+    insight: InsightHost | None = None  # the "Look inside" dock: activations and explanations
 
 
 def build_main_window(
@@ -75,7 +77,8 @@ def build_main_window(
     window.add_file_action("import_model", importer.action)
     help_menu = install_help_menu(window.help_menu, window, engine, window.show_step)
     blocks = BlocksController(window)
-    return Shell(window, export, help_menu, importer, blocks)
+    insight = install_insight(window, document, engine)
+    return Shell(window, export, help_menu, importer, blocks, insight)
 
 
 @dataclass
