@@ -140,8 +140,9 @@ def test_layers_without_a_formula_count_zero_and_are_listed() -> None:
 
 def test_every_builtin_layer_declares_its_cost_except_the_listed_ones() -> None:
     lacking = sorted(spec.type for spec in default_registry() if spec.count_cost is None)
-    # generic wrappers of any Keras layer, and interpolation whose cost depends on the method
-    assert lacking == ["KerasLayer", "KerasMergeLayer", "Resizing"]
+    # generic wrappers of any Keras layer, and interpolation whose cost depends on the method; a Block's cost is
+    # its inner layers' (core.costs recurses into its definition)
+    assert lacking == ["Block", "KerasLayer", "KerasMergeLayer", "Resizing"]
 
 
 # ------------------------------------------------------------------------------------- memory model
@@ -265,3 +266,19 @@ def test_cost_analysis_imports_no_heavy_library() -> None:
             "bad = [m for m in ('tensorflow', 'keras', 'numpy', 'PySide6') if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_block_costs_what_its_layers_cost() -> None:
+    from visualnn.core.blocks import make_block
+    from visualnn.core.commands import UndoStack
+
+    project = TEMPLATES["cnn_small"].build()
+    before = analyze_costs(project.graph, project.training)
+    parts = {n.id: n for n in before.nodes}
+    UndoStack(project).push(make_block(project, ["conv2d_2", "max_pooling2d_2"], "features"))
+    after = analyze_costs(project.graph, project.training)
+    block = next(n for n in after.nodes if n.type == "Block")
+    assert block.flops == parts["conv2d_2"].flops + parts["max_pooling2d_2"].flops
+    assert block.params == parts["conv2d_2"].params
+    assert after.flops == before.flops and after.params == before.params
+    assert not after.unknown and not after.without_formula

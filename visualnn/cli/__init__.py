@@ -20,6 +20,7 @@ VERB_MODULES: tuple[str, ...] = (
     "visualnn.cli.export_verbs",
     "visualnn.cli.cluster_verbs",
     "visualnn.cli.analyze_verbs",
+    "visualnn.cli.explain_verbs",
 )
 
 

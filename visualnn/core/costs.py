@@ -16,12 +16,14 @@ inference produces, so the window recomputes it on every edit. The memory model 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from visualnn.core.graph import Graph
-from visualnn.core.shapes import NodeShapes, ShapeReport, infer_shapes
+from visualnn.core.graph import BlockDef, Graph
+from visualnn.core.shapes import NodeShapes, ShapeReport, block_with_inputs, infer_shapes
 from visualnn.core.specs import Cost, Registry, Shape, ShapeError, default_registry
+from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 from visualnn.core.training_config import TrainingConfig
 
 FLOAT_BYTES = 4
@@ -197,6 +199,7 @@ def analyze_costs(
     shapes: ShapeReport | None = None,
     registry: Registry | None = None,
     batch_size: int | None = None,
+    blocks: Mapping[str, BlockDef] | None = None,
 ) -> CostReport:
     """The cost of every node and the memory totals; never raises (unknowns are ``None`` with a note).
 
@@ -204,7 +207,7 @@ def analyze_costs(
     """
     registry = registry or default_registry()
     cfg = training or TrainingConfig()
-    shapes = shapes if shapes is not None else infer_shapes(graph, registry)
+    shapes = shapes if shapes is not None else infer_shapes(graph, registry, blocks)
     batch = int(batch_size or cfg.batch_size or 1)
     precision = cfg.mixed_precision if cfg.mixed_precision in MIXED else "none"
     act_bytes = HALF_BYTES if precision in MIXED else FLOAT_BYTES
@@ -219,7 +222,9 @@ def analyze_costs(
         # A node's cost depends only on these; after an edit, every other node is a cache hit.
         key = (node.type, node.label, dict(node.params), info, batch, act_bytes, registry)
         cached = _NODE_CACHE.get(nid)
-        if cached is not None and cached[0] == key:
+        if node.type == BLOCK_TYPE:  # its definition can change without the node: never cached
+            cost = _block_cost(nid, node.label, node.params, info, graph, cfg, registry, batch, act_bytes)
+        elif cached is not None and cached[0] == key:
             cost = cached[1]
         else:
             cost = _node_cost(nid, node.type, node.label, node.params, info, registry, batch, act_bytes)
@@ -283,6 +288,32 @@ def _node_cost(nid: str, type_id: str, label: str, node_params: dict[str, Any], 
         kept += _recurrent_kept(spec.type, resolved, known, info.output) * batch * act_bytes
     return NodeCost(nid, label, type_id, macs, flops, formula, params, trainable, params * FLOAT_BYTES,
                     activation, kept, note)
+
+
+def _block_cost(nid: str, label: str, node_params: dict[str, Any], info: NodeShapes | None, graph: Graph,
+                cfg: TrainingConfig, registry: Registry, batch: int, act_bytes: int) -> NodeCost:
+    """A Block node (a nested model): the sum of its inner layers' costs, its inner activations kept for backprop."""
+    count = info.params if info else None
+    params = count.total if count else 0
+    trainable = count.trainable if count else 0
+    activation = (_elements(info.output) or 0) * batch * act_bytes if info else 0
+    block = graph.blocks.get(str(node_params.get("block", "")))
+    note: str | None
+    if info is None or info.output is None or block is None:
+        note = (info.error if info else None) or "shape unknown"
+        return NodeCost(nid, label, BLOCK_TYPE, None, None, True, params, trainable, params * FLOAT_BYTES,
+                        activation, activation, note)
+    inner = block_with_inputs(block, [s for s in info.input_shapes if s is not None])
+    inner_shapes = infer_shapes(inner, registry, graph.blocks)
+    report = analyze_costs(inner, cfg, inner_shapes, registry, batch, blocks=graph.blocks)
+    gaps = [n.name for n in report.without_formula]
+    unknown = [n.name for n in report.unknown]
+    note = (f"inside: {', '.join(unknown)} unknown" if unknown else
+            f"inside: {', '.join(gaps)} without a formula" if gaps else None)
+    inputs = sum(n.kept_bytes for n in report.nodes if n.type == "Input")  # the block's inputs exist outside
+    return NodeCost(nid, label, BLOCK_TYPE, None if unknown else report.macs, None if unknown else report.flops,
+                    not gaps, params, trainable, params * FLOAT_BYTES, activation,
+                    activation + report.kept_activation_bytes - inputs, note)
 
 
 def _recurrent_kept(type_id: str, params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:

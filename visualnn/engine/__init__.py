@@ -24,6 +24,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "visualnn.engine.handlers",
     "visualnn.engine.handlers_export",
     "visualnn.engine.handlers_deploy",
+    "visualnn.engine.handlers_explain",
 )
 """Modules imported by the engine at start-up; a missing module is skipped."""
 
