@@ -112,7 +112,7 @@ def test_steady_edits_in_the_window_reach_the_recovery_file_within_the_max_wait(
     versions_on_disk: set[int] = set()
     units = 10
     start = time.monotonic()
-    while time.monotonic() - start < 3.5:
+    while len(edits) < 26:  # about 3.5 s of steady editing (counted, so a slow machine edits as often)
         units += 1
         window.document.push(SetParam("dense_1", "units", units))
         edits.append((time.monotonic(), units))
@@ -127,7 +127,7 @@ def test_steady_edits_in_the_window_reach_the_recovery_file_within_the_max_wait(
             f"{f'holds units={on_disk}' if rec.exists() else 'does not exist'}; the oldest edit it lacks "
             f"is {waited:.1f} s old (max wait {max_wait_ms} ms)"
         )
-    assert len(edits) >= 15 and len(versions_on_disk - {10}) >= 2  # written again and again while edits went on
+    assert len(versions_on_disk - {10}) >= 2  # written again and again while edits went on
     assert read_recovery(rec).original_path == str(saved)
     assert json.loads(saved.read_text())["graph"]["nodes"][1]["params"]["units"] == 8  # the user's file untouched
 
