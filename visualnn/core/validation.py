@@ -238,8 +238,8 @@ class _Validator:
                 self.add(ERROR, UNKNOWN_TYPE, f"{node.label} has the unknown layer type {node.type!r}; it cannot be built.",
                          node.id, fix="Replace it with a layer from the palette, or update VisualNN.")
                 continue
-            known = {p.name for p in spec.params}
-            for pspec in spec.params:
+            known = {p.name for p in spec.all_params}
+            for pspec in spec.all_params:
                 if pspec.name in node.params:
                     msg = pspec.check(node.params[pspec.name], node.label)
                     if msg:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from visualnn.core.specs.base import (
+    COMMON_PARAMS,
+    TRAINABLE,
     KerasCall,
     LayerSpec,
     ParamCount,
@@ -31,6 +33,8 @@ def default_registry() -> Registry:
 
 
 __all__ = [
+    "COMMON_PARAMS",
+    "TRAINABLE",
     "CATEGORIES",
     "KerasCall",
     "LayerSpec",
