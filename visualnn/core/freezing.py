@@ -35,7 +35,12 @@ def frozen_ids(graph: Graph) -> list[str]:
 
 def is_nested_model(spec: LayerSpec) -> bool:
     """Whether the spec's Keras object is a nested ``keras.Model`` (a backbone) rather than one layer."""
-    return spec.class_path.startswith(NESTED_MODEL_PREFIXES) or bool(getattr(spec, "nested_model", False))
+    if spec.class_path.startswith(NESTED_MODEL_PREFIXES) or bool(getattr(spec, "nested_model", False)):
+        return True
+    try:  # a spec may name its Keras object only in its call (the class path is then the layer default)
+        return spec.keras_call(spec, spec.defaults()).class_path.startswith(NESTED_MODEL_PREFIXES)
+    except Exception:  # a spec that cannot describe its call without settings is not a backbone we know of
+        return False
 
 
 def needs_inference_mode(spec: LayerSpec) -> bool:

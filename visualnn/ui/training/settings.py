@@ -57,8 +57,9 @@ CATALOGS: dict[str, tuple[Option, ...]] = {"loss": LOSSES, "optimizer": OPTIMIZE
 """Fields whose choices are options with labels and docs (the others show their ids)."""
 
 GROUP_TITLES = {"compile": "Compile", "fit": "Fit", "tuning": "Optimizer details and learning-rate schedule",
-                "callbacks": "Callbacks", "advanced": "Reproducibility and where to run"}
-FOLDED = ("tuning", "callbacks", "advanced")
+                "finetune": "Fine-tuning (two phases)", "callbacks": "Callbacks",
+                "advanced": "Reproducibility and where to run"}
+FOLDED = ("tuning", "finetune", "callbacks", "advanced")
 """Groups that fold away; the others sit side by side on top, visible without scrolling in the short dock."""
 
 DEFAULT_LABELS = {"loss": "Default loss", "metrics": "Default metrics"}
@@ -216,6 +217,8 @@ class TrainingSettingsForm(QWidget):
             text = QComboBox()
             text.setEditable(True)
             text.addItems(list(f.suggestions))
+            if f.nullable and text.lineEdit() is not None:
+                text.lineEdit().setPlaceholderText("empty: not set")
             text.currentTextChanged.connect(self._on_widget_changed)
             widget = text
         widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not wheel focus: a scroll never selects a field
@@ -241,6 +244,8 @@ class TrainingSettingsForm(QWidget):
         assert isinstance(w, QComboBox)
         if f.kind == CHOICE:
             return w.currentData()
+        if f.nullable:  # an empty optional text (fine_tune_from) means "not set"
+            return w.currentText().strip() or None
         return w.currentText().strip() or getattr(self._cfg, f.name)
 
     def _show(self, f: SettingField, value: Any) -> None:
@@ -263,7 +268,7 @@ class TrainingSettingsForm(QWidget):
         elif isinstance(w, QComboBox) and f.kind == CHOICE:
             _select(w, str(value))
         elif isinstance(w, QComboBox):
-            w.setCurrentText(str(value))
+            w.setCurrentText("" if value is None else str(value))
 
     # --- model to view, view to model -------------------------------------------------------------
 
