@@ -54,8 +54,8 @@ def conv_graph(mode: str = FUNCTIONAL, frozen: tuple[str, ...] = ("conv_a", "bn"
         ("flatten", "Flatten", {}),
         ("head", "Dense", {"units": 3, "activation": "softmax"}),
     ]
-    for nid, type_, params in nodes:
-        g.add_node(Node(nid, type_, {**params, **({"trainable": False} if nid in frozen else {})}))
+    for row, (nid, type_, params) in enumerate(nodes):
+        g.add_node(Node(nid, type_, {**params, **({"trainable": False} if nid in frozen else {})}, (0.0, 140.0 * row)))
     for (a, _, _), (b, _, _) in zip(nodes, nodes[1:], strict=False):
         g.connect(Edge.of(a, b))
     return g

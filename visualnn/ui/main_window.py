@@ -362,6 +362,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(acts["quit"])
         edit = bar.addMenu("&Edit")
+        self.edit_menu = edit  # features add their edits to it (freezing: visualnn.ui.freeze_actions)
         for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all", "find_layer"):
             edit.addSeparator() if key is None else edit.addAction(acts[key])
         view = bar.addMenu("&View")

@@ -173,6 +173,7 @@ class TrainingPanel(QWidget):
         c.plots_reset.connect(self._on_controller_plots_reset)
         c.batch_reported.connect(self.plots.add_batch)
         c.epoch_reported.connect(self.plots.add_epoch)
+        c.phase_started.connect(self.plots.set_phase_boundary)
         c.announce()
 
     # ------------------------------------------------------------------ the session's intents
