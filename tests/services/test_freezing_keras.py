@@ -160,3 +160,24 @@ def test_phase_two_from_a_node_unfreezes_every_frozen_layer_from_it() -> None:
     model = build_model(conv_graph())
     assert unfreeze(model, FineTunePlan(("conv_a", "bn", "conv_b"), 1, "bn", 1e-4, 1)) == ["conv_b"]
     assert trainable_map(model) == {"conv_a": False, "bn": False, "conv_b": True, "flatten": True, "head": True}
+
+
+def test_an_imported_frozen_layer_stays_a_catalog_node_with_its_switch_off() -> None:
+    import json
+
+    import keras
+
+    from visualnn.core.shapes import infer_shapes
+    from visualnn.services.importing import graph_from_config
+    from visualnn.services.keras_builder import build_model
+
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, name="frozen", trainable=False),
+                              keras.layers.BatchNormalization(name="bn"), keras.layers.Dense(2, name="head")])
+    result = graph_from_config(json.loads(model.to_json()))
+    nodes = {n.label: n for n in result.graph}
+    assert result.generic == [] and nodes["frozen"].type == "Dense"
+    assert nodes["frozen"].params["trainable"] is False and "trainable" not in nodes["head"].params
+    report = infer_shapes(result.graph)
+    rebuilt = build_model(result.graph)
+    theirs = sum(int(w.numpy().size) for w in model.non_trainable_weights)
+    assert report.non_trainable_params == theirs == sum(int(w.numpy().size) for w in rebuilt.non_trainable_weights)

@@ -65,11 +65,11 @@ class FreezeActions(QObject):
         target = self._target or self._selected_layer()
         if target is None:
             return False
-        return self.window.document.push(FreezeBefore(target, self.window.document.registry))
+        return bool(self.window.document.push(FreezeBefore(target, self.window.document.registry)))
 
     def unfreeze_everything(self) -> bool:
         """Make every frozen layer trainable again (one undo step)."""
-        return self.window.document.push(UnfreezeAll())
+        return bool(self.window.document.push(UnfreezeAll()))
 
     def _on_view_context_menu_requested(self, pos: QPoint) -> None:
         item: QGraphicsItem | None = self.window.view.itemAt(pos)

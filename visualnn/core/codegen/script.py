@@ -14,6 +14,7 @@ from typing import Any
 
 from visualnn import __version__
 from visualnn.core.codegen import data_templates as T
+from visualnn.core.codegen import finetune_code as FT
 from visualnn.core.codegen import image_table_templates as IT
 from visualnn.core.codegen.distribute_snippets import EXPORT_STRATEGIES, distributed_main_lines, save_lines
 from visualnn.core.codegen.literals import (
@@ -27,7 +28,6 @@ from visualnn.core.codegen.literals import (
     statement,
     string,
 )
-from visualnn.core.codegen import finetune_code as FT
 from visualnn.core.codegen.model_code import model_definition
 from visualnn.core.dataset import NO_TEST_LABEL
 from visualnn.core.finetune import FineTuneError, FineTunePlan, fine_tune_plan

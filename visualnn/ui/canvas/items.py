@@ -67,8 +67,8 @@ def _fit_text(painter: QPainter, base: QFont | None, text: str, width: float, lo
 
 def frozen_tint(color: QColor) -> QColor:
     """A category colour washed out for a frozen layer: same hue, little saturation."""
-    hue, sat, val, alpha = color.getHsv()
-    return QColor.fromHsv(max(hue, 0), int(sat * 0.3), val, alpha)
+    hue, sat, val = color.hsvHue(), color.hsvSaturation(), color.value()
+    return QColor.fromHsv(max(hue, 0), int(sat * 0.3), val, color.alpha())
 
 
 def frozen_fill() -> QColor:

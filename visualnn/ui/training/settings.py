@@ -217,8 +217,9 @@ class TrainingSettingsForm(QWidget):
             text = QComboBox()
             text.setEditable(True)
             text.addItems(list(f.suggestions))
-            if f.nullable and text.lineEdit() is not None:
-                text.lineEdit().setPlaceholderText("empty: not set")
+            line_edit = text.lineEdit()
+            if f.nullable and line_edit is not None:
+                line_edit.setPlaceholderText("empty: not set")
             text.currentTextChanged.connect(self._on_widget_changed)
             widget = text
         widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not wheel focus: a scroll never selects a field
@@ -307,6 +308,21 @@ class TrainingSettingsForm(QWidget):
             if isinstance(label, QLabel):
                 label.setText(default_label if multi else field.label)
             self.widgets[name].setToolTip(field.doc + (DEFAULT_NOTE if multi else ""))
+
+    def set_frozen_layers(self, names: list[str]) -> None:
+        """Offer the frozen layers (model order) as the layers phase 2 of fine-tuning may unfreeze from."""
+        box = self.widgets["fine_tune_from"]
+        assert isinstance(box, QComboBox)
+        if [box.itemText(i) for i in range(box.count())] == names:
+            return
+        self._updating = True
+        try:
+            text = box.currentText()
+            box.clear()
+            box.addItems(names)
+            box.setCurrentText(text)  # the choice stays (or stays empty: the top layers)
+        finally:
+            self._updating = False
 
     @property
     def outputs_table(self) -> OutputsTable:
