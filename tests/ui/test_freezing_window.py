@@ -138,5 +138,32 @@ def test_the_plots_mark_where_phase_two_starts(shell: Shell, qtbot: Any) -> None
     handle._report("epoch", {"epoch": 3, "epochs": 3, "logs": {"loss": 0.7, "val_loss": 0.8}, "lr": 1e-4})
     assert markers("loss") == [2.0] and markers("learning rate") == [2.0]
     assert "Fine-tuning" in panel.status.text()
+    engine.finish_training(job_id, epochs_done=3)  # the run ends (nothing left running when the window closes)
     plots.clear()
     assert markers("loss") == []
+
+
+def test_a_selected_two_phase_run_shows_its_boundary(shell: Shell, qtbot: Any) -> None:
+    import pyqtgraph as pg
+
+    from visualnn.core.training_config import RunRecord
+
+    window = shell.window
+    run = RunRecord(id="run-ft", started="2026-01-01T00:00:00", history={"loss": [1.0, 0.8, 0.7], "lr": [1e-3, 1e-3, 1e-4]},
+                    epochs_done=3, extra={"fine_tune": {"boundary": 2, "unfrozen": ["conv_b"]}})
+    plain = RunRecord(id="run-plain", started="2026-01-01T00:01:00", history={"loss": [1.0, 0.9]}, epochs_done=2)
+    window.document.set_project(Project(graph=conv_graph(), runs=[run, plain]))
+    window.docks["runs"].raise_()
+    panel = window.runs_panel
+    qtbot.waitUntil(panel.isVisible)
+
+    def markers() -> list[float]:
+        return [item.value() for plot in panel.plots.plots.values() for item in plot.getPlotItem().items
+                if isinstance(item, pg.InfiniteLine)]
+
+    ids = [panel.runs[r].id for r in range(len(panel.runs))]
+    panel.table.selectRow(ids.index("run-ft"))
+    qtbot.waitUntil(lambda: markers() != [])
+    assert set(markers()) == {2.0}
+    panel.table.selectRow(ids.index("run-plain"))
+    qtbot.waitUntil(lambda: markers() == [])
