@@ -62,6 +62,9 @@ GROUP_TITLES = {"compile": "Compile", "fit": "Fit", "tuning": "Optimizer details
 FOLDED = ("tuning", "finetune", "callbacks", "advanced")
 """Groups that fold away; the others sit side by side on top, visible without scrolling in the short dock."""
 
+EMPTY_TEXT = {"fine_tune_learning_rate": "auto: a tenth of phase 1's", "fine_tune_from": "empty: the top layers above"}
+"""What an optional field shows while empty, where "off" would mislead (the default is a value, not nothing)."""
+
 DEFAULT_LABELS = {"loss": "Default loss", "metrics": "Default metrics"}
 """The model-wide Loss and Metrics rows' labels when the model has several outputs."""
 DEFAULT_NOTE = " With several outputs: used by each output without its own row under Per-output settings."
@@ -175,7 +178,7 @@ class TrainingSettingsForm(QWidget):
             dspin = QDoubleSpinBox(decimals=f.decimals, minimum=low + (tick if f.open_min else 0.0),
                                    maximum=high - (tick if f.open_max else 0.0), singleStep=f.step)
             if f.nullable:
-                dspin.setSpecialValueText("off")  # the minimum (0) shows as "off" and is stored as null
+                dspin.setSpecialValueText(EMPTY_TEXT.get(f.name, "off"))  # the minimum shows so, stored as null
             dspin.valueChanged.connect(self._on_widget_changed)
             widget = dspin
         elif f.kind == CHOICE:
@@ -219,7 +222,7 @@ class TrainingSettingsForm(QWidget):
             text.addItems(list(f.suggestions))
             line_edit = text.lineEdit()
             if f.nullable and line_edit is not None:
-                line_edit.setPlaceholderText("empty: not set")
+                line_edit.setPlaceholderText(EMPTY_TEXT.get(f.name, "empty: not set"))
             text.currentTextChanged.connect(self._on_widget_changed)
             widget = text
         widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not wheel focus: a scroll never selects a field
