@@ -128,3 +128,14 @@ def test_only_frozen_bn_and_nested_models_run_in_inference_mode() -> None:
     UndoStack(p).push(FreezeBefore("dense_1"))
     assert calls_in_inference_mode(g.nodes["batch_normalization_1"])
     assert not calls_in_inference_mode(g.nodes["conv2d_1"])  # frozen, but behaves the same either way
+
+
+def test_fine_tuning_without_a_frozen_layer_is_a_problem_before_training() -> None:
+    p = conv_project()
+    p.training = p.training.with_changes(fine_tune=True)
+    issues = [i for i in validate(p) if i.code == "fine-tune"]
+    assert len(issues) == 1 and "no layer is frozen" in issues[0].message and issues[0].severity == "error"
+    UndoStack(p).push(FreezeBefore("dense_1"))
+    assert not [i for i in validate(p) if i.code == "fine-tune"]
+    p.training = p.training.with_changes(fine_tune_from="nowhere")
+    assert "not a layer of the model" in next(i.message for i in validate(p) if i.code == "fine-tune")
