@@ -16,6 +16,7 @@ from visualnn.core.commands import SetParam
 from visualnn.core.graph import Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.specs import TRAINABLE, LayerSpec, Registry, default_registry
+from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 
 INFERENCE_MODE_TYPES = ("BatchNormalization",)
 """Catalog layers that behave differently in training and must run with ``training=False`` while frozen."""
@@ -35,7 +36,7 @@ def frozen_ids(graph: Graph) -> list[str]:
 
 def is_nested_model(spec: LayerSpec) -> bool:
     """Whether the spec's Keras object is a nested ``keras.Model`` (a backbone) rather than one layer."""
-    if spec.class_path.startswith(NESTED_MODEL_PREFIXES) or bool(getattr(spec, "nested_model", False)):
+    if spec.type == BLOCK_TYPE or spec.class_path.startswith(NESTED_MODEL_PREFIXES):
         return True
     try:  # a spec may name its Keras object only in its call (the class path is then the layer default)
         return spec.keras_call(spec, spec.defaults()).class_path.startswith(NESTED_MODEL_PREFIXES)
@@ -49,9 +50,10 @@ def needs_inference_mode(spec: LayerSpec) -> bool:
 
 
 def calls_in_inference_mode(node: Node, registry: Registry | None = None) -> bool:
-    """Whether the builder and the code call ``node``'s layer with ``training=False`` (frozen and it matters)."""
+    """Whether the builder and the code call ``node``'s layer with ``training=False`` (frozen and it matters; a
+    shared block, one model for several nodes, is left as it is)."""
     spec = (registry or default_registry()).get(node.type)
-    return spec is not None and is_frozen(node) and needs_inference_mode(spec)
+    return spec is not None and is_frozen(node) and needs_inference_mode(spec) and not node.params.get("shared")
 
 
 def before(graph: Graph, node_id: str) -> list[str]:

@@ -18,6 +18,7 @@ CATEGORY_COLORS: dict[str, str] = {
     "reshaping": "#5F6F8A",  # slate
     "preprocessing": "#3F8F8F",  # sea
     "generic": "#7C7C7C",  # grey
+    "blocks": "#3B3B98",  # indigo: a nested model drawn as one card (a stack of cards)
 }
 CATEGORY_TITLES: dict[str, str] = {
     "input": "Input / Output",
@@ -31,6 +32,7 @@ CATEGORY_TITLES: dict[str, str] = {
     "reshaping": "Reshaping",
     "preprocessing": "Preprocessing",
     "generic": "Other",
+    "blocks": "Blocks",
 }
 ERROR = "#D64541"
 WARNING = "#E0A030"

@@ -18,6 +18,7 @@ CATEGORIES = (
     "reshaping",
     "preprocessing",
     "generic",
+    "blocks",
 )
 """Palette order; also the keys of the UI colour table."""
 
