@@ -65,6 +65,9 @@ def value_strategy(f: SettingField) -> st.SearchStrategy[Any]:
         return st.dictionaries(st.sampled_from(("kind", "score", "output_2")), row, max_size=3)
     if f.name == "device":
         return st.sampled_from(("auto", "cpu", "gpu:0", "gpu:1", "GPU:2"))
+    if not f.suggestions:  # free text (a layer name): any non-blank name, or nothing when optional
+        names = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
+        return st.none() | names if f.nullable else names
     return st.sampled_from(f.suggestions)
 
 

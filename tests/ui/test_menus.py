@@ -23,6 +23,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.fake_engine import FakeEngine
 from visualnn.core.commands import SetParam
+from visualnn.core.freezing import frozen_ids
 from visualnn.core.project import Project
 from visualnn.core.recovery import PendingRecovery
 from visualnn.ui import errors
@@ -117,12 +118,14 @@ def give_actions_something_to_do(session: Session) -> None:
     document = window.document
     if not document.graph.nodes:
         window.new_from_template("mlp_classifier")
-    if not window.scene.selected_ids():
-        window.scene.select_ids([next(iter(document.graph.nodes))])
+    if len(window.scene.selected_ids()) != 1:  # one layer with layers before it (Freeze Everything Before...)
+        window.scene.select_ids([next(n.id for n in document.graph if document.graph.predecessors(n.id))])
     stack = document.undo_stack
     if not stack.canUndo() and not stack.canRedo():
         dense = next(n for n in document.graph if n.type == "Dense")
         document.push(SetParam(dense.id, "units", int(dense.params["units"]) + 1))
+        if not frozen_ids(document.graph):  # a frozen layer (the output, never the selected one): Unfreeze All
+            document.push(SetParam(document.graph.sinks()[-1], "trainable", False))
 
 
 def walk_menus(session: Session, record: Walk, qtbot: QtBot, skip: tuple[str, ...] = ("action_quit",)) -> None:
@@ -171,6 +174,7 @@ def test_every_menu_action_runs_without_an_uncaught_exception(session: Session, 
         "File > Export > Keras Model (.keras)…", "File > Export > TensorFlow SavedModel…",
         "File > Export > TensorFlow Lite (.tflite)…", "File > Export > ONNX (.onnx)…",
         "File > Export > Python Training Script (.py)…",
+        "Edit > Freeze Everything Before This Layer", "Edit > Unfreeze All Layers",
         "Edit > Cut", "Edit > Copy", "Edit > Duplicate", "Edit > Delete", "Edit > Paste", "Edit > Select All", "Edit > Find Layer…",
         "View > Zoom In", "View > Fit to View", "View > Reset Panel Layout",
         "Model > Auto-Layout", "Help > Layer reference…", "Help > Guided tour", "Help > About VisualNN",

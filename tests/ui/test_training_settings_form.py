@@ -48,6 +48,8 @@ def _change(widget: Any) -> None:
     elif isinstance(widget, QLineEdit):
         widget.setText("0")
         widget.editingFinished.emit()
+    elif isinstance(widget, QComboBox) and widget.count() == 0:  # an editable box with nothing offered: type
+        widget.setCurrentText("conv2d_1")
     elif isinstance(widget, QComboBox):
         widget.setCurrentIndex((widget.currentIndex() + 1) % widget.count())
 

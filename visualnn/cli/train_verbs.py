@@ -144,6 +144,10 @@ def train_main(args: argparse.Namespace) -> int:
         print(json.dumps(run.to_dict(), indent=2))
     else:
         print(f"Run {run.id}: {run.status} after {run.epochs_done} epoch(s) in {run.duration_s:.1f} s on {run.device}")
+        phases = run.extra.get("fine_tune")
+        if isinstance(phases, dict):  # two-phase fine-tuning: say where phase 2 began and what it unfroze
+            print(f"  fine-tuning: phase 2 from epoch {int(phases['boundary']) + 1}, "
+                  f"{len(phases.get('unfrozen', []))} layer(s) unfrozen, learning rate {phases['learning_rate']:g}")
         for key, value in run.metrics.items():
             print(f"  {key:<24} {value:.4f}" if isinstance(value, float) else f"  {key:<24} {value}")
         print(f"Model saved to {run.model_path}; run recorded in {args.file}.")

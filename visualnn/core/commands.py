@@ -237,7 +237,7 @@ class SetParam(Command):
             try:
                 pspec = spec.param(self.name)
             except KeyError:
-                names = ", ".join(p.name for p in spec.params)
+                names = ", ".join(p.name for p in spec.all_params)
                 raise CommandError(f"{spec.type} has no parameter {self.name!r}; its parameters are {names}.") from None
             problem = pspec.check(self.value, node.label)
             if problem:

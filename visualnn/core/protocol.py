@@ -36,7 +36,7 @@ PROTOCOL_VERSION = 1
 MESSAGE_KINDS = (
     "ready",  # engine started: {"protocol": 1, "pid": int, "versions": {...}}
     "started",  # job accepted: {"type": str}
-    "status",  # free-form stage text: {"text": str}
+    "status",  # free-form stage text: {"text": str, "phase_boundary"?: int (fine-tuning's phase 2 starts after it)}
     "batch",  # {"epoch", "epochs", "batch", "batches", "logs", "samples_per_s", "elapsed_s"}
     "epoch",  # {"epoch", "epochs", "logs", "lr", "elapsed_s"}
     "log",  # {"level": "info"|"warning"|"error", "text": str, "code"?: str, "fix"?: CompileIssue.fix}

@@ -180,6 +180,8 @@ def _infer(graph: Graph, registry: Registry, blocks: Mapping[str, BlockDef], wit
             out = spec.infer(params, known)
             count = spec.count_params(params, known, out)
             pc = count if isinstance(count, ParamCount) else ParamCount(int(count), 0)
+            if node.params.get("trainable", True) is False:  # a frozen layer: every weight stays as it is
+                pc = ParamCount(0, pc.total)
             result[nid] = NodeShapes(inputs, tuple(out), pc, None)
         except ShapeError as exc:
             result[nid] = NodeShapes(inputs, None, None, str(exc))

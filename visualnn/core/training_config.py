@@ -60,6 +60,14 @@ class TrainingConfig:
     plateau_factor: float = 0.5
     plateau_patience: int = 3
     min_lr: float = 1e-6
+    # two-phase fine-tuning: after `epochs`, unfreeze the top `fine_tune_layers` Keras layers of the frozen part (or
+    # every frozen layer from the one named `fine_tune_from`) and train `fine_tune_epochs` more at a lower rate
+    # (`fine_tune_learning_rate`; None: a tenth of `learning_rate`)
+    fine_tune: bool = False
+    fine_tune_layers: int = 20
+    fine_tune_from: str | None = None
+    fine_tune_learning_rate: float | None = None
+    fine_tune_epochs: int = 5
     # callbacks
     early_stopping: bool = False
     monitor: str = "val_loss"

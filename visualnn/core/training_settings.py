@@ -395,7 +395,7 @@ def outputs_to_json(value: Any) -> Any:
     if isinstance(value, tuple) and all(isinstance(v, OutputSettings) for v in value):
         return {o.name: o.to_json() for o in value}
     return value
-GROUPS = ("compile", "fit", "tuning", "callbacks", "advanced")
+GROUPS = ("compile", "fit", "tuning", "finetune", "callbacks", "advanced")
 """Form groups: the settings changed most (compile, fit) always show; optimizer details and schedules,
 callbacks, and reproducibility/where-to-run fold away."""
 
@@ -568,6 +568,19 @@ FIELDS: tuple[SettingField, ...] = (
     _f("shuffle", BOOL, "Shuffle each epoch", "Visit the training samples in a new order every epoch.", "advanced"),
     _f("deterministic", BOOL, "Deterministic", "Same seed → identical curves (slower): enables TensorFlow's op "
        "determinism.", "advanced"),
+    # two-phase fine-tuning (transfer learning): phase 1 trains with the frozen layers frozen, phase 2 unfreezes part
+    _f("fine_tune", BOOL, "Fine-tune in a second phase", "After the epochs above (phase 1, frozen layers frozen), "
+       "unfreeze the top of the frozen part and train on with a lower learning rate (phase 2).", "finetune"),
+    _f("fine_tune_layers", INT, "Unfreeze top layers", "Phase 2 unfreezes this many Keras layers at the top of the "
+       "frozen part, counting the layers inside a backbone, in model order; BatchNormalization layers stay frozen.",
+       "finetune", minimum=1, maximum=100_000),
+    _f("fine_tune_from", TEXT, "…or from layer", "Phase 2 unfreezes every frozen layer from this one (its name) to "
+       "the output instead; empty: the top layers above.", "finetune", nullable=True),
+    _f("fine_tune_learning_rate", FLOAT, "Phase 2 learning rate", "The learning rate of phase 2; empty (off): a "
+       "tenth of the learning rate above, so the unfrozen weights change gently.", "finetune", minimum=0.0,
+       maximum=10.0, open_min=True, nullable=True, step=0.00005, decimals=7),
+    _f("fine_tune_epochs", INT, "Phase 2 epochs", "Epochs of phase 2, after those of phase 1; the history continues "
+       "as one sequence.", "finetune", minimum=1, maximum=100_000),
     # callbacks
     _f("terminate_on_nan", BOOL, "Stop when the loss is NaN", CALLBACKS[0].doc, "callbacks"),
     _f("early_stopping", BOOL, "Early stopping", CALLBACKS[1].doc, "callbacks"),
@@ -607,7 +620,15 @@ def applies(name: str, cfg: TrainingConfig) -> bool:
         chosen = getattr(cfg, choice_field)
         owners.extend(o.id == chosen for o in options if name in o.params)
     owners.extend(bool(getattr(cfg, o.id)) for o in CALLBACKS if name in o.params)
+    if name.startswith("fine_tune_"):  # the phase-2 settings take effect once fine-tuning is switched on
+        owners.append(bool(cfg.fine_tune))
     return not owners or any(owners)
+
+
+def fine_tune_rate(cfg: TrainingConfig) -> float:
+    """Phase 2's learning rate: the one set, else a tenth of phase 1's."""
+    rate = cfg.fine_tune_learning_rate
+    return float(rate) if rate is not None else float(cfg.learning_rate) / 10.0
 
 
 def precision_warning(precision: str, on_gpu: bool) -> str | None:
@@ -657,6 +678,7 @@ __all__ = [
     "canonical",
     "compile_calls",
     "find",
+    "fine_tune_rate",
     "ids",
     "learning_rate",
     "monitor_choices",

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from visualnn.core.compile_options import CompileIssue, DataFacts, check_compile
 from visualnn.core.data_checks import check_data
 from visualnn.core.dataset import ArrayOptions
+from visualnn.core.finetune import FineTuneError, fine_tune_plan
 from visualnn.core.fixes import fix_label
 from visualnn.core.graph import SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.model_io import is_multi_io, output_names
@@ -48,6 +49,7 @@ MERGE_SHAPES = "merge-shapes"
 SHAPE = "shape"
 INTERNAL = "internal"
 DATA_UNREADABLE = "data-unreadable"
+FINE_TUNE = "fine-tune"  # two-phase fine-tuning switched on but unable to run on this model
 # The compile and data checks bring their own codes (``output-units``, ``dense-rank``, ``input-data-shape`` ...),
 # the checks of named parts theirs (``part-missing``, ``part-shape`` ..., see ``core.part_checks``).
 
@@ -127,7 +129,18 @@ def validate(
     if isinstance(project, Project) and graph.nodes:
         issues = _intended_outputs_kept(project, issues)
         issues += _compile_and_data(project, validator.report(), facts)
+        issues += _fine_tune(project)
     return issues
+
+
+def _fine_tune(project: Project) -> list[Issue]:
+    """Fine-tuning's phase 2 checked before training: a frozen layer to unfreeze, a known layer to start from."""
+    try:
+        fine_tune_plan(project.graph, project.training)
+    except FineTuneError as exc:
+        return [Issue(ERROR, FINE_TUNE, str(exc), fix="Freeze the layers to fine-tune, or switch fine-tuning off in "
+                                                       "the Training settings.")]
+    return []
 
 
 def _intended_outputs_kept(project: Project, issues: list[Issue]) -> list[Issue]:
@@ -239,8 +252,8 @@ class _Validator:
                 self.add(ERROR, UNKNOWN_TYPE, f"{node.label} has the unknown layer type {node.type!r}; it cannot be built.",
                          node.id, fix="Replace it with a layer from the palette, or update VisualNN.")
                 continue
-            known = {p.name for p in spec.params}
-            for pspec in spec.params:
+            known = {p.name for p in spec.all_params}
+            for pspec in spec.all_params:
                 if pspec.name in node.params:
                     msg = pspec.check(node.params[pspec.name], node.label)
                     if msg:

@@ -557,7 +557,10 @@ class _Converter:
         spec = self.registry.get(cls)
         params = None
         if spec is not None and spec.category != "generic" and (style == spec.call_style or len(all_srcs) == 1):
-            params = self._catalog_params(spec, cls, cfg)
+            frozen = cfg.get("trainable") is False  # matched as a trainable layer; the node's switch freezes it
+            params = self._catalog_params(spec, cls, {**cfg, "trainable": True} if frozen else cfg)
+            if params is not None and frozen:
+                params["trainable"] = False
         in_shapes = [self.shapes.get(s) for s in all_srcs]
         if spec is not None and params is not None:
             node = self._new_node(spec.type, lname, params)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from visualnn.core.freezing import calls_in_inference_mode, is_frozen
 from visualnn.core.graph import SEQUENTIAL, BlockDef, Graph, Node
 from visualnn.core.names import layer_name_problem
 from visualnn.core.sequential import sequential_problem
@@ -92,6 +93,8 @@ def build_model(
             continue
         if spec.type == BLOCK_TYPE:
             layers[nid] = _block_model(node, report.nodes[nid].input_shapes, blocks, registry, shared)
+            if is_frozen(node) and not node.params.get("shared"):  # a shared block's one model: left as it is
+                layers[nid].trainable = False
             continue
         call = spec.keras_call(spec, spec.resolved(node.params))
         try:
@@ -99,11 +102,18 @@ def build_model(
         except Exception as exc:
             raise BuildError(f"{node.label}: Keras refused the settings of {spec.type}. Keras said: "
                              f"{keras_message(exc)}") from exc
+        if is_frozen(node):  # transfer learning: training leaves its weights as they are
+            layers[nid].trainable = False
 
+    inference = {nid for nid, node in graph.nodes.items() if calls_in_inference_mode(node, registry)}
     if graph.mode == SEQUENTIAL:
         problem = sequential_problem(graph, registry)
         if problem is not None:
             raise BuildError(problem.message)
+    # keras.Sequential cannot pass training=False to one layer. A frozen BatchNormalization needs none (Keras 3
+    # runs it in inference mode while trainable is off); a frozen nested model does, so a chain holding one is
+    # built with the functional API instead: the same layers, names and weights, called as the guide requires.
+    if graph.mode == SEQUENTIAL and not any(isinstance(layers[nid], keras.Model) for nid in inference):
         order = graph.chain_order() or []  # a chain from an Input now: never None, never empty
         first = graph.nodes[order[0]]
         spec = registry["Input"]
@@ -131,13 +141,17 @@ def build_model(
         args = [tensors[e.src.node] for e in edges]
         layer = layers[nid]
         try:
-            if spec.type == BLOCK_TYPE:
+            if spec.type == BLOCK_TYPE and nid in inference:  # a frozen block: its BN statistics kept
+                tensors[nid] = layer(args[0] if len(args) == 1 else args, training=False)
+            elif spec.type == BLOCK_TYPE:
                 tensors[nid] = layer(args[0] if len(args) == 1 else args)
             elif spec.call_style == "list":
                 tensors[nid] = layer(args)
             elif spec.call_style == "named":
                 named = {spec.inputs[e.dst.port]: tensors[e.src.node] for e in edges}
                 tensors[nid] = layer(**named)
+            elif nid in inference:  # frozen BN or backbone: its statistics are kept (Keras's transfer-learning guide)
+                tensors[nid] = layer(args[0], training=False)
             else:
                 tensors[nid] = layer(args[0])
         except Exception as exc:

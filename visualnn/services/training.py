@@ -17,6 +17,7 @@ from typing import Any
 
 from visualnn.core.compile_options import CompileIssue, check_compile
 from visualnn.core.distribution import DistributionError
+from visualnn.core.finetune import FineTuneError, FineTunePlan, fine_tune_plan
 from visualnn.core.graph import Graph
 from visualnn.core.model_io import output_names
 from visualnn.core.project import Project
@@ -126,6 +127,13 @@ def _run_training(
     cfg = cfg.with_changes(**overrides)
     if problems := cfg.problems():
         raise TrainingError(" ".join(problems))
+    try:  # refused before any data is read: no frozen layer, an unknown layer to unfreeze from
+        plan = None if job.continue_run else fine_tune_plan(project.graph, cfg)
+    except FineTuneError as exc:
+        raise TrainingError(str(exc)) from exc
+    if plan is not None and cfg.strategy == "multiworker":
+        raise TrainingError("Two-phase fine-tuning runs with the auto or mirrored strategy; the multi-worker loop "
+                            "trains one phase. Choose another strategy, or switch fine-tuning off.")
     if cfg.strategy == "multiworker":  # distribution: a custom loop (model.fit fails under 2-worker MWMS)
         from visualnn.services.distribute_loop import run_multiworker  # imports TF at module level
 
@@ -154,6 +162,7 @@ def _run_training(
     if not job.continue_run:
         _check_before_fit(project.graph, cfg, data, sink)
     run_dir = _start_run_folder(job.base_dir, run_id)
+    place_extra: dict[str, Any] = {}  # what the run record keeps besides the history (the fine-tuning phases)
     previous: RunRecord | None = None
     initial_epoch = 0
     try:
@@ -167,9 +176,13 @@ def _run_training(
                 keep_outputs_float32(model)  # mixed precision: outputs (softmax, loss) stay float32
                 compile_model(model, cfg)
             sink("status", {"text": "Training…"})
-            history, stopped, kept_epoch = fit_model(model, data, cfg.with_changes(batch_size=place.global_batch),
-                                                     sink, stop_event, pause_event, cfg.epochs, initial_epoch,
-                                                     run_dir)
+            fit_cfg = cfg.with_changes(batch_size=place.global_batch)
+            history, stopped, kept_epoch = fit_model(model, data, fit_cfg, sink, stop_event, pause_event, cfg.epochs,
+                                                     initial_epoch, run_dir)
+            if plan is not None and not stopped and kept_epoch == initial_epoch + len(history.get("loss", [])):
+                history, stopped, kept_epoch, phases = _fine_tune(model, data, fit_cfg, plan, history, sink,
+                                                                  stop_event, pause_event, run_dir)
+                place_extra.update(phases)
             final = {k: v[-1] for k, v in history.items() if v}
             test = getattr(data, "test", None)
             if test is not None and not stopped and history:
@@ -193,9 +206,34 @@ def _run_training(
         history = {k: list(previous.history.get(k, [])) + v for k, v in history.items()}
     run = make_run_record(
         run_id, started, time.perf_counter() - t0, place.describe(device), cfg, project.graph, history, final,
-        model_path, job.base_dir, stopped, data, epochs_done, continued_from=job.continue_run, extra=place.extra(),
+        model_path, job.base_dir, stopped, data, epochs_done, continued_from=job.continue_run,
+        extra={**place.extra(), **place_extra},
         first_epoch=initial_epoch, kept_epoch=kept_epoch, warnings=warned.warnings)
     return TrainingResult(run=run, model=model, data=data)
+
+
+def _fine_tune(
+    model: Any, data: Any, cfg: TrainingConfig, plan: FineTunePlan, history: dict[str, list[float]], sink: Sink,
+    stop: threading.Event | None, pause: threading.Event | None, run_dir: str,
+) -> tuple[dict[str, list[float]], bool, int, dict[str, Any]]:
+    """Phase 2: unfreeze the plan's layers, recompile at its learning rate and train its epochs on from where
+    phase 1 ended (``initial_epoch``), so the history goes on as one sequence. Returns (whole history, stopped by
+    the user, kept epoch, the record's ``fine_tune`` entry: the boundary epoch and what was unfrozen)."""
+    from visualnn.services.finetune import unfreeze
+
+    boundary = len(history.get("loss", []))
+    try:
+        names = unfreeze(model, plan)
+    except FineTuneError as exc:
+        raise TrainingError(str(exc)) from exc
+    compile_model(model, cfg.with_changes(learning_rate=plan.learning_rate))
+    sink("log", {"level": "info", "text": f"Phase 2 (fine-tuning) from epoch {boundary + 1}: unfroze {len(names)} "
+                                          f"layer(s), learning rate {plan.learning_rate:g}, {plan.epochs} epoch(s)."})
+    sink("status", {"text": "Fine-tuning (phase 2)…", "phase_boundary": boundary})
+    more, stopped, kept_epoch = fit_model(model, data, cfg, sink, stop, pause, plan.epochs, boundary, run_dir)
+    whole = {k: list(history.get(k, [])) + list(more.get(k, [])) for k in {**history, **more}}
+    entry = {**plan.to_dict(), "boundary": boundary, "unfrozen": names}
+    return whole, stopped, kept_epoch, {"fine_tune": entry}
 
 
 def _start_run_folder(base_dir: str, run_id: str) -> str:

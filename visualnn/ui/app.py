@@ -32,6 +32,7 @@ from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.errors import ErrorReporter, show_error
 from visualnn.ui.export_dialogs import ExportController
 from visualnn.ui.file_open import FileOpenFilter, install_file_open_handler
+from visualnn.ui.freeze_actions import FreezeActions
 from visualnn.ui.help import HelpMenu, install_help_menu
 from visualnn.ui.import_model import ImportController
 from visualnn.ui.insight.panel import InsightHost, install_insight
@@ -78,6 +79,7 @@ def build_main_window(
     help_menu = install_help_menu(window.help_menu, window, engine, window.show_step)
     blocks = BlocksController(window)
     insight = install_insight(window, document, engine)
+    FreezeActions(window)  # Edit > Freeze everything before this layer, Unfreeze all; the canvas's right-click menu
     return Shell(window, export, help_menu, importer, blocks, insight)
 
 

@@ -371,7 +371,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(acts["quit"])
         edit = bar.addMenu("&Edit")
-        self.edit_menu: QMenu = edit  # features add their actions (ui.block_editor: Make Block…)
+        self.edit_menu: QMenu = edit  # features add their actions (ui.block_editor: Make Block…; ui.freeze_actions)
         for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all", "find_layer"):
             edit.addSeparator() if key is None else edit.addAction(acts[key])
         view = bar.addMenu("&View")

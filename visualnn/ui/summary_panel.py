@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from visualnn.core.costs import CostReport, analyze_costs
+from visualnn.core.freezing import frozen_ids
 from visualnn.core.specs import fmt_shape
 from visualnn.core.summary import summary_rows
 from visualnn.ui import theme
@@ -84,12 +85,14 @@ class SummaryPanel(QWidget):
         self.table.setRowCount(len(rows))
         mono = theme.mono_font(9)
         red = QBrush(QColor(theme.ERROR))
+        frozen = set(frozen_ids(self.document.graph))
         for index, row in enumerate(rows):
+            count = theme.fmt_count(row.params) if row.params is not None else "?"
             cells = (
-                row.name,
+                row.name + (" (frozen)" if row.id in frozen else ""),
                 row.type,
                 fmt_shape(row.output_shape),
-                theme.fmt_count(row.params) if row.params is not None else "?",
+                count,
                 ", ".join(row.connected_to) or "—",
             )
             for col, text in enumerate(cells):
@@ -99,6 +102,9 @@ class SummaryPanel(QWidget):
                     item.setFont(mono)
                 if col == 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if col == 3 and row.trainable is not None and row.non_trainable is not None:
+                    item.setToolTip(f"trainable {theme.fmt_count(row.trainable)}, non-trainable "
+                                    f"{theme.fmt_count(row.non_trainable)}")
                 if row.error:
                     item.setForeground(red)
                     item.setToolTip(row.error)

@@ -22,6 +22,7 @@ from visualnn.core.codegen.literals import (
     statement,
     string,
 )
+from visualnn.core.freezing import calls_in_inference_mode, is_frozen, is_nested_model
 from visualnn.core.graph import BlockDef, Graph, Node
 from visualnn.core.names import layer_name_problem
 from visualnn.core.sequential import sequential_problem
@@ -44,6 +45,8 @@ class Step:
     inputs: tuple[tuple[str, str], ...]  # (port name, source variable), by port
     shared: str | None = None  # a shared block: the variable of the one model every shared node calls
     define: Expr | None = None  # on the first shared node of a block: the expression that makes that model
+    frozen: bool = False  # trainable switched off (transfer learning)
+    inference: bool = False  # frozen BN or nested model: called with training=False
 
 
 def model_name(project_name: str) -> str:
@@ -84,23 +87,25 @@ def plan(graph: Graph, registry: Registry | None = None, blocks: Mapping[str, Bl
         ins = tuple((spec.port_name(e.dst.port), var_of[e.src.node]) for e in edges)
         var = identifier(node.label, taken)
         var_of[nid] = var
+        frozen = is_frozen(node) and not (spec.type == BLOCK_TYPE and params.get("shared"))  # as the builder does
+        inference = calls_in_inference_mode(node, registry)
         if spec.type == BLOCK_TYPE and shapes is not None:
             name = str(params.get("block"))
             ctor: Expr = block_constructor(node, shapes, blocks)
             if not params.get("shared"):
-                steps.append(Step(nid, var, node.label, spec, ctor, ins))
+                steps.append(Step(nid, var, node.label, spec, ctor, ins, frozen=frozen, inference=inference))
                 continue
             first = name not in shared_vars
             if first:
                 shared_vars[name] = identifier(f"shared_{name}", taken)
             steps.append(Step(nid, var, node.label, spec, shared_vars[name], ins, shared_vars[name],
-                              ctor if first else None))
+                              ctor if first else None, frozen=frozen, inference=inference))
             continue
         try:
             kc = spec.keras_call(spec, params)
         except ShapeError as exc:  # a spec refusing its settings (e.g. a generic layer's config that is not JSON)
             raise CodegenError(f"{node.label}: {exc}") from exc
-        steps.append(Step(nid, var, node.label, spec, _constructor(spec, kc, params, node.label), ins))
+        steps.append(Step(nid, var, node.label, spec, _constructor(spec, kc, params, node.label), ins, frozen=frozen, inference=inference))
     return steps
 
 
@@ -137,7 +142,9 @@ def _apply(step: Step, layer: Expr) -> Cat:
     style = step.spec.call_style
     if step.spec.type == BLOCK_TYPE:  # a model with one Input takes its tensor, one with several a list
         arg: Expr = srcs[0] if len(srcs) == 1 else Br("[", tuple(srcs), "]")
-        return Cat((layer, Br("(", (arg,), ")", call=True)))
+        return Cat((layer, Br("(", (arg, *(["training=False"] if step.inference else [])), ")", call=True)))
+    if step.inference and style == "single":  # Keras's transfer-learning guide: the frozen part's statistics stay
+        return Cat((layer, Br("(", (srcs[0], "training=False"), ")", call=True)))
     if style == "list":
         return Cat((layer, Br("(", (Br("[", tuple(srcs), "]"),), ")", call=True)))
     if style == "named":
@@ -173,6 +180,18 @@ def _one_or_list(steps: list[Step]) -> Expr:
     return Br("[", tuple(s.var for s in steps), "]")
 
 
+def _freeze_lines(steps: list[Step]) -> list[str]:
+    """``model.get_layer(name).trainable = False`` for the frozen layers (after the model exists: every style)."""
+    names = [s.label for s in steps if s.frozen and s.spec.type != "Input"]
+    if not names:
+        return []
+    return [
+        "    # Frozen layers (transfer learning): training leaves their weights as they are.",
+        statement(Cat(("for name in ", Br("[", tuple(string(n) for n in names), "]"), ":")), 4),
+        "        model.get_layer(name).trainable = False",
+    ]
+
+
 def _doc(text: str, indent: int) -> str:
     return " " * indent + '"""' + text + '"""'
 
@@ -183,12 +202,19 @@ def sequential_code(graph: Graph, name: str, steps: list[Step], registry: Regist
     if problem is not None:
         fix = "Use the functional or subclass style." if problem.kind == "chain" else problem.fix
         raise CodegenError(f"The sequential style cannot write this model: {problem.reason} {fix}")
+    nested = [s.label for s in steps if s.inference and is_nested_model(s.spec)]
+    if nested:  # a frozen BatchNormalization alone is fine: Keras 3 runs it in inference mode while it is frozen
+        raise CodegenError(
+            f"The sequential style cannot write this model: the frozen {', '.join(nested)} must be called with "
+            "training=False (Keras's transfer-learning guide, so its BatchNormalization statistics are kept), and "
+            "keras.Sequential cannot pass that to one layer. Use the functional or subclass style.")
     layers = Br("[", tuple(s.ctor for s in steps), "]")
     lines = [
         "def build_model():",
         _doc("Define the network: a stack of layers, one after another (keras.Sequential).", 4),
         *_shared_definitions(steps, 4),
         statement(Cat(("model = ", call("keras.Sequential", {"name": name}, args=(layers,)))), 4),
+        *_freeze_lines(steps),
         "    return model",
     ]
     return lines
@@ -211,6 +237,7 @@ def functional_code(graph: Graph, name: str, steps: list[Step]) -> list[str]:
         args=(Cat(("inputs=", _one_or_list(inputs))), Cat(("outputs=", _one_or_list(outputs))), f"name={string(name)}"),
     )
     lines.append(statement(Cat(("model = ", model)), 4))
+    lines += _freeze_lines(steps)
     lines.append("    return model")
     return lines
 
@@ -269,6 +296,7 @@ def subclass_code(graph: Graph, name: str, project_name: str, steps: list[Step])
         _doc("Create the subclassed model; calling it once on symbolic inputs creates its weights.", 4),
         f"    model = {cls}(name={string(name)})",
         statement(Cat(("model", Br("(", (sample,), ")", call=True))), 4),
+        *_freeze_lines(steps),
         "    return model",
     ]
     return lines

@@ -14,6 +14,7 @@ from typing import Any
 
 from visualnn import __version__
 from visualnn.core.codegen import data_templates as T
+from visualnn.core.codegen import finetune_code as FT
 from visualnn.core.codegen import image_table_templates as IT
 from visualnn.core.codegen.distribute_snippets import EXPORT_STRATEGIES, distributed_main_lines, save_lines
 from visualnn.core.codegen.literals import (
@@ -29,6 +30,7 @@ from visualnn.core.codegen.literals import (
 )
 from visualnn.core.codegen.model_code import model_definition
 from visualnn.core.dataset import NO_TEST_LABEL
+from visualnn.core.finetune import FineTuneError, FineTunePlan, fine_tune_plan
 from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project import Project
 from visualnn.core.specs import KerasCall
@@ -152,6 +154,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
                            f"Inputs {', '.join(input_names(project.graph))} and outputs "
                            f"{', '.join(output_names(project.graph))}. Export it with the auto or mirrored strategy.")
     model_lines = model_definition(project.graph, project.name, style)
+    plan = _fine_tune_plan(project, strategy)
     title = re.sub(r"[^\w .,:;()+-]", "", project.name).strip() or "Model"
     imports = ["import argparse", *(["import math"] if strategy != "multiworker" else []), "import os"]
     image_table = _image_table(project)  # read with pandas, its columns encoded as a CSV's
@@ -175,6 +178,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         _assign("SEED", int(cfg.seed)),
         _assign("EPOCHS", int(cfg.epochs)),
         _assign("BATCH_SIZE", int(cfg.batch_size)),
+        *([FT.settings_line(plan)] if plan is not None else []),
     ]
     out += _data_block(project, kind, data)
     out += ["", "", "# Step 2: define the network.", *model_lines]
@@ -196,10 +200,25 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         *_callback_lines(cfg),
         "",
         "",
-        *distributed_main_lines(cfg, strategy, partial(_main_lines, raw_inputs=kind in RAW_INPUT_KINDS, parts=parts),
+        *(FT.function_lines(_calls(cfg.with_changes(learning_rate=plan.learning_rate), output_names(project.graph))
+                            .optimizer, compile_args) + ["", ""] if plan is not None else []),
+        *distributed_main_lines(cfg, strategy, partial(_main_lines, raw_inputs=kind in RAW_INPUT_KINDS, parts=parts,
+                                                       fine_tune=plan is not None),
                                 raw_inputs=kind in RAW_INPUT_KINDS),
     ]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _fine_tune_plan(project: Project, strategy: str | None) -> FineTunePlan | None:
+    """Phase 2 of two-phase fine-tuning, as the engine plans it (None when fine-tuning is off)."""
+    try:
+        plan = fine_tune_plan(project.graph, project.training)
+    except FineTuneError as exc:
+        raise CodegenError(str(exc)) from exc
+    if plan is not None and strategy == "multiworker":
+        raise CodegenError("The multi-worker script trains one phase; two-phase fine-tuning is written for the auto "
+                           "and mirrored strategies. Choose one of them, or switch fine-tuning off.")
+    return plan
 
 
 def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> list[str]:
@@ -302,7 +321,8 @@ def _series_targets_block(data: dict[str, Any], parts: bool) -> list[str]:
     return out + _step_one(body)
 
 
-def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = False, parts: bool = False) -> list[str]:
+def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = False, parts: bool = False,
+                fine_tune: bool = False) -> list[str]:
     count = "num_samples" if parts else "len"  # named parts: y is a dict of arrays
     build = ["    model = build_model()", "    compile_model(model)"]
     if strategy == "mirrored":
@@ -354,6 +374,7 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         "        shuffle=False,  # the pipeline already shuffles",
         "        verbose=2,",
         "    )",
+        *(FT.phase_two_lines(strategy == "mirrored") if fine_tune else []),
         "",
         "    # Step 5: evaluate on data the model has not seen (the validation split when there is no test split).",
         "    eval_ds, split_name = test_ds, \"test split\"",

@@ -321,7 +321,7 @@ class _Builder:
         if spec is not None and version != spec.version:
             params = self.upgrade(spec, params, version, where)
         if spec is not None:
-            for p in spec.params:
+            for p in spec.all_params:
                 if p.name in params and params[p.name] is not None and not _kind_ok(p.kind, params[p.name]):
                     raise self.fail(f"{where}.params.{p.name}",
                                     f"{spec.type} {p.name} must be {_KIND_WORDS.get(p.kind, p.kind)}; "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from visualnn.core.specs.base import (
+    COMMON_PARAMS,
+    TRAINABLE,
     Cost,
     KerasCall,
     LayerSpec,
@@ -32,6 +34,8 @@ def default_registry() -> Registry:
 
 
 __all__ = [
+    "COMMON_PARAMS",
+    "TRAINABLE",
     "CATEGORIES",
     "Cost",
     "KerasCall",

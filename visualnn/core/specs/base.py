@@ -285,6 +285,18 @@ def renamed_params(renames: dict[int, dict[str, str]]) -> UpgradeFn:
     return upgrade
 
 
+TRAINABLE = ParamSpec(
+    "trainable", BOOL, True,
+    "Off: the layer is frozen; training leaves its weights as they are (transfer learning). A frozen nested "
+    "model or BatchNormalization runs in inference mode (training=False).",
+)
+"""The one switch every layer has besides its own arguments (Keras's ``layer.trainable``); stored in the node's
+params only once it is changed, so files from before it load unchanged."""
+COMMON_PARAMS: tuple[ParamSpec, ...] = (TRAINABLE,)
+"""Settings of every layer that are not constructor arguments of its Keras class (the builder and the code generator
+apply them to the built layer); an Input has none."""
+
+
 def _no_params(params: dict[str, Any], inputs: list[Shape], output: Shape) -> int:
     return 0
 
@@ -330,9 +342,23 @@ class LayerSpec:
         """Link to this layer's Keras documentation."""
         return self.doc_url or "https://keras.io/api/layers/"
 
+    @property
+    def common_params(self) -> tuple[ParamSpec, ...]:
+        """The settings every layer has (:data:`COMMON_PARAMS`); none for an Input, which has no weights."""
+        return () if self.type == "Input" else COMMON_PARAMS
+
+    @property
+    def all_params(self) -> tuple[ParamSpec, ...]:
+        """The layer's own arguments, then the common settings (what the inspector shows and the checks read)."""
+        return self.params + self.common_params
+
+    def common_values(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The common settings' values in ``params``, defaults filled in."""
+        return {p.name: params.get(p.name, p.default) for p in self.common_params}
+
     def param(self, name: str) -> ParamSpec:
         """The parameter spec named ``name`` (KeyError when unknown)."""
-        for p in self.params:
+        for p in self.all_params:
             if p.name == name:
                 return p
         raise KeyError(f"{self.type} has no parameter {name!r}.")
@@ -367,7 +393,7 @@ class LayerSpec:
     def check_params(self, params: dict[str, Any]) -> list[tuple[str, str]]:
         """(param name, message) for every out-of-range or malformed value."""
         problems = []
-        for p in self.params:
+        for p in self.all_params:
             if p.name in params:
                 msg = p.check(params[p.name], self.type)
                 if msg:

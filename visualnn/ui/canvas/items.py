@@ -67,11 +67,40 @@ def _fit_text(painter: QPainter, base: QFont | None, text: str, width: float, lo
     return painter.fontMetrics().elidedText(text, elide, int(width))
 
 
+def frozen_tint(color: QColor) -> QColor:
+    """A category colour washed out for a frozen layer: same hue, little saturation."""
+    hue, sat, val = color.hsvHue(), color.hsvSaturation(), color.value()
+    return QColor.fromHsv(max(hue, 0), int(sat * 0.3), val, color.alpha())
+
+
+def frozen_fill() -> QColor:
+    """The card fill of a frozen layer: a shade further from the text than a trainable card's."""
+    fill = theme.node_fill()
+    return fill.lighter(135) if theme.is_dark() else fill.darker(107)
+
+
+def paint_lock(painter: QPainter, center: QPointF, size: float, color: QColor) -> None:
+    """A padlock glyph (shackle over a body) centred on ``center``, ``size`` tall: the frozen-layer mark."""
+    painter.save()
+    w = size * 0.72
+    body = QRectF(center.x() - w / 2, center.y() - size * 0.06, w, size * 0.56)
+    shackle = QRectF(center.x() - w * 0.32, center.y() - size * 0.5, w * 0.64, size * 0.72)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(color, max(size * 0.13, 1.2)))
+    painter.drawArc(shackle, 0, 180 * 16)
+    painter.drawLine(QPointF(shackle.left(), shackle.center().y()), QPointF(shackle.left(), body.top()))
+    painter.drawLine(QPointF(shackle.right(), shackle.center().y()), QPointF(shackle.right(), body.top()))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color)
+    painter.drawRoundedRect(body, size * 0.08, size * 0.08)
+    painter.restore()
+
+
 class NodeView:
     """What a node card displays; compared before repainting so unchanged cards are not redrawn."""
 
-    __slots__ = ("category", "deploy", "error", "footer_params", "footer_shape", "name", "severity", "subtitle",
-                 "tooltip")
+    __slots__ = ("category", "deploy", "error", "footer_params", "footer_shape", "frozen", "name", "severity",
+                 "subtitle", "tooltip")
 
     def __init__(self, **kw: Any) -> None:
         self.name = kw.get("name", "")
@@ -83,6 +112,7 @@ class NodeView:
         self.error = kw.get("error", "")
         self.tooltip = kw.get("tooltip", "")
         self.deploy = kw.get("deploy")  # None | "builtin" | "flex" | "fails": the TFLite precheck's badge
+        self.frozen = bool(kw.get("frozen", False))  # trainable off: muted card with a lock
 
     def key(self) -> tuple[Any, ...]:
         """Everything that affects painting."""
@@ -244,6 +274,8 @@ class NodeItem(QGraphicsItem):
         lod = option.levelOfDetailFromTransform(painter.worldTransform())  # type: ignore[attr-defined]
         rect = QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT)
         cat = theme.category_color(v.category)
+        if v.frozen:
+            cat = frozen_tint(cat)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if v.severity == "error":
             border = QPen(QColor(theme.ERROR), 2.2)
@@ -279,10 +311,18 @@ class NodeItem(QGraphicsItem):
         path = QPainterPath()
         path.addRoundedRect(rect, RADIUS, RADIUS)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(theme.node_fill())
+        painter.setBrush(frozen_fill() if v.frozen else theme.node_fill())
         painter.drawPath(path)
+        if v.frozen:  # a fine hatch over the muted fill: frozen reads at a glance, even in grey-scale
+            hatch = QColor(theme.muted_text_color())
+            hatch.setAlpha(40)
+            painter.setBrush(QBrush(hatch, Qt.BrushStyle.BDiagPattern))
+            painter.drawPath(path)
         if lod < COMPACT_LOD:
             self._paint_compact(painter, path, cat, border, lod)
+            if v.frozen:
+                paint_lock(painter, QPointF(NODE_WIDTH - 12 / lod, HEADER / max(lod, 0.5) + 12 / lod), 12 / lod,
+                           theme.muted_text_color())
             return
         painter.save()
         painter.setClipPath(path)
@@ -315,6 +355,9 @@ class NodeItem(QGraphicsItem):
         painter.drawText(footer.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, params)
         if v.deploy:
             self._paint_deploy_badge(painter, v.deploy)
+        if v.frozen:  # left of the error badge when there is one
+            paint_lock(painter, QPointF(NODE_WIDTH - (30 if v.severity else 12), HEADER + 14), 13,
+                       theme.muted_text_color())
         if v.severity:
             badge = QColor(theme.ERROR if v.severity == "error" else theme.WARNING)
             center = QPointF(NODE_WIDTH - 12, HEADER + 14)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent, QToolTip
 
 from visualnn.core.costs import NodeCost, analyze_costs, fmt_bytes, fmt_flops
+from visualnn.core.freezing import is_frozen
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.preprocessing_steps import preprocessing_steps
 from visualnn.core.shapes import ShapeReport, block_inputs, describe
@@ -195,7 +196,10 @@ class GraphScene(QGraphicsScene):
                 messages.append(issue.message)
                 if severity is None or _SEVERITY_RANK[sev] > _SEVERITY_RANK[severity]:
                     severity = sev
+        frozen = is_frozen(node)
         lines = [f"<b>{node.label}</b> — {node.type}"]
+        if frozen:
+            lines.append("<b>Frozen</b> (trainable off): training leaves its weights as they are.")
         if node.type == BLOCK_TYPE:
             lines.append("Double-click (or Edit > Open Block) to see and edit its layers.")
         if spec:
@@ -218,6 +222,7 @@ class GraphScene(QGraphicsScene):
             severity=severity,
             error="\n".join(messages),
             tooltip="<br>".join(lines),
+            frozen=frozen,
         )
 
     def refresh_derived(self) -> None:

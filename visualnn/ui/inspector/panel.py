@@ -115,8 +115,8 @@ class InspectorPanel(QScrollArea):
         form.addRow("", self.name_error)
         self.rows = {}
         advanced = QFormLayout()
-        params = spec.resolved(node.params) if spec else dict(node.params)
-        for p in spec.params if spec else ():
+        params = {**spec.resolved(node.params), **spec.common_values(node.params)} if spec else dict(node.params)
+        for p in spec.all_params if spec else ():
             editor = make_editor(p)
             editor.set_value(params.get(p.name))
             row = _Row(editor)
@@ -155,7 +155,7 @@ class InspectorPanel(QScrollArea):
             self.set_selection([])
             return
         spec = self.document.registry.get(node.type)
-        params = spec.resolved(node.params) if spec else node.params
+        params = {**spec.resolved(node.params), **spec.common_values(node.params)} if spec else node.params
         for name, row in self.rows.items():
             if row.editor.value() != params.get(name):
                 row.editor.set_value(params.get(name))
@@ -174,7 +174,10 @@ class InspectorPanel(QScrollArea):
             lines.append(f"<b>input</b> {ins}")
             lines.append(f"<b>output</b> {describe(shapes.output)}")
             if shapes.params is not None:
-                lines.append(f"<b>params</b> {theme.fmt_count(shapes.params.total)}")
+                count = shapes.params
+                split = (f" ({theme.fmt_count(count.trainable)} trainable, {theme.fmt_count(count.non_trainable)} "
+                         "non-trainable)") if count.non_trainable else ""
+                lines.append(f"<b>params</b> {theme.fmt_count(count.total)}{split}")
             if shapes.error:
                 lines.append(f"<span style='color:{theme.ERROR}'>{shapes.error}</span>")
         self.info.setText("<br>".join(lines))

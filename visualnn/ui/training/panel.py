@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.costs import analyze_costs
+from visualnn.core.freezing import is_frozen
 from visualnn.core.model_io import output_names
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.ui.choosers import chooser_for
@@ -176,6 +177,7 @@ class TrainingPanel(QWidget):
         c.plots_reset.connect(self._on_controller_plots_reset)
         c.batch_reported.connect(self.plots.add_batch)
         c.epoch_reported.connect(self.plots.add_epoch)
+        c.phase_started.connect(self.plots.set_phase_boundary)
         c.announce()
 
     # ------------------------------------------------------------------ the session's intents
@@ -321,6 +323,9 @@ class TrainingPanel(QWidget):
     def _on_document_graph_changed(self) -> None:
         # Outputs added, removed or renamed: the per-output table follows.
         self.form.set_output_names(output_names(self.document.project.graph))
+        graph = self.document.project.graph
+        self.form.set_frozen_layers([graph.nodes[nid].label for nid in graph.topological_order()
+                                     if is_frozen(graph.nodes[nid])])
 
     def _validation_split(self) -> float | None:
         dataset = self.document.project.dataset

@@ -28,6 +28,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
+from visualnn.ui import theme
 from visualnn.ui.training.hints import LR_KEYS, OUTPUT_LOSS, base_metric, outputs_in, place, record_epoch
 from visualnn.ui.training.hints import finite_or_none as _num
 
@@ -165,6 +166,8 @@ class MetricPlots(QWidget):
         # Plots whose range the window keeps (until the user pans or zooms one) and the ranges it set.
         self._managed: set[str] = set()
         self._ranges: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
+        self.phase_boundary: float | None = None  # two-phase fine-tuning: the epoch phase 2 starts after
+        self._markers: dict[str, pg.InfiniteLine] = {}  # metric -> its boundary line
         self._timer = QTimer(self)
         self._timer.setInterval(int(1000 / redraw_hz))
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -195,6 +198,26 @@ class MetricPlots(QWidget):
             for output in self.outputs if metric == OUTPUT_LOSS else [""]:
                 planned.extend((metric, role, output) for role in ("batch", "train", "val"))
         return planned
+
+    def set_phase_boundary(self, epoch: float | None) -> None:
+        """Mark where phase 2 of fine-tuning starts (after ``epoch`` epochs) with a dashed vertical line on every
+        plot; ``None`` removes the marks."""
+        self.phase_boundary = None if epoch is None else float(epoch)
+        for metric, line in list(self._markers.items()):
+            self.plots[metric].removeItem(line)
+        self._markers.clear()
+        if self.phase_boundary is not None:
+            for metric in self.plots:
+                self._mark(metric)
+
+    def _mark(self, metric: str) -> None:
+        pen = pg.mkPen(theme.muted_text_color(), width=1.2, style=Qt.PenStyle.DashLine)
+        line = pg.InfiniteLine(pos=self.phase_boundary, angle=90, movable=False, pen=pen, label="fine-tuning",
+                               labelOpts={"position": 0.92, "color": theme.muted_text_color(), "anchors": [(0, 0), (0, 0)]})
+        line.setToolTip("Phase 2 of fine-tuning starts here: the top of the frozen layers is unfrozen and the learning "
+                        "rate lowered.")
+        self.plots[metric].addItem(line, ignoreBounds=True)
+        self._markers[metric] = line
 
     def _learn_outputs(self, keys: Sequence[str]) -> None:
         """Outputs named by the logs themselves (a finished run's history, messages of a run started elsewhere)."""
@@ -246,6 +269,7 @@ class MetricPlots(QWidget):
         self._dirty &= set(self._items)
         self._ema.clear()
         self.epoch_history = {}
+        self.set_phase_boundary(None)
 
     def clear(self) -> None:
         """Remove every curve (a new run starts); the plots stay, ready for the next run."""
@@ -258,6 +282,7 @@ class MetricPlots(QWidget):
         self._prefixes.clear()
         self.epoch_history = {}
         self.outputs = []
+        self.set_phase_boundary(None)
 
     def add_batch(self, epoch: int, batch: int, batches: int | None, logs: dict[str, Any]) -> None:
         """A batch report: ``epoch`` is 1-based; x is the fractional epoch."""
@@ -337,6 +362,8 @@ class MetricPlots(QWidget):
             self._grid.addWidget(plot, n // PLOT_COLUMNS, n % PLOT_COLUMNS)
             self.plots[metric] = plot
             self._readouts.append(_HoverReadout(plot, self, metric))  # kept alive: Qt holds the slot weakly
+            if self.phase_boundary is not None:
+                self._mark(metric)
         return plot
 
     def colour(self, metric: str) -> str:

@@ -196,6 +196,9 @@ class RunsPanel(QWidget):
         self.plots.clear()
         for run in chosen:
             self.plots.load_history(run.history, prefix=f"{run.id}:" if len(chosen) > 1 else "")
+        phases = chosen[0].extra.get("fine_tune") if len(chosen) == 1 else None
+        if isinstance(phases, dict) and isinstance(phases.get("boundary"), int):  # a two-phase run: mark phase 2
+            self.plots.set_phase_boundary(phases["boundary"])
         diff = run_differences(chosen)
         if len(chosen) >= 2:
             self.diff_label.setText(f"{len(diff)} setting(s) differ between the selected runs."

@@ -86,6 +86,7 @@ class TrainingSessionController(QObject):
     plots_reset = Signal(list, dict)  # plot names, per-epoch history carried over from a continued run
     batch_reported = Signal(int, int, int, dict)  # epoch (1-based), batch, batches (0: unknown), logs
     epoch_reported = Signal(int, dict, object)  # epoch (1-based), logs, learning rate or None
+    phase_started = Signal(int)  # two-phase fine-tuning: phase 2 starts after this many epochs
 
     def __init__(self, document: ProjectDocument, engine: EngineLink | None,
                  extra_job: dict[str, Any] | None = None, parent: QObject | None = None) -> None:
@@ -316,6 +317,8 @@ class TrainingSessionController(QObject):
             self._on_epoch(data)
         elif kind == "status":
             self.status_changed.emit(str(data.get("text", "")))
+            if isinstance(data.get("phase_boundary"), int):
+                self.phase_started.emit(int(data["phase_boundary"]))
         elif kind == "paused":
             self._paused = bool(data.get("paused"))
             if self._paused:

@@ -57,9 +57,13 @@ CATALOGS: dict[str, tuple[Option, ...]] = {"loss": LOSSES, "optimizer": OPTIMIZE
 """Fields whose choices are options with labels and docs (the others show their ids)."""
 
 GROUP_TITLES = {"compile": "Compile", "fit": "Fit", "tuning": "Optimizer details and learning-rate schedule",
-                "callbacks": "Callbacks", "advanced": "Reproducibility and where to run"}
-FOLDED = ("tuning", "callbacks", "advanced")
+                "finetune": "Fine-tuning (two phases)", "callbacks": "Callbacks",
+                "advanced": "Reproducibility and where to run"}
+FOLDED = ("tuning", "finetune", "callbacks", "advanced")
 """Groups that fold away; the others sit side by side on top, visible without scrolling in the short dock."""
+
+EMPTY_TEXT = {"fine_tune_learning_rate": "auto: a tenth of phase 1's", "fine_tune_from": "empty: the top layers above"}
+"""What an optional field shows while empty, where "off" would mislead (the default is a value, not nothing)."""
 
 DEFAULT_LABELS = {"loss": "Default loss", "metrics": "Default metrics"}
 """The model-wide Loss and Metrics rows' labels when the model has several outputs."""
@@ -174,7 +178,7 @@ class TrainingSettingsForm(QWidget):
             dspin = QDoubleSpinBox(decimals=f.decimals, minimum=low + (tick if f.open_min else 0.0),
                                    maximum=high - (tick if f.open_max else 0.0), singleStep=f.step)
             if f.nullable:
-                dspin.setSpecialValueText("off")  # the minimum (0) shows as "off" and is stored as null
+                dspin.setSpecialValueText(EMPTY_TEXT.get(f.name, "off"))  # the minimum shows so, stored as null
             dspin.valueChanged.connect(self._on_widget_changed)
             widget = dspin
         elif f.kind == CHOICE:
@@ -216,6 +220,9 @@ class TrainingSettingsForm(QWidget):
             text = QComboBox()
             text.setEditable(True)
             text.addItems(list(f.suggestions))
+            line_edit = text.lineEdit()
+            if f.nullable and line_edit is not None:
+                line_edit.setPlaceholderText(EMPTY_TEXT.get(f.name, "empty: not set"))
             text.currentTextChanged.connect(self._on_widget_changed)
             widget = text
         widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not wheel focus: a scroll never selects a field
@@ -241,6 +248,8 @@ class TrainingSettingsForm(QWidget):
         assert isinstance(w, QComboBox)
         if f.kind == CHOICE:
             return w.currentData()
+        if f.nullable:  # an empty optional text (fine_tune_from) means "not set"
+            return w.currentText().strip() or None
         return w.currentText().strip() or getattr(self._cfg, f.name)
 
     def _show(self, f: SettingField, value: Any) -> None:
@@ -263,7 +272,7 @@ class TrainingSettingsForm(QWidget):
         elif isinstance(w, QComboBox) and f.kind == CHOICE:
             _select(w, str(value))
         elif isinstance(w, QComboBox):
-            w.setCurrentText(str(value))
+            w.setCurrentText("" if value is None else str(value))
 
     # --- model to view, view to model -------------------------------------------------------------
 
@@ -302,6 +311,21 @@ class TrainingSettingsForm(QWidget):
             if isinstance(label, QLabel):
                 label.setText(default_label if multi else field.label)
             self.widgets[name].setToolTip(field.doc + (DEFAULT_NOTE if multi else ""))
+
+    def set_frozen_layers(self, names: list[str]) -> None:
+        """Offer the frozen layers (model order) as the layers phase 2 of fine-tuning may unfreeze from."""
+        box = self.widgets["fine_tune_from"]
+        assert isinstance(box, QComboBox)
+        if [box.itemText(i) for i in range(box.count())] == names:
+            return
+        self._updating = True
+        try:
+            text = box.currentText()
+            box.clear()
+            box.addItems(names)
+            box.setCurrentText(text)  # the choice stays (or stays empty: the top layers)
+        finally:
+            self._updating = False
 
     @property
     def outputs_table(self) -> OutputsTable:
