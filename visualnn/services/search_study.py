@@ -67,10 +67,15 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
     box: dict[str, Any] = {}
 
     def connect() -> None:
-        try:
-            box["storage"] = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
-        except BaseException as exc:  # noqa: BLE001 - reported below with the URL
-            box["error"] = exc
+        for attempt in range(6):
+            try:
+                box["storage"] = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+                return
+            except BaseException as exc:  # noqa: BLE001 - reported below with the URL
+                box["error"] = exc
+                if not _creation_race(exc) or attempt == 5:
+                    return
+                time.sleep(0.2 * (attempt + 1))  # another process is creating the tables: use them once made
 
     worker = threading.Thread(target=connect, name="search-storage", daemon=True)
     worker.start()
@@ -79,12 +84,20 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
         raise SearchError(f"Cannot reach the search storage {masked(url)}: no answer within "
                           f"{CONNECT_TIMEOUT_S + 1.5:.0f} s. Check that the database server runs and that this "
                           f"machine can reach it, or leave --storage out to use an SQLite file beside the project.")
-    if "error" in box:
+    if "storage" not in box:
         raise SearchError(f"Cannot open the search storage {masked(url)}: {_reason(box['error'])}. Check the URL "
                           f"(e.g. postgresql://user:password@host:5432/database) and that the database server "
                           f"runs, or leave --storage out to use an SQLite file beside the project.") from None
     storage: optuna.storages.RDBStorage = box["storage"]
     return storage
+
+
+_RACES = ("already exists", "unique constraint", "duplicate key", "database is locked")
+
+
+def _creation_race(exc: BaseException) -> bool:
+    """Whether ``exc`` is two processes creating the same storage's tables at once (worth a retry)."""
+    return any(words in str(exc).lower() for words in _RACES)
 
 
 def _reason(exc: BaseException) -> str:
