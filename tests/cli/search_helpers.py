@@ -52,4 +52,6 @@ def study_trials(url: str, name: str) -> list[Any]:
     """Every trial of a study, read straight from its Optuna storage."""
     import optuna
 
-    return list(optuna.load_study(study_name=name, storage=url).get_trials(deepcopy=False))
+    from visualnn.services.search_study import open_storage
+
+    return list(optuna.load_study(study_name=name, storage=open_storage(url)).get_trials(deepcopy=False))

@@ -74,7 +74,7 @@ def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:
     procs = [start_cli(*args) for _ in range(2)]
     outs = [p.communicate(timeout=400) for p in procs]
     for proc, (stdout, stderr) in zip(procs, outs, strict=True):
-        assert proc.returncode == 0, stderr[-2000:]
+        assert proc.returncode == 0, stdout[-1000:] + stderr[-2000:]
     ran = [last_json(stdout)["ran"] for stdout, _ in outs]
     assert all(ran), "each process ran trials of the shared study"
     trials = study_trials("sqlite:///" + str(tmp_path / "wine.search.db"), "wine")

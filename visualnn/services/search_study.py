@@ -61,7 +61,8 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
             raise SearchError(f"Cannot open the search storage {masked(url)}: the folder {folder} does not exist. "
                               f"Create it, or give another --storage.")
         kwargs["connect_args"] = {"timeout": 60}  # several processes on one file wait for each other's writes
-    elif url.startswith(("postgresql", "mysql")):
+    url = _with_driver(url)
+    if url.startswith(("postgresql", "mysql")):
         kwargs["connect_args"] = {"connect_timeout": int(CONNECT_TIMEOUT_S)}
         kwargs["pool_pre_ping"] = True
     box: dict[str, Any] = {}
@@ -92,6 +93,17 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
     return storage
 
 
+def _with_driver(url: str) -> str:
+    """``postgresql://`` with the driver that is installed: SQLAlchemy's default (psycopg 3), else psycopg2."""
+    if not url.startswith("postgresql://"):
+        return url
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
+        return "postgresql+psycopg2://" + url.removeprefix("postgresql://")
+    return url
+
+
 _RACES = ("already exists", "unique constraint", "duplicate key", "database is locked")
 
 
@@ -101,6 +113,8 @@ def _creation_race(exc: BaseException) -> bool:
 
 
 def _reason(exc: BaseException) -> str:
+    if "DB access module" in str(exc) or isinstance(exc, ImportError) and not isinstance(exc, ModuleNotFoundError):
+        return "no database driver for this URL is installed (PostgreSQL: pip install psycopg2-binary)"
     if isinstance(exc, ModuleNotFoundError):
         driver = {"psycopg2": "psycopg2-binary", "pymysql": "PyMySQL", "MySQLdb": "mysqlclient"}.get(
             str(exc.name), str(exc.name))
