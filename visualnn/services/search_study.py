@@ -54,6 +54,7 @@ def masked(url: str) -> str:
 def open_storage(url: str) -> optuna.storages.RDBStorage:
     """The Optuna RDB storage at ``url``; raises :class:`SearchError` naming the URL within the connect timeout."""
     kwargs: dict[str, Any] = {}
+    shown = masked(url)  # messages name the URL as the user gave it
     if url.startswith("sqlite:"):
         path = url.split("sqlite:///", 1)[-1]
         folder = os.path.dirname(os.path.abspath(path)) if path and path != ":memory:" else ""
@@ -82,11 +83,11 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
     worker.start()
     worker.join(CONNECT_TIMEOUT_S + 1.5)
     if worker.is_alive():
-        raise SearchError(f"Cannot reach the search storage {masked(url)}: no answer within "
+        raise SearchError(f"Cannot reach the search storage {shown}: no answer within "
                           f"{CONNECT_TIMEOUT_S + 1.5:.0f} s. Check that the database server runs and that this "
                           f"machine can reach it, or leave --storage out to use an SQLite file beside the project.")
     if "storage" not in box:
-        raise SearchError(f"Cannot open the search storage {masked(url)}: {_reason(box['error'])}. Check the URL "
+        raise SearchError(f"Cannot open the search storage {shown}: {_reason(box['error'])}. Check the URL "
                           f"(e.g. postgresql://user:password@host:5432/database) and that the database server "
                           f"runs, or leave --storage out to use an SQLite file beside the project.") from None
     storage: optuna.storages.RDBStorage = box["storage"]
