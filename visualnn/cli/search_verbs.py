@@ -115,6 +115,8 @@ def search_main(args: argparse.Namespace) -> int:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         _print_summary(summary, cfg.objective, path, bool(args.apply_best and best))
+    if outcome.error:
+        return fail(outcome.error, ExitCode.ERRORS, args.json)
     if not best:
         if not args.json:
             print("visualnn: no trial of the study has completed; see the failed trials' reasons above.",

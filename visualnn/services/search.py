@@ -56,6 +56,8 @@ Recorder = Callable[[RunRecord], list[str]]
 """Records a finished trial's run (in the window's document, or the project file) and returns the ids of the
 trials whose model file it deleted (no longer among the best ``keep_models``)."""
 _States = optuna.trial.TrialState
+MAX_FAILURES_IN_A_ROW = 3
+"""A search stops when this many trials in a row fail (a project without data fails every trial)."""
 _FORWARDED = ("status", "batch", "epoch", "log", "paused")
 
 
@@ -66,12 +68,13 @@ class SearchOutcome:
     study: dict[str, Any]
     storage: str
     runs: list[RunRecord] = field(default_factory=list)
-    ended: str = "budget"  # budget | timeout | stopped | grid exhausted
+    ended: str = "budget"  # budget | timeout | stopped | grid exhausted | failures
+    error: str = ""  # why the search gave up (failures)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` and the job's result: the study summary with the storage and how it ended."""
         return {**self.study, "storage": masked(self.storage), "ended": self.ended,
-                "ran": [r.id for r in self.runs]}
+                "ran": [r.id for r in self.runs], **({"error": self.error} if self.error else {})}
 
 
 class _EitherEvent(threading.Event):
@@ -114,6 +117,7 @@ def run_search(req: SearchRequest[Project], sink: Sink = null_sink, stop: thread
     outcome = SearchOutcome(study={}, storage=url)
     keeper = record or _InMemory(req.project, req.base_dir, cfg, name)
     started = time.monotonic()
+    failures_in_a_row = 0
     while True:
         if stop is not None and stop.is_set():
             outcome.ended = "stopped"
@@ -136,8 +140,14 @@ def run_search(req: SearchRequest[Project], sink: Sink = null_sink, stop: thread
         dropped = keeper(run)
         outcome.runs.append(run)
         info = run.extra["search"]
+        failures_in_a_row = failures_in_a_row + 1 if info["state"] == FAILED else 0
         sink(SEARCH_EVENT, {"event": "trial", "trial": trial.number, "state": info["state"], "params": info["params"],
                             "values": info["values"], "run": run.to_dict(), "drop_models": dropped})
+        if failures_in_a_row >= MAX_FAILURES_IN_A_ROW and not (stop is not None and stop.is_set()):
+            outcome.ended = "failures"
+            outcome.error = (f"{failures_in_a_row} trials in a row failed, so the search stopped; the last one "
+                             f"(trial {trial.number}): {info.get('reason', '')}")
+            break
     outcome.study = study_json(study)
     return outcome
 
