@@ -72,3 +72,25 @@ def test_a_malformed_project_fails_the_job_naming_the_path(tmp_path: Path) -> No
     assert handler is not None
     with pytest.raises(ProjectFileError, match="the search job's project: search: trials must be"):
         handler(JobContext("j3", payload, lambda k, d: None))
+
+
+@pytest.mark.parametrize(("search", "trials", "check"), [
+    ({"sampler": "grid"}, 9, "grid"),  # 2 x 2 points: the grid ends the search before the budget
+    ({"sampler": "cmaes", "pruner": "hyperband", "seed": 3}, 2, "budget"),
+    ({"sampler": "random", "second_objective": "params", "metric": "val_accuracy"}, 2, "pareto"),
+])
+def test_samplers_pruners_and_two_objectives(tmp_path: Path, search: dict[str, Any], trials: int, check: str) -> None:
+    handler = handler_for("search")
+    assert handler is not None
+    result = handler(JobContext("j4", _payload(tiny_project(tmp_path), trials, **search), lambda k, d: None))
+    states = [t["state"] for t in result["trials"]]
+    if check == "grid":
+        assert result["ended"] == "grid exhausted" and states == ["complete"] * 4
+        assert sorted((t["params"]["dense_1.units"], t["params"]["training.batch_size"]) for t in result["trials"]) \
+            == [(8, 16), (8, 32), (16, 16), (16, 32)]
+    elif check == "budget":
+        assert result["ended"] == "budget" and len(states) == 2
+    else:
+        assert result["directions"] == ["maximize", "minimize"]
+        assert all(len(t["values"]) == 2 and t["values"][1] > 0 for t in result["trials"])  # accuracy, param count
+        assert result["pareto"] and result["best"] in result["pareto"]

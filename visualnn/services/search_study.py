@@ -130,10 +130,19 @@ def make_sampler(cfg: SearchConfig, space: Sequence[SearchParam], seed: int) -> 
         return optuna.samplers.RandomSampler(seed=seed)
     if cfg.sampler == "grid":
         grid = {p.target: list(p.values() or []) for p in space}
-        return optuna.samplers.GridSampler(grid, seed=seed)  # type: ignore[arg-type]
+        return _Grid(grid, seed=seed)  # type: ignore[arg-type]
     if cfg.sampler == "cmaes":
         return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
     return optuna.samplers.TPESampler(seed=seed)
+
+
+class _Grid(optuna.samplers.GridSampler):
+    """Optuna's grid sampler for an ask-and-tell loop: it stops ``Study.optimize`` when the grid is done, which an
+    ask-and-tell loop has not called; the search asks ``is_exhausted`` itself before each trial."""
+
+    def after_trial(self, study: optuna.Study, trial: optuna.trial.FrozenTrial, state: optuna.trial.TrialState,
+                    values: Sequence[float] | None) -> None:
+        return None
 
 
 def make_pruner(cfg: SearchConfig, epochs: int) -> optuna.pruners.BasePruner:
