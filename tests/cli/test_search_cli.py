@@ -81,7 +81,7 @@ def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:
     finished = [t for t in trials if t.state.name == "COMPLETE"]
     assert len(finished) == 6 and len({t.number for t in finished}) == 6
     runs = _trial_runs(path)  # no process overwrote the other's records
-    assert sorted(r["id"] for r in runs) == sorted(t.user_attrs["run_id"] for t in finished)
+    assert sorted(r["id"] for r in runs) == sorted(t.user_attrs["visualnn"]["run_id"] for t in finished)
     assert sorted(sum(ran, [])) == sorted(r["id"] for r in runs)
 
 
@@ -94,7 +94,7 @@ def test_a_search_killed_mid_trial_loses_only_that_trial(tmp_path: Path) -> None
         while time.monotonic() < deadline:
             if os.path.exists(tmp_path / "wine.search.db"):
                 running = [t for t in _safe_trials(url) if t.state.name == "RUNNING"]
-                if running and "visualnn_heartbeat" in running[0].user_attrs:
+                if running and "visualnn" in running[0].user_attrs:
                     break
             assert proc.poll() is None, proc.communicate()[1][-2000:]
             time.sleep(0.5)

@@ -91,5 +91,5 @@ def test_two_processes_share_one_postgresql_study(tmp_path: Path, postgres_url: 
     finished = [t for t in trials if t.state.name == "COMPLETE"]
     assert len(finished) == 6 and len({t.number for t in finished}) == 6
     runs = [r for r in json.loads(path.read_text())["runs"] if "search" in r.get("extra", {})]
-    assert sorted(r["id"] for r in runs) == sorted(t.user_attrs["run_id"] for t in finished) == sorted(sum(ran, []))
+    assert sorted(r["id"] for r in runs) == sorted(t.user_attrs["visualnn"]["run_id"] for t in finished) == sorted(sum(ran, []))
     assert not (tmp_path / "wine.search.db").exists()  # the RDB URL, not the default SQLite file

@@ -36,8 +36,6 @@ from visualnn.core.training_config import FAILED as RUN_FAILED
 from visualnn.core.training_config import RunRecord, new_run_id
 from visualnn.services.search_study import (
     HEARTBEAT_S,
-    RUN_ATTR,
-    WORKER_ATTR,
     SearchError,
     beat,
     fail_dead_workers,
@@ -48,7 +46,6 @@ from visualnn.services.search_study import (
     open_study,
     study_json,
     suggest,
-    worker_id,
 )
 from visualnn.services.training_common import Sink, TrainingError, null_sink
 
@@ -56,6 +53,8 @@ Recorder = Callable[[RunRecord], list[str]]
 """Records a finished trial's run (in the window's document, or the project file) and returns the ids of the
 trials whose model file it deleted (no longer among the best ``keep_models``)."""
 _States = optuna.trial.TrialState
+_COUNTED = (_States.COMPLETE, _States.PRUNED, _States.RUNNING)
+"""Trials that count against the budget: finished (complete or pruned) and running ones."""
 MAX_FAILURES_IN_A_ROW = 3
 """A search stops when this many trials in a row fail (a project without data fails every trial)."""
 _FORWARDED = ("status", "batch", "epoch", "log", "paused")
@@ -125,8 +124,10 @@ def run_search(req: SearchRequest[Project], sink: Sink = null_sink, stop: thread
         if cfg.timeout_s is not None and time.monotonic() - started >= cfg.timeout_s:
             outcome.ended = "timeout"
             break
-        fail_dead_workers(study)
-        if cfg.trials is not None and _taken(study) >= cfg.trials:
+        counted = study.get_trials(deepcopy=False, states=_COUNTED)  # one read per trial for both checks
+        if any(t.state == _States.RUNNING for t in counted) and fail_dead_workers(study):
+            counted = study.get_trials(deepcopy=False, states=_COUNTED)
+        if cfg.trials is not None and len(counted) >= cfg.trials:
             break
         if cfg.sampler == "grid" and isinstance(study.sampler, optuna.samplers.GridSampler) \
                 and study.sampler.is_exhausted(study):
@@ -160,13 +161,9 @@ def _existing_trials(storage: optuna.storages.RDBStorage, name: str) -> int:
     return len(storage.get_all_trials(study_id, deepcopy=False))
 
 
-def _taken(study: optuna.Study) -> int:
-    """Trials that count against the budget: finished (complete or pruned) and running ones."""
-    return len(study.get_trials(deepcopy=False, states=(_States.COMPLETE, _States.PRUNED, _States.RUNNING)))
-
-
 def _surplus(study: optuna.Study, trial: optuna.Trial, budget: int) -> bool:
-    counted = study.get_trials(deepcopy=False, states=(_States.COMPLETE, _States.PRUNED, _States.RUNNING))
+    """Whether ``trial`` is past the budget (another process took the last slot between our check and ask)."""
+    counted = study.get_trials(deepcopy=False, states=_COUNTED)
     return sum(1 for t in counted if t.number <= trial.number) > budget
 
 
@@ -175,8 +172,8 @@ def _run_trial(study: optuna.Study, trial: optuna.Trial, req: SearchRequest[Proj
                pause: threading.Event | None) -> RunRecord:
     """Sample, apply, train and tell one trial; its run record (with ``extra["search"]``) is returned."""
     number = trial.number
-    trial.set_user_attr(WORKER_ATTR, worker_id())
-    beat(study, trial)
+    run_id = new_run_id()
+    beat(study, trial, run_id)
     values = {p.target: suggest(trial, p) for p in space}
     sink(SEARCH_EVENT, {"event": "trial_started", "trial": number, "params": values})
     info: dict[str, Any] = {"study": name, "storage": masked(url), "trial": number, "params": values,
@@ -194,7 +191,7 @@ def _run_trial(study: optuna.Study, trial: optuna.Trial, req: SearchRequest[Proj
     def trial_sink(kind: str, data: dict[str, Any]) -> None:
         if kind in ("batch", "epoch") and time.monotonic() - heartbeat["t"] > HEARTBEAT_S:
             heartbeat["t"] = time.monotonic()
-            beat(study, trial)
+            beat(study, trial, run_id)
         if kind == "epoch" and not halt.is_set():
             value = (data.get("logs") or {}).get(cfg.objective)
             if pruning and isinstance(value, float) and math.isfinite(value):
@@ -205,8 +202,6 @@ def _run_trial(study: optuna.Study, trial: optuna.Trial, req: SearchRequest[Proj
         if kind in _FORWARDED:
             sink(kind, {**data, "trial": number})
 
-    run_id = new_run_id()
-    trial.set_user_attr(RUN_ATTR, run_id)
     try:
         from visualnn.services.training import run_training
 

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Sequence
 
+from visualnn.core.project import Project
 from visualnn.core.project.io import load_project, save_project
 from visualnn.core.project.run_folders import RunFolderError, remove_run_folder
 from visualnn.core.recovery import pid_alive
@@ -101,14 +102,31 @@ class FileRecorder:
         self.project_path = project_path
         self.base_dir = os.path.dirname(os.path.abspath(project_path))
         self.study, self.direction, self.keep = study, direction, keep
+        self._last: tuple[tuple[int, int, int] | None, Project] | None = None
 
     def __call__(self, run: RunRecord) -> list[str]:
         with ProjectLock(self.project_path):
-            project = load_project(self.project_path)
+            project = self._current()
             runs, dropped = drop_models([*project.runs, run], self.study, self.direction, self.keep, self.base_dir)
             project.runs = runs
             save_project(project, self.project_path)
+            self._last = (_signature(self.project_path), project)
         return dropped
+
+    def _current(self) -> Project:
+        """The project as the file holds it: the copy this recorder saved last when nobody has written the file
+        since (the common case: no re-reading and re-checking the whole file per trial), else the file."""
+        if self._last is not None and self._last[0] == _signature(self.project_path):
+            return self._last[1]
+        return load_project(self.project_path)
+
+
+def _signature(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 __all__ = ["FileRecorder", "ProjectLock", "ProjectLockError", "drop_model", "drop_models"]
