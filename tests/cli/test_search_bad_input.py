@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from pathlib import Path
@@ -88,3 +89,28 @@ def test_existing_study_with_another_space_is_refused_naming_the_difference(tmp_
     message = _refused(capsys, str(path), "--space", "dense_1.units=8,16", "--space", "dropout_1.rate=0.0..0.5",
                        "--metric", "val_accuracy")
     assert "direction" in message  # val_loss (minimise) in the study, val_accuracy (maximise) now
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
+    from visualnn.cli.search_verbs import SearchProgress
+
+    events = [("search", {"event": "study", "study": "wine", "storage": "sqlite:///w.db", "objective": "val_accuracy",
+                          "directions": ["maximize"], "existing": 2}),
+              ("search", {"event": "trial_started", "trial": 2, "params": {}}),
+              ("epoch", {"trial": 2, "epoch": 1, "epochs": 3, "logs": {}}),
+              ("search", {"event": "trial", "trial": 2, "state": "complete", "values": [0.91]}),
+              ("search", {"event": "trial_started", "trial": 3, "params": {}}),
+              ("search", {"event": "trial", "trial": 3, "state": "pruned", "values": [0.5]})]
+    tty, plain = _Tty(), io.StringIO()
+    for stream in (tty, plain):
+        progress = SearchProgress(5, stream)
+        for kind, data in events:
+            progress(kind, data)
+    assert "\r[" + "█" * 14 in tty.getvalue() and "3/5 · trial 3 · best 0.9100" in tty.getvalue()
+    assert "\r" not in plain.getvalue()
+    assert plain.getvalue().splitlines()[1:] == ["trial 2: complete 0.9100", "trial 3: pruned 0.5000"]

@@ -97,8 +97,7 @@ def search_main(args: argparse.Namespace) -> int:
         outcome = run_search(req, progress or (lambda k, d: None), stop,
                              record=FileRecorder(path, study, cfg.resolved_direction, cfg.keep_models))
     except SearchError as exc:
-        code = ExitCode.BAD_INPUT if "storage" in str(exc) or "Study" in str(exc) else ExitCode.ERRORS
-        return fail(str(exc), code, args.json)
+        return fail(str(exc), ExitCode.BAD_INPUT if exc.bad_input else ExitCode.ERRORS, args.json)
     except (TrainingError, OSError, ValueError) as exc:
         return fail(str(exc), ExitCode.ERRORS, args.json)
     finally:

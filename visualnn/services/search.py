@@ -219,7 +219,7 @@ def _run_trial(study: optuna.Study, trial: optuna.Trial, req: SearchRequest[Proj
         raise SearchError(f"The search optimises {cfg.objective}, which training did not report "
                           f"({', '.join(raw) or 'no validation figures: the data has no validation split'}). "
                           f"Give the data a validation split in the Data panel, or choose one of "
-                          f"{', '.join(raw) or 'the compiled metrics'} as the search metric.")
+                          f"{', '.join(raw) or 'the compiled metrics'} as the search metric.", bad_input=False)
     if "pruned_at" in info:
         info.update(state=PRUNED, values=[final])
         study.tell(trial, state=_States.PRUNED)

@@ -44,7 +44,14 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)  # the search reports trial
 
 
 class SearchError(RuntimeError):
-    """A search that cannot start or go on; the message names the setting, URL or parameter and the fix."""
+    """A search that cannot start or go on; the message names the setting, URL or parameter and the fix.
+
+    ``bad_input``: the space, a setting, the storage or the study is at fault (the CLI's exit 2), not training.
+    """
+
+    def __init__(self, message: str, bad_input: bool = True) -> None:
+        super().__init__(message)
+        self.bad_input = bad_input
 
 
 def masked(url: str) -> str:
