@@ -134,7 +134,8 @@ def run_search(req: SearchRequest[Project], sink: Sink = null_sink, stop: thread
             outcome.ended = "grid exhausted"
             break
         trial = study.ask()
-        if cfg.trials is not None and _surplus(study, trial, cfg.trials):  # another process took the last slot
+        # Trial numbers are unique and count from 0, so below the budget no other process can have taken our slot.
+        if cfg.trials is not None and trial.number >= cfg.trials and _surplus(study, trial, cfg.trials):
             storage.set_trial_state_values(trial._trial_id, _States.WAITING)
             break
         run = _run_trial(study, trial, req, cfg, space, url, name, sink, stop, pause)
