@@ -103,6 +103,12 @@ CASES: dict[str, dict[str, Cell]] = {
         BAD_INPUT: "import-model {broken} -o {tmp}/imported.vnn",
         USAGE: "import-model {broken}",  # no -o
     },
+    "search": {
+        OK: Covered("cli/test_search_cli.py::test_search_records_trials_resumes_and_applies_the_best"),
+        ERRORS: TF + "search {good} --space dense_1.units=8,16 --trials 2",  # no data: every trial fails
+        BAD_INPUT: "search {good} --space dense_1.units=0..8",  # a range the parameter does not allow
+        USAGE: "search {good} --trials many",
+    },
     "local-cluster": {
         OK: "local-cluster --workers 1 --logs {tmp}/logs --timeout 120 -- check {good}",
         ERRORS: "local-cluster --workers 1 --logs {tmp}/logs --timeout 120 -- check {bad}",  # the worker exits 1
@@ -217,6 +223,7 @@ def _minimal_argv(verb: str) -> list[str]:
         "data inspect": ["data", "inspect", "x.csv"], "export-code": ["export-code", "x.vnn", "-o", "x.py"],
         "export-model": ["export-model", "x.vnn", "-o", "x.keras"],
         "import-model": ["import-model", "x.keras", "-o", "x.vnn"], "local-cluster": ["local-cluster", "--", "templates"],
+        "search": ["search", "x.vnn"],
     }[verb]
 
 

@@ -21,6 +21,7 @@ VERB_MODULES: tuple[str, ...] = (
     "visualnn.cli.cluster_verbs",
     "visualnn.cli.analyze_verbs",
     "visualnn.cli.explain_verbs",
+    "visualnn.cli.search_verbs",
 )
 
 

@@ -21,6 +21,10 @@ def register(sub: Any) -> None:
     p.add_argument("--style", default="functional", choices=("sequential", "functional", "subclass"),
                    help="how the model is defined (default: functional)")
     p.add_argument("--model-only", action="store_true", help="write only the model definition (build_model)")
+    p.add_argument("--search", action="store_true",
+                   help="write a standalone Optuna search script with the project's search space, sampler, pruner and seed")
+    p.add_argument("--space", action="append", default=[], metavar="TARGET=SPEC",
+                   help="with --search: a searched parameter added to the project's space (as for visualnn search)")
     p.add_argument("--requirements", metavar="PATH",
                    help="where to write requirements.txt, pinned to the installed versions (default: beside the script)")
     add_distribution_args(p, training=False)  # --strategy/--mixed-precision (default: the project's)
@@ -66,8 +70,19 @@ def export_code_main(args: argparse.Namespace) -> int:
     base_dir = os.path.dirname(os.path.abspath(args.file))
     script_dir = os.path.dirname(os.path.abspath(args.output))
     try:
-        export = export_script(project, args.style, base_dir, script_dir, getattr(args, "strategy", None),
-                               model_only=args.model_only)
+        if getattr(args, "search", False):
+            from visualnn.core.search_space import merged, parse_assignment
+            from visualnn.services.search_export import export_search_script
+
+            try:
+                extra = [parse_assignment(text) for text in args.space]
+            except ValueError as exc:
+                return _fail(str(exc), args.json)
+            project.search = project.search.with_changes(space=merged(project.search.space, extra))
+            export = export_search_script(project, base_dir, script_dir, os.path.abspath(args.file))
+        else:
+            export = export_script(project, args.style, base_dir, script_dir, getattr(args, "strategy", None),
+                                   model_only=args.model_only)
         written = write_script(export, args.output, args.requirements)
     except ScriptExportError as exc:  # the model cannot be written as code, or its data cannot be read
         return _fail(str(exc), args.json, ExitCode.ERRORS)

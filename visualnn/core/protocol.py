@@ -41,6 +41,7 @@ MESSAGE_KINDS = (
     "epoch",  # {"epoch", "epochs", "logs", "lr", "elapsed_s"}
     "log",  # {"level": "info"|"warning"|"error", "text": str, "code"?: str, "fix"?: CompileIssue.fix}
     "paused",  # {"paused": bool}
+    "search",  # a search job's study and trial events (visualnn.core.search_job)
     "result",  # job finished: handler-specific data (train: {"run": RunRecord dict, ...})
     "error",  # job failed: {"message": str, "traceback": str}
     "memory",  # engine-level, after each job's result or error: {"rss_mb": float, "after": job id, "job_type": str}

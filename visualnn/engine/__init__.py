@@ -25,6 +25,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "visualnn.engine.handlers_export",
     "visualnn.engine.handlers_deploy",
     "visualnn.engine.handlers_explain",
+    "visualnn.engine.handlers_search",
 )
 """Modules imported by the engine at start-up; a missing module is skipped."""
 

@@ -8,6 +8,7 @@ from psygnal import Signal
 
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import Graph
+from visualnn.core.search_settings import SearchConfig
 from visualnn.core.specs import Registry, default_registry
 from visualnn.core.training_config import RunRecord, TrainingConfig
 
@@ -48,6 +49,7 @@ class Project:
     training_changed = Signal(object)  # TrainingConfig
     runs_changed = Signal()
     name_changed = Signal(str)
+    search_changed = Signal(object)  # SearchConfig
 
     def __init__(
         self,
@@ -57,6 +59,7 @@ class Project:
         training: TrainingConfig | None = None,
         runs: list[RunRecord] | None = None,
         path: str | None = None,
+        search: SearchConfig | None = None,
     ) -> None:
         self.graph = graph if graph is not None else Graph()
         self.name = name
@@ -64,6 +67,7 @@ class Project:
         self.training = training if training is not None else TrainingConfig()
         self.runs: list[RunRecord] = list(runs or [])
         self.path = path
+        self.search = search if search is not None else SearchConfig()
 
     # Mutators: the only way commands change project-level state.
     def set_dataset(self, dataset: DatasetSpec | None) -> None:
@@ -90,6 +94,11 @@ class Project:
                 return i, run
         raise KeyError(f"There is no run {run_id!r} in the project.")
 
+    def set_search(self, search: SearchConfig) -> None:
+        """Replace the hyperparameter search (space and study settings)."""
+        self.search = search
+        self.search_changed.emit(search)
+
     def set_name(self, name: str) -> None:
         """Rename the project."""
         self.name = name
@@ -99,7 +108,7 @@ class Project:
         """The JSON document written to a ``.vnn`` file (stable key order)."""
         from visualnn import __version__
 
-        return {
+        data: dict[str, object] = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "app_version": __version__,
@@ -109,6 +118,9 @@ class Project:
             "training": self.training.to_dict(),
             "runs": [r.to_dict() for r in self.runs],
         }
+        if not self.search.is_default():  # projects that never searched keep their files as they were
+            data["search"] = self.search.to_dict()
+        return data
 
 
-__all__ = ["DEFAULT_NAME", "FORMAT", "FORMAT_VERSION", "DatasetSpec", "Graph", "Project", "RunRecord", "TrainingConfig"]
+__all__ = ["DEFAULT_NAME", "FORMAT", "FORMAT_VERSION", "DatasetSpec", "Graph", "Project", "RunRecord", "SearchConfig", "TrainingConfig"]

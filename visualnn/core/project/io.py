@@ -23,6 +23,7 @@ from visualnn.core.project import DEFAULT_NAME, FORMAT, FORMAT_VERSION, SPEC_VER
 from visualnn.core.project.migrations import MigrationError, migrate
 from visualnn.core.project.run_folders import copy_run_folders, plan_run_folders
 from visualnn.core.recovery import atomic_write_text
+from visualnn.core.search_settings import SearchConfig, SearchSettingsError
 from visualnn.core.specs import LayerSpec, Registry, default_registry
 from visualnn.core.specs import base as kinds
 from visualnn.core.training_config import RunRecord, TrainingConfig
@@ -253,7 +254,10 @@ class _Builder:
         training = self.training(self.want(data.get("training", {}), dict, "training", "an object"))
         runs = [self.run(self.want(r, dict, f"runs[{i}]", "an object"), f"runs[{i}]")
                 for i, r in enumerate(self.want(data.get("runs", []), list, "runs", "a list"))]
-        return Project(graph, name, dataset, training, runs)
+        search = None
+        if data.get("search") is not None:
+            search = self.search(self.want(data["search"], dict, "search", "an object"))
+        return Project(graph, name, dataset, training, runs, search=search)
 
     def graph(self, data: dict[str, Any], at: str = "graph") -> Graph:
         """Nodes (types resolved through aliases), edges between known nodes, and block definitions."""
@@ -371,6 +375,14 @@ class _Builder:
             if f.name in data and (reason := f.type_reason(getattr(cfg, f.name))) is not None:
                 raise self.fail(f"training.{f.name}", reason)
         return cfg
+
+    def search(self, data: dict[str, Any]) -> SearchConfig:
+        """The hyperparameter search: JSON types are checked here; values by ``search_settings.config_problems``
+        before a search starts (so a space naming a since-deleted layer still opens)."""
+        try:
+            return SearchConfig.from_dict(data)
+        except SearchSettingsError as exc:
+            raise self.fail("search", str(exc)) from None
 
     def run(self, data: dict[str, Any], where: str) -> RunRecord:
         """One run record."""
