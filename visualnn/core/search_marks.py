@@ -94,12 +94,12 @@ def suggest_param_spec(pspec: ParamSpec, value: Any) -> str:
         v = value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 16
         low = max(int(pspec.min) if pspec.min is not None else 1, v // 2, 1)
         return ",".join(str(x) for x in sorted({low, v, v * 2}))
-    v = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+    x = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
     if pspec.max is not None and pspec.max <= 1.0:
-        top = min(float(pspec.max) - (1e-3 if not pspec.max_inclusive else 0.0), max(0.5, v))
+        top = min(float(pspec.max) - (1e-3 if not pspec.max_inclusive else 0.0), max(0.5, x))
         return f"0.0..{_text(round(top, 4))}"
-    if v > 0:
-        return f"{_text(v / 10)}..{_text(v * 10)}:log"
+    if x > 0:
+        return f"{_text(x / 10)}..{_text(x * 10)}:log"
     return "0.0..1.0"
 
 
@@ -116,9 +116,9 @@ def suggest_field_spec(field: SettingField, value: Any) -> str:
         v = value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 16
         low = max(int(field.minimum) if field.minimum is not None else 1, v // 2, 1)
         return ",".join(str(x) for x in sorted({low, v, v * 2}))
-    v = float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value else 0.001
-    if field.name in LOG_FIELDS or v > 0:
-        return f"{_text(v / 10)}..{_text(v * 10)}:log"
+    x = float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value else 0.001
+    if field.name in LOG_FIELDS or x > 0:
+        return f"{_text(x / 10)}..{_text(x * 10)}:log"
     return "0.0..1.0"
 
 

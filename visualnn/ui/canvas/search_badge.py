@@ -79,8 +79,7 @@ def sync_badges(items: Mapping[str, QGraphicsItem], space: Sequence[SearchParam]
         elif badge is not None:
             scene = badge.scene()
             if scene is not None:
-                scene.removeItem(badge)
-            badge.setParentItem(None)
+                scene.removeItem(badge)  # the badge leaves its card with the scene (no parent keeps it)
 
 
 __all__ = ["SearchBadge", "badge_of", "sync_badges"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from visualnn.core.commands import Rename, SetParam
 from visualnn.core.search_marks import searchable_params, searched, structural_targets, suggest_param_spec
 from visualnn.core.shapes import describe
+from visualnn.core.specs import ParamSpec
 from visualnn.ui import theme
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.inspector.editors import ParamEditor, make_editor
@@ -145,8 +147,7 @@ class InspectorPanel(QScrollArea):
             editor.set_value(params.get(p.name))
             field = None
             if p.name in can_search:
-                field = self.search.add(SearchField(
-                    f"{node_id}.{p.name}", lambda p=p: suggest_param_spec(p, self._current(p.name))))
+                field = self.search.add(SearchField(f"{node_id}.{p.name}", self._suggestion(p)))
             row = _Row(editor, field)
             editor.edited.connect(lambda v, name=p.name: self.param_edited.emit(self.node_id or "", name, v))
             editor.invalid.connect(row.show_error)
@@ -202,6 +203,10 @@ class InspectorPanel(QScrollArea):
         lay.addWidget(repeat)
         lay.addWidget(self.structure_error)
         return box
+
+    def _suggestion(self, pspec: ParamSpec) -> Callable[[], str]:
+        """The first SPEC the "search" toggle offers: around the parameter's value when it is switched on."""
+        return lambda: suggest_param_spec(pspec, self._current(pspec.name))
 
     def _current(self, name: str) -> object:
         node = self.document.graph.nodes.get(self.node_id or "")
