@@ -61,11 +61,11 @@ class SearchSettingsForm(QWidget):
         self.trials = self._spin("search_trials", 0, 1_000_000, "trials", NO_LIMIT)
         self.timeout = self._spin("search_timeout", 0, 7 * 24 * 3600, "timeout_s", NO_LIMIT, " s")
         self.keep = self._spin("search_keep", 0, 1000, "keep_models")
-        self.metric_box = QComboBox()
+        self.metric_box = _narrow(QComboBox())
         self.metric_box.setObjectName("search_metric")
         self.metric_box.setToolTip("The validation figure the search optimises (never the test split).")
         self.metric_box.activated.connect(lambda _i: self._edit(metric=str(self.metric_box.currentData())))
-        self.direction = QComboBox()
+        self.direction = _narrow(QComboBox())
         self.direction.setObjectName("search_direction")
         self.direction.activated.connect(lambda _i: self._edit(direction=str(self.direction.currentData())))
         self.storage = QLineEdit()
@@ -150,7 +150,7 @@ class SearchSettingsForm(QWidget):
 
     # ------------------------------------------------------------------ building
     def _combo(self, name: str, texts: dict[str, str], key: str) -> QComboBox:
-        box = QComboBox()
+        box = _narrow(QComboBox())
         box.setObjectName(name)
         for value, text in texts.items():
             box.addItem(text, value)
@@ -231,6 +231,13 @@ class SearchSettingsForm(QWidget):
         problems = config_problems(cfg, project.graph, project.training.metrics) if space else []
         self.problems_label.setText("\n".join(problems))
         self.problems_label.setVisible(bool(problems))
+
+
+def _narrow(box: QComboBox) -> QComboBox:
+    """A combo box that shrinks with the form (long texts are elided, the popup shows them whole)."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(8)
+    return box
 
 
 def _text(value: Any) -> str:

@@ -22,6 +22,8 @@ def _plot(title: str, bottom: str, left: str) -> pg.PlotWidget:
     plot.showGrid(x=True, y=True, alpha=0.25)
     plot.setLabel("bottom", bottom)
     plot.setLabel("left", left)
+    for side in ("left", "bottom"):
+        plot.getAxis(side).enableAutoSIPrefix(False)  # accuracies and shares stay as they are, never "x0.001"
     return plot
 
 
@@ -31,6 +33,19 @@ def _ramp(t: float, good_high: bool) -> QColor:
     low, high = QColor("#5B8DEF"), QColor("#F2994A")
     return QColor(int(low.red() + (high.red() - low.red()) * good), int(low.green() + (high.green() - low.green()) * good),
                   int(low.blue() + (high.blue() - low.blue()) * good), 200)
+
+
+def _steps(xs: Sequence[int], best: Sequence[float]) -> tuple[list[float], list[float]]:
+    """The best-so-far curve as steps: it only moves at a trial that improved on every earlier one."""
+    out_x: list[float] = []
+    out_y: list[float] = []
+    for i, (x, y) in enumerate(zip(xs, best, strict=True)):
+        if i:
+            out_x.append(float(x))
+            out_y.append(out_y[-1])
+        out_x.append(float(x))
+        out_y.append(y)
+    return out_x, out_y
 
 
 class SearchPlots(QTabWidget):
@@ -46,7 +61,7 @@ class SearchPlots(QTabWidget):
         self.best_curve = self.best.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2), stepMode=None,
                                          name="best so far")
         self.parallel = _plot("", "", "")
-        self.parallel.getAxis("left").setTicks([[(0.0, "low"), (1.0, "high")]])
+        self.parallel.hideAxis("left")  # each vertical axis carries its own value labels
         self.parallel.setMouseEnabled(x=False, y=False)
         self.parallel_lines: list[pg.PlotDataItem] = []
         self.parallel_labels: list[pg.TextItem] = []
@@ -65,8 +80,9 @@ class SearchPlots(QTabWidget):
         """Redraw the best-so-far curve and the parallel coordinates from the trial rows."""
         xs, values, best = best_so_far(rows, direction)
         self.value_points.setData(xs, values)
-        self.best_curve.setData(xs, best)
+        self.best_curve.setData(*_steps(xs, best))
         self.best.setLabel("left", metric)
+        self.parallel.setTitle(f"each line a complete trial, coloured by {metric}: orange is better" if rows else "")
         for item in [*self.parallel_lines, *self.parallel_labels]:
             self.parallel.removeItem(item)
         self.parallel_lines, self.parallel_labels = [], []
@@ -82,10 +98,10 @@ class SearchPlots(QTabWidget):
                 self.parallel_labels.append(text)
         ranked = sorted(lines, key=lambda pair: pair[1][-1] if direction == "maximize" else -pair[1][-1])
         for _row, ys in ranked:  # the best trials drawn last, on top
-            pen = pg.mkPen(_ramp(ys[-1], True), width=1.6)
+            pen = pg.mkPen(_ramp(ys[-1], direction == "maximize"), width=1.6)
             self.parallel_lines.append(self.parallel.plot(list(range(len(ys))), ys, pen=pen))
         if axes:
-            self.parallel.setXRange(-0.1, len(axes) - 0.6, padding=0)
+            self.parallel.setXRange(-0.35, len(axes) - 0.45, padding=0)
             self.parallel.setYRange(-0.05, 1.05, padding=0)
 
     def show_importance(self, importance: Mapping[str, float]) -> None:

@@ -124,8 +124,10 @@ def parallel_lines(rows: Sequence[TrialRow], targets: Sequence[str], metric: str
             span = (f(hi) - f(lo)) or 1.0
             for i, x in enumerate(nums):
                 places[i][column] = (f(x) - f(lo)) / span if hi > lo else 0.5
-            ticks: tuple[tuple[float, str], ...] = ((0.0, _short(lo)), (1.0, _short(hi))) if hi > lo else (
-                (0.5, _short(lo)),)
+            distinct = sorted(set(nums))
+            shown = distinct if len(distinct) <= 6 else [lo, hi]  # a few values: each labelled; many: the ends
+            ticks: tuple[tuple[float, str], ...] = tuple(
+                ((f(x) - f(lo)) / span if hi > lo else 0.5, _short(x)) for x in shown)
         else:
             order: list[str] = []
             for v in raw:

@@ -59,7 +59,8 @@ class SearchPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
-        scroll.setMinimumWidth(300)
+        scroll.setMinimumWidth(320)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the form fits its width
         self.search_btn = QPushButton("Search")
         self.search_btn.setObjectName("search_start")
         self.search_btn.setToolTip("Run the hyperparameter search in the engine: each trial trains the model with "
@@ -122,6 +123,7 @@ class SearchPanel(QWidget):
         right_split.addWidget(lower)
         right_split.setStretchFactor(0, 2)
         right_split.setStretchFactor(1, 3)
+        right_split.setSizes([240, 460])
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -133,7 +135,7 @@ class SearchPanel(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
-        split.setSizes([340, 1000])
+        split.setSizes([380, 1000])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
