@@ -163,15 +163,22 @@ def test_fake_trial_events_fill_the_table_and_plots(shell: Shell, fake_engine: F
     left = view.plots.importance.getAxis("left")._tickLevels[0]
     assert [name for _y, name in left] == ["dense_1.units", "training.learning_rate"]  # most important on top
     assert "Trial 3" in view.status.text()
-    fake_engine.finish(job, {"study": {"study": "chain_study", "trials": [{}] * 4,
-                                       "best": {"number": 2, "values": [0.9]}}})
+    # The result lists every trial of the study: trial 3 ended failed (stopped); 4 came from another machine.
+    other = {"number": 4, "state": "complete", "params": {"dense_1.units": 32, "training.learning_rate": 0.004},
+             "value": 0.85, "run_id": None}
+    trials = [{"number": n, "state": s, "params": {}, "value": None} for n, s in
+              ((0, "complete"), (1, "pruned"), (2, "complete"), (3, "failed"))] + [other]
+    fake_engine.finish(job, {"study": "chain_study", "directions": ["maximize"], "trials": trials,
+                             "best": {"number": 2, "value": 0.9}, "storage": "sqlite:///x", "ended": "stopped",
+                             "ran": ["trial-0", "trial-1", "trial-2"]})
     assert view.search_btn.isEnabled() and not view.stop_btn.isEnabled()
-    assert "best: trial 2 (val_accuracy 0.9)" in view.status.text()
-    assert _cells(view, "state") == ["complete", "pruned", "complete"]  # the unfinished trial is no longer shown
+    assert view.status.text() == "Search ended (stopped) · 5 trials in study chain_study; best: trial 2 (val_accuracy 0.9)."
+    assert _cells(view, "state") == ["complete", "pruned", "complete", "failed", "complete"]
+    assert _cells(view, "run") == ["trial-0", "trial-1", "trial-2", "", ""]
     # The saved project keeps its trials: opened again, the view lists them.
     shell.window.document.save()
     shell.window.document.load(str(tmp_path / "chain.vnn"))
-    assert _cells(view, "trial") == ["0", "1", "2"]
+    assert _cells(view, "trial") == ["0", "1", "2"]  # the runs of this project; the study file has the rest
 
 
 def _click_row(qtbot: Any, view: SearchPanel, row: int, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:

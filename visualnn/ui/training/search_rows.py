@@ -57,8 +57,11 @@ def row_of_run(run: RunRecord) -> TrialRow | None:
                     tuple(v if isinstance(v, int | float) else None for v in values), run.id, str(info.get("study", "")))
 
 
-def trial_rows(runs: Iterable[RunRecord], study: str | None, running: Mapping[int, Mapping[str, Any]]) -> list[TrialRow]:
-    """Every trial of ``study`` (every study when None) recorded in ``runs``, plus the ones still running, by number."""
+def trial_rows(runs: Iterable[RunRecord], study: str | None, running: Mapping[int, Mapping[str, Any]],
+               listed: Mapping[int, Mapping[str, Any]] | None = None) -> list[TrialRow]:
+    """Every trial of ``study`` (every study when None) recorded in ``runs``, plus the ones still running, plus
+    those the study's summary ``listed`` (``{"number", "state", "params", "value"}``: other machines' trials,
+    which are not runs of this project), by number."""
     rows: dict[int, TrialRow] = {}
     for run in runs:
         row = row_of_run(run)
@@ -67,6 +70,12 @@ def trial_rows(runs: Iterable[RunRecord], study: str | None, running: Mapping[in
     for number, data in running.items():
         if number not in rows:
             rows[number] = TrialRow(number, RUNNING, dict(data.get("params") or {}), (), None, study or "")
+    for number, data in (listed or {}).items():
+        if number not in rows:
+            values = data.get("values") or [data.get("value")]
+            rows[number] = TrialRow(number, str(data.get("state") or COMPLETE), dict(data.get("params") or {}),
+                                    tuple(v if isinstance(v, int | float) else None for v in values), None,
+                                    study or "")
     return [rows[n] for n in sorted(rows)]
 
 

@@ -53,6 +53,7 @@ class SearchController(QObject):
         self.objective: str = ""
         self.directions: list[str] = []
         self.running_trials: dict[int, dict[str, Any]] = {}
+        self.study_trials: dict[int, dict[str, Any]] = {}  # the study's trials as its last result listed them
         self.importance: dict[str, float] = {}
         self._handle: JobHandle | None = None
         self._base = ""
@@ -93,7 +94,7 @@ class SearchController(QObject):
         self.study = cfg.study or default_study_name(self.document.path)
         self.storage = cfg.storage or default_storage(self.document.path)
         self.objective, self.directions = cfg.objective, list(cfg.directions)
-        self.running_trials = {}
+        self.running_trials, self.study_trials = {}, {}
         handle = self.engine.submit(SEARCH_JOB, {"project": snapshot, "base_dir": base,
                                                  "project_path": self.document.path})
         handle.progress.connect(self._on_job_progress)
@@ -205,21 +206,26 @@ class SearchController(QObject):
             self.importance_changed.emit(dict(self.importance))
 
     def _on_job_finished(self, result: dict[str, Any]) -> None:
+        """The result is the study summary: ``{"study", "directions", "trials": [{"number", "state", "params",
+        "value", "run_id"}...], "best", "storage", "ended": budget|timeout|stopped|grid exhausted, "ran"}``."""
         self._handle = None
         self.running_trials = {}
         self._set_importance(result.get("importance"))
-        study = result.get("study") if isinstance(result.get("study"), dict) else {}
-        trials = study.get("trials") if isinstance(study, dict) else None
-        best = study.get("best") if isinstance(study, dict) else None
+        trials = result.get("trials")
+        if isinstance(trials, list):  # every process's trials: those of other machines are not runs here
+            self.study_trials = {t["number"]: t for t in trials if isinstance(t, dict) and isinstance(t.get("number"), int)}
         count = f"{len(trials)} trials in study {self.study}" if isinstance(trials, list) else f"study {self.study}"
+        best = result.get("best")
         best_text = ""
-        if isinstance(best, dict) and best.get("number") is not None:
+        if isinstance(best, dict) and isinstance(best.get("number"), int):
             values = best.get("values") or [best.get("value")]
             v = values[0] if isinstance(values, list) and values else None
             best_text = f"; best: trial {best['number']}" + (f" ({self.objective} {v:.4g})"
                                                              if isinstance(v, int | float) else "")
         ended = result.get("ended")
-        self.status_changed.emit(f"Search {'ended: ' + str(ended) if ended else 'finished'} · {count}{best_text}.")
+        how = {"budget": "finished", None: "finished"}.get(ended, f"ended ({ended})") if isinstance(ended, str | None) \
+            else "finished"
+        self.status_changed.emit(f"Search {how} · {count}{best_text}.")
         self.running_changed.emit(False)
         self.trials_changed.emit()
 
@@ -245,7 +251,7 @@ class SearchController(QObject):
         self.study = cfg.study or default_study_name(self.document.path)
         self.storage = cfg.storage or default_storage(self.document.path)
         self.objective, self.directions = cfg.objective, list(cfg.directions)
-        self.running_trials, self.importance = {}, {}
+        self.running_trials, self.importance, self.study_trials = {}, {}, {}
         self.trials_changed.emit()
         self.importance_changed.emit({})
 

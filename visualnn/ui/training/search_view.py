@@ -164,7 +164,7 @@ class SearchPanel(QWidget):
         """Rebuild the trials table and plots from the project's runs and the running trials."""
         keep = {r.number for r in self.selected_rows()}
         c = self.controller
-        self.rows = trial_rows(self.document.project.runs, c.study or None, c.running_trials)
+        self.rows = trial_rows(self.document.project.runs, c.study or None, c.running_trials, c.study_trials)
         targets = self.targets()
         objective = c.objective or self.document.project.search.objective
         headers = ["trial", "state", objective, *targets, "run"]
