@@ -36,7 +36,7 @@ def trial_started(engine: FakeEngine, job_id: str, number: int, params: dict[str
 
 
 def trial_run(project: Project, study: str, number: int, params: dict[str, Any], state: str,
-              value: float | None, objective: str = "val_accuracy") -> dict[str, Any]:
+              value: float | None, objective: str = "val_accuracy", size: int | None = None) -> dict[str, Any]:
     """The run record of a finished trial, as the engine sends it: the trial's model and settings, its history."""
     trained = materialize(project, params)
     epochs = 2 if state == "complete" else 1
@@ -46,14 +46,16 @@ def trial_run(project: Project, study: str, number: int, params: dict[str, Any],
             "graph": trained.graph.to_dict(), "history": history, "metrics": {objective: value or 0.0},
             "model_path": None, "epochs_done": epochs,
             "extra": {"search": {"study": study, "storage": "sqlite:///x.search.db", "trial": number, "state": state,
-                                 "params": dict(params), "values": [] if value is None else [value],
-                                 "objective": objective, "directions": ["maximize"]}}}
+                                 "params": dict(params),
+                                 "values": [] if value is None else [value] if size is None else [value, size],
+                                 "objective": objective,
+                                 "directions": ["maximize"] if size is None else ["maximize", "minimize"]}}}
 
 
 def trial_finished(engine: FakeEngine, job_id: str, project: Project, study: str, number: int,
-                   params: dict[str, Any], state: str, value: float | None) -> None:
-    """The ``trial`` event with the trial's run record."""
-    run = trial_run(project, study, number, params, state, value)
+                   params: dict[str, Any], state: str, value: float | None, size: int | None = None) -> None:
+    """The ``trial`` event with the trial's run record (``size``: the second objective, a parameter count)."""
+    run = trial_run(project, study, number, params, state, value, size=size)
     report(engine, job_id, "search", {"event": "trial", "trial": number, "state": state, "params": params,
                                       "values": run["extra"]["search"]["values"], "run": run, "drop_models": []})
 

@@ -241,3 +241,24 @@ def test_marking_from_a_saved_search_shows_badges_on_open(shell: Shell, qtbot: A
     assert badge_of(shell.window.scene.nodes["dense_2"]) is None
     shell.window.document.push(SetSearch(SearchConfig()))
     assert badge_of(shell.window.scene.nodes["dense_1"]) is None
+
+
+def test_a_second_objective_shows_the_pareto_front(shell: Shell, fake_engine: FakeEngine, qtbot: Any,
+                                                   tmp_path: Path) -> None:
+    project = _searched_project(tmp_path)
+    project.set_search(project.search.with_changes(second_objective="params"))
+    view = _search_view(shell, qtbot, project)
+    assert view.plots.pareto_note.isVisible()
+    qtbot.mouseClick(view.search_btn, Qt.MouseButton.LeftButton)
+    job = fake.search_job(fake_engine)
+    fake.study_started(fake_engine, job, "chain_study", "val_accuracy", "maximize")
+    fake.report(fake_engine, job, "search", {"event": "study", "study": "chain_study",
+                                             "directions": ["maximize", "minimize"], "objective": "val_accuracy"})
+    # (accuracy, parameter count): trial 1 is beaten on both by trial 2; the others each win on one.
+    for number, units, acc, size in ((0, 8, 0.8, 163), (1, 64, 0.82, 1315), (2, 32, 0.9, 771), (3, 64, 0.93, 1315)):
+        fake.trial_finished(fake_engine, job, shell.window.document.project, "chain_study", number,
+                            {"dense_1.units": units, "training.learning_rate": 0.001}, "complete", acc, size)
+    xs, ys = view.plots.pareto_front.getData()
+    assert list(xs) == [163, 771, 1315] and list(ys) == [0.8, 0.9, 0.93]
+    assert len(view.plots.pareto_points.getData()[0]) == 4
+    assert not view.plots.pareto_note.isVisible()

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from visualnn.ui import theme
-from visualnn.ui.training.search_rows import TrialRow, best_so_far, parallel_lines
+from visualnn.ui.training.search_rows import TrialRow, best_so_far, parallel_lines, pareto_front
 
 VALUE_COLOR = "#8E9AAF"
 BEST_COLOR = theme.ACCENT
@@ -49,7 +49,7 @@ def _steps(xs: Sequence[int], best: Sequence[float]) -> tuple[list[float], list[
 
 
 class SearchPlots(QTabWidget):
-    """Three tabs: "Best so far", "Parallel coordinates", "Importance"."""
+    """Four tabs: "Best so far", "Parallel coordinates", "Importance", "Pareto front" (with a second objective)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,9 +72,28 @@ class SearchPlots(QTabWidget):
         self.importance_note = pg.TextItem("The engine reports parameter importance once a few trials are complete.",
                                            color=theme.muted_text_color(), anchor=(0, 0))
         self.importance.addItem(self.importance_note)
+        self.pareto = _plot("", "parameters", "metric")
+        self.pareto.addLegend(offset=(-10, 10))
+        self.pareto_points = self.pareto.plot([], [], pen=None, symbol="o", symbolSize=6, symbolBrush=VALUE_COLOR,
+                                              name="trial")
+        self.pareto_front = self.pareto.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2), symbol="o", symbolSize=8,
+                                             symbolBrush=BEST_COLOR, name="Pareto front")
+        self.pareto_note = pg.TextItem("Set a second objective (parameter count) in the study settings to search "
+                                       "for the best trade-off between the metric and the model's size.",
+                                       color=theme.muted_text_color(), anchor=(0, 0))
+        self.pareto.addItem(self.pareto_note)
         self.addTab(self.best, "Best so far")
         self.addTab(self.parallel, "Parallel coordinates")
         self.addTab(self.importance, "Importance")
+        self.addTab(self.pareto, "Pareto front")
+
+    def show_pareto(self, rows: Sequence[TrialRow], directions: Sequence[str], metric: str) -> None:
+        """Every complete trial's (size, metric), and the front no trial beats on both."""
+        scored, front = pareto_front(rows, directions)
+        self.pareto_points.setData([float(r.values[1] or 0) for r in scored], [float(r.values[0] or 0) for r in scored])
+        self.pareto_front.setData([float(r.values[1] or 0) for r in front], [float(r.values[0] or 0) for r in front])
+        self.pareto.setLabel("left", metric)
+        self.pareto_note.setVisible(not scored)
 
     def show_trials(self, rows: Sequence[TrialRow], targets: Sequence[str], metric: str, direction: str) -> None:
         """Redraw the best-so-far curve and the parallel coordinates from the trial rows."""

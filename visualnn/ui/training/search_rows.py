@@ -103,6 +103,21 @@ def best_row(rows: Sequence[TrialRow], direction: str) -> TrialRow | None:
     return (max if direction == "maximize" else min)(done, key=lambda r: r.value or 0.0)
 
 
+def pareto_front(rows: Sequence[TrialRow], directions: Sequence[str]) -> tuple[list[TrialRow], list[TrialRow]]:
+    """(complete trials with two objective values, those of them no other trial beats on both), the front sorted
+    by the second objective."""
+    scored = [r for r in rows if r.state == COMPLETE and len(r.values) >= 2
+              and all(isinstance(v, int | float) and math.isfinite(v) for v in r.values[:2])]
+    signs = [1.0 if d == "maximize" else -1.0 for d in (list(directions) + ["maximize", "minimize"])[:2]]
+
+    def better_or_equal(a: TrialRow, b: TrialRow) -> bool:
+        return all(s * float(x or 0) >= s * float(y or 0) for s, x, y in zip(signs, a.values, b.values, strict=False))
+
+    front = [r for r in scored if not any(better_or_equal(o, r) and o.values[:2] != r.values[:2] for o in scored)]
+    front.sort(key=lambda r: float(r.values[1] or 0))
+    return scored, front
+
+
 @dataclass(frozen=True)
 class ParallelAxis:
     """One vertical axis of the parallel-coordinates plot: its name and the tick labels at 0..1."""
@@ -170,5 +185,5 @@ def _label(text: str) -> str:
 
 __all__ = [
     "COMPLETE", "FAILED", "PRUNED", "RUNNING", "ParallelAxis", "TrialRow", "best_row", "best_so_far",
-    "parallel_lines", "row_of_run", "trial_info", "trial_rows", "value_text",
+    "parallel_lines", "pareto_front", "row_of_run", "trial_info", "trial_rows", "value_text",
 ]

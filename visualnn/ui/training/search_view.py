@@ -184,6 +184,7 @@ class SearchPanel(QWidget):
                     self.table.selectRow(i)
             self.table.setSelectionMode(mode)
         self.plots.show_trials(self.rows, targets, objective, c.direction)
+        self.plots.show_pareto(self.rows, c.directions or list(self.document.project.search.directions), objective)
         self._on_table_selection_changed()
 
     def select_trials(self, numbers: list[int]) -> None:
