@@ -48,6 +48,8 @@ def test_search_three_trials_from_the_window_and_apply_the_best(
     session, user = launch(tf_engine)
     window = session.window
     document = window.document
+    user.menu("File", "New")
+    assert not document.graph.nodes
     load_csv(user, write_csv(tmp_path / "numbers.csv"))
     ids = build_dense_model(user, hidden_units=8)
     set_training(user, epochs=2, batch_size=32)
