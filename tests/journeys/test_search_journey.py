@@ -95,6 +95,7 @@ def test_search_three_trials_from_the_window_and_apply_the_best(
     xs, _ys = view.plots.best_curve.getData()
     assert xs is not None and len(xs) >= 1
     assert len(view.plots.parallel_lines) >= 3 + 1  # three axes, at least one complete trial
+    user.screenshot("search_view")
 
     # Apply the best trial: the canvas takes its units; Undo restores the 8 the model had.
     best = min((r for r in view.rows if r.value is not None), key=lambda r: r.value or 0.0)
