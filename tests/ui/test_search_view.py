@@ -262,3 +262,26 @@ def test_a_second_objective_shows_the_pareto_front(shell: Shell, fake_engine: Fa
     assert list(xs) == [163, 771, 1315] and list(ys) == [0.8, 0.9, 0.93]
     assert len(view.plots.pareto_points.getData()[0]) == 4
     assert not view.plots.pareto_note.isVisible()
+
+
+def test_stop_and_an_engine_failure_reach_the_user(shell: Shell, fake_engine: FakeEngine, qtbot: Any,
+                                                   tmp_path: Path) -> None:
+    view, job = _run_search(shell, fake_engine, qtbot, tmp_path)
+    qtbot.mouseClick(view.stop_btn, Qt.MouseButton.LeftButton)
+    assert fake_engine.controls == [(job, "stop")]
+    assert view.status.text() == "Stopping after the current batch…"
+    message = "Cannot reach the search storage postgresql://db.example/optuna within 10 s: connection refused."
+    fake_engine.fail(job, message)
+    assert view.error.isVisible() and view.error.text() == message
+    assert view.search_btn.isEnabled() and not view.stop_btn.isEnabled()
+    assert _cells(view, "state") == ["complete", "pruned", "complete"]  # the finished trials stay
+    # Closing the project while a search runs stops it; nothing more lands in the next project.
+    qtbot.mouseClick(view.search_btn, Qt.MouseButton.LeftButton)
+    second = fake.search_job(fake_engine)
+    assert second != job
+    shell.window.document.set_project(chain())
+    assert (second, "stop") in fake_engine.controls
+    fake.trial_finished(fake_engine, second, shell.window.document.project, "chain_study", 9, {"dense_1.units": 8},
+                        "complete", 0.5)
+    assert shell.window.document.project.runs == [] and view.rows == []
+    assert view.search_btn.isEnabled()
