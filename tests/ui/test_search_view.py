@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox, QToolButton
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSpinBox, QToolButton
 
 from tests.journeys.user import ScriptedChooser
 from tests.ui import search_fakes as fake
@@ -77,7 +77,8 @@ def test_settings_form_writes_the_search_section_and_the_saved_project_round_tri
     lr = form.findChild(QToolButton, "search_toggle:training.learning_rate")
     qtbot.mouseClick(lr, Qt.MouseButton.LeftButton)
     assert [p.describe() for p in doc.project.search.space] == ["training.learning_rate=0.0001..0.01:log"]
-    assert "training.learning_rate=0.0001..0.01:log" in form.space_label.text()
+    shown = form.findChild(QLabel, "search_param:training.learning_rate")
+    assert shown is not None and shown.text() == "training.learning_rate=0.0001..0.01:log"
     # Saved and opened again: the same search section; the storage default shown is the file beside it.
     path = str(tmp_path / "wine.vnn")
     doc.save(path)
@@ -107,6 +108,12 @@ def test_search_refused_before_sending_names_the_parameter(shell: Shell, fake_en
     assert view.error.isVisible()
     assert "dense_9.units: there is no layer 'dense_9'" in view.error.text()
     assert "val_auc" in view.error.text() and "not compiled" in view.error.text()
+    # The parameter of a layer that is gone cannot be unmarked in the Inspector: "remove" beside it does it.
+    qtbot.mouseClick(view.form.findChild(QToolButton, "search_remove:dense_9.units"), Qt.MouseButton.LeftButton)
+    assert shell.window.document.project.search.space == ()
+    assert "dense_9" not in view.form.problems_label.text()
+    shell.window.document.undo_stack.undo()
+    assert [p.target for p in shell.window.document.project.search.space] == ["dense_9.units"]
 
 
 def _run_search(shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Path) -> tuple[SearchPanel, str]:

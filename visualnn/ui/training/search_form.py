@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -134,6 +135,11 @@ class SearchSettingsForm(QWidget):
         space_box = QGroupBox("Searched parameters")
         space_lay = QVBoxLayout(space_box)
         space_lay.addWidget(self.space_label)
+        self.remove_rows = QWidget()  # one "remove" per searched parameter (also those of deleted layers)
+        self.remove_lay = QVBoxLayout(self.remove_rows)
+        self.remove_lay.setContentsMargins(0, 0, 0, 0)
+        self.remove_lay.setSpacing(2)
+        space_lay.addWidget(self.remove_rows)
         space_lay.addWidget(self.problems_label)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -168,6 +174,31 @@ class SearchSettingsForm(QWidget):
             box.setSuffix(suffix)
         box.valueChanged.connect(lambda v: self._edit(**{key: (v or None) if zero else int(v)}))
         return box
+
+    def _show_space_rows(self) -> None:
+        """One row per searched parameter: its SPEC and a button that stops searching it (one undo step)."""
+        while self.remove_lay.count():
+            item = self.remove_lay.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()  # gone from view now; deleted once the click that may have led here has returned
+                widget.deleteLater()
+        for param in self.document.project.search.space:
+            row = QWidget()
+            lay = QHBoxLayout(row)
+            lay.setContentsMargins(0, 0, 0, 0)
+            text = QLabel(param.describe())
+            text.setObjectName(f"search_param:{param.target}")
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            text.setWordWrap(True)
+            remove = QToolButton()
+            remove.setObjectName(f"search_remove:{param.target}")
+            remove.setText("remove")
+            remove.setToolTip(f"Stop searching {param.target}.")
+            remove.clicked.connect(lambda _c=False, t=param.target: self.marker.unmark(t))
+            lay.addWidget(text, 1)
+            lay.addWidget(remove)
+            self.remove_lay.addWidget(row)
 
     def _suggestion(self, field: SettingField) -> Callable[[], str]:
         """The first SPEC the "search" toggle offers: around the setting's value when it is switched on."""
@@ -225,7 +256,9 @@ class SearchSettingsForm(QWidget):
             if now is not None:
                 now.setText(f"now {_text(getattr(project.training, name, ''))}")
         space = cfg.space
-        self.space_label.setText("\n".join(p.describe() for p in space) if space else
+        self._show_space_rows()
+        self.space_label.setVisible(not space)
+        self.space_label.setText("" if space else
                                  "Nothing is searched yet: select a layer and switch 'search' on beside a parameter "
                                  "in the Inspector, or search a training setting below.")
         problems = config_problems(cfg, project.graph, project.training.metrics) if space else []
