@@ -60,6 +60,7 @@ class ProjectDocument(QObject):
     dataset_changed = Signal()
     training_changed = Signal()
     runs_changed = Signal()
+    search_changed = Signal()  # the hyperparameter search (space or study settings) changed
     name_changed = Signal(str)
     dirty_changed = Signal(bool)
     path_changed = Signal(str)
@@ -132,6 +133,7 @@ class ProjectDocument(QObject):
         project.training_changed.connect(self._on_project_training_changed)
         project.runs_changed.connect(self._on_project_runs_changed)
         project.name_changed.connect(self._on_project_name_changed)
+        project.search_changed.connect(self._on_project_search_changed)
 
     def _disconnect(self, project: Project) -> None:
         g = project.graph
@@ -142,6 +144,7 @@ class ProjectDocument(QObject):
             (project.training_changed, self._on_project_training_changed),
             (project.runs_changed, self._on_project_runs_changed),
             (project.name_changed, self._on_project_name_changed),
+            (project.search_changed, self._on_project_search_changed),
         ):
             try:
                 sig.disconnect(slot)
@@ -237,6 +240,9 @@ class ProjectDocument(QObject):
 
     def _on_project_name_changed(self, name: str) -> None:
         self.name_changed.emit(name)
+
+    def _on_project_search_changed(self, _search: object) -> None:
+        self.search_changed.emit()
 
     # ------------------------------------------------------------ editing
     def push(self, command: Command) -> bool:

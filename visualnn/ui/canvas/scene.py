@@ -19,6 +19,7 @@ from visualnn.ui import theme
 from visualnn.ui.canvas.controller import CanvasController
 from visualnn.ui.canvas.items import EdgeItem, NodeItem, NodeView, PortItem
 from visualnn.ui.canvas.preprocessing_item import PreprocessingGroup
+from visualnn.ui.canvas.search_badge import sync_badges
 from visualnn.ui.document import ProjectDocument
 
 _SEVERITY_RANK = {"error": 2, "warning": 1}
@@ -52,6 +53,7 @@ class GraphScene(QGraphicsScene):
         document.project_replaced.connect(self._on_document_project_replaced)
         document.graph_changed.connect(self.refresh_derived)
         document.positions_changed.connect(self._on_document_positions_changed)
+        document.search_changed.connect(self.refresh_search_badges)
         self.selectionChanged.connect(self._on_scene_selection_changed)
         self.controller.selection_requested.connect(self.select_ids)
         self._on_document_project_replaced()
@@ -250,6 +252,11 @@ class GraphScene(QGraphicsScene):
             eitem.set_closes_cycle(edge in back)
             eitem.set_label(describe(shapes.edge_shape(edge)) if shapes.edge_shape(edge) is not None else "")
         self._refresh_preprocessing()
+        self.refresh_search_badges()
+
+    def refresh_search_badges(self) -> None:
+        """A "search" badge on each card whose layer the hyperparameter search varies (tooltip: what and how)."""
+        sync_badges(self.nodes, self.document.project.search.space)
 
     # ------------------------------------------------------------ the preprocessing group
     def _refresh_preprocessing(self) -> None:

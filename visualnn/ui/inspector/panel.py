@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFormLayout,
     QFrame,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QScrollArea,
@@ -17,18 +20,24 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.commands import Rename, SetParam
+from visualnn.core.search_marks import searchable_params, searched, structural_targets, suggest_param_spec
 from visualnn.core.shapes import describe
+from visualnn.core.specs import ParamSpec
 from visualnn.ui import theme
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.inspector.editors import ParamEditor, make_editor
+from visualnn.ui.inspector.search_field import SearchField, SearchMarker
+
+NO_STRUCTURE_SEARCH = ("Input", "InputLayer")  # layers a search never skips or repeats
 
 
 class _Row(QWidget):
-    """An editor with its inline error line underneath."""
+    """An editor (with its "search" toggle when it can be searched) and its inline error line underneath."""
 
-    def __init__(self, editor: ParamEditor) -> None:
+    def __init__(self, editor: ParamEditor, search: SearchField | None = None) -> None:
         super().__init__()
         self.editor = editor
+        self.search = search
         self.error = QLabel(self)
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {theme.ERROR}; font-size: 90%;")
@@ -36,7 +45,15 @@ class _Row(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
-        lay.addWidget(editor)
+        if search is None:
+            lay.addWidget(editor)
+        else:
+            line = QHBoxLayout()
+            line.setSpacing(4)
+            line.addWidget(editor, 1)
+            line.addWidget(search.toggle)
+            lay.addLayout(line)
+            lay.addWidget(search)
         lay.addWidget(self.error)
 
     def show_error(self, message: str | None) -> None:
@@ -58,16 +75,23 @@ class InspectorPanel(QScrollArea):
         self.name_edit: QLineEdit | None = None
         self.name_error: QLabel | None = None
         self.info: QLabel | None = None
+        self.search = SearchMarker(document, self)  # the "search" toggles' intents -> MarkSearch commands
+        self.optional_box: QCheckBox | None = None
+        self.structure_error: QLabel | None = None
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self._build_empty("Select a layer on the canvas to edit its parameters.")
         document.graph_changed.connect(self._on_document_graph_changed)
         document.project_replaced.connect(lambda: self.set_selection([]))
         self.param_edited.connect(self._on_param_edited)
+        document.search_changed.connect(self._on_document_search_changed)
 
     # ------------------------------------------------------------ building
     def _build_empty(self, text: str) -> None:
         self.rows = {}
+        self.search.clear()
+        self.optional_box = None
+        self.structure_error = None
         self.name_edit = None
         self.info = None
         label = QLabel(text)
@@ -114,12 +138,17 @@ class InspectorPanel(QScrollArea):
         form.addRow("name", self.name_edit)
         form.addRow("", self.name_error)
         self.rows = {}
+        self.search.clear()
         advanced = QFormLayout()
         params = {**spec.resolved(node.params), **spec.common_values(node.params)} if spec else dict(node.params)
+        can_search = set(searchable_params(spec.params)) if spec else set()
         for p in spec.all_params if spec else ():
             editor = make_editor(p)
             editor.set_value(params.get(p.name))
-            row = _Row(editor)
+            field = None
+            if p.name in can_search:
+                field = self.search.add(SearchField(f"{node_id}.{p.name}", self._suggestion(p)))
+            row = _Row(editor, field)
             editor.edited.connect(lambda v, name=p.name: self.param_edited.emit(self.node_id or "", name, v))
             editor.invalid.connect(row.show_error)
             self.rows[p.name] = row
@@ -138,6 +167,8 @@ class InspectorPanel(QScrollArea):
             lay = QVBoxLayout(box)
             lay.addWidget(inner)
             outer.addWidget(box)
+        if spec is not None and node.type not in NO_STRUCTURE_SEARCH:
+            outer.addWidget(self._build_structure(node_id))
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -145,6 +176,61 @@ class InspectorPanel(QScrollArea):
         outer.addStretch(1)
         self.setWidget(body)
         self._refresh_info()
+
+    def _build_structure(self, node_id: str) -> QGroupBox:
+        """The structural search choices: the layer may be skipped; it may appear several times in a row."""
+        box = QGroupBox("Search the structure")
+        box.setToolTip("A hyperparameter search can also try the model without this layer, or with it repeated.")
+        optional_target, repeat_target = structural_targets(node_id)
+        self.optional_box = QCheckBox("optional: try with and without this layer")
+        self.optional_box.setObjectName(f"search_optional:{node_id}")
+        self.optional_box.setChecked(searched(self.document.project, optional_target) is not None)
+        self.optional_box.toggled.connect(self._on_optional_box_toggled)
+        repeat = self.search.add(SearchField(repeat_target, lambda: "1..3"))
+        repeat.toggle.setText("repeat")
+        repeat.toggle.setToolTip("Search how many times this layer appears in a row (a range such as 1..3).")
+        self.structure_error = QLabel()
+        self.structure_error.setWordWrap(True)
+        self.structure_error.setStyleSheet(f"color: {theme.ERROR}; font-size: 90%;")
+        self.structure_error.hide()
+        lay = QVBoxLayout(box)
+        lay.addWidget(self.optional_box)
+        line = QHBoxLayout()
+        line.addWidget(QLabel("repeat count"))
+        line.addStretch(1)
+        line.addWidget(repeat.toggle)
+        lay.addLayout(line)
+        lay.addWidget(repeat)
+        lay.addWidget(self.structure_error)
+        return box
+
+    def _suggestion(self, pspec: ParamSpec) -> Callable[[], str]:
+        """The first SPEC the "search" toggle offers: around the parameter's value when it is switched on."""
+        return lambda: suggest_param_spec(pspec, self._current(pspec.name))
+
+    def _current(self, name: str) -> object:
+        node = self.document.graph.nodes.get(self.node_id or "")
+        spec = self.document.registry.get(node.type) if node else None
+        return (spec.resolved(node.params) if spec else node.params).get(name) if node else None
+
+    def _on_optional_box_toggled(self, on: bool) -> None:
+        if self.node_id is None or self.structure_error is None:
+            return
+        target = structural_targets(self.node_id)[0]
+        problems = self.search.mark(target, "yes") if on else ([] if self.search.unmark(target) else [])
+        self.structure_error.setText("\n".join(problems))
+        self.structure_error.setVisible(bool(problems))
+        if problems and self.optional_box is not None:
+            with QSignalBlocker(self.optional_box):
+                self.optional_box.setChecked(False)
+
+    def _on_document_search_changed(self) -> None:
+        if self.node_id is None or self.optional_box is None:
+            return
+        marked = searched(self.document.project, structural_targets(self.node_id)[0]) is not None
+        if self.optional_box.isChecked() != marked:
+            with QSignalBlocker(self.optional_box):
+                self.optional_box.setChecked(marked)
 
     # ------------------------------------------------------------ following the model
     def _on_document_graph_changed(self) -> None:

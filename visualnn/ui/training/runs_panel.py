@@ -1,5 +1,8 @@
 """The Runs tab: past runs of the project; select several to overlay their curves and see what differs.
 
+Its "Search" view (:class:`~visualnn.ui.training.search_view.SearchPanel`) runs a hyperparameter search and
+shows its trials, which are runs too.
+
 A run's TensorBoard logs open from here ("Open in TensorBoard", also on the table's context menu): the
 launcher runs TensorBoard as its own process and the browser shows it.
 """
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +35,7 @@ from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.evaluation_panel import fill_table
 from visualnn.ui.training.hints import format_duration
 from visualnn.ui.training.plots import MetricPlots
+from visualnn.ui.training.search_view import SearchPanel
 from visualnn.ui.training.tensorboard import TensorBoardLauncher
 
 RUN_COLUMNS = ["run", "started", "status", "epochs", "duration", "device", "loss", "val_loss", "val_accuracy"]
@@ -89,10 +94,20 @@ class RunsPanel(QWidget):
         splitter.addWidget(lower)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([160, 540])
+        runs_page = QWidget()
+        page = QVBoxLayout(runs_page)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addLayout(tools)
+        page.addWidget(splitter)
+        self.search = SearchPanel(document, engine)  # the hyperparameter search: settings, live trials, plots
+        self.views = QTabWidget()
+        self.views.setObjectName("runs_views")
+        self.views.setDocumentMode(True)
+        self.views.addTab(runs_page, "Runs")
+        self.views.addTab(self.search, "Search")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(tools)
-        layout.addWidget(splitter)
+        layout.addWidget(self.views)
         document.runs_changed.connect(self.refresh)
         document.project_replaced.connect(self.refresh)
         self.refresh()
