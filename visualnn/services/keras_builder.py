@@ -10,6 +10,7 @@ from visualnn.core.names import layer_name_problem
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import infer_shapes
 from visualnn.core.specs import KerasCall, Registry, default_registry
+from visualnn.services.backbones import BackboneError, build_failure, check_weights
 
 
 class BuildError(ValueError):
@@ -36,9 +37,18 @@ def instantiate(call: KerasCall, **extra: Any) -> Any:
         from visualnn.services.generic_layers import deserialize_layer
 
         return deserialize_layer(call.kwargs["config"], extra.get("name"))
-    kwargs = {k: instantiate(v) if isinstance(v, KerasCall) else v for k, v in call.kwargs.items()}
+    kwargs = {k: _instantiate_value(v) for k, v in call.kwargs.items()}
     kwargs.update(extra)
     return resolve_class(call.class_path)(**kwargs)
+
+
+def _instantiate_value(value: Any) -> Any:
+    """A keyword value: nested calls built, lists of calls (a Sequential's layers) built item by item."""
+    if isinstance(value, KerasCall):
+        return instantiate(value)
+    if isinstance(value, list) and any(isinstance(v, KerasCall) for v in value):
+        return [_instantiate_value(v) for v in value]
+    return value
 
 
 def keras_message(exc: BaseException) -> str:
@@ -82,10 +92,18 @@ def build_model(graph: Graph, registry: Registry | None = None, name: str = "mod
         spec = registry[node.type]
         if spec.type == "Input":
             continue
-        call = spec.keras_call(spec, spec.resolved(node.params))
+        inputs = [s for s in report.nodes[nid].input_shapes if s is not None]
+        call = spec.call_for(spec.resolved(node.params), inputs)
+        pretrained = spec.category == "pretrained"
         try:
+            if pretrained:
+                check_weights(node.label, spec.type, call)
             layers[nid] = instantiate(call, name=node.label)
+        except BackboneError as exc:
+            raise BuildError(str(exc)) from exc
         except Exception as exc:
+            if pretrained:
+                raise BuildError(build_failure(node.label, spec.type, call, keras_message(exc))) from exc
             raise BuildError(f"{node.label}: Keras refused the settings of {spec.type}. Keras said: "
                              f"{keras_message(exc)}") from exc
 

@@ -23,6 +23,7 @@ from visualnn.core.codegen.literals import (
 from visualnn.core.graph import Graph
 from visualnn.core.names import layer_name_problem
 from visualnn.core.sequential import sequential_problem
+from visualnn.core.shapes import infer_shapes
 from visualnn.core.specs import KerasCall, LayerSpec, Registry, ShapeError, default_registry
 
 STYLES = ("sequential", "functional", "subclass")
@@ -57,6 +58,8 @@ def plan(graph: Graph, registry: Registry | None = None) -> list[Step]:
     labels = {n.label for n in graph}
     steps: list[Step] = []
     var_of: dict[str, str] = {}
+    shaped = any((s := registry.get(n.type)) is not None and s.shaped_call is not None for n in graph)
+    report = infer_shapes(graph, registry) if shaped else None  # backbones take input_shape from their input
     for nid in order:
         node = graph.nodes[nid]
         spec = registry.get(node.type)
@@ -67,7 +70,8 @@ def plan(graph: Graph, registry: Registry | None = None) -> list[Step]:
             raise CodegenError(f"{node.label}: {problem}")
         params = spec.resolved(node.params)
         try:
-            kc = spec.keras_call(spec, params)
+            inputs = [x for x in report.nodes[nid].input_shapes if x is not None] if report else []
+            kc = spec.call_for(params, inputs)
         except ShapeError as exc:  # a spec refusing its settings (e.g. a generic layer's config that is not JSON)
             raise CodegenError(f"{node.label}: {exc}") from exc
         ctor = _constructor(spec, kc, params, node.label)

@@ -17,6 +17,7 @@ CATEGORIES = (
     "merge",
     "reshaping",
     "preprocessing",
+    "pretrained",
     "generic",
 )
 """Palette order; also the keys of the UI colour table."""
