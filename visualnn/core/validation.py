@@ -20,6 +20,7 @@ from visualnn.core.project import Project
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import LayerSpec, Registry, default_registry, fmt_shape
+from visualnn.core.specs.builtin.pretrained import GRAYSCALE, grayscale_note
 from visualnn.core.window_parts import check_window_parts
 
 Severity = Literal["error", "warning"]
@@ -216,6 +217,7 @@ class _Validator:
         if graph.mode == SEQUENTIAL:
             self.check_sequential()
         self.check_shapes()
+        self.check_backbones()
         return self.issues
 
     def check_edges(self) -> list[Edge]:
@@ -383,6 +385,17 @@ class _Validator:
                          fix=f"Make the incoming shapes compatible (received {shapes}), e.g. with a Dense or Reshape.")
             else:
                 self.add(ERROR, SHAPE, f"{self.label(nid)}: {info.error}", nid, fix=_fix_of(info.error))
+
+
+    def check_backbones(self) -> None:
+        """Notes on pretrained backbones that work but convert their input (grayscale repeated to RGB)."""
+        report = self.report()
+        for node in self.graph:
+            info = report.nodes.get(node.id)
+            note = grayscale_note(node.type, node.label, info.input_shapes) if info and not info.error else None
+            if note:
+                self.add(WARNING, GRAYSCALE, note, node.id,
+                         fix="None needed; for colour images, set the data's colour mode to RGB.")
 
 
 def _fix_of(message: str) -> str | None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from visualnn.core.specs import KerasCall
 from visualnn.core.specs.builtin.pretrained import IMAGENET, Family, family_of
@@ -120,6 +122,22 @@ def _check_file(label: str, family: Family, path: Path) -> None:
             f"{label}: the weights file {path} is damaged or not {kind}, so it holds no {family.name} weights. "
             f"{FIXES}"
         )
+
+
+def build(label: str, type_id: str, call: KerasCall, make: Callable[..., Any]) -> Any:
+    """``make(call, name=label)`` for a backbone node, its weights checked first; a weights file Keras only
+    partly loads (it warns and keeps random weights for the rest) is refused like one it cannot load."""
+    check_weights(label, type_id, call)
+    weights = application_call(call).kwargs.get("weights")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        layer = make(call, name=label)
+    skipped = [str(w.message) for w in caught if "saving" in w.filename and "Skipping" in str(w.message)]
+    if skipped and weights not in (None, IMAGENET):
+        raise BackboneError(build_failure(label, type_id, call, skipped[0]))
+    for w in caught:  # what is not about the weights goes on to the log as before
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return layer
 
 
 def build_failure(label: str, type_id: str, call: KerasCall, message: str) -> str:

@@ -10,7 +10,8 @@ from visualnn.core.names import layer_name_problem
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import infer_shapes
 from visualnn.core.specs import KerasCall, Registry, default_registry
-from visualnn.services.backbones import BackboneError, build_failure, check_weights
+from visualnn.services.backbones import BackboneError, build_failure
+from visualnn.services.backbones import build as build_backbone
 
 
 class BuildError(ValueError):
@@ -97,8 +98,9 @@ def build_model(graph: Graph, registry: Registry | None = None, name: str = "mod
         pretrained = spec.category == "pretrained"
         try:
             if pretrained:
-                check_weights(node.label, spec.type, call)
-            layers[nid] = instantiate(call, name=node.label)
+                layers[nid] = build_backbone(node.label, spec.type, call, instantiate)
+            else:
+                layers[nid] = instantiate(call, name=node.label)
         except BackboneError as exc:
             raise BuildError(str(exc)) from exc
         except Exception as exc:

@@ -291,3 +291,16 @@ def backbone_spec(family: Family) -> LayerSpec:
 
 
 SPECS = [backbone_spec(f) for f in FAMILIES]
+
+
+GRAYSCALE = "backbone-grayscale"
+"""Validation code of the note that a 1-channel input is repeated to 3 channels."""
+
+
+def grayscale_note(type_id: str, label: str, inputs: tuple[Shape | None, ...]) -> str | None:
+    """The note for a backbone fed 1-channel images (they are converted, not refused), or None."""
+    family = family_of(type_id)
+    if family is None or not inputs or inputs[0] is None or len(inputs[0]) != 4 or inputs[0][3] != 1:
+        return None
+    return (f"{label}: the images have 1 channel (grayscale); {family.name} was made for RGB, so the channel is "
+            "repeated 3 times in front of it (no weights added). Nothing to do unless the images are really colour.")
