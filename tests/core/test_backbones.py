@@ -187,3 +187,19 @@ def test_the_shape_rule_raises_shape_errors_only() -> None:
     spec = default_registry()["ConvNeXtTiny"]
     with pytest.raises(ShapeError):
         spec.infer(spec.resolved({}), [(None, 8, 8, 3)])
+
+
+def test_image_data_rescaled_before_a_backbone_is_a_warning_naming_it() -> None:
+    from visualnn.core.backbone_checks import RESCALED_PIXELS
+    from visualnn.core.dataset import DatasetSpec
+    from visualnn.core.project import Project
+
+    def project(rescale: str) -> Project:
+        data = DatasetSpec("images", "photos", {"image": {"image_size": [64, 64], "rescale": rescale}})
+        return Project(backbone_graph("MobileNetV3Small", [64, 64, 3]), name="p", dataset=data)
+
+    (issue,) = [i for i in validate(project("0_1")) if i.code == RESCALED_PIXELS]
+    assert issue.node_id == "bb" and issue.severity == "warning"
+    assert issue.message.startswith("backbone: MobileNetV3Small takes raw 0-255 pixels")
+    assert "rescales them to 0..1" in issue.message and "Set Rescale to none in the Data panel." in issue.message
+    assert not [i for i in validate(project("none")) if i.code == RESCALED_PIXELS]
