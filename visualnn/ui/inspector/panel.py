@@ -21,6 +21,7 @@ from visualnn.core.shapes import describe
 from visualnn.ui import theme
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.inspector.editors import ParamEditor, make_editor
+from visualnn.ui.inspector.weights_editor import WeightsEditor
 
 
 class _Row(QWidget):
@@ -117,7 +118,8 @@ class InspectorPanel(QScrollArea):
         advanced = QFormLayout()
         params = spec.resolved(node.params) if spec else dict(node.params)
         for p in spec.params if spec else ():
-            editor = make_editor(p)
+            backbone_weights = spec is not None and spec.category == "pretrained" and p.name == "weights"
+            editor = WeightsEditor(p) if backbone_weights else make_editor(p)
             editor.set_value(params.get(p.name))
             row = _Row(editor)
             editor.edited.connect(lambda v, name=p.name: self.param_edited.emit(self.node_id or "", name, v))
