@@ -34,7 +34,7 @@ def test_a_weights_file_of_the_same_network_is_loaded(tmp_path: Path) -> None:
     from visualnn.services.keras_builder import build_model
 
     path = saved_weights(tmp_path, "MobileNetV3Small")
-    reference = getattr(keras.applications, "MobileNetV3Small")(input_shape=(32, 32, 3), include_top=False,
+    reference = keras.applications.MobileNetV3Small(input_shape=(32, 32, 3), include_top=False,
                                                                 weights=None, pooling="avg")
     reference.load_weights(path)
     model = build_model(lone_backbone("MobileNetV3Small", SIZE, weights=str(path)))

@@ -22,11 +22,15 @@ from visualnn.core.specs.base import (
     CHOICE,
     INT,
     STR,
+    CallFn,
+    CountFn,
+    InferFn,
     KerasCall,
     LayerSpec,
     ParamCount,
     ParamSpec,
     Shape,
+    ShapedCallFn,
     ShapeError,
     fmt_shape,
 )
@@ -197,7 +201,7 @@ def _image(family: Family, params: dict[str, Any], inputs: list[Shape]) -> Shape
     return x
 
 
-def _infer(family: Family) -> Any:
+def _infer(family: Family) -> InferFn:
     def infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
         x = _image(family, params, inputs)
         if params.get("include_top"):
@@ -209,7 +213,7 @@ def _infer(family: Family) -> Any:
     return infer
 
 
-def _count(family: Family) -> Any:
+def _count(family: Family) -> CountFn:
     def count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> ParamCount:
         head = family.head_fixed + int(params["classes"]) * family.head_per_class if params.get("include_top") else 0
         return ParamCount(family.trainable + head, family.non_trainable)
@@ -233,7 +237,7 @@ def preprocessing_calls(family: Family, channels: int | None) -> list[KerasCall]
     return calls
 
 
-def _shaped_call(family: Family) -> Any:
+def _shaped_call(family: Family) -> ShapedCallFn:
     def shaped_call(spec: LayerSpec, params: dict[str, Any], inputs: list[Shape]) -> KerasCall:
         x = inputs[0] if inputs and len(inputs[0]) == 4 else (None, None, None, 3)
         kwargs: dict[str, Any] = {
@@ -251,7 +255,7 @@ def _shaped_call(family: Family) -> Any:
     return shaped_call
 
 
-def _unshaped_call(family: Family) -> Any:
+def _unshaped_call(family: Family) -> CallFn:
     def keras_call(spec: LayerSpec, params: dict[str, Any]) -> KerasCall:
         return _shaped_call(family)(spec, params, [])
 
