@@ -203,3 +203,26 @@ def test_image_data_rescaled_before_a_backbone_is_a_warning_naming_it() -> None:
     assert issue.message.startswith("backbone: MobileNetV3Small takes raw 0-255 pixels")
     assert "rescales them to 0..1" in issue.message and "Set Rescale to none in the Data panel." in issue.message
     assert not [i for i in validate(project("none")) if i.code == RESCALED_PIXELS]
+
+
+def test_include_top_as_the_output_with_another_class_count_than_the_data() -> None:
+    from visualnn.core.backbone_checks import TOP_CLASSES
+    from visualnn.core.compile_options import DataFacts
+    from visualnn.core.project import Project
+
+    facts = DataFacts("classification", n_classes=5, input_kind="images", input_shape=(224, 224, 3), target_shape=(),
+                      source="flowers")
+
+    def top(weights: str | None) -> Project:
+        g = Graph()
+        g.add_node(Node("input_1", "Input", {"shape": [224, 224, 3]}))
+        g.add_node(Node("bb", "MobileNetV3Small", {"weights": weights, "include_top": True}, name="backbone"))
+        g.connect(Edge.of("input_1", "bb"))
+        return Project(g, name="p")
+
+    (imagenet,) = [i for i in validate(top("imagenet"), facts=facts) if i.code == TOP_CLASSES]
+    assert imagenet.is_error and imagenet.node_id == "bb" and imagenet.action is None
+    assert imagenet.message.startswith("backbone: MobileNetV3Small with include_top predicts 1000 classes, but "
+                                       "flowers has 5; its ImageNet weights only come with 1000 classes")
+    (random,) = [i for i in validate(top(None), facts=facts) if i.code == TOP_CLASSES]
+    assert random.action == {"node": "bb", "param": "classes", "value": 5} and "set classes to 5" in random.message

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
-from visualnn.core.compile_options import CompileIssue
+from visualnn.core.compile_options import CompileIssue, DataFacts
 from visualnn.core.project import Project
 from visualnn.core.specs.builtin.pretrained import family_of
 
+from visualnn.core.specs.builtin.pretrained import IMAGENET
+
 RESCALED_PIXELS = "backbone-rescaled-pixels"
+TOP_CLASSES = "backbone-top-classes"
 
 
-def check_backbone_data(project: Project) -> list[CompileIssue]:
-    """A warning on each backbone when the image data rescales pixels before they reach the model."""
+def check_backbone_data(project: Project, facts: DataFacts | None = None) -> list[CompileIssue]:
+    """Backbones against the data: pixels rescaled before them (a warning), and a backbone whose own ImageNet
+    classifier (include_top) is the model's output while the data has another number of classes (an error)."""
+    return _top_classes(project, facts) + _rescaled(project)
+
+
+def _top_classes(project: Project, facts: DataFacts | None) -> list[CompileIssue]:
+    if facts is None or facts.task != "classification" or facts.n_classes < 2:
+        return []
+    issues = []
+    for sink in project.graph.sinks():
+        node = project.graph.nodes[sink]
+        family = family_of(node.type)
+        params = node.params
+        classes = int(params.get("classes", 1000))
+        if family is None or not params.get("include_top") or classes == facts.n_classes:
+            continue
+        pretrained = params.get("weights", IMAGENET) is not None
+        fix = None if pretrained else {"node": node.id, "param": "classes", "value": facts.n_classes}
+        how = ("its ImageNet weights only come with 1000 classes: set include_top off and add a "
+               f"Dense({facts.n_classes}, softmax) after it" if pretrained else f"set classes to {facts.n_classes}")
+        issues.append(CompileIssue(
+            "error", TOP_CLASSES,
+            f"{node.label}: {family.name} with include_top predicts {classes} classes, but {facts.source or 'the data'} "
+            f"has {facts.n_classes}; {how}.", node.id, fix,
+        ))
+    return issues
+
+
+def _rescaled(project: Project) -> list[CompileIssue]:
     dataset = project.dataset
     if dataset is None or dataset.kind != "images":
         return []

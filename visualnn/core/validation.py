@@ -149,7 +149,7 @@ def _compile_and_data(project: Project, shapes: ShapeReport, facts: DataFacts | 
         found = check_compile(project.graph, project.training.loss, project.training.metrics, facts)
         if facts is not None:
             found = check_data(project.graph, shapes, facts) + found
-        found += check_backbone_data(project)
+        found += check_backbone_data(project, facts)
     except Exception as exc:  # the structural diagnostics above must still reach the user
         return [Issue(ERROR, INTERNAL, f"Checking the model against the data failed ({type(exc).__name__}: {exc}).")]
     return [from_compile_issue(i) for i in found]
