@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from visualnn.core.compile_options import CompileIssue, DataFacts
 from visualnn.core.project import Project
-from visualnn.core.specs.builtin.pretrained import family_of
-
-from visualnn.core.specs.builtin.pretrained import IMAGENET
+from visualnn.core.specs.builtin.pretrained import IMAGENET, family_of
 
 RESCALED_PIXELS = "backbone-rescaled-pixels"
 TOP_CLASSES = "backbone-top-classes"
