@@ -226,3 +226,16 @@ def test_include_top_as_the_output_with_another_class_count_than_the_data() -> N
                                        "flowers has 5; its ImageNet weights only come with 1000 classes")
     (random,) = [i for i in validate(top(None), facts=facts) if i.code == TOP_CLASSES]
     assert random.action == {"node": "bb", "param": "classes", "value": 5} and "set classes to 5" in random.message
+
+
+def test_the_pretrained_templates_are_valid_and_start_from_imagenet() -> None:
+    from visualnn.core.templates import template
+
+    for name, family in (("pretrained_mobilenetv3", "MobileNetV3Small"), ("pretrained_efficientnetv2",
+                                                                           "EfficientNetV2B0")):
+        project = template(name).build()
+        assert validate(project) == []
+        types = [project.graph.nodes[n].type for n in project.graph.topological_order()]
+        assert types == ["Input", "Resizing", family, "Dropout", "Dense"]
+        backbone = next(n for n in project.graph if n.type == family)
+        assert backbone.params["weights"] == "imagenet" and backbone.label == "backbone"

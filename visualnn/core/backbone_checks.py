@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from visualnn.core.compile_options import CompileIssue, DataFacts
+from visualnn.core.graph import Graph
 from visualnn.core.project import Project
 from visualnn.core.specs.builtin.pretrained import IMAGENET, family_of
 
@@ -37,6 +40,16 @@ def _top_classes(project: Project, facts: DataFacts | None) -> list[CompileIssue
             f"has {facts.n_classes}; {how}.", node.id, fix,
         ))
     return issues
+
+
+def raw_pixel_options(graph: Graph, kind: str, options: dict[str, Any]) -> dict[str, Any] | None:
+    """Image-folder options with Rescale none when ``graph`` holds a backbone and they rescale; else None."""
+    if kind != "images" or not any(family_of(n.type) is not None for n in graph):
+        return None
+    image = dict(options.get("image") or {})
+    if image.get("rescale", "0_1") == "none":
+        return None
+    return dict(options, image=dict(image, rescale="none"))
 
 
 def _rescaled(project: Project) -> list[CompileIssue]:
