@@ -93,3 +93,17 @@ def test_int8_tflite_of_a_mobilenetv3small_classifier_at_224_is_under_2_5_mb(tmp
     assert report.size_bytes == (tmp_path / "small.tflite").stat().st_size
     assert report.size_bytes < 2.5 * 1024 * 1024, report.summary()
     assert report.size_bytes > 0.5 * 1024 * 1024  # the backbone's ~0.95 M weights really are in it, one byte each
+
+
+def test_a_grayscale_backbone_model_exports_to_tflite_with_the_channel_repeat_inside(tmp_path: Path) -> None:
+    import numpy as np
+
+    from visualnn.services.export import export_model
+    from visualnn.services.keras_builder import build_model
+
+    g = classifier(SIZE, 3)
+    g.set_param("input_1", "shape", [SIZE, SIZE, 1])
+    model = build_model(g)
+    x = np.random.default_rng(3).uniform(0, 255, (16, SIZE, SIZE, 1)).astype("float32")
+    report = export_model(model, tmp_path / "gray.tflite", samples=x)
+    assert report.passed and report.max_abs_diff <= 1e-5, report.summary()
