@@ -17,8 +17,9 @@ from visualnn.core.specs import default_registry
 pytestmark = pytest.mark.tf
 
 REGISTRY = default_registry()
-# Generic (imported) layers carry a stored Keras config instead of a spec; the importer tests them.
-CATALOG = [spec for spec in REGISTRY if spec.category != "generic"]
+# Generic (imported) layers carry a stored Keras config instead of a spec; the importer tests them. Pretrained
+# backbones are whole networks whose default weights are downloaded: tests/services/test_backbones_keras.py.
+CATALOG = [spec for spec in REGISTRY if spec.category not in ("generic", "pretrained")]
 
 SEQ = (10, 4)
 IMG = (12, 12, 3)
