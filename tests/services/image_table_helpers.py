@@ -79,3 +79,23 @@ def image_project(graph: Graph | None = None, spec: DatasetSpec | None = None) -
                  OutputSettings("score", "mean_squared_error", 0.5, ("mae",))),
     )
     return Project(graph or image_graph(), "image-table", spec or image_spec(), cfg)
+
+
+def flat_score_setup(folder: str, n: int = 40) -> tuple[list[str], Graph, DatasetSpec]:
+    """A flat folder (no class folders, keyed by file name) of ``n`` images, and image [8,8,3] -> Flatten ->
+    score (Dense 1): one Input, one regression output. Returns the keys, the graph and the table's spec."""
+    import shutil
+
+    keys = write_images(folder, n=n, key_style="name")
+    flat = os.path.join(folder, "images")
+    for cls in ("bright", "dark"):
+        for item in os.listdir(os.path.join(flat, cls)):
+            shutil.move(os.path.join(flat, cls, item), os.path.join(flat, item))
+        os.rmdir(os.path.join(flat, cls))
+    g = Graph("functional")
+    g.add_node(Node("input_1", "Input", {"shape": [8, 8, 3]}, name="image"))
+    g.add_node(Node("flatten_1", "Flatten", {}))
+    g.add_node(Node("dense_1", "Dense", {"units": 1, "activation": None}, name="score"))
+    g.connect(Edge.of("input_1", "flatten_1"))
+    g.connect(Edge.of("flatten_1", "dense_1"))
+    return keys, g, image_spec(key=None).with_column("size", role="ignore", input=None)

@@ -9,14 +9,13 @@ takes raw pixels and raw columns.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.services.image_table_helpers import image_project, image_spec, write_images
+from tests.services.image_table_helpers import flat_score_setup, image_project, write_images
 from tests.services.script_parity import app_and_styles_histories, assert_same_losses
 from tests.services.test_codegen_multi_io import load_module
 from visualnn.core.codegen import generate_script
@@ -39,22 +38,9 @@ def _app_split(project: Project, folder: Path, split: str) -> list[Any]:
 
 def _flat_project(folder: Path) -> Project:
     """image [8,8,3] -> Flatten -> score (Dense 1): one Input, one output, a flat folder keyed by file name."""
-    from visualnn.core.graph import Edge, Graph, Node
     from visualnn.core.training_config import TrainingConfig
 
-    write_images(str(folder), n=24, key_style="name")
-    flat = folder / "images"
-    for cls in ("bright", "dark"):
-        for item in (flat / cls).iterdir():
-            shutil.move(str(item), flat / item.name)
-        (flat / cls).rmdir()
-    g = Graph("functional")
-    g.add_node(Node("input_1", "Input", {"shape": [8, 8, 3]}, name="image"))
-    g.add_node(Node("flatten_1", "Flatten", {}))
-    g.add_node(Node("dense_1", "Dense", {"units": 1, "activation": None}, name="score"))
-    g.connect(Edge.of("input_1", "flatten_1"))
-    g.connect(Edge.of("flatten_1", "dense_1"))
-    spec = image_spec(key=None).with_column("size", role="ignore", input=None)
+    _keys, g, spec = flat_score_setup(str(folder), n=24)
     cfg = TrainingConfig(loss="mean_squared_error", metrics=("mae",), epochs=2, batch_size=8, seed=1,
                          deterministic=True, device="cpu")
     return Project(g, "flat", spec, cfg)

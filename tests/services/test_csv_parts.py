@@ -134,6 +134,8 @@ def test_the_raw_input_keras_export_takes_the_columns(trained: tuple[Project, Pa
     assert report.max_abs_diff < 1e-5 and "columns of Input 'extra': s1, s2" in report.summary()
     with pytest.raises(Exception, match=r"\.tflite .*column groups"):
         export_project(project, folder / "m.tflite", str(folder))
+    with pytest.raises(Exception, match=r"\.onnx .*column groups.*ONNX does not convert"):
+        export_project(project, folder / "m.onnx", str(folder))
 
 
 def test_an_input_shape_that_differs_from_its_group_width_is_refused(tmp_path: Path) -> None:

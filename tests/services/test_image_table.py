@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.image_table_helpers import image_graph, image_project, image_spec, write_images
+from tests.services.image_table_helpers import flat_score_setup, image_graph, image_project, image_spec, write_images
 from visualnn.core.model_io import input_names, output_names
 from visualnn.services.datasets import prepare
 from visualnn.services.datasets.errors import DataError
@@ -240,6 +240,8 @@ def test_the_raw_input_export_takes_pixels_and_columns_and_matches_predict(train
     assert float(pixels.max()) > 100  # raw pixels, not the rescaled 0..1 the trained model takes
     tflite, _ = export_project(project, folder / "m.tflite", str(folder))  # numeric columns: TFLite takes them
     assert tflite.passed and tflite.max_abs_diff < 1e-4, tflite.summary()
+    onnx, _ = export_project(project, folder / "m.onnx", str(folder))  # the same raw pixels and columns, by name
+    assert onnx.passed and onnx.max_abs_diff < 1e-4 and onnx.sample_source.startswith("raw "), onnx.summary()
 
 
 def test_a_tflite_export_with_text_columns_is_refused_naming_them() -> None:
@@ -253,27 +255,12 @@ def test_a_tflite_export_with_text_columns_is_refused_naming_them() -> None:
 
 def test_a_one_input_one_output_model_learns_a_table_target_from_a_flat_folder(tmp_path: Path) -> None:
     """No class output: the folder needs no class sub-folders, and the one output's target is bare."""
-    import shutil
-
-    from visualnn.core.graph import Edge, Graph, Node
     from visualnn.core.protocol import EvaluateRequest, TrainRequest
     from visualnn.core.training_config import TrainingConfig
     from visualnn.services.evaluation import run_evaluation
     from visualnn.services.training import run_training
 
-    keys = write_images(str(tmp_path), key_style="name")
-    flat = tmp_path / "images"
-    for cls in ("bright", "dark"):
-        for item in (flat / cls).iterdir():
-            shutil.move(str(item), flat / item.name)
-        (flat / cls).rmdir()
-    g = Graph("functional")
-    g.add_node(Node("input_1", "Input", {"shape": [8, 8, 3]}, name="image"))
-    g.add_node(Node("flatten_1", "Flatten", {}))
-    g.add_node(Node("dense_1", "Dense", {"units": 1, "activation": None}, name="score"))
-    g.connect(Edge.of("input_1", "flatten_1"))
-    g.connect(Edge.of("flatten_1", "dense_1"))
-    spec = image_spec(key=None).with_column("size", role="ignore", input=None)
+    keys, g, spec = flat_score_setup(str(tmp_path))
     data = _prepare(tmp_path, spec, g)
     assert [(p.name, p.role) for p in data.parts] == [("image", "input"), ("score", "target")]
     assert data.task == "regression" and data.stats["class_output"] is None and len(keys) == 40

@@ -94,7 +94,7 @@ def test_initializers_with_settings_import_as_catalog_nodes_and_export_as_code(t
     assert _architecture(exported) == _architecture(model)
 
 
-def test_multi_input_functional_with_nested_model_is_flattened() -> None:
+def test_multi_input_functional_with_nested_model_keeps_it_as_a_block() -> None:
     import keras
 
     a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
@@ -105,7 +105,8 @@ def test_multi_input_functional_with_nested_model_is_flattened() -> None:
     result = _round_trip(model)
     inputs = [n for n in result.graph if n.type == "Input"]
     assert [n.label for n in inputs] == ["a", "b"]
-    assert not any(n.type in ("Sequential", "Functional") for n in result.graph)
+    assert [(n.type, n.params) for n in result.graph if n.type == "Block"] == [("Block", {"block": "inner"})]
+    assert [n.type for n in result.graph.blocks["inner"].graph] == ["Input", "Dense"]
 
 
 def test_non_default_unknown_kwarg_keeps_a_generic_node_that_builds() -> None:
@@ -219,7 +220,7 @@ def test_keras_archive_with_weights_round_trips(tmp_path: Path) -> None:
     np.testing.assert_allclose(reloaded.predict([xa, xb], verbose=0), model.predict([xa, xb], verbose=0), atol=1e-6)
 
 
-def test_nested_model_weights_load_into_the_flattened_graph(tmp_path: Path) -> None:
+def test_nested_model_weights_load_into_its_block(tmp_path: Path) -> None:
     import keras
     import numpy as np
 
@@ -236,7 +237,8 @@ def test_nested_model_weights_load_into_the_flattened_graph(tmp_path: Path) -> N
     path = tmp_path / "nested.keras"
     model.save(path)
     result = import_model(path)
-    assert [n.type for n in result.graph] == ["Input", "Dense", "Dense", "BatchNormalization"]
+    assert [n.type for n in result.graph] == ["Input", "Dense", "Block"]
+    assert [n.type for n in result.graph.blocks["inner"].graph] == ["Input", "Dense", "BatchNormalization"]
     saved = import_weights(path, result.graph, tmp_path / "flat.keras", result.weight_paths)
     flat = keras.saving.load_model(saved)
     x = np.random.default_rng(0).standard_normal((6, 4)).astype("float32")

@@ -31,6 +31,14 @@ def client(qtbot: object) -> Iterator[Any]:
 
 
 @pytest.fixture
+def discard_unsaved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answer "Discard" to the unsaved-changes question (a module opting in: ``pytest.mark.usefixtures``)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     """Settings in a temporary ini file (no recents or layout from the real user)."""
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QMessageBox
+from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from tests.ui.canvas_helpers import fresh_render, press
@@ -28,9 +28,7 @@ from visualnn.ui.canvas.preprocessing_item import PreprocessingGroup
 WAIT_MS = 20_000
 
 
-@pytest.fixture(autouse=True)
-def _discard_unsaved(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+pytestmark = pytest.mark.usefixtures("discard_unsaved")  # File > Open over unsaved edits discards them
 
 
 def _wine_project(tmp_path: Path) -> Path:

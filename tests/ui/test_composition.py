@@ -26,6 +26,7 @@ from visualnn.ui.code_panel import CodePanel
 from visualnn.ui.data_panel import DataPanel
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
+from visualnn.ui.insight.panel import InsightPanel
 from visualnn.ui.inspector import InspectorPanel
 from visualnn.ui.palette import PalettePanel
 from visualnn.ui.problems import ProblemsPanel
@@ -34,6 +35,7 @@ from visualnn.ui.training import EvaluationPanel, PredictPanel, RunsPanel, Train
 from visualnn.ui.welcome import WelcomeDialog
 
 ROOT = Path(__file__).resolve().parents[2]
+WAIT_MS = 30_000  # start-up queues the recovery question for the first paint: seconds on a loaded machine
 
 EXPECTED_DOCKS: dict[str, type[QWidget]] = {
     "palette": PalettePanel,
@@ -46,6 +48,7 @@ EXPECTED_DOCKS: dict[str, type[QWidget]] = {
     "code": CodePanel,
     "summary": SummaryPanel,
     "problems": ProblemsPanel,
+    "insight": InsightPanel,  # Look inside: activations and explanations
 }
 
 
@@ -53,7 +56,7 @@ def test_each_dock_holds_its_real_panel(shell: Shell, qtbot: QtBot) -> None:
     window = shell.window
     assert set(window.docks) == set(EXPECTED_DOCKS)
     # The workflow panels are built just after the first paint (tests/ui/test_startup.py), by themselves.
-    qtbot.waitUntil(lambda: window.painted, timeout=5000)
+    qtbot.waitUntil(lambda: window.painted, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: type(window.docks["code"].widget()) is CodePanel, timeout=10000)
     for key, kind in EXPECTED_DOCKS.items():
         widget = window.docks[key].widget()
@@ -213,7 +216,7 @@ def test_recovery_is_asked_first_and_alone(
     settings.setValue("launched_before", True)
     settings.setValue("recent_files", [str(path)])
     session = _start(start, [], settings, prompter)
-    qtbot.waitUntil(lambda: session.recovery_choice is not None, timeout=3000)
+    qtbot.waitUntil(lambda: session.recovery_choice is not None, timeout=WAIT_MS)
     assert len(prompter.asked) == 1 and prompter.open_dialogs == []  # nothing over or under the question
     units = session.window.document.graph.node("dense_1").params["units"]
     if answer == "restore":
@@ -229,7 +232,7 @@ def test_without_a_crash_the_welcome_page_opens(
 ) -> None:
     prompter = Prompter("restore")
     session = _start(start, [], settings, prompter)
-    qtbot.waitUntil(lambda: session.recovery_choice is not None, timeout=3000)
+    qtbot.waitUntil(lambda: session.recovery_choice is not None, timeout=WAIT_MS)
     assert session.recovery_choice == "none" and prompter.asked == []
     assert isinstance(session.greeting, WelcomeDialog)
     assert session.window.document.graph.nodes, "the first launch opens the example project"
@@ -243,7 +246,7 @@ def test_a_recovery_that_cannot_be_restored_is_an_error_dialog_not_a_log_line(
     broken["training"]["epochs"] = "ten"  # the loader refuses it
     write_recovery(recovery_path_for(path), broken, str(path), pid=_dead_pid())
     session = _start(start, [str(path)], settings, Prompter("restore"))
-    qtbot.waitUntil(lambda: session.recovery_choice is not None, timeout=3000)
+    qtbot.waitUntil(lambda: session.recovery_choice is not None, timeout=WAIT_MS)
     assert session.recovery_choice == "failed" and session.greeting is None
     from visualnn.ui.errors import ErrorDialog
 
@@ -263,7 +266,7 @@ def test_a_failed_restore_is_not_asked_again_at_the_next_launch(
     write_recovery(recovery_path_for(path), broken, str(path), pid=_dead_pid())
     first = Prompter("restore")
     session = _start(start, [str(path)], settings, first)
-    qtbot.waitUntil(lambda: session.recovery_choice is not None, timeout=3000)
+    qtbot.waitUntil(lambda: session.recovery_choice is not None, timeout=WAIT_MS)
     from visualnn.ui.errors import ErrorDialog
 
     shown = session.window.findChild(ErrorDialog)
@@ -275,6 +278,6 @@ def test_a_failed_restore_is_not_asked_again_at_the_next_launch(
     # The next launch opens the project without the question (issue 12, item 1c: it came back every time).
     again = Prompter("restore")
     second = _start(start, [str(path)], settings, again)
-    qtbot.waitUntil(lambda: second.recovery_choice is not None, timeout=3000)
+    qtbot.waitUntil(lambda: second.recovery_choice is not None, timeout=WAIT_MS)
     assert second.recovery_choice == "none" and again.asked == [] and len(first.asked) == 1
     assert Path(kept).exists() and not recovery_path_for(path).exists()

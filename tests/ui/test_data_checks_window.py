@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QTreeWidgetItem
+from PySide6.QtWidgets import QFileDialog, QPushButton, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from tests.tiny_data import digits_pngs, three_class_csv
@@ -26,9 +26,7 @@ from visualnn.ui.app import Shell
 WAIT_MS = 20_000
 
 
-@pytest.fixture(autouse=True)
-def _discard_unsaved(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+pytestmark = pytest.mark.usefixtures("discard_unsaved")  # File > Open over unsaved edits discards them
 
 
 def _raw_scores_model() -> Project:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from tests.services.csv_parts_helpers import csv_project, write_csv
@@ -20,9 +20,7 @@ from visualnn.ui.app import Shell
 WAIT_MS = 20_000
 
 
-@pytest.fixture(autouse=True)
-def _discard_unsaved(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+pytestmark = pytest.mark.usefixtures("discard_unsaved")  # File > Open over unsaved edits discards them
 
 
 def test_each_column_chooses_its_node_and_a_move_is_one_undoable_edit(

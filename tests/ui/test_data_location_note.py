@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
 from tests.tiny_data import three_class_csv
@@ -21,9 +21,7 @@ from visualnn.ui.app import Shell
 WAIT_MS = 20_000
 
 
-@pytest.fixture(autouse=True)
-def _discard_unsaved(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+pytestmark = pytest.mark.usefixtures("discard_unsaved")  # File > Open over unsaved edits discards them
 
 
 def test_data_outside_the_project_folder_is_noted_and_the_note_follows_save_as(

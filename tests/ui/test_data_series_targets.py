@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QLabel, QMessageBox, QTreeWidgetItem
+from PySide6.QtWidgets import QLabel, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from tests.services.series_helpers import series_project, write_series
@@ -17,9 +17,7 @@ from visualnn.ui.app import Shell
 WAIT_MS = 20_000
 
 
-@pytest.fixture(autouse=True)
-def _discard_unsaved(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+pytestmark = pytest.mark.usefixtures("discard_unsaved")  # File > Open over unsaved edits discards them
 
 
 def _open(qtbot: QtBot, shell: Shell, tmp_path: Path, **window: object) -> None:

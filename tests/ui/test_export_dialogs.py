@@ -50,7 +50,7 @@ def test_controller_adopts_the_main_window_placeholders(qtbot: Any) -> None:
     controller, _, _, window = make(qtbot)
     keras_action = window.findChild(QAction, "action_export_keras")
     assert controller.actions["export_keras"] is keras_action and keras_action.isEnabled()
-    assert set(controller.actions) == {"export_keras", "export_savedmodel", "export_tflite", "export_script"}
+    assert set(controller.actions) == {"export_keras", "export_savedmodel", "export_tflite", "export_onnx", "export_script"}
 
 
 def test_export_sends_the_latest_run_and_stores_the_report(qtbot: Any, tmp_path: Path) -> None:

@@ -169,7 +169,8 @@ def test_every_menu_action_runs_without_an_uncaught_exception(session: Session, 
     expected = {
         "File > New", "File > Open…", "File > Import Keras Model…", "File > Save", "File > Save As…",
         "File > Export > Keras Model (.keras)…", "File > Export > TensorFlow SavedModel…",
-        "File > Export > TensorFlow Lite (.tflite)…", "File > Export > Python Training Script (.py)…",
+        "File > Export > TensorFlow Lite (.tflite)…", "File > Export > ONNX (.onnx)…",
+        "File > Export > Python Training Script (.py)…",
         "Edit > Cut", "Edit > Copy", "Edit > Duplicate", "Edit > Delete", "Edit > Paste", "Edit > Select All", "Edit > Find Layer…",
         "View > Zoom In", "View > Fit to View", "View > Reset Panel Layout",
         "Model > Auto-Layout", "Help > Layer reference…", "Help > Guided tour", "Help > About VisualNN",
@@ -181,10 +182,11 @@ def test_every_menu_action_runs_without_an_uncaught_exception(session: Session, 
         assert any(t.startswith(prefix) for t in walk.triggered), prefix
     # The non-modal windows the Help menu opens, and the export jobs sent to the engine.
     for name, kind in (("Help > About VisualNN", "AboutDialog"), ("Help > Guided tour", "TourDialog"),
-                       ("Help > Layer reference…", "ReferenceDialog")):
+                       ("Help > Layer reference…", "ReferenceDialog"),
+                       ("Help > Sequential, functional or subclassing: which and why", "ModelStylesDialog")):
         assert f"{name}: {kind}" in walk.dialogs
     # Model exports go to the engine; the script is written on the thread pool (it needs no TensorFlow).
-    assert engine.job_types().count("export_model") == 3 and "export_code" not in engine.job_types()
+    assert engine.job_types().count("export_model") == 4 and "export_code" not in engine.job_types()
     assert "import_model" not in engine.job_types()  # its file dialog was cancelled: nothing imported
     out = walk.out
     qtbot.waitUntil(lambda: any(p.suffix == ".py" for p in out.iterdir()), timeout=30_000)

@@ -52,7 +52,7 @@ def test_the_real_start_up_paints_before_any_heavy_module_loads(tmp_path: Path) 
     report = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("{")))
     assert report["heavy"] == [], f"loaded before the first paint: {report['heavy']}"
     assert report["nodes"] > 0  # the bundled example is on the canvas in that first paint
-    assert report["docks"] == sorted(["palette", "inspector", *BOTTOM_TABS])
+    assert report["docks"] == sorted(["palette", "inspector", *BOTTOM_TABS, "insight"])
     assert report["engine"] == "TensorFlow: not started"  # launched once the window is on screen
 
 

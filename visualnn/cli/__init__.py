@@ -19,6 +19,7 @@ VERB_MODULES: tuple[str, ...] = (
     "visualnn.cli.data_verbs",
     "visualnn.cli.export_verbs",
     "visualnn.cli.cluster_verbs",
+    "visualnn.cli.explain_verbs",
 )
 
 

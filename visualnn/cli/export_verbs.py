@@ -27,9 +27,9 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=export_code_main)
 
-    p = sub.add_parser("export-model", help="Export a trained model (.keras, .tflite or SavedModel dir) with a parity check.")
+    p = sub.add_parser("export-model", help="Export a trained model (.keras, .tflite, .onnx or SavedModel dir) with a parity check.")
     p.add_argument("file", help="the .vnn project file")
-    p.add_argument("-o", "--output", required=True, help="OUT.keras, OUT.tflite, or a folder for a SavedModel")
+    p.add_argument("-o", "--output", required=True, help="OUT.keras, OUT.tflite, OUT.onnx (needs visualnn[onnx]), or a folder for a SavedModel")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest trained run, else the untrained model)")
     p.add_argument("--quantize", default="none", choices=("none", "dynamic", "float16", "int8", "int8-io"),
                    help="TFLite quantization (default: none, float32); int8 keeps float32 inputs and outputs, "

@@ -113,6 +113,31 @@ class Node:
         return Node(self.id, self.type, copy.deepcopy(self.params), self.pos, self.name)
 
 
+@dataclass
+class BlockDef:
+    """A named block: a sub-graph with its own Input(s) and one output, stored once and used by Block nodes.
+
+    The inner graph holds no blocks of its own; Block nodes inside it refer to the same table as the
+    graph that holds the definition.
+    """
+
+    name: str
+    graph: Graph
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``{"name": ..., "graph": {...}}``."""
+        return {"name": self.name, "graph": self.graph.to_dict()}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> BlockDef:
+        """Inverse of :meth:`to_dict` (unvalidated; the project loader checks blocks)."""
+        return BlockDef(str(data["name"]), Graph.from_dict(dict(data.get("graph") or {})))
+
+    def copy(self) -> BlockDef:
+        """A deep, signal-free copy."""
+        return BlockDef(self.name, self.graph.copy())
+
+
 class Graph:
     """The model graph: the only place nodes and edges change, each change announced by a signal."""
 
@@ -124,6 +149,7 @@ class Graph:
     node_renamed = Signal(str, object)  # node id, new name (or None)
     node_moved = Signal(str, object)  # node id, (x, y)
     mode_changed = Signal(str)
+    block_changed = Signal(str)  # block name (added, replaced or removed)
     changed = Signal()  # after any mutation: derived state should be recomputed
 
     def __init__(self, mode: str = FUNCTIONAL) -> None:
@@ -132,8 +158,14 @@ class Graph:
         self._mode = mode
         self._nodes: dict[str, Node] = {}
         self._edges: list[Edge] = []
+        self._blocks: dict[str, BlockDef] = {}
 
     # ----------------------------------------------------------------- reading
+    @property
+    def blocks(self) -> dict[str, BlockDef]:
+        """Block definitions by name, in document order. Treat as read-only: edit through :meth:`set_block`."""
+        return self._blocks
+
     @property
     def mode(self) -> str:
         """``"sequential"`` or ``"functional"``."""
@@ -398,14 +430,35 @@ class Graph:
         self.mode_changed.emit(mode)
         self.changed.emit()
 
+    def set_block(self, name: str, block: BlockDef | None, index: int | None = None) -> BlockDef | None:
+        """Add, replace (``block``) or remove (``None``) the block definition ``name``; returns the former one.
+
+        ``index`` puts a new definition at that document position (undo restores the order).
+        """
+        old = self._blocks.get(name)
+        if block is None:
+            self._blocks.pop(name, None)
+        elif old is not None or index is None or index >= len(self._blocks):
+            self._blocks[name] = block
+        else:
+            items = list(self._blocks.items())
+            items.insert(max(index, 0), (name, block))
+            self._blocks = dict(items)
+        self.block_changed.emit(name)
+        self.changed.emit()
+        return old
+
     # ----------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
-        """JSON form: mode, nodes in document order, edges in document order."""
-        return {
+        """JSON form: mode, nodes in document order, edges in document order, then blocks when there are any."""
+        data: dict[str, Any] = {
             "mode": self._mode,
             "nodes": [n.to_dict() for n in self._nodes.values()],
             "edges": [e.to_dict() for e in self._edges],
         }
+        if self._blocks:  # absent otherwise, so files without blocks stay as they were
+            data["blocks"] = [b.to_dict() for b in self._blocks.values()]
+        return data
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Graph:
@@ -418,6 +471,9 @@ class Graph:
             graph._nodes[node.id] = node
         for ed in data.get("edges", []):
             graph._edges.append(Edge.from_dict(ed))
+        for bd in data.get("blocks", []):
+            block = BlockDef.from_dict(bd)
+            graph._blocks[block.name] = block
         return graph
 
     def copy(self) -> Graph:

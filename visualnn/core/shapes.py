@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from visualnn.core.graph import Edge, Graph
+from visualnn.core.graph import BlockDef, Edge, Graph
 from visualnn.core.specs import ParamCount, Registry, Shape, ShapeError, default_registry, fmt_shape
+from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 
 
 @dataclass(frozen=True)
@@ -71,13 +73,70 @@ def describe(shape: Shape | None) -> str:
     return f"{fmt_shape(shape)} · rank {len(shape)}"
 
 
-def infer_shapes(graph: Graph, registry: Registry | None = None) -> ShapeReport:
+def block_inputs(graph: Graph) -> list[str]:
+    """A block's Input nodes in document order: the order of the Block node's input ports."""
+    return [nid for nid, node in graph.nodes.items() if node.type == "Input"]
+
+
+def block_outputs(graph: Graph) -> list[str]:
+    """A block's outputs: the nodes nothing reads, less Inputs, in document order (a valid block has one)."""
+    return [nid for nid in graph.sinks() if graph.nodes[nid].type != "Input"]
+
+
+def block_with_inputs(block: BlockDef, inputs: list[Shape]) -> Graph:
+    """A copy of the block's graph whose Inputs take the shapes of the tensors coming in (batch axis dropped)."""
+    inner = block.graph.copy()
+    for nid, shape in zip(block_inputs(inner), inputs, strict=False):
+        inner.nodes[nid].params["shape"] = list(shape[1:])
+    return inner
+
+
+def infer_block(
+    block: BlockDef,
+    inputs: list[Shape],
+    blocks: Mapping[str, BlockDef],
+    registry: Registry | None = None,
+    _within: tuple[str, ...] = (),
+) -> tuple[Shape, ParamCount, ShapeReport]:
+    """The output shape, parameter count and inner report of ``block`` called on ``inputs``.
+
+    Raises :class:`ShapeError` naming the block and the inner node when the block cannot take these inputs.
+    """
+    name = block.name
+    if name in _within:
+        raise ShapeError(f"Block {name!r} contains itself ({' > '.join([*_within, name])}); a block cannot nest itself.")
+    ports = block_inputs(block.graph)
+    if not ports:
+        raise ShapeError(f"Block {name!r} has no Input; open it and add one.")
+    if len(inputs) != len(ports):
+        raise ShapeError(f"Block {name!r} takes {len(ports)} input(s); received {len(inputs)}. "
+                         f"Connect {len(ports)} layer(s) into it.")
+    outs = block_outputs(block.graph)
+    if len(outs) != 1:
+        raise ShapeError(f"Block {name!r} must have exactly one output layer; it has {len(outs)}. "
+                         "Open it and connect the loose layers.")
+    inner = block_with_inputs(block, inputs)
+    report = _infer(inner, registry or default_registry(), blocks, (*_within, name))
+    for nid, msg in report.errors.items():
+        raise ShapeError(f"Inside block {name!r}, {inner.nodes[nid].label}: {msg}")
+    out = report.output(outs[0])
+    if out is None:
+        raise ShapeError(f"Block {name!r}: the shape of its output {inner.nodes[outs[0]].label} is unknown.")
+    return out, ParamCount(report.trainable_params, report.non_trainable_params), report
+
+
+def infer_shapes(graph: Graph, registry: Registry | None = None, blocks: Mapping[str, BlockDef] | None = None) -> ShapeReport:
     """Infer every node's output shape and parameter count. Never raises.
 
     A node whose inputs are unknown or missing gets no shape; the first failing node
-    on a path carries the message, nodes after it stay quiet (like a compiler).
+    on a path carries the message, nodes after it stay quiet (like a compiler). Block nodes
+    look their definition up in ``blocks`` (default: the graph's own).
     """
-    registry = registry or default_registry()
+    return _infer(graph, registry or default_registry(), graph.blocks if blocks is None else blocks, ())
+
+
+def _infer(graph: Graph, registry: Registry, blocks: Mapping[str, BlockDef], within: tuple[str, ...]) -> ShapeReport:
+    shared_seen: set[str] = set()
     result: dict[str, NodeShapes] = {}
     order = graph.topological_order()
     in_cycle = set(graph.nodes) - set(order)
@@ -113,6 +172,9 @@ def infer_shapes(graph: Graph, registry: Registry | None = None) -> ShapeReport:
             result[nid] = NodeShapes(inputs, None, None, None)
             continue
         known = [s for s in inputs if s is not None]
+        if spec.type == BLOCK_TYPE:
+            result[nid] = _block_node(node.params, known, inputs, blocks, registry, within, shared_seen)
+            continue
         try:
             params = spec.resolved(node.params)
             out = spec.infer(params, known)
@@ -126,3 +188,30 @@ def infer_shapes(graph: Graph, registry: Registry | None = None) -> ShapeReport:
     for nid in in_cycle:
         result[nid] = NodeShapes((), None, None, f"{graph.nodes[nid].label} lies on a cycle; models must be acyclic.")
     return ShapeReport({nid: result[nid] for nid in graph.nodes})
+
+
+def _block_node(
+    params: dict[str, object],
+    known: list[Shape],
+    inputs: tuple[Shape | None, ...],
+    blocks: Mapping[str, BlockDef],
+    registry: Registry,
+    within: tuple[str, ...],
+    shared_seen: set[str],
+) -> NodeShapes:
+    """A Block node: inference through its definition; a shared node after the first adds no weights."""
+    name = str(params.get("block") or "")
+    block = blocks.get(name)
+    if block is None:
+        known_names = ", ".join(blocks) or "none"
+        return NodeShapes(inputs, None, None, f"Block {name!r} is not defined in this project (blocks: {known_names}). "
+                                              "Import its .vnnblock file or delete the node.")
+    try:
+        out, count, _ = infer_block(block, known, blocks, registry, within)
+    except ShapeError as exc:
+        return NodeShapes(inputs, None, None, str(exc))
+    if params.get("shared"):
+        if name in shared_seen:
+            count = ParamCount(0, 0)  # the weights are counted once, at the first shared call (as Keras does)
+        shared_seen.add(name)
+    return NodeShapes(inputs, out, count, None)

@@ -21,6 +21,7 @@ from visualnn.core.project import Project
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import LayerSpec, Registry, default_registry, fmt_shape
+from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 from visualnn.core.specs.builtin.pretrained import GRAYSCALE, grayscale_note
 from visualnn.core.window_parts import check_window_parts
 
@@ -252,6 +253,21 @@ class _Validator:
                 if name not in known:
                     self.add(WARNING, UNKNOWN_PARAM, f"{node.label} ({spec.type}) has no parameter {name!r}; it is ignored.",
                              node.id, fix=f"Remove {name!r} from the layer.")
+            if spec.type == BLOCK_TYPE:
+                self.check_block_params(node)
+
+    def check_block_params(self, node: Node) -> None:
+        """Out-of-range parameters inside the block a Block node uses, named by block and inner layer."""
+        block = self.graph.blocks.get(str(node.params.get("block")))
+        if block is None:  # inference reports the missing definition
+            return
+        for inner in block.graph:
+            inner_spec = self.registry.get(inner.type)
+            for pspec in () if inner_spec is None else inner_spec.params:
+                msg = pspec.check(inner.params[pspec.name], inner.label) if pspec.name in inner.params else None
+                if msg:
+                    self.add(ERROR, BAD_PARAM, f"Inside block {block.name!r} ({node.label}): {msg}", node.id,
+                             fix=f"Open the block and change {pspec.name} of {inner.label}.")
 
     def check_ports(self) -> None:
         """Each input port takes one edge; required ports must be connected; no edges into Input."""

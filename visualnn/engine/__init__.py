@@ -23,6 +23,7 @@ from typing import Any
 HANDLER_MODULES: tuple[str, ...] = (
     "visualnn.engine.handlers",
     "visualnn.engine.handlers_export",
+    "visualnn.engine.handlers_explain",
 )
 """Modules imported by the engine at start-up; a missing module is skipped."""
 

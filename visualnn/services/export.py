@@ -1,7 +1,8 @@
-"""Model export (.keras, SavedModel, TFLite/LiteRT) with a parity check on real samples.
+"""Model export (.keras, SavedModel, TFLite/LiteRT, ONNX) with a parity check on real samples.
 
 After every export the artefact is loaded back (Keras for .keras, ``tf.saved_model.load`` for
-SavedModel, the ``ai_edge_litert`` interpreter for .tflite, inputs matched by name), run on a
+SavedModel, the ``ai_edge_litert`` interpreter for .tflite, ``onnxruntime`` for .onnx (through
+``services.export_onnx``), inputs matched by name), run on a
 batch of samples and compared with the in-app model: size, max/mean absolute difference and,
 for classification, class agreement and the metric difference.
 
@@ -21,7 +22,7 @@ from typing import Any
 
 from visualnn.services.keras_builder import keras_message
 
-FORMATS = ("keras", "savedmodel", "tflite")
+FORMATS = ("keras", "savedmodel", "tflite", "onnx")
 QUANTIZE = ("none", "dynamic", "float16", "int8", "int8-io")  # int8-io: int8 inputs and outputs too
 FLOAT_TOLERANCE = 1e-5  # float32 artefacts: max abs diff, relative to the output scale when > 1
 AGREEMENT_TOLERANCE = 0.98  # quantized classification: share of samples with the same class
@@ -107,9 +108,11 @@ def format_for(path: str | Path) -> str:
         return "keras"
     if suffix in (".tflite", ".litert"):
         return "tflite"
+    if suffix == ".onnx":
+        return "onnx"
     if suffix in ("", ".savedmodel"):
         return "savedmodel"
-    raise ExportError(f"Cannot tell the export format from {str(path)!r}; use .keras, .tflite or a folder name.")
+    raise ExportError(f"Cannot tell the export format from {str(path)!r}; use .keras, .tflite, .onnx or a folder name.")
 
 
 @dataclass
@@ -184,6 +187,8 @@ def export_model(
     elif fmt == "savedmodel":
         _guard(lambda: model.export(out, format="tf_saved_model", verbose=False), model, "SavedModel")
         exported = _gather(_run_savedmodel(out, chunks), positions)
+    elif fmt == "onnx":
+        exported = _gather(_onnx(model, out, chunks, notes), positions)
     else:
         _export_tflite(model, out, quantize, rep_chunks, notes)
         results, more = _run_tflite(out, model, [_inputs_of(c) for c in chunks])
@@ -191,6 +196,17 @@ def export_model(
         notes += more
     report = _compare(fmt, quantize, out, source, reference, exported, labels, notes)
     return replace(report, feed=feed)
+
+
+def _onnx(model: Any, out: str, chunks: list[Any], notes: list[str]) -> list[list[Any]]:
+    """Convert with tf2onnx and run the file with onnxruntime on each chunk (``services.export_onnx``)."""
+    from visualnn.services.export_onnx import OnnxExportError, export_onnx, run_onnx
+
+    try:
+        export_onnx(model, out, notes)
+        return run_onnx(out, model, chunks)
+    except OnnxExportError as exc:
+        raise ExportError(str(exc)) from exc
 
 
 def _inputs_of(chunk: Any) -> list[Any]:

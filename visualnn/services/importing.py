@@ -4,7 +4,10 @@ The config is parsed as data (``config.json`` read from the zip, the ``model_con
 HDF5 file); no code is executed and
 ``Lambda`` layers or custom objects are refused. Each layer becomes a catalog node when its
 Keras config round-trips exactly through the catalog spec (so nothing is silently lost),
-otherwise a generic ``KerasLayer`` node that keeps the full config. Nested models are flattened.
+otherwise a generic ``KerasLayer`` node that keeps the full config. Nested models (a Functional or
+Sequential model called inside another) become blocks: one block definition per nested model and one
+Block node per call, shared when the model is called more than once (its weights are shared, as in Keras).
+A nested model that cannot be a block (several outputs) is flattened, with a warning.
 
 Hostile files are refused before they cost memory: a config larger than :data:`MAX_CONFIG_BYTES` (read
 from the zip entry's declared size, then read no further than that), one nested deeper than
@@ -25,12 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from visualnn.core import json_limits
-from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
+from visualnn.core.block_rules import structure_problem
+from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, BlockDef, Edge, Graph, Node
 from visualnn.core.names import snake_case
 from visualnn.core.sequential import sequential_problem
-from visualnn.core.shapes import infer_shapes
+from visualnn.core.shapes import infer_block, infer_shapes
 from visualnn.core.specs import LayerSpec, ParamSpec, Registry, Shape, ShapeError, default_registry
 from visualnn.core.specs.base import CHOICE, CONFIGURED_INITIALIZERS
+from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 from visualnn.core.specs.builtin.generic import config_text
 from visualnn.services.generic_layers import UnsafeConfigError, check_safe, deserialize_layer, without_weights
 
@@ -346,12 +351,15 @@ def _jsonable(value: Any) -> Any:
 class _Converter:
     """Walks (possibly nested) model configs, adding nodes and edges to one graph."""
 
-    def __init__(self, registry: Registry, progress: Progress | None = None, total: int = 0) -> None:
+    def __init__(
+        self, registry: Registry, progress: Progress | None = None, total: int = 0, root: _Converter | None = None
+    ) -> None:
         self.registry = registry
         self.progress = progress
         self.total = total
         self.done = 0
         self.graph = Graph(FUNCTIONAL)
+        self.root = self if root is None else root  # the outer model's converter: it holds the block table
         self.shapes: dict[str, Shape | None] = {}
         self.dtypes: dict[str, str] = {}
         self.generic: list[str] = []
@@ -362,10 +370,49 @@ class _Converter:
 
     def _tick(self, entry: dict[str, Any]) -> None:
         """One more layer read: tell the progress callback (which may end the import by raising)."""
-        self.done += 1
-        if self.progress is not None:
+        root = self.root
+        root.done += 1
+        if root.progress is not None:
             name = entry.get("name") or (entry.get("config") or {}).get("name") or entry.get("class_name")
-            self.progress(min(self.done, self.total), self.total, str(name))
+            root.progress(min(root.done, root.total), root.total, str(name))
+
+    def _nested(self, entry: dict[str, Any], calls: list[list[str]], path: str) -> list[str]:
+        """A nested model called on ``calls`` (the source nodes of each call): one block, one Block node per call.
+
+        Returns the output node of each call. A model that cannot be a block is flattened as before.
+        """
+        sub = _Converter(self.registry, root=self.root)
+        outs = sub.model(entry)
+        block = BlockDef(_block_name(entry, self.root.graph.blocks), sub.graph)
+        if len(outs) != 1 or structure_problem(block) is not None:
+            self.warnings.append(f"Nested model {block.name!r} has {len(outs)} outputs; its layers were flattened "
+                                 "into the model (a block has one output).")
+            return [self.model(entry, srcs, path)[0] for srcs in calls]
+        if entry.get("class_name") == "Sequential" and sequential_problem(sub.graph, self.registry) is None:
+            sub.graph.set_mode(SEQUENTIAL)  # built as keras.Sequential again: its weights keep their place in the file
+        _layout(sub.graph)
+        self.warnings += sub.warnings
+        self.generic += sub.generic
+        self.root.graph.blocks[block.name] = block  # loading is not an edit: no signals
+        shared = len(calls) > 1
+        results = []
+        for srcs in calls:
+            params: dict[str, Any] = {"block": block.name, **({"shared": True} if shared else {})}
+            node = self._new_node(BLOCK_TYPE, block.name, params)
+            for port, src in enumerate(srcs):
+                self.graph.connect(Edge.of(src, node.id, dst_port=port))
+            self.shapes[node.id] = self._block_shape(block, [self.shapes.get(s) for s in srcs])
+            results.append(node.id)
+        return results
+
+    def _block_shape(self, block: BlockDef, shapes: list[Shape | None]) -> Shape | None:
+        if any(s is None for s in shapes):
+            return None
+        try:
+            return infer_block(block, [s for s in shapes if s is not None], self.root.graph.blocks, self.registry)[0]
+        except ShapeError as exc:
+            self.warnings.append(f"{block.name}: shape could not be inferred ({exc}).")
+            return None
 
     # ------------------------------------------------------------------ models
     def model(self, cfg: dict[str, Any], bound: list[str] | None = None, path: str = "") -> list[str]:
@@ -408,7 +455,7 @@ class _Converter:
         for entry in layers:
             where = self._child(path, used, entry)
             if entry.get("class_name") in MODEL_CLASSES:
-                current = self.model(entry, [current], where)[0]
+                current = self._nested(entry, [[current]], where)[0]
             else:
                 current = self._layer(entry, [current], "single", [current])[0]
                 self.paths[current] = where
@@ -430,6 +477,20 @@ class _Converter:
                 tensors[(lname, 0, 0)] = bind[lname] if lname in bind else self._input(entry.get("config") or {})
                 continue
             calls = entry.get("inbound_nodes") or []
+            if cls in MODEL_CLASSES and calls:
+                sources = []
+                for call in calls:
+                    args, kwargs, _ = _inbound(call)
+                    refs = [*args, *kwargs.values()]
+                    if any(r not in tensors for r in refs):
+                        raise ModelImportError(
+                            f"Model {lname!r} is called on a tensor that no earlier layer of model {cfg.get('name')!r} "
+                            "makes; the model config is damaged. Save the model again with model.save() and import that."
+                        )
+                    sources.append([tensors[r] for r in refs])
+                for k, out in enumerate(self._nested(entry, sources, where)):
+                    tensors[(lname, k, 0)] = out
+                continue
             if len(calls) > 1:
                 raise ModelImportError(
                     f"Layer {lname!r} is shared (called {len(calls)} times); a VisualNN graph calls each layer once. "
@@ -449,10 +510,7 @@ class _Converter:
                 )
             srcs = [tensors[r] for r in args]
             named = {k: tensors[r] for k, r in kwargs.items()}
-            if cls in MODEL_CLASSES:
-                outs = self.model(entry, srcs, where)
-                for i, out in enumerate(outs):
-                    tensors[(lname, 0, i)] = out
+            if cls in MODEL_CLASSES:  # never called: nothing reads it
                 continue
             outs = self._layer(entry, srcs, style, [*srcs, *named.values()], named)
             tensors[(lname, 0, 0)] = outs[0]
@@ -623,6 +681,19 @@ def _round_trips(spec: LayerSpec, params: dict[str, Any], cfg: dict[str, Any]) -
         return False
 
 
+def _block_name(entry: dict[str, Any], taken: dict[str, BlockDef]) -> str:
+    """The nested model's name as a block name (letters, digits, _; starting with a letter), unique in the project."""
+    raw = str((entry.get("config") or {}).get("name") or entry.get("name") or "block")
+    base = re.sub(r"[^A-Za-z0-9_]+", "_", raw).strip("_") or "block"
+    if not base[0].isalpha():
+        base = f"block_{base}"
+    name, n = base, 2
+    while name in taken:
+        name = f"{base}_{n}"
+        n += 1
+    return name
+
+
 def _prod(shape: Any) -> int:
     out = 1
     for d in shape:
@@ -735,7 +806,8 @@ def import_weights(
         try:
             model.load_weights(weights)
         except Exception as exc:
-            if not weight_paths:
+            # Layer by layer reaches only the outer model's layers: with blocks it would leave theirs untrained.
+            if not weight_paths or any(node.type == BLOCK_TYPE for node in graph):
                 raise ModelImportError(
                     f"The weights in {p.name} do not match the imported graph ({exc}); import without weights."
                 ) from None

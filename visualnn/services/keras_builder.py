@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from visualnn.core.graph import SEQUENTIAL, Graph
+from visualnn.core.graph import SEQUENTIAL, BlockDef, Graph, Node
 from visualnn.core.names import layer_name_problem
 from visualnn.core.sequential import sequential_problem
-from visualnn.core.shapes import infer_shapes
-from visualnn.core.specs import KerasCall, Registry, default_registry
+from visualnn.core.shapes import block_with_inputs, infer_shapes
+from visualnn.core.specs import KerasCall, Registry, Shape, default_registry
+from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 from visualnn.services.backbones import BackboneError, build_failure
 from visualnn.services.backbones import build as build_backbone
 
@@ -68,15 +70,20 @@ def _connect_error(label: str, layer_type: str, exc: Exception) -> BuildError:
     return BuildError(f"{label}: Keras could not apply {layer_type} to its input. Keras said: {keras_message(exc)}")
 
 
-def build_model(graph: Graph, registry: Registry | None = None, name: str = "model") -> Any:
+def build_model(
+    graph: Graph, registry: Registry | None = None, name: str = "model", blocks: Mapping[str, BlockDef] | None = None
+) -> Any:
     """Build a ``keras.Sequential`` (sequential mode) or functional ``keras.Model``.
 
+    Block nodes become nested models built from their definition in ``blocks`` (default: the graph's
+    own): one model per node, or one model for all the ``shared`` nodes of a block (shared weights).
     Raises :class:`BuildError` naming the first node that cannot be built.
     """
     import keras  # type: ignore[import-untyped]
 
     registry = registry or default_registry()
-    report = infer_shapes(graph, registry)
+    blocks = graph.blocks if blocks is None else blocks
+    report = infer_shapes(graph, registry, blocks)
     if report.errors:
         nid, msg = next(iter(report.errors.items()))
         raise BuildError(f"{graph.nodes[nid].label}: {msg}")
@@ -88,10 +95,14 @@ def build_model(graph: Graph, registry: Registry | None = None, name: str = "mod
         if bad_name:  # TensorFlow would refuse it only once training calls the model
             raise BuildError(f"{node.label}: {bad_name}")
     layers: dict[str, Any] = {}
+    shared: dict[str, Any] = {}
     for nid in graph.topological_order():
         node = graph.nodes[nid]
         spec = registry[node.type]
         if spec.type == "Input":
+            continue
+        if spec.type == BLOCK_TYPE:
+            layers[nid] = _block_model(node, report.nodes[nid].input_shapes, blocks, registry, shared)
             continue
         inputs = [s for s in report.nodes[nid].input_shapes if s is not None]
         call = spec.call_for(spec.resolved(node.params), inputs)
@@ -140,7 +151,9 @@ def build_model(graph: Graph, registry: Registry | None = None, name: str = "mod
         args = [tensors[e.src.node] for e in edges]
         layer = layers[nid]
         try:
-            if spec.call_style == "list":
+            if spec.type == BLOCK_TYPE:
+                tensors[nid] = layer(args[0] if len(args) == 1 else args)
+            elif spec.call_style == "list":
                 tensors[nid] = layer(args)
             elif spec.call_style == "named":
                 named = {spec.inputs[e.dst.port]: tensors[e.src.node] for e in edges}
@@ -159,3 +172,25 @@ def build_model(graph: Graph, registry: Registry | None = None, name: str = "mod
         outputs=outputs[0] if len(outputs) == 1 else outputs,
         name=name,
     )
+
+
+def _block_model(
+    node: Node,
+    input_shapes: tuple[Shape | None, ...],
+    blocks: Mapping[str, BlockDef],
+    registry: Registry,
+    shared: dict[str, Any],
+) -> Any:
+    """The nested ``keras.Model`` of a Block node, its Inputs shaped like the tensors it is called on."""
+    block = blocks[str(node.params.get("block"))]  # inference found it, or build_model stopped earlier
+    if node.params.get("shared") and block.name in shared:
+        return shared[block.name]
+    inner = block_with_inputs(block, [s for s in input_shapes if s is not None])
+    name = block.name if node.params.get("shared") else node.label
+    try:
+        model = build_model(inner, registry, name=name, blocks=blocks)
+    except BuildError as exc:
+        raise BuildError(f"{node.label}: inside block {block.name!r}, {exc}") from exc
+    if node.params.get("shared"):
+        shared[block.name] = model
+    return model

@@ -37,6 +37,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+NO_STRING_LOOKUPS = {"tflite": "TFLite", "onnx": "ONNX"}  # formats whose converters cannot take string lookups
 TABLE_INPUT = "features"  # the .tflite input of a table: one float32 value per column
 IMAGE_INPUT = "image"
 
@@ -75,8 +76,8 @@ def raw_model(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     if len(getattr(model, "inputs", None) or []) != 1:
         return RawModel(model, ["The model has several inputs: feed them preprocessed, as the app does."])
     if source == "csv" and stats.get("features"):
-        if fmt == "tflite":
-            return _table_tflite(model, stats)
+        if fmt in NO_STRING_LOOKUPS:
+            return _table_tflite(model, stats, fmt)
         return _table_keras(model, stats)
     if source == "images":
         return _images(model, stats)
@@ -125,9 +126,10 @@ def _csv_parts(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     """A CSV's column groups: one raw ``Input`` per column, each group encoded and scaled for its Input node."""
     import keras
 
-    if fmt == "tflite":
-        raise ValueError("A .tflite of a model fed by a CSV's column groups cannot take the raw columns (text "
-                         "columns need string lookups, which TFLite does not convert, and each Input its own group). "
+    if fmt in NO_STRING_LOOKUPS:
+        raise ValueError(f"A .{fmt} of a model fed by a CSV's column groups cannot take the raw columns (text "
+                         f"columns need string lookups, which {NO_STRING_LOOKUPS[fmt]} does not convert, and each Input its own "
+                         "group). "
                          "Export .keras or a SavedModel, which take the raw columns.")
     groups = {str(p["name"]): p for p in stats["parts"] if p.get("role") == "input"}
     inputs: dict[str, Any] = {}
@@ -201,9 +203,9 @@ def _image_table(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     import keras
 
     text = [p["name"] for p in stats.get("features") or [] if p["kind"] == "categorical"]
-    if fmt == "tflite" and text:
-        raise ValueError(f"A .tflite of this model cannot take the raw table columns: text column(s) "
-                         f"{', '.join(map(repr, text))} need string lookups, which TFLite does not convert. Export "
+    if fmt in NO_STRING_LOOKUPS and text:
+        raise ValueError(f"A .{fmt} of this model cannot take the raw table columns: text column(s) "
+                         f"{', '.join(map(repr, text))} need string lookups, which {NO_STRING_LOOKUPS[fmt]} does not convert. Export "
                          ".keras or a SavedModel, which take the raw pixels and columns.")
     image_input = str(stats["image_input"])
     if any(p["name"] == image_input for p in stats.get("features") or []):
@@ -237,7 +239,7 @@ def _image_table(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     return RawModel(keras.Model(inputs, outputs, name="with_preprocessing"), lines, wrapped=True)
 
 
-def _table_tflite(model: Any, stats: dict[str, Any]) -> RawModel:
+def _table_tflite(model: Any, stats: dict[str, Any], fmt: str = "tflite") -> RawModel:
     import keras
     import numpy as np
     from keras import ops
@@ -276,7 +278,7 @@ def _table_tflite(model: Any, stats: dict[str, Any]) -> RawModel:
     x = _normalize(x, means, variances)
     vocabulary = {
         "about": (
-            f"Input {TABLE_INPUT!r} of the .tflite file: one float32 row per sample, one value per column in "
+            f"Input {TABLE_INPUT!r} of the .{fmt} file: one float32 row per sample, one value per column in "
             "this order. Numeric and boolean columns: the value as in the CSV file (true/yes = 1, false/no = 0). "
             "Categorical columns: the 0-based position of the text in 'vocabulary', -1 for text not in it. "
             "NaN means missing: the model fills it as VisualNN did in training ('fill'). Scaling and one-hot "
@@ -291,7 +293,7 @@ def _table_tflite(model: Any, stats: dict[str, Any]) -> RawModel:
     cats = [c["name"] for c in columns if c["kind"] == "categorical"]
     if cats:
         lines.append(f"Text columns ({', '.join(cats)}) go in as their index in the vocabulary JSON beside the "
-                     "file (-1 when absent): TFLite cannot convert string lookups.")
+                     f"file (-1 when absent): {NO_STRING_LOOKUPS.get(fmt, fmt)} cannot convert string lookups.")
     return RawModel(_finish(row, x, model, "with_preprocessing"), lines, vocabulary, wrapped=True)
 
 
@@ -403,7 +405,7 @@ def raw_feed(stats: dict[str, Any], raw: Any, fmt: str) -> RawFeed:
 
         columns = raw_columns(stats, raw)
         n = len(next(iter(columns.values())))
-        if fmt == "tflite" and not stats.get("parts"):
+        if fmt in NO_STRING_LOOKUPS and not stats.get("parts"):
             matrix = np.stack([_column_codes(p, columns[p["name"]]) for p in stats["features"]], axis=1)
             return RawFeed([matrix.astype("float32")], [np.arange(n)], n)
         feed = {}

@@ -24,6 +24,7 @@ from visualnn import logs
 from visualnn.core.templates import TEMPLATES
 from visualnn.ui import theme
 from visualnn.ui.autosave import AutosaveManager, RecoveryPrompter, ask_with_dialog, install_autosave
+from visualnn.ui.block_editor import BlocksController
 from visualnn.ui.choosers import FileChooser
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_client import EngineClient
@@ -33,6 +34,7 @@ from visualnn.ui.export_dialogs import ExportController
 from visualnn.ui.file_open import FileOpenFilter, install_file_open_handler
 from visualnn.ui.help import HelpMenu, install_help_menu
 from visualnn.ui.import_model import ImportController
+from visualnn.ui.insight.panel import InsightHost, install_insight
 from visualnn.ui.main_window import MainWindow
 from visualnn.ui.recovery_dialog import RESTORE
 from visualnn.ui.training.close_guard import TrainingPrompter, ask_with_message_box
@@ -41,7 +43,7 @@ from visualnn.ui.welcome import prepare_example, show_welcome_if_first_run
 from visualnn.ui.window_files import example_project_path
 
 log = logging.getLogger(__name__)
-EXPORT_ACTIONS = ("export_keras", "export_savedmodel", "export_tflite", "export_script")  # File > Export, in order
+EXPORT_ACTIONS = ("export_keras", "export_savedmodel", "export_tflite", "export_onnx", "export_script")  # File > Export, in order
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Shell:
     export: ExportController
     help: HelpMenu
     importer: ImportController
+    blocks: BlocksController
+    insight: InsightHost | None = None  # the "Look inside" dock: activations and explanations
 
 
 def build_main_window(
@@ -72,7 +76,9 @@ def build_main_window(
     importer = ImportController(document, engine, window, window.confirm_replace)
     window.add_file_action("import_model", importer.action)
     help_menu = install_help_menu(window.help_menu, window, engine, window.show_step)
-    return Shell(window, export, help_menu, importer)
+    blocks = BlocksController(window)
+    insight = install_insight(window, document, engine)
+    return Shell(window, export, help_menu, importer, blocks, insight)
 
 
 @dataclass

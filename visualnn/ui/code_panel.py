@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QShowEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -35,6 +36,7 @@ from visualnn.ui import theme
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.code_worker import FactsJob
 from visualnn.ui.document import ProjectDocument
+from visualnn.ui.model_styles_help import show_model_styles
 
 log = logging.getLogger(__name__)
 STYLES = ("sequential", "functional", "subclass")
@@ -84,6 +86,14 @@ class CodePanel(QWidget):
         for style in STYLES:
             self.style_box.addItem(STYLE_LABELS[style], style)
         self.style_box.setToolTip("How the model is written: Sequential list, functional API, or a Model subclass.")
+        self.style_help_button = QToolButton(self)
+        self.style_help_button.setObjectName("style_help_button")
+        self.style_help_button.setText("Which style?")
+        self.style_help_button.setAutoRaise(True)
+        self.style_help_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxQuestion))
+        self.style_help_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.style_help_button.setToolTip("Sequential, functional or subclassing: which and why (Help page).")
+        self.style_help_button.clicked.connect(lambda _checked=False: show_model_styles(self.window()))
         self.model_button = QToolButton(self)
         self.model_button.setText("Model only")
         self.model_button.setToolTip("Only build_model(): follows every edit instantly.")
@@ -106,6 +116,7 @@ class CodePanel(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Style:"))
         bar.addWidget(self.style_box)
+        bar.addWidget(self.style_help_button)
         bar.addSpacing(12)
         bar.addWidget(self.model_button)
         bar.addWidget(self.script_button)

@@ -42,6 +42,7 @@ from visualnn.core.fixes import fix_command
 from visualnn.core.model_io import input_names, output_names
 from visualnn.core.paths import outside_folder_notice
 from visualnn.core.project.io import relative_data_path, resolve_data_path
+from visualnn.core.tensor_card import source_data_card
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.data.image_table import choices_of
 from visualnn.ui.data.part_edits import PartEdits
@@ -398,6 +399,9 @@ class DataPanel(QWidget, PartEdits):
             lines.append(f"suggested output: {info.suggestion.describe()}")
         if info.input_shape:
             lines.append(f"Input shape (one sample, no batch axis): {list(info.input_shape)}")
+            rescale = self.spec.image().rescale if self.spec is not None and self.spec.kind == "images" else "none"
+            card = source_data_card(self.spec.kind if self.spec is not None else None, info.input_shape, rescale)
+            lines += ["", "Tensor card (what the model receives, and the TensorFlow code that makes it):", card.text()]
         self.tensor_view.setPlainText("\n".join(lines))
 
     def _update_code(self) -> None:

@@ -160,6 +160,7 @@ class ExportController(QObject):
             ("export_keras", "Keras Model (.keras)…", self.export_keras),
             ("export_savedmodel", "TensorFlow SavedModel…", self.export_savedmodel),
             ("export_tflite", "TensorFlow Lite (.tflite)…", self.export_tflite),
+            ("export_onnx", "ONNX (.onnx)…", self.export_onnx),
             ("export_script", "Python Training Script (.py)…", self.export_script),
         ):
             act = self._find_action(key) or QAction(text, parent or self)
@@ -223,6 +224,10 @@ class ExportController(QObject):
             quantize = QUANTIZE_CHOICES[label]
         target = path or self._ask_path("Export TensorFlow Lite model", "model.tflite", "TFLite model (*.tflite)")
         return self.export_model(target, quantize)
+
+    def export_onnx(self, path: str | None = None) -> JobHandle | None:
+        """Export as ONNX (tf2onnx in the engine, checked with onnxruntime; needs ``visualnn[onnx]``)."""
+        return self.export_model(path or self._ask_path("Export ONNX model", "model.onnx", "ONNX model (*.onnx)"))
 
     def export_model(self, path: str, quantize: str = "none", run_id: str | None = None) -> JobHandle | None:
         """Send an ``export_model`` job and return its handle; the parity report arrives in :attr:`exported`."""

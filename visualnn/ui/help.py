@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from visualnn.ui import errors
 from visualnn.ui.about import show_about
 from visualnn.ui.engine_link import EngineLink
+from visualnn.ui.model_styles_help import show_model_styles
 from visualnn.ui.welcome import show_tour
 
 KERAS_DOCS = "https://keras.io/api/"
@@ -189,6 +190,7 @@ class HelpMenu(QObject):
         add("helpLayerReference", "Layer reference…", lambda: self.reference("Layers"),
             QKeySequence(QKeySequence.StandardKey.HelpContents))
         add("helpCompileReference", "Losses, optimizers and metrics…", lambda: self.reference("Losses"))
+        add("helpModelStyles", "Sequential, functional or subclassing: which and why", self.model_styles)
         add("helpKerasDocs", "Keras documentation", lambda: errors.open_url(KERAS_DOCS))
         menu.addSeparator()
         add("helpTour", "Guided tour", self.tour)
@@ -214,6 +216,12 @@ class HelpMenu(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialogs["reference"] = dialog
         dialog.show()
+        return dialog
+
+    def model_styles(self) -> QDialog:
+        """Open the page on the three ways to define a Keras model (also linked from the Code dock)."""
+        dialog = show_model_styles(self.window)
+        self.dialogs["model_styles"] = dialog
         return dialog
 
     def about(self) -> QDialog:

@@ -103,6 +103,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
     # Once, on the loop turn after the canvas's first paint (or FIRST_PAINT_BACKSTOP_MS after show()
     # when it is never painted): the window is on screen, so what may wait for it can start.
     first_painted = Signal()
+    # The Evaluation tab asks for an explanation of one sample: run id, split, index (the "Look inside" dock answers).
+    explain_requested = Signal(str, str, int)
 
     def __init__(
         self,
@@ -128,7 +130,13 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.step_bar)
-        lay.addWidget(self.view, 1)
+        # The model's canvas, and a tab per opened block (ui.block_editor); the bar shows only with two tabs or more.
+        self.canvas_tabs = QTabWidget(central)
+        self.canvas_tabs.setObjectName("canvas_tabs")
+        self.canvas_tabs.setDocumentMode(True)
+        self.canvas_tabs.setTabBarAutoHide(True)
+        self.canvas_tabs.addTab(self.view, "Model")
+        lay.addWidget(self.canvas_tabs, 1)
         self.setCentralWidget(central)
         self.docks: dict[str, QDockWidget] = {}
         self._training_prompter = training_prompter
@@ -226,6 +234,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             self.docks[key].setWidget(panel)
             placeholder.deleteLater()
         panels.guard.message.connect(lambda msg: self.statusBar().showMessage(msg))
+        panels.evaluation.explain_requested.connect(self.explain_requested)
         training.devices_found.connect(self.set_engine_info)
         return panels
 
@@ -362,13 +371,14 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(acts["quit"])
         edit = bar.addMenu("&Edit")
+        self.edit_menu: QMenu = edit  # features add their actions (ui.block_editor: Make Block…)
         for key in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all", "find_layer"):
             edit.addSeparator() if key is None else edit.addAction(acts[key])
         view = bar.addMenu("&View")
         for key in ("zoom_in", "zoom_out", "zoom_reset", "fit"):
             view.addAction(acts[key])
         view.addSeparator()
-        panels = view.addMenu("&Panels")
+        panels = self.panels_menu = view.addMenu("&Panels")
         for dock in self.docks.values():
             panels.addAction(dock.toggleViewAction())
         view.addAction(acts["reset_layout"])
@@ -376,6 +386,14 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         model.addAction(acts["auto_layout"])
         model.addAction(acts["toggle_mode"])
         self.help_menu: QMenu = bar.addMenu("&Help")  # filled by visualnn.ui.help (composition root)
+
+    def add_bottom_dock(self, key: str, title: str, widget: QWidget) -> QDockWidget:
+        """A feature's dock among the bottom tabs (after the others), listed in View > Panels."""
+        dock = self._dock(key, title, widget, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks[BOTTOM_TABS[-1]], dock)
+        self.panels_menu.addAction(dock.toggleViewAction())
+        self.docks[BOTTOM_TABS[0]].raise_()  # the workflow's current tab stays in front
+        return dock
 
     def add_file_action(self, key: str, action: QAction) -> None:
         """Put a feature's action in the File menu after Open Recent (and in :attr:`actions_` by key)."""

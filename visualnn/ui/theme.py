@@ -19,6 +19,7 @@ CATEGORY_COLORS: dict[str, str] = {
     "preprocessing": "#3F8F8F",  # sea
     "pretrained": "#A0522D",  # sienna: whole pretrained networks
     "generic": "#7C7C7C",  # grey
+    "blocks": "#3B3B98",  # indigo: a nested model drawn as one card (a stack of cards)
 }
 CATEGORY_TITLES: dict[str, str] = {
     "input": "Input / Output",
@@ -33,6 +34,7 @@ CATEGORY_TITLES: dict[str, str] = {
     "preprocessing": "Preprocessing",
     "pretrained": "Pretrained",
     "generic": "Other",
+    "blocks": "Blocks",
 }
 ERROR = "#D64541"
 WARNING = "#E0A030"

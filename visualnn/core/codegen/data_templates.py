@@ -68,6 +68,36 @@ def column_values(column, kind):
     )
 '''
 
+NUM_SAMPLES = """def num_samples(part):
+    \"\"\"The number of samples in one array or in a dict of named arrays (they all have the same).\"\"\"
+    if isinstance(part, dict):
+        part = next(iter(part.values()))
+    return len(part)
+"""
+
+ENCODE_TARGET = """def encode_target(column, kind, task):
+    \"\"\"One target column's codes (n, 1) as float64 (NaN = missing) and its class names.\"\"\"
+    values = column_values(column, kind)
+    if kind == "categorical":
+        names = sorted({v for v in values if v is not None})
+        lookup = {name: i for i, name in enumerate(names)}
+        codes = np.array(
+            [np.nan if v is None else lookup[v] for v in values], dtype=np.float64
+        )
+        return codes.reshape(-1, 1), names
+    if kind == "boolean":
+        return values.reshape(-1, 1), ["false", "true"]
+    if task == "regression":
+        return values.reshape(-1, 1), []
+    classes = np.unique(values[~np.isnan(values)])
+    names = [str(int(v)) if float(v).is_integer() else str(v) for v in classes]
+    codes = np.where(
+        np.isnan(values), np.nan, np.searchsorted(classes, np.nan_to_num(values))
+    )
+    return codes.reshape(-1, 1), names
+"""
+"""Shared by the single-CSV and the column-group templates (one target column's encoding, written once)."""
+
 CSV_HEAD = '''
 RECIPES = []  # each feature column's recipe, fitted on the training rows by load_data()
 
@@ -79,27 +109,10 @@ def encode_targets(table):
         values = [column_values(table[t["name"]], "numeric") for t in targets]
         return np.stack(values, axis=1), []
     target = targets[0]
-    values = column_values(table[target["name"]], target["kind"])
-    if target["kind"] == "categorical":
-        names = sorted({v for v in values if v is not None})
-        lookup = {name: i for i, name in enumerate(names)}
-        codes = np.array(
-            [np.nan if v is None else lookup[v] for v in values], dtype=np.float64
-        )
-        return codes.reshape(-1, 1), names
-    if target["kind"] == "boolean":
-        return values.reshape(-1, 1), ["false", "true"]
-    if DATA["task"] == "regression":
-        return values.reshape(-1, 1), []
-    classes = np.unique(values[~np.isnan(values)])
-    names = [str(int(v)) if float(v).is_integer() else str(v) for v in classes]
-    codes = np.where(
-        np.isnan(values), np.nan, np.searchsorted(classes, np.nan_to_num(values))
-    )
-    return codes.reshape(-1, 1), names
+    return encode_target(table[target["name"]], target["kind"], DATA["task"])
 
 
-'''
+''' + ENCODE_TARGET + "\n\n"
 
 CSV_COLUMNS = '''
 def fit_column(feature, train, everything):
@@ -619,12 +632,7 @@ NUMPY_PARTS = '''
 SCALING = {}  # per Input: the training split's center and scale and the sample shape, set by load_data()
 
 
-def num_samples(part):
-    """The number of samples in one array or in a dict of named arrays (they all have the same)."""
-    if isinstance(part, dict):
-        part = next(iter(part.values()))
-    return len(part)
-
+''' + NUM_SAMPLES + '''
 
 def load_data():
     """Step 1, the data: one named array per Input and per output, one shared split, scaled inputs.
@@ -675,34 +683,9 @@ TABLE_PARTS = '''
 RECIPES = {}  # per Input: its columns' recipes, fitted on the training rows by load_data()
 
 
-def num_samples(part):
-    """The number of samples in one array or in a dict of named arrays (they all have the same)."""
-    if isinstance(part, dict):
-        part = next(iter(part.values()))
-    return len(part)
+''' + NUM_SAMPLES + '''
 
-
-def encode_target(table, target):
-    """One target column's codes (n, 1) as float64 (NaN = missing) and its class names."""
-    values = column_values(table[target["column"]], target["kind"])
-    if target["kind"] == "categorical":
-        names = sorted({v for v in values if v is not None})
-        lookup = {name: i for i, name in enumerate(names)}
-        codes = np.array(
-            [np.nan if v is None else lookup[v] for v in values], dtype=np.float64
-        )
-        return codes.reshape(-1, 1), names
-    if target["kind"] == "boolean":
-        return values.reshape(-1, 1), ["false", "true"]
-    if target["task"] == "regression":
-        return values.reshape(-1, 1), []
-    classes = np.unique(values[~np.isnan(values)])
-    names = [str(int(v)) if float(v).is_integer() else str(v) for v in classes]
-    codes = np.where(
-        np.isnan(values), np.nan, np.searchsorted(classes, np.nan_to_num(values))
-    )
-    return codes.reshape(-1, 1), names
-
+''' + ENCODE_TARGET + '''
 
 def encode_labels(codes, task, n_classes):
     """One output's labels as its loss expects them: class indices or one-hot rows, else float32."""
@@ -724,7 +707,9 @@ def encode_parts(table, codes, names):
     keep = np.ones(len(table), dtype=bool)
     for target in DATA["outputs"]:
         if target["name"] not in codes:
-            codes[target["name"]], names[target["name"]] = encode_target(table, target)
+            column = table[target["column"]]
+            coded = encode_target(column, target["kind"], target["task"])
+            codes[target["name"]], names[target["name"]] = coded
         keep &= ~np.isnan(codes[target["name"]]).any(axis=1)  # rows without a target
     values = {}
     for group in DATA["inputs"]:
@@ -856,13 +841,7 @@ def make_dataset(x, y, batch_size, training):
     return ds
 '''
 
-RANDOM_PARTS = '''
-def num_samples(part):
-    """The number of samples in one array or in a dict of named arrays (they all have the same)."""
-    if isinstance(part, dict):
-        part = next(iter(part.values()))
-    return len(part)
-
+RANDOM_PARTS = "\n" + NUM_SAMPLES + '''
 
 def load_data():
     """Step 1, the data: the project has no dataset, so random samples of the right shapes stand in.
@@ -903,12 +882,7 @@ TIMESERIES_TARGETS = '''
 SCALING = {}  # the training split's per-feature center and scale, set by load_data()
 
 
-def num_samples(part):
-    """The number of samples in one array or in a dict of named arrays (they all have the same)."""
-    if isinstance(part, dict):
-        part = next(iter(part.values()))
-    return len(part)
-
+''' + NUM_SAMPLES + '''
 
 def make_windows(values, targets):
     """Sliding windows (samples, time steps, features) and the target columns horizon steps after each."""

@@ -5,6 +5,7 @@ Reads the same ``spec.keras_call`` the builder instantiates, so the code and the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from visualnn.core.codegen.literals import (
@@ -13,6 +14,7 @@ from visualnn.core.codegen.literals import (
     Cat,
     CodegenError,
     Expr,
+    Raw,
     call,
     class_name,
     identifier,
@@ -20,11 +22,12 @@ from visualnn.core.codegen.literals import (
     statement,
     string,
 )
-from visualnn.core.graph import Graph
+from visualnn.core.graph import BlockDef, Graph, Node
 from visualnn.core.names import layer_name_problem
 from visualnn.core.sequential import sequential_problem
-from visualnn.core.shapes import infer_shapes
+from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import KerasCall, LayerSpec, Registry, ShapeError, default_registry
+from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 
 STYLES = ("sequential", "functional", "subclass")
 
@@ -37,8 +40,10 @@ class Step:
     var: str
     label: str
     spec: LayerSpec
-    ctor: Cat  # the layer (or keras.Input) constructor expression, name included
+    ctor: Expr  # the layer (or keras.Input) constructor expression, name included
     inputs: tuple[tuple[str, str], ...]  # (port name, source variable), by port
+    shared: str | None = None  # a shared block: the variable of the one model every shared node calls
+    define: Expr | None = None  # on the first shared node of a block: the expression that makes that model
 
 
 def model_name(project_name: str) -> str:
@@ -46,9 +51,17 @@ def model_name(project_name: str) -> str:
     return identifier(project_name, set(), fallback="model")
 
 
-def plan(graph: Graph, registry: Registry | None = None) -> list[Step]:
-    """Every node in topological order with a unique variable name; errors name the node."""
+def plan(graph: Graph, registry: Registry | None = None, blocks: Mapping[str, BlockDef] | None = None) -> list[Step]:
+    """Every node in topological order with a unique variable name; errors name the node.
+
+    A Block node's constructor calls the block's helper function (``block_code``) with the shapes of its inputs.
+    """
     registry = registry or default_registry()
+    blocks = graph.blocks if blocks is None else blocks
+    # Blocks and pretrained backbones (input_shape from their input) need the shapes coming in.
+    shaped = any((s := registry.get(n.type)) is not None and s.shaped_call is not None for n in graph)
+    shapes = infer_shapes(graph, registry, blocks) if shaped or any(n.type == BLOCK_TYPE for n in graph) else None
+    shared_vars: dict[str, str] = {}
     order = graph.topological_order()
     if len(order) != len(graph.nodes):
         raise CodegenError("The graph has a cycle; models must be acyclic. Remove an edge on the cycle.")
@@ -58,8 +71,6 @@ def plan(graph: Graph, registry: Registry | None = None) -> list[Step]:
     labels = {n.label for n in graph}
     steps: list[Step] = []
     var_of: dict[str, str] = {}
-    shaped = any((s := registry.get(n.type)) is not None and s.shaped_call is not None for n in graph)
-    report = infer_shapes(graph, registry) if shaped else None  # backbones take input_shape from their input
     for nid in order:
         node = graph.nodes[nid]
         spec = registry.get(node.type)
@@ -69,19 +80,30 @@ def plan(graph: Graph, registry: Registry | None = None) -> list[Step]:
         if problem:  # the script would fail as soon as it trains
             raise CodegenError(f"{node.label}: {problem}")
         params = spec.resolved(node.params)
-        try:
-            inputs = [x for x in report.nodes[nid].input_shapes if x is not None] if report else []
-            kc = spec.call_for(params, inputs)
-        except ShapeError as exc:  # a spec refusing its settings (e.g. a generic layer's config that is not JSON)
-            raise CodegenError(f"{node.label}: {exc}") from exc
-        ctor = _constructor(spec, kc, params, node.label)
         edges = graph.in_edges(nid)
         if len(edges) < spec.required_inputs():
             raise CodegenError(f"{node.label}: {spec.type} has unconnected inputs; connect a layer into it.")
         ins = tuple((spec.port_name(e.dst.port), var_of[e.src.node]) for e in edges)
         var = identifier(node.label, taken)
         var_of[nid] = var
-        steps.append(Step(nid, var, node.label, spec, ctor, ins))
+        if spec.type == BLOCK_TYPE and shapes is not None:
+            name = str(params.get("block"))
+            ctor: Expr = block_constructor(node, shapes, blocks)
+            if not params.get("shared"):
+                steps.append(Step(nid, var, node.label, spec, ctor, ins))
+                continue
+            first = name not in shared_vars
+            if first:
+                shared_vars[name] = identifier(f"shared_{name}", taken)
+            steps.append(Step(nid, var, node.label, spec, shared_vars[name], ins, shared_vars[name],
+                              ctor if first else None))
+            continue
+        try:
+            inputs = [x for x in shapes.nodes[nid].input_shapes if x is not None] if shapes is not None else []
+            kc = spec.call_for(params, inputs)
+        except ShapeError as exc:  # a spec refusing its settings (e.g. a generic layer's config that is not JSON)
+            raise CodegenError(f"{node.label}: {exc}") from exc
+        steps.append(Step(nid, var, node.label, spec, _constructor(spec, kc, params, node.label), ins))
     return steps
 
 
@@ -116,6 +138,9 @@ def _apply(step: Step, layer: Expr) -> Cat:
     """``layer(x)``, ``layer([a, b])`` or ``layer(query=q, value=v)`` by the spec's call style."""
     srcs = [v for _, v in step.inputs]
     style = step.spec.call_style
+    if step.spec.type == BLOCK_TYPE:  # a model with one Input takes its tensor, one with several a list
+        arg: Expr = srcs[0] if len(srcs) == 1 else Br("[", tuple(srcs), "]")
+        return Cat((layer, Br("(", (arg,), ")", call=True)))
     if style == "list":
         return Cat((layer, Br("(", (Br("[", tuple(srcs), "]"),), ")", call=True)))
     if style == "named":
@@ -139,6 +164,12 @@ def _outputs(graph: Graph, steps: list[Step]) -> tuple[list[Step], list[Step]]:
     return inputs, outputs
 
 
+def _shared_definitions(steps: list[Step], indent: int, prefix: str = "") -> list[str]:
+    """``shared_block = build_block(...)``: the one model that every shared node of a block calls (shared weights)."""
+    return [statement(Cat((f"{prefix}{s.shared} = ", s.define)), indent) for s in steps
+            if s.shared is not None and s.define is not None]
+
+
 def _one_or_list(steps: list[Step]) -> Expr:
     if len(steps) == 1:
         return steps[0].var
@@ -159,6 +190,7 @@ def sequential_code(graph: Graph, name: str, steps: list[Step], registry: Regist
     lines = [
         "def build_model():",
         _doc("Define the network: a stack of layers, one after another (keras.Sequential).", 4),
+        *_shared_definitions(steps, 4),
         statement(Cat(("model = ", call("keras.Sequential", {"name": name}, args=(layers,)))), 4),
         "    return model",
     ]
@@ -171,6 +203,7 @@ def functional_code(graph: Graph, name: str, steps: list[Step]) -> list[str]:
     lines = [
         "def build_model():",
         _doc("Define the network with the functional API (a directed acyclic graph of layers).", 4),
+        *_shared_definitions(steps, 4),
     ]
     for step in steps:
         expr: Expr = step.ctor if step.spec.type == "Input" else _apply(step, step.ctor)
@@ -197,8 +230,10 @@ def subclass_code(graph: Graph, name: str, project_name: str, steps: list[Step])
         "    def __init__(self, **kwargs):",
         "        super().__init__(**kwargs)",
     ]
+    lines += _shared_definitions(steps, 8, "self.")
     for step in layers:
-        lines.append(statement(Cat((f"self.{step.var} = ", step.ctor)), 8))
+        if step.shared is None:
+            lines.append(statement(Cat((f"self.{step.var} = ", step.ctor)), 8))
     lines += [
         "",
         "    def build(self, input_shape):",
@@ -221,7 +256,8 @@ def subclass_code(graph: Graph, name: str, project_name: str, steps: list[Step])
             f"            {', '.join(s.var for s in inputs)} = inputs",
         ]
     for step in layers:
-        lines.append(statement(Cat((f"{step.var} = ", _apply(step, f"self.{step.var}"))), 8))
+        layer = f"self.{step.shared or step.var}"
+        lines.append(statement(Cat((f"{step.var} = ", _apply(step, layer))), 8))
     if len(outputs) == 1:
         lines.append(f"        return {outputs[0].var}")
     else:  # keyed by output name, so compile's per-output losses and the targets find their output
@@ -258,11 +294,83 @@ def model_definition(graph: Graph, project_name: str, style: str, registry: Regi
         raise CodegenError(f"Code style must be one of {', '.join(STYLES)}; received {style!r}.")
     steps = plan(graph, registry)
     name = model_name(project_name)
+    helpers = block_functions(graph, registry)
     if style == "sequential":
-        return sequential_code(graph, name, steps, registry)
+        return helpers + sequential_code(graph, name, steps, registry)
     if style == "functional":
-        return functional_code(graph, name, steps)
-    return subclass_code(graph, name, project_name, steps)
+        return helpers + functional_code(graph, name, steps)
+    return helpers + subclass_code(graph, name, project_name, steps)
+
+
+def block_function_lines(block: BlockDef, blocks: Mapping[str, BlockDef], registry: Registry | None = None) -> list[str]:
+    """``def build_<block>(input_shape, name=...)``: the block as a small functional ``keras.Model``."""
+    inner = block.graph  # its Inputs' shapes are replaced by the caller's; blocks inside keep the stored ones
+    try:
+        steps = plan(inner, registry, blocks)
+    except CodegenError as exc:
+        raise CodegenError(f"Inside block {block.name!r}: {exc}") from exc
+    inputs, outputs = _outputs(inner, steps)
+    args = ["input_shape"] if len(inputs) == 1 else ["input_shapes"]
+    lines = [
+        f"def {block_function(block.name)}({args[0]}, name={string(block.name)}):",
+        _doc(f"The block {block.name!r}: its layers as a small keras.Model, used like one layer.", 4),
+    ]
+    lines += _shared_definitions(steps, 4)
+    for step in steps:
+        if step.spec.type == "Input":
+            shape = "input_shape" if len(inputs) == 1 else f"input_shapes[{inputs.index(step)}]"
+            expr: Expr = call("keras.Input", {"shape": Raw(shape), "name": step.label})
+        else:
+            expr = _apply(step, step.ctor)
+        lines.append(statement(Cat((f"{step.var} = ", expr)), 4))
+    model = call("keras.Model", {}, args=(Cat(("inputs=", _one_or_list(inputs))), Cat(("outputs=", outputs[0].var)),
+                                          "name=name"))
+    lines.append(statement(Cat(("return ", model)), 4))
+    return lines
+
+
+def block_functions(graph: Graph, registry: Registry | None = None) -> list[str]:
+    """The helper functions of every block the graph uses (inner blocks first), each followed by two blank lines."""
+    lines: list[str] = []
+    done: list[str] = []
+    for name in (n.params.get("block") for n in graph if n.type == BLOCK_TYPE):
+        for dep in _dependencies(str(name), graph.blocks, ()):
+            if dep not in done:
+                done.append(dep)
+                lines += [*block_function_lines(graph.blocks[dep], graph.blocks, registry), "", ""]
+    return lines
+
+
+def _dependencies(name: str, blocks: Mapping[str, BlockDef], within: tuple[str, ...]) -> list[str]:
+    if name not in blocks:
+        raise CodegenError(f"Block {name!r} is not defined in this project; import its .vnnblock file.")
+    if name in within:
+        raise CodegenError(f"Block {name!r} contains itself; a block cannot nest itself.")
+    out: list[str] = []
+    for node in blocks[name].graph:
+        if node.type == BLOCK_TYPE:
+            out += [d for d in _dependencies(str(node.params.get("block")), blocks, (*within, name)) if d not in out]
+    return [*out, name]
+
+
+def block_function(name: str) -> str:
+    """The helper function's name for a block (``build_residual``): never a layer variable of ``build_model``."""
+    return f"build_{name}"
+
+
+def block_constructor(node: Node, shapes: ShapeReport, blocks: Mapping[str, BlockDef]) -> Cat:
+    """``build_residual((8, 8, 16), name="residual_1")``: the block's model for the shapes flowing into the node."""
+    info = shapes.nodes.get(node.id)
+    name = str(node.params.get("block"))
+    if name not in blocks:
+        raise CodegenError(f"{node.label}: block {name!r} is not defined in this project; import its .vnnblock file.")
+    if info is None or info.error or any(s is None for s in info.input_shapes):
+        why = info.error if info is not None and info.error else "the shapes flowing into it are unknown"
+        raise CodegenError(f"{node.label}: {why}")
+    dims = [tuple(s[1:]) for s in info.input_shapes if s is not None]
+    shape_arg = literal(dims[0]) if len(dims) == 1 else Br("[", tuple(literal(d) for d in dims), "]")
+    label = name if node.params.get("shared") else node.label
+    return call(block_function(name), {"name": label}, args=(shape_arg,))
 
 
 __all__ = ["INDENT", "STYLES", "Step", "model_definition", "model_name", "plan"]

@@ -25,6 +25,13 @@ def graph_with_spec_versions(graph: Graph, registry: Registry | None = None) -> 
     """
     data = graph.to_dict()
     specs = default_registry() if registry is None else registry
+    _with_versions(data, specs)
+    for block in data.get("blocks", []):
+        _with_versions(block["graph"], specs)
+    return data
+
+
+def _with_versions(data: dict[str, Any], specs: Registry) -> None:
     nodes = []
     for node in data["nodes"]:
         spec = specs.get(str(node.get("type")))
@@ -32,7 +39,6 @@ def graph_with_spec_versions(graph: Graph, registry: Registry | None = None) -> 
             node = {"id": node["id"], "type": node["type"], SPEC_VERSION_KEY: spec.version, **node}
         nodes.append(node)
     data["nodes"] = nodes
-    return data
 
 
 class Project:

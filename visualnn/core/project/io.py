@@ -15,8 +15,9 @@ import os
 from typing import Any
 
 from visualnn.core import json_limits
+from visualnn.core.block_rules import block_name_problem, structure_problem
 from visualnn.core.dataset import DatasetSpec, option_type_problems
-from visualnn.core.graph import MODES, Edge, Graph, Node
+from visualnn.core.graph import MODES, BlockDef, Edge, Graph, Node
 from visualnn.core.paths import rebase_path, relative_path, resolve_path
 from visualnn.core.project import DEFAULT_NAME, FORMAT, FORMAT_VERSION, SPEC_VERSION_KEY, Project
 from visualnn.core.project.migrations import MigrationError, migrate
@@ -254,21 +255,21 @@ class _Builder:
                 for i, r in enumerate(self.want(data.get("runs", []), list, "runs", "a list"))]
         return Project(graph, name, dataset, training, runs)
 
-    def graph(self, data: dict[str, Any]) -> Graph:
-        """Nodes (types resolved through aliases) and edges between known nodes."""
+    def graph(self, data: dict[str, Any], at: str = "graph") -> Graph:
+        """Nodes (types resolved through aliases), edges between known nodes, and block definitions."""
         mode = data.get("mode", "functional")
         if mode not in MODES:
-            raise self.fail("graph.mode", f"must be one of {', '.join(MODES)}; received {mode!r}.")
+            raise self.fail(f"{at}.mode", f"must be one of {', '.join(MODES)}; received {mode!r}.")
         graph = Graph(mode)
         nodes = graph.nodes  # filled directly: loading is not an edit, so no signals
-        for i, nd in enumerate(self.want(data.get("nodes", []), list, "graph.nodes", "a list")):
-            node = self.node(self.want(nd, dict, f"graph.nodes[{i}]", "an object"), f"graph.nodes[{i}]")
+        for i, nd in enumerate(self.want(data.get("nodes", []), list, f"{at}.nodes", "a list")):
+            node = self.node(self.want(nd, dict, f"{at}.nodes[{i}]", "an object"), f"{at}.nodes[{i}]")
             if node.id in nodes:
-                raise self.fail(f"graph.nodes[{i}].id", f"duplicate node id {node.id!r}; ids must be unique.")
+                raise self.fail(f"{at}.nodes[{i}].id", f"duplicate node id {node.id!r}; ids must be unique.")
             nodes[node.id] = node
         edges = graph.edges
-        for i, ed in enumerate(self.want(data.get("edges", []), list, "graph.edges", "a list")):
-            where = f"graph.edges[{i}]"
+        for i, ed in enumerate(self.want(data.get("edges", []), list, f"{at}.edges", "a list")):
+            where = f"{at}.edges[{i}]"
             self.want(ed, dict, where, "an object")
             for key in ("from", "to"):
                 ref = ed.get(key)
@@ -278,7 +279,29 @@ class _Builder:
                 if ref[0] not in nodes:
                     raise self.fail(f"{where}.{key}", f"refers to the missing node {ref[0]!r}.")
             edges.append(Edge.from_dict(ed))
+        if at == "graph":  # block definitions live at the project's level only
+            for i, bd in enumerate(self.want(data.get("blocks", []), list, f"{at}.blocks", "a list")):
+                block = self.block(self.want(bd, dict, f"{at}.blocks[{i}]", "an object"), f"{at}.blocks[{i}]")
+                if block.name in graph.blocks:
+                    raise self.fail(f"{at}.blocks[{i}].name", f"block {block.name!r} is defined twice; names must be unique.")
+                graph.blocks[block.name] = block
         return graph
+
+    def block(self, bd: dict[str, Any], where: str) -> BlockDef:
+        """One block definition: a valid name and a graph with Inputs and one output (errors name the block)."""
+        name = self.want(bd.get("name"), str, f"{where}.name", "text")
+        problem = block_name_problem(name)
+        if problem:
+            raise self.fail(f"{where}.name", problem)
+        inner = self.want(bd.get("graph"), dict, f"{where}.graph", "an object")
+        if "blocks" in inner:
+            raise self.fail(f"{where}.graph.blocks", f"block {name!r} holds block definitions of its own; blocks are "
+                                                     "defined once, at the project level.")
+        block = BlockDef(name, self.graph(inner, f"{where}.graph"))
+        problem = structure_problem(block)
+        if problem:
+            raise self.fail(where, f"block {name!r} {problem} Open the block and fix it, or remove it from the file.")
+        return block
 
     def node(self, nd: dict[str, Any], where: str) -> Node:
         """One node; params are checked for their JSON type (ranges are validation's job)."""

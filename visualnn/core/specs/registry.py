@@ -19,6 +19,7 @@ CATEGORIES = (
     "preprocessing",
     "pretrained",
     "generic",
+    "blocks",
 )
 """Palette order; also the keys of the UI colour table."""
 

@@ -75,6 +75,28 @@ class CanvasController(QObject):
             return node.id
         return None
 
+    def add_block(
+        self, name: str, center: tuple[float, float] | None = None, after: str | None = None, edge: Edge | None = None
+    ) -> str | None:
+        """Add a Block node using the project's block ``name`` (like :meth:`add_layer`); returns its id."""
+        if name not in self.graph.blocks:
+            self.message.emit(f"There is no block {name!r} in this project; import its .vnnblock file first.")
+            return None
+        if center is None and after is not None and after in self.graph.nodes:
+            ax, ay = self.graph.nodes[after].pos
+            center = (ax + NODE_WIDTH / 2, ay + NODE_HEIGHT * 1.5 + 56)
+        node = self.new_node("Block", center)
+        node.id = C.fresh_id(self.graph, name)
+        node.params["block"] = name
+        cmds = self._add_commands(node, after, edge, center)
+        if self.graph.mode == SEQUENTIAL and self.graph.nodes:
+            cmds = self._with_chain_layout(cmds)
+        cmd: C.Command = cmds[0] if len(cmds) == 1 else C.Macro(f"Add block {name}", cmds)
+        if self.document.push(cmd):
+            self.selection_requested.emit([node.id])
+            return node.id
+        return None
+
     def _add_commands(
         self, node: Node, after: str | None, edge: Edge | None, center: tuple[float, float] | None
     ) -> list[C.Command]:

@@ -238,6 +238,11 @@ class NodeItem(QGraphicsItem):
             border = QPen(QColor(theme.ACCENT), 2.6)
         elif self.highlight:
             border = QPen(QColor(theme.ACCENT).lighter(130), 2.0)
+        if v.category == "blocks" and lod >= 0.1:
+            # A block holds layers: a second card peeks out behind it, like a stack (double-click opens it).
+            painter.setPen(QPen(cat, 1.4))
+            painter.setBrush(theme.node_fill())
+            painter.drawRoundedRect(rect.translated(4, 4), RADIUS, RADIUS)
         if lod < 0.1:
             # Whole-model overview: a flat block is all the eye can see at this size.
             painter.fillRect(rect, QColor(theme.ACCENT) if self.isSelected() else (QColor(theme.ERROR) if v.severity == "error" else cat))

@@ -27,7 +27,7 @@ INDENT = 12.0  # the rows sit under the title, past its fold arrow
 SLACK = 12.0  # text widths differ a little between the metrics here and the painter's device
 MAX_WIDTH = 2 * NODE_WIDTH
 TIP = ("Preprocessing the data implies, derived from the data (not part of the graph, not saved as layers).\n"
-       "Exported models (.keras, SavedModel, .tflite) and the script's with_preprocessing(model) put these\n"
+       "Exported models (.keras, SavedModel, .tflite, .onnx) and the script's with_preprocessing(model) put these\n"
        "Keras layers in front of the model, so they take raw data. Click to fold or unfold.")
 
 

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneM
 
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.preprocessing_steps import preprocessing_steps
-from visualnn.core.shapes import ShapeReport, describe
+from visualnn.core.shapes import ShapeReport, block_inputs, describe
 from visualnn.core.specs import fmt_shape
+from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 from visualnn.ui import theme
 from visualnn.ui.canvas.controller import CanvasController
 from visualnn.ui.canvas.items import EdgeItem, NodeItem, NodeView, PortItem
@@ -25,6 +26,7 @@ class GraphScene(QGraphicsScene):
     """Items for every node and edge of the open graph; the document stays the only truth."""
 
     selection_ids_changed = Signal(list)
+    node_double_clicked = Signal(str)  # node id (a Block node opens its block)
     preprocessing_changed = Signal()  # the preprocessing group appeared or went
 
     def __init__(self, document: ProjectDocument, controller: CanvasController | None = None) -> None:
@@ -140,6 +142,11 @@ class GraphScene(QGraphicsScene):
         if spec is None:
             n = max(connected, default=-1) + 1
             return max(n, 1), [], connected
+        block = self.document.graph.blocks.get(str(node.params.get("block"))) if spec.type == BLOCK_TYPE else None
+        if block is not None:  # one port per Input of the block, named after it
+            inputs = [block.graph.nodes[i].label for i in block_inputs(block.graph)]
+            n = max(len(inputs), max(connected, default=-1) + 1)
+            return n, [*inputs, *(f"port {i}" for i in range(len(inputs), n))], connected
         if spec.variadic:
             n = max(spec.min_inputs, max(connected, default=-1) + 2)
             return n, [spec.port_name(i) for i in range(n)], connected
@@ -173,6 +180,8 @@ class GraphScene(QGraphicsScene):
                 if severity is None or _SEVERITY_RANK[sev] > _SEVERITY_RANK[severity]:
                     severity = sev
         lines = [f"<b>{node.label}</b> — {node.type}"]
+        if node.type == BLOCK_TYPE:
+            lines.append("Double-click (or Edit > Open Block) to see and edit its layers.")
         if spec:
             lines.append(f"<i>{spec.doc}</i>")
             for p in spec.params:
@@ -274,6 +283,15 @@ class GraphScene(QGraphicsScene):
 
     def _on_scene_selection_changed(self) -> None:
         self.selection_ids_changed.emit(self.selected_ids())
+
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 (Qt API)
+        """A double-click on a card announces its node (the window opens a Block node's block)."""
+        item = self.node_at(event.scenePos())
+        if item is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.node_double_clicked.emit(item.node_id)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     # ------------------------------------------------------------ port drags
     def port_at(self, pos: QPointF) -> PortItem | None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from visualnn.core.graph import Edge
 from visualnn.ui import theme
-from visualnn.ui.canvas import LAYER_MIME
+from visualnn.ui.canvas import BLOCK_MIME, LAYER_MIME
 from visualnn.ui.canvas.items import EdgeItem
 from visualnn.ui.canvas.scene import GraphScene
 
@@ -223,14 +223,14 @@ class GraphView(QGraphicsView):
     # ------------------------------------------------------------ drops
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         """Accept layers dragged from the palette."""
-        if event.mimeData().hasFormat(LAYER_MIME):
+        if event.mimeData().hasFormat(LAYER_MIME) or event.mimeData().hasFormat(BLOCK_MIME):
             event.acceptProposedAction()
         else:
             super().dragEnterEvent(event)
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
         """Highlight the connection a layer would be inserted into."""
-        if not event.mimeData().hasFormat(LAYER_MIME):
+        if not (event.mimeData().hasFormat(LAYER_MIME) or event.mimeData().hasFormat(BLOCK_MIME)):
             super().dragMoveEvent(event)
             return
         edge = self.graph_scene.edge_at(self.mapToScene(event.position().toPoint()))
@@ -256,6 +256,15 @@ class GraphView(QGraphicsView):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         """Add the dropped layer at the drop point, or into the connection under it."""
         mime = event.mimeData()
+        if mime.hasFormat(BLOCK_MIME):  # one of the project's blocks: a Block node that uses it
+            self._set_drop_edge(None)
+            self._follow_fit = False
+            pos = self.mapToScene(event.position().toPoint())
+            edge = self.graph_scene.edge_at(pos)
+            self.graph_scene.controller.add_block(bytes(mime.data(BLOCK_MIME).data()).decode("utf-8"),
+                                                  (pos.x(), pos.y()), edge=edge.edge if edge is not None else None)
+            event.acceptProposedAction()
+            return
         if not mime.hasFormat(LAYER_MIME):
             super().dropEvent(event)
             return

@@ -66,6 +66,7 @@ class EvaluationPanel(QWidget):
 
     evaluated = Signal(dict)
     evaluation_failed = Signal(str)
+    explain_requested = Signal(str, str, int)  # run id, split, sample index: Grad-CAM of a wrong sample
 
     def __init__(self, document: ProjectDocument, engine: EngineLink | None, parent: QWidget | None = None,
                  extra_job: dict[str, Any] | None = None) -> None:
@@ -73,6 +74,7 @@ class EvaluationPanel(QWidget):
         self.document = document
         self.engine = engine
         self.report: dict[str, Any] | None = None
+        self._wrong_images = False  # the wrong samples are images (Grad-CAM can explain them)
 
         self.run_combo = QComboBox()
         self.run_combo.setToolTip("The run whose results are shown; choose another to evaluate it.")
@@ -100,11 +102,23 @@ class EvaluationPanel(QWidget):
         self.confusion = ConfusionMatrixView()
         self.per_class = QTableWidget()
         self.wrong = QTableWidget()
+        self.wrong.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.wrong.itemSelectionChanged.connect(self._update_explain_button)
+        self.wrong.cellDoubleClicked.connect(lambda *_: self._on_explain_clicked())
+        self.explain_button = QPushButton("Explain with Grad-CAM")
+        self.explain_button.setToolTip("Show which pixels made the model choose its (wrong) class for the selected "
+                                       "image, in the Look inside panel.")
+        self.explain_button.clicked.connect(self._on_explain_clicked)
+        wrong_box = QWidget()
+        wrong_layout = QVBoxLayout(wrong_box)
+        wrong_layout.setContentsMargins(0, 0, 0, 0)
+        wrong_layout.addWidget(self.wrong, 1)
+        wrong_layout.addWidget(self.explain_button)
         cls_page = QSplitter()
         cls_page.addWidget(self.confusion)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.per_class)
-        right.addWidget(self.wrong)
+        right.addWidget(wrong_box)
         cls_page.addWidget(right)
 
         self.scatter = pg.PlotWidget(title="predicted vs true")
@@ -200,6 +214,8 @@ class EvaluationPanel(QWidget):
         for table in (self.metrics_table, self.per_class, self.wrong):
             fill_table(table, [], [])
         self._pending_thumbnails = []
+        self._wrong_images = False
+        self._update_explain_button()
         self.confusion.set_matrix([], [])
         self.scatter_points.setData([], [])
         self.diagonal.setData([], [])
@@ -346,8 +362,24 @@ class EvaluationPanel(QWidget):
         self.wrong.verticalHeader().setDefaultSectionSize(40 if images else 24)  # room for thumbnails
         # Thumbnails are made when the tab is on screen: an automatic evaluation behind another tab costs nothing.
         self._pending_thumbnails = [w["sample"] for w in wrong] if images else []
+        self._wrong_images = images
+        self._update_explain_button()
         if self._on_screen():
             self._place_thumbnails()
+
+    def _update_explain_button(self) -> None:
+        images = bool(self._wrong_images)
+        self.explain_button.setVisible(images)
+        self.explain_button.setEnabled(images and bool(self.wrong.selectionModel().selectedRows()))
+
+    def _on_explain_clicked(self) -> None:
+        """Grad-CAM of the selected most-confidently-wrong image, with the shown run, on the scored split."""
+        rows = self.wrong.selectionModel().selectedRows()
+        item = self.wrong.item(rows[0].row(), 0) if rows else None
+        if item is None or self.report is None or not self._wrong_images:
+            return
+        index = int(item.text().replace(",", ""))
+        self.explain_requested.emit(str(self.report.get("run_id")), str(self.report.get("split") or "test"), index)
 
     def _on_screen(self) -> bool:
         # A dock behind another tab stays "visible" to Qt, moved out of the window: nothing of it is exposed.

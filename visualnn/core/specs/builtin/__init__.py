@@ -18,6 +18,7 @@ MODULES = (
     "preprocessing",
     "pretrained",
     "generic",
+    "blocks",
 )
 
 
