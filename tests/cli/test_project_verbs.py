@@ -209,7 +209,8 @@ def test_new_refuses_a_template_that_cannot_fit_and_names_those_that_do(
     code, out, err = run(capsys, "new", "--template", "lstm_classifier", "--data", str(data), "-o", str(out_file))
     assert code == 1 and not out_file.exists()
     assert "the lstm_classifier template does not fit" in err and "lstm.vnn was not written" in err
-    assert "Templates that fit this data: mlp_classifier, cnn_small, vgg_blocks, resnet_blocks." in err
+    assert ("Templates that fit this data: mlp_classifier, cnn_small, vgg_blocks, resnet_blocks, "
+            "pretrained_mobilenetv3, pretrained_efficientnetv2.") in err
     assert "lstm_1: LSTM needs an input of rank 3 (samples, steps, features); received (None, 16, 16, 1)." in err
     code, out, _ = run(capsys, "new", "--template", "lstm_classifier", "--data", str(data), "-o", str(out_file), "--json")
     report = json.loads(out)

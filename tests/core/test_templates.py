@@ -24,6 +24,8 @@ EXPECTED_PARAMS = {
     "autoencoder": 209_968,  # 784*128+128 + 128*32+32 + 32*128+128 + 128*784+784
     "two_input": 3_268,  # 8*32+32 + 4*(3*16+16*16+16) + 48*32+32 + 32*3+3 + 32+1
     "multi_output": 2_788,  # 8*64+64 + 64*32+32 + 32*3+3 + 32+1
+    "pretrained_mobilenetv3": 944_890,  # MobileNetV3Small without top 939,120 (Keras's) + 576*10+10
+    "pretrained_efficientnetv2": 5_932_122,  # EfficientNetV2B0 without top 5,919,312 (Keras's) + 1280*10+10
 }
 
 

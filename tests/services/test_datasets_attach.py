@@ -149,4 +149,5 @@ def test_the_mlp_template_adapts_to_images_with_a_flatten(tmp_path: Path) -> Non
 
 def test_templates_that_fit_the_data(tmp_path: Path) -> None:
     info = inspect_source(str(digits_pngs(tmp_path)))
-    assert fitting_templates(info, info.path) == ["mlp_classifier", "cnn_small", "vgg_blocks", "resnet_blocks"]
+    assert fitting_templates(info, info.path) == ["mlp_classifier", "cnn_small", "vgg_blocks", "resnet_blocks",
+                                                  "pretrained_mobilenetv3", "pretrained_efficientnetv2"]

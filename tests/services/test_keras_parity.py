@@ -18,8 +18,9 @@ pytestmark = pytest.mark.tf
 
 REGISTRY = default_registry()
 # Generic (imported) layers carry a stored Keras config instead of a spec; the importer tests them. Block nodes
-# build a project's sub-graph as a nested keras.Model; tests/services/test_blocks_keras.py checks them.
-CATALOG = [spec for spec in REGISTRY if spec.category not in ("generic", "blocks")]
+# build a project's sub-graph as a nested keras.Model; tests/services/test_blocks_keras.py checks them. Pretrained
+# backbones are whole networks whose default weights are downloaded: tests/services/test_backbones_keras.py.
+CATALOG = [spec for spec in REGISTRY if spec.category not in ("generic", "blocks", "pretrained")]
 
 SEQ = (10, 4)
 IMG = (12, 12, 3)

@@ -161,6 +161,23 @@ def autoencoder() -> Project:
     return d.project("Autoencoder", TrainingConfig(loss="mean_squared_error", metrics=("mae",), epochs=20))
 
 
+def _pretrained(family: str, title: str) -> Callable[[], Project]:
+    """Transfer learning: images resized to the network's ImageNet size, the pretrained network (its own
+    preprocessing inside, so it takes raw pixels), Dropout and a softmax head; the Input and the head follow the
+    attached image folder."""
+
+    def build() -> Project:
+        d = _Draft(SEQUENTIAL)
+        d.add("Input", None, shape=[224, 224, 3])
+        d.add("Resizing", height=224, width=224)
+        d.add(family, name="backbone", weights="imagenet", pooling="avg")
+        d.add("Dropout", rate=0.2)
+        d.add("Dense", units=10, activation="softmax")
+        return d.project(title, _cls_training(10))
+
+    return build
+
+
 # The two heads of the multi-output templates: a class out of three and a score, each with its own loss.
 _HEADS = (
     OutputSettings("kind", "sparse_categorical_crossentropy", 1.0, ("accuracy",)),
@@ -221,6 +238,12 @@ TEMPLATES: dict[str, Template] = {
                  "regression", conv1d_regressor),
         Template("autoencoder", "Autoencoder", "Compresses 784 inputs to a 32-unit code and reconstructs them.",
                  "reconstruction", autoencoder),
+        Template("pretrained_mobilenetv3", "Image classifier from a pretrained MobileNetV3",
+                 "MobileNetV3Small with ImageNet weights and a new head: small and fast, for phones; raw pixels in.",
+                 "classification", _pretrained("MobileNetV3Small", "Image classifier from a pretrained MobileNetV3")),
+        Template("pretrained_efficientnetv2", "Image classifier from a pretrained EfficientNetV2",
+                 "EfficientNetV2B0 with ImageNet weights and a new head: more accurate, still compact; raw pixels in.",
+                 "classification", _pretrained("EfficientNetV2B0", "Image classifier from a pretrained EfficientNetV2")),
         Template("two_input", "Two-input model",
                  "Tabular (8) and sequence (12×3) inputs merged with Concatenate; a 3-class head and a score head.",
                  "multi-output", two_input),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from visualnn.core.backbone_checks import check_backbone_data
 from visualnn.core.compile_options import CompileIssue, DataFacts, check_compile
 from visualnn.core.data_checks import check_data
 from visualnn.core.dataset import ArrayOptions
@@ -22,6 +23,7 @@ from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import ShapeReport, infer_shapes
 from visualnn.core.specs import LayerSpec, Registry, default_registry, fmt_shape
 from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
+from visualnn.core.specs.builtin.pretrained import GRAYSCALE, grayscale_note
 from visualnn.core.window_parts import check_window_parts
 
 Severity = Literal["error", "warning"]
@@ -161,6 +163,7 @@ def _compile_and_data(project: Project, shapes: ShapeReport, facts: DataFacts | 
         found = check_compile(project.graph, project.training.loss, project.training.metrics, facts)
         if facts is not None:
             found = check_data(project.graph, shapes, facts) + found
+        found += check_backbone_data(project, facts)
     except Exception as exc:  # the structural diagnostics above must still reach the user
         return [Issue(ERROR, INTERNAL, f"Checking the model against the data failed ({type(exc).__name__}: {exc}).")]
     return [from_compile_issue(i) for i in found]
@@ -230,6 +233,7 @@ class _Validator:
         if graph.mode == SEQUENTIAL:
             self.check_sequential()
         self.check_shapes()
+        self.check_backbones()
         return self.issues
 
     def check_edges(self) -> list[Edge]:
@@ -412,6 +416,17 @@ class _Validator:
                          fix=f"Make the incoming shapes compatible (received {shapes}), e.g. with a Dense or Reshape.")
             else:
                 self.add(ERROR, SHAPE, f"{self.label(nid)}: {info.error}", nid, fix=_fix_of(info.error))
+
+
+    def check_backbones(self) -> None:
+        """Notes on pretrained backbones that work but convert their input (grayscale repeated to RGB)."""
+        report = self.report()
+        for node in self.graph:
+            info = report.nodes.get(node.id)
+            note = grayscale_note(node.type, node.label, info.input_shapes) if info and not info.error else None
+            if note:
+                self.add(WARNING, GRAYSCALE, note, node.id,
+                         fix="None needed; for colour images, set the data's colour mode to RGB.")
 
 
 def _fix_of(message: str) -> str | None:

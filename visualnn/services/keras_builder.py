@@ -13,6 +13,8 @@ from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import block_with_inputs, infer_shapes
 from visualnn.core.specs import KerasCall, Registry, Shape, default_registry
 from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
+from visualnn.services.backbones import BackboneError, build_failure
+from visualnn.services.backbones import build as build_backbone
 
 
 class BuildError(ValueError):
@@ -39,9 +41,18 @@ def instantiate(call: KerasCall, **extra: Any) -> Any:
         from visualnn.services.generic_layers import deserialize_layer
 
         return deserialize_layer(call.kwargs["config"], extra.get("name"))
-    kwargs = {k: instantiate(v) if isinstance(v, KerasCall) else v for k, v in call.kwargs.items()}
+    kwargs = {k: _instantiate_value(v) for k, v in call.kwargs.items()}
     kwargs.update(extra)
     return resolve_class(call.class_path)(**kwargs)
+
+
+def _instantiate_value(value: Any) -> Any:
+    """A keyword value: nested calls built, lists of calls (a Sequential's layers) built item by item."""
+    if isinstance(value, KerasCall):
+        return instantiate(value)
+    if isinstance(value, list) and any(isinstance(v, KerasCall) for v in value):
+        return [_instantiate_value(v) for v in value]
+    return value
 
 
 def keras_message(exc: BaseException) -> str:
@@ -96,10 +107,19 @@ def build_model(
             if is_frozen(node) and not node.params.get("shared"):  # a shared block's one model: left as it is
                 layers[nid].trainable = False
             continue
-        call = spec.keras_call(spec, spec.resolved(node.params))
+        inputs = [s for s in report.nodes[nid].input_shapes if s is not None]
+        call = spec.call_for(spec.resolved(node.params), inputs)
+        pretrained = spec.category == "pretrained"
         try:
-            layers[nid] = instantiate(call, name=node.label)
+            if pretrained:
+                layers[nid] = build_backbone(node.label, spec.type, call, instantiate)
+            else:
+                layers[nid] = instantiate(call, name=node.label)
+        except BackboneError as exc:
+            raise BuildError(str(exc)) from exc
         except Exception as exc:
+            if pretrained:
+                raise BuildError(build_failure(node.label, spec.type, call, keras_message(exc))) from exc
             raise BuildError(f"{node.label}: Keras refused the settings of {spec.type}. Keras said: "
                              f"{keras_message(exc)}") from exc
         if is_frozen(node):  # transfer learning: training leaves its weights as they are

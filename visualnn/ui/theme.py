@@ -17,6 +17,7 @@ CATEGORY_COLORS: dict[str, str] = {
     "merge": "#6E7F3A",  # olive
     "reshaping": "#5F6F8A",  # slate
     "preprocessing": "#3F8F8F",  # sea
+    "pretrained": "#A0522D",  # sienna: whole pretrained networks
     "generic": "#7C7C7C",  # grey
     "blocks": "#3B3B98",  # indigo: a nested model drawn as one card (a stack of cards)
 }
@@ -31,6 +32,7 @@ CATEGORY_TITLES: dict[str, str] = {
     "merge": "Merge",
     "reshaping": "Reshaping",
     "preprocessing": "Preprocessing",
+    "pretrained": "Pretrained",
     "generic": "Other",
     "blocks": "Blocks",
 }

@@ -61,7 +61,9 @@ def plan(graph: Graph, registry: Registry | None = None, blocks: Mapping[str, Bl
     """
     registry = registry or default_registry()
     blocks = graph.blocks if blocks is None else blocks
-    shapes = infer_shapes(graph, registry, blocks) if any(n.type == BLOCK_TYPE for n in graph) else None
+    # Blocks and pretrained backbones (input_shape from their input) need the shapes coming in.
+    shaped = any((s := registry.get(n.type)) is not None and s.shaped_call is not None for n in graph)
+    shapes = infer_shapes(graph, registry, blocks) if shaped or any(n.type == BLOCK_TYPE for n in graph) else None
     shared_vars: dict[str, str] = {}
     order = graph.topological_order()
     if len(order) != len(graph.nodes):
@@ -102,7 +104,8 @@ def plan(graph: Graph, registry: Registry | None = None, blocks: Mapping[str, Bl
                               ctor if first else None, frozen=frozen, inference=inference))
             continue
         try:
-            kc = spec.keras_call(spec, params)
+            inputs = [x for x in shapes.nodes[nid].input_shapes if x is not None] if shapes is not None else []
+            kc = spec.call_for(params, inputs)
         except ShapeError as exc:  # a spec refusing its settings (e.g. a generic layer's config that is not JSON)
             raise CodegenError(f"{node.label}: {exc}") from exc
         steps.append(Step(nid, var, node.label, spec, _constructor(spec, kc, params, node.label), ins, frozen=frozen, inference=inference))

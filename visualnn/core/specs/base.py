@@ -262,6 +262,9 @@ CostFn = Callable[[dict[str, Any], list[Shape], Shape], Cost]
 raise ``ShapeError`` when a dimension it needs is unknown (``None``)."""
 CountFn = Callable[[dict[str, Any], list[Shape], Shape], "int | ParamCount"]
 CallFn = Callable[["LayerSpec", dict[str, Any]], KerasCall]
+ShapedCallFn = Callable[["LayerSpec", dict[str, Any], list[Shape]], KerasCall]
+"""``shaped_call(spec, params, input_shapes)``: a Keras call that needs the incoming shapes (pretrained backbones
+take ``input_shape`` from the tensor they are applied to)."""
 UpgradeFn = Callable[[dict[str, Any], int], dict[str, Any]]
 """``upgrade(params, from_version)``: parameters saved by an older version of a spec, as its current version reads them."""
 
@@ -326,6 +329,7 @@ class LayerSpec:
     call_style: str = "single"  # how inputs are passed: "single" x, "list" [x, y], "named" (q=, v=)
     keras_class: str = ""  # dotted path; default keras.layers.<type>
     keras_call: CallFn = default_keras_call
+    shaped_call: ShapedCallFn | None = None  # when set, the builder and the code use it with the input shapes
     key_params: tuple[str, ...] = ()  # shown on the node card
     version: int = 1  # raise it when saved parameters change meaning; `upgrade` migrates older ones
     replaces: tuple[str, ...] = ()  # older type ids that resolve to this spec
@@ -336,6 +340,12 @@ class LayerSpec:
     def class_path(self) -> str:
         """The dotted Keras class path."""
         return self.keras_class or f"keras.layers.{self.type}"
+
+    def call_for(self, params: dict[str, Any], inputs: list[Shape] | None = None) -> KerasCall:
+        """The Keras call for resolved ``params``, given the input shapes when they are known."""
+        if self.shaped_call is not None and inputs:
+            return self.shaped_call(self, params, inputs)
+        return self.keras_call(self, params)
 
     @property
     def url(self) -> str:

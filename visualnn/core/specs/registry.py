@@ -17,6 +17,7 @@ CATEGORIES = (
     "merge",
     "reshaping",
     "preprocessing",
+    "pretrained",
     "generic",
     "blocks",
 )

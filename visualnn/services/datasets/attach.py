@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from visualnn.core.backbone_checks import raw_pixel_options
 from visualnn.core.compile_options import DataFacts
 from visualnn.core.data_checks import TENSOR_KIND, check_output_rank
 from visualnn.core.dataset import DatasetSpec
@@ -185,7 +186,12 @@ def apply_info(project: Project, info: SourceInfo, path: str) -> Adaptation:
         fix_command(fix, project).redo(project)
     if info.suggestion is not None:
         project.set_training(training_for(project, info.suggestion))
-    project.set_dataset(DatasetSpec(info.kind, path, dict(info.options)))
+    options = dict(info.options)
+    raw = raw_pixel_options(project.graph, info.kind, options)
+    if raw is not None:
+        options = raw
+        adaptation.notes.append("Rescale set to none: the pretrained network takes raw 0-255 pixels.")
+    project.set_dataset(DatasetSpec(info.kind, path, options))
     return adaptation
 
 

@@ -27,6 +27,7 @@ from visualnn.ui import theme
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.inspector.editors import ParamEditor, make_editor
 from visualnn.ui.inspector.search_field import SearchField, SearchMarker
+from visualnn.ui.inspector.weights_editor import WeightsEditor
 
 NO_STRUCTURE_SEARCH = ("Input", "InputLayer")  # layers a search never skips or repeats
 
@@ -143,7 +144,8 @@ class InspectorPanel(QScrollArea):
         params = {**spec.resolved(node.params), **spec.common_values(node.params)} if spec else dict(node.params)
         can_search = set(searchable_params(spec.params)) if spec else set()
         for p in spec.all_params if spec else ():
-            editor = make_editor(p)
+            backbone_weights = spec is not None and spec.category == "pretrained" and p.name == "weights"
+            editor = WeightsEditor(p) if backbone_weights else make_editor(p)
             editor.set_value(params.get(p.name))
             field = None
             if p.name in can_search:

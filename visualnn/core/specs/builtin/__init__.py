@@ -16,6 +16,7 @@ MODULES = (
     "merge",
     "reshaping",
     "preprocessing",
+    "pretrained",
     "generic",
     "blocks",
 )
