@@ -6,7 +6,7 @@ a ``search`` job (payload: :class:`~visualnn.core.search_job.SearchRequest`) and
 handle: ``search`` messages with ``"event"`` — ``study`` (the study's name, storage, objective, directions),
 ``trial_started`` (``trial``, ``params``), ``trial`` (a finished trial: its state, params, values and its run
 record, plus ``drop_models``: trials whose model file the engine deleted, no longer among the best K) and
-``importance`` (``{"importance": {target: share}}``, Optuna's fANOVA) — and the ``epoch`` messages of the trial
+``importance`` (``{"importance": {target: share}}``, Optuna's fANOVA, once the search ends) — and the ``epoch`` messages of the trial
 being trained (each with ``"trial"``). Each finished trial's run record is added to the project's runs.
 """
 
