@@ -2,7 +2,7 @@
 searched parameter explains. No Qt.
 
 It needs a few complete trials to mean anything: below :data:`MIN_COMPLETE` complete trials, or with fewer than
-two searched parameters, there is none. A search computes it once, when it ends (about 0.2 s with 4 trials and
+two searched parameters, there is none. A search computes it once, when it ends (0.1-0.2 s with 4 trials and
 0.8 s with 50 on the CI machine, too much to repeat after every trial of a few seconds).
 """
 
