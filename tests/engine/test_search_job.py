@@ -47,6 +47,21 @@ def test_search_job_streams_trials_and_returns_the_study(tmp_path: Path) -> None
     assert not (tmp_path / "runs" / dropped[0]).exists()
     assert [t["number"] for t in result["trials"]] == [0, 1] and result["best"] is not None
     assert result["ended"] == "budget" and "wine.search.db" in result["storage"]
+    assert "importance" not in result  # 2 complete trials are too few for fANOVA
+
+
+def test_parameter_importance_arrives_once_four_trials_are_complete(tmp_path: Path) -> None:
+    messages: list[tuple[str, dict[str, Any]]] = []
+    handler = handler_for("search")
+    assert handler is not None
+    result = handler(JobContext("j5", _payload(tiny_project(tmp_path), 4, sampler="grid"),
+                                lambda k, d: messages.append((k, d))))
+    events = [d for k, d in messages if k == "search"]
+    assert [e["event"] for e in events][-2:] == ["trial", "importance"]  # once, after the last trial
+    shares = events[-1]["importance"]
+    assert set(shares) == {"dense_1.units", "training.batch_size"}  # the searched targets, as the UI names them
+    assert all(0.0 <= v <= 1.0 for v in shares.values()) and sum(shares.values()) == pytest.approx(1.0)
+    assert result["importance"] == shares  # the job's result carries it too (the window reads either)
 
 
 def test_stop_ends_the_search_and_fails_the_trial_being_trained(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from tests.ui.fake_engine import FakeEngine
 from visualnn.core.project import Project
 from visualnn.core.project.io import load_project
 from visualnn.core.search_commands import SetSearch
+from visualnn.core.search_job import SearchRequest
 from visualnn.core.search_settings import SearchConfig
 from visualnn.core.search_space import parse_assignment
 from visualnn.ui.app import Shell
@@ -124,6 +125,8 @@ def _run_search(shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Pat
     payload = fake_engine.jobs[-1][2]
     assert payload["project_path"] == str(tmp_path / "chain.vnn") and payload["base_dir"] == str(tmp_path)
     assert payload["project"]["search"]["study"] == "chain_study"
+    parsed = SearchRequest.from_dict(payload).parsed()  # what the engine's handler does with it
+    assert parsed.project.search.study == "chain_study" and parsed.trials is None
     assert not view.search_btn.isEnabled() and view.stop_btn.isEnabled()
     doc = shell.window.document
     fake.study_started(fake_engine, job, "chain_study", "val_accuracy", "maximize")

@@ -34,6 +34,7 @@ from visualnn.core.search_settings import SearchConfig, config_problems, default
 from visualnn.core.search_space import SearchParam, resolved
 from visualnn.core.training_config import FAILED as RUN_FAILED
 from visualnn.core.training_config import RunRecord, new_run_id
+from visualnn.services.search_importance import param_importance
 from visualnn.services.search_study import (
     HEARTBEAT_S,
     SearchError,
@@ -69,11 +70,13 @@ class SearchOutcome:
     runs: list[RunRecord] = field(default_factory=list)
     ended: str = "budget"  # budget | timeout | stopped | grid exhausted | failures
     error: str = ""  # why the search gave up (failures)
+    importance: dict[str, float] = field(default_factory=dict)  # target -> share (fANOVA), once it ends
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` and the job's result: the study summary with the storage and how it ended."""
         return {**self.study, "storage": masked(self.storage), "ended": self.ended,
-                "ran": [r.id for r in self.runs], **({"error": self.error} if self.error else {})}
+                "ran": [r.id for r in self.runs], **({"error": self.error} if self.error else {}),
+                **({"importance": dict(self.importance)} if self.importance else {})}
 
 
 class _EitherEvent(threading.Event):
@@ -151,6 +154,9 @@ def run_search(req: SearchRequest[Project], sink: Sink = null_sink, stop: thread
                              f"(trial {trial.number}): {info.get('reason', '')}")
             break
     outcome.study = study_json(study)
+    outcome.importance = param_importance(study, space, cfg.seed)
+    if outcome.importance:
+        sink(SEARCH_EVENT, {"event": "importance", "importance": dict(outcome.importance)})
     return outcome
 
 

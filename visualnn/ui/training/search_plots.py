@@ -69,7 +69,7 @@ class SearchPlots(QTabWidget):
         self.importance.setMouseEnabled(x=False, y=False)
         self.importance_bars: pg.BarGraphItem | None = None
         self.importance_values: dict[str, float] = {}
-        self.importance_note = pg.TextItem("The engine reports parameter importance once a few trials are complete.",
+        self.importance_note = pg.TextItem("Importance shows when a search ends with 4 or more complete trials.",
                                            color=theme.muted_text_color(), anchor=(0, 0))
         self.importance.addItem(self.importance_note)
         self.pareto = _plot("", "parameters", "metric")

@@ -13,10 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from visualnn.core.search_records import COMPLETE, FAILED, PRUNED, RUNNING, trial_info
 from visualnn.core.training_config import RunRecord
-
-SEARCH_KEY = "search"
-RUNNING, COMPLETE, PRUNED, FAILED = "running", "complete", "pruned", "failed"
 
 
 @dataclass(frozen=True)
@@ -35,12 +33,6 @@ class TrialRow:
         """The first objective's value (None while running, or for a pruned or failed trial without one)."""
         value = self.values[0] if self.values else None
         return value if isinstance(value, int | float) and math.isfinite(value) else None
-
-
-def trial_info(run: RunRecord) -> dict[str, Any] | None:
-    """The search facts of a run record, or None for an ordinary run."""
-    info = run.extra.get(SEARCH_KEY)
-    return info if isinstance(info, dict) else None
 
 
 def row_of_run(run: RunRecord) -> TrialRow | None:

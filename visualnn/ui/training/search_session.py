@@ -2,11 +2,11 @@
 
 :class:`SearchController` owns no widget. It checks the search before anything is sent (the core's
 ``config_problems``: the space against the model, the settings, the metric against the compiled metrics), submits
-a ``search`` job (payload ``{"project", "base_dir", "project_path"}``) and follows its messages on the job's
+a ``search`` job (payload: :class:`~visualnn.core.search_job.SearchRequest`) and follows its messages on the job's
 handle: ``search`` messages with ``"event"`` — ``study`` (the study's name, storage, objective, directions),
 ``trial_started`` (``trial``, ``params``), ``trial`` (a finished trial: its state, params, values and its run
 record, plus ``drop_models``: trials whose model file the engine deleted, no longer among the best K) and
-``importance`` (``{"importance": {target: share}}``, Optuna's fANOVA) — and the ``epoch`` messages of the trial
+``importance`` (``{"importance": {target: share}}``, Optuna's fANOVA, once the search ends) — and the ``epoch`` messages of the trial
 being trained (each with ``"trial"``). Each finished trial's run record is added to the project's runs.
 """
 
@@ -20,6 +20,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from visualnn.core.project.run_folders import RunFolderError, place_new_run
+from visualnn.core.search_job import SEARCH_EVENT, SEARCH_JOB, SearchRequest
+from visualnn.core.search_records import without_model
 from visualnn.core.search_settings import config_problems, default_storage, default_study_name
 from visualnn.core.training_config import RunRecord
 from visualnn.ui.document import ProjectDocument
@@ -29,8 +31,6 @@ from visualnn.ui.training.snapshot import project_snapshot
 
 log = logging.getLogger(__name__)
 
-SEARCH_JOB = "search"
-SEARCH_EVENT = "search"
 NO_ENGINE = ("The training engine is not available in this build, so the search cannot run here. "
              "Use `visualnn search FILE.vnn` from a terminal.")
 
@@ -95,8 +95,8 @@ class SearchController(QObject):
         self.storage = cfg.storage or default_storage(self.document.path)
         self.objective, self.directions = cfg.objective, list(cfg.directions)
         self.running_trials, self.study_trials = {}, {}
-        handle = self.engine.submit(SEARCH_JOB, {"project": snapshot, "base_dir": base,
-                                                 "project_path": self.document.path})
+        payload = SearchRequest(project=snapshot, base_dir=base, project_path=self.document.path).to_dict()
+        handle = self.engine.submit(SEARCH_JOB, payload)
         handle.progress.connect(self._on_job_progress)
         handle.finished.connect(self._on_job_finished)
         handle.failed.connect(self._on_job_failed)
@@ -195,8 +195,7 @@ class SearchController(QObject):
         for i, run in enumerate(list(project.runs)):
             if run.id in run_ids and run.model_path:
                 project.remove_run(run.id)
-                project.add_run(RunRecord.from_dict({**run.to_dict(), "model_path": None,
-                                                     "extra": {**run.extra, "model_dropped": True}}), i)
+                project.add_run(without_model(run), i)
         self.document.mark_modified()
 
     def _set_importance(self, importance: Any) -> None:
