@@ -8,21 +8,10 @@ from typing import Any
 
 import pytest
 
+from tests.core.chains import chain
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.shapes import describe, infer_shapes
 from visualnn.core.specs import ParamCount
-
-
-def chain(shape: list[int | None], *layers: tuple[str, dict[str, Any]]) -> Graph:
-    """Input -> layers, node ids l1, l2, ..."""
-    g = Graph()
-    g.add_node(Node("in", "Input", {"shape": shape}))
-    prev = "in"
-    for i, (kind, params) in enumerate(layers, 1):
-        g.add_node(Node(f"l{i}", kind, params))
-        g.connect(Edge.of(prev, f"l{i}"))
-        prev = f"l{i}"
-    return g
 
 
 def merge(kind: str, shapes: list[list[int | None]], params: dict[str, Any] | None = None) -> Graph:

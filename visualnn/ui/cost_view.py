@@ -11,9 +11,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -21,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from visualnn.core.costs import CostReport, NodeCost, fmt_bytes, fmt_flops
 from visualnn.ui import theme
+from visualnn.ui.report_table import report_table
 
 COST_COLUMNS = ("Layer", "Type", "FLOPs / sample", "MACs / sample", "Weights", "Output (batch)", "Kept for training")
 METRICS = {"FLOPs": "flops", "Training memory": "kept_bytes", "Weights": "weight_bytes"}
@@ -97,14 +96,7 @@ class CostSection(QWidget):
         self.metric_box.addItems(list(METRICS))
         self.metric_box.setToolTip("What the bars compare")
         self.bar = CostBar(self)
-        self.table = QTableWidget(0, len(COST_COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COST_COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = report_table(COST_COLUMNS, self)
         self.table.setSortingEnabled(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("Top layers by", self))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QShowEvent
-from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
 
 from visualnn.core.costs import CostReport, analyze_costs
 from visualnn.core.freezing import frozen_ids
@@ -14,6 +14,7 @@ from visualnn.ui import theme
 from visualnn.ui.cost_view import CostSection
 from visualnn.ui.deploy_check import DeployCheckBar
 from visualnn.ui.document import ProjectDocument
+from visualnn.ui.report_table import report_table
 
 COLUMNS = ("Layer", "Type", "Output shape", "Params", "Connected to")
 
@@ -26,15 +27,7 @@ class SummaryPanel(QWidget):
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        # Interactive + one resize after filling: ResizeToContents re-measures on every setItem (O(n²)).
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = report_table(COLUMNS, self)
         self.totals = QLabel(self)
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.costs = CostSection(self)  # FLOPs and memory per layer, from core.costs
