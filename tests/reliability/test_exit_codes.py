@@ -103,6 +103,15 @@ CASES: dict[str, dict[str, Cell]] = {
         BAD_INPUT: "import-model {broken} -o {tmp}/imported.vnn",
         USAGE: "import-model {broken}",  # no -o
     },
+    "analyze": {OK: "analyze {good} --json",
+                ERRORS: Covered("cli/test_analyze_verbs.py::test_shape_errors_exit_1_and_name_the_layer"),
+                BAD_INPUT: "analyze {broken}", USAGE: "analyze {good} --batch-size many"},
+    "explain": {
+        OK: Covered("cli/test_explain_verbs.py::test_gradcam_and_saliency_of_an_image_file"),
+        ERRORS: TF + "explain {good} -o {tmp}/why.png",  # no trained run to explain
+        BAD_INPUT: "explain {broken} -o {tmp}/why.png",
+        USAGE: "explain {good}",  # no -o
+    },
     "search": {
         OK: Covered("cli/test_search_cli.py::test_search_records_trials_resumes_and_applies_the_best"),
         ERRORS: TF + "search {good} --space dense_1.units=8,16 --trials 2",  # no data: every trial fails
@@ -223,7 +232,7 @@ def _minimal_argv(verb: str) -> list[str]:
         "data inspect": ["data", "inspect", "x.csv"], "export-code": ["export-code", "x.vnn", "-o", "x.py"],
         "export-model": ["export-model", "x.vnn", "-o", "x.keras"],
         "import-model": ["import-model", "x.keras", "-o", "x.vnn"], "local-cluster": ["local-cluster", "--", "templates"],
-        "search": ["search", "x.vnn"],
+        "search": ["search", "x.vnn"], "analyze": ["analyze", "x.vnn"], "explain": ["explain", "x.vnn", "-o", "x.png"],
     }[verb]
 
 
