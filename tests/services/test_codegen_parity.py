@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.services.script_parity import app_and_script_histories, assert_same_losses
+from tests.template_helpers import offline_template
 from visualnn.core.codegen import generate_model_code, generate_script
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.templates import TEMPLATES
@@ -54,10 +55,7 @@ def styles_for(project: Any) -> list[str]:
 def test_generated_model_matches_the_builder_in_every_style(name: str, tmp_path: Path) -> None:
     from visualnn.services.keras_builder import build_model
 
-    project = TEMPLATES[name].build()
-    for node in project.graph:  # tests never download ImageNet weights: random ones build the same model
-        if node.params.get("weights") == "imagenet":
-            project.graph.set_param(node.id, "weights", None)
+    project = offline_template(name)  # tests never download ImageNet weights: random ones build the same model
     import keras
 
     # Each build starts Keras's automatic layer names afresh: a nested network (a pretrained backbone) names its

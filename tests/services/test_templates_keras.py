@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.core.test_templates import EXPECTED_PARAMS
+from tests.template_helpers import offline_template
 from visualnn.core.shapes import infer_shapes
-from visualnn.core.templates import TEMPLATES
 
 
 @pytest.mark.tf
@@ -14,10 +14,7 @@ from visualnn.core.templates import TEMPLATES
 def test_template_matches_keras(name: str) -> None:
     from visualnn.services.keras_builder import build_model
 
-    project = TEMPLATES[name].build()
-    for node in project.graph:  # tests never download ImageNet weights: the counts are the same with random ones
-        if node.params.get("weights") == "imagenet":
-            project.graph.set_param(node.id, "weights", None)
+    project = offline_template(name)  # tests never download ImageNet weights: the counts are the same
     model = build_model(project.graph)
     assert model.count_params() == EXPECTED_PARAMS[name]
     report = infer_shapes(project.graph)

@@ -1,0 +1,21 @@
+"""Templates as tests build them: never downloading ImageNet weights (no network here or in CI)."""
+
+from __future__ import annotations
+
+from visualnn.core.project import Project
+from visualnn.core.templates import TEMPLATES
+
+
+def offline_template(name: str) -> Project:
+    """``TEMPLATES[name]`` built, each pretrained backbone's ``weights="imagenet"`` set to None (random weights:
+    the same layers, shapes and parameter counts)."""
+    project = TEMPLATES[name].build()
+    for node in list(project.graph):
+        if node.params.get("weights") == "imagenet":
+            project.graph.set_param(node.id, "weights", None)
+    return project
+
+
+def is_pretrained(name: str) -> bool:
+    """Whether the template holds a pretrained backbone (no analytic cost formula yet)."""
+    return any(node.params.get("weights") == "imagenet" for node in TEMPLATES[name].build().graph)
