@@ -214,6 +214,13 @@ def run_script(case: EpochCase, epochs: int) -> list[Mark]:
     return list(marks)
 
 
+def check_same_work(name: str, losses: dict[str, list[float]]) -> None:
+    """Exit when the app's and the script's per-epoch losses differ: then they did not do the same work."""
+    if not all(abs(a - b) <= 1e-4 * max(1.0, abs(b)) for a, b in zip(losses["app"], losses["script"], strict=True)):
+        raise SystemExit(f"{name}: the app and the script do not do the same work "
+                         f"(losses {losses['app']} vs {losses['script']})")
+
+
 def seconds_per_epoch(marks: list[Mark], epochs: int, who: str) -> tuple[float, float]:
     """Median wall and CPU seconds of epochs 2..N (epoch 1 traces the train and test functions)."""
     if len(marks) != epochs:
@@ -281,10 +288,8 @@ def time_epochs(templates: list[str], epochs: int, rounds: int) -> list[EpochFig
                     marks = run(case, epochs)
                     losses[side] = [m.loss for m in marks]
                     getattr(figures[case.template], side).append(seconds_per_epoch(marks, epochs, f"{side} {case.name}"))
-                if r == 1 and not all(abs(a - b) <= 1e-4 * max(1.0, abs(b))
-                                      for a, b in zip(losses["app"], losses["script"], strict=True)):
-                    raise SystemExit(f"{case.name}: the app and the script do not do the same work "
-                                     f"(losses {losses['app']} vs {losses['script']})")
+                if r == 1:
+                    check_same_work(case.name, losses)
             print(f"  round {r} of {rounds} done at {time.perf_counter() - t_start:.0f} s, "
                   f"load {os.getloadavg()[0]:.2f}", flush=True)
     finally:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from visualnn.core.graph import Graph
 from visualnn.core.project import Project
 from visualnn.core.templates import TEMPLATES
 
 
-def offline_template(name: str) -> Project:
-    """``TEMPLATES[name]`` built, each pretrained backbone's ``weights="imagenet"`` set to None (random weights:
-    the same layers, shapes and parameter counts)."""
-    project = TEMPLATES[name].build()
-    for node in list(project.graph):
+def offline_graph(graph: Graph) -> Graph:
+    """``graph`` with each pretrained backbone's ``weights="imagenet"`` set to None (random weights: the same
+    layers, shapes and parameter counts); changed in place and returned."""
+    for node in list(graph):
         if node.params.get("weights") == "imagenet":
-            project.graph.set_param(node.id, "weights", None)
+            graph.set_param(node.id, "weights", None)
+    return graph
+
+
+def offline_template(name: str) -> Project:
+    """``TEMPLATES[name]`` built, its backbones with random weights (:func:`offline_graph`)."""
+    project = TEMPLATES[name].build()
+    offline_graph(project.graph)
     return project
 
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
+from tests.template_helpers import offline_graph
 from visualnn.core.graph import Edge
 from visualnn.core.templates import TEMPLATES
 from visualnn.ui import errors
@@ -205,10 +206,7 @@ def test_template_totals_match_keras(window: MainWindow) -> None:
 
     for name in TEMPLATES:
         window.new_from_template(name)
-        graph = window.document.graph.copy()
-        for node in graph:  # tests never download ImageNet weights: the counts are the same with random ones
-            if node.params.get("weights") == "imagenet":
-                graph.set_param(node.id, "weights", None)
+        graph = offline_graph(window.document.graph.copy())  # tests never download ImageNet weights
         model = build_model(graph)
         assert window.document.shapes.total_params == model.count_params(), name
 
