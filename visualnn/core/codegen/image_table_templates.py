@@ -13,6 +13,8 @@ The script is assembled from these pieces and the shared ones (see :data:`BODY`)
 from __future__ import annotations
 
 from visualnn.core.codegen import data_templates as T
+from visualnn.core.codegen import data_templates_parts as P
+from visualnn.core.codegen import input_templates as I
 
 MATCH_ROWS = '''
 def relative_name(path):
@@ -100,8 +102,8 @@ def with_preprocessing(model):
     return keras.Model(inputs, outputs, name="with_preprocessing")
 '''
 
-BODY = [T.SPLIT, T.READ_TABLE, T.CSV_COLUMNS, T.TABLE_PARTS, T.IMAGE_FILES, MATCH_ROWS, IMAGE_TABLE,
-        T.ENCODED_COLUMNS, T.RAW_IMAGES, IMAGE_TABLE_LAYERS, T.IMAGE_PIPELINE]
+BODY = [T.SPLIT, T.READ_TABLE, T.CSV_COLUMNS, P.TABLE_PARTS, T.IMAGE_FILES, MATCH_ROWS, IMAGE_TABLE,
+        I.ENCODED_COLUMNS, I.RAW_IMAGES, IMAGE_TABLE_LAYERS, I.IMAGE_PIPELINE]
 """The image-table script's data step, in order: split, table reading and encoding, images, layers, pipeline."""
 
 __all__ = ["BODY", "IMAGE_TABLE", "IMAGE_TABLE_LAYERS", "MATCH_ROWS"]

@@ -14,8 +14,10 @@ from typing import Any
 
 from visualnn import __version__
 from visualnn.core.codegen import data_templates as T
+from visualnn.core.codegen import data_templates_parts as P
 from visualnn.core.codegen import finetune_code as FT
 from visualnn.core.codegen import image_table_templates as IT
+from visualnn.core.codegen import input_templates as I
 from visualnn.core.codegen.distribute_snippets import EXPORT_STRATEGIES, distributed_main_lines, save_lines
 from visualnn.core.codegen.literals import (
     Br,
@@ -242,17 +244,17 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
                            f"{kind}. Choose an .npz with one array per Input and output, or a CSV.")
     if kind == "random":
         out += _random_parts_settings(project) if parts else _random_settings(project)
-        body = [T.RANDOM_PARTS, T.PARTS_PIPELINE] if parts else [T.RANDOM, T.PIPELINE]
+        body = [P.RANDOM_PARTS, P.PARTS_PIPELINE] if parts else [T.RANDOM, I.PIPELINE]
     elif parts and kind == "csv":
         out += _csv_parts_settings(data)
-        body = [T.SPLIT, T.READ_TABLE, T.CSV_COLUMNS, T.CSV_PARTS, T.ENCODED_COLUMNS, T.CSV_PARTS_LAYERS,
-                T.PARTS_PIPELINE]
+        body = [T.SPLIT, T.READ_TABLE, T.CSV_COLUMNS, P.CSV_PARTS, I.ENCODED_COLUMNS, P.CSV_PARTS_LAYERS,
+                P.PARTS_PIPELINE]
     elif parts:
         if not data or "inputs" not in data:
             raise CodegenError("The script needs the array of each Input and output; export from the app or with "
                                "`visualnn export-code`, which read the .npz first.")
         out.append(_assign("DATA", data))
-        body = [T.SPLIT, T.ENCODE_ARRAY_TARGETS, T.FIT_SCALING, T.NUMPY_PARTS, T.PARTS_LAYERS, T.PARTS_PIPELINE]
+        body = [T.SPLIT, T.ENCODE_ARRAY_TARGETS, T.FIT_SCALING, P.NUMPY_PARTS, P.PARTS_LAYERS, P.PARTS_PIPELINE]
     else:
         out.append(_assign("DATA", data))
         if kind in ("csv", "timeseries"):
@@ -260,10 +262,10 @@ def _data_block(project: Project, kind: str, data: dict[str, Any] | None) -> lis
         if kind == "images":
             out += _image_words(data)
         body = {
-            "csv": [T.SPLIT, T.READ_TABLE, T.CSV, T.ENCODED_COLUMNS, T.CSV_LAYERS, T.PIPELINE],
-            "timeseries": [T.READ_TABLE, T.TIMESERIES, T.SERIES_LAYERS, T.PIPELINE],
-            "numpy": [T.SPLIT, T.ENCODE_ARRAY_TARGETS, T.FIT_SCALING, T.NUMPY, T.NUMPY_LAYERS, T.PIPELINE],
-            "images": [T.SPLIT, T.IMAGES, T.IMAGE_LAYERS, T.IMAGE_PIPELINE],
+            "csv": [T.SPLIT, T.READ_TABLE, T.CSV, I.ENCODED_COLUMNS, I.CSV_LAYERS, I.PIPELINE],
+            "timeseries": [T.READ_TABLE, T.TIMESERIES, I.SERIES_LAYERS, I.PIPELINE],
+            "numpy": [T.SPLIT, T.ENCODE_ARRAY_TARGETS, T.FIT_SCALING, T.NUMPY, I.NUMPY_LAYERS, I.PIPELINE],
+            "images": [T.SPLIT, T.IMAGES, I.IMAGE_LAYERS, I.IMAGE_PIPELINE],
         }[kind]
     return out + _step_one(body)
 
@@ -316,8 +318,8 @@ def _csv_parts_settings(data: dict[str, Any] | None) -> list[str]:
 def _series_targets_block(data: dict[str, Any], parts: bool) -> list[str]:
     """A time series with several target columns: one output per column (named parts), or one vector target."""
     out = [_assign("DATA", data), *_table_words()]
-    body = [T.READ_TABLE, T.TIMESERIES_TARGETS, *((T.SERIES_PARTS_LAYERS, T.PARTS_PIPELINE) if parts
-                                                  else (T.SERIES_LAYERS, T.PIPELINE))]
+    body = [T.READ_TABLE, P.TIMESERIES_TARGETS, *((P.SERIES_PARTS_LAYERS, P.PARTS_PIPELINE) if parts
+                                                  else (I.SERIES_LAYERS, I.PIPELINE))]
     return out + _step_one(body)
 
 
