@@ -111,20 +111,20 @@ def test_a_config_bomb_is_refused_from_its_declared_size_before_inflating(tmp_pa
 def test_the_config_cap_admits_exactly_its_size_and_refuses_one_byte_more(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from visualnn.services import importing
+    from visualnn.services import keras_config
 
-    monkeypatch.setattr(importing, "MAX_CONFIG_BYTES", 64 * 1024)
+    monkeypatch.setattr(keras_config, "MAX_CONFIG_BYTES", 64 * 1024)
     text = json.dumps(SMALL)
     under = _archive(tmp_path / "under.keras", SMALL, pad=64 * 1024 - len(text))
-    assert importing.read_config(under)["config"]["name"] == "small"
+    assert keras_config.read_config(under)["config"]["name"] == "small"
     over = _archive(tmp_path / "over.keras", SMALL, pad=64 * 1024 - len(text) + 1)
-    with pytest.raises(importing.ModelImportError, match=r"over\.keras: its config\.json inflates to 0\.1 MB"):
-        importing.read_config(over)
+    with pytest.raises(keras_config.ModelImportError, match=r"over\.keras: its config\.json inflates to 0\.1 MB"):
+        keras_config.read_config(over)
     # The same cap holds for a plain Keras JSON file.
     plain = tmp_path / "over.json"
     plain.write_text(text + " " * (64 * 1024 - len(text) + 1))
-    with pytest.raises(importing.ModelImportError, match=r"over\.json: its model config is 0\.1 MB"):
-        importing.read_config(plain)
+    with pytest.raises(keras_config.ModelImportError, match=r"over\.json: its model config is 0\.1 MB"):
+        keras_config.read_config(plain)
 
 
 def test_a_config_entry_that_lies_about_its_size_is_read_no_further_than_declared(tmp_path: Path) -> None:

@@ -141,7 +141,7 @@ def import_model_main(args: argparse.Namespace) -> int:
     from visualnn.core.project.io import save_project
     from visualnn.core.shapes import infer_shapes
     from visualnn.services.export_project import import_project
-    from visualnn.services.importing import ModelImportError
+    from visualnn.services.keras_config import ModelImportError
 
     try:
         project, notes = import_project(args.model, args.output, with_weights=args.weights)
