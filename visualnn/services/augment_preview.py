@@ -16,7 +16,6 @@ its input is the usual cause).
 
 from __future__ import annotations
 
-import base64
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +32,10 @@ from visualnn.core.paths import resolve_path
 from visualnn.core.project import Project
 from visualnn.core.shapes import infer_shapes
 from visualnn.core.specs import Registry, default_registry
+from visualnn.services.augment_images import decode_image, encode_image
 from visualnn.services.training_common import TrainingError
+
+__all__ = ["AugmentPreviewError", "augment_preview", "decode_image", "pick_image"]
 
 OUT_OF_RANGE = 0.5  # pixel units beyond 0..255 that rounding absorbs
 
@@ -75,22 +77,6 @@ def pick_image(files: list[str], root: str, index: int, file: str | None) -> int
         raise AugmentPreviewError(f"There is no image {index} in {root}: it holds {len(files)} images "
                                   f"(0 to {len(files) - 1}). Pick an index in that range.")
     return index
-
-
-def _encode(pixels: Any) -> dict[str, Any]:
-    """uint8 (height, width, 3) pixels as JSON: base64 bytes and the shape."""
-    import numpy as np
-
-    a = np.ascontiguousarray(pixels, dtype=np.uint8)
-    return {"shape": list(a.shape), "pixels": base64.b64encode(a.tobytes()).decode("ascii")}
-
-
-def decode_image(entry: dict[str, Any]) -> Any:
-    """The inverse of the result's image encoding: a uint8 (height, width, 3) array (TF-free)."""
-    import numpy as np
-
-    shape = tuple(int(s) for s in entry["shape"])
-    return np.frombuffer(base64.b64decode(entry["pixels"]), dtype=np.uint8).reshape(shape)
 
 
 def _display(values: Any, affine: _Affine) -> Any:
@@ -214,7 +200,7 @@ def augment_preview(req: AugmentPreviewRequest[Project], registry: Registry | No
                 leaves[nid] = (lo, hi)
             elif nid in leaves:
                 leaves[nid] = (min(lo, leaves[nid][0]), max(hi, leaves[nid][1]))
-        variants.append(_encode(_display(np.asarray(y)[0], affine)))
+        variants.append(encode_image(_display(np.asarray(y)[0], affine)))
     clipped = None
     if leaves:
         nid, (lo, hi) = next(iter(leaves.items()))
@@ -231,7 +217,7 @@ def augment_preview(req: AugmentPreviewRequest[Project], registry: Registry | No
         "n_images": len(scan.files),
         "class_name": scan.class_names[scan.labels[pick]],
         "seed": int(req.seed),
-        "original": _encode(_display(x, start)),
+        "original": encode_image(_display(x, start)),
         "variants": variants,
         "layers": [{"node": nid, "label": graph.nodes[nid].label, "type": graph.nodes[nid].type,
                     "random": nid in chain.random} for nid in chain.nodes],
@@ -245,7 +231,7 @@ def _check_input(project: Project, chain: AugmentationChain, channels: int, regi
     """An AugmentPreviewError naming the Input when its channels differ from the data's colour mode."""
     assert chain.input is not None
     node = project.graph.nodes[chain.input]
-    shape = registry["Input"].resolved(node.params).get("shape") or ()
+    shape: list[Any] = list(registry["Input"].resolved(node.params).get("shape") or [])
     if len(shape) != 3:
         raise AugmentPreviewError(f"{node.label}: the Input takes samples of shape {tuple(shape)}, not images "
                                   "(height, width, channels); set its shape to the data's (the Data panel's Tensors "
