@@ -9,9 +9,10 @@ from visualnn.core.augmentation import (
     augmentation_chain,
     augmentation_types,
     no_augmentation_message,
+    no_input_message,
     preview_payload,
 )
-from visualnn.core.graph import Edge, Node
+from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.specs import default_registry
 
 
@@ -39,6 +40,9 @@ def test_no_random_layer_after_the_input_is_an_empty_chain() -> None:
     chain = augmentation_chain(g)
     assert chain.empty and chain.nodes == ("scale",) and chain.stop == "norm" and chain.elsewhere == ("flip",)
     assert augmentation_chain(chain_graph([])).empty
+    no_input = augmentation_chain(Graph())
+    assert no_input.input is None and no_input.empty
+    assert "Add an Input, then RandomFlip, RandomRotation" in no_input_message()
 
 
 def test_a_branch_ends_the_chain() -> None:

@@ -78,7 +78,7 @@ def test_the_tab_sends_the_job_draws_the_grid_and_resamples(shell: Shell, qtbot:
     engine.finish(job_id, answer(11, 0))
     assert not view.progress.isVisible()
     assert len(view.grid.images) == 12 and view.grid.images[0][1] == "original"
-    assert "Image 4 of 6: dogs/dogs_1.png (class dogs)" in view.status.text()
+    assert "Image 4 (of 0–5): dogs/dogs_1.png (class dogs)" in view.status.text()
     assert view.chain_label.text() == "Input → flip (RandomFlip) → flatten and on: not applied"
     assert view.sample_edit.text() == "4" and not view.notes.isVisible()
     before = [img.bits().tobytes() for img, _ in view.grid.images]

@@ -38,10 +38,20 @@ def augmentation_types(registry: Registry | None = None) -> list[str]:
     return [spec.type for spec in registry if spec.training_only]
 
 
+def _shown(registry: Registry | None) -> str:
+    names = augmentation_types(registry)
+    return ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+
+
+def no_input_message(registry: Registry | None = None) -> str:
+    """What to do when the model has no Input yet."""
+    return (f"The model has no Input yet. Add an Input, then {_shown(registry)} from the palette's {PALETTE_GROUP} "
+            "group after it: they change the images only while the model trains.")
+
+
 def no_augmentation_message(registry: Registry | None = None) -> str:
     """What to do when the model has no augmentation layer after its Input."""
-    names = augmentation_types(registry)
-    shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+    shown = _shown(registry)
     return (f"The model has no augmentation layer after its Input. Add {shown} from the palette's "
             f"{PALETTE_GROUP} group between the Input and the first layer: they change the images only while "
             "the model trains.")
@@ -154,5 +164,5 @@ def preview_payload(index: int, file: str | None, count: int, seed: int) -> dict
 
 __all__ = [
     "DEFAULT_COUNT", "MAX_COUNT", "NO_IMAGES", "PASS_THROUGH", "AugmentPreviewRequest", "AugmentationChain",
-    "augmentation_chain", "augmentation_types", "no_augmentation_message", "preview_payload",
+    "augmentation_chain", "augmentation_types", "no_augmentation_message", "no_input_message", "preview_payload",
 ]

@@ -27,6 +27,7 @@ from visualnn.core.augmentation import (
     AugmentPreviewRequest,
     augmentation_chain,
     no_augmentation_message,
+    no_input_message,
 )
 from visualnn.core.paths import resolve_path
 from visualnn.core.project import Project
@@ -139,7 +140,7 @@ def augment_preview(req: AugmentPreviewRequest[Project], registry: Registry | No
         raise AugmentPreviewError(NO_IMAGES)
     chain = augmentation_chain(project.graph, spec, registry)
     if chain.input is None:
-        raise AugmentPreviewError("The model has no Input; add an Input node, then augmentation layers after it.")
+        raise AugmentPreviewError(no_input_message(registry))
     if chain.empty:
         raise AugmentPreviewError(_with_elsewhere(no_augmentation_message(registry), project, chain))
     count = int(req.count)

@@ -31,6 +31,7 @@ from visualnn.core.augmentation import (
     NO_IMAGES,
     augmentation_chain,
     no_augmentation_message,
+    no_input_message,
     preview_payload,
 )
 from visualnn.ui import theme
@@ -91,7 +92,7 @@ class ImageGrid(QWidget):
                 painter.setPen(theme.ACCENT)
                 painter.drawRect(target.adjusted(-1, -1, 1, 1))
             painter.setPen(theme.muted_text_color(self.palette()) if i else self.palette().text().color())
-            painter.drawText(QPointF(target.x(), cell.y() + self.CAPTION - 3), caption)
+            painter.drawText(QPointF(target.x(), target.y() - 4), caption)  # just above its image
         painter.end()
 
 
@@ -180,7 +181,7 @@ class AugmentPreview(QWidget):
             return NO_IMAGES
         chain = augmentation_chain(project.graph, spec, self.document.registry)
         if chain.input is None:
-            return "The model has no Input yet; add an Input node, then augmentation layers after it."
+            return no_input_message(self.document.registry)
         if chain.empty:
             message = no_augmentation_message(self.document.registry)
             if chain.elsewhere:
@@ -285,7 +286,8 @@ class AugmentPreview(QWidget):
         if self.sample_edit.text().strip() != result["file"]:
             self.sample_edit.setText(str(result["index"]))
         first = decode_image(result["original"]).shape
-        self._say(f"Image {result['index']} of {result['n_images']}: {result['file']} (class {result['class_name']}), "
+        last = int(result["n_images"]) - 1
+        self._say(f"Image {result['index']} (of 0–{last}): {result['file']} (class {result['class_name']}), "
                   f"{first[1]}x{first[0]} as the data pipeline reads it, then {len(result['variants'])} draws of "
                   f"the augmentation layers with training=True (seed {result['seed']}).", None)
         steps = [f"{layer['label']} ({layer['type']})" for layer in result.get("layers", [])]
