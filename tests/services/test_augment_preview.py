@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from tests.augment_helpers import chain_graph, image_project, write_folder
-from visualnn.core.augmentation import NO_IMAGES, AugmentPreviewRequest
+from visualnn.core.augmentation import NO_IMAGES, AugmentPreviewRequest, augmentation_types
 from visualnn.core.project import Project
 
 pytestmark = pytest.mark.tf
@@ -117,3 +117,17 @@ def test_refusals_say_what_to_do(tmp_path: Path) -> None:
         preview(gray_input, tmp_path)
     with pytest.raises(AugmentPreviewError, match="pets/missing"):
         preview(image_project(flip, tmp_path / "pets" / "missing"), tmp_path / "pets")
+
+
+@pytest.mark.parametrize("layer_type", augmentation_types())
+def test_every_augmentation_layer_of_the_catalog_previews_with_its_defaults(layer_type: str, tmp_path: Path) -> None:
+    from visualnn.core.shapes import infer_shapes
+
+    folder = write_folder(tmp_path / "pets", per_class=1)
+    graph = chain_graph([("aug", layer_type, {})])
+    project = image_project(graph, folder)
+    result = preview(project, tmp_path, count=2, seed=5)
+    out = infer_shapes(graph).nodes["aug"].output
+    assert out is not None
+    assert all(v.shape == (out[1], out[2], 3) for v in images(result)[1])
+    assert result["layers"][0]["random"] is True

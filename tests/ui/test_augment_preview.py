@@ -104,7 +104,7 @@ def test_the_tab_sends_the_job_draws_the_grid_and_resamples(shell: Shell, qtbot:
     assert engine.jobs[-1][2]["index"] == 5 and view.sample_edit.text() == "5"
 
 
-def test_a_model_edit_redraws_the_preview_and_removing_the_layer_empties_it(
+def test_an_edit_of_the_chain_redraws_the_preview_and_removing_the_layer_empties_it(
     shell: Shell, qtbot: Any, tmp_path: Path
 ) -> None:
     folder = write_folder(tmp_path / "pets")
@@ -115,6 +115,9 @@ def test_a_model_edit_redraws_the_preview_and_removing_the_layer_empties_it(
     view = open_tab(shell, qtbot)
     engine.finish(engine.jobs[-1][0], answer(11, 0))
     sent = len(engine.jobs)
+    document.push(SetParam("out", "units", 5))  # a layer after the chain: nothing to redraw
+    qtbot.wait(600)
+    assert len(engine.jobs) == sent
     document.push(SetParam("flip", "mode", "vertical"))
     qtbot.waitUntil(lambda: len(engine.jobs) > sent, timeout=3000)
     assert engine.jobs[-1][1] == "augment_preview" and engine.jobs[-1][2]["project"]["graph"]["nodes"][1][

@@ -9,6 +9,7 @@ to do instead. The window never waits: the job runs in the engine and only the l
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -107,7 +108,8 @@ class AugmentPreview(QWidget):
         self.session.failed.connect(self._on_session_failed)
         self.seed = 0
         self.result: dict[str, Any] | None = None
-        self._stale = True  # the model or the data changed since the grid was drawn
+        self._stale = True  # the chain's layers or the data changed since the grid was asked for
+        self._asked: str | None = None  # what the last request depended on (see _inputs_key)
         self._refresh = QTimer(self, singleShot=True, interval=400)
         self._refresh.timeout.connect(self._refresh_if_visible)
 
@@ -197,6 +199,7 @@ class AugmentPreview(QWidget):
             w.setEnabled(ready)
         if not ready:
             self.result = None
+            self._asked = None
             self.grid.set_images([])
             self.chain_label.clear()
             self.notes.hide()
@@ -209,11 +212,24 @@ class AugmentPreview(QWidget):
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {color};" if color else "")
 
+    def _inputs_key(self) -> str:
+        """What the preview depends on: the data's description, the Input and the chain's layers (an edit of a
+        layer further down the model changes nothing here)."""
+        project = self.document.project
+        graph = project.graph
+        chain = augmentation_chain(graph, project.dataset, self.document.registry)
+        nodes = [graph.nodes[n] for n in (chain.input, *chain.nodes) if n is not None]
+        parts = [self.document.path, project.dataset.to_dict() if project.dataset is not None else None,
+                 [[n.id, n.type, n.label, n.params] for n in nodes]]
+        return json.dumps(parts, sort_keys=True, default=str)
+
     def _on_document_changed(self) -> None:
-        self._stale = True
         self._update_state()
+        if self._inputs_key() == self._asked:
+            return
+        self._stale = True
         if self.result is not None and self.empty_reason() is None:
-            self._refresh.start()  # the model or the data changed: redraw what is shown, same seed
+            self._refresh.start()  # the chain or the data changed: redraw what is shown, same seed
 
     def _refresh_if_visible(self) -> None:
         if self.isVisible() and self._stale and self.empty_reason() is None:
@@ -252,6 +268,7 @@ class AugmentPreview(QWidget):
         index, name = self._sample()
         count = self.count_box.value()
         self._stale = False
+        self._asked = self._inputs_key()
         what = f"image {name}" if name else f"image {index}"
         job = self.session.submit(preview_payload(index, name, count, self.seed),
                                   f"Augmenting {what} {count} times (seed {self.seed})…")
