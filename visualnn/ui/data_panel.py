@@ -44,6 +44,7 @@ from visualnn.core.paths import outside_folder_notice
 from visualnn.core.project.io import relative_data_path, resolve_data_path
 from visualnn.core.tensor_card import source_data_card
 from visualnn.ui.choosers import chooser_for
+from visualnn.ui.data.augment_preview import AugmentPreview
 from visualnn.ui.data.image_table import choices_of
 from visualnn.ui.data.part_edits import PartEdits
 from visualnn.ui.data.parts import PartCards
@@ -177,6 +178,8 @@ class DataPanel(QWidget, PartEdits):
         self.tabs.addTab(settings_tab, "Split && pipeline")
         self.problems = QListWidget(self)
         self.tabs.addTab(self.problems, "Problems")
+        self.augment = AugmentPreview(self.document, self)  # the model's augmentation layers on one image
+        self.tabs.addTab(self.augment, "Augmentation")
 
         bottom = QHBoxLayout()
         bottom.addStretch(1)

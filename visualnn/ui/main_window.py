@@ -464,6 +464,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         self.problems_panel.edge_activated.connect(self.view.focus_edge)
         self.summary_panel.node_activated.connect(self.focus_node)
         self.summary_panel.deploy.set_engine(self.engine)
+        self.data_panel.augment.set_engine(self.engine)
         self.summary_panel.deploy.checked.connect(self.scene.set_deploy_badges)
         self.step_bar.step_activated.connect(self._on_step_bar_step_activated)
         for key in DOCK_STEPS:

@@ -335,6 +335,7 @@ class LayerSpec:
     replaces: tuple[str, ...] = ()  # older type ids that resolve to this spec
     upgrade: UpgradeFn | None = None  # older versions' params -> this version's (None: nothing to migrate)
     doc_url: str = ""
+    training_only: bool = False  # random augmentation: changes the data only when called with training=True
 
     @property
     def class_path(self) -> str:

@@ -132,6 +132,7 @@ def _crop_spec(name: str, doc: str, slug: str, random: bool) -> LayerSpec:
         count_cost=_costs.free,
         key_params=("height", "width"),
         doc_url=DOCS + slug,
+        training_only=random,
     )
 
 
@@ -156,6 +157,7 @@ def _aug(name: str, doc: str, slug: str, params: tuple[ParamSpec, ...], key: tup
         count_cost=_costs.free,  # random augmentation is inactive at inference
         key_params=key,
         doc_url=DOCS + "image_augmentation/" + slug,
+        training_only=True,
     )
 
 
