@@ -161,6 +161,8 @@ def _run_training(
 
     if not job.continue_run:
         _check_before_fit(project.graph, cfg, data, sink)
+    if not job.continue_run:
+        _fetch_weights(project.graph, sink)
     run_dir = _start_run_folder(job.base_dir, run_id)
     place_extra: dict[str, Any] = {}  # what the run record keeps besides the history (the fine-tuning phases)
     previous: RunRecord | None = None
@@ -210,6 +212,17 @@ def _run_training(
         extra={**place.extra(), **place_extra},
         first_epoch=initial_epoch, kept_epoch=kept_epoch, warnings=warned.warnings)
     return TrainingResult(run=run, model=model, data=data)
+
+
+def _fetch_weights(graph: Graph, sink: Sink) -> None:
+    """Download the backbones' missing ImageNet weights into Keras's cache, the window showing the progress."""
+    from visualnn.services.backbones import BackboneError
+    from visualnn.services.weights_download import fetch_missing
+
+    try:
+        fetch_missing(graph, lambda text, done, total: sink("status", {"text": text, "done": done, "total": total}))
+    except BackboneError as exc:
+        raise TrainingError(str(exc)) from exc
 
 
 def _fine_tune(

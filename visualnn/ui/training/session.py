@@ -317,6 +317,10 @@ class TrainingSessionController(QObject):
             self._on_epoch(data)
         elif kind == "status":
             self.status_changed.emit(str(data.get("text", "")))
+            if isinstance(data.get("done"), int) and isinstance(data.get("total"), int):  # a download going on
+                total_kb = int(data["total"]) // 1024  # kilobytes: a progress bar counts in int32; 0: size unknown
+                done_kb = min(int(data["done"]) // 1024, total_kb) if total_kb else 0
+                self._set_progress(done_kb, total_kb, str(data.get("text", "")))  # maximum 0: a busy bar
             if isinstance(data.get("phase_boundary"), int):
                 self.phase_started.emit(int(data["phase_boundary"]))
         elif kind == "paused":
