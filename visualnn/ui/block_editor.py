@@ -145,6 +145,8 @@ class BlocksController(QObject):
         self.document = window.document
         self.ask_name: NameAsker = ask_block_name
         self.tabs: dict[str, BlockTab] = {}
+        # Other nodes that open like blocks (a pretrained backbone, read-only): each takes a node id, True if it opened.
+        self.openers: list[Callable[[str], bool]] = []
         self.actions: dict[str, QAction] = {}
         act = self._act
         act("make_block", "Make &Block…", self.make_block_from_selection, "Ctrl+G",
@@ -267,6 +269,8 @@ class BlocksController(QObject):
         """Open the block of the selection (a Block node, or a row of the palette's Blocks)."""
         name = self.selected_block()
         if name is None:
+            if any(opener(nid) for nid in self.window.scene.selected_ids()[:1] for opener in self.openers):
+                return
             self.window.statusBar().showMessage("Select a block on the canvas or in the palette to open it.", 8000)
             return
         self.open_block(name)
@@ -275,6 +279,8 @@ class BlocksController(QObject):
         node = self.document.graph.nodes.get(node_id)
         if node is not None and node.type == BLOCK_TYPE:
             self.open_block(str(node.params.get("block")))
+        elif node is not None:
+            any(opener(node_id) for opener in self.openers)
 
     def _on_canvas_tab_changed(self, _index: int) -> None:
         if self.window.canvas_tabs.currentWidget() is not self.window.view:
