@@ -51,6 +51,10 @@ def test_the_table_is_exactly_keras_s_mobilenetv3small() -> None:
                                                                     _count(reference.non_trainable_weights))
     assert table.layers[-1].output_shape == (None, 576)
     assert said and "MobileNetV3Small" in said[0][1]["text"]
+    from visualnn.services.backbone_layers import layer_table
+
+    # Kept per family, shape, pooling and top: the second ask builds nothing (the very same table comes back).
+    assert layer_table(request) is layer_table(BackboneLayersRequest("MobileNetV3Small", (32, 32, 3), "avg"))
     again, _ = _run(request.to_dict())
     assert again == result
 

@@ -6,8 +6,9 @@ PNGs in two class folders -> Apply -> "Use suggested input and output" -> the Re
 in the Inspector (ImageNet weights cannot be downloaded here) -> its trainable box unticked (the Summary's
 counts move the backbone's weights to non-trainable) -> Training: 1 epoch, fine-tune on, unfreeze the top 5
 layers, phase 2 learning rate 0.00001, 1 more epoch -> Train. Then what the person sees: one loss curve of two
-epochs with the phase boundary drawn after epoch 1, the learning rate dropping at the boundary, the run
-record (saved with the project) holding both phases' epochs and what phase 2 unfroze.
+epochs with the phase boundary drawn after epoch 1 (live, and again when the run is clicked in Runs), the learning
+rate dropping at the boundary, the run record (saved with the project) holding both phases' epochs and what phase 2
+unfroze.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.journeys.conftest import Launch
@@ -144,6 +146,17 @@ def test_pretrained_template_fine_tunes_in_two_phases_in_the_window(
         marks = [i.value() for i in plots.plots[metric].getPlotItem().items if isinstance(i, pg.InfiniteLine)]
         assert marks == [1.0], (metric, marks)
     user.screenshot("finetune-1-trained")
+
+    # Runs: clicking the finished run draws its history with the same boundary.
+    user.show_dock("runs")
+    runs = window.runs_panel
+    row = [r.id for r in runs.runs].index(run.id)
+    table = runs.table
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(table.model().index(row, 1)).center())
+    user.wait_until(lambda: any(isinstance(i, pg.InfiniteLine) for i in runs.plots.plots["loss"].getPlotItem().items),
+                    "the selected run's phase boundary on the Runs plots")
+    assert {i.value() for p in runs.plots.plots.values() for i in p.getPlotItem().items
+            if isinstance(i, pg.InfiniteLine)} == {1.0}
 
     # The Summary still describes the document: the backbone frozen (phase 2 unfreezes only while training).
     assert summary_counts(user) == (HEAD, BACKBONE_TRAINABLE + BACKBONE_FIXED)
