@@ -134,9 +134,10 @@ def test_pretrained_template_fine_tunes_in_two_phases_in_the_window(
     assert fine["boundary"] == 1 and fine["epochs"] == 1 and fine["layers"] == 5, fine
     assert len(fine["unfrozen"]) >= 1 and all("bn" not in name.lower() for name in fine["unfrozen"]), fine
     assert fine["learning_rate"] == pytest.approx(1e-5), fine
-    # The live history the plots drew from: the learning rate drops to phase 2's at the boundary.
+    # The learning rate drops to phase 2's at the boundary: live (what the plot drew) and in the record.
     rates = window.training_panel.controller.history["lr"]
     assert len(rates) == 2 and rates[1] == pytest.approx(1e-5) and rates[0] > rates[1], rates
+    assert run.history["lr"] == pytest.approx(rates), run.history
 
     # The plots: one continuous loss curve over both phases, the dashed boundary after epoch 1.
     plots = window.training_panel.plots
@@ -168,5 +169,5 @@ def test_pretrained_template_fine_tunes_in_two_phases_in_the_window(
     user.menu("File", "Save As…")
     on_disk = json.loads(saved.read_text())["runs"][-1]
     assert len(on_disk["history"]["loss"]) == 2 and on_disk["epochs_done"] == 2, on_disk["history"]
-    assert on_disk["extra"]["fine_tune"]["boundary"] == 1, on_disk["extra"]
+    assert on_disk["extra"]["fine_tune"]["boundary"] == 1 and len(on_disk["history"]["lr"]) == 2, on_disk
     assert not user.chooser.answers, f"file dialogs that never opened: {list(user.chooser.answers)}"
