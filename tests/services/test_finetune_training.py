@@ -39,6 +39,8 @@ def test_phase_two_unfreezes_the_top_layers_lowers_the_rate_and_continues_the_hi
     epochs = [d for k, d in msgs if k == "epoch"]
     assert [e["epoch"] for e in epochs] == [1, 2]
     assert epochs[0]["lr"] == pytest.approx(1e-3) and epochs[1]["lr"] == pytest.approx(1e-4)
+    assert run.history["lr"] == pytest.approx([1e-3, 1e-4])  # the record keeps each epoch's rate, as plotted
+    assert "lr" not in run.metrics  # the rate is no metric
     assert any(k == "status" and d.get("phase_boundary") == 1 for k, d in msgs)
     flags = {layer.name: layer.trainable for layer in result.model.layers}
     assert (flags["conv_a"], flags["bn"], flags["conv_b"], flags["head"]) == (False, False, True, True)

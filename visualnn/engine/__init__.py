@@ -27,6 +27,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "visualnn.engine.handlers_explain",
     "visualnn.engine.handlers_search",
     "visualnn.engine.handlers_augment",
+    "visualnn.engine.handlers_backbone",
 )
 """Modules imported by the engine at start-up; a missing module is skipped."""
 

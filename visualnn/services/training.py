@@ -88,6 +88,10 @@ def fit_model(
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     if "learning_rate" in history:  # ReduceLROnPlateau logs it; keep one name for the rate
         history["lr"] = history.pop("learning_rate")
+    rates = progress.rates
+    if "lr" not in history and rates and len(rates) == len(history.get("loss", [])) and None not in rates:
+        # The record keeps the rate of every epoch, as the live plot shows it (phase 2's lower rate included).
+        history["lr"] = [float(r) for r in rates if r is not None]
     kept = initial_epoch + len(history.get("loss", []))
     if find_divergence(history.get("loss", [])) is not None or progress.nan_seen:
         keeper.restore()
@@ -185,7 +189,7 @@ def _run_training(
                 history, stopped, kept_epoch, phases = _fine_tune(model, data, fit_cfg, plan, history, sink,
                                                                   stop_event, pause_event, run_dir)
                 place_extra.update(phases)
-            final = {k: v[-1] for k, v in history.items() if v}
+            final = {k: v[-1] for k, v in history.items() if v and k != "lr"}  # metrics; the rate is no metric
             test = getattr(data, "test", None)
             if test is not None and not stopped and history:
                 sink("status", {"text": "Evaluating on the test split…"})

@@ -185,6 +185,7 @@ def make_progress_callback(
             self.known_steps: int | None = None  # learnt in epoch 1 when the dataset's length is unknown
             self.seen = 0
             self.lock = threading.Lock()
+            self.rates: list[float | None] = []  # the learning rate at each epoch's end (the run record's "lr")
 
         def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             self.epoch = epoch
@@ -230,8 +231,10 @@ def make_progress_callback(
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             if self.known_steps is None and not self.model.stop_training:
                 self.known_steps = self.seen
+            rate = current_lr(self.model)
+            self.rates.append(rate)
             sink("epoch", {"epoch": epoch + 1, "epochs": self.params.get("epochs"), "logs": _floats(logs),
-                           "lr": current_lr(self.model), "elapsed_s": time.perf_counter() - self.t0})
+                           "lr": rate, "elapsed_s": time.perf_counter() - self.t0})
 
     return ProgressCallback()
 

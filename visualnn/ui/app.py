@@ -24,6 +24,7 @@ from visualnn import logs
 from visualnn.core.templates import TEMPLATES
 from visualnn.ui import theme
 from visualnn.ui.autosave import AutosaveManager, RecoveryPrompter, ask_with_dialog, install_autosave
+from visualnn.ui.backbone_block import BackboneBlocks
 from visualnn.ui.block_editor import BlocksController
 from visualnn.ui.choosers import FileChooser
 from visualnn.ui.document import ProjectDocument
@@ -57,6 +58,7 @@ class Shell:
     importer: ImportController
     blocks: BlocksController
     insight: InsightHost | None = None  # the "Look inside" dock: activations and explanations
+    backbones: BackboneBlocks | None = None  # backbones opened as read-only blocks
 
 
 def build_main_window(
@@ -80,7 +82,8 @@ def build_main_window(
     blocks = BlocksController(window)
     insight = install_insight(window, document, engine)
     FreezeActions(window)  # Edit > Freeze everything before this layer, Unfreeze all; the canvas's right-click menu
-    return Shell(window, export, help_menu, importer, blocks, insight)
+    backbones = BackboneBlocks(window, blocks)  # Open Block on a pretrained backbone: its layers, read-only
+    return Shell(window, export, help_menu, importer, blocks, insight, backbones)
 
 
 @dataclass

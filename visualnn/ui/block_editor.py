@@ -145,11 +145,14 @@ class BlocksController(QObject):
         self.document = window.document
         self.ask_name: NameAsker = ask_block_name
         self.tabs: dict[str, BlockTab] = {}
+        # Other nodes that open like blocks (a pretrained backbone, read-only): each takes a node id, True if it opened.
+        self.openers: list[Callable[[str], bool]] = []
         self.actions: dict[str, QAction] = {}
         act = self._act
         act("make_block", "Make &Block…", self.make_block_from_selection, "Ctrl+G",
             "Replace the selected layers by one block (a nested model you can reuse and export).")
-        act("open_block", "&Open Block", self.open_selected_block, None, "Show the layers of the selected block.")
+        act("open_block", "&Open Block", self.open_selected_block, None,
+            "Show the layers of the selected block (a pretrained backbone's read-only).")
         act("close_block", "&Close Block", self.close_current_block, None, "Fold the opened block back into its node.")
         act("remove_block", "&Remove Block from Project", self.remove_block, None,
             "Forget the selected block's definition (only once no node uses it).")
@@ -267,6 +270,9 @@ class BlocksController(QObject):
         """Open the block of the selection (a Block node, or a row of the palette's Blocks)."""
         name = self.selected_block()
         if name is None:
+            selected = self.window.scene.selected_ids()
+            if len(selected) == 1 and any(opener(selected[0]) for opener in self.openers):
+                return  # another kind of block (a backbone) opened
             self.window.statusBar().showMessage("Select a block on the canvas or in the palette to open it.", 8000)
             return
         self.open_block(name)
@@ -275,6 +281,10 @@ class BlocksController(QObject):
         node = self.document.graph.nodes.get(node_id)
         if node is not None and node.type == BLOCK_TYPE:
             self.open_block(str(node.params.get("block")))
+        elif node is not None:
+            for opener in self.openers:
+                if opener(node_id):
+                    break
 
     def _on_canvas_tab_changed(self, _index: int) -> None:
         if self.window.canvas_tabs.currentWidget() is not self.window.view:

@@ -83,6 +83,14 @@ class FreezeActions(QObject):
                 self.window.scene.clearSelection()
                 item.setSelected(True)
         self._sync()
+        # The actions other features put on the canvas (Make Block, Open Block, Export Block) follow the freezing ones.
+        self.menu.clear()
+        self.menu.addAction(self.freeze_before)
+        self.menu.addAction(self.unfreeze_all)
+        more = [a for a in self.window.view.actions() if not a.isSeparator()]
+        if more:
+            self.menu.addSeparator()
+            self.menu.addActions(more)
         try:
             self.menu.exec(self.window.view.viewport().mapToGlobal(pos))
         finally:

@@ -287,8 +287,9 @@ class NodeItem(QGraphicsItem):
             border = QPen(QColor(theme.ACCENT), 2.6)
         elif self.highlight:
             border = QPen(QColor(theme.ACCENT).lighter(130), 2.0)
-        if v.category == "blocks" and lod >= 0.1:
-            # A block holds layers: a second card peeks out behind it, like a stack (double-click opens it).
+        if v.category in ("blocks", "pretrained") and lod >= 0.1:
+            # A block (or a backbone) holds layers: a second card peeks out behind it, like a stack (double-click
+            # opens it).
             painter.setPen(QPen(cat, 1.4))
             painter.setBrush(theme.node_fill())
             painter.drawRoundedRect(rect.translated(4, 4), RADIUS, RADIUS)

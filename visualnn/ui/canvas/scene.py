@@ -204,6 +204,8 @@ class GraphScene(QGraphicsScene):
             lines.append("<b>Frozen</b> (trainable off): training leaves its weights as they are.")
         if node.type == BLOCK_TYPE:
             lines.append("Double-click (or Edit > Open Block) to see and edit its layers.")
+        elif category == "pretrained":
+            lines.append("Double-click (or Edit > Open Block) to see its layers (read-only).")
         if spec:
             lines.append(f"<i>{spec.doc}</i>")
             for p in spec.params:
