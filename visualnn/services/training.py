@@ -13,6 +13,7 @@ import os
 import shutil
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from visualnn.core.compile_options import CompileIssue, check_compile
@@ -106,8 +107,45 @@ def run_training(
     Raises :class:`TrainingError` with a plain-language cause when training cannot run. What the run's
     tracing left in TensorFlow's global state is released when it ends (the engine trains many runs).
     """
+    tracker = _open_tracker(job)  # before any epoch: a missing package or a bad store stops the run now
     with releasing_traced_gradients():
-        return _run_training(job, sink, stop_event, pause_event)
+        result = _run_training(job, sink, stop_event, pause_event)
+    if tracker is not None and result.run.extra.get("chief", True):  # a cluster's chief logs the one run
+        result = _track(tracker, result, job.base_dir, sink)
+    return result
+
+
+def _open_tracker(job: TrainRequest[Project]) -> Any:
+    """The MLflow tracker the job asks for (``mlflow_uri``), or None; raises :class:`TrainingError` with the fix."""
+    if not job.mlflow_uri.strip():
+        return None
+    from visualnn.core.tracking import experiment_name
+    from visualnn.services.tracking import MlflowTracker, TrackingError
+
+    try:
+        return MlflowTracker(job.mlflow_uri, experiment_name(job.mlflow_experiment, None))
+    except TrackingError as exc:
+        raise TrainingError(str(exc)) from exc
+
+
+def _track(tracker: Any, result: TrainingResult, base_dir: str, sink: Sink) -> TrainingResult:
+    """Log the finished run to MLflow; the record notes where (``extra["mlflow"]``) or why it could not be.
+
+    The run trained and its model is saved: a store that fails now costs the MLflow copy, not the run, so the
+    failure is a warning the user sees (and the record keeps), not an error.
+    """
+    from visualnn.services.tracking import TrackingError, masked_uri, tracking_note
+
+    try:
+        note = tracking_note(tracker, tracker.log_run(result.run, base_dir))
+    except TrackingError as exc:
+        log.warning("MLflow logging failed: %s", exc)
+        sink("log", {"level": "warning", "text": f"The run was not logged to MLflow: {exc}"})
+        note = {"uri": masked_uri(tracker.uri), "experiment": tracker.experiment, "error": str(exc)}
+    else:
+        sink("log", {"level": "info", "text": f"Logged to MLflow {note['uri']}, experiment {note['experiment']}, "
+                                              f"run {note['run_id']}."})
+    return replace(result, run=replace(result.run, extra={**result.run.extra, "mlflow": note}))
 
 
 def _run_training(
