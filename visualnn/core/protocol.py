@@ -201,6 +201,7 @@ class TrainRequest(Generic[ProjectT]):
     inline_data: dict[str, Any] | None = None
     mlflow_uri: str = ""  # log the run to this MLflow tracking store ("": no MLflow; docs/TRACKING.md)
     mlflow_experiment: str = ""  # the MLflow experiment ("": "untitled"; clients send the project's name)
+    tensorboard_dir: str | None = None  # TensorBoard logs here, not in runs/<id>/logs (a search trial's folder)
 
     def to_dict(self: TrainRequest[dict[str, Any]]) -> dict[str, Any]:
         """JSON form."""

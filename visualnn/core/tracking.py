@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,16 @@ class TrackingTarget:
     def enabled(self) -> bool:
         """Whether a tracking URI is set (an empty one means: do not log to MLflow)."""
         return bool(self.uri.strip())
+
+
+def trial_log_folder(study: str, number: int) -> str:
+    """A search trial's TensorBoard folder relative to the project (POSIX): ``runs/search-<study>/trial-<N>``.
+
+    Outside the trial's run folder on purpose: a pruned trial, or one no longer among the best ``keep_models``,
+    loses its run folder (its model), but its curves stay comparable beside the others in TensorBoard.
+    """
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", study).strip("._") or "study"
+    return f"runs/search-{safe}/trial-{number}"
 
 
 def experiment_name(experiment: str, project_path: str | None) -> str:
@@ -82,4 +93,4 @@ def final_test_metrics(run: RunRecord) -> dict[str, float]:
 
 
 __all__ = ["INSTALL_HINT", "MLFLOW_EXTRA", "TrackingTarget", "epoch_metrics", "experiment_name",
-           "final_test_metrics", "param_text", "run_params"]
+           "final_test_metrics", "param_text", "run_params", "trial_log_folder"]

@@ -24,6 +24,7 @@ from visualnn.core.training_config import DIVERGED, FAILED, STOPPED, RunRecord
 
 PARAMS_PER_BATCH = 100  # MLflow's limits for one log_batch call
 METRICS_PER_BATCH = 1000
+ROLE_TAG, STUDY_TAG, STORAGE_TAG = "visualnn.role", "visualnn.study", "visualnn.storage"
 _STATUS = {FAILED: "FAILED", DIVERGED: "FAILED", STOPPED: "KILLED"}
 
 
@@ -82,6 +83,25 @@ class MlflowTracker:
         except Exception as exc:
             raise self._error("refused a new run", exc) from exc
         return str(run.info.run_id)
+
+    def study_run(self, study: str, storage: str, params: dict[str, str]) -> str:
+        """The parent run of a search study: the one an earlier search of the same study and storage made (a
+        resumed search nests its new trials there too), else a new one with the study's settings as params."""
+        try:
+            found = self.client.search_runs([self.experiment_id], filter_string=f"tags.`{ROLE_TAG}` = 'study'")
+        except Exception as exc:
+            raise self._error("could not be searched for the study's run", exc) from exc
+        for run in found:
+            tags = run.data.tags
+            if tags.get(STUDY_TAG) == study and tags.get(STORAGE_TAG) == storage:
+                try:
+                    self.client.update_run(run.info.run_id, status="RUNNING")
+                except Exception as exc:
+                    raise self._error("could not reopen the study's run", exc) from exc
+                return str(run.info.run_id)
+        run_id = self.start(f"search {study}", tags={ROLE_TAG: "study", STUDY_TAG: study, STORAGE_TAG: storage})
+        self.log_params(run_id, params)
+        return run_id
 
     def log_params(self, run_id: str, params: dict[str, str]) -> None:
         """Log ``params`` (in MLflow's batch size)."""

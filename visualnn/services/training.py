@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 def fit_model(
     model: Any, data: Any, cfg: TrainingConfig, sink: Sink = null_sink, stop: threading.Event | None = None,
     pause: threading.Event | None = None, epochs: int | None = None, initial_epoch: int = 0,
-    run_dir: str | None = None,
+    run_dir: str | None = None, log_dir: str | None = None,
 ) -> tuple[dict[str, list[float]], bool, int]:
     """``model.fit`` with the runner's callbacks; returns (per-epoch history, stopped by user, kept epoch).
 
@@ -77,7 +77,7 @@ def fit_model(
     """
     progress = make_progress_callback(sink, stop, pause, cfg.batch_size, initial_epoch, cfg.terminate_on_nan)
     keeper = make_weight_keeper(initial_epoch)
-    callbacks = [progress, keeper, *make_callbacks(cfg, run_dir, getattr(data, "val", None) is not None)]
+    callbacks = [progress, keeper, *make_callbacks(cfg, run_dir, getattr(data, "val", None) is not None, log_dir)]
     n_epochs = epochs if epochs is not None else cfg.epochs
     steps, val_steps, _ = epoch_steps(data, cfg.batch_size)  # a repeating pipeline: one epoch = one pass
     if steps is not None:
@@ -216,10 +216,10 @@ def _run_training(
             sink("status", {"text": "Training…"})
             fit_cfg = cfg.with_changes(batch_size=place.global_batch)
             history, stopped, kept_epoch = fit_model(model, data, fit_cfg, sink, stop_event, pause_event, cfg.epochs,
-                                                     initial_epoch, run_dir)
+                                                     initial_epoch, run_dir, job.tensorboard_dir)
             if plan is not None and not stopped and kept_epoch == initial_epoch + len(history.get("loss", [])):
                 history, stopped, kept_epoch, phases = _fine_tune(model, data, fit_cfg, plan, history, sink,
-                                                                  stop_event, pause_event, run_dir)
+                                                                  stop_event, pause_event, run_dir, job.tensorboard_dir)
                 place_extra.update(phases)
             final = {k: v[-1] for k, v in history.items() if v}
             test = getattr(data, "test", None)
@@ -252,7 +252,7 @@ def _run_training(
 
 def _fine_tune(
     model: Any, data: Any, cfg: TrainingConfig, plan: FineTunePlan, history: dict[str, list[float]], sink: Sink,
-    stop: threading.Event | None, pause: threading.Event | None, run_dir: str,
+    stop: threading.Event | None, pause: threading.Event | None, run_dir: str, log_dir: str | None = None,
 ) -> tuple[dict[str, list[float]], bool, int, dict[str, Any]]:
     """Phase 2: unfreeze the plan's layers, recompile at its learning rate and train its epochs on from where
     phase 1 ended (``initial_epoch``), so the history goes on as one sequence. Returns (whole history, stopped by
@@ -268,7 +268,7 @@ def _fine_tune(
     sink("log", {"level": "info", "text": f"Phase 2 (fine-tuning) from epoch {boundary + 1}: unfroze {len(names)} "
                                           f"layer(s), learning rate {plan.learning_rate:g}, {plan.epochs} epoch(s)."})
     sink("status", {"text": "Fine-tuning (phase 2)…", "phase_boundary": boundary})
-    more, stopped, kept_epoch = fit_model(model, data, cfg, sink, stop, pause, plan.epochs, boundary, run_dir)
+    more, stopped, kept_epoch = fit_model(model, data, cfg, sink, stop, pause, plan.epochs, boundary, run_dir, log_dir)
     whole = {k: list(history.get(k, [])) + list(more.get(k, [])) for k in {**history, **more}}
     entry = {**plan.to_dict(), "boundary": boundary, "unfrozen": names}
     return whole, stopped, kept_epoch, {"fine_tune": entry}
