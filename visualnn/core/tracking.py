@@ -40,6 +40,33 @@ class TrackingTarget:
         return bool(self.uri.strip())
 
 
+def uri_problem(uri: str) -> str | None:
+    """Why the window's preference cannot hold ``uri``, or None (empty means: no MLflow).
+
+    A local store must be an absolute path: the engine process does not run in the project's folder, so a
+    relative one would land somewhere the user never looks. Other schemes (``http(s)://``, ``postgresql://``,
+    ``databricks``) are MLflow's to check.
+    """
+    uri = uri.strip()
+    if not uri or uri.startswith("databricks"):  # "databricks" or "databricks://profile": MLflow's own names
+        return None
+    if uri.startswith("sqlite:"):
+        path = uri[len("sqlite:"):]
+        if not path.startswith("///") or not os.path.isabs(path[3:]):
+            return (f"{uri}: an SQLite store needs an absolute path after sqlite:/// (four slashes on Linux and "
+                    f"macOS), e.g. sqlite:////home/me/mlflow.db.")
+        return None
+    if uri.startswith("file:"):
+        path = uri[len("file:"):]
+        path = path[2:] if path.startswith("//") else path
+        if not os.path.isabs(path):
+            return f"{uri}: a file store needs an absolute folder, e.g. file:/home/me/mlruns."
+        return None
+    if "://" not in uri and ":" not in uri.split("/")[0] and not os.path.isabs(uri):
+        return f"{uri}: give an absolute folder, an sqlite:////abs/path.db or an http://host:port tracking server."
+    return None
+
+
 def trial_log_folder(study: str, number: int) -> str:
     """A search trial's TensorBoard folder relative to the project (POSIX): ``runs/search-<study>/trial-<N>``.
 
@@ -93,4 +120,4 @@ def final_test_metrics(run: RunRecord) -> dict[str, float]:
 
 
 __all__ = ["INSTALL_HINT", "MLFLOW_EXTRA", "TrackingTarget", "epoch_metrics", "experiment_name",
-           "final_test_metrics", "param_text", "run_params", "trial_log_folder"]
+           "final_test_metrics", "param_text", "run_params", "trial_log_folder", "uri_problem"]
