@@ -94,8 +94,14 @@ def run_params(run: RunRecord, extra: dict[str, Any] | None = None) -> dict[str,
     """The parameters a run logs: its training settings (``training.<field>``), each node's parameters
     (``<node id>.<param>``, top-level nodes; a block's inner nodes are summarised by the block node), and
     ``extra`` (a trial's sampled values, under the same names; they win on a clash)."""
-    params: dict[str, str] = {f"{TRAINING_PREFIX}{k}": param_text(v) for k, v in sorted(run.config.items())}
-    for node in run.graph.get("nodes", []):
+    return project_params(run.config, run.graph, extra)
+
+
+def project_params(config: dict[str, Any], graph: dict[str, Any],
+                   extra: dict[str, Any] | None = None) -> dict[str, str]:
+    """:func:`run_params` from a ``TrainingConfig.to_dict()`` and a ``Graph.to_dict()`` (the exported script's)."""
+    params: dict[str, str] = {f"{TRAINING_PREFIX}{k}": param_text(v) for k, v in sorted(config.items())}
+    for node in graph.get("nodes", []):
         for key, value in sorted((node.get("params") or {}).items()):
             params[f"{node['id']}.{key}"] = param_text(value)
         params[f"{node['id']}.type"] = str(node.get("type", ""))
@@ -120,4 +126,4 @@ def final_test_metrics(run: RunRecord) -> dict[str, float]:
 
 
 __all__ = ["INSTALL_HINT", "MLFLOW_EXTRA", "TrackingTarget", "epoch_metrics", "experiment_name",
-           "final_test_metrics", "param_text", "run_params", "trial_log_folder", "uri_problem"]
+           "final_test_metrics", "param_text", "project_params", "run_params", "trial_log_folder", "uri_problem"]
