@@ -84,3 +84,14 @@ def test_mlflow_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(TrackingError, match=r"pip install 'visualnn\[mlflow\]'") as caught:
         MlflowTracker("sqlite:////tmp/never.db", "wine")
     assert "sqlite:////tmp/never.db" in str(caught.value)
+
+
+def test_search_refuses_a_store_that_cannot_be_opened_before_any_trial(tmp_path: Path, capsys: Any) -> None:
+    path = tiny_project(tmp_path)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the store's folder should be")
+    uri = f"sqlite:///{blocker / 'mlflow.db'}"
+    code = main(["search", str(path), "--space", "dense_1.units=8,16", "--trials", "1", "--mlflow", uri])
+    assert code == 2
+    assert uri in capsys.readouterr().err
+    assert json.loads(path.read_text())["runs"] == []  # no trial ran
