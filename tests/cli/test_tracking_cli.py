@@ -63,6 +63,9 @@ def test_train_logs_params_epochs_test_figures_and_model(tmp_path: Path, capsys:
     assert tests and {k: logged.data.metrics[k] for k in tests} == pytest.approx(tests)
     artifacts = [a.path for a in MlflowClient(tracking_uri=uri).list_artifacts(logged.info.run_id, "model")]
     assert artifacts == ["model/model.keras"]
+    if store == "sqlite":  # the model sits beside the database, never in the working folder (MLflow's ./mlruns)
+        assert len(list((tmp_path / "mlartifacts").rglob("model.keras"))) == 1
+        assert not Path("mlruns").exists() and not Path("mlartifacts").exists()
 
 
 def test_a_store_that_cannot_be_opened_stops_before_training(tmp_path: Path, capsys: Any) -> None:

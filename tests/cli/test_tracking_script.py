@@ -50,6 +50,7 @@ def test_the_script_logs_what_the_app_logs(tmp_path: Path, capsys: Any) -> None:
     assert [step for step, _ in metric_history(uri, script.info.run_id, "val_loss")] == [1, 2]
     artifacts = [a.path for a in MlflowClient(tracking_uri=uri).list_artifacts(script.info.run_id, "model")]
     assert artifacts == ["model/trained.keras"]
+    assert len(list((tmp_path / "mlartifacts").rglob("trained.keras"))) == 1  # beside the database
     assert list((tmp_path / "tb" / "train").glob("events.out.tfevents.*"))
     assert list((tmp_path / "tb" / "validation").glob("events.out.tfevents.*"))
 

@@ -40,6 +40,16 @@ class TrackingTarget:
         return bool(self.uri.strip())
 
 
+def artifact_location(uri: str) -> str | None:
+    """Where a new experiment keeps its files (the models): beside an SQLite store's database, in
+    ``mlartifacts/``. MLflow's own default is ``./mlruns`` in the working folder, which for the engine is wherever
+    the app was started. None (MLflow decides) for a file store (inside it) and for a tracking server."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    database = os.path.abspath(uri[len("sqlite:///"):])
+    return os.path.join(os.path.dirname(database), "mlartifacts")
+
+
 def uri_problem(uri: str) -> str | None:
     """Why the window's preference cannot hold ``uri``, or None (empty means: no MLflow).
 
@@ -125,5 +135,5 @@ def final_test_metrics(run: RunRecord) -> dict[str, float]:
     return {k: float(v) for k, v in run.metrics.items() if k.startswith("test_") and v is not None}
 
 
-__all__ = ["INSTALL_HINT", "MLFLOW_EXTRA", "TrackingTarget", "epoch_metrics", "experiment_name",
+__all__ = ["INSTALL_HINT", "artifact_location", "MLFLOW_EXTRA", "TrackingTarget", "epoch_metrics", "experiment_name",
            "final_test_metrics", "param_text", "project_params", "run_params", "trial_log_folder", "uri_problem"]

@@ -19,7 +19,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from visualnn.core.tracking import INSTALL_HINT, epoch_metrics, final_test_metrics, run_params
+from visualnn.core.tracking import INSTALL_HINT, artifact_location, epoch_metrics, final_test_metrics, run_params
 from visualnn.core.training_config import DIVERGED, FAILED, STOPPED, RunRecord
 
 PARAMS_PER_BATCH = 100  # MLflow's limits for one log_batch call
@@ -62,8 +62,8 @@ class MlflowTracker:
         try:
             self.client: Any = MlflowClient(tracking_uri=self.uri)
             found = self.client.get_experiment_by_name(experiment)
-            self.experiment_id = str(found.experiment_id if found is not None
-                                     else self.client.create_experiment(experiment))
+            self.experiment_id = str(found.experiment_id if found is not None else self.client.create_experiment(
+                experiment, artifact_location=artifact_location(self.uri)))
         except Exception as exc:
             raise self._error("cannot be opened", exc) from exc
 

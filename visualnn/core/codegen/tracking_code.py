@@ -67,7 +67,13 @@ def log_to_mlflow(client, experiment, params, history, test_scores, model_file):
     if found is not None:
         experiment_id = found.experiment_id
     else:
-        experiment_id = client.create_experiment(experiment)
+        artifacts = None  # MLflow's default: ./mlruns in the working folder
+        if client.tracking_uri.startswith("sqlite:///"):  # beside the database instead
+            database = os.path.abspath(client.tracking_uri[len("sqlite:///") :])
+            artifacts = os.path.join(os.path.dirname(database), "mlartifacts")
+        experiment_id = client.create_experiment(
+            experiment, artifact_location=artifacts
+        )
     name = os.path.basename(model_file)
     run_id = client.create_run(experiment_id, run_name=name).info.run_id
     items = [Param(key, value) for key, value in params.items()]
