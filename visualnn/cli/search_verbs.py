@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from visualnn.cli.exit_codes import ExitCode, fail
+from visualnn.cli.tracking_args import add_tracking_args, tracking_fields
 from visualnn.core.search_settings import DIRECTIONS, PRUNERS, SAMPLERS, SECOND_OBJECTIVES
 from visualnn.core.search_space import SPEC_HELP
 
@@ -44,6 +45,7 @@ def register(sub: Any) -> None:
     p.add_argument("--study", help="the study name (default: the project file's name)")
     p.add_argument("--apply-best", dest="apply_best", action="store_true",
                    help="write the best trial's values into the project file (one edit)")
+    add_tracking_args(p)  # --mlflow URI: the study as a parent run, each trial nested under it
     p.add_argument("--json", action="store_true", help="print the study (every trial) as JSON")
     p.set_defaults(func=search_main)
 
@@ -80,7 +82,7 @@ def search_main(args: argparse.Namespace) -> int:
         return fail(str(exc), ExitCode.BAD_INPUT, args.json)
     path = os.path.abspath(args.file)
     req = SearchRequest(project=project, base_dir=os.path.dirname(path), project_path=path, trials=args.trials,
-                        timeout_s=args.timeout)
+                        timeout_s=args.timeout, **tracking_fields(args, path))
     try:
         cfg, _, _, study = search_settings(req)
     except SearchError as exc:

@@ -17,6 +17,7 @@ from typing import Any
 
 from visualnn.cli.distribute_args import add_distribution_args, apply_distribution_args, is_chief_run
 from visualnn.cli.exit_codes import ExitCode, fail
+from visualnn.cli.tracking_args import add_tracking_args, tracking_fields
 from visualnn.core.project import Project
 from visualnn.core.project.io import ProjectFileError
 from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
@@ -33,6 +34,7 @@ def register(sub: Any) -> None:
     p.add_argument("--seed", type=int, help="random seed (default: the project's)")
     p.add_argument("--continue", dest="continue_run", metavar="RUN_ID", help="continue training an earlier run")
     add_distribution_args(p)  # --strategy/--gpus/--mixed-precision (visualnn.cli.distribute_args)
+    add_tracking_args(p)  # --mlflow URI, --mlflow-experiment NAME (visualnn.cli.tracking_args)
     p.add_argument("--json", action="store_true", help="print the run record as JSON")
     p.set_defaults(func=train_main)
 
@@ -114,11 +116,15 @@ def train_main(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
     req = TrainRequest(project=job_project, base_dir=base_dir, epochs=args.epochs, batch_size=args.batch_size,
-                       seed=args.seed, device=args.device, continue_run=args.continue_run)
+                       seed=args.seed, device=args.device, continue_run=args.continue_run,
+                       **tracking_fields(args, args.file))
     try:
         result = run_training(req, (lambda k, d: None) if args.json else ProgressPrinter(), stop)
     except TrainingError as exc:
-        return _fail(str(exc))
+        from visualnn.services.tracking import TrackingError
+
+        # an MLflow store that cannot be opened is a wrong argument (exit 2); nothing was trained
+        return _fail(str(exc), ExitCode.BAD_INPUT if isinstance(exc.__cause__, TrackingError) else ExitCode.ERRORS)
     finally:
         signal.signal(signal.SIGINT, previous)
     run: RunRecord = result.run

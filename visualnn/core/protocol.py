@@ -187,6 +187,7 @@ class TrainRequest(Generic[ProjectT]):
     ``base_dir`` is the folder of the project file (data paths and the ``runs/`` folder are relative to it). ``continue_run`` names an earlier run whose saved
     model (weights and optimizer state) training resumes from. ``inline_data`` ({"x", "y"} nested
     lists, optional "x_val"/"y_val" and "x_test"/"y_test") replaces the project's dataset (tests, quick experiments).
+    ``mlflow_uri``/``mlflow_experiment`` log the finished run to MLflow (the app's preference, ``--mlflow``).
     """
 
     project: ProjectT
@@ -198,6 +199,9 @@ class TrainRequest(Generic[ProjectT]):
     device: str | None = None
     continue_run: str | None = None
     inline_data: dict[str, Any] | None = None
+    mlflow_uri: str = ""  # log the run to this MLflow tracking store ("": no MLflow; docs/TRACKING.md)
+    mlflow_experiment: str = ""  # the MLflow experiment ("": "untitled"; clients send the project's name)
+    tensorboard_dir: str | None = None  # TensorBoard logs here, not in runs/<id>/logs (a search trial's folder)
 
     def to_dict(self: TrainRequest[dict[str, Any]]) -> dict[str, Any]:
         """JSON form."""

@@ -34,6 +34,8 @@ class SearchRequest(Generic[ProjectT]):
     project_path: str | None = None
     trials: int | None = None
     timeout_s: float | None = None
+    mlflow_uri: str = ""  # log the study (a parent run) and each trial (a nested run) to MLflow ("": no)
+    mlflow_experiment: str = ""  # the MLflow experiment ("": the project file's name)
 
     def to_dict(self: SearchRequest[dict[str, Any]]) -> dict[str, Any]:
         """JSON form."""

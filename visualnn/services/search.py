@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from visualnn.core.search_job import SEARCH_EVENT, SearchRequest
 from visualnn.core.search_records import COMPLETE, FAILED, PRUNED, with_trial_info
 from visualnn.core.search_settings import SearchConfig, config_problems, default_storage, default_study_name
 from visualnn.core.search_space import SearchParam, resolved
+from visualnn.core.tracking import trial_log_folder
 from visualnn.core.training_config import FAILED as RUN_FAILED
 from visualnn.core.training_config import RunRecord, new_run_id
 from visualnn.services.search_importance import param_importance
@@ -48,6 +50,7 @@ from visualnn.services.search_study import (
     study_json,
     suggest,
 )
+from visualnn.services.search_tracking import SearchTracker
 from visualnn.services.training_common import Sink, TrainingError, null_sink
 
 Recorder = Callable[[RunRecord], list[str]]
@@ -111,6 +114,7 @@ def run_search(req: SearchRequest[Project], sink: Sink = null_sink, stop: thread
     """Run trials until the study's budget is spent, the time is up or ``stop`` is set; see the module doc."""
     cfg, space, url, name = search_settings(req)
     storage = open_storage(url)
+    tracker = SearchTracker.open(req, cfg, space, url, name)  # MLflow (docs/TRACKING.md): refused before any trial
     existing = _existing_trials(storage, name)
     sampler = make_sampler(cfg, space, cfg.seed + existing)  # a resumed search does not replay the first trials
     study = open_study(storage, name, cfg, space, sampler, make_pruner(cfg, req.project.training.epochs))
@@ -142,6 +146,8 @@ def run_search(req: SearchRequest[Project], sink: Sink = null_sink, stop: thread
             storage.set_trial_state_values(trial._trial_id, _States.WAITING)
             break
         run = _run_trial(study, trial, req, cfg, space, url, name, sink, stop, pause)
+        if tracker is not None:  # logged before keeper() may delete the model file
+            run = tracker.trial(run, req.base_dir, sink)
         dropped = keeper(run)
         outcome.runs.append(run)
         info = run.extra["search"]
@@ -154,6 +160,8 @@ def run_search(req: SearchRequest[Project], sink: Sink = null_sink, stop: thread
                              f"(trial {trial.number}): {info.get('reason', '')}")
             break
     outcome.study = study_json(study)
+    if tracker is not None:
+        tracker.end(outcome.study, cfg.objective, outcome.ended, sink)
     outcome.importance = param_importance(study, space, cfg.seed)
     if outcome.importance:
         sink(SEARCH_EVENT, {"event": "importance", "importance": dict(outcome.importance)})
@@ -212,8 +220,12 @@ def _run_trial(study: optuna.Study, trial: optuna.Trial, req: SearchRequest[Proj
     try:
         from visualnn.services.training import run_training
 
-        result = run_training(TrainRequest(project=trial_project, base_dir=req.base_dir, run_id=run_id),
-                              trial_sink, halt, pause)
+        logs = None  # TensorBoard (when switched on): runs/search-<study>/trial-<N>, kept when the model is not
+        if trial_project.training.tensorboard:
+            info["tensorboard"] = trial_log_folder(name, number)
+            logs = os.path.join(req.base_dir, *info["tensorboard"].split("/"))
+        result = run_training(TrainRequest(project=trial_project, base_dir=req.base_dir, run_id=run_id,
+                                           tensorboard_dir=logs), trial_sink, halt, pause)
     except TrainingError as exc:
         return _failed(study, trial, trial_project, info, started, t0, str(exc), run_id)
     run = result.run

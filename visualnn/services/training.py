@@ -13,6 +13,7 @@ import os
 import shutil
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from visualnn.core.compile_options import CompileIssue, check_compile
@@ -67,7 +68,7 @@ log = logging.getLogger(__name__)
 def fit_model(
     model: Any, data: Any, cfg: TrainingConfig, sink: Sink = null_sink, stop: threading.Event | None = None,
     pause: threading.Event | None = None, epochs: int | None = None, initial_epoch: int = 0,
-    run_dir: str | None = None,
+    run_dir: str | None = None, log_dir: str | None = None,
 ) -> tuple[dict[str, list[float]], bool, int]:
     """``model.fit`` with the runner's callbacks; returns (per-epoch history, stopped by user, kept epoch).
 
@@ -76,7 +77,7 @@ def fit_model(
     """
     progress = make_progress_callback(sink, stop, pause, cfg.batch_size, initial_epoch, cfg.terminate_on_nan)
     keeper = make_weight_keeper(initial_epoch)
-    callbacks = [progress, keeper, *make_callbacks(cfg, run_dir, getattr(data, "val", None) is not None)]
+    callbacks = [progress, keeper, *make_callbacks(cfg, run_dir, getattr(data, "val", None) is not None, log_dir)]
     n_epochs = epochs if epochs is not None else cfg.epochs
     steps, val_steps, _ = epoch_steps(data, cfg.batch_size)  # a repeating pipeline: one epoch = one pass
     if steps is not None:
@@ -110,8 +111,45 @@ def run_training(
     Raises :class:`TrainingError` with a plain-language cause when training cannot run. What the run's
     tracing left in TensorFlow's global state is released when it ends (the engine trains many runs).
     """
+    tracker = _open_tracker(job)  # before any epoch: a missing package or a bad store stops the run now
     with releasing_traced_gradients():
-        return _run_training(job, sink, stop_event, pause_event)
+        result = _run_training(job, sink, stop_event, pause_event)
+    if tracker is not None and result.run.extra.get("chief", True):  # a cluster's chief logs the one run
+        result = _track(tracker, result, job.base_dir, sink)
+    return result
+
+
+def _open_tracker(job: TrainRequest[Project]) -> Any:
+    """The MLflow tracker the job asks for (``mlflow_uri``), or None; raises :class:`TrainingError` with the fix."""
+    if not job.mlflow_uri.strip():
+        return None
+    from visualnn.core.tracking import experiment_name
+    from visualnn.services.tracking import MlflowTracker, TrackingError
+
+    try:
+        return MlflowTracker(job.mlflow_uri, experiment_name(job.mlflow_experiment, None))
+    except TrackingError as exc:
+        raise TrainingError(str(exc)) from exc
+
+
+def _track(tracker: Any, result: TrainingResult, base_dir: str, sink: Sink) -> TrainingResult:
+    """Log the finished run to MLflow; the record notes where (``extra["mlflow"]``) or why it could not be.
+
+    The run trained and its model is saved: a store that fails now costs the MLflow copy, not the run, so the
+    failure is a warning the user sees (and the record keeps), not an error.
+    """
+    from visualnn.services.tracking import TrackingError, masked_uri, tracking_note
+
+    try:
+        note = tracking_note(tracker, tracker.log_run(result.run, base_dir))
+    except TrackingError as exc:
+        log.warning("MLflow logging failed: %s", exc)
+        sink("log", {"level": "warning", "text": f"The run was not logged to MLflow: {exc}"})
+        note = {"uri": masked_uri(tracker.uri), "experiment": tracker.experiment, "error": str(exc)}
+    else:
+        sink("log", {"level": "info", "text": f"Logged to MLflow {note['uri']}, experiment {note['experiment']}, "
+                                              f"run {note['run_id']}."})
+    return replace(result, run=replace(result.run, extra={**result.run.extra, "mlflow": note}))
 
 
 def _run_training(
@@ -184,10 +222,10 @@ def _run_training(
             sink("status", {"text": "Training…"})
             fit_cfg = cfg.with_changes(batch_size=place.global_batch)
             history, stopped, kept_epoch = fit_model(model, data, fit_cfg, sink, stop_event, pause_event, cfg.epochs,
-                                                     initial_epoch, run_dir)
+                                                     initial_epoch, run_dir, job.tensorboard_dir)
             if plan is not None and not stopped and kept_epoch == initial_epoch + len(history.get("loss", [])):
                 history, stopped, kept_epoch, phases = _fine_tune(model, data, fit_cfg, plan, history, sink,
-                                                                  stop_event, pause_event, run_dir)
+                                                                  stop_event, pause_event, run_dir, job.tensorboard_dir)
                 place_extra.update(phases)
             final = {k: v[-1] for k, v in history.items() if v and k != "lr"}  # metrics; the rate is no metric
             test = getattr(data, "test", None)
@@ -231,7 +269,7 @@ def _fetch_weights(graph: Graph, sink: Sink) -> None:
 
 def _fine_tune(
     model: Any, data: Any, cfg: TrainingConfig, plan: FineTunePlan, history: dict[str, list[float]], sink: Sink,
-    stop: threading.Event | None, pause: threading.Event | None, run_dir: str,
+    stop: threading.Event | None, pause: threading.Event | None, run_dir: str, log_dir: str | None = None,
 ) -> tuple[dict[str, list[float]], bool, int, dict[str, Any]]:
     """Phase 2: unfreeze the plan's layers, recompile at its learning rate and train its epochs on from where
     phase 1 ended (``initial_epoch``), so the history goes on as one sequence. Returns (whole history, stopped by
@@ -247,7 +285,7 @@ def _fine_tune(
     sink("log", {"level": "info", "text": f"Phase 2 (fine-tuning) from epoch {boundary + 1}: unfroze {len(names)} "
                                           f"layer(s), learning rate {plan.learning_rate:g}, {plan.epochs} epoch(s)."})
     sink("status", {"text": "Fine-tuning (phase 2)…", "phase_boundary": boundary})
-    more, stopped, kept_epoch = fit_model(model, data, cfg, sink, stop, pause, plan.epochs, boundary, run_dir)
+    more, stopped, kept_epoch = fit_model(model, data, cfg, sink, stop, pause, plan.epochs, boundary, run_dir, log_dir)
     whole = {k: list(history.get(k, [])) + list(more.get(k, [])) for k in {**history, **more}}
     entry = {**plan.to_dict(), "boundary": boundary, "unfrozen": names}
     return whole, stopped, kept_epoch, {"fine_tune": entry}

@@ -239,19 +239,22 @@ def make_progress_callback(
     return ProgressCallback()
 
 
-def make_callbacks(cfg: TrainingConfig, run_dir: str | None, has_val: bool) -> list[Any]:
+def make_callbacks(cfg: TrainingConfig, run_dir: str | None, has_val: bool, log_dir: str | None = None) -> list[Any]:
     """Early stopping, plateau, checkpoint and TensorBoard callbacks chosen in ``cfg`` (from the table).
 
     The NaN guard is left to the progress callback, which checks every batch without making Keras wait
     (``TerminateOnNaN`` would force synchronous batch hooks); the script uses ``TerminateOnNaN`` itself.
-    Checkpoints and logs need a run folder and are skipped without one.
+    Checkpoints need a run folder and are skipped without one; TensorBoard logs go to ``log_dir`` when given
+    (a search trial's folder), else to the run folder's ``logs``, and are skipped without either.
     """
     checkpoint = os.path.join(run_dir, "best.keras") if run_dir is not None else None
-    logs = os.path.join(run_dir, "logs") if run_dir is not None else None
+    logs = log_dir or (os.path.join(run_dir, "logs") if run_dir is not None else None)
     calls = callback_calls(cfg, monitor_for(cfg, has_val), checkpoint, logs)
     skip = {"keras.callbacks.TerminateOnNaN"}
     if run_dir is None:
-        skip |= {"keras.callbacks.ModelCheckpoint", "keras.callbacks.TensorBoard"}
+        skip.add("keras.callbacks.ModelCheckpoint")
+    if logs is None:
+        skip.add("keras.callbacks.TensorBoard")
     return [instantiate(c) for c in calls if c.class_path not in skip]
 
 

@@ -38,6 +38,7 @@ from visualnn.ui.help import HelpMenu, install_help_menu
 from visualnn.ui.import_model import ImportController
 from visualnn.ui.insight.panel import InsightHost, install_insight
 from visualnn.ui.main_window import MainWindow
+from visualnn.ui.preferences import PreferencesAction
 from visualnn.ui.recovery_dialog import RESTORE
 from visualnn.ui.training.close_guard import TrainingPrompter, ask_with_message_box
 from visualnn.ui.training.snapshot import remove_session_dir
@@ -59,6 +60,7 @@ class Shell:
     blocks: BlocksController
     insight: InsightHost | None = None  # the "Look inside" dock: activations and explanations
     backbones: BackboneBlocks | None = None  # backbones opened as read-only blocks
+    preferences: PreferencesAction | None = None  # Edit > Preferences… (MLflow tracking)
 
 
 def build_main_window(
@@ -83,7 +85,8 @@ def build_main_window(
     insight = install_insight(window, document, engine)
     FreezeActions(window)  # Edit > Freeze everything before this layer, Unfreeze all; the canvas's right-click menu
     backbones = BackboneBlocks(window, blocks)  # Open Block on a pretrained backbone: its layers, read-only
-    return Shell(window, export, help_menu, importer, blocks, insight, backbones)
+    preferences = PreferencesAction(window)  # Edit > Preferences…: MLflow tracking for runs and trials
+    return Shell(window, export, help_menu, importer, blocks, insight, backbones, preferences)
 
 
 @dataclass

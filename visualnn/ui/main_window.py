@@ -234,6 +234,10 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             self.docks[key].setWidget(panel)
             placeholder.deleteLater()
         panels.guard.message.connect(lambda msg: self.statusBar().showMessage(msg))
+        from visualnn.ui.preferences import tracking_job_fields  # Edit > Preferences: MLflow for runs and trials
+
+        training.controller.tracking = panels.runs.search.controller.tracking = (
+            lambda: tracking_job_fields(self.settings, self.document.path))
         panels.evaluation.explain_requested.connect(self.explain_requested)
         training.devices_found.connect(self.set_engine_info)
         return panels

@@ -18,6 +18,7 @@ from visualnn.core.codegen import data_templates_parts as P
 from visualnn.core.codegen import finetune_code as FT
 from visualnn.core.codegen import image_table_templates as IT
 from visualnn.core.codegen import input_templates as I
+from visualnn.core.codegen import tracking_code as TC
 from visualnn.core.codegen.distribute_snippets import EXPORT_STRATEGIES, distributed_main_lines, save_lines
 from visualnn.core.codegen.literals import (
     Br,
@@ -158,7 +159,8 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
     model_lines = model_definition(project.graph, project.name, style)
     plan = _fine_tune_plan(project, strategy)
     title = re.sub(r"[^\w .,:;()+-]", "", project.name).strip() or "Model"
-    imports = ["import argparse", *(["import math"] if strategy != "multiworker" else []), "import os"]
+    tracked = strategy != "multiworker"  # --tensorboard/--mlflow (core.codegen.tracking_code): one process's run
+    imports = ["import argparse", *(["import math"] if tracked else []), "import os", *(["import time"] if tracked else [])]
     image_table = _image_table(project)  # read with pandas, its columns encoded as a CSV's
     if kind == "csv" or image_table:
         imports.append("from collections import Counter")
@@ -181,6 +183,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         _assign("EPOCHS", int(cfg.epochs)),
         _assign("BATCH_SIZE", int(cfg.batch_size)),
         *([FT.settings_line(plan)] if plan is not None else []),
+        *(TC.settings_lines(cfg.to_dict(), project.graph.to_dict(), _experiment(project)) if tracked else []),
     ]
     out += _data_block(project, kind, data)
     out += ["", "", "# Step 2: define the network.", *model_lines]
@@ -202,6 +205,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         *_callback_lines(cfg),
         "",
         "",
+        *(TC.HELPERS.strip("\n").splitlines() + ["", ""] if tracked else []),
         *(FT.function_lines(_calls(cfg.with_changes(learning_rate=plan.learning_rate), output_names(project.graph))
                             .optimizer, compile_args) + ["", ""] if plan is not None else []),
         *distributed_main_lines(cfg, strategy, partial(_main_lines, raw_inputs=kind in RAW_INPUT_KINDS, parts=parts,
@@ -341,7 +345,9 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         '    parser.add_argument("--epochs", type=int, default=EPOCHS)',
         '    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)',
         '    parser.add_argument("--output", default="model.keras", help="trained model file")',
+        *TC.ARGUMENT_LINES,
         "    args = parser.parse_args(argv)",
+        *TC.OPEN_LINES,
         "    keras.utils.set_random_seed(SEED)  # the same seed gives the same weights and order",
     ]
     if cfg.deterministic:
@@ -383,6 +389,7 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         "    if test_ds is None:",
         "        eval_ds = val_ds",
         f"        split_name = {string(NO_TEST_LABEL)}",
+        "    scores = {}",
         "    if eval_ds is not None:",
         "        scores = model.evaluate(eval_ds, return_dict=True, verbose=0)",
         '        metrics = ", ".join(f"{k} {v:.4f}" for k, v in scores.items())',
@@ -400,10 +407,18 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         ] if parts else ['    print("First predictions:", np.round(np.asarray(predictions)[:3], 3))']),
         "",
         *save_lines(raw_inputs, 4),
+        *TC.call_lines("scores if test_ds is not None else {}"),
         "    return history",
         "",
         "",
         'if __name__ == "__main__":',
         "    main()",
     ]
-    return lines
+    return [TC.with_tensorboard_line(line) for line in lines]  # --tensorboard DIR, phase 2 of fine-tuning too
+
+
+def _experiment(project: Project) -> str:
+    """The script's default MLflow experiment: the project file's name, as the app's (else the project's name)."""
+    from visualnn.core.tracking import experiment_name
+
+    return experiment_name("", project.path) if project.path else (project.name or "untitled")

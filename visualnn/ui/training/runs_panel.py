@@ -136,10 +136,14 @@ class RunsPanel(QWidget):
         self._on_table_selection_changed()
 
     def logs_dir(self, run: RunRecord) -> str | None:
-        """The run's TensorBoard ``logs`` folder (``runs/<id>/logs``), or None when the run has no folder."""
+        """The run's TensorBoard ``logs`` folder (``runs/<id>/logs``; a search trial's own folder,
+        ``runs/search-<study>/trial-<N>``), or None when the run has no folder."""
+        base = os.path.dirname(os.path.abspath(self.document.path)) if self.document.path else None
+        trial_logs = (run.extra.get("search") or {}).get("tensorboard")
+        if isinstance(trial_logs, str) and base is not None:
+            return os.path.join(base, *trial_logs.split("/"))
         if not run.model_path:
             return None
-        base = os.path.dirname(os.path.abspath(self.document.path)) if self.document.path else None
         folder = run_folder_of(run.model_path, base)
         return os.path.join(folder, "logs") if folder is not None else None
 

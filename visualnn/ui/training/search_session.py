@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -57,6 +58,7 @@ class SearchController(QObject):
         self.importance: dict[str, float] = {}
         self._handle: JobHandle | None = None
         self._base = ""
+        self.tracking: Callable[[], dict[str, Any]] | None = None  # the preferences' MLflow fields (the window's)
         document.project_replaced.connect(self._on_document_project_replaced)
         self._on_document_project_replaced()
 
@@ -95,7 +97,9 @@ class SearchController(QObject):
         self.storage = cfg.storage or default_storage(self.document.path)
         self.objective, self.directions = cfg.objective, list(cfg.directions)
         self.running_trials, self.study_trials = {}, {}
-        payload = SearchRequest(project=snapshot, base_dir=base, project_path=self.document.path).to_dict()
+        tracking = self.tracking() if self.tracking else {}  # the preferences' MLflow fields
+        payload = SearchRequest(project=snapshot, base_dir=base, project_path=self.document.path,
+                                **tracking).to_dict()
         handle = self.engine.submit(SEARCH_JOB, payload)
         handle.progress.connect(self._on_job_progress)
         handle.finished.connect(self._on_job_finished)

@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,7 @@ class TrainingSessionController(QObject):
         self.document = document
         self.engine = engine
         self._extra_job = dict(extra_job or {})  # e.g. inline_data for tests and demos
+        self.tracking: Callable[[], dict[str, Any]] | None = None  # the preferences' MLflow fields (the window's)
         self._handle: JobHandle | None = None
         self._run_id = ""  # the running job's run id (its folder is <base>/runs/<run id>)
         self._run_base = ""  # the folder the running job writes its run into
@@ -186,7 +188,7 @@ class TrainingSessionController(QObject):
         # The window names the run, so it knows the run's folder before the engine has reported anything.
         self._run_id, self._run_base, self._discarding = new_run_id(), base, False
         req = TrainRequest(project=snapshot, base_dir=base, run_id=self._run_id, continue_run=continue_run,
-                           epochs=epochs, **self._extra_job)
+                           epochs=epochs, **self._extra_job, **(self.tracking() if self.tracking else {}))
         prev = next((r for r in project.runs if r.id == continue_run), None) if continue_run else None
         carried = carried_history(prev.history) if prev is not None else {}
         self.plots_reset.emit(plot_names(project.training, output_names(project.graph)), carried)
