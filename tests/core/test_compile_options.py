@@ -5,7 +5,8 @@ from __future__ import annotations
 from visualnn.core.compile_options import DataFacts, check_compile, output_layer
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.training_config import RunRecord, TrainingConfig, run_differences
-from visualnn.core.training_settings import FIELD_BY_NAME, LOSSES, METRICS, OPTIMIZERS, SCHEDULES
+from visualnn.core.training_options import LOSSES, METRICS, OPTIMIZERS, SCHEDULES
+from visualnn.core.training_settings import FIELD_BY_NAME
 
 
 def _mlp(units: int = 3, activation: str | None = "softmax", first: str = "Input") -> Graph:

@@ -18,23 +18,19 @@ from visualnn.core.project import Project
 from visualnn.core.project.io import ProjectFileError, load_project, save_project
 from visualnn.core.templates import TEMPLATES
 from visualnn.core.training_config import TrainingConfig
+from visualnn.core.training_options import CALLBACKS, LOSSES, METRICS, callback_calls, compile_calls
 from visualnn.core.training_settings import (
     BOOL,
-    CALLBACKS,
     CHOICE,
     FIELD_BY_NAME,
     FIELDS,
     FLOAT,
     INT,
     INT_LIST,
-    LOSSES,
-    METRICS,
     MULTI,
     OUTPUTS,
     SettingField,
     applies,
-    callback_calls,
-    compile_calls,
     monitor_choices,
 )
 

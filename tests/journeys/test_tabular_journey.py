@@ -20,18 +20,8 @@ from tests.journeys.steps import build_dense_model, export_all, load_csv, write_
 from tests.journeys.user import User
 from visualnn.core.project.io import load_project
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import (
-    BOOL,
-    CHOICE,
-    FIELDS,
-    FLOAT,
-    INT,
-    MULTI,
-    OPTIMIZERS,
-    OUTPUTS,
-    SCHEDULES,
-    applies,
-)
+from visualnn.core.training_options import OPTIMIZERS, SCHEDULES
+from visualnn.core.training_settings import BOOL, CHOICE, FIELDS, FLOAT, INT, MULTI, OUTPUTS, applies
 from visualnn.ui.engine_client import EngineClient
 from visualnn.ui.main_window import MainWindow
 from visualnn.ui.training.settings import TrainingSettingsForm

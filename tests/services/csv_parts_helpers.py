@@ -14,7 +14,7 @@ from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import OutputSettings
+from visualnn.core.training_options import OutputSettings
 
 GROUPS = {"x1": "tabular", "x2": "tabular", "x3": "tabular", "color": "tabular", "s1": "extra", "s2": "extra"}
 

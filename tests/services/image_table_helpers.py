@@ -13,7 +13,7 @@ from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import OutputSettings
+from visualnn.core.training_options import OutputSettings
 
 
 def write_images(folder: str, n: int = 40, seed: int = 0, key_style: str = "path") -> list[str]:

@@ -14,7 +14,7 @@ from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import OutputSettings
+from visualnn.core.training_options import OutputSettings
 
 
 def two_io_graph(kind_units: int = 3, score_first: bool = False, tabular_shape: int = 8) -> Graph:

@@ -20,7 +20,7 @@ from visualnn.core.dataset import DatasetSpec
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import OutputSettings
+from visualnn.core.training_options import OutputSettings
 
 
 def two_in_two_out(dataset: DatasetSpec | None = None) -> Project:

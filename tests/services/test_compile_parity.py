@@ -19,7 +19,7 @@ from visualnn.core.codegen.script import script
 from visualnn.core.project import Project
 from visualnn.core.templates import TEMPLATES
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import METRICS, OPTIMIZERS, SCHEDULES
+from visualnn.core.training_options import METRICS, OPTIMIZERS, SCHEDULES
 
 pytestmark = pytest.mark.tf
 

@@ -49,7 +49,7 @@ def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_every_layer_loss_optimizer_and_metric_has_a_doc_and_a_keras_link() -> None:
-    from visualnn.core import training_settings as co
+    from visualnn.core import training_options as co
     from visualnn.core.specs import default_registry
 
     entries = reference_entries()

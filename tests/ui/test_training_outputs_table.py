@@ -11,7 +11,7 @@ from tests.ui.engine_fakes import training_document
 from tests.ui.multi_output import two_output_graph
 from visualnn.core.commands import RemoveNodes, Rename, SetTraining
 from visualnn.core.project.io import load_project, save_project
-from visualnn.core.training_settings import OutputSettings
+from visualnn.core.training_options import OutputSettings
 
 
 def _panel(qtbot: Any, **cfg: Any) -> Any:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from tests.ui.engine_fakes import training_document
 from tests.ui.fake_engine import FakeEngine
 from tests.ui.multi_output import OUTPUTS, two_output_epoch, two_output_graph
-from visualnn.core.training_settings import OutputSettings
+from visualnn.core.training_options import OutputSettings
 
 
 def test_log_keys_are_placed_by_output() -> None:

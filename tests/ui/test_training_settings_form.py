@@ -13,7 +13,8 @@ from tests.ui.multi_output import OUTPUTS, two_output_graph
 from visualnn.core.project import Project
 from visualnn.core.project.io import load_project, save_project
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import FIELDS, OutputSettings
+from visualnn.core.training_options import OutputSettings
+from visualnn.core.training_settings import FIELDS
 
 
 def _form(qtbot: Any) -> Any:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from visualnn.core.graph import Graph
-from visualnn.core.training_settings import LOSSES, METRICS, find
+from visualnn.core.training_options import LOSSES, METRICS, find
 
 # --- data-aware checks --------------------------------------------------------------------------
 

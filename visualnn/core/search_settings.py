@@ -28,7 +28,7 @@ from visualnn.core.search_space import (
     space_problems,
     space_to_json,
 )
-from visualnn.core.training_settings import METRICS, canonical
+from visualnn.core.training_options import METRICS, canonical
 
 SAMPLERS = ("tpe", "random", "grid", "cmaes")
 PRUNERS = ("median", "hyperband", "none")

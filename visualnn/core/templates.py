@@ -9,7 +9,7 @@ from typing import Any
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, Edge, Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import OutputSettings
+from visualnn.core.training_options import OutputSettings
 
 Y_STEP = 140.0  # vertical distance between consecutive layers: a card (84) plus the layout gap (56)
 X_STEP = 260.0  # horizontal distance between parallel branches: a card (220) plus a gap (40)

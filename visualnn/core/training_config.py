@@ -10,19 +10,17 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from visualnn.core.distribution import DistributionConfig, DistributionError, normalize_precision
-from visualnn.core.training_settings import (
+from visualnn.core.training_options import (
     CALLBACKS,
-    FIELD_BY_NAME,
-    FIELDS,
     LOSSES,
     METRICS,
     OPTIMIZERS,
     OutputSettings,
     canonical,
-    monitor_choices,
     outputs_from_json,
     outputs_to_json,
 )
+from visualnn.core.training_settings import FIELD_BY_NAME, FIELDS, monitor_choices
 
 
 def new_run_id() -> str:

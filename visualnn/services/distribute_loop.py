@@ -39,7 +39,7 @@ from visualnn.core.project import Project, graph_with_spec_versions
 from visualnn.core.project.run_folders import finish_run_folder, partial_run_folder
 from visualnn.core.protocol import TrainRequest
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import METRICS, find
+from visualnn.core.training_options import METRICS, find
 from visualnn.services import distribute as dist
 from visualnn.services.training_common import (
     BATCH_REPORT_INTERVAL_S,

@@ -31,7 +31,7 @@ from visualnn.core.project.run_folders import (
 )
 from visualnn.core.protocol import TrainRequest
 from visualnn.core.training_config import RunRecord, TrainingConfig
-from visualnn.core.training_settings import output_settings
+from visualnn.core.training_options import output_settings
 from visualnn.services.devices import resolve_device
 from visualnn.services.distribute import keep_outputs_float32, plan_placement
 from visualnn.services.epoch_steps import epoch_steps

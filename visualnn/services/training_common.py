@@ -30,7 +30,7 @@ from visualnn.core.training_config import (
     is_flat,
 )
 from visualnn.core.training_config import new_run_id as new_run_id  # its home is core: the window names runs too
-from visualnn.core.training_settings import KerasRef, SettingsError, callback_calls, compile_calls, monitor_for
+from visualnn.core.training_options import KerasRef, SettingsError, callback_calls, compile_calls, monitor_for
 from visualnn.services.keras_builder import instantiate, keras_message
 
 Sink = Callable[[str, dict[str, Any]], None]

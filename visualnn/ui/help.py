@@ -53,7 +53,7 @@ def reference_entries() -> list[DocEntry]:
         DocEntry("Layers", spec.type, spec.doc.strip().splitlines()[0] if spec.doc else "", spec.url, spec.category)
         for spec in sorted(default_registry(), key=lambda s: s.type.lower())
     ]
-    from visualnn.core import training_settings as ts
+    from visualnn.core import training_options as ts
 
     for kind, options in (
         ("Losses", ts.LOSSES),

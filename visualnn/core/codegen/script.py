@@ -38,7 +38,7 @@ from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project import Project
 from visualnn.core.specs import KerasCall
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import CompileCalls, SettingsError, callback_calls, compile_calls
+from visualnn.core.training_options import CompileCalls, SettingsError, callback_calls, compile_calls
 
 RAW_INPUT_KINDS = ("csv", "images", "numpy", "timeseries")  # the script saves the model behind preprocessing layers
 STRATEGIES = EXPORT_STRATEGIES  # None/auto, mirrored, multiworker: see distribute_snippets
@@ -130,7 +130,7 @@ def _random_settings(project: Project) -> list[str]:
 def _random_parts_settings(project: Project) -> list[str]:
     """Named Inputs and outputs for random stand-in data: each output's targets suit its own loss."""
     from visualnn.core.model_io import model_inputs, model_outputs
-    from visualnn.core.training_settings import output_settings
+    from visualnn.core.training_options import output_settings
 
     inputs = [{"name": p.name, "shape": [d or 1 for d in p.shape or ()]} for p in model_inputs(project.graph)]
     ports = model_outputs(project.graph)

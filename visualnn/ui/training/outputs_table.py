@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.training_config import TrainingConfig
-from visualnn.core.training_settings import LOSSES, METRICS, OutputSettings, find, output_settings
+from visualnn.core.training_options import LOSSES, METRICS, OutputSettings, find, output_settings
 from visualnn.ui import theme
 
 COLUMNS = ("Output", "Loss", "Weight", "Metrics")

@@ -25,7 +25,7 @@ from visualnn.core.model_io import output_names
 from visualnn.core.project.run_folders import RunFolderError, place_new_run, remove_run_folder
 from visualnn.core.protocol import TrainRequest, as_float
 from visualnn.core.training_config import DIVERGED, RunRecord, TrainingConfig, new_run_id
-from visualnn.core.training_settings import output_settings
+from visualnn.core.training_options import output_settings
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_client import JobHandle
 from visualnn.ui.engine_link import EngineLink

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from visualnn.core.distribution import batch_note
 from visualnn.core.training_config import TrainingConfig
+from visualnn.core.training_options import LOSSES, METRICS, OPTIMIZERS, SCHEDULES, Option
 from visualnn.core.training_settings import (
     BOOL,
     CHOICE,
@@ -37,13 +38,8 @@ from visualnn.core.training_settings import (
     GROUPS,
     INT,
     INT_LIST,
-    LOSSES,
-    METRICS,
     MULTI,
-    OPTIMIZERS,
     OUTPUTS,
-    SCHEDULES,
-    Option,
     SettingField,
     applies,
     monitor_choices,
