@@ -42,12 +42,12 @@ from visualnn.core.fixes import fix_command
 from visualnn.core.model_io import input_names, output_names
 from visualnn.core.paths import outside_folder_notice
 from visualnn.core.project.io import relative_data_path, resolve_data_path
-from visualnn.core.tensor_card import source_data_card
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.data.augment_preview import AugmentPreview
 from visualnn.ui.data.image_table import choices_of
 from visualnn.ui.data.part_edits import PartEdits
 from visualnn.ui.data.parts import PartCards
+from visualnn.ui.data.tensor_text import pipeline_text, summary_text, tensor_lines
 from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, ThumbnailGrid, apply_setting
 from visualnn.ui.data.worker import InspectJob
 from visualnn.ui.document import ProjectDocument
@@ -303,7 +303,7 @@ class DataPanel(QWidget, PartEdits):
             options["image"] = {**dict(options.get("image") or {}), "table": stored}
         self.spec = DatasetSpec(info.kind, self.spec.path, options)
         self._info_specs = tuple(s for s in (self._job_spec, self.spec) if s is not None)
-        self._set_busy(False, self._summary(info))
+        self._set_busy(False, summary_text(info))
         self.relocate_btn.hide()
         self._show(info, thumbs)
         if self._describes_project_data(self._info_specs):
@@ -326,19 +326,6 @@ class DataPanel(QWidget, PartEdits):
         self.problems.addItem(f"error: {message}")
         self.tabs.setTabText(4, "Problems (1)")
         self.inspection_failed.emit(message)
-
-    @staticmethod
-    def _summary(info: Any) -> str:
-        if info.parts:
-            n_in = sum(p.role == "input" for p in info.parts)
-            missing = sum(p.tensor is None for p in info.parts)
-            gap = f" · {missing} without an array (see Problems)" if missing else ""
-            return (f"{info.kind}: {info.n_samples} samples → named parts for {n_in} input(s) and "
-                    f"{len(info.parts) - n_in} output(s){gap}")
-        x = next((t for t in info.tensors if t.name == "x"), None)
-        shape = f" → {x.describe()}" if x is not None else ""
-        note = " · no test split (too little data; see Problems)" if info.split_note else ""
-        return f"{info.kind}: {info.n_samples} samples{shape}{note}"
 
     # ------------------------------------------------------------------ showing
     def _clear_views(self) -> None:
@@ -383,43 +370,13 @@ class DataPanel(QWidget, PartEdits):
             self._show_series_cards(info)
         else:
             self.part_cards.show_parts(list(info.parts), list(info.arrays) if info.kind == "numpy" else [])
-        if info.parts:
-            lines = [f"{p.node} ({'Input' if p.role == 'input' else 'output'}) ← "
-                     + (p.tensor.describe() if p.tensor is not None else f"{p.array}: no such array")
-                     + (f" · {p.task}" + (f" [{', '.join(p.class_names)}]" if p.class_names else "") if p.task else "")
-                     for p in info.parts]
-            self.tensor_view.setPlainText("\n".join(lines))
-            return
-        lines = []
-        for t in info.tensors:
-            lines.append(t.describe())
-            if t.sample:
-                lines.append(f"    first sample: {t.sample}")
-        if info.task:
-            names = f" [{', '.join(info.class_names)}]" if info.class_names else ""
-            lines += ["", f"task: {info.task}{names}"]
-        if info.suggestion is not None:
-            lines.append(f"suggested output: {info.suggestion.describe()}")
-        if info.input_shape:
-            lines.append(f"Input shape (one sample, no batch axis): {list(info.input_shape)}")
-            rescale = self.spec.image().rescale if self.spec is not None and self.spec.kind == "images" else "none"
-            card = source_data_card(self.spec.kind if self.spec is not None else None, info.input_shape, rescale)
-            lines += ["", "Tensor card (what the model receives, and the TensorFlow code that makes it):", card.text()]
-        self.tensor_view.setPlainText("\n".join(lines))
+        self.tensor_view.setPlainText("\n".join(tensor_lines(info, self.spec)))
 
     def _update_code(self) -> None:
         if self.spec is None or self.info is None:
             self.code_view.setPlainText("")
             return
-        from visualnn.services.datasets.pipeline_code import pipeline_code
-
-        split = self.spec.split()
-        n_train = max(1, int(self.info.n_samples * split.train + 0.5))
-        parts = self.info.parts
-        x_name = "x_train" if parts or self.spec.kind != "images" else "image_paths_train"
-        names = {role: [p.node for p in parts if p.role == role] for role in ("input", "target")}
-        self.code_view.setPlainText(pipeline_code(self.spec.pipeline(), n_train, split.seed, x_name,
-                                                  x_names=names["input"] or None, y_names=names["target"] or None))
+        self.code_view.setPlainText(pipeline_text(self.spec, self.info))
 
     def _update_suggestion(self) -> None:
         """Warn when the Input layer disagrees with the data, and enable the one-click fix."""
