@@ -39,12 +39,12 @@ from visualnn.core.freezing import is_frozen
 from visualnn.core.specs.base import fmt_shape
 from visualnn.core.specs.builtin.pretrained import family_of
 from visualnn.ui import theme
+from visualnn.ui.block_editor import BlocksController, fold_canvas_tab
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_client import JobHandle
 from visualnn.ui.engine_link import EngineLink
 
 if TYPE_CHECKING:
-    from visualnn.ui.block_editor import BlocksController
     from visualnn.ui.main_window import MainWindow
 
 COLUMNS = ("#", "Layer", "Type", "Output shape", "Params", "Trainable", "Phase 2")
@@ -196,13 +196,8 @@ class BackboneBlocks(QObject):
     def close_node(self, node_id: str) -> None:
         """Fold the backbone back: its tab goes, the model's canvas shows again."""
         tab = self.tabs.pop(node_id, None)
-        if tab is None:
-            return
-        index = self.window.canvas_tabs.indexOf(tab)
-        if index >= 0:
-            self.window.canvas_tabs.removeTab(index)
-        tab.deleteLater()
-        self.window.canvas_tabs.setCurrentWidget(self.window.view)
+        if tab is not None:
+            fold_canvas_tab(self.window, tab)
 
     def _on_close_block_triggered(self) -> None:
         current = self.window.canvas_tabs.currentWidget()

@@ -136,6 +136,15 @@ class BlockTab(QWidget):
         lay.addWidget(split, 1)
 
 
+
+def fold_canvas_tab(window: MainWindow, tab: QWidget) -> None:
+    """Remove an opened block's tab (a user block, a backbone) and show the model's canvas again."""
+    index = window.canvas_tabs.indexOf(tab)
+    if index >= 0:
+        window.canvas_tabs.removeTab(index)
+    tab.deleteLater()
+    window.canvas_tabs.setCurrentWidget(window.view)
+
 class BlocksController(QObject):
     """The window's block features: its actions, the palette's Blocks group and the opened block tabs."""
 
@@ -244,13 +253,8 @@ class BlocksController(QObject):
     def close_block(self, name: str) -> None:
         """Fold the block back: its tab goes, the main canvas shows again."""
         tab = self.tabs.pop(name, None)
-        if tab is None:
-            return
-        index = self.window.canvas_tabs.indexOf(tab)
-        if index >= 0:
-            self.window.canvas_tabs.removeTab(index)
-        tab.deleteLater()
-        self.window.canvas_tabs.setCurrentWidget(self.window.view)
+        if tab is not None:
+            fold_canvas_tab(self.window, tab)
 
     def close_current_block(self) -> None:
         """Close the block tab on show (nothing when the model's canvas is on show)."""
