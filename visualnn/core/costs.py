@@ -24,6 +24,7 @@ from visualnn.core.graph import BlockDef, Graph
 from visualnn.core.shapes import NodeShapes, ShapeReport, block_with_inputs, infer_shapes
 from visualnn.core.specs import Cost, Registry, Shape, ShapeError, default_registry
 from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
+from visualnn.core.specs.builtin.pretrained import backbone_cost, family_of, reads_own_output
 from visualnn.core.training_config import TrainingConfig
 
 FLOAT_BYTES = 4
@@ -233,6 +234,9 @@ def analyze_costs(
             _NODE_CACHE[nid] = (key, cost)
         out_bytes[nid] = 0 if node.type in VIEWS else cost.activation_bytes
         nodes.append(cost)
+    working: dict[str, int] = {}
+    if any(family_of(n.type) is not None for n in nodes):
+        working, nodes = _backbone_working(graph, registry, shapes, nodes, batch, act_bytes)
     nodes = _kept_for_backprop(graph, order, nodes, out_bytes)
     total_trainable = sum(n.trainable for n in nodes)
     total_params = sum(n.params for n in nodes)
@@ -250,7 +254,7 @@ def analyze_costs(
         kept_activation_bytes=sum(n.kept_bytes for n in nodes),
         loss_bytes=_loss_bytes(graph, cfg, nodes, out_bytes, batch),
         backprop_bytes=_backprop_bytes(graph, order, nodes, out_bytes),
-        inference_activation_bytes=_live_peak(graph, order, out_bytes),
+        inference_activation_bytes=_live_peak(graph, order, out_bytes, working),
     )
 
 
@@ -286,6 +290,8 @@ def _node_cost(nid: str, type_id: str, label: str, node_params: dict[str, Any], 
         except Exception as exc:  # a spec's rule must not take the analysis down
             note = f"{spec.type}: could not count the cost ({exc})."
         kept += _recurrent_kept(spec.type, resolved, known, info.output) * batch * act_bytes
+        if note is None and not _frozen(node_params):
+            kept += _backbone_inside(type_id, resolved, known, "kept") * batch * act_bytes
     return NodeCost(nid, label, type_id, macs, flops, formula, params, trainable, params * FLOAT_BYTES,
                     activation, kept, note)
 
@@ -314,6 +320,48 @@ def _block_cost(nid: str, label: str, node_params: dict[str, Any], info: NodeSha
     return NodeCost(nid, label, BLOCK_TYPE, None if unknown else report.macs, None if unknown else report.flops,
                     not gaps, params, trainable, params * FLOAT_BYTES, activation,
                     activation + report.kept_activation_bytes - inputs, note)
+
+
+def _frozen(params: dict[str, Any]) -> bool:
+    return params.get("trainable", True) is False
+
+
+def _backbone_inside(type_id: str, params: dict[str, Any], inputs: list[Shape], what: str) -> int:
+    """Values per sample inside a pretrained backbone: ``kept`` for backprop, or the ``peak`` alive at once in a
+    forward pass; 0 for other layers or an unknown size."""
+    family = family_of(type_id)
+    if family is None or not inputs:
+        return 0
+    try:
+        cost = backbone_cost(family, params, inputs[0])
+    except ShapeError:
+        return 0
+    return int(getattr(cost, what))
+
+
+def _backbone_working(graph: Graph, registry: Registry, shapes: ShapeReport, nodes: list[NodeCost],
+                      batch: int, act_bytes: int) -> tuple[dict[str, int], list[NodeCost]]:
+    """The backbones' working memory during a forward pass (their inner peak, bytes at the batch size), and the
+    costs with the inner activations of a frozen backbone kept after all when a trainable layer sits before it
+    (its input's gradient then flows back through it)."""
+    working: dict[str, int] = {}
+    out = list(nodes)
+    trainable = {n.id: n.trainable for n in nodes}
+    for i, n in enumerate(nodes):
+        if family_of(n.type) is None or n.id not in graph.nodes or n.id not in shapes.nodes:
+            continue
+        node = graph.nodes[n.id]
+        spec = registry.get(node.type)
+        if spec is None:
+            continue
+        params = spec.resolved(node.params)
+        inputs = [s for s in shapes.nodes[n.id].input_shapes if s is not None]
+        working[n.id] = _backbone_inside(n.type, params, inputs, "peak") * batch * act_bytes
+        if _frozen(node.params) and any(trainable.get(src, 0) for src in graph.nodes if src != n.id
+                                        and graph.reaches(src, n.id)):
+            inside = _backbone_inside(n.type, params, inputs, "kept") * batch * act_bytes
+            out[i] = replace(n, kept_bytes=n.kept_bytes + inside)
+    return working, out
 
 
 def _recurrent_kept(type_id: str, params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
@@ -346,7 +394,8 @@ def _kept_for_backprop(graph: Graph, order: list[str], nodes: list[NodeCost], ou
         own = out_bytes.get(n.id, 0)
         node = graph_nodes.get(n.id)
         activation = node.params.get("activation") if node is not None else None
-        needed = readers.get(n.id, False) or n.type in GRAD_READS_OUTPUT or activation not in (None, "linear")
+        needed = (readers.get(n.id, False) or n.type in GRAD_READS_OUTPUT or activation not in (None, "linear")
+                  or (node is not None and reads_own_output(n.type, node.params)))
         kept = (own if needed else 0) + n.kept_bytes - n.activation_bytes
         if kept == n.kept_bytes:
             out.append(n)
@@ -405,8 +454,10 @@ def _backprop_bytes(graph: Graph, order: list[str], nodes: list[NodeCost], out_b
     return peak - total_kept
 
 
-def _live_peak(graph: Graph, order: list[str], out_bytes: dict[str, int]) -> int:
-    """The most activation bytes alive at once in a forward pass in ``order`` (freed after the last consumer)."""
+def _live_peak(graph: Graph, order: list[str], out_bytes: dict[str, int], working: dict[str, int] | None = None) -> int:
+    """The most activation bytes alive at once in a forward pass in ``order`` (freed after the last consumer);
+    ``working``: what a node needs inside while it runs (a backbone's inner tensors), its inputs still alive."""
+    working = working or {}
     last_use: dict[str, int] = {}
     position = {nid: i for i, nid in enumerate(order)}
     for e in graph.edges:
@@ -417,6 +468,8 @@ def _live_peak(graph: Graph, order: list[str], out_bytes: dict[str, int]) -> int
         free_at.setdefault(step, []).append(nid)
     live = peak = 0
     for step, nid in enumerate(order):
+        if nid in working:
+            peak = max(peak, live + working[nid])
         live += out_bytes.get(nid, 0)
         peak = max(peak, live)
         for done in free_at.get(step, ()):
