@@ -4,8 +4,8 @@ any input size, as pure data.
     PYTHONPATH=. python scripts/gen_backbone_costs.py [--check]
 
 For each family of visualnn/core/specs/builtin/pretrained.py it builds the node's model as the app builds it
-(VisualNN's builder on Input(h, w, 3) -> backbone, weights=None, pooling=None) at several sizes, square and not,
-odd and even at every down-sampling stage, and walks it layer by layer (scripts/backbone_walk.py: the catalog's
+(VisualNN's builder on Input(h, w, 3) -> backbone, weights=None) with each pooling option at several sizes, square
+and not, odd and even at every down-sampling stage, and walks it layer by layer (scripts/backbone_walk.py: the catalog's
 own analytic rules on the shapes Keras gives every tensor). Each tensor's height and width follow from the input's
 through a chain of size operations (stride-2 'same' convs round up, valid convs and pooling round down, padding
 adds, and MobileNet's ``correct_pad`` adds one pixel fewer on an even size); tensors with the same chain form a
@@ -27,7 +27,7 @@ from visualnn.core.specs.builtin import backbone_cost_model
 from visualnn.core.specs.builtin.pretrained import FAMILIES
 
 OUT = Path(__file__).resolve().parents[1] / "visualnn" / "core" / "specs" / "builtin" / "backbone_costs_table.py"
-SIZES = ((224, 224), (97, 97), (96, 96), (161, 99), (75, 130))
+SIZES = ((192, 192), (97, 97), (128, 160), (161, 99), (75, 130))
 """Odd and even sizes at every stride-2 stage of both axes, so that parity-dependent padding shows."""
 
 Level = tuple[tuple[str, ...], tuple[str, ...]]
@@ -85,20 +85,35 @@ def _prune(moments: list[dict[int, int]]) -> list[dict[int, int]]:
     return sorted(kept, key=lambda m: tuple(sorted(m.items())))
 
 
-def family_table(name: str) -> dict[str, Any]:
-    """The table entry of one family, checked against its walks at every size in :data:`SIZES`."""
+POOLED_SIZES = ((97, 97), (75, 130))
+"""The pooled variants share the network body (and its padding) with pooling=None: two sizes check them."""
+POOLINGS = (None, "avg", "max")
+
+
+def family_table(name: str) -> dict[str | None, dict[str, Any]]:
+    """The table entries of one family, one per pooling option (Keras applies more than the pooling after it:
+    ConvNeXt's last LayerNormalization runs on the pooled vector), each checked against its walks."""
     models = [node_model(name, h, w) for h, w in SIZES]
     probe = [Walker() for _ in models]
     for walker, model in zip(probe, models, strict=True):
         walker.walk(model)
     parity = frozenset(i for walker in probe for i, ((top, bottom), (left, right)) in enumerate(walker.pads_seen)
                        if top != bottom or left != right)
-    walks = [Walker(parity).walk(model) for model in models]
+    out: dict[str | None, dict[str, Any]] = {}
+    for pooling in POOLINGS:
+        sizes = SIZES if pooling is None else POOLED_SIZES
+        built = models if pooling is None else [node_model(name, h, w, pooling) for h, w in sizes]
+        walks = [Walker(parity).walk(model) for model in built]
+        out[pooling] = _entry(f"{name} pooling={pooling}", sizes, walks)
+    return out
+
+
+def _entry(name: str, sizes: tuple[tuple[int, int], ...], walks: list[Walk]) -> dict[str, Any]:
     coefficients = [_coefficients(w) for w in walks]
     first = coefficients[0]
-    for (h, w), other in zip(SIZES[1:], coefficients[1:], strict=True):
+    for (h, w), other in zip(sizes[1:], coefficients[1:], strict=True):
         if other != first:
-            raise ValueError(f"{name}: the per-pixel coefficients at {h}x{w} differ from those at {SIZES[0]}")
+            raise ValueError(f"{name}: the per-pixel coefficients at {h}x{w} differ from those at {sizes[0]}")
     order = sorted(first["levels"], key=lambda lv: (len(lv[0]), lv))
     for chain_h, chain_w in order:
         if chain_h != chain_w:
@@ -106,17 +121,19 @@ def family_table(name: str) -> dict[str, Any]:
     index = {lv: i for i, lv in enumerate(order)}
     moments = _prune([{index[lv]: v for lv, v in m.items()} for m in first["moments"]])
     out_level, out_channels, out_reads = first["output"]
+    feature = max((lv for lv in order if lv[0] and lv[0][-1] != "1"), key=lambda lv: len(lv[0]))
     entry = {
         "levels": tuple(lv[0] for lv in order),
         "macs": tuple(first["levels"][lv][0] for lv in order),
         "extras": tuple(first["levels"][lv][1] for lv in order),
         "kept": tuple(first["levels"][lv][2] for lv in order),
         "moments": tuple(tuple(sorted(m.items())) for m in moments),
+        "feature_level": index[feature],
         "output_level": index[out_level],
         "output_channels": out_channels,
         "output_kept": out_reads,
     }
-    for (h, w), walk in zip(SIZES, walks, strict=True):
+    for (h, w), walk in zip(sizes, walks, strict=True):
         _check(name, entry, h, w, walk)
     return entry
 
@@ -133,20 +150,24 @@ def render(table: dict[str, dict[str, Any]]) -> str:
     lines = [
         '"""Pretrained backbones\' cost at any input size: GENERATED by scripts/gen_backbone_costs.py; do not edit.',
         "",
-        "Per family (include_top=False, pooling=None, 3 channels, with the preprocessing layers in front): the levels",
+        "Per family and pooling option (include_top=False, 3 channels, the preprocessing layers in front): the levels",
         "(size chains: how a tensor's height and width follow from the input's), and per level the MACs, extra FLOPs",
-        "and values kept for backprop per output pixel, then the inference moments (level index, values per pixel).",
+        "and values kept for backprop per output pixel, the inference moments (level index, values per pixel), the level",
+        "of the last feature map and of the output.",
         "Regenerate after a Keras upgrade or a new family: PYTHONPATH=. python scripts/gen_backbone_costs.py",
         '"""',
         "",
         "from typing import Any",
         "",
-        "TABLE: dict[str, dict[str, Any]] = {",
+        "TABLE: dict[str, dict[str | None, dict[str, Any]]] = {",
     ]
-    for name, entry in table.items():
+    for name, entries in table.items():
         lines.append(f"    {name!r}: {{")
-        for key, value in entry.items():
-            lines.append(f"        {key!r}: {value!r},")
+        for pooling, entry in entries.items():
+            lines.append(f"        {pooling!r}: {{")
+            for key, value in entry.items():
+                lines.append(f"            {key!r}: {value!r},")
+            lines.append("        },")
         lines.append("    },")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -161,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     table = {}
     for name in names:
         table[name] = family_table(name)
-        print(f"{name}: {len(table[name]['levels'])} levels, {len(table[name]['moments'])} moments", flush=True)
+        plain = table[name][None]
+        print(f"{name}: {len(plain['levels'])} levels, {len(plain['moments'])} moments", flush=True)
     text = render(table)
     if args.check:
         if OUT.read_text(encoding="utf-8") != text:

@@ -32,19 +32,27 @@ def test_every_family_has_a_row_and_its_feature_map_matches_the_catalog() -> Non
     """The generated chains and the hand-written down-sampling stages of each Family agree on the feature map."""
     assert set(TABLE) == {f.name for f in FAMILIES}
     for family in FAMILIES:
-        for h, w in SIZES:
-            cost = evaluate(TABLE[family.name], h, w)
-            assert (cost.height, cost.width) == (family.spatial(h), family.spatial(w)), (family.name, h, w)
-            assert cost.macs > 0 and cost.kept > 0 and cost.peak > 0
+        assert set(TABLE[family.name]) == {None, "avg", "max"}
+        for pooling, entry in TABLE[family.name].items():
+            for h, w in SIZES:
+                cost = evaluate(entry, h, w)
+                where = (family.name, pooling, h, w)
+                assert (cost.height, cost.width) == (family.spatial(h), family.spatial(w)), where
+                assert cost.macs > 0 and cost.kept > 0 and cost.peak > 0, where
+            assert entry["output_channels"] == family.channels, (family.name, pooling)
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
-def test_costs_grow_with_the_image(family: object) -> None:
+def test_costs_grow_with_the_image_and_pooling_adds_little(family: object) -> None:
     small = backbone_cost(family, {"pooling": None}, (None, 96, 96, 3))  # type: ignore[arg-type]
     big = backbone_cost(family, {"pooling": None}, (None, 224, 224, 3))  # type: ignore[arg-type]
     ratio = big.macs / small.macs
     assert 4.0 < ratio < 7.0, ratio  # about the area ratio (5.4), give or take the rounding of small maps
     assert big.kept > small.kept and big.peak > small.peak
+    for pooling in ("avg", "max"):
+        pooled = backbone_cost(family, {"pooling": pooling}, (None, 224, 224, 3))  # type: ignore[arg-type]
+        assert abs(pooled.macs - big.macs) < 0.01 * big.macs
+        assert pooled.extras > 0 and pooled.peak >= big.peak
 
 
 def test_every_catalog_layer_but_the_generic_ones_has_a_formula() -> None:

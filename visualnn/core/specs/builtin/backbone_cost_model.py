@@ -16,7 +16,8 @@ from typing import Any
 @dataclass(frozen=True)
 class BackboneCost:
     """Per sample, for one input size: MACs, extra FLOPs (beyond 2 per MAC), values kept for backprop inside the
-    node, the most values alive at once inside it during a forward pass, and the feature map's height and width."""
+    node, the most values alive at once inside it during a forward pass, and the last feature map's height and
+    width (before any pooling)."""
 
     macs: int
     extras: int
@@ -52,11 +53,11 @@ def apply_chain(chain: Sequence[str], size: int) -> int:
 
 
 def evaluate(entry: Mapping[str, Any], height: int, width: int) -> BackboneCost:
-    """One family's cost at ``height x width`` (``entry``: its row of the generated table)."""
+    """One family's cost at ``height x width`` (``entry``: its row of the generated table for one pooling)."""
     areas = [apply_chain(chain, height) * apply_chain(chain, width) for chain in entry["levels"]]
     macs = sum(c * a for c, a in zip(entry["macs"], areas, strict=True))
     extras = sum(c * a for c, a in zip(entry["extras"], areas, strict=True))
     kept = sum(c * a for c, a in zip(entry["kept"], areas, strict=True))
     peak = max((sum(c * areas[i] for i, c in moment) for moment in entry["moments"]), default=0)
-    out_chain = entry["levels"][entry["output_level"]]
-    return BackboneCost(macs, extras, kept, peak, apply_chain(out_chain, height), apply_chain(out_chain, width))
+    feature = entry["levels"][entry["feature_level"]]
+    return BackboneCost(macs, extras, kept, peak, apply_chain(feature, height), apply_chain(feature, width))

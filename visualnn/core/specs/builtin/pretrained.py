@@ -227,15 +227,15 @@ def _count(family: Family) -> CountFn:
 
 def backbone_cost(family: Family, params: dict[str, Any], x: Shape) -> BackboneCost:
     """The node's cost per sample for input ``x`` (samples, height, width, channels), from the generated table
-    (backbone_costs_table.py: the network and its preprocessing layers), plus what the table leaves to its
-    settings: a grayscale input's 3-channel copy, the pooling, the ImageNet head. ``kept`` leaves the node's
-    output out (:func:`reads_own_output` and the layers after it decide about that one).
+    (backbone_costs_table.py: the network, its preprocessing layers and its pooling), plus what the table leaves
+    to the node's settings: a grayscale input's 3-channel copy and the ImageNet head (``include_top``). ``kept``
+    leaves the node's output out (:func:`reads_own_output` and the layers after it decide about that one).
 
-    Raises ``ShapeError`` when the image size is unknown.
+    Raises ``ShapeError`` when the image size is unknown or the table lacks the family.
     """
     if len(x) != 4 or x[1] is None or x[2] is None:
         raise ShapeError(f"{family.name}: the cost needs the image's height and width; received {fmt_shape(x)}.")
-    entry = TABLE.get(family.name)
+    entry = _entry(family, params)
     if entry is None:
         raise ShapeError(f"{family.name} has no row in the backbone cost table; regenerate it with "
                          "scripts/gen_backbone_costs.py.")
@@ -244,19 +244,21 @@ def backbone_cost(family: Family, params: dict[str, Any], x: Shape) -> BackboneC
     if x[3] == 1:  # the channel repeated 3 times: no arithmetic, one more image alive (and kept: an upper bound)
         peak += 3 * x[1] * x[2]
         kept += 3 * x[1] * x[2]
-    feature = inner.height * inner.width * family.channels
-    pooled = params.get("include_top") or params.get("pooling") in ("avg", "max")
-    if pooled:  # global pooling: one compare or add per feature value; the map and the vector alive together
-        extras += feature
-        peak = max(peak, feature + family.channels)
-        if entry["output_kept"] or (params.get("pooling") == "max" and not params.get("include_top")):
-            kept += feature
     if params.get("include_top"):  # the head on the pooled vector: each of its weights used once per sample
-        head = family.head_fixed + int(params.get("classes") or 1000) * family.head_per_class
-        macs += head
+        classes = int(params.get("classes") or 1000)
+        macs += family.head_fixed + classes * family.head_per_class
         kept += family.channels
-        peak = max(peak, feature + family.channels + int(params.get("classes") or 1000))
+        peak += classes
     return BackboneCost(macs, extras, kept, peak, inner.height, inner.width)
+
+
+def _entry(family: Family, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The family's table row for the node's pooling (the ImageNet head pools by average)."""
+    rows = TABLE.get(family.name)
+    if rows is None:
+        return None
+    pooling = "avg" if params.get("include_top") else params.get("pooling", "avg")
+    return rows.get(pooling if pooling in ("avg", "max") else None)
 
 
 def reads_own_output(type_id: str, params: dict[str, Any]) -> bool:
@@ -267,9 +269,8 @@ def reads_own_output(type_id: str, params: dict[str, Any]) -> bool:
         return False
     if params.get("include_top"):
         return True
-    entry = TABLE.get(family.name)
-    pooling = params.get("pooling", "avg")  # the spec's default when the node never set it
-    return pooling not in ("avg", "max") and entry is not None and bool(entry["output_kept"])
+    entry = _entry(family, params)
+    return entry is not None and bool(entry["output_kept"])
 
 
 def _cost(family: Family) -> CostFn:
