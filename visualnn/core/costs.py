@@ -235,8 +235,9 @@ def analyze_costs(
         out_bytes[nid] = 0 if node.type in VIEWS else cost.activation_bytes
         nodes.append(cost)
     working: dict[str, int] = {}
+    inner_grads: dict[str, int] = {}
     if any(family_of(n.type) is not None for n in nodes):
-        working, nodes = _backbone_working(graph, registry, shapes, nodes, batch, act_bytes)
+        working, inner_grads, nodes = _backbone_working(graph, registry, shapes, nodes, batch, act_bytes)
     nodes = _kept_for_backprop(graph, order, nodes, out_bytes)
     total_trainable = sum(n.trainable for n in nodes)
     total_params = sum(n.params for n in nodes)
@@ -253,7 +254,7 @@ def analyze_costs(
         optimizer_bytes=total_trainable * FLOAT_BYTES * slots,
         kept_activation_bytes=sum(n.kept_bytes for n in nodes),
         loss_bytes=_loss_bytes(graph, cfg, nodes, out_bytes, batch),
-        backprop_bytes=_backprop_bytes(graph, order, nodes, out_bytes),
+        backprop_bytes=_backprop_bytes(graph, order, nodes, out_bytes, inner_grads),
         inference_activation_bytes=_live_peak(graph, order, out_bytes, working),
     )
 
@@ -340,11 +341,13 @@ def _backbone_inside(type_id: str, params: dict[str, Any], inputs: list[Shape], 
 
 
 def _backbone_working(graph: Graph, registry: Registry, shapes: ShapeReport, nodes: list[NodeCost],
-                      batch: int, act_bytes: int) -> tuple[dict[str, int], list[NodeCost]]:
-    """The backbones' working memory during a forward pass (their inner peak, bytes at the batch size), and the
-    costs with the inner activations of a frozen backbone kept after all when a trainable layer sits before it
-    (its input's gradient then flows back through it)."""
+                      batch: int, act_bytes: int) -> tuple[dict[str, int], dict[str, int], list[NodeCost]]:
+    """The backbones' working memory during a forward pass (their inner peak, bytes at the batch size); the same
+    for backprop through the ones gradients flow through (the gradients of the layers inside, alive at once as
+    their activations were); and the costs with the inner activations of a frozen backbone kept after all when a
+    trainable layer sits before it (its input's gradient then flows back through it)."""
     working: dict[str, int] = {}
+    grads: dict[str, int] = {}
     out = list(nodes)
     trainable = {n.id: n.trainable for n in nodes}
     for i, n in enumerate(nodes):
@@ -357,11 +360,13 @@ def _backbone_working(graph: Graph, registry: Registry, shapes: ShapeReport, nod
         params = spec.resolved(node.params)
         inputs = [s for s in shapes.nodes[n.id].input_shapes if s is not None]
         working[n.id] = _backbone_inside(n.type, params, inputs, "peak") * batch * act_bytes
-        if _frozen(node.params) and any(trainable.get(src, 0) for src in graph.nodes if src != n.id
-                                        and graph.reaches(src, n.id)):
+        if not _frozen(node.params):
+            grads[n.id] = working[n.id]
+        elif any(trainable.get(src, 0) for src in graph.nodes if src != n.id and graph.reaches(src, n.id)):
             inside = _backbone_inside(n.type, params, inputs, "kept") * batch * act_bytes
             out[i] = replace(n, kept_bytes=n.kept_bytes + inside)
-    return working, out
+            grads[n.id] = working[n.id]
+    return working, grads, out
 
 
 def _recurrent_kept(type_id: str, params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
@@ -427,15 +432,18 @@ def _loss_bytes(graph: Graph, cfg: TrainingConfig, nodes: list[NodeCost], out_by
     return total
 
 
-def _backprop_bytes(graph: Graph, order: list[str], nodes: list[NodeCost], out_bytes: dict[str, int]) -> int:
+def _backprop_bytes(graph: Graph, order: list[str], nodes: list[NodeCost], out_bytes: dict[str, int],
+                    inner: dict[str, int] | None = None) -> int:
     """What backprop adds above the kept activations at its peak.
 
     Walking back from the outputs, the gradient of a layer's output and those of its inputs exist at once,
     while the activations kept for the layers not yet reached are still alive (those behind are freed). The peak
     is the largest such moment, less the kept activations (counted apart). An Input gets no gradient; an
     element-wise layer (activation, dropout, a sum) writes its input's gradient over its output's, as TensorFlow
-    forwards the buffer.
+    forwards the buffer. Inside a backbone (``inner``: node id -> bytes), the gradients of its layers alive at once
+    take the place of its output's: as much as its forward pass holds at once.
     """
+    inner = inner or {}
     into: dict[str, int] = {}
     graph_nodes = graph.nodes
     types = {nid: node.type for nid, node in graph_nodes.items()}
@@ -450,7 +458,7 @@ def _backprop_bytes(graph: Graph, order: list[str], nodes: list[NodeCost], out_b
     for nid in order:
         alive += kept.get(nid, 0)
         if types[nid] != "Input":
-            peak = max(peak, alive + out_bytes.get(nid, 0) + into.get(nid, 0))
+            peak = max(peak, alive + max(out_bytes.get(nid, 0), inner.get(nid, 0)) + into.get(nid, 0))
     return peak - total_kept
 
 
