@@ -22,7 +22,3 @@ def offline_template(name: str) -> Project:
     offline_graph(project.graph)
     return project
 
-
-def is_pretrained(name: str) -> bool:
-    """Whether the template holds a pretrained backbone (no analytic cost formula yet)."""
-    return any(node.params.get("weights") == "imagenet" for node in TEMPLATES[name].build().graph)

@@ -11,6 +11,8 @@ import pytest
 
 from visualnn.cli import main
 from visualnn.core.costs import analyze_costs
+from visualnn.core.graph import Edge, Graph, Node
+from visualnn.core.project import Project
 from visualnn.core.project.io import load_project, save_project
 from visualnn.core.templates import TEMPLATES
 
@@ -33,9 +35,8 @@ def test_every_template_gets_analytic_flops_and_a_memory_estimate(
     for row, node in zip(data["layers"], expected.nodes, strict=True):
         assert (row["macs"], row["flops"], row["weight_bytes"], row["activation_bytes"]) == (
             node.macs, node.flops, node.weight_bytes, node.activation_bytes)
-        assert row["macs"] is not None, row
-        # Pretrained templates: the backbone and Resizing have no formula yet, and the JSON says so per layer.
-        assert row["formula"] or (name.startswith("pretrained_") and row["type"] not in ("Dense", "Dropout")), row
+        assert row["macs"] is not None and row["formula"], row  # backbones too: the generated table
+    assert data["without_formula"] == [] and data["unknown"] == []
     total = data["total"]
     assert total["flops"] == sum(r["flops"] for r in data["layers"]) > 0
     assert total["params"] == sum(r["params"] for r in data["layers"])
@@ -120,6 +121,29 @@ def test_deploy_precheck_flags_a_variable_length_lstm_as_needing_flex(
     assert "Select TF ops" in by_id["lstm_1"]["message"]
     assert by_id["dense_1"]["status"] == "builtin" and "FULLY_CONNECTED" in by_id["dense_1"]["ops"]
     assert "lstm_1" in deploy["message"]
+
+
+def test_deploy_precheck_names_the_layer_tflite_cannot_convert(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    graph = Graph()
+    for nid, kind, params in [("input_1", "Input", {"shape": [28, 28, 1]}),
+                              ("conv2d_1", "Conv2D", {"filters": 8, "kernel_size": [3, 3]}),
+                              ("shrink", "Resizing", {"height": 13, "width": 13, "interpolation": "area"}),
+                              ("flatten_1", "Flatten", {}), ("dense_1", "Dense", {"units": 10})]:
+        graph.add_node(Node(nid, kind, params))
+    for a, b in [("input_1", "conv2d_1"), ("conv2d_1", "shrink"), ("shrink", "flatten_1"), ("flatten_1", "dense_1")]:
+        graph.connect(Edge.of(a, b))
+    path = tmp_path / "area.vnn"
+    save_project(Project(graph=graph), path)
+    rc, data = _analyze(capsys, str(path), "--deploy")
+    assert rc == 1  # a model TFLite cannot convert
+    deploy = data["deploy"]
+    assert deploy["status"] == "fails"
+    failing = [n for n in deploy["nodes"] if n["status"] == "fails"]
+    assert [n["id"] for n in failing] == ["shrink"]
+    assert "ResizeArea" in failing[0]["ops"] and "bilinear" in failing[0]["message"]
+    assert "shrink" in deploy["message"]
+    assert next(n for n in deploy["nodes"] if n["id"] == "conv2d_1")["status"] == "builtin"
 
 
 def test_deploy_precheck_of_a_cnn_is_builtin_with_sizes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,12 +34,12 @@ def main(name: str, batch: int) -> dict[str, object]:
     import numpy as np
     import tensorflow as tf
 
-    from visualnn.core.templates import TEMPLATES
+    from tests.template_helpers import offline_template
     from visualnn.services.keras_builder import build_model
     from visualnn.services.training_common import compile_model
 
     tf.config.threading.set_inter_op_parallelism_threads(1)  # one op at a time: the peak of a sequential walk
-    project = TEMPLATES[name].build()
+    project = offline_template(name)  # backbones with random weights: the same layers, nothing to download
     model = build_model(project.graph)
     compile_model(model, project.training)
     rng = np.random.default_rng(0)

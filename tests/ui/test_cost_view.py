@@ -61,7 +61,9 @@ def test_layers_without_a_formula_are_marked(qtbot: Any) -> None:
     from visualnn.core.graph import Edge, Node
 
     g = project.graph
-    g.add_node(Node("resize", "Resizing", {"height": 14, "width": 14}))
+    generic = {"config": '{"class_name": "Activation", "config": {"activation": "hard_silu"}}',
+               "output_shape": [28, 28, 1]}  # any Keras layer the catalog lacks, as an import brings it
+    g.add_node(Node("resize", "KerasLayer", generic))
     g.connect(Edge.of("input_1", "resize"))
     doc = ProjectDocument(project)
     panel = SummaryPanel(doc)

@@ -24,6 +24,7 @@ from visualnn.core.graph import BlockDef, Graph
 from visualnn.core.shapes import NodeShapes, ShapeReport, block_with_inputs, infer_shapes
 from visualnn.core.specs import Cost, Registry, Shape, ShapeError, default_registry
 from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
+from visualnn.core.specs.builtin.pretrained import backbone_cost, family_of, reads_own_output
 from visualnn.core.training_config import TrainingConfig
 
 FLOAT_BYTES = 4
@@ -233,6 +234,10 @@ def analyze_costs(
             _NODE_CACHE[nid] = (key, cost)
         out_bytes[nid] = 0 if node.type in VIEWS else cost.activation_bytes
         nodes.append(cost)
+    working: dict[str, int] = {}
+    inner_grads: dict[str, int] = {}
+    if any(family_of(n.type) is not None for n in nodes):
+        working, inner_grads, nodes = _backbone_working(graph, registry, shapes, nodes, batch, act_bytes)
     nodes = _kept_for_backprop(graph, order, nodes, out_bytes)
     total_trainable = sum(n.trainable for n in nodes)
     total_params = sum(n.params for n in nodes)
@@ -249,8 +254,8 @@ def analyze_costs(
         optimizer_bytes=total_trainable * FLOAT_BYTES * slots,
         kept_activation_bytes=sum(n.kept_bytes for n in nodes),
         loss_bytes=_loss_bytes(graph, cfg, nodes, out_bytes, batch),
-        backprop_bytes=_backprop_bytes(graph, order, nodes, out_bytes),
-        inference_activation_bytes=_live_peak(graph, order, out_bytes),
+        backprop_bytes=_backprop_bytes(graph, order, nodes, out_bytes, inner_grads),
+        inference_activation_bytes=_live_peak(graph, order, out_bytes, working),
     )
 
 
@@ -286,6 +291,8 @@ def _node_cost(nid: str, type_id: str, label: str, node_params: dict[str, Any], 
         except Exception as exc:  # a spec's rule must not take the analysis down
             note = f"{spec.type}: could not count the cost ({exc})."
         kept += _recurrent_kept(spec.type, resolved, known, info.output) * batch * act_bytes
+        if note is None and not _frozen(node_params):
+            kept += _backbone_inside(type_id, resolved, known, "kept") * batch * act_bytes
     return NodeCost(nid, label, type_id, macs, flops, formula, params, trainable, params * FLOAT_BYTES,
                     activation, kept, note)
 
@@ -314,6 +321,52 @@ def _block_cost(nid: str, label: str, node_params: dict[str, Any], info: NodeSha
     return NodeCost(nid, label, BLOCK_TYPE, None if unknown else report.macs, None if unknown else report.flops,
                     not gaps, params, trainable, params * FLOAT_BYTES, activation,
                     activation + report.kept_activation_bytes - inputs, note)
+
+
+def _frozen(params: dict[str, Any]) -> bool:
+    return params.get("trainable", True) is False
+
+
+def _backbone_inside(type_id: str, params: dict[str, Any], inputs: list[Shape], what: str) -> int:
+    """Values per sample inside a pretrained backbone: ``kept`` for backprop, or the ``peak`` alive at once in a
+    forward pass; 0 for other layers or an unknown size."""
+    family = family_of(type_id)
+    if family is None or not inputs:
+        return 0
+    try:
+        cost = backbone_cost(family, params, inputs[0])
+    except ShapeError:
+        return 0
+    return int(getattr(cost, what))
+
+
+def _backbone_working(graph: Graph, registry: Registry, shapes: ShapeReport, nodes: list[NodeCost],
+                      batch: int, act_bytes: int) -> tuple[dict[str, int], dict[str, int], list[NodeCost]]:
+    """The backbones' working memory during a forward pass (their inner peak, bytes at the batch size); the same
+    for backprop through the ones gradients flow through (the gradients of the layers inside, alive at once as
+    their activations were); and the costs with the inner activations of a frozen backbone kept after all when a
+    trainable layer sits before it (its input's gradient then flows back through it)."""
+    working: dict[str, int] = {}
+    grads: dict[str, int] = {}
+    out = list(nodes)
+    trainable = {n.id: n.trainable for n in nodes}
+    for i, n in enumerate(nodes):
+        if family_of(n.type) is None or n.id not in graph.nodes or n.id not in shapes.nodes:
+            continue
+        node = graph.nodes[n.id]
+        spec = registry.get(node.type)
+        if spec is None:
+            continue
+        params = spec.resolved(node.params)
+        inputs = [s for s in shapes.nodes[n.id].input_shapes if s is not None]
+        working[n.id] = _backbone_inside(n.type, params, inputs, "peak") * batch * act_bytes
+        if not _frozen(node.params):
+            grads[n.id] = working[n.id]
+        elif any(trainable.get(src, 0) for src in graph.nodes if src != n.id and graph.reaches(src, n.id)):
+            inside = _backbone_inside(n.type, params, inputs, "kept") * batch * act_bytes
+            out[i] = replace(n, kept_bytes=n.kept_bytes + inside)
+            grads[n.id] = working[n.id]
+    return working, grads, out
 
 
 def _recurrent_kept(type_id: str, params: dict[str, Any], inputs: list[Shape], out: Shape) -> int:
@@ -346,7 +399,8 @@ def _kept_for_backprop(graph: Graph, order: list[str], nodes: list[NodeCost], ou
         own = out_bytes.get(n.id, 0)
         node = graph_nodes.get(n.id)
         activation = node.params.get("activation") if node is not None else None
-        needed = readers.get(n.id, False) or n.type in GRAD_READS_OUTPUT or activation not in (None, "linear")
+        needed = (readers.get(n.id, False) or n.type in GRAD_READS_OUTPUT or activation not in (None, "linear")
+                  or (node is not None and reads_own_output(n.type, node.params)))
         kept = (own if needed else 0) + n.kept_bytes - n.activation_bytes
         if kept == n.kept_bytes:
             out.append(n)
@@ -378,15 +432,18 @@ def _loss_bytes(graph: Graph, cfg: TrainingConfig, nodes: list[NodeCost], out_by
     return total
 
 
-def _backprop_bytes(graph: Graph, order: list[str], nodes: list[NodeCost], out_bytes: dict[str, int]) -> int:
+def _backprop_bytes(graph: Graph, order: list[str], nodes: list[NodeCost], out_bytes: dict[str, int],
+                    inner: dict[str, int] | None = None) -> int:
     """What backprop adds above the kept activations at its peak.
 
     Walking back from the outputs, the gradient of a layer's output and those of its inputs exist at once,
     while the activations kept for the layers not yet reached are still alive (those behind are freed). The peak
     is the largest such moment, less the kept activations (counted apart). An Input gets no gradient; an
     element-wise layer (activation, dropout, a sum) writes its input's gradient over its output's, as TensorFlow
-    forwards the buffer.
+    forwards the buffer. Inside a backbone (``inner``: node id -> bytes), the gradients of its layers alive at once
+    take the place of its output's: as much as its forward pass holds at once.
     """
+    inner = inner or {}
     into: dict[str, int] = {}
     graph_nodes = graph.nodes
     types = {nid: node.type for nid, node in graph_nodes.items()}
@@ -401,12 +458,14 @@ def _backprop_bytes(graph: Graph, order: list[str], nodes: list[NodeCost], out_b
     for nid in order:
         alive += kept.get(nid, 0)
         if types[nid] != "Input":
-            peak = max(peak, alive + out_bytes.get(nid, 0) + into.get(nid, 0))
+            peak = max(peak, alive + max(out_bytes.get(nid, 0), inner.get(nid, 0)) + into.get(nid, 0))
     return peak - total_kept
 
 
-def _live_peak(graph: Graph, order: list[str], out_bytes: dict[str, int]) -> int:
-    """The most activation bytes alive at once in a forward pass in ``order`` (freed after the last consumer)."""
+def _live_peak(graph: Graph, order: list[str], out_bytes: dict[str, int], working: dict[str, int] | None = None) -> int:
+    """The most activation bytes alive at once in a forward pass in ``order`` (freed after the last consumer);
+    ``working``: what a node needs inside while it runs (a backbone's inner tensors), its inputs still alive."""
+    working = working or {}
     last_use: dict[str, int] = {}
     position = {nid: i for i, nid in enumerate(order)}
     for e in graph.edges:
@@ -417,6 +476,8 @@ def _live_peak(graph: Graph, order: list[str], out_bytes: dict[str, int]) -> int
         free_at.setdefault(step, []).append(nid)
     live = peak = 0
     for step, nid in enumerate(order):
+        if nid in working:
+            peak = max(peak, live + working[nid])
         live += out_bytes.get(nid, 0)
         peak = max(peak, live)
         for done in free_at.get(step, ()):

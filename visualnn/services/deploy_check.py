@@ -79,6 +79,9 @@ def deploy_check(project: Project) -> DeployReport:
                             tuple(notes))
     flex_bytes, flex_error = _convert(model, select_ops=True)
     if flex_bytes is None:
+        located = _failing_ops(graph, model, flex_error or "")
+        if located is not None:
+            return located
         failing = _nodes_named_in(graph, flex_error or error or "")
         message = _short(flex_error or error or "the TFLite converter failed without a message")
         nodes = tuple(
@@ -100,13 +103,54 @@ def deploy_check(project: Project) -> DeployReport:
     return DeployReport(tuple(verdicts), FLEX, _sizes(len(flex_bytes), params), summary, tuple(notes))
 
 
+def _failing_ops(graph: Graph, model: Any, error: str) -> DeployReport | None:
+    """The verdict when some ops have no TFLite kernel at all (neither built-in nor Flex): converted once more with
+    those ops let through as custom ops, so that each can be tied to the node that made it through the layer names
+    in its tensor names. None when that conversion fails too, or ties no such op to a node."""
+    flat, _ = _convert(model, select_ops=True, custom_ops=True)
+    if flat is None:
+        return None
+    by_node = _ops_by_node(graph, flat)
+    verdicts: list[NodeDeploy] = []
+    for nid, ops in by_node.items():
+        node = graph.nodes[nid]
+        custom = sorted({op for op in ops if _is_custom(op)})
+        flex = sorted({op[4:] for op in ops if op.startswith("Flex")})
+        if custom:
+            hint = ("Choose bilinear, nearest or bicubic interpolation." if "interpolation" in node.params
+                    else "Change its settings or replace it before exporting to TFLite.")
+            message = (f"{node.label}: TFLite has no kernel for {', '.join(custom)}, neither built-in nor Select TF "
+                       f"ops (Flex), so the model cannot be converted. {hint}")
+            verdicts.append(NodeDeploy(nid, node.label, FAILS, tuple(ops), message))
+        elif flex:
+            verdicts.append(NodeDeploy(nid, node.label, FLEX, tuple(ops),
+                                       f"needs Select TF ops ({', '.join(flex)}): a .tflite that runs only with the "
+                                       "Flex delegate"))
+        else:
+            verdicts.append(NodeDeploy(nid, node.label, BUILTIN, tuple(ops)))
+    failing = [v for v in verdicts if v.status == FAILS]
+    if not failing:
+        return None
+    ops = sorted({op for v in failing for op in v.ops if _is_custom(op)})
+    summary = (f"TFLite cannot convert this model: {', '.join(v.name for v in failing)} "
+               f"need{'s' if len(failing) == 1 else ''} {', '.join(ops)}, which TFLite has no kernel for. "
+               + failing[0].message.split(". ", 1)[-1])
+    return DeployReport(tuple(verdicts), FAILS, {}, summary, (_short(error),) if error else ())
+
+
+def _is_custom(op: str) -> bool:
+    """An op the converter let through as a custom op: not a built-in (upper case) nor a Flex op."""
+    return op != op.upper() and not op.startswith("Flex")
+
+
 def _sizes(fp32: int, params: int) -> dict[str, int]:
     """Measured float32 size; float16 and int8 weights take 2 and 1 of each weight's 4 bytes."""
     return {"fp32": fp32, "fp16": max(fp32 - 2 * params, 0), "int8": max(fp32 - 3 * params, 0)}
 
 
-def _convert(model: Any, select_ops: bool) -> tuple[bytes | None, str | None]:
-    """The .tflite bytes of ``model`` (built-in ops only, or with Select TF ops), or the converter's error."""
+def _convert(model: Any, select_ops: bool, custom_ops: bool = False) -> tuple[bytes | None, str | None]:
+    """The .tflite bytes of ``model`` (built-in ops only, or with Select TF ops; ``custom_ops``: ops with no kernel
+    kept as custom ops, only to locate them), or the converter's error."""
     import tensorflow as tf
 
     specs = [tf.TensorSpec(t.shape, t.dtype, name=t.name) for t in model.inputs]
@@ -121,10 +165,11 @@ def _convert(model: Any, select_ops: bool) -> tuple[bytes | None, str | None]:
         ops.append(tf.lite.OpsSet.SELECT_TF_OPS)
         converter._experimental_lower_tensor_list_ops = False  # keep TensorLists as Flex ops, as the converter advises
     converter.target_spec.supported_ops = ops
+    converter.allow_custom_ops = custom_ops
     try:
         return bytes(converter.convert()), None
     except Exception as exc:  # the converter's failure is the verdict, not a crash; the log keeps the traceback
-        log.info("TFLite conversion (select_ops=%s) failed", select_ops, exc_info=True)
+        log.info("TFLite conversion (select_ops=%s, custom_ops=%s) failed", select_ops, custom_ops, exc_info=True)
         return None, keras_message(exc)
 
 

@@ -188,6 +188,7 @@ __all__ = [
     "merge",
     "pooling",
     "recurrent",
+    "resize",
     "rnn_cost",
     "scale_shift",
     "separable",
@@ -271,6 +272,26 @@ def additive_attention(params: dict[str, Any], inputs: list[Shape], out: Shape) 
     tq, tk = _steps("AdditiveAttention", query), _steps("AdditiveAttention", value)
     d = query[-1] or 0
     return Cost(tq * tk * d + tq * tk * (value[-1] or 0), 2 * tq * tk * d + tq * tk)
+
+
+RESIZE_TAPS = {"nearest": 0, "bilinear": 4, "bicubic": 16, "lanczos3": 36, "lanczos5": 100}
+"""Input pixels one output value is weighed from, per interpolation (a 2-D kernel of 2, 4, 6 or 10 taps a side);
+nearest copies a pixel."""
+
+
+def resize(params: dict[str, Any], inputs: list[Shape], out: Shape) -> Cost:
+    """Resizing: one MAC per output value and input pixel it weighs (``area`` averages the block of input pixels
+    that falls in each output pixel, at least one)."""
+    n_out = elements("Resizing", out)
+    kind = str(params.get("interpolation", "bilinear"))
+    if kind == "area":
+        x = inputs[0]
+        if x[1] is None or x[2] is None:
+            raise ShapeError(f"Resizing: area interpolation's cost needs the input's size; received {fmt_shape(x)}.")
+        taps = -(-x[1] // (out[1] or 1)) * -(-x[2] // (out[2] or 1))
+    else:
+        taps = RESIZE_TAPS.get(kind, 4)
+    return Cost(n_out * taps, 0)
 
 
 def dot(params: dict[str, Any], inputs: list[Shape], out: Shape) -> Cost:

@@ -109,6 +109,7 @@ RESIZING = LayerSpec(
         ParamSpec("pad_to_aspect_ratio", BOOL, False, "Pad instead of stretching to keep the aspect ratio.", advanced=True),
     ),
     infer=_resizing_infer,
+    count_cost=_costs.resize,
     key_params=("height", "width"),
     doc_url=DOCS + "image_preprocessing/resizing/",
 )

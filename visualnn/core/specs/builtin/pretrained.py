@@ -23,6 +23,8 @@ from visualnn.core.specs.base import (
     INT,
     STR,
     CallFn,
+    Cost,
+    CostFn,
     CountFn,
     InferFn,
     KerasCall,
@@ -35,6 +37,8 @@ from visualnn.core.specs.base import (
     fmt_shape,
 )
 from visualnn.core.specs.builtin._rules import one_input
+from visualnn.core.specs.builtin.backbone_cost_model import BackboneCost, evaluate
+from visualnn.core.specs.builtin.backbone_costs_table import TABLE
 
 CATEGORY = "pretrained"
 IMAGENET = "imagenet"
@@ -221,6 +225,62 @@ def _count(family: Family) -> CountFn:
     return count
 
 
+def backbone_cost(family: Family, params: dict[str, Any], x: Shape) -> BackboneCost:
+    """The node's cost per sample for input ``x`` (samples, height, width, channels), from the generated table
+    (backbone_costs_table.py: the network, its preprocessing layers and its pooling), plus what the table leaves
+    to the node's settings: a grayscale input's 3-channel copy and the ImageNet head (``include_top``). ``kept``
+    leaves the node's output out (:func:`reads_own_output` and the layers after it decide about that one).
+
+    Raises ``ShapeError`` when the image size is unknown or the table lacks the family.
+    """
+    if len(x) != 4 or x[1] is None or x[2] is None:
+        raise ShapeError(f"{family.name}: the cost needs the image's height and width; received {fmt_shape(x)}.")
+    entry = _entry(family, params)
+    if entry is None:
+        raise ShapeError(f"{family.name} has no row in the backbone cost table; regenerate it with "
+                         "scripts/gen_backbone_costs.py.")
+    inner = evaluate(entry, x[1], x[2])
+    macs, extras, kept, peak = inner.macs, inner.extras, inner.kept, inner.peak
+    if x[3] == 1:  # the channel repeated 3 times: no arithmetic, one more image alive (and kept: an upper bound)
+        peak += 3 * x[1] * x[2]
+        kept += 3 * x[1] * x[2]
+    if params.get("include_top"):  # the head on the pooled vector: each of its weights used once per sample
+        classes = int(params.get("classes") or 1000)
+        macs += family.head_fixed + classes * family.head_per_class
+        kept += family.channels
+        peak += classes
+    return BackboneCost(macs, extras, kept, peak, inner.height, inner.width)
+
+
+def _entry(family: Family, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The family's table row for the node's pooling (the ImageNet head pools by average)."""
+    rows = TABLE.get(family.name)
+    if rows is None:
+        return None
+    pooling = "avg" if params.get("include_top") else params.get("pooling", "avg")
+    return rows.get(pooling if pooling in ("avg", "max") else None)
+
+
+def reads_own_output(type_id: str, params: dict[str, Any]) -> bool:
+    """Whether the backbone's last layer reads its own output in backprop (an activation at the end of the
+    network, or the ImageNet head's softmax), so training keeps the node's output whatever follows it."""
+    family = family_of(type_id)
+    if family is None:
+        return False
+    if params.get("include_top"):
+        return True
+    entry = _entry(family, params)
+    return entry is not None and bool(entry["output_kept"])
+
+
+def _cost(family: Family) -> CostFn:
+    def count_cost(params: dict[str, Any], inputs: list[Shape], out: Shape) -> Cost:
+        cost = backbone_cost(family, params, one_input(family.name, inputs))
+        return Cost(cost.macs, cost.extras)
+
+    return count_cost
+
+
 def preprocessing_calls(family: Family, channels: int | None) -> list[KerasCall]:
     """The layers in front of the network: grayscale to RGB, then the family's ``preprocess_input``."""
     calls: list[KerasCall] = []
@@ -286,6 +346,7 @@ def backbone_spec(family: Family) -> LayerSpec:
         params=_params(),
         infer=_infer(family),
         count_params=_count(family),
+        count_cost=_cost(family),
         keras_class=family.keras_function,
         keras_call=_unshaped_call(family),
         shaped_call=_shaped_call(family),
