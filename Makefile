@@ -22,7 +22,7 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(XVFB) $(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile --durations=25
 
 lint: $(STAMP)
-	$(BIN)/ruff check visualnn tests bench
+	$(BIN)/ruff check visualnn tests bench scripts
 	$(BIN)/lint-imports
 	$(BIN)/mypy visualnn
 
