@@ -6,13 +6,14 @@ from typing import Any
 
 from visualnn.core.codegen.literals import CodegenError
 from visualnn.core.codegen.model_code import STYLES, model_definition
+from visualnn.core.specs.builtin.hub import code_imports
 
 HEADER = "import keras"
 
 
 def generate_model_code(project: Any, style: str = "functional") -> str:
     """The model definition alone (``import keras`` + ``build_model()``); fast enough for every edit."""
-    lines = [HEADER, "", "", *model_definition(project.graph, project.name, style)]
+    lines = [HEADER, *code_imports(n.type for n in project.graph), "", "", *model_definition(project.graph, project.name, style)]
     return "\n".join(lines) + "\n"
 
 
