@@ -175,3 +175,24 @@ def test_tiny_config_is_what_the_helper_builds() -> None:
     from visualnn.core.specs.builtin.hub import resnet_facts
 
     assert resnet_facts(TINY).channels == 16 and resnet_facts(TINY).downsampling == 8
+
+
+def test_without_keras_hub_the_build_names_the_node_and_the_install_command(tmp_path: Path, monkeypatch: Any) -> None:
+    import sys
+
+    preset = tiny_preset(tmp_path / "tiny")
+    graph = hub_graph(str(preset), [32, 32, 3])
+    monkeypatch.setitem(sys.modules, "keras_hub", None)  # an environment without KerasHub
+    message = refused(graph)
+    assert 'pip install "visualnn[hub]"' in message
+
+
+def test_keras_hub_is_imported_only_when_a_hub_node_is_built() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from visualnn.services import keras_builder, hub_presets; "
+            "from visualnn.core.specs import default_registry; default_registry(); "
+            "print('keras_hub' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

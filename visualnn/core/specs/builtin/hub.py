@@ -9,9 +9,9 @@ without TensorFlow: the built-in presets' architectures (the documented ``ResNet
 ``config.json`` through :func:`resnet_facts` and the node keeps the result in its ``channels``,
 ``hub_trainable``, ``hub_non_trainable`` and ``downsampling`` settings, so the core never reads the file.
 
-The node builds as ``keras.Sequential([Rescaling(1/255), Normalization(ImageNet mean, variance),
-keras_hub.models.Backbone.from_preset(preset), <pooling>], name=<node>)``: KerasHub ResNet's ImageConverter
-(pixels / 255, then ImageNet mean and standard deviation) as layers in front, so the model takes raw 0-255 pixels.
+The node builds as ``keras.Sequential([Rescaling(scale, offset), keras_hub.models.Backbone.from_preset(preset),
+<pooling>], name=<node>)``: KerasHub ResNet's ImageConverter (pixels * 1 / (255 * std) - mean / std per channel,
+ImageNet's mean and standard deviation) as a layer in front, so the model takes raw 0-255 pixels.
 """
 
 from __future__ import annotations
@@ -35,7 +35,14 @@ from visualnn.core.specs.base import (
     fmt_shape,
 )
 from visualnn.core.specs.builtin._rules import one_input
-from visualnn.core.specs.builtin.pretrained import CATEGORY, MIN_SIZE, TORCH_MODE, mode_calls
+from visualnn.core.specs.builtin.pretrained import (
+    BUILT_IN,
+    CATEGORY,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    MIN_SIZE,
+    mode_calls,
+)
 
 HUB_RESNET = "KerasHubResNet"
 FROM_PRESET = "keras_hub.models.Backbone.from_preset"
@@ -194,8 +201,12 @@ def _count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> ParamCoun
 
 def _shaped_call(spec: LayerSpec, params: dict[str, Any], inputs: list[Shape]) -> KerasCall:
     x = inputs[0] if inputs and len(inputs[0]) == 4 else (None, None, None, 3)
-    # KerasHub ResNet's ImageConverter (pixels / 255, then ImageNet mean and standard deviation) as layers
-    layers: list[Any] = [*mode_calls(TORCH_MODE, x[3]),
+    # Grayscale repeated to RGB, then KerasHub ResNet's ImageConverter: pixels * scale + offset per channel, with
+    # scale = 1 / (255 * std) and offset = -mean / std (ImageNet's). One Rescaling, as the converter itself does
+    # (a Normalization with fixed statistics fails in the exported subclass style's symbolic build).
+    layers: list[Any] = [*mode_calls(BUILT_IN, x[3]), KerasCall("keras.layers.Rescaling", {
+        "scale": [1 / (255 * s) for s in IMAGENET_STD],
+        "offset": [-m / s for m, s in zip(IMAGENET_MEAN, IMAGENET_STD, strict=True)]}),
                          KerasCall(FROM_PRESET, {"preset": params["preset"]})]
     pooling = params.get("pooling")
     if pooling == "avg":
