@@ -155,7 +155,7 @@ def node_facts(label: str, params: Mapping[str, Any]) -> ResNetFacts:
         raise ShapeError(
             f"{label}: {preset!r} is not a built-in KerasHub ResNet preset ({', '.join(PRESETS)}), and the "
             "architecture of a preset directory is not known yet. Choose the directory with 'preset folder...' "
-            "in the inspector (or `visualnn hub-preset` reads it), so its config.json is read."
+            "in the inspector, so its config.json is read."
         )
     return ResNetFacts(values[1], values[2], values[0], values[3])
 
