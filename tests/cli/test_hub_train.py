@@ -47,7 +47,8 @@ def test_train_and_every_exported_style_reproduce_the_losses(tmp_path: Path) -> 
         assert_same_losses(app, history, ["loss", "val_loss"], epochs=2)
         code = (tmp_path / f"train_{style}.py").read_text()
         assert "import keras_hub" in code
-        assert f'keras_hub.models.Backbone.from_preset(preset="{tmp_path / "tiny_resnet"}")' in code.replace("\n", "")
+        call = f'keras_hub.models.Backbone.from_preset(preset="{tmp_path / "tiny_resnet"}"'
+        assert call in "".join(code.split())  # the formatter may wrap the long path onto its own line
 
 
 def test_a_frozen_hub_backbone_trains_only_its_head_in_the_app_and_the_script(tmp_path: Path) -> None:

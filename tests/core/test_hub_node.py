@@ -94,3 +94,13 @@ def test_the_table_has_the_documented_totals() -> None:
     totals = {name: f.trainable + f.non_trainable for name, f in PRESET_FACTS.items()}
     assert totals["resnet_18_imagenet"] == 11_186_112 and totals["resnet_50_imagenet"] == 23_561_152
     assert totals["resnet_152_imagenet"] == 58_295_232
+
+
+def test_the_exported_requirements_name_keras_hub_only_for_a_hub_model() -> None:
+    from visualnn.core.codegen import requirements_txt
+
+    hub = requirements_txt(Project(graph([64, 64, 3]), name="hub"))
+    assert "keras-hub" in hub and "tensorflow" in hub
+    plain = Graph()
+    plain.add_node(Node("in", "Input", {"shape": [4]}))
+    assert "keras-hub" not in requirements_txt(Project(plain, name="plain")) and "keras-hub" not in requirements_txt()

@@ -48,12 +48,13 @@ PINNED = {"tensorflow": "2.21", "keras": "3.15", "numpy": "2", "pandas": "2"}
 REQUIREMENTS_HEADER = "# Written by VisualNN"  # first line: tells VisualNN's requirements.txt from the user's own
 
 
-def requirements() -> str:
-    """``requirements.txt`` for the exported script: the versions installed here, else the tested minor versions."""
+def requirements(extra: dict[str, str] | None = None) -> str:
+    """``requirements.txt`` for the exported script: the versions installed here, else the tested minor versions
+    (``extra``: packages the model needs beyond :data:`PINNED`, such as keras-hub)."""
     from importlib.metadata import PackageNotFoundError, version
 
     lines = []
-    for name, pin in PINNED.items():
+    for name, pin in {**PINNED, **(extra or {})}.items():
         try:
             lines.append(f"{name}=={version(name)}")
         except PackageNotFoundError:  # not installed here: the minor version VisualNN was tested with

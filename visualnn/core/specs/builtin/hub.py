@@ -138,6 +138,11 @@ def code_imports(node_types: Any) -> list[str]:
     return ["import keras_hub"] if HUB_RESNET in set(node_types) else []
 
 
+def code_requirements(node_types: Any) -> dict[str, str]:
+    """The extra packages (name: tested minor version) an exported script needs for these node types."""
+    return {"keras-hub": "0.32"} if HUB_RESNET in set(node_types) else {}
+
+
 def is_builtin(preset: Any) -> bool:
     """Whether ``preset`` names a built-in preset (rather than a directory)."""
     return isinstance(preset, str) and preset in PRESETS
