@@ -196,3 +196,14 @@ def test_keras_hub_is_imported_only_when_a_hub_node_is_built() -> None:
             "print('keras_hub' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_download_that_fails_inside_keras_hub_says_it_needs_the_network_or_a_directory() -> None:
+    from visualnn.services.hub_presets import build_failure
+
+    error = ConnectionError("HTTPSConnectionPool(host='api.kaggle.com', port=443): Failed to resolve 'api.kaggle.com'")
+    message = build_failure("backbone", {"preset": "resnet_50_imagenet"}, error)
+    assert message.startswith("backbone: the KerasHub preset resnet_50_imagenet is not on this computer")
+    assert "local preset directory" in message and "Failed to resolve" in message
+    other = build_failure("backbone", {"preset": "/data/p"}, ValueError("bad shape"))
+    assert other.startswith("backbone: KerasHub could not load the preset directory /data/p. KerasHub said: bad shape")
