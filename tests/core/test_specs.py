@@ -54,7 +54,8 @@ def test_catalog_has_every_required_layer() -> None:
 def test_spec_is_documented_and_categorised(spec: LayerSpec) -> None:
     assert spec.category in CATEGORIES
     assert spec.doc.strip() and "\n" not in spec.doc
-    docs = "https://keras.io/api/applications/" if spec.category == "pretrained" else "https://keras.io/api/layers/"
+    docs = ("https://keras.io/api/applications/", "https://keras.io/keras_hub/") if spec.category == "pretrained" \
+        else ("https://keras.io/api/layers/",)
     assert spec.doc_url.startswith(docs)
     names = [p.name for p in spec.params]
     assert len(names) == len(set(names)), f"{spec.type} has duplicate parameter names"

@@ -7,9 +7,16 @@ from typing import Any
 from visualnn.core.compile_options import CompileIssue, DataFacts
 from visualnn.core.graph import Graph
 from visualnn.core.project import Project
+from visualnn.core.specs.builtin.hub import HUB_RESNET
 from visualnn.core.specs.builtin.pretrained import IMAGENET, family_of
 
 RESCALED_PIXELS = "backbone-rescaled-pixels"
+
+
+def backbone_name(type_id: str) -> str | None:
+    """The network a node type is (a keras.applications family or the KerasHub ResNet), or None for other layers."""
+    family = family_of(type_id)
+    return family.name if family is not None else HUB_RESNET if type_id == HUB_RESNET else None
 TOP_CLASSES = "backbone-top-classes"
 
 
@@ -44,7 +51,7 @@ def _top_classes(project: Project, facts: DataFacts | None) -> list[CompileIssue
 
 def raw_pixel_options(graph: Graph, kind: str, options: dict[str, Any]) -> dict[str, Any] | None:
     """Image-folder options with Rescale none when ``graph`` holds a backbone and they rescale; else None."""
-    if kind != "images" or not any(family_of(n.type) is not None for n in graph):
+    if kind != "images" or not any(backbone_name(n.type) is not None for n in graph):
         return None
     image = dict(options.get("image") or {})
     if image.get("rescale", "0_1") == "none":
@@ -62,11 +69,11 @@ def _rescaled(project: Project) -> list[CompileIssue]:
     scaled = {"0_1": "0..1", "-1_1": "-1..1"}.get(rescale, rescale)
     issues = []
     for node in project.graph:
-        family = family_of(node.type)
-        if family is not None:
+        name = backbone_name(node.type)
+        if name is not None:
             issues.append(CompileIssue(
                 "warning", RESCALED_PIXELS,
-                f"{node.label}: {family.name} takes raw 0-255 pixels (its own input preprocessing is built in), "
+                f"{node.label}: {name} takes raw 0-255 pixels (its own input preprocessing is built in), "
                 f"but the image data rescales them to {scaled} first, so the pretrained weights see almost black "
                 "images. Set Rescale to none in the Data panel.",
                 node.id,

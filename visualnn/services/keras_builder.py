@@ -13,8 +13,11 @@ from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import block_with_inputs, infer_shapes
 from visualnn.core.specs import KerasCall, Registry, Shape, default_registry
 from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
+from visualnn.core.specs.builtin.hub import HUB_RESNET
 from visualnn.services.backbones import BackboneError, build_failure
 from visualnn.services.backbones import build as build_backbone
+from visualnn.services.hub_presets import build as build_hub
+from visualnn.services.hub_presets import import_keras_hub
 
 
 class BuildError(ValueError):
@@ -22,13 +25,15 @@ class BuildError(ValueError):
 
 
 def resolve_class(class_path: str) -> Any:
-    """``keras.layers.Dense`` -> the class object (only ``keras.*`` paths are allowed)."""
+    """``keras.layers.Dense`` -> the class object (only ``keras.*`` and ``keras_hub.*`` paths are allowed)."""
     import keras  # type: ignore[import-untyped]  # Keras ships no type information
 
     parts = class_path.split(".")
-    if parts[0] != "keras":
-        raise BuildError(f"Refusing to load {class_path!r}: only keras.* classes can be built.")
     obj: Any = keras
+    if parts[0] == "keras_hub":  # a KerasHub backbone node: imported only here, when one is built
+        obj = import_keras_hub()
+    elif parts[0] != "keras":
+        raise BuildError(f"Refusing to load {class_path!r}: only keras.* and keras_hub.* classes can be built.")
     for part in parts[1:]:
         obj = getattr(obj, part)
     return obj
@@ -111,7 +116,9 @@ def build_model(
         call = spec.call_for(spec.resolved(node.params), inputs)
         pretrained = spec.category == "pretrained"
         try:
-            if pretrained:
+            if spec.type == HUB_RESNET:
+                layers[nid] = build_hub(node.label, spec.resolved(node.params), call, instantiate)
+            elif pretrained:
                 layers[nid] = build_backbone(node.label, spec.type, call, instantiate)
             else:
                 layers[nid] = instantiate(call, name=node.label)

@@ -101,7 +101,7 @@ def render_script(
             code = generate_script(project, style, strategy=chosen, facts=_facts_for(facts, script_dir))
     except CodegenError as exc:
         raise ScriptExportError(f"The model cannot be written as code yet: {exc}", "model") from exc
-    return ScriptExport(code, requirements_txt(), style)
+    return ScriptExport(code, requirements_txt(project), style)
 
 
 def export_script(

@@ -6,13 +6,14 @@ from typing import Any
 
 from visualnn.core.codegen.literals import CodegenError
 from visualnn.core.codegen.model_code import STYLES, model_definition
+from visualnn.core.specs.builtin.hub import code_imports, code_requirements
 
 HEADER = "import keras"
 
 
 def generate_model_code(project: Any, style: str = "functional") -> str:
     """The model definition alone (``import keras`` + ``build_model()``); fast enough for every edit."""
-    lines = [HEADER, "", "", *model_definition(project.graph, project.name, style)]
+    lines = [HEADER, *code_imports(n.type for n in project.graph), "", "", *model_definition(project.graph, project.name, style)]
     return "\n".join(lines) + "\n"
 
 
@@ -29,11 +30,12 @@ def generate_script(
     return script(project, style=style, strategy=strategy, facts=facts)
 
 
-def requirements_txt() -> str:
-    """``requirements.txt`` pinning the versions the exported script was written for."""
+def requirements_txt(project: Any = None) -> str:
+    """``requirements.txt`` pinning the versions the exported script was written for (with keras-hub when the
+    ``project``'s model has a KerasHub node)."""
     from visualnn.core.codegen.script import requirements
 
-    return requirements()
+    return requirements(code_requirements(n.type for n in project.graph) if project is not None else None)
 
 
 __all__ = ["STYLES", "CodegenError", "generate_model_code", "generate_script", "requirements_txt"]

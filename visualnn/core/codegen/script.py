@@ -37,6 +37,7 @@ from visualnn.core.finetune import FineTuneError, FineTunePlan, fine_tune_plan
 from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project import Project
 from visualnn.core.specs import KerasCall
+from visualnn.core.specs.builtin.hub import code_imports
 from visualnn.core.training_config import TrainingConfig
 from visualnn.core.training_options import CompileCalls, SettingsError, callback_calls, compile_calls
 
@@ -47,12 +48,13 @@ PINNED = {"tensorflow": "2.21", "keras": "3.15", "numpy": "2", "pandas": "2"}
 REQUIREMENTS_HEADER = "# Written by VisualNN"  # first line: tells VisualNN's requirements.txt from the user's own
 
 
-def requirements() -> str:
-    """``requirements.txt`` for the exported script: the versions installed here, else the tested minor versions."""
+def requirements(extra: dict[str, str] | None = None) -> str:
+    """``requirements.txt`` for the exported script: the versions installed here, else the tested minor versions
+    (``extra``: packages the model needs beyond :data:`PINNED`, such as keras-hub)."""
     from importlib.metadata import PackageNotFoundError, version
 
     lines = []
-    for name, pin in PINNED.items():
+    for name, pin in {**PINNED, **(extra or {})}.items():
         try:
             lines.append(f"{name}=={version(name)}")
         except PackageNotFoundError:  # not installed here: the minor version VisualNN was tested with
@@ -164,7 +166,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
     image_table = _image_table(project)  # read with pandas, its columns encoded as a CSV's
     if kind == "csv" or image_table:
         imports.append("from collections import Counter")
-    imports += ["", "import keras", "import numpy as np"]
+    imports += ["", "import keras", *code_imports(n.type for n in project.graph), "import numpy as np"]
     if kind in ("csv", "timeseries") or image_table:
         imports.append("import pandas as pd")
     imports.append("import tensorflow as tf")

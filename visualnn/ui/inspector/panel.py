@@ -19,13 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.core.command_base import Macro
 from visualnn.core.commands import Rename, SetParam
 from visualnn.core.search_marks import searchable_params, searched, structural_targets, suggest_param_spec
 from visualnn.core.shapes import describe
 from visualnn.core.specs import ParamSpec
+from visualnn.core.specs.builtin.hub import HUB_RESNET
 from visualnn.ui import theme
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.inspector.editors import ParamEditor, make_editor
+from visualnn.ui.inspector.hub_preset_editor import HubPresetEditor
 from visualnn.ui.inspector.search_field import SearchField, SearchMarker
 from visualnn.ui.inspector.weights_editor import WeightsEditor
 
@@ -146,6 +149,9 @@ class InspectorPanel(QScrollArea):
         for p in spec.all_params if spec else ():
             backbone_weights = spec is not None and spec.category == "pretrained" and p.name == "weights"
             editor = WeightsEditor(p) if backbone_weights else make_editor(p)
+            if node.type == HUB_RESNET and p.name == "preset":  # a directory sets its facts too: one undo step
+                editor = HubPresetEditor(p, node.label)
+                editor.chosen.connect(lambda values, nid=node_id: self._set_params(nid, values))
             editor.set_value(params.get(p.name))
             field = None
             if p.name in can_search:
@@ -291,6 +297,11 @@ class InspectorPanel(QScrollArea):
             self.document.command_failed.disconnect(failures.append)
         if row:
             row.show_error(None if ok else (failures[0] if failures else "The value was refused."))
+
+    def _set_params(self, node_id: str, values: dict[str, Any]) -> None:
+        """Several settings of one node as one undo step (a KerasHub preset directory and its facts)."""
+        commands = [SetParam(node_id, name, value, self.document.registry) for name, value in values.items()]
+        self.document.push(Macro(f"Set {', '.join(values)}", commands))
 
     def _on_name_editing_finished(self) -> None:
         if self.node_id is None or self.name_edit is None or self.name_error is None:

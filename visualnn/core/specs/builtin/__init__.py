@@ -17,6 +17,7 @@ MODULES = (
     "reshaping",
     "preprocessing",
     "pretrained",
+    "hub",
     "generic",
     "blocks",
 )

@@ -283,14 +283,20 @@ def _cost(family: Family) -> CostFn:
 
 def preprocessing_calls(family: Family, channels: int | None) -> list[KerasCall]:
     """The layers in front of the network: grayscale to RGB, then the family's ``preprocess_input``."""
+    return mode_calls(family.preprocessing, channels)
+
+
+def mode_calls(mode: str, channels: int | None) -> list[KerasCall]:
+    """Grayscale to RGB (for 1 channel), then one ``preprocess_input`` mode (:data:`TF_MODE`, :data:`TORCH_MODE`
+    or :data:`BUILT_IN`) as layers."""
     calls: list[KerasCall] = []
     if channels == 1:
         # Repeats the one channel three times without weights: with channels_first, UpSampling2D's
         # "columns" are the channel axis of our channels-last images.
         calls.append(KerasCall("keras.layers.UpSampling2D", {"size": (1, 3), "data_format": "channels_first"}))
-    if family.preprocessing == TF_MODE:
+    if mode == TF_MODE:
         calls.append(KerasCall("keras.layers.Rescaling", {"scale": 1 / 127.5, "offset": -1.0}))
-    elif family.preprocessing == TORCH_MODE:
+    elif mode == TORCH_MODE:
         calls.append(KerasCall("keras.layers.Rescaling", {"scale": 1 / 255}))
         calls.append(KerasCall("keras.layers.Normalization", {
             "mean": list(IMAGENET_MEAN), "variance": [s * s for s in IMAGENET_STD]}))
