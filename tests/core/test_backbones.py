@@ -145,7 +145,7 @@ def test_the_call_puts_preprocess_input_in_front_of_the_application() -> None:
     assert layers[0].kwargs == {"scale": 1 / 127.5, "offset": -1.0}
     assert layers[1].kwargs == {"input_shape": (40, 48, 3), "include_top": False, "weights": None, "pooling": "avg"}
     dense = [c.class_path for c in _app_call("DenseNet121", 1).kwargs["layers"]]
-    assert dense == ["keras.layers.UpSampling2D", "keras.layers.Rescaling", "keras.layers.Normalization",
+    assert dense == ["keras.layers.UpSampling2D", "keras.layers.Rescaling",
                      "keras.applications.DenseNet121"]
     # Families that rescale inside themselves get nothing in front (their preprocess_input does nothing).
     for family in ("MobileNetV3Small", "EfficientNetV2B2", "ConvNeXtTiny"):

@@ -36,11 +36,9 @@ from visualnn.core.specs.base import (
 )
 from visualnn.core.specs.builtin._rules import one_input
 from visualnn.core.specs.builtin.pretrained import (
-    BUILT_IN,
     CATEGORY,
-    IMAGENET_MEAN,
-    IMAGENET_STD,
     MIN_SIZE,
+    TORCH_MODE,
     mode_calls,
 )
 
@@ -206,13 +204,9 @@ def _count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> ParamCoun
 
 def _shaped_call(spec: LayerSpec, params: dict[str, Any], inputs: list[Shape]) -> KerasCall:
     x = inputs[0] if inputs and len(inputs[0]) == 4 else (None, None, None, 3)
-    # Grayscale repeated to RGB, then KerasHub ResNet's ImageConverter: pixels * scale + offset per channel, with
-    # scale = 1 / (255 * std) and offset = -mean / std (ImageNet's). One Rescaling, as the converter itself does
-    # (a Normalization with fixed statistics fails in the exported subclass style's symbolic build).
-    layers: list[Any] = [*mode_calls(BUILT_IN, x[3]), KerasCall("keras.layers.Rescaling", {
-        "scale": [1 / (255 * s) for s in IMAGENET_STD],
-        "offset": [-m / s for m, s in zip(IMAGENET_MEAN, IMAGENET_STD, strict=True)]}),
-                         KerasCall(FROM_PRESET, {"preset": params["preset"]})]
+    # Grayscale repeated to RGB, then KerasHub ResNet's ImageConverter: ImageNet's per-channel standardization, the
+    # same arithmetic as keras.applications' "torch" mode (one Rescaling, as the converter itself does).
+    layers: list[Any] = [*mode_calls(TORCH_MODE, x[3]), KerasCall(FROM_PRESET, {"preset": params["preset"]})]
     pooling = params.get("pooling")
     if pooling == "avg":
         layers.append(KerasCall("keras.layers.GlobalAveragePooling2D", {}))

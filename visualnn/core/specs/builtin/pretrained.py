@@ -297,10 +297,20 @@ def mode_calls(mode: str, channels: int | None) -> list[KerasCall]:
     if mode == TF_MODE:
         calls.append(KerasCall("keras.layers.Rescaling", {"scale": 1 / 127.5, "offset": -1.0}))
     elif mode == TORCH_MODE:
-        calls.append(KerasCall("keras.layers.Rescaling", {"scale": 1 / 255}))
-        calls.append(KerasCall("keras.layers.Normalization", {
-            "mean": list(IMAGENET_MEAN), "variance": [s * s for s in IMAGENET_STD]}))
+        calls.append(imagenet_standardization())
     return calls
+
+
+def imagenet_standardization() -> KerasCall:
+    """``preprocess_input``'s "torch" mode, ``(x / 255 - mean) / std`` per channel with ImageNet's statistics, as
+    one Rescaling: ``x * scale + offset`` with ``scale = 1 / (255 * std)`` and ``offset = -mean / std``.
+
+    One Rescaling rather than Rescaling + ``Normalization(mean, variance)``: a Normalization with fixed statistics
+    makes its constants while the exported subclass-style model is first called on symbolic inputs, and ``fit``
+    then fails ("defined in FuncGraph scratch_graph, which is out of scope")."""
+    return KerasCall("keras.layers.Rescaling", {
+        "scale": [1 / (255 * s) for s in IMAGENET_STD],
+        "offset": [-m / s for m, s in zip(IMAGENET_MEAN, IMAGENET_STD, strict=True)]})
 
 
 def _shaped_call(family: Family) -> ShapedCallFn:
