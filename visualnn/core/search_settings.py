@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -134,6 +135,11 @@ def default_storage(project_path: str | None) -> str:
     return "sqlite:///" + os.path.join(folder, stem + STORAGE_SUFFIX)
 
 
+def masked_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (for messages, logs and the window)."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
 def default_study_name(project_path: str | None) -> str:
     """The study name when none is set: the project file's name without its suffix."""
     return os.path.splitext(os.path.basename(project_path))[0] if project_path else "untitled"
@@ -223,6 +229,7 @@ __all__ = [
     "default_direction",
     "default_storage",
     "default_study_name",
+    "masked_url",
     "metric_choices",
     "metric_problems",
     "settings_problems",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import socket
 import threading
 import time
@@ -19,7 +18,7 @@ from typing import Any
 import optuna
 
 from visualnn.core.search_records import COMPLETE, FAILED, PRUNED, RUNNING, WAITING
-from visualnn.core.search_settings import SearchConfig
+from visualnn.core.search_settings import SearchConfig, masked_url
 from visualnn.core.search_space import (
     CHOICE,
     FLOAT,
@@ -56,7 +55,7 @@ class SearchError(RuntimeError):
 
 def masked(url: str) -> str:
     """``url`` with any password replaced by ``***`` (for messages and logs)."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    return masked_url(url)
 
 
 def open_storage(url: str) -> optuna.storages.RDBStorage:
