@@ -123,7 +123,9 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     # Keep in-memory relative paths pointing at the same files from the new location.
     if moved and project.dataset is not None and project.dataset.to_dict() != data["dataset"]:
         project.set_dataset(DatasetSpec.from_dict(data["dataset"]))
-    if [r.to_dict() for r in project.runs] != data["runs"]:
+    # The records were written from the runs' own to_dict(), only their model paths rebased or placed: comparing
+    # those (not every record again, once per search trial) tells whether the runs in memory must follow.
+    if [r.model_path for r in project.runs] != [r.get("model_path") for r in data["runs"]]:
         project.runs = [RunRecord.from_dict(r) for r in data["runs"]]
         project.runs_changed.emit()
 
