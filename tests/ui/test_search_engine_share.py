@@ -82,6 +82,7 @@ def test_train_waits_while_a_search_runs_and_search_waits_while_training(
     assert not training.train_button.isEnabled()
     assert training.train_button.toolTip() == ("A hyperparameter search is using the engine (trial 5 of 20). Stop it "
                                                "in Runs › Search, or wait for it to end, then train.")
+    assert training.status.text() == training.train_button.toolTip()  # not "Press Train to start."
     _click(qtbot, training.train_button)
     assert fake_engine.job_types().count("train") == 0
     # A start from anywhere else (a menu, a shortcut) is refused with the same sentence, sending nothing.
@@ -96,6 +97,7 @@ def test_train_waits_while_a_search_runs_and_search_waits_while_training(
                         "failed", None)
     fake_engine.finish(job, {"study": "chain_study", "trials": [], "ended": "stopped"})
     assert training.train_button.isEnabled() and training.train_button.toolTip() == train_tip
+    assert training.status.text() == "Press Train to start." and training.hints.text() == ""  # nothing stale
     assert training.continue_button.toolTip() != training.train_button.toolTip()
 
     _click(qtbot, training.train_button)

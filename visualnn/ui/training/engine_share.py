@@ -15,11 +15,12 @@ from PySide6.QtWidgets import QPushButton
 from visualnn.ui.training.panel import TrainingPanel
 from visualnn.ui.training.search_view import SearchPanel
 
+SEARCH_HOLDS_PREFIX = "A hyperparameter search is using the engine"
+
 
 def search_holds_engine(progress: str) -> str:
     """Why Train waits while a search runs (``progress``: "trial 5 of 20")."""
-    return (f"A hyperparameter search is using the engine ({progress}). Stop it in Runs › Search, or wait for "
-            f"it to end, then train.")
+    return f"{SEARCH_HOLDS_PREFIX} ({progress}). Stop it in Runs › Search, or wait for it to end, then train."
 
 
 TRAINING_HOLDS_ENGINE = ("Training is using the engine. Stop it in the Training tab, or wait for the run to "
@@ -34,6 +35,7 @@ class EngineShare(QObject):
         self.training = training
         self.search = search
         self._tips = {b: b.toolTip() for b in (training.train_button, training.continue_button, search.search_btn)}
+        self._status_before: str | None = None  # the Training tab's status line before a search took the engine
         training.controller.engine_busy = self.training_waits_for
         search.controller.engine_busy = self.search_waits_for
         # Connected after the panels' own slots, so these run last and win over the panels' enabling.
@@ -54,12 +56,23 @@ class EngineShare(QObject):
     def update_buttons(self, *_: object) -> None:
         """Disable (with the reason as tooltip) or restore the start buttons of the job that would wait."""
         waiting = self.training_waits_for()
+        status = self.training.status
         if waiting:
             for button in (self.training.train_button, self.training.continue_button):
                 self._block(button, waiting)
+            if self._status_before is None:  # the Training tab's status line says why too, not "Press Train"
+                self._status_before = status.text()
+            status.setText(waiting)
         else:
             self._restore(self.training.train_button, not self.training.controller.running)
             self._restore(self.training.continue_button, self.training.controller.can_continue)
+            if self._status_before is not None:  # the lines that gave the search as the reason go back
+                refused = self.training.hints.text().startswith(SEARCH_HOLDS_PREFIX)  # a start was refused
+                if refused:
+                    self.training.hints.setText("")
+                if refused or status.text().startswith(SEARCH_HOLDS_PREFIX):
+                    status.setText(self._status_before)
+                self._status_before = None
         waiting = self.search_waits_for()
         if waiting:
             self._block(self.search.search_btn, waiting)
@@ -76,4 +89,4 @@ class EngineShare(QObject):
             button.setEnabled(enabled)
 
 
-__all__ = ["TRAINING_HOLDS_ENGINE", "EngineShare", "search_holds_engine"]
+__all__ = ["SEARCH_HOLDS_PREFIX", "TRAINING_HOLDS_ENGINE", "EngineShare", "search_holds_engine"]
