@@ -80,6 +80,8 @@ def test_two_processes_share_one_sqlite_study(tmp_path: Path) -> None:
     trials = study_trials("sqlite:///" + str(tmp_path / "wine.search.db"), "wine")
     finished = [t for t in trials if t.state.name == "COMPLETE"]
     assert len(finished) == 6 and len({t.number for t in finished}) == 6
+    drawn = [tuple(sorted(t.params.items())) for t in finished]
+    assert len(set(drawn)) == 6, f"the processes proposed the same values (one seed): {drawn}"
     runs = _trial_runs(path)  # no process overwrote the other's records
     assert sorted(r["id"] for r in runs) == sorted(t.user_attrs["visualnn"]["run_id"] for t in finished)
     assert sorted(sum(ran, [])) == sorted(r["id"] for r in runs)

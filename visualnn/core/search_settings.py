@@ -14,8 +14,10 @@ count, minimised) and how many trials keep their model file.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -134,6 +136,21 @@ def default_storage(project_path: str | None) -> str:
     return "sqlite:///" + os.path.join(folder, stem + STORAGE_SUFFIX)
 
 
+def trial_seed(seed: int, number: int) -> int:
+    """The sampler seed of trial ``number`` of a search seeded ``seed`` (0 <= result < 2**32).
+
+    Trial numbers are unique within a study, across every process that searches it, so processes that share a
+    study never draw the same values from the same seed; one process on a fresh study numbers its trials 0, 1,
+    2... and repeats its search exactly; a resumed search goes on with new numbers and never replays a trial.
+    """
+    return int.from_bytes(hashlib.blake2b(f"{seed}:{number}".encode(), digest_size=4).digest(), "big")
+
+
+def masked_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (for messages, logs and the window)."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
 def default_study_name(project_path: str | None) -> str:
     """The study name when none is set: the project file's name without its suffix."""
     return os.path.splitext(os.path.basename(project_path))[0] if project_path else "untitled"
@@ -223,8 +240,10 @@ __all__ = [
     "default_direction",
     "default_storage",
     "default_study_name",
+    "masked_url",
     "metric_choices",
     "metric_problems",
     "settings_problems",
+    "trial_seed",
     "validation_metric",
 ]

@@ -214,8 +214,8 @@ class RunRecord:
     error: str | None = None  # why a failed run failed, or where and why a diverged one diverged
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return copy.deepcopy(asdict(self))
+        """JSON form (a copy: ``asdict`` rebuilds every dict and list and deep-copies the rest, so no second copy)."""
+        return asdict(self)
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> RunRecord:

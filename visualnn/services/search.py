@@ -116,7 +116,7 @@ def run_search(req: SearchRequest[Project], sink: Sink = null_sink, stop: thread
     storage = open_storage(url)
     tracker = SearchTracker.open(req, cfg, space, url, name)  # MLflow (docs/TRACKING.md): refused before any trial
     existing = _existing_trials(storage, name)
-    sampler = make_sampler(cfg, space, cfg.seed + existing)  # a resumed search does not replay the first trials
+    sampler = make_sampler(cfg, space, cfg.seed)  # seeded per trial number: see search_study.TrialSeeded
     study = open_study(storage, name, cfg, space, sampler, make_pruner(cfg, req.project.training.epochs))
     sink(SEARCH_EVENT, {"event": "study", "study": name, "storage": masked(url), "objective": cfg.objective,
                         "directions": list(cfg.directions), "existing": existing})
@@ -136,8 +136,8 @@ def run_search(req: SearchRequest[Project], sink: Sink = null_sink, stop: thread
             counted = study.get_trials(deepcopy=False, states=_COUNTED)
         if cfg.trials is not None and len(counted) >= cfg.trials:
             break
-        if cfg.sampler == "grid" and isinstance(study.sampler, optuna.samplers.GridSampler) \
-                and study.sampler.is_exhausted(study):
+        if cfg.sampler == "grid" and isinstance(sampler.inner, optuna.samplers.GridSampler) \
+                and sampler.inner.is_exhausted(study):
             outcome.ended = "grid exhausted"
             break
         trial = study.ask()

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import optuna
+from optuna.distributions import BaseDistribution
 
 from visualnn.core.search_records import COMPLETE, FAILED, PRUNED, RUNNING, WAITING
-from visualnn.core.search_settings import SearchConfig
+from visualnn.core.search_settings import SearchConfig, masked_url, trial_seed
 from visualnn.core.search_space import (
     CHOICE,
     FLOAT,
@@ -56,7 +56,7 @@ class SearchError(RuntimeError):
 
 def masked(url: str) -> str:
     """``url`` with any password replaced by ``***`` (for messages and logs)."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    return masked_url(url)
 
 
 def open_storage(url: str) -> optuna.storages.RDBStorage:
@@ -152,8 +152,52 @@ def _reason(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def make_sampler(cfg: SearchConfig, space: Sequence[SearchParam], seed: int) -> optuna.samplers.BaseSampler:
-    """The study's sampler, seeded."""
+def make_sampler(cfg: SearchConfig, space: Sequence[SearchParam], seed: int) -> TrialSeeded:
+    """The study's sampler: each trial draws from a generator seeded with :func:`trial_seed` (``seed``, its number)."""
+    return TrialSeeded(lambda trial_seed_: seeded_sampler(cfg, space, trial_seed_), seed)
+
+
+class TrialSeeded(optuna.samplers.BaseSampler):
+    """A sampler whose random generator is seeded per trial from the search's seed and the trial's number.
+
+    Optuna seeds a sampler once per process, so two processes that open a fresh study with the same seed propose
+    the same values trial after trial (wasted trials). Here :meth:`before_trial` (Optuna calls it as a trial is
+    created, its number known) makes the trial's own sampler, seeded with ``trial_seed(seed, number)``; numbers
+    are unique in a study, so every process draws differently, and a single process stays reproducible. The
+    samplers read the study's history from the storage, so nothing is lost by making one per trial.
+    """
+
+    def __init__(self, make: Callable[[int], optuna.samplers.BaseSampler], seed: int) -> None:
+        self.make = make
+        self.seed = seed
+        self.inner = make(trial_seed(seed, -1))  # until the first trial (Optuna asks nothing before it)
+
+    def before_trial(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        self.inner = self.make(trial_seed(self.seed, trial.number))
+        self.inner.before_trial(study, trial)
+
+    def infer_relative_search_space(self, study: optuna.Study,
+                                    trial: optuna.trial.FrozenTrial) -> dict[str, BaseDistribution]:
+        return self.inner.infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study: optuna.Study, trial: optuna.trial.FrozenTrial,
+                        search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        return self.inner.sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study: optuna.Study, trial: optuna.trial.FrozenTrial, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        return self.inner.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(self, study: optuna.Study, trial: optuna.trial.FrozenTrial, state: optuna.trial.TrialState,
+                    values: Sequence[float] | None) -> None:
+        self.inner.after_trial(study, trial, state, values)
+
+    def reseed_rng(self) -> None:
+        self.inner.reseed_rng()
+
+
+def seeded_sampler(cfg: SearchConfig, space: Sequence[SearchParam], seed: int) -> optuna.samplers.BaseSampler:
+    """The study's kind of sampler (TPE, random, grid, CMA-ES), seeded."""
     if cfg.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if cfg.sampler == "grid":
@@ -294,5 +338,5 @@ def study_json(study: optuna.Study) -> dict[str, Any]:
     return out
 
 
-__all__ = ["SearchError", "fail_dead_workers", "make_pruner", "make_sampler", "masked", "open_storage",
+__all__ = ["SearchError", "TrialSeeded", "fail_dead_workers", "make_pruner", "make_sampler", "masked", "open_storage",
            "open_study", "study_json", "suggest", "trial_json", "worker_id"]

@@ -52,10 +52,12 @@ from visualnn.ui.window_files import ProjectFilesMixin
 
 if TYPE_CHECKING:
     from visualnn.ui.code_panel import CodePanel
+    from visualnn.ui.training.engine_share import EngineShare
     from visualnn.ui.training.evaluation_panel import EvaluationPanel
     from visualnn.ui.training.panel import TrainingPanel
     from visualnn.ui.training.predict_panel import PredictPanel
     from visualnn.ui.training.runs_panel import RunsPanel
+    from visualnn.ui.training.search_close_guard import SearchCloseGuard
 
 BOTTOM_TABS = ("data", "training", "evaluation", "predict", "runs", "code", "summary", "problems")  # workflow order
 # Which workflow steps each bottom tab serves: raising the tab moves the step bar there.
@@ -95,6 +97,8 @@ class WorkflowPanels:
     runs: RunsPanel
     code: CodePanel
     guard: TrainingCloseGuard
+    search_guard: SearchCloseGuard  # the same for a running hyperparameter search (Runs › Search)
+    engine_share: EngineShare  # Train and Search wait for each other (one engine)
 
 
 class MainWindow(ProjectFilesMixin, QMainWindow):
@@ -212,21 +216,26 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
 
     def _build_workflow_panels(self) -> WorkflowPanels:
         from visualnn.ui.code_panel import CodePanel
+        from visualnn.ui.training.engine_share import EngineShare
         from visualnn.ui.training.evaluation_panel import EvaluationPanel
         from visualnn.ui.training.panel import TrainingPanel
         from visualnn.ui.training.predict_panel import PredictPanel
         from visualnn.ui.training.runs_panel import RunsPanel
+        from visualnn.ui.training.search_close_guard import SearchCloseGuard
 
         doc = self.document
         training = TrainingPanel(doc, self.engine, self)
+        runs = RunsPanel(doc, self.engine, self)
         panels = WorkflowPanels(
             training=training,
             evaluation=EvaluationPanel(doc, self.engine, self),
             predict=PredictPanel(doc, self.engine, self),
-            runs=RunsPanel(doc, self.engine, self),
+            runs=runs,
             code=CodePanel(doc, self),
             # Closing or replacing the project while it trains asks what to do with the run (tests answer it).
             guard=TrainingCloseGuard(training.controller, self, self._training_prompter),
+            search_guard=SearchCloseGuard(runs.search.controller, self),
+            engine_share=EngineShare(training, runs.search, self),
         )
         for key, panel in (("training", panels.training), ("evaluation", panels.evaluation),
                            ("predict", panels.predict), ("runs", panels.runs), ("code", panels.code)):
@@ -238,6 +247,7 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
 
         training.controller.tracking = panels.runs.search.controller.tracking = (
             lambda: tracking_job_fields(self.settings, self.document.path))
+        panels.search_guard.message.connect(lambda msg: self.statusBar().showMessage(msg))
         panels.evaluation.explain_requested.connect(self.explain_requested)
         training.devices_found.connect(self.set_engine_info)
         return panels
@@ -272,11 +282,19 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
         """Settles a running training job before the project is closed or replaced (built with the panels)."""
         return self.workflow_panels().guard
 
-    def settle_training(self, action: str, then: Callable[[], object]) -> bool:
-        """Before ``action`` closes or replaces the project: settle a running training job (True: go on).
+    @property
+    def search_guard(self) -> SearchCloseGuard:
+        """Settles a running hyperparameter search before the project is closed or replaced (built with the panels)."""
+        return self.workflow_panels().search_guard
 
-        Without the workflow panels no training has started, so there is nothing to settle or to build."""
-        return True if self._workflow is None else bool(self._workflow.guard.settle(action, then))
+    def settle_training(self, action: str, then: Callable[[], object]) -> bool:
+        """Before ``action`` closes or replaces the project: settle a running training job, then a running
+        search (True: go on; False: cancelled, or ``then`` runs again once the job has ended).
+
+        Without the workflow panels no training or search has started, so there is nothing to settle or to build."""
+        if self._workflow is None:
+            return True
+        return bool(self._workflow.guard.settle(action, then)) and bool(self._workflow.search_guard.settle(action, then))
 
     # ------------------------------------------------------------ first paint
     @property

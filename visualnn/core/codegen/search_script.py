@@ -147,6 +147,7 @@ def _assemble(text: str, project: Project, space: tuple[SearchParam, ...], struc
            '"""')
     text = doc + text[doc_end:]
     text = text.replace("import tensorflow as tf\n", "import optuna\nimport tensorflow as tf\n", 1)
+    text = text.replace("import math\n", "import hashlib\nimport math\n", 1)
     study = cfg.study or default_study_name(project_path)
     settings = "\n".join([
         "",
@@ -186,7 +187,40 @@ def suggest(trial, p):
     return trial.suggest_float(name, p["low"], p["high"], step=p.get("step"), log=p.get("log", False))
 
 
-def make_sampler(seed):
+def trial_seed(seed, number):
+    """The sampler seed of trial ``number``: trial numbers are unique in a study, so machines sharing it never
+    propose the same values from one seed, and one process on a fresh study repeats its search (as VisualNN)."""
+    return int.from_bytes(hashlib.blake2b(f"{seed}:{number}".encode(), digest_size=4).digest(), "big")
+
+
+class TrialSeeded(optuna.samplers.BaseSampler):
+    """The sampler of each trial, made as the trial starts and seeded with trial_seed(SEARCH_SEED, its number)."""
+
+    def __init__(self, seed):
+        self.seed = seed
+        self.inner = seeded_sampler(trial_seed(seed, -1))
+
+    def before_trial(self, study, trial):
+        self.inner = seeded_sampler(trial_seed(self.seed, trial.number))
+        self.inner.before_trial(study, trial)
+
+    def infer_relative_search_space(self, study, trial):
+        return self.inner.infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study, trial, search_space):
+        return self.inner.sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        return self.inner.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(self, study, trial, state, values):
+        self.inner.after_trial(study, trial, state, values)
+
+    def reseed_rng(self):
+        self.inner.reseed_rng()
+
+
+def seeded_sampler(seed):
     if SAMPLER == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if SAMPLER == "grid":
@@ -266,12 +300,8 @@ def search_main(argv=None):
     data = load_data()
     if not len(data[1][1]):
         raise SystemExit(f"The data has no validation split, so {OBJECTIVE} cannot be measured; give it one.")
-    try:
-        existing = len(optuna.load_study(study_name=args.study, storage=args.storage).trials)
-    except KeyError:
-        existing = 0
     study = optuna.create_study(storage=args.storage, study_name=args.study, directions=DIRECTIONS,
-                                sampler=make_sampler(SEARCH_SEED + existing), pruner=make_pruner(EPOCHS),
+                                sampler=TrialSeeded(SEARCH_SEED), pruner=make_pruner(EPOCHS),
                                 load_if_exists=True)
     study.optimize(lambda trial: objective(trial, data), n_trials=args.trials, timeout=args.timeout)
     for t in study.trials:

@@ -70,23 +70,37 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
-def _dump(value: Any, level: int) -> str:
+def _dump(value: Any, level: int) -> tuple[str, str]:
+    """``value``'s compact JSON (``json.dumps`` with its default separators) and its text at ``level``.
+
+    The compact form of a dict or list is joined from its children's, each computed once: re-serialising every
+    nested container at every level made saving a project with many runs (a search saves once per trial)
+    quadratic in its depth. A dict with a key that is not text is left to ``json.dumps`` (its key spelling)."""
     if not isinstance(value, (dict, list)) or not value:
-        return _compact(value)
-    flat = _compact(value)
-    if len(flat) + 2 * level <= _ONE_LINE:
-        return flat
+        flat = _compact(value)
+        return flat, flat
     pad, inner = "  " * level, "  " * (level + 1)
     if isinstance(value, dict):
-        items = [f"{inner}{_compact(str(k))}: {_dump(v, level + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    return "[\n" + ",\n".join(inner + _dump(v, level + 1) for v in value) + "\n" + pad + "]"
+        kids = [(k, _dump(v, level + 1)) for k, v in value.items()]
+        if all(isinstance(k, str) for k in value):
+            flat = "{" + ", ".join(f"{_compact(k)}: {c}" for k, (c, _t) in kids) + "}"
+        else:
+            flat = _compact(value)
+        if len(flat) + 2 * level <= _ONE_LINE:
+            return flat, flat
+        items = [f"{inner}{_compact(str(k))}: {t}" for k, (_c, t) in kids]
+        return flat, "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    parts = [_dump(v, level + 1) for v in value]
+    flat = "[" + ", ".join(c for c, _t in parts) + "]"
+    if len(flat) + 2 * level <= _ONE_LINE:
+        return flat, flat
+    return flat, "[\n" + ",\n".join(inner + t for _c, t in parts) + "\n" + pad + "]"
 
 
 def dumps(data: dict[str, Any]) -> str:
     """Pretty, diff-friendly JSON text: indent 2, document key order, short containers (a node's
     position, an edge, small parameter sets) on one line, trailing newline."""
-    return _dump(data, 0) + "\n"
+    return _dump(data, 0)[1] + "\n"
 
 
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:
@@ -123,7 +137,9 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     # Keep in-memory relative paths pointing at the same files from the new location.
     if moved and project.dataset is not None and project.dataset.to_dict() != data["dataset"]:
         project.set_dataset(DatasetSpec.from_dict(data["dataset"]))
-    if [r.to_dict() for r in project.runs] != data["runs"]:
+    # The records were written from the runs' own to_dict(), only their model paths rebased or placed: comparing
+    # those (not every record again, once per search trial) tells whether the runs in memory must follow.
+    if [r.model_path for r in project.runs] != [r.get("model_path") for r in data["runs"]]:
         project.runs = [RunRecord.from_dict(r) for r in data["runs"]]
         project.runs_changed.emit()
 

@@ -56,9 +56,12 @@ class SearchController(QObject):
         self.running_trials: dict[int, dict[str, Any]] = {}
         self.study_trials: dict[int, dict[str, Any]] = {}  # the study's trials as its last result listed them
         self.importance: dict[str, float] = {}
+        self.budget: int | None = None  # the running search's trial budget (the study's count), None: no count
         self._handle: JobHandle | None = None
         self._base = ""
         self.tracking: Callable[[], dict[str, Any]] | None = None  # the preferences' MLflow fields (the window's)
+        # Why another job of the window holds the engine (training), or "": Search waits for it (ui.training.engine_share).
+        self.engine_busy: Callable[[], str] = lambda: ""
         document.project_replaced.connect(self._on_document_project_replaced)
         self._on_document_project_replaced()
 
@@ -73,6 +76,15 @@ class SearchController(QObject):
         """The first objective's direction (the study's once it reported, else the project's setting)."""
         return self.directions[0] if self.directions else self.document.project.search.resolved_direction
 
+    @property
+    def progress_text(self) -> str:
+        """How far the running search has got, in the user's words: "trial 5 of 20" (the running trial's number
+        counted from 1; "of" the study's budget when it has one), "starting" before its first trial."""
+        if not self.running_trials:
+            return "starting" if self.running else "not running"
+        shown = f"trial {max(self.running_trials) + 1}"
+        return f"{shown} of {self.budget}" if self.budget is not None else shown
+
     def problems(self) -> list[str]:
         """What stops the project's search from starting (empty: it can start)."""
         project = self.document.project
@@ -82,6 +94,10 @@ class SearchController(QObject):
     def start(self) -> str | None:
         """Send the project's search to the engine; returns the job id, or None with ``failed`` saying why."""
         if self.running:
+            return None
+        busy = self.engine_busy()
+        if busy:
+            self.failed.emit(busy)
             return None
         problems = self.problems()
         if problems:
@@ -97,6 +113,7 @@ class SearchController(QObject):
         self.storage = cfg.storage or default_storage(self.document.path)
         self.objective, self.directions = cfg.objective, list(cfg.directions)
         self.running_trials, self.study_trials = {}, {}
+        self.budget = cfg.trials
         tracking = self.tracking() if self.tracking else {}  # the preferences' MLflow fields
         payload = SearchRequest(project=snapshot, base_dir=base, project_path=self.document.path,
                                 **tracking).to_dict()

@@ -96,6 +96,8 @@ class TrainingSessionController(QObject):
         self.engine = engine
         self._extra_job = dict(extra_job or {})  # e.g. inline_data for tests and demos
         self.tracking: Callable[[], dict[str, Any]] | None = None  # the preferences' MLflow fields (the window's)
+        # Why another job of the window holds the engine (a search), or "": Train waits for it (ui.training.engine_share).
+        self.engine_busy: Callable[[], str] = lambda: ""
         self._handle: JobHandle | None = None
         self._run_id = ""  # the running job's run id (its folder is <base>/runs/<run id>)
         self._run_base = ""  # the folder the running job writes its run into
@@ -168,6 +170,10 @@ class TrainingSessionController(QObject):
     def start(self, continue_run: str | None = None, epochs: int | None = None) -> str | None:
         """Send a train job for the current project (optionally continuing a run); returns the job id."""
         if self.running:
+            return None
+        busy = self.engine_busy()
+        if busy:
+            self._show_failure(busy)
             return None
         project = self.document.project
         problems = project.training.problems()
