@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, Signal
@@ -52,12 +51,12 @@ from visualnn.ui.window_files import ProjectFilesMixin
 
 if TYPE_CHECKING:
     from visualnn.ui.code_panel import CodePanel
-    from visualnn.ui.training.engine_share import EngineShare
     from visualnn.ui.training.evaluation_panel import EvaluationPanel
     from visualnn.ui.training.panel import TrainingPanel
     from visualnn.ui.training.predict_panel import PredictPanel
     from visualnn.ui.training.runs_panel import RunsPanel
     from visualnn.ui.training.search_close_guard import SearchCloseGuard
+    from visualnn.ui.workflow_panels import WorkflowPanels
 
 BOTTOM_TABS = ("data", "training", "evaluation", "predict", "runs", "code", "summary", "problems")  # workflow order
 # Which workflow steps each bottom tab serves: raising the tab moves the step bar there.
@@ -85,20 +84,6 @@ def first_size(available: QRect) -> QSize:
     (with room for the title bar and the desktop's panels)."""
     return QSize(min(DEFAULT_SIZE.width(), int(available.width() * 0.96)),
                  min(DEFAULT_SIZE.height(), int(available.height() * 0.92)))
-
-
-@dataclass(frozen=True)
-class WorkflowPanels:
-    """The panels built after the first paint, and the close guard that follows the training panel's runs."""
-
-    training: TrainingPanel
-    evaluation: EvaluationPanel
-    predict: PredictPanel
-    runs: RunsPanel
-    code: CodePanel
-    guard: TrainingCloseGuard
-    search_guard: SearchCloseGuard  # the same for a running hyperparameter search (Runs › Search)
-    engine_share: EngineShare  # Train and Search wait for each other (one engine)
 
 
 class MainWindow(ProjectFilesMixin, QMainWindow):
@@ -211,46 +196,10 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
     def workflow_panels(self) -> WorkflowPanels:
         """The Training, Evaluation, Predict, Runs and Code panels; built (all together) on the first call."""
         if self._workflow is None:
-            self._workflow = self._build_workflow_panels()
+            from visualnn.ui.workflow_panels import build_workflow_panels
+
+            self._workflow = build_workflow_panels(self)
         return self._workflow
-
-    def _build_workflow_panels(self) -> WorkflowPanels:
-        from visualnn.ui.code_panel import CodePanel
-        from visualnn.ui.training.engine_share import EngineShare
-        from visualnn.ui.training.evaluation_panel import EvaluationPanel
-        from visualnn.ui.training.panel import TrainingPanel
-        from visualnn.ui.training.predict_panel import PredictPanel
-        from visualnn.ui.training.runs_panel import RunsPanel
-        from visualnn.ui.training.search_close_guard import SearchCloseGuard
-
-        doc = self.document
-        training = TrainingPanel(doc, self.engine, self)
-        runs = RunsPanel(doc, self.engine, self)
-        panels = WorkflowPanels(
-            training=training,
-            evaluation=EvaluationPanel(doc, self.engine, self),
-            predict=PredictPanel(doc, self.engine, self),
-            runs=runs,
-            code=CodePanel(doc, self),
-            # Closing or replacing the project while it trains asks what to do with the run (tests answer it).
-            guard=TrainingCloseGuard(training.controller, self, self._training_prompter),
-            search_guard=SearchCloseGuard(runs.search.controller, self),
-            engine_share=EngineShare(training, runs.search, self),
-        )
-        for key, panel in (("training", panels.training), ("evaluation", panels.evaluation),
-                           ("predict", panels.predict), ("runs", panels.runs), ("code", panels.code)):
-            placeholder = self.docks[key].widget()
-            self.docks[key].setWidget(panel)
-            placeholder.deleteLater()
-        panels.guard.message.connect(lambda msg: self.statusBar().showMessage(msg))
-        from visualnn.ui.preferences import tracking_job_fields  # Edit > Preferences: MLflow for runs and trials
-
-        training.controller.tracking = panels.runs.search.controller.tracking = (
-            lambda: tracking_job_fields(self.settings, self.document.path))
-        panels.search_guard.message.connect(lambda msg: self.statusBar().showMessage(msg))
-        panels.evaluation.explain_requested.connect(self.explain_requested)
-        training.devices_found.connect(self.set_engine_info)
-        return panels
 
     @property
     def training_panel(self) -> TrainingPanel:
