@@ -145,7 +145,7 @@ def test_a_generic_layer_of_a_known_elementwise_class_counts_its_arithmetic() ->
     # multiply and no accumulate), a Normalization with fixed statistics (one scale and shift a value), an
     # Activation whose function the catalog lacks (one operation a value) and Identity (free).
     values = 8 * 8 * 16
-    cases = {
+    cases: dict[str, tuple[dict[str, object], int, int]] = {
         "LayerScale": ({"init_values": 1e-6, "projection_dim": 16}, 0, values),
         "Normalization": ({"axis": [-1], "mean": [0.5] * 16, "variance": [0.25] * 16}, values, 0),
         "Activation": ({"activation": "celu"}, 0, values),
