@@ -160,3 +160,29 @@ def test_deploy_precheck_of_a_cnn_is_builtin_with_sizes(tmp_path: Path, capsys: 
     sizes = deploy["sizes"]
     assert weights < sizes["fp32"] < weights * 1.5  # the float32 file is mostly its weights
     assert sizes["fp32"] > sizes["fp16"] > sizes["int8"] > 0
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+@pytest.mark.parametrize(("family", "size"), [("MobileNetV3Small", 96), ("EfficientNetV2B0", 64), ("ConvNeXtTiny", 64)])
+def test_imported_applications_with_keras_operations_are_analysed(
+        family: str, size: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The families whose configs hold Keras operations (x + 3.0), hard_silu, LayerScale, a fixed Normalization, nested
+    # Sequentials and configured initializers: the written project opens again and every node has a formula.
+    import keras  # type: ignore[import-untyped]
+
+    model = getattr(keras.applications, family)(weights=None, include_top=False, input_shape=(size, size, 3),
+                                                pooling="avg")
+    src = tmp_path / f"{family}.keras"
+    model.save(src)
+    vnn = tmp_path / f"{family}.vnn"
+    assert main(["import-model", str(src), "-o", str(vnn)]) == 0
+    capsys.readouterr()
+    rc, data = _analyze(capsys, str(vnn), "--batch-size", "4")
+    assert rc == 0, data
+    assert data["without_formula"] == [] and data["unknown"] == []
+    assert all(row["macs"] is not None and row["formula"] for row in data["layers"])
+    total = data["total"]
+    assert total["params"] == model.count_params()
+    assert total["flops"] > 2 * total["macs"] > 0
+    assert total["training_peak_bytes"] > total["inference_peak_bytes"] > 0

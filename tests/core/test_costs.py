@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -117,7 +118,7 @@ def test_a_recurrent_layer_over_unknown_steps_has_an_unknown_cost_with_the_reaso
 
 
 def test_layers_without_a_formula_count_zero_and_are_listed() -> None:
-    generic = {"config": '{"class_name": "Activation", "config": {"activation": "hard_silu"}}',
+    generic = {"config": '{"class_name": "CategoryEncoding", "config": {"num_tokens": 3}}',
                "output_shape": [32, 32, 3]}
     report = analyze_costs(chain([32, 32, 3], ("KerasLayer", generic), ("Flatten", {}), ("Dense", {"units": 2})))
     missing = report.without_formula
@@ -130,9 +131,45 @@ def test_layers_without_a_formula_count_zero_and_are_listed() -> None:
 
 def test_every_builtin_layer_declares_its_cost_except_the_listed_ones() -> None:
     lacking = sorted(spec.type for spec in default_registry() if spec.count_cost is None)
-    # generic wrappers of any Keras layer; a Block's cost is its inner layers' (core.costs recurses into its
-    # definition). Pretrained backbones count from their generated table (tests/core/test_backbone_costs.py).
-    assert lacking == ["Block", "KerasLayer", "KerasMergeLayer"]
+    # A Block's cost is its inner layers' (core.costs recurses into its definition). Pretrained backbones count
+    # from their generated table (tests/core/test_backbone_costs.py); generic layers by their Keras class (below).
+    assert lacking == ["Block"]
+
+
+def _generic(class_name: str, config: dict[str, object], shape: list[int]) -> dict[str, object]:
+    return {"config": json.dumps({"class_name": class_name, "config": config}), "output_shape": shape}
+
+
+def test_a_generic_layer_of_a_known_elementwise_class_counts_its_arithmetic() -> None:
+    # The classes keras.applications leave outside the catalog: ConvNeXt's LayerScale (x * gamma per channel, a
+    # multiply and no accumulate), a Normalization with fixed statistics (one scale and shift a value), an
+    # Activation whose function the catalog lacks (one operation a value) and Identity (free).
+    values = 8 * 8 * 16
+    cases: dict[str, tuple[dict[str, object], int, int]] = {
+        "LayerScale": ({"init_values": 1e-6, "projection_dim": 16}, 0, values),
+        "Normalization": ({"axis": [-1], "mean": [0.5] * 16, "variance": [0.25] * 16}, values, 0),
+        "Activation": ({"activation": "celu"}, 0, values),
+        "Identity": ({}, 0, 0),
+    }
+    for cls, (config, macs, extra) in cases.items():
+        report = analyze_costs(chain([8, 8, 16], ("KerasLayer", _generic(cls, config, [8, 8, 16]))))
+        node = report.nodes[1]
+        assert node.formula and node.note is None, cls
+        assert (node.macs, node.flops) == (macs, 2 * macs + extra), cls
+        assert report.without_formula == [] and report.unknown == [], cls
+    linear = analyze_costs(chain([8, 8, 16], ("KerasLayer", _generic("Activation", {"activation": "linear"},
+                                                                      [8, 8, 16])))).nodes[1]
+    assert linear.formula and linear.flops == 0
+
+
+def test_a_generic_layer_of_an_unknown_class_keeps_no_formula_even_as_a_merge() -> None:
+    g = chain([8, 8, 16], ("Dense", {"units": 16}))
+    g.add_node(Node("m", "KerasMergeLayer", _generic("Dot", {"axes": -1}, [8, 8, 8])))
+    g.connect(Edge.of("in", "m"))
+    g.connect(Edge.of("l1", "m", dst_port=1))
+    node = next(n for n in analyze_costs(g).nodes if n.id == "m")
+    assert not node.formula and node.macs == 0
+    assert node.note == "Dot is a generic layer with no analytic formula; counted as 0 MACs"
 
 
 # ------------------------------------------------------------------------------------- memory model

@@ -245,3 +245,24 @@ def test_every_run_status_saves_and_loads(tmp_path: Path) -> None:
     loaded = load_project(tmp_path / "p.vnn")
     assert [r.status for r in loaded.runs] == ["finished", "stopped", "failed", "diverged"]
     assert loaded.runs[-1].extra["diverged"]["epoch"] == 2 and loaded.runs[-1].error == "why"
+
+
+def test_a_configured_initializer_saves_and_loads_and_a_foreign_one_is_refused(tmp_path: Path) -> None:
+    # An imported EfficientNet's convolutions keep Keras's VarianceScaling with its settings (services.importing);
+    # the file the import writes must open again, and a class outside CONFIGURED_INITIALIZERS must not.
+    configured = {"class_name": "VarianceScaling",
+                  "config": {"seed": None, "scale": 2.0, "mode": "fan_out", "distribution": "truncated_normal"}}
+    g = Graph()
+    g.add_node(Node("input_1", "Input", {"shape": [8, 8, 3]}))
+    g.add_node(Node("conv", "Conv2D", {"filters": 4, "kernel_initializer": configured}))
+    g.connect(Edge.of("input_1", "conv"))
+    target = tmp_path / "imported.vnn"
+    save_project(Project(name="imported", graph=g), target)
+    assert load_project(target).graph.nodes["conv"].params["kernel_initializer"] == configured
+    data = json.loads(target.read_text(encoding="utf-8"))
+    data["graph"]["nodes"][1]["params"]["kernel_initializer"] = {"class_name": "Orthogonal", "config": {}}
+    target.write_text(json.dumps(data))
+    with pytest.raises(ProjectFileError) as info:
+        load_project(target)
+    assert info.value.json_path == "graph.nodes[1].params.kernel_initializer"
+    assert "Conv2D kernel_initializer must be a named initializer or a configured one (VarianceScaling" in str(info.value)

@@ -13,7 +13,7 @@ from scripts.backbone_walk import Walker
 from scripts.gen_backbone_costs import SIZES as GENERATED_SIZES
 from scripts.gen_backbone_costs import node_model
 from tests.core.chains import chain
-from visualnn.core.costs import analyze_costs
+from visualnn.core.costs import CostReport, analyze_costs
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.specs.builtin.pretrained import FAMILIES, FAMILY_BY_NAME, preprocessing_calls
 from visualnn.services.importing import import_model
@@ -51,7 +51,9 @@ def test_core_equals_the_layer_walk_of_the_built_model(family: str) -> None:
         assert report.inference_activation_bytes == 4 * walk.peak, where
 
 
-@pytest.mark.parametrize(("family", "size"), [("MobileNetV2", (96, 96)), ("ResNet50V2", (72, 88))])
+@pytest.mark.parametrize(("family", "size"), [("MobileNetV2", (96, 96)), ("ResNet50V2", (72, 88)),
+                                              ("MobileNetV3Small", (96, 96)), ("EfficientNetV2B0", (64, 64)),
+                                              ("ConvNeXtTiny", (64, 64))])
 def test_an_imported_keras_application_analyzes_like_the_backbone_node(
         family: str, size: tuple[int, int], tmp_path: Path) -> None:
     import keras  # type: ignore[import-untyped]
@@ -68,8 +70,19 @@ def test_an_imported_keras_application_analyzes_like_the_backbone_node(
     node = analyze_costs(_graph(family, h, w, "avg"), batch_size=1).nodes[1]
     # The node also runs the family's preprocess_input as layers (a Rescaling: one MAC per input value).
     preprocessing = len(preprocessing_calls(FAMILY_BY_NAME[family], 3)) * h * w * 3
-    assert node.macs == report.macs + preprocessing
+    # MobileNetV3's hard sigmoid computes x + 3 and x * (1/6) as Keras operations: one operation a value in the
+    # table. The import makes each a Rescaling (x * 1 + 3, x * (1/6) + 0: the same float32 values), and a Rescaling
+    # runs one multiply-accumulate a value: one MAC more than the table and one FLOP more (2 for a MAC, not 1).
+    operations = {e["name"] for e in model.get_config()["layers"] if e.get("module", "").startswith("keras.src.ops")}
+    scalar_ops = sum(_values(report, n.id) for n in imported if n.type == "Rescaling" and n.label in operations)
+    assert (scalar_ops > 0) == (family == "MobileNetV3Small")
+    assert node.macs == report.macs + preprocessing - scalar_ops
+    assert node.flops == report.flops + 2 * preprocessing - scalar_ops
     assert report.training_peak_bytes > report.inference_peak_bytes > 0
+
+
+def _values(report: CostReport, nid: str) -> int:
+    return next(n.activation_bytes for n in report.nodes if n.id == nid) // 4
 
 
 def test_a_grayscale_input_adds_no_arithmetic() -> None:

@@ -61,8 +61,8 @@ def test_layers_without_a_formula_are_marked(qtbot: Any) -> None:
     from visualnn.core.graph import Edge, Node
 
     g = project.graph
-    generic = {"config": '{"class_name": "Activation", "config": {"activation": "hard_silu"}}',
-               "output_shape": [28, 28, 1]}  # any Keras layer the catalog lacks, as an import brings it
+    generic = {"config": '{"class_name": "CategoryEncoding", "config": {"num_tokens": 3}}',
+               "output_shape": [28, 28, 1]}  # a Keras layer of a class no cost rule knows
     g.add_node(Node("resize", "KerasLayer", generic))
     g.connect(Edge.of("input_1", "resize"))
     doc = ProjectDocument(project)

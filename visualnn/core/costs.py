@@ -23,6 +23,7 @@ from typing import Any
 from visualnn.core.graph import BlockDef, Graph
 from visualnn.core.shapes import NodeShapes, ShapeReport, block_with_inputs, infer_shapes
 from visualnn.core.specs import Cost, Registry, Shape, ShapeError, default_registry
+from visualnn.core.specs.base import NoFormulaError
 from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 from visualnn.core.specs.builtin.pretrained import backbone_cost, family_of, reads_own_output
 from visualnn.core.training_config import TrainingConfig
@@ -288,6 +289,8 @@ def _node_cost(nid: str, type_id: str, label: str, node_params: dict[str, Any], 
             macs, flops = cost.macs, cost.flops
         except ShapeError as exc:
             note = str(exc)
+        except NoFormulaError as exc:  # e.g. a generic layer of a class no rule covers
+            macs, flops, note, formula = 0, 0, str(exc), False
         except Exception as exc:  # a spec's rule must not take the analysis down
             note = f"{spec.type}: could not count the cost ({exc})."
         kept += _recurrent_kept(spec.type, resolved, known, info.output) * batch * act_bytes

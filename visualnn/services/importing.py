@@ -239,6 +239,10 @@ class _Converter:
             named = {k: tensors[r] for k, r in kwargs.items()}
             if cls in MODEL_CLASSES:  # never called: nothing reads it
                 continue
+            op = self._operation(entry, lname, calls[0], srcs) if _is_operation(entry) else None
+            if op is not None:  # no weights: no path in the weights file
+                tensors[(lname, 0, 0)] = op
+                continue
             outs = self._layer(entry, srcs, style, [*srcs, *named.values()], named)
             tensors[(lname, 0, 0)] = outs[0]
             self.paths[outs[0]] = where
@@ -332,6 +336,38 @@ class _Converter:
         self._verified[key] = params
         return None if params is None else dict(params)
 
+    def _operation(self, entry: dict[str, Any], lname: str, call: Any, srcs: list[str]) -> str | None:
+        """A Keras operation the functional API recorded (``x + y``, ``x + 3.0``, ``x * (1/6)``) as a catalog node.
+
+        Two tensors become the catalog's merge layer of the same name (the same broadcasting arithmetic). A tensor
+        and a number become a Rescaling (``x * scale + offset``), which computes the same float32 values: ``x + c`` is
+        ``x * 1 + c`` and ``x * c`` is ``x * c + 0`` exactly. Anything else returns ``None`` and stays generic.
+        """
+        cls = str(entry.get("class_name"))
+        args = call.get("args") if isinstance(call, dict) else None
+        if not isinstance(args, list) or len(args) != 2 or call.get("kwargs"):
+            return None
+        tensors = [a for a in args if _history(a) is not None]
+        numbers = [float(a) for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
+        if len(tensors) + len(numbers) != 2:
+            return None
+        if len(tensors) == 2 and cls in MERGE_OPERATIONS:
+            spec, params = self.registry.get(cls), {}
+        elif len(tensors) == 1 and _dtype_of(tensors[0]) == "float32" and cls in SCALAR_OPERATIONS:
+            first = _history(args[0]) is not None
+            if cls == "Subtract" and not first:  # c - x is not a scale and an offset of x
+                return None
+            spec, (scale, offset) = self.registry.get("Rescaling"), SCALAR_OPERATIONS[cls](numbers[0])
+            params = {"scale": scale, "offset": offset}
+        else:
+            return None
+        if spec is None:
+            return None
+        node = self._new_node(spec.type, lname, params)
+        self._connect(spec, node.id, srcs, {})
+        self.shapes[node.id] = self._infer(spec, params, [self.shapes.get(s) for s in srcs], lname)
+        return node.id
+
     def _generic(
         self, entry: dict[str, Any], cls: str, cfg: dict[str, Any], lname: str, srcs: list[str], shapes: list[Shape | None]
     ) -> str:
@@ -374,6 +410,29 @@ class _Converter:
 
 
 _FAIL = object()
+
+OPERATIONS_MODULE = "keras.src.ops"
+"""Where Keras's operations live; a functional config records ``x + y`` on tensors as one of them."""
+
+MERGE_OPERATIONS = ("Add", "Subtract", "Multiply", "Maximum", "Minimum")
+"""Operations on two tensors that the catalog's merge layer of the same name computes identically."""
+
+SCALAR_OPERATIONS: dict[str, Callable[[float], tuple[float, float]]] = {
+    "Add": lambda c: (1.0, c),
+    "Subtract": lambda c: (1.0, -c),
+    "Multiply": lambda c: (c, 0.0),
+}
+"""Operations of a tensor and a number as a Rescaling's (scale, offset)."""
+
+
+def _is_operation(entry: dict[str, Any]) -> bool:
+    module = entry.get("module")
+    return isinstance(module, str) and module.startswith(OPERATIONS_MODULE + ".")
+
+
+def _dtype_of(tensor: dict[str, Any]) -> str:
+    dtype = (tensor.get("config") or {}).get("dtype")
+    return str(dtype) if isinstance(dtype, str) else ""
 
 
 def _param_value(param: ParamSpec, value: Any) -> Any:

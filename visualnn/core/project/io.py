@@ -342,7 +342,12 @@ class _Builder:
             params = self.upgrade(spec, params, version, where)
         if spec is not None:
             for p in spec.all_params:
-                if p.name in params and params[p.name] is not None and not _kind_ok(p.kind, params[p.name]):
+                value = params.get(p.name)
+                if p.takes_initializer_config and isinstance(value, dict):  # a configured initializer (imports)
+                    problem = kinds.initializer_config_problem(value, f"{spec.type} {p.name}")
+                    if problem is not None:
+                        raise self.fail(f"{where}.params.{p.name}", problem)
+                elif value is not None and not _kind_ok(p.kind, value):
                     raise self.fail(f"{where}.params.{p.name}",
                                     f"{spec.type} {p.name} must be {_KIND_WORDS.get(p.kind, p.kind)}; "
                                     f"received {json.dumps(params[p.name])[:60]}.")

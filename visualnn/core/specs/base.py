@@ -37,6 +37,7 @@ ACTIVATIONS = (
     "tanh",
     "sigmoid",
     "hard_sigmoid",
+    "hard_silu",  # MobileNetV3's hard swish; Keras writes "hard_swish" as this name
     "softmax",
     "log_softmax",
     "softplus",
@@ -75,6 +76,11 @@ DTYPES = ("float32", "float16", "bfloat16", "float64", "int32", "int64", "bool",
 
 class ShapeError(ValueError):
     """Raised by a spec's shape rule; its message is shown to the user as is."""
+
+
+class NoFormulaError(Exception):
+    """Raised by a cost rule for a node whose arithmetic it cannot know (a generic layer of a class no rule covers):
+    the analysis counts the node as 0 MACs and lists it under ``without_formula``, with this message as its note."""
 
 
 @dataclass(frozen=True)
@@ -259,7 +265,7 @@ class Cost:
 InferFn = Callable[[dict[str, Any], list[Shape]], Shape]
 CostFn = Callable[[dict[str, Any], list[Shape], Shape], Cost]
 """``count_cost(params, input_shapes, output_shape)``: the node's :class:`Cost` per sample (batch axis excluded);
-raise ``ShapeError`` when a dimension it needs is unknown (``None``)."""
+raise ``ShapeError`` when a dimension it needs is unknown (``None``), ``NoFormulaError`` when the node has no formula."""
 CountFn = Callable[[dict[str, Any], list[Shape], Shape], "int | ParamCount"]
 CallFn = Callable[["LayerSpec", dict[str, Any]], KerasCall]
 ShapedCallFn = Callable[["LayerSpec", dict[str, Any], list[Shape]], KerasCall]

@@ -16,7 +16,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from visualnn.core.specs.base import INT, SHAPE, STR, KerasCall, LayerSpec, ParamCount, ParamSpec, Shape, ShapeError
+from visualnn.core.specs.base import (
+    INT,
+    SHAPE,
+    STR,
+    Cost,
+    KerasCall,
+    LayerSpec,
+    NoFormulaError,
+    ParamCount,
+    ParamSpec,
+    Shape,
+    ShapeError,
+)
+from visualnn.core.specs.builtin import _costs
 
 GENERIC_CLASS_PATH = "keras.layers.deserialize"
 """The KerasCall class path of generic layers: the builder deserializes, the code prints it."""
@@ -108,6 +121,36 @@ def _count(params: dict[str, Any], inputs: list[Shape], out: Shape) -> ParamCoun
     return ParamCount(int(params.get("trainable_params") or 0), int(params.get("non_trainable_params") or 0))
 
 
+def _layer_scale(params: dict[str, Any], inputs: list[Shape], out: Shape) -> Cost:
+    """ConvNeXt's LayerScale, ``x * gamma`` with one gamma per channel: one multiply a value, nothing accumulated."""
+    return Cost(0, _costs.elements("LayerScale", out))
+
+
+def _activation(params: dict[str, Any], inputs: list[Shape], out: Shape) -> Cost:
+    """An Activation whose function the catalog does not list: one operation per value, as the catalog's."""
+    linear = (params.get("activation") or "linear") == "linear"
+    return Cost(0, 0 if linear else _costs.elements("Activation", out))
+
+
+GENERIC_COSTS: dict[str, _costs.CostRule] = {
+    "Normalization": _costs.scale_shift,  # fixed mean and variance (EfficientNetV2, ConvNeXt): (x - m) / s
+    "LayerScale": _layer_scale,
+    "Activation": _activation,
+    "Identity": _costs.free,
+}
+"""Cost rules of generic layers whose Keras class is known to work value by value, by class name (only Keras's own
+classes ever reach a generic node). A class missing here has no formula: :func:`_cost` says so, never a made-up 0."""
+
+
+def _cost(params: dict[str, Any], inputs: list[Shape], out: Shape) -> Cost:
+    config = parse_config(params.get("config"))
+    cls = str(config["class_name"])
+    rule = GENERIC_COSTS.get(cls)
+    if rule is None:
+        raise NoFormulaError(f"{cls} is a generic layer with no analytic formula; counted as 0 MACs")
+    return rule(config["config"], inputs, out)
+
+
 def _call(spec: LayerSpec, params: dict[str, Any]) -> KerasCall:
     config = parse_config(params.get("config"), spec.type)
     clean = {k: config[k] for k in ("module", "class_name", "config", "registered_name") if k in config}
@@ -133,6 +176,7 @@ KERAS_LAYER = LayerSpec(
     params=_params(),
     infer=_infer,
     count_params=_count,
+    count_cost=_cost,
     keras_class=GENERIC_CLASS_PATH,
     keras_call=_call,
     doc_url="https://keras.io/api/layers/",
@@ -145,6 +189,7 @@ KERAS_MERGE_LAYER = LayerSpec(
     params=_params(),
     infer=_infer,
     count_params=_count,
+    count_cost=_cost,
     variadic=True,
     min_inputs=1,
     call_style="list",
