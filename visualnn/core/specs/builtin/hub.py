@@ -32,13 +32,11 @@ from visualnn.core.specs.base import (
     ParamSpec,
     Shape,
     ShapeError,
-    fmt_shape,
 )
-from visualnn.core.specs.builtin._rules import one_input
 from visualnn.core.specs.builtin.pretrained import (
     CATEGORY,
-    MIN_SIZE,
     TORCH_MODE,
+    image_input,
     mode_calls,
 )
 
@@ -169,28 +167,8 @@ def facts_params(facts: ResNetFacts) -> dict[str, int]:
                     strict=True))
 
 
-def _image(params: dict[str, Any], inputs: list[Shape]) -> Shape:
-    x = one_input(HUB_RESNET, inputs)
-    if len(x) != 4:
-        raise ShapeError(
-            f"{HUB_RESNET} needs images (samples, height, width, channels); received {fmt_shape(x)}. "
-            "Check the Input shape or add a Reshape to (height, width, channels)."
-        )
-    if x[3] not in (1, 3):
-        raise ShapeError(
-            f"{HUB_RESNET} takes RGB images (3 channels) or grayscale ones (1 channel, repeated to 3); received "
-            f"{x[3]} channels in {fmt_shape(x)}. Add a Conv2D with 3 filters in front of it."
-        )
-    if any(d is not None and d < MIN_SIZE for d in x[1:3]):
-        raise ShapeError(
-            f"{HUB_RESNET} needs images of at least {MIN_SIZE}x{MIN_SIZE} pixels; received {x[1]}x{x[2]}. "
-            f"Add a Resizing layer to 224x224 (its ImageNet size) or at least {MIN_SIZE}x{MIN_SIZE} in front of it."
-        )
-    return x
-
-
 def _infer(params: dict[str, Any], inputs: list[Shape]) -> Shape:
-    x = _image(params, inputs)
+    x = image_input(HUB_RESNET, inputs, 224)
     facts = node_facts(HUB_RESNET, params)
     if params.get("pooling") in ("avg", "max"):
         return (x[0], facts.channels)

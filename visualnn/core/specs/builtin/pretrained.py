@@ -159,25 +159,31 @@ def weights_problem(value: Any, layer: str = "The backbone") -> str | None:
     return None
 
 
-def _image(family: Family, params: dict[str, Any], inputs: list[Shape]) -> Shape:
-    x = one_input(family.name, inputs)
+def image_input(name: str, inputs: list[Shape], imagenet_size: int) -> Shape:
+    """The one input of a pretrained network called ``name``: an RGB or grayscale image batch of at least
+    :data:`MIN_SIZE` pixels a side, else a ``ShapeError`` saying what to add in front of it."""
+    x = one_input(name, inputs)
     if len(x) != 4:
         raise ShapeError(
-            f"{family.name} needs images (samples, height, width, channels); received {fmt_shape(x)}. "
+            f"{name} needs images (samples, height, width, channels); received {fmt_shape(x)}. "
             "Check the Input shape or add a Reshape to (height, width, channels)."
         )
     if x[3] not in (1, 3):
         raise ShapeError(
-            f"{family.name} takes RGB images (3 channels) or grayscale ones (1 channel, repeated to 3); received "
+            f"{name} takes RGB images (3 channels) or grayscale ones (1 channel, repeated to 3); received "
             f"{x[3]} channels in {fmt_shape(x)}. Add a Conv2D with 3 filters in front of it."
         )
-    small = [d for d in x[1:3] if d is not None and d < MIN_SIZE]
-    if small:
+    if any(d is not None and d < MIN_SIZE for d in x[1:3]):
         raise ShapeError(
-            f"{family.name} needs images of at least {MIN_SIZE}x{MIN_SIZE} pixels; received "
-            f"{x[1]}x{x[2]}. Add a Resizing layer to {family.default_size}x{family.default_size} "
-            f"(its ImageNet size) or at least {MIN_SIZE}x{MIN_SIZE} in front of it."
+            f"{name} needs images of at least {MIN_SIZE}x{MIN_SIZE} pixels; received {x[1]}x{x[2]}. Add a Resizing "
+            f"layer to {imagenet_size}x{imagenet_size} (its ImageNet size) or at least {MIN_SIZE}x{MIN_SIZE} in front "
+            "of it."
         )
+    return x
+
+
+def _image(family: Family, params: dict[str, Any], inputs: list[Shape]) -> Shape:
+    x = image_input(family.name, inputs, family.default_size)
     weights = params.get("weights")
     problem = weights_problem(weights, family.name)
     if problem:
