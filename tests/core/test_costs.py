@@ -133,7 +133,9 @@ def test_every_builtin_layer_declares_its_cost_except_the_listed_ones() -> None:
     lacking = sorted(spec.type for spec in default_registry() if spec.count_cost is None)
     # A Block's cost is its inner layers' (core.costs recurses into its definition). Pretrained backbones count
     # from their generated table (tests/core/test_backbone_costs.py); generic layers by their Keras class (below).
-    assert lacking == ["Block"]
+    # KerasHubResNet has no formula yet: its architecture comes from a preset (a local folder's config.json too),
+    # which the generated table cannot hold; analyze lists it under without_formula (test_backbone_costs.py).
+    assert lacking == ["Block", "KerasHubResNet"]
 
 
 def _generic(class_name: str, config: dict[str, object], shape: list[int]) -> dict[str, object]:

@@ -1,5 +1,5 @@
 """A backbone whose preprocessing standardizes per channel ("torch" mode: DenseNet121; KerasHub's ResNet does the
-same) trains in every exported code style. Its preprocessing used to be Rescaling + Normalization(mean, variance),
+same) trains in the exported subclass-style script. Its preprocessing used to be Rescaling + Normalization(mean, variance),
 and the subclass-style script then failed in fit: the Normalization's constants were made while the model was
 first called on symbolic inputs ("defined in FuncGraph scratch_graph, which is out of scope")."""
 
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from visualnn.core.codegen import generate_script
-from visualnn.core.graph import SEQUENTIAL, Edge, Graph, Node
+from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.specs import default_registry
 from visualnn.core.training_config import TrainingConfig
@@ -43,9 +43,11 @@ def test_the_torch_mode_preprocessing_is_one_rescaling_equal_to_preprocess_input
     np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("style", ["subclass", "functional"])
-def test_the_exported_model_of_each_style_fits(style: str, tmp_path: Path) -> None:
-    project = _project("functional" if style != "sequential" else SEQUENTIAL)
+def test_the_exported_subclass_model_fits(tmp_path: Path) -> None:
+    # The style that failed; the functional and Sequential styles build the same layers as the app does, which
+    # the backbone export and parity tests train (tests/services/test_backbones_export.py).
+    style = "subclass"
+    project = _project("functional")
     path = tmp_path / f"densenet_{style}.py"
     path.write_text(generate_script(project, style=style), encoding="utf-8")
     spec = importlib.util.spec_from_file_location(f"densenet_{style}", path)
@@ -57,8 +59,8 @@ def test_the_exported_model_of_each_style_fits(style: str, tmp_path: Path) -> No
         model = module.build_model()
         module.compile_model(model)
         rng = np.random.default_rng(1)
-        x = rng.uniform(0, 255, (16, 32, 32, 3)).astype("float32")
-        y = rng.integers(0, 3, 16)
+        x = rng.uniform(0, 255, (8, 32, 32, 3)).astype("float32")
+        y = rng.integers(0, 3, 8)
         history = model.fit(x, y, epochs=1, batch_size=8, verbose=0)
         assert np.isfinite(history.history["loss"][0])
     finally:

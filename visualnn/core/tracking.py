@@ -120,11 +120,19 @@ def project_params(config: dict[str, Any], graph: dict[str, Any],
     return params
 
 
+NOT_LOGGED = ("lr",)
+"""Per-epoch figures of the run record MLflow does not get: the learning rate the app records each epoch (the
+Runs tab plots it) is not in the exported script's Keras history, and both must log the same names; MLflow has
+the learning rate as a parameter (``training.learning_rate``, and the fine-tuning rate)."""
+
+
 def epoch_metrics(run: RunRecord) -> list[tuple[str, int, float]]:
-    """Every per-epoch figure of ``run`` as (name, epoch, value), epochs counted from 1 as the Runs tab shows
-    them; a diverged epoch (saved as null) is NaN."""
+    """Every per-epoch figure of ``run`` but :data:`NOT_LOGGED` as (name, epoch, value), epochs counted from 1 as
+    the Runs tab shows them; a diverged epoch (saved as null) is NaN."""
     out: list[tuple[str, int, float]] = []
     for name, values in sorted(run.history.items()):
+        if name in NOT_LOGGED:
+            continue
         for i, value in enumerate(values):
             out.append((name, i + 1, float("nan") if value is None else float(value)))
     return out

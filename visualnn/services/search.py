@@ -201,6 +201,8 @@ def _run_trial(study: optuna.Study, trial: optuna.Trial, req: SearchRequest[Proj
         return _failed(study, trial, req.project, info, started, t0, str(exc))
     halt = _EitherEvent(stop)
     pruning = not cfg.second_objective and cfg.pruner != "none"
+    tcfg = trial_project.training
+    last_epoch = tcfg.epochs + (tcfg.fine_tune_epochs if tcfg.fine_tune else 0)  # a trial that got there is complete
     heartbeat = {"t": time.monotonic()}
 
     def trial_sink(kind: str, data: dict[str, Any]) -> None:
@@ -211,7 +213,7 @@ def _run_trial(study: optuna.Study, trial: optuna.Trial, req: SearchRequest[Proj
             value = (data.get("logs") or {}).get(cfg.objective)
             if pruning and isinstance(value, float) and math.isfinite(value):
                 trial.report(value, int(data["epoch"]))
-                if trial.should_prune():
+                if int(data["epoch"]) < last_epoch and trial.should_prune():  # pruning after the last epoch saves nothing
                     info["pruned_at"] = int(data["epoch"])
                     halt.set()
         if kind in _FORWARDED:

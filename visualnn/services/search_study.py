@@ -173,7 +173,10 @@ class TrialSeeded(optuna.samplers.BaseSampler):
         self.inner = make(trial_seed(seed, -1))  # until the first trial (Optuna asks nothing before it)
 
     def before_trial(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        self.inner = self.make(trial_seed(self.seed, trial.number))
+        # The grid sampler stays the one made first: its shuffled grid must be the same for every trial (trial N
+        # takes grid point N of it), and the storage already keeps processes from taking the same point.
+        if not isinstance(self.inner, optuna.samplers.GridSampler):
+            self.inner = self.make(trial_seed(self.seed, trial.number))
         self.inner.before_trial(study, trial)
 
     def infer_relative_search_space(self, study: optuna.Study,

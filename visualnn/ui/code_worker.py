@@ -61,10 +61,12 @@ class ScriptJob(QRunnable):
     The same ``services.script_export`` functions as ``visualnn export-code`` and the Code dock's Save.
     """
 
-    def __init__(self, job_id: int, project: dict[str, Any], base_dir: str, path: str, style: str) -> None:
+    def __init__(self, job_id: int, project: dict[str, Any], base_dir: str, path: str, style: str,
+                 project_path: str | None = None) -> None:
         super().__init__()
         self.job_id = job_id
         self.project = project  # Project.to_dict(): the worker never reads the live project
+        self.project_path = project_path  # where the project lives (session state, not in to_dict())
         self.base_dir = os.path.abspath(base_dir)
         self.path = os.path.abspath(path)
         self.style = style
@@ -78,6 +80,7 @@ class ScriptJob(QRunnable):
 
         try:
             project = project_from_dict(self.project, "the open project")
+            project.path = self.project_path  # the script's defaults that name the project file (MLflow's experiment)
             export = export_script(project, self.style, self.base_dir, os.path.dirname(self.path))
             written = write_script(export, self.path)
         except ScriptExportError as exc:

@@ -245,7 +245,8 @@ class ExportController(QObject):
         if style is None:
             style = "sequential" if self.document.graph.mode == "sequential" else "functional"
         self._script_ids += 1
-        job = ScriptJob(self._script_ids, self.document.project.to_dict(), self._base_dir(), target, style)
+        job = ScriptJob(self._script_ids, self.document.project.to_dict(), self._base_dir(), target, style,
+                        self.document.path)
         job.signals.finished.connect(self._on_script_job_finished)
         job.signals.failed.connect(self._on_script_job_failed)
         self._scripts[job.job_id] = target

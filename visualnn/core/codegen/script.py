@@ -147,8 +147,9 @@ def _random_parts_settings(project: Project) -> list[str]:
 
 
 def script(project: Project, style: str = "functional", strategy: str | None = None,
-           facts: dict[str, Any] | None = None) -> str:
-    """The whole script as text (see the module docstring)."""
+           facts: dict[str, Any] | None = None, tracking: bool = True) -> str:
+    """The whole script as text (see the module docstring). ``tracking`` False leaves out ``--tensorboard`` and
+    ``--mlflow`` (the exported search script, whose trials are not one run, writes its own ``main``)."""
     if strategy not in STRATEGIES:
         raise CodegenError(f"Distribution strategy must be auto, mirrored or multiworker; received {strategy!r}.")
     cfg = project.training
@@ -161,7 +162,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
     model_lines = model_definition(project.graph, project.name, style)
     plan = _fine_tune_plan(project, strategy)
     title = re.sub(r"[^\w .,:;()+-]", "", project.name).strip() or "Model"
-    tracked = strategy != "multiworker"  # --tensorboard/--mlflow (core.codegen.tracking_code): one process's run
+    tracked = tracking and strategy != "multiworker"  # --tensorboard/--mlflow (tracking_code): one process's run
     imports = ["import argparse", *(["import math"] if tracked else []), "import os", *(["import time"] if tracked else [])]
     image_table = _image_table(project)  # read with pandas, its columns encoded as a CSV's
     if kind == "csv" or image_table:

@@ -62,7 +62,8 @@ def search_script(project: Project, facts: dict[str, Any] | None, project_path: 
     stand_project = Project(graph, project.name, project.dataset, project.training, [], project.path, project.search)
     stand_project.training = project.training.with_changes(
         **{k: v for k, v in train_values.items() if k not in (*_FIT_FIELDS, "optimizer")})
-    base = script(stand_project, "functional", strategy="auto", facts=facts)
+    # Without the tracking flags: their MLflow parameters would print the stand-in values inside strings.
+    base = script(stand_project, "functional", strategy="auto", facts=facts, tracking=False)
     main_at = base.rfind('if __name__ == "__main__":')
     base = base[:main_at].rstrip() + "\n" if main_at >= 0 else base  # search_main() runs instead
     optimizer_code = ""
@@ -147,7 +148,7 @@ def _assemble(text: str, project: Project, space: tuple[SearchParam, ...], struc
            '"""')
     text = doc + text[doc_end:]
     text = text.replace("import tensorflow as tf\n", "import optuna\nimport tensorflow as tf\n", 1)
-    text = text.replace("import math\n", "import hashlib\nimport math\n", 1)
+    text = text.replace("import os\n", "import hashlib\nimport math\nimport os\n", 1)  # trial seeds, pruning
     study = cfg.study or default_study_name(project_path)
     settings = "\n".join([
         "",
@@ -201,7 +202,9 @@ class TrialSeeded(optuna.samplers.BaseSampler):
         self.inner = seeded_sampler(trial_seed(seed, -1))
 
     def before_trial(self, study, trial):
-        self.inner = seeded_sampler(trial_seed(self.seed, trial.number))
+        # A grid keeps its first shuffle: trial N takes grid point N of it (the storage keeps processes apart).
+        if not isinstance(self.inner, optuna.samplers.GridSampler):
+            self.inner = seeded_sampler(trial_seed(self.seed, trial.number))
         self.inner.before_trial(study, trial)
 
     def infer_relative_search_space(self, study, trial):
@@ -260,7 +263,8 @@ class PruningCallback(keras.callbacks.Callback):
         if SECOND_OBJECTIVE or value is None or not math.isfinite(value):
             return
         self.trial.report(float(value), epoch + 1)
-        if self.trial.should_prune():
+        # After the last epoch the trial is done: pruning it then would only lose its result.
+        if epoch + 1 < self.params.get("epochs", 0) and self.trial.should_prune():
             self.pruned = True
             self.model.stop_training = True
 
