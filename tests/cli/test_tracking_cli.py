@@ -13,6 +13,7 @@ import pytest
 
 from tests.cli.search_helpers import tiny_project
 from visualnn.cli import main
+from visualnn.core.tracking import NOT_LOGGED
 
 pytestmark = [pytest.mark.tf]
 
@@ -56,7 +57,10 @@ def test_train_logs_params_epochs_test_figures_and_model(tmp_path: Path, capsys:
     assert params["dense_1.units"] == str(units) and params["dense_1.type"] == "Dense"
 
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(record["history"])
+    assert metric_history(uri, logged.info.run_id, "lr") == []  # the run record's learning rate is not a metric
     for name, values in record["history"].items():  # step = the epoch, counted from 1
+        if name in NOT_LOGGED:
+            continue
         assert metric_history(uri, logged.info.run_id, name) == [(i + 1, pytest.approx(v))
                                                                 for i, v in enumerate(values)]
     tests = {k: v for k, v in record["metrics"].items() if k.startswith("test_")}
