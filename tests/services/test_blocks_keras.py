@@ -87,7 +87,8 @@ def test_import_keeps_nested_models_as_blocks_with_keras_counts_and_weights(tmp_
     import keras
     import numpy as np
 
-    from visualnn.services.importing import import_model, import_weights
+    from visualnn.services.imported_weights import import_weights
+    from visualnn.services.importing import import_model
     from visualnn.services.keras_builder import build_model
 
     keras.utils.set_random_seed(3)

@@ -205,7 +205,8 @@ def test_keras_archive_with_weights_round_trips(tmp_path: Path) -> None:
     import keras
     import numpy as np
 
-    from visualnn.services.importing import import_model, import_weights
+    from visualnn.services.imported_weights import import_weights
+    from visualnn.services.importing import import_model
 
     keras.utils.set_random_seed(1)
     a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
@@ -224,7 +225,8 @@ def test_nested_model_weights_load_into_its_block(tmp_path: Path) -> None:
     import keras
     import numpy as np
 
-    from visualnn.services.importing import import_model, import_weights
+    from visualnn.services.imported_weights import import_weights
+    from visualnn.services.importing import import_model
 
     keras.utils.set_random_seed(2)
     a = keras.Input((4,), name="a")

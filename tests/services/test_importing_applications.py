@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from visualnn.services.importing import import_model, import_weights
+from visualnn.services.imported_weights import import_weights
+from visualnn.services.importing import import_model
 
 pytestmark = pytest.mark.tf
 

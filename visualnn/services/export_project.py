@@ -232,7 +232,8 @@ def import_project(
     file when there is none). ``progress`` hears about each layer, ``status`` about the weights step.
     Returns the project and messages for the user (generic layers, warnings).
     """
-    from visualnn.services.importing import import_model, import_weights
+    from visualnn.services.imported_weights import import_weights
+    from visualnn.services.importing import import_model
 
     result = import_model(model_path, progress=progress)
     project = Project(result.graph, name=result.name)

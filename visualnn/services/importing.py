@@ -10,7 +10,8 @@ Block node per call, shared when the model is called more than once (its weights
 A nested model that cannot be a block (several outputs) is flattened, with a warning.
 
 Hostile files are refused before they cost memory: an oversized or too deeply nested config by
-:mod:`visualnn.services.keras_config`, which reads it; weights that the archive cannot hold here. Importing the architecture never
+:mod:`visualnn.services.keras_config`, which reads it; weights that the archive cannot hold by
+:mod:`visualnn.services.imported_weights`, which loads them. Importing the architecture never
 allocates a weight: generic layers learn their output shape and weight counts with deferred variables.
 """
 
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,20 +28,13 @@ from visualnn.core.block_rules import structure_problem
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, BlockDef, Edge, Graph, Node
 from visualnn.core.names import snake_case
 from visualnn.core.sequential import sequential_problem
-from visualnn.core.shapes import infer_block, infer_shapes
+from visualnn.core.shapes import infer_block
 from visualnn.core.specs import LayerSpec, ParamSpec, Registry, Shape, ShapeError, default_registry
 from visualnn.core.specs.base import CHOICE, CONFIGURED_INITIALIZERS
 from visualnn.core.specs.builtin.blocks import BLOCK_TYPE
 from visualnn.core.specs.builtin.generic import config_text
 from visualnn.services.generic_layers import UnsafeConfigError, check_safe, deserialize_layer, without_weights
-from visualnn.services.keras_config import MB, MODEL_CLASSES, ModelImportError, count_layers, is_hdf5, read_config
-
-MAX_WEIGHTS_INFLATION = 20
-"""How many times its stored size a large ``model.weights.h5`` zip entry may inflate. Keras stores the
-weights uncompressed and trained weights barely deflate; a higher ratio is a zip bomb."""
-
-INFLATION_CHECKED_FROM = 64 * MB
-"""Weights entries smaller than this are not checked for inflation (small zero-filled models deflate well)."""
+from visualnn.services.keras_config import MODEL_CLASSES, ModelImportError, count_layers, read_config
 
 Progress = Callable[[int, int, str], None]
 """Told after each layer: layers done, layers in all, that layer's name. It may raise to end the import."""
@@ -557,96 +550,3 @@ def _layout(graph: Graph) -> None:
 def import_model(path: str | Path, registry: Registry | None = None, progress: Progress | None = None) -> ImportResult:
     """Read ``path`` (``.keras``, ``.h5`` or Keras JSON) as data and convert it into a graph."""
     return graph_from_config(read_config(path), registry, progress)
-
-
-def import_weights(
-    path: str | Path, graph: Graph, out_path: str | Path, weight_paths: dict[str, str] | None = None
-) -> str:
-    """Rebuild ``graph``, load the archive's weights into it and save it as ``out_path`` (.keras).
-
-    Weights load by Keras's own layer paths; for flattened nested models each layer is loaded
-    from the path ``weight_paths`` recorded for its node during the import.
-    """
-    import tempfile
-
-    from visualnn.services.keras_builder import build_model
-
-    p = Path(path)
-    if is_hdf5(p):
-        _check_weights_fit(graph, p.stat().st_size, p.name, p.name)
-        model = build_model(graph)
-        try:
-            model.load_weights(p)  # a legacy .h5 model: Keras reads its model_weights group
-        except Exception as exc:
-            raise ModelImportError(
-                f"The weights in {p.name} do not match the imported graph ({exc}); import without weights."
-            ) from None
-        return _save(model, out_path)
-    if not zipfile.is_zipfile(p):
-        raise ModelImportError(f"{p.name} has no weights: only .keras and .h5 model files carry them.")
-    with zipfile.ZipFile(p) as archive, tempfile.TemporaryDirectory() as tmp:
-        try:
-            info = archive.getinfo("model.weights.h5")
-        except KeyError:
-            raise ModelImportError(f"{p.name} holds no model.weights.h5; import it without weights.") from None
-        _check_weights_entry(graph, info, p.name)
-        model = build_model(graph)  # only now: the archive can hold every weight the model allocates
-        weights = Path(archive.extract(info, tmp))
-        try:
-            model.load_weights(weights)
-        except Exception as exc:
-            # Layer by layer reaches only the outer model's layers: with blocks it would leave theirs untrained.
-            if not weight_paths or any(node.type == BLOCK_TYPE for node in graph):
-                raise ModelImportError(
-                    f"The weights in {p.name} do not match the imported graph ({exc}); import without weights."
-                ) from None
-            _load_by_layer(model, graph, weights, weight_paths, p.name)
-    return _save(model, out_path)
-
-
-def _check_weights_entry(graph: Graph, info: zipfile.ZipInfo, source: str) -> None:
-    """Refuse a ``model.weights.h5`` entry that inflates like a zip bomb or cannot hold the model's weights."""
-    if info.file_size >= INFLATION_CHECKED_FROM and info.file_size > MAX_WEIGHTS_INFLATION * max(info.compress_size, 1):
-        raise ModelImportError(
-            f"{source}: its model.weights.h5 inflates from {info.compress_size:,} to {info.file_size:,} bytes, more "
-            f"than {MAX_WEIGHTS_INFLATION} times; Keras stores weights uncompressed and real weights barely "
-            "compress, so the file is damaged or crafted. Import it without weights."
-        )
-    _check_weights_fit(graph, info.file_size, source, "its model.weights.h5")
-
-
-def _check_weights_fit(graph: Graph, size: int, source: str, where: str) -> None:
-    """Refuse, before building the model, weights that ``size`` bytes cannot hold (at least a byte each)."""
-    total = infer_shapes(graph).total_params
-    if total > size:
-        raise ModelImportError(
-            f"{source}: the imported model has {total:,} weights but {where} holds only {size:,} bytes, so it "
-            "cannot carry them (each weight takes at least one byte); the file is damaged or crafted. "
-            "Import it without weights."
-        )
-
-
-def _save(model: Any, out_path: str | Path) -> str:
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(out)
-    return str(out)
-
-
-def _load_by_layer(model: Any, graph: Graph, weights: Path, paths: dict[str, str], source: str) -> None:
-    """Load each layer from its own path in the weights file (flattened nested models)."""
-    from keras.src.saving.saving_lib import H5IOStore, _load_state
-
-    store = H5IOStore(str(weights), mode="r")
-    try:
-        for nid, inner in paths.items():
-            label = graph.nodes[nid].label if nid in graph.nodes else nid
-            try:
-                _load_state(model.get_layer(label), weights_store=store, assets_store=None, inner_path=inner,
-                            visited_saveables=set())
-            except Exception as exc:
-                raise ModelImportError(
-                    f"Layer {label!r}: its weights in {source} could not be loaded ({exc}); import without weights."
-                ) from None
-    finally:
-        store.close()
