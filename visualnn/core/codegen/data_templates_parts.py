@@ -8,6 +8,7 @@ line for line the algorithm of ``visualnn.services.datasets``; settings come fro
 from __future__ import annotations
 
 from visualnn.core.codegen.data_templates import ENCODE_TARGET, NUM_SAMPLES
+from visualnn.core.codegen.input_templates import STEADY_RETURN
 
 NUMPY_PARTS = '''
 SCALING = {}  # per Input: the training split's center and scale and the sample shape, set by load_data()
@@ -219,8 +220,7 @@ def make_dataset(x, y, batch_size, training):
         ds = ds.repeat()
     if PIPELINE["prefetch"]:
         ds = ds.prefetch(tf.data.AUTOTUNE)
-    return ds
-'''
+''' + STEADY_RETURN
 
 RANDOM_PARTS = "\n" + NUM_SAMPLES + '''
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from visualnn.core.dataset import DatasetSpec, ImageOptions, PipelineOptions
 from visualnn.core.tensors import TensorInfo, suggest_output
+from visualnn.services.datasets.pipeline import steady
 from visualnn.services.datasets.pipeline_code import pipeline_code, shuffle_buffer
 from visualnn.services.datasets.prepared import PreparedData
 from visualnn.services.datasets.split import split_indices
@@ -228,7 +229,7 @@ def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineO
         ds = ds.repeat()
     if pipe.prefetch:
         ds = ds.prefetch(tf.data.AUTOTUNE)
-    return ds
+    return steady(ds)
 
 
 def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], y: Any, opts: ImageOptions,
@@ -270,7 +271,7 @@ def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], 
         ds = ds.repeat()
     if pipe.prefetch:
         ds = ds.prefetch(tf.data.AUTOTUNE)
-    return ds
+    return steady(ds)
 
 
 def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:

@@ -53,6 +53,11 @@ def pipeline_code(
         lines.append("train_ds = train_ds.repeat()  # endless: fit() needs steps_per_epoch")
     if options.prefetch:
         lines.append("train_ds = train_ds.prefetch(tf.data.AUTOTUNE)")
+    lines += [
+        "options = tf.data.Options()",
+        "options.autotune.enabled = False  # fixed settings: the autotuner's thread can stall an epoch's end",
+        "train_ds = train_ds.with_options(options)",
+    ]
     if options.repeat:
         batch = max(1, int(options.batch_size))
         steps = max(1, -(-int(n_train) // batch))
