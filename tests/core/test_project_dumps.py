@@ -43,3 +43,27 @@ def test_a_project_with_many_runs_keeps_its_layout() -> None:
     data = {"format": 3, "runs": [dict(run, id=f"r{i}") for i in range(30)]}
     assert dumps(data) == _reference(data) + "\n"
     assert '"pos": [0.0, 140.0]' in dumps(data)
+
+
+def test_a_record_saved_again_is_laid_out_from_the_cache_and_a_changed_one_anew(monkeypatch: Any) -> None:
+    from visualnn.core.project import io
+
+    runs = [{"id": f"r{i}", "history": {"loss": [0.5 / (i + 1)] * 40}, "extra": {"note": "x" * 90}} for i in range(5)]
+    data = {"format": 3, "runs": runs}
+    assert dumps(data) == _reference(data) + "\n"  # fills the cache
+    laid_out: list[Any] = []
+    real = io._dump
+
+    def counting(value: Any, level: int, cache: bool = True) -> tuple[str, str]:
+        if level == 2 and not cache:
+            laid_out.append(value)
+        return real(value, level, cache)
+
+    monkeypatch.setattr(io, "_dump", counting)
+    runs.append({"id": "r5", "history": {"loss": [0.1] * 40}, "extra": {"note": "y" * 90}})
+    assert dumps(data) == _reference(data) + "\n"
+    assert laid_out == [runs[-1]]  # only the new record: the five saved before come from the cache
+    runs[0]["history"]["loss"][3] = 9.0  # a record changed in place is laid out again, never served stale
+    laid_out.clear()
+    assert dumps(data) == _reference(data) + "\n"
+    assert laid_out == [runs[0]]

@@ -266,3 +266,21 @@ def test_a_configured_initializer_saves_and_loads_and_a_foreign_one_is_refused(t
         load_project(target)
     assert info.value.json_path == "graph.nodes[1].params.kernel_initializer"
     assert "Conv2D kernel_initializer must be a named initializer or a configured one (VarianceScaling" in str(info.value)
+
+
+def test_a_run_records_dict_is_asdicts_copy_without_its_deepcopy_calls() -> None:
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Note:
+        text: str
+
+    run = RunRecord("r1", "2026-11-30T10:00:00", config={"layers": [1, (2, 3)], "opt": {"lr": 0.01, "m": None}},
+                    history={"loss": [0.5, 0.25]}, extra={"pair": ("a", 1), "note": Note("kept"),
+                                                          "deep": {"rows": [{"x": 1}]}})
+    copied = run.to_dict()
+    assert copied == dataclasses.asdict(run)
+    assert type(copied["extra"]["pair"]) is tuple and copied["extra"]["note"] == {"text": "kept"}
+    copied["extra"]["deep"]["rows"][0]["x"] = 2  # a copy: the record itself never changes
+    copied["history"]["loss"].append(0.1)
+    assert run.extra["deep"]["rows"][0]["x"] == 1 and run.history["loss"] == [0.5, 0.25]

@@ -214,8 +214,10 @@ class RunRecord:
     error: str | None = None  # why a failed run failed, or where and why a diverged one diverged
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (a copy: ``asdict`` rebuilds every dict and list and deep-copies the rest, so no second copy)."""
-        return asdict(self)
+        """JSON form: a copy, as ``asdict`` makes it (dicts, lists and tuples rebuilt, anything else deep-copied),
+        without ``asdict``'s per-value ``deepcopy`` calls on the plain numbers and text a record holds (saving a
+        project copies every record, and a search saves once per trial)."""
+        return {f.name: _plain_copy(getattr(self, f.name)) for f in _RUN_FIELDS}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> RunRecord:
@@ -227,6 +229,27 @@ class RunRecord:
     def training_config(self) -> TrainingConfig:
         """The settings snapshot as a :class:`TrainingConfig`."""
         return TrainingConfig.from_dict(self.config)
+
+
+_RUN_FIELDS = fields(RunRecord)
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _plain_copy(value: Any) -> Any:
+    """A deep copy of JSON-like data: dicts, lists and tuples rebuilt, plain scalars shared (they are immutable),
+    anything else ``copy.deepcopy``-ed, as ``dataclasses.asdict`` copies a field."""
+    kind = type(value)
+    if kind in _IMMUTABLE:
+        return value
+    if kind is dict:
+        return {k: _plain_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [_plain_copy(v) for v in value]
+    if kind is tuple:
+        return tuple(_plain_copy(v) for v in value)
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+        return asdict(value)
+    return copy.deepcopy(value)
 
 
 def run_differences(runs: list[RunRecord]) -> dict[str, list[Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from typing import Any
 
@@ -70,15 +71,53 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
-def _dump(value: Any, level: int) -> tuple[str, str]:
+def _scalar(value: Any) -> str:
+    """``json.dumps`` of a number, text, bool or None, without its per-call set-up for the common types (a
+    project's run histories are thousands of floats, and a search saves the project once per trial)."""
+    kind = type(value)
+    if kind is float:
+        if value != value or value in (math.inf, -math.inf):
+            raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
+        return float.__repr__(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return _compact(value)
+
+
+_LAID_OUT: dict[tuple[str, int], str] = {}  # (compact JSON, level) -> its text: the records saved before
+_LAID_OUT_MAX = 1024  # a few MB at most: a run record lays out to about 3 KB
+_CACHED_LEVEL = 2  # the items of the document's lists (runs, nodes): saved again unchanged on every save
+
+
+def _dump_cached(value: Any, level: int) -> tuple[str, str]:
+    """:func:`_dump` of a container at :data:`_CACHED_LEVEL`, from the cache when the same content was laid out
+    before. The key is ``json.dumps``'s compact text (made in C, and what ``_dump`` returns as ``flat``), so a
+    search that saves the project after each trial lays out only the new run's record."""
+    flat = _compact(value)
+    text = _LAID_OUT.get((flat, level))
+    if text is None:
+        flat, text = _dump(value, level, cache=False)
+        if len(_LAID_OUT) >= _LAID_OUT_MAX:
+            _LAID_OUT.clear()
+        _LAID_OUT[(flat, level)] = text
+    return flat, text
+
+
+def _dump(value: Any, level: int, cache: bool = True) -> tuple[str, str]:
     """``value``'s compact JSON (``json.dumps`` with its default separators) and its text at ``level``.
 
     The compact form of a dict or list is joined from its children's, each computed once: re-serialising every
     nested container at every level made saving a project with many runs (a search saves once per trial)
     quadratic in its depth. A dict with a key that is not text is left to ``json.dumps`` (its key spelling)."""
     if not isinstance(value, (dict, list)) or not value:
-        flat = _compact(value)
+        flat = _scalar(value)
         return flat, flat
+    if cache and level == _CACHED_LEVEL:
+        return _dump_cached(value, level)
     pad, inner = "  " * level, "  " * (level + 1)
     if isinstance(value, dict):
         kids = [(k, _dump(v, level + 1)) for k, v in value.items()]
@@ -90,6 +129,12 @@ def _dump(value: Any, level: int) -> tuple[str, str]:
             return flat, flat
         items = [f"{inner}{_compact(str(k))}: {t}" for k, (_c, t) in kids]
         return flat, "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if not any(isinstance(v, (dict, list)) for v in value):  # a list of scalars (a history): one pass
+        texts = [_scalar(v) for v in value]
+        flat = "[" + ", ".join(texts) + "]"
+        if len(flat) + 2 * level <= _ONE_LINE:
+            return flat, flat
+        return flat, "[\n" + ",\n".join(inner + t for t in texts) + "\n" + pad + "]"
     parts = [_dump(v, level + 1) for v in value]
     flat = "[" + ", ".join(c for c, _t in parts) + "]"
     if len(flat) + 2 * level <= _ONE_LINE:
