@@ -1,6 +1,6 @@
 """Transfer-learning benchmark: per-epoch time of a MobileNetV3Small classifier in the app against its exported script.
 
-Run: ``.venv/bin/python bench/bench_transfer.py [--quick] [--images N] [--rounds R]``
+Run: ``.venv/bin/python bench/bench_transfer.py [--quick] [--images N] [--rounds R (default 7)]``
 
 A folder of generated 96x96 PNG images (1,000 by default, four classes) is written to a temporary folder; the
 project is Input(96, 96, 3) -> MobileNetV3Small(weights=None, pooling avg) -> Dense(softmax), trained for 2 epochs
@@ -122,7 +122,7 @@ def time_rounds(case: bt.EpochCase, rounds: int) -> tuple[list[tuple[float, floa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=1000, help="generated images (default 1000)")
-    parser.add_argument("--rounds", type=int, default=5, help="timed rounds after the warm-up (default 5)")
+    parser.add_argument("--rounds", type=int, default=7, help="timed rounds after the warm-up (default 7: single epochs swing +-15 %% here)")
     parser.add_argument("--quick", action="store_true", help="300 images, 3 rounds: a smoke run, not a figure")
     args = parser.parse_args(argv)
     images, rounds = (300, 3) if args.quick else (args.images, args.rounds)
