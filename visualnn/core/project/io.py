@@ -76,7 +76,7 @@ def _scalar(value: Any) -> str:
     project's run histories are thousands of floats, and a search saves the project once per trial)."""
     kind = type(value)
     if kind is float:
-        if value != value or value in (math.inf, -math.inf):
+        if not math.isfinite(value):
             raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
         return float.__repr__(value)
     if kind is int:
@@ -129,13 +129,10 @@ def _dump(value: Any, level: int, cache: bool = True) -> tuple[str, str]:
             return flat, flat
         items = [f"{inner}{_compact(str(k))}: {t}" for k, (_c, t) in kids]
         return flat, "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if not any(isinstance(v, (dict, list)) for v in value):  # a list of scalars (a history): one pass
-        texts = [_scalar(v) for v in value]
-        flat = "[" + ", ".join(texts) + "]"
-        if len(flat) + 2 * level <= _ONE_LINE:
-            return flat, flat
-        return flat, "[\n" + ",\n".join(inner + t for t in texts) + "\n" + pad + "]"
-    parts = [_dump(v, level + 1) for v in value]
+    if any(isinstance(v, (dict, list)) for v in value):
+        parts = [_dump(v, level + 1) for v in value]
+    else:  # a list of scalars (a history): their text is their compact form, with no call per value
+        parts = [(t, t) for t in map(_scalar, value)]
     flat = "[" + ", ".join(c for c, _t in parts) + "]"
     if len(flat) + 2 * level <= _ONE_LINE:
         return flat, flat
