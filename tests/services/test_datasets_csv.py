@@ -262,13 +262,17 @@ def test_a_quoted_header_keeps_the_fast_chunker_unless_a_value_holds_a_newline(t
     assert read_table(newline, stream=True).table.column("text").to_pylist() == ["one\ntwo", "plain"]
 
 
-def test_quoted_newlines_after_the_sniffed_start_still_load_row_for_row(tmp_path: Path) -> None:
-    """A file large enough to be parsed in two halves, with multi-line quoted values only past its start."""
-    from visualnn.services.datasets.tables import _SPLIT_BYTES, detect_format
+def test_quoted_newlines_after_the_sniffed_start_still_load_row_for_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file large enough to be parsed in pieces, with multi-line quoted values only past its start."""
+    from visualnn.services.datasets import tables
+    from visualnn.services.datasets.tables import detect_format
 
+    monkeypatch.setattr(tables, "_PIECE_BYTES", 32 << 10)
     rows = ["n,text,y"] + [f"{i},plain {i},{i % 3}" for i in range(6000)]
     size, i = sum(map(len, rows)), 6000
-    while size < _SPLIT_BYTES + 4096:
+    while size < 8 * tables._PIECE_BYTES:
         rows += [f'{i},"first {i}\nsecond {i}",{i % 3}', f"{i + 1},plain {i + 1},{(i + 1) % 3}"]
         size += len(rows[-1]) + len(rows[-2])
         i += 2

@@ -115,6 +115,11 @@ def encode_targets(table):
 ''' + ENCODE_TARGET + "\n\n"
 
 CSV_COLUMNS = '''
+def as_float32(values):
+    """Numeric values as the model receives them: rounded to float32, held as float64 for the arithmetic."""
+    return np.asarray(values, dtype=np.float32).astype(np.float64)
+
+
 def fit_column(feature, train, everything):
     """One column's recipe; fill values and scaling statistics come from the training rows only."""
     recipe = dict(feature)
@@ -126,6 +131,7 @@ def fit_column(feature, train, everything):
         if feature["missing"] == "constant":
             recipe["fill"] = str(DATA["fill_value"])
         return recipe
+    train = as_float32(train)
     finite = train[~np.isnan(train)]
     fill = 0.0
     if finite.size and feature["missing"] == "mean":
@@ -160,6 +166,7 @@ def apply_column(recipe, raw):
             out[np.flatnonzero(known), codes[known]] = 1.0
             return out
         return codes.astype(np.float32).reshape(-1, 1)
+    raw = as_float32(raw)
     values = np.where(np.isnan(raw), recipe["fill"], raw)
     if recipe["scaling"] in ("standardize", "minmax"):
         values = (values - recipe["center"]) / recipe["scale"]

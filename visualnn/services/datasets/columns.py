@@ -79,6 +79,8 @@ def analyze_column(name: str, column: Any, path: str = "", header: bool = True, 
     typ = column.type
     dtype = str(typ)
     sample = [_json_value(v) for v in column.slice(0, 5).to_pylist()]
+    if pa.types.is_float32(typ):  # a column read as float32: its numbers as written (0.1, not 0.10000000149011612)
+        sample = [v if v is None else float(str(np.float32(v))) for v in sample]
     n_missing = column.null_count
     bad: list[tuple[int, str]] = []
     integral = False

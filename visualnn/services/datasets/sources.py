@@ -20,9 +20,9 @@ def seed_of(spec: DatasetSpec, pipe: PipelineOptions) -> int:
 def load_csv_arrays(spec: DatasetSpec) -> TabularArrays:
     """CSV/TSV table -> split, preprocessed NumPy tensors (no TensorFlow); ``spec.path`` is absolute."""
     from visualnn.services.datasets.tables import read_table
-    from visualnn.services.datasets.tabular import build_arrays
+    from visualnn.services.datasets.tabular import build_arrays, float32_columns
 
-    read = read_table(spec.path, spec.csv(), spec.max_bytes(), stream=True)
+    read = read_table(spec.path, spec.csv(), spec.max_bytes(), stream=True, narrow=lambda names: float32_columns(spec, names))
     fmt, problems = read.format, read.problems
     arrays = build_arrays(spec, read, fmt.header)  # consumes read.table block by block
     arrays.stats["csv"] = fmt.to_dict()

@@ -63,7 +63,8 @@ def split_indices(
         which = np.zeros(n, dtype=np.int8)
         which[order[n_test : n_test + n_val]] = 1
         which[order[:n_test]] = 2
-        return SplitIndices(*(np.flatnonzero(which == k).astype(np.int64) for k in (0, 1, 2)))
+        del order
+        return SplitIndices(*(np.flatnonzero(which == k).astype(np.int64, copy=False) for k in (0, 1, 2)))
     else:
         labels = np.asarray(labels)
         parts_t: list[Any] = []

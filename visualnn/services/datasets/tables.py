@@ -11,6 +11,7 @@ import csv
 import io
 import os
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -218,11 +219,16 @@ def read_table(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int | None = None,
     stream: bool = False,
+    narrow: Narrow | None = None,
 ) -> TableRead:
     """Parse ``path`` into a pyarrow Table; raises :class:`DataError` naming file and line on bad input.
 
-    ``stream=True`` parses block by block (low peak memory, for loading); column types are then
-    inferred from the first block, and if a later block disagrees the file is parsed again whole.
+    ``stream=True`` parses piece by piece (low peak memory, for loading); column types are then
+    inferred from the first piece, and if a later piece disagrees the file is parsed again whole.
+    ``narrow`` (streaming only) names, from the column names, the float columns to keep as float32: each
+    piece's are cast as soon as it is parsed, so the table takes half the memory. A narrowed column holds
+    exactly ``float64 value -> float32`` (round to nearest); one with a value beyond float32's range is
+    read again unnarrowed (its overflow is then reported as usual).
     """
     import pyarrow as pa
 
@@ -230,10 +236,15 @@ def read_table(
     fmt, problems = detect_format(path, given)
     _check_width(path, fmt)
     if stream and max_rows is None:
-        try:
-            return _read(path, fmt, problems, max_rows, stream=True)
-        except (DataError, pa.ArrowInvalid):
-            pass
+        for _ in range(3):
+            try:
+                return _read(path, fmt, problems, None, stream=True, narrow=narrow)
+            except _QuotedLineBreak:
+                fmt = replace(fmt, newlines_in_values=True)  # past the sniffed start: the careful chunker
+            except _Wide:
+                narrow = None
+            except (DataError, pa.ArrowInvalid):
+                break
     if not fmt.newlines_in_values:
         try:
             return _read(path, fmt, problems, max_rows, stream=False)
@@ -243,7 +254,8 @@ def read_table(
     return _read(path, fmt, problems, max_rows, stream=False)
 
 
-def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | None, stream: bool) -> TableRead:
+def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | None, stream: bool,
+          narrow: Narrow | None = None) -> TableRead:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -261,12 +273,12 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
     )
     try:
         if stream:
-            # Streaming block by block keeps the parser's peak memory near one block per thread
-            # (read_csv holds the whole text at once); types after the first block must then
-            # match the first block's, else ArrowInvalid sends the caller back to read_csv.
-            table = _stream(path, read, parse, convert, split=not fmt.newlines_in_values)
-            # Hand the parser's scratch memory back to the system: NumPy allocates elsewhere.
-            pa.default_memory_pool().release_unused()
+            # Piece by piece (or block by block) keeps the parser's peak memory near two pieces (read_csv holds
+            # the whole text at once); types after the first piece must then match the first piece's, else
+            # ArrowInvalid sends the caller back to read_csv.
+            reader = _stream if fmt.newlines_in_values else _pieces
+            table = reader(path, read, parse, convert, narrow)
+            release()  # the parser's scratch memory (NumPy allocates elsewhere)
         else:
             table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as exc:
@@ -313,43 +325,165 @@ def _check_width(path: str, fmt: CsvFormat) -> None:
                         "the features as a NumPy array (.npy/.npz), which has no such limit.", path)
 
 
-_SPLIT_BYTES = 8 << 20
-"""Files from this size up are parsed as two halves on two threads (a streaming reader parses on one)."""
+_PIECE_BYTES = 4 << 20
+"""Files without quoted line breaks are parsed in pieces of about this size, two at a time; each piece is parsed,
+narrowed and let go before the next, so the parser's memory stays near two pieces whatever the file's size."""
 
 
-def _stream(path: str, read: Any, parse: Any, convert: Any, split: bool) -> Any:
-    """Parse ``path`` with streaming readers; ``split``: the two halves of a larger file at once, on two threads.
+_TABLE_POOL: list[Any] = []
 
-    Only without newlines in values may the file be cut at a line break. The second half takes the first
-    half's column names and types, so a value that does not fit them raises ``ArrowInvalid`` as a later block
-    of one reader would.
+
+def table_pool() -> Any:
+    """The Arrow memory pool of the columns the streaming loader keeps (narrowed float32): jemalloc, which hands
+    freed pages straight back to the system (decay 0), else Arrow's default pool.
+
+    The table is freed block by block while the tensors fill, and that memory must leave the process for the
+    peak to stay low. The parser's scratch memory stays in the default pool (mimalloc), where it is recycled
+    from piece to piece; kept columns allocated there too lie among the scratch pages and pin some 40 MB of
+    them (1M x 20). Only the loader allocates from jemalloc, so its decay setting is the loader's own.
+    """
+    import pyarrow as pa
+
+    if not _TABLE_POOL:
+        try:
+            pa.jemalloc_set_decay_ms(0)  # before the first allocation: it applies to the arenas made from now on
+            _TABLE_POOL.append(pa.jemalloc_memory_pool())
+        except NotImplementedError:
+            _TABLE_POOL.append(pa.default_memory_pool())
+    return _TABLE_POOL[0]
+
+
+def release() -> None:
+    """Hand the loader's freed memory back to the system now (the parser's scratch and the kept columns)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    table_pool().release_unused()
+
+
+class _QuotedLineBreak(Exception):
+    """A piece holds a line break inside a quoted value: the file cannot be cut at line starts."""
+
+
+def _check_quotes(text: Any) -> None:
+    """Raise :class:`_QuotedLineBreak` when a line break of ``text`` (a piece starting outside quotes) lies inside
+    a quoted value, or the piece ends inside one (a cut there would fall inside the value).
+
+    Quote characters toggle in and out of a quoted value (a doubled quote toggles twice), so a line break is
+    inside one exactly when an odd number of quotes precede it in the piece. Costs a pass only where a piece
+    holds a quote at all.
+    """
+    import numpy as np
+
+    data = np.frombuffer(text, dtype=np.uint8)
+    quotes = data == ord('"')
+    if not quotes.any():
+        return
+    inside = np.cumsum(quotes, dtype=np.int8) & 1  # int8 wraps around, which keeps the parity
+    if inside[-1] or inside[data == ord("\n")].any():
+        raise _QuotedLineBreak
+
+
+class _Wide(Exception):
+    """A column asked to be narrowed to float32 holds a value beyond float32's range (read it again unnarrowed)."""
+
+
+Narrow = Callable[[list[str]], Collection[str]]
+"""Given the column names, the float columns whose values may be kept as float32 (see :func:`read_table`)."""
+
+
+def _kept(table: Any, names: Collection[str]) -> Any:
+    """``table`` copied into :func:`table_pool`, its float64 columns named in ``names`` cast to float32 on the way
+    (round to nearest, as NumPy casts). Every kept column moves: one left among the parser's scratch pages (a
+    float64 target, a text column) would pin them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from visualnn.services.datasets.columns import FLOAT32_MAX
+
+    pool = table_pool()
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if name in names and pa.types.is_float64(column.type):
+            bounds = pc.min_max(column)
+            lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
+            if lo is not None and (hi > FLOAT32_MAX or lo < -FLOAT32_MAX):
+                raise _Wide(name)  # inf after the cast would hide the value the overflow message names
+            column = pc.cast(column, pa.float32(), memory_pool=pool)
+        else:
+            column = pa.concat_arrays(column.chunks, memory_pool=pool) if column.num_chunks else column
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def _pieces(path: str, read: Any, parse: Any, convert: Any, narrow: Narrow | None) -> Any:
+    """Parse ``path`` (no line breaks inside values) in pieces cut at line starts, two on two threads.
+
+    The first piece infers the column types; the others take its names and types, so a value that does not fit
+    them raises ``ArrowInvalid`` (the caller then parses the whole file at once). Each piece's columns named by
+    ``narrow`` are narrowed to float32 (into :func:`table_pool`) as soon as it is parsed.
     """
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     size = os.path.getsize(path)
-    cut = _line_start(path, size // 2) if split and size >= _SPLIT_BYTES and (os.cpu_count() or 1) > 1 else size
-    with _Range(path, 0, cut) as head, pcsv.open_csv(head, read_options=read, parse_options=parse,
-                                                      convert_options=convert) as first:
-        schema = first.schema
-        if cut >= size:
-            return pa.Table.from_batches(list(first), schema=schema)
+    cuts = [0]
+    while cuts[-1] < size:
+        cuts.append(_line_start(path, cuts[-1] + _PIECE_BYTES) if cuts[-1] + _PIECE_BYTES < size else size)
+    several = len(cuts) > 2 and (os.cpu_count() or 1) > 1
+
+    def text(i: int) -> Any:
+        with pa.OSFile(path) as fh:  # one file object per read: pieces are read on two threads
+            fh.seek(cuts[i])
+            return fh.read_buffer(cuts[i + 1] - cuts[i])
+
+    options = pcsv.ReadOptions(encoding=read.encoding, autogenerate_column_names=read.autogenerate_column_names,
+                               use_threads=not several)
+    head = text(0)
+    if len(cuts) > 2:
+        _check_quotes(head)
+    first = pcsv.read_csv(head, read_options=options, parse_options=parse, convert_options=convert)
+    del head
+    names = first.column_names
+    keep = set(narrow(names)) if narrow is not None else set()
+    types = {f.name: f.type for f in first.schema}
+    tables = [_kept(first, keep)]
+    del first
+    rest = pcsv.ReadOptions(encoding=read.encoding, column_names=names, use_threads=not several)
+    typed = pcsv.ConvertOptions(
+        decimal_point=convert.decimal_point, null_values=convert.null_values, column_types=types,
+        strings_can_be_null=convert.strings_can_be_null, quoted_strings_can_be_null=convert.quoted_strings_can_be_null,
+    )
+
+    def piece(i: int) -> Any:
+        data = text(i)
+        _check_quotes(data)
+        out = _kept(pcsv.read_csv(data, read_options=rest, parse_options=parse, convert_options=typed), keep)
+        del data
+        if i % 4 == 0:  # this thread's scratch: mimalloc would cache ever more of it (each release costs faults)
+            pa.default_memory_pool().release_unused()
+        return out
+
+    if several:
         from concurrent.futures import ThreadPoolExecutor
 
-        rest = pa.OSFile(path)
-        rest.seek(cut)
-        read2 = pcsv.ReadOptions(encoding=read.encoding, column_names=schema.names, block_size=read.block_size)
-        types = {f.name: f.type for f in schema}
-        convert2 = pcsv.ConvertOptions(
-            decimal_point=convert.decimal_point, null_values=convert.null_values, column_types=types,
-            strings_can_be_null=convert.strings_can_be_null,
-            quoted_strings_can_be_null=convert.quoted_strings_can_be_null,
-        )
-        with rest, pcsv.open_csv(rest, read_options=read2, parse_options=parse, convert_options=convert2) as second:
-            with ThreadPoolExecutor(2) as pool:  # the readers let go of the GIL while they parse
-                halves = [pool.submit(list, first), pool.submit(list, second)]
-                batches = [b for h in halves for b in h.result()]
-    return pa.Table.from_batches(batches, schema=schema)
+        with ThreadPoolExecutor(2) as threads:  # the parser lets go of the GIL
+            tables += threads.map(piece, range(1, len(cuts) - 1))
+    else:
+        tables += [piece(i) for i in range(1, len(cuts) - 1)]
+    return pa.concat_tables(tables)
+
+
+def _stream(path: str, read: Any, parse: Any, convert: Any, narrow: Narrow | None) -> Any:
+    """Parse ``path`` (line breaks inside quoted values possible) block by block with one streaming reader."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    with pcsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert) as reader:
+        schema = reader.schema
+        keep = set(narrow(schema.names)) if narrow is not None else set()
+        tables = [_kept(pa.Table.from_batches([b], schema=schema), keep) for b in reader]
+    return pa.concat_tables(tables) if tables else _kept(schema.empty_table(), keep)
 
 
 def _line_start(path: str, offset: int) -> int:
@@ -358,31 +492,6 @@ def _line_start(path: str, offset: int) -> int:
         fh.seek(max(0, offset - 1))
         fh.readline()  # the rest of the line ``offset`` falls in (nothing when it starts a line)
         return fh.tell()
-
-
-class _Range(io.RawIOBase):
-    """Bytes ``[start, end)`` of a file as a readable stream (the first half of a split parse)."""
-
-    def __init__(self, path: str, start: int, end: int) -> None:
-        super().__init__()
-        self._fh = open(path, "rb")  # noqa: SIM115 - closed by close()
-        self._pos, self._end = start, end
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        n = min(len(buffer), self._end - self._pos)
-        if n <= 0:
-            return 0
-        data = os.pread(self._fh.fileno(), n, self._pos)
-        buffer[: len(data)] = data
-        self._pos += len(data)
-        return len(data)
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
 
 
 def _head_bytes(path: str, n_lines: int) -> bytes:

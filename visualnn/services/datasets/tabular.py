@@ -6,6 +6,7 @@ detected task, and a JSON-able ``stats`` dict that :func:`transform_rows` reuses
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from visualnn.services.datasets.columns import (
 )
 from visualnn.services.datasets.errors import DataError, Problem
 from visualnn.services.datasets.split import SplitIndices, split_indices
+from visualnn.services.datasets.tables import release
 
 
 @dataclass
@@ -59,6 +61,31 @@ def resolve_roles(spec: DatasetSpec, names: list[str]) -> tuple[list[str], list[
     if not features:
         raise DataError(f"{spec.path}: no feature columns remain; set at least one column's role to feature.")
     return features, targets
+
+
+def float32_columns(spec: DatasetSpec, names: list[str]) -> set[str]:
+    """The columns of a table with columns ``names`` whose values only ever reach training as float32.
+
+    Numeric feature values are rounded to float32 before fill and scaling (:func:`as_float32`), so these
+    columns may be read as float32 from the start (half the memory, the same tensors). Targets keep their
+    exact values (class names are read from them); a column the project makes categorical keeps its text.
+    """
+    try:
+        features, _ = resolve_roles(spec, names)
+    except DataError:
+        return set()  # the loader reports it with the whole table at hand
+    return {n for n in features if spec.column(n).kind in (None, "numeric")}
+
+
+def as_float32(values: Any) -> Any:
+    """Numeric feature values as the model receives them: rounded to float32, held as float64 for the arithmetic.
+
+    The one rounding rule of the tabular recipe: fill values and scaling statistics are computed from, and
+    applied to, these values, here, in :func:`transform_rows` and in the exported script alike.
+    """
+    import numpy as np
+
+    return np.asarray(values, dtype=np.float32).astype(np.float64)
 
 
 def table_parts(spec: DatasetSpec, names: list[str], inputs: list[str], outputs: list[str]) -> ColumnParts:
@@ -199,7 +226,7 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
     if holder is not None:
         # Targets are encoded and ignored columns unused: drop them before the features are read.
         table = table.select(features)
-        pa.default_memory_pool().release_unused()
+        release()
     types = {f.name: f.type for f in table.schema}
     blocks = _row_blocks(table)
     table = None  # from here on only `blocks` holds the rows; each block is freed once used
@@ -256,55 +283,75 @@ def _fit_and_apply(
     spec: DatasetSpec, features: list[str], infos: dict[str, ColumnInfo], column_values: Callable[..., Any],
     rows: Any, idx: SplitIndices, blocks: list[tuple[int, Any]],
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Fit each feature on the training rows (pass 1), then fill the split matrices block of rows by block (pass 2).
+    """Fill the split matrices from the table, fitting each feature on the training rows, in three passes.
 
-    Split indices are sorted, so the rows of one block land in one contiguous slice of each split's
-    matrix; blocks are popped from ``blocks`` and freed as soon as they are written.
+    1. Block of rows by block, each split's rows are gathered into its float32 matrix: numeric values as
+       they are (rounded to float32: :func:`as_float32`), categorical columns encoded (their vocabulary is
+       fitted first, from the whole column). Each block is freed once written, so the table and the
+       matrices are never both whole in memory.
+    2. Each numeric column is fitted on its training values, read back from the training matrix (the same
+       values in the same order as the column's training rows).
+    3. The matrices are filled and scaled in place, a slice of rows at a time.
+
+    Split indices are sorted, so the rows of one block land in one contiguous slice of each split's matrix.
     """
     import numpy as np
-    import pyarrow as pa
 
     full = rows is None  # nothing dropped: index the columns directly (one gather fewer per split)
-
     # Source row of every output row, per split (sorted, because idx and rows are sorted).
     sources = {k: (getattr(idx, k) if full else rows[getattr(idx, k)]) for k in ("train", "val", "test")}
 
     def spans(first: int, end: int) -> dict[str, tuple[int, int]]:
         return {k: (int(np.searchsorted(v, first)), int(np.searchsorted(v, end))) for k, v in sources.items()}
 
-    def fit(name: str) -> dict[str, Any]:
-        if _kind(spec, infos[name]) == "categorical":  # the vocabulary needs the whole column
-            values = column_values(name)
-            train = values[idx.train if full else rows[idx.train]]
-            return _fit_column(spec, name, infos[name], train, values if full else values[rows])
-        # Numeric: gather the training rows block by block (the same values, in the same order,
-        # as indexing the whole column, without a full-column copy).
-        pieces = []
-        for first, part in blocks:
-            lo, hi = spans(first, first + part.num_rows)["train"]
-            if hi > lo:
-                pieces.append(column_values(name, part)[sources["train"][lo:hi] - first])
-        return _fit_column(spec, name, infos[name], np.concatenate(pieces), None)
+    def fit_categorical(name: str) -> dict[str, Any]:  # the vocabulary needs the whole column
+        values = column_values(name)
+        train = values[idx.train if full else rows[idx.train]]
+        return _fit_column(spec, name, infos[name], train, values if full else values[rows])
 
-    plan = [fit(n) for n in features]
-    width = sum(len(p["columns"]) for p in plan)
+    categorical = {n: fit_categorical(n) for n in features if _kind(spec, infos[n]) == "categorical"}
+    widths = [len(categorical[n]["columns"]) if n in categorical else 1 for n in features]
+    starts = [sum(widths[:i]) for i in range(len(features))]
+    width = sum(widths)
     out = {k: np.empty((v.size, width), dtype=np.float32) for k, v in sources.items()}
-    blocks.reverse()
-    while blocks:
-        first, part = blocks.pop()
-        end = first + part.num_rows
-        where = spans(first, end)
-        col = 0
-        for p in plan:
-            values = column_values(p["name"], part)
-            block = len(p["columns"])
-            for k, (lo, hi) in where.items():
-                if hi > lo:
-                    out[k][lo:hi, col : col + block] = _apply_column(p, values[sources[k][lo:hi] - first])
-            col += block
-        del part, values
-        pa.default_memory_pool().release_unused()
+
+    def gather(first: int, part: Any) -> None:
+        values = np.empty((part.num_rows, width), dtype=np.float32)
+        for name, col, block in zip(features, starts, widths, strict=True):
+            raw = column_values(name, part)
+            values[:, col : col + block] = _apply_column(categorical[name], raw) if name in categorical else raw[:, None]
+        for k, (lo, hi) in spans(first, first + part.num_rows).items():
+            if hi > lo:
+                out[k][lo:hi] = values[sources[k][lo:hi] - first]
+
+    def scale(k: str, lo: int) -> None:
+        chunk = out[k][lo : lo + _FILL_ROWS].astype(np.float64)
+        _apply_numeric(chunk, *vectors)
+        out[k][lo : lo + _FILL_ROWS] = chunk
+
+    # NumPy lets go of the GIL in its loops: blocks are gathered, columns fitted and rows scaled on two threads.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as threads:
+        blocks.reverse()
+        while blocks:
+            first, part = blocks.pop()
+            sub = [(first + s, part.slice(s, _FILL_ROWS)) for s in range(0, part.num_rows, _FILL_ROWS)]
+            list(threads.map(lambda job: gather(*job), sub))
+            del part, sub
+            release()
+        def fit(i: int) -> dict[str, Any]:
+            name = features[i]
+            return categorical.get(name) or _fit_column(spec, name, infos[name], out["train"][:, starts[i]], None)
+
+        plan = list(threads.map(fit, range(len(features))))
+        vectors = _recipe_vectors(plan)
+        list(threads.map(lambda job: scale(*job), [(k, lo) for k, v in out.items() for lo in range(0, len(v), _FILL_ROWS)]))
     return plan, out
+
+
+_FILL_ROWS = 16384
+"""Rows gathered, or scaled, at once while the split matrices fill."""
 
 
 def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, everything: Any) -> dict[str, Any]:
@@ -329,6 +376,7 @@ def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, ever
         plan["encoding"] = spec.column(name).encoding
         plan["columns"] = [f"{name}={c}" for c in cats] if plan["encoding"] == "onehot" else [name]
         return plan
+    train = as_float32(train)
     nan = np.isnan(train)
     has_nan = bool(nan.any())
     finite = train[~nan] if has_nan else train  # copies only when values are missing
@@ -382,14 +430,40 @@ def _apply_column(plan: dict[str, Any], raw: Any) -> Any:
             out[np.flatnonzero(ok), codes[ok]] = 1.0
             return out
         return codes.astype(np.float32).reshape(-1, 1)
-    values = np.array(raw, dtype=np.float64)  # a private float64 copy, changed in place below
-    missing = np.isnan(values)
-    if missing.any():
-        values[missing] = plan["fill"]
-    if plan["scaling"] in ("standardize", "minmax"):
-        values -= plan["center"]
-        values /= plan["scale"]
-    return values.reshape(-1, 1)  # the float32 cast happens when it is stored in the output matrix
+    values = as_float32(raw).reshape(-1, 1)  # a private float64 copy, changed in place below
+    _apply_numeric(values, *_recipe_vectors([plan]))
+    return values  # the float32 cast happens when it is stored in the output matrix
+
+
+def _recipe_vectors(plan: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
+    """(fill, center, scale) per output column of ``plan``'s columns; 0, 0, 1 where there is nothing to do
+    (categorical codes, unscaled numbers): ``x - 0`` and ``x / 1`` are ``x`` exactly."""
+    import numpy as np
+
+    fill, center, scale = [], [], []
+    for p in plan:
+        width = len(p["columns"])
+        numeric = p["kind"] != "categorical"
+        scaled = numeric and p["scaling"] in ("standardize", "minmax")
+        fill += [float(p["fill"]) if numeric else 0.0] * width
+        center += [float(p["center"]) if scaled else 0.0] * width
+        scale += [float(p["scale"]) if scaled else 1.0] * width
+    return np.array(fill), np.array(center), np.array(scale)
+
+
+def _apply_numeric(values: Any, fill: Any, center: Any, scale: Any) -> None:
+    """Fill and scale the columns of ``values`` (float64 (n, w), already rounded by :func:`as_float32`) in place.
+
+    The numeric recipe, in one place: a missing value takes the column's fill, then ``(x - center) / scale``.
+    """
+    import numpy as np
+
+    # One pass finds the columns with a missing value (inf - inf only costs a look at that column).
+    for j in np.flatnonzero(np.isnan(values.sum(axis=0))):
+        column = values[:, j]
+        column[np.isnan(column)] = fill[j]
+    values -= center
+    values /= scale
 
 
 def raw_columns(stats: dict[str, Any], rows: Any) -> dict[str, Any]:
