@@ -12,17 +12,16 @@ few warm-up cycles (TensorFlow's one-time caches, the allocator's arenas) the en
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.reliability.engine_driver import Engine, vm_rss_mb
 from tests.services.training_helpers import blobs, project_dict
 from visualnn.core.graph import Edge, Graph, Node
-from visualnn.core.protocol import Control, Job, Message, TrainRequest, decode, encode
+from visualnn.core.protocol import TrainRequest
 
 pytestmark = [pytest.mark.tf, pytest.mark.slow,
               pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmRSS from /proc")]
@@ -35,14 +34,6 @@ over 120 (the allocator settling, flattening out); before it, 3-5 MB per run, so
 catches any per-run leak of 0.2 MB or more."""
 
 
-def vm_rss_mb(pid: int) -> float:
-    """The process's resident memory in MB, from ``/proc/<pid>/status``."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError(f"/proc/{pid}/status has no VmRSS line")
-
-
 def _tiny_graph() -> Graph:
     g = Graph()
     g.add_node(Node("input_1", "Input", {"shape": [4]}))
@@ -51,54 +42,11 @@ def _tiny_graph() -> Graph:
     return g
 
 
-class Engine:
-    """The real engine process, spoken to over its protocol."""
-
-    def __init__(self) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "VISUALNN_ENGINE_THREADS": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "visualnn.engine"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-        ready = self._read()
-        assert ready.kind == "ready", ready
-        self.pid = int(ready.data["pid"])
-
-    def _read(self) -> Message:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        assert line, f"the engine ended (exit code {self.proc.poll()})"
-        msg = decode(line)
-        assert isinstance(msg, Message)
-        return msg
-
-    def send(self, obj: Any) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(encode(obj))
-        self.proc.stdin.flush()
-
-    def cycle(self, job_id: str, base_dir: str, data: dict[str, Any], stop: bool) -> dict[str, Any]:
-        """One train job, stopped after its first batch when ``stop``; returns the run record."""
-        req = TrainRequest(project=project_dict(_tiny_graph(), epochs=1, batch_size=16), base_dir=base_dir,
-                           inline_data=data)
-        self.send(Job(job_id, "train", req.to_dict()))
-        while True:
-            msg = self._read()
-            if msg.job_id != job_id:
-                continue
-            if msg.kind == "batch" and stop:
-                self.send(Control(job_id, "stop"))
-                stop = False
-            if msg.kind == "error":
-                raise AssertionError(f"cycle {job_id} failed: {msg.data.get('message')}")
-            if msg.kind == "result":
-                return dict(msg.data["run"])
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.send(Control("", "shutdown"))
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+def _cycle(engine: Engine, job_id: str, base_dir: str, data: dict[str, Any], stop: bool) -> dict[str, Any]:
+    """One short train job on tiny inline data, stopped after its first batch when ``stop``."""
+    req = TrainRequest(project=project_dict(_tiny_graph(), epochs=1, batch_size=16), base_dir=base_dir,
+                       inline_data=data)
+    return engine.train(job_id, req, stop)
 
 
 def test_engine_memory_stays_flat_over_train_stop_cycles(tmp_path: Path) -> None:
@@ -106,12 +54,12 @@ def test_engine_memory_stays_flat_over_train_stop_cycles(tmp_path: Path) -> None
     data = blobs(64)
     try:
         for i in range(WARM_UP):
-            engine.cycle(f"warm-{i}", str(tmp_path), data, stop=i % 2 == 1)
+            _cycle(engine, f"warm-{i}", str(tmp_path), data, stop=i % 2 == 1)
         start = vm_rss_mb(engine.pid)
         t0 = time.perf_counter()
         statuses = set()
         for i in range(CYCLES):
-            run = engine.cycle(f"soak-{i}", str(tmp_path), data, stop=i % 2 == 1)
+            run = _cycle(engine, f"soak-{i}", str(tmp_path), data, stop=i % 2 == 1)
             statuses.add(run["status"])
         growth = vm_rss_mb(engine.pid) - start
         elapsed = time.perf_counter() - t0

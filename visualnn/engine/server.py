@@ -7,6 +7,7 @@ the log instead of corrupting the stream.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
@@ -26,13 +27,16 @@ log = logging.getLogger("visualnn.engine")
 class EngineServer:
     """Serves jobs from ``inp`` and writes messages to ``out`` (both text streams)."""
 
-    def __init__(self, inp: IO[str], out: IO[str]) -> None:
+    def __init__(self, inp: IO[str], out: IO[str], tidy: bool = False) -> None:
+        """``tidy`` (the engine process): collect the garbage each job leaves, freezing what lives after the first."""
         self.inp = inp
         self.out = out
         self._write_lock = threading.Lock()
         self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._current: JobContext | None = None
         self._cancelled: set[str] = set()
+        self._tidy = tidy
+        self._frozen = False
 
     def send(self, job_id: str, kind: str, data: dict[str, Any]) -> None:
         """Write one message line (thread-safe)."""
@@ -50,7 +54,24 @@ class EngineServer:
                 self.send(job.id, "error", {"message": "Cancelled before it started.", "cancelled": True})
                 continue
             self._run(job)
+            if self._tidy:
+                self._collect()
             self._report_memory(job)
+
+    def _collect(self) -> None:
+        """Free what the job left in reference cycles (its model and graph: about 8 MB a training run, which
+        Python's own collector would free only every few runs) before the engine reports its memory.
+
+        After the first job, everything then alive (TensorFlow, Keras and what they cache) is frozen out of
+        the collector's sight, so each later collection walks only what jobs made since: milliseconds rather
+        than the half second a full walk of TensorFlow's objects takes.
+        """
+        t = time.perf_counter()
+        gc.collect()
+        if not self._frozen:
+            gc.freeze()
+            self._frozen = True
+        log.debug("collected after a job in %.0f ms", (time.perf_counter() - t) * 1000)
 
     def _report_memory(self, job: Job) -> None:
         """Say how much memory the engine holds now that ``job`` has ended (the client recycles a grown engine)."""
@@ -182,7 +203,7 @@ def main() -> int:
     except Exception:  # device discovery is informative only; the engine serves jobs without it
         log.exception("device discovery failed")
         devices = []
-    server = EngineServer(sys.stdin, out)
+    server = EngineServer(sys.stdin, out, tidy=True)
     server.send("", "ready", {
         "protocol": PROTOCOL_VERSION, "pid": os.getpid(), "handlers": list(handler_types()),
         "tensorflow": tf.__version__, "keras": keras.__version__,
