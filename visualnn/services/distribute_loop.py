@@ -293,7 +293,7 @@ class _Loop:
         cfg, t0, seen, last_report = self.cfg, time.perf_counter(), 0, 0.0
         val = getattr(self.data, "val", None)
         # A diverging run ends with the weights of its last finite epoch, as model.fit runs do.
-        keeper = self.keeper = make_weight_keeper(start_epoch)
+        keeper = self.keeper = make_weight_keeper(start_epoch, compiled=False)  # mirrored variables
         keeper.set_model(self.model)
         keeper.on_train_begin()
         for epoch in range(start_epoch, cfg.epochs):
