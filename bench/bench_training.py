@@ -8,7 +8,8 @@ Run: ``.venv/bin/python bench/bench_training.py [--quick] [--only epochs|plot] [
 The per-epoch case trains every template on its bundled example twice per round: through the engine's
 train job (``services/training.py``, data read from disk by ``services/datasets``, validation split and
 shuffle as the project sets them) and through the script ``visualnn export-code`` writes for the same
-project (its ``main()``). Rounds interleave the two; the figure is the median ratio of epochs 2..N.
+project (its ``main()``). Rounds interleave the two; the figure is the median ratio of epochs 2..N (N = 10 by default). Before each fit
+the heap is settled on both sides (see ``settle``).
 Each figure is printed with its goal beside it; the script exits 1 when one misses.
 """
 
@@ -41,7 +42,7 @@ def _report(name: str, value: float, goal: str, ok: bool, unit: str = "") -> Non
 # ----------------------------------------------------------------------- overhead
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 EPOCH_GOAL = 1.02  # the app's seconds per epoch over the exported script's
-EPOCHS = 5  # per fit: epoch 1 traces, epochs 2..5 are timed
+EPOCHS = 10  # per fit: epoch 1 traces, epochs 2..10 are timed (9 epoch lengths: a 5-epoch fit swung +-10 %)
 ROUNDS = 5  # after the warm-up round
 
 # Each template on the bundled example it trains on: (example folder, data inside it, target, array mapping).
@@ -258,6 +259,17 @@ def quiet_tensorflow() -> None:
     tf.autograph.set_verbosity(0)
 
 
+def settle() -> None:
+    """Before each fit, on both sides: collect what earlier fits left and freeze the rest out of the collector's
+    sight. One process runs every case, so without this its heap grows with each model and the collector's full
+    walks land on whichever side runs when one falls due; each fit now starts as in its own process (and as in
+    the engine, which collects after every job and freezes what lives after the first)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def time_epochs(templates: list[str], epochs: int, rounds: int) -> list[EpochFigure]:
     """Per-epoch time of the app's training path and of the exported script, each template on its example.
 
@@ -285,6 +297,7 @@ def time_epochs(templates: list[str], epochs: int, rounds: int) -> list[EpochFig
                 sides = [("app", run_app), ("script", run_script)]
                 losses = {}
                 for side, run in sides if (r + i) % 2 == 0 else sides[::-1]:
+                    settle()
                     marks = run(case, epochs)
                     losses[side] = [m.loss for m in marks]
                     getattr(figures[case.template], side).append(seconds_per_epoch(marks, epochs, f"{side} {case.name}"))
