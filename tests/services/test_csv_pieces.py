@@ -150,3 +150,20 @@ def test_a_piece_with_a_line_break_inside_quotes_is_refused(text: bytes, inside:
             tables._check_quotes(text)
     else:
         tables._check_quotes(text)
+
+
+@pytest.mark.parametrize("scaling", ["none", "layer"])
+def test_unscaled_features_are_the_float32_values_with_missing_cells_filled(tmp_path: Path, scaling: str) -> None:
+    """Without scaling the fill-and-scale pass runs only when a cell is missing; either way the tensors are the
+    values rounded to float32 (what the whole read gives), missing cells filled."""
+    path = mixed_csv(tmp_path / "mixed.csv", rows=600)  # "spread" has missing cells
+    for columns in ({"spread": {"role": "ignore"}}, {}):  # no missing cell left / some
+        spec = spec_for(path, scaling=scaling, columns={**columns, "city": {"kind": "categorical"}})
+        arrays = load_csv_arrays(spec)
+        whole = build_arrays(spec, read_table(str(path)).table)
+        assert not np.isnan(arrays.x["train"]).any()
+        for split in ("train", "val", "test"):
+            np.testing.assert_array_equal(arrays.x[split], whole.x[split])
+        lat = arrays.feature_names.index("lat")
+        column = read_table(str(path)).table.column("lat").to_numpy()
+        np.testing.assert_array_equal(arrays.x["val"][:, lat], column[arrays.positions["val"]].astype(np.float32))

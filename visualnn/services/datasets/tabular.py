@@ -6,6 +6,7 @@ detected task, and a JSON-able ``stats`` dict that :func:`transform_rows` reuses
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -311,15 +312,18 @@ def _fit_and_apply(
 
     categorical = {n: fit_categorical(n) for n in features if _kind(spec, infos[n]) == "categorical"}
     widths = [len(categorical[n]["columns"]) if n in categorical else 1 for n in features]
-    starts = [sum(widths[:i]) for i in range(len(features))]
+    starts = [0, *itertools.accumulate(widths)][:-1]
     width = sum(widths)
     out = {k: np.empty((v.size, width), dtype=np.float32) for k, v in sources.items()}
+    missing: list[int] = []  # the first rows of the blocks holding a missing value (NaN)
 
     def gather(first: int, part: Any) -> None:
         values = np.empty((part.num_rows, width), dtype=np.float32)
         for name, col, block in zip(features, starts, widths, strict=True):
             raw = column_values(name, part)
             values[:, col : col + block] = _apply_column(categorical[name], raw) if name in categorical else raw[:, None]
+        if np.isnan(values.sum(dtype=np.float64)):
+            missing.append(first)
         for k, (lo, hi) in spans(first, first + part.num_rows).items():
             if hi > lo:
                 out[k][lo:hi] = values[sources[k][lo:hi] - first]
@@ -340,13 +344,18 @@ def _fit_and_apply(
             list(threads.map(lambda job: gather(*job), sub))
             del part, sub
             release()
+
         def fit(i: int) -> dict[str, Any]:
             name = features[i]
             return categorical.get(name) or _fit_column(spec, name, infos[name], out["train"][:, starts[i]], None)
 
         plan = list(threads.map(fit, range(len(features))))
         vectors = _recipe_vectors(plan)
-        list(threads.map(lambda job: scale(*job), [(k, lo) for k, v in out.items() for lo in range(0, len(v), _FILL_ROWS)]))
+        _fill, center, scale_by = vectors
+        # Nothing to fill or scale (scaling none or layer, no cell missing): the matrices already hold the tensors.
+        if missing or center.any() or (scale_by != 1).any():
+            jobs = [(k, lo) for k, v in out.items() for lo in range(0, len(v), _FILL_ROWS)]
+            list(threads.map(lambda job: scale(*job), jobs))
     return plan, out
 
 
