@@ -338,10 +338,11 @@ def make_weight_keeper(initial_epoch: int = 0, compiled: bool = True) -> Any:
     run started with when no epoch was finite), so the saved model still predicts. ``kept_epoch`` says
     which epoch they belong to. The copy is taken at epoch ends, which Keras calls synchronously.
 
-    ``compiled`` (single-device ``model.fit``): the copies are CPU variables, refreshed by one traced
-    function: about 0.4 ms an epoch where converting each variable to NumPy took 2.5-5 ms (a tenth of a small
-    model's epoch), for one trace (~85 ms) when training begins. Otherwise (the multi-worker loop, whose
-    variables are mirrored) NumPy copies.
+    ``compiled`` (single-device ``model.fit``): from the first epoch's end the copies are CPU variables, refreshed
+    by one traced function: about 1 ms an epoch where converting each variable to NumPy took 2.5-5 ms (a tenth
+    of a small model's epoch), for one trace (~85 ms) at the end of the first epoch; the copy at train begin is
+    NumPy (the optimizer may not have its slots yet). Otherwise (the multi-worker loop, whose variables are
+    mirrored) NumPy copies throughout.
     """
     import keras
 
