@@ -8,8 +8,10 @@ Run: ``.venv/bin/python bench/bench_training.py [--quick] [--only epochs|plot] [
 The per-epoch case trains every template on its bundled example twice per round: through the engine's
 train job (``services/training.py``, data read from disk by ``services/datasets``, validation split and
 shuffle as the project sets them) and through the script ``visualnn export-code`` writes for the same
-project (its ``main()``). Rounds interleave the two; the figure is the median ratio of epochs 2..N (N = 10 by default). Before each fit
-the heap is settled on both sides (see ``settle``).
+project (its ``main()``). The two fits run in lockstep, taking turns epoch by epoch (``Turns``), so that each
+epoch of one side runs right beside the same epoch of the other; which side goes first alternates. A side's
+round figure is the median of its epochs 2..N (N = 10 by default); the figure is the median over rounds of
+app / script. Before each round of a case the heap is settled (see ``settle``).
 Each figure is printed with its goal beside it; the script exits 1 when one misses.
 """
 
@@ -25,7 +27,8 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,42 +125,194 @@ def prepare_case(template: str, scratch: Path) -> EpochCase:
 
 @dataclass(frozen=True)
 class Mark:
-    """An epoch's end: wall clock, the process's CPU time (all threads), the epoch's loss."""
+    """One epoch: wall clock and the process's CPU time (all threads) at its start and end, and its loss."""
 
-    wall: float
-    cpu: float
+    start: float
+    end: float
+    cpu_start: float
+    cpu_end: float
     loss: float
 
 
 @contextlib.contextmanager
-def epoch_clock() -> Any:
-    """While open, every ``model.fit`` gets one more callback, last in its list: the time and loss at each epoch end.
+def fit_callback(make: Callable[[], Any]) -> Iterator[None]:
+    """While open, every ``model.fit`` gets ``make()`` as one more callback, last in its list."""
+    import keras
 
-    Both sides get the same callback; the time between two epoch ends is one whole epoch: its batches, the
-    validation pass and every other callback's epoch-end work.
+    own = keras.Model.__dict__.get("fit")
+    inherited = keras.Model.fit
+
+    def fit(self: Any, *args: Any, callbacks: Any = None, **kwargs: Any) -> Any:
+        if isinstance(callbacks, keras.callbacks.CallbackList):  # the app passes its own list
+            callback = make()
+            callback.set_model(self)
+            callbacks.callbacks.append(callback)  # after History: epoch-level hooks only, no batch hooks
+            return inherited(self, *args, callbacks=callbacks, **kwargs)
+        return inherited(self, *args, callbacks=[*(callbacks or []), make()], **kwargs)
+
+    keras.Model.fit = fit
+    try:
+        yield
+    finally:
+        if own is None:
+            del keras.Model.fit
+        else:
+            keras.Model.fit = own
+
+
+@contextlib.contextmanager
+def epoch_clock() -> Iterator[list[Mark]]:
+    """While open, every ``model.fit`` is timed epoch by epoch (one side at a time: bench_transfer, the GPU bench).
+
+    Both sides get the same callback; an epoch runs from the previous epoch's end (its batches, the validation
+    pass and every other callback's epoch-end work).
     """
     import keras
 
     marks: list[Mark] = []
 
     class EpochClock(keras.callbacks.Callback):  # type: ignore[misc]
+        def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+            self.start, self.cpu = time.perf_counter(), time.process_time()
+
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-            marks.append(Mark(time.perf_counter(), time.process_time(), float((logs or {}).get("loss", float("nan")))))
+            end, cpu = time.perf_counter(), time.process_time()
+            marks.append(Mark(self.start, end, self.cpu, cpu, float((logs or {}).get("loss", float("nan")))))
+            self.start, self.cpu = end, cpu
 
-    own = keras.Model.__dict__.get("fit")
-    inherited = keras.Model.fit
-
-    def fit(self: Any, *args: Any, callbacks: Any = None, **kwargs: Any) -> Any:
-        return inherited(self, *args, callbacks=[*(callbacks or []), EpochClock()], **kwargs)
-
-    keras.Model.fit = fit
-    try:
+    with fit_callback(EpochClock):
         yield marks
-    finally:
-        if own is None:
-            del keras.Model.fit
-        else:
-            keras.Model.fit = own
+
+
+class Turns:
+    """Two fits in two threads taking turns one epoch at a time (``lockstep``): while one trains, the other waits.
+
+    Each side's epoch k then runs right beside the other's epoch k, so the machine's drift over seconds (on a
+    shared 2-core machine a fit's epochs run 65-95 ms one minute and the same fit's run 90-120 ms the next) falls
+    on both sides alike. A side waits on a condition (no CPU) from its epoch's end until its next turn; its epoch
+    is timed from the turn's start to its end.
+    """
+
+    WAIT_S = 900.0
+
+    def __init__(self, first: str, second: str) -> None:
+        self.sides = (first, second)
+        self.cond = threading.Condition()
+        self.arrived: set[str] = set()
+        self.done: set[str] = set()
+        self.turn: str | None = None
+
+    def other(self, side: str) -> str:
+        return self.sides[1] if side == self.sides[0] else self.sides[0]
+
+    def _wait(self, ready: Callable[[], bool], what: str) -> None:
+        if not self.cond.wait_for(ready, timeout=self.WAIT_S):
+            raise SystemExit(f"lockstep: waited {self.WAIT_S:.0f} s for {what}")
+
+    def arrive(self, side: str) -> None:
+        """At the side's train begin: say so, then wait for its first turn."""
+        with self.cond:
+            self.arrived.add(side)
+            self.cond.notify_all()
+        self.take(side)
+
+    def await_arrival(self, side: str) -> None:
+        """The main thread: wait until ``side`` waits at its train begin (or has ended without training)."""
+        with self.cond:
+            self._wait(lambda: side in self.arrived or side in self.done, f"the {side} to start training")
+
+    def start(self) -> None:
+        """Both sides are in place: the first one's turn."""
+        with self.cond:
+            self.turn = self.sides[0]
+            self.cond.notify_all()
+
+    def take(self, side: str) -> None:
+        """Wait until it is ``side``'s turn, or the other side has ended."""
+        with self.cond:
+            self._wait(lambda: self.turn == side or self.other(side) in self.done, f"the {self.other(side)}'s epoch")
+
+    def pass_on(self, side: str) -> None:
+        """The side's epoch ended: the other's turn."""
+        with self.cond:
+            self.turn = self.other(side)
+            self.cond.notify_all()
+
+    def leave(self, side: str) -> None:
+        """The side ended (trained, or failed): the other no longer waits for it."""
+        with self.cond:
+            self.done.add(side)
+            self.turn = self.other(side)
+            self.cond.notify_all()
+
+    def finish(self, side: str) -> None:
+        """At the side's train end: leave, then wait until the other side has trained too, so that neither's
+        evaluation and saving overlaps the other's last timed epoch."""
+        self.leave(side)
+        with self.cond:
+            self._wait(lambda: len(self.done) == 2, f"the {self.other(side)} to end its training")
+
+
+def turn_clock(side: str, turns: Turns, marks: list[Mark]) -> Any:
+    """The callback timing ``side``'s fit in lockstep: each epoch from the start of its turn to its end."""
+    import keras
+
+    class TurnClock(keras.callbacks.Callback):  # type: ignore[misc]
+        def _begin(self) -> None:
+            self.start, self.cpu = time.perf_counter(), time.process_time()
+
+        def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+            turns.arrive(side)
+            self._begin()
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            end, cpu = time.perf_counter(), time.process_time()
+            marks.append(Mark(self.start, end, self.cpu, cpu, float((logs or {}).get("loss", float("nan")))))
+            turns.pass_on(side)
+            turns.take(side)
+            self._begin()
+
+        def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+            turns.finish(side)
+
+    return TurnClock()
+
+
+def lockstep(case: EpochCase, epochs: int, first: str) -> dict[str, list[Mark]]:
+    """Train ``case`` on both sides at once, taking turns epoch by epoch (``first`` starts each round of turns).
+
+    Each side runs in its own thread (the app's fit in the engine's worker thread beneath it). The second side
+    starts only when the first waits at its train begin: the two never prepare data or build models at the same
+    time (nor set the random seed), so each trains what it would train alone; the losses are checked to agree.
+    """
+    sides = {"app": _train_app, "script": _train_script}
+    second = "script" if first == "app" else "app"
+    turns = Turns(first, second)
+    marks: dict[str, list[Mark]] = {first: [], second: []}
+    clocks: deque[Any] = deque()
+    errors: dict[str, BaseException] = {}
+
+    def run(side: str) -> None:
+        try:
+            sides[side](case, epochs)
+        except BaseException as exc:  # noqa: BLE001 (re-raised in the main thread below)
+            errors[side] = exc
+        finally:
+            turns.leave(side)
+
+    threads = {}
+    with fit_callback(clocks.popleft):
+        for side in (first, second):
+            clocks.append(turn_clock(side, turns, marks[side]))
+            threads[side] = threading.Thread(target=run, args=(side,), name=f"bench-{side}", daemon=True)
+            threads[side].start()
+            turns.await_arrival(side)
+        turns.start()
+        for t in threads.values():
+            t.join()
+    for side, exc in errors.items():
+        raise SystemExit(f"the {side}'s training of {case.name} failed: {exc}") from exc
+    return marks
 
 
 class _Wire(io.TextIOBase):
@@ -186,7 +341,7 @@ class _Wire(io.TextIOBase):
         self.sink.close()
 
 
-def run_app(case: EpochCase, epochs: int) -> list[Mark]:
+def _train_app(case: EpochCase, epochs: int) -> None:
     """The app's training path: a train job through the engine's server loop (worker thread, encoded messages)."""
     from visualnn.core.protocol import Job, TrainRequest, encode
     from visualnn.engine.server import EngineServer
@@ -199,19 +354,30 @@ def run_app(case: EpochCase, epochs: int) -> list[Mark]:
         yield encode(job)
         wire.done.wait()
 
-    with epoch_clock() as marks:
-        EngineServer(stdin(), wire).serve()  # type: ignore[arg-type]
+    EngineServer(stdin(), wire).serve()  # type: ignore[arg-type]
     wire.close()
     if wire.error is not None:
         raise SystemExit(f"the app's training of {case.name} failed: {wire.error[:2000]}")
+
+
+def _train_script(case: EpochCase, epochs: int) -> None:
+    """The exported script's ``main()``, as ``python train.py --epochs N`` runs it (its printing discarded)."""
+    out = str(case.folder / f"script_{case.template}.keras")
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+        case.script.main(["--epochs", str(epochs), "--output", out])
+
+
+def run_app(case: EpochCase, epochs: int) -> list[Mark]:
+    """The app's training path alone, timed epoch by epoch."""
+    with epoch_clock() as marks:
+        _train_app(case, epochs)
     return list(marks)
 
 
 def run_script(case: EpochCase, epochs: int) -> list[Mark]:
-    """The exported script's ``main()``, as ``python train.py --epochs N`` runs it (its printing discarded)."""
-    out = str(case.folder / f"script_{case.template}.keras")
-    with epoch_clock() as marks, open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
-        case.script.main(["--epochs", str(epochs), "--output", out])
+    """The exported script alone, timed epoch by epoch."""
+    with epoch_clock() as marks:
+        _train_script(case, epochs)
     return list(marks)
 
 
@@ -226,8 +392,8 @@ def seconds_per_epoch(marks: list[Mark], epochs: int, who: str) -> tuple[float, 
     """Median wall and CPU seconds of epochs 2..N (epoch 1 traces the train and test functions)."""
     if len(marks) != epochs:
         raise SystemExit(f"{who} ran {len(marks)} epochs instead of {epochs}")
-    pairs = list(zip(marks, marks[1:], strict=False))
-    return (statistics.median(b.wall - a.wall for a, b in pairs), statistics.median(b.cpu - a.cpu for a, b in pairs))
+    timed = marks[1:]
+    return (statistics.median(m.end - m.start for m in timed), statistics.median(m.cpu_end - m.cpu_start for m in timed))
 
 
 @dataclass
@@ -270,11 +436,13 @@ def settle() -> None:
     gc.freeze()
 
 
-def time_epochs(templates: list[str], epochs: int, rounds: int) -> list[EpochFigure]:
+def time_epochs(templates: list[str], epochs: int, rounds: int, together: bool = True) -> list[EpochFigure]:
     """Per-epoch time of the app's training path and of the exported script, each template on its example.
 
     A warm-up pair (the first case, both sides) is discarded. Then each round times every case on both
-    sides, alternating which side runs first; a side's round figure is the median of its epochs 2..N.
+    sides, alternating which side goes first: ``together``, in lockstep (the two fits take turns epoch by
+    epoch, see :class:`Turns`), else one whole fit after the other (the GPU bench, which samples each side's
+    utilisation while it runs). A side's round figure is the median of its epochs 2..N.
     In the first timed round the two sides' losses must agree epoch by epoch (same data, same order, same
     model, same updates): otherwise the comparison would be unfair and the benchmark stops.
     """
@@ -294,13 +462,20 @@ def time_epochs(templates: list[str], epochs: int, rounds: int) -> list[EpochFig
         run_script(cases[0], epochs)
         for r in range(1, rounds + 1):
             for i, case in enumerate(cases):
-                sides = [("app", run_app), ("script", run_script)]
-                losses = {}
-                for side, run in sides if (r + i) % 2 == 0 else sides[::-1]:
+                first = "app" if (r + i) % 2 == 0 else "script"
+                if together:
                     settle()
-                    marks = run(case, epochs)
-                    losses[side] = [m.loss for m in marks]
-                    getattr(figures[case.template], side).append(seconds_per_epoch(marks, epochs, f"{side} {case.name}"))
+                    marks = lockstep(case, epochs, first)
+                else:
+                    marks = {}
+                    for side in (first, "script" if first == "app" else "app"):
+                        settle()
+                        marks[side] = (run_app if side == "app" else run_script)(case, epochs)
+                losses = {}
+                for side, side_marks in marks.items():
+                    losses[side] = [m.loss for m in side_marks]
+                    getattr(figures[case.template], side).append(
+                        seconds_per_epoch(side_marks, epochs, f"{side} {case.name}"))
                 if r == 1:
                     check_same_work(case.name, losses)
             print(f"  round {r} of {rounds} done at {time.perf_counter() - t_start:.0f} s, "

@@ -100,7 +100,7 @@ def main() -> int:
     util: dict[str, list[float]] = {"app": [], "script": []}
     bt.run_app, bt.run_script = sampled(bt.run_app, util["app"]), sampled(bt.run_script, util["script"])
     tf.config.experimental.reset_memory_stats("GPU:0")
-    figures = bt.time_epochs(args.templates, max(2, args.epochs), max(5, args.rounds))
+    figures = bt.time_epochs(args.templates, max(2, args.epochs), max(5, args.rounds), together=False)
     peak = tf.config.experimental.get_memory_info("GPU:0")["peak"]
     bt.print_epoch_table(figures, max(2, args.epochs), max(5, args.rounds))
     for side, samples in util.items():

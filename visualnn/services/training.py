@@ -42,9 +42,11 @@ from visualnn.services.training_common import (
     TrainingResult,
     WarningSink,
     compile_model,
+    dataset_steps,
     explain,
     find_divergence,
     load_run_model,
+    make_callback_list,
     make_callbacks,
     make_progress_callback,
     make_run_record,
@@ -83,8 +85,10 @@ def fit_model(
     if steps is not None:
         sink("log", {"level": "info", "text": f"The training pipeline repeats: each epoch runs {steps} steps "
                                               f"(ceil({data.n_train} samples / batch {cfg.batch_size}))."})
-    hist = model.fit(data.train, validation_data=getattr(data, "val", None), epochs=initial_epoch + n_epochs,
-                     initial_epoch=initial_epoch, callbacks=callbacks, verbose=0, shuffle=False,
+    epochs_to = initial_epoch + n_epochs
+    listed = make_callback_list(callbacks, progress, model, epochs_to, dataset_steps(data.train, steps))
+    hist = model.fit(data.train, validation_data=getattr(data, "val", None), epochs=epochs_to,
+                     initial_epoch=initial_epoch, callbacks=listed, verbose=0, shuffle=False,
                      steps_per_epoch=steps, validation_steps=val_steps)
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     if "learning_rate" in history:  # ReduceLROnPlateau logs it; keep one name for the rate
