@@ -38,7 +38,8 @@ def backbone_project(folder: Path, weights: str | None) -> Path:
     data = DatasetSpec("images", "photos", {"image": {"image_size": [32, 32], "color_mode": "grayscale",
                                                       "rescale": "none"}, "split": {"val": 0.2, "test": 0.0}})
     project = Project(g, name="transfer", dataset=data,
-                      training=TrainingConfig(loss="sparse_categorical_crossentropy", epochs=1, batch_size=8))
+                      training=TrainingConfig(loss="sparse_categorical_crossentropy", epochs=1, batch_size=8,
+                                              optimizer="sgd"))  # traces in half the time of Adam's update
     path = folder / "transfer.vnn"
     save_project(project, path)
     return path
