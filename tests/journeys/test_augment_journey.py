@@ -62,10 +62,12 @@ def test_augmentation_preview_of_a_dragged_model_and_resample(
 
     # The model: five layers dragged down the canvas, connected one to the next.
     canvas = window.view
-    seen = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
     kinds = ("Input", "RandomFlip", "RandomRotation", "Flatten", "Dense")
-    ids = [user.drag_layer(t, to=(seen.left() + seen.width() * (0.2 + 0.15 * i), seen.top() + seen.height() *
-                                  (0.1 + 0.2 * i))) for i, t in enumerate(kinds)]
+    ids = []
+    for i, t in enumerate(kinds):  # aimed at what the canvas shows now: a drop may scroll it or resize the docks
+        seen = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
+        ids.append(user.drag_layer(t, to=(seen.left() + seen.width() * (0.2 + 0.15 * i),
+                                          seen.top() + seen.height() * (0.1 + 0.2 * i))))
     for a, b in zip(ids, ids[1:], strict=False):
         user.connect(a, b)
     user.show_dock("data")
