@@ -134,6 +134,12 @@ class Mark:
     loss: float
 
 
+def ended(start: float, cpu_start: float, logs: dict[str, Any] | None) -> Mark:
+    """The mark of an epoch that started at (``start``, ``cpu_start``) and ends now, with its loss."""
+    return Mark(start, time.perf_counter(), cpu_start, time.process_time(),
+                float((logs or {}).get("loss", float("nan"))))
+
+
 @contextlib.contextmanager
 def fit_callback(make: Callable[[], Any]) -> Iterator[None]:
     """While open, every ``model.fit`` gets ``make()`` as one more callback, last in its list."""
@@ -176,9 +182,8 @@ def epoch_clock() -> Iterator[list[Mark]]:
             self.start, self.cpu = time.perf_counter(), time.process_time()
 
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-            end, cpu = time.perf_counter(), time.process_time()
-            marks.append(Mark(self.start, end, self.cpu, cpu, float((logs or {}).get("loss", float("nan")))))
-            self.start, self.cpu = end, cpu
+            marks.append(ended(self.start, self.cpu, logs))
+            self.start, self.cpu = marks[-1].end, marks[-1].cpu_end
 
     with fit_callback(EpochClock):
         yield marks
@@ -266,8 +271,7 @@ def turn_clock(side: str, turns: Turns, marks: list[Mark]) -> Any:
             self._begin()
 
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-            end, cpu = time.perf_counter(), time.process_time()
-            marks.append(Mark(self.start, end, self.cpu, cpu, float((logs or {}).get("loss", float("nan")))))
+            marks.append(ended(self.start, self.cpu, logs))
             turns.pass_on(side)
             turns.take(side)
             self._begin()

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from visualnn.services.epoch_steps import dataset_steps
 from visualnn.services.training_common import (
-    dataset_steps,
     make_callback_list,
     make_progress_callback,
     make_weight_keeper,

@@ -19,14 +19,26 @@ REPEAT_FIX = ("Turn off 'Repeat' in the Data panel's pipeline settings (each epo
               "training split), or use data whose number of samples is known.")
 
 
+def _cardinality(dataset: Any) -> int | None:
+    """``dataset.cardinality()`` as an int (negative: infinite or unknown); None for what is not a dataset."""
+    cardinality = getattr(dataset, "cardinality", None)
+    return None if cardinality is None else int(cardinality())
+
+
 def is_infinite(dataset: Any) -> bool:
     """True for a ``tf.data.Dataset`` that repeats forever (``cardinality() == INFINITE``)."""
     import tensorflow as tf
 
-    cardinality = getattr(dataset, "cardinality", None)
-    if cardinality is None:
-        return False
-    return bool(int(cardinality()) == int(tf.data.INFINITE_CARDINALITY))
+    return _cardinality(dataset) == int(tf.data.INFINITE_CARDINALITY)
+
+
+def dataset_steps(dataset: Any, steps_per_epoch: int | None) -> int | None:
+    """The batches in one epoch as Keras counts them for its callbacks' ``params["steps"]``: ``steps_per_epoch``,
+    else the dataset's cardinality when known."""
+    if steps_per_epoch is not None:
+        return steps_per_epoch
+    n = _cardinality(dataset)
+    return n if n is not None and n >= 0 else None
 
 
 def steps_for(dataset: Any, n_samples: Any, batch_size: int, split: str = "training") -> int | None:

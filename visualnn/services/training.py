@@ -34,7 +34,7 @@ from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.core.training_options import output_settings
 from visualnn.services.devices import resolve_device
 from visualnn.services.distribute import keep_outputs_float32, plan_placement
-from visualnn.services.epoch_steps import epoch_steps
+from visualnn.services.epoch_steps import dataset_steps, epoch_steps
 from visualnn.services.keras_builder import BuildError, build_model
 from visualnn.services.training_common import (
     Sink,
@@ -42,7 +42,6 @@ from visualnn.services.training_common import (
     TrainingResult,
     WarningSink,
     compile_model,
-    dataset_steps,
     explain,
     find_divergence,
     load_run_model,

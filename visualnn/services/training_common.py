@@ -297,18 +297,6 @@ def make_callback_list(callbacks: list[Any], progress: Any, model: Any, epochs: 
     return RunnerCallbacks()
 
 
-def dataset_steps(dataset: Any, steps_per_epoch: int | None) -> int | None:
-    """The batches in one epoch as Keras counts them for its callbacks: ``steps_per_epoch``, else the
-    dataset's cardinality when known."""
-    if steps_per_epoch is not None:
-        return steps_per_epoch
-    cardinality = getattr(dataset, "cardinality", None)
-    if cardinality is None:
-        return None
-    n = int(cardinality())
-    return n if n >= 0 else None
-
-
 def make_callbacks(cfg: TrainingConfig, run_dir: str | None, has_val: bool, log_dir: str | None = None) -> list[Any]:
     """Early stopping, plateau, checkpoint and TensorBoard callbacks chosen in ``cfg`` (from the table).
 
@@ -423,7 +411,6 @@ def make_weight_keeper(initial_epoch: int = 0, compiled: bool = True) -> Any:
             super().__init__()
             self.kept_epoch = initial_epoch
             self._n_weights = 0
-            self._variables: list[Any] = []  # the model's weights, then its optimizer's variables
             self._copies: list[Any] = []  # their values at the kept epoch (CPU variables or NumPy arrays)
             self._copy: Any = None  # compiled: refreshes every copy in one call
 
@@ -442,7 +429,7 @@ def make_weight_keeper(initial_epoch: int = 0, compiled: bool = True) -> Any:
                 return
             optimizer = getattr(self.model, "optimizer", None)
             variables = [*self.model.weights, *(getattr(optimizer, "variables", None) or [])]
-            self._n_weights, self._variables = len(self.model.weights), variables
+            self._n_weights = len(self.model.weights)
             if not compiled or epoch == initial_epoch:  # before the first step the optimizer may lack its slots
                 self._copies = [keras.ops.convert_to_numpy(v) for v in variables]
                 return
