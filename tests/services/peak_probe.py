@@ -8,7 +8,10 @@ Usage: ``python -m tests.services.peak_probe TEMPLATE BATCH`` prints one JSON ob
   with the high-water mark reset just before the step (``/proc/self/clear_refs``, Linux). The step has run once
   before (tracing, optimizer build), so the measured step allocates only tensors. glibc is told to serve every
   block over 64 KiB with ``mmap`` and to return it on free (``MALLOC_MMAP_THRESHOLD_``, set by the parent),
-  so freed tensors leave the resident set as they would leave a GPU's allocator.
+  so freed tensors leave the resident set as they would leave a GPU's allocator. TensorFlow's oneDNN build
+  (on by default where the CPU has AVX-512) allocates large tensors from its own pool and never returns them, so
+  the step would reuse what the first steps left resident and show a few MB: the parent turns oneDNN off
+  (``TF_ENABLE_ONEDNN_OPTS=0``), and ``returns_memory`` says whether a freed 64 MB tensor left the resident set.
 """
 
 from __future__ import annotations
@@ -63,7 +66,11 @@ def main(name: str, batch: int) -> dict[str, object]:
     before = _status("VmRSS")
     model.train_on_batch(x, y)
     peak = _status("VmHWM")
-    return {"persistent_bytes": persistent, "step_bytes": peak - before, "batch": batch}
+    held = _status("VmRSS")
+    block = tf.ones((16 * 2**20,), dtype=tf.float32)  # 64 MB
+    del block
+    returns = _status("VmRSS") < held + 8 * 2**20
+    return {"persistent_bytes": persistent, "step_bytes": peak - before, "batch": batch, "returns_memory": returns}
 
 
 if __name__ == "__main__":

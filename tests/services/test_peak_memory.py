@@ -38,6 +38,7 @@ def _batch(name: str) -> int:
 
 def _measure(name: str, batch: int) -> dict[str, int]:
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0", CUDA_VISIBLE_DEVICES="",
+               TF_ENABLE_ONEDNN_OPTS="0",  # oneDNN's pool keeps freed tensors resident (see peak_probe)
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     out = subprocess.run([sys.executable, "-m", "tests.services.peak_probe", name, str(batch)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=400)
@@ -54,6 +55,8 @@ def test_training_peak_estimate_is_within_25_percent_of_tensorflow(name: str) ->
     project = offline_template(name)
     estimate = analyze_costs(project.graph, project.training, batch_size=batch)
     measured = _measure(name, batch)
+    assert measured["returns_memory"], "TensorFlow's allocator kept a freed 64 MB tensor resident: VmHWM cannot " \
+        "measure the step here (see tests/services/peak_probe.py)"
     total = measured["persistent_bytes"] + measured["step_bytes"]
     error = estimate.training_peak_bytes / total - 1
     assert abs(error) <= TOLERANCE, (
