@@ -10,8 +10,10 @@ train job (``services/training.py``, data read from disk by ``services/datasets`
 shuffle as the project sets them) and through the script ``visualnn export-code`` writes for the same
 project (its ``main()``). The two fits run in lockstep, taking turns epoch by epoch (``Turns``), so that each
 epoch of one side runs right beside the same epoch of the other; which side goes first alternates. A side's
-round figure is the median of its epochs 2..N (N = 10 by default); the figure is the median over rounds of
-app / script. Before each round of a case the heap is settled (see ``settle``).
+round figure is the median of its epochs 2..N; the figure is the median over rounds of app / script. N is at
+least 10, and more where a template's epochs are short: its timed epochs last at least ``MIN_TIMED_S`` (a
+20-30 ms epoch swings by several percent, and nine of them could not tell 2 % apart). Before each round of a
+case the heap is settled (see ``settle``).
 Each figure is printed with its goal beside it; the script exits 1 when one misses.
 """
 
@@ -21,6 +23,7 @@ import argparse
 import contextlib
 import importlib
 import io
+import math
 import os
 import shutil
 import statistics
@@ -29,7 +32,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +48,10 @@ def _report(name: str, value: float, goal: str, ok: bool, unit: str = "") -> Non
 # ----------------------------------------------------------------------- overhead
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 EPOCH_GOAL = 1.02  # the app's seconds per epoch over the exported script's
-EPOCHS = 10  # per fit: epoch 1 traces, epochs 2..10 are timed (9 epoch lengths: a 5-epoch fit swung +-10 %)
-ROUNDS = 5  # after the warm-up round
+EPOCHS = 10  # per fit, at least: epoch 1 traces, epochs 2..N are timed (a 5-epoch fit swung +-10 %)
+MIN_TIMED_S = 1.5  # the timed epochs of one fit last at least this long (estimated from a calibration fit)
+MAX_EPOCHS = 200
+ROUNDS = 7  # after the warm-up and calibration
 
 # Each template on the bundled example it trains on: (example folder, data inside it, target, array mapping).
 # Data None: the example's own project, which resources/examples/make_examples.py made from that template.
@@ -76,6 +81,7 @@ class EpochCase:
     folder: Path
     project: Any  # the Project as the app loads it from the .vnn
     script: Any  # the exported script, imported as a module
+    epochs: int = EPOCHS  # per timed fit (see ``calibrate``)
 
     @property
     def name(self) -> str:
@@ -392,6 +398,17 @@ def check_same_work(name: str, losses: dict[str, list[float]]) -> None:
                          f"(losses {losses['app']} vs {losses['script']})")
 
 
+def calibrate(case: EpochCase, least: int) -> int:
+    """Epochs per timed fit of ``case``: at least ``least``, and enough that epochs 2..N last ``MIN_TIMED_S``.
+
+    One short fit of the exported script (not timed for the figure) measures the epoch; it is also the case's
+    warm-up (its data in the file cache, its functions traced once in the process)."""
+    with epoch_clock() as marks:
+        _train_script(case, 4)
+    epoch_s = statistics.median(m.end - m.start for m in marks[1:])
+    return max(least, min(MAX_EPOCHS, 1 + math.ceil(MIN_TIMED_S / max(epoch_s, 1e-3))))
+
+
 def seconds_per_epoch(marks: list[Mark], epochs: int, who: str) -> tuple[float, float]:
     """Median wall and CPU seconds of epochs 2..N (epoch 1 traces the train and test functions)."""
     if len(marks) != epochs:
@@ -405,8 +422,10 @@ class EpochFigure:
     """One case's result: per-round (wall, CPU) seconds per epoch of each side, and the verdict."""
 
     name: str
+    epochs: int
     app: list[tuple[float, float]]
     script: list[tuple[float, float]]
+    marks: list[dict[str, list[Mark]]] = field(default_factory=list)  # each round's epochs, both sides (--dump)
 
     def ratio(self, i: int = 0) -> float:
         """Median over rounds of app / script (i = 0: wall time, the figure; 1: CPU time, to explain it)."""
@@ -443,7 +462,8 @@ def settle() -> None:
 def time_epochs(templates: list[str], epochs: int, rounds: int, together: bool = True) -> list[EpochFigure]:
     """Per-epoch time of the app's training path and of the exported script, each template on its example.
 
-    A warm-up pair (the first case, both sides) is discarded. Then each round times every case on both
+    A warm-up (the first case's app side: the process's first engine job) is discarded, and each case is
+    calibrated (:func:`calibrate`: its epochs per fit, at least ``epochs``). Then each round times every case on both
     sides, alternating which side goes first: ``together``, in lockstep (the two fits take turns epoch by
     epoch, see :class:`Turns`), else one whole fit after the other (the GPU bench, which samples each side's
     utilisation while it runs). A side's round figure is the median of its epochs 2..N.
@@ -460,26 +480,30 @@ def time_epochs(templates: list[str], epochs: int, rounds: int, together: bool =
     scratch = Path(tempfile.mkdtemp(prefix="vnn-bench-epochs-"))
     try:
         cases = [prepare_case(t, scratch) for t in templates]
-        figures = {c.template: EpochFigure(c.name, [], []) for c in cases}
         t_start = time.perf_counter()
-        run_app(cases[0], epochs)  # warm-up: first fit in the process, first engine job
-        run_script(cases[0], epochs)
+        _train_app(cases[0], 3)  # warm-up: first fit in the process, first engine job
+        for case in cases:
+            case.epochs = calibrate(case, epochs)
+        figures = {c.template: EpochFigure(c.name, c.epochs, [], []) for c in cases}
+        print(f"  epochs per fit: {', '.join(f'{c.template} {c.epochs}' for c in cases)} "
+              f"(calibrated at {time.perf_counter() - t_start:.0f} s)", flush=True)
         for r in range(1, rounds + 1):
             for i, case in enumerate(cases):
                 first = "app" if (r + i) % 2 == 0 else "script"
                 if together:
                     settle()
-                    marks = lockstep(case, epochs, first)
+                    marks = lockstep(case, case.epochs, first)
                 else:
                     marks = {}
                     for side in (first, "script" if first == "app" else "app"):
                         settle()
-                        marks[side] = (run_app if side == "app" else run_script)(case, epochs)
+                        marks[side] = (run_app if side == "app" else run_script)(case, case.epochs)
+                figures[case.template].marks.append(marks)
                 losses = {}
                 for side, side_marks in marks.items():
                     losses[side] = [m.loss for m in side_marks]
                     getattr(figures[case.template], side).append(
-                        seconds_per_epoch(side_marks, epochs, f"{side} {case.name}"))
+                        seconds_per_epoch(side_marks, case.epochs, f"{side} {case.name}"))
                 if r == 1:
                     check_same_work(case.name, losses)
             print(f"  round {r} of {rounds} done at {time.perf_counter() - t_start:.0f} s, "
@@ -490,23 +514,31 @@ def time_epochs(templates: list[str], epochs: int, rounds: int, together: bool =
 
 
 def print_epoch_table(figures: list[EpochFigure], epochs: int, rounds: int, baseline: str = "script") -> None:
-    """figure | goal | baseline | ratio | verdict, with the app's time and the CPU-time ratio beside."""
+    """figure | goal | baseline | ratio | verdict, with the app's time, the CPU-time ratio and N beside."""
     print(f"{'figure':<46} | {'goal':<8} | {'baseline (' + baseline + ')':<18} | {'app':<12} | {'ratio':<6} | "
-          f"verdict | cpu ratio")
+          f"verdict | cpu ratio | epochs")
     for f in figures:
         print(f"{'per-epoch training, ' + f.name:<46} | <= {EPOCH_GOAL:.2f}x | "
               f"{statistics.median(s[0] for s in f.script) * 1000:9.1f} ms/ep | "
               f"{statistics.median(a[0] for a in f.app) * 1000:6.1f} ms/ep | {f.ratio():6.3f} | "
-              f"{'PASS' if f.ok else 'MISS':<7} | {f.ratio(1):.3f}", flush=True)
+              f"{'PASS' if f.ok else 'MISS':<7} | {f.ratio(1):9.3f} | {f.epochs}", flush=True)
     load = os.getloadavg()
-    print(f"  median of {rounds} interleaved rounds after a warm-up, epochs 2..{epochs} of each fit; "
-          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    print(f"  median of {rounds} interleaved rounds after a warm-up, epochs 2..N of each fit (N at least {epochs}, "
+          f"and timed epochs of at least {MIN_TIMED_S} s); load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+          f"on {os.cpu_count()} cores")
 
 
-def bench_epochs(templates: list[str], epochs: int, rounds: int) -> bool:
-    """The per-epoch case: time, print the table; True when every template meets the goal."""
+def bench_epochs(templates: list[str], epochs: int, rounds: int, dump: str | None = None) -> bool:
+    """The per-epoch case: time, print the table; True when every template meets the goal.
+
+    ``dump``: also write every epoch's mark (both sides, every round) to this JSON file, for a reviewer."""
     figures = time_epochs(templates, epochs, rounds)
     print_epoch_table(figures, epochs, rounds)
+    if dump:
+        import json
+
+        rows = {f.name: [{side: [asdict(m) for m in ms] for side, ms in r.items()} for r in f.marks] for f in figures}
+        Path(dump).write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return all(f.ok for f in figures)
 
 
@@ -552,16 +584,17 @@ def main() -> int:
     ap.add_argument("--only", choices=("epochs", "plot"))
     ap.add_argument("--templates", nargs="+", choices=list(PAIRS), default=list(PAIRS), metavar="NAME",
                     help="per-epoch case: the templates to time (default: all)")
-    ap.add_argument("--epochs", type=int, default=EPOCHS, help=f"per-epoch case: epochs per fit (default {EPOCHS})")
+    ap.add_argument("--epochs", type=int, default=EPOCHS, help=f"per-epoch case: epochs per fit, at least (default {EPOCHS}; more for short epochs)")
     ap.add_argument("--rounds", type=int, default=ROUNDS, help=f"per-epoch case: rounds after the warm-up "
                                                                f"(default {ROUNDS}, at least 5)")
+    ap.add_argument("--dump", metavar="FILE", help="per-epoch case: write every epoch's timing to FILE (JSON)")
     args = ap.parse_args()
     q = args.quick
     ok = True
     if args.only in (None, "plot"):
         ok &= bench_plot(100_000, 5 if q else 15) <= 16
     if args.only in (None, "epochs"):
-        ok &= bench_epochs(args.templates, max(2, args.epochs), max(5, args.rounds))
+        ok &= bench_epochs(args.templates, max(2, args.epochs), max(5, args.rounds), args.dump)
     sys.stdout.flush()
     os._exit(0 if ok else 1)  # skip interpreter teardown: PySide6/pyqtgraph objects can crash while being collected
 
