@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from visualnn.core.protocol import (
     Control,
@@ -43,6 +47,26 @@ def test_nan_and_inf_travel_as_strings() -> None:
     assert isinstance(msg, Message)
     assert math.isnan(as_float(msg.data["logs"]["loss"]))
     assert as_float(msg.data["logs"]["x"][0]) == float("inf")
+
+
+_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=5))
+_DATA = st.dictionaries(st.text(max_size=5), st.recursive(
+    _LEAVES, lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=12), max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_DATA)
+def test_encode_writes_what_the_copying_encoder_wrote_and_leaves_the_data_alone(data: dict[str, object]) -> None:
+    """encode skips to_dict's deep copy and looks for NaN/inf only when json finds one: same line as the
+    encoder that copied everything and walked every value, and the caller's data unchanged."""
+    from visualnn.core.protocol import _finite
+
+    for obj in (Message("j", "batch", data), Job("j", "train", data)):
+        before = copy.deepcopy(data)
+        expected = json.dumps(_finite(obj.to_dict()), separators=(",", ":")) + "\n"
+        assert encode(obj) == expected
+        assert repr(data) == repr(before)  # repr: NaN != NaN
 
 
 @pytest.mark.parametrize(
