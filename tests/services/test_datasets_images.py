@@ -143,8 +143,9 @@ def test_the_byte_check_reads_past_its_first_read_for_large_files(tmp_path: Path
 
 
 def test_many_files_are_checked_in_parallel_in_file_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above a threshold the byte checks run on a thread pool: the files, their order, labels, formats and the
-    skipped files (named, in file order) are those of checking one file after another."""
+    """Above a threshold, when the first files (timed) came from the disk, the rest of the byte checks run on a
+    thread pool; from the page cache they stay on the calling thread. Either way the files, their order, labels,
+    formats and the skipped files (named, in file order) are those of checking one file after another."""
     from visualnn.services.datasets import images
 
     root = make_folder(tmp_path / "imgs", {"a": 30, "b": 30, "c": 30})
@@ -163,15 +164,19 @@ def test_many_files_are_checked_in_parallel_in_file_order(tmp_path: Path, monkey
         return check(path, max_pixels)
 
     monkeypatch.setattr(images, "_PARALLEL_FROM", 16)
+    monkeypatch.setattr(images, "_PROBE_FILES", 8)
     monkeypatch.setattr(images, "check_image", spy)
     monkeypatch.setattr(images.os, "cpu_count", lambda: 4)
-    pooled = scan_image_folder(str(root))
-    assert any(name.startswith("image-check") for name in threads), threads  # really on the pool
-    assert (pooled.files, pooled.labels, pooled.formats, pooled.declared, pooled.class_names) == (
-        serial.files, serial.labels, serial.formats, serial.declared, serial.class_names)
-    assert pooled.skipped == serial.skipped
-    assert [Path(p).name for p, _ in pooled.skipped] == ["3.png", "17.png", "notes.txt", "29.png", "5.png"]
-    assert len(pooled.files) == 86
+    for cold, pool_used in ((0.0, True), (float("inf"), False)):  # probe read from the disk / from the page cache
+        threads.clear()
+        monkeypatch.setattr(images, "_COLD_S_PER_FILE", cold)
+        pooled = scan_image_folder(str(root))
+        assert any(name.startswith("image-check") for name in threads) == pool_used, threads
+        assert (pooled.files, pooled.labels, pooled.formats, pooled.declared, pooled.class_names) == (
+            serial.files, serial.labels, serial.formats, serial.declared, serial.class_names)
+        assert pooled.skipped == serial.skipped
+        assert [Path(p).name for p, _ in pooled.skipped] == ["3.png", "17.png", "notes.txt", "29.png", "5.png"]
+        assert len(pooled.files) == 86
 
 
 def test_training_scan_checks_every_file_but_reads_no_header(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
