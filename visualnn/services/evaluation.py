@@ -9,7 +9,14 @@ from visualnn.core.dataset import evaluated_split_label
 from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest
 from visualnn.core.training_config import DIVERGED, RunRecord
-from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
+from visualnn.services.training_common import (
+    Sink,
+    TrainingError,
+    explain,
+    load_run_model,
+    null_sink,
+    undecodable_cause,
+)
 from visualnn.services.training_data import load_data, model_names, model_shapes
 
 MAX_POINTS = 5000  # regression scatter points sent to the UI
@@ -227,6 +234,9 @@ def run_evaluation(req: EvaluateRequest[Project], sink: Sink = null_sink) -> dic
     try:
         report = evaluate_model(model, dataset, task, names, req.max_wrong, getattr(data, "parts", None))
     except Exception as exc:
+        damaged = undecodable_cause(data, exc)
+        if damaged is not None:
+            raise TrainingError(f"Evaluation stopped: {damaged}") from exc
         raise TrainingError(f"Evaluation failed: {explain(exc)}") from exc
     report["run_id"] = run.id
     report["split"] = split  # the split really scored: "val" when a test split was asked for and there is none

@@ -53,6 +53,7 @@ from visualnn.services.training_common import (
     new_run_id,
     null_sink,
     releasing_traced_gradients,
+    undecodable_cause,
 )
 from visualnn.services.training_data import (
     check_part_shapes,
@@ -243,6 +244,9 @@ def _run_training(
             raise
         if isinstance(exc, BuildError):
             raise TrainingError(str(exc)) from exc
+        damaged = undecodable_cause(data, exc)
+        if damaged is not None:
+            raise TrainingError(f"Training stopped: {damaged}") from exc
         raise TrainingError(f"Training failed: {explain(exc)}") from exc
     finally:
         keras.mixed_precision.set_global_policy("float32")

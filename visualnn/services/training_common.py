@@ -349,6 +349,20 @@ def explain(exc: BaseException) -> str:
     return text
 
 
+def undecodable_cause(data: Any, exc: BaseException) -> str | None:
+    """The damaged image files behind ``exc`` (TensorFlow failed while reading ``data``, an image folder's), named with
+    the fix; None for any other failure. The image pipelines do not drop files that fail to decode, so the run stops
+    on the first one and this finds them all (each file decoded once, only after such a failure)."""
+    import tensorflow as tf
+
+    if not isinstance(exc, tf.errors.OpError) or (getattr(data, "stats", None) or {}).get("source") != "images":
+        return None
+    from visualnn.services.datasets.images_tf import undecodable_images, undecodable_message
+
+    bad = undecodable_images(data)
+    return undecodable_message(bad) if bad else None
+
+
 def finite_or_none(value: Any) -> Any:
     """Project files are strict JSON: a NaN/inf loss is recorded as null."""
     return value if value is None or math.isfinite(value) else None

@@ -177,11 +177,9 @@ def make_dataset(x, y, batch_size, training):
         lambda x, label: (on_images(x, load_image), label),
         num_parallel_calls=tf.data.AUTOTUNE,
     )
-    if DATA.get("table"):
-        # Every image has its table row: a file that fails to decode stops the run.
-        ds = ds.apply(tf.data.experimental.assert_cardinality(count))
-    else:
-        ds = ds.ignore_errors()  # files that fail to decode are dropped
+    # A file that fails to decode stops the run, as in VisualNN (which then names the damaged files); with a
+    # table, every image also has its row.
+    ds = ds.apply(tf.data.experimental.assert_cardinality(count))
     if PIPELINE["cache"]:
         ds = ds.cache()
         if shuffle:
