@@ -63,7 +63,11 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         """Wire form."""
-        return {"t": "job", "id": self.id, "type": self.type, "payload": copy.deepcopy(self.payload)}
+        return copy.deepcopy(self.wire())
+
+    def wire(self) -> dict[str, Any]:
+        """Wire form sharing the payload (read-only use: :func:`encode`)."""
+        return {"t": "job", "id": self.id, "type": self.type, "payload": self.payload}
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,10 @@ class Control:
 
     def to_dict(self) -> dict[str, Any]:
         """Wire form."""
+        return self.wire()
+
+    def wire(self) -> dict[str, Any]:
+        """Wire form (nothing in it to share)."""
         return {"t": "control", "job_id": self.job_id, "action": self.action}
 
 
@@ -88,7 +96,11 @@ class Message:
 
     def to_dict(self) -> dict[str, Any]:
         """Wire form."""
-        return {"t": "msg", "job_id": self.job_id, "kind": self.kind, "data": copy.deepcopy(self.data)}
+        return copy.deepcopy(self.wire())
+
+    def wire(self) -> dict[str, Any]:
+        """Wire form sharing the data (read-only use: :func:`encode`)."""
+        return {"t": "msg", "job_id": self.job_id, "kind": self.kind, "data": self.data}
 
 
 Wire = Job | Control | Message
@@ -98,25 +110,17 @@ def encode(obj: Wire) -> str:
     """One protocol object as a single JSON line (with the trailing newline).
 
     The training thread sends a message at every epoch and every progress report: the object is written as it
-    is (``to_dict``'s deep copy is for callers that keep the dict; JSON writing changes nothing), and NaN/inf
-    are looked for only when ``json`` finds one (in-run this took the encode from ~80 to ~25 us).
+    is (``wire()``, not ``to_dict``'s deep copy, which is for callers that keep the dict; JSON writing changes
+    nothing), and NaN/inf are looked for only when ``json`` finds one (in a fit this took an encode from ~80 to
+    ~50 us).
     """
-    wire = _wire(obj)
+    wire = obj.wire()
     try:
         text = json.dumps(wire, separators=(",", ":"), allow_nan=False)
     except ValueError:
         # JSON has no NaN/inf, yet a diverging loss is exactly what the user must see: send them as strings.
         text = json.dumps(_finite(wire), separators=(",", ":"))
     return text + "\n"
-
-
-def _wire(obj: Wire) -> dict[str, Any]:
-    """``obj.to_dict()`` without copying its payload (read-only use)."""
-    if isinstance(obj, Message):
-        return {"t": "msg", "job_id": obj.job_id, "kind": obj.kind, "data": obj.data}
-    if isinstance(obj, Job):
-        return {"t": "job", "id": obj.id, "type": obj.type, "payload": obj.payload}
-    return obj.to_dict()
 
 
 def decode(line: str | bytes) -> Wire:

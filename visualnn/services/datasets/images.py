@@ -8,6 +8,7 @@ listed, never fatal. Pillow reads headers of a sample to report sizes and colour
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -228,8 +229,6 @@ def check_images(paths: list[str], max_pixels: int = MAX_IMAGE_PIXELS) -> list[C
     timed; when they were read from the disk (slower than :data:`_COLD_S_PER_FILE` a file) the rest are checked
     on a few threads, over contiguous runs of files, so that the disk's waits overlap (the checks are mostly
     system calls, which release the GIL); from the page cache they go on on the calling thread."""
-    import time
-
     workers = min(8, os.cpu_count() or 1)
     if len(paths) < _PARALLEL_FROM or workers < 2:
         return [check_image(p, max_pixels) for p in paths]

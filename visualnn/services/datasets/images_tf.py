@@ -276,8 +276,8 @@ def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], 
 
 
 def undecodable_images(data: PreparedData, limit: int = 10_000) -> list[str]:
-    """The image files of an image folder's prepared ``data`` that do not decode (at most ``limit`` files checked,
-    each split in its order): what a pipeline error during training or evaluation is explained with. Each file is
+    """The image files of an image folder's prepared ``data`` that do not decode (the first ``limit`` files of each
+    split, in its order): what a pipeline error during training or evaluation is explained with. Each file is
     decoded on its own, eagerly, as predictions decode them."""
     if data.raw_samples is None:
         return []
