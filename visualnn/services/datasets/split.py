@@ -37,6 +37,14 @@ def _cut(n: int, frac: float) -> int:
     return int(n * frac + 0.5)
 
 
+def draw_order(n: int, seed: int) -> Any:
+    """Rule 2's permutation of ``n`` rows, to hand to :func:`split_indices` as ``order``. NumPy draws it without
+    the GIL (25 ms for a million rows), so a caller can draw it on a thread while it reads the columns."""
+    import numpy as np
+
+    return np.random.default_rng(seed).permutation(n)
+
+
 def split_indices(
     n: int,
     val: float,
@@ -45,13 +53,20 @@ def split_indices(
     labels: Any = None,
     stratify: bool = False,
     class_names: list[str] | None = None,
+    order: Any = None,
 ) -> SplitIndices:
-    """Train/validation/test row positions for ``n`` samples (see the module docstring for the exact rule)."""
+    """Train/validation/test row positions for ``n`` samples (see the module docstring for the exact rule).
+
+    ``order``: :func:`draw_order` of ``(n, seed)`` when already drawn (used by the split that is not stratified).
+    """
     import numpy as np
 
     rng = np.random.default_rng(seed)
     if not stratify or labels is None:
-        order = rng.permutation(n)
+        if order is None:
+            order = rng.permutation(n)
+        elif len(order) != n:
+            raise ValueError(f"the order drawn has {len(order)} rows, not {n}")
         n_test, n_val = _cut(n, test), _cut(n, val)
         if n - n_test - n_val < 1:
             raise DataError(

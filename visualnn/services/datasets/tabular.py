@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from visualnn.services.datasets.columns import (
     text_values,
 )
 from visualnn.services.datasets.errors import DataError, Problem
-from visualnn.services.datasets.split import SplitIndices, split_indices
+from visualnn.services.datasets.split import SplitIndices, draw_order, split_indices
 from visualnn.services.datasets.tables import release
 
 
@@ -195,6 +196,12 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
             f"{path}: target column {targets[0]!r} has a single class ({only!r}) in every row; a classifier needs "
             "at least two classes. Choose another target column or add rows of the other classes."
         )
+    split = spec.split()
+    stratified = split.stratify and classification
+    # The split's permutation (for every row: the usual case keeps them all) is drawn on a thread meanwhile.
+    drawing = ThreadPoolExecutor(1)
+    order = None if stratified else drawing.submit(draw_order, table.num_rows, split.seed)
+    drawing.shutdown(wait=False)
     # Rows without a target cannot be trained on; rows with a missing feature under "drop" neither.
     keep = ~np.isnan(y_raw).any(axis=1)
     n_no_target = int((~keep).sum())
@@ -217,9 +224,11 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
     n_dropped = len(keep) - n_kept - n_no_target
     y_all = y_raw if rows is None else y_raw[rows]
     del y_raw, keep
-    split = spec.split()
     labels = y_all[:, 0].astype(np.int64) if classification else None
-    idx = split_indices(n_kept, split.val, split.test, split.seed, labels, split.stratify and classification, class_names)
+    drawn = order.result() if order is not None else None
+    idx = split_indices(n_kept, split.val, split.test, split.seed, labels, stratified, class_names,
+                        order=drawn if drawn is not None and len(drawn) == n_kept else None)
+    del drawn, order
     del labels
     # Targets first: their temporaries are gone before the feature matrices are filled.
     y = {k: _encode_y(y_all[getattr(idx, k)], task, len(class_names), spec.target_encoding()) for k in ("train", "val", "test")}
@@ -284,15 +293,14 @@ def _fit_and_apply(
     spec: DatasetSpec, features: list[str], infos: dict[str, ColumnInfo], column_values: Callable[..., Any],
     rows: Any, idx: SplitIndices, blocks: list[tuple[int, Any]],
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Fill the split matrices from the table, fitting each feature on the training rows, in three passes.
+    """Fill the split matrices from the table, fitting each feature on the training rows first, in two passes.
 
-    1. Block of rows by block, each split's rows are gathered into its float32 matrix: numeric values as
-       they are (rounded to float32: :func:`as_float32`), categorical columns encoded (their vocabulary is
-       fitted first, from the whole column). Each block is freed once written, so the table and the
-       matrices are never both whole in memory.
-    2. Each numeric column is fitted on its training values, read back from the training matrix (the same
-       values in the same order as the column's training rows).
-    3. The matrices are filled and scaled in place, a slice of rows at a time.
+    1. Each feature is fitted on its training rows, read from the table's column in row order: a categorical
+       column's vocabulary comes from the whole column, a numeric column's fill and scaling from its training
+       values rounded to float32 (:func:`as_float32`), exactly the values the training matrix will hold.
+    2. Block of rows by block, the rows are encoded, filled and scaled (a slice of rows at a time, in float64 as
+       :func:`_apply_numeric` says) and each split's rows are gathered into its float32 matrix. Each block is
+       freed once written, so the table and the matrices are never both whole in memory.
 
     Split indices are sorted, so the rows of one block land in one contiguous slice of each split's matrix.
     """
@@ -305,38 +313,48 @@ def _fit_and_apply(
     def spans(first: int, end: int) -> dict[str, tuple[int, int]]:
         return {k: (int(np.searchsorted(v, first)), int(np.searchsorted(v, end))) for k, v in sources.items()}
 
-    def fit_categorical(name: str) -> dict[str, Any]:  # the vocabulary needs the whole column
-        values = column_values(name)
-        train = values[idx.train if full else rows[idx.train]]
-        return _fit_column(spec, name, infos[name], train, values if full else values[rows])
-
-    categorical = {n: fit_categorical(n) for n in features if _kind(spec, infos[n]) == "categorical"}
-    widths = [len(categorical[n]["columns"]) if n in categorical else 1 for n in features]
-    starts = [0, *itertools.accumulate(widths)][:-1]
-    width = sum(widths)
-    out = {k: np.empty((v.size, width), dtype=np.float32) for k, v in sources.items()}
-    missing: list[int] = []  # the first rows of the blocks holding a missing value (NaN)
-
-    def gather(first: int, part: Any) -> None:
-        values = np.empty((part.num_rows, width), dtype=np.float32)
-        for name, col, block in zip(features, starts, widths, strict=True):
-            raw = column_values(name, part)
-            values[:, col : col + block] = _apply_column(categorical[name], raw) if name in categorical else raw[:, None]
-        if np.isnan(values.sum(dtype=np.float64)):
-            missing.append(first)
-        for k, (lo, hi) in spans(first, first + part.num_rows).items():
+    def fit(name: str) -> dict[str, Any]:
+        if _kind(spec, infos[name]) == "categorical":
+            values = column_values(name)  # the whole column: the vocabulary comes from every row
+            return _fit_column(spec, name, infos[name], values[sources["train"]], values if full else values[rows])
+        # The training values, block by block straight into the float64 vector the statistics need (the fewer
+        # and smaller the temporaries, the less memory the matrices find already taken).
+        train = np.empty(sources["train"].size, dtype=np.float64)
+        for first, part in blocks:
+            lo, hi = spans(first, first + part.num_rows)["train"]
             if hi > lo:
-                out[k][lo:hi] = values[sources[k][lo:hi] - first]
+                train[lo:hi] = as_float32(column_values(name, part)[sources["train"][lo:hi] - first])
+        return _fit_column(spec, name, infos[name], train, None, rounded=True)
 
-    def scale(k: str, lo: int) -> None:
-        chunk = out[k][lo : lo + _FILL_ROWS].astype(np.float64)
-        _apply_numeric(chunk, *vectors)
-        out[k][lo : lo + _FILL_ROWS] = chunk
-
-    # NumPy lets go of the GIL in its loops: blocks are gathered, columns fitted and rows scaled on two threads.
-    from concurrent.futures import ThreadPoolExecutor
-
+    # NumPy lets go of the GIL in its loops: columns are fitted, and blocks filled, on two threads.
     with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as threads:
+        plan = list(threads.map(fit, features))
+        recipes = dict(zip(features, plan, strict=True))
+        widths = [len(p["columns"]) for p in plan]
+        starts = [0, *itertools.accumulate(widths)][:-1]
+        width = sum(widths)
+        vectors = _recipe_vectors(plan)
+        _fill, center, scale_by = vectors
+        # Nothing to scale (scaling none or layer): the rows go in as they are, unless a value is missing.
+        scaled = bool(center.any() or (scale_by != 1).any())
+        out = {k: np.empty((v.size, width), dtype=np.float32) for k, v in sources.items()}
+
+        def gather(first: int, part: Any) -> None:
+            values = np.empty((part.num_rows, width), dtype=np.float32)
+            for name, col, block in zip(features, starts, widths, strict=True):
+                raw = column_values(name, part)
+                recipe = recipes[name]
+                values[:, col : col + block] = _apply_column(recipe, raw) if recipe["kind"] == "categorical" else raw[:, None]
+            # NaN propagates through min (the values are finite otherwise).
+            missing = bool(values.size) and bool(np.isnan(values.min()))
+            if scaled or missing:
+                wide = values.astype(np.float64)
+                _apply_numeric(wide, *vectors, may_miss=missing)
+                values[...] = wide
+            for k, (lo, hi) in spans(first, first + part.num_rows).items():
+                if hi > lo:  # straight into the matrix (mode clip: the positions are in range, and take skips its buffer)
+                    np.take(values, sources[k][lo:hi] - first, axis=0, out=out[k][lo:hi], mode="clip")
+
         blocks.reverse()
         while blocks:
             first, part = blocks.pop()
@@ -344,27 +362,19 @@ def _fit_and_apply(
             list(threads.map(lambda job: gather(*job), sub))
             del part, sub
             release()
-
-        def fit(i: int) -> dict[str, Any]:
-            name = features[i]
-            return categorical.get(name) or _fit_column(spec, name, infos[name], out["train"][:, starts[i]], None)
-
-        plan = list(threads.map(fit, range(len(features))))
-        vectors = _recipe_vectors(plan)
-        _fill, center, scale_by = vectors
-        # Nothing to fill or scale (scaling none or layer, no cell missing): the matrices already hold the tensors.
-        if missing or center.any() or (scale_by != 1).any():
-            jobs = [(k, lo) for k, v in out.items() for lo in range(0, len(v), _FILL_ROWS)]
-            list(threads.map(lambda job: scale(*job), jobs))
     return plan, out
 
 
 _FILL_ROWS = 16384
-"""Rows gathered, or scaled, at once while the split matrices fill."""
+"""Rows encoded, scaled and gathered at once while the split matrices fill."""
 
 
-def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, everything: Any) -> dict[str, Any]:
-    """The JSON-able recipe for one column, with statistics from the training rows only."""
+def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, everything: Any,
+                rounded: bool = False) -> dict[str, Any]:
+    """The JSON-able recipe for one column, with statistics from the training rows only.
+
+    ``rounded``: ``train`` is already :func:`as_float32` of the values, a float64 vector this function may overwrite.
+    """
     import numpy as np
 
     kind = _kind(spec, info)
@@ -385,15 +395,14 @@ def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, ever
         plan["encoding"] = spec.column(name).encoding
         plan["columns"] = [f"{name}={c}" for c in cats] if plan["encoding"] == "onehot" else [name]
         return plan
-    train = as_float32(train)
-    nan = np.isnan(train)
-    has_nan = bool(nan.any())
-    finite = train[~nan] if has_nan else train  # copies only when values are missing
-    del nan
+    train = train if rounded else as_float32(train)  # a private float64 copy (overwritten by _mean_std below)
+    total = np.add.reduce(train)  # NaN exactly when a value is missing (the values are within float32's range)
+    has_nan = bool(np.isnan(total))
+    finite = train[~np.isnan(train)] if has_nan else train  # copies only when values are missing
     fill = 0.0
     if finite.size:
         if strategy == "mean":
-            fill = float(finite.mean(dtype=np.float64))
+            fill = float(finite.mean(dtype=np.float64)) if has_nan else float(total / finite.size)
         elif strategy == "median":
             fill = float(np.median(finite))
         elif strategy == "most_frequent":
@@ -412,7 +421,7 @@ def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, ever
     filled = np.where(np.isnan(train), fill, train) if has_nan else train
     center, scale = 0.0, 1.0
     if scaling in ("standardize", "layer") and filled.size:
-        center, scale = float(filled.mean(dtype=np.float64)), float(filled.std(dtype=np.float64))
+        center, scale = _mean_std(filled, None if has_nan else total)
     elif scaling == "minmax" and filled.size:
         center, scale = float(filled.min()), float(filled.max() - filled.min())
     if not (np.isfinite(center) and np.isfinite(scale) and np.isfinite(fill)):  # values are within float32's range
@@ -423,6 +432,19 @@ def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, ever
     plan["center"], plan["scale"] = center, (scale if scale > 0 else 1.0)
     plan["columns"] = [name]
     return plan
+
+
+def _mean_std(values: Any, total: Any = None) -> tuple[float, float]:
+    """``values.mean()`` and ``values.std()`` of a float64 vector, bit for bit as NumPy computes them (the same
+    pairwise sums over the same arrays) in three passes instead of six; ``values`` is overwritten. ``total``: its
+    sum (``numpy.add.reduce``) when already known."""
+    import numpy as np
+
+    n = values.size
+    mean = (np.add.reduce(values) if total is None else total) / n
+    np.subtract(values, mean, out=values)
+    np.multiply(values, values, out=values)
+    return float(mean), float(np.sqrt(np.add.reduce(values) / n))
 
 
 def _apply_column(plan: dict[str, Any], raw: Any) -> Any:
@@ -460,15 +482,16 @@ def _recipe_vectors(plan: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
     return np.array(fill), np.array(center), np.array(scale)
 
 
-def _apply_numeric(values: Any, fill: Any, center: Any, scale: Any) -> None:
+def _apply_numeric(values: Any, fill: Any, center: Any, scale: Any, may_miss: bool = True) -> None:
     """Fill and scale the columns of ``values`` (float64 (n, w), already rounded by :func:`as_float32`) in place.
 
     The numeric recipe, in one place: a missing value takes the column's fill, then ``(x - center) / scale``.
+    ``may_miss=False``: the caller knows no value is missing (the look for one is skipped).
     """
     import numpy as np
 
     # One pass finds the columns with a missing value (inf - inf only costs a look at that column).
-    for j in np.flatnonzero(np.isnan(values.sum(axis=0))):
+    for j in np.flatnonzero(np.isnan(values.sum(axis=0))) if may_miss else ():
         column = values[:, j]
         column[np.isnan(column)] = fill[j]
     values -= center
