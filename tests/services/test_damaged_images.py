@@ -62,3 +62,20 @@ def test_training_and_evaluation_stop_on_a_damaged_image_and_name_it(tmp_path: P
         assert "1 image file(s) could not be decoded" in message, message
         assert str(bad) in message and "save each again in an image editor" in message, message
         assert "dogs_2.png" not in message  # only the damaged file is named
+
+
+def test_an_image_and_table_run_names_the_damaged_image(tmp_path: Path) -> None:
+    """Images with a table of per-image values (the key column names each image): the same stop, the same naming."""
+    from tests.services.image_table_helpers import image_project, write_images
+    from visualnn.services.training import run_training
+    from visualnn.services.training_common import TrainingError
+
+    write_images(str(tmp_path), n=24)
+    bad = tmp_path / "images" / "dark" / "img005.png"
+    _damage(bad)
+    assert check_image(str(bad))[1] is None
+    with pytest.raises(TrainingError) as caught:
+        run_training(TrainRequest(project=image_project(), base_dir=str(tmp_path)))
+    message = str(caught.value)
+    assert "1 image file(s) could not be decoded" in message, message
+    assert str(bad) in message and "img003.png" not in message, message

@@ -276,18 +276,23 @@ def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], 
 
 
 def undecodable_images(data: PreparedData, limit: int = 10_000) -> list[str]:
-    """The image files of an image folder's prepared ``data`` that do not decode (the first ``limit`` files of each
+    """The image files of an image folder's prepared ``data`` (with or without a table) that do not decode (the first ``limit`` files of each
     split, in its order): what a pipeline error during training or evaluation is explained with. Each file is
     decoded on its own, eagerly, as predictions decode them."""
     if data.raw_samples is None:
         return []
     bad: list[str] = []
     for split, count in (("train", data.n_train), ("val", data.n_val), ("test", data.n_test)):
-        for path in data.raw_samples(split, min(count, limit)):
+        samples = data.raw_samples(split, min(count, limit))
+        if hasattr(samples, "iloc"):  # images with a table: rows whose first column is each image's path
+            items = [(str(samples.iat[i, 0]), samples.iloc[[i]]) for i in range(len(samples))]
+        else:
+            items = [(str(path), [path]) for path in samples]
+        for path, raw in items:
             try:
-                data.transform([path])
+                data.transform(raw)
             except Exception:  # noqa: BLE001 (any failure to decode counts; the caller names the files)
-                bad.append(str(path))
+                bad.append(path)
     return bad
 
 
