@@ -276,9 +276,9 @@ def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], 
 
 
 def undecodable_images(data: PreparedData, limit: int = 10_000) -> list[str]:
-    """The image files of an image folder's prepared ``data`` (with or without a table) that do not decode (the first ``limit`` files of each
-    split, in its order): what a pipeline error during training or evaluation is explained with. Each file is
-    decoded on its own, eagerly, as predictions decode them."""
+    """The image files of an image folder's prepared ``data`` (with or without a table) that do not decode (the
+    first ``limit`` files of each split, in its order): what a pipeline error during training or evaluation is
+    explained with. Each file (each row, with a table) is decoded on its own, eagerly, as predictions decode them."""
     if data.raw_samples is None:
         return []
     bad: list[str] = []
