@@ -44,3 +44,46 @@ def test_restore_puts_back_the_last_finite_epoch_not_the_first(compiled: bool) -
         np.testing.assert_array_equal(got, want)
     for variable, want in zip(model.optimizer.variables, slots, strict=True):
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(variable), want)
+
+
+def test_the_copy_made_while_the_next_epoch_starts_is_the_epoch_ends_state() -> None:
+    """Between epochs the keeper's copy runs on a helper thread while Keras starts the next epoch, and the first
+    batch waits for it. An epoch that then diverges (every weight NaN after its first batch) must give back the
+    previous epoch's end exactly, optimizer state included, through the runner's own callback list."""
+    import keras
+
+    from visualnn.services import training_common
+    from visualnn.services.epoch_steps import dataset_steps
+    from visualnn.services.training_common import make_callback_list, make_progress_callback
+
+    model, x, y = _model_and_data()
+    ends: dict[int, list[np.ndarray]] = {}
+
+    class Spoiler(keras.callbacks.Callback):  # type: ignore[misc]
+        """Records each epoch's end; poisons every float variable after the first batch of the last epoch."""
+
+        epoch = 0
+
+        def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
+            self.epoch = epoch
+
+        def on_epoch_end(self, epoch: int, logs: object = None) -> None:
+            ends[epoch + 1] = [keras.ops.convert_to_numpy(v) for v in [*model.weights, *model.optimizer.variables]]
+
+        def on_train_batch_end(self, batch: int, logs: object = None) -> None:
+            if self.epoch == 3 and batch == 0:
+                for variable in [*model.weights, *model.optimizer.variables]:
+                    if "float" in str(variable.dtype):
+                        variable.assign(np.full(variable.shape, math.nan, dtype="float32"))
+
+    keeper = make_weight_keeper(0)
+    progress = make_progress_callback(lambda kind, data: None, None, None, 16, 0, False)
+    listed = make_callback_list([progress, Spoiler(), keeper], progress, model, 4, dataset_steps(None, None))
+    assert keeper in listed.batch_begins  # its first-batch wait runs where the runner dispatches batch begins
+    model.fit(x, y, epochs=4, batch_size=16, verbose=0, callbacks=listed, shuffle=False)
+    assert training_common._KEEPER_THREAD  # the copies of epochs 1-3 ran on the helper thread
+    assert keeper.kept_epoch == 3 and math.isnan(model.get_weights()[0].flat[0])
+    keeper.restore()
+    kept = [keras.ops.convert_to_numpy(v) for v in [*model.weights, *model.optimizer.variables]]
+    for got, want in zip(kept, ends[3], strict=True):
+        np.testing.assert_array_equal(got, want)

@@ -79,7 +79,8 @@ def fit_model(
     """
     progress = make_progress_callback(sink, stop, pause, cfg.batch_size, initial_epoch, cfg.terminate_on_nan)
     keeper = make_weight_keeper(initial_epoch)
-    callbacks = [progress, keeper, *make_callbacks(cfg, run_dir, getattr(data, "val", None) is not None, log_dir)]
+    # The keeper last: its epoch-end copy sees the epoch's final state (see make_weight_keeper).
+    callbacks = [progress, *make_callbacks(cfg, run_dir, getattr(data, "val", None) is not None, log_dir), keeper]
     n_epochs = epochs if epochs is not None else cfg.epochs
     steps, val_steps, _ = epoch_steps(data, cfg.batch_size)  # a repeating pipeline: one epoch = one pass
     if steps is not None:

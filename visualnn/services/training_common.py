@@ -403,6 +403,19 @@ def run_status(history: dict[str, list[float]], stopped: bool, first_epoch: int 
     return DIVERGED if find_divergence(list(history.get("loss", [])), first_epoch) is not None else FINISHED
 
 
+_KEEPER_THREAD: list[Any] = []
+
+
+def _keeper_thread() -> Any:
+    """The one helper thread (an executor) that refreshes the weight keepers' copies between epochs."""
+    with _traced_lock:
+        if not _KEEPER_THREAD:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _KEEPER_THREAD.append(ThreadPoolExecutor(1, thread_name_prefix="weight-keeper"))
+        return _KEEPER_THREAD[0]
+
+
 def make_weight_keeper(initial_epoch: int = 0, compiled: bool = True) -> Any:
     """A Keras callback keeping the weights and optimizer state of the last epoch whose loss was finite.
 
@@ -411,10 +424,16 @@ def make_weight_keeper(initial_epoch: int = 0, compiled: bool = True) -> Any:
     which epoch they belong to. The copy is taken at epoch ends, which Keras calls synchronously.
 
     ``compiled`` (single-device ``model.fit``): from the first epoch's end the copies are CPU variables, refreshed
-    by one traced function: about 0.5 ms an epoch where converting each variable to NumPy took 2.5-5 ms (a tenth
+    by one traced function: about 0.35 ms an epoch where converting each variable to NumPy took 2.5-5 ms (a tenth
     of a small model's epoch), for one trace (~85 ms) at the end of the first epoch; the copy at train begin is
     NumPy (the optimizer may not have its slots yet). Otherwise (the multi-worker loop, whose variables are
     mirrored) NumPy copies throughout.
+
+    When another epoch follows, the refresh runs on a helper thread while Keras starts that epoch (its
+    callbacks, a new pass over the data), and the epoch's first batch waits for it before the weights change;
+    so the keeper must come after every callback whose epoch end changes a variable (ReduceLROnPlateau) or
+    stops the fit (EarlyStopping): it sees the epoch's final state, and the last epoch's copy is made in place,
+    before any ``on_train_end`` restores weights.
     """
     import keras
 
@@ -427,6 +446,7 @@ def make_weight_keeper(initial_epoch: int = 0, compiled: bool = True) -> Any:
             self._n_weights = 0
             self._copies: list[Any] = []  # their values at the kept epoch (CPU variables or NumPy arrays)
             self._copy: Any = None  # compiled: refreshes every copy in one call
+            self._pending: Any = None  # the refresh running on the helper thread (a Future)
 
         def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
             self._keep(initial_epoch)
@@ -434,12 +454,29 @@ def make_weight_keeper(initial_epoch: int = 0, compiled: bool = True) -> Any:
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             loss = _floats(logs).get("loss")
             if loss is not None and math.isfinite(loss):
-                self._keep(epoch + 1)
+                last = epoch + 1 >= int((self.params or {}).get("epochs") or 0)
+                self._keep(epoch + 1, overlap=self._copy is not None and not last and not self.model.stop_training)
 
-        def _keep(self, epoch: int) -> None:
+        def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+            self.settle()
+
+        def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+            self.settle()
+
+        def settle(self) -> None:
+            """Wait for the refresh running on the helper thread, if any (its error, if any, is raised here)."""
+            pending, self._pending = self._pending, None
+            if pending is not None:
+                pending.result()
+
+        def _keep(self, epoch: int, overlap: bool = False) -> None:
+            self.settle()
             self.kept_epoch = epoch
             if self._copy is not None:  # one fit's variables stay the same once its first step made the slots
-                self._copy()
+                if overlap:
+                    self._pending = _keeper_thread().submit(self._copy)
+                else:
+                    self._copy()
                 return
             optimizer = getattr(self.model, "optimizer", None)
             variables = [*self.model.weights, *(getattr(optimizer, "variables", None) or [])]
@@ -463,6 +500,7 @@ def make_weight_keeper(initial_epoch: int = 0, compiled: bool = True) -> Any:
 
         def restore(self) -> None:
             """Put the kept weights (and optimizer state, when it has the same variables) back."""
+            self.settle()
             n = self._n_weights
             for variable, value in zip(self.model.weights, self._copies[:n], strict=False):
                 variable.assign(value)
