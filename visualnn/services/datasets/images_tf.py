@@ -200,6 +200,21 @@ def _decoded(items: Any, groups: Any, opts: ImageOptions, element: Any, shuffle:
     return tf.data.Dataset.choose_from_datasets(parts, order, stop_on_empty_dataset=False)
 
 
+def _counted(ds: Any, n: int) -> Any:
+    """``ds`` (``n`` elements) with its length known, so that Keras can count an epoch's steps.
+
+    ``from_tensor_slices`` and ``map`` keep the length: only the merge of several decoder groups
+    (``choose_from_datasets``) loses it and is told. Any stage between a ``map`` and the ``batch`` stops tf.data
+    from running them as one fused stage: an ``assert_cardinality`` there made a fresh process's pass over 4,000
+    PNGs 0.19 s instead of 0.15 s (median of 4).
+    """
+    import tensorflow as tf
+
+    if int(ds.cardinality()) >= 0:
+        return ds
+    return ds.apply(tf.data.experimental.assert_cardinality(n))
+
+
 def _groups(formats: list[str], opts: ImageOptions) -> Any:
     import numpy as np
 
@@ -221,7 +236,7 @@ def image_pipeline(files: list[str], y: Any, opts: ImageOptions, pipe: PipelineO
     # A file that passes the scan's byte checks but does not decode stops the run, and the run's error names it
     # (undecodable_images). Dropping such files silently (ignore_errors) also cost a third of a pass: it sat between
     # the map and the batch, which tf.data otherwise runs as one fused stage.
-    ds = ds.apply(tf.data.experimental.assert_cardinality(len(files)))
+    ds = _counted(ds, len(files))
     if pipe.cache:
         ds = ds.cache()
         if shuffle:
@@ -260,9 +275,8 @@ def image_parts_pipeline(files: list[str], image_input: str, x: dict[str, Any], 
         return {n: (load(p) if n == image_input else row[n]) for n in names}, target
 
     ds = _decoded((np.asarray(files), rows, targets), _groups(formats, opts), opts, element, buffer, seed)
-    # Every image has its row: a file that passes the byte checks but fails to decode stops the run with the
-    # count, and the known size lets Keras count an epoch's steps.
-    ds = ds.apply(tf.data.experimental.assert_cardinality(len(files)))
+    # Every image has its row: a file that passes the byte checks but fails to decode stops the run.
+    ds = _counted(ds, len(files))
     if pipe.cache:
         ds = ds.cache()
         if shuffle:
