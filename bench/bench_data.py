@@ -1,20 +1,24 @@
 """Data benchmarks against what a skilled user would write by hand; exits 1 when any figure misses its goal.
 
-    python bench/bench_data.py [--rows 1000000] [--images 4000] [--rounds 5] [--skip-csv] [--skip-images]
+    python bench/bench_data.py [--rows 1000000] [--images 4000] [--rounds 9] [--skip-csv] [--skip-images]
                                [--data DIR]
 
 1. CSV: a ROWS x 20 numeric CSV (19 features + a numeric target, written by pyarrow: quoted header) to
    standardised float32 train/validation tensors with VisualNN's loader, against
    ``pandas.read_csv(engine="pyarrow").to_numpy()``. Goals: time <= 1.0x the baseline; VisualNN's peak memory
    <= 2x the bytes of its output tensors. Peak memory is the rise of a fresh process's peak RSS (VmHWM, reset
-   after the imports) over its RSS after the imports; each side's code is imported first (pandas; VisualNN's
-   loader modules and pyarrow.compute, which it uses), so both figures count data, not code.
+   after the imports) over its RSS after the imports; each side's code is imported first (pandas and the pyarrow
+   module it converts with; VisualNN's loader modules, pyarrow.compute and numpy.random, which it uses), so both
+   figures count data, not code.
 2. Image folders, RGB and grayscale: IMAGES PNGs (32x32, 10 classes), images/s of one pass over the folder,
    the folder scan and pipeline set-up included, against ``keras.utils.image_dataset_from_directory`` with the
    same settings (batch 32, 32x32, shuffle, rescale to 0..1). Goal: >= 1.0x.
 
-Every measurement runs in a fresh process; the two sides alternate (baseline, VisualNN, baseline, ...), one
-warm-up round is discarded, and each figure is the median over ROUNDS of the per-round ratio. The data is
+Every measurement runs in a fresh process, right after one that touches 1 GiB and exits (``SETTLE``: the same
+state of free memory before every measurement); the two sides alternate (baseline, VisualNN, baseline, ...), one
+warm-up round is discarded, and each figure is the median over ROUNDS of the per-round ratio (9 by default: on a
+virtual machine the cost of a fresh process's first touch of memory varies from run to run, and the baseline's
+700 MB make its time swing most, 0.52-1.4 s on the same file within one run). The data is
 generated once per run (in a temporary folder, or in --data DIR, kept and reused across runs).
 """
 
@@ -72,7 +76,9 @@ side, path = sys.argv[1], sys.argv[2]
 import numpy as np, pyarrow, pyarrow.csv
 if side == "baseline":
     import pandas as pd
+    import pyarrow.pandas_compat  # noqa: F401  (read_csv's pyarrow engine converts with it)
 else:
+    import numpy.random  # noqa: F401  (the split draws with it; pandas, above, imports it too)
     import pyarrow.compute  # noqa: F401  (the loader's code, loaded before the measurement as pandas is above)
     import visualnn.services.datasets.tabular  # noqa: F401
     from visualnn.core.dataset import DatasetSpec
@@ -117,9 +123,21 @@ print(json.dumps({"images": n, "seconds": time.perf_counter() - t}))
 """
 
 
+SETTLE = "import numpy as np; np.ones(1 << 27)"  # touches 1 GiB, then exits
+"""Run before every measured child, so that each starts from the same state of the machine's free memory.
+
+On this project's virtual machine the cost of a fresh process's first touch of memory depends on what the
+process before it freed: pandas/pyarrow read the 1M x 20 file in 0.49-0.57 s right after another such read
+(which frees 700 MB) and in 0.68-0.87 s right after VisualNN's loader (200 MB), which itself took 0.73-0.79 s
+either way. Alternating the sides put one or the other first in a round, so the median swung from 0.86x to
+1.13x between runs of the same code. After this child every measurement starts alike (as on a machine with
+memory to spare), whichever side it is."""
+
+
 def run_child(code: str, *args: str) -> dict[str, float]:
-    """Run ``code`` in a fresh interpreter and parse its last JSON line."""
+    """Run ``code`` in a fresh interpreter (after :data:`SETTLE`) and parse its last JSON line."""
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3")
+    subprocess.run([sys.executable, "-c", SETTLE], check=True, env=env)
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
     if out.returncode:
         raise SystemExit(f"benchmark child failed ({' '.join(args)}):\n{out.stderr[-3000:]}")
@@ -184,7 +202,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--images", type=int, default=4000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--data", help="folder for the generated data, kept and reused (default: a temporary one)")
     parser.add_argument("--skip-csv", action="store_true")
     parser.add_argument("--skip-images", action="store_true")
