@@ -433,7 +433,8 @@ def make_weight_keeper(initial_epoch: int = 0, compiled: bool = True) -> Any:
     callbacks, a new pass over the data), and the epoch's first batch waits for it before the weights change;
     so the keeper must come after every callback whose epoch end changes a variable (ReduceLROnPlateau) or
     stops the fit (EarlyStopping): it sees the epoch's final state, and the last epoch's copy is made in place,
-    before any ``on_train_end`` restores weights.
+    before any ``on_train_end`` restores weights. No callback may change a variable in ``on_epoch_begin`` (the
+    copy may still be running then; none of the callback table's does: Keras's LearningRateScheduler would).
     """
     import keras
 
