@@ -16,11 +16,9 @@
    same settings (batch 32, 32x32, shuffle, rescale to 0..1). Goal: >= 1.0x.
 
 Every measurement runs in a fresh process, right after one that touches 1 GiB and exits (``SETTLE``: the same
-state of free memory before every measurement); the two sides alternate (baseline, VisualNN, baseline, ...), one
-warm-up round is discarded, and each figure is the median over ROUNDS of the per-round ratio (9 by default: on a
-virtual machine the cost of a fresh process's first touch of memory varies from run to run, and the baseline's
-700 MB make its time swing most, 0.52-1.4 s on the same file within one run). The data is
-generated once per run (in a temporary folder, or in --data DIR, kept and reused across runs).
+state of free memory before every measurement); the sides take turns, each round in another rotation of their
+order, one warm-up round is discarded, and each figure is the median over ROUNDS (default 9) of the per-round
+ratio. The data is generated once per run (in a temporary folder, or in --data DIR, kept and reused across runs).
 """
 
 from __future__ import annotations
