@@ -404,11 +404,12 @@ def run_status(history: dict[str, list[float]], stopped: bool, first_epoch: int 
 
 
 _KEEPER_THREAD: list[Any] = []
+_keeper_lock = threading.Lock()
 
 
 def _keeper_thread() -> Any:
     """The one helper thread (an executor) that refreshes the weight keepers' copies between epochs."""
-    with _traced_lock:
+    with _keeper_lock:
         if not _KEEPER_THREAD:
             from concurrent.futures import ThreadPoolExecutor
 
