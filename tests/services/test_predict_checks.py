@@ -52,3 +52,16 @@ def test_images_of_another_size_or_mode_are_named_and_broken_files_refused(tmp_p
         check_images([str(tmp_path / "cut.png")], stats, str(tmp_path))
     with pytest.raises(DataError, match="holds no images"):
         check_images([], stats, str(tmp_path))
+
+
+def test_missing_values_are_no_unseen_category_and_markers_read_as_missing_like_the_training_file() -> None:
+    from visualnn.services.datasets.tabular import is_missing, raw_columns
+
+    rows = pd.DataFrame({"alcohol": [1.0, np.nan], "colour": [np.nan, "NA"]})  # pandas reads '' as NaN
+    assert check_rows(STATS, rows) == []
+    assert check_rows(STATS, [{"alcohol": "-", "colour": None}, {"alcohol": 2.0, "colour": pd.NA}]) == []
+    assert [is_missing(v) for v in ["", "NA", "null", "-", "none", np.float32("nan"), pd.NA, None]] == [True] * 8
+    assert [is_missing(v) for v in ["0", "red", 0.0, 0, "n.a."]] == [False] * 5
+    columns = raw_columns(STATS, [{"alcohol": "NA", "colour": "-"}, {"alcohol": "2,5", "colour": "red"}])
+    assert np.isnan(columns["alcohol"][0]) and columns["alcohol"][1] == 2.5
+    assert list(columns["colour"]) == [None, "red"]

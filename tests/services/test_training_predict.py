@@ -47,3 +47,41 @@ def test_raw_rows_are_preprocessed_like_training(tmp_path: Path) -> None:
     raw = result.model.predict(df.drop(columns=["label"]).head(200).to_numpy("float32"), verbose=0)
     raw_accuracy = float(np.mean(np.asarray(["a", "b", "c"])[raw.argmax(axis=1)] == labels[:200]))
     assert raw_accuracy < accuracy
+
+
+def test_a_file_in_the_training_files_format_predicts_what_the_app_computed_for_its_rows(tmp_path: Path) -> None:
+    """Semicolons, decimal commas and missing-value markers ('', 'NA', '-'): the file to predict is read as the
+    training file was, so its rows give exactly the outputs of the app's own tensors for those rows."""
+    import numpy as np
+    import pandas as pd
+
+    from visualnn.services.datasets.sources import load_csv_arrays
+    from visualnn.services.predict import run_prediction
+    from visualnn.services.training import run_training
+
+    rng = np.random.default_rng(1)
+    n = 300
+    city = rng.choice(["Paris", "Lyon", "Nice"], n).astype(object)
+    city[::7] = None  # written as an empty field
+    age = np.array([f"{v:.1f}".replace(".", ",") for v in rng.normal(40, 12, n)], dtype=object)  # text: by hand
+    age[3::11] = "-"  # the app's missing-value markers, not numbers
+    df = pd.DataFrame({"age": age, "income": rng.normal(5e4, 1e4, n).round(2), "city": city,
+                       "label": rng.choice(["hi", "lo"], n)})
+    df.loc[5::13, "city"] = "NA"
+    df.to_csv(tmp_path / "data.csv", sep=";", decimal=",", index=False)
+    assert ";" in (tmp_path / "data.csv").read_text().splitlines()[1] and "," in df.to_csv(sep=";", decimal=",")
+    spec = DatasetSpec("csv", "data.csv", {"columns": {"label": {"role": "target"}}, "split": {"val": 0.2}})
+    project = Project(graph=mlp_graph(5, 2, hidden=8), dataset=spec, training=TrainingConfig(epochs=1, batch_size=64))
+    result = run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
+    project.add_run(result.run)
+
+    arrays = load_csv_arrays(DatasetSpec("csv", str(tmp_path / "data.csv"), spec.options))
+    rows = arrays.positions["train"][:40]
+    assert df["city"].iloc[rows].isna().any() and (df["city"].iloc[rows] == "NA").any() and (df["age"].iloc[rows] == "-").any()
+    df.drop(columns="label").iloc[rows].to_csv(tmp_path / "new.csv", sep=";", decimal=",", index=False)
+
+    out = run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), input_path="new.csv"))
+    assert not [w for w in out.get("warnings", []) if "not seen in training" in w]  # a missing city is no category
+    got = np.array([[p["probabilities"][c] for c in result.run.extra["class_names"]] for p in out["predictions"]])
+    want = result.model.predict(arrays.x["train"][:40], verbose=0)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)

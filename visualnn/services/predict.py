@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from visualnn.core.dataset import CsvOptions
 from visualnn.core.paths import resolve_path
 from visualnn.core.project import Project
 from visualnn.core.protocol import PredictRequest
@@ -21,12 +22,16 @@ from visualnn.services.training_common import Sink, TrainingError, explain, load
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 
 
-def read_raw(path: str, inputs: list[str] | None = None) -> Any:
+def read_raw(path: str, inputs: list[str] | None = None, csv: CsvOptions | None = None) -> Any:
     """A prediction input file as raw samples: CSV -> DataFrame, .npy -> array, image(s) -> list of paths.
 
     With ``inputs`` (a model with several Inputs) the file must be an ``.npz`` (every array comes back
     in a dict keyed by its name: the model's preprocessing picks one per Input name) or, for a model
     trained on a CSV's column groups, a CSV of rows.
+
+    A CSV is read as training read its table: the same sniffer (delimiter, decimal comma, encoding, header),
+    the same missing-value markers and the same type inference, with ``csv`` (the training data's settings
+    the user chose) given first. A semicolon file with decimal commas predicts as it trained.
     """
     from visualnn.core.dataset import DEFAULT_MAX_BYTES
     from visualnn.services.datasets.arrays import load_npy, npz_headers, read_npz_arrays
@@ -49,9 +54,9 @@ def read_raw(path: str, inputs: list[str] | None = None) -> Any:
         first = next(iter(npz_headers(path)))
         return read_npz_arrays(path, [first], DEFAULT_MAX_BYTES)[1][first]
     if lower.endswith((".csv", ".tsv", ".txt")):
-        import pandas as pd
+        from visualnn.services.datasets.tables import read_table
 
-        return pd.read_csv(path, sep="\t" if lower.endswith(".tsv") else ",")
+        return read_table(path, csv).table.to_pandas()
     if lower.endswith(IMAGE_SUFFIXES):
         return [path]
     raise TrainingError(f"Cannot read {path!r} for prediction: use a CSV, .npy, .npz, an image or a folder of images.")
@@ -100,7 +105,8 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     source = resolve_path(req.input_path, req.base_dir) if req.rows is None and req.input_path else None
     spec = req.project.dataset
     image_table = spec is not None and spec.kind == "images" and spec.image().table is not None
-    raw: Any = req.rows if source is None else read_raw(source, None if image_table else ins)
+    given = spec.csv() if spec is not None and spec.kind == "csv" else None
+    raw: Any = req.rows if source is None else read_raw(source, None if image_table else ins, given)
     files = _file_names(raw, source)
     task = str(run.extra.get("task") or "classification")
     names = list(run.extra.get("class_names") or [])

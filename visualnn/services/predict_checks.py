@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from visualnn.services.datasets.errors import DataError
+from visualnn.services.datasets.tabular import is_missing
 
 MAX_LISTED = 5  # values or files named in one message
 
@@ -60,8 +61,8 @@ def check_rows(stats: dict[str, Any], rows: Any, where: str = "") -> list[str]:
         if p.get("kind") != "categorical":
             continue
         seen = set(p.get("categories") or [])
-        unseen = sorted({str(r.get(p["name"])) for r in records
-                         if r.get(p["name"]) is not None and str(r.get(p["name"])) not in seen})
+        values = (r.get(p["name"]) for r in records)
+        unseen = sorted({str(v) for v in values if not is_missing(v) and str(v) not in seen})  # missing: the fill
         if unseen:
             how = "all zeros in its one-hot columns" if p.get("encoding") == "onehot" else "the unknown code -1"
             warnings.append(f"{where}column {p['name']!r}: {_listed(unseen)} not seen in training; encoded as "

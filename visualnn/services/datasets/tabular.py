@@ -25,7 +25,7 @@ from visualnn.services.datasets.columns import (
 )
 from visualnn.services.datasets.errors import DataError, Problem
 from visualnn.services.datasets.split import SplitIndices, draw_order, split_indices
-from visualnn.services.datasets.tables import release
+from visualnn.services.datasets.tables import NULL_VALUES, release
 
 
 @dataclass
@@ -518,11 +518,11 @@ def raw_columns(stats: dict[str, Any], rows: Any) -> dict[str, Any]:
             raise DataError(f"Row {missing[0]} has no value for column {p['name']!r}; give every feature a value.")
         raw = [r.get(p["name"]) for r in records]
         if p["kind"] == "categorical":
-            out[p["name"]] = np.array([None if _is_missing(v) else str(v) for v in raw], dtype=object)
+            out[p["name"]] = np.array([None if is_missing(v) else str(v) for v in raw], dtype=object)
             continue
         vals = []
         for i, v in enumerate(raw):
-            if v is None or v == "":
+            if is_missing(v):
                 vals.append(np.nan)
                 continue
             if isinstance(v, str) and v.strip().lower() in ("true", "yes", "false", "no"):
@@ -536,8 +536,20 @@ def raw_columns(stats: dict[str, Any], rows: Any) -> dict[str, Any]:
     return out
 
 
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+_NULLS = frozenset(NULL_VALUES)
+
+
+def is_missing(value: Any) -> bool:
+    """Whether one raw value of a new row is missing, as the table reader reads a training file: None, NaN
+    (float or NumPy), pandas' NA, or a missing-value marker of :data:`NULL_VALUES` ('', 'NA', 'null', '-', ...)."""
+    if isinstance(value, str):
+        return value in _NULLS
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN is the one value unequal to itself
+    except TypeError:  # pandas.NA: its comparisons are NA, whose truth is ambiguous
+        return True
 
 
 def transform_rows(stats: dict[str, Any], rows: Any) -> Any:
