@@ -522,7 +522,7 @@ def raw_columns(stats: dict[str, Any], rows: Any) -> dict[str, Any]:
             continue
         vals = []
         for i, v in enumerate(raw):
-            if is_missing(v):
+            if v is None or is_missing(v):  # (None spelled out for the type checker)
                 vals.append(np.nan)
                 continue
             if isinstance(v, str) and v.strip().lower() in ("true", "yes", "false", "no"):
