@@ -68,10 +68,12 @@ def _fail(message: str, code: ExitCode = ExitCode.ERRORS) -> int:
 
 
 class ProgressPrinter:
-    """A one-line text progress bar on stderr (redrawn at most 10 times a second)."""
+    """Progress on stderr: a one-line bar redrawn in place (at most 10 times a second) on a terminal; a line per
+    epoch and no bar where stderr is a file or a pipe (a log or CI), which cannot erase what it was sent."""
 
     def __init__(self, stream: Any = None, width: int = 30) -> None:
         self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.width = width
         self.last = 0.0
 
@@ -79,7 +81,7 @@ class ProgressPrinter:
         """Sink for the runner's messages."""
         if kind == "status":
             self.stream.write(f"{data.get('text', '')}\n")
-        elif kind == "batch" and time.perf_counter() - self.last > 0.1:
+        elif kind == "batch" and self.tty and time.perf_counter() - self.last > 0.1:
             self.last = time.perf_counter()
             batches = data.get("batches") or 0
             done = int(self.width * data["batch"] / batches) if batches else 0
@@ -89,7 +91,8 @@ class ProgressPrinter:
                               f"loss {loss:.4f} · {data.get('samples_per_s', 0):,.0f} samples/s")
         elif kind == "epoch":
             logs = "  ".join(f"{k} {v:.4f}" for k, v in data["logs"].items() if isinstance(v, float))
-            self.stream.write(f"\rEpoch {data['epoch']}/{data['epochs']}  {logs}{' ' * 20}\n")
+            erase = f"\r{' ' * (self.width + 60)}\r" if self.tty else ""  # the bar's line, wider than the bar
+            self.stream.write(f"{erase}Epoch {data['epoch']}/{data['epochs']}  {logs}\n")
         elif kind == "log":  # compile checks and settings warnings (mixed precision on a CPU), said at the start
             self.stream.write(f"{data.get('level', 'info')}: {data.get('text', '')}\n")
         elif kind == "paused":
