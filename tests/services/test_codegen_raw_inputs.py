@@ -142,3 +142,43 @@ def test_timeseries_script_saves_a_model_that_takes_raw_windows(tmp_path: Path) 
     assert raw.shape == x_test.shape and not np.allclose(raw, x_test)  # temperatures, humidity as in the file
     np.testing.assert_allclose(module.with_preprocessing(model).predict(raw.astype("float32"), verbose=0),
                                model.predict(x_test, verbose=0), atol=1e-5)
+
+
+def test_the_scripts_raw_inputs_are_named_as_the_apps_export_names_them(tmp_path: Path) -> None:
+    """Unnamed Inputs made Keras warn once per column when the script saved its model ("all keys in the dict must
+    match the names of the corresponding tensors"); each is now named as the app's exported model names it."""
+    import warnings
+
+    import numpy as np
+
+    from visualnn.core.project.io import load_project
+    from visualnn.services.datasets.sources import load_csv_arrays
+    from visualnn.services.preprocessing import raw_model
+    from visualnn.services.script_facts import script_facts
+
+    rng = np.random.default_rng(3)
+    with open(tmp_path / "wine.csv", "w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["alcohol", "sugar (g/l)", "colour/hue", "target"])
+        for _ in range(60):
+            out.writerow([round(float(rng.normal(12, 2)), 2), int(rng.integers(1, 40)),
+                          ["red", "white"][int(rng.integers(0, 2))], ["a", "b"][int(rng.integers(0, 2))]])
+    vnn = tmp_path / "wine.vnn"
+    assert main(["new", "--template", "mlp_classifier", "--data", str(tmp_path / "wine.csv"), "--target", "target",
+                 "-o", str(vnn)]) == 0
+    project = load_project(vnn)
+    assert project.dataset is not None
+    facts = script_facts(project, str(tmp_path), str(tmp_path))
+    assert [f.get("input") for f in facts["features"]] == [None, "sugar__g_l", "colour_hue"]
+    module = load_module(generate_script(project, style="functional", facts=facts), tmp_path / "wine_script.py")
+    module.load_data()  # fits the recipes with_preprocessing() reads
+    model = module.build_model()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        script_model = module.with_preprocessing(model)
+    said = " ".join(str(w.message) for w in caught)
+    assert "'alcohol'" not in said  # a plain column name is the Input's name: nothing to warn about
+    app_model = raw_model(model, load_csv_arrays(project.dataset.with_path(str(tmp_path / "wine.csv"))).stats,
+                          "keras").model
+    assert sorted(t.name for t in script_model.inputs) == sorted(t.name for t in app_model.inputs) == [
+        "alcohol", "colour_hue", "sugar__g_l"]

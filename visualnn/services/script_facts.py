@@ -129,10 +129,11 @@ def _csv(spec: Any, table: Any, header: bool) -> dict[str, Any]:
     arrays = build_arrays(spec, table, header)
     plan = arrays.stats["features"]
     features = []
+    taken: set[str] = set()
     for p in plan:
         entry = {"name": p["name"], "kind": p["kind"], "missing": p["missing"]}
         entry.update({"encoding": p["encoding"]} if p["kind"] == "categorical" else {"scaling": p["scaling"]})
-        features.append(entry)
+        features.append(_named_input(entry, taken))
     targets = []
     for name in arrays.stats["targets"]:
         info = analyze_column(name, table.column(name), spec.path, header)
@@ -174,19 +175,29 @@ def _image_table(project: Project, spec: Any, base_dir: str, script_dir: str | N
         "skipped": sorted(os.path.relpath(p, spec.path).replace(os.sep, "/") for p, _ in found.images.skipped),
     }
     facts.update(_column_groups(spec.with_path(table_path or spec.path), found.aligned, found.header, found.mapping,
-                                roles.table_inputs, outs, folders))
+                                roles.table_inputs, outs, folders, taken={roles.image_input}))
     return facts
 
 
+def _named_input(entry: dict[str, Any], taken: set[str]) -> dict[str, Any]:
+    """``entry`` (one column's facts) with the name of its raw Keras ``Input`` under ``"input"`` where that is not
+    the column's own name: the name the app's exported model gives it (Keras refuses ``/`` and the like)."""
+    from visualnn.services.preprocessing import input_key
+
+    key = input_key(entry["name"], taken)
+    return entry if key == entry["name"] else {**entry, "input": key}
+
+
 def _column_groups(spec: Any, table: Any, header: bool, mapping: Any, ins: list[str], outs: list[str],
-                   folders: dict[str, str] | None = None) -> dict[str, Any]:
+                   folders: dict[str, str] | None = None, taken: set[str] | None = None) -> dict[str, Any]:
     """Each Input's column group (with each column's kind, missing-value rule, encoding or scaling) and each
     output's target column and task, as the app reads them; an output in ``folders`` (its task) predicts the
-    image's class folder instead of a column."""
+    image's class folder instead of a column. ``taken``: raw Input names already used (the images' Input)."""
     from visualnn.services.datasets.columns import analyze_column
     from visualnn.services.datasets.tabular import _encode_targets, _missing_strategy
 
     folders = folders or {}
+    taken = set(taken or ())
     inputs = []
     for name in ins:
         features = []
@@ -195,7 +206,7 @@ def _column_groups(spec: Any, table: Any, header: bool, mapping: Any, ins: list[
             entry = {"name": col, "kind": kind, "missing": _missing_strategy(spec, col, kind)}
             entry.update({"encoding": spec.column(col).encoding} if kind == "categorical" else
                          {"scaling": spec.scaling() if kind == "numeric" else "none"})
-            features.append(entry)
+            features.append(_named_input(entry, taken))
         inputs.append({"name": name, "features": features})
     own = spec if len(outs) == 1 else spec.with_options(task=None)
     outputs: list[dict[str, Any]] = []

@@ -22,9 +22,11 @@ def encoded_columns(recipes, inputs):
     """One raw Input per column (added to inputs) -> the group's encoded, scaled row."""
     parts, mean, variance = [], [], []
     for recipe in recipes:
+        # The Input's name: the column's, or a Keras-safe one as VisualNN's export gives it.
+        input_name = recipe.get("input", recipe["name"])
         if recipe["kind"] == "categorical":
             categories = [str(c) for c in recipe["categories"]]
-            column = keras.Input(shape=(), dtype="string")
+            column = keras.Input(shape=(), dtype="string", name=input_name)
             # "" (missing) -> 0, text not seen in training -> 1, the categories -> 2, 3, ...
             index = keras.layers.StringLookup(
                 vocabulary=categories, mask_token="", num_oov_indices=1
@@ -49,7 +51,7 @@ def encoded_columns(recipes, inputs):
             mean += [0.0] * width
             variance += [1.0] * width
         else:
-            column = keras.Input(shape=(), dtype="float32")
+            column = keras.Input(shape=(), dtype="float32", name=input_name)
             value = keras.ops.expand_dims(column, -1)
             parts.append(keras.ops.where(keras.ops.isnan(value), recipe["fill"], value))
             scaled = recipe["scaling"] in ("standardize", "minmax")
