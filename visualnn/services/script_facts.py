@@ -175,7 +175,7 @@ def _image_table(project: Project, spec: Any, base_dir: str, script_dir: str | N
         "skipped": sorted(os.path.relpath(p, spec.path).replace(os.sep, "/") for p, _ in found.images.skipped),
     }
     facts.update(_column_groups(spec.with_path(table_path or spec.path), found.aligned, found.header, found.mapping,
-                                roles.table_inputs, outs, folders, taken={roles.image_input}))
+                                roles.table_inputs, outs, folders, taken={roles.image_input} if roles.image_input else None))
     return facts
 
 
