@@ -46,6 +46,27 @@ def test_csv_preview_roles_tensors_and_code(qtbot, panel: DataPanel) -> None:  #
     assert "x: (600, 4)" in panel.tensor_view.toPlainText()  # island's 3 one-hot columns are gone
 
 
+def test_only_categorical_features_offer_an_encoding(qtbot, panel: DataPanel) -> None:  # type: ignore[no-untyped-def]
+    """The Encoding box said "onehot" beside numbers and beside a target trained with index labels."""
+    load(qtbot, panel, str(EXAMPLES / "tabular" / "penguins.csv"))
+    assert panel.columns.editor("island", "encoding") is not None
+    names = [panel.columns.item(r, 0).text() for r in range(panel.columns.rowCount())]
+    for name, why in (("body_mass_g", "Numeric columns are not encoded"), ("species", "(now: index)")):
+        assert panel.columns.editor(name, "encoding") is None
+        cell = panel.columns.item(names.index(name), 6)
+        assert cell.text() == "—" and why in cell.toolTip()
+    encoding = panel.columns.editor("island", "encoding")
+    assert encoding is not None
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        encoding.setCurrentText("index")  # 3 one-hot columns -> 1 code column
+    assert "x: (600, 5)" in panel.tensor_view.toPlainText()
+    kind = panel.columns.editor("body_mass_g", "kind")
+    assert kind is not None
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        kind.setCurrentText("categorical")
+    assert panel.columns.editor("body_mass_g", "encoding") is not None  # now it has categories to encode
+
+
 def test_panel_module_does_not_import_tensorflow() -> None:
     code = (
         "import sys; import visualnn.ui.data_panel; import visualnn.ui.data.worker; "

@@ -62,4 +62,17 @@ def safe_layer_name(name: str, taken: set[str] | frozenset[str] = frozenset(), f
     return candidate
 
 
-__all__ = ["LAYER_NAME", "LAYER_NAME_CHARS", "layer_name_problem", "layer_name_reason", "safe_layer_name", "snake_case"]
+def input_key(name: str, taken: set[str]) -> str:
+    """A Keras/TFLite-safe ``Input`` name for a table column (letters, digits, ``_ . -``, a letter first), unique
+    among ``taken`` (added to it): the app's exported model and the exported script name each raw column so."""
+    key = re.sub(r"[^A-Za-z0-9_.\-]", "_", name).strip("_.-") or "column"
+    if not key[0].isalpha():
+        key = "c_" + key
+    base, i = key, 2
+    while key in taken:
+        key, i = f"{base}_{i}", i + 1
+    taken.add(key)
+    return key
+
+
+__all__ = ["LAYER_NAME", "LAYER_NAME_CHARS", "input_key", "layer_name_problem", "layer_name_reason", "safe_layer_name", "snake_case"]

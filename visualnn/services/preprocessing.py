@@ -33,9 +33,10 @@ wrapped model takes, for the export's parity check. TensorFlow and Keras are imp
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from visualnn.core.names import input_key
 
 NO_STRING_LOOKUPS = {"tflite": "TFLite", "onnx": "ONNX"}  # formats whose converters cannot take string lookups
 TABLE_INPUT = "features"  # the .tflite input of a table: one float32 value per column
@@ -50,18 +51,6 @@ class RawModel:
     feed: list[str] = field(default_factory=list)
     vocabulary: dict[str, Any] | None = None  # the .tflite table's input description (written as JSON)
     wrapped: bool = False  # False: the model is the trained model itself (nothing to put in front)
-
-
-def input_key(name: str, taken: set[str]) -> str:
-    """A Keras/TFLite-safe input name for a column (letters, digits, ``_ . -``), unique among ``taken``."""
-    key = re.sub(r"[^A-Za-z0-9_.\-]", "_", name).strip("_.-") or "column"
-    if not key[0].isalpha():
-        key = "c_" + key
-    base, i = key, 2
-    while key in taken:
-        key, i = f"{base}_{i}", i + 1
-    taken.add(key)
-    return key
 
 
 def raw_model(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:

@@ -182,7 +182,7 @@ def _image_table(project: Project, spec: Any, base_dir: str, script_dir: str | N
 def _named_input(entry: dict[str, Any], taken: set[str]) -> dict[str, Any]:
     """``entry`` (one column's facts) with the name of its raw Keras ``Input`` under ``"input"`` where that is not
     the column's own name: the name the app's exported model gives it (Keras refuses ``/`` and the like)."""
-    from visualnn.services.preprocessing import input_key
+    from visualnn.core.names import input_key
 
     key = input_key(entry["name"], taken)
     return entry if key == entry["name"] else {**entry, "input": key}

@@ -80,10 +80,31 @@ class ColumnsTable(QTableWidget):
             chosen = spec.column(col.name)
             self._combo(row, 4, col.name, "role", ROLES, role)
             self._combo(row, 5, col.name, "kind", COLUMN_KINDS, chosen.kind or col.kind)
-            self._combo(row, 6, col.name, "encoding", CATEGORICAL_ENCODINGS, chosen.encoding)
+            kind = chosen.kind or col.kind
+            if role == "feature" and kind == "categorical":
+                self._combo(row, 6, col.name, "encoding", CATEGORICAL_ENCODINGS, chosen.encoding)
+            else:
+                self._no_encoding(row, role, kind, spec.target_encoding())
             if parts:
                 self._feeds(row, col.name, role, chosen.input, chosen.output, inputs, outputs)
         del blocker
+
+    def _no_encoding(self, row: int, role: str, kind: str, labels: str) -> None:
+        """A column without a categorical encoding of its own: a dash that says where its values are handled
+        (the combo box showed "onehot" beside numbers and beside a target trained with index labels)."""
+        self.removeCellWidget(row, 6)
+        if role == "target":
+            why = f"The target's labels are encoded by Labels in Split & pipeline (now: {labels})."
+        elif role == "ignore":
+            why = "Ignored columns do not reach the model."
+        elif kind == "boolean":
+            why = "Boolean columns are not encoded: they go in as 0 and 1."
+        else:
+            why = "Numeric columns are not encoded: they are scaled (Scaling in Split & pipeline)."
+        item = QTableWidgetItem("—")
+        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        item.setToolTip(why)
+        self.setItem(row, 6, item)
 
     def _feeds(self, row: int, name: str, role: str, chosen_input: str | None, chosen_output: str | None,
                inputs: tuple[str, ...], outputs: tuple[str, ...]) -> None:
