@@ -125,8 +125,13 @@ def test_bundled_images_example_trains_and_predicts(tmp_path: Path, capsys: Any)
     run = json.loads(capsys.readouterr().out)
     assert run["history"]["val_accuracy"][-1] >= 0.7
     folder = next(p for p in sorted((work / "shapes").iterdir()) if p.is_dir())
+    images = len(list(folder.iterdir()))
+    (folder / "zz_damaged.png").write_bytes(b"\x89PNG\r\n\x1a\n cut short")  # one bad file among many
     assert main(["predict", str(path), str(folder), "--json"]) == 0
-    preds = json.loads(capsys.readouterr().out)["predictions"]
+    out = json.loads(capsys.readouterr().out)
+    preds = out["predictions"]
+    assert len(preds) == images and "zz_damaged.png" not in {p["file"] for p in preds}  # the others still predicted
+    assert any("Skipped 1 unreadable image(s)" in w and "zz_damaged.png" in w for w in out["warnings"])
     assert sum(p["label"] == folder.name for p in preds) >= 0.6 * len(preds)
 
 

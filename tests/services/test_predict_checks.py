@@ -65,3 +65,19 @@ def test_missing_values_are_no_unseen_category_and_markers_read_as_missing_like_
     columns = raw_columns(STATS, [{"alcohol": "NA", "colour": "-"}, {"alcohol": "2,5", "colour": "red"}])
     assert np.isnan(columns["alcohol"][0]) and columns["alcohol"][1] == 2.5
     assert list(columns["colour"]) == [None, "red"]
+
+
+def test_a_folders_unreadable_images_are_skipped_and_named_unless_none_can_be_read(tmp_path: Path) -> None:
+    from visualnn.services.predict_checks import readable_images
+
+    good = tmp_path / "a.png"
+    Image.new("RGB", (8, 8)).save(good)
+    (tmp_path / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n cut short")
+    (tmp_path / "c.jpg").write_bytes(b"plain text")
+    paths = [str(tmp_path / n) for n in ("a.png", "b.png", "c.jpg")]
+    kept, warnings = readable_images(paths, str(tmp_path))
+    assert kept == [str(good)]
+    assert len(warnings) == 1 and warnings[0].startswith("Skipped 2 unreadable image(s)")
+    assert "b.png is a truncated PNG" in warnings[0] and "c.jpg" in warnings[0]
+    with pytest.raises(DataError, match=r"No image in .* can be read: b.png"):
+        readable_images(paths[1:], str(tmp_path))

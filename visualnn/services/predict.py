@@ -107,7 +107,6 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     image_table = spec is not None and spec.kind == "images" and spec.image().table is not None
     given = spec.csv() if spec is not None and spec.kind == "csv" else None
     raw: Any = req.rows if source is None else read_raw(source, None if image_table else ins, given)
-    files = _file_names(raw, source)
     task = str(run.extra.get("task") or "classification")
     names = list(run.extra.get("class_names") or [])
     if data is None and req.project.dataset is not None:
@@ -130,7 +129,8 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
                 result["predictions"] = [{"file": f, **row} for f, row in zip(keys, result["predictions"], strict=True)]
         result["warnings"] = warnings
         return result
-    warnings = _check_input(raw, data, source)
+    raw, warnings = _check_input(raw, data, source)
+    files = _file_names(raw, source)
     try:
         x = data.transform(raw) if data is not None else np.asarray(raw, dtype="float32")
         if data is not None:
@@ -215,10 +215,11 @@ def _file_names(raw: Any, source: str | None) -> list[str] | None:
     return [os.path.basename(p) for p in raw]
 
 
-def _check_input(raw: Any, data: Any, source: str | None) -> list[str]:
-    """Warnings about the input (extra columns, unseen categories, resized images); raises for unusable input."""
+def _check_input(raw: Any, data: Any, source: str | None) -> tuple[Any, list[str]]:
+    """The input to predict (a folder's unreadable images left out) and warnings about it (extra columns, unseen
+    categories, resized images, skipped files); raises for unusable input."""
     from visualnn.services.datasets.errors import DataError
-    from visualnn.services.predict_checks import check_images, check_rows
+    from visualnn.services.predict_checks import check_images, check_rows, readable_images
 
     stats = dict(getattr(data, "stats", None) or {})
     try:
@@ -227,11 +228,14 @@ def _check_input(raw: Any, data: Any, source: str | None) -> list[str]:
                 raise DataError(f"{source or 'The input'}: this model takes images; give an image file or a folder "
                                 "of images.")
             root = source if source and os.path.isdir(source) else None
-            return check_images(raw, stats, root)
+            skipped: list[str] = []
+            if root is not None:  # one damaged file among many: predict the others, as training skips it
+                raw, skipped = readable_images(raw, root)
+            return raw, skipped + check_images(raw, stats, root)
         if stats.get("source") == "csv":
-            return check_rows(stats, raw, f"{os.path.basename(source)}: " if source else "")
+            return raw, check_rows(stats, raw, f"{os.path.basename(source)}: " if source else "")
     except DataError as exc:
         raise TrainingError(f"Cannot predict: {exc}") from exc
-    return []
+    return raw, []
 
 

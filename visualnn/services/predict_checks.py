@@ -70,11 +70,44 @@ def check_rows(stats: dict[str, Any], rows: Any, where: str = "") -> list[str]:
     return warnings
 
 
-def check_images(paths: list[str], stats: dict[str, Any], root: str | None = None) -> list[str]:
-    """Warnings for images of another size or colour mode than training used; raises for unusable files."""
+def readable_images(paths: list[str], root: str) -> tuple[list[str], list[str]]:
+    """The images of the folder ``root`` that can be read, and a warning naming those that cannot (skipped, as
+    training skips them), e.g. a truncated PNG among hundreds; raises when none can be read."""
+    kept, skipped = [], []
+    for path in paths:
+        why = _unreadable(path)
+        if why is None:
+            kept.append(path)
+        else:
+            skipped.append(f"{os.path.relpath(path, root)} {why}")
+    if paths and not kept:
+        raise DataError(f"No image in {root} can be read: {'; '.join(skipped[:MAX_LISTED])}"
+                        f"{' ...' if len(skipped) > MAX_LISTED else ''}. Replace them with readable images.", root)
+    warnings = [f"Skipped {len(skipped)} unreadable image(s), as training skips them: "
+                f"{'; '.join(skipped[:MAX_LISTED])}{' ...' if len(skipped) > MAX_LISTED else ''}."] if skipped else []
+    return kept, warnings
+
+
+def _unreadable(path: str) -> str | None:
+    """Why the image file at ``path`` cannot be read (None when it can): damaged bytes or no image at all."""
     from PIL import Image, UnidentifiedImageError
 
     from visualnn.services.datasets.images import check_image_bytes
+
+    why = None if path.lower().endswith(".webp") else check_image_bytes(path)
+    if why is not None:
+        return why
+    try:
+        with Image.open(path) as img:
+            img.size  # noqa: B018  (the header is parsed here)
+    except (OSError, UnidentifiedImageError) as exc:
+        return f"cannot be read as an image ({exc})"
+    return None
+
+
+def check_images(paths: list[str], stats: dict[str, Any], root: str | None = None) -> list[str]:
+    """Warnings for images of another size or colour mode than training used; raises for unusable files."""
+    from PIL import Image
 
     if not paths:
         raise DataError(f"{root or 'The input'} holds no images (.png, .jpg, .jpeg, .bmp, .gif, .webp) to predict.")
@@ -84,14 +117,11 @@ def check_images(paths: list[str], stats: dict[str, Any], root: str | None = Non
     converted: list[str] = []
     for path in paths:
         name = os.path.relpath(path, root) if root else os.path.basename(path)
-        why = None if path.lower().endswith(".webp") else check_image_bytes(path)
+        why = _unreadable(path)
         if why is not None:
             raise DataError(f"{name} {why}; remove it or replace it with a readable image.", path)
-        try:
-            with Image.open(path) as img:
-                width, height, img_mode = int(img.width), int(img.height), str(img.mode)
-        except (OSError, UnidentifiedImageError) as exc:
-            raise DataError(f"{name} cannot be read as an image ({exc}); remove it or replace it.", path) from exc
+        with Image.open(path) as img:
+            width, height, img_mode = int(img.width), int(img.height), str(img.mode)
         if size and [height, width] != [int(size[0]), int(size[1])]:
             resized.append(f"{name} ({width}x{height})")
         gray = img_mode in ("L", "LA", "1", "I", "I;16")
