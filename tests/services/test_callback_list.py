@@ -113,6 +113,18 @@ def test_a_stop_request_ends_training_after_the_current_batch() -> None:
     assert progress.stopped_by_user and len(history.history["loss"]) == 1 and progress.samples == 16
 
 
+def test_a_stop_asked_for_at_an_epochs_end_starts_no_other_epoch() -> None:
+    """The search's pruner stops a trial from the epoch message; it ran one more batch and a whole validation
+    pass, and that partial epoch's figures became the run's last."""
+    import threading
+
+    model, data = _model_and_data()
+    stop = threading.Event()
+    progress = make_progress_callback(lambda kind, d: stop.set() if kind == "epoch" else None, stop, None, 16)
+    history, _ = _fit(model, data, [progress], progress, epochs=3, val=data)
+    assert progress.stopped_by_user and len(history.history["val_loss"]) == 1 and progress.samples == 96
+
+
 def test_dataset_steps_is_what_keras_counts() -> None:
     import tensorflow as tf
 

@@ -204,6 +204,7 @@ def _run_trial(study: optuna.Study, trial: optuna.Trial, req: SearchRequest[Proj
     tcfg = trial_project.training
     last_epoch = tcfg.epochs + (tcfg.fine_tune_epochs if tcfg.fine_tune else 0)  # a trial that got there is complete
     heartbeat = {"t": time.monotonic()}
+    pruned_value: list[float] = []
 
     def trial_sink(kind: str, data: dict[str, Any]) -> None:
         if kind in ("batch", "epoch") and time.monotonic() - heartbeat["t"] > HEARTBEAT_S:
@@ -215,6 +216,7 @@ def _run_trial(study: optuna.Study, trial: optuna.Trial, req: SearchRequest[Proj
                 trial.report(value, int(data["epoch"]))
                 if int(data["epoch"]) < last_epoch and trial.should_prune():  # pruning after the last epoch saves nothing
                     info["pruned_at"] = int(data["epoch"])
+                    pruned_value.append(value)  # the trial's value, as Optuna records it: the last one reported
                     halt.set()
         if kind in _FORWARDED:
             sink(kind, {**data, "trial": number})
@@ -242,7 +244,7 @@ def _run_trial(study: optuna.Study, trial: optuna.Trial, req: SearchRequest[Proj
                           f"Give the data a validation split in the Data panel, or choose one of "
                           f"{', '.join(raw) or 'the compiled metrics'} as the search metric.", bad_input=False)
     if "pruned_at" in info:
-        info.update(state=PRUNED, values=[final])
+        info.update(state=PRUNED, values=pruned_value[-1:])  # set with pruned_at
         study.tell(trial, state=_States.PRUNED)
         return _without_model(with_trial_info(run, info), req.base_dir)
     if stop is not None and stop.is_set() or final is None or not math.isfinite(final):

@@ -245,6 +245,10 @@ def make_progress_callback(
             self.rates.append(rate)
             sink("epoch", {"epoch": epoch + 1, "epochs": self.params.get("epochs"), "logs": values,
                            "lr": rate, "elapsed_s": time.perf_counter() - self.t0})
+            # A stop asked for during the epoch's validation, or by the sink itself (a search's pruner reads this
+            # message), ends training here: caught at the next batch, it cost another batch and a validation pass,
+            # whose partial-epoch figures became the run's last.
+            self._check_stop()
 
     return ProgressCallback()
 
