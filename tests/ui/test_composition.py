@@ -111,6 +111,14 @@ def test_the_engine_wiring_is_plain(shell: Shell, fake_engine: FakeEngine) -> No
     assert "out of memory" in window.statusBar().currentMessage()
 
 
+def test_a_window_built_on_a_running_engine_says_which_it_is(qtbot: Any, settings: Any) -> None:
+    engine = FakeEngine()
+    engine.start()  # ready before the window exists: its ready signal went by unseen
+    window = build_main_window(ProjectDocument(), engine, settings).window
+    qtbot.addWidget(window)
+    assert window.engine_label.text() == "TensorFlow 2.21.0 · CPU · GPU 0: NVIDIA H200 (139 GB)"  # not "not started"
+
+
 def test_the_real_engine_client_is_an_engine_link() -> None:
     from visualnn.ui.engine_client import EngineClient
 

@@ -223,6 +223,23 @@ def test_single_output_results_look_as_before_and_a_click_shows_that_sample(
     assert panel.bars_plot.getPlotItem().titleLabel.text == "class probabilities"
 
 
+def test_typed_samples_name_the_tables_columns_and_an_empty_value_is_a_missing_one(
+        shell: Shell, fake_engine: FakeEngine, qtbot: Any) -> None:
+    """The hint said "e.g. 5.1, 3.5, 1.4, 0.2" whatever the data; an empty value was dropped, which moved the
+    next values one column to the left (the row was then one value short)."""
+    from visualnn.core.compile_options import DataFacts, FeatureColumn
+
+    panel, user, _ = _open(shell, qtbot, mlp_graph())
+    fake_engine.start()
+    columns = tuple(FeatureColumn(n, k) for n, k in (("age", "numeric"), ("city", "categorical"),
+                                                       ("member", "boolean"), ("score", "numeric")))
+    panel.document.set_data_facts(DataFacts(task="classification", n_classes=2, columns=columns, source="people.csv"))
+    assert panel.sample_edit.placeholderText() == (
+        "Values of age, city, member, score, in this order (leave one empty for a missing value)")
+    user.type_into(panel.sample_edit, "41, , yes, 0.5,")
+    assert fake_engine.jobs[-1][2]["rows"] == [[41.0, "", "yes", 0.5]]  # city missing, not "yes"
+
+
 def test_a_model_fed_by_csv_column_groups_asks_for_a_csv_of_rows(
         shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Path) -> None:
     """The note said "open an .npz" for every model with several Inputs, though column groups of a CSV (and an

@@ -446,6 +446,8 @@ class MainWindow(ProjectFilesMixin, QMainWindow):
             self.docks[key].visibilityChanged.connect(lambda visible: self.workflow_panels() if visible else None)
         self.engine.ready.connect(self.set_engine_info)
         self.engine.engine_died.connect(self._on_engine_died)
+        if self.engine.is_ready:  # an engine already up (a window built on a running one) sent its ready earlier
+            self.set_engine_info(self.engine.info)
         doc.runs_changed.connect(doc.mark_modified)
 
     def start_engine(self) -> None:

@@ -44,11 +44,18 @@ SAMPLE_HINT = "Feature values in column order, e.g. 5.1, 3.5, 1.4, 0.2"
 
 
 def parse_sample(text: str) -> list[Any]:
-    """``"1.5, 2, red"`` -> ``[1.5, 2.0, "red"]`` (numbers where they parse, text otherwise)."""
+    """``"1.5, 2, red"`` -> ``[1.5, 2.0, "red"]`` (numbers where they parse, text otherwise).
+
+    An empty value between separators is a missing value (``""``, filled as training fills it), not a value left
+    out: ``"1.5, , red"`` keeps ``red`` in the third column. A separator at the end adds nothing.
+    """
     out: list[Any] = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip()
+    parts = [part.strip() for part in text.replace(";", ",").split(",")]
+    if parts and not parts[-1]:
+        parts.pop()
+    for part in parts:
         if not part:
+            out.append("")
             continue
         try:
             out.append(float(part))
@@ -193,9 +200,18 @@ class PredictPanel(QWidget):
         self.sample_edit.setEnabled(not several)
         self.predict_button.setEnabled(not several)
         self.sample_edit.setPlaceholderText(
-            f"Typed samples feed one Input; this model takes {short} (Open file…)" if several else SAMPLE_HINT)
+            f"Typed samples feed one Input; this model takes {short} (Open file…)" if several else self._sample_hint())
         self.open_button.setToolTip(f"Predict every sample in {request}." if several else
                                     "Predict every sample in a CSV, a .npy array, an image or several images.")
+
+    def _sample_hint(self) -> str:
+        """What to type: the table's feature columns in order when the data is a table, else the generic hint."""
+        facts = self.document.data_facts
+        names = [c.name for c in facts.columns] if facts is not None and facts.input_kind == "table" else []
+        if not names:
+            return SAMPLE_HINT
+        shown = ", ".join(names[:8]) + (f", … ({len(names)} columns)" if len(names) > 8 else "")
+        return f"Values of {shown}, in this order (leave one empty for a missing value)"
 
     def predict(self, rows: list[Any] | None = None, input_path: str | None = None) -> str | None:
         """Predict raw ``rows`` (e.g. rows picked in the data table) or a file; returns the job id."""
