@@ -55,6 +55,22 @@ def test_cost_table_sorts_by_flops_and_follows_edits(qtbot: Any) -> None:
     assert panel.costs.bar.rows[0][0] == top.name
 
 
+def test_the_cost_table_lists_the_layers_in_the_models_order_until_sorted(qtbot: Any) -> None:
+    """Qt's default sort indicator (column 0, descending) listed them by name backwards: input_1 after dropout_1."""
+    doc = ProjectDocument(TEMPLATES["cnn_small"].build())
+    panel = SummaryPanel(doc)
+    qtbot.addWidget(panel)
+    panel.show()
+    order = [n.name for n in analyze_costs(doc.graph, doc.project.training).nodes]
+    assert order[0] == "input_1" and _column(panel, 0) == order
+    header = panel.costs.table.horizontalHeader()
+    x = header.sectionViewportPosition(FLOPS_COLUMN) + 5
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=header.rect().center().__class__(x, 5))
+    assert _column(panel, 0) != order
+    panel.costs.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # by Layer: the model's order again
+    assert _column(panel, 0) == order
+
+
 def test_layers_without_a_formula_are_marked(qtbot: Any) -> None:
     project = TEMPLATES["cnn_small"].build()
     project.graph.set_param("conv2d_1", "padding", "same")

@@ -97,6 +97,9 @@ class CostSection(QWidget):
         self.metric_box.setToolTip("What the bars compare")
         self.bar = CostBar(self)
         self.table = report_table(COST_COLUMNS, self)
+        # No sort until a header is clicked: the rows stay in the model's order. (Qt's default indicator, column 0
+        # descending, listed a model's layers by name backwards: input_1, dropout_1, dense_3, ...)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("Top layers by", self))
@@ -126,7 +129,7 @@ class CostSection(QWidget):
         for row, n in enumerate(report.nodes):
             flops_text = fmt_flops(n.flops) if n.formula else "0 (no formula)"
             cells: list[QTableWidgetItem] = [
-                QTableWidgetItem(n.name), QTableWidgetItem(n.type),
+                SortItem(n.name, row), QTableWidgetItem(n.type),  # by Layer: the model's order
                 SortItem(flops_text, n.flops), SortItem(fmt_flops(n.macs), n.macs),
                 SortItem(fmt_bytes(n.weight_bytes), n.weight_bytes),
                 SortItem(fmt_bytes(n.activation_bytes), n.activation_bytes),
