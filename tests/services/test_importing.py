@@ -221,6 +221,58 @@ def test_keras_archive_with_weights_round_trips(tmp_path: Path) -> None:
     np.testing.assert_allclose(reloaded.predict([xa, xb], verbose=0), model.predict([xa, xb], verbose=0), atol=1e-6)
 
 
+def test_a_model_on_a_dict_of_named_inputs_imports_with_its_weights(tmp_path: Path) -> None:
+    """Keras 3 writes ``input_layers`` as a dict for ``keras.Model({"a": a, "b": b}, y)``: refused before as
+    "the file is damaged or was not written by Keras"."""
+    import keras
+    import numpy as np
+
+    from visualnn.services.imported_weights import import_weights
+    from visualnn.services.importing import import_model
+
+    keras.utils.set_random_seed(3)
+    a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
+    model = keras.Model({"a": a, "b": b}, keras.layers.Dense(2, name="head")(keras.layers.Concatenate(name="cat")([a, b])))
+    path = tmp_path / "named.keras"
+    model.save(path)
+    result = import_model(path)
+    assert [n.id for n in result.graph if n.type == "Input"] == ["a", "b"]
+    reloaded = keras.saving.load_model(import_weights(path, result.graph, tmp_path / "imported.keras", result.weight_paths))
+    xa, xb = np.ones((3, 4), "float32"), np.full((3, 3), 2.0, "float32")
+    np.testing.assert_allclose(reloaded.predict([xa, xb], verbose=0), model.predict({"a": xa, "b": xb}, verbose=0),
+                               atol=1e-6)
+
+
+def test_the_apps_export_with_preprocessing_imports_as_the_trained_model_it_wraps(tmp_path: Path) -> None:
+    """Its StringLookup, ops.where and Normalization in front came in as 18 generic nodes with 5 errors."""
+    import keras
+    import numpy as np
+
+    from visualnn.core.dataset import DatasetSpec
+    from visualnn.services.datasets.sources import load_csv_arrays
+    from visualnn.services.imported_weights import import_weights
+    from visualnn.services.importing import import_model
+    from visualnn.services.preprocessing import raw_model
+
+    rng = np.random.default_rng(4)
+    rows = ["age,city,label"] + [f"{rng.normal(40, 9):.1f},{rng.choice(['Lyon', 'Nice', ''])},{rng.choice(['a', 'b'])}"
+                                 for _ in range(60)]
+    (tmp_path / "people.csv").write_text("\n".join(rows) + "\n")
+    arrays = load_csv_arrays(DatasetSpec("csv", str(tmp_path / "people.csv"), {}))
+    width = arrays.x["train"].shape[1]
+    keras.utils.set_random_seed(4)
+    trained = keras.Sequential([keras.Input((width,)), keras.layers.Dense(5, activation="relu"),
+                                keras.layers.Dense(2, activation="softmax")], name="classifier")
+    path = tmp_path / "exported.keras"
+    raw_model(trained, arrays.stats, "keras").model.save(path)
+    result = import_model(path)
+    assert [n.type for n in result.graph] == ["Input", "Dense", "Dense"] and not result.generic
+    assert "exported with its preprocessing in front" in result.warnings[0]
+    reloaded = keras.saving.load_model(import_weights(path, result.graph, tmp_path / "imported.keras", result.weight_paths))
+    x = arrays.x["train"][:8]
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), trained.predict(x, verbose=0), atol=1e-6)
+
+
 def test_nested_model_weights_load_into_its_block(tmp_path: Path) -> None:
     import keras
     import numpy as np

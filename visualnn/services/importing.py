@@ -147,14 +147,7 @@ class _Converter:
         return self._functional(inner, bound, path)
 
     def _child(self, path: str, used: dict[str, int], entry: dict[str, Any]) -> str:
-        """Where Keras saves this layer's weights: snake-case class name, numbered when repeated."""
-        name = snake_case(str(entry.get("class_name")))
-        if name in used:
-            used[name] += 1
-            name = f"{name}_{used[name]}"
-        else:
-            used[name] = 0
-        return f"{path}/layers/{name}" if path else f"layers/{name}"
+        return _child_path(path, used, entry)
 
     def _sequential(self, cfg: dict[str, Any], bound: list[str] | None, path: str = "") -> list[str]:
         layers = list(cfg.get("layers") or [])
@@ -484,9 +477,12 @@ def _prod(shape: Any) -> int:
 
 
 def _refs(value: Any) -> list[tuple[str, int, int]]:
-    """``input_layers``/``output_layers`` as a list of (layer, node index, tensor index)."""
+    """``input_layers``/``output_layers`` as a list of (layer, node index, tensor index); a model built on a dict
+    of named inputs (``keras.Model({"age": a, "city": c}, y)``) lists them in the dict's order."""
     if not value:
         return []
+    if isinstance(value, dict):
+        value = list(value.values())
     if isinstance(value[0], str):
         value = [value]
     return [(str(v[0]), int(v[1]), int(v[2])) for v in value]
@@ -522,16 +518,64 @@ def _history(value: Any) -> tuple[str, int, int] | None:
     return None
 
 
+def _child_path(path: str, used: dict[str, int], entry: dict[str, Any]) -> str:
+    """Where Keras saves this layer's weights: snake-case class name, numbered when repeated."""
+    name = snake_case(str(entry.get("class_name")))
+    if name in used:
+        used[name] += 1
+        name = f"{name}_{used[name]}"
+    else:
+        used[name] = 0
+    return f"{path}/layers/{name}" if path else f"layers/{name}"
+
+
+WRAPPER_NAME = "with_preprocessing"
+"""The name VisualNN gives an exported model that takes raw inputs (``services.preprocessing``, the scripts)."""
+
+
+def wrapped_model(config: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """VisualNN's export of a trained model behind its preprocessing layers: (the trained model's config entry,
+    its place in the weights file), or None for any other model.
+
+    The layers in front (StringLookup, Normalization, ``ops.where`` on NaN, ...) are the data's preprocessing,
+    which the Data panel repeats from the data; the canvas cannot edit the operations among them.
+    """
+    inner = config.get("config") or {}
+    if config.get("class_name") != "Functional" or inner.get("name") != WRAPPER_NAME:
+        return None
+    layers = [e for e in inner.get("layers") or [] if isinstance(e, dict)]
+    models = [e for e in layers if e.get("class_name") in MODEL_CLASSES]
+    if len(models) != 1:
+        return None
+    used: dict[str, int] = {}
+    for entry in layers:  # every layer counts towards the numbering, as _functional walks them
+        where = _child_path("", used, entry)
+        if entry is models[0]:
+            return entry, where
+    return None
+
+
 def graph_from_config(
     config: dict[str, Any], registry: Registry | None = None, progress: Progress | None = None
 ) -> ImportResult:
-    """Convert a model config (already read as data) into a laid-out graph, telling ``progress`` after each layer."""
+    """Convert a model config (already read as data) into a laid-out graph, telling ``progress`` after each layer.
+
+    A model VisualNN exported with its preprocessing in front imports as the trained model it wraps (see
+    :func:`wrapped_model`), with a warning saying so.
+    """
     try:
         check_safe(config, str((config.get("config") or {}).get("name", "model")))
     except UnsafeConfigError as exc:
         raise ModelImportError(str(exc)) from None
-    conv = _Converter(registry or default_registry(), progress, count_layers(config))
-    conv.model(config)
+    wrapped = wrapped_model(config)
+    model, where = wrapped if wrapped is not None else (config, "")
+    conv = _Converter(registry or default_registry(), progress, count_layers(model))
+    conv.model(model, None, where)
+    if wrapped is not None:
+        conv.warnings.insert(0, "This is a model exported with its preprocessing in front (one raw input per "
+                                "column or raw pixels); the trained model it wraps was imported. Attach the data "
+                                "in the Data panel: it repeats the preprocessing from the data.")
+        config = model
     graph = conv.graph
     if config.get("class_name") == "Sequential" and sequential_problem(graph, conv.registry) is None:
         graph.set_mode(SEQUENTIAL)

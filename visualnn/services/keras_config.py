@@ -211,9 +211,10 @@ def _refs_problem(inner: dict[str, Any], at: str) -> str | None:
         if not value:
             continue
         refs = [value] if isinstance(value, list) and isinstance(value[0], str) else value
+        refs = list(refs.values()) if isinstance(refs, dict) else refs  # named inputs: {"age": [...], ...}
         if not isinstance(refs, list) or not all(_is_ref(r) for r in refs):
-            return _shape_problem(f"{at}config.{key}", "[layer name, node index, tensor index] or a list of them",
-                                  value)
+            return _shape_problem(f"{at}config.{key}", "[layer name, node index, tensor index], a list of them or "
+                                  "a dict of them", value)
     return None
 
 
