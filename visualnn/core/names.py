@@ -24,6 +24,10 @@ LAYER_NAME = re.compile(r"[A-Za-z0-9_.>-]+")
 LAYER_NAME_CHARS = "letters A-Z and a-z, digits and _ . - >"
 """:data:`LAYER_NAME` in words, for messages."""
 
+RAW_MODEL_NAME = "with_preprocessing"
+"""The name of an exported model that takes raw inputs: the trained model behind the data's preprocessing layers
+(``services.preprocessing``; the exported scripts' ``with_preprocessing()`` uses it too). Import recognises it."""
+
 
 def snake_case(name: str) -> str:
     """``Conv2D`` -> ``conv2d``, ``SimpleRNN`` -> ``simple_rnn``, ``GlorotUniform`` -> ``glorot_uniform`` (Keras's rule)."""
@@ -75,4 +79,4 @@ def input_key(name: str, taken: set[str]) -> str:
     return key
 
 
-__all__ = ["LAYER_NAME", "LAYER_NAME_CHARS", "input_key", "layer_name_problem", "layer_name_reason", "safe_layer_name", "snake_case"]
+__all__ = ["LAYER_NAME", "LAYER_NAME_CHARS", "RAW_MODEL_NAME", "input_key", "layer_name_problem", "layer_name_reason", "safe_layer_name", "snake_case"]

@@ -26,7 +26,7 @@ from typing import Any
 
 from visualnn.core.block_rules import structure_problem
 from visualnn.core.graph import FUNCTIONAL, SEQUENTIAL, BlockDef, Edge, Graph, Node
-from visualnn.core.names import snake_case
+from visualnn.core.names import RAW_MODEL_NAME, snake_case
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.shapes import infer_block
 from visualnn.core.specs import LayerSpec, ParamSpec, Registry, Shape, ShapeError, default_registry
@@ -529,10 +529,6 @@ def _child_path(path: str, used: dict[str, int], entry: dict[str, Any]) -> str:
     return f"{path}/layers/{name}" if path else f"layers/{name}"
 
 
-WRAPPER_NAME = "with_preprocessing"
-"""The name VisualNN gives an exported model that takes raw inputs (``services.preprocessing``, the scripts)."""
-
-
 def wrapped_model(config: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
     """VisualNN's export of a trained model behind its preprocessing layers: (the trained model's config entry,
     its place in the weights file), or None for any other model.
@@ -541,7 +537,7 @@ def wrapped_model(config: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
     which the Data panel repeats from the data; the canvas cannot edit the operations among them.
     """
     inner = config.get("config") or {}
-    if config.get("class_name") != "Functional" or inner.get("name") != WRAPPER_NAME:
+    if config.get("class_name") != "Functional" or inner.get("name") != RAW_MODEL_NAME:
         return None
     layers = [e for e in inner.get("layers") or [] if isinstance(e, dict)]
     models = [e for e in layers if e.get("class_name") in MODEL_CLASSES]

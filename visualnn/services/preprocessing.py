@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from visualnn.core.names import input_key
+from visualnn.core.names import RAW_MODEL_NAME, input_key
 
 NO_STRING_LOOKUPS = {"tflite": "TFLite", "onnx": "ONNX"}  # formats whose converters cannot take string lookups
 TABLE_INPUT = "features"  # the .tflite input of a table: one float32 value per column
@@ -108,7 +108,7 @@ def _table_keras(model: Any, stats: dict[str, Any]) -> RawModel:
     x = _columns_keras(stats["features"], inputs, set(), feed, "")
     lines = ["Feed a dict with one entry per column, each a 1-D batch (e.g. dict(dataframe) through "
              "tf.data.Dataset.from_tensor_slices; text columns as tf.string):", *feed]
-    return RawModel(_finish(inputs, x, model, "with_preprocessing"), lines, wrapped=True)
+    return RawModel(_finish(inputs, x, model, RAW_MODEL_NAME), lines, wrapped=True)
 
 
 def _csv_parts(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
@@ -131,7 +131,7 @@ def _csv_parts(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     lines = ["Feed a dict with one entry per column, each a 1-D batch (e.g. dict(dataframe); text columns as "
              "tf.string); the model groups the columns for its Inputs:", *feed]
     outputs = model(encoded if len(encoded) > 1 else encoded[0])
-    return RawModel(keras.Model(inputs, outputs, name="with_preprocessing"), lines, wrapped=True)
+    return RawModel(keras.Model(inputs, outputs, name=RAW_MODEL_NAME), lines, wrapped=True)
 
 
 def _group_keras(name: str, groups: dict[str, Any], inputs: dict[str, Any], taken: set[str], feed: list[str]) -> Any:
@@ -225,7 +225,7 @@ def _image_table(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     lines = ["Feed a dict: the images' raw pixels under the image Input's name, and one entry per table column, "
              "each a 1-D batch as the CSV holds it (text columns as tf.string):", *feed]
     outputs = model(encoded if len(encoded) > 1 else encoded[0])
-    return RawModel(keras.Model(inputs, outputs, name="with_preprocessing"), lines, wrapped=True)
+    return RawModel(keras.Model(inputs, outputs, name=RAW_MODEL_NAME), lines, wrapped=True)
 
 
 def _table_tflite(model: Any, stats: dict[str, Any], fmt: str = "tflite") -> RawModel:
@@ -283,7 +283,7 @@ def _table_tflite(model: Any, stats: dict[str, Any], fmt: str = "tflite") -> Raw
     if cats:
         lines.append(f"Text columns ({', '.join(cats)}) go in as their index in the vocabulary JSON beside the "
                      f"file (-1 when absent): {NO_STRING_LOOKUPS.get(fmt, fmt)} cannot convert string lookups.")
-    return RawModel(_finish(row, x, model, "with_preprocessing"), lines, vocabulary, wrapped=True)
+    return RawModel(_finish(row, x, model, RAW_MODEL_NAME), lines, vocabulary, wrapped=True)
 
 
 def _images(model: Any, stats: dict[str, Any]) -> RawModel:
@@ -301,7 +301,7 @@ def _images(model: Any, stats: dict[str, Any]) -> RawModel:
     mode = "grayscale (1 channel)" if channels == 1 else "RGB (3 channels)"
     lines = [f"Feed raw pixels 0..255 (uint8 or float32) of shape (batch, height, width, {channels}), {mode}, "
              f"any height and width: the model resizes to {height}x{width} and rescales."]
-    return RawModel(_finish(image, x, model, "with_preprocessing"), lines, wrapped=True)
+    return RawModel(_finish(image, x, model, RAW_MODEL_NAME), lines, wrapped=True)
 
 
 def _arrays(model: Any, stats: dict[str, Any]) -> RawModel:
@@ -319,7 +319,7 @@ def _arrays(model: Any, stats: dict[str, Any]) -> RawModel:
     x = keras.layers.Normalization(axis=axis, mean=center.tolist(), variance=(scale**2).tolist(), name="normalization")(raw)
     lines = [f"Feed the raw array ({stats.get('dtype')}, samples of shape {shape}) as the file holds it; "
              "the model scales it with the training split's statistics."]
-    return RawModel(_finish(raw, x, model, "with_preprocessing"), lines, wrapped=True)
+    return RawModel(_finish(raw, x, model, RAW_MODEL_NAME), lines, wrapped=True)
 
 
 def _parts(model: Any, stats: dict[str, Any]) -> RawModel:
@@ -356,7 +356,7 @@ def _parts(model: Any, stats: dict[str, Any]) -> RawModel:
     outputs = model(scaled if len(scaled) > 1 else scaled[0])
     # A list in the trained model's Input order (a dict would be re-ordered by name): the .tflite runner and
     # the int8 calibration pair inputs with arrays by that order; Keras still takes a dict keyed by name.
-    return RawModel(keras.Model(list(raws.values()), outputs, name="with_preprocessing"), lines, wrapped=True)
+    return RawModel(keras.Model(list(raws.values()), outputs, name=RAW_MODEL_NAME), lines, wrapped=True)
 
 
 def _series(model: Any, stats: dict[str, Any]) -> RawModel:
@@ -370,7 +370,7 @@ def _series(model: Any, stats: dict[str, Any]) -> RawModel:
     x = keras.layers.Normalization(axis=-1, mean=center.tolist(), variance=(scale**2).tolist(), name="normalization")(raw)
     features = ", ".join(stats.get("features") or [])
     lines = [f"Feed raw windows (batch, {shape[0]} time steps, features {features}) with values as in the file."]
-    return RawModel(_finish(raw, x, model, "with_preprocessing"), lines, wrapped=True)
+    return RawModel(_finish(raw, x, model, RAW_MODEL_NAME), lines, wrapped=True)
 
 
 @dataclass
