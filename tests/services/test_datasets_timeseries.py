@@ -10,7 +10,7 @@ import pytest
 from visualnn.core.dataset import WindowOptions
 from visualnn.services.datasets.errors import DataError
 from visualnn.services.datasets.inspect import inspect_source
-from visualnn.services.datasets.timeseries import make_windows
+from visualnn.services.datasets.timeseries import make_windows, windows_to_predict
 
 
 def test_windows_match_a_plain_loop() -> None:
@@ -38,6 +38,25 @@ def test_inspect_timeseries_shapes(tmp_path: Path) -> None:
     assert info.targets == ["temp"] and info.task == "regression"
     with pytest.raises(DataError, match="target column 'nope' not found"):
         inspect_source(str(path), {"window": {"target": "nope"}}, kind="timeseries")
+
+
+def test_rows_to_predict_become_every_window_of_the_training_length() -> None:
+    """A CSV of rows went to the model as one window as long as the file (59 rows into a 24-step model)."""
+    import pandas as pd
+
+    rows = pd.DataFrame({"hour": np.arange(30.0), "note": ["x"] * 30, "temp": np.arange(30.0) * 2, "hum": 1.0})
+    rows.loc[4, "temp"] = np.nan  # filled with the previous value, as training fills it
+    windows = windows_to_predict(rows, ["temp", "hour"], 24)  # by name, in the model's order
+    assert windows.shape == (7, 24, 2)
+    assert windows[0, 4, 0] == 6.0 and windows[-1, -1].tolist() == [58.0, 29.0]  # the last ends at the last row
+    np.testing.assert_array_equal(windows_to_predict(np.ones((5, 24, 2)), ["temp", "hour"], 24), np.ones((5, 24, 2)))
+    assert windows_to_predict(np.ones((24, 2)), ["temp", "hour"], 24).shape == (1, 24, 2)
+    with pytest.raises(DataError, match="19 row\\(s\\) are too few: the model reads windows of 24"):
+        windows_to_predict(rows.head(19), ["temp", "hour"], 24)
+    with pytest.raises(DataError, match="the input has no column 'wind'"):
+        windows_to_predict(rows, ["temp", "wind"], 24)
+    with pytest.raises(DataError, match="windows of shape \\(12, 2\\) were given; the model takes windows of 24"):
+        windows_to_predict(np.ones((3, 12, 2)), ["temp", "hour"], 24)
 
 
 @pytest.mark.tf

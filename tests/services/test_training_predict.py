@@ -85,3 +85,33 @@ def test_a_file_in_the_training_files_format_predicts_what_the_app_computed_for_
     got = np.array([[p["probabilities"][c] for c in result.run.extra["class_names"]] for p in out["predictions"]])
     want = result.model.predict(arrays.x["train"][:40], verbose=0)
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+def test_rows_of_a_time_series_predict_every_window_as_the_app_windowed_them(tmp_path: Path) -> None:
+    """A CSV of rows went in as one window as long as the file (any length ran); each window of the model's
+    length is now predicted, and the windows the app made from the same rows get the same outputs."""
+    import numpy as np
+    import pandas as pd
+
+    from tests.services.series_helpers import LENGTH, series_graph, write_series
+    from visualnn.services.predict import run_prediction
+    from visualnn.services.training import run_training
+    from visualnn.services.training_data import load_data
+
+    write_series(str(tmp_path), rows=200)
+    spec = DatasetSpec("timeseries", "series.csv", {"window": {"length": LENGTH, "horizon": 2, "target": "temp"},
+                                                    "split": {"val": 0.2, "test": 0.2}})
+    project = Project(graph=series_graph(outputs=("temp",)), dataset=spec,
+                      training=TrainingConfig(loss="mean_squared_error", metrics=("mae",), epochs=1, batch_size=16))
+    result = run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
+    project.add_run(result.run)
+    data = load_data(spec, str(tmp_path), 16, 1, None, shuffle=False)
+    start, stop = data.stats["split"]["test"]
+    table = pd.read_csv(tmp_path / "series.csv")
+    table.iloc[start:stop].to_csv(tmp_path / "recent.csv", index=False)  # time, temp, hum and the text column site
+
+    out = run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), input_path="recent.csv"))
+    got = np.array([p["values"] for p in out["predictions"]])
+    assert len(got) == (stop - start) - LENGTH + 1  # every window, the last ending at the file's last row
+    want = result.model.predict(data.test, verbose=0)  # the app's test windows: those with a target 2 steps on
+    np.testing.assert_allclose(got[: len(want)], want, rtol=1e-5, atol=1e-6)

@@ -144,7 +144,13 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions, inputs: list[st
 
     from visualnn.services.datasets.columns import analyze_column, numeric_values
     from visualnn.services.datasets.tables import read_table
-    from visualnn.services.datasets.timeseries import make_windows, one_input, series_targets, timeseries_columns
+    from visualnn.services.datasets.timeseries import (
+        make_windows,
+        one_input,
+        series_targets,
+        timeseries_columns,
+        windows_to_predict,
+    )
 
     one_input(list(inputs or ["window"]))
     read = read_table(spec.path, spec.csv(), spec.max_bytes())
@@ -199,9 +205,8 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions, inputs: list[st
         stats["targets"] = targets
 
     def transform(raw: Any) -> Any:
-        arr = np.asarray(raw, dtype=np.float64)
-        if arr.ndim == 2:
-            arr = arr[None]
+        """Raw windows, or a table of rows (every window of ``length`` rows), -> scaled windows."""
+        arr = windows_to_predict(raw, features, window.length)
         return ((arr - center) / scale).astype(np.float32)
 
     ranges = {"train": r_train, "val": r_val, "test": r_test}

@@ -37,6 +37,40 @@ def make_windows(values: Any, target: Any, window: WindowOptions, where: str = "
     return x, y
 
 
+def windows_to_predict(raw: Any, features: list[str], length: int, where: str = "") -> Any:
+    """New data for a time-series model -> raw windows (n, ``length``, features) as float64.
+
+    A table (a DataFrame holding the feature columns, in any order among others; or rows of values in feature
+    order) becomes every window of ``length`` consecutive rows, stride 1: the last window ends at the table's
+    last row, so the last prediction is the forecast after it. Missing values take the previous value, as in
+    training. Windows already cut ((n, length, features), e.g. a .npy) are taken as they are. Raises
+    :class:`DataError` for too few rows, a missing column or windows of another shape.
+    """
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    if hasattr(raw, "columns") and hasattr(raw, "to_numpy"):  # a table read from a CSV: columns by name
+        missing = [f for f in features if f not in raw.columns]
+        if missing:
+            raise DataError(f"{where}the input has no column {', '.join(repr(m) for m in missing)}; the model reads "
+                            f"windows of the columns {', '.join(features)}.")
+        raw = raw[features].apply(lambda c: c.astype("float64")).ffill().bfill().to_numpy()
+    values = np.asarray(raw, dtype=np.float64)
+    n_features = len(features)
+    if values.ndim == 3:
+        if values.shape[1:] != (length, n_features):
+            raise DataError(f"{where}windows of shape {tuple(values.shape[1:])} were given; the model takes windows "
+                            f"of {length} time steps x {n_features} features ({', '.join(features)}).")
+        return values
+    if values.ndim != 2 or values.shape[1] != n_features:
+        raise DataError(f"{where}the model reads rows of {n_features} values ({', '.join(features)}); the input "
+                        f"has shape {tuple(values.shape)}.")
+    if len(values) < length:
+        raise DataError(f"{where}{len(values)} row(s) are too few: the model reads windows of {length} consecutive "
+                        f"rows; give at least {length}.")
+    return np.ascontiguousarray(sliding_window_view(values, length, axis=0).transpose(0, 2, 1))
+
+
 def timeseries_columns(spec: DatasetSpec, table: Any, header: bool) -> tuple[list[str], str]:
     """Feature columns and target column of a time-series table (numeric columns only)."""
     from visualnn.services.datasets.columns import analyze_table, closest_column
