@@ -284,3 +284,15 @@ def test_a_run_records_dict_is_asdicts_copy_without_its_deepcopy_calls() -> None
     copied["extra"]["deep"]["rows"][0]["x"] = 2  # a copy: the record itself never changes
     copied["history"]["loss"].append(0.1)
     assert run.extra["deep"]["rows"][0]["x"] == 1 and run.history["loss"] == [0.5, 0.25]
+
+
+def test_a_run_without_a_model_says_why_and_what_to_do() -> None:
+    from visualnn.core.training_config import RunRecord
+
+    trial = RunRecord(id="r3", started="2026-01-01T00:00:00", status="stopped",
+                      extra={"search": {"trial": 3, "study": "wine", "state": "pruned"}})
+    assert trial.no_model_reason().startswith("Run r3 is trial 3 of search 'wine' (pruned) and has no saved model: a "
+                                              "search keeps the models of its best trials only (--keep-models).")
+    failed = RunRecord(id="r4", started="2026-01-01T00:00:00", status="failed", error="out of memory")
+    assert failed.no_model_reason() == "Run r4 failed, so it has no saved model (out of memory); train again."
+    assert RunRecord(id="r5", started="x").no_model_reason() == "Run r5 has no saved model; train again."

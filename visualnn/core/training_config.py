@@ -230,6 +230,18 @@ class RunRecord:
         """The settings snapshot as a :class:`TrainingConfig`."""
         return TrainingConfig.from_dict(self.config)
 
+    def no_model_reason(self) -> str:
+        """Why this run has no saved model, and what to do: evaluate, predict and export all say it."""
+        trial = self.extra.get("search") if isinstance(self.extra.get("search"), dict) else None
+        if trial is not None:
+            return (f"Run {self.id} is trial {trial.get('trial')} of search {trial.get('study')!r} "
+                    f"({trial.get('state')}) and has no saved model: a search keeps the models of its best trials "
+                    "only (--keep-models). Apply its values (Apply this trial in Runs > Search, or visualnn search "
+                    "--apply-best for the best one) and train.")
+        if self.status == "failed":
+            return f"Run {self.id} failed, so it has no saved model ({self.error or 'no reason recorded'}); train again."
+        return f"Run {self.id} has no saved model; train again."
+
 
 _RUN_FIELDS = fields(RunRecord)
 _IMMUTABLE = (str, int, float, bool, type(None))

@@ -40,7 +40,7 @@ def model_for(project: Project, run: RunRecord | None, base_dir: str) -> Any:
 
         return build_model(project.graph)
     if not run.model_path:
-        raise ExportError(f"Run {run.id} has no saved model; train again or export without --run.")
+        raise ExportError(f"{run.no_model_reason()} Or export the untrained model: leave out --run.")
     path = os.path.join(base_dir, run.model_path)
     if not os.path.exists(path):
         raise ExportError(f"The model of run {run.id} is missing ({path}); train again.")

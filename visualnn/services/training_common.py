@@ -377,7 +377,7 @@ def load_run_model(base_dir: str, run: RunRecord) -> Any:
     import keras
 
     if not run.model_path:
-        raise TrainingError(f"Run {run.id} has no saved model; train again.")
+        raise TrainingError(run.no_model_reason())
     path = os.path.join(base_dir, run.model_path)
     if not os.path.exists(path):
         raise TrainingError(f"The model of run {run.id} is missing ({path}); it may have been deleted. Train again.")
