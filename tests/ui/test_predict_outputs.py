@@ -239,6 +239,16 @@ def test_typed_samples_name_the_tables_columns_and_an_empty_value_is_a_missing_o
     user.type_into(panel.sample_edit, "41, , yes, 0.5,")
     assert fake_engine.jobs[-1][2]["rows"] == [[41.0, "", "yes", 0.5]]  # city missing, not "yes"
 
+    # One typed line cannot be an image or a window of a time series: the panel says what to open instead.
+    panel.document.set_data_facts(DataFacts(task="regression", input_kind="sequence", input_shape=(24, 3),
+                                            source_kind="timeseries", source="weather.csv"))
+    assert not panel.sample_edit.isEnabled() and not panel.predict_button.isEnabled()
+    assert panel.sample_edit.placeholderText() == (
+        "This model takes windows of 24 time steps: open a CSV of at least 24 rows (Open file…)")
+    panel.document.set_data_facts(DataFacts(task="classification", input_kind="images", source_kind="images"))
+    assert panel.sample_edit.placeholderText().startswith("This model takes images: open an image")
+    assert panel.open_button.isEnabled()
+
 
 def test_a_model_fed_by_csv_column_groups_asks_for_a_csv_of_rows(
         shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Path) -> None:

@@ -197,12 +197,27 @@ class PredictPanel(QWidget):
         request, short = self.parts_request()[:2] if several else ("", "")
         self.inputs_note.setText(f"This model has {len(self.inputs)} Inputs: open {request}." if several else "")
         self.inputs_note.setVisible(several)
-        self.sample_edit.setEnabled(not several)
-        self.predict_button.setEnabled(not several)
+        untypable = None if several else self._untypable()
+        self.sample_edit.setEnabled(not several and untypable is None)
+        self.predict_button.setEnabled(not several and untypable is None)
         self.sample_edit.setPlaceholderText(
-            f"Typed samples feed one Input; this model takes {short} (Open file…)" if several else self._sample_hint())
+            f"Typed samples feed one Input; this model takes {short} (Open file…)" if several else
+            untypable or self._sample_hint())
         self.open_button.setToolTip(f"Predict every sample in {request}." if several else
                                     "Predict every sample in a CSV, a .npy array, an image or several images.")
+
+    def _untypable(self) -> str | None:
+        """What to open instead when one typed line cannot be a sample (images, windows of a series, video)."""
+        facts = self.document.data_facts
+        if facts is None or facts.input_kind == "table":
+            return None
+        if facts.input_kind == "images":
+            return "This model takes images: open an image, several, or a folder of them (Open file…)"
+        if facts.input_kind == "sequence":
+            steps = f"{facts.input_shape[0]} " if facts.input_shape and facts.input_shape[0] else ""
+            rows = f"a CSV of at least {steps}rows" if facts.source_kind == "timeseries" else "a .npy of sequences"
+            return f"This model takes windows of {steps}time steps: open {rows} (Open file…)"
+        return f"This model takes {facts.input_kind} samples: open a .npy of them (Open file…)"
 
     def _sample_hint(self) -> str:
         """What to type: the table's feature columns in order when the data is a table, else the generic hint."""
