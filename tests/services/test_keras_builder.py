@@ -100,3 +100,23 @@ def test_keras_refusing_an_input_names_the_node() -> None:
         graph = chain_graph((8,), [("Conv2D", {})], mode=mode)
         with pytest.raises(BuildError, match=r"n1_conv2d: Keras could not apply Conv2D to its input"):
             build_model(graph, registry)
+
+
+def test_one_input_with_several_outputs_takes_named_parts_without_a_structure_warning() -> None:
+    """Keras warned "The structure of `inputs` doesn't match the expected structure" on every batch of a
+    multi-output model fed {Input name: x} (the multi_output template, a series with several targets)."""
+    import warnings
+
+    import numpy as np
+
+    from tests.services.series_helpers import series_graph
+    from visualnn.services.keras_builder import build_model
+
+    model = build_model(series_graph(outputs=("temp", "hum")))
+    model.compile("sgd", ["mse", "mse"])
+    x, y = np.ones((4, 8, 3), "float32"), np.ones((4, 1), "float32")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="The structure")
+        model.fit({"window": x}, {"temp": y, "hum": y}, epochs=1, verbose=0)
+        model.predict({"window": x}, verbose=0)
+        model.predict(x, verbose=0)  # a bare array still goes in

@@ -188,8 +188,10 @@ def build_model(
         raise BuildError("The model has no Input; add an Input node.")
     if not outputs:
         raise BuildError("The model has no output layer; connect a layer after the Input.")
+    # One Input and several outputs: the data comes as named parts ({Input name: x}); Keras maps that dict onto
+    # a list of Inputs silently, but onto a bare one with "The structure of `inputs` doesn't match" every batch.
     return keras.Model(
-        inputs=inputs[0] if len(inputs) == 1 else inputs,
+        inputs=inputs[0] if len(inputs) == 1 and len(outputs) == 1 else inputs,
         outputs=outputs[0] if len(outputs) == 1 else outputs,
         name=name,
     )

@@ -234,10 +234,12 @@ def functional_code(graph: Graph, name: str, steps: list[Step]) -> list[str]:
     for step in steps:
         expr: Expr = step.ctor if step.spec.type == "Input" else _apply(step, step.ctor)
         lines.append(statement(Cat((f"{step.var} = ", expr)), 4))
+    # Several outputs take their data as dicts of named parts: a list of Inputs (even of one) takes a dict quietly.
+    given = _one_or_list(inputs) if len(outputs) == 1 else Br("[", tuple(s.var for s in inputs), "]")
     model = call(
         "keras.Model",
         {},
-        args=(Cat(("inputs=", _one_or_list(inputs))), Cat(("outputs=", _one_or_list(outputs))), f"name={string(name)}"),
+        args=(Cat(("inputs=", given)), Cat(("outputs=", _one_or_list(outputs))), f"name={string(name)}"),
     )
     lines.append(statement(Cat(("model = ", model)), 4))
     lines += _freeze_lines(steps)
