@@ -115,3 +115,37 @@ def test_rows_of_a_time_series_predict_every_window_as_the_app_windowed_them(tmp
     assert len(got) == (stop - start) - LENGTH + 1  # every window, the last ending at the file's last row
     want = result.model.predict(data.test, verbose=0)  # the app's test windows: those with a target 2 steps on
     np.testing.assert_allclose(got[: len(want)], want, rtol=1e-5, atol=1e-6)
+
+
+def test_evaluate_predict_and_export_say_when_the_data_changed_since_the_run_trained(tmp_path: Path) -> None:
+    """Rows added to the CSV after training: the split and the scaling were drawn again, silently (or the
+    predictions failed with 'set the Input shape to the data's shape' when a new category widened the table)."""
+    import pandas as pd
+
+    from tests.services.training_helpers import mlp_graph
+    from visualnn.core.protocol import EvaluateRequest
+    from visualnn.services.evaluation import run_evaluation
+    from visualnn.services.export_project import export_project
+    from visualnn.services.predict import run_prediction
+    from visualnn.services.training import run_training
+
+    rows = pd.DataFrame({"a": range(120), "b": [i % 7 for i in range(120)], "label": ["x", "y", "z"] * 40})
+    rows.to_csv(tmp_path / "data.csv", index=False)
+    project = Project(graph=mlp_graph(2, 3, hidden=4), dataset=DatasetSpec("csv", "data.csv", {
+        "columns": {"label": {"role": "target"}}, "split": {"val": 0.2, "test": 0.2}}),
+        training=TrainingConfig(epochs=1, batch_size=32))
+    run = run_training(TrainRequest(project=project, base_dir=str(tmp_path))).run
+    project.add_run(run)
+    request = EvaluateRequest(project=project, base_dir=str(tmp_path))
+    assert "warnings" not in run_evaluation(request)
+
+    pd.concat([rows, rows.head(30).assign(a=lambda t: t["a"] * 10)]).to_csv(tmp_path / "data.csv", index=False)
+    said = f"The data changed since run {run.id} was trained: it had 72/24/24 train/validation/test samples, now 90/30/30"
+    assert run_evaluation(request)["warnings"][0].startswith(said)
+    predicted = run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), rows=[[1, 2]]))
+    assert predicted["warnings"][0].startswith(said)
+    report, _ = export_project(project, tmp_path / "m.keras", str(tmp_path))
+    assert report.notes[0].startswith(said) and "train again on this data before exporting" in report.notes[0]
+
+    rows.to_csv(tmp_path / "data.csv", index=False)  # the old file back: nothing to say
+    assert "warnings" not in run_evaluation(request)

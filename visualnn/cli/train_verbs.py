@@ -195,6 +195,8 @@ def evaluate_main(args: argparse.Namespace) -> int:
         return _fail(str(exc), ExitCode.BAD_INPUT)
     except (OSError, ValueError, TrainingError) as exc:
         return _fail(str(exc))
+    for warning in report.get("warnings", []):
+        print(f"visualnn: warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(report, indent=2))
         return int(ExitCode.OK)

@@ -210,7 +210,10 @@ def evaluate_outputs(model: Any, dataset: Any, targets: list[Any], max_wrong: in
 
 
 def run_evaluation(req: EvaluateRequest[Project], sink: Sink = null_sink) -> dict[str, Any]:
-    """Load a run's model and data, evaluate on the requested split, return the JSON report."""
+    """Load a run's model and data, evaluate on the requested split, return the JSON report (``warnings`` when
+    the data changed since the run was trained)."""
+    from visualnn.services.data_drift import data_change
+
     run = pick_run(req.project, req.run_id)
     cfg = run.training_config
     sink("status", {"text": f"Evaluating {run.id}…"})
@@ -231,13 +234,18 @@ def run_evaluation(req: EvaluateRequest[Project], sink: Sink = null_sink) -> dic
                             "set a split in the Data panel.")
     task = str(getattr(data, "task", run.extra.get("task", "classification")))
     names = list(getattr(data, "class_names", None) or run.extra.get("class_names", []))
+    changed = data_change(run, data)
     try:
         report = evaluate_model(model, dataset, task, names, req.max_wrong, getattr(data, "parts", None))
     except Exception as exc:
         damaged = undecodable_cause(data, exc)
         if damaged is not None:
             raise TrainingError(f"Evaluation stopped: {damaged}") from exc
-        raise TrainingError(f"Evaluation failed: {explain(exc)}") from exc
+        raise TrainingError(f"{changed + ' ' if changed else ''}Evaluation failed: {explain(exc)}") from exc
+    if changed:  # the figures are real, of another split: say so beside them
+        report["warnings"] = [f"{changed} The split was drawn again from the data as it is now, so it may hold "
+                              "samples the run trained on, scored with preprocessing the model did not learn; "
+                              "train again on this data, or put the old file back."]
     report["run_id"] = run.id
     report["split"] = split  # the split really scored: "val" when a test split was asked for and there is none
     report["requested_split"] = req.split

@@ -172,7 +172,7 @@ def export_project(
     """
     run = pick_run(project, run_id)
     model = model_for(project, run, base_dir)
-    report = _export_raw(project, model, out, base_dir, quantize, n_samples)
+    report = _export_raw(project, model, out, base_dir, quantize, n_samples, run)
     if report is None:
         samples, labels, rep = project_samples(project, base_dir, n_samples, model)
         report = export_model(model, out, samples=samples, labels=labels, quantize=quantize, representative=rep)
@@ -183,11 +183,18 @@ def export_project(
 
 
 def _export_raw(project: Project, trained: Any, out: str | Path, base_dir: str, quantize: str,
-                n: int) -> ParityReport | None:
-    """Export with the preprocessing inside and check it on raw held-out samples (None: the project has none)."""
+                n: int, run: RunRecord | None = None) -> ParityReport | None:
+    """Export with the preprocessing inside and check it on raw held-out samples (None: the project has none).
+
+    When the data changed since ``run`` was trained, the report's first note says so: the preprocessing put in
+    front comes from the data as it is now (the parity check compares like with like and cannot see it).
+    """
+    from visualnn.services.data_drift import data_change
+
     if project.dataset is None:
         return None
     data = _prepared(project, base_dir, trained)
+    changed = data_change(run, data) if run is not None else None
     fmt = format_for(out)
     found = raw_check(data, trained, fmt, n)
     if found is None:
@@ -200,6 +207,10 @@ def _export_raw(project: Project, trained: Any, out: str | Path, base_dir: str, 
         target = Path(out).with_suffix(".inputs.json")
         target.write_text(json.dumps(wrapped.vocabulary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         report = replace(report, inputs_file=str(target))
+    if changed:
+        report = replace(report, notes=[f"{changed} The preprocessing in front of the exported model comes from the "
+                                        "data as it is now, not from what the model learned; train again on this "
+                                        "data before exporting, or put the old file back.", *report.notes])
     return report
 
 

@@ -115,6 +115,11 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
                              use_cache=True, inputs=ins, outputs=outs, shapes=model_shapes(model))
         except Exception as exc:
             raise TrainingError(f"Could not prepare the preprocessing: {explain(exc)}") from exc
+    from visualnn.services.data_drift import data_change
+
+    changed = data_change(run, data) if data is not None else None
+    drift = [f"{changed} Predictions use the data's preprocessing as it is now, not the one the model learned; train "
+             "again on this data, or put the old file back."] if changed else []
     if getattr(data, "parts", None):
         keys: list[str] | None = None
         warnings: list[str] = []
@@ -122,14 +127,18 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
             given = raw
             raw, warnings = _image_rows(data.stats, raw, source)
             keys = [str(v) for v in given[data.stats.get("key") or "file"]]  # as the CSV names them
-        result = _predict_parts(req, run.id, model, data, raw, source, cfg.batch_size, sink)
+        try:
+            result = _predict_parts(req, run.id, model, data, raw, source, cfg.batch_size, sink)
+        except TrainingError as exc:
+            raise TrainingError(f"{changed} {exc}" if changed else str(exc)) from exc
         if keys is not None:  # which image each prediction is for
             result["files"] = keys
             if len(result["outputs"]) == 1:
                 result["predictions"] = [{"file": f, **row} for f, row in zip(keys, result["predictions"], strict=True)]
-        result["warnings"] = warnings
+        result["warnings"] = drift + warnings
         return result
     raw, warnings = _check_input(raw, data, source)
+    warnings = drift + warnings
     files = _file_names(raw, source)
     try:
         x = data.transform(raw) if data is not None else np.asarray(raw, dtype="float32")
@@ -142,7 +151,7 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
         raise
     except Exception as exc:
         where = f" on {source}" if source else ""
-        raise TrainingError(f"Prediction failed{where}: {explain(exc)}") from exc
+        raise TrainingError(f"{changed + ' ' if changed else ''}Prediction failed{where}: {explain(exc)}") from exc
     rows = format_predictions(outputs, task, names, req.top_k)
     if files is not None:
         rows = [{"file": name, **row} for name, row in zip(files, rows, strict=True)]

@@ -552,6 +552,7 @@ def make_run_record(run_id: str, started: str, duration_s: float, device: str, c
     this run's epochs decide whether it diverged. ``kept_epoch`` is the epoch whose weights were saved
     after a divergence; ``warnings`` (mixed precision on a CPU, compile checks) are kept in ``extra``.
     """
+    from visualnn.services.data_drift import data_fingerprint
     from visualnn.services.training_data import data_facts
 
     status = run_status(history, stopped, first_epoch)
@@ -572,6 +573,7 @@ def make_run_record(run_id: str, started: str, duration_s: float, device: str, c
         model_path=os.path.relpath(model_path, base_dir).replace(os.sep, "/") if model_path else None,
         epochs_done=epochs_done, continued_from=continued_from, error=error,
         extra={"class_names": list(getattr(data, "class_names", []) or []), "task": getattr(data, "task", ""),
-               "facts": data_facts(data).__dict__, **notes, **({"hints": hints} if hints else {}),
+               "facts": data_facts(data).__dict__, "data": data_fingerprint(data), **notes,
+               **({"hints": hints} if hints else {}),
                **({"warnings": list(warnings)} if warnings else {}), **(extra or {})},
     )

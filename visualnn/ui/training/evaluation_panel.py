@@ -277,6 +277,10 @@ class EvaluationPanel(QWidget):
         self._select_run(self._shown_run)
         label = report.get("split_label") or f"{report.get('split')} split"  # the split really scored
         text = f"Run {report.get('run_id')} on the {label}: {report.get('n_samples', 0):,} samples."
+        warnings = [str(w) for w in report.get("warnings") or []]
+        if warnings:  # the data changed since training: the figures are of another split (the tooltip says all)
+            text = f"⚠ {warnings[0].split(':')[0]}. {text}"
+        self.status.setToolTip("\n".join(warnings))
         outputs = report.get("outputs") if report.get("task") == MULTI_OUTPUT else None
         if not isinstance(outputs, dict) or not outputs:
             self._show_output_choice(False)

@@ -1,0 +1,23 @@
+"""The data changed since a run was trained: evaluate, predict and export say so (TF-free parts first)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from visualnn.core.training_config import RunRecord
+from visualnn.services.data_drift import data_change, data_fingerprint
+
+
+def _data(mean: float, n_train: int = 70, path: str = "/a/people.csv") -> SimpleNamespace:
+    stats = {"source": "csv", "path": path, "features": [{"name": "age", "center": mean, "scale": 2.0}]}
+    return SimpleNamespace(stats=stats, n_train=n_train, n_val=15, n_test=15)
+
+
+def test_the_fingerprint_sees_new_rows_and_new_statistics_but_not_a_moved_folder() -> None:
+    run = RunRecord(id="r1", started="x", extra={"data": data_fingerprint(_data(40.0))})
+    assert data_change(run, _data(40.0, path="/elsewhere/people.csv")) is None  # the project folder moved
+    assert data_change(run, _data(41.5)) == ("The data changed since run r1 was trained: its preprocessing (scaling "
+                                             "statistics, categories or classes) is not the one the model learned.")
+    grown = data_change(run, _data(41.5, n_train=80))
+    assert grown is not None and "it had 70/15/15 train/validation/test samples, now 80/15/15" in grown
+    assert data_change(RunRecord(id="old", started="x"), _data(41.5)) is None  # a run from before the record
