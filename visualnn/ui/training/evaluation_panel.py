@@ -278,9 +278,8 @@ class EvaluationPanel(QWidget):
         label = report.get("split_label") or f"{report.get('split')} split"  # the split really scored
         text = f"Run {report.get('run_id')} on the {label}: {report.get('n_samples', 0):,} samples."
         warnings = [str(w) for w in report.get("warnings") or []]
-        if warnings:  # the data changed since training: the figures are of another split (the tooltip says all)
-            text = f"⚠ {warnings[0].split(':')[0]}. {text}"
-        self.status.setToolTip("\n".join(warnings))
+        if warnings:  # the data changed since training: the figures are of another split (first; hover for all)
+            text = f"⚠ {' '.join(warnings)} {text}"
         outputs = report.get("outputs") if report.get("task") == MULTI_OUTPUT else None
         if not isinstance(outputs, dict) or not outputs:
             self._show_output_choice(False)
