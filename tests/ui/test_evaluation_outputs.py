@@ -81,11 +81,11 @@ def test_a_single_output_report_has_no_output_box(qtbot: Any) -> None:
                                                                       "confidence": 0.7, "sample": [1.0, 2.0]}]}})
     assert not panel.output_combo.isVisible() and panel.shown_output() is None
     assert panel.status.toolTip() == "Run r1 on the test split: 3 samples."
+    assert _cells(panel.metrics_table) == [["loss", "0.3000"], ["accuracy", "0.6700"]]
+    assert panel.confusion.matrix == [[1, 0], [1, 1]] and panel.wrong.item(0, 4).text() == "1, 2"
     panel.show_report({"run_id": "r1", "split": "test", "task": "regression", "n_samples": 3,
                        "metrics": {"loss": 0.3}, "warnings": ["The data changed since run r1 was trained: ..."]})
     assert panel.status.toolTip() == "⚠ The data changed since run r1 was trained: ... Run r1 on the test split: 3 samples."
-    assert _cells(panel.metrics_table) == [["loss", "0.3000"], ["accuracy", "0.6700"]]
-    assert panel.confusion.matrix == [[1, 0], [1, 1]] and panel.wrong.item(0, 4).text() == "1, 2"
 
 
 def test_the_output_box_lists_the_heads_in_model_order(qtbot: Any) -> None:
