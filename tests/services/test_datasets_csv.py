@@ -283,3 +283,17 @@ def test_quoted_newlines_after_the_sniffed_start_still_load_row_for_row(
     assert table.column("n").to_pylist() == list(range(i))
     texts = table.column("text").to_pylist()
     assert texts[6000] == "first 6000\nsecond 6000" and texts[i - 2] == f"first {i - 2}\nsecond {i - 2}"
+
+
+def test_a_text_feature_with_a_different_value_in_every_row_is_flagged_unless_ignored(tmp_path: Path) -> None:
+    """An id and a date column became 800 one-hot features of a 400-row table without a word."""
+    path = tmp_path / "ids.csv"
+    rows = [f"C{i:04d},2024-01-{1 + i % 28:02d}T{i % 24:02d}:00,{['a', 'b'][i % 2]},{i % 5},{['x', 'y'][i % 3 == 0]}"
+            for i in range(60)]
+    path.write_text("customer_id,seen,group,count,label\n" + "\n".join(rows) + "\n")
+    said = [p.message for p in inspect_source(str(path)).problems if "different value" in p.message]
+    assert len(said) == 2 and said[0].startswith(f"{path}: column 'customer_id' has a different value in every row "
+                                                 "(60 of 60): an identifier, a timestamp or free text?")
+    assert "'seen'" in said[1] and "set its role to ignore" in said[1]
+    ignored = inspect_source(str(path), {"columns": {"customer_id": {"role": "ignore"}, "seen": {"role": "ignore"}}})
+    assert not [p for p in ignored.problems if "different value" in p.message]  # 'group' (2 values) never was

@@ -66,6 +66,27 @@ def row_lines(rows: list[int], header: bool = True) -> str:
     )
 
 
+_UNIQUE_MIN_ROWS = 20
+_UNIQUE_SHARE = 0.95
+"""A text column with a distinct value in at least this share of its (at least 20) present rows is flagged."""
+
+
+def identifier_problem(info: ColumnInfo, path: str = "", kind: str | None = None) -> Problem | None:
+    """A warning for a categorical (``kind``, else as detected) feature column with a different value in (almost) every row: an identifier,
+    a timestamp or free text, whose one-hot columns (or codes) learn the training rows and carry over to no new
+    row. None for any other column."""
+    present = info.n_rows - info.n_missing
+    if (kind or info.kind) != "categorical" or present < _UNIQUE_MIN_ROWS or info.n_unique < _UNIQUE_SHARE * present:
+        return None
+    where = f"{path}: " if path else ""
+    how = "every" if info.n_unique == present else "almost every"
+    return Problem("warning", f"{where}column {info.name!r} has a different value in {how} row ({info.n_unique:,} of "
+                              f"{present:,}): an identifier, a timestamp or free text? As a feature it becomes "
+                              f"{info.n_unique:,} one-hot columns (or as many codes) that cannot carry over to new "
+                              "rows; set its role to ignore, or derive numbers from it (the month of a date) before "
+                              "loading.")
+
+
 def analyze_column(name: str, column: Any, path: str = "", header: bool = True, detail: bool = True) -> ColumnInfo:
     """Type, kind, counts and problems of one pyarrow column.
 

@@ -76,7 +76,7 @@ def _inspect_table(spec: DatasetSpec, inputs: list[str] | None = None, outputs: 
     """A table; with ``inputs``/``outputs`` (a model with several) also its column groups and target columns as parts."""
     import numpy as np
 
-    from visualnn.services.datasets.columns import analyze_table
+    from visualnn.services.datasets.columns import analyze_table, identifier_problem
     from visualnn.services.datasets.tables import read_table
     from visualnn.services.datasets.tabular import _encode_targets, resolve_roles
 
@@ -96,6 +96,12 @@ def _inspect_table(spec: DatasetSpec, inputs: list[str] | None = None, outputs: 
     features, targets = resolve_roles(spec, list(table.column_names))
     info.features, info.targets = features, targets
     by_name = {c.name: c for c in info.columns}
+    for name in features:  # as the columns will be read: the project may set a column's kind
+        column = by_name[name]
+        flagged = identifier_problem(column, spec.path, spec.column(name).kind)
+        if flagged is not None:
+            column.problems.append(flagged)
+            info.problems.append(flagged)
     width = 0
     for name in features:
         c = by_name[name]
