@@ -21,3 +21,21 @@ def test_the_fingerprint_sees_new_rows_and_new_statistics_but_not_a_moved_folder
     grown = data_change(run, _data(41.5, n_train=80))
     assert grown is not None and "it had 70/15/15 train/validation/test samples, now 80/15/15" in grown
     assert data_change(RunRecord(id="old", started="x"), _data(41.5)) is None  # a run from before the record
+
+
+def test_a_tables_preprocessing_is_kept_small_tables_only() -> None:
+    from visualnn.services.data_drift import kept_preprocessing, learned_preprocessing
+
+    table = SimpleNamespace(stats={"source": "csv", "task": "binary", "features": [
+        {"name": "colour", "kind": "categorical", "missing": "most_frequent", "encoding": "onehot",
+         "categories": ["red", "white"], "fill": "red", "columns": ["colour=red", "colour=white"]}]})
+    kept = kept_preprocessing(table)
+    assert kept == table.stats
+    learned = learned_preprocessing(RunRecord(id="r", started="x", extra={"preprocessing": kept, "class_names": ["n", "y"]}))
+    assert learned is not None and learned.class_names == ["n", "y"]
+    assert learned.transform([{"colour": "white"}, {"colour": None}]).tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    huge = SimpleNamespace(stats={**table.stats, "features": [{**table.stats["features"][0],
+                                                                "categories": [f"c{i}" for i in range(20000)]}]})
+    assert kept_preprocessing(huge) is None  # thousands of categories: the fingerprint only
+    assert kept_preprocessing(SimpleNamespace(stats={"source": "images", "features": []})) is None
+    assert learned_preprocessing(RunRecord(id="old", started="x")) is None

@@ -138,12 +138,15 @@ def test_evaluate_predict_and_export_say_when_the_data_changed_since_the_run_tra
     project.add_run(run)
     request = EvaluateRequest(project=project, base_dir=str(tmp_path))
     assert "warnings" not in run_evaluation(request)
+    predict = PredictRequest(project=project, base_dir=str(tmp_path), rows=[[1, 2], [80, 5]])
+    before = run_prediction(predict)["predictions"]
 
     pd.concat([rows, rows.head(30).assign(a=lambda t: t["a"] * 10)]).to_csv(tmp_path / "data.csv", index=False)
     said = f"The data changed since run {run.id} was trained: it had 72/24/24 train/validation/test samples, now 90/30/30"
     assert run_evaluation(request)["warnings"][0].startswith(said)
-    predicted = run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), rows=[[1, 2]]))
-    assert predicted["warnings"][0].startswith(said)
+    # A table's run keeps the preprocessing it learned: new rows are prepared as its training rows were.
+    predicted = run_prediction(predict)
+    assert predicted["predictions"] == before and not predicted["warnings"]
     report, _ = export_project(project, tmp_path / "m.keras", str(tmp_path))
     assert report.notes[0].startswith(said) and "train again on this data before exporting" in report.notes[0]
 

@@ -45,4 +45,34 @@ def data_change(run: RunRecord, data: Any) -> str | None:
     return f"The data changed since run {run.id} was trained: {'; '.join(what)}."
 
 
-__all__ = ["data_change", "data_fingerprint"]
+_KEPT_BYTES = 64 << 10
+"""A table's preprocessing (per column: fill, scaling statistics, categories) is kept in the run record up to this
+size as JSON; a table with thousands of categories keeps only the fingerprint."""
+
+
+def kept_preprocessing(data: Any) -> dict[str, Any] | None:
+    """The preprocessing a run learned, to keep in its record: a single table's statistics (None for other data,
+    for column groups, or beyond :data:`_KEPT_BYTES`)."""
+    stats = dict(getattr(data, "stats", None) or {})
+    if stats.get("source") != "csv" or stats.get("parts") or not stats.get("features"):
+        return None
+    return stats if len(json.dumps(stats, default=str)) <= _KEPT_BYTES else None
+
+
+def learned_preprocessing(run: RunRecord) -> Any | None:
+    """What predict needs of the data, from the run itself (its table's preprocessing as it learned it), or None
+    when the run did not keep it: new rows are then prepared exactly as the model saw its training rows, whatever
+    the data file holds now, and without reading it again."""
+    stats = run.extra.get("preprocessing")
+    if not isinstance(stats, dict) or not stats.get("features"):
+        return None
+    from types import SimpleNamespace
+
+    from visualnn.services.datasets.tabular import transform_rows
+
+    return SimpleNamespace(stats=stats, task=str(run.extra.get("task") or stats.get("task") or "classification"),
+                           class_names=list(run.extra.get("class_names") or stats.get("class_names") or []),
+                           parts=None, transform=lambda rows: transform_rows(stats, rows))
+
+
+__all__ = ["data_change", "data_fingerprint", "kept_preprocessing", "learned_preprocessing"]

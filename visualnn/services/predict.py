@@ -109,15 +109,18 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     raw: Any = req.rows if source is None else read_raw(source, None if image_table else ins, given)
     task = str(run.extra.get("task") or "classification")
     names = list(run.extra.get("class_names") or [])
-    if data is None and req.project.dataset is not None:
+    from visualnn.services.data_drift import data_change, learned_preprocessing
+
+    learned = learned_preprocessing(run) if data is None else None  # a table's: kept in the run record
+    if learned is not None:
+        data = learned
+    elif data is None and req.project.dataset is not None:
         try:
             data = load_data(req.project.dataset, req.base_dir, cfg.batch_size, cfg.seed, None, shuffle=False,
                              use_cache=True, inputs=ins, outputs=outs, shapes=model_shapes(model))
         except Exception as exc:
             raise TrainingError(f"Could not prepare the preprocessing: {explain(exc)}") from exc
-    from visualnn.services.data_drift import data_change
-
-    changed = data_change(run, data) if data is not None else None
+    changed = data_change(run, data) if data is not None and learned is None else None
     drift = [f"{changed} Predictions use the data's preprocessing as it is now, not the one the model learned; train "
              "again on this data, or put the old file back."] if changed else []
     if getattr(data, "parts", None):

@@ -552,7 +552,7 @@ def make_run_record(run_id: str, started: str, duration_s: float, device: str, c
     this run's epochs decide whether it diverged. ``kept_epoch`` is the epoch whose weights were saved
     after a divergence; ``warnings`` (mixed precision on a CPU, compile checks) are kept in ``extra``.
     """
-    from visualnn.services.data_drift import data_fingerprint
+    from visualnn.services.data_drift import data_fingerprint, kept_preprocessing
     from visualnn.services.training_data import data_facts
 
     status = run_status(history, stopped, first_epoch)
@@ -565,6 +565,7 @@ def make_run_record(run_id: str, started: str, duration_s: float, device: str, c
         error = divergence_message(where.epoch, where.value, kept, first_epoch, cfg.terminate_on_nan)
         notes["diverged"] = {"epoch": where.epoch, "loss": where.value, "weights_from_epoch": kept}
     hints = run_hints(history, cfg) if status != DIVERGED else []
+    learned = kept_preprocessing(data)  # a table's: predict prepares new rows as training did, whatever the file
     return RunRecord(
         id=run_id, started=started, status=status, duration_s=round(duration_s, 3), device=device,
         config=cfg.to_dict(), graph=graph_with_spec_versions(graph),
@@ -573,7 +574,8 @@ def make_run_record(run_id: str, started: str, duration_s: float, device: str, c
         model_path=os.path.relpath(model_path, base_dir).replace(os.sep, "/") if model_path else None,
         epochs_done=epochs_done, continued_from=continued_from, error=error,
         extra={"class_names": list(getattr(data, "class_names", []) or []), "task": getattr(data, "task", ""),
-               "facts": data_facts(data).__dict__, "data": data_fingerprint(data), **notes,
+               "facts": data_facts(data).__dict__, "data": data_fingerprint(data),
+               **({"preprocessing": learned} if learned is not None else {}), **notes,
                **({"hints": hints} if hints else {}),
                **({"warnings": list(warnings)} if warnings else {}), **(extra or {})},
     )
