@@ -105,8 +105,8 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     source = resolve_path(req.input_path, req.base_dir) if req.rows is None and req.input_path else None
     spec = req.project.dataset
     image_table = spec is not None and spec.kind == "images" and spec.image().table is not None
-    given = spec.csv() if spec is not None and spec.kind == "csv" else None
-    raw: Any = req.rows if source is None else read_raw(source, None if image_table else ins, given)
+    csv_options = spec.csv() if spec is not None and spec.kind == "csv" else None
+    raw: Any = req.rows if source is None else read_raw(source, None if image_table else ins, csv_options)
     task = str(run.extra.get("task") or "classification")
     names = list(run.extra.get("class_names") or [])
     from visualnn.services.data_drift import data_change, learned_preprocessing
