@@ -148,7 +148,13 @@ def test_evaluate_predict_and_export_say_when_the_data_changed_since_the_run_tra
     predicted = run_prediction(predict)
     assert predicted["predictions"] == before and not predicted["warnings"]
     report, _ = export_project(project, tmp_path / "m.keras", str(tmp_path))
-    assert report.notes[0].startswith(said) and "train again on this data before exporting" in report.notes[0]
+    assert report.notes[0].startswith(said) and "keeps the preprocessing the run learned" in report.notes[0]
+    import keras
+    import numpy as np
+
+    exported = keras.saving.load_model(tmp_path / "m.keras")  # takes the raw columns, prepared as the run learned
+    raw = exported.predict({"a": np.array([1.0, 80.0]), "b": np.array([2.0, 5.0])}, verbose=0)
+    np.testing.assert_allclose(raw, [[p["probabilities"][c] for c in ("x", "y", "z")] for p in before], atol=1e-6)
 
     rows.to_csv(tmp_path / "data.csv", index=False)  # the old file back: nothing to say
     assert "warnings" not in run_evaluation(request)

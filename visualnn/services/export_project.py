@@ -186,15 +186,20 @@ def _export_raw(project: Project, trained: Any, out: str | Path, base_dir: str, 
                 n: int, run: RunRecord | None = None) -> ParityReport | None:
     """Export with the preprocessing inside and check it on raw held-out samples (None: the project has none).
 
-    When the data changed since ``run`` was trained, the report's first note says so: the preprocessing put in
-    front comes from the data as it is now (the parity check compares like with like and cannot see it).
+    A table's run puts the preprocessing it learned in front (kept in its record), as predict applies it. When
+    the data changed since ``run`` was trained, the report's first note says so, and for other data that the
+    preprocessing in front comes from the data as it is now (the parity check compares like with like and
+    cannot see it).
     """
-    from visualnn.services.data_drift import data_change
+    from visualnn.services.data_drift import data_change, learned_preprocessing
 
     if project.dataset is None:
         return None
     data = _prepared(project, base_dir, trained)
     changed = data_change(run, data) if run is not None else None
+    learned = learned_preprocessing(run) if changed and run is not None else None
+    if learned is not None:  # the rows to check on are the data's now; their preparation is the run's
+        data = replace(data, stats=learned.stats, transform=learned.transform)
     fmt = format_for(out)
     found = raw_check(data, trained, fmt, n)
     if found is None:
@@ -207,7 +212,10 @@ def _export_raw(project: Project, trained: Any, out: str | Path, base_dir: str, 
         target = Path(out).with_suffix(".inputs.json")
         target.write_text(json.dumps(wrapped.vocabulary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         report = replace(report, inputs_file=str(target))
-    if changed:
+    if changed and learned is not None:
+        report = replace(report, notes=[f"{changed} The exported model keeps the preprocessing the run learned; the "
+                                        "parity check ran on rows of the data as it is now.", *report.notes])
+    elif changed:
         report = replace(report, notes=[f"{changed} The preprocessing in front of the exported model comes from the "
                                         "data as it is now, not from what the model learned; train again on this "
                                         "data before exporting, or put the old file back.", *report.notes])
