@@ -83,6 +83,12 @@ def test_a_single_output_report_has_no_output_box(qtbot: Any) -> None:
     assert panel.status.toolTip() == "Run r1 on the test split: 3 samples."
     assert _cells(panel.metrics_table) == [["loss", "0.3000"], ["accuracy", "0.6700"]]
     assert panel.confusion.matrix == [[1, 0], [1, 1]] and panel.wrong.item(0, 4).text() == "1, 2"
+    assert panel.wrong_caption.text() == "The 1 most confidently wrong sample(s) of the split"
+    panel.show_report({"run_id": "r1", "split": "test", "task": "classification", "n_samples": 2,
+                       "metrics": {"loss": 0.1, "accuracy": 1.0},
+                       "classification": {"class_names": ["a", "b"], "confusion": [[1, 0], [0, 1]], "per_class": [],
+                                          "wrong": []}})
+    assert panel.wrong.rowCount() == 0 and panel.wrong_caption.text() == "No sample of this split was classified wrong."
     panel.show_report({"run_id": "r1", "split": "test", "task": "regression", "n_samples": 3,
                        "metrics": {"loss": 0.3}, "warnings": ["The data changed since run r1 was trained: ..."]})
     assert panel.status.toolTip() == "⚠ The data changed since run r1 was trained: ... Run r1 on the test split: 3 samples."

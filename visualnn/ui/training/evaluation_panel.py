@@ -112,6 +112,9 @@ class EvaluationPanel(QWidget):
         wrong_box = QWidget()
         wrong_layout = QVBoxLayout(wrong_box)
         wrong_layout.setContentsMargins(0, 0, 0, 0)
+        self.wrong_caption = QLabel("The most confidently wrong samples")  # what the table lists, or that none is
+        self.wrong_caption.setWordWrap(True)
+        wrong_layout.addWidget(self.wrong_caption)
         wrong_layout.addWidget(self.wrong, 1)
         wrong_layout.addWidget(self.explain_button)
         cls_page = QSplitter()
@@ -362,6 +365,9 @@ class EvaluationPanel(QWidget):
         rows = [[w["index"], w["true"], w["pred"], w["confidence"], "" if images else sample_text(w.get("sample"))]
                 for w in wrong]
         fill_table(self.wrong, headers, rows)
+        # An empty table said nothing: it now says that no sample was wrong.
+        self.wrong_caption.setText(f"The {len(wrong)} most confidently wrong sample(s) of the split" if wrong else
+                                   "No sample of this split was classified wrong.")
         self.wrong.verticalHeader().setDefaultSectionSize(40 if images else 24)  # room for thumbnails
         # Thumbnails are made when the tab is on screen: an automatic evaluation behind another tab costs nothing.
         self._pending_thumbnails = [w["sample"] for w in wrong] if images else []
