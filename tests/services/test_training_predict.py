@@ -94,6 +94,7 @@ def test_rows_of_a_time_series_predict_every_window_as_the_app_windowed_them(tmp
     import pandas as pd
 
     from tests.services.series_helpers import LENGTH, series_graph, write_series
+    from visualnn.services.training_common import TrainingError
     from visualnn.services.predict import run_prediction
     from visualnn.services.training import run_training
     from visualnn.services.training_data import load_data
@@ -115,6 +116,10 @@ def test_rows_of_a_time_series_predict_every_window_as_the_app_windowed_them(tmp
     assert len(got) == (stop - start) - LENGTH + 1  # every window, the last ending at the file's last row
     want = result.model.predict(data.test, verbose=0)  # the app's test windows: those with a target 2 steps on
     np.testing.assert_allclose(got[: len(want)], want, rtol=1e-5, atol=1e-6)
+
+    table.head(LENGTH - 1).to_csv(tmp_path / "short.csv", index=False)
+    with pytest.raises(TrainingError, match=f"^Cannot predict: short.csv: {LENGTH - 1} row\\(s\\) are too few"):
+        run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), input_path="short.csv"))
 
 
 def test_evaluate_predict_and_export_say_when_the_data_changed_since_the_run_trained(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from visualnn.core.dataset import CsvOptions
 from visualnn.core.paths import resolve_path
 from visualnn.core.project import Project
 from visualnn.core.protocol import PredictRequest
+from visualnn.services.datasets.errors import DataError
 from visualnn.services.evaluation import class_probabilities, pick_run
 from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
 
@@ -152,6 +153,9 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
         outputs = model.predict(x, verbose=0, batch_size=cfg.batch_size)
     except TrainingError:
         raise
+    except DataError as exc:  # input the preprocessing cannot take (too few rows for a window, a missing column)
+        where = f"{os.path.basename(source)}: " if source else ""
+        raise TrainingError(f"{changed + ' ' if changed else ''}Cannot predict: {where}{exc}") from exc
     except Exception as exc:
         where = f" on {source}" if source else ""
         raise TrainingError(f"{changed + ' ' if changed else ''}Prediction failed{where}: {explain(exc)}") from exc
