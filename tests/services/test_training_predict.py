@@ -94,9 +94,9 @@ def test_rows_of_a_time_series_predict_every_window_as_the_app_windowed_them(tmp
     import pandas as pd
 
     from tests.services.series_helpers import LENGTH, series_graph, write_series
-    from visualnn.services.training_common import TrainingError
     from visualnn.services.predict import run_prediction
     from visualnn.services.training import run_training
+    from visualnn.services.training_common import TrainingError
     from visualnn.services.training_data import load_data
 
     write_series(str(tmp_path), rows=200)
