@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,6 +161,11 @@ def test_evaluate_predict_and_export_say_when_the_data_changed_since_the_run_tra
     exported = keras.saving.load_model(tmp_path / "m.keras")  # takes the raw columns, prepared as the run learned
     raw = exported.predict({"a": np.array([1.0, 80.0]), "b": np.array([2.0, 5.0])}, verbose=0)
     np.testing.assert_allclose(raw, [[p["probabilities"][c] for c in ("x", "y", "z")] for p in before], atol=1e-6)
+
+    logs: list[dict[str, Any]] = []
+    run_training(TrainRequest(project=project, base_dir=str(tmp_path), continue_run=run.id, epochs=1),
+                 lambda kind, data: logs.append(data) if kind == "log" else None)
+    assert any(d["level"] == "warning" and d["text"].startswith(said) for d in logs)  # continuing says it too
 
     rows.to_csv(tmp_path / "data.csv", index=False)  # the old file back: nothing to say
     assert "warnings" not in run_evaluation(request)

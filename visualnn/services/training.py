@@ -32,6 +32,7 @@ from visualnn.core.project.run_folders import (
 from visualnn.core.protocol import TrainRequest
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.core.training_options import output_settings
+from visualnn.services.data_drift import data_change
 from visualnn.services.devices import resolve_device
 from visualnn.services.distribute import keep_outputs_float32, plan_placement
 from visualnn.services.epoch_steps import dataset_steps, epoch_steps
@@ -220,6 +221,11 @@ def _run_training(
                 previous = _find_run(project, job.continue_run)
                 model = load_run_model(job.base_dir, previous)
                 initial_epoch = previous.epochs_done
+                changed = data_change(previous, data)
+                if changed:  # it goes on, on what the data is now: the person chose to continue
+                    sink("log", {"level": "warning", "text": f"{changed} Training continues on the data as it is "
+                                 "now, prepared with its new statistics; the model first sees inputs shifted from "
+                                 "those it learned."})
             else:
                 model = build_model(project.graph)
                 keep_outputs_float32(model)  # mixed precision: outputs (softmax, loss) stay float32
