@@ -231,6 +231,7 @@ def test_typed_samples_name_the_tables_columns_and_an_empty_value_is_a_missing_o
 
     panel, user, _ = _open(shell, qtbot, mlp_graph())
     fake_engine.start()
+    assert panel.bars_plot.isHidden()  # no empty "class probabilities" chart before a classification result
     columns = tuple(FeatureColumn(n, k) for n, k in (("age", "numeric"), ("city", "categorical"),
                                                        ("member", "boolean"), ("score", "numeric")))
     panel.document.set_data_facts(DataFacts(task="classification", n_classes=2, columns=columns, source="people.csv"))

@@ -126,6 +126,7 @@ class PredictPanel(QWidget):
         self.bars_plot.setLabel("left", "probability")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4C78A8")
         self.bars_plot.addItem(self.bars)
+        self.bars_plot.hide()  # until a classification result: an empty "class probabilities" chart over a regression
         self.details = QWidget()
         choice = QHBoxLayout()
         choice.setContentsMargins(0, 0, 0, 0)
