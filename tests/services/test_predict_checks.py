@@ -41,7 +41,7 @@ def test_images_of_another_size_or_mode_are_named_and_broken_files_refused(tmp_p
     stats = {"source": "images", "image_size": [8, 8], "color_mode": "rgb"}
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "ok.png")
     Image.fromarray(np.zeros((5, 9), np.uint8), "L").save(tmp_path / "small_gray.png")
-    warnings = check_images([str(tmp_path / "ok.png"), str(tmp_path / "small_gray.png")], stats, str(tmp_path))
+    _, warnings = check_images([str(tmp_path / "ok.png"), str(tmp_path / "small_gray.png")], stats, str(tmp_path))
     assert warnings == [
         "1 image(s) are not 8x8 (width x height) as in training and were resized: small_gray.png (9x5).",
         "1 image(s) were converted to rgb as in training: small_gray.png (L).",
@@ -68,16 +68,14 @@ def test_missing_values_are_no_unseen_category_and_markers_read_as_missing_like_
 
 
 def test_a_folders_unreadable_images_are_skipped_and_named_unless_none_can_be_read(tmp_path: Path) -> None:
-    from visualnn.services.predict_checks import readable_images
-
     good = tmp_path / "a.png"
     Image.new("RGB", (8, 8)).save(good)
     (tmp_path / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n cut short")
     (tmp_path / "c.jpg").write_bytes(b"plain text")
     paths = [str(tmp_path / n) for n in ("a.png", "b.png", "c.jpg")]
-    kept, warnings = readable_images(paths, str(tmp_path))
+    kept, warnings = check_images(paths, {"source": "images"}, str(tmp_path))
     assert kept == [str(good)]
     assert len(warnings) == 1 and warnings[0].startswith("Skipped 2 unreadable image(s)")
     assert "b.png is a truncated PNG" in warnings[0] and "c.jpg" in warnings[0]
     with pytest.raises(DataError, match=r"No image in .* can be read: b.png"):
-        readable_images(paths[1:], str(tmp_path))
+        check_images(paths[1:], {"source": "images"}, str(tmp_path))

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from visualnn.cli.exit_codes import ExitCode, fail
+from visualnn.cli.terminal import is_terminal
 from visualnn.cli.tracking_args import add_tracking_args, tracking_fields
 from visualnn.core.search_settings import DIRECTIONS, PRUNERS, SAMPLERS, SECOND_OBJECTIVES
 from visualnn.core.search_space import SPEC_HELP
@@ -168,7 +169,7 @@ class SearchProgress:
     def __init__(self, budget: int | None, stream: Any = None, width: int = 24) -> None:
         self.budget = budget
         self.stream = stream or sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.tty = is_terminal(self.stream)
         self.width = width
         self.done = 0
         self.best: float | None = None

@@ -17,6 +17,7 @@ from typing import Any
 
 from visualnn.cli.distribute_args import add_distribution_args, apply_distribution_args, is_chief_run
 from visualnn.cli.exit_codes import ExitCode, fail
+from visualnn.cli.terminal import is_terminal
 from visualnn.cli.tracking_args import add_tracking_args, tracking_fields
 from visualnn.core.project import Project
 from visualnn.core.project.io import ProjectFileError
@@ -73,7 +74,7 @@ class ProgressPrinter:
 
     def __init__(self, stream: Any = None, width: int = 30) -> None:
         self.stream = stream or sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.tty = is_terminal(self.stream)
         self.width = width
         self.last = 0.0
 

@@ -33,10 +33,10 @@ def data_change(run: RunRecord, data: Any) -> str | None:
     if not isinstance(recorded, dict) or "digest" not in recorded:
         return None
     now = data_fingerprint(data)
-    if now == {"samples": list(recorded.get("samples") or []), "digest": recorded["digest"]}:
+    before = list(recorded.get("samples") or [])
+    if now == {"samples": before, "digest": recorded["digest"]}:
         return None
     what = []
-    before = list(recorded.get("samples") or [])
     if before != now["samples"]:
         what.append(f"it had {'/'.join(map(str, before))} train/validation/test samples, now "
                     f"{'/'.join(map(str, now['samples']))}")

@@ -571,12 +571,11 @@ def graph_from_config(
         conv.warnings.insert(0, "This is a model exported with its preprocessing in front (one raw input per "
                                 "column or raw pixels); the trained model it wraps was imported. Attach the data "
                                 "in the Data panel: it repeats the preprocessing from the data.")
-        config = model
     graph = conv.graph
-    if config.get("class_name") == "Sequential" and sequential_problem(graph, conv.registry) is None:
+    if model.get("class_name") == "Sequential" and sequential_problem(graph, conv.registry) is None:
         graph.set_mode(SEQUENTIAL)
     _layout(graph)
-    name = str((config.get("config") or {}).get("name") or "imported")
+    name = str((model.get("config") or {}).get("name") or "imported")
     return ImportResult(graph, name, conv.generic, conv.warnings, conv.paths)
 
 

@@ -124,6 +124,7 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     changed = data_change(run, data) if data is not None and learned is None else None
     drift = [f"{changed} Predictions use the data's preprocessing as it is now, not the one the model learned; train "
              "again on this data, or put the old file back."] if changed else []
+    said = f"{changed} " if changed else ""  # leads any failure: the changed data may be its cause
     if getattr(data, "parts", None):
         keys: list[str] | None = None
         warnings: list[str] = []
@@ -134,7 +135,7 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
         try:
             result = _predict_parts(req, run.id, model, data, raw, source, cfg.batch_size, sink)
         except TrainingError as exc:
-            raise TrainingError(f"{changed} {exc}" if changed else str(exc)) from exc
+            raise TrainingError(f"{said}{exc}") from exc
         if keys is not None:  # which image each prediction is for
             result["files"] = keys
             if len(result["outputs"]) == 1:
@@ -155,10 +156,10 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
         raise
     except DataError as exc:  # input the preprocessing cannot take (too few rows for a window, a missing column)
         where = f"{os.path.basename(source)}: " if source else ""
-        raise TrainingError(f"{changed + ' ' if changed else ''}Cannot predict: {where}{exc}") from exc
+        raise TrainingError(f"{said}Cannot predict: {where}{exc}") from exc
     except Exception as exc:
         where = f" on {source}" if source else ""
-        raise TrainingError(f"{changed + ' ' if changed else ''}Prediction failed{where}: {explain(exc)}") from exc
+        raise TrainingError(f"{said}Prediction failed{where}: {explain(exc)}") from exc
     rows = format_predictions(outputs, task, names, req.top_k)
     if files is not None:
         rows = [{"file": name, **row} for name, row in zip(files, rows, strict=True)]
@@ -234,8 +235,7 @@ def _file_names(raw: Any, source: str | None) -> list[str] | None:
 def _check_input(raw: Any, data: Any, source: str | None) -> tuple[Any, list[str]]:
     """The input to predict (a folder's unreadable images left out) and warnings about it (extra columns, unseen
     categories, resized images, skipped files); raises for unusable input."""
-    from visualnn.services.datasets.errors import DataError
-    from visualnn.services.predict_checks import check_images, check_rows, readable_images
+    from visualnn.services.predict_checks import check_images, check_rows
 
     stats = dict(getattr(data, "stats", None) or {})
     try:
@@ -243,11 +243,8 @@ def _check_input(raw: Any, data: Any, source: str | None) -> tuple[Any, list[str
             if not isinstance(raw, list):
                 raise DataError(f"{source or 'The input'}: this model takes images; give an image file or a folder "
                                 "of images.")
-            root = source if source and os.path.isdir(source) else None
-            skipped: list[str] = []
-            if root is not None:  # one damaged file among many: predict the others, as training skips it
-                raw, skipped = readable_images(raw, root)
-            return raw, skipped + check_images(raw, stats, root)
+            root = source if source and os.path.isdir(source) else None  # a folder: damaged files are skipped
+            return check_images(raw, stats, root)
         if stats.get("source") == "csv":
             return raw, check_rows(stats, raw, f"{os.path.basename(source)}: " if source else "")
     except DataError as exc:

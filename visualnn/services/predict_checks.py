@@ -1,10 +1,11 @@
 """What is wrong with new samples before they reach the model (TF-free): named columns, named files.
 
 :func:`check_rows` compares table rows with the columns the model was trained on; :func:`check_images`
-reads image headers. Each raises :class:`~visualnn.services.datasets.errors.DataError` for input
-the model cannot take (a missing column, a row of the wrong length, an unreadable file) and returns
-warnings for input it takes with a change (an extra column left out, a category not seen in
-training, an image of another size or colour mode).
+reads image headers (and leaves a folder's unreadable files out, as training does). Each raises
+:class:`~visualnn.services.datasets.errors.DataError` for input the model cannot take (a missing column,
+a row of the wrong length, an unreadable file given alone) and returns warnings for input it takes with a
+change (an extra column left out, a category not seen in training, an image of another size or colour
+mode, a skipped file).
 """
 
 from __future__ import annotations
@@ -70,69 +71,68 @@ def check_rows(stats: dict[str, Any], rows: Any, where: str = "") -> list[str]:
     return warnings
 
 
-def readable_images(paths: list[str], root: str) -> tuple[list[str], list[str]]:
-    """The images of the folder ``root`` that can be read, and a warning naming those that cannot (skipped, as
-    training skips them), e.g. a truncated PNG among hundreds; raises when none can be read."""
-    kept, skipped = [], []
-    for path in paths:
-        why = _unreadable(path)
-        if why is None:
-            kept.append(path)
-        else:
-            skipped.append(f"{os.path.relpath(path, root)} {why}")
-    if paths and not kept:
-        raise DataError(f"No image in {root} can be read: {'; '.join(skipped[:MAX_LISTED])}"
-                        f"{' ...' if len(skipped) > MAX_LISTED else ''}. Replace them with readable images.", root)
-    warnings = [f"Skipped {len(skipped)} unreadable image(s), as training skips them: "
-                f"{'; '.join(skipped[:MAX_LISTED])}{' ...' if len(skipped) > MAX_LISTED else ''}."] if skipped else []
-    return kept, warnings
-
-
-def _unreadable(path: str) -> str | None:
-    """Why the image file at ``path`` cannot be read (None when it can): damaged bytes or no image at all."""
+def _header(path: str) -> tuple[tuple[int, int, str] | None, str | None]:
+    """((width, height, colour mode), None) of the image file at ``path``, read from its header once; (None, why)
+    when it cannot be read: damaged bytes or no image at all."""
     from PIL import Image, UnidentifiedImageError
 
     from visualnn.services.datasets.images import check_image_bytes
 
     why = None if path.lower().endswith(".webp") else check_image_bytes(path)
     if why is not None:
-        return why
+        return None, why
     try:
         with Image.open(path) as img:
-            img.size  # noqa: B018  (the header is parsed here)
+            return (int(img.width), int(img.height), str(img.mode)), None
     except (OSError, UnidentifiedImageError) as exc:
-        return f"cannot be read as an image ({exc})"
-    return None
+        return None, f"cannot be read as an image ({exc})"
 
 
-def check_images(paths: list[str], stats: dict[str, Any], root: str | None = None) -> list[str]:
-    """Warnings for images of another size or colour mode than training used; raises for unusable files."""
-    from PIL import Image
+def _listing(items: list[str], sep: str = ", ") -> str:
+    """The first :data:`MAX_LISTED` items as they are (file names with their reason or size), `` ...`` when cut."""
+    return sep.join(items[:MAX_LISTED]) + (" ..." if len(items) > MAX_LISTED else "")
 
+
+def check_images(paths: list[str], stats: dict[str, Any], root: str | None = None) -> tuple[list[str], list[str]]:
+    """The images to predict, and warnings: images of another size or colour mode than training used and, in a
+    folder (``root``), unreadable files, skipped and named as training skips them (a truncated PNG among
+    hundreds). Raises for a file given alone that cannot be read, and for a folder none of whose images can.
+    Each file's header is read once."""
     if not paths:
         raise DataError(f"{root or 'The input'} holds no images (.png, .jpg, .jpeg, .bmp, .gif, .webp) to predict.")
     size = stats.get("image_size")
     mode = stats.get("color_mode")
+    kept: list[str] = []
+    skipped: list[str] = []
     resized: list[str] = []
     converted: list[str] = []
     for path in paths:
         name = os.path.relpath(path, root) if root else os.path.basename(path)
-        why = _unreadable(path)
-        if why is not None:
-            raise DataError(f"{name} {why}; remove it or replace it with a readable image.", path)
-        with Image.open(path) as img:
-            width, height, img_mode = int(img.width), int(img.height), str(img.mode)
+        header, why = _header(path)
+        if header is None:
+            if root is None:
+                raise DataError(f"{name} {why}; remove it or replace it with a readable image.", path)
+            skipped.append(f"{name} {why}")
+            continue
+        kept.append(path)
+        width, height, img_mode = header
         if size and [height, width] != [int(size[0]), int(size[1])]:
             resized.append(f"{name} ({width}x{height})")
         gray = img_mode in ("L", "LA", "1", "I", "I;16")
         if mode and (mode == "grayscale") != gray:
             converted.append(f"{name} ({img_mode})")
+    if not kept:
+        raise DataError(f"No image in {root} can be read: {_listing(skipped, '; ')}. Replace them with readable "
+                        "images.", root)
     warnings = []
+    if skipped:
+        warnings.append(f"Skipped {len(skipped)} unreadable image(s), as training skips them: "
+                        f"{_listing(skipped, '; ')}.")
     if resized and size:
         warnings.append(f"{len(resized)} image(s) are not {int(size[1])}x{int(size[0])} (width x height) as in "
-                        f"training and were resized: {', '.join(resized[:MAX_LISTED])}"
-                        f"{' ...' if len(resized) > MAX_LISTED else ''}.")
+                        f"training and were resized: {_listing(resized)}.")
     if converted and mode:
-        warnings.append(f"{len(converted)} image(s) were converted to {mode} as in training: "
-                        f"{', '.join(converted[:MAX_LISTED])}{' ...' if len(converted) > MAX_LISTED else ''}.")
-    return warnings
+        warnings.append(f"{len(converted)} image(s) were converted to {mode} as in training: {_listing(converted)}.")
+    return kept, warnings
+
+

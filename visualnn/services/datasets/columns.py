@@ -72,9 +72,9 @@ _UNIQUE_SHARE = 0.95
 
 
 def identifier_problem(info: ColumnInfo, path: str = "", kind: str | None = None) -> Problem | None:
-    """A warning for a categorical (``kind``, else as detected) feature column with a different value in (almost) every row: an identifier,
-    a timestamp or free text, whose one-hot columns (or codes) learn the training rows and carry over to no new
-    row. None for any other column."""
+    """A warning for a categorical (``kind``, else as detected) feature column with a different value in (almost)
+    every row: an identifier, a timestamp or free text, whose one-hot columns (or codes) learn the training rows
+    and carry over to no new row. None for any other column."""
     present = info.n_rows - info.n_missing
     if (kind or info.kind) != "categorical" or present < _UNIQUE_MIN_ROWS or info.n_unique < _UNIQUE_SHARE * present:
         return None

@@ -79,8 +79,8 @@ class ColumnsTable(QTableWidget):
                 self.setItem(row, c, item)
             chosen = spec.column(col.name)
             self._combo(row, 4, col.name, "role", ROLES, role)
-            self._combo(row, 5, col.name, "kind", COLUMN_KINDS, chosen.kind or col.kind)
             kind = chosen.kind or col.kind
+            self._combo(row, 5, col.name, "kind", COLUMN_KINDS, kind)
             if role == "feature" and kind == "categorical":
                 self._combo(row, 6, col.name, "encoding", CATEGORICAL_ENCODINGS, chosen.encoding)
             else:
