@@ -45,3 +45,15 @@ def three_class_csv(root: Path) -> Path:
             for i in range(30)]
     path.write_text("sepal_length,sepal_width,petal_length,petal_width,species\n" + "\n".join(rows) + "\n")
     return path
+
+
+def price_csv(path: Path, n: int = 600) -> Path:
+    """House prices in the hundreds of thousands from area, rooms and city (a few values missing)."""
+    rng = np.random.default_rng(0)
+    area, rooms = rng.uniform(40, 200, n), rng.integers(1, 6, n)
+    city = rng.choice(["Lyon", "Paris", "Nice"], n)
+    price = area * 3000 + rooms * 10_000 + np.where(city == "Paris", 150_000, 0) + rng.normal(0, 10_000, n)
+    rows = [f"{a:.1f},{r},{c},{p:.0f}" for a, r, c, p in zip(area, rooms, city, price, strict=True)]
+    rows[7] = rows[7].rsplit(",", 1)[0] + ","  # a row without a price: training drops it, so do the statistics
+    path.write_text("area,rooms,city,price\n" + "\n".join(rows) + "\n")
+    return path

@@ -3,9 +3,13 @@ and the one-click fixes that repair them (undoable exactly)."""
 
 from __future__ import annotations
 
-from visualnn.core.command_base import UndoStack
-from visualnn.core.compile_options import DataFacts
-from visualnn.core.data_checks import check_data
+from dataclasses import replace
+
+import pytest
+
+from visualnn.core.command_base import CommandError, UndoStack
+from visualnn.core.compile_options import DataFacts, output_layer
+from visualnn.core.data_checks import check_data, target_rescaling
 from visualnn.core.fixes import fix_command, fix_label
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.project import Project
@@ -122,3 +126,66 @@ def test_raw_scores_on_a_three_class_target_name_units_and_activation() -> None:
     project.set_training(project.training.with_changes(loss="mean_squared_error", metrics=["mae"]))
     assert [i.message for i in validate(project, facts=regression)] == [
         "dense_2: the output has 32 units but each sample has 2 target value(s). Set units to 2."]
+
+
+PRICES = DataFacts("regression", input_shape=(8,), target_shape=(1,), source="houses.csv", targets=("price",),
+                   target_stats=(427_612.3, 157_901.8))
+
+
+def _regressor() -> Project:
+    project = template("mlp_regressor").build()
+    project.graph.set_param("input_1", "shape", [8])
+    return project
+
+
+def test_target_rescaling_is_proposed_only_for_targets_far_from_unit_scale() -> None:
+    assert target_rescaling(427_612.3, 157_901.8) == {"scale": 157_900.0, "offset": 427_600.0}
+    assert target_rescaling(0.00436, 0.00162) == {"scale": 0.00162, "offset": 0.00436}  # a spread drowned by a fresh one
+    assert target_rescaling(1450.0, 539.0) == {"scale": 539.0, "offset": 1450.0}
+    assert target_rescaling(12.03, 4.765) is None  # the weather series trained as well without one
+    assert target_rescaling(0.5, 0.29) is None
+    assert target_rescaling(5e5, 0.0) is None  # a constant target: nothing to scale by
+    assert target_rescaling(float("nan"), 1.0) is None
+
+
+def test_a_regression_output_far_from_its_target_is_warned_with_a_fix_that_adds_a_rescaling() -> None:
+    project = _regressor()
+    (issue,) = [i for i in validate(project, facts=PRICES)]
+    assert issue.code == "target-scale" and issue.node_id == "dense_3" and not issue.is_error
+    assert "the target 'price' of houses.csv averages 4.276e+05 with a spread of 1.579e+05 (training rows)" in issue.message
+    assert issue.fix is not None and issue.fix.startswith("Add a Rescaling(scale=157900, offset=427600) after dense_3")
+    assert issue.action == {"append": "Rescaling", "after": "dense_3", "params": {"scale": 157_900.0, "offset": 427_600.0}}
+    assert fix_label(issue.action) == "Fix: add Rescaling(scale=157900, offset=427600) after dense_3"
+
+    before = project.to_dict()
+    stack = UndoStack(project)
+    stack.push(fix_command(issue.action, project))
+    graph = project.graph
+    assert graph.chain_order() == ["input_1", "dense_1", "dense_2", "dense_3", "rescaling_1"]
+    assert graph.nodes["rescaling_1"].params == {"scale": 157_900.0, "offset": 427_600.0}
+    assert graph.nodes["rescaling_1"].pos[1] > graph.nodes["dense_3"].pos[1]
+    assert infer_shapes(graph).output("rescaling_1") == (None, 1)
+    assert validate(project, facts=PRICES) == []  # the Rescaling is the output now: nothing left to say
+    stack.undo()
+    assert project.to_dict() == before
+
+
+def test_the_output_checks_look_through_the_rescaling_to_the_dense_before_it() -> None:
+    project = _regressor()
+    stack = UndoStack(project)
+    stack.push(fix_command({"append": "Rescaling", "after": "dense_3", "params": {"scale": 2.0, "offset": 1.0}}, project))
+    assert output_layer(project.graph) == ("dense_3", None, 1)  # Dense's default: linear
+    project.graph.set_param("dense_3", "units", 3)  # three numbers for a one-value target: still caught
+    assert "output-units" in _codes(project, PRICES)
+
+
+def test_no_rescaling_is_asked_of_bounded_outputs_classifiers_or_a_layer_that_already_feeds_another() -> None:
+    project = _regressor()
+    project.graph.set_param("dense_3", "activation", "sigmoid")
+    assert "target-scale" not in _codes(project, PRICES)  # the activation is the user's choice of range
+    assert "target-scale" not in _codes(_regressor(), replace(PRICES, task="classification", n_classes=2))
+    assert "target-scale" not in _codes(_regressor(), replace(PRICES, target_stats=None))
+    with pytest.raises(CommandError, match="dense_2 already feeds another layer; add the Rescaling by hand"):
+        fix_command({"append": "Rescaling", "after": "dense_2", "params": {}}, _regressor())
+    with pytest.raises(CommandError, match="There is no layer 'dense_9'"):
+        fix_command({"append": "Rescaling", "after": "dense_9", "params": {}}, _regressor())

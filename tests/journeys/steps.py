@@ -47,9 +47,10 @@ def load_csv(user: User, csv: Path) -> None:
     assert dataset is not None and Path(dataset.path).name == csv.name, dataset
 
 
-def build_dense_model(user: User, hidden_units: int = 16) -> list[str]:
+def build_dense_model(user: User, hidden_units: int = 16, width: int = 3) -> list[str]:
     """Input, Dense and Dense dragged down the canvas, connected port to port, the hidden layer's units typed,
-    then "Use suggested input and output" fits the ends to the data. Returns the three layer ids."""
+    then "Use suggested input and output" fits the ends to the data (``width`` values per row). Returns the three
+    layer ids."""
     window = user.window
     document = window.document
     view = window.view
@@ -72,7 +73,7 @@ def build_dense_model(user: User, hidden_units: int = 16) -> list[str]:
                     timeout_ms=30_000)
     user.click("Use suggested input and output", data)
     graph = document.graph
-    assert graph.nodes[ids[0]].params["shape"] == [3], graph.nodes[ids[0]].params
+    assert graph.nodes[ids[0]].params["shape"] == [width], graph.nodes[ids[0]].params
     assert graph.nodes[ids[2]].params["units"] == 1, graph.nodes[ids[2]].params
     assert not [i for i in document.issues if i.severity == "error"], [i.message for i in document.issues]
     return ids

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.tiny_data import digits_pngs, mixed_size_pngs, three_class_csv, video_npz
+from tests.tiny_data import digits_pngs, mixed_size_pngs, price_csv, three_class_csv, video_npz
 from visualnn.core.project.io import load_project, save_project
 from visualnn.core.shapes import infer_shapes
 from visualnn.core.templates import template
@@ -44,7 +45,7 @@ def test_regression_target_and_unknown_target(tmp_path: Path) -> None:
     project = attach_dataset(template("mlp_classifier").build(), str(data))
     out = [n for n in project.graph if n.id in project.graph.sinks()][0]
     assert (out.params["units"], out.params["activation"]) == (1, "linear")
-    assert project.training.loss == "mse"
+    assert project.training.loss == "mean_squared_error"  # the catalog id the Training panel and trainer use
     before = template("mlp_classifier").build()
     with pytest.raises(DataError, match=r"sets column 'nope' but the file has no such column \(columns: x, y\)"):
         attach_dataset(before, str(data), target="nope")
@@ -151,3 +152,42 @@ def test_templates_that_fit_the_data(tmp_path: Path) -> None:
     info = inspect_source(str(digits_pngs(tmp_path)))
     assert fitting_templates(info, info.path) == ["mlp_classifier", "cnn_small", "vgg_blocks", "resnet_blocks",
                                                   "pretrained_mobilenetv3", "pretrained_efficientnetv2"]
+
+
+def test_a_price_target_gets_a_rescaling_from_the_training_rows_statistics(tmp_path: Path) -> None:
+    from visualnn.core.data_checks import target_rescaling
+    from visualnn.services.datasets.sources import load_csv_arrays
+
+    data = price_csv(tmp_path / "houses.csv")
+    info = inspect_source(str(data))
+    project = attach_dataset(template("mlp_regressor").build(), str(data))
+    assert project.dataset is not None
+    train = load_csv_arrays(replace(project.dataset, path=str(data))).y["train"].astype(np.float64)
+    assert info.target_stats == pytest.approx((train.mean(), train.std()), rel=1e-6)  # the rows training fits on
+    assert ("target over the training rows: mean 4.542e+05, standard deviation 1.565e+05 (far from a fresh "
+            "output's 0 +- 1: a Rescaling(scale=156500, offset=454200) after the output maps it there)") in info.describe()
+    assert project.graph.chain_order() == ["input_1", "dense_1", "dense_2", "dense_3", "rescaling_1"]
+    assert project.graph.nodes["rescaling_1"].params == target_rescaling(*info.target_stats)
+    assert validate(project, facts=facts_of(info)) == []
+    again = attach_dataset(project, str(data))  # attaching again finds the output through its Rescaling
+    assert [n.type for n in again.graph].count("Rescaling") == 1
+    assert adapt_graph(again.graph, info.input_shape, info.suggestion, facts_of(info)).inserts == []
+
+
+def test_targets_near_unit_scale_and_classes_get_no_rescaling(tmp_path: Path) -> None:
+    data = tmp_path / "r.csv"
+    data.write_text("x,y\n" + "".join(f"{i},{i * 0.37:.3f}\n" for i in range(40)))  # mean 7, spread 4
+    assert "Rescaling" not in [n.type for n in attach_dataset(template("mlp_regressor").build(), str(data)).graph]
+    classes = attach_dataset(template("mlp_classifier").build(), str(price_csv(tmp_path / "h.csv")), target="city")
+    assert "Rescaling" not in [n.type for n in classes.graph] and inspect_source(str(tmp_path / "h.csv")).target_stats
+
+
+def test_a_series_target_statistics_are_its_training_rows_the_first_ones(tmp_path: Path) -> None:
+    data = tmp_path / "load.csv"
+    values = 5000 + 800 * np.sin(np.arange(300) / 9)
+    data.write_text("load\n" + "".join(f"{v:.2f}\n" for v in values))
+    info = inspect_source(str(data), {"window": {"length": 12, "target": "load"}}, kind="timeseries")
+    n_train = 300 - int(300 * 0.15 + 0.5) * 2
+    assert info.target_stats == pytest.approx((values[:n_train].mean(), values[:n_train].std()), rel=1e-6)
+    project = attach_dataset(template("conv1d_regressor").build(), str(data), target="load", kind="timeseries")
+    assert project.graph.sinks() == ["rescaling_1"]

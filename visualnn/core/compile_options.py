@@ -52,6 +52,7 @@ class DataFacts:
     source_kind: str = ""  # csv | images | numpy | timeseries ("" when not known)
     arrays: tuple[ArrayFact, ...] = ()  # a .npz: every array it holds (models with several Inputs/outputs read these)
     targets: tuple[str, ...] = ()  # tables: the target columns, in order (column groups of multi-IO models)
+    target_stats: tuple[float, float] | None = None  # regression with one target: its mean and std over the training rows
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,17 @@ class CompileIssue:
 
 
 def output_layer(graph: Graph) -> tuple[str, str | None, int | None] | None:
-    """(node id, activation, units) of the model's single output, following Activation layers back."""
+    """(node id, activation, units) of the model's single output, following Activation layers back.
+
+    A Rescaling at the very end (a regression target's scale and offset, see ``data_checks.check_target_scale``)
+    is looked through: the layer before it sets the units and the activation.
+    """
     sinks = [n for n in graph.sinks() if graph.nodes[n].type != "Input"]
     if len(sinks) != 1:
         return None
     nid = sinks[0]
+    if graph.nodes[nid].type == "Rescaling" and len(graph.predecessors(nid)) == 1:
+        nid = graph.predecessors(nid)[0]
     node = graph.nodes[nid]
     activation = node.params.get("activation")
     if node.type in ("Activation", "Softmax"):

@@ -7,7 +7,9 @@ four forms:
 * ``{"node": id, "param": name, "value": v}`` — change a layer parameter;
 * ``{"insert": type, "before": id}`` — put a new layer (a Flatten, say) into the connection that
   feeds layer ``id``; the layers from ``id`` down move one row lower to make room;
-* ``{"rename": id, "name": new}`` — give layer ``id`` a new name (one TensorFlow accepts, say).
+* ``{"rename": id, "name": new}`` — give layer ``id`` a new name (one TensorFlow accepts, say);
+* ``{"append": type, "after": id, "params": {...}}`` — add a new layer with these parameters after the output
+  layer ``id`` (a Rescaling that maps a fresh output onto a regression target's range, say); it becomes the output.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from visualnn.core.commands import (
+    AddNode,
     Command,
     CommandError,
+    Connect,
     InsertBetween,
     Macro,
     MoveNodes,
@@ -25,7 +29,7 @@ from visualnn.core.commands import (
     SetTraining,
     fresh_id,
 )
-from visualnn.core.graph import Node
+from visualnn.core.graph import Edge, Node, PortRef
 from visualnn.core.project import Project
 from visualnn.core.specs import Registry
 
@@ -43,6 +47,9 @@ def fix_label(fix: dict[str, Any] | None) -> str:
         return f"Fix: insert {fix['insert']} before {fix.get('before')}"
     if "rename" in fix:
         return f"Fix: rename to {fix.get('name')}"
+    if "append" in fix:
+        args = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in (fix.get("params") or {}).items())
+        return f"Fix: add {fix['append']}({args}) after {fix.get('after')}"
     return f"Fix: set {fix.get('node')}.{fix.get('param')} = {fix.get('value')}"
 
 
@@ -54,9 +61,11 @@ def fix_command(fix: dict[str, Any], project: Project, registry: Registry | None
         return _insert_before(project, str(fix["insert"]), str(fix.get("before")), registry)
     if "rename" in fix:
         return Rename(str(fix["rename"]), str(fix.get("name") or ""))
+    if "append" in fix:
+        return _append_after(project, str(fix["append"]), str(fix.get("after")), dict(fix.get("params") or {}), registry)
     if "node" in fix and "param" in fix:
         return SetParam(str(fix["node"]), str(fix["param"]), fix.get("value"), registry)
-    raise CommandError(f"Unknown fix {fix!r}; expected a training, node/param, insert or rename fix.")
+    raise CommandError(f"Unknown fix {fix!r}; expected a training, node/param, insert, append or rename fix.")
 
 
 def _insert_before(project: Project, type_id: str, before: str, registry: Registry | None) -> Command:
@@ -75,6 +84,19 @@ def _insert_before(project: Project, type_id: str, before: str, registry: Regist
     # Make room: the target and every layer at or below it move down one row.
     moved = {n.id: (n.pos[0], n.pos[1] + step) for n in graph if n.pos[1] >= target.pos[1]}
     return Macro(f"Insert {type_id} before {target.label}", [MoveNodes(moved), InsertBetween(edge, node, registry)])
+
+
+def _append_after(project: Project, type_id: str, after: str, params: dict[str, Any],
+                  registry: Registry | None) -> Command:
+    graph = project.graph
+    if after not in graph.nodes:
+        raise CommandError(f"There is no layer {after!r} to add a {type_id} after.")
+    source = graph.nodes[after]
+    if graph.successors(after):
+        raise CommandError(f"{source.label} already feeds another layer; add the {type_id} by hand.")
+    node = Node(fresh_id(graph, type_id), type_id, params, (source.pos[0], source.pos[1] + ROW))
+    return Macro(f"Add {type_id} after {source.label}",
+                 [AddNode(node), Connect(Edge(PortRef(after, 0), PortRef(node.id, 0)), registry)])
 
 
 __all__ = ["fix_command", "fix_label"]

@@ -385,18 +385,20 @@ class DataPanel(QWidget, PartEdits):
             self.shape_warning.setText("")
             self.suggest_btn.setEnabled(False)
             return
-        from visualnn.services.datasets.attach import adapt_graph
+        from visualnn.services.datasets.attach import adapt_graph, training_for
         from visualnn.services.datasets.facts import facts_of
 
         adaptation = adapt_graph(self.document.graph, info.input_shape, info.suggestion, facts_of(info))
         training = self.document.project.training
-        loss_differs = info.suggestion is not None and training.loss != info.suggestion.loss
+        # Catalog ids on both sides: the suggestion's "mse" is the "mean_squared_error" the project stores.
+        suggested = training_for(self.document.project, info.suggestion).loss if info.suggestion is not None else None
+        loss_differs = suggested is not None and training.loss != suggested
         texts = []
         for node_id, name, value in adaptation.params:
             current = self.document.graph.node(node_id).params.get(name)
             texts.append(f"{node_id}.{name} is {current}; the data needs {value}.")
         if loss_differs:
-            texts.append(f"The loss is {training.loss}; the data suggests {info.suggestion.loss}.")
+            texts.append(f"The loss is {training.loss}; the data suggests {suggested}.")
         self.shape_warning.setText(" ".join(texts + adaptation.notes))
         self.suggest_btn.setEnabled(bool(adaptation.params or adaptation.inserts or loss_differs))
 
@@ -500,7 +502,10 @@ class DataPanel(QWidget, PartEdits):
             commands.append(SetTraining(training_for(self.document.project, info.suggestion)))
         if not commands:
             return False
-        return self.document.push(Macro("Fit model to data", commands))
+        done = self.document.push(Macro("Fit model to data", commands))
+        if done and adaptation.inserts:  # a layer the person did not place: say why it is there
+            self.status.setText(" ".join(adaptation.notes))
+        return done
 
     # ------------------------------------------------------------------ document -> panel
     def _on_document_project_replaced(self) -> None:

@@ -8,12 +8,12 @@ same :class:`Adaptation` and pushes it as commands.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from visualnn.core.backbone_checks import raw_pixel_options
 from visualnn.core.compile_options import DataFacts
-from visualnn.core.data_checks import TENSOR_KIND, check_output_rank
+from visualnn.core.data_checks import TENSOR_KIND, check_output_rank, check_target_scale
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.fixes import fix_command
 from visualnn.core.graph import Graph
@@ -31,8 +31,9 @@ from visualnn.services.datasets.source_info import SourceInfo
 class Adaptation:
     """The edits that fit a graph to data: ``(node_id, param, value)`` triples, layers to insert, notes.
 
-    ``inserts`` are fixes in the ``{"insert": type, "before": id}`` form of :mod:`visualnn.core.fixes`
-    (a Flatten in front of a Dense that would otherwise see whole images); each has a note saying why.
+    ``inserts`` are fixes in the ``{"insert": type, "before": id}`` form of :mod:`visualnn.core.fixes` (a
+    Flatten in front of a Dense that would otherwise see whole images) or its ``{"append": ...}`` form (a
+    Rescaling after a regression output whose target is far from unit scale); each has a note saying why.
     """
 
     params: list[tuple[str, str, Any]] = field(default_factory=list)
@@ -41,9 +42,12 @@ class Adaptation:
 
 
 def output_nodes(graph: Graph) -> list[tuple[str, str | None]]:
-    """For each sink, the Dense node that sets the output units and the node that holds the activation."""
+    """For each sink, the Dense node that sets the output units and the node that holds the activation
+    (a Rescaling at the end, a target's scale, is looked through)."""
     out: list[tuple[str, str | None]] = []
     for sink in graph.sinks():
+        if graph.node(sink).type == "Rescaling" and len(graph.predecessors(sink)) == 1:
+            sink = graph.predecessors(sink)[0]
         node = graph.node(sink)
         if node.type == "Dense":
             out.append((sink, sink))
@@ -82,7 +86,23 @@ def adapt_graph(
         result.params.append((dense, "units", suggestion.units))
     if act is not None and graph.node(act).params.get("activation") != suggestion.activation:
         result.params.append((act, "activation", suggestion.activation))
+    if facts is not None:
+        _rescale_where_needed(graph, result, facts)
     return result
+
+
+def _rescale_where_needed(graph: Graph, result: Adaptation, facts: DataFacts) -> None:
+    """Add the Rescaling the target-scale check asks for, judged on the graph with the new output settings."""
+    scratch = graph.copy()
+    for node_id, name, value in result.params:
+        scratch.set_param(node_id, name, value)
+    for issue in check_target_scale(scratch, facts):
+        if issue.fix is not None:
+            result.inserts.append(issue.fix)
+            params = issue.fix["params"]
+            result.notes.append(f"A Rescaling(scale={params['scale']:g}, offset={params['offset']:g}) after "
+                                f"{graph.node(str(issue.fix['after'])).label} maps the output onto the target's range "
+                                "(its mean and spread over the training rows), so the network learns numbers near 0.")
 
 
 def _flatten_where_needed(graph: Graph, result: Adaptation, facts: DataFacts) -> None:
@@ -196,5 +216,6 @@ def apply_info(project: Project, info: SourceInfo, path: str) -> Adaptation:
 
 
 def training_for(project: Project, suggestion: OutputSuggestion) -> Any:
-    """The project's TrainingConfig with the suggested loss and metrics."""
-    return replace(project.training, loss=suggestion.loss, metrics=tuple(suggestion.metrics))
+    """The project's TrainingConfig with the suggested loss and metrics (catalog ids: ``mse`` is
+    ``mean_squared_error``, as the Training panel and the trainer name it)."""
+    return project.training.with_changes(loss=suggestion.loss, metrics=tuple(suggestion.metrics))

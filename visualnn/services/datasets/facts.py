@@ -53,7 +53,8 @@ def facts_of(info: SourceInfo) -> DataFacts:
         source_kind=info.kind,
         arrays=tuple(ArrayFact(name, tuple(int(d) for d in meta["shape"]), str(meta["dtype"]))
                      for name, meta in info.arrays.items()) if info.path.lower().endswith(".npz") else (),
-        targets=tuple(info.targets) if info.kind == "csv" else (),
+        targets=tuple(info.targets) if info.kind in ("csv", "timeseries") else (),
+        target_stats=info.target_stats,
     )
 
 

@@ -139,11 +139,36 @@ def _inspect_table(spec: DatasetSpec, inputs: list[str] | None = None, outputs: 
                 info.problems.append(Problem("warning", f"Class {names[smallest]!r} has only {counts[smallest]} "
                                              "sample(s); too few for a stratified train/validation split."))
     info.suggestion = suggest_output(task, len(names), n_out, spec.target_encoding())
+    if task == "regression" and not (inputs or outputs):
+        info.target_stats = _target_stats(codes, split)
     options.setdefault("columns", {})
     for t in info.targets:
         options["columns"].setdefault(t, {"role": "target"})
     info.options = options
     return info
+
+
+def _target_stats(values: Any, split: Any, by_time: bool = False) -> tuple[float, float] | None:
+    """Mean and standard deviation of a single regression target over the rows training fits on: the training
+    split drawn over the rows that have a value (as training draws it; rows a feature's "drop" strategy removes
+    still count here), or a time series' first rows. None for several targets or too few values."""
+    import numpy as np
+
+    from visualnn.services.datasets.split import split_by_time, split_indices
+
+    values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+    if values.shape[1] != 1:
+        return None
+    try:
+        if by_time:
+            train = values[: len(split_by_time(len(values), split.val, split.test)[0]), 0]
+        else:
+            kept = values[~np.isnan(values[:, 0]), 0]
+            train = kept[split_indices(len(kept), split.val, split.test, split.seed).train]
+    except DataError:
+        return None
+    train = train[~np.isnan(train)]
+    return (float(train.mean()), float(train.std())) if train.size >= 2 else None
 
 
 def _suggest_split(
@@ -178,6 +203,12 @@ def _inspect_timeseries(
     info.task = "regression"
     info.suggestion = suggest_output("regression", 0, 1)
     _suggest_split(info, options, n, None, by_time=True)
+    column = next((c for c in info.columns if c.name == target), None)
+    if column is not None and column.kind == "numeric":
+        from visualnn.services.datasets.columns import numeric_values
+
+        values = numeric_values(column, table.column(target), spec.path, header)
+        info.target_stats = _target_stats(values, DatasetSpec(spec.kind, spec.path, options).split(), by_time=True)
     options.setdefault("window", {"length": window.length, "stride": window.stride, "horizon": window.horizon,
                                   "target": target})
     info.options = options
@@ -292,6 +323,8 @@ def _inspect_numpy(spec: DatasetSpec) -> SourceInfo:
         found = np.bincount(np.searchsorted(np.unique(labels), labels), minlength=len(info.class_names))
         counts = {name: int(c) for name, c in zip(info.class_names, found, strict=False)}
     _suggest_split(info, info.options, int(len(pair.x)), counts)
+    if info.task == "regression" and pair.y is not None:
+        info.target_stats = _target_stats(enc, DatasetSpec(spec.kind, spec.path, info.options).split())
     if pair.x.ndim >= 3 and pair.x.dtype != np.uint8:
         info.problems.append(Problem("info", f"x is {rank_phrase(pair.x.ndim, kind)}."))
     return info

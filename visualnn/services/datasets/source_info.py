@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from visualnn.core.data_checks import target_rescaling
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.tensors import OutputSuggestion, TensorInfo
 from visualnn.services.datasets.columns import ColumnInfo
@@ -63,6 +64,7 @@ class SourceInfo:
     problems: list[Problem] = field(default_factory=list)
     split_note: str | None = None  # why a new source got no test split (None: it has one, or the split was set)
     parts: list[PartInfo] = field(default_factory=list)  # named parts (models with several Inputs/outputs)
+    target_stats: tuple[float, float] | None = None  # regression, one target: mean and std over the training rows
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -86,7 +88,22 @@ class SourceInfo:
             "suggestion": None if self.suggestion is None else self.suggestion.to_dict(),
             "options": self.options, "problems": [p.to_dict() for p in self.problems],
             "split_note": self.split_note, "parts": [p.to_dict() for p in self.parts],
+            "target_stats": None if self.target_stats is None else dict(zip(("mean", "std"), self.target_stats,
+                                                                               strict=True)),
         }
+
+    def target_line(self) -> str:
+        """``target over the training rows: mean …, standard deviation …`` and, for a target far from unit scale,
+        the Rescaling that maps a fresh output onto it ("" without statistics)."""
+        if self.target_stats is None:
+            return ""
+        mean, std = self.target_stats
+        line = f"target over the training rows: mean {mean:.4g}, standard deviation {std:.4g}"
+        params = target_rescaling(mean, std)
+        if params is not None:
+            line += (f" (far from a fresh output's 0 +- 1: a Rescaling(scale={params['scale']:g}, "
+                     f"offset={params['offset']:g}) after the output maps it there)")
+        return line
 
     def describe(self) -> str:
         """Human-readable report (the CLI's default output)."""
@@ -116,6 +133,8 @@ class SourceInfo:
         if self.task:
             names = f" [{', '.join(self.class_names)}]" if self.class_names else ""
             lines.append(f"task: {self.task}{names}")
+        if self.target_stats is not None:
+            lines.append(self.target_line())
         if self.suggestion:
             lines.append(f"suggested output: {self.suggestion.describe()}")
         for p in self.problems:

@@ -42,6 +42,8 @@ def tensor_lines(info: Any, spec: DatasetSpec | None) -> list[str]:
     if info.task:
         names = f" [{', '.join(info.class_names)}]" if info.class_names else ""
         lines += ["", f"task: {info.task}{names}"]
+    if info.target_stats is not None:
+        lines.append(info.target_line())
     if info.suggestion is not None:
         lines.append(f"suggested output: {info.suggestion.describe()}")
     if info.input_shape:
