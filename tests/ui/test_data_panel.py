@@ -207,3 +207,26 @@ def test_a_project_saved_without_a_split_shows_the_split_it_really_uses(qtbot, t
     with qtbot.waitSignal(panel.inspected, timeout=20000):
         doc.set_project(project)
     assert (panel.settings.editors["split.val"].value(), panel.settings.editors["split.test"].value()) == (0.2, 0.0)
+
+
+def test_a_regression_model_that_fits_its_data_is_offered_nothing(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The mlp_regressor stores its loss as "mean_squared_error" and the data suggests "mse": the panel compared
+    the two words and kept offering "Use suggested input and output" ("The loss is mean_squared_error; the data
+    suggests mse.") on a model that already fit. A price target far from unit scale is offered its Rescaling."""
+    from tests.tiny_data import price_csv
+
+    doc = ProjectDocument(template("mlp_regressor").build())
+    panel = DataPanel(doc)
+    qtbot.addWidget(panel)
+    data = tmp_path / "r.csv"
+    data.write_text("a,b,c,d,e,f,g,h,y\n" + "".join(f"{i},{i % 3},1,2,3,4,5,{i % 7},{i * 0.1:.2f}\n" for i in range(60)))
+    load(qtbot, panel, str(data))  # eight features, as the template's Input: a target of mean 3, spread 1.7
+    assert not panel.suggest_btn.isEnabled() and panel.shape_warning.text() == "", panel.shape_warning.text()
+    load(qtbot, panel, str(price_csv(tmp_path / "houses.csv")))
+    assert panel.suggest_btn.isEnabled()
+    assert "A Rescaling(scale=156500, offset=454200) after dense_3 maps the output" in panel.shape_warning.text()
+    assert panel.apply_suggestion()
+    assert doc.graph.sinks() == ["rescaling_1"] and not panel.suggest_btn.isEnabled()
+    assert "A Rescaling(scale=156500, offset=454200) after dense_3" in panel.status.text()
+    doc.undo_stack.undo()  # one step: the Input, the Rescaling and the loss together
+    assert doc.graph.sinks() == ["dense_3"] and doc.graph.node("input_1").params["shape"] == [8]

@@ -84,7 +84,8 @@ def adapt_graph(
     dense, act = outs[0]
     if graph.node(dense).params.get("units") != suggestion.units:
         result.params.append((dense, "units", suggestion.units))
-    if act is not None and graph.node(act).params.get("activation") != suggestion.activation:
+    # Dense's activation None is Keras's linear: the same output, nothing to change.
+    if act is not None and (graph.node(act).params.get("activation") or "linear") != suggestion.activation:
         result.params.append((act, "activation", suggestion.activation))
     if facts is not None:
         _rescale_where_needed(graph, result, facts)
