@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from tests.services.training_helpers import blobs, mlp_graph, tiny_project
-from visualnn.core.explain_protocol import ActivationsRequest, ExplainRequest
+from visualnn.core.explain_protocol import ActivationsRequest, ExplainRequest, importance_effect
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.project import Project
 from visualnn.core.protocol import TrainRequest
+from visualnn.services.explain_render import report_csv
 
 pytestmark = pytest.mark.tf
 
@@ -135,6 +136,7 @@ def test_permutation_importance_ranks_the_informative_column_first(tmp_path: Any
     rep = run_explain(ExplainRequest(project=project, base_dir=str(tmp_path), method="permutation", inline_data=data))
     cols = [r["column"] for r in rep["importances"]]
     assert cols[0] == "feature 2" and rep["metric"] == "accuracy" and rep["baseline"] > 0.85
+    assert importance_effect(rep) == "drop in accuracy" and report_csv(rep).startswith("column,accuracy_drop,std\n")
     assert rep["importances"][0]["drop"] > 0.25 > max(r["drop"] for r in rep["importances"][1:])
 
 
@@ -222,6 +224,9 @@ def test_permutation_importance_of_a_regression_model_is_the_rise_in_mae(tmp_pat
     rep = run_explain(ExplainRequest(project=project, base_dir=str(tmp_path), method="permutation", inline_data=data))
     assert rep["metric"] == "mae" and rep["baseline"] >= 0
     assert rep["importances"][0]["column"] == "feature 1" and rep["importances"][0]["drop"] > 1.0
+    # Shuffling raises the error: the figures are named so ("drop in mae +1.9" read as the error falling).
+    assert rep["effect"] == "increase" and importance_effect(rep) == "increase in mae"
+    assert report_csv(rep).splitlines()[0] == "column,mae_increase,std"
     # an image model that predicts a number has no class score to explain
     images = patch_images(40)
     images["y"] = [float(v) * 2.5 for v in images["y"]]

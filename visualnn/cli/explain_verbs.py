@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from visualnn.cli.exit_codes import ExitCode, fail
-from visualnn.core.explain_protocol import METHODS, ExplainRequest
+from visualnn.core.explain_protocol import METHODS, ExplainRequest, importance_effect
 from visualnn.core.project.io import ProjectFileError
 
 
@@ -89,7 +89,8 @@ def _summary(report: dict[str, Any], path: str) -> str:
     """One line per fact the file holds."""
     if report["method"] == "permutation":
         lines = [f"Permutation importance of run {report['run_id']} on {report['n_samples']} validation samples "
-                 f"({report['metric']} {report['baseline']:.4f}):"]
+                 f"({report['metric']} {report['baseline']:.4f}; each figure is the {importance_effect(report)} "
+                 "when that column is shuffled):"]
         lines += [f"  {r['column']:<24} {r['drop']:+.4f}" for r in report["importances"]]
     else:
         where = report.get("source") or f"{report.get('split')} sample {report.get('index')}"

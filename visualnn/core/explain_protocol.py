@@ -17,6 +17,12 @@ SPLITS = ("train", "val", "test")
 METHODS = ("gradcam", "saliency", "permutation")
 
 
+def importance_effect(report: dict[str, Any]) -> str:
+    """What a permutation-importance figure measures: ``"drop in accuracy"`` (classifiers) or ``"increase in mae"``
+    (regression: shuffling a column that matters raises the error). Every figure is "how much worse", largest first."""
+    return f"{report.get('effect', 'drop')} in {report['metric']}"
+
+
 def _known(cls: type[Any], data: dict[str, Any]) -> dict[str, Any]:
     names = {f.name for f in fields(cls)}
     return {k: copy.deepcopy(v) for k, v in data.items() if k in names}

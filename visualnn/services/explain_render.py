@@ -7,6 +7,8 @@ import csv
 import io
 from typing import Any
 
+from visualnn.core.explain_protocol import importance_effect
+
 BAR_COLOR = (66, 133, 244)
 TEXT_COLOR = (30, 30, 30)
 
@@ -67,7 +69,8 @@ def bars_png(report: dict[str, Any], width: int = 640) -> bytes:
     row_h, label_w, pad = 22, 160, 10
     pic = Image.new("RGB", (width, pad * 3 + row_h * (len(rows) + 1)), (255, 255, 255))
     draw = ImageDraw.Draw(pic)
-    draw.text((pad, pad), f"Drop in {report['metric']} when a column is shuffled "
+    effect = importance_effect(report)
+    draw.text((pad, pad), f"{effect[:1].upper()}{effect[1:]} when a column is shuffled "
                           f"(baseline {report['baseline']:.3f}, {report['n_samples']} samples)", fill=TEXT_COLOR)
     top = max([abs(r["drop"]) for r in rows] + [1e-12])
     span = width - label_w - 80
@@ -83,11 +86,11 @@ def bars_png(report: dict[str, Any], width: int = 640) -> bytes:
 
 
 def report_csv(report: dict[str, Any]) -> str:
-    """The numbers as CSV: ``column,drop,std`` rows for permutation importance, the heatmap's rows otherwise."""
+    """The numbers as CSV: ``column,<metric>_<drop|increase>,std`` rows for permutation importance, the heatmap's rows otherwise."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     if report["method"] == "permutation":
-        writer.writerow(["column", f"{report['metric']}_drop", "std"])
+        writer.writerow(["column", f"{report['metric']}_{report.get('effect', 'drop')}", "std"])  # mae_increase
         for r in report["importances"]:
             writer.writerow([r["column"], f"{r['drop']:.6f}", f"{r['std']:.6f}"])
     else:

@@ -291,7 +291,9 @@ def _score(model: Any, x: Any, y: Any, task: str) -> float:
 
 
 def permutation_importance(req: ExplainRequest[Project], probe: Probe, data: Any, sink: Sink) -> dict[str, Any]:
-    """Metric drop per column on the validation split, averaged over ``req.repeats`` shuffles, largest first."""
+    """How much worse the model gets when each column is shuffled, on the validation split, averaged over
+    ``req.repeats`` shuffles, largest first: the drop in accuracy, or the increase in MAE for regression (the row
+    key ``drop`` holds either; the report's ``effect`` says which)."""
     import numpy as np
 
     if len(probe.model.inputs) != 1:
@@ -326,7 +328,8 @@ def permutation_importance(req: ExplainRequest[Project], probe: Probe, data: Any
     rows.sort(key=lambda r: -r["drop"])
     metric = "mae" if task == REGRESSION else "accuracy"
     return {"method": "permutation", "run_id": probe.run.id if probe.run else None, "split": split,
-            "metric": metric, "baseline": -base if task == REGRESSION else base, "n_samples": int(len(x_all)),
+            "metric": metric, "effect": "increase" if task == REGRESSION else "drop",
+            "baseline": -base if task == REGRESSION else base, "n_samples": int(len(x_all)),
             "repeats": max(1, req.repeats), "importances": rows}
 
 

@@ -115,8 +115,9 @@ def paint_overlay(painter: QPainter, rect: QRectF, image: Any, heat: Any) -> Non
     painter.drawText(QPointF(key.right() + 4, key.bottom()), "low")
 
 
-def paint_importance(painter: QPainter, rect: QRectF, rows: list[dict[str, Any]], metric: str) -> None:
-    """Permutation importance as horizontal bars, largest drop on top, each with its value."""
+def paint_importance(painter: QPainter, rect: QRectF, rows: list[dict[str, Any]], effect: str) -> None:
+    """Permutation importance as horizontal bars, the column whose shuffling hurts most on top, each with its value
+    (``effect``: what the figures measure, :func:`~visualnn.core.explain_protocol.importance_effect`)."""
     if not rows:
         return
     row_h = min(26.0, (rect.height() - 20) / len(rows))
@@ -124,7 +125,7 @@ def paint_importance(painter: QPainter, rect: QRectF, rows: list[dict[str, Any]]
     top = max([abs(float(r["drop"])) for r in rows] + [1e-12])
     span = rect.width() - label_w - 80
     painter.setPen(theme.text_color())
-    painter.drawText(QPointF(rect.x() + 4, rect.y() + 14), f"drop in {metric} when the column is shuffled")
+    painter.drawText(QPointF(rect.x() + 4, rect.y() + 14), f"{effect} when the column is shuffled")
     for i, r in enumerate(rows):
         y = rect.y() + 20 + i * row_h
         painter.setPen(theme.text_color())

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.core.explain_protocol import importance_effect
 from visualnn.services.explain_render import report_csv, report_png
 from visualnn.ui import theme
 from visualnn.ui.choosers import chooser_for
@@ -56,7 +57,7 @@ class ExplanationCanvas(QWidget):
             painter.setPen(theme.muted_text_color())
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, READY)
         elif self.report["method"] == "permutation":
-            paint_importance(painter, rect, self.report["importances"], self.report["metric"])
+            paint_importance(painter, rect, self.report["importances"], importance_effect(self.report))
         else:
             paint_overlay(painter, rect, self.report["image"], self.report["heatmap"])
 
@@ -172,7 +173,8 @@ class ExplanationsView(QWidget):
             first = report["importances"][0] if report["importances"] else None
             self.status.setText(f"Run {report['run_id']} on {report['n_samples']:,} validation samples: "
                                 f"{report['metric']} {report['baseline']:.4f} before shuffling.")
-            self.prediction.setText(f"Most important: {first['column']} (drop {first['drop']:+.4f})" if first else "")
+            self.prediction.setText(f"Most important: {first['column']} ({importance_effect(report)} "
+                                    f"{first['drop']:+.4f} when shuffled)" if first else "")
         else:
             where = report.get("source") or f"{report.get('split')} sample {report.get('index')}"
             layer = f" on {report['layer']}" if report.get("layer") else ""
