@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from visualnn.core.model_io import output_names
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
+from visualnn.ui.training.charts import chart
 from visualnn.ui.training.confusion import ConfusionMatrixView
 from visualnn.ui.training.elided_label import ElidedLabel
 from visualnn.ui.training.result_sessions import EvaluationController
@@ -124,17 +125,12 @@ class EvaluationPanel(QWidget):
         right.addWidget(wrong_box)
         cls_page.addWidget(right)
 
-        self.scatter = pg.PlotWidget(title="predicted vs true")
-        self.scatter.setLabel("bottom", "true value")
-        self.scatter.setLabel("left", "predicted value")
-        self.scatter.showGrid(x=True, y=True, alpha=0.25)
+        self.scatter = chart("predicted vs true", "true value", "predicted value")
         self.scatter_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(76, 120, 168, 140), pen=None)
         self.diagonal = pg.PlotDataItem(pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self.scatter.addItem(self.scatter_points)
         self.scatter.addItem(self.diagonal)
-        self.residuals = pg.PlotWidget(title="residuals (predicted − true)")
-        self.residuals.setLabel("bottom", "residual")
-        self.residuals.setLabel("left", "samples")
+        self.residuals = chart("residuals (predicted − true)", "residual", "samples", grid=False)
         self.residual_bars = pg.BarGraphItem(x=[], height=[], width=1.0, brush="#F58518")
         self.residuals.addItem(self.residual_bars)
         reg_page = QSplitter()

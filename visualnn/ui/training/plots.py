@@ -29,6 +29,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from visualnn.ui import theme
+from visualnn.ui.training.charts import chart
 from visualnn.ui.training.hints import LR_KEYS, OUTPUT_LOSS, base_metric, outputs_in, place, record_epoch
 from visualnn.ui.training.hints import finite_or_none as _num
 
@@ -338,9 +339,7 @@ class MetricPlots(QWidget):
         plot = self.plots.get(metric)
         if plot is None:
             axes = {"left": LogAxis("left")} if metric == "learning rate" else None
-            plot = pg.PlotWidget(axisItems=axes)
-            plot.setBackground(None)
-            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot = chart(axisItems=axes)
             for axis in ("left", "bottom"):
                 # Grid lines at major ticks only: minor-level grid lines cost more to paint than 300k points.
                 plot.getAxis(axis).setStyle(maxTickLevel=0)

@@ -33,6 +33,7 @@ from visualnn.ui import theme
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
+from visualnn.ui.training.charts import chart
 from visualnn.ui.training.evaluation_panel import fill_table
 from visualnn.ui.training.result_sessions import PredictionController
 
@@ -120,10 +121,8 @@ class PredictPanel(QWidget):
         self.output_combo = QComboBox()
         self.output_combo.setToolTip("Whose prediction the chart shows; clicking a column of an output shows it too.")
         self.output_combo.currentIndexChanged.connect(self._on_output_combo_changed)
-        self.bars_plot = pg.PlotWidget(title="class probabilities")
-        self.bars_plot.setBackground(None)
+        self.bars_plot = chart("class probabilities", left="probability", grid=False)
         self.bars_plot.setYRange(0, 1)
-        self.bars_plot.setLabel("left", "probability")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4C78A8")
         self.bars_plot.addItem(self.bars)
         self.bars_plot.hide()  # until a classification result: an empty "class probabilities" chart over a regression

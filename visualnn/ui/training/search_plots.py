@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from visualnn.ui import theme
+from visualnn.ui.training.charts import chart
 from visualnn.ui.training.search_rows import TrialRow, best_so_far, parallel_lines, pareto_front
 
 VALUE_COLOR = "#8E9AAF"
@@ -17,11 +18,7 @@ BEST_COLOR = theme.ACCENT
 
 
 def _plot(title: str, bottom: str, left: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(title=title)
-    plot.setBackground(None)
-    plot.showGrid(x=True, y=True, alpha=0.25)
-    plot.setLabel("bottom", bottom)
-    plot.setLabel("left", left)
+    plot = chart(title, bottom, left)
     for side in ("left", "bottom"):
         plot.getAxis(side).enableAutoSIPrefix(False)  # accuracies and shares stay as they are, never "x0.001"
     return plot
