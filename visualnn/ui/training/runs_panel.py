@@ -38,7 +38,30 @@ from visualnn.ui.training.plots import MetricPlots
 from visualnn.ui.training.search_view import SearchPanel
 from visualnn.ui.training.tensorboard import TensorBoardLauncher
 
-RUN_COLUMNS = ["run", "started", "status", "epochs", "duration", "device", "loss", "val_loss", "val_accuracy"]
+RUN_COLUMNS = ["run", "started", "status", "epochs", "duration", "device"]
+"""The columns of every run; the figures follow (:func:`figure_columns`)."""
+
+
+def figure_columns(runs: list[RunRecord]) -> list[str]:
+    """``loss`` and ``val_loss``, then each validation and test figure some run reported, in the order they report
+    them: a regression project shows its ``val_mae`` and ``test_mae`` (the table had a fixed, empty ``val_accuracy``
+    column there and no MAE)."""
+    found: dict[str, None] = {}
+    for run in runs:
+        for key in (*run.history, *run.metrics):
+            if key.startswith("val_") and key != "val_loss":
+                found[key] = None
+    tests: dict[str, None] = {"test_loss": None} if any("test_loss" in r.metrics for r in runs) else {}
+    for run in runs:
+        tests.update((k, None) for k in run.metrics if k.startswith("test_"))
+    return ["loss", "val_loss", *found, *tests]
+
+
+def _figure(run: RunRecord, key: str) -> Any:
+    """A run's last epoch's ``key`` (its recorded final figure for test figures and when the history lacks it)."""
+    values = run.history.get(key)
+    value = values[-1] if values and not key.startswith("test_") else run.metrics.get(key)
+    return "" if value is None else value
 STATUS_COLORS = {DIVERGED: theme.ERROR, FAILED: theme.ERROR, STOPPED: theme.WARNING}
 """Statuses drawn in colour in the table (finished runs keep the table's text colour)."""
 
@@ -120,11 +143,11 @@ class RunsPanel(QWidget):
     def refresh(self, *_: Any) -> None:
         """Rebuild the table from the project."""
         rows = []
+        figures = figure_columns(self.runs)
         for r in self.runs:
-            last = {k: (v[-1] if v else None) for k, v in r.history.items()}
             rows.append([r.id, r.started.replace("T", " "), r.status, r.epochs_done, format_duration(r.duration_s),
-                         r.device] + [last.get(k) if last.get(k) is not None else "" for k in RUN_COLUMNS[6:]])
-        fill_table(self.table, RUN_COLUMNS, rows)
+                         r.device] + [_figure(r, k) for k in figures])
+        fill_table(self.table, RUN_COLUMNS + figures, rows)
         for i, r in enumerate(self.runs):  # a diverged or failed run stands out, and says why on hover
             item = self.table.item(i, RUN_COLUMNS.index("status"))
             if item is None:
