@@ -75,3 +75,16 @@ def test_suggest_output_matches_keras_conventions() -> None:
     assert (reg.units, reg.activation, reg.loss, reg.metrics) == (2, "linear", "mse", ("mae",))
     with pytest.raises(ValueError, match="received 'clustering'"):
         suggest_output("clustering")
+
+
+def test_value_text_keeps_the_digits_a_person_acts_on() -> None:
+    from visualnn.core.tensors import value_text
+
+    assert value_text(533_312.44) == "533,312.4"  # ".4g" showed this predicted price as 5.333e+05
+    assert value_text(151_721.7766, sign=True) == "+151,721.8"
+    assert value_text(9665.8832) == "9,665.9"
+    assert value_text(0.25341) == "0.2534" and value_text(-0.03, sign=True) == "-0.03" and value_text(0.0) == "0"
+    assert value_text(19.5) == "19.5" and value_text(123.456) == "123.456" and value_text(12_000.0) == "12,000"
+    assert value_text(0.00012345) == "0.0001234" and value_text(1.25e-6) == "1.25e-06"
+    assert value_text(3e17) == "3.0000e+17"
+    assert value_text(float("nan")) == "nan" and value_text(float("-inf")) == "-inf"

@@ -56,6 +56,22 @@ def human_bytes(n: int) -> str:
     return f"{size:.1f} GB"  # pragma: no cover - loop always returns
 
 
+def value_text(value: float, sign: bool = False) -> str:
+    """A model's number as a person reads it, precise enough to act on and without padding: ``533,312.4``,
+    ``9,665.9``, ``19.5``, ``0.2534``, ``1.25e-06`` (``sign``: ``+151,721.8``). ``.4g`` showed a predicted price of
+    533,312 as ``5.333e+05``."""
+    plus = "+" if sign else ""
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    size = abs(value)
+    if size >= 1e15:
+        return f"{value:{plus}.4e}"
+    if size < 1:
+        return f"{value:{plus}.4g}"  # four significant digits; below 1e-4 in scientific notation
+    text = f"{value:{plus},.1f}" if size >= 1000 else f"{value:{plus}.4f}"
+    return text.rstrip("0").rstrip(".")
+
+
 @dataclass(frozen=True)
 class TensorInfo:
     """What the tensor view shows for one tensor: name, shape (samples first), dtype, kind, sample."""

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from visualnn.core.explain_protocol import importance_effect
+from visualnn.core.tensors import value_text
 
 BAR_COLOR = (66, 133, 244)
 TEXT_COLOR = (30, 30, 30)
@@ -73,13 +74,14 @@ def bars_png(report: dict[str, Any], width: int = 640) -> bytes:
     draw.text((pad, pad), f"{effect[:1].upper()}{effect[1:]} when a column is shuffled "
                           f"(baseline {report['baseline']:.3f}, {report['n_samples']} samples)", fill=TEXT_COLOR)
     top = max([abs(r["drop"]) for r in rows] + [1e-12])
-    span = width - label_w - 80
+    texts = [value_text(r["drop"], sign=True) for r in rows]
+    span = width - label_w - 12 - int(max(draw.textlength(t) for t in texts))  # the widest figure fits after its bar
     for i, r in enumerate(rows):
         y = pad * 2 + row_h * (i + 1)
         draw.text((pad, y + 4), str(r["column"])[:24], fill=TEXT_COLOR)
         length = int(span * max(0.0, r["drop"]) / top)
         draw.rectangle((label_w, y + 3, label_w + max(1, length), y + row_h - 3), fill=BAR_COLOR)
-        draw.text((label_w + length + 6, y + 4), f"{r['drop']:+.4f}", fill=TEXT_COLOR)
+        draw.text((label_w + length + 6, y + 4), texts[i], fill=TEXT_COLOR)
     buf = io.BytesIO()
     pic.save(buf, format="PNG")
     return buf.getvalue()

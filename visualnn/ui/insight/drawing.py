@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
+from visualnn.core.tensors import value_text
 from visualnn.services.explain_render import heat_colors, overlay
 from visualnn.ui import theme
 
@@ -123,7 +124,9 @@ def paint_importance(painter: QPainter, rect: QRectF, rows: list[dict[str, Any]]
     row_h = min(26.0, (rect.height() - 20) / len(rows))
     label_w = min(180.0, rect.width() * 0.3)
     top = max([abs(float(r["drop"])) for r in rows] + [1e-12])
-    span = rect.width() - label_w - 80
+    texts = [value_text(float(r["drop"]), sign=True) for r in rows]
+    # Room for the widest figure after its bar: a fixed 80 px cut "+151,721.8" off at the panel's edge.
+    span = rect.width() - label_w - 12 - max(painter.fontMetrics().horizontalAdvance(t) for t in texts)
     painter.setPen(theme.text_color())
     painter.drawText(QPointF(rect.x() + 4, rect.y() + 14), f"{effect} when the column is shuffled")
     for i, r in enumerate(rows):
@@ -136,4 +139,4 @@ def paint_importance(painter: QPainter, rect: QRectF, rows: list[dict[str, Any]]
         painter.setBrush(BAR)
         painter.drawRect(QRectF(rect.x() + label_w, y + row_h * 0.2, max(1.0, length), row_h * 0.6))
         painter.setPen(theme.muted_text_color())
-        painter.drawText(QPointF(rect.x() + label_w + length + 6, y + row_h * 0.65), f"{float(r['drop']):+.4f}")
+        painter.drawText(QPointF(rect.x() + label_w + length + 6, y + row_h * 0.65), texts[i])
