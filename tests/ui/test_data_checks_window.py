@@ -153,3 +153,33 @@ def test_data_that_cannot_be_read_is_said_not_checked(qtbot: QtBot, shell: Shell
     assert window.validity_label.text() == "✓ Valid · 1 warning"
     ((layer, text),) = _rows(shell)
     assert layer == "model" and text.startswith("The model was not checked against the data: The data folder")
+
+
+def test_an_opened_price_model_without_a_rescaling_is_warned_and_the_fix_adds_it(
+    qtbot: QtBot, shell: Shell, tmp_path: Path
+) -> None:
+    from tests.tiny_data import price_csv
+
+    project = template("mlp_regressor").build()  # what `visualnn new --data` wrote before it added the Rescaling
+    project.graph.set_param("input_1", "shape", [5])
+    project.set_dataset(DatasetSpec("csv", str(price_csv(tmp_path / "houses.csv")), {}))
+    path = tmp_path / "houses.vnn"
+    save_project(project, path)
+    window = shell.window
+    assert window.open_path(str(path), ask=False)
+    qtbot.waitUntil(lambda: window.document.data_facts is not None, timeout=WAIT_MS)
+    assert window.validity_label.text() == "✓ Valid · 1 warning"
+    ((layer, text),) = _rows(shell)
+    assert layer == "dense_3" and "the target 'price' of houses.csv averages 4.5" in text  # this spec's split
+    fix = window.document.issues[0].action
+    assert fix is not None and fix["append"] == "Rescaling"
+    scale, offset = fix["params"]["scale"], fix["params"]["offset"]
+
+    _click(qtbot, _fix_button(shell, f"Fix: add Rescaling(scale={scale:g}, offset={offset:g}) after dense_3"))
+    graph = window.document.graph
+    assert graph.chain_order()[-2:] == ["dense_3", "rescaling_1"] and graph.sinks() == ["rescaling_1"]
+    assert graph.node("rescaling_1").params == {"scale": scale, "offset": offset}
+    assert window.validity_label.text() == "✓ Valid" and _rows(shell) == []
+    assert "rescaling_1" in window.scene.nodes  # the new layer is on the canvas
+    window.document.undo_stack.undo()
+    assert "rescaling_1" not in window.document.graph.nodes and window.validity_label.text() == "✓ Valid · 1 warning"
