@@ -105,3 +105,28 @@ def test_binary_metrics_on_a_multiclass_model() -> None:
     (issue,) = check_compile(_mlp(3), "sparse_categorical_crossentropy", ("accuracy", "precision", "auc"), None)
     assert issue.code == "binary-metric-multiclass" and issue.fix == {"training": {"metrics": ["accuracy"]}}
     assert check_compile(_mlp(1, "sigmoid"), "binary_crossentropy", ("precision", "recall", "auc"), None) == []
+
+
+def test_imbalanced_yes_no_data_watched_by_accuracy_alone_is_warned_with_the_metrics_to_add() -> None:
+    from visualnn.core.tensors import rare_class_metrics, suggest_output
+
+    assert rare_class_metrics((921, 79)) == ("precision", "recall")  # the rare class is class 1, Keras's positive
+    assert rare_class_metrics((79, 921)) == ("auc",)  # class 0 rare: precision and recall would measure the other
+    assert rare_class_metrics((600, 400)) == () and rare_class_metrics((5, 3, 1)) == ()
+    assert suggest_output("binary", 2, 1, class_counts=(921, 79)).metrics == ("accuracy", "precision", "recall")
+    assert suggest_output("binary", 2, 1, class_counts=(600, 400)).metrics == ("accuracy",)
+
+    graph = _mlp(1, "sigmoid")
+    fraud = DataFacts("classification", 2, input_shape=(4,), target_shape=(1,), source="fraud.csv",
+                      class_counts=(921, 79), class_names=("no", "yes"))
+    (issue,) = [i for i in check_compile(graph, "binary_crossentropy", ("accuracy",), fraud) if i.code == "rare-class"]
+    assert issue.severity == "warning" and issue.fix == {"training": {"metrics": ["accuracy", "precision", "recall"]}}
+    assert issue.message.startswith("'yes' has 79 of 1000 samples (8%) in fraud.csv: a model that always answers "
+                                    "'no' scores 92% accuracy")
+    assert "rare-class" not in _codes(check_compile(graph, "binary_crossentropy", ("accuracy", "precision", "recall"),
+                                                    fraud))
+    flipped = DataFacts("classification", 2, source="f.csv", class_counts=(79, 921), class_names=("no", "yes"))
+    (issue,) = [i for i in check_compile(graph, "binary_crossentropy", ("accuracy",), flipped) if i.code == "rare-class"]
+    assert issue.fix == {"training": {"metrics": ["accuracy", "auc"]}} and "precision and recall measure 'yes'" in issue.message
+    balanced = DataFacts("classification", 2, source="b.csv", class_counts=(600, 400), class_names=("no", "yes"))
+    assert "rare-class" not in _codes(check_compile(graph, "binary_crossentropy", ("accuracy",), balanced))

@@ -191,3 +191,15 @@ def test_a_series_target_statistics_are_its_training_rows_the_first_ones(tmp_pat
     assert info.target_stats == pytest.approx((values[:n_train].mean(), values[:n_train].std()), rel=1e-6)
     project = attach_dataset(template("conv1d_regressor").build(), str(data), target="load", kind="timeseries")
     assert project.graph.sinks() == ["rescaling_1"]
+
+
+def test_imbalanced_yes_no_data_suggests_precision_and_recall(tmp_path: Path) -> None:
+    data = tmp_path / "fraud.csv"
+    rows = [f"{i % 97},{'yes' if i % 12 == 0 else 'no'}" for i in range(600)]  # 50 of 600 are fraud
+    data.write_text("amount,fraud\n" + "\n".join(rows) + "\n")
+    info = inspect_source(str(data))
+    assert info.classes == {"no": 550, "yes": 50} and "classes: no (550), yes (50)" in info.describe()
+    assert facts_of(info).class_counts == (550, 50) and facts_of(info).class_names == ("no", "yes")
+    project = attach_dataset(template("mlp_classifier").build(), str(data))
+    assert project.training.metrics == ("accuracy", "precision", "recall")
+    assert validate(project, facts=facts_of(info)) == []

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from visualnn.core.graph import Graph
+from visualnn.core.tensors import rare_class_metrics, rare_class_share
 from visualnn.core.training_options import LOSSES, METRICS, find
 
 # --- data-aware checks --------------------------------------------------------------------------
@@ -53,6 +54,8 @@ class DataFacts:
     arrays: tuple[ArrayFact, ...] = ()  # a .npz: every array it holds (models with several Inputs/outputs read these)
     targets: tuple[str, ...] = ()  # tables: the target columns, in order (column groups of multi-IO models)
     target_stats: tuple[float, float] | None = None  # regression with one target: its mean and std over the training rows
+    class_counts: tuple[int, ...] = ()  # classification: samples per class over the whole data, in class order
+    class_names: tuple[str, ...] = ()  # classification: the class names in that order
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: Data
                 "error", "output-units",
                 f"{nid}: the output has {units} units but each sample has {want} target value(s). Set units to {want}.",
                 nid, {"node": nid, "param": "units", "value": want}))
+    issues += _rare_class(metrics, loss, units, facts)
     if facts.task == "classification" and facts.label_format == "int" and loss == "categorical_crossentropy":
         issues.append(CompileIssue(
             "error", "int-labels-categorical",
@@ -182,7 +186,9 @@ def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: Data
             "Use sparse categorical crossentropy.",
             None, {"training": {"loss": "sparse_categorical_crossentropy"}}))
     if facts.input_kind == "images" and facts.input_max is not None and facts.input_max > 1.5:
-        has_rescaling = any(n.type in ("Rescaling", "Normalization") for n in graph.nodes.values())
+        # A Rescaling at the output maps a regression target's range (check_target_scale): not the pixels'.
+        sinks = set(graph.sinks())
+        has_rescaling = any(n.type in ("Rescaling", "Normalization") and n.id not in sinks for n in graph.nodes.values())
         if not has_rescaling:
             issues.append(CompileIssue(
                 "warning", "images-not-rescaled",
@@ -190,6 +196,27 @@ def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: Data
                 "Add a Rescaling(1/255) layer after the Input, or rescale in the Data panel.",
                 None, None))
     return issues
+
+
+def _rare_class(metrics: tuple[str, ...], loss: str, units: int | None, facts: DataFacts) -> list[CompileIssue]:
+    """Imbalanced yes/no data watched by accuracy alone: always answering the common class scores high."""
+    share = rare_class_share(facts.class_counts) if facts.task == "classification" else None
+    missing = [m for m in rare_class_metrics(facts.class_counts) if m not in metrics]
+    if share is None or not missing or loss != "binary_crossentropy" or units != 1:
+        return []
+    counts = facts.class_counts
+    rare_at = 0 if counts[0] < counts[1] else 1
+    names = facts.class_names if len(facts.class_names) == 2 else ("class 0", "class 1")
+    rare, common = names[rare_at], names[1 - rare_at]
+    why = (f"how many of its {rare!r} answers are right, and how many {rare!r} samples it finds" if rare_at == 1 else
+           f"how well it ranks {rare!r} samples apart from the others (precision and recall measure {common!r}, "
+           "class 1, the common one here)")
+    return [CompileIssue(
+        "warning", "rare-class",
+        f"{rare!r} has {counts[rare_at]} of {sum(counts)} samples ({share:.0%}) in {facts.source or 'the data'}: a "
+        f"model that always answers {common!r} scores {1 - share:.0%} accuracy, having learnt nothing. Watch "
+        f"{' and '.join(missing)} too: {why}.",
+        None, {"training": {"metrics": [*metrics, *missing]}})]
 
 
 # What each classification loss expects from the output layer: the activation that turns scores into probabilities.

@@ -183,12 +183,35 @@ def detect_task(
     return "binary" if n_unique <= 2 else "multiclass"
 
 
+IMBALANCE_SHARE = 0.2
+"""Two classes are imbalanced when the rarer one has less than this share of the samples: always answering the
+other class then scores over 80 % accuracy, so accuracy alone says little."""
+
+def rare_class_share(counts: Sequence[int]) -> float | None:
+    """The rarer class's share of two classes' ``counts`` when under :data:`IMBALANCE_SHARE`, else None."""
+    total = sum(counts)
+    if len(counts) != 2 or total <= 0:
+        return None
+    share = min(counts) / total
+    return share if share < IMBALANCE_SHARE else None
+
+
+def rare_class_metrics(counts: Sequence[int]) -> tuple[str, ...]:
+    """What to watch besides accuracy on imbalanced yes/no data (``()`` when balanced). Keras's precision and
+    recall measure class 1: when that is the rare class, how many of its answers are right and how many of it are
+    found; when class 0 is the rare one they would measure the common class, so AUC (the same either way)."""
+    if rare_class_share(counts) is None:
+        return ()
+    return ("precision", "recall") if counts[1] < counts[0] else ("auc",)
+
+
 def suggest_output(
-    task: str, n_classes: int = 0, n_outputs: int = 1, target_encoding: str = "index"
+    task: str, n_classes: int = 0, n_outputs: int = 1, target_encoding: str = "index", class_counts: Sequence[int] = ()
 ) -> OutputSuggestion:
-    """Output units/activation, loss and metrics for ``task`` (Keras's own names)."""
+    """Output units/activation, loss and metrics for ``task`` (Keras's own names); imbalanced yes/no classes
+    (``class_counts``) also get :func:`rare_class_metrics`."""
     if task == "binary":
-        return OutputSuggestion(task, 1, "sigmoid", "binary_crossentropy", ("accuracy",))
+        return OutputSuggestion(task, 1, "sigmoid", "binary_crossentropy", ("accuracy", *rare_class_metrics(class_counts)))
     if task == "multiclass":
         loss = "categorical_crossentropy" if target_encoding == "onehot" else "sparse_categorical_crossentropy"
         return OutputSuggestion(task, max(n_classes, 2), "softmax", loss, ("accuracy",))

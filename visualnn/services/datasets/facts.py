@@ -55,6 +55,8 @@ def facts_of(info: SourceInfo) -> DataFacts:
                      for name, meta in info.arrays.items()) if info.path.lower().endswith(".npz") else (),
         targets=tuple(info.targets) if info.kind in ("csv", "timeseries") else (),
         target_stats=info.target_stats,
+        class_counts=tuple(int(c) for c in info.classes.values()) if task == "classification" else (),
+        class_names=tuple(str(n) for n in info.classes) if task == "classification" else (),
     )
 
 

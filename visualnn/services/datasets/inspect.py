@@ -138,7 +138,9 @@ def _inspect_table(spec: DatasetSpec, inputs: list[str] | None = None, outputs: 
             if split.stratify and counts[smallest] < 1 + (split.val > 0) + (split.test > 0):
                 info.problems.append(Problem("warning", f"Class {names[smallest]!r} has only {counts[smallest]} "
                                              "sample(s); too few for a stratified train/validation split."))
-    info.suggestion = suggest_output(task, len(names), n_out, spec.target_encoding())
+    if counts is not None:
+        info.classes = {name: int(c) for name, c in zip(names, counts, strict=False)}
+    info.suggestion = suggest_output(task, len(names), n_out, spec.target_encoding(), list(info.classes.values()))
     if task == "regression" and not (inputs or outputs):
         info.target_stats = _target_stats(codes, split)
     options.setdefault("columns", {})
@@ -288,7 +290,8 @@ def _inspect_images(spec: DatasetSpec) -> SourceInfo:
     info.tensors = [TensorInfo("x", shape, "float32", "image"),
                     TensorInfo("y", (n, 1) if info.task == "binary" else (n,), "float32" if info.task == "binary"
                                else "int32", "labels")]
-    info.suggestion = suggest_output(info.task, len(scan.class_names), len(scan.class_names), spec.target_encoding())
+    info.suggestion = suggest_output(info.task, len(scan.class_names), len(scan.class_names), spec.target_encoding(),
+                                     list(scan.counts.values()))
     info.problems = list(scan.problems)
     _suggest_split(info, opts, n, scan.counts)
     info.options = opts
@@ -322,6 +325,9 @@ def _inspect_numpy(spec: DatasetSpec) -> SourceInfo:
     if pair.y is not None and labels is not None and info.class_names:
         found = np.bincount(np.searchsorted(np.unique(labels), labels), minlength=len(info.class_names))
         counts = {name: int(c) for name, c in zip(info.class_names, found, strict=False)}
+        info.classes = counts
+        if info.suggestion is not None and info.task == "binary":
+            info.suggestion = suggest_output("binary", 2, 1, spec.target_encoding(), list(counts.values()))
     _suggest_split(info, info.options, int(len(pair.x)), counts)
     if info.task == "regression" and pair.y is not None:
         info.target_stats = _target_stats(enc, DatasetSpec(spec.kind, spec.path, info.options).split())
