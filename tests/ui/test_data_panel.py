@@ -230,3 +230,16 @@ def test_a_regression_model_that_fits_its_data_is_offered_nothing(qtbot, tmp_pat
     assert "A Rescaling(scale=156500, offset=454200) after dense_3" in panel.status.text()
     doc.undo_stack.undo()  # one step: the Input, the Rescaling and the loss together
     assert doc.graph.sinks() == ["dense_3"] and doc.graph.node("input_1").params["shape"] == [8]
+
+
+def test_imbalanced_classes_show_their_counts_and_the_suggestion_watches_the_rare_one(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    doc = ProjectDocument(template("mlp_classifier").build())
+    panel = DataPanel(doc)
+    qtbot.addWidget(panel)
+    data = tmp_path / "fraud.csv"
+    data.write_text("amount,fraud\n" + "".join(f"{i % 97},{'yes' if i % 12 == 0 else 'no'}\n" for i in range(600)))
+    load(qtbot, panel, str(data))
+    assert "task: binary [no (550), yes (50)]" in panel.tensor_view.toPlainText()
+    assert "metrics: accuracy, precision, recall" in panel.tensor_view.toPlainText()
+    assert panel.apply_suggestion()
+    assert doc.project.training.metrics == ("accuracy", "precision", "recall")

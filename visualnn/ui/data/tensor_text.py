@@ -40,7 +40,9 @@ def tensor_lines(info: Any, spec: DatasetSpec | None) -> list[str]:
         if t.sample:
             lines.append(f"    first sample: {t.sample}")
     if info.task:
-        names = f" [{', '.join(info.class_names)}]" if info.class_names else ""
+        counts = info.classes or {}
+        names = f" [{', '.join(f'{n} ({counts[n]})' if n in counts else n for n in info.class_names)}]" \
+            if info.class_names else ""
         lines += ["", f"task: {info.task}{names}"]
     if info.target_stats is not None:
         lines.append(info.target_line())
