@@ -187,6 +187,7 @@ IMBALANCE_SHARE = 0.2
 """Two classes are imbalanced when the rarer one has less than this share of the samples: always answering the
 other class then scores over 80 % accuracy, so accuracy alone says little."""
 
+
 def rare_class_share(counts: Sequence[int]) -> float | None:
     """The rarer class's share of two classes' ``counts`` when under :data:`IMBALANCE_SHARE`, else None."""
     total = sum(counts)

@@ -309,7 +309,8 @@ def _inspect_numpy(spec: DatasetSpec) -> SourceInfo:
     kind = {2: "vector", 3: "sequence", 4: "image", 5: "video"}.get(pair.x.ndim)
     first = np.asarray(pair.x[0]).ravel()[:8].tolist() if len(pair.x) else []
     info.tensors = [TensorInfo("x", tuple(int(d) for d in pair.x.shape), "float32", kind, first)]
-    labels: Any = None
+    info.options = dict(spec.options, arrays={"features": pair.x_name, "targets": pair.y_name})
+    counts = None
     if pair.y is None:
         info.problems.append(
             Problem("warning", f"{spec.path}: no targets array found; choose one (or a targets file).")
@@ -319,15 +320,10 @@ def _inspect_numpy(spec: DatasetSpec) -> SourceInfo:
         info.task, info.class_names = task, names
         info.tensors.append(TensorInfo("y", tuple(int(d) for d in enc.shape), str(enc.dtype), "labels"))
         n_out = len(names) if task in ("multiclass", "multilabel") else int(np.prod(enc.shape[1:]) or 1)
-        info.suggestion = suggest_output(task, len(names), n_out, spec.target_encoding())
-    info.options = dict(spec.options, arrays={"features": pair.x_name, "targets": pair.y_name})
-    counts = None
-    if pair.y is not None and labels is not None and info.class_names:
-        found = np.bincount(np.searchsorted(np.unique(labels), labels), minlength=len(info.class_names))
-        counts = {name: int(c) for name, c in zip(info.class_names, found, strict=False)}
-        info.classes = counts
-        if info.suggestion is not None and info.task == "binary":
-            info.suggestion = suggest_output("binary", 2, 1, spec.target_encoding(), list(counts.values()))
+        if labels is not None and names:
+            found = np.bincount(np.searchsorted(np.unique(labels), labels), minlength=len(names))
+            counts = info.classes = {name: int(c) for name, c in zip(names, found, strict=False)}
+        info.suggestion = suggest_output(task, len(names), n_out, spec.target_encoding(), list(info.classes.values()))
     _suggest_split(info, info.options, int(len(pair.x)), counts)
     if info.task == "regression" and pair.y is not None:
         info.target_stats = _target_stats(enc, DatasetSpec(spec.kind, spec.path, info.options).split())
