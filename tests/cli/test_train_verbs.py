@@ -244,3 +244,22 @@ def test_an_infinite_loss_is_recorded_as_diverged_and_the_file_loads_again(tmp_p
     assert "Diverged: The loss became infinite at epoch 1" in out and "Lower the learning rate" in out
     (run,) = load_project(path).runs  # the new status loads back
     assert run.status == "diverged" and run.extra["diverged"]["epoch"] == 1
+
+
+def test_a_price_table_trains_through_its_rescaling_and_evaluate_says_where_each_mae_comes_from(
+        tmp_path: Path, capsys: Any) -> None:
+    """`visualnn new --data` on prices adds the Rescaling and says why; evaluate prints Keras's float32 MAE and the
+    float64 one from the predictions, which differ in their last digits: each line says which it is."""
+    from tests.tiny_data import price_csv
+
+    data = price_csv(tmp_path / "houses.csv")
+    path = tmp_path / "h.vnn"
+    assert main(["new", "-t", "mlp_regressor", "--data", str(data), "-o", str(path)]) == 0
+    assert "A Rescaling(scale=156500, offset=454200) after dense_3" in capsys.readouterr().out
+    assert main(["train", str(path), "--epochs", "10", "--seed", "1"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(path)]) == 0
+    out = capsys.readouterr().out
+    keras_mae = float(out.split("  mae ")[1].split()[0])
+    assert "  from the predictions, in float64: MAE " in out
+    assert keras_mae < 0.2 * 156_500  # 0.06 of a spread: it learnt the prices (without the Rescaling: about one)

@@ -230,7 +230,9 @@ def _print_report(report: dict[str, Any]) -> None:
             print(f"{r['class'][:w]:<{w}} {r['precision']:9.3f} {r['recall']:7.3f} {r['f1']:6.3f} {r['support']:8d}")
     reg = report.get("regression")
     if reg:
-        print(f"  MAE {reg['mae']:.4f}  RMSE {reg['rmse']:.4f}  R² {reg['r2']:.4f}")
+        # Keras's metrics above accumulate in float32; these come from the predictions in float64, so an MAE can
+        # differ in its last digits (9094.9746 against 9094.9752 on a price table): say which is which.
+        print(f"  from the predictions, in float64: MAE {reg['mae']:.4f}  RMSE {reg['rmse']:.4f}  R² {reg['r2']:.4f}")
 
 
 def predict_main(args: argparse.Namespace) -> int:
