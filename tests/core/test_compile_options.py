@@ -121,8 +121,8 @@ def test_imbalanced_yes_no_data_watched_by_accuracy_alone_is_warned_with_the_met
                       class_counts=(921, 79), class_names=("no", "yes"))
     (issue,) = [i for i in check_compile(graph, "binary_crossentropy", ("accuracy",), fraud) if i.code == "rare-class"]
     assert issue.severity == "warning" and issue.fix == {"training": {"metrics": ["accuracy", "precision", "recall"]}}
-    assert issue.message.startswith("'yes' has 79 of 1000 samples (8%) in fraud.csv: a model that always answers "
-                                    "'no' scores 92% accuracy")
+    assert issue.message.startswith("Class 'yes' has 79 of 1000 samples (8%) in fraud.csv: a model that always "
+                                    "answers 'no' scores 92% accuracy")
     assert "rare-class" not in _codes(check_compile(graph, "binary_crossentropy", ("accuracy", "precision", "recall"),
                                                     fraud))
     flipped = DataFacts("classification", 2, source="f.csv", class_counts=(79, 921), class_names=("no", "yes"))

@@ -213,8 +213,8 @@ def _rare_class(metrics: tuple[str, ...], loss: str, units: int | None, facts: D
            "class 1, the common one here)")
     return [CompileIssue(
         "warning", "rare-class",
-        f"{rare!r} has {counts[rare_at]} of {sum(counts)} samples ({share:.0%}) in {facts.source or 'the data'}: a "
-        f"model that always answers {common!r} scores {1 - share:.0%} accuracy, having learnt nothing. Watch "
+        f"Class {rare!r} has {counts[rare_at]} of {sum(counts)} samples ({share:.0%}) in {facts.source or 'the data'}: "
+        f"a model that always answers {common!r} scores {1 - share:.0%} accuracy, having learnt nothing. Watch "
         f"{' and '.join(missing)} too: {why}.",
         None, {"training": {"metrics": [*metrics, *missing]}})]
 
