@@ -39,3 +39,15 @@ def test_a_classifier_shows_its_accuracy_and_no_test_columns_without_a_test_spli
     table = window.runs_panel.table
     assert _headers(table)[6:] == ["loss", "val_loss", "val_accuracy"]
     assert table.item(0, 8).text() == "0.6250"
+
+
+def test_large_figures_read_with_thousands_separators(shell: Shell) -> None:
+    """A price model's loss read "127501968.0000" in the Runs and Evaluation tables."""
+    window = shell.window
+    project = Project(graph=mlp_graph())
+    history = {"loss": [109_716_552.0], "val_loss": [145_615_008.25], "val_mae": [9665.88379]}
+    project.add_run(RunRecord("run-1", "2026-01-01T12:00:00", history=history, epochs_done=1))
+    window.document.set_project(project)
+    table = window.runs_panel.table
+    assert [table.item(0, c).text() for c in range(6, 9)] == ["109,716,552", "145,615,008.2", "9,665.9"]
+
