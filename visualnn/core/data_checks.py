@@ -130,11 +130,11 @@ def _kind(facts: DataFacts, shape: tuple[int | None, ...]) -> str | None:
 # A freshly initialised linear output gives numbers near 0 with a spread near 1. A regression target far from that
 # (prices in the hundreds of thousands, values of a few thousandths) is reached only after very many optimizer steps:
 # Adam moves each weight by about the learning rate per step. Measured on a 600-row house-price table
-# (mlp_regressor's layers, Adam, 30 epochs; validation MAE in target standard deviations, without / with a
-# Rescaling(std, mean) after the output), the price divided to give these scales:
-#   mean 4.4e5 (RMS 4.7e5): 2.6 / 0.06 (50 epochs: test MAE 4.3e5 against 9.1e3)   mean 1450: 0.71 / 0.056
-#   mean 145: 0.15 / 0.056   mean 13 (RMS 14): 0.14 / 0.056   mean 0.044, std 0.016: 0.61 / 0.057
-#   mean 0.0044, std 0.0016: 6.0 / 0.075
+# (mlp_regressor's layers, Adam; validation MAE in target standard deviations, without / with a Rescaling(std, mean)
+# after the output), the price divided to give these scales:
+#   mean 4.4e5 (RMS 4.7e5), 50 epochs: 2.5 / 0.056 (test MAE 4.3e5 against 9.1e3)
+#   30 epochs: mean 1450: 0.71 / 0.056   mean 436: 0.17 / 0.056   mean 145: 0.15 / 0.056   mean 13: 0.14 / 0.056
+#              mean 0.044, std 0.016: 0.61 / 0.057   mean 0.0044, std 0.0016: 6.0 / 0.075
 # The bundled weather series (temperature 12 +- 4.8, RMS 13) trained as well without one (test MAE 1.20 against
 # 1.46), so below an RMS of 50 nothing is said: the gain there depends on the data.
 TARGET_RMS_LIMIT = 50.0  # sqrt(mean^2 + std^2): a zero output's RMS error on the target
