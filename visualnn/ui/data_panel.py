@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, QThreadPool, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import (
@@ -36,14 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualnn.core.commands import CommandError, Macro, SetDataset, SetParam, SetTraining
+from visualnn.core.commands import Macro, SetDataset
 from visualnn.core.dataset import SOURCE_KINDS, DatasetSpec
-from visualnn.core.fixes import fix_command
 from visualnn.core.model_io import input_names, output_names
 from visualnn.core.paths import outside_folder_notice
 from visualnn.core.project.io import relative_data_path, resolve_data_path
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.data.augment_preview import AugmentPreview
+from visualnn.ui.data.fitting import adaptation_commands, adaptation_for, fit_commands, inserted_notes, suggestion_text
 from visualnn.ui.data.image_table import choices_of
 from visualnn.ui.data.part_edits import PartEdits
 from visualnn.ui.data.parts import PartCards
@@ -52,9 +52,6 @@ from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, T
 from visualnn.ui.data.worker import InspectJob
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.theme import muted_text_color
-
-if TYPE_CHECKING:
-    from visualnn.services.datasets.attach import Adaptation
 
 log = logging.getLogger(__name__)
 AUTO = "auto"
@@ -385,22 +382,9 @@ class DataPanel(QWidget, PartEdits):
             self.shape_warning.setText("")
             self.suggest_btn.setEnabled(False)
             return
-        from visualnn.services.datasets.attach import adapt_graph, training_for
-        from visualnn.services.datasets.facts import facts_of
-
-        adaptation = adapt_graph(self.document.graph, info.input_shape, info.suggestion, facts_of(info))
-        training = self.document.project.training
-        # Catalog ids on both sides: the suggestion's "mse" is the "mean_squared_error" the project stores.
-        suggested = training_for(self.document.project, info.suggestion).loss if info.suggestion is not None else None
-        loss_differs = suggested is not None and training.loss != suggested
-        texts = []
-        for node_id, name, value in adaptation.params:
-            current = self.document.graph.node(node_id).params.get(name)
-            texts.append(f"{node_id}.{name} is {current}; the data needs {value}.")
-        if loss_differs:
-            texts.append(f"The loss is {training.loss}; the data suggests {suggested}.")
-        self.shape_warning.setText(" ".join(texts + adaptation.notes))
-        self.suggest_btn.setEnabled(bool(adaptation.params or adaptation.inserts or loss_differs))
+        text, enabled = suggestion_text(self.document, info)
+        self.shape_warning.setText(text)
+        self.suggest_btn.setEnabled(enabled)
 
     def _refresh_buttons(self) -> None:
         self.apply_btn.setEnabled(self.spec is not None and self.info is not None)
@@ -464,47 +448,27 @@ class DataPanel(QWidget, PartEdits):
         project = self.document.project
         path = relative_data_path(project, self.spec.path) if project.path else self.spec.path
         commands: list[Any] = [SetDataset(self.spec.with_path(path))]
-        notes: list[str] = []
+        notes = ""
         if self.info is not None:
-            from visualnn.services.datasets.attach import adapt_graph
-            from visualnn.services.datasets.facts import facts_of
-
-            adaptation = adapt_graph(self.document.graph, self.info.input_shape, None, facts_of(self.info))
-            commands += self._adaptation_commands(adaptation)
-            notes = [n for n in adaptation.notes if adaptation.inserts]
+            adaptation = adaptation_for(self.document, self.info, suggest=False)
+            commands += adaptation_commands(self.document, adaptation)
+            notes = inserted_notes(adaptation)
         done = self.document.push(commands[0] if len(commands) == 1 else Macro("Use data", commands))
         if done and notes:
-            self.status.setText(" ".join(notes))
+            self.status.setText(notes)
         return done
-
-    def _adaptation_commands(self, adaptation: Adaptation) -> list[Any]:
-        """The parameter edits and layer insertions that fit the model to the data, as commands."""
-        registry = self.document.registry
-        commands: list[Any] = [SetParam(n, k, v, registry) for n, k, v in adaptation.params]
-        for fix in adaptation.inserts:
-            try:
-                commands.append(fix_command(fix, self.document.project, registry))
-            except CommandError as exc:  # the graph changed shape under the suggestion: say so, keep the rest
-                self.document.command_failed.emit(str(exc))
-        return commands
 
     def apply_suggestion(self) -> bool:
         """Set the Input shape, output units/activation and loss/metrics to fit the data, as one undo step."""
-        info = self.info
-        if info is None:
+        if self.info is None:
             return False
-        from visualnn.services.datasets.attach import adapt_graph, training_for
-        from visualnn.services.datasets.facts import facts_of
-
-        adaptation = adapt_graph(self.document.graph, info.input_shape, info.suggestion, facts_of(info))
-        commands: list[Any] = self._adaptation_commands(adaptation)
-        if info.suggestion is not None:
-            commands.append(SetTraining(training_for(self.document.project, info.suggestion)))
+        commands, adaptation = fit_commands(self.document, self.info)
         if not commands:
             return False
         done = self.document.push(Macro("Fit model to data", commands))
-        if done and adaptation.inserts:  # a layer the person did not place: say why it is there
-            self.status.setText(" ".join(adaptation.notes))
+        notes = inserted_notes(adaptation)  # a layer the person did not place: say why it is there
+        if done and notes:
+            self.status.setText(notes)
         return done
 
     # ------------------------------------------------------------------ document -> panel
