@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from visualnn.core.graph import Graph
-from visualnn.core.tensors import rare_class_metrics, rare_class_share
+from visualnn.core.tensors import rare_class, rare_class_metrics
 from visualnn.core.training_options import LOSSES, METRICS, find
 
 # --- data-aware checks --------------------------------------------------------------------------
@@ -200,12 +200,12 @@ def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: Data
 
 def _rare_class(metrics: tuple[str, ...], loss: str, units: int | None, facts: DataFacts) -> list[CompileIssue]:
     """Imbalanced yes/no data watched by accuracy alone: always answering the common class scores high."""
-    share = rare_class_share(facts.class_counts) if facts.task == "classification" else None
-    missing = [m for m in rare_class_metrics(facts.class_counts) if m not in metrics]
-    if share is None or not missing or loss != "binary_crossentropy" or units != 1:
-        return []
     counts = facts.class_counts
-    rare_at = 0 if counts[0] < counts[1] else 1
+    rare_at = rare_class(counts) if facts.task == "classification" else None
+    missing = [m for m in rare_class_metrics(counts) if m not in metrics]
+    if rare_at is None or not missing or loss != "binary_crossentropy" or units != 1:
+        return []
+    share = counts[rare_at] / sum(counts)
     names = facts.class_names if len(facts.class_names) == 2 else ("class 0", "class 1")
     rare, common = names[rare_at], names[1 - rare_at]
     why = (f"how many of its {rare!r} answers are right, and how many {rare!r} samples it finds" if rare_at == 1 else

@@ -188,22 +188,22 @@ IMBALANCE_SHARE = 0.2
 other class then scores over 80 % accuracy, so accuracy alone says little."""
 
 
-def rare_class_share(counts: Sequence[int]) -> float | None:
-    """The rarer class's share of two classes' ``counts`` when under :data:`IMBALANCE_SHARE`, else None."""
+def rare_class(counts: Sequence[int]) -> int | None:
+    """The index of the rarer of two classes (``counts`` in class order) when it has under
+    :data:`IMBALANCE_SHARE` of the samples, else None."""
     total = sum(counts)
     if len(counts) != 2 or total <= 0:
         return None
-    share = min(counts) / total
-    return share if share < IMBALANCE_SHARE else None
+    rare = 0 if counts[0] < counts[1] else 1
+    return rare if counts[rare] / total < IMBALANCE_SHARE else None
 
 
 def rare_class_metrics(counts: Sequence[int]) -> tuple[str, ...]:
     """What to watch besides accuracy on imbalanced yes/no data (``()`` when balanced). Keras's precision and
     recall measure class 1: when that is the rare class, how many of its answers are right and how many of it are
     found; when class 0 is the rare one they would measure the common class, so AUC (the same either way)."""
-    if rare_class_share(counts) is None:
-        return ()
-    return ("precision", "recall") if counts[1] < counts[0] else ("auc",)
+    rare = rare_class(counts)
+    return () if rare is None else ("precision", "recall") if rare == 1 else ("auc",)
 
 
 def suggest_output(
