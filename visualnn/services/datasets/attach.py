@@ -92,12 +92,18 @@ def adapt_graph(
     return result
 
 
-def _rescale_where_needed(graph: Graph, result: Adaptation, facts: DataFacts) -> None:
-    """Add the Rescaling the target-scale check asks for, judged on the graph with the new output settings."""
+def _adapted(graph: Graph, result: Adaptation) -> Graph:
+    """A copy of ``graph`` with the parameter edits found so far: the checks that add layers judge the model as
+    the adaptation leaves it."""
     scratch = graph.copy()
     for node_id, name, value in result.params:
         scratch.set_param(node_id, name, value)
-    for issue in check_target_scale(scratch, facts):
+    return scratch
+
+
+def _rescale_where_needed(graph: Graph, result: Adaptation, facts: DataFacts) -> None:
+    """Add the Rescaling the target-scale check asks for, judged on the graph with the new output settings."""
+    for issue in check_target_scale(_adapted(graph, result), facts):
         if issue.fix is not None:
             result.inserts.append(issue.fix)
             params = issue.fix["params"]
@@ -108,9 +114,7 @@ def _rescale_where_needed(graph: Graph, result: Adaptation, facts: DataFacts) ->
 
 def _flatten_where_needed(graph: Graph, result: Adaptation, facts: DataFacts) -> None:
     """Add the insert fixes the output-rank check asks for, judged on the graph with the new Input shape."""
-    scratch = graph.copy()
-    for node_id, name, value in result.params:
-        scratch.set_param(node_id, name, value)
+    scratch = _adapted(graph, result)
     for issue in check_output_rank(scratch, infer_shapes(scratch), facts):
         if issue.fix is not None and "insert" in issue.fix:
             result.inserts.append(issue.fix)
