@@ -78,13 +78,13 @@ def test_suggest_output_matches_keras_conventions() -> None:
 
 
 def test_value_text_keeps_the_digits_a_person_acts_on() -> None:
-    from visualnn.core.tensors import value_text
+    from visualnn.core.tensors import figure_text
 
-    assert value_text(533_312.44) == "533,312.4"  # ".4g" showed this predicted price as 5.333e+05
-    assert value_text(151_721.7766, sign=True) == "+151,721.8"
-    assert value_text(9665.8832) == "9,665.9"
-    assert value_text(0.25341) == "0.2534" and value_text(-0.03, sign=True) == "-0.03" and value_text(0.0) == "0"
-    assert value_text(19.5) == "19.5" and value_text(123.456) == "123.456" and value_text(12_000.0) == "12,000"
-    assert value_text(0.00012345) == "0.0001234" and value_text(1.25e-6) == "1.25e-06"
-    assert value_text(3e17) == "3.0000e+17"
-    assert value_text(float("nan")) == "nan" and value_text(float("-inf")) == "-inf"
+    assert figure_text(533_312.44) == "533,312.4"  # ".4g" showed this predicted price as 5.333e+05
+    assert figure_text(151_721.7766, sign=True) == "+151,721.8"
+    assert figure_text(9665.8832) == "9,665.9"
+    assert figure_text(0.25341) == "0.2534" and figure_text(-0.03, sign=True) == "-0.03" and figure_text(0.0) == "0"
+    assert figure_text(19.5) == "19.5" and figure_text(123.456) == "123.456" and figure_text(12_000.0) == "12,000"
+    assert figure_text(0.00012345) == "0.0001234" and figure_text(1.25e-6) == "1.25e-06"
+    assert figure_text(3e17) == "3.0000e+17"
+    assert figure_text(float("nan")) == "nan" and figure_text(float("-inf")) == "-inf"

@@ -13,7 +13,7 @@ from typing import Any
 from visualnn.cli.exit_codes import ExitCode, fail
 from visualnn.core.explain_protocol import METHODS, ExplainRequest, importance_effect
 from visualnn.core.project.io import ProjectFileError
-from visualnn.core.tensors import value_text
+from visualnn.core.tensors import figure_text
 
 
 def register(sub: Any) -> None:
@@ -92,7 +92,7 @@ def _summary(report: dict[str, Any], path: str) -> str:
         lines = [f"Permutation importance of run {report['run_id']} on {report['n_samples']} validation samples "
                  f"({report['metric']} {report['baseline']:.4f}; each figure is the {importance_effect(report)} "
                  "when that column is shuffled):"]
-        lines += [f"  {r['column']:<24} {value_text(r['drop'], sign=True):>14}" for r in report["importances"]]
+        lines += [f"  {r['column']:<24} {figure_text(r['drop'], sign=True):>14}" for r in report["importances"]]
     else:
         where = report.get("source") or f"{report.get('split')} sample {report.get('index')}"
         layer = f" on {report['layer']}" if report.get("layer") else ""

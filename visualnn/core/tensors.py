@@ -56,8 +56,12 @@ def human_bytes(n: int) -> str:
     return f"{size:.1f} GB"  # pragma: no cover - loop always returns
 
 
-def value_text(value: float, sign: bool = False) -> str:
-    """A model's number as a person reads it, precise enough to act on and without padding: ``533,312.4``,
+GROUPED_FROM = 1000.0
+"""From this size on, :func:`figure_text` groups thousands and keeps one decimal at most (tables switch to it here)."""
+
+
+def figure_text(value: float, sign: bool = False) -> str:
+    """A model's figure (a prediction, a metric, an importance) as a person reads it, precise enough to act on and without padding: ``533,312.4``,
     ``9,665.9``, ``19.5``, ``0.2534``, ``1.25e-06`` (``sign``: ``+151,721.8``). ``.4g`` showed a predicted price of
     533,312 as ``5.333e+05``."""
     plus = "+" if sign else ""
@@ -68,7 +72,7 @@ def value_text(value: float, sign: bool = False) -> str:
         return f"{value:{plus}.4e}"
     if size < 1:
         return f"{value:{plus}.4g}"  # four significant digits; below 1e-4 in scientific notation
-    text = f"{value:{plus},.1f}" if size >= 1000 else f"{value:{plus}.4f}"
+    text = f"{value:{plus},.1f}" if size >= GROUPED_FROM else f"{value:{plus}.4f}"
     return text.rstrip("0").rstrip(".")
 
 

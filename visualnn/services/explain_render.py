@@ -8,7 +8,7 @@ import io
 from typing import Any
 
 from visualnn.core.explain_protocol import importance_effect
-from visualnn.core.tensors import value_text
+from visualnn.core.tensors import figure_text
 
 BAR_COLOR = (66, 133, 244)
 TEXT_COLOR = (30, 30, 30)
@@ -74,7 +74,7 @@ def bars_png(report: dict[str, Any], width: int = 640) -> bytes:
     draw.text((pad, pad), f"{effect[:1].upper()}{effect[1:]} when a column is shuffled "
                           f"(baseline {report['baseline']:.3f}, {report['n_samples']} samples)", fill=TEXT_COLOR)
     top = max([abs(r["drop"]) for r in rows] + [1e-12])
-    texts = [value_text(r["drop"], sign=True) for r in rows]
+    texts = [figure_text(r["drop"], sign=True) for r in rows]
     span = width - label_w - 12 - int(max(draw.textlength(t) for t in texts))  # the widest figure fits after its bar
     for i, r in enumerate(rows):
         y = pad * 2 + row_h * (i + 1)

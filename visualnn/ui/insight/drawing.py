@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
-from visualnn.core.tensors import value_text
+from visualnn.core.tensors import figure_text
 from visualnn.services.explain_render import heat_colors, overlay
 from visualnn.ui import theme
 
@@ -124,7 +124,7 @@ def paint_importance(painter: QPainter, rect: QRectF, rows: list[dict[str, Any]]
     row_h = min(26.0, (rect.height() - 20) / len(rows))
     label_w = min(180.0, rect.width() * 0.3)
     top = max([abs(float(r["drop"])) for r in rows] + [1e-12])
-    texts = [value_text(float(r["drop"]), sign=True) for r in rows]
+    texts = [figure_text(float(r["drop"]), sign=True) for r in rows]
     # Room for the widest figure after its bar: a fixed 80 px cut "+151,721.8" off at the panel's edge.
     span = rect.width() - label_w - 12 - max(painter.fontMetrics().horizontalAdvance(t) for t in texts)
     painter.setPen(theme.text_color())

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.explain_protocol import importance_effect
-from visualnn.core.tensors import value_text
+from visualnn.core.tensors import figure_text
 from visualnn.services.explain_render import report_csv, report_png
 from visualnn.ui import theme
 from visualnn.ui.choosers import chooser_for
@@ -175,7 +175,7 @@ class ExplanationsView(QWidget):
             self.status.setText(f"Run {report['run_id']} on {report['n_samples']:,} validation samples: "
                                 f"{report['metric']} {report['baseline']:.4f} before shuffling.")
             self.prediction.setText(f"Most important: {first['column']} ({importance_effect(report)} "
-                                    f"{value_text(first['drop'], sign=True)} when shuffled)" if first else "")
+                                    f"{figure_text(first['drop'], sign=True)} when shuffled)" if first else "")
         else:
             where = report.get("source") or f"{report.get('split')} sample {report.get('index')}"
             layer = f" on {report['layer']}" if report.get("layer") else ""

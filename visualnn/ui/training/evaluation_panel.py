@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualnn.core.model_io import output_names
-from visualnn.core.tensors import value_text
+from visualnn.core.tensors import GROUPED_FROM, figure_text
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
 from visualnn.ui.training.charts import chart
@@ -37,7 +37,7 @@ from visualnn.ui.training.result_sessions import EvaluationController
 
 def fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
     """Replace a table's contents (floats with 4 decimals, from 1,000 up with thousands separators and one decimal
-    at most as :func:`~visualnn.core.tensors.value_text` writes them; ints with thousands separators)."""
+    at most as :func:`~visualnn.core.tensors.figure_text` writes them; ints with thousands separators)."""
     table.clear()
     table.setColumnCount(len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -48,7 +48,7 @@ def fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -
         for c, value in enumerate(row):
             if isinstance(value, float):
                 # A price model's loss read "127501968.0000"; small figures keep their aligned 4 decimals.
-                text = value_text(value) if abs(value) >= 1000 else f"{value:.4f}"
+                text = figure_text(value) if abs(value) >= GROUPED_FROM else f"{value:.4f}"
             elif isinstance(value, int) and not isinstance(value, bool):
                 text = f"{value:,}"
             else:

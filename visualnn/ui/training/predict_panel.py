@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from visualnn.core.graph import Graph
 from visualnn.core.model_io import Port, model_inputs, output_names
 from visualnn.core.specs.base import fmt_shape
-from visualnn.core.tensors import value_text
+from visualnn.core.tensors import figure_text
 from visualnn.ui import theme
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.document import ProjectDocument
@@ -291,7 +291,7 @@ class PredictPanel(QWidget):
         self._show_output_choice(False)
         if result.get("task") == "regression":
             fill_table(self.table, [first, "predicted value"],
-                       [[p.get("file", i), ", ".join(value_text(v) for v in p["values"])] for i, p in enumerate(preds)])
+                       [[p.get("file", i), ", ".join(figure_text(v) for v in p["values"])] for i, p in enumerate(preds)])
             self.bars_plot.hide()
             return
         self.bars_plot.show()
@@ -339,7 +339,7 @@ class PredictPanel(QWidget):
                 headers.append(f"{name}: predicted value" + ("s" if width > 1 else ""))
                 self._columns.append(name)
                 for cells, r in zip(table, rows, strict=False):
-                    cells.append(", ".join(value_text(v) for v in r["values"]))
+                    cells.append(", ".join(figure_text(v) for v in r["values"]))
             else:
                 headers += [f"{name}: predicted class", f"{name}: confidence"]
                 self._columns += [name, name]
