@@ -17,9 +17,12 @@ import csv
 import io
 import json
 import struct
+import sys
 import zipfile
 import zlib
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +72,25 @@ class Case:
     outputs: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        with _deep_json():  # mutated options may nest lists 2,500 deep (fuzz.DEEP)
+            return json.dumps({f.name: getattr(self, f.name) for f in fields(self)})
 
     @staticmethod
     def from_json(text: str) -> Case:
-        return Case(**json.loads(text))
+        with _deep_json():
+            return Case(**json.loads(text))
+
+
+@contextmanager
+def _deep_json() -> Iterator[None]:
+    """Room for :data:`~tests.reliability.fuzz.DEEP`'s nesting in ``json``'s encoder and decoder, which count each
+    level against the recursion limit (1,000 by default; a few hundred bytes of C stack per level)."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 10_000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 # ------------------------------------------------------------------------------------------------- CSV

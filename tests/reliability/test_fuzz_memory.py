@@ -32,7 +32,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.reliability.data_bombs import npy_header, npz_bomb, png_header_only
-from tests.reliability.fuzz import long_run
+from tests.reliability.fuzz import long_run, nested_list
 from tests.reliability.fuzz_inputs import KERAS_SEED, STRATEGIES, Case, Generated
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,6 +182,18 @@ def test_data_inputs_under_10_mb_stay_under_1_gb(tmp_path: Path) -> None:
     bombs = reports[:6]
     assert [r["outcome"] for r in bombs[:4]] == ["refused"] * 4, bombs  # the data bombs are refused...
     assert [r["outcome"] for r in bombs[4:]] == ["ok", "ok"], bombs  # ...the image folders read, the big file skipped
+
+
+def test_options_nested_as_deep_as_the_fuzz_draws_them_reach_the_child(tmp_path: Path) -> None:
+    """Mutated options may hold :data:`~tests.reliability.fuzz.DEEP` lists; the batch file once failed to write them
+    (a RecursionError in the test, not in VisualNN) in the runs whose draws happened to include one."""
+    table = tmp_path / "in" / "data.csv"
+    table.parent.mkdir()
+    table.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    cases = [Case("csv", str(table), {"columns": nested_list(levels)}) for levels in (99, 2500)]
+    _baseline, reports = _run_batch(cases, tmp_path, limit_gb=2.5)
+    _check(cases, reports, ceiling_kb=GB // 1024)
+    assert all(Case.from_json(c.to_json()).to_json() == c.to_json() for c in cases)
 
 
 @pytest.mark.tf
