@@ -57,3 +57,14 @@ def price_csv(path: Path, n: int = 600) -> Path:
     rows[7] = rows[7].rsplit(",", 1)[0] + ","  # a row without a price: training drops it, so do the statistics
     path.write_text("area,rooms,city,price\n" + "\n".join(rows) + "\n")
     return path
+
+
+def fraud_csv(path: Path, n: int = 600) -> Path:
+    """A yes/no table whose 'yes' is rare (66 of 600 rows) and learnable from the first three of six features."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(n, 6))
+    chance = 1 / (1 + np.exp(-(1.2 * x[:, 0] - 1.0 * x[:, 1] + 0.8 * x[:, 2] * x[:, 3] - 3.2)))
+    fraud = rng.random(n) < chance
+    rows = [",".join(f"{v:.4f}" for v in row) + ("," + ("yes" if f else "no")) for row, f in zip(x, fraud, strict=True)]
+    path.write_text(",".join(f"f{i}" for i in range(6)) + ",fraud\n" + "\n".join(rows) + "\n")
+    return path

@@ -89,12 +89,15 @@ def test_train_gives_the_service_the_loaded_project_and_saves_the_files_own_sett
         return TrainingResult(RunRecord(id="run_1", started="now", epochs_done=1), model=None, data=None)
 
     monkeypatch.setattr("visualnn.services.training.run_training", run_training)
-    assert main(["train", str(path), "--strategy", "mirrored", "--epochs", "1", "--json"]) == 0
+    assert main(["train", str(path), "--strategy", "mirrored", "--epochs", "1", "--class-weight", "balanced",
+                 "--json"]) == 0
     (req,) = received
     assert isinstance(req.project, Project) and req.epochs == 1 and req.base_dir == str(tmp_path)
     assert (req.project.training.strategy, req.project.training.batch_size) == ("mirrored", 8)
+    assert req.project.training.class_weight == "balanced"
     saved = load_project(path)
     assert saved.training.strategy == "auto"  # the command line's strategy was for this run only
+    assert saved.training.class_weight == "none"  # and so were its class weights
     assert [r.id for r in saved.runs] == ["run_1"] and json.loads(capsys.readouterr().out)["id"] == "run_1"
 
 
@@ -263,3 +266,17 @@ def test_a_price_table_trains_through_its_rescaling_and_evaluate_says_where_each
     keras_mae = float(out.split("  mae ")[1].split()[0])
     assert "  from the predictions, in float64: MAE " in out
     assert keras_mae < 0.2 * 156_500  # 0.06 of a spread: it learnt the prices (without the Rescaling: about one)
+
+
+def test_new_on_imbalanced_data_watches_the_rare_class_and_names_the_class_weights(tmp_path: Path, capsys: Any) -> None:
+    from tests.tiny_data import fraud_csv
+    from visualnn.core.project.io import load_project
+
+    path = tmp_path / "f.vnn"
+    assert main(["new", "-t", "mlp_classifier", "--data", str(fraud_csv(tmp_path / "fraud.csv")), "-o", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert ("Class 'yes' is 11% of the samples, so precision and recall are watched besides accuracy. For a model "
+            "that finds more 'yes' samples (and raises more false alarms), set the training's class_weight to balanced "
+            "(Training panel, Fit: Class weights).") in out
+    training = load_project(path).training
+    assert training.metrics == ("accuracy", "precision", "recall") and training.class_weight == "none"

@@ -223,3 +223,59 @@ def test_script_evaluates_on_the_validation_split_and_says_so_when_there_is_no_t
     step5 = text[text.index("# Step 5"):text.index("# Step 6")]
     assert f'split_name = "{NO_TEST_LABEL}"' in step5 and "eval_ds = val_ds" in step5
     assert 'print(f"Evaluation on the {split_name}: {metrics}")' in step5
+
+
+def test_balanced_class_weights_reach_every_fit_and_the_script_computes_them_as_the_app(tmp_path: Path) -> None:
+    import numpy as np
+
+    from visualnn.core.codegen.script import BALANCED_CLASS_WEIGHTS
+    from visualnn.core.tensors import balanced_class_weights
+
+    project, facts = csv_project()
+    plain = generate_script(project, "functional", facts=facts)
+    assert "balanced_class_weights" not in plain and "class_weight=" not in plain  # none: fit as before
+    project.training = TrainingConfig(class_weight="balanced")
+    code = generate_script(project, "functional", facts=facts)
+    assert "def balanced_class_weights(y):" in code and "class_weight = balanced_class_weights(y_train)" in code
+    assert code.count("class_weight=class_weight,") == 1
+    (tmp_path / "weighted.py").write_text(code)
+    ruff = [sys.executable, "-m", "ruff"]
+    for args in (["check", "--isolated"], ["format", "--isolated", "--check"]):
+        done = subprocess.run([*ruff, *args, str(tmp_path)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout
+
+    script: dict[str, Any] = {"np": np}
+    exec(BALANCED_CLASS_WEIGHTS, script)  # the script's helper, against the app's rule and its class counting
+    sparse = np.array([0, 2, 2, 1, 2, 2, 0, 2], dtype=np.int32)
+    counts = tuple(int(c) for c in np.bincount(sparse))
+    assert script["balanced_class_weights"](sparse) == balanced_class_weights(counts)
+    assert script["balanced_class_weights"](np.eye(3, dtype=np.float32)[sparse]) == balanced_class_weights(counts)
+    yes_no = np.array([[0.0], [1.0], [0.0], [0.0]], dtype=np.float32)
+    assert script["balanced_class_weights"](yes_no) == balanced_class_weights((3, 1)) == {0: 4 / 6, 1: 2.0}
+
+    with pytest.raises(CodegenError, match="Class weights to none"):
+        generate_script(project, "functional", strategy="multiworker", facts=facts)
+
+
+def test_fine_tuning_phase_two_and_the_search_script_fit_with_the_same_class_weights() -> None:
+    from tests.core.test_freezing import conv_project
+    from visualnn.core.codegen.search_script import search_script
+    from visualnn.core.command_base import UndoStack
+    from visualnn.core.freezing import FreezeBefore
+    from visualnn.core.search_settings import SearchConfig
+    from visualnn.core.search_space import parse_assignment
+
+    project = conv_project()
+    UndoStack(project).push(FreezeBefore("dense_1"))
+    project.training = TrainingConfig(fine_tune=True, class_weight="balanced", loss="sparse_categorical_crossentropy")
+    code = generate_script(project, "functional")
+    assert code.count("class_weight=class_weight,") == 2  # phase 1 and phase 2
+    assert code.index("class_weight = balanced_class_weights(y_train)") < code.index("model.fit(")
+
+    project = TEMPLATES["mlp_classifier"].build()
+    project.training = TrainingConfig(class_weight="balanced")
+    project.search = SearchConfig(space=(parse_assignment("training.learning_rate=1e-4..1e-2"),))
+    searched = search_script(project, None)
+    assert "class_weight=balanced_class_weights(y_train)," in searched
+    assert "def balanced_class_weights(y):" in searched
+    ast.parse(searched)

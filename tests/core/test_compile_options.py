@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from visualnn.core.compile_options import DataFacts, check_compile, output_layer
-from visualnn.core.graph import Edge, Graph, Node
+from visualnn.core.graph import FUNCTIONAL, Edge, Graph, Node
 from visualnn.core.training_config import RunRecord, TrainingConfig, run_differences
 from visualnn.core.training_options import LOSSES, METRICS, OPTIMIZERS, SCHEDULES
 from visualnn.core.training_settings import FIELD_BY_NAME
@@ -120,13 +122,68 @@ def test_imbalanced_yes_no_data_watched_by_accuracy_alone_is_warned_with_the_met
     fraud = DataFacts("classification", 2, input_shape=(4,), target_shape=(1,), source="fraud.csv",
                       class_counts=(921, 79), class_names=("no", "yes"))
     (issue,) = [i for i in check_compile(graph, "binary_crossentropy", ("accuracy",), fraud) if i.code == "rare-class"]
-    assert issue.severity == "warning" and issue.fix == {"training": {"metrics": ["accuracy", "precision", "recall"]}}
+    assert issue.severity == "warning" and issue.fix == {"training": {"metrics": ["accuracy", "precision", "recall"],
+                                                                      "class_weight": "balanced"}}
     assert issue.message.startswith("Class 'yes' has 79 of 1000 samples (8%) in fraud.csv: a model that always "
                                     "answers 'no' scores 92% accuracy")
+    assert "Balanced class weights (Training, Fit) make each 'yes' sample weigh 11.7x a 'no' one" in issue.message
+    (weighted,) = [i for i in check_compile(graph, "binary_crossentropy", ("accuracy",), fraud, "balanced")
+                   if i.code == "rare-class"]  # already weighted: the fix only adds the metrics
+    assert weighted.fix == {"training": {"metrics": ["accuracy", "precision", "recall"]}}
+    assert "class weights" not in weighted.message.lower()
     assert "rare-class" not in _codes(check_compile(graph, "binary_crossentropy", ("accuracy", "precision", "recall"),
                                                     fraud))
     flipped = DataFacts("classification", 2, source="f.csv", class_counts=(79, 921), class_names=("no", "yes"))
     (issue,) = [i for i in check_compile(graph, "binary_crossentropy", ("accuracy",), flipped) if i.code == "rare-class"]
-    assert issue.fix == {"training": {"metrics": ["accuracy", "auc"]}} and "precision and recall measure 'yes'" in issue.message
+    assert issue.fix == {"training": {"metrics": ["accuracy", "auc"], "class_weight": "balanced"}}
+    assert "precision and recall measure 'yes'" in issue.message
     balanced = DataFacts("classification", 2, source="b.csv", class_counts=(600, 400), class_names=("no", "yes"))
     assert "rare-class" not in _codes(check_compile(graph, "binary_crossentropy", ("accuracy",), balanced))
+
+
+def test_balanced_class_weights_give_every_class_the_same_share_of_the_loss() -> None:
+    from visualnn.core.tensors import balanced_class_weights
+
+    weights = balanced_class_weights((633, 67))
+    assert weights == {0: 700 / (2 * 633), 1: 700 / (2 * 67)}
+    assert weights[0] * 633 == pytest.approx(weights[1] * 67)  # each class's samples weigh the same in total
+    assert balanced_class_weights((10, 0, 30)) == {0: 2.0, 2: 40 / 60}  # an absent class is left to Keras's 1
+    assert balanced_class_weights((5, 5, 5)) == {0: 1.0, 1: 1.0, 2: 1.0}
+
+
+def test_balanced_class_weights_need_classes_one_target_and_fit() -> None:
+    from visualnn.core.compile_options import check_class_weight_parts
+
+    off = {"training": {"class_weight": "none"}}
+    regression = DataFacts("regression", target_shape=(1,))
+    (issue,) = [i for i in check_compile(_mlp(1), "mean_squared_error", ("mae",), None, "balanced")
+                if i.code.startswith("class-weight")]
+    assert issue.code == "class-weight-regression" and issue.severity == "error" and issue.fix == off
+    assert "mean_squared_error is a regression loss" in issue.message
+    assert "class-weight-regression" in _codes(check_compile(_mlp(1), "binary_crossentropy", (), regression, "balanced"))
+    tags = DataFacts("classification", 3, label_format="multilabel", target_shape=(3,))
+    (issue,) = [i for i in check_compile(_mlp(3, "sigmoid"), "binary_crossentropy", (), tags, "balanced")
+                if i.code.startswith("class-weight")]
+    assert issue.code == "class-weight-multilabel" and issue.fix == off
+    fraud = DataFacts("classification", 2, target_shape=(1,), class_counts=(900, 100))
+    assert not [c for c in _codes(check_compile(_mlp(1, "sigmoid"), "binary_crossentropy", (), fraud, "balanced"))
+                if c.startswith("class-weight")]
+    assert not [c for c in _codes(check_compile(_mlp(1), "mean_squared_error", (), regression)) if c.startswith("class")]
+
+    two_heads = Graph(FUNCTIONAL)
+    two_heads.add_node(Node("input_1", "Input", {"shape": [4]}))
+    for head, units in (("kind", 3), ("score", 1)):
+        two_heads.add_node(Node(f"dense_{head}", "Dense", {"units": units}, name=head))
+        two_heads.connect(Edge.of("input_1", f"dense_{head}"))
+    (issue,) = check_class_weight_parts(two_heads, "balanced")
+    assert issue.code == "class-weight-parts" and "the model has 2 outputs (kind, score)" in issue.message
+    assert issue.fix == off and check_class_weight_parts(two_heads, "none") == []
+    assert check_class_weight_parts(_mlp(2), "balanced") == []
+    (issue,) = check_class_weight_parts(_mlp(2), "balanced", named_parts=True)
+    assert "images with their table" in issue.message
+
+    assert TrainingConfig(class_weight="balanced").problems() == []
+    (problem,) = TrainingConfig(class_weight="balanced", strategy="multiworker").problems()
+    assert "multiworker strategy" in problem and "set Class weights to none" in problem
+    assert TrainingConfig.from_dict({"class_weight": "heavy"}).problems() == [
+        "Class weights must be one of none, balanced; received 'heavy'."]

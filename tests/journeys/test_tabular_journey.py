@@ -114,6 +114,13 @@ def test_csv_to_trained_saved_reopened_and_exported_model(
     user.show_dock("training")
     before = change_every_compile_and_fit_setting(user, window)
     assert before != document.project.training
+    # Balanced class weights were among the changes; this target is a number: Train refuses and offers the fix.
+    panel = window.training_panel
+    user.click(panel.train_button)
+    assert not document.project.runs and not panel.running
+    assert panel.fix_button.isVisible() and "class_weight" in panel.fix_button.text(), panel.fix_button.text()
+    user.click(panel.fix_button)
+    assert document.project.training.class_weight == "none" and not panel.fix_button.isVisible()
     user.click(window.training_panel.train_button)
     user.wait_until(lambda: bool(document.project.runs) and not window.training_panel.running,
                     "one epoch of training", timeout_ms=300_000)

@@ -23,6 +23,7 @@ from visualnn.core.project import Project
 from visualnn.core.project.io import ProjectFileError
 from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
 from visualnn.core.training_config import DIVERGED, FAILED, RunRecord
+from visualnn.core.training_settings import CLASS_WEIGHTS
 
 
 def register(sub: Any) -> None:
@@ -34,6 +35,9 @@ def register(sub: Any) -> None:
     p.add_argument("--device", help="cpu, gpu:0 or auto (default: the project's)")
     p.add_argument("--seed", type=int, help="random seed (default: the project's)")
     p.add_argument("--continue", dest="continue_run", metavar="RUN_ID", help="continue training an earlier run")
+    p.add_argument("--class-weight", dest="class_weight", choices=CLASS_WEIGHTS,
+                   help="balanced: each class counts as much in the loss as the others, so a rare class is found more "
+                        "often (default: the project's)")
     add_distribution_args(p)  # --strategy/--gpus/--mixed-precision (visualnn.cli.distribute_args)
     add_tracking_args(p)  # --mlflow URI, --mlflow-experiment NAME (visualnn.cli.tracking_args)
     p.add_argument("--json", action="store_true", help="print the run record as JSON")
@@ -110,6 +114,10 @@ def train_main(args: argparse.Namespace) -> int:
     try:
         project, base_dir = _load(args.file)
         job_project = apply_distribution_args(project, args)
+        if args.class_weight:
+            job_project = Project(job_project.graph, job_project.name, job_project.dataset,
+                                  job_project.training.with_changes(class_weight=args.class_weight), job_project.runs,
+                                  job_project.path)
     except (OSError, ValueError) as exc:  # an unreadable project, or --gpus/--strategy that cannot apply
         return _fail(str(exc), ExitCode.BAD_INPUT)
     stop = threading.Event()

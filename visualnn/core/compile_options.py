@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from visualnn.core.graph import Graph
+from visualnn.core.model_io import input_names, output_names
 from visualnn.core.tensors import rare_class, rare_class_metrics
 from visualnn.core.training_options import LOSSES, METRICS, find
 
@@ -100,12 +101,14 @@ def output_layer(graph: Graph) -> tuple[str, str | None, int | None] | None:
     return nid, activation, int(units) if isinstance(units, int | float) else None
 
 
-def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: DataFacts | None) -> list[CompileIssue]:
-    """Mismatches between output layer, loss, metrics and labels, each with the fix."""
+def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: DataFacts | None,
+                  class_weight: str = "none") -> list[CompileIssue]:
+    """Mismatches between output layer, loss, metrics, class weights and labels, each with the fix."""
     issues: list[CompileIssue] = []
     out = output_layer(graph)
     nid, act, units = out if out is not None else (None, None, None)
     classification_losses = {o.id for o in LOSSES if o.task == "classification"}
+    issues += _class_weight(class_weight, loss, units, facts, classification_losses)
 
     if loss == "binary_crossentropy" and act == "softmax":
         issues.append(CompileIssue(
@@ -148,7 +151,7 @@ def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: Data
                 "error", "output-units",
                 f"{nid}: the output has {units} units but each sample has {want} target value(s). Set units to {want}.",
                 nid, {"node": nid, "param": "units", "value": want}))
-    issues += _rare_class(metrics, loss, units, facts)
+    issues += _rare_class(metrics, loss, units, facts, class_weight)
     if facts.task == "classification" and facts.label_format == "int" and loss == "categorical_crossentropy":
         issues.append(CompileIssue(
             "error", "int-labels-categorical",
@@ -198,8 +201,12 @@ def check_compile(graph: Graph, loss: str, metrics: tuple[str, ...], facts: Data
     return issues
 
 
-def _rare_class(metrics: tuple[str, ...], loss: str, units: int | None, facts: DataFacts) -> list[CompileIssue]:
-    """Imbalanced yes/no data watched by accuracy alone: always answering the common class scores high."""
+def _rare_class(metrics: tuple[str, ...], loss: str, units: int | None, facts: DataFacts,
+                class_weight: str = "none") -> list[CompileIssue]:
+    """Imbalanced yes/no data watched by accuracy alone: always answering the common class scores high.
+
+    The fix adds the metrics that show it and, unless the classes are weighted already, balanced class
+    weights, which make the rare class count as much in the loss as the common one."""
     counts = facts.class_counts
     rare_at = rare_class(counts) if facts.task == "classification" else None
     missing = [m for m in rare_class_metrics(counts) if m not in metrics]
@@ -211,12 +218,58 @@ def _rare_class(metrics: tuple[str, ...], loss: str, units: int | None, facts: D
     why = (f"how many of its {rare!r} answers are right, and how many {rare!r} samples it finds" if rare_at == 1 else
            f"how well it ranks {rare!r} samples apart from the others (precision and recall measure {common!r}, "
            "class 1, the common one here)")
+    fix: dict[str, Any] = {"metrics": [*metrics, *missing]}
+    weigh = ""
+    if class_weight != "balanced":
+        fix["class_weight"] = "balanced"
+        weigh = (f" Balanced class weights (Training, Fit) make each {rare!r} sample weigh "
+                 f"{(1 - share) / share:.1f}x a {common!r} one in the loss, so the model cannot ignore them.")
     return [CompileIssue(
         "warning", "rare-class",
         f"Class {rare!r} has {counts[rare_at]} of {sum(counts)} samples ({share:.0%}) in {facts.source or 'the data'}: "
         f"a model that always answers {common!r} scores {1 - share:.0%} accuracy, having learnt nothing. Watch "
-        f"{' and '.join(missing)} too: {why}.",
-        None, {"training": {"metrics": [*metrics, *missing]}})]
+        f"{' and '.join(missing)} too: {why}.{weigh}",
+        None, {"training": fix})]
+
+
+def _class_weight(class_weight: str, loss: str, units: int | None, facts: DataFacts | None,
+                  classification_losses: set[str]) -> list[CompileIssue]:
+    """Balanced class weights need classes: one class per sample, a classification loss."""
+    if class_weight != "balanced":
+        return []
+    off = {"training": {"class_weight": "none"}}
+    if loss not in classification_losses or (facts is not None and facts.task == "regression"):
+        return [CompileIssue(
+            "error", "class-weight-regression",
+            f"Class weights are balanced, but {'the target is a continuous number' if loss in classification_losses else f'{loss} is a regression loss'}: "
+            "there are no classes to weigh. Set Class weights to none.", None, off)]
+    if (facts is not None and facts.label_format == "multilabel") or (
+            loss == "binary_crossentropy" and units is not None and units > 1):
+        return [CompileIssue(
+            "error", "class-weight-multilabel",
+            "Class weights are balanced, but each sample has several yes/no labels: Keras weighs a sample by its one "
+            "class, and these samples have none. Set Class weights to none.", None, off)]
+    return []
+
+
+def check_class_weight_parts(graph: Graph, class_weight: str, named_parts: bool = False) -> list[CompileIssue]:
+    """Balanced class weights need one target tensor: Keras weighs the classes of a model with one output, and the
+    exported script feeds a model with several Inputs (or an image folder with its table, ``named_parts``) named
+    parts, which Keras does not weigh either."""
+    if class_weight != "balanced":
+        return []
+    outs, ins = output_names(graph), input_names(graph)
+    if len(outs) > 1:
+        what = f"the model has {len(outs)} outputs ({', '.join(outs)}); Keras weighs the classes of a model with one output"
+    elif len(ins) > 1 or named_parts:
+        what = ("the data comes as named parts (" + (f"{len(ins)} Inputs" if len(ins) > 1 else "images with their table")
+                + "), and Keras weighs classes only when the data is one tensor of inputs and one of labels")
+    else:
+        return []
+    return [CompileIssue(
+        "error", "class-weight-parts",
+        f"Class weights are balanced, but {what}. Set Class weights to none (or collect more samples of the rare class).",
+        None, {"training": {"class_weight": "none"}})]
 
 
 # What each classification loss expects from the output layer: the activation that turns scores into probabilities.

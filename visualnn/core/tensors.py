@@ -210,6 +210,17 @@ def rare_class_metrics(counts: Sequence[int]) -> tuple[str, ...]:
     return () if rare is None else ("precision", "recall") if rare == 1 else ("auc",)
 
 
+def balanced_class_weights(counts: Sequence[int]) -> dict[int, float]:
+    """Keras's ``class_weight`` that gives every class the same share of the loss: class ``i`` weighs
+    ``n / (k * counts[i])`` (``n`` samples over ``k`` classes that have any), so the weights average 1 over the
+    samples and a class ten times rarer weighs ten times more (scikit-learn calls this "balanced"). Classes
+    without samples are left out (Keras weighs them 1). The exported script computes the same from its
+    ``y_train`` (``core.codegen.class_weight_code``)."""
+    present = [(i, int(c)) for i, c in enumerate(counts) if c > 0]
+    n = sum(c for _, c in present)
+    return {i: n / (len(present) * c) for i, c in present}
+
+
 def suggest_output(
     task: str, n_classes: int = 0, n_outputs: int = 1, target_encoding: str = "index", class_counts: Sequence[int] = ()
 ) -> OutputSuggestion:

@@ -47,6 +47,8 @@ class TrainingConfig:
     seed: int = 42
     shuffle: bool = True
     deterministic: bool = False
+    # "balanced": weigh each class's samples by n / (classes * its count) in the loss (Keras class_weight)
+    class_weight: str = "none"
     # optimizer details (ignored by optimizers that do not take them)
     momentum: float = 0.0
     nesterov: bool = False
@@ -117,6 +119,9 @@ class TrainingConfig:
                        f"choose one of {', '.join(allowed)} (or add the metric).")
         if not any(p.startswith(("training.strategy", "training.gpus", "training.mixed_precision")) for p in out):
             out.extend(_distribution_problems(self))  # cross-field rules (GPUs need the mirrored strategy)
+        if self.class_weight == "balanced" and self.strategy == "multiworker":
+            out.append("Class weights are balanced, but the multiworker strategy's own training loop weighs every sample "
+                       "alike; set Class weights to none, or choose the auto or mirrored strategy.")
         return out
 
 

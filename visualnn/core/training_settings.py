@@ -59,6 +59,9 @@ OUTPUTS = "outputs"
 """The per-output table: output name -> its own loss, loss weight and metrics (models with several outputs)."""
 
 
+CLASS_WEIGHTS = ("none", "balanced")
+"""``class_weight`` choices: every sample weighs 1, or :func:`visualnn.core.tensors.balanced_class_weights`."""
+
 GROUPS = ("compile", "fit", "tuning", "finetune", "callbacks", "advanced")
 """Form groups: the settings changed most (compile, fit) always show; optimizer details and schedules,
 callbacks, and reproducibility/where-to-run fold away."""
@@ -226,6 +229,10 @@ FIELDS: tuple[SettingField, ...] = (
     _f("epochs", INT, "Epochs", "Full passes over the training data.", "fit", minimum=1, maximum=100_000),
     _f("batch_size", INT, "Batch size", "Samples per weight update (per replica when training on several GPUs).",
        "fit", minimum=1, maximum=1_000_000),
+    _f("class_weight", CHOICE, "Class weights", "balanced: each class counts as much in the loss as the others (a "
+       "sample of a class ten times rarer weighs ten times more), so a rare class is not ignored; none: every sample "
+       "weighs 1. Classification with one output; the weights come from the training split's class counts.", "fit",
+       choices=CLASS_WEIGHTS),
     # reproducibility (shown with where to run)
     _f("seed", INT, "Seed", "Random seed: the same seed gives the same start weights and shuffles.", "advanced",
        minimum=0, maximum=2**31 - 1),
@@ -323,6 +330,7 @@ def monitor_choices(metrics: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 __all__ = [
     "CALLBACKS",
+    "CLASS_WEIGHTS",
     "FIELDS",
     "FIELD_BY_NAME",
     "GROUPS",

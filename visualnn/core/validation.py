@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from visualnn.core.backbone_checks import check_backbone_data
-from visualnn.core.compile_options import CompileIssue, DataFacts, check_compile
+from visualnn.core.compile_options import CompileIssue, DataFacts, check_class_weight_parts, check_compile
 from visualnn.core.data_checks import check_data
 from visualnn.core.dataset import ArrayOptions
 from visualnn.core.finetune import FineTuneError, fine_tune_plan
@@ -130,7 +130,7 @@ def validate(
         return [Issue(ERROR, INTERNAL, f"Validation failed unexpectedly ({type(exc).__name__}: {exc}).")]
     if isinstance(project, Project) and graph.nodes:
         issues = _intended_outputs_kept(project, issues)
-        issues += _compile_and_data(project, validator.report(), facts)
+        issues += _compile_and_data(project, validator.report(), facts) + _class_weight_parts(project)
         issues += _fine_tune(project)
     return issues
 
@@ -156,16 +156,26 @@ def _intended_outputs_kept(project: Project, issues: list[Issue]) -> list[Issue]
 def _compile_and_data(project: Project, shapes: ShapeReport, facts: DataFacts | None) -> list[Issue]:
     """The compile checks and, with facts, the data checks; a bug in them degrades to one message."""
     try:
-        image_table = (project.dataset is not None and project.dataset.kind == "images"
-                       and project.dataset.image().table is not None)
-        if facts is not None and (is_multi_io(project.graph) or image_table):
+        if facts is not None and (is_multi_io(project.graph) or _image_table(project)):
             return _parts(project, facts)
-        found = check_compile(project.graph, project.training.loss, project.training.metrics, facts)
+        found = check_compile(project.graph, project.training.loss, project.training.metrics, facts,
+                              project.training.class_weight)
         if facts is not None:
             found = check_data(project.graph, shapes, facts) + found
         found += check_backbone_data(project, facts)
     except Exception as exc:  # the structural diagnostics above must still reach the user
         return [Issue(ERROR, INTERNAL, f"Checking the model against the data failed ({type(exc).__name__}: {exc}).")]
+    return [from_compile_issue(i) for i in found]
+
+
+def _image_table(project: Project) -> bool:
+    """Whether the data is an image folder read with its per-image table (named parts, whatever the model)."""
+    spec = project.dataset
+    return spec is not None and spec.kind == "images" and spec.image().table is not None
+
+
+def _class_weight_parts(project: Project) -> list[Issue]:
+    found = check_class_weight_parts(project.graph, project.training.class_weight, _image_table(project))
     return [from_compile_issue(i) for i in found]
 
 
@@ -184,7 +194,7 @@ def _parts(project: Project, facts: DataFacts) -> list[Issue]:
         found = check_parts(project.graph, mapping, facts, columns=columns, image=image)
     single_output = len(output_names(project.graph)) == 1
     found += check_compile(project.graph, project.training.loss, project.training.metrics,
-                           facts if single_output and not found and image is None else None)
+                           facts if single_output and not found and image is None else None, project.training.class_weight)
     out = []
     for issue in found:
         converted = from_compile_issue(issue)

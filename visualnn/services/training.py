@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from visualnn.core.compile_options import CompileIssue, check_compile
+from visualnn.core.compile_options import CompileIssue, check_class_weight_parts, check_compile
 from visualnn.core.distribution import DistributionError
 from visualnn.core.finetune import FineTuneError, FineTunePlan, fine_tune_plan
 from visualnn.core.graph import Graph
@@ -30,6 +30,7 @@ from visualnn.core.project.run_folders import (
     remove_stale_run_folders,
 )
 from visualnn.core.protocol import TrainRequest
+from visualnn.core.tensors import balanced_class_weights
 from visualnn.core.training_config import RunRecord, TrainingConfig
 from visualnn.core.training_options import output_settings
 from visualnn.services.data_drift import data_change
@@ -89,9 +90,10 @@ def fit_model(
                                               f"(ceil({data.n_train} samples / batch {cfg.batch_size}))."})
     epochs_to = initial_epoch + n_epochs
     listed = make_callback_list(callbacks, progress, model, epochs_to, dataset_steps(data.train, steps))
+    weights = class_weight_for(cfg, data, sink)
     hist = model.fit(data.train, validation_data=getattr(data, "val", None), epochs=epochs_to,
                      initial_epoch=initial_epoch, callbacks=listed, verbose=0, shuffle=False,
-                     steps_per_epoch=steps, validation_steps=val_steps)
+                     steps_per_epoch=steps, validation_steps=val_steps, class_weight=weights)
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     if "learning_rate" in history:  # ReduceLROnPlateau logs it; keep one name for the rate
         history["lr"] = history.pop("learning_rate")
@@ -104,6 +106,22 @@ def fit_model(
         keeper.restore()
         kept = int(keeper.kept_epoch)
     return history, bool(progress.stopped_by_user), kept
+
+
+def class_weight_for(cfg: TrainingConfig, data: Any, sink: Sink = null_sink) -> dict[int, float] | None:
+    """Keras's ``class_weight`` for ``fit``: None unless the settings ask for balanced weights, which come from the
+    training split's class counts (``data.class_counts``); the weights are written to the run's log."""
+    if cfg.class_weight != "balanced":
+        return None
+    counts = tuple(getattr(data, "class_counts", ()) or ())
+    if sum(counts) <= 0:
+        raise TrainingError("Class weights are balanced, but this data has no classes to count (a regression target, "
+                            "several outputs, or labels given as arrays in memory); set Class weights to none.")
+    weights = balanced_class_weights(counts)
+    names = list(getattr(data, "class_names", []) or [])
+    shown = ", ".join(f"{names[i] if i < len(names) else i} {w:.3g} ({counts[i]} samples)" for i, w in weights.items())
+    sink("log", {"level": "info", "text": f"Balanced class weights from the training split: {shown}."})
+    return weights
 
 
 def run_training(
@@ -363,7 +381,8 @@ def _check_before_fit(graph: Graph, cfg: TrainingConfig, data: Any, sink: Sink) 
                 issues += [(f"Output {out.name!r}: ", i) for i in check_compile(branch, out.loss, out.metrics,
                                                                                  facts[out.name])]
     else:
-        issues = [("", i) for i in check_compile(graph, cfg.loss, cfg.metrics, data_facts(data))]
+        issues = [("", i) for i in check_compile(graph, cfg.loss, cfg.metrics, data_facts(data), cfg.class_weight)]
+    issues += [("", i) for i in check_class_weight_parts(graph, cfg.class_weight, bool(getattr(data, "parts", ())))]
     for prefix, issue in issues:
         sink("log", {"level": issue.severity, "code": issue.code, "text": prefix + issue.message, "fix": issue.fix})
     errors = [prefix + i.message for prefix, i in issues if i.severity == "error"]

@@ -63,8 +63,9 @@ def function_lines(optimizer: KerasCall, compile_args: dict[str, object]) -> lis
     ]
 
 
-def phase_two_lines(mirrored: bool) -> list[str]:
-    """Phase 2 in ``main()``, right after phase 1's ``model.fit``: unfreeze, recompile, fit on; one history."""
+def phase_two_lines(mirrored: bool, weighted: bool = False) -> list[str]:
+    """Phase 2 in ``main()``, right after phase 1's ``model.fit``: unfreeze, recompile, fit on; one history
+    (``weighted``: with phase 1's ``class_weight``)."""
     compile_line = ["    with strategy.scope():", "        compile_fine_tune(model)"] if mirrored else [
         "    compile_fine_tune(model)"]
     return [
@@ -82,6 +83,7 @@ def phase_two_lines(mirrored: bool) -> list[str]:
         '        epochs=boundary + FINE_TUNE["epochs"],',
         "        steps_per_epoch=steps_per_epoch,",
         "        callbacks=make_callbacks(val_ds is not None),",
+        *(["        class_weight=class_weight,"] if weighted else []),
         "        shuffle=False,",
         "        verbose=2,",
         "    )",

@@ -98,6 +98,30 @@ def _calls(cfg: TrainingConfig, outputs: list[str]) -> CompileCalls:
         raise CodegenError(str(exc)) from exc
 
 
+BALANCED_CLASS_WEIGHTS = '''
+def balanced_class_weights(y):
+    """Keras class_weight giving every class the same share of the loss: class i weighs
+    n / (classes * count of i), so a class ten times rarer weighs ten times more."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        labels = y.argmax(axis=-1)  # one-hot rows
+    else:
+        labels = np.rint(y.reshape(len(y))).astype(np.int64)  # class numbers, or 0/1
+    counts = np.bincount(labels)
+    present = [(i, int(c)) for i, c in enumerate(counts) if c > 0]
+    n = sum(c for _, c in present)
+    return {i: n / (len(present) * c) for i, c in present}
+'''
+"""The script's copy of :func:`visualnn.core.tensors.balanced_class_weights`, from its own ``y_train`` (the
+services count classes the same way: ``services.datasets.prepared.class_counts``)."""
+
+CLASS_WEIGHT_LINES = [
+    "    # Balanced class weights: a rare class counts as much in the loss as a common one.",
+    "    class_weight = balanced_class_weights(y_train)",
+    '    print("Class weights:", {k: round(v, 4) for k, v in class_weight.items()})',
+]
+
+
 def _callback_lines(cfg: TrainingConfig) -> list[str]:
     """``make_callbacks()``: the settings table's callbacks, watching the validation value when there is one."""
     out = [
@@ -159,6 +183,9 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         raise CodegenError("The multi-worker script trains models with one Input and one output; this model has "
                            f"Inputs {', '.join(input_names(project.graph))} and outputs "
                            f"{', '.join(output_names(project.graph))}. Export it with the auto or mirrored strategy.")
+    if cfg.class_weight == "balanced" and (parts or _image_table(project) or strategy == "multiworker"):
+        raise CodegenError("Balanced class weights are exported for a model with one Input and one output, trained with "
+                           "the auto or mirrored strategy; set Class weights to none to export this one.")
     model_lines = model_definition(project.graph, project.name, style)
     plan = _fine_tune_plan(project, strategy)
     title = re.sub(r"[^\w .,:;()+-]", "", project.name).strip() or "Model"
@@ -208,6 +235,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         *_callback_lines(cfg),
         "",
         "",
+        *(BALANCED_CLASS_WEIGHTS.strip("\n").splitlines() + ["", ""] if cfg.class_weight == "balanced" else []),
         *(TC.HELPERS.strip("\n").splitlines() + ["", ""] if tracked else []),
         *(FT.function_lines(_calls(cfg.with_changes(learning_rate=plan.learning_rate), output_names(project.graph))
                             .optimizer, compile_args) + ["", ""] if plan is not None else []),
@@ -333,6 +361,7 @@ def _series_targets_block(data: dict[str, Any], parts: bool) -> list[str]:
 def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = False, parts: bool = False,
                 fine_tune: bool = False) -> list[str]:
     count = "num_samples" if parts else "len"  # named parts: y is a dict of arrays
+    weighted = cfg.class_weight == "balanced"
     build = ["    model = build_model()", "    compile_model(model)"]
     if strategy == "mirrored":
         build = [
@@ -376,16 +405,18 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         "    if PIPELINE[\"repeat\"]:",
         f"        steps_per_epoch = math.ceil({count}(y_train) / args.batch_size)",
         "        print(f\"Repeat is on: {steps_per_epoch} steps per epoch\")",
+        *(CLASS_WEIGHT_LINES if weighted else []),
         "    history = model.fit(",
         "        train_ds,",
         "        validation_data=val_ds,",
         "        epochs=args.epochs,",
         "        steps_per_epoch=steps_per_epoch,",
         "        callbacks=make_callbacks(val_ds is not None),",
+        *(["        class_weight=class_weight,"] if weighted else []),
         "        shuffle=False,  # the pipeline already shuffles",
         "        verbose=2,",
         "    )",
-        *(FT.phase_two_lines(strategy == "mirrored") if fine_tune else []),
+        *(FT.phase_two_lines(strategy == "mirrored", weighted) if fine_tune else []),
         "",
         "    # Step 5: evaluate on data the model has not seen (the validation split when there is no test split).",
         "    eval_ds, split_name = test_ds, \"test split\"",

@@ -87,7 +87,11 @@ def search_script(project: Project, facts: dict[str, Any] | None, project_path: 
     if missing:
         raise CodegenError(f"{', '.join(missing)} cannot be searched by the exported script (the generated code has no "
                            f"place for it); search it in VisualNN, or remove it from the space to export.")
-    return _assemble(text, project, space, structure, project_path)
+    out = _assemble(text, project, space, structure, project_path)
+    if project.training.class_weight == "balanced":  # the base script defines balanced_class_weights()
+        out = out.replace(_TRIAL_FIT_END, "class_weight=balanced_class_weights(y_train),\n" + " " * 24
+                          + _TRIAL_FIT_END, 1)
+    return out
 
 
 def _stand_in(param: SearchParam, index: int) -> Any:
@@ -172,6 +176,9 @@ def _assemble(text: str, project: Project, space: tuple[SearchParam, ...], struc
     ])
     return (text.rstrip() + settings + tail).replace("\n\n\n\n", "\n\n\n")
 
+
+_TRIAL_FIT_END = "shuffle=False, verbose=0)"
+"""How each trial's ``model.fit`` call in :data:`_SEARCH_CODE` ends (class weights go in before it)."""
 
 _SEARCH_CODE = '''
 

@@ -20,7 +20,7 @@ from visualnn.core.graph import Graph
 from visualnn.core.project import Project
 from visualnn.core.shapes import infer_shapes
 from visualnn.core.templates import TEMPLATES
-from visualnn.core.tensors import OutputSuggestion, rank_phrase
+from visualnn.core.tensors import OutputSuggestion, rank_phrase, rare_class, rare_class_metrics
 from visualnn.core.validation import validate
 from visualnn.services.datasets.facts import facts_of
 from visualnn.services.datasets.inspect import guess_kind, inspect_source
@@ -211,6 +211,7 @@ def apply_info(project: Project, info: SourceInfo, path: str) -> Adaptation:
         fix_command(fix, project).redo(project)
     if info.suggestion is not None:
         project.set_training(training_for(project, info.suggestion))
+        adaptation.notes += _rare_class_notes(project, facts_of(info))
     options = dict(info.options)
     raw = raw_pixel_options(project.graph, info.kind, options)
     if raw is not None:
@@ -218,6 +219,20 @@ def apply_info(project: Project, info: SourceInfo, path: str) -> Adaptation:
         adaptation.notes.append("Rescale set to none: the pretrained network takes raw 0-255 pixels.")
     project.set_dataset(DatasetSpec(info.kind, path, options))
     return adaptation
+
+
+def _rare_class_notes(project: Project, facts: DataFacts) -> list[str]:
+    """Why precision and recall (or AUC) joined the metrics, and the setting that makes the model find the rare
+    class (balanced class weights, left to the person: it trades false alarms for found cases)."""
+    rare_at = rare_class(facts.class_counts)
+    if rare_at is None or project.training.class_weight == "balanced":
+        return []
+    counts = facts.class_counts
+    name = facts.class_names[rare_at] if len(facts.class_names) == 2 else f"class {rare_at}"
+    watched = " and ".join(rare_class_metrics(counts))
+    return [f"Class {name!r} is {counts[rare_at] / sum(counts):.0%} of the samples, so {watched} are watched besides "
+            f"accuracy. For a model that finds more {name!r} samples (and raises more false alarms), set the training's "
+            "class_weight to balanced (Training panel, Fit: Class weights)."]
 
 
 def training_for(project: Project, suggestion: OutputSuggestion) -> Any:

@@ -37,7 +37,7 @@ def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inp
     from visualnn.services.datasets.csv_parts import encode_table
     from visualnn.services.datasets.images_tf import image_parts_pipeline
     from visualnn.services.datasets.pipeline_code import pipeline_code
-    from visualnn.services.datasets.prepared import DataPart, PreparedData, _units
+    from visualnn.services.datasets.prepared import DataPart, PreparedData, _units, class_counts
 
     opts = spec.image()
     root = spec.path
@@ -123,7 +123,7 @@ def prepare_image_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, inp
     return PreparedData(
         datasets["train"], datasets["val"], datasets["test"], parts[0].shape, task0, names0, n_out, stats,
         counts["train"], counts["val"], counts["test"], transform, suggestion, tensors, problems, code, raw_rows,
-        parts,
+        parts, class_counts(task0, y["train"], len(names0)) if len(outputs) == 1 else (),
     )
 
 

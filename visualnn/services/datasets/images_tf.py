@@ -379,4 +379,5 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
         sets["train"], sets["val"], sets["test"], shape, task, scan.class_names,
         1 if task == "binary" else n_classes, stats, counts["train"], counts["val"], counts["test"],
         transform, suggestion, tensors, scan.problems, code, raw_paths,
+        class_counts=tuple(int(c) for c in np.bincount(labels[idx.train], minlength=n_classes)),
     )

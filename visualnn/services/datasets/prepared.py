@@ -52,6 +52,9 @@ class PreparedData:
     split's order: what ``transform`` takes, and what an exported model with the preprocessing
     inside takes (``services.preprocessing``). None for in-memory data.
 
+    ``class_counts`` (a model with one binary or multiclass output) counts the training split's samples of each
+    class, in class order: what balanced class weights are computed from (``core.tensors.balanced_class_weights``).
+
     ``parts`` is empty for a model with one Input and one output. For several (named parts), ``x`` and
     ``y`` are dicts keyed by node name, ``parts`` lists each input and target in the model's order, and
     ``input_shape``/``task``/``class_names``/``n_outputs`` describe the first Input and first output.
@@ -76,6 +79,7 @@ class PreparedData:
     code: str = ""  # the equivalent tf.data code, for display and export
     raw_samples: Callable[[str, int], Any] | None = None
     parts: list[DataPart] = field(default_factory=list)
+    class_counts: tuple[int, ...] = ()  # one-output classification: training samples per class, in class order
 
     def inputs(self) -> list[DataPart]:
         """The input parts in the model's Input order (empty for single-input data)."""
@@ -125,6 +129,7 @@ def from_arrays(
         datasets["train"], datasets["val"], datasets["test"], tuple(int(d) for d in x["train"].shape[1:]), task,
         class_names, n_outputs, stats, n["train"], n["val"], n["test"], transform, suggestion, tensors,
         list(problems or []), pipeline_code(pipe, n["train"], seed), raw_samples,
+        class_counts=class_counts(task, y["train"], len(class_names)),
     )
 
 
@@ -170,8 +175,21 @@ def from_parts(
     return PreparedData(
         datasets["train"], datasets["val"], datasets["test"], inputs[0].shape, task, names, n_outputs, stats,
         n["train"], n["val"], n["test"], transform, suggestion, tensors, list(problems or []), code, raw_samples,
-        list(parts),
+        list(parts), class_counts(task, ys["train"][first.name], len(names)) if len(targets) == 1 else (),
     )
+
+
+def class_counts(task: str, y: Any, n_classes: int) -> tuple[int, ...]:
+    """Samples per class of the targets ``y`` (class numbers, one-hot rows or a yes/no column, as the pipelines
+    deliver them; Keras reads classes from them the same way), in class order; ``()`` unless ``task`` is binary
+    or multiclass."""
+    import numpy as np
+
+    if task not in ("binary", "multiclass") or not len(y):
+        return ()
+    arr = np.asarray(y)
+    labels = arr.argmax(axis=-1) if arr.ndim == 2 and arr.shape[1] > 1 else np.rint(arr.reshape(len(arr))).astype(np.int64)
+    return tuple(int(c) for c in np.bincount(labels, minlength=max(n_classes, 2 if task == "binary" else 1)))
 
 
 def _units(task: str, names: list[str], shape: tuple[int, ...]) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from visualnn.core.commands import CommandError, SetTraining
-from visualnn.core.compile_options import check_compile
+from visualnn.core.compile_options import check_class_weight_parts, check_compile
 from visualnn.core.fixes import fix_command, fix_label
 from visualnn.core.model_io import output_names
 from visualnn.core.project.run_folders import RunFolderError, place_new_run, remove_run_folder
@@ -180,7 +180,9 @@ class TrainingSessionController(QObject):
         if problems:
             self._show_failure(" ".join(problems))
             return None
-        graph_issues = [i for i in check_compile(project.graph, project.training.loss, project.training.metrics, None)
+        cfg = project.training
+        graph_issues = [i for i in [*check_compile(project.graph, cfg.loss, cfg.metrics, None, cfg.class_weight),
+                                    *check_class_weight_parts(project.graph, cfg.class_weight)]
                         if i.severity == "error"]
         if graph_issues:
             self._show_failure(graph_issues[0].message)

@@ -1,0 +1,71 @@
+"""Balanced class weights: the trainer weighs each class by the training split's counts, the rare class of an
+imbalanced yes/no table is found (it was ignored without them), and the exported script trains to the app's losses."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.services.script_parity import app_and_script_histories, assert_same_losses
+from tests.tiny_data import fraud_csv
+from visualnn.core.project.io import project_from_dict, save_project
+from visualnn.core.protocol import TrainRequest
+from visualnn.core.templates import template
+from visualnn.core.tensors import balanced_class_weights
+from visualnn.services.datasets.attach import attach_dataset
+
+pytestmark = pytest.mark.tf
+
+
+def _fraud_project(tmp_path: Path, **training: Any) -> Any:
+    project = attach_dataset(template("mlp_classifier").build(), str(fraud_csv(tmp_path / "fraud.csv")))
+    project.set_training(replace(project.training, seed=1, **training))
+    return project
+
+
+def test_balanced_weights_find_the_rare_class_the_unweighted_model_ignores(tmp_path: Path) -> None:
+    from visualnn.services.datasets.prepare import prepare
+    from visualnn.services.training import run_training
+
+    project = _fraud_project(tmp_path, epochs=6)
+    assert {"precision", "recall"} <= set(project.training.metrics)
+    said: list[str] = []
+    balanced = project_from_dict(project.to_dict())
+    balanced.set_training(replace(project.training, class_weight="balanced"))
+    weighted = run_training(TrainRequest(project=balanced, base_dir=str(tmp_path)),
+                            lambda kind, data: said.append(str(data.get("text"))))
+    plain = run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
+    assert weighted.run.config["class_weight"] == "balanced" and plain.run.config["class_weight"] == "none"
+    assert plain.run.metrics["val_recall"] <= 0.3  # 'yes' is 11 %: answering 'no' nearly always scores ~90 %
+    assert weighted.run.metrics["val_recall"] >= 0.6
+
+    data = prepare(project.dataset, str(tmp_path), 32, 1)
+    labels = np.concatenate([np.asarray(y).reshape(-1) for _, y in data.train]).round().astype(int)
+    assert data.class_counts == tuple(int(c) for c in np.bincount(labels, minlength=2))  # the training split's
+    weights = balanced_class_weights(data.class_counts)
+    (line,) = [t for t in said if t.startswith("Balanced class weights")]
+    assert line == (f"Balanced class weights from the training split: no {weights[0]:.3g} ({data.class_counts[0]} "
+                    f"samples), yes {weights[1]:.3g} ({data.class_counts[1]} samples).")
+
+
+def test_the_exported_script_weighs_the_classes_as_the_app_and_trains_to_its_losses(tmp_path: Path) -> None:
+    project = _fraud_project(tmp_path, epochs=2, class_weight="balanced")
+    vnn = tmp_path / "fraud.vnn"
+    save_project(project, vnn)
+    app, script = app_and_script_histories(vnn)
+    assert_same_losses(app, script, ("loss", "val_loss", "recall"))
+
+
+def test_class_weights_on_a_regression_target_stop_before_training_with_the_fix(tmp_path: Path) -> None:
+    from tests.tiny_data import price_csv
+    from visualnn.services.training import run_training
+    from visualnn.services.training_common import TrainingError
+
+    project = attach_dataset(template("mlp_regressor").build(), str(price_csv(tmp_path / "houses.csv")))
+    project.set_training(replace(project.training, epochs=1, class_weight="balanced"))
+    with pytest.raises(TrainingError, match="there are no classes to weigh. Set Class weights to none"):
+        run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
