@@ -183,3 +183,30 @@ def test_an_opened_price_model_without_a_rescaling_is_warned_and_the_fix_adds_it
     assert "rescaling_1" in window.scene.nodes  # the new layer is on the canvas
     window.document.undo_stack.undo()
     assert "rescaling_1" not in window.document.graph.nodes and window.validity_label.text() == "✓ Valid · 1 warning"
+
+
+def test_imbalanced_data_watched_by_accuracy_alone_is_fixed_with_the_metrics_and_balanced_class_weights(
+    qtbot: QtBot, shell: Shell, tmp_path: Path
+) -> None:
+    from tests.tiny_data import fraud_csv
+    from visualnn.cli.project_verbs import new_project
+
+    project = new_project("mlp_classifier", str(fraud_csv(tmp_path / "fraud.csv"))).project
+    project.set_training(project.training.with_changes(metrics=("accuracy",)))  # watched by accuracy alone
+    path = tmp_path / "fraud.vnn"
+    save_project(project, path)
+    window = shell.window
+    assert window.open_path(str(path), ask=False)
+    qtbot.waitUntil(lambda: window.document.data_facts is not None, timeout=WAIT_MS)
+    assert window.validity_label.text() == "✓ Valid · 1 warning"
+    ((_, text),) = _rows(shell)
+    assert "Class 'yes' has 66 of 600 samples (11%)" in text and "Balanced class weights (Training, Fit)" in text
+
+    _click(qtbot, _fix_button(shell, "Fix: set metrics = ['accuracy', 'precision', 'recall'], class_weight = balanced"))
+    training = window.document.project.training
+    assert training.metrics == ("accuracy", "precision", "recall") and training.class_weight == "balanced"
+    assert window.validity_label.text() == "✓ Valid" and _rows(shell) == []
+    form = window.training_panel.form
+    assert form.class_weight.currentText() == "balanced"  # the Training panel shows what the fix set
+    window.document.undo_stack.undo()  # one undoable step
+    assert window.document.project.training.class_weight == "none" and form.class_weight.currentText() == "none"
