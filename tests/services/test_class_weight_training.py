@@ -47,6 +47,8 @@ def test_balanced_weights_find_the_rare_class_the_unweighted_model_ignores(tmp_p
     labels = np.concatenate([np.asarray(y).reshape(-1) for _, y in data.train]).round().astype(int)
     assert data.class_counts == tuple(int(c) for c in np.bincount(labels, minlength=2))  # the training split's
     weights = balanced_class_weights(data.class_counts)
+    assert weighted.run.extra["class_weights"] == {"no": weights[0], "yes": weights[1]}  # the record keeps them
+    assert "class_weights" not in plain.run.extra
     (line,) = [t for t in said if t.startswith("Balanced class weights")]
     assert line == (f"Balanced class weights from the training split: no {weights[0]:.3g} ({data.class_counts[0]} "
                     f"samples), yes {weights[1]:.3g} ({data.class_counts[1]} samples).")

@@ -139,3 +139,12 @@ def test_engine_death_is_shown_and_restart_offered(qtbot: Any) -> None:
             panel.start_training(epochs=1)
     finally:
         own.stop()
+
+
+def test_the_class_weights_a_balanced_run_used_stay_in_view_after_it(qtbot: Any, engine: Any) -> None:
+    panel = _panel(qtbot, engine, class_weight="balanced")
+    with qtbot.waitSignal(panel.training_finished, timeout=180_000) as blocker:
+        panel.start_training()
+    weights = blocker.args[0]["extra"]["class_weights"]
+    assert sorted(weights) == ["0", "1", "2"] and all(w > 0 for w in weights.values())  # blobs: 3 classes
+    assert panel.hints.text().startswith("Balanced class weights: 0 ") and panel.hints.isVisibleTo(panel)

@@ -118,10 +118,16 @@ def class_weight_for(cfg: TrainingConfig, data: Any, sink: Sink = null_sink) -> 
         raise TrainingError("Class weights are balanced, but this data has no classes to count (a regression target, "
                             "several outputs, or labels given as arrays in memory); set Class weights to none.")
     weights = balanced_class_weights(counts)
-    names = list(getattr(data, "class_names", []) or [])
-    shown = ", ".join(f"{names[i] if i < len(names) else i} {w:.3g} ({counts[i]} samples)" for i, w in weights.items())
+    named = named_class_weights(data, weights)
+    shown = ", ".join(f"{name} {w:.3g} ({counts[i]} samples)" for (name, w), i in zip(named.items(), weights, strict=True))
     sink("log", {"level": "info", "text": f"Balanced class weights from the training split: {shown}."})
     return weights
+
+
+def named_class_weights(data: Any, weights: dict[int, float]) -> dict[str, float]:
+    """``weights`` keyed by class name (the run record keeps them so, as the Evaluation tab names the classes)."""
+    names = list(getattr(data, "class_names", []) or [])
+    return {str(names[i]) if i < len(names) else str(i): w for i, w in weights.items()}
 
 
 def run_training(
@@ -231,6 +237,9 @@ def _run_training(
         _fetch_weights(project.graph, sink)
     run_dir = _start_run_folder(job.base_dir, run_id)
     place_extra: dict[str, Any] = {}  # what the run record keeps besides the history (the fine-tuning phases)
+    weights = class_weight_for(cfg, data)  # said to the sink once fit starts (fit_model)
+    if weights is not None:
+        place_extra["class_weights"] = named_class_weights(data, weights)
     previous: RunRecord | None = None
     initial_epoch = 0
     try:

@@ -407,6 +407,10 @@ class TrainingSessionController(QObject):
             if run.error:
                 hints.insert(0, run.error)
         hints.extend(str(w) for w in run.extra.get("warnings") or [])  # said at the start, kept in view
+        weights = run.extra.get("class_weights")
+        if isinstance(weights, dict) and weights:
+            hints.append("Balanced class weights: " + ", ".join(f"{k} {as_float(v):.3g}" for k, v in weights.items())
+                         + " (each class counts as much in the loss as the others).")
         if misplaced:
             hints.insert(0, misplaced)
         self.hints_changed.emit("\n".join(dict.fromkeys(hints)))
