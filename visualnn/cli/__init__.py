@@ -76,4 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return int(ExitCode.BAD_INPUT)
     verb = " ".join(str(part) for part in (args.verb, getattr(args, "data_verb", None)) if part)
-    return run_verb(args.func, args, verb)
+    func = args.func
+    if getattr(args, "tensorflow", False):  # set by the verbs that train or load models
+        from visualnn.cli.tf_start import after_tensorflow
+
+        func = after_tensorflow(func)
+    return run_verb(func, args, verb)

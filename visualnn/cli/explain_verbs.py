@@ -32,7 +32,7 @@ def register(sub: Any) -> None:
     p.add_argument("--class", dest="class_index", type=int, help="class index to explain (default: the predicted one)")
     p.add_argument("-o", "--output", required=True, help="out.png or out.csv")
     p.add_argument("--force", action="store_true", help="overwrite the output file")
-    p.set_defaults(func=explain_main)
+    p.set_defaults(func=explain_main, tensorflow=True)
 
 
 def explain_main(args: argparse.Namespace) -> int:

@@ -40,7 +40,7 @@ def register(sub: Any) -> None:
                         "int8-io makes them int8 too (scale and zero point in the report)")
     p.add_argument("--samples", type=int, default=256, help="samples used for the parity check (default 256)")
     p.add_argument("--json", action="store_true", help="print the parity report as JSON")
-    p.set_defaults(func=export_model_main)
+    p.set_defaults(func=export_model_main, tensorflow=True)
 
     p = sub.add_parser("import-model", help="Open a .keras file or Keras JSON config as a VisualNN project.")
     p.add_argument("model", help="MODEL.keras, a legacy MODEL.h5, or a model.to_json() file")
@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
     p.add_argument("--weights", action="store_true", help="bring the weights along as a run (from .keras or .h5)")
     p.add_argument("--force", action="store_true", help="overwrite an existing project file (its run history is replaced)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(func=import_model_main)
+    p.set_defaults(func=import_model_main, tensorflow=True)
 
 
 def _fail(message: str, as_json: bool, code: ExitCode = ExitCode.BAD_INPUT) -> int:

@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
                    help="write the best trial's values into the project file (one edit)")
     add_tracking_args(p)  # --mlflow URI: the study as a parent run, each trial nested under it
     p.add_argument("--json", action="store_true", help="print the study (every trial) as JSON")
-    p.set_defaults(func=search_main)
+    p.set_defaults(func=search_main, tensorflow=True)
 
 
 def _config(args: argparse.Namespace) -> Any:

@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
     add_distribution_args(p)  # --strategy/--gpus/--mixed-precision (visualnn.cli.distribute_args)
     add_tracking_args(p)  # --mlflow URI, --mlflow-experiment NAME (visualnn.cli.tracking_args)
     p.add_argument("--json", action="store_true", help="print the run record as JSON")
-    p.set_defaults(func=train_main)
+    p.set_defaults(func=train_main, tensorflow=True)
 
     p = sub.add_parser("evaluate", help="Evaluate a trained run on the test split (the validation split when the "
                                         "project has none) and print the metrics.")
@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
     p.add_argument("--split", default="test", choices=("test", "val", "train"), help="which split to score (test: the validation split when there is no test split)")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
-    p.set_defaults(func=evaluate_main)
+    p.set_defaults(func=evaluate_main, tensorflow=True)
 
     p = sub.add_parser("predict", help="Predict new samples (CSV, .npy, image or folder) with a trained run.")
     p.add_argument("file", help="the .vnn project file")
@@ -57,7 +57,7 @@ def register(sub: Any) -> None:
                                  "Inputs: an .npz with one array per Input name)")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
     p.add_argument("--json", action="store_true", help="print predictions as JSON")
-    p.set_defaults(func=predict_main)
+    p.set_defaults(func=predict_main, tensorflow=True)
 
 
 def _load(path: str) -> tuple[Project, str]:
