@@ -231,6 +231,14 @@ def test_a_regression_model_that_fits_its_data_is_offered_nothing(qtbot, tmp_pat
     doc.undo_stack.undo()  # one step: the Input, the Rescaling and the loss together
     assert doc.graph.sinks() == ["dense_3"] and doc.graph.node("input_1").params["shape"] == [8]
 
+    # Why the layer was added stays on screen when an inspection still running (Apply's, on large data) ends after
+    # "Use suggested" (it replaced the note with the data's summary: the price journey failed so under load).
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        panel.inspect()
+        assert panel.apply_suggestion()
+    assert panel.status.text().startswith("csv: 600 samples"), panel.status.text()
+    assert "A Rescaling(scale=156500, offset=454200) after dense_3" in panel.status.text()
+
 
 def test_imbalanced_classes_show_their_counts_and_the_suggestion_watches_the_rare_one(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     doc = ProjectDocument(template("mlp_classifier").build())

@@ -71,6 +71,7 @@ class DataPanel(QWidget, PartEdits):
         self.info: Any = None
         self._job = 0
         self._busy = False
+        self._added_note = ""  # why layers were just added, kept past an inspection that ends later
         self._job_spec: DatasetSpec | None = None  # what the latest inspection was asked to read
         self._info_specs: tuple[DatasetSpec, ...] = ()  # the specs ``info`` describes (as asked, as completed)
         self._job_parts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the node names the inspection read
@@ -300,7 +301,9 @@ class DataPanel(QWidget, PartEdits):
             options["image"] = {**dict(options.get("image") or {}), "table": stored}
         self.spec = DatasetSpec(info.kind, self.spec.path, options)
         self._info_specs = tuple(s for s in (self._job_spec, self.spec) if s is not None)
-        self._set_busy(False, summary_text(info))
+        # Why layers were just added (Apply, "Use suggested") outlives an inspection that ends after it.
+        self._set_busy(False, "\n".join(t for t in (summary_text(info), self._added_note) if t))
+        self._added_note = ""
         self.relocate_btn.hide()
         self._show(info, thumbs)
         if self._describes_project_data(self._info_specs):
@@ -456,6 +459,7 @@ class DataPanel(QWidget, PartEdits):
         done = self.document.push(commands[0] if len(commands) == 1 else Macro("Use data", commands))
         if done and notes:
             self.status.setText(notes)
+            self._added_note = notes if self._busy or self._reinspect.isActive() else ""
         return done
 
     def apply_suggestion(self) -> bool:
@@ -469,6 +473,7 @@ class DataPanel(QWidget, PartEdits):
         notes = inserted_notes(adaptation)  # a layer the person did not place: say why it is there
         if done and notes:
             self.status.setText(notes)
+            self._added_note = notes if self._busy or self._reinspect.isActive() else ""
         return done
 
     # ------------------------------------------------------------------ document -> panel
@@ -476,6 +481,7 @@ class DataPanel(QWidget, PartEdits):
         """Another project (New, Open, a template, an import): rebuild the whole panel from its dataset."""
         self._job += 1  # an inspection still running for the old project is dropped when it arrives
         self._reinspect.stop()
+        self._added_note = ""
         self.spec = None
         self.info = None
         self._show_kind(AUTO)
