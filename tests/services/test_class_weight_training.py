@@ -71,3 +71,29 @@ def test_class_weights_on_a_regression_target_stop_before_training_with_the_fix(
     project.set_training(replace(project.training, epochs=1, class_weight="balanced"))
     with pytest.raises(TrainingError, match="there are no classes to weigh. Set Class weights to none"):
         run_training(TrainRequest(project=project, base_dir=str(tmp_path)))
+
+
+def test_image_folders_and_arrays_count_the_classes_of_their_training_split(tmp_path: Path) -> None:
+    """What balanced weights are computed from, for the other single-tensor sources: each split's labels as the
+    pipeline delivers them (class numbers, one-hot rows), counted the way Keras reads classes from them."""
+    from tests.tiny_data import digits_pngs
+    from visualnn.core.dataset import DatasetSpec
+    from visualnn.services.datasets.prepare import prepare
+
+    def counted(data: Any) -> tuple[int, ...]:
+        rows = [np.asarray(y) for _, y in data.train]
+        labels = np.concatenate([r.argmax(axis=-1) if r.ndim == 2 and r.shape[1] > 1 else r.reshape(-1) for r in rows])
+        return tuple(int(c) for c in np.bincount(labels.round().astype(int), minlength=len(data.class_names)))
+
+    folder = digits_pngs(tmp_path, classes=3, per_class=10)
+    for extra in sorted((folder / "0").iterdir())[:7]:  # class 0 the rare one: 3 images left
+        extra.unlink()
+    for encoding in ("index", "onehot"):
+        data = prepare(DatasetSpec("images", str(folder), {"split": {"val": 0.25, "seed": 3},
+                                                            "target_encoding": encoding}), ".", 8, 1)
+        assert data.class_counts == counted(data) and sum(data.class_counts) == data.n_train
+    rng = np.random.default_rng(0)
+    arrays = tmp_path / "arrays.npz"
+    np.savez(arrays, x=rng.random((80, 4), dtype=np.float32), y=np.r_[np.zeros(70), np.ones(10)].astype(np.int64))
+    data = prepare(DatasetSpec("numpy", str(arrays), {"split": {"val": 0.2, "seed": 3}}), ".", 16, 1)
+    assert data.task == "binary" and data.class_counts == counted(data) and data.class_counts[1] < data.class_counts[0]
