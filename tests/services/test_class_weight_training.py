@@ -51,7 +51,8 @@ def test_balanced_weights_find_the_rare_class_the_unweighted_model_ignores(tmp_p
     assert "class_weights" not in plain.run.extra
     (line,) = [t for t in said if t.startswith("Balanced class weights")]
     assert line == (f"Balanced class weights from the training split: no {weights[0]:.3g} ({data.class_counts[0]} "
-                    f"samples), yes {weights[1]:.3g} ({data.class_counts[1]} samples).")
+                    f"samples), yes {weights[1]:.3g} ({data.class_counts[1]} samples). They weigh the training loss; "
+                    "validation and test figures weigh every sample alike.")
 
 
 def test_the_exported_script_weighs_the_classes_as_the_app_and_trains_to_its_losses(tmp_path: Path) -> None:

@@ -120,7 +120,8 @@ def class_weight_for(cfg: TrainingConfig, data: Any, sink: Sink = null_sink) -> 
     weights = balanced_class_weights(counts)
     named = named_class_weights(data, weights)
     shown = ", ".join(f"{name} {w:.3g} ({counts[i]} samples)" for (name, w), i in zip(named.items(), weights, strict=True))
-    sink("log", {"level": "info", "text": f"Balanced class weights from the training split: {shown}."})
+    sink("log", {"level": "info", "text": f"Balanced class weights from the training split: {shown}. They weigh the "
+                                          "training loss; validation and test figures weigh every sample alike."})
     return weights
 
 

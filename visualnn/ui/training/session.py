@@ -410,7 +410,8 @@ class TrainingSessionController(QObject):
         weights = run.extra.get("class_weights")
         if isinstance(weights, dict) and weights:
             hints.append("Balanced class weights: " + ", ".join(f"{k} {as_float(v):.3g}" for k, v in weights.items())
-                         + " (each class counts as much in the loss as the others).")
+                         + " (each class counts as much in the training loss as the others; the validation and test "
+                         "figures weigh every sample alike).")
         if misplaced:
             hints.insert(0, misplaced)
         self.hints_changed.emit("\n".join(dict.fromkeys(hints)))
