@@ -8,6 +8,7 @@ Problems with a one-click fix show it as a button that applies one undoable comm
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -64,6 +65,15 @@ def _rows(shell: Shell) -> list[tuple[str, str]]:
     tree = shell.window.problems_panel.tree
     items: list[QTreeWidgetItem] = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
     return [(item.text(1), item.text(2)) for item in items]
+
+
+def _open_checked(qtbot: QtBot, shell: Shell, project: Project, path: Path) -> Any:
+    """Save ``project`` as ``path``, File > Open it, and wait until its data has been read and the model checked."""
+    save_project(project, path)
+    window = shell.window
+    assert window.open_path(str(path), ask=False)
+    qtbot.waitUntil(lambda: window.document.data_facts is not None, timeout=WAIT_MS)
+    return window
 
 
 def _fix_button(shell: Shell, text: str) -> QPushButton:
@@ -163,11 +173,7 @@ def test_an_opened_price_model_without_a_rescaling_is_warned_and_the_fix_adds_it
     project = template("mlp_regressor").build()  # what `visualnn new --data` wrote before it added the Rescaling
     project.graph.set_param("input_1", "shape", [5])
     project.set_dataset(DatasetSpec("csv", str(price_csv(tmp_path / "houses.csv")), {}))
-    path = tmp_path / "houses.vnn"
-    save_project(project, path)
-    window = shell.window
-    assert window.open_path(str(path), ask=False)
-    qtbot.waitUntil(lambda: window.document.data_facts is not None, timeout=WAIT_MS)
+    window = _open_checked(qtbot, shell, project, tmp_path / "houses.vnn")
     assert window.validity_label.text() == "✓ Valid · 1 warning"
     ((layer, text),) = _rows(shell)
     assert layer == "dense_3" and "the target 'price' of houses.csv averages 4.5" in text  # this spec's split
@@ -193,11 +199,7 @@ def test_imbalanced_data_watched_by_accuracy_alone_is_fixed_with_the_metrics_and
 
     project = new_project("mlp_classifier", str(fraud_csv(tmp_path / "fraud.csv"))).project
     project.set_training(project.training.with_changes(metrics=("accuracy",)))  # watched by accuracy alone
-    path = tmp_path / "fraud.vnn"
-    save_project(project, path)
-    window = shell.window
-    assert window.open_path(str(path), ask=False)
-    qtbot.waitUntil(lambda: window.document.data_facts is not None, timeout=WAIT_MS)
+    window = _open_checked(qtbot, shell, project, tmp_path / "fraud.vnn")
     assert window.validity_label.text() == "✓ Valid · 1 warning"
     ((_, text),) = _rows(shell)
     assert "Class 'yes' has 66 of 600 samples (11%)" in text and "Balanced class weights (Training, Fit)" in text
