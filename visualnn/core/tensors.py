@@ -215,7 +215,7 @@ def balanced_class_weights(counts: Sequence[int]) -> dict[int, float]:
     ``n / (k * counts[i])`` (``n`` samples over ``k`` classes that have any), so the weights average 1 over the
     samples and a class ten times rarer weighs ten times more (scikit-learn calls this "balanced"). Classes
     without samples are left out (Keras weighs them 1). The exported script computes the same from its
-    ``y_train`` (``core.codegen.class_weight_code``)."""
+    ``y_train`` (``core.codegen.script.BALANCED_CLASS_WEIGHTS``)."""
     present = [(i, int(c)) for i, c in enumerate(counts) if c > 0]
     n = sum(c for _, c in present)
     return {i: n / (len(present) * c) for i, c in present}

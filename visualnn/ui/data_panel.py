@@ -458,8 +458,7 @@ class DataPanel(QWidget, PartEdits):
             notes = inserted_notes(adaptation)
         done = self.document.push(commands[0] if len(commands) == 1 else Macro("Use data", commands))
         if done and notes:
-            self.status.setText(notes)
-            self._added_note = notes if self._busy or self._reinspect.isActive() else ""
+            self._say_added(notes)
         return done
 
     def apply_suggestion(self) -> bool:
@@ -472,9 +471,13 @@ class DataPanel(QWidget, PartEdits):
         done = self.document.push(Macro("Fit model to data", commands))
         notes = inserted_notes(adaptation)  # a layer the person did not place: say why it is there
         if done and notes:
-            self.status.setText(notes)
-            self._added_note = notes if self._busy or self._reinspect.isActive() else ""
+            self._say_added(notes)
         return done
+
+    def _say_added(self, notes: str) -> None:
+        """Why layers the person did not place were added; kept past an inspection still on its way."""
+        self.status.setText(notes)
+        self._added_note = notes if self._busy or self._reinspect.isActive() else ""
 
     # ------------------------------------------------------------------ document -> panel
     def _on_document_project_replaced(self) -> None:
