@@ -251,3 +251,7 @@ def test_imbalanced_classes_show_their_counts_and_the_suggestion_watches_the_rar
     assert "metrics: accuracy, precision, recall" in panel.tensor_view.toPlainText()
     assert panel.apply_suggestion()
     assert doc.project.training.metrics == ("accuracy", "precision", "recall")
+    assert panel.status.text() == (  # what `visualnn new --data` says of it too
+        "Class 'yes' is 8% of the samples, so precision and recall are watched besides accuracy. For a model that "
+        "finds more 'yes' samples (and raises more false alarms), set the training's class_weight to balanced "
+        "(Training panel, Fit: Class weights).")

@@ -43,7 +43,14 @@ from visualnn.core.paths import outside_folder_notice
 from visualnn.core.project.io import relative_data_path, resolve_data_path
 from visualnn.ui.choosers import chooser_for
 from visualnn.ui.data.augment_preview import AugmentPreview
-from visualnn.ui.data.fitting import adaptation_commands, adaptation_for, fit_commands, inserted_notes, suggestion_text
+from visualnn.ui.data.fitting import (
+    adaptation_commands,
+    adaptation_for,
+    fit_commands,
+    inserted_notes,
+    suggestion_notes,
+    suggestion_text,
+)
 from visualnn.ui.data.image_table import choices_of
 from visualnn.ui.data.part_edits import PartEdits
 from visualnn.ui.data.parts import PartCards
@@ -469,7 +476,7 @@ class DataPanel(QWidget, PartEdits):
         if not commands:
             return False
         done = self.document.push(Macro("Fit model to data", commands))
-        notes = inserted_notes(adaptation)  # a layer the person did not place: say why it is there
+        notes = suggestion_notes(self.document, self.info, adaptation)  # an added layer, a rare class: say why
         if done and notes:
             self._say_added(notes)
         return done

@@ -21,6 +21,7 @@ from visualnn.core.project import Project
 from visualnn.core.shapes import infer_shapes
 from visualnn.core.templates import TEMPLATES
 from visualnn.core.tensors import OutputSuggestion, rank_phrase, rare_class, rare_class_metrics
+from visualnn.core.training_config import TrainingConfig
 from visualnn.core.validation import validate
 from visualnn.services.datasets.facts import facts_of
 from visualnn.services.datasets.inspect import guess_kind, inspect_source
@@ -211,7 +212,7 @@ def apply_info(project: Project, info: SourceInfo, path: str) -> Adaptation:
         fix_command(fix, project).redo(project)
     if info.suggestion is not None:
         project.set_training(training_for(project, info.suggestion))
-        adaptation.notes += _rare_class_notes(project, facts_of(info))
+        adaptation.notes += rare_class_notes(project.training, facts_of(info))
     options = dict(info.options)
     raw = raw_pixel_options(project.graph, info.kind, options)
     if raw is not None:
@@ -221,11 +222,12 @@ def apply_info(project: Project, info: SourceInfo, path: str) -> Adaptation:
     return adaptation
 
 
-def _rare_class_notes(project: Project, facts: DataFacts) -> list[str]:
+def rare_class_notes(training: TrainingConfig, facts: DataFacts) -> list[str]:
     """Why precision and recall (or AUC) joined the metrics, and the setting that makes the model find the rare
-    class (balanced class weights, left to the person: it trades false alarms for found cases)."""
+    class (balanced class weights, left to the person: it trades false alarms for found cases); ``[]`` when the
+    classes are not imbalanced or ``training`` weighs them already."""
     rare_at = rare_class(facts.class_counts)
-    if rare_at is None or project.training.class_weight == "balanced":
+    if rare_at is None or training.class_weight == "balanced":
         return []
     counts = facts.class_counts
     name = facts.class_names[rare_at] if len(facts.class_names) == 2 else f"class {rare_at}"

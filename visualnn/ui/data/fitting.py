@@ -73,4 +73,15 @@ def inserted_notes(adaptation: Adaptation) -> str:
     return " ".join(adaptation.notes) if adaptation.inserts else ""
 
 
-__all__ = ["adaptation_commands", "adaptation_for", "fit_commands", "inserted_notes", "suggestion_text"]
+def suggestion_notes(document: ProjectDocument, info: Any, adaptation: Adaptation) -> str:
+    """After "Use suggested input and output": why layers were added, and, on imbalanced classes, why the rare
+    class's metrics joined and that balanced class weights exist (what ``visualnn new --data`` says too)."""
+    from visualnn.services.datasets.attach import rare_class_notes
+    from visualnn.services.datasets.facts import facts_of
+
+    return " ".join(filter(None, [inserted_notes(adaptation),
+                                  *rare_class_notes(document.project.training, facts_of(info))]))
+
+
+__all__ = ["adaptation_commands", "adaptation_for", "fit_commands", "inserted_notes", "suggestion_notes",
+           "suggestion_text"]
