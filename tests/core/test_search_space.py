@@ -284,3 +284,16 @@ def test_core_search_imports_neither_tf_nor_optuna() -> None:
             "bad = [m for m in ('tensorflow', 'keras', 'optuna', 'PySide6', 'numpy') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT})
+
+
+def test_a_training_choice_named_none_is_that_option_not_json_null() -> None:
+    """`--space training.class_weight=none,balanced` was refused ("none ... must not be empty"): none parsed as null."""
+    from visualnn.core.search_space import parse_assignment, space_problems
+    from visualnn.core.templates import template
+
+    graph = template("mlp_classifier").build().graph
+    for text, choices in (("training.class_weight=none,balanced", ("none", "balanced")),
+                          ("training.mixed_precision=None,mixed_float16", ("none", "mixed_float16"))):
+        param = parse_assignment(text)
+        assert param.choices == choices and space_problems((param,), graph) == []
+    assert parse_assignment("dense_1.activation=none,relu").choices == (None, "relu")  # a layer's None stays None

@@ -228,7 +228,10 @@ def parse_spec(target: str, spec: str) -> SearchParam:
         items = [t for t in (p.strip() for p in text.split(",")) if t]
         if not items:
             raise SearchSpaceError(f"{target}: the choice list {text!r} holds no values.")
-        param = SearchParam(target, CHOICE, tuple(parse_value(t) for t in items))
+        values = tuple(parse_value(t) for t in items)
+        if scope == TRAINING and (field := FIELD_BY_NAME.get(name)) is not None and "none" in field.choices:
+            values = tuple("none" if v is None else v for v in values)  # the option named none, not JSON null
+        param = SearchParam(target, CHOICE, values)
         if name == REPEAT_PARAM:
             raise SearchSpaceError(f"{target}: a repeat count is a range such as 1..3; received {text!r}.")
         return param
