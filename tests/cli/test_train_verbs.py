@@ -280,3 +280,16 @@ def test_new_on_imbalanced_data_watches_the_rare_class_and_names_the_class_weigh
             "(Training panel, Fit: Class weights).") in out
     training = load_project(path).training
     assert training.metrics == ("accuracy", "precision", "recall") and training.class_weight == "none"
+
+
+def test_new_names_a_rare_class_among_three_and_leaves_balanced_classes_alone(tmp_path: Path, capsys: Any) -> None:
+    rows = ["x1,x2,label"] + [f"{i % 7},{i % 5},{'cat' if i % 20 < 12 else 'dog' if i % 20 < 19 else 'eel'}"
+                               for i in range(400)]
+    (tmp_path / "three.csv").write_text("\n".join(rows) + "\n")
+    assert main(["new", "-t", "mlp_classifier", "--data", str(tmp_path / "three.csv"), "-o", str(tmp_path / "t.vnn")]) == 0
+    out = capsys.readouterr().out
+    assert ("Class 'eel' (5% of the samples) is rare: accuracy can stay high while the model never answers it. The "
+            "Evaluation tab's per-class table shows how many it finds, and balanced class weights (Training panel, Fit: "
+            "Class weights) make each class count as much in the loss as the others.") in out
+    assert main(["new", "-t", "mlp_classifier", "--data", str(EXAMPLE / "penguins.csv"), "-o", str(tmp_path / "p.vnn")]) == 0
+    assert "is rare" not in capsys.readouterr().out  # 20 % of three classes is not rare

@@ -88,3 +88,13 @@ def test_value_text_keeps_the_digits_a_person_acts_on() -> None:
     assert figure_text(0.00012345) == "0.0001234" and figure_text(1.25e-6) == "1.25e-06"
     assert figure_text(3e17) == "3.0000e+17"
     assert figure_text(float("nan")) == "nan" and figure_text(float("-inf")) == "-inf"
+
+
+def test_rare_classes_among_many_carry_the_two_class_rule_over() -> None:
+    from visualnn.core.tensors import rare_class, rare_classes
+
+    assert rare_class((80, 20)) is None and rare_class((81, 19)) == 1  # two classes: under 20 %
+    assert rare_classes((152, 68, 124)) == []  # the bundled penguins: 20 % of three classes is not rare
+    assert rare_classes((295, 181, 24)) == [2]  # under 13.3 % of three classes
+    assert rare_classes((100,) * 8 + (3, 2)) == [9, 8]  # under 4 % of ten, rarest first
+    assert rare_classes((48, 48, 48)) == [] and rare_classes((5, 1)) == [] and rare_classes(()) == []
