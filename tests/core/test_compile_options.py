@@ -102,6 +102,13 @@ def test_run_differences_lists_only_what_differs() -> None:
     assert diff == {"learning_rate": [0.001, 0.01]}
     assert RunRecord.from_dict(a.to_dict()) == a
 
+    older = a.config.copy()
+    del older["class_weight"]  # recorded before the setting existed: it trained unweighted, the default
+    before = RunRecord("r0", "t", config=older, graph=_mlp(3).to_dict())
+    assert run_differences([before, a]) == {}
+    weighted = RunRecord("r3", "t", config=TrainingConfig(class_weight="balanced").to_dict(), graph=_mlp(3).to_dict())
+    assert run_differences([before, weighted]) == {"class_weight": ["none", "balanced"]}
+
 
 def test_binary_metrics_on_a_multiclass_model() -> None:
     (issue,) = check_compile(_mlp(3), "sparse_categorical_crossentropy", ("accuracy", "precision", "auc"), None)

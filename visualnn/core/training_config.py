@@ -290,7 +290,10 @@ def run_differences(runs: list[RunRecord]) -> dict[str, list[Any]]:
 
 def _flatten(run: RunRecord) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for k, v in run.config.items():
+    # A run recorded before a setting existed trained as its default does (each new field defaults to the old
+    # behaviour): compared as such, not as a missing value. A run without any settings (imported) stays bare.
+    config = {**TrainingConfig().to_dict(), **run.config} if run.config else {}
+    for k, v in config.items():
         out[k] = tuple(v) if isinstance(v, list) else v if not isinstance(v, dict) else repr(v)
     nodes = run.graph.get("nodes", []) if isinstance(run.graph, dict) else []
     ids = [n.get("id") for n in nodes]
