@@ -20,13 +20,15 @@ def add_distribution_args(parser: argparse.ArgumentParser, training: bool = True
         parser.add_argument("--gpus", help="mirrored only: comma-separated local GPU indices, e.g. 0,1 (default: all)")
 
 
-def apply_distribution_args(project: Project, args: argparse.Namespace) -> Project:
+def apply_distribution_args(project: Project, args: argparse.Namespace,
+                            more: dict[str, Any] | None = None) -> Project:
     """The project a job trains: ``project``'s graph, data and runs with the command line's distribution options
-    in its training settings. ``project`` itself is left as it is, so the file saved afterwards keeps its own.
+    (and ``more`` of this run's training settings, such as ``train --class-weight``) in its training settings.
+    ``project`` itself is left as it is, so the file saved afterwards keeps its own.
 
     Raises :class:`DistributionError` (a ValueError) naming the bad option.
     """
-    changes: dict[str, Any] = {}
+    changes: dict[str, Any] = dict(more or {})
     if getattr(args, "strategy", None):
         changes["strategy"] = args.strategy
     if getattr(args, "mixed_precision", None):

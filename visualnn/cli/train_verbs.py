@@ -113,11 +113,8 @@ def train_main(args: argparse.Namespace) -> int:
 
     try:
         project, base_dir = _load(args.file)
-        job_project = apply_distribution_args(project, args)
-        if args.class_weight:
-            job_project = Project(job_project.graph, job_project.name, job_project.dataset,
-                                  job_project.training.with_changes(class_weight=args.class_weight), job_project.runs,
-                                  job_project.path)
+        job_project = apply_distribution_args(project, args,
+                                              {"class_weight": args.class_weight} if args.class_weight else None)
     except (OSError, ValueError) as exc:  # an unreadable project, or --gpus/--strategy that cannot apply
         return _fail(str(exc), ExitCode.BAD_INPUT)
     stop = threading.Event()

@@ -12,7 +12,7 @@ from typing import Any
 
 from visualnn.core.graph import Graph
 from visualnn.core.model_io import input_names, output_names
-from visualnn.core.tensors import rare_class, rare_class_metrics
+from visualnn.core.tensors import class_label, rare_class, rare_class_metrics
 from visualnn.core.training_options import LOSSES, METRICS, find
 
 # --- data-aware checks --------------------------------------------------------------------------
@@ -213,8 +213,7 @@ def _rare_class(metrics: tuple[str, ...], loss: str, units: int | None, facts: D
     if rare_at is None or not missing or loss != "binary_crossentropy" or units != 1:
         return []
     share = counts[rare_at] / sum(counts)
-    names = facts.class_names if len(facts.class_names) == 2 else ("class 0", "class 1")
-    rare, common = names[rare_at], names[1 - rare_at]
+    rare, common = class_label(facts.class_names, rare_at), class_label(facts.class_names, 1 - rare_at)
     why = (f"how many of its {rare!r} answers are right, and how many {rare!r} samples it finds" if rare_at == 1 else
            f"how well it ranks {rare!r} samples apart from the others (precision and recall measure {common!r}, "
            "class 1, the common one here)")

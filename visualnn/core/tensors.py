@@ -192,6 +192,11 @@ IMBALANCE_SHARE = 0.2
 other class then scores over 80 % accuracy, so accuracy alone says little."""
 
 
+def class_label(names: Sequence[str], index: int) -> str:
+    """Class ``index`` as messages name it: its name, or ``class <index>`` when the data gave none."""
+    return str(names[index]) if 0 <= index < len(names) else f"class {index}"
+
+
 def rare_class(counts: Sequence[int]) -> int | None:
     """The index of the rarer of two classes (``counts`` in class order) when it has under
     :data:`IMBALANCE_SHARE` of the samples, else None."""

@@ -20,7 +20,14 @@ from visualnn.core.graph import Graph
 from visualnn.core.project import Project
 from visualnn.core.shapes import infer_shapes
 from visualnn.core.templates import TEMPLATES
-from visualnn.core.tensors import OutputSuggestion, rank_phrase, rare_class, rare_class_metrics, rare_classes
+from visualnn.core.tensors import (
+    OutputSuggestion,
+    class_label,
+    rank_phrase,
+    rare_class,
+    rare_class_metrics,
+    rare_classes,
+)
 from visualnn.core.training_config import TrainingConfig
 from visualnn.core.validation import validate
 from visualnn.services.datasets.facts import facts_of
@@ -232,7 +239,7 @@ def rare_class_notes(training: TrainingConfig, facts: DataFacts) -> list[str]:
     rare_at = rare_class(counts)
     if rare_at is None:
         return _rare_of_many(counts, facts.class_names)
-    name = facts.class_names[rare_at] if len(facts.class_names) == 2 else f"class {rare_at}"
+    name = class_label(facts.class_names, rare_at)
     watched = " and ".join(rare_class_metrics(counts))
     return [f"Class {name!r} is {counts[rare_at] / sum(counts):.0%} of the samples, so {watched} are watched besides "
             f"accuracy. For a model that finds more {name!r} samples (and raises more false alarms), set the training's "
@@ -244,8 +251,7 @@ def _rare_of_many(counts: tuple[int, ...], names: tuple[str, ...]) -> list[str]:
     rare = rare_classes(counts)
     if not rare:
         return []
-    shown = [f"{names[i] if i < len(names) else f'class {i}'!r} ({counts[i] / sum(counts):.0%} of the samples)"
-             for i in rare[:3]]
+    shown = [f"{class_label(names, i)!r} ({counts[i] / sum(counts):.0%} of the samples)" for i in rare[:3]]
     more = f" and {len(rare) - 3} more" if len(rare) > 3 else ""
     one = len(rare) == 1
     return [f"{'Class' if one else 'Classes'} {', '.join(shown)}{more} {'is' if one else 'are'} rare: accuracy can stay "

@@ -13,7 +13,7 @@ from visualnn.core.dataset import DatasetSpec, ImageOptions, PipelineOptions
 from visualnn.core.tensors import TensorInfo, suggest_output
 from visualnn.services.datasets.pipeline import steady
 from visualnn.services.datasets.pipeline_code import pipeline_code, shuffle_buffer
-from visualnn.services.datasets.prepared import PreparedData
+from visualnn.services.datasets.prepared import PreparedData, class_counts
 from visualnn.services.datasets.split import split_indices
 
 
@@ -379,5 +379,5 @@ def prepare_images(spec: DatasetSpec, pipe: PipelineOptions) -> PreparedData:
         sets["train"], sets["val"], sets["test"], shape, task, scan.class_names,
         1 if task == "binary" else n_classes, stats, counts["train"], counts["val"], counts["test"],
         transform, suggestion, tensors, scan.problems, code, raw_paths,
-        class_counts=tuple(int(c) for c in np.bincount(labels[idx.train], minlength=n_classes)),
+        class_counts=class_counts(task, y_all[idx.train], n_classes),
     )
