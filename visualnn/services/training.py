@@ -115,8 +115,8 @@ def class_weight_for(cfg: TrainingConfig, data: Any, sink: Sink = null_sink) -> 
         return None
     counts = tuple(getattr(data, "class_counts", ()) or ())
     if sum(counts) <= 0:
-        raise TrainingError("Class weights are balanced, but this data has no classes to count (a regression target, "
-                            "several outputs, or labels given as arrays in memory); set Class weights to none.")
+        raise TrainingError("Class weights are balanced, but preparing this data counted no classes in its training "
+                            "split (it is not one target of class labels); set Class weights to none.")
     weights = balanced_class_weights(counts)
     named = named_class_weights(data, weights)
     shown = ", ".join(f"{name} {w:.3g} ({counts[i]} samples)" for (name, w), i in zip(named.items(), weights, strict=True))
