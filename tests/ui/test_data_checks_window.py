@@ -212,3 +212,19 @@ def test_imbalanced_data_watched_by_accuracy_alone_is_fixed_with_the_metrics_and
     assert form.class_weight.currentText() == "balanced"  # the Training panel shows what the fix set
     window.document.undo_stack.undo()  # one undoable step
     assert window.document.project.training.class_weight == "none" and form.class_weight.currentText() == "none"
+
+
+def test_a_project_whose_column_settings_name_no_target_is_checked_once_its_data_is_read(
+    qtbot: QtBot, shell: Shell, tmp_path: Path
+) -> None:
+    """The inspection added the implicit target to the column settings it was given, on its worker thread: those were
+    the Data panel's own, so the project's data no longer matched what was read, and the model was never checked
+    ("the data source was changed in the Data panel and not applied again")."""
+    project = template("mlp_classifier").build()
+    project.graph.set_param("input_1", "shape", [4])
+    project.set_dataset(DatasetSpec("csv", str(three_class_csv(tmp_path)), {"columns": {"sepal_length": {"role": "feature"}}}))
+    window = _open_checked(qtbot, shell, project, tmp_path / "flowers.vnn")
+    assert window.document.data_facts.n_classes == 3 and window.document.data_facts.input_shape == (4,)
+    assert window.validity_label.text() == "✓ Valid" and _rows(shell) == []
+    assert window.data_panel.spec.options["columns"] == {"sepal_length": {"role": "feature"}, "species": {"role": "target"}}
+    assert window.document.project.dataset.options["columns"] == {"sepal_length": {"role": "feature"}}

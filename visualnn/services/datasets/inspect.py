@@ -143,9 +143,10 @@ def _inspect_table(spec: DatasetSpec, inputs: list[str] | None = None, outputs: 
     info.suggestion = suggest_output(task, len(names), n_out, spec.target_encoding(), list(info.classes.values()))
     if task == "regression" and not (inputs or outputs):
         info.target_stats = _target_stats(codes, split)
-    options.setdefault("columns", {})
-    for t in info.targets:
-        options["columns"].setdefault(t, {"role": "target"})
+    # A copy: ``options`` shares the spec's own column settings, which the caller keeps (the Data panel's working
+    # spec, read on a worker thread meanwhile, would otherwise gain the target and stop matching the project's).
+    options["columns"] = {**dict(options.get("columns") or {}), **{t: {"role": "target"} for t in info.targets
+                                                                  if t not in (options.get("columns") or {})}}
     info.options = options
     return info
 
