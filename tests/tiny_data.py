@@ -68,3 +68,18 @@ def fraud_csv(path: Path, n: int = 600) -> Path:
     rows = [",".join(f"{v:.4f}" for v in row) + ("," + ("yes" if f else "no")) for row, f in zip(x, fraud, strict=True)]
     path.write_text(",".join(f"f{i}" for i in range(6)) + ",fraud\n" + "\n".join(rows) + "\n")
     return path
+
+
+def churn_csv(path: Path, n: int = 200) -> Path:
+    """A yes/no table with an identifier column (a different code in every row) and a date column (a different day in
+    every row) beside three usable features: a number, a category and a count."""
+    rng = np.random.default_rng(5)
+    fee = rng.normal(50, 15, n)
+    plan = rng.choice(["basic", "pro", "enterprise"], n)
+    calls = rng.poisson(2, n)
+    churn = (calls - 2) * 0.8 + (plan == "basic") - (fee - 50) / 30 + rng.normal(0, 1, n) > 1.0
+    days = np.datetime64("2022-01-01") + np.arange(n)
+    rows = [f"C{i:05d},{d},{f:.2f},{p},{c},{'Yes' if y else 'No'}"
+            for i, (d, f, p, c, y) in enumerate(zip(days, fee, plan, calls, churn, strict=True))]
+    path.write_text("customer_id,signup_date,monthly_fee,plan,support_calls,churn\n" + "\n".join(rows) + "\n")
+    return path

@@ -60,3 +60,31 @@ def test_new_with_data_adapts_the_template(tmp_path: Path, capsys: pytest.Captur
     assert main(bad) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "q.vnn").exists()
+
+
+def test_new_ignores_identifier_columns_and_check_warns_when_one_is_used_again(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.tiny_data import churn_csv
+    from visualnn.core.project.io import load_project, save_project
+
+    out = tmp_path / "churn.vnn"
+    assert main(["new", "-t", "mlp_classifier", "--data", str(churn_csv(tmp_path / "churn.csv")), "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert ("Columns 'customer_id' and 'signup_date' have a different value in (almost) every row: an identifier, a "
+            "timestamp or free text, which a model can only memorise. Their role is set to ignore; set one back to "
+            "feature in the Data panel's columns to use it anyway.") in said
+    project = load_project(out)
+    assert {n: project.dataset.column(n).role for n in ("customer_id", "signup_date", "monthly_fee", "plan")} == {
+        "customer_id": "ignore", "signup_date": "ignore", "monthly_fee": "feature", "plan": "feature"}
+    assert project.graph.node("input_1").params["shape"] == [5]  # fee, three plans, calls: not 5 + 400 one-hots
+    assert main(["check", str(out)]) == 0
+    assert "0 warning(s)" in capsys.readouterr().out
+    # The person wants the id back: the model follows, and check says what it costs, with the fix.
+    project.set_dataset(project.dataset.with_column("customer_id", role="feature"))
+    project.graph.set_param("input_1", "shape", [205])
+    save_project(project, out)
+    assert main(["check", str(out), "--json"]) == 0
+    issues = json.loads(capsys.readouterr().out)["issues"]
+    assert [(i["code"], i["action"]) for i in issues] == [
+        ("identifier-column", {"column": "customer_id", "role": "ignore"})]
+    assert "'customer_id' of churn.csv has a different value in every row (200 of 200)" in issues[0]["message"]

@@ -8,8 +8,9 @@ from dataclasses import replace
 import pytest
 
 from visualnn.core.command_base import CommandError, UndoStack
-from visualnn.core.compile_options import DataFacts, output_layer
-from visualnn.core.data_checks import check_data, target_rescaling
+from visualnn.core.compile_options import DataFacts, FeatureColumn, output_layer
+from visualnn.core.data_checks import check_data, check_identifier_columns, target_rescaling
+from visualnn.core.dataset import DatasetSpec
 from visualnn.core.fixes import fix_command, fix_label
 from visualnn.core.graph import Edge, Graph, Node
 from visualnn.core.project import Project
@@ -189,3 +190,43 @@ def test_no_rescaling_is_asked_of_bounded_outputs_classifiers_or_a_layer_that_al
         fix_command({"append": "Rescaling", "after": "dense_2", "params": {}}, _regressor())
     with pytest.raises(CommandError, match="There is no layer 'dense_9'"):
         fix_command({"append": "Rescaling", "after": "dense_9", "params": {}}, _regressor())
+
+
+# --------------------------------------------------------------------------- identifier columns
+def _table_facts(*columns: FeatureColumn) -> DataFacts:
+    return DataFacts("classification", n_classes=2, input_shape=(4,), target_shape=(), source="churn.csv",
+                     source_kind="csv", columns=columns)
+
+
+def test_a_column_with_a_different_value_in_almost_every_row_is_flagged_with_its_fix() -> None:
+    facts = _table_facts(FeatureColumn("customer_id", "categorical", 200, 0, 200),
+                         FeatureColumn("note", "categorical", 95, 100, 200),  # 95 of 100 present: almost every row
+                         FeatureColumn("plan", "categorical", 3, 0, 200),
+                         FeatureColumn("fee", "numeric", 200, 0, 200),  # distinct numbers are what numbers are
+                         FeatureColumn("code", "categorical", 94, 100, 200),  # 94 of 100: a usable category
+                         FeatureColumn("tiny", "categorical", 19, 0, 19))  # too few rows to tell
+    issues = check_identifier_columns(facts)
+    assert [(i.code, i.severity, i.fix) for i in issues] == [
+        ("identifier-column", "warning", {"column": "customer_id", "role": "ignore"}),
+        ("identifier-column", "warning", {"column": "note", "role": "ignore"})]
+    assert "'customer_id' of churn.csv has a different value in every row (200 of 200)" in issues[0].message
+    assert "almost every row (95 of 100)" in issues[1].message
+    assert check_identifier_columns(replace(facts, source_kind="timeseries")) == []
+
+
+def test_the_identifier_fix_ignores_the_column_and_undoes_exactly() -> None:
+    project = _mlp_on([4])
+    project.set_dataset(DatasetSpec("csv", "churn.csv", {"columns": {"plan": {"role": "feature", "kind": "categorical"}}}))
+    before = project.dataset.to_dict()
+    issue = next(i for i in validate(project, facts=_table_facts(FeatureColumn("customer_id", "categorical", 200, 0, 200)))
+                 if i.code == "identifier-column")
+    assert fix_label(issue.action) == "Fix: set column 'customer_id' role = ignore"
+    stack = UndoStack(project)
+    stack.push(fix_command(issue.action, project))
+    assert project.dataset.column("customer_id").role == "ignore"
+    assert project.dataset.column("plan").kind == "categorical"  # the other columns' settings stay
+    stack.undo()
+    assert project.dataset.to_dict() == before
+    project.set_dataset(None)
+    with pytest.raises(CommandError, match="no table with a column 'customer_id'"):
+        fix_command(issue.action, project)

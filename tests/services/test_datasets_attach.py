@@ -203,3 +203,23 @@ def test_imbalanced_yes_no_data_suggests_precision_and_recall(tmp_path: Path) ->
     project = attach_dataset(template("mlp_classifier").build(), str(data))
     assert project.training.metrics == ("accuracy", "precision", "recall")
     assert validate(project, facts=facts_of(info)) == []
+
+
+def test_attaching_ignores_identifier_columns_nobody_set_up(tmp_path: Path) -> None:
+    from tests.tiny_data import churn_csv
+    from visualnn.services.datasets.attach import inspect_to_attach
+
+    data = churn_csv(tmp_path / "churn.csv")
+    graph = template("mlp_classifier").build().graph
+    info, notes = inspect_to_attach(graph, str(data))
+    assert info.features == ["monthly_fee", "plan", "support_calls"] and info.input_shape == (5,)
+    assert len(notes) == 1 and notes[0].startswith("Columns 'customer_id' and 'signup_date' have a different value")
+    # A column the person set up keeps its role (here: the date, asked for as a feature); the other is still ignored.
+    told = {"columns": {"signup_date": {"role": "feature"}}}
+    info, notes = inspect_to_attach(graph, str(data), options=told)
+    assert info.features == ["signup_date", "monthly_fee", "plan", "support_calls"]
+    assert notes[0].startswith("Column 'customer_id' has a different value") and "Its role is set to ignore" in notes[0]
+    # attach_dataset (headless) stores the roles; data without such a column is read as before.
+    project = attach_dataset(template("mlp_classifier").build(), str(data))
+    assert project.dataset.column("customer_id").role == "ignore"
+    assert inspect_to_attach(graph, str(three_class_csv(tmp_path)))[1] == []

@@ -214,6 +214,31 @@ def test_imbalanced_data_watched_by_accuracy_alone_is_fixed_with_the_metrics_and
     assert window.document.project.training.class_weight == "none" and form.class_weight.currentText() == "none"
 
 
+def test_an_identifier_column_is_a_warning_whose_fix_ignores_it_and_the_input_follows(
+    qtbot: QtBot, shell: Shell, tmp_path: Path
+) -> None:
+    from tests.tiny_data import churn_csv
+
+    project = template("mlp_classifier").build()  # the id used as a feature, as a project made before the check was
+    project.graph.set_param("input_1", "shape", [205])  # fee, 3 plans, calls and 200 one-hot ids
+    project.graph.set_param("dense_3", "units", 1)
+    project.graph.set_param("dense_3", "activation", "sigmoid")
+    project.set_training(project.training.with_changes(loss="binary_crossentropy"))
+    project.set_dataset(DatasetSpec("csv", str(churn_csv(tmp_path / "churn.csv")), {
+        "columns": {"signup_date": {"role": "ignore"}, "customer_id": {"role": "feature"}}}))  # the target: the last
+    window = _open_checked(qtbot, shell, project, tmp_path / "churn.vnn")
+    assert window.validity_label.text() == "✓ Valid · 1 warning", _rows(shell)
+    (row,) = _rows(shell)
+    assert "Column 'customer_id' of churn.csv has a different value in every row (200 of 200)" in row[1]
+
+    _click(qtbot, _fix_button(shell, "Fix: set column 'customer_id' role = ignore"))
+    assert window.document.project.dataset.column("customer_id").role == "ignore"
+    # The Data panel reads the data again; the Input no longer matches it, and says so with its own fix.
+    qtbot.waitUntil(lambda: window.validity_label.text() == "✗ 1 error", timeout=WAIT_MS)
+    _click(qtbot, _fix_button(shell, "Fix: set input_1.shape = [5]"))
+    assert window.validity_label.text() == "✓ Valid" and _rows(shell) == []
+
+
 def test_a_project_whose_column_settings_name_no_target_is_checked_once_its_data_is_read(
     qtbot: QtBot, shell: Shell, tmp_path: Path
 ) -> None:

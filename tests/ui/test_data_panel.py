@@ -255,3 +255,23 @@ def test_imbalanced_classes_show_their_counts_and_the_suggestion_watches_the_rar
         "Class 'yes' is 8% of the samples, so precision and recall are watched besides accuracy. For a model that "
         "finds more 'yes' samples (and raises more false alarms), set the training's class_weight to balanced "
         "(Training panel, Fit: Class weights).")
+
+
+def test_a_new_table_has_its_identifier_columns_ignored_and_the_person_can_take_one_back(
+        qtbot, panel: DataPanel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.tiny_data import churn_csv
+
+    load(qtbot, panel, str(churn_csv(tmp_path / "churn.csv")))
+    assert [panel.columns.editor(n, "role").currentText() for n in ("customer_id", "signup_date", "plan")] == [
+        "ignore", "ignore", "feature"]
+    assert "x: (200, 5)" in panel.tensor_view.toPlainText()
+    assert "Columns 'customer_id' and 'signup_date' have a different value in (almost) every row" in panel.status.text()
+    # Only when the source is new: the person's own choice is not undone by the next reading.
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        panel.columns.editor("signup_date", "role").setCurrentText("feature")
+    assert panel.columns.editor("signup_date", "role").currentText() == "feature"
+    assert "x: (200, 205)" in panel.tensor_view.toPlainText()
+    assert panel.apply()
+    dataset = panel.document.project.dataset
+    assert (dataset.column("customer_id").role, dataset.column("signup_date").role) == ("ignore", "feature")
+    assert panel.document.graph.node("input_1").params["shape"] == [205]

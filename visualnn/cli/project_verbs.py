@@ -69,13 +69,13 @@ def new_project(template_name: str, data: str | None = None, target: str | None 
     project = template(template_name).build()
     if data is None:
         return NewProject(project, issues=validate(project))
-    from visualnn.services.datasets.attach import apply_info, fitting_templates, inspect_for
+    from visualnn.services.datasets.attach import apply_info, fitting_templates, inspect_to_attach
     from visualnn.services.datasets.facts import facts_of
 
-    info = inspect_for(project.graph, data, target)
+    info, notes = inspect_to_attach(project.graph, data, target)
     path = os.path.abspath(data)
     adaptation = apply_info(project, info, path)
-    result = NewProject(project, list(adaptation.notes), validate(project, facts=facts_of(info)),
+    result = NewProject(project, notes + adaptation.notes, validate(project, facts=facts_of(info)),
                         split_note=info.split_note)
     if any(i.is_error for i in result.issues):
         result.fitting = [t for t in fitting_templates(info, path) if t != template_name]

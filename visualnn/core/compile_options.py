@@ -26,6 +26,7 @@ class FeatureColumn:
     kind: str  # detected: numeric | categorical | boolean (the project's column options may override it)
     n_unique: int = 0
     n_missing: int = 0
+    n_rows: int = 0  # rows of the table, the missing ones included (0: not known)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class CompileIssue:
     """A problem found before training; ``fix`` describes a one-click repair (or None).
 
     ``fix`` forms: ``{"training": {field: value}}`` (change the compile settings) or
-    ``{"node": id, "param": name, "value": v}`` (change a layer parameter).
+    ``{"node": id, "param": name, "value": v}`` (change a layer parameter); ``core.fixes`` lists the others.
     Same field names as ``core.validation.Issue`` so the Problems list can show both.
     """
 

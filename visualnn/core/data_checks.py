@@ -15,7 +15,7 @@ from visualnn.core.compile_options import CompileIssue, DataFacts, output_layer
 from visualnn.core.graph import Graph
 from visualnn.core.shapes import ShapeReport
 from visualnn.core.specs import fmt_shape
-from visualnn.core.tensors import rank_phrase
+from visualnn.core.tensors import is_identifier, rank_phrase
 
 # Data kinds (DataFacts.input_kind) -> the tensor vocabulary's kind names.
 TENSOR_KIND = {"table": "vector", "images": "image", "sequence": "sequence", "video": "video"}
@@ -177,13 +177,34 @@ def check_target_scale(graph: Graph, facts: DataFacts) -> list[CompileIssue]:
         node.id, {"append": "Rescaling", "after": node.id, "params": params})]
 
 
+def check_identifier_columns(facts: DataFacts) -> list[CompileIssue]:
+    """A table's feature columns that only tell the rows apart (:func:`~visualnn.core.tensors.is_identifier`): an
+    identifier, a timestamp or free text; the fix gives the column the role ignore."""
+    if facts.source_kind != "csv":
+        return []
+    issues = []
+    for column in facts.columns:
+        present = column.n_rows - column.n_missing
+        if not is_identifier(column.kind, column.n_unique, present):
+            continue
+        how = "every" if column.n_unique == present else "almost every"
+        issues.append(CompileIssue(
+            "warning", "identifier-column",
+            f"Column {column.name!r} of {facts.source} has a different value in {how} row ({column.n_unique:,} of "
+            f"{present:,}): an identifier, a timestamp or free text. As a feature it becomes {column.n_unique:,} "
+            "one-hot columns (or as many codes) that the model can only memorise and no new row matches. Set its "
+            "role to ignore, or derive numbers from it (the month of a date) before loading.",
+            None, {"column": column.name, "role": "ignore"}))
+    return issues
+
+
 def check_data(graph: Graph, shapes: ShapeReport, facts: DataFacts) -> list[CompileIssue]:
     """Every check of the model against the data (the compile checks live in ``compile_options``)."""
     issues = check_input_shape(graph, facts)
     if not issues:  # with a wrong Input every shape below it is wrong too: fix the Input first
         issues += check_output_rank(graph, shapes, facts)
-    return issues + check_target_scale(graph, facts)
+    return issues + check_target_scale(graph, facts) + check_identifier_columns(facts)
 
 
-__all__ = ["TENSOR_KIND", "check_data", "check_input_shape", "check_output_rank", "check_target_scale",
+__all__ = ["TENSOR_KIND", "check_data", "check_identifier_columns", "check_input_shape", "check_output_rank", "check_target_scale",
            "target_rescaling"]

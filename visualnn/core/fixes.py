@@ -9,7 +9,9 @@ four forms:
   feeds layer ``id``; the layers from ``id`` down move one row lower to make room;
 * ``{"rename": id, "name": new}`` — give layer ``id`` a new name (one TensorFlow accepts, say);
 * ``{"append": type, "after": id, "params": {...}}`` — add a new layer with these parameters after the output
-  layer ``id`` (a Rescaling that maps a fresh output onto a regression target's range, say); it becomes the output.
+  layer ``id`` (a Rescaling that maps a fresh output onto a regression target's range, say); it becomes the output;
+* ``{"column": name, "role": role}`` — give a column of the project's table another role (ignore an identifier
+  column, say).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from visualnn.core.commands import (
     Macro,
     MoveNodes,
     Rename,
+    SetDataset,
     SetParam,
     SetTraining,
     fresh_id,
@@ -50,6 +53,8 @@ def fix_label(fix: dict[str, Any] | None) -> str:
     if "append" in fix:
         args = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in (fix.get("params") or {}).items())
         return f"Fix: add {fix['append']}({args}) after {fix.get('after')}"
+    if "column" in fix:
+        return f"Fix: set column {fix['column']!r} role = {fix.get('role')}"
     return f"Fix: set {fix.get('node')}.{fix.get('param')} = {fix.get('value')}"
 
 
@@ -63,9 +68,18 @@ def fix_command(fix: dict[str, Any], project: Project, registry: Registry | None
         return Rename(str(fix["rename"]), str(fix.get("name") or ""))
     if "append" in fix:
         return _append_after(project, str(fix["append"]), str(fix.get("after")), dict(fix.get("params") or {}), registry)
+    if "column" in fix:
+        return _column_role(project, str(fix["column"]), str(fix.get("role") or ""))
     if "node" in fix and "param" in fix:
         return SetParam(str(fix["node"]), str(fix["param"]), fix.get("value"), registry)
-    raise CommandError(f"Unknown fix {fix!r}; expected a training, node/param, insert, append or rename fix.")
+    raise CommandError(f"Unknown fix {fix!r}; expected a training, node/param, insert, append, rename or column fix.")
+
+
+def _column_role(project: Project, name: str, role: str) -> Command:
+    spec = project.dataset
+    if spec is None or spec.kind not in ("csv", "timeseries"):
+        raise CommandError(f"The project has no table with a column {name!r}; attach the data again.")
+    return SetDataset(spec.with_column(name, role=role))
 
 
 def _insert_before(project: Project, type_id: str, before: str, registry: Registry | None) -> Command:

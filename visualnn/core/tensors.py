@@ -192,6 +192,19 @@ IMBALANCE_SHARE = 0.2
 other class then scores over 80 % accuracy, so accuracy alone says little."""
 
 
+IDENTIFIER_MIN_ROWS = 20
+IDENTIFIER_SHARE = 0.95
+
+
+def is_identifier(kind: str, n_unique: int, present: int) -> bool:
+    """Whether a feature column of this kind, with ``n_unique`` distinct values among its ``present`` (non-missing)
+    values, looks like an identifier, a timestamp or free text: a categorical column (of at least
+    :data:`IDENTIFIER_MIN_ROWS` values) with a different value in at least :data:`IDENTIFIER_SHARE` of its rows.
+    Its one-hot columns (or codes) only tell the training rows apart: a model memorises them, and no new row
+    matches any of them."""
+    return kind == "categorical" and present >= IDENTIFIER_MIN_ROWS and n_unique >= IDENTIFIER_SHARE * present
+
+
 def class_label(names: Sequence[str], index: int) -> str:
     """Class ``index`` as messages name it: its name, or ``class <index>`` when the data gave none."""
     return str(names[index]) if 0 <= index < len(names) else f"class {index}"

@@ -78,7 +78,8 @@ class DataPanel(QWidget, PartEdits):
         self.info: Any = None
         self._job = 0
         self._busy = False
-        self._added_note = ""  # why layers were just added, kept past an inspection that ends later
+        self._added_note = ""  # what the panel just did (layers added, columns ignored), kept past an inspection
+        self._new_source = False  # a source picked afresh: its identifier columns are ignored once it is read
         self._job_spec: DatasetSpec | None = None  # what the latest inspection was asked to read
         self._info_specs: tuple[DatasetSpec, ...] = ()  # the specs ``info`` describes (as asked, as completed)
         self._job_parts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the node names the inspection read
@@ -230,6 +231,7 @@ class DataPanel(QWidget, PartEdits):
         keep = same and self.spec is not None and kind in (AUTO, self.spec.kind)
         options = dict(self.spec.options) if keep and self.spec is not None else {}
         self.spec = DatasetSpec(guess_kind(path) if kind == AUTO else kind, os.path.abspath(path), options)
+        self._new_source = not keep
         self.inspect()
 
     def _show_kind(self, kind: str) -> None:
@@ -301,6 +303,8 @@ class DataPanel(QWidget, PartEdits):
             return  # cancelled or superseded
         from visualnn.services.datasets.facts import facts_of  # with the first result, not with the window
 
+        if self._new_source and self._ignore_identifiers(info):
+            return  # read again without them
         self.info = info
         options = dict(info.options)
         stored = self._job_spec.image().table if self._job_spec is not None and info.kind == "images" else None
@@ -308,7 +312,8 @@ class DataPanel(QWidget, PartEdits):
             options["image"] = {**dict(options.get("image") or {}), "table": stored}
         self.spec = DatasetSpec(info.kind, self.spec.path, options)
         self._info_specs = tuple(s for s in (self._job_spec, self.spec) if s is not None)
-        # Why layers were just added (Apply, "Use suggested") outlives an inspection that ends after it.
+        # What the panel just did (layers added by Apply or "Use suggested", identifier columns ignored) outlives
+        # an inspection that ends after it.
         self._set_busy(False, "\n".join(t for t in (summary_text(info), self._added_note) if t))
         self._added_note = ""
         self.relocate_btn.hide()
@@ -319,6 +324,21 @@ class DataPanel(QWidget, PartEdits):
             self.document.set_data_facts(None, error="the data source was changed in the Data panel and not applied "
                                                      "again; Apply to project to check the model against it.")
         self.inspected.emit(info)
+
+    def _ignore_identifiers(self, info: Any) -> bool:
+        """On a source picked afresh, give the identifier columns (an id, a timestamp, free text) the role ignore,
+        as ``visualnn new --data`` does, and read the data again; the note saying so comes with that reading."""
+        from visualnn.services.datasets.attach import identifier_features, identifier_note, ignoring
+
+        assert self.spec is not None
+        self._new_source = False
+        names = identifier_features(info)
+        if not names:
+            return False
+        self.spec = DatasetSpec(info.kind, self.spec.path, ignoring(dict(info.options), names))
+        self._added_note = identifier_note(names)
+        self.inspect()
+        return True
 
     def _on_job_failed(self, job_id: int, message: str, relocate: bool) -> None:
         if job_id != self._job:
@@ -529,6 +549,7 @@ class DataPanel(QWidget, PartEdits):
             return
         self.document.set_data_facts(None, pending=True)
         self.spec = spec.with_path(path)
+        self._new_source = False  # the project's data as it is set up
         self._show_kind(spec.kind)
         self.path_edit.setText(path)
         self.inspect()

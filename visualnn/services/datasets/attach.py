@@ -23,6 +23,7 @@ from visualnn.core.templates import TEMPLATES
 from visualnn.core.tensors import (
     OutputSuggestion,
     class_label,
+    is_identifier,
     rank_phrase,
     rare_class,
     rare_class_metrics,
@@ -164,6 +165,52 @@ def inspect_for(
     return inspect_source(path, opts, kind=kind)
 
 
+def identifier_features(info: SourceInfo) -> list[str]:
+    """A table's feature columns that only tell the rows apart (:func:`~visualnn.core.tensors.is_identifier`: an
+    identifier, a timestamp or free text) and that the inspected options say nothing about (a column the person
+    set up stays as they set it)."""
+    if info.kind != "csv":
+        return []
+    told = info.options.get("columns") or {}
+    by_name = {c.name: c for c in info.columns}
+    return [n for n in info.features if n not in told and n in by_name
+            and is_identifier(by_name[n].kind, by_name[n].n_unique, by_name[n].n_rows - by_name[n].n_missing)]
+
+
+def ignoring(options: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """``options`` with the columns ``names`` given the role ignore."""
+    columns = dict(options.get("columns") or {})
+    columns.update({name: {"role": "ignore"} for name in names})
+    return dict(options, columns=columns)
+
+
+def identifier_note(names: list[str]) -> str:
+    """Why the columns ``names`` were set to ignore when the data was attached, and how to take them back."""
+    listed = " and ".join(repr(n) for n in names) if len(names) <= 2 else ", ".join(repr(n) for n in names[:3]) + (
+        f" and {len(names) - 3} more" if len(names) > 3 else "")
+    one = len(names) == 1
+    return (f"{'Column' if one else 'Columns'} {listed} {'has' if one else 'have'} a different value in (almost) every "
+            f"row: an identifier, a timestamp or free text, which a model can only memorise. {'Its' if one else 'Their'}"
+            " role is set to ignore; set " + ("it" if one else "one") + " back to feature in the Data panel's columns to use "
+            "it anyway.")
+
+
+def inspect_to_attach(
+    graph: Graph,
+    path: str,
+    target: str | None = None,
+    kind: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> tuple[SourceInfo, list[str]]:
+    """:func:`inspect_for`, with the identifier columns nobody set up (:func:`identifier_features`) set to ignore,
+    and the note that says so (``[]`` when there was none)."""
+    info = inspect_for(graph, path, target, kind, options)
+    names = identifier_features(info)
+    if not names:
+        return info, []
+    return inspect_for(graph, path, target, kind, ignoring(dict(options or {}), names)), [identifier_note(names)]
+
+
 def attach_dataset(
     project: Project,
     path: str,
@@ -190,7 +237,7 @@ def attach_source(
     options: dict[str, Any] | None = None,
 ) -> SourceInfo:
     """:func:`attach_dataset`, returning the inspection (its ``split_note`` says why there is no test split)."""
-    info = inspect_for(project.graph, path, target, kind, options)
+    info, _ = inspect_to_attach(project.graph, path, target, kind, options)
     apply_info(project, info, os.path.abspath(path))
     return info
 

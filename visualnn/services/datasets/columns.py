@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from visualnn.core.tensors import is_identifier
 from visualnn.services.datasets.errors import DataError, Problem
 
 FLOAT32_MAX = 3.4028234663852886e38
@@ -66,17 +67,12 @@ def row_lines(rows: list[int], header: bool = True) -> str:
     )
 
 
-_UNIQUE_MIN_ROWS = 20
-_UNIQUE_SHARE = 0.95
-"""A text column with a distinct value in at least this share of its (at least 20) present rows is flagged."""
-
-
 def identifier_problem(info: ColumnInfo, path: str = "", kind: str | None = None) -> Problem | None:
     """A warning for a categorical (``kind``, else as detected) feature column with a different value in (almost)
     every row: an identifier, a timestamp or free text, whose one-hot columns (or codes) learn the training rows
     and carry over to no new row. None for any other column."""
     present = info.n_rows - info.n_missing
-    if (kind or info.kind) != "categorical" or present < _UNIQUE_MIN_ROWS or info.n_unique < _UNIQUE_SHARE * present:
+    if not is_identifier(kind or info.kind, info.n_unique, present):
         return None
     where = f"{path}: " if path else ""
     how = "every" if info.n_unique == present else "almost every"

@@ -69,7 +69,7 @@ def _feature_columns(info: SourceInfo) -> tuple[FeatureColumn, ...]:
     if info.kind != "csv":
         return ()
     by_name = {c.name: c for c in info.columns}
-    return tuple(FeatureColumn(c.name, c.kind, c.n_unique, c.n_missing)
+    return tuple(FeatureColumn(c.name, c.kind, c.n_unique, c.n_missing, c.n_rows)
                  for c in (by_name.get(name) for name in info.features) if c is not None)
 
 
