@@ -293,3 +293,28 @@ def test_new_names_a_rare_class_among_three_and_leaves_balanced_classes_alone(tm
             "Class weights) make each class count as much in the loss as the others.") in out
     assert main(["new", "-t", "mlp_classifier", "--data", str(EXAMPLE / "penguins.csv"), "-o", str(tmp_path / "p.vnn")]) == 0
     assert "is rare" not in capsys.readouterr().out  # 20 % of three classes is not rare
+
+
+def test_predictions_saved_from_the_cli_keep_the_ignored_id_beside_each_prediction(tmp_path: Path, capsys: Any) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from tests.tiny_data import churn_csv
+
+    data = churn_csv(tmp_path / "churn.csv")
+    path = tmp_path / "churn.vnn"
+    assert main(["new", "-t", "mlp_classifier", "--data", str(data), "-o", str(path)]) == 0
+    assert main(["train", str(path), "--epochs", "1"]) == 0
+    new = pd.read_csv(data).drop(columns=["churn"]).head(7)
+    new.to_csv(tmp_path / "new.csv", index=False)
+    capsys.readouterr()
+    assert main(["predict", str(path), str(tmp_path / "new.csv"), "-o", str(tmp_path / "preds.csv")]) == 0
+    assert capsys.readouterr().out.startswith("Wrote 7 prediction(s) with run ")
+    saved = pd.read_csv(tmp_path / "preds.csv")
+    assert list(saved.columns) == [*new.columns, "predicted", "confidence", "p(No)", "p(Yes)"]
+    assert saved["customer_id"].tolist() == new["customer_id"].tolist()  # not a feature, still there to match rows
+    assert np.allclose(saved["p(No)"] + saved["p(Yes)"], 1.0, atol=1e-6)
+    assert (saved["confidence"] == saved[["p(No)", "p(Yes)"]].max(axis=1)).all()
+    assert main(["predict", str(path), str(tmp_path / "new.csv"), "--json"]) == 0  # the same predictions as printed
+    printed = json.loads(capsys.readouterr().out)["predictions"]
+    assert [p["label"] for p in printed] == saved["predicted"].tolist()

@@ -270,3 +270,42 @@ def test_a_model_fed_by_csv_column_groups_asks_for_a_csv_of_rows(
     assert chooser.filters[-1].startswith("Rows with the training table's columns (*.csv *.tsv)")
     shell.window.document.push(SetDataset(DatasetSpec("images", "pictures", {"image": {"table": "meta.csv"}})))
     assert "a CSV whose key column names each image" in panel.inputs_note.text()
+
+
+def test_saved_predictions_keep_each_rows_own_columns_and_every_class_probability(
+        shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Path) -> None:
+    from visualnn.services.predict import format_predictions
+
+    panel, user, _chooser = _open(shell, qtbot, mlp_graph())
+    fake_engine.start()
+    assert not panel.save_button.isEnabled()  # nothing predicted yet
+    rows = tmp_path / "customers.csv"
+    rows.write_text("customer_id,fee,plan\nC001,31.5,basic\nC002,72.0,pro\nC003,48.25,basic\n")
+    user.chooser.will_answer("open_files", [str(rows)])  # one file: predicted as a file
+    user.click(panel.open_button)
+    job_id, job_type, payload = fake_engine.jobs[-1]
+    assert job_type == "predict" and payload["input_path"] == str(rows)
+    result = {"run_id": "r1", "task": "binary", "class_names": ["No", "Yes"], "warnings": [],
+              "predictions": format_predictions(np.array([[0.1], [0.8], [0.45]]), "binary", ["No", "Yes"])}
+    with qtbot.waitSignal(panel.predicted, timeout=5_000):
+        fake_engine.finish(job_id, result)
+    assert panel.save_button.isEnabled()
+
+    saved = tmp_path / "out" / "customers_predictions.csv"
+    saved.parent.mkdir()
+    user.chooser.will_answer("save_file", str(saved))
+    user.click(panel.save_button)
+    assert panel.status.text() == f"Saved 3 prediction(s) to {saved}."
+    assert saved.read_text().splitlines() == [
+        "customer_id,fee,plan,predicted,confidence,p(No),p(Yes)",
+        "C001,31.5,basic,No,0.9,0.9,0.1",
+        "C002,72.0,pro,Yes,0.8,0.2,0.8",
+        "C003,48.25,basic,No,0.55,0.55,0.45"]
+
+    # The file changed since it was predicted: said, in the panel, with what to do; nothing is written.
+    rows.write_text("customer_id,fee,plan\nC001,31.5,basic\n")
+    user.chooser.will_answer("save_file", str(tmp_path / "again.csv"))
+    user.click(panel.save_button)
+    assert "holds 1 rows but there are 3 predictions: the file changed since it was predicted. Predict it again" in \
+        panel.status.text() and theme.ERROR in panel.status.styleSheet()
+    assert not (tmp_path / "again.csv").exists()

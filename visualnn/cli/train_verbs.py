@@ -57,6 +57,9 @@ def register(sub: Any) -> None:
                                  "Inputs: an .npz with one array per Input name)")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
     p.add_argument("--json", action="store_true", help="print predictions as JSON")
+    p.add_argument("-o", "--output", metavar="FILE.csv",
+                   help="write the predictions to a CSV: each sample as given (a CSV's own columns, an image's file), "
+                        "then the predicted class, its probability and each class's, or the predicted values")
     p.set_defaults(func=predict_main, tensorflow=True)
 
 
@@ -261,6 +264,8 @@ def predict_main(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     for warning in out.get("warnings", []):
         print(f"visualnn: warning: {warning}", file=sys.stderr)
+    if args.output:
+        return _save_predictions(args, project, out)
     if args.json:
         print(json.dumps(out, indent=2))
         return int(ExitCode.OK)
@@ -277,6 +282,26 @@ def predict_main(args: argparse.Namespace) -> int:
     for i, row in enumerate(rows):
         name = f"{row['file']:<{width}}" if "file" in row else f"{i:>4}"
         print(f"{name}  {_prediction_text(row)}")
+    return int(ExitCode.OK)
+
+
+def _save_predictions(args: argparse.Namespace, project: Project, out: dict[str, Any]) -> int:
+    """``predict --output``: the predictions table (``services.prediction_table``) written to the file."""
+    from visualnn.services.datasets.errors import DataError
+    from visualnn.services.prediction_table import write_predictions
+
+    spec = project.dataset
+    try:
+        n = write_predictions(args.output, out, os.path.abspath(args.input),
+                              spec.csv() if spec is not None and spec.kind == "csv" else None)
+    except OSError as exc:
+        return _fail(str(exc))
+    except DataError as exc:
+        return _fail(f"Cannot save the predictions: {exc}")
+    if args.json:
+        print(json.dumps({"ok": True, "path": os.path.abspath(args.output), "rows": n}))
+    else:
+        print(f"Wrote {n:,} prediction(s) with run {out.get('run_id')} to {args.output}.")
     return int(ExitCode.OK)
 
 

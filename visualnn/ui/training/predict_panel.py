@@ -106,12 +106,19 @@ class PredictPanel(QWidget):
         self.predict_button.clicked.connect(self._on_sample_edit_return)
         self.open_button = QPushButton("Open file…")
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.save_button = QPushButton("Save predictions…")
+        self.save_button.setToolTip("Write the predictions to a CSV: each sample as given (a CSV's own columns, an "
+                                    "image's file), then the predicted class and every class's probability, or the "
+                                    "predicted values")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self._on_save_clicked)
         self.inputs_note = QLabel()  # which arrays a model with several Inputs needs
         self.inputs_note.setWordWrap(True)
         self.status = QLabel("Predictions use the same preprocessing as training.")
         self.status.setWordWrap(True)  # warnings about the input can be long; they wrap, never widening the window
         top = QHBoxLayout()
-        for w in (QLabel("Run"), self.run_combo, self.sample_edit, self.predict_button, self.open_button):
+        for w in (QLabel("Run"), self.run_combo, self.sample_edit, self.predict_button, self.open_button,
+                  self.save_button):
             top.addWidget(w)
 
         self.table = QTableWidget()
@@ -251,6 +258,28 @@ class PredictPanel(QWidget):
         elif paths:  # several images: their paths are the raw samples the image preprocessing reads
             self.predict(rows=list(paths))
 
+    def _on_save_clicked(self) -> None:
+        """Save the shown predictions as a CSV (``services.prediction_table``, as ``visualnn predict --output``)."""
+        from visualnn.services.datasets.errors import DataError
+        from visualnn.services.prediction_table import write_predictions
+
+        if self.result is None:
+            return
+        source = self._input_file
+        stem = os.path.splitext(os.path.basename(source))[0] if source else "samples"
+        start = os.path.join(os.path.dirname(source) if source else "", f"{stem}_predictions.csv")
+        path = chooser_for(self).save_file(self, "Save the predictions", start, "CSV files (*.csv)")
+        if not path:
+            return
+        spec = self.document.project.dataset
+        try:
+            n = write_predictions(path, self.result, source, spec.csv() if spec is not None and spec.kind == "csv"
+                                  else None, self._shown_outputs or None)
+        except (OSError, DataError) as exc:
+            self._set_status(str(exc), error=True)
+            return
+        self._set_status(f"Saved {n:,} prediction(s) to {path}.")
+
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {theme.ERROR};" if error else "")
@@ -265,6 +294,7 @@ class PredictPanel(QWidget):
         self._set_status(f"{where}: {message}" if where else message, error=True)
         self.status.setToolTip(message)
         self.result = None
+        self.save_button.setEnabled(False)
         self._shown_outputs = []
         fill_table(self.table, [], [])
         self._show_output_choice(False)
@@ -274,6 +304,7 @@ class PredictPanel(QWidget):
     def show_result(self, result: dict[str, Any]) -> None:
         """Fill the table; select the first sample to show its probability bars."""
         self.result = result
+        self.save_button.setEnabled(True)
         preds = result.get("predictions", [])
         warnings = [str(w) for w in result.get("warnings") or []]
         text = f"{len(preds):,} prediction(s) with run {result.get('run_id')}."

@@ -1,0 +1,51 @@
+"""The predictions table (``visualnn predict --output``, the Predict tab's Save predictions…), TF-free: the samples as
+given, then each output's prediction, from results the prediction service formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from visualnn.services.datasets.errors import DataError
+from visualnn.services.predict import format_predictions
+from visualnn.services.prediction_table import prediction_table, write_predictions
+
+
+def test_images_are_named_by_file_and_values_by_their_position(tmp_path: Path) -> None:
+    result = {"task": "regression", "predictions": [{"file": "a.png", **r} for r in
+                                                     format_predictions(np.array([[1.5, 2.0]]), "regression", [])]}
+    table = prediction_table(result, str(tmp_path))  # a folder of images
+    assert list(table.columns) == ["file", "predicted[0]", "predicted[1]"]
+    assert table.iloc[0].tolist() == ["a.png", 1.5, 2.0]
+    typed = {"task": "regression", "predictions": format_predictions(np.array([[3.25], [4.0]]), "regression", [])}
+    assert prediction_table(typed).to_dict("list") == {"sample": [0, 1], "predicted": [3.25, 4.0]}
+
+
+def test_several_outputs_get_their_names_in_the_models_order_and_clashing_names_are_marked(tmp_path: Path) -> None:
+    kind = format_predictions(np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]), "multiclass", ["cat", "dog", "fox"])
+    score = format_predictions(np.array([[0.5], [7.0]]), "regression", [])
+    result = {"task": "multi-output", "outputs": {"kind": kind, "score": score},  # keys sorted, as after a signal
+              "tasks": {"kind": "multiclass", "score": "regression"}}
+    table = prediction_table(result, order=["score", "kind"])
+    assert list(table.columns) == ["sample", "score: predicted", "kind: predicted", "kind: confidence", "kind: p(cat)",
+                                   "kind: p(dog)", "kind: p(fox)"]
+    assert table["kind: predicted"].tolist() == ["cat", "fox"] and table["score: predicted"].tolist() == [0.5, 7.0]
+    rows = tmp_path / "rows.csv"
+    rows.write_text("predicted,x\n1,2\n3,4\n")  # an input column already called "predicted"
+    single = {"task": "regression", "predictions": score}
+    assert list(prediction_table(single, str(rows)).columns) == ["predicted", "x", "predicted (model)"]
+
+
+def test_a_file_that_changed_or_a_folder_that_is_gone_is_said_and_nothing_is_written(tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("x\n1\n")
+    result = {"task": "regression", "predictions": format_predictions(np.array([[1.0], [2.0]]), "regression", [])}
+    with pytest.raises(DataError, match="holds 1 rows but there are 2 predictions"):
+        write_predictions(str(tmp_path / "p.csv"), result, str(rows))
+    with pytest.raises(OSError, match="the folder .*gone does not exist; choose another"):
+        write_predictions(str(tmp_path / "gone" / "p.csv"), result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.csv"]
+    assert write_predictions(str(tmp_path / "p.csv"), result) == 2
+    assert (tmp_path / "p.csv").read_text().splitlines() == ["sample,predicted", "0,1.0", "1,2.0"]
