@@ -290,6 +290,8 @@ def test_saved_predictions_keep_each_rows_own_columns_and_every_class_probabilit
     with qtbot.waitSignal(panel.predicted, timeout=5_000):
         fake_engine.finish(job_id, result)
     assert panel.save_button.isEnabled()
+    table_width, chart_width = panel.body.sizes()  # three narrow columns: the probability chart gets the rest
+    assert chart_width > 2 * table_width, (table_width, chart_width)
 
     saved = tmp_path / "out" / "customers_predictions.csv"
     saved.parent.mkdir()

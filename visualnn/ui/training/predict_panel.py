@@ -332,6 +332,7 @@ class PredictPanel(QWidget):
         self.bars_plot.enableAutoRange(axis="x")
         fill_table(self.table, [first, "predicted class", "confidence"],
                    [[p.get("file", i), p["label"], p["confidence"]] for i, p in enumerate(preds)])
+        self._fit_table_width(shrink=True)
         if preds:
             self.table.selectRow(0)
             self.show_bars(0)
@@ -397,8 +398,9 @@ class PredictPanel(QWidget):
             self.table.selectRow(0)
         self.show_bars(0)
 
-    def _fit_table_width(self) -> None:
-        """Widen the table to show every output's columns (up to two thirds of the panel); the chart takes the rest."""
+    def _fit_table_width(self, shrink: bool = False) -> None:
+        """Widen the table to show every output's columns (up to two thirds of the panel); the chart takes the rest.
+        ``shrink``: also narrow a table wider than its columns need (the chart had a sliver beside three columns)."""
         total = sum(self.body.sizes())
         if total <= 0:
             return
@@ -406,7 +408,7 @@ class PredictPanel(QWidget):
         wanted = (table.verticalHeader().width() + table.horizontalHeader().length() + 2 * table.frameWidth()
                   + table.verticalScrollBar().sizeHint().width())
         width = min(wanted, 2 * total // 3)
-        if width > self.body.sizes()[0]:
+        if width > self.body.sizes()[0] or shrink:
             self.body.setSizes([width, total - width])
 
     def shown_output(self) -> str | None:
