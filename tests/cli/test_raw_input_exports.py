@@ -30,9 +30,12 @@ truth = np.array([names.index(str(v)) for v in table.pop("target")])
 model = keras.models.load_model(f"{folder}/m.keras")
 keras_pred = model.predict(tf.data.Dataset.from_tensor_slices(dict(table)).batch(16), verbose=0).argmax(1)
 spec = json.load(open(f"{folder}/m.inputs.json"))
+def words(v, c):
+    return 1.0 if str(v).strip().lower() in c["true_words"] else 0.0 if str(v).strip().lower() in c["false_words"] else np.nan
 matrix = np.stack([
     table[c["name"]].map(lambda v, c=c: c["vocabulary"].index(v) if v in c["vocabulary"] else -1).to_numpy("float32")
-    if c["kind"] == "categorical" else table[c["name"]].to_numpy("float32")
+    if c["kind"] == "categorical" else table[c["name"]].map(lambda v, c=c: words(v, c)).to_numpy("float32")
+    if "true_words" in c else table[c["name"]].to_numpy("float32")
     for c in spec["columns"]
 ], axis=1)
 runner = Interpreter(model_path=f"{folder}/m.tflite").get_signature_runner()
@@ -112,13 +115,15 @@ def test_csv_with_a_text_column_exports_models_that_take_the_raw_rows(tmp_path: 
     colours = ["red", "rose", "white"]
     with open(tmp_path / "wine.csv", "w", newline="") as fh:
         out = csv.writer(fh)
-        out.writerow(["alcohol", "acidity", "colour", "sugar", "target"])
-        for _ in range(300):
+        out.writerow(["alcohol", "acidity", "colour", "sugar", "organic", "target"])
+        for i in range(300):
             k = int(rng.integers(0, 3))
             colour = colours[k] if rng.random() < 0.8 else colours[int(rng.integers(0, 3))]
-            # Raw values far from 0 +- 1: a model that needs scaled inputs gets them wrong.
+            # Raw values far from 0 +- 1: a model that needs scaled inputs gets them wrong. 'organic' is a yes/no
+            # column written as words (in two spellings; one row left empty), which the exported models take as such.
+            organic = "" if i == 5 else ("Yes" if k == 2 else "No") if i % 2 else ("y" if k == 2 else "n")
             out.writerow([round(11 + 1.5 * k + rng.normal(0, 0.3), 2), round(30 + 8 * k + rng.normal(0, 2), 1),
-                          colour, int(rng.integers(1, 40)), f"class_{k}"])
+                          colour, int(rng.integers(1, 40)), organic, f"class_{k}"])
     vnn = tmp_path / "wine.vnn"
     assert main(["new", "--template", "mlp_classifier", "--data", str(tmp_path / "wine.csv"), "--target", "target",
                  "-o", str(vnn)]) == 0
@@ -127,8 +132,9 @@ def test_csv_with_a_text_column_exports_models_that_take_the_raw_rows(tmp_path: 
     accuracy = evaluation["classification"]["accuracy"]
     assert accuracy > 0.7, "three classes: clearly above chance"
     spec = json.loads((tmp_path / "m.inputs.json").read_text())
-    assert [c["name"] for c in spec["columns"]] == ["alcohol", "acidity", "colour", "sugar"]
+    assert [c["name"] for c in spec["columns"]] == ["alcohol", "acidity", "colour", "sugar", "organic"]
     assert spec["columns"][2]["vocabulary"] == colours
+    assert spec["columns"][4]["true_words"] == ["t", "true", "y", "yes"]
 
     project = load_project(vnn)
     assert project.dataset is not None

@@ -27,10 +27,11 @@ def test_script_with_preprocessing_takes_raw_rows_and_matches_the_scaled_path(tm
     rng = np.random.default_rng(11)
     with open(tmp_path / "wine.csv", "w", newline="") as fh:
         out = csv.writer(fh)
-        out.writerow(["alcohol", "colour", "sugar", "target"])
-        for _ in range(120):
+        out.writerow(["alcohol", "colour", "sugar", "organic", "target"])
+        for i in range(120):
             out.writerow([round(float(rng.normal(12, 2)), 2), ["red", "rose", "white"][int(rng.integers(0, 3))],
-                          int(rng.integers(1, 40)), ["a", "b", "c"][int(rng.integers(0, 3))]])
+                          int(rng.integers(1, 40)), ["Yes", "no", "Y", "n"][i % 4],  # yes/no as words, any case
+                          ["a", "b", "c"][int(rng.integers(0, 3))]])
     vnn = tmp_path / "wine.vnn"
     assert main(["new", "--template", "mlp_classifier", "--data", str(tmp_path / "wine.csv"), "--target", "target",
                  "-o", str(vnn)]) == 0
@@ -52,6 +53,7 @@ def test_script_with_preprocessing_takes_raw_rows_and_matches_the_scaled_path(tm
 
     rows = load_csv_arrays(project.dataset.with_path(str(tmp_path / "wine.csv"))).positions["test"]
     table = pd.read_csv(tmp_path / "wine.csv").iloc[rows].drop(columns=["target"])
+    assert raw_model.input["organic"].dtype == "string"  # the words go in as the file holds them
     raw = raw_model.predict(tf.data.Dataset.from_tensor_slices(dict(table)).batch(8), verbose=0)
     np.testing.assert_allclose(raw, model.predict(x_test, verbose=0), atol=1e-5)
 

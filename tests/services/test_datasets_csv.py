@@ -297,3 +297,21 @@ def test_a_text_feature_with_a_different_value_in_every_row_is_flagged_unless_ig
     assert "'seen'" in said[1] and "set its role to ignore" in said[1]
     ignored = inspect_source(str(path), {"columns": {"customer_id": {"role": "ignore"}, "seen": {"role": "ignore"}}})
     assert not [p for p in ignored.problems if "different value" in p.message]  # 'group' (2 values) never was
+
+
+def test_new_rows_read_a_yes_no_column_with_every_word_training_read(tmp_path: Path) -> None:
+    """Training reads y/n, t/f, yes/no and true/false in any case; prediction used to know only yes/no and true/false,
+    so a model trained on a y/n column refused its own training file ("'y' is not a number")."""
+    rows = ["x,member,label"] + [f"{i % 5}.5,{['y', 'N', 'T', 'false'][i % 4]},{'a' if i % 3 else 'b'}" for i in range(24)]
+    out = arrays(write(tmp_path, "m.csv", "\n".join(rows) + "\n"), split={"val": 0.0, "stratify": False})
+    (member,) = [p for p in out.stats["features"] if p["name"] == "member"]
+    assert member["kind"] == "boolean" and member["text"] is True  # an exported model takes the words
+    x = transform_rows(out.stats, [[0.5, "y"], [0.5, " Yes "], [0.5, "n"], [0.5, "F"], [0.5, "NA"]])
+    assert x[:, 1].tolist() == [1.0, 1.0, 0.0, 0.0, member["fill"]]
+    np.testing.assert_array_equal(transform_rows(out.stats, [[r.split(",")[0], r.split(",")[1]] for r in rows[1:]]),
+                                  out.x["train"])
+    with pytest.raises(DataError, match="'maybe' is not a number"):
+        transform_rows(out.stats, [[0.5, "maybe"]])
+    numbers = arrays(write(tmp_path, "n.csv", "x,flag,label\n" + "".join(f"{i}.5,{i % 2},{'ab'[i % 2]}\n" for i in range(24))),
+                     split={"val": 0.0, "stratify": False}, columns={"flag": {"kind": "boolean"}})
+    assert "text" not in next(p for p in numbers.stats["features"] if p["name"] == "flag")  # 0/1: numbers in

@@ -42,6 +42,26 @@ from typing import Any, TypeVar
 SOURCE_KINDS = ("csv", "images", "numpy", "timeseries")
 ROLES = ("feature", "target", "ignore")
 COLUMN_KINDS = ("numeric", "categorical", "boolean")
+NULL_VALUES = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "-")
+"""The texts a table reads as a missing value (the table reader, prediction and the exported script alike)."""
+TRUE_WORDS = frozenset({"true", "yes", "y", "t"})
+FALSE_WORDS = frozenset({"false", "no", "n", "f"})
+"""A text column whose words (stripped, in any case) are all among these is a boolean column: true words read as 1,
+false words as 0. Training, prediction and the exported script read them alike."""
+
+
+def boolean_word(text: str) -> float | None:
+    """1.0 for a true word, 0.0 for a false word (stripped, in any case), None for any other text."""
+    word = text.strip().lower()
+    return 1.0 if word in TRUE_WORDS else 0.0 if word in FALSE_WORDS else None
+
+
+def boolean_spellings() -> list[tuple[str, float]]:
+    """The spellings an exported model reads in a yes/no column written as words, sorted, each with its value: every
+    word in lower case, upper case and capitalised (Keras's string lookups compare exactly; they cannot strip or
+    lower a value as the app does)."""
+    words = [(w, 1.0) for w in TRUE_WORDS] + [(w, 0.0) for w in FALSE_WORDS]
+    return sorted({s: v for w, v in words for s in (w, w.upper(), w.capitalize())}.items())
 CATEGORICAL_ENCODINGS = ("onehot", "index")
 MISSING_STRATEGIES = ("drop", "mean", "median", "most_frequent", "constant")
 SCALINGS = ("standardize", "minmax", "layer", "none")

@@ -36,8 +36,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from visualnn.core.dataset import FALSE_WORDS, TRUE_WORDS, boolean_spellings
 from visualnn.core.names import RAW_MODEL_NAME, input_key
 
+_WORDS = "/".join(f"{t}/{f}" for t, f in (("yes", "no"), ("true", "false"), ("y", "n"), ("t", "f")))
 NO_STRING_LOOKUPS = {"tflite": "TFLite", "onnx": "ONNX"}  # formats whose converters cannot take string lookups
 TABLE_INPUT = "features"  # the .tflite input of a table: one float32 value per column
 IMAGE_INPUT = "image"
@@ -148,6 +150,7 @@ def _columns_keras(plans: list[dict[str, Any]], inputs: dict[str, Any], taken: s
                    prefix: str) -> Any:
     """One raw Input per column of ``plans`` (added to ``inputs``) -> their encoded, scaled, concatenated row."""
     import keras
+    import numpy as np
     from keras import ops
 
     parts: list[Any] = []
@@ -174,14 +177,24 @@ def _columns_keras(plans: list[dict[str, Any]], inputs: dict[str, Any], taken: s
             feed.append(f"  {name!r}: text; one of {len(cats)} categories (others count as unseen, '' as missing)")
             inputs[name] = col
             continue
-        col = keras.Input(shape=(), dtype="float32", name=key)
-        value = ops.expand_dims(col, -1)
+        if plan.get("text"):  # a yes/no column written as words: the words in, 1 and 0 out (else missing)
+            col = keras.Input(shape=(), dtype="string", name=key)
+            spellings = boolean_spellings()
+            index = keras.layers.StringLookup(vocabulary=[w for w, _ in spellings], mask_token="", num_oov_indices=1,
+                                              name=f"{key}_lookup")(col)
+            values = ops.convert_to_tensor([np.nan, np.nan, *(v for _, v in spellings)], dtype="float32")
+            value = ops.expand_dims(ops.take(values, index), -1)
+            feed.append(f"  {name!r}: text, {_WORDS} in lower, upper or capitalised letters ('' or other text = "
+                        f"missing, filled with {plan['fill']:g})")
+        else:
+            col = keras.Input(shape=(), dtype="float32", name=key)
+            value = ops.expand_dims(col, -1)
+            what = "0 or 1" if plan["kind"] == "boolean" else "a number"
+            feed.append(f"  {name!r}: {what} as in the file (NaN = missing, filled with {plan['fill']:g})")
         parts.append(ops.where(ops.isnan(value), float(plan["fill"]), value))
         mean, variance = _scaling(plan)
         means.append(mean)
         variances.append(variance)
-        what = "0 or 1" if plan["kind"] == "boolean" else "a number"
-        feed.append(f"  {name!r}: {what} as in the file (NaN = missing, filled with {plan['fill']:g})")
         inputs[name] = col
     x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name=f"{prefix}columns")(parts)
     return keras.layers.Normalization(mean=means, variance=variances, name=f"{prefix}normalization")(x)
@@ -262,13 +275,19 @@ def _table_tflite(model: Any, stats: dict[str, Any], fmt: str = "tflite") -> Raw
         mean, variance = _scaling(plan)
         means.append(mean)
         variances.append(variance)
-        columns.append({"name": plan["name"], "kind": plan["kind"], "feed": "raw value", "fill": plan["fill"]})
+        if plan.get("text"):
+            columns.append({"name": plan["name"], "kind": "boolean", "feed": "1 for a true word, 0 for a false word "
+                            "(any case)", "true_words": sorted(TRUE_WORDS), "false_words": sorted(FALSE_WORDS),
+                            "fill": plan["fill"]})
+        else:
+            columns.append({"name": plan["name"], "kind": plan["kind"], "feed": "raw value", "fill": plan["fill"]})
     x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="columns")(parts)
     x = _normalize(x, means, variances)
     vocabulary = {
         "about": (
             f"Input {TABLE_INPUT!r} of the .{fmt} file: one float32 row per sample, one value per column in "
-            "this order. Numeric and boolean columns: the value as in the CSV file (true/yes = 1, false/no = 0). "
+            "this order. Numeric and boolean columns: the value as in the CSV file (a yes/no column written as words: "
+            "1 for its 'true_words', 0 for its 'false_words', in any case). "
             "Categorical columns: the 0-based position of the text in 'vocabulary', -1 for text not in it. "
             "NaN means missing: the model fills it as VisualNN did in training ('fill'). Scaling and one-hot "
             "encoding happen inside the model."
@@ -279,6 +298,10 @@ def _table_tflite(model: Any, stats: dict[str, Any], fmt: str = "tflite") -> Raw
     }
     order = ", ".join(c["name"] for c in columns)
     lines = [f"Feed input {TABLE_INPUT!r}: float32 rows of {len(columns)} raw values in column order: {order}."]
+    words = [c["name"] for c in columns if "true_words" in c]
+    if words:
+        lines.append(f"Yes/no columns written as words ({', '.join(words)}) go in as 1 (yes, true, y, t) or 0 (no, "
+                     "false, n, f), in any case.")
     cats = [c["name"] for c in columns if c["kind"] == "categorical"]
     if cats:
         lines.append(f"Text columns ({', '.join(cats)}) go in as their index in the vocabulary JSON beside the "
@@ -397,13 +420,7 @@ def raw_feed(stats: dict[str, Any], raw: Any, fmt: str) -> RawFeed:
         if fmt in NO_STRING_LOOKUPS and not stats.get("parts"):
             matrix = np.stack([_column_codes(p, columns[p["name"]]) for p in stats["features"]], axis=1)
             return RawFeed([matrix.astype("float32")], [np.arange(n)], n)
-        feed = {}
-        for plan in stats["features"]:
-            values = columns[plan["name"]]
-            if plan["kind"] == "categorical":
-                feed[plan["name"]] = np.array(["" if v is None else v for v in values], dtype=object)
-            else:
-                feed[plan["name"]] = values.astype("float32")
+        feed = {plan["name"]: _column_feed(plan, columns[plan["name"]], raw) for plan in stats["features"]}
         return RawFeed([feed], [np.arange(n)], n)
     if source == "images":
         return _image_feed(stats, list(raw))
@@ -416,9 +433,24 @@ def raw_feed(stats: dict[str, Any], raw: Any, fmt: str) -> RawFeed:
     return RawFeed([arr], [np.arange(len(arr))], int(len(arr)))
 
 
+def _column_feed(plan: dict[str, Any], values: Any, raw: Any) -> Any:
+    """One column as the raw-input model takes it: text as the file holds it ('' = missing), else float32 numbers.
+    ``values``: the column as :func:`~visualnn.services.datasets.tabular.raw_columns` read it; ``raw``: the rows."""
+    import numpy as np
+
+    from visualnn.services.datasets.tabular import is_missing
+
+    if plan["kind"] == "categorical":
+        return np.array(["" if v is None else v for v in values], dtype=object)
+    if plan.get("text"):  # a yes/no column written as words: the words themselves
+        name = plan["name"]
+        words = raw[name].tolist() if hasattr(raw, "columns") else [r.get(name) for r in raw]
+        return np.array(["" if is_missing(v) else str(v) for v in words], dtype=object)
+    return values.astype("float32")
+
+
 def _image_table_feed(stats: dict[str, Any], raw: Any) -> RawFeed:
     """Raw rows (key column = image paths, the feature columns) -> dicts of raw pixels and columns, by image size."""
-    import numpy as np
 
     from visualnn.services.datasets.tabular import raw_columns
 
@@ -426,9 +458,7 @@ def _image_table_feed(stats: dict[str, Any], raw: Any) -> RawFeed:
     images = _image_feed(stats, [str(p) for p in raw[key]])
     columns = raw_columns(stats, raw) if stats.get("features") else {}
     for plan in stats.get("features") or []:
-        values = columns[plan["name"]]
-        columns[plan["name"]] = (np.array(["" if v is None else v for v in values], dtype=object)
-                                 if plan["kind"] == "categorical" else values.astype("float32"))
+        columns[plan["name"]] = _column_feed(plan, columns[plan["name"]], raw)
     image_input = str(stats["image_input"])
     chunks = [{image_input: pixels, **{n: v[idx] for n, v in columns.items()}}
               for pixels, idx in zip(images.chunks, images.positions, strict=True)]

@@ -133,6 +133,7 @@ def _csv(spec: Any, table: Any, header: bool) -> dict[str, Any]:
     for p in plan:
         entry = {"name": p["name"], "kind": p["kind"], "missing": p["missing"]}
         entry.update({"encoding": p["encoding"]} if p["kind"] == "categorical" else {"scaling": p["scaling"]})
+        entry.update({"text": True} if p.get("text") else {})  # yes/no words: the saved model takes the words
         features.append(_named_input(entry, taken))
     targets = []
     for name in arrays.stats["targets"]:
@@ -193,7 +194,7 @@ def _column_groups(spec: Any, table: Any, header: bool, mapping: Any, ins: list[
     """Each Input's column group (with each column's kind, missing-value rule, encoding or scaling) and each
     output's target column and task, as the app reads them; an output in ``folders`` (its task) predicts the
     image's class folder instead of a column. ``taken``: raw Input names already used (the images' Input)."""
-    from visualnn.services.datasets.columns import analyze_column
+    from visualnn.services.datasets.columns import analyze_column, in_words
     from visualnn.services.datasets.tabular import _encode_targets, _missing_strategy
 
     folders = folders or {}
@@ -202,10 +203,12 @@ def _column_groups(spec: Any, table: Any, header: bool, mapping: Any, ins: list[
     for name in ins:
         features = []
         for col in mapping.groups[name]:
-            kind = spec.column(col).kind or analyze_column(col, table.column(col), spec.path, header, detail=False).kind
+            info = analyze_column(col, table.column(col), spec.path, header, detail=False)
+            kind = spec.column(col).kind or info.kind
             entry = {"name": col, "kind": kind, "missing": _missing_strategy(spec, col, kind)}
             entry.update({"encoding": spec.column(col).encoding} if kind == "categorical" else
                          {"scaling": spec.scaling() if kind == "numeric" else "none"})
+            entry.update({"text": True} if in_words(kind, info) else {})
             features.append(_named_input(entry, taken))
         inputs.append({"name": name, "features": features})
     own = spec if len(outs) == 1 else spec.with_options(task=None)

@@ -51,8 +51,29 @@ def encoded_columns(recipes, inputs):
             mean += [0.0] * width
             variance += [1.0] * width
         else:
-            column = keras.Input(shape=(), dtype="float32", name=input_name)
-            value = keras.ops.expand_dims(column, -1)
+            if recipe.get("text"):
+                # yes/no written as words: each word in lower, upper and capitalised
+                # letters; "" (missing) and other text read NaN, then are filled
+                words = [(w, 1.0) for w in TRUE_WORDS] + [(w, 0.0) for w in FALSE_WORDS]
+                spellings = sorted(
+                    {
+                        s: v for w, v in words for s in (w, w.upper(), w.capitalize())
+                    }.items()
+                )
+                column = keras.Input(shape=(), dtype="string", name=input_name)
+                index = keras.layers.StringLookup(
+                    vocabulary=[s for s, _ in spellings],
+                    mask_token="",
+                    num_oov_indices=1,
+                )(column)
+                table = [np.nan, np.nan] + [v for _, v in spellings]
+                value = keras.ops.take(
+                    keras.ops.convert_to_tensor(table, "float32"), index
+                )
+            else:
+                column = keras.Input(shape=(), dtype="float32", name=input_name)
+                value = column
+            value = keras.ops.expand_dims(value, -1)
             parts.append(keras.ops.where(keras.ops.isnan(value), recipe["fill"], value))
             scaled = recipe["scaling"] in ("standardize", "minmax")
             mean.append(recipe["center"] if scaled else 0.0)
@@ -66,7 +87,7 @@ CSV_LAYERS = '''
 def with_preprocessing(model):
     """The trained model behind Keras preprocessing layers: it takes raw columns, as VisualNN exports it.
 
-    One input per column (a dict; text as tf.string, numbers as float32, NaN = missing), then the
+    One input per column (a dict; text and yes/no words as tf.string, numbers as float32, NaN = missing), then the
     recipes of load_data(): missing values filled, StringLookup + CategoryEncoding for text columns,
     Normalization with the training split's statistics (min-max: mean = min, variance = range**2).
     """

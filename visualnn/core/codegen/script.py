@@ -32,7 +32,7 @@ from visualnn.core.codegen.literals import (
     string,
 )
 from visualnn.core.codegen.model_code import model_definition
-from visualnn.core.dataset import NO_TEST_LABEL
+from visualnn.core.dataset import FALSE_WORDS, NO_TEST_LABEL, NULL_VALUES, TRUE_WORDS
 from visualnn.core.finetune import FineTuneError, FineTunePlan, fine_tune_plan
 from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project import Project
@@ -338,8 +338,8 @@ def _image_table_block(data: dict[str, Any] | None) -> list[str]:
 
 def _table_words() -> list[str]:
     """The texts a table reads as missing, true and false (the data service's)."""
-    return [_assign("NULL_VALUES", ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "-"]),
-            _assign("TRUE_WORDS", ["true", "yes", "y", "t"]), _assign("FALSE_WORDS", ["false", "no", "n", "f"])]
+    return [_assign("NULL_VALUES", list(NULL_VALUES)),
+            _assign("TRUE_WORDS", sorted(TRUE_WORDS)), _assign("FALSE_WORDS", sorted(FALSE_WORDS))]
 
 
 def _csv_parts_settings(data: dict[str, Any] | None) -> list[str]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from visualnn.core.dataset import FALSE_WORDS, TRUE_WORDS
 from visualnn.core.tensors import is_identifier
 from visualnn.services.datasets.errors import DataError, Problem
 
 FLOAT32_MAX = 3.4028234663852886e38
 """The largest float32: models compute in float32, so a value beyond it becomes infinity (and a column's standard
 deviation infinite, which scales every value of the column to zero)."""
-TRUE_WORDS = frozenset({"true", "yes", "y", "t"})
-FALSE_WORDS = frozenset({"false", "no", "n", "f"})
 _MAX_BAD_ROWS = 5
 
 
@@ -65,6 +64,12 @@ def row_lines(rows: list[int], header: bool = True) -> str:
     return f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))} (line{'s' if len(rows) > 1 else ''} " + (
         ", ".join(str(r + offs) for r in rows) + ")"
     )
+
+
+def in_words(kind: str, info: ColumnInfo) -> bool:
+    """Whether a column read as ``kind`` is a yes/no column written as words (yes/no, true/false, ...), which an
+    exported model then takes as text (a 0/1 or true/false column it takes as numbers)."""
+    return kind == "boolean" and info.dtype in ("string", "large_string")
 
 
 def identifier_problem(info: ColumnInfo, path: str = "", kind: str | None = None) -> Problem | None:

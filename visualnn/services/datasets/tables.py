@@ -15,12 +15,11 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from visualnn.core.dataset import DEFAULT_MAX_BYTES, CsvOptions
+from visualnn.core.dataset import DEFAULT_MAX_BYTES, NULL_VALUES, CsvOptions
 from visualnn.core.tensors import human_bytes
 from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
 
 # Same list in the exported code (core/codegen), so the app and the script agree on what is missing.
-NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "-"]
 _SNIFF_BYTES = 64 * 1024
 MAX_COLUMNS = 10_000
 """The most columns a table may have. Parsing and analysing a column costs ~10 KB whatever its length, so a
@@ -269,7 +268,7 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
     # Quoted newlines need the slower chunker; a file without them at its start rarely has them later.
     parse = pcsv.ParseOptions(delimiter=fmt.delimiter, newlines_in_values=fmt.newlines_in_values)
     convert = pcsv.ConvertOptions(
-        decimal_point=fmt.decimal, null_values=NULL_VALUES, strings_can_be_null=True, quoted_strings_can_be_null=True,
+        decimal_point=fmt.decimal, null_values=list(NULL_VALUES), strings_can_be_null=True, quoted_strings_can_be_null=True,
     )
     try:
         if stream:

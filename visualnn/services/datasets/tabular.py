@@ -14,18 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from visualnn.core.column_groups import ColumnParts
-from visualnn.core.dataset import DatasetSpec
+from visualnn.core.dataset import NULL_VALUES, DatasetSpec, boolean_word
 from visualnn.core.tensors import detect_task
 from visualnn.services.datasets.columns import (
     ColumnInfo,
     analyze_column,
     closest_column,
+    in_words,
     numeric_values,
     text_values,
 )
 from visualnn.services.datasets.errors import DataError, Problem
 from visualnn.services.datasets.split import SplitIndices, draw_order, split_indices
-from visualnn.services.datasets.tables import NULL_VALUES, release
+from visualnn.services.datasets.tables import release
 
 
 @dataclass
@@ -380,6 +381,8 @@ def _fit_column(spec: DatasetSpec, name: str, info: ColumnInfo, train: Any, ever
     kind = _kind(spec, info)
     strategy = _missing_strategy(spec, name, kind)
     plan: dict[str, Any] = {"name": name, "kind": kind, "missing": strategy, "missing_count": int(info.n_missing)}
+    if in_words(kind, info):
+        plan["text"] = True  # an exported model takes the words
     if kind == "categorical":
         from collections import Counter
 
@@ -501,7 +504,7 @@ def _apply_numeric(values: Any, fill: Any, center: Any, scale: Any, may_miss: bo
 def raw_columns(stats: dict[str, Any], rows: Any) -> dict[str, Any]:
     """New rows (DataFrame, list of dicts, or list of lists in feature order) -> one raw column per feature.
 
-    Numeric and boolean columns become float64 arrays (missing = NaN; true/yes = 1, false/no = 0),
+    Numeric and boolean columns become float64 arrays (missing = NaN; a boolean's true words = 1, false words = 0),
     categorical columns object arrays of strings (missing = None), as :func:`transform_rows` reads them.
     """
     import numpy as np
@@ -525,8 +528,9 @@ def raw_columns(stats: dict[str, Any], rows: Any) -> dict[str, Any]:
             if v is None or is_missing(v):  # (None spelled out for the type checker)
                 vals.append(np.nan)
                 continue
-            if isinstance(v, str) and v.strip().lower() in ("true", "yes", "false", "no"):
-                vals.append(1.0 if v.strip().lower() in ("true", "yes") else 0.0)
+            word = boolean_word(v) if isinstance(v, str) and p["kind"] == "boolean" else None
+            if word is not None:  # yes/no, y/n, true/false, t/f: as training read the column
+                vals.append(word)
                 continue
             try:
                 vals.append(float(str(v).replace(",", ".")) if isinstance(v, str) else float(v))
