@@ -108,9 +108,18 @@ def _table_keras(model: Any, stats: dict[str, Any]) -> RawModel:
     inputs: dict[str, Any] = {}
     feed: list[str] = []
     x = _columns_keras(stats["features"], inputs, set(), feed, "")
-    lines = ["Feed a dict with one entry per column, each a 1-D batch (e.g. dict(dataframe) through "
-             "tf.data.Dataset.from_tensor_slices; text columns as tf.string):", *feed]
+    lines = [f"Feed a dict with one entry per column, each a 1-D batch (e.g. {_frame_feed(stats['features'])} through "
+             "tf.data.Dataset.from_tensor_slices; text columns as tf.string, a missing text as ''):", *feed]
     return RawModel(_finish(inputs, x, model, RAW_MODEL_NAME), lines, wrapped=True)
+
+
+def _frame_feed(plans: list[dict[str, Any]]) -> str:
+    """How a pandas DataFrame of the raw columns becomes the feed: pandas reads a missing text as NaN, which a string
+    tensor cannot hold, so the text columns get '' (the model's missing text) first."""
+    text = [p["name"] for p in plans if p["kind"] == "categorical" or p.get("text")]
+    if not text:
+        return "dict(dataframe)"
+    return "dict(dataframe.fillna({" + ", ".join(f"{name!r}: ''" for name in text) + "}))"
 
 
 def _csv_parts(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
@@ -130,8 +139,8 @@ def _csv_parts(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
     for tensor in model.inputs:
         name = str(tensor.name).split(":")[0]
         encoded.append(_group_keras(name, groups, inputs, taken, feed))
-    lines = ["Feed a dict with one entry per column, each a 1-D batch (e.g. dict(dataframe); text columns as "
-             "tf.string); the model groups the columns for its Inputs:", *feed]
+    lines = [f"Feed a dict with one entry per column, each a 1-D batch (e.g. {_frame_feed(stats['features'])}; text "
+             "columns as tf.string, a missing text as ''); the model groups the columns for its Inputs:", *feed]
     outputs = model(encoded if len(encoded) > 1 else encoded[0])
     return RawModel(keras.Model(inputs, outputs, name=RAW_MODEL_NAME), lines, wrapped=True)
 
@@ -236,7 +245,8 @@ def _image_table(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
             continue
         encoded.append(_group_keras(name, groups, inputs, taken, feed))
     lines = ["Feed a dict: the images' raw pixels under the image Input's name, and one entry per table column, "
-             "each a 1-D batch as the CSV holds it (text columns as tf.string):", *feed]
+             "each a 1-D batch as the CSV holds it (text columns as tf.string, a missing text as ''; from pandas: "
+             f"{_frame_feed(stats.get('features') or [])}):", *feed]
     outputs = model(encoded if len(encoded) > 1 else encoded[0])
     return RawModel(keras.Model(inputs, outputs, name=RAW_MODEL_NAME), lines, wrapped=True)
 

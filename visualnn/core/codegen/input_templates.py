@@ -87,9 +87,11 @@ CSV_LAYERS = '''
 def with_preprocessing(model):
     """The trained model behind Keras preprocessing layers: it takes raw columns, as VisualNN exports it.
 
-    One input per column (a dict; text and yes/no words as tf.string, numbers as float32, NaN = missing), then the
-    recipes of load_data(): missing values filled, StringLookup + CategoryEncoding for text columns,
-    Normalization with the training split's statistics (min-max: mean = min, variance = range**2).
+    One input per column (a dict; text and yes/no words as tf.string, '' = missing; numbers
+    as float32, NaN = missing), then the recipes of load_data(): missing values filled,
+    StringLookup + CategoryEncoding for text columns, Normalization with the training
+    split's statistics (min-max: mean = min, variance = range**2). From pandas, give the
+    text columns '' for a missing value first: dict(df.fillna({"colour": ""})).
     """
     inputs = {}
     x = encoded_columns(RECIPES, inputs)
