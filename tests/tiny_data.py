@@ -83,3 +83,13 @@ def churn_csv(path: Path, n: int = 200) -> Path:
             for i, (d, f, p, c, y) in enumerate(zip(days, fee, plan, calls, churn, strict=True))]
     path.write_text("customer_id,signup_date,monthly_fee,plan,support_calls,churn\n" + "\n".join(rows) + "\n")
     return path
+
+
+def quality_csv(path: Path, n: int = 300) -> Path:
+    """Four features and a wine-quality-like score: whole numbers 3..8, most of them 5 and 6."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(n, 4))
+    score = np.clip(np.round(5.6 + 0.8 * x[:, 0] - 0.5 * x[:, 1] + rng.normal(0, 0.6, n)), 3, 8).astype(int)
+    rows = [",".join(f"{v:.3f}" for v in row) + f",{s}" for row, s in zip(x, score, strict=True)]
+    path.write_text("alcohol,acid,sulphates,ph,quality\n" + "\n".join(rows) + "\n")
+    return path

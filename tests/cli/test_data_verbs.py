@@ -88,3 +88,15 @@ def test_new_ignores_identifier_columns_and_check_warns_when_one_is_used_again(
     assert [(i["code"], i["action"]) for i in issues] == [
         ("identifier-column", {"column": "customer_id", "role": "ignore"})]
     assert "'customer_id' of churn.csv has a different value in every row (200 of 200)" in issues[0]["message"]
+
+
+def test_new_with_a_regressor_on_whole_number_scores_predicts_the_score(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.tiny_data import quality_csv
+
+    out = tmp_path / "wine.vnn"
+    assert main(["new", "-t", "mlp_regressor", "--data", str(quality_csv(tmp_path / "wine.csv")), "-o", str(out)]) == 0
+    assert "so they are read as a number (task regression)" in capsys.readouterr().out
+    saved = json.loads(out.read_text())
+    assert saved["dataset"]["options"]["task"] == "regression" and saved["training"]["loss"] == "mean_squared_error"
+    assert [n["params"] for n in saved["graph"]["nodes"] if n["id"] == "dense_3"] == [{"units": 1}]

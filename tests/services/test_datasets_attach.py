@@ -223,3 +223,22 @@ def test_attaching_ignores_identifier_columns_nobody_set_up(tmp_path: Path) -> N
     project = attach_dataset(template("mlp_classifier").build(), str(data))
     assert project.dataset.column("customer_id").role == "ignore"
     assert inspect_to_attach(graph, str(three_class_csv(tmp_path)))[1] == []
+
+
+def test_whole_number_scores_are_read_as_a_number_for_a_model_that_predicts_one(tmp_path: Path) -> None:
+    from tests.tiny_data import quality_csv
+    from visualnn.services.datasets.attach import inspect_to_attach
+
+    data = str(quality_csv(tmp_path / "wine.csv"))
+    regressor = template("mlp_regressor").build().graph
+    info, notes = inspect_to_attach(regressor, data)
+    assert info.task == "regression" and info.options["task"] == "regression"
+    assert notes == ["The target 'quality' holds 6 whole numbers (3, 4, 5, 6, 7, 8), which are read as classes by "
+                     "default; the model predicts one number, so they are read as a number (task regression). For "
+                     "one class each instead, set the task to multiclass (Data panel, Split & pipeline: Task)."]
+    project = attach_dataset(template("mlp_regressor").build(), data)
+    assert project.training.loss == "mean_squared_error" and project.dataset.task() == "regression"
+    # A classifier keeps the classes; a task the person chose, and text classes, are left as they are.
+    assert inspect_to_attach(template("mlp_classifier").build().graph, data)[0].task == "multiclass"
+    assert inspect_to_attach(regressor, data, options={"task": "multiclass"})[0].task == "multiclass"
+    assert inspect_to_attach(regressor, str(three_class_csv(tmp_path)))[1] == []

@@ -275,3 +275,23 @@ def test_a_new_table_has_its_identifier_columns_ignored_and_the_person_can_take_
     dataset = panel.document.project.dataset
     assert (dataset.column("customer_id").role, dataset.column("signup_date").role) == ("ignore", "feature")
     assert panel.document.graph.node("input_1").params["shape"] == [205]
+
+
+def test_scores_are_read_as_a_number_for_a_regressor_and_the_task_can_be_chosen(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.tiny_data import quality_csv
+
+    doc = ProjectDocument(template("mlp_regressor").build())
+    panel = DataPanel(doc)
+    qtbot.addWidget(panel)
+    load(qtbot, panel, str(quality_csv(tmp_path / "wine.csv")))
+    assert "which are read as classes by default; the model predicts one number" in panel.status.text()
+    task = panel.settings.editors["task"]
+    assert task.currentText() == "regression" and "y: (300, 1)" in panel.tensor_view.toPlainText()
+    # The person wants classes after all: the Split & pipeline tab's Task, read again at once.
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        task.setCurrentText("multiclass")
+    assert panel.info.task == "multiclass" and panel.spec.task() == "multiclass"
+    assert "the data needs 6" in panel.shape_warning.text()
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        task.setCurrentText("auto")  # detected again: the setting leaves the project
+    assert "task" not in panel.spec.options and panel.info.task == "multiclass"

@@ -303,8 +303,8 @@ class DataPanel(QWidget, PartEdits):
             return  # cancelled or superseded
         from visualnn.services.datasets.facts import facts_of  # with the first result, not with the window
 
-        if self._new_source and self._ignore_identifiers(info):
-            return  # read again without them
+        if self._new_source and self._first_choices(info):
+            return  # read again as chosen
         self.info = info
         options = dict(info.options)
         stored = self._job_spec.image().table if self._job_spec is not None and info.kind == "images" else None
@@ -325,18 +325,19 @@ class DataPanel(QWidget, PartEdits):
                                                      "again; Apply to project to check the model against it.")
         self.inspected.emit(info)
 
-    def _ignore_identifiers(self, info: Any) -> bool:
-        """On a source picked afresh, give the identifier columns (an id, a timestamp, free text) the role ignore,
-        as ``visualnn new --data`` does, and read the data again; the note saying so comes with that reading."""
-        from visualnn.services.datasets.attach import identifier_features, identifier_note, ignoring
+    def _first_choices(self, info: Any) -> bool:
+        """On a source picked afresh, make the choices ``visualnn new --data`` makes (identifier columns ignored,
+        whole-number scores read as numbers for a model that predicts one) and read the data again; the notes saying
+        so come with that reading. False when there was nothing to choose."""
+        from visualnn.services.datasets.attach import attach_choices
 
         assert self.spec is not None
         self._new_source = False
-        names = identifier_features(info)
-        if not names:
+        options, notes = attach_choices(self.document.graph, info, dict(info.options))
+        if not notes:
             return False
-        self.spec = DatasetSpec(info.kind, self.spec.path, ignoring(dict(info.options), names))
-        self._added_note = identifier_note(names)
+        self.spec = DatasetSpec(info.kind, self.spec.path, options)
+        self._added_note = " ".join(notes)
         self.inspect()
         return True
 
@@ -453,7 +454,7 @@ class DataPanel(QWidget, PartEdits):
         else:
             self.spec = apply_setting(self.spec, key, value)
         self._update_code()
-        if key.startswith(("image.", "window.", "arrays.", "target_encoding", "split.")):
+        if key.startswith(("image.", "window.", "arrays.", "target_encoding", "split.", "task")):
             self._reinspect.start()  # shapes, suggestion or class-size warnings may change
 
     def _on_choose_table(self) -> None:

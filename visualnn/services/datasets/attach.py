@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from visualnn.core.backbone_checks import raw_pixel_options
-from visualnn.core.compile_options import DataFacts
+from visualnn.core.compile_options import DataFacts, output_layer
 from visualnn.core.data_checks import TENSOR_KIND, check_output_rank, check_target_scale
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.fixes import fix_command
@@ -203,12 +203,50 @@ def inspect_to_attach(
     options: dict[str, Any] | None = None,
 ) -> tuple[SourceInfo, list[str]]:
     """:func:`inspect_for`, with the identifier columns nobody set up (:func:`identifier_features`) set to ignore,
-    and the note that says so (``[]`` when there was none)."""
+    and whole-number scores read as numbers for a model built to predict one (:func:`scores_as_numbers`); and the
+    notes that say so (``[]`` when neither applied)."""
     info = inspect_for(graph, path, target, kind, options)
+    chosen, notes = attach_choices(graph, info, dict(options or {}))
+    if notes:
+        info = inspect_for(graph, path, target, kind, chosen)
+    return info, notes
+
+
+def attach_choices(graph: Graph, info: SourceInfo, options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """What attaching a table chooses on its first reading, for the model in ``graph``: ``options`` with the
+    identifier columns ignored (:func:`identifier_features`) and whole-number scores read as numbers
+    (:func:`scores_as_numbers`), and a note for each choice made (none: read it as it is)."""
+    notes: list[str] = []
     names = identifier_features(info)
-    if not names:
-        return info, []
-    return inspect_for(graph, path, target, kind, ignoring(dict(options or {}), names)), [identifier_note(names)]
+    if names:
+        options = ignoring(options, names)
+        notes.append(identifier_note(names))
+    scores = scores_as_numbers(graph, info, options)
+    if scores is not None:
+        options = dict(options, task="regression")
+        notes.append(scores)
+    return options, notes
+
+
+def scores_as_numbers(graph: Graph, info: SourceInfo, options: dict[str, Any]) -> str | None:
+    """Why a table's target of a few whole numbers (a 3..8 quality score) is read as a number, or None.
+
+    Such a target is taken for classes by default. A model whose single output is one unit without an activation
+    (the regressor templates) was built to predict a number: making it a classifier would silently change what the
+    person chose. Text classes, yes/no targets and a task the options set stay as they are.
+    """
+    if info.kind != "csv" or options.get("task") is not None or info.task != "multiclass" or len(info.targets) != 1:
+        return None
+    out = output_layer(graph)
+    if out is None or out[2] != 1 or (out[1] or "linear") != "linear":
+        return None
+    column = next((c for c in info.columns if c.name == info.targets[0]), None)
+    if column is None or column.kind != "numeric":
+        return None
+    return (f"The target {column.name!r} holds {len(info.class_names)} whole numbers ({', '.join(info.class_names)}), "
+            "which are read as classes by default; the model predicts one number, so they are read as a number "
+            "(task regression). For one class each instead, set the task to multiclass (Data panel, Split & pipeline: "
+            "Task).")
 
 
 def attach_dataset(

@@ -36,9 +36,12 @@ from visualnn.core.dataset import (
     RESCALES,
     ROLES,
     SCALINGS,
+    TASKS,
     DatasetSpec,
 )
 from visualnn.ui.data.image_table import ImageTableForm
+
+AUTO_TASK = "auto"
 
 
 class ColumnsTable(QTableWidget):
@@ -250,6 +253,7 @@ class SettingsForm(QWidget):
         prep = self._group(layout, "Preprocessing (statistics from the training split only)")
         self._choice(prep, "scaling", "Scale numeric features", SCALINGS)
         self._choice(prep, "missing.strategy", "Missing values", MISSING_STRATEGIES)
+        self._choice(prep, "task", "Task (auto: detected from the target)", (AUTO_TASK, *TASKS))
         self._choice(prep, "target_encoding", "Labels", CATEGORICAL_ENCODINGS)
         pipe = self._group(layout, "tf.data pipeline")
         self._int(pipe, "pipeline.batch_size", "Batch size", 1, 65536)
@@ -319,7 +323,8 @@ class SettingsForm(QWidget):
         values: dict[str, Any] = {
             "split.val": split.val, "split.test": split.test, "split.seed": split.seed, "split.stratify": split.stratify,
             "scaling": spec.scaling(), "missing.strategy": spec.missing().strategy,
-            "target_encoding": spec.target_encoding(), "pipeline.batch_size": pipe.batch_size,
+            "task": spec.task() or AUTO_TASK, "target_encoding": spec.target_encoding(),
+            "pipeline.batch_size": pipe.batch_size,
             "pipeline.shuffle": pipe.shuffle, "pipeline.shuffle_buffer": pipe.shuffle_buffer or 0,
             "pipeline.repeat": pipe.repeat, "pipeline.cache": pipe.cache, "pipeline.prefetch": pipe.prefetch,
             "image.height": image.image_size[0], "image.width": image.image_size[1],
@@ -368,6 +373,8 @@ def apply_setting(spec: DatasetSpec, key: str, value: Any) -> DatasetSpec:
     """A copy of ``spec`` with one dotted setting changed (``pipeline.shuffle_buffer`` 0 means automatic)."""
     if key == "pipeline.shuffle_buffer" and not value:
         value = None
+    if key == "task" and value in (AUTO_TASK, None):  # detected: the setting leaves the file
+        return DatasetSpec(spec.kind, spec.path, {k: v for k, v in spec.options.items() if k != "task"})
     if "." not in key:
         return spec.with_options(**{key: value})
     group, name = key.split(".", 1)
