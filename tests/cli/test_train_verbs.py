@@ -136,6 +136,17 @@ def test_bundled_images_example_trains_and_predicts(tmp_path: Path, capsys: Any)
     assert len(preds) == images and "zz_damaged.png" not in {p["file"] for p in preds}  # the others still predicted
     assert any("Skipped 1 unreadable image(s)" in w and "zz_damaged.png" in w for w in out["warnings"])
     assert sum(p["label"] == folder.name for p in preds) >= 0.6 * len(preds)
+    # The folder of class folders itself (a held-out set laid out as training reads one): every image, each named
+    # with its class folder, so the saved table can be checked against the truth.
+    shapes = work / "shapes"
+    assert main(["predict", str(path), str(shapes), "-o", str(tmp_path / "all.csv")]) == 0
+    import pandas as pd
+
+    saved = pd.read_csv(tmp_path / "all.csv")
+    everything = sorted(str(p.relative_to(shapes)) for p in shapes.rglob("*.png") if p.name != "zz_damaged.png")
+    assert sorted(saved["file"]) == everything
+    truth = saved["file"].str.split("/").str[0]
+    assert (saved["predicted"] == truth).mean() >= 0.6
 
 
 def test_evaluate_without_a_test_split_never_calls_it_test_and_predict_names_bad_columns(

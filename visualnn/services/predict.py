@@ -48,7 +48,7 @@ def read_raw(path: str, inputs: list[str] | None = None, csv: CsvOptions | None 
 
     lower = path.lower()
     if os.path.isdir(path):
-        return sorted(os.path.join(path, f) for f in os.listdir(path) if f.lower().endswith(IMAGE_SUFFIXES))
+        return folder_images(path)
     if lower.endswith(".npy"):
         return load_npy(path)
     if lower.endswith(".npz"):
@@ -61,6 +61,16 @@ def read_raw(path: str, inputs: list[str] | None = None, csv: CsvOptions | None 
     if lower.endswith(IMAGE_SUFFIXES):
         return [path]
     raise TrainingError(f"Cannot read {path!r} for prediction: use a CSV, .npy, .npz, an image or a folder of images.")
+
+
+def folder_images(root: str) -> list[str]:
+    """The images in ``root`` and its sub-folders (a folder of class folders, as training reads one), the top
+    folder's first, each folder's in name order; hidden folders are left out."""
+    found: list[str] = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found += [os.path.join(folder, f) for f in sorted(files) if f.lower().endswith(IMAGE_SUFFIXES)]
+    return found
 
 
 def lower_npz(path: str) -> bool:
