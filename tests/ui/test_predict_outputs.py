@@ -311,3 +311,31 @@ def test_saved_predictions_keep_each_rows_own_columns_and_every_class_probabilit
     assert "holds 1 rows but there are 3 predictions: the file changed since it was predicted. Predict it again" in \
         panel.status.text() and theme.ERROR in panel.status.styleSheet()
     assert not (tmp_path / "again.csv").exists()
+
+
+def test_an_image_model_predicts_a_folder_of_class_folders_and_saves_each_images_path(
+        shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Path) -> None:
+    from visualnn.core.compile_options import DataFacts
+    from visualnn.services.predict import format_predictions
+
+    panel, user, _chooser = _open(shell, qtbot, mlp_graph())
+    fake_engine.start()
+    assert not panel.folder_button.isVisible()  # a table model: no folders
+    shell.window.document.set_data_facts(DataFacts("classification", n_classes=2, input_kind="images",
+                                                   input_shape=(16, 16, 3), target_shape=(), source="pets"))
+    assert panel.folder_button.isVisible() and "(Open folder…)" in panel.sample_edit.placeholderText()
+    held_out = tmp_path / "held_out"
+    user.chooser.will_answer("folder", str(held_out))
+    user.click(panel.folder_button)
+    job_id, job_type, payload = fake_engine.jobs[-1]
+    assert job_type == "predict" and payload["input_path"] == str(held_out) and payload["rows"] is None
+    rows = format_predictions(np.array([[0.2], [0.9]]), "binary", ["cat", "dog"])
+    result = {"run_id": "r1", "task": "binary", "class_names": ["cat", "dog"], "warnings": [],
+              "predictions": [{"file": f, **r} for f, r in zip(["cat/1.png", "dog/7.png"], rows, strict=True)]}
+    with qtbot.waitSignal(panel.predicted, timeout=5_000):
+        fake_engine.finish(job_id, result)
+    assert _cells(panel.table) == [["cat/1.png", "cat", "0.8000"], ["dog/7.png", "dog", "0.9000"]]
+    user.chooser.will_answer("save_file", str(tmp_path / "held_out_predictions.csv"))
+    user.click(panel.save_button)
+    assert (tmp_path / "held_out_predictions.csv").read_text().splitlines() == [
+        "file,predicted,confidence,p(cat),p(dog)", "cat/1.png,cat,0.8,0.8,0.2", "dog/7.png,dog,0.9,0.1,0.9"]

@@ -106,6 +106,11 @@ class PredictPanel(QWidget):
         self.predict_button.clicked.connect(self._on_sample_edit_return)
         self.open_button = QPushButton("Open file…")
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.folder_button = QPushButton("Open folder…")
+        self.folder_button.setToolTip("Predict every image in a folder and its sub-folders (a folder of class "
+                                      "folders too); each prediction is named with its path in the folder")
+        self.folder_button.clicked.connect(self._on_folder_clicked)
+        self.folder_button.hide()  # image models only
         self.save_button = QPushButton("Save predictions…")
         self.save_button.setToolTip("Write the predictions to a CSV: each sample as given (a CSV's own columns, an "
                                     "image's file), then the predicted class and every class's probability, or the "
@@ -118,7 +123,7 @@ class PredictPanel(QWidget):
         self.status.setWordWrap(True)  # warnings about the input can be long; they wrap, never widening the window
         top = QHBoxLayout()
         for w in (QLabel("Run"), self.run_combo, self.sample_edit, self.predict_button, self.open_button,
-                  self.save_button):
+                  self.folder_button, self.save_button):
             top.addWidget(w)
 
         self.table = QTableWidget()
@@ -213,6 +218,8 @@ class PredictPanel(QWidget):
             untypable or self._sample_hint())
         self.open_button.setToolTip(f"Predict every sample in {request}." if several else
                                     "Predict every sample in a CSV, a .npy array, an image or several images.")
+        facts = self.document.data_facts
+        self.folder_button.setVisible(not several and facts is not None and facts.input_kind == "images")
 
     def _untypable(self) -> str | None:
         """What to open instead when one typed line cannot be a sample (images, windows of a series, video)."""
@@ -220,7 +227,7 @@ class PredictPanel(QWidget):
         if facts is None or facts.input_kind == "table":
             return None
         if facts.input_kind == "images":
-            return "This model takes images: open an image, several, or a folder of them (Open file…)"
+            return "This model takes images: open an image or several (Open file…), or a folder of them (Open folder…)"
         if facts.input_kind == "sequence":
             steps = f"{facts.input_shape[0]} " if facts.input_shape and facts.input_shape[0] else ""
             rows = f"a CSV of at least {steps}rows" if facts.source_kind == "timeseries" else "a .npy of sequences"
@@ -258,6 +265,11 @@ class PredictPanel(QWidget):
         elif paths:  # several images: their paths are the raw samples the image preprocessing reads
             self.predict(rows=list(paths))
 
+    def _on_folder_clicked(self) -> None:
+        path = chooser_for(self).folder(self, "Open a folder of images to predict", "")
+        if path:
+            self.predict(input_path=path)
+
     def _on_save_clicked(self) -> None:
         """Save the shown predictions as a CSV (``services.prediction_table``, as ``visualnn predict --output``)."""
         from visualnn.services.datasets.errors import DataError
@@ -266,8 +278,8 @@ class PredictPanel(QWidget):
         if self.result is None:
             return
         source = self._input_file
-        stem = os.path.splitext(os.path.basename(source))[0] if source else "samples"
-        start = os.path.join(os.path.dirname(source) if source else "", f"{stem}_predictions.csv")
+        stem = os.path.splitext(os.path.basename(os.path.normpath(source)))[0] if source else "samples"
+        start = os.path.join(os.path.dirname(os.path.normpath(source)) if source else "", f"{stem}_predictions.csv")
         path = chooser_for(self).save_file(self, "Save the predictions", start, "CSV files (*.csv)")
         if not path:
             return
