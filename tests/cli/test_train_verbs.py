@@ -329,3 +329,21 @@ def test_predictions_saved_from_the_cli_keep_the_ignored_id_beside_each_predicti
     assert main(["predict", str(path), str(tmp_path / "new.csv"), "--json"]) == 0  # the same predictions as printed
     printed = json.loads(capsys.readouterr().out)["predictions"]
     assert [p["label"] for p in printed] == saved["predicted"].tolist()
+
+
+def test_saved_forecasts_of_a_series_stand_beside_the_row_each_window_ends_at(tmp_path: Path, capsys: Any) -> None:
+    import pandas as pd
+
+    work = tmp_path / "series"
+    shutil.copytree(EXAMPLES / "timeseries", work)
+    path = work / "timeseries.vnn"
+    assert main(["train", str(path), "--epochs", "1"]) == 0
+    length = json.loads(path.read_text())["dataset"]["options"]["window"]["length"]
+    recent = pd.read_csv(work / "weather.csv").head(length + 9)
+    recent.to_csv(work / "recent.csv", index=False)
+    capsys.readouterr()
+    assert main(["predict", str(path), str(work / "recent.csv"), "-o", str(work / "forecast.csv")]) == 0
+    assert "Wrote 10 prediction(s)" in capsys.readouterr().out
+    saved = pd.read_csv(work / "forecast.csv")
+    assert list(saved.columns) == [*recent.columns, "predicted"]
+    pd.testing.assert_frame_equal(saved[recent.columns], recent.iloc[length - 1:].reset_index(drop=True))

@@ -49,3 +49,14 @@ def test_a_file_that_changed_or_a_folder_that_is_gone_is_said_and_nothing_is_wri
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.csv"]
     assert write_predictions(str(tmp_path / "p.csv"), result) == 2
     assert (tmp_path / "p.csv").read_text().splitlines() == ["sample,predicted", "0,1.0", "1,2.0"]
+
+
+def test_each_window_of_a_series_is_named_by_the_row_it_ends_at(tmp_path: Path) -> None:
+    rows = tmp_path / "recent.csv"
+    rows.write_text("hour,temp\n" + "".join(f"{h},{10 + h}.5\n" for h in range(10)))
+    values = format_predictions(np.arange(7, dtype=float).reshape(-1, 1), "regression", [])
+    table = prediction_table({"task": "regression", "predictions": values, "window_length": 4}, str(rows))
+    assert table["hour"].tolist() == [3, 4, 5, 6, 7, 8, 9]  # the first window ends at the 4th row, the last at the end
+    assert table["predicted"].tolist() == [0, 1, 2, 3, 4, 5, 6]
+    with pytest.raises(DataError, match="holds 10 rows but there are 8 predictions"):  # not this file's windows
+        prediction_table({"task": "regression", "predictions": values + values[:1], "window_length": 4}, str(rows))

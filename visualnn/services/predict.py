@@ -173,7 +173,11 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     rows = format_predictions(outputs, task, names, req.top_k)
     if files is not None:
         rows = [{"file": name, **row} for name, row in zip(files, rows, strict=True)]
-    return {"run_id": run.id, "task": task, "class_names": names, "predictions": rows, "warnings": warnings}
+    result = {"run_id": run.id, "task": task, "class_names": names, "predictions": rows, "warnings": warnings}
+    window = (getattr(data, "stats", None) or {}).get("window") if data is not None else None
+    if window and getattr(raw, "ndim", 2) != 3:  # rows of a series: one window ending at each row from the length-th
+        result["window_length"] = int(window["length"])
+    return result
 
 
 def _predict_parts(req: PredictRequest[Project], run_id: str, model: Any, data: Any, raw: Any, source: str | None,

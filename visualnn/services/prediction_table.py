@@ -3,7 +3,8 @@
 ``visualnn predict --output FILE.csv`` and the Predict tab's *Save predictions…* write the same table:
 
 * which sample each row is: a CSV's own columns as they were read (an id column the model ignores included, so
-  every prediction can be matched to its customer, order or sensor), an image's file, or the sample's number;
+  every prediction can be matched to its customer, order or sensor; for a time series, the row each window ends
+  at), an image's file, or the sample's number;
 * then, for each output (named ``<output>: ...`` when the model has several), the predicted class, its
   probability and one ``p(<class>)`` column per class; or the predicted value(s).
 """
@@ -49,6 +50,9 @@ def sample_columns(result: dict[str, Any], source: str | None, csv: CsvOptions |
         from visualnn.services.datasets.tables import read_table
 
         table = read_table(source, csv).table  # read as prediction read it: the same rows, in the same order
+        length = int(result.get("window_length") or 0)
+        if length and table.num_rows - length + 1 == n:  # a series: each window named by the row it ends at
+            table = table.slice(length - 1)
         if table.num_rows != n:
             raise DataError(f"{source} holds {table.num_rows:,} rows but there are {n:,} predictions: the file changed "
                             "since it was predicted. Predict it again, then save.", source)
