@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -295,3 +296,15 @@ def test_scores_are_read_as_a_number_for_a_regressor_and_the_task_can_be_chosen(
     with qtbot.waitSignal(panel.inspected, timeout=20000):
         task.setCurrentText("auto")  # detected again: the setting leaves the project
     assert "task" not in panel.spec.options and panel.info.task == "multiclass"
+
+
+def test_apply_waits_while_another_source_is_read(qtbot, panel: DataPanel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Apply while the next file was read combined the file's path with the previous file's inspection (its shapes,
+    its suggestion): both buttons wait for the reading."""
+    load(qtbot, panel, str(EXAMPLES / "tabular" / "penguins.csv"))
+    assert panel.apply_btn.isEnabled() and panel.suggest_btn.isEnabled()
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        panel.load_path(str(tmp_path.joinpath("wine.csv").write_text("a,b,c\n1,2,x\n3,4,y\n") and tmp_path / "wine.csv"))
+        assert panel.info is not None and os.path.basename(panel.info.path) == "penguins.csv"  # still on screen
+        assert not panel.apply_btn.isEnabled() and not panel.suggest_btn.isEnabled()
+    assert panel.apply_btn.isEnabled() and os.path.basename(panel.info.path) == "wine.csv"

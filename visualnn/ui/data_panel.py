@@ -126,7 +126,8 @@ class DataPanel(QWidget, PartEdits):
         status_widgets: tuple[QWidget, ...] = (self.progress, self.cancel_btn, self.status, self.relocate_btn)
         for sw in status_widgets:
             status_row.addWidget(sw, 1 if sw is self.status else 0)
-        self._set_busy(False)
+        self.progress.hide()  # not busy (the buttons _set_busy also refreshes come later)
+        self.cancel_btn.hide()
         self.relocate_btn.hide()
         self.location_note = QLabel("", self)  # data outside the project folder: a notice, not a problem
         self.location_note.setObjectName("dataLocationNote")
@@ -297,6 +298,10 @@ class DataPanel(QWidget, PartEdits):
         self.cancel_btn.setVisible(busy)
         if text is not None:
             self.status.setText(text)
+        # While a source is read, the inspection on screen may be of another one: Apply would mix the two.
+        self._refresh_buttons()
+        if busy:
+            self.suggest_btn.setEnabled(False)
 
     def _on_job_finished(self, job_id: int, info: Any, thumbs: dict[str, list[Any]]) -> None:
         if job_id != self._job or self.spec is None:
@@ -415,10 +420,10 @@ class DataPanel(QWidget, PartEdits):
             return
         text, enabled = suggestion_text(self.document, info)
         self.shape_warning.setText(text)
-        self.suggest_btn.setEnabled(enabled)
+        self.suggest_btn.setEnabled(enabled and not self._busy)
 
     def _refresh_buttons(self) -> None:
-        self.apply_btn.setEnabled(self.spec is not None and self.info is not None)
+        self.apply_btn.setEnabled(self.spec is not None and self.info is not None and not self._busy)
 
     # ------------------------------------------------------------------ intent -> working spec
     def _on_columns_column_edited(self, name: str, field: str, value: Any) -> None:
