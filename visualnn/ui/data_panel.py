@@ -79,7 +79,7 @@ class DataPanel(QWidget, PartEdits):
         self._job = 0
         self._busy = False
         self._added_note = ""  # what the panel just did (layers added, columns ignored), kept past an inspection
-        self._new_source = False  # a source picked afresh: its identifier columns are ignored once it is read
+        self._new_source = False  # a source picked afresh: attaching's first choices are made once it is read
         self._job_spec: DatasetSpec | None = None  # what the latest inspection was asked to read
         self._info_specs: tuple[DatasetSpec, ...] = ()  # the specs ``info`` describes (as asked, as completed)
         self._job_parts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the node names the inspection read
