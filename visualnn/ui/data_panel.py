@@ -298,10 +298,17 @@ class DataPanel(QWidget, PartEdits):
         self.cancel_btn.setVisible(busy)
         if text is not None:
             self.status.setText(text)
-        # While a source is read, the inspection on screen may be of another one: Apply would mix the two.
+        # While another source (or the same with other settings) is read, Apply would mix it with the inspection on
+        # screen: Apply and "Use suggested" wait. Reading the same again (the model's parts changed) leaves them be.
         self._refresh_buttons()
-        if busy:
+        if self._reading_another():
             self.suggest_btn.setEnabled(False)
+
+    def _reading_another(self) -> bool:
+        """Whether an inspection is on its way for data the inspection on screen does not describe."""
+        job = self._job_spec
+        return self._busy and (job is None or not any((s.kind, s.path, s.options) == (job.kind, job.path, job.options)
+                                                      for s in self._info_specs))
 
     def _on_job_finished(self, job_id: int, info: Any, thumbs: dict[str, list[Any]]) -> None:
         if job_id != self._job or self.spec is None:
@@ -420,10 +427,10 @@ class DataPanel(QWidget, PartEdits):
             return
         text, enabled = suggestion_text(self.document, info)
         self.shape_warning.setText(text)
-        self.suggest_btn.setEnabled(enabled and not self._busy)
+        self.suggest_btn.setEnabled(enabled and not self._reading_another())
 
     def _refresh_buttons(self) -> None:
-        self.apply_btn.setEnabled(self.spec is not None and self.info is not None and not self._busy)
+        self.apply_btn.setEnabled(self.spec is not None and self.info is not None and not self._reading_another())
 
     # ------------------------------------------------------------------ intent -> working spec
     def _on_columns_column_edited(self, name: str, field: str, value: Any) -> None:
