@@ -308,3 +308,12 @@ def test_apply_waits_while_another_source_is_read(qtbot, panel: DataPanel, tmp_p
         assert panel.info is not None and os.path.basename(panel.info.path) == "penguins.csv"  # still on screen
         assert not panel.apply_btn.isEnabled() and not panel.suggest_btn.isEnabled()
     assert panel.apply_btn.isEnabled() and os.path.basename(panel.info.path) == "wine.csv"
+    # An edit is read 250 ms later: from the edit on, Apply waits for that reading too.
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        panel.columns.editor("a", "role").setCurrentText("ignore")
+        assert not panel.apply_btn.isEnabled()
+    assert panel.apply_btn.isEnabled() and panel.info.features == ["b"]
+    # The same data read again (as for the model's parts when an Input is added): nothing to wait for.
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        panel.inspect()
+        assert panel.progress.isVisibleTo(panel) and panel.apply_btn.isEnabled()

@@ -283,7 +283,7 @@ class DataPanel(QWidget, PartEdits):
     def _on_document_graph_changed(self) -> None:
         """Inputs or outputs added, removed or renamed: the data's parts must be read again."""
         if self.spec is not None and (self._parts() != self._job_parts or self._shapes() != self._job_shapes):
-            self._reinspect.start()
+            self._read_again()
 
     def cancel(self) -> None:
         """Stop waiting for the running inspection; its result is ignored when it arrives."""
@@ -305,10 +305,20 @@ class DataPanel(QWidget, PartEdits):
             self.suggest_btn.setEnabled(False)
 
     def _reading_another(self) -> bool:
-        """Whether an inspection is on its way for data the inspection on screen does not describe."""
-        job = self._job_spec
-        return self._busy and (job is None or not any((s.kind, s.path, s.options) == (job.kind, job.path, job.options)
-                                                      for s in self._info_specs))
+        """Whether the working data is not what the inspection on screen describes and a reading of it is under way
+        or due (another file, or other settings, waiting the 250 ms before they are read)."""
+        spec = self.spec
+        if not (self._busy or self._reinspect.isActive()):
+            return False
+        return spec is None or not any((s.kind, s.path, s.options) == (spec.kind, spec.path, spec.options)
+                                       for s in self._info_specs)
+
+    def _read_again(self) -> None:
+        """Read the working data again shortly (edits in a row make one reading); Apply waits for it."""
+        self._reinspect.start()
+        self._refresh_buttons()
+        if self._reading_another():
+            self.suggest_btn.setEnabled(False)
 
     def _on_job_finished(self, job_id: int, info: Any, thumbs: dict[str, list[Any]]) -> None:
         if job_id != self._job or self.spec is None:
@@ -455,7 +465,7 @@ class DataPanel(QWidget, PartEdits):
             self.spec = apply_setting(self.spec, "window.target", name)
         else:
             self.spec = self.spec.with_column(name, **{field: value})
-        self._reinspect.start()
+        self._read_again()
 
     def _on_settings_edited(self, key: str, value: Any) -> None:
         if self.spec is None:
@@ -467,7 +477,7 @@ class DataPanel(QWidget, PartEdits):
             self.spec = apply_setting(self.spec, key, value)
         self._update_code()
         if key.startswith(("image.", "window.", "arrays.", "target_encoding", "split.", "task")):
-            self._reinspect.start()  # shapes, suggestion or class-size warnings may change
+            self._read_again()  # shapes, suggestion or class-size warnings may change
 
     def _on_choose_table(self) -> None:
         """Choose the per-image table: stored relative to the project, as the folder's path is on Apply."""

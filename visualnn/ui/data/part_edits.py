@@ -33,6 +33,7 @@ class PartEdits:
 
     if TYPE_CHECKING:
         def _describes_project_data(self, specs: tuple[DatasetSpec, ...]) -> bool: ...
+        def _read_again(self) -> None: ...
 
     def _parts(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The Input and output names the data must feed as named parts; empty for a one-input, one-output model
@@ -83,7 +84,7 @@ class PartEdits:
             self.document.push(SetDataset(spec))  # the document's dataset_changed reads the data again
         else:
             self.spec = spec
-            self._reinspect.start()
+            self._read_again()
 
     def _tick_series_target(self, column: str, ticked: bool) -> None:
         """A model with several outputs: the Columns tab's role ticks ``column`` as one of the target columns
@@ -159,7 +160,7 @@ class PartEdits:
             self.document.push(SetDataset(spec))  # the document's dataset_changed reads the data again
         else:
             self.spec = spec
-            self._reinspect.start()
+            self._read_again()
 
 
 __all__ = ["PartEdits"]
