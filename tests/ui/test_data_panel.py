@@ -288,6 +288,7 @@ def test_scores_are_read_as_a_number_for_a_regressor_and_the_task_can_be_chosen(
     assert "which are read as classes by default; the model predicts one number" in panel.status.text()
     task = panel.settings.editors["task"]
     assert task.currentText() == "regression" and "y: (300, 1)" in panel.tensor_view.toPlainText()
+    assert not panel.settings.editors["split.stratify"].isChecked()  # no classes to stratify by
     # The person wants classes after all: the Split & pipeline tab's Task, read again at once.
     with qtbot.waitSignal(panel.inspected, timeout=20000):
         task.setCurrentText("multiclass")

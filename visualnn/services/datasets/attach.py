@@ -224,6 +224,8 @@ def attach_choices(graph: Graph, info: SourceInfo, options: dict[str, Any]) -> t
     scores = scores_as_numbers(graph, info, options)
     if scores is not None:
         options = dict(options, task="regression")
+        if isinstance(options.get("split"), dict):  # the split suggested for classes: a number has none to stratify
+            options["split"] = dict(options["split"], stratify=False)
         notes.append(scores)
     return options, notes
 
