@@ -239,6 +239,22 @@ def test_a_regression_model_that_fits_its_data_is_offered_nothing(qtbot, tmp_pat
         assert panel.apply_suggestion()
     assert panel.status.text().startswith("csv: 600 samples"), panel.status.text()
     assert "A Rescaling(scale=156500, offset=454200) after dense_3" in panel.status.text()
+    # Two readings in a row (one running when "Use suggested" is clicked, one due after it, as when the model's
+    # change has the data read again): the note stays through both, "Reading …" included. The first reading's end
+    # had used it up and "Reading houses.csv…" replaced it (fresh-clone CI's price journey read it in between).
+    doc.undo_stack.undo()
+    note = "A Rescaling(scale=156500, offset=454200) after dense_3"
+    panel._reinspect.setInterval(60_000)  # the due reading starts when the test says, not 250 ms later under load
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        panel.inspect()
+        assert panel.apply_suggestion()
+        panel._read_again()
+    assert panel._reinspect.isActive() and note in panel.status.text(), panel.status.text()
+    panel._reinspect.stop()  # the reading that was due, started now (what the timer does 250 ms later)
+    with qtbot.waitSignal(panel.inspected, timeout=20000):
+        panel.inspect()
+        assert panel.status.text().startswith("Reading ") and note in panel.status.text(), panel.status.text()
+    assert note in panel.status.text(), panel.status.text()
 
 
 def test_imbalanced_classes_show_their_counts_and_the_suggestion_watches_the_rare_one(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

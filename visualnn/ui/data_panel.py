@@ -253,7 +253,8 @@ class DataPanel(QWidget, PartEdits):
                          list(self._job_parts[0]), list(self._job_parts[1]), self._job_shapes)
         job.signals.finished.connect(self._on_job_finished)
         job.signals.failed.connect(self._on_job_failed)
-        self._set_busy(True, f"Reading {os.path.basename(self.spec.path) or self.spec.path}…")
+        reading = f"Reading {os.path.basename(self.spec.path) or self.spec.path}…"
+        self._set_busy(True, "\n".join(t for t in (reading, self._added_note) if t))  # what was just done stays said
         if self._holding:
             self._held = job  # supersedes any held before it
         else:
@@ -337,7 +338,8 @@ class DataPanel(QWidget, PartEdits):
         # What the panel just did (layers added by Apply or "Use suggested", identifier columns ignored) outlives
         # an inspection that ends after it.
         self._set_busy(False, "\n".join(t for t in (summary_text(info), self._added_note) if t))
-        self._added_note = ""
+        if not self._reinspect.isActive():  # another reading due (the model changed meanwhile): it says it too
+            self._added_note = ""
         self.relocate_btn.hide()
         self._show(info, thumbs)
         if self._describes_project_data(self._info_specs):
