@@ -54,8 +54,9 @@ from visualnn.ui.data.fitting import (
 from visualnn.ui.data.image_table import choices_of
 from visualnn.ui.data.part_edits import PartEdits
 from visualnn.ui.data.parts import PartCards
+from visualnn.ui.data.spec_edits import SpecEdits
 from visualnn.ui.data.tensor_text import pipeline_text, summary_text, tensor_lines
-from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, ThumbnailGrid, apply_setting
+from visualnn.ui.data.widgets import ColumnsTable, PreviewTable, SettingsForm, ThumbnailGrid
 from visualnn.ui.data.worker import InspectJob
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.theme import muted_text_color
@@ -64,7 +65,7 @@ log = logging.getLogger(__name__)
 AUTO = "auto"
 
 
-class DataPanel(QWidget, PartEdits):
+class DataPanel(QWidget, PartEdits, SpecEdits):
     """Source picker, preview, column roles, tensor view, split/pipeline settings and equivalent code."""
 
     inspected = Signal(object)  # SourceInfo, after a successful inspection
@@ -444,54 +445,6 @@ class DataPanel(QWidget, PartEdits):
     def _refresh_buttons(self) -> None:
         self.apply_btn.setEnabled(self.spec is not None and self.info is not None and not self._reading_another())
 
-    # ------------------------------------------------------------------ intent -> working spec
-    def _on_columns_column_edited(self, name: str, field: str, value: Any) -> None:
-        if self.spec is None:
-            return
-        if field in ("input", "output"):
-            self._set_column_option(name, field, value)
-            return
-        if field == "role" and value == "target" and self.spec.kind == "csv" and len(self._parts()[1]) > 1:
-            self.spec = self.spec.with_column(name, role="target")  # several outputs: one target column each
-        elif field == "role" and value == "target" and self.spec.kind == "csv":
-            # One target by default: the previous implicit target becomes a feature again.
-            spec = self.spec
-            for other in self.info.targets if self.info is not None else []:
-                if other != name:
-                    spec = spec.with_column(other, role="feature")
-            self.spec = spec.with_column(name, role="target")
-        elif field == "role" and self.spec.kind == "timeseries" and len(output_names(self.document.graph)) > 1:
-            self._tick_series_target(name, value == "target")
-            return
-        elif field == "role" and self.spec.kind == "timeseries" and value == "target":
-            self.spec = apply_setting(self.spec, "window.target", name)
-        else:
-            self.spec = self.spec.with_column(name, **{field: value})
-        self._read_again()
-
-    def _on_settings_edited(self, key: str, value: Any) -> None:
-        if self.spec is None:
-            return
-        if key.startswith("image.") and value is None:  # "auto" / no table: the setting leaves the file
-            image = {k: v for k, v in dict(self.spec.options.get("image") or {}).items() if k != key[6:]}
-            self.spec = self.spec.with_options(image=image)
-        else:
-            self.spec = apply_setting(self.spec, key, value)
-        self._update_code()
-        if key.startswith(("image.", "window.", "arrays.", "target_encoding", "split.", "task")):
-            self._read_again()  # shapes, suggestion or class-size warnings may change
-
-    def _on_choose_table(self) -> None:
-        """Choose the per-image table: stored relative to the project, as the folder's path is on Apply."""
-        if self.spec is None:
-            return
-        start = os.path.dirname(self.spec.path)
-        path = chooser_for(self).open_file(self, "Choose the per-image table (one row per image)", start,
-                                           "Tables (*.csv *.tsv *.txt);;All files (*)")
-        if path:
-            project = self.document.project
-            self._on_settings_edited("image.table", relative_data_path(project, path) if project.path else path)
-
     # ------------------------------------------------------------------ commands
     def apply(self) -> bool:
         """Store the working spec in the project; the Input shape follows the data (one undo step).
@@ -586,6 +539,17 @@ class DataPanel(QWidget, PartEdits):
             return False
         want = (dataset.kind, resolve_data_path(self.document.project, dataset.path), _with_split(dataset).options)
         return any((s.kind, s.path, s.options) == want for s in specs)
+
+    def _on_choose_table(self) -> None:
+        """Choose the per-image table: stored relative to the project, as the folder's path is on Apply."""
+        if self.spec is None:
+            return
+        start = os.path.dirname(self.spec.path)
+        path = chooser_for(self).open_file(self, "Choose the per-image table (one row per image)", start,
+                                           "Tables (*.csv *.tsv *.txt);;All files (*)")
+        if path:
+            project = self.document.project
+            self._on_settings_edited("image.table", relative_data_path(project, path) if project.path else path)
 
     def _on_file_clicked(self) -> None:
         path = chooser_for(self).open_file(
