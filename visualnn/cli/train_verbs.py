@@ -288,12 +288,11 @@ def predict_main(args: argparse.Namespace) -> int:
 def _save_predictions(args: argparse.Namespace, project: Project, out: dict[str, Any]) -> int:
     """``predict --output``: the predictions table (``services.prediction_table``) written to the file."""
     from visualnn.services.datasets.errors import DataError
+    from visualnn.services.predict import table_csv
     from visualnn.services.prediction_table import write_predictions
 
-    spec = project.dataset
     try:
-        n = write_predictions(args.output, out, os.path.abspath(args.input),
-                              spec.csv() if spec is not None and spec.kind == "csv" else None)
+        n = write_predictions(args.output, out, os.path.abspath(args.input), table_csv(project.dataset))
     except OSError as exc:
         return _fail(str(exc))
     except DataError as exc:

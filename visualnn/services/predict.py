@@ -63,6 +63,12 @@ def read_raw(path: str, inputs: list[str] | None = None, csv: CsvOptions | None 
     raise TrainingError(f"Cannot read {path!r} for prediction: use a CSV, .npy, .npz, an image or a folder of images.")
 
 
+def table_csv(spec: Any) -> CsvOptions | None:
+    """How the training table was read (delimiter, decimal mark, encoding, header), for reading a CSV of new rows
+    alike; None when the project's data is not a table."""
+    return spec.csv() if spec is not None and spec.kind == "csv" else None
+
+
 def folder_images(root: str) -> list[str]:
     """The images in ``root`` and its sub-folders (a folder of class folders, as training reads one), the top
     folder's first, each folder's in name order; hidden folders are left out."""
@@ -116,7 +122,7 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     source = resolve_path(req.input_path, req.base_dir) if req.rows is None and req.input_path else None
     spec = req.project.dataset
     image_table = spec is not None and spec.kind == "images" and spec.image().table is not None
-    csv_options = spec.csv() if spec is not None and spec.kind == "csv" else None
+    csv_options = table_csv(spec)
     raw: Any = req.rows if source is None else read_raw(source, None if image_table else ins, csv_options)
     task = str(run.extra.get("task") or "classification")
     names = list(run.extra.get("class_names") or [])

@@ -39,7 +39,7 @@ from typing import Any
 from visualnn.core.dataset import FALSE_WORDS, TRUE_WORDS, boolean_spellings
 from visualnn.core.names import RAW_MODEL_NAME, input_key
 
-_WORDS = "/".join(f"{t}/{f}" for t, f in (("yes", "no"), ("true", "false"), ("y", "n"), ("t", "f")))
+_WORDS = f"{'/'.join(sorted(TRUE_WORDS))} (1) or {'/'.join(sorted(FALSE_WORDS))} (0)"  # core's words, as told
 NO_STRING_LOOKUPS = {"tflite": "TFLite", "onnx": "ONNX"}  # formats whose converters cannot take string lookups
 TABLE_INPUT = "features"  # the .tflite input of a table: one float32 value per column
 IMAGE_INPUT = "image"
@@ -310,8 +310,7 @@ def _table_tflite(model: Any, stats: dict[str, Any], fmt: str = "tflite") -> Raw
     lines = [f"Feed input {TABLE_INPUT!r}: float32 rows of {len(columns)} raw values in column order: {order}."]
     words = [c["name"] for c in columns if "true_words" in c]
     if words:
-        lines.append(f"Yes/no columns written as words ({', '.join(words)}) go in as 1 (yes, true, y, t) or 0 (no, "
-                     "false, n, f), in any case.")
+        lines.append(f"Yes/no columns written as words ({', '.join(words)}) go in as {_WORDS}, in any case.")
     cats = [c["name"] for c in columns if c["kind"] == "categorical"]
     if cats:
         lines.append(f"Text columns ({', '.join(cats)}) go in as their index in the vocabulary JSON beside the "

@@ -273,6 +273,7 @@ class PredictPanel(QWidget):
     def _on_save_clicked(self) -> None:
         """Save the shown predictions as a CSV (``services.prediction_table``, as ``visualnn predict --output``)."""
         from visualnn.services.datasets.errors import DataError
+        from visualnn.services.predict import table_csv
         from visualnn.services.prediction_table import write_predictions
 
         if self.result is None:
@@ -283,10 +284,9 @@ class PredictPanel(QWidget):
         path = chooser_for(self).save_file(self, "Save the predictions", start, "CSV files (*.csv)")
         if not path:
             return
-        spec = self.document.project.dataset
         try:
-            n = write_predictions(path, self.result, source, spec.csv() if spec is not None and spec.kind == "csv"
-                                  else None, self._shown_outputs or None)
+            n = write_predictions(path, self.result, source, table_csv(self.document.project.dataset),
+                                  self._shown_outputs or None)
         except (OSError, DataError) as exc:
             self._set_status(str(exc), error=True)
             return
