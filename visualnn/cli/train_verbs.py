@@ -288,8 +288,7 @@ def predict_main(args: argparse.Namespace) -> int:
 def _save_predictions(args: argparse.Namespace, project: Project, out: dict[str, Any]) -> int:
     """``predict --output``: the predictions table (``services.prediction_table``) written to the file."""
     from visualnn.services.datasets.errors import DataError
-    from visualnn.services.predict import table_csv
-    from visualnn.services.prediction_table import write_predictions
+    from visualnn.services.prediction_table import table_csv, write_predictions
 
     try:
         n = write_predictions(args.output, out, os.path.abspath(args.input), table_csv(project.dataset))

@@ -18,6 +18,7 @@ from visualnn.core.project import Project
 from visualnn.core.protocol import PredictRequest
 from visualnn.services.datasets.errors import DataError
 from visualnn.services.evaluation import class_probabilities, pick_run
+from visualnn.services.prediction_table import table_csv
 from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
@@ -61,12 +62,6 @@ def read_raw(path: str, inputs: list[str] | None = None, csv: CsvOptions | None 
     if lower.endswith(IMAGE_SUFFIXES):
         return [path]
     raise TrainingError(f"Cannot read {path!r} for prediction: use a CSV, .npy, .npz, an image or a folder of images.")
-
-
-def table_csv(spec: Any) -> CsvOptions | None:
-    """How the training table was read (delimiter, decimal mark, encoding, header), for reading a CSV of new rows
-    alike; None when the project's data is not a table."""
-    return spec.csv() if spec is not None and spec.kind == "csv" else None
 
 
 def folder_images(root: str) -> list[str]:

@@ -18,6 +18,12 @@ from visualnn.core.dataset import CsvOptions
 from visualnn.services.datasets.errors import DataError
 
 
+def table_csv(spec: Any) -> CsvOptions | None:
+    """How the training table was read (delimiter, decimal mark, encoding, header), for reading a CSV of new rows
+    alike; None when the project's data is not a table."""
+    return spec.csv() if spec is not None and spec.kind == "csv" else None
+
+
 def prediction_columns(result: dict[str, Any], order: list[str] | None = None) -> list[tuple[str, list[Any]]]:
     """The prediction part of the table: (header, one value per sample) for each output, in ``order`` (the model's
     output names; default: the result's)."""
@@ -110,4 +116,4 @@ def write_predictions(path: str, result: dict[str, Any], source: str | None = No
     return len(table)
 
 
-__all__ = ["prediction_columns", "prediction_table", "sample_columns", "write_predictions"]
+__all__ = ["prediction_columns", "prediction_table", "sample_columns", "table_csv", "write_predictions"]

@@ -273,8 +273,7 @@ class PredictPanel(QWidget):
     def _on_save_clicked(self) -> None:
         """Save the shown predictions as a CSV (``services.prediction_table``, as ``visualnn predict --output``)."""
         from visualnn.services.datasets.errors import DataError
-        from visualnn.services.predict import table_csv
-        from visualnn.services.prediction_table import write_predictions
+        from visualnn.services.prediction_table import table_csv, write_predictions
 
         if self.result is None:
             return
