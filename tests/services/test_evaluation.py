@@ -11,7 +11,8 @@ from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
 
 
 def test_confusion_and_per_class_report() -> None:
-    from visualnn.services.evaluation import confusion_matrix, per_class_report
+    from visualnn.core.decision import per_class_report
+    from visualnn.services.evaluation import confusion_matrix
 
     cm = confusion_matrix([0, 0, 1, 1, 2, 2], [0, 1, 1, 1, 2, 0], 3)
     assert cm == [[1, 1, 0], [0, 2, 0], [1, 0, 1]]
@@ -30,6 +31,31 @@ def test_most_confidently_wrong_first_and_binary_sigmoid() -> None:
     assert rep["accuracy"] == 0.5 and rep["confusion"] == [[1, 2], [0, 1]]
 
 
+def test_a_yes_no_report_decides_at_its_threshold_and_counts_every_other() -> None:
+    import numpy as np
+
+    from visualnn.core.decision import confusion_at, grid
+    from visualnn.services.evaluation import classification_report, threshold_curve
+
+    rng = np.random.default_rng(2)
+    y = (rng.random(500) < 0.25).astype(int)
+    p = np.clip(0.3 * y + 0.7 * rng.random(500), 0, 1).round(2)  # rounded: many ties, some on grid thresholds
+    rep = classification_report(y, p.reshape(-1, 1), ["no", "yes"], threshold=0.3)
+    pred = (p > 0.3).astype(int)
+    assert rep["threshold"] == 0.3 and rep["accuracy"] == float(np.mean(pred == y))
+    assert rep["confusion"] == [[int(np.sum((y == a) & (pred == b))) for b in (0, 1)] for a in (0, 1)]
+    curve = rep["curve"]
+    for t in grid():  # every count as the rule gives it, ties on the threshold included
+        q = p > t
+        assert confusion_at(curve, t) == [[int(np.sum(~q & (y == 0))), int(np.sum(q & (y == 0)))],
+                                          [int(np.sum(~q & (y == 1))), int(np.sum(q & (y == 1)))]]
+    pairs = [(a, b) for a in p[y == 1] for b in p[y == 0]]  # ROC AUC by its definition
+    assert curve["roc_auc"] == pytest.approx(np.mean([1.0 if a > b else 0.5 if a == b else 0.0 for a, b in pairs]))
+    assert threshold_curve(np.ones(4), np.full(4, 0.7))["roc_auc"] is None  # a single class has no ROC curve
+    assert "threshold" not in classification_report([0, 1, 2], np.eye(3), ["a", "b", "c"])  # more classes: argmax
+    assert classification_report(y, p.reshape(-1, 1), ["no", "yes"])["threshold"] == 0.5
+
+
 def test_regression_report() -> None:
     from visualnn.services.evaluation import regression_report
 
@@ -45,6 +71,13 @@ def test_prediction_formatting() -> None:
     rows = format_predictions([[0.1, 0.7, 0.2]], "classification", ["a", "b", "c"], top_k=2)
     assert rows[0]["label"] == "b" and rows[0]["top"] == [["b", 0.7], ["c", 0.2]]
     assert format_predictions([[1.5]], "regression", []) == [{"values": [1.5]}]
+    # A yes/no output names its second class above the threshold, with that class's probability as confidence.
+    low = format_predictions([[0.35], [0.25]], "binary", ["no", "yes"], threshold=0.3)
+    assert [r["label"] for r in low] == ["yes", "no"] and low[0]["confidence"] == 0.35
+    assert low[0]["top"][0][0] == "no"  # the classes still listed by probability
+    assert [r["label"] for r in format_predictions([[0.35], [0.5]], "binary", ["no", "yes"])] == ["no", "no"]
+    two = format_predictions([[0.6, 0.4]], "multiclass", ["cat", "dog"], threshold=0.3)  # a softmax of two
+    assert two[0]["label"] == "dog" and two[0]["confidence"] == 0.4
 
 
 @pytest.mark.tf

@@ -339,3 +339,25 @@ def test_an_image_model_predicts_a_folder_of_class_folders_and_saves_each_images
     user.click(panel.save_button)
     assert (tmp_path / "held_out_predictions.csv").read_text().splitlines() == [
         "file,predicted,confidence,p(cat),p(dog)", "cat/1.png,cat,0.8,0.8,0.2", "dog/7.png,dog,0.9,0.1,0.9"]
+
+
+def test_a_kept_threshold_decides_the_predicted_classes_and_the_status_says_so(
+        shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Path) -> None:
+    from visualnn.services.predict import format_predictions
+
+    panel, user, _chooser = _open(shell, qtbot, mlp_graph())
+    fake_engine.start()
+    rows = tmp_path / "customers.csv"
+    rows.write_text("fee,plan\n31.5,basic\n72.0,pro\n48.25,basic\n")
+    user.chooser.will_answer("open_files", [str(rows)])
+    user.click(panel.open_button)
+    job_id, _job_type, _payload = fake_engine.jobs[-1]
+    result = {"run_id": "r1", "task": "binary", "class_names": ["No", "Yes"], "warnings": [],
+              "thresholds": {"dense_2": 0.3},
+              "predictions": format_predictions(np.array([[0.1], [0.8], [0.45]]), "binary", ["No", "Yes"],
+                                                threshold=0.3)}
+    with qtbot.waitSignal(panel.predicted, timeout=5_000):
+        fake_engine.finish(job_id, result)
+    assert panel.status.text().endswith("Decision: 'Yes' when p('Yes') > 0.3, else 'No' (kept for the run).")
+    assert [panel.table.item(r, 1).text() for r in range(3)] == ["No", "Yes", "Yes"]  # 0.45 is a Yes at 0.3
+    assert panel.table.item(2, 2).text() == "0.4500"  # the confidence is the predicted class's probability

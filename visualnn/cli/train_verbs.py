@@ -48,6 +48,12 @@ def register(sub: Any) -> None:
     p.add_argument("file", help="the .vnn project file")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
     p.add_argument("--split", default="test", choices=("test", "val", "train"), help="which split to score (test: the validation split when there is no test split)")
+    p.add_argument("--threshold", type=_threshold, metavar="T",
+                   help="a yes/no output predicts its second class where that class's probability is above T "
+                        "(default: the threshold kept for the run, else 0.5)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep --threshold for the run in the project file: predict, the Predict tab and exports then "
+                        "decide at it (choose it on --split val: the test split's figures stay honest)")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=evaluate_main, tensorflow=True)
 
@@ -56,11 +62,24 @@ def register(sub: Any) -> None:
     p.add_argument("input", help="CSV file, .npy/.npz array, image, or folder of images (a model with several "
                                  "Inputs: an .npz with one array per Input name)")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
+    p.add_argument("--threshold", type=_threshold, metavar="T",
+                   help="a yes/no output predicts its second class where that class's probability is above T "
+                        "(default: the threshold kept for the run, else 0.5)")
     p.add_argument("--json", action="store_true", help="print predictions as JSON")
     p.add_argument("-o", "--output", metavar="FILE.csv",
                    help="write the predictions to a CSV: each sample as given (a CSV's own columns, an image's file), "
                         "then the predicted class, its probability and each class's, or the predicted values")
     p.set_defaults(func=predict_main, tensorflow=True)
+
+
+def _threshold(text: str) -> float:
+    """argparse type of ``--threshold``: a number strictly between 0 and 1."""
+    from visualnn.core.decision import parse_threshold
+
+    try:
+        return parse_threshold(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _load(path: str) -> tuple[Project, str]:
@@ -193,19 +212,26 @@ def evaluate_main(args: argparse.Namespace) -> int:
     from visualnn.services.evaluation import run_evaluation
     from visualnn.services.training_common import TrainingError
 
+    if args.keep and args.threshold is None:
+        return _fail("--keep keeps the threshold given with --threshold T; give one (a number between 0 and 1).",
+                     ExitCode.BAD_INPUT)
     try:
         project, base_dir = _load(args.file)
     except ProjectFileError as exc:
         return _fail(str(exc), ExitCode.BAD_INPUT)
     try:
         report = run_evaluation(EvaluateRequest(project=project, base_dir=base_dir, run_id=args.run_id,
-                                                split=args.split))
+                                                split=args.split, threshold=args.threshold))
     except ProjectFileError as exc:
         return _fail(str(exc), ExitCode.BAD_INPUT)
     except (OSError, ValueError, TrainingError) as exc:
         return _fail(str(exc))
     for warning in report.get("warnings", []):
         print(f"visualnn: warning: {warning}", file=sys.stderr)
+    if args.keep:
+        code = _keep_threshold(args, project, report)
+        if code:
+            return code
     if args.json:
         print(json.dumps(report, indent=2))
         return int(ExitCode.OK)
@@ -221,11 +247,39 @@ def evaluate_main(args: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
+def _keep_threshold(args: argparse.Namespace, project: Project, report: dict[str, Any]) -> int:
+    """``evaluate --threshold T --keep``: record T for the run's yes/no outputs in the project file (0: done)."""
+    from visualnn.core.commands import CommandError, SetRunThreshold, UndoStack
+    from visualnn.core.project.io import save_project
+
+    heads = report.get("outputs") or {"": report}
+    binary = [str(cls["output"]) for head in heads.values() if "threshold" in (cls := head.get("classification") or {})]
+    if not binary:
+        return _fail(f"Run {report['run_id']} has no yes/no output, so there is no threshold to keep: a classifier of "
+                     "more classes predicts its most probable class.", ExitCode.BAD_INPUT)
+    run = next(r for r in project.runs if r.id == report["run_id"])
+    stack = UndoStack(project)
+    try:
+        for name in binary:
+            stack.push(SetRunThreshold(run.id, name, args.threshold))
+        save_project(project, args.file)
+    except (CommandError, OSError, ValueError) as exc:
+        return _fail(f"The threshold was not kept: {exc}", ExitCode.BAD_INPUT)
+    if report.get("split") == "test":
+        print("visualnn: warning: this threshold was chosen by looking at the test split, whose figures are now "
+              "optimistic; choose it on the validation split (--split val) and read the test split's figures after.",
+              file=sys.stderr)
+    print(f"Kept threshold {args.threshold:g} for run {run.id} in {args.file}.", file=sys.stderr)
+    return 0
+
+
 def _print_report(report: dict[str, Any]) -> None:
     """One output's metrics, then its confusion matrix and per-class table, or its regression errors."""
     for key, value in report["metrics"].items():
         print(f"  {key:<20} {value:.4f}")
     cls = report.get("classification")
+    if cls and cls.get("threshold", 0.5) != 0.5:
+        print("  (Keras's metrics above decide at 0.5; the tables below at the run's threshold)")
     if cls:
         names = cls["class_names"]
         w = max(8, *(len(n) for n in names))
@@ -236,6 +290,14 @@ def _print_report(report: dict[str, Any]) -> None:
         print(f"\n{'class':<{w}} precision  recall     f1  support")
         for r in cls["per_class"]:
             print(f"{r['class'][:w]:<{w}} {r['precision']:9.3f} {r['recall']:7.3f} {r['f1']:6.3f} {r['support']:8d}")
+        if "threshold" in cls:
+            from visualnn.core.decision import best_f1, describe
+
+            curve = cls["curve"]
+            auc = curve.get("roc_auc")
+            print(f"\nDecision: {describe(cls['threshold'], names)}; accuracy {cls['accuracy']:.4f} at it"
+                  + (f"; ROC AUC {auc:.4f}" if auc is not None else "")
+                  + f"; the best F1 on this split is at {best_f1(curve):.2f} (--threshold T to try one)")
     reg = report.get("regression")
     if reg:
         # Keras's metrics above accumulate in float32; these come from the predictions in float64, so an MAE can
@@ -257,7 +319,7 @@ def predict_main(args: argparse.Namespace) -> int:
                      "or a folder of images.", ExitCode.BAD_INPUT)
     try:
         out = run_prediction(PredictRequest(project=project, base_dir=base_dir, run_id=args.run_id,
-                                            input_path=os.path.abspath(args.input)))
+                                            input_path=os.path.abspath(args.input), threshold=args.threshold))
     except ProjectFileError as exc:
         return _fail(str(exc), ExitCode.BAD_INPUT)
     except (OSError, ValueError, TrainingError) as exc:
@@ -277,6 +339,11 @@ def predict_main(args: argparse.Namespace) -> int:
             name = f"{files[i]:<{width}}" if files else f"{i:>4}"
             print(f"{name}  " + "   ".join(f"{head}: {_prediction_text(rows[i])}" for head, rows in outputs.items()))
         return int(ExitCode.OK)
+    for output, threshold in (out.get("thresholds") or {}).items():
+        if threshold != 0.5:
+            from visualnn.core.decision import describe
+
+            print(f"Decision of {output!r}: {describe(threshold, list(out.get('class_names') or []))}")
     rows = out["predictions"]
     width = max((len(r["file"]) for r in rows if "file" in r), default=0)
     for i, row in enumerate(rows):

@@ -250,6 +250,7 @@ class EvaluateRequest(Generic[ProjectT]):
     split: str = "test"  # test | val | train
     max_wrong: int = 12
     inline_data: dict[str, Any] | None = None
+    threshold: float | None = None  # binary outputs decide here, not at the run's own (visualnn.core.decision)
 
     def to_dict(self: EvaluateRequest[dict[str, Any]]) -> dict[str, Any]:
         """JSON form."""
@@ -275,6 +276,7 @@ class PredictRequest(Generic[ProjectT]):
     input_path: str | None = None
     rows: list[Any] | None = None  # raw samples, e.g. CSV rows as {column: value} dicts
     top_k: int = 5
+    threshold: float | None = None  # binary outputs decide here, not at the run's own (visualnn.core.decision)
 
     def to_dict(self: PredictRequest[dict[str, Any]]) -> dict[str, Any]:
         """JSON form."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from visualnn.core.dataset import evaluated_split_label
+from visualnn.core.decision import STEPS, per_class_report, run_outputs, threshold_for
 from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest
 from visualnn.core.training_config import DIVERGED, RunRecord
@@ -47,22 +48,6 @@ def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int) -> list[list[int]
     cm = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(cm, (np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)), 1)
     return [[int(v) for v in row] for row in cm]
-
-
-def per_class_report(cm: list[list[int]], class_names: list[str]) -> list[dict[str, Any]]:
-    """Precision, recall, F1 and support per class from a confusion matrix (0 where undefined)."""
-    rows = []
-    n = len(cm)
-    for i in range(n):
-        tp = cm[i][i]
-        predicted = sum(cm[r][i] for r in range(n))
-        support = sum(cm[i])
-        precision = tp / predicted if predicted else 0.0
-        recall = tp / support if support else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        name = class_names[i] if i < len(class_names) else str(i)
-        rows.append({"class": name, "precision": precision, "recall": recall, "f1": f1, "support": support})
-    return rows
 
 
 def regression_report(y_true: Any, y_pred: Any, bins: int = 30) -> dict[str, Any]:
@@ -111,16 +96,48 @@ def _thumbnail(sample: Any) -> list[Any]:
     return [round(float(v), 6) for v in a.reshape(-1)[:64]]
 
 
+def threshold_curve(y: Any, p_positive: Any) -> dict[str, Any]:
+    """Counts of a binary output at every grid threshold (:mod:`visualnn.core.decision`): ``tn``, ``fp``, ``fn``,
+    ``tp`` lists of STEPS + 1 ints, the positive class predicted where ``p > threshold``; ``roc_auc``: the area
+    under the ROC curve from every sample's probability (ties count half), None with a single class."""
+    import numpy as np
+
+    y = np.asarray(y).reshape(-1).astype(bool)
+    p = np.asarray(p_positive, dtype="float64").reshape(-1)
+    pos, neg = np.sort(p[y]), np.sort(p[~y])
+    thresholds = np.arange(STEPS + 1) / STEPS
+    # samples above each threshold, per class (p > t: the count beyond the last position of t)
+    tp = pos.size - np.searchsorted(pos, thresholds, side="right")
+    fp = neg.size - np.searchsorted(neg, thresholds, side="right")
+    auc = None
+    if pos.size and neg.size:  # Mann-Whitney: P(a positive scores above a negative), ties counting half
+        below = np.searchsorted(neg, pos, side="left")
+        equal = np.searchsorted(neg, pos, side="right") - below
+        auc = float((below.sum() + 0.5 * equal.sum()) / (pos.size * neg.size))
+    return {"tn": [int(neg.size - v) for v in fp], "fp": [int(v) for v in fp], "fn": [int(pos.size - v) for v in tp],
+            "tp": [int(v) for v in tp], "roc_auc": auc}
+
+
 def classification_report(
     y_true: Any, probs: Any, class_names: list[str], xs: Any = None, max_wrong: int = 12,
+    threshold: float | None = None,
 ) -> dict[str, Any]:
-    """Confusion matrix, per-class table, accuracy and the most confidently wrong samples."""
+    """Confusion matrix, per-class table, accuracy and the most confidently wrong samples.
+
+    Two classes: the second is predicted where its probability is above ``threshold`` (default 0.5), and the report
+    holds that ``threshold`` and the :func:`threshold_curve` (``curve``) to try others with.
+    """
     import numpy as np
 
     probs = class_probabilities(probs)
     y = np.asarray(y_true)
     y = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1).astype(int)
-    pred = probs.argmax(axis=1)
+    binary = probs.shape[1] == 2
+    if binary:
+        threshold = threshold_for({}, "", threshold)
+        pred = (probs[:, 1] > threshold).astype(np.int64)
+    else:
+        pred = probs.argmax(axis=1)
     n = max(probs.shape[1], len(class_names), int(y.max()) + 1 if len(y) else 0)
     names = list(class_names) + [str(i) for i in range(len(class_names), n)]
     cm = confusion_matrix(y, pred, n)
@@ -132,27 +149,31 @@ def classification_report(
         "confidence": float(probs[i, pred[i]]),
         "sample": _thumbnail(xs[i]) if xs is not None else None,
     } for i in order]
-    return {
+    report = {
         "accuracy": float(np.mean(pred == y)) if len(y) else 0.0,
         "class_names": names,
         "confusion": cm,
         "per_class": per_class_report(cm, names),
         "wrong": wrong,
     }
+    if binary:
+        report["threshold"] = threshold
+        report["curve"] = threshold_curve(y == 1, probs[:, 1])
+    return report
 
 
 def evaluate_model(model: Any, dataset: Any, task: str, class_names: list[str], max_wrong: int = 12,
-                   parts: list[Any] | None = None) -> dict[str, Any]:
+                   parts: list[Any] | None = None, thresholds: dict[str, float] | None = None) -> dict[str, Any]:
     """Score ``model`` on a batched ``(x, y)`` dataset and build the report for the task.
 
     With ``parts`` (named parts with several outputs) the report has one entry per output; see
-    :func:`evaluate_outputs`.
+    :func:`evaluate_outputs`. ``thresholds``: the decision threshold of each binary output, by output name.
     """
     import numpy as np
 
     targets = [p for p in parts or [] if p.role == "target"]
     if len(targets) > 1:
-        return evaluate_outputs(model, dataset, targets, max_wrong)
+        return evaluate_outputs(model, dataset, targets, max_wrong, thresholds)
     scores = model.evaluate(dataset, verbose=0, return_dict=True)
     xs, ys, ps = [], [], []
     for x, y in dataset:
@@ -168,11 +189,15 @@ def evaluate_model(model: Any, dataset: Any, task: str, class_names: list[str], 
         report["regression"] = regression_report(y_all, p_all)
     else:
         x_all = np.concatenate(xs) if xs else None
-        report["classification"] = classification_report(y_all, p_all, class_names, x_all, max_wrong)
+        first = next(iter(thresholds or {}), "")
+        report["classification"] = classification_report(y_all, p_all, class_names, x_all, max_wrong,
+                                                         (thresholds or {}).get(first))
+        report["classification"]["output"] = first  # whose threshold it is (visualnn.core.decision)
     return report
 
 
-def evaluate_outputs(model: Any, dataset: Any, targets: list[Any], max_wrong: int = 12) -> dict[str, Any]:
+def evaluate_outputs(model: Any, dataset: Any, targets: list[Any], max_wrong: int = 12,
+                     thresholds: dict[str, float] | None = None) -> dict[str, Any]:
     """The report of a model with several outputs on a dataset of ``(x dict, y dict)`` batches.
 
     ``task`` is ``"multi-output"``, ``metrics`` every Keras metric (``loss``, ``kind_loss``,
@@ -203,7 +228,9 @@ def evaluate_outputs(model: Any, dataset: Any, targets: list[Any], max_wrong: in
         if p.task == "regression":
             entry["regression"] = regression_report(y_all, p_all)
         else:
-            entry["classification"] = classification_report(y_all, p_all, list(p.class_names), None, max_wrong)
+            entry["classification"] = classification_report(y_all, p_all, list(p.class_names), None, max_wrong,
+                                                            (thresholds or {}).get(p.name))
+            entry["classification"]["output"] = p.name
         outputs[p.name] = entry
     n = next((e["n_samples"] for e in outputs.values()), 0)
     return {"task": "multi-output", "metrics": scores, "n_samples": n, "outputs": outputs}
@@ -236,7 +263,8 @@ def run_evaluation(req: EvaluateRequest[Project], sink: Sink = null_sink) -> dic
     names = list(getattr(data, "class_names", None) or run.extra.get("class_names", []))
     changed = data_change(run, data)
     try:
-        report = evaluate_model(model, dataset, task, names, req.max_wrong, getattr(data, "parts", None))
+        thresholds = {n: threshold_for(run.extra, n, req.threshold) for n in outs or run_outputs(run.graph)}
+        report = evaluate_model(model, dataset, task, names, req.max_wrong, getattr(data, "parts", None), thresholds)
     except Exception as exc:
         damaged = undecodable_cause(data, exc)
         if damaged is not None:

@@ -176,6 +176,8 @@ def export_project(
     if report is None:
         samples, labels, rep = project_samples(project, base_dir, n_samples, model)
         report = export_model(model, out, samples=samples, labels=labels, quantize=quantize, representative=rep)
+    if run is not None:
+        report = replace(report, feed=[*report.feed, *decision_lines(run)])
     if run is None:
         report = replace(report, notes=[*report.notes, "Exported the untrained model (the project has no trained run)."])
         return report, None
@@ -209,6 +211,8 @@ def _export_raw(project: Project, trained: Any, out: str | Path, base_dir: str, 
     if wrapped.vocabulary is not None:
         import json
 
+        if run is not None and decisions(run):
+            wrapped.vocabulary["decision"] = decisions(run)  # beside the inputs: how to read the output
         target = Path(out).with_suffix(".inputs.json")
         target.write_text(json.dumps(wrapped.vocabulary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         report = replace(report, inputs_file=str(target))
@@ -220,6 +224,35 @@ def _export_raw(project: Project, trained: Any, out: str | Path, base_dir: str, 
                                         "data as it is now, not from what the model learned; train again on this "
                                         "data before exporting, or put the old file back.", *report.notes])
     return report
+
+
+def decisions(run: RunRecord) -> dict[str, dict[str, Any]]:
+    """Each yes/no output's decision rule kept for ``run`` (:mod:`visualnn.core.decision`): ``{output: {"threshold",
+    "classes"}}``, the classes in output order (the second is predicted above the threshold); {} for other models."""
+    from visualnn.core.decision import is_binary, kept_thresholds, run_outputs, threshold_for
+
+    task = str(run.extra.get("task") or "")
+    names = [str(n) for n in run.extra.get("class_names") or []]
+    outputs = run_outputs(run.graph)
+    kept = kept_thresholds(run.extra)
+    if len(outputs) == 1 and is_binary(task, len(names)):
+        return {outputs[0]: {"threshold": threshold_for(run.extra, outputs[0]), "classes": names}}
+    return {name: {"threshold": t, "classes": []} for name, t in kept.items() if name in outputs}
+
+
+def decision_lines(run: RunRecord) -> list[str]:
+    """What the export report tells a caller about turning a yes/no output's probability into a class."""
+    from visualnn.core.decision import DEFAULT_THRESHOLD, describe
+
+    lines = []
+    for name, rule in decisions(run).items():
+        t = float(rule["threshold"])
+        classes = list(rule["classes"])
+        kept = "the threshold kept for the run" if t != DEFAULT_THRESHOLD else "the default threshold"
+        rule_text = describe(t, classes) if classes else f"the second class when its probability > {t:g}"
+        lines.append(f"  output {name!r} gives probabilities; run {run.id} decides {rule_text} ({kept}): apply the "
+                     "same rule to the exported model's output")
+    return lines
 
 
 def record_report(run: RunRecord, report: ParityReport) -> RunRecord:

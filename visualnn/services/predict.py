@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from visualnn.core.dataset import CsvOptions
+from visualnn.core.decision import decide, is_binary, run_outputs, threshold_for
 from visualnn.core.paths import resolve_path
 from visualnn.core.project import Project
 from visualnn.core.protocol import PredictRequest
@@ -79,8 +80,13 @@ def lower_npz(path: str) -> bool:
     return path.lower().endswith(".npz")
 
 
-def format_predictions(outputs: Any, task: str, class_names: list[str], top_k: int = 5) -> list[dict[str, Any]]:
-    """Model outputs -> one JSON row per sample (class probabilities, or regression values)."""
+def format_predictions(outputs: Any, task: str, class_names: list[str], top_k: int = 5,
+                       threshold: float | None = None) -> list[dict[str, Any]]:
+    """Model outputs -> one JSON row per sample (class probabilities, or regression values).
+
+    Two classes: the label is the second class where its probability is above ``threshold`` (default 0.5, see
+    :mod:`visualnn.core.decision`) and ``confidence`` the label's probability; ``top`` lists classes by probability.
+    """
     import numpy as np
 
     out = np.asarray(outputs, dtype="float64")
@@ -91,11 +97,14 @@ def format_predictions(outputs: Any, task: str, class_names: list[str], top_k: i
         return rows
     probs = class_probabilities(out)
     names = list(class_names) + [str(i) for i in range(len(class_names), probs.shape[1])]
+    binary = is_binary(task, probs.shape[1])
+    cut = threshold_for({}, "", threshold)
     for p in probs:
         order = np.argsort(-p)[: max(1, top_k)]
+        label = decide(float(p[1]), cut) if binary else int(order[0])
         rows.append({
-            "label": names[int(order[0])],
-            "confidence": float(p[order[0]]),
+            "label": names[label],
+            "confidence": float(p[label]),
             "probabilities": {names[i]: float(p[i]) for i in range(len(p))},
             "top": [[names[int(i)], float(p[i])] for i in order],
         })
@@ -171,10 +180,14 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     except Exception as exc:
         where = f" on {source}" if source else ""
         raise TrainingError(f"{said}Prediction failed{where}: {explain(exc)}") from exc
-    rows = format_predictions(outputs, task, names, req.top_k)
+    output = next(iter(outs or run_outputs(run.graph)), "")
+    threshold = threshold_for(run.extra, output, req.threshold)
+    rows = format_predictions(outputs, task, names, req.top_k, threshold)
     if files is not None:
         rows = [{"file": name, **row} for name, row in zip(files, rows, strict=True)]
     result = {"run_id": run.id, "task": task, "class_names": names, "predictions": rows, "warnings": warnings}
+    if is_binary(task, len(names)):
+        result["thresholds"] = {output: threshold}
     window = (getattr(data, "stats", None) or {}).get("window") if data is not None else None
     if window and getattr(raw, "ndim", 2) != 3:  # rows of a series: one window ending at each row from the length-th
         result["window_length"] = int(window["length"])
@@ -209,15 +222,20 @@ def _predict_parts(req: PredictRequest[Project], run_id: str, model: Any, data: 
     outputs: dict[str, list[dict[str, Any]]] = {}
     tasks: dict[str, str] = {}
     class_names: dict[str, list[str]] = {}
+    thresholds: dict[str, float] = {}
+    extra = next((r.extra for r in req.project.runs if r.id == run_id), {})  # its kept thresholds
     for name in names:
         part = targets.get(name)
         tasks[name] = str(part.task) if part is not None else "regression"
         class_names[name] = list(part.class_names) if part is not None else []
-        outputs[name] = format_predictions(values[name], tasks[name], class_names[name], req.top_k)
+        cut = threshold_for(extra, name, req.threshold)
+        outputs[name] = format_predictions(values[name], tasks[name], class_names[name], req.top_k, cut)
+        if is_binary(tasks[name], len(class_names[name])):
+            thresholds[name] = cut
     rows = outputs[names[0]] if len(names) == 1 else [{name: outputs[name][i] for name in names} for i in range(n)]
     return {"run_id": run_id, "task": "multi-output" if len(names) > 1 else tasks[names[0]],
             "class_names": class_names[names[0]], "inputs": list(x), "tasks": tasks, "output_class_names": class_names,
-            "outputs": outputs, "predictions": rows, "warnings": []}
+            "outputs": outputs, "predictions": rows, "warnings": [], "thresholds": thresholds}
 
 
 def _image_rows(stats: dict[str, Any], raw: Any, source: str | None) -> tuple[Any, list[str]]:

@@ -33,6 +33,7 @@ from visualnn.core.codegen.literals import (
 )
 from visualnn.core.codegen.model_code import model_definition
 from visualnn.core.dataset import FALSE_WORDS, NO_TEST_LABEL, NULL_VALUES, TRUE_WORDS
+from visualnn.core.decision import DEFAULT_THRESHOLD, latest_threshold
 from visualnn.core.finetune import FineTuneError, FineTunePlan, fine_tune_plan
 from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project import Project
@@ -212,6 +213,7 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         _assign("SEED", int(cfg.seed)),
         _assign("EPOCHS", int(cfg.epochs)),
         _assign("BATCH_SIZE", int(cfg.batch_size)),
+        *_threshold_lines(project, parts),
         *([FT.settings_line(plan)] if plan is not None else []),
         *(TC.settings_lines(cfg.to_dict(), project.graph.to_dict(), _experiment(project)) if tracked else []),
     ]
@@ -240,10 +242,22 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
         *(FT.function_lines(_calls(cfg.with_changes(learning_rate=plan.learning_rate), output_names(project.graph))
                             .optimizer, compile_args) + ["", ""] if plan is not None else []),
         *distributed_main_lines(cfg, strategy, partial(_main_lines, raw_inputs=kind in RAW_INPUT_KINDS, parts=parts,
-                                                       fine_tune=plan is not None),
+                                                       fine_tune=plan is not None,
+                                                       decides=bool(_threshold_lines(project, parts))),
                                 raw_inputs=kind in RAW_INPUT_KINDS),
     ]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _threshold_lines(project: Project, parts: bool) -> list[str]:
+    """``THRESHOLD = ...`` for a yes/no model (one output, binary cross-entropy): the latest run's kept decision
+    threshold, else 0.5 (:mod:`visualnn.core.decision`); nothing for other models."""
+    if parts or project.training.loss != "binary_crossentropy":
+        return []
+    outputs = output_names(project.graph)
+    threshold, run_id = latest_threshold(project.runs, outputs[0]) if len(outputs) == 1 else (DEFAULT_THRESHOLD, None)
+    whose = f"the threshold kept for {run_id} in VisualNN" if run_id else "the default; the Evaluation tab chooses one"
+    return [_assign("THRESHOLD", float(threshold)) + f"  # the second class where its probability is above this ({whose})"]
 
 
 def _fine_tune_plan(project: Project, strategy: str | None) -> FineTunePlan | None:
@@ -359,7 +373,7 @@ def _series_targets_block(data: dict[str, Any], parts: bool) -> list[str]:
 
 
 def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = False, parts: bool = False,
-                fine_tune: bool = False) -> list[str]:
+                fine_tune: bool = False, decides: bool = False) -> list[str]:
     count = "num_samples" if parts else "len"  # named parts: y is a dict of arrays
     weighted = cfg.class_weight == "balanced"
     build = ["    model = build_model()", "    compile_model(model)"]
@@ -439,6 +453,9 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
             "    for name, values in predictions.items():",
             '        print(f"First predictions of {name}:", np.round(np.asarray(values)[:3], 3))',
         ] if parts else ['    print("First predictions:", np.round(np.asarray(predictions)[:3], 3))']),
+        *(['    # A yes/no model gives the probability of its second class (1); it predicts 1 above THRESHOLD.',
+           '    print("First predicted classes:", (np.asarray(predictions)[:3, 0] > THRESHOLD).astype(int))']
+          if decides else []),
         "",
         *save_lines(raw_inputs, 4),
         *TC.call_lines("scores if test_ds is not None else {}"),

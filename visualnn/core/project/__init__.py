@@ -94,6 +94,15 @@ class Project:
                 return i, run
         raise KeyError(f"There is no run {run_id!r} in the project.")
 
+    def replace_run(self, run: RunRecord) -> RunRecord:
+        """Put ``run`` in place of the record with its id; returns the record replaced (for undo)."""
+        for i, old in enumerate(self.runs):
+            if old.id == run.id:
+                self.runs[i] = run
+                self.runs_changed.emit()
+                return old
+        raise KeyError(f"There is no run {run.id!r} in the project.")
+
     def set_search(self, search: SearchConfig) -> None:
         """Replace the hyperparameter search (space and study settings)."""
         self.search = search

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.core.commands import SetRunThreshold
+from visualnn.core.decision import accuracy_of, confusion_at, per_class_report, threshold_for
 from visualnn.core.model_io import output_names
 from visualnn.core.tensors import GROUPED_FROM, figure_text
 from visualnn.ui.document import ProjectDocument
@@ -33,6 +35,7 @@ from visualnn.ui.training.charts import chart
 from visualnn.ui.training.confusion import ConfusionMatrixView
 from visualnn.ui.training.elided_label import ElidedLabel
 from visualnn.ui.training.result_sessions import EvaluationController
+from visualnn.ui.training.threshold_box import ThresholdBox
 
 
 def fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
@@ -121,9 +124,15 @@ class EvaluationPanel(QWidget):
         wrong_layout.addWidget(self.wrong_caption)
         wrong_layout.addWidget(self.wrong, 1)
         wrong_layout.addWidget(self.explain_button)
+        self.threshold_box = ThresholdBox()  # a yes/no output's decision threshold (hidden for other outputs)
+        self.threshold_box.threshold_changed.connect(self._on_threshold_changed)
+        self.threshold_box.keep_requested.connect(self._on_keep_threshold)
+        self.threshold_box.hide()
+        self._head: dict[str, Any] | None = None  # the output report on screen
         cls_page = QSplitter()
         cls_page.addWidget(self.confusion)
         right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.threshold_box)
         right.addWidget(self.per_class)
         right.addWidget(wrong_box)
         cls_page.addWidget(right)
@@ -213,6 +222,8 @@ class EvaluationPanel(QWidget):
         self._clear_views()
 
     def _clear_views(self) -> None:
+        self._head = None
+        self.threshold_box.hide()
         for table in (self.metrics_table, self.per_class, self.wrong):
             fill_table(table, [], [])
         self._pending_thumbnails = []
@@ -335,16 +346,20 @@ class EvaluationPanel(QWidget):
 
     def _show_head(self, report: dict[str, Any]) -> None:
         """One output's results (the whole report of a single-output model): metrics, matrix or error plots."""
-        fill_table(self.metrics_table, ["metric", "value"],
-                   [[k, float(v)] for k, v in report.get("metrics", {}).items()])
+        self._head = report
+        self.threshold_box.hide()  # shown again below for a yes/no output
+        self._fill_metrics(report)
         cls = report.get("classification")
         if cls:
             self.pages.setCurrentIndex(0)
-            names = cls["class_names"]
-            self.confusion.set_matrix(cls["confusion"], names)
-            fill_table(self.per_class, ["class", "precision", "recall", "F1", "support"],
-                       [[r["class"], r["precision"], r["recall"], r["f1"], r["support"]] for r in cls["per_class"]])
+            self._show_classes(cls["confusion"], cls["class_names"], cls["per_class"])
             self._show_wrong(cls.get("wrong", []))
+            if cls.get("curve"):  # a yes/no output: its threshold can be tried and kept
+                run = next((r for r in self.document.project.runs if r.id == self._shown_run), None)
+                kept = threshold_for(run.extra if run is not None else {}, str(cls.get("output") or ""))
+                self.threshold_box.show_curve(cls, kept, str((self.report or {}).get("split") or "test"))
+                self.threshold_box.show()
+                self._fill_metrics(report, float(cls.get("threshold", 0.5)), float(cls.get("accuracy", 0.0)))
         reg = report.get("regression")
         if reg:
             self.pages.setCurrentIndex(1)
@@ -356,6 +371,44 @@ class EvaluationPanel(QWidget):
             if len(edges) > 1:
                 self.residual_bars.setOpts(x=(edges[:-1] + edges[1:]) / 2, height=reg["hist_counts"],
                                            width=float(edges[1] - edges[0]))
+
+    def _fill_metrics(self, report: dict[str, Any], threshold: float | None = None, accuracy: float = 0.0) -> None:
+        """Keras's metrics; a threshold tried other than the default adds the accuracy at it (Keras decides at 0.5)."""
+        rows: list[list[Any]] = [[k, float(v)] for k, v in report.get("metrics", {}).items()]
+        if threshold is not None and threshold != 0.5:
+            rows = [[f"{k} (at 0.5)" if k != "loss" and "auc" not in k else k, v] for k, v in rows]
+            rows.append([f"accuracy at {threshold:g}", accuracy])
+        fill_table(self.metrics_table, ["metric", "value"], rows)
+
+    def _show_classes(self, confusion: list[list[int]], names: list[str], per_class: list[dict[str, Any]]) -> None:
+        self.confusion.set_matrix(confusion, names)
+        fill_table(self.per_class, ["class", "precision", "recall", "F1", "support"],
+                   [[r["class"], r["precision"], r["recall"], r["f1"], r["support"]] for r in per_class])
+
+    def _on_threshold_changed(self, threshold: float) -> None:
+        """Redraw the matrix and figures at ``threshold`` from the report's counts (no new evaluation)."""
+        cls = (self._head or {}).get("classification") or {}
+        if not cls.get("curve"):
+            return
+        cm = confusion_at(cls["curve"], threshold)
+        self._show_classes(cm, cls["class_names"], per_class_report(cm, cls["class_names"]))
+        self._fill_metrics(self._head or {}, threshold, accuracy_of(cm))
+        scored = float(cls.get("threshold", 0.5))
+        wrong = cls.get("wrong", [])
+        if threshold != scored and wrong:
+            self.wrong_caption.setText(f"The {len(wrong)} most confidently wrong sample(s) at the threshold scored, "
+                                       f"{scored:g} (press Evaluate to list them at {threshold:g})")
+        elif threshold == scored:
+            self._show_wrong(wrong)
+
+    def _on_keep_threshold(self, threshold: float) -> None:
+        """Keep ``threshold`` for the shown run's output (one undoable step), then score the run at it again."""
+        cls = (self._head or {}).get("classification") or {}
+        if self._shown_run is None or not cls.get("output"):
+            return
+        run_id = self._shown_run
+        if self.document.push(SetRunThreshold(run_id, str(cls["output"]), threshold)):
+            self.controller.evaluate(run_id)  # the wrong samples too, at the kept threshold
 
     def _show_wrong(self, wrong: list[dict[str, Any]]) -> None:
         images = any(isinstance(w.get("sample"), list) and w["sample"] and isinstance(w["sample"][0], list)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.core.decision import DEFAULT_THRESHOLD, describe
 from visualnn.core.graph import Graph
 from visualnn.core.model_io import Port, model_inputs, output_names
 from visualnn.core.specs.base import fmt_shape
@@ -71,6 +72,18 @@ def npz_request(ports: list[Port]) -> str:
     named = [f"{p.name} {fmt_shape((None, *p.shape)) if p.shape is not None else '(shape unknown)'}" for p in ports]
     listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     return f"an .npz with arrays {listed}"
+
+
+def decision_text(result: dict[str, Any]) -> str:
+    """`` Decision: 'yes' when p('yes') > 0.3, else 'no' (kept for the run).`` for each yes/no output whose run keeps
+    a threshold other than the default (the predicted classes follow it); else nothing."""
+    names = result.get("output_class_names") or {}
+    out = ""
+    for output, threshold in (result.get("thresholds") or {}).items():
+        if threshold != DEFAULT_THRESHOLD:
+            classes = list(names.get(output) or result.get("class_names") or [])
+            out += f" Decision{f' of {output}' if names else ''}: {describe(threshold, classes)} (kept for the run)."
+    return out
 
 
 def is_regression(task: Any, row: dict[str, Any]) -> bool:
@@ -324,6 +337,7 @@ class PredictPanel(QWidget):
             tasks = result.get("tasks") or {}
             text += " Outputs: " + ", ".join(f"{n} ({tasks[n]})" if tasks.get(n) else n
                                              for n in self._shown_outputs) + "."
+        text += decision_text(result)
         self._set_status(" ".join([text, *(f"Warning: {w}" for w in warnings)]))
         self.status.setToolTip("\n".join(warnings))
         first = "file" if any("file" in p for p in preds) else "#"  # images are named by their file
