@@ -62,8 +62,11 @@ def test_a_threshold_chosen_on_validation_is_kept_for_the_run_and_followed_by_pr
     assert load_project(path).runs[0].extra["thresholds"] == {"dense_3": 0.1}  # a one-off choice keeps nothing
 
     assert main(["export-model", str(path), "-o", str(tmp_path / "fraud.keras")]) == 0
+    report = capsys.readouterr().out
     assert (f"output 'dense_3' gives probabilities; run {run.id} decides 'yes' when p('yes') > 0.1, else 'no' (the "
-            "threshold kept for the run)") in capsys.readouterr().out
+            "threshold kept for the run)") in report
+    # The parity check's accuracy is the test split's at the kept threshold, as evaluate gave it.
+    assert f"accuracy: app {kept['accuracy']:.4f}, export {kept['accuracy']:.4f}" in report
     assert main(["export-code", str(path), "-o", str(tmp_path / "train.py")]) == 0
     script = (tmp_path / "train.py").read_text()
     assert f"THRESHOLD = 0.1  # the second class where its probability is above this (the threshold kept for {run.id}" in script

@@ -144,6 +144,7 @@ def export_model(
     representative: Any = None,
     n_random: int = 64,
     raw: RawCheck | None = None,
+    threshold: float = 0.5,
 ) -> ParityReport:
     """Export ``model`` to ``path`` and check parity on ``samples`` (random inputs when ``None``).
 
@@ -151,6 +152,8 @@ def export_model(
     enables the metric comparison. ``representative`` (defaults to ``samples``) calibrates
     full-integer int8 quantization. With ``raw``, ``model`` takes raw inputs and the check runs on
     ``raw``'s samples against ``raw.reference`` (``samples``, ``labels`` and ``representative`` unused).
+    ``threshold``: where a single yes/no unit's class changes (the run's decision threshold), for the class
+    agreement and the accuracy compared.
     """
     import numpy as np
 
@@ -194,7 +197,7 @@ def export_model(
         results, more = _run_tflite(out, model, [_inputs_of(c) for c in chunks])
         exported = _gather(results, positions)
         notes += more
-    report = _compare(fmt, quantize, out, source, reference, exported, labels, notes)
+    report = _compare(fmt, quantize, out, source, reference, exported, labels, notes, threshold)
     return replace(report, feed=feed)
 
 
@@ -516,13 +519,13 @@ def _dequantize(y: Any, detail: dict[str, Any]) -> Any:
     return np.asarray(y, dtype="float32")
 
 
-def _classes(y: Any) -> Any:
+def _classes(y: Any, threshold: float = 0.5) -> Any:
     import numpy as np
 
     if y.ndim >= 2 and y.shape[-1] > 1:
         return np.argmax(y, axis=-1)
     if y.ndim >= 1 and float(np.min(y)) >= 0.0 and float(np.max(y)) <= 1.0:
-        return (y.reshape(len(y), -1)[:, 0] > 0.5).astype("int64")
+        return (y.reshape(len(y), -1)[:, 0] > threshold).astype("int64")
     return None
 
 
@@ -535,6 +538,7 @@ def _compare(
     exported: list[Any],
     labels: Any,
     notes: list[str],
+    threshold: float = 0.5,
 ) -> ParityReport:
     import numpy as np
 
@@ -545,13 +549,14 @@ def _compare(
     mean_diff = float(np.mean(np.concatenate([d.ravel() for d in diffs])))
     scale = max(1.0, float(max(np.abs(r).max() for r in reference)))
     agreement = None
-    pairs = [(_classes(r), _classes(np.asarray(e).reshape(r.shape))) for r, e in zip(reference, exported, strict=True)]
+    pairs = [(_classes(r, threshold), _classes(np.asarray(e).reshape(r.shape), threshold))
+             for r, e in zip(reference, exported, strict=True)]
     pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
     if pairs and _classification(reference[0]):
         agreement = float(np.mean(np.concatenate([(a == b).ravel() for a, b in pairs])))
     metric = app_metric = export_metric = None
     if labels is not None:
-        metric, app_metric, export_metric = _metric(reference[0], exported[0], np.asarray(labels))
+        metric, app_metric, export_metric = _metric(reference[0], exported[0], np.asarray(labels), threshold)
     if quantize == "none":
         passed = max_diff <= FLOAT_TOLERANCE * scale
         tolerance = f"max |diff| <= {FLOAT_TOLERANCE:g}" + (f" x {scale:.3g}" if scale > 1 else "")
@@ -578,14 +583,14 @@ def _classification(y: Any) -> bool:
     return bool(y.ndim >= 1 and np.min(y) >= 0.0 and np.max(y) <= 1.0 and y.reshape(len(y), -1).shape[1] == 1)
 
 
-def _metric(ref: Any, exp: Any, labels: Any) -> tuple[str, float, float]:
+def _metric(ref: Any, exp: Any, labels: Any, threshold: float = 0.5) -> tuple[str, float, float]:
     import numpy as np
 
     exp = np.asarray(exp).reshape(ref.shape)
     if _classification(ref):
         truth = labels.argmax(-1) if labels.ndim == ref.ndim and labels.shape[-1] == ref.shape[-1] > 1 else labels
         truth = truth.reshape(len(truth), -1)[:, 0] if truth.ndim > 1 else truth
-        pa, pe = _classes(ref), _classes(exp)
+        pa, pe = _classes(ref, threshold), _classes(exp, threshold)
         return "accuracy", float(np.mean(pa == truth)), float(np.mean(pe == truth))
     truth = labels.reshape(ref.shape)
     return "mae", float(np.mean(np.abs(ref - truth))), float(np.mean(np.abs(exp - truth)))

@@ -175,7 +175,8 @@ def export_project(
     report = _export_raw(project, model, out, base_dir, quantize, n_samples, run)
     if report is None:
         samples, labels, rep = project_samples(project, base_dir, n_samples, model)
-        report = export_model(model, out, samples=samples, labels=labels, quantize=quantize, representative=rep)
+        report = export_model(model, out, samples=samples, labels=labels, quantize=quantize, representative=rep,
+                              threshold=_single_threshold(run))
     if run is not None:
         report = replace(report, feed=[*report.feed, *decision_lines(run)])
     if run is None:
@@ -207,7 +208,7 @@ def _export_raw(project: Project, trained: Any, out: str | Path, base_dir: str, 
     if found is None:
         return None
     wrapped, check = found
-    report = export_model(wrapped.model, out, quantize=quantize, raw=check)
+    report = export_model(wrapped.model, out, quantize=quantize, raw=check, threshold=_single_threshold(run))
     if wrapped.vocabulary is not None:
         import json
 
@@ -238,6 +239,12 @@ def decisions(run: RunRecord) -> dict[str, dict[str, Any]]:
     if len(outputs) == 1 and is_binary(task, len(names)):
         return {outputs[0]: {"threshold": threshold_for(run.extra, outputs[0]), "classes": names}}
     return {name: {"threshold": t, "classes": []} for name, t in kept.items() if name in outputs}
+
+
+def _single_threshold(run: RunRecord | None) -> float:
+    """The decision threshold of a model with one yes/no output (0.5 for any other): the parity report's classes."""
+    rules = list(decisions(run).values()) if run is not None else []
+    return float(rules[0]["threshold"]) if len(rules) == 1 else 0.5
 
 
 def decision_lines(run: RunRecord) -> list[str]:
