@@ -125,9 +125,11 @@ def test_csv_with_a_text_column_exports_models_that_take_the_raw_rows(tmp_path: 
             k = int(rng.integers(0, 3))
             colour = colours[k] if rng.random() < 0.8 else colours[int(rng.integers(0, 3))]
             # Raw values far from 0 +- 1: a model that needs scaled inputs gets them wrong. 'organic' is a yes/no
-            # column written as words (in two spellings; one row left empty), which the exported models take as such.
-            # Every tenth row misses its colour or its yes/no word: some land in the test split.
-            organic = "" if i % 10 == 5 else ("Yes" if k == 2 else "No") if i % 2 else ("y" if k == 2 else "n")
+            # column written as words (in several spellings, some with spaces around; one row left empty), which the
+            # exported models take as such. Every tenth row misses its colour or its yes/no word: some land in the test
+            # split.
+            words = ["Yes", " y", "yEs", "TRUE "] if k == 2 else ["No", "n ", " nO", "false"]
+            organic = "" if i % 10 == 5 else words[i % 4]
             out.writerow([round(11 + 1.5 * k + rng.normal(0, 0.3), 2), round(30 + 8 * k + rng.normal(0, 2), 1),
                           "" if i % 10 == 0 else colour, int(rng.integers(1, 40)), organic, f"class_{k}"])
     vnn = tmp_path / "wine.vnn"

@@ -30,7 +30,7 @@ def test_script_with_preprocessing_takes_raw_rows_and_matches_the_scaled_path(tm
         out.writerow(["alcohol", "colour", "sugar", "organic", "target"])
         for i in range(120):
             out.writerow([round(float(rng.normal(12, 2)), 2), ["red", "rose", "white"][int(rng.integers(0, 3))],
-                          int(rng.integers(1, 40)), ["Yes", "no", "Y", "n"][i % 4],  # yes/no as words, any case
+                          int(rng.integers(1, 40)), [" Yes", "no ", "yEs", "N"][i % 4],  # yes/no as words, any case, spaces
                           ["a", "b", "c"][int(rng.integers(0, 3))]])
     vnn = tmp_path / "wine.vnn"
     assert main(["new", "--template", "mlp_classifier", "--data", str(tmp_path / "wine.csv"), "--target", "target",

@@ -56,12 +56,12 @@ def boolean_word(text: str) -> float | None:
     return 1.0 if word in TRUE_WORDS else 0.0 if word in FALSE_WORDS else None
 
 
-def boolean_spellings() -> list[tuple[str, float]]:
-    """The spellings an exported model reads in a yes/no column written as words, sorted, each with its value: every
-    word in lower case, upper case and capitalised (Keras's string lookups compare exactly; they cannot strip or
-    lower a value as the app does)."""
-    words = [(w, 1.0) for w in TRUE_WORDS] + [(w, 0.0) for w in FALSE_WORDS]
-    return sorted({s: v for w, v in words for s in (w, w.upper(), w.capitalize())}.items())
+def boolean_words() -> list[tuple[str, float]]:
+    """The words of a yes/no column, sorted, each with its value: the vocabulary of an exported model's yes/no input,
+    which lowers the text and takes it without the spaces around it, as the app reads it."""
+    return sorted([(w, 1.0) for w in TRUE_WORDS] + [(w, 0.0) for w in FALSE_WORDS])
+
+
 CATEGORICAL_ENCODINGS = ("onehot", "index")
 MISSING_STRATEGIES = ("drop", "mean", "median", "most_frequent", "constant")
 SCALINGS = ("standardize", "minmax", "layer", "none")

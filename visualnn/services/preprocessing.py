@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from visualnn.core.dataset import FALSE_WORDS, TRUE_WORDS, boolean_spellings
+from visualnn.core.dataset import FALSE_WORDS, TRUE_WORDS, boolean_words
 from visualnn.core.names import RAW_MODEL_NAME, input_key
 
 _WORDS = f"{'/'.join(sorted(TRUE_WORDS))} (1) or {'/'.join(sorted(FALSE_WORDS))} (0)"  # core's words, as told
@@ -188,12 +188,16 @@ def _columns_keras(plans: list[dict[str, Any]], inputs: dict[str, Any], taken: s
             continue
         if plan.get("text"):  # a yes/no column written as words: the words in, 1 and 0 out (else missing)
             col = keras.Input(shape=(), dtype="string", name=key)
-            spellings = boolean_spellings()
-            index = keras.layers.StringLookup(vocabulary=[w for w, _ in spellings], mask_token="", num_oov_indices=1,
-                                              name=f"{key}_lookup")(col)
-            values = ops.convert_to_tensor([np.nan, np.nan, *(v for _, v in spellings)], dtype="float32")
+            words = boolean_words()
+            # As the app reads the column: the text lowered, without the spaces around it. Two tokens are kept so that
+            # a value of several words ("yes no") is missing, as it is in the app, not its first word.
+            tokens = keras.layers.TextVectorization(standardize="lower", split="whitespace", output_mode="int",
+                                                    vocabulary=[w for w, _ in words], output_sequence_length=2,
+                                                    name=f"{key}_words")(col)
+            index = ops.where(ops.equal(tokens[:, 1], 0), tokens[:, 0], 1)  # 0: no word, 1: not one of the words
+            values = ops.convert_to_tensor([np.nan, np.nan, *(v for _, v in words)], dtype="float32")
             value = ops.expand_dims(ops.take(values, index), -1)
-            feed.append(f"  {name!r}: text, {_WORDS} in lower, upper or capitalised letters ('' or other text = "
+            feed.append(f"  {name!r}: text, {_WORDS} in any letter case, spaces around it ignored ('' or other text = "
                         f"missing, filled with {plan['fill']:g})")
         else:
             col = keras.Input(shape=(), dtype="float32", name=key)

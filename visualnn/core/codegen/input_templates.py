@@ -52,21 +52,22 @@ def encoded_columns(recipes, inputs):
             variance += [1.0] * width
         else:
             if recipe.get("text"):
-                # yes/no written as words: each word in lower, upper and capitalised
-                # letters; "" (missing) and other text read NaN, then are filled
-                words = [(w, 1.0) for w in TRUE_WORDS] + [(w, 0.0) for w in FALSE_WORDS]
-                spellings = sorted(
-                    {
-                        s: v for w, v in words for s in (w, w.upper(), w.capitalize())
-                    }.items()
+                # yes/no written as words, read as load_data reads them: lowered,
+                # spaces around them ignored; "" (missing), other text and several
+                # words read NaN, then are filled
+                words = sorted(
+                    [(w, 1.0) for w in TRUE_WORDS] + [(w, 0.0) for w in FALSE_WORDS]
                 )
                 column = keras.Input(shape=(), dtype="string", name=input_name)
-                index = keras.layers.StringLookup(
-                    vocabulary=[s for s, _ in spellings],
-                    mask_token="",
-                    num_oov_indices=1,
+                tokens = keras.layers.TextVectorization(
+                    standardize="lower",
+                    split="whitespace",
+                    output_mode="int",
+                    vocabulary=[w for w, _ in words],
+                    output_sequence_length=2,
                 )(column)
-                table = [np.nan, np.nan] + [v for _, v in spellings]
+                index = keras.ops.where(keras.ops.equal(tokens[:, 1], 0), tokens[:, 0], 1)
+                table = [np.nan, np.nan] + [v for _, v in words]
                 value = keras.ops.take(
                     keras.ops.convert_to_tensor(table, "float32"), index
                 )
