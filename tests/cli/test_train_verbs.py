@@ -327,8 +327,14 @@ def test_predictions_saved_from_the_cli_keep_the_ignored_id_beside_each_predicti
     assert np.allclose(saved["p(No)"] + saved["p(Yes)"], 1.0, atol=1e-6)
     assert (saved["confidence"] == saved[["p(No)", "p(Yes)"]].max(axis=1)).all()
     assert main(["predict", str(path), str(tmp_path / "new.csv"), "--json"]) == 0  # the same predictions as printed
-    printed = json.loads(capsys.readouterr().out)["predictions"]
+    out = json.loads(capsys.readouterr().out)
+    printed = out["predictions"]
     assert [p["label"] for p in printed] == saved["predicted"].tolist()
+    assert out["row_names"] == {"column": "customer_id", "values": new["customer_id"].tolist()}
+    assert main(["predict", str(path), str(tmp_path / "new.csv")]) == 0
+    shown = capsys.readouterr()
+    assert [line.split()[0] for line in shown.out.splitlines()] == new["customer_id"].tolist()  # named, not numbered
+    assert "not features of the model" not in shown.err  # the id and the date were in the training file too
 
 
 def test_saved_forecasts_of_a_series_stand_beside_the_row_each_window_ends_at(tmp_path: Path, capsys: Any) -> None:

@@ -60,3 +60,21 @@ def test_each_window_of_a_series_is_named_by_the_row_it_ends_at(tmp_path: Path) 
     assert table["predicted"].tolist() == [0, 1, 2, 3, 4, 5, 6]
     with pytest.raises(DataError, match="holds 10 rows but there are 8 predictions"):  # not this file's windows
         prediction_table({"task": "regression", "predictions": values + values[:1], "window_length": 4}, str(rows))
+
+
+def test_a_csvs_ignored_id_column_names_its_rows_and_nothing_else_does() -> None:
+    import pandas as pd
+
+    from visualnn.core.dataset import DatasetSpec
+    from visualnn.services.prediction_table import row_names
+
+    spec = DatasetSpec("csv", "train.csv", {"columns": {"day": {"role": "ignore"}, "order": {"role": "ignore"},
+                                                        "churn": {"role": "target"}}})
+    rows = pd.DataFrame({"fee": [1.0, 2.0, 3.0], "day": ["mon", "mon", "tue"], "order": [17, 4, 9]})
+    # 'day' is ignored but repeats: it cannot tell the rows apart; 'order' can (numbers are written as text).
+    assert row_names(rows, spec) == {"column": "order", "values": ["17", "4", "9"]}
+    assert row_names(rows.assign(order=[17, None, 9]), spec) is None  # a row without an id: numbered instead
+    assert row_names(rows.drop(columns=["order"]), spec) is None
+    assert row_names(rows, spec.with_options(columns={"order": {"role": "feature"}})) is None  # a feature is no name
+    assert row_names(rows, DatasetSpec("numpy", "x.npy")) is None and row_names(rows, None) is None
+    assert row_names([[1.0, 2.0]], spec) is None  # rows typed in, not a table

@@ -361,3 +361,24 @@ def test_a_kept_threshold_decides_the_predicted_classes_and_the_status_says_so(
     assert panel.status.text().endswith("Decision: 'Yes' when p('Yes') > 0.3, else 'No' (kept for the run).")
     assert [panel.table.item(r, 1).text() for r in range(3)] == ["No", "Yes", "Yes"]  # 0.45 is a Yes at 0.3
     assert panel.table.item(2, 2).text() == "0.4500"  # the confidence is the predicted class's probability
+
+
+def test_rows_of_a_csv_are_named_by_the_id_column_the_model_ignores(
+        shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Path) -> None:
+    from visualnn.services.predict import format_predictions
+
+    panel, user, _chooser = _open(shell, qtbot, mlp_graph())
+    fake_engine.start()
+    rows = tmp_path / "customers.csv"
+    rows.write_text("customer_id,fee,plan\nC001,31.5,basic\nC002,72.0,pro\n")
+    user.chooser.will_answer("open_files", [str(rows)])
+    user.click(panel.open_button)
+    job_id, _job_type, _payload = fake_engine.jobs[-1]
+    result = {"run_id": "r1", "task": "binary", "class_names": ["No", "Yes"], "warnings": [],
+              "row_names": {"column": "customer_id", "values": ["C001", "C002"]},
+              "predictions": format_predictions(np.array([[0.1], [0.8]]), "binary", ["No", "Yes"])}
+    with qtbot.waitSignal(panel.predicted, timeout=5_000):
+        fake_engine.finish(job_id, result)
+    assert panel.table.horizontalHeaderItem(0).text() == "customer_id"
+    assert [panel.table.item(r, 0).text() for r in range(2)] == ["C001", "C002"]
+    assert [panel.table.item(1, c).text() for c in (1, 2)] == ["Yes", "0.8000"]

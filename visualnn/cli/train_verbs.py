@@ -345,6 +345,9 @@ def predict_main(args: argparse.Namespace) -> int:
 
             print(f"Decision of {output!r}: {describe(threshold, list(out.get('class_names') or []))}")
     rows = out["predictions"]
+    named = out.get("row_names") or {}  # a CSV's id column the model ignores names each row
+    if named:
+        rows = [{"file": name, **row} for name, row in zip(named["values"], rows, strict=False)]
     width = max((len(r["file"]) for r in rows if "file" in r), default=0)
     for i, row in enumerate(rows):
         name = f"{row['file']:<{width}}" if "file" in row else f"{i:>4}"

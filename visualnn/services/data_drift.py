@@ -16,11 +16,12 @@ from typing import Any
 from visualnn.core.training_config import RunRecord
 
 _PLACES = ("path", "root", "table")  # where the data lies, not what it is: a moved project folder is no change
+_NOT_LEARNED = ("ignored",)  # the columns left out (newer runs record them): runs recorded before keep their digest
 
 
 def data_fingerprint(data: Any) -> dict[str, Any]:
     """The split sizes and a digest of the preprocessing statistics of prepared data (JSON, for the run record)."""
-    stats = {k: v for k, v in dict(getattr(data, "stats", None) or {}).items() if k not in _PLACES}
+    stats = {k: v for k, v in dict(getattr(data, "stats", None) or {}).items() if k not in _PLACES + _NOT_LEARNED}
     text = json.dumps(stats, sort_keys=True, default=str)
     samples = [int(getattr(data, f"n_{k}", 0) or 0) for k in ("train", "val", "test")]
     return {"samples": samples, "digest": hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]}

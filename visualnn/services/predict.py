@@ -19,7 +19,7 @@ from visualnn.core.project import Project
 from visualnn.core.protocol import PredictRequest
 from visualnn.services.datasets.errors import DataError
 from visualnn.services.evaluation import class_probabilities, pick_run
-from visualnn.services.prediction_table import table_csv
+from visualnn.services.prediction_table import row_names, table_csv
 from visualnn.services.training_common import Sink, TrainingError, explain, load_run_model, null_sink
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
@@ -162,6 +162,7 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
                 result["predictions"] = [{"file": f, **row} for f, row in zip(keys, result["predictions"], strict=True)]
         result["warnings"] = drift + warnings
         return result
+    names_of_rows = row_names(raw, spec) if source is not None else None  # before the ignored columns are left out
     raw, warnings = _check_input(raw, data, source)
     warnings = drift + warnings
     files = _file_names(raw, source)
@@ -191,6 +192,8 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     window = (getattr(data, "stats", None) or {}).get("window") if data is not None else None
     if window and getattr(raw, "ndim", 2) != 3:  # rows of a series: one window ending at each row from the length-th
         result["window_length"] = int(window["length"])
+    elif names_of_rows is not None and len(names_of_rows["values"]) == len(rows):
+        result["row_names"] = names_of_rows
     return result
 
 

@@ -54,7 +54,7 @@ def check_rows(stats: dict[str, Any], rows: Any, where: str = "") -> list[str]:
         if missing:
             raise DataError(f"{where}the input has no column {_listed(missing)}; the model was trained on the "
                             f"columns {', '.join(names)}. Add the missing column(s) or rename them to match.")
-        known = set(names) | {str(t) for t in stats.get("targets") or []}
+        known = set(names) | {str(t) for t in [*(stats.get("targets") or []), *(stats.get("ignored") or [])]}
         extra = [c for c in columns if c not in known]
         if extra:
             warnings.append(f"{where}column(s) {_listed(extra)} are not features of the model and were left out.")

@@ -24,6 +24,23 @@ def table_csv(spec: Any) -> CsvOptions | None:
     return spec.csv() if spec is not None and spec.kind == "csv" else None
 
 
+def row_names(raw: Any, spec: Any) -> dict[str, Any] | None:
+    """What names each row of a CSV to predict: its first column that the model ignores and that holds a different,
+    present value in every row (a customer or order id), as ``{"column", "values"}``; None when it has none (the
+    rows are then numbered). The Predict tab and ``visualnn predict`` show it beside each prediction."""
+    if spec is None or spec.kind != "csv" or not hasattr(raw, "columns"):
+        return None
+    roles = spec.columns()
+    for name in raw.columns:
+        options = roles.get(str(name))
+        if options is None or options.role != "ignore":
+            continue
+        values = raw[name]
+        if len(values) and bool(values.notna().all()) and bool(values.is_unique):
+            return {"column": str(name), "values": [str(v) for v in values]}
+    return None
+
+
 def prediction_columns(result: dict[str, Any], order: list[str] | None = None) -> list[tuple[str, list[Any]]]:
     """The prediction part of the table: (header, one value per sample) for each output, in ``order`` (the model's
     output names; default: the result's)."""

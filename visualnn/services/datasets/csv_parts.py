@@ -52,6 +52,7 @@ def prepare_csv_parts(spec: DatasetSpec, pipe: PipelineOptions, seed: int, input
         "source": "csv", "csv": read.format.to_dict(), "task": first[0], "class_names": first[1],
         "inputs": list(inputs), "outputs": list(outputs), "parts": stats_parts, "features": plan,
         "feature_names": [n for p in plan for n in p["columns"]], "targets": [mapping.targets[n] for n in outputs],
+        "ignored": [n for n in table.column_names if n not in enc.features and n not in mapping.targets.values()],
         "target_encoding": spec.target_encoding(), "scaling": spec.scaling(),
         "label_format": stats_parts[len(inputs)]["label_format"],
         "rows": enc.rows_stats(),

@@ -249,6 +249,7 @@ def build_arrays(spec: DatasetSpec, table: Any, header: bool = True) -> TabularA
         "features": plan,
         "feature_names": feature_names,
         "targets": targets,
+        "ignored": [n for n in names if n not in features and n not in targets],  # new rows may hold them: no warning
         "task": task,
         "class_names": class_names,
         "target_encoding": spec.target_encoding(),

@@ -341,6 +341,10 @@ class PredictPanel(QWidget):
         self._set_status(" ".join([text, *(f"Warning: {w}" for w in warnings)]))
         self.status.setToolTip("\n".join(warnings))
         first = "file" if any("file" in p for p in preds) else "#"  # images are named by their file
+        named = result.get("row_names") or {}  # a CSV's id column the model ignores names each row
+        if named and first == "#":
+            first = str(named["column"])
+            preds = [{"file": name, **p} for name, p in zip(named["values"], preds, strict=False)]
         if self._shown_outputs:
             self._show_outputs(result, first)
             return
