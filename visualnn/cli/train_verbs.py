@@ -255,8 +255,8 @@ def _keep_threshold(args: argparse.Namespace, project: Project, report: dict[str
     heads = report.get("outputs") or {"": report}
     binary = [str(cls["output"]) for head in heads.values() if "threshold" in (cls := head.get("classification") or {})]
     if not binary:
-        return _fail(f"Run {report['run_id']} has no yes/no output, so there is no threshold to keep: a classifier of "
-                     "more classes predicts its most probable class.", ExitCode.BAD_INPUT)
+        return _fail(f"Run {report['run_id']} has no yes/no output, so there is no threshold to keep: a regression "
+                     "predicts values, and a classifier of more classes its most probable class.", ExitCode.BAD_INPUT)
     run = next(r for r in project.runs if r.id == report["run_id"])
     stack = UndoStack(project)
     try:
