@@ -72,6 +72,15 @@ def test_a_threshold_chosen_on_validation_is_kept_for_the_run_and_followed_by_pr
     assert f"THRESHOLD = 0.1  # the second class where its probability is above this (the threshold kept for {run.id}" in script
     assert '(np.asarray(predictions)[:3, 0] > THRESHOLD).astype(int)' in script
 
+    # Continuing the run goes on from its decision too, and says so; a new run starts at the default.
+    capsys.readouterr()
+    assert main(["train", str(path), "--epochs", "1", "--continue", run.id]) == 0
+    assert (f"info: The decision threshold kept for {run.id} (0.1 for 'dense_3') carries over to this run; check it "
+            "in the Evaluation tab once it ends, as the model changes.") in capsys.readouterr().err  # with the progress
+    assert load_project(path).runs[-1].extra["thresholds"] == {"dense_3": 0.1}
+    assert main(["train", str(path), "--epochs", "1"]) == 0
+    assert "thresholds" not in load_project(path).runs[-1].extra
+
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["evaluate", "P", "--keep"], "--keep keeps the threshold given with --threshold T"),

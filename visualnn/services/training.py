@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from visualnn.core.compile_options import CompileIssue, check_class_weight_parts, check_compile
+from visualnn.core.decision import EXTRA_KEY, kept_thresholds
 from visualnn.core.distribution import DistributionError
 from visualnn.core.finetune import FineTuneError, FineTunePlan, fine_tune_plan
 from visualnn.core.graph import Graph
@@ -249,6 +250,13 @@ def _run_training(
                 previous = _find_run(project, job.continue_run)
                 model = load_run_model(job.base_dir, previous)
                 initial_epoch = previous.epochs_done
+                kept = kept_thresholds(previous.extra)
+                if kept:  # the model goes on from the same place: so does where it decides (said, to check it)
+                    place_extra[EXTRA_KEY] = kept
+                    shown = ", ".join(f"{t:g} for {name!r}" for name, t in kept.items())
+                    sink("log", {"level": "info", "text": f"The decision threshold kept for {previous.id} ({shown}) "
+                                 "carries over to this run; check it in the Evaluation tab once it ends, as the model "
+                                 "changes."})
                 changed = data_change(previous, data)
                 if changed:  # it goes on, on what the data is now: the person chose to continue
                     sink("log", {"level": "warning", "text": f"{changed} Training continues on the data as it is "
