@@ -442,6 +442,11 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         "        scores = model.evaluate(eval_ds, return_dict=True, verbose=0)",
         '        metrics = ", ".join(f"{k} {v:.4f}" for k, v in scores.items())',
         '        print(f"Evaluation on the {split_name}: {metrics}")',
+        *(['        # Keras decides at 0.5; the model decides at THRESHOLD: its accuracy there, as VisualNN gives it.',
+           '        truth = np.concatenate([np.asarray(y) for _, y in eval_ds]).reshape(-1)',
+           '        chosen = model.predict(eval_ds, verbose=0).reshape(-1) > THRESHOLD',
+           '        print(f"Accuracy at threshold {THRESHOLD}: {np.mean(chosen == (truth > 0.5)):.4f}")']
+          if decides else []),
         "",
         "    # Step 6: predict new samples.",
         "    x_new = next(iter((val_ds if val_ds is not None else train_ds).take(1)))[0]",
