@@ -359,6 +359,7 @@ def test_a_kept_threshold_decides_the_predicted_classes_and_the_status_says_so(
     with qtbot.waitSignal(panel.predicted, timeout=5_000):
         fake_engine.finish(job_id, result)
     assert panel.status.text().endswith("Decision: 'Yes' when p('Yes') > 0.3, else 'No' (kept for the run).")
+    assert panel.threshold_line.isVisible() and panel.threshold_line.value() == 0.3  # across the probability bars
     assert [panel.table.item(r, 1).text() for r in range(3)] == ["No", "Yes", "Yes"]  # 0.45 is a Yes at 0.3
     assert panel.table.item(2, 2).text() == "0.4500"  # the confidence is the predicted class's probability
 

@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -151,6 +151,12 @@ class PredictPanel(QWidget):
         self.bars_plot.setYRange(0, 1)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4C78A8")
         self.bars_plot.addItem(self.bars)
+        # A yes/no output's decision threshold, drawn across the bars: the second class is predicted above it.
+        self.threshold_line = pg.InfiniteLine(pos=DEFAULT_THRESHOLD, angle=0, movable=False,
+                                              pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine),
+                                              label="threshold {value:g}", labelOpts={"position": 0.95, "color": "#666"})
+        self.bars_plot.addItem(self.threshold_line)
+        self.threshold_line.hide()
         self.bars_plot.hide()  # until a classification result: an empty "class probabilities" chart over a regression
         self.details = QWidget()
         choice = QHBoxLayout()
@@ -469,6 +475,7 @@ class PredictPanel(QWidget):
             return
         probs = self.result["predictions"][index].get("probabilities", {})
         names = list(probs)
+        self._show_threshold(next(iter((self.result.get("thresholds") or {}).values()), None))
         self.bars.setOpts(x=list(range(len(names))), height=[probs[n] for n in names], width=0.7)
         self.bars_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names)]])
 
@@ -478,6 +485,7 @@ class PredictPanel(QWidget):
             return
         row = rows[index]
         if self._output_is_regression(name):
+            self._show_threshold(None)
             values = [float(v) for v in row["values"]]
             labels = [name] if len(values) == 1 else [str(i) for i in range(len(values))]
             self.bars_plot.setTitle(f"{name}: predicted value{'s' if len(values) > 1 else ''} of sample {index}")
@@ -489,12 +497,19 @@ class PredictPanel(QWidget):
         else:
             probs = dict(row.get("probabilities", {}))
             labels, values = list(probs), [float(v) for v in probs.values()]
+            self._show_threshold(((self.result or {}).get("thresholds") or {}).get(name))
             self.bars_plot.setTitle(f"{name}: class probabilities of sample {index}")
             self.bars_plot.setLabel("left", "probability")
             self.bars_plot.setYRange(0, 1)
             self.bars_plot.enableAutoRange(axis="x")
         self.bars.setOpts(x=list(range(len(values))), height=values, width=0.7)
         self.bars_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(labels)]])
+
+    def _show_threshold(self, threshold: float | None) -> None:
+        """The dashed line at a yes/no output's threshold (hidden for other outputs)."""
+        self.threshold_line.setVisible(threshold is not None)
+        if threshold is not None:
+            self.threshold_line.setPos(float(threshold))
 
     def _on_output_combo_changed(self, *_: Any) -> None:
         if self._shown_outputs:
