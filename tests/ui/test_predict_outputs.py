@@ -341,23 +341,32 @@ def test_an_image_model_predicts_a_folder_of_class_folders_and_saves_each_images
         "file,predicted,confidence,p(cat),p(dog)", "cat/1.png,cat,0.8,0.8,0.2", "dog/7.png,dog,0.9,0.1,0.9"]
 
 
-def test_a_kept_threshold_decides_the_predicted_classes_and_the_status_says_so(
-        shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Path) -> None:
+def _predict_customers(shell: Shell, fake_engine: FakeEngine, qtbot: Any, folder: Path, text: str,
+                       probabilities: list[float], **extra: Any) -> Any:
+    """Open a CSV of customers in the Predict tab as a person does; the (fake) engine answers with a yes/no model's
+    ``probabilities`` of 'Yes' and ``extra`` result keys (a kept threshold decides the classes). Returns the panel."""
     from visualnn.services.predict import format_predictions
 
     panel, user, _chooser = _open(shell, qtbot, mlp_graph())
     fake_engine.start()
-    rows = tmp_path / "customers.csv"
-    rows.write_text("fee,plan\n31.5,basic\n72.0,pro\n48.25,basic\n")
+    rows = folder / "customers.csv"
+    rows.write_text(text)
     user.chooser.will_answer("open_files", [str(rows)])
     user.click(panel.open_button)
     job_id, _job_type, _payload = fake_engine.jobs[-1]
-    result = {"run_id": "r1", "task": "binary", "class_names": ["No", "Yes"], "warnings": [],
-              "thresholds": {"dense_2": 0.3},
-              "predictions": format_predictions(np.array([[0.1], [0.8], [0.45]]), "binary", ["No", "Yes"],
-                                                threshold=0.3)}
+    threshold = next(iter((extra.get("thresholds") or {}).values()), None)
+    result = {"run_id": "r1", "task": "binary", "class_names": ["No", "Yes"], "warnings": [], **extra,
+              "predictions": format_predictions(np.array([[p] for p in probabilities]), "binary", ["No", "Yes"],
+                                                threshold=threshold)}
     with qtbot.waitSignal(panel.predicted, timeout=5_000):
         fake_engine.finish(job_id, result)
+    return panel
+
+
+def test_a_kept_threshold_decides_the_predicted_classes_and_the_status_says_so(
+        shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Path) -> None:
+    panel = _predict_customers(shell, fake_engine, qtbot, tmp_path, "fee,plan\n31.5,basic\n72.0,pro\n48.25,basic\n",
+                               [0.1, 0.8, 0.45], thresholds={"dense_2": 0.3})
     assert panel.status.text().endswith("Decision: 'Yes' when p('Yes') > 0.3, else 'No' (kept for the run).")
     assert panel.threshold_line.isVisible() and panel.threshold_line.value() == 0.3  # across the probability bars
     assert [panel.table.item(r, 1).text() for r in range(3)] == ["No", "Yes", "Yes"]  # 0.45 is a Yes at 0.3
@@ -366,20 +375,9 @@ def test_a_kept_threshold_decides_the_predicted_classes_and_the_status_says_so(
 
 def test_rows_of_a_csv_are_named_by_the_id_column_the_model_ignores(
         shell: Shell, fake_engine: FakeEngine, qtbot: Any, tmp_path: Path) -> None:
-    from visualnn.services.predict import format_predictions
-
-    panel, user, _chooser = _open(shell, qtbot, mlp_graph())
-    fake_engine.start()
-    rows = tmp_path / "customers.csv"
-    rows.write_text("customer_id,fee,plan\nC001,31.5,basic\nC002,72.0,pro\n")
-    user.chooser.will_answer("open_files", [str(rows)])
-    user.click(panel.open_button)
-    job_id, _job_type, _payload = fake_engine.jobs[-1]
-    result = {"run_id": "r1", "task": "binary", "class_names": ["No", "Yes"], "warnings": [],
-              "row_names": {"column": "customer_id", "values": ["C001", "C002"]},
-              "predictions": format_predictions(np.array([[0.1], [0.8]]), "binary", ["No", "Yes"])}
-    with qtbot.waitSignal(panel.predicted, timeout=5_000):
-        fake_engine.finish(job_id, result)
+    panel = _predict_customers(shell, fake_engine, qtbot, tmp_path, "customer_id,fee,plan\nC001,31.5,basic\nC002,72.0,pro\n",
+                               [0.1, 0.8], row_names={"column": "customer_id", "values": ["C001", "C002"]})
     assert panel.table.horizontalHeaderItem(0).text() == "customer_id"
     assert [panel.table.item(r, 0).text() for r in range(2)] == ["C001", "C002"]
     assert [panel.table.item(1, c).text() for c in (1, 2)] == ["Yes", "0.8000"]
+    assert not panel.threshold_line.isVisible()  # a result that names no threshold: no line
