@@ -129,13 +129,17 @@ class EvaluationPanel(QWidget):
         self.threshold_box.keep_requested.connect(self._on_keep_threshold)
         self.threshold_box.hide()
         self._head: dict[str, Any] | None = None  # the output report on screen
-        cls_page = QSplitter()
-        cls_page.addWidget(self.confusion)
+        results = QSplitter()
+        results.addWidget(self.confusion)
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.threshold_box)
         right.addWidget(self.per_class)
         right.addWidget(wrong_box)
-        cls_page.addWidget(right)
+        results.addWidget(right)
+        cls_page = QWidget()  # a yes/no output's threshold band above the matrix and the tables
+        cls_layout = QVBoxLayout(cls_page)
+        cls_layout.setContentsMargins(0, 0, 0, 0)
+        cls_layout.addWidget(self.threshold_box)
+        cls_layout.addWidget(results, 1)
 
         self.scatter = chart("predicted vs true", "true value", "predicted value")
         self.scatter_points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(76, 120, 168, 140), pen=None)

@@ -58,9 +58,12 @@ class ThresholdBox(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.plot = chart(None, "threshold", "")
-        self.plot.setMinimumHeight(120)
-        self.plot.setMaximumHeight(170)
+        # The lines are named in their colours above the plot (a title or a legend would take room from the lines in a
+        # plot this small; the ticks 0..1 say what the axis is).
+        self.caption = QLabel()
+        self.plot = chart(None)
+        self.plot.setMinimumSize(240, 96)
+        self.plot.setMaximumHeight(110)
         self.plot.setXRange(0.0, 1.0, padding=0.02)
         self.plot.setYRange(0.0, 1.0, padding=0.05)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -75,11 +78,18 @@ class ThresholdBox(QWidget):
         for w in (QLabel("Decision threshold"), self.spin, self.best_button, self.keep_button):
             row.addWidget(w)
         row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.plot)
+        # A band across the top of the classification results: the controls and the rule on the left, the curves on
+        # the right (the matrix and the tables below keep their height).
+        words = QVBoxLayout()
+        words.setContentsMargins(0, 0, 0, 0)
+        words.addLayout(row)
+        words.addWidget(self.summary)
+        words.addWidget(self.caption)
+        words.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.addLayout(words, 3)
+        layout.addWidget(self.plot, 2)
 
     def threshold(self) -> float:
         """The threshold tried (a step of the grid)."""
@@ -96,9 +106,8 @@ class ThresholdBox(QWidget):
         name = self.class_names[1] if len(self.class_names) > 1 else "1"
         self.precision_line.setData(ts, [_ratio(tp[i], tp[i] + fp[i]) for i in range(len(ts))])
         self.recall_line.setData(ts, [_ratio(tp[i], tp[i] + fn[i]) for i in range(len(ts))])
-        # The title names each line in its colour (a legend would lie over the lines in a plot this small).
-        self.plot.setTitle(f"<span style='color:{PRECISION}'>precision</span> and <span style='color:{RECALL}'>"
-                           f"recall</span> of {escape(repr(name))} by threshold", size="9pt")
+        self.caption.setText(f"<span style='color:{PRECISION}'>precision</span> and <span style='color:{RECALL}'>"
+                             f"recall</span> of {escape(repr(name))} by threshold (dashed: the one tried)")
         with QSignalBlocker(self.spin):
             self.spin.setValue(float(classification.get("threshold", DEFAULT_THRESHOLD)))
         self._refresh()
