@@ -80,7 +80,8 @@ def test_a_threshold_tried_redraws_the_figures_and_one_kept_follows_the_run(shel
     assert metrics[-1] == ["accuracy at 0.3", f"{accuracy_of(cm):.4f}"]
     keras_accuracy = panel.report["metrics"]["accuracy"]
     assert ["accuracy (at 0.5)", f"{keras_accuracy:.4f}"] in metrics  # Keras's own figure, said to decide at 0.5
-    assert "at the threshold scored, 0.5 (press Evaluate to list them at 0.3)" in panel.wrong_caption.text()
+    assert panel.wrong_caption.text() == (f"{fp + fn:,} sample(s) are wrong at 0.3. Listed: the most confidently wrong "
+                                          "at 0.5, where the run was scored (Keep for this run lists them at 0.3).")
     assert len(window.engine.jobs) == 2  # tried without asking the engine
 
     qtbot.mouseClick(box.best_button, Qt.MouseButton.LeftButton)

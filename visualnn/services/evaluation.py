@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from visualnn.core.dataset import evaluated_split_label
-from visualnn.core.decision import STEPS, per_class_report, run_outputs, threshold_for
+from visualnn.core.decision import DEFAULT_THRESHOLD, STEPS, per_class_report, run_outputs, threshold_for
 from visualnn.core.project import Project
 from visualnn.core.protocol import EvaluateRequest
 from visualnn.core.training_config import DIVERGED, RunRecord
@@ -134,7 +134,7 @@ def classification_report(
     y = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1).astype(int)
     binary = probs.shape[1] == 2
     if binary:
-        threshold = threshold_for({}, "", threshold)
+        threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
         pred = (probs[:, 1] > threshold).astype(np.int64)
     else:
         pred = probs.argmax(axis=1)

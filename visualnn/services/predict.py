@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from visualnn.core.dataset import CsvOptions
-from visualnn.core.decision import decide, is_binary, run_outputs, threshold_for
+from visualnn.core.decision import DEFAULT_THRESHOLD, decide, is_binary, run_outputs, threshold_for
 from visualnn.core.paths import resolve_path
 from visualnn.core.project import Project
 from visualnn.core.protocol import PredictRequest
@@ -98,7 +98,7 @@ def format_predictions(outputs: Any, task: str, class_names: list[str], top_k: i
     probs = class_probabilities(out)
     names = list(class_names) + [str(i) for i in range(len(class_names), probs.shape[1])]
     binary = is_binary(task, probs.shape[1])
-    cut = threshold_for({}, "", threshold)
+    cut = DEFAULT_THRESHOLD if threshold is None else float(threshold)
     for p in probs:
         order = np.argsort(-p)[: max(1, top_k)]
         label = decide(float(p[1]), cut) if binary else int(order[0])

@@ -398,12 +398,13 @@ class EvaluationPanel(QWidget):
         self._show_classes(cm, cls["class_names"], per_class_report(cm, cls["class_names"]))
         self._fill_metrics(self._head or {}, threshold, accuracy_of(cm))
         scored = float(cls.get("threshold", 0.5))
-        wrong = cls.get("wrong", [])
-        if threshold != scored and wrong:
-            self.wrong_caption.setText(f"The {len(wrong)} most confidently wrong sample(s) at the threshold scored, "
-                                       f"{scored:g} (press Evaluate to list them at {threshold:g})")
-        elif threshold == scored:
-            self._show_wrong(wrong)
+        if threshold == scored:
+            self._show_wrong(cls.get("wrong", []))
+        else:  # the list holds the samples wrong where the run was scored; the counts say how many are wrong here
+            errors = cm[0][1] + cm[1][0]
+            self.wrong_caption.setText(f"{errors:,} sample(s) are wrong at {threshold:g}. Listed: the most confidently "
+                                       f"wrong at {scored:g}, where the run was scored (Keep for this run lists them "
+                                       f"at {threshold:g}).")
 
     def _on_keep_threshold(self, threshold: float) -> None:
         """Keep ``threshold`` for the shown run's output (one undoable step), then score the run at it again."""
