@@ -154,6 +154,11 @@ def test_scripts_are_ruff_clean_and_formatted(tmp_path: Path) -> None:
             (tmp_path / f"{name}_{style}.py").write_text(generate_script(TEMPLATES[name].build(), style))
     project, facts = csv_project(column='it\'s "odd"')
     (tmp_path / "csv_script.py").write_text(generate_script(project, "functional", facts=facts))
+    yes_no = csv_project()[0]  # a yes/no model: THRESHOLD, its predicted classes and its accuracy at it
+    yes_no.training = yes_no.training.with_changes(loss="binary_crossentropy")
+    yes_no_code = generate_script(yes_no, "functional", facts=facts)
+    assert "THRESHOLD = 0.5" in yes_no_code and "Accuracy at threshold" in yes_no_code
+    (tmp_path / "yes_no_script.py").write_text(yes_no_code)
     common = {key: facts[key] for key in ("val", "test", "split_seed", "stratify", "target_encoding", "scaling")}
     project.dataset = DatasetSpec("numpy", "data.npz", {})
     (tmp_path / "numpy_script.py").write_text(generate_script(project, "functional", facts={

@@ -66,7 +66,9 @@ def encoded_columns(recipes, inputs):
                     vocabulary=[w for w, _ in words],
                     output_sequence_length=2,
                 )(column)
-                index = keras.ops.where(keras.ops.equal(tokens[:, 1], 0), tokens[:, 0], 1)
+                index = keras.ops.where(
+                    keras.ops.equal(tokens[:, 1], 0), tokens[:, 0], 1
+                )
                 table = [np.nan, np.nan] + [v for _, v in words]
                 value = keras.ops.take(
                     keras.ops.convert_to_tensor(table, "float32"), index

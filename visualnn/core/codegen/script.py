@@ -445,7 +445,9 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         *(['        # Keras decides at 0.5; the model decides at THRESHOLD: its accuracy there, as VisualNN gives it.',
            '        truth = np.concatenate([np.asarray(y) for _, y in eval_ds]).reshape(-1)',
            '        chosen = model.predict(eval_ds, verbose=0).reshape(-1) > THRESHOLD',
-           '        print(f"Accuracy at threshold {THRESHOLD}: {np.mean(chosen == (truth > 0.5)):.4f}")']
+           '        print(',
+           '            f"Accuracy at threshold {THRESHOLD}: {np.mean(chosen == (truth > 0.5)):.4f}"',
+           '        )']
           if decides else []),
         "",
         "    # Step 6: predict new samples.",
@@ -459,7 +461,10 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
             '        print(f"First predictions of {name}:", np.round(np.asarray(values)[:3], 3))',
         ] if parts else ['    print("First predictions:", np.round(np.asarray(predictions)[:3], 3))']),
         *(['    # A yes/no model gives the probability of its second class (1); it predicts 1 above THRESHOLD.',
-           '    print("First predicted classes:", (np.asarray(predictions)[:3, 0] > THRESHOLD).astype(int))']
+           '    print(',
+           '        "First predicted classes:",',
+           '        (np.asarray(predictions)[:3, 0] > THRESHOLD).astype(int),',
+           '    )']
           if decides else []),
         "",
         *save_lines(raw_inputs, 4),
