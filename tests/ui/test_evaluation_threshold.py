@@ -100,11 +100,16 @@ def test_a_threshold_tried_redraws_the_figures_and_one_kept_follows_the_run(shel
     assert not box.keep_button.isEnabled()
     assert _table(panel.metrics_table)[-1][0] == f"accuracy at {best:g}" or best == 0.5
 
+    runs = window.runs_panel.table  # the Runs tab says where each run decides
+    headers = [runs.horizontalHeaderItem(c).text() for c in range(runs.columnCount())]
+    assert runs.item(runs.rowCount() - 1, headers.index("threshold")).text() == f"{best:g}"
+
     path = tmp_path / "kept.vnn"
     window.document.save(str(path))
     assert load_project(path).runs[-1].extra[EXTRA_KEY] == {"dense_2": best}
     window.document.undo_stack.undo()
     assert EXTRA_KEY not in window.document.project.runs[-1].extra
+    assert "threshold" not in [runs.horizontalHeaderItem(c).text() for c in range(runs.columnCount())]
 
 
 def test_choosing_on_the_test_split_says_it_would_flatter_the_figures(shell: Shell, qtbot: Any) -> None:
@@ -119,3 +124,17 @@ def test_a_classifier_of_more_classes_shows_no_threshold(shell: Shell, qtbot: An
     panel.show_report({"run_id": run_id, "split": "val", "n_samples": 4, "task": "multiclass",
                        "metrics": {"loss": 0.1}, "classification": three})
     assert not panel.threshold_box.isVisible() and window.evaluation_panel.confusion.matrix == three["confusion"]
+
+
+def test_the_runs_tab_says_where_each_yes_no_run_decides(shell: Shell, qtbot: Any) -> None:
+    from visualnn.core.training_config import RunRecord
+
+    window = shell.window
+    runs = [RunRecord("r1", "2026-12-01T10:00:00", extra={"task": "binary", "class_names": NAMES}),
+            RunRecord("r2", "2026-12-01T11:00:00", extra={"task": "binary", "class_names": NAMES,
+                                                          EXTRA_KEY: {"dense_2": 0.25}}),
+            RunRecord("r3", "2026-12-01T12:00:00", extra={"task": "regression"})]
+    window.document.set_project(Project(graph=mlp_graph(), runs=runs))
+    table = window.runs_panel.table
+    column = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())].index("threshold")
+    assert [table.item(r, column).text() for r in range(3)] == ["0.5", "0.25", ""]

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualnn.core.decision import DEFAULT_THRESHOLD, is_binary, kept_thresholds
 from visualnn.core.project.run_folders import run_folder_of
 from visualnn.core.training_config import DIVERGED, FAILED, STOPPED, RunRecord, run_differences
 from visualnn.ui import theme
@@ -144,10 +145,16 @@ class RunsPanel(QWidget):
         """Rebuild the table from the project."""
         rows = []
         figures = figure_columns(self.runs)
+        # Where a yes/no model decides, once any run keeps a threshold of its own (the others: the default).
+        decides = any(kept_thresholds(r.extra) for r in self.runs)
         for r in self.runs:
+            kept = kept_thresholds(r.extra)
+            where = ", ".join(f"{t:g}" if len(kept) == 1 else f"{name} {t:g}" for name, t in kept.items())
+            if not where and is_binary(str(r.extra.get("task") or ""), len(r.extra.get("class_names") or [])):
+                where = f"{DEFAULT_THRESHOLD:g}"
             rows.append([r.id, r.started.replace("T", " "), r.status, r.epochs_done, format_duration(r.duration_s),
-                         r.device] + [_figure(r, k) for k in figures])
-        fill_table(self.table, RUN_COLUMNS + figures, rows)
+                         r.device] + ([where] if decides else []) + [_figure(r, k) for k in figures])
+        fill_table(self.table, RUN_COLUMNS + (["threshold"] if decides else []) + figures, rows)
         for i, r in enumerate(self.runs):  # a diverged or failed run stands out, and says why on hover
             item = self.table.item(i, RUN_COLUMNS.index("status"))
             if item is None:
