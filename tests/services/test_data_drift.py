@@ -39,3 +39,21 @@ def test_a_tables_preprocessing_is_kept_small_tables_only() -> None:
     assert kept_preprocessing(huge) is None  # thousands of categories: the fingerprint only
     assert kept_preprocessing(SimpleNamespace(stats={"source": "images", "features": []})) is None
     assert learned_preprocessing(RunRecord(id="old", started="x")) is None
+
+
+def test_an_arrays_scaling_is_kept_and_prepares_new_samples_as_training_did() -> None:
+    import numpy as np
+
+    from visualnn.services.data_drift import kept_preprocessing, learned_preprocessing
+
+    stats = {"source": "numpy", "task": "regression", "class_names": [], "scaling": "standardize",
+             "center": [10.0, -2.0], "scale": [2.0, 0.5]}
+    kept = kept_preprocessing(SimpleNamespace(stats=stats))
+    assert kept == stats
+    learned = learned_preprocessing(RunRecord(id="r", started="x", extra={"preprocessing": kept, "task": "regression"}))
+    assert learned is not None and learned.task == "regression"
+    assert learned.transform(np.array([[12.0, -1.0]])).tolist() == [[1.0, 2.0]]
+    pixels = {"source": "numpy", "scaling": "rescale", "center": 0.0, "scale": 255.0}
+    assert learned_preprocessing(RunRecord(id="p", started="x", extra={"preprocessing": pixels})).transform(
+        np.array([[255, 0]], dtype=np.uint8)).tolist() == [[1.0, 0.0]]
+    assert kept_preprocessing(SimpleNamespace(stats={"source": "numpy", "task": "binary"})) is None  # nothing learned

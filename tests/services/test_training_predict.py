@@ -169,3 +169,38 @@ def test_evaluate_predict_and_export_say_when_the_data_changed_since_the_run_tra
 
     rows.to_csv(tmp_path / "data.csv", index=False)  # the old file back: nothing to say
     assert "warnings" not in run_evaluation(request)
+
+
+def test_an_arrays_run_keeps_its_scaling_and_predicts_as_it_learned_when_the_file_changes(tmp_path: Path) -> None:
+    """An .npz changed after training: predict and export prepared new samples with the file's new statistics (and
+    said so) where a table's run kept its own; an array's run now keeps its scaling too."""
+    import numpy as np
+
+    from visualnn.services.export_project import export_project
+    from visualnn.services.predict import run_prediction
+    from visualnn.services.training import run_training
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(50.0, 10.0, size=(150, 2)).astype(np.float32)
+    y = (x[:, 0] > 50.0).astype(np.int64) + (x[:, 1] > 50.0).astype(np.int64)
+    np.savez(tmp_path / "data.npz", x=x, y=y)
+    project = Project(graph=mlp_graph(2, 3, hidden=4), dataset=DatasetSpec("numpy", "data.npz", {
+        "split": {"val": 0.2, "test": 0.2}}), training=TrainingConfig(epochs=1, batch_size=32))
+    run = run_training(TrainRequest(project=project, base_dir=str(tmp_path))).run
+    project.add_run(run)
+    kept = run.extra["preprocessing"]
+    assert kept["source"] == "numpy" and len(kept["center"]) == 2 and kept["scaling"] == "standardize"
+    np.save(tmp_path / "new.npy", x[:5])
+    predict = PredictRequest(project=project, base_dir=str(tmp_path), input_path=str(tmp_path / "new.npy"))
+    before = run_prediction(predict)["predictions"]
+
+    np.savez(tmp_path / "data.npz", x=x * 3.0 + 100.0, y=y)  # other statistics now
+    predicted = run_prediction(predict)
+    assert predicted["predictions"] == before and not predicted["warnings"]  # as the run learned, nothing to say
+    report, _ = export_project(project, tmp_path / "m.keras", str(tmp_path))
+    assert "keeps the preprocessing the run learned" in report.notes[0]
+    import keras
+
+    exported = keras.saving.load_model(tmp_path / "m.keras")  # takes the raw samples, prepared as the run learned
+    np.testing.assert_allclose(exported.predict(x[:5], verbose=0),
+                               [[p["probabilities"][c] for c in sorted(p["probabilities"])] for p in before], atol=1e-6)

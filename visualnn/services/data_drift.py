@@ -52,10 +52,11 @@ size as JSON; a table with thousands of categories keeps only the fingerprint.""
 
 
 def kept_preprocessing(data: Any) -> dict[str, Any] | None:
-    """The preprocessing a run learned, to keep in its record: a single table's statistics (None for other data,
-    for column groups, or beyond :data:`_KEPT_BYTES`)."""
+    """The preprocessing a run learned, to keep in its record: a single table's statistics, or an array's scaling
+    (None for other data, for column groups, or beyond :data:`_KEPT_BYTES`)."""
     stats = dict(getattr(data, "stats", None) or {})
-    if stats.get("source") != "csv" or stats.get("parts") or not stats.get("features"):
+    numpy = stats.get("source") == "numpy" and "center" in stats and "scale" in stats  # its scaling statistics
+    if not numpy and (stats.get("source") != "csv" or stats.get("parts") or not stats.get("features")):
         return None
     return stats if len(json.dumps(stats, default=str)) <= _KEPT_BYTES else None
 
@@ -65,15 +66,24 @@ def learned_preprocessing(run: RunRecord) -> Any | None:
     when the run did not keep it: new rows are then prepared exactly as the model saw its training rows, whatever
     the data file holds now, and without reading it again."""
     stats = run.extra.get("preprocessing")
-    if not isinstance(stats, dict) or not stats.get("features"):
+    if not isinstance(stats, dict):
         return None
     from types import SimpleNamespace
 
-    from visualnn.services.datasets.tabular import transform_rows
+    if stats.get("source") == "numpy" and "center" in stats and "scale" in stats:  # an array's scaling
+        from visualnn.services.datasets.sources import scaler
 
+        transform = scaler(str(stats.get("scaling") or "none"), stats["center"], stats["scale"])
+    elif stats.get("features"):
+        from visualnn.services.datasets.tabular import transform_rows
+
+        def transform(rows: Any) -> Any:
+            return transform_rows(stats, rows)
+    else:
+        return None
     return SimpleNamespace(stats=stats, task=str(run.extra.get("task") or stats.get("task") or "classification"),
                            class_names=list(run.extra.get("class_names") or stats.get("class_names") or []),
-                           parts=None, transform=lambda rows: transform_rows(stats, rows))
+                           parts=None, transform=transform)
 
 
 __all__ = ["data_change", "data_fingerprint", "kept_preprocessing", "learned_preprocessing"]
