@@ -122,6 +122,13 @@ def test_rows_of_a_time_series_predict_every_window_as_the_app_windowed_them(tmp
     with pytest.raises(TrainingError, match=f"^Cannot predict: short.csv: {LENGTH - 1} row\\(s\\) are too few"):
         run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), input_path="short.csv"))
 
+    # The training file changes afterwards: the run kept its scaling, so the same rows predict the same forecasts.
+    assert result.run.extra["preprocessing"]["window"]["length"] == LENGTH
+    table.assign(temp=table["temp"] * 2 + 5, hum=table["hum"] - 10).to_csv(tmp_path / "series.csv", index=False)
+    again = run_prediction(PredictRequest(project=project, base_dir=str(tmp_path), input_path="recent.csv"))
+    assert again["predictions"] == out["predictions"] and not again["warnings"]
+    assert again["window_length"] == LENGTH
+
 
 def test_evaluate_predict_and_export_say_when_the_data_changed_since_the_run_trained(tmp_path: Path) -> None:
     """Rows added to the CSV after training: the split and the scaling were drawn again, silently (or the

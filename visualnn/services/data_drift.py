@@ -55,8 +55,10 @@ def kept_preprocessing(data: Any) -> dict[str, Any] | None:
     """The preprocessing a run learned, to keep in its record: a single table's statistics, or an array's scaling
     (None for other data, for column groups, or beyond :data:`_KEPT_BYTES`)."""
     stats = dict(getattr(data, "stats", None) or {})
-    numpy = stats.get("source") == "numpy" and "center" in stats and "scale" in stats  # its scaling statistics
-    if not numpy and (stats.get("source") != "csv" or stats.get("parts") or not stats.get("features")):
+    scaled = stats.get("source") in ("numpy", "timeseries") and "center" in stats and "scale" in stats
+    if stats.get("parts") or getattr(data, "parts", None) or not (scaled or stats.get("source") == "csv"):
+        return None  # named parts: each part's own preparation, read from the data
+    if stats.get("source") == "csv" and not stats.get("features"):
         return None
     return stats if len(json.dumps(stats, default=str)) <= _KEPT_BYTES else None
 
@@ -74,6 +76,8 @@ def learned_preprocessing(run: RunRecord) -> Any | None:
         from visualnn.services.datasets.sources import scaler
 
         transform = scaler(str(stats.get("scaling") or "none"), stats["center"], stats["scale"])
+    elif stats.get("source") == "timeseries" and "center" in stats and "scale" in stats:  # rows -> scaled windows
+        transform = _series_transform(stats)
     elif stats.get("features"):
         from visualnn.services.datasets.tabular import transform_rows
 
@@ -84,6 +88,22 @@ def learned_preprocessing(run: RunRecord) -> Any | None:
     return SimpleNamespace(stats=stats, task=str(run.extra.get("task") or stats.get("task") or "classification"),
                            class_names=list(run.extra.get("class_names") or stats.get("class_names") or []),
                            parts=None, transform=transform)
+
+
+def _series_transform(stats: dict[str, Any]) -> Any:
+    """A series' rows (or raw windows) -> the scaled windows the run learned (``prepare_timeseries``'s transform)."""
+    import numpy as np
+
+    from visualnn.services.datasets.timeseries import windows_to_predict
+
+    features = [str(f) for f in stats["features"]]
+    length = int(stats["window"]["length"])
+    center, scale = np.asarray(stats["center"]), np.asarray(stats["scale"])
+
+    def transform(raw: Any) -> Any:
+        return ((windows_to_predict(raw, features, length) - center) / scale).astype(np.float32)
+
+    return transform
 
 
 __all__ = ["data_change", "data_fingerprint", "kept_preprocessing", "learned_preprocessing"]
