@@ -105,3 +105,29 @@ def test_the_output_box_lists_the_heads_in_model_order(qtbot: Any) -> None:
         engine.finish(engine.jobs[-1][0], report)
     assert [panel.output_combo.itemData(i) for i in range(panel.output_combo.count())] == ["type", "score"]
     assert panel.shown_output() == "type" and panel.pages.currentIndex() == 0
+
+
+def test_a_yes_no_head_of_several_gets_its_own_threshold_kept_under_its_name(qtbot: Any) -> None:
+    import numpy as np
+
+    from visualnn.core.decision import EXTRA_KEY
+    from visualnn.services.evaluation import classification_report
+
+    panel, engine = _evaluation(qtbot)
+    report = two_output_report()
+    rng = np.random.default_rng(1)
+    y = (rng.random(20) < 0.4).astype(int)
+    head = classification_report(y, np.clip(0.3 * y + 0.6 * rng.random(20), 0, 1).reshape(-1, 1), ["no", "yes"])
+    head["output"] = "kind"
+    report["outputs"]["kind"] = {**report["outputs"]["kind"], "classification": head}
+    with qtbot.waitSignal(panel.evaluated, timeout=5_000):
+        panel.evaluate_button.click()
+        engine.finish(engine.jobs[-1][0], report)
+    assert panel.shown_output() == "kind" and panel.threshold_box.isVisible()
+    panel.threshold_box.set_threshold(0.35)
+    qtbot.mouseClick(panel.threshold_box.keep_button, Qt.MouseButton.LeftButton)
+    assert panel.document.project.runs[0].extra[EXTRA_KEY] == {"kind": 0.35}
+    assert engine.jobs[-1][1] == "evaluate"  # scored again at it
+    panel.show_report(report)
+    panel.show_output("score")  # the regression head: no threshold
+    assert not panel.threshold_box.isVisible()
