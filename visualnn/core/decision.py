@@ -43,7 +43,9 @@ def latest_threshold(runs: list[Any], output: str) -> tuple[float, str | None]:
     """The threshold ``output`` decides at in the latest run with a saved model that did not diverge (the run
     evaluation and prediction pick by default), and that run's id when it keeps one; else the default and None.
     The exported script, which trains a model of its own, starts from it."""
-    with_model = [r for r in runs if r.model_path and r.status != "diverged"]
+    from visualnn.core.training_config import DIVERGED
+
+    with_model = [r for r in runs if r.model_path and r.status != DIVERGED]
     if with_model and output in kept_thresholds(with_model[-1].extra):
         return kept_thresholds(with_model[-1].extra)[output], str(with_model[-1].id)
     return DEFAULT_THRESHOLD, None
