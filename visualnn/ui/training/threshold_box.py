@@ -59,17 +59,17 @@ class ThresholdBox(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # The lines are named in their colours above the plot (a title or a legend would take room from the lines in a
-        # plot this small; the ticks 0..1 say what the axis is).
+        # plot this small).
         self.caption = QLabel()
-        self.plot = chart(None)
-        self.plot.setMinimumSize(240, 96)
-        self.plot.setMaximumHeight(110)
+        self.plot = chart(None, "threshold")
+        self.plot.setMinimumSize(240, 110)
+        self.plot.setMaximumHeight(130)
         self.plot.setXRange(0.0, 1.0, padding=0.02)
         self.plot.setYRange(0.0, 1.0, padding=0.05)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
-        self.precision_line = self.plot.plot([], [], pen=pg.mkPen(PRECISION, width=2), connect="finite")
-        self.recall_line = self.plot.plot([], [], pen=pg.mkPen(RECALL, width=2), connect="finite")
+        self.precision_line = self.plot.plot([], [], pen=pg.mkPen(PRECISION, width=2), connect="finite", antialias=True)
+        self.recall_line = self.plot.plot([], [], pen=pg.mkPen(RECALL, width=2), connect="finite", antialias=True)
         self.marker = pg.InfiniteLine(pos=DEFAULT_THRESHOLD, angle=90, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self.plot.addItem(self.marker)
 
