@@ -24,12 +24,12 @@ import json, sys
 import numpy as np, pandas as pd, keras, tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
 
-folder, rows, names = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-table = pd.read_csv(f"{folder}/wine.csv").iloc[rows]
-truth = np.array([names.index(str(v)) for v in table.pop("target")])
+folder, rows, names, recipe = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
+table = pd.read_csv(f"{folder}/wine.csv").iloc[rows]  # the rows as the file holds them, target column included
+truth = np.array([names.index(str(v)) for v in table["target"]])
 model = keras.models.load_model(f"{folder}/m.keras")
-# As the export report says: pandas reads a missing text as NaN, which a string tensor cannot hold.
-feed = dict(table.fillna({"colour": "", "organic": ""}))
+# The export report's recipe, word for word: the feature columns, and '' for a missing text (pandas reads NaN).
+feed = eval(recipe, {"dataframe": table})
 keras_pred = model.predict(tf.data.Dataset.from_tensor_slices(feed).batch(16), verbose=0).argmax(1)
 spec = json.load(open(f"{folder}/m.inputs.json"))
 def words(v, c):
@@ -45,6 +45,10 @@ runner = Interpreter(model_path=f"{folder}/m.tflite").get_signature_runner()
 lite_pred = next(iter(runner(**{spec["input"]: matrix}).values())).argmax(1)
 print(json.dumps({"keras": float(np.mean(keras_pred == truth)), "tflite": float(np.mean(lite_pred == truth))}))
 '''
+
+WINE_FEED = ("dict(dataframe[['alcohol', 'acidity', 'colour', 'sugar', 'organic']]"
+             ".fillna({'colour': '', 'organic': ''}))")
+"""The export report's recipe for the wine table, run as written on the CSV's rows (target column included)."""
 
 IMAGE_CHECK = r'''
 import json, sys
@@ -137,7 +141,7 @@ def test_csv_with_a_text_column_exports_models_that_take_the_raw_rows(tmp_path: 
                  "-o", str(vnn)]) == 0
     _split(vnn)
     evaluation = _train_evaluate_export(vnn, capsys, epochs=3,
-                                        keras_feed="dict(dataframe.fillna({'colour': '', 'organic': ''}))")
+                                        keras_feed=WINE_FEED)
     accuracy = evaluation["classification"]["accuracy"]
     assert accuracy > 0.7, "three classes: clearly above chance"
     spec = json.loads((tmp_path / "m.inputs.json").read_text())
@@ -150,7 +154,7 @@ def test_csv_with_a_text_column_exports_models_that_take_the_raw_rows(tmp_path: 
     rows = load_csv_arrays(project.dataset.with_path(str(tmp_path / "wine.csv"))).positions["test"]
     assert len(rows) == evaluation["n_samples"]
     fresh = _fresh(CSV_CHECK, str(tmp_path), json.dumps([int(r) for r in rows]),
-                   json.dumps(evaluation["classification"]["class_names"]))
+                   json.dumps(evaluation["classification"]["class_names"]), WINE_FEED)
     assert fresh["keras"] == pytest.approx(accuracy, abs=0.01)
     assert fresh["tflite"] == pytest.approx(accuracy, abs=0.01)
 

@@ -113,13 +113,21 @@ def _table_keras(model: Any, stats: dict[str, Any]) -> RawModel:
     return RawModel(_finish(inputs, x, model, RAW_MODEL_NAME), lines, wrapped=True)
 
 
+FRAME_COLUMNS_SHOWN = 8
+"""Up to this many feature columns, the feed recipe names them; with more it names them ``columns`` (listed below)."""
+
+
 def _frame_feed(plans: list[dict[str, Any]]) -> str:
-    """How a pandas DataFrame of the raw columns becomes the feed: pandas reads a missing text as NaN, which a string
-    tensor cannot hold, so the text columns get '' (the model's missing text) first."""
+    """How a pandas DataFrame of the raw rows becomes the feed: its feature columns only (a CSV read whole also holds
+    the target and the columns the model ignores, such as an id, which the model cannot take), and, as pandas reads a
+    missing text as NaN, which a string tensor cannot hold, '' (the model's missing text) in its text columns."""
+    names = [str(p["name"]) for p in plans]
+    frame = f"dataframe[{names!r}]" if len(names) <= FRAME_COLUMNS_SHOWN else "dataframe[columns]"
     text = [p["name"] for p in plans if p["kind"] == "categorical" or p.get("text")]
-    if not text:
-        return "dict(dataframe)"
-    return "dict(dataframe.fillna({" + ", ".join(f"{name!r}: ''" for name in text) + "}))"
+    if text:
+        frame += ".fillna({" + ", ".join(f"{name!r}: ''" for name in text) + "})"
+    where = "" if len(names) <= FRAME_COLUMNS_SHOWN else f", columns being the {len(names)} column names below"
+    return f"dict({frame}){where}"
 
 
 def _csv_parts(model: Any, stats: dict[str, Any], fmt: str) -> RawModel:
