@@ -93,3 +93,15 @@ def quality_csv(path: Path, n: int = 300) -> Path:
     rows = [",".join(f"{v:.3f}" for v in row) + f",{s}" for row, s in zip(x, score, strict=True)]
     path.write_text("alcohol,acid,sulphates,ph,quality\n" + "\n".join(rows) + "\n")
     return path
+
+
+def shop_csv(path: Path, n: int = 400) -> Path:
+    """A table for the multi_output template: an id, four features, a yes/no column named ``kind`` and a number
+    named ``score`` (the template's two outputs), 'yes' in about a third of the rows."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(n, 4))
+    kind = np.where(x[:, 0] - x[:, 1] + rng.normal(size=n) * 0.5 > 0.8, "yes", "no")
+    score = 3 * x[:, 2] + x[:, 3] + rng.normal(size=n) * 0.1
+    rows = [f"u{i},{x[i, 0]:.3f},{x[i, 1]:.3f},{x[i, 2]:.3f},{x[i, 3]:.3f},{kind[i]},{score[i]:.3f}" for i in range(n)]
+    path.write_text("id,a,b,c,d,kind,score\n" + "\n".join(rows) + "\n")
+    return path

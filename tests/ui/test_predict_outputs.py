@@ -176,6 +176,15 @@ def test_the_column_groups_follow_the_model_order_of_outputs(
     assert _headers(panel.table) == ["#", "type: predicted class", "type: confidence", "score: predicted value"]
     assert panel.output_combo.itemData(0) == "type" and panel.shown_output() == "type"
 
+    # Rows of a CSV named by its id column: the name stands in the first column of every output's row.
+    named = {**result, "row_names": {"column": "id", "values": [f"u{i}" for i in range(len(result["predictions"]))]}}
+    job_id = panel.predict(input_path="samples.csv")
+    assert job_id is not None
+    with qtbot.waitSignal(panel.predicted, timeout=5_000):
+        fake_engine.finish(job_id, named)
+    assert _headers(panel.table)[0] == "id"
+    assert [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())] == named["row_names"]["values"]
+
 
 def test_the_run_that_predicts_says_what_it_takes(shell: Shell, qtbot: Any) -> None:
     """The project's model was edited to one Input after training; run r1's model still takes two arrays."""

@@ -331,19 +331,21 @@ def predict_main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return int(ExitCode.OK)
+    classes = out.get("output_class_names") or {}
+    for output, threshold in (out.get("thresholds") or {}).items():
+        if threshold != 0.5:
+            from visualnn.core.decision import describe
+
+            names = list(classes.get(output) or out.get("class_names") or [])
+            print(f"Decision of {output!r}: {describe(threshold, names)}")
     if len(out.get("outputs") or {}) > 1:  # several outputs: each sample, then each output's prediction
         outputs = out["outputs"]
-        files = out.get("files") or []
+        files = out.get("files") or (out.get("row_names") or {}).get("values") or []
         width = max((len(f) for f in files), default=4)
         for i in range(len(next(iter(outputs.values())))):
             name = f"{files[i]:<{width}}" if files else f"{i:>4}"
             print(f"{name}  " + "   ".join(f"{head}: {_prediction_text(rows[i])}" for head, rows in outputs.items()))
         return int(ExitCode.OK)
-    for output, threshold in (out.get("thresholds") or {}).items():
-        if threshold != 0.5:
-            from visualnn.core.decision import describe
-
-            print(f"Decision of {output!r}: {describe(threshold, list(out.get('class_names') or []))}")
     rows = out["predictions"]
     named = out.get("row_names") or {}  # a CSV's id column the model ignores names each row
     if named:

@@ -58,6 +58,8 @@ class DataFacts:
     target_stats: tuple[float, float] | None = None  # regression with one target: its mean and std over the training rows
     class_counts: tuple[int, ...] = ()  # classification: samples per class over the whole data, in class order
     class_names: tuple[str, ...] = ()  # classification: the class names in that order
+    # a model with several outputs: each output's own target facts, by output name (named parts)
+    outputs: tuple[tuple[str, DataFacts], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -294,4 +296,32 @@ def _output_activation(graph: Graph, nid: str | None, act: str | None, loss: str
         holder, {"node": holder, "param": "activation", "value": want})]
 
 
-__all__ = ["ArrayFact", "CompileIssue", "DataFacts", "check_compile", "output_layer"]
+def branch(graph: Graph, output: str) -> Graph:
+    """The part of ``graph`` that computes the output named ``output`` (its node and every node before it)."""
+    target = next(nid for nid, node in graph.nodes.items() if node.label == output)
+    keep = {nid for nid in graph.nodes if nid == target or graph.reaches(nid, target)}
+    part = Graph(graph.mode)
+    for nid, node in graph.nodes.items():
+        if nid in keep:
+            part.add_node(node.copy())
+    for edge in graph.edges:
+        if edge.src.node in keep and edge.dst.node in keep:
+            part.connect(edge)
+    return part
+
+
+def check_outputs(graph: Graph, cfg: Any, facts: dict[str, DataFacts]) -> list[tuple[str, CompileIssue]]:
+    """A model with several outputs, one output at a time: that output's branch of ``graph``, its own loss and
+    metrics (``cfg.outputs``), against its own targets' ``facts``; each issue with the prefix ``"Output 'name': "``
+    its message starts with. Training refuses what this finds, and validation shows it first."""
+    from visualnn.core.training_options import output_settings
+
+    found: list[tuple[str, CompileIssue]] = []
+    for out in output_settings(cfg, output_names(graph)):
+        if out.name in facts:
+            found += [(f"Output {out.name!r}: ", i)
+                      for i in check_compile(branch(graph, out.name), out.loss, out.metrics, facts[out.name])]
+    return found
+
+
+__all__ = ["ArrayFact", "CompileIssue", "DataFacts", "branch", "check_compile", "check_outputs", "output_layer"]

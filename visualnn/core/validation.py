@@ -9,7 +9,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from visualnn.core.backbone_checks import check_backbone_data
-from visualnn.core.compile_options import CompileIssue, DataFacts, check_class_weight_parts, check_compile
+from visualnn.core.compile_options import (
+    CompileIssue,
+    DataFacts,
+    check_class_weight_parts,
+    check_compile,
+    check_outputs,
+)
 from visualnn.core.data_checks import check_data
 from visualnn.core.dataset import ArrayOptions
 from visualnn.core.finetune import FineTuneError, fine_tune_plan
@@ -195,6 +201,9 @@ def _parts(project: Project, facts: DataFacts) -> list[Issue]:
     single_output = len(output_names(project.graph)) == 1
     found += check_compile(project.graph, project.training.loss, project.training.metrics,
                            facts if single_output and not found and image is None else None, project.training.class_weight)
+    if not single_output and not found and facts.outputs:  # each output against its own target, as training does
+        found += [replace(issue, message=prefix + issue.message)
+                  for prefix, issue in check_outputs(project.graph, project.training, dict(facts.outputs))]
     out = []
     for issue in found:
         converted = from_compile_issue(issue)

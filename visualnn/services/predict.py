@@ -148,6 +148,7 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     if getattr(data, "parts", None):
         keys: list[str] | None = None
         warnings: list[str] = []
+        named = row_names(raw, spec) if source is not None else None  # a CSV's id column names each row
         if data.stats.get("image_table"):
             given = raw
             raw, warnings = _image_rows(data.stats, raw, source)
@@ -161,6 +162,8 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
             if len(result["outputs"]) == 1:
                 result["predictions"] = [{"file": f, **row} for f, row in zip(keys, result["predictions"], strict=True)]
         result["warnings"] = drift + warnings
+        if keys is None and named is not None and len(named["values"]) == len(result["predictions"]):
+            result["row_names"] = named
         return result
     names_of_rows = row_names(raw, spec) if source is not None else None  # before the ignored columns are left out
     raw, warnings = _check_input(raw, data, source)

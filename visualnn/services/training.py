@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from visualnn.core.compile_options import CompileIssue, check_class_weight_parts, check_compile
+from visualnn.core.compile_options import CompileIssue, check_class_weight_parts, check_compile, check_outputs
 from visualnn.core.decision import EXTRA_KEY, kept_thresholds
 from visualnn.core.distribution import DistributionError
 from visualnn.core.finetune import FineTuneError, FineTunePlan, fine_tune_plan
@@ -33,7 +33,6 @@ from visualnn.core.project.run_folders import (
 from visualnn.core.protocol import TrainRequest
 from visualnn.core.tensors import balanced_class_weights
 from visualnn.core.training_config import RunRecord, TrainingConfig
-from visualnn.core.training_options import output_settings
 from visualnn.services.data_drift import data_change
 from visualnn.services.devices import resolve_device
 from visualnn.services.distribute import keep_outputs_float32, plan_placement
@@ -391,13 +390,7 @@ def _check_before_fit(graph: Graph, cfg: TrainingConfig, data: Any, sink: Sink) 
     """
     names = output_names(graph)
     if len(names) > 1:
-        facts = output_facts(data)
-        issues: list[tuple[str, CompileIssue]] = []
-        for out in output_settings(cfg, names):
-            if out.name in facts:
-                branch = _branch(graph, out.name)
-                issues += [(f"Output {out.name!r}: ", i) for i in check_compile(branch, out.loss, out.metrics,
-                                                                                 facts[out.name])]
+        issues: list[tuple[str, CompileIssue]] = check_outputs(graph, cfg, output_facts(data))
     else:
         issues = [("", i) for i in check_compile(graph, cfg.loss, cfg.metrics, data_facts(data), cfg.class_weight)]
     issues += [("", i) for i in check_class_weight_parts(graph, cfg.class_weight, bool(getattr(data, "parts", ())))]
@@ -406,20 +399,6 @@ def _check_before_fit(graph: Graph, cfg: TrainingConfig, data: Any, sink: Sink) 
     errors = [prefix + i.message for prefix, i in issues if i.severity == "error"]
     if errors:
         raise TrainingError(" ".join(errors))
-
-
-def _branch(graph: Graph, output: str) -> Graph:
-    """The part of ``graph`` that computes the output named ``output`` (its node and every node before it)."""
-    target = next(nid for nid, node in graph.nodes.items() if node.label == output)
-    keep = {nid for nid in graph.nodes if nid == target or graph.reaches(nid, target)}
-    branch = Graph(graph.mode)
-    for nid, node in graph.nodes.items():
-        if nid in keep:
-            branch.add_node(node.copy())
-    for edge in graph.edges:
-        if edge.src.node in keep and edge.dst.node in keep:
-            branch.connect(edge)
-    return branch
 
 
 def _find_run(project: Project, run_id: str) -> RunRecord:

@@ -17,6 +17,7 @@ from visualnn.core.data_checks import TENSOR_KIND, check_output_rank, check_targ
 from visualnn.core.dataset import DatasetSpec
 from visualnn.core.fixes import fix_command
 from visualnn.core.graph import Graph
+from visualnn.core.model_io import declared_inputs, input_names, is_multi_io, output_names
 from visualnn.core.project import Project
 from visualnn.core.shapes import infer_shapes
 from visualnn.core.templates import TEMPLATES
@@ -68,12 +69,15 @@ def output_nodes(graph: Graph) -> list[tuple[str, str | None]]:
 
 
 def adapt_graph(
-    graph: Graph, input_shape: tuple[int, ...], suggestion: OutputSuggestion | None, facts: DataFacts | None = None
+    graph: Graph, input_shape: tuple[int, ...], suggestion: OutputSuggestion | None, facts: DataFacts | None = None,
+    training: Any = None,
 ) -> Adaptation:
     """Edits that give the (single) Input the data's sample shape and the output layer the task's units/activation.
 
     With ``facts``, a model that would carry the data's extra axes to its output (Dense layers straight
-    on images, say) also gets a Flatten in front of the first Dense that sees them.
+    on images, say) also gets a Flatten in front of the first Dense that sees them. A model with several outputs
+    (``facts.outputs``, and the compile settings ``training``) gets each output layer fitted to its own target, as
+    the per-output checks ask (:func:`~visualnn.core.compile_options.check_outputs`).
     """
     result = Adaptation()
     inputs = [n.id for n in graph if n.type == "Input"]
@@ -87,6 +91,9 @@ def adapt_graph(
     if suggestion is None:
         return result
     outs = output_nodes(graph)
+    if len(outs) > 1 and facts is not None and facts.outputs and training is not None:
+        _fit_heads(graph, result, facts, training)
+        return result
     if len(outs) != 1:
         result.notes.append("Could not find a single Dense output layer; set its units and activation by hand.")
         return result
@@ -99,6 +106,18 @@ def adapt_graph(
     if facts is not None:
         _rescale_where_needed(graph, result, facts)
     return result
+
+
+def _fit_heads(graph: Graph, result: Adaptation, facts: DataFacts, training: Any) -> None:
+    """Each output layer of a model with several set as its own target needs (the per-output checks' fixes)."""
+    from visualnn.core.compile_options import check_outputs
+
+    for prefix, issue in check_outputs(graph, training, dict(facts.outputs)):
+        fix = issue.fix or {}
+        if {"node", "param", "value"} <= set(fix) and fix["node"] in graph.nodes:
+            result.params.append((str(fix["node"]), str(fix["param"]), fix["value"]))
+            result.notes.append(f"{prefix}{fix['param']} of {graph.node(str(fix['node'])).label} set to "
+                                f"{fix['value']!r}, as its target needs.")
 
 
 def _adapted(graph: Graph, result: Adaptation) -> Graph:
@@ -162,6 +181,9 @@ def inspect_for(
             cols = dict(opts.get("columns") or {})
             cols[target] = dict(cols.get(target) or {}, role="target")
             opts["columns"] = cols
+    if is_multi_io(graph):  # named parts: each output's own target (its facts fit each output layer)
+        return inspect_source(path, opts, kind=kind, inputs=input_names(graph), outputs=output_names(graph),
+                              shapes=dict(declared_inputs(graph)))
     return inspect_source(path, opts, kind=kind)
 
 
@@ -195,6 +217,17 @@ def identifier_note(names: list[str]) -> str:
             "it anyway.")
 
 
+def output_columns(graph: Graph, info: SourceInfo, options: dict[str, Any]) -> list[str]:
+    """The columns of a table named like the outputs of a model with several, when no column is a target yet: each
+    is its output's target (a table's default target, its last column, can only serve one output)."""
+    outputs = output_names(graph)
+    told = options.get("columns") or {}
+    if info.kind != "csv" or len(outputs) < 2 or any((c or {}).get("role") == "target" for c in told.values()):
+        return []
+    present = {c.name for c in info.columns}
+    return [name for name in outputs if name in present]
+
+
 def inspect_to_attach(
     graph: Graph,
     path: str,
@@ -221,6 +254,14 @@ def attach_choices(graph: Graph, info: SourceInfo, options: dict[str, Any]) -> t
     if names:
         options = ignoring(options, names)
         notes.append(identifier_note(names))
+    named = output_columns(graph, info, options)
+    if named:
+        columns = dict(options.get("columns") or {})
+        columns.update({name: dict(columns.get(name) or {}, role="target") for name in named})
+        options = dict(options, columns=columns)
+        listed = " and ".join(repr(n) for n in named)
+        notes.append(f"{'Columns' if len(named) > 1 else 'Column'} {listed} {'are' if len(named) > 1 else 'is'} named "
+                     f"like the model's outputs: each is the target its output is compared with.")
     scores = scores_as_numbers(graph, info, options)
     if scores is not None:
         options = dict(options, task="regression")
@@ -299,7 +340,7 @@ def fitting_templates(info: SourceInfo, path: str) -> list[str]:
 
 def apply_info(project: Project, info: SourceInfo, path: str) -> Adaptation:
     """Set the dataset from an inspection and apply the adaptation directly (headless, no undo)."""
-    adaptation = adapt_graph(project.graph, info.input_shape, info.suggestion, facts_of(info))
+    adaptation = adapt_graph(project.graph, info.input_shape, info.suggestion, facts_of(info), project.training)
     for node_id, name, value in adaptation.params:
         project.graph.set_param(node_id, name, value)
     for fix in adaptation.inserts:

@@ -57,7 +57,26 @@ def facts_of(info: SourceInfo) -> DataFacts:
         target_stats=info.target_stats,
         class_counts=tuple(int(c) for c in info.classes.values()) if task == "classification" else (),
         class_names=tuple(str(n) for n in info.classes) if task == "classification" else (),
+        outputs=_output_facts(info, source),
     )
+
+
+def _output_facts(info: SourceInfo, source: str) -> tuple[tuple[str, DataFacts], ...]:
+    """Each output's own target facts (named parts with several outputs): task, classes, label format, shape."""
+    targets = [p for p in info.parts if p.role == "target" and p.tensor is not None and p.task]
+    if len(targets) < 2:
+        return ()
+    out = []
+    for part in targets:
+        task = _TASK.get(str(part.task), "unknown")
+        sample = tuple(int(d or 0) for d in (part.tensor.shape[1:] if part.tensor is not None else ()))
+        onehot = part.task == "multiclass" and len(sample) == 1 and sample[0] > 1
+        label_format = ("multilabel" if part.task == "multilabel" else "float" if task == "regression"
+                        else "onehot" if onehot else "int")
+        out.append((part.node, DataFacts(task=task, n_classes=len(part.class_names), label_format=label_format,
+                                         target_shape=sample if task == "regression" else None,
+                                         source=f"{source}: {part.array}", class_names=tuple(part.class_names))))
+    return tuple(out)
 
 
 def _feature_columns(info: SourceInfo) -> tuple[FeatureColumn, ...]:

@@ -24,7 +24,8 @@ def adaptation_for(document: ProjectDocument, info: Any, suggest: bool) -> Adapt
     from visualnn.services.datasets.attach import adapt_graph
     from visualnn.services.datasets.facts import facts_of
 
-    return adapt_graph(document.graph, info.input_shape, info.suggestion if suggest else None, facts_of(info))
+    return adapt_graph(document.graph, info.input_shape, info.suggestion if suggest else None, facts_of(info),
+                       document.project.training)
 
 
 def suggestion_text(document: ProjectDocument, info: Any) -> tuple[str, bool]:

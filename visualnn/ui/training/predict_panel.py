@@ -397,7 +397,9 @@ class PredictPanel(QWidget):
         """One row per sample, one column group per output: class and confidence, or the predicted values."""
         preds = result.get("predictions", [])
         headers = [first]
-        table: list[list[Any]] = [[p.get("file", i) if isinstance(p, dict) else i] for i, p in enumerate(preds)]
+        named = list((result.get("row_names") or {}).get("values") or [])  # a CSV's id column, when it has one
+        table: list[list[Any]] = [[named[i] if i < len(named) else p.get("file", i) if isinstance(p, dict) else i]
+                                  for i, p in enumerate(preds)]
         self._columns = [""]
         for name in self._shown_outputs:
             rows = self.output_rows(name)
