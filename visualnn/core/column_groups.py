@@ -98,7 +98,7 @@ def column_parts(columns: dict[str, ColumnOptions], features: list[str], targets
             problems.append(GroupProblem(
                 TARGET_MISSING,
                 f"Output {name} has no target column in {source}. Set a column's role to target and choose output "
-                f"{name!r} for it {_WHERE}, or name the column {name!r}.", name))
+                f"{name!r} for it {_WHERE}, or name a target column {name!r}.", name))
         elif len(cols) > 1:
             problems.append(GroupProblem(
                 TARGET_SHARED,
