@@ -44,6 +44,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  # unreadable input or bad usage
     INTERNAL = 70  # an unexpected internal error (a bug): traceback in the log file
     INTERRUPTED = 130  # Ctrl+C
+    PIPE_CLOSED = 141  # the reader of the output stopped reading (``| head``): as shells report a SIGPIPE
 
 
 MEANING: dict[ExitCode, str] = {
@@ -52,6 +53,7 @@ MEANING: dict[ExitCode, str] = {
     ExitCode.BAD_INPUT: "unreadable input or bad usage",
     ExitCode.INTERNAL: "unexpected internal error (a bug; the traceback is in the log file)",
     ExitCode.INTERRUPTED: "interrupted (Ctrl+C)",
+    ExitCode.PIPE_CLOSED: "the output's reader stopped reading (e.g. `| head`); nothing is wrong",
 }
 """Each code in words, for ``visualnn --help``."""
 
@@ -77,6 +79,10 @@ def run_verb(func: Callable[[argparse.Namespace], int], args: argparse.Namespace
         return int(func(args))
     except KeyboardInterrupt:
         return fail("interrupted.", ExitCode.INTERRUPTED)
+    except BrokenPipeError:  # `visualnn check x.vnn | head -1`: the reader has what it wanted, not a bug
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail on the closed pipe
+        return int(ExitCode.PIPE_CLOSED)
     except Exception as exc:  # the contract's last line: a bug still ends in one sentence and a log file
         return internal_error(verb, exc, bool(getattr(args, "json", False)))
 

@@ -221,7 +221,8 @@ def _load(path: str, as_json: bool) -> Project | int:
 
 
 def _issue_line(issue: Issue) -> str:
-    where = f"{issue.node_id}: " if issue.node_id else ""
+    # A message that names its node itself ("dense_3: the output has ...") is not prefixed with it again.
+    where = f"{issue.node_id}: " if issue.node_id and f"{issue.node_id}: " not in issue.message else ""
     # A message that already ends with its fix says it once.
     fix = f" Fix: {issue.fix}" if issue.fix and not issue.message.rstrip().endswith(issue.fix.rstrip()) else ""
     return f"{issue.severity:<7} [{issue.code}] {where}{issue.message}{fix}"
