@@ -47,6 +47,15 @@ def load_csv(user: User, csv: Path) -> None:
     assert dataset is not None and Path(dataset.path).name == csv.name, dataset
 
 
+def start_on_csv(launch: Any, engine: Any, csv: Path) -> tuple[Any, User]:
+    """Open the window on ``engine`` (the journeys' ``launch`` fixture), File > New, and load ``csv`` in the Data panel
+    (:func:`load_csv`); returns the session and its user."""
+    session, user = launch(engine)
+    user.menu("File", "New")
+    load_csv(user, csv)
+    return session, user
+
+
 def build_dense_model(user: User, hidden_units: int = 16, width: int = 3) -> list[str]:
     """Input, Dense and Dense dragged down the canvas, connected port to port, the hidden layer's units typed,
     then "Use suggested input and output" fits the ends to the data (``width`` values per row). Returns the three
@@ -119,8 +128,8 @@ def start_training(user: User, timeout_ms: int = 120_000) -> None:
     assert window.training_panel.running, "training ended before the journey could act on it"
 
 
-__all__ = ["ROWS", "build_dense_model", "load_csv", "set_training", "start_training", "train_to_the_end",
-           "training_form", "write_csv"]
+__all__ = ["ROWS", "build_dense_model", "load_csv", "set_training", "start_on_csv", "start_training",
+           "train_to_the_end", "training_form", "write_csv"]
 
 def load_exports(keras_path: Path, tflite_path: Path) -> dict[str, Any]:
     """Load the .keras with Keras and the .tflite with the LiteRT interpreter, in a fresh Python."""

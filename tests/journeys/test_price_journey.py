@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.journeys.conftest import Launch
-from tests.journeys.steps import build_dense_model, load_csv
+from tests.journeys.steps import build_dense_model, start_on_csv
 from tests.tiny_data import price_csv
 from visualnn.ui.engine_client import EngineClient
 from visualnn.ui.training.settings import TrainingSettingsForm
@@ -25,11 +25,9 @@ pytestmark = [pytest.mark.tf]
 def test_a_price_table_gets_a_rescaled_output_and_the_model_learns_prices(
     launch: Launch, tf_engine: EngineClient, tmp_path: Path
 ) -> None:
-    session, user = launch(tf_engine)
+    session, user = start_on_csv(launch, tf_engine, price_csv(tmp_path / "houses.csv"))
     window = session.window
     document = window.document
-    user.menu("File", "New")
-    load_csv(user, price_csv(tmp_path / "houses.csv"))
 
     ids = build_dense_model(user, hidden_units=32, width=5)  # area, rooms and city's three categories
     graph = document.graph

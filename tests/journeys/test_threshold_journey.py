@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.journeys.conftest import Launch
-from tests.journeys.steps import build_dense_model, load_csv, set_training, train_to_the_end
+from tests.journeys.steps import build_dense_model, set_training, start_on_csv, train_to_the_end
 from tests.tiny_data import fraud_csv
 from visualnn.core.decision import best_f1, confusion_at
 from visualnn.ui.engine_client import EngineClient
@@ -25,12 +25,10 @@ pytestmark = [pytest.mark.tf]
 def test_a_kept_threshold_finds_more_frauds_and_predictions_follow_it(
     launch: Launch, tf_engine: EngineClient, tmp_path: Path
 ) -> None:
-    session, user = launch(tf_engine)
+    data = fraud_csv(tmp_path / "fraud.csv")
+    session, user = start_on_csv(launch, tf_engine, data)
     window = session.window
     document = window.document
-    user.menu("File", "New")
-    data = fraud_csv(tmp_path / "fraud.csv")
-    load_csv(user, data)
     build_dense_model(user, hidden_units=16, width=6)
     assert document.project.training.loss == "binary_crossentropy"
     set_training(user, epochs=8)
