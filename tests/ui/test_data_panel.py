@@ -334,3 +334,32 @@ def test_apply_waits_while_another_source_is_read(qtbot, panel: DataPanel, tmp_p
     with qtbot.waitSignal(panel.inspected, timeout=20000):
         panel.inspect()
         assert panel.progress.isVisibleTo(panel) and panel.apply_btn.isEnabled()
+
+
+def test_a_table_for_two_outputs_gets_its_targets_by_name_and_the_problems_fit_each_head(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The multi_output template (heads 'kind', 3 classes, and 'score') on a table whose 'kind' is yes/no: reading it
+    makes the columns named like the outputs their targets (the last column alone was), and the checks meet the
+    'kind' head against its own target, with the one-click fix (they did not look at a head of several)."""
+    import tempfile
+
+    from tests.tiny_data import shop_csv
+    from visualnn.core.fixes import fix_command
+
+    doc = ProjectDocument(template("multi_output").build())
+    panel = DataPanel(doc)
+    qtbot.addWidget(panel)
+    data = shop_csv(Path(tempfile.mkdtemp()) / "shop.csv")
+    load(qtbot, panel, str(data))
+    assert panel.apply()
+    dataset = doc.project.dataset
+    assert dataset is not None
+    assert {n: c.role for n, c in dataset.columns().items()} == {"id": "ignore", "kind": "target", "score": "target"}
+    assert "Column 'kind' is named like an output of the model: it is the target that output is compared with." in \
+        panel.status.text()
+    kind = next(n for n in doc.graph if n.label == "kind")
+    qtbot.waitUntil(lambda: any(i.code == "output-units" for i in doc.issues), timeout=20000)
+    issue = next(i for i in doc.issues if i.code == "output-units")
+    assert issue.message == f"Output 'kind': {kind.id}: the output has 3 units but the data has 2 classes. Set units to 2."
+    assert issue.action is not None and doc.push(fix_command(issue.action, doc.project, doc.registry))
+    assert doc.graph.node(kind.id).params["units"] == 2
+    qtbot.waitUntil(lambda: not any(i.code == "output-units" for i in doc.issues), timeout=20000)

@@ -218,14 +218,17 @@ def identifier_note(names: list[str]) -> str:
 
 
 def output_columns(graph: Graph, info: SourceInfo, options: dict[str, Any]) -> list[str]:
-    """The columns of a table named like the outputs of a model with several, when no column is a target yet: each
-    is its output's target (a table's default target, its last column, can only serve one output)."""
+    """The columns of a table named like the outputs of a model with several that are not targets yet, when every
+    target so far is named like an output too (a table's default target, its last column, can only serve one
+    output): each is its output's target."""
     outputs = output_names(graph)
     told = options.get("columns") or {}
-    if info.kind != "csv" or len(outputs) < 2 or any((c or {}).get("role") == "target" for c in told.values()):
+    targets = [name for name, c in told.items() if (c or {}).get("role") == "target"]
+    # A target not named like an output was mapped by hand (or is the person's own): the columns are left as they are.
+    if info.kind != "csv" or len(outputs) < 2 or any(name not in outputs for name in targets):
         return []
     present = {c.name for c in info.columns}
-    return [name for name in outputs if name in present]
+    return [name for name in outputs if name in present and name not in targets]
 
 
 def inspect_to_attach(
@@ -260,8 +263,9 @@ def attach_choices(graph: Graph, info: SourceInfo, options: dict[str, Any]) -> t
         columns.update({name: dict(columns.get(name) or {}, role="target") for name in named})
         options = dict(options, columns=columns)
         listed = " and ".join(repr(n) for n in named)
-        notes.append(f"{'Columns' if len(named) > 1 else 'Column'} {listed} {'are' if len(named) > 1 else 'is'} named "
-                     f"like the model's outputs: each is the target its output is compared with.")
+        notes.append(f"Columns {listed} are named like the model's outputs: each is the target its output is compared "
+                     "with." if len(named) > 1 else f"Column {listed} is named like an output of the model: it is the "
+                     "target that output is compared with.")
     scores = scores_as_numbers(graph, info, options)
     if scores is not None:
         options = dict(options, task="regression")
