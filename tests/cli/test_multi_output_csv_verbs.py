@@ -57,3 +57,13 @@ def test_a_two_output_table_fits_each_head_and_keeps_the_yes_no_heads_threshold(
     assert [r["label"] for r in rows] == ["yes" if r["probabilities"]["yes"] > 0.3 else "no" for r in rows]
     assert main(["export-model", str(path), "-o", str(tmp_path / "shop.keras")]) == 0
     assert "output 'kind' gives probabilities" in capsys.readouterr().out
+
+    # The exported script decides the yes/no head at the kept threshold too (a softmax of two: its second column).
+    assert main(["export-code", str(path), "-o", str(tmp_path / "train.py")]) == 0
+    script = (tmp_path / "train.py").read_text()
+    assert "THRESHOLDS = {'kind': 0.3}" in script.replace('"', "'")
+    from tests.services.test_codegen_parity import load_module
+
+    capsys.readouterr()
+    load_module(script, tmp_path / "train.py").main(["--epochs", "1", "--output", str(tmp_path / "script.keras")])
+    assert "First predicted classes of kind:" in capsys.readouterr().out

@@ -70,7 +70,7 @@ def test_a_threshold_chosen_on_validation_is_kept_for_the_run_and_followed_by_pr
     assert main(["export-code", str(path), "-o", str(tmp_path / "train.py")]) == 0
     script = (tmp_path / "train.py").read_text()
     assert f"THRESHOLD = 0.1  # the second class where its probability is above this (the threshold kept for {run.id}" in script
-    assert '(np.asarray(predictions)[:3, 0] > THRESHOLD).astype(int)' in script
+    assert "chosen = np.asarray(predictions).reshape(len(predictions), -1)[:3, -1] > THRESHOLD" in script
     # Run as a user would, the script trains the same model and scores it at the kept threshold as evaluate did.
     from tests.services.test_codegen_parity import load_module
 

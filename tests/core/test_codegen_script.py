@@ -156,6 +156,9 @@ def test_scripts_are_ruff_clean_and_formatted(tmp_path: Path) -> None:
     (tmp_path / "csv_script.py").write_text(generate_script(project, "functional", facts=facts))
     yes_no = csv_project()[0]  # a yes/no model: THRESHOLD, its predicted classes and its accuracy at it
     yes_no.training = yes_no.training.with_changes(loss="binary_crossentropy")
+    out = yes_no.graph.sinks()[0]
+    yes_no.graph.set_param(out, "units", 1)
+    yes_no.graph.set_param(out, "activation", "sigmoid")
     yes_no_code = generate_script(yes_no, "functional", facts=facts)
     assert "THRESHOLD = 0.5" in yes_no_code and "Accuracy at threshold" in yes_no_code
     (tmp_path / "yes_no_script.py").write_text(yes_no_code)
@@ -181,6 +184,13 @@ def test_scripts_are_ruff_clean_and_formatted(tmp_path: Path) -> None:
     two.dataset = DatasetSpec("csv", "rows.csv", {})
     for style in ("functional", "subclass"):
         (tmp_path / f"csv_groups_{style}.py").write_text(generate_script(two, style, facts=groups))
+    yes_no_head = two.graph.copy()  # the 'kind' head as a yes/no softmax of two: THRESHOLDS and its classes
+    kind = next(n for n in yes_no_head if n.label == "kind")
+    yes_no_head.set_param(kind.id, "units", 2)
+    two_yes_no = Project(graph=yes_no_head, dataset=two.dataset, training=two.training)
+    heads_code = generate_script(two_yes_no, "functional", facts=groups)
+    assert "THRESHOLDS = {'kind': 0.5}" in heads_code.replace('"', "'") and "THRESHOLDS[name]" in heads_code
+    (tmp_path / "csv_groups_yes_no.py").write_text(heads_code)
     project.dataset = DatasetSpec("timeseries", "series.csv", {})
     (tmp_path / "series_script.py").write_text(generate_script(project, "functional", facts={
         **common, **{k: facts[k] for k in ("delimiter", "encoding", "header", "decimal")}, "path": "series.csv",

@@ -33,7 +33,7 @@ from visualnn.core.codegen.literals import (
 )
 from visualnn.core.codegen.model_code import model_definition
 from visualnn.core.dataset import FALSE_WORDS, NO_TEST_LABEL, NULL_VALUES, TRUE_WORDS
-from visualnn.core.decision import DEFAULT_THRESHOLD, latest_threshold
+from visualnn.core.decision import latest_threshold
 from visualnn.core.finetune import FineTuneError, FineTunePlan, fine_tune_plan
 from visualnn.core.model_io import input_names, is_multi_io, output_names
 from visualnn.core.project import Project
@@ -249,15 +249,39 @@ def script(project: Project, style: str = "functional", strategy: str | None = N
     return "\n".join(out).rstrip() + "\n"
 
 
+def yes_no_outputs(project: Project) -> list[str]:
+    """The outputs that decide at a threshold: one sigmoid unit (binary cross-entropy) or a softmax over two classes,
+    by the layer that makes each output and its loss (:mod:`visualnn.core.decision`)."""
+    from visualnn.core.compile_options import branch, output_layer
+    from visualnn.core.training_options import output_settings
+
+    names = output_names(project.graph)
+    out = []
+    for settings in output_settings(project.training, names):
+        graph = branch(project.graph, settings.name) if len(names) > 1 else project.graph
+        layer = output_layer(graph)
+        if layer is None:
+            continue
+        _nid, activation, units = layer
+        if (units == 1 and settings.loss == "binary_crossentropy") or (units == 2 and activation == "softmax"):
+            out.append(settings.name)
+    return out
+
+
 def _threshold_lines(project: Project, parts: bool) -> list[str]:
-    """``THRESHOLD = ...`` for a yes/no model (one output, binary cross-entropy): the latest run's kept decision
-    threshold, else 0.5 (:mod:`visualnn.core.decision`); nothing for other models."""
-    if parts or project.training.loss != "binary_crossentropy":
+    """``THRESHOLD = ...`` (one output) or ``THRESHOLDS = {output: ...}`` (several) for the yes/no outputs: the
+    threshold the latest run keeps, else 0.5 (:mod:`visualnn.core.decision`); nothing for other models."""
+    decided = {name: latest_threshold(project.runs, name) for name in yes_no_outputs(project)}
+    if not decided:
         return []
-    outputs = output_names(project.graph)
-    threshold, run_id = latest_threshold(project.runs, outputs[0]) if len(outputs) == 1 else (DEFAULT_THRESHOLD, None)
-    whose = f"the threshold kept for {run_id} in VisualNN" if run_id else "the default; the Evaluation tab chooses one"
-    return [_assign("THRESHOLD", float(threshold)) + f"  # the second class where its probability is above this ({whose})"]
+    kept = sorted({run_id for _, run_id in decided.values() if run_id})
+    whose = f"the threshold kept for {', '.join(kept)} in VisualNN" if kept else "the default; the Evaluation tab chooses one"
+    if not parts:
+        threshold = next(iter(decided.values()))[0]
+        return [_assign("THRESHOLD", float(threshold)) + f"  # the second class where its probability is above this "
+                f"({whose})"]
+    return [f"# The yes/no outputs predict their second class above these ({whose}).",
+            _assign("THRESHOLDS", {name: float(t) for name, (t, _) in decided.items()})]
 
 
 def _fine_tune_plan(project: Project, strategy: str | None) -> FineTunePlan | None:
@@ -443,12 +467,13 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
         '        metrics = ", ".join(f"{k} {v:.4f}" for k, v in scores.items())',
         '        print(f"Evaluation on the {split_name}: {metrics}")',
         *(['        # Keras decides at 0.5; the model decides at THRESHOLD: its accuracy there, as VisualNN gives it.',
-           '        truth = np.concatenate([np.asarray(y) for _, y in eval_ds]).reshape(-1)',
-           '        chosen = model.predict(eval_ds, verbose=0).reshape(-1) > THRESHOLD',
-           '        print(',
-           '            f"Accuracy at threshold {THRESHOLD}: {np.mean(chosen == (truth > 0.5)):.4f}"',
-           '        )']
-          if decides else []),
+           '        # (the last column: the one sigmoid unit, or the second class of two; labels 0/1 or one-hot)',
+           '        truth = np.concatenate([np.asarray(y) for _, y in eval_ds])',
+           '        truth = truth.reshape(len(truth), -1)[:, -1] > 0.5',
+           '        chosen = model.predict(eval_ds, verbose=0)',
+           '        chosen = chosen.reshape(len(chosen), -1)[:, -1] > THRESHOLD',
+           '        print(f"Accuracy at threshold {THRESHOLD}: {np.mean(chosen == truth):.4f}")']
+          if decides and not parts else []),
         "",
         "    # Step 6: predict new samples.",
         "    x_new = next(iter((val_ds if val_ds is not None else train_ds).take(1)))[0]",
@@ -459,13 +484,17 @@ def _main_lines(cfg: TrainingConfig, strategy: str | None, raw_inputs: bool = Fa
             "        predictions = dict(zip(model.output_names, predictions))",
             "    for name, values in predictions.items():",
             '        print(f"First predictions of {name}:", np.round(np.asarray(values)[:3], 3))',
+            *(['        if name in THRESHOLDS:  # a yes/no output: class 1 above its threshold',
+               '            values = np.asarray(values)',
+               '            chosen = values.reshape(len(values), -1)[:3, -1] > THRESHOLDS[name]',
+               '            print(f"First predicted classes of {name}:", chosen.astype(int))']
+              if decides else []),
         ] if parts else ['    print("First predictions:", np.round(np.asarray(predictions)[:3], 3))']),
-        *(['    # A yes/no model gives the probability of its second class (1); it predicts 1 above THRESHOLD.',
-           '    print(',
-           '        "First predicted classes:",',
-           '        (np.asarray(predictions)[:3, 0] > THRESHOLD).astype(int),',
-           '    )']
-          if decides else []),
+        *(['    # A yes/no model gives the probability of its second class (1): the one sigmoid unit, or the',
+           '    # second of two; it predicts 1 above THRESHOLD.',
+           '    chosen = np.asarray(predictions).reshape(len(predictions), -1)[:3, -1] > THRESHOLD',
+           '    print("First predicted classes:", chosen.astype(int))']
+          if decides and not parts else []),
         "",
         *save_lines(raw_inputs, 4),
         *TC.call_lines("scores if test_ds is not None else {}"),
