@@ -65,5 +65,9 @@ def test_a_two_output_table_fits_each_head_and_keeps_the_yes_no_heads_threshold(
     from tests.services.test_codegen_parity import load_module
 
     capsys.readouterr()
-    load_module(script, tmp_path / "train.py").main(["--epochs", "1", "--output", str(tmp_path / "script.keras")])
-    assert "First predicted classes of kind:" in capsys.readouterr().out
+    assert main(["evaluate", str(path), "--json"]) == 0  # the test split, at the kept threshold
+    kept = json.loads(capsys.readouterr().out)["outputs"]["kind"]["classification"]
+    load_module(script, tmp_path / "train.py").main(["--epochs", "2", "--output", str(tmp_path / "script.keras")])
+    printed = capsys.readouterr().out
+    assert "First predicted classes of kind:" in printed
+    assert f"Accuracy of kind at threshold 0.3: {kept['accuracy']:.4f}\n" in printed  # the same model, the same rule
