@@ -271,11 +271,8 @@ def record_report(run: RunRecord, report: ParityReport) -> RunRecord:
 
 def replace_run(project: Project, record: RunRecord) -> None:
     """Put an updated run record in place of the one with the same id."""
-    for i, run in enumerate(project.runs):
-        if run.id == record.id:
-            project.remove_run(run.id)
-            project.add_run(record, i)
-            return
+    if any(run.id == record.id for run in project.runs):
+        project.replace_run(record)
 
 
 def import_project(

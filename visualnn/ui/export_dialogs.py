@@ -287,13 +287,10 @@ class ExportController(QObject):
     def _replace_run(self, record: RunRecord) -> None:
         """Store the report in the run record (kept with the project)."""
         project = self.document.project
-        for i, run in enumerate(project.runs):
-            if run.id == record.id:
-                project.remove_run(run.id)
-                project.add_run(record, i)
-                if hasattr(self.document, "mark_modified"):
-                    self.document.mark_modified()
-                return
+        if any(run.id == record.id for run in project.runs):
+            project.replace_run(record)
+            if hasattr(self.document, "mark_modified"):
+                self.document.mark_modified()
 
     def _on_script_job_finished(self, job_id: int, written: object) -> None:
         path = self._scripts.pop(job_id, None)

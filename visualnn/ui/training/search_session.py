@@ -213,10 +213,9 @@ class SearchController(QObject):
     def _drop_models(self, run_ids: list[str]) -> None:
         """The engine deleted these trials' model files (no longer among the best K): their records say so."""
         project = self.document.project
-        for i, run in enumerate(list(project.runs)):
+        for run in list(project.runs):
             if run.id in run_ids and run.model_path:
-                project.remove_run(run.id)
-                project.add_run(without_model(run), i)
+                project.replace_run(without_model(run))
         self.document.mark_modified()
 
     def _set_importance(self, importance: Any) -> None:
