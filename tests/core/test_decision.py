@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from visualnn.core.commands import CommandError, SetRunThreshold, UndoStack
+from visualnn.core.commands import CommandError, UndoStack
 from visualnn.core.decision import (
     DEFAULT_THRESHOLD,
     EXTRA_KEY,
@@ -29,6 +29,7 @@ from visualnn.core.decision import (
 )
 from visualnn.core.project import Project
 from visualnn.core.project.io import load_project, save_project
+from visualnn.core.run_commands import SetRunThreshold
 from visualnn.core.training_config import RunRecord
 
 

@@ -19,6 +19,7 @@ from visualnn.cli.distribute_args import add_distribution_args, apply_distributi
 from visualnn.cli.exit_codes import ExitCode, fail
 from visualnn.cli.terminal import is_terminal
 from visualnn.cli.tracking_args import add_tracking_args, tracking_fields
+from visualnn.core.decision import DEFAULT_THRESHOLD, best_f1, describe, parse_threshold
 from visualnn.core.project import Project
 from visualnn.core.project.io import ProjectFileError
 from visualnn.core.protocol import EvaluateRequest, PredictRequest, TrainRequest
@@ -48,9 +49,7 @@ def register(sub: Any) -> None:
     p.add_argument("file", help="the .vnn project file")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
     p.add_argument("--split", default="test", choices=("test", "val", "train"), help="which split to score (test: the validation split when there is no test split)")
-    p.add_argument("--threshold", type=_threshold, metavar="T",
-                   help="a yes/no output predicts its second class where that class's probability is above T "
-                        "(default: the threshold kept for the run, else 0.5)")
+    _add_threshold(p)
     p.add_argument("--keep", action="store_true",
                    help="keep --threshold for the run in the project file: predict, the Predict tab and exports then "
                         "decide at it (choose it on --split val: the test split's figures stay honest)")
@@ -62,9 +61,7 @@ def register(sub: Any) -> None:
     p.add_argument("input", help="CSV file, .npy/.npz array, image, or folder of images (a model with several "
                                  "Inputs: an .npz with one array per Input name)")
     p.add_argument("--run", dest="run_id", help="run id (default: the latest run)")
-    p.add_argument("--threshold", type=_threshold, metavar="T",
-                   help="a yes/no output predicts its second class where that class's probability is above T "
-                        "(default: the threshold kept for the run, else 0.5)")
+    _add_threshold(p)
     p.add_argument("--json", action="store_true", help="print predictions as JSON")
     p.add_argument("-o", "--output", metavar="FILE.csv",
                    help="write the predictions to a CSV: each sample as given (a CSV's own columns, an image's file), "
@@ -72,10 +69,15 @@ def register(sub: Any) -> None:
     p.set_defaults(func=predict_main, tensorflow=True)
 
 
+def _add_threshold(parser: Any) -> None:
+    """``--threshold T`` of evaluate and predict."""
+    parser.add_argument("--threshold", type=_threshold, metavar="T",
+                        help="a yes/no output predicts its second class where that class's probability is above T "
+                             "(default: the threshold kept for the run, else 0.5)")
+
+
 def _threshold(text: str) -> float:
     """argparse type of ``--threshold``: a number strictly between 0 and 1."""
-    from visualnn.core.decision import parse_threshold
-
     try:
         return parse_threshold(text)
     except ValueError as exc:
@@ -249,8 +251,9 @@ def evaluate_main(args: argparse.Namespace) -> int:
 
 def _keep_threshold(args: argparse.Namespace, project: Project, report: dict[str, Any]) -> int:
     """``evaluate --threshold T --keep``: record T for the run's yes/no outputs in the project file (0: done)."""
-    from visualnn.core.commands import CommandError, SetRunThreshold, UndoStack
+    from visualnn.core.commands import CommandError, UndoStack
     from visualnn.core.project.io import save_project
+    from visualnn.core.run_commands import SetRunThreshold
 
     heads = report.get("outputs") or {"": report}
     binary = [str(cls["output"]) for head in heads.values() if "threshold" in (cls := head.get("classification") or {})]
@@ -278,7 +281,7 @@ def _print_report(report: dict[str, Any]) -> None:
     for key, value in report["metrics"].items():
         print(f"  {key:<20} {value:.4f}")
     cls = report.get("classification")
-    if cls and cls.get("threshold", 0.5) != 0.5:
+    if cls and cls.get("threshold", DEFAULT_THRESHOLD) != DEFAULT_THRESHOLD:
         print("  (Keras's metrics above decide at 0.5; the tables below at the run's threshold)")
     if cls:
         names = cls["class_names"]
@@ -291,8 +294,6 @@ def _print_report(report: dict[str, Any]) -> None:
         for r in cls["per_class"]:
             print(f"{r['class'][:w]:<{w}} {r['precision']:9.3f} {r['recall']:7.3f} {r['f1']:6.3f} {r['support']:8d}")
         if "threshold" in cls:
-            from visualnn.core.decision import best_f1, describe
-
             curve = cls["curve"]
             auc = curve.get("roc_auc")
             print(f"\nDecision: {describe(cls['threshold'], names)}; accuracy {cls['accuracy']:.4f} at it"
@@ -333,9 +334,7 @@ def predict_main(args: argparse.Namespace) -> int:
         return int(ExitCode.OK)
     classes = out.get("output_class_names") or {}
     for output, threshold in (out.get("thresholds") or {}).items():
-        if threshold != 0.5:
-            from visualnn.core.decision import describe
-
+        if threshold != DEFAULT_THRESHOLD:
             names = list(classes.get(output) or out.get("class_names") or [])
             print(f"Decision of {output!r}: {describe(threshold, names)}")
     if len(out.get("outputs") or {}) > 1:  # several outputs: each sample, then each output's prediction

@@ -16,7 +16,6 @@ from typing import Any
 
 from visualnn.core.command_base import Command, CommandError, Macro, UndoStack
 from visualnn.core.dataset import DatasetSpec
-from visualnn.core.decision import with_threshold
 from visualnn.core.graph import (
     FUNCTIONAL,
     MISSING,
@@ -34,7 +33,7 @@ from visualnn.core.names import layer_name_problem
 from visualnn.core.project import Project
 from visualnn.core.sequential import sequential_problem
 from visualnn.core.specs import Registry, default_registry
-from visualnn.core.training_config import RunRecord, TrainingConfig
+from visualnn.core.training_config import TrainingConfig
 
 
 # ----------------------------------------------------------------------- helpers
@@ -547,32 +546,6 @@ class SetTraining(Command):
         return True
 
 
-class SetRunThreshold(Command):
-    """Keep a decision threshold for one binary output of a run (None or 0.5: decide at the default again)."""
-
-    def __init__(self, run_id: str, output: str, threshold: float | None) -> None:
-        self.run_id, self.output, self.threshold = run_id, output, threshold
-        self.text = (f"Decide {output!r} at {threshold:g} for {run_id}" if threshold is not None
-                     else f"Decide {output!r} at the default for {run_id}")
-        self._old: RunRecord | None = None
-
-    def redo(self, project: Project) -> None:
-        """Record the threshold in the run's ``extra`` (see :mod:`visualnn.core.decision`)."""
-        run = next((r for r in project.runs if r.id == self.run_id), None)
-        if run is None:
-            raise CommandError(f"There is no run {self.run_id!r} in the project; it may have been deleted.")
-        try:
-            extra = with_threshold(run.extra, self.output, self.threshold)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        self._old = project.replace_run(replace(run, extra=extra))
-
-    def undo(self, project: Project) -> None:
-        """Restore the run's former record."""
-        assert self._old is not None
-        project.replace_run(self._old)
-
-
 class SetProjectName(Command):
     """Rename the project."""
 
@@ -595,7 +568,6 @@ class SetProjectName(Command):
 
 __all__ = [
     "AddNode", "Command", "CommandError", "Connect", "Disconnect", "InsertBetween", "Macro", "MoveNodes",
-    "Paste", "RemoveNodes", "Rename", "SetDataset", "SetMode", "SetParam", "SetProjectName", "SetRunThreshold",
-    "SetTraining",
+    "Paste", "RemoveNodes", "Rename", "SetDataset", "SetMode", "SetParam", "SetProjectName", "SetTraining",
     "UndoStack", "check_edge", "check_name", "fragment", "free_input_port", "fresh_id",
 ]

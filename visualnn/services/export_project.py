@@ -242,9 +242,12 @@ def decisions(run: RunRecord) -> dict[str, dict[str, Any]]:
 
 
 def _single_threshold(run: RunRecord | None) -> float:
-    """The decision threshold of a model with one yes/no output (0.5 for any other): the parity report's classes."""
+    """The decision threshold of a model with one yes/no output (the default for any other): the parity report's
+    classes."""
+    from visualnn.core.decision import DEFAULT_THRESHOLD
+
     rules = list(decisions(run).values()) if run is not None else []
-    return float(rules[0]["threshold"]) if len(rules) == 1 else 0.5
+    return float(rules[0]["threshold"]) if len(rules) == 1 else DEFAULT_THRESHOLD
 
 
 def decision_lines(run: RunRecord) -> list[str]:

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualnn.core.commands import SetRunThreshold
-from visualnn.core.decision import accuracy_of, confusion_at, per_class_report, threshold_for
+from visualnn.core.decision import DEFAULT_THRESHOLD, accuracy_of, confusion_at, per_class_report, threshold_for
 from visualnn.core.model_io import output_names
+from visualnn.core.run_commands import SetRunThreshold
 from visualnn.core.tensors import GROUPED_FROM, figure_text
 from visualnn.ui.document import ProjectDocument
 from visualnn.ui.engine_link import EngineLink
@@ -363,7 +363,7 @@ class EvaluationPanel(QWidget):
                 kept = threshold_for(run.extra if run is not None else {}, str(cls.get("output") or ""))
                 self.threshold_box.show_curve(cls, kept, str((self.report or {}).get("split") or "test"))
                 self.threshold_box.show()
-                self._fill_metrics(report, float(cls.get("threshold", 0.5)), float(cls.get("accuracy", 0.0)))
+                self._fill_metrics(report, float(cls.get("threshold", DEFAULT_THRESHOLD)), float(cls.get("accuracy", 0.0)))
         reg = report.get("regression")
         if reg:
             self.pages.setCurrentIndex(1)
@@ -379,8 +379,8 @@ class EvaluationPanel(QWidget):
     def _fill_metrics(self, report: dict[str, Any], threshold: float | None = None, accuracy: float = 0.0) -> None:
         """Keras's metrics; a threshold tried other than the default adds the accuracy at it (Keras decides at 0.5)."""
         rows: list[list[Any]] = [[k, float(v)] for k, v in report.get("metrics", {}).items()]
-        if threshold is not None and threshold != 0.5:
-            rows = [[f"{k} (at 0.5)" if k != "loss" and "auc" not in k else k, v] for k, v in rows]
+        if threshold is not None and threshold != DEFAULT_THRESHOLD:
+            rows = [[f"{k} (at {DEFAULT_THRESHOLD:g})" if k != "loss" and "auc" not in k else k, v] for k, v in rows]
             rows.append([f"accuracy at {threshold:g}", accuracy])
         fill_table(self.metrics_table, ["metric", "value"], rows)
 
@@ -397,7 +397,7 @@ class EvaluationPanel(QWidget):
         cm = confusion_at(cls["curve"], threshold)
         self._show_classes(cm, cls["class_names"], per_class_report(cm, cls["class_names"]))
         self._fill_metrics(self._head or {}, threshold, accuracy_of(cm))
-        scored = float(cls.get("threshold", 0.5))
+        scored = float(cls.get("threshold", DEFAULT_THRESHOLD))
         if threshold == scored:
             self._show_wrong(cls.get("wrong", []))
         else:  # the list holds the samples wrong where the run was scored; the counts say how many are wrong here
