@@ -77,7 +77,10 @@ def learned_preprocessing(run: RunRecord) -> Any | None:
 
         transform = scaler(str(stats.get("scaling") or "none"), stats["center"], stats["scale"])
     elif stats.get("source") == "timeseries" and "center" in stats and "scale" in stats:  # rows -> scaled windows
-        transform = _series_transform(stats)
+        from visualnn.services.datasets.timeseries import series_scaler
+
+        transform = series_scaler([str(f) for f in stats["features"]], int(stats["window"]["length"]),
+                                  stats["center"], stats["scale"])
     elif stats.get("features"):
         from visualnn.services.datasets.tabular import transform_rows
 
@@ -88,22 +91,6 @@ def learned_preprocessing(run: RunRecord) -> Any | None:
     return SimpleNamespace(stats=stats, task=str(run.extra.get("task") or stats.get("task") or "classification"),
                            class_names=list(run.extra.get("class_names") or stats.get("class_names") or []),
                            parts=None, transform=transform)
-
-
-def _series_transform(stats: dict[str, Any]) -> Any:
-    """A series' rows (or raw windows) -> the scaled windows the run learned (``prepare_timeseries``'s transform)."""
-    import numpy as np
-
-    from visualnn.services.datasets.timeseries import windows_to_predict
-
-    features = [str(f) for f in stats["features"]]
-    length = int(stats["window"]["length"])
-    center, scale = np.asarray(stats["center"]), np.asarray(stats["scale"])
-
-    def transform(raw: Any) -> Any:
-        return ((windows_to_predict(raw, features, length) - center) / scale).astype(np.float32)
-
-    return transform
 
 
 __all__ = ["data_change", "data_fingerprint", "kept_preprocessing", "learned_preprocessing"]

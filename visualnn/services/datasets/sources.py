@@ -147,9 +147,9 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions, inputs: list[st
     from visualnn.services.datasets.timeseries import (
         make_windows,
         one_input,
+        series_scaler,
         series_targets,
         timeseries_columns,
-        windows_to_predict,
     )
 
     one_input(list(inputs or ["window"]))
@@ -204,10 +204,7 @@ def prepare_timeseries(spec: DatasetSpec, pipe: PipelineOptions, inputs: list[st
     if len(targets) > 1:
         stats["targets"] = targets
 
-    def transform(raw: Any) -> Any:
-        """Raw windows, or a table of rows (every window of ``length`` rows), -> scaled windows."""
-        arr = windows_to_predict(raw, features, window.length)
-        return ((arr - center) / scale).astype(np.float32)
+    transform = series_scaler(features, window.length, center, scale)  # raw windows or rows -> scaled windows
 
     ranges = {"train": r_train, "val": r_val, "test": r_test}
 

@@ -37,6 +37,19 @@ def make_windows(values: Any, target: Any, window: WindowOptions, where: str = "
     return x, y
 
 
+def series_scaler(features: list[str], length: int, center: Any, scale: Any) -> Any:
+    """A series' rows (a table, or raw windows) -> scaled float32 windows of ``length`` rows: the transform training
+    learned (``prepare_timeseries``) and the one a run keeps (``data_drift.learned_preprocessing``)."""
+    import numpy as np
+
+    center, scale = np.asarray(center), np.asarray(scale)
+
+    def transform(raw: Any) -> Any:
+        return ((windows_to_predict(raw, features, length) - center) / scale).astype(np.float32)
+
+    return transform
+
+
 def windows_to_predict(raw: Any, features: list[str], length: int, where: str = "") -> Any:
     """New data for a time-series model -> raw windows (n, ``length``, features) as float64.
 
