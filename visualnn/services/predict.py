@@ -145,10 +145,11 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     drift = [f"{changed} Predictions use the data's preprocessing as it is now, not the one the model learned; train "
              "again on this data, or put the old file back."] if changed else []
     said = f"{changed} " if changed else ""  # leads any failure: the changed data may be its cause
+    # A CSV's id column names each row; read before the columns the model ignores are left out.
+    named = row_names(raw, spec) if source is not None else None
     if getattr(data, "parts", None):
         keys: list[str] | None = None
         warnings: list[str] = []
-        named = row_names(raw, spec) if source is not None else None  # a CSV's id column names each row
         if data.stats.get("image_table"):
             given = raw
             raw, warnings = _image_rows(data.stats, raw, source)
@@ -165,7 +166,6 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
         if keys is None and named is not None and len(named["values"]) == len(result["predictions"]):
             result["row_names"] = named
         return result
-    names_of_rows = row_names(raw, spec) if source is not None else None  # before the ignored columns are left out
     raw, warnings = _check_input(raw, data, source)
     warnings = drift + warnings
     files = _file_names(raw, source)
@@ -195,8 +195,8 @@ def run_prediction(req: PredictRequest[Project], sink: Sink = null_sink, data: A
     window = (getattr(data, "stats", None) or {}).get("window") if data is not None else None
     if window and getattr(raw, "ndim", 2) != 3:  # rows of a series: one window ending at each row from the length-th
         result["window_length"] = int(window["length"])
-    elif names_of_rows is not None and len(names_of_rows["values"]) == len(rows):
-        result["row_names"] = names_of_rows
+    elif named is not None and len(named["values"]) == len(rows):
+        result["row_names"] = named
     return result
 
 
