@@ -275,8 +275,13 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
             # Piece by piece (or block by block) keeps the parser's peak memory near two pieces (read_csv holds
             # the whole text at once); types after the first piece must then match the first piece's, else
             # ArrowInvalid sends the caller back to read_csv.
-            reader = _stream if fmt.newlines_in_values else _pieces
-            table = reader(path, read, parse, convert, narrow)
+            # A file of plain numbers goes to the compiled reader (None: anything else, or it is not built).
+            from visualnn.services.datasets.fast_numbers import read_numbers
+
+            table = read_numbers(path, fmt, read, parse, convert, narrow, _PIECE_BYTES)
+            if table is None:
+                reader = _stream if fmt.newlines_in_values else _pieces
+                table = reader(path, read, parse, convert, narrow)
             release()  # the parser's scratch memory (NumPy allocates elsewhere)
         else:
             table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
@@ -346,7 +351,12 @@ def table_pool() -> Any:
     if not _TABLE_POOL:
         try:
             pa.jemalloc_set_decay_ms(0)  # before the first allocation: it applies to the arenas made from now on
-            _TABLE_POOL.append(pa.jemalloc_memory_pool())
+            pool = pa.jemalloc_memory_pool()
+            # The arena jemalloc made when it started (by the call above) keeps the default decay of a second,
+            # and the first thread that allocates is given it. Let that be this thread, which allocates little:
+            # the parsing threads would otherwise free pages that stay a second after every release.
+            pa.allocate_buffer(64, memory_pool=pool)
+            _TABLE_POOL.append(pool)
         except NotImplementedError:
             _TABLE_POOL.append(pa.default_memory_pool())
     return _TABLE_POOL[0]
@@ -424,10 +434,7 @@ def _pieces(path: str, read: Any, parse: Any, convert: Any, narrow: Narrow | Non
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    size = os.path.getsize(path)
-    cuts = [0]
-    while cuts[-1] < size:
-        cuts.append(_line_start(path, cuts[-1] + _PIECE_BYTES) if cuts[-1] + _PIECE_BYTES < size else size)
+    cuts = piece_cuts(path, 0, _PIECE_BYTES)
     several = len(cuts) > 2 and (os.cpu_count() or 1) > 1
 
     def text(i: int) -> Any:
@@ -486,6 +493,15 @@ def _stream(path: str, read: Any, parse: Any, convert: Any, narrow: Narrow | Non
         keep = set(narrow(schema.names)) if narrow is not None else set()
         tables = [_kept(pa.Table.from_batches([b], schema=schema), keep) for b in reader]
     return pa.concat_tables(tables) if tables else _kept(schema.empty_table(), keep)
+
+
+def piece_cuts(path: str, start: int, piece_bytes: int) -> list[int]:
+    """Offsets cutting ``path`` from ``start`` to its end into pieces of about ``piece_bytes``, each at a line start."""
+    size = os.path.getsize(path)
+    cuts = [start]
+    while cuts[-1] < size:
+        cuts.append(_line_start(path, cuts[-1] + piece_bytes) if cuts[-1] + piece_bytes < size else size)
+    return cuts
 
 
 def _line_start(path: str, offset: int) -> int:
