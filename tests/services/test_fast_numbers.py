@@ -48,7 +48,7 @@ def watched(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
         return table
 
     with monkeypatch.context() as patch:
-        patch.setattr(fast_numbers, "read_numbers", spy)
+        patch.setattr(tables, "read_numbers", spy)
         yield made
 
 

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import io
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from visualnn.services.datasets.tables import CsvFormat, Narrow, _head_bytes, piece_cuts, table_pool
+from visualnn.services.datasets.file_pieces import head_bytes, piece_cuts, table_pool
+
+if TYPE_CHECKING:
+    from visualnn.services.datasets.tables import CsvFormat, Narrow
 
 _ASCII_DIGITS = {"utf-8", "utf-8-sig", "latin-1", "iso-8859-1", "ascii", "cp1252"}
 """Encodings in which a digit, a sign, a point and the delimiter are the ASCII bytes the reader looks for."""
@@ -28,11 +31,12 @@ _ASCII_DIGITS = {"utf-8", "utf-8-sig", "latin-1", "iso-8859-1", "ascii", "cp1252
 
 def compiled() -> Any | None:
     """The compiled module, or None where it was not built."""
-    try:
-        from visualnn.services.datasets import _fast_numbers
+    import importlib
+
+    try:  # by name: a C extension, which the import graph's tools cannot read
+        return importlib.import_module("visualnn.services.datasets._fast_numbers")
     except ImportError:
         return None
-    return _fast_numbers
 
 
 def read_numbers(path: str, fmt: CsvFormat, read: Any, parse: Any, convert: Any, narrow: Narrow | None,
@@ -48,7 +52,7 @@ def read_numbers(path: str, fmt: CsvFormat, read: Any, parse: Any, convert: Any,
     if len(fmt.delimiter) != 1 or len(fmt.decimal) != 1 or fmt.delimiter == fmt.decimal:
         return None
     # Names (and a first look at the types) from Arrow's parse of the first lines: a text column ends it here.
-    head = _head_bytes(path, 1 + int(fmt.header))
+    head = head_bytes(path, 1 + int(fmt.header))
     try:
         first = pcsv.read_csv(io.BytesIO(head), read_options=pcsv.ReadOptions(
             encoding=read.encoding, autogenerate_column_names=read.autogenerate_column_names),
@@ -58,7 +62,7 @@ def read_numbers(path: str, fmt: CsvFormat, read: Any, parse: Any, convert: Any,
     if first.num_rows != 1 or not all(pa.types.is_int64(t) or pa.types.is_float64(t) for t in first.schema.types):
         return None
     names = first.column_names
-    start = len(_head_bytes(path, 1)) if fmt.header else 0
+    start = len(head_bytes(path, 1)) if fmt.header else 0
     if not fmt.header and head.startswith(b"\xef\xbb\xbf"):
         return None
     keep = set(narrow(names)) if narrow is not None else set()

@@ -18,6 +18,8 @@ from typing import Any
 from visualnn.core.dataset import DEFAULT_MAX_BYTES, NULL_VALUES, CsvOptions
 from visualnn.core.tensors import human_bytes
 from visualnn.services.datasets.errors import DataError, Problem, missing_path_error
+from visualnn.services.datasets.fast_numbers import read_numbers
+from visualnn.services.datasets.file_pieces import head_bytes, piece_cuts, release, table_pool
 
 # Same list in the exported code (core/codegen), so the app and the script agree on what is missing.
 _SNIFF_BYTES = 64 * 1024
@@ -260,7 +262,7 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
 
     source: Any = path
     if max_rows is not None:
-        source = io.BytesIO(_head_bytes(path, max_rows + 1 + int(fmt.header)))
+        source = io.BytesIO(head_bytes(path, max_rows + 1 + int(fmt.header)))
     arrow_encoding = "utf8" if fmt.encoding in ("utf-8", "utf-8-sig") else fmt.encoding
     # Streaming: 2 MiB blocks (Arrow's default is 1 MiB) give the loader half the chunks to walk.
     read = pcsv.ReadOptions(encoding=arrow_encoding, autogenerate_column_names=not fmt.header,
@@ -276,8 +278,6 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
             # the whole text at once); types after the first piece must then match the first piece's, else
             # ArrowInvalid sends the caller back to read_csv.
             # A file of plain numbers goes to the compiled reader (None: anything else, or it is not built).
-            from visualnn.services.datasets.fast_numbers import read_numbers
-
             table = read_numbers(path, fmt, read, parse, convert, narrow, _PIECE_BYTES)
             if table is None:
                 reader = _stream if fmt.newlines_in_values else _pieces
@@ -332,42 +332,6 @@ def _check_width(path: str, fmt: CsvFormat) -> None:
 _PIECE_BYTES = 4 << 20
 """Files without quoted line breaks are parsed in pieces of about this size, two at a time; each piece is parsed,
 narrowed and let go before the next, so the parser's memory stays near two pieces whatever the file's size."""
-
-
-_TABLE_POOL: list[Any] = []
-
-
-def table_pool() -> Any:
-    """The Arrow memory pool of the columns the streaming loader keeps (narrowed float32): jemalloc, which hands
-    freed pages straight back to the system (decay 0), else Arrow's default pool.
-
-    The table is freed block by block while the tensors fill, and that memory must leave the process for the
-    peak to stay low. The parser's scratch memory stays in the default pool (mimalloc), where it is recycled
-    from piece to piece; kept columns allocated there too lie among the scratch pages and pin some 40 MB of
-    them (1M x 20). Only the loader allocates from jemalloc, so its decay setting is the loader's own.
-    """
-    import pyarrow as pa
-
-    if not _TABLE_POOL:
-        try:
-            pa.jemalloc_set_decay_ms(0)  # before the first allocation: it applies to the arenas made from now on
-            pool = pa.jemalloc_memory_pool()
-            # The arena jemalloc made when it started (by the call above) keeps the default decay of a second,
-            # and the first thread that allocates is given it. Let that be this thread, which allocates little:
-            # the parsing threads would otherwise free pages that stay a second after every release.
-            pa.allocate_buffer(64, memory_pool=pool)
-            _TABLE_POOL.append(pool)
-        except NotImplementedError:
-            _TABLE_POOL.append(pa.default_memory_pool())
-    return _TABLE_POOL[0]
-
-
-def release() -> None:
-    """Hand the loader's freed memory back to the system now (the parser's scratch and the kept columns)."""
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    table_pool().release_unused()
 
 
 class _QuotedLineBreak(Exception):
@@ -493,34 +457,6 @@ def _stream(path: str, read: Any, parse: Any, convert: Any, narrow: Narrow | Non
         keep = set(narrow(schema.names)) if narrow is not None else set()
         tables = [_kept(pa.Table.from_batches([b], schema=schema), keep) for b in reader]
     return pa.concat_tables(tables) if tables else _kept(schema.empty_table(), keep)
-
-
-def piece_cuts(path: str, start: int, piece_bytes: int) -> list[int]:
-    """Offsets cutting ``path`` from ``start`` to its end into pieces of about ``piece_bytes``, each at a line start."""
-    size = os.path.getsize(path)
-    cuts = [start]
-    while cuts[-1] < size:
-        cuts.append(_line_start(path, cuts[-1] + piece_bytes) if cuts[-1] + piece_bytes < size else size)
-    return cuts
-
-
-def _line_start(path: str, offset: int) -> int:
-    """The offset of the first line that starts at or after ``offset``."""
-    with open(path, "rb") as fh:
-        fh.seek(max(0, offset - 1))
-        fh.readline()  # the rest of the line ``offset`` falls in (nothing when it starts a line)
-        return fh.tell()
-
-
-def _head_bytes(path: str, n_lines: int) -> bytes:
-    out = bytearray()
-    with open(path, "rb") as fh:
-        for _ in range(n_lines):
-            line = fh.readline()
-            if not line:
-                break
-            out += line
-    return bytes(out)
 
 
 def _check_names(path: str, names: list[str]) -> None:

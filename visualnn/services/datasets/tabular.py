@@ -25,8 +25,8 @@ from visualnn.services.datasets.columns import (
     text_values,
 )
 from visualnn.services.datasets.errors import DataError, Problem
+from visualnn.services.datasets.file_pieces import release
 from visualnn.services.datasets.split import SplitIndices, draw_order, split_indices
-from visualnn.services.datasets.tables import release
 
 
 @dataclass
