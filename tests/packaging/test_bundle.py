@@ -77,6 +77,12 @@ def test_bundle_contains_the_examples_and_icon(bundle: Path) -> None:
     assert any((internal / "resources" / "examples").rglob("*.vnn"))
 
 
+def test_bundle_carries_the_compiled_csv_reader(bundle: Path) -> None:
+    """The bundle loads number tables with the compiled reader the install built (else through Arrow, slower)."""
+    internal = bundle / "_internal" if (bundle / "_internal").is_dir() else bundle
+    assert list((internal / "visualnn" / "services" / "datasets").glob("_fast_numbers*.so"))
+
+
 def test_bundle_runs_the_tensorflow_engine(bundle: Path) -> None:
     """The frozen app starts its engine as ``visualnn -m visualnn.engine``; TensorFlow must work inside."""
     import json

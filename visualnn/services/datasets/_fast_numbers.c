@@ -24,6 +24,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(_WIN32) /* the same calls under the names Microsoft's C library gives them */
+typedef _locale_t locale_t;
+#define newlocale(mask, name, base) _create_locale(LC_ALL, name)
+#define strtod_l _strtod_l
+#elif defined(__APPLE__)
+#include <xlocale.h>
+#endif
+
 /* Per-column flags returned to the caller. */
 #define FRACTION 1 /* some value has a decimal point or an exponent: the column is a float column */
 #define LONG_INT 2 /* some integer is not exact in the column's buffer (the caller gives up if all are integers) */
