@@ -9,8 +9,10 @@
    <= 2x the bytes of its output tensors. Peak memory is the rise of a fresh process's peak RSS (VmHWM, reset
    after the imports) over its RSS after the imports; each side's code is imported first (pandas and the pyarrow
    module it converts with; VisualNN's loader modules, pyarrow.compute and numpy.random, which it uses), so both
-   figures count data, not code. For perspective (no goal) a third side does VisualNN's work by hand with pandas
-   (float32, the same split, standardised on the training rows), and its time is printed beside the others.
+   figures count data, not code. The line above the table says which parser read the file (the compiled
+   reader of plain numbers, or Arrow where it is not built). For perspective (no goal) a third side does
+   VisualNN's work by hand with pandas (float32, the same split, standardised on the training rows), and its
+   time is printed beside the others.
 2. Image folders, RGB and grayscale: IMAGES PNGs (32x32, 10 classes), images/s of one pass over the folder,
    the folder scan and pipeline set-up included, against ``keras.utils.image_dataset_from_directory`` with the
    same settings (batch 32, 32x32, shuffle, rescale to 0..1). Goal: >= 1.0x.
@@ -31,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLS = 20
@@ -83,6 +86,8 @@ else:
     import visualnn.services.datasets.tabular  # noqa: F401
     from visualnn.core.dataset import DatasetSpec
     from visualnn.services.datasets.sources import load_csv_arrays
+    from visualnn.services.datasets.fast_numbers import compiled
+    reader = "compiled reader" if compiled() is not None else "Arrow: the compiled reader is not built"
 def status(key):
     for line in open("/proc/self/status"):
         if line.startswith(key):
@@ -111,7 +116,8 @@ else:
     arrays = load_csv_arrays(DatasetSpec("csv", path, {"split": {"val": 0.2, "seed": 1}}))
     nbytes = sum(a.nbytes for a in (*arrays.x.values(), *arrays.y.values()))
 elapsed = time.perf_counter() - t
-print(json.dumps({"seconds": elapsed, "peak_bytes": status("VmHWM:") - base, "output_bytes": nbytes}))
+out = {"seconds": elapsed, "peak_bytes": status("VmHWM:") - base, "output_bytes": nbytes}
+print(json.dumps({**out, "reader": reader} if side == "visualnn" else out))
 """
 
 CHILD_IMAGES = r"""
@@ -148,7 +154,7 @@ either way. Alternating the sides put one or the other first in a round, so the 
 memory to spare), whichever side it is."""
 
 
-def run_child(code: str, *args: str) -> dict[str, float]:
+def run_child(code: str, *args: str) -> dict[str, Any]:
     """Run ``code`` in a fresh interpreter (after :data:`SETTLE`) and parse its last JSON line."""
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3")
     subprocess.run([sys.executable, "-c", SETTLE], check=True, env=env)
@@ -158,7 +164,7 @@ def run_child(code: str, *args: str) -> dict[str, float]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def interleaved(code: str, rounds: int, *args: str, sides: tuple[str, ...] = SIDES) -> list[dict[str, dict[str, float]]]:
+def interleaved(code: str, rounds: int, *args: str, sides: tuple[str, ...] = SIDES) -> list[dict[str, dict[str, Any]]]:
     """``rounds`` + 1 rounds of the ``sides``, each round in another rotation of their order; the first is discarded."""
     results = []
     for r in range(rounds + 1):
@@ -184,7 +190,8 @@ def bench_csv(path: str, rows: int, rounds: int) -> list[Row]:
     ours_peak = statistics.median(r["visualnn"]["peak_bytes"] for r in results) / 1e6
     out_mb = results[0]["visualnn"]["output_bytes"] / 1e6
     print(f"CSV {rows:,} x {COLS} ({os.path.getsize(path) / 1e6:.0f} MB): pandas/pyarrow {base_s:.2f} s "
-          f"(peak +{base_peak:.0f} MB), VisualNN {ours_s:.2f} s (peak +{ours_peak:.0f} MB, outputs {out_mb:.0f} MB)")
+          f"(peak +{base_peak:.0f} MB), VisualNN {ours_s:.2f} s (peak +{ours_peak:.0f} MB, outputs {out_mb:.0f} MB; "
+          f"parsed by the {results[0]['visualnn']['reader']})")
     print(f"  for perspective, not a goal: the same work written by hand with pandas (float32, the same split, "
           f"standardised) {hand_s:.2f} s (peak +{hand_peak:.0f} MB); VisualNN / by hand {by_hand:.3f}x")
     return [
