@@ -1,16 +1,17 @@
 /* Parse a piece of a delimited text file that holds only plain decimal numbers, straight into column buffers.
  *
  * The compiled half of visualnn.services.datasets.fast_numbers (read that module first). It reads exactly one
- * grammar per field, ``-? digits ( <decimal> digits )? ( [eE] [+-]? digits )?``, every line holding the same
- * number of fields (empty lines skipped, LF or CRLF endings), and gives up on anything else: a quote, a space,
- * an empty field, a word, a value beyond float32 in a float32 column. Giving up costs nothing but the time
- * spent: the caller then parses the file with Arrow, which knows every other case and reports errors.
+ * grammar per field, ``-? digits ( <decimal> digits )? ( [eE] [+-]? digits )?`` or nothing (a missing value),
+ * every line holding the same number of fields (empty lines skipped, LF or CRLF endings), and gives up on
+ * anything else: a quote, a space, a missing-value word (NA), any other word, a value beyond float32 in a
+ * float32 column. Giving up costs nothing but the time spent: the caller then parses the file with Arrow,
+ * which knows every other case and reports errors.
  *
  * Each value is the correctly rounded float64 of its decimal text, as Arrow's parser gives, narrowed to float32
- * (round to nearest) in float32 columns, as Arrow's cast does. Decimals of at most 19 digits whose
- * significand fits 53 bits and whose power of ten is at most 22 take one exact IEEE operation (Clinger's fast
- * path: both operands exact, so one rounding); all others go through the C library's strtod in the "C" locale,
- * which rounds correctly.
+ * (round to nearest) in float32 columns, as Arrow's cast does; a missing value is 0 with its validity bit 0,
+ * as in Arrow's arrays. Decimals of at most 19 digits whose significand fits 53 bits and whose power of ten is
+ * at most 22 take one exact IEEE operation (Clinger's fast path: both operands exact, so one rounding); all
+ * others go through the C library's strtod in the "C" locale, which rounds correctly.
  *
  * The GIL is released while parsing, so the caller parses two pieces at a time on two threads.
  */
@@ -35,6 +36,7 @@ typedef _locale_t locale_t;
 /* Per-column flags returned to the caller. */
 #define FRACTION 1 /* some value has a decimal point or an exponent: the column is a float column */
 #define LONG_INT 2 /* some integer is not exact in the column's buffer (the caller gives up if all are integers) */
+#define MISSING 4  /* some value is missing (an empty field): its validity bit is 0 and its value 0, as Arrow has it */
 
 static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -122,6 +124,7 @@ typedef struct {
     Py_ssize_t capacity;
     const char *kinds;      /* per column: 'f' float32, 'd' float64 */
     char **out;             /* per column: its buffer */
+    unsigned char **valid;  /* per column: its validity bitmap (bit i of byte i / 8: row i holds a value) */
     unsigned char *flags;   /* per column */
     Py_ssize_t rows;        /* parsed */
     Py_ssize_t failed_line; /* 1-based line of the piece where parsing gave up, 0 when it did not */
@@ -144,10 +147,15 @@ static int run(Job *job) {
         }
         if (row >= job->capacity) goto fail;
         for (Py_ssize_t j = 0; j < job->ncols; j++) {
-            double v;
-            int is_int;
-            uint64_t mant;
-            if (parse_field(&p, end, job->decimal, &v, &is_int, &mant)) goto fail;
+            double v = 0;
+            int is_int = 1;
+            uint64_t mant = 0;
+            if (p >= end || *p == job->delimiter || *p == '\n' || *p == '\r') {
+                job->flags[j] |= MISSING; /* an empty field (a lone \r fails at the line's end below) */
+            } else {
+                if (parse_field(&p, end, job->decimal, &v, &is_int, &mant)) goto fail;
+                job->valid[j][row >> 3] |= (unsigned char)(1u << (row & 7));
+            }
             char *column = job->out[j];
             if (job->kinds[j] == 'f') {
                 float f = (float)v;
@@ -204,66 +212,80 @@ static PyObject *lines(PyObject *self, PyObject *arg) {
 }
 
 PyDoc_STRVAR(parse_doc,
-             "parse(data, delimiter, decimal, kinds, outs, capacity) -> (rows, flags, failed_line)\n\n"
+             "parse(data, delimiter, decimal, kinds, outs, valid, capacity) -> (rows, flags, failed_line)\n\n"
              "Parse ``data`` (whole lines of plain numbers) into the writable buffers ``outs``, one per column:\n"
-             "column j (kind 'f' float32 or 'd' float64 in the bytes ``kinds``) holds at most ``capacity`` rows.\n"
+             "column j (kind 'f' float32 or 'd' float64 in the bytes ``kinds``) holds at most ``capacity`` rows;\n"
+             "``valid`` holds a validity bitmap per column (capacity bits, cleared here first).\n"
              "``flags`` holds one byte per column (1: a value with a fraction or exponent, 2: an integer not exact\n"
-             "in the column's type). ``failed_line`` is the 1-based line of ``data`` where parsing gave up (the\n"
+             "in the column's type, 4: an empty field). ``failed_line`` is the 1-based line of ``data`` where parsing gave up (the\n"
              "text is then not plain numbers, or a value does not fit its column), else 0.");
+
+/* Take a writable buffer of at least ``size`` bytes, aligned for ``align``, from item j of ``seq``. */
+static int take_buffer(PyObject *seq, Py_ssize_t j, Py_buffer *view, Py_ssize_t size, Py_ssize_t align) {
+    PyObject *item = PySequence_GetItem(seq, j);
+    if (!item) return -1;
+    int bad = PyObject_GetBuffer(item, view, PyBUF_WRITABLE);
+    Py_DECREF(item);
+    if (bad) return -1;
+    if (view->len < size || (uintptr_t)view->buf % (uintptr_t)align) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_ValueError, "a column's buffer is too small or not aligned for its values");
+        return -1;
+    }
+    return 0;
+}
 
 static PyObject *parse(PyObject *self, PyObject *args) {
     Py_buffer in;
     int delimiter, decimal;
     const char *kinds;
     Py_ssize_t ncols;
-    PyObject *outs_obj;
+    PyObject *outs_obj, *valid_obj;
     Py_ssize_t capacity;
-    if (!PyArg_ParseTuple(args, "y*CCy#On", &in, &delimiter, &decimal, &kinds, &ncols, &outs_obj, &capacity))
+    if (!PyArg_ParseTuple(args, "y*CCy#OOn", &in, &delimiter, &decimal, &kinds, &ncols, &outs_obj, &valid_obj,
+                          &capacity))
         return NULL;
     PyObject *result = NULL;
-    Py_buffer *outs = NULL;
+    Py_buffer *views = NULL; /* outs, then valid */
     char **columns = NULL;
+    unsigned char **valid = NULL;
     unsigned char *flags = NULL;
-    Py_ssize_t held = 0; /* buffers of outs taken so far */
-    if (ncols < 1 || capacity < 0 || !PySequence_Check(outs_obj) || PySequence_Size(outs_obj) != ncols) {
-        PyErr_SetString(PyExc_ValueError, "outs must hold one writable buffer per column");
+    Py_ssize_t held = 0; /* views taken so far */
+    if (ncols < 1 || capacity < 0 || !PySequence_Check(outs_obj) || PySequence_Size(outs_obj) != ncols ||
+        !PySequence_Check(valid_obj) || PySequence_Size(valid_obj) != ncols) {
+        PyErr_SetString(PyExc_ValueError, "outs and valid must hold one writable buffer per column");
         goto done;
     }
-    outs = PyMem_Calloc((size_t)ncols, sizeof(Py_buffer));
+    views = PyMem_Calloc((size_t)(2 * ncols), sizeof(Py_buffer));
     columns = PyMem_Calloc((size_t)ncols, sizeof(char *));
+    valid = PyMem_Calloc((size_t)ncols, sizeof(unsigned char *));
     flags = PyMem_Calloc((size_t)ncols, 1);
-    if (!outs || !columns || !flags) {
+    if (!views || !columns || !valid || !flags) {
         PyErr_NoMemory();
         goto done;
     }
-    for (; held < ncols; held++) {
-        Py_ssize_t j = held;
+    for (Py_ssize_t j = 0; j < ncols; j++) {
         Py_ssize_t width = kinds[j] == 'f' ? 4 : kinds[j] == 'd' ? 8 : 0;
         if (!width) {
             PyErr_SetString(PyExc_ValueError, "kinds must be 'f' (float32) or 'd' (float64) per column");
             goto done;
         }
-        PyObject *item = PySequence_GetItem(outs_obj, j);
-        if (!item) goto done;
-        int bad = PyObject_GetBuffer(item, &outs[j], PyBUF_WRITABLE);
-        Py_DECREF(item);
-        if (bad) goto done;
-        if (outs[j].len < capacity * width || (uintptr_t)outs[j].buf % (uintptr_t)width) {
-            PyBuffer_Release(&outs[j]);
-            PyErr_SetString(PyExc_ValueError, "a column's buffer is too small or not aligned for its values");
-            goto done;
-        }
-        columns[j] = outs[j].buf;
+        if (take_buffer(outs_obj, j, &views[held], capacity * width, width)) goto done;
+        columns[j] = views[held++].buf;
+        if (take_buffer(valid_obj, j, &views[held], (capacity + 7) / 8, 1)) goto done;
+        valid[j] = views[held++].buf;
+        memset(valid[j], 0, (size_t)((capacity + 7) / 8));
     }
-    Job job = {in.buf, in.len, (char)delimiter, (char)decimal, ncols, capacity, kinds, columns, flags, 0, 0};
+    Job job = {in.buf, in.len, (char)delimiter, (char)decimal, ncols, capacity, kinds, columns, valid, flags, 0, 0};
     Py_BEGIN_ALLOW_THREADS;
     run(&job);
     Py_END_ALLOW_THREADS;
     result = Py_BuildValue("ny#n", job.rows, (const char *)flags, ncols, job.failed_line);
 done:
-    for (Py_ssize_t j = 0; j < held; j++) PyBuffer_Release(&outs[j]);
-    PyMem_Free(outs);
+    for (Py_ssize_t j = 0; j < held; j++) PyBuffer_Release(&views[j]);
+    PyMem_Free(views);
     PyMem_Free(columns);
+    PyMem_Free(valid);
     PyMem_Free(flags);
     PyBuffer_Release(&in);
     return result;
@@ -282,7 +304,8 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fast_numbers",
 PyMODINIT_FUNC PyInit__fast_numbers(void) {
     if (c_locale == (locale_t)0) c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     PyObject *m = PyModule_Create(&module);
-    if (m && (PyModule_AddIntConstant(m, "FRACTION", FRACTION) || PyModule_AddIntConstant(m, "LONG_INT", LONG_INT))) {
+    if (m && (PyModule_AddIntConstant(m, "FRACTION", FRACTION) || PyModule_AddIntConstant(m, "LONG_INT", LONG_INT) ||
+              PyModule_AddIntConstant(m, "MISSING", MISSING))) {
         Py_DECREF(m);
         return NULL;
     }

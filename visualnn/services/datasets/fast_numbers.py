@@ -3,9 +3,10 @@
 Large tables are often numbers only. Arrow parses every field as text first (finding the
 delimiters, then converting each field), then the loader narrows the float features to float32; the compiled
 reader does it all in one pass per piece, straight into the column buffers the loader keeps. It reads one
-grammar only (``-12``, ``3.25``, ``1e-5``; LF or CRLF lines, empty lines skipped) and gives up on anything
-else: a quote, a space, a missing value, a word, a ragged row, an integer column whose values its buffer
-cannot hold exactly, a float32 value out of range. Then :func:`read_numbers` answers None and the caller
+grammar only (``-12``, ``3.25``, ``1e-5``, or an empty field: a missing value; LF or CRLF lines, empty lines
+skipped) and gives up on anything else: a quote, a space, a missing-value word (``NA``), another word, a ragged
+row, a column with no value at all, an integer column whose values its buffer cannot hold exactly, a float32
+value out of range. Then :func:`read_numbers` answers None and the caller
 parses the file with Arrow as before, which handles (and reports) all of those.
 
 The table it makes is the table Arrow's streaming read makes: the same column names, int64 for a column of
@@ -59,7 +60,8 @@ def read_numbers(path: str, fmt: CsvFormat, read: Any, parse: Any, convert: Any,
             parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid:
         return None
-    if first.num_rows != 1 or not all(pa.types.is_int64(t) or pa.types.is_float64(t) for t in first.schema.types):
+    numeric = (pa.types.is_int64, pa.types.is_float64, pa.types.is_null)  # null: an empty first value
+    if first.num_rows != 1 or not all(any(kind(t) for kind in numeric) for t in first.schema.types):
         return None
     names = first.column_names
     start = len(head_bytes(path, 1)) if fmt.header else 0
@@ -72,7 +74,7 @@ def read_numbers(path: str, fmt: CsvFormat, read: Any, parse: Any, convert: Any,
     pool = table_pool()
     stop: list[bool] = []
 
-    def piece(i: int) -> tuple[int, bytes, list[Any]] | None:
+    def piece(i: int) -> tuple[int, bytes, list[Any], list[Any]] | None:
         if stop:
             return None
         with pa.OSFile(path) as fh:  # one file object per read: pieces are read on two threads
@@ -81,11 +83,13 @@ def read_numbers(path: str, fmt: CsvFormat, read: Any, parse: Any, convert: Any,
         capacity = native.lines(data)
         # A buffer per column: the loader frees the target's and ignored columns' before it reads the features.
         outs = [pa.allocate_buffer(max(capacity * width, 1), memory_pool=pool) for width in widths]
-        rows, flags, failed = native.parse(data, fmt.delimiter, fmt.decimal, kinds, outs, capacity)
+        valid = [pa.allocate_buffer(capacity // 8 + 1, memory_pool=pool) for _ in widths]
+        rows, flags, failed = native.parse(data, fmt.delimiter, fmt.decimal, kinds, outs, valid, capacity)
         if failed:
             stop.append(True)
             return None
-        return rows, flags, outs
+        # Only a column with a missing value keeps its bitmap (Arrow's arrays have none otherwise).
+        return rows, flags, outs, [v if f & native.MISSING else None for v, f in zip(valid, flags, strict=True)]
 
     pieces = range(len(cuts) - 1)
     if len(cuts) > 2 and (os.cpu_count() or 1) > 1:
@@ -96,14 +100,17 @@ def read_numbers(path: str, fmt: CsvFormat, read: Any, parse: Any, convert: Any,
     else:
         results = [piece(i) for i in pieces]
     done = [r for r in results if r is not None]
-    if stop or len(done) != len(results) or not sum(r[0] for r in done):
+    total = sum(r[0] for r in done)
+    if stop or len(done) != len(results) or not total:
         return None
     columns = []
     for j, kind in enumerate(kinds):
         flags = [r[1][j] for r in done]
         typ = pa.float32() if kind == ord("f") else pa.float64()
-        chunks = [pa.Array.from_buffers(typ, rows, [None, outs[j].slice(0, rows * widths[j])])
-                  for rows, _flags, outs in done if rows]
+        chunks = [pa.Array.from_buffers(typ, rows, [valid[j], outs[j].slice(0, rows * widths[j])])
+                  for rows, _flags, outs, valid in done if rows]
+        if sum(c.null_count for c in chunks) == total:
+            return None  # no value at all: Arrow gives such a column the type null
         if not any(f & native.FRACTION for f in flags):  # integers only: Arrow reads them as int64
             if any(f & native.LONG_INT for f in flags):
                 return None  # one is not exact in the buffer: Arrow reads the column itself
