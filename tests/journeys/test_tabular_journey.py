@@ -18,10 +18,13 @@ from pytestqt.qtbot import QtBot
 from tests.journeys.conftest import Launch
 from tests.journeys.steps import build_dense_model, export_all, load_csv, write_csv
 from tests.journeys.user import User
+from visualnn.core.dataset import DatasetSpec
 from visualnn.core.project.io import load_project
 from visualnn.core.training_config import TrainingConfig
 from visualnn.core.training_options import OPTIMIZERS, SCHEDULES
 from visualnn.core.training_settings import BOOL, CHOICE, FIELDS, FLOAT, INT, MULTI, OUTPUTS, applies
+from visualnn.services.datasets import fast_numbers
+from visualnn.services.datasets.sources import load_csv_arrays
 from visualnn.ui.engine_client import EngineClient
 from visualnn.ui.main_window import MainWindow
 from visualnn.ui.training.settings import TrainingSettingsForm
@@ -127,6 +130,14 @@ def test_csv_to_trained_saved_reopened_and_exported_model(
     run = document.project.runs[-1]
     assert run.status == "finished" and run.epochs_done == 1, (run.status, run.error)
     user.screenshot("tabular-3-trained")
+    # The engine read this table of numbers with the compiled reader: it learned what Arrow's reading teaches.
+    dataset = document.project.dataset
+    assert dataset is not None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fast_numbers, "compiled", lambda: None)
+        by_arrow = load_csv_arrays(DatasetSpec(dataset.kind, str(csv), dataset.options))
+    assert fast_numbers.compiled() is not None
+    assert run.extra["preprocessing"]["features"] == by_arrow.stats["features"], run.extra["preprocessing"]
 
     # File > Save As, then File > Open of the saved file: the same project comes back.
     saved = tmp_path / "work" / "numbers_model.vnn"
