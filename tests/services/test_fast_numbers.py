@@ -11,6 +11,9 @@ check which of the two made it.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -212,6 +215,28 @@ def test_generated_tables_read_as_arrow_reads_them(tmp_path_factory: pytest.Temp
     assert_same(fast, arrow)
 
 
+@given(st.text(alphabet="0123456789-+.eE,\n\r \"x", max_size=120))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_text_reads_as_arrow_reads_it_or_is_refused_alike(tmp_path_factory: pytest.TempPathFactory,
+                                                              body: str) -> None:
+    """Arbitrary text after a header (stray quotes, carriage returns, signs, points): the compiled reader gives
+    Arrow's table, or stands aside and Arrow's answer (a table or an error) is the only one."""
+    path = write(tmp_path_factory.mktemp("a") / "a.csv", "a,b\n" + body)
+    try:
+        fast, arrow, _compiled = both(path, narrow={"a"}, piece=data_piece(body))
+    except Exception as exc:  # noqa: BLE001  (Arrow refuses the file: the same refusal without the compiled reader)
+        with pytest.MonkeyPatch.context() as patch, pytest.raises(type(exc)):
+            patch.setattr(fast_numbers, "compiled", lambda: None)
+            read_table(str(path), stream=True, narrow=lambda names: {"a"} & set(names))
+        return
+    assert_same(fast, arrow)
+
+
+def data_piece(body: str) -> int:
+    """A piece size that cuts ``body`` into a few pieces."""
+    return max(8, len(body) // 3)
+
+
 def test_the_loader_makes_the_same_tensors_either_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(1)
     x = rng.normal(size=(2000, 6))
@@ -231,3 +256,14 @@ def test_the_loader_makes_the_same_tensors_either_way(tmp_path: Path, monkeypatc
     for split in ("train", "val", "test"):
         np.testing.assert_array_equal(fast.x[split], arrow.x[split])
         np.testing.assert_array_equal(fast.y[split], arrow.y[split])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc (with libasan) to build the sanitized reader")
+def test_the_reader_stays_inside_its_buffers_under_address_sanitizer() -> None:
+    """scripts/fuzz_fast_numbers.py: random texts through the reader built with AddressSanitizer and
+    UndefinedBehaviorSanitizer, every buffer exactly its size; a byte read or written past one fails the run."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "fuzz_fast_numbers.py"
+    done = subprocess.run([sys.executable, str(script), "--cases", "20000", "--seed", "11"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    assert "no sanitizer report" in done.stdout
