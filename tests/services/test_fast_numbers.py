@@ -115,6 +115,7 @@ def test_a_large_numbers_file_is_read_by_the_compiled_reader_as_arrow_reads_it(t
         ("x\ty\n1e5\t-7\n2.5E-3\t0008\n", "tabs, exponents, leading zeros"),
         ("x,y\n1,2\n\n\n3,4", "empty lines, no line break at the end"),
         ("1.5,2\n3.5,4\n", "no header"),
+        ("\ufeffx,y\n1,2\n3.5,4\n", "a byte-order mark before the header"),
         ("x,y\n-0,-0.0\n0,0.0\n", "negative zeros"),
         ("x,y,z\n1.5,,7\n,2,\n3.25,4,5\n,,\n", "missing values (empty fields), a row of them"),
         ("x,y\n,1\n2.5,2\n", "a missing value in the first row"),
