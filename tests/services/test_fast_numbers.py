@@ -107,6 +107,25 @@ def test_a_large_numbers_file_is_read_by_the_compiled_reader_as_arrow_reads_it(t
     assert_same(fast, arrow)
 
 
+def test_a_whole_read_of_plain_numbers_is_the_compiled_readers_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Data panel's inspection (and `visualnn data inspect`) reads the whole file without narrowing: Arrow's
+    read_csv table, from the compiled reader; the preview of the first rows stays Arrow's own read."""
+    rng = np.random.default_rng(5)
+    rows = [f"{rng.normal():.6f},{int(rng.integers(0, 9))},{'' if i % 11 == 0 else repr(float(rng.normal()))}"
+            for i in range(4000)]
+    path = write(tmp_path / "w.csv", "a,b,c\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(tables, "_PIECE_BYTES", 8192)
+    with watched(monkeypatch) as made:
+        fast = read_table(str(path)).table
+        assert read_table(str(path), max_rows=5).table.num_rows == 5
+    assert made == [True]  # the whole read only
+    with monkeypatch.context() as patch:
+        patch.setattr(fast_numbers, "compiled", lambda: None)
+        arrow = read_table(str(path)).table
+    assert [str(t) for t in fast.schema.types] == ["double", "int64", "double"] and fast.column("c").null_count
+    assert_same(fast, arrow)
+
+
 @pytest.mark.parametrize(
     ("text", "delimiter_note"),
     [

@@ -1,7 +1,8 @@
 """The CSV loader's shortcuts give exactly what the plain NumPy code gives.
 
 Each shortcut exists for speed (bench/bench_data.py), and each must be invisible in the tensors and the
-statistics: the one-pass float scan against NaN counts, bounds and the first overflow read value by value;
+statistics: the one-pass float scan against NaN counts, bounds and the first overflow read value by value; the
+count of distinct values against Python's set;
 the three-pass mean and standard deviation against NumPy's own, bit for bit (the exported script computes
 them with NumPy, and its tensors must equal the app's); the permutation drawn ahead against the split drawn
 in place.
@@ -66,6 +67,19 @@ def test_the_float_scan_finds_what_a_value_by_value_reading_finds(column: pa.Chu
     assert info.n_missing == nan + column.null_count
     assert info.overflow == overflow
     assert info.n_unique == (0 if lo is None else 1 if lo == hi else -1)
+
+
+@given(float_columns())
+@settings(max_examples=200, deadline=None)
+def test_distinct_values_are_counted_as_a_person_reads_them(column: pa.ChunkedArray) -> None:
+    """The inspection's count of distinct values (NumPy's sort, not Arrow's hash): the present values as Python
+    numbers, 0.0 and -0.0 one value, NaN one value (whatever its sign bit), nulls none."""
+    present = [v for v in column.to_pylist() if v is not None]
+    nan = any(v != v for v in present)
+    expected = len({v for v in present if v == v}) + int(nan)  # Python's set: 0.0 == -0.0
+    assert analyze_column("c", column, "data.csv", detail=True).n_unique == expected
+    integers = pa.chunked_array([pa.array([3, -1, 3, None, 0])])
+    assert analyze_column("i", integers, "data.csv", detail=True).n_unique == 3
 
 
 @given(st.lists(st.floats(-1e30, 1e30).map(lambda v: float(np.float32(v))), min_size=1, max_size=3000), st.booleans())

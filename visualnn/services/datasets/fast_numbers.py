@@ -12,6 +12,7 @@ parses the file with Arrow as before, which handles (and reports) all of those.
 The table it makes is the table Arrow's streaming read makes: the same column names, int64 for a column of
 integers only, float64 for other columns and float32 for those ``narrow`` names, each value the correctly
 rounded float64 of its text (narrowed with round to nearest); the tests compare both on generated files.
+Without ``narrow`` it is the table of Arrow's whole-file read, which the Data panel's inspection uses.
 Without the compiled module (no C compiler at install time) every file is parsed by Arrow.
 """
 

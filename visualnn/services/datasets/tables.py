@@ -284,7 +284,10 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
                 table = reader(path, read, parse, convert, narrow)
             release()  # the parser's scratch memory (NumPy allocates elsewhere)
         else:
-            table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+            # The whole file: a file of plain numbers goes to the compiled reader too (its pieces, not the whole text).
+            table = read_numbers(path, fmt, read, parse, convert, None, _PIECE_BYTES) if max_rows is None else None
+            if table is None:
+                table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as exc:
         if stream:
             raise
