@@ -64,7 +64,10 @@ def read_numbers(path: str, fmt: CsvFormat, read: Any, parse: Any, convert: Any,
     numeric = (pa.types.is_int64, pa.types.is_float64, pa.types.is_null)  # null: an empty first value
     if first.num_rows != 1 or not all(any(kind(t) for kind in numeric) for t in first.schema.types):
         return None
-    names = first.column_names
+    try:
+        names = first.column_names
+    except UnicodeDecodeError:  # a name that is not UTF-8: Arrow's read finds the line and reads it as latin-1
+        return None
     start = len(head_bytes(path, 1)) if fmt.header else 0
     if not fmt.header and head.startswith(b"\xef\xbb\xbf"):
         return None

@@ -244,7 +244,7 @@ def read_table(
                 fmt = replace(fmt, newlines_in_values=True)  # past the sniffed start: the careful chunker
             except _Wide:
                 narrow = None
-            except (DataError, pa.ArrowInvalid):
+            except (DataError, pa.ArrowInvalid, UnicodeDecodeError):  # a name not in the encoding given: below
                 break
     if not fmt.newlines_in_values:
         try:
