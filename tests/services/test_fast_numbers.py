@@ -181,6 +181,19 @@ def test_anything_else_is_left_to_arrow(tmp_path: Path, text: str, why: str) -> 
     assert fast.num_rows == arrow_table.num_rows
 
 
+def test_a_file_declined_once_is_not_parsed_by_the_compiled_reader_again(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A streamed read the compiled reader declines (an NA near the end) and Arrow's pieces give up on (an integer
+    column turns float past the first piece) is read whole by Arrow alone, not parsed by the compiled reader twice."""
+    rows = [f"{i},{i % 7}" for i in range(3000)] + ["1.5,2", "NA,3"]
+    path = write(tmp_path / "late.csv", "a,b\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(tables, "_PIECE_BYTES", 4096)
+    with watched(monkeypatch) as made:
+        table = read_table(str(path), stream=True).table
+    assert made == [False]
+    assert str(table.schema.field("a").type) == "double" and table.num_rows == 3002 and table.column("a").null_count == 1
+
+
 @pytest.mark.parametrize("stream", [True, False])
 def test_a_name_that_is_not_the_given_encoding_is_left_to_arrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                 stream: bool) -> None:

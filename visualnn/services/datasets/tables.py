@@ -246,17 +246,19 @@ def read_table(
                 narrow = None
             except (DataError, pa.ArrowInvalid, UnicodeDecodeError):  # a name not in the encoding given: below
                 break
+    # After a streamed read gave up, the compiled reader has already declined this file: Arrow reads it whole.
+    numbers = not (stream and max_rows is None)
     if not fmt.newlines_in_values:
         try:
-            return _read(path, fmt, problems, max_rows, stream=False)
+            return _read(path, fmt, problems, max_rows, stream=False, numbers=numbers)
         except DataError:
             # A quoted newline past the sniffed start can split a row at a block boundary: parse again carefully.
             fmt = replace(fmt, newlines_in_values=True)
-    return _read(path, fmt, problems, max_rows, stream=False)
+    return _read(path, fmt, problems, max_rows, stream=False, numbers=numbers)
 
 
 def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | None, stream: bool,
-          narrow: Narrow | None = None) -> TableRead:
+          narrow: Narrow | None = None, numbers: bool = True) -> TableRead:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -285,7 +287,8 @@ def _read(path: str, fmt: CsvFormat, problems: list[Problem], max_rows: int | No
             release()  # the parser's scratch memory (NumPy allocates elsewhere)
         else:
             # The whole file: a file of plain numbers goes to the compiled reader too (its pieces, not the whole text).
-            table = read_numbers(path, fmt, read, parse, convert, None, _PIECE_BYTES) if max_rows is None else None
+            whole = numbers and max_rows is None
+            table = read_numbers(path, fmt, read, parse, convert, None, _PIECE_BYTES) if whole else None
             if table is None:
                 table = pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as exc:
