@@ -68,7 +68,7 @@ def read_numbers(path: str, fmt: CsvFormat, read: Any, parse: Any, convert: Any,
         names = first.column_names
     except UnicodeDecodeError:  # a name that is not UTF-8: Arrow's read finds the line and reads it as latin-1
         return None
-    start = len(head_bytes(path, 1)) if fmt.header else 0
+    start = head.find(b"\n") + 1 if fmt.header else 0  # the header line's bytes (a data row follows it)
     if not fmt.header and head.startswith(b"\xef\xbb\xbf"):
         return None
     keep = set(narrow(names)) if narrow is not None else set()
